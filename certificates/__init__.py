@@ -1,0 +1,1 @@
+"""Rendering of calibration and verification certificates (PDF, DCC XML) from plain data."""

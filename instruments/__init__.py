@@ -1,0 +1,1 @@
+"""Serial transports, drivers and simulators for bench instruments (no Flask, no database)."""
