@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP) translations
 
+# Message catalogues are compiled at install, never committed.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d lims/web/translations -D messages >/dev/null 2>&1 || \
-	  $(BIN)/pybabel compile -d lims/web/translations -D messages
+	@if [ -d lims/web/translations ]; then $(BIN)/pybabel compile -q -d lims/web/translations -D messages; fi
 
 run: install
 	$(BIN)/lims db upgrade

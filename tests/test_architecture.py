@@ -18,7 +18,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "lims.domain": ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "wtforms", "alembic",
                     "reportlab", "serial", "lims.models", "lims.services", "lims.web", "lims.db", "lims.app",
                     "lims.cli", "lims.commands", "psycopg", "certificates", "instruments"),
-    "lims.models": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web", "lims.services"),
+    "lims.models": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web",
+                    "lims.services"),
     "lims.services": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web"),
 }
 
