@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export LIMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run test lint translations clean
+.PHONY: install run test lint translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ install: $(STAMP) translations
 # Message catalogues are compiled at install, never committed.
 translations: $(STAMP)
 	@if [ -d lims/web/translations ]; then $(BIN)/pybabel compile -q -d lims/web/translations -D messages; fi
+
+# After adding user-facing strings: extract them and merge into the Vietnamese catalogue, then translate.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location -o lims/web/translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i lims/web/translations/messages.pot -d lims/web/translations -l vi
 
 run: install
 	$(BIN)/lims db upgrade

@@ -1,0 +1,84 @@
+"""Settings: one default configuration, overridden by ``LIMS_*`` environment variables.
+
+Everything the command line and services need is read here without importing Flask, so
+``lims db upgrade`` and the bench agent work without the web application.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lims.errors import ConfigurationError
+
+PREFIX = "LIMS_"
+DEFAULT_INSTANCE = "instance"
+SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _env(name: str, environ: Mapping[str, str]) -> str | None:
+    value = environ.get(PREFIX + name)
+    return value if value not in (None, "") else None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Deployment settings that do not depend on Flask."""
+
+    instance_path: Path
+    database_url: str
+    language: str = "vi"
+    programme: str = "hanoi-kh16-2022"
+    storage: str = "database"
+    base_url: str = "http://127.0.0.1:5000"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(_env("INSTANCE_PATH", env) or DEFAULT_INSTANCE).resolve()
+        url = _env("DATABASE_URL", env) or f"sqlite:///{instance / 'lims.db'}"
+        language = _env("LANGUAGE", env) or "vi"
+        if language not in ("vi", "en"):
+            raise ConfigurationError(f"LIMS_LANGUAGE must be 'vi' or 'en', not {language!r}")
+        return cls(
+            instance_path=instance,
+            database_url=url,
+            language=language,
+            programme=_env("PROGRAMME", env) or "hanoi-kh16-2022",
+            storage=_env("STORAGE", env) or "database",
+            base_url=(_env("BASE_URL", env) or "http://127.0.0.1:5000").rstrip("/"),
+        )
+
+    def ensure_instance(self) -> Path:
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        return self.instance_path
+
+
+def load_secret_key(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """The session-signing secret: ``LIMS_SECRET_KEY`` or one generated once into the instance folder.
+
+    The generated file is created with mode 0600 and re-read on every start, so every worker on the
+    machine signs with the same key; several machines must share ``LIMS_SECRET_KEY``.
+    """
+    env = os.environ if environ is None else environ
+    given = _env("SECRET_KEY", env)
+    if given:
+        return given
+    path = settings.ensure_instance() / SECRET_FILE
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker created it first
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigurationError(f"the secret key in {path} is too short; delete it to generate a new one")
+    return key

@@ -1,0 +1,44 @@
+"""Every model module, imported so that Alembic's autogenerate sees the whole metadata."""
+
+from lims.models.audit import AuditChainHead, AuditEntry
+from lims.models.certificate import Certificate
+from lims.models.instrument import CustomerInstrument
+from lims.models.job import Job, Measurement
+from lims.models.organisation import Enterprise, Lab
+from lims.models.procedure import Procedure
+from lims.models.standard import MeasurementStandard, ReferenceMaterial
+from lims.models.stored_file import StoredFile
+from lims.models.types import (
+    CertificateStatus,
+    JobKind,
+    JobState,
+    Quantity,
+    Role,
+    StandardLevel,
+    StandardStatus,
+)
+from lims.models.user import LoginAttempt, User
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEntry",
+    "Certificate",
+    "CertificateStatus",
+    "CustomerInstrument",
+    "Enterprise",
+    "Job",
+    "JobKind",
+    "JobState",
+    "Lab",
+    "LoginAttempt",
+    "Measurement",
+    "MeasurementStandard",
+    "Procedure",
+    "Quantity",
+    "ReferenceMaterial",
+    "Role",
+    "StandardLevel",
+    "StandardStatus",
+    "StoredFile",
+    "User",
+]

@@ -1,0 +1,70 @@
+"""Accounts, roles and login attempts (throttling lives in the database, shared by every worker)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lims.db import Base, enum_column_type
+from lims.models.audit_mixin import Audited
+from lims.models.organisation import Enterprise
+from lims.models.types import Role, created_at, intpk, str50, str100, str200
+
+
+class User(Audited, Base):
+    __tablename__ = "user_account"
+    __audit_redact__ = frozenset({"password_hash"})
+    __audit_ignore__ = frozenset({"updated_at", "version", "last_login_at"})
+    __table_args__ = (
+        CheckConstraint("(role = 'customer') = (enterprise_id IS NOT NULL)", name="customer_has_enterprise"),
+    )
+
+    id: Mapped[intpk]
+    username: Mapped[str100] = mapped_column(unique=True)
+    full_name: Mapped[str200]
+    email: Mapped[str200 | None]
+    function_title: Mapped[str200 | None]
+    role: Mapped[Role] = mapped_column(enum_column_type(Role))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+    # Flask-Login's user protocol, implemented without importing Flask-Login (models stay web-free).
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The password hash's tail invalidates other sessions when the password changes.
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+
+class LoginAttempt(Base):
+    """One login attempt; recent failures per account and per address throttle further tries."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: Mapped[intpk]
+    username: Mapped[str100]
+    address: Mapped[str50]
+    at: Mapped[datetime]
+    success: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,1 @@
+"""Use cases: functions taking a SQLAlchemy session first. No Flask imports."""

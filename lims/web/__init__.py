@@ -1,0 +1,35 @@
+"""Everything that imports Flask, WTForms and their extensions."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lims.web.access import init_access
+from lims.web.dbsession import init_db_session
+from lims.web.errors import init_errors
+from lims.web.extensions import init_extensions
+from lims.web.headers import init_headers
+from lims.web.navigation import init_navigation
+from lims.web.templating import init_templating
+
+
+def init_web(app: Flask) -> None:
+    init_db_session(app)
+    init_extensions(app)
+    init_access(app)
+    init_headers(app)
+    init_errors(app)
+    init_navigation(app)
+    init_templating(app)
+    register_blueprints(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lims.web.admin.views import bp as admin_bp
+    from lims.web.audit.views import bp as audit_bp
+    from lims.web.auth.views import bp as auth_bp
+    from lims.web.enterprises.views import bp as enterprises_bp
+    from lims.web.main.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp):
+        app.register_blueprint(blueprint)

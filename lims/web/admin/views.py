@@ -1,0 +1,72 @@
+"""User administration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from lims.errors import LimsError
+from lims.models import Enterprise, Role, User
+from lims.services import accounts
+from lims.services.pagination import keyset_page
+from lims.web.access import allow
+from lims.web.admin.forms import ROLE_LABELS, UserForm
+from lims.web.dbsession import db_session
+from lims.web.forms import form_error
+from lims.web.paging import after_arg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@allow(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    page = keyset_page(db_session(), select(User), User.id, after=after_arg(), size=50)
+    return render_template("admin/users.html", page=page, role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_user() -> ResponseReturnValue:
+    db = db_session()
+    form = UserForm()
+    enterprises = db.execute(
+        select(Enterprise.id, Enterprise.name).order_by(Enterprise.name).limit(500)
+    ).all()
+    form.enterprise_id.choices = [
+        SelectChoice("0", "—"),
+        *(SelectChoice(str(e.id), e.name) for e in enterprises),
+    ]
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(
+                db,
+                accounts.NewUser(
+                    username=form.username.data or "",
+                    full_name=form.full_name.data or "",
+                    role=Role(form.role.data),
+                    password=form.password.data or "",
+                    email=form.email.data or None,
+                    function_title=form.function_title.data or None,
+                    enterprise_id=form.enterprise_id.data or None,
+                    language=form.language.data or "vi",
+                ),
+            )
+        except accounts.WeakPassword as exc:
+            db.rollback()
+            form_error(form, exc, "password")
+        except accounts.DuplicateUser as exc:
+            db.rollback()
+            form_error(form, exc, "username")
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("User %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form), status

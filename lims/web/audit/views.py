@@ -1,0 +1,41 @@
+"""The audit trail, read-only, for auditors and administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from lims.models import AuditEntry, Role
+from lims.services import audit
+from lims.services.pagination import keyset_page
+from lims.web.access import TECHNICAL_READERS, allow
+from lims.web.dbsession import db_session
+from lims.web.paging import after_arg
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.get("/")
+@allow(Role.ADMIN, Role.AUDITOR)
+def index() -> ResponseReturnValue:
+    stmt = select(AuditEntry)
+    table = request.args.get("table", "")[:100]
+    if table:
+        stmt = stmt.where(AuditEntry.table_name == table)
+    page = keyset_page(db_session(), stmt, AuditEntry.seq, after=after_arg(), size=50)
+    return render_template("audit/index.html", page=page, table=table)
+
+
+@bp.get("/verify")
+@allow(Role.ADMIN, Role.AUDITOR)
+def verify() -> ResponseReturnValue:
+    report = audit.verify_chain(db_session())
+    return render_template("audit/verify.html", report=report)
+
+
+@bp.get("/<table_name>/<record_id>")
+@allow(TECHNICAL_READERS)
+def record(table_name: str, record_id: str) -> ResponseReturnValue:
+    entries = audit.history(db_session(), table_name[:100], record_id[:50])
+    return render_template("audit/record.html", entries=entries, table_name=table_name, record_id=record_id)

@@ -1,0 +1,111 @@
+"""Typed factories: keyword overrides, ``session.flush()``, return the model."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lims.domain.taxcode import check_digit
+from lims.models import CustomerInstrument, Enterprise, Job, JobKind, JobState, Lab, Role, User
+from lims.services.accounts import NewUser, create_user
+
+PASSWORD = "Test#Password2026"
+_seq = itertools.count(1)
+
+
+def valid_tax_code(seed: int | None = None) -> str:
+    n = next(_seq) if seed is None else seed
+    while True:
+        nine = f"01{(7000000 + n) % 10_000_000:07d}"
+        digit = check_digit(nine)
+        if digit is not None:
+            return nine + str(digit)
+        n += 1
+
+
+def make_lab(session: Session, **over: Any) -> Lab:
+    n = next(_seq)
+    lab = Lab(
+        **{
+            "code": f"LAB{n}",
+            "name_vi": "Phòng thí nghiệm thử",
+            "name_en": "Test lab",
+            "address": "Hà Nội",
+            **over,
+        }
+    )
+    session.add(lab)
+    session.flush()
+    return lab
+
+
+def make_enterprise(session: Session, **over: Any) -> Enterprise:
+    n = next(_seq)
+    ent = Enterprise(
+        **{"name": f"Công ty Thử nghiệm {n}", "tax_code": valid_tax_code(), "address": "Hà Nội", **over}
+    )
+    session.add(ent)
+    session.flush()
+    return ent
+
+
+def make_user(session: Session, role: Role = Role.TECHNICIAN, **over: Any) -> User:
+    n = next(_seq)
+    enterprise_id = over.pop("enterprise_id", None)
+    if role == Role.CUSTOMER and enterprise_id is None:
+        enterprise_id = make_enterprise(session).id
+    fields: dict[str, Any] = {
+        "username": f"{role.value}{n}",
+        "full_name": f"Người dùng {n}",
+        "role": role,
+        "password": PASSWORD,
+        "enterprise_id": enterprise_id,
+        **over,
+    }
+    return create_user(session, NewUser(**fields))
+
+
+def make_instrument(session: Session, enterprise: Enterprise, **over: Any) -> CustomerInstrument:
+    n = next(_seq)
+    inst = CustomerInstrument(
+        **{
+            "enterprise_id": enterprise.id,
+            "instrument_type": "Cân kỹ thuật",
+            "serial_number": f"SN-{n}",
+            "unit": "g",
+            "range_min": Decimal(0),
+            "range_max": Decimal(3200),
+            "resolution": Decimal("0.01"),
+            "next_due_on": date.today() + timedelta(days=100),
+            **over,
+        }
+    )
+    session.add(inst)
+    session.flush()
+    return inst
+
+
+def make_job(session: Session, **over: Any) -> Job:
+    n = next(_seq)
+    lab = over.pop("lab", None) or make_lab(session)
+    enterprise = over.pop("enterprise", None) or make_enterprise(session)
+    instrument = over.pop("instrument", None) or make_instrument(session, enterprise)
+    job = Job(
+        **{
+            "number": f"CV-2026-{n:05d}",
+            "lab_id": lab.id,
+            "enterprise_id": enterprise.id,
+            "instrument_id": instrument.id,
+            "kind": JobKind.CALIBRATION,
+            "state": JobState.RECEIVED,
+            "requested_on": date.today(),
+            **over,
+        }
+    )
+    session.add(job)
+    session.flush()
+    return job

@@ -1,0 +1,114 @@
+"""Every registered route, for every role and for a visitor: allowed, sent to the login page, or 403.
+
+The table below is the specification. A new route fails this test until it is added here, so no
+route can appear without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from lims.models import Role
+from tests.factories import make_enterprise, make_user
+from tests.webutil import csrf_token, login
+
+PUBLIC = "public"
+ANY = "authenticated"
+STAFF = {Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY}
+READERS = STAFF | {Role.AUDITOR}
+
+EXPECTED: dict[str, str | set[Role]] = {
+    "static": PUBLIC,
+    "main.health": PUBLIC,
+    "main.dashboard": ANY,
+    "auth.login": PUBLIC,
+    "auth.logout": ANY,
+    "auth.language": PUBLIC,
+    "auth.account": ANY,
+    "admin.users": {Role.ADMIN},
+    "admin.new_user": {Role.ADMIN},
+    "enterprises.index": READERS,
+    "enterprises.show": READERS,
+    "enterprises.new": {Role.ADMIN},
+    "enterprises.edit": {Role.ADMIN},
+    "audit.index": {Role.ADMIN, Role.AUDITOR},
+    "audit.verify": {Role.ADMIN, Role.AUDITOR},
+    "audit.record": READERS,
+}
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(EXPECTED)
+
+
+def test_every_view_declares_its_access(app: Flask) -> None:
+    from lims.web.access import access_of
+
+    undeclared = [e for e in app.view_functions if e != "static" and access_of(app, e) is None]
+    assert undeclared == []
+
+
+def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
+    values = {
+        "enterprise_id": enterprise_id,
+        "table_name": "enterprise",
+        "record_id": str(enterprise_id),
+        "filename": "lims.css",
+    }
+    found = []
+    for rule in app.url_map.iter_rules():
+        args = {name: values[name] for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **args)
+        method = "GET" if "GET" in (rule.methods or set()) else "POST"
+        found.append((rule.endpoint, method, url))
+    return found
+
+
+@pytest.mark.parametrize("role", [None, *Role])
+def test_role_by_route(app: Flask, client: FlaskClient, session: Session, role: Role | None) -> None:
+    enterprise = make_enterprise(session)
+    if role is not None:
+        user = make_user(session, role, **({"enterprise_id": enterprise.id} if role == Role.CUSTOMER else {}))
+        login(client, user.username)
+    outcomes = {}
+    for endpoint, method, url in _urls(app, enterprise.id):
+        if endpoint == "auth.logout":
+            continue  # would end the session the walk relies on; checked in test_logout_requires_login
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(
+                url, data={"csrf_token": csrf_token(client, "/login" if role is None else "/")}
+            )
+        response.close()
+        outcomes[endpoint] = response
+    for endpoint, response in outcomes.items():
+        rule = EXPECTED[endpoint]
+        allowed = rule == PUBLIC or (role is not None and (rule == ANY or role in rule))
+        where = (
+            f"{endpoint} as {role or 'visitor'}: {response.status_code} {response.headers.get('Location')}"
+        )
+        if allowed:
+            assert response.status_code < 400 or response.status_code == 404, where
+            assert "/login" not in (response.headers.get("Location") or "") or endpoint == "auth.login", where
+        elif role is None:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], where
+        else:
+            assert response.status_code == 403, where
+
+
+def test_logout_requires_login(client: FlaskClient) -> None:
+    response = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unknown_route_is_a_clear_404(client: FlaskClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Trang này không tồn tại." in response.get_data(as_text=True)
