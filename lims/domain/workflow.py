@@ -299,6 +299,9 @@ def apply(job: JobSnapshot, record: TransitionRecord) -> JobSnapshot:
     to = record.to_state
     if to == State.ON_HOLD:
         return replace(job, state=to, held_from=job.state)
+    if job.state == State.ON_HOLD:
+        # Resuming is not measuring, reviewing or approving: who did those stays as it was.
+        return replace(job, state=to, held_from=None)
     new = replace(job, state=to, held_from=None)
     if to == State.MEASURED:
         return replace(new, measured_by=record.actor_id)
