@@ -73,6 +73,11 @@ class Authorisation:
         """True when granted on or before ``on`` and neither expired nor revoked by then.
 
         The expiry date is the last valid day; the revocation date is the first invalid one.
+
+        >>> a = Authorisation("p", "X", AuthorisedRole.SIGN, date(2025, 1, 1), "TR",
+        ...                   expires_on=date(2025, 12, 31))
+        >>> a.valid_on(date(2025, 12, 31)), a.valid_on(date(2026, 1, 1))
+        (True, False)
         """
         if on < self.granted_on:
             return False

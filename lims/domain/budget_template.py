@@ -249,6 +249,18 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
 def template_from_dict(data: Any, where: str = "uncertainty_budget") -> BudgetTemplate:
     """Build and check a template: every model name is an input, every input is used, one indication and one
     reference input exist.
+
+    >>> t = template_from_dict({"measurand": "E", "model": "x - s", "inputs": [
+    ...     {"name": "x", "source": "readings", "role": "indication"},
+    ...     {"name": "s", "source": "standard", "standard": "ref", "role": "reference"}]})
+    >>> (t.input_with_role("reference").standard, t.coverage_probability)
+    ('ref', 0.9545)
+    >>> template_from_dict({"measurand": "E", "model": "x - s - z", "inputs": [
+    ...     {"name": "x", "source": "readings", "role": "indication"},
+    ...     {"name": "s", "source": "standard", "standard": "ref", "role": "reference"}]})
+    Traceback (most recent call last):
+    ...
+    lims.domain.budget_template.BudgetError: uncertainty_budget.model: z not defined as inputs
     """
     if not isinstance(data, Mapping):
         raise BudgetError(f"{where}: expected an object")

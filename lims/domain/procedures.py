@@ -278,6 +278,13 @@ def instantiate_budget(
 
     ``standards`` maps the roles the procedure names (:attr:`Procedure.standards`) to each standard's data at
     this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged.
+
+    >>> dmm = find_procedure(load_procedures(), "CAL-DMM-DCV")
+    >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, drift_limit=3e-5)
+    >>> b = instantiate_budget(dmm, 10.0, [10.002, 10.003, 10.002, 10.002, 10.003], {"calibrator": cal},
+    ...                        InstrumentUnderTest("V", 0.0, 20.0, 0.001), {"temperature": 23.5})
+    >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:3]
+    [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal')]
     """
     ctx = _context(procedure, point, readings, standards, instrument, environment)
     try:
@@ -317,6 +324,13 @@ def point_result(
 
     ``criterion`` overrides the procedure's acceptance criterion (a customer's or manufacturer's specification
     agreed at contract review, ISO/IEC 17025 7.1.3).
+
+    >>> th = find_procedure(load_procedures(), "CAL-TH-BATH")
+    >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
+    ...                  {"reference": StandardUsed("PRT", 50.012, "°C", 0.02, 2.0), "bath": StandardUsed(
+    ...                      "bath", 50.0, "°C", 0.0, 2.0)}, InstrumentUnderTest("°C", -50.0, 200.0, 0.1))
+    >>> (r.mean_indication, r.error, r.correction, r.mpe, r.verdict.value if r.verdict else None)
+    (50.14, 0.128, -0.128, 0.5, 'pass')
     """
     ctx = _context(procedure, point, readings, standards, instrument, {})
     reference_role = procedure.budget.input_with_role("reference").standard
