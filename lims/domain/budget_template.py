@@ -342,12 +342,13 @@ def _clean(x: float) -> float:
 
 
 def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
-    """The budget dictionary for one test point (the uncertainty engine's input format)."""
+    """The budget dictionary for one test point, in exactly the uncertainty engine's input format.
+
+    Input descriptions stay in the template (:attr:`InputTemplate.description`), not in the budget.
+    """
     inputs: list[dict[str, Any]] = []
     for item in template.inputs:
         entry: dict[str, Any] = {"name": item.name, "unit": ctx.unit}
-        if item.description:
-            entry["description"] = item.description
         if item.source == InputSource.READINGS:
             entry["value"] = _clean(statistics.fmean(ctx.readings))
             entry["distribution"] = {"kind": "type_a", "readings": list(ctx.readings)}

@@ -153,3 +153,18 @@ def cmc_from_dict(data: Any, where: str = "cmc") -> CmcEntry:
     return CmcEntry(quantity, unit, numbers["range_min"] or 0.0, numbers["range_max"] or 0.0,
                     fixed=numbers["fixed"], a=numbers["a"] or 0.0, b=numbers["b"] or 0.0,
                     procedure_code=code if isinstance(code, str) else None)
+
+
+def scope_from_list(data: Any, where: str = "scope") -> tuple[CmcEntry, ...]:
+    """The lab's scope from a JSON list of entries; errors name the entry's index.
+
+    >>> scope_from_list([{"quantity": "mass", "unit": "kg", "range_min": 0, "range_max": 60, "a": 5e-4}])[0].a
+    0.0005
+    >>> scope_from_list([{"quantity": "mass", "unit": "kg", "range_min": 0}])
+    Traceback (most recent call last):
+    ...
+    lims.domain.capability.CapabilityError: scope[0].range_max: required
+    """
+    if not isinstance(data, list):
+        raise CapabilityError(f"{where}: expected a list of CMC entries")
+    return tuple(cmc_from_dict(item, f"{where}[{i}]") for i, item in enumerate(data))

@@ -14,7 +14,7 @@ kind                   MPE at nominal x
 ``sum``                sum of the terms, e.g. a DMM's ±(0.0035 % of reading + 0.0005 % of range)
 ``banded``             the criterion of the first band whose ``up_to`` ≥ |x|
 ``oiml_r76``           OIML R 76-1:2006 table 6 for non-automatic weighing instruments, by class
-``pressure_gauge``     EN 837-1:1996 table 11 / OIML R 101 accuracy class, % of span
+``pressure_gauge``     EN 837-1:1996 table 11 accuracy class, % of span
 =====================  ============================================================================
 
 >>> mpe_at(Sum((PercentOfReading(0.0035), PercentOfRange(0.0005))), 10.0, range_max=10.0, resolution=1e-6)
@@ -120,8 +120,8 @@ R76_TABLE_6: Mapping[str, tuple[int, int, float]] = {
     "IIII": (50, 200, 1_000),
 }
 
-#: EN 837-1:1996 table 11 accuracy classes (limits of permissible error, % of span). OIML R 101 adds 0.16
-#: and 0.4.
+#: EN 837-1:1996 table 11 classes (0.1, 0.25, 0.6, 1, 1.6, 2.5, 4; limits of permissible error, % of span).
+#: 0.16 and 0.4, found in other national class ladders for test gauges, are accepted too.
 PRESSURE_GAUGE_CLASSES: tuple[float, ...] = (0.1, 0.16, 0.25, 0.4, 0.6, 1.0, 1.6, 2.5, 4.0)
 
 

@@ -175,17 +175,16 @@ def _not_the_technician(job: JobSnapshot, actor: Actor) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One row of the transition table."""
+    """One row of the transition table; ``to_state`` ``None`` means "back to the state it was held from"."""
 
     from_states: frozenset[State]
-    to_state: State
+    to_state: State | None
     roles: tuple[Role, ...]
     comment_required: bool = False
     condition: Condition | None = None
-    resume: bool = False  # on_hold → the state it was held from
 
 
-def _rule(frm: set[State], to: State, roles: tuple[Role, ...], **kw: object) -> Rule:
+def _rule(frm: set[State], to: State | None, roles: tuple[Role, ...], **kw: object) -> Rule:
     return Rule(frozenset(frm), to, roles, **kw)  # type: ignore[arg-type]
 
 
@@ -208,15 +207,12 @@ RULES: tuple[Rule, ...] = (
     _rule(_ACTIVE, State.CANCELLED, (A,), comment_required=True),
     _rule(set(HOLDABLE_STATES), State.ON_HOLD, (A, T), comment_required=True),
     _rule({State.ON_HOLD}, State.CANCELLED, (A,), comment_required=True),
-    # The target of a resume is job.held_from; to_state here is only a placeholder, see _target().
-    _rule({State.ON_HOLD}, State.ON_HOLD, (A, T), resume=True),
+    _rule({State.ON_HOLD}, None, (A, T)),  # resume: back to job.held_from
 )
 
 
 def _target(rule: Rule, job: JobSnapshot) -> State | None:
-    if rule.resume:
-        return job.held_from
-    return rule.to_state
+    return job.held_from if rule.to_state is None else rule.to_state
 
 
 def _matching(job: JobSnapshot, to: State) -> Rule | None:

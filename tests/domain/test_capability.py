@@ -10,6 +10,7 @@ from lims.domain.capability import (
     UncertaintyBelowCmc,
     check_against_cmc,
     cmc_from_dict,
+    scope_from_list,
 )
 
 SCOPE = (
@@ -101,3 +102,13 @@ def test_cmc_from_dict_formula() -> None:
     )
     assert entry.uncertainty_at(100.0) == pytest.approx(1.501e-3)
     assert entry.procedure_code == "CAL-DMM-DCV"
+
+
+def test_scope_from_list_names_the_bad_entry() -> None:
+    good = {"quantity": "mass", "unit": "kg", "range_min": 0, "range_max": 60, "a": 5e-4, "b": 1e-5}
+    scope = scope_from_list([good, good | {"quantity": "pressure", "unit": "bar", "fixed": 0.002}])
+    assert check_against_cmc(scope, "pressure", 5.0, "bar", 0.002).entry == scope[1]
+    with pytest.raises(CapabilityError, match=r"scope\[1\]\.unit"):
+        scope_from_list([good, good | {"unit": ""}])
+    with pytest.raises(CapabilityError, match="expected a list"):
+        scope_from_list(good)

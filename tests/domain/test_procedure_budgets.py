@@ -8,6 +8,7 @@ combined uncertainty of a linear model with unit sensitivity coefficients is the
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from typing import Any
@@ -88,10 +89,7 @@ def test_nawi_verification_class_iii_scale_at_15_kg() -> None:
     assert inputs["I"]["value"] == pytest.approx(15.0033333333, abs=1e-9)
     assert inputs["I"]["distribution"] == {"kind": "type_a", "readings": readings}
     assert inputs["dI_digL"]["distribution"] == {"kind": "rectangular", "half_width": 0.0025}
-    assert inputs["dI_dig0"] == inputs["dI_digL"] | {
-        "name": "dI_dig0",
-        "description": inputs["dI_dig0"]["description"],
-    }
+    assert inputs["dI_dig0"] == inputs["dI_digL"] | {"name": "dI_dig0"}
     assert inputs["m_ref"]["value"] == 15.0001
     assert inputs["m_ref"]["distribution"] == {"kind": "normal", "expanded": 0.00008, "k": 2.0}
     assert inputs["dm_D"]["distribution"] == {"kind": "rectangular", "half_width": 0.00005}
@@ -137,10 +135,9 @@ def test_pressure_gauge_class_1_6_at_8_bar() -> None:
     assert budget["measurand"] == {"name": "E", "unit": "bar"}
     assert list(inputs) == ["p_ind", "dp_res", "p_ref", "dp_D", "dp_T"]
     assert inputs["p_ind"]["value"] == pytest.approx(8.15)
-    assert inputs["p_ref"] | {"description": ""} == {
+    assert inputs["p_ref"] == {
         "name": "p_ref",
         "unit": "bar",
-        "description": "",
         "value": 8.002,
         "distribution": {"kind": "normal", "expanded": 0.0016, "k": 2.0},
         "dof": 60,
@@ -244,7 +241,7 @@ def test_dmm_dc_voltage_at_10_v_on_the_20_v_range() -> None:
 
 
 @pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: p.code)
-def test_every_budget_input_has_a_positive_or_zero_uncertainty_and_unit(procedure: Any) -> None:
+def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
     """Smoke test over every shipped procedure with synthetic, valid data."""
     instrument = InstrumentUnderTest(
         procedure.unit, 0.0, 100.0, 0.1, accuracy_class="III" if procedure.unit == "kg" else "1.6"
@@ -268,3 +265,15 @@ def test_every_budget_input_has_a_positive_or_zero_uncertainty_and_unit(procedur
     assert {i["unit"] for i in budget["inputs"]} == {procedure.unit}
     assert all(standard_uncertainty(i) >= 0 for i in budget["inputs"])
     assert all(abs(sensitivity(budget, i["name"])) == pytest.approx(1.0) for i in budget["inputs"])
+    # Exactly the engine's format: no extra keys, JSON-serialisable, distribution kinds it knows.
+    assert set(budget) == {"measurand", "model", "coverage_probability", "inputs", "correlations"}
+    assert all(set(i) <= {"name", "value", "unit", "distribution", "dof"} for i in budget["inputs"])
+    assert {i["distribution"]["kind"] for i in budget["inputs"]} <= {
+        "normal",
+        "rectangular",
+        "triangular",
+        "arcsine",
+        "student_t",
+        "type_a",
+    }
+    assert json.loads(json.dumps(budget)) == budget
