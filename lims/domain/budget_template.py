@@ -185,6 +185,9 @@ def _fixed_distribution(dist: Any, where: str) -> Mapping[str, Any]:
     elif kind == "normal":
         if "u" not in dist and not ("expanded" in dist and "k" in dist):
             raise BudgetError(f"{where}.distribution: a normal distribution needs u, or expanded and k")
+        for key in ("u", "expanded", "k"):
+            if key in dist and _num(dist, key, f"{where}.distribution") < 0:
+                raise BudgetError(f"{where}.distribution.{key}: must be ≥ 0")
     elif kind == "student_t":
         _num(dist, "scale", f"{where}.distribution")
         _num(dist, "dof", f"{where}.distribution")

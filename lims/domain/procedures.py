@@ -91,6 +91,15 @@ class Procedure:
         """The English title (Vietnamese is :attr:`title_vi`)."""
         return self.title_en
 
+    def summary(self) -> dict[str, str]:
+        """The fields a listing shows (``lims procedures list --json``).
+
+        >>> find_procedure(load_procedures(), "CAL-PG-DKD").summary()["quantity"]
+        'pressure'
+        """
+        return {"code": self.code, "version": self.version, "quantity": self.quantity, "unit": self.unit,
+                "kind": self.kind.value, "title": self.title_en, "title_vi": self.title_vi}
+
     def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
         """The nominal test points for ``instrument`` (rounded to its resolution, inside its range)."""
         _check_instrument(self, instrument)

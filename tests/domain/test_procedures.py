@@ -234,6 +234,8 @@ def test_fixed_inputs_and_relative_half_widths() -> None:
         ({"kind": "rectangular"}, "needs half_width"),
         ({"kind": "rectangular", "half_width": -1}, "half_width: must be ≥ 0"),
         ({"kind": "normal", "expanded": 0.1}, "needs u, or expanded and k"),
+        ({"kind": "normal", "u": "0.1"}, r"distribution\.u: expected a finite number"),
+        ({"kind": "normal", "u": -0.1}, r"distribution\.u: must be ≥ 0"),
         ({"kind": "student_t", "scale": 0.1}, "dof"),
         ({"kind": "uniform", "half_width": 1}, "'uniform' is not normal"),
         ("rectangular", "expected an object"),
