@@ -189,25 +189,25 @@ def _rule(frm: set[State], to: State | None, roles: tuple[Role, ...], **kw: obje
 
 
 _ACTIVE = {State.RECEIVED, State.IN_PROGRESS, State.MEASURED, State.REVIEWED}
-A, T, R, S, C = Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY, Role.CUSTOMER
+_A, _T, _R, _S, _C = Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY, Role.CUSTOMER
 
 #: The transition table. Roles are listed in order of preference for the recorded role.
 RULES: tuple[Rule, ...] = (
-    _rule({State.REQUESTED}, State.RECEIVED, (T, A)),
-    _rule({State.REQUESTED}, State.REJECTED, (A, T), comment_required=True),
-    _rule({State.REQUESTED}, State.CANCELLED, (C, A), comment_required=True),
-    _rule({State.RECEIVED}, State.IN_PROGRESS, (T, A)),
-    _rule({State.RECEIVED}, State.REJECTED, (A, T), comment_required=True),
-    _rule({State.IN_PROGRESS}, State.MEASURED, (T,)),
-    _rule({State.MEASURED}, State.IN_PROGRESS, (R, T), comment_required=True),
-    _rule({State.MEASURED}, State.REVIEWED, (R,), condition=_not_the_technician),
-    _rule({State.REVIEWED}, State.IN_PROGRESS, (R, S), comment_required=True),
-    _rule({State.REVIEWED}, State.APPROVED, (S,), condition=_not_the_technician),
-    _rule({State.APPROVED}, State.ISSUED, (S, A)),
-    _rule(_ACTIVE, State.CANCELLED, (A,), comment_required=True),
-    _rule(set(HOLDABLE_STATES), State.ON_HOLD, (A, T), comment_required=True),
-    _rule({State.ON_HOLD}, State.CANCELLED, (A,), comment_required=True),
-    _rule({State.ON_HOLD}, None, (A, T)),  # resume: back to job.held_from
+    _rule({State.REQUESTED}, State.RECEIVED, (_T, _A)),
+    _rule({State.REQUESTED}, State.REJECTED, (_A, _T), comment_required=True),
+    _rule({State.REQUESTED}, State.CANCELLED, (_C, _A), comment_required=True),
+    _rule({State.RECEIVED}, State.IN_PROGRESS, (_T, _A)),
+    _rule({State.RECEIVED}, State.REJECTED, (_A, _T), comment_required=True),
+    _rule({State.IN_PROGRESS}, State.MEASURED, (_T,)),
+    _rule({State.MEASURED}, State.IN_PROGRESS, (_R, _T), comment_required=True),
+    _rule({State.MEASURED}, State.REVIEWED, (_R,), condition=_not_the_technician),
+    _rule({State.REVIEWED}, State.IN_PROGRESS, (_R, _S), comment_required=True),
+    _rule({State.REVIEWED}, State.APPROVED, (_S,), condition=_not_the_technician),
+    _rule({State.APPROVED}, State.ISSUED, (_S, _A)),
+    _rule(_ACTIVE, State.CANCELLED, (_A,), comment_required=True),
+    _rule(set(HOLDABLE_STATES), State.ON_HOLD, (_A, _T), comment_required=True),
+    _rule({State.ON_HOLD}, State.CANCELLED, (_A,), comment_required=True),
+    _rule({State.ON_HOLD}, None, (_A, _T)),  # resume: back to job.held_from
 )
 
 
