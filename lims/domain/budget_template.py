@@ -1,0 +1,421 @@
+"""Uncertainty budget templates: a procedure's measurement model with the origin of each input quantity.
+
+A template is instantiated per test point into the budget dictionary that the uncertainty engine evaluates
+(JCGM 100:2008 (GUM) clause 8 steps 1-3: model, estimates, standard uncertainties). Each input says where its
+estimate and its uncertainty come from:
+
+===========================  =================================================================================
+source                       input in the budget (value; distribution)
+===========================  =================================================================================
+``readings``                 mean of the readings; type A from the readings (GUM 4.2)
+``standard``                 the standard's reference value; normal from its certificate U and k (GUM 4.3.1)
+``standard_drift``           0; rectangular, half-width = the standard's drift limit (GUM 4.3.7)
+``standard_characteristic``  0; rectangular, half-width = named characteristic of a standard (bath stability)
+``resolution``               0; rectangular, half-width = resolution / 2 (GUM F.2.2.1)
+``environment``              0; rectangular, half-width = coefficient · |reading − reference| · scale
+``fixed``                    the template's value and distribution (a lab-characterised constant)
+===========================  =================================================================================
+
+``scale`` for environment and relative fixed inputs: ``none`` (1), ``nominal`` (|nominal|) or ``range``
+(span).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from lims.domain.errors import DomainError
+
+#: Functions and constants a model expression may use (shared with the uncertainty engine).
+MODEL_FUNCTIONS = frozenset({"sqrt", "exp", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan"})
+MODEL_CONSTANTS = frozenset({"pi"})
+_ALLOWED_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.UAdd, ast.USub)
+
+
+class BudgetError(DomainError, ValueError):
+    """A budget template or the data to instantiate it is invalid; the message names the field."""
+
+
+class InputSource(StrEnum):
+    """Where an input quantity's estimate and uncertainty come from."""
+
+    READINGS = "readings"
+    STANDARD = "standard"
+    STANDARD_DRIFT = "standard_drift"
+    STANDARD_CHARACTERISTIC = "standard_characteristic"
+    RESOLUTION = "resolution"
+    ENVIRONMENT = "environment"
+    FIXED = "fixed"
+
+
+class Scale(StrEnum):
+    """What a relative half-width multiplies."""
+
+    NONE = "none"
+    NOMINAL = "nominal"
+    RANGE = "range"
+
+
+@dataclass(frozen=True, slots=True)
+class StandardUsed:
+    """A measurement standard at one test point, from its calibration certificate.
+
+    ``value`` is the reference value it realises at the point (e.g. the conventional mass of the weights, the
+    corrected reading of the reference thermometer), in the procedure's unit.
+    """
+
+    identifier: str
+    value: float
+    unit: str
+    expanded_uncertainty: float
+    coverage_factor: float
+    drift_limit: float = 0.0
+    degrees_of_freedom: float | None = None
+    characteristics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentUnderTest:
+    """The item's metrological data that a procedure needs."""
+
+    unit: str
+    range_min: float
+    range_max: float
+    resolution: float
+    accuracy_class: str | None = None
+    verification_interval: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputTemplate:
+    """One input quantity of the model."""
+
+    name: str
+    source: InputSource
+    description: str = ""
+    role: str | None = None  # "indication" or "reference" (used for error = indication − reference)
+    standard: str | None = None  # key into the standards mapping
+    characteristic: str | None = None
+    quantity: str | None = None  # environment quantity
+    reference_value: float = 0.0
+    coefficient: float = 0.0
+    scale: Scale = Scale.NONE
+    value: float = 0.0
+    distribution: Mapping[str, Any] | None = None
+    dof: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetTemplate:
+    """A measurand, a model over named inputs and how to obtain each input."""
+
+    measurand: str
+    model: str
+    inputs: tuple[InputTemplate, ...]
+    coverage_probability: float = 0.9545
+    correlations: tuple[Mapping[str, Any], ...] = ()
+
+    def input_with_role(self, role: str) -> InputTemplate:
+        """The input marked with ``role`` (``indication`` or ``reference``)."""
+        for item in self.inputs:
+            if item.role == role:
+                return item
+        raise BudgetError(f"budget.inputs: no input has role {role!r}")
+
+
+def model_names(expression: str, where: str = "budget.model") -> set[str]:
+    """Input names used by a model, after checking it uses only + − × ÷ **, numbers and allowed functions.
+
+    >>> sorted(model_names("I + dI_digL - dI_dig0 - m_ref"))
+    ['I', 'dI_dig0', 'dI_digL', 'm_ref']
+    >>> model_names("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    lims.domain.budget_template.BudgetError: budget.model: function '__import__' is not allowed
+    """
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as exc:
+        raise BudgetError(f"{where}: {expression!r} is not a valid expression ({exc.msg})") from None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in MODEL_FUNCTIONS:
+                shown = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+                raise BudgetError(f"{where}: function {shown!r} is not allowed")
+            if node.keywords or len(node.args) != 1:
+                raise BudgetError(f"{where}: {node.func.id}() takes exactly one argument")
+        elif isinstance(node, ast.Name):
+            if node.id not in MODEL_FUNCTIONS and node.id not in MODEL_CONSTANTS:
+                names.add(node.id)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                raise BudgetError(f"{where}: constant {node.value!r} is not a number")
+        elif isinstance(node, ast.BinOp | ast.UnaryOp):
+            if not isinstance(node.op, _ALLOWED_OPS):
+                raise BudgetError(f"{where}: operator {type(node.op).__name__} is not allowed")
+        elif not isinstance(node, ast.Expression | ast.Load | ast.operator | ast.unaryop):
+            raise BudgetError(f"{where}: {type(node).__name__} is not allowed in a model")
+    return names
+
+
+def _num(data: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BudgetError(f"{where}.{key}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _fixed_distribution(dist: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(dist, Mapping):
+        raise BudgetError(f"{where}.distribution: expected an object with a 'kind'")
+    kind = dist.get("kind")
+    if kind in ("rectangular", "triangular", "arcsine"):
+        if "half_width" not in dist and "half_width_relative" not in dist:
+            raise BudgetError(f"{where}.distribution: a {kind} distribution needs half_width")
+        key = "half_width" if "half_width" in dist else "half_width_relative"
+        if _num(dist, key, f"{where}.distribution") < 0:
+            raise BudgetError(f"{where}.distribution.{key}: must be ≥ 0")
+    elif kind == "normal":
+        if "u" not in dist and not ("expanded" in dist and "k" in dist):
+            raise BudgetError(f"{where}.distribution: a normal distribution needs u, or expanded and k")
+        for key in ("u", "expanded", "k"):
+            if key in dist and _num(dist, key, f"{where}.distribution") < 0:
+                raise BudgetError(f"{where}.distribution.{key}: must be ≥ 0")
+    elif kind == "student_t":
+        _num(dist, "scale", f"{where}.distribution")
+        _num(dist, "dof", f"{where}.distribution")
+    else:
+        raise BudgetError(
+            f"{where}.distribution.kind: {kind!r} is not normal, rectangular, triangular, arcsine "
+            "or student_t"
+        )
+    return dict(dist)
+
+
+def _input_from_dict(data: Any, where: str) -> InputTemplate:
+    if not isinstance(data, Mapping):
+        raise BudgetError(f"{where}: expected an object")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.isidentifier() or name in MODEL_FUNCTIONS | MODEL_CONSTANTS:
+        raise BudgetError(f"{where}.name: {name!r} is not a usable input name")
+    where = f"{where} ({name})"
+    try:
+        source = InputSource(str(data.get("source")))
+    except ValueError:
+        raise BudgetError(
+            f"{where}.source: {data.get('source')!r} is not one of {', '.join(s.value for s in InputSource)}"
+        ) from None
+    role = data.get("role")
+    if role not in (None, "indication", "reference"):
+        raise BudgetError(f"{where}.role: {role!r} is not 'indication' or 'reference'")
+    kw: dict[str, Any] = {"description": str(data.get("description", "")), "role": role}
+    if source in (InputSource.STANDARD, InputSource.STANDARD_DRIFT, InputSource.STANDARD_CHARACTERISTIC):
+        standard = data.get("standard")
+        if not isinstance(standard, str) or not standard:
+            raise BudgetError(f"{where}.standard: name the standard (e.g. 'reference') this input comes from")
+        kw["standard"] = standard
+    if source == InputSource.STANDARD_CHARACTERISTIC:
+        characteristic = data.get("characteristic")
+        if not isinstance(characteristic, str) or not characteristic:
+            raise BudgetError(f"{where}.characteristic: name the characteristic (e.g. 'stability')")
+        kw["characteristic"] = characteristic
+    if source == InputSource.ENVIRONMENT:
+        quantity = data.get("quantity")
+        if not isinstance(quantity, str) or not quantity:
+            raise BudgetError(f"{where}.quantity: name the environmental quantity (e.g. 'temperature')")
+        kw |= {"quantity": quantity, "reference_value": _num(data, "reference_value", where),
+               "coefficient": _num(data, "coefficient", where)}
+    if source in (InputSource.ENVIRONMENT, InputSource.FIXED):
+        try:
+            kw["scale"] = Scale(data.get("scale", "none"))
+        except ValueError:
+            raise BudgetError(f"{where}.scale: {data.get('scale')!r} is not none, nominal or range") from None
+    if source == InputSource.FIXED:
+        kw["value"] = _num(data, "value", where, 0.0)
+        kw["distribution"] = _fixed_distribution(data.get("distribution"), where)
+    if data.get("dof") is not None:
+        kw["dof"] = _num(data, "dof", where)
+    if role == "indication" and source != InputSource.READINGS:
+        raise BudgetError(f"{where}.role: the indication must come from the readings")
+    if role == "reference" and source != InputSource.STANDARD:
+        raise BudgetError(f"{where}.role: the reference must come from a standard")
+    return InputTemplate(name, source, **kw)
+
+
+def template_from_dict(data: Any, where: str = "uncertainty_budget") -> BudgetTemplate:
+    """Build and check a template: every model name is an input, every input is used, one indication and one
+    reference input exist.
+
+    >>> t = template_from_dict({"measurand": "E", "model": "x - s", "inputs": [
+    ...     {"name": "x", "source": "readings", "role": "indication"},
+    ...     {"name": "s", "source": "standard", "standard": "ref", "role": "reference"}]})
+    >>> (t.input_with_role("reference").standard, t.coverage_probability)
+    ('ref', 0.9545)
+    >>> template_from_dict({"measurand": "E", "model": "x - s - z", "inputs": [
+    ...     {"name": "x", "source": "readings", "role": "indication"},
+    ...     {"name": "s", "source": "standard", "standard": "ref", "role": "reference"}]})
+    Traceback (most recent call last):
+    ...
+    lims.domain.budget_template.BudgetError: uncertainty_budget.model: z not defined as inputs
+    """
+    if not isinstance(data, Mapping):
+        raise BudgetError(f"{where}: expected an object")
+    measurand, model = data.get("measurand"), data.get("model")
+    if not isinstance(measurand, str) or not measurand:
+        raise BudgetError(f"{where}.measurand: expected the measurand's name, e.g. 'E'")
+    if not isinstance(model, str) or not model.strip():
+        raise BudgetError(f"{where}.model: expected an expression over the input names")
+    raw_inputs = data.get("inputs")
+    if not isinstance(raw_inputs, list) or not raw_inputs:
+        raise BudgetError(f"{where}.inputs: expected a non-empty list")
+    inputs = tuple(_input_from_dict(d, f"{where}.inputs[{i}]") for i, d in enumerate(raw_inputs))
+    names = [i.name for i in inputs]
+    if len(set(names)) != len(names):
+        raise BudgetError(f"{where}.inputs: input names must be unique ({', '.join(names)})")
+    used = model_names(model, f"{where}.model")
+    if used - set(names):
+        raise BudgetError(f"{where}.model: {', '.join(sorted(used - set(names)))} not defined as inputs")
+    if set(names) - used:
+        raise BudgetError(f"{where}.inputs: {', '.join(sorted(set(names) - used))} not used by the model")
+    for role in ("indication", "reference"):
+        if sum(1 for i in inputs if i.role == role) != 1:
+            raise BudgetError(f"{where}.inputs: exactly one input must have role {role!r}")
+    p = _num(data, "coverage_probability", where, 0.9545)
+    if not 0 < p < 1:
+        raise BudgetError(f"{where}.coverage_probability: {p} must be between 0 and 1")
+    correlations = data.get("correlations", [])
+    if not isinstance(correlations, list):
+        raise BudgetError(f"{where}.correlations: expected a list")
+    return BudgetTemplate(measurand, model, inputs, p, tuple(correlations))
+
+
+@dataclass(frozen=True, slots=True)
+class PointContext:
+    """Everything one test point's budget is built from (validated by the caller)."""
+
+    nominal: float
+    unit: str
+    readings: tuple[float, ...]
+    standards: Mapping[str, StandardUsed]
+    instrument: InstrumentUnderTest
+    environment: Mapping[str, float | Sequence[float]]
+
+
+def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
+    assert item.standard is not None
+    found = ctx.standards.get(item.standard)
+    if found is None:
+        raise BudgetError(
+            f"standards.{item.standard}: missing; input {item.name} needs the {item.standard} standard's data"
+        )
+    return found
+
+
+def _scale(scale: Scale, ctx: PointContext) -> float:
+    if scale == Scale.NOMINAL:
+        return abs(ctx.nominal)
+    if scale == Scale.RANGE:
+        return ctx.instrument.range_max - ctx.instrument.range_min
+    return 1.0
+
+
+def _env_value(ctx: PointContext, item: InputTemplate) -> float:
+    assert item.quantity is not None
+    raw = ctx.environment.get(item.quantity)
+    if raw is None:
+        raise BudgetError(
+            f"environment.{item.quantity}: not recorded; input {item.name} of the budget needs it"
+        )
+    values = [raw] if isinstance(raw, int | float) else list(raw)
+    if not values or any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+        raise BudgetError(f"environment.{item.quantity}: {raw!r} is not a number or a list of numbers")
+    # The largest departure from the reference condition bounds the effect over the whole measurement.
+    return max(abs(float(v) - item.reference_value) for v in values)
+
+
+def _clean(x: float) -> float:
+    return float(f"{x:.15g}")
+
+
+def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
+    """The budget dictionary for one test point, in exactly the uncertainty engine's input format.
+
+    Input descriptions stay in the template (:attr:`InputTemplate.description`), not in the budget.
+    """
+    inputs: list[dict[str, Any]] = []
+    for item in template.inputs:
+        entry: dict[str, Any] = {"name": item.name, "unit": ctx.unit}
+        if item.source == InputSource.READINGS:
+            entry["value"] = _clean(statistics.fmean(ctx.readings))
+            entry["distribution"] = {"kind": "type_a", "readings": list(ctx.readings)}
+        elif item.source == InputSource.STANDARD:
+            std = _standard(ctx, item)
+            entry["value"] = std.value
+            entry["distribution"] = {"kind": "normal", "expanded": std.expanded_uncertainty,
+                                     "k": std.coverage_factor}
+            if std.degrees_of_freedom is not None:
+                entry["dof"] = std.degrees_of_freedom
+        elif item.source == InputSource.STANDARD_DRIFT:
+            entry["value"] = 0.0
+            entry["distribution"] = {"kind": "rectangular", "half_width": _standard(ctx, item).drift_limit}
+        elif item.source == InputSource.STANDARD_CHARACTERISTIC:
+            std = _standard(ctx, item)
+            assert item.characteristic is not None
+            half = std.characteristics.get(item.characteristic)
+            if half is None or not math.isfinite(half) or half < 0:
+                raise BudgetError(f"standards.{item.standard}.characteristics.{item.characteristic}: missing "
+                                  f"or not a half-width ≥ 0; input {item.name} needs it")
+            entry["value"] = 0.0
+            entry["distribution"] = {"kind": "rectangular", "half_width": float(half)}
+        elif item.source == InputSource.RESOLUTION:
+            entry["value"] = 0.0
+            half = _clean(ctx.instrument.resolution / 2)
+            entry["distribution"] = {"kind": "rectangular", "half_width": half}
+        elif item.source == InputSource.ENVIRONMENT:
+            half = item.coefficient * _env_value(ctx, item) * _scale(item.scale, ctx)
+            entry["value"] = 0.0
+            entry["distribution"] = {"kind": "rectangular", "half_width": _clean(abs(half))}
+        else:
+            entry["value"] = item.value
+            dist = dict(item.distribution or {})
+            if "half_width_relative" in dist:
+                dist["half_width"] = _clean(dist.pop("half_width_relative") * _scale(item.scale, ctx))
+            entry["distribution"] = dist
+        if item.dof is not None:
+            entry["dof"] = item.dof
+        inputs.append(entry)
+    return {
+        "measurand": {"name": template.measurand, "unit": ctx.unit},
+        "model": template.model,
+        "coverage_probability": template.coverage_probability,
+        "inputs": inputs,
+        "correlations": [dict(c) for c in template.correlations],
+    }
+
+
+def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:
+    """The procedure-file form of a template (for export and round trips)."""
+    out: list[dict[str, Any]] = []
+    for item in template.inputs:
+        d: dict[str, Any] = {"name": item.name, "source": item.source.value}
+        for key in ("description", "role", "standard", "characteristic", "quantity", "dof"):
+            value = getattr(item, key)
+            if value not in (None, ""):
+                d[key] = value
+        if item.source == InputSource.ENVIRONMENT:
+            d |= {"reference_value": item.reference_value, "coefficient": item.coefficient}
+        if item.source in (InputSource.ENVIRONMENT, InputSource.FIXED):
+            d["scale"] = item.scale.value
+        if item.source == InputSource.FIXED:
+            d |= {"value": item.value, "distribution": dict(item.distribution or {})}
+        out.append(d)
+    return {"measurand": template.measurand, "model": template.model,
+            "coverage_probability": template.coverage_probability, "inputs": out,
+            "correlations": [dict(c) for c in template.correlations]}

@@ -1,0 +1,357 @@
+"""Versioned calibration and verification procedures, read from JSON files.
+
+A procedure (ISO/IEC 17025:2017 7.2 selection and verification of methods) fixes the measured quantity
+and unit,
+the test points, the repetitions, the environmental limits, the acceptance criterion (maximum permissible
+error),
+the decision rule and the uncertainty budget template. The files shipped with the application are in
+``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
+
+>>> procs = load_procedures()
+>>> sorted(p.code for p in procs)[:2]
+['CAL-DMM-DCV', 'CAL-PG-DKD']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lims.domain.budget_template import (
+    BudgetError,
+    BudgetTemplate,
+    InstrumentUnderTest,
+    PointContext,
+    StandardUsed,
+    instantiate,
+    template_from_dict,
+)
+from lims.domain.decision_rule import DecisionRule, Verdict, judge
+from lims.domain.decision_rule import rule_from_dict as decision_rule_from_dict
+from lims.domain.environment import EnvironmentLimit, limit_from_dict
+from lims.domain.errors import DomainError
+from lims.domain.mpe import Criterion, criterion_from_dict, mpe_at
+from lims.domain.test_points import PointRule, check_in_range, generate_points, rule_from_dict
+
+__all__ = [
+    "InstrumentUnderTest",
+    "PointResult",
+    "Procedure",
+    "ProcedureError",
+    "ProcedureKind",
+    "StandardUsed",
+    "find_procedure",
+    "instantiate_budget",
+    "load_procedures",
+    "point_result",
+    "procedure_from_dict",
+]
+
+
+class ProcedureError(DomainError, ValueError):
+    """A procedure file is invalid, or data given to a procedure does not fit it."""
+
+
+class ProcedureKind(StrEnum):
+    """Calibration (hiệu chuẩn, ISO/IEC 17025) or legal verification (kiểm định, pass/fail against MPE)."""
+
+    CALIBRATION = "calibration"
+    VERIFICATION = "verification"
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """One version of a procedure."""
+
+    code: str
+    version: str
+    title_vi: str
+    title_en: str
+    quantity: str
+    unit: str
+    kind: ProcedureKind
+    test_points: PointRule
+    repetitions: int
+    environment: tuple[EnvironmentLimit, ...]
+    acceptance: Criterion
+    decision_rule: DecisionRule
+    budget: BudgetTemplate
+    sources: tuple[str, ...] = ()
+    standards: tuple[str, ...] = ()  # the roles of the standards the budget needs, e.g. ("weights",)
+
+    @property
+    def title(self) -> str:
+        """The English title (Vietnamese is :attr:`title_vi`)."""
+        return self.title_en
+
+    def summary(self) -> dict[str, str]:
+        """The fields a listing shows (``lims procedures list --json``).
+
+        >>> find_procedure(load_procedures(), "CAL-PG-DKD").summary()["quantity"]
+        'pressure'
+        """
+        return {"code": self.code, "version": self.version, "quantity": self.quantity, "unit": self.unit,
+                "kind": self.kind.value, "title": self.title_en, "title_vi": self.title_vi}
+
+    def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
+        """The nominal test points for ``instrument`` (rounded to its resolution, inside its range)."""
+        _check_instrument(self, instrument)
+        return generate_points(self.test_points, range_min=instrument.range_min,
+                               range_max=instrument.range_max, resolution=instrument.resolution,
+                               unit=self.unit)
+
+
+def _text(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ProcedureError(f"{where}.{key}: expected a non-empty text")
+    return value.strip()
+
+
+def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
+    """Build and check a procedure from its JSON form; every error names the field at fault."""
+    if not isinstance(data, Mapping):
+        raise ProcedureError(f"{where}: expected a JSON object")
+    code = _text(data, "code", where)
+    where = f"{where} {code}"
+    title = data.get("title")
+    if not isinstance(title, Mapping):
+        raise ProcedureError(f"{where}.title: expected {{\"vi\": ..., \"en\": ...}}")
+    try:
+        kind = ProcedureKind(str(data.get("kind")))
+    except ValueError:
+        raise ProcedureError(
+            f"{where}.kind: {data.get('kind')!r} is not calibration or verification"
+        ) from None
+    repetitions = data.get("repetitions")
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
+        raise ProcedureError(f"{where}.repetitions: expected a whole number ≥ 1, got {repetitions!r}")
+    env = data.get("environment", [])
+    if not isinstance(env, list):
+        raise ProcedureError(f"{where}.environment: expected a list of limits")
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ProcedureError(f"{where}.sources: expected a list of citations")
+    try:
+        budget = template_from_dict(data.get("uncertainty_budget"), f"{where}.uncertainty_budget")
+        procedure = Procedure(
+            code=code,
+            version=_text(data, "version", where),
+            title_vi=_text(title, "vi", f"{where}.title"),
+            title_en=_text(title, "en", f"{where}.title"),
+            quantity=_text(data, "quantity", where),
+            unit=_text(data, "unit", where),
+            kind=kind,
+            test_points=rule_from_dict(data.get("test_points"), f"{where}.test_points"),
+            repetitions=repetitions,
+            environment=tuple(limit_from_dict(e, f"{where}.environment[{i}]") for i, e in enumerate(env)),
+            acceptance=criterion_from_dict(data.get("acceptance"), f"{where}.acceptance"),
+            decision_rule=decision_rule_from_dict(data.get("decision_rule"), f"{where}.decision_rule"),
+            budget=budget,
+            sources=tuple(sources),
+            standards=tuple(sorted({i.standard for i in budget.inputs if i.standard is not None})),
+        )
+    except ProcedureError:
+        raise
+    except DomainError as exc:
+        raise ProcedureError(str(exc)) from exc
+    if procedure.repetitions < 2:
+        # The indication input is always a type A evaluation of the readings (GUM 4.2.3 needs n ≥ 2).
+        raise ProcedureError(f"{where}.repetitions: a type A evaluation from the readings needs at least 2")
+    return procedure
+
+
+def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str]]:
+    if directory is not None:
+        for path in sorted(directory.glob("*.json")):
+            yield path.name, path.read_text(encoding="utf-8")
+        return
+    root = resources.files("lims.domain").joinpath("procedures")
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            yield entry.name, entry.read_text(encoding="utf-8")
+
+
+def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
+    """Every procedure in ``directory`` (default: the ones shipped in ``lims/domain/procedures/``).
+
+    A (code, version) pair must be unique.
+    """
+    found: dict[tuple[str, str], Procedure] = {}
+    for name, text in _procedure_files(directory):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProcedureError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        procedure = procedure_from_dict(data, where=name)
+        key = (procedure.code, procedure.version)
+        if key in found:
+            raise ProcedureError(
+                f"{name}: procedure {procedure.code} version {procedure.version} is defined twice"
+            )
+        found[key] = procedure
+    return tuple(sorted(found.values(), key=lambda p: (p.code, _version_key(p.version))))
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
+
+
+def find_procedure(procedures: Sequence[Procedure], code: str, version: str | None = None) -> Procedure:
+    """The procedure with ``code`` (its latest version unless ``version`` is given).
+
+    >>> find_procedure(load_procedures(), "CAL-TH-BATH").unit
+    '°C'
+    """
+    matching = [p for p in procedures if p.code == code]
+    if not matching:
+        raise ProcedureError(f"procedure {code!r} does not exist")
+    if version is None:
+        return max(matching, key=lambda p: _version_key(p.version))
+    for p in matching:
+        if p.version == version:
+            return p
+    versions = ", ".join(p.version for p in matching)
+    raise ProcedureError(f"procedure {code} has no version {version!r} (versions: {versions})")
+
+
+def _check_instrument(procedure: Procedure, instrument: InstrumentUnderTest) -> None:
+    if instrument.unit != procedure.unit:
+        raise ProcedureError(
+            f"instrument.unit: {instrument.unit!r} does not match the procedure {procedure.code} unit "
+            f"{procedure.unit!r}"
+        )
+    if not (math.isfinite(instrument.range_min) and math.isfinite(instrument.range_max)
+            and instrument.range_max > instrument.range_min):
+        raise ProcedureError(
+            f"instrument.range: {instrument.range_min:g} to {instrument.range_max:g} is not a valid range"
+        )
+    if not (math.isfinite(instrument.resolution) and instrument.resolution > 0):
+        raise ProcedureError(f"instrument.resolution: {instrument.resolution} must be a positive number")
+
+
+def _context(
+    procedure: Procedure,
+    point: float,
+    readings: Sequence[float],
+    standards: Mapping[str, StandardUsed],
+    instrument: InstrumentUnderTest,
+    environment: Mapping[str, float | Sequence[float]],
+) -> PointContext:
+    _check_instrument(procedure, instrument)
+    check_in_range(point, range_min=instrument.range_min, range_max=instrument.range_max, unit=procedure.unit)
+    values: list[float] = []
+    for i, r in enumerate(readings):
+        if isinstance(r, bool) or not isinstance(r, int | float) or not math.isfinite(r):
+            raise ProcedureError(f"readings[{i}]: {r!r} is not a number in {procedure.unit}")
+        values.append(float(r))
+    if len(values) < procedure.repetitions:
+        raise ProcedureError(
+            f"readings: {procedure.code} needs {procedure.repetitions} readings at each point, "
+            f"got {len(values)}"
+        )
+    for role in procedure.standards:
+        std = standards.get(role)
+        if std is None:
+            raise ProcedureError(f"standards.{role}: {procedure.code} needs the {role} standard's data")
+        if std.unit != procedure.unit:
+            raise ProcedureError(
+                f"standards.{role}.unit: {std.unit!r} does not match the procedure unit {procedure.unit!r}"
+            )
+        for name in ("value", "expanded_uncertainty", "coverage_factor", "drift_limit"):
+            if not math.isfinite(getattr(std, name)):
+                raise ProcedureError(f"standards.{role}.{name}: {getattr(std, name)} is not a finite number")
+        if std.expanded_uncertainty < 0 or std.coverage_factor <= 0 or std.drift_limit < 0:
+            raise ProcedureError(
+                f"standards.{role}: expanded_uncertainty and drift_limit must be ≥ 0 and coverage_factor > 0"
+            )
+    return PointContext(point, procedure.unit, tuple(values), dict(standards), instrument, dict(environment))
+
+
+def instantiate_budget(
+    procedure: Procedure,
+    point: float,
+    readings: Sequence[float],
+    standards: Mapping[str, StandardUsed],
+    instrument: InstrumentUnderTest,
+    environment: Mapping[str, float | Sequence[float]],
+) -> dict[str, Any]:
+    """The uncertainty budget of one test point, in the uncertainty engine's JSON format.
+
+    ``standards`` maps the roles the procedure names (:attr:`Procedure.standards`) to each standard's data at
+    this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged.
+
+    >>> dmm = find_procedure(load_procedures(), "CAL-DMM-DCV")
+    >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, drift_limit=3e-5)
+    >>> b = instantiate_budget(dmm, 10.0, [10.002, 10.003, 10.002, 10.002, 10.003], {"calibrator": cal},
+    ...                        InstrumentUnderTest("V", 0.0, 20.0, 0.001), {"temperature": 23.5})
+    >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:3]
+    [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal')]
+    """
+    ctx = _context(procedure, point, readings, standards, instrument, environment)
+    try:
+        return instantiate(procedure.budget, ctx)
+    except BudgetError as exc:
+        raise ProcedureError(f"{procedure.code}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class PointResult:
+    """Result at one test point, all in the procedure's unit.
+
+    error = mean indication − reference value; correction = −error; ``verdict`` is ``None`` when the decision
+    rule needs the expanded uncertainty and none was given.
+    """
+
+    nominal: float
+    mean_indication: float
+    reference_value: float
+    error: float
+    correction: float
+    mpe: float
+    verdict: Verdict | None
+
+
+def point_result(
+    procedure: Procedure,
+    point: float,
+    readings: Sequence[float],
+    standards: Mapping[str, StandardUsed],
+    instrument: InstrumentUnderTest,
+    *,
+    expanded_uncertainty: float | None = None,
+    criterion: Criterion | None = None,
+) -> PointResult:
+    """Mean, error, correction and MPE at a test point, and the verdict under the procedure's decision rule.
+
+    ``criterion`` overrides the procedure's acceptance criterion (a customer's or manufacturer's specification
+    agreed at contract review, ISO/IEC 17025 7.1.3).
+
+    >>> th = find_procedure(load_procedures(), "CAL-TH-BATH")
+    >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
+    ...                  {"reference": StandardUsed("PRT", 50.012, "°C", 0.02, 2.0), "bath": StandardUsed(
+    ...                      "bath", 50.0, "°C", 0.0, 2.0)}, InstrumentUnderTest("°C", -50.0, 200.0, 0.1))
+    >>> (r.mean_indication, r.error, r.correction, r.mpe, r.verdict.value if r.verdict else None)
+    (50.14, 0.128, -0.128, 0.5, 'pass')
+    """
+    ctx = _context(procedure, point, readings, standards, instrument, {})
+    reference_role = procedure.budget.input_with_role("reference").standard
+    assert reference_role is not None
+    mean = statistics.fmean(ctx.readings)
+    reference = standards[reference_role].value
+    error = float(f"{mean - reference:.12g}")
+    mpe = mpe_at(criterion or procedure.acceptance, point, range_min=instrument.range_min,
+                 range_max=instrument.range_max, resolution=instrument.resolution,
+                 accuracy_class=instrument.accuracy_class,
+                 verification_interval=instrument.verification_interval)
+    verdict = None
+    if expanded_uncertainty is not None or not procedure.decision_rule.needs_uncertainty:
+        verdict = judge(error, mpe, expanded_uncertainty, procedure.decision_rule)
+    return PointResult(point, float(f"{mean:.12g}"), reference, error, -error if error else 0.0, mpe, verdict)
