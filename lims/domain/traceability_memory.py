@@ -21,7 +21,8 @@ class InMemoryGraph:
     >>> from lims.domain.traceability import Issuer, IssuerKind
     >>> s = StandardNode("s1", "M-01", "1 kg", "mass")
     >>> vmi = Issuer(IssuerKind.NATIONAL_METROLOGY_INSTITUTE, "VMI")
-    >>> c = CalibrationLink("c1", "s1", date(2025, 1, 1), "V-1", vmi, date(2025, 1, 2), date(2026, 1, 1), True)
+    >>> c = CalibrationLink("c1", "s1", date(2025, 1, 1), "V-1", vmi, date(2025, 1, 2),
+    ...                     date(2026, 1, 1), True)
     >>> g = InMemoryGraph([s], [c])
     >>> g.calibrations_of("s1", date(2024, 12, 31)) is None, g.calibrations_of("s1", date(2025, 5, 1)).id
     (True, 'c1')

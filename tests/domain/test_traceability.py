@@ -1,4 +1,4 @@
-"""Traceability chains (ISO/IEC 17025:2017 6.5.1: an unbroken chain of calibrations, each contributing to U)."""
+"""Traceability chains (ISO/IEC 17025:2017 6.5.1: an unbroken chain of calibrations, each adding to U)."""
 
 from __future__ import annotations
 
@@ -144,7 +144,8 @@ def test_cycle_is_reported_and_the_walk_stops() -> None:
     a, b = standard("a"), standard("b")
     graph = InMemoryGraph(
         [a, b],
-        [calibration("ca", "a", date(2025, 1, 1), issuer=LAB), calibration("cb", "b", date(2025, 1, 1), issuer=LAB)],
+        [calibration("ca", "a", date(2025, 1, 1), issuer=LAB),
+         calibration("cb", "b", date(2025, 1, 1), issuer=LAB)],
         used={"ca": ["b"], "cb": ["a"]},
     )
     chain = resolve_chain(StandardSubject(a), date(2025, 6, 1), graph)
@@ -166,7 +167,8 @@ def test_diamond_is_not_a_cycle_and_is_expanded_once() -> None:
     graph = InMemoryGraph(
         [ref, w1, w2],
         [calibration("cr", "ref", date(2025, 1, 1)),
-         calibration("c1", "w1", date(2025, 2, 1), issuer=LAB), calibration("c2", "w2", date(2025, 2, 1), issuer=LAB)],
+         calibration("c1", "w1", date(2025, 2, 1), issuer=LAB),
+         calibration("c2", "w2", date(2025, 2, 1), issuer=LAB)],
         used={"c1": ["ref"], "c2": ["ref"]},
     )
     chain = resolve_chain(CertificateSubject("HC-1", (w1, w2)), date(2025, 3, 1), graph)
@@ -244,7 +246,8 @@ def test_points_in_another_unit_or_outside_the_range_are_not_compared() -> None:
 
 
 def test_not_in_service_on_the_date_from_status_history() -> None:
-    history = (*IN_SERVICE, StatusChange(date(2025, 5, 1), StandardStatus.QUARANTINED, "dropped on the floor"),
+    history = (*IN_SERVICE,
+               StatusChange(date(2025, 5, 1), StandardStatus.QUARANTINED, "dropped on the floor"),
                StatusChange(date(2025, 6, 1), StandardStatus.IN_SERVICE, "verified after repair"))
     ref = standard("ref", status_history=history)
     graph = InMemoryGraph([ref], [calibration("c", "ref", date(2025, 1, 1))])
@@ -264,9 +267,11 @@ def test_reference_material_expiry_and_shelf_life_after_opening() -> None:
     rm = standard("rm", quantity="pH", reference_material=ReferenceMaterial(
         expiry=date(2026, 1, 31), opened_on=date(2025, 9, 1), shelf_life_after_opening_days=90))
     producer = Issuer(IssuerKind.REFERENCE_MATERIAL_PRODUCER, "Producer (ISO 17034)")
-    graph = InMemoryGraph([rm], [calibration("crm", "rm", date(2025, 1, 1), issuer=producer, valid_days=3650)])
+    cal = calibration("crm", "rm", date(2025, 1, 1), issuer=producer, valid_days=3650)
+    graph = InMemoryGraph([rm], [cal])
     assert resolve_chain(StandardSubject(rm), date(2025, 11, 30), graph).complete  # opened + 90 d, inclusive
-    assert kinds(resolve_chain(StandardSubject(rm), date(2025, 12, 1), graph)) == ["material_shelf_life_exceeded"]
+    opened_too_long = resolve_chain(StandardSubject(rm), date(2025, 12, 1), graph)
+    assert kinds(opened_too_long) == ["material_shelf_life_exceeded"]
     assert kinds(resolve_chain(StandardSubject(rm), date(2026, 2, 1), graph)) == [
         "material_expired", "material_shelf_life_exceeded"]
 
@@ -285,7 +290,8 @@ def test_findings_deep_in_the_chain_point_at_their_link() -> None:
 
 
 def test_every_finding_kind_is_blocking_except_the_ratio_warning() -> None:
-    assert {k for k in FindingKind if k.severity is Severity.WARNING} == {FindingKind.INSUFFICIENT_UNCERTAINTY_RATIO}
+    warnings = {k for k in FindingKind if k.severity is Severity.WARNING}
+    assert warnings == {FindingKind.INSUFFICIENT_UNCERTAINTY_RATIO}
 
 
 def test_uncertainty_is_interpolated_between_points() -> None:

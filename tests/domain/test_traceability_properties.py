@@ -38,7 +38,8 @@ def graphs(draw: st.DrawFn) -> tuple[InMemoryGraph, StandardNode, date, bool]:
                 cid, f"s{i}", day, f"N-{cid}", LAB if internal else VMI, day,
                 day + timedelta(days=draw(st.integers(0, 90))), draw(st.booleans())))
             if internal:
-                used[cid] = draw(st.lists(st.sampled_from([s.id for s in standards]), max_size=3, unique=True))
+                ids = st.sampled_from([s.id for s in standards])
+                used[cid] = draw(st.lists(ids, max_size=3, unique=True))
     graph = InMemoryGraph(standards, calibrations, used)
     subject = draw(st.sampled_from(standards))
     on = BASE + timedelta(days=draw(st.integers(0, 90)))
@@ -47,8 +48,9 @@ def graphs(draw: st.DrawFn) -> tuple[InMemoryGraph, StandardNode, date, bool]:
 
 @settings(max_examples=300, deadline=None)
 @given(graphs())
-def test_resolution_terminates_and_every_link_is_reachable(case: tuple[InMemoryGraph, StandardNode, date, bool]
-                                                           ) -> None:
+def test_resolution_terminates_and_every_link_is_reachable(
+    case: tuple[InMemoryGraph, StandardNode, date, bool],
+) -> None:
     graph, subject_standard, on, as_certificate = case
     if as_certificate:
         subject = CertificateSubject("HC-1", (subject_standard,))
