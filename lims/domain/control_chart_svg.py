@@ -114,10 +114,10 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
     for label, value, colour, dash in (("UCL", limits.upper, _LIMIT_COLOUR, ' stroke-dasharray="6 4"'),
                                        ("CL", limits.centre, _CENTRE_COLOUR, ""),
                                        ("LCL", limits.lower, _LIMIT_COLOUR, ' stroke-dasharray="6 4"')):
-        yy = y(value)
-        out.append(f'<line x1="{_coord(left)}" y1="{_coord(yy)}" x2="{_coord(left + plot_w)}" '
-                   f'y2="{_coord(yy)}" stroke="{colour}" stroke-width="1.5"{dash}/>')
-        out.append(f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(yy + 4)}" fill="{colour}">'
+        line_y = y(value)
+        out.append(f'<line x1="{_coord(left)}" y1="{_coord(line_y)}" x2="{_coord(left + plot_w)}" '
+                   f'y2="{_coord(line_y)}" stroke="{colour}" stroke-width="1.5"{dash}/>')
+        out.append(f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(line_y + 4)}" fill="{colour}">'
                    f'{label} {escape(_num(value))}</text>')
     out.append("</g>")
     out.append('<g class="axes" aria-hidden="true">')
