@@ -26,7 +26,7 @@ LAB = Issuer(IssuerKind.THIS_LAB, "lab")
 VMI = Issuer(IssuerKind.NATIONAL_METROLOGY_INSTITUTE, "VMI")
 
 
-def build(levels: int, width: int, calibrations_per_standard: int) -> tuple[InMemoryGraph, list[StandardNode]]:
+def build(levels: int, width: int, per_standard: int) -> tuple[InMemoryGraph, list[StandardNode]]:
     """A hierarchy ``levels`` deep, ``width`` standards per level; level 0 is calibrated by VMI."""
     rng = random.Random(1)
     standards: list[StandardNode] = []
@@ -38,7 +38,7 @@ def build(levels: int, width: int, calibrations_per_standard: int) -> tuple[InMe
         by_level.append(row)
         standards.extend(row)
         for s in row:
-            for c in range(calibrations_per_standard):
+            for c in range(per_standard):
                 day = date(2015, 1, 1) + timedelta(days=365 * c + 30 * level)
                 cid = f"{s.id}-c{c}"
                 points = (CalibrationPoint(1000.0, "g", 0.0001 * 4 ** level),)
