@@ -25,8 +25,8 @@ from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
 __all__ = [
     "CalibrationLink", "CalibrationSubject", "CertificateSubject", "ChainLink", "Finding", "FindingKind",
     "InvalidRecord", "Issuer", "IssuerKind", "ReferenceMaterial", "Severity", "StandardNode",
-    "StandardStatus", "StandardSubject", "StatusChange", "TraceabilityChain", "TraceabilityGraph",
-    "resolve_chain",
+    "StandardStatus", "StandardSubject", "StatusChange", "Subject", "TraceabilityChain", "TraceabilityGraph",
+    "iter_terminal_issuers", "resolve_chain",
 ]
 
 
@@ -157,6 +157,11 @@ class StandardNode:
     quantity: str
     status_history: tuple[StatusChange, ...] = ()
     reference_material: ReferenceMaterial | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("id", "asset_number", "name"):
+            if not getattr(self, name).strip():
+                raise InvalidRecord(name, "must not be empty")
 
     def status_on(self, on: date) -> StatusChange | None:
         """The status in force on ``on`` (latest change not after it), ``None`` before the first one.

@@ -21,6 +21,7 @@ from lims.domain.traceability import (
     StandardStatus,
     StandardSubject,
     StatusChange,
+    iter_terminal_issuers,
     resolve_chain,
 )
 from lims.domain.traceability_memory import InMemoryGraph
@@ -80,6 +81,7 @@ def test_complete_chain_through_internal_link_to_vmi() -> None:
     assert data["links"][1]["issuer"] == "Vietnam Metrology Institute"
     assert data["links"][1]["valid_until"] == "2026-01-10"
     assert set(data) >= {"subject", "on", "links", "findings", "complete"}
+    assert list(iter_terminal_issuers(chain)) == ["Vietnam Metrology Institute"]
     assert json.loads(json.dumps(data)) == data
 
 
@@ -313,6 +315,9 @@ def test_uncertainty_is_interpolated_between_points() -> None:
     (lambda: CalibrationPoint(1.0, "g", 0.1, 0.5), "coverage_factor"),
     (lambda: ReferenceMaterial(date(2025, 1, 1), date(2024, 1, 1), 0), "shelf_life_after_opening_days"),
     (lambda: InMemoryGraph([], [calibration("c", "nope", date(2025, 1, 1))]), "calibrations"),
+    (lambda: InMemoryGraph([standard("a"), standard("a")], []), "standards"),
+    (lambda: InMemoryGraph([standard("a")], [], used={"x": ["a"]}), "used"),
+    (lambda: standard("a", asset_number=" "), "asset_number"),
 ])
 def test_bad_records_name_the_field(build: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
