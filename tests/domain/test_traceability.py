@@ -324,3 +324,51 @@ def test_bad_records_name_the_field(build: object, field: str) -> None:
         build()  # type: ignore[operator]
     assert info.value.field == field
     assert isinstance(info.value, ValueError)
+
+
+def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
+    """The smallest graph that yields ``kind`` (one per finding kind; the tests above cover the details)."""
+    s = standard("s")
+    lab_cal = calibration("c", "s", date(2025, 1, 1), issuer=LAB, points=(g(0.5),))
+    ref = standard("r")
+    if kind is FindingKind.NO_CALIBRATION:
+        return StandardSubject(s), date(2025, 1, 1), InMemoryGraph([s], [])
+    if kind is FindingKind.EXPIRED:
+        graph = InMemoryGraph([s], [calibration("c", "s", date(2025, 1, 1))])
+        return StandardSubject(s), date(2026, 6, 1), graph
+    if kind is FindingKind.NOT_YET_VALID:
+        late = calibration("c", "s", date(2025, 1, 1), issued_on=date(2025, 2, 1))
+        return StandardSubject(s), date(2025, 1, 15), InMemoryGraph([s], [late])
+    if kind is FindingKind.MISSING_FILE:
+        return StandardSubject(s), date(2025, 2, 1), InMemoryGraph(
+            [s], [calibration("c", "s", date(2025, 1, 1), has_file=False)])
+    if kind is FindingKind.CYCLE:
+        # no points: a self-calibration would also compare U with itself (uncertainty_not_smaller)
+        bare = calibration("c", "s", date(2025, 1, 1), issuer=LAB)
+        return StandardSubject(s), date(2025, 2, 1), InMemoryGraph([s], [bare], used={"c": ["s"]})
+    if kind is FindingKind.NO_TERMINAL_LINK:
+        return StandardSubject(s), date(2025, 2, 1), InMemoryGraph([s], [lab_cal])
+    if kind in (FindingKind.UNCERTAINTY_NOT_SMALLER, FindingKind.INSUFFICIENT_UNCERTAINTY_RATIO):
+        u_ref = 0.5 if kind is FindingKind.UNCERTAINTY_NOT_SMALLER else 0.2
+        ref_cal = calibration("cr", "r", date(2024, 12, 1), points=(g(u_ref),))
+        graph = InMemoryGraph([s, ref], [lab_cal, ref_cal], used={"c": ["r"]})
+        return StandardSubject(s), date(2025, 2, 1), graph
+    if kind is FindingKind.NOT_IN_SERVICE:
+        retired = standard("s", status_history=(StatusChange(date(2020, 1, 1), StandardStatus.RETIRED),))
+        return StandardSubject(retired), date(2025, 2, 1), InMemoryGraph(
+            [retired], [calibration("c", "s", date(2025, 1, 1))])
+    material = ReferenceMaterial(date(2025, 1, 31), date(2024, 12, 1), 400)
+    if kind is FindingKind.MATERIAL_SHELF_LIFE_EXCEEDED:
+        material = ReferenceMaterial(date(2026, 1, 31), date(2025, 1, 1), 10)
+    rm = standard("s", reference_material=material)
+    producer = Issuer(IssuerKind.REFERENCE_MATERIAL_PRODUCER, "P")
+    return StandardSubject(rm), date(2025, 2, 15), InMemoryGraph(
+        [rm], [calibration("c", "s", date(2025, 1, 1), issuer=producer)])
+
+
+@pytest.mark.parametrize("kind", list(FindingKind))
+def test_every_finding_kind_has_a_scenario_and_is_reported_alone(kind: FindingKind) -> None:
+    subject, on, graph = _scenario(kind)
+    chain = resolve_chain(subject, on, graph)  # type: ignore[arg-type]
+    assert kinds(chain) == [kind.value]
+    assert chain.complete is (kind.severity is Severity.WARNING)
