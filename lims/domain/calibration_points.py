@@ -145,7 +145,8 @@ def smallest_uncertainty_ratio(
 def uncertainty_at_points(
     reference: Sequence[CalibrationPoint], used_at: Sequence[CalibrationPoint]
 ) -> tuple[float, str] | None:
-    """Largest U of ``reference`` at the values where it was used; falls back to :func:`worst_uncertainty`.
+    """Largest U of ``reference`` at the values where it was used; falls back to :func:`worst_uncertainty`
+    when no value of use is comparable or when they are in several units.
 
     >>> ref = (CalibrationPoint(0.0, "V", 1e-6), CalibrationPoint(10.0, "V", 5e-6))
     >>> uncertainty_at_points(ref, (CalibrationPoint(10.0, "V", 2e-5),))
@@ -154,6 +155,6 @@ def uncertainty_at_points(
     found = [
         (u, p.unit) for p in used_at if (u := uncertainty_at(reference, p.value, p.unit)) is not None
     ]
-    if found:
+    if found and len({unit for _, unit in found}) == 1:
         return max(found)
     return worst_uncertainty(reference)

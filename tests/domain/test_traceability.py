@@ -7,7 +7,12 @@ from datetime import date
 
 import pytest
 
-from lims.domain.calibration_points import CalibrationPoint, InvalidRecord, uncertainty_at
+from lims.domain.calibration_points import (
+    CalibrationPoint,
+    InvalidRecord,
+    uncertainty_at,
+    uncertainty_at_points,
+)
 from lims.domain.traceability import (
     CalibrationLink,
     CalibrationSubject,
@@ -372,3 +377,17 @@ def test_every_finding_kind_has_a_scenario_and_is_reported_alone(kind: FindingKi
     chain = resolve_chain(subject, on, graph)  # type: ignore[arg-type]
     assert kinds(chain) == [kind.value]
     assert chain.complete is (kind.severity is Severity.WARNING)
+
+
+def test_link_uncertainty_at_the_values_of_use_and_fallbacks() -> None:
+    ref = (CalibrationPoint(0.0, "V", 1e-6), CalibrationPoint(10.0, "V", 5e-6))
+    # used at 2 V and 5 V: interpolated 1.8e-6 and 3e-6, the larger is shown
+    used = (CalibrationPoint(2.0, "V", 1e-5), CalibrationPoint(5.0, "V", 2e-5))
+    assert uncertainty_at_points(ref, used) == (pytest.approx(3e-6), "V")
+    # used outside the calibrated range only: the certificate's largest U is shown
+    assert uncertainty_at_points(ref, (CalibrationPoint(20.0, "V", 1e-4),)) == (5e-6, "V")
+    # a certificate in two units with no comparable value of use: nothing single can be shown
+    mixed = (*ref, CalibrationPoint(1.0, "A", 1e-5))
+    assert uncertainty_at_points(mixed, ()) is None
+    two_units = (CalibrationPoint(1.0, "A", 1e-4), CalibrationPoint(5.0, "V", 1e-4))
+    assert uncertainty_at_points(mixed, two_units) is None
