@@ -107,7 +107,7 @@ class _Walk:
         self.on_path: set[str] = set()
         self.cache: dict[tuple[str, date], CalibrationLink | None] = {}
         # frames: (calibration expanded, asset number of its standard, upstream standards still to visit)
-        self.stack: list[tuple[CalibrationLink, str, Iterator[StandardNode]]] = []
+        self.stack: list[tuple[CalibrationLink, str, int, Iterator[StandardNode]]] = []
 
     def calibration_for(self, standard: StandardNode, on: date) -> CalibrationLink | None:
         key = (standard.id, on)
@@ -116,13 +116,13 @@ class _Walk:
         return self.cache[key]
 
     def rely(self, source: str | None, used_at: Sequence[CalibrationPoint], standard: StandardNode,
-             on: date, calibration: CalibrationLink | None = None) -> None:
+             on: date, calibration: CalibrationLink | None = None, parent: int | None = None) -> None:
         """Record that ``source`` relied on ``standard`` on ``on`` and go up its chain."""
         cal = calibration if calibration is not None else self.calibration_for(standard, on)
         stated = uncertainty_at_points(cal.points, used_at) if cal is not None else None
         index = len(self.links)
         self.links.append(ChainLink(source, standard.asset_number, on, cal,
-                                    stated[0] if stated else None, stated[1] if stated else None))
+                                    stated[0] if stated else None, stated[1] if stated else None, parent))
         self.findings.extend(check_reliance(standard, on, cal, link=index, used_at=used_at,
                                             minimum_ratio=self.minimum_ratio))
         if cal is None or cal.issuer.terminal:
@@ -145,17 +145,17 @@ class _Walk:
                 index, standard.asset_number))
             return
         self.on_path.add(cal.id)
-        self.stack.append((cal, standard.asset_number, iter(upstream)))
+        self.stack.append((cal, standard.asset_number, index, iter(upstream)))
 
     def run(self) -> None:
         while self.stack:
-            cal, asset, upstream = self.stack[-1]
+            cal, asset, parent, upstream = self.stack[-1]
             nxt = next(upstream, None)
             if nxt is None:
                 self.stack.pop()
                 self.on_path.discard(cal.id)
                 continue
-            self.rely(asset, cal.points, nxt, cal.calibrated_on)
+            self.rely(asset, cal.points, nxt, cal.calibrated_on, parent=parent)
 
 
 def walk(

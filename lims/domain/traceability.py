@@ -252,7 +252,9 @@ class ChainLink:
     ``source`` is the asset number of the standard (or the number of this lab's certificate) that relied on
     ``target``; it is ``None`` for the use of the subject itself. ``expanded_uncertainty`` is the
     certificate's U at the values where ``source`` used the standard (the largest one), or its largest U
-    when those values are unknown; ``None`` when neither can be stated in a single unit.
+    when those values are unknown; ``None`` when neither can be stated in a single unit. ``parent`` is the
+    index of the link whose (internal) certificate named ``target`` among the standards it used; ``None``
+    for the subject's own links.
     """
 
     source: str | None
@@ -261,6 +263,7 @@ class ChainLink:
     calibration: CalibrationLink | None
     expanded_uncertainty: float | None
     unit: str | None
+    parent: int | None = None
 
     @property
     def terminal(self) -> bool:
@@ -281,6 +284,7 @@ class ChainLink:
             "expanded_uncertainty": self.expanded_uncertainty,
             "unit": self.unit,
             "terminal": self.terminal,
+            "parent": self.parent,
         }
 
 
