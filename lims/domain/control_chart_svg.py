@@ -1,0 +1,173 @@
+"""Server-rendered SVG of a :class:`~lims.domain.control_chart.ControlChart` (no JavaScript).
+
+Accessibility: the root has ``role="img"`` with ``aria-labelledby`` pointing at a ``<title>`` and a
+``<desc>`` that states the limits and the signals in words; flagged points differ by shape (diamond) as well
+as colour, and every point carries its own ``<title>`` (date, value, rules). All text is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html import escape
+from typing import TYPE_CHECKING
+
+from lims.domain.calibration_points import InvalidRecord
+
+if TYPE_CHECKING:  # pragma: no cover - types only; keeps this module free of a runtime import cycle
+    from lims.domain.control_chart import ControlChart
+
+_LIMIT_COLOUR = "#b00020"
+_CENTRE_COLOUR = "#1f4e79"
+_POINT_COLOUR = "#1f4e79"
+_ZONE_COLOUR = "#9aa5b1"
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _coord(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Round tick values (steps of 1, 2 or 5 × 10ⁿ, about five ticks) with matching decimals."""
+    raw = (high - low) / 5
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    decimals = max(0, -math.floor(math.log10(step)))
+    first = math.ceil(low / step)
+    ticks = []
+    k = first
+    while k * step <= high:
+        ticks.append((k * step, f"{k * step:.{decimals}f}"))
+        k += 1
+    return ticks
+
+
+def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_prefix: str = "cc") -> str:
+    """SVG text of the chart, ready to embed inline in an HTML page.
+
+    ``id_prefix`` keeps element ids unique when a page embeds several charts.
+
+    >>> from datetime import date
+    >>> from lims.domain.control_chart import CheckPoint, build_chart, stated_limits
+    >>> chart = build_chart([CheckPoint(date(2025, 1, 1), 1.0)], title="R&D <check>", unit="Ω",
+    ...                     limits=stated_limits(1.0, 0.9, 1.1))
+    >>> svg = render_svg(chart)
+    >>> "R&amp;D &lt;check&gt;" in svg and "<script" not in svg
+    True
+    """
+    if width < 320 or height < 200:
+        raise InvalidRecord("width", "the chart needs at least 320 × 200 px")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", id_prefix):
+        raise InvalidRecord("id_prefix", "must be a letter followed by letters, digits, '-' or '_'")
+    left, right, top, bottom = 72.0, 118.0, 40.0, 56.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    limits, points, unit = chart.limits, chart.points, chart.unit
+    values = [p.value for p in points]
+    low = min([limits.lower, *values])
+    high = max([limits.upper, *values])
+    pad = (high - low) * 0.08
+    low, high = low - pad, high + pad
+
+    def y(value: float) -> float:
+        return top + plot_h * (high - value) / (high - low)
+
+    def x(index: int) -> float:
+        if len(points) <= 1:
+            return left + plot_w / 2
+        return left + plot_w * index / (len(points) - 1)
+
+    reasons: dict[int, list[str]] = {}
+    for signal in chart.signals:
+        reasons.setdefault(signal.index, []).append(signal.rule.description)
+
+    flagged = len(reasons)
+    summary = (
+        f"{len(points)} intermediate checks"
+        + (f" from {points[0].on.isoformat()} to {points[-1].on.isoformat()}" if points else "")
+        + f". Centre line {_num(limits.centre)} {unit}, control limits {_num(limits.lower)} to "
+        f"{_num(limits.upper)} {unit} ({limits.source.replace('_', ' ')}). "
+        + (f"{flagged} point(s) flagged for review: "
+           + "; ".join(f"{points[i].on.isoformat()} ({', '.join(r)})" for i, r in sorted(reasons.items()))
+           if flagged else "No point flagged.")
+    )
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
+        'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f'<title id="{id_prefix}-title">{escape(chart.title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(summary)}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{_coord(left)}" y="22" font-size="14" font-weight="bold">{escape(chart.title)}</text>',
+    ]
+    out.append('<g class="zones" aria-hidden="true">')
+    for k in (-2, -1, 1, 2):
+        yy = _coord(y(limits.at_sigma(k)))
+        out.append(f'<line x1="{_coord(left)}" y1="{yy}" x2="{_coord(left + plot_w)}" y2="{yy}" '
+                   f'stroke="{_ZONE_COLOUR}" stroke-width="1" stroke-dasharray="2 3"/>')
+    out.append("</g>")
+    out.append('<g class="limits">')
+    for label, value, colour, dash in (("UCL", limits.upper, _LIMIT_COLOUR, ' stroke-dasharray="6 4"'),
+                                       ("CL", limits.centre, _CENTRE_COLOUR, ""),
+                                       ("LCL", limits.lower, _LIMIT_COLOUR, ' stroke-dasharray="6 4"')):
+        line_y = y(value)
+        out.append(f'<line x1="{_coord(left)}" y1="{_coord(line_y)}" x2="{_coord(left + plot_w)}" '
+                   f'y2="{_coord(line_y)}" stroke="{colour}" stroke-width="1.5"{dash}/>')
+        out.append(f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(line_y + 4)}" fill="{colour}">'
+                   f'{label} {escape(_num(value))}</text>')
+    out.append("</g>")
+    out.append('<g class="axes" aria-hidden="true">')
+    out.append(f'<line x1="{_coord(left)}" y1="{_coord(top)}" x2="{_coord(left)}" '
+               f'y2="{_coord(top + plot_h)}" stroke="#333333"/>')
+    out.append(f'<line x1="{_coord(left)}" y1="{_coord(top + plot_h)}" x2="{_coord(left + plot_w)}" '
+               f'y2="{_coord(top + plot_h)}" stroke="#333333"/>')
+    for value, text in _ticks(low, high):
+        yy = _coord(y(value))
+        out.append(f'<line x1="{_coord(left - 4)}" y1="{yy}" x2="{_coord(left)}" y2="{yy}" '
+                   'stroke="#333333"/>')
+        out.append(f'<text x="{_coord(left - 6)}" y="{yy}" text-anchor="end" dominant-baseline="middle">'
+                   f'{escape(text)}</text>')
+    centre_y = _coord(top + plot_h / 2)
+    out.append(f'<text x="14" y="{centre_y}" text-anchor="middle" transform="rotate(-90 14 {centre_y})">'
+               f'{escape(unit)}</text>')
+    if points:
+        step = max(1, -(-len(points) // 6))
+        shown = list(range(0, len(points), step))
+        if shown[-1] != len(points) - 1:  # always label the latest check, without overlapping labels
+            if len(points) - 1 - shown[-1] < step * 0.6:
+                shown[-1] = len(points) - 1
+            else:
+                shown.append(len(points) - 1)
+        for i in shown:
+            out.append(f'<text x="{_coord(x(i))}" y="{_coord(top + plot_h + 18)}" text-anchor="middle" '
+                       f'font-size="10">{points[i].on.isoformat()}</text>')
+    else:
+        out.append(f'<text x="{_coord(left + plot_w / 2)}" y="{centre_y}" text-anchor="middle">'
+                   "No check recorded</text>")
+    out.append("</g>")
+    if points:
+        path = " ".join(f"{_coord(x(i))},{_coord(y(v))}" for i, v in enumerate(values))
+        out.append(f'<polyline class="series" points="{path}" fill="none" stroke="#555555" '
+                   'stroke-width="1" aria-hidden="true"/>')
+        out.append('<g class="points">')
+        for i, point in enumerate(points):
+            cx, cy = x(i), y(point.value)
+            label = f"{point.on.isoformat()}: {_num(point.value)} {unit}"
+            if i in reasons:
+                label += " (flagged for review: " + ", ".join(reasons[i]) + ")"
+                out.append(f'<path class="flagged" d="M {_coord(cx)} {_coord(cy - 6)} L {_coord(cx + 6)} '
+                           f'{_coord(cy)} L {_coord(cx)} {_coord(cy + 6)} L {_coord(cx - 6)} {_coord(cy)} Z" '
+                           f'fill="{_LIMIT_COLOUR}"><title>{escape(label)}</title></path>')
+            else:
+                out.append(f'<circle class="check" cx="{_coord(cx)}" cy="{_coord(cy)}" r="3.5" '
+                           f'fill="{_POINT_COLOUR}"><title>{escape(label)}</title></circle>')
+        out.append("</g>")
+    legend_y = _coord(height - 12)
+    out.append(f'<text x="{_coord(left)}" y="{legend_y}" font-size="11">'
+               f"● check   ◆ flagged for review ({flagged})   dotted: ±1σ, ±2σ</text>")
+    out.append("</svg>")
+    return "\n".join(out)
