@@ -1,0 +1,88 @@
+"""The operator's commands, run as a user would: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LIMS = [sys.executable, "-c", "from lims.cli import main; main()"]
+
+
+def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), **env}
+    environ.pop("LIMS_DATABASE_URL", None)
+    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=environ, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    instance = tmp_path_factory.mktemp("instance")
+    assert run(["db", "upgrade"], instance).returncode == 0
+    result = run(["demo", "--if-empty"], instance)
+    assert result.returncode == 0, result.stderr
+    assert "admin" in result.stdout and "ky.thu" in result.stdout and "kh.annam" in result.stdout
+    return instance
+
+
+def test_demo_is_kept_on_rerun(deployment: Path) -> None:
+    result = run(["demo", "--if-empty"], deployment)
+    assert result.returncode == 0
+    assert "keeping the existing data" in result.stderr
+
+
+def test_audit_verify_passes_then_catches_tampering(tmp_path: Path, deployment: Path) -> None:
+    result = run(["audit", "verify"], deployment)
+    assert result.returncode == 0 and "intact" in result.stdout
+    copy = tmp_path / "instance"
+    copy.mkdir()
+    (copy / "lims.db").write_bytes((deployment / "lims.db").read_bytes())
+    with sqlite3.connect(copy / "lims.db") as db:
+        db.execute("UPDATE audit_entry SET changes = '{}' WHERE seq = 7")
+    result = run(["audit", "verify"], copy)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line
+    assert "audit entry #7" in result.stderr
+
+
+def test_create_user_with_weak_password_exits_2(deployment: Path) -> None:
+    result = run(["users", "create", "ktv.moi", "--full-name", "Kỹ thuật viên Mới", "--role", "technician"],
+                 deployment, LIMS_NEW_USER_PASSWORD="weak")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "too weak" in result.stderr
+
+
+def test_create_duplicate_user_exits_2(deployment: Path) -> None:
+    result = run(["users", "create", "admin", "--full-name", "X", "--role", "admin"], deployment,
+                 LIMS_NEW_USER_PASSWORD="Strong#Pass2026x")
+    assert result.returncode == 2 and "already taken" in result.stderr
+
+
+def test_create_user(deployment: Path) -> None:
+    result = run(["users", "create", "ktv.hoa", "--full-name", "Nguyễn Thị Hoa", "--role", "technician"],
+                 deployment, LIMS_NEW_USER_PASSWORD="Strong#Pass2026x")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(deployment / "lims.db") as db:
+        assert db.execute("SELECT full_name FROM user_account WHERE username='ktv.hoa'").fetchone() == (
+            "Nguyễn Thị Hoa",)
+
+
+def test_unknown_command_exits_2(deployment: Path) -> None:
+    result = run(["no-such-command"], deployment)
+    assert result.returncode == 2 and result.stderr.startswith("error:")
+
+
+def test_secret_key_is_generated_once(deployment: Path) -> None:
+    key = (deployment / "secret_key").read_text() if (deployment / "secret_key").exists() else None
+    code = "from lims.config import Settings, load_secret_key; print(load_secret_key(Settings.from_env()))"
+    env = {**os.environ, "LIMS_INSTANCE_PATH": str(deployment)}
+    env.pop("LIMS_SECRET_KEY", None)
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout == second.stdout and len(first.stdout.strip()) >= 32
+    assert key is None or key.strip() == first.stdout.strip()
+    assert oct((deployment / "secret_key").stat().st_mode & 0o777) == "0o600"
