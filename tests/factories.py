@@ -109,3 +109,53 @@ def make_job(session: Session, **over: Any) -> Job:
     session.add(job)
     session.flush()
     return job
+
+
+def make_standard(session: Session, **over: Any) -> Any:
+    from lims.models import MeasurementStandard, Quantity, StandardLevel
+
+    n = next(_seq)
+    lab_id = over.pop("lab_id", None) or make_lab(session).id
+    std = MeasurementStandard(
+        **{
+            "lab_id": lab_id,
+            "asset_number": f"STD-{n}",
+            "name": f"Chuẩn {n}",
+            "quantity": Quantity.MASS,
+            "unit": "g",
+            "level": StandardLevel.WORKING,
+            **over,
+        }
+    )
+    session.add(std)
+    session.flush()
+    return std
+
+
+def make_calibration(session: Session, standard: Any, **over: Any) -> Any:
+    from lims.domain.traceability import IssuerKind
+    from lims.models import StandardCalibration, StandardCalibrationSource
+
+    n = next(_seq)
+    sources = over.pop("sources", ())
+    calibrated_on = over.pop("calibrated_on", date(2025, 1, 10))
+    cal = StandardCalibration(
+        **{
+            "standard_id": standard.id,
+            "calibrated_on": calibrated_on,
+            "certificate_number": f"V{n}",
+            "issuer_kind": IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
+            "issuer_name": "Viện Đo lường Việt Nam",
+            "issued_on": calibrated_on + timedelta(days=3),
+            "valid_until": calibrated_on + timedelta(days=365),
+            "points": [{"value": 1000, "unit": "g", "expanded_uncertainty": 0.0016, "k": 2}],
+            "file_sha256": "0" * 64,
+            **over,
+        }
+    )
+    session.add(cal)
+    session.flush()
+    for source in sources:
+        session.add(StandardCalibrationSource(calibration_id=cal.id, standard_id=source.id))
+    session.flush()
+    return cal

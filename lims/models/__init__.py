@@ -3,10 +3,17 @@
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.certificate import Certificate
 from lims.models.instrument import CustomerInstrument
-from lims.models.job import Job, Measurement
+from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
 from lims.models.organisation import Enterprise, Lab
 from lims.models.procedure import Procedure
-from lims.models.standard import MeasurementStandard, ReferenceMaterial
+from lims.models.standard import (
+    IntermediateCheck,
+    MeasurementStandard,
+    ReferenceMaterial,
+    StandardCalibration,
+    StandardCalibrationSource,
+    StandardStatusChange,
+)
 from lims.models.stored_file import StoredFile
 from lims.models.types import (
     CertificateStatus,
@@ -26,8 +33,11 @@ __all__ = [
     "CertificateStatus",
     "CustomerInstrument",
     "Enterprise",
+    "IntermediateCheck",
     "Job",
     "JobKind",
+    "JobReferenceMaterial",
+    "JobStandard",
     "JobState",
     "Lab",
     "LoginAttempt",
@@ -37,8 +47,11 @@ __all__ = [
     "Quantity",
     "ReferenceMaterial",
     "Role",
+    "StandardCalibration",
+    "StandardCalibrationSource",
     "StandardLevel",
     "StandardStatus",
+    "StandardStatusChange",
     "StoredFile",
     "User",
 ]

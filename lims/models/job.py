@@ -35,6 +35,7 @@ class Job(Audited, Base):
     requested_on: Mapped[date]
     received_on: Mapped[date | None]
     due_on: Mapped[date | None]
+    measured_on: Mapped[date | None]
     on_site: Mapped[bool] = mapped_column(default=False)
     requirements: Mapped[dict[str, Any]] = mapped_column(default=dict)
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -67,3 +68,25 @@ class Measurement(Audited, Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
+
+
+class JobStandard(Base):
+    """A measurement standard a job relied on (what the traceability of its certificate starts from)."""
+
+    __tablename__ = "job_standard"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), primary_key=True)
+    standard_id: Mapped[int] = mapped_column(
+        ForeignKey("measurement_standard.id"), primary_key=True, index=True
+    )
+
+
+class JobReferenceMaterial(Base):
+    """A reference material a job relied on."""
+
+    __tablename__ = "job_reference_material"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), primary_key=True)
+    reference_material_id: Mapped[int] = mapped_column(
+        ForeignKey("reference_material.id"), primary_key=True, index=True
+    )

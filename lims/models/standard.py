@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, Numeric, Text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lims.db import Base, enum_column_type
+from lims.domain.traceability import IssuerKind
 from lims.models.audit_mixin import Audited
 from lims.models.types import (
     Quantity,
@@ -69,8 +71,85 @@ class ReferenceMaterial(Audited, Base):
     expiry_on: Mapped[date]
     opened_on: Mapped[date | None]
     shelf_life_days_after_opening: Mapped[int | None] = mapped_column(Integer)
+    certificate_number: Mapped[str100 | None]
+    certificate_issued_on: Mapped[date | None]
     status: Mapped[StandardStatus] = mapped_column(
         enum_column_type(StandardStatus), default=StandardStatus.IN_SERVICE
     )
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
+
+
+class StandardStatusChange(Audited, Base):
+    """A dated status change of a standard, with its reason (the register's history)."""
+
+    __tablename__ = "standard_status_change"
+
+    id: Mapped[intpk]
+    standard_id: Mapped[int] = mapped_column(ForeignKey("measurement_standard.id"), index=True)
+    effective_on: Mapped[date]
+    status: Mapped[StandardStatus] = mapped_column(enum_column_type(StandardStatus))
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+
+
+class StandardCalibration(Audited, Base):
+    """One calibration event of a standard and the certificate that reports it.
+
+    ``issuer_kind`` ``this_lab`` makes it an internal link: the standards this lab used are listed in
+    ``standard_calibration_source``. Any other issuer ends the chain (a terminal link).
+    """
+
+    __tablename__ = "standard_calibration"
+    __table_args__ = (
+        Index("ix_standard_calibration_standard_id_calibrated_on", "standard_id", "calibrated_on"),
+    )
+
+    id: Mapped[intpk]
+    standard_id: Mapped[int] = mapped_column(ForeignKey("measurement_standard.id"))
+    calibrated_on: Mapped[date]
+    certificate_number: Mapped[str100]
+    issuer_kind: Mapped[IssuerKind] = mapped_column(enum_column_type(IssuerKind))
+    issuer_name: Mapped[str200]
+    kcdb_cmc_reference: Mapped[str100 | None]
+    accreditation_body: Mapped[str200 | None]
+    accreditation_number: Mapped[str100 | None]
+    issued_on: Mapped[date]
+    valid_until: Mapped[date]
+    points: Mapped[list[Any]] = mapped_column(default=list)
+    file_key: Mapped[str200 | None]
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+
+class StandardCalibrationSource(Base):
+    """A standard this lab used for an internal calibration (the link one level up the chain)."""
+
+    __tablename__ = "standard_calibration_source"
+
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("standard_calibration.id"), primary_key=True)
+    standard_id: Mapped[int] = mapped_column(
+        ForeignKey("measurement_standard.id"), primary_key=True, index=True
+    )
+
+
+class IntermediateCheck(Audited, Base):
+    """An intermediate check of a standard against a check standard (ISO/IEC 17025:2017 6.4.10)."""
+
+    __tablename__ = "intermediate_check"
+    __table_args__ = (Index("ix_intermediate_check_standard_id_checked_on", "standard_id", "checked_on"),)
+
+    id: Mapped[intpk]
+    standard_id: Mapped[int] = mapped_column(ForeignKey("measurement_standard.id"))
+    check_standard_id: Mapped[int | None] = mapped_column(ForeignKey("measurement_standard.id"))
+    checked_on: Mapped[date]
+    value: Mapped[Decimal] = mapped_column(Numeric(30, 12))
+    unit: Mapped[str20]
+    lower_limit: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
+    upper_limit: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_at]
