@@ -102,7 +102,7 @@ class Normal:
         return True
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        return estimate + self.u * rng.standard_normal(size)
+        return rng.normal(estimate, self.u, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,7 @@ class Rectangular:
         return False
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        return estimate + self.half_width * rng.uniform(-1.0, 1.0, size)
+        return rng.uniform(estimate - self.half_width, estimate + self.half_width, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +170,11 @@ class Triangular:
         return False
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        return estimate + self.half_width * (rng.random(size) - rng.random(size))
+        draws = rng.random(size)
+        draws -= rng.random(size)
+        draws *= self.half_width
+        draws += estimate
+        return draws
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +208,12 @@ class Arcsine:
         return False
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        return estimate + self.half_width * np.sin(2.0 * math.pi * rng.random(size))
+        draws = rng.random(size)
+        draws *= 2.0 * math.pi
+        np.sin(draws, out=draws)
+        draws *= self.half_width
+        draws += estimate
+        return draws
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +255,10 @@ class StudentT:
         return False
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        return estimate + self.scale * rng.standard_t(self.dof, size)
+        draws = rng.standard_t(self.dof, size)
+        draws *= self.scale
+        draws += estimate
+        return draws
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +328,9 @@ class TypeA:
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
         dof = self.degrees_of_freedom
         draws = rng.standard_normal(size) if math.isinf(dof) else rng.standard_t(dof, size)
-        return estimate + self.standard_uncertainty * draws
+        draws *= self.standard_uncertainty
+        draws += estimate
+        return draws
 
 
 #: Every distribution kind of the budget format, by its ``kind`` name.

@@ -22,7 +22,7 @@ from lims.domain.uncertainty.propagation import PropagationResult
 FloatArray = NDArray[np.float64]
 
 DEFAULT_TRIALS = 1_000_000
-DEFAULT_BLOCK_SIZE = 100_000
+DEFAULT_BLOCK_SIZE = 65_536
 MAX_TRIALS = 100_000_000
 
 #: numpy counterparts of the model's functions (JCGM 101 7.5: the model is evaluated for every draw).
@@ -130,7 +130,8 @@ def _evaluate_block(spec: BudgetSpec, values: Mapping[str, FloatArray], size: in
     with np.errstate(all="ignore"):
         y = spec.model.evaluate(values, NUMPY_FUNCTIONS)
     block = np.broadcast_to(np.asarray(y, dtype=float), (size,))
-    if not np.all(np.isfinite(block)):
+    if not math.isfinite(float(np.sum(block))):
+        # The sum is finite only if every value is (an overflow of the sum itself is also refused).
         raise NonFiniteResultError(
             "evaluates to a non-finite value for some Monte Carlo draws (division by zero, logarithm or "
             "square root of a negative number, or overflow)", field="model")
@@ -169,11 +170,20 @@ def _shortest_interval(ordered: FloatArray, p: float, chunk: int = 1_000_000) ->
     return float(ordered[best_start]), float(ordered[best_start + q])
 
 
+def _standard_deviation(values: FloatArray, mean: float, chunk: int = 1_000_000) -> float:
+    """Sample standard deviation (1/(M − 1), JCGM 101 7.6) in chunks, without a temporary of size M."""
+    total = 0.0
+    for start in range(0, values.size, chunk):
+        deviations = values[start:start + chunk] - mean
+        total += float(np.dot(deviations, deviations))
+    return math.sqrt(total / (values.size - 1))
+
+
 def summarise(values: FloatArray, p: float, *, seed: int,
               adaptive: AdaptiveRun | None = None) -> MonteCarloResult:
     """Mean, standard deviation and both coverage intervals of the model values (sorted in place)."""
     mean = float(np.mean(values))
-    sd = float(np.std(values, ddof=1))
+    sd = _standard_deviation(values, mean)
     values.sort()
     return MonteCarloResult(value=mean, standard_uncertainty=sd, interval=_symmetric_interval(values, p),
                             shortest_interval=_shortest_interval(values, p), coverage_probability=p,

@@ -8,13 +8,14 @@ coverage factor is Student's t at the coverage probability (JCGM 100 G.3, G.6.4)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from lims.domain.uncertainty.autodiff import FUNCTIONS, Dual
 from lims.domain.uncertainty.budget import BudgetSpec
@@ -93,12 +94,13 @@ def coverage_factor(coverage_probability: float, dof: float) -> float:
     """
     if not 0 < coverage_probability < 1:
         raise BudgetFormatError("must be a number in (0, 1)", field="coverage_probability")
+    return _coverage_factor(coverage_probability, math.floor(dof) if 1 <= dof < math.inf else dof)
+
+
+@functools.lru_cache(maxsize=256)
+def _coverage_factor(coverage_probability: float, dof: float) -> float:
     tail = (1.0 + coverage_probability) / 2.0
-    if math.isinf(dof):
-        k = float(stats.norm.ppf(tail))
-    else:
-        nu = math.floor(dof) if dof >= 1 else dof
-        k = float(stats.t.ppf(tail, nu))
+    k = float(special.ndtri(tail)) if math.isinf(dof) else float(special.stdtrit(dof, tail))
     return round(k, 2)
 
 
@@ -128,7 +130,9 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
     """
     inputs = spec.inputs
     size = len(inputs)
-    duals = {q.name: Dual.variable(q.estimate, i, size) for i, q in enumerate(inputs)}
+    unit_vectors = np.eye(size)
+    estimates = [q.estimate for q in inputs]
+    duals = {q.name: Dual(estimates[i], unit_vectors[i]) for i, q in enumerate(inputs)}
     result = evaluate_model(spec, duals, FUNCTIONS)
     if isinstance(result, Dual):
         value, gradient = float(result.value), np.asarray(result.gradient, dtype=float)
@@ -136,14 +140,18 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
         value, gradient = float(result), np.zeros(size)
     if not math.isfinite(value):
         raise NonFiniteResultError("evaluates to a non-finite value at the input estimates", field="model")
-    if not np.all(np.isfinite(gradient)):
-        bad = inputs[int(np.argmin(np.isfinite(gradient)))].name
+    sensitivities = gradient.tolist()
+    if not all(map(math.isfinite, sensitivities)):
+        bad = inputs[[math.isfinite(c) for c in sensitivities].index(False)].name
         raise NonFiniteResultError(f"its derivative with respect to {bad!r} is not finite at the estimates",
                                    field="model")
-    u = np.array([q.standard_uncertainty for q in inputs])
-    weighted = gradient * u
-    correlation = spec.correlation_matrix()
-    variance = float(weighted @ correlation @ weighted)
+    u = [q.standard_uncertainty for q in inputs]
+    weighted = [c * u_i for c, u_i in zip(sensitivities, u, strict=True)]
+    if spec.correlations:
+        vector = np.array(weighted)
+        variance = float(vector @ spec.correlation_matrix() @ vector)
+    else:
+        variance = math.fsum(w * w for w in weighted)
     u_c = math.sqrt(max(variance, 0.0))
     terms = []
     index = {q.name: i for i, q in enumerate(inputs)}
@@ -153,10 +161,10 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
                                      float(2.0 * weighted[i] * weighted[j] * corr.r)))
     contributions = tuple(
         Contribution(
-            name=q.name, estimate=q.estimate, unit=q.unit, distribution=q.distribution.kind,
-            standard_uncertainty=float(u[i]), sensitivity_coefficient=float(gradient[i]),
-            contribution=float(abs(weighted[i])), degrees_of_freedom=q.degrees_of_freedom,
-            percent=float(weighted[i] ** 2 / variance * 100.0) if variance > 0 else 0.0,
+            name=q.name, estimate=estimates[i], unit=q.unit, distribution=q.distribution.kind,
+            standard_uncertainty=u[i], sensitivity_coefficient=sensitivities[i],
+            contribution=abs(weighted[i]), degrees_of_freedom=q.degrees_of_freedom,
+            percent=weighted[i] ** 2 / variance * 100.0 if variance > 0 else 0.0,
         )
         for i, q in enumerate(inputs)
     )
