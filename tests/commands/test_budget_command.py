@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -65,6 +66,16 @@ def test_lpu_only_has_no_mcm_and_fixed_k(tmp_path: Path, monkeypatch: pytest.Mon
 def test_same_seed_same_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["budget", "evaluate", str(EXAMPLE), "--method", "mcm", "--trials", "20000", "--seed", "5"]
     assert _run(argv, monkeypatch, capsys)[1] == _run(argv, monkeypatch, capsys)[1]
+
+
+def test_adaptive_monte_carlo_from_standard_input(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(EXAMPLE.read_text(encoding="utf-8")))
+    code, out, _ = _run(["budget", "evaluate", "-", "--method", "mcm", "--adaptive", "2", "--seed", "1"],
+                        monkeypatch, capsys)
+    adaptive = json.loads(out)["mcm"]["adaptive"]
+    assert code == 0 and adaptive["converged"] is True and adaptive["significant_digits"] == 2
+    assert adaptive["tolerance"] == 0.0005  # u = 0.029 g with two significant digits (JCGM 101 7.9.2)
 
 
 def test_bad_option_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

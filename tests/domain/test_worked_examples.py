@@ -1,8 +1,9 @@
 # ruff: noqa: E501  (budget tables read best one input per line)
 """Published worked examples, reproduced from the documents' own tables.
 
-EA-4/02: the examples are numbered as in Supplement 1 of EA-4/02 (1999), S2 to S4, whose budgets EA-4/02
-M:2022 carries over; each test cites the table it reproduces.
+EA-4/02: the examples are numbered S2 to S4 as in EA-4/02 M:1999 Supplement 1 (the numbering, not the
+2022 edition's); each test cites the budget table it reproduces, with the figures that could be
+reconstructed reliably.
 """
 
 from __future__ import annotations

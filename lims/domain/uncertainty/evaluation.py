@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lims.domain.decision import Conformity, decide
+from lims.domain.decision import Conformity, DecisionRule, decide
 from lims.domain.uncertainty.budget import BudgetSpec
 from lims.domain.uncertainty.errors import BudgetFormatError
 from lims.domain.uncertainty.montecarlo import (
@@ -85,7 +85,7 @@ def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, tria
     if spec.specification is not None:
         rule = spec.decision_rule
         conformity = decide(lpu.value, lpu.expanded_uncertainty, spec.specification,
-                            rule=rule.kind if rule else "simple",
+                            rule=rule.kind if rule else DecisionRule.SIMPLE,
                             guard_factor=rule.guard_factor if rule else 1.0,
                             standard_uncertainty=lpu.standard_uncertainty)
     return BudgetResult(spec=spec, method=method, unit=unit, propagation=lpu,

@@ -109,8 +109,10 @@ number >= 0
                 return Normal(check_number(data["u"], "u", minimum=0))
             return Normal.from_expanded(_required(data, "expanded", ""), _required(data, "k", ""))
         if kind in ("rectangular", "triangular", "arcsine"):
-            cls = {"rectangular": Rectangular, "triangular": Triangular, "arcsine": Arcsine}[kind]
-            return cls(check_number(_required(data, "half_width", ""), "half_width", minimum=0))
+            half_width = check_number(_required(data, "half_width", ""), "half_width", minimum=0)
+            if kind == "rectangular":
+                return Rectangular(half_width)
+            return Triangular(half_width) if kind == "triangular" else Arcsine(half_width)
         if kind == "student_t":
             return StudentT(check_number(_required(data, "scale", ""), "scale", minimum=0),
                             check_number(_required(data, "dof", ""), "dof", minimum=0, strict=True))
@@ -170,11 +172,10 @@ def parse_budget(data: object) -> BudgetSpec:
             raise BudgetFormatError("must be a list of two input names", field=f"{field}.between")
         correlations.append(Correlation(between[0], between[1], check_number(_required(item, "r", field),
                                                                             f"{field}.r")))
-    p = data.get("coverage_probability")
-    p = DEFAULT_COVERAGE_PROBABILITY if p is None else check_number(p, "coverage_probability")
-    k = data.get("coverage_factor")
-    if k is not None:
-        k = check_number(k, "coverage_factor", minimum=0, strict=True)
+    raw_p = data.get("coverage_probability")
+    p = DEFAULT_COVERAGE_PROBABILITY if raw_p is None else check_number(raw_p, "coverage_probability")
+    raw_k = data.get("coverage_factor")
+    fixed_k = None if raw_k is None else check_number(raw_k, "coverage_factor", minimum=0, strict=True)
     specification = None
     if data.get("specification") is not None:
         raw = _mapping(data["specification"], "specification", {"lower", "upper"})
@@ -196,7 +197,7 @@ def parse_budget(data: object) -> BudgetSpec:
     return BudgetSpec(
         model=model, inputs=inputs, measurand_name=_optional_str(measurand, "name", "measurand") or "Y",
         measurand_unit=_optional_str(measurand, "unit", "measurand"), correlations=tuple(correlations),
-        coverage_probability=p, coverage_factor=k, specification=specification, decision_rule=rule,
+        coverage_probability=p, coverage_factor=fixed_k, specification=specification, decision_rule=rule,
     )
 
 

@@ -192,7 +192,9 @@ def summarise(values: FloatArray, p: float, *, seed: int,
 
 def _seed(seed: int | None) -> int:
     if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)
+        return entropy % (2**63)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise MonteCarloError("must be a non-negative integer", field="seed")
     return seed

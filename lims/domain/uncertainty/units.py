@@ -86,7 +86,9 @@ class _Walker:
     def walk(self, node: ast.AST) -> _Term:
         ureg = self.ureg
         if isinstance(node, ast.Constant):
-            return _Term(ureg.Quantity(float(node.value), ureg.dimensionless), True)
+            number = node.value
+            assert isinstance(number, int | float)  # guaranteed by parse_expression
+            return _Term(ureg.Quantity(float(number), ureg.dimensionless), True)
         if isinstance(node, ast.Name):
             if node.id in CONSTANTS:
                 return _Term(ureg.Quantity(CONSTANTS[node.id], ureg.dimensionless), True)
