@@ -126,7 +126,13 @@ number >= 0
 
 
 def parse_input(data: object, index: int) -> InputQuantity:
-    """Build one input quantity from ``inputs[index]``."""
+    """Build one input quantity from ``inputs[index]``.
+
+    >>> q = parse_input({"name": "dm", "unit": "g", "distribution": {"kind": "type_a",
+    ...                  "readings": [0.010, 0.030, 0.020]}}, 2)
+    >>> round(q.estimate, 6), round(q.standard_uncertainty, 6), q.degrees_of_freedom
+    (0.02, 0.005774, 2.0)
+    """
     field = f"inputs[{index}]"
     data = _mapping(data, field, _INPUT)
     name = _required(data, "name", field)
@@ -211,7 +217,14 @@ def _dof(value: float) -> float | None:
 
 def result_to_dict(result: BudgetResult) -> dict[str, Any]:
     """The JSON output of ``lims budget evaluate`` (keys listed in docs/budget-format.md). Unrounded
-    values, plus a ``reported`` object rounded for a certificate (ILAC-P14, JCGM 100 7.2.6)."""
+    values, plus a ``reported`` object rounded for a certificate (ILAC-P14, JCGM 100 7.2.6).
+
+    >>> from lims.domain.uncertainty.evaluation import evaluate_budget
+    >>> out = result_to_dict(evaluate_budget(parse_budget({"model": "2 * x", "inputs": [
+    ...     {"name": "x", "value": 1.5, "dof": 4, "distribution": {"kind": "normal", "u": 0.01}}]})))
+    >>> out["value"], out["dof_eff"], out["coverage_factor"], out["reported"]["text"]
+    (3.0, 4.0, 2.87, '3.000 ± 0.057')
+    """
     lpu = result.propagation
     out: dict[str, Any] = {
         "measurand": result.spec.measurand_name,

@@ -181,7 +181,12 @@ def _standard_deviation(values: FloatArray, mean: float, chunk: int = 1_000_000)
 
 def summarise(values: FloatArray, p: float, *, seed: int,
               adaptive: AdaptiveRun | None = None) -> MonteCarloResult:
-    """Mean, standard deviation and both coverage intervals of the model values (sorted in place)."""
+    """Mean, standard deviation and both coverage intervals of the model values (sorted in place).
+
+    >>> r = summarise(np.arange(1.0, 101.0), 0.9, seed=0)
+    >>> r.value, r.interval, r.shortest_interval
+    (50.5, (5.0, 95.0), (1.0, 91.0))
+    """
     mean = float(np.mean(values))
     sd = _standard_deviation(values, mean)
     values.sort()
@@ -279,6 +284,14 @@ def validate(propagation: PropagationResult, mcm: MonteCarloResult, *,
 
     d_low = |y − U_p − y_low|, d_high = |y + U_p − y_high|; the GUM uncertainty framework is validated
     when both are at most the numerical tolerance δ of u_c(y) with ``significant_digits`` digits.
+
+    >>> from lims.domain.uncertainty.io import parse_budget
+    >>> from lims.domain.uncertainty.propagation import propagate
+    >>> spec = parse_budget({"model": "x1 + x2", "coverage_probability": 0.95, "inputs": [
+    ...     {"name": f"x{i}", "value": 0, "distribution": {"kind": "normal", "u": 1}} for i in (1, 2)]})
+    >>> check = validate(propagate(spec), monte_carlo(spec, trials=200_000, seed=1))
+    >>> check.passed, check.tolerance
+    (True, 0.05)
     """
     y, expanded = propagation.value, propagation.expanded_uncertainty
     d_low = abs(y - expanded - mcm.interval[0])

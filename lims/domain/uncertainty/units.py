@@ -25,6 +25,7 @@ from lims.domain.uncertainty.expression import CONSTANTS, Expression
 
 _CELSIUS = re.compile(r"°C|℃|\bdegC\b|\bdegree_Celsius\b|\bcelsius\b")
 _ANGLE_FUNCTIONS = {"sin", "cos", "tan"}
+MAX_UNIT_CHARS = 100
 _NUMPY = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "sin": np.sin, "cos": np.cos,
           "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan}
 
@@ -47,6 +48,8 @@ def parse_unit(label: str, field: str) -> Any:
     ...
     lims.domain.uncertainty.errors.DimensionError: inputs[0].unit: unknown unit 'furlongs per fortnightx'
     """
+    if len(label) > MAX_UNIT_CHARS:
+        raise DimensionError(f"longer than {MAX_UNIT_CHARS} characters", field=field)
     ureg = registry()
     text = _CELSIUS.sub("delta_degC", label.strip())
     if text in ("", "1"):
