@@ -50,8 +50,12 @@ def _load(path: str) -> object:
 @click.option("--seed", type=int, default=None, help="Seed of the random generator (reported when omitted).")
 @click.option("--adaptive", "adaptive_digits", type=int, default=None, metavar="DIGITS",
               help="Adaptive Monte Carlo (JCGM 101 7.9) to DIGITS significant digits of u(y).")
-def evaluate(file: str, method: str, trials: int, seed: int | None, adaptive_digits: int | None) -> None:
+@click.option("--second-order", is_flag=True,
+              help="Add the higher-order terms of JCGM 100 5.1.2 Note to u_c (independent inputs).")
+def evaluate(file: str, method: str, trials: int, seed: int | None, adaptive_digits: int | None,
+             second_order: bool) -> None:
     """Evaluate the budget in FILE.json ('-' for standard input) and print one JSON object."""
     spec = parse_budget(_load(file))
-    result = evaluate_budget(spec, method=method, trials=trials, seed=seed, adaptive_digits=adaptive_digits)
+    result = evaluate_budget(spec, method=method, trials=trials, seed=seed, adaptive_digits=adaptive_digits,
+                             second_order=second_order)
     click.echo(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False, allow_nan=False))

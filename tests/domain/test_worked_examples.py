@@ -238,3 +238,25 @@ def test_monte_carlo_is_reproducible_with_a_seed() -> None:
     first = monte_carlo(spec, trials=20_000, seed=3)
     assert monte_carlo(spec, trials=20_000, seed=3) == first
     assert monte_carlo(spec, trials=20_000, seed=4) != first
+
+
+def test_jcgm100_h1_7_second_order_terms() -> None:
+    """JCGM 100:2008 H.1.7: with the second-order terms of 5.1.2 Note (l_S²·u²(δα)·u²(θ) and
+    l_S²·u²(α_S)·u²(δθ)), u_c(l) grows from 32 nm to 34 nm."""
+    r = propagate(parse_budget(END_GAUGE), second_order=True)
+    assert r.standard_uncertainty * 1e6 == pytest.approx(34, abs=0.5)
+    # H.1.7 with the table's rounded u (0.58e-6, 0.41 °C, 1.2e-6, 0.029 °C); here the exact ones, in mm².
+    u_d_alpha, u_theta = 1e-6 / math.sqrt(3), math.sqrt(0.2**2 + 0.5**2 / 2)
+    u_alpha_s, u_d_theta = 2e-6 / math.sqrt(3), 0.05 / math.sqrt(3)
+    expected = 50.000623**2 * ((u_d_alpha * u_theta) ** 2 + (u_alpha_s * u_d_theta) ** 2)
+    assert r.higher_order_variance == pytest.approx(expected, rel=1e-9)
+    assert math.sqrt(expected) * 1e6 == pytest.approx(math.hypot(0.58 * 0.41, 1.2 * 0.029) * 50, rel=0.02)
+
+
+def test_jcgm101_9_3_second_order_row() -> None:
+    """JCGM 101:2008 9.3, Table 6 (GUF with higher-order terms): u = 0.0750 mg, 95 % interval
+    [1.0870, 1.3810] mg."""
+    r = propagate(parse_budget(MASS_CALIBRATION), second_order=True)
+    assert r.standard_uncertainty == pytest.approx(0.0750, abs=5e-5)
+    assert r.value - r.expanded_uncertainty == pytest.approx(1.0870, abs=2e-4)
+    assert r.value + r.expanded_uncertainty == pytest.approx(1.3810, abs=2e-4)

@@ -50,7 +50,7 @@ class BudgetResult:
 
 def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, trials: int = DEFAULT_TRIALS,
                     seed: int | None = None, adaptive_digits: int | None = None,
-                    validation_digits: int = 2) -> BudgetResult:
+                    validation_digits: int = 2, second_order: bool = False) -> BudgetResult:
     """Evaluate ``spec`` (see the module docstring).
 
     :param method: ``lpu``; ``mcm`` or ``both`` add Monte Carlo and its validation of the propagation
@@ -59,6 +59,7 @@ def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, tria
     :param seed: seed of the numpy generator; a fresh one is drawn and reported when ``None``.
     :param adaptive_digits: when given, run the adaptive procedure of JCGM 101 7.9 to that many significant
         digits instead of a fixed number of trials (``trials`` is then the upper limit).
+    :param second_order: add the higher-order terms of JCGM 100 5.1.2 Note to u_c (independent inputs).
 
     >>> from lims.domain.uncertainty.io import parse_budget
     >>> spec = parse_budget({"model": "x", "inputs": [
@@ -73,7 +74,7 @@ def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, tria
     except ValueError:
         raise BudgetFormatError("must be one of lpu, mcm, both", field="method") from None
     unit = check_units(spec)
-    lpu = propagate(spec)
+    lpu = propagate(spec, second_order=second_order)
     mcm = validation = None
     if method is not Method.LPU:
         if adaptive_digits is None:

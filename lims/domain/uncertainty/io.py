@@ -243,6 +243,7 @@ def result_to_dict(result: BudgetResult) -> dict[str, Any]:
              "contribution": c.contribution, "dof": _dof(c.degrees_of_freedom), "percent": c.percent}
             for c in lpu.contributions
         ],
+        "higher_order_variance": lpu.higher_order_variance,
         "correlation_terms": [
             {"between": [t.first, t.second], "r": t.r, "term": t.term} for t in lpu.correlation_terms
         ],

@@ -64,6 +64,7 @@ class PropagationResult:
     contributions: tuple[Contribution, ...]
     correlation_terms: tuple[CorrelationTerm, ...]
     coverage_factor_fixed: bool = False
+    higher_order_variance: float | None = None
 
 
 def welch_satterthwaite(standard_uncertainty: float, components: Iterable[tuple[float, float]]) -> float:
@@ -117,8 +118,11 @@ def evaluate_model(spec: BudgetSpec, values: Mapping[str, Any], functions: Mappi
         raise NonFiniteResultError(f"evaluates to a non-finite value ({exc})", field="model") from None
 
 
-def propagate(spec: BudgetSpec) -> PropagationResult:
+def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationResult:
     """Apply the law of propagation of uncertainty to ``spec`` (JCGM 100 5.1, 5.2).
+
+    With ``second_order`` the higher-order terms of JCGM 100 5.1.2 Note are added to u_c²(y) (independent
+    inputs only); ν_eff is still computed from the first-order contributions.
 
     >>> from lims.domain.uncertainty.io import parse_budget
     >>> spec = parse_budget({"model": "a * b", "inputs": [
@@ -152,6 +156,13 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
         variance = float(vector @ spec.correlation_matrix() @ vector)
     else:
         variance = math.fsum(w * w for w in weighted)
+    first_order_u = math.sqrt(max(variance, 0.0))
+    higher = None
+    if second_order:
+        from lims.domain.uncertainty.higher_order import second_order_variance
+
+        higher = second_order_variance(spec)
+        variance += higher
     u_c = math.sqrt(max(variance, 0.0))
     terms = []
     index = {q.name: i for i, q in enumerate(inputs)}
@@ -168,7 +179,7 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
         )
         for i, q in enumerate(inputs)
     )
-    dof = welch_satterthwaite(u_c, ((c.contribution, c.degrees_of_freedom) for c in contributions))
+    dof = welch_satterthwaite(first_order_u, ((c.contribution, c.degrees_of_freedom) for c in contributions))
     fixed = spec.coverage_factor is not None
     k = float(spec.coverage_factor) if spec.coverage_factor is not None else coverage_factor(
         spec.coverage_probability, dof)
@@ -176,4 +187,5 @@ def propagate(spec: BudgetSpec) -> PropagationResult:
         value=value, standard_uncertainty=u_c, effective_dof=dof, coverage_factor=k,
         coverage_probability=spec.coverage_probability, expanded_uncertainty=k * u_c,
         contributions=contributions, correlation_terms=tuple(terms), coverage_factor_fixed=fixed,
+        higher_order_variance=higher,
     )
