@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "users": "lims.commands.users:users",
     "audit": "lims.commands.audit:audit",
     "traceability": "lims.commands.traceability:traceability",
+    "budget": "lims.commands.budget:budget",
 }
 
 
