@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,12 @@ from lims.config import Settings
 from lims.db import Database, make_engine
 from lims.migrate import upgrade
 from lims.services import audit
+
+# CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
+# examples on every run (HYPOTHESIS_PROFILE=dev, the default).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 POSTGRES_URL = os.environ.get("LIMS_TEST_POSTGRES_URL", "")
 NO_POSTGRES = (

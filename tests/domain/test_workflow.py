@@ -263,7 +263,9 @@ def test_no_sequence_reaches_issued_without_independent_review_and_approval(data
         history.append(rec)
         job = apply(job, rec)
         if job.state == State.ISSUED:
-            last_measured = max(i for i, r in enumerate(history) if r.to_state == State.MEASURED)
+            # Resuming from on_hold back to measured is not a measurement.
+            last_measured = max(i for i, r in enumerate(history)
+                                if r.to_state == State.MEASURED and r.from_state == State.IN_PROGRESS)
             after = history[last_measured + 1 :]
             technician = history[last_measured].actor_id
             # Resuming from on_hold to reviewed/approved is not a review or an approval.
