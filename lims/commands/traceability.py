@@ -36,6 +36,6 @@ def show(ident: str, on: object, as_json: bool) -> None:
             f"{cal.certificate_number} ({cal.issuer.name}, valid until {cal.valid_until})" if cal else "—"
         )
         end = " [terminal]" if link.terminal else ""
-        click.echo(f"  {index}: {link.source or chain.subject} -> {link.target}: {certificate}{end}")
+        click.echo(f"  {index}: {link.source or '(subject)'} -> {link.target}: {certificate}{end}")
     for finding in chain.findings:
         click.echo(f"  ! {finding.severity.value}: {finding.message}")

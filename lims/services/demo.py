@@ -351,7 +351,12 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
                 enterprise_id=enterprises[ent_index].id if ent_index is not None else None,
             ),
         )
-    session.add_all(_standards(lab, today))
+    standards = _standards(lab, today)
+    session.add_all(standards)
+    session.flush()
+    from lims.services.demo_traceability import load_traceability_demo
+
+    load_traceability_demo(session, {s.asset_number: s for s in standards}, today=today)
     session.add_all(
         [
             ReferenceMaterial(

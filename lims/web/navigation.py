@@ -25,6 +25,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("jobs.index", N_("Jobs"), "j"),
     NavItem("instruments.index", N_("Instruments"), "i"),
     NavItem("standards.index", N_("Standards"), "s"),
+    NavItem("traceability.index", N_("Traceability"), "t"),
     NavItem("certificates.index", N_("Certificates"), "c"),
     NavItem("portal.index", N_("My enterprise"), "p"),
     NavItem("enterprises.index", N_("Enterprises"), "e"),

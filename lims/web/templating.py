@@ -18,6 +18,15 @@ ROLE_LABELS = {
     Role.AUDITOR: N_("Auditor"),
     Role.CUSTOMER: N_("Customer"),
 }
+QUANTITY_LABELS = {
+    "mass": N_("Mass"), "temperature": N_("Temperature"), "pressure": N_("Pressure"),
+    "electrical": N_("Electrical"), "length": N_("Length"), "volume_flow": N_("Volume and flow"),
+    "time_frequency": N_("Time and frequency"), "force": N_("Force"), "humidity": N_("Humidity"),
+    "chemistry": N_("Chemistry"), "other": N_("Other"),
+}
+LEVEL_LABELS = {"reference": N_("Reference standard"), "working": N_("Working standard"),
+                "check": N_("Check standard")}
+SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
 
@@ -26,6 +35,9 @@ def init_templating(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "vi"),
         role_label=lambda role: ROLE_LABELS.get(Role(role), str(role)),
         action_label=lambda action: ACTION_LABELS.get(action, action),
+        quantity_label=lambda q: QUANTITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
+        level_label=lambda q: LEVEL_LABELS.get(str(getattr(q, "value", q)), str(q)),
+        severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
     )
     app.jinja_env.filters["number"] = lambda value: format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: (

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from lims.models import Role
-from tests.factories import make_enterprise, make_user
+from tests.factories import make_enterprise, make_standard, make_user
 from tests.webutil import csrf_token, login
 
 PUBLIC = "public"
@@ -37,6 +37,15 @@ EXPECTED: dict[str, str | set[Role]] = {
     "audit.index": {Role.ADMIN, Role.AUDITOR},
     "audit.verify": {Role.ADMIN, Role.AUDITOR},
     "audit.record": READERS,
+    "standards.index": READERS,
+    "standards.due": READERS,
+    "standards.materials": READERS,
+    "standards.show": READERS,
+    "standards.change_status": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.new_calibration": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.new_check": {Role.ADMIN, Role.TECHNICIAN},
+    "traceability.index": READERS,
+    "traceability.export_json": READERS,
 }
 
 
@@ -51,12 +60,14 @@ def test_every_view_declares_its_access(app: Flask) -> None:
     assert undeclared == []
 
 
-def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
+def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -> list[tuple[str, str, str]]:
     values = {
         "enterprise_id": enterprise_id,
         "table_name": "enterprise",
         "record_id": str(enterprise_id),
         "filename": "lims.css",
+        "standard_id": standard_id,
+        "ident": asset_number,
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -73,11 +84,12 @@ def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("role", [None, *Role])
 def test_role_by_route(app: Flask, client: FlaskClient, session: Session, role: Role | None) -> None:
     enterprise = make_enterprise(session)
+    standard = make_standard(session)
     if role is not None:
         user = make_user(session, role, **({"enterprise_id": enterprise.id} if role == Role.CUSTOMER else {}))
         login(client, user.username)
     outcomes = {}
-    for endpoint, method, url in _urls(app, enterprise.id):
+    for endpoint, method, url in _urls(app, enterprise.id, standard.id, standard.asset_number):
         if endpoint == "auth.logout":
             continue  # would end the session the walk relies on; checked in test_logout_requires_login
         if method == "GET":

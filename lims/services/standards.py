@@ -1,0 +1,357 @@
+"""The standards register: identity, status history, calibrations, intermediate checks, recall."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from lims.domain import traceability as tr
+from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
+from lims.domain.control_chart import CheckPoint, ControlChart, build_chart, stated_limits
+from lims.domain.guard import OpenJob, StandardInUse, ensure_can_retire
+from lims.errors import N_, LimsError, NotFound
+from lims.models import (
+    IntermediateCheck,
+    Job,
+    JobStandard,
+    JobState,
+    MeasurementStandard,
+    StandardCalibration,
+    StandardCalibrationSource,
+    StandardStatus,
+    StandardStatusChange,
+)
+from lims.services.pagination import Page, keyset_page
+from lims.services.traceability import reachable_standards
+
+CLOSED_JOB_STATES = (JobState.ISSUED, JobState.CANCELLED, JobState.REJECTED)
+
+
+class StandardError(LimsError, ValueError):
+    pass
+
+
+class CalibrationCycle(StandardError):
+    template = N_(
+        "Standard %(source)s cannot be used to calibrate %(target)s: its own chain already relies on "
+        "%(target)s, which would make a cycle."
+    )
+
+
+def _nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+def get_standard(session: Session, standard_id: int) -> MeasurementStandard:
+    standard = session.get(MeasurementStandard, standard_id)
+    if standard is None:
+        raise NotFound()
+    return standard
+
+
+def search_standards(
+    session: Session,
+    *,
+    query: str = "",
+    status: str = "",
+    quantity: str = "",
+    after: int | None = None,
+    size: int = 50,
+) -> Page[MeasurementStandard]:
+    stmt = select(MeasurementStandard)
+    text = _nfc(query)
+    if text:
+        pattern = f"%{text.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(
+                MeasurementStandard.name.ilike(pattern),
+                MeasurementStandard.asset_number.ilike(pattern),
+                MeasurementStandard.serial_number.ilike(pattern),
+            )
+        )
+    if status in {s.value for s in StandardStatus}:
+        stmt = stmt.where(MeasurementStandard.status == StandardStatus(status))
+    if quantity:
+        stmt = stmt.where(MeasurementStandard.quantity == quantity)
+    return keyset_page(session, stmt, MeasurementStandard.id, after=after, size=size, descending=False)
+
+
+def open_jobs_relying_on(session: Session, standard_id: int) -> list[OpenJob]:
+    rows = session.execute(
+        select(Job.number)
+        .join(JobStandard, JobStandard.job_id == Job.id)
+        .where(JobStandard.standard_id == standard_id, Job.state.notin_(CLOSED_JOB_STATES))
+    ).scalars()
+    return [OpenJob(number, (str(standard_id),)) for number in rows]
+
+
+def change_status(
+    session: Session,
+    standard_id: int,
+    status: StandardStatus,
+    *,
+    reason: str,
+    effective_on: date,
+    changed_by_id: int | None,
+) -> StandardStatusChange:
+    """Record a dated status change with its reason; a standard open jobs rely on cannot be retired."""
+    standard = get_standard(session, standard_id)
+    reason = _nfc(reason)
+    if not reason:
+        raise StandardError(N_("A status change needs a reason."))
+    if status in (StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE):
+        node = tr.StandardNode(
+            str(standard_id), standard.asset_number, standard.name, standard.quantity.value
+        )
+        try:
+            ensure_can_retire(node, open_jobs_relying_on(session, standard_id))
+        except StandardInUse as exc:
+            raise StandardError(
+                N_("Standard %(asset)s cannot be taken out of service: open jobs rely on it (%(jobs)s)."),
+                asset=standard.asset_number,
+                jobs=", ".join(j.job_id for j in open_jobs_relying_on(session, standard_id)),
+            ) from exc
+    change = StandardStatusChange(
+        standard_id=standard_id,
+        effective_on=effective_on,
+        status=status,
+        reason=reason,
+        changed_by_id=changed_by_id,
+    )
+    session.add(change)
+    standard.status = status
+    session.flush()
+    return change
+
+
+def status_history(session: Session, standard_id: int) -> list[StandardStatusChange]:
+    return list(
+        session.scalars(
+            select(StandardStatusChange)
+            .where(StandardStatusChange.standard_id == standard_id)
+            .order_by(StandardStatusChange.effective_on, StandardStatusChange.id)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationInput:
+    standard_id: int
+    calibrated_on: date
+    certificate_number: str
+    issuer_kind: tr.IssuerKind
+    issuer_name: str
+    issued_on: date
+    valid_until: date
+    points_text: str  # one point per line: "value unit U k", e.g. "1000 g 0.0016 2"
+    kcdb_cmc_reference: str | None = None
+    accreditation_body: str | None = None
+    accreditation_number: str | None = None
+    source_ids: tuple[int, ...] = ()
+    file_key: str | None = None
+    file_sha256: str | None = None
+    notes: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_points(text: str) -> list[dict[str, Any]]:
+    """Calibration points typed one per line as ``value unit U [k]``; every point needs a unit."""
+    points = []
+    for number, line in enumerate(_nfc(text).splitlines(), start=1):
+        parts = line.replace(",", ".").split()
+        if not parts:
+            continue
+        if len(parts) not in (3, 4):
+            raise StandardError(
+                N_(
+                    "Line %(line)s: write the value, its unit, the expanded uncertainty and "
+                    "optionally k, e.g. '1000 g 0.0016 2'."
+                ),
+                line=number,
+            )
+        try:
+            value, unit, expanded = Decimal(parts[0]), parts[1], Decimal(parts[2])
+            k = Decimal(parts[3]) if len(parts) == 4 else Decimal(2)
+        except InvalidOperation as exc:
+            raise StandardError(
+                N_("Line %(line)s: the value, the uncertainty and k must be numbers."), line=number
+            ) from exc
+        if unit[0].isdigit() or unit[0] in "+-.":
+            raise StandardError(N_("Line %(line)s: the uncertainty needs a unit."), line=number)
+        if expanded <= 0 or k <= 0:
+            raise StandardError(
+                N_("Line %(line)s: the expanded uncertainty and k must be positive."), line=number
+            )
+        points.append(
+            {"value": float(value), "unit": unit, "expanded_uncertainty": float(expanded), "k": float(k)}
+        )
+    return points
+
+
+def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibration:
+    """Record a calibration of a standard (all or nothing)."""
+    standard = get_standard(session, data.standard_id)
+    points = parse_points(data.points_text)
+    try:
+        issuer = tr.Issuer(
+            data.issuer_kind,
+            _nfc(data.issuer_name),
+            kcdb_cmc_reference=data.kcdb_cmc_reference or None,
+            accreditation_body=data.accreditation_body or None,
+            accreditation_number=data.accreditation_number or None,
+        )
+        tr.CalibrationLink(
+            "new",
+            str(standard.id),
+            data.calibrated_on,
+            _nfc(data.certificate_number),
+            issuer,
+            data.issued_on,
+            data.valid_until,
+            data.file_sha256 is not None,
+            tuple(CalibrationPoint(p["value"], p["unit"], p["expanded_uncertainty"], p["k"]) for p in points),
+        )
+    except InvalidRecord as exc:
+        raise StandardError(N_("The calibration is not valid: %(problem)s."), problem=str(exc)) from exc
+    if data.issuer_kind is tr.IssuerKind.THIS_LAB:
+        if not data.source_ids:
+            raise StandardError(N_("A calibration by this laboratory must name the standards it used."))
+        for source_id in data.source_ids:
+            source = get_standard(session, source_id)
+            if source_id == standard.id or standard.id in reachable_standards(
+                session, [source_id], data.calibrated_on
+            ):
+                raise CalibrationCycle(source=source.asset_number, target=standard.asset_number)
+    elif data.source_ids:
+        raise StandardError(N_("Only a calibration by this laboratory names the standards used."))
+    calibration = StandardCalibration(
+        standard_id=standard.id,
+        calibrated_on=data.calibrated_on,
+        certificate_number=_nfc(data.certificate_number),
+        issuer_kind=data.issuer_kind,
+        issuer_name=_nfc(data.issuer_name),
+        kcdb_cmc_reference=data.kcdb_cmc_reference or None,
+        accreditation_body=data.accreditation_body or None,
+        accreditation_number=data.accreditation_number or None,
+        issued_on=data.issued_on,
+        valid_until=data.valid_until,
+        points=points,
+        file_key=data.file_key,
+        file_sha256=data.file_sha256,
+        notes=_nfc(data.notes) or None,
+    )
+    session.add(calibration)
+    session.flush()
+    for source_id in data.source_ids:
+        session.add(StandardCalibrationSource(calibration_id=calibration.id, standard_id=source_id))
+    if standard.due_on is None or data.valid_until > standard.due_on:
+        standard.due_on = data.valid_until
+    session.flush()
+    return calibration
+
+
+def calibrations_of(session: Session, standard_id: int) -> list[StandardCalibration]:
+    return list(
+        session.scalars(
+            select(StandardCalibration)
+            .where(StandardCalibration.standard_id == standard_id)
+            .order_by(StandardCalibration.calibrated_on.desc(), StandardCalibration.id.desc())
+        )
+    )
+
+
+def sources_of(session: Session, calibration_ids: list[int]) -> dict[int, list[MeasurementStandard]]:
+    found: dict[int, list[MeasurementStandard]] = {cid: [] for cid in calibration_ids}
+    if calibration_ids:
+        rows = session.execute(
+            select(StandardCalibrationSource.calibration_id, MeasurementStandard)
+            .join(MeasurementStandard, MeasurementStandard.id == StandardCalibrationSource.standard_id)
+            .where(StandardCalibrationSource.calibration_id.in_(calibration_ids))
+        )
+        for cal_id, std in rows:
+            found[cal_id].append(std)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInput:
+    standard_id: int
+    checked_on: date
+    value: Decimal
+    unit: str
+    lower_limit: Decimal | None = None
+    upper_limit: Decimal | None = None
+    check_standard_id: int | None = None
+    performed_by_id: int | None = None
+    notes: str | None = None
+
+
+def add_check(session: Session, data: CheckInput) -> IntermediateCheck:
+    get_standard(session, data.standard_id)
+    if not _nfc(data.unit):
+        raise StandardError(N_("The check value needs a unit."))
+    if (data.lower_limit is None) != (data.upper_limit is None):
+        raise StandardError(N_("Give both control limits or neither."))
+    if data.lower_limit is not None and data.upper_limit is not None and data.lower_limit >= data.upper_limit:
+        raise StandardError(N_("The lower control limit must be below the upper one."))
+    check = IntermediateCheck(
+        standard_id=data.standard_id,
+        checked_on=data.checked_on,
+        value=data.value,
+        unit=_nfc(data.unit),
+        lower_limit=data.lower_limit,
+        upper_limit=data.upper_limit,
+        check_standard_id=data.check_standard_id,
+        performed_by_id=data.performed_by_id,
+        notes=_nfc(data.notes) or None,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+def control_chart(session: Session, standard_id: int) -> ControlChart | None:
+    """The chart of a standard's intermediate checks (ISO/IEC 17025:2017 6.4.10), ``None`` below two checks.
+
+    The latest stated limits are used when the lab gave them, otherwise limits from the moving range.
+    """
+    checks = list(
+        session.scalars(
+            select(IntermediateCheck)
+            .where(IntermediateCheck.standard_id == standard_id)
+            .order_by(IntermediateCheck.checked_on, IntermediateCheck.id)
+        )
+    )
+    if len(checks) < 2:
+        return None
+    points = [CheckPoint(c.checked_on, float(c.value)) for c in checks]
+    stated = next(
+        (c for c in reversed(checks) if c.lower_limit is not None and c.upper_limit is not None), None
+    )
+    limits = None
+    if stated is not None:
+        assert stated.lower_limit is not None and stated.upper_limit is not None
+        centre = (float(stated.lower_limit) + float(stated.upper_limit)) / 2
+        limits = stated_limits(centre, float(stated.lower_limit), float(stated.upper_limit))
+    standard = get_standard(session, standard_id)
+    return build_chart(points, title=standard.asset_number, unit=checks[0].unit, limits=limits)
+
+
+def due_standards(session: Session, *, today: date, within_days: int = 30) -> list[MeasurementStandard]:
+    """Standards due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
+    return list(
+        session.scalars(
+            select(MeasurementStandard)
+            .where(
+                MeasurementStandard.due_on <= today + timedelta(days=within_days),
+                MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
+            )
+            .order_by(MeasurementStandard.due_on)
+        )
+    )

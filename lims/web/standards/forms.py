@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lims.domain.traceability import IssuerKind
+from lims.models import StandardStatus
+
+ISSUER_LABELS = {
+    IssuerKind.NATIONAL_METROLOGY_INSTITUTE: _l("National metrology institute (VMI)"),
+    IssuerKind.OTHER_NMI: _l("Another national metrology institute"),
+    IssuerKind.ACCREDITED_LAB: _l("Accredited laboratory"),
+    IssuerKind.THIS_LAB: _l("This laboratory"),
+    IssuerKind.REFERENCE_MATERIAL_PRODUCER: _l("Reference material producer"),
+}
+
+STATUS_LABELS = {
+    StandardStatus.IN_SERVICE: _l("In service"),
+    StandardStatus.DUE: _l("Due"),
+    StandardStatus.OVERDUE: _l("Overdue"),
+    StandardStatus.QUARANTINED: _l("Quarantined"),
+    StandardStatus.OUT_OF_SERVICE: _l("Out of service"),
+    StandardStatus.RETIRED: _l("Retired"),
+}
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"))
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class CalibrationForm(FlaskForm):
+    calibrated_on = DateField(_l("Calibration date"), validators=[DataRequired()])
+    certificate_number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=100)])
+    issuer_kind = SelectField(_l("Issuer"))
+    issuer_name = StringField(_l("Issuer name"), validators=[DataRequired(), Length(max=200)])
+    kcdb_cmc_reference = StringField(_l("BIPM KCDB CMC reference"), validators=[Optional(), Length(max=100)])
+    accreditation_body = StringField(_l("Accreditation body"), validators=[Optional(), Length(max=200)])
+    accreditation_number = StringField(_l("Accreditation number"), validators=[Optional(), Length(max=100)])
+    issued_on = DateField(_l("Issue date"), validators=[DataRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[DataRequired()])
+    points = TextAreaField(_l("Calibration points"), validators=[DataRequired(), Length(max=20000)],
+                           description=_l("One per line: value, unit, expanded uncertainty, k — e.g. 1000 g 0.0016 2"))
+    sources = SelectMultipleField(_l("Standards used (calibrations by this laboratory)"), validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class CheckForm(FlaskForm):
+    checked_on = DateField(_l("Check date"), validators=[DataRequired()])
+    value = DecimalField(_l("Value found"), validators=[DataRequired()], places=None)
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)])
+    lower_limit = DecimalField(_l("Lower control limit"), validators=[Optional()], places=None)
+    upper_limit = DecimalField(_l("Upper control limit"), validators=[Optional()], places=None)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,51 @@
+"""The auditor's view: any certificate's or standard's chain, as it stood on a date, as diagram, table and JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from lims.domain.traceability_svg import render_chain_svg
+from lims.errors import NotFound
+from lims.services import traceability
+from lims.web.access import TECHNICAL_READERS, allow
+from lims.web.dbsession import db_session
+
+bp = Blueprint("traceability", __name__, url_prefix="/traceability")
+
+
+def _on() -> date | None:
+    raw = request.args.get("on", "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400)
+
+
+def _chain(ident: str):  # type: ignore[no-untyped-def]
+    try:
+        return traceability.chain_for(db_session(), ident[:100], on=_on(), today=date.today())
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@allow(TECHNICAL_READERS)
+def index() -> ResponseReturnValue:
+    ident = request.args.get("id", "").strip()[:100]
+    if not ident:
+        return render_template("traceability/index.html", chain=None, ident="", on=request.args.get("on", ""))
+    chain = _chain(ident)
+    return render_template("traceability/index.html", chain=chain, ident=ident, on=request.args.get("on", ""),
+                           chain_svg=Markup(render_chain_svg(chain, id_prefix="tc")))  # noqa: S704 - escaped by the renderer
+
+
+@bp.get("/<path:ident>.json")
+@allow(TECHNICAL_READERS)
+def export_json(ident: str) -> ResponseReturnValue:
+    response = jsonify(_chain(ident).to_dict())
+    response.headers["Content-Disposition"] = f'attachment; filename="traceability-{ident[:60]}.json"'
+    return response
