@@ -87,6 +87,7 @@ class PtySimulator:
     def start(self) -> str:
         """Open the pty, start serving; returns :attr:`path`."""
         self._open_pty()
+        self._stream_t0, self._stream_n = time.monotonic(), 0
         self._thread = threading.Thread(target=self._serve, name=f"sim-{type(self.instrument).__name__}",
                                         daemon=True)
         self._thread.start()
@@ -114,6 +115,15 @@ class PtySimulator:
     def wake(self) -> None:
         """Make the serving thread re-evaluate its state (after changing the instrument from a test)."""
         os.write(self._wake_w, b"w")
+
+    def wait_for_command(self, command: str, *, timeout_s: float = 2.0) -> bool:
+        """Wait until the instrument has received ``command`` (tests check what a driver sent)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if command in self.instrument.commands:
+                return True
+            time.sleep(0.005)
+        return False
 
     def _event(self, text: str) -> None:
         if self.on_event is not None:
