@@ -90,3 +90,39 @@ class Framing:
     def with_timeout(self, timeout_s: float) -> Framing:
         """A copy with another reply timeout."""
         return replace(self, timeout_s=timeout_s)
+
+
+def parse_settings(text: str) -> SerialSettings:
+    """Parse the command-line form ``BAUD[,DPS][,rtscts|xonxoff|dsrdtr]`` (``DPS`` e.g. ``8N1``, ``7E2``).
+
+    >>> s = parse_settings("9600,7E2,dsrdtr")
+    >>> s.describe(), s.dsrdtr
+    ('9600 7E2', True)
+    >>> parse_settings("fast")
+    Traceback (most recent call last):
+    ...
+    instruments.errors.SettingsRejected: port '<settings>' rejected setting baudrate: not a number: 'fast'
+    """
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise SettingsRejected("<settings>", "settings", "empty")
+    try:
+        baudrate = int(parts[0])
+    except ValueError:
+        raise SettingsRejected("<settings>", "baudrate", f"not a number: {parts[0]!r}") from None
+    options: dict[str, object] = {"baudrate": baudrate}
+    for part in parts[1:]:
+        lowered = part.lower()
+        if lowered in ("rtscts", "xonxoff", "dsrdtr"):
+            options[lowered] = True
+        elif len(part) in (3, 5) and part[0].isdigit() and part[1].upper() in "NEOMS":
+            options["bytesize"] = int(part[0])
+            options["parity"] = part[1].upper()
+            try:
+                options["stopbits"] = float(part[2:]) if "." in part[2:] else int(part[2:])
+            except ValueError:
+                raise SettingsRejected("<settings>", "stopbits", f"not a number in {part!r}") from None
+        else:
+            raise SettingsRejected("<settings>", "settings",
+                                   f"{part!r} is neither a character format like 8N1 nor a handshake")
+    return SerialSettings(**options)  # type: ignore[arg-type]

@@ -102,9 +102,11 @@ class MtSicsBalance(Driver):
 
     # -- identification --------------------------------------------------------------------------------
     def _initialise(self) -> InstrumentIdentity:
-        balance = self.balance_data()
+        balance = self.balance_data().split()
+        # I2 data is "<type> <capacity> <unit>": the model is the type, whatever spaces it contains
+        model = " ".join(balance[:-2]) if len(balance) >= 3 else " ".join(balance)
         serial = self.serial_number()
-        return InstrumentIdentity("Mettler Toledo", balance, serial, "")
+        return InstrumentIdentity("Mettler Toledo", model, serial, "")
 
     def balance_data(self) -> str:
         """``I2``: balance type, capacity and unit, e.g. ``XPE205 220.00000 g``."""

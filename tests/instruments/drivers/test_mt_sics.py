@@ -33,7 +33,8 @@ def test_identity_comes_from_i2_and_i4(start_sim) -> None:
     with open_balance(sim.path) as balance:
         assert balance.identity is not None
         assert balance.identity.serial_number == "B987654321"
-        assert balance.identity.model == "XPR205 220.00 g"
+        assert balance.identity.model == "XPR205"
+        assert balance.balance_data() == "XPR205 220.00 g"
         assert balance.identity.manufacturer == "Mettler Toledo"
 
 
