@@ -23,6 +23,8 @@ b'S S     12.34 g\\r\\n'
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import time
 from types import TracebackType
 
@@ -51,7 +53,8 @@ class SerialTransport:
         self.settings = settings
         self.framing = framing
         self.exclusive = exclusive
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None
+        self._fd: int | None = None
         self._buffer = bytearray()
         self._discarding = False
         self.bytes_discarded = 0
@@ -91,6 +94,8 @@ class SerialTransport:
         except (OSError, ValueError) as exc:
             raise PortUnavailable(self.url, str(exc)) from exc
         self._port = port
+        # pyserial's POSIX ports expose their descriptor; URL handlers (loop://, socket://) do not.
+        self._fd = port.fileno() if type(port).__module__ == "serial.serialposix" else None
         self._buffer.clear()
         self._discarding = False
         try:
@@ -101,7 +106,7 @@ class SerialTransport:
 
     def close(self) -> None:
         """Close the port; safe to call twice."""
-        port, self._port = self._port, None
+        port, self._port, self._fd = self._port, None, None
         if port is not None:
             # the device may already be gone; closing must not raise a second error
             with contextlib.suppress(serial.SerialException, OSError):
@@ -121,7 +126,7 @@ class SerialTransport:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def _require_port(self) -> serial.SerialBase:
+    def _require_port(self) -> serial.Serial:
         if self._port is None:
             raise Disconnected(self.url, "port is not open")
         return self._port
@@ -143,13 +148,32 @@ class SerialTransport:
     def _fill(self) -> int:
         port = self._require_port()
         try:
-            waiting = port.in_waiting
-            chunk = port.read(waiting if waiting > 0 else 1)
+            if self._fd is not None:
+                chunk = self._read_fd(self._fd)
+            else:
+                waiting = port.in_waiting
+                chunk = port.read(waiting if waiting > 0 else 1)
         except (serial.SerialException, OSError) as exc:
             self.close()
             raise Disconnected(self.url, str(exc)) from exc
         self._buffer += chunk
         return len(chunk)
+
+    @staticmethod
+    def _read_fd(fd: int) -> bytes:
+        # POSIX ports: one select and one read of everything available, instead of pyserial's
+        # in_waiting ioctl plus a read loop; same end-of-file rule as pyserial.
+        ready, _, _ = select.select([fd], [], [], POLL_S)
+        if not ready:
+            return b""
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            return b""
+        if not chunk:
+            raise serial.SerialException("device reports readiness to read but returned no data "
+                                         "(device disconnected or multiple access on port?)")
+        return chunk
 
     def read_frame(self, timeout_s: float | None = None, *, command: str | None = None) -> bytes:
         """Return the next complete frame, terminator included.
