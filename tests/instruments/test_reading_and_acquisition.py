@@ -18,7 +18,7 @@ from instruments.simulators.mt_sics import MtSicsSimulator
 
 WHO = InstrumentIdentity("HEWLETT-PACKARD", "34401A", "3146A12345", "11-5-2")
 WHEN = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
-FAST = Framing(b"\r\n", b"\r\n", timeout_s=0.2, max_frame_bytes=128)
+FAST = Framing(b"\r\n", b"\r\n", timeout_s=0.5, max_frame_bytes=128)
 
 
 @pytest.mark.parametrize("text", ["0.1", "+1.00001230E+00", "-0.000", "100.010", "1E-7", ".5"])

@@ -212,10 +212,12 @@ def test_late_reply_is_not_taken_for_the_next_answer(start_sim) -> None:
     instrument = MtSicsSimulator(load="1.00")
     sim = start_sim(instrument, Faults(delay_ms=0))
     with open_balance(sim.path) as balance:
-        sim.faults = Faults(delay_ms=300)
+        # The reply comes 0.15 s after the command, 0.05 s after the driver gave up; the driver must wait
+        # for the line to fall silent (resync_quiet_s = 0.2 s) before the next command.
+        sim.faults = Faults(delay_ms=150)
         sim.plan.faults = sim.faults
+        balance.transport.framing = balance.transport.framing.with_timeout(0.1)
         with pytest.raises(InstrumentTimeout):
-            balance.transport.framing = balance.transport.framing.with_timeout(0.1)
             balance.read()
         instrument.load = "2.00"
         sim.plan.faults = Faults()
