@@ -4,6 +4,15 @@
 and the loop carries on; when the port disappears the driver reconnects by the port's stable name with
 back-off and re-runs its connect sequence; too many faults in a row end the loop with
 :class:`TooManyFaults` so a dead instrument cannot spin forever.
+
+>>> from instruments.drivers.line_profile import LineDriver, LineProfile
+>>> profile = LineProfile.from_mapping({"name": "demo", "pattern": r"(?P<value>[0-9.]+) (?P<unit>g)"},
+...                                    source="<doc>")
+>>> driver = LineDriver.open_profile("loop://", profile)
+>>> driver.transport.write(b"1.50 g\\r\\n1.5O g\\r\\n1.60 g\\r\\n")   # the middle line has a letter O
+>>> [(type(i).__name__, getattr(i, "value_text", "")) for i in acquire(driver, count=2)]
+[('Reading', '1.50'), ('Fault', ''), ('Reading', '1.60')]
+>>> driver.close()
 """
 
 from __future__ import annotations

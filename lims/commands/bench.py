@@ -21,7 +21,7 @@ import click
 
 from instruments import registry
 from instruments.acquisition import Fault, TooManyFaults, acquire
-from instruments.agent.capture import Capture
+from instruments.agent.capture import BackgroundSender, Capture, Deliverer
 from instruments.agent.http_sink import HttpSink
 from instruments.agent.journal import Journal
 from instruments.agent.sink import SinkRefused
@@ -213,19 +213,25 @@ def capture(job_number: str, point_id: str, port: str, driver_name: str, server:
             flush_timeout: float, serial: str | None, timeout_s: float | None) -> None:
     """Journal readings for a job's test point and deliver them; unsent readings are resent later."""
     sink = _sink(server, token_file)
-    journal = Journal(journal_path or default_journal())
-    run = Capture(journal, sink, job_number=job_number, point_id=point_id,
-                  on_event=lambda text: click.echo(f"agent: {text}", err=True))
+    path = journal_path or default_journal()
+    journal = Journal(path)
+    run = Capture(journal, job_number=job_number, point_id=point_id)
+    # Delivery runs beside the reading loop: a slow server never delays a reading.  It starts with
+    # whatever earlier runs left unconfirmed.
+    sender = BackgroundSender(path, sink, on_event=lambda text: click.echo(f"agent: {text}", err=True))
     _stop_on_sigterm()
     status = 0
+    sender.start()
     try:
-        run.flush()  # readings left over from an earlier run go first
         driver = _open_driver(port, driver_name, serial, timeout_s)
         try:
             for item in acquire(driver, count=count, interval_s=interval_s, backoff=Backoff()):
                 if isinstance(item, Reading):
                     run.add(item)
+                    sender.notify()
                 _show(item, as_json)
+                if sender.error is not None:
+                    break
         except InstrumentError as exc:
             click.echo(f"error: {exc}", err=True)
             status = 1
@@ -233,15 +239,16 @@ def capture(job_number: str, point_id: str, port: str, driver_name: str, server:
             pass
         finally:
             driver.close()
-        summary = run.finish(timeout_s=flush_timeout)
-    except SinkRefused as exc:
-        click.echo(f"error: {exc}; readings are kept in {journal.path}", err=True)
-        sys.exit(1)
     finally:
+        drained = sender.finish(timeout_s=flush_timeout)
+        counts = journal.counts()
         journal.close()
-    click.echo(f"captured {summary.recorded} readings; journal: {summary.sent} sent, "
-               f"{summary.pending} pending, {summary.rejected} rejected", err=True)
-    if summary.pending:
+    if sender.error is not None:
+        click.echo(f"error: {sender.error}; readings are kept in {path}", err=True)
+        sys.exit(1)
+    click.echo(f"captured {run.recorded} readings; journal: {counts['sent']} sent, "
+               f"{counts['pending']} pending, {counts['rejected']} rejected", err=True)
+    if not drained or counts["pending"]:
         status = status or EXIT_UNSENT
     sys.exit(status)
 
@@ -255,15 +262,15 @@ def flush(server: str, token_file: Path, journal_path: Path | None, flush_timeou
     """Resend every reading the journal holds unconfirmed (exit 3 if some remain)."""
     sink = _sink(server, token_file)
     journal = Journal(journal_path or default_journal())
-    run = Capture(journal, sink, job_number="-", point_id="-",
-                  on_event=lambda text: click.echo(f"agent: {text}", err=True))
+    deliverer = Deliverer(journal, sink, on_event=lambda text: click.echo(f"agent: {text}", err=True))
     try:
-        summary = run.finish(timeout_s=flush_timeout)
+        deliverer.finish(timeout_s=flush_timeout)
+        counts = journal.counts()
     except SinkRefused as exc:
         click.echo(f"error: {exc}; readings are kept in {journal.path}", err=True)
         sys.exit(1)
     finally:
         journal.close()
-    click.echo(f"journal: {summary.sent} sent, {summary.pending} pending, {summary.rejected} rejected",
+    click.echo(f"journal: {counts['sent']} sent, {counts['pending']} pending, {counts['rejected']} rejected",
                err=True)
-    sys.exit(EXIT_UNSENT if summary.pending else 0)
+    sys.exit(EXIT_UNSENT if counts["pending"] else 0)
