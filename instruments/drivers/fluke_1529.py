@@ -14,6 +14,7 @@ twice.  The 1529 has no stability flag: ``stable`` is None.
 from __future__ import annotations
 
 import re
+import time
 from typing import ClassVar
 
 from instruments.drivers.scpi import ScpiInstrument
@@ -45,6 +46,8 @@ class Fluke1529(ScpiInstrument):
     remote_command: ClassVar[str | None] = None
     local_command: ClassVar[str | None] = None
     channel: int = 1
+    new_reading_timeout_s: float = 10.0
+    poll_interval_s: float = 0.1
 
     def _initialise(self) -> InstrumentIdentity:
         identity = super()._initialise()
@@ -58,6 +61,21 @@ class Fluke1529(ScpiInstrument):
         self.channel = channel
 
     def read(self) -> Reading:
+        """The next *new* measurement of the channel, polling ``FETC?`` every :attr:`poll_interval_s`.
+
+        The 1529 measures each channel about once a second; ``FETC?`` repeats the last value meanwhile.
+        :raises StaleReading: no new measurement within :attr:`new_reading_timeout_s`.
+        """
+        deadline = time.monotonic() + self.new_reading_timeout_s
+        while True:
+            try:
+                return self.fetch()
+            except StaleReading:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(self.poll_interval_s)
+
+    def fetch(self) -> Reading:
         """``FETC? <chn>``: the most recent measurement of the channel, refused if already delivered."""
         command = f"FETC? {self.channel}"
         frame = self.ask(command)

@@ -141,3 +141,26 @@ def test_simulate_unknown_driver_exits_2() -> None:
     result = invoke("simulate", "--driver", "nope")
     assert result.exit_code == 2
     assert "unknown driver" in result.stderr
+
+
+def test_profile_without_value_group_exits_2_naming_the_field(tmp_path: Path) -> None:
+    profile = tmp_path / "scale.toml"
+    profile.write_text('name = "scale"\nunit = "g"\npattern = \'(?P<weight>[0-9.]+) g\'\n')
+    result = invoke("read", "--port", "loop://", "--driver", f"line:{profile}")
+    assert result.exit_code == 2
+    assert "scale.toml: pattern: has no (?P<value>" in result.stderr
+
+
+def test_text_output_and_faults_on_stderr(sim) -> None:
+    s = sim(MtSicsSimulator(load="5.000"), Faults(schedule={3: "wrong"}))
+    result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "1")
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["1", "5.000", "g", "stable"]
+    assert "fault:" in result.stderr and "reply ID 'I4'" in result.stderr
+
+
+def test_bench_command_does_not_import_the_web_stack() -> None:
+    code = ("import sys, lims.commands.bench\n"
+            "print(','.join(m for m in ('flask', 'sqlalchemy', 'lims.app', 'lims.db') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -73,15 +75,23 @@ def test_thermometer_stale_and_wrong_channel_are_refused(start_sim) -> None:
     with Fluke1529.open(sim.path, framing=fast(Fluke1529)) as thermometer:
         instrument.stale = True
         with pytest.raises(StaleReading):
-            thermometer.read()
-        instrument.stale = False
+            thermometer.fetch()
+        thermometer.new_reading_timeout_s = 0.3
+        started = time.monotonic()
+        with pytest.raises(StaleReading):
+            thermometer.read()  # polls for a new measurement, then gives up
+        assert time.monotonic() - started >= 0.3
+        threading.Timer(0.25, lambda: setattr(instrument, "stale", False)).start()
+        thermometer.new_reading_timeout_s = 5
+        assert thermometer.read().seq == 1  # the next new measurement, after polling
+        assert instrument.commands.count("FETC? 1") >= 4
         instrument.handle = lambda command: [instrument.unrelated_reply()]  # type: ignore[method-assign]
         with pytest.raises(UnexpectedReply, match="channel 4"):
             thermometer.read()
         del instrument.handle
         with pytest.raises(ValueError, match="channel must be 1 to 4"):
             thermometer.select_channel(5)
-        assert thermometer.read().seq == 1
+        assert thermometer.read().seq == 2
 
 
 def test_thermometer_garbled_reply_rejected(start_sim) -> None:
