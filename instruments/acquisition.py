@@ -75,7 +75,8 @@ def acquire(driver: Driver, *, count: int | None, interval_s: float = 0.0, backo
         except Disconnected as exc:
             yield Fault(exc, utc_now())
             faults_in_a_row += 1
-            driver.reconnect(backoff, sleep=sleep)
+            for failed in driver.reconnect_attempts(backoff, sleep=sleep):
+                yield Fault(failed, utc_now())  # still unplugged: the operator sees it
             continue
         except InstrumentError as exc:
             faults_in_a_row += 1

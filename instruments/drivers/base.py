@@ -15,7 +15,13 @@ from datetime import datetime
 from types import TracebackType
 from typing import ClassVar, Self
 
-from instruments.errors import Disconnected, InstrumentTimeout, MalformedFrame, PortUnavailable
+from instruments.errors import (
+    Disconnected,
+    InstrumentError,
+    InstrumentTimeout,
+    MalformedFrame,
+    PortUnavailable,
+)
 from instruments.reading import InstrumentIdentity, Reading, utc_now
 from instruments.settings import Framing, SerialSettings
 from instruments.transport import SerialTransport
@@ -107,20 +113,30 @@ class Driver:
 
         :raises PortUnavailable: when ``backoff.max_attempts`` attempts all failed (the last error).
         """
+        for attempt, error in enumerate(self.reconnect_attempts(backoff, sleep=sleep), start=1):
+            if on_attempt is not None:
+                on_attempt(attempt, error)
+
+    def reconnect_attempts(self, backoff: Backoff, *,
+                           sleep: Callable[[float], None] = time.sleep) -> Iterator[InstrumentError]:
+        """Like :meth:`reconnect`, yielding the error of every failed attempt (for progress reports).
+
+        Any instrument fault during the connect sequence (the instrument still booting, a garbled reply)
+        counts as a failed attempt.
+        """
         self.transport.close()
-        last: Exception | None = None
-        for attempt, delay in enumerate(backoff.delays(), start=1):
+        last: InstrumentError | None = None
+        for delay in backoff.delays():
             sleep(delay)
             try:
                 self.transport.open()
                 self._needs_resync = False
                 self.initialise()
                 return
-            except (PortUnavailable, Disconnected, InstrumentTimeout) as exc:
+            except InstrumentError as exc:
                 self.transport.close()
                 last = exc
-                if on_attempt is not None:
-                    on_attempt(attempt, exc)
+                yield exc
         raise PortUnavailable(self.transport.url, f"reconnect failed: {last}")
 
     # -- exchanges -------------------------------------------------------------------------------------

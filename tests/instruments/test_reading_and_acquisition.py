@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from instruments.acquisition import Fault, TooManyFaults, acquire
+from instruments.drivers.base import Backoff
 from instruments.drivers.mt_sics import MtSicsBalance
 from instruments.errors import InstrumentError, MalformedFrame
 from instruments.numbers import parse_decimal
@@ -69,6 +70,16 @@ def test_acquire_gives_up_after_consecutive_faults(start_sim) -> None:
         with pytest.raises(TooManyFaults) as info:
             list(acquire(balance, count=1, max_consecutive_faults=3))
     assert isinstance(info.value.last, MalformedFrame)
+
+
+def test_reconnect_attempts_are_reported_while_unplugged(start_sim) -> None:
+    sim = start_sim(MtSicsSimulator(), Faults(disconnect_after=3, reopen_ms=600), link=True)
+    with MtSicsBalance.open(sim.path, framing=FAST) as balance:
+        items = list(acquire(balance, count=2, backoff=Backoff(initial_s=0.1, factor=1.0, max_s=0.1)))
+    kinds = [type(i.error).__name__ if isinstance(i, Fault) else i.seq for i in items]
+    assert kinds[0] == 1 and kinds[1] == "Disconnected" and kinds[-1] == 2
+    waiting = kinds[2:-1]
+    assert len(waiting) >= 3 and set(waiting) == {"PortUnavailable"}
 
 
 def outcomes(start_sim, seed: int) -> list[str]:
