@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "lims.commands.audit:audit",
     "traceability": "lims.commands.traceability:traceability",
     "budget": "lims.commands.budget:budget",
+    "bench": "lims.commands.bench:bench",
 }
 
 

@@ -1,0 +1,188 @@
+"""What every driver shares: open/initialise/close, query with resynchronisation, readings, reconnect.
+
+The transport moves frames; a driver speaks one command set over it (pymeasure's Adapter/Instrument split).
+A driver validates before it writes, parses every reply strictly and rejects a frame that does not match its
+grammar whole.  After a timeout the next exchange first waits for the line to fall silent, so a late reply
+is never taken as the answer to the next command.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import ClassVar, Self
+
+from instruments.errors import (
+    Disconnected,
+    InstrumentError,
+    InstrumentTimeout,
+    MalformedFrame,
+    PortUnavailable,
+)
+from instruments.reading import InstrumentIdentity, Reading, utc_now
+from instruments.settings import Framing, SerialSettings
+from instruments.transport import SerialTransport
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential back-off between reconnect attempts.
+
+    >>> list(Backoff(initial_s=0.1, factor=2, max_s=0.5, max_attempts=5).delays())
+    [0.1, 0.2, 0.4, 0.5, 0.5]
+    """
+
+    initial_s: float = 0.2
+    factor: float = 2.0
+    max_s: float = 10.0
+    max_attempts: int | None = None
+
+    def delays(self) -> Iterator[float]:
+        """The successive waits; endless when ``max_attempts`` is None."""
+        delay, attempt = self.initial_s, 0
+        while self.max_attempts is None or attempt < self.max_attempts:
+            yield round(min(delay, self.max_s), 6)
+            delay *= self.factor
+            attempt += 1
+
+
+class Driver:
+    """Base class of all drivers; subclasses set the class attributes and implement the hooks."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    default_settings: ClassVar[SerialSettings] = SerialSettings()
+    default_framing: ClassVar[Framing] = Framing()
+    resync_quiet_s: ClassVar[float] = 0.2
+
+    def __init__(self, transport: SerialTransport, *, clock: Clock = utc_now) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.identity: InstrumentIdentity | None = None
+        self._seq = 0
+        self._needs_resync = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, *, settings: SerialSettings | None = None, framing: Framing | None = None,
+             clock: Clock = utc_now) -> Self:
+        """Open ``url`` with this driver's settings (or the given ones) and run the connect sequence."""
+        transport = SerialTransport(url, settings or cls.default_settings, framing or cls.default_framing)
+        transport.open()
+        driver = cls(transport, clock=clock)
+        try:
+            driver.initialise()
+        except BaseException:
+            driver.transport.close()
+            raise
+        return driver
+
+    def initialise(self) -> None:
+        """Connect sequence (remote mode, clear status, identification); re-run after every reconnect."""
+        self.identity = self._initialise()
+
+    def _initialise(self) -> InstrumentIdentity:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Put the instrument in a safe state (driver hook) and close the port."""
+        try:
+            if self.transport.is_open:
+                self._before_close()
+        finally:
+            self.transport.close()
+
+    def _before_close(self) -> None:
+        """Hook: safety actions before closing (a calibrator goes to standby)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def reconnect(self, backoff: Backoff, *, sleep: Callable[[float], None] = time.sleep,
+                  on_attempt: Callable[[int, Exception], None] | None = None) -> None:
+        """Reopen the port by its (stable) name with back-off and re-run :meth:`initialise`.
+
+        :raises PortUnavailable: when ``backoff.max_attempts`` attempts all failed (the last error).
+        """
+        for attempt, error in enumerate(self.reconnect_attempts(backoff, sleep=sleep), start=1):
+            if on_attempt is not None:
+                on_attempt(attempt, error)
+
+    def reconnect_attempts(self, backoff: Backoff, *,
+                           sleep: Callable[[float], None] = time.sleep) -> Iterator[InstrumentError]:
+        """Like :meth:`reconnect`, yielding the error of every failed attempt (for progress reports).
+
+        Any instrument fault during the connect sequence (the instrument still booting, a garbled reply)
+        counts as a failed attempt.
+        """
+        self.transport.close()
+        last: InstrumentError | None = None
+        for delay in backoff.delays():
+            sleep(delay)
+            try:
+                self.transport.open()
+                self._needs_resync = False
+                self.initialise()
+                return
+            except InstrumentError as exc:
+                self.transport.close()
+                last = exc
+                yield exc
+        raise PortUnavailable(self.transport.url, f"reconnect failed: {last}")
+
+    # -- exchanges -------------------------------------------------------------------------------------
+    def _prepare_exchange(self) -> None:
+        quiet = self.resync_quiet_s if self._needs_resync else 0.0
+        self.transport.discard_input(quiet)
+        self._needs_resync = False
+
+    def send(self, command: str) -> None:
+        """Write one command (no reply expected), after dropping stale input."""
+        self._prepare_exchange()
+        self.transport.write_line(command)
+
+    def query(self, command: str, *, timeout_s: float | None = None) -> bytes:
+        """Send ``command`` and return the raw reply frame (terminator included)."""
+        self.send(command)
+        return self.receive(command, timeout_s=timeout_s)
+
+    def receive(self, command: str | None, *, timeout_s: float | None = None) -> bytes:
+        """Read the next frame; a timeout marks the line for resynchronisation before the next command."""
+        try:
+            return self.transport.read_frame(timeout_s, command=command)
+        except InstrumentTimeout:
+            self._needs_resync = True
+            raise
+
+    def text_of(self, frame: bytes) -> str:
+        """The frame without its terminator; any byte outside printable ASCII rejects the frame whole.
+
+        Instruments reply in printable 7-bit ASCII, so a control or high-bit byte is line noise or a
+        parity/baud mismatch, never data.
+        """
+        body = frame[: len(frame) - len(self.transport.framing.read_terminator)]
+        if not all(0x20 <= byte < 0x7F for byte in body):
+            raise MalformedFrame(frame, "contains bytes outside printable ASCII (line noise?)")
+        return body.decode("ascii")
+
+    # -- readings --------------------------------------------------------------------------------------
+    def read(self) -> Reading:
+        """Take one reading (the driver's default measurement)."""
+        raise NotImplementedError
+
+    def make_reading(self, value_text: str, unit: str, stable: bool | None, raw: bytes) -> Reading:
+        """Stamp a parsed value with identity, the next sequence number and the UTC time."""
+        if self.identity is None:
+            raise Disconnected(self.transport.url, "driver used before initialise()")
+        reading = Reading(value_text, unit, stable, self.identity, self._seq + 1, self.clock(), raw)
+        self._seq += 1
+        return reading

@@ -1,0 +1,1 @@
+"""Instrument simulators behind pseudo-terminals, with deterministic fault injection (no hardware needed)."""

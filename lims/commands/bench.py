@@ -1,0 +1,276 @@
+"""``lims bench``: bench instruments from the command line (no Flask, no database).
+
+``drivers`` lists the stable driver names; ``read`` prints readings (JSON lines with ``--json``);
+``simulate`` serves a simulated instrument on a pseudo-terminal; ``capture`` journals readings for a job's
+test point and delivers them to the lab server (docs/bench-agent.md); ``flush`` resends what the journal still
+holds.  Bad input (unknown driver, missing or busy port, settings the port rejects) is one line on stderr and
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from instruments import registry
+from instruments.acquisition import Fault, TooManyFaults, acquire
+from instruments.agent.capture import BackgroundSender, Capture, Deliverer
+from instruments.agent.http_sink import HttpSink
+from instruments.agent.journal import Journal
+from instruments.agent.sink import SinkRefused
+from instruments.drivers.base import Backoff, Driver
+from instruments.errors import InstrumentError
+from instruments.reading import Reading
+from instruments.settings import parse_settings
+from instruments.simulators.faults import Faults
+from instruments.simulators.pty import PtySimulator
+from lims.cli import fail
+
+EXIT_UNSENT = 3
+
+
+def default_journal() -> Path:
+    """``$LIMS_BENCH_JOURNAL``, else ``$XDG_DATA_HOME/lims/bench-journal.sqlite3``."""
+    if os.environ.get("LIMS_BENCH_JOURNAL"):
+        return Path(os.environ["LIMS_BENCH_JOURNAL"])
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "lims" / "bench-journal.sqlite3"
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj))
+
+
+def _open_driver(port: str, driver_name: str, serial: str | None, timeout_s: float | None) -> Driver:
+    """Open the instrument or exit 2 with one line naming what is wrong."""
+    try:
+        entry = registry.get(driver_name)
+        settings = parse_settings(serial) if serial else None
+        framing = entry.framing.with_timeout(timeout_s) if timeout_s else None
+        return entry.open(port, settings=settings, framing=framing)
+    except InstrumentError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def _show(item: Reading | Fault, as_json: bool) -> None:
+    if isinstance(item, Reading):
+        if as_json:
+            _emit(item.to_json_dict())
+        else:
+            stable = {True: "stable", False: "unstable", None: ""}[item.stable]
+            click.echo(f"{item.seq:>6}  {item.value_text} {item.unit}  {stable}".rstrip())
+    elif as_json:
+        _emit(item.to_json_dict())
+    else:
+        click.echo(f"fault: {item.error}", err=True)
+
+
+def _stop_on_sigterm() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+
+port_option = click.option("--port", required=True, help="Port path or pyserial URL (loop://, socket://…).")
+driver_option = click.option("--driver", "driver_name", required=True,
+                             help="Driver name (see `lims bench drivers`) or line:<profile file>.")
+serial_option = click.option("--serial", help="Override settings: BAUD[,8N1][,rtscts|xonxoff|dsrdtr].")
+timeout_option = click.option("--timeout", "timeout_s", type=float, help="Reply timeout in seconds.")
+
+
+@click.group()
+def bench() -> None:
+    """Bench instruments: drivers, readings, simulators and capture to the lab server."""
+
+
+@bench.command("drivers")
+def drivers() -> None:
+    """List the stable driver names with their default serial settings."""
+    for name in registry.driver_names():
+        entry = registry.get(name)
+        click.echo(f"{name:<15} {entry.settings.describe():<11} {entry.description}")
+
+
+@bench.command("read")
+@port_option
+@driver_option
+@click.option("--count", type=click.IntRange(min=1), help="Stop after this many good readings.")
+@click.option("--interval", "interval_s", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds between readings.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per reading or fault.")
+@serial_option
+@timeout_option
+def read(port: str, driver_name: str, count: int | None, interval_s: float, as_json: bool,
+         serial: str | None, timeout_s: float | None) -> None:
+    """Print readings from an instrument; exit 0 after --count good readings."""
+    _stop_on_sigterm()
+    driver = _open_driver(port, driver_name, serial, timeout_s)
+    try:
+        for item in acquire(driver, count=count, interval_s=interval_s):
+            _show(item, as_json)
+    except TooManyFaults as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except InstrumentError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        driver.close()
+
+
+@bench.command("simulate")
+@driver_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault injection.")
+@click.option("--delay-ms", type=click.FloatRange(min=0), default=0.0, help="Delay before every reply.")
+@click.option("--jitter-ms", type=click.FloatRange(min=0), default=0.0, help="Random extra delay.")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability a reply is lost.")
+@click.option("--garble-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a bad byte.")
+@click.option("--noise-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a noise line.")
+@click.option("--truncate-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a cut reply.")
+@click.option("--wrong-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Probability of a reply to another command.")
+@click.option("--disconnect-after", type=click.IntRange(min=1), help="Unplug after this many replies.")
+@click.option("--reopen-ms", type=click.FloatRange(min=0), help="Re-plug this long after unplugging.")
+@click.option("--link", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep a stable symlink to the current pty (like /dev/serial/by-id/…).")
+def simulate(driver_name: str, seed: int, delay_ms: float, jitter_ms: float, drop_rate: float,
+             garble_rate: float, noise_rate: float, truncate_rate: float, wrong_rate: float,
+             disconnect_after: int | None, reopen_ms: float | None, link: Path | None) -> None:
+    """Serve a simulated instrument on a pseudo-terminal; prints the device path, runs until interrupted."""
+    try:
+        entry = registry.get(driver_name)
+    except InstrumentError as exc:
+        fail(str(exc))
+        return
+    faults = Faults(seed=seed, delay_ms=delay_ms, jitter_ms=jitter_ms, drop_rate=drop_rate,
+                    garble_rate=garble_rate, noise_rate=noise_rate, truncate_rate=truncate_rate,
+                    wrong_rate=wrong_rate, disconnect_after=disconnect_after, reopen_ms=reopen_ms)
+    sim = PtySimulator(entry.simulator(seed), faults, link=link, on_event=lambda text: click.echo(text))
+    _stop_on_sigterm()
+    click.echo(sim.start())
+    sys.stdout.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+def _read_token(token_file: Path) -> str:
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        fail(f"--token-file {token_file}: {exc.strerror or exc}")
+    if not token:
+        fail(f"--token-file {token_file} is empty")
+    return token
+
+
+def _sink(server: str, token_file: Path) -> HttpSink:
+    token = _read_token(token_file)
+    try:
+        return HttpSink(server, token)
+    except ValueError as exc:
+        fail(f"--server: {exc}")
+        raise
+
+
+server_option = click.option("--server", required=True, help="Base URL of the lab server.")
+token_option = click.option("--token-file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                            help="File holding the bench token.")
+journal_option = click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
+                              help="Journal file (default $LIMS_BENCH_JOURNAL or ~/.local/share/lims/…).")
+flush_option = click.option("--flush-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                            help="Seconds to keep retrying delivery at the end.")
+
+
+@bench.command("capture")
+@click.option("--job", "job_number", required=True, help="Job number.")
+@click.option("--point", "point_id", required=True, help="Test point id within the job.")
+@port_option
+@driver_option
+@server_option
+@token_option
+@click.option("--count", type=click.IntRange(min=1), help="Stop after this many good readings.")
+@click.option("--interval", "interval_s", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print readings and faults as JSON lines.")
+@journal_option
+@flush_option
+@serial_option
+@timeout_option
+def capture(job_number: str, point_id: str, port: str, driver_name: str, server: str, token_file: Path,
+            count: int | None, interval_s: float, as_json: bool, journal_path: Path | None,
+            flush_timeout: float, serial: str | None, timeout_s: float | None) -> None:
+    """Journal readings for a job's test point and deliver them; unsent readings are resent later."""
+    sink = _sink(server, token_file)
+    path = journal_path or default_journal()
+    journal = Journal(path)
+    run = Capture(journal, job_number=job_number, point_id=point_id)
+    # Delivery runs beside the reading loop: a slow server never delays a reading.  It starts with
+    # whatever earlier runs left unconfirmed.
+    sender = BackgroundSender(path, sink, on_event=lambda text: click.echo(f"agent: {text}", err=True))
+    _stop_on_sigterm()
+    status = 0
+    sender.start()
+    try:
+        driver = _open_driver(port, driver_name, serial, timeout_s)
+        try:
+            for item in acquire(driver, count=count, interval_s=interval_s, backoff=Backoff()):
+                if isinstance(item, Reading):
+                    run.add(item)
+                    sender.notify()
+                _show(item, as_json)
+                if sender.error is not None:
+                    break
+        except InstrumentError as exc:
+            click.echo(f"error: {exc}", err=True)
+            status = 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            driver.close()
+    finally:
+        drained = sender.finish(timeout_s=flush_timeout)
+        counts = journal.counts()
+        journal.close()
+    if sender.error is not None:
+        click.echo(f"error: {sender.error}; readings are kept in {path}", err=True)
+        sys.exit(1)
+    click.echo(f"captured {run.recorded} readings; journal: {counts['sent']} sent, "
+               f"{counts['pending']} pending, {counts['rejected']} rejected", err=True)
+    if not drained or counts["pending"]:
+        status = status or EXIT_UNSENT
+    sys.exit(status)
+
+
+@bench.command("flush")
+@server_option
+@token_option
+@journal_option
+@flush_option
+def flush(server: str, token_file: Path, journal_path: Path | None, flush_timeout: float) -> None:
+    """Resend every reading the journal holds unconfirmed (exit 3 if some remain)."""
+    sink = _sink(server, token_file)
+    journal = Journal(journal_path or default_journal())
+    deliverer = Deliverer(journal, sink, on_event=lambda text: click.echo(f"agent: {text}", err=True))
+    try:
+        deliverer.finish(timeout_s=flush_timeout)
+        counts = journal.counts()
+    except SinkRefused as exc:
+        click.echo(f"error: {exc}; readings are kept in {journal.path}", err=True)
+        sys.exit(1)
+    finally:
+        journal.close()
+    click.echo(f"journal: {counts['sent']} sent, {counts['pending']} pending, {counts['rejected']} rejected",
+               err=True)
+    sys.exit(EXIT_UNSENT if counts["pending"] else 0)
