@@ -31,6 +31,14 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    from lims.web.catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
 POSTGRES_URL = os.environ.get("LIMS_TEST_POSTGRES_URL", "")
 NO_POSTGRES = (
     "PostgreSQL not configured: set LIMS_TEST_POSTGRES_URL (.ci/run does when 127.0.0.1:5432 answers)"

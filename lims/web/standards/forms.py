@@ -42,9 +42,14 @@ class CalibrationForm(FlaskForm):
     accreditation_number = StringField(_l("Accreditation number"), validators=[Optional(), Length(max=100)])
     issued_on = DateField(_l("Issue date"), validators=[DataRequired()])
     valid_until = DateField(_l("Valid until"), validators=[DataRequired()])
-    points = TextAreaField(_l("Calibration points"), validators=[DataRequired(), Length(max=20000)],
-                           description=_l("One per line: value, unit, expanded uncertainty, k — e.g. 1000 g 0.0016 2"))
-    sources = SelectMultipleField(_l("Standards used (calibrations by this laboratory)"), validate_choice=False)
+    points = TextAreaField(
+        _l("Calibration points"),
+        validators=[DataRequired(), Length(max=20000)],
+        description=_l("One per line: value, unit, expanded uncertainty, k — e.g. 1000 g 0.0016 2"),
+    )
+    sources = SelectMultipleField(
+        _l("Standards used (calibrations by this laboratory)"), validate_choice=False
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 

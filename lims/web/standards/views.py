@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from lims.domain.control_chart_svg import render_svg
@@ -22,6 +21,7 @@ from lims.web.dbsession import db_session
 from lims.web.forms import form_error
 from lims.web.paging import after_arg
 from lims.web.standards.forms import ISSUER_LABELS, STATUS_LABELS, CalibrationForm, CheckForm, StatusForm
+from lims.web.templating import trusted_svg
 
 bp = Blueprint("standards", __name__, url_prefix="/standards")
 EDITORS = (Role.ADMIN, Role.TECHNICIAN)
@@ -40,8 +40,14 @@ def index() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     status = request.args.get("status", "")[:20]
     page = standards.search_standards(db_session(), query=query, status=status, after=after_arg())
-    return render_template("standards/index.html", page=page, query=query, status=status,
-                           status_labels=STATUS_LABELS, today=date.today())
+    return render_template(
+        "standards/index.html",
+        page=page,
+        query=query,
+        status=status,
+        status_labels=STATUS_LABELS,
+        today=date.today(),
+    )
 
 
 @bp.get("/due")
@@ -72,12 +78,21 @@ def show(standard_id: int) -> ResponseReturnValue:
     on = date.today()
     chain = traceability.standard_chain(db, standard.asset_number, on=on)
     return render_template(
-        "standards/show.html", standard=standard, calibrations=calibrations, sources=sources,
-        history=standards.status_history(db, standard_id), chart=chart,
-        chart_svg=Markup(render_svg(chart, id_prefix=f"cc{standard_id}")) if chart else None,  # noqa: S704 - escaped by the renderer
-        chain=chain, chain_svg=Markup(render_chain_svg(chain, id_prefix=f"tc{standard_id}")),  # noqa: S704
-        trail=audit.history(db, "measurement_standard", standard_id), status_labels=STATUS_LABELS,
-        issuer_labels=ISSUER_LABELS, status_form=_status_form(), can_edit=current_user.role in EDITORS)
+        "standards/show.html",
+        standard=standard,
+        calibrations=calibrations,
+        sources=sources,
+        history=standards.status_history(db, standard_id),
+        chart=chart,
+        chart_svg=trusted_svg(render_svg(chart, id_prefix=f"cc{standard_id}")) if chart else None,
+        chain=chain,
+        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix=f"tc{standard_id}")),
+        trail=audit.history(db, "measurement_standard", standard_id),
+        status_labels=STATUS_LABELS,
+        issuer_labels=ISSUER_LABELS,
+        status_form=_status_form(),
+        can_edit=current_user.role in EDITORS,
+    )
 
 
 def _status_form() -> StatusForm:
@@ -94,9 +109,14 @@ def change_status(standard_id: int) -> ResponseReturnValue:
     db = db_session()
     if form.validate_on_submit():
         try:
-            standards.change_status(db, standard_id, StandardStatus(form.status.data),
-                                    reason=form.reason.data or "", effective_on=form.effective_on.data or date.today(),
-                                    changed_by_id=current_user.id)
+            standards.change_status(
+                db,
+                standard_id,
+                StandardStatus(form.status.data),
+                reason=form.reason.data or "",
+                effective_on=form.effective_on.data or date.today(),
+                changed_by_id=current_user.id,
+            )
         except LimsError as exc:
             db.rollback()
             from lims.web.forms import flash_error
@@ -115,11 +135,16 @@ def _calibration_form(standard: MeasurementStandard) -> CalibrationForm:
 
     form = CalibrationForm()
     form.issuer_kind.choices = [SelectChoice(k.value, label) for k, label in ISSUER_LABELS.items()]
-    others = db_session().execute(select(MeasurementStandard.id, MeasurementStandard.asset_number,
-                                         MeasurementStandard.name)
-                                  .where(MeasurementStandard.id != standard.id,
-                                         MeasurementStandard.quantity == standard.quantity)
-                                  .order_by(MeasurementStandard.asset_number).limit(500)).all()
+    others = (
+        db_session()
+        .execute(
+            select(MeasurementStandard.id, MeasurementStandard.asset_number, MeasurementStandard.name)
+            .where(MeasurementStandard.id != standard.id, MeasurementStandard.quantity == standard.quantity)
+            .order_by(MeasurementStandard.asset_number)
+            .limit(500)
+        )
+        .all()
+    )
     form.sources.choices = [SelectChoice(str(o.id), f"{o.asset_number} — {o.name}") for o in others]
     return form
 
@@ -132,16 +157,24 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         db = db_session()
         try:
-            standards.add_calibration(db, standards.CalibrationInput(
-                standard_id=standard_id, calibrated_on=form.calibrated_on.data,  # type: ignore[arg-type]
-                certificate_number=form.certificate_number.data or "",
-                issuer_kind=IssuerKind(form.issuer_kind.data), issuer_name=form.issuer_name.data or "",
-                issued_on=form.issued_on.data, valid_until=form.valid_until.data,  # type: ignore[arg-type]
-                points_text=form.points.data or "", kcdb_cmc_reference=form.kcdb_cmc_reference.data,
-                accreditation_body=form.accreditation_body.data,
-                accreditation_number=form.accreditation_number.data,
-                source_ids=tuple(int(s) for s in form.sources.data or () if s.isdigit()),
-                notes=form.notes.data))
+            standards.add_calibration(
+                db,
+                standards.CalibrationInput(
+                    standard_id=standard_id,
+                    calibrated_on=form.calibrated_on.data,  # type: ignore[arg-type]
+                    certificate_number=form.certificate_number.data or "",
+                    issuer_kind=IssuerKind(form.issuer_kind.data),
+                    issuer_name=form.issuer_name.data or "",
+                    issued_on=form.issued_on.data,
+                    valid_until=form.valid_until.data,  # type: ignore[arg-type]
+                    points_text=form.points.data or "",
+                    kcdb_cmc_reference=form.kcdb_cmc_reference.data,
+                    accreditation_body=form.accreditation_body.data,
+                    accreditation_number=form.accreditation_number.data,
+                    source_ids=tuple(int(s) for s in form.sources.data or () if s.isdigit()),
+                    notes=form.notes.data,
+                ),
+            )
         except LimsError as exc:
             db.rollback()
             form_error(form, exc)
@@ -150,7 +183,8 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
             flash(_("Calibration recorded."), "success")
             return redirect(url_for("standards.show", standard_id=standard_id))
     return render_template("standards/calibration_form.html", form=form, standard=standard), (
-        422 if request.method == "POST" else 200)
+        422 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/<int:standard_id>/checks/new", methods=["GET", "POST"])
@@ -161,11 +195,19 @@ def new_check(standard_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         db = db_session()
         try:
-            standards.add_check(db, standards.CheckInput(
-                standard_id=standard_id, checked_on=form.checked_on.data,  # type: ignore[arg-type]
-                value=form.value.data, unit=form.unit.data or "",  # type: ignore[arg-type]
-                lower_limit=form.lower_limit.data, upper_limit=form.upper_limit.data,
-                performed_by_id=current_user.id, notes=form.notes.data))
+            standards.add_check(
+                db,
+                standards.CheckInput(
+                    standard_id=standard_id,
+                    checked_on=form.checked_on.data,  # type: ignore[arg-type]
+                    value=form.value.data,
+                    unit=form.unit.data or "",  # type: ignore[arg-type]
+                    lower_limit=form.lower_limit.data,
+                    upper_limit=form.upper_limit.data,
+                    performed_by_id=current_user.id,
+                    notes=form.notes.data,
+                ),
+            )
         except LimsError as exc:
             db.rollback()
             form_error(form, exc)
@@ -174,5 +216,5 @@ def new_check(standard_id: int) -> ResponseReturnValue:
             flash(_("Intermediate check recorded."), "success")
             return redirect(url_for("standards.show", standard_id=standard_id))
     return render_template("standards/check_form.html", form=form, standard=standard), (
-        422 if request.method == "POST" else 200)
-
+        422 if request.method == "POST" else 200
+    )

@@ -6,13 +6,13 @@ from datetime import date
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import NotFound
 from lims.services import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.templating import trusted_svg
 
 bp = Blueprint("traceability", __name__, url_prefix="/traceability")
 
@@ -39,8 +39,13 @@ def index() -> ResponseReturnValue:
     if not ident:
         return render_template("traceability/index.html", chain=None, ident="", on=request.args.get("on", ""))
     chain = _chain(ident)
-    return render_template("traceability/index.html", chain=chain, ident=ident, on=request.args.get("on", ""),
-                           chain_svg=Markup(render_chain_svg(chain, id_prefix="tc")))  # noqa: S704 - escaped by the renderer
+    return render_template(
+        "traceability/index.html",
+        chain=chain,
+        ident=ident,
+        on=request.args.get("on", ""),
+        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix="tc")),
+    )
 
 
 @bp.get("/<path:ident>.json")

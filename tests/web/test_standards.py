@@ -1,0 +1,148 @@
+"""The standards register through the web: calibrations, checks, status, the auditor's traceability view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lims.models import JobStandard, Role, StandardCalibration, StandardStatus
+from tests.factories import make_calibration, make_job, make_standard, make_user
+from tests.webutil import login, post_form
+
+CAL_FORM = {
+    "calibrated_on": "2026-01-10",
+    "certificate_number": "V01.2026.0001",
+    "issuer_kind": "national_metrology_institute",
+    "issuer_name": "Viện Đo lường Việt Nam",
+    "issued_on": "2026-01-14",
+    "valid_until": "2027-01-10",
+    "points": "1000 g 0.0005 2\n500 g 0.0003",
+}
+
+
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(StandardCalibration)) or 0
+
+
+def test_record_a_calibration(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    response = post_form(client, f"/standards/{std.id}/calibrations/new", CAL_FORM)
+    assert response.status_code == 302
+    cal = session.scalar(select(StandardCalibration).where(StandardCalibration.standard_id == std.id))
+    assert cal is not None and cal.points[1] == {
+        "value": 500.0,
+        "unit": "g",
+        "expanded_uncertainty": 0.0003,
+        "k": 2.0,
+    }
+    session.refresh(std)
+    assert std.due_on == date(2027, 1, 10)
+
+
+def test_uncertainty_without_unit_is_refused_in_vietnamese(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    before = _count(session)
+    response = post_form(
+        client, f"/standards/{std.id}/calibrations/new", {**CAL_FORM, "points": "1000 0.0005 2"}
+    )
+    assert response.status_code == 422
+    assert "Dòng 1: độ không đảm bảo đo cần có đơn vị." in response.get_data(as_text=True)
+    assert _count(session) == before
+
+
+def test_dates_in_the_wrong_order(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    response = post_form(
+        client, f"/standards/{std.id}/calibrations/new", {**CAL_FORM, "valid_until": "2025-01-01"}
+    )
+    assert response.status_code == 422
+    assert "valid_until" in response.get_data(as_text=True)
+    assert _count(session) == 0 or not session.scalar(
+        select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id)
+    )
+
+
+def test_a_link_that_would_make_a_cycle_is_refused(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    a, b = make_standard(session), make_standard(session)
+    make_calibration(
+        session, b, issuer_kind="this_lab", issuer_name="Lab", sources=[a], calibrated_on=date(2026, 1, 1)
+    )
+    response = post_form(
+        client,
+        f"/standards/{a.id}/calibrations/new",
+        {
+            **CAL_FORM,
+            "issuer_kind": "this_lab",
+            "issuer_name": "Trung tâm",
+            "issued_on": "2026-01-10",
+            "sources": str(b.id),
+        },
+    )
+    assert response.status_code == 422
+    assert "vòng lặp" in response.get_data(as_text=True)
+
+
+def test_retiring_a_standard_an_open_job_relies_on_is_refused(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.ADMIN).username)
+    std = make_standard(session)
+    job = make_job(session)
+    session.add(JobStandard(job_id=job.id, standard_id=std.id))
+    session.flush()
+    response = post_form(
+        client,
+        f"/standards/{std.id}/status",
+        {"status": "retired", "effective_on": "2026-11-01", "reason": "Hỏng"},
+        token_from=f"/standards/{std.id}",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/standards/{std.id}").get_data(as_text=True)
+    assert f"Không thể ngừng sử dụng chuẩn {std.asset_number}" in page and job.number in page
+    session.refresh(std)
+    assert std.status == StandardStatus.IN_SERVICE
+
+
+def test_check_outside_limits_flags_review(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    for day, value in ((1, "10000.002"), (2, "10000.004"), (3, "10000.015")):
+        response = post_form(
+            client,
+            f"/standards/{std.id}/checks/new",
+            {
+                "checked_on": f"2026-03-0{day}",
+                "value": value,
+                "unit": "g",
+                "lower_limit": "9999.99",
+                "upper_limit": "10000.01",
+            },
+        )
+        assert response.status_code == 302
+    page = client.get(f"/standards/{std.id}").get_data(as_text=True)
+    assert "cần xem xét lại chuẩn" in page and "<svg" in page
+
+
+def test_auditor_traceability_view_and_json(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.AUDITOR).username)
+    std = make_standard(session)
+    make_calibration(session, std, calibrated_on=date(2026, 1, 10), valid_until=date(2027, 1, 10))
+    page = client.get(f"/traceability/?id={std.asset_number}&on=2026-06-01").get_data(as_text=True)
+    assert "Chuỗi liên kết chuẩn đầy đủ" in page and "<svg" in page
+    data = client.get(f"/traceability/{std.asset_number}.json?on=2026-06-01").get_json()
+    assert data["complete"] is True and data["links"][0]["certificate"].startswith("V")
+    broken = client.get(f"/traceability/?id={std.asset_number}&on=2027-06-01").get_data(as_text=True)
+    assert "chưa đầy đủ" in broken and "expired" in broken
+    assert client.get("/traceability/?id=NO-SUCH").status_code == 404
+    assert client.get(f"/traceability/?id={std.asset_number}&on=not-a-date").status_code == 400
+
+
+def test_auditor_cannot_record(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.AUDITOR).username)
+    std = make_standard(session)
+    assert client.get(f"/standards/{std.id}/calibrations/new").status_code == 403
