@@ -9,7 +9,7 @@ calibration used; the records found are then loaded in three queries and handed 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,7 +39,8 @@ class UnknownSubject(NotFound):
     template = N_("No certificate or standard is known as %(ident)s.")
 
 
-def _reachable_sql(dialect: str, count: int) -> str:
+def _walk_sql(dialect: str, count: int) -> str:
+    """Every (standard, date of use) the chain reaches, with the calibration relied on at that date."""
     start = ":on" if dialect == "sqlite" else "CAST(:on AS DATE)"
     ids = ", ".join(f":s{i}" for i in range(count))
     return f"""
@@ -54,57 +55,26 @@ WITH RECURSIVE walk(standard_id, on_date, depth) AS (
       AND c.calibrated_on = (SELECT MAX(c2.calibrated_on) FROM standard_calibration c2
                              WHERE c2.standard_id = w.standard_id AND c2.calibrated_on <= w.on_date)
 )
-SELECT DISTINCT standard_id FROM walk
+SELECT DISTINCT w.standard_id,
+       (SELECT c3.id FROM standard_calibration c3
+        WHERE c3.standard_id = w.standard_id AND c3.calibrated_on <= w.on_date
+        ORDER BY c3.calibrated_on DESC, c3.id DESC LIMIT 1) AS calibration_id
+FROM walk w
 """  # noqa: S608 - only numbered placeholders and constants are interpolated
+
+
+def _walk(session: Session, start: Sequence[int], on: date) -> list[tuple[int, int | None]]:
+    if not start:
+        return []
+    stmt = text(_walk_sql(session.get_bind().dialect.name, len(start))).bindparams(
+        bindparam("on", on, type_=Date), *(bindparam(f"s{i}", sid) for i, sid in enumerate(start))
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
 
 
 def reachable_standards(session: Session, start: Sequence[int], on: date) -> set[int]:
     """Ids of every standard the subject's chain can reach on ``on`` (one recursive query)."""
-    if not start:
-        return set()
-    stmt = text(_reachable_sql(session.get_bind().dialect.name, len(start))).bindparams(
-        bindparam("on", on, type_=Date), *(bindparam(f"s{i}", sid) for i, sid in enumerate(start))
-    )
-    return {row[0] for row in session.execute(stmt)}
-
-
-def _node(standard: MeasurementStandard, history: Iterable[StandardStatusChange]) -> tr.StandardNode:
-    changes = tuple(
-        tr.StatusChange(c.effective_on, tr.StandardStatus(c.status.value), c.reason) for c in history
-    )
-    if not changes:
-        # No recorded history: the current status is the only one known, so it applies throughout.
-        changes = (tr.StatusChange(date.min, tr.StandardStatus(standard.status.value)),)
-    return tr.StandardNode(
-        str(standard.asset_number), standard.asset_number, standard.name, standard.quantity.value, changes
-    )
-
-
-def _link(cal: StandardCalibration, node_id: str) -> tr.CalibrationLink:
-    issuer = tr.Issuer(
-        tr.IssuerKind(cal.issuer_kind.value),
-        cal.issuer_name,
-        kcdb_cmc_reference=cal.kcdb_cmc_reference,
-        accreditation_body=cal.accreditation_body,
-        accreditation_number=cal.accreditation_number,
-    )
-    points = tuple(
-        CalibrationPoint(
-            float(p["value"]), str(p["unit"]), float(p["expanded_uncertainty"]), float(p.get("k", 2.0))
-        )
-        for p in cal.points
-    )
-    return tr.CalibrationLink(
-        str(cal.id),
-        node_id,
-        cal.calibrated_on,
-        cal.certificate_number,
-        issuer,
-        cal.issued_on,
-        cal.valid_until,
-        cal.file_sha256 is not None,
-        points,
-    )
+    return {standard_id for standard_id, _ in _walk(session, start, on)}
 
 
 def _material(rm: ReferenceMaterial) -> tuple[tr.StandardNode, tr.CalibrationLink | None]:
@@ -145,42 +115,96 @@ class LoadedGraph:
     materials: dict[int, tr.StandardNode]
 
 
+_S = MeasurementStandard
+_C = StandardCalibration
+_H = StandardStatusChange
+
+
 def load_graph(
     session: Session, standard_ids: Sequence[int], on: date, material_ids: Sequence[int] = ()
 ) -> LoadedGraph:
-    ids = reachable_standards(session, standard_ids, on)
-    standards = (
-        list(session.scalars(select(MeasurementStandard).where(MeasurementStandard.id.in_(ids))))
-        if ids
-        else []
-    )
-    history: dict[int, list[StandardStatusChange]] = defaultdict(list)
-    calibrations: list[StandardCalibration] = []
-    sources: dict[int, list[int]] = defaultdict(list)
+    """The sub-graph the chain needs: one recursive query, then plain rows (no ORM objects) for the
+    standards, the calibrations relied on, their sources and the status histories."""
+    walk = _walk(session, standard_ids, on)
+    ids = sorted({standard_id for standard_id, _ in walk})
+    cal_ids = sorted({cal_id for _, cal_id in walk if cal_id is not None})
+    history: dict[int, list[tr.StatusChange]] = defaultdict(list)
+    nodes: dict[int, tr.StandardNode] = {}
+    links: list[tr.CalibrationLink] = []
+    used: dict[str, list[str]] = {}
     if ids:
-        for change in session.scalars(
-            select(StandardStatusChange)
-            .where(StandardStatusChange.standard_id.in_(ids))
-            .order_by(StandardStatusChange.effective_on, StandardStatusChange.id)
+        for row in session.execute(
+            select(_H.standard_id, _H.effective_on, _H.status, _H.reason)
+            .where(_H.standard_id.in_(ids))
+            .order_by(_H.effective_on, _H.id)
         ):
-            history[change.standard_id].append(change)
-        calibrations = list(
-            session.scalars(
-                select(StandardCalibration).where(
-                    StandardCalibration.standard_id.in_(ids), StandardCalibration.calibrated_on <= on
+            history[row.standard_id].append(
+                tr.StatusChange(row.effective_on, tr.StandardStatus(row.status.value), row.reason)
+            )
+        for row in session.execute(
+            select(_S.id, _S.asset_number, _S.name, _S.quantity, _S.status).where(_S.id.in_(ids))
+        ):
+            # Without a recorded history the current status is the only one known, so it applies throughout.
+            changes = tuple(history[row.id]) or (
+                tr.StatusChange(date.min, tr.StandardStatus(row.status.value)),
+            )
+            nodes[row.id] = tr.StandardNode(
+                row.asset_number, row.asset_number, row.name, row.quantity.value, changes
+            )
+    if cal_ids:
+        for row in session.execute(
+            select(
+                _C.id,
+                _C.standard_id,
+                _C.calibrated_on,
+                _C.certificate_number,
+                _C.issuer_kind,
+                _C.issuer_name,
+                _C.kcdb_cmc_reference,
+                _C.accreditation_body,
+                _C.accreditation_number,
+                _C.issued_on,
+                _C.valid_until,
+                _C.file_sha256,
+                _C.points,
+            ).where(_C.id.in_(cal_ids))
+        ):
+            issuer = tr.Issuer(
+                tr.IssuerKind(row.issuer_kind.value),
+                row.issuer_name,
+                kcdb_cmc_reference=row.kcdb_cmc_reference,
+                accreditation_body=row.accreditation_body,
+                accreditation_number=row.accreditation_number,
+            )
+            points = tuple(
+                CalibrationPoint(
+                    float(p["value"]),
+                    str(p["unit"]),
+                    float(p["expanded_uncertainty"]),
+                    float(p.get("k", 2.0)),
+                )
+                for p in row.points
+            )
+            links.append(
+                tr.CalibrationLink(
+                    str(row.id),
+                    nodes[row.standard_id].id,
+                    row.calibrated_on,
+                    row.certificate_number,
+                    issuer,
+                    row.issued_on,
+                    row.valid_until,
+                    row.file_sha256 is not None,
+                    points,
                 )
             )
-        )
-        cal_ids = [c.id for c in calibrations]
-        if cal_ids:
-            for row in session.execute(
-                select(StandardCalibrationSource).where(StandardCalibrationSource.calibration_id.in_(cal_ids))
-            ).scalars():
-                if row.standard_id in ids:
-                    sources[row.calibration_id].append(row.standard_id)
-    nodes = {s.id: _node(s, history[s.id]) for s in standards}
-    links = [_link(c, nodes[c.standard_id].id) for c in calibrations]
-    used = {str(cal_id): [nodes[s].id for s in sids] for cal_id, sids in sources.items()}
+        for row in session.execute(
+            select(StandardCalibrationSource.calibration_id, StandardCalibrationSource.standard_id).where(
+                StandardCalibrationSource.calibration_id.in_(cal_ids)
+            )
+        ):
+            if row.standard_id in nodes:
+                used.setdefault(str(row.calibration_id), []).append(nodes[row.standard_id].id)
     materials: dict[int, tr.StandardNode] = {}
     if material_ids:
         for rm in session.scalars(select(ReferenceMaterial).where(ReferenceMaterial.id.in_(material_ids))):
@@ -220,13 +244,13 @@ def certificate_chain(session: Session, number: str, *, on: date | None = None) 
 
 
 def standard_chain(session: Session, asset_number: str, *, on: date) -> tr.TraceabilityChain:
-    standard = session.scalar(
-        select(MeasurementStandard).where(MeasurementStandard.asset_number == asset_number)
+    standard_id = session.scalar(
+        select(MeasurementStandard.id).where(MeasurementStandard.asset_number == asset_number)
     )
-    if standard is None:
+    if standard_id is None:
         raise UnknownSubject(ident=asset_number)
-    loaded = load_graph(session, [standard.id], on)
-    return tr.resolve_chain(tr.StandardSubject(loaded.nodes[standard.id]), on, loaded.graph)
+    loaded = load_graph(session, [standard_id], on)
+    return tr.resolve_chain(tr.StandardSubject(loaded.nodes[standard_id]), on, loaded.graph)
 
 
 def chain_for(session: Session, ident: str, *, on: date | None, today: date) -> tr.TraceabilityChain:
