@@ -1,0 +1,97 @@
+"""Browser journeys: the real app served on a local port, driven by Playwright in Debian's Chromium.
+
+Playwright's own browser download does not work here; ``.ci/run`` installs the ``chromium`` package. On a
+machine without it these tests are skipped with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("LIMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over a migrated SQLite database holding the demo data, on a free local port."""
+    from lims.app import create_app
+    from lims.config import Settings
+    from lims.migrate import upgrade
+    from lims.services.audit import Actor, set_actor
+    from lims.services.database import open_database
+    from lims.services.demo import load_demo
+
+    instance: Path = tmp_path_factory.mktemp("browser-instance")
+    url = f"sqlite:///{instance / 'lims.db'}"
+    upgrade(url)
+    database = open_database(url)
+    with database.session() as session:
+        set_actor(session, Actor(None, "demo"))
+        load_demo(session)
+        session.commit()
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-tests-" + "k" * 40,
+            "DATABASE": database,
+            "SETTINGS": Settings(instance_path=instance, database_url=url),
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    database.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(
+            "Chromium is not installed: run `apt-get install chromium` (as .ci/run does) to run the "
+            "browser journeys"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        locale="vi-VN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    from lims.services.demo import DEMO_PASSWORD
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(base + "/")
