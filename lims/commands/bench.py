@@ -79,8 +79,12 @@ def _stop_on_sigterm() -> None:
 
 
 port_option = click.option("--port", required=True, help="Port path or pyserial URL (loop://, socket://…).")
-driver_option = click.option("--driver", "driver_name", required=True,
-                             help="Driver name (see `lims bench drivers`) or line:<profile file>.")
+driver_option = click.option(
+    "--driver",
+    "driver_name",
+    required=True,
+    help="Driver name (see `lims bench drivers`) or line:<profile file>.",
+)
 serial_option = click.option("--serial", help="Override settings: BAUD[,8N1][,rtscts|xonxoff|dsrdtr].")
 timeout_option = click.option("--timeout", "timeout_s", type=float, help="Reply timeout in seconds.")
 
@@ -102,13 +106,26 @@ def drivers() -> None:
 @port_option
 @driver_option
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many good readings.")
-@click.option("--interval", "interval_s", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Seconds between readings.")
+@click.option(
+    "--interval",
+    "interval_s",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds between readings.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per reading or fault.")
 @serial_option
 @timeout_option
-def read(port: str, driver_name: str, count: int | None, interval_s: float, as_json: bool,
-         serial: str | None, timeout_s: float | None) -> None:
+def read(
+    port: str,
+    driver_name: str,
+    count: int | None,
+    interval_s: float,
+    as_json: bool,
+    serial: str | None,
+    timeout_s: float | None,
+) -> None:
     """Print readings from an instrument; exit 0 after --count good readings."""
     _stop_on_sigterm()
     driver = _open_driver(port, driver_name, serial, timeout_s)
@@ -136,24 +153,51 @@ def read(port: str, driver_name: str, count: int | None, interval_s: float, as_j
 @click.option("--garble-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a bad byte.")
 @click.option("--noise-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a noise line.")
 @click.option("--truncate-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a cut reply.")
-@click.option("--wrong-rate", type=click.FloatRange(0, 1), default=0.0,
-              help="Probability of a reply to another command.")
+@click.option(
+    "--wrong-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Probability of a reply to another command.",
+)
 @click.option("--disconnect-after", type=click.IntRange(min=1), help="Unplug after this many replies.")
 @click.option("--reopen-ms", type=click.FloatRange(min=0), help="Re-plug this long after unplugging.")
-@click.option("--link", type=click.Path(dir_okay=False, path_type=Path),
-              help="Keep a stable symlink to the current pty (like /dev/serial/by-id/…).")
-def simulate(driver_name: str, seed: int, delay_ms: float, jitter_ms: float, drop_rate: float,
-             garble_rate: float, noise_rate: float, truncate_rate: float, wrong_rate: float,
-             disconnect_after: int | None, reopen_ms: float | None, link: Path | None) -> None:
+@click.option(
+    "--link",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep a stable symlink to the current pty (like /dev/serial/by-id/…).",
+)
+def simulate(
+    driver_name: str,
+    seed: int,
+    delay_ms: float,
+    jitter_ms: float,
+    drop_rate: float,
+    garble_rate: float,
+    noise_rate: float,
+    truncate_rate: float,
+    wrong_rate: float,
+    disconnect_after: int | None,
+    reopen_ms: float | None,
+    link: Path | None,
+) -> None:
     """Serve a simulated instrument on a pseudo-terminal; prints the device path, runs until interrupted."""
     try:
         entry = registry.get(driver_name)
     except InstrumentError as exc:
         fail(str(exc))
         return
-    faults = Faults(seed=seed, delay_ms=delay_ms, jitter_ms=jitter_ms, drop_rate=drop_rate,
-                    garble_rate=garble_rate, noise_rate=noise_rate, truncate_rate=truncate_rate,
-                    wrong_rate=wrong_rate, disconnect_after=disconnect_after, reopen_ms=reopen_ms)
+    faults = Faults(
+        seed=seed,
+        delay_ms=delay_ms,
+        jitter_ms=jitter_ms,
+        drop_rate=drop_rate,
+        garble_rate=garble_rate,
+        noise_rate=noise_rate,
+        truncate_rate=truncate_rate,
+        wrong_rate=wrong_rate,
+        disconnect_after=disconnect_after,
+        reopen_ms=reopen_ms,
+    )
     sim = PtySimulator(entry.simulator(seed), faults, link=link, on_event=lambda text: click.echo(text))
     _stop_on_sigterm()
     click.echo(sim.start())
@@ -186,12 +230,25 @@ def _sink(server: str, token_file: Path) -> HttpSink:
 
 
 server_option = click.option("--server", required=True, help="Base URL of the lab server.")
-token_option = click.option("--token-file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                            help="File holding the bench token.")
-journal_option = click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-                              help="Journal file (default $LIMS_BENCH_JOURNAL or ~/.local/share/lims/…).")
-flush_option = click.option("--flush-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
-                            help="Seconds to keep retrying delivery at the end.")
+token_option = click.option(
+    "--token-file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the bench token.",
+)
+journal_option = click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Journal file (default $LIMS_BENCH_JOURNAL or ~/.local/share/lims/…).",
+)
+flush_option = click.option(
+    "--flush-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to keep retrying delivery at the end.",
+)
 
 
 @bench.command("capture")
@@ -208,9 +265,21 @@ flush_option = click.option("--flush-timeout", type=click.FloatRange(min=0), def
 @flush_option
 @serial_option
 @timeout_option
-def capture(job_number: str, point_id: str, port: str, driver_name: str, server: str, token_file: Path,
-            count: int | None, interval_s: float, as_json: bool, journal_path: Path | None,
-            flush_timeout: float, serial: str | None, timeout_s: float | None) -> None:
+def capture(
+    job_number: str,
+    point_id: str,
+    port: str,
+    driver_name: str,
+    server: str,
+    token_file: Path,
+    count: int | None,
+    interval_s: float,
+    as_json: bool,
+    journal_path: Path | None,
+    flush_timeout: float,
+    serial: str | None,
+    timeout_s: float | None,
+) -> None:
     """Journal readings for a job's test point and deliver them; unsent readings are resent later."""
     sink = _sink(server, token_file)
     path = journal_path or default_journal()
@@ -246,8 +315,11 @@ def capture(job_number: str, point_id: str, port: str, driver_name: str, server:
     if sender.error is not None:
         click.echo(f"error: {sender.error}; readings are kept in {path}", err=True)
         sys.exit(1)
-    click.echo(f"captured {run.recorded} readings; journal: {counts['sent']} sent, "
-               f"{counts['pending']} pending, {counts['rejected']} rejected", err=True)
+    click.echo(
+        f"captured {run.recorded} readings; journal: {counts['sent']} sent, "
+        f"{counts['pending']} pending, {counts['rejected']} rejected",
+        err=True,
+    )
     if not drained or counts["pending"]:
         status = status or EXIT_UNSENT
     sys.exit(status)
@@ -271,6 +343,8 @@ def flush(server: str, token_file: Path, journal_path: Path | None, flush_timeou
         sys.exit(1)
     finally:
         journal.close()
-    click.echo(f"journal: {counts['sent']} sent, {counts['pending']} pending, {counts['rejected']} rejected",
-               err=True)
+    click.echo(
+        f"journal: {counts['sent']} sent, {counts['pending']} pending, {counts['rejected']} rejected",
+        err=True,
+    )
     sys.exit(EXIT_UNSENT if counts["pending"] else 0)

@@ -230,8 +230,11 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
         quantity = data.get("quantity")
         if not isinstance(quantity, str) or not quantity:
             raise BudgetError(f"{where}.quantity: name the environmental quantity (e.g. 'temperature')")
-        kw |= {"quantity": quantity, "reference_value": _num(data, "reference_value", where),
-               "coefficient": _num(data, "coefficient", where)}
+        kw |= {
+            "quantity": quantity,
+            "reference_value": _num(data, "reference_value", where),
+            "coefficient": _num(data, "coefficient", where),
+        }
     if source in (InputSource.ENVIRONMENT, InputSource.FIXED):
         try:
             kw["scale"] = Scale(data.get("scale", "none"))
@@ -358,8 +361,11 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
         elif item.source == InputSource.STANDARD:
             std = _standard(ctx, item)
             entry["value"] = std.value
-            entry["distribution"] = {"kind": "normal", "expanded": std.expanded_uncertainty,
-                                     "k": std.coverage_factor}
+            entry["distribution"] = {
+                "kind": "normal",
+                "expanded": std.expanded_uncertainty,
+                "k": std.coverage_factor,
+            }
             if std.degrees_of_freedom is not None:
                 entry["dof"] = std.degrees_of_freedom
         elif item.source == InputSource.STANDARD_DRIFT:
@@ -370,8 +376,10 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
             assert item.characteristic is not None
             half = std.characteristics.get(item.characteristic)
             if half is None or not math.isfinite(half) or half < 0:
-                raise BudgetError(f"standards.{item.standard}.characteristics.{item.characteristic}: missing "
-                                  f"or not a half-width ≥ 0; input {item.name} needs it")
+                raise BudgetError(
+                    f"standards.{item.standard}.characteristics.{item.characteristic}: missing "
+                    f"or not a half-width ≥ 0; input {item.name} needs it"
+                )
             entry["value"] = 0.0
             entry["distribution"] = {"kind": "rectangular", "half_width": float(half)}
         elif item.source == InputSource.RESOLUTION:
@@ -416,6 +424,10 @@ def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:
         if item.source == InputSource.FIXED:
             d |= {"value": item.value, "distribution": dict(item.distribution or {})}
         out.append(d)
-    return {"measurand": template.measurand, "model": template.model,
-            "coverage_probability": template.coverage_probability, "inputs": out,
-            "correlations": [dict(c) for c in template.correlations]}
+    return {
+        "measurand": template.measurand,
+        "model": template.model,
+        "coverage_probability": template.coverage_probability,
+        "inputs": out,
+        "correlations": [dict(c) for c in template.correlations],
+    }

@@ -152,9 +152,7 @@ def uncertainty_at_points(
     >>> uncertainty_at_points(ref, (CalibrationPoint(10.0, "V", 2e-5),))
     (5e-06, 'V')
     """
-    found = [
-        (u, p.unit) for p in used_at if (u := uncertainty_at(reference, p.value, p.unit)) is not None
-    ]
+    found = [(u, p.unit) for p in used_at if (u := uncertainty_at(reference, p.value, p.unit)) is not None]
     if found and len({unit for _, unit in found}) == 1:
         return max(found)
     return worst_uncertainty(reference)

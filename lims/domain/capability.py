@@ -70,8 +70,7 @@ class CmcEntry:
 
     def covers(self, quantity: str, value: float, unit: str) -> bool:
         """True when the entry is for this quantity and unit and range_min ≤ value ≤ range_max."""
-        return (quantity == self.quantity and unit == self.unit
-                and self.range_min <= value <= self.range_max)
+        return quantity == self.quantity and unit == self.unit and self.range_min <= value <= self.range_max
 
     def uncertainty_at(self, value: float) -> float:
         """The CMC (expanded uncertainty, entry unit) at ``value``.
@@ -150,9 +149,16 @@ def cmc_from_dict(data: Any, where: str = "cmc") -> CmcEntry:
             raise CapabilityError(f"{where}.{key}: {raw!r} is not a number")
         numbers[key] = float(raw)
     code = data.get("procedure_code")
-    return CmcEntry(quantity, unit, numbers["range_min"] or 0.0, numbers["range_max"] or 0.0,
-                    fixed=numbers["fixed"], a=numbers["a"] or 0.0, b=numbers["b"] or 0.0,
-                    procedure_code=code if isinstance(code, str) else None)
+    return CmcEntry(
+        quantity,
+        unit,
+        numbers["range_min"] or 0.0,
+        numbers["range_max"] or 0.0,
+        fixed=numbers["fixed"],
+        a=numbers["a"] or 0.0,
+        b=numbers["b"] or 0.0,
+        procedure_code=code if isinstance(code, str) else None,
+    )
 
 
 def scope_from_list(data: Any, where: str = "scope") -> tuple[CmcEntry, ...]:

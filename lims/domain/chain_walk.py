@@ -58,42 +58,58 @@ def check_reliance(
             add(FindingKind.NOT_IN_SERVICE, f"{name} had no status yet on {day} (not placed in service)")
         elif not status.status.usable:
             reason = f": {status.reason}" if status.reason else ""
-            add(FindingKind.NOT_IN_SERVICE,
+            add(
+                FindingKind.NOT_IN_SERVICE,
                 f"{name} was {status.status.value.replace('_', ' ')} since {status.on.isoformat()}{reason}; "
-                f"used on {day}")
+                f"used on {day}",
+            )
     material = standard.reference_material
     if material is not None:
         if used_on > material.expiry:
-            add(FindingKind.MATERIAL_EXPIRED,
-                f"{name} expired on {material.expiry.isoformat()}; used on {day}")
+            add(
+                FindingKind.MATERIAL_EXPIRED,
+                f"{name} expired on {material.expiry.isoformat()}; used on {day}",
+            )
         use_by = material.opened_use_by
         if use_by is not None and used_on > use_by:
-            add(FindingKind.MATERIAL_SHELF_LIFE_EXCEEDED,
+            add(
+                FindingKind.MATERIAL_SHELF_LIFE_EXCEEDED,
                 f"{name} opened on {material.opened_on}: shelf life after opening ended on "
-                f"{use_by.isoformat()}; used on {day}")
+                f"{use_by.isoformat()}; used on {day}",
+            )
     if calibration is None:
         add(FindingKind.NO_CALIBRATION, f"{name} has no calibration to rely on for {day}")
         return found
     cert = f"certificate {calibration.certificate_number} of {name}"
     if used_on < calibration.calibrated_on or used_on < calibration.issued_on:
-        add(FindingKind.NOT_YET_VALID,
+        add(
+            FindingKind.NOT_YET_VALID,
             f"{cert} (calibrated {calibration.calibrated_on.isoformat()}, issued "
-            f"{calibration.issued_on.isoformat()}) was not yet valid on {day}")
+            f"{calibration.issued_on.isoformat()}) was not yet valid on {day}",
+        )
     if used_on > calibration.valid_until:
-        add(FindingKind.EXPIRED,
-            f"{cert} was valid until {calibration.valid_until.isoformat()}; used on {day}")
+        add(
+            FindingKind.EXPIRED,
+            f"{cert} was valid until {calibration.valid_until.isoformat()}; used on {day}",
+        )
     if not calibration.has_file:
         add(FindingKind.MISSING_FILE, f"{cert}: the certificate file is not stored")
     ratio = smallest_uncertainty_ratio(used_at, calibration.points)
     if ratio is not None:
-        detail = (f"at {ratio.at_value:g} {ratio.unit}: U below = {ratio.lower_expanded_uncertainty:.3g}, "
-                  f"U of {cert} = {ratio.reference_expanded_uncertainty:.3g} (ratio {ratio.ratio:.2f}:1)")
+        detail = (
+            f"at {ratio.at_value:g} {ratio.unit}: U below = {ratio.lower_expanded_uncertainty:.3g}, "
+            f"U of {cert} = {ratio.reference_expanded_uncertainty:.3g} (ratio {ratio.ratio:.2f}:1)"
+        )
         if ratio.ratio <= 1.0:
-            add(FindingKind.UNCERTAINTY_NOT_SMALLER,
-                f"the reference's uncertainty is not smaller than the level below {detail}")
+            add(
+                FindingKind.UNCERTAINTY_NOT_SMALLER,
+                f"the reference's uncertainty is not smaller than the level below {detail}",
+            )
         elif ratio.ratio < minimum_ratio:
-            add(FindingKind.INSUFFICIENT_UNCERTAINTY_RATIO,
-                f"uncertainty ratio under {minimum_ratio:g}:1 {detail}")
+            add(
+                FindingKind.INSUFFICIENT_UNCERTAINTY_RATIO,
+                f"uncertainty ratio under {minimum_ratio:g}:1 {detail}",
+            )
     return found
 
 
@@ -115,34 +131,60 @@ class _Walk:
             self.cache[key] = self.graph.calibrations_of(standard.id, on)
         return self.cache[key]
 
-    def rely(self, source: str | None, used_at: Sequence[CalibrationPoint], standard: StandardNode,
-             on: date, calibration: CalibrationLink | None = None, parent: int | None = None) -> None:
+    def rely(
+        self,
+        source: str | None,
+        used_at: Sequence[CalibrationPoint],
+        standard: StandardNode,
+        on: date,
+        calibration: CalibrationLink | None = None,
+        parent: int | None = None,
+    ) -> None:
         """Record that ``source`` relied on ``standard`` on ``on`` and go up its chain."""
         cal = calibration if calibration is not None else self.calibration_for(standard, on)
         stated = uncertainty_at_points(cal.points, used_at) if cal is not None else None
         index = len(self.links)
-        self.links.append(ChainLink(source, standard.asset_number, on, cal,
-                                    stated[0] if stated else None, stated[1] if stated else None, parent))
-        self.findings.extend(check_reliance(standard, on, cal, link=index, used_at=used_at,
-                                            minimum_ratio=self.minimum_ratio))
+        self.links.append(
+            ChainLink(
+                source,
+                standard.asset_number,
+                on,
+                cal,
+                stated[0] if stated else None,
+                stated[1] if stated else None,
+                parent,
+            )
+        )
+        self.findings.extend(
+            check_reliance(standard, on, cal, link=index, used_at=used_at, minimum_ratio=self.minimum_ratio)
+        )
         if cal is None or cal.issuer.terminal:
             return
         if cal.id in self.on_path:
-            self.findings.append(Finding(
-                FindingKind.CYCLE,
-                f"certificate {cal.certificate_number} of standard {standard.asset_number} depends on itself "
-                "through the standards used to issue it", index, standard.asset_number))
+            self.findings.append(
+                Finding(
+                    FindingKind.CYCLE,
+                    f"certificate {cal.certificate_number} of standard {standard.asset_number} depends on itself "
+                    "through the standards used to issue it",
+                    index,
+                    standard.asset_number,
+                )
+            )
             return
         if cal.id in self.expanded:
             return
         self.expanded.add(cal.id)
         upstream = list(self.graph.standards_used_by(cal))
         if not upstream:
-            self.findings.append(Finding(
-                FindingKind.NO_TERMINAL_LINK,
-                f"certificate {cal.certificate_number} of standard {standard.asset_number} was issued by "
-                "this lab but names no reference standard: the chain ends without a terminal link",
-                index, standard.asset_number))
+            self.findings.append(
+                Finding(
+                    FindingKind.NO_TERMINAL_LINK,
+                    f"certificate {cal.certificate_number} of standard {standard.asset_number} was issued by "
+                    "this lab but names no reference standard: the chain ends without a terminal link",
+                    index,
+                    standard.asset_number,
+                )
+            )
             return
         self.on_path.add(cal.id)
         self.stack.append((cal, standard.asset_number, index, iter(upstream)))
@@ -165,9 +207,13 @@ def walk(
     state = _Walk(graph, minimum_ratio)
     if isinstance(subject, CertificateSubject):
         if not subject.standards:
-            state.findings.append(Finding(
-                FindingKind.NO_TERMINAL_LINK,
-                f"certificate {subject.certificate_number} names no measurement standard", None))
+            state.findings.append(
+                Finding(
+                    FindingKind.NO_TERMINAL_LINK,
+                    f"certificate {subject.certificate_number} names no measurement standard",
+                    None,
+                )
+            )
         for standard in subject.standards:
             state.rely(subject.certificate_number, subject.points, standard, on)
             state.run()

@@ -34,8 +34,16 @@ from lims.domain.calibration_points import InvalidRecord
 from lims.domain.control_chart_svg import render_svg
 
 __all__ = [
-    "ChartLimits", "CheckPoint", "ControlChart", "RunRule", "Signal", "build_chart", "find_signals",
-    "limits_from_moving_range", "render_svg", "stated_limits",
+    "ChartLimits",
+    "CheckPoint",
+    "ControlChart",
+    "RunRule",
+    "Signal",
+    "build_chart",
+    "find_signals",
+    "limits_from_moving_range",
+    "render_svg",
+    "stated_limits",
 ]
 
 D2_FOR_TWO = 1.128  # d2(2) of the control-chart factor tables (2/√π = 1.12838)
@@ -100,10 +108,10 @@ def stated_limits(centre: float, lower: float, upper: float) -> ChartLimits:
 
 
 class RunRule(StrEnum):
-    BEYOND_LIMITS = "beyond_limits"                # Western Electric rule 1
-    TWO_OF_THREE_BEYOND_2_SIGMA = "two_of_three"   # rule 2
-    FOUR_OF_FIVE_BEYOND_1_SIGMA = "four_of_five"   # rule 3
-    EIGHT_ON_ONE_SIDE = "eight_on_one_side"        # rule 4
+    BEYOND_LIMITS = "beyond_limits"  # Western Electric rule 1
+    TWO_OF_THREE_BEYOND_2_SIGMA = "two_of_three"  # rule 2
+    FOUR_OF_FIVE_BEYOND_1_SIGMA = "four_of_five"  # rule 3
+    EIGHT_ON_ONE_SIDE = "eight_on_one_side"  # rule 4
 
     @property
     def description(self) -> str:
@@ -154,8 +162,9 @@ class ControlChart:
         return tuple(s.index for s in self.signals if s.rule is RunRule.BEYOND_LIMITS)
 
 
-def find_signals(values: Sequence[float], limits: ChartLimits,
-                 rules: Iterable[RunRule] = tuple(RunRule)) -> list[Signal]:
+def find_signals(
+    values: Sequence[float], limits: ChartLimits, rules: Iterable[RunRule] = tuple(RunRule)
+) -> list[Signal]:
     """Signals of the chosen Western Electric rules, ordered by point then rule.
 
     >>> lim = stated_limits(0.0, -3.0, 3.0)

@@ -90,9 +90,12 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
         + (f" from {points[0].on.isoformat()} to {points[-1].on.isoformat()}" if points else "")
         + f". Centre line {_num(limits.centre)} {unit}, control limits {_num(limits.lower)} to "
         f"{_num(limits.upper)} {unit} ({limits.source.replace('_', ' ')}). "
-        + (f"{flagged} point(s) flagged for review: "
-           + "; ".join(f"{points[i].on.isoformat()} ({', '.join(r)})" for i, r in sorted(reasons.items()))
-           if flagged else "No point flagged.")
+        + (
+            f"{flagged} point(s) flagged for review: "
+            + "; ".join(f"{points[i].on.isoformat()} ({', '.join(r)})" for i, r in sorted(reasons.items()))
+            if flagged
+            else "No point flagged."
+        )
     )
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -107,33 +110,50 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
     out.append('<g class="zones" aria-hidden="true">')
     for k in (-2, -1, 1, 2):
         yy = _coord(y(limits.at_sigma(k)))
-        out.append(f'<line x1="{_coord(left)}" y1="{yy}" x2="{_coord(left + plot_w)}" y2="{yy}" '
-                   f'stroke="{_ZONE_COLOUR}" stroke-width="1" stroke-dasharray="2 3"/>')
+        out.append(
+            f'<line x1="{_coord(left)}" y1="{yy}" x2="{_coord(left + plot_w)}" y2="{yy}" '
+            f'stroke="{_ZONE_COLOUR}" stroke-width="1" stroke-dasharray="2 3"/>'
+        )
     out.append("</g>")
     out.append('<g class="limits">')
-    for label, value, colour, dash in (("UCL", limits.upper, _LIMIT_COLOUR, ' stroke-dasharray="6 4"'),
-                                       ("CL", limits.centre, _CENTRE_COLOUR, ""),
-                                       ("LCL", limits.lower, _LIMIT_COLOUR, ' stroke-dasharray="6 4"')):
+    for label, value, colour, dash in (
+        ("UCL", limits.upper, _LIMIT_COLOUR, ' stroke-dasharray="6 4"'),
+        ("CL", limits.centre, _CENTRE_COLOUR, ""),
+        ("LCL", limits.lower, _LIMIT_COLOUR, ' stroke-dasharray="6 4"'),
+    ):
         line_y = y(value)
-        out.append(f'<line x1="{_coord(left)}" y1="{_coord(line_y)}" x2="{_coord(left + plot_w)}" '
-                   f'y2="{_coord(line_y)}" stroke="{colour}" stroke-width="1.5"{dash}/>')
-        out.append(f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(line_y + 4)}" fill="{colour}">'
-                   f'{label} {escape(_num(value))}</text>')
+        out.append(
+            f'<line x1="{_coord(left)}" y1="{_coord(line_y)}" x2="{_coord(left + plot_w)}" '
+            f'y2="{_coord(line_y)}" stroke="{colour}" stroke-width="1.5"{dash}/>'
+        )
+        out.append(
+            f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(line_y + 4)}" fill="{colour}">'
+            f"{label} {escape(_num(value))}</text>"
+        )
     out.append("</g>")
     out.append('<g class="axes" aria-hidden="true">')
-    out.append(f'<line x1="{_coord(left)}" y1="{_coord(top)}" x2="{_coord(left)}" '
-               f'y2="{_coord(top + plot_h)}" stroke="#333333"/>')
-    out.append(f'<line x1="{_coord(left)}" y1="{_coord(top + plot_h)}" x2="{_coord(left + plot_w)}" '
-               f'y2="{_coord(top + plot_h)}" stroke="#333333"/>')
+    out.append(
+        f'<line x1="{_coord(left)}" y1="{_coord(top)}" x2="{_coord(left)}" '
+        f'y2="{_coord(top + plot_h)}" stroke="#333333"/>'
+    )
+    out.append(
+        f'<line x1="{_coord(left)}" y1="{_coord(top + plot_h)}" x2="{_coord(left + plot_w)}" '
+        f'y2="{_coord(top + plot_h)}" stroke="#333333"/>'
+    )
     for value, text in _ticks(low, high):
         yy = _coord(y(value))
-        out.append(f'<line x1="{_coord(left - 4)}" y1="{yy}" x2="{_coord(left)}" y2="{yy}" '
-                   'stroke="#333333"/>')
-        out.append(f'<text x="{_coord(left - 6)}" y="{yy}" text-anchor="end" dominant-baseline="middle">'
-                   f'{escape(text)}</text>')
+        out.append(
+            f'<line x1="{_coord(left - 4)}" y1="{yy}" x2="{_coord(left)}" y2="{yy}" stroke="#333333"/>'
+        )
+        out.append(
+            f'<text x="{_coord(left - 6)}" y="{yy}" text-anchor="end" dominant-baseline="middle">'
+            f"{escape(text)}</text>"
+        )
     centre_y = _coord(top + plot_h / 2)
-    out.append(f'<text x="14" y="{centre_y}" text-anchor="middle" transform="rotate(-90 14 {centre_y})">'
-               f'{escape(unit)}</text>')
+    out.append(
+        f'<text x="14" y="{centre_y}" text-anchor="middle" transform="rotate(-90 14 {centre_y})">'
+        f"{escape(unit)}</text>"
+    )
     if points:
         step = max(1, -(-len(points) // 6))
         shown = list(range(0, len(points), step))
@@ -143,31 +163,43 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
             else:
                 shown.append(len(points) - 1)
         for i in shown:
-            out.append(f'<text x="{_coord(x(i))}" y="{_coord(top + plot_h + 18)}" text-anchor="middle" '
-                       f'font-size="10">{points[i].on.isoformat()}</text>')
+            out.append(
+                f'<text x="{_coord(x(i))}" y="{_coord(top + plot_h + 18)}" text-anchor="middle" '
+                f'font-size="10">{points[i].on.isoformat()}</text>'
+            )
     else:
-        out.append(f'<text x="{_coord(left + plot_w / 2)}" y="{centre_y}" text-anchor="middle">'
-                   "No check recorded</text>")
+        out.append(
+            f'<text x="{_coord(left + plot_w / 2)}" y="{centre_y}" text-anchor="middle">'
+            "No check recorded</text>"
+        )
     out.append("</g>")
     if points:
         path = " ".join(f"{_coord(x(i))},{_coord(y(v))}" for i, v in enumerate(values))
-        out.append(f'<polyline class="series" points="{path}" fill="none" stroke="#555555" '
-                   'stroke-width="1" aria-hidden="true"/>')
+        out.append(
+            f'<polyline class="series" points="{path}" fill="none" stroke="#555555" '
+            'stroke-width="1" aria-hidden="true"/>'
+        )
         out.append('<g class="points">')
         for i, point in enumerate(points):
             cx, cy = x(i), y(point.value)
             label = f"{point.on.isoformat()}: {_num(point.value)} {unit}"
             if i in reasons:
                 label += " (flagged for review: " + ", ".join(reasons[i]) + ")"
-                out.append(f'<path class="flagged" d="M {_coord(cx)} {_coord(cy - 6)} L {_coord(cx + 6)} '
-                           f'{_coord(cy)} L {_coord(cx)} {_coord(cy + 6)} L {_coord(cx - 6)} {_coord(cy)} Z" '
-                           f'fill="{_LIMIT_COLOUR}"><title>{escape(label)}</title></path>')
+                out.append(
+                    f'<path class="flagged" d="M {_coord(cx)} {_coord(cy - 6)} L {_coord(cx + 6)} '
+                    f'{_coord(cy)} L {_coord(cx)} {_coord(cy + 6)} L {_coord(cx - 6)} {_coord(cy)} Z" '
+                    f'fill="{_LIMIT_COLOUR}"><title>{escape(label)}</title></path>'
+                )
             else:
-                out.append(f'<circle class="check" cx="{_coord(cx)}" cy="{_coord(cy)}" r="3.5" '
-                           f'fill="{_POINT_COLOUR}"><title>{escape(label)}</title></circle>')
+                out.append(
+                    f'<circle class="check" cx="{_coord(cx)}" cy="{_coord(cy)}" r="3.5" '
+                    f'fill="{_POINT_COLOUR}"><title>{escape(label)}</title></circle>'
+                )
         out.append("</g>")
     legend_y = _coord(height - 12)
-    out.append(f'<text x="{_coord(left)}" y="{legend_y}" font-size="11">'
-               f"● check   ◆ flagged for review ({flagged})   dotted: ±1σ, ±2σ</text>")
+    out.append(
+        f'<text x="{_coord(left)}" y="{legend_y}" font-size="11">'
+        f"● check   ◆ flagged for review ({flagged})   dotted: ±1σ, ±2σ</text>"
+    )
     out.append("</svg>")
     return "\n".join(out)

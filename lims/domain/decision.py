@@ -59,8 +59,9 @@ class Specification:
     def __post_init__(self) -> None:
         for name in ("lower", "upper"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
-                                      or not math.isfinite(value)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            ):
                 raise DecisionError("must be a finite number", field=f"specification.{name}")
         if self.lower is None and self.upper is None:
             raise DecisionError("needs lower, upper or both", field="specification")
@@ -108,9 +109,15 @@ def probability_of_conformance(value: float, standard_uncertainty: float, spec: 
     return max(0.0, high - low)
 
 
-def decide(value: float, expanded_uncertainty: float, spec: Specification, *,
-           rule: DecisionRule = DecisionRule.SIMPLE, guard_factor: float = 1.0,
-           standard_uncertainty: float | None = None) -> Conformity:
+def decide(
+    value: float,
+    expanded_uncertainty: float,
+    spec: Specification,
+    *,
+    rule: DecisionRule = DecisionRule.SIMPLE,
+    guard_factor: float = 1.0,
+    standard_uncertainty: float | None = None,
+) -> Conformity:
     """Statement of conformity of ``value`` ± ``expanded_uncertainty`` against ``spec`` (ILAC-G8 4.2).
 
     ``standard_uncertainty`` (u_c) is used for the probability of conformance; when it is not given it is
@@ -129,14 +136,19 @@ def decide(value: float, expanded_uncertainty: float, spec: Specification, *,
     value = _finite(value, "value")
     guard_factor = _finite(guard_factor, "decision_rule.guard_factor", minimum=0.0)
     rule = DecisionRule(rule)
-    u_c = expanded_uncertainty / 2.0 if standard_uncertainty is None else _finite(
-        standard_uncertainty, "standard_uncertainty", minimum=0.0)
+    u_c = (
+        expanded_uncertainty / 2.0
+        if standard_uncertainty is None
+        else _finite(standard_uncertainty, "standard_uncertainty", minimum=0.0)
+    )
     w = 0.0 if rule is DecisionRule.SIMPLE else guard_factor * expanded_uncertainty
     accept_low = None if spec.lower is None else spec.lower + w
     accept_high = None if spec.upper is None else spec.upper - w
     if accept_low is not None and accept_high is not None and accept_low > accept_high:
-        raise DecisionError(f"guard band {w:g} leaves no acceptance interval inside the tolerance",
-                            field="decision_rule.guard_factor")
+        raise DecisionError(
+            f"guard band {w:g} leaves no acceptance interval inside the tolerance",
+            field="decision_rule.guard_factor",
+        )
 
     def inside(low: float | None, high: float | None) -> bool:
         return (low is None or value >= low) and (high is None or value <= high)
@@ -151,16 +163,22 @@ def decide(value: float, expanded_uncertainty: float, spec: Specification, *,
         statement = Statement.PASS
     elif in_tolerance:
         statement = Statement.CONDITIONAL_PASS
-    elif inside(None if spec.lower is None else spec.lower - w,
-                None if spec.upper is None else spec.upper + w):
+    elif inside(
+        None if spec.lower is None else spec.lower - w, None if spec.upper is None else spec.upper + w
+    ):
         statement = Statement.CONDITIONAL_FAIL
     else:
         statement = Statement.FAIL
     p_c = probability_of_conformance(value, u_c, spec)
     accepted = statement in (Statement.PASS, Statement.CONDITIONAL_PASS)
-    return Conformity(statement=statement, rule=rule, acceptance_limits=(accept_low, accept_high),
-                      guard_band=w, probability_of_conformance=p_c,
-                      specific_risk=1.0 - p_c if accepted else p_c)
+    return Conformity(
+        statement=statement,
+        rule=rule,
+        acceptance_limits=(accept_low, accept_high),
+        guard_band=w,
+        probability_of_conformance=p_c,
+        specific_risk=1.0 - p_c if accepted else p_c,
+    )
 
 
 def test_uncertainty_ratio(spec: Specification, expanded_uncertainty: float) -> float:
@@ -172,8 +190,9 @@ def test_uncertainty_ratio(spec: Specification, expanded_uncertainty: float) -> 
     4.0
     """
     if spec.lower is None or spec.upper is None:
-        raise DecisionError("needs both lower and upper limits for a test uncertainty ratio",
-                            field="specification")
+        raise DecisionError(
+            "needs both lower and upper limits for a test uncertainty ratio", field="specification"
+        )
     expanded_uncertainty = _finite(expanded_uncertainty, "expanded_uncertainty", minimum=0.0)
     if expanded_uncertainty == 0:
         raise DecisionError("must be > 0 for a test uncertainty ratio", field="expanded_uncertainty")

@@ -93,24 +93,54 @@ def check_environment(
     for lim in limits:
         raw = readings.get(lim.quantity)
         if raw is None or (not isinstance(raw, int | float) and len(raw) == 0):
-            found.append(Deviation(lim.quantity, DeviationKind.NOT_RECORDED, None, None, lim.unit,
-                                   f"{lim.quantity} was not recorded; the procedure requires it"))
+            found.append(
+                Deviation(
+                    lim.quantity,
+                    DeviationKind.NOT_RECORDED,
+                    None,
+                    None,
+                    lim.unit,
+                    f"{lim.quantity} was not recorded; the procedure requires it",
+                )
+            )
             continue
         values = _values(lim.quantity, raw)
         low, high = min(values), max(values)
         if lim.minimum is not None and low < lim.minimum:
-            found.append(Deviation(lim.quantity, DeviationKind.BELOW_MINIMUM, low, lim.minimum, lim.unit,
-                                   f"{lim.quantity} {low:g} {lim.unit} is below the minimum "
-                                   f"{lim.minimum:g} {lim.unit}"))
+            found.append(
+                Deviation(
+                    lim.quantity,
+                    DeviationKind.BELOW_MINIMUM,
+                    low,
+                    lim.minimum,
+                    lim.unit,
+                    f"{lim.quantity} {low:g} {lim.unit} is below the minimum {lim.minimum:g} {lim.unit}",
+                )
+            )
         if lim.maximum is not None and high > lim.maximum:
-            found.append(Deviation(lim.quantity, DeviationKind.ABOVE_MAXIMUM, high, lim.maximum, lim.unit,
-                                   f"{lim.quantity} {high:g} {lim.unit} is above the maximum "
-                                   f"{lim.maximum:g} {lim.unit}"))
+            found.append(
+                Deviation(
+                    lim.quantity,
+                    DeviationKind.ABOVE_MAXIMUM,
+                    high,
+                    lim.maximum,
+                    lim.unit,
+                    f"{lim.quantity} {high:g} {lim.unit} is above the maximum {lim.maximum:g} {lim.unit}",
+                )
+            )
         spread = float(f"{high - low:.12g}")
         if lim.max_variation is not None and spread > lim.max_variation:
-            found.append(Deviation(lim.quantity, DeviationKind.VARIATION, spread, lim.max_variation, lim.unit,
-                                   f"{lim.quantity} varied by {spread:g} {lim.unit} during the measurement; "
-                                   f"the procedure allows at most {lim.max_variation:g} {lim.unit}"))
+            found.append(
+                Deviation(
+                    lim.quantity,
+                    DeviationKind.VARIATION,
+                    spread,
+                    lim.max_variation,
+                    lim.unit,
+                    f"{lim.quantity} varied by {spread:g} {lim.unit} during the measurement; "
+                    f"the procedure allows at most {lim.max_variation:g} {lim.unit}",
+                )
+            )
     return found
 
 

@@ -66,21 +66,27 @@ class StandardInUse(DomainError, ValueError):
 
     def __init__(self, asset_number: str, job_ids: Sequence[str]) -> None:
         self.asset_number, self.job_ids = asset_number, tuple(job_ids)
-        super().__init__(f"standard {asset_number} cannot be retired: open jobs rely on it "
-                         f"({', '.join(self.job_ids)})")
+        super().__init__(
+            f"standard {asset_number} cannot be retired: open jobs rely on it ({', '.join(self.job_ids)})"
+        )
 
 
 def _refusal(standard: StandardNode, finding: Finding) -> Refusal:
     if finding.standard in (None, standard.asset_number):
         message = f"refused: {finding.message}"
     else:
-        message = (f"standard {standard.asset_number} refused: its traceability chain is broken at "
-                   f"{finding.standard}: {finding.message}")
+        message = (
+            f"standard {standard.asset_number} refused: its traceability chain is broken at "
+            f"{finding.standard}: {finding.message}"
+        )
     return Refusal(standard.asset_number, finding.kind, message, finding.standard)
 
 
 def check_measurement(
-    standards: Iterable[StandardNode], *, measured_on: date, graph: TraceabilityGraph,
+    standards: Iterable[StandardNode],
+    *,
+    measured_on: date,
+    graph: TraceabilityGraph,
     minimum_ratio: float = 4.0,
 ) -> GuardResult:
     """Refusals (and non-blocking warnings) for a measurement on ``measured_on`` relying on ``standards``.

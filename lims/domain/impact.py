@@ -108,8 +108,9 @@ class ImpactReport:
 
     def for_customer(self, customer: str) -> tuple[AffectedUsage, ...]:
         wanted = _nfc(customer)
-        return tuple(a for a in self.affected
-                     if a.usage.customer is not None and _nfc(a.usage.customer) == wanted)
+        return tuple(
+            a for a in self.affected if a.usage.customer is not None and _nfc(a.usage.customer) == wanted
+        )
 
     def label(self, standard_id: str) -> str:
         return self.labels.get(standard_id, standard_id)
@@ -131,8 +132,9 @@ class ImpactReport:
                     "performed_on": a.usage.performed_on.isoformat(),
                     "level": a.level,
                     "paths": [[self.label(s) for s in p] for p in a.paths],
-                    "calibrated_standard": (self.label(a.usage.calibrated_standard_id)
-                                            if a.usage.calibrated_standard_id else None),
+                    "calibrated_standard": (
+                        self.label(a.usage.calibrated_standard_id) if a.usage.calibrated_standard_id else None
+                    ),
                 }
                 for a in self.affected
             ],
@@ -176,7 +178,8 @@ def assess_impact(
     paths: dict[str, list[tuple[str, ...]]] = {}
     seen_windows: set[tuple[str, date]] = set()
     queue: deque[tuple[str, date, date | None, tuple[str, ...]]] = deque(
-        [(event.standard_id, event.suspect_from, event.suspect_until, (event.standard_id,))])
+        [(event.standard_id, event.suspect_from, event.suspect_until, (event.standard_id,))]
+    )
     while queue:  # breadth first: shorter paths are found first
         standard_id, start, end, path = queue.popleft()
         if (standard_id, start) in seen_windows:
@@ -192,11 +195,13 @@ def assess_impact(
                 found.append(path)
             derived = u.calibrated_standard_id
             if derived is not None:  # terminates: one window per (standard, start date)
-                queue.append((derived, u.performed_on, next_calibration(derived, u.performed_on),
-                              (*path, derived)))
+                queue.append(
+                    (derived, u.performed_on, next_calibration(derived, u.performed_on), (*path, derived))
+                )
     affected = tuple(
         AffectedUsage(u, tuple(sorted(paths[u.job_id], key=lambda p: (len(p), p))))
-        for u in records if u.job_id in paths
+        for u in records
+        if u.job_id in paths
     )
     labels = dict(asset_numbers or {})
     labels.setdefault(event.standard_id, event.asset_number)

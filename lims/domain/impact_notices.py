@@ -16,16 +16,32 @@ from string import Template
 from lims.domain.calibration_points import InvalidRecord
 from lims.domain.impact import AffectedUsage, EventKind, ImpactReport
 
-PLACEHOLDERS = frozenset({
-    "customer", "lab_name", "contact", "standard", "reason_vi", "reason_en", "found_on_vi", "found_on_en",
-    "suspect_from_vi", "suspect_from_en", "certificates_vi", "certificates_en",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "customer",
+        "lab_name",
+        "contact",
+        "standard",
+        "reason_vi",
+        "reason_en",
+        "found_on_vi",
+        "found_on_en",
+        "suspect_from_vi",
+        "suspect_from_en",
+        "certificates_vi",
+        "certificates_en",
+    }
+)
 
 REASONS: dict[EventKind, tuple[str, str]] = {
-    EventKind.OUT_OF_TOLERANCE: ("đã được phát hiện nằm ngoài dung sai cho phép",
-                                 "was found out of tolerance"),
-    EventKind.CERTIFICATE_WITHDRAWN: ("đã bị thu hồi giấy chứng nhận hiệu chuẩn",
-                                      "had its calibration certificate withdrawn"),
+    EventKind.OUT_OF_TOLERANCE: (
+        "đã được phát hiện nằm ngoài dung sai cho phép",
+        "was found out of tolerance",
+    ),
+    EventKind.CERTIFICATE_WITHDRAWN: (
+        "đã bị thu hồi giấy chứng nhận hiệu chuẩn",
+        "had its calibration certificate withdrawn",
+    ),
     EventKind.FAILED_CHECK: ("đã không đạt khi kiểm tra giữa kỳ", "failed an intermediate check"),
 }
 
@@ -136,22 +152,39 @@ def draft_notices(
     for customer in report.customers:
         mine = report.for_customer(customer)
         values = {
-            "customer": customer, "lab_name": lab_name, "contact": contact, "standard": event.asset_number,
-            "reason_vi": reason_vi, "reason_en": reason_en,
-            "found_on_vi": _vi_date(event.found_on), "found_on_en": event.found_on.isoformat(),
+            "customer": customer,
+            "lab_name": lab_name,
+            "contact": contact,
+            "standard": event.asset_number,
+            "reason_vi": reason_vi,
+            "reason_en": reason_en,
+            "found_on_vi": _vi_date(event.found_on),
+            "found_on_en": event.found_on.isoformat(),
             "suspect_from_vi": _vi_date(event.suspect_from),
             "suspect_from_en": event.suspect_from.isoformat(),
             "certificates_vi": "\n".join(_line_vi(a) for a in mine),
             "certificates_en": "\n".join(_line_en(a) for a in mine),
         }
         values = {key: _nfc(value) for key, value in values.items()}
-        subject = (Template(template.subject_vi).substitute(values) + " / "
-                   + Template(template.subject_en).substitute(values))
-        body = (Template(template.body_vi).substitute(values) + "\n\n" + "—" * 20 + "\n\n"
-                + Template(template.body_en).substitute(values))
-        notices.append(CustomerNotice(
-            _nfc(customer), _nfc(" ".join(subject.split())), _nfc(body),
-            tuple(a.usage.certificate_number for a in mine if a.usage.certificate_number),
-            tuple(a.usage.job_id for a in mine),
-        ))
+        subject = (
+            Template(template.subject_vi).substitute(values)
+            + " / "
+            + Template(template.subject_en).substitute(values)
+        )
+        body = (
+            Template(template.body_vi).substitute(values)
+            + "\n\n"
+            + "—" * 20
+            + "\n\n"
+            + Template(template.body_en).substitute(values)
+        )
+        notices.append(
+            CustomerNotice(
+                _nfc(customer),
+                _nfc(" ".join(subject.split())),
+                _nfc(body),
+                tuple(a.usage.certificate_number for a in mine if a.usage.certificate_number),
+                tuple(a.usage.job_id for a in mine),
+            )
+        )
     return notices

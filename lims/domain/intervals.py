@@ -165,8 +165,9 @@ class StaircaseResult:
     recommended_days: int
 
 
-def staircase(history: Sequence[AsFound], *, initial_days: int, rule: StaircaseRule | None = None
-              ) -> StaircaseResult:
+def staircase(
+    history: Sequence[AsFound], *, initial_days: int, rule: StaircaseRule | None = None
+) -> StaircaseResult:
     """Apply ILAC-G24 Method 1 to the calibration history (oldest first), starting from ``initial_days``.
 
     Each step multiplies the interval by ``extension_factor`` (error ratio ≤ ``extend_at_most``), keeps it

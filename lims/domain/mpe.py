@@ -287,8 +287,10 @@ def criterion_from_dict(data: Any, where: str = "acceptance") -> Criterion:
         if not isinstance(bands, list) or not bands:
             raise CriterionError(f"{where}.bands: expected a non-empty list of {{up_to, criterion}}")
         built = tuple(
-            Band(_number(b, "up_to", f"{where}.bands[{i}]"),
-                 criterion_from_dict(b.get("criterion"), f"{where}.bands[{i}].criterion"))
+            Band(
+                _number(b, "up_to", f"{where}.bands[{i}]"),
+                criterion_from_dict(b.get("criterion"), f"{where}.bands[{i}].criterion"),
+            )
             for i, b in enumerate(bands)
         )
         if any(a.up_to >= b.up_to for a, b in itertools.pairwise(built)):
@@ -332,9 +334,14 @@ def criterion_to_dict(c: Criterion) -> dict[str, Any]:
     if isinstance(c, Sum):
         return {"kind": "sum", "terms": [criterion_to_dict(t) for t in c.terms]}
     if isinstance(c, Banded):
-        return {"kind": "banded",
-                "bands": [{"up_to": b.up_to, "criterion": criterion_to_dict(b.criterion)} for b in c.bands]}
+        return {
+            "kind": "banded",
+            "bands": [{"up_to": b.up_to, "criterion": criterion_to_dict(b.criterion)} for b in c.bands],
+        }
     if isinstance(c, OimlR76):
-        return {"kind": "oiml_r76", "accuracy_class": c.accuracy_class,
-                "stage": "in_service" if c.in_service else "initial"}
+        return {
+            "kind": "oiml_r76",
+            "accuracy_class": c.accuracy_class,
+            "stage": "in_service" if c.in_service else "initial",
+        }
     return {"kind": "pressure_gauge", "accuracy_class": c.accuracy_class}

@@ -97,15 +97,26 @@ class Procedure:
         >>> find_procedure(load_procedures(), "CAL-PG-DKD").summary()["quantity"]
         'pressure'
         """
-        return {"code": self.code, "version": self.version, "quantity": self.quantity, "unit": self.unit,
-                "kind": self.kind.value, "title": self.title_en, "title_vi": self.title_vi}
+        return {
+            "code": self.code,
+            "version": self.version,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "kind": self.kind.value,
+            "title": self.title_en,
+            "title_vi": self.title_vi,
+        }
 
     def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
         """The nominal test points for ``instrument`` (rounded to its resolution, inside its range)."""
         _check_instrument(self, instrument)
-        return generate_points(self.test_points, range_min=instrument.range_min,
-                               range_max=instrument.range_max, resolution=instrument.resolution,
-                               unit=self.unit)
+        return generate_points(
+            self.test_points,
+            range_min=instrument.range_min,
+            range_max=instrument.range_max,
+            resolution=instrument.resolution,
+            unit=self.unit,
+        )
 
 
 def _text(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -123,7 +134,7 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
     where = f"{where} {code}"
     title = data.get("title")
     if not isinstance(title, Mapping):
-        raise ProcedureError(f"{where}.title: expected {{\"vi\": ..., \"en\": ...}}")
+        raise ProcedureError(f'{where}.title: expected {{"vi": ..., "en": ...}}')
     try:
         kind = ProcedureKind(str(data.get("kind")))
     except ValueError:
@@ -228,8 +239,11 @@ def _check_instrument(procedure: Procedure, instrument: InstrumentUnderTest) -> 
             f"instrument.unit: {instrument.unit!r} does not match the procedure {procedure.code} unit "
             f"{procedure.unit!r}"
         )
-    if not (math.isfinite(instrument.range_min) and math.isfinite(instrument.range_max)
-            and instrument.range_max > instrument.range_min):
+    if not (
+        math.isfinite(instrument.range_min)
+        and math.isfinite(instrument.range_max)
+        and instrument.range_max > instrument.range_min
+    ):
         raise ProcedureError(
             f"instrument.range: {instrument.range_min:g} to {instrument.range_max:g} is not a valid range"
         )
@@ -347,10 +361,15 @@ def point_result(
     mean = statistics.fmean(ctx.readings)
     reference = standards[reference_role].value
     error = float(f"{mean - reference:.12g}")
-    mpe = mpe_at(criterion or procedure.acceptance, point, range_min=instrument.range_min,
-                 range_max=instrument.range_max, resolution=instrument.resolution,
-                 accuracy_class=instrument.accuracy_class,
-                 verification_interval=instrument.verification_interval)
+    mpe = mpe_at(
+        criterion or procedure.acceptance,
+        point,
+        range_min=instrument.range_min,
+        range_max=instrument.range_max,
+        resolution=instrument.resolution,
+        accuracy_class=instrument.accuracy_class,
+        verification_interval=instrument.verification_interval,
+    )
     verdict = None
     if expanded_uncertainty is not None or not procedure.decision_rule.needs_uncertainty:
         verdict = judge(error, mpe, expanded_uncertainty, procedure.decision_rule)

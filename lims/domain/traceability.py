@@ -23,10 +23,26 @@ from typing import Any, Protocol
 from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
 
 __all__ = [
-    "CalibrationLink", "CalibrationSubject", "CertificateSubject", "ChainLink", "Finding", "FindingKind",
-    "InvalidRecord", "Issuer", "IssuerKind", "ReferenceMaterial", "Severity", "StandardNode",
-    "StandardStatus", "StandardSubject", "StatusChange", "Subject", "TraceabilityChain", "TraceabilityGraph",
-    "iter_terminal_issuers", "resolve_chain",
+    "CalibrationLink",
+    "CalibrationSubject",
+    "CertificateSubject",
+    "ChainLink",
+    "Finding",
+    "FindingKind",
+    "InvalidRecord",
+    "Issuer",
+    "IssuerKind",
+    "ReferenceMaterial",
+    "Severity",
+    "StandardNode",
+    "StandardStatus",
+    "StandardSubject",
+    "StatusChange",
+    "Subject",
+    "TraceabilityChain",
+    "TraceabilityGraph",
+    "iter_terminal_issuers",
+    "resolve_chain",
 ]
 
 
@@ -306,8 +322,13 @@ class Finding:
         return self.severity is Severity.BLOCKING
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "severity": self.severity.value, "message": self.message,
-                "link": self.link, "standard": self.standard}
+        return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "link": self.link,
+            "standard": self.standard,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,4 +406,3 @@ def iter_terminal_issuers(chain: TraceabilityChain) -> Iterator[str]:
         if link.terminal and link.calibration is not None and link.calibration.issuer.name not in seen:
             seen.add(link.calibration.issuer.name)
             yield link.calibration.issuer.name
-

@@ -45,8 +45,9 @@ class InMemoryGraph:
             if cal.id in self.calibrations:
                 raise InvalidRecord("calibrations", f"duplicate calibration id {cal.id!r}")
             if cal.standard_id not in self.standards:
-                raise InvalidRecord("calibrations", f"calibration {cal.id!r} names unknown standard "
-                                    f"{cal.standard_id!r}")
+                raise InvalidRecord(
+                    "calibrations", f"calibration {cal.id!r} names unknown standard {cal.standard_id!r}"
+                )
             self.calibrations[cal.id] = cal
             self._by_standard.setdefault(cal.standard_id, []).append(cal)
         for history in self._by_standard.values():

@@ -17,8 +17,11 @@ from lims.domain.calibration_points import InvalidRecord
 from lims.domain.traceability import ChainLink, Severity, TraceabilityChain
 
 _BOX_W, _BOX_H, _COL_GAP, _ROW_GAP, _MARGIN = 190, 54, 70, 18, 20
-_STYLE = {None: ("#1f4e79", ""), Severity.WARNING: ("#b26a00", ' stroke-dasharray="2 2"'),
-          Severity.BLOCKING: ("#b00020", ' stroke-dasharray="6 3"')}
+_STYLE = {
+    None: ("#1f4e79", ""),
+    Severity.WARNING: ("#b26a00", ' stroke-dasharray="2 2"'),
+    Severity.BLOCKING: ("#b00020", ' stroke-dasharray="6 3"'),
+}
 
 
 def _node_key(link: ChainLink) -> str:
@@ -52,8 +55,11 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
         if key not in column:
             column[key] = column[parent] + 1
             cal = link.calibration
-            label[key] = (link.target, f"cert. {cal.certificate_number}" if cal else "no calibration",
-                          f"valid until {cal.valid_until.isoformat()}" if cal else f"used {link.used_on}")
+            label[key] = (
+                link.target,
+                f"cert. {cal.certificate_number}" if cal else "no calibration",
+                f"valid until {cal.valid_until.isoformat()}" if cal else f"used {link.used_on}",
+            )
         severity = worst.get(index)
         if severity is not None and outline.get(key) is not Severity.BLOCKING:
             outline[key] = severity
@@ -68,15 +74,20 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
     rows: dict[int, list[str]] = {}
     for key, col in column.items():
         rows.setdefault(col, []).append(key)
-    pos = {key: (_MARGIN + col * (_BOX_W + _COL_GAP), _MARGIN + 24 + row * (_BOX_H + _ROW_GAP))
-           for col, keys in rows.items() for row, key in enumerate(keys)}
+    pos = {
+        key: (_MARGIN + col * (_BOX_W + _COL_GAP), _MARGIN + 24 + row * (_BOX_H + _ROW_GAP))
+        for col, keys in rows.items()
+        for row, key in enumerate(keys)
+    }
     width = _MARGIN * 2 + (max(rows) + 1) * (_BOX_W + _COL_GAP) - _COL_GAP
     height = _MARGIN * 2 + 24 + max(len(k) for k in rows.values()) * (_BOX_H + _ROW_GAP) + 20
     blocking = sum(1 for f in chain.findings if f.blocking)
-    desc = (f"Traceability chain of {chain.subject_kind} {chain.subject} on {chain.on.isoformat()}: "
-            f"{len(chain.links)} links, {'complete' if chain.complete else 'NOT complete'}; "
-            f"{blocking} blocking finding(s), {len(chain.findings) - blocking} warning(s). "
-            + " ".join(f"[{f.kind.value}] {f.message}." for f in chain.findings))
+    desc = (
+        f"Traceability chain of {chain.subject_kind} {chain.subject} on {chain.on.isoformat()}: "
+        f"{len(chain.links)} links, {'complete' if chain.complete else 'NOT complete'}; "
+        f"{blocking} blocking finding(s), {len(chain.findings) - blocking} warning(s). "
+        + " ".join(f"[{f.kind.value}] {f.message}." for f in chain.findings)
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
@@ -85,23 +96,32 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
         f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>',
         "<defs>",
     ]
-    for name, (colour, _) in (("ok", _STYLE[None]), ("warning", _STYLE[Severity.WARNING]),
-                              ("blocking", _STYLE[Severity.BLOCKING])):
-        out.append(f'<marker id="{id_prefix}-arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" '
-                   f'markerWidth="7" markerHeight="7" orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" '
-                   f'fill="{colour}"/></marker>')
+    for name, (colour, _) in (
+        ("ok", _STYLE[None]),
+        ("warning", _STYLE[Severity.WARNING]),
+        ("blocking", _STYLE[Severity.BLOCKING]),
+    ):
+        out.append(
+            f'<marker id="{id_prefix}-arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" '
+            f'markerWidth="7" markerHeight="7" orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" '
+            f'fill="{colour}"/></marker>'
+        )
     out.append("</defs>")
     out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
     status = "complete" if chain.complete else "not complete"
-    out.append(f'<text x="{_MARGIN}" y="{_MARGIN + 4}" font-size="13" font-weight="bold">'
-               f'{escape(f"{chain.subject} on {chain.on.isoformat()}: {status}")}</text>')
+    out.append(
+        f'<text x="{_MARGIN}" y="{_MARGIN + 4}" font-size="13" font-weight="bold">'
+        f"{escape(f'{chain.subject} on {chain.on.isoformat()}: {status}')}</text>"
+    )
     for parent, child, title, severity in edges:
         colour, dash = _STYLE[severity]
         marker = {None: "ok", Severity.WARNING: "warning", Severity.BLOCKING: "blocking"}[severity]
         (x1, y1), (x2, y2) = pos[parent], pos[child]
-        out.append(f'<line class="link" x1="{x1 + _BOX_W}" y1="{y1 + _BOX_H / 2}" x2="{x2}" '
-                   f'y2="{y2 + _BOX_H / 2}" stroke="{colour}" stroke-width="1.5"{dash} '
-                   f'marker-end="url(#{id_prefix}-arrow-{marker})"><title>{escape(title)}</title></line>')
+        out.append(
+            f'<line class="link" x1="{x1 + _BOX_W}" y1="{y1 + _BOX_H / 2}" x2="{x2}" '
+            f'y2="{y2 + _BOX_H / 2}" stroke="{colour}" stroke-width="1.5"{dash} '
+            f'marker-end="url(#{id_prefix}-arrow-{marker})"><title>{escape(title)}</title></line>'
+        )
     for key, (x, y) in pos.items():
         colour, dash = _STYLE[outline.get(key)]
         terminal = key.startswith("\x00issuer")
@@ -109,9 +129,11 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
         fill = "#eef4fa" if terminal else ("#f5f5f5" if key == root else "#ffffff")
         name, line2, line3 = label[key]
         css = "node terminal" if terminal else "node"
-        out.append(f'<g class="{css}"><title>{escape(f"{name}, {line2}, {line3}")}</title>'
-                   f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="{rx}" fill="{fill}" '
-                   f'stroke="{colour}" stroke-width="{2 if key in outline else 1}"{dash}/>')
+        out.append(
+            f'<g class="{css}"><title>{escape(f"{name}, {line2}, {line3}")}</title>'
+            f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="{rx}" fill="{fill}" '
+            f'stroke="{colour}" stroke-width="{2 if key in outline else 1}"{dash}/>'
+        )
         for offset, text, weight in ((16, name, "bold"), (31, line2, "normal"), (45, line3, "normal")):
             shown = text if len(text) <= 30 else text[:29] + "…"
             out.append(f'<text x="{x + 8}" y="{y + offset}" font-weight="{weight}">{escape(shown)}</text>')

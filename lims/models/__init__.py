@@ -2,6 +2,7 @@
 
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.certificate import Certificate
+from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
 from lims.models.instrument import CustomerInstrument
 from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
 from lims.models.organisation import Enterprise, Lab
@@ -33,6 +34,7 @@ __all__ = [
     "CertificateStatus",
     "CustomerInstrument",
     "Enterprise",
+    "ImpactEvaluation",
     "IntermediateCheck",
     "Job",
     "JobKind",
@@ -43,6 +45,7 @@ __all__ = [
     "LoginAttempt",
     "Measurement",
     "MeasurementStandard",
+    "OutboxMessage",
     "Procedure",
     "Quantity",
     "ReferenceMaterial",
@@ -53,5 +56,6 @@ __all__ = [
     "StandardStatus",
     "StandardStatusChange",
     "StoredFile",
+    "SuspectEvent",
     "User",
 ]

@@ -29,9 +29,19 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.audit.views import bp as audit_bp
     from lims.web.auth.views import bp as auth_bp
     from lims.web.enterprises.views import bp as enterprises_bp
+    from lims.web.impact.views import bp as impact_bp
     from lims.web.main.views import bp as main_bp
     from lims.web.standards.views import bp as standards_bp
     from lims.web.traceability.views import bp as traceability_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp, standards_bp, traceability_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        enterprises_bp,
+        audit_bp,
+        standards_bp,
+        traceability_bp,
+        impact_bp,
+    ):
         app.register_blueprint(blueprint)

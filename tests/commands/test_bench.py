@@ -73,8 +73,9 @@ def test_read_json_multimeter_keeps_nr3_string(sim) -> None:
 
 def test_faults_are_json_errors_and_count_is_good_readings(sim) -> None:
     s = sim(MtSicsSimulator(), Faults(seed=1, schedule={3: "garble", 5: "drop"}))
-    result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "3", "--json",
-                    "--timeout", "0.3")
+    result = invoke(
+        "read", "--port", s.path, "--driver", "mt-sics", "--count", "3", "--json", "--timeout", "0.3"
+    )
     assert result.exit_code == 0, result.stderr
     lines = json_lines(result.stdout)
     errors = [line for line in lines if "error" in line]
@@ -96,11 +97,14 @@ def test_read_survives_cable_pull(sim) -> None:
     assert [line["seq"] for line in lines if "error" not in line] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--driver", "no-such"], "unknown driver 'no-such'"),
-    (["--driver", "mt-sics", "--serial", "9600,9N1"], "bytesize"),
-    (["--driver", "mt-sics", "--serial", "fast"], "baudrate"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--driver", "no-such"], "unknown driver 'no-such'"),
+        (["--driver", "mt-sics", "--serial", "9600,9N1"], "bytesize"),
+        (["--driver", "mt-sics", "--serial", "fast"], "baudrate"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = invoke("read", "--port", str(tmp_path / "ttyUSB0"), *args)
     assert result.exit_code == 2
@@ -123,8 +127,11 @@ def test_busy_port_exits_2(sim) -> None:
 
 def test_simulate_prints_device_path_and_serves() -> None:
     code = "from lims.cli import main; main()"
-    process = subprocess.Popen([sys.executable, "-c", code, "bench", "simulate", "--driver", "scpi-dmm",
-                                "--seed", "7"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "bench", "simulate", "--driver", "scpi-dmm", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         path = process.stdout.readline().strip()
@@ -162,7 +169,9 @@ def test_text_output_and_faults_on_stderr(sim) -> None:
 
 
 def test_bench_command_does_not_import_the_web_stack() -> None:
-    code = ("import sys, lims.commands.bench\n"
-            "print(','.join(m for m in ('flask', 'sqlalchemy', 'lims.app', 'lims.db') if m in sys.modules))")
+    code = (
+        "import sys, lims.commands.bench\n"
+        "print(','.join(m for m in ('flask', 'sqlalchemy', 'lims.app', 'lims.db') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

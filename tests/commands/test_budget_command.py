@@ -14,15 +14,31 @@ from lims.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "weight-10kg.json"
-CONTRIBUTION_KEYS = {"name", "estimate", "standard_uncertainty", "sensitivity", "contribution", "dof",
-                     "percent"}
-TOP_KEYS = {"value", "standard_uncertainty", "dof_eff", "coverage_factor", "coverage_probability",
-            "expanded_uncertainty", "unit", "contributions"}
+CONTRIBUTION_KEYS = {
+    "name",
+    "estimate",
+    "standard_uncertainty",
+    "sensitivity",
+    "contribution",
+    "dof",
+    "percent",
+}
+TOP_KEYS = {
+    "value",
+    "standard_uncertainty",
+    "dof_eff",
+    "coverage_factor",
+    "coverage_probability",
+    "expanded_uncertainty",
+    "unit",
+    "contributions",
+}
 MCM_KEYS = {"value", "standard_uncertainty", "interval", "shortest_interval", "trials", "seed", "validation"}
 
 
-def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch,
-         capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def _run(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     monkeypatch.setattr("sys.argv", ["lims", *argv])
     with pytest.raises(SystemExit) as exited:
         main()
@@ -30,10 +46,14 @@ def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch,
     return int(exited.value.code or 0), out, err
 
 
-def test_documented_example_output(monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(["budget", "evaluate", str(EXAMPLE), "--method", "both", "--trials", "50000",
-                           "--seed", "42"], monkeypatch, capsys)
+def test_documented_example_output(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(
+        ["budget", "evaluate", str(EXAMPLE), "--method", "both", "--trials", "50000", "--seed", "42"],
+        monkeypatch,
+        capsys,
+    )
     assert (code, err) == (0, "")
     result = json.loads(out)
     assert result.keys() >= TOP_KEYS
@@ -49,8 +69,9 @@ def test_documented_example_output(monkeypatch: pytest.MonkeyPatch,
     assert low == pytest.approx(9999.5 + result["expanded_uncertainty"])
 
 
-def test_lpu_only_has_no_mcm_and_fixed_k(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_lpu_only_has_no_mcm_and_fixed_k(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     budget = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     budget["coverage_factor"] = 3
     del budget["specification"], budget["decision_rule"]
@@ -68,11 +89,13 @@ def test_same_seed_same_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
     assert _run(argv, monkeypatch, capsys)[1] == _run(argv, monkeypatch, capsys)[1]
 
 
-def test_adaptive_monte_carlo_from_standard_input(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_adaptive_monte_carlo_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(EXAMPLE.read_text(encoding="utf-8")))
-    code, out, _ = _run(["budget", "evaluate", "-", "--method", "mcm", "--adaptive", "2", "--seed", "1"],
-                        monkeypatch, capsys)
+    code, out, _ = _run(
+        ["budget", "evaluate", "-", "--method", "mcm", "--adaptive", "2", "--seed", "1"], monkeypatch, capsys
+    )
     adaptive = json.loads(out)["mcm"]["adaptive"]
     assert code == 0 and adaptive["converged"] is True and adaptive["significant_digits"] == 2
     assert adaptive["tolerance"] == 0.0005  # u = 0.029 g with two significant digits (JCGM 101 7.9.2)
@@ -99,11 +122,22 @@ def test_command_imports_neither_flask_nor_sqlalchemy() -> None:
 
 def test_real_process_exit_code_and_single_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"model": "a", "inputs": [
-        {"name": "a", "value": 1, "distribution": {"kind": "rectangular", "half_width": -1}}]}),
-        encoding="utf-8")
-    out = subprocess.run([sys.executable, "-c", "from lims.cli import main; main()", "budget", "evaluate",
-                          str(path)], capture_output=True, text=True)
+    path.write_text(
+        json.dumps(
+            {
+                "model": "a",
+                "inputs": [
+                    {"name": "a", "value": 1, "distribution": {"kind": "rectangular", "half_width": -1}}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "from lims.cli import main; main()", "budget", "evaluate", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert out.stdout == ""
     assert out.stderr == "error: inputs[0].distribution.half_width: must be a finite number >= 0\n"

@@ -50,25 +50,35 @@ def test_audit_verify_passes_then_catches_tampering(tmp_path: Path, deployment: 
 
 
 def test_create_user_with_weak_password_exits_2(deployment: Path) -> None:
-    result = run(["users", "create", "ktv.moi", "--full-name", "Kỹ thuật viên Mới", "--role", "technician"],
-                 deployment, LIMS_NEW_USER_PASSWORD="weak")
+    result = run(
+        ["users", "create", "ktv.moi", "--full-name", "Kỹ thuật viên Mới", "--role", "technician"],
+        deployment,
+        LIMS_NEW_USER_PASSWORD="weak",
+    )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "too weak" in result.stderr
 
 
 def test_create_duplicate_user_exits_2(deployment: Path) -> None:
-    result = run(["users", "create", "admin", "--full-name", "X", "--role", "admin"], deployment,
-                 LIMS_NEW_USER_PASSWORD="Strong#Pass2026x")
+    result = run(
+        ["users", "create", "admin", "--full-name", "X", "--role", "admin"],
+        deployment,
+        LIMS_NEW_USER_PASSWORD="Strong#Pass2026x",
+    )
     assert result.returncode == 2 and "already taken" in result.stderr
 
 
 def test_create_user(deployment: Path) -> None:
-    result = run(["users", "create", "ktv.hoa", "--full-name", "Nguyễn Thị Hoa", "--role", "technician"],
-                 deployment, LIMS_NEW_USER_PASSWORD="Strong#Pass2026x")
+    result = run(
+        ["users", "create", "ktv.hoa", "--full-name", "Nguyễn Thị Hoa", "--role", "technician"],
+        deployment,
+        LIMS_NEW_USER_PASSWORD="Strong#Pass2026x",
+    )
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(deployment / "lims.db") as db:
         assert db.execute("SELECT full_name FROM user_account WHERE username='ktv.hoa'").fetchone() == (
-            "Nguyễn Thị Hoa",)
+            "Nguyễn Thị Hoa",
+        )
 
 
 def test_unknown_command_exits_2(deployment: Path) -> None:

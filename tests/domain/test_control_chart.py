@@ -34,9 +34,9 @@ def test_limits_from_moving_range_hand_computation() -> None:
     # Individuals chart (ISO 7870-2; NIST/SEMATECH e-Handbook 6.3.2): centre = mean, sigma = MRbar / d2,
     # d2 = 1.128 for moving ranges of two, limits = centre +/- 3 sigma (= centre +/- 2.66 MRbar).
     values = [10.0, 10.2, 9.9, 10.1, 10.3]
-    mean = (10.0 + 10.2 + 9.9 + 10.1 + 10.3) / 5                      # 10.1
-    mr_bar = (0.2 + 0.3 + 0.2 + 0.2) / 4                              # 0.225
-    half_width = 3 * mr_bar / 1.128                                   # 0.5984
+    mean = (10.0 + 10.2 + 9.9 + 10.1 + 10.3) / 5  # 10.1
+    mr_bar = (0.2 + 0.3 + 0.2 + 0.2) / 4  # 0.225
+    half_width = 3 * mr_bar / 1.128  # 0.5984
     limits = limits_from_moving_range(values)
     assert limits.centre == pytest.approx(mean)
     assert limits.upper == pytest.approx(mean + half_width)
@@ -61,7 +61,7 @@ def test_rule_2_two_of_three_beyond_two_sigma_same_side() -> None:
     assert signals([2.1, 0.0, 2.1], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == [("two_of_three", 2)]
     assert signals([-2.5, -2.1], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == [("two_of_three", 1)]
     assert signals([2.1, -2.1, 0.5], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == []
-    assert signals([2.0, 2.1], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == []   # 2.0 is on the boundary
+    assert signals([2.0, 2.1], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == []  # 2.0 is on the boundary
     assert signals([2.1, 0.0, 0.0, 2.1], RunRule.TWO_OF_THREE_BEYOND_2_SIGMA) == []  # not within three
 
 
@@ -80,7 +80,10 @@ def test_rule_4_eight_on_one_side() -> None:
 def test_all_rules_together_and_in_control_data() -> None:
     assert signals([0.5, -0.3, 0.8, -1.2, 0.1, 0.4, -0.6, 0.2, -0.1]) == []
     assert signals([0.5, 2.5, -0.2, 2.2, 3.5]) == [
-        ("two_of_three", 3), ("beyond_limits", 4), ("two_of_three", 4)]
+        ("two_of_three", 3),
+        ("beyond_limits", 4),
+        ("two_of_three", 4),
+    ]
 
 
 def test_asymmetric_stated_limits_scale_each_side() -> None:
@@ -119,17 +122,23 @@ def test_svg_without_checks_still_renders() -> None:
     assert not chart.review_required
 
 
-@pytest.mark.parametrize(("call", "field"), [
-    (lambda: limits_from_moving_range([1.0]), "values"),
-    (lambda: limits_from_moving_range([1.0, 1.0, 1.0]), "values"),
-    (lambda: stated_limits(1.0, 1.2, 2.0), "limits"),
-    (lambda: CheckPoint(date(2025, 1, 1), float("inf")), "value"),
-    (lambda: build_chart(checks([1.0, 2.0]), title="t", unit=" "), "unit"),
-    (lambda: build_chart(list(reversed(checks([1.0, 2.0]))), title="t", unit="g"), "points"),
-    (lambda: build_chart(checks([1.0, 2.0]), title="t", unit="g", baseline_count=3), "baseline_count"),
-    (lambda: render_svg(build_chart(checks([1.0, 2.0]), title="t", unit="g"), id_prefix="1 a"), "id_prefix"),
-    (lambda: render_svg(build_chart(checks([1.0, 2.0]), title="t", unit="g"), width=100), "width"),
-])
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: limits_from_moving_range([1.0]), "values"),
+        (lambda: limits_from_moving_range([1.0, 1.0, 1.0]), "values"),
+        (lambda: stated_limits(1.0, 1.2, 2.0), "limits"),
+        (lambda: CheckPoint(date(2025, 1, 1), float("inf")), "value"),
+        (lambda: build_chart(checks([1.0, 2.0]), title="t", unit=" "), "unit"),
+        (lambda: build_chart(list(reversed(checks([1.0, 2.0]))), title="t", unit="g"), "points"),
+        (lambda: build_chart(checks([1.0, 2.0]), title="t", unit="g", baseline_count=3), "baseline_count"),
+        (
+            lambda: render_svg(build_chart(checks([1.0, 2.0]), title="t", unit="g"), id_prefix="1 a"),
+            "id_prefix",
+        ),
+        (lambda: render_svg(build_chart(checks([1.0, 2.0]), title="t", unit="g"), width=100), "width"),
+    ],
+)
 def test_bad_input_names_the_field(call: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         call()  # type: ignore[operator]

@@ -20,18 +20,21 @@ SPEC = Specification(lower=9.0, upper=11.0)
 U = 0.2  # expanded uncertainty, k = 2
 
 
-@pytest.mark.parametrize(("value", "simple", "guarded", "non_binary"), [
-    (10.0, "pass", "pass", "pass"),
-    (10.8, "pass", "pass", "pass"),               # exactly U_L − w: limits are inclusive
-    (10.9, "pass", "fail", "conditional_pass"),   # inside [L, U_L], outside the acceptance interval
-    (11.0, "pass", "fail", "conditional_pass"),   # exactly on the tolerance limit
-    (11.1, "fail", "fail", "conditional_fail"),   # outside, within U_L + w
-    (11.2, "fail", "fail", "conditional_fail"),   # exactly U_L + w
-    (11.3, "fail", "fail", "fail"),
-    (8.95, "fail", "fail", "conditional_fail"),
-    (9.1, "pass", "fail", "conditional_pass"),
-    (8.7, "fail", "fail", "fail"),
-])
+@pytest.mark.parametrize(
+    ("value", "simple", "guarded", "non_binary"),
+    [
+        (10.0, "pass", "pass", "pass"),
+        (10.8, "pass", "pass", "pass"),  # exactly U_L − w: limits are inclusive
+        (10.9, "pass", "fail", "conditional_pass"),  # inside [L, U_L], outside the acceptance interval
+        (11.0, "pass", "fail", "conditional_pass"),  # exactly on the tolerance limit
+        (11.1, "fail", "fail", "conditional_fail"),  # outside, within U_L + w
+        (11.2, "fail", "fail", "conditional_fail"),  # exactly U_L + w
+        (11.3, "fail", "fail", "fail"),
+        (8.95, "fail", "fail", "conditional_fail"),
+        (9.1, "pass", "fail", "conditional_pass"),
+        (8.7, "fail", "fail", "fail"),
+    ],
+)
 def test_ilac_g8_rules(value: float, simple: str, guarded: str, non_binary: str) -> None:
     """ILAC-G8:09/2019 4.2.1 (simple, w = 0), 4.2.2 (guarded, w = U) and 4.2.3 (non-binary, Figure 4)."""
     assert decide(value, U, SPEC, rule=DecisionRule.SIMPLE).statement == Statement(simple)
@@ -72,14 +75,20 @@ def test_test_uncertainty_ratio() -> None:
         test_uncertainty_ratio(Specification(upper=1.0), 0.1)
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: Specification(), "specification: needs lower, upper or both"),
-    (lambda: Specification(1.0, 1.0), "specification: lower must be below upper"),
-    (lambda: Specification(math.nan, 1.0), "specification.lower: must be a finite number"),
-    (lambda: decide(10.0, -1.0, SPEC), "expanded_uncertainty: must be >= 0"),
-    (lambda: decide(10.0, 1.5, SPEC, rule="guarded"), "decision_rule.guard_factor: guard band 1.5 leaves"),
-    (lambda: decide(10.0, 0.1, SPEC, rule="strict"), "'strict' is not a valid DecisionRule"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: Specification(), "specification: needs lower, upper or both"),
+        (lambda: Specification(1.0, 1.0), "specification: lower must be below upper"),
+        (lambda: Specification(math.nan, 1.0), "specification.lower: must be a finite number"),
+        (lambda: decide(10.0, -1.0, SPEC), "expanded_uncertainty: must be >= 0"),
+        (
+            lambda: decide(10.0, 1.5, SPEC, rule="guarded"),
+            "decision_rule.guard_factor: guard band 1.5 leaves",
+        ),
+        (lambda: decide(10.0, 0.1, SPEC, rule="strict"), "'strict' is not a valid DecisionRule"),
+    ],
+)
 def test_bad_decision_input(call, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call()

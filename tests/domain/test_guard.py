@@ -38,8 +38,9 @@ def node(sid: str, *changes: StatusChange, rm: ReferenceMaterial | None = None) 
     return StandardNode(sid, f"A-{sid}", f"standard {sid}", "temperature", (COMMISSIONED, *changes), rm)
 
 
-def cal(cid: str, sid: str, on: date, until: date, issuer: Issuer = VMI,
-        points: tuple[CalibrationPoint, ...] = ()) -> CalibrationLink:
+def cal(
+    cid: str, sid: str, on: date, until: date, issuer: Issuer = VMI, points: tuple[CalibrationPoint, ...] = ()
+) -> CalibrationLink:
     return CalibrationLink(cid, sid, on, f"N-{cid}", issuer, on, until, True, points)
 
 
@@ -52,17 +53,20 @@ def lab() -> InMemoryGraph:
     producer = Issuer(IssuerKind.REFERENCE_MATERIAL_PRODUCER, "CRM producer")
     return InMemoryGraph(
         [prt, work, bath, buffer],
-        [cal("c-prt", "prt", date(2024, 6, 1), date(2025, 5, 31)),
-         cal("c-work", "work", date(2025, 1, 15), date(2026, 1, 14), issuer=LAB),
-         cal("c-bath", "bath", date(2025, 1, 1), date(2026, 1, 1)),
-         cal("c-ph7", "ph7", date(2025, 1, 1), date(2026, 6, 30), issuer=producer)],
+        [
+            cal("c-prt", "prt", date(2024, 6, 1), date(2025, 5, 31)),
+            cal("c-work", "work", date(2025, 1, 15), date(2026, 1, 14), issuer=LAB),
+            cal("c-bath", "bath", date(2025, 1, 1), date(2026, 1, 1)),
+            cal("c-ph7", "ph7", date(2025, 1, 1), date(2026, 6, 30), issuer=producer),
+        ],
         used={"c-work": ["prt"]},
     )
 
 
 def test_usable_standards_pass(lab: InMemoryGraph) -> None:
-    result = check_measurement([lab.standards["work"], lab.standards["ph7"]], measured_on=date(2025, 3, 10),
-                               graph=lab)
+    result = check_measurement(
+        [lab.standards["work"], lab.standards["ph7"]], measured_on=date(2025, 3, 10), graph=lab
+    )
     assert result.allowed and result.refusals == () and result.warnings == ()
     assert require_usable([lab.standards["work"]], measured_on=date(2025, 3, 10), graph=lab).allowed
 
@@ -101,8 +105,11 @@ def test_broken_chain_upstream_is_refused_and_says_where(lab: InMemoryGraph) -> 
 
 def test_require_usable_raises_with_every_refusal(lab: InMemoryGraph) -> None:
     with pytest.raises(StandardRefused) as info:
-        require_usable([lab.standards["bath"], lab.standards["work"], lab.standards["bath"]],
-                       measured_on=date(2026, 2, 1), graph=lab)
+        require_usable(
+            [lab.standards["bath"], lab.standards["work"], lab.standards["bath"]],
+            measured_on=date(2026, 2, 1),
+            graph=lab,
+        )
     # the bath is both quarantined and past its calibration; listed twice, it is still judged once
     assert [(r.standard, r.kind) for r in info.value.refusals] == [
         ("A-bath", FindingKind.NOT_IN_SERVICE),
@@ -118,8 +125,12 @@ def test_ratio_warning_does_not_refuse() -> None:
     point = CalibrationPoint(100.0, "°C", 0.01)
     graph = InMemoryGraph(
         [ref, work],
-        [cal("cr", "ref", date(2025, 1, 1), date(2026, 1, 1), points=(point,)),
-         cal("cw", "work", date(2025, 2, 1), date(2026, 2, 1), LAB, (CalibrationPoint(100.0, "°C", 0.02),))],
+        [
+            cal("cr", "ref", date(2025, 1, 1), date(2026, 1, 1), points=(point,)),
+            cal(
+                "cw", "work", date(2025, 2, 1), date(2026, 2, 1), LAB, (CalibrationPoint(100.0, "°C", 0.02),)
+            ),
+        ],
         used={"cw": ["ref"]},
     )
     result = check_measurement([work], measured_on=date(2025, 3, 1), graph=graph)

@@ -16,30 +16,40 @@ NFD_NAME = unicodedata.normalize("NFD", "Công ty Điện lực Đà Nẵng")
 
 
 def event(**over: object) -> SuspectEvent:
-    values: dict[str, object] = {"standard_id": "ref", "asset_number": "M-REF",
-                                 "kind": EventKind.OUT_OF_TOLERANCE, "found_on": date(2025, 6, 1),
-                                 "suspect_from": date(2025, 1, 10)}
+    values: dict[str, object] = {
+        "standard_id": "ref",
+        "asset_number": "M-REF",
+        "kind": EventKind.OUT_OF_TOLERANCE,
+        "found_on": date(2025, 6, 1),
+        "suspect_from": date(2025, 1, 10),
+    }
     values.update(over)
     return SuspectEvent(**values)  # type: ignore[arg-type]
 
 
 USAGES = [
-    Usage("J-0", date(2025, 1, 5), ("ref",), "HC-0", "Customer A"),                 # before suspicion
-    Usage("CAL-W1", date(2025, 2, 1), ("ref",), calibrated_standard_id="w1"),       # level 1, internal
-    Usage("J-1", date(2025, 3, 1), ("w1", "thermo"), "HC-1", "Customer A"),         # level 2
-    Usage("CAL-W2", date(2025, 3, 15), ("w1",), calibrated_standard_id="w2"),       # level 2, internal
-    Usage("J-2", date(2025, 4, 1), ("w2",), "HC-2", NFD_NAME),                      # level 3
-    Usage("J-4", date(2025, 4, 20), ("ref",), "HC-4", "Customer B"),                # level 1
-    Usage("J-3", date(2025, 5, 10), ("w1",), "HC-3", "Customer A"),                 # w1 recalibrated 05-01
-    Usage("J-6", date(2025, 5, 20), ("thermo",), "HC-6", "Customer C"),             # never touched
+    Usage("J-0", date(2025, 1, 5), ("ref",), "HC-0", "Customer A"),  # before suspicion
+    Usage("CAL-W1", date(2025, 2, 1), ("ref",), calibrated_standard_id="w1"),  # level 1, internal
+    Usage("J-1", date(2025, 3, 1), ("w1", "thermo"), "HC-1", "Customer A"),  # level 2
+    Usage("CAL-W2", date(2025, 3, 15), ("w1",), calibrated_standard_id="w2"),  # level 2, internal
+    Usage("J-2", date(2025, 4, 1), ("w2",), "HC-2", NFD_NAME),  # level 3
+    Usage("J-4", date(2025, 4, 20), ("ref",), "HC-4", "Customer B"),  # level 1
+    Usage("J-3", date(2025, 5, 10), ("w1",), "HC-3", "Customer A"),  # w1 recalibrated 05-01
+    Usage("J-6", date(2025, 5, 20), ("thermo",), "HC-6", "Customer C"),  # never touched
 ]
 
 
 def test_propagation_through_two_levels_of_internal_calibration() -> None:
-    report = assess_impact(event(), USAGES, recalibrations={"w1": [date(2025, 5, 1)]},
-                           asset_numbers={"w1": "M-W1", "w2": "M-W2"})
+    report = assess_impact(
+        event(), USAGES, recalibrations={"w1": [date(2025, 5, 1)]}, asset_numbers={"w1": "M-W1", "w2": "M-W2"}
+    )
     assert [(a.usage.job_id, a.level) for a in report.affected] == [
-        ("CAL-W1", 1), ("J-1", 2), ("CAL-W2", 2), ("J-2", 3), ("J-4", 1)]
+        ("CAL-W1", 1),
+        ("J-1", 2),
+        ("CAL-W2", 2),
+        ("J-2", 3),
+        ("J-4", 1),
+    ]
     j2 = report.affected[3]
     assert j2.paths == (("ref", "w1", "w2"),)
     assert report.certificates == ("HC-1", "HC-2", "HC-4")
@@ -89,8 +99,9 @@ def test_calibration_loops_terminate_and_keep_every_path() -> None:
 
 def test_bilingual_notices_one_per_customer_nfc() -> None:
     report = assess_impact(event(), USAGES, recalibrations={"w1": [date(2025, 5, 1)]})
-    notices = draft_notices(report, lab_name="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng",
-                            contact="hieuchuan@example.vn")
+    notices = draft_notices(
+        report, lab_name="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", contact="hieuchuan@example.vn"
+    )
     assert [n.customer for n in notices] == list(report.customers)
     a = next(n for n in notices if n.customer == "Customer A")
     assert a.certificates == ("HC-1",) and a.job_ids == ("J-1",)
@@ -122,8 +133,10 @@ def test_notice_for_a_job_without_certificate_and_each_event_kind() -> None:
 
 def test_one_customer_however_the_name_was_typed() -> None:
     nfc = unicodedata.normalize("NFC", NFD_NAME)
-    usages = [Usage("J-1", date(2025, 3, 1), ("ref",), "HC-1", NFD_NAME),
-              Usage("J-2", date(2025, 3, 2), ("ref",), "HC-2", nfc)]
+    usages = [
+        Usage("J-1", date(2025, 3, 1), ("ref",), "HC-1", NFD_NAME),
+        Usage("J-2", date(2025, 3, 2), ("ref",), "HC-2", nfc),
+    ]
     report = assess_impact(event(), usages)
     assert report.customers == (nfc,)
     notices = draft_notices(report, lab_name="L", contact="c")
@@ -131,8 +144,9 @@ def test_one_customer_however_the_name_was_typed() -> None:
 
 
 def test_custom_template() -> None:
-    template = NoticeTemplate("Về $standard", "About $standard", "$customer: $certificates_vi",
-                              "$customer: $certificates_en")
+    template = NoticeTemplate(
+        "Về $standard", "About $standard", "$customer: $certificates_vi", "$customer: $certificates_en"
+    )
     report = assess_impact(event(), [Usage("J-1", date(2025, 3, 1), ("ref",), "HC-1", "Y")])
     notice = draft_notices(report, lab_name="L", contact="c", template=template)[0]
     assert notice.subject == "Về M-REF / About M-REF"
@@ -141,17 +155,24 @@ def test_custom_template() -> None:
     assert DEFAULT_TEMPLATE.body_vi.startswith("Kính gửi")
 
 
-@pytest.mark.parametrize(("call", "field"), [
-    (lambda: event(suspect_from=date(2025, 7, 1)), "suspect_from"),
-    (lambda: event(suspect_until=date(2025, 1, 10)), "suspect_until"),
-    (lambda: Usage(" ", date(2025, 1, 1), ("a",)), "job_id"),
-    (lambda: Usage("J", date(2025, 1, 1), ("a",), calibrated_standard_id="a"), "calibrated_standard_id"),
-    (lambda: assess_impact(event(), [Usage("J", date(2025, 1, 1), ()), Usage("J", date(2025, 1, 2), ())]),
-     "usages"),
-    (lambda: NoticeTemplate("$nope", "", "", ""), "template.subject_vi"),
-    (lambda: NoticeTemplate("", "", "", "costs $5"), "template.body_en"),
-    (lambda: draft_notices(assess_impact(event(), []), lab_name=" ", contact="c"), "lab_name"),
-])
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: event(suspect_from=date(2025, 7, 1)), "suspect_from"),
+        (lambda: event(suspect_until=date(2025, 1, 10)), "suspect_until"),
+        (lambda: Usage(" ", date(2025, 1, 1), ("a",)), "job_id"),
+        (lambda: Usage("J", date(2025, 1, 1), ("a",), calibrated_standard_id="a"), "calibrated_standard_id"),
+        (
+            lambda: assess_impact(
+                event(), [Usage("J", date(2025, 1, 1), ()), Usage("J", date(2025, 1, 2), ())]
+            ),
+            "usages",
+        ),
+        (lambda: NoticeTemplate("$nope", "", "", ""), "template.subject_vi"),
+        (lambda: NoticeTemplate("", "", "", "costs $5"), "template.body_en"),
+        (lambda: draft_notices(assess_impact(event(), []), lab_name=" ", contact="c"), "lab_name"),
+    ],
+)
 def test_bad_input_names_the_field(call: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         call()  # type: ignore[operator]

@@ -20,16 +20,25 @@ def histories(draw: st.DrawFn) -> list[Usage]:
     for i in range(draw(st.integers(0, 15))):
         used = tuple(draw(st.lists(st.sampled_from(STANDARDS), min_size=1, max_size=2, unique=True)))
         calibrated = draw(st.one_of(st.none(), st.sampled_from([s for s in STANDARDS if s not in used])))
-        usages.append(Usage(f"J{i}", BASE + timedelta(days=draw(st.integers(0, 60))), used,
-                            f"HC{i}", draw(st.sampled_from(["A", "B", None])), calibrated))
+        usages.append(
+            Usage(
+                f"J{i}",
+                BASE + timedelta(days=draw(st.integers(0, 60))),
+                used,
+                f"HC{i}",
+                draw(st.sampled_from(["A", "B", None])),
+                calibrated,
+            )
+        )
     return usages
 
 
 @settings(max_examples=120, deadline=None)
 @given(histories(), st.integers(0, 60))
 def test_every_affected_usage_is_justified(usages: list[Usage], start: int) -> None:
-    event = SuspectEvent("s0", "S-0", EventKind.OUT_OF_TOLERANCE, BASE + timedelta(days=60),
-                         BASE + timedelta(days=start))
+    event = SuspectEvent(
+        "s0", "S-0", EventKind.OUT_OF_TOLERANCE, BASE + timedelta(days=60), BASE + timedelta(days=start)
+    )
     report = assess_impact(event, usages)
     by_job = {u.job_id: u for u in usages}
     assert len({a.usage.job_id for a in report.affected}) == len(report.affected)

@@ -39,16 +39,21 @@ def test_staircase_worked_example() -> None:
     expected.append(half_up(expected[-1] * 1.25))  # 0.50 <= 0.8: 456.25 -> 456
     expected.append(half_up(expected[-1] * 1.25))  # 0.60: 570.0 -> 570
     expected.append(half_up(expected[-1] * 1.25))  # 0.80 is "within 80 %": 712.5 -> 713
-    expected.append(expected[-1])                  # 0.95: inside the MPE but above 80 % -> keep 713
-    expected.append(half_up(expected[-1] * 0.5))   # 1.20: outside the MPE -> 356.5 -> 357
+    expected.append(expected[-1])  # 0.95: inside the MPE but above 80 % -> keep 713
+    expected.append(half_up(expected[-1] * 0.5))  # 1.20: outside the MPE -> 356.5 -> 357
     expected.append(half_up(expected[-1] * 1.25))  # 0.30: 446.25 -> 446
     assert expected == [365, 456, 570, 713, 713, 357, 446]
 
     assert [s.interval_before_days for s in result.steps] == expected[:-1]
     assert [s.interval_after_days for s in result.steps] == expected[1:]
     assert [s.action for s in result.steps] == [
-        StaircaseAction.EXTEND, StaircaseAction.EXTEND, StaircaseAction.EXTEND, StaircaseAction.KEEP,
-        StaircaseAction.REDUCE, StaircaseAction.EXTEND]
+        StaircaseAction.EXTEND,
+        StaircaseAction.EXTEND,
+        StaircaseAction.EXTEND,
+        StaircaseAction.KEEP,
+        StaircaseAction.REDUCE,
+        StaircaseAction.EXTEND,
+    ]
     assert result.recommended_days == 446
 
 
@@ -76,21 +81,21 @@ def test_control_chart_method_against_hand_computation() -> None:
     errors = [0.00, 0.03, 0.05, 0.09]
     history = [ErrorObservation(date(2021 + i, 1, 1), e) for i, e in enumerate(errors)]
     t_mean, e_mean = 547.5, 0.0425
-    sxx = 2 * (547.5**2 + 182.5**2)                                   # 666125
+    sxx = 2 * (547.5**2 + 182.5**2)  # 666125
     sxy = sum((t - t_mean) * (e - e_mean) for t, e in zip(days, errors, strict=True))
     assert sxx == 666125 and sxy == pytest.approx(52.925)
-    slope = sxy / sxx                                                 # 7.9452e-5 per day (0.029 per year)
-    intercept = e_mean - slope * t_mean                               # -0.001
+    slope = sxy / sxx  # 7.9452e-5 per day (0.029 per year)
+    intercept = e_mean - slope * t_mean  # -0.001
     assert intercept == pytest.approx(-0.001)
     residuals = [0.001, 0.002, -0.007, 0.004]
-    scatter = math.sqrt(sum(r * r for r in residuals) / 2)            # sqrt(35e-6) = 0.005916
+    scatter = math.sqrt(sum(r * r for r in residuals) / 2)  # sqrt(35e-6) = 0.005916
     corrected = control_chart_interval(history, limit=0.1)
     assert corrected.drift_per_day == pytest.approx(slope)
     assert corrected.scatter == pytest.approx(scatter)
     assert corrected.interval_days == math.floor((0.1 - 2 * scatter) / slope) == 1109
     assert corrected.limited_by == "drift"
 
-    last_error = intercept + slope * 1095                             # 0.086
+    last_error = intercept + slope * 1095  # 0.086
     nominal = control_chart_interval(history, limit=0.1, corrections_applied=False, minimum_days=7)
     assert nominal.interval_days == math.floor((0.1 - 2 * scatter - last_error) / slope) == 27
     assert control_chart_interval(history, limit=0.1, corrections_applied=False).limited_by == "minimum"
@@ -110,30 +115,46 @@ def test_due_dates_and_status() -> None:
     assert due_status(due, today=date(2025, 5, 31), due_within_days=30) is DueStatus.DUE
     assert due_status(due, today=due, due_within_days=0) is DueStatus.DUE
     assert due_status(due, today=date(2025, 7, 1)) is DueStatus.OVERDUE
-    entries = recall_list([DueItem("1", "M-01", due), DueItem("2", "T-01", date(2025, 1, 1))],
-                          today=date(2025, 6, 15), due_within_days=30)
+    entries = recall_list(
+        [DueItem("1", "M-01", due), DueItem("2", "T-01", date(2025, 1, 1))],
+        today=date(2025, 6, 15),
+        due_within_days=30,
+    )
     assert [(e.item.asset_number, e.status, e.days_left) for e in entries] == [
-        ("T-01", DueStatus.OVERDUE, -165), ("M-01", DueStatus.DUE, 15)]
+        ("T-01", DueStatus.OVERDUE, -165),
+        ("M-01", DueStatus.DUE, 15),
+    ]
 
 
-@pytest.mark.parametrize(("call", "field"), [
-    (lambda: staircase([AsFound(date(2024, 2, 1), 0.1), AsFound(date(2024, 1, 1), 0.1)], initial_days=365),
-     "history"),
-    (lambda: staircase([], initial_days=5), "initial_days"),
-    (lambda: StaircaseRule(extend_at_most=1.5), "extend_at_most"),
-    (lambda: StaircaseRule(extension_factor=1.0), "extension_factor"),
-    (lambda: StaircaseRule(reduction_factor=1.0), "reduction_factor"),
-    (lambda: StaircaseRule(minimum_days=500, maximum_days=400), "minimum_days"),
-    (lambda: AsFound(date(2024, 1, 1), float("nan")), "error_ratio"),
-    (lambda: error_ratio([0.1], [0.0]), "mpe"),
-    (lambda: error_ratio([], []), "errors"),
-    (lambda: control_chart_interval([ErrorObservation(date(2024, 1, 1), 0.0)] * 2, limit=1.0), "history"),
-    (lambda: control_chart_interval([ErrorObservation(date(2024, 1, 1), 0.0)] * 3, limit=1.0), "history"),
-    (lambda: control_chart_interval(
-        [ErrorObservation(date(2020 + i, 1, 1), 0.0) for i in range(3)], limit=0.0), "limit"),
-    (lambda: due_on(date(2024, 1, 1), 0), "interval_days"),
-    (lambda: due_status(date(2024, 1, 1), today=date(2024, 1, 1), due_within_days=-1), "due_within_days"),
-])
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (
+            lambda: staircase(
+                [AsFound(date(2024, 2, 1), 0.1), AsFound(date(2024, 1, 1), 0.1)], initial_days=365
+            ),
+            "history",
+        ),
+        (lambda: staircase([], initial_days=5), "initial_days"),
+        (lambda: StaircaseRule(extend_at_most=1.5), "extend_at_most"),
+        (lambda: StaircaseRule(extension_factor=1.0), "extension_factor"),
+        (lambda: StaircaseRule(reduction_factor=1.0), "reduction_factor"),
+        (lambda: StaircaseRule(minimum_days=500, maximum_days=400), "minimum_days"),
+        (lambda: AsFound(date(2024, 1, 1), float("nan")), "error_ratio"),
+        (lambda: error_ratio([0.1], [0.0]), "mpe"),
+        (lambda: error_ratio([], []), "errors"),
+        (lambda: control_chart_interval([ErrorObservation(date(2024, 1, 1), 0.0)] * 2, limit=1.0), "history"),
+        (lambda: control_chart_interval([ErrorObservation(date(2024, 1, 1), 0.0)] * 3, limit=1.0), "history"),
+        (
+            lambda: control_chart_interval(
+                [ErrorObservation(date(2020 + i, 1, 1), 0.0) for i in range(3)], limit=0.0
+            ),
+            "limit",
+        ),
+        (lambda: due_on(date(2024, 1, 1), 0), "interval_days"),
+        (lambda: due_status(date(2024, 1, 1), today=date(2024, 1, 1), due_within_days=-1), "due_within_days"),
+    ],
+)
 def test_bad_input_names_the_field(call: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         call()  # type: ignore[operator]

@@ -13,8 +13,9 @@ from lims.domain.uncertainty.montecarlo import monte_carlo, monte_carlo_adaptive
 
 
 def _spec(model: str, inputs: list[dict], p: float = 0.95, correlations: list | None = None):
-    return parse_budget({"model": model, "coverage_probability": p, "inputs": inputs,
-                         "correlations": correlations or []})
+    return parse_budget(
+        {"model": model, "coverage_probability": p, "inputs": inputs, "correlations": correlations or []}
+    )
 
 
 def _normal(name: str, value: float = 0.0, u: float = 1.0) -> dict:
@@ -35,19 +36,24 @@ def test_symmetric_and_shortest_intervals_of_a_skewed_output() -> None:
 
 
 def test_rectangular_output_interval() -> None:
-    result = monte_carlo(_spec("x", [{"name": "x", "value": 5.0,
-                                      "distribution": {"kind": "rectangular", "half_width": 1.0}}]),
-                         trials=200_000, seed=2)
+    result = monte_carlo(
+        _spec("x", [{"name": "x", "value": 5.0, "distribution": {"kind": "rectangular", "half_width": 1.0}}]),
+        trials=200_000,
+        seed=2,
+    )
     assert result.interval == pytest.approx((4.05, 5.95), abs=0.01)
     assert result.shortest_interval[1] - result.shortest_interval[0] == pytest.approx(1.9, abs=0.01)
     assert result.standard_uncertainty == pytest.approx(1 / math.sqrt(3), rel=0.01)
 
 
-@pytest.mark.parametrize(("kind", "params", "u"), [
-    ("triangular", {"half_width": 3.0}, 3 / math.sqrt(6)),
-    ("arcsine", {"half_width": 2.0}, 2 / math.sqrt(2)),
-    ("student_t", {"scale": 1.0, "dof": 5}, math.sqrt(5 / 3)),
-])
+@pytest.mark.parametrize(
+    ("kind", "params", "u"),
+    [
+        ("triangular", {"half_width": 3.0}, 3 / math.sqrt(6)),
+        ("arcsine", {"half_width": 2.0}, 2 / math.sqrt(2)),
+        ("student_t", {"scale": 1.0, "dof": 5}, math.sqrt(5 / 3)),
+    ],
+)
 def test_each_distribution_samples_its_standard_uncertainty(kind: str, params: dict, u: float) -> None:
     """JCGM 101 6.4.5 (triangular), 6.4.6 (arcsine), 6.4.9 (t): the sample standard deviation matches the
     standard uncertainty the law of propagation uses."""
@@ -74,8 +80,9 @@ def test_type_a_is_sampled_from_the_t_distribution() -> None:
 
 def test_correlated_gaussian_inputs() -> None:
     """JCGM 101 6.4.8: correlated inputs are jointly Gaussian; y = a − b with r = 0.9 gives u = √0.2."""
-    spec = _spec("a - b", [_normal("a", 1.0), _normal("b", 2.0)],
-                 correlations=[{"between": ["a", "b"], "r": 0.9}])
+    spec = _spec(
+        "a - b", [_normal("a", 1.0), _normal("b", 2.0)], correlations=[{"between": ["a", "b"], "r": 0.9}]
+    )
     assert propagate(spec).standard_uncertainty == pytest.approx(math.sqrt(0.2))
     assert propagate(spec).correlation_terms[0].term == pytest.approx(-1.8)
     result = monte_carlo(spec, trials=200_000, seed=3)
@@ -89,9 +96,11 @@ def test_fully_correlated_inputs_are_positive_semi_definite_and_sampled() -> Non
 
 
 def test_correlated_non_gaussian_input_is_refused() -> None:
-    spec = _spec("a + b", [_normal("a"), {"name": "b", "value": 0, "distribution": {"kind": "rectangular",
-                                                                                   "half_width": 1}}],
-                 correlations=[{"between": ["a", "b"], "r": 0.5}])
+    spec = _spec(
+        "a + b",
+        [_normal("a"), {"name": "b", "value": 0, "distribution": {"kind": "rectangular", "half_width": 1}}],
+        correlations=[{"between": ["a", "b"], "r": 0.5}],
+    )
     with pytest.raises(MonteCarloError, match="correlations: 'b' is correlated but its distribution is rect"):
         monte_carlo(spec, trials=10_000, seed=1)
 

@@ -21,8 +21,10 @@ def linear_normal_budgets(draw: st.DrawFn) -> dict:
     size = draw(st.integers(min_value=1, max_value=5))
     coefficients = [draw(coefficient) for _ in range(size)]
     model = " + ".join(f"({c!r}) * x{i}" for i, c in enumerate(coefficients))
-    inputs = [{"name": f"x{i}", "value": draw(finite),
-               "distribution": {"kind": "normal", "u": draw(positive)}} for i in range(size)]
+    inputs = [
+        {"name": f"x{i}", "value": draw(finite), "distribution": {"kind": "normal", "u": draw(positive)}}
+        for i in range(size)
+    ]
     return {"model": model, "coverage_probability": 0.95, "inputs": inputs}
 
 
@@ -54,31 +56,45 @@ def linear_budgets_any_distribution(draw: st.DrawFn) -> dict:
         kind = draw(st.sampled_from(["normal", "rectangular", "triangular", "arcsine", "student_t"]))
         width = draw(positive)
         params = {"normal": {"u": width}, "student_t": {"scale": width, "dof": 5}}.get(
-            kind, {"half_width": width})
-        inputs.append({"name": f"x{i}", "value": draw(finite), "distribution": {"kind": kind, **params},
-                       "dof": draw(st.none() | st.floats(min_value=1, max_value=100))})
+            kind, {"half_width": width}
+        )
+        inputs.append(
+            {
+                "name": f"x{i}",
+                "value": draw(finite),
+                "distribution": {"kind": kind, **params},
+                "dof": draw(st.none() | st.floats(min_value=1, max_value=100)),
+            }
+        )
     return {"model": model, "inputs": inputs}
 
 
 def _scaled(budget: dict, factor: float) -> dict:
     scaled = {**budget, "inputs": []}
     for item in budget["inputs"]:
-        distribution = {key: (value * abs(factor) if key in ("u", "half_width", "scale") else value)
-                        for key, value in item["distribution"].items()}
+        distribution = {
+            key: (value * abs(factor) if key in ("u", "half_width", "scale") else value)
+            for key, value in item["distribution"].items()
+        }
         scaled["inputs"].append({**item, "value": item["value"] * factor, "distribution": distribution})
     return scaled
 
 
 @settings(max_examples=50, deadline=None)
-@given(budget=linear_budgets_any_distribution(),
-       factor=st.floats(min_value=1e-6, max_value=1e6) | st.floats(min_value=-1e6, max_value=-1e-6))
+@given(
+    budget=linear_budgets_any_distribution(),
+    factor=st.floats(min_value=1e-6, max_value=1e6) | st.floats(min_value=-1e6, max_value=-1e-6),
+)
 def test_scaling_every_input_scales_the_result(budget: dict, factor: float) -> None:
     """For a linear model, x_i → s·x_i and u(x_i) → |s|·u(x_i) give y → s·y and u_c → |s|·u_c, with the same
     ν_eff and k (JCGM 100 5.1.2 is linear in the u(x_i))."""
     base = propagate(parse_budget(budget))
     scaled = propagate(parse_budget(_scaled(budget, factor)))
-    assert scaled.value == pytest.approx(factor * base.value, rel=1e-9, abs=1e-9 * abs(factor) * max(
-        1.0, *(abs(i["value"]) for i in budget["inputs"])))
+    assert scaled.value == pytest.approx(
+        factor * base.value,
+        rel=1e-9,
+        abs=1e-9 * abs(factor) * max(1.0, *(abs(i["value"]) for i in budget["inputs"])),
+    )
     assert scaled.standard_uncertainty == pytest.approx(abs(factor) * base.standard_uncertainty, rel=1e-9)
     assert scaled.effective_dof == pytest.approx(base.effective_dof, rel=1e-9)
     assert scaled.coverage_factor == base.coverage_factor

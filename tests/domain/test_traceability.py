@@ -37,17 +37,38 @@ IN_SERVICE = (StatusChange(date(2020, 1, 1), StandardStatus.IN_SERVICE, "commiss
 
 
 def standard(sid: str, **over: object) -> StandardNode:
-    values: dict[str, object] = {"asset_number": f"A-{sid}", "name": f"standard {sid}", "quantity": "mass",
-                                 "status_history": IN_SERVICE}
+    values: dict[str, object] = {
+        "asset_number": f"A-{sid}",
+        "name": f"standard {sid}",
+        "quantity": "mass",
+        "status_history": IN_SERVICE,
+    }
     values.update(over)
     return StandardNode(sid, **values)  # type: ignore[arg-type]
 
 
-def calibration(cid: str, sid: str, on: date, *, issuer: Issuer = VMI, valid_days: int = 365,
-                issued_on: date | None = None, has_file: bool = True,
-                points: tuple[CalibrationPoint, ...] = ()) -> CalibrationLink:
-    return CalibrationLink(cid, sid, on, f"CERT-{cid}", issuer, issued_on or on,
-                           date.fromordinal(on.toordinal() + valid_days), has_file, points)
+def calibration(
+    cid: str,
+    sid: str,
+    on: date,
+    *,
+    issuer: Issuer = VMI,
+    valid_days: int = 365,
+    issued_on: date | None = None,
+    has_file: bool = True,
+    points: tuple[CalibrationPoint, ...] = (),
+) -> CalibrationLink:
+    return CalibrationLink(
+        cid,
+        sid,
+        on,
+        f"CERT-{cid}",
+        issuer,
+        issued_on or on,
+        date.fromordinal(on.toordinal() + valid_days),
+        has_file,
+        points,
+    )
 
 
 def g(mg: float) -> CalibrationPoint:
@@ -60,8 +81,10 @@ def mass_hierarchy() -> InMemoryGraph:
     ref, work = standard("ref"), standard("work")
     return InMemoryGraph(
         [ref, work],
-        [calibration("c-ref", "ref", date(2025, 1, 10), points=(g(0.16),)),
-         calibration("c-work", "work", date(2025, 3, 1), issuer=LAB, points=(g(0.8),))],
+        [
+            calibration("c-ref", "ref", date(2025, 1, 10), points=(g(0.16),)),
+            calibration("c-work", "work", date(2025, 3, 1), issuer=LAB, points=(g(0.8),)),
+        ],
         used={"c-work": ["ref"]},
     )
 
@@ -151,8 +174,10 @@ def test_cycle_is_reported_and_the_walk_stops() -> None:
     a, b = standard("a"), standard("b")
     graph = InMemoryGraph(
         [a, b],
-        [calibration("ca", "a", date(2025, 1, 1), issuer=LAB),
-         calibration("cb", "b", date(2025, 1, 1), issuer=LAB)],
+        [
+            calibration("ca", "a", date(2025, 1, 1), issuer=LAB),
+            calibration("cb", "b", date(2025, 1, 1), issuer=LAB),
+        ],
         used={"ca": ["b"], "cb": ["a"]},
     )
     chain = resolve_chain(StandardSubject(a), date(2025, 6, 1), graph)
@@ -173,15 +198,21 @@ def test_diamond_is_not_a_cycle_and_is_expanded_once() -> None:
     ref, w1, w2 = standard("ref"), standard("w1"), standard("w2")
     graph = InMemoryGraph(
         [ref, w1, w2],
-        [calibration("cr", "ref", date(2025, 1, 1)),
-         calibration("c1", "w1", date(2025, 2, 1), issuer=LAB),
-         calibration("c2", "w2", date(2025, 2, 1), issuer=LAB)],
+        [
+            calibration("cr", "ref", date(2025, 1, 1)),
+            calibration("c1", "w1", date(2025, 2, 1), issuer=LAB),
+            calibration("c2", "w2", date(2025, 2, 1), issuer=LAB),
+        ],
         used={"c1": ["ref"], "c2": ["ref"]},
     )
     chain = resolve_chain(CertificateSubject("HC-1", (w1, w2)), date(2025, 3, 1), graph)
     assert chain.complete
     assert [(lk.source, lk.target) for lk in chain.links] == [
-        ("HC-1", "A-w1"), ("A-w1", "A-ref"), ("HC-1", "A-w2"), ("A-w2", "A-ref")]
+        ("HC-1", "A-w1"),
+        ("A-w1", "A-ref"),
+        ("HC-1", "A-w2"),
+        ("A-w2", "A-ref"),
+    ]
 
 
 def test_chain_ending_without_terminal_link() -> None:
@@ -203,8 +234,10 @@ def test_uncertainty_ratio_warning_under_four_to_one() -> None:
     ref, work = standard("ref"), standard("work")
     graph = InMemoryGraph(
         [ref, work],
-        [calibration("cr", "ref", date(2025, 1, 1), points=(g(0.16),)),
-         calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),))],
+        [
+            calibration("cr", "ref", date(2025, 1, 1), points=(g(0.16),)),
+            calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),)),
+        ],
         used={"cw": ["ref"]},
     )
     chain = resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)
@@ -218,8 +251,10 @@ def test_uncertainty_not_smaller_than_the_level_below_blocks() -> None:
     ref, work = standard("ref"), standard("work")
     graph = InMemoryGraph(
         [ref, work],
-        [calibration("cr", "ref", date(2025, 1, 1), points=(g(0.5),)),
-         calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),))],
+        [
+            calibration("cr", "ref", date(2025, 1, 1), points=(g(0.5),)),
+            calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),)),
+        ],
         used={"cw": ["ref"]},
     )
     chain = resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)
@@ -231,8 +266,10 @@ def test_ratio_exactly_four_is_accepted_and_threshold_is_configurable() -> None:
     ref, work = standard("ref"), standard("work")
     graph = InMemoryGraph(
         [ref, work],
-        [calibration("cr", "ref", date(2025, 1, 1), points=(g(0.25),)),
-         calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(1.0),))],
+        [
+            calibration("cr", "ref", date(2025, 1, 1), points=(g(0.25),)),
+            calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(1.0),)),
+        ],
         used={"cw": ["ref"]},
     )
     assert kinds(resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)) == []
@@ -244,18 +281,22 @@ def test_points_in_another_unit_or_outside_the_range_are_not_compared() -> None:
     ref, thermo, work = standard("ref"), standard("t", quantity="temperature"), standard("work")
     graph = InMemoryGraph(
         [ref, thermo, work],
-        [calibration("cr", "ref", date(2025, 1, 1), points=(CalibrationPoint(10.0, "g", 0.00002),)),
-         calibration("ct", "t", date(2025, 1, 1), points=(CalibrationPoint(20.0, "°C", 0.05),)),
-         calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),))],
+        [
+            calibration("cr", "ref", date(2025, 1, 1), points=(CalibrationPoint(10.0, "g", 0.00002),)),
+            calibration("ct", "t", date(2025, 1, 1), points=(CalibrationPoint(20.0, "°C", 0.05),)),
+            calibration("cw", "work", date(2025, 2, 1), issuer=LAB, points=(g(0.5),)),
+        ],
         used={"cw": ["ref", "t"]},
     )
     assert kinds(resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)) == []
 
 
 def test_not_in_service_on_the_date_from_status_history() -> None:
-    history = (*IN_SERVICE,
-               StatusChange(date(2025, 5, 1), StandardStatus.QUARANTINED, "dropped on the floor"),
-               StatusChange(date(2025, 6, 1), StandardStatus.IN_SERVICE, "verified after repair"))
+    history = (
+        *IN_SERVICE,
+        StatusChange(date(2025, 5, 1), StandardStatus.QUARANTINED, "dropped on the floor"),
+        StatusChange(date(2025, 6, 1), StandardStatus.IN_SERVICE, "verified after repair"),
+    )
     ref = standard("ref", status_history=history)
     graph = InMemoryGraph([ref], [calibration("c", "ref", date(2025, 1, 1))])
     quarantined = resolve_chain(StandardSubject(ref), date(2025, 5, 15), graph)
@@ -271,8 +312,13 @@ def test_not_in_service_before_first_status() -> None:
 
 
 def test_reference_material_expiry_and_shelf_life_after_opening() -> None:
-    rm = standard("rm", quantity="pH", reference_material=ReferenceMaterial(
-        expiry=date(2026, 1, 31), opened_on=date(2025, 9, 1), shelf_life_after_opening_days=90))
+    rm = standard(
+        "rm",
+        quantity="pH",
+        reference_material=ReferenceMaterial(
+            expiry=date(2026, 1, 31), opened_on=date(2025, 9, 1), shelf_life_after_opening_days=90
+        ),
+    )
     producer = Issuer(IssuerKind.REFERENCE_MATERIAL_PRODUCER, "Producer (ISO 17034)")
     cal = calibration("crm", "rm", date(2025, 1, 1), issuer=producer, valid_days=3650)
     graph = InMemoryGraph([rm], [cal])
@@ -280,15 +326,19 @@ def test_reference_material_expiry_and_shelf_life_after_opening() -> None:
     opened_too_long = resolve_chain(StandardSubject(rm), date(2025, 12, 1), graph)
     assert kinds(opened_too_long) == ["material_shelf_life_exceeded"]
     assert kinds(resolve_chain(StandardSubject(rm), date(2026, 2, 1), graph)) == [
-        "material_expired", "material_shelf_life_exceeded"]
+        "material_expired",
+        "material_shelf_life_exceeded",
+    ]
 
 
 def test_findings_deep_in_the_chain_point_at_their_link() -> None:
     ref, work = standard("ref"), standard("work")
     graph = InMemoryGraph(
         [ref, work],
-        [calibration("cr", "ref", date(2024, 1, 1), valid_days=300),
-         calibration("cw", "work", date(2025, 2, 1), issuer=LAB)],
+        [
+            calibration("cr", "ref", date(2024, 1, 1), valid_days=300),
+            calibration("cw", "work", date(2025, 2, 1), issuer=LAB),
+        ],
         used={"cw": ["ref"]},
     )
     chain = resolve_chain(CertificateSubject("HC-7", (work,)), date(2025, 3, 1), graph)
@@ -309,21 +359,27 @@ def test_uncertainty_is_interpolated_between_points() -> None:
     assert uncertainty_at(points, -1.0, "°C") is None
 
 
-@pytest.mark.parametrize(("build", "field"), [
-    (lambda: Issuer(IssuerKind.OTHER_NMI, "PTB"), "issuer.kcdb_cmc_reference"),
-    (lambda: Issuer(IssuerKind.ACCREDITED_LAB, "X", accreditation_body="BoA"), "issuer.accreditation_number"),
-    (lambda: Issuer(IssuerKind.THIS_LAB, " "), "issuer.name"),
-    (lambda: calibration("c", "s", date(2025, 1, 10), issued_on=date(2025, 1, 9)), "issued_on"),
-    (lambda: calibration("c", "s", date(2025, 1, 10), valid_days=-1), "valid_until"),
-    (lambda: CalibrationPoint(1.0, "", 0.1), "unit"),
-    (lambda: CalibrationPoint(1.0, "g", 0.0), "expanded_uncertainty"),
-    (lambda: CalibrationPoint(1.0, "g", 0.1, 0.5), "coverage_factor"),
-    (lambda: ReferenceMaterial(date(2025, 1, 1), date(2024, 1, 1), 0), "shelf_life_after_opening_days"),
-    (lambda: InMemoryGraph([], [calibration("c", "nope", date(2025, 1, 1))]), "calibrations"),
-    (lambda: InMemoryGraph([standard("a"), standard("a")], []), "standards"),
-    (lambda: InMemoryGraph([standard("a")], [], used={"x": ["a"]}), "used"),
-    (lambda: standard("a", asset_number=" "), "asset_number"),
-])
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Issuer(IssuerKind.OTHER_NMI, "PTB"), "issuer.kcdb_cmc_reference"),
+        (
+            lambda: Issuer(IssuerKind.ACCREDITED_LAB, "X", accreditation_body="BoA"),
+            "issuer.accreditation_number",
+        ),
+        (lambda: Issuer(IssuerKind.THIS_LAB, " "), "issuer.name"),
+        (lambda: calibration("c", "s", date(2025, 1, 10), issued_on=date(2025, 1, 9)), "issued_on"),
+        (lambda: calibration("c", "s", date(2025, 1, 10), valid_days=-1), "valid_until"),
+        (lambda: CalibrationPoint(1.0, "", 0.1), "unit"),
+        (lambda: CalibrationPoint(1.0, "g", 0.0), "expanded_uncertainty"),
+        (lambda: CalibrationPoint(1.0, "g", 0.1, 0.5), "coverage_factor"),
+        (lambda: ReferenceMaterial(date(2025, 1, 1), date(2024, 1, 1), 0), "shelf_life_after_opening_days"),
+        (lambda: InMemoryGraph([], [calibration("c", "nope", date(2025, 1, 1))]), "calibrations"),
+        (lambda: InMemoryGraph([standard("a"), standard("a")], []), "standards"),
+        (lambda: InMemoryGraph([standard("a")], [], used={"x": ["a"]}), "used"),
+        (lambda: standard("a", asset_number=" "), "asset_number"),
+    ],
+)
 def test_bad_records_name_the_field(build: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         build()  # type: ignore[operator]
@@ -345,8 +401,11 @@ def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
         late = calibration("c", "s", date(2025, 1, 1), issued_on=date(2025, 2, 1))
         return StandardSubject(s), date(2025, 1, 15), InMemoryGraph([s], [late])
     if kind is FindingKind.MISSING_FILE:
-        return StandardSubject(s), date(2025, 2, 1), InMemoryGraph(
-            [s], [calibration("c", "s", date(2025, 1, 1), has_file=False)])
+        return (
+            StandardSubject(s),
+            date(2025, 2, 1),
+            InMemoryGraph([s], [calibration("c", "s", date(2025, 1, 1), has_file=False)]),
+        )
     if kind is FindingKind.CYCLE:
         # no points: a self-calibration would also compare U with itself (uncertainty_not_smaller)
         bare = calibration("c", "s", date(2025, 1, 1), issuer=LAB)
@@ -360,15 +419,21 @@ def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
         return StandardSubject(s), date(2025, 2, 1), graph
     if kind is FindingKind.NOT_IN_SERVICE:
         retired = standard("s", status_history=(StatusChange(date(2020, 1, 1), StandardStatus.RETIRED),))
-        return StandardSubject(retired), date(2025, 2, 1), InMemoryGraph(
-            [retired], [calibration("c", "s", date(2025, 1, 1))])
+        return (
+            StandardSubject(retired),
+            date(2025, 2, 1),
+            InMemoryGraph([retired], [calibration("c", "s", date(2025, 1, 1))]),
+        )
     material = ReferenceMaterial(date(2025, 1, 31), date(2024, 12, 1), 400)
     if kind is FindingKind.MATERIAL_SHELF_LIFE_EXCEEDED:
         material = ReferenceMaterial(date(2026, 1, 31), date(2025, 1, 1), 10)
     rm = standard("s", reference_material=material)
     producer = Issuer(IssuerKind.REFERENCE_MATERIAL_PRODUCER, "P")
-    return StandardSubject(rm), date(2025, 2, 15), InMemoryGraph(
-        [rm], [calibration("c", "s", date(2025, 1, 1), issuer=producer)])
+    return (
+        StandardSubject(rm),
+        date(2025, 2, 15),
+        InMemoryGraph([rm], [calibration("c", "s", date(2025, 1, 1), issuer=producer)]),
+    )
 
 
 @pytest.mark.parametrize("kind", list(FindingKind))

@@ -34,9 +34,18 @@ def graphs(draw: st.DrawFn) -> tuple[InMemoryGraph, StandardNode, date, bool]:
             day = BASE + timedelta(days=draw(st.integers(0, 60)))
             internal = draw(st.booleans())
             cid = f"c{i}-{j}"
-            calibrations.append(CalibrationLink(
-                cid, f"s{i}", day, f"N-{cid}", LAB if internal else VMI, day,
-                day + timedelta(days=draw(st.integers(0, 90))), draw(st.booleans())))
+            calibrations.append(
+                CalibrationLink(
+                    cid,
+                    f"s{i}",
+                    day,
+                    f"N-{cid}",
+                    LAB if internal else VMI,
+                    day,
+                    day + timedelta(days=draw(st.integers(0, 90))),
+                    draw(st.booleans()),
+                )
+            )
             if internal:
                 ids = st.sampled_from([s.id for s in standards])
                 used[cid] = draw(st.lists(ids, max_size=3, unique=True))

@@ -24,8 +24,9 @@ VMI = Issuer(IssuerKind.NATIONAL_METROLOGY_INSTITUTE, "Viện Đo lường <VMI>
 LAB = Issuer(IssuerKind.THIS_LAB, "lab")
 
 
-def cal(cid: str, sid: str, on: date, issuer: Issuer, days: int = 365, u_g: float | None = None
-        ) -> CalibrationLink:
+def cal(
+    cid: str, sid: str, on: date, issuer: Issuer, days: int = 365, u_g: float | None = None
+) -> CalibrationLink:
     points = (CalibrationPoint(1000.0, "g", u_g),) if u_g else ()
     return CalibrationLink(cid, sid, on, f"N-{cid}", issuer, on, on + timedelta(days=days), True, points)
 
@@ -34,12 +35,14 @@ def cal(cid: str, sid: str, on: date, issuer: Issuer, days: int = 365, u_g: floa
 def chain() -> object:
     ref = StandardNode("ref", "M-E1", "1 kg E1", "mass")
     work = StandardNode("w", "M-E2", "1 kg E2", "mass")
-    thermo = StandardNode("t", "T-01 \"PRT\"", "PRT", "temperature")
+    thermo = StandardNode("t", 'T-01 "PRT"', "PRT", "temperature")
     graph = InMemoryGraph(
         [ref, work, thermo],
-        [cal("cr", "ref", date(2024, 1, 1), VMI, u_g=0.00016),
-         cal("cw", "w", date(2025, 3, 1), LAB, u_g=0.0005),
-         cal("ct", "t", date(2024, 6, 1), VMI, days=900)],
+        [
+            cal("cr", "ref", date(2024, 1, 1), VMI, u_g=0.00016),
+            cal("cw", "w", date(2025, 3, 1), LAB, u_g=0.0005),
+            cal("ct", "t", date(2024, 6, 1), VMI, days=900),
+        ],
         used={"cw": ["ref", "t"]},
     )
     subject = CertificateSubject("HC-2025 <1>", (work,), (CalibrationPoint(1000.0, "g", 0.004),))

@@ -1,4 +1,3 @@
-
 """Published worked examples, reproduced from the documents' own tables.
 
 EA-4/02: the examples are numbered S2 to S4 as in EA-4/02 M:1999 Supplement 1 (the numbering, not the
@@ -26,20 +25,44 @@ END_GAUGE = {
     "model": "l_S + d_mean + d_1 + d_2 - l_S * (d_alpha * (theta_mean + Delta) + alpha_S * d_theta)",
     "coverage_probability": 0.99,
     "inputs": [
-        {"name": "l_S", "value": 50.000623, "unit": "mm", "distribution": {"kind": "normal", "u": 25e-6},
-         "dof": 18},
-        {"name": "d_mean", "value": 215e-6, "unit": "mm", "distribution": {"kind": "normal", "u": 5.8e-6},
-         "dof": 24},
+        {
+            "name": "l_S",
+            "value": 50.000623,
+            "unit": "mm",
+            "distribution": {"kind": "normal", "u": 25e-6},
+            "dof": 18,
+        },
+        {
+            "name": "d_mean",
+            "value": 215e-6,
+            "unit": "mm",
+            "distribution": {"kind": "normal", "u": 5.8e-6},
+            "dof": 24,
+        },
         {"name": "d_1", "value": 0, "unit": "mm", "distribution": {"kind": "normal", "u": 3.9e-6}, "dof": 5},
         {"name": "d_2", "value": 0, "unit": "mm", "distribution": {"kind": "normal", "u": 6.7e-6}, "dof": 8},
-        {"name": "alpha_S", "value": 11.5e-6, "unit": "1/°C",
-         "distribution": {"kind": "rectangular", "half_width": 2e-6}},
+        {
+            "name": "alpha_S",
+            "value": 11.5e-6,
+            "unit": "1/°C",
+            "distribution": {"kind": "rectangular", "half_width": 2e-6},
+        },
         {"name": "theta_mean", "value": -0.1, "unit": "°C", "distribution": {"kind": "normal", "u": 0.2}},
         {"name": "Delta", "value": 0, "unit": "°C", "distribution": {"kind": "arcsine", "half_width": 0.5}},
-        {"name": "d_alpha", "value": 0, "unit": "1/°C",
-         "distribution": {"kind": "rectangular", "half_width": 1e-6}, "dof": 50},
-        {"name": "d_theta", "value": 0, "unit": "°C",
-         "distribution": {"kind": "rectangular", "half_width": 0.05}, "dof": 2},
+        {
+            "name": "d_alpha",
+            "value": 0,
+            "unit": "1/°C",
+            "distribution": {"kind": "rectangular", "half_width": 1e-6},
+            "dof": 50,
+        },
+        {
+            "name": "d_theta",
+            "value": 0,
+            "unit": "°C",
+            "distribution": {"kind": "rectangular", "half_width": 0.05},
+            "dof": 2,
+        },
     ],
 }
 
@@ -81,11 +104,29 @@ WEIGHT_10KG = {
     "measurand": {"name": "m_X", "unit": "g"},
     "model": "m_S + dm_D + dm + dm_C + dB",
     "inputs": [
-        {"name": "m_S", "value": 10000.005, "unit": "g", "distribution": {"kind": "normal", "expanded": 0.045, "k": 2}},
-        {"name": "dm_D", "value": 0, "unit": "g", "distribution": {"kind": "rectangular", "half_width": 0.015}},
-        {"name": "dm", "unit": "g",
-         "distribution": {"kind": "type_a", "readings": [0.010, 0.030, 0.020], "pooled_sd": 0.025}},
-        {"name": "dm_C", "value": 0, "unit": "g", "distribution": {"kind": "rectangular", "half_width": 0.010}},
+        {
+            "name": "m_S",
+            "value": 10000.005,
+            "unit": "g",
+            "distribution": {"kind": "normal", "expanded": 0.045, "k": 2},
+        },
+        {
+            "name": "dm_D",
+            "value": 0,
+            "unit": "g",
+            "distribution": {"kind": "rectangular", "half_width": 0.015},
+        },
+        {
+            "name": "dm",
+            "unit": "g",
+            "distribution": {"kind": "type_a", "readings": [0.010, 0.030, 0.020], "pooled_sd": 0.025},
+        },
+        {
+            "name": "dm_C",
+            "value": 0,
+            "unit": "g",
+            "distribution": {"kind": "rectangular", "half_width": 0.010},
+        },
         {"name": "dB", "value": 0, "unit": "g", "distribution": {"kind": "rectangular", "half_width": 0.010}},
     ],
 }
@@ -98,7 +139,13 @@ def test_ea402_s2_weight_10kg() -> None:
     result = evaluate_budget(parse_budget(WEIGHT_10KG))
     lpu = result.propagation
     assert lpu.value == pytest.approx(10000.025, abs=1e-9)
-    assert [round(c.standard_uncertainty * 1e3, 2) for c in lpu.contributions] == [22.5, 8.66, 14.43, 5.77, 5.77]
+    assert [round(c.standard_uncertainty * 1e3, 2) for c in lpu.contributions] == [
+        22.5,
+        8.66,
+        14.43,
+        5.77,
+        5.77,
+    ]
     assert lpu.standard_uncertainty * 1e3 == pytest.approx(29.3, abs=0.05)
     assert lpu.coverage_factor == 2.0
     assert result.reported.text("g") == "10000.025 g ± 0.059 g"
@@ -107,18 +154,51 @@ def test_ea402_s2_weight_10kg() -> None:
 def test_ea402_s3_resistor_10kohm() -> None:
     """EA-4/02 S3 (four-terminal 10 kΩ standard resistor) budget table: contributions 2.5, 5.8, 1.6, 4.1 (r_C,
     triangular ±1e-6, c = 10⁴ Ω), 0.7 (r, ν = 4) and 3.2 mΩ; u(R_X) = 8.33 mΩ; R_X = 10 000.178 Ω ± 0.017 Ω."""
-    spec = parse_budget({
-        "measurand": {"name": "R_X", "unit": "ohm"},
-        "model": "(R_S + dR_D + dR_TS) * r_C * r - dR_TX",
-        "inputs": [
-            {"name": "R_S", "value": 10000.053, "unit": "Ω", "distribution": {"kind": "normal", "expanded": 0.005, "k": 2}},
-            {"name": "dR_D", "value": 0.020, "unit": "Ω", "distribution": {"kind": "rectangular", "half_width": 0.010}},
-            {"name": "dR_TS", "value": 0, "unit": "Ω", "distribution": {"kind": "rectangular", "half_width": 0.00275}},
-            {"name": "r_C", "value": 1, "unit": "1", "distribution": {"kind": "triangular", "half_width": 1e-6}},
-            {"name": "r", "value": 1.0000105, "unit": "1", "distribution": {"kind": "normal", "u": 0.07e-6}, "dof": 4},
-            {"name": "dR_TX", "value": 0, "unit": "Ω", "distribution": {"kind": "rectangular", "half_width": 0.0055}},
-        ],
-    })
+    spec = parse_budget(
+        {
+            "measurand": {"name": "R_X", "unit": "ohm"},
+            "model": "(R_S + dR_D + dR_TS) * r_C * r - dR_TX",
+            "inputs": [
+                {
+                    "name": "R_S",
+                    "value": 10000.053,
+                    "unit": "Ω",
+                    "distribution": {"kind": "normal", "expanded": 0.005, "k": 2},
+                },
+                {
+                    "name": "dR_D",
+                    "value": 0.020,
+                    "unit": "Ω",
+                    "distribution": {"kind": "rectangular", "half_width": 0.010},
+                },
+                {
+                    "name": "dR_TS",
+                    "value": 0,
+                    "unit": "Ω",
+                    "distribution": {"kind": "rectangular", "half_width": 0.00275},
+                },
+                {
+                    "name": "r_C",
+                    "value": 1,
+                    "unit": "1",
+                    "distribution": {"kind": "triangular", "half_width": 1e-6},
+                },
+                {
+                    "name": "r",
+                    "value": 1.0000105,
+                    "unit": "1",
+                    "distribution": {"kind": "normal", "u": 0.07e-6},
+                    "dof": 4,
+                },
+                {
+                    "name": "dR_TX",
+                    "value": 0,
+                    "unit": "Ω",
+                    "distribution": {"kind": "rectangular", "half_width": 0.0055},
+                },
+            ],
+        }
+    )
     result = evaluate_budget(spec)
     lpu = result.propagation
     assert [round(c.contribution * 1e3, 1) for c in lpu.contributions] == [2.5, 5.8, 1.6, 4.1, 0.7, 3.2]
@@ -132,26 +212,77 @@ def test_ea402_s4_gauge_block_50mm() -> None:
     """EA-4/02 S4 (gauge block of nominal length 50 mm) budget table: 15.0, 17.3, 5.4 (s_p = 12 nm, n = 5),
     18.5, 16.6 (δt, c = -L·α = -575 nm/K), 11.8 (δα·Δt, u = 0.236e-6 as the table gives it, c = -L) and
     3.9 nm; u(l_X) = 36.4 nm; l_X = 49.999 926 mm ± 73 nm (k = 2)."""
-    spec = parse_budget({
-        "measurand": {"name": "l_X", "unit": "mm"},
-        "model": "l_S + dl_D + dl + dl_C - L * (alpha * dt + dalpha_Dt) - dl_V",
-        "inputs": [
-            {"name": "l_S", "value": 50.000020, "unit": "mm", "distribution": {"kind": "normal", "expanded": 30e-6, "k": 2}},
-            {"name": "dl_D", "value": 0, "unit": "mm", "distribution": {"kind": "rectangular", "half_width": 30e-6}},
-            {"name": "dl", "value": -94e-6, "unit": "mm", "distribution": {"kind": "normal", "u": 12e-6 / math.sqrt(5)}},
-            {"name": "dl_C", "value": 0, "unit": "mm", "distribution": {"kind": "rectangular", "half_width": 32e-6}},
-            {"name": "L", "value": 50, "unit": "mm", "distribution": {"kind": "normal", "u": 0}},
-            {"name": "alpha", "value": 11.5e-6, "unit": "1/K", "distribution": {"kind": "normal", "u": 0}},
-            {"name": "dt", "value": 0, "unit": "K", "distribution": {"kind": "rectangular", "half_width": 0.05}},
-            {"name": "dalpha_Dt", "value": 0, "unit": "1", "distribution": {"kind": "normal", "u": 0.236e-6}},
-            {"name": "dl_V", "value": 0, "unit": "mm", "distribution": {"kind": "rectangular", "half_width": 6.7e-6}},
-        ],
-    })
+    spec = parse_budget(
+        {
+            "measurand": {"name": "l_X", "unit": "mm"},
+            "model": "l_S + dl_D + dl + dl_C - L * (alpha * dt + dalpha_Dt) - dl_V",
+            "inputs": [
+                {
+                    "name": "l_S",
+                    "value": 50.000020,
+                    "unit": "mm",
+                    "distribution": {"kind": "normal", "expanded": 30e-6, "k": 2},
+                },
+                {
+                    "name": "dl_D",
+                    "value": 0,
+                    "unit": "mm",
+                    "distribution": {"kind": "rectangular", "half_width": 30e-6},
+                },
+                {
+                    "name": "dl",
+                    "value": -94e-6,
+                    "unit": "mm",
+                    "distribution": {"kind": "normal", "u": 12e-6 / math.sqrt(5)},
+                },
+                {
+                    "name": "dl_C",
+                    "value": 0,
+                    "unit": "mm",
+                    "distribution": {"kind": "rectangular", "half_width": 32e-6},
+                },
+                {"name": "L", "value": 50, "unit": "mm", "distribution": {"kind": "normal", "u": 0}},
+                {
+                    "name": "alpha",
+                    "value": 11.5e-6,
+                    "unit": "1/K",
+                    "distribution": {"kind": "normal", "u": 0},
+                },
+                {
+                    "name": "dt",
+                    "value": 0,
+                    "unit": "K",
+                    "distribution": {"kind": "rectangular", "half_width": 0.05},
+                },
+                {
+                    "name": "dalpha_Dt",
+                    "value": 0,
+                    "unit": "1",
+                    "distribution": {"kind": "normal", "u": 0.236e-6},
+                },
+                {
+                    "name": "dl_V",
+                    "value": 0,
+                    "unit": "mm",
+                    "distribution": {"kind": "rectangular", "half_width": 6.7e-6},
+                },
+            ],
+        }
+    )
     result = evaluate_budget(spec)
     lpu = result.propagation
     contributions = {c.name: round(c.contribution * 1e6, 1) for c in lpu.contributions}
-    assert contributions == {"l_S": 15.0, "dl_D": 17.3, "dl": 5.4, "dl_C": 18.5, "L": 0.0, "alpha": 0.0,
-                             "dt": 16.6, "dalpha_Dt": 11.8, "dl_V": 3.9}
+    assert contributions == {
+        "l_S": 15.0,
+        "dl_D": 17.3,
+        "dl": 5.4,
+        "dl_C": 18.5,
+        "L": 0.0,
+        "alpha": 0.0,
+        "dt": 16.6,
+        "dalpha_Dt": 11.8,
+        "dl_V": 3.9,
+    }
     assert lpu.standard_uncertainty * 1e6 == pytest.approx(36.4, abs=0.05)
     assert result.reported.text("mm") == "49.999926 mm ± 0.000073 mm"
 
@@ -165,7 +296,9 @@ def _additive(kind: str, widths: list[float]) -> dict:
     return {
         "model": "X1 + X2 + X3 + X4",
         "coverage_probability": 0.95,
-        "inputs": [{"name": f"X{i + 1}", "value": 0, "distribution": distribution(w)} for i, w in enumerate(widths)],
+        "inputs": [
+            {"name": f"X{i + 1}", "value": 0, "distribution": distribution(w)} for i, w in enumerate(widths)
+        ],
     }
 
 
@@ -182,7 +315,9 @@ def _additive(kind: str, widths: list[float]) -> dict:
     ],
 )
 def test_jcgm101_9_2_additive_model(kind, widths, lpu_half_width, mcm_half_width, u, passed) -> None:
-    result = evaluate_budget(parse_budget(_additive(kind, widths)), method="both", trials=1_000_000, seed=20080101)
+    result = evaluate_budget(
+        parse_budget(_additive(kind, widths)), method="both", trials=1_000_000, seed=20080101
+    )
     lpu, mcm = result.propagation, result.monte_carlo
     assert lpu.standard_uncertainty == pytest.approx(u, abs=0.005)
     assert lpu.expanded_uncertainty == pytest.approx(lpu_half_width, abs=0.05 if u > 5 else 0.005)
@@ -201,9 +336,24 @@ MASS_CALIBRATION = {
     "inputs": [
         {"name": "m_Rc", "value": 100000.000, "unit": "mg", "distribution": {"kind": "normal", "u": 0.050}},
         {"name": "dm_Rc", "value": 1.234, "unit": "mg", "distribution": {"kind": "normal", "u": 0.020}},
-        {"name": "rho_a", "value": 1.20, "unit": "kg/m^3", "distribution": {"kind": "rectangular", "half_width": 0.10}},
-        {"name": "rho_W", "value": 8000, "unit": "kg/m^3", "distribution": {"kind": "rectangular", "half_width": 1000}},
-        {"name": "rho_R", "value": 8000, "unit": "kg/m^3", "distribution": {"kind": "rectangular", "half_width": 50}},
+        {
+            "name": "rho_a",
+            "value": 1.20,
+            "unit": "kg/m^3",
+            "distribution": {"kind": "rectangular", "half_width": 0.10},
+        },
+        {
+            "name": "rho_W",
+            "value": 8000,
+            "unit": "kg/m^3",
+            "distribution": {"kind": "rectangular", "half_width": 1000},
+        },
+        {
+            "name": "rho_R",
+            "value": 8000,
+            "unit": "kg/m^3",
+            "distribution": {"kind": "rectangular", "half_width": 50},
+        },
     ],
 }
 

@@ -264,8 +264,11 @@ def test_no_sequence_reaches_issued_without_independent_review_and_approval(data
         job = apply(job, rec)
         if job.state == State.ISSUED:
             # Resuming from on_hold back to measured is not a measurement.
-            last_measured = max(i for i, r in enumerate(history)
-                                if r.to_state == State.MEASURED and r.from_state == State.IN_PROGRESS)
+            last_measured = max(
+                i
+                for i, r in enumerate(history)
+                if r.to_state == State.MEASURED and r.from_state == State.IN_PROGRESS
+            )
             after = history[last_measured + 1 :]
             technician = history[last_measured].actor_id
             # Resuming from on_hold to reviewed/approved is not a review or an approval.

@@ -18,10 +18,19 @@ def start_sim(tmp_path: Path) -> Iterator[StartSim]:
     """Start a simulator on a pty: ``start_sim(instrument, faults=None, link=False)``; stopped at teardown."""
     running: list[PtySimulator] = []
 
-    def start(instrument: SimulatedInstrument, faults: Faults | None = None, *, link: bool = False,
-              events: list[str] | None = None) -> PtySimulator:
-        sim = PtySimulator(instrument, faults, link=tmp_path / f"ttySIM{len(running)}" if link else None,
-                           on_event=events.append if events is not None else None)
+    def start(
+        instrument: SimulatedInstrument,
+        faults: Faults | None = None,
+        *,
+        link: bool = False,
+        events: list[str] | None = None,
+    ) -> PtySimulator:
+        sim = PtySimulator(
+            instrument,
+            faults,
+            link=tmp_path / f"ttySIM{len(running)}" if link else None,
+            on_event=events.append if events is not None else None,
+        )
         sim.start()
         running.append(sim)
         return sim

@@ -85,8 +85,9 @@ def test_settings_rejected_by_the_port(tmp_path: Path, monkeypatch: pytest.Monke
     (package / "__init__.py").write_text("")
     (package / "protocol_reject.py").write_text(REJECTING_HANDLER)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(serial, "protocol_handler_packages", [*serial.protocol_handler_packages,
-                                                              "rejecting_ports"])
+    monkeypatch.setattr(
+        serial, "protocol_handler_packages", [*serial.protocol_handler_packages, "rejecting_ports"]
+    )
     SerialTransport("reject://x", SerialSettings(), Framing()).open()
     with pytest.raises(SettingsRejected, match="9600 7E2"):
         SerialTransport("reject://x", SerialSettings(bytesize=7, parity="E", stopbits=2), Framing()).open()
@@ -101,7 +102,6 @@ def test_invalid_settings_name_the_field() -> None:
         SerialSettings(rtscts=True, xonxoff=True)
     with pytest.raises(SettingsRejected, match="max_frame_bytes"):
         Framing(max_frame_bytes=2)
-
 
 
 def test_noise_longer_than_max_frame_is_rejected_then_resynchronised() -> None:

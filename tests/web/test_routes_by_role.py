@@ -46,6 +46,10 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.new_check": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
+    "impact.declare": {Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER},
+    "impact.show": READERS,
+    "impact.evaluate": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
+    "impact.notices": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
 }
 
 
@@ -68,6 +72,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "filename": "lims.css",
         "standard_id": standard_id,
         "ident": asset_number,
+        "event_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -104,8 +104,9 @@ class Dual:
         return self
 
 
-def _lift(function: Callable[[float], float],
-          derivative: Callable[[float], float]) -> Callable[[Scalar], Scalar]:
+def _lift(
+    function: Callable[[float], float], derivative: Callable[[float], float]
+) -> Callable[[Scalar], Scalar]:
     def lifted(x: Scalar) -> Scalar:
         if isinstance(x, Dual):
             return Dual(function(x.value), x.gradient * derivative(x.value))

@@ -176,7 +176,8 @@ class BudgetSpec:
                 raise CorrelationError(
                     "the correlation matrix is not positive semi-definite "
                     f"(smallest eigenvalue {smallest:.3g})",
-                    field="correlations")
+                    field="correlations",
+                )
         return matrix
 
 
@@ -188,12 +189,15 @@ def _check_input(quantity: InputQuantity, i: int, seen: Mapping[str, int]) -> No
     if name in RESERVED_NAMES:
         raise BudgetFormatError(f"{name!r} is reserved for a function or constant", field=f"{where}.name")
     if name in seen:
-        raise BudgetFormatError(f"{name!r} is defined twice (first at inputs[{seen[name]}])",
-                                field=f"{where}.name")
+        raise BudgetFormatError(
+            f"{name!r} is defined twice (first at inputs[{seen[name]}])", field=f"{where}.name"
+        )
     if quantity.distribution.estimate is not None:
         if quantity.value is not None:
-            raise BudgetFormatError("must be left out for type_a: the estimate is the mean of the readings",
-                                    field=f"{where}.value")
+            raise BudgetFormatError(
+                "must be left out for type_a: the estimate is the mean of the readings",
+                field=f"{where}.value",
+            )
     elif quantity.value is None:
         raise BudgetFormatError("is required", field=f"{where}.value")
     else:

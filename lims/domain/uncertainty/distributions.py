@@ -235,8 +235,9 @@ class StudentT:
         check_number(self.scale, "scale", minimum=0)
         dof = check_number(self.dof, "dof", minimum=0, strict=True)
         if dof <= 2:
-            raise BudgetFormatError("must be > 2 (the t distribution has no finite variance otherwise)",
-                                    field="dof")
+            raise BudgetFormatError(
+                "must be > 2 (the t distribution has no finite variance otherwise)", field="dof"
+            )
 
     @property
     def standard_uncertainty(self) -> float:
@@ -285,8 +286,9 @@ class TypeA:
         if not isinstance(self.readings, Sequence) or isinstance(self.readings, str):
             raise BudgetFormatError("must be a list of at least two numbers", field="readings")
         if len(self.readings) < 2:
-            raise BudgetFormatError("must hold at least two readings for a Type A evaluation",
-                                    field="readings")
+            raise BudgetFormatError(
+                "must hold at least two readings for a Type A evaluation", field="readings"
+            )
         for index, reading in enumerate(self.readings):
             check_number(reading, f"readings[{index}]")
         if self.pooled_sd is not None:

@@ -48,9 +48,16 @@ class BudgetResult:
     conformity: Conformity | None = None
 
 
-def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, trials: int = DEFAULT_TRIALS,
-                    seed: int | None = None, adaptive_digits: int | None = None,
-                    validation_digits: int = 2, second_order: bool = False) -> BudgetResult:
+def evaluate_budget(
+    spec: BudgetSpec,
+    *,
+    method: Method | str = Method.LPU,
+    trials: int = DEFAULT_TRIALS,
+    seed: int | None = None,
+    adaptive_digits: int | None = None,
+    validation_digits: int = 2,
+    second_order: bool = False,
+) -> BudgetResult:
     """Evaluate ``spec`` (see the module docstring).
 
     :param method: ``lpu``; ``mcm`` or ``both`` add Monte Carlo and its validation of the propagation
@@ -85,10 +92,21 @@ def evaluate_budget(spec: BudgetSpec, *, method: Method | str = Method.LPU, tria
     conformity = None
     if spec.specification is not None:
         rule = spec.decision_rule
-        conformity = decide(lpu.value, lpu.expanded_uncertainty, spec.specification,
-                            rule=rule.kind if rule else DecisionRule.SIMPLE,
-                            guard_factor=rule.guard_factor if rule else 1.0,
-                            standard_uncertainty=lpu.standard_uncertainty)
-    return BudgetResult(spec=spec, method=method, unit=unit, propagation=lpu,
-                        reported=round_for_report(lpu.value, lpu.expanded_uncertainty), monte_carlo=mcm,
-                        validation=validation, conformity=conformity)
+        conformity = decide(
+            lpu.value,
+            lpu.expanded_uncertainty,
+            spec.specification,
+            rule=rule.kind if rule else DecisionRule.SIMPLE,
+            guard_factor=rule.guard_factor if rule else 1.0,
+            standard_uncertainty=lpu.standard_uncertainty,
+        )
+    return BudgetResult(
+        spec=spec,
+        method=method,
+        unit=unit,
+        propagation=lpu,
+        reported=round_for_report(lpu.value, lpu.expanded_uncertainty),
+        monte_carlo=mcm,
+        validation=validation,
+        conformity=conformity,
+    )

@@ -159,8 +159,9 @@ def _compile(node: ast.AST, names: list[str], field_name: str) -> Compiled:
         function_name = node.func.id
         if function_name not in FUNCTION_NAMES:
             allowed = " ".join(sorted(FUNCTION_NAMES))
-            raise ModelSyntaxError(f"call to {function_name!r} is not allowed (allowed: {allowed})",
-                                   field=field_name)
+            raise ModelSyntaxError(
+                f"call to {function_name!r} is not allowed (allowed: {allowed})", field=field_name
+            )
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise ModelSyntaxError(f"{function_name}() takes exactly one argument", field=field_name)
         argument = _compile(node.args[0], names, field_name)

@@ -118,6 +118,7 @@ def _sin(x: Any) -> Any:
 def _cos(x: Any) -> Any:
     return Nested(_cos(x.a), -_sin(x.a) * x.b) if isinstance(x, Nested) else math.cos(x)
 
+
 NESTED_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "sqrt": _sqrt,
     "exp": _exp,
@@ -154,8 +155,9 @@ def second_order_variance(spec: BudgetSpec) -> float:
     36.0
     """
     if spec.correlations and any(c.r != 0 for c in spec.correlations):
-        raise BudgetFormatError("second-order terms need uncorrelated inputs (JCGM 100 5.1.2 Note)",
-                                field="correlations")
+        raise BudgetFormatError(
+            "second-order terms need uncorrelated inputs (JCGM 100 5.1.2 Note)", field="correlations"
+        )
     inputs = spec.inputs
     variances = [q.standard_uncertainty**2 for q in inputs]
     active = [i for i, v in enumerate(variances) if v > 0]
@@ -168,8 +170,9 @@ def second_order_variance(spec: BudgetSpec) -> float:
             try:
                 y = spec.model.evaluate(values, NESTED_FUNCTIONS)
             except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:
-                raise NonFiniteResultError(f"its higher derivatives cannot be evaluated ({exc})",
-                                           field="model") from None
+                raise NonFiniteResultError(
+                    f"its higher derivatives cannot be evaluated ({exc})", field="model"
+                ) from None
             if not isinstance(y, Nested):
                 continue
             first = _part(y, 1, 0, 0)

@@ -35,8 +35,16 @@ from lims.domain.uncertainty.expression import parse_expression
 if TYPE_CHECKING:
     from lims.domain.uncertainty.evaluation import BudgetResult
 
-_TOP = {"measurand", "model", "coverage_probability", "coverage_factor", "inputs", "correlations",
-        "specification", "decision_rule"}
+_TOP = {
+    "measurand",
+    "model",
+    "coverage_probability",
+    "coverage_factor",
+    "inputs",
+    "correlations",
+    "specification",
+    "decision_rule",
+}
 _INPUT = {"name", "value", "unit", "distribution", "dof", "description"}
 _DISTRIBUTION_FIELDS: dict[str, set[str]] = {
     "normal": {"u", "expanded", "k"},
@@ -114,8 +122,10 @@ number >= 0
                 return Rectangular(half_width)
             return Triangular(half_width) if kind == "triangular" else Arcsine(half_width)
         if kind == "student_t":
-            return StudentT(check_number(_required(data, "scale", ""), "scale", minimum=0),
-                            check_number(_required(data, "dof", ""), "dof", minimum=0, strict=True))
+            return StudentT(
+                check_number(_required(data, "scale", ""), "scale", minimum=0),
+                check_number(_required(data, "dof", ""), "dof", minimum=0, strict=True),
+            )
         readings = _required(data, "readings", "")
         if not isinstance(readings, list):
             raise BudgetFormatError("must be a list of at least two numbers", field="readings")
@@ -145,8 +155,9 @@ def parse_input(data: object, index: int) -> InputQuantity:
     dof = data.get("dof")
     if dof is not None:
         dof = check_number(dof, f"{field}.dof", minimum=0, strict=True)
-    return InputQuantity(name=name, distribution=distribution, value=value,
-                         unit=_optional_str(data, "unit", field), dof=dof)
+    return InputQuantity(
+        name=name, distribution=distribution, value=value, unit=_optional_str(data, "unit", field), dof=dof
+    )
 
 
 def parse_budget(data: object) -> BudgetSpec:
@@ -176,8 +187,9 @@ def parse_budget(data: object) -> BudgetSpec:
         between = _required(item, "between", field)
         if not (isinstance(between, list) and len(between) == 2 and all(isinstance(n, str) for n in between)):
             raise BudgetFormatError("must be a list of two input names", field=f"{field}.between")
-        correlations.append(Correlation(between[0], between[1], check_number(_required(item, "r", field),
-                                                                            f"{field}.r")))
+        correlations.append(
+            Correlation(between[0], between[1], check_number(_required(item, "r", field), f"{field}.r"))
+        )
     raw_p = data.get("coverage_probability")
     p = DEFAULT_COVERAGE_PROBABILITY if raw_p is None else check_number(raw_p, "coverage_probability")
     raw_k = data.get("coverage_factor")
@@ -201,9 +213,15 @@ def parse_budget(data: object) -> BudgetSpec:
         if specification is None:
             raise BudgetFormatError("needs a specification", field="decision_rule")
     return BudgetSpec(
-        model=model, inputs=inputs, measurand_name=_optional_str(measurand, "name", "measurand") or "Y",
-        measurand_unit=_optional_str(measurand, "unit", "measurand"), correlations=tuple(correlations),
-        coverage_probability=p, coverage_factor=fixed_k, specification=specification, decision_rule=rule,
+        model=model,
+        inputs=inputs,
+        measurand_name=_optional_str(measurand, "name", "measurand") or "Y",
+        measurand_unit=_optional_str(measurand, "unit", "measurand"),
+        correlations=tuple(correlations),
+        coverage_probability=p,
+        coverage_factor=fixed_k,
+        specification=specification,
+        decision_rule=rule,
     )
 
 
@@ -238,9 +256,17 @@ def result_to_dict(result: BudgetResult) -> dict[str, Any]:
         "expanded_uncertainty": lpu.expanded_uncertainty,
         "unit": result.unit,
         "contributions": [
-            {"name": c.name, "estimate": c.estimate, "unit": c.unit, "distribution": c.distribution,
-             "standard_uncertainty": c.standard_uncertainty, "sensitivity": c.sensitivity_coefficient,
-             "contribution": c.contribution, "dof": _dof(c.degrees_of_freedom), "percent": c.percent}
+            {
+                "name": c.name,
+                "estimate": c.estimate,
+                "unit": c.unit,
+                "distribution": c.distribution,
+                "standard_uncertainty": c.standard_uncertainty,
+                "sensitivity": c.sensitivity_coefficient,
+                "contribution": c.contribution,
+                "dof": _dof(c.degrees_of_freedom),
+                "percent": c.percent,
+            }
             for c in lpu.contributions
         ],
         "higher_order_variance": lpu.higher_order_variance,
@@ -264,13 +290,17 @@ def result_to_dict(result: BudgetResult) -> dict[str, Any]:
             "coverage_probability": mcm.coverage_probability,
             "trials": mcm.trials,
             "seed": mcm.seed,
-            "adaptive": None if mcm.adaptive is None else {
+            "adaptive": None
+            if mcm.adaptive is None
+            else {
                 "significant_digits": mcm.adaptive.significant_digits,
                 "sequences": mcm.adaptive.sequences,
                 "tolerance": _finite_or_none(mcm.adaptive.tolerance),
                 "converged": mcm.adaptive.converged,
             },
-            "validation": None if validation is None else {
+            "validation": None
+            if validation is None
+            else {
                 "passed": validation.passed,
                 "d_low": validation.d_low,
                 "d_high": validation.d_high,

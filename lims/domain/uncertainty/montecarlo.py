@@ -27,8 +27,16 @@ MAX_TRIALS = 100_000_000
 
 #: numpy counterparts of the model's functions (JCGM 101 7.5: the model is evaluated for every draw).
 NUMPY_FUNCTIONS: Mapping[str, Any] = {
-    "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "sin": np.sin, "cos": np.cos,
-    "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "log10": np.log10,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
 }
 
 
@@ -103,7 +111,9 @@ class Sampler:
             if not quantity.distribution.is_gaussian:
                 raise MonteCarloError(
                     f"{quantity.name!r} is correlated but its distribution is {quantity.distribution.kind}; "
-                    "Monte Carlo correlates only Gaussian inputs (JCGM 101 6.4.8)", field="correlations")
+                    "Monte Carlo correlates only Gaussian inputs (JCGM 101 6.4.8)",
+                    field="correlations",
+                )
         self.correlated = correlated
         if correlated:
             u = np.array([spec.inputs[i].standard_uncertainty for i in correlated])
@@ -134,7 +144,9 @@ def _evaluate_block(spec: BudgetSpec, values: Mapping[str, FloatArray], size: in
         # The sum is finite only if every value is (an overflow of the sum itself is also refused).
         raise NonFiniteResultError(
             "evaluates to a non-finite value for some Monte Carlo draws (division by zero, logarithm or "
-            "square root of a negative number, or overflow)", field="model")
+            "square root of a negative number, or overflow)",
+            field="model",
+        )
     return block
 
 
@@ -143,7 +155,7 @@ def _run(spec: BudgetSpec, rng: np.random.Generator, trials: int, block_size: in
     out = np.empty(trials)
     for start in range(0, trials, block_size):
         size = min(block_size, trials - start)
-        out[start:start + size] = _evaluate_block(spec, sampler.draw(size), size)
+        out[start : start + size] = _evaluate_block(spec, sampler.draw(size), size)
     return out
 
 
@@ -163,7 +175,7 @@ def _shortest_interval(ordered: FloatArray, p: float, chunk: int = 1_000_000) ->
     best_start, best_width = 0, math.inf
     for start in range(0, m - q, chunk):
         stop = min(start + chunk, m - q)
-        widths = ordered[start + q:stop + q] - ordered[start:stop]
+        widths = ordered[start + q : stop + q] - ordered[start:stop]
         i = int(np.argmin(widths))
         if widths[i] < best_width:
             best_start, best_width = start + i, float(widths[i])
@@ -174,13 +186,14 @@ def _standard_deviation(values: FloatArray, mean: float, chunk: int = 1_000_000)
     """Sample standard deviation (1/(M − 1), JCGM 101 7.6) in chunks, without a temporary of size M."""
     total = 0.0
     for start in range(0, values.size, chunk):
-        deviations = values[start:start + chunk] - mean
+        deviations = values[start : start + chunk] - mean
         total += float(np.dot(deviations, deviations))
     return math.sqrt(total / (values.size - 1))
 
 
-def summarise(values: FloatArray, p: float, *, seed: int,
-              adaptive: AdaptiveRun | None = None) -> MonteCarloResult:
+def summarise(
+    values: FloatArray, p: float, *, seed: int, adaptive: AdaptiveRun | None = None
+) -> MonteCarloResult:
     """Mean, standard deviation and both coverage intervals of the model values (sorted in place).
 
     >>> r = summarise(np.arange(1.0, 101.0), 0.9, seed=0)
@@ -190,9 +203,16 @@ def summarise(values: FloatArray, p: float, *, seed: int,
     mean = float(np.mean(values))
     sd = _standard_deviation(values, mean)
     values.sort()
-    return MonteCarloResult(value=mean, standard_uncertainty=sd, interval=_symmetric_interval(values, p),
-                            shortest_interval=_shortest_interval(values, p), coverage_probability=p,
-                            trials=int(values.size), seed=seed, adaptive=adaptive)
+    return MonteCarloResult(
+        value=mean,
+        standard_uncertainty=sd,
+        interval=_symmetric_interval(values, p),
+        shortest_interval=_shortest_interval(values, p),
+        coverage_probability=p,
+        trials=int(values.size),
+        seed=seed,
+        adaptive=adaptive,
+    )
 
 
 def _seed(seed: int | None) -> int:
@@ -210,15 +230,21 @@ def _check_trials(trials: int, p: float, field: str = "trials") -> int:
         raise MonteCarloError("must be an integer", field=field)
     least = minimum_trials(p)
     if trials < least:
-        raise MonteCarloError(f"must be at least {least} for coverage probability {p:g} (JCGM 101 7.2.2)",
-                              field=field)
+        raise MonteCarloError(
+            f"must be at least {least} for coverage probability {p:g} (JCGM 101 7.2.2)", field=field
+        )
     if trials > MAX_TRIALS:
         raise MonteCarloError(f"must be at most {MAX_TRIALS}", field=field)
     return trials
 
 
-def monte_carlo(spec: BudgetSpec, *, trials: int = DEFAULT_TRIALS, seed: int | None = None,
-                block_size: int = DEFAULT_BLOCK_SIZE) -> MonteCarloResult:
+def monte_carlo(
+    spec: BudgetSpec,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> MonteCarloResult:
     """Propagate the distributions with ``trials`` Monte Carlo trials (JCGM 101 clause 7).
 
     >>> from lims.domain.uncertainty.io import parse_budget
@@ -237,17 +263,25 @@ def monte_carlo(spec: BudgetSpec, *, trials: int = DEFAULT_TRIALS, seed: int | N
     return summarise(values, spec.coverage_probability, seed=seed)
 
 
-def monte_carlo_adaptive(spec: BudgetSpec, *, significant_digits: int = 2, seed: int | None = None,
-                         max_trials: int = 10_000_000,
-                         block_size: int = DEFAULT_BLOCK_SIZE) -> MonteCarloResult:
+def monte_carlo_adaptive(
+    spec: BudgetSpec,
+    *,
+    significant_digits: int = 2,
+    seed: int | None = None,
+    max_trials: int = 10_000_000,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> MonteCarloResult:
     """Adaptive Monte Carlo procedure of JCGM 101 7.9.4.
 
     Sequences of M = max(J, 10⁴) trials are added until twice the standard deviation of the sequence
     averages of y, u(y), y_low and y_high is at most the numerical tolerance δ of u(y) (JCGM 101 7.9.2), or
     ``max_trials`` is reached (then ``adaptive.converged`` is false). Results use all trials (7.9.4 j).
     """
-    if isinstance(significant_digits, bool) or not isinstance(significant_digits, int) or not (
-            1 <= significant_digits <= 4):
+    if (
+        isinstance(significant_digits, bool)
+        or not isinstance(significant_digits, int)
+        or not (1 <= significant_digits <= 4)
+    ):
         raise MonteCarloError("must be an integer from 1 to 4", field="significant_digits")
     p = spec.coverage_probability
     per_sequence = max(minimum_trials(p), 10_000)
@@ -273,13 +307,18 @@ def monte_carlo_adaptive(spec: BudgetSpec, *, significant_digits: int = 2, seed:
             converged = True
             break
     combined = np.concatenate(sequences)
-    run = AdaptiveRun(significant_digits=significant_digits, sequences=len(sequences),
-                      tolerance=tolerance, converged=converged)
+    run = AdaptiveRun(
+        significant_digits=significant_digits,
+        sequences=len(sequences),
+        tolerance=tolerance,
+        converged=converged,
+    )
     return summarise(combined, p, seed=seed, adaptive=run)
 
 
-def validate(propagation: PropagationResult, mcm: MonteCarloResult, *,
-             significant_digits: int = 2) -> Validation:
+def validate(
+    propagation: PropagationResult, mcm: MonteCarloResult, *, significant_digits: int = 2
+) -> Validation:
     """Validate the GUM result against Monte Carlo (JCGM 101 8.2).
 
     d_low = |y − U_p − y_low|, d_high = |y + U_p − y_high|; the GUM uncertainty framework is validated
@@ -297,5 +336,10 @@ def validate(propagation: PropagationResult, mcm: MonteCarloResult, *,
     d_low = abs(y - expanded - mcm.interval[0])
     d_high = abs(y + expanded - mcm.interval[1])
     tolerance = numerical_tolerance(propagation.standard_uncertainty, significant_digits)
-    return Validation(passed=d_low <= tolerance and d_high <= tolerance, d_low=d_low, d_high=d_high,
-                      tolerance=tolerance, significant_digits=significant_digits)
+    return Validation(
+        passed=d_low <= tolerance and d_high <= tolerance,
+        d_low=d_low,
+        d_high=d_high,
+        tolerance=tolerance,
+        significant_digits=significant_digits,
+    )

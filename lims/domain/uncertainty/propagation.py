@@ -110,8 +110,9 @@ def evaluate_model(spec: BudgetSpec, values: Mapping[str, Any], functions: Mappi
     try:
         return spec.model.evaluate(values, functions)
     except ZeroDivisionError:
-        raise NonFiniteResultError("evaluates to a non-finite value (division by zero)",
-                                   field="model") from None
+        raise NonFiniteResultError(
+            "evaluates to a non-finite value (division by zero)", field="model"
+        ) from None
     except OverflowError:
         raise NonFiniteResultError("evaluates to a non-finite value (overflow)", field="model") from None
     except ValueError as exc:
@@ -147,8 +148,9 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
     sensitivities = gradient.tolist()
     if not all(map(math.isfinite, sensitivities)):
         bad = inputs[[math.isfinite(c) for c in sensitivities].index(False)].name
-        raise NonFiniteResultError(f"its derivative with respect to {bad!r} is not finite at the estimates",
-                                   field="model")
+        raise NonFiniteResultError(
+            f"its derivative with respect to {bad!r} is not finite at the estimates", field="model"
+        )
     u = [q.standard_uncertainty for q in inputs]
     weighted = [c * u_i for c, u_i in zip(sensitivities, u, strict=True)]
     if spec.correlations:
@@ -168,24 +170,41 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
     index = {q.name: i for i, q in enumerate(inputs)}
     for corr in spec.correlations:
         i, j = index[corr.first], index[corr.second]
-        terms.append(CorrelationTerm(corr.first, corr.second, float(corr.r),
-                                     float(2.0 * weighted[i] * weighted[j] * corr.r)))
+        terms.append(
+            CorrelationTerm(
+                corr.first, corr.second, float(corr.r), float(2.0 * weighted[i] * weighted[j] * corr.r)
+            )
+        )
     contributions = tuple(
         Contribution(
-            name=q.name, estimate=estimates[i], unit=q.unit, distribution=q.distribution.kind,
-            standard_uncertainty=u[i], sensitivity_coefficient=sensitivities[i],
-            contribution=abs(weighted[i]), degrees_of_freedom=q.degrees_of_freedom,
+            name=q.name,
+            estimate=estimates[i],
+            unit=q.unit,
+            distribution=q.distribution.kind,
+            standard_uncertainty=u[i],
+            sensitivity_coefficient=sensitivities[i],
+            contribution=abs(weighted[i]),
+            degrees_of_freedom=q.degrees_of_freedom,
             percent=weighted[i] ** 2 / variance * 100.0 if variance > 0 else 0.0,
         )
         for i, q in enumerate(inputs)
     )
     dof = welch_satterthwaite(first_order_u, ((c.contribution, c.degrees_of_freedom) for c in contributions))
     fixed = spec.coverage_factor is not None
-    k = float(spec.coverage_factor) if spec.coverage_factor is not None else coverage_factor(
-        spec.coverage_probability, dof)
+    k = (
+        float(spec.coverage_factor)
+        if spec.coverage_factor is not None
+        else coverage_factor(spec.coverage_probability, dof)
+    )
     return PropagationResult(
-        value=value, standard_uncertainty=u_c, effective_dof=dof, coverage_factor=k,
-        coverage_probability=spec.coverage_probability, expanded_uncertainty=k * u_c,
-        contributions=contributions, correlation_terms=tuple(terms), coverage_factor_fixed=fixed,
+        value=value,
+        standard_uncertainty=u_c,
+        effective_dof=dof,
+        coverage_factor=k,
+        coverage_probability=spec.coverage_probability,
+        expanded_uncertainty=k * u_c,
+        contributions=contributions,
+        correlation_terms=tuple(terms),
+        coverage_factor_fixed=fixed,
         higher_order_variance=higher,
     )

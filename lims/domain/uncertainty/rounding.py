@@ -38,8 +38,9 @@ class ReportedResult:
         return f"{self.value_text}{suffix} ± {self.uncertainty_text}{suffix}"
 
 
-def round_for_report(value: float, expanded_uncertainty: float, *,
-                     significant_digits: int = 2) -> ReportedResult:
+def round_for_report(
+    value: float, expanded_uncertainty: float, *, significant_digits: int = 2
+) -> ReportedResult:
     """Round U to ``significant_digits`` and the value to the same decimal place.
 
     >>> r = round_for_report(50.000838, 0.0000677)

@@ -26,8 +26,18 @@ from lims.domain.uncertainty.expression import CONSTANTS, Expression
 _CELSIUS = re.compile(r"°C|℃|\bdegC\b|\bdegree_Celsius\b|\bcelsius\b")
 _ANGLE_FUNCTIONS = {"sin", "cos", "tan"}
 MAX_UNIT_CHARS = 100
-_NUMPY = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "sin": np.sin, "cos": np.cos,
-          "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan}
+_NUMPY = {
+    "sqrt": np.sqrt,
+    "exp": np.exp,
+    "log": np.log,
+    "log10": np.log10,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,7 +130,9 @@ class _Walker:
                     raise DimensionError(
                         f"cannot compute {ast.unparse(node.left)!r} {sign} {ast.unparse(node.right)!r}: "
                         f"units {_unit_text(a.units)} and {_unit_text(b.units)} differ "
-                        "(express both terms in one unit)", field="model")
+                        "(express both terms in one unit)",
+                        field="model",
+                    )
                 b = self.ureg.Quantity(b.magnitude, a.units)
                 result = a + b if isinstance(node.op, ast.Add) else a - b
             elif isinstance(node.op, ast.Mult):
@@ -130,12 +142,16 @@ class _Walker:
                 result = self.ureg.Quantity(quotient, a.units / b.units)
             else:
                 if not b.dimensionless:
-                    raise DimensionError(f"the exponent {ast.unparse(node.right)!r} must be dimensionless, "
-                                         f"it is in {_unit_text(b.units)}", field="model")
+                    raise DimensionError(
+                        f"the exponent {ast.unparse(node.right)!r} must be dimensionless, "
+                        f"it is in {_unit_text(b.units)}",
+                        field="model",
+                    )
                 exponent = float(b.to(self.ureg.dimensionless).magnitude)
                 if not math.isfinite(exponent):
-                    raise DimensionError(f"the exponent {ast.unparse(node.right)!r} is not finite",
-                                         field="model")
+                    raise DimensionError(
+                        f"the exponent {ast.unparse(node.right)!r} is not finite", field="model"
+                    )
                 result = self.ureg.Quantity(np.abs(np.float64(a.magnitude)) ** exponent, a.units**exponent)
         return _Term(result, left.literal and right.literal)
 
@@ -154,8 +170,10 @@ class _Walker:
             need = "a dimensionless number"
             if name in _ANGLE_FUNCTIONS:
                 need = "an angle in rad or a dimensionless number"
-            raise DimensionError(f"{name}() needs {need}; {ast.unparse(node.args[0])!r} is in "
-                                 f"{_unit_text(q.units)}", field="model")
+            raise DimensionError(
+                f"{name}() needs {need}; {ast.unparse(node.args[0])!r} is in {_unit_text(q.units)}",
+                field="model",
+            )
         out_unit = self.ureg.radian if name in ("asin", "acos", "atan") else self.ureg.dimensionless
         return _Term(self.ureg.Quantity(1.0, out_unit), argument.literal)
 
@@ -181,8 +199,10 @@ def check_units(spec: BudgetSpec) -> str | None:
         return spec.measurand_unit
     for i, has_unit in enumerate(given):
         if not has_unit:
-            raise DimensionError('is required when other inputs carry units (use "1" for a dimensionless '
-                                 "quantity)", field=f"inputs[{i}].unit")
+            raise DimensionError(
+                'is required when other inputs carry units (use "1" for a dimensionless quantity)',
+                field=f"inputs[{i}].unit",
+            )
     units = {q.name: parse_unit(q.unit or "", f"inputs[{i}].unit") for i, q in enumerate(spec.inputs)}
     if not isinstance(spec.model, Expression):
         return spec.measurand_unit
@@ -191,6 +211,7 @@ def check_units(spec: BudgetSpec) -> str | None:
         return _unit_text(result.units)
     expected = parse_unit(spec.measurand_unit, "measurand.unit")
     if not _same_scale(result.units, expected):
-        raise DimensionError(f"the model gives {_unit_text(result.units)}, not {spec.measurand_unit}",
-                             field="measurand.unit")
+        raise DimensionError(
+            f"the model gives {_unit_text(result.units)}, not {spec.measurand_unit}", field="measurand.unit"
+        )
     return spec.measurand_unit

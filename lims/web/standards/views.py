@@ -15,10 +15,11 @@ from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import LimsError, NotFound
 from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
-from lims.services import audit, standards, traceability
+from lims.services import audit, impact, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error
+from lims.web.impact.views import DECLARERS, KIND_LABELS
 from lims.web.paging import after_arg
 from lims.web.standards.forms import ISSUER_LABELS, STATUS_LABELS, CalibrationForm, CheckForm, StatusForm
 from lims.web.templating import trusted_svg
@@ -92,6 +93,9 @@ def show(standard_id: int) -> ResponseReturnValue:
         issuer_labels=ISSUER_LABELS,
         status_form=_status_form(),
         can_edit=current_user.role in EDITORS,
+        events=impact.events_of(db, standard_id),
+        can_declare=current_user.role in DECLARERS,
+        kind_labels=KIND_LABELS,
     )
 
 

@@ -28,16 +28,20 @@ KNOWN_JOBS = {"J-2026-0042": {"P1", "P2"}}
 class Store:
     def __init__(self, path: str) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("CREATE TABLE IF NOT EXISTS reading (idempotency_key TEXT PRIMARY KEY, job TEXT, "
-                        "point TEXT, body TEXT)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS reading (idempotency_key TEXT PRIMARY KEY, job TEXT, "
+            "point TEXT, body TEXT)"
+        )
 
     def add(self, job: str, point: str, readings: list[dict]) -> tuple[list[str], list[str]]:
         accepted, duplicates = [], []
         self.db.execute("BEGIN IMMEDIATE")
         for reading in readings:
             key = reading["idempotency_key"]
-            cursor = self.db.execute("INSERT OR IGNORE INTO reading VALUES (?, ?, ?, ?)",
-                                     (key, job, point, json.dumps(reading, sort_keys=True)))
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO reading VALUES (?, ?, ?, ?)",
+                (key, job, point, json.dumps(reading, sort_keys=True)),
+            )
             (accepted if cursor.rowcount else duplicates).append(key)
         self.db.execute("COMMIT")
         return accepted, duplicates
@@ -71,13 +75,17 @@ def make_handler(store: Store, token: str, die_after: int | None) -> type[BaseHT
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
                 readings = body["readings"]
             except (ValueError, KeyError, TypeError):
-                return self.reply(400, {"error": "body must be {\"readings\": [...]}"})
+                return self.reply(400, {"error": 'body must be {"readings": [...]}'})
             good, rejected = [], []
             for reading in readings:
                 missing = [k for k in REQUIRED if k not in reading]
                 if missing:
-                    rejected.append({"idempotency_key": reading.get("idempotency_key"),
-                                     "error": f"missing {', '.join(missing)}"})
+                    rejected.append(
+                        {
+                            "idempotency_key": reading.get("idempotency_key"),
+                            "error": f"missing {', '.join(missing)}",
+                        }
+                    )
                 else:
                     good.append(reading)
             accepted, duplicates = store.add(job, point, good)
@@ -96,8 +104,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--die-after-store", type=int)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port),
-                                 make_handler(Store(args.store), args.token, args.die_after_store))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", args.port), make_handler(Store(args.store), args.token, args.die_after_store)
+    )
     print(f"LISTENING {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

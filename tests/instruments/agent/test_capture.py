@@ -82,13 +82,34 @@ def token_file(tmp_path: Path) -> Path:
 
 
 def capture(port: str, url: str, token: Path, journal: Path, *extra: str):
-    return CliRunner().invoke(cli, ["bench", "capture", "--job", JOB, "--point", POINT, "--port", port,
-                                    "--driver", "mt-sics", "--server", url, "--token-file", str(token),
-                                    "--journal", str(journal), "--json", *extra])
+    return CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "capture",
+            "--job",
+            JOB,
+            "--point",
+            POINT,
+            "--port",
+            port,
+            "--driver",
+            "mt-sics",
+            "--server",
+            url,
+            "--token-file",
+            str(token),
+            "--journal",
+            str(journal),
+            "--json",
+            *extra,
+        ],
+    )
 
 
-def test_capture_delivers_every_reading_once(tmp_path: Path, server: ContractServer, balance: PtySimulator,
-                                             token_file: Path) -> None:
+def test_capture_delivers_every_reading_once(
+    tmp_path: Path, server: ContractServer, balance: PtySimulator, token_file: Path
+) -> None:
     url = server.start()
     journal = tmp_path / "journal.sqlite3"
     result = capture(balance.path, url, token_file, journal, "--count", "5")
@@ -102,12 +123,23 @@ def test_capture_delivers_every_reading_once(tmp_path: Path, server: ContractSer
 
 
 def test_server_killed_mid_capture_then_restart_resends_exactly_once(
-        tmp_path: Path, server: ContractServer, balance: PtySimulator, token_file: Path) -> None:
+    tmp_path: Path, server: ContractServer, balance: PtySimulator, token_file: Path
+) -> None:
     # The server dies on its 3rd request *after* committing that batch and *before* answering.
     url = server.start("--die-after-store", "3")
     journal = tmp_path / "journal.sqlite3"
-    result = capture(balance.path, url, token_file, journal, "--count", "12", "--interval", "0.02",
-                     "--flush-timeout", "0.5")
+    result = capture(
+        balance.path,
+        url,
+        token_file,
+        journal,
+        "--count",
+        "12",
+        "--interval",
+        "0.02",
+        "--flush-timeout",
+        "0.5",
+    )
     assert result.exit_code == 3, result.stderr  # readings captured, some not confirmed
     assert "server unavailable" in result.stderr
     assert server.process is not None and server.process.wait(timeout=10) == 17
@@ -129,8 +161,9 @@ def test_server_killed_mid_capture_then_restart_resends_exactly_once(
     assert Journal(journal).counts() == {"pending": 0, "sent": 15, "rejected": 0}
 
 
-def test_flush_resends_after_outage(tmp_path: Path, server: ContractServer, balance: PtySimulator,
-                                    token_file: Path) -> None:
+def test_flush_resends_after_outage(
+    tmp_path: Path, server: ContractServer, balance: PtySimulator, token_file: Path
+) -> None:
     journal = tmp_path / "journal.sqlite3"
     server.start()
     url = server.url
@@ -139,17 +172,20 @@ def test_flush_resends_after_outage(tmp_path: Path, server: ContractServer, bala
     assert result.exit_code == 3
     assert Journal(journal).counts()["pending"] == 4
     server.start()
-    flushed = CliRunner().invoke(cli, ["bench", "flush", "--server", url, "--token-file", str(token_file),
-                                       "--journal", str(journal)])
+    flushed = CliRunner().invoke(
+        cli, ["bench", "flush", "--server", url, "--token-file", str(token_file), "--journal", str(journal)]
+    )
     assert flushed.exit_code == 0, flushed.stderr
     assert [r["seq"] for r in server.stored()] == [1, 2, 3, 4]
-    again = CliRunner().invoke(cli, ["bench", "flush", "--server", url, "--token-file", str(token_file),
-                                     "--journal", str(journal)])
+    again = CliRunner().invoke(
+        cli, ["bench", "flush", "--server", url, "--token-file", str(token_file), "--journal", str(journal)]
+    )
     assert again.exit_code == 0 and len(server.stored()) == 4
 
 
-def test_bad_token_keeps_readings_in_journal(tmp_path: Path, server: ContractServer, balance: PtySimulator
-                                             ) -> None:
+def test_bad_token_keeps_readings_in_journal(
+    tmp_path: Path, server: ContractServer, balance: PtySimulator
+) -> None:
     url = server.start()
     wrong = tmp_path / "wrong-token"
     wrong.write_text("not-the-token")
@@ -161,13 +197,33 @@ def test_bad_token_keeps_readings_in_journal(tmp_path: Path, server: ContractSer
     assert server.stored() == []
 
 
-def test_unknown_point_is_refused(tmp_path: Path, server: ContractServer, balance: PtySimulator,
-                                  token_file: Path) -> None:
+def test_unknown_point_is_refused(
+    tmp_path: Path, server: ContractServer, balance: PtySimulator, token_file: Path
+) -> None:
     url = server.start()
-    result = CliRunner().invoke(cli, ["bench", "capture", "--job", JOB, "--point", "P9", "--port",
-                                      balance.path, "--driver", "mt-sics", "--server", url, "--token-file",
-                                      str(token_file), "--journal", str(tmp_path / "j.sqlite3"),
-                                      "--count", "1"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "capture",
+            "--job",
+            JOB,
+            "--point",
+            "P9",
+            "--port",
+            balance.path,
+            "--driver",
+            "mt-sics",
+            "--server",
+            url,
+            "--token-file",
+            str(token_file),
+            "--journal",
+            str(tmp_path / "j.sqlite3"),
+            "--count",
+            "1",
+        ],
+    )
     assert result.exit_code == 1
     assert "HTTP 404" in result.stderr and "P9" in result.stderr
 
@@ -177,8 +233,26 @@ def test_token_file_problems_exit_2(tmp_path: Path, token_text: str | None, mess
     token = tmp_path / "token"
     if token_text is not None:
         token.write_text(token_text)
-    result = CliRunner().invoke(cli, ["bench", "capture", "--job", JOB, "--point", POINT, "--port", "loop://",
-                                      "--driver", "mt-sics", "--server", "http://127.0.0.1:9",
-                                      "--token-file", str(token), "--journal", str(tmp_path / "j.sqlite3")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "capture",
+            "--job",
+            JOB,
+            "--point",
+            POINT,
+            "--port",
+            "loop://",
+            "--driver",
+            "mt-sics",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token-file",
+            str(token),
+            "--journal",
+            str(tmp_path / "j.sqlite3"),
+        ],
+    )
     assert result.exit_code == 2
     assert message in result.stderr

@@ -49,8 +49,14 @@ def test_rejected_readings_are_kept_but_not_resent(tmp_path: Path) -> None:
 
 
 def test_delivery_only_confirms_keys_that_were_sent() -> None:
-    delivery = _delivery({"accepted": ["a", "zzz"], "duplicates": ["b"],
-                          "rejected": [{"idempotency_key": "c", "error": "bad"}]}, {"a", "b", "c"})
+    delivery = _delivery(
+        {
+            "accepted": ["a", "zzz"],
+            "duplicates": ["b"],
+            "rejected": [{"idempotency_key": "c", "error": "bad"}],
+        },
+        {"a", "b", "c"},
+    )
     assert delivery.confirmed == frozenset({"a", "b"})
     assert delivery.rejected == {"c": "bad"}
     with pytest.raises(SinkUnavailable):

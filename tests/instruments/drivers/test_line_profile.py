@@ -42,16 +42,19 @@ def test_pattern_without_value_group_is_a_clear_error(tmp_path: Path) -> None:
     assert "no (?P<value>" in str(info.value) and "bad.toml" in str(info.value)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"pattern": "(?P<value>[0-9"}, "pattern"),
-    ({"name": "Bad Name"}, "name"),
-    ({"serial": {"parity": "Q"}}, "serial.parity"),
-    ({"framing": {"max_frame_bytes": 1}}, "framing.max_frame_bytes"),
-    ({"framing": {"eol": "\\n"}}, "framing.eol"),
-    ({"stable_values": []}, "stable_values"),
-    ({"colour": "red"}, "colour"),
-    ({"pattern": r"(?P<value>\d+)", "unit": ""}, "unit"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"pattern": "(?P<value>[0-9"}, "pattern"),
+        ({"name": "Bad Name"}, "name"),
+        ({"serial": {"parity": "Q"}}, "serial.parity"),
+        ({"framing": {"max_frame_bytes": 1}}, "framing.max_frame_bytes"),
+        ({"framing": {"eol": "\\n"}}, "framing.eol"),
+        ({"stable_values": []}, "stable_values"),
+        ({"colour": "red"}, "colour"),
+        ({"pattern": r"(?P<value>\d+)", "unit": ""}, "unit"),
+    ],
+)
 def test_profile_errors_name_the_field(change: dict, field: str) -> None:
     with pytest.raises(ProfileError) as info:
         LineProfile.from_mapping(STREAMING | change, source="x.json")
@@ -85,7 +88,10 @@ def test_sartorius_sbi_poll_identity_and_blank_unit_means_unstable(start_sim) ->
         readings = [driver.read() for _ in range(3)]
     assert driver.identity is not None and driver.identity.serial_number == "0037105643"
     assert [(r.value_text, r.unit, r.stable) for r in readings] == [
-        ("+123.56", "g", True), ("+123.57", "g", False), ("-0.02", "g", True)]
+        ("+123.56", "g", True),
+        ("+123.57", "g", False),
+        ("-0.02", "g", True),
+    ]
     assert readings[0].raw == b"N     +   123.56 g  \r\n"
 
 

@@ -239,15 +239,20 @@ def test_noise_burst_longer_than_max_frame_is_dropped(start_sim) -> None:
 
 def test_cable_pulled_and_replugged_reconnects_by_stable_name(start_sim) -> None:
     events: list[str] = []
-    sim = start_sim(MtSicsSimulator(serial_number="B42"), Faults(disconnect_after=4, reopen_ms=300),
-                    link=True, events=events)
+    sim = start_sim(
+        MtSicsSimulator(serial_number="B42"),
+        Faults(disconnect_after=4, reopen_ms=300),
+        link=True,
+        events=events,
+    )
     with open_balance(sim.path) as balance:
         first = [balance.read(), balance.read()]  # replies 3 and 4; the sim unplugs after reply 4
         with pytest.raises(Disconnected):
             balance.read()
         attempts: list[int] = []
-        balance.reconnect(Backoff(initial_s=0.05, max_s=0.2, max_attempts=20),
-                          on_attempt=lambda n, exc: attempts.append(n))
+        balance.reconnect(
+            Backoff(initial_s=0.05, max_s=0.2, max_attempts=20), on_attempt=lambda n, exc: attempts.append(n)
+        )
         after = balance.read()
     assert [r.seq for r in first] == [1, 2]
     assert after.seq == 3

@@ -39,8 +39,10 @@ def test_read_keeps_nr3_text_exactly(start_sim) -> None:
     assert reading.unit == "V" and reading.stable is None
 
 
-@pytest.mark.parametrize(("function", "unit"), [("DCV", "V"), ("ACV", "V"), ("DCI", "A"), ("ACI", "A"),
-                                                ("RES", "Ohm"), ("FRES", "Ohm")])
+@pytest.mark.parametrize(
+    ("function", "unit"),
+    [("DCV", "V"), ("ACV", "V"), ("DCI", "A"), ("ACI", "A"), ("RES", "Ohm"), ("FRES", "Ohm")],
+)
 def test_configure_each_function(start_sim, function: str, unit: str) -> None:
     instrument = DmmSimulator()
     sim = start_sim(instrument)
@@ -105,9 +107,16 @@ def test_bad_arguments_are_refused_before_writing(start_sim) -> None:
         assert instrument.commands == before
 
 
-@pytest.mark.parametrize(("fault", "error"), [("drop", InstrumentTimeout), ("truncate", InstrumentTimeout),
-                                              ("garble", MalformedFrame), ("noise", MalformedFrame),
-                                              ("wrong", MalformedFrame)])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("drop", InstrumentTimeout),
+        ("truncate", InstrumentTimeout),
+        ("garble", MalformedFrame),
+        ("noise", MalformedFrame),
+        ("wrong", MalformedFrame),
+    ],
+)
 def test_faults_never_become_numbers(start_sim, fault: str, error: type[Exception]) -> None:
     # replies 1-3: *IDN?, SYST:ERR?, CONF?; reply 4 is the READ? under test
     sim = start_sim(DmmSimulator(), Faults(seed=5, schedule={4: fault}))
