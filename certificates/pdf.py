@@ -1,0 +1,606 @@
+"""The bilingual PDF certificate: ``render_pdf(data) -> bytes``.
+
+Layout and the ISO/IEC 17025:2017 item each part carries (the full map is in docs/certificates.md):
+
+* every page: laboratory name and address (7.8.2.1 b), certificate number and "Trang x/y — Page x of y"
+  (7.8.2.1 d), the reproduction statement, and a WITHDRAWN / SUPERSEDED mark when the certificate is no
+  longer current (7.8.8);
+* title (a), amendment note (7.8.8.2), item (g), customer (e), method and deviations (f, n), sampling (k),
+  location (c), dates (h, i, j), verification result, stamp and validity for kiểm định;
+* signatory, function and time of the electronic signature (o) and a QR code of the verification URL;
+* one table per quantity (m; as-found and as-left values, 7.8.4.1 d) and a chart of errors with U bars
+  against the MPE; customer-supplied (7.8.2.2) and external (p) results marked;
+* expanded uncertainty statement (7.8.4.1 a, EA-4/02, ILAC-P14), traceability and standards (7.8.4.1 c),
+  environment (7.8.4.1 b), decision rule and conformity (7.8.4.1 e, 7.8.6), opinions (7.8.4.1 f, 7.8.7),
+  the statement that results relate only to the item (l), and a clear end of the certificate (d).
+
+Every string goes through :func:`certificates.wording.nfc` and is XML-escaped before it is drawn.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
+
+from certificates.data import CertificateData, CertificateKind, Deviation, ResultSeries
+from certificates.errors import CertificateDataError
+from certificates.fonts import BOLD, ITALIC, REGULAR, register_fonts
+from certificates.formatting import (
+    decimal_of,
+    dsi_symbol,
+    format_compact,
+    format_date,
+    format_decimal,
+    round_result,
+)
+from certificates.graphics import error_chart, qr_flowable
+from certificates.labels import render_labels
+from certificates.pdf_text import CONFORMITY, FIELD, LOCATION, VERIFICATION_TYPE, Label
+from certificates.wording import Text, nfc
+
+__all__ = ["render_labels", "render_pdf"]
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 16 * mm
+HEADER_HEIGHT = 24 * mm
+FOOTER_HEIGHT = 14 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
+GREY = colors.HexColor("#555555")
+LINE = colors.HexColor("#9a9a9a")
+HEAD_FILL = colors.HexColor("#e8eef5")
+
+_STYLES = {
+    "body": ParagraphStyle("body", fontName=REGULAR, fontSize=8.5, leading=11),
+    "small": ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5),
+    "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=7.5, leading=9.2, alignment=TA_CENTER),
+    "label": ParagraphStyle("label", fontName=BOLD, fontSize=8.5, leading=11),
+    "heading": ParagraphStyle("heading", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3),
+    "title": ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, alignment=TA_CENTER),
+    "subtitle": ParagraphStyle(
+        "subtitle", fontName=ITALIC, fontSize=12, leading=15, alignment=TA_CENTER, textColor=GREY
+    ),
+    "banner": ParagraphStyle(
+        "banner", fontName=BOLD, fontSize=9, leading=12, textColor=colors.HexColor("#a00000")
+    ),
+    "end": ParagraphStyle("end", fontName=BOLD, fontSize=8.5, leading=11, alignment=TA_CENTER, spaceBefore=8),
+}
+
+
+def _x(text: str) -> str:
+    return escape(nfc(text))
+
+
+def _bi(text: Text, *, sep: str = "<br/>") -> str:
+    """Vietnamese, then English in italics; markup-safe."""
+    return f"{_x(text.vi)}{sep}<i>{_x(text.en)}</i>"
+
+
+def _label(label: Label) -> Flowable:
+    return _TwoLines(label)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(markup: str, style: str) -> tuple[Any, ...]:
+    """Parsed paragraph fragments; most markup repeats between certificates, and parsing dominates."""
+    parser = ParaParser()
+    _style, frags, _bullet = parser.parse(cleanBlockQuotedText(markup), _STYLES[style])
+    if frags is None:
+        raise CertificateDataError("text", f"cannot be typeset ({parser.errors[0]}): {markup[:60]!r}")
+    return tuple(frags)
+
+
+def _p(markup: str, style: str = "body") -> Paragraph:
+    # fragments are cloned because reportlab may append a space to a fragment while splitting lines
+    return Paragraph(markup, _STYLES[style], frags=[f.clone() for f in _parsed(markup, style)])
+
+
+class _TwoLines(Flowable):  # type: ignore[misc]
+    """A caption: Vietnamese in bold over English in italics, drawn without paragraph parsing."""
+
+    def __init__(self, label: Label) -> None:
+        super().__init__()
+        self.vi, self.en = nfc(label.vi), nfc(label.en)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        return avail_width, 20.5
+
+    def draw(self) -> None:
+        self.canv.setFont(BOLD, _fit(self.vi, BOLD, 8.5, self.width))
+        self.canv.drawString(0, 11.5, self.vi)
+        self.canv.setFont(ITALIC, _fit(self.en, ITALIC, 7.5, self.width))
+        self.canv.drawString(0, 2.5, self.en)
+
+
+def _fit(text: str, font: str, size: float, width: float) -> float:
+    while size > 5 and stringWidth(text, font, size) > width:
+        size -= 0.25
+    return size
+
+
+def _date(data: CertificateData, day: Any) -> str:
+    return format_date(day, data.wording.date_format)
+
+
+def _num(data: CertificateData, value: Any) -> str:
+    return format_decimal(decimal_of(value), decimal_separator=data.wording.decimal_separator)
+
+
+def _short(data: CertificateData, value: Any) -> str:
+    return format_compact(value, decimal_separator=data.wording.decimal_separator)
+
+
+def _kv_table(rows: Sequence[tuple[Label, str]]) -> Table:
+    table = Table([[_label(k), _p(v)] for k, v in rows], colWidths=[52 * mm, BODY_WIDTH - 52 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#e0e0e0")),
+            ]
+        )
+    )
+    return table
+
+
+def _status_banners(data: CertificateData) -> list[Flowable]:
+    w, out = data.wording, []
+    if data.withdrawal is not None:
+        out.append(
+            _p(
+                f"{_bi(w.withdrawn, sep=' / ')} — {_x(_date(data, data.withdrawal.withdrawn_on))}: "
+                f"{_bi(data.withdrawal.reason, sep=' / ')}",
+                "banner",
+            )
+        )
+    if data.superseded_by:
+        out.append(_p(_bi(w.superseded.format(number=data.superseded_by), sep=" / "), "banner"))
+    if data.amendment is not None:
+        a = data.amendment
+        text = Text(
+            w.amendment.vi.format(revision=a.revision, replaces=a.replaces, reason=a.reason.vi),
+            w.amendment.en.format(revision=a.revision, replaces=a.replaces, reason=a.reason.en),
+        )
+        out.append(_p(_bi(text), "banner"))
+    return out
+
+
+def _identity_rows(data: CertificateData) -> list[tuple[Label, str]]:
+    item, c = data.item, data.customer
+    rows: list[tuple[Label, str]] = [
+        (FIELD["number"], f"<b>{_x(data.number)}</b>"),
+        (FIELD["item"], _bi(item.name)),
+        (FIELD["manufacturer"], _x(item.manufacturer)),
+    ]
+    optional = [
+        ("model", item.model),
+        ("serial", item.serial_number),
+        ("customer_id", item.customer_identification),
+        ("lab_id", item.lab_identification),
+        ("range", item.measuring_range),
+        ("resolution", item.resolution),
+        ("class", item.accuracy_class),
+    ]
+    rows += [(FIELD[key], _x(value)) for key, value in optional if value]
+    if item.condition is not None:
+        rows.append((FIELD["condition"], _bi(item.condition)))
+    contact = " · ".join(_x(v) for v in (c.phone, c.email) if v)
+    rows.append(
+        (
+            FIELD["customer"],
+            f"<b>{_x(c.name)}</b><br/>{_x(c.address.one_line())}" + (f"<br/>{contact}" if contact else ""),
+        )
+    )
+    rows.append((FIELD["method"], f"{_x(data.method.reference)} — {_bi(data.method.name, sep=' / ')}"))
+    if data.method.deviations is not None:
+        rows.append((FIELD["deviations"], _bi(data.method.deviations)))
+    if data.sampling is not None:
+        rows.append((FIELD["sampling"], _bi(data.sampling)))
+    where = _bi(LOCATION[data.location], sep=" / ")
+    rows.append(
+        (FIELD["location"], where + (f"<br/>{_x(data.location_detail)}" if data.location_detail else ""))
+    )
+    if data.received_on is not None:
+        rows.append((FIELD["received"], _x(_date(data, data.received_on))))
+    performed = _date(data, data.performed_from)
+    if data.performed_to != data.performed_from:
+        performed += " – " + _date(data, data.performed_to)
+    date_key = "verified" if data.kind is CertificateKind.VERIFICATION else "calibrated"
+    rows += [(FIELD[date_key], _x(performed)), (FIELD["issued"], _x(_date(data, data.issued_on)))]
+    return rows
+
+
+def _verification_rows(data: CertificateData) -> list[tuple[Label, str]]:
+    v = data.verification
+    if v is None:
+        if data.recalibration_due is not None:
+            return [
+                (
+                    FIELD["recalibration"],
+                    _bi(
+                        data.wording.recalibration.format(date=_date(data, data.recalibration_due)), sep=" / "
+                    ),
+                )
+            ]
+        return []
+    w = data.wording
+    verdict = (w.verification_passed if v.passed else w.verification_failed).format(
+        procedure=data.method.reference
+    )
+    return [
+        (FIELD["verification_type"], _bi(VERIFICATION_TYPE[v.verification_type], sep=" / ")),
+        (FIELD["verdict"], f"<b>{_bi(verdict)}</b>"),
+        (FIELD["stamp"], f"<b>{_x(v.stamp_number)}</b>"),
+        (FIELD["valid_until"], f"<b>{_x(_date(data, v.valid_until))}</b>"),
+    ]
+
+
+def _signature_block(data: CertificateData) -> Table:
+    s, lab = data.signatory, data.lab
+    signed = s.signed_at.isoformat(sep=" ", timespec="seconds")
+    lines = [
+        f"<b>{_x(FIELD['signatory'].vi)}</b> / <i>{_x(FIELD['signatory'].en)}</i>",
+        f"<b>{_x(s.name)}</b>",
+        _bi(s.function, sep=" / "),
+        f"{_x(FIELD['signed_at'].vi)} / <i>{_x(FIELD['signed_at'].en)}</i>: {_x(signed)}",
+    ]
+    if lab.accreditation:
+        lines.append(
+            f"{_x(FIELD['accreditation'].vi)} / <i>{_x(FIELD['accreditation'].en)}</i>: "
+            f"{_x(lab.accreditation)}"
+        )
+    if lab.designation:
+        lines.append(
+            f"{_x(FIELD['designation'].vi)} / <i>{_x(FIELD['designation'].en)}</i>: {_x(lab.designation)}"
+        )
+    qr = qr_flowable(data.verification_url, size_pt=30 * mm)
+    caption = _p(
+        f"{_x(FIELD['verify'].vi)} / <i>{_x(FIELD['verify'].en)}</i><br/>"
+        f"<font size='6'>{_x(data.verification_url)}</font>",
+        "small",
+    )
+    table = Table([[_p("<br/>".join(lines)), [qr, caption]]], colWidths=[BODY_WIDTH - 62 * mm, 62 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.5, LINE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+_COLUMN_WEIGHT = {
+    id(FIELD["point"]): 0.45,
+    id(FIELD["k"]): 0.45,
+    id(FIELD["mpe"]): 0.85,
+    id(FIELD["conformity"]): 1.2,
+    id(FIELD["uncertainty"]): 1.25,
+}
+
+
+def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -> list[Flowable]:
+    unit = dsi_symbol(series.unit)
+    in_unit = f" ({_x(unit)})" if unit else ""
+    deviation = FIELD["correction"] if series.deviation is Deviation.CORRECTION else FIELD["error"]
+    as_found = series.has_as_found
+    with_mpe = any(p.mpe is not None for p in series.points)
+    with_conformity = any(p.conformity is not None for p in series.points)
+    columns: list[Label] = [FIELD["point"], FIELD["nominal"]]
+    if as_found:
+        columns += [FIELD["as_found_indication"], FIELD["as_found_error"]]
+    columns += [FIELD["indication"], deviation, FIELD["uncertainty"], FIELD["k"]]
+    columns += [FIELD["mpe"]] if with_mpe else []
+    columns += [FIELD["conformity"]] if with_conformity else []
+    header = [_p(f"<b>{_x(c.vi)}</b><br/><i>{_x(c.en)}</i>", "cell") for c in columns]
+    rows: list[list[Any]] = [header]
+    for number, p in enumerate(series.points, start=1):
+        reported = round_result(p.error, p.expanded_uncertainty)
+        cells = [str(number), _num(data, p.nominal)]
+        if as_found:
+            cells += [
+                _num(data, p.as_found_indication) if p.has_as_found else "—",
+                _num(data, p.as_found_error) if p.has_as_found else "—",
+            ]
+        cells += [
+            _num(data, p.indication),
+            _num(data, reported.value),
+            _num(data, reported.expanded_uncertainty),
+            _short(data, p.coverage_factor),
+        ]
+        if with_mpe:
+            cells.append("±" + _num(data, p.mpe) if p.mpe is not None else "—")
+        if with_conformity:
+            label = CONFORMITY[p.conformity] if p.conformity else None
+            cells.append(f"{label.vi}\n{label.en}" if label else "—")
+        rows.append([nfc(c) for c in cells])  # plain strings: ten times cheaper than paragraphs
+    weights = [_COLUMN_WEIGHT.get(id(c), 1.0) for c in columns]
+    table = Table(rows, colWidths=[BODY_WIDTH * w / sum(weights) for w in weights], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
+                ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (0, 1), (-1, -1), "CENTER"),
+                ("FONT", (0, 1), (-1, -1), REGULAR, 7.5, 9.2),
+            ]
+        )
+    )
+    title = _p(f"{index}. {_bi(series.quantity, sep=' / ')}{in_unit}", "heading")
+    notes = []
+    if as_found:
+        notes.append(_bi(FIELD["as_found_note"], sep=" / "))
+    if series.customer_supplied:
+        notes.append(_bi(FIELD["customer_supplied_values"], sep=" / "))
+    if series.external_provider:
+        notes.append(_bi(data.wording.external_provider.format(provider=series.external_provider), sep=" / "))
+    symbol = f" / {unit}" if unit else ""
+    chart = error_chart(
+        [p.nominal for p in series.points],
+        [p.error for p in series.points],
+        [p.expanded_uncertainty for p in series.points],
+        [p.mpe for p in series.points],
+        x_label=f"{series.quantity.vi} / {series.quantity.en}{symbol}",
+        y_label=f"{deviation.vi} / {deviation.en}{symbol}",
+        legend=[f"{deviation.vi} ± U / {deviation.en} ± U", "+SSLNCP / +MPE", "−SSLNCP / −MPE"],
+        width_pt=BODY_WIDTH,
+    )
+    return [KeepTogether([title, table]), *[_p(n, "small") for n in notes], Spacer(1, 3), chart, Spacer(1, 6)]
+
+
+def _statements(data: CertificateData) -> list[Flowable]:
+    w, out = data.wording, []
+    coverage = data.coverage()
+    probability = data.shared_probability()
+    percent = _short(data, round((probability or 0.95) * 100, 2))
+    statement = (
+        w.uncertainty.format(k=_short(data, coverage[0]), p=percent)
+        if coverage
+        else w.uncertainty_per_point.format(p=percent)
+    )
+    out.append(KeepTogether([_p(_bi(FIELD["h_uncertainty"], sep=" / "), "heading"), _p(_bi(statement))]))
+    traceability = [
+        _p(_bi(FIELD["h_traceability"], sep=" / "), "heading"),
+        _p(_bi(data.traceability_statement)),
+    ]
+    heads = [FIELD[k] for k in ("standard", "standard_id", "standard_cert", "calibrated_by", "standard_due")]
+    rows: list[list[Any]] = [[_p(f"<b>{_x(h.vi)}</b><br/><i>{_x(h.en)}</i>", "cell") for h in heads]]
+    for s in data.standards:
+        rows.append(
+            [
+                _p(_x(v), "cell")
+                for v in (
+                    s.name,
+                    s.identification,
+                    s.certificate_number,
+                    s.calibrated_by,
+                    _date(data, s.valid_until) if s.valid_until else "—",
+                )
+            ]
+        )
+    table = Table(rows, colWidths=[BODY_WIDTH * f for f in (0.32, 0.13, 0.17, 0.24, 0.14)], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
+                ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    out.append(KeepTogether([*traceability, Spacer(1, 3), table]))
+    e = data.environment
+    env = [
+        f"{_x(FIELD['temperature'].vi)} / <i>{_x(FIELD['temperature'].en)}</i>: "
+        f"({_num(data, e.temperature_min_c)} … {_num(data, e.temperature_max_c)}) °C"
+    ]
+    if e.relative_humidity_min_pct is not None:
+        env.append(
+            f"{_x(FIELD['humidity'].vi)} / <i>{_x(FIELD['humidity'].en)}</i>: "
+            f"({_num(data, e.relative_humidity_min_pct)} … {_num(data, e.relative_humidity_max_pct)}) %"
+        )
+    if e.pressure_hpa is not None:
+        env.append(
+            f"{_x(FIELD['pressure'].vi)} / <i>{_x(FIELD['pressure'].en)}</i>: "
+            f"{_num(data, e.pressure_hpa)} hPa"
+        )
+    out.append(KeepTogether([_p(_bi(FIELD["h_environment"], sep=" / "), "heading"), _p("<br/>".join(env))]))
+    if data.decision is not None:
+        d = data.decision
+        section = [
+            _p(_bi(FIELD["h_decision"], sep=" / "), "heading"),
+            _p(
+                f"<b>{_x(FIELD['rule'].vi)} / <i>{_x(FIELD['rule'].en)}</i></b> ({_x(d.norm)}): {_bi(d.rule)}"
+            ),
+            _p(
+                f"<b>{_x(FIELD['specification'].vi)} / <i>{_x(FIELD['specification'].en)}</i></b>: "
+                f"{_bi(d.specification)}"
+            ),
+            _p(
+                f"<b>{_x(FIELD['statement'].vi)} / <i>{_x(FIELD['statement'].en)}</i></b>: "
+                f"<b>{_bi(CONFORMITY[d.conformity], sep=' / ')}</b>"
+            ),
+        ]
+        out.append(KeepTogether(section))
+    if data.customer_supplied:
+        supplied = [_p(_bi(FIELD["h_customer_supplied"], sep=" / "), "heading"), _p(_bi(w.customer_supplied))]
+        out.append(KeepTogether(supplied + [_p("• " + _bi(t, sep=" / ")) for t in data.customer_supplied]))
+    if data.remarks:
+        remarks = [_p(_bi(FIELD["h_remarks"], sep=" / "), "heading")]
+        out.append(KeepTogether(remarks + [_p("• " + _bi(t, sep=" / ")) for t in data.remarks]))
+    closing = [
+        Spacer(1, 6),
+        _p(_bi(w.results_relate_only)),
+        _p(_bi(w.reproduction.format(lab=data.lab.name.vi))),
+        _p(f"— {_x(w.end_of_certificate.vi)} / <i>{_x(w.end_of_certificate.en)}</i> —", "end"),
+    ]
+    out.append(KeepTogether(closing))
+    return out
+
+
+def _story(data: CertificateData) -> list[Flowable]:
+    title = data.title
+    story: list[Flowable] = [_p(_x(title.vi), "title"), _p(_x(title.en), "subtitle"), Spacer(1, 5)]
+    story += _status_banners(data)
+    story += [
+        Spacer(1, 3),
+        _kv_table(_identity_rows(data) + _verification_rows(data)),
+        Spacer(1, 6),
+        _signature_block(data),
+        CondPageBreak(70 * mm),
+        _p(_bi(FIELD["h_results"], sep=" / "), "heading"),
+    ]
+    for index, series in enumerate(data.results, start=1):
+        story += _series_flowables(data, index, series)
+    return story + _statements(data)
+
+
+def _page_decorations(data: CertificateData) -> Callable[[Canvas, Any], None]:
+    lab, w = data.lab, data.wording
+    reproduction = w.reproduction.format(lab=lab.name.vi)
+    mark = (
+        w.withdrawn
+        if data.withdrawal is not None
+        else (w.superseded.format(number=data.superseded_by) if data.superseded_by else None)
+    )
+
+    def draw(canvas: Canvas, _doc: Any) -> None:
+        canvas.saveState()
+        top = PAGE_HEIGHT - MARGIN
+        canvas.setFont(BOLD, 8.5)
+        canvas.drawString(MARGIN, top - 9, nfc(lab.name.vi))
+        canvas.setFont(ITALIC, 7.5)
+        canvas.drawString(MARGIN, top - 18, nfc(lab.name.en))
+        canvas.setFont(REGULAR, 7)
+        contact = " · ".join(v for v in (lab.address.one_line(), lab.phone, lab.email) if v)
+        canvas.drawString(MARGIN, top - 27, nfc(contact))
+        canvas.setFont(BOLD, 9)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, top - 9, nfc(f"Số / No.: {data.number}"))
+        canvas.setStrokeColor(LINE)
+        canvas.line(MARGIN, top - 33, PAGE_WIDTH - MARGIN, top - 33)
+        canvas.line(MARGIN, MARGIN + 22, PAGE_WIDTH - MARGIN, MARGIN + 22)
+        canvas.setFont(REGULAR, 6.5)
+        canvas.setFillColor(GREY)
+        canvas.drawString(MARGIN, MARGIN + 13, nfc(reproduction.vi))
+        canvas.drawString(MARGIN, MARGIN + 5, nfc(reproduction.en))
+        if mark is not None:
+            canvas.setFillColor(colors.Color(0.75, 0, 0, alpha=1))
+            canvas.setFont(BOLD, 40)
+            canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+            canvas.rotate(35)
+            canvas.drawCentredString(0, 12, nfc(mark.vi))
+            canvas.setFont(BOLD, 30)
+            canvas.drawCentredString(0, -30, nfc(mark.en))
+        canvas.restoreState()
+
+    return draw
+
+
+def _numbered_canvas(number: str) -> type[Canvas]:
+    """A canvas that writes "Trang x/y — Page x of y" once the page count is known (7.8.2.1 d)."""
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(REGULAR, 8)
+                self.drawRightString(
+                    PAGE_WIDTH - MARGIN,
+                    PAGE_HEIGHT - MARGIN - 20,
+                    f"Trang {self._pageNumber}/{total} — Page {self._pageNumber} of {total}",
+                )
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    NumberedCanvas.__name__ = f"NumberedCanvas[{number}]"
+    return NumberedCanvas
+
+
+def render_pdf(data: CertificateData, *, invariant: bool = False) -> bytes:
+    """Render the certificate; ``invariant=True`` gives byte-identical output for identical data (tests).
+
+    >>> from certificates.examples import example_calibration
+    >>> render_pdf(example_calibration(3), invariant=True)[:8]
+    b'%PDF-1.4'
+    """
+    if not isinstance(data, CertificateData):
+        raise TypeError(f"render_pdf needs CertificateData, not {type(data).__name__}")
+    register_fonts()
+    buffer = io.BytesIO()
+    title = data.title
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT,
+        title=nfc(f"{title.vi} / {title.en} {data.number}"),
+        author=nfc(data.lab.name.vi),
+        subject=nfc(f"{data.item.name.vi} / {data.item.name.en} {data.item.serial_number}"),
+        keywords=nfc(f"{data.number}, {data.kind.value}, {data.method.reference}"),
+        creator="lims certificates",
+        producer="lims certificates (ReportLab)",
+        lang="vi",
+        invariant=int(invariant),
+        initialFontName=REGULAR,
+        pageCompression=1,
+    )
+    frame = Frame(
+        MARGIN,
+        MARGIN + FOOTER_HEIGHT,
+        BODY_WIDTH,
+        PAGE_HEIGHT - 2 * MARGIN - HEADER_HEIGHT - FOOTER_HEIGHT,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates([PageTemplate(id="certificate", frames=[frame], onPage=_page_decorations(data))])
+    doc.build(_story(data), canvasmaker=_numbered_canvas(data.number))
+    return buffer.getvalue()
