@@ -114,9 +114,26 @@ def _parsed(markup: str, style: str) -> tuple[Any, ...]:
     return tuple(frags)
 
 
+class _Paragraph(Paragraph):  # type: ignore[misc]
+    """A paragraph that remembers its line breaking for a given width.
+
+    Tables and KeepTogether wrap the same paragraph several times at the same width; the line breaking does
+    not depend on the available height, so the repeated calls can reuse the first result.
+    """
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == avail_width:
+            return self._wrapped[1]
+        size: tuple[float, float] = super().wrap(avail_width, avail_height)
+        self._wrapped = (avail_width, size)
+        return size
+
+
 def _p(markup: str, style: str = "body") -> Paragraph:
     # fragments are cloned because reportlab may append a space to a fragment while splitting lines
-    return Paragraph(markup, _STYLES[style], frags=[f.clone() for f in _parsed(markup, style)])
+    return _Paragraph(markup, _STYLES[style], frags=[f.clone() for f in _parsed(markup, style)])
 
 
 class _TwoLines(Flowable):  # type: ignore[misc]
