@@ -25,28 +25,20 @@ Values are the rounded values printed on the PDF (ILAC-P14 6.3), written with a 
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import xml.etree.ElementTree as ET
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import xmlschema
-
 from certificates.data import CertificateData, CertificateKind, Deviation, ResultPoint, ResultSeries
-from certificates.errors import CertificateDataError, DccValidationError
+from certificates.dcc_schema import DCC_NS, MAX_DCC_BYTES, SCHEMA_VERSION, SI_NS, dcc_schema, validate_dcc
+from certificates.errors import CertificateDataError
 from certificates.formatting import decimal_of, format_compact, round_result
 from certificates.pdf_text import CONFORMITY, FIELD, VERIFICATION_TYPE
 from certificates.wording import Text
 
 __all__ = ["DCC_NS", "MAX_DCC_BYTES", "SCHEMA_VERSION", "SI_NS", "dcc_schema", "render_dcc", "validate_dcc"]
 
-DCC_NS = "https://ptb.de/dcc"
-SI_NS = "https://ptb.de/si"
-SCHEMA_VERSION = "3.1.2"
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "dcc"
-MAX_DCC_BYTES = 20 * 1024 * 1024
 ET.register_namespace("dcc", DCC_NS)
 ET.register_namespace("si", SI_NS)
 
@@ -505,31 +497,3 @@ def _release() -> str:
         return importlib.metadata.version("lims")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-@functools.lru_cache(maxsize=1)
-def dcc_schema() -> xmlschema.XMLSchema:
-    """The DCC 3.1.2 schema, loaded once from the package (``allow='sandbox'``: no network)."""
-    return xmlschema.XMLSchema(str(SCHEMA_DIR / "dcc.xsd"), allow="sandbox")
-
-
-def validate_dcc(xml: bytes) -> None:
-    """Raise :class:`~certificates.errors.DccValidationError` unless ``xml`` is a valid DCC 3.1.2.
-
-    >>> validate_dcc(b"<dcc/>")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    certificates.errors.DccValidationError: not a valid DCC 3.1.2...
-    """
-    if not isinstance(xml, bytes | bytearray):
-        raise DccValidationError(f"expected bytes, not {type(xml).__name__}")
-    if len(xml) > MAX_DCC_BYTES:
-        raise DccValidationError(f"document of {len(xml)} bytes exceeds the limit of {MAX_DCC_BYTES}")
-    try:
-        resource = xmlschema.XMLResource(bytes(xml), defuse="always", allow="none")
-    except (xmlschema.XMLResourceError, ET.ParseError, ValueError) as exc:
-        raise DccValidationError(f"not well-formed XML ({exc})") from None
-    error = next(iter(dcc_schema().iter_errors(resource)), None)
-    if error is not None:
-        reason = getattr(error, "reason", None) or str(error).splitlines()[0]
-        raise DccValidationError(str(reason), path=getattr(error, "path", None))

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import xmlschema
 
-from certificates.dcc import DCC_NS, SI_NS, validate_dcc
+from certificates.dcc_schema import DCC_NS, SI_NS, validate_dcc
 from certificates.errors import DccValidationError
 
 __all__ = ["ImportedCalibration", "ImportedPoint", "ImportedSeries", "read_dcc"]

@@ -14,7 +14,7 @@ import io
 import pikepdf
 from pikepdf import Array, Name
 
-from certificates.dcc import MAX_DCC_BYTES, validate_dcc
+from certificates.dcc_schema import MAX_DCC_BYTES, validate_dcc
 from certificates.errors import PdfAttachmentError
 
 __all__ = ["DCC_FILENAME", "embed_dcc", "extract_dcc"]

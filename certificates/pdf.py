@@ -79,7 +79,10 @@ _STYLES = {
     "small": ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5),
     "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=7.5, leading=9.2, alignment=TA_CENTER),
     "label": ParagraphStyle("label", fontName=BOLD, fontSize=8.5, leading=11),
-    "heading": ParagraphStyle("heading", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3),
+    "heading": ParagraphStyle(
+        "heading", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3, keepWithNext=1
+    ),
+    "series": ParagraphStyle("series", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3),
     "title": ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, alignment=TA_CENTER),
     "subtitle": ParagraphStyle(
         "subtitle", fontName=ITALIC, fontSize=12, leading=15, alignment=TA_CENTER, textColor=GREY
@@ -137,21 +140,35 @@ def _p(markup: str, style: str = "body") -> Paragraph:
 
 
 class _TwoLines(Flowable):  # type: ignore[misc]
-    """A caption: Vietnamese in bold over English in italics, drawn without paragraph parsing."""
+    """A caption "Vietnamese / English" (English in italics) on one line, or on two when it does not fit.
+
+    Drawn straight onto the canvas: no paragraph parsing, which matters for the twenty captions per page.
+    """
 
     def __init__(self, label: Label) -> None:
         super().__init__()
         self.vi, self.en = nfc(label.vi), nfc(label.en)
+        self._one_line = False
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        return avail_width, 20.5
+        needed = stringWidth(self.vi + " / ", BOLD, 8.5) + stringWidth(self.en, ITALIC, 7.5)
+        self._one_line = needed <= avail_width
+        self.height = 10.5 if self._one_line else 20.5
+        return avail_width, self.height
 
     def draw(self) -> None:
-        self.canv.setFont(BOLD, _fit(self.vi, BOLD, 8.5, self.width))
-        self.canv.drawString(0, 11.5, self.vi)
-        self.canv.setFont(ITALIC, _fit(self.en, ITALIC, 7.5, self.width))
-        self.canv.drawString(0, 2.5, self.en)
+        canvas = self.canv
+        if self._one_line:
+            canvas.setFont(BOLD, 8.5)
+            canvas.drawString(0, 2.5, self.vi + " / ")
+            canvas.setFont(ITALIC, 7.5)
+            canvas.drawString(stringWidth(self.vi + " / ", BOLD, 8.5), 2.5, self.en)
+            return
+        canvas.setFont(BOLD, _fit(self.vi, BOLD, 8.5, self.width))
+        canvas.drawString(0, 11.5, self.vi)
+        canvas.setFont(ITALIC, _fit(self.en, ITALIC, 7.5, self.width))
+        canvas.drawString(0, 2.5, self.en)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> float:
@@ -173,7 +190,7 @@ def _short(data: CertificateData, value: Any) -> str:
 
 
 def _kv_table(rows: Sequence[tuple[Label, str]]) -> Table:
-    table = Table([[_label(k), _p(v)] for k, v in rows], colWidths=[52 * mm, BODY_WIDTH - 52 * mm])
+    table = Table([[_label(k), _p(v)] for k, v in rows], colWidths=[60 * mm, BODY_WIDTH - 60 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -320,10 +337,10 @@ def _signature_block(data: CertificateData) -> Table:
 
 
 _COLUMN_WEIGHT = {
-    id(FIELD["point"]): 0.45,
+    id(FIELD["point"]): 0.6,
     id(FIELD["k"]): 0.45,
     id(FIELD["mpe"]): 0.85,
-    id(FIELD["conformity"]): 1.2,
+    id(FIELD["conformity"]): 1.5,
     id(FIELD["uncertainty"]): 1.25,
 }
 
@@ -342,7 +359,9 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     columns += [FIELD["mpe"]] if with_mpe else []
     columns += [FIELD["conformity"]] if with_conformity else []
     header = [_p(f"<b>{_x(c.vi)}</b><br/><i>{_x(c.en)}</i>", "cell") for c in columns]
-    rows: list[list[Any]] = [header]
+    # the title is the table's first row, repeated with the header when the table continues on a new page
+    title = _p(f"{index}. {_bi(series.quantity, sep=' / ')}{in_unit}", "series")
+    rows: list[list[Any]] = [[title] + [""] * (len(columns) - 1), header]
     for number, p in enumerate(series.points, start=1):
         reported = round_result(p.error, p.expanded_uncertainty)
         cells = [str(number), _num(data, p.nominal)]
@@ -361,23 +380,24 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
             cells.append("±" + _num(data, p.mpe) if p.mpe is not None else "—")
         if with_conformity:
             label = CONFORMITY[p.conformity] if p.conformity else None
-            cells.append(f"{label.vi}\n{label.en}" if label else "—")
+            cells.append(f"{label.vi} / {label.en}" if label else "—")
         rows.append([nfc(c) for c in cells])  # plain strings: ten times cheaper than paragraphs
     weights = [_COLUMN_WEIGHT.get(id(c), 1.0) for c in columns]
-    table = Table(rows, colWidths=[BODY_WIDTH * w / sum(weights) for w in weights], repeatRows=1)
+    table = Table(rows, colWidths=[BODY_WIDTH * w / sum(weights) for w in weights], repeatRows=2)
     table.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
-                ("GRID", (0, 0), (-1, -1), 0.4, LINE),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("SPAN", (0, 0), (-1, 0)),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("GRID", (0, 1), (-1, -1), 0.4, LINE),
+                ("BACKGROUND", (0, 1), (-1, 1), HEAD_FILL),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (0, 1), (-1, -1), "CENTER"),
-                ("FONT", (0, 1), (-1, -1), REGULAR, 7.5, 9.2),
+                ("ALIGN", (0, 2), (-1, -1), "CENTER"),
+                ("FONT", (0, 2), (-1, -1), REGULAR, 7.5, 9.2),
             ]
         )
     )
-    title = _p(f"{index}. {_bi(series.quantity, sep=' / ')}{in_unit}", "heading")
     notes = []
     if as_found:
         notes.append(_bi(FIELD["as_found_note"], sep=" / "))
@@ -395,8 +415,9 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         y_label=f"{deviation.vi} / {deviation.en}{symbol}",
         legend=[f"{deviation.vi} ± U / {deviation.en} ± U", "+SSLNCP / +MPE", "−SSLNCP / −MPE"],
         width_pt=BODY_WIDTH,
+        height_pt=170.0,
     )
-    return [KeepTogether([title, table]), *[_p(n, "small") for n in notes], Spacer(1, 3), chart, Spacer(1, 6)]
+    return [table, *[_p(n, "small") for n in notes], Spacer(1, 3), chart, Spacer(1, 6)]
 
 
 def _statements(data: CertificateData) -> list[Flowable]:
@@ -499,7 +520,7 @@ def _story(data: CertificateData) -> list[Flowable]:
         _kv_table(_identity_rows(data) + _verification_rows(data)),
         Spacer(1, 6),
         _signature_block(data),
-        CondPageBreak(70 * mm),
+        CondPageBreak(40 * mm),
         _p(_bi(FIELD["h_results"], sep=" / "), "heading"),
     ]
     for index, series in enumerate(data.results, start=1):

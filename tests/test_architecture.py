@@ -11,15 +11,59 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # package prefix -> top-level or dotted module prefixes it must never import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "certificates": ("lims", "instruments", "flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy",
-                     "wtforms", "alembic"),
-    "instruments": ("lims", "certificates", "flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy",
-                    "wtforms", "alembic", "reportlab"),
-    "lims.domain": ("flask", "flask_wtf", "flask_login", "flask_babel", "sqlalchemy", "wtforms", "alembic",
-                    "reportlab", "serial", "lims.models", "lims.services", "lims.web", "lims.db", "lims.app",
-                    "lims.cli", "lims.commands", "psycopg", "certificates", "instruments"),
-    "lims.models": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web",
-                    "lims.services"),
+    "certificates": (
+        "lims",
+        "instruments",
+        "flask",
+        "flask_wtf",
+        "flask_login",
+        "flask_babel",
+        "sqlalchemy",
+        "wtforms",
+        "alembic",
+    ),
+    "instruments": (
+        "lims",
+        "certificates",
+        "flask",
+        "flask_wtf",
+        "flask_login",
+        "flask_babel",
+        "sqlalchemy",
+        "wtforms",
+        "alembic",
+        "reportlab",
+    ),
+    "lims.domain": (
+        "flask",
+        "flask_wtf",
+        "flask_login",
+        "flask_babel",
+        "sqlalchemy",
+        "wtforms",
+        "alembic",
+        "reportlab",
+        "serial",
+        "lims.models",
+        "lims.services",
+        "lims.web",
+        "lims.db",
+        "lims.app",
+        "lims.cli",
+        "lims.commands",
+        "psycopg",
+        "certificates",
+        "instruments",
+    ),
+    "lims.models": (
+        "flask",
+        "flask_wtf",
+        "flask_login",
+        "flask_babel",
+        "wtforms",
+        "lims.web",
+        "lims.services",
+    ),
     "lims.services": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web"),
 }
 
@@ -58,8 +102,10 @@ def _matches(name: str, prefix: str) -> bool:
 def _violations() -> list[str]:
     problems: list[str] = []
     for path in sorted(ROOT.glob("**/*.py")):
-        if any(part in {".venv", "tests", "bench", "migrations", "build", ".git"} for part in
-               path.relative_to(ROOT).parts):
+        if any(
+            part in {".venv", "tests", "bench", "migrations", "build", ".git"}
+            for part in path.relative_to(ROOT).parts
+        ):
             continue
         module = _module_name(path)
         for owner, forbidden in FORBIDDEN.items():
