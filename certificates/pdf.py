@@ -47,6 +47,7 @@ from reportlab.platypus import (
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaParser
 
+from certificates.chart import ChartPoint, ErrorChart
 from certificates.data import CertificateData, CertificateKind, Deviation, ResultSeries
 from certificates.errors import CertificateDataError
 from certificates.fonts import BOLD, ITALIC, REGULAR, register_fonts
@@ -58,7 +59,7 @@ from certificates.formatting import (
     format_decimal,
     round_result,
 )
-from certificates.graphics import error_chart, qr_flowable
+from certificates.graphics import qr_flowable
 from certificates.labels import render_labels
 from certificates.pdf_text import CONFORMITY, FIELD, LOCATION, VERIFICATION_TYPE, Label
 from certificates.wording import Text, nfc
@@ -339,7 +340,7 @@ def _signature_block(data: CertificateData) -> Table:
 _COLUMN_WEIGHT = {
     id(FIELD["point"]): 0.6,
     id(FIELD["k"]): 0.45,
-    id(FIELD["mpe"]): 0.85,
+    id(FIELD["mpe"]): 1.0,
     id(FIELD["conformity"]): 1.5,
     id(FIELD["uncertainty"]): 1.25,
 }
@@ -406,16 +407,14 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     if series.external_provider:
         notes.append(_bi(data.wording.external_provider.format(provider=series.external_provider), sep=" / "))
     symbol = f" / {unit}" if unit else ""
-    chart = error_chart(
-        [p.nominal for p in series.points],
-        [p.error for p in series.points],
-        [p.expanded_uncertainty for p in series.points],
-        [p.mpe for p in series.points],
+    chart = ErrorChart(
+        [ChartPoint(p.nominal, p.error, p.expanded_uncertainty, p.mpe) for p in series.points],
         x_label=f"{series.quantity.vi} / {series.quantity.en}{symbol}",
         y_label=f"{deviation.vi} / {deviation.en}{symbol}",
-        legend=[f"{deviation.vi} ± U / {deviation.en} ± U", "+SSLNCP / +MPE", "−SSLNCP / −MPE"],
+        legend=(f"{deviation.vi} ± U / {deviation.en} ± U", "±SSLNCP / ±MPE"),
         width_pt=BODY_WIDTH,
         height_pt=170.0,
+        decimal_separator=data.wording.decimal_separator,
     )
     return [table, *[_p(n, "small") for n in notes], Spacer(1, 3), chart, Spacer(1, 6)]
 

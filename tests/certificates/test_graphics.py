@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.graphics.barcode import qrencoder
 
+from certificates.chart import ChartPoint, ErrorChart, nice_ticks
 from certificates.errors import CertificateDataError
-from certificates.graphics import error_chart, mask_penalty, qr_flowable
+from certificates.graphics import FastMaskQRCode, mask_penalty, qr_flowable
 
 
 @settings(max_examples=25, deadline=None)
@@ -40,8 +43,39 @@ def test_qr_needs_a_url() -> None:
         qr_flowable("", size_pt=50)
 
 
-def test_chart_needs_one_value_per_point() -> None:
+def test_chart_refuses_empty_or_non_finite_points() -> None:
     with pytest.raises(CertificateDataError):
-        error_chart([1.0, 2.0], [0.1], [0.01], [None], x_label="x", y_label="y", legend=["a", "b", "c"])
-    single = error_chart([5.0], [0.0], [0.01], [None], x_label="x", y_label="y", legend=["a", "b", "c"])
-    assert single.width == 480.0
+        ErrorChart([], x_label="x", y_label="y", legend=("a", "b"))
+    with pytest.raises(CertificateDataError):
+        ErrorChart([ChartPoint(1.0, float("nan"), 0.1, None)], x_label="x", y_label="y", legend=("a", "b"))
+
+
+def test_mpe_lines_only_when_every_point_has_one() -> None:
+    both = [ChartPoint(0, 0.0, 0.1, 1.0), ChartPoint(1, 0.0, 0.1, 1.0)]
+    assert ErrorChart(both, x_label="x", y_label="y", legend=("a", "b")).with_mpe
+    one = [ChartPoint(0, 0.0, 0.1, 1.0), ChartPoint(1, 0.0, 0.1, None)]
+    assert not ErrorChart(one, x_label="x", y_label="y", legend=("a", "b")).with_mpe
+
+
+@given(low=st.floats(-1e6, 1e6), span=st.floats(1e-6, 1e6))
+def test_ticks_cover_the_range_with_round_steps(low: float, span: float) -> None:
+    ticks = nice_ticks(low, low + span)
+    assert 2 <= len(ticks) <= 12
+    step = ticks[1] - ticks[0]
+    assert ticks[0] >= low - step * 1e-6 and ticks[-1] <= low + span + step * 1e-6
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(abs(mantissa - m) < 1e-3 for m in (1, 2, 2.5, 5, 10))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    url=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/.:?=ĐĂ", min_size=1, max_size=400),
+    level=st.sampled_from(["L", "M", "Q", "H"]),
+)
+def test_fast_encoder_chooses_reportlabs_mask(url: str, level: str) -> None:
+    ours = FastMaskQRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    theirs = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    for code in (ours, theirs):
+        code.addData(url)
+        code.make()
+    assert ours.modules == theirs.modules

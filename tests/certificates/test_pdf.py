@@ -146,7 +146,7 @@ CALIBRATION_ITEMS: dict[str, list[str]] = {
         "Opinions and interpretations",
         "The balance was adjusted with its internal weight before calibration.",
     ],
-    "chart": ["Sai số / Error / g", "Khối lượng / Mass / g", "+SSLNCP / +MPE"],
+    "chart": ["Sai số / Error / g", "Khối lượng / Mass / g", "±SSLNCP / ±MPE"],
     "end of certificate": ["HẾT GIẤY CHỨNG NHẬN / END OF CERTIFICATE"],
 }
 
