@@ -485,25 +485,27 @@ class CertificateData:
                 raise CertificateDataError(name, "must be a date, not a datetime")
         _check_type("certificate", "received_on", self.received_on, date, optional=True)
         _check_type("certificate", "recalibration_due", self.recalibration_due, date, optional=True)
-        for name, kind in (
+        optional_parts: tuple[tuple[str, type], ...] = (
             ("traceability", Text),
             ("decision", DecisionStatement),
             ("verification", VerificationInfo),
             ("amendment", Amendment),
             ("withdrawal", Withdrawal),
             ("sampling", Text),
-        ):
-            _check_type("certificate", name, getattr(self, name), kind, optional=True)
-        for name, kind in (
+        )
+        for name, part in optional_parts:
+            _check_type("certificate", name, getattr(self, name), part, optional=True)
+        sequences: tuple[tuple[str, type], ...] = (
             ("results", ResultSeries),
             ("standards", StandardUsed),
             ("customer_supplied", Text),
             ("remarks", Text),
-        ):
+        )
+        for name, part in sequences:
             values = tuple(getattr(self, name))
             object.__setattr__(self, name, values)
             for index, value in enumerate(values):
-                _check_type("certificate", f"{name}[{index}]", value, kind)
+                _check_type("certificate", f"{name}[{index}]", value, part)
         _normalise_strings(self, "certificate", optional=("location_detail", "superseded_by"))
         if any(c.isspace() for c in self.number):
             raise CertificateDataError("number", f"must not contain spaces: {self.number!r}")

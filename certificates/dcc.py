@@ -361,7 +361,7 @@ def _equipment_and_conditions(parent: ET.Element, data: CertificateData) -> None
         _sub(ident, _d("value"), s.identification)
     e = data.environment
     conditions = _sub(parent, _d("influenceConditions"))
-    ranges = [
+    ranges: list[tuple[str, Text, float, float, str]] = [
         (
             "basic_temperature",
             FIELD["temperature"],
@@ -370,7 +370,7 @@ def _equipment_and_conditions(parent: ET.Element, data: CertificateData) -> None
             "\\degreecelsius",
         )
     ]
-    if e.relative_humidity_min_pct is not None:
+    if e.relative_humidity_min_pct is not None and e.relative_humidity_max_pct is not None:
         ranges.append(
             (
                 "basic_humidityRelative",
@@ -489,7 +489,8 @@ def render_dcc(data: CertificateData, *, software_release: str | None = None) ->
         for index, point in enumerate(series.points, start=1):
             _point(results, series, index, point)
     ET.indent(root, space=" ")
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return xml + b"\n"
 
 
 def _release() -> str:

@@ -89,38 +89,45 @@ def _decimals(text: str | None, where: str) -> list[Decimal]:
         raise DccValidationError(f"{where}: {text!r} is not a list of numbers") from None
 
 
-def _values(
-    quantity: ET.Element,
-) -> tuple[list[Decimal], str | None, list[Decimal], list[Decimal], list[Decimal]]:
-    """(values, unit, U, k, p) of the first real representation inside a dcc:quantity."""
-    holder = quantity.find("si:hybrid", _NS)
-    holder = holder if holder is not None else quantity
+@dataclass(frozen=True, slots=True)
+class _Found:
+    values: list[Decimal]
+    unit: str | None
+    uncertainty: list[Decimal]
+    coverage_factor: list[Decimal]
+    coverage_probability: list[Decimal]
+
+
+def _grab(parent: ET.Element | None, tag: str) -> list[Decimal]:
+    return _decimals(parent.findtext(f"si:{tag}", None, _NS), tag) if parent is not None else []
+
+
+def _values(quantity: ET.Element) -> _Found:
+    """Values, unit, U, k and p of the first real representation inside a dcc:quantity."""
+    hybrid = quantity.find("si:hybrid", _NS)
+    holder = hybrid if hybrid is not None else quantity
     real = holder.find("si:real", _NS)
     if real is not None:
         unc = real.find("si:expandedUnc", _NS)
-        grab = (lambda tag: _decimals(unc.findtext(f"si:{tag}", None, _NS), tag)) if unc is not None else None
-        return (
-            _decimals(real.findtext("si:value", None, _NS), "si:value"),
+        return _Found(
+            _grab(real, "value"),
             real.findtext("si:unit", None, _NS),
-            grab("uncertainty") if grab else [],
-            grab("coverageFactor") if grab else [],
-            grab("coverageProbability") if grab else [],
+            _grab(unc, "uncertainty"),
+            _grab(unc, "coverageFactor"),
+            _grab(unc, "coverageProbability"),
         )
     table = holder.find("si:realListXMLList", _NS)
     if table is None:
-        return [], None, [], [], []
+        return _Found([], None, [], [], [])
     unc = table.find("si:expandedUncXMLList", _NS)
 
-    def grab_list(tag: str) -> list[Decimal]:
-        return _decimals(unc.findtext(f"si:{tag}", None, _NS), tag) if unc is not None else []
-
     unit = (table.findtext("si:unitXMLList", "", _NS) or "").split()
-    return (
-        _decimals(table.findtext("si:valueXMLList", None, _NS), "si:valueXMLList"),
+    return _Found(
+        _grab(table, "valueXMLList"),
         unit[0] if unit else None,
-        grab_list("uncertaintyXMLList"),
-        grab_list("coverageFactorXMLList"),
-        grab_list("coverageProbabilityXMLList"),
+        _grab(unc, "uncertaintyXMLList"),
+        _grab(unc, "coverageFactorXMLList"),
+        _grab(unc, "coverageProbabilityXMLList"),
     )
 
 
@@ -128,11 +135,12 @@ def _spread(values: list[Decimal], n: int) -> list[Decimal | None]:
     """D-SI lists may give one value for all entries (e.g. k = 2)."""
     if not values:
         return [None] * n
-    return values * n if len(values) == 1 else list(values) + [None] * (n - len(values))
+    padded: list[Decimal | None] = list(values * n if len(values) == 1 else values)
+    return padded + [None] * (n - len(padded))
 
 
 def _series(result: ET.Element) -> ImportedSeries | None:
-    found: dict[str, tuple[list[Decimal], str | None, list[Decimal], list[Decimal], list[Decimal]]] = {}
+    found: dict[str, _Found] = {}
     correction = False
     for quantity in result.iter(f"{{{DCC_NS}}}quantity"):
         ref_types = (quantity.get("refType") or "").split()
@@ -145,22 +153,29 @@ def _series(result: ET.Element) -> ImportedSeries | None:
         found[role] = _values(quantity)
     if not found:
         return None
-    n = max(len(v[0]) for v in found.values())
+    n = max(len(v.values) for v in found.values())
+    none: list[Decimal | None] = [None] * n
     columns = {
-        role: _spread(found[role][0], n) if role in found else [None] * n
+        role: _spread(found[role].values, n) if role in found else none
         for role in ("reference", "measured", "error")
     }
     source = found.get("error") or found.get("measured") or next(iter(found.values()))
-    u, k, p = (_spread(source[i], n) for i in (2, 3, 4))
+    u, k, p = (
+        _spread(v, n) for v in (source.uncertainty, source.coverage_factor, source.coverage_probability)
+    )
+
+    def unit(role: str) -> str | None:
+        return found[role].unit if role in found else None
+
     points = tuple(
         ImportedPoint(columns["reference"][i], columns["measured"][i], columns["error"][i], u[i], k[i], p[i])
         for i in range(n)
     )
     return ImportedSeries(
         _text(result.find("dcc:name", _NS)),
-        found.get("reference", (None, None))[1],
-        found.get("measured", (None, None))[1],
-        found.get("error", (None, None))[1],
+        unit("reference"),
+        unit("measured"),
+        unit("error"),
         correction,
         points,
     )

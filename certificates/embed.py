@@ -57,7 +57,7 @@ def embed_dcc(
     if validate:
         validate_dcc(bytes(xml_bytes))
     with _open(pdf_bytes) as pdf:
-        spec = pikepdf.AttachedFileSpec(
+        spec = pikepdf.AttachedFileSpec(  # type: ignore[call-arg]  # the stub lacks relationship=
             pdf,
             bytes(xml_bytes),
             description="Digital Calibration Certificate (PTB DCC 3.1.2)",
@@ -83,7 +83,8 @@ def extract_dcc(pdf_bytes: bytes, *, filename: str = DCC_FILENAME) -> bytes | No
         candidates = []
         for spec in pdf.Root.get("/AF", Array()):
             name = str(spec.get("/UF", spec.get("/F", "")))
-            stream = spec.get("/EF", {}).get("/F")
+            embedded = spec.get("/EF")
+            stream = embedded.get("/F") if embedded is not None else None
             if stream is not None:
                 candidates.append((name, bytes(stream.read_bytes())))
         for name, data in candidates:

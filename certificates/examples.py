@@ -95,7 +95,7 @@ def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> C
                 conformity=Conformity.PASS,
                 **as_found,
             )
-        )  # type: ignore[arg-type]
+        )
     return CertificateData(
         kind=CertificateKind.CALIBRATION,
         number=number,

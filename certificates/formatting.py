@@ -198,7 +198,9 @@ def round_result(
     ReportedValue(value=Decimal('1.23E+3'), expanded_uncertainty=Decimal('1.2E+2'))
     """
     u = round_uncertainty(expanded_uncertainty, significant_digits=significant_digits)
-    y = decimal_of(value).quantize(Decimal(1).scaleb(u.as_tuple().exponent), rounding=ROUND_HALF_UP)
+    exponent = u.as_tuple().exponent
+    assert isinstance(exponent, int)  # u is finite
+    y = decimal_of(value).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
     return ReportedValue(y, u)
 
 
