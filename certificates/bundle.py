@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from certificates.data import CertificateData
 from certificates.dcc import render_dcc
-from certificates.embed import embed_dcc
+from certificates.dcc_schema import validate_dcc
 from certificates.pdf import render_pdf
 
 __all__ = ["IssuedFiles", "issue_files"]
@@ -41,7 +41,8 @@ def issue_files(
     ('HC-2026-00042', 64, True)
     """
     dcc = render_dcc(data, software_release=software_release)
-    pdf = embed_dcc(render_pdf(data, invariant=invariant), dcc)  # validates the DCC first
+    validate_dcc(dcc)
+    pdf = render_pdf(data, invariant=invariant, dcc=dcc)
     return IssuedFiles(
         data.number, pdf, dcc, hashlib.sha256(pdf).hexdigest(), hashlib.sha256(dcc).hexdigest()
     )

@@ -17,9 +17,10 @@ from pikepdf import Array, Name
 from certificates.dcc_schema import MAX_DCC_BYTES, validate_dcc
 from certificates.errors import PdfAttachmentError
 
-__all__ = ["DCC_FILENAME", "embed_dcc", "extract_dcc"]
+__all__ = ["DCC_DESCRIPTION", "DCC_FILENAME", "embed_dcc", "extract_dcc"]
 
 DCC_FILENAME = "dcc.xml"
+DCC_DESCRIPTION = "Digital Calibration Certificate (PTB DCC 3.1.2)"
 _MIME = "application/xml"
 
 
@@ -60,7 +61,7 @@ def embed_dcc(
         spec = pikepdf.AttachedFileSpec(  # type: ignore[call-arg]  # the stub lacks relationship=
             pdf,
             bytes(xml_bytes),
-            description="Digital Calibration Certificate (PTB DCC 3.1.2)",
+            description=DCC_DESCRIPTION,
             filename=filename,
             mime_type=_MIME,
             relationship=Name.Alternative,

@@ -25,6 +25,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -33,6 +34,8 @@ from reportlab.platypus import (
 )
 
 from certificates.data import CertificateData
+from certificates.embed import DCC_DESCRIPTION, DCC_FILENAME
+from certificates.errors import CertificateDataError
 from certificates.fonts import BOLD, ITALIC, REGULAR, register_fonts
 from certificates.labels import render_labels
 from certificates.pdf_parts import (
@@ -92,7 +95,45 @@ def _page_decorations(data: CertificateData) -> Callable[[Canvas, Any], None]:
     return draw
 
 
-def _numbered_canvas(number: str) -> type[Canvas]:
+def attach_dcc(canvas: Canvas, xml: bytes, *, filename: str = DCC_FILENAME) -> None:
+    """Attach ``xml`` to the document being written as its associated DCC (PDF/A-3 style).
+
+    The same structure as :func:`certificates.embed.embed_dcc` (embedded file stream, file specification with
+    ``/AFRelationship /Alternative``, ``/Names /EmbeddedFiles`` and the catalog's ``/AF`` array), written by
+    reportlab itself, which spares re-reading and re-writing the whole PDF with pikepdf.
+    """
+    document = canvas._doc
+    stream = PDFStream(
+        PDFDictionary(
+            {
+                "Type": PDFName("EmbeddedFile"),
+                "Subtype": "/application#2Fxml",  # written as is: PDFName() would escape the "#"
+                "Params": PDFDictionary({"Size": len(xml)}),
+            }
+        ),
+        content=bytes(xml),
+    )
+    stream_ref = document.Reference(stream)
+    spec = PDFDictionary(
+        {
+            "Type": PDFName("Filespec"),
+            "F": PDFString(filename),
+            "UF": PDFString(filename),
+            "Desc": PDFString(DCC_DESCRIPTION),
+            "AFRelationship": PDFName("Alternative"),
+            "EF": PDFDictionary({"F": stream_ref, "UF": stream_ref}),
+        }
+    )
+    spec_ref = document.Reference(spec)
+    catalog = document.Catalog
+    catalog.__NoDefault__ = [*type(catalog).__NoDefault__, "AF"]  # reportlab writes only the keys it lists
+    catalog.AF = PDFArray([spec_ref])
+    catalog.Names = PDFDictionary(
+        {"EmbeddedFiles": PDFDictionary({"Names": PDFArray([PDFString(filename), spec_ref])})}
+    )
+
+
+def _numbered_canvas(number: str, attachment: bytes | None = None) -> type[Canvas]:
     """A canvas that writes "Trang x/y — Page x of y" once the page count is known (7.8.2.1 d)."""
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
@@ -115,14 +156,19 @@ def _numbered_canvas(number: str) -> type[Canvas]:
                     f"Trang {self._pageNumber}/{total} — Page {self._pageNumber} of {total}",
                 )
                 Canvas.showPage(self)
+            if attachment is not None:
+                attach_dcc(self, attachment)
             Canvas.save(self)
 
     NumberedCanvas.__name__ = f"NumberedCanvas[{number}]"
     return NumberedCanvas
 
 
-def render_pdf(data: CertificateData, *, invariant: bool = False) -> bytes:
+def render_pdf(data: CertificateData, *, invariant: bool = False, dcc: bytes | None = None) -> bytes:
     """Render the certificate; ``invariant=True`` gives byte-identical output for identical data (tests).
+
+    ``dcc``: the certificate's DCC XML, attached as ``dcc.xml`` while the PDF is written (validate it first,
+    as :func:`certificates.bundle.issue_files` does); :func:`certificates.embed.extract_dcc` reads it back.
 
     >>> from certificates.examples import example_calibration
     >>> render_pdf(example_calibration(3), invariant=True)[:8]
@@ -163,5 +209,7 @@ def render_pdf(data: CertificateData, *, invariant: bool = False) -> bytes:
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="certificate", frames=[frame], onPage=_page_decorations(data))])
-    doc.build(story(data), canvasmaker=_numbered_canvas(data.number))
+    if dcc is not None and (not isinstance(dcc, bytes | bytearray) or not dcc):
+        raise CertificateDataError("dcc", "must be the non-empty XML bytes of the DCC")
+    doc.build(story(data), canvasmaker=_numbered_canvas(data.number, dcc))
     return buffer.getvalue()

@@ -75,3 +75,29 @@ def test_non_pdf_input_is_refused(document: object, pair: tuple[bytes, bytes]) -
 def test_bad_file_name_is_refused(pair: tuple[bytes, bytes]) -> None:
     with pytest.raises(PdfAttachmentError):
         embed_dcc(pair[0], pair[1], filename="../dcc.xml")
+
+
+def test_attached_while_rendering_is_the_same_structure(pair: tuple[bytes, bytes]) -> None:
+    data = example_calibration(3)
+    xml = pair[1]
+    pdf = render_pdf(data, invariant=True, dcc=xml)
+    assert extract_dcc(pdf) == xml
+    assert all_text(pdf) == all_text(pair[0])
+    assert render_pdf(data, invariant=True, dcc=xml) == pdf
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        (spec,) = list(doc.Root.AF)
+        assert spec.AFRelationship == pikepdf.Name.Alternative
+        assert spec.EF.F.Subtype == pikepdf.Name("/application/xml")
+        assert list(doc.attachments) == ["dcc.xml"]
+        assert str(doc.Root.Lang) == "vi"
+
+
+def test_issue_files_hashes_what_it_returns() -> None:
+    import hashlib
+
+    from certificates.bundle import issue_files
+
+    files = issue_files(example_calibration(3), software_release="test", invariant=True)
+    assert files.pdf_sha256 == hashlib.sha256(files.pdf).hexdigest()
+    assert files.dcc_sha256 == hashlib.sha256(files.dcc).hexdigest()
+    assert extract_dcc(files.pdf) == files.dcc
