@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -27,7 +28,10 @@ def mask_penalty(modules: Sequence[Sequence[bool]]) -> int:
     >>> mask_penalty([[True] * 5] * 5)  # 10 runs of 5 (3 each), 16 blocks (3 each), all dark (100)
     178
     """
-    rows = ["".join("1" if m else "0" for m in row) for row in modules]
+    return _penalty(["".join("1" if m else "0" for m in row) for row in modules])
+
+
+def _penalty(rows: list[str]) -> int:
     columns = ["".join(column) for column in zip(*rows, strict=True)]
     score = sum(len(m.group()) - 2 for line in rows + columns for m in _LONG_RUN.finditer(line))
     width = len(rows[0])
@@ -42,26 +46,34 @@ def mask_penalty(modules: Sequence[Sequence[bool]]) -> int:
     return score + 10 * (abs(100 * dark // (width * len(rows)) - 50) // 5)
 
 
+@functools.lru_cache(maxsize=8 * 40)
+def _mask_rows(size: int, pattern: int) -> tuple[int, ...]:
+    """Row bitmasks (leftmost module = highest bit) where mask ``pattern`` inverts a module."""
+    mask = qrencoder.QRUtil.getMask(pattern)
+    return tuple(sum(1 << (size - 1 - c) for c in range(size) if mask(r, c)) for r in range(size))
+
+
 class FastMaskQRCode(qrencoder.QRCode):  # type: ignore[misc]
     """reportlab's encoder with a faster choice of mask; the chosen mask and the symbol are unchanged.
 
     In test mode the format information is blank, so two masks differ only on the data modules, where
-    each mask is an XOR: the symbol is laid out once and the eight candidates are derived from it.
+    each mask is an XOR: the symbol is laid out once as row integers and the eight candidates are derived
+    from it with cached mask rows.
     """
 
     def getBestMaskPattern(self) -> int:  # reportlab API
         self.makeImpl(True, 0)
-        base = [list(row) for row in self.modules]
-        positions = list(self.dataPosIterator())
-        first = qrencoder.QRUtil.getMask(0)
+        size = self.moduleCount
+        base = [int("".join("1" if m else "0" for m in row), 2) for row in self.modules]
+        data = [0] * size
+        for col, row in self.dataPosIterator():
+            data[row] |= 1 << (size - 1 - col)
+        first = _mask_rows(size, 0)
         best, pattern = 0, 0
         for candidate in range(8):
-            mask = qrencoder.QRUtil.getMask(candidate)
-            modules = [list(row) for row in base]
-            for col, row in positions:
-                if first(row, col) != mask(row, col):
-                    modules[row][col] = not modules[row][col]
-            penalty = mask_penalty(modules)
+            other = _mask_rows(size, candidate)
+            rows = [b ^ (d & (f ^ o)) for b, d, f, o in zip(base, data, first, other, strict=True)]
+            penalty = _penalty([format(r, f"0{size}b") for r in rows])
             if candidate == 0 or penalty < best:
                 best, pattern = penalty, candidate
         return pattern
