@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -160,12 +160,23 @@ def _short(data: CertificateData, value: Any) -> str:
     return format_compact(value, decimal_separator=data.wording.decimal_separator)
 
 
+def _cell(markup: str, width: float) -> str | Paragraph:
+    """Plain one-line text as a string cell (drawn directly); markup or wrapping needs a paragraph."""
+    if "<" not in markup:
+        text = unescape(markup)
+        if stringWidth(text, REGULAR, 8.5) <= width - 12:
+            return text
+    return _p(markup)
+
+
 def _kv_table(rows: Sequence[tuple[Label, str]]) -> Table:
-    table = Table([[_label(k), _p(v)] for k, v in rows], colWidths=[60 * mm, BODY_WIDTH - 60 * mm])
+    value_width = BODY_WIDTH - 60 * mm
+    table = Table([[_label(k), _cell(v, value_width)] for k, v in rows], colWidths=[60 * mm, value_width])
     table.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
+                ("FONT", (1, 0), (1, -1), REGULAR, 8.5, 11),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
