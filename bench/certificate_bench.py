@@ -85,6 +85,7 @@ def main() -> None:
     data = example_calibration(10)
     pages = render_pdf(data, invariant=True).count(b"/Type /Page\n")
     print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
         f"Python {platform.python_version()}, reportlab {reportlab.Version}, {platform.machine()}; "
         f"certificate: {len(data.results[0].points)} rows, chart, QR, {pages} pages"
     )

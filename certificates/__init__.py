@@ -4,6 +4,7 @@ The application builds a :class:`CertificateData` from its records; this package
 never imports the application (tests/test_architecture.py).
 """
 
+from certificates.bundle import IssuedFiles, issue_files
 from certificates.data import CertificateData, CertificateKind
 from certificates.dcc import render_dcc, validate_dcc
 from certificates.dcc_read import ImportedCalibration, read_dcc
@@ -19,8 +20,10 @@ __all__ = [
     "CertificateKind",
     "DccValidationError",
     "ImportedCalibration",
+    "IssuedFiles",
     "embed_dcc",
     "extract_dcc",
+    "issue_files",
     "read_dcc",
     "render_dcc",
     "render_labels",
