@@ -247,3 +247,26 @@ def test_xmlschema_agrees_with_the_fast_validator() -> None:
     assert valid((GOLDEN / "example-official.xml").read_bytes())
     bad = render_dcc(example_calibration(3), software_release="t").replace(b"<dcc:eMail>", b"<dcc:mail>", 1)
     assert not valid(bad.replace(b"</dcc:eMail>", b"</dcc:mail>", 1))
+
+
+def test_two_quantities_round_trip_through_the_dcc() -> None:
+    from certificates.data import ResultPoint, ResultSeries
+
+    base = example_calibration(3)
+    temperature = ResultSeries(
+        Text("Nhiệt độ", "Temperature"),
+        "\\degreecelsius",
+        tuple(ResultPoint(t, t + 0.1, 0.1, 0.12) for t in (10.0, 20.0, 30.0)),
+    )
+    humidity = ResultSeries(
+        Text("Độ ẩm tương đối", "Relative humidity"),
+        "\\percent",
+        tuple(ResultPoint(h, h - 1.2, -1.2, 1.5) for h in (30.0, 50.0, 70.0, 90.0)),
+    )
+    data = replace(base, results=(temperature, humidity), decision=None)
+    imported = read_dcc(render_dcc(data, software_release="t"))
+    assert [s.name for s in imported.series] == ["Temperature", "Relative humidity"]
+    assert [s.error_unit for s in imported.series] == ["\\degreecelsius", "\\percent"]
+    assert [len(s.points) for s in imported.series] == [3, 4]
+    assert imported.series[1].points[0].error == Decimal("-1.2")
+    assert imported.series[1].points[0].expanded_uncertainty == Decimal("1.5")

@@ -339,3 +339,22 @@ def test_correction_column_when_the_series_reports_corrections(calibration: Cert
 def test_render_pdf_refuses_other_input() -> None:
     with pytest.raises(TypeError):
         render_pdf({"number": "HC-1"})  # type: ignore[arg-type]
+
+
+def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> None:
+    from certificates.data import ResultPoint, ResultSeries
+
+    temperature = ResultSeries(
+        Text("Nhiệt độ", "Temperature"),
+        "\\degreecelsius",
+        tuple(ResultPoint(t, t + 0.1, 0.1, 0.12) for t in (10.0, 20.0, 30.0)),
+    )
+    pressure = ResultSeries(
+        Text("Áp suất", "Pressure"),
+        "\\kilo\\pascal",
+        tuple(ResultPoint(p, p, 0.0, 0.05) for p in (100.0, 200.0)),
+    )
+    text = all_text(render_pdf(replace(calibration, results=(temperature, pressure), decision=None)))
+    assert "1. Nhiệt độ / Temperature (°C)" in text
+    assert "2. Áp suất / Pressure (kPa)" in text
+    assert "Sai số / Error / kPa" in text
