@@ -1,0 +1,235 @@
+"""Example certificates for documentation, demonstrations, tests and benchmarks.
+
+The values are a plausible balance calibration and a pressure-gauge verification; they are examples of the
+data format, not results of a real calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+from certificates.data import (
+    Address,
+    Amendment,
+    CertificateData,
+    CertificateKind,
+    Conformity,
+    Customer,
+    DecisionStatement,
+    Environment,
+    Item,
+    Laboratory,
+    Method,
+    ResultPoint,
+    ResultSeries,
+    Signatory,
+    StandardUsed,
+    Text,
+    VerificationInfo,
+    VerificationType,
+)
+
+__all__ = ["example_amended", "example_calibration", "example_verification"]
+
+ICT = timezone(timedelta(hours=7), "ICT")
+
+LAB = Laboratory(
+    name=Text(
+        "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Đà Nẵng",
+        "Da Nang Centre for Standards, Metrology and Quality Techniques",
+    ),
+    address=Address("số 12 đường Lê Lợi, phường Hải Châu", "Đà Nẵng", "VN", "550000"),
+    email="hieuchuan@ttdl.example.vn",
+    phone="+84 236 3888 999",
+    accreditation="VILAS 999",
+    short_name="TTĐL Đà Nẵng",
+)
+CUSTOMER = Customer(
+    name="Công ty TNHH Thực phẩm Sông Hàn",
+    address=Address("Lô 5, Khu công nghiệp Hòa Khánh, quận Liên Chiểu", "Đà Nẵng", "VN"),
+    email="qa@songhan.example.vn",
+    phone="+84 236 3777 111",
+)
+STANDARDS = (
+    StandardUsed(
+        "Bộ quả cân chuẩn cấp chính xác E2 / E2 weight set",
+        "QC-E2-07",
+        "V01.2026.0042",
+        "Viện Đo lường Việt Nam (VMI)",
+        date(2027, 3, 31),
+    ),
+    StandardUsed(
+        "Nhiệt ẩm kế / Thermohygrometer", "NA-03", "HC-2026-00011", "TTĐL Đà Nẵng", date(2027, 1, 15)
+    ),
+)
+
+
+def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> CertificateData:
+    """A balance calibration with ``points`` load points, decision rule and as-found values at two points.
+
+    >>> example_calibration(3).results[0].points[1].nominal
+    100.0
+    """
+    step = 200.0 / max(points - 1, 1)
+    rows = []
+    for i in range(points):
+        nominal = round(i * step, 4)
+        error = round(0.0004 * ((i * 7) % 5 - 2) + 0.00002 * nominal, 4)
+        u = round(0.0003 + 0.000004 * nominal, 6)
+        as_found = (
+            {}
+            if i % 4
+            else {
+                "as_found_indication": round(nominal + error + 0.002, 4),
+                "as_found_error": round(error + 0.002, 4),
+            }
+        )
+        rows.append(
+            ResultPoint(
+                nominal=nominal,
+                indication=round(nominal + error, 4),
+                error=error,
+                expanded_uncertainty=u,
+                mpe=0.01 if nominal <= 50 else 0.02,
+                conformity=Conformity.PASS,
+                **as_found,
+            )
+        )
+    return CertificateData(
+        kind=CertificateKind.CALIBRATION,
+        number=number,
+        lab=LAB,
+        customer=CUSTOMER,
+        item=Item(
+            Text("Cân phân tích điện tử", "Electronic analytical balance"),
+            "Mettler-Toledo",
+            "B712345678",
+            model="XPR225",
+            customer_identification="SH-QA-017",
+            lab_identification="NH-2026-1187",
+            measuring_range="(0 … 220) g",
+            resolution="0,01 mg",
+            accuracy_class="I",
+            condition=Text("Hoạt động bình thường, không hư hỏng", "Working, no visible damage"),
+        ),
+        method=Method(
+            Text("Cân phân tích – Quy trình hiệu chuẩn", "Analytical balances – Calibration procedure"),
+            "QTHC-05:2024",
+            deviations=None,
+        ),
+        received_on=date(2026, 11, 16),
+        performed_from=date(2026, 11, 18),
+        performed_to=date(2026, 11, 18),
+        issued_on=date(2026, 11, 20),
+        results=(ResultSeries(Text("Khối lượng", "Mass"), "\\gram", tuple(rows)),),
+        environment=Environment(20.1, 21.3, 48.0, 55.0, 1009.0),
+        standards=STANDARDS,
+        decision=DecisionStatement(
+            rule=Text(
+                "ILAC-G8:09/2019 mục 4.2.1 – quy tắc chấp nhận đơn giản (w = 0)",
+                "ILAC-G8:09/2019 clause 4.2.1 – binary statement, simple acceptance (w = 0)",
+            ),
+            specification=Text(
+                "Sai số lớn nhất cho phép theo yêu cầu của khách hàng",
+                "Maximum permissible errors specified by the customer",
+            ),
+            conformity=Conformity.PASS,
+        ),
+        signatory=Signatory(
+            "Nguyễn Thị Thu Hằng",
+            Text("Phó Giám đốc", "Deputy Director"),
+            datetime(2026, 11, 20, 15, 42, 7, tzinfo=ICT),
+        ),
+        verification_url=f"https://lims.example.vn/verify/{number}",
+        customer_supplied=(Text("Phạm vi sử dụng: (0 … 200) g", "Range of use: (0 … 200) g"),),
+        remarks=(
+            Text(
+                "Cân đã được hiệu chỉnh bằng quả cân nội trước khi hiệu chuẩn.",
+                "The balance was adjusted with its internal weight before calibration.",
+            ),
+        ),
+    )
+
+
+def example_verification(*, number: str = "KĐ-2026-00007") -> CertificateData:
+    """A periodic verification of a pressure gauge (kiểm định định kỳ áp kế), passed.
+
+    >>> example_verification().verification.stamp_number
+    'DN-26-001234'
+    """
+    points = tuple(
+        ResultPoint(
+            nominal=p,
+            indication=p + e,
+            error=e,
+            expanded_uncertainty=0.012,
+            mpe=0.1,
+            conformity=Conformity.PASS,
+        )
+        for p, e in (
+            (0.0, 0.0),
+            (1.0, 0.02),
+            (2.0, 0.03),
+            (4.0, -0.02),
+            (6.0, 0.04),
+            (8.0, 0.05),
+            (10.0, 0.03),
+        )
+    )
+    base = example_calibration(3)
+    return replace(
+        base,
+        kind=CertificateKind.VERIFICATION,
+        number=number,
+        item=Item(
+            Text("Áp kế kiểu lò xo", "Bourdon tube pressure gauge"),
+            "Wika",
+            "1A2B3C4",
+            model="213.53",
+            measuring_range="(0 … 10) bar",
+            resolution="0,2 bar",
+            accuracy_class="1,0",
+        ),
+        method=Method(
+            Text(
+                "Áp kế kiểu lò xo – Quy trình kiểm định",
+                "Bourdon tube pressure gauges – Verification procedure",
+            ),
+            "ĐLVN 08:2011",
+        ),
+        results=(ResultSeries(Text("Áp suất", "Pressure"), "\\bar", points),),
+        standards=(
+            StandardUsed(
+                "Áp kế chuẩn điện tử / Digital reference gauge",
+                "AK-11",
+                "V03.2026.0101",
+                "Viện Đo lường Việt Nam (VMI)",
+                date(2027, 5, 1),
+            ),
+        ),
+        decision=None,
+        customer_supplied=(),
+        remarks=(),
+        verification=VerificationInfo(True, "DN-26-001234", date(2027, 11, 17), VerificationType.PERIODIC),
+        verification_url=f"https://lims.example.vn/verify/{number}",
+    )
+
+
+def example_amended() -> CertificateData:
+    """Amendment 1 of :func:`example_calibration`, replacing it because the serial number was wrong.
+
+    >>> example_amended().amendment.replaces
+    'HC-2026-00042'
+    """
+    base = example_calibration(number="HC-2026-00051")
+    return replace(
+        base,
+        issued_on=date(2026, 11, 25),
+        signatory=replace(base.signatory, signed_at=datetime(2026, 11, 25, 9, 5, tzinfo=ICT)),
+        amendment=Amendment(
+            "HC-2026-00042",
+            1,
+            Text("Sửa số sản xuất của phương tiện đo", "Correction of the item's serial number"),
+        ),
+    )

@@ -1,0 +1,272 @@
+"""PTB Digital Calibration Certificate 3.1.2: golden file, schema validation, D-SI quantities, import."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from certificates.data import CertificateData, Text, Withdrawal
+from certificates.dcc import DCC_NS, SI_NS, render_dcc, validate_dcc
+from certificates.dcc_read import read_dcc
+from certificates.errors import DccValidationError
+from certificates.examples import example_amended, example_calibration, example_verification
+
+GOLDEN = Path(__file__).parent / "golden"
+NS = {"dcc": DCC_NS, "si": SI_NS}
+
+
+def _variants() -> dict[str, CertificateData]:
+    calibration = example_calibration(10)
+    series = calibration.results[0]
+    return {
+        "calibration": calibration,
+        "verification": example_verification(),
+        "amended": replace(
+            example_amended(),
+            amendment=replace(
+                example_amended().amendment,  # type: ignore[arg-type]
+                replaces_sha256="ab" * 32,
+            ),
+        ),
+        "withdrawn": replace(
+            calibration, withdrawal=Withdrawal(date(2026, 12, 1), Text("Sai chuẩn", "Wrong"))
+        ),
+        "superseded": replace(calibration, superseded_by="HC-2026-00051"),
+        "recalibration asked": replace(
+            calibration, recalibration_due=date(2027, 11, 18), recalibration_requested=True
+        ),
+        "on site, corrections, external": replace(
+            calibration,
+            location="customer",
+            location_detail="Nhà máy Hòa Khánh",
+            received_on=None,
+            results=(
+                replace(series, deviation="correction", external_provider="ABC", customer_supplied=True),
+            ),
+        ),
+        "minimal environment": replace(
+            calibration,
+            environment=replace(
+                calibration.environment,
+                relative_humidity_min_pct=None,
+                relative_humidity_max_pct=None,
+                pressure_hpa=None,
+            ),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+def test_every_rendered_dcc_validates(name: str) -> None:
+    validate_dcc(render_dcc(_variants()[name], software_release="test"))
+
+
+def test_golden_file() -> None:
+    # Regenerate after an intended change with LIMS_REGENERATE_GOLDEN=1 and review the diff.
+    xml = render_dcc(example_calibration(3), software_release="0.0.0-golden")
+    golden = GOLDEN / "certificate_v1.xml"
+    if os.environ.get("LIMS_REGENERATE_GOLDEN") == "1":
+        golden.write_bytes(xml)
+    assert xml == golden.read_bytes()
+    validate_dcc(golden.read_bytes())
+
+
+def test_official_ptb_example_validates() -> None:
+    validate_dcc((GOLDEN / "example-official.xml").read_bytes())
+
+
+def test_errors_are_dsi_reals_with_expanded_uncertainty() -> None:
+    data = example_calibration(3)
+    root = ET.fromstring(render_dcc(data, software_release="test"))
+    assert root.get("schemaVersion") == "3.1.2"
+    errors = root.findall(".//dcc:result/dcc:data/dcc:quantity[@refType='basic_measurementError']", NS)
+    assert len(errors) == 3
+    real = errors[1].find("si:real", NS)
+    assert real is not None
+    # point 2: error 0.002 g, U 0.0007 g -> ILAC-P14 6.3: U = 0.000 70 g, error rounded to 0.000 01 g
+    assert real.findtext("si:value", namespaces=NS) == "0.00200"
+    assert real.findtext("si:unit", namespaces=NS) == "\\gram"
+    assert real.findtext("si:expandedUnc/si:uncertainty", namespaces=NS) == "0.00070"
+    assert real.findtext("si:expandedUnc/si:coverageFactor", namespaces=NS) == "2.0"
+    assert real.findtext("si:expandedUnc/si:coverageProbability", namespaces=NS) == "0.95"
+    meta = errors[1].find("dcc:measurementMetaData/dcc:metaData[@refType='basic_conformity']", NS)
+    assert meta is not None and meta.findtext("dcc:conformity", namespaces=NS) == "pass"
+    limit = meta.find("dcc:data/dcc:quantity[@refType='basic_toleranceLimitUpper']/si:real", NS)
+    assert limit is not None and limit.findtext("si:value", namespaces=NS) == "0.02"
+
+
+def test_core_data_carries_number_dates_location_and_stamp() -> None:
+    root = ET.fromstring(render_dcc(example_verification(), software_release="test"))
+    core = root.find("dcc:administrativeData/dcc:coreData", NS)
+    assert core is not None
+    assert core.findtext("dcc:uniqueIdentifier", namespaces=NS) == "KĐ-2026-00007"
+    assert core.findtext("dcc:countryCodeISO3166_1", namespaces=NS) == "VN"
+    assert [e.text for e in core.findall("dcc:usedLangCodeISO639_1", NS)] == ["vi", "en"]
+    assert core.findtext("dcc:receiptDate", namespaces=NS) == "2026-11-16"
+    assert core.findtext("dcc:performanceLocation", namespaces=NS) == "laboratory"
+    assert core.findtext("dcc:identifications/dcc:identification/dcc:value", namespaces=NS) == "DN-26-001234"
+    validity = root.find(".//dcc:statement[@refType='basic_validity']", NS)
+    assert validity is not None and validity.findtext("dcc:date", namespaces=NS) == "2027-11-17"
+    signer = root.find(".//dcc:respPerson", NS)
+    assert signer is not None and signer.findtext("dcc:mainSigner", namespaces=NS) == "true"
+
+
+def test_amendment_is_the_previous_report() -> None:
+    data = replace(
+        example_amended(),
+        amendment=replace(
+            example_amended().amendment,  # type: ignore[arg-type]
+            replaces_sha256="AB" * 32,
+        ),
+    )
+    previous = ET.fromstring(render_dcc(data, software_release="t")).find(
+        ".//dcc:coreData/dcc:previousReport", NS
+    )
+    assert previous is not None
+    assert previous.findtext("dcc:referralID", namespaces=NS) == "HC-2026-00042"
+    assert previous.findtext("dcc:procedure", namespaces=NS) == "SHA-256"
+    assert previous.findtext("dcc:value", namespaces=NS) == "ab" * 32
+
+
+def test_no_recalibration_statement_unless_asked() -> None:
+    xml = render_dcc(example_calibration(3), software_release="t")
+    assert b"basic_recalibration" not in xml
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda x: x.replace(b'schemaVersion="3.1.2"', b'schemaVersion="3.3.0"'), "schemaVersion"),
+        (
+            lambda x: x.replace(b"<dcc:uniqueIdentifier>", b"<dcc:uniqueId>").replace(
+                b"</dcc:uniqueIdentifier>", b"</dcc:uniqueId>"
+            ),
+            "uniqueId",
+        ),
+        (
+            lambda x: x.replace(b"<dcc:countryCodeISO3166_1>VN", b"<dcc:countryCodeISO3166_1>Vn"),
+            "countryCodeISO3166_1",
+        ),
+        (
+            lambda x: x.replace(b"<si:coverageProbability>0.95", b"<si:coverageProbability>95"),
+            "coverageProbability",
+        ),
+    ],
+)
+def test_invalid_documents_are_refused_with_the_reason(mutate: object, reason: str) -> None:
+    xml = render_dcc(example_calibration(3), software_release="t")
+    with pytest.raises(DccValidationError) as caught:
+        validate_dcc(mutate(xml))  # type: ignore[operator]
+    assert isinstance(caught.value, ValueError)
+    assert reason in str(caught.value) or reason in (caught.value.path or "")
+
+
+@pytest.mark.parametrize("document", [b"", b"not xml", b"<a>", "text"])
+def test_non_xml_is_refused(document: object) -> None:
+    with pytest.raises(DccValidationError):
+        validate_dcc(document)  # type: ignore[arg-type]
+
+
+def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    attack = (
+        f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<dcc:digitalCalibrationCertificate xmlns:dcc="https://ptb.de/dcc" schemaVersion="3.1.2">&x;'
+        "</dcc:digitalCalibrationCertificate>"
+    ).encode()
+    with pytest.raises(DccValidationError) as caught:
+        read_dcc(attack)
+    assert "TOP SECRET" not in str(caught.value)
+
+
+def test_read_the_official_ptb_example() -> None:
+    imported = read_dcc((GOLDEN / "example-official.xml").read_bytes())
+    assert imported.issuer == "Kalibrierfirma GmbH"
+    assert imported.certificate_number == "Id 123456789 HtW"
+    assert imported.country_code == "DE"
+    assert imported.begin_performance_date == date(1957, 8, 13)
+    assert imported.end_performance_date == date(1957, 8, 14)
+    assert ("manufacturer", "123456789 Ma") in imported.item_identifications
+    (series,) = imported.series
+    assert series.reference_unit == series.error_unit == "\\one"
+    assert len(series.points) == 7
+    first, last = series.points[0], series.points[-1]
+    assert (first.reference_value, first.measured_value, first.error) == (
+        Decimal("0.201"),
+        Decimal("0.197"),
+        Decimal("-0.004"),
+    )
+    assert (first.expanded_uncertainty, first.coverage_factor, first.coverage_probability) == (
+        Decimal("0.006"),
+        Decimal("2"),
+        Decimal("0.95"),
+    )
+    assert (last.error, last.expanded_uncertainty) == (Decimal("-0.003"), Decimal("0.006"))
+
+
+def test_read_back_our_own_dcc() -> None:
+    data = example_calibration(10)
+    imported = read_dcc(render_dcc(data, software_release="t"))
+    assert imported.issuer == data.lab.name.en
+    assert imported.issuer_code == "VILAS 999"
+    assert imported.receipt_date == date(2026, 11, 16)
+    (series,) = imported.series
+    assert series.name == "Mass"
+    assert len(series.points) == 10
+    for point, original in zip(series.points, data.results[0].points, strict=True):
+        assert point.reference_value == Decimal(repr(original.nominal))
+        assert point.measured_value == Decimal(repr(original.indication))
+        assert point.error is not None and abs(float(point.error) - original.error) <= 0.5e-5
+        assert point.coverage_factor == Decimal("2.0")
+
+
+def test_read_refuses_an_invalid_document() -> None:
+    with pytest.raises(DccValidationError):
+        read_dcc(b"<dcc:digitalCalibrationCertificate xmlns:dcc='https://ptb.de/dcc' schemaVersion='3.1.2'/>")
+
+
+@pytest.mark.slow
+def test_xmlschema_agrees_with_the_fast_validator() -> None:
+    # validate_dcc decides with libxml2; the reference validator xmlschema must accept the same documents
+    import xmlschema
+
+    from certificates.dcc_schema import dcc_schema
+
+    def valid(xml: bytes) -> bool:
+        return bool(dcc_schema().is_valid(xmlschema.XMLResource(xml, defuse="always", allow="none")))
+
+    for data in _variants().values():
+        assert valid(render_dcc(data, software_release="test"))
+    assert valid((GOLDEN / "example-official.xml").read_bytes())
+    bad = render_dcc(example_calibration(3), software_release="t").replace(b"<dcc:eMail>", b"<dcc:mail>", 1)
+    assert not valid(bad.replace(b"</dcc:eMail>", b"</dcc:mail>", 1))
+
+
+def test_two_quantities_round_trip_through_the_dcc() -> None:
+    from certificates.data import ResultPoint, ResultSeries
+
+    base = example_calibration(3)
+    temperature = ResultSeries(
+        Text("Nhiệt độ", "Temperature"),
+        "\\degreecelsius",
+        tuple(ResultPoint(t, t + 0.1, 0.1, 0.12) for t in (10.0, 20.0, 30.0)),
+    )
+    humidity = ResultSeries(
+        Text("Độ ẩm tương đối", "Relative humidity"),
+        "\\percent",
+        tuple(ResultPoint(h, h - 1.2, -1.2, 1.5) for h in (30.0, 50.0, 70.0, 90.0)),
+    )
+    data = replace(base, results=(temperature, humidity), decision=None)
+    imported = read_dcc(render_dcc(data, software_release="t"))
+    assert [s.name for s in imported.series] == ["Temperature", "Relative humidity"]
+    assert [s.error_unit for s in imported.series] == ["\\degreecelsius", "\\percent"]
+    assert [len(s.points) for s in imported.series] == [3, 4]
+    assert imported.series[1].points[0].error == Decimal("-1.2")
+    assert imported.series[1].points[0].expanded_uncertainty == Decimal("1.5")
