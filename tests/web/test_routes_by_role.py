@@ -46,6 +46,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.new_check": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
+    "traceability.export_pdf": READERS,
     "impact.declare": {Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER},
     "impact.show": READERS,
     "impact.evaluate": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},

@@ -146,3 +146,25 @@ def test_auditor_cannot_record(client: FlaskClient, session: Session) -> None:
     login(client, make_user(session, Role.AUDITOR).username)
     std = make_standard(session)
     assert client.get(f"/standards/{std.id}/calibrations/new").status_code == 403
+
+
+def test_chain_exported_as_pdf_with_vietnamese_text(client: FlaskClient, session: Session) -> None:
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    login(client, make_user(session, Role.AUDITOR).username)
+    std = make_standard(session)
+    make_calibration(
+        session,
+        std,
+        calibrated_on=date(2026, 1, 10),
+        valid_until=date(2027, 1, 10),
+        certificate_number="V01.2026.0777",
+    )
+    response = client.get(f"/traceability/{std.asset_number}.pdf?on=2026-06-01")
+    assert response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    text = unicodedata.normalize("NFC", text)
+    assert "Chuỗi liên kết chuẩn" in text and "V01.2026.0777" in text and "Viện Đo lường Việt Nam" in text

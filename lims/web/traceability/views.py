@@ -54,3 +54,24 @@ def export_json(ident: str) -> ResponseReturnValue:
     response = jsonify(_chain(ident).to_dict())
     response.headers["Content-Disposition"] = f'attachment; filename="traceability-{ident[:60]}.json"'
     return response
+
+
+@bp.get("/<path:ident>.pdf")
+@allow(TECHNICAL_READERS)
+def export_pdf(ident: str) -> ResponseReturnValue:
+    from datetime import UTC, datetime
+
+    from flask import Response
+    from sqlalchemy import select
+
+    from lims.models import Lab
+    from lims.reports.traceability_pdf import render_chain_pdf
+
+    chain = _chain(ident)
+    lab = db_session().scalar(select(Lab).order_by(Lab.id).limit(1))
+    pdf = render_chain_pdf(chain, lab_name=lab.name_vi if lab else "", generated_at=datetime.now(UTC))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="traceability-{ident[:60]}.pdf"'},
+    )

@@ -1,0 +1,1 @@
+"""Printable reports built from service results (reportlab, the certificates package fonts)."""
