@@ -44,6 +44,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.change_status": {Role.ADMIN, Role.TECHNICIAN},
     "standards.new_calibration": {Role.ADMIN, Role.TECHNICIAN},
     "standards.new_check": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.import_dcc": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
     "traceability.export_pdf": READERS,

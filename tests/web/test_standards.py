@@ -168,3 +168,36 @@ def test_chain_exported_as_pdf_with_vietnamese_text(client: FlaskClient, session
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     text = unicodedata.normalize("NFC", text)
     assert "Chuỗi liên kết chuẩn" in text and "V01.2026.0777" in text and "Viện Đo lường Việt Nam" in text
+
+
+def test_fill_a_calibration_from_a_dcc(client: FlaskClient, session: Session) -> None:
+    import io
+
+    from certificates.dcc import render_dcc
+    from certificates.examples import example_calibration
+
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    url = f"/standards/{std.id}/calibrations/import"
+    from tests.webutil import csrf_token
+
+    xml = render_dcc(example_calibration(3), software_release="test")
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(xml), "certificate.xml")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HC-2026-00042" in page
+    assert "kiểm tra từng giá trị" in page  # shown for confirmation, nothing saved yet
+    assert _count(session) == 0 or not session.scalar(
+        select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id)
+    )
+
+    bad = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(b"<dcc>not really</dcc>"), "x.xml")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert "không phải giấy chứng nhận hiệu chuẩn số hợp lệ" in bad.get_data(as_text=True)

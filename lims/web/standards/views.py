@@ -222,3 +222,40 @@ def new_check(standard_id: int) -> ResponseReturnValue:
     return render_template("standards/check_form.html", form=form, standard=standard), (
         422 if request.method == "POST" else 200
     )
+
+
+@bp.route("/<int:standard_id>/calibrations/import", methods=["GET", "POST"])
+@allow(EDITORS)
+def import_dcc(standard_id: int) -> ResponseReturnValue:
+    """Upload a supplier's DCC; the calibration form comes back filled in for confirmation."""
+    from lims.services.dcc_import import draft_from_dcc
+
+    standard = _standard_or_404(standard_id)
+    if request.method == "POST":
+        upload = request.files.get("dcc")
+        try:
+            draft = draft_from_dcc(upload.read(MAX_UPLOAD + 1) if upload else b"")
+        except LimsError as exc:
+            from lims.web.forms import flash_error
+
+            flash_error(exc)
+            return render_template("standards/import_dcc.html", standard=standard), 422
+        form = _calibration_form(standard)
+        form.calibrated_on.data = draft.calibrated_on
+        form.issued_on.data = draft.calibrated_on
+        form.certificate_number.data = draft.certificate_number
+        form.issuer_kind.data = draft.issuer_kind.value
+        form.issuer_name.data = draft.issuer_name
+        form.accreditation_number.data = draft.accreditation_number
+        form.points.data = draft.points_text
+        flash(_("Read from the DCC: check every value, add the validity date, then save."), "info")
+        return render_template(
+            "standards/calibration_form.html",
+            form=form,
+            standard=standard,
+            action=url_for("standards.new_calibration", standard_id=standard_id),
+        )
+    return render_template("standards/import_dcc.html", standard=standard)
+
+
+MAX_UPLOAD = 5 * 1024 * 1024

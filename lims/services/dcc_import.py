@@ -1,0 +1,74 @@
+"""Filling a standard's calibration from the supplier's Digital Calibration Certificate (PTB DCC 3.1.2).
+
+The document is validated against the schema first; what it says is turned into the values of the
+calibration form, which the technician confirms before anything is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from certificates.dcc_read import ImportedCalibration, read_dcc
+from certificates.errors import CertificateError
+from certificates.formatting import dsi_symbol
+from lims.domain.traceability import IssuerKind
+from lims.errors import N_, LimsError
+
+MAX_DCC_BYTES = 5 * 1024 * 1024
+
+
+class DccImportError(LimsError, ValueError):
+    template = N_("The file is not a valid Digital Calibration Certificate: %(problem)s")
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationDraft:
+    """The calibration form's values read from a DCC, for the technician to confirm."""
+
+    calibrated_on: date
+    certificate_number: str
+    issuer_kind: IssuerKind
+    issuer_name: str
+    accreditation_number: str | None
+    points_text: str
+    item_name: str
+
+
+def _points(imported: ImportedCalibration) -> str:
+    lines = []
+    for series in imported.series:
+        unit = dsi_symbol(series.reference_unit or series.measured_unit or "")
+        for point in series.points:
+            value = point.reference_value if point.reference_value is not None else point.measured_value
+            if value is None or point.expanded_uncertainty is None or not unit:
+                continue
+            k = point.coverage_factor if point.coverage_factor is not None else 2
+            lines.append(f"{value} {unit} {point.expanded_uncertainty} {k}")
+    return "\n".join(lines)
+
+
+def draft_from_dcc(data: bytes) -> CalibrationDraft:
+    if not data:
+        raise DccImportError(problem=N_("the file is empty"))
+    if len(data) > MAX_DCC_BYTES:
+        raise DccImportError(
+            N_("The file is larger than %(limit)s MB."), limit=MAX_DCC_BYTES // (1024 * 1024)
+        )
+    try:
+        imported = read_dcc(data)
+    except CertificateError as exc:
+        raise DccImportError(problem=str(exc)) from exc
+    points = _points(imported)
+    if not points:
+        raise DccImportError(problem=N_("it holds no calibration point with a value, unit and uncertainty"))
+    kind = IssuerKind.ACCREDITED_LAB if imported.issuer_code else IssuerKind.NATIONAL_METROLOGY_INSTITUTE
+    return CalibrationDraft(
+        calibrated_on=imported.end_performance_date,
+        certificate_number=imported.certificate_number,
+        issuer_kind=kind,
+        issuer_name=imported.issuer,
+        accreditation_number=imported.issuer_code,
+        points_text=points,
+        item_name=imported.item_name,
+    )
