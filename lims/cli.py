@@ -19,6 +19,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "demo": "lims.commands.demo:demo",
     "users": "lims.commands.users:users",
     "audit": "lims.commands.audit:audit",
+    "backup": "lims.commands.backup:backup",
+    "restore": "lims.commands.backup:restore",
 }
 
 

@@ -160,7 +160,9 @@ def sniff_pdf(data: bytes, *, name: str = "The file") -> str:
     if b"%%EOF" not in tail:
         raise NotAPdf(N_("%(name)s is not a complete PDF document: its end is missing."), name=name)
     if b"startxref" not in tail:
-        raise NotAPdf(N_("%(name)s is not a complete PDF document: it has no cross-reference table."), name=name)
+        raise NotAPdf(
+            N_("%(name)s is not a complete PDF document: it has no cross-reference table."), name=name
+        )
     return match.group(1).decode("ascii")
 
 
@@ -251,23 +253,14 @@ class DatabaseStorage(_CataloguedStorage):
         return row.data
 
 
-class S3Storage(_CataloguedStorage):
-    """Bytes in an S3-compatible bucket under ``prefix + sha256``; the catalogue row holds no data.
+class S3Objects:
+    """Content-addressed objects in an S3-compatible bucket: ``prefix + sha256[:2] + "/" + sha256``.
 
-    Content addressing makes every object immutable: different bytes get a different object name, so a
-    concurrent or rolled-back ``put`` never changes bytes a committed row points at.
+    Different bytes always get a different object name, so no put ever changes bytes that a committed
+    catalogue row points at, whatever other workers or rolled-back transactions do.
     """
 
-    def __init__(
-        self,
-        session: Session,
-        client: Any,
-        *,
-        bucket: str,
-        prefix: str = "lims/",
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
-        super().__init__(session, max_bytes=max_bytes)
+    def __init__(self, client: Any, *, bucket: str, prefix: str = "lims/") -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
@@ -275,7 +268,9 @@ class S3Storage(_CataloguedStorage):
     def object_name(self, sha256: str) -> str:
         return f"{self.prefix}{sha256[:2]}/{sha256}"
 
-    def _write_blob(self, sha256: str, data: bytes, content_type: str) -> bytes | None:
+    def write(self, sha256: str, data: bytes, content_type: str) -> None:
+        if sha256_hex(data) != sha256:
+            raise StoredFileCorrupt(key=sha256)
         self.client.put_object(
             Bucket=self.bucket,
             Key=self.object_name(sha256),
@@ -283,14 +278,8 @@ class S3Storage(_CataloguedStorage):
             ContentType=content_type,
             Metadata={"sha256": sha256},
         )
-        return None
 
-    def _read_blob(self, row: StoredFile) -> bytes:
-        if row.data is not None:
-            return row.data  # written before the deployment moved to S3
-        return self.read_object(row.sha256, key=row.key)
-
-    def read_object(self, sha256: str, *, key: str) -> bytes:
+    def read(self, sha256: str, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self.object_name(sha256))
         except self.client.exceptions.NoSuchKey:
@@ -298,11 +287,22 @@ class S3Storage(_CataloguedStorage):
         body: bytes = response["Body"].read()
         return body
 
-    def write_object(self, sha256: str, data: bytes, content_type: str) -> None:
-        """Upload bytes under their content address (used by restore)."""
-        if sha256_hex(data) != sha256:
-            raise StoredFileCorrupt(key=sha256)
-        self._write_blob(sha256, data, content_type)
+
+class S3Storage(_CataloguedStorage):
+    """Bytes in an S3-compatible bucket (see :class:`S3Objects`); the catalogue row holds no data."""
+
+    def __init__(self, session: Session, objects: S3Objects, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        super().__init__(session, max_bytes=max_bytes)
+        self.objects = objects
+
+    def _write_blob(self, sha256: str, data: bytes, content_type: str) -> bytes | None:
+        self.objects.write(sha256, data, content_type)
+        return None
+
+    def _read_blob(self, row: StoredFile) -> bytes:
+        if row.data is not None:
+            return row.data  # written before the deployment moved to S3
+        return self.objects.read(row.sha256, row.key)
 
 
 def s3_client(settings: Settings) -> Any:
@@ -322,18 +322,21 @@ def s3_client(settings: Settings) -> Any:
     )
 
 
+def s3_objects(settings: Settings, *, client: Any = None) -> S3Objects:
+    """The deployment's bucket (``LIMS_S3_*``)."""
+    if not settings.s3_bucket:
+        raise ConfigurationError("LIMS_STORAGE=s3 needs LIMS_S3_BUCKET")
+    return S3Objects(
+        client if client is not None else s3_client(settings),
+        bucket=settings.s3_bucket,
+        prefix=settings.s3_prefix,
+    )
+
+
 def open_storage(settings: Settings, session: Session, *, client: Any = None) -> DatabaseStorage | S3Storage:
     """The storage ``LIMS_STORAGE`` selects, writing its catalogue through ``session``."""
     if settings.storage == "database":
         return DatabaseStorage(session, max_bytes=settings.max_file_bytes)
     if settings.storage == "s3":
-        if not settings.s3_bucket:
-            raise ConfigurationError("LIMS_STORAGE=s3 needs LIMS_S3_BUCKET")
-        return S3Storage(
-            session,
-            client if client is not None else s3_client(settings),
-            bucket=settings.s3_bucket,
-            prefix=settings.s3_prefix,
-            max_bytes=settings.max_file_bytes,
-        )
+        return S3Storage(session, s3_objects(settings, client=client), max_bytes=settings.max_file_bytes)
     raise ConfigurationError(f"LIMS_STORAGE must be 'database' or 's3', not {settings.storage!r}")

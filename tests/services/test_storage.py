@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,10 @@ from lims.services.storage import (
     sha256_hex,
     sniff_pdf,
 )
+from tests import s3server
+
+s3_endpoint = s3server.s3_endpoint  # fixtures shared with the other S3 tests
+s3_settings = s3server.s3_settings
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
 
@@ -149,46 +151,10 @@ def test_settings_choose_the_backend(session: Session, tmp_path: Path) -> None:
         {**base, "LIMS_STORAGE": "s3", "LIMS_S3_BUCKET": "certs", "LIMS_MAX_FILE_BYTES": "1000"}
     )
     chosen = open_storage(settings, session, client=object())
-    assert isinstance(chosen, S3Storage) and chosen.bucket == "certs" and chosen.max_bytes == 1000
+    assert isinstance(chosen, S3Storage) and chosen.objects.bucket == "certs" and chosen.max_bytes == 1000
 
 
 # --- S3 against moto's standalone server (a real HTTP S3 endpoint on loopback) -----------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server_module = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_settings(s3_endpoint: str, tmp_path: Path) -> Settings:
-    import uuid
-
-    settings = Settings.from_env(
-        {
-            "LIMS_INSTANCE_PATH": str(tmp_path),
-            "LIMS_STORAGE": "s3",
-            "LIMS_S3_BUCKET": f"lims-{uuid.uuid4().hex[:12]}",
-            "LIMS_S3_ENDPOINT_URL": s3_endpoint,
-            "LIMS_S3_REGION": "us-east-1",
-            "LIMS_S3_ACCESS_KEY_ID": "testing",
-            "LIMS_S3_SECRET_ACCESS_KEY": "testing",
-        }
-    )
-    storage.s3_client(settings).create_bucket(Bucket=settings.s3_bucket)
-    return settings
 
 
 def test_s3_storage_round_trip_and_write_once(session: Session, s3_settings: Settings) -> None:
@@ -197,7 +163,9 @@ def test_s3_storage_round_trip_and_write_once(session: Session, s3_settings: Set
     stored = store.put("dcc/HN-2026-00001.xml", b"<dcc/>", "application/xml")
     row = session.scalar(select(StoredFile).where(StoredFile.key == "dcc/HN-2026-00001.xml"))
     assert row is not None and row.data is None  # the bytes are in the bucket, not the row
-    head = store.client.head_object(Bucket=s3_settings.s3_bucket, Key=store.object_name(stored.sha256))
+    head = store.objects.client.head_object(
+        Bucket=s3_settings.s3_bucket, Key=store.objects.object_name(stored.sha256)
+    )
     assert head["ContentLength"] == 6 and head["Metadata"]["sha256"] == stored.sha256
     assert store.get("dcc/HN-2026-00001.xml") == b"<dcc/>"
     with pytest.raises(StoredFileExists):
@@ -209,10 +177,14 @@ def test_s3_object_tampered_or_missing_is_detected(session: Session, s3_settings
     store = open_storage(s3_settings, session)
     assert isinstance(store, S3Storage)
     stored = store.put("standards/s1.pdf", PDF, "application/pdf")
-    store.client.put_object(Bucket=s3_settings.s3_bucket, Key=store.object_name(stored.sha256), Body=b"evil")
+    store.objects.client.put_object(
+        Bucket=s3_settings.s3_bucket, Key=store.objects.object_name(stored.sha256), Body=b"evil"
+    )
     with pytest.raises(StoredFileCorrupt):
         store.get("standards/s1.pdf")
-    store.client.delete_object(Bucket=s3_settings.s3_bucket, Key=store.object_name(stored.sha256))
+    store.objects.client.delete_object(
+        Bucket=s3_settings.s3_bucket, Key=store.objects.object_name(stored.sha256)
+    )
     with pytest.raises(StoredFileMissing):
         store.get("standards/s1.pdf")
 
