@@ -6,6 +6,7 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import Job, Measurement
 from lims.models.organisation import Enterprise, Lab
 from lims.models.procedure import Procedure
+from lims.models.ratelimit import RateLimitCounter
 from lims.models.standard import MeasurementStandard, ReferenceMaterial
 from lims.models.stored_file import StoredFile
 from lims.models.types import (
@@ -35,6 +36,7 @@ __all__ = [
     "MeasurementStandard",
     "Procedure",
     "Quantity",
+    "RateLimitCounter",
     "ReferenceMaterial",
     "Role",
     "StandardLevel",
