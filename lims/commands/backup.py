@@ -62,7 +62,15 @@ def restore(archive: Path) -> None:
         engine.dispose()
     click.echo(
         f"restored {sum(summary.rows.values())} rows in {len(summary.rows)} tables and "
-        f"{summary.stored_files} stored files at revision {summary.revision}; "
-        f"audit chain intact: {summary.audit_entries} entries"
+        f"{summary.stored_files} stored files at revision {summary.revision}"
     )
-    click.echo("run `lims db upgrade` to bring the schema to this version's head", err=True)
+    if summary.audit_problem is None:
+        click.echo(f"audit chain intact: {summary.audit_entries} entries")
+    else:
+        click.echo(
+            f"warning: the audit chain was already broken at backup time: {summary.audit_problem}", err=True
+        )
+    from lims.migrate import head_revisions
+
+    if summary.revision not in head_revisions():
+        click.echo(f"the backup is at revision {summary.revision}: run `lims db upgrade` next", err=True)

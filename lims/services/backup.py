@@ -119,7 +119,9 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
             fetch = FILES_PER_FETCH if blob_index is not None else ROWS_PER_FETCH
             rows = 0
             member = table_member(table.name)
-            with archive.open(member, "w", force_zip64=True) as handle:
+            info = zipfile.ZipInfo(member, date_time=now.astimezone(UTC).timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as handle:
                 writer = HashingWriter(handle)
                 for row in conn.execution_options(yield_per=fetch).execute(query):
                     values = [encode(codec, value) for (_, codec), value in zip(codecs, row, strict=True)]
@@ -139,7 +141,9 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
         if STORED_FILE_TABLE in reflected.tables:
             files_table = reflected.tables[STORED_FILE_TABLE]
             query = select(files_table.c.sha256, files_table.c.key, files_table.c[STORED_FILE_DATA])
-            for row in conn.execution_options(yield_per=FILES_PER_FETCH).execute(query.order_by(files_table.c.id)):
+            for row in conn.execution_options(yield_per=FILES_PER_FETCH).execute(
+                query.order_by(files_table.c.id)
+            ):
                 _store_blob(archive, row._mapping, members, files, read_blob)
         with Session(bind=conn) as session:
             report = verify_chain(session)

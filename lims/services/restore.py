@@ -51,6 +51,7 @@ class RestoreSummary:
     rows: dict[str, int]
     stored_files: int
     audit_entries: int
+    audit_problem: str | None  # as recorded at backup time; None when the chain is intact
 
 
 def restore_backup(
@@ -105,7 +106,7 @@ def restore_backup(
                     after=problem or f"{report.entries} entries intact",
                     before=recorded["problem"] or f"{recorded['entries']} entries intact",
                 )
-    return RestoreSummary(revision, rows, manifest["stored_files"], report.entries)
+    return RestoreSummary(revision, rows, manifest["stored_files"], report.entries, problem)
 
 
 def _refuse_unless_empty(conn: Connection) -> None:

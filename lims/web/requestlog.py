@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
@@ -115,7 +116,7 @@ def _finish(response: Response) -> Response:
 
 
 def init_request_log(app: Flask) -> None:
-    """Register the hooks; outside tests, write JSON lines to stderr (gunicorn collects them)."""
+    """Register the hooks; outside tests, write JSON lines to stderr (gunicorn passes them on)."""
     app.before_request(_start)
     app.after_request(_finish)
     request_filter = RequestIdFilter()
@@ -125,6 +126,9 @@ def init_request_log(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(request_filter)
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    # Request lines and the application's own records (errors with their tracebacks) as JSON lines.
+    for target in (logger, app.logger):
+        target.removeHandler(default_handler)
+        target.addHandler(handler)
+        target.setLevel(logging.INFO)
+        target.propagate = False

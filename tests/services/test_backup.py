@@ -400,3 +400,38 @@ def test_reflected_column_kinds_cover_the_models(fresh_url: FreshUrl) -> None:
     kinds = {codec_of(col.type) for table in reflected.sorted_tables for col in table.columns}
     assert kinds >= {"int", "str", "decimal", "datetime", "date", "bool", "json", "bytes"}
     _ = Session  # imported for type checkers of the fixtures above
+
+
+def test_backup_of_an_older_revision_restores_at_that_revision(fresh_url: FreshUrl, tmp_path: Path) -> None:
+    """A backup made by an older release: restore migrates only to its revision; `lims db upgrade` follows."""
+    from lims.migrate import head_revisions
+
+    source = fresh_url("sqlite")
+    upgrade(source, "0001")
+    manifest = _backup(source, tmp_path / "old.zip")
+    assert manifest["alembic_revision"] == "0001"
+    assert "rate_limit_counter" not in {entry["name"] for entry in manifest["tables"]}
+    target = fresh_url("sqlite")
+    assert _restore(tmp_path / "old.zip", target).revision == "0001"
+    assert "rate_limit_counter" not in _table_names(target)
+    upgrade(target)
+    engine = make_engine(target)
+    with engine.connect() as conn:
+        assert {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")} == set(
+            head_revisions()
+        )
+    engine.dispose()
+
+
+def test_a_chain_broken_before_the_backup_is_restored_as_it_was_and_reported(
+    fresh_url: FreshUrl, tmp_path: Path
+) -> None:
+    source = fresh_url("sqlite")
+    _populate(source)
+    engine = make_engine(source)
+    with engine.begin() as conn:
+        conn.execute(update(AuditEntry).where(AuditEntry.seq == 5).values(reason="tampered"))
+    engine.dispose()
+    _backup(source, tmp_path / "b.zip")
+    summary = _restore(tmp_path / "b.zip", fresh_url("sqlite"))
+    assert summary.audit_problem is not None and "#5" in summary.audit_problem

@@ -82,3 +82,37 @@ def test_health_reports_the_schema_revision(client: FlaskClient) -> None:
     body = client.get("/health").get_json()
     assert body["status"] == "ok" and body["database"] == "up"
     assert body["schema"] == "current" and set(body["revision"].split(",")) == set(head_revisions())
+
+
+def _remote_addr_seen(app: Flask, caplog: pytest.LogCaptureFixture, **headers: str) -> str:
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    app.test_client().get("/health", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    (record,) = _request_lines(caplog)
+    return str(record.remote_addr)
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(
+    app: Flask,
+    caplog: pytest.LogCaptureFixture,
+    database,
+    tmp_path,
+    db_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from lims.app import create_app
+    from lims.config import Settings
+    from lims.errors import ConfigurationError
+
+    assert _remote_addr_seen(app, caplog, **{"X-Forwarded-For": "203.0.113.9"}) == "10.0.0.2"
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "k" * 48,
+        "DATABASE": database,
+        "SETTINGS": Settings(instance_path=tmp_path, database_url=db_url),
+        "TRUSTED_PROXIES": 1,
+    }
+    behind_balancer = create_app(config)
+    seen = _remote_addr_seen(behind_balancer, caplog, **{"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
+    assert seen == "203.0.113.9"  # only the hop the balancer added is trusted
+    with pytest.raises(ConfigurationError, match="LIMS_TRUSTED_PROXIES"):
+        create_app({**config, "TRUSTED_PROXIES": "yes"})
