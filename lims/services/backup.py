@@ -34,9 +34,9 @@ from lims.services.backup_format import (
     HashingWriter,
     codec_of,
     dumps_line,
-    encode,
     file_member,
     read_expression,
+    row_encoder,
     table_member,
 )
 from lims.services.storage import StoredFileCorrupt, StoredFileMissing, sha256_hex
@@ -123,12 +123,18 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as handle:
                 writer = HashingWriter(handle)
+                encode = row_encoder([codec for _, codec in codecs])
+                lines: list[bytes] = []
                 for row in conn.execution_options(yield_per=fetch).execute(query):
-                    values = [encode(codec, value) for (_, codec), value in zip(codecs, row, strict=True)]
+                    values = encode(row)
                     if blob_index is not None:
                         values[blob_index] = None  # the bytes travel as files/<sha256>
-                    writer.write(dumps_line(values))
+                    lines.append(dumps_line(values))
                     rows += 1
+                    if len(lines) == ROWS_PER_FETCH:
+                        writer.write(b"".join(lines))
+                        lines = []
+                writer.write(b"".join(lines))
             members[member] = {"sha256": writer.sha256, "size": writer.size}
             tables.append(
                 {

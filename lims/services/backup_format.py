@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
@@ -102,6 +103,67 @@ def read_expression(column: Column[Any], codec: str, dialect: str) -> ColumnElem
     return column
 
 
+def _encode_decimal(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _encode_bytes(value: Any) -> str:
+    return base64.b64encode(bytes(value)).decode("ascii")
+
+
+def _isoformat(value: Any) -> str:
+    return str(value.isoformat())
+
+
+def _decode_bytes(value: str) -> bytes:
+    return base64.b64decode(value.encode("ascii"), validate=True)
+
+
+def _decode_json(value: str) -> Any:
+    parsed = json.loads(value)
+    return JSON.NULL if parsed is None else parsed
+
+
+_ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "decimal": _encode_decimal,
+    "bytes": _encode_bytes,
+    "datetime": _isoformat,
+    "date": _isoformat,
+    "time": _isoformat,
+}
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "decimal": Decimal,
+    "bytes": _decode_bytes,
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "json": _decode_json,
+}
+
+
+def row_converter(codecs: list[str], table: dict[str, Callable[[Any], Any]]) -> Callable[[Any], list[Any]]:
+    """A function converting one row's values; columns whose values pass unchanged cost nothing."""
+    work = [(index, table[codec]) for index, codec in enumerate(codecs) if codec in table]
+
+    def convert(row: Any) -> list[Any]:
+        values = list(row)
+        for index, function in work:
+            value = values[index]
+            if value is not None:
+                values[index] = function(value)
+        return values
+
+    return convert
+
+
+def row_encoder(codecs: list[str]) -> Callable[[Any], list[Any]]:
+    return row_converter(codecs, _ENCODERS)
+
+
+def row_decoder(codecs: list[str]) -> Callable[[Any], list[Any]]:
+    return row_converter(codecs, _DECODERS)
+
+
 def encode(codec: str, value: Any) -> Any:
     """A column value as JSON.
 
@@ -110,15 +172,7 @@ def encode(codec: str, value: Any) -> Any:
     >>> encode("datetime", datetime(2026, 11, 22, 7, 30, 0, 1))
     '2026-11-22T07:30:00.000001'
     """
-    if value is None:
-        return None
-    if codec == "decimal":
-        return str(value) if isinstance(value, Decimal) else repr(value)
-    if codec == "bytes":
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if codec in ("datetime", "date", "time"):
-        return value.isoformat()
-    return value
+    return row_encoder([codec])([value])[0]
 
 
 def decode(codec: str, value: Any) -> Any:
@@ -129,22 +183,7 @@ def decode(codec: str, value: Any) -> Any:
     >>> decode("json", "null") is JSON.NULL, decode("json", None) is None
     (True, True)
     """
-    if value is None:
-        return None
-    if codec == "decimal":
-        return Decimal(value)
-    if codec == "bytes":
-        return base64.b64decode(value.encode("ascii"), validate=True)
-    if codec == "datetime":
-        return datetime.fromisoformat(value)
-    if codec == "date":
-        return date.fromisoformat(value)
-    if codec == "time":
-        return time.fromisoformat(value)
-    if codec == "json":
-        parsed = json.loads(value)
-        return JSON.NULL if parsed is None else parsed
-    return value
+    return row_decoder([codec])([value])[0]
 
 
 def insert_table(table: Table) -> Table:

@@ -31,10 +31,10 @@ from lims.services.backup_format import (
     BackupInvalid,
     RestoreRefused,
     codec_of,
-    decode,
     file_member,
     insert_table,
     read_manifest,
+    row_decoder,
 )
 
 ROWS_PER_INSERT = 1000
@@ -180,8 +180,13 @@ def _load_table(
     batch_size = FILES_PER_INSERT if is_files else ROWS_PER_INSERT
     batch: list[dict[str, Any]] = []
     count = 0
+    decode = row_decoder(codecs)
     for values in _rows(archive, entry["member"]):
-        row = {name: decode(codec, value) for name, codec, value in zip(names, codecs, values, strict=True)}
+        if len(values) != len(names):
+            raise BackupInvalid(
+                path=archive.filename or "?", reason=f"a row of {entry['member']} has the wrong length"
+            )
+        row = dict(zip(names, decode(values), strict=True))
         if is_files:
             data = archive.read(file_member(row["sha256"]))
             if write_blob is None:

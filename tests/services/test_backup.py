@@ -435,3 +435,12 @@ def test_a_chain_broken_before_the_backup_is_restored_as_it_was_and_reported(
     _backup(source, tmp_path / "b.zip")
     summary = _restore(tmp_path / "b.zip", fresh_url("sqlite"))
     assert summary.audit_problem is not None and "#5" in summary.audit_problem
+
+
+def test_format_doctests() -> None:
+    import doctest
+
+    from lims.services import backup_format
+
+    result = doctest.testmod(backup_format)
+    assert result.attempted >= 5 and result.failed == 0
