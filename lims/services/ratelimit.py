@@ -15,6 +15,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, delete
 from sqlalchemy.orm import Session
@@ -63,15 +64,18 @@ def window_start(now_s: float, window_s: int) -> int:
     return int(now_s // window_s) * window_s
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_update`` (PostgreSQL and SQLite spell it alike)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the application supports these two databases
-        raise NotImplementedError(dialect)
-    return insert(RateLimitCounter)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(RateLimitCounter)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(RateLimitCounter)
+    raise NotImplementedError(f"rate limiting supports PostgreSQL and SQLite, not {dialect}")
 
 
 def hit(

@@ -444,3 +444,54 @@ def test_format_doctests() -> None:
 
     result = doctest.testmod(backup_format)
     assert result.attempted >= 5 and result.failed == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_backup_is_one_snapshot_while_the_application_writes(
+    kind: str, fresh_url: FreshUrl, tmp_path: Path
+) -> None:
+    """A transaction committed while the backup runs is wholly absent from it: tables, audit trail and
+    the audit check in the manifest all describe the same instant."""
+    from sqlalchemy import func, insert
+
+    from lims.models import Enterprise
+    from lims.services.storage import sha256_hex
+    from tests.factories import valid_tax_code
+
+    source = fresh_url(kind)
+    _populate(source)
+    engine = make_engine(source)
+    blob = b"%PDF-1.7 in the bucket\nstartxref\n1\n%%EOF"
+    with engine.begin() as conn:  # a row whose bytes live outside the database, read through read_blob
+        conn.execute(
+            insert(StoredFile),
+            {
+                "key": "s3/only.pdf",
+                "content_type": "application/pdf",
+                "size": len(blob),
+                "sha256": sha256_hex(blob),
+                "data": None,
+                "created_at": datetime.now(UTC),
+            },
+        )
+    with engine.connect() as conn:
+        enterprises_before = conn.execute(select(func.count()).select_from(Enterprise)).scalar_one()
+        entries_before = conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+
+    def read_blob_while_someone_writes(sha256: str, key: str) -> bytes:
+        database = open_database(source)
+        with database.session() as session, session.begin():
+            session.add(Enterprise(name="Công ty Ghi Đồng Thời", tax_code=valid_tax_code(), address="Huế"))
+        database.engine.dispose()
+        return blob
+
+    manifest = create_backup(engine, tmp_path / "b.zip", read_blob=read_blob_while_someone_writes).manifest
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(func.count()).select_from(Enterprise)).scalar_one() == enterprises_before + 1
+        )
+    engine.dispose()
+    counts = {entry["name"]: entry["rows"] for entry in manifest["tables"]}
+    assert counts["enterprise"] == enterprises_before
+    assert counts["audit_entry"] == entries_before == manifest["audit"]["entries"]
+    assert manifest["audit"]["ok"]
