@@ -495,3 +495,27 @@ def test_backup_is_one_snapshot_while_the_application_writes(
     assert counts["enterprise"] == enterprises_before
     assert counts["audit_entry"] == entries_before == manifest["audit"]["entries"]
     assert manifest["audit"]["ok"]
+
+
+def test_restore_into_a_deployment_that_keeps_files_in_s3(
+    fresh_url: FreshUrl, tmp_path: Path, s3_settings: Any
+) -> None:
+    from lims.services.storage import S3Storage, open_storage, s3_objects
+
+    source = fresh_url("sqlite")
+    _populate(source)
+    _backup(source, tmp_path / "b.zip")
+    target = fresh_url("sqlite")
+    engine = make_engine(target)
+    try:
+        restore_backup(tmp_path / "b.zip", engine, target, write_blob=s3_objects(s3_settings).write)
+    finally:
+        engine.dispose()
+    database = open_database(target)
+    with database.session() as session:
+        assert set(session.scalars(select(StoredFile.data))) == {None}  # the bytes went to the bucket
+        store = open_storage(s3_settings, session)
+        assert isinstance(store, S3Storage)
+        assert store.get("certificates/HN-2026-00001.pdf") == PDF
+        assert store.get("copies/same-bytes.pdf") == PDF
+    database.engine.dispose()
