@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from lims.errors import N_, ConfigurationError, LimsError
 from lims.models import StoredFile
@@ -180,7 +180,9 @@ class _CataloguedStorage:
         self.max_bytes = max_bytes
 
     def _row(self, key: str) -> StoredFile | None:
-        return self.session.scalar(select(StoredFile).where(StoredFile.key == check_key(key)))
+        # The bytes are loaded only by get(), not by exists()/stat()/put() checks.
+        query = select(StoredFile).options(defer(StoredFile.data)).where(StoredFile.key == check_key(key))
+        return self.session.scalar(query)
 
     def _write_blob(self, sha256: str, data: bytes, content_type: str) -> bytes | None:
         """Store the bytes; return what goes into the row's ``data`` column."""
