@@ -22,6 +22,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "traceability": "lims.commands.traceability:traceability",
     "budget": "lims.commands.budget:budget",
     "bench": "lims.commands.bench:bench",
+    "backup": "lims.commands.backup:backup",
+    "restore": "lims.commands.backup:restore",
 }
 
 

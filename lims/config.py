@@ -17,12 +17,26 @@ from lims.errors import ConfigurationError
 
 PREFIX = "LIMS_"
 DEFAULT_INSTANCE = "instance"
+STORAGES = ("database", "s3")
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 def _env(name: str, environ: Mapping[str, str]) -> str | None:
     value = environ.get(PREFIX + name)
     return value if value not in (None, "") else None
+
+
+def _positive_int(name: str, environ: Mapping[str, str], default: int) -> int:
+    raw = _env(name, environ)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{PREFIX}{name} must be positive, not {value}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +50,13 @@ class Settings:
     storage: str = "database"
     base_url: str = "http://127.0.0.1:5000"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    max_file_bytes: int = 20 * 1024 * 1024
+    s3_bucket: str | None = None
+    s3_prefix: str = "lims/"
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,13 +66,26 @@ class Settings:
         language = _env("LANGUAGE", env) or "vi"
         if language not in ("vi", "en"):
             raise ConfigurationError(f"LIMS_LANGUAGE must be 'vi' or 'en', not {language!r}")
+        storage = _env("STORAGE", env) or "database"
+        if storage not in STORAGES:
+            raise ConfigurationError(f"LIMS_STORAGE must be 'database' or 's3', not {storage!r}")
+        bucket = _env("S3_BUCKET", env)
+        if storage == "s3" and bucket is None:
+            raise ConfigurationError("LIMS_STORAGE=s3 needs LIMS_S3_BUCKET")
         return cls(
             instance_path=instance,
             database_url=url,
             language=language,
             programme=_env("PROGRAMME", env) or "hanoi-kh16-2022",
-            storage=_env("STORAGE", env) or "database",
+            storage=storage,
             base_url=(_env("BASE_URL", env) or "http://127.0.0.1:5000").rstrip("/"),
+            max_file_bytes=_positive_int("MAX_FILE_BYTES", env, 20 * 1024 * 1024),
+            s3_bucket=bucket,
+            s3_prefix=_env("S3_PREFIX", env) or "lims/",
+            s3_endpoint_url=_env("S3_ENDPOINT_URL", env),
+            s3_region=_env("S3_REGION", env),
+            s3_access_key_id=_env("S3_ACCESS_KEY_ID", env),
+            s3_secret_access_key=_env("S3_SECRET_ACCESS_KEY", env),
         )
 
     def ensure_instance(self) -> Path:

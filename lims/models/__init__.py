@@ -7,6 +7,7 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
 from lims.models.organisation import Enterprise, Lab
 from lims.models.procedure import Procedure
+from lims.models.ratelimit import RateLimitCounter
 from lims.models.standard import (
     IntermediateCheck,
     MeasurementStandard,
@@ -48,6 +49,7 @@ __all__ = [
     "OutboxMessage",
     "Procedure",
     "Quantity",
+    "RateLimitCounter",
     "ReferenceMaterial",
     "Role",
     "StandardCalibration",

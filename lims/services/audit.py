@@ -235,7 +235,13 @@ class ChainReport:
 
 
 def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000))
+    result = session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000))
+    try:
+        yield from result
+    finally:
+        # verify_chain stops at the first bad entry: close PostgreSQL's server-side cursor now, not
+        # whenever the garbage collector runs (possibly after the transaction has ended).
+        result.close()
 
 
 def verify_chain(session: Session) -> ChainReport:

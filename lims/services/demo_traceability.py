@@ -3,7 +3,6 @@ an accredited laboratory, intermediate checks, and one deliberately expired link
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,8 +17,8 @@ from lims.models import (
     StandardCalibrationSource,
     StandardStatus,
     StandardStatusChange,
-    StoredFile,
 )
+from lims.services.storage import DatabaseStorage
 
 VMI = "Viện Đo lường Việt Nam (VMI)"
 
@@ -66,13 +65,10 @@ def _calibrate(
     file_key = file_sha = None
     if with_file:
         data = _certificate_pdf(number, issuer, standard.asset_number, on)
-        file_sha = hashlib.sha256(data).hexdigest()
-        file_key = f"standard-certificates/{file_sha}.pdf"
-        session.add(
-            StoredFile(
-                key=file_key, content_type="application/pdf", size=len(data), sha256=file_sha, data=data
-            )
+        stored = DatabaseStorage(session).put(
+            f"standard-certificates/{standard.asset_number}/{number}.pdf", data, "application/pdf"
         )
+        file_key, file_sha = stored.key, stored.sha256
     issued = on if kind is IssuerKind.THIS_LAB else on + timedelta(days=4)
     cal = StandardCalibration(
         standard_id=standard.id,

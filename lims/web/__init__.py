@@ -10,10 +10,14 @@ from lims.web.errors import init_errors
 from lims.web.extensions import init_extensions
 from lims.web.headers import init_headers
 from lims.web.navigation import init_navigation
+from lims.web.proxy import init_proxy
+from lims.web.requestlog import init_request_log
 from lims.web.templating import init_templating
 
 
 def init_web(app: Flask) -> None:
+    init_proxy(app)
+    init_request_log(app)  # first hook: its id and timer cover every other one
     init_db_session(app)
     init_extensions(app)
     init_access(app)

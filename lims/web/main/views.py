@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
+from lims.migrate import head_revisions
 from lims.services.dashboard import tiles_for
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.dbsession import db_session
@@ -26,8 +27,23 @@ def dashboard() -> ResponseReturnValue:
 @bp.get("/health")
 @allow(PUBLIC)
 def health() -> ResponseReturnValue:
+    """For load balancers: 200 when the database answers, 503 otherwise; the schema revision is reported."""
+    session = db_session()
     try:
-        db_session().execute(text("SELECT 1"))
+        session.execute(text("SELECT 1"))
     except Exception:
+        session.rollback()
         return jsonify({"status": "unavailable", "database": "down"}), 503
-    return jsonify({"status": "ok", "database": "up"})
+    try:
+        revisions = set(session.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception:
+        session.rollback()
+        revisions = set()
+    schema = (
+        "current"
+        if revisions and revisions == head_revisions()
+        else ("missing" if not revisions else "other")
+    )
+    return jsonify(
+        {"status": "ok", "database": "up", "revision": ",".join(sorted(revisions)) or None, "schema": schema}
+    )
