@@ -22,7 +22,7 @@ install: $(STAMP) translations
 
 # Message catalogues are compiled at install, never committed.
 translations: $(STAMP)
-	@if [ -d lims/web/translations ]; then $(BIN)/pybabel compile -q -d lims/web/translations -D messages; fi
+	@if [ -d lims/web/translations ]; then $(BIN)/pybabel -q compile -d lims/web/translations -D messages; fi
 
 # After adding user-facing strings: extract them and merge into the Vietnamese catalogue, then translate.
 messages: $(STAMP)
