@@ -24,7 +24,8 @@ def valid_tax_code(seed: int | None = None) -> str:
         digit = check_digit(nine)
         if digit is not None:
             return nine + str(digit)
-        n += 1
+        # Draw a fresh number: n + 1 would be handed out again by a later call.
+        n = n + 1 if seed is not None else next(_seq)
 
 
 def make_lab(session: Session, **over: Any) -> Lab:

@@ -6,6 +6,20 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import Job, Measurement
 from lims.models.organisation import Enterprise, Lab
 from lims.models.procedure import Procedure
+from lims.models.programme import (
+    ApplicationStatus,
+    AssessmentResult,
+    CertificationStandard,
+    DemandInstrumentType,
+    LabAssessment,
+    MeasurementAssuranceSupport,
+    ProgrammeTaskProgress,
+    ServiceCertification,
+    SupportApplication,
+    SupportGrant,
+    TrainingCourse,
+    TrainingParticipation,
+)
 from lims.models.standard import MeasurementStandard, ReferenceMaterial
 from lims.models.stored_file import StoredFile
 from lims.models.types import (
@@ -20,25 +34,37 @@ from lims.models.types import (
 from lims.models.user import LoginAttempt, User
 
 __all__ = [
+    "ApplicationStatus",
+    "AssessmentResult",
     "AuditChainHead",
     "AuditEntry",
     "Certificate",
     "CertificateStatus",
+    "CertificationStandard",
     "CustomerInstrument",
+    "DemandInstrumentType",
     "Enterprise",
     "Job",
     "JobKind",
     "JobState",
     "Lab",
+    "LabAssessment",
     "LoginAttempt",
     "Measurement",
+    "MeasurementAssuranceSupport",
     "MeasurementStandard",
     "Procedure",
+    "ProgrammeTaskProgress",
     "Quantity",
     "ReferenceMaterial",
     "Role",
+    "ServiceCertification",
     "StandardLevel",
     "StandardStatus",
     "StoredFile",
+    "SupportApplication",
+    "SupportGrant",
+    "TrainingCourse",
+    "TrainingParticipation",
     "User",
 ]
