@@ -19,6 +19,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "demo": "lims.commands.demo:demo",
     "users": "lims.commands.users:users",
     "audit": "lims.commands.audit:audit",
+    "programme": "lims.commands.programme:programme",
 }
 
 

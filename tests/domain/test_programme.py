@@ -325,3 +325,17 @@ def test_priority_sector_raises_the_application() -> None:
         key=lambda a: queue_order(*a),
     )
     assert [a[2] for a in queue] == [2, 3, 1]
+
+
+def test_share_at_the_phase_end_is_the_actual_not_a_forecast() -> None:
+    target = load_programme("hanoi-kh16-2022").phases[0].target(Indicator.STATE_DEMAND_MET)
+    assert target is not None
+    status = evaluate(
+        target,
+        target.indicator,
+        actual=0.6,
+        yearly=[(2024, 0.4), (2025, 0.6)],
+        last_year=2025,
+        phase_end_year=2025,
+    )
+    assert status.forecast == 0.6

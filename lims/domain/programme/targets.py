@@ -147,7 +147,10 @@ def evaluate(
     (60.0, False, 1250.0, True)
     """
     if indicator.measure is Measure.SHARE:
-        forecast = forecast_share(yearly, phase_end_year=phase_end_year) if yearly else None
+        if last_year >= phase_end_year:
+            forecast: float | None = actual  # the phase is over: its end is known, not forecast
+        else:
+            forecast = forecast_share(yearly, phase_end_year=phase_end_year) if yearly else None
     else:
         forecast = forecast_count(
             yearly, cumulative=actual, last_year=last_year, phase_end_year=phase_end_year

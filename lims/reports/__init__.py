@@ -1,0 +1,1 @@
+"""Reports rendered from service results (PDF with reportlab, XLSX with openpyxl)."""
