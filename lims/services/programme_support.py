@@ -200,3 +200,18 @@ def decide_application(
         session.expire(application)
         raise ContentAlreadyReceived(content=", ".join(application.contents)) from None
     return application
+
+
+def decided_applications(session: Session, programme: Programme, *, limit: int = 100) -> list[SupportApplication]:
+    """The latest decisions, newest first."""
+    return list(
+        session.scalars(
+            select(SupportApplication)
+            .where(
+                SupportApplication.programme_id == programme.id,
+                SupportApplication.status != ApplicationStatus.PENDING,
+            )
+            .order_by(SupportApplication.decided_on.desc(), SupportApplication.id.desc())
+            .limit(limit)
+        )
+    )

@@ -30,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.auth.views import bp as auth_bp
     from lims.web.enterprises.views import bp as enterprises_bp
     from lims.web.main.views import bp as main_bp
+    from lims.web.programme.views import bp as programme_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp, programme_bp):
         app.register_blueprint(blueprint)

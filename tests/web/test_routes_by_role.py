@@ -37,6 +37,11 @@ EXPECTED: dict[str, str | set[Role]] = {
     "audit.index": {Role.ADMIN, Role.AUDITOR},
     "audit.verify": {Role.ADMIN, Role.AUDITOR},
     "audit.record": READERS,
+    "programme.index": READERS,
+    "programme.indicator": READERS,
+    "programme.report": READERS,
+    "programme.applications": READERS,
+    "programme.decide": {Role.ADMIN},
 }
 
 
@@ -57,6 +62,8 @@ def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
         "table_name": "enterprise",
         "record_id": str(enterprise_id),
         "filename": "lims.css",
+        "indicator": "training_participations",
+        "application_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

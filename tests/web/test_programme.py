@@ -1,0 +1,93 @@
+"""The programme pages: dashboard per phase, drill-down, report download, applications queue and decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from lims.domain.programme import load_programme
+from lims.domain.programme.support import ApplicationRequest
+from lims.models import ApplicationStatus, Role, SupportApplication
+from lims.services import audit
+from lims.services.programme_demo import load_programme_demo
+from lims.services.programme_support import submit_application
+from tests.factories import make_enterprise, make_user
+from tests.webutil import csrf_token, login
+
+HANOI = load_programme("hanoi-kh16-2022")  # the default LIMS_PROGRAMME of the test settings
+
+
+def _pending(session: Session) -> SupportApplication:
+    evidence = {item.id: "Giấy phép kinh doanh" for item in HANOI.eligibility}
+    return submit_application(
+        session,
+        HANOI,
+        make_enterprise(session, name="Công ty Cân Điện Tử Việt").id,
+        ApplicationRequest(("consulting",), evidence),
+        applied_on=date(2024, 9, 1),
+    )
+
+
+def test_dashboard_and_drill_down(client: FlaskClient, session: Session) -> None:
+    load_programme_demo(session, HANOI.id, 2024)
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get("/programme/?phase=2021-2025").get_data(as_text=True)
+    assert "Lượt người được bồi dưỡng chuyên môn nghiệp vụ về đo lường" in page
+    assert "ít nhất 1.000" in page and "<svg" in page
+    drill = client.get("/programme/indicator/training_participations?phase=2021-2025").get_data(as_text=True)
+    assert "Áp dụng bộ tiêu chí quốc gia đánh giá các lĩnh vực đo lường" in drill  # a course topic
+    assert client.get("/programme/indicator/happiness").status_code == 404
+    assert client.get("/programme/?phase=1990-1995").status_code == 404
+
+
+def test_report_download_and_bad_year(client: FlaskClient, session: Session) -> None:
+    load_programme_demo(session, HANOI.id, 2024)
+    login(client, make_user(session, Role.AUDITOR).username)
+    pdf = client.get("/programme/report?year=2024&format=pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    xlsx = client.get("/programme/report?year=2024&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    bad = client.get("/programme/report?year=2040&format=pdf", follow_redirects=True)
+    assert "Năm 2040 nằm ngoài các giai đoạn của Kế hoạch (2021–2030)." in bad.get_data(as_text=True)
+
+
+def test_admin_decides_from_the_queue(client: FlaskClient, session: Session) -> None:
+    application = _pending(session)
+    admin = make_user(session, Role.ADMIN)
+    login(client, admin.username)
+    queue = client.get("/programme/applications").get_data(as_text=True)
+    assert "Công ty Cân Điện Tử Việt" in queue and "Hỗ trợ hợp đồng tư vấn" in queue
+    token = csrf_token(client, "/programme/applications")
+    url = f"/programme/applications/{application.id}/decide"
+    missing = client.post(
+        url, data={"csrf_token": token, "outcome": "approve", "reason": ""}, follow_redirects=True
+    )
+    assert "Hãy chọn" in missing.get_data(as_text=True)
+    session.refresh(application)
+    assert application.status is ApplicationStatus.PENDING
+    done = client.post(
+        url, data={"csrf_token": token, "outcome": "approve", "reason": "Đủ điều kiện"}, follow_redirects=True
+    )
+    assert "Đã ghi nhận quyết định." in done.get_data(as_text=True)
+    session.refresh(application)
+    assert application.status is ApplicationStatus.APPROVED and application.decided_by_id == admin.id
+    assert audit.history(session, "support_application", application.id)[-1].actor_id == admin.id
+    again = client.post(
+        url, data={"csrf_token": token, "outcome": "reject", "reason": "Đổi ý"}, follow_redirects=True
+    )
+    assert "Hồ sơ này đã được quyết định ngày" in again.get_data(as_text=True)
+
+
+def test_technician_reads_but_cannot_decide(client: FlaskClient, session: Session) -> None:
+    application = _pending(session)
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get("/programme/applications").get_data(as_text=True)
+    assert "Công ty Cân Điện Tử Việt" in page and "/decide" not in page
+    token = csrf_token(client, "/programme/applications") if "csrf_token" in page else csrf_token(client, "/")
+    response = client.post(
+        f"/programme/applications/{application.id}/decide",
+        data={"csrf_token": token, "outcome": "approve", "reason": "x"},
+    )
+    assert response.status_code == 403
