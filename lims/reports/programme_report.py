@@ -174,14 +174,14 @@ def render_xlsx(report: AnnualReport) -> bytes:
     tasks.append([h.format(year=report.year) for h in TASK_HEADER])
     for cell in tasks[2]:
         cell.font, cell.alignment = bold, wrap
-    for row in report.tasks:
+    for task_row in report.tasks:
         tasks.append(
             [
-                row.task.id,
-                row.task.title_vi,
-                row.task.period,
-                row.task.lead_agency,
-                task_result(row, report.year),
+                task_row.task.id,
+                task_row.task.title_vi,
+                task_row.task.period,
+                task_row.task.lead_agency,
+                task_result(task_row, report.year),
             ]
         )
         for cell in tasks[tasks.max_row]:

@@ -282,7 +282,7 @@ def load_programme_demo(
                 certification_body="Văn phòng Công nhận Chất lượng (BoA)" if n == 0 else "Tổ chức chứng nhận",
             ),
         )
-    for n, standard in enumerate(
+    for n, developed in enumerate(
         session.scalars(
             select(MeasurementStandard)
             .where(MeasurementStandard.programme_developed_on.is_(None))
@@ -290,7 +290,7 @@ def load_programme_demo(
             .limit(3)
         )
     ):
-        standard.programme_developed_on = date(year, 3 + 3 * n, 15)
+        developed.programme_developed_on = date(year, 3 + 3 * n, 15)
     for task in programme.tasks:
         if task.indicators:
             continue  # tasks with indicators report their figures; a note is added for the others

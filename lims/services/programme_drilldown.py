@@ -50,7 +50,7 @@ def indicator_records(session: Session, indicator: Indicator, start: date, end: 
         ).all()
         return [RecordLine(r[0], r[1], f"{r[3]} — {r[2] or ''}".rstrip(" —")) for r in rows]
     if indicator is Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME:
-        rows = session.execute(
+        supports = session.execute(
             select(
                 MeasurementAssuranceSupport.supported_on, Enterprise.name, MeasurementAssuranceSupport.content
             )
@@ -59,17 +59,17 @@ def indicator_records(session: Session, indicator: Indicator, start: date, end: 
             .order_by(MeasurementAssuranceSupport.supported_on.desc())
             .limit(LIMIT)
         ).all()
-        return [RecordLine(r[0], r[1], r[2]) for r in rows]
+        return [RecordLine(r[0], r[1], r[2]) for r in supports]
     if indicator in (
         Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
         Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA,
     ):
-        stmt = select(LabAssessment).where(LabAssessment.assessed_on.between(start, end))
+        labs = select(LabAssessment).where(LabAssessment.assessed_on.between(start, end))
         if indicator is Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA:
-            stmt = stmt.where(LabAssessment.accredited.is_(True))
+            labs = labs.where(LabAssessment.accredited.is_(True))
         return [
             RecordLine(a.assessed_on, a.lab_name, f"{a.lab_code} — {a.result.value}")
-            for a in session.scalars(stmt.order_by(LabAssessment.assessed_on.desc()).limit(LIMIT))
+            for a in session.scalars(labs.order_by(LabAssessment.assessed_on.desc()).limit(LIMIT))
         ]
     if indicator is Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED:
         return [

@@ -355,3 +355,39 @@ def test_a_person_counts_once_per_course_and_twice_over_two_courses(session: Ses
     add_participant(session, two.id, ParticipantInput("Lê Thị C", phone="0912345678"))
     got = indicator_value(session, Indicator.TRAINING_PARTICIPATIONS, date(2024, 1, 1), date(2024, 12, 31))
     assert got == 2
+
+
+def test_drill_down_lists_the_records_behind_each_figure(session: Session) -> None:
+    from lims.services.programme_drilldown import indicator_records
+
+    ledger = build_records(session)
+    start, end = date(2021, 1, 1), date(2024, 12, 31)
+    inside = lambda day: start <= day <= end  # noqa: E731
+    for indicator in Indicator:
+        lines = indicator_records(session, indicator, start, end)
+        if indicator is Indicator.STATE_DEMAND_MET:
+            assert len(lines) == len(ledger.demand)
+            assert sum(1 for line in lines if line.day is not None) == sum(
+                1 for _, cov in ledger.demand if cov is not None and cov <= end
+            )
+        elif indicator is Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME:
+            assert len(lines) == expected(ledger, indicator, start, end, Counting.TIMES)
+        elif indicator is Indicator.LABS_APPLYING_NATIONAL_CRITERIA:
+            assert len(lines) == sum(1 for _, _, day in ledger.assessments if inside(day))
+        elif indicator is Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA:
+            assert len(lines) == sum(1 for _, acc, day in ledger.assessments if acc and inside(day))
+        elif indicator is Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED:
+            assert len(lines) == sum(1 for _, day in ledger.certifications if inside(day))
+        else:
+            assert len(lines) == expected(ledger, indicator, start, end, Counting.DISTINCT), indicator
+
+
+def test_reminder_ahead_of_the_due_date() -> None:
+    """Hà Nội Plan 16 V.1: 'Định kỳ ngày 25 tháng 12 hằng năm' — reminded within 30 days; Đà Nẵng sets no date."""
+    from lims.services.programme import report_reminder
+
+    hanoi = load_programme("hanoi-kh16-2022")
+    assert report_reminder(hanoi, today=date(2024, 11, 25)) == date(2024, 12, 25)
+    assert report_reminder(hanoi, today=date(2024, 11, 24)) is None
+    assert report_reminder(hanoi, today=date(2024, 12, 26)) is None
+    assert report_reminder(load_programme("danang-qd202-2019"), today=date(2024, 12, 1)) is None
