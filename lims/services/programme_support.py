@@ -202,7 +202,9 @@ def decide_application(
     return application
 
 
-def decided_applications(session: Session, programme: Programme, *, limit: int = 100) -> list[SupportApplication]:
+def decided_applications(
+    session: Session, programme: Programme, *, limit: int = 100
+) -> list[SupportApplication]:
     """The latest decisions, newest first."""
     return list(
         session.scalars(
@@ -215,3 +217,18 @@ def decided_applications(session: Session, programme: Programme, *, limit: int =
             .limit(limit)
         )
     )
+
+
+class UnknownEnterprise(DecisionError, LookupError):
+    template = N_("No enterprise has the tax code %(code)s; register it first.")
+
+
+def enterprise_by_tax_code(session: Session, tax_code: str) -> Enterprise:
+    """The registered enterprise with this tax code (validated and normalised first)."""
+    from lims.domain.taxcode import normalise_tax_code
+
+    code = normalise_tax_code(tax_code)
+    enterprise = session.scalar(select(Enterprise).where(Enterprise.tax_code == code))
+    if enterprise is None:
+        raise UnknownEnterprise(code=code)
+    return enterprise

@@ -91,3 +91,34 @@ def test_technician_reads_but_cannot_decide(client: FlaskClient, session: Sessio
         data={"csrf_token": token, "outcome": "approve", "reason": "x"},
     )
     assert response.status_code == 403
+
+
+def test_admin_registers_an_application_under_the_rules(client: FlaskClient, session: Session) -> None:
+    enterprise = make_enterprise(session, name="Công ty Đo Lường Sông Hồng")
+    login(client, make_user(session, Role.ADMIN).username)
+    url = "/programme/applications/new"
+    form = {
+        "csrf_token": csrf_token(client, url),
+        "tax_code": enterprise.tax_code,
+        "content_consulting": "1",
+        "content_qms_certification": "1",
+        "cost_consulting": "80.000.000",
+        **{f"evidence_{item.id}": "Bản sao giấy tờ" for item in HANOI.eligibility},
+    }
+    incomplete = client.post(url, data={**form, "evidence_dossier": ""})
+    assert incomplete.status_code == 422
+    assert (
+        "Không đủ điều kiện: chưa có minh chứng cho điều kiện “Đáp ứng yêu cầu của hồ sơ theo quy định”."
+        in (incomplete.get_data(as_text=True))
+    )
+    assert session.query(SupportApplication).count() == 0
+    unknown = client.post(url, data={**form, "tax_code": "0100109106"})
+    assert "Không có doanh nghiệp nào có mã số thuế 0100109106" in unknown.get_data(as_text=True)
+    done = client.post(url, data=form, follow_redirects=True)
+    assert "Đã ghi nhận hồ sơ." in done.get_data(as_text=True)
+    saved = session.query(SupportApplication).one()
+    assert saved.contents == ["consulting", "qms_certification"] and saved.costs_vnd == {
+        "consulting": 80_000_000
+    }
+    twice = client.post(url, data=form)
+    assert "đang chờ xét" in twice.get_data(as_text=True) and session.query(SupportApplication).count() == 1

@@ -42,6 +42,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.report": READERS,
     "programme.applications": READERS,
     "programme.decide": {Role.ADMIN},
+    "programme.new_application": {Role.ADMIN},
 }
 
 

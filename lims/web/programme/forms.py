@@ -10,3 +10,7 @@ class DecisionForm(FlaskForm):
     # Rendered by hand as two radio buttons: 'approve' or 'reject'.
     outcome = HiddenField(_l("Decision"), validators=[DataRequired(), AnyOf(["approve", "reject"])])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class CsrfOnlyForm(FlaskForm):
+    """Forms whose fields come from the programme file (contents, checklist): only CSRF is declared."""

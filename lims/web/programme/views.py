@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lims.domain.programme import Indicator, Measure, Phase, Programme
+from lims.domain.programme.support import ApplicationRequest
 from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
@@ -20,7 +21,8 @@ from lims.services.programme_drilldown import indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import flash_error
-from lims.web.programme.forms import DecisionForm
+from lims.web.i18n import error_text
+from lims.web.programme.forms import CsrfOnlyForm, DecisionForm
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -130,6 +132,48 @@ def applications() -> ResponseReturnValue:
         form=form,
         may_decide=current_user.role == Role.ADMIN,
     )
+
+
+def _application_request(programme: Programme) -> tuple[str, ApplicationRequest]:
+    """Read the application form: contents ticked, evidence per checklist item, sector, declared costs."""
+    form = request.form
+    contents = tuple(c.id for c in programme.support_contents if form.get(f"content_{c.id}"))
+    evidence = {item.id: form.get(f"evidence_{item.id}", "") for item in programme.eligibility}
+    costs: dict[str, int] = {}
+    for content_id in contents:
+        raw = form.get(f"cost_{content_id}", "").replace(".", "").replace(" ", "")
+        if raw:
+            costs[content_id] = int(raw) if raw.isdigit() else -1
+    sector = form.get("priority_sector") or None
+    return form.get("tax_code", ""), ApplicationRequest(contents, evidence, sector, costs)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_application() -> ResponseReturnValue:
+    programme = _programme()
+    form = CsrfOnlyForm()
+    errors: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        db = db_session()
+        tax_code, application_request = _application_request(programme)
+        try:
+            enterprise = programme_support.enterprise_by_tax_code(db, tax_code)
+            programme_support.submit_application(
+                db, programme, enterprise.id, application_request, applied_on=date.today()
+            )
+        except LimsError as exc:
+            db.rollback()
+            errors.append(error_text(exc))
+        else:
+            db.commit()
+            flash(_("Application registered."), "success")
+            return redirect(url_for("programme.applications"))
+    elif request.method == "POST":
+        errors.append(_("The form has expired; please submit it again."))
+    return render_template(
+        "programme/application_form.html", programme=programme, form=form, errors=errors, values=request.form
+    ), (422 if errors else 200)
 
 
 @bp.post("/applications/<int:application_id>/decide")
