@@ -329,3 +329,25 @@ def record_task_progress(
         row.done, row.updated_at = text, datetime.now(UTC)
     session.flush()
     return row
+
+
+def list_courses(session: Session, *, limit: int = 200) -> list[tuple[TrainingCourse, int]]:
+    """Courses, latest first, each with its number of participations."""
+    from sqlalchemy import func
+
+    count = func.count(TrainingParticipation.id)
+    rows = session.execute(
+        select(TrainingCourse, count)
+        .outerjoin(TrainingParticipation, TrainingParticipation.course_id == TrainingCourse.id)
+        .group_by(TrainingCourse.id)
+        .order_by(TrainingCourse.ends_on.desc(), TrainingCourse.id.desc())
+        .limit(limit)
+    ).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def get_course(session: Session, course_id: int) -> TrainingCourse:
+    course = session.get(TrainingCourse, course_id)
+    if course is None:
+        raise NotFound()
+    return course

@@ -122,3 +122,48 @@ def test_admin_registers_an_application_under_the_rules(client: FlaskClient, ses
     }
     twice = client.post(url, data=form)
     assert "đang chờ xét" in twice.get_data(as_text=True) and session.query(SupportApplication).count() == 1
+
+
+def test_courses_and_participants_from_the_web(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.ADMIN).username)
+    url = "/programme/courses/new"
+    base = {"topic": "Đo lường hàng đóng gói sẵn", "organiser": "Chi cục TCĐLCL", "location": "Hà Nội"}
+    backwards = client.post(
+        url,
+        data={
+            **base,
+            "csrf_token": csrf_token(client, url),
+            "starts_on": "2024-05-10",
+            "ends_on": "2024-05-08",
+        },
+    )
+    assert backwards.status_code == 422
+    assert "ends_on (2024-05-08) trước starts_on (2024-05-10)." in backwards.get_data(as_text=True)
+    created = client.post(
+        url,
+        data={
+            **base,
+            "csrf_token": csrf_token(client, url),
+            "starts_on": "2024-05-10",
+            "ends_on": "2024-05-11",
+        },
+    )
+    assert created.status_code == 302
+    course_url = created.headers["Location"]
+    token = csrf_token(client, course_url)
+    nobody = client.post(f"{course_url}/participants", data={"csrf_token": token, "full_name": "Phạm Thị D"})
+    assert nobody.status_code == 422 and "chưa có thông tin định danh" in nobody.get_data(as_text=True)
+    added = client.post(
+        f"{course_url}/participants",
+        data={
+            "csrf_token": token,
+            "full_name": "Phạm Thị D",
+            "email": "d@example.vn",
+            "organisation": "Sở Y tế",
+        },
+        follow_redirects=True,
+    )
+    page = added.get_data(as_text=True)
+    assert "Đã thêm học viên." in page and "Phạm Thị D" in page
+    listing = client.get("/programme/courses").get_data(as_text=True)
+    assert "Đo lường hàng đóng gói sẵn" in listing

@@ -43,6 +43,10 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.applications": READERS,
     "programme.decide": {Role.ADMIN},
     "programme.new_application": {Role.ADMIN},
+    "programme.courses": READERS,
+    "programme.new_course": {Role.ADMIN},
+    "programme.course": READERS,
+    "programme.add_participant": {Role.ADMIN},
 }
 
 
@@ -65,6 +69,7 @@ def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
         "filename": "lims.css",
         "indicator": "training_participations",
         "application_id": 999999,
+        "course_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -16,13 +16,13 @@ from lims.errors import LimsError, NotFound
 from lims.models import Role
 from lims.reports.programme_text import indicator_cells
 from lims.services import programme as programme_service
-from lims.services import programme_support
+from lims.services import programme_records, programme_support
 from lims.services.programme_drilldown import indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import flash_error
+from lims.web.forms import flash_error, form_error
 from lims.web.i18n import error_text
-from lims.web.programme.forms import CsrfOnlyForm, DecisionForm
+from lims.web.programme.forms import CourseForm, CsrfOnlyForm, DecisionForm, ParticipantForm
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -202,3 +202,83 @@ def decide(application_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Decision recorded."), "success")
     return redirect(url_for("programme.applications"))
+
+
+@bp.get("/courses")
+@allow(TECHNICAL_READERS)
+def courses() -> ResponseReturnValue:
+    rows = programme_records.list_courses(db_session())
+    return render_template("programme/courses.html", rows=rows, may_edit=current_user.role == Role.ADMIN)
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_course() -> ResponseReturnValue:
+    form = CourseForm()
+    if form.validate_on_submit():
+        db = db_session()
+        data = programme_records.CourseInput(
+            topic=form.topic.data or "",
+            organiser=form.organiser.data or "",
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            location=form.location.data,
+        )
+        try:
+            course = programme_records.create_course(db, data)
+        except programme_records.DatesOutOfOrder as exc:
+            db.rollback()
+            form_error(form, exc, "ends_on")
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Course saved."), "success")
+            return redirect(url_for("programme.course", course_id=course.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("programme/course_form.html", form=form), status
+
+
+@bp.get("/courses/<int:course_id>")
+@allow(TECHNICAL_READERS)
+def course(course_id: int) -> ResponseReturnValue:
+    try:
+        found = programme_records.get_course(db_session(), course_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "programme/course.html",
+        course=found,
+        form=ParticipantForm(),
+        may_edit=current_user.role == Role.ADMIN,
+    )
+
+
+@bp.post("/courses/<int:course_id>/participants")
+@allow(Role.ADMIN)
+def add_participant(course_id: int) -> ResponseReturnValue:
+    db = db_session()
+    form = ParticipantForm()
+    try:
+        found = programme_records.get_course(db, course_id)
+    except NotFound:
+        abort(404)
+    if form.validate_on_submit():
+        data = programme_records.ParticipantInput(
+            full_name=form.full_name.data or "",
+            national_id=form.national_id.data,
+            phone=form.phone.data,
+            email=form.email.data,
+            organisation=form.organisation.data,
+        )
+        try:
+            programme_records.add_participant(db, course_id, data)
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Participant added."), "success")
+            return redirect(url_for("programme.course", course_id=course_id))
+    return render_template("programme/course.html", course=found, form=form, may_edit=True), 422
