@@ -56,3 +56,22 @@ def demo_records(year: int | None) -> None:
         f"{summary.map_supports} supports, {summary.applications} applications, "
         f"{summary.assessments} lab assessments, {summary.certifications} certifications"
     )
+
+
+@programme.command("import")
+@click.argument(
+    "kind", type=click.Choice(["participants", "supports", "assessments", "certifications", "demand"])
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_csv(kind: str, file: Path) -> None:
+    """Import records from a UTF-8 CSV file; any bad row stops the import and nothing is saved."""
+    from lims.commands.common import transaction
+    from lims.services.programme_import import ImportKind, import_records
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8 text")
+    with transaction("programme-import") as session:
+        count = import_records(session, ImportKind(kind), text)
+    click.echo(f"{count} {kind} rows imported from {file}", err=True)

@@ -93,3 +93,30 @@ def test_missing_output_folder(env: dict[str, str], tmp_path: Path) -> None:
         env, "programme", "report", "--year", str(LAST_YEAR), "--format", "pdf", "--output", str(out)
     )
     assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_import_is_all_or_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    import sqlite3
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "topic,organiser,starts_on,ends_on,full_name,phone\n"
+        "Nhập CSV,Sở KH&CN,2024-03-04,2024-03-05,Người Một,0911000001\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "topic,organiser,starts_on,ends_on,full_name,phone\n"
+        "Nhập CSV lỗi,Sở KH&CN,2024-03-04,2024-03-05,Người Hai,0911000002\n"
+        "Nhập CSV lỗi,Sở KH&CN,2024-03-04,2024-03-05,Người Ba,\n",
+        encoding="utf-8",
+    )
+    assert _lims(env, "programme", "import", "participants", str(good)).returncode == 0
+    done = _lims(env, "programme", "import", "participants", str(bad))
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "error: line 3: The participant Người Ba has no identity: give a national ID number, a phone number or an e-mail address."
+    )
+    database = env["LIMS_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        topics = {row[0] for row in conn.execute("SELECT topic FROM training_course")}
+    assert "Nhập CSV" in topics and "Nhập CSV lỗi" not in topics
