@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lims.domain.programme import Measure
@@ -24,11 +25,15 @@ from lims.reports.fonts import register_fonts
 from lims.reports.programme_text import (
     INDICATOR_HEADER,
     SECTION_INDICATORS,
+    SECTION_SUPPORT,
     SECTION_TASKS,
+    SUPPORT_HEADER,
     TASK_HEADER,
     TITLE,
     heading_lines,
     indicator_cells,
+    number_vi,
+    support_lines,
     target_text,
     task_result,
     verdict_text,
@@ -87,7 +92,7 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
     )
     story: list[object] = [
         Paragraph(escape(title), styles["title"]),
-        Paragraph(escape(report.programme.document), styles["subtitle"]),
+        Paragraph(escape(report.programme.title_vi or report.programme.document), styles["subtitle"]),
     ]
     story += [Paragraph(escape(line), styles["body"]) for line in heading_lines(report)]
     story.append(Spacer(1, 4 * mm))
@@ -111,7 +116,22 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
         for row in report.tasks
     ]
     story.append(_table(task_rows, [14 * mm, 100 * mm, 25 * mm, 35 * mm, 93 * mm], styles))
-    doc.build(story)
+    if report.support is not None:
+        story.append(Paragraph(escape(SECTION_SUPPORT), styles["section"]))
+        story += [Paragraph(escape(line), styles["body"]) for line in support_lines(report)]
+        story.append(Spacer(1, 2 * mm))
+        support_rows = [list(SUPPORT_HEADER)] + [
+            [line.title_vi, number_vi(line.grants), number_vi(line.amount_vnd)]
+            for line in report.support.lines
+        ]
+        story.append(_table(support_rows, [150 * mm, 60 * mm, 57 * mm], styles))
+    regular = styles["body"].fontName
+
+    def page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
+        canvas.setFont(regular, 8)
+        canvas.drawRightString(document.pagesize[0] - 15 * mm, 8 * mm, f"Trang {document.page}")
+
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return buffer.getvalue()
 
 
@@ -188,6 +208,21 @@ def render_xlsx(report: AnnualReport) -> bytes:
             cell.alignment = wrap
     for index, width in enumerate((8, 70, 14, 28, 70), start=1):
         tasks.column_dimensions[get_column_letter(index)].width = width
+
+    if report.support is not None:
+        support = book.create_sheet("Hỗ trợ")
+        support.append([SECTION_SUPPORT])
+        support["A1"].font = bold
+        for line in support_lines(report):
+            support.append([line])
+        support.append(list(SUPPORT_HEADER))
+        for cell in support[support.max_row]:
+            cell.font, cell.alignment = bold, wrap
+        for item in report.support.lines:
+            support.append([item.title_vi, item.grants, item.amount_vnd])
+            support.cell(support.max_row, 3).number_format = "#,##0"
+        for column, width in zip("ABC", (80, 20, 22), strict=True):
+            support.column_dimensions[column].width = width
 
     stamp = datetime(report.generated_on.year, report.generated_on.month, report.generated_on.day)
     book.properties.created = book.properties.modified = stamp

@@ -20,6 +20,8 @@ INDICATOR_HEADER = (
     "Đánh giá",
 )
 TASK_HEADER = ("TT", "Nội dung nhiệm vụ", "Thời gian", "Đơn vị chủ trì", "Kết quả thực hiện năm {year}")
+SECTION_SUPPORT = "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ"
+SUPPORT_HEADER = ("Nội dung hỗ trợ", "Số tổ chức được hỗ trợ trong năm", "Kinh phí hỗ trợ (đồng)")
 NO_NOTE = "Chưa có báo cáo kết quả thực hiện."
 
 
@@ -112,3 +114,14 @@ def heading_lines(report: AnnualReport) -> list[str]:
         lines.append(f"Hạn gửi báo cáo: {day_vi(report.due_on)}")
     lines.append(f"Ngày lập: {day_vi(report.generated_on)}")
     return lines
+
+
+def support_lines(report: AnnualReport) -> list[str]:
+    """The year's applications in words (the table of grants follows them)."""
+    if report.support is None:
+        return []
+    s = report.support
+    return [
+        f"Hồ sơ đề nghị hỗ trợ nhận trong năm {report.year}: {number_vi(s.received)} "
+        f"(chấp thuận {number_vi(s.approved)}, từ chối {number_vi(s.rejected)}, đang xét {number_vi(s.pending)})."
+    ]

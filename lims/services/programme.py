@@ -30,6 +30,7 @@ from lims.domain.programme import (
 )
 from lims.errors import N_, LimsError
 from lims.models import (
+    ApplicationStatus,
     DemandInstrumentType,
     LabAssessment,
     MeasurementAssuranceSupport,
@@ -39,6 +40,8 @@ from lims.models import (
     ServiceCertification,
     StandardLevel,
     StandardStatus,
+    SupportApplication,
+    SupportGrant,
     TrainingCourse,
     TrainingParticipation,
 )
@@ -216,6 +219,25 @@ class TaskRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportLine:
+    """Grants of one support content in a year: how many organisations and the amount declared."""
+
+    content_id: str
+    title_vi: str
+    grants: int
+    amount_vnd: int
+
+
+@dataclass(frozen=True, slots=True)
+class SupportSummary:
+    received: int
+    approved: int
+    rejected: int
+    pending: int
+    lines: tuple[SupportLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AnnualReport:
     programme: Programme
     year: int
@@ -224,6 +246,42 @@ class AnnualReport:
     tasks: tuple[TaskRow, ...]
     due_on: date | None
     generated_on: date
+    support: SupportSummary | None = None
+
+
+def support_summary(session: Session, programme: Programme, year: int) -> SupportSummary:
+    """Applications received in the year by their present status, and the grants decided in it."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    statuses = session.execute(
+        select(SupportApplication.status, func.count())
+        .where(
+            SupportApplication.programme_id == programme.id,
+            SupportApplication.applied_on >= first,
+            SupportApplication.applied_on <= last,
+        )
+        .group_by(SupportApplication.status)
+    ).all()
+    by_status = {ApplicationStatus(row[0]): int(row[1]) for row in statuses}
+    grants = session.execute(
+        select(SupportGrant.content_id, func.count(), func.coalesce(func.sum(SupportGrant.amount_vnd), 0))
+        .where(
+            SupportGrant.programme_id == programme.id,
+            SupportGrant.granted_on >= first,
+            SupportGrant.granted_on <= last,
+        )
+        .group_by(SupportGrant.content_id)
+    ).all()
+    granted = {row[0]: (int(row[1]), int(row[2])) for row in grants}
+    lines = tuple(
+        SupportLine(c.id, c.title_vi, *granted.get(c.id, (0, 0))) for c in programme.support_contents
+    )
+    return SupportSummary(
+        received=sum(by_status.values()),
+        approved=by_status.get(ApplicationStatus.APPROVED, 0),
+        rejected=by_status.get(ApplicationStatus.REJECTED, 0),
+        pending=by_status.get(ApplicationStatus.PENDING, 0),
+        lines=lines,
+    )
 
 
 def _check_year(programme: Programme, year: int, today: date) -> Phase:
@@ -277,7 +335,9 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
         if _task_applies(task, phase)
     )
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
-    return AnnualReport(programme, year, phase, rows, tasks, due, today)
+    return AnnualReport(
+        programme, year, phase, rows, tasks, due, today, support_summary(session, programme, year)
+    )
 
 
 def report_reminder(programme: Programme, *, today: date, days_ahead: int = 30) -> date | None:

@@ -54,6 +54,8 @@ def test_hanoi_report_in_vietnamese(session: Session) -> None:
         assert phrase in text, phrase
     # the participations of the year appear as counted from the records
     assert f"năm 2024 {number_vi(summary.participations)}" in text
+    assert "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ" in text
+    assert "Hồ sơ đề nghị hỗ trợ nhận trong năm 2024: 5 (chấp thuận 2, từ chối 1, đang xét 2)." in text
     training = indicator_value(
         session, Indicator.TRAINING_PARTICIPATIONS, date(2021, 1, 1), date(2024, 12, 31)
     )

@@ -204,3 +204,54 @@ def test_decisions_are_audited_and_final(session: Session) -> None:
         select(MeasurementAssuranceSupport).where(MeasurementAssuranceSupport.application_id == app.id)
     ).all()
     assert [(s.enterprise_id, s.supported_on) for s in supports] == [(ent.id, date(2024, 4, 3))]
+
+
+def test_support_summary_of_the_year(session: Session) -> None:
+    from lims.services.programme import support_summary
+
+    ev = _evidence()
+    costs = {"consulting": 80_000_000, "qms_certification": 30_000_000}
+    a = submit_application(
+        session,
+        HANOI,
+        make_enterprise(session).id,
+        ApplicationRequest(("consulting", "qms_certification"), ev, costs_vnd=costs),
+        applied_on=date(2024, 2, 1),
+    )
+    b = submit_application(
+        session,
+        HANOI,
+        make_enterprise(session).id,
+        ApplicationRequest(("consulting",), ev, costs_vnd={"consulting": 300_000_000}),
+        applied_on=date(2024, 3, 1),
+    )
+    c = submit_application(
+        session,
+        HANOI,
+        make_enterprise(session).id,
+        ApplicationRequest(("facility_equipment",), ev),
+        applied_on=date(2024, 4, 1),
+    )
+    submit_application(
+        session,
+        HANOI,
+        make_enterprise(session).id,
+        ApplicationRequest(("facility_equipment",), ev),
+        applied_on=date(2024, 5, 1),
+    )
+    _approve(session, a.id, date(2024, 6, 1))
+    _approve(session, b.id, date(2025, 1, 10))  # granted next year
+    decide_application(session, HANOI, c.id, Decision(False, "Thiếu hồ sơ", date(2024, 6, 2)))
+    summary = support_summary(session, HANOI, 2024)
+    assert (summary.received, summary.approved, summary.rejected, summary.pending) == (4, 2, 1, 1)
+    lines = {line.content_id: (line.grants, line.amount_vnd) for line in summary.lines}
+    # 80 M consulting: max(50 % → 40 M, 30 % → 24 M) = 40 M; 30 M QMS: 50 % = 15 M
+    assert lines == {
+        "consulting": (1, 40_000_000),
+        "qms_certification": (1, 15_000_000),
+        "testing_certification": (0, 0),
+        "facility_equipment": (0, 0),
+    }
+    assert {line.content_id: line.grants for line in support_summary(session, HANOI, 2025).lines}[
+        "consulting"
+    ] == 1

@@ -266,6 +266,7 @@ def parse_programme(data: Mapping[str, Any], *, source: str = "<programme>") -> 
         priority_sectors=tuple(_nfc(str(x)) for x in r.items(obj, "priority_sectors", "")),
         tasks=tasks,
         support_rules=tuple(_nfc(str(x)) for x in r.items(obj, "support_rules", "")),
+        title_vi=r.text(obj, "title_vi", "", required=False),
     )
 
 

@@ -123,6 +123,7 @@ class Programme:
     priority_sectors: tuple[str, ...]
     tasks: tuple[Task, ...]
     support_rules: tuple[str, ...] = ()
+    title_vi: str = ""  # the plan's full title
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
