@@ -8,6 +8,7 @@ range when the plan counts them once), never summed from yearly figures.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -296,10 +297,12 @@ def _check_year(programme: Programme, year: int, today: date) -> Phase:
 
 
 def _task_applies(task: Task, phase: Phase) -> bool:
-    """Tasks dated to another phase ('2026 - 2030') are left out; yearly and open-ended ones stay."""
-    digits = [int(part) for part in task.period.replace("–", "-").split("-") if part.strip().isdigit()]
-    if len(digits) == 2:
-        return digits[0] <= phase.end.year and digits[1] >= phase.start.year
+    """Tasks dated to another phase ('2026 - 2030', 'Đến năm 2025') are left out; yearly ones stay."""
+    years = [int(y) for y in re.findall(r"\b(\d{4})\b", task.period)]
+    if len(years) >= 2:
+        return years[0] <= phase.end.year and years[-1] >= phase.start.year
+    if len(years) == 1:
+        return phase.start.year <= years[0]  # 'đến năm Y': until Y
     return True
 
 

@@ -391,3 +391,12 @@ def test_reminder_ahead_of_the_due_date() -> None:
     assert report_reminder(hanoi, today=date(2024, 11, 24)) is None
     assert report_reminder(hanoi, today=date(2024, 12, 26)) is None
     assert report_reminder(load_programme("danang-qd202-2019"), today=date(2024, 12, 1)) is None
+
+
+def test_tasks_follow_the_phase_of_the_report(session: Session) -> None:
+    """Đà Nẵng appendix II.2.b is due 'Đến năm 2025': not in the 2026–2030 reports; 'Đến năm 2030' tasks are."""
+    danang = load_programme("danang-qd202-2019")
+    first = {row.task.id for row in annual_report(session, danang, 2024, today=TODAY).tasks}
+    second = {row.task.id for row in annual_report(session, danang, 2026, today=date(2026, 12, 1)).tasks}
+    assert {"II.2.b", "II.3.a", "II.2.a"} <= first
+    assert "II.2.b" not in second and "II.3.a" not in second and {"II.2.a", "II.5"} <= second
