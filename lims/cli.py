@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "bench": "lims.commands.bench:bench",
     "backup": "lims.commands.backup:backup",
     "restore": "lims.commands.backup:restore",
+    "programme": "lims.commands.programme:programme",
 }
 
 

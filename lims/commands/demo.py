@@ -21,8 +21,26 @@ def demo(if_empty: bool) -> None:
                 return
             raise click.ClickException("the database already holds data; demo data loads into an empty one")
         load_demo(session)
+        _load_programme(session)
         _print_logins(session)
     click.echo(f"password for every demo user: {DEMO_PASSWORD}")
+
+
+def _load_programme(session: object) -> None:
+    """A year of the configured city programme's records (LIMS_PROGRAMME)."""
+    from datetime import date
+
+    from lims.commands.common import settings
+    from lims.services.programme import programme_directories
+    from lims.services.programme_demo import load_programme_demo
+
+    conf = settings()
+    load_programme_demo(
+        session,
+        conf.programme,
+        date.today().year,  # type: ignore[arg-type]
+        directories=programme_directories(conf),
+    )
 
 
 def _print_logins(session: object) -> None:

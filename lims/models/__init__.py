@@ -7,6 +7,20 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
 from lims.models.organisation import Enterprise, Lab
 from lims.models.procedure import Procedure
+from lims.models.programme import (
+    ApplicationStatus,
+    AssessmentResult,
+    CertificationStandard,
+    DemandInstrumentType,
+    LabAssessment,
+    MeasurementAssuranceSupport,
+    ProgrammeTaskProgress,
+    ServiceCertification,
+    SupportApplication,
+    SupportGrant,
+    TrainingCourse,
+    TrainingParticipation,
+)
 from lims.models.ratelimit import RateLimitCounter
 from lims.models.standard import (
     IntermediateCheck,
@@ -29,11 +43,15 @@ from lims.models.types import (
 from lims.models.user import LoginAttempt, User
 
 __all__ = [
+    "ApplicationStatus",
+    "AssessmentResult",
     "AuditChainHead",
     "AuditEntry",
     "Certificate",
     "CertificateStatus",
+    "CertificationStandard",
     "CustomerInstrument",
+    "DemandInstrumentType",
     "Enterprise",
     "ImpactEvaluation",
     "IntermediateCheck",
@@ -43,21 +61,29 @@ __all__ = [
     "JobStandard",
     "JobState",
     "Lab",
+    "LabAssessment",
     "LoginAttempt",
     "Measurement",
+    "MeasurementAssuranceSupport",
     "MeasurementStandard",
     "OutboxMessage",
     "Procedure",
+    "ProgrammeTaskProgress",
     "Quantity",
     "RateLimitCounter",
     "ReferenceMaterial",
     "Role",
+    "ServiceCertification",
     "StandardCalibration",
     "StandardCalibrationSource",
     "StandardLevel",
     "StandardStatus",
     "StandardStatusChange",
     "StoredFile",
+    "SupportApplication",
+    "SupportGrant",
     "SuspectEvent",
+    "TrainingCourse",
+    "TrainingParticipation",
     "User",
 ]

@@ -50,6 +50,8 @@ class MeasurementStandard(Audited, Base):
     calibration_interval_months: Mapped[int | None] = mapped_column(Integer)
     due_on: Mapped[date | None] = mapped_column(index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Put into service under the city programme on this date (counted by the programme's indicators).
+    programme_developed_on: Mapped[date | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 
@@ -76,6 +78,7 @@ class ReferenceMaterial(Audited, Base):
     status: Mapped[StandardStatus] = mapped_column(
         enum_column_type(StandardStatus), default=StandardStatus.IN_SERVICE
     )
+    programme_developed_on: Mapped[date | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 

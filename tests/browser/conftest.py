@@ -46,8 +46,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         set_actor(session, Actor(None, "demo"))
         load_demo(session)
         session.commit()
+    # TESTING keeps the app from installing its stderr log handlers on the process-wide loggers.
     app = create_app(
         {
+            "TESTING": True,
             "SECRET_KEY": "browser-tests-" + "k" * 40,
             "DATABASE": database,
             "SETTINGS": Settings(instance_path=instance, database_url=url),

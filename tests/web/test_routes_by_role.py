@@ -52,6 +52,16 @@ EXPECTED: dict[str, str | set[Role]] = {
     "impact.show": READERS,
     "impact.evaluate": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
     "impact.notices": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
+    "programme.index": READERS,
+    "programme.indicator": READERS,
+    "programme.report": READERS,
+    "programme.applications": READERS,
+    "programme.decide": {Role.ADMIN},
+    "programme.new_application": {Role.ADMIN},
+    "programme.courses": READERS,
+    "programme.new_course": {Role.ADMIN},
+    "programme.course": READERS,
+    "programme.add_participant": {Role.ADMIN},
 }
 
 
@@ -75,6 +85,9 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "standard_id": standard_id,
         "ident": asset_number,
         "event_id": 999999,
+        "indicator": "training_participations",
+        "application_id": 999999,
+        "course_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

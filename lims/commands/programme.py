@@ -1,0 +1,77 @@
+"""``lims programme``: the city programme's annual report (and its demo records)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from lims.cli import fail
+
+
+@click.group()
+def programme() -> None:
+    """The city programme implementing Decision 996/QĐ-TTg (LIMS_PROGRAMME)."""
+
+
+@programme.command()
+@click.option("--year", type=int, required=True, help="Reporting year.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), required=True, help="Output format.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+)
+def report(year: int, fmt: str, output: Path) -> None:
+    """Write the annual report: the year's and the phase's figures against the targets, and the tasks."""
+    from lims.commands.common import settings, transaction
+    from lims.reports.programme_report import render_pdf, render_xlsx
+    from lims.services.programme import annual_report, current_programme
+
+    if not output.parent.is_dir():
+        fail(f"--output: folder {output.parent} does not exist")
+    conf = settings()
+    chosen = current_programme(conf)
+    with transaction("programme-report") as session:
+        data = annual_report(session, chosen, year, today=date.today())
+        content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
+    output.write_bytes(content)
+    click.echo(f"{chosen.id} {year}: {len(content)} bytes written to {output}", err=True)
+
+
+@programme.command("demo")
+@click.option("--year", type=int, default=None, help="Year of the records (default: this year).")
+def demo_records(year: int | None) -> None:
+    """Add a believable year of programme records for LIMS_PROGRAMME."""
+    from lims.commands.common import settings, transaction
+    from lims.services.programme import programme_directories
+    from lims.services.programme_demo import load_programme_demo
+
+    conf = settings()
+    with transaction("demo") as session:
+        summary = load_programme_demo(
+            session, conf.programme, year or date.today().year, directories=programme_directories(conf)
+        )
+    click.echo(
+        f"{conf.programme}: {summary.courses} courses, {summary.participations} participations, "
+        f"{summary.map_supports} supports, {summary.applications} applications, "
+        f"{summary.assessments} lab assessments, {summary.certifications} certifications"
+    )
+
+
+@programme.command("import")
+@click.argument(
+    "kind", type=click.Choice(["participants", "supports", "assessments", "certifications", "demand"])
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_csv(kind: str, file: Path) -> None:
+    """Import records from a UTF-8 CSV file; any bad row stops the import and nothing is saved."""
+    from lims.commands.common import transaction
+    from lims.services.programme_import import ImportKind, import_records
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8 text")
+    with transaction("programme-import") as session:
+        count = import_records(session, ImportKind(kind), text)
+    click.echo(f"{count} {kind} rows imported from {file}", err=True)

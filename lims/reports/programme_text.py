@@ -1,0 +1,127 @@
+"""The Vietnamese wording and number formats shared by the PDF and XLSX annual reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lims.domain.programme import Measure, TargetKind, TargetStatus
+from lims.services.programme import AnnualReport, IndicatorRow, TaskRow
+
+TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM {year}"
+SECTION_INDICATORS = "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU"
+SECTION_TASKS = "II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ (PHỤ LỤC)"
+INDICATOR_HEADER = (
+    "Chỉ tiêu",
+    "Mục tiêu giai đoạn",
+    "Năm {year}",
+    "Lũy kế giai đoạn",
+    "Tỷ lệ so với mục tiêu",
+    "Dự báo cuối giai đoạn",
+    "Đánh giá",
+)
+TASK_HEADER = ("TT", "Nội dung nhiệm vụ", "Thời gian", "Đơn vị chủ trì", "Kết quả thực hiện năm {year}")
+SECTION_SUPPORT = "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ"
+SUPPORT_HEADER = ("Nội dung hỗ trợ", "Số tổ chức được hỗ trợ trong năm", "Kinh phí hỗ trợ (đồng)")
+NO_NOTE = "Chưa có báo cáo kết quả thực hiện."
+
+
+def number_vi(value: float, decimals: int = 0) -> str:
+    """Vietnamese number format: '.' between thousands, ',' before decimals.
+
+    >>> number_vi(1500), number_vi(1234567.891, 1), number_vi(-3.5, 1)
+    ('1.500', '1.234.567,9', '-3,5')
+    """
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def percent_vi(fraction: float, decimals: int = 1) -> str:
+    """A fraction as a Vietnamese percentage: 0.767 → '76,7%'."""
+    return number_vi(100 * fraction, decimals) + "%"
+
+
+def day_vi(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def figure(status_or_row: TargetStatus | IndicatorRow, value: float) -> str:
+    indicator = status_or_row.indicator
+    return percent_vi(value) if indicator.measure is Measure.SHARE else number_vi(value)
+
+
+def target_text(status: TargetStatus) -> str:
+    """The phase target in words, with the growth target's base spelled out."""
+    target = status.target
+    if target is None or status.required is None:
+        return "(không đặt chỉ tiêu trong giai đoạn)"
+    if target.kind is TargetKind.SHARE_MIN:
+        return ("trên " if target.strict else "đạt ") + percent_vi(target.value, 0)
+    if target.kind is TargetKind.GROWTH:
+        return (
+            f"ít nhất {number_vi(status.required)} (tăng {percent_vi(target.value, 0)} so với "
+            f"{number_vi(status.previous_actual or 0)} của giai đoạn trước)"
+        )
+    return f"ít nhất {number_vi(target.value)}"
+
+
+def verdict_text(status: TargetStatus) -> str:
+    if status.attained is None:
+        return "—"
+    done = "Đã đạt" if status.attained else "Chưa đạt"
+    if status.attained or status.forecast_attained is None:
+        return done
+    return done + ("; dự báo đạt cuối giai đoạn" if status.forecast_attained else "; dự báo không đạt")
+
+
+def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
+    status = row.status
+    label = f"{row.indicator.label_vi} ({row.indicator.unit_vi})"
+    percent = "—" if status.percent is None else number_vi(status.percent, 1) + "%"
+    forecast = "—" if status.forecast is None else figure(row, status.forecast)
+    year_figure = figure(row, row.year_actual)
+    if row.indicator.measure is Measure.SHARE:
+        year_figure += " (cuối năm)"
+    return (
+        label,
+        target_text(status),
+        year_figure,
+        figure(row, status.actual),
+        percent,
+        forecast,
+        verdict_text(status),
+    )
+
+
+def task_result(row: TaskRow, year: int) -> str:
+    """Figures of the task's indicators for the year and the phase so far, then the recorded note."""
+    parts = [
+        f"{f.indicator.label_vi}: năm {year} {figure(f, f.year_actual)}; lũy kế giai đoạn {figure(f, f.status.actual)}."
+        for f in row.figures
+    ]
+    parts.append(row.done or NO_NOTE)
+    return " ".join(parts)
+
+
+def heading_lines(report: AnnualReport) -> list[str]:
+    programme = report.programme
+    lines = [
+        f"Thành phố: {programme.city}",
+        f"Văn bản: {programme.document}",
+        f"Giai đoạn: {report.phase.id} (từ {day_vi(report.phase.start)} đến {day_vi(report.phase.end)})",
+        "Nơi nhận: " + "; ".join(programme.report_to),
+    ]
+    if report.due_on is not None:
+        lines.append(f"Hạn gửi báo cáo: {day_vi(report.due_on)}")
+    lines.append(f"Ngày lập: {day_vi(report.generated_on)}")
+    return lines
+
+
+def support_lines(report: AnnualReport) -> list[str]:
+    """The year's applications in words (the table of grants follows them)."""
+    if report.support is None:
+        return []
+    s = report.support
+    return [
+        f"Hồ sơ đề nghị hỗ trợ nhận trong năm {report.year}: {number_vi(s.received)} "
+        f"(chấp thuận {number_vi(s.approved)}, từ chối {number_vi(s.rejected)}, đang xét {number_vi(s.pending)})."
+    ]

@@ -1,0 +1,353 @@
+"""Recording what the programme's indicators are counted from: courses, participations, supports, labs.
+
+Every function validates its input completely before adding anything to the session, so a refused
+record leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain.programme import Programme
+from lims.errors import N_, LimsError, NotFound
+from lims.models import (
+    AssessmentResult,
+    CertificationStandard,
+    DemandInstrumentType,
+    Enterprise,
+    LabAssessment,
+    MeasurementAssuranceSupport,
+    ProgrammeTaskProgress,
+    Quantity,
+    ServiceCertification,
+    TrainingCourse,
+    TrainingParticipation,
+)
+
+
+class ProgrammeRecordError(LimsError, ValueError):
+    """A programme record was refused; nothing was saved."""
+
+
+class RequiredField(ProgrammeRecordError):
+    template = N_("%(field)s is required.")
+
+
+class DatesOutOfOrder(ProgrammeRecordError):
+    template = N_("%(field)s (%(value)s) is before %(other_field)s (%(other)s).")
+
+
+class MissingIdentity(ProgrammeRecordError):
+    template = N_(
+        "The participant %(name)s has no identity: give a national ID number, a phone number or an e-mail address."
+    )
+
+
+class InvalidEmail(ProgrammeRecordError):
+    template = N_("“%(email)s” is not an e-mail address.")
+
+
+class DuplicateParticipant(ProgrammeRecordError):
+    template = N_("%(name)s is already registered on this course.")
+
+
+class DuplicateCertificate(ProgrammeRecordError):
+    template = N_("Certificate %(number)s is already recorded.")
+
+
+class UnknownTask(ProgrammeRecordError):
+    template = N_("The plan has no task %(task)s.")
+
+
+class NotPositive(ProgrammeRecordError):
+    template = N_("%(field)s must be a positive whole number.")
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return text or None
+
+
+def _required(text: str | None, field: str) -> str:
+    value = _clean(text)
+    if not value:
+        raise RequiredField(field=field)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class CourseInput:
+    topic: str
+    organiser: str
+    starts_on: date
+    ends_on: date
+    location: str | None = None
+    notes: str | None = None
+
+
+def create_course(session: Session, data: CourseInput) -> TrainingCourse:
+    topic = _required(data.topic, "topic")
+    organiser = _required(data.organiser, "organiser")
+    if data.ends_on < data.starts_on:
+        raise DatesOutOfOrder(
+            field="ends_on",
+            value=data.ends_on.isoformat(),
+            other_field="starts_on",
+            other=data.starts_on.isoformat(),
+        )
+    course = TrainingCourse(
+        topic=topic,
+        organiser=organiser,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        location=_clean(data.location),
+        notes=_clean(data.notes),
+    )
+    session.add(course)
+    session.flush()
+    return course
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantInput:
+    full_name: str
+    national_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    organisation: str | None = None
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _digits(text: str | None) -> str | None:
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", text)
+    return digits or None
+
+
+def identity_key(data: ParticipantInput) -> str:
+    """One person's key on a course: national ID, else phone (+84 written as 0), else e-mail.
+
+    >>> identity_key(ParticipantInput("A", phone="+84 912 345 678"))
+    'phone:0912345678'
+    """
+    national_id = _digits(data.national_id)
+    if national_id:
+        return f"id:{national_id}"
+    phone = _digits(data.phone)
+    if phone:
+        return "phone:" + ("0" + phone[2:] if phone.startswith("84") and len(phone) > 9 else phone)
+    email = _clean(data.email)
+    if email:
+        return f"email:{email.casefold()}"
+    raise MissingIdentity(name=_clean(data.full_name) or "?")
+
+
+def add_participant(session: Session, course_id: int, data: ParticipantInput) -> TrainingParticipation:
+    course = session.get(TrainingCourse, course_id)
+    if course is None:
+        raise NotFound()
+    name = _clean(data.full_name)
+    if not name:
+        raise MissingIdentity(name="?")
+    key = identity_key(data)
+    email = _clean(data.email)
+    if email and not _EMAIL.match(email):
+        raise InvalidEmail(email=email)
+    clash = session.scalar(
+        select(TrainingParticipation.id).where(
+            TrainingParticipation.course_id == course_id, TrainingParticipation.identity_key == key
+        )
+    )
+    if clash is not None:
+        raise DuplicateParticipant(name=name)
+    participation = TrainingParticipation(
+        course_id=course_id,
+        full_name=name,
+        national_id=_digits(data.national_id),
+        phone=_clean(data.phone),
+        email=email,
+        organisation=_clean(data.organisation),
+        identity_key=key,
+    )
+    session.add(participation)
+    session.flush()
+    return participation
+
+
+def record_map_support(
+    session: Session,
+    enterprise_id: int,
+    *,
+    supported_on: date,
+    content: str,
+    application_id: int | None = None,
+) -> MeasurementAssuranceSupport:
+    """An enterprise supported under the Measurement Assurance Programme."""
+    if session.get(Enterprise, enterprise_id) is None:
+        raise NotFound()
+    support = MeasurementAssuranceSupport(
+        enterprise_id=enterprise_id,
+        supported_on=supported_on,
+        content=_required(content, "content"),
+        application_id=application_id,
+    )
+    session.add(support)
+    session.flush()
+    return support
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentInput:
+    lab_name: str
+    lab_code: str
+    assessed_on: date
+    result: AssessmentResult
+    accredited: bool = False
+    accreditation_number: str | None = None
+    assessor: str | None = None
+    notes: str | None = None
+
+
+def record_lab_assessment(session: Session, data: AssessmentInput) -> LabAssessment:
+    accreditation = _clean(data.accreditation_number)
+    if data.accredited and not accreditation:
+        raise RequiredField(field="accreditation_number")
+    assessment = LabAssessment(
+        lab_name=_required(data.lab_name, "lab_name"),
+        lab_code=_required(data.lab_code, "lab_code").upper(),
+        accredited=data.accredited,
+        accreditation_number=accreditation,
+        assessed_on=data.assessed_on,
+        result=AssessmentResult(data.result),
+        assessor=_clean(data.assessor),
+        notes=_clean(data.notes),
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationInput:
+    organisation_name: str
+    organisation_code: str
+    standard: CertificationStandard
+    certificate_number: str
+    issued_on: date
+    expires_on: date | None = None
+    certification_body: str | None = None
+
+
+def record_certification(session: Session, data: CertificationInput) -> ServiceCertification:
+    number = _required(data.certificate_number, "certificate_number")
+    if data.expires_on is not None and data.expires_on < data.issued_on:
+        raise DatesOutOfOrder(
+            field="expires_on",
+            value=data.expires_on.isoformat(),
+            other_field="issued_on",
+            other=data.issued_on.isoformat(),
+        )
+    standard = CertificationStandard(data.standard)
+    clash = session.scalar(
+        select(ServiceCertification.id).where(
+            ServiceCertification.standard == standard, ServiceCertification.certificate_number == number
+        )
+    )
+    if clash is not None:
+        raise DuplicateCertificate(number=number)
+    certification = ServiceCertification(
+        organisation_name=_required(data.organisation_name, "organisation_name"),
+        organisation_code=_required(data.organisation_code, "organisation_code"),
+        standard=standard,
+        certificate_number=number,
+        issued_on=data.issued_on,
+        expires_on=data.expires_on,
+        certification_body=_clean(data.certification_body),
+    )
+    session.add(certification)
+    session.flush()
+    return certification
+
+
+def add_demand_type(
+    session: Session,
+    *,
+    name: str,
+    quantity: Quantity,
+    annual_demand: int,
+    legal_basis: str | None = None,
+    procedure_code: str | None = None,
+    covered_since: date | None = None,
+) -> DemandInstrumentType:
+    """A type of instrument the city must verify or calibrate; ``covered_since`` once the lab can serve it."""
+    if isinstance(annual_demand, bool) or not isinstance(annual_demand, int) or annual_demand <= 0:
+        raise NotPositive(field="annual_demand")
+    if covered_since is not None and not _clean(procedure_code):
+        raise RequiredField(field="procedure_code")
+    demand = DemandInstrumentType(
+        name=_required(name, "name"),
+        quantity=Quantity(quantity),
+        annual_demand=annual_demand,
+        legal_basis=_clean(legal_basis),
+        procedure_code=_clean(procedure_code),
+        covered_since=covered_since,
+    )
+    session.add(demand)
+    session.flush()
+    return demand
+
+
+def record_task_progress(
+    session: Session, programme: Programme, *, task_id: str, year: int, done: str
+) -> ProgrammeTaskProgress:
+    """What was done on an appendix task in a year (replaces that year's earlier note)."""
+    if task_id not in {t.id for t in programme.tasks}:
+        raise UnknownTask(task=task_id)
+    text = _required(done, "done")
+    row = session.scalar(
+        select(ProgrammeTaskProgress).where(
+            ProgrammeTaskProgress.programme_id == programme.id,
+            ProgrammeTaskProgress.task_id == task_id,
+            ProgrammeTaskProgress.year == year,
+        )
+    )
+    if row is None:
+        row = ProgrammeTaskProgress(programme_id=programme.id, task_id=task_id, year=year, done=text)
+        session.add(row)
+    else:
+        row.done, row.updated_at = text, datetime.now(UTC)
+    session.flush()
+    return row
+
+
+def list_courses(session: Session, *, limit: int = 200) -> list[tuple[TrainingCourse, int]]:
+    """Courses, latest first, each with its number of participations."""
+    from sqlalchemy import func
+
+    count = func.count(TrainingParticipation.id)
+    rows = session.execute(
+        select(TrainingCourse, count)
+        .outerjoin(TrainingParticipation, TrainingParticipation.course_id == TrainingCourse.id)
+        .group_by(TrainingCourse.id)
+        .order_by(TrainingCourse.ends_on.desc(), TrainingCourse.id.desc())
+        .limit(limit)
+    ).all()
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def get_course(session: Session, course_id: int) -> TrainingCourse:
+    course = session.get(TrainingCourse, course_id)
+    if course is None:
+        raise NotFound()
+    return course

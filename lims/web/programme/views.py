@@ -1,0 +1,284 @@
+"""The city programme: dashboard per phase, drill-down to records, annual report download, applications queue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lims.domain.programme import Indicator, Measure, Phase, Programme
+from lims.domain.programme.support import ApplicationRequest
+from lims.domain.programme.trend_svg import trend_svg
+from lims.errors import LimsError, NotFound
+from lims.models import Role
+from lims.reports.programme_text import indicator_cells
+from lims.services import programme as programme_service
+from lims.services import programme_records, programme_support
+from lims.services.programme_drilldown import indicator_records
+from lims.web.access import TECHNICAL_READERS, allow
+from lims.web.dbsession import db_session
+from lims.web.forms import flash_error, form_error
+from lims.web.i18n import error_text
+from lims.web.programme.forms import CourseForm, CsrfOnlyForm, DecisionForm, ParticipantForm
+
+bp = Blueprint("programme", __name__, url_prefix="/programme")
+
+
+def _programme() -> Programme:
+    return programme_service.current_programme(current_app.config["SETTINGS"])
+
+
+def _phase_and_year(programme: Programme) -> tuple[Phase, int]:
+    today = date.today()
+    wanted = request.args.get("phase")
+    if wanted:
+        try:
+            phase = programme.phase(wanted)
+        except KeyError:
+            abort(404)
+    else:
+        phase = (
+            programme.phase_of_year(today.year)
+            or programme.phases[-1 if today > programme.phases[-1].end else 0]
+        )
+    year = max(phase.start.year, min(today.year, phase.end.year))
+    return phase, year
+
+
+@bp.get("/")
+@allow(TECHNICAL_READERS)
+def index() -> ResponseReturnValue:
+    programme = _programme()
+    phase, year = _phase_and_year(programme)
+    rows = programme_service.phase_status(db_session(), programme, phase, year)
+    cards = [
+        {
+            "row": row,
+            "cells": indicator_cells(row),
+            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, share=row.measure is Measure.SHARE),
+        }
+        for row in rows
+    ]
+    reminder = programme_service.report_reminder(programme, today=date.today())
+    return render_template(
+        "programme/index.html", programme=programme, phase=phase, year=year, cards=cards, reminder=reminder
+    )
+
+
+@bp.get("/indicator/<indicator>")
+@allow(TECHNICAL_READERS)
+def indicator(indicator: str) -> ResponseReturnValue:
+    try:
+        chosen = Indicator(indicator)
+    except ValueError:
+        abort(404)
+    programme = _programme()
+    phase, year = _phase_and_year(programme)
+    end = min(phase.end, date(year, 12, 31))
+    lines = indicator_records(db_session(), chosen, phase.start, end)
+    return render_template(
+        "programme/indicator.html", programme=programme, phase=phase, indicator=chosen, lines=lines
+    )
+
+
+@bp.get("/report")
+@allow(TECHNICAL_READERS)
+def report() -> ResponseReturnValue:
+    from lims.reports.programme_report import render_pdf, render_xlsx
+
+    programme = _programme()
+    fmt = request.args.get("format", "pdf")
+    try:
+        year = int(request.args.get("year", ""))
+    except ValueError:
+        flash(_("Choose the year of the report."), "error")
+        return redirect(url_for("programme.index"))
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    try:
+        data = programme_service.annual_report(db_session(), programme, year, today=date.today())
+    except LimsError as exc:
+        flash_error(exc)
+        return redirect(url_for("programme.index"))
+    content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
+    mimetype = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"bao-cao-{programme.id}-{year}.{fmt}"
+    return current_app.response_class(
+        content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/applications")
+@allow(TECHNICAL_READERS)
+def applications() -> ResponseReturnValue:
+    programme = _programme()
+    queue = programme_support.application_queue(db_session(), programme)
+    decided = programme_support.decided_applications(db_session(), programme)
+    contents = {c.id: c.title_vi for c in programme.support_contents}
+    form = DecisionForm()
+    return render_template(
+        "programme/applications.html",
+        programme=programme,
+        queue=queue,
+        decided=decided,
+        contents=contents,
+        form=form,
+        may_decide=current_user.role == Role.ADMIN,
+    )
+
+
+def _application_request(programme: Programme) -> tuple[str, ApplicationRequest]:
+    """Read the application form: contents ticked, evidence per checklist item, sector, declared costs."""
+    form = request.form
+    contents = tuple(c.id for c in programme.support_contents if form.get(f"content_{c.id}"))
+    evidence = {item.id: form.get(f"evidence_{item.id}", "") for item in programme.eligibility}
+    costs: dict[str, int] = {}
+    for content_id in contents:
+        raw = form.get(f"cost_{content_id}", "").replace(".", "").replace(" ", "")
+        if raw:
+            costs[content_id] = int(raw) if raw.isdigit() else -1
+    sector = form.get("priority_sector") or None
+    return form.get("tax_code", ""), ApplicationRequest(contents, evidence, sector, costs)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_application() -> ResponseReturnValue:
+    programme = _programme()
+    form = CsrfOnlyForm()
+    errors: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        db = db_session()
+        tax_code, application_request = _application_request(programme)
+        try:
+            enterprise = programme_support.enterprise_by_tax_code(db, tax_code)
+            programme_support.submit_application(
+                db, programme, enterprise.id, application_request, applied_on=date.today()
+            )
+        except LimsError as exc:
+            db.rollback()
+            errors.append(error_text(exc))
+        else:
+            db.commit()
+            flash(_("Application registered."), "success")
+            return redirect(url_for("programme.applications"))
+    elif request.method == "POST":
+        errors.append(_("The form has expired; please submit it again."))
+    return render_template(
+        "programme/application_form.html", programme=programme, form=form, errors=errors, values=request.form
+    ), (422 if errors else 200)
+
+
+@bp.post("/applications/<int:application_id>/decide")
+@allow(Role.ADMIN)
+def decide(application_id: int) -> ResponseReturnValue:
+    programme = _programme()
+    db = db_session()
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose approve or reject and give the reason."), "error")
+        return redirect(url_for("programme.applications"))
+    decision = programme_support.Decision(
+        approve=form.outcome.data == "approve",
+        reason=form.reason.data or "",
+        decided_on=date.today(),
+        decided_by_id=current_user.id,
+    )
+    try:
+        programme_support.decide_application(db, programme, application_id, decision)
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+        return redirect(url_for("programme.applications"))
+    db.commit()
+    flash(_("Decision recorded."), "success")
+    return redirect(url_for("programme.applications"))
+
+
+@bp.get("/courses")
+@allow(TECHNICAL_READERS)
+def courses() -> ResponseReturnValue:
+    rows = programme_records.list_courses(db_session())
+    return render_template("programme/courses.html", rows=rows, may_edit=current_user.role == Role.ADMIN)
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_course() -> ResponseReturnValue:
+    form = CourseForm()
+    if form.validate_on_submit():
+        db = db_session()
+        data = programme_records.CourseInput(
+            topic=form.topic.data or "",
+            organiser=form.organiser.data or "",
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            location=form.location.data,
+        )
+        try:
+            course = programme_records.create_course(db, data)
+        except programme_records.DatesOutOfOrder as exc:
+            db.rollback()
+            form_error(form, exc, "ends_on")
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Course saved."), "success")
+            return redirect(url_for("programme.course", course_id=course.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("programme/course_form.html", form=form), status
+
+
+@bp.get("/courses/<int:course_id>")
+@allow(TECHNICAL_READERS)
+def course(course_id: int) -> ResponseReturnValue:
+    try:
+        found = programme_records.get_course(db_session(), course_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "programme/course.html",
+        course=found,
+        form=ParticipantForm(),
+        may_edit=current_user.role == Role.ADMIN,
+    )
+
+
+@bp.post("/courses/<int:course_id>/participants")
+@allow(Role.ADMIN)
+def add_participant(course_id: int) -> ResponseReturnValue:
+    db = db_session()
+    form = ParticipantForm()
+    try:
+        found = programme_records.get_course(db, course_id)
+    except NotFound:
+        abort(404)
+    if form.validate_on_submit():
+        data = programme_records.ParticipantInput(
+            full_name=form.full_name.data or "",
+            national_id=form.national_id.data,
+            phone=form.phone.data,
+            email=form.email.data,
+            organisation=form.organisation.data,
+        )
+        try:
+            programme_records.add_participant(db, course_id, data)
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Participant added."), "success")
+            return redirect(url_for("programme.course", course_id=course_id))
+    return render_template("programme/course.html", course=found, form=form, may_edit=True), 422

@@ -1,0 +1,122 @@
+"""``lims programme report`` as a real process: files written, bad input is one stderr line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lims.migrate import upgrade
+
+pytestmark = pytest.mark.slow  # each case starts a Python process
+
+LAST_YEAR = date.today().year - 1
+
+
+def _lims(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from lims.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("programme-cli")
+    url = f"sqlite:///{folder / 'lims.db'}"
+    upgrade(url)
+    environ = {
+        **os.environ,
+        "LIMS_DATABASE_URL": url,
+        "LIMS_INSTANCE_PATH": str(folder / "instance"),
+        "LIMS_PROGRAMME": "danang-qd202-2019",
+    }
+    done = _lims(environ, "programme", "demo", "--year", str(LAST_YEAR))
+    assert done.returncode == 0, done.stderr
+    return environ
+
+
+def test_report_pdf_and_xlsx(env: dict[str, str], tmp_path: Path) -> None:
+    for fmt, magic in (("pdf", b"%PDF-"), ("xlsx", b"PK")):
+        out = tmp_path / f"bao-cao.{fmt}"
+        done = _lims(
+            env, "programme", "report", "--year", str(LAST_YEAR), "--format", fmt, "--output", str(out)
+        )
+        assert done.returncode == 0, done.stderr
+        assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize(
+    ("args", "extra_env", "message"),
+    [
+        (
+            ["--year", "2018", "--format", "pdf"],
+            {},
+            "The year 2018 is outside the programme's phases (2019–2030).",
+        ),
+        (
+            ["--year", str(date.today().year + 1), "--format", "pdf"],
+            {"LIMS_PROGRAMME": "hanoi-kh16-2022"},
+            "has not started yet",
+        ),
+        (["--year", str(LAST_YEAR), "--format", "docx"], {}, "'docx' is not one of 'pdf', 'xlsx'"),
+        (["--year", "năm", "--format", "pdf"], {}, "'năm' is not a valid integer"),
+        (
+            ["--year", str(LAST_YEAR), "--format", "pdf"],
+            {"LIMS_PROGRAMME": "hue-2030"},
+            "programme 'hue-2030' not found",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    env: dict[str, str], tmp_path: Path, args: list[str], extra_env: dict[str, str], message: str
+) -> None:
+    out = tmp_path / "x.pdf"
+    done = _lims({**env, **extra_env}, "programme", "report", *args, "--output", str(out))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
+    assert not out.exists()
+
+
+def test_missing_output_folder(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "r.pdf"
+    done = _lims(
+        env, "programme", "report", "--year", str(LAST_YEAR), "--format", "pdf", "--output", str(out)
+    )
+    assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_import_is_all_or_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    import sqlite3
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "topic,organiser,starts_on,ends_on,full_name,phone\n"
+        "Nhập CSV,Sở KH&CN,2024-03-04,2024-03-05,Người Một,0911000001\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "topic,organiser,starts_on,ends_on,full_name,phone\n"
+        "Nhập CSV lỗi,Sở KH&CN,2024-03-04,2024-03-05,Người Hai,0911000002\n"
+        "Nhập CSV lỗi,Sở KH&CN,2024-03-04,2024-03-05,Người Ba,\n",
+        encoding="utf-8",
+    )
+    assert _lims(env, "programme", "import", "participants", str(good)).returncode == 0
+    done = _lims(env, "programme", "import", "participants", str(bad))
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "error: line 3: The participant Người Ba has no identity: give a national ID number, a phone number or an e-mail address."
+    )
+    database = env["LIMS_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        topics = {row[0] for row in conn.execute("SELECT topic FROM training_course")}
+    assert "Nhập CSV" in topics and "Nhập CSV lỗi" not in topics
