@@ -3,8 +3,17 @@
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.certificate import Certificate
 from lims.models.instrument import CustomerInstrument
-from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
+from lims.models.job import (
+    ElectronicSignature,
+    Job,
+    JobCounter,
+    JobReferenceMaterial,
+    JobStandard,
+    JobTransition,
+    Measurement,
+)
 from lims.models.organisation import Enterprise, Lab
+from lims.models.personnel import CmcEntry, PersonnelAuthorisation
 from lims.models.procedure import Procedure
 from lims.models.standard import (
     IntermediateCheck,
@@ -31,18 +40,23 @@ __all__ = [
     "AuditEntry",
     "Certificate",
     "CertificateStatus",
+    "CmcEntry",
     "CustomerInstrument",
+    "ElectronicSignature",
     "Enterprise",
     "IntermediateCheck",
     "Job",
+    "JobCounter",
     "JobKind",
     "JobReferenceMaterial",
     "JobStandard",
     "JobState",
+    "JobTransition",
     "Lab",
     "LoginAttempt",
     "Measurement",
     "MeasurementStandard",
+    "PersonnelAuthorisation",
     "Procedure",
     "Quantity",
     "ReferenceMaterial",
