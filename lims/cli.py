@@ -21,6 +21,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "lims.commands.audit:audit",
     "traceability": "lims.commands.traceability:traceability",
     "budget": "lims.commands.budget:budget",
+    "procedures": "lims.commands.procedures:procedures",
+    "jobs": "lims.commands.jobs:jobs",
 }
 
 
