@@ -279,3 +279,28 @@ def job_standards(session: Session, job_id: int) -> list[tuple[JobStandard, Meas
                            .join(MeasurementStandard, MeasurementStandard.id == JobStandard.standard_id)
                            .where(JobStandard.job_id == job_id).order_by(JobStandard.role)).all()
     return [(r[0], r[1]) for r in rows]
+
+
+def names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Full names of users by id (for pages that show who did what)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+
+
+def default_lab_id(session: Session) -> int | None:
+    """The lab a new job belongs to (one lab per installation)."""
+    from lims.models import Lab
+
+    return session.scalar(select(Lab.id).order_by(Lab.id).limit(1))
+
+
+def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:
+    """Standards of a field of measurement that may be offered on the bench (retired ones left out)."""
+    from lims.models import Quantity, StandardStatus
+
+    return list(session.scalars(select(MeasurementStandard)
+                                .where(MeasurementStandard.quantity == Quantity(quantity),
+                                       MeasurementStandard.status != StandardStatus.RETIRED)
+                                .order_by(MeasurementStandard.asset_number)))

@@ -29,7 +29,9 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.audit.views import bp as audit_bp
     from lims.web.auth.views import bp as auth_bp
     from lims.web.enterprises.views import bp as enterprises_bp
+    from lims.web.instruments.views import bp as instruments_bp
+    from lims.web.jobs.views import bp as jobs_bp
     from lims.web.main.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, enterprises_bp, audit_bp, instruments_bp, jobs_bp):
         app.register_blueprint(blueprint)

@@ -37,6 +37,19 @@ EXPECTED: dict[str, str | set[Role]] = {
     "audit.index": {Role.ADMIN, Role.AUDITOR},
     "audit.verify": {Role.ADMIN, Role.AUDITOR},
     "audit.record": READERS,
+    "instruments.index": READERS,
+    "instruments.show": READERS,
+    "jobs.index": READERS,
+    "jobs.workload_view": READERS,
+    "jobs.authorisations_view": READERS,
+    "jobs.show": READERS,
+    "jobs.bench": READERS,
+    "jobs.new": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.intake": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.transition": STAFF,
+    "jobs.approve": {Role.SIGNATORY},
+    "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.save_point": {Role.TECHNICIAN},
 }
 
 
@@ -57,6 +70,9 @@ def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
         "table_name": "enterprise",
         "record_id": str(enterprise_id),
         "filename": "lims.css",
+        "job_id": 999999,  # unknown records: allowed roles get 404, the others 403 before any lookup
+        "instrument_id": 999999,
+        "index": 0,
     }
     found = []
     for rule in app.url_map.iter_rules():
