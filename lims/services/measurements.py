@@ -26,6 +26,7 @@ from lims.domain.authorisation import AuthorisedRole
 from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
 from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
+from lims.domain.decision_rule import DecisionRule, RuleKind, judge
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget
@@ -147,6 +148,16 @@ def cmc_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
                            a=float(r.a), b=float(r.b), procedure_code=r.procedure_code) for r in rows)
 
 
+def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
+    """The decision rule agreed at contract review (ISO/IEC 17025:2017 7.1.3), else the procedure's."""
+    wanted = (job.requirements or {}).get("decision_rule")
+    if wanted == RuleKind.SIMPLE.value:
+        return DecisionRule(RuleKind.SIMPLE)
+    if wanted == RuleKind.GUARDED.value:
+        return DecisionRule(RuleKind.GUARDED, 1.0)
+    return proc.decision_rule
+
+
 def _engine_input(budget: dict[str, Any]) -> dict[str, Any]:
     # The engine takes a type A input's estimate from its readings and refuses an explicit value.
     inputs = [{k: v for k, v in i.items() if not (k == "value" and i["distribution"]["kind"] == "type_a")}
@@ -167,6 +178,8 @@ def compute_point(session: Session, job: Job, nominal: float, readings: Sequence
         lpu = evaluate_budget(parse_budget(_engine_input(budget))).propagation
         expanded = float(f"{lpu.expanded_uncertainty:.6g}")
         result = dp.point_result(proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded)
+        rule = agreed_rule(job, proc)
+        verdict = judge(result.error, result.mpe, expanded, rule)
         deviations = check_environment(proc.environment, env)
     except (DomainError, EnvironmentDataError) as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
@@ -180,8 +193,7 @@ def compute_point(session: Session, job: Job, nominal: float, readings: Sequence
         "standard_uncertainty": lpu.standard_uncertainty, "expanded_uncertainty": expanded,
         "coverage_factor": round(lpu.coverage_factor, 3),
         "effective_dof": None if math.isinf(lpu.effective_dof) else round(lpu.effective_dof, 1),
-        "mpe": result.mpe, "verdict": None if result.verdict is None else result.verdict.value,
-        "decision_rule": proc.decision_rule.describe(),
+        "mpe": result.mpe, "verdict": verdict.value, "decision_rule": rule.describe(),
         "within_scope": cmc.within_scope, "cmc": cmc.cmc_uncertainty,
         "deviations": [d.message for d in deviations], "budget": budget,
     }

@@ -291,3 +291,20 @@ def test_measured_needs_every_point(session: Session) -> None:
         jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
                             expected_version=job.version, now=NOW)
     assert State(job.state.value) == State.IN_PROGRESS
+
+
+def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session) -> None:
+    """DMM point 10 V with E = 6.5 mV, MPE 7 mV, U ≈ 0.8 mV: the procedure's guarded rule (w = U, ILAC-G8
+    4.2.2) gives fail because 6.5 > 7 − 0.8; simple acceptance agreed with the customer (4.2.1) gives pass."""
+    setup = jobsetup.build(session)
+    env = {"temperature": "23.5", "humidity": "45"}
+    readings = ["10.006", "10.007", "10.006", "10.007", "10.0065"]
+    verdicts = {}
+    for rule in ("procedure", "simple"):
+        job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", decision_rule=rule))
+        row = measurements.save_point(session, job.id, PointInput(1, readings, "10", env), user=setup.technician,
+                                      expected_version=job.version, on=jobsetup.ON, now=NOW)
+        assert row.result["error"] == pytest.approx(0.0065)
+        verdicts[rule] = (row.result["verdict"], row.result["decision_rule"])
+    assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
+    assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]

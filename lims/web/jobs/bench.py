@@ -23,6 +23,9 @@ STATE_LABELS = {
 VERDICTS = {"pass": N_("pass"), "fail": N_("fail"), "conditional_pass": N_("conditional pass"),
             "conditional_fail": N_("conditional fail")}
 
+ENVIRONMENT_LABELS = {"temperature": N_("temperature"), "humidity": N_("relative humidity"),
+                      "pressure": N_("air pressure")}
+
 
 def state_label(state: JobState | str) -> str:
     return STATE_LABELS.get(JobState(state), str(state))
@@ -62,7 +65,8 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     points, points_error = points_or_error(job)
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
-            "environment": proc.environment, "verdicts": VERDICTS}
+            "environment": proc.environment, "verdicts": VERDICTS,
+            "environment_labels": ENVIRONMENT_LABELS}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
