@@ -95,3 +95,12 @@ def require(session: Session, user: User, procedure_code: str, role: da.Authoris
         da.require_authorised(auths, procedure_code, role, on)
     except da.NotAuthorised as exc:
         raise AuthorisationRefused(reason=str(exc)) from exc
+
+
+def staff(session: Session) -> list[User]:
+    """People who may hold authorisations: active lab staff."""
+    from lims.models import Role
+
+    roles = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
+    return list(session.scalars(select(User).where(User.role.in_(roles), User.is_active.is_(True))
+                                .order_by(User.full_name)))

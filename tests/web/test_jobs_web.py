@@ -119,3 +119,33 @@ def test_lists_workload_and_instrument_search(client: FlaskClient, session: Sess
     found = client.get(f"/instruments/?q={serial}").get_data(as_text=True)
     assert serial in found and setup.instruments["CAL-PG-DKD"].serial_number not in found
     assert "CAL-DMM-DCV" in client.get(f"/instruments/{setup.instruments['CAL-DMM-DCV'].id}").get_data(as_text=True)
+
+
+def test_admin_grants_and_revokes_an_authorisation_and_auditors_read_the_history(
+        client: FlaskClient, session: Session) -> None:
+    from lims.services.authorisations import history
+
+    setup = jobsetup.build(session, authorise=False)
+    admin = make_user(session, Role.ADMIN)
+    session.commit()
+    login(client, admin.username)
+    url = "/jobs/authorisations"
+    response = client.post(f"{url}/grant", data={
+        "csrf_token": csrf_token(client, url), "user_id": str(setup.technician.id), "procedure_code": "CAL-PG-DKD",
+        "role": "perform", "granted_on": "2025-01-01", "evidence": "Hồ sơ đào tạo ĐT-7", "expires_on": ""})
+    assert response.status_code == 302
+    row = history(session, setup.technician.id)[0]
+    assert (row.procedure_code, row.role, row.evidence) == ("CAL-PG-DKD", "perform", "Hồ sơ đào tạo ĐT-7")
+    no_evidence = client.post(f"{url}/grant", data={
+        "csrf_token": csrf_token(client, url), "user_id": str(setup.technician.id), "procedure_code": "CAL-PG-DKD",
+        "role": "sign", "granted_on": "2025-01-01", "evidence": " "}, follow_redirects=True)
+    assert "evidence" in no_evidence.get_data(as_text=True) and len(history(session, setup.technician.id)) == 1
+    client.post(f"{url}/{row.id}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Chuyển công tác"})
+    session.refresh(row)
+    assert row.revoked_on is not None and row.revocation_reason == "Chuyển công tác"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    auditor = make_user(session, Role.AUDITOR)
+    session.commit()
+    login(client, auditor.username)
+    page = client.get(url).get_data(as_text=True)
+    assert "Chuyển công tác" in page and "Hồ sơ đào tạo ĐT-7" in page and "/grant" not in page

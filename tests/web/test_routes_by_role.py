@@ -50,6 +50,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.approve": {Role.SIGNATORY},
     "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
     "jobs.save_point": {Role.TECHNICIAN},
+    "jobs.grant_authorisation": {Role.ADMIN},
+    "jobs.revoke_authorisation": {Role.ADMIN},
 }
 
 
@@ -73,6 +75,7 @@ def _urls(app: Flask, enterprise_id: int) -> list[tuple[str, str, str]]:
         "job_id": 999999,  # unknown records: allowed roles get 404, the others 403 before any lookup
         "instrument_id": 999999,
         "index": 0,
+        "authorisation_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

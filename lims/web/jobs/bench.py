@@ -36,6 +36,13 @@ def people_ids(job: Job) -> set[int]:
                         job.signatory_id) if i is not None}
 
 
+def input_descriptions(job: Job) -> dict[str, str]:
+    """What each input of the procedure's budget stands for (shown to the reviewer beside the figures)."""
+    if job.procedure is None:
+        return {}
+    return {i.name: i.description for i in domain_procedure(job.procedure).budget.inputs}
+
+
 def parse_points(text: str) -> list[float]:
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     return [float(p.strip()) for p in parts]
