@@ -25,6 +25,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "backup": "lims.commands.backup:backup",
     "restore": "lims.commands.backup:restore",
     "programme": "lims.commands.programme:programme",
+    "procedures": "lims.commands.procedures:procedures",
+    "jobs": "lims.commands.jobs:jobs",
 }
 
 

@@ -23,3 +23,10 @@ def upgrade(revision: str) -> None:
         conf.ensure_instance()
     run_upgrade(conf.database_url, revision)
     click.echo(f"database at revision {revision}", err=True)
+    if revision == "head":
+        from lims.commands.common import transaction
+        from lims.services.procedures import sync_procedures
+
+        with transaction("db upgrade") as session:
+            added = sync_procedures(session)
+        click.echo(f"{len(added)} shipped procedures in the procedure table", err=True)

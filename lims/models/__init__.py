@@ -4,8 +4,17 @@ from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.certificate import Certificate
 from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
 from lims.models.instrument import CustomerInstrument
-from lims.models.job import Job, JobReferenceMaterial, JobStandard, Measurement
+from lims.models.job import (
+    ElectronicSignature,
+    Job,
+    JobCounter,
+    JobReferenceMaterial,
+    JobStandard,
+    JobTransition,
+    Measurement,
+)
 from lims.models.organisation import Enterprise, Lab
+from lims.models.personnel import CmcEntry, PersonnelAuthorisation
 from lims.models.procedure import Procedure
 from lims.models.programme import (
     ApplicationStatus,
@@ -50,16 +59,20 @@ __all__ = [
     "Certificate",
     "CertificateStatus",
     "CertificationStandard",
+    "CmcEntry",
     "CustomerInstrument",
     "DemandInstrumentType",
+    "ElectronicSignature",
     "Enterprise",
     "ImpactEvaluation",
     "IntermediateCheck",
     "Job",
+    "JobCounter",
     "JobKind",
     "JobReferenceMaterial",
     "JobStandard",
     "JobState",
+    "JobTransition",
     "Lab",
     "LabAssessment",
     "LoginAttempt",
@@ -67,6 +80,7 @@ __all__ = [
     "MeasurementAssuranceSupport",
     "MeasurementStandard",
     "OutboxMessage",
+    "PersonnelAuthorisation",
     "Procedure",
     "ProgrammeTaskProgress",
     "Quantity",

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.db import Base, enum_column_type
@@ -14,7 +14,7 @@ from lims.models.audit_mixin import Audited
 from lims.models.instrument import CustomerInstrument
 from lims.models.organisation import Enterprise
 from lims.models.procedure import Procedure
-from lims.models.types import JobKind, JobState, created_at, intpk, str20, str50
+from lims.models.types import JobKind, JobState, created_at, intpk, str20, str50, str200
 
 
 class Job(Audited, Base):
@@ -41,6 +41,14 @@ class Job(Audited, Base):
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     signatory_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Who did the work, as the state machine recorded it (lims.domain.workflow.JobSnapshot).
+    measured_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    held_from: Mapped[JobState | None] = mapped_column(enum_column_type(JobState))
+    # Intake record (ISO/IEC 17025:2017 7.4.2, 7.1.1): condition on arrival, accessories received.
+    condition_on_arrival: Mapped[str | None] = mapped_column(Text)
+    accessories: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
@@ -64,8 +72,13 @@ class Measurement(Audited, Base):
     nominal: Mapped[Decimal] = mapped_column(Numeric(30, 12))
     unit: Mapped[str20]
     readings: Mapped[list[Any]] = mapped_column(default=list)
+    reference_value: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
     environment: Mapped[dict[str, Any]] = mapped_column(default=dict)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # When the item was adjusted: the readings, reference value and result before adjustment
+    # (ISO/IEC 17025:2017 7.8.4.1 d); readings/result above are then the as-left set.
+    as_found: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 
@@ -79,6 +92,7 @@ class JobStandard(Base):
     standard_id: Mapped[int] = mapped_column(
         ForeignKey("measurement_standard.id"), primary_key=True, index=True
     )
+    role: Mapped[str | None] = mapped_column(String(50))  # the procedure's standard role, e.g. "weights"
 
 
 class JobReferenceMaterial(Base):
@@ -90,3 +104,46 @@ class JobReferenceMaterial(Base):
     reference_material_id: Mapped[int] = mapped_column(
         ForeignKey("reference_material.id"), primary_key=True, index=True
     )
+
+
+class JobTransition(Base):
+    """One recorded state change of a job (lims.domain.workflow.TransitionRecord): never updated."""
+
+    __tablename__ = "job_transition"
+    __table_args__ = (Index("ix_job_transition_job_id_at", "job_id", "at"),)
+
+    id: Mapped[intpk]
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"))
+    from_state: Mapped[JobState] = mapped_column(enum_column_type(JobState))
+    to_state: Mapped[JobState] = mapped_column(enum_column_type(JobState))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    role: Mapped[str20]
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ElectronicSignature(Audited, Base):
+    """An electronic signature on a job's results (21 CFR 11.50 manifestation, ISO/IEC 17025 7.5, 7.8.1.1).
+
+    The password re-entered to sign is checked and never stored. ``content_sha256`` binds the signature
+    to the results it signed (11.70 signature/record linking).
+    """
+
+    __tablename__ = "electronic_signature"
+
+    id: Mapped[intpk]
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), index=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    printed_name: Mapped[str200]
+    meaning: Mapped[str200]
+    signed_at: Mapped[datetime]
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class JobCounter(Base):
+    """The last job number used in a year; locked while a number is taken, so numbers have no gaps."""
+
+    __tablename__ = "job_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

@@ -49,6 +49,10 @@ class MeasurementStandard(Audited, Base):
     )
     calibration_interval_months: Mapped[int | None] = mapped_column(Integer)
     due_on: Mapped[date | None] = mapped_column(index=True)
+    # Budget data of the standard (docs/procedures.md): drift limit since calibration (half-width, unit),
+    # and characteristics such as a bath's "stability" and "uniformity" (half-widths, unit).
+    drift_limit: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
+    characteristics: Mapped[dict[str, Any] | None]
     notes: Mapped[str | None] = mapped_column(Text)
     # Put into service under the city programme on this date (counted by the programme's indicators).
     programme_developed_on: Mapped[date | None]

@@ -12,9 +12,6 @@ from lims.domain.taxcode import check_digit
 from lims.models import (
     CustomerInstrument,
     Enterprise,
-    Job,
-    JobKind,
-    JobState,
     Lab,
     MeasurementStandard,
     Quantity,
@@ -389,27 +386,7 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     instruments = _instruments(enterprises, today)
     session.add_all(instruments)
     session.flush()
-    states = [
-        JobState.REQUESTED,
-        JobState.RECEIVED,
-        JobState.IN_PROGRESS,
-        JobState.MEASURED,
-        JobState.REVIEWED,
-        JobState.APPROVED,
-        JobState.ON_HOLD,
-    ]
-    for n, (instrument, state) in enumerate(zip(instruments, states * 3, strict=False), start=1):
-        session.add(
-            Job(
-                number=f"CV-{today.year}-{n:05d}",
-                lab_id=lab.id,
-                enterprise_id=instrument.enterprise_id,
-                instrument_id=instrument.id,
-                kind=JobKind.VERIFICATION if instrument.legally_controlled else JobKind.CALIBRATION,
-                state=state,
-                requested_on=today - timedelta(days=20 - n),
-                received_on=None if state == JobState.REQUESTED else today - timedelta(days=18 - n),
-                due_on=today + timedelta(days=n),
-            )
-        )
+    from lims.services.demo_jobs import load_demo_jobs
+
+    load_demo_jobs(session, lab, enterprises, today)
     session.flush()

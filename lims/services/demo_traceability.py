@@ -48,7 +48,7 @@ def _certificate_pdf(number: str, issuer: str, asset: str, calibrated_on: date) 
     return buffer.getvalue()
 
 
-def _calibrate(
+def record_calibration(
     session: Session,
     standard: MeasurementStandard,
     *,
@@ -96,7 +96,7 @@ def load_traceability_demo(
     s = standards
     year = today.year
     # Earlier certificates: what older calibrations relied on when they were made.
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-KL-001"],
         on=today - timedelta(days=975),
@@ -106,7 +106,7 @@ def load_traceability_demo(
         valid_days=730,
         points=[(1.0, "g", 0.00001), (100.0, "g", 0.00005), (1000.0, "g", 0.0003)],
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-KL-002"],
         on=today - timedelta(days=525),
@@ -117,7 +117,7 @@ def load_traceability_demo(
         points=[(1000.0, "g", 0.0016), (10000.0, "g", 0.016), (20000.0, "g", 0.03)],
         sources=(s["CDL-KL-001"],),
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-KL-001"],
         on=today - timedelta(days=245),
@@ -127,7 +127,7 @@ def load_traceability_demo(
         valid_days=730,
         points=[(1.0, "g", 0.00001), (100.0, "g", 0.00005), (1000.0, "g", 0.0003)],
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-KL-002"],
         on=today - timedelta(days=160),
@@ -138,7 +138,7 @@ def load_traceability_demo(
         points=[(1000.0, "g", 0.0016), (10000.0, "g", 0.016), (20000.0, "g", 0.03)],
         sources=(s["CDL-KL-001"],),
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-KL-003"],
         on=today - timedelta(days=350),
@@ -149,7 +149,7 @@ def load_traceability_demo(
         points=[(10000.0, "g", 0.08)],
         sources=(s["CDL-KL-002"],),
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-NH-001"],
         on=today - timedelta(days=430),
@@ -160,7 +160,7 @@ def load_traceability_demo(
         points=[(0.01, "°C", 0.002), (100.0, "°C", 0.005), (231.928, "°C", 0.008)],
     )
     # Deliberately left expired: the readout's last calibration ran out twenty days ago.
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-NH-002"],
         on=today - timedelta(days=385),
@@ -171,7 +171,7 @@ def load_traceability_demo(
         points=[(0.01, "°C", 0.012), (100.0, "°C", 0.02)],
         sources=(s["CDL-NH-001"],),
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-AS-001"],
         on=today - timedelta(days=320),
@@ -182,7 +182,7 @@ def load_traceability_demo(
         points=[(1.0, "MPa", 0.00006), (7.0, "MPa", 0.0003), (60.0, "MPa", 0.006)],
         kcdb_cmc_reference="EURAMET-M-P-DE-00012",
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-AS-002"],
         on=today - timedelta(days=275),
@@ -193,7 +193,7 @@ def load_traceability_demo(
         points=[(1.0, "MPa", 0.0005), (7.0, "MPa", 0.0014)],
         sources=(s["CDL-AS-001"],),
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-DI-002"],
         on=today - timedelta(days=105),
@@ -203,7 +203,7 @@ def load_traceability_demo(
         valid_days=365,
         points=[(1.0, "V", 0.000004), (10.0, "V", 0.00003), (100.0, "V", 0.0005)],
     )
-    _calibrate(
+    record_calibration(
         session,
         s["CDL-DI-001"],
         on=today - timedelta(days=320),

@@ -34,6 +34,8 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.auth.views import bp as auth_bp
     from lims.web.enterprises.views import bp as enterprises_bp
     from lims.web.impact.views import bp as impact_bp
+    from lims.web.instruments.views import bp as instruments_bp
+    from lims.web.jobs.views import bp as jobs_bp
     from lims.web.main.views import bp as main_bp
     from lims.web.programme.views import bp as programme_bp
     from lims.web.standards.views import bp as standards_bp
@@ -49,5 +51,7 @@ def register_blueprints(app: Flask) -> None:
         traceability_bp,
         impact_bp,
         programme_bp,
+        instruments_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)

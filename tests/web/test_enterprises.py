@@ -54,7 +54,7 @@ def test_create_and_edit_are_audited(client: FlaskClient, session: Session) -> N
         session.scalars(
             select(AuditEntry).where(
                 AuditEntry.table_name == "enterprise", AuditEntry.record_id == str(ent.id)
-            )
+            ).order_by(AuditEntry.seq)
         )
     )
     assert [e.action for e in entries] == ["insert", "update"]

@@ -62,6 +62,21 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.new_course": {Role.ADMIN},
     "programme.course": READERS,
     "programme.add_participant": {Role.ADMIN},
+    "instruments.index": READERS,
+    "instruments.show": READERS,
+    "jobs.index": READERS,
+    "jobs.workload_view": READERS,
+    "jobs.authorisations_view": READERS,
+    "jobs.show": READERS,
+    "jobs.bench": READERS,
+    "jobs.new": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.intake": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.transition": STAFF,
+    "jobs.approve": {Role.SIGNATORY},
+    "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.save_point": {Role.TECHNICIAN},
+    "jobs.grant_authorisation": {Role.ADMIN},
+    "jobs.revoke_authorisation": {Role.ADMIN},
 }
 
 
@@ -88,6 +103,10 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "indicator": "training_participations",
         "application_id": 999999,
         "course_id": 999999,
+        "job_id": 999999,  # unknown records: allowed roles get 404, the others 403 before any lookup
+        "instrument_id": 999999,
+        "index": 0,
+        "authorisation_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

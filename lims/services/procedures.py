@@ -1,0 +1,107 @@
+"""Procedures in the database: the shipped JSON files synchronised into the ``procedure`` table.
+
+The JSON file is stored whole in ``Procedure.definition``; jobs keep the row (code and version) they were
+measured with, so a later version never changes an old job's results (docs/procedures.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain import procedures as dp
+from lims.errors import N_, NotFound
+from lims.models import JobKind, Procedure, Quantity
+
+# Procedure files name their quantity in words; the register groups them in fields of measurement.
+_QUANTITY = {"DC voltage": Quantity.ELECTRICAL, "AC voltage": Quantity.ELECTRICAL, "resistance": Quantity.ELECTRICAL}
+
+
+class UnknownProcedure(NotFound):
+    template = N_("No procedure is known as %(code)s.")
+
+
+def _quantity(text: str) -> Quantity:
+    if text in _QUANTITY:
+        return _QUANTITY[text]
+    try:
+        return Quantity(text)
+    except ValueError:
+        return Quantity.OTHER
+
+
+def _shipped_definitions(directory: Path | None) -> list[dict[str, Any]]:
+    if directory is not None:
+        texts = [p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.json"))]
+    else:
+        root = resources.files("lims.domain").joinpath("procedures")
+        texts = [e.read_text(encoding="utf-8") for e in sorted(root.iterdir(), key=lambda e: e.name)
+                 if e.name.endswith(".json")]
+    return [json.loads(t) for t in texts]
+
+
+def sync_procedures(session: Session, directory: Path | None = None) -> list[Procedure]:
+    """Insert the procedure files not yet in the table (each version once); return every row synchronised.
+
+    A version already stored is never rewritten: jobs rely on it. Files are validated first
+    (:func:`lims.domain.procedures.load_procedures` raises naming the file and field at fault).
+    """
+    dp.load_procedures(directory)  # validates every file, and that (code, version) pairs are unique
+    rows = []
+    for data in _shipped_definitions(directory):
+        proc = dp.procedure_from_dict(data)
+        row = session.scalar(
+            select(Procedure).where(Procedure.code == proc.code, Procedure.version == proc.version)
+        )
+        if row is None:
+            row = Procedure(
+                code=proc.code,
+                version=proc.version,
+                title_vi=proc.title_vi,
+                title_en=proc.title_en,
+                quantity=_quantity(proc.quantity),
+                kind=JobKind(proc.kind.value),
+                definition=data,
+            )
+            session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def list_procedures(session: Session, *, active_only: bool = True) -> list[Procedure]:
+    stmt = select(Procedure).order_by(Procedure.code, Procedure.id)
+    if active_only:
+        stmt = stmt.where(Procedure.is_active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def latest_procedure(session: Session, code: str) -> Procedure:
+    """The newest active version of ``code``."""
+    rows = [r for r in list_procedures(session) if r.code == code]
+    if not rows:
+        raise UnknownProcedure(code=code)
+    return max(rows, key=lambda r: dp._version_key(r.version))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> dp.Procedure:
+    return dp.procedure_from_dict(json.loads(text))
+
+
+def domain_procedure(row: Procedure) -> dp.Procedure:
+    """The validated procedure of a row (parsed once per distinct definition)."""
+    return _parsed(json.dumps(row.definition, sort_keys=True))
+
+
+def summary(row: Procedure) -> dict[str, Any]:
+    """What ``lims procedures list --json`` prints for a row."""
+    proc = domain_procedure(row)
+    return {"code": row.code, "version": row.version, "quantity": proc.quantity, "unit": proc.unit,
+            "kind": row.kind.value, "title": row.title_en, "title_vi": row.title_vi}

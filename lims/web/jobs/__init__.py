@@ -1,0 +1,1 @@
+"""Jobs: lists, workload, the job page (intake, transitions, review, approval) and the bench page."""

@@ -1,0 +1,287 @@
+"""Jobs: list, workload, job page (intake, transitions, review comments, approval) and the bench page.
+
+Views are thin: they read the form into the service's input, call one service and render or redirect.
+The bench saves one point at a time; with JavaScript the point's form is posted with ``fetch`` and the
+server answers with the point's HTML fragment (``X-Job-Version`` carries the job's new version).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lims.domain.authorisation import AuthorisedRole
+from lims.errors import LimsError, NotFound
+from lims.models import JobState, Role, User
+from lims.services import jobs, measurements, signatures, workload
+from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
+from lims.web.dbsession import db_session
+from lims.web.i18n import error_text
+from lims.web.jobs import bench as bench_view
+from lims.web.paging import after_arg
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+bp.add_app_template_global(bench_view.state_label, "state_label")
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _job_or_404(job_id: int) -> Any:
+    try:
+        return jobs.get_job(db_session(), job_id)
+    except NotFound:
+        abort(404)
+
+
+def _user() -> User:
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user
+
+
+def _done(job_id: int, message: str) -> ResponseReturnValue:
+    db_session().commit()
+    flash(message, "success")
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+def _failed(job_id: int, exc: LimsError) -> ResponseReturnValue:
+    db_session().rollback()
+    flash(error_text(exc), "error")
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
+@bp.get("/")
+@allow(TECHNICAL_READERS)
+def index() -> ResponseReturnValue:
+    raw = request.args.get("state", "")
+    state = JobState(raw) if raw in {s.value for s in JobState} else None
+    page = workload.list_jobs(db_session(), state=state, after=after_arg())
+    return render_template("jobs/index.html", page=page, state=raw if state else "", states=list(JobState),
+                           today=date.today(), is_overdue=workload.is_overdue)
+
+
+@bp.get("/workload")
+@allow(TECHNICAL_READERS)
+def workload_view() -> ResponseReturnValue:
+    today = date.today()
+    return render_template("jobs/workload.html", loads=workload.workload(db_session(), today), today=today,
+                           is_overdue=workload.is_overdue)
+
+
+@bp.post("/new")
+@allow(Role.ADMIN, Role.TECHNICIAN)
+def new() -> ResponseReturnValue:
+    db = db_session()
+    instrument_id, procedure_id = request.form.get("instrument_id", ""), request.form.get("procedure_id", "")
+    if not (instrument_id.isdigit() and procedure_id.isdigit()):
+        flash(_("Choose an instrument and a procedure."), "error")
+        return redirect(url_for("instruments.index"))
+    try:
+        due = date.fromisoformat(request.form["due_on"]) if request.form.get("due_on") else None
+    except ValueError:
+        due = None
+    lab_id = jobs.default_lab_id(db)
+    try:
+        job = jobs.create_job(db, jobs.JobRequest(int(lab_id or 0), int(instrument_id), int(procedure_id),
+                                                  requested_on=date.today(), due_on=due,
+                                                  on_site=bool(request.form.get("on_site"))))
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("instruments.show", instrument_id=int(instrument_id)))
+    return _done(job.id, _("Job %(number)s registered.", number=job.number))
+
+
+@bp.get("/<int:job_id>")
+@allow(TECHNICAL_READERS)
+def show(job_id: int) -> ResponseReturnValue:
+    db = db_session()
+    job = _job_or_404(job_id)
+    history = jobs.transitions(db, job.id)
+    return render_template(
+        "jobs/show.html", job=job, allowed=jobs.allowed(job, _user()), history=history,
+        people=jobs.names(db, bench_view.people_ids(job) | {t.actor_id for t in history}),
+        verdicts=bench_view.VERDICTS, descriptions=bench_view.input_descriptions(job), signatures=signatures.signatures(db, job.id),
+        results=measurements.measurements(db, job.id), flags=measurements.flags(db, job),
+        standards=jobs.job_standards(db, job.id), points=bench_view.points_or_error(job),
+        default_meaning=_(signatures.DEFAULT_MEANING), editable=job.state in jobs.EDITABLE_STATES,
+        today=date.today(), is_overdue=workload.is_overdue)
+
+
+@bp.post("/<int:job_id>/intake")
+@allow(Role.ADMIN, Role.TECHNICIAN)
+def intake(job_id: int) -> ResponseReturnValue:
+    _job_or_404(job_id)
+    form = request.form
+    try:
+        points = bench_view.parse_points(form.get("points", ""))
+    except ValueError:
+        flash(_("Test points: give numbers separated by commas or semicolons."), "error")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    requirements: dict[str, Any] = {"conformity_statement": bool(form.get("conformity_statement")),
+                                    "decision_rule": form.get("decision_rule", "procedure")[:50],
+                                    "notes": form.get("requirement_notes", "")[:2000]}
+    if points:
+        requirements["points"] = points
+    data = jobs.Intake(form.get("condition_on_arrival", "")[:2000], form.get("accessories", "")[:2000], requirements)
+    try:
+        jobs.record_intake(db_session(), job_id, data, expected_version=_version())
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Intake record saved."))
+
+
+@bp.post("/<int:job_id>/transition")
+@allow(LAB_STAFF)
+def transition(job_id: int) -> ResponseReturnValue:
+    _job_or_404(job_id)
+    try:
+        job = jobs.transition_job(db_session(), job_id, request.form.get("to", ""), user=_user(),
+                                  comment=request.form.get("comment", "")[:4000] or None,
+                                  expected_version=_version())
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Job %(number)s is now %(state)s.", number=job.number, state=_(bench_view.state_label(job.state))))
+
+
+@bp.post("/<int:job_id>/approve")
+@allow(Role.SIGNATORY)
+def approve(job_id: int) -> ResponseReturnValue:
+    _job_or_404(job_id)
+    try:
+        signatures.sign_job(db_session(), job_id, user=_user(), password=request.form.get("password", ""),
+                            meaning=request.form.get("meaning", "")[:200], expected_version=_version())
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Results approved and signed."))
+
+
+@bp.post("/<int:job_id>/standards")
+@allow(Role.ADMIN, Role.TECHNICIAN)
+def add_standard(job_id: int) -> ResponseReturnValue:
+    _job_or_404(job_id)
+    raw = request.form.get("standard_id", "")
+    if not raw.isdigit():
+        flash(_("Choose a standard."), "error")
+        return redirect(url_for("jobs.bench", job_id=job_id))
+    db = db_session()
+    try:
+        jobs.add_standard(db, job_id, int(raw), request.form.get("role", ""), on=date.today(),
+                          expected_version=_version())
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("jobs.bench", job_id=job_id))
+    db.commit()
+    flash(_("Standard recorded for this job."), "success")
+    return redirect(url_for("jobs.bench", job_id=job_id))
+
+
+@bp.get("/<int:job_id>/bench")
+@allow(TECHNICAL_READERS)
+def bench(job_id: int) -> ResponseReturnValue:
+    db = db_session()
+    job = _job_or_404(job_id)
+    return render_template("jobs/bench.html", **bench_view.context(db, job, _user()))
+
+
+@bp.post("/<int:job_id>/points/<int:index>")
+@allow(Role.TECHNICIAN)
+def save_point(job_id: int, index: int) -> ResponseReturnValue:
+    db = db_session()
+    job = _job_or_404(job_id)
+    data = bench_view.point_input(index, request.form)
+    error: str | None = None
+    try:
+        measurements.save_point(db, job_id, data, user=_user(), expected_version=_version(),
+                                now=datetime.now().astimezone())
+        db.commit()
+    except LimsError as exc:
+        db.rollback()
+        error = error_text(exc)
+        job = _job_or_404(job_id)
+    if request.headers.get("X-Requested-With") != "fetch":
+        flash(error or _("Point saved."), "error" if error else "success")
+        return redirect(url_for("jobs.bench", job_id=job_id, _anchor=f"point-{index + 1}"))
+    html = bench_view.point_fragment(db, job, _user(), index, error=error, submitted=request.form if error else None)
+    return html, (422 if error else 200), {"X-Job-Version": str(job.version)}
+
+
+@bp.get("/authorisations")
+@allow(TECHNICAL_READERS)
+def authorisations_view() -> ResponseReturnValue:
+    from lims.services import authorisations
+    from lims.services.procedures import list_procedures
+
+    db = db_session()
+    rows = authorisations.history(db)
+    names = jobs.names(db, {r.user_id for r in rows})
+    codes = sorted({p.code for p in list_procedures(db)})
+    return render_template("jobs/authorisations.html", rows=rows, names=names, today=date.today(),
+                           staff=authorisations.staff(db), codes=codes, roles=list(AuthorisedRole))
+
+
+def _date_field(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.post("/authorisations/grant")
+@allow(Role.ADMIN)
+def grant_authorisation() -> ResponseReturnValue:
+    from lims.services import authorisations
+
+    form = request.form
+    granted_on = _date_field("granted_on")
+    if not form.get("user_id", "").isdigit() or form.get("role") not in {r.value for r in AuthorisedRole} \
+            or granted_on is None or not form.get("procedure_code"):
+        flash(_("Choose the person, the procedure, what they may do and the date granted."), "error")
+        return redirect(url_for("jobs.authorisations_view"))
+    db = db_session()
+    try:
+        authorisations.grant(db, authorisations.Grant(
+            int(form["user_id"]), form["procedure_code"][:50], AuthorisedRole(form["role"]), granted_on,
+            form.get("evidence", "")[:2000], expires_on=_date_field("expires_on"), granted_by_id=_user().id))
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("jobs.authorisations_view"))
+    db.commit()
+    flash(_("Authorisation recorded."), "success")
+    return redirect(url_for("jobs.authorisations_view"))
+
+
+@bp.post("/authorisations/<int:authorisation_id>/revoke")
+@allow(Role.ADMIN)
+def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
+    from lims.services import authorisations
+
+    db = db_session()
+    try:
+        authorisations.revoke(db, authorisation_id, on=_date_field("revoked_on") or date.today(),
+                              reason=request.form.get("reason", "")[:2000])
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("jobs.authorisations_view"))
+    db.commit()
+    flash(_("Authorisation revoked."), "success")
+    return redirect(url_for("jobs.authorisations_view"))

@@ -1,0 +1,109 @@
+"""A lab with one instrument, standards and authorised staff per shipped procedure (for the job tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lims.domain.authorisation import AuthorisedRole
+from lims.models import CustomerInstrument, Lab, Quantity, Role, User
+from lims.services import authorisations, jobs
+from lims.services.procedures import latest_procedure, sync_procedures
+from tests.factories import (
+    make_calibration,
+    make_enterprise,
+    make_instrument,
+    make_lab,
+    make_standard,
+    make_user,
+)
+
+ON = date(2025, 6, 2)
+CODES = ("VER-NAWI-R76", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-DMM-DCV")
+
+
+@dataclass
+class Lab4:
+    lab: Lab
+    technician: User
+    reviewer: User
+    signatory: User
+    instruments: dict[str, CustomerInstrument]
+    standards: dict[str, dict[str, Any]]  # code -> role -> standard
+
+
+def _cert(session: Session, std: Any, unit: str, low: float, high: float, expanded: float) -> None:
+    make_calibration(session, std, points=[
+        {"value": low, "unit": unit, "expanded_uncertainty": expanded, "k": 2},
+        {"value": high, "unit": unit, "expanded_uncertainty": expanded, "k": 2}])
+
+
+def build(session: Session, *, authorise: bool = True) -> Lab4:
+    sync_procedures(session)
+    lab = make_lab(session)
+    ent = make_enterprise(session)
+    tech = make_user(session, Role.TECHNICIAN)
+    rev = make_user(session, Role.REVIEWER)
+    sig = make_user(session, Role.SIGNATORY)
+    if authorise:
+        for code in CODES:
+            for user, role in ((tech, AuthorisedRole.PERFORM), (rev, AuthorisedRole.REVIEW),
+                               (sig, AuthorisedRole.SIGN)):
+                authorisations.grant(session, authorisations.Grant(user.id, code, role, date(2025, 1, 1),
+                                                                   "training record TR-1; 5 supervised jobs"))
+    inst = {
+        "VER-NAWI-R76": make_instrument(session, ent, unit="kg", range_max=Decimal(30),
+                                        resolution=Decimal("0.005"), accuracy_class="III"),
+        "CAL-PG-DKD": make_instrument(session, ent, unit="bar", range_max=Decimal(16), resolution=Decimal("0.1"),
+                                      accuracy_class="1.6"),
+        "CAL-TH-BATH": make_instrument(session, ent, unit="°C", range_min=Decimal(-50), range_max=Decimal(200),
+                                       resolution=Decimal("0.1")),
+        "CAL-DMM-DCV": make_instrument(session, ent, unit="V", range_max=Decimal(20), resolution=Decimal("0.001")),
+    }
+    # Weights certified in grams: the bench converts to the procedure's kilograms.
+    weights = make_standard(session, lab_id=lab.id, unit="g", drift_limit=Decimal("0.05"))
+    _cert(session, weights, "g", 1000, 30000, 0.08)
+    gauge = make_standard(session, lab_id=lab.id, quantity=Quantity.PRESSURE, unit="bar",
+                          drift_limit=Decimal("0.0008"))
+    _cert(session, gauge, "bar", 0, 16, 0.0016)
+    prt = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
+                        drift_limit=Decimal("0.010"))
+    _cert(session, prt, "°C", -50, 200, 0.020)
+    bath = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
+                         characteristics={"stability": 0.005, "uniformity": 0.010})
+    _cert(session, bath, "°C", -50, 200, 0.05)
+    calibrator = make_standard(session, lab_id=lab.id, quantity=Quantity.ELECTRICAL, unit="V",
+                               drift_limit=Decimal("0.00003"))
+    _cert(session, calibrator, "V", 0, 20, 0.00004)
+    standards = {"VER-NAWI-R76": {"weights": weights}, "CAL-PG-DKD": {"reference": gauge},
+                 "CAL-TH-BATH": {"reference": prt, "bath": bath}, "CAL-DMM-DCV": {"calibrator": calibrator}}
+    return Lab4(lab, tech, rev, sig, inst, standards)
+
+
+def new_job(session: Session, setup: Lab4, code: str, **requirements: Any) -> Any:
+    proc = latest_procedure(session, code)
+    return jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments[code].id, proc.id,
+                                                    requested_on=ON, requirements=requirements))
+
+
+def start(session: Session, setup: Lab4, job: Any) -> Any:
+    from datetime import UTC, datetime
+
+    now = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
+    jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "carrying case"),
+                       expected_version=job.version)
+    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
+                        expected_version=job.version, now=now)
+    jobs.transition_job(session, job.id, "in_progress", user=setup.technician, comment=None,
+                        expected_version=job.version, now=now)
+    for role, std in setup.standards[code_of(session, job)].items():
+        jobs.add_standard(session, job.id, std.id, role, on=ON, expected_version=job.version)
+    return job
+
+
+def code_of(session: Session, job: Any) -> str:
+    return str(job.procedure.code)

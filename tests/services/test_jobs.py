@@ -1,0 +1,310 @@
+"""Jobs from request to approval for every shipped procedure, on SQLite and PostgreSQL.
+
+Each point checked here is worked by hand in its test's docstring: standard uncertainties per GUM 4.2.3
+(type A s/√n), 4.3.7 (rectangular a/√3) and 4.3.3 (certificate U/k); u_c = √Σu_i² for the unit-sensitivity
+linear models (GUM 5.1.2); ν_eff by Welch–Satterthwaite (GUM G.4.1) with the type A input's ν = n − 1 and
+every type B input taken as exactly known; k = t_95.45(⌊ν_eff⌋) (GUM G.3.4, table G.2); U = k·u_c.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from scipy import special
+from sqlalchemy.orm import Session
+
+from lims.domain.workflow import State
+from lims.models import JobState, Measurement
+from lims.services import jobs, measurements, signatures
+from lims.services.measurements import PointInput
+from tests.factories import PASSWORD
+from tests.services import jobsetup
+
+NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+
+
+def k_95(u_c: float, u_a: float, n: int) -> float:
+    """GUM G.4.1 with one type A input (ν = n − 1), then G.3.4 for p = 95.45 %."""
+    nu = (n - 1) * (u_c / u_a) ** 4
+    return round(float(special.stdtrit(math.floor(nu), 0.97725)), 2)
+
+
+def save_all(session: Session, setup: jobsetup.Lab4, job: Any, special_point: dict[int, tuple[list[str], str,
+             dict[str, str]]], environment: dict[str, str]) -> dict[int, Measurement]:
+    points = measurements.test_points(job)
+    for index, nominal in enumerate(points):
+        readings, reference, env = special_point.get(index, (
+            [f"{nominal + 0.002 * (i % 2):.4f}" for i in range(5)], f"{nominal:.4f}", environment))
+        measurements.save_point(session, job.id, PointInput(index, readings, reference, env), user=setup.technician,
+                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+    return measurements.measurements(session, job.id)
+
+
+def finish(session: Session, setup: jobsetup.Lab4, job: Any) -> None:
+    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
+                        expected_version=job.version, now=NOW)
+    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,
+                        expected_version=job.version, now=NOW)
+    sig = signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD,
+                              meaning="Approval of the results", expected_version=job.version, now=NOW)
+    assert job.state == JobState.APPROVED
+    assert (job.measured_by_id, job.reviewed_by_id, job.approved_by_id) == (
+        setup.technician.id, setup.reviewer.id, setup.signatory.id)
+    assert sig.printed_name == setup.signatory.full_name and sig.signed_at == NOW
+    assert len(sig.content_sha256) == 64
+    assert [t.to_state.value for t in jobs.transitions(session, job.id)] == [
+        "received", "in_progress", "measured", "reviewed", "approved"]
+
+
+def test_numbers_are_per_year_and_gap_free(session: Session) -> None:
+    setup = jobsetup.build(session)
+    first = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    second = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    assert first.number == "JOB-2025-00001" and second.number == "JOB-2025-00002"
+    assert jobs.next_number(session, 2026) == "JOB-2026-00001"
+
+
+def test_nawi_verification_request_to_approval(session: Session) -> None:
+    """30 kg × 5 g class III scale at 15 kg, F2 weights certified in grams (0.08 g, k = 2; drift 0.05 g).
+
+    u(I) = 1.6667 g (ν = 2); u(δI_digL) = u(δI_dig0) = 2.5 g/√3 = 1.4434 g; u(m_ref) = 0.04 g;
+    u(δm_D) = 0.028868 g; u_c = 2.6357 g; ν_eff = 2·(2.6357/1.6667)⁴ = 12.5 → k = t(12) = 2.23;
+    E = 15.003333 − 15.000100 kg = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6) → pass.
+    """
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    assert measurements.test_points(job) == (3.0, 7.5, 15.0, 22.5, 30.0)
+    done = save_all(session, setup, job, {2: (["15.005", "15.005", "15.000"], "15.0001", {"temperature": "24"})},
+                    {"temperature": "24"})
+    r = done[2].result
+    assert r["mean"] == pytest.approx(15.0033333, abs=1e-7)
+    assert r["error"] == pytest.approx(0.0032333, abs=1e-7) and r["correction"] == pytest.approx(-0.0032333, abs=1e-7)
+    assert r["standard_uncertainty"] == pytest.approx(2.6357e-3, rel=1e-4)
+    k = k_95(2.6357e-3, 1.6667e-3, 3)
+    assert k == 2.23 and r["coverage_factor"] == k
+    assert r["expanded_uncertainty"] == pytest.approx(k * 2.6357e-3, rel=2e-4)
+    assert (r["mpe"], r["verdict"]) == (0.0075, "pass")
+    finish(session, setup, job)
+
+
+def test_pressure_gauge_request_to_approval(session: Session) -> None:
+    """0–16 bar class 1.6 gauge at 8 bar, sequence C (8.1 up, 8.2 down), lab at 21.5–22.0 °C.
+
+    u(p_ind) = 0.05 bar (ν = 1); u(δp_res) = 0.028868; u(p_ref) = 0.0008; u(δp_D) = 0.00046188;
+    u(δp_T) = 0.0004/K·16 bar·2 K/√3 = 0.0073901; u_c = 0.058214 bar; ν_eff = (0.058214/0.05)⁴ = 1.84 → ν = 1,
+    k = 13.97 (GUM table G.2): two readings give a wide interval. E = 0.148 bar, MPE = 0.256 bar;
+    guarded acceptance w = U (ILAC-G8 4.2.2): 0.148 > 0.256 − 0.813 → fail.
+    """
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    env = {"temperature": "21.5 22.0", "humidity": "55"}
+    done = save_all(session, setup, job, {2: (["8.1", "8.2"], "8.002", env)}, env)
+    r = done[2].result
+    assert r["error"] == pytest.approx(0.148) and r["standard_uncertainty"] == pytest.approx(0.058214, rel=1e-4)
+    assert r["coverage_factor"] == k_95(0.058214, 0.05, 2) == 13.97
+    assert r["expanded_uncertainty"] == pytest.approx(13.97 * 0.058214, rel=2e-4)
+    assert (r["mpe"], r["verdict"]) == (0.256, "fail")
+    finish(session, setup, job)
+
+
+def test_thermometer_request_to_approval(session: Session) -> None:
+    """−50…200 °C digital thermometer at 50 °C against a PRT in a bath (stability 0.005, uniformity 0.010).
+
+    u(t_ix) = 0.024495 °C (ν = 4); u(δt_res) = 0.028868; u(t_ref) = 0.010; u(δt_D) = 0.0057735;
+    u(δt_stab) = 0.0028868; u(δt_unif) = 0.0057735; u_c = 0.040104 °C; ν_eff = 4·(0.040104/0.024495)⁴ = 28.7
+    → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
+    """
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-TH-BATH"))
+    env = {"temperature": "23", "humidity": "50"}
+    done = save_all(session, setup, job, {2: (["50.1", "50.2", "50.1", "50.1", "50.2"], "50.012", env)}, env)
+    r = done[2].result
+    assert (r["mean"], r["reference"]) == (50.14, 50.012) and r["error"] == pytest.approx(0.128)
+    assert r["standard_uncertainty"] == pytest.approx(0.040104, rel=1e-4)
+    assert r["coverage_factor"] == k_95(0.040104, 0.024495, 5) == 2.09
+    assert r["expanded_uncertainty"] == pytest.approx(2.09 * 0.040104, rel=2e-4)
+    assert r["verdict"] == "pass" and r["deviations"] == []
+    finish(session, setup, job)
+
+
+def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
+    """4½-digit DMM on its 20 V range at 10 V, calibrator U = 40 µV (k = 2), drift 30 µV, lab at 23.5 °C.
+
+    u(V_ix) = 0.24495 mV (ν = 4); u(δV_res) = 0.28868 mV; u(V_s) = 20 µV; u(δV_D) = 17.321 µV;
+    u(δV_T) = 5.7735 µV; u_c = 0.37956 mV; ν_eff = 4·(0.37956/0.24495)⁴ = 23.1 → k = t(23) = 2.11;
+    E = 2.4 mV; MPE = 0.05 % × 10 V + 2 mV = 7 mV; guarded (w = U = 0.80 mV) → pass.
+    As found (before adjustment) the error was 9.6 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
+    """
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    env = {"temperature": "23.5", "humidity": "45"}
+    measurements.save_point(session, job.id, PointInput(1, ["10.0096"] * 2 + ["10.0095", "10.0097", "10.0096"],
+                                                        "10.0000", env, as_found=True),
+                            user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    done = save_all(session, setup, job, {1: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
+    r = done[1].result
+    assert r["error"] == pytest.approx(0.0024) and r["standard_uncertainty"] == pytest.approx(3.7956e-4, rel=1e-4)
+    assert r["coverage_factor"] == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
+    assert (r["mpe"], r["verdict"]) == (0.007, "pass")
+    assert done[1].as_found["result"]["error"] == pytest.approx(0.0096) and done[1].as_found["result"]["verdict"] == "fail"
+    finish(session, setup, job)
+    with pytest.raises(jobs.JobLocked, match="approved"):
+        measurements.save_point(session, job.id, PointInput(1, ["10.002"] * 5, "10", env), user=setup.technician,
+                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+
+
+def test_illegal_transition_names_the_current_state(session: Session) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    with pytest.raises(jobs.WorkflowRefused, match="cannot move a job from requested to measured: from requested"):
+        jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
+                            expected_version=job.version, now=NOW)
+    assert job.state == JobState.REQUESTED
+
+
+def test_same_person_measuring_and_approving_is_refused(session: Session) -> None:
+    from lims.domain.authorisation import AuthorisedRole
+    from lims.models import Role
+    from lims.services import authorisations
+    from tests.factories import make_user
+
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    save_all(session, setup, job, {}, {"temperature": "23", "humidity": "45"})
+    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
+                        expected_version=job.version, now=NOW)
+    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,
+                        expected_version=job.version, now=NOW)
+    # The technician who measured has been made a signatory since: still not allowed to approve.
+    setup.technician.role = Role.SIGNATORY
+    authorisations.grant(session, authorisations.Grant(setup.technician.id, "CAL-DMM-DCV", AuthorisedRole.SIGN,
+                                                       jobsetup.ON, "signatory training"))
+    with pytest.raises(jobs.WorkflowRefused, match="they measured this job"):
+        signatures.sign_job(session, job.id, user=setup.technician, password=PASSWORD, meaning="Approval",
+                            expected_version=job.version, now=NOW)
+    assert job.state == JobState.REVIEWED and signatures.signatures(session, job.id) == []
+    with pytest.raises(signatures.SignatureRefused):
+        signatures.sign_job(session, job.id, user=setup.signatory, password="wrong password",
+                            meaning="Approval", expected_version=job.version, now=NOW)
+    other = make_user(session, Role.SIGNATORY)
+    with pytest.raises(Exception, match="no authorisation recorded"):
+        signatures.sign_job(session, job.id, user=other, password=PASSWORD, meaning="Approval",
+                            expected_version=job.version, now=NOW)
+    assert job.state == JobState.REVIEWED
+
+
+def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Session) -> None:
+    from lims.services.authorisations import AuthorisationRefused
+
+    setup = jobsetup.build(session, authorise=False)
+    job = jobsetup.new_job(session, setup, "CAL-PG-DKD")
+    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
+                        expected_version=job.version, now=NOW)
+    with pytest.raises(AuthorisationRefused, match=f"{setup.technician.username} is not authorised to perform "
+                                                   "CAL-PG-DKD on 2025-06-02"):
+        jobs.transition_job(session, job.id, "in_progress", user=setup.technician, comment=None,
+                            expected_version=job.version, now=NOW)
+    assert job.state == JobState.RECEIVED
+
+
+def test_stale_version_is_a_conflict_and_nothing_is_lost(session: Session) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    seen = job.version
+    env = {"temperature": "23", "humidity": "45"}
+    measurements.save_point(session, job.id, PointInput(0, ["2.001"] * 5, "2", env), user=setup.technician,
+                            expected_version=seen, on=jobsetup.ON, now=NOW)
+    first = dict(measurements.measurements(session, job.id)[0].result)
+    with pytest.raises(jobs.JobConflict, match=f"you edited version {seen}"):
+        measurements.save_point(session, job.id, PointInput(0, ["2.009"] * 5, "2", env), user=setup.technician,
+                                expected_version=seen, on=jobsetup.ON, now=NOW)
+    assert measurements.measurements(session, job.id)[0].result == first
+
+
+def test_guard_refuses_an_expired_standard(session: Session) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
+                        expected_version=job.version, now=NOW)
+    std = setup.standards["CAL-DMM-DCV"]["calibrator"]
+    with pytest.raises(jobs.StandardNotUsable, match=std.asset_number):
+        jobs.add_standard(session, job.id, std.id, "calibrator", on=datetime(2026, 3, 1).date(),
+                          expected_version=job.version)
+    assert jobs.job_standards(session, job.id) == []
+
+
+@pytest.mark.parametrize(("readings", "reference", "env", "message"), [
+    (["10.002", "abc", "10.002", "10.002", "10.003"], "10", {"temperature": "23"}, "reading 2: abc is not a number in V"),
+    (["10.002"] * 5, "ten", {"temperature": "23"}, "reference value ten is not a number in V"),
+    (["10.002"] * 2, "10", {"temperature": "23"}, "needs 5 readings"),
+    (["10.002"] * 5, "10", {"temperature": "warm"}, "temperature warm is not a number"),
+])
+def test_bad_readings_are_refused_and_nothing_is_saved(session: Session, readings: list[str], reference: str,
+                                                       env: dict[str, str], message: str) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    with pytest.raises(measurements.ReadingError, match=message):
+        measurements.save_point(session, job.id, PointInput(1, readings, reference, env), user=setup.technician,
+                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+    assert measurements.measurements(session, job.id) == {}
+
+
+def test_point_outside_the_range_and_environment_outside_limits(session: Session) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", points=[5, 25]))
+    with pytest.raises(measurements.ReadingError, match="outside the instrument's range"):
+        measurements.test_points(job)
+    job.requirements = {"points": [5]}
+    row = measurements.save_point(session, job.id, PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}),
+                                  user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    assert "temperature 31 °C is above the maximum 28 °C" in row.result["deviations"]
+    assert "humidity was not recorded; the procedure requires it" in measurements.flags(session, job)["environment"]
+
+
+def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session: Session) -> None:
+    from decimal import Decimal
+
+    from lims.models import CmcEntry
+
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    session.add(CmcEntry(lab_id=setup.lab.id, quantity="DC voltage", unit="V", range_min=Decimal(0),
+                         range_max=Decimal(11), fixed_uncertainty=Decimal("0.01")))
+    session.flush()
+    env = {"temperature": "23", "humidity": "45"}
+    with pytest.raises(measurements.ReadingError, match="smaller than the lab's CMC"):
+        measurements.save_point(session, job.id, PointInput(0, ["2.001"] * 5, "2", env), user=setup.technician,
+                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+    row = measurements.save_point(session, job.id, PointInput(2, ["18.001"] * 5, "18", env),
+                                  user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    assert row.result["within_scope"] is False
+    assert measurements.flags(session, job)["outside_scope"] == ["18 V"]
+
+
+def test_measured_needs_every_point(session: Session) -> None:
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    with pytest.raises(measurements.ReadingError, match="Points without results: 2, 10, 18"):
+        jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
+                            expected_version=job.version, now=NOW)
+    assert State(job.state.value) == State.IN_PROGRESS
+
+
+def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session) -> None:
+    """DMM point 10 V with E = 6.5 mV, MPE 7 mV, U ≈ 0.8 mV: the procedure's guarded rule (w = U, ILAC-G8
+    4.2.2) gives fail because 6.5 > 7 − 0.8; simple acceptance agreed with the customer (4.2.1) gives pass."""
+    setup = jobsetup.build(session)
+    env = {"temperature": "23.5", "humidity": "45"}
+    readings = ["10.006", "10.007", "10.006", "10.007", "10.0065"]
+    verdicts = {}
+    for rule in ("procedure", "simple"):
+        job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", decision_rule=rule))
+        row = measurements.save_point(session, job.id, PointInput(1, readings, "10", env), user=setup.technician,
+                                      expected_version=job.version, on=jobsetup.ON, now=NOW)
+        assert row.result["error"] == pytest.approx(0.0065)
+        verdicts[rule] = (row.result["verdict"], row.result["decision_rule"])
+    assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
+    assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]

@@ -1,0 +1,151 @@
+"""The job pages through the test client: bench fragments, conflicts, approval with password, roles."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from lims.models import JobState, Role
+from tests.factories import PASSWORD, make_user
+from tests.services import jobsetup
+from tests.webutil import csrf_token, login
+
+
+def _bench_job(session: Session) -> tuple[jobsetup.Lab4, object]:
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job.measured_on = jobsetup.ON  # the standards' certificates were valid then
+    session.flush()
+    session.commit()
+    return setup, job
+
+
+def _post_point(client: FlaskClient, job: object, index: int, version: int, readings: list[str],
+                reference: str = "10", **env: str) -> object:
+    url = f"/jobs/{job.id}/bench"  # type: ignore[attr-defined]
+    data = {"csrf_token": csrf_token(client, url), "version": str(version), "reference_value": reference,
+            **{f"reading_{i + 1}": r for i, r in enumerate(readings)},
+            **{f"env_{k}": v for k, v in ({"temperature": "23", "humidity": "45"} | env).items()}}
+    return client.post(f"/jobs/{job.id}/points/{index}", data=data,  # type: ignore[attr-defined]
+                       headers={"X-Requested-With": "fetch"})
+
+
+def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, session: Session) -> None:
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert page.count("data-bench-point") == 3 and "bench.js" in page and "<script>" not in page
+    version = job.version  # type: ignore[attr-defined]
+    response = _post_point(client, job, 1, version, ["10.002", "10.003", "10.002", "10.002", "10.003"])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<section class="point"')
+    assert "<html" not in html and int(response.headers["X-Job-Version"]) == version + 1
+    assert re.search(r"<dd>0\.0024 V</dd>|<dd>0\.0024</dd>", html)  # the error, mean − reference
+    assert "verdict-pass" in html
+
+    bad = _post_point(client, job, 2, version + 1, ["18.001", "mười", "18.001", "18.002", "18.001"], "18")
+    assert bad.status_code == 422 and "mười" in bad.get_data(as_text=True)
+    stale = _post_point(client, job, 2, version, ["18.001"] * 5, "18")
+    assert stale.status_code == 422 and "phiên bản" in stale.get_data(as_text=True)
+
+
+def test_without_javascript_the_point_form_redirects(client: FlaskClient, session: Session) -> None:
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    url = f"/jobs/{job.id}/bench"  # type: ignore[attr-defined]
+    response = client.post(f"/jobs/{job.id}/points/0", data={  # type: ignore[attr-defined]
+        "csrf_token": csrf_token(client, url), "version": str(job.version), "reference_value": "2",  # type: ignore[attr-defined]
+        **{f"reading_{i}": "2.001" for i in range(1, 6)}, "env_temperature": "23", "env_humidity": "45"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#point-1")
+
+
+def test_auditor_reads_the_bench_and_customer_is_refused(client: FlaskClient, session: Session) -> None:
+    _setup, job = _bench_job(session)
+    auditor = make_user(session, Role.AUDITOR)
+    session.commit()
+    login(client, auditor.username)
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "<fieldset disabled>" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    customer = make_user(session, Role.CUSTOMER)
+    session.commit()
+    login(client, customer.username)
+    assert client.get(f"/jobs/{job.id}").status_code == 403  # type: ignore[attr-defined]
+    assert client.get("/instruments/").status_code == 403
+
+
+def test_approval_form_needs_the_password(client: FlaskClient, session: Session) -> None:
+    from lims.services import jobs, measurements
+    from lims.services.measurements import PointInput
+    from tests.services.test_jobs import NOW
+
+    setup, job = _bench_job(session)
+    for i, p in enumerate(measurements.test_points(job)):  # type: ignore[arg-type]
+        measurements.save_point(session, job.id, PointInput(i, [f"{p:.3f}"] * 5, f"{p:g}",  # type: ignore[attr-defined]
+                                                             {"temperature": "23", "humidity": "45"}),
+                                user=setup.technician, expected_version=None, now=NOW)
+    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,  # type: ignore[attr-defined]
+                        expected_version=None, now=NOW)
+    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,  # type: ignore[attr-defined]
+                        expected_version=None, now=NOW)
+    session.commit()
+    login(client, setup.signatory.username)
+    url = f"/jobs/{job.id}"  # type: ignore[attr-defined]
+    page = client.get(url).get_data(as_text=True)
+    assert 'type="password"' in page and setup.signatory.full_name in page
+    wrong = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "version": str(job.version),  # type: ignore[attr-defined]
+                                                "meaning": "Phê duyệt", "password": "not it"}, follow_redirects=True)
+    assert "Mật khẩu không đúng" in wrong.get_data(as_text=True)
+    session.refresh(job)
+    assert job.state == JobState.REVIEWED  # type: ignore[attr-defined]
+    right = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url), "version": str(job.version),  # type: ignore[attr-defined]
+                                                "meaning": "Phê duyệt", "password": PASSWORD}, follow_redirects=True)
+    text = right.get_data(as_text=True)
+    assert "Phê duyệt" in text and setup.signatory.full_name in text
+    session.refresh(job)
+    assert job.state == JobState.APPROVED  # type: ignore[attr-defined]
+
+
+def test_lists_workload_and_instrument_search(client: FlaskClient, session: Session) -> None:
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    listing = client.get("/jobs/?state=in_progress").get_data(as_text=True)
+    assert job.number in listing  # type: ignore[attr-defined]
+    assert job.number not in client.get("/jobs/?state=approved").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert job.number in client.get("/jobs/workload").get_data(as_text=True)  # type: ignore[attr-defined]
+    serial = setup.instruments["CAL-DMM-DCV"].serial_number
+    found = client.get(f"/instruments/?q={serial}").get_data(as_text=True)
+    assert serial in found and setup.instruments["CAL-PG-DKD"].serial_number not in found
+    assert "CAL-DMM-DCV" in client.get(f"/instruments/{setup.instruments['CAL-DMM-DCV'].id}").get_data(as_text=True)
+
+
+def test_admin_grants_and_revokes_an_authorisation_and_auditors_read_the_history(
+        client: FlaskClient, session: Session) -> None:
+    from lims.services.authorisations import history
+
+    setup = jobsetup.build(session, authorise=False)
+    admin = make_user(session, Role.ADMIN)
+    session.commit()
+    login(client, admin.username)
+    url = "/jobs/authorisations"
+    response = client.post(f"{url}/grant", data={
+        "csrf_token": csrf_token(client, url), "user_id": str(setup.technician.id), "procedure_code": "CAL-PG-DKD",
+        "role": "perform", "granted_on": "2025-01-01", "evidence": "Hồ sơ đào tạo ĐT-7", "expires_on": ""})
+    assert response.status_code == 302
+    row = history(session, setup.technician.id)[0]
+    assert (row.procedure_code, row.role, row.evidence) == ("CAL-PG-DKD", "perform", "Hồ sơ đào tạo ĐT-7")
+    no_evidence = client.post(f"{url}/grant", data={
+        "csrf_token": csrf_token(client, url), "user_id": str(setup.technician.id), "procedure_code": "CAL-PG-DKD",
+        "role": "sign", "granted_on": "2025-01-01", "evidence": " "}, follow_redirects=True)
+    assert "evidence" in no_evidence.get_data(as_text=True) and len(history(session, setup.technician.id)) == 1
+    client.post(f"{url}/{row.id}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Chuyển công tác"})
+    session.refresh(row)
+    assert row.revoked_on is not None and row.revocation_reason == "Chuyển công tác"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    auditor = make_user(session, Role.AUDITOR)
+    session.commit()
+    login(client, auditor.username)
+    page = client.get(url).get_data(as_text=True)
+    assert "Chuyển công tác" in page and "Hồ sơ đào tạo ĐT-7" in page and "/grant" not in page
