@@ -33,7 +33,22 @@ PAGES = [  # (file name, user or None, path)
     ("09-audit-trail", "dg.mai", "/audit/"),
     ("10-dashboard-customer", "kh.annam", "/"),
     ("11-users", "admin", "/admin/users"),
+    ("12-jobs", "kt.hung", "/jobs/"),
+    ("13-bench-page", "ktv.lan", "/jobs/{in_progress}/bench"),
+    ("14-job-approved", "ky.thu", "/jobs/{approved}"),
+    ("15-workload", "kt.hung", "/jobs/workload"),
+    ("16-instruments", "ktv.lan", "/instruments/"),
+    ("17-programme", "admin", "/programme/"),
+    ("18-reverse-traceability-form", "kt.hung", "/standards/1"),
 ]
+
+
+def _job_ids(database: Path) -> dict[str, int]:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        return {state: db.execute("SELECT min(id) FROM job WHERE state = ?", (state,)).fetchone()[0]
+                for state in ("in_progress", "approved")}
 
 
 def _free_port() -> int:
@@ -61,6 +76,7 @@ def main() -> None:
         lims = [sys.executable, "-c", "from lims.cli import main; main()"]
         subprocess.run([*lims, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([*lims, "demo"], env=env, check=True, capture_output=True)
+        ids = _job_ids(Path(instance) / "lims.db")
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi:app", "run", "--port", str(port)],
@@ -97,7 +113,7 @@ def main() -> None:
                         page.fill("#password", PASSWORD)
                         page.click("button[type=submit]")
                         page.wait_for_load_state()
-                    page.goto(base + path)
+                    page.goto(base + path.format(**ids))
                     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
                     context.close()
                     print(f"{out / name}.png")
