@@ -355,3 +355,24 @@ def due_standards(session: Session, *, today: date, within_days: int = 30) -> li
             .order_by(MeasurementStandard.due_on)
         )
     )
+
+
+def store_certificate_pdf(storage: Any, data: bytes, *, limit: int, name: str) -> tuple[str, str]:
+    """Check an uploaded certificate by its content (a complete PDF, within the size limit) and store it
+    write-once under its SHA-256; returns the key and the digest."""
+    from lims.services.storage import check_size, sha256_hex, sniff_pdf
+
+    check_size(data, limit=limit, name=name)
+    sniff_pdf(data, name=name)
+    digest = sha256_hex(data)
+    stored = storage.put(f"standard-certificates/{digest}.pdf", data, "application/pdf")
+    return stored.key, stored.sha256
+
+
+def certificate_file(
+    session: Session, storage: Any, calibration_id: int
+) -> tuple[StandardCalibration, bytes]:
+    calibration = session.get(StandardCalibration, calibration_id)
+    if calibration is None or calibration.file_key is None:
+        raise NotFound()
+    return calibration, storage.get(calibration.file_key)

@@ -201,3 +201,67 @@ def test_fill_a_calibration_from_a_dcc(client: FlaskClient, session: Session) ->
     )
     assert bad.status_code == 422
     assert "không phải giấy chứng nhận hiệu chuẩn số hợp lệ" in bad.get_data(as_text=True)
+
+
+def _pdf() -> bytes:
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = _io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)
+    pdf.drawString(72, 720, "Certificate V01.2026.0900")
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _upload(client: FlaskClient, std_id: int, data: bytes, name: str):  # type: ignore[no-untyped-def]
+    import io as _io
+
+    from tests.webutil import csrf_token
+
+    url = f"/standards/{std_id}/calibrations/new"
+    return client.post(
+        url,
+        data={
+            **CAL_FORM,
+            "csrf_token": csrf_token(client, url),
+            "certificate_file": (_io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_certificate_pdf_is_stored_with_its_hash_and_downloadable(
+    client: FlaskClient, session: Session
+) -> None:
+    import hashlib
+
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    pdf = _pdf()
+    assert _upload(client, std.id, pdf, "cert.pdf").status_code == 302
+    cal = session.scalar(select(StandardCalibration).where(StandardCalibration.standard_id == std.id))
+    assert cal is not None and cal.file_sha256 == hashlib.sha256(pdf).hexdigest()
+    download = client.get(f"/standards/calibrations/{cal.id}/certificate.pdf")
+    assert download.status_code == 200 and download.data == pdf and download.mimetype == "application/pdf"
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_by_content(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    response = _upload(client, std.id, b"MZ\x90\x00 this is an executable", "certificate.pdf")
+    assert response.status_code == 422
+    assert "Tệp certificate.pdf không phải là tài liệu PDF" in response.get_data(as_text=True)
+    assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
+
+
+def test_an_oversized_certificate_is_refused(client: FlaskClient, session: Session, app) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], max_file_bytes=200)
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    response = _upload(client, std.id, _pdf(), "big.pdf")
+    assert response.status_code == 422
+    assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -51,6 +52,9 @@ class CalibrationForm(FlaskForm):
         _l("Standards used (calibrations by this laboratory)"), validate_choice=False
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    certificate_file = FileField(
+        _l("Certificate (PDF)"), description=_l("The issuer's certificate as a PDF file")
+    )
 
 
 class CheckForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import LimsError, NotFound
 from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
 from lims.services import audit, impact, standards, traceability
+from lims.services.storage import open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error
@@ -161,6 +162,16 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         db = db_session()
         try:
+            file_key = file_sha256 = None
+            upload = form.certificate_file.data
+            if upload:
+                settings = current_app.config["SETTINGS"]
+                file_key, file_sha256 = standards.store_certificate_pdf(
+                    open_storage(settings, db),
+                    upload.read(settings.max_file_bytes + 1),
+                    limit=settings.max_file_bytes,
+                    name=(upload.filename or "PDF")[:100],
+                )
             standards.add_calibration(
                 db,
                 standards.CalibrationInput(
@@ -169,7 +180,7 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                     certificate_number=form.certificate_number.data or "",
                     issuer_kind=IssuerKind(form.issuer_kind.data),
                     issuer_name=form.issuer_name.data or "",
-                    issued_on=form.issued_on.data,
+                    issued_on=form.issued_on.data,  # type: ignore[arg-type]
                     valid_until=form.valid_until.data,  # type: ignore[arg-type]
                     points_text=form.points.data or "",
                     kcdb_cmc_reference=form.kcdb_cmc_reference.data,
@@ -177,6 +188,8 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                     accreditation_number=form.accreditation_number.data,
                     source_ids=tuple(int(s) for s in form.sources.data or () if s.isdigit()),
                     notes=form.notes.data,
+                    file_key=file_key,
+                    file_sha256=file_sha256,
                 ),
             )
         except LimsError as exc:
@@ -259,3 +272,25 @@ def import_dcc(standard_id: int) -> ResponseReturnValue:
 
 
 MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@bp.get("/calibrations/<int:calibration_id>/certificate.pdf")
+@allow(TECHNICAL_READERS)
+def certificate(calibration_id: int) -> ResponseReturnValue:
+    """The issuer's certificate of a calibration of a standard, as stored (its SHA-256 re-checked)."""
+    db = db_session()
+    try:
+        calibration, data = standards.certificate_file(
+            db, open_storage(current_app.config["SETTINGS"], db), calibration_id
+        )
+    except NotFound:
+        abort(404)
+    name = "".join(c if c.isalnum() or c in "-._" else "_" for c in calibration.certificate_number)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}.pdf"',
+            "X-Content-SHA256": calibration.file_sha256 or "",
+        },
+    )
