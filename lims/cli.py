@@ -22,6 +22,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "traceability": "lims.commands.traceability:traceability",
     "budget": "lims.commands.budget:budget",
     "bench": "lims.commands.bench:bench",
+    "reminders": "lims.commands.reminders:reminders",
 }
 
 

@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.enterprises.views import bp as enterprises_bp
     from lims.web.impact.views import bp as impact_bp
     from lims.web.main.views import bp as main_bp
+    from lims.web.portal.views import bp as portal_bp
     from lims.web.standards.views import bp as standards_bp
     from lims.web.traceability.views import bp as traceability_bp
 
@@ -43,5 +44,6 @@ def register_blueprints(app: Flask) -> None:
         standards_bp,
         traceability_bp,
         impact_bp,
+        portal_bp,
     ):
         app.register_blueprint(blueprint)

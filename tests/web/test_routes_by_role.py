@@ -52,6 +52,15 @@ EXPECTED: dict[str, str | set[Role]] = {
     "impact.show": READERS,
     "impact.evaluate": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
     "impact.notices": {Role.ADMIN, Role.REVIEWER, Role.SIGNATORY},
+    "portal.index": {Role.CUSTOMER},
+    "portal.due": {Role.CUSTOMER},
+    "portal.instrument": {Role.CUSTOMER},
+    "portal.new_instrument": {Role.CUSTOMER},
+    "portal.edit_instrument": {Role.CUSTOMER},
+    "portal.export": {Role.CUSTOMER},
+    "portal.import_template": {Role.CUSTOMER},
+    "portal.import_instruments": {Role.CUSTOMER},
+    "portal.colleagues": {Role.CUSTOMER},
 }
 
 
@@ -75,6 +84,9 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "standard_id": standard_id,
         "ident": asset_number,
         "event_id": 999999,
+        "days": 30,
+        "instrument_id": 999999,
+        "fmt": "xlsx",
     }
     found = []
     for rule in app.url_map.iter_rules():
