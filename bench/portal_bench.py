@@ -60,7 +60,7 @@ def build(url: str, instruments: int, enterprises: int) -> float:
     types = f"CASE i % {len(TYPES)} " + " ".join(f"WHEN {k} THEN '{t}'" for k, t in enumerate(TYPES)) + " END"
     # due dates spread over 400 days from a month before TODAY: about 7 % overdue, 22 % due within 90 days
     due = (
-        "DATE '2026-12-02' + (i * 7919 % 400)"
+        "DATE '2026-12-02' + (i::bigint * 7919 % 400)::int"
         if postgres
         else "date('2026-12-02', '+' || (i * 7919 % 400) || ' days')"
     )

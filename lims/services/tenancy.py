@@ -49,7 +49,7 @@ def scoped(stmt: Select[Any], model: type[Any], user: Caller) -> Select[Any]:
 def get_scoped(session: Session, model: type[T], ident: int, user: Caller) -> T:
     """The record ``ident`` of ``model`` if the user may see it; :class:`lims.errors.NotFound` otherwise."""
     pk = model.id  # type: ignore[attr-defined]
-    found = session.scalar(scoped(select(model).where(pk == ident), model, user))
+    found: T | None = session.scalar(scoped(select(model).where(pk == ident), model, user))
     if found is None:
         raise NotFound()
     return found

@@ -38,9 +38,9 @@ def _today() -> date:
 
 
 def problem_text(problem: Problem) -> str:
-    translated = _(problem.template)
+    translated = str(_(problem.template))
     try:
-        return translated % problem.params if problem.params else translated
+        return str(translated % problem.params) if problem.params else translated
     except (KeyError, TypeError, ValueError):
         return problem.english()
 
