@@ -92,8 +92,12 @@ def _norm(text: Any) -> str:
     return " ".join(unicodedata.normalize("NFC", str(text or "")).casefold().split())
 
 
+# Other names customers use for a column (the app's own label for a serial number is "Số sê-ri").
+ALIASES = {"serial_number": ("Số sê-ri", "Số serial", "Serial", "S/N"), "model": ("Kiểu loại", "Model")}
 _HEADER_KEYS = {
-    _norm(label): key for key, english, vietnamese in COLUMNS for label in (key, english, vietnamese)
+    _norm(label): key
+    for key, english, vietnamese in COLUMNS
+    for label in (key, english, vietnamese, *ALIASES.get(key, ()))
 }
 
 

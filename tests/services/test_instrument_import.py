@@ -67,6 +67,8 @@ def test_vietnamese_headers_semicolons_and_bom_are_read(session: Session) -> Non
     ent = make_enterprise(session)
     content = "\ufeffLoại phương tiện đo;Số sản xuất;Đơn vị\nNhiệt kế;T-9;°C\n".encode()
     assert len(import_instruments(session, ent.id, content).created) == 1
+    alias = "Loại phương tiện đo,Số sê-ri,Đơn vị\nNhiệt kế,T-10,°C\n".encode()
+    assert import_instruments(session, ent.id, alias).created[0].serial_number == "T-10"
 
 
 def test_one_bad_row_stores_nothing_and_every_fault_is_reported(session: Session) -> None:

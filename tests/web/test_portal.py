@@ -41,7 +41,7 @@ def test_dashboard_lists_own_instruments_and_due_counts(client: FlaskClient, ses
     _customer(client, session, mine)
     page = client.get("/portal/").get_data(as_text=True)
     assert "MINE-1" in page and "MINE-2" in page and "THEIRS-1" not in page
-    assert "đến hạn trong 30 ngày" in page
+    assert "đến hạn trong 30 ngày" in page and "MINE-1" in page
     due = client.get("/portal/due/30").get_data(as_text=True)
     assert "MINE-1" in due and "MINE-2" not in due and "THEIRS-1" not in due
     assert "MINE-2" in client.get("/portal/due/90").get_data(as_text=True)
