@@ -344,7 +344,7 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     session.add_all(enterprises)
     session.flush()
     for username, full_name, role, title, ent_index in USERS:
-        user = create_user(
+        create_user(
             session,
             NewUser(
                 username=username,
@@ -354,9 +354,9 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
                 email=f"{username}@example.vn",
                 function_title=title,
                 enterprise_id=enterprises[ent_index].id if ent_index is not None else None,
+                is_enterprise_admin=username in ENTERPRISE_ADMINS,
             ),
         )
-        user.is_enterprise_admin = username in ENTERPRISE_ADMINS
     standards = _standards(lab, today)
     session.add_all(standards)
     session.flush()

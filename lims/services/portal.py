@@ -267,10 +267,9 @@ def invite_colleague(session: Session, inviter: User, invitation: Invitation) ->
             function_title=invitation.function_title,
             enterprise_id=inviter.enterprise_id,
             language=invitation.language,
+            is_enterprise_admin=invitation.is_enterprise_admin,
         ),
     )
-    user.is_enterprise_admin = invitation.is_enterprise_admin
-    session.flush()
     return user
 
 

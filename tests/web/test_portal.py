@@ -254,3 +254,41 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
     session.refresh(instruments[two.id])
     assert instruments[one.id].serial_number == f"SECRET-{one.id}"
     assert instruments[two.id].serial_number == f"SECRET-{two.id}"
+
+
+def test_lab_admin_makes_the_first_enterprise_admin(client: FlaskClient, session: Session) -> None:
+    ent = make_enterprise(session)
+    login(client, make_user(session, Role.ADMIN).username)
+    response = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "username": "qa.truong",
+            "full_name": "Trưởng QA",
+            "role": "customer",
+            "enterprise_id": str(ent.id),
+            "language": "vi",
+            "password": PASSWORD,
+            "is_enterprise_admin": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    created = session.scalar(select(User).where(User.username == "qa.truong"))
+    assert created is not None and created.is_enterprise_admin and created.enterprise_id == ent.id
+    refused = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "username": "ktv.x",
+            "full_name": "KTV",
+            "role": "technician",
+            "enterprise_id": "0",
+            "language": "vi",
+            "password": PASSWORD,
+            "is_enterprise_admin": "y",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Chỉ người dùng là khách hàng mới có thể là quản trị viên của doanh nghiệp." in refused.get_data(
+        as_text=True
+    )
