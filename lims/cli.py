@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "programme": "lims.commands.programme:programme",
     "procedures": "lims.commands.procedures:procedures",
     "jobs": "lims.commands.jobs:jobs",
+    "reminders": "lims.commands.reminders:reminders",
 }
 
 

@@ -116,3 +116,38 @@ def load_secret_key(settings: Settings, environ: Mapping[str, str] | None = None
     if len(key) < 32:
         raise ConfigurationError(f"the secret key in {path} is too short; delete it to generate a new one")
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """The SMTP relay reminders and notices go through (``LIMS_MAIL_*``)."""
+
+    server: str | None = None
+    port: int = 25
+    use_tls: bool = False  # STARTTLS after connecting
+    username: str | None = None
+    password: str | None = None
+    sender: str = "lims@localhost"
+    timeout_s: float = 20.0
+
+    @property
+    def configured(self) -> bool:
+        return self.server is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings:
+        env = os.environ if environ is None else environ
+        raw_port = _env("MAIL_PORT", env) or "25"
+        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise ConfigurationError(f"LIMS_MAIL_PORT must be a port number, not {raw_port!r}")
+        tls = (_env("MAIL_USE_TLS", env) or "false").lower()
+        if tls not in ("true", "false", "1", "0", "yes", "no"):
+            raise ConfigurationError(f"LIMS_MAIL_USE_TLS must be true or false, not {tls!r}")
+        return cls(
+            server=_env("MAIL_SERVER", env),
+            port=int(raw_port),
+            use_tls=tls in ("true", "1", "yes"),
+            username=_env("MAIL_USERNAME", env),
+            password=_env("MAIL_PASSWORD", env),
+            sender=_env("MAIL_SENDER", env) or "lims@localhost",
+        )

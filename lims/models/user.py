@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.db import Base, enum_column_type
@@ -31,6 +32,8 @@ class User(Audited, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(5), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A customer user who may invite colleagues of the same enterprise (meaningless for lab staff).
+    is_enterprise_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]

@@ -91,6 +91,7 @@ class NewUser:
     function_title: str | None = None
     enterprise_id: int | None = None
     language: str = "vi"
+    is_enterprise_admin: bool = False  # a customer who may invite colleagues of the same enterprise
 
 
 def create_user(session: Session, new: NewUser) -> User:
@@ -103,6 +104,8 @@ def create_user(session: Session, new: NewUser) -> User:
         raise InvalidUser(N_("A customer user belongs to exactly one enterprise; lab staff to none."))
     if new.enterprise_id is not None and session.get(Enterprise, new.enterprise_id) is None:
         raise InvalidUser(N_("The enterprise does not exist."))
+    if new.is_enterprise_admin and new.role != Role.CUSTOMER:
+        raise InvalidUser(N_("Only a customer user can be an administrator of an enterprise."))
     if new.language not in ("vi", "en"):
         raise InvalidUser(N_("The language must be Vietnamese or English."))
     check_password_policy(new.password, username=username)
@@ -116,6 +119,7 @@ def create_user(session: Session, new: NewUser) -> User:
         function_title=nfc(new.function_title).strip() if new.function_title else None,
         enterprise_id=new.enterprise_id,
         language=new.language,
+        is_enterprise_admin=new.is_enterprise_admin,
         password_hash=hash_password(new.password),
         password_changed_at=datetime.now(UTC),
     )

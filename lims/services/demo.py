@@ -91,6 +91,9 @@ USERS = [
     ("kh.sonha", "Bùi Thị Hà", Role.CUSTOMER, "Trưởng phòng QA", 1),
 ]
 
+DUE_OFFSETS_DAYS = (-6, 12, 26, 44, 71, 85, 160, 240, 320)
+ENTERPRISE_ADMINS = frozenset({"kh.annam"})  # may invite colleagues of An Nam in the portal
+
 
 def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
     def std(
@@ -284,7 +287,9 @@ def _instruments(enterprises: list[Enterprise], today: date) -> list[CustomerIns
         for j, (kind, maker, model, unit, lo, hi, res, cls, legal) in enumerate(specs):
             if (i + j) % 3 == 2:
                 continue
-            last = today - timedelta(days=30 * ((i + j) % 11) + 7)
+            # Spread so that every enterprise has items in the portal's 30/60/90-day due lists, some overdue.
+            due = today + timedelta(days=DUE_OFFSETS_DAYS[(3 * i + j) % len(DUE_OFFSETS_DAYS)])
+            last = due - timedelta(days=365)
             instruments.append(
                 CustomerInstrument(
                     enterprise_id=ent.id,
@@ -300,7 +305,7 @@ def _instruments(enterprises: list[Enterprise], today: date) -> list[CustomerIns
                     legally_controlled=legal,
                     location="Xưởng sản xuất" if j % 2 else "Phòng QC",
                     last_calibrated_on=last,
-                    next_due_on=last + timedelta(days=365),
+                    next_due_on=due,
                 )
             )
     return instruments
@@ -346,6 +351,7 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
                 email=f"{username}@example.vn",
                 function_title=title,
                 enterprise_id=enterprises[ent_index].id if ent_index is not None else None,
+                is_enterprise_admin=username in ENTERPRISE_ADMINS,
             ),
         )
     standards = _standards(lab, today)

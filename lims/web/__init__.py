@@ -37,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.instruments.views import bp as instruments_bp
     from lims.web.jobs.views import bp as jobs_bp
     from lims.web.main.views import bp as main_bp
+    from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
     from lims.web.standards.views import bp as standards_bp
     from lims.web.traceability.views import bp as traceability_bp
@@ -53,5 +54,6 @@ def register_blueprints(app: Flask) -> None:
         programme_bp,
         instruments_bp,
         jobs_bp,
+        portal_bp,
     ):
         app.register_blueprint(blueprint)

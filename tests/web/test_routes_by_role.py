@@ -78,6 +78,15 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.save_point": {Role.TECHNICIAN},
     "jobs.grant_authorisation": {Role.ADMIN},
     "jobs.revoke_authorisation": {Role.ADMIN},
+    "portal.index": {Role.CUSTOMER},
+    "portal.due": {Role.CUSTOMER},
+    "portal.instrument": {Role.CUSTOMER},
+    "portal.new_instrument": {Role.CUSTOMER},
+    "portal.edit_instrument": {Role.CUSTOMER},
+    "portal.export": {Role.CUSTOMER},
+    "portal.import_template": {Role.CUSTOMER},
+    "portal.import_instruments": {Role.CUSTOMER},
+    "portal.colleagues": {Role.CUSTOMER},
 }
 
 
@@ -109,6 +118,8 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "instrument_id": 999999,
         "index": 0,
         "authorisation_id": 999999,
+        "days": 30,
+        "fmt": "xlsx",
     }
     found = []
     for rule in app.url_map.iter_rules():

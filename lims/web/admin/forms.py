@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lims.models import Role
@@ -32,3 +32,4 @@ class UserForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "new-password"},
     )
+    is_enterprise_admin = BooleanField(_l("Enterprise administrator (customers only: may invite colleagues)"))

@@ -53,6 +53,7 @@ def new_user() -> ResponseReturnValue:
                     function_title=form.function_title.data or None,
                     enterprise_id=form.enterprise_id.data or None,
                     language=form.language.data or "vi",
+                    is_enterprise_admin=bool(form.is_enterprise_admin.data),
                 ),
             )
         except accounts.WeakPassword as exc:

@@ -1,0 +1,191 @@
+"""Instrument import: every row checked, all or nothing, formulas refused, file kind read from content."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lims.models import CustomerInstrument
+from lims.services.instrument_import import (
+    MAX_UPLOAD_BYTES,
+    ImportFileError,
+    ImportRejected,
+    import_instruments,
+    template_csv,
+    template_xlsx,
+)
+from tests.factories import make_enterprise, make_instrument
+
+HEADER = "instrument_type,serial_number,unit,range_min,range_max,resolution,next_due_on,legally_controlled\n"
+
+
+def _count(session: Session, enterprise_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CustomerInstrument)
+            .where(CustomerInstrument.enterprise_id == enterprise_id)
+        )
+        or 0
+    )
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_csv_rows_are_stored_with_parsed_values(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = (
+        HEADER + 'Cân kỹ thuật,A-1,g,0,3200,0.01,15/03/2027,có\nÁp kế,A-2,MPa,0,"1,6",,2027-04-01,no\n'
+    ).encode()
+    result = import_instruments(session, ent.id, content)
+    assert len(result.created) == 2
+    first, second = sorted(result.created, key=lambda i: i.serial_number)
+    assert (
+        first.range_max == Decimal(3200)
+        and first.next_due_on == date(2027, 3, 15)
+        and first.legally_controlled
+    )
+    assert second.range_max == Decimal("1.6") and second.next_due_on == date(2027, 4, 1)
+    assert not second.legally_controlled
+
+
+def test_vietnamese_headers_semicolons_and_bom_are_read(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = "\ufeffLoại phương tiện đo;Số sản xuất;Đơn vị\nNhiệt kế;T-9;°C\n".encode()
+    assert len(import_instruments(session, ent.id, content).created) == 1
+    alias = "Loại phương tiện đo,Số sê-ri,Đơn vị\nNhiệt kế,T-10,°C\n".encode()
+    assert import_instruments(session, ent.id, alias).created[0].serial_number == "T-10"
+
+
+def test_one_bad_row_stores_nothing_and_every_fault_is_reported(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = (
+        HEADER
+        + "Cân,B-1,g,0,100,0.1,01/01/2027,yes\n"  # good
+        + "Cân,,g,100,10,-1,31/02/2027,maybe\n"  # serial missing, range, resolution, date, yes/no
+        + "Cân,B-3,furlongsx,,,,,\n"  # unknown unit
+        + "Cân,B-1,g,,,,,\n"  # duplicate inside the file
+    ).encode()
+    with pytest.raises(ImportRejected) as caught:
+        import_instruments(session, ent.id, content)
+    found = {(e.row, e.column) for e in caught.value.errors}
+    assert found == {
+        (3, "serial_number"),
+        (3, "range_max"),
+        (3, "resolution"),
+        (3, "next_due_on"),
+        (3, "legally_controlled"),
+        (4, "unit"),
+        (5, "serial_number"),
+    }
+    assert _count(session, ent.id) == 0
+    duplicate = next(e for e in caught.value.errors if e.row == 5)
+    assert duplicate.problem.params == {"serial": "B-1", "row": 2}
+
+
+def test_serial_already_registered_in_the_enterprise_is_refused(session: Session) -> None:
+    ent, other = make_enterprise(session), make_enterprise(session)
+    make_instrument(session, ent, serial_number="DUP-1")
+    make_instrument(session, other, serial_number="OTHER-1")
+    content = (HEADER + "Cân,DUP-1,g,,,,,\n").encode()
+    with pytest.raises(ImportRejected) as caught:
+        import_instruments(session, ent.id, content)
+    assert [(e.row, e.column) for e in caught.value.errors] == [(2, "serial_number")]
+    # another enterprise's serial numbers do not matter
+    assert len(import_instruments(session, ent.id, (HEADER + "Cân,OTHER-1,g,,,,,\n").encode()).created) == 1
+
+
+def test_xlsx_with_dates_and_numbers_is_read(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = _xlsx(
+        [
+            [
+                "Instrument type",
+                "Serial number",
+                "Unit",
+                "Range minimum",
+                "Range maximum",
+                "Next due (dd/mm/yyyy)",
+            ],
+            ["Cân phân tích", 123456, "g", 0, 220.5, date(2027, 5, 6)],
+        ]
+    )
+    (created,) = import_instruments(session, ent.id, content).created
+    assert created.serial_number == "123456"
+    assert created.range_max == Decimal("220.5") and created.next_due_on == date(2027, 5, 6)
+
+
+def test_xlsx_formula_is_refused_not_evaluated(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = _xlsx([["instrument_type", "serial_number", "unit", "range_max"], ["Cân", "F-1", "g", "=1+1"]])
+    with pytest.raises(ImportRejected) as caught:
+        import_instruments(session, ent.id, content)
+    (error,) = caught.value.errors
+    assert (error.row, error.column) == (2, "range_max")
+    assert "Formulas" in error.problem.template
+    assert _count(session, ent.id) == 0
+
+
+def test_csv_formula_text_is_refused(session: Session) -> None:
+    ent = make_enterprise(session)
+    content = (
+        HEADER.replace("\n", ",manufacturer\n") + 'Cân,C-1,g,,,,,,"=HYPERLINK(""http://x"")"\n'
+    ).encode()
+    with pytest.raises(ImportRejected) as caught:
+        import_instruments(session, ent.id, content)
+    assert [(e.row, e.column) for e in caught.value.errors] == [(2, "manufacturer")]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
+        (b"PK\x03\x04 not really a zip", "damaged"),
+        ("Loại;Số\n".encode("utf-16"), "neither"),
+        ("instrument_type,serial_number,unit\nCân,X,g\n".encode("cp1258"), "UTF-8"),
+        (b"instrument_type,serial_number\nx,y\n", "missing"),
+        (b"instrument_type,serial_number,unit,colour\nx,y,g,red\n", "Unknown columns"),
+        (b"instrument_type,serial_number,unit\n", "no instruments"),
+        (b'instrument_type,serial_number,unit\n"unclosed,y,g\n', "malformed"),
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "larger"),
+    ],
+)
+def test_malformed_files_are_refused_clearly(session: Session, content: bytes, words: str) -> None:
+    ent = make_enterprise(session)
+    with pytest.raises(ImportFileError) as caught:
+        import_instruments(session, ent.id, content)
+    assert words in str(caught.value)
+    assert _count(session, ent.id) == 0
+
+
+def test_file_kind_is_read_from_content_not_name(session: Session) -> None:
+    """An XLSX is recognised by its bytes whatever it is called; the service never sees a file name."""
+    ent = make_enterprise(session)
+    content = _xlsx([["instrument_type", "serial_number", "unit"], ["Cân", "K-1", "g"]])
+    assert len(import_instruments(session, ent.id, content).created) == 1
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_templates_import_as_they_are(session: Session, language: str) -> None:
+    ent = make_enterprise(session)
+    assert len(import_instruments(session, ent.id, template_csv(language)).created) == 1
+    book = load_workbook(io.BytesIO(template_xlsx(language)))
+    header = [c.value for c in book.active[1]]
+    assert ("Số sản xuất" if language == "vi" else "Serial number") in header
+    with pytest.raises(ImportRejected):  # the same example row is now a duplicate of a registered serial
+        import_instruments(session, ent.id, template_xlsx(language))

@@ -1,0 +1,294 @@
+"""The customer portal through the web: own enterprise only, forms in Vietnamese, import, export, invite."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
+
+from lims.models import AuditEntry, CustomerInstrument, Enterprise, Role, User
+from tests.factories import PASSWORD, make_enterprise, make_instrument, make_user
+from tests.webutil import csrf_token, login, post_form
+
+
+def _customer(client: FlaskClient, session: Session, enterprise: Enterprise, **over: object) -> User:
+    user = make_user(session, Role.CUSTOMER, enterprise_id=enterprise.id, **over)
+    login(client, user.username)
+    return user
+
+
+def _count(session: Session, enterprise: Enterprise) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(CustomerInstrument)
+        .where(CustomerInstrument.enterprise_id == enterprise.id)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def test_dashboard_lists_own_instruments_and_due_counts(client: FlaskClient, session: Session) -> None:
+    mine, theirs = make_enterprise(session), make_enterprise(session)
+    make_instrument(session, mine, serial_number="MINE-1", next_due_on=date.today() + timedelta(days=10))
+    make_instrument(session, mine, serial_number="MINE-2", next_due_on=date.today() + timedelta(days=80))
+    make_instrument(session, theirs, serial_number="THEIRS-1", next_due_on=date.today() + timedelta(days=10))
+    _customer(client, session, mine)
+    page = client.get("/portal/").get_data(as_text=True)
+    assert "MINE-1" in page and "MINE-2" in page and "THEIRS-1" not in page
+    assert "đến hạn trong 30 ngày" in page and "MINE-1" in page
+    due = client.get("/portal/due/30").get_data(as_text=True)
+    assert "MINE-1" in due and "MINE-2" not in due and "THEIRS-1" not in due
+    assert "MINE-2" in client.get("/portal/due/90").get_data(as_text=True)
+    assert client.get("/portal/due/45").status_code == 404
+    filtered = client.get("/portal/?q=mine-2").get_data(as_text=True)
+    assert "MINE-2" in filtered and "MINE-1" not in filtered
+    assert "MINE-2" not in client.get("/portal/?due=30").get_data(as_text=True)
+
+
+def test_pages_follow_keyset(client: FlaskClient, session: Session) -> None:
+    mine = make_enterprise(session)
+    for n in range(55):
+        make_instrument(session, mine, serial_number=f"P-{n:03d}")
+    _customer(client, session, mine)
+    first = client.get("/portal/").get_data(as_text=True)
+    assert "P-054" in first and "P-004" not in first and 'rel="next"' in first
+    after = session.scalar(select(CustomerInstrument.id).where(CustomerInstrument.serial_number == "P-005"))
+    second = client.get(f"/portal/?after={after}").get_data(as_text=True)
+    assert "P-004" in second and "P-000" in second and "P-005" not in second
+
+
+def test_add_instrument_validates_in_vietnamese_and_is_audited(client: FlaskClient, session: Session) -> None:
+    mine = make_enterprise(session)
+    _customer(client, session, mine)
+    bad = post_form(
+        client,
+        "/portal/instruments/new",
+        {"instrument_type": "Cân", "serial_number": "N-1", "unit": "g", "range_min": "10", "range_max": "5"},
+    )
+    assert bad.status_code == 422
+    assert "Giới hạn trên của phạm vi đo phải lớn hơn giới hạn dưới." in bad.get_data(as_text=True)
+    assert _count(session, mine) == 0
+    good = post_form(
+        client,
+        "/portal/instruments/new",
+        {
+            "instrument_type": "Cân",
+            "serial_number": "N-1",
+            "unit": "g",
+            "range_max": "200",
+            "next_due_on": "01/02/2028",
+        },
+    )
+    assert good.status_code == 302
+    created = session.scalar(select(CustomerInstrument).where(CustomerInstrument.enterprise_id == mine.id))
+    assert created is not None and created.next_due_on == date(2028, 2, 1)
+    duplicate = post_form(
+        client, "/portal/instruments/new", {"instrument_type": "Cân", "serial_number": "N-1", "unit": "g"}
+    )
+    assert duplicate.status_code == 422 and "Số sản xuất N-1 đã được đăng ký." in duplicate.get_data(
+        as_text=True
+    )
+    edit = post_form(
+        client,
+        f"/portal/instruments/{created.id}/edit",
+        {"instrument_type": "Cân", "serial_number": "N-1", "unit": "kg"},
+    )
+    assert edit.status_code == 302
+    actions = session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.table_name == "customer_instrument", AuditEntry.record_id == str(created.id)
+        )
+    ).all()
+    assert list(actions) == ["insert", "update"]
+    assert "Lịch sử thay đổi" in client.get(f"/portal/instruments/{created.id}").get_data(as_text=True)
+
+
+def test_export_escapes_formula_cells(client: FlaskClient, session: Session) -> None:
+    mine, theirs = make_enterprise(session), make_enterprise(session)
+    make_instrument(
+        session,
+        mine,
+        serial_number="=1+1",
+        manufacturer="@SUM(A1)",
+        model="+cmd",
+        location="-x",
+        range_min=-40,
+    )
+    make_instrument(session, theirs, serial_number="THEIRS-1")
+    _customer(client, session, mine)
+    response = client.get("/portal/instruments.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 1
+    (row,) = rows
+    assert row["serial_number"] == "'=1+1" and row["manufacturer"] == "'@SUM(A1)"
+    assert row["model"] == "'+cmd" and row["location"] == "'-x"
+    assert row["range_min"] == "-40"  # a number written by the lab is not a formula
+
+
+def test_import_through_the_page(client: FlaskClient, session: Session) -> None:
+    mine = make_enterprise(session)
+    _customer(client, session, mine)
+    token = csrf_token(client, "/portal/import")
+    bad = b"instrument_type,serial_number,unit,next_due_on\nC\xc3\xa2n,I-1,g,31/02/2027\nC\xc3\xa2n,I-2,xyzunit,\n"
+    response = client.post(
+        "/portal/import", data={"csrf_token": token, "file": (io.BytesIO(bad), "list.xlsx")}
+    )  # the name says xlsx; the content is CSV and is read as such
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Không phải là ngày (dd/mm/yyyy): 31/02/2027." in text and "Đơn vị xyzunit không hợp lệ." in text
+    assert "Ngày đến hạn (dd/mm/yyyy)" in text  # the column named in the user's language
+    assert _count(session, mine) == 0
+    good = b"instrument_type,serial_number,unit\nC\xc3\xa2n,I-1,g\nC\xc3\xa2n,I-2,kg\n"
+    response = client.post("/portal/import", data={"csrf_token": token, "file": (io.BytesIO(good), "x.csv")})
+    assert response.status_code == 302 and _count(session, mine) == 2
+    # Encoded in memory: the test client would otherwise spool this large body to a temporary file it never closes.
+    stream, _length, boundary = stream_encode_multipart(
+        {"csrf_token": token, "file": FileStorage(io.BytesIO(b"a," * 1_100_000), filename="big.csv")},
+        use_tempfile=False,
+    )
+    huge = client.post(
+        "/portal/import",
+        data=stream.getvalue(),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert huge.status_code == 422 and "Tệp lớn hơn 2 MB." in huge.get_data(as_text=True)
+
+
+def test_templates_download(client: FlaskClient, session: Session) -> None:
+    _customer(client, session, make_enterprise(session))
+    xlsx = client.get("/portal/import/template.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert "Số sản xuất" in client.get("/portal/import/template.csv").get_data(as_text=True)
+    assert client.get("/portal/import/template.exe").status_code == 404
+
+
+def test_enterprise_admin_invites_a_colleague_of_the_same_enterprise(
+    client: FlaskClient, session: Session
+) -> None:
+    mine = make_enterprise(session)
+    admin = _customer(client, session, mine)
+    admin.is_enterprise_admin = True
+    session.flush()
+    response = post_form(
+        client,
+        "/portal/colleagues",
+        {"username": "dong.nghiep", "full_name": "Đồng Nghiệp", "password": PASSWORD, "language": "vi"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    invited = session.scalar(select(User).where(User.username == "dong.nghiep"))
+    assert invited is not None and invited.enterprise_id == mine.id and invited.role == Role.CUSTOMER
+    assert not invited.is_enterprise_admin
+    weak = post_form(
+        client,
+        "/portal/colleagues",
+        {"username": "yeu", "full_name": "Yếu", "password": "short", "language": "vi"},
+    )
+    assert weak.status_code == 422
+
+
+def test_plain_customer_cannot_invite(client: FlaskClient, session: Session) -> None:
+    _customer(client, session, make_enterprise(session))
+    page = client.get("/portal/colleagues").get_data(as_text=True)
+    assert "Mời đồng nghiệp" not in page
+    response = post_form(
+        client,
+        "/portal/colleagues",
+        {"username": "x.y", "full_name": "X", "password": PASSWORD, "language": "vi"},
+    )
+    assert response.status_code == 403
+    assert session.scalar(select(User).where(User.username == "x.y")) is None
+
+
+def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    """Customers of two enterprises ask for each other's records through every portal route: 404, no data."""
+    from flask import url_for
+
+    one, two = make_enterprise(session), make_enterprise(session)
+    users = {e.id: make_user(session, Role.CUSTOMER, enterprise_id=e.id) for e in (one, two)}
+    for user in users.values():
+        user.is_enterprise_admin = True
+    instruments = {
+        e.id: make_instrument(session, e, serial_number=f"SECRET-{e.id}", manufacturer=f"Maker-{e.id}")
+        for e in (one, two)
+    }
+    session.flush()
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("portal.")]
+    with_ids = [r for r in rules if "instrument_id" in r.arguments]
+    assert {r.endpoint for r in with_ids} == {"portal.instrument", "portal.edit_instrument"}
+    for me, other in ((one, two), (two, one)):
+        client = app.test_client()  # a fresh session per customer
+        login(client, users[me.id].username)
+        theirs = instruments[other.id]
+        token = csrf_token(client, "/portal/")
+        for rule in with_ids:
+            with app.test_request_context():
+                url = url_for(rule.endpoint, instrument_id=theirs.id)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                data = {"csrf_token": token, "instrument_type": "Cân", "serial_number": "HIJACK", "unit": "g"}
+                response = client.get(url) if method == "GET" else client.post(url, data=data)
+                body = response.get_data(as_text=True)
+                assert response.status_code == 404, (rule.endpoint, method, response.status_code)
+                assert theirs.serial_number not in body and f"Maker-{other.id}" not in body
+        # lists, due lists, export and colleagues never show the other enterprise
+        for url in (
+            "/portal/",
+            "/portal/due/30",
+            "/portal/due/90",
+            "/portal/instruments.csv",
+            "/portal/colleagues",
+        ):
+            body = client.get(url).get_data(as_text=True)
+            assert theirs.serial_number not in body and users[other.id].username not in body, url
+        searched = client.get(f"/portal/?q=SECRET-{other.id}").get_data(as_text=True)
+        assert f">{theirs.serial_number}</a>" not in searched  # the query is echoed in the box, never a row
+    session.refresh(instruments[one.id])
+    session.refresh(instruments[two.id])
+    assert instruments[one.id].serial_number == f"SECRET-{one.id}"
+    assert instruments[two.id].serial_number == f"SECRET-{two.id}"
+
+
+def test_lab_admin_makes_the_first_enterprise_admin(client: FlaskClient, session: Session) -> None:
+    ent = make_enterprise(session)
+    login(client, make_user(session, Role.ADMIN).username)
+    response = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "username": "qa.truong",
+            "full_name": "Trưởng QA",
+            "role": "customer",
+            "enterprise_id": str(ent.id),
+            "language": "vi",
+            "password": PASSWORD,
+            "is_enterprise_admin": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    created = session.scalar(select(User).where(User.username == "qa.truong"))
+    assert created is not None and created.is_enterprise_admin and created.enterprise_id == ent.id
+    refused = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "username": "ktv.x",
+            "full_name": "KTV",
+            "role": "technician",
+            "enterprise_id": "0",
+            "language": "vi",
+            "password": PASSWORD,
+            "is_enterprise_admin": "y",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Chỉ người dùng là khách hàng mới có thể là quản trị viên của doanh nghiệp." in refused.get_data(
+        as_text=True
+    )
