@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.orm import Session
 
 from lims.commands.common import transaction
 
@@ -26,7 +27,7 @@ def demo(if_empty: bool) -> None:
     click.echo(f"password for every demo user: {DEMO_PASSWORD}")
 
 
-def _load_programme(session: object) -> None:
+def _load_programme(session: Session) -> None:
     """A year of the configured city programme's records (LIMS_PROGRAMME)."""
     from datetime import date
 
@@ -38,7 +39,7 @@ def _load_programme(session: object) -> None:
     load_programme_demo(
         session,
         conf.programme,
-        date.today().year,  # type: ignore[arg-type]
+        date.today().year,
         directories=programme_directories(conf),
     )
 

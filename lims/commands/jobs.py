@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -23,19 +24,28 @@ def list_(state: str | None, as_json: bool, limit: int) -> None:
     """List jobs, newest first."""
     from lims.services.workload import list_jobs
 
-    rows = []
+    rows: list[Any] = []
     with transaction() as session:
         after = None
         while len(rows) < limit:
-            page = list_jobs(session, state=JobState(state) if state else None, after=after,
-                             size=min(200, limit - len(rows)))
-            rows += [{
-                "number": j.number, "state": j.state.value, "enterprise": j.enterprise.name,
-                "instrument": f"{j.instrument.instrument_type} {j.instrument.serial_number}",
-                "procedure": f"{j.procedure.code} {j.procedure.version}" if j.procedure else None,
-                "requested_on": j.requested_on.isoformat(),
-                "due_on": j.due_on.isoformat() if j.due_on else None,
-            } for j in page.items]
+            page = list_jobs(
+                session,
+                state=JobState(state) if state else None,
+                after=after,
+                size=min(200, limit - len(rows)),
+            )
+            rows += [
+                {
+                    "number": j.number,
+                    "state": j.state.value,
+                    "enterprise": j.enterprise.name,
+                    "instrument": f"{j.instrument.instrument_type} {j.instrument.serial_number}",
+                    "procedure": f"{j.procedure.code} {j.procedure.version}" if j.procedure else None,
+                    "requested_on": j.requested_on.isoformat(),
+                    "due_on": j.due_on.isoformat() if j.due_on else None,
+                }
+                for j in page.items
+            ]
             if page.next_after is None:
                 break
             after = page.next_after
@@ -43,4 +53,6 @@ def list_(state: str | None, as_json: bool, limit: int) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     for r in rows:
-        click.echo(f"{r['number']:<16} {r['state']:<12} {r['procedure'] or '-':<18} {r['instrument']} — {r['enterprise']}")
+        click.echo(
+            f"{r['number']:<16} {r['state']:<12} {r['procedure'] or '-':<18} {r['instrument']} — {r['enterprise']}"
+        )

@@ -27,4 +27,6 @@ def list_(as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     for row in rows:
-        click.echo(f"{row['code']:<14} {row['version']:<6} {row['kind']:<13} {row['quantity']:<12} {row['title']}")
+        click.echo(
+            f"{row['code']:<14} {row['version']:<6} {row['kind']:<13} {row['quantity']:<12} {row['title']}"
+        )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lims.errors import N_, LimsError
 from lims.models import Enterprise, LoginAttempt, Role, User
@@ -129,7 +129,7 @@ def create_user(session: Session, new: NewUser) -> User:
 
 
 def _recent_failures(
-    session: Session, column: object, value: str, since: datetime
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
 ) -> tuple[int, datetime | None]:
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(

@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.state import InstanceState
 
 from lims.errors import N_, LimsError
 from lims.models.audit import AuditChainHead, AuditEntry
@@ -73,6 +75,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def inspect(obj: Audited) -> InstanceState[Any]:
+    return cast("InstanceState[Any]", sa_inspect(obj))
 
 
 def _columns(obj: Audited) -> list[str]:
@@ -171,7 +177,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         pending.append(
             {
                 "action": action,
-                "table_name": type(obj).__tablename__,
+                "table_name": str(getattr(type(obj), "__tablename__")),  # noqa: B009 - declared on the model, not the mixin
                 "record_id": _record_id(obj),
                 "changes": changes,
             }

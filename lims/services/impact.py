@@ -95,9 +95,9 @@ def _usages(session: Session, since: date) -> tuple[list[dom.Usage], dict[str, l
         .join(Enterprise, Enterprise.id == Job.enterprise_id)
         .where(performed >= since)
     ).all()
-    certificates = (
+    certificates: dict[int, str] = (
         dict(
-            session.execute(
+            session.execute(  # type: ignore[arg-type]
                 select(Certificate.job_id, Certificate.number).where(
                     Certificate.job_id.in_({r.id for r in rows}), Certificate.replaces_id.is_(None)
                 )
@@ -123,10 +123,10 @@ def _usages(session: Session, since: date) -> tuple[list[dom.Usage], dict[str, l
         .where(StandardCalibration.calibrated_on >= since)
     ).all()
     cals: dict[int, tuple[str, date, str, list[str]]] = {}
-    for row in internal:
-        cals.setdefault(row.id, (str(row.standard_id), row.calibrated_on, row.certificate_number, []))[
-            3
-        ].append(str(row.source))
+    for cal_row in internal:
+        cals.setdefault(
+            cal_row.id, (str(cal_row.standard_id), cal_row.calibrated_on, cal_row.certificate_number, [])
+        )[3].append(str(cal_row.source))
     for cal_id, (standard, on, number, sources) in cals.items():
         usages.append(dom.Usage(f"cal:{cal_id}", on, tuple(sources), number, None, standard))
     recalibrations: dict[str, list[date]] = {}

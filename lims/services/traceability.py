@@ -133,26 +133,32 @@ def load_graph(
     links: list[tr.CalibrationLink] = []
     used: dict[str, list[str]] = {}
     if ids:
-        for row in session.execute(
+        for change_row in session.execute(
             select(_H.standard_id, _H.effective_on, _H.status, _H.reason)
             .where(_H.standard_id.in_(ids))
             .order_by(_H.effective_on, _H.id)
         ):
-            history[row.standard_id].append(
-                tr.StatusChange(row.effective_on, tr.StandardStatus(row.status.value), row.reason)
+            history[change_row.standard_id].append(
+                tr.StatusChange(
+                    change_row.effective_on, tr.StandardStatus(change_row.status.value), change_row.reason
+                )
             )
-        for row in session.execute(
+        for standard_row in session.execute(
             select(_S.id, _S.asset_number, _S.name, _S.quantity, _S.status).where(_S.id.in_(ids))
         ):
             # Without a recorded history the current status is the only one known, so it applies throughout.
-            changes = tuple(history[row.id]) or (
-                tr.StatusChange(date.min, tr.StandardStatus(row.status.value)),
+            changes = tuple(history[standard_row.id]) or (
+                tr.StatusChange(date.min, tr.StandardStatus(standard_row.status.value)),
             )
-            nodes[row.id] = tr.StandardNode(
-                row.asset_number, row.asset_number, row.name, row.quantity.value, changes
+            nodes[standard_row.id] = tr.StandardNode(
+                standard_row.asset_number,
+                standard_row.asset_number,
+                standard_row.name,
+                standard_row.quantity.value,
+                changes,
             )
     if cal_ids:
-        for row in session.execute(
+        for cal_row in session.execute(
             select(
                 _C.id,
                 _C.standard_id,
@@ -170,11 +176,11 @@ def load_graph(
             ).where(_C.id.in_(cal_ids))
         ):
             issuer = tr.Issuer(
-                tr.IssuerKind(row.issuer_kind.value),
-                row.issuer_name,
-                kcdb_cmc_reference=row.kcdb_cmc_reference,
-                accreditation_body=row.accreditation_body,
-                accreditation_number=row.accreditation_number,
+                tr.IssuerKind(cal_row.issuer_kind.value),
+                cal_row.issuer_name,
+                kcdb_cmc_reference=cal_row.kcdb_cmc_reference,
+                accreditation_body=cal_row.accreditation_body,
+                accreditation_number=cal_row.accreditation_number,
             )
             points = tuple(
                 CalibrationPoint(
@@ -183,28 +189,28 @@ def load_graph(
                     float(p["expanded_uncertainty"]),
                     float(p.get("k", 2.0)),
                 )
-                for p in row.points
+                for p in cal_row.points
             )
             links.append(
                 tr.CalibrationLink(
-                    str(row.id),
-                    nodes[row.standard_id].id,
-                    row.calibrated_on,
-                    row.certificate_number,
+                    str(cal_row.id),
+                    nodes[cal_row.standard_id].id,
+                    cal_row.calibrated_on,
+                    cal_row.certificate_number,
                     issuer,
-                    row.issued_on,
-                    row.valid_until,
-                    row.file_sha256 is not None,
+                    cal_row.issued_on,
+                    cal_row.valid_until,
+                    cal_row.file_sha256 is not None,
                     points,
                 )
             )
-        for row in session.execute(
+        for source_row in session.execute(
             select(StandardCalibrationSource.calibration_id, StandardCalibrationSource.standard_id).where(
                 StandardCalibrationSource.calibration_id.in_(cal_ids)
             )
         ):
-            if row.standard_id in nodes:
-                used.setdefault(str(row.calibration_id), []).append(nodes[row.standard_id].id)
+            if source_row.standard_id in nodes:
+                used.setdefault(str(source_row.calibration_id), []).append(nodes[source_row.standard_id].id)
     materials: dict[int, tr.StandardNode] = {}
     if material_ids:
         for rm in session.scalars(select(ReferenceMaterial).where(ReferenceMaterial.id.in_(material_ids))):
