@@ -376,3 +376,34 @@ def certificate_file(
     if calibration is None or calibration.file_key is None:
         raise NotFound()
     return calibration, storage.get(calibration.file_key)
+
+
+def interval_recommendation(session: Session, standard_id: int) -> Any:
+    """ILAC-G24 / OIML D 10 Method 2 from the intermediate checks: drift of (value − centre) over time
+    against the half-width of the stated control limits. ``None`` without three checks with limits."""
+    from lims.domain.intervals import ErrorObservation, control_chart_interval
+
+    checks = [
+        c
+        for c in session.scalars(
+            select(IntermediateCheck)
+            .where(IntermediateCheck.standard_id == standard_id)
+            .order_by(IntermediateCheck.checked_on, IntermediateCheck.id)
+        )
+        if c.lower_limit is not None and c.upper_limit is not None
+    ]
+    if len(checks) < 3:
+        return None
+    last = checks[-1]
+    assert last.lower_limit is not None and last.upper_limit is not None
+    centre = (float(last.lower_limit) + float(last.upper_limit)) / 2
+    half_width = (float(last.upper_limit) - float(last.lower_limit)) / 2
+    history, seen = [], set()
+    for check in checks:
+        if check.checked_on in seen:
+            continue  # one observation a day: the method needs increasing dates
+        seen.add(check.checked_on)
+        history.append(ErrorObservation(check.checked_on, float(check.value) - centre))
+    if len(history) < 3:
+        return None
+    return control_chart_interval(history, limit=half_width)

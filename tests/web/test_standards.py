@@ -126,6 +126,8 @@ def test_check_outside_limits_flags_review(client: FlaskClient, session: Session
         assert response.status_code == 302
     page = client.get(f"/standards/{std.id}").get_data(as_text=True)
     assert "cần xem xét lại chuẩn" in page and "<svg" in page
+    # three checks with limits give an interval recommendation by the control-chart method (ILAC-G24)
+    assert "ILAC-G24" in page and "ngày" in page
 
 
 def test_auditor_traceability_view_and_json(client: FlaskClient, session: Session) -> None:

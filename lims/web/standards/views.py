@@ -95,6 +95,7 @@ def show(standard_id: int) -> ResponseReturnValue:
         status_form=_status_form(),
         can_edit=current_user.role in EDITORS,
         events=impact.events_of(db, standard_id),
+        interval=standards.interval_recommendation(db, standard_id),
         can_declare=current_user.role in DECLARERS,
         kind_labels=KIND_LABELS,
     )
