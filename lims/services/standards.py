@@ -407,3 +407,87 @@ def interval_recommendation(session: Session, standard_id: int) -> Any:
     if len(history) < 3:
         return None
     return control_chart_interval(history, limit=half_width)
+
+
+class DuplicateAsset(StandardError):
+    template = N_("A standard with asset number %(asset)s already exists.")
+
+
+@dataclass(frozen=True, slots=True)
+class StandardInput:
+    lab_id: int
+    asset_number: str
+    name: str
+    quantity: str
+    level: str
+    unit: str
+    range_min: Decimal | None = None
+    range_max: Decimal | None = None
+    accuracy: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    custodian: str | None = None
+    location: str | None = None
+    calibration_interval_months: int | None = None
+
+
+def _apply_standard(session: Session, standard: MeasurementStandard, data: StandardInput) -> None:
+    from lims.models import Quantity, StandardLevel
+
+    asset, name, unit = _nfc(data.asset_number), _nfc(data.name), _nfc(data.unit)
+    if not asset or not name or not unit:
+        raise StandardError(N_("The asset number, the name and the unit are required."))
+    if data.range_min is not None and data.range_max is not None and data.range_min >= data.range_max:
+        raise StandardError(N_("The lower end of the range must be below the upper end."))
+    if data.calibration_interval_months is not None and not 1 <= data.calibration_interval_months <= 120:
+        raise StandardError(N_("The calibration interval must be between 1 and 120 months."))
+    clash = session.scalar(select(MeasurementStandard.id).where(MeasurementStandard.asset_number == asset))
+    if clash is not None and clash != standard.id:
+        raise DuplicateAsset(asset=asset)
+    standard.lab_id, standard.asset_number, standard.name, standard.unit = data.lab_id, asset, name, unit
+    standard.quantity, standard.level = Quantity(data.quantity), StandardLevel(data.level)
+    standard.range_min, standard.range_max = data.range_min, data.range_max
+    standard.calibration_interval_months = data.calibration_interval_months
+    for attr in (
+        "accuracy",
+        "manufacturer",
+        "model",
+        "serial_number",
+        "firmware_version",
+        "custodian",
+        "location",
+    ):
+        setattr(standard, attr, _nfc(getattr(data, attr)) or None)
+
+
+def register_standard(
+    session: Session, data: StandardInput, *, today: date, by_id: int | None
+) -> MeasurementStandard:
+    """Add a standard to the register; its status history starts 'in service' today."""
+    standard = MeasurementStandard(status=StandardStatus.IN_SERVICE)
+    _apply_standard(session, standard, data)
+    session.add(standard)
+    session.flush()
+    session.add(
+        StandardStatusChange(
+            standard_id=standard.id,
+            effective_on=today,
+            status=StandardStatus.IN_SERVICE,
+            reason="Đưa vào sử dụng / Put into service",
+            changed_by_id=by_id,
+        )
+    )
+    session.flush()
+    return standard
+
+
+def update_standard(session: Session, standard_id: int, data: StandardInput) -> MeasurementStandard:
+    from datetime import UTC, datetime
+
+    standard = get_standard(session, standard_id)
+    _apply_standard(session, standard, data)
+    standard.updated_at = datetime.now(UTC)
+    session.flush()
+    return standard

@@ -46,6 +46,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.new_check": {Role.ADMIN, Role.TECHNICIAN},
     "standards.import_dcc": {Role.ADMIN, Role.TECHNICIAN},
     "standards.certificate": READERS,
+    "standards.new": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.edit": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
     "traceability.export_pdf": READERS,

@@ -267,3 +267,42 @@ def test_an_oversized_certificate_is_refused(client: FlaskClient, session: Sessi
     response = _upload(client, std.id, _pdf(), "big.pdf")
     assert response.status_code == 422
     assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
+
+
+def test_register_a_standard_and_refuse_a_duplicate(client: FlaskClient, session: Session) -> None:
+    from lims.models import MeasurementStandard, StandardStatusChange
+
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    make_standard(session, asset_number="CDL-TAKEN")
+    form = {
+        "asset_number": "CDL-KL-010",
+        "name": "Quả cân chuẩn E2 20 kg",
+        "quantity": "mass",
+        "level": "reference",
+        "unit": "kg",
+        "range_min": "20",
+        "range_max": "20.001",
+        "manufacturer": "Häfner",
+        "calibration_interval_months": "24",
+    }
+    assert post_form(client, "/standards/new", form).status_code == 302
+    std = session.scalar(select(MeasurementStandard).where(MeasurementStandard.asset_number == "CDL-KL-010"))
+    assert (
+        std is not None and std.name == "Quả cân chuẩn E2 20 kg" and std.status == StandardStatus.IN_SERVICE
+    )
+    assert (
+        session.scalar(select(StandardStatusChange.status).where(StandardStatusChange.standard_id == std.id))
+        == StandardStatus.IN_SERVICE
+    )
+    duplicate = post_form(client, "/standards/new", {**form, "asset_number": "CDL-TAKEN"})
+    assert duplicate.status_code == 422 and "Đã có chuẩn với mã tài sản CDL-TAKEN." in duplicate.get_data(
+        as_text=True
+    )
+    backwards = post_form(client, "/standards/new", {**form, "asset_number": "X-1", "range_min": "30"})
+    assert backwards.status_code == 422 and "Giới hạn dưới của phạm vi đo phải nhỏ hơn giới hạn trên." in (
+        backwards.get_data(as_text=True)
+    )
+    edited = post_form(client, f"/standards/{std.id}/edit", {**form, "custodian": "Phòng Khối lượng"})
+    assert edited.status_code == 302
+    session.refresh(std)
+    assert std.custodian == "Phòng Khối lượng"

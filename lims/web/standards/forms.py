@@ -3,8 +3,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lims.domain.traceability import IssuerKind
 from lims.models import StandardStatus
@@ -64,3 +72,23 @@ class CheckForm(FlaskForm):
     lower_limit = DecimalField(_l("Lower control limit"), validators=[Optional()], places=None)
     upper_limit = DecimalField(_l("Upper control limit"), validators=[Optional()], places=None)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class StandardForm(FlaskForm):
+    asset_number = StringField(_l("Asset number"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    quantity = SelectField(_l("Quantity"))
+    level = SelectField(_l("Level"))
+    manufacturer = StringField(_l("Manufacturer"), validators=[Optional(), Length(max=100)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=100)])
+    serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=100)])
+    firmware_version = StringField(_l("Firmware"), validators=[Optional(), Length(max=50)])
+    range_min = DecimalField(_l("Range from"), validators=[Optional()], places=None)
+    range_max = DecimalField(_l("Range to"), validators=[Optional()], places=None)
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)])
+    accuracy = StringField(_l("Accuracy"), validators=[Optional(), Length(max=100)])
+    custodian = StringField(_l("Custodian"), validators=[Optional(), Length(max=200)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    calibration_interval_months = IntegerField(
+        _l("Calibration interval (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
+    )

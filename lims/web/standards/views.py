@@ -22,7 +22,14 @@ from lims.web.dbsession import db_session
 from lims.web.forms import form_error
 from lims.web.impact.views import DECLARERS, KIND_LABELS
 from lims.web.paging import after_arg
-from lims.web.standards.forms import ISSUER_LABELS, STATUS_LABELS, CalibrationForm, CheckForm, StatusForm
+from lims.web.standards.forms import (
+    ISSUER_LABELS,
+    STATUS_LABELS,
+    CalibrationForm,
+    CheckForm,
+    StandardForm,
+    StatusForm,
+)
 from lims.web.templating import trusted_svg
 
 bp = Blueprint("standards", __name__, url_prefix="/standards")
@@ -294,4 +301,84 @@ def certificate(calibration_id: int) -> ResponseReturnValue:
             "Content-Disposition": f'inline; filename="{name}.pdf"',
             "X-Content-SHA256": calibration.file_sha256 or "",
         },
+    )
+
+
+def _standard_form(standard: MeasurementStandard | None = None) -> StandardForm:
+    from lims.models import Quantity, StandardLevel
+    from lims.web.templating import LEVEL_LABELS, QUANTITY_LABELS
+
+    form = StandardForm(obj=standard)
+    form.quantity.choices = [SelectChoice(q.value, _(QUANTITY_LABELS[q.value])) for q in Quantity]
+    form.level.choices = [SelectChoice(lv.value, _(LEVEL_LABELS[lv.value])) for lv in StandardLevel]
+    if standard is not None and not form.is_submitted():
+        form.quantity.data, form.level.data = standard.quantity.value, standard.level.value
+    return form
+
+
+def _save_standard(form: StandardForm, standard_id: int | None) -> ResponseReturnValue | None:
+    from sqlalchemy import select
+
+    from lims.models import Lab
+
+    db = db_session()
+    lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1))
+    if lab_id is None:
+        abort(409)
+    data = standards.StandardInput(
+        lab_id=lab_id,
+        asset_number=form.asset_number.data or "",
+        name=form.name.data or "",
+        quantity=form.quantity.data or "",
+        level=form.level.data or "",
+        unit=form.unit.data or "",
+        range_min=form.range_min.data,
+        range_max=form.range_max.data,
+        accuracy=form.accuracy.data,
+        manufacturer=form.manufacturer.data,
+        model=form.model.data,
+        serial_number=form.serial_number.data,
+        firmware_version=form.firmware_version.data,
+        custodian=form.custodian.data,
+        location=form.location.data,
+        calibration_interval_months=form.calibration_interval_months.data,
+    )
+    try:
+        if standard_id is None:
+            saved = standards.register_standard(db, data, today=date.today(), by_id=current_user.id)
+        else:
+            saved = standards.update_standard(db, standard_id, data)
+    except standards.DuplicateAsset as exc:
+        db.rollback()
+        form_error(form, exc, "asset_number")
+        return None
+    except LimsError as exc:
+        db.rollback()
+        form_error(form, exc)
+        return None
+    db.commit()
+    flash(_("Standard saved."), "success")
+    return redirect(url_for("standards.show", standard_id=saved.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new() -> ResponseReturnValue:
+    form = _standard_form()
+    if form.validate_on_submit() and (done := _save_standard(form, None)) is not None:
+        return done
+    return render_template("standards/form.html", form=form, standard=None), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/<int:standard_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit(standard_id: int) -> ResponseReturnValue:
+    standard = _standard_or_404(standard_id)
+    form = _standard_form(standard)
+    if form.validate_on_submit() and (done := _save_standard(form, standard_id)) is not None:
+        return done
+    return render_template("standards/form.html", form=form, standard=standard), (
+        422 if request.method == "POST" else 200
     )
