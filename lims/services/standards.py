@@ -491,3 +491,64 @@ def update_standard(session: Session, standard_id: int, data: StandardInput) -> 
     standard.updated_at = datetime.now(UTC)
     session.flush()
     return standard
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialInput:
+    lab_id: int
+    code: str
+    name: str
+    producer: str
+    lot: str
+    certified_value: Decimal
+    expanded_uncertainty: Decimal
+    unit: str
+    expiry_on: date
+    coverage_factor: Decimal = Decimal(2)
+    producer_accreditation: str | None = None
+    opened_on: date | None = None
+    shelf_life_days_after_opening: int | None = None
+    certificate_number: str | None = None
+    certificate_issued_on: date | None = None
+
+
+def register_material(session: Session, data: MaterialInput, *, today: date) -> Any:
+    """Add a reference material (ISO 17034 producer's certified value, usable only inside its expiry and
+    its shelf life once opened — the traceability guard enforces both on the date of use)."""
+    from lims.models import ReferenceMaterial
+
+    code, name, unit = _nfc(data.code), _nfc(data.name), _nfc(data.unit)
+    if not code or not name or not _nfc(data.producer) or not _nfc(data.lot):
+        raise StandardError(N_("The code, the name, the producer and the lot are required."))
+    if not unit:
+        raise StandardError(N_("The certified value needs a unit."))
+    if data.expanded_uncertainty <= 0 or data.coverage_factor <= 0:
+        raise StandardError(N_("The expanded uncertainty and k must be positive."))
+    if data.certificate_issued_on is not None and data.expiry_on <= data.certificate_issued_on:
+        raise StandardError(N_("The expiry date must come after the certificate's issue date."))
+    if data.opened_on is not None and data.opened_on > today:
+        raise StandardError(N_("The opening date cannot be in the future."))
+    if data.shelf_life_days_after_opening is not None and data.shelf_life_days_after_opening <= 0:
+        raise StandardError(N_("The shelf life after opening must be a positive number of days."))
+    if session.scalar(select(ReferenceMaterial.id).where(ReferenceMaterial.code == code)) is not None:
+        raise StandardError(N_("A reference material with code %(code)s already exists."), code=code)
+    material = ReferenceMaterial(
+        lab_id=data.lab_id,
+        code=code,
+        name=name,
+        producer=_nfc(data.producer),
+        producer_accreditation=_nfc(data.producer_accreditation) or None,
+        lot=_nfc(data.lot),
+        certified_value=data.certified_value,
+        expanded_uncertainty=data.expanded_uncertainty,
+        coverage_factor=data.coverage_factor,
+        unit=unit,
+        expiry_on=data.expiry_on,
+        opened_on=data.opened_on,
+        shelf_life_days_after_opening=data.shelf_life_days_after_opening,
+        certificate_number=_nfc(data.certificate_number) or None,
+        certificate_issued_on=data.certificate_issued_on,
+    )
+    session.add(material)
+    session.flush()
+    return material

@@ -47,6 +47,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.import_dcc": {Role.ADMIN, Role.TECHNICIAN},
     "standards.certificate": READERS,
     "standards.new": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.new_material": {Role.ADMIN, Role.TECHNICIAN},
     "standards.edit": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,

@@ -306,3 +306,33 @@ def test_register_a_standard_and_refuse_a_duplicate(client: FlaskClient, session
     assert edited.status_code == 302
     session.refresh(std)
     assert std.custodian == "Phòng Khối lượng"
+
+
+def test_register_a_reference_material_with_its_dates_checked(client: FlaskClient, session: Session) -> None:
+    from lims.models import ReferenceMaterial
+    from tests.factories import make_lab
+
+    make_lab(session)
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    form = {
+        "code": "CC-PH-400",
+        "name": "Dung dịch chuẩn pH 4,00",
+        "producer": "Merck KGaA",
+        "lot": "HC1",
+        "certified_value": "4.00",
+        "expanded_uncertainty": "0.02",
+        "coverage_factor": "2",
+        "unit": "pH",
+        "certificate_number": "RM-1",
+        "certificate_issued_on": "2026-01-01",
+        "expiry_on": "2025-12-01",
+    }
+    wrong = post_form(client, "/standards/materials/new", form)
+    assert wrong.status_code == 422 and "Hạn sử dụng phải sau ngày cấp giấy chứng nhận." in wrong.get_data(
+        as_text=True
+    )
+    assert (
+        post_form(client, "/standards/materials/new", {**form, "expiry_on": "2027-12-01"}).status_code == 302
+    )
+    material = session.scalar(select(ReferenceMaterial).where(ReferenceMaterial.code == "CC-PH-400"))
+    assert material is not None and material.name == "Dung dịch chuẩn pH 4,00"

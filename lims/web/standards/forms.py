@@ -92,3 +92,22 @@ class StandardForm(FlaskForm):
     calibration_interval_months = IntegerField(
         _l("Calibration interval (months)"), validators=[Optional(), NumberRange(min=1, max=120)]
     )
+
+
+class MaterialForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    producer = StringField(_l("Producer"), validators=[DataRequired(), Length(max=200)])
+    producer_accreditation = StringField(
+        _l("Producer's ISO 17034 accreditation"), validators=[Optional(), Length(max=200)]
+    )
+    lot = StringField(_l("Lot"), validators=[DataRequired(), Length(max=100)])
+    certified_value = DecimalField(_l("Certified value"), validators=[DataRequired()], places=None)
+    expanded_uncertainty = DecimalField(_l("Expanded uncertainty"), validators=[DataRequired()], places=None)
+    coverage_factor = DecimalField("k", default=2, validators=[DataRequired()], places=None)
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)])
+    certificate_number = StringField(_l("Certificate number"), validators=[Optional(), Length(max=100)])
+    certificate_issued_on = DateField(_l("Issue date"), validators=[Optional()])
+    expiry_on = DateField(_l("Expiry"), validators=[DataRequired()])
+    opened_on = DateField(_l("Opened"), validators=[Optional()])
+    shelf_life_days_after_opening = IntegerField(_l("Shelf life once opened (days)"), validators=[Optional()])

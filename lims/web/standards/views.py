@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from lims.domain.control_chart_svg import render_svg
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
-from lims.errors import LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
 from lims.services import audit, impact, standards, traceability
 from lims.services.storage import open_storage
@@ -27,6 +27,7 @@ from lims.web.standards.forms import (
     STATUS_LABELS,
     CalibrationForm,
     CheckForm,
+    MaterialForm,
     StandardForm,
     StatusForm,
 )
@@ -324,7 +325,8 @@ def _save_standard(form: StandardForm, standard_id: int | None) -> ResponseRetur
     db = db_session()
     lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1))
     if lab_id is None:
-        abort(409)
+        form_error(form, standards.StandardError(N_("The laboratory is not set up.")))
+        return None
     data = standards.StandardInput(
         lab_id=lab_id,
         asset_number=form.asset_number.data or "",
@@ -380,5 +382,52 @@ def edit(standard_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and (done := _save_standard(form, standard_id)) is not None:
         return done
     return render_template("standards/form.html", form=form, standard=standard), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/materials/new", methods=["GET", "POST"])
+@allow(EDITORS)
+def new_material() -> ResponseReturnValue:
+    from sqlalchemy import select
+
+    from lims.models import Lab
+
+    form = MaterialForm()
+    if form.validate_on_submit():
+        db = db_session()
+        lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1)) or 0
+        try:
+            if not lab_id:
+                raise standards.StandardError(N_("The laboratory is not set up."))
+            standards.register_material(
+                db,
+                standards.MaterialInput(
+                    lab_id=lab_id,
+                    code=form.code.data or "",
+                    name=form.name.data or "",
+                    producer=form.producer.data or "",
+                    lot=form.lot.data or "",
+                    certified_value=form.certified_value.data,
+                    expanded_uncertainty=form.expanded_uncertainty.data,
+                    unit=form.unit.data or "",
+                    expiry_on=form.expiry_on.data,
+                    coverage_factor=form.coverage_factor.data,
+                    producer_accreditation=form.producer_accreditation.data,
+                    opened_on=form.opened_on.data,
+                    shelf_life_days_after_opening=form.shelf_life_days_after_opening.data,
+                    certificate_number=form.certificate_number.data,
+                    certificate_issued_on=form.certificate_issued_on.data,
+                ),
+                today=date.today(),
+            )
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Reference material saved."), "success")
+            return redirect(url_for("standards.materials"))
+    return render_template("standards/material_form.html", form=form), (
         422 if request.method == "POST" else 200
     )
