@@ -9,16 +9,32 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from lims.models import CustomerInstrument, Enterprise, Job, JobState, User
+from lims.models import CustomerInstrument, Enterprise, Job, JobState, Procedure, User
 from lims.services.pagination import Page, keyset_page
 
-OPEN_STATES = (JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS, JobState.MEASURED,
-               JobState.REVIEWED, JobState.APPROVED, JobState.ON_HOLD)
+OPEN_STATES = (
+    JobState.REQUESTED,
+    JobState.RECEIVED,
+    JobState.IN_PROGRESS,
+    JobState.MEASURED,
+    JobState.REVIEWED,
+    JobState.APPROVED,
+    JobState.ON_HOLD,
+)
 
 
-def list_jobs(session: Session, *, state: JobState | None = None, technician_id: int | None = None,
-              enterprise_id: int | None = None, after: int | None = None, size: int = 50) -> Page[Job]:
-    stmt = select(Job).options(joinedload(Job.enterprise), joinedload(Job.instrument), joinedload(Job.procedure))
+def list_jobs(
+    session: Session,
+    *,
+    state: JobState | None = None,
+    technician_id: int | None = None,
+    enterprise_id: int | None = None,
+    after: int | None = None,
+    size: int = 50,
+) -> Page[Job]:
+    stmt = select(Job).options(
+        joinedload(Job.enterprise), joinedload(Job.instrument), joinedload(Job.procedure)
+    )
     if state is not None:
         stmt = stmt.where(Job.state == state)
     if technician_id is not None:
@@ -41,15 +57,23 @@ class TechnicianLoad:
     jobs: list[Job] = field(default_factory=list)
 
 
-def workload(session: Session, today: date) -> list[TechnicianLoad]:
-    """Open jobs per technician (unassigned ones under ""): count by state, oldest age in days, overdue."""
-    rows = session.execute(select(Job, User.full_name).outerjoin(User, User.id == Job.technician_id)
-                           .where(Job.state.in_(OPEN_STATES)).order_by(Job.due_on, Job.id)
-                           .options(joinedload(Job.instrument))).all()
+def workload(session: Session, today: date, *, by: str = "technician") -> list[TechnicianLoad]:
+    """Open jobs per technician (unassigned ones under "") or per lab section (the procedure's quantity:
+    mass, pressure, temperature, electrical…): count by state, oldest age in days, overdue."""
+    if by not in ("technician", "section"):
+        raise ValueError(by)
+    rows = session.execute(
+        select(Job, User.full_name, Procedure.quantity)
+        .outerjoin(User, User.id == Job.technician_id)
+        .outerjoin(Procedure, Procedure.id == Job.procedure_id)
+        .where(Job.state.in_(OPEN_STATES))
+        .order_by(Job.due_on, Job.id)
+        .options(joinedload(Job.instrument))
+    ).all()
     loads: dict[str, TechnicianLoad] = {}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for job, name in rows:
-        key = name or ""
+    for job, name, quantity in rows:
+        key = (name or "") if by == "technician" else (quantity.value if quantity is not None else "")
         load = loads.setdefault(key, TechnicianLoad(key))
         counts[key][job.state.value] += 1
         load.oldest_days = max(load.oldest_days, (today - job.requested_on).days)
@@ -60,19 +84,31 @@ def workload(session: Session, today: date) -> list[TechnicianLoad]:
     return sorted(loads.values(), key=lambda t: (t.technician == "", t.technician))
 
 
-def search_instruments(session: Session, *, query: str = "", enterprise_id: int | None = None,
-                       legally_controlled: bool | None = None, due_before: date | None = None,
-                       after: int | None = None, size: int = 50) -> Page[CustomerInstrument]:
+def search_instruments(
+    session: Session,
+    *,
+    query: str = "",
+    enterprise_id: int | None = None,
+    legally_controlled: bool | None = None,
+    due_before: date | None = None,
+    after: int | None = None,
+    size: int = 50,
+) -> Page[CustomerInstrument]:
     stmt = select(CustomerInstrument).options(joinedload(CustomerInstrument.enterprise))
     text = query.strip().replace("%", "").replace("_", "")
     if text:
         pattern = f"%{text}%"
-        stmt = stmt.where(or_(CustomerInstrument.serial_number.ilike(pattern),
-                              CustomerInstrument.instrument_type.ilike(pattern),
-                              CustomerInstrument.model.ilike(pattern),
-                              CustomerInstrument.manufacturer.ilike(pattern),
-                              CustomerInstrument.enterprise_id.in_(
-                                  select(Enterprise.id).where(Enterprise.name.ilike(pattern)))))
+        stmt = stmt.where(
+            or_(
+                CustomerInstrument.serial_number.ilike(pattern),
+                CustomerInstrument.instrument_type.ilike(pattern),
+                CustomerInstrument.model.ilike(pattern),
+                CustomerInstrument.manufacturer.ilike(pattern),
+                CustomerInstrument.enterprise_id.in_(
+                    select(Enterprise.id).where(Enterprise.name.ilike(pattern))
+                ),
+            )
+        )
     if enterprise_id is not None:
         stmt = stmt.where(CustomerInstrument.enterprise_id == enterprise_id)
     if legally_controlled is not None:

@@ -115,6 +115,8 @@ def test_lists_workload_and_instrument_search(client: FlaskClient, session: Sess
     assert job.number in listing  # type: ignore[attr-defined]
     assert job.number not in client.get("/jobs/?state=approved").get_data(as_text=True)  # type: ignore[attr-defined]
     assert job.number in client.get("/jobs/workload").get_data(as_text=True)  # type: ignore[attr-defined]
+    per_section = client.get("/jobs/workload?by=section").get_data(as_text=True)
+    assert job.number in per_section and "Điện" in per_section  # type: ignore[attr-defined]  # the DMM's section
     serial = setup.instruments["CAL-DMM-DCV"].serial_number
     found = client.get(f"/instruments/?q={serial}").get_data(as_text=True)
     assert serial in found and setup.instruments["CAL-PG-DKD"].serial_number not in found

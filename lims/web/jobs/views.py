@@ -64,16 +64,28 @@ def index() -> ResponseReturnValue:
     raw = request.args.get("state", "")
     state = JobState(raw) if raw in {s.value for s in JobState} else None
     page = workload.list_jobs(db_session(), state=state, after=after_arg())
-    return render_template("jobs/index.html", page=page, state=raw if state else "", states=list(JobState),
-                           today=date.today(), is_overdue=workload.is_overdue)
+    return render_template(
+        "jobs/index.html",
+        page=page,
+        state=raw if state else "",
+        states=list(JobState),
+        today=date.today(),
+        is_overdue=workload.is_overdue,
+    )
 
 
 @bp.get("/workload")
 @allow(TECHNICAL_READERS)
 def workload_view() -> ResponseReturnValue:
     today = date.today()
-    return render_template("jobs/workload.html", loads=workload.workload(db_session(), today), today=today,
-                           is_overdue=workload.is_overdue)
+    by = "section" if request.args.get("by") == "section" else "technician"
+    return render_template(
+        "jobs/workload.html",
+        loads=workload.workload(db_session(), today, by=by),
+        today=today,
+        is_overdue=workload.is_overdue,
+        by=by,
+    )
 
 
 @bp.post("/new")
@@ -90,9 +102,17 @@ def new() -> ResponseReturnValue:
         due = None
     lab_id = jobs.default_lab_id(db)
     try:
-        job = jobs.create_job(db, jobs.JobRequest(int(lab_id or 0), int(instrument_id), int(procedure_id),
-                                                  requested_on=date.today(), due_on=due,
-                                                  on_site=bool(request.form.get("on_site"))))
+        job = jobs.create_job(
+            db,
+            jobs.JobRequest(
+                int(lab_id or 0),
+                int(instrument_id),
+                int(procedure_id),
+                requested_on=date.today(),
+                due_on=due,
+                on_site=bool(request.form.get("on_site")),
+            ),
+        )
     except NotFound:
         abort(404)
     except LimsError as exc:
@@ -109,13 +129,23 @@ def show(job_id: int) -> ResponseReturnValue:
     job = _job_or_404(job_id)
     history = jobs.transitions(db, job.id)
     return render_template(
-        "jobs/show.html", job=job, allowed=jobs.allowed(job, _user()), history=history,
+        "jobs/show.html",
+        job=job,
+        allowed=jobs.allowed(job, _user()),
+        history=history,
         people=jobs.names(db, bench_view.people_ids(job) | {t.actor_id for t in history}),
-        verdicts=bench_view.VERDICTS, descriptions=bench_view.input_descriptions(job), signatures=signatures.signatures(db, job.id),
-        results=measurements.measurements(db, job.id), flags=measurements.flags(db, job),
-        standards=jobs.job_standards(db, job.id), points=bench_view.points_or_error(job),
-        default_meaning=_(signatures.DEFAULT_MEANING), editable=job.state in jobs.EDITABLE_STATES,
-        today=date.today(), is_overdue=workload.is_overdue)
+        verdicts=bench_view.VERDICTS,
+        descriptions=bench_view.input_descriptions(job),
+        signatures=signatures.signatures(db, job.id),
+        results=measurements.measurements(db, job.id),
+        flags=measurements.flags(db, job),
+        standards=jobs.job_standards(db, job.id),
+        points=bench_view.points_or_error(job),
+        default_meaning=_(signatures.DEFAULT_MEANING),
+        editable=job.state in jobs.EDITABLE_STATES,
+        today=date.today(),
+        is_overdue=workload.is_overdue,
+    )
 
 
 @bp.post("/<int:job_id>/intake")
@@ -128,12 +158,16 @@ def intake(job_id: int) -> ResponseReturnValue:
     except ValueError:
         flash(_("Test points: give numbers separated by commas or semicolons."), "error")
         return redirect(url_for("jobs.show", job_id=job_id))
-    requirements: dict[str, Any] = {"conformity_statement": bool(form.get("conformity_statement")),
-                                    "decision_rule": form.get("decision_rule", "procedure")[:50],
-                                    "notes": form.get("requirement_notes", "")[:2000]}
+    requirements: dict[str, Any] = {
+        "conformity_statement": bool(form.get("conformity_statement")),
+        "decision_rule": form.get("decision_rule", "procedure")[:50],
+        "notes": form.get("requirement_notes", "")[:2000],
+    }
     if points:
         requirements["points"] = points
-    data = jobs.Intake(form.get("condition_on_arrival", "")[:2000], form.get("accessories", "")[:2000], requirements)
+    data = jobs.Intake(
+        form.get("condition_on_arrival", "")[:2000], form.get("accessories", "")[:2000], requirements
+    )
     try:
         jobs.record_intake(db_session(), job_id, data, expected_version=_version())
     except LimsError as exc:
@@ -146,12 +180,20 @@ def intake(job_id: int) -> ResponseReturnValue:
 def transition(job_id: int) -> ResponseReturnValue:
     _job_or_404(job_id)
     try:
-        job = jobs.transition_job(db_session(), job_id, request.form.get("to", ""), user=_user(),
-                                  comment=request.form.get("comment", "")[:4000] or None,
-                                  expected_version=_version())
+        job = jobs.transition_job(
+            db_session(),
+            job_id,
+            request.form.get("to", ""),
+            user=_user(),
+            comment=request.form.get("comment", "")[:4000] or None,
+            expected_version=_version(),
+        )
     except LimsError as exc:
         return _failed(job_id, exc)
-    return _done(job_id, _("Job %(number)s is now %(state)s.", number=job.number, state=_(bench_view.state_label(job.state))))
+    return _done(
+        job_id,
+        _("Job %(number)s is now %(state)s.", number=job.number, state=_(bench_view.state_label(job.state))),
+    )
 
 
 @bp.post("/<int:job_id>/approve")
@@ -159,8 +201,14 @@ def transition(job_id: int) -> ResponseReturnValue:
 def approve(job_id: int) -> ResponseReturnValue:
     _job_or_404(job_id)
     try:
-        signatures.sign_job(db_session(), job_id, user=_user(), password=request.form.get("password", ""),
-                            meaning=request.form.get("meaning", "")[:200], expected_version=_version())
+        signatures.sign_job(
+            db_session(),
+            job_id,
+            user=_user(),
+            password=request.form.get("password", ""),
+            meaning=request.form.get("meaning", "")[:200],
+            expected_version=_version(),
+        )
     except LimsError as exc:
         return _failed(job_id, exc)
     return _done(job_id, _("Results approved and signed."))
@@ -176,8 +224,9 @@ def add_standard(job_id: int) -> ResponseReturnValue:
         return redirect(url_for("jobs.bench", job_id=job_id))
     db = db_session()
     try:
-        jobs.add_standard(db, job_id, int(raw), request.form.get("role", ""), on=date.today(),
-                          expected_version=_version())
+        jobs.add_standard(
+            db, job_id, int(raw), request.form.get("role", ""), on=date.today(), expected_version=_version()
+        )
     except NotFound:
         abort(404)
     except LimsError as exc:
@@ -205,8 +254,9 @@ def save_point(job_id: int, index: int) -> ResponseReturnValue:
     data = bench_view.point_input(index, request.form)
     error: str | None = None
     try:
-        measurements.save_point(db, job_id, data, user=_user(), expected_version=_version(),
-                                now=datetime.now().astimezone())
+        measurements.save_point(
+            db, job_id, data, user=_user(), expected_version=_version(), now=datetime.now().astimezone()
+        )
         db.commit()
     except LimsError as exc:
         db.rollback()
@@ -215,7 +265,9 @@ def save_point(job_id: int, index: int) -> ResponseReturnValue:
     if request.headers.get("X-Requested-With") != "fetch":
         flash(error or _("Point saved."), "error" if error else "success")
         return redirect(url_for("jobs.bench", job_id=job_id, _anchor=f"point-{index + 1}"))
-    html = bench_view.point_fragment(db, job, _user(), index, error=error, submitted=request.form if error else None)
+    html = bench_view.point_fragment(
+        db, job, _user(), index, error=error, submitted=request.form if error else None
+    )
     return html, (422 if error else 200), {"X-Job-Version": str(job.version)}
 
 
@@ -229,8 +281,15 @@ def authorisations_view() -> ResponseReturnValue:
     rows = authorisations.history(db)
     names = jobs.names(db, {r.user_id for r in rows})
     codes = sorted({p.code for p in list_procedures(db)})
-    return render_template("jobs/authorisations.html", rows=rows, names=names, today=date.today(),
-                           staff=authorisations.staff(db), codes=codes, roles=list(AuthorisedRole))
+    return render_template(
+        "jobs/authorisations.html",
+        rows=rows,
+        names=names,
+        today=date.today(),
+        staff=authorisations.staff(db),
+        codes=codes,
+        roles=list(AuthorisedRole),
+    )
 
 
 def _date_field(name: str) -> date | None:
@@ -247,15 +306,28 @@ def grant_authorisation() -> ResponseReturnValue:
 
     form = request.form
     granted_on = _date_field("granted_on")
-    if not form.get("user_id", "").isdigit() or form.get("role") not in {r.value for r in AuthorisedRole} \
-            or granted_on is None or not form.get("procedure_code"):
+    if (
+        not form.get("user_id", "").isdigit()
+        or form.get("role") not in {r.value for r in AuthorisedRole}
+        or granted_on is None
+        or not form.get("procedure_code")
+    ):
         flash(_("Choose the person, the procedure, what they may do and the date granted."), "error")
         return redirect(url_for("jobs.authorisations_view"))
     db = db_session()
     try:
-        authorisations.grant(db, authorisations.Grant(
-            int(form["user_id"]), form["procedure_code"][:50], AuthorisedRole(form["role"]), granted_on,
-            form.get("evidence", "")[:2000], expires_on=_date_field("expires_on"), granted_by_id=_user().id))
+        authorisations.grant(
+            db,
+            authorisations.Grant(
+                int(form["user_id"]),
+                form["procedure_code"][:50],
+                AuthorisedRole(form["role"]),
+                granted_on,
+                form.get("evidence", "")[:2000],
+                expires_on=_date_field("expires_on"),
+                granted_by_id=_user().id,
+            ),
+        )
     except NotFound:
         abort(404)
     except LimsError as exc:
@@ -274,8 +346,12 @@ def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
 
     db = db_session()
     try:
-        authorisations.revoke(db, authorisation_id, on=_date_field("revoked_on") or date.today(),
-                              reason=request.form.get("reason", "")[:2000])
+        authorisations.revoke(
+            db,
+            authorisation_id,
+            on=_date_field("revoked_on") or date.today(),
+            reason=request.form.get("reason", "")[:2000],
+        )
     except NotFound:
         abort(404)
     except LimsError as exc:
