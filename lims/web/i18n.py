@@ -8,7 +8,12 @@ from lims.errors import LimsError
 
 
 def error_text(exc: LimsError) -> str:
-    """Translate the error's template, then fill in its parameters."""
+    """Translate the error's template, then fill in its parameters (domain errors have their own wording)."""
+    from lims.web.domain_messages import localise
+
+    localised = localise(exc)
+    if localised is not None:
+        return localised
     translated = gettext(exc.template)  # the catalogue holds the raw template with its %(name)s fields
     try:
         return translated % exc.params if exc.params else translated
