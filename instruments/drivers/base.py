@@ -9,6 +9,7 @@ is never taken as the answer to the next command.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,7 +52,7 @@ class Backoff:
             attempt += 1
 
 
-class Driver:
+class Driver(ABC):
     """Base class of all drivers; subclasses set the class attributes and implement the hooks."""
 
     name: ClassVar[str] = ""
@@ -69,8 +70,14 @@ class Driver:
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str, *, settings: SerialSettings | None = None, framing: Framing | None = None,
-             clock: Clock = utc_now) -> Self:
+    def open(
+        cls,
+        url: str,
+        *,
+        settings: SerialSettings | None = None,
+        framing: Framing | None = None,
+        clock: Clock = utc_now,
+    ) -> Self:
         """Open ``url`` with this driver's settings (or the given ones) and run the connect sequence."""
         transport = SerialTransport(url, settings or cls.default_settings, framing or cls.default_framing)
         transport.open()
@@ -86,8 +93,9 @@ class Driver:
         """Connect sequence (remote mode, clear status, identification); re-run after every reconnect."""
         self.identity = self._initialise()
 
+    @abstractmethod
     def _initialise(self) -> InstrumentIdentity:
-        raise NotImplementedError
+        """The driver's connect sequence; returns the identity the instrument reports."""
 
     def close(self) -> None:
         """Put the instrument in a safe state (driver hook) and close the port."""
@@ -97,18 +105,24 @@ class Driver:
         finally:
             self.transport.close()
 
-    def _before_close(self) -> None:
+    def _before_close(self) -> None:  # noqa: B027 - an optional hook, most drivers need nothing
         """Hook: safety actions before closing (a calibrator goes to standby)."""
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
-    def reconnect(self, backoff: Backoff, *, sleep: Callable[[float], None] = time.sleep,
-                  on_attempt: Callable[[int, Exception], None] | None = None) -> None:
+    def reconnect(
+        self,
+        backoff: Backoff,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        on_attempt: Callable[[int, Exception], None] | None = None,
+    ) -> None:
         """Reopen the port by its (stable) name with back-off and re-run :meth:`initialise`.
 
         :raises PortUnavailable: when ``backoff.max_attempts`` attempts all failed (the last error).
@@ -117,8 +131,9 @@ class Driver:
             if on_attempt is not None:
                 on_attempt(attempt, error)
 
-    def reconnect_attempts(self, backoff: Backoff, *,
-                           sleep: Callable[[float], None] = time.sleep) -> Iterator[InstrumentError]:
+    def reconnect_attempts(
+        self, backoff: Backoff, *, sleep: Callable[[float], None] = time.sleep
+    ) -> Iterator[InstrumentError]:
         """Like :meth:`reconnect`, yielding the error of every failed attempt (for progress reports).
 
         Any instrument fault during the connect sequence (the instrument still booting, a garbled reply)
@@ -175,9 +190,9 @@ class Driver:
         return body.decode("ascii")
 
     # -- readings --------------------------------------------------------------------------------------
+    @abstractmethod
     def read(self) -> Reading:
         """Take one reading (the driver's default measurement)."""
-        raise NotImplementedError
 
     def make_reading(self, value_text: str, unit: str, stable: bool | None, raw: bytes) -> Reading:
         """Stamp a parsed value with identity, the next sequence number and the UTC time."""

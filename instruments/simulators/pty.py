@@ -21,6 +21,7 @@ import termios
 import threading
 import time
 import tty
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +29,7 @@ from types import TracebackType
 from instruments.simulators.faults import FaultPlan, Faults
 
 
-class SimulatedInstrument:
+class SimulatedInstrument(ABC):
     """Protocol logic of one simulated instrument; subclasses implement :meth:`handle`."""
 
     reply_terminator: bytes = b"\r\n"
@@ -38,17 +39,17 @@ class SimulatedInstrument:
         self.streaming = False
         self.commands: list[str] = []
 
+    @abstractmethod
     def handle(self, command: str) -> list[str]:
         """Reply lines (without terminator) to one command line."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unrelated_reply(self) -> str:
         """A well-formed reply to some *other* command (the ``wrong`` fault)."""
-        raise NotImplementedError
 
     def next_stream_line(self) -> str:
-        """The next line of an unsolicited stream (while :attr:`streaming`)."""
-        raise NotImplementedError
+        """The next line of an unsolicited stream (while :attr:`streaming`); instruments that stream override it."""
+        raise TypeError(f"{type(self).__name__} does not stream unsolicited lines")
 
     def stream_batch(self, count: int) -> bytes:
         """``count`` stream frames at once (used when the simulator is behind its pacing schedule)."""
@@ -59,8 +60,14 @@ class SimulatedInstrument:
 class PtySimulator:
     """Run ``instrument`` behind a pty until :meth:`stop`; usable as a context manager."""
 
-    def __init__(self, instrument: SimulatedInstrument, faults: Faults | None = None, *,
-                 link: Path | None = None, on_event: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        instrument: SimulatedInstrument,
+        faults: Faults | None = None,
+        *,
+        link: Path | None = None,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
         self.instrument = instrument
         self.faults = faults or Faults()
         self.plan = FaultPlan(self.faults)
@@ -88,8 +95,9 @@ class PtySimulator:
         """Open the pty, start serving; returns :attr:`path`."""
         self._open_pty()
         self._stream_t0, self._stream_n = time.monotonic(), 0
-        self._thread = threading.Thread(target=self._serve, name=f"sim-{type(self.instrument).__name__}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, name=f"sim-{type(self.instrument).__name__}", daemon=True
+        )
         self._thread.start()
         return self.path
 
@@ -108,8 +116,9 @@ class PtySimulator:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def wake(self) -> None:
@@ -263,8 +272,17 @@ class PtySimulator:
             return
         f = self.faults
         if f.disconnect_after is None and not any(
-                (f.drop_rate, f.garble_rate, f.noise_rate, f.truncate_rate, f.wrong_rate, f.delay_ms,
-                 f.jitter_ms, f.schedule)):
+            (
+                f.drop_rate,
+                f.garble_rate,
+                f.noise_rate,
+                f.truncate_rate,
+                f.wrong_rate,
+                f.delay_ms,
+                f.jitter_ms,
+                f.schedule,
+            )
+        ):
             batch = min(behind, 256)
             self._write_all(self.instrument.stream_batch(batch))
             self._stream_n += batch

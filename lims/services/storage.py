@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -172,7 +173,7 @@ def _check_content_type(content_type: str) -> str:
     return content_type
 
 
-class _CataloguedStorage:
+class _CataloguedStorage(ABC):
     """The catalogue logic both backends share; subclasses only say where the bytes go."""
 
     def __init__(self, session: Session, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
@@ -184,12 +185,13 @@ class _CataloguedStorage:
         query = select(StoredFile).options(defer(StoredFile.data)).where(StoredFile.key == check_key(key))
         return self.session.scalar(query)
 
+    @abstractmethod
     def _write_blob(self, sha256: str, data: bytes, content_type: str) -> bytes | None:
         """Store the bytes; return what goes into the row's ``data`` column."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _read_blob(self, row: StoredFile) -> bytes:
-        raise NotImplementedError
+        """The stored bytes of a catalogued row."""
 
     def put(self, key: str, data: bytes, content_type: str) -> StoredObject:
         check_key(key)
