@@ -512,9 +512,7 @@ class MaterialInput:
     certificate_issued_on: date | None = None
 
 
-def register_material(session: Session, data: MaterialInput, *, today: date) -> Any:
-    """Add a reference material (ISO 17034 producer's certified value, usable only inside its expiry and
-    its shelf life once opened — the traceability guard enforces both on the date of use)."""
+def _check_material(session: Session, data: MaterialInput, *, today: date, material_id: int | None) -> None:
     from lims.models import ReferenceMaterial
 
     code, name, unit = _nfc(data.code), _nfc(data.name), _nfc(data.unit)
@@ -530,25 +528,58 @@ def register_material(session: Session, data: MaterialInput, *, today: date) -> 
         raise StandardError(N_("The opening date cannot be in the future."))
     if data.shelf_life_days_after_opening is not None and data.shelf_life_days_after_opening <= 0:
         raise StandardError(N_("The shelf life after opening must be a positive number of days."))
-    if session.scalar(select(ReferenceMaterial.id).where(ReferenceMaterial.code == code)) is not None:
+    same_code = select(ReferenceMaterial.id).where(ReferenceMaterial.code == code)
+    if material_id is not None:
+        same_code = same_code.where(ReferenceMaterial.id != material_id)
+    if session.scalar(same_code) is not None:
         raise StandardError(N_("A reference material with code %(code)s already exists."), code=code)
-    material = ReferenceMaterial(
-        lab_id=data.lab_id,
-        code=code,
-        name=name,
-        producer=_nfc(data.producer),
-        producer_accreditation=_nfc(data.producer_accreditation) or None,
-        lot=_nfc(data.lot),
-        certified_value=data.certified_value,
-        expanded_uncertainty=data.expanded_uncertainty,
-        coverage_factor=data.coverage_factor,
-        unit=unit,
-        expiry_on=data.expiry_on,
-        opened_on=data.opened_on,
-        shelf_life_days_after_opening=data.shelf_life_days_after_opening,
-        certificate_number=_nfc(data.certificate_number) or None,
-        certificate_issued_on=data.certificate_issued_on,
-    )
+
+
+def _apply_material(material: Any, data: MaterialInput) -> None:
+    material.code = _nfc(data.code)
+    material.name = _nfc(data.name)
+    material.producer = _nfc(data.producer)
+    material.producer_accreditation = _nfc(data.producer_accreditation) or None
+    material.lot = _nfc(data.lot)
+    material.certified_value = data.certified_value
+    material.expanded_uncertainty = data.expanded_uncertainty
+    material.coverage_factor = data.coverage_factor
+    material.unit = _nfc(data.unit)
+    material.expiry_on = data.expiry_on
+    material.opened_on = data.opened_on
+    material.shelf_life_days_after_opening = data.shelf_life_days_after_opening
+    material.certificate_number = _nfc(data.certificate_number) or None
+    material.certificate_issued_on = data.certificate_issued_on
+
+
+def register_material(session: Session, data: MaterialInput, *, today: date) -> Any:
+    """Add a reference material (ISO 17034 producer's certified value, usable only inside its expiry and
+    its shelf life once opened — the traceability guard enforces both on the date of use)."""
+    from lims.models import ReferenceMaterial
+
+    _check_material(session, data, today=today, material_id=None)
+    material = ReferenceMaterial(lab_id=data.lab_id)
+    _apply_material(material, data)
     session.add(material)
+    session.flush()
+    return material
+
+
+def get_material(session: Session, material_id: int) -> Any:
+    from lims.models import ReferenceMaterial
+
+    material = session.get(ReferenceMaterial, material_id)
+    if material is None:
+        raise NotFound()
+    return material
+
+
+def update_material(session: Session, material_id: int, data: MaterialInput, *, today: date) -> Any:
+    """Correct or complete a reference material's record (e.g. the date it was opened, a producer's
+    extended expiry). Every change is kept field by field in the audit trail, so what a past job relied
+    on can still be read as it stood on the day."""
+    material = get_material(session, material_id)
+    _check_material(session, data, today=today, material_id=material_id)
+    _apply_material(material, data)
     session.flush()
     return material

@@ -48,6 +48,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.certificate": READERS,
     "standards.new": {Role.ADMIN, Role.TECHNICIAN},
     "standards.new_material": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.edit_material": {Role.ADMIN, Role.TECHNICIAN},
     "standards.edit": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
@@ -121,6 +122,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "instrument_id": 999999,
         "index": 0,
         "authorisation_id": 999999,
+        "material_id": 999999,
         "days": 30,
         "fmt": "xlsx",
     }

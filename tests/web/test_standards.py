@@ -336,3 +336,54 @@ def test_register_a_reference_material_with_its_dates_checked(client: FlaskClien
     )
     material = session.scalar(select(ReferenceMaterial).where(ReferenceMaterial.code == "CC-PH-400"))
     assert material is not None and material.name == "Dung dịch chuẩn pH 4,00"
+
+
+def test_edit_a_reference_material_keeps_its_history(client: FlaskClient, session: Session) -> None:
+    """A correction to a reference material (e.g. the date the bottle was opened) is saved with the same
+    checks as at registration, and the previous value stays in the audit trail (ISO/IEC 17025:2017 7.5.2,
+    8.4.2: changes to records are traceable to the previous version)."""
+    from lims.models import ReferenceMaterial
+    from lims.services import audit
+    from tests.factories import make_lab
+
+    make_lab(session)
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    form = {
+        "code": "CC-PH-700",
+        "name": "Dung dịch chuẩn pH 7,00",
+        "producer": "Merck KGaA",
+        "lot": "HC7",
+        "certified_value": "7.00",
+        "expanded_uncertainty": "0.02",
+        "coverage_factor": "2",
+        "unit": "pH",
+        "expiry_on": "2027-12-01",
+    }
+    assert post_form(client, "/standards/materials/new", form).status_code == 302
+    other = {**form, "code": "CC-PH-1000", "lot": "HC10"}
+    assert post_form(client, "/standards/materials/new", other).status_code == 302
+    material = session.scalar(select(ReferenceMaterial).where(ReferenceMaterial.code == "CC-PH-700"))
+    assert material is not None
+    url = f"/standards/materials/{material.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "CC-PH-700" in page and "Dung dịch chuẩn pH 7,00" in page
+
+    taken = post_form(client, url, {**form, "code": "CC-PH-1000"})
+    assert taken.status_code == 422 and "CC-PH-1000" in taken.get_data(as_text=True)
+    future = post_form(client, url, {**form, "opened_on": "2999-01-01"})
+    assert future.status_code == 422 and "Ngày mở không thể ở tương lai." in future.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ReferenceMaterial, material.id).opened_on is None  # nothing half-saved
+
+    assert (
+        post_form(
+            client, url, {**form, "opened_on": "2026-03-02", "shelf_life_days_after_opening": "90"}
+        ).status_code
+        == 302
+    )
+    session.expire_all()
+    saved = session.get(ReferenceMaterial, material.id)
+    assert saved.opened_on.isoformat() == "2026-03-02" and saved.shelf_life_days_after_opening == 90
+    changed = [e for e in audit.history(session, "reference_material", material.id) if e.action == "update"]
+    assert changed, "the correction is in the audit trail"
+    assert client.get("/standards/materials/999999/edit").status_code == 404

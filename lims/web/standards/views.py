@@ -74,7 +74,8 @@ def materials() -> ResponseReturnValue:
     from sqlalchemy import select
 
     rows = db_session().scalars(select(ReferenceMaterial).order_by(ReferenceMaterial.code)).all()
-    return render_template("standards/materials.html", rows=rows, today=date.today())
+    can_edit = current_user.role in EDITORS
+    return render_template("standards/materials.html", rows=rows, today=date.today(), can_edit=can_edit)
 
 
 @bp.get("/<int:standard_id>")
@@ -386,6 +387,26 @@ def edit(standard_id: int) -> ResponseReturnValue:
     )
 
 
+def _material_input(form: MaterialForm, lab_id: int) -> standards.MaterialInput:
+    return standards.MaterialInput(
+        lab_id=lab_id,
+        code=form.code.data or "",
+        name=form.name.data or "",
+        producer=form.producer.data or "",
+        lot=form.lot.data or "",
+        certified_value=form.certified_value.data,
+        expanded_uncertainty=form.expanded_uncertainty.data,
+        unit=form.unit.data or "",
+        expiry_on=form.expiry_on.data,
+        coverage_factor=form.coverage_factor.data,
+        producer_accreditation=form.producer_accreditation.data,
+        opened_on=form.opened_on.data,
+        shelf_life_days_after_opening=form.shelf_life_days_after_opening.data,
+        certificate_number=form.certificate_number.data,
+        certificate_issued_on=form.certificate_issued_on.data,
+    )
+
+
 @bp.route("/materials/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_material() -> ResponseReturnValue:
@@ -400,26 +421,32 @@ def new_material() -> ResponseReturnValue:
         try:
             if not lab_id:
                 raise standards.StandardError(N_("The laboratory is not set up."))
-            standards.register_material(
-                db,
-                standards.MaterialInput(
-                    lab_id=lab_id,
-                    code=form.code.data or "",
-                    name=form.name.data or "",
-                    producer=form.producer.data or "",
-                    lot=form.lot.data or "",
-                    certified_value=form.certified_value.data,
-                    expanded_uncertainty=form.expanded_uncertainty.data,
-                    unit=form.unit.data or "",
-                    expiry_on=form.expiry_on.data,
-                    coverage_factor=form.coverage_factor.data,
-                    producer_accreditation=form.producer_accreditation.data,
-                    opened_on=form.opened_on.data,
-                    shelf_life_days_after_opening=form.shelf_life_days_after_opening.data,
-                    certificate_number=form.certificate_number.data,
-                    certificate_issued_on=form.certificate_issued_on.data,
-                ),
-                today=date.today(),
+            standards.register_material(db, _material_input(form, lab_id), today=date.today())
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc)
+        else:
+            db.commit()
+            flash(_("Reference material saved."), "success")
+            return redirect(url_for("standards.materials"))
+    return render_template("standards/material_form.html", form=form, material=None), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@allow(EDITORS)
+def edit_material(material_id: int) -> ResponseReturnValue:
+    db = db_session()
+    try:
+        material = standards.get_material(db, material_id)
+    except LimsError:
+        abort(404)
+    form = MaterialForm(obj=material)
+    if form.validate_on_submit():
+        try:
+            standards.update_material(
+                db, material_id, _material_input(form, material.lab_id), today=date.today()
             )
         except LimsError as exc:
             db.rollback()
@@ -428,6 +455,6 @@ def new_material() -> ResponseReturnValue:
             db.commit()
             flash(_("Reference material saved."), "success")
             return redirect(url_for("standards.materials"))
-    return render_template("standards/material_form.html", form=form), (
+    return render_template("standards/material_form.html", form=form, material=material), (
         422 if request.method == "POST" else 200
     )
