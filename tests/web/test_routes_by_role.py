@@ -49,6 +49,9 @@ EXPECTED: dict[str, str | set[Role]] = {
     "standards.new": {Role.ADMIN, Role.TECHNICIAN},
     "standards.new_material": {Role.ADMIN, Role.TECHNICIAN},
     "standards.edit_material": {Role.ADMIN, Role.TECHNICIAN},
+    "standards.cmc": READERS,
+    "standards.new_cmc": {Role.ADMIN},
+    "standards.edit_cmc": {Role.ADMIN},
     "standards.edit": {Role.ADMIN, Role.TECHNICIAN},
     "traceability.index": READERS,
     "traceability.export_json": READERS,
@@ -123,6 +126,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "index": 0,
         "authorisation_id": 999999,
         "material_id": 999999,
+        "cmc_id": 999999,
         "days": 30,
         "fmt": "xlsx",
     }

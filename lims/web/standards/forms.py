@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -12,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lims.domain.traceability import IssuerKind
 from lims.models import StandardStatus
@@ -111,3 +112,15 @@ class MaterialForm(FlaskForm):
     expiry_on = DateField(_l("Expiry"), validators=[DataRequired()])
     opened_on = DateField(_l("Opened"), validators=[Optional()])
     shelf_life_days_after_opening = IntegerField(_l("Shelf life once opened (days)"), validators=[Optional()])
+
+
+class CmcForm(FlaskForm):
+    quantity = StringField(_l("Quantity"), validators=[DataRequired(), Length(max=100)])
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=20)])
+    range_min = DecimalField(_l("Range from"), validators=[InputRequired()], places=None)
+    range_max = DecimalField(_l("Range to"), validators=[InputRequired()], places=None)
+    fixed_uncertainty = DecimalField(_l("Fixed CMC (U, k = 2)"), validators=[Optional()], places=None)
+    a = DecimalField(_l("a (in the unit)"), default=0, validators=[Optional()], places=None)
+    b = DecimalField(_l("b (relative)"), default=0, validators=[Optional()], places=None)
+    procedure_code = StringField(_l("Procedure"), validators=[Optional(), Length(max=50)])
+    accredited = BooleanField(_l("Accredited"), default=True)

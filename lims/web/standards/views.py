@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +16,7 @@ from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
-from lims.services import audit, impact, standards, traceability
+from lims.services import audit, capabilities, impact, standards, traceability
 from lims.services.storage import open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -27,6 +28,7 @@ from lims.web.standards.forms import (
     STATUS_LABELS,
     CalibrationForm,
     CheckForm,
+    CmcForm,
     MaterialForm,
     StandardForm,
     StatusForm,
@@ -458,3 +460,82 @@ def edit_material(material_id: int) -> ResponseReturnValue:
     return render_template("standards/material_form.html", form=form, material=material), (
         422 if request.method == "POST" else 200
     )
+
+
+def _lab_id() -> int:
+    from sqlalchemy import select
+
+    from lims.models import Lab
+
+    lab_id = db_session().scalar(select(Lab.id).order_by(Lab.id).limit(1))
+    if lab_id is None:
+        abort(404)
+    return lab_id
+
+
+@bp.get("/cmc")
+@allow(TECHNICAL_READERS)
+def cmc() -> ResponseReturnValue:
+    """The accreditation scope (ILAC-P14): what the bench page checks every U against."""
+    rows = capabilities.list_cmc(db_session(), _lab_id())
+    ends = {
+        r.id: (capabilities.uncertainty_at(r, r.range_min), capabilities.uncertainty_at(r, r.range_max))
+        for r in rows
+    }
+    return render_template(
+        "standards/cmc.html", rows=rows, ends=ends, can_edit=current_user.role == Role.ADMIN
+    )
+
+
+def _save_cmc(form: CmcForm, cmc_id: int | None) -> ResponseReturnValue | None:
+    db = db_session()
+    data = capabilities.CmcInput(
+        lab_id=_lab_id(),
+        quantity=form.quantity.data or "",
+        unit=form.unit.data or "",
+        range_min=form.range_min.data,
+        range_max=form.range_max.data,
+        fixed_uncertainty=form.fixed_uncertainty.data,
+        a=form.a.data or Decimal(0),
+        b=form.b.data or Decimal(0),
+        procedure_code=form.procedure_code.data,
+        accredited=bool(form.accredited.data),
+    )
+    try:
+        capabilities.save_cmc(db, data, cmc_id)
+    except LimsError as exc:
+        db.rollback()
+        form_error(form, exc)
+        return None
+    db.commit()
+    flash(_("CMC row saved."), "success")
+    return redirect(url_for("standards.cmc"))
+
+
+def _cmc_page(form: CmcForm, row: object | None) -> ResponseReturnValue:
+    known = capabilities.known_quantities(db_session())
+    return render_template("standards/cmc_form.html", form=form, row=row, known=known), (
+        422 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/cmc/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def new_cmc() -> ResponseReturnValue:
+    form = CmcForm()
+    if form.validate_on_submit() and (done := _save_cmc(form, None)) is not None:
+        return done
+    return _cmc_page(form, None)
+
+
+@bp.route("/cmc/<int:cmc_id>/edit", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_cmc(cmc_id: int) -> ResponseReturnValue:
+    try:
+        row = capabilities.get_cmc(db_session(), cmc_id, _lab_id())
+    except LimsError:
+        abort(404)
+    form = CmcForm(obj=row)
+    if form.validate_on_submit() and (done := _save_cmc(form, cmc_id)) is not None:
+        return done
+    return _cmc_page(form, row)

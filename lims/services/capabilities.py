@@ -1,0 +1,128 @@
+"""The laboratory's calibration and measurement capabilities (CMC): the accreditation scope as rows.
+
+Each row is checked with :class:`lims.domain.capability.CmcEntry` before it is saved, so a row the
+measurement service could not use (an empty range, a CMC of zero) never reaches the database. Rows are never
+deleted: a capability the lab no longer holds is kept with ``accredited`` off, so results computed while it
+held it can still be explained from the audit trail.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain.capability import CapabilityError
+from lims.domain.capability import CmcEntry as DomainCmc
+from lims.errors import N_, LimsError, NotFound
+from lims.models import CmcEntry, Procedure
+
+
+class CmcError(LimsError):
+    """A CMC row is not acceptable."""
+
+
+@dataclass(frozen=True, slots=True)
+class CmcInput:
+    lab_id: int
+    quantity: str
+    unit: str
+    range_min: Decimal
+    range_max: Decimal
+    fixed_uncertainty: Decimal | None
+    a: Decimal
+    b: Decimal
+    procedure_code: str | None
+    accredited: bool
+
+
+def _nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", (text or "").strip())
+
+
+def list_cmc(session: Session, lab_id: int) -> list[CmcEntry]:
+    """The scope in reading order: quantity, unit, range."""
+    return list(
+        session.scalars(
+            select(CmcEntry)
+            .where(CmcEntry.lab_id == lab_id)
+            .order_by(CmcEntry.quantity, CmcEntry.unit, CmcEntry.range_min, CmcEntry.id)
+        )
+    )
+
+
+def known_quantities(session: Session) -> list[tuple[str, str]]:
+    """(quantity, unit) pairs the active procedures measure, as the measurement service looks them up."""
+    pairs: set[tuple[str, str]] = set()
+    for definition in session.scalars(select(Procedure.definition).where(Procedure.is_active.is_(True))):
+        quantity, unit = definition.get("quantity"), definition.get("unit")
+        if isinstance(quantity, str) and isinstance(unit, str):
+            pairs.add((quantity, unit))
+    return sorted(pairs)
+
+
+def get_cmc(session: Session, cmc_id: int, lab_id: int) -> CmcEntry:
+    row = session.get(CmcEntry, cmc_id)
+    if row is None or row.lab_id != lab_id:
+        raise NotFound()
+    return row
+
+
+def _checked(data: CmcInput) -> CmcInput:
+    quantity, unit = _nfc(data.quantity), _nfc(data.unit)
+    if not quantity or not unit:
+        raise CmcError(N_("The quantity and the unit are required."))
+    if data.range_max < data.range_min:
+        raise CmcError(N_("The lower limit of the range must not exceed the upper limit."))
+    if data.fixed_uncertainty is None and data.a == 0 and data.b == 0:
+        raise CmcError(N_("Give either a fixed CMC or a and b of U = a + b·|x|."))
+    if data.fixed_uncertainty is not None and (data.a != 0 or data.b != 0):
+        raise CmcError(N_("Give either a fixed CMC or a and b of U = a + b·|x|, not both."))
+    try:
+        DomainCmc(
+            quantity,
+            unit,
+            float(data.range_min),
+            float(data.range_max),
+            fixed=None if data.fixed_uncertainty is None else float(data.fixed_uncertainty),
+            a=float(data.a),
+            b=float(data.b),
+        )
+    except CapabilityError as exc:
+        raise CmcError(N_("This CMC row is not valid: %(reason)s"), reason=str(exc)) from exc
+    return CmcInput(
+        data.lab_id,
+        quantity,
+        unit,
+        data.range_min,
+        data.range_max,
+        data.fixed_uncertainty,
+        data.a,
+        data.b,
+        _nfc(data.procedure_code) or None,
+        data.accredited,
+    )
+
+
+def save_cmc(session: Session, data: CmcInput, cmc_id: int | None = None) -> CmcEntry:
+    """Add a row (``cmc_id`` None) or correct one; the audit trail keeps the previous values."""
+    checked = _checked(data)
+    row = CmcEntry(lab_id=checked.lab_id) if cmc_id is None else get_cmc(session, cmc_id, checked.lab_id)
+    row.quantity, row.unit = checked.quantity, checked.unit
+    row.range_min, row.range_max = checked.range_min, checked.range_max
+    row.fixed_uncertainty, row.a, row.b = checked.fixed_uncertainty, checked.a, checked.b
+    row.procedure_code, row.accredited = checked.procedure_code, checked.accredited
+    if cmc_id is None:
+        session.add(row)
+    session.flush()
+    return row
+
+
+def uncertainty_at(row: CmcEntry, value: Decimal) -> Decimal:
+    """The CMC at ``value`` (for showing the range ends on the scope page)."""
+    if row.fixed_uncertainty is not None:
+        return row.fixed_uncertainty
+    return row.a + row.b * abs(value)
