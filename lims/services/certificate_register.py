@@ -48,14 +48,16 @@ EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml"}
 
 
 def normalise_number(raw: str) -> str:
-    """The number as stored: NFC, surrounding blanks removed, at most 50 characters.
+    """The number as stored: NFC, control characters dropped (PostgreSQL refuses NUL in text), surrounding
+    blanks removed, at most 50 characters.
 
-    >>> normalise_number(" KĐ-2026-00007 ") == "KĐ-2026-00007"
+    >>> normalise_number(" KĐ-2026-00007\\x00 ") == "KĐ-2026-00007"
     True
     >>> normalise_number("HC-2026-00001" + "x" * 100)[-3:]
     'xxx'
     """
-    return unicodedata.normalize("NFC", raw).strip()[:NUMBER_MAX_LENGTH]
+    printable = "".join(c for c in unicodedata.normalize("NFC", raw) if c.isprintable())
+    return printable.strip()[:NUMBER_MAX_LENGTH]
 
 
 def _find(session: Session, raw: str) -> Certificate | None:
@@ -109,7 +111,8 @@ def search(
     instrument's serial number or the enterprise's name; ``enterprise_id`` scopes to one customer
     (the portal passes the user's enterprise)."""
     stmt = select(Certificate)
-    text = unicodedata.normalize("NFC", query).strip()[:100].replace("%", "").replace("_", "")
+    text = "".join(c for c in unicodedata.normalize("NFC", query) if c.isprintable() and c not in "%_")
+    text = text.strip()[:100]
     if text:
         pattern = f"%{text}%"
         jobs_matching = (

@@ -98,6 +98,7 @@ def test_search_by_number_serial_enterprise_with_filters_and_keyset_pages(sessio
     assert numbers(query="zx-44") == {verification.number}  # serial, any case
     assert numbers(query="Sông Hồng") == {verification.number}
     assert numbers(query="kđ-2026-61") == {verification.number}
+    assert numbers(query="\x0061001") == {verification.number}  # a NUL from a crafted URL is dropped
     assert numbers(query="2026-610", status=CertificateStatus.WITHDRAWN) == {withdrawn.number}
     assert numbers(query="2026-610", kind=JobKind.VERIFICATION) == {verification.number}
     assert numbers(query="2026-610", enterprise_id=enterprise.id) == {verification.number}
