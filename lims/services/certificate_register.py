@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import quote
 
 from sqlalchemy import func, or_, select
@@ -37,7 +37,7 @@ from lims.models import (
     User,
 )
 from lims.services.pagination import Page, keyset_page
-from lims.services.storage import StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
+from lims.services.storage import Storage, StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
 
 NUMBER_MAX_LENGTH = 50
 MAX_CHAIN = 100  # revisions followed at most (a guard against a cycle in bad data, never reached in practice)
@@ -263,7 +263,7 @@ class CertificateFile:
 
 
 def stored_file_for(
-    session: Session, storage: Any, certificate: Certificate, which: FileKind
+    session: Session, storage: Storage, certificate: Certificate, which: FileKind
 ) -> CertificateFile:
     """The issued PDF or DCC exactly as stored, re-hashed against the SHA-256 recorded at issue.
 
