@@ -147,6 +147,22 @@ def test_downloads_stream_the_stored_bytes(
     assert client.get(f"/certificates/{no_files.number}/pdf").status_code == 404
 
 
+def test_download_of_altered_stored_bytes_is_refused(
+    session: Session, client: FlaskClient, chain: dict[str, Any]
+) -> None:
+    from sqlalchemy import update
+
+    session.execute(
+        update(StoredFile).where(StoredFile.key == chain["amended"].pdf_key).values(data=b"%PDF-1.7 tampered")
+    )
+    session.flush()
+    _reader(session, client)
+    response = client.get("/certificates/KĐ-2026-00008/pdf")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert "không khớp mã SHA-256; hãy khôi phục từ bản sao lưu" in response.get_data(as_text=True)
+    assert b"tampered" not in response.data
+
+
 def test_customers_and_visitors_cannot_reach_the_register(
     session: Session, client: FlaskClient, chain: dict[str, Any]
 ) -> None:

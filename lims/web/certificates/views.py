@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 from lims.errors import NotFound
 from lims.models import CertificateStatus, JobKind
 from lims.services import certificate_register as register
-from lims.services.storage import open_storage
+from lims.services.storage import StorageError, open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.certificates.labels import KIND_LABELS, STATUS_LABELS
 from lims.web.dbsession import db_session
+from lims.web.i18n import error_text
 from lims.web.paging import after_arg
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -77,6 +78,10 @@ def _download(number: str, which: register.FileKind) -> ResponseReturnValue:
         )
     except NotFound:
         abort(404)
+    except StorageError as exc:
+        # The stored bytes are missing or not the ones issued: say so, never re-render (ISO/IEC 17025 7.8.8).
+        current_app.logger.error("certificate %s %s: %s", certificate.number, which, exc)
+        return render_template("error.html", code=500, message=error_text(exc)), 500
     return Response(
         stored.data,
         mimetype=stored.content_type,
