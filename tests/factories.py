@@ -160,3 +160,79 @@ def make_calibration(session: Session, standard: Any, **over: Any) -> Any:
         session.add(StandardCalibrationSource(calibration_id=cal.id, standard_id=source.id))
     session.flush()
     return cal
+
+
+_issued_files_cache: dict[tuple[str, str], Any] = {}
+
+
+def issued_files(number: str, *, variant: str = "") -> Any:
+    """Real certificate files (PDF with embedded DCC, DCC) for ``number``, rendered once per test run.
+
+    ``variant`` changes the rendered data (the customer's name), so two revisions get different bytes."""
+    from dataclasses import replace
+
+    from certificates.bundle import issue_files
+    from certificates.examples import example_calibration
+
+    cache_key = (number, variant)
+    if cache_key not in _issued_files_cache:
+        data = example_calibration(3, number=number)
+        if variant:
+            data = replace(data, remarks=(*data.remarks, _text(variant)))
+        _issued_files_cache[cache_key] = issue_files(data, software_release="test", invariant=True)
+    return _issued_files_cache[cache_key]
+
+
+def _text(value: str) -> Any:
+    from certificates.wording import Text
+
+    return Text(value, value)
+
+
+def make_certificate(
+    session: Session,
+    job: Job | None = None,
+    *,
+    storage: Any = None,
+    pdf: bytes | None = None,
+    dcc: bytes | None = None,
+    **over: Any,
+) -> Any:
+    """An issued certificate row. With ``storage``, real files are stored through it (``pdf``/``dcc``
+    if given, else rendered by ``issued_files``) and their keys and SHA-256 recorded."""
+    from datetime import UTC, datetime
+
+    from lims.models import Certificate, CertificateStatus
+    from lims.services.storage import sha256_hex
+
+    n = next(_seq)
+    job = job or make_job(session, state=JobState.ISSUED)
+    number = over.pop("number", None) or f"HC-2026-{90000 + n:05d}"
+    issued_by_id = over.pop("issued_by_id", None) or make_user(session, Role.SIGNATORY).id
+    fields: dict[str, Any] = {
+        "number": number,
+        "job_id": job.id,
+        "kind": job.kind,
+        "status": CertificateStatus.VALID,
+        "revision": 0,
+        "issued_at": datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+        "issued_by_id": issued_by_id,
+        **over,
+    }
+    if storage is not None:
+        if pdf is None or dcc is None:
+            files = issued_files(number, variant=str(fields.get("revision") or ""))
+            pdf = files.pdf if pdf is None else pdf
+            dcc = files.dcc if dcc is None else dcc
+        stored_pdf = storage.put(f"certificates/{sha256_hex(pdf)}.pdf", pdf, "application/pdf")
+        stored_dcc = storage.put(f"certificates/{sha256_hex(dcc)}.xml", dcc, "application/xml")
+        fields.update(
+            pdf_key=stored_pdf.key,
+            pdf_sha256=stored_pdf.sha256,
+            dcc_key=stored_dcc.key,
+            dcc_sha256=stored_dcc.sha256,
+        )
+    certificate = Certificate(**fields)
+    session.add(certificate)
+    session.flush()
+    return certificate

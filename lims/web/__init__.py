@@ -32,6 +32,8 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.admin.views import bp as admin_bp
     from lims.web.audit.views import bp as audit_bp
     from lims.web.auth.views import bp as auth_bp
+    from lims.web.certificates.public import bp as verify_bp
+    from lims.web.certificates.views import bp as certificates_bp
     from lims.web.enterprises.views import bp as enterprises_bp
     from lims.web.impact.views import bp as impact_bp
     from lims.web.instruments.views import bp as instruments_bp
@@ -55,5 +57,7 @@ def register_blueprints(app: Flask) -> None:
         instruments_bp,
         jobs_bp,
         portal_bp,
+        certificates_bp,
+        verify_bp,
     ):
         app.register_blueprint(blueprint)

@@ -17,6 +17,9 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("LIMS_CHROMIUM", "/usr/bin/chromium")
+# The live server's database by its base URL, for tests that add records the demo does not hold.
+LIVE_DATABASES: dict[str, Any] = {}
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -58,9 +61,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    LIVE_DATABASES[base] = database
+    yield base
     server.shutdown()
     database.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_database(live_server: str) -> Any:
+    """The live server's :class:`lims.db.Database` (commit what a test adds; the server reads it)."""
+    return LIVE_DATABASES[live_server]
 
 
 @pytest.fixture(scope="session")

@@ -94,6 +94,13 @@ EXPECTED: dict[str, str | set[Role]] = {
     "portal.import_template": {Role.CUSTOMER},
     "portal.import_instruments": {Role.CUSTOMER},
     "portal.colleagues": {Role.CUSTOMER},
+    "certificates.index": READERS,
+    "certificates.show": READERS,
+    "certificates.pdf": READERS,
+    "certificates.dcc": READERS,
+    "verify.index": PUBLIC,
+    "verify.show": PUBLIC,
+    "verify.check_file": PUBLIC,
 }
 
 
@@ -129,6 +136,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "cmc_id": 999999,
         "days": 30,
         "fmt": "xlsx",
+        "number": "KĐ-2026-99999",  # unknown certificate: 404 for the roles allowed
     }
     found = []
     for rule in app.url_map.iter_rules():

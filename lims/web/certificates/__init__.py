@@ -1,0 +1,1 @@
+"""The lab's certificate register (``/certificates``) and the public verification page (``/verify``)."""
