@@ -58,8 +58,9 @@ def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
 def point_input(index: int, form: MultiDict[str, str]) -> measurements.PointInput:
     readings = [form.get(f"reading_{i}", "") for i in range(1, 21) if f"reading_{i}" in form]
     environment = {key[4:]: value for key, value in form.items() if key.startswith("env_")}
+    ids = tuple(int(part) for part in form.get("bench_reading_ids", "").split(",") if part.strip().isdigit())
     return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")))
+                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids)
 
 
 def _can_edit(job: Job, user: User) -> bool:
