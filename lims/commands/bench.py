@@ -261,6 +261,7 @@ def _direct_sink(username: str | None) -> Sink:
     if not username:
         fail("--database needs --user (the technician taking the readings)")
     db = database()
+    click.get_current_context().call_on_close(db.engine.dispose)
     with db.session() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.is_active:
