@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import false, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -311,6 +311,15 @@ def readings_for(
     if after_id is not None:
         stmt = stmt.where(BenchReading.id > after_id)
     return list(session.scalars(stmt.order_by(BenchReading.id).limit(limit)))
+
+
+def last_reading_id(session: Session, job_id: int, point_index: int) -> int | None:
+    """The id of the point's latest reading: a capture started now shows only readings after it."""
+    return session.scalar(
+        select(func.max(BenchReading.id)).where(
+            BenchReading.job_id == job_id, BenchReading.point_index == point_index
+        )
+    )
 
 
 def reading_json(row: BenchReading) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
-from lims.services import jobs, measurements
+from lims.services import bench_stations, jobs, measurements
 from lims.services.procedures import domain_procedure
 from lims.web.i18n import error_text
 
@@ -74,7 +74,7 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment, "verdicts": VERDICTS,
-            "environment_labels": ENVIRONMENT_LABELS}
+            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db)}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
