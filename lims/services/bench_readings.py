@@ -229,18 +229,22 @@ def _write_first(session: Session) -> None:
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert, skipping keys already stored (also by a concurrent transaction); the keys stored now."""
+    """Insert, skipping keys already stored (also by a concurrent transaction); the keys stored now.
+
+    One cached statement executed with many parameter sets (SQLAlchemy batches them into multi-row
+    ``INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING``), so no statement is compiled per batch.
+    """
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = BenchReading.__table__
     stmt = (
-        module.insert(BenchReading)
-        .values(rows)
+        module.insert(table)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(BenchReading.idempotency_key)
+        .returning(table.c.idempotency_key)
     )
-    return set(session.scalars(stmt))
+    return set(session.connection().execute(stmt, rows).scalars())
 
 
 def record_readings(
