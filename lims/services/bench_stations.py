@@ -164,6 +164,30 @@ def claim_next(
     return session.get(CaptureRequest, taken, populate_existing=True)
 
 
+def abandon_running(session: Session, station_id: int, *, host: str, now: datetime | None = None) -> int:
+    """Fail the station's requests left ``running`` by a worker of ``host`` that stopped (crash, power cut).
+
+    Called when a worker starts: a station is one instrument on one PC, so a request still running for a
+    worker of the same host cannot finish any more. The readings it journaled are still delivered from the
+    journal. Returns how many requests were failed.
+    """
+    result = session.execute(
+        update(CaptureRequest)
+        .where(
+            CaptureRequest.station_id == station_id,
+            CaptureRequest.state == CaptureState.RUNNING,
+            CaptureRequest.claimed_by.startswith(f"{host}:", autoescape=True),
+        )
+        .values(
+            state=CaptureState.FAILED,
+            error="the station worker stopped before the capture finished",
+            finished_at=now or datetime.now(UTC),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def finish(
     session: Session, request_id: int, *, error: str | None, readings_taken: int, now: datetime | None = None
 ) -> CaptureRequest:

@@ -191,6 +191,10 @@ def run_station(
     """Serve the station's requests until ``stop`` is set (``lims bench station``)."""
     with database.session() as session:
         station_id = bench_stations.station_by_name(session, station_name).id
+        abandoned = bench_stations.abandon_running(session, station_id, host=socket.gethostname())
+        session.commit()
+    if abandoned and on_event is not None:
+        on_event(f"{abandoned} capture requests left running by an earlier worker marked failed")
     worker = worker_name()
     while not stop.is_set():
         if (

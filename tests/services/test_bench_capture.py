@@ -346,3 +346,20 @@ def test_sink_refusal_names_the_status(fresh_database: MakeDatabase) -> None:
     with pytest.raises(SinkRefused) as caught:
         sink.deliver(number, "P99", [entry])
     assert caught.value.status == 404
+
+
+def test_a_restarted_worker_fails_the_requests_its_host_left_running(fresh_database: MakeDatabase) -> None:
+    import socket
+
+    database = fresh_database("sqlite")
+    job_id, _number, technician_id, _ = bench_job(database, "VER-NAWI-R76")
+    station_id = _station(database, "/dev/null")
+    mine, other = (_queue(database, job_id, station_id, technician_id) for _ in range(2))
+    with database.session() as session:
+        bench_stations.claim_next(session, station_id, worker=f"{socket.gethostname()}:1")
+        bench_stations.claim_next(session, station_id, worker="another-pc:7")
+        assert bench_stations.abandon_running(session, station_id, host=socket.gethostname()) == 1
+        session.commit()
+        states = {r.id: (r.state, r.error) for r in session.scalars(select(CaptureRequest))}
+    assert states[mine][0] == CaptureState.FAILED and "stopped" in (states[mine][1] or "")
+    assert states[other] == (CaptureState.RUNNING, None)
