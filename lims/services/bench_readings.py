@@ -337,6 +337,7 @@ def reading_json(row: BenchReading) -> dict[str, Any]:
         "time": row.instrument_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "instrument": f"{row.manufacturer} {row.model} {row.serial_number}".strip(),
         "used": row.used_in_point,
+        "request": row.capture_request_id,
     }
 
 

@@ -203,6 +203,19 @@ def finish(
     return row
 
 
+def active_requests(session: Session, job_id: int) -> dict[int, CaptureRequest]:
+    """The job's captures still queued or running, by point index (the page resumes following them)."""
+    rows = session.scalars(
+        select(CaptureRequest)
+        .where(
+            CaptureRequest.job_id == job_id,
+            CaptureRequest.state.in_((CaptureState.QUEUED, CaptureState.RUNNING)),
+        )
+        .order_by(CaptureRequest.id)
+    )
+    return {row.point_index: row for row in rows}
+
+
 def latest_request(session: Session, job_id: int, point_index: int) -> CaptureRequest | None:
     return session.scalar(
         select(CaptureRequest)

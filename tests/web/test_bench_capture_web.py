@@ -82,6 +82,11 @@ def test_capture_is_queued_and_readings_are_polled(client: FlaskClient, session:
         request_row.requested_by_id,
     ) == (1, "scpi-dmm", "/dev/ttyUSB0", setup.technician.id)
 
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # reloaded: the page keeps following it
+    assert (
+        page.count("data-active-request=") == 1 and f'data-active-request="{body["request"]["id"]}"' in page
+    )
+
     polled = client.get(f"/jobs/{job.id}/points/1/readings.json")
     assert polled.status_code == 200 and polled.headers["Cache-Control"] == "no-store"
     assert polled.get_json() == {"readings": [], "request": body["request"]}
@@ -91,6 +96,7 @@ def test_capture_is_queued_and_readings_are_polled(client: FlaskClient, session:
     data = client.get(f"/jobs/{job.id}/points/1/readings.json?after=0").get_json()
     assert [r["value"] for r in data["readings"]] == ["10.0010", "10.0020", "10.0030"]  # as sent
     assert [r["stable"] for r in data["readings"]] == [True, False, True]
+    assert {r["request"] for r in data["readings"]} == {None}  # delivered by an agent, not by this capture
     last = data["readings"][-1]["id"]
     assert client.get(f"/jobs/{job.id}/points/1/readings.json?after={last}").get_json()["readings"] == []
     record_readings(session, job.number, "P2", _readings(1, start=4), ReadingActor(setup.technician.id))

@@ -74,7 +74,8 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment, "verdicts": VERDICTS,
-            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db)}
+            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db),
+            "active_captures": bench_stations.active_requests(db, job.id)}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:

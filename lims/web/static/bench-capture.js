@@ -28,7 +28,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const fill = (section, state, reading) => {
     const pointForm = section.querySelector("form[data-bench-point]");
-    if (!pointForm || reading.stable === false) return;
+    // Only this capture's readings fill the point (an agent may deliver to the same point meanwhile).
+    if (!pointForm || reading.stable === false || reading.request !== state.requestId) return;
     const inputs = pointForm.querySelectorAll("input[name^='reading_']");
     if (state.filled >= inputs.length) return;
     inputs[state.filled].value = reading.value.trim();
@@ -60,6 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     for (const reading of data.readings) {
       state.after = Math.max(state.after, reading.id);
+      if (state.resumed && reading.request !== state.requestId) continue;
       addRow(form, reading);
       fill(section, state, reading);
     }
@@ -77,6 +79,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     window.setTimeout(() => poll(form, section, state), POLL_MS);
   };
+
+  // After a reload, keep following the captures still queued or running (their readings only).
+  for (const form of container.querySelectorAll("form[data-bench-capture][data-active-request]")) {
+    const section = form.closest("section.point");
+    form.querySelector("button[type=submit]").disabled = true;
+    const state = {requestId: Number(form.dataset.activeRequest), after: 0, filled: 0, ids: [], complete: false, resumed: true};
+    poll(form, section, state);
+  }
 
   container.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-bench-capture]");
