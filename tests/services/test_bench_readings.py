@@ -299,3 +299,16 @@ def test_concurrent_deliveries_of_one_batch_store_each_reading_once(
     with database.session() as session:
         values = [r.value for r in bench_readings.readings_for(session, job_id, 0)]
     assert sorted(values) == sorted(r["value"] for r in batch)
+
+
+def test_a_balance_reading_keeps_its_trailing_zero(session: Session) -> None:
+    """100.010 g stays "100.010": the resolution the instrument showed is part of the record (GUM 7.2.6)."""
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    kg = reading("bal-00000001", "100.010", unit="kg", raw="S S    100.010 kg\r\n")
+    assert record_readings(session, job.number, "P1", [kg], ReadingActor(setup.technician.id), now=NOW)[
+        "accepted"
+    ] == ["bal-00000001"]
+    (row,) = bench_readings.readings_for(session, job.id, 0)
+    assert row.value == "100.010" and row.raw == "S S    100.010 kg\r\n"
+    assert bench_readings.reading_json(row)["value"] == "100.010"
