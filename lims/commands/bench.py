@@ -1,10 +1,12 @@
-"""``lims bench``: bench instruments from the command line (no Flask, no database).
+"""``lims bench``: bench instruments from the command line (no Flask).
 
 ``drivers`` lists the stable driver names; ``read`` prints readings (JSON lines with ``--json``);
 ``simulate`` serves a simulated instrument on a pseudo-terminal; ``capture`` journals readings for a job's
-test point and delivers them to the lab server (docs/bench-agent.md); ``flush`` resends what the journal still
-holds.  Bad input (unknown driver, missing or busy port, settings the port rejects) is one line on stderr and
-exit status 2.
+test point and delivers them to the lab server (docs/bench-agent.md), or with ``--database`` straight into
+the lab's database (``LIMS_DATABASE_URL``) on the authority of ``--user``; ``flush`` resends what the journal
+still holds. ``station-add``/``stations`` configure bench stations and ``station`` runs a station's worker,
+which takes the captures queued from the bench page. Bad input (unknown driver, missing or busy port,
+settings the port rejects) is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,6 +34,9 @@ from instruments.settings import parse_settings
 from instruments.simulators.faults import Faults
 from instruments.simulators.pty import PtySimulator
 from lims.cli import fail
+
+if TYPE_CHECKING:
+    from instruments.agent.sink import Sink
 
 EXIT_UNSENT = 3
 
@@ -229,13 +234,54 @@ def _sink(server: str, token_file: Path) -> HttpSink:
         raise
 
 
-server_option = click.option("--server", required=True, help="Base URL of the lab server.")
+server_option = click.option("--server", help="Base URL of the lab server (or use --database).")
 token_option = click.option(
     "--token-file",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File holding the bench token.",
+    help="File holding the bench token (with --server).",
 )
+database_option = click.option(
+    "--database",
+    "direct",
+    is_flag=True,
+    help="Deliver straight into the lab database (LIMS_DATABASE_URL) instead of the server.",
+)
+user_option = click.option("--user", "username", help="With --database: the technician taking the readings.")
+
+
+def _direct_sink(username: str | None) -> Sink:
+    """The database sink on the authority of ``username`` (an active lab user)."""
+    from sqlalchemy import select
+
+    from lims.commands.common import database
+    from lims.models import User
+    from lims.services.bench_readings import ReadingActor
+    from lims.services.bench_sink import DatabaseSink
+
+    if not username:
+        fail("--database needs --user (the technician taking the readings)")
+    db = database()
+    click.get_current_context().call_on_close(db.engine.dispose)
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            fail(f"--user {username}: no such active user")
+        assert user is not None
+        user_id = user.id
+    return DatabaseSink(db.session, ReadingActor(user_id, source="direct"))
+
+
+def _choose_sink(server: str | None, token_file: Path | None, direct: bool, username: str | None) -> Sink:
+    if direct:
+        if server or token_file:
+            fail("use either --database or --server with --token-file, not both")
+        return _direct_sink(username)
+    if not server or not token_file:
+        fail("give --server and --token-file, or --database with --user")
+    assert server is not None and token_file is not None
+    return _sink(server, token_file)
+
+
 journal_option = click.option(
     "--journal",
     "journal_path",
@@ -258,6 +304,8 @@ flush_option = click.option(
 @driver_option
 @server_option
 @token_option
+@database_option
+@user_option
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many good readings.")
 @click.option("--interval", "interval_s", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print readings and faults as JSON lines.")
@@ -270,8 +318,10 @@ def capture(
     point_id: str,
     port: str,
     driver_name: str,
-    server: str,
-    token_file: Path,
+    server: str | None,
+    token_file: Path | None,
+    direct: bool,
+    username: str | None,
     count: int | None,
     interval_s: float,
     as_json: bool,
@@ -281,7 +331,7 @@ def capture(
     timeout_s: float | None,
 ) -> None:
     """Journal readings for a job's test point and deliver them; unsent readings are resent later."""
-    sink = _sink(server, token_file)
+    sink = _choose_sink(server, token_file, direct, username)
     path = journal_path or default_journal()
     journal = Journal(path)
     run = Capture(journal, job_number=job_number, point_id=point_id)
@@ -328,11 +378,20 @@ def capture(
 @bench.command("flush")
 @server_option
 @token_option
+@database_option
+@user_option
 @journal_option
 @flush_option
-def flush(server: str, token_file: Path, journal_path: Path | None, flush_timeout: float) -> None:
+def flush(
+    server: str | None,
+    token_file: Path | None,
+    direct: bool,
+    username: str | None,
+    journal_path: Path | None,
+    flush_timeout: float,
+) -> None:
     """Resend every reading the journal holds unconfirmed (exit 3 if some remain)."""
-    sink = _sink(server, token_file)
+    sink = _choose_sink(server, token_file, direct, username)
     journal = Journal(journal_path or default_journal())
     deliverer = Deliverer(journal, sink, on_event=lambda text: click.echo(f"agent: {text}", err=True))
     try:
@@ -348,3 +407,101 @@ def flush(server: str, token_file: Path, journal_path: Path | None, flush_timeou
         err=True,
     )
     sys.exit(EXIT_UNSENT if counts["pending"] else 0)
+
+
+@bench.command("station-add")
+@click.option("--name", required=True, help="Station name shown on the bench page, e.g. can-1.")
+@driver_option
+@port_option
+@click.option("--description", help="Where the station is, what it holds.")
+@click.option("--inactive", is_flag=True, help="Hide the station from the bench page.")
+def station_add(name: str, driver_name: str, port: str, description: str | None, inactive: bool) -> None:
+    """Create or update a bench station (name -> driver and port on the bench PC)."""
+    from lims.commands.common import transaction
+    from lims.errors import LimsError
+    from lims.services.bench_stations import StationInput, save_station
+
+    try:
+        with transaction() as session:
+            row = save_station(session, StationInput(name, driver_name, port, description, not inactive))
+            click.echo(
+                f"station {row.name}: {row.driver} on {row.port_url}"
+                + (" (inactive)" if not row.is_active else "")
+            )
+    except LimsError as exc:
+        fail(str(exc))
+
+
+@bench.command("stations")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per station.")
+def stations_list(as_json: bool) -> None:
+    """List the bench stations."""
+    from lims.commands.common import database
+    from lims.services.bench_stations import stations
+
+    db = database()
+    with db.session() as session:
+        for row in stations(session, active_only=False):
+            if as_json:
+                _emit(
+                    {
+                        "name": row.name,
+                        "driver": row.driver,
+                        "port": row.port_url,
+                        "active": row.is_active,
+                        "description": row.description,
+                    }
+                )
+            else:
+                click.echo(
+                    f"{row.name:<15} {row.driver:<15} {row.port_url}"
+                    + ("" if row.is_active else "  inactive")
+                )
+    db.engine.dispose()
+
+
+@bench.command("station")
+@click.option("--name", required=True, help="The station this bench PC serves.")
+@click.option(
+    "--database",
+    "direct",
+    is_flag=True,
+    default=True,
+    help="Work on the lab database (LIMS_DATABASE_URL); the only mode for now.",
+)
+@journal_option
+@click.option(
+    "--poll",
+    "poll_s",
+    type=click.FloatRange(min=0.1),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the queue.",
+)
+def station(name: str, direct: bool, journal_path: Path | None, poll_s: float) -> None:
+    """Run the station worker: take the captures queued from the bench page and store their readings."""
+    from lims.commands.common import database
+    from lims.errors import LimsError
+    from lims.services.bench_worker import run_station
+
+    db = database()
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    path = journal_path or default_journal()
+    click.echo(f"station {name}: waiting for capture requests (journal {path})", err=True)
+    try:
+        run_station(
+            db,
+            name,
+            journal_path=path,
+            stop=stop,
+            poll_s=poll_s,
+            on_event=lambda text: click.echo(f"station: {text}", err=True),
+        )
+    except LimsError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        db.engine.dispose()

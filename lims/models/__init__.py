@@ -1,6 +1,7 @@
 """Every model module, imported so that Alembic's autogenerate sees the whole metadata."""
 
 from lims.models.audit import AuditChainHead, AuditEntry
+from lims.models.bench import BenchReading, BenchStation, CaptureRequest, CaptureState
 from lims.models.certificate import Certificate
 from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
 from lims.models.instrument import CustomerInstrument
@@ -56,6 +57,10 @@ __all__ = [
     "AssessmentResult",
     "AuditChainHead",
     "AuditEntry",
+    "BenchReading",
+    "BenchStation",
+    "CaptureRequest",
+    "CaptureState",
     "Certificate",
     "CertificateStatus",
     "CertificationStandard",

@@ -33,7 +33,7 @@ from lims.domain.uncertainty import evaluate_budget, parse_budget
 from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_, LimsError
 from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
-from lims.services import authorisations
+from lims.services import authorisations, bench_readings
 from lims.services.jobs import JobConflict, JobLocked, check_version, get_job, guard_standards, job_standards
 from lims.services.procedures import domain_procedure
 
@@ -53,6 +53,7 @@ class PointInput:
     reference_value: str
     environment: Mapping[str, str] = field(default_factory=dict)  # quantity -> "22.1" or "22.1; 22.4"
     as_found: bool = False
+    bench_reading_ids: Sequence[int] = ()  # bench readings the page filled in (flagged used when they match)
 
 
 def _number(text: str) -> float | None:
@@ -264,6 +265,7 @@ def save_point(session: Session, job_id: int, data: PointInput, *, user: User, e
         row.readings, row.reference_value = readings, Decimal(repr(reference))
         row.environment, row.result = environment, result
     row.saved_by_id, row.updated_at = user.id, now
+    bench_readings.mark_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
     job.measured_on = on
     job.updated_at = now
     try:

@@ -32,7 +32,19 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's instance folder; its database is ``sqlite:///<folder>/lims.db`` (see live_database_url)."""
+    return tmp_path_factory.mktemp("browser-instance")
+
+
+@pytest.fixture(scope="session")
+def live_database_url(live_instance: Path) -> str:
+    """The URL of the live server's database, for journeys that run a second process on it (a bench station)."""
+    return f"sqlite:///{live_instance / 'lims.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_instance: Path, live_database_url: str) -> Iterator[str]:
     """The app over a migrated SQLite database holding the demo data, on a free local port."""
     from lims.app import create_app
     from lims.config import Settings
@@ -41,8 +53,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from lims.services.database import open_database
     from lims.services.demo import load_demo
 
-    instance: Path = tmp_path_factory.mktemp("browser-instance")
-    url = f"sqlite:///{instance / 'lims.db'}"
+    instance = live_instance
+    url = live_database_url
     upgrade(url)
     database = open_database(url)
     with database.session() as session:

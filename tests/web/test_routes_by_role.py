@@ -83,6 +83,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.approve": {Role.SIGNATORY},
     "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
     "jobs.save_point": {Role.TECHNICIAN},
+    "jobs.capture": {Role.TECHNICIAN},
+    "jobs.point_readings": READERS,
     "jobs.grant_authorisation": {Role.ADMIN},
     "jobs.revoke_authorisation": {Role.ADMIN},
     "portal.index": {Role.CUSTOMER},

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
-from lims.services import jobs, measurements
+from lims.services import bench_stations, jobs, measurements
 from lims.services.procedures import domain_procedure
 from lims.web.i18n import error_text
 
@@ -58,8 +58,9 @@ def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
 def point_input(index: int, form: MultiDict[str, str]) -> measurements.PointInput:
     readings = [form.get(f"reading_{i}", "") for i in range(1, 21) if f"reading_{i}" in form]
     environment = {key[4:]: value for key, value in form.items() if key.startswith("env_")}
+    ids = tuple(int(part) for part in form.get("bench_reading_ids", "").split(",") if part.strip().isdigit())
     return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")))
+                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids)
 
 
 def _can_edit(job: Job, user: User) -> bool:
@@ -73,7 +74,8 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment, "verdicts": VERDICTS,
-            "environment_labels": ENVIRONMENT_LABELS}
+            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db),
+            "active_captures": bench_stations.active_requests(db, job.id)}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:

@@ -361,3 +361,6 @@ def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Authorisation revoked."), "success")
     return redirect(url_for("jobs.authorisations_view"))
+
+
+from lims.web.jobs import capture as _capture  # noqa: E402, F401 - registers the bench capture routes
