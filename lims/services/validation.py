@@ -237,7 +237,10 @@ def report_to_dict(report: ValidationReport) -> dict[str, Any]:
             "failed": len(report.failures),
             "failed_ids": [r.id for r in report.failures],
         },
-        "cases": [asdict(r) for r in report.results],
+        "cases": [
+            {**asdict(r), "description": r.description_en, "result": "pass" if r.passed else "fail"}
+            for r in report.results
+        ],
     }
 
 

@@ -26,6 +26,8 @@ CASE_KEYS = {
     "clause",
     "description_vi",
     "description_en",
+    "description",
+    "result",
     "expected",
     "obtained",
     "tolerance",
@@ -83,7 +85,8 @@ def test_every_case_passes_end_to_end(instance: Path, tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)) == report["summary"]["cases"]
     for case in report["cases"]:
         assert set(case) == CASE_KEYS
-        assert case["passed"] is True and case["clause"] and case["expected"] and case["obtained"]
+        assert case["passed"] is True and case["result"] == "pass"
+        assert case["clause"] and case["expected"] and case["obtained"] and case["description"]
     groups = {case["group"] for case in report["cases"]}
     assert groups == {"uncertainty", "certificate", "serial", "database"}
     # the published examples and every registered driver are covered
