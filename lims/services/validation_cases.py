@@ -429,7 +429,7 @@ def _serial_cases() -> list[Case]:
                 SERIAL,
             )
         )
-        for kind in ("garble", "wrong"):
+        for kind in ("garble", "noise", "wrong"):
             cases.append(
                 Case(
                     f"SERIAL-{name}-{kind}",
