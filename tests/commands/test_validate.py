@@ -200,3 +200,22 @@ def test_serial_case_refuses_a_reading_that_differs_from_the_frame_sent() -> Non
         validation_cases._exact(replace(good, value_text="100.01"), [frame], b"\r\n") or ""
     )
     assert "never sent" in (validation_cases._exact(good, ["S S     100.01 g"], b"\r\n") or "")
+
+
+def test_database_group_end_to_end_on_each_backend(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lims validate --only database`` against the migrated test database of each kind."""
+    monkeypatch.setenv("LIMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["validate", "--output", str(out), "--only", "database"])
+    assert result.exit_code == 0, result.output
+    report, _ = _report(out)
+    assert [c["id"] for c in report["cases"]] == ["DB-audit-chain", "DB-migrations"]
+    assert report["database"]["url"].split(":", 1)[0] == db_url.split(":", 1)[0]
+
+
+def test_report_hides_the_database_password() -> None:
+    shown = validation._redacted("postgresql+psycopg://lims:s3cr3t-pw@db.example/lims")
+    assert "s3cr3t-pw" not in shown and shown.startswith("postgresql+psycopg://lims:***@db.example")
