@@ -236,6 +236,7 @@ def required_items(data: Any) -> dict[str, list[str]]:
     items = {
         "7.8.2.1 a": [title.vi, title.en],
         "7.8.2.1 b": [data.lab.name.vi, data.lab.name.en, data.lab.address.street],
+        "7.8.2.1 c": [FIELD["location"].vi, FIELD["location"].en],
         "7.8.2.1 d": [data.number],
         "7.8.2.1 e": [FIELD["customer"].vi, FIELD["customer"].en, data.customer.name],
         "7.8.2.1 f": [FIELD["method"].vi, FIELD["method"].en, data.method.reference, data.method.name.vi],
@@ -245,7 +246,7 @@ def required_items(data: Any) -> dict[str, list[str]]:
         "7.8.2.1 i": [data.performed_from.isoformat()],
         "7.8.2.1 j": [data.issued_on.isoformat()],
         "7.8.2.1 l": [wording.results_relate_only.vi, wording.results_relate_only.en],
-        "7.8.2.1 m": [series.quantity.vi for series in data.results if hasattr(series, "quantity")],
+        "7.8.2.1 m": [text for series in data.results for text in (series.quantity.vi, series.quantity.en)],
         "7.8.2.1 o": [data.signatory.name, data.signatory.function.vi, data.signatory.function.en],
         "7.8.2.1 end": [wording.end_of_certificate.vi, wording.end_of_certificate.en],
     }

@@ -219,3 +219,18 @@ def test_database_group_end_to_end_on_each_backend(
 def test_report_hides_the_database_password() -> None:
     shown = validation._redacted("postgresql+psycopg://lims:s3cr3t-pw@db.example/lims")
     assert "s3cr3t-pw" not in shown and shown.startswith("postgresql+psycopg://lims:***@db.example")
+
+
+def test_certificate_case_names_a_missing_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ISO/IEC 17025 7.8.2.1 d: a PDF whose text lost the certificate number fails, naming the item."""
+    from certificates.examples import example_calibration
+
+    number = example_calibration(10).number
+    real = validation_cases._pdf_text
+    monkeypatch.setattr(validation_cases, "_pdf_text", lambda pdf: real(pdf).replace(number, "?"))
+    case = next(
+        c for c in validation_cases.builtin_cases(groups=("certificate",)) if c.id == "CERT-PDF-calibration"
+    )
+    result = validation.run_case(case, validation.Context(session=None))
+    assert not result.passed
+    assert f"7.8.2.1 d: {number}" in result.obtained
