@@ -2,7 +2,7 @@
 
 Routes are discovered, never listed, so a route added later is swept as soon as it exists. A route whose URL
 has a parameter this module does not know fails :func:`test_every_url_parameter_is_known` loudly: add the
-parameter to :data:`PARAMS` (how to build a value, and whether the object belongs to an enterprise).
+parameter to :data:`PARAMS` (how to build a value, and its scope: ENTERPRISE, LAB or UNKNOWN).
 
 What is checked, for the demo roles and a visitor, on SQLite and PostgreSQL:
 
@@ -86,25 +86,40 @@ class World:
         return self.a.customer if role == Role.CUSTOMER else self.staff[role]
 
 
-# URL parameter name -> (belongs to an enterprise?, value for the given side of the world).
-PARAMS: dict[str, tuple[bool, Callable[[World, Side], Any]]] = {
-    "enterprise_id": (True, lambda w, s: s.enterprise.id),
-    "instrument_id": (True, lambda w, s: s.instrument.id),
-    "job_id": (True, lambda w, s: s.job.id),
-    "standard_id": (False, lambda w, s: w.standard.id),
-    "ident": (False, lambda w, s: w.standard.asset_number),
-    "calibration_id": (False, lambda w, s: w.calibration.id),
-    "table_name": (False, lambda w, s: "enterprise"),
-    "record_id": (False, lambda w, s: str(s.enterprise.id)),
-    "filename": (False, lambda w, s: "lims.css"),
-    "indicator": (False, lambda w, s: "training_participations"),
-    "event_id": (False, lambda w, s: UNKNOWN_ID),
-    "application_id": (False, lambda w, s: UNKNOWN_ID),
-    "course_id": (False, lambda w, s: UNKNOWN_ID),
-    "authorisation_id": (False, lambda w, s: UNKNOWN_ID),
-    "index": (False, lambda w, s: 0),
-    "days": (False, lambda w, s: 30),
-    "fmt": (False, lambda w, s: "xlsx"),
+# URL parameter name -> (scope, value for the given side of the world). Scopes:
+#   ENTERPRISE  a real record of enterprise A or B: the isolation test requests B's as A's customer;
+#   LAB         a real laboratory-side record or a fixed value, the same for both sides;
+#   UNKNOWN     no such record in the world (allowed roles get 404): give the world a real one and make it
+#               ENTERPRISE when the record belongs to a customer, so that isolation covers the route.
+ENTERPRISE, LAB, UNKNOWN = "enterprise", "lab", "unknown"
+PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
+    "enterprise_id": (ENTERPRISE, lambda w, s: s.enterprise.id),
+    "instrument_id": (ENTERPRISE, lambda w, s: s.instrument.id),
+    "job_id": (ENTERPRISE, lambda w, s: s.job.id),
+    "job_number": (ENTERPRISE, lambda w, s: s.job.number),
+    "standard_id": (LAB, lambda w, s: w.standard.id),
+    "ident": (LAB, lambda w, s: w.standard.asset_number),
+    "calibration_id": (LAB, lambda w, s: w.calibration.id),
+    "table_name": (LAB, lambda w, s: "enterprise"),
+    "record_id": (LAB, lambda w, s: str(s.enterprise.id)),
+    "filename": (LAB, lambda w, s: "lims.css"),
+    "indicator": (LAB, lambda w, s: "training_participations"),
+    "index": (LAB, lambda w, s: 0),
+    "days": (LAB, lambda w, s: 30),
+    "fmt": (LAB, lambda w, s: "xlsx"),
+    "file_kind": (LAB, lambda w, s: "pdf"),
+    "event_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "application_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "course_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "authorisation_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    # names used by routes being added in parallel (certificates, /verify, /api/v1, portal requests)
+    "number": (UNKNOWN, lambda w, s: "HC-1999-99999"),
+    "cert_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "certificate_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "request_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "notification_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "token_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "point_id": (UNKNOWN, lambda w, s: 0),
 }
 # Routes that end the session the sweep relies on (checked in their own tests).
 SESSION_ENDING = {"auth.logout"}
@@ -134,7 +149,9 @@ def _url(app: Flask, rule: Rule, world: World, side: Side) -> str:
 
 
 def _enterprise_scoped(rule: Rule) -> bool:
-    return any(PARAMS.get(name, (False,))[0] for name in rule.arguments)
+    """The route names a record of one enterprise, and the world has one for each side."""
+    scopes = {PARAMS.get(name, (UNKNOWN,))[0] for name in rule.arguments}
+    return ENTERPRISE in scopes and UNKNOWN not in scopes
 
 
 def _allowed(app: Flask, endpoint: str, role: Role | None) -> bool:
