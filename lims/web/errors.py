@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -32,10 +32,10 @@ DISK_FULL_SQLSTATES = ("53100",)
 DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "could not extend file")
 
 
-def _render(code: int, message: str, headers: dict[str, str] | None = None) -> ResponseReturnValue:
+def _render(code: int, message: str) -> ResponseReturnValue:
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": {"status": code, "message": message}}), code, headers or {}
-    return render_template("error.html", code=code, message=message), code, headers or {}
+        return jsonify({"error": {"status": code, "message": message}}), code
+    return render_template("error.html", code=code, message=message), code
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
@@ -63,7 +63,10 @@ def _unavailable(code: int) -> ResponseReturnValue:
     from flask import current_app, g
 
     g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
-    return _render(code, _(MESSAGES[code]), {"Retry-After": str(RETRY_AFTER_S)} if code == 503 else None)
+    response = make_response(_render(code, _(MESSAGES[code])))
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def _database_error(exc: DBAPIError) -> ResponseReturnValue:
