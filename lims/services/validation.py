@@ -131,7 +131,7 @@ def git_revision(start: Path | None = None) -> str | None:
     folder = start or Path(lims.__file__).resolve().parent.parent
     try:
         done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel", "HEAD"],
             capture_output=True,
             text=True,
             timeout=5,
@@ -139,8 +139,12 @@ def git_revision(start: Path | None = None) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    revision = done.stdout.strip()
-    if done.returncode != 0 or len(revision) != 40:
+    lines = done.stdout.split()
+    # an installed package inside some other repository (a venv in a checkout) is not that repository's code
+    if done.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != folder.resolve():
+        return None
+    revision = lines[1]
+    if len(revision) != 40:
         return None
     dirty = subprocess.run(
         ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],

@@ -234,3 +234,13 @@ def test_certificate_case_names_a_missing_item(monkeypatch: pytest.MonkeyPatch) 
     result = validation.run_case(case, validation.Context(session=None))
     assert not result.passed
     assert f"7.8.2.1 d: {number}" in result.obtained
+
+
+def test_git_revision_only_of_the_package_own_checkout(tmp_path: Path) -> None:
+    revision = validation.git_revision()
+    assert revision is None or len(revision.removesuffix("-dirty")) == 40
+    inside = tmp_path / "repo" / "site-packages"
+    inside.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    assert validation.git_revision(inside) is None  # a folder inside someone else's repository
+    assert validation.git_revision(tmp_path / "not-a-repo") is None
