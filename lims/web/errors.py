@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import errno
+
+from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from lims.errors import N_
@@ -20,7 +23,13 @@ MESSAGES = {  # texts marked with N_ so that extraction finds them
     413: N_("The uploaded file is too large."),
     429: N_("Too many requests. Wait a moment and try again."),
     500: N_("Something went wrong on our side. The error has been logged."),
+    503: N_("The database cannot be reached at the moment. Nothing was saved; try again in a minute."),
+    507: N_("The server's storage is full, so nothing was saved. Please tell the administrator."),
 }
+RETRY_AFTER_S = 30
+# SQLSTATE class 53 "insufficient resources": 53100 disk_full; SQLite says "database or disk is full".
+DISK_FULL_SQLSTATES = ("53100",)
+DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "could not extend file")
 
 
 def _render(code: int, message: str) -> ResponseReturnValue:
@@ -38,6 +47,53 @@ def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     return _render(400, _("The form has expired or is not valid. Reload the page and try again."))
 
 
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) in DISK_FULL_SQLSTATES:
+        return True
+    text = str(original if original is not None else exc).lower()
+    return any(marker in text for marker in DISK_FULL_TEXTS)
+
+
+def _unavailable(code: int) -> ResponseReturnValue:
+    """The page of a 503/507, rendered without touching the database again (the visitor is shown as
+    anonymous: loading the user would need the database that just failed)."""
+    from flask import current_app, g
+
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    response = make_response(_render(code, _(MESSAGES[code])))
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def _database_error(exc: DBAPIError) -> ResponseReturnValue:
+    """A lost or refused database connection is a 503 (the pool reconnects on the next request, see
+    ``pool_pre_ping`` in lims.db.make_engine); a full disk a 507; anything else the generic 500."""
+    from flask import current_app
+
+    current_app.logger.exception("database error on %s %s", request.method, request.path)
+    if _disk_full(exc):
+        return _unavailable(507)
+    from sqlalchemy.exc import OperationalError
+
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return _unavailable(503)
+    return _render(500, _(MESSAGES[500]))
+
+
+def _os_error(exc: OSError) -> ResponseReturnValue:
+    """Storage full (ENOSPC) is a 507 with a clear message; any other OS error the generic 500."""
+    if _disk_full(exc):
+        from flask import current_app
+
+        current_app.logger.exception("storage full on %s %s", request.method, request.path)
+        return _unavailable(507)
+    return _server_error(exc)
+
+
 def _server_error(exc: Exception) -> ResponseReturnValue:
     from flask import current_app
 
@@ -48,4 +104,6 @@ def _server_error(exc: Exception) -> ResponseReturnValue:
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(OSError, _os_error)
     app.register_error_handler(Exception, _server_error)

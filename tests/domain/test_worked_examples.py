@@ -2,7 +2,8 @@
 
 EA-4/02: the examples are numbered S2 to S4 as in EA-4/02 M:1999 Supplement 1 (the numbering, not the
 2022 edition's); each test cites the budget table it reproduces, with the figures that could be
-reconstructed reliably.
+reconstructed reliably. The budgets live in lims/domain/uncertainty/worked_examples.py, shared with
+``lims validate``.
 """
 
 from __future__ import annotations
@@ -13,58 +14,18 @@ import pytest
 
 from lims.domain.uncertainty import evaluate_budget, parse_budget, propagate
 from lims.domain.uncertainty.montecarlo import monte_carlo
+from lims.domain.uncertainty.worked_examples import (
+    END_GAUGE,
+    GAUGE_BLOCK_50MM,
+    MASS_CALIBRATION,
+    RESISTOR_10KOHM,
+    WEIGHT_10KG,
+    additive,
+)
 
 
 def _by_name(result, name):
     return next(c for c in result.contributions if c.name == name)
-
-
-# JCGM 100:2008 Annex H.1: calibration of an end gauge, 50 mm nominal, Table H.1 and H.1.6.
-END_GAUGE = {
-    "measurand": {"name": "l", "unit": "mm"},
-    "model": "l_S + d_mean + d_1 + d_2 - l_S * (d_alpha * (theta_mean + Delta) + alpha_S * d_theta)",
-    "coverage_probability": 0.99,
-    "inputs": [
-        {
-            "name": "l_S",
-            "value": 50.000623,
-            "unit": "mm",
-            "distribution": {"kind": "normal", "u": 25e-6},
-            "dof": 18,
-        },
-        {
-            "name": "d_mean",
-            "value": 215e-6,
-            "unit": "mm",
-            "distribution": {"kind": "normal", "u": 5.8e-6},
-            "dof": 24,
-        },
-        {"name": "d_1", "value": 0, "unit": "mm", "distribution": {"kind": "normal", "u": 3.9e-6}, "dof": 5},
-        {"name": "d_2", "value": 0, "unit": "mm", "distribution": {"kind": "normal", "u": 6.7e-6}, "dof": 8},
-        {
-            "name": "alpha_S",
-            "value": 11.5e-6,
-            "unit": "1/°C",
-            "distribution": {"kind": "rectangular", "half_width": 2e-6},
-        },
-        {"name": "theta_mean", "value": -0.1, "unit": "°C", "distribution": {"kind": "normal", "u": 0.2}},
-        {"name": "Delta", "value": 0, "unit": "°C", "distribution": {"kind": "arcsine", "half_width": 0.5}},
-        {
-            "name": "d_alpha",
-            "value": 0,
-            "unit": "1/°C",
-            "distribution": {"kind": "rectangular", "half_width": 1e-6},
-            "dof": 50,
-        },
-        {
-            "name": "d_theta",
-            "value": 0,
-            "unit": "°C",
-            "distribution": {"kind": "rectangular", "half_width": 0.05},
-            "dof": 2,
-        },
-    ],
-}
 
 
 def test_jcgm100_h1_end_gauge_table_h1() -> None:
@@ -100,38 +61,6 @@ def test_jcgm100_h1_effective_dof_and_u99() -> None:
     assert result.unit == "mm"
 
 
-WEIGHT_10KG = {
-    "measurand": {"name": "m_X", "unit": "g"},
-    "model": "m_S + dm_D + dm + dm_C + dB",
-    "inputs": [
-        {
-            "name": "m_S",
-            "value": 10000.005,
-            "unit": "g",
-            "distribution": {"kind": "normal", "expanded": 0.045, "k": 2},
-        },
-        {
-            "name": "dm_D",
-            "value": 0,
-            "unit": "g",
-            "distribution": {"kind": "rectangular", "half_width": 0.015},
-        },
-        {
-            "name": "dm",
-            "unit": "g",
-            "distribution": {"kind": "type_a", "readings": [0.010, 0.030, 0.020], "pooled_sd": 0.025},
-        },
-        {
-            "name": "dm_C",
-            "value": 0,
-            "unit": "g",
-            "distribution": {"kind": "rectangular", "half_width": 0.010},
-        },
-        {"name": "dB", "value": 0, "unit": "g", "distribution": {"kind": "rectangular", "half_width": 0.010}},
-    ],
-}
-
-
 def test_ea402_s2_weight_10kg() -> None:
     """EA-4/02 S2 (weight of nominal value 10 kg) budget table: u(m_S) 22.5 mg, u(δm_D) 8.66 mg,
     u(δm) 14.4 mg (s_p = 25 mg, n = 3), u(δm_C) = u(δB) = 5.77 mg; u(m_X) = 29.3 mg; result
@@ -154,51 +83,7 @@ def test_ea402_s2_weight_10kg() -> None:
 def test_ea402_s3_resistor_10kohm() -> None:
     """EA-4/02 S3 (four-terminal 10 kΩ standard resistor) budget table: contributions 2.5, 5.8, 1.6, 4.1 (r_C,
     triangular ±1e-6, c = 10⁴ Ω), 0.7 (r, ν = 4) and 3.2 mΩ; u(R_X) = 8.33 mΩ; R_X = 10 000.178 Ω ± 0.017 Ω."""
-    spec = parse_budget(
-        {
-            "measurand": {"name": "R_X", "unit": "ohm"},
-            "model": "(R_S + dR_D + dR_TS) * r_C * r - dR_TX",
-            "inputs": [
-                {
-                    "name": "R_S",
-                    "value": 10000.053,
-                    "unit": "Ω",
-                    "distribution": {"kind": "normal", "expanded": 0.005, "k": 2},
-                },
-                {
-                    "name": "dR_D",
-                    "value": 0.020,
-                    "unit": "Ω",
-                    "distribution": {"kind": "rectangular", "half_width": 0.010},
-                },
-                {
-                    "name": "dR_TS",
-                    "value": 0,
-                    "unit": "Ω",
-                    "distribution": {"kind": "rectangular", "half_width": 0.00275},
-                },
-                {
-                    "name": "r_C",
-                    "value": 1,
-                    "unit": "1",
-                    "distribution": {"kind": "triangular", "half_width": 1e-6},
-                },
-                {
-                    "name": "r",
-                    "value": 1.0000105,
-                    "unit": "1",
-                    "distribution": {"kind": "normal", "u": 0.07e-6},
-                    "dof": 4,
-                },
-                {
-                    "name": "dR_TX",
-                    "value": 0,
-                    "unit": "Ω",
-                    "distribution": {"kind": "rectangular", "half_width": 0.0055},
-                },
-            ],
-        }
-    )
+    spec = parse_budget(RESISTOR_10KOHM)
     result = evaluate_budget(spec)
     lpu = result.propagation
     assert [round(c.contribution * 1e3, 1) for c in lpu.contributions] == [2.5, 5.8, 1.6, 4.1, 0.7, 3.2]
@@ -212,63 +97,7 @@ def test_ea402_s4_gauge_block_50mm() -> None:
     """EA-4/02 S4 (gauge block of nominal length 50 mm) budget table: 15.0, 17.3, 5.4 (s_p = 12 nm, n = 5),
     18.5, 16.6 (δt, c = -L·α = -575 nm/K), 11.8 (δα·Δt, u = 0.236e-6 as the table gives it, c = -L) and
     3.9 nm; u(l_X) = 36.4 nm; l_X = 49.999 926 mm ± 73 nm (k = 2)."""
-    spec = parse_budget(
-        {
-            "measurand": {"name": "l_X", "unit": "mm"},
-            "model": "l_S + dl_D + dl + dl_C - L * (alpha * dt + dalpha_Dt) - dl_V",
-            "inputs": [
-                {
-                    "name": "l_S",
-                    "value": 50.000020,
-                    "unit": "mm",
-                    "distribution": {"kind": "normal", "expanded": 30e-6, "k": 2},
-                },
-                {
-                    "name": "dl_D",
-                    "value": 0,
-                    "unit": "mm",
-                    "distribution": {"kind": "rectangular", "half_width": 30e-6},
-                },
-                {
-                    "name": "dl",
-                    "value": -94e-6,
-                    "unit": "mm",
-                    "distribution": {"kind": "normal", "u": 12e-6 / math.sqrt(5)},
-                },
-                {
-                    "name": "dl_C",
-                    "value": 0,
-                    "unit": "mm",
-                    "distribution": {"kind": "rectangular", "half_width": 32e-6},
-                },
-                {"name": "L", "value": 50, "unit": "mm", "distribution": {"kind": "normal", "u": 0}},
-                {
-                    "name": "alpha",
-                    "value": 11.5e-6,
-                    "unit": "1/K",
-                    "distribution": {"kind": "normal", "u": 0},
-                },
-                {
-                    "name": "dt",
-                    "value": 0,
-                    "unit": "K",
-                    "distribution": {"kind": "rectangular", "half_width": 0.05},
-                },
-                {
-                    "name": "dalpha_Dt",
-                    "value": 0,
-                    "unit": "1",
-                    "distribution": {"kind": "normal", "u": 0.236e-6},
-                },
-                {
-                    "name": "dl_V",
-                    "value": 0,
-                    "unit": "mm",
-                    "distribution": {"kind": "rectangular", "half_width": 6.7e-6},
-                },
-            ],
-        }
-    )
+    spec = parse_budget(GAUGE_BLOCK_50MM)
     result = evaluate_budget(spec)
     lpu = result.propagation
     contributions = {c.name: round(c.contribution * 1e6, 1) for c in lpu.contributions}
@@ -287,21 +116,6 @@ def test_ea402_s4_gauge_block_50mm() -> None:
     assert result.reported.text("mm") == "49.999926 mm ± 0.000073 mm"
 
 
-def _additive(kind: str, widths: list[float]) -> dict:
-    def distribution(width: float) -> dict:
-        if kind == "normal":
-            return {"kind": "normal", "u": width}
-        return {"kind": "rectangular", "half_width": width * math.sqrt(3)}
-
-    return {
-        "model": "X1 + X2 + X3 + X4",
-        "coverage_probability": 0.95,
-        "inputs": [
-            {"name": f"X{i + 1}", "value": 0, "distribution": distribution(w)} for i, w in enumerate(widths)
-        ],
-    }
-
-
 @pytest.mark.parametrize(
     ("kind", "widths", "lpu_half_width", "mcm_half_width", "u", "passed"),
     [
@@ -316,7 +130,7 @@ def _additive(kind: str, widths: list[float]) -> dict:
 )
 def test_jcgm101_9_2_additive_model(kind, widths, lpu_half_width, mcm_half_width, u, passed) -> None:
     result = evaluate_budget(
-        parse_budget(_additive(kind, widths)), method="both", trials=1_000_000, seed=20080101
+        parse_budget(additive(kind, widths)), method="both", trials=1_000_000, seed=20080101
     )
     lpu, mcm = result.propagation, result.monte_carlo
     assert lpu.standard_uncertainty == pytest.approx(u, abs=0.005)
@@ -327,35 +141,6 @@ def test_jcgm101_9_2_additive_model(kind, widths, lpu_half_width, mcm_half_width
     assert mcm.interval[0] == pytest.approx(-mcm_half_width, abs=tolerance)
     assert mcm.interval[1] == pytest.approx(mcm_half_width, abs=tolerance)
     assert result.validation.passed is passed
-
-
-MASS_CALIBRATION = {
-    "measurand": {"name": "dm", "unit": "mg"},
-    "model": "(m_Rc + dm_Rc) * (1 + (rho_a - 1.2) * (1 / rho_W - 1 / rho_R)) - 100000",
-    "coverage_probability": 0.95,
-    "inputs": [
-        {"name": "m_Rc", "value": 100000.000, "unit": "mg", "distribution": {"kind": "normal", "u": 0.050}},
-        {"name": "dm_Rc", "value": 1.234, "unit": "mg", "distribution": {"kind": "normal", "u": 0.020}},
-        {
-            "name": "rho_a",
-            "value": 1.20,
-            "unit": "kg/m^3",
-            "distribution": {"kind": "rectangular", "half_width": 0.10},
-        },
-        {
-            "name": "rho_W",
-            "value": 8000,
-            "unit": "kg/m^3",
-            "distribution": {"kind": "rectangular", "half_width": 1000},
-        },
-        {
-            "name": "rho_R",
-            "value": 8000,
-            "unit": "kg/m^3",
-            "distribution": {"kind": "rectangular", "half_width": 50},
-        },
-    ],
-}
 
 
 def test_jcgm101_9_3_mass_calibration_lpu() -> None:
