@@ -34,7 +34,7 @@ from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchReading, Job, JobState, Role, User
 from lims.services import authorisations
-from lims.services.jobs import JobLocked
+from lims.services.jobs import JobLocked, no_procedure
 from lims.services.procedures import domain_procedure
 
 MAX_BATCH = 100
@@ -206,7 +206,8 @@ def check_can_measure(session: Session, job: Job, index: int, user: User, on: da
 
     if job.state != JobState.IN_PROGRESS:
         raise JobLocked(number=job.number, state=job.state.value)
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     if user.role == Role.CUSTOMER or not user.is_active:
         raise authorisations.AuthorisationRefused(
             reason=f"{user.username} may not take readings for the laboratory"

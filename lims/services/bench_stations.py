@@ -22,6 +22,7 @@ from instruments.errors import InstrumentError
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchStation, CaptureRequest, CaptureState, Job, User
 from lims.services.bench_readings import check_can_measure
+from lims.services.jobs import no_procedure
 
 MAX_COUNT = 100
 MAX_INTERVAL_S = 600.0
@@ -104,7 +105,8 @@ def request_capture(
     station = session.get(BenchStation, station_id)
     if station is None or not station.is_active:
         raise StationError(reason="choose an active bench station")
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     count = count or domain_procedure(job.procedure).repetitions
     if not 1 <= count <= MAX_COUNT:
         raise StationError(reason=f"the number of readings must be 1 to {MAX_COUNT}")

@@ -50,6 +50,11 @@ class JobConflict(Conflict):
     )
 
 
+def no_procedure(job: Job) -> JobError:
+    """The error for work on a job that has no procedure yet (a request converted before one was chosen)."""
+    return JobError(N_("Job %(number)s has no procedure yet: choose one before measuring."), number=job.number)
+
+
 class JobLocked(JobError):
     template = N_("Job %(number)s is %(state)s: its results can no longer be edited.")
 
@@ -257,7 +262,8 @@ def add_standard(session: Session, job_id: int, standard_id: int, role: str, *, 
     standard = session.get(MeasurementStandard, standard_id)
     if standard is None:
         raise NotFound()
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     roles = domain_procedure(job.procedure).standards
     if role not in roles:
         raise JobError(N_("Procedure %(code)s uses standards as: %(roles)s; not %(role)s."),

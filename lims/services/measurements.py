@@ -34,7 +34,15 @@ from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_, LimsError
 from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
 from lims.services import authorisations, bench_readings
-from lims.services.jobs import JobConflict, JobLocked, check_version, get_job, guard_standards, job_standards
+from lims.services.jobs import (
+    JobConflict,
+    JobLocked,
+    check_version,
+    get_job,
+    guard_standards,
+    job_standards,
+    no_procedure,
+)
 from lims.services.procedures import domain_procedure
 
 
@@ -78,7 +86,8 @@ def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
 
 def test_points(job: Job) -> tuple[float, ...]:
     """The job's nominal points: the customer's points agreed at intake, else the procedure's rule."""
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     proc = domain_procedure(job.procedure)
     instrument = instrument_under_test(job)
     wanted = job.requirements.get("points") if job.requirements else None
@@ -169,7 +178,8 @@ def _engine_input(budget: dict[str, Any]) -> dict[str, Any]:
 def compute_point(session: Session, job: Job, nominal: float, readings: Sequence[float], reference_value: float,
                   environment: Mapping[str, list[float]], on: date) -> dict[str, Any]:
     """The result of one point: mean, error, correction, u_c, U, k, ν_eff, MPE, verdict, CMC and flags."""
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     proc = domain_procedure(job.procedure)
     instrument = instrument_under_test(job)
     standards = _standards_used(session, job, proc, nominal, reference_value, on)
@@ -241,7 +251,8 @@ def save_point(session: Session, job_id: int, data: PointInput, *, user: User, e
     check_version(job, expected_version)
     if job.state != JobState.IN_PROGRESS:
         raise JobLocked(number=job.number, state=job.state.value)
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     on = on or job.measured_on or now.date()
     authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
     points = test_points(job)

@@ -151,3 +151,18 @@ def test_admin_grants_and_revokes_an_authorisation_and_auditors_read_the_history
     login(client, auditor.username)
     page = client.get(url).get_data(as_text=True)
     assert "Chuyển công tác" in page and "Hồ sơ đào tạo ĐT-7" in page and "/grant" not in page
+
+
+def test_a_job_without_a_procedure_is_shown_not_crashed(client: FlaskClient, session: Session) -> None:
+    """A job registered before its procedure was chosen (procedure_id is nullable) has a job page, and its
+    bench page and readings upload say what is missing instead of failing with a server error."""
+    from tests.factories import make_job
+
+    job = make_job(session, state=JobState.IN_PROGRESS, procedure_id=None)
+    session.commit()
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get(f"/jobs/{job.id}")
+    assert page.status_code == 200 and job.number in page.get_data(as_text=True)
+    bench = client.get(f"/jobs/{job.id}/bench", follow_redirects=True)
+    assert bench.status_code == 200
+    assert "chưa có quy trình" in bench.get_data(as_text=True)

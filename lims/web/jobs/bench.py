@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
 from lims.services import bench_stations, jobs, measurements
+from lims.services.jobs import no_procedure
 from lims.services.procedures import domain_procedure
 from lims.web.i18n import error_text
 
@@ -68,7 +69,8 @@ def _can_edit(job: Job, user: User) -> bool:
 
 
 def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
-    assert job.procedure is not None
+    if job.procedure is None:
+        raise no_procedure(job)
     proc = domain_procedure(job.procedure)
     points, points_error = points_or_error(job)
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,

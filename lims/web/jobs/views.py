@@ -243,6 +243,9 @@ def add_standard(job_id: int) -> ResponseReturnValue:
 def bench(job_id: int) -> ResponseReturnValue:
     db = db_session()
     job = _job_or_404(job_id)
+    if job.procedure is None:
+        flash(error_text(jobs.no_procedure(job)), "error")
+        return redirect(url_for("jobs.show", job_id=job_id))
     return render_template("jobs/bench.html", **bench_view.context(db, job, _user()))
 
 
