@@ -30,6 +30,7 @@ def init_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lims.web.admin.views import bp as admin_bp
+    from lims.web.api.views import bp as api_bp
     from lims.web.audit.views import bp as audit_bp
     from lims.web.auth.views import bp as auth_bp
     from lims.web.enterprises.views import bp as enterprises_bp
@@ -40,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
     from lims.web.standards.views import bp as standards_bp
+    from lims.web.tokens.views import bp as tokens_bp
     from lims.web.traceability.views import bp as traceability_bp
 
     for blueprint in (
@@ -55,5 +57,10 @@ def register_blueprints(app: Flask) -> None:
         instruments_bp,
         jobs_bp,
         portal_bp,
+        tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    from lims.web.extensions import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens only, never cookies: no cross-site request can carry one
+    app.register_blueprint(api_bp)
