@@ -19,9 +19,8 @@ from CSRF (a browser cannot be tricked into sending a bearer header).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -171,8 +170,15 @@ def _authenticate(scope: str, roles: frozenset[str]) -> None:
     set_actor(db, Actor(user_id, f"{g.api_user.username} (API {g.api_token.prefix})"))
 
 
-def api_view(*roles: Role | str | Iterable[Role], scope: str = api_tokens.Scope.READ) -> Callable[[F], F]:
-    """Authenticate the bearer token, require ``scope`` and one of ``roles``, count the rate limit."""
+def api_view(
+    *roles: Role | str | Iterable[Role], scope: str = api_tokens.Scope.READ, query: Iterable[str] = ()
+) -> Callable[[F], F]:
+    """Authenticate the bearer token, require ``scope`` and one of ``roles``, count the rate limit.
+
+    ``query`` names the query parameters the endpoint reads; any other one is refused (400), so a
+    misspelt filter is reported instead of silently ignored.
+    """
+    known = frozenset(query)
     flat: set[str] = set()
     for item in roles:
         flat.update({str(item)} if isinstance(item, str) else {str(r) for r in item})
@@ -182,10 +188,14 @@ def api_view(*roles: Role | str | Iterable[Role], scope: str = api_tokens.Scope.
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             _authenticate(str(scope), allowed)
+            unknown = sorted(set(request.args) - known)
+            if unknown:
+                raise bad_parameter(unknown[0], f"Unknown query parameter '{unknown[0][:50]}'.")
             return view(*args, **kwargs)
 
         guarded.__lims_access__ = frozenset({TOKEN, *allowed})  # type: ignore[attr-defined]
         guarded.__lims_api_scope__ = str(scope)  # type: ignore[attr-defined]
+        guarded.__lims_api_query__ = known  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate
@@ -265,7 +275,7 @@ def text_arg(name: str, *, max_length: int = 100) -> str:
 
 def choice_arg(name: str, choices: Iterable[str]) -> str | None:
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     allowed = sorted(choices)
     if value not in allowed:
@@ -274,23 +284,27 @@ def choice_arg(name: str, choices: Iterable[str]) -> str | None:
 
 
 def encode_cursor(key: int) -> str:
-    """An opaque cursor for keyset pages (clients pass it back unchanged).
+    """The cursor of the page after ``key`` (clients pass it back unchanged; its form may change).
 
     >>> encode_cursor(42), decode_cursor(encode_cursor(42))
-    ('aWQ6NDI', 42)
+    ('42', 42)
     """
-    return base64.urlsafe_b64encode(f"id:{key}".encode()).decode().rstrip("=")
+    return str(key)
 
 
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise bad_parameter("cursor", "The cursor is not valid; pass next_cursor unchanged.") from None
-    kind, _, number = text.partition(":")
-    if kind != "id" or not number.isdigit() or not 0 < int(number) <= MAX_ID + 1:
+CURSOR_PATTERN = r"^[0-9]{1,10}$"
+
+
+def decode_cursor(cursor: str) -> int | None:
+    """The key to continue after; None (from the start) for a key above every possible id.
+
+    >>> decode_cursor("9999999999") is None
+    True
+    """
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
         raise bad_parameter("cursor", "The cursor is not valid; pass next_cursor unchanged.")
-    return int(number)
+    key = int(cursor)
+    return key if key <= MAX_ID else None  # ids are 32-bit: beyond, every row comes "after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,15 +315,15 @@ class PageArgs:
 
 def page_args() -> PageArgs:
     """``limit`` (1 to 200, default 50) and ``cursor`` (from the previous page's ``next_cursor``)."""
-    raw_limit = request.args.get("limit", "")
-    if raw_limit == "":
+    raw_limit = request.args.get("limit")
+    if raw_limit is None:
         limit = DEFAULT_PAGE_SIZE
     elif raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
         limit = int(raw_limit)
     else:
         raise bad_parameter("limit", f"'limit' is a whole number from 1 to {MAX_PAGE_SIZE}.")
-    cursor = request.args.get("cursor", "")
-    return PageArgs(decode_cursor(cursor) if cursor else None, limit)
+    cursor = request.args.get("cursor")
+    return PageArgs(decode_cursor(cursor) if cursor is not None else None, limit)
 
 
 def page_response(page: Page[Any], serialise: Callable[[Any], dict[str, Any]]) -> Response:

@@ -12,7 +12,7 @@ from typing import Any
 from lims import __version__
 from lims.models import CertificateStatus, JobKind, JobState
 from lims.services.pagination import MAX_PAGE_SIZE
-from lims.web.api.framework import DEFAULT_PAGE_SIZE, ERRORS, MAX_ID, REALM
+from lims.web.api.framework import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, ERRORS, MAX_ID, REALM
 
 PREFIX = "/api/v1"
 JSON = "application/json"
@@ -28,6 +28,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 STRING = {"type": "string"}
+# Text the database can store: no NUL (the API answers 400 invalid_characters to one).
+NO_NUL = r"^[^\u0000]*$"
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "A decimal number as text."}
@@ -108,9 +110,11 @@ PAGING = [
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
         "Items per page.",
     ),
-    _query("cursor", {"type": "string", "maxLength": 100}, "The `next_cursor` of the previous page."),
+    _query(
+        "cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "The `next_cursor` of the previous page."
+    ),
 ]
-NUMBER = {"type": "string", "minLength": 1, "maxLength": 50}
+NUMBER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_NUL}
 INSTRUMENT_ID = _path_param(
     "instrument_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Instrument id."
 )
@@ -369,9 +373,15 @@ def _paths() -> dict[str, Any]:
                 parameters=[
                     *PAGING,
                     _query(
-                        "q", {"type": "string", "maxLength": 100}, "Text in serial, type, maker or model."
+                        "q",
+                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        "Text in serial, type, maker or model.",
                     ),
-                    _query("instrument_type", {"type": "string", "maxLength": 100}, "Exact instrument type."),
+                    _query(
+                        "instrument_type",
+                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        "Exact instrument type.",
+                    ),
                     _query(
                         "due_within_days",
                         {"type": "integer", "minimum": 0, "maximum": 3650},

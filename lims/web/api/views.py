@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, current_app, jsonify, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -150,16 +150,16 @@ def me() -> ResponseReturnValue:
 
 
 @bp.get("/instruments")
-@api_view(EVERYONE)
+@api_view(EVERYONE, query=("limit", "cursor", "q", "instrument_type", "due_within_days"))
 def instruments() -> ResponseReturnValue:
     args = page_args()
-    raw_due = text_arg("due_within_days", max_length=5)
-    if raw_due and not (raw_due.isascii() and raw_due.isdigit() and int(raw_due) <= 3650):
+    raw_due = request.args.get("due_within_days")
+    if raw_due is not None and not (raw_due.isascii() and raw_due.isdigit() and int(raw_due) <= 3650):
         raise bad_parameter("due_within_days", "'due_within_days' is a whole number from 0 to 3650.")
     query = portal.InstrumentQuery(
         text=text_arg("q"),
         instrument_type=text_arg("instrument_type"),
-        due_within_days=int(raw_due) if raw_due else None,
+        due_within_days=int(raw_due) if raw_due is not None else None,
     )
     page = portal.search_instruments(
         db_session(), api_user(), query, today=date.today(), after=args.after, size=args.limit
@@ -204,7 +204,7 @@ def _job(number: str) -> Job:
 
 
 @bp.get("/jobs")
-@api_view(EVERYONE)
+@api_view(EVERYONE, query=("limit", "cursor", "state"))
 def jobs() -> ResponseReturnValue:
     args = page_args()
     stmt = scoped(select(Job), Job, api_user())
@@ -277,7 +277,7 @@ def _replaced_numbers(ids: set[int]) -> dict[int, str]:
 
 
 @bp.get("/certificates")
-@api_view(EVERYONE)
+@api_view(EVERYONE, query=("limit", "cursor", "status"))
 def certificates() -> ResponseReturnValue:
     from lims.models import CertificateStatus
 
