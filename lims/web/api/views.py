@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,7 +19,7 @@ from lims.services import portal
 from lims.services.instrument_fields import check_instrument
 from lims.services.pagination import keyset_page
 from lims.services.storage import StoredFileCorrupt, StoredFileMissing, open_storage
-from lims.services.tenancy import scoped
+from lims.services.tenancy import Caller, scoped
 from lims.services.traceability import certificate_chain
 from lims.web.access import EVERYONE, PUBLIC, allow
 from lims.web.api.framework import (
@@ -38,7 +38,16 @@ from lims.web.api.framework import (
 )
 from lims.web.dbsession import db_session
 
+__all__ = ["bp"]
+
 ID = f"int(min=1, max={MAX_ID})"
+
+
+def _caller() -> Caller:
+    """The token's user, as tenancy sees it (role and enterprise)."""
+    return cast(Caller, api_user())
+
+
 INSTRUMENT_FIELDS = portal.EXPORT_COLUMNS
 
 
@@ -162,7 +171,7 @@ def instruments() -> ResponseReturnValue:
         due_within_days=int(raw_due) if raw_due is not None else None,
     )
     page = portal.search_instruments(
-        db_session(), api_user(), query, today=date.today(), after=args.after, size=args.limit
+        db_session(), _caller(), query, today=date.today(), after=args.after, size=args.limit
     )
     return page_response(page, instrument_json)
 
@@ -179,7 +188,7 @@ def create_instrument() -> ResponseReturnValue:
             details=[{"field": name, "message": "Unknown field."} for name in unknown],
         )
     db = db_session()
-    instrument = portal.add_instrument(db, api_user(), check_instrument(body))
+    instrument = portal.add_instrument(db, _caller(), check_instrument(body))
     db.commit()
     response = jsonify(instrument_json(instrument))
     response.status_code = 201
@@ -190,14 +199,14 @@ def create_instrument() -> ResponseReturnValue:
 @bp.get(f"/instruments/<{ID}:instrument_id>")
 @api_view(EVERYONE)
 def instrument(instrument_id: int) -> ResponseReturnValue:
-    return jsonify(instrument_json(portal.get_instrument(db_session(), api_user(), instrument_id)))
+    return jsonify(instrument_json(portal.get_instrument(db_session(), _caller(), instrument_id)))
 
 
 # --- jobs -------------------------------------------------------------------------------------------
 
 
 def _job(number: str) -> Job:
-    found = db_session().scalar(scoped(select(Job).where(Job.number == number), Job, api_user()))
+    found = db_session().scalar(scoped(select(Job).where(Job.number == number), Job, _caller()))
     if found is None:
         raise ApiError(404)
     return found
@@ -207,7 +216,7 @@ def _job(number: str) -> Job:
 @api_view(EVERYONE, query=("limit", "cursor", "state"))
 def jobs() -> ResponseReturnValue:
     args = page_args()
-    stmt = scoped(select(Job), Job, api_user())
+    stmt = scoped(select(Job), Job, _caller())
     state = choice_arg("state", [s.value for s in JobState])
     if state is not None:
         stmt = stmt.where(Job.state == JobState(state))
@@ -261,7 +270,7 @@ def _certificate(number: str) -> tuple[Certificate, Job]:
     stmt = scoped(
         select(Certificate, Job).join(Job, Job.id == Certificate.job_id).where(Certificate.number == number),
         Job,
-        api_user(),
+        _caller(),
     )
     row = db_session().execute(stmt).first()
     if row is None:
@@ -282,7 +291,7 @@ def certificates() -> ResponseReturnValue:
     from lims.models import CertificateStatus
 
     args = page_args()
-    stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, api_user())
+    stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, _caller())
     status = choice_arg("status", [s.value for s in CertificateStatus])
     if status is not None:
         stmt = stmt.where(Certificate.status == CertificateStatus(status))
