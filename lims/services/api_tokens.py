@@ -92,7 +92,7 @@ def digest(secret: str) -> str:
     """SHA-256 (hex) of a secret, the only form in which it is stored.
 
     >>> digest("lims_x")[:12]
-    '6a0c5ba6d5d2'
+    'e9ac5f677cbe'
     """
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
