@@ -1,5 +1,6 @@
 """Every model module, imported so that Alembic's autogenerate sees the whole metadata."""
 
+from lims.models.api_token import ApiToken
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.bench import BenchReading, BenchStation, CaptureRequest, CaptureState
 from lims.models.certificate import Certificate
@@ -53,6 +54,7 @@ from lims.models.types import (
 from lims.models.user import LoginAttempt, User
 
 __all__ = [
+    "ApiToken",
     "ApplicationStatus",
     "AssessmentResult",
     "AuditChainHead",

@@ -27,6 +27,7 @@ MAX_LENGTH = {
     "accuracy_class": 50,
     "location": 200,
 }
+NUMBER_LIMIT = Decimal(10) ** 18  # range and resolution columns are NUMERIC(30, 12)
 TRUE_WORDS = frozenset({"1", "x", "yes", "y", "true", "có", "co", "c"})
 FALSE_WORDS = frozenset({"", "0", "no", "n", "false", "không", "khong", "k"})
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -166,6 +167,12 @@ def check_instrument(raw: dict[str, Any]) -> InstrumentData:
             numbers[name] = None
             problems.append(
                 Problem(name, N_("Not a number: %(value)s."), {"value": _text(raw.get(name))[:40]})
+            )
+    for name, number in numbers.items():
+        if number is not None and abs(number) >= NUMBER_LIMIT:  # the column holds 18 integer digits
+            numbers[name] = None
+            problems.append(
+                Problem(name, N_("The number is too large: %(value)s."), {"value": _text(raw.get(name))[:40]})
             )
     low, high = numbers["range_min"], numbers["range_max"]
     if low is not None and high is not None and not low < high:

@@ -30,6 +30,7 @@ def init_web(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lims.web.admin.views import bp as admin_bp
+    from lims.web.api.views import bp as api_bp
     from lims.web.audit.views import bp as audit_bp
     from lims.web.auth.views import bp as auth_bp
     from lims.web.certificates.public import bp as verify_bp
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
     from lims.web.standards.views import bp as standards_bp
+    from lims.web.tokens.views import bp as tokens_bp
     from lims.web.traceability.views import bp as traceability_bp
 
     for blueprint in (
@@ -59,5 +61,10 @@ def register_blueprints(app: Flask) -> None:
         portal_bp,
         certificates_bp,
         verify_bp,
+        tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    from lims.web.extensions import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens only, never cookies: no cross-site request can carry one
+    app.register_blueprint(api_bp)

@@ -32,15 +32,19 @@ DISK_FULL_SQLSTATES = ("53100",)
 DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "could not extend file")
 
 
-def _render(code: int, message: str) -> ResponseReturnValue:
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+def _render(code: int, message: str, exc: HTTPException | None = None) -> ResponseReturnValue:
+    if request.path.startswith("/api/"):
+        from lims.web.api.framework import http_error_response
+
+        return http_error_response(exc, code)  # the API's own error object, in English
+    if request.accept_mimetypes.best == "application/json":
         return jsonify({"error": {"status": code, "message": message}}), code
     return render_template("error.html", code=code, message=message), code
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
-    return _render(code, _(MESSAGES.get(code, "The request could not be completed.")))
+    return _render(code, _(MESSAGES.get(code, "The request could not be completed.")), exc)
 
 
 def _csrf_error(exc: CSRFError) -> ResponseReturnValue:

@@ -38,7 +38,7 @@ from werkzeug.test import TestResponse
 
 from lims.db import Base
 from lims.models import Role, StoredFile
-from lims.web.access import AUTHENTICATED, PUBLIC, access_of
+from lims.web.access import AUTHENTICATED, PUBLIC, TOKEN, access_of
 from tests.factories import (
     make_calibration,
     make_enterprise,
@@ -160,8 +160,8 @@ def _allowed(app: Flask, endpoint: str, role: Role | None) -> bool:
     access = access_of(app, endpoint)
     if endpoint == "static":
         return True
-    if access is None:
-        return False
+    if access is None or TOKEN in access:
+        return False  # bearer-token routes never take a session (tests/web/api sweeps them with tokens)
     if PUBLIC in access:
         return True
     if role is None:
@@ -256,6 +256,10 @@ def test_every_route_and_method_is_denied_unless_allowed(app: Flask, world: Worl
             location = response.headers.get("Location", "")
             if response.status_code >= 500:
                 problems.append(where + " (server error)")
+            elif TOKEN in (access_of(app, rule.endpoint) or ()):
+                # Bearer-token routes: a session cookie never authenticates them, whatever the role.
+                if response.status_code != 401 or "Bearer" not in response.headers.get("WWW-Authenticate", ""):
+                    problems.append(where + " (expected 401 with a Bearer challenge)")
             elif _allowed(app, rule.endpoint, role):
                 if response.status_code in (401, 403) or (
                     "/login" in location and rule.endpoint != "auth.login"

@@ -1,0 +1,529 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, kept beside the routes it describes.
+
+``tests/web/api/test_openapi.py`` fails when a route of the blueprint is missing here or a path here has
+no route, and validates the document with openapi-spec-validator; schemathesis then checks that the
+answers conform to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lims import __version__
+from lims.models import CertificateStatus, JobKind, JobState
+from lims.services.pagination import MAX_PAGE_SIZE
+from lims.web.api.framework import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, ERRORS, MAX_ID, REALM
+
+PREFIX = "/api/v1"
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema["type"]
+    return {**schema, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
+
+
+STRING = {"type": "string"}
+# Text the database can store: no NUL (the API answers 400 invalid_characters to one).
+NO_NUL = r"^[^\u0000]*$"
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "A decimal number as text."}
+URL = {"type": "string", "format": "uri"}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    code, message = ERRORS[status]
+    response: dict[str, Any] = {
+        "description": f"{message} (error code `{code}`)",
+        "content": {JSON: {"schema": _ref("Error")}},
+    }
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": STRING, "description": "Bearer challenge."}}
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "schema": {"type": "string", "pattern": r"^\d+$"},
+                "description": "Seconds to wait.",
+            }
+        }
+    return response
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
+
+
+AUTHENTICATED_ERRORS = (400, 401, 403, 429, 500)
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    tag: str,
+    ok: dict[str, Any],
+    *,
+    status: int = 200,
+    parameters: list[dict[str, Any]] | None = None,
+    errors: tuple[int, ...] = (),
+    scope: str = "read",
+    description: str = "",
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": [tag],
+        "security": [{"bearer": [scope]}],
+        "parameters": parameters or [],
+        "responses": {str(status): ok, **_errors(*sorted({*AUTHENTICATED_ERRORS, *errors}))},
+    }
+    if description:
+        operation["description"] = description
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def _json_ok(schema: str, description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
+    if headers:
+        ok["headers"] = headers
+    return ok
+
+
+def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PAGING = [
+    _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+        "Items per page.",
+    ),
+    _query(
+        "cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "The `next_cursor` of the previous page."
+    ),
+]
+NUMBER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_NUL}
+INSTRUMENT_ID = _path_param(
+    "instrument_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Instrument id."
+)
+JOB_NUMBER = _path_param("job_number", NUMBER, "Job number, e.g. `CV-2026-00001` (a `/` may be sent as is).")
+CERTIFICATE_NUMBER = _path_param("number", NUMBER, "Certificate number (a `/` may be sent as is).")
+LINK_HEADER = {"Link": {"schema": STRING, "description": 'The next page, as `<url>; rel="next"`.'}}
+
+INSTRUMENT_PROPERTIES: dict[str, Any] = {
+    "instrument_type": {"type": "string", "maxLength": 100},
+    "manufacturer": _nullable({"type": "string", "maxLength": 100}),
+    "model": _nullable({"type": "string", "maxLength": 100}),
+    "serial_number": {"type": "string", "maxLength": 100},
+    "range_min": _nullable(DECIMAL),
+    "range_max": _nullable(DECIMAL),
+    "unit": {"type": "string", "maxLength": 20},
+    "resolution": _nullable(DECIMAL),
+    "accuracy_class": _nullable({"type": "string", "maxLength": 50}),
+    "legally_controlled": {"type": "boolean"},
+    "location": _nullable({"type": "string", "maxLength": 200}),
+    "last_calibrated_on": _nullable(DATE),
+    "next_due_on": _nullable(DATE),
+}
+
+
+def _page_schema(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor", "links"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "next_cursor": _nullable(STRING),
+            "links": {
+                "type": "object",
+                "required": ["next"],
+                "properties": {"next": _nullable(URL)},
+            },
+        },
+    }
+
+
+def _object(properties: dict[str, Any], *, required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "required": required or list(properties), "properties": properties}
+
+
+def _stored_file() -> dict[str, Any]:
+    return _object({"available": {"type": "boolean"}, "sha256": _nullable(STRING), "url": _nullable(URL)})
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {
+                        "type": "string",
+                        "enum": sorted(
+                            {c for c, _ in ERRORS.values()}
+                            | {
+                                "insufficient_scope",
+                                "invalid_parameter",
+                                "invalid_characters",
+                                "malformed_json",
+                                "not_stored",
+                                "rejected",
+                            }
+                        ),
+                    },
+                    "message": {"type": "string", "description": "English text for people."},
+                    "details": {"description": "Structured details, e.g. the fields at fault; may be null."},
+                }
+            )
+        }
+    ),
+    "Me": _object(
+        {
+            "username": STRING,
+            "full_name": STRING,
+            "role": {
+                "type": "string",
+                "enum": ["admin", "technician", "reviewer", "signatory", "auditor", "customer"],
+            },
+            "enterprise_id": _nullable({"type": "integer"}),
+            "token": _object(
+                {
+                    "name": STRING,
+                    "prefix": STRING,
+                    "scopes": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ["read", "write", "bench"]},
+                    },
+                    "expires_at": DATETIME,
+                }
+            ),
+        }
+    ),
+    "InstrumentInput": {
+        "type": "object",
+        "required": ["instrument_type", "serial_number", "unit"],
+        "additionalProperties": False,
+        "properties": {
+            **INSTRUMENT_PROPERTIES,
+            "range_min": {"type": ["string", "number", "null"]},
+            "range_max": {"type": ["string", "number", "null"]},
+            "resolution": {"type": ["string", "number", "null"]},
+            "last_calibrated_on": {"type": ["string", "null"], "description": "yyyy-mm-dd or dd/mm/yyyy."},
+            "next_due_on": {"type": ["string", "null"], "description": "yyyy-mm-dd or dd/mm/yyyy."},
+        },
+    },
+    "Instrument": _object(
+        {
+            "id": {"type": "integer"},
+            "enterprise_id": {"type": "integer"},
+            **INSTRUMENT_PROPERTIES,
+            "created_at": DATETIME,
+            "url": URL,
+        }
+    ),
+    "InstrumentPage": _page_schema("Instrument"),
+    "Job": _object(
+        {
+            "number": STRING,
+            "kind": {"type": "string", "enum": [k.value for k in JobKind]},
+            "state": {"type": "string", "enum": [s.value for s in JobState]},
+            "enterprise_id": {"type": "integer"},
+            "instrument_id": {"type": "integer"},
+            "on_site": {"type": "boolean"},
+            "requested_on": DATE,
+            "received_on": _nullable(DATE),
+            "expected_on": {**_nullable(DATE), "description": "The date the lab expects to finish."},
+            "measured_on": _nullable(DATE),
+            "url": URL,
+        }
+    ),
+    "JobDetail": {
+        "allOf": [
+            _ref("Job"),
+            _object(
+                {
+                    "points": _object(
+                        {
+                            "count": {"type": "integer"},
+                            "with_readings": {"type": "integer"},
+                            "with_result": {"type": "integer"},
+                            "items": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "index": {"type": "integer"},
+                                        "nominal": DECIMAL,
+                                        "unit": STRING,
+                                        "readings": {"type": "integer", "description": "How many readings."},
+                                        "has_result": {"type": "boolean"},
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                    "certificates": {"type": "array", "items": STRING},
+                }
+            ),
+        ]
+    },
+    "JobPage": _page_schema("Job"),
+    "StoredFile": _stored_file(),
+    "Certificate": _object(
+        {
+            "number": STRING,
+            "kind": {"type": "string", "enum": [k.value for k in JobKind]},
+            "status": {"type": "string", "enum": [s.value for s in CertificateStatus]},
+            "revision": {"type": "integer"},
+            "replaces": _nullable(STRING),
+            "issued_at": DATETIME,
+            "job_number": STRING,
+            "enterprise_id": {"type": "integer"},
+            "instrument_id": {"type": "integer"},
+            "amendment_reason": _nullable(STRING),
+            "withdrawal_reason": _nullable(STRING),
+            "pdf": _ref("StoredFile"),
+            "dcc": _ref("StoredFile"),
+            "url": URL,
+        }
+    ),
+    "CertificatePage": _page_schema("Certificate"),
+    "TraceabilityChain": _object(
+        {
+            "subject": STRING,
+            "subject_kind": STRING,
+            "on": DATE,
+            "links": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "from": _nullable(STRING),
+                        "to": STRING,
+                        "used_on": DATE,
+                        "certificate": _nullable(STRING),
+                        "issuer": _nullable(STRING),
+                        "issuer_kind": _nullable(STRING),
+                        "calibrated_on": _nullable(DATE),
+                        "valid_until": _nullable(DATE),
+                        "has_file": _nullable({"type": "boolean"}),
+                        "expanded_uncertainty": _nullable({"type": "number"}),
+                        "unit": _nullable(STRING),
+                        "terminal": {"type": "boolean"},
+                        "parent": _nullable({"type": "integer"}),
+                    }
+                ),
+            },
+            "findings": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "kind": STRING,
+                        "severity": STRING,
+                        "message": STRING,
+                        "link": _nullable({"type": "integer"}),
+                        "standard": _nullable(STRING),
+                    }
+                ),
+            },
+            "complete": {"type": "boolean"},
+        }
+    ),
+}
+
+
+def _paths() -> dict[str, Any]:
+    download = {
+        "description": "The stored bytes, exactly as issued (the ETag is their SHA-256).",
+        "headers": {"ETag": {"schema": STRING}, "Content-Disposition": {"schema": STRING}},
+    }
+    return {
+        f"{PREFIX}/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document (no token needed).",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI document.",
+                        "content": {JSON: {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        f"{PREFIX}/me": {
+            "get": _operation("me", "The token's user and scopes.", "meta", _json_ok("Me", "The caller."))
+        },
+        f"{PREFIX}/instruments": {
+            "get": _operation(
+                "listInstruments",
+                "Instruments (a customer's token: its enterprise's only), newest first.",
+                "instruments",
+                _json_ok("InstrumentPage", "One page.", LINK_HEADER),
+                parameters=[
+                    *PAGING,
+                    _query(
+                        "q",
+                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        "Text in serial, type, maker or model.",
+                    ),
+                    _query(
+                        "instrument_type",
+                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        "Exact instrument type.",
+                    ),
+                    _query(
+                        "due_within_days",
+                        {"type": "integer", "minimum": 0, "maximum": 3650},
+                        "Due for calibration within this many days (overdue included).",
+                    ),
+                ],
+            ),
+            "post": _operation(
+                "createInstrument",
+                "Register an instrument of the customer's enterprise (customers' tokens with the write scope).",
+                "instruments",
+                {
+                    **_json_ok("Instrument", "Registered."),
+                    "headers": {"Location": {"schema": URL, "description": "The new instrument."}},
+                },
+                status=201,
+                scope="write",
+                errors=(409, 413, 415, 422),
+                description="The fields are checked as in the portal's form; every fault is listed in "
+                "`error.details` as `{field, message}`.",
+                body={"required": True, "content": {JSON: {"schema": _ref("InstrumentInput")}}},
+            ),
+        },
+        f"{PREFIX}/instruments/{{instrument_id}}": {
+            "get": _operation(
+                "getInstrument",
+                "One instrument.",
+                "instruments",
+                _json_ok("Instrument", "The instrument."),
+                parameters=[INSTRUMENT_ID],
+                errors=(404,),
+            )
+        },
+        f"{PREFIX}/jobs": {
+            "get": _operation(
+                "listJobs",
+                "Jobs, newest first.",
+                "jobs",
+                _json_ok("JobPage", "One page.", LINK_HEADER),
+                parameters=[
+                    *PAGING,
+                    _query(
+                        "state", {"type": "string", "enum": [s.value for s in JobState]}, "Only this state."
+                    ),
+                ],
+            )
+        },
+        f"{PREFIX}/jobs/{{job_number}}": {
+            "get": _operation(
+                "getJob",
+                "One job: state, expected date, points summary, certificates.",
+                "jobs",
+                _json_ok("JobDetail", "The job."),
+                parameters=[JOB_NUMBER],
+                errors=(404,),
+            )
+        },
+        f"{PREFIX}/certificates": {
+            "get": _operation(
+                "listCertificates",
+                "Certificates, newest first.",
+                "certificates",
+                _json_ok("CertificatePage", "One page.", LINK_HEADER),
+                parameters=[
+                    *PAGING,
+                    _query(
+                        "status",
+                        {"type": "string", "enum": [s.value for s in CertificateStatus]},
+                        "Only this status.",
+                    ),
+                ],
+            )
+        },
+        f"{PREFIX}/certificates/{{number}}": {
+            "get": _operation(
+                "getCertificate",
+                "One certificate.",
+                "certificates",
+                _json_ok("Certificate", "The certificate."),
+                parameters=[CERTIFICATE_NUMBER],
+                errors=(404,),
+            )
+        },
+        f"{PREFIX}/certificates/{{number}}/pdf": {
+            "get": _operation(
+                "getCertificatePdf",
+                "The issued PDF.",
+                "certificates",
+                {
+                    **download,
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                parameters=[CERTIFICATE_NUMBER],
+                errors=(404,),
+            )
+        },
+        f"{PREFIX}/certificates/{{number}}/dcc": {
+            "get": _operation(
+                "getCertificateDcc",
+                "The issued Digital Calibration Certificate (PTB DCC XML).",
+                "certificates",
+                {**download, "content": {"application/xml": {"schema": {"type": "string"}}}},
+                parameters=[CERTIFICATE_NUMBER],
+                errors=(404,),
+            )
+        },
+        f"{PREFIX}/certificates/{{number}}/traceability": {
+            "get": _operation(
+                "getCertificateTraceability",
+                "The metrological traceability chain of a certificate, as it stood on the measurement date.",
+                "certificates",
+                _json_ok("TraceabilityChain", "The chain, with findings (ILAC P10, ISO/IEC 17025 6.5)."),
+                parameters=[CERTIFICATE_NUMBER],
+                errors=(404,),
+            )
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a fresh dict: callers may change it)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "LIMS API",
+            "version": __version__,
+            "description": "Instruments, jobs, certificates and traceability of the calibration laboratory. "
+            "Authenticate with a personal API token (`Authorization: Bearer <token>`), made under "
+            'My account → API tokens. Errors are `{"error": {"code", "message", "details"}}`. '
+            "See docs/api.md.",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": f"A personal API token (realm `{REALM}`); scopes: read, write, bench.",
+                }
+            },
+            "schemas": SCHEMAS,
+            "responses": {f"E{status}": _error_response(status) for status in sorted(ERRORS)},
+        },
+    }

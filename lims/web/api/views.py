@@ -1,0 +1,358 @@
+"""``/api/v1`` endpoints: instruments, jobs, certificates (with their stored files) and traceability.
+
+Customers' tokens see their own enterprise only (every read goes through :mod:`lims.services.tenancy`;
+another enterprise's identifier answers 404); lab staff's tokens see every enterprise.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from flask import Response, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from lims.models import Certificate, CustomerInstrument, Job, JobState, Measurement, Role
+from lims.services import portal
+from lims.services.instrument_fields import check_instrument
+from lims.services.pagination import keyset_page
+from lims.services.storage import StoredFileCorrupt, StoredFileMissing, open_storage
+from lims.services.tenancy import Caller, scoped
+from lims.services.traceability import certificate_chain
+from lims.web.access import EVERYONE, PUBLIC, allow
+from lims.web.api.framework import (
+    MAX_ID,
+    ApiError,
+    api_token,
+    api_user,
+    api_view,
+    bad_parameter,
+    bp,
+    choice_arg,
+    json_body,
+    page_args,
+    page_response,
+    text_arg,
+)
+from lims.web.dbsession import db_session
+
+__all__ = ["bp"]
+
+ID = f"int(min=1, max={MAX_ID})"
+
+
+def _caller() -> Caller:
+    """The token's user, as tenancy sees it (role and enterprise)."""
+    return cast(Caller, api_user())
+
+
+INSTRUMENT_FIELDS = portal.EXPORT_COLUMNS
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    """Decimals travel as strings, so no digit is lost to binary floating point."""
+    return format(value.normalize(), "f") if value is not None else None
+
+
+def instrument_json(instrument: CustomerInstrument) -> dict[str, Any]:
+    return {
+        "id": instrument.id,
+        "enterprise_id": instrument.enterprise_id,
+        "instrument_type": instrument.instrument_type,
+        "manufacturer": instrument.manufacturer,
+        "model": instrument.model,
+        "serial_number": instrument.serial_number,
+        "range_min": _decimal(instrument.range_min),
+        "range_max": _decimal(instrument.range_max),
+        "unit": instrument.unit,
+        "resolution": _decimal(instrument.resolution),
+        "accuracy_class": instrument.accuracy_class,
+        "legally_controlled": instrument.legally_controlled,
+        "location": instrument.location,
+        "last_calibrated_on": _iso(instrument.last_calibrated_on),
+        "next_due_on": _iso(instrument.next_due_on),
+        "created_at": _iso(instrument.created_at),
+        "url": url_for("api.instrument", instrument_id=instrument.id, _external=True),
+    }
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "number": job.number,
+        "kind": str(job.kind),
+        "state": str(job.state),
+        "enterprise_id": job.enterprise_id,
+        "instrument_id": job.instrument_id,
+        "on_site": job.on_site,
+        "requested_on": _iso(job.requested_on),
+        "received_on": _iso(job.received_on),
+        "expected_on": _iso(job.due_on),
+        "measured_on": _iso(job.measured_on),
+        "url": url_for("api.job", job_number=job.number, _external=True),
+    }
+
+
+def _file_json(certificate: Certificate, kind: str) -> dict[str, Any]:
+    key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
+    sha = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
+    return {
+        "available": key is not None,
+        "sha256": sha if key is not None else None,
+        "url": url_for(f"api.certificate_{kind}", number=certificate.number, _external=True) if key else None,
+    }
+
+
+def certificate_json(certificate: Certificate, job: Job, replaces: str | None) -> dict[str, Any]:
+    return {
+        "number": certificate.number,
+        "kind": str(certificate.kind),
+        "status": str(certificate.status),
+        "revision": certificate.revision,
+        "replaces": replaces,
+        "issued_at": _iso(certificate.issued_at),
+        "job_number": job.number,
+        "enterprise_id": job.enterprise_id,
+        "instrument_id": job.instrument_id,
+        "amendment_reason": certificate.amendment_reason,
+        "withdrawal_reason": certificate.withdrawal_reason,
+        "pdf": _file_json(certificate, "pdf"),
+        "dcc": _file_json(certificate, "dcc"),
+        "url": url_for("api.certificate", number=certificate.number, _external=True),
+    }
+
+
+@bp.get("/openapi.json")
+@allow(PUBLIC)
+def openapi() -> ResponseReturnValue:
+    from lims.web.api.openapi import document
+
+    return jsonify(document())
+
+
+@bp.get("/me")
+@api_view(EVERYONE)
+def me() -> ResponseReturnValue:
+    user, token = api_user(), api_token()
+    return jsonify(
+        {
+            "username": user.username,
+            "full_name": user.full_name,
+            "role": str(user.role),
+            "enterprise_id": user.enterprise_id,
+            "token": {
+                "name": token.name,
+                "prefix": token.prefix,
+                "scopes": sorted(token.scope_set),
+                "expires_at": _iso(token.expires_at),
+            },
+        }
+    )
+
+
+# --- instruments -------------------------------------------------------------------------------------
+
+
+@bp.get("/instruments")
+@api_view(EVERYONE, query=("limit", "cursor", "q", "instrument_type", "due_within_days"))
+def instruments() -> ResponseReturnValue:
+    args = page_args()
+    raw_due = request.args.get("due_within_days")
+    if raw_due is not None and not (raw_due.isascii() and raw_due.isdigit() and int(raw_due) <= 3650):
+        raise bad_parameter("due_within_days", "'due_within_days' is a whole number from 0 to 3650.")
+    query = portal.InstrumentQuery(
+        text=text_arg("q"),
+        instrument_type=text_arg("instrument_type"),
+        due_within_days=int(raw_due) if raw_due is not None else None,
+    )
+    page = portal.search_instruments(
+        db_session(), _caller(), query, today=date.today(), after=args.after, size=args.limit
+    )
+    return page_response(page, instrument_json)
+
+
+@bp.post("/instruments")
+@api_view(Role.CUSTOMER, scope="write")
+def create_instrument() -> ResponseReturnValue:
+    body = json_body()
+    unknown = sorted(set(body) - set(INSTRUMENT_FIELDS))
+    if unknown:
+        raise ApiError(
+            422,
+            message="The body has fields an instrument does not have.",
+            details=[{"field": name, "message": "Unknown field."} for name in unknown],
+        )
+    db = db_session()
+    instrument = portal.add_instrument(db, _caller(), check_instrument(body))
+    db.commit()
+    response = jsonify(instrument_json(instrument))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.instrument", instrument_id=instrument.id, _external=True)
+    return response
+
+
+@bp.get(f"/instruments/<{ID}:instrument_id>")
+@api_view(EVERYONE)
+def instrument(instrument_id: int) -> ResponseReturnValue:
+    return jsonify(instrument_json(portal.get_instrument(db_session(), _caller(), instrument_id)))
+
+
+# --- jobs -------------------------------------------------------------------------------------------
+
+
+def _job(number: str) -> Job:
+    found = db_session().scalar(scoped(select(Job).where(Job.number == number), Job, _caller()))
+    if found is None:
+        raise ApiError(404)
+    return found
+
+
+@bp.get("/jobs")
+@api_view(EVERYONE, query=("limit", "cursor", "state"))
+def jobs() -> ResponseReturnValue:
+    args = page_args()
+    stmt = scoped(select(Job), Job, _caller())
+    state = choice_arg("state", [s.value for s in JobState])
+    if state is not None:
+        stmt = stmt.where(Job.state == JobState(state))
+    page = keyset_page(db_session(), stmt, Job.id, after=args.after, size=args.limit)
+    return page_response(page, job_json)
+
+
+@bp.get("/jobs/<path:job_number>")
+@api_view(EVERYONE)
+def job(job_number: str) -> ResponseReturnValue:
+    db = db_session()
+    found = _job(job_number)
+    points = db.execute(
+        select(
+            Measurement.point_index,
+            Measurement.nominal,
+            Measurement.unit,
+            Measurement.readings,
+            Measurement.result,
+        )
+        .where(Measurement.job_id == found.id)
+        .order_by(Measurement.point_index)
+    ).all()
+    certificates = db.scalars(
+        select(Certificate.number).where(Certificate.job_id == found.id).order_by(Certificate.revision)
+    ).all()
+    body = job_json(found)
+    body["points"] = {
+        "count": len(points),
+        "with_readings": sum(1 for p in points if p.readings),
+        "with_result": sum(1 for p in points if p.result),
+        "items": [
+            {
+                "index": p.point_index,
+                "nominal": _decimal(p.nominal),
+                "unit": p.unit,
+                "readings": len(p.readings or []),
+                "has_result": bool(p.result),
+            }
+            for p in points
+        ],
+    }
+    body["certificates"] = list(certificates)
+    return jsonify(body)
+
+
+# --- certificates -----------------------------------------------------------------------------------
+
+
+def _certificate(number: str) -> tuple[Certificate, Job]:
+    stmt = scoped(
+        select(Certificate, Job).join(Job, Job.id == Certificate.job_id).where(Certificate.number == number),
+        Job,
+        _caller(),
+    )
+    row = db_session().execute(stmt).first()
+    if row is None:
+        raise ApiError(404)
+    return row[0], row[1]
+
+
+def _replaced_numbers(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db_session().execute(select(Certificate.id, Certificate.number).where(Certificate.id.in_(ids)))
+    return {row.id: row.number for row in rows}
+
+
+@bp.get("/certificates")
+@api_view(EVERYONE, query=("limit", "cursor", "status"))
+def certificates() -> ResponseReturnValue:
+    from lims.models import CertificateStatus
+
+    args = page_args()
+    stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, _caller())
+    status = choice_arg("status", [s.value for s in CertificateStatus])
+    if status is not None:
+        stmt = stmt.where(Certificate.status == CertificateStatus(status))
+    page = keyset_page(db_session(), stmt, Certificate.id, after=args.after, size=args.limit)
+    jobs = {
+        j.id: j for j in db_session().scalars(select(Job).where(Job.id.in_({c.job_id for c in page.items})))
+    }
+    replaced = _replaced_numbers({c.replaces_id for c in page.items if c.replaces_id is not None})
+    return page_response(
+        page,
+        lambda c: certificate_json(c, jobs[c.job_id], replaced.get(c.replaces_id) if c.replaces_id else None),
+    )
+
+
+@bp.get("/certificates/<path:number>")
+@api_view(EVERYONE)
+def certificate(number: str) -> ResponseReturnValue:
+    found, job = _certificate(number)
+    replaced = _replaced_numbers({found.replaces_id} if found.replaces_id is not None else set())
+    return jsonify(
+        certificate_json(found, job, replaced.get(found.replaces_id) if found.replaces_id else None)
+    )
+
+
+def _download(number: str, kind: str) -> Response:
+    found, _job = _certificate(number)
+    key = found.pdf_key if kind == "pdf" else found.dcc_key
+    if key is None:
+        raise ApiError(404, code="not_stored", message=f"No {kind.upper()} is stored for this certificate.")
+    storage = open_storage(current_app.config["SETTINGS"], db_session())
+    try:
+        data = storage.get(key)
+        stored = storage.stat(key)
+    except StoredFileMissing:
+        raise ApiError(
+            404, code="not_stored", message=f"No {kind.upper()} is stored for this certificate."
+        ) from None
+    except StoredFileCorrupt:
+        current_app.logger.error("stored file %s of certificate %s fails its SHA-256", key, number)
+        raise ApiError(500) from None
+    extension = "pdf" if kind == "pdf" else "xml"
+    response = Response(data, mimetype=stored.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.number}.{extension}"'
+    response.set_etag(stored.sha256)
+    return response
+
+
+@bp.get("/certificates/<path:number>/pdf")
+@api_view(EVERYONE)
+def certificate_pdf(number: str) -> ResponseReturnValue:
+    return _download(number, "pdf")
+
+
+@bp.get("/certificates/<path:number>/dcc")
+@api_view(EVERYONE)
+def certificate_dcc(number: str) -> ResponseReturnValue:
+    return _download(number, "dcc")
+
+
+@bp.get("/certificates/<path:number>/traceability")
+@api_view(EVERYONE)
+def certificate_traceability(number: str) -> ResponseReturnValue:
+    found, _job = _certificate(number)
+    return jsonify(certificate_chain(db_session(), found.number).to_dict())

@@ -1,0 +1,112 @@
+"""A small world for API tests: two enterprises with instruments, jobs and issued certificates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from lims.models import Certificate, Enterprise, Job, JobKind, JobState, Measurement, Role, User
+from lims.services import api_tokens
+from lims.services.storage import open_storage, sha256_hex
+from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
+
+PDF = b"%PDF-1.7\n% test certificate\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def token_for(session: Session, user: User, *scopes: str, days: int = 30, name: str = "test") -> str:
+    created = api_tokens.create_token(
+        session, user, api_tokens.NewToken(name, days, scopes or (str(api_tokens.Scope.READ),))
+    )
+    session.commit()
+    return created.secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@dataclass
+class Side:
+    enterprise: Enterprise
+    customer: User
+    token: str
+    instrument_id: int
+    job: Job
+    certificate: Certificate
+    pdf: bytes
+    dcc: bytes
+
+
+def _side(session: Session, app: Flask, label: str) -> Side:
+    lab = make_lab(session)
+    enterprise = make_enterprise(session)
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=enterprise.id)
+    instrument = make_instrument(session, enterprise)
+    job = make_job(session, lab=lab, enterprise=enterprise, instrument=instrument, state=JobState.ISSUED)
+    session.add(
+        Measurement(
+            job_id=job.id, point_index=0, nominal=Decimal(100), unit="g", readings=[100.01, 100.02], result={}
+        )
+    )
+    session.add(
+        Measurement(
+            job_id=job.id,
+            point_index=1,
+            nominal=Decimal(200),
+            unit="g",
+            readings=[200.0],
+            result={"error": 0.01},
+        )
+    )
+    pdf = PDF.replace(b"test", label.encode())
+    dcc = (
+        f'<?xml version="1.0" encoding="UTF-8"?><dcc:digitalCalibrationCertificate side="{label}"/>'.encode()
+    )
+    storage = open_storage(app.config["SETTINGS"], session)
+    number = f"HC-2026-{job.id:05d}"
+    storage.put(f"certificates/{number}.pdf", pdf, "application/pdf")
+    storage.put(f"certificates/{number}.xml", dcc, "application/xml")
+    certificate = Certificate(
+        number=number,
+        job_id=job.id,
+        kind=JobKind.CALIBRATION,
+        issued_at=datetime(2026, 3, 2, tzinfo=UTC),
+        issued_by_id=make_user(session, Role.SIGNATORY).id,
+        pdf_key=f"certificates/{number}.pdf",
+        pdf_sha256=sha256_hex(pdf),
+        dcc_key=f"certificates/{number}.xml",
+        dcc_sha256=sha256_hex(dcc),
+    )
+    session.add(certificate)
+    session.commit()
+    return Side(
+        enterprise,
+        customer,
+        token_for(session, customer, "read", "write"),
+        instrument.id,
+        job,
+        certificate,
+        pdf,
+        dcc,
+    )
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    staff: User
+    staff_token: str
+
+
+@pytest.fixture
+def world(app: Flask, session: Session) -> World:
+    a = _side(session, app, "A")
+    b = _side(session, app, "B")
+    staff = make_user(session, Role.TECHNICIAN)
+    return World(a, b, staff, token_for(session, staff, "read", "bench"))
