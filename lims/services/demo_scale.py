@@ -269,6 +269,18 @@ class _Chain:
         self.seq, self.prev = head.seq, head.hash
         self.actor, self.at = actor, at
         self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+        self.memo: dict[int, tuple[Any, Any]] = {}
+
+    def plain(self, value: Any) -> Any:
+        """``_plain`` of a value; the JSON documents copied from the templates are shared, so converted once."""
+        if not isinstance(value, dict | list):
+            return _plain(value)
+        seen = self.memo.get(id(value))
+        if seen is not None and seen[0] is value:  # the memo holds the object, so its id is not reused
+            return seen[1]
+        converted = _plain(value)
+        self.memo[id(value)] = (value, converted)
+        return converted
 
     def entries(self, model: type[Audited], rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         table = str(model.__tablename__)  # type: ignore[attr-defined]
@@ -276,7 +288,8 @@ class _Chain:
         out = []
         for row in rows:
             changes = {
-                k: [None, REDACTED if k in redact and v is not None else _plain(v)] for k, v in row.items()
+                k: [None, REDACTED if k in redact and v is not None else self.plain(v)]
+                for k, v in row.items()
             }
             self.seq += 1
             content = {
