@@ -7,14 +7,16 @@
    ``lims demo --scale N`` in it (``--keep`` reuses a database already generated with the same N).
 2. Starts ``gunicorn -w WORKERS wsgi:app`` on 127.0.0.1 with that database.
 3. Runs the driver in a second process (``bench/load.py drive``): USERS threads, each with its own session
-   cookie, logged in through ``/login`` with the CSRF token. Three of four are lab technicians
-   (``ktv.lan``/``ktv.minh``), each owning one in-progress job; the rest are customers of generated
-   enterprises. For SECONDS they loop over their pages without think time:
+   cookie, logged in through ``/login`` with the CSRF token. A quarter are customers of generated
+   enterprises, one is the administrator, the rest are lab technicians (``ktv.lan``/``ktv.minh``), each
+   owning one in-progress job. For SECONDS they loop over their pages without think time:
 
-   technician: dashboard ``/``, instrument search ``/instruments/?q=…``, job list ``/jobs/``, bench save
+   technician: dashboard ``/``, instrument search ``/instruments/?q=…`` (a maker or model, then one exact
+   serial number: a search that matches one row among all), job list ``/jobs/``, bench save
    (POST point 0 of its own job, as ``bench.js`` does: form + CSRF + job version + ``X-Requested-With``),
    certificate download, public verification ``/verify/<number>``, API read;
-   customer: portal list ``/portal/``, portal search, due list ``/portal/due/90``, API read.
+   customer: dashboard, portal list ``/portal/``, portal search, due list ``/portal/due/90``, API read;
+   administrator: dashboard (its tiles count enterprises, certificates and audit entries), instrument search.
 
    Certificate download, verification and API routes are given as templates (``--certificate-url``,
    ``--verify-url``, ``--api-url``) because they are built on other branches; a 404 on those is reported
@@ -149,6 +151,10 @@ def drive(args: argparse.Namespace) -> None:
             stats.timed("dashboard", client.get, "/")
             term = rng.choice(setup["search_terms"])
             stats.timed("instrument search", client.get, f"/instruments/?q={urllib.parse.quote(term)}")
+            serial = rng.choice(setup["serials"])
+            stats.timed(
+                "instrument search (serial)", client.get, f"/instruments/?q={urllib.parse.quote(serial)}"
+            )
             stats.timed("job list", client.get, "/jobs/")
             _status, headers = stats.timed(
                 "bench save", client.post, action, fields, {"X-Requested-With": "fetch"}
@@ -166,17 +172,27 @@ def drive(args: argparse.Namespace) -> None:
         rng = random.Random(1000 + n)
         start_barrier.wait()
         while time.perf_counter() < deadline[0]:
+            stats.timed("dashboard (customer)", client.get, "/")
             stats.timed("portal list", client.get, "/portal/")
             term = rng.choice(setup["search_terms"])
             stats.timed("portal search", client.get, f"/portal/?q={urllib.parse.quote(term)}")
             stats.timed("due list", client.get, "/portal/due/90")
             stats.timed("api", client.get, args.api_url)
 
+    def admin(n: int) -> None:
+        client = Client(args.base, "admin")
+        client.login()
+        rng = random.Random(2000 + n)
+        start_barrier.wait()
+        while time.perf_counter() < deadline[0]:
+            stats.timed("dashboard (admin)", client.get, "/")
+            term = rng.choice(setup["search_terms"])
+            stats.timed("instrument search", client.get, f"/instruments/?q={urllib.parse.quote(term)}")
+            stats.timed("api", client.get, args.api_url)
+
     customers = args.users // 4
-    threads = [
-        threading.Thread(target=technician if n >= customers else customer, args=(n,), daemon=True)
-        for n in range(args.users)
-    ]
+    roles = [customer] * customers + [admin] + [technician] * (args.users - customers - 1)
+    threads = [threading.Thread(target=role, args=(n,), daemon=True) for n, role in enumerate(roles)]
     for t in threads:
         t.start()
     start_barrier.wait()
@@ -239,6 +255,12 @@ def setup_file(args: argparse.Namespace, path: Path) -> None:
                 text("SELECT username FROM user_account WHERE username LIKE 'kh.dn%' ORDER BY id LIMIT 50")
             )
         ]
+        serials = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT serial_number FROM customer_instrument ORDER BY md5(id::text) LIMIT 20")
+            )
+        ]
         certificates = [
             {"id": r.id, "number": urllib.parse.quote(r.number), "job_id": r.job_id}
             for r in conn.execute(
@@ -254,6 +276,7 @@ def setup_file(args: argparse.Namespace, path: Path) -> None:
                 "customers": customers,
                 "certificates": certificates or [{"id": 0, "number": "none", "job_id": 0}],
                 "search_terms": terms,
+                "serials": serials,
             }
         )
     )
