@@ -171,3 +171,13 @@ def test_pages_render_on_the_generated_data(scaled: Session, app: Flask) -> None
         .limit(1)
     )
     assert client.get(f"/portal/instruments/{other}").status_code == 404
+
+
+def test_admin_dashboard_counts_audit_entries_from_the_chain_head(scaled: Session) -> None:
+    from lims.services.dashboard import tiles_for
+
+    admin = scaled.scalar(select(User).where(User.username == "admin"))
+    assert admin is not None
+    tiles = {t.label: t.value for t in tiles_for(scaled, admin, today=TODAY)}
+    assert tiles["Audit entries"] == _count(scaled, AuditEntry) > 4 * N
+    assert tiles["Certificates issued"] == _count(scaled, Certificate)
