@@ -80,21 +80,25 @@ class Client:
 
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with self.opener.open(self.base + path, timeout=30) as response:
+            with self.opener.open(self.base + path, timeout=60) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             return exc.code, ""
+        except OSError as exc:  # timeout, connection refused or reset: counted as an error, the user goes on
+            return 0, str(exc)
 
     def post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, Any]:
         request = urllib.request.Request(
             self.base + path, urllib.parse.urlencode(form).encode(), headers=headers or {}
         )
         try:
-            with self.opener.open(request, timeout=30) as response:
+            with self.opener.open(request, timeout=60) as response:
                 response.read()
                 return response.status, response.headers
         except urllib.error.HTTPError as exc:
             return exc.code, exc.headers
+        except OSError:
+            return 0, None
 
     def login(self) -> None:
         status, page = self.get("/login")
@@ -373,6 +377,8 @@ def main() -> None:
         out = subprocess.run(command, capture_output=True, text=True, check=False)
         if out.returncode:
             sys.exit(f"driver failed:\n{out.stderr[-3000:]}")
+        if out.stderr:
+            print(out.stderr[-3000:], file=sys.stderr)
         print(report(json.loads(out.stdout), args))
     finally:
         server.terminate()
