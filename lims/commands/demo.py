@@ -82,6 +82,8 @@ def _load_scale(instruments: int, seed: int | None, as_json: bool) -> None:
         report = load_scale(
             session, instruments, seed=DEFAULT_SEED if seed is None else seed, progress=progress
         )
+    progress("VACUUM (visibility map for index-only counts)")
+    _vacuum()
     seconds = time.monotonic() - started
     if as_json:
         click.echo(
@@ -93,3 +95,20 @@ def _load_scale(instruments: int, seed: int | None, as_json: bool) -> None:
     click.echo(
         f"scale data loaded in {seconds:.0f} s; demo logins as for `lims demo`, password {DEMO_PASSWORD}"
     )
+
+
+def _vacuum() -> None:
+    """PostgreSQL: VACUUM ANALYZE now (outside the transaction) instead of waiting for autovacuum.
+
+    Until a table is vacuumed its visibility map is empty, so counts by index (the dashboards' tiles) visit
+    every heap row: 17 ms instead of 0.6 ms for the in-progress jobs among 100 000.
+    """
+    from lims.commands.common import database
+
+    db = database()
+    try:
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE)")
+    finally:
+        db.engine.dispose()
