@@ -15,7 +15,7 @@ from lims.commands.common import transaction
     type=int,
     default=None,
     metavar="N",
-    help="Grow the demo to N customer instruments (N/100 enterprises, one job each, ~5 points each).",
+    help="Grow the demo to N customer instruments (N/100 enterprises, one job each, ~4 points each).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed of --scale (same seed, same data).")
 @click.option("--json", "as_json", is_flag=True, help="With --scale: print the row counts as JSON.")
