@@ -181,3 +181,16 @@ def test_admin_dashboard_counts_audit_entries_from_the_chain_head(scaled: Sessio
     tiles = {t.label: t.value for t in tiles_for(scaled, admin, today=TODAY)}
     assert tiles["Audit entries"] == _count(scaled, AuditEntry) > 4 * N
     assert tiles["Certificates issued"] == _count(scaled, Certificate)
+
+
+def test_rows_added_afterwards_get_fresh_ids(scaled: Session) -> None:
+    """The generator writes explicit ids; PostgreSQL's sequences are moved past them, so the ORM goes on."""
+    from tests.factories import make_enterprise, make_instrument, make_job
+
+    top_job = scaled.scalar(select(func.max(Job.id)))
+    top_instrument = scaled.scalar(select(func.max(CustomerInstrument.id)))
+    enterprise = make_enterprise(scaled)
+    instrument = make_instrument(scaled, enterprise)
+    job = make_job(scaled, enterprise=enterprise, instrument=instrument)
+    assert instrument.id > (top_instrument or 0) and job.id > (top_job or 0)
+    assert verify_chain(scaled).ok
