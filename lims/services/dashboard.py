@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import N_
 from lims.models import (
-    AuditEntry,
+    AuditChainHead,
     Certificate,
     CustomerInstrument,
     Enterprise,
@@ -105,7 +105,9 @@ def tiles_for(session: Session, user: User, *, today: date) -> list[Tile]:
             Tile(N_("Certificates issued"), _count(session, select(func.count()).select_from(Certificate))),
             Tile(
                 N_("Audit entries"),
-                _count(session, select(func.count()).select_from(AuditEntry)),
+                # The chain head's sequence number is the number of entries (they are numbered 1, 2, … without
+                # gaps, which `lims audit verify` proves): one row read instead of counting millions.
+                _count(session, select(AuditChainHead.seq).where(AuditChainHead.id == 1)),
                 "audit.index",
             ),
         ]

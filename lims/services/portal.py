@@ -133,6 +133,23 @@ def due_list(session: Session, user: Caller, *, today: date, days: int) -> DueLi
     return DueList(days, count, overdue, items)
 
 
+def due_counts(
+    session: Session, user: Caller, *, today: date, windows: Sequence[int] = DUE_WINDOWS_DAYS
+) -> dict[int, int]:
+    """How many instruments fall due within each window (overdue included): one aggregate, no rows loaded."""
+    columns = [
+        func.coalesce(
+            func.sum(case((CustomerInstrument.next_due_on <= today + timedelta(days=d), 1), else_=0)), 0
+        )
+        for d in windows
+    ]
+    horizon = today + timedelta(days=max(windows))
+    row = session.execute(
+        scoped(select(*columns), CustomerInstrument, user).where(CustomerInstrument.next_due_on <= horizon)
+    ).one()
+    return {d: int(n) for d, n in zip(windows, row, strict=True)}
+
+
 def get_instrument(session: Session, user: Caller, instrument_id: int) -> CustomerInstrument:
     return get_scoped(session, CustomerInstrument, instrument_id, user)
 

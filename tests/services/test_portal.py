@@ -28,6 +28,9 @@ def test_due_lists_count_overdue_and_window(session: Session) -> None:
     assert dates == sorted(dates) and dates[0] == TODAY - timedelta(days=3)
     staff = make_user(session, Role.TECHNICIAN)
     assert portal.due_list(session, staff, today=TODAY, days=30).count >= 4  # the lab sees every enterprise
+    # the portal page's counts come from one aggregate and agree with the lists
+    assert portal.due_counts(session, customer, today=TODAY) == {d: x.count for d, x in lists.items()}
+    assert portal.due_counts(session, staff, today=TODAY)[30] >= 4
 
 
 def test_search_filters_compose(session: Session) -> None:

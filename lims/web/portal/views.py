@@ -60,10 +60,7 @@ def index() -> ResponseReturnValue:
         due_within_days=int(raw_due) if raw_due in ("30", "60", "90") else None,
     )
     page = portal.search_instruments(db, current_user, query, today=_today(), after=after_arg())
-    counts = {
-        days: portal.due_list(db, current_user, today=_today(), days=days).count
-        for days in portal.DUE_WINDOWS_DAYS
-    }
+    counts = portal.due_counts(db, current_user, today=_today())
     return render_template(
         "portal/index.html",
         page=page,
