@@ -1,7 +1,7 @@
 """Every model module, imported so that Alembic's autogenerate sees the whole metadata."""
 
 from lims.models.audit import AuditChainHead, AuditEntry
-from lims.models.certificate import Certificate
+from lims.models.certificate import Certificate, CertificateCounter
 from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
 from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
@@ -57,6 +57,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEntry",
     "Certificate",
+    "CertificateCounter",
     "CertificateStatus",
     "CertificationStandard",
     "CmcEntry",
