@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certificates import extract_dcc, read_dcc, validate_dcc
-from lims.models import Certificate, CertificateCounter, CertificateStatus, JobState, JobTransition, Role, StoredFile
+from lims.models import (
+    Certificate,
+    CertificateCounter,
+    CertificateStatus,
+    JobState,
+    JobTransition,
+    Role,
+    StoredFile,
+)
 from lims.services import certificates as svc
 from lims.services.storage import DatabaseStorage, sha256_hex
 from tests.factories import make_user
