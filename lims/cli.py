@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "procedures": "lims.commands.procedures:procedures",
     "jobs": "lims.commands.jobs:jobs",
     "reminders": "lims.commands.reminders:reminders",
+    "certificate": "lims.commands.certificates:certificate",
 }
 
 
