@@ -81,6 +81,10 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.save_point": {Role.TECHNICIAN},
     "jobs.grant_authorisation": {Role.ADMIN},
     "jobs.revoke_authorisation": {Role.ADMIN},
+    "jobs.issue_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.amend_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.withdraw_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.certificate_labels": STAFF,
     "portal.index": {Role.CUSTOMER},
     "portal.due": {Role.CUSTOMER},
     "portal.instrument": {Role.CUSTOMER},
@@ -121,6 +125,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "instrument_id": 999999,
         "index": 0,
         "authorisation_id": 999999,
+        "cert_id": 999999,
         "days": 30,
         "fmt": "xlsx",
     }
