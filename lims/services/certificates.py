@@ -599,62 +599,119 @@ def issue_certificate(
     content the certificate cannot carry (named), a storage failure.
     """
     now = now or datetime.now(UTC)
-    zone = settings.timezone
     with session.begin_nested():
-        job = get_job(session, job_id)
-        check_version(job, expected_version)
-        if job.state != JobState.APPROVED:
-            raise CertificateError(
-                N_("Job %(number)s is %(state)s: only an approved job can be issued a certificate."),
-                number=job.number,
-                state=job.state.value,
-            )
-        _require_issuer(actor)
-        pattern = settings.pattern(job.kind)
-        if stamp_number is not None and job.kind != JobKind.VERIFICATION and stamp_number.strip():
-            raise CertificateError(N_("Only verification certificates carry a stamp number."))
-        signature, signer = _approval(session, job)
-        issued_on = _aware(now, zone).date()
-        valid_until = None
-        if job.kind == JobKind.VERIFICATION:
-            assert job.procedure is not None
-            months = (
-                _int_requirement(job, "verification_months")
-                or int(job.procedure.definition.get("verification_months") or 0)
-                or DEFAULT_VERIFICATION_MONTHS
-            )
-            performed = job.measured_on or issued_on
-            valid_until = add_months(performed, months) - timedelta(days=1)
-        number = allocate_number(session, job.kind, pattern, issued_on.year)
-        apply_transition(session, job, wf.State.ISSUED, user=actor, comment=number, now=now)
-        extras = IssueExtras(
-            number,
-            issued_on,
-            Signatory(
-                signature.printed_name, _function(signer.function_title), _aware(signature.signed_at, zone)
-            ),
-            stamp_number=(stamp_number or "").strip() or None,
-            valid_until=valid_until,
-        )
-        cert = _issue(session, job, actor, extras, storage, settings, now)
+        job, extras, data = _prepare(session, job_id, actor, settings, stamp_number, expected_version, now)
+        cert = _record(session, job, actor, extras, _render((data, settings.software_release)), storage, now)
     return cert
 
 
-def _issue(
+def issue_batch(
+    session: Session,
+    job_ids: Sequence[int],
+    actor: User,
+    *,
+    storage: Storage,
+    settings: CertificateSettings,
+    stamp_numbers: Mapping[int, str] | None = None,
+    now: datetime | None = None,
+    workers: int = 1,
+) -> list[Certificate]:
+    """Issue the certificates of several approved jobs in one transaction: all of them or none.
+
+    Numbers are taken in the order of ``job_ids`` (the counter stays locked until the caller commits);
+    the PDF, DCC and labels are rendered on ``workers`` processes when it is more than one (rendering is
+    pure, see :mod:`certificates.bundle`), then stored and recorded here. ``stamp_numbers`` maps a
+    verification job's id to its stamp number.
+    """
+    now = now or datetime.now(UTC)
+    stamps = stamp_numbers or {}
+    with session.begin_nested():
+        prepared = [
+            _prepare(session, job_id, actor, settings, stamps.get(job_id), None, now) for job_id in job_ids
+        ]
+        work = [(data, settings.software_release) for _job, _extras, data in prepared]
+        if workers > 1 and len(work) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                rendered = list(pool.map(_render, work, chunksize=max(1, len(work) // (workers * 8))))
+        else:
+            rendered = [_render(item) for item in work]
+        return [
+            _record(session, job, actor, extras, files, storage, now)
+            for (job, extras, _data), files in zip(prepared, rendered, strict=True)
+        ]
+
+
+def _prepare(
+    session: Session,
+    job_id: int,
+    actor: User,
+    settings: CertificateSettings,
+    stamp_number: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> tuple[Job, IssueExtras, CertificateData]:
+    """Check the job, take its number, record the transition to issued and build the certificate's data."""
+    zone = settings.timezone
+    job = get_job(session, job_id)
+    check_version(job, expected_version)
+    if job.state != JobState.APPROVED:
+        raise CertificateError(
+            N_("Job %(number)s is %(state)s: only an approved job can be issued a certificate."),
+            number=job.number,
+            state=job.state.value,
+        )
+    _require_issuer(actor)
+    pattern = settings.pattern(job.kind)
+    if stamp_number is not None and job.kind != JobKind.VERIFICATION and stamp_number.strip():
+        raise CertificateError(N_("Only verification certificates carry a stamp number."))
+    signature, signer = _approval(session, job)
+    issued_on = _aware(now, zone).date()
+    valid_until = None
+    if job.kind == JobKind.VERIFICATION:
+        assert job.procedure is not None
+        months = (
+            _int_requirement(job, "verification_months")
+            or int(job.procedure.definition.get("verification_months") or 0)
+            or DEFAULT_VERIFICATION_MONTHS
+        )
+        performed = job.measured_on or issued_on
+        valid_until = add_months(performed, months) - timedelta(days=1)
+    number = allocate_number(session, job.kind, pattern, issued_on.year)
+    apply_transition(session, job, wf.State.ISSUED, user=actor, comment=number, now=now)
+    extras = IssueExtras(
+        number,
+        issued_on,
+        Signatory(
+            signature.printed_name, _function(signer.function_title), _aware(signature.signed_at, zone)
+        ),
+        stamp_number=(stamp_number or "").strip() or None,
+        valid_until=valid_until,
+    )
+    return job, extras, build_certificate_data(session, job, extras, settings)
+
+
+def _render(item: tuple[CertificateData, str]) -> tuple[IssuedFiles, bytes]:
+    """PDF with the DCC, the DCC and the labels of one certificate (a pure function: runs in a worker)."""
+    data, release = item
+    return issue_files(data, software_release=release), render_labels(data)
+
+
+def _record(
     session: Session,
     job: Job,
     actor: User,
     extras: IssueExtras,
+    rendered: tuple[IssuedFiles, bytes],
     storage: Storage,
-    settings: CertificateSettings,
     now: datetime,
     *,
     replaces: Certificate | None = None,
     reason: str | None = None,
 ) -> Certificate:
-    data = build_certificate_data(session, job, extras, settings)
-    files = issue_files(data, software_release=settings.software_release)
-    labels = render_labels(data)
+    """Store the rendered files write-once and add the certificate's row."""
+    files, labels = rendered
     stored = _store(storage, job.kind, files, labels)
     cert = Certificate(
         number=extras.number,
@@ -742,7 +799,9 @@ def amend_certificate(
             valid_until=old.valid_until,
             amendment=Amendment(old.number, old.revision + 1, _same(text), old.pdf_sha256 or ""),
         )
-        cert = _issue(session, job, actor, extras, storage, settings, now, replaces=old, reason=text)
+        data = build_certificate_data(session, job, extras, settings)
+        rendered = _render((data, settings.software_release))
+        cert = _record(session, job, actor, extras, rendered, storage, now, replaces=old, reason=text)
         old.status = CertificateStatus.SUPERSEDED
         session.flush()
     return cert

@@ -251,3 +251,27 @@ def test_withdrawal_records_the_reason(session: Session) -> None:
     with pytest.raises(svc.CertificateError, match="withdrawn"):
         svc.withdraw_certificate(session, cert.number, setup.signatory, "again")
     assert svc.summary(cert)["status"] == "withdrawn"
+
+
+def test_batch_issues_all_or_nothing(session: Session) -> None:
+    """A batch takes consecutive numbers in order; one refused job leaves the whole batch unissued."""
+    setup = certsetup.lab(session)
+    cal = [certsetup.approved_job(session, setup, "CAL-DMM-DCV") for _ in range(2)]
+    ver = certsetup.approved_job(session, setup, "VER-NAWI-R76")
+    from tests.services import jobsetup
+
+    open_job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    ids = [cal[0].id, ver.id, open_job.id, cal[1].id]
+    with pytest.raises(svc.CertificateError, match="only an approved job"):
+        svc.issue_batch(session, ids, setup.signatory, storage=DatabaseStorage(session),
+                        settings=certsetup.SETTINGS, stamp_numbers={ver.id: "T-9"}, now=certsetup.ISSUED_AT)
+    assert _counts(session)[:2] == (0, 0) and {j.state for j in (*cal, ver)} == {JobState.APPROVED}
+    ids.remove(open_job.id)
+    certs = svc.issue_batch(session, ids, setup.signatory, storage=DatabaseStorage(session),
+                            settings=certsetup.SETTINGS, stamp_numbers={ver.id: "T-9"}, now=certsetup.ISSUED_AT,
+                            workers=2)
+    assert [c.number for c in certs] == ["HC-2025-00001", "KĐ-2025-00001", "HC-2025-00002"]
+    storage = DatabaseStorage(session)
+    for cert in certs:
+        assert sha256_hex(svc.stored_bytes(storage, cert, "pdf")) == cert.pdf_sha256
+        assert cert.number in _text(svc.stored_bytes(storage, cert, "pdf"))
