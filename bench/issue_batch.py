@@ -32,17 +32,18 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from lims.db import Database  # noqa: E402
-from lims.domain import workflow as wf  # noqa: E402
-from lims.migrate import upgrade  # noqa: E402
-from lims.models import (  # noqa: E402
+from lims.db import Database
+from lims.domain import workflow as wf
+from lims.migrate import upgrade
+from lims.models import (
     ElectronicSignature,
     Job,
     JobStandard,
@@ -51,10 +52,10 @@ from lims.models import (  # noqa: E402
     MeasurementStandard,
     User,
 )
-from lims.services import audit, certificates, jobs, measurements, signatures  # noqa: E402
-from lims.services.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from lims.services.procedures import latest_procedure  # noqa: E402
-from lims.services.storage import DatabaseStorage  # noqa: E402
+from lims.services import audit, certificates, jobs, measurements, signatures
+from lims.services.demo import DEMO_PASSWORD, load_demo
+from lims.services.procedures import latest_procedure
+from lims.services.storage import DatabaseStorage
 
 TODAY = date(2026, 11, 2)
 SETTINGS = certificates.CertificateSettings(public_url="https://lims.example.vn", software_release="bench")
