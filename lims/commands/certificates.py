@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -55,7 +56,7 @@ def export(number: str, fmt: str, output: Path) -> None:
         cert = get_certificate(session, number)
         data = stored_bytes(open_storage(settings(), session), cert, fmt)
     if str(output) == "-":
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
         return
     output.write_bytes(data)
     click.echo(f"{cert.number}: {len(data)} bytes written to {output}", err=True)

@@ -451,14 +451,15 @@ def build_certificate_data(
                 N_("Job %(number)s did not pass verification: issue a notice of failure, not a certificate."),
                 number=job.number,
             )
-        if not (extras.stamp_number or "").strip() or extras.valid_until is None:
+        stamp = (extras.stamp_number or "").strip()
+        if not stamp or extras.valid_until is None:
             raise CertificateError(
                 N_("Enter the number of the verification stamp (tem) affixed to the instrument.")
             )
         verification_info = VerificationInfo(
             True,
-            extras.stamp_number.strip(),
-            extras.valid_until,  # type: ignore[union-attr]
+            stamp,
+            extras.valid_until,
             VerificationType(requirements.get("verification_type") or VerificationType.PERIODIC.value),
         )
     recalibration_months = None if verification else _int_requirement(job, "recalibration_months")
