@@ -545,7 +545,7 @@ def _ascii(number: str) -> str:
 
 
 def _store(storage: Storage, kind: JobKind, files: IssuedFiles, labels: bytes) -> dict[str, str]:
-    base = f"certificates/{kind.value}/{_ascii(files.number)}-{files.pdf_sha256[:12]}"
+    base = f"issued/{kind.value}/{_ascii(files.number)}-{files.pdf_sha256[:12]}"
     pdf = storage.put(f"{base}.pdf", files.pdf, "application/pdf")
     dcc = storage.put(f"{base}.dcc.xml", files.dcc, "application/xml")
     sheet = storage.put(f"{base}.labels.pdf", labels, "application/pdf")
