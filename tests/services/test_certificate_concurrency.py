@@ -131,5 +131,5 @@ def test_concurrent_issues_take_distinct_gap_free_numbers(own_db: str) -> None:
     db.engine.dispose()
     assert numbers == sorted(ok.values())
     assert numbers == [f"HC-2025-{n:05d}" for n in range(1, len(ok) + 1)]  # distinct and without gaps
-    assert counter == len(ok)
+    assert (counter or 0) == len(ok)  # no counter row at all when every issue was rolled back
     assert {j for j, s in states.items() if s == JobState.ISSUED} == set(issued)
