@@ -70,7 +70,9 @@ def _x(text: str) -> str:
 
 
 def _bi(text: Text, *, sep: str = "<br/>") -> str:
-    """Vietnamese, then English in italics; markup-safe."""
+    """Vietnamese, then English in italics; markup-safe. A text written once (a name) is printed once."""
+    if text.en == text.vi:
+        return _x(text.vi)
     return f"{_x(text.vi)}{sep}<i>{_x(text.en)}</i>"
 
 

@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "jobs": "lims.commands.jobs:jobs",
     "reminders": "lims.commands.reminders:reminders",
     "validate": "lims.commands.validate:validate",
+    "certificate": "lims.commands.certificates:certificate",
 }
 
 

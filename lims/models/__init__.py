@@ -3,7 +3,7 @@
 from lims.models.api_token import ApiToken
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.bench import BenchReading, BenchStation, CaptureRequest, CaptureState
-from lims.models.certificate import Certificate
+from lims.models.certificate import Certificate, CertificateCounter
 from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
 from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
@@ -64,6 +64,7 @@ __all__ = [
     "CaptureRequest",
     "CaptureState",
     "Certificate",
+    "CertificateCounter",
     "CertificateStatus",
     "CertificationStandard",
     "CmcEntry",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,4 +32,26 @@ class Certificate(Audited, Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     dcc_key: Mapped[str200 | None]
     dcc_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The sticker sheet printed with the certificate (stored like the PDF, never regenerated).
+    labels_key: Mapped[str200 | None]
+    labels_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Verification (kiểm định) only: the stamp (tem) number and the validity date printed on the certificate.
+    stamp_number: Mapped[str50 | None]
+    valid_until: Mapped[date | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
+
+
+class CertificateCounter(Base):
+    """The last running number used per kind and year (0 when the pattern has no year).
+
+    The row is locked (``SELECT … FOR UPDATE``) in the issuing transaction, so numbers have no gaps and
+    never repeat; a rolled-back issue gives its number back.
+    """
+
+    __tablename__ = "certificate_counter"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

@@ -57,7 +57,7 @@ PLANS = {
         {"temperature": "23.4", "humidity": "48"},
     ),
 }
-STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold")
+STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold", "issued")
 CERTIFICATES = {  # asset -> (unit, low, high, U) of its current certificate
     "CDL-KL-002": ("g", 1, 20000, 0.1),
     "CDL-AS-002": ("kPa", 0, 7000, 0.16),
@@ -176,6 +176,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
         )
     standards = _bench_standards(session, lab, today)
     tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
+    issued: list[tuple[int, datetime]] = []
     for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):
         kind, maker, model, unit, low, high, res, cls, legal = spec
         proc_row = latest_procedure(session, code)
@@ -248,7 +249,11 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     session,
                     job.id,
                     measurements.PointInput(
-                        i, _readings(nominal, step, proc.repetitions, (i + s) % 3), f"{nominal:.6g}", env
+                        i,
+                        # An issued verification must pass: its readings stay within one resolution step.
+                        _readings(nominal, step, proc.repetitions, 0 if state == "issued" else (i + s) % 3),
+                        f"{nominal:.6g}",
+                        env,
                     ),
                     user=technician,
                     expected_version=None,
@@ -275,3 +280,37 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 expected_version=None,
                 now=later + timedelta(hours=3),
             )
+            if state == "issued":
+                issued.append((job.id, later + timedelta(hours=4)))
+    _issue_demo_certificates(session, sig, issued)
+
+
+def _issue_demo_certificates(session: Session, signatory: User, issued: list[tuple[int, datetime]]) -> None:
+    """Certificates of the demo's issued jobs (calibration and verification), and one amendment."""
+    from lims.config import Settings
+    from lims.models import Job, JobKind
+    from lims.services.certificates import amend_certificate, certificate_settings, issue_certificate
+    from lims.services.storage import open_storage
+
+    conf = Settings.from_env()
+    cert_settings = certificate_settings(conf)
+    storage = open_storage(conf, session)
+    amended = None
+    for n, (job_id, at) in enumerate(issued, start=1):
+        job = session.get_one(Job, job_id)
+        stamp = f"DEMO-{at.year % 100:02d}-{n:06d}" if job.kind == JobKind.VERIFICATION else None
+        cert = issue_certificate(
+            session, job_id, signatory, storage=storage, settings=cert_settings, stamp_number=stamp, now=at
+        )
+        if amended is None and job.kind == JobKind.CALIBRATION:
+            amended = (cert.number, at + timedelta(days=1))
+    if amended is not None:
+        amend_certificate(
+            session,
+            amended[0],
+            signatory,
+            "Bổ sung điều kiện môi trường bị thiếu trên bản đã ban hành",
+            storage=storage,
+            settings=cert_settings,
+            now=amended[1],
+        )

@@ -173,8 +173,10 @@ def actor(user: User) -> wf.Actor:
 
 
 def allowed(job: Job, user: User) -> list[wf.AllowedTransition]:
-    """The transitions ``user`` may offer on the job page (approval is the signature form)."""
-    return [t for t in wf.allowed_transitions(snapshot(job), actor(user)) if t.to_state != wf.State.APPROVED]
+    """The transitions ``user`` may offer on the job page (approval is the signature form, issue the
+    certificate form)."""
+    own_forms = (wf.State.APPROVED, wf.State.ISSUED)
+    return [t for t in wf.allowed_transitions(snapshot(job), actor(user)) if t.to_state not in own_forms]
 
 
 def _authorisation_needed(job: Job, to: wf.State, user: User) -> AuthorisedRole | None:
@@ -231,6 +233,8 @@ def transition_job(session: Session, job_id: int, to: str, *, user: User, commen
     if target == wf.State.APPROVED:
         raise JobError(N_("Approval needs an electronic signature: use the approval form and re-enter "
                           "your password."))
+    if target == wf.State.ISSUED:
+        raise JobError(N_("A job is issued by issuing its certificate: use the Issue certificate form."))
     apply_transition(session, job, target, user=user, comment=comment, now=_now(now))
     return job
 

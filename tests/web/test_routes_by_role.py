@@ -90,6 +90,10 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.point_readings": READERS,
     "jobs.grant_authorisation": {Role.ADMIN},
     "jobs.revoke_authorisation": {Role.ADMIN},
+    "jobs.issue_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.amend_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.withdraw_certificate": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.certificate_labels": STAFF,
     "portal.index": {Role.CUSTOMER},
     "portal.due": {Role.CUSTOMER},
     "portal.instrument": {Role.CUSTOMER},
@@ -153,6 +157,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "authorisation_id": 999999,
         "material_id": 999999,
         "cmc_id": 999999,
+        "cert_id": 999999,
         "days": 30,
         "fmt": "xlsx",
         "number": "KĐ-2026-99999",  # unknown certificate: 404 for the roles allowed

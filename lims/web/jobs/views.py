@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lims.domain.authorisation import AuthorisedRole
-from lims.errors import LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import JobState, Role, User
-from lims.services import jobs, measurements, signatures, workload
+from lims.services import certificates, jobs, measurements, signatures, workload
+from lims.services.storage import open_storage
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
@@ -26,6 +27,7 @@ from lims.web.jobs import bench as bench_view
 from lims.web.paging import after_arg
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+CERTIFICATE_STATUS = {"valid": N_("valid"), "superseded": N_("superseded"), "withdrawn": N_("withdrawn")}
 bp.add_app_template_global(bench_view.state_label, "state_label")
 
 
@@ -142,6 +144,9 @@ def show(job_id: int) -> ResponseReturnValue:
         standards=jobs.job_standards(db, job.id),
         points=bench_view.points_or_error(job),
         default_meaning=_(signatures.DEFAULT_MEANING),
+        certificates=certificates.certificates_of_job(db, job.id),
+        may_issue=_user().role in certificates.ISSUERS,
+        certificate_status=CERTIFICATE_STATUS,
         editable=job.state in jobs.EDITABLE_STATES,
         today=date.today(),
         is_overdue=workload.is_overdue,
@@ -364,6 +369,99 @@ def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Authorisation revoked."), "success")
     return redirect(url_for("jobs.authorisations_view"))
+
+
+# ------------------------------------------------------------------ certificates (issue, amend, withdraw)
+
+
+def _certificate_or_404(job_id: int, cert_id: int) -> Any:
+    from lims.models import Certificate
+
+    cert = db_session().get(Certificate, cert_id)
+    if cert is None or cert.job_id != job_id:
+        abort(404)
+    return cert
+
+
+def _storage_and_settings() -> tuple[Any, certificates.CertificateSettings]:
+    settings = current_app.config["SETTINGS"]
+    return open_storage(settings, db_session()), certificates.certificate_settings(settings)
+
+
+@bp.post("/<int:job_id>/issue")
+@allow(Role.SIGNATORY, Role.ADMIN)
+def issue_certificate(job_id: int) -> ResponseReturnValue:
+    """Issue the certificate of an approved job (number, PDF with DCC, labels; the job becomes issued)."""
+    _job_or_404(job_id)
+    try:
+        storage, settings = _storage_and_settings()
+        cert = certificates.issue_certificate(
+            db_session(),
+            job_id,
+            _user(),
+            storage=storage,
+            settings=settings,
+            stamp_number=request.form.get("stamp_number", "")[:50] or None,
+            expected_version=_version(),
+        )
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Certificate %(number)s issued.", number=cert.number))
+
+
+@bp.post("/<int:job_id>/certificates/<int:cert_id>/amend")
+@allow(Role.SIGNATORY, Role.ADMIN)
+def amend_certificate(job_id: int, cert_id: int) -> ResponseReturnValue:
+    """Issue an amendment (a new number replacing this certificate, with the reason)."""
+    cert = _certificate_or_404(job_id, cert_id)
+    try:
+        storage, settings = _storage_and_settings()
+        new = certificates.amend_certificate(
+            db_session(),
+            cert.number,
+            _user(),
+            request.form.get("reason", "")[: certificates.REASON_MAX + 1],
+            storage=storage,
+            settings=settings,
+        )
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(
+        job_id, _("Certificate %(number)s issued, replacing %(old)s.", number=new.number, old=cert.number)
+    )
+
+
+@bp.post("/<int:job_id>/certificates/<int:cert_id>/withdraw")
+@allow(Role.SIGNATORY, Role.ADMIN)
+def withdraw_certificate(job_id: int, cert_id: int) -> ResponseReturnValue:
+    cert = _certificate_or_404(job_id, cert_id)
+    try:
+        certificates.withdraw_certificate(
+            db_session(), cert.number, _user(), request.form.get("reason", "")[: certificates.REASON_MAX + 1]
+        )
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Certificate %(number)s withdrawn.", number=cert.number))
+
+
+@bp.get("/<int:job_id>/certificates/<int:cert_id>/labels.pdf")
+@allow(LAB_STAFF)
+def certificate_labels(job_id: int, cert_id: int) -> ResponseReturnValue:
+    """The sheet of labels stored when the certificate was issued (SHA-256 re-checked)."""
+    cert = _certificate_or_404(job_id, cert_id)
+    try:
+        data = certificates.stored_bytes(_storage_and_settings()[0], cert, "labels")
+    except LimsError:
+        abort(404)
+    name = certificates.file_name(cert.number)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}-labels.pdf"',
+            "X-Content-SHA256": cert.labels_sha256 or "",
+        },
+    )
 
 
 from lims.web.jobs import capture as _capture  # noqa: E402, F401 - registers the bench capture routes

@@ -1,0 +1,79 @@
+"""Approved jobs ready for a certificate (built through the real services), and a storage that fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lims.services import jobs, measurements, signatures
+from lims.services.certificates import CertificateSettings
+from lims.services.measurements import PointInput
+from tests.factories import PASSWORD
+from tests.services import jobsetup
+
+MEASURED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+ISSUED_AT = datetime(2025, 6, 3, 2, 30, tzinfo=UTC)  # 09:30 in Hà Nội
+SETTINGS = CertificateSettings(public_url="https://lims.example.vn", software_release="lims test")
+ENVIRONMENT = {
+    "VER-NAWI-R76": {"temperature": "24 24.6"},
+    "CAL-PG-DKD": {"temperature": "21.5 22.0", "humidity": "55"},
+    "CAL-TH-BATH": {"temperature": "23", "humidity": "50"},
+    "CAL-DMM-DCV": {"temperature": "23.1 23.4", "humidity": "48"},
+}
+
+
+def lab(session: Session) -> jobsetup.Lab4:
+    setup = jobsetup.build(session)
+    setup.lab.email = "hieuchuan@lab.example.vn"
+    setup.lab.address = "Số 8 Hoàng Quốc Việt, Cầu Giấy, Hà Nội"
+    setup.signatory.function_title = "Phó Giám đốc"
+    setup.signatory.full_name = "Nguyễn Thị Thu Hằng"
+    session.flush()
+    return setup
+
+
+def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requirements: Any) -> Any:
+    """A job of ``code`` measured at every point (errors well inside the MPE), reviewed and signed."""
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, code, **requirements))
+    proc_step = float(job.instrument.resolution)
+    for index, nominal in enumerate(measurements.test_points(job)):
+        readings = [f"{nominal + proc_step * (i % 2):.6g}" for i in range(5)]
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, readings, f"{nominal:.6g}", ENVIRONMENT[code]),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=MEASURED_AT,
+        )
+    jobs.transition_job(
+        session,
+        job.id,
+        "measured",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=MEASURED_AT,
+    )
+    jobs.transition_job(
+        session,
+        job.id,
+        "reviewed",
+        user=setup.reviewer,
+        comment=None,
+        expected_version=job.version,
+        now=MEASURED_AT,
+    )
+    signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt kết quả",
+        expected_version=job.version,
+        now=MEASURED_AT,
+    )
+    return job
