@@ -13,6 +13,7 @@ from lims.models.job import (
     JobTransition,
     Measurement,
 )
+from lims.models.notification import LAB_AUDIENCE, Notification, NotificationRead
 from lims.models.organisation import Enterprise, Lab
 from lims.models.personnel import CmcEntry, PersonnelAuthorisation
 from lims.models.procedure import Procedure
@@ -31,6 +32,7 @@ from lims.models.programme import (
     TrainingParticipation,
 )
 from lims.models.ratelimit import RateLimitCounter
+from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
     IntermediateCheck,
     MeasurementStandard,
@@ -52,6 +54,7 @@ from lims.models.types import (
 from lims.models.user import LoginAttempt, User
 
 __all__ = [
+    "LAB_AUDIENCE",
     "ApplicationStatus",
     "AssessmentResult",
     "AuditChainHead",
@@ -79,6 +82,8 @@ __all__ = [
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",
+    "Notification",
+    "NotificationRead",
     "OutboxMessage",
     "PersonnelAuthorisation",
     "Procedure",
@@ -86,8 +91,11 @@ __all__ = [
     "Quantity",
     "RateLimitCounter",
     "ReferenceMaterial",
+    "RequestState",
     "Role",
     "ServiceCertification",
+    "ServiceRequest",
+    "ServiceRequestItem",
     "StandardCalibration",
     "StandardCalibrationSource",
     "StandardLevel",

@@ -90,6 +90,22 @@ EXPECTED: dict[str, str | set[Role]] = {
     "portal.import_template": {Role.CUSTOMER},
     "portal.import_instruments": {Role.CUSTOMER},
     "portal.colleagues": {Role.CUSTOMER},
+    "portal.requests": {Role.CUSTOMER},
+    "portal.new_request": {Role.CUSTOMER},
+    "portal.request": {Role.CUSTOMER},
+    "portal.jobs": {Role.CUSTOMER},
+    "portal.job": {Role.CUSTOMER},
+    "portal.certificates": {Role.CUSTOMER},
+    "portal.certificate_file": {Role.CUSTOMER},
+    "requests.index": READERS,
+    "requests.show": READERS,
+    "requests.accept": {Role.ADMIN, Role.REVIEWER},
+    "requests.schedule": {Role.ADMIN, Role.REVIEWER},
+    "requests.reject": {Role.ADMIN, Role.REVIEWER},
+    "requests.convert": {Role.ADMIN, Role.TECHNICIAN},
+    "notifications.index": ANY,
+    "notifications.read": ANY,
+    "notifications.read_all": ANY,
 }
 
 
@@ -123,6 +139,10 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "authorisation_id": 999999,
         "days": 30,
         "fmt": "xlsx",
+        "request_id": 999999,
+        "certificate_id": 999999,
+        "file_kind": "pdf",
+        "notification_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

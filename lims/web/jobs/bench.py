@@ -15,16 +15,29 @@ from lims.services.procedures import domain_procedure
 from lims.web.i18n import error_text
 
 STATE_LABELS = {
-    JobState.REQUESTED: N_("requested"), JobState.RECEIVED: N_("received"), JobState.IN_PROGRESS: N_("in progress"),
-    JobState.MEASURED: N_("measured"), JobState.REVIEWED: N_("reviewed"), JobState.APPROVED: N_("approved"),
-    JobState.ISSUED: N_("issued"), JobState.ON_HOLD: N_("on hold"), JobState.REJECTED: N_("rejected"),
+    JobState.REQUESTED: N_("requested"),
+    JobState.RECEIVED: N_("received"),
+    JobState.IN_PROGRESS: N_("in progress"),
+    JobState.MEASURED: N_("measured"),
+    JobState.REVIEWED: N_("reviewed"),
+    JobState.APPROVED: N_("approved"),
+    JobState.ISSUED: N_("issued"),
+    JobState.ON_HOLD: N_("on hold"),
+    JobState.REJECTED: N_("rejected"),
     JobState.CANCELLED: N_("cancelled"),
 }
-VERDICTS = {"pass": N_("pass"), "fail": N_("fail"), "conditional_pass": N_("conditional pass"),
-            "conditional_fail": N_("conditional fail")}
+VERDICTS = {
+    "pass": N_("pass"),
+    "fail": N_("fail"),
+    "conditional_pass": N_("conditional pass"),
+    "conditional_fail": N_("conditional fail"),
+}
 
-ENVIRONMENT_LABELS = {"temperature": N_("temperature"), "humidity": N_("relative humidity"),
-                      "pressure": N_("air pressure")}
+ENVIRONMENT_LABELS = {
+    "temperature": N_("temperature"),
+    "humidity": N_("relative humidity"),
+    "pressure": N_("air pressure"),
+}
 
 
 def state_label(state: JobState | str) -> str:
@@ -32,8 +45,17 @@ def state_label(state: JobState | str) -> str:
 
 
 def people_ids(job: Job) -> set[int]:
-    return {i for i in (job.technician_id, job.measured_by_id, job.reviewed_by_id, job.approved_by_id,
-                        job.signatory_id) if i is not None}
+    return {
+        i
+        for i in (
+            job.technician_id,
+            job.measured_by_id,
+            job.reviewed_by_id,
+            job.approved_by_id,
+            job.signatory_id,
+        )
+        if i is not None
+    }
 
 
 def input_descriptions(job: Job) -> dict[str, str]:
@@ -58,8 +80,9 @@ def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
 def point_input(index: int, form: MultiDict[str, str]) -> measurements.PointInput:
     readings = [form.get(f"reading_{i}", "") for i in range(1, 21) if f"reading_{i}" in form]
     environment = {key[4:]: value for key, value in form.items() if key.startswith("env_")}
-    return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")))
+    return measurements.PointInput(
+        index, readings, form.get("reference_value", ""), environment, as_found=bool(form.get("as_found"))
+    )
 
 
 def _can_edit(job: Job, user: User) -> bool:
@@ -70,10 +93,17 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     assert job.procedure is not None
     proc = domain_procedure(job.procedure)
     points, points_error = points_or_error(job)
-    return {"job": job, "proc": proc, "points": points, "points_error": points_error,
-            "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
-            "environment": proc.environment, "verdicts": VERDICTS,
-            "environment_labels": ENVIRONMENT_LABELS}
+    return {
+        "job": job,
+        "proc": proc,
+        "points": points,
+        "points_error": points_error,
+        "results": measurements.measurements(db, job.id),
+        "can_edit": _can_edit(job, user),
+        "environment": proc.environment,
+        "verdicts": VERDICTS,
+        "environment_labels": ENVIRONMENT_LABELS,
+    }
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
@@ -83,9 +113,11 @@ def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job)}
 
 
-def point_fragment(db: Session, job: Job, user: User, index: int, *, error: str | None,
-                   submitted: MultiDict[str, str] | None) -> str:
+def point_fragment(
+    db: Session, job: Job, user: User, index: int, *, error: str | None, submitted: MultiDict[str, str] | None
+) -> str:
     ctx = _shared(db, job, user)
     nominal = ctx["points"][index] if index < len(ctx["points"]) else None
-    return render_template("jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted,
-                           **ctx)
+    return render_template(
+        "jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted, **ctx
+    )
