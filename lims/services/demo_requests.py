@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import CustomerInstrument, Enterprise, JobKind, User
+from lims.models import CustomerInstrument, Enterprise, JobKind, ServiceRequest, User
 from lims.services import notifications
 from lims.services import service_requests as sr
 from lims.services.procedures import latest_procedure
@@ -37,7 +37,7 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
 
     def submit(
         user: User, enterprise: Enterprise, items: list[tuple[str, tuple[float, ...]]], **over: object
-    ):
+    ) -> ServiceRequest:
         data = sr.RequestInput(
             kind=JobKind.CALIBRATION,
             items=[

@@ -88,7 +88,7 @@ def get_certificate(session: Session, user: Caller, certificate_id: int) -> Cert
         Job,
         user,
     )
-    found = session.scalar(stmt)
+    found: Certificate | None = session.scalar(stmt)
     if found is None:
         raise NotFound()
     return found

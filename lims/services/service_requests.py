@@ -233,7 +233,7 @@ def get_request(session: Session, user: Caller, request_id: int) -> ServiceReque
 
 
 def _locked(session: Session, user: User, request_id: int, *, expected_version: int | None) -> ServiceRequest:
-    request = session.scalar(
+    request: ServiceRequest | None = session.scalar(
         scoped(
             select(ServiceRequest).where(ServiceRequest.id == request_id), ServiceRequest, user
         ).with_for_update()
