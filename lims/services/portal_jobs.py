@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lims.errors import N_, NotFound
 from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition
@@ -38,7 +38,8 @@ def certificate_status(status: CertificateStatus | str) -> str:
 
 def list_jobs(session: Session, user: Caller, *, after: int | None = None, size: int = 50) -> Page[Job]:
     """One keyset page of the enterprise's jobs, newest first."""
-    return keyset_page(session, scoped(select(Job), Job, user), Job.id, after=after, size=size)
+    stmt = scoped(select(Job).options(selectinload(Job.instrument)), Job, user)
+    return keyset_page(session, stmt, Job.id, after=after, size=size)
 
 
 def get_job(session: Session, user: Caller, job_id: int) -> Job:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
@@ -222,7 +222,13 @@ def list_requests(
     size: int = 50,
 ) -> Page[ServiceRequest]:
     """One keyset page of the requests the user may see (a customer: their enterprise's), newest first."""
-    stmt = scoped(select(ServiceRequest), ServiceRequest, user)
+    stmt = scoped(
+        select(ServiceRequest).options(
+            selectinload(ServiceRequest.items), selectinload(ServiceRequest.enterprise)
+        ),
+        ServiceRequest,
+        user,
+    )
     if states:
         stmt = stmt.where(ServiceRequest.state.in_(list(states)))
     return keyset_page(session, stmt, ServiceRequest.id, after=after, size=size)
