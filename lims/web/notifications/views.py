@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
 from lims.errors import NotFound
@@ -52,7 +53,11 @@ def _bell() -> dict[str, Any]:
     def unread() -> int:
         if not current_user or not current_user.is_authenticated:
             return 0
-        return notifications.unread_count(db_session(), _user())
+        try:
+            return notifications.unread_count(db_session(), _user())
+        except SQLAlchemyError:  # an error page after a failed transaction must still render
+            current_app.logger.warning("notification count unavailable on %s", request.path)
+            return 0
 
     return {"unread_notifications": unread}
 
