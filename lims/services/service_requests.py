@@ -393,11 +393,12 @@ def convert_request(
         if procedure is None or not procedure.is_active:
             raise RequestError(N_("Choose a procedure for %(serial)s."), serial=item.instrument.serial_number)
         if procedure.kind != request.kind:
-            raise RequestError(
-                N_("Procedure %(code)s is not a %(kind)s procedure."),
-                code=procedure.code,
-                kind=request.kind.value,
+            wrong_kind = (
+                N_("Procedure %(code)s is not a calibration procedure.")
+                if request.kind == JobKind.CALIBRATION
+                else N_("Procedure %(code)s is not a verification procedure.")
             )
+            raise RequestError(wrong_kind, code=procedure.code)
         job = jobs.create_job(
             session,
             jobs.JobRequest(
