@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from lims.errors import N_, NotFound
@@ -73,13 +73,18 @@ def notify(
     return row
 
 
-def _addressed_to(user: User) -> ColumnElement[bool]:
+def _branches(user: User) -> list[ColumnElement[bool]]:
+    """The disjoint ways a notification reaches the user (a row has exactly one kind of recipient)."""
     clauses: list[ColumnElement[bool]] = [Notification.user_id == user.id]
     if user.role == Role.CUSTOMER and user.enterprise_id is not None:
         clauses.append(Notification.enterprise_id == user.enterprise_id)
     if user.role in LAB_HANDLERS:
         clauses.append(Notification.audience == LAB_AUDIENCE)
-    return or_(*clauses) if clauses else false()
+    return clauses
+
+
+def _addressed_to(user: User) -> ColumnElement[bool]:
+    return or_(*_branches(user))
 
 
 def _unread(user_id: int) -> ColumnElement[bool]:
@@ -88,9 +93,21 @@ def _unread(user_id: int) -> ColumnElement[bool]:
     )
 
 
-def unread_count(session: Session, user: User) -> int:
-    stmt = select(func.count()).select_from(Notification).where(_addressed_to(user), _unread(user.id))
-    return int(session.scalar(stmt) or 0)
+def unread_count(session: Session, user: User, *, cap: int | None = None) -> int:
+    """How many notifications the user has not read (at most ``cap`` when given: the bell shows "99+").
+
+    Counted per kind of recipient, so each count walks one index (``(user_id, id)``, ``(enterprise_id, id)``,
+    ``(audience, id)``) instead of the whole table.
+    """
+    total = 0
+    for branch in _branches(user):
+        ids = select(Notification.id).where(branch, _unread(user.id))
+        if cap is not None:
+            ids = ids.order_by(Notification.id.desc()).limit(cap - total)
+        total += int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
+        if cap is not None and total >= cap:
+            return cap
+    return total
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,3 +82,14 @@ def test_internal_steps_with_the_same_plain_status_are_not_repeated(session: Ses
     job = new_job(session, setup, "CAL-DMM-DCV")
     assert notifications.job_state_changed(session, job, JobState.MEASURED, JobState.REVIEWED) is None
     assert notifications.job_state_changed(session, job, JobState.REVIEWED, JobState.APPROVED) is not None
+
+
+def test_capped_count_for_the_bell(session: Session) -> None:
+    ent = make_enterprise(session)
+    alice = make_user(session, Role.CUSTOMER, enterprise_id=ent.id)
+    for n in range(5):
+        notifications.notify(session, kind="t", msgid=f"m{n}", enterprise_id=ent.id)
+    notifications.notify(session, kind="t", msgid="own", user_id=alice.id)
+    assert notifications.unread_count(session, alice) == 6
+    assert notifications.unread_count(session, alice, cap=3) == 3
+    assert notifications.unread_count(session, alice, cap=100) == 6
