@@ -93,20 +93,22 @@ def _unread(user_id: int) -> ColumnElement[bool]:
     )
 
 
-def unread_count(session: Session, user: User, *, cap: int | None = None) -> int:
-    """How many notifications the user has not read (at most ``cap`` when given: the bell shows "99+").
+def unread_count(session: Session, user: User, *, recent: int | None = None) -> int:
+    """How many notifications the user has not read; with ``recent``, among their ``recent`` newest only.
 
     Counted per kind of recipient, so each count walks one index (``(user_id, id)``, ``(enterprise_id, id)``,
-    ``(audience, id)``) instead of the whole table.
+    ``(audience, id)``). The bell passes ``recent``: its cost is then bounded whatever the history holds.
     """
     total = 0
     for branch in _branches(user):
-        ids = select(Notification.id).where(branch, _unread(user.id))
-        if cap is not None:
-            ids = ids.order_by(Notification.id.desc()).limit(cap - total)
-        total += int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0)
-        if cap is not None and total >= cap:
-            return cap
+        ids = select(Notification.id).where(branch)
+        if recent is not None:
+            ids = ids.order_by(Notification.id.desc()).limit(recent)
+        window = ids.subquery()
+        unread = ~exists().where(
+            NotificationRead.notification_id == window.c.id, NotificationRead.user_id == user.id
+        )
+        total += int(session.scalar(select(func.count()).select_from(window).where(unread)) or 0)
     return total
 
 

@@ -84,12 +84,12 @@ def test_internal_steps_with_the_same_plain_status_are_not_repeated(session: Ses
     assert notifications.job_state_changed(session, job, JobState.REVIEWED, JobState.APPROVED) is not None
 
 
-def test_capped_count_for_the_bell(session: Session) -> None:
+def test_bell_counts_among_the_newest_only(session: Session) -> None:
     ent = make_enterprise(session)
     alice = make_user(session, Role.CUSTOMER, enterprise_id=ent.id)
-    for n in range(5):
-        notifications.notify(session, kind="t", msgid=f"m{n}", enterprise_id=ent.id)
+    made = [notifications.notify(session, kind="t", msgid=f"m{n}", enterprise_id=ent.id) for n in range(5)]
     notifications.notify(session, kind="t", msgid="own", user_id=alice.id)
-    assert notifications.unread_count(session, alice) == 6
-    assert notifications.unread_count(session, alice, cap=3) == 3
-    assert notifications.unread_count(session, alice, cap=100) == 6
+    notifications.mark_read(session, alice, [made[-1].id], now=NOW)
+    assert notifications.unread_count(session, alice) == 5
+    assert notifications.unread_count(session, alice, recent=3) == 3  # m2, m3 unread, own; m4 read
+    assert notifications.unread_count(session, alice, recent=100) == 5

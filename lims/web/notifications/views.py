@@ -19,7 +19,7 @@ from lims.web.dbsession import db_session
 from lims.web.paging import after_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-BELL_CAP = 100  # the bell shows "99+" beyond
+BELL_WINDOW = 500  # the bell counts unread ones among the newest 500 of each kind of recipient
 
 
 def _user() -> User:
@@ -55,7 +55,7 @@ def _bell() -> dict[str, Any]:
         if not current_user or not current_user.is_authenticated:
             return 0
         try:
-            return notifications.unread_count(db_session(), _user(), cap=BELL_CAP)
+            return notifications.unread_count(db_session(), _user(), recent=BELL_WINDOW)
         except SQLAlchemyError:  # an error page after a failed transaction must still render
             current_app.logger.warning("notification count unavailable on %s", request.path)
             return 0
