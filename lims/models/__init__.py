@@ -15,6 +15,7 @@ from lims.models.job import (
     JobTransition,
     Measurement,
 )
+from lims.models.notification import LAB_AUDIENCE, Notification, NotificationRead
 from lims.models.organisation import Enterprise, Lab
 from lims.models.personnel import CmcEntry, PersonnelAuthorisation
 from lims.models.procedure import Procedure
@@ -33,6 +34,7 @@ from lims.models.programme import (
     TrainingParticipation,
 )
 from lims.models.ratelimit import RateLimitCounter
+from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
     IntermediateCheck,
     MeasurementStandard,
@@ -54,6 +56,7 @@ from lims.models.types import (
 from lims.models.user import LoginAttempt, User
 
 __all__ = [
+    "LAB_AUDIENCE",
     "ApiToken",
     "ApplicationStatus",
     "AssessmentResult",
@@ -87,6 +90,8 @@ __all__ = [
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",
+    "Notification",
+    "NotificationRead",
     "OutboxMessage",
     "PersonnelAuthorisation",
     "Procedure",
@@ -94,8 +99,11 @@ __all__ = [
     "Quantity",
     "RateLimitCounter",
     "ReferenceMaterial",
+    "RequestState",
     "Role",
     "ServiceCertification",
+    "ServiceRequest",
+    "ServiceRequestItem",
     "StandardCalibration",
     "StandardCalibrationSource",
     "StandardLevel",

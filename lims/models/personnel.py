@@ -17,7 +17,9 @@ class PersonnelAuthorisation(Audited, Base):
     """A person's authorisation to perform, review or sign one procedure's results (all its versions)."""
 
     __tablename__ = "personnel_authorisation"
-    __table_args__ = (Index("ix_personnel_authorisation_user_id_procedure_code", "user_id", "procedure_code"),)
+    __table_args__ = (
+        Index("ix_personnel_authorisation_user_id_procedure_code", "user_id", "procedure_code"),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

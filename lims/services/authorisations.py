@@ -35,8 +35,15 @@ class Grant:
 
 
 def _domain(row: PersonnelAuthorisation, person: str) -> da.Authorisation:
-    return da.Authorisation(person, row.procedure_code, da.AuthorisedRole(row.role), row.granted_on,
-                            row.evidence, expires_on=row.expires_on, revoked_on=row.revoked_on)
+    return da.Authorisation(
+        person,
+        row.procedure_code,
+        da.AuthorisedRole(row.role),
+        row.granted_on,
+        row.evidence,
+        expires_on=row.expires_on,
+        revoked_on=row.revoked_on,
+    )
 
 
 def grant(session: Session, data: Grant) -> PersonnelAuthorisation:
@@ -45,14 +52,25 @@ def grant(session: Session, data: Grant) -> PersonnelAuthorisation:
     if user is None:
         raise NotFound()
     try:
-        da.Authorisation(user.username, data.procedure_code.strip(), data.role, data.granted_on,
-                         data.evidence, expires_on=data.expires_on)
+        da.Authorisation(
+            user.username,
+            data.procedure_code.strip(),
+            data.role,
+            data.granted_on,
+            data.evidence,
+            expires_on=data.expires_on,
+        )
     except da.AuthorisationError as exc:
         raise InvalidAuthorisation(reason=str(exc)) from exc
-    row = PersonnelAuthorisation(user_id=user.id, procedure_code=data.procedure_code.strip(),
-                                 role=data.role.value, granted_on=data.granted_on,
-                                 evidence=data.evidence.strip(), expires_on=data.expires_on,
-                                 granted_by_id=data.granted_by_id)
+    row = PersonnelAuthorisation(
+        user_id=user.id,
+        procedure_code=data.procedure_code.strip(),
+        role=data.role.value,
+        granted_on=data.granted_on,
+        evidence=data.evidence.strip(),
+        expires_on=data.expires_on,
+        granted_by_id=data.granted_by_id,
+    )
     session.add(row)
     session.flush()
     return row
@@ -73,8 +91,9 @@ def revoke(session: Session, authorisation_id: int, *, on: date, reason: str) ->
 
 def history(session: Session, user_id: int | None = None) -> list[PersonnelAuthorisation]:
     """Every authorisation (revoked and expired ones included), newest first: what auditors read."""
-    stmt = select(PersonnelAuthorisation).order_by(PersonnelAuthorisation.granted_on.desc(),
-                                                   PersonnelAuthorisation.id.desc())
+    stmt = select(PersonnelAuthorisation).order_by(
+        PersonnelAuthorisation.granted_on.desc(), PersonnelAuthorisation.id.desc()
+    )
     if user_id is not None:
         stmt = stmt.where(PersonnelAuthorisation.user_id == user_id)
     return list(session.scalars(stmt))
@@ -90,7 +109,8 @@ def require(session: Session, user: User, procedure_code: str, role: da.Authoris
         # The domain names "this person" when nothing is held; name the user instead.
         raise AuthorisationRefused(
             reason=f"{user.username} is not authorised to {role.value} {procedure_code} on {on:%Y-%m-%d}: "
-            "no authorisation recorded")
+            "no authorisation recorded"
+        )
     try:
         da.require_authorised(auths, procedure_code, role, on)
     except da.NotAuthorised as exc:
@@ -102,5 +122,8 @@ def staff(session: Session) -> list[User]:
     from lims.models import Role
 
     roles = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
-    return list(session.scalars(select(User).where(User.role.in_(roles), User.is_active.is_(True))
-                                .order_by(User.full_name)))
+    return list(
+        session.scalars(
+            select(User).where(User.role.in_(roles), User.is_active.is_(True)).order_by(User.full_name)
+        )
+    )

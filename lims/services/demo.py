@@ -396,3 +396,6 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
 
     load_demo_jobs(session, lab, enterprises, today)
     session.flush()
+    from lims.services.demo_requests import load_demo_requests
+
+    load_demo_requests(session, enterprises, today)

@@ -33,6 +33,7 @@ from lims.models import (
     User,
 )
 from lims.services import authorisations
+from lims.services.notifications import job_state_changed
 from lims.services.procedures import domain_procedure
 from lims.services.traceability import load_graph
 
@@ -131,12 +132,25 @@ def create_job(session: Session, data: JobRequest) -> Job:
         raise NotFound()
     proc = domain_procedure(procedure)
     if instrument.unit != proc.unit:
-        raise JobError(N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
-                       unit=instrument.unit, code=procedure.code, proc_unit=proc.unit)
-    job = Job(number=next_number(session, data.requested_on.year), lab_id=data.lab_id,
-              enterprise_id=instrument.enterprise_id, instrument_id=instrument.id, procedure_id=procedure.id,
-              kind=JobKind(procedure.kind.value), state=JobState.REQUESTED, requested_on=data.requested_on,
-              due_on=data.due_on, on_site=data.on_site, requirements=dict(data.requirements))
+        raise JobError(
+            N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
+            unit=instrument.unit,
+            code=procedure.code,
+            proc_unit=proc.unit,
+        )
+    job = Job(
+        number=next_number(session, data.requested_on.year),
+        lab_id=data.lab_id,
+        enterprise_id=instrument.enterprise_id,
+        instrument_id=instrument.id,
+        procedure_id=procedure.id,
+        kind=JobKind(procedure.kind.value),
+        state=JobState.REQUESTED,
+        requested_on=data.requested_on,
+        due_on=data.due_on,
+        on_site=data.on_site,
+        requirements=dict(data.requirements),
+    )
     session.add(job)
     session.flush()
     return job
@@ -163,9 +177,13 @@ def snapshot(job: Job) -> wf.JobSnapshot:
     def pid(value: int | None) -> str | None:
         return None if value is None else str(value)
 
-    return wf.JobSnapshot(wf.State(job.state.value), measured_by=pid(job.measured_by_id),
-                          reviewed_by=pid(job.reviewed_by_id), approved_by=pid(job.approved_by_id),
-                          held_from=None if job.held_from is None else wf.State(job.held_from.value))
+    return wf.JobSnapshot(
+        wf.State(job.state.value),
+        measured_by=pid(job.measured_by_id),
+        reviewed_by=pid(job.reviewed_by_id),
+        approved_by=pid(job.approved_by_id),
+        held_from=None if job.held_from is None else wf.State(job.held_from.value),
+    )
 
 
 def actor(user: User) -> wf.Actor:
@@ -180,13 +198,17 @@ def allowed(job: Job, user: User) -> list[wf.AllowedTransition]:
 
 
 def _authorisation_needed(job: Job, to: wf.State, user: User) -> AuthorisedRole | None:
-    if to in (wf.State.IN_PROGRESS, wf.State.MEASURED) and job.state in (JobState.RECEIVED, JobState.IN_PROGRESS):
+    if to in (wf.State.IN_PROGRESS, wf.State.MEASURED) and job.state in (
+        JobState.RECEIVED,
+        JobState.IN_PROGRESS,
+    ):
         return AuthorisedRole.PERFORM if user.role.value == "technician" or to == wf.State.MEASURED else None
     return {wf.State.REVIEWED: AuthorisedRole.REVIEW, wf.State.APPROVED: AuthorisedRole.SIGN}.get(to)
 
 
-def apply_transition(session: Session, job: Job, to: wf.State, *, user: User, comment: str | None,
-                     now: datetime) -> JobTransition:
+def apply_transition(
+    session: Session, job: Job, to: wf.State, *, user: User, comment: str | None, now: datetime
+) -> JobTransition:
     """Check (state machine, then authorisation) and record one transition; the caller checked the version."""
     try:
         record = wf.transition(snapshot(job), to, actor=actor(user), comment=comment, now=now)
@@ -213,16 +235,31 @@ def apply_transition(session: Session, job: Job, to: wf.State, *, user: User, co
     if to == wf.State.REVIEWED:
         job.reviewer_id = user.id
     job.updated_at = now
-    row = JobTransition(job_id=job.id, from_state=JobState(record.from_state.value),
-                        to_state=JobState(record.to_state.value), actor_id=user.id, role=record.role.value,
-                        comment=record.comment, at=record.at)
+    row = JobTransition(
+        job_id=job.id,
+        from_state=JobState(record.from_state.value),
+        to_state=JobState(record.to_state.value),
+        actor_id=user.id,
+        role=record.role.value,
+        comment=record.comment,
+        at=record.at,
+    )
     session.add(row)
     session.flush()
+    job_state_changed(session, job, row.from_state, row.to_state)  # the customer is told in plain words
     return row
 
 
-def transition_job(session: Session, job_id: int, to: str, *, user: User, comment: str | None,
-                   expected_version: int | None, now: datetime | None = None) -> Job:
+def transition_job(
+    session: Session,
+    job_id: int,
+    to: str,
+    *,
+    user: User,
+    comment: str | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Job:
     """Move a job to ``to``. Approval is refused here: it needs an electronic signature (signatures.sign_job)."""
     job = get_job(session, job_id)
     check_version(job, expected_version)
@@ -240,8 +277,13 @@ def transition_job(session: Session, job_id: int, to: str, *, user: User, commen
 
 
 def transitions(session: Session, job_id: int) -> list[JobTransition]:
-    return list(session.scalars(select(JobTransition).where(JobTransition.job_id == job_id)
-                                .order_by(JobTransition.at, JobTransition.id)))
+    return list(
+        session.scalars(
+            select(JobTransition)
+            .where(JobTransition.job_id == job_id)
+            .order_by(JobTransition.at, JobTransition.id)
+        )
+    )
 
 
 def guard_standards(session: Session, standard_ids: list[int], on: date) -> None:
@@ -256,8 +298,9 @@ def guard_standards(session: Session, standard_ids: list[int], on: date) -> None
         raise StandardNotUsable(reason=str(exc)) from exc
 
 
-def add_standard(session: Session, job_id: int, standard_id: int, role: str, *, on: date,
-                 expected_version: int | None) -> JobStandard:
+def add_standard(
+    session: Session, job_id: int, standard_id: int, role: str, *, on: date, expected_version: int | None
+) -> JobStandard:
     """Link a standard to the job in one of its procedure's roles, after the traceability guard agrees."""
     job = get_job(session, job_id)
     check_version(job, expected_version)
@@ -270,11 +313,16 @@ def add_standard(session: Session, job_id: int, standard_id: int, role: str, *, 
         raise no_procedure(job)
     roles = domain_procedure(job.procedure).standards
     if role not in roles:
-        raise JobError(N_("Procedure %(code)s uses standards as: %(roles)s; not %(role)s."),
-                       code=job.procedure.code, roles=", ".join(roles), role=role)
+        raise JobError(
+            N_("Procedure %(code)s uses standards as: %(roles)s; not %(role)s."),
+            code=job.procedure.code,
+            roles=", ".join(roles),
+            role=role,
+        )
     guard_standards(session, [standard.id], job.measured_on or on)
-    for link in session.scalars(select(JobStandard).where(JobStandard.job_id == job.id,
-                                                          JobStandard.role == role)):
+    for link in session.scalars(
+        select(JobStandard).where(JobStandard.job_id == job.id, JobStandard.role == role)
+    ):
         session.delete(link)
     session.flush()
     link = JobStandard(job_id=job.id, standard_id=standard.id, role=role)
@@ -285,9 +333,12 @@ def add_standard(session: Session, job_id: int, standard_id: int, role: str, *, 
 
 
 def job_standards(session: Session, job_id: int) -> list[tuple[JobStandard, MeasurementStandard]]:
-    rows = session.execute(select(JobStandard, MeasurementStandard)
-                           .join(MeasurementStandard, MeasurementStandard.id == JobStandard.standard_id)
-                           .where(JobStandard.job_id == job_id).order_by(JobStandard.role)).all()
+    rows = session.execute(
+        select(JobStandard, MeasurementStandard)
+        .join(MeasurementStandard, MeasurementStandard.id == JobStandard.standard_id)
+        .where(JobStandard.job_id == job_id)
+        .order_by(JobStandard.role)
+    ).all()
     return [(r[0], r[1]) for r in rows]
 
 
@@ -310,7 +361,13 @@ def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:
     """Standards of a field of measurement that may be offered on the bench (retired ones left out)."""
     from lims.models import Quantity, StandardStatus
 
-    return list(session.scalars(select(MeasurementStandard)
-                                .where(MeasurementStandard.quantity == Quantity(quantity),
-                                       MeasurementStandard.status != StandardStatus.RETIRED)
-                                .order_by(MeasurementStandard.asset_number)))
+    return list(
+        session.scalars(
+            select(MeasurementStandard)
+            .where(
+                MeasurementStandard.quantity == Quantity(quantity),
+                MeasurementStandard.status != StandardStatus.RETIRED,
+            )
+            .order_by(MeasurementStandard.asset_number)
+        )
+    )

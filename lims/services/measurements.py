@@ -78,10 +78,17 @@ def _number(text: str) -> float | None:
 def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
     inst = job.instrument
     if inst.range_min is None or inst.range_max is None or inst.resolution is None:
-        raise ReadingError(N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
-                           serial=inst.serial_number)
-    return dp.InstrumentUnderTest(inst.unit, float(inst.range_min), float(inst.range_max),
-                                  float(inst.resolution), accuracy_class=inst.accuracy_class)
+        raise ReadingError(
+            N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
+            serial=inst.serial_number,
+        )
+    return dp.InstrumentUnderTest(
+        inst.unit,
+        float(inst.range_min),
+        float(inst.range_max),
+        float(inst.resolution),
+        accuracy_class=inst.accuracy_class,
+    )
 
 
 def test_points(job: Job) -> tuple[float, ...]:
@@ -95,9 +102,13 @@ def test_points(job: Job) -> tuple[float, ...]:
         if wanted:
             from lims.domain.test_points import ExplicitPoints, generate_points
 
-            return generate_points(ExplicitPoints(tuple(float(p) for p in wanted)), range_min=instrument.range_min,
-                                   range_max=instrument.range_max, resolution=instrument.resolution,
-                                   unit=proc.unit)
+            return generate_points(
+                ExplicitPoints(tuple(float(p) for p in wanted)),
+                range_min=instrument.range_min,
+                range_max=instrument.range_max,
+                resolution=instrument.resolution,
+                unit=proc.unit,
+            )
         return proc.points_for(instrument)
     except DomainError as exc:
         raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
@@ -112,8 +123,9 @@ def _convert(value: float, unit: str, to: str) -> float:
         raise ReadingError(N_("Cannot convert %(unit)s to %(to)s."), unit=unit, to=to) from exc
 
 
-def _standards_used(session: Session, job: Job, proc: dp.Procedure, nominal: float,
-                    reference_value: float, on: date) -> dict[str, dp.StandardUsed]:
+def _standards_used(
+    session: Session, job: Job, proc: dp.Procedure, nominal: float, reference_value: float, on: date
+) -> dict[str, dp.StandardUsed]:
     links = {link.role: std for link, std in job_standards(session, job.id) if link.role}
     reference_role = proc.budget.input_with_role("reference").standard
     certified_roles = {i.standard for i in proc.budget.inputs if i.source.value == "standard"}
@@ -125,12 +137,21 @@ def _standards_used(session: Session, job: Job, proc: dp.Procedure, nominal: flo
         value = reference_value if role == reference_role else nominal
         expanded, k = 0.0, 2.0
         if role in certified_roles:
-            cal = session.scalar(select(StandardCalibration)
-                                 .where(StandardCalibration.standard_id == std.id,
-                                        StandardCalibration.calibrated_on <= on)
-                                 .order_by(StandardCalibration.calibrated_on.desc()).limit(1))
-            points = [CalibrationPoint(float(p["value"]), str(p["unit"]), float(p["expanded_uncertainty"]),
-                                       float(p.get("k", 2.0))) for p in (cal.points if cal else [])]
+            cal = session.scalar(
+                select(StandardCalibration)
+                .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
+                .order_by(StandardCalibration.calibrated_on.desc())
+                .limit(1)
+            )
+            points = [
+                CalibrationPoint(
+                    float(p["value"]),
+                    str(p["unit"]),
+                    float(p["expanded_uncertainty"]),
+                    float(p.get("k", 2.0)),
+                )
+                for p in (cal.points if cal else [])
+            ]
             found = None
             for unit in {p.unit for p in points}:
                 at = _convert(value, proc.unit, unit)
@@ -141,21 +162,42 @@ def _standards_used(session: Session, job: Job, proc: dp.Procedure, nominal: flo
                     k = min(same, key=lambda p: abs(p.value - at)).coverage_factor
                     break
             if found is None:
-                raise ReadingError(N_("The certificate of standard %(asset)s does not cover %(value)s %(unit)s."),
-                                   asset=std.asset_number, value=f"{value:g}", unit=proc.unit)
+                raise ReadingError(
+                    N_("The certificate of standard %(asset)s does not cover %(value)s %(unit)s."),
+                    asset=std.asset_number,
+                    value=f"{value:g}",
+                    unit=proc.unit,
+                )
             expanded = found
         drift = _convert(float(std.drift_limit), std.unit, proc.unit) if std.drift_limit is not None else 0.0
         characteristics = {k_: float(v) for k_, v in (std.characteristics or {}).items()}
-        used[role] = dp.StandardUsed(std.asset_number, value, proc.unit, expanded, k, drift_limit=drift,
-                                     characteristics=characteristics)
+        used[role] = dp.StandardUsed(
+            std.asset_number,
+            value,
+            proc.unit,
+            expanded,
+            k,
+            drift_limit=drift,
+            characteristics=characteristics,
+        )
     return used
 
 
 def cmc_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
     rows = session.scalars(select(CmcEntry).where(CmcEntry.lab_id == lab_id, CmcEntry.accredited.is_(True)))
-    return tuple(DomainCmc(r.quantity, r.unit, float(r.range_min), float(r.range_max),
-                           fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
-                           a=float(r.a), b=float(r.b), procedure_code=r.procedure_code) for r in rows)
+    return tuple(
+        DomainCmc(
+            r.quantity,
+            r.unit,
+            float(r.range_min),
+            float(r.range_max),
+            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
+            a=float(r.a),
+            b=float(r.b),
+            procedure_code=r.procedure_code,
+        )
+        for r in rows
+    )
 
 
 def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
@@ -170,13 +212,22 @@ def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
 
 def _engine_input(budget: dict[str, Any]) -> dict[str, Any]:
     # The engine takes a type A input's estimate from its readings and refuses an explicit value.
-    inputs = [{k: v for k, v in i.items() if not (k == "value" and i["distribution"]["kind"] == "type_a")}
-              for i in budget["inputs"]]
+    inputs = [
+        {k: v for k, v in i.items() if not (k == "value" and i["distribution"]["kind"] == "type_a")}
+        for i in budget["inputs"]
+    ]
     return {**budget, "inputs": inputs}
 
 
-def compute_point(session: Session, job: Job, nominal: float, readings: Sequence[float], reference_value: float,
-                  environment: Mapping[str, list[float]], on: date) -> dict[str, Any]:
+def compute_point(
+    session: Session,
+    job: Job,
+    nominal: float,
+    readings: Sequence[float],
+    reference_value: float,
+    environment: Mapping[str, list[float]],
+    on: date,
+) -> dict[str, Any]:
     """The result of one point: mean, error, correction, u_c, U, k, ν_eff, MPE, verdict, CMC and flags."""
     if job.procedure is None:
         raise no_procedure(job)
@@ -188,7 +239,9 @@ def compute_point(session: Session, job: Job, nominal: float, readings: Sequence
         budget = dp.instantiate_budget(proc, nominal, readings, standards, instrument, env)
         lpu = evaluate_budget(parse_budget(_engine_input(budget))).propagation
         expanded = float(f"{lpu.expanded_uncertainty:.6g}")
-        result = dp.point_result(proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded)
+        result = dp.point_result(
+            proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded
+        )
         rule = agreed_rule(job, proc)
         verdict = judge(result.error, result.mpe, expanded, rule)
         deviations = check_environment(proc.environment, env)
@@ -199,14 +252,23 @@ def compute_point(session: Session, job: Job, nominal: float, readings: Sequence
     except UncertaintyBelowCmc as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
     return {
-        "nominal": nominal, "unit": proc.unit, "mean": result.mean_indication, "reference": result.reference_value,
-        "error": result.error, "correction": result.correction,
-        "standard_uncertainty": lpu.standard_uncertainty, "expanded_uncertainty": expanded,
+        "nominal": nominal,
+        "unit": proc.unit,
+        "mean": result.mean_indication,
+        "reference": result.reference_value,
+        "error": result.error,
+        "correction": result.correction,
+        "standard_uncertainty": lpu.standard_uncertainty,
+        "expanded_uncertainty": expanded,
         "coverage_factor": round(lpu.coverage_factor, 3),
         "effective_dof": None if math.isinf(lpu.effective_dof) else round(lpu.effective_dof, 1),
-        "mpe": result.mpe, "verdict": verdict.value, "decision_rule": rule.describe(),
-        "within_scope": cmc.within_scope, "cmc": cmc.cmc_uncertainty,
-        "deviations": [d.message for d in deviations], "budget": budget,
+        "mpe": result.mpe,
+        "verdict": verdict.value,
+        "decision_rule": rule.describe(),
+        "within_scope": cmc.within_scope,
+        "cmc": cmc.cmc_uncertainty,
+        "deviations": [d.message for d in deviations],
+        "budget": budget,
     }
 
 
@@ -217,29 +279,50 @@ def _parse(data: PointInput, unit: str, nominal: float) -> tuple[list[float], fl
         if value is None:
             continue
         if not math.isfinite(value):
-            raise ReadingError(N_("Point %(point)s, reading %(n)s: %(value)s is not a number in %(unit)s."),
-                               point=f"{nominal:g}", n=n, value=raw.strip(), unit=unit)
+            raise ReadingError(
+                N_("Point %(point)s, reading %(n)s: %(value)s is not a number in %(unit)s."),
+                point=f"{nominal:g}",
+                n=n,
+                value=raw.strip(),
+                unit=unit,
+            )
         readings.append(value)
     reference = _number(data.reference_value)
     if reference is None or not math.isfinite(reference):
-        raise ReadingError(N_("Point %(point)s: the reference value %(value)s is not a number in %(unit)s."),
-                           point=f"{nominal:g}", value=data.reference_value.strip() or "—", unit=unit)
+        raise ReadingError(
+            N_("Point %(point)s: the reference value %(value)s is not a number in %(unit)s."),
+            point=f"{nominal:g}",
+            value=data.reference_value.strip() or "—",
+            unit=unit,
+        )
     environment: dict[str, list[float]] = {}
     for quantity, raw in data.environment.items():
         values = []
         for part in raw.replace(";", " ").split():
             value = _number(part)
             if value is None or not math.isfinite(value):
-                raise ReadingError(N_("Point %(point)s: %(quantity)s %(value)s is not a number."),
-                                   point=f"{nominal:g}", quantity=quantity, value=part)
+                raise ReadingError(
+                    N_("Point %(point)s: %(quantity)s %(value)s is not a number."),
+                    point=f"{nominal:g}",
+                    quantity=quantity,
+                    value=part,
+                )
             values.append(value)
         if values:
             environment[quantity] = values
     return readings, reference, environment
 
 
-def save_point(session: Session, job_id: int, data: PointInput, *, user: User, expected_version: int | None,
-               on: date | None = None, now: datetime | None = None) -> Measurement:
+def save_point(
+    session: Session,
+    job_id: int,
+    data: PointInput,
+    *,
+    user: User,
+    expected_version: int | None,
+    on: date | None = None,
+    now: datetime | None = None,
+) -> Measurement:
     """Validate, compute and store one point; nothing is stored when anything is refused.
 
     Refused: a stale ``expected_version`` (:class:`JobConflict`), a job not in progress (a signed job
@@ -263,15 +346,28 @@ def save_point(session: Session, job_id: int, data: PointInput, *, user: User, e
     readings, reference, environment = _parse(data, unit, nominal)
     guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
     result = compute_point(session, job, nominal, readings, reference, environment, on)
-    row = session.scalar(select(Measurement).where(Measurement.job_id == job.id,
-                                                   Measurement.point_index == data.point_index))
+    row = session.scalar(
+        select(Measurement).where(Measurement.job_id == job.id, Measurement.point_index == data.point_index)
+    )
     if row is None:
-        row = Measurement(job_id=job.id, point_index=data.point_index, nominal=Decimal(repr(nominal)), unit=unit,
-                          readings=[], environment={}, result={}, as_found={})
+        row = Measurement(
+            job_id=job.id,
+            point_index=data.point_index,
+            nominal=Decimal(repr(nominal)),
+            unit=unit,
+            readings=[],
+            environment={},
+            result={},
+            as_found={},
+        )
         session.add(row)
     if data.as_found:
-        row.as_found = {"readings": readings, "reference_value": reference, "environment": environment,
-                        "result": result}
+        row.as_found = {
+            "readings": readings,
+            "reference_value": reference,
+            "environment": environment,
+            "result": result,
+        }
     else:
         row.readings, row.reference_value = readings, Decimal(repr(reference))
         row.environment, row.result = environment, result
@@ -287,7 +383,9 @@ def save_point(session: Session, job_id: int, data: PointInput, *, user: User, e
 
 
 def measurements(session: Session, job_id: int) -> dict[int, Measurement]:
-    rows = session.scalars(select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index))
+    rows = session.scalars(
+        select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index)
+    )
     return {m.point_index: m for m in rows}
 
 

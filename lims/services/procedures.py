@@ -20,7 +20,11 @@ from lims.errors import N_, NotFound
 from lims.models import JobKind, Procedure, Quantity
 
 # Procedure files name their quantity in words; the register groups them in fields of measurement.
-_QUANTITY = {"DC voltage": Quantity.ELECTRICAL, "AC voltage": Quantity.ELECTRICAL, "resistance": Quantity.ELECTRICAL}
+_QUANTITY = {
+    "DC voltage": Quantity.ELECTRICAL,
+    "AC voltage": Quantity.ELECTRICAL,
+    "resistance": Quantity.ELECTRICAL,
+}
 
 
 class UnknownProcedure(NotFound):
@@ -41,8 +45,11 @@ def _shipped_definitions(directory: Path | None) -> list[dict[str, Any]]:
         texts = [p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.json"))]
     else:
         root = resources.files("lims.domain").joinpath("procedures")
-        texts = [e.read_text(encoding="utf-8") for e in sorted(root.iterdir(), key=lambda e: e.name)
-                 if e.name.endswith(".json")]
+        texts = [
+            e.read_text(encoding="utf-8")
+            for e in sorted(root.iterdir(), key=lambda e: e.name)
+            if e.name.endswith(".json")
+        ]
     return [json.loads(t) for t in texts]
 
 
@@ -103,5 +110,12 @@ def domain_procedure(row: Procedure) -> dp.Procedure:
 def summary(row: Procedure) -> dict[str, Any]:
     """What ``lims procedures list --json`` prints for a row."""
     proc = domain_procedure(row)
-    return {"code": row.code, "version": row.version, "quantity": proc.quantity, "unit": proc.unit,
-            "kind": row.kind.value, "title": row.title_en, "title_vi": row.title_vi}
+    return {
+        "code": row.code,
+        "version": row.version,
+        "quantity": proc.quantity,
+        "unit": proc.unit,
+        "kind": row.kind.value,
+        "title": row.title_en,
+        "title_vi": row.title_vi,
+    }

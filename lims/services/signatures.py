@@ -40,18 +40,32 @@ def content_digest(session: Session, job: Job) -> str:
         "job": job.number,
         "procedure": [job.procedure.code, job.procedure.version] if job.procedure else None,
         "points": [
-            {"index": m.point_index, "nominal": str(m.nominal), "unit": m.unit, "readings": m.readings,
-             "reference_value": None if m.reference_value is None else str(m.reference_value),
-             "environment": m.environment, "result": {k: v for k, v in m.result.items() if k != "budget"},
-             "as_found": m.as_found.get("result", {}).get("error") if m.as_found else None}
+            {
+                "index": m.point_index,
+                "nominal": str(m.nominal),
+                "unit": m.unit,
+                "readings": m.readings,
+                "reference_value": None if m.reference_value is None else str(m.reference_value),
+                "environment": m.environment,
+                "result": {k: v for k, v in m.result.items() if k != "budget"},
+                "as_found": m.as_found.get("result", {}).get("error") if m.as_found else None,
+            }
             for m in measurements(session, job.id).values()
         ],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def sign_job(session: Session, job_id: int, *, user: User, password: str, meaning: str,
-             expected_version: int | None, now: datetime | None = None) -> ElectronicSignature:
+def sign_job(
+    session: Session,
+    job_id: int,
+    *,
+    user: User,
+    password: str,
+    meaning: str,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> ElectronicSignature:
     """Approve the job (reviewed → approved) with an electronic signature; see the module docstring."""
     now = now or datetime.now(UTC)
     job = get_job(session, job_id)
@@ -62,14 +76,24 @@ def sign_job(session: Session, job_id: int, *, user: User, password: str, meanin
         raise SignatureRefused()
     apply_transition(session, job, wf.State.APPROVED, user=user, comment=meaning.strip(), now=now)
     job.signatory_id = user.id
-    signature = ElectronicSignature(job_id=job.id, signer_id=user.id, printed_name=user.full_name,
-                                    meaning=meaning.strip(), signed_at=now,
-                                    content_sha256=content_digest(session, job))
+    signature = ElectronicSignature(
+        job_id=job.id,
+        signer_id=user.id,
+        printed_name=user.full_name,
+        meaning=meaning.strip(),
+        signed_at=now,
+        content_sha256=content_digest(session, job),
+    )
     session.add(signature)
     session.flush()
     return signature
 
 
 def signatures(session: Session, job_id: int) -> list[ElectronicSignature]:
-    return list(session.scalars(select(ElectronicSignature).where(ElectronicSignature.job_id == job_id)
-                                .order_by(ElectronicSignature.signed_at)))
+    return list(
+        session.scalars(
+            select(ElectronicSignature)
+            .where(ElectronicSignature.job_id == job_id)
+            .order_by(ElectronicSignature.signed_at)
+        )
+    )

@@ -21,8 +21,11 @@ T = TypeVar("T")
 class Caller(Protocol):
     """What isolation needs to know about the user (a :class:`lims.models.User` fits)."""
 
-    role: Role | str
-    enterprise_id: int | None
+    @property
+    def role(self) -> Role | str: ...
+
+    @property
+    def enterprise_id(self) -> int | None: ...
 
 
 def is_customer(user: Caller) -> bool:

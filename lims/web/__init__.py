@@ -40,8 +40,10 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.instruments.views import bp as instruments_bp
     from lims.web.jobs.views import bp as jobs_bp
     from lims.web.main.views import bp as main_bp
+    from lims.web.notifications.views import bp as notifications_bp
     from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
+    from lims.web.requests.views import bp as requests_bp
     from lims.web.standards.views import bp as standards_bp
     from lims.web.tokens.views import bp as tokens_bp
     from lims.web.traceability.views import bp as traceability_bp
@@ -62,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
         certificates_bp,
         verify_bp,
         tokens_bp,
+        requests_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     from lims.web.extensions import csrf

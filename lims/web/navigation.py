@@ -23,6 +23,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("main.dashboard", N_("Dashboard"), "d"),
     NavItem("jobs.index", N_("Jobs"), "j"),
+    NavItem("requests.index", N_("Requests"), "r"),
     NavItem("instruments.index", N_("Instruments"), "i"),
     NavItem("standards.index", N_("Standards"), "s"),
     NavItem("traceability.index", N_("Traceability"), "t"),

@@ -209,8 +209,16 @@ def test_plain_customer_cannot_invite(client: FlaskClient, session: Session) -> 
 def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
-    """Customers of two enterprises ask for each other's records through every portal route: 404, no data."""
+    """Customers of two enterprises ask for each other's records through every portal route: 404, no data.
+
+    Covers instruments, service requests, jobs, certificates (and their stored files) and notifications.
+    """
     from flask import url_for
+
+    from lims.models import Notification, ServiceRequest, ServiceRequestItem
+    from lims.services import notifications
+    from tests.factories import make_job
+    from tests.web.portalutil import make_certificate
 
     one, two = make_enterprise(session), make_enterprise(session)
     users = {e.id: make_user(session, Role.CUSTOMER, enterprise_id=e.id) for e in (one, two)}
@@ -220,36 +228,106 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
         e.id: make_instrument(session, e, serial_number=f"SECRET-{e.id}", manufacturer=f"Maker-{e.id}")
         for e in (one, two)
     }
+    ids: dict[int, dict[str, object]] = {}
+    for e in (one, two):
+        job = make_job(session, enterprise=e, instrument=instruments[e.id], number=f"JOBSECRET-{e.id}")
+        cert, _files = make_certificate(app, session, job, f"CERTSECRET-{e.id}")
+        req = ServiceRequest(
+            enterprise_id=e.id, requested_by_id=users[e.id].id, kind=job.kind, notes=f"NOTESECRET-{e.id}"
+        )
+        session.add(req)
+        session.flush()
+        session.add(ServiceRequestItem(request_id=req.id, instrument_id=instruments[e.id].id, points=[]))
+        note = notifications.notify(session, kind="t", msgid=f"MSGSECRET-{e.id}", enterprise_id=e.id)
+        ids[e.id] = {
+            "instrument_id": instruments[e.id].id,
+            "job_id": job.id,
+            "request_id": req.id,
+            "certificate_id": cert.id,
+            "file_kind": "pdf",
+            "notification_id": note.id,
+        }
     session.flush()
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("portal.")]
-    with_ids = [r for r in rules if "instrument_id" in r.arguments]
-    assert {r.endpoint for r in with_ids} == {"portal.instrument", "portal.edit_instrument"}
+    id_args = {"instrument_id", "job_id", "request_id", "certificate_id", "notification_id"}
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in ("portal", "notifications")]
+    with_ids = [r for r in rules if set(r.arguments) & id_args]
+    assert {r.endpoint for r in with_ids} == {
+        "portal.instrument",
+        "portal.edit_instrument",
+        "portal.request",
+        "portal.job",
+        "portal.certificate_file",
+        "notifications.read",
+    }
+    secrets = ("SECRET-", "Maker-", "JOBSECRET-", "CERTSECRET-", "NOTESECRET-", "MSGSECRET-")
     for me, other in ((one, two), (two, one)):
         client = app.test_client()  # a fresh session per customer
         login(client, users[me.id].username)
-        theirs = instruments[other.id]
         token = csrf_token(client, "/portal/")
+        theirs = ids[other.id]
         for rule in with_ids:
-            with app.test_request_context():
-                url = url_for(rule.endpoint, instrument_id=theirs.id)
-            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-                data = {"csrf_token": token, "instrument_type": "Cân", "serial_number": "HIJACK", "unit": "g"}
-                response = client.get(url) if method == "GET" else client.post(url, data=data)
-                body = response.get_data(as_text=True)
-                assert response.status_code == 404, (rule.endpoint, method, response.status_code)
-                assert theirs.serial_number not in body and f"Maker-{other.id}" not in body
-        # lists, due lists, export and colleagues never show the other enterprise
+            for kind in ("pdf", "dcc") if "file_kind" in rule.arguments else ("pdf",):
+                args = {name: theirs[name] for name in rule.arguments}
+                if "file_kind" in args:
+                    args["file_kind"] = kind
+                with app.test_request_context():
+                    url = url_for(rule.endpoint, **args)
+                for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                    data = {
+                        "csrf_token": token,
+                        "instrument_type": "Cân",
+                        "serial_number": "HIJACK",
+                        "unit": "g",
+                    }
+                    response = client.get(url) if method == "GET" else client.post(url, data=data)
+                    body = response.get_data(as_text=True)
+                    assert response.status_code == 404, (rule.endpoint, method, response.status_code)
+                    assert not any(f"{s}{other.id}" in body for s in secrets), (rule.endpoint, method)
+        # lists, due lists, export, colleagues and notifications never show the other enterprise
         for url in (
             "/portal/",
             "/portal/due/30",
             "/portal/due/90",
             "/portal/instruments.csv",
             "/portal/colleagues",
+            "/portal/requests/",
+            "/portal/requests/new",
+            "/portal/jobs/",
+            "/portal/certificates/",
+            "/notifications/",
+            "/notifications/?unread=1",
         ):
             body = client.get(url).get_data(as_text=True)
-            assert theirs.serial_number not in body and users[other.id].username not in body, url
+            assert not any(f"{s}{other.id}" in body for s in secrets), url
+            assert users[other.id].username not in body, url
+        # own records are there (the sweep would pass vacuously on empty pages otherwise)
+        assert f"JOBSECRET-{me.id}" in client.get("/portal/jobs/").get_data(as_text=True)
+        assert f"CERTSECRET-{me.id}" in client.get("/portal/certificates/").get_data(as_text=True)
+        assert f"MSGSECRET-{me.id}" in client.get("/notifications/").get_data(as_text=True)
         searched = client.get(f"/portal/?q=SECRET-{other.id}").get_data(as_text=True)
-        assert f">{theirs.serial_number}</a>" not in searched  # the query is echoed in the box, never a row
+        assert (
+            f">{instruments[other.id].serial_number}</a>" not in searched
+        )  # the query is echoed, never a row
+        # a request naming the other enterprise's instrument is refused as not found, and nothing is stored
+        before = session.scalar(select(func.count()).select_from(ServiceRequest))
+        response = client.post(
+            "/portal/requests/new",
+            data={
+                "csrf_token": token,
+                "kind": "calibration",
+                "place": "lab",
+                "decision_rule": "procedure",
+                "instrument_ids": [str(instruments[other.id].id)],
+            },
+        )
+        assert response.status_code == 404
+        assert session.scalar(select(func.count()).select_from(ServiceRequest)) == before
+        # marking the other's notification read through "read all" leaves it unread for its readers
+        their_unread = notifications.unread_count(session, users[other.id])
+        post_form(client, "/notifications/read-all", {}, token_from="/notifications/")
+        assert notifications.unread_count(session, users[me.id]) == 0
+        assert notifications.unread_count(session, users[other.id]) == their_unread
+        assert session.get(Notification, theirs["notification_id"]) is not None
     session.refresh(instruments[one.id])
     session.refresh(instruments[two.id])
     assert instruments[one.id].serial_number == f"SECRET-{one.id}"

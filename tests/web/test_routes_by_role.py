@@ -124,6 +124,22 @@ EXPECTED: dict[str, str | set[Role]] = {
     "api.certificate_pdf": TOKEN,
     "api.certificate_dcc": TOKEN,
     "api.certificate_traceability": TOKEN,
+    "portal.requests": {Role.CUSTOMER},
+    "portal.new_request": {Role.CUSTOMER},
+    "portal.request": {Role.CUSTOMER},
+    "portal.jobs": {Role.CUSTOMER},
+    "portal.job": {Role.CUSTOMER},
+    "portal.certificates": {Role.CUSTOMER},
+    "portal.certificate_file": {Role.CUSTOMER},
+    "requests.index": READERS,
+    "requests.show": READERS,
+    "requests.accept": {Role.ADMIN, Role.REVIEWER},
+    "requests.schedule": {Role.ADMIN, Role.REVIEWER},
+    "requests.reject": {Role.ADMIN, Role.REVIEWER},
+    "requests.convert": {Role.ADMIN, Role.TECHNICIAN},
+    "notifications.index": ANY,
+    "notifications.read": ANY,
+    "notifications.read_all": ANY,
 }
 
 
@@ -163,6 +179,10 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "number": "KĐ-2026-99999",  # unknown certificate: 404 for the roles allowed
         "token_id": 999999,
         "job_number": "NO-SUCH-JOB",
+        "request_id": 999999,
+        "certificate_id": 999999,
+        "file_kind": "pdf",
+        "notification_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -29,10 +29,17 @@ def index() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     legal = {"yes": True, "no": False}.get(request.args.get("legal", ""))
     due_before = _date_arg("due_before")
-    page = workload.search_instruments(db_session(), query=query, legally_controlled=legal, due_before=due_before,
-                                       after=after_arg())
-    return render_template("instruments/index.html", page=page, query=query, legal=request.args.get("legal", ""),
-                           due_before=due_before, today=date.today())
+    page = workload.search_instruments(
+        db_session(), query=query, legally_controlled=legal, due_before=due_before, after=after_arg()
+    )
+    return render_template(
+        "instruments/index.html",
+        page=page,
+        query=query,
+        legal=request.args.get("legal", ""),
+        due_before=due_before,
+        today=date.today(),
+    )
 
 
 @bp.get("/<int:instrument_id>")
@@ -42,8 +49,11 @@ def show(instrument_id: int) -> ResponseReturnValue:
     instrument = db.get(CustomerInstrument, instrument_id)
     if instrument is None:
         abort(404)
-    matching = [p for p in procedures.list_procedures(db) if procedures.domain_procedure(p).unit == instrument.unit]
+    matching = [
+        p for p in procedures.list_procedures(db) if procedures.domain_procedure(p).unit == instrument.unit
+    ]
     jobs = workload.list_jobs(db, enterprise_id=instrument.enterprise_id, size=200).items
     jobs = [j for j in jobs if j.instrument_id == instrument.id]
-    return render_template("instruments/show.html", instrument=instrument, procedures=matching, jobs=jobs,
-                           today=date.today())
+    return render_template(
+        "instruments/show.html", instrument=instrument, procedures=matching, jobs=jobs, today=date.today()
+    )

@@ -16,16 +16,29 @@ from lims.services.procedures import domain_procedure
 from lims.web.i18n import error_text
 
 STATE_LABELS = {
-    JobState.REQUESTED: N_("requested"), JobState.RECEIVED: N_("received"), JobState.IN_PROGRESS: N_("in progress"),
-    JobState.MEASURED: N_("measured"), JobState.REVIEWED: N_("reviewed"), JobState.APPROVED: N_("approved"),
-    JobState.ISSUED: N_("issued"), JobState.ON_HOLD: N_("on hold"), JobState.REJECTED: N_("rejected"),
+    JobState.REQUESTED: N_("requested"),
+    JobState.RECEIVED: N_("received"),
+    JobState.IN_PROGRESS: N_("in progress"),
+    JobState.MEASURED: N_("measured"),
+    JobState.REVIEWED: N_("reviewed"),
+    JobState.APPROVED: N_("approved"),
+    JobState.ISSUED: N_("issued"),
+    JobState.ON_HOLD: N_("on hold"),
+    JobState.REJECTED: N_("rejected"),
     JobState.CANCELLED: N_("cancelled"),
 }
-VERDICTS = {"pass": N_("pass"), "fail": N_("fail"), "conditional_pass": N_("conditional pass"),
-            "conditional_fail": N_("conditional fail")}
+VERDICTS = {
+    "pass": N_("pass"),
+    "fail": N_("fail"),
+    "conditional_pass": N_("conditional pass"),
+    "conditional_fail": N_("conditional fail"),
+}
 
-ENVIRONMENT_LABELS = {"temperature": N_("temperature"), "humidity": N_("relative humidity"),
-                      "pressure": N_("air pressure")}
+ENVIRONMENT_LABELS = {
+    "temperature": N_("temperature"),
+    "humidity": N_("relative humidity"),
+    "pressure": N_("air pressure"),
+}
 
 
 def state_label(state: JobState | str) -> str:
@@ -33,8 +46,17 @@ def state_label(state: JobState | str) -> str:
 
 
 def people_ids(job: Job) -> set[int]:
-    return {i for i in (job.technician_id, job.measured_by_id, job.reviewed_by_id, job.approved_by_id,
-                        job.signatory_id) if i is not None}
+    return {
+        i
+        for i in (
+            job.technician_id,
+            job.measured_by_id,
+            job.reviewed_by_id,
+            job.approved_by_id,
+            job.signatory_id,
+        )
+        if i is not None
+    }
 
 
 def input_descriptions(job: Job) -> dict[str, str]:
@@ -87,9 +109,11 @@ def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job)}
 
 
-def point_fragment(db: Session, job: Job, user: User, index: int, *, error: str | None,
-                   submitted: MultiDict[str, str] | None) -> str:
+def point_fragment(
+    db: Session, job: Job, user: User, index: int, *, error: str | None, submitted: MultiDict[str, str] | None
+) -> str:
     ctx = _shared(db, job, user)
     nominal = ctx["points"][index] if index < len(ctx["points"]) else None
-    return render_template("jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted,
-                           **ctx)
+    return render_template(
+        "jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted, **ctx
+    )

@@ -264,3 +264,6 @@ def colleagues() -> ResponseReturnValue:
     people = portal.colleagues(db, current_user)
     status = 422 if request.method == "POST" else 200
     return render_template("portal/colleagues.html", form=form, people=people), status
+
+
+from lims.web.portal import service_views as _service_views  # noqa: E402,F401 - routes on this blueprint

@@ -1,0 +1,44 @@
+"""The customer's service-request form (the chosen instruments are check boxes read from the request)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+
+class RequestForm(FlaskForm):
+    kind = SelectField(
+        _l("Service"),
+        choices=[
+            SelectChoice("calibration", _l("Calibration")),
+            SelectChoice("verification", _l("Verification")),
+        ],
+    )
+    place = SelectField(
+        _l("Where"), choices=[SelectChoice("lab", _l("At the lab")), SelectChoice("site", _l("On site"))]
+    )
+    preferred_on = DateField(_l("Preferred date"), validators=[Optional()])
+    decision_rule = SelectField(
+        _l("Decision rule"),
+        choices=[
+            SelectChoice("procedure", _l("The procedure's rule")),
+            SelectChoice("simple", _l("Simple acceptance (ILAC-G8 4.2.1)")),
+            SelectChoice("guarded", _l("Guarded acceptance, w = U (ILAC-G8 4.2.2)")),
+        ],
+    )
+    conformity_statement = BooleanField(_l("Statement of conformity wanted"))
+    notes = TextAreaField(_l("Other requirements"), validators=[Optional(), Length(max=2000)])
+    # an instrument added in the same request (all optional; filled in when the serial number is given)
+    new_instrument_type = StringField(_l("Instrument type"), validators=[Optional(), Length(max=100)])
+    new_manufacturer = StringField(_l("Manufacturer"), validators=[Optional(), Length(max=100)])
+    new_model = StringField(_l("Model"), validators=[Optional(), Length(max=100)])
+    new_serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=100)])
+    new_range_min = StringField(_l("Range minimum"), validators=[Optional(), Length(max=40)])
+    new_range_max = StringField(_l("Range maximum"), validators=[Optional(), Length(max=40)])
+    new_unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
+    new_resolution = StringField(_l("Resolution"), validators=[Optional(), Length(max=40)])
+    new_points = StringField(
+        _l("Test points"), validators=[Optional(), Length(max=400)], description=_l("for example 0; 50; 100")
+    )

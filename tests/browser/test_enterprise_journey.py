@@ -1,0 +1,58 @@
+"""The enterprise's journey, request part: kh.annam asks for a calibration, the lab accepts the request and
+converts it into a job, the customer sees the job and is notified (ISO/IEC 17025:2017 7.1.1 review of requests)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_customer_request_becomes_a_job_the_customer_can_follow(
+    page: Any, browser: Any, live_server: str
+) -> None:
+    log_in(page, live_server, "kh.annam")
+    page.goto(live_server + "/portal/requests/new")
+    row = page.locator("tr", has=page.locator("label:has-text('DPI104')")).first
+    row.locator("input[type=checkbox]").check()
+    row.locator("input[name^='points-']").fill("2; 10; 18")
+    page.select_option("#decision_rule", "guarded")
+    page.check("#conformity_statement")
+    page.click("button:has-text('Gửi yêu cầu')")
+    page.wait_for_url(re.compile(r".*/portal/requests/\d+$"))
+    heading = page.locator("h1").inner_text()
+    number = re.search(r"YC-\d+", heading)
+    assert number is not None and "đã gửi" in page.locator(".heading").inner_text()
+
+    lab = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    staff = lab.new_page()
+    staff.set_default_timeout(15000)
+    log_in(staff, live_server, "admin")
+    assert int(staff.locator(".bell .count").inner_text()) >= 1  # the new request is announced
+    staff.goto(live_server + "/requests/")
+    staff.click(f"a:has-text('{number.group(0)}')")
+    staff.click("button:has-text('Chấp nhận')")
+    staff.locator(".flash-success").wait_for()
+    assert staff.locator("#convert-form select").first.input_value() != ""  # the only procedure in bar
+    staff.click("button:has-text('Chuyển thành công việc')")
+    flash = staff.locator(".flash-success").inner_text()
+    job_number = re.search(r"JOB-\d{4}-\d{5}", flash)
+    assert job_number is not None, flash
+    lab.close()
+
+    page.goto(live_server + "/portal/jobs/")
+    assert job_number.group(0) in page.locator("table").inner_text()
+    assert int(page.locator(".bell .count").inner_text()) >= 2  # accepted, then converted
+    page.click(".bell")
+    notes = page.locator("table").inner_text()
+    assert f"đã được đăng ký thành các công việc {job_number.group(0)}" in notes
+    page.locator("tr", has_text=job_number.group(0)).first.locator("button:has-text('Mở')").click()
+    page.wait_for_url(re.compile(r".*/portal/requests/\d+$"))
+    assert job_number.group(0) in page.locator("table").inner_text()
+    page.click(f"a:has-text('{job_number.group(0)}')")
+    assert "đã đăng ký, chờ nhận thiết bị" in page.locator(".heading").inner_text()
