@@ -65,7 +65,10 @@ class HttpSink:
 def _detail(exc: urllib.error.HTTPError) -> str:
     try:
         data = json.loads(exc.read().decode("utf-8"))
-        return str(data.get("error", data)) if isinstance(data, dict) else str(data)
+        error = data.get("error", data) if isinstance(data, dict) else data
+        if isinstance(error, dict) and "message" in error:  # the lab API's error object
+            return str(error["message"])
+        return str(error)
     except (ValueError, OSError):
         return str(exc.reason)
 

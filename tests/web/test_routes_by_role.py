@@ -124,6 +124,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "api.certificate_pdf": TOKEN,
     "api.certificate_dcc": TOKEN,
     "api.certificate_traceability": TOKEN,
+    "api.upload_readings": TOKEN,
     "portal.requests": {Role.CUSTOMER},
     "portal.new_request": {Role.CUSTOMER},
     "portal.request": {Role.CUSTOMER},
@@ -178,6 +179,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "fmt": "xlsx",
         "number": "KĐ-2026-99999",  # unknown certificate: 404 for the roles allowed
         "token_id": 999999,
+        "point_id": "P1",
         "job_number": "NO-SUCH-JOB",
         "request_id": 999999,
         "certificate_id": 999999,

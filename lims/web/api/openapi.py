@@ -223,6 +223,41 @@ SCHEMAS: dict[str, Any] = {
             "next_due_on": {"type": ["string", "null"], "description": "yyyy-mm-dd or dd/mm/yyyy."},
         },
     },
+    "ReadingBatch": {
+        "type": "object",
+        "required": ["readings"],
+        "properties": {
+            "readings": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 100,
+                "items": {
+                    "type": "object",
+                    "required": ["idempotency_key", "value", "unit", "seq", "time", "raw"],
+                    "properties": {
+                        "idempotency_key": {"type": "string", "maxLength": 100},
+                        "value": {"type": "string", "maxLength": 50, "description": "The decimal as sent."},
+                        "unit": {"type": "string", "maxLength": 20},
+                        "stable": {"type": ["boolean", "null"]},
+                        "seq": {"type": "integer", "minimum": 0},
+                        "time": {"type": "string", "description": "UTC, ISO 8601 with Z."},
+                        "raw": {"type": "string", "description": "The frame decoded as Latin-1."},
+                        "instrument": {"type": "object"},
+                    },
+                },
+            }
+        },
+    },
+    "ReadingReply": _object(
+        {
+            "accepted": {"type": "array", "items": STRING},
+            "duplicates": {"type": "array", "items": STRING},
+            "rejected": {
+                "type": "array",
+                "items": _object({"idempotency_key": STRING, "error": STRING}),
+            },
+        }
+    ),
     "Instrument": _object(
         {
             "id": {"type": "integer"},
@@ -437,6 +472,29 @@ def _paths() -> dict[str, Any]:
                 _json_ok("JobDetail", "The job."),
                 parameters=[JOB_NUMBER],
                 errors=(404,),
+            )
+        },
+        f"{PREFIX}/jobs/{{job_number}}/points/{{point_id}}/readings": {
+            "post": _operation(
+                "uploadReadings",
+                "Attach bench readings to a test point of a job in progress (bench agents; bench scope).",
+                "jobs",
+                _json_ok("ReadingReply", "Every key of the batch in exactly one list."),
+                parameters=[
+                    JOB_NUMBER,
+                    _path_param(
+                        "point_id",
+                        {"type": "string", "pattern": "^P[1-9][0-9]{0,3}$"},
+                        "Test point: `P1` is the job's first test point.",
+                    ),
+                ],
+                scope="bench",
+                errors=(404, 409, 413, 415, 422),
+                description="The contract of docs/bench-agent.md: values are decimal strings kept exactly as "
+                "sent; a key already stored is answered as a duplicate and never stored twice; a reading "
+                "that fails validation is rejected for good with its reason. 400: the body is not a batch; "
+                "409: the job does not accept readings in its state.",
+                body={"required": True, "content": {JSON: {"schema": _ref("ReadingBatch")}}},
             )
         },
         f"{PREFIX}/certificates": {

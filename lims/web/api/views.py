@@ -14,6 +14,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from lims.errors import LimsError
 from lims.models import Certificate, CustomerInstrument, Job, JobState, Measurement, Role
 from lims.services import portal
 from lims.services.instrument_fields import check_instrument
@@ -356,3 +357,30 @@ def certificate_dcc(number: str) -> ResponseReturnValue:
 def certificate_traceability(number: str) -> ResponseReturnValue:
     found, _job = _certificate(number)
     return jsonify(certificate_chain(db_session(), found.number).to_dict())
+
+
+@bp.post("/jobs/<path:job_number>/points/<point_id>/readings")
+@api_view(Role.ADMIN, Role.TECHNICIAN, scope="bench")
+def upload_readings(job_number: str, point_id: str) -> ResponseReturnValue:
+    """Bench readings for one test point (docs/bench-agent.md): accepted, duplicates, rejected per key."""
+    from lims.services import bench_readings
+
+    body = json_body()
+    if "readings" not in body:
+        raise ApiError(400, code="malformed_batch", message='The body must be {"readings": [...]}.')
+    token = api_token()
+    db = db_session()
+    try:
+        answer = bench_readings.record_readings(
+            db,
+            job_number,
+            point_id,
+            body["readings"],
+            bench_readings.ReadingActor(api_user().id, source="api", token_id=token.id),
+        )
+    except LimsError as exc:
+        db.rollback()
+        status = bench_readings.refusal_status(exc)
+        raise ApiError(status, message=str(exc)) from exc
+    db.commit()
+    return jsonify(answer), 200

@@ -28,6 +28,7 @@ API_ACCESS: dict[str, tuple[set[Role], str]] = {
     "api.certificate_pdf": (EVERYONE, "read"),
     "api.certificate_dcc": (EVERYONE, "read"),
     "api.certificate_traceability": (EVERYONE, "read"),
+    "api.upload_readings": ({Role.ADMIN, Role.TECHNICIAN}, "bench"),
 }
 
 
@@ -47,6 +48,7 @@ def _requests(app: Flask, side: Side) -> list[tuple[str, str, str]]:
         "instrument_id": side.instrument_id,
         "job_number": side.job.number,
         "number": side.certificate.number,
+        "point_id": "P1",
     }
     found = []
     for rule in app.url_map.iter_rules():
