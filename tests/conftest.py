@@ -127,3 +127,16 @@ def app(database: Database, tmp_path: Path, db_url: str) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def frozen_rate_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Stop the clock the rate limiter reads at the start of an hour, so a test's burst of requests never
+    straddles two fixed windows (on a loaded machine a burst can take seconds)."""
+    import types
+
+    from lims.services import ratelimit
+
+    now = 1_800_000_000.0 + 1  # a whole number of hours since the epoch, plus one second
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
+    return now

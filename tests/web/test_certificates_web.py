@@ -364,7 +364,9 @@ def test_upload_for_an_unknown_number_is_the_neutral_page(client: FlaskClient, c
     assert response.status_code == 404 and "Không tìm thấy" in response.get_data(as_text=True)
 
 
-def test_lookups_are_rate_limited_per_client(client: FlaskClient, chain: dict[str, Any]) -> None:
+def test_lookups_are_rate_limited_per_client(
+    client: FlaskClient, chain: dict[str, Any], frozen_rate_window: float
+) -> None:
     from lims.web.certificates.public import LOOKUP_LIMIT
 
     env = {"REMOTE_ADDR": "198.51.100.44"}

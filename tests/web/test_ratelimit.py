@@ -17,7 +17,7 @@ def _add_limited_view(app: Flask, *, limit: int) -> None:
     app.add_url_rule("/_probe", "probe", probe)
 
 
-def test_public_view_answers_429_with_retry_after(app: Flask) -> None:
+def test_public_view_answers_429_with_retry_after(app: Flask, frozen_rate_window: float) -> None:
     _add_limited_view(app, limit=2)
     client = app.test_client()
     env = {"REMOTE_ADDR": "198.51.100.7"}

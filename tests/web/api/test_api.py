@@ -247,7 +247,9 @@ def test_server_error_is_an_error_object(
     assert error["code"] == "internal_error" and "boom" not in response.get_data(as_text=True)
 
 
-def test_rate_limit_per_token(app: Flask, client: FlaskClient, session: Session, world: World) -> None:
+def test_rate_limit_per_token(
+    app: Flask, client: FlaskClient, session: Session, world: World, frozen_rate_window: float
+) -> None:
     app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
     for _ in range(3):
         assert client.get(f"{API}/me", headers=bearer(world.a.token)).status_code == 200
