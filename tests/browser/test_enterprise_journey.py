@@ -1,20 +1,28 @@
-"""The enterprise's journey, request part: kh.annam asks for a calibration, the lab accepts the request and
-converts it into a job, the customer sees the job and is notified (ISO/IEC 17025:2017 7.1.1 review of requests)."""
+"""The enterprise's journey: kh.annam asks for a calibration, the lab accepts the request and converts it into
+a job, the customer sees the job and is notified (ISO/IEC 17025:2017 7.1.1 review of requests); the journey
+ends with the customer downloading an issued certificate from the portal, byte for byte what was stored at
+issue (7.8.8: an issued report never changes), and seeing no other enterprise's certificates.
+
+The demo issues a certificate for An Nam's jobs and for three other enterprises' jobs."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from lims.models import Certificate, Job, User
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_customer_request_becomes_a_job_the_customer_can_follow(
-    page: Any, browser: Any, live_server: str
+    page: Any, browser: Any, live_server: str, live_database: Any
 ) -> None:
     log_in(page, live_server, "kh.annam")
     page.goto(live_server + "/portal/requests/new")
@@ -56,3 +64,45 @@ def test_customer_request_becomes_a_job_the_customer_can_follow(
     assert job_number.group(0) in page.locator("table").inner_text()
     page.click(f"a:has-text('{job_number.group(0)}')")
     assert "đã đăng ký, chờ nhận thiết bị" in page.locator(".heading").inner_text()
+
+    _customer_downloads_a_certificate(page, live_server, live_database)
+
+
+def _customer_downloads_a_certificate(page: Any, base: str, database: Any) -> None:
+    """kh.annam (logged in on ``page``) downloads a certificate's PDF from the portal."""
+    with database.session() as session:
+        enterprise_id = session.scalars(select(User.enterprise_id).where(User.username == "kh.annam")).one()
+        rows = session.execute(
+            select(Certificate.id, Certificate.number, Certificate.pdf_sha256, Job.enterprise_id)
+            .join(Job, Job.id == Certificate.job_id)
+            .order_by(Certificate.id)
+        ).all()
+    ours = {r.number: r for r in rows if r.enterprise_id == enterprise_id}
+    theirs = {r.number: r for r in rows if r.enterprise_id != enterprise_id}
+    assert ours and theirs, rows  # the demo issues for An Nam and for other enterprises
+
+    page.goto(base + "/portal/certificates/")
+    listing = page.locator("table tbody").inner_text()
+    shown = {
+        page.locator("table tbody tr").nth(i).locator("td").first.inner_text()
+        for i in range(page.locator("table tbody tr").count())
+    }
+    assert shown == set(ours), listing  # every certificate of the enterprise, and only those
+    for number in theirs:
+        assert number not in listing
+
+    number, mine = next(iter(ours.items()))
+    row = page.locator("table tbody tr", has_text=number).first
+    with page.expect_download() as download_info:
+        row.locator("a:has-text('PDF')").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    assert hashlib.sha256(data).hexdigest() == mine.pdf_sha256  # the stored bytes, unchanged
+
+    # Another enterprise's certificate file is not found, not forbidden (its existence is not disclosed).
+    other = next(iter(theirs.values()))
+    response = page.request.get(f"{base}/portal/certificates/{other.id}/pdf")
+    assert response.status == 404
+    assert not response.body().startswith(b"%PDF")
