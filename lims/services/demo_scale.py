@@ -29,15 +29,17 @@ entries and of ``created_at``, which are the time of generation).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from json.encoder import encode_basestring as _quote  # what json.dumps(ensure_ascii=False) quotes with
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import JSON, Column, Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from lims.errors import N_, LimsError
@@ -62,7 +64,7 @@ from lims.models import (
     User,
 )
 from lims.models.audit_mixin import Audited
-from lims.services.audit import ACTOR_KEY, REDACTED, SYSTEM, Actor, _plain, entry_hash
+from lims.services.audit import ACTOR_KEY, REDACTED, SYSTEM, Actor, _plain
 
 INSTRUMENTS_PER_ENTERPRISE = 100
 INSTRUMENTS_PER_STANDARD_COPY = 5000
@@ -259,8 +261,19 @@ class ScaleReport:
 MAX_INSTRUMENTS = 5_000_000
 
 
+_DUMPS = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 class _Chain:
-    """Appends audit entries for rows written in bulk, continuing the hash chain from its head."""
+    """Appends audit entries for rows written in bulk, continuing the hash chain from its head.
+
+    The hash is ``entry_hash`` of the entry's content: SHA-256 of its canonical JSON (sorted keys, no spaces,
+    UTF-8). Millions of entries are hashed here, so the canonical text is assembled from pieces instead of
+    calling ``json.dumps`` on every content dict: the fixed keys are constant text, each value is encoded once
+    by the same rules, and the JSON documents the rows share with their templates are encoded once for all.
+    ``test_demo_scale`` proves the result is byte-for-byte ``entry_hash``'s text, and ``verify_chain`` (the
+    code ``lims audit verify`` runs) re-hashes every entry the ordinary way.
+    """
 
     def __init__(self, session: Session, actor: Actor, at: datetime) -> None:
         self.conn = session.connection()
@@ -269,44 +282,91 @@ class _Chain:
         ).one()
         self.seq, self.prev = head.seq, head.hash
         self.actor, self.at = actor, at
-        self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
-        self.memo: dict[int, tuple[Any, Any]] = {}
+        at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+        # Keys in sorted order: action, actor_id, actor_label, at, changes, prev_hash, reason, record_id,
+        # seq, table_name.
+        self.head = (
+            '{"action":"insert","actor_id":'
+            + _DUMPS(actor.user_id)
+            + ',"actor_label":'
+            + _quote(actor.label)
+            + ',"at":'
+            + _quote(at_text)
+            + ',"changes":'
+        )
+        self.memo: dict[int, tuple[Any, str]] = {}
 
-    def plain(self, value: Any) -> Any:
-        """``_plain`` of a value; the JSON documents copied from the templates are shared, so converted once."""
-        if not isinstance(value, dict | list):
-            return _plain(value)
-        seen = self.memo.get(id(value))
-        if seen is not None and seen[0] is value:  # the memo holds the object, so its id is not reused
-            return seen[1]
-        converted = _plain(value)
-        self.memo[id(value)] = (value, converted)
-        return converted
+    def text(self, value: Any) -> str:
+        """The canonical JSON of ``_plain(value)``."""
+        kind = type(value)
+        if value is None:
+            return "null"
+        if kind is str:
+            return _quote(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int:
+            return int.__repr__(value)
+        if kind is datetime or kind is date:
+            return '"' + value.isoformat() + '"'
+        if kind is dict or kind is list:
+            seen = self.memo.get(id(value))
+            if seen is not None and seen[0] is value:  # the memo holds the object, so its id is not reused
+                return seen[1]
+            encoded = _DUMPS(_plain(value))
+            self.memo[id(value)] = (value, encoded)
+            return encoded
+        return _DUMPS(_plain(value))
 
-    def entries(self, model: type[Audited], rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def entries(self, model: type[Audited], names: list[str], rows: Iterable[tuple[Any, ...]]) -> list[tuple]:
+        """One ``audit_entry`` row per written row, as (seq, at, actor_id, actor_label, action, table_name,
+        record_id, changes as JSON text, reason, prev_hash, hash)."""
         table = str(model.__tablename__)  # type: ignore[attr-defined]
         redact = model.__audit_redact__
+        order = sorted(range(len(names)), key=names.__getitem__)
+        keys = [(i, _quote(names[i]) + ":[null,", names[i] in redact) for i in order]
+        id_at = names.index("id")
+        tail = ',"table_name":' + _quote(table) + "}"
+        text, head, actor = self.text, self.head, self.actor
         out = []
         for row in rows:
-            changes = {
-                k: [None, REDACTED if k in redact and v is not None else self.plain(v)]
-                for k, v in row.items()
-            }
+            changes = (
+                "{"
+                + ",".join(
+                    key + ('"' + REDACTED + '"' if secret and row[i] is not None else text(row[i])) + "]"
+                    for i, key, secret in keys
+                )
+                + "}"
+            )
             self.seq += 1
-            content = {
-                "seq": self.seq,
-                "at": self.at_text,
-                "actor_id": self.actor.user_id,
-                "actor_label": self.actor.label,
-                "action": "insert",
-                "table_name": table,
-                "record_id": str(row["id"]),
-                "changes": changes,
-                "reason": None,
-                "prev_hash": self.prev,
-            }
-            digest = entry_hash(content)
-            out.append({**content, "at": self.at, "hash": digest})
+            record_id = str(row[id_at])
+            canonical = (
+                head
+                + changes
+                + ',"prev_hash":"'
+                + self.prev
+                + '","reason":null,"record_id":'
+                + _quote(record_id)
+                + ',"seq":'
+                + str(self.seq)
+                + tail
+            )
+            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            out.append(
+                (
+                    self.seq,
+                    self.at,
+                    actor.user_id,
+                    actor.label,
+                    "insert",
+                    table,
+                    record_id,
+                    changes,
+                    None,
+                    self.prev,
+                    digest,
+                )
+            )
             self.prev = digest
         return out
 
@@ -316,23 +376,112 @@ class _Chain:
         )
 
 
+AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "table_name",
+    "record_id",
+    "changes",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
+class _Bulk:
+    """Writes rows of one table fast: ``COPY … FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    Values are converted by the columns' own SQLAlchemy bind processors, as an ``insert()`` would, so the
+    stored text is the same; a JSON document shared by many rows (the templates' results) is encoded once.
+    A column named in ``raw`` already holds its database text (the audit entries' canonical JSON).
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.memo: dict[int, tuple[Any, Any]] = {}
+
+    def _converter(self, column: Column[Any]) -> Callable[[Any], Any] | None:
+        # The processor the compiled INSERT would apply (SQLAlchemy caches it per dialect).
+        process = column.type._cached_bind_processor(self.dialect)
+        if not isinstance(column.type, JSON):
+            return process
+        if self.dialect.name == "postgresql":  # SQLAlchemy wraps the value in psycopg's Json: json.dumps later
+            process = json.dumps
+        memo = self.memo
+
+        def shared(value: Any) -> Any:
+            if not isinstance(value, dict | list):
+                return process(value)
+            seen = memo.get(id(value))
+            if seen is not None and seen[0] is value:
+                return seen[1]
+            encoded = process(value)
+            memo[id(value)] = (value, encoded)
+            return encoded
+
+        return shared
+
+    def write(
+        self, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], raw: Sequence[str] = ()
+    ) -> None:
+        if not rows:
+            return
+        converters = [
+            (i, convert)
+            for i, name in enumerate(names)
+            if name not in raw and (convert := self._converter(table.c[name])) is not None
+        ]
+        if converters:
+            adapted = []
+            for row in rows:
+                values = list(row)
+                for i, convert in converters:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
+                adapted.append(values)
+        else:
+            adapted = rows
+        raw_connection = self.connection.connection.driver_connection
+        if self.dialect.name == "postgresql":
+            from psycopg import sql
+
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+            )
+            with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for values in adapted:
+                    copy.write_row(values)
+        else:
+            # The INSERT SQLAlchemy compiles for these columns, with positional (qmark) parameters.
+            statement = (
+                insert(table).values({name: bindparam(name) for name in names}).compile(dialect=self.dialect)
+            )
+            order = [names.index(name) for name in statement.positiontup or ()]
+            if order != list(range(len(names))):
+                adapted = [[values[i] for i in order] for values in adapted]
+            raw_connection.executemany(str(statement), adapted)
+
+
 class _Writer:
     def __init__(self, session: Session, report: ScaleReport, chain: _Chain) -> None:
-        self.conn = session.connection()
+        self.bulk = _Bulk(session.connection())
         self.report, self.chain = report, chain
 
     def put(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         table: Table = model.__table__
-        complete = [{c.name: row.get(c.name) for c in table.columns} for row in rows]
-        for start in range(0, len(complete), CHUNK):
-            self.conn.execute(insert(table), complete[start : start + CHUNK])
+        names = [c.name for c in table.columns]
+        tuples = [tuple(row.get(name) for name in names) for row in rows]
+        self.bulk.write(table, names, tuples)
         self.report.add(table.name, len(rows))
         if issubclass(model, Audited):
-            entries = self.chain.entries(model, complete)
-            for start in range(0, len(entries), CHUNK):
-                self.conn.execute(insert(AuditEntry), entries[start : start + CHUNK])
+            entries = self.chain.entries(model, names, tuples)
+            self.bulk.write(AuditEntry.__table__, AUDIT_COLUMNS, entries, raw=("changes",))
             self.report.add(AuditEntry.__tablename__, len(entries))
 
 
@@ -378,12 +527,18 @@ def _row(obj: Any) -> dict[str, Any]:
     return {c.name: getattr(obj, c.key) for c in obj.__table__.columns}
 
 
-@dataclass(slots=True)
+@dataclass
 class _Template:
     instrument: dict[str, Any]
     job: dict[str, Any]
     measurements: list[dict[str, Any]]
     standards: list[tuple[int, str | None]]  # (demo standard id, role)
+
+    @functools.cached_property
+    def results_sha256(self) -> str:
+        """What the signatory's signature covers: the digest of the results (the same for every copy)."""
+        results = [_plain(m["result"]) for m in self.measurements]
+        return hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()
 
 
 def _templates(session: Session) -> list[_Template]:
@@ -615,9 +770,6 @@ def load_scale(
                     )
             if reached >= 5:
                 signed = day + timedelta(days=3)
-                content = hashlib.sha256(
-                    json.dumps([_plain(m["result"]) for m in tpl.measurements], sort_keys=True).encode()
-                ).hexdigest()
                 batch.signatures.append(
                     {
                         "job_id": jid,
@@ -625,7 +777,7 @@ def load_scale(
                         "printed_name": signer_name,
                         "meaning": "Phê duyệt: đã xem xét kết quả và cho phép ban hành",
                         "signed_at": signed,
-                        "content_sha256": content,
+                        "content_sha256": tpl.results_sha256,
                     }
                 )
             if state == JobState.ISSUED:
