@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lims.models import CustomerInstrument, Enterprise, Job, JobState, Procedure, User
@@ -84,6 +84,28 @@ def workload(session: Session, today: date, *, by: str = "technician") -> list[T
     return sorted(loads.values(), key=lambda t: (t.technician == "", t.technician))
 
 
+ENTERPRISES_LISTED = 500
+
+
+def _enterprise_named(session: Session, pattern: str) -> ColumnElement[bool]:
+    """ "The instrument's enterprise's name matches": the matching enterprises are looked up first.
+
+    Their ids are then written into the statement, so PostgreSQL knows how many instruments the condition
+    selects. Written as ``IN (SELECT …)`` it would be estimated blindly at a few per cent of the table: a
+    rare serial number would then be searched by walking every instrument newest first instead of through
+    the trigram indexes (migration 0014), about 3 s instead of 2 ms at a million instruments. When very
+    many enterprises match, the sub-select is kept: the planner is then right to walk newest first.
+    """
+    ids = session.scalars(
+        select(Enterprise.id).where(Enterprise.name.ilike(pattern)).limit(ENTERPRISES_LISTED + 1)
+    ).all()
+    if len(ids) > ENTERPRISES_LISTED:
+        return CustomerInstrument.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.name.ilike(pattern))
+        )
+    return CustomerInstrument.enterprise_id.in_(ids) if ids else false()
+
+
 def search_instruments(
     session: Session,
     *,
@@ -104,9 +126,7 @@ def search_instruments(
                 CustomerInstrument.instrument_type.ilike(pattern),
                 CustomerInstrument.model.ilike(pattern),
                 CustomerInstrument.manufacturer.ilike(pattern),
-                CustomerInstrument.enterprise_id.in_(
-                    select(Enterprise.id).where(Enterprise.name.ilike(pattern))
-                ),
+                _enterprise_named(session, pattern),
             )
         )
     if enterprise_id is not None:

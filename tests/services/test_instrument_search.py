@@ -1,0 +1,107 @@
+"""The lab's instrument search: substrings anywhere, and on PostgreSQL through trigram indexes (migration 0014)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, text
+from sqlalchemy.orm import Session
+
+from lims.models import CustomerInstrument
+from lims.services import workload
+from tests.factories import make_enterprise, make_instrument
+
+
+def _serials(session: Session, query: str) -> set[str]:
+    return {i.serial_number for i in workload.search_instruments(session, query=query).items}
+
+
+def test_matches_part_of_serial_maker_model_type_or_enterprise_name(session: Session) -> None:
+    hong_ha = make_enterprise(session, name="Công ty TNHH Cơ khí Hồng Hà")
+    other = make_enterprise(session, name="Hợp tác xã Sông Hàn")
+    make_instrument(
+        session, hong_ha, serial_number="MS-0012345", manufacturer="Mettler Toledo", model="MS204"
+    )
+    make_instrument(session, other, serial_number="PX-77", manufacturer="Ohaus", model="Pioneer")
+    make_instrument(session, other, serial_number="TH-1", instrument_type="Nhiệt kế điện tử")
+    assert _serials(session, "0012345") == {"MS-0012345"}
+    assert _serials(session, "toledo") == {"MS-0012345"}  # case-insensitive, inside the maker's name
+    assert _serials(session, "pioneer") == {"PX-77"}
+    assert _serials(session, "Nhiệt kế") == {"TH-1"}
+    assert _serials(session, "Hồng Hà") == {"MS-0012345"}  # through the enterprise's name
+    assert _serials(session, "Sông Hàn") == {"PX-77", "TH-1"}
+    assert _serials(session, "không-có-đâu") == set()
+    assert _serials(session, "%") == _serials(session, "")  # wildcards are not patterns
+
+
+def test_many_matching_enterprises_are_searched_by_sub_select(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workload, "ENTERPRISES_LISTED", 1)
+    first = make_enterprise(session, name="Công ty Bao bì Việt Hưng 1")
+    second = make_enterprise(session, name="Công ty Bao bì Việt Hưng 2")
+    make_instrument(session, first, serial_number="BB-1")
+    make_instrument(session, second, serial_number="BB-2")
+    assert _serials(session, "Việt Hưng") == {"BB-1", "BB-2"}
+
+
+@pytest.mark.postgres
+def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    indexes = (
+        session.execute(
+            text(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%\\_trgm' AND schemaname = current_schema()"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert set(indexes) == {
+        "ix_customer_instrument_serial_number_trgm",
+        "ix_customer_instrument_instrument_type_trgm",
+        "ix_customer_instrument_model_trgm",
+        "ix_customer_instrument_manufacturer_trgm",
+        "ix_enterprise_name_trgm",
+    }
+    enterprise = make_enterprise(session)
+    session.execute(
+        insert(CustomerInstrument),
+        [
+            {
+                "enterprise_id": enterprise.id,
+                "instrument_type": "Cân phân tích",
+                "serial_number": f"AX-{n:07d}",
+                "manufacturer": "Mettler Toledo",
+                "model": "XPR205",
+                "unit": "g",
+                "next_due_on": date(2027, 1, 1),
+            }
+            for n in range(20_000)
+        ],
+    )
+    for name in indexes:  # what autovacuum does to rows inserted in bulk: out of GIN's pending list
+        session.execute(text("SELECT gin_clean_pending_list(CAST(:name AS regclass))"), {"name": name})
+    session.execute(text("ANALYZE customer_instrument"))
+    seen: list[tuple[str, Any]] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "FROM customer_instrument" in statement:
+            seen.append((statement, parameters))
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", remember)
+    try:
+        assert _serials(session, "0014321") == {"AX-0014321"}
+    finally:
+        event.remove(bind, "before_cursor_execute", remember)
+    statement, parameters = seen[0]
+    # 20 000 rows are few enough to read them all, so sequential scans are ruled out: the choice left is
+    # walking every instrument newest first ("Index Scan Backward using pk_customer_instrument"), what the
+    # planner did while the enterprise condition was a blind sub-select, or the trigram indexes.
+    bind.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(bind.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+    assert "ix_customer_instrument_serial_number_trgm" in plan, plan
