@@ -99,7 +99,7 @@ def unread_count(session: Session, user: User, *, recent: int | None = None) -> 
     Counted per kind of recipient, so each count walks one index (``(user_id, id)``, ``(enterprise_id, id)``,
     ``(audience, id)``). The bell passes ``recent``: its cost is then bounded whatever the history holds.
     """
-    total = 0
+    counts = []
     for branch in _branches(user):
         ids = select(Notification.id).where(branch)
         if recent is not None:
@@ -108,8 +108,9 @@ def unread_count(session: Session, user: User, *, recent: int | None = None) -> 
         unread = ~exists().where(
             NotificationRead.notification_id == window.c.id, NotificationRead.user_id == user.id
         )
-        total += int(session.scalar(select(func.count()).select_from(window).where(unread)) or 0)
-    return total
+        counts.append(select(func.count()).select_from(window).where(unread).scalar_subquery())
+    # One statement (the bell is on every page: one round trip, not one per kind of recipient).
+    return sum(int(n or 0) for n in session.execute(select(*counts)).one())
 
 
 @dataclass(frozen=True, slots=True)

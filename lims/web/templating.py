@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
+from decimal import Decimal
 
+from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
 from lims.errors import N_
@@ -50,7 +54,7 @@ def init_templating(app: Flask) -> None:
         level_label=lambda q: LEVEL_LABELS.get(str(getattr(q, "value", q)), str(q)),
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
     )
-    app.jinja_env.filters["number"] = lambda value: format_decimal(value)
+    app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
     # Day/month/year as Vietnamese documents write dates (and unambiguous in English too).
     app.jinja_env.filters["datetime"] = lambda value: (
         format_datetime(value, "dd/MM/yyyy HH:mm") if isinstance(value, datetime) else ""
@@ -58,6 +62,43 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value: (
         format_date(value, "dd/MM/yyyy") if isinstance(value, date) else ""
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _symbols(locale: str) -> tuple[str, str, str]:
+    parsed = Locale.parse(locale)
+    return get_decimal_symbol(parsed), get_group_symbol(parsed), get_minus_sign_symbol(parsed)
+
+
+def format_number(value: object, locale: str) -> str:
+    """A number with the locale's decimal and group signs and every digit it was recorded with.
+
+    Babel's ``format_decimal`` rounds to three decimals by default, which printed a 0.0001 g resolution as
+    "0"; here a stored ``Decimal('0.000100000000')`` (the columns keep 12 places) reads 0,0001 in Vietnamese.
+    Trailing zeros of the fraction are dropped. Integers and floats (shortest round-trip digits) likewise.
+    Anything else is shown as text.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return "" if value is None else str(value)
+    number = (
+        value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    )
+    if not number.is_finite():
+        return str(value)
+    text = f"{number:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    decimal_sign, group_sign, minus = _symbols(locale)
+    groups = []
+    while len(whole) > 3:
+        whole, tail = whole[:-3], whole[-3:]
+        groups.append(tail)
+    grouped = group_sign.join([whole, *reversed(groups)])
+    if negative and (grouped != "0" or fraction):
+        grouped = minus + grouped
+    return grouped + (decimal_sign + fraction if fraction else "")
 
 
 def trusted_svg(svg: str) -> Markup:
