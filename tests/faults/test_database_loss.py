@@ -8,6 +8,9 @@ restart, a fail-over or a cut network does to the pool), restricted to the test 
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from lims.db import Database, make_engine
+from lims.db import PG_CONNECT_TIMEOUT_S, Database, make_engine
 from lims.models import Role
 from lims.services import audit
 from tests.factories import PASSWORD, make_user
@@ -115,3 +118,36 @@ def test_database_down_from_the_start_is_a_clear_503(kind: str, tmp_path: Path) 
     health = client.get("/health")
     assert health.status_code == 503 and health.get_json()["database"] == "down"
     database.engine.dispose()
+
+
+def test_server_that_never_answers_is_a_503_within_the_connect_timeout(tmp_path: Path) -> None:
+    """A host that accepts the TCP connection but never speaks (hung, overloaded, a half-done fail-over): the
+    request must not wait for ever (gunicorn would kill the worker) but answer 503 after PG_CONNECT_TIMEOUT_S.
+    The URL sets no connect_timeout, so lims.db.make_engine's default is what is tested."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the handshakes; nobody ever accepts or answers
+        url = f"postgresql+psycopg://lims@127.0.0.1:{silent.getsockname()[1]}/lims"
+        database = Database(make_engine(url))
+        audit.install(database.sessionmaker)
+        client = app_on(database, url, tmp_path).test_client()
+        token = csrf_token(client)
+        answer: dict[str, Any] = {}
+
+        def log_in() -> None:
+            started = time.monotonic()
+            answer["response"] = client.post(
+                "/login", data={"csrf_token": token, "username": "admin", "password": PASSWORD}
+            )
+            answer["elapsed_s"] = time.monotonic() - started
+
+        attempt = threading.Thread(target=log_in, daemon=True)
+        attempt.start()
+        attempt.join(timeout=PG_CONNECT_TIMEOUT_S + 10)
+        hung = attempt.is_alive()
+    # closing the listening socket resets the waiting connections, so a hung attempt ends here
+    attempt.join(timeout=10)
+    database.engine.dispose()
+    assert not hung, f"the request still waited after {PG_CONNECT_TIMEOUT_S + 10} s"
+    _assert_clear_503(answer["response"])
+    assert PG_CONNECT_TIMEOUT_S - 1 <= answer["elapsed_s"] <= PG_CONNECT_TIMEOUT_S + 5, answer["elapsed_s"]
