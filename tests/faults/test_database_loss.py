@@ -91,6 +91,30 @@ def test_connection_lost_during_a_request_is_a_clear_503_then_recovers(
         )
 
 
+@pytest.mark.postgres
+def test_connection_lost_after_the_response_is_built_keeps_the_response(
+    pg_app: Flask, pg_server: PgServer
+) -> None:
+    """The server goes away between the view and the teardown (found by test_postgres_restart.py): the
+    ROLLBACK that closes the request's read transaction cannot be sent. The finished page is still the
+    answer, not a bare 500 from the WSGI server, and the next request reconnects."""
+    armed = {"cut": False}
+
+    @pg_app.after_request
+    def _cut(response: Any) -> Any:
+        if armed["cut"]:
+            armed["cut"] = False
+            assert pg_server.terminate_app_backends() >= 1
+        return response
+
+    client = pg_app.test_client()
+    login(client, "ktv.fault")
+    armed["cut"] = True
+    response = client.get("/standards/")
+    assert response.status_code == 200 and not armed["cut"]
+    assert client.get("/standards/").status_code == 200
+
+
 def _unreachable(kind: str, tmp_path: Path) -> tuple[Database, str]:
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'missing-folder' / 'lims.db'}"  # the folder does not exist
