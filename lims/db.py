@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -68,6 +68,10 @@ def enum_column_type(enum_cls: type[enum.Enum]) -> Any:
     )
 
 
+# Seconds a new PostgreSQL connection may take; a healthy server answers in milliseconds (libpq's minimum is 2).
+PG_CONNECT_TIMEOUT_S = 5
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the pragmas each backend needs."""
     if url.startswith("sqlite"):
@@ -91,6 +95,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql") and "connect_timeout" not in make_url(url).query:
+        # Without a limit libpq waits for ever on a server that accepts the TCP connection but never answers
+        # (a hung or overloaded host, a half-open fail-over) and on a black-holed network for the kernel's
+        # SYN retries (about two minutes): the request would hang until gunicorn kills the worker. With it the
+        # visitor gets the 503 "try again" page after a few seconds. A URL's own connect_timeout wins.
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
