@@ -72,6 +72,22 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
     assert stored["expanded_uncertainty"] == 0.000800781 and stored["error"] == 0.0024
 
 
+def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClient, session: Session) -> None:
+    """The stored budget gives a type A input no value (docs/budget-format.md): its estimate is the mean
+    of the readings (JCGM 100:2008 4.2.1), which the job page shows in its place."""
+    from lims.services import measurements
+
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    assert saved.status_code == 200
+    budget = measurements.measurements(session, job.id)[1].result["budget"]  # type: ignore[attr-defined]
+    type_a = [i for i in budget["inputs"] if i["distribution"]["kind"] == "type_a"]
+    assert len(type_a) == 1 and "value" not in type_a[0]
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert f"<code>{type_a[0]['name']}</code></td><td>x̄ = 10.0024 V</td>" in page
+
+
 def test_without_javascript_the_point_form_redirects(client: FlaskClient, session: Session) -> None:
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
