@@ -13,16 +13,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
+from _bulk import Timings, databases, insert_enterprises, print_table, sql_for, time_ms
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from lims.models import Role
@@ -40,40 +35,23 @@ class Reader:
 def build(url: str, count: int, enterprises: int) -> float:
     engine = create_engine(url)
     started = time.perf_counter()
-    postgres = engine.dialect.name == "postgresql"
-
-    def series(name: str) -> str:
-        return (
-            f"generate_series(1, :{name}) AS s(i)"
-            if postgres
-            else f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :{name}) "
-            "SELECT i FROM s) AS s"
-        )
-
-    now = "now()" if postgres else "CURRENT_TIMESTAMP"
-    true = "true" if postgres else "1"
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO enterprise (id, name, tax_code, address, is_active, created_at) "
-                f"SELECT i, 'Enterprise ' || i, 'T' || i, 'Hà Nội', {true}, {now} FROM {series('e')}"
-            ),
-            {"e": enterprises},
-        )
+        sql = sql_for(conn)
+        insert_enterprises(conn, enterprises)
         conn.execute(
             text(
                 "INSERT INTO user_account (id, username, full_name, role, enterprise_id, password_hash, language, "
                 "is_active, is_enterprise_admin, created_at) "
-                f"SELECT i, 'kh' || i, 'Khách ' || i, 'customer', i, 'x', 'vi', {true}, {true}, {now} "
-                f"FROM {series('e')}"
+                f"SELECT i, 'kh' || i, 'Khách ' || i, 'customer', i, 'x', 'vi', {sql.true}, {sql.true}, {sql.now} "
+                f"FROM {sql.series('e')}"
             ),
             {"e": enterprises},
         )
         conn.execute(
             text(
                 "INSERT INTO user_account (id, username, full_name, role, password_hash, language, is_active, "
-                f"is_enterprise_admin, created_at) VALUES (:id, 'admin', 'Admin', 'admin', 'x', 'vi', {true}, "
-                f"{'false' if postgres else '0'}, {now})"
+                f"is_enterprise_admin, created_at) VALUES (:id, 'admin', 'Admin', 'admin', 'x', 'vi', {sql.true}, "
+                f"{sql.false}, {sql.now})"
             ),
             {"id": enterprises + 1},
         )
@@ -84,38 +62,28 @@ def build(url: str, count: int, enterprises: int) -> float:
                 "SELECT i, CASE WHEN i % 10 = 0 THEN NULL ELSE 1 + i % :e END, "
                 "CASE WHEN i % 10 = 0 THEN 'lab' ELSE NULL END, 'job_state', "
                 "'Job %(number)s (%(instrument)s): %(status)s.', '{}', '[]', 'portal.job', '{}', "
-                f"{now} FROM {series('n')}"
+                f"{sql.now} FROM {sql.series('n')}"
             ),
             {"n": count, "e": enterprises},
         )
         conn.execute(
             text(
                 f"INSERT INTO notification_read (notification_id, user_id, read_at) "
-                f"SELECT id, enterprise_id, {now} FROM notification "
+                f"SELECT id, enterprise_id, {sql.now} FROM notification "
                 "WHERE enterprise_id IS NOT NULL AND id % 100 >= 10"
             )
         )
-        if postgres:
+        if sql.postgres:
             conn.execute(text("SELECT setval('notification_id_seq', :n)"), {"n": count})
         conn.execute(text("ANALYZE"))
     engine.dispose()
     return time.perf_counter() - started
 
 
-def _time(fn: Any, samples: int) -> tuple[float, float]:
-    fn()  # warm up
-    runs = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(runs), statistics.quantiles(runs, n=20)[18]
-
-
-def measure(url: str, enterprises: int, samples: int) -> dict[str, tuple[float, float]]:
+def measure(url: str, enterprises: int, samples: int) -> Timings:
     database = open_database(url)
     rng = random.Random(8)
-    results: dict[str, tuple[float, float]] = {}
+    results: Timings = {}
     with database.session() as session:
         ent = 1 + rng.randrange(enterprises)
         customer = Reader(ent, Role.CUSTOMER, ent)
@@ -132,7 +100,7 @@ def measure(url: str, enterprises: int, samples: int) -> dict[str, tuple[float, 
             "lab admin: first page (50)": lambda: notifications.list_for(session, admin),  # type: ignore[arg-type]
         }
         for name, fn in cases.items():
-            results[name] = _time(fn, samples)
+            results[name] = time_ms(fn, samples)
     database.engine.dispose()
     return results
 
@@ -146,33 +114,13 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = [("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}")] if args.sqlite else []
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = None
-        if args.postgres:
-            admin = create_engine(args.postgres)
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            parsed = make_url(args.postgres)
-            options = {**parsed.query, "options": f"-csearch_path={schema}"}
-            targets.append(("PostgreSQL", parsed.set(query=options).render_as_string(hide_password=False)))
-        try:
-            for name, url in targets:
-                upgrade(url)
-                build_s = build(url, args.notifications, args.enterprises)
-                rows.append((name, build_s, measure(url, args.enterprises, args.samples)))
-        finally:
-            if admin is not None:
-                with admin.begin() as conn:
-                    conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                admin.dispose()
+    with databases(sqlite=args.sqlite, postgres_url=args.postgres) as targets:
+        for name, url in targets:
+            upgrade(url)
+            build_s = build(url, args.notifications, args.enterprises)
+            rows.append((name, build_s, measure(url, args.enterprises, args.samples)))
     print(f"{args.notifications} notifications, {args.enterprises} enterprises, {args.samples} samples\n")
-    print("| database | build | read | p50 | p95 |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, build_s, result in rows:
-        for case, (p50, p95) in result.items():
-            print(f"| {name} | {build_s:.0f} s | {case} | {p50:.2f} ms | {p95:.2f} ms |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
+from _bulk import Timings, databases, insert_enterprises, print_table, sql_for, time_ms
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from lims.models import Role
@@ -50,34 +46,22 @@ class Customer:
 def build(url: str, instruments: int, enterprises: int) -> float:
     engine = create_engine(url)
     started = time.perf_counter()
-    postgres = engine.dialect.name == "postgresql"
-    series = (
-        "generate_series(1, :n) AS s(i)"
-        if postgres
-        else "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s) AS s"
-    )
-    now = "now()" if postgres else "CURRENT_TIMESTAMP"
     types = f"CASE i % {len(TYPES)} " + " ".join(f"WHEN {k} THEN '{t}'" for k, t in enumerate(TYPES)) + " END"
-    # due dates spread over 400 days from a month before TODAY: about 7 % overdue, 22 % due within 90 days
-    due = (
-        "DATE '2026-12-02' + (i::bigint * 7919 % 400)::int"
-        if postgres
-        else "date('2026-12-02', '+' || (i * 7919 % 400) || ' days')"
-    )
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"INSERT INTO enterprise (id, name, tax_code, address, is_active, created_at) "
-                f"SELECT i, 'Enterprise ' || i, 'T' || i, 'Hà Nội', true, {now} FROM {series}"
-            ),
-            {"n": enterprises},
+        sql = sql_for(conn)
+        # due dates spread over 400 days from a month before TODAY: about 7 % overdue, 22 % due within 90 days
+        due = (
+            "DATE '2026-12-02' + (i::bigint * 7919 % 400)::int"
+            if sql.postgres
+            else "date('2026-12-02', '+' || (i * 7919 % 400) || ' days')"
         )
+        insert_enterprises(conn, enterprises)
         conn.execute(
             text(
                 "INSERT INTO customer_instrument (id, enterprise_id, instrument_type, manufacturer, model, "
                 "serial_number, unit, legally_controlled, next_due_on, created_at) "
                 f"SELECT i, 1 + i % :e, {types}, 'Maker ' || (i % 50), 'M-' || (i % 300), 'SN-' || i, 'g', "
-                f"false, {due}, {now} FROM {series}"
+                f"{sql.false}, {due}, {sql.now} FROM {sql.series('n')}"
             ),
             {"n": instruments, "e": enterprises},
         )
@@ -86,20 +70,10 @@ def build(url: str, instruments: int, enterprises: int) -> float:
     return time.perf_counter() - started
 
 
-def _time(fn, samples: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    fn()  # warm up
-    runs = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(runs), statistics.quantiles(runs, n=20)[18]
-
-
-def measure(url: str, enterprises: int, samples: int) -> dict[str, tuple[float, float]]:
+def measure(url: str, enterprises: int, samples: int) -> Timings:
     database = open_database(url)
     rng = random.Random(5)
-    results: dict[str, tuple[float, float]] = {}
+    results: Timings = {}
     with database.session() as session:
         user = Customer(enterprise_id=1 + rng.randrange(enterprises))
         first = portal.search_instruments(session, user, portal.InstrumentQuery(), today=TODAY)
@@ -123,7 +97,7 @@ def measure(url: str, enterprises: int, samples: int) -> dict[str, tuple[float, 
                 session, user, today=TODAY, days=days
             )
         for name, fn in cases.items():
-            results[name] = _time(fn, samples)
+            results[name] = time_ms(fn, samples)
     database.engine.dispose()
     return results
 
@@ -137,42 +111,16 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = [("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}")] if args.sqlite else []
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = None
-        if args.postgres:
-            admin = create_engine(args.postgres)
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            parsed = make_url(args.postgres)
-            targets.append(
-                (
-                    "PostgreSQL",
-                    parsed.set(query={**parsed.query, "options": f"-csearch_path={schema}"}).render_as_string(
-                        hide_password=False
-                    ),
-                )
-            )
-        try:
-            for name, url in targets:
-                upgrade(url)
-                build_s = build(url, args.instruments, args.enterprises)
-                rows.append((name, build_s, measure(url, args.enterprises, args.samples)))
-        finally:
-            if admin is not None:
-                with admin.begin() as conn:
-                    conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                admin.dispose()
+    with databases(sqlite=args.sqlite, postgres_url=args.postgres) as targets:
+        for name, url in targets:
+            upgrade(url)
+            build_s = build(url, args.instruments, args.enterprises)
+            rows.append((name, build_s, measure(url, args.enterprises, args.samples)))
     per = args.instruments // args.enterprises
     print(
         f"{args.instruments} instruments, {args.enterprises} enterprises ({per} each), {args.samples} samples\n"
     )
-    print("| database | build | read | p50 | p95 |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, build_s, result in rows:
-        for case, (p50, p95) in result.items():
-            print(f"| {name} | {build_s:.0f} s | {case} | {p50:.2f} ms | {p95:.2f} ms |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ estimate and its uncertainty come from:
 ===========================  =================================================================================
 source                       input in the budget (value; distribution)
 ===========================  =================================================================================
-``readings``                 mean of the readings; type A from the readings (GUM 4.2)
+``readings``                 no value: type A from the readings, the estimate is their mean (GUM 4.2.1)
 ``standard``                 the standard's reference value; normal from its certificate U and k (GUM 4.3.1)
 ``standard_drift``           0; rectangular, half-width = the standard's drift limit (GUM 4.3.7)
 ``standard_characteristic``  0; rectangular, half-width = named characteristic of a standard (bath stability)
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -350,13 +349,16 @@ def _clean(x: float) -> float:
 def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
     """The budget dictionary for one test point, in exactly the uncertainty engine's input format.
 
-    Input descriptions stay in the template (:attr:`InputTemplate.description`), not in the budget.
+    Every input has a ``value`` except the ``readings`` one: a ``type_a`` input's estimate is the mean of its
+    readings (GUM 4.2.1), which the engine computes. Input descriptions stay in the template
+    (:attr:`InputTemplate.description`), not in the budget.
     """
     inputs: list[dict[str, Any]] = []
     for item in template.inputs:
         entry: dict[str, Any] = {"name": item.name, "unit": ctx.unit}
         if item.source == InputSource.READINGS:
-            entry["value"] = _clean(statistics.fmean(ctx.readings))
+            # The engine takes a type A input's estimate from its readings and refuses an explicit value
+            # (docs/budget-format.md): a copied mean could only disagree with them.
             entry["distribution"] = {"kind": "type_a", "readings": list(ctx.readings)}
         elif item.source == InputSource.STANDARD:
             std = _standard(ctx, item)

@@ -92,7 +92,9 @@ class BenchReading(Base):
     firmware: Mapped[str100]
     received_at: Mapped[datetime]
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))  # on whose authority it was stored
-    token_id: Mapped[int | None] = mapped_column(Integer)  # the bench token used, when it came over the API
+    # The bench token used, when it came over the API. Tokens are revoked (revoked_at), never deleted, so
+    # RESTRICT: deleting a token that delivered readings would strip the readings' provenance.
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="RESTRICT"))
     source: Mapped[str50]  # "api", "direct" or "station:<name>"
     capture_request_id: Mapped[int | None] = mapped_column(ForeignKey("capture_request.id"))
     used_in_point: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,6 +24,13 @@ from lims.models import (
 from lims.services.accounts import NewUser, create_user
 
 DEMO_PASSWORD = "Demo@Lims2026!"  # noqa: S105 - printed for the demo on purpose
+# The electrical lab's bench DMM, read by the station worker on its bench PC. The demo port is the stable link
+# that `lims bench simulate --driver scpi-dmm --link /tmp/lims-demo-dmm` keeps (docs/bench-agent.md), so a
+# capture from the demo bench page runs end to end; its readings are in V, the unit of the CAL-DMM-DCV jobs.
+DEMO_STATION_NAME = "dmm-1"
+DEMO_STATION_DRIVER = "scpi-dmm"
+DEMO_STATION_PORT = "/tmp/lims-demo-dmm"  # noqa: S108 - a simulator link on the demo machine, not a temp file
+DEMO_STATION_DESCRIPTION = "Phòng đo lường điện – bàn hiệu chuẩn đồng hồ vạn năng"
 
 
 def database_is_empty(session: Session) -> bool:
@@ -399,3 +406,11 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     from lims.services.demo_requests import load_demo_requests
 
     load_demo_requests(session, enterprises, today)
+    from lims.services.bench_stations import StationInput, save_station
+
+    save_station(
+        session,
+        StationInput(
+            DEMO_STATION_NAME, DEMO_STATION_DRIVER, DEMO_STATION_PORT, description=DEMO_STATION_DESCRIPTION
+        ),
+    )

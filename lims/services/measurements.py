@@ -210,15 +210,6 @@ def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
     return proc.decision_rule
 
 
-def _engine_input(budget: dict[str, Any]) -> dict[str, Any]:
-    # The engine takes a type A input's estimate from its readings and refuses an explicit value.
-    inputs = [
-        {k: v for k, v in i.items() if not (k == "value" and i["distribution"]["kind"] == "type_a")}
-        for i in budget["inputs"]
-    ]
-    return {**budget, "inputs": inputs}
-
-
 def compute_point(
     session: Session,
     job: Job,
@@ -237,7 +228,7 @@ def compute_point(
     env = {q: v if len(v) > 1 else v[0] for q, v in environment.items() if v}
     try:
         budget = dp.instantiate_budget(proc, nominal, readings, standards, instrument, env)
-        lpu = evaluate_budget(parse_budget(_engine_input(budget))).propagation
+        lpu = evaluate_budget(parse_budget(budget)).propagation
         expanded = float(f"{lpu.expanded_uncertainty:.6g}")
         result = dp.point_result(
             proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded

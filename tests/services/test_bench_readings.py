@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lims.errors import NotFound
-from lims.models import BenchReading, Role
-from lims.services import bench_readings, jobs, measurements
+from lims.models import ApiToken, BenchReading, Role
+from lims.services import api_tokens, bench_readings, jobs, measurements
 from lims.services.authorisations import AuthorisationRefused
 from lims.services.bench_readings import BatchInvalid, ReadingActor, record_readings, refusal_status
 from lims.services.jobs import JobLocked
@@ -54,9 +55,35 @@ def bench(session: Session) -> tuple[jobsetup.Lab4, Any]:
     return setup, job
 
 
+def test_a_reading_names_an_existing_token_and_its_token_cannot_be_deleted(
+    session: Session, bench: tuple[jobsetup.Lab4, Any]
+) -> None:
+    """bench_reading.token_id references api_token (ON DELETE RESTRICT): a reading's provenance stays whole
+    (ISO/IEC 17025:2017 7.5.1); tokens are revoked, which keeps the row and the readings' link to it."""
+    setup, job = bench
+    token = api_tokens.create_token(
+        session, setup.technician, api_tokens.NewToken("bench PC", 30, ("bench",)), now=NOW
+    ).token
+    actor = ReadingActor(setup.technician.id, source="api", token_id=token.id)
+    record_readings(session, job.number, "P1", [reading("fk-00000001")], actor, now=NOW)
+    api_tokens.revoke_token(session, setup.technician, token.id, now=NOW)
+    session.flush()
+    [row] = bench_readings.readings_for(session, job.id, 0)
+    assert row.token_id == token.id
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(delete(ApiToken).where(ApiToken.id == token.id))
+    ghost = ReadingActor(setup.technician.id, source="api", token_id=token.id + 1000)
+    with pytest.raises(IntegrityError), session.begin_nested():
+        record_readings(session, job.number, "P1", [reading("fk-00000002")], ghost, now=NOW)
+    assert [r.token_id for r in bench_readings.readings_for(session, job.id, 0)] == [token.id]
+
+
 def test_readings_are_stored_exactly_as_sent(session: Session, bench: tuple[jobsetup.Lab4, Any]) -> None:
     setup, job = bench
-    actor = ReadingActor(setup.technician.id, source="api", token_id=7)
+    token = api_tokens.create_token(
+        session, setup.technician, api_tokens.NewToken("bench PC", 30, ("bench",)), now=NOW
+    ).token
+    actor = ReadingActor(setup.technician.id, source="api", token_id=token.id)
     batch = [
         reading("run1-00000001", "10.00010"),
         reading("run1-00000002", "+1.000012E+01", seq=2, stable=None, raw="+1.000012E+01\r\n\xb0"),
@@ -66,7 +93,13 @@ def test_readings_are_stored_exactly_as_sent(session: Session, bench: tuple[jobs
     rows = bench_readings.readings_for(session, job.id, 1)
     assert [r.value for r in rows] == ["10.00010", "+1.000012E+01"]  # never reformatted, never a float
     first, second = rows
-    assert (first.unit, first.stable, first.seq, first.token_id, first.source) == ("V", True, 1, 7, "api")
+    assert (first.unit, first.stable, first.seq, first.token_id, first.source) == (
+        "V",
+        True,
+        1,
+        token.id,
+        "api",
+    )
     assert first.instrument_time == datetime(2026, 3, 2, 8, 59, 59, 123456, tzinfo=UTC)
     assert (first.manufacturer, first.model, first.serial_number, first.firmware) == (
         "Keysight",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -42,13 +40,52 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section class="point"')
     assert "<html" not in html and int(response.headers["X-Job-Version"]) == version + 1
-    assert re.search(r"<dd>0\.0024 V</dd>|<dd>0\.0024</dd>", html)  # the error, mean − reference
+    # the error, mean − reference, to U's decimal place (JCGM 100:2008 7.2.6): U = 0.000800781 V -> 0.00080 V
+    assert "<dd>0.00240 V</dd>" in html and "<dd>0.00080 V (k = 2.11)</dd>" in html
     assert "verdict-pass" in html
 
     bad = _post_point(client, job, 2, version + 1, ["18.001", "mười", "18.001", "18.002", "18.001"], "18")
     assert bad.status_code == 422 and "mười" in bad.get_data(as_text=True)
     stale = _post_point(client, job, 2, version, ["18.001"] * 5, "18")
     assert stale.status_code == 422 and "phiên bản" in stale.get_data(as_text=True)
+
+
+def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
+    client: FlaskClient, session: Session
+) -> None:
+    """JCGM 100:2008 7.2.6: U to two significant digits, the result to U's decimal place, with unit and k.
+
+    The bench page reloaded after a save shows the rounded figures; the stored result keeps every digit.
+    """
+    from lims.services import measurements
+
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    assert saved.status_code == 200
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
+    point = page[page.index('id="point-2"'):page.index('id="point-3"')]
+    assert "<dd>0.00240 V</dd>" in point and "<dd>-0.00240 V</dd>" in point  # error and correction
+    assert "<dd>0.00080 V (k = 2.11)</dd>" in point
+    assert "0.000800781" not in point and ">0.0024 V<" not in point and "0.000801" not in point
+    stored = measurements.measurements(session, job.id)[1].result  # type: ignore[attr-defined]
+    assert stored["expanded_uncertainty"] == 0.000800781 and stored["error"] == 0.0024
+
+
+def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClient, session: Session) -> None:
+    """The stored budget gives a type A input no value (docs/budget-format.md): its estimate is the mean
+    of the readings (JCGM 100:2008 4.2.1), which the job page shows in its place."""
+    from lims.services import measurements
+
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    assert saved.status_code == 200
+    budget = measurements.measurements(session, job.id)[1].result["budget"]  # type: ignore[attr-defined]
+    type_a = [i for i in budget["inputs"] if i["distribution"]["kind"] == "type_a"]
+    assert len(type_a) == 1 and "value" not in type_a[0]
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert f"<code>{type_a[0]['name']}</code></td><td>x̄ = 10.0024 V</td>" in page
 
 
 def test_without_javascript_the_point_form_redirects(client: FlaskClient, session: Session) -> None:
