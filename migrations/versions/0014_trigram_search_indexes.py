@@ -14,7 +14,7 @@ The indexes are not in the models (they are PostgreSQL-only); ``migrations/env.p
 names end in ``_trgm`` out of the comparison of models and database.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-23 01:00:00
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from sqlalchemy import Connection, exc
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
