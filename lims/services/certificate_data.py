@@ -44,8 +44,9 @@ from certificates.data import (
 from certificates.errors import CertificateDataError
 from certificates.formatting import PREFIXES, UNITS
 from lims.domain.decision_rule import RuleKind
+from lims.domain.procedures import Procedure
 from lims.errors import N_, LimsError
-from lims.models import Job, JobKind, Lab, StandardCalibration
+from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.jobs import job_standards
 from lims.services.measurements import agreed_rule, measurements
 from lims.services.procedures import domain_procedure
@@ -66,6 +67,10 @@ _QUANTITIES = {
     "pressure": ("Áp suất", "Pressure"),
     "electrical": ("Đại lượng điện", "Electrical quantity"),
     "DC voltage": ("Điện áp một chiều", "DC voltage"),
+    "AC voltage": ("Điện áp xoay chiều", "AC voltage"),
+    "DC current": ("Dòng điện một chiều", "DC current"),
+    "AC current": ("Dòng điện xoay chiều", "AC current"),
+    "resistance": ("Điện trở", "Resistance"),
     "length": ("Độ dài", "Length"),
     "volume_flow": ("Thể tích, lưu lượng", "Volume, flow"),
     "time_frequency": ("Thời gian, tần số", "Time, frequency"),
@@ -238,6 +243,48 @@ def _standards(session: Session, job: Job, on: date) -> tuple[StandardUsed, ...]
     return tuple(used)
 
 
+def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
+    """The quantity and unit a point measured: its own when its result names them, else the procedure's.
+
+    A point's result records the quantity and unit it was computed in (``lims.services.measurements``);
+    points saved before it did carry only their unit (the row's ``unit``).
+    """
+    result = m.result or {}
+    quantity = str(result.get("quantity") or proc.quantity)
+    unit = str(result.get("unit") or m.unit or proc.unit)
+    return quantity, unit
+
+
+def _result_series(
+    rows: Sequence[Measurement], proc: Procedure, probability: float, conformity_wanted: bool
+) -> tuple[ResultSeries, ...]:
+    """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
+    grouped: dict[tuple[str, str], list[ResultPoint]] = {}
+    for m in rows:
+        r = m.result
+        found = (m.as_found or {}).get("result") or {}
+        verdict = _VERDICTS.get(str(r.get("verdict"))) if conformity_wanted else None
+        grouped.setdefault(point_quantity(m, proc), []).append(
+            ResultPoint(
+                nominal=float(r["reference"]),
+                indication=float(r["mean"]),
+                error=float(r["error"]),
+                expanded_uncertainty=float(r["expanded_uncertainty"]),
+                coverage_factor=float(r["coverage_factor"]),
+                coverage_probability=probability,
+                mpe=None if r.get("mpe") is None else float(r["mpe"]),
+                conformity=verdict,
+                as_found_indication=float(found["mean"]) if found else None,
+                as_found_error=float(found["error"]) if found else None,
+            )
+        )
+    series = []
+    for (quantity, unit), points in grouped.items():
+        vi, en = _QUANTITIES.get(quantity, (quantity, quantity))
+        series.append(ResultSeries(Text(vi, en), dsi_unit(unit), tuple(points)))
+    return tuple(series)
+
+
 def build_certificate_data(
     session: Session, job: Job, extras: IssueExtras, settings: CertificateSettings
 ) -> CertificateData:
@@ -256,32 +303,12 @@ def build_certificate_data(
     requirements = job.requirements or {}
     verification = job.kind == JobKind.VERIFICATION
     conformity_wanted = verification or bool(requirements.get("conformity_statement"))
-    unit = dsi_unit(proc.unit)
     probability = proc.budget.coverage_probability
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    points = []
-    for m in rows:
-        r = m.result
-        found = (m.as_found or {}).get("result") or {}
-        verdict = _VERDICTS.get(str(r.get("verdict"))) if conformity_wanted else None
-        points.append(
-            ResultPoint(
-                nominal=float(r["reference"]),
-                indication=float(r["mean"]),
-                error=float(r["error"]),
-                expanded_uncertainty=float(r["expanded_uncertainty"]),
-                coverage_factor=float(r["coverage_factor"]),
-                coverage_probability=probability,
-                mpe=None if r.get("mpe") is None else float(r["mpe"]),
-                conformity=verdict,
-                as_found_indication=float(found["mean"]) if found else None,
-                as_found_error=float(found["error"]) if found else None,
-            )
-        )
-    vi, en = _QUANTITIES.get(proc.quantity, (proc.quantity, proc.quantity))
-    series = ResultSeries(Text(vi, en), unit, tuple(points))
+    series = _result_series(rows, proc, probability, conformity_wanted)
+    points = [p for s in series for p in s.points]
     decision = None
     overall = None
     if conformity_wanted:
@@ -363,7 +390,7 @@ def build_certificate_data(
             performed_from=performed,
             performed_to=performed,
             issued_on=extras.issued_on,
-            results=(series,),
+            results=series,
             environment=_environment(job, rows),
             standards=_standards(session, job, performed),
             signatory=extras.signatory,

@@ -357,4 +357,9 @@ def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> 
     text = all_text(render_pdf(replace(calibration, results=(temperature, pressure), decision=None)))
     assert "1. Nhiệt độ / Temperature (°C)" in text
     assert "2. Áp suất / Pressure (kPa)" in text
-    assert "Sai số / Error / kPa" in text
+    first, second = text.split("2. Áp suất / Pressure (kPa)")
+    # each table holds its own rows (number, reference, indication, error, U, k) and has its own chart
+    assert "3 30,0 30,1 0,10 0,12 2" in first and "100,0" not in first.split("1. Nhiệt độ")[1]
+    assert "1 100,0 100,0 0,000 0,050 2" in second and "2 200,0 200,0 0,000 0,050 2" in second
+    assert "Sai số / Error / °C" in first and "Nhiệt độ / Temperature / °C" in first
+    assert "Sai số / Error / kPa" in second and "Áp suất / Pressure / kPa" in second
