@@ -173,6 +173,19 @@ def test_every_required_item_is_in_the_text(calibration_text: str, clause: str) 
     assert missing == [], f"{clause}: {missing}"
 
 
+def test_ten_row_certificate_fits_on_two_pages(calibration_pdf: bytes) -> None:
+    """Issue 6: the ten-row example with every 7.8.2 / 7.8.4 item, in both languages, is two A4 pages;
+    identity, signature and results table on the first, chart and statements on the second."""
+    pages = page_texts(calibration_pdf)
+    assert len(pages) == 2
+    assert "Trang 2/2 — Page 2 of 2" in pages[1]
+    assert "1. Khối lượng / Mass (g)" in pages[0] and "200,0044" in pages[0]
+    text = " ".join(pages)
+    missing = [s for items in CALIBRATION_ITEMS.values() for s in items if _nfc(s) not in text]
+    assert missing == []
+    assert "END OF CERTIFICATE" in pages[1] and "END OF CERTIFICATE" not in pages[0]
+
+
 def test_number_and_page_x_of_y_on_every_page(calibration_pdf: bytes) -> None:
     # 7.8.2.1 d: unique identification on every page and a clear identification of the end
     pages = page_texts(calibration_pdf)
