@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select
 
+from certificates.data import Signatory
 from lims.db import Database
 from lims.domain import workflow as wf
 from lims.migrate import upgrade
@@ -52,7 +53,7 @@ from lims.models import (
     MeasurementStandard,
     User,
 )
-from lims.services import audit, certificates, jobs, measurements, signatures
+from lims.services import audit, certificate_data, certificates, jobs, measurements, signatures
 from lims.services.demo import DEMO_PASSWORD, load_demo
 from lims.services.procedures import latest_procedure
 from lims.services.storage import DatabaseStorage
@@ -185,19 +186,19 @@ def main() -> None:
             sig = session.scalars(
                 select(ElectronicSignature).where(ElectronicSignature.job_id == template)
             ).one()
-            extras = certificates.IssueExtras(
+            extras = certificate_data.IssueExtras(
                 "HC-2026-99999",
                 TODAY,
-                certificates.Signatory(
+                Signatory(
                     sig.printed_name,
-                    certificates._function("Phó Giám đốc"),
+                    certificate_data.signatory_function("Phó Giám đốc"),
                     sig.signed_at.replace(tzinfo=UTC),
                 ),
             )
             times, cpu_times, pages = [], [], 0
             for n in range(args.repeat + 1):
                 start, start_cpu = time.perf_counter(), time.process_time()
-                data = certificates.build_certificate_data(session, job, extras, SETTINGS)
+                data = certificate_data.build_certificate_data(session, job, extras, SETTINGS)
                 files, _labels = certificates._render((data, "bench"))
                 if n:
                     times.append(time.perf_counter() - start)

@@ -37,31 +37,31 @@ from certificates.wording import Text, nfc
 __all__: list[str] = []
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 16 * mm
-HEADER_HEIGHT = 24 * mm
-FOOTER_HEIGHT = 14 * mm
+MARGIN = 14 * mm
+HEADER_HEIGHT = 15 * mm  # the running header takes 12 mm (three lines and a rule)
+FOOTER_HEIGHT = 10 * mm  # the reproduction statement under its rule takes 8 mm
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN
 GREY = colors.HexColor("#555555")
 LINE = colors.HexColor("#9a9a9a")
 HEAD_FILL = colors.HexColor("#e8eef5")
 
 _STYLES = {
-    "body": ParagraphStyle("body", fontName=REGULAR, fontSize=8.5, leading=11),
+    "body": ParagraphStyle("body", fontName=REGULAR, fontSize=8.5, leading=10.5),
     "small": ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=9.5),
     "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=7.5, leading=9.2, alignment=TA_CENTER),
     "label": ParagraphStyle("label", fontName=BOLD, fontSize=8.5, leading=11),
     "heading": ParagraphStyle(
-        "heading", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3, keepWithNext=1
+        "heading", fontName=BOLD, fontSize=9.5, leading=12, spaceBefore=5, spaceAfter=1.5, keepWithNext=1
     ),
-    "series": ParagraphStyle("series", fontName=BOLD, fontSize=10, leading=13, spaceBefore=7, spaceAfter=3),
-    "title": ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, alignment=TA_CENTER),
+    "series": ParagraphStyle("series", fontName=BOLD, fontSize=9.5, leading=12, spaceBefore=2, spaceAfter=2),
+    "title": ParagraphStyle("title", fontName=BOLD, fontSize=15, leading=18, alignment=TA_CENTER),
     "subtitle": ParagraphStyle(
-        "subtitle", fontName=ITALIC, fontSize=12, leading=15, alignment=TA_CENTER, textColor=GREY
+        "subtitle", fontName=ITALIC, fontSize=11, leading=13, alignment=TA_CENTER, textColor=GREY
     ),
     "banner": ParagraphStyle(
         "banner", fontName=BOLD, fontSize=9, leading=12, textColor=colors.HexColor("#a00000")
     ),
-    "end": ParagraphStyle("end", fontName=BOLD, fontSize=8.5, leading=11, alignment=TA_CENTER, spaceBefore=8),
+    "end": ParagraphStyle("end", fontName=BOLD, fontSize=8.5, leading=11, alignment=TA_CENTER, spaceBefore=5),
 }
 
 
@@ -100,7 +100,8 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
     _wrapped: tuple[float, tuple[float, float]] | None = None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        if self._wrapped is not None and self._wrapped[0] == avail_width:
+        # split() drops the line breaking when the paragraph cannot be split; it must then be redone
+        if self._wrapped is not None and self._wrapped[0] == avail_width and hasattr(self, "blPara"):
             return self._wrapped[1]
         size: tuple[float, float] = super().wrap(avail_width, avail_height)
         self._wrapped = (avail_width, size)
@@ -127,7 +128,7 @@ class _TwoLines(Flowable):  # type: ignore[misc]
         self.width = avail_width
         needed = stringWidth(self.vi + " / ", BOLD, 8.5) + stringWidth(self.en, ITALIC, 7.5)
         self._one_line = needed <= avail_width
-        self.height = 10.5 if self._one_line else 20.5
+        self.height = 10.5 if self._one_line else 19.5
         return avail_width, self.height
 
     def draw(self) -> None:
@@ -139,7 +140,7 @@ class _TwoLines(Flowable):  # type: ignore[misc]
             canvas.drawString(stringWidth(self.vi + " / ", BOLD, 8.5), 2.5, self.en)
             return
         canvas.setFont(BOLD, _fit(self.vi, BOLD, 8.5, self.width))
-        canvas.drawString(0, 11.5, self.vi)
+        canvas.drawString(0, 10.5, self.vi)
         canvas.setFont(ITALIC, _fit(self.en, ITALIC, 7.5, self.width))
         canvas.drawString(0, 2.5, self.en)
 
@@ -171,17 +172,20 @@ def _cell(markup: str, width: float) -> str | Paragraph:
     return _p(markup)
 
 
+LABEL_WIDTH = 70 * mm  # wide enough for most "Vietnamese / English" captions on one line
+
+
 def _kv_table(rows: Sequence[tuple[Label, str]]) -> Table:
-    value_width = BODY_WIDTH - 60 * mm
-    table = Table([[_label(k), _cell(v, value_width)] for k, v in rows], colWidths=[60 * mm, value_width])
+    value_width = BODY_WIDTH - LABEL_WIDTH
+    table = Table([[_label(k), _cell(v, value_width)] for k, v in rows], colWidths=[LABEL_WIDTH, value_width])
     table.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), REGULAR, 7.5),
-                ("FONT", (1, 0), (1, -1), REGULAR, 8.5, 11),
+                ("FONT", (1, 0), (1, -1), REGULAR, 8.5, 10.5),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#e0e0e0")),
             ]
         )

@@ -150,7 +150,7 @@ def _signature_block(data: CertificateData) -> Table:
         lines.append(
             f"{_x(FIELD['designation'].vi)} / <i>{_x(FIELD['designation'].en)}</i>: {_x(lab.designation)}"
         )
-    qr = qr_flowable(data.verification_url, size_pt=30 * mm)
+    qr = qr_flowable(data.verification_url, size_pt=24 * mm)
     caption = _p(
         f"{_x(FIELD['verify'].vi)} / <i>{_x(FIELD['verify'].en)}</i><br/>"
         f"<font size='6'>{_x(data.verification_url)}</font>",
@@ -164,12 +164,15 @@ def _signature_block(data: CertificateData) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BOX", (0, 0), (-1, -1), 0.5, LINE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
     return table
 
+
+CHART_HEIGHT = 120.0  # points; with the table, one quantity of ten points fits on the first page
 
 _COLUMN_WEIGHT = {
     id(FIELD["point"]): 0.6,
@@ -230,6 +233,8 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (0, 2), (-1, -1), "CENTER"),
                 ("FONT", (0, 2), (-1, -1), REGULAR, 7.5, 9.2),
+                ("TOPPADDING", (0, 1), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 1.5),
             ]
         )
     )
@@ -247,10 +252,10 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         y_label=f"{deviation.vi} / {deviation.en}{symbol}",
         legend=(f"{deviation.vi} ± U / {deviation.en} ± U", "±SSLNCP / ±MPE"),
         width_pt=BODY_WIDTH,
-        height_pt=170.0,
+        height_pt=CHART_HEIGHT,
         decimal_separator=data.wording.decimal_separator,
     )
-    return [table, *[_p(n, "small") for n in notes], Spacer(1, 3), chart, Spacer(1, 6)]
+    return [table, *[_p(n, "small") for n in notes], Spacer(1, 2), chart, Spacer(1, 2)]
 
 
 def _statements(data: CertificateData) -> list[Flowable]:
@@ -310,7 +315,7 @@ def _statements(data: CertificateData) -> list[Flowable]:
             f"{_x(FIELD['pressure'].vi)} / <i>{_x(FIELD['pressure'].en)}</i>: "
             f"{_num(data, e.pressure_hpa)} hPa"
         )
-    out.append(KeepTogether([_p(_bi(FIELD["h_environment"], sep=" / "), "heading"), _p("<br/>".join(env))]))
+    out.append(KeepTogether([_p(_bi(FIELD["h_environment"], sep=" / "), "heading"), _p(" · ".join(env))]))
     if data.decision is not None:
         d = data.decision
         section = [
@@ -334,10 +339,13 @@ def _statements(data: CertificateData) -> list[Flowable]:
     if data.remarks:
         remarks = [_p(_bi(FIELD["h_remarks"], sep=" / "), "heading")]
         out.append(KeepTogether(remarks + [_p("• " + _bi(t, sep=" / ")) for t in data.remarks]))
+    reproduction = w.reproduction.format(lab=data.lab.name.vi)
     closing = [
-        Spacer(1, 6),
-        _p(_bi(w.results_relate_only)),
-        _p(_bi(w.reproduction.format(lab=data.lab.name.vi))),
+        Spacer(1, 4),
+        _p(
+            f"{_x(w.results_relate_only.vi)} {_x(reproduction.vi)}<br/>"
+            f"<i>{_x(w.results_relate_only.en)} {_x(reproduction.en)}</i>"
+        ),
         _p(f"— {_x(w.end_of_certificate.vi)} / <i>{_x(w.end_of_certificate.en)}</i> —", "end"),
     ]
     out.append(KeepTogether(closing))

@@ -67,7 +67,8 @@ FIELD: dict[str, Label] = {
     "standard_id": Text("Số hiệu", "Identification"),
     "standard_cert": Text("Số giấy chứng nhận", "Certificate number"),
     "calibrated_by": Text("Cơ quan hiệu chuẩn", "Calibrated by"),
-    "standard_due": Text("Hiệu chuẩn lại trước", "Next calibration"),
+    # the standard's due date; not "hiệu chuẩn lại", which reads as a recalibration advice (7.8.4.3)
+    "standard_due": Text("Hạn hiệu chuẩn", "Calibration due"),
     "h_environment": Text("Điều kiện môi trường", "Environmental conditions"),
     "temperature": Text("Nhiệt độ", "Temperature"),
     "humidity": Text("Độ ẩm tương đối", "Relative humidity"),

@@ -244,6 +244,7 @@ def compute_point(
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
     return {
         "nominal": nominal,
+        "quantity": proc.quantity,
         "unit": proc.unit,
         "mean": result.mean_indication,
         "reference": result.reference_value,

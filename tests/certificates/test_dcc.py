@@ -270,3 +270,33 @@ def test_two_quantities_round_trip_through_the_dcc() -> None:
     assert [len(s.points) for s in imported.series] == [3, 4]
     assert imported.series[1].points[0].error == Decimal("-1.2")
     assert imported.series[1].points[0].expanded_uncertainty == Decimal("1.5")
+
+
+def test_two_quantities_are_two_valid_measurement_results() -> None:
+    """7.8.2.1 m: each quantity is its own ``dcc:measurementResult`` named after it, its results in its unit."""
+    from certificates.data import ResultPoint, ResultSeries
+
+    voltage = ResultSeries(
+        Text("Điện áp một chiều", "DC voltage"),
+        "\\volt",
+        tuple(ResultPoint(v, v + 0.001, 0.001, 0.002) for v in (2.0, 10.0, 18.0)),
+    )
+    resistance = ResultSeries(
+        Text("Điện trở", "Resistance"),
+        "\\kilo\\ohm",
+        tuple(ResultPoint(r, r - 0.002, -0.002, 0.004) for r in (1.0, 10.0)),
+    )
+    xml = render_dcc(
+        replace(example_calibration(3), results=(voltage, resistance), decision=None), software_release="t"
+    )
+    validate_dcc(xml)
+    results = ET.fromstring(xml).findall("dcc:measurementResults/dcc:measurementResult", NS)
+    assert [r.findtext("dcc:name/dcc:content[@lang='vi']", namespaces=NS) for r in results] == [
+        "Điện áp một chiều",
+        "Điện trở",
+    ]
+    errors = [r.findall(".//dcc:quantity[@refType='basic_measurementError']/si:real", NS) for r in results]
+    assert [len(e) for e in errors] == [3, 2]
+    assert {e.findtext("si:unit", namespaces=NS) for e in errors[0]} == {"\\volt"}
+    assert {e.findtext("si:unit", namespaces=NS) for e in errors[1]} == {"\\kilo\\ohm"}
+    assert [e.findtext("si:value", namespaces=NS) for e in errors[1]] == ["-0.0020", "-0.0020"]

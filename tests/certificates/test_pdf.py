@@ -173,6 +173,19 @@ def test_every_required_item_is_in_the_text(calibration_text: str, clause: str) 
     assert missing == [], f"{clause}: {missing}"
 
 
+def test_ten_row_certificate_fits_on_two_pages(calibration_pdf: bytes) -> None:
+    """Issue 6: the ten-row example with every 7.8.2 / 7.8.4 item, in both languages, is two A4 pages;
+    identity, signature and results table on the first, chart and statements on the second."""
+    pages = page_texts(calibration_pdf)
+    assert len(pages) == 2
+    assert "Trang 2/2 — Page 2 of 2" in pages[1]
+    assert "1. Khối lượng / Mass (g)" in pages[0] and "200,0044" in pages[0]
+    text = " ".join(pages)
+    missing = [s for items in CALIBRATION_ITEMS.values() for s in items if _nfc(s) not in text]
+    assert missing == []
+    assert "END OF CERTIFICATE" in pages[1] and "END OF CERTIFICATE" not in pages[0]
+
+
 def test_number_and_page_x_of_y_on_every_page(calibration_pdf: bytes) -> None:
     # 7.8.2.1 d: unique identification on every page and a clear identification of the end
     pages = page_texts(calibration_pdf)
@@ -357,4 +370,9 @@ def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> 
     text = all_text(render_pdf(replace(calibration, results=(temperature, pressure), decision=None)))
     assert "1. Nhiệt độ / Temperature (°C)" in text
     assert "2. Áp suất / Pressure (kPa)" in text
-    assert "Sai số / Error / kPa" in text
+    first, second = text.split("2. Áp suất / Pressure (kPa)")
+    # each table holds its own rows (number, reference, indication, error, U, k) and has its own chart
+    assert "3 30,0 30,1 0,10 0,12 2" in first and "100,0" not in first.split("1. Nhiệt độ")[1]
+    assert "1 100,0 100,0 0,000 0,050 2" in second and "2 200,0 200,0 0,000 0,050 2" in second
+    assert "Sai số / Error / °C" in first and "Nhiệt độ / Temperature / °C" in first
+    assert "Sai số / Error / kPa" in second and "Áp suất / Pressure / kPa" in second

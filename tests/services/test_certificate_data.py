@@ -1,0 +1,144 @@
+"""A certificate's content read from a job: one result series per measured quantity (7.8.2.1 m)."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from typing import Any
+
+import pypdf
+from sqlalchemy.orm import Session
+
+from certificates import extract_dcc, validate_dcc
+from certificates.data import Signatory, Text
+from certificates.dcc import DCC_NS, SI_NS
+from lims.models import Measurement
+from lims.services import certificates as svc
+from lims.services import measurements
+from lims.services.certificate_data import IssueExtras, build_certificate_data
+from lims.services.storage import DatabaseStorage
+from tests.services import certsetup
+
+NS = {"dcc": DCC_NS, "si": SI_NS}
+
+
+def _extras() -> IssueExtras:
+    return IssueExtras(
+        "HC-2025-09999",
+        certsetup.ISSUED_AT.date(),
+        Signatory("Nguyễn Thị Thu Hằng", Text("Phó Giám đốc", "Deputy Director"), certsetup.ISSUED_AT),
+    )
+
+
+def _add_resistance_points(session: Session, job: Any) -> None:
+    """Two resistance points recorded with their own quantity and unit, after the DC voltage points."""
+    rows = measurements.measurements(session, job.id)
+    template = rows[0]
+    for offset, (reference_kohm, error_kohm) in enumerate(((1.0, 0.0004), (10.0, -0.003))):
+        result = {
+            **template.result,
+            "quantity": "resistance",
+            "unit": "kΩ",
+            "nominal": reference_kohm,
+            "reference": reference_kohm,
+            "mean": reference_kohm + error_kohm,
+            "error": error_kohm,
+            "expanded_uncertainty": 0.0012 * reference_kohm,
+            "coverage_factor": 2.0,
+            "mpe": None,
+        }
+        session.add(
+            Measurement(
+                job_id=job.id,
+                point_index=len(rows) + offset,
+                nominal=Decimal(repr(reference_kohm)),
+                unit="kΩ",
+                readings=[reference_kohm + error_kohm] * 3,
+                reference_value=Decimal(repr(reference_kohm)),
+                environment=template.environment,
+                result=result,
+                as_found={},
+            )
+        )
+    session.flush()
+
+
+def test_each_saved_point_records_its_quantity_and_unit(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    results = [m.result for m in measurements.measurements(session, job.id).values()]
+    assert {(r["quantity"], r["unit"]) for r in results} == {("DC voltage", "V")}
+
+
+def test_one_quantity_job_is_one_series(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    data = build_certificate_data(session, job, _extras(), certsetup.SETTINGS)
+    (series,) = data.results
+    assert (series.quantity, series.unit) == (Text("Điện áp một chiều", "DC voltage"), "\\volt")
+    assert len(series.points) == len(measurements.test_points(job))
+
+
+def test_points_saved_before_the_quantity_was_recorded_take_the_procedures(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    for m in measurements.measurements(session, job.id).values():
+        m.result = {k: v for k, v in m.result.items() if k not in ("quantity", "unit")}
+    session.flush()
+    (series,) = build_certificate_data(session, job, _extras(), certsetup.SETTINGS).results
+    assert series.quantity.en == "DC voltage" and series.unit == "\\volt"
+
+
+def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Session) -> None:
+    """7.8.2.1 m: results with their units; a DC voltage table and a resistance table, never one mixed
+    series labelled with the procedure's unit."""
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    voltage_points = len(measurements.test_points(job))
+    _add_resistance_points(session, job)
+
+    data = build_certificate_data(session, job, _extras(), certsetup.SETTINGS)
+    voltage, resistance = data.results
+    assert (voltage.quantity.en, voltage.unit, len(voltage.points)) == (
+        "DC voltage",
+        "\\volt",
+        voltage_points,
+    )
+    assert (resistance.quantity, resistance.unit) == (Text("Điện trở", "Resistance"), "\\kilo\\ohm")
+    assert [p.nominal for p in resistance.points] == [1.0, 10.0]
+    assert [p.error for p in resistance.points] == [0.0004, -0.003]
+
+    cert = svc.issue_certificate(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
+    pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", " ".join(p.extract_text() for p in reader.pages)))
+    assert "1. Điện áp một chiều / DC voltage (V)" in text
+    assert "2. Điện trở / Resistance (kΩ)" in text
+    resistance_table = text[text.index("2. Điện trở / Resistance (kΩ)") :]
+    # rows: number, reference, indication, error, U, k (ILAC-P14 6.3: error rounded to the digit of U)
+    assert "1 1,0 1,0004 0,0004 0,0012 2" in resistance_table
+    assert "2 10,0 9,997 -0,003 0,012 2" in resistance_table
+    assert "1,0004" not in text[: text.index("2. Điện trở")]
+
+    xml = svc.stored_bytes(DatabaseStorage(session), cert, "dcc")
+    validate_dcc(xml)
+    assert extract_dcc(pdf) == xml
+    root = ET.fromstring(xml)
+    results = root.findall("dcc:measurementResults/dcc:measurementResult", NS)
+    names = [r.findtext("dcc:name/dcc:content[@lang='en']", namespaces=NS) for r in results]
+    assert names == ["DC voltage", "Resistance"]
+    units = [
+        {u.text for u in r.iterfind(".//dcc:quantity[@refType='basic_measurementError']//si:unit", NS)}
+        for r in results
+    ]
+    assert units == [{"\\volt"}, {"\\kilo\\ohm"}]
