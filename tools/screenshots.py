@@ -5,7 +5,8 @@
 It migrates a throw-away SQLite database, loads the demo data, serves the app on a free local port and
 logs in as the demo user each page is meant for. Screenshots are 1280 px wide, cut at MAX_HEIGHT and
 saved with a 256-colour palette so the repository stays small. tests/web/test_screenshot_pages.py fails
-when a page that a role can open is missing from PAGES.
+when a page that a role can open is missing from PAGES. Chromium draws date inputs and file pickers in
+Vietnamese only with Debian's chromium-l10n package installed.
 """
 
 from __future__ import annotations
@@ -250,18 +251,22 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
+            for _ in range(600):  # a minute: a loaded machine starts Flask slowly
                 try:
                     urllib.request.urlopen(base + "/health", timeout=1)  # noqa: S310 - local URL
                     break
                 except OSError:
                     time.sleep(0.1)
+            else:
+                sys.exit(f"the application did not answer on {base}")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM,
+                    # Date inputs and file pickers in Vietnamese too (Debian package chromium-l10n).
+                    env={**os.environ, "LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"},
                     args=[
                         "--no-sandbox",
-                        "--lang=vi-VN",  # date inputs and the file picker in Vietnamese too
+                        "--lang=vi",
                         "--disable-gpu",
                         "--disable-background-networking",
                         "--disable-component-update",
