@@ -1,9 +1,12 @@
 """Save a screenshot of every main page to docs/screenshots/ (headless Debian Chromium via Playwright).
 
-    .venv/bin/python tools/screenshots.py [--out docs/screenshots]
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [26 61 …]
 
 It migrates a throw-away SQLite database, loads the demo data, serves the app on a free local port and
-logs in as the demo user each page is meant for.
+logs in as the demo user each page is meant for. Screenshots are 1280 px wide, cut at MAX_HEIGHT and
+saved with a 256-colour palette so the repository stays small. tests/web/test_screenshot_pages.py fails
+when a page that a role can open is missing from PAGES. Chromium draws date inputs and file pickers in
+Vietnamese only with Debian's chromium-l10n package installed.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lims.services.demo import DEMO_PASSWORD as PASSWORD
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 CHROMIUM = "/usr/bin/chromium"
-PAGES = [  # (file name, user or None, path)
+PAGES = [  # (file name, user or None, path); {…} are demo record ids found by _ids()
     ("01-login", None, "/login"),
     ("02-dashboard-admin", "admin", "/"),
     ("03-standards", "ktv.lan", "/standards/"),
@@ -40,15 +48,169 @@ PAGES = [  # (file name, user or None, path)
     ("16-instruments", "ktv.lan", "/instruments/"),
     ("17-programme", "admin", "/programme/"),
     ("18-reverse-traceability-form", "kt.hung", "/standards/1"),
+    # Certificates: the register, a revision chain, the public verification page.
+    ("19-certificates", "ky.thu", "/certificates/"),
+    ("20-certificate-amended", "ky.thu", "/certificates/{amended}"),
+    ("21-certificate-superseded", "dg.mai", "/certificates/{superseded}"),
+    ("22-job-issued", "ky.thu", "/jobs/{issued}"),
+    ("23-verify", None, "/verify/"),
+    ("24-verify-certificate", None, "/verify/{valid}"),
+    ("25-verify-superseded", None, "/verify/{superseded}"),
+    ("26-verify-file-check", None, "/verify/{amended}"),  # the superseded PDF uploaded: another revision
+    # The lab's day: dashboards by role, requests from customers, notifications, account.
+    ("27-dashboard-technician", "ktv.lan", "/"),
+    ("28-dashboard-signatory", "ky.thu", "/"),
+    ("29-requests", "kt.hung", "/requests/"),
+    ("30-request-submitted", "kt.hung", "/requests/{submitted}"),
+    ("31-request-accepted", "admin", "/requests/{accepted}"),
+    ("32-authorisations", "admin", "/jobs/authorisations"),
+    ("33-notifications", "kt.hung", "/notifications/"),
+    ("34-account", "ktv.lan", "/account"),
+    ("35-api-tokens", "ktv.lan", "/account/tokens"),
+    # Standards, reference materials and capabilities.
+    ("36-cmc", "kt.hung", "/standards/cmc"),
+    ("37-cmc-new", "admin", "/standards/cmc/new"),
+    ("38-cmc-edit", "admin", "/standards/cmc/{cmc}/edit"),
+    ("39-materials", "ktv.lan", "/standards/materials"),
+    ("40-material-new", "ktv.lan", "/standards/materials/new"),
+    ("41-material-edit", "ktv.lan", "/standards/materials/{material}/edit"),
+    ("42-standard-new", "ktv.lan", "/standards/new"),
+    ("43-standard-edit", "ktv.lan", "/standards/3/edit"),
+    ("44-standard-calibration-new", "ktv.lan", "/standards/3/calibrations/new"),
+    ("45-standard-dcc-import", "ktv.lan", "/standards/3/calibrations/import"),
+    ("46-standard-check-new", "ktv.lan", "/standards/3/checks/new"),
+    # Customers' records at the lab, the audit trail, users, the city programme.
+    ("47-enterprise", "kt.hung", "/enterprises/{enterprise}"),
+    ("48-enterprise-new", "admin", "/enterprises/new"),
+    ("49-enterprise-edit", "admin", "/enterprises/{enterprise}/edit"),
+    ("50-instrument", "ktv.lan", "/instruments/{instrument}"),
+    ("51-audit-record", "dg.mai", "/audit/enterprise/{enterprise}"),
+    ("52-audit-verify", "dg.mai", "/audit/verify"),
+    ("53-user-new", "admin", "/admin/users/new"),
+    ("54-programme-indicator", "dg.mai", "/programme/indicator/training_participations"),
+    ("55-programme-applications", "admin", "/programme/applications"),
+    ("56-programme-application-new", "admin", "/programme/applications/new"),
+    ("57-programme-courses", "admin", "/programme/courses"),
+    ("58-programme-course", "admin", "/programme/courses/{course}"),
+    ("59-programme-course-new", "admin", "/programme/courses/new"),
+    # The customer portal.
+    ("60-portal-requests", "kh.annam", "/portal/requests/"),
+    ("61-portal-request-new", "kh.annam", "/portal/requests/new"),
+    ("62-portal-request", "kh.annam", "/portal/requests/{portal_request}"),
+    ("63-portal-jobs", "kh.annam", "/portal/jobs/"),
+    ("64-portal-job", "kh.annam", "/portal/jobs/{portal_job}"),
+    ("65-portal-certificates", "kh.annam", "/portal/certificates/"),
+    ("66-portal-due", "kh.annam", "/portal/due/90"),
+    ("67-portal-instrument", "kh.annam", "/portal/instruments/{portal_instrument}"),
+    ("68-portal-instrument-new", "kh.annam", "/portal/instruments/new"),
+    ("69-portal-instrument-edit", "kh.annam", "/portal/instruments/{portal_instrument}/edit"),
+    ("70-portal-import", "kh.annam", "/portal/import"),
+    ("71-portal-colleagues", "kh.annam", "/portal/colleagues"),
+    ("72-portal-notifications", "kh.annam", "/notifications/"),
+    ("73-portal-other-enterprise", "kh.sonha", "/portal/"),
 ]
 
 
-def _job_ids(database: Path) -> dict[str, int]:
+# Not pages (file downloads, JSON, the API, health checks, form posts that answer with a redirect) and pages
+# that need records the demo does not hold (an impact evaluation needs a declared suspect standard):
+# tests/web/test_screenshot_pages.py checks every other page a role can open is in PAGES.
+NOT_PAGES = frozenset(
+    {
+        "static",
+        "main.health",
+        "api.openapi",
+        "portal.export",
+        "portal.import_template",
+        "portal.certificate_file",
+        "programme.report",
+        "certificates.pdf",
+        "certificates.dcc",
+        "standards.certificate",
+        "traceability.export_json",
+        "traceability.export_pdf",
+        "jobs.point_readings",
+        "jobs.certificate_labels",
+        "impact.show",
+    }
+)
+STATION = [
+    "--name",
+    "can-1",
+    "--driver",
+    "mt-sics",
+    "--port",
+    "loop://",
+    "--description",
+    "Cân phòng khối lượng",
+]
+QUERIES = {  # the demo records the pages show, found by state rather than by a fixed id
+    "in_progress": "SELECT min(id) FROM job WHERE state = 'in_progress'",
+    "approved": "SELECT min(id) FROM job WHERE state = 'approved'",
+    "issued": "SELECT job_id FROM certificate WHERE replaces_id IS NOT NULL",
+    "amended": "SELECT number FROM certificate WHERE replaces_id IS NOT NULL",
+    "superseded": "SELECT number FROM certificate WHERE status = 'superseded'",
+    "superseded_pdf": "SELECT f.data FROM certificate c JOIN stored_file f ON f.key = c.pdf_key"
+    " WHERE c.status = 'superseded'",
+    "valid": "SELECT number FROM certificate WHERE status = 'valid' AND replaces_id IS NULL ORDER BY id",
+    "submitted": "SELECT min(id) FROM service_request WHERE state = 'submitted'",
+    "accepted": "SELECT min(id) FROM service_request WHERE state = 'accepted'",
+    "cmc": "SELECT min(id) FROM cmc_entry",
+    "material": "SELECT min(id) FROM reference_material",
+    "enterprise": "SELECT enterprise_id FROM user_account WHERE username = 'kh.annam'",
+    "instrument": "SELECT min(j.instrument_id) FROM job j WHERE j.state = 'issued'",
+    "course": "SELECT min(id) FROM training_course",
+    "portal_request": "SELECT min(r.id) FROM service_request r JOIN user_account u ON u.enterprise_id = r.enterprise_id"
+    " WHERE u.username = 'kh.annam' AND r.state = 'scheduled'",
+    "portal_job": "SELECT min(j.id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"
+    " JOIN user_account u ON u.enterprise_id = i.enterprise_id WHERE u.username = 'kh.annam' AND j.state = 'issued'",
+    "portal_instrument": "SELECT min(j.instrument_id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"
+    " JOIN user_account u ON u.enterprise_id = i.enterprise_id WHERE u.username = 'kh.annam' AND j.state = 'issued'",
+}
+MAX_HEIGHT = 4000  # px: long registers are cut, the top of the page tells the story
+
+
+def _ids(database: Path) -> dict[str, Any]:
     import sqlite3
 
     with sqlite3.connect(database) as db:
-        return {state: db.execute("SELECT min(id) FROM job WHERE state = ?", (state,)).fetchone()[0]
-                for state in ("in_progress", "approved")}
+        found = {name: db.execute(sql).fetchone()[0] for name, sql in QUERIES.items()}
+    missing = sorted(name for name, value in found.items() if value is None)
+    if missing:
+        sys.exit(f"the demo data holds no record for: {', '.join(missing)}")
+    return found
+
+
+def _check_file(page: Page, ids: dict[str, Any], folder: Path) -> None:
+    """Upload the superseded revision's PDF on the current revision's public page."""
+    pdf = folder / "certificate.pdf"
+    pdf.write_bytes(ids["superseded_pdf"])
+    page.set_input_files("form.verify-upload input[type=file]", str(pdf))
+    page.click("form.verify-upload button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _new_token(page: Page, ids: dict[str, Any], folder: Path) -> None:
+    """Create an API token: the page lists it and shows its secret once."""
+    page.fill("#name", "Máy tính bàn đo khối lượng")
+    page.click("form button.primary")
+    page.wait_for_load_state()
+
+
+ACTIONS: dict[str, Callable[[Page, dict[str, Any], Path], None]] = {
+    "26-verify-file-check": _check_file,
+    "35-api-tokens": _new_token,
+}
+
+
+def _optimise(png: Path) -> None:
+    """A 256-colour palette: screenshots of a form-and-table UI lose nothing visible and shrink threefold."""
+    from PIL import Image
+
+    with Image.open(png) as shot:
+        image = shot.convert("RGB")
+    if image.height > MAX_HEIGHT:
+        image = image.crop((0, 0, image.width, MAX_HEIGHT))
+    image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(png, optimize=True)
 
 
 def _free_port() -> int:
@@ -61,7 +223,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--lang", default="vi")
+    parser.add_argument("only", nargs="*", help="only the pages whose file names start so, e.g. 26 or 6")
     args = parser.parse_args()
+    pages = [p for p in PAGES if not args.only or any(p[0].startswith(prefix) for prefix in args.only)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -76,7 +240,8 @@ def main() -> None:
         lims = [sys.executable, "-c", "from lims.cli import main; main()"]
         subprocess.run([*lims, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([*lims, "demo"], env=env, check=True, capture_output=True)
-        ids = _job_ids(Path(instance) / "lims.db")
+        subprocess.run([*lims, "bench", "station-add", *STATION], env=env, check=True, capture_output=True)
+        ids = _ids(Path(instance) / "lims.db")
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi:app", "run", "--port", str(port)],
@@ -86,17 +251,22 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
+            for _ in range(600):  # a minute: a loaded machine starts Flask slowly
                 try:
                     urllib.request.urlopen(base + "/health", timeout=1)  # noqa: S310 - local URL
                     break
                 except OSError:
                     time.sleep(0.1)
+            else:
+                sys.exit(f"the application did not answer on {base}")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM,
+                    # Date inputs and file pickers in Vietnamese too (Debian package chromium-l10n).
+                    env={**os.environ, "LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"},
                     args=[
                         "--no-sandbox",
+                        "--lang=vi",
                         "--disable-gpu",
                         "--disable-background-networking",
                         "--disable-component-update",
@@ -104,7 +274,7 @@ def main() -> None:
                         "--no-first-run",
                     ],
                 )
-                for name, user, path in PAGES:
+                for name, user, path in pages:
                     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
                     page = context.new_page()
                     if user:
@@ -114,7 +284,10 @@ def main() -> None:
                         page.click("button[type=submit]")
                         page.wait_for_load_state()
                     page.goto(base + path.format(**ids))
+                    if name in ACTIONS:
+                        ACTIONS[name](page, ids, Path(instance))
                     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+                    _optimise(out / f"{name}.png")
                     context.close()
                     print(f"{out / name}.png")
                 browser.close()

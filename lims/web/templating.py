@@ -75,14 +75,14 @@ def format_number(value: object, locale: str) -> str:
 
     Babel's ``format_decimal`` rounds to three decimals by default, which printed a 0.0001 g resolution as
     "0"; here a stored ``Decimal('0.000100000000')`` (the columns keep 12 places) reads 0,0001 in Vietnamese.
-    Trailing zeros of the fraction are dropped. Integers and floats (shortest round-trip digits) likewise.
+    Trailing zeros of the fraction are dropped; floats, which come from computations, get six significant
+    digits at most.
     Anything else is shown as text.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return "" if value is None else str(value)
-    number = (
-        value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
-    )
+    # A computed float gets six significant digits at most (0.1 + 0.2 reads 0.3).
+    number = Decimal(format(value, ".6g")) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
         return str(value)
     text = f"{number:f}"

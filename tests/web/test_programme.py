@@ -165,5 +165,6 @@ def test_courses_and_participants_from_the_web(client: FlaskClient, session: Ses
     )
     page = added.get_data(as_text=True)
     assert "Đã thêm học viên." in page and "Phạm Thị D" in page
+    assert "Thư điện tử: d@example.vn" in page and "email:" not in page  # the key's kind in words
     listing = client.get("/programme/courses").get_data(as_text=True)
     assert "Đo lường hàng đóng gói sẵn" in listing
