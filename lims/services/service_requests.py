@@ -57,6 +57,7 @@ STATE_LABELS = {
 REVIEWER_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})  # review of requests, ISO/IEC 17025:2017 7.1.1
 CONVERTER_ROLES = frozenset({Role.ADMIN, Role.TECHNICIAN})  # as for registering a job
 _SPLIT = re.compile(r"[;\s]+")
+_NUMBER = re.compile(r"(?:YC-)?0*(\d{1,9})", re.IGNORECASE)
 
 
 class RequestError(LimsError, ValueError):
@@ -112,6 +113,26 @@ class Conversion:
 
 def request_number(request: ServiceRequest) -> str:
     return f"YC-{request.id:05d}"
+
+
+def parse_request_number(text: str) -> int:
+    """The id in a request number as printed (``YC-00012``; the prefix and the zeros are optional).
+
+    >>> parse_request_number("YC-00012"), parse_request_number("yc-7"), parse_request_number("31")
+    (12, 7, 31)
+    """
+    match = _NUMBER.fullmatch(text.strip())
+    if match is None:
+        raise RequestError(N_("%(number)s is not a request number (YC-00012)."), number=text.strip()[:40])
+    return int(match.group(1))
+
+
+def find_request(session: Session, user: Caller, number: str) -> ServiceRequest:
+    """The request of that number, if the user may see it."""
+    try:
+        return get_request(session, user, parse_request_number(number))
+    except NotFound:
+        raise RequestError(N_("There is no request %(number)s."), number=number.strip()[:40]) from None
 
 
 def state_label(state: RequestState | str) -> str:
@@ -229,10 +250,14 @@ def list_requests(
     user: Caller,
     *,
     states: Sequence[RequestState] = (),
+    enterprise_id: int | None = None,
     after: int | None = None,
     size: int = 50,
 ) -> Page[ServiceRequest]:
-    """One keyset page of the requests the user may see (a customer: their enterprise's), newest first."""
+    """One keyset page of the requests the user may see (a customer: their enterprise's), newest first.
+
+    ``enterprise_id`` narrows the lab's view to one enterprise (a customer is narrowed to theirs anyway).
+    """
     stmt = scoped(
         select(ServiceRequest).options(
             selectinload(ServiceRequest.items), selectinload(ServiceRequest.enterprise)
@@ -242,6 +267,8 @@ def list_requests(
     )
     if states:
         stmt = stmt.where(ServiceRequest.state.in_(list(states)))
+    if enterprise_id is not None:
+        stmt = stmt.where(ServiceRequest.enterprise_id == enterprise_id)
     return keyset_page(session, stmt, ServiceRequest.id, after=after, size=size)
 
 
