@@ -43,6 +43,7 @@ def test_list_filters_by_state_and_enterprise(demo: Path) -> None:
     rows = _json(demo, "list")
     assert sorted(r["state"] for r in rows) == [
         "accepted",
+        "cancelled",
         "converted",
         "rejected",
         "scheduled",
@@ -54,10 +55,13 @@ def test_list_filters_by_state_and_enterprise(demo: Path) -> None:
     assert {r["number"] for r in submitted} == {r["number"] for r in _by_state(rows, "submitted")}
     one = rows[-1]  # the first request: An Nam's, converted
     theirs = _json(demo, "list", "--enterprise", one["tax_code"])
-    assert len(theirs) == 5 and {r["enterprise"] for r in theirs} == {one["enterprise"]}
+    assert len(theirs) == 6 and {r["enterprise"] for r in theirs} == {one["enterprise"]}
     text = run(["request", "list", "--state", "rejected"], demo)
     assert text.returncode == 0 and _by_state(rows, "rejected")[0]["number"] in text.stdout
     assert len(text.stdout.strip().splitlines()) == 1
+    cancelled = _json(demo, "show", _by_state(rows, "cancelled")[0]["number"])
+    assert cancelled["cancellation_reason"] and cancelled["cancelled_by"]
+    assert [h["state"] for h in cancelled["history"]] == ["submitted", "accepted", "cancelled"]
 
 
 def test_show_gives_items_jobs_and_history(demo: Path) -> None:
