@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "reminders": "lims.commands.reminders:reminders",
     "validate": "lims.commands.validate:validate",
     "certificate": "lims.commands.certificates:certificate",
+    "request": "lims.commands.requests:request",
 }
 
 

@@ -23,10 +23,14 @@ class RequestState(StrEnum):
     SCHEDULED = "scheduled"
     REJECTED = "rejected"
     CONVERTED = "converted"
+    CANCELLED = "cancelled"  # by the customer, before it became jobs
 
 
 class ServiceRequest(Audited, Base):
-    """What the customer asked for; the lab accepts, schedules, rejects (with a reason) or converts it to jobs."""
+    """What the customer asked for; the lab accepts, schedules, rejects (with a reason) or converts it to jobs.
+
+    The customer may cancel it (with an optional reason) until it is converted.
+    """
 
     __tablename__ = "service_request"
     __table_args__ = (
@@ -52,6 +56,9 @@ class ServiceRequest(Audited, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None]
     converted_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]

@@ -83,6 +83,9 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
     sr.schedule_request(session, scheduled.id, today + timedelta(days=5), user=reviewer, today=today)
     accepted = submit(annam, an_nam, [("Áp kế kiểu lò xo", (0.4, 0.8, 1.2, 1.6))])
     sr.accept_request(session, accepted.id, user=reviewer)
+    withdrawn = submit(annam, an_nam, [("Nhiệt kế thủy tinh chất lỏng", ())])
+    sr.accept_request(session, withdrawn.id, user=reviewer)
+    sr.cancel_request(session, withdrawn.id, "Nhiệt kế đã bị vỡ, công ty sẽ mua thiết bị mới.", user=annam)
     for user in (admin, reviewer, users["ktv.lan"], users["ktv.minh"]):  # the lab has read what it handled
         notifications.mark_all_read(session, user)
     submit(

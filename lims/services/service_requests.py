@@ -4,6 +4,7 @@ A customer submits a request for one or more instruments of their enterprise (ex
 the same request); lab staff accept it, schedule it, reject it (a reason is required) or convert it: each
 item becomes a job through :func:`lims.services.jobs.create_job` (numbers from the gap-free job counter, the
 procedure chosen by the lab per item), with the customer's requirements copied into ``job.requirements``.
+Until it is converted, the customer may cancel it (the reason is optional); the lab is told.
 Every function works inside the caller's transaction and raises before changing anything when the input is
 wrong, so the caller's rollback leaves nothing half-saved.
 """
@@ -29,14 +30,15 @@ from lims.models import (
     JobKind,
     Procedure,
     RequestState,
+    Role,
     ServiceRequest,
     ServiceRequestItem,
     User,
 )
-from lims.services import jobs, notifications
+from lims.services import audit, jobs, notifications
 from lims.services.instrument_fields import InstrumentData
 from lims.services.pagination import Page, keyset_page
-from lims.services.tenancy import Caller, enterprise_of, get_scoped, scoped
+from lims.services.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
 
 DECISION_RULES = ("procedure", "simple", "guarded")
 MAX_ITEMS = 50
@@ -49,8 +51,13 @@ STATE_LABELS = {
     RequestState.SCHEDULED: N_("scheduled"),
     RequestState.REJECTED: N_("rejected"),
     RequestState.CONVERTED: N_("converted into jobs"),
+    RequestState.CANCELLED: N_("cancelled by the customer"),
 }
+# Who decides on the lab's side (the web views' @allow and the CLI both check these).
+REVIEWER_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})  # review of requests, ISO/IEC 17025:2017 7.1.1
+CONVERTER_ROLES = frozenset({Role.ADMIN, Role.TECHNICIAN})  # as for registering a job
 _SPLIT = re.compile(r"[;\s]+")
+_NUMBER = re.compile(r"(?:YC-)?0*(\d{1,9})", re.IGNORECASE)
 
 
 class RequestError(LimsError, ValueError):
@@ -58,7 +65,7 @@ class RequestError(LimsError, ValueError):
 
 
 class RequestStateRefused(RequestError):
-    """The request's state does not allow the action (a rejected or converted request is final)."""
+    """The request's state does not allow the action (a rejected, cancelled or converted request is final)."""
 
 
 REFUSALS = {
@@ -66,7 +73,12 @@ REFUSALS = {
     "schedule": N_("Request %(number)s can no longer be scheduled."),
     "reject": N_("Request %(number)s can no longer be rejected."),
     "convert": N_(
-        "Request %(number)s cannot be converted: accept it first; a rejected or converted request is final."
+        "Request %(number)s cannot be converted: accept it first; "
+        "a rejected, cancelled or converted request is final."
+    ),
+    "cancel": N_(
+        "Request %(number)s can no longer be cancelled: it was already converted into jobs, rejected or "
+        "cancelled."
     ),
 }
 
@@ -101,6 +113,26 @@ class Conversion:
 
 def request_number(request: ServiceRequest) -> str:
     return f"YC-{request.id:05d}"
+
+
+def parse_request_number(text: str) -> int:
+    """The id in a request number as printed (``YC-00012``; the prefix and the zeros are optional).
+
+    >>> parse_request_number("YC-00012"), parse_request_number("yc-7"), parse_request_number("31")
+    (12, 7, 31)
+    """
+    match = _NUMBER.fullmatch(text.strip())
+    if match is None:
+        raise RequestError(N_("%(number)s is not a request number (YC-00012)."), number=text.strip()[:40])
+    return int(match.group(1))
+
+
+def find_request(session: Session, user: Caller, number: str) -> ServiceRequest:
+    """The request of that number, if the user may see it."""
+    try:
+        return get_request(session, user, parse_request_number(number))
+    except NotFound:
+        raise RequestError(N_("There is no request %(number)s."), number=number.strip()[:40]) from None
 
 
 def state_label(state: RequestState | str) -> str:
@@ -218,10 +250,14 @@ def list_requests(
     user: Caller,
     *,
     states: Sequence[RequestState] = (),
+    enterprise_id: int | None = None,
     after: int | None = None,
     size: int = 50,
 ) -> Page[ServiceRequest]:
-    """One keyset page of the requests the user may see (a customer: their enterprise's), newest first."""
+    """One keyset page of the requests the user may see (a customer: their enterprise's), newest first.
+
+    ``enterprise_id`` narrows the lab's view to one enterprise (a customer is narrowed to theirs anyway).
+    """
     stmt = scoped(
         select(ServiceRequest).options(
             selectinload(ServiceRequest.items), selectinload(ServiceRequest.enterprise)
@@ -231,6 +267,8 @@ def list_requests(
     )
     if states:
         stmt = stmt.where(ServiceRequest.state.in_(list(states)))
+    if enterprise_id is not None:
+        stmt = stmt.where(ServiceRequest.enterprise_id == enterprise_id)
     return keyset_page(session, stmt, ServiceRequest.id, after=after, size=size)
 
 
@@ -354,6 +392,85 @@ def reject_request(
     return request
 
 
+def can_cancel(request: ServiceRequest) -> bool:
+    """Whether the customer may still cancel the request: any open state, i.e. not yet converted into jobs."""
+    return request.state in OPEN_STATES
+
+
+def cancel_request(
+    session: Session,
+    request_id: int,
+    reason: str = "",
+    *,
+    user: User,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """The customer withdraws their request before it becomes jobs; the lab's handlers are notified.
+
+    Only a user of the request's own enterprise may cancel it (another enterprise's request is not found);
+    the lab refuses a request by rejecting it. A submitted, accepted or scheduled request may be cancelled;
+    the reason is optional.
+    """
+    if not is_customer(user):
+        raise RequestError(N_("Only the customer cancels a request; the lab rejects it instead."))
+    reason = reason.strip()
+    if len(reason) > MAX_NOTES:
+        raise RequestError(N_("The reason is limited to %(max)s characters."), max=MAX_NOTES)
+    request = _locked(session, user, request_id, expected_version=expected_version)  # another's → NotFound
+    if not can_cancel(request):
+        raise _refuse(request, "cancel")
+    was = request.state
+    request.state = RequestState.CANCELLED
+    request.cancellation_reason = reason or None
+    request.cancelled_by_id = user.id
+    request.cancelled_at = now or datetime.now(UTC)
+    request.updated_at = request.cancelled_at
+    session.flush()
+    if was == RequestState.SCHEDULED and request.scheduled_on is not None:
+        msgid = N_("%(enterprise)s cancelled request %(number)s, scheduled for %(date)s. Reason: %(reason)s")
+    elif was == RequestState.ACCEPTED:
+        msgid = N_("%(enterprise)s cancelled request %(number)s, already accepted. Reason: %(reason)s")
+    else:
+        msgid = N_("%(enterprise)s cancelled request %(number)s. Reason: %(reason)s")
+    notifications.notify(
+        session,
+        kind="request_cancelled",
+        msgid=msgid,
+        params={
+            "enterprise": request.enterprise.name,
+            "number": request_number(request),
+            "date": f"{request.scheduled_on:%d/%m/%Y}" if request.scheduled_on else "",
+            "reason": reason or "—",
+        },
+        link=("requests.show", {"request_id": request.id}),
+        audience=LAB_AUDIENCE,
+    )
+    return request
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One step of a request's history, read from the audit trail."""
+
+    at: datetime
+    state: RequestState
+    actor: str  # the audit trail's label of who did it (shown to the lab only)
+
+
+def history(session: Session, user: Caller, request_id: int) -> list[StateChange]:
+    """When the request reached each state, oldest first (from its audit entries, so nothing is lost)."""
+
+    request = get_request(session, user, request_id)
+    changes = []
+    for entry in audit.history(session, "service_request", request.id):
+        state = entry.changes.get("state")
+        if state and state[1] and state[1] != state[0]:
+            at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+            changes.append(StateChange(at, RequestState(state[1]), entry.actor_label))
+    return changes
+
+
 def job_requirements(request: ServiceRequest, item: ServiceRequestItem) -> dict[str, Any]:
     """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md)."""
     wanted: dict[str, Any] = {
@@ -449,7 +566,9 @@ def jobs_of(session: Session, request: ServiceRequest) -> dict[int, Job]:
 def requester_names(session: Session, requests: Sequence[ServiceRequest]) -> dict[int, str]:
     return jobs.names(
         session,
-        {r.requested_by_id for r in requests} | {r.decided_by_id for r in requests if r.decided_by_id},
+        {r.requested_by_id for r in requests}
+        | {r.decided_by_id for r in requests if r.decided_by_id}
+        | {r.cancelled_by_id for r in requests if r.cancelled_by_id},
     )
 
 

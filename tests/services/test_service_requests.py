@@ -266,3 +266,117 @@ def test_customer_lists_only_own_requests(session: Session, setup: dict[str, obj
         sr.get_request(session, other, mine.id)
     lab_view = sr.list_requests(session, setup["admin"], states=[RequestState.SUBMITTED])  # type: ignore[arg-type]
     assert mine.id in [r.id for r in lab_view.items]
+
+
+def _lab_notes(session: Session, kind: str) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.kind == kind, Notification.audience == LAB_AUDIENCE)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def test_customer_cancels_a_submitted_request_and_the_lab_is_told(
+    session: Session, setup: dict[str, object]
+) -> None:
+    customer = setup["customer"]
+    req = _submit(session, setup)
+    sr.cancel_request(session, req.id, "  Thiết bị đã thanh lý  ", user=customer)  # type: ignore[arg-type]
+    assert req.state == RequestState.CANCELLED
+    assert req.cancellation_reason == "Thiết bị đã thanh lý"
+    assert req.cancelled_by_id == customer.id and req.cancelled_at is not None  # type: ignore[attr-defined]
+    assert req.decided_by_id is None  # the lab's decision fields are left alone
+    (note,) = _lab_notes(session, "request_cancelled")
+    assert note.params["number"] == sr.request_number(req) and note.params["reason"] == "Thiết bị đã thanh lý"
+    assert note.link_endpoint == "requests.show" and note.link_args == {"request_id": req.id}
+    # the audit trail records who cancelled and why; the history reads it back
+    from lims.services import audit
+
+    entries = audit.history(session, "service_request", req.id)
+    assert entries[-1].changes["state"] == ["submitted", "cancelled"]
+    assert entries[-1].changes["cancellation_reason"] == [None, "Thiết bị đã thanh lý"]
+    assert [c.state for c in sr.history(session, customer, req.id)] == [  # type: ignore[arg-type]
+        RequestState.SUBMITTED,
+        RequestState.CANCELLED,
+    ]
+
+
+@pytest.mark.parametrize("decision", ["accept", "schedule"])
+def test_an_accepted_or_scheduled_request_may_still_be_cancelled(
+    session: Session, setup: dict[str, object], decision: str
+) -> None:
+    admin, customer = setup["admin"], setup["customer"]
+    req = _submit(session, setup)
+    if decision == "accept":
+        sr.accept_request(session, req.id, user=admin)  # type: ignore[arg-type]
+    else:
+        sr.schedule_request(session, req.id, TODAY + timedelta(days=4), user=admin, today=TODAY)  # type: ignore[arg-type]
+    sr.cancel_request(session, req.id, user=customer)  # type: ignore[arg-type]
+    assert req.state == RequestState.CANCELLED and req.cancellation_reason is None
+    assert req.decided_by_id == admin.id  # type: ignore[attr-defined]
+    (note,) = _lab_notes(session, "request_cancelled")
+    assert note.params["reason"] == "—"
+    if decision == "schedule":
+        assert (
+            "scheduled for" in note.msgid and note.params["date"] == f"{TODAY + timedelta(days=4):%d/%m/%Y}"
+        )
+    else:
+        assert "already accepted" in note.msgid
+    # cancelled is final: the lab can no longer decide on it nor convert it
+    with pytest.raises(sr.RequestStateRefused):
+        sr.schedule_request(session, req.id, TODAY, user=admin, today=TODAY)  # type: ignore[arg-type]
+    with pytest.raises(sr.RequestStateRefused):
+        sr.reject_request(session, req.id, "x", user=admin)  # type: ignore[arg-type]
+    with pytest.raises(sr.RequestStateRefused):
+        sr.convert_request(session, req.id, sr.Conversion({}), user=admin, today=TODAY)  # type: ignore[arg-type]
+    with pytest.raises(sr.RequestStateRefused, match="can no longer be cancelled"):
+        sr.cancel_request(session, req.id, user=customer)  # type: ignore[arg-type]
+
+
+def test_rejected_or_converted_requests_cannot_be_cancelled(
+    session: Session, setup: dict[str, object]
+) -> None:
+    admin, customer = setup["admin"], setup["customer"]
+    rejected = _submit(session, setup)
+    sr.reject_request(session, rejected.id, "Ngoài phạm vi", user=admin)  # type: ignore[arg-type]
+    converted = _submit(session, setup)
+    sr.accept_request(session, converted.id, user=admin)  # type: ignore[arg-type]
+    gauge_item, dmm_item = converted.items
+    procedures = {
+        gauge_item.id: latest_procedure(session, "CAL-PG-DKD").id,
+        dmm_item.id: latest_procedure(session, "CAL-DMM-DCV").id,
+    }
+    sr.convert_request(session, converted.id, sr.Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
+    for req, state in ((rejected, RequestState.REJECTED), (converted, RequestState.CONVERTED)):
+        assert not sr.can_cancel(req)
+        with pytest.raises(sr.RequestStateRefused):
+            sr.cancel_request(session, req.id, "muộn", user=customer)  # type: ignore[arg-type]
+        assert req.state == state and req.cancelled_at is None
+    assert _lab_notes(session, "request_cancelled") == []
+
+
+def test_only_the_requests_own_enterprise_can_cancel_it(session: Session, setup: dict[str, object]) -> None:
+    req = _submit(session, setup)
+    other = make_user(session, Role.CUSTOMER, enterprise_id=make_enterprise(session).id)
+    with pytest.raises(NotFound):
+        sr.cancel_request(session, req.id, user=other)
+    colleague = make_user(session, Role.CUSTOMER, enterprise_id=setup["ent"].id)  # type: ignore[attr-defined]
+    with pytest.raises(sr.RequestError, match="Only the customer"):  # the lab rejects, it does not cancel
+        sr.cancel_request(session, req.id, user=setup["admin"])  # type: ignore[arg-type]
+    assert req.state == RequestState.SUBMITTED and _lab_notes(session, "request_cancelled") == []
+    sr.cancel_request(session, req.id, user=colleague)  # any user of the enterprise may
+    assert req.state == RequestState.CANCELLED
+
+
+def test_cancellation_checks_its_reason_and_the_version(session: Session, setup: dict[str, object]) -> None:
+    customer = setup["customer"]
+    req = _submit(session, setup)
+    seen = req.version
+    with pytest.raises(sr.RequestError, match="limited"):
+        sr.cancel_request(session, req.id, "x" * 2001, user=customer)  # type: ignore[arg-type]
+    sr.accept_request(session, req.id, user=setup["admin"])  # type: ignore[arg-type]
+    with pytest.raises(sr.RequestError, match="changed by someone else"):
+        sr.cancel_request(session, req.id, user=customer, expected_version=seen)  # type: ignore[arg-type]
+    assert req.state == RequestState.ACCEPTED and _lab_notes(session, "request_cancelled") == []

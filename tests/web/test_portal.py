@@ -255,6 +255,7 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
         "portal.instrument",
         "portal.edit_instrument",
         "portal.request",
+        "portal.cancel_request",
         "portal.job",
         "portal.certificate_file",
         "notifications.read",
@@ -278,6 +279,7 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
                         "instrument_type": "Cân",
                         "serial_number": "HIJACK",
                         "unit": "g",
+                        "confirm": "y",
                     }
                     response = client.get(url) if method == "GET" else client.post(url, data=data)
                     body = response.get_data(as_text=True)

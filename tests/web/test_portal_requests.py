@@ -252,3 +252,98 @@ def test_lab_roles_outside_review_cannot_decide(app: Flask, client: FlaskClient,
     login(auditor, make_user(session, Role.AUDITOR).username)
     assert auditor.get(f"/requests/{req.id}").status_code == 200
     assert auditor.get("/notifications/").status_code == 200
+
+
+def _submitted(app: Flask, session: Session, ent: Enterprise) -> ServiceRequest:
+    gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16))
+    sender = app.test_client()
+    _customer(sender, session, ent)
+    post_form(
+        sender,
+        "/portal/requests/new",
+        {
+            "kind": "calibration",
+            "place": "lab",
+            "decision_rule": "procedure",
+            "instrument_ids": [str(gauge.id)],
+        },
+    )
+    req = session.scalar(select(ServiceRequest).where(ServiceRequest.enterprise_id == ent.id))
+    assert req is not None
+    return req
+
+
+def test_customer_cancels_a_request_after_confirming_and_the_lab_sees_it(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    ent = make_enterprise(session)
+    req = _submitted(app, session, ent)
+    admin = make_user(session, Role.ADMIN)
+    lab = app.test_client()
+    login(lab, admin.username)
+    assert (
+        post_form(lab, f"/requests/{req.id}/accept", {}, token_from=f"/requests/{req.id}").status_code == 302
+    )
+    _customer(client, session, ent)
+    url = f"/portal/requests/{req.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="/portal/requests/{req.id}/cancel"' in page and "Hủy yêu cầu này" in page
+    assert "phòng thí nghiệm sẽ được thông báo" in page  # already accepted: the lab will be told
+    # without CSRF: refused; without ticking the confirmation: nothing changes
+    assert client.post(f"{url}/cancel", data={"confirm": "y"}).status_code == 400
+    response = post_form(client, f"{url}/cancel", {"reason": "Đổi kế hoạch"}, token_from=url)
+    assert response.status_code == 302
+    session.refresh(req)
+    assert req.state == RequestState.ACCEPTED
+    assert "Hãy đánh dấu ô xác nhận" in client.get(url).get_data(as_text=True)
+    response = post_form(
+        client,
+        f"{url}/cancel",
+        {"reason": "Đổi kế hoạch", "confirm": "y", "version": str(req.version)},
+        token_from=url,
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    session.refresh(req)
+    assert req.state == RequestState.CANCELLED and req.cancellation_reason == "Đổi kế hoạch"
+    page = client.get(url).get_data(as_text=True)
+    assert "khách hàng đã hủy" in page and "Đổi kế hoạch" in page and "Hủy yêu cầu này" not in page
+    assert "Đã hủy yêu cầu" in page  # the flash
+    # a second cancellation is refused in Vietnamese
+    post_form(client, f"{url}/cancel", {"confirm": "y"}, token_from=f"/portal/requests/{req.id}")
+    assert "không thể hủy được nữa" in client.get(url).get_data(as_text=True)
+    # the lab: the notification, the cancelled state with its reason and history, no more review forms
+    notes = lab.get("/notifications/").get_data(as_text=True)
+    assert f"{ent.name} đã hủy yêu cầu" in notes and "Đổi kế hoạch" in notes
+    show = lab.get(f"/requests/{req.id}").get_data(as_text=True)
+    assert "Khách hàng đã hủy" in show and "Đổi kế hoạch" in show and "state-cancelled" in show
+    assert f"/requests/{req.id}/schedule" not in show and f"/requests/{req.id}/convert" not in show
+    assert admin.username in show  # the history names who accepted
+    assert f"/requests/{req.id}" in lab.get("/requests/?state=cancelled").get_data(as_text=True)
+
+
+def test_another_enterprise_cannot_see_or_cancel_the_request(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    req = _submitted(app, session, make_enterprise(session))
+    _customer(client, session, make_enterprise(session))
+    assert client.get(f"/portal/requests/{req.id}").status_code == 404
+    token = csrf_token(client, "/portal/requests/")
+    for data in ({"confirm": "y"}, {}):
+        response = client.post(f"/portal/requests/{req.id}/cancel", data={**data, "csrf_token": token})
+        assert response.status_code == 404
+    session.refresh(req)
+    assert req.state == RequestState.SUBMITTED
+    assert client.post("/portal/requests/999999/cancel", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_rejected_request_offers_no_cancel_button(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    ent = make_enterprise(session)
+    req = _submitted(app, session, ent)
+    req.state = RequestState.REJECTED
+    req.rejection_reason = "Ngoài phạm vi"
+    session.flush()
+    _customer(client, session, ent)
+    page = client.get(f"/portal/requests/{req.id}").get_data(as_text=True)
+    assert "Ngoài phạm vi" in page and f"/portal/requests/{req.id}/cancel" not in page

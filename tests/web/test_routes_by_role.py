@@ -128,6 +128,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "portal.requests": {Role.CUSTOMER},
     "portal.new_request": {Role.CUSTOMER},
     "portal.request": {Role.CUSTOMER},
+    "portal.cancel_request": {Role.CUSTOMER},
     "portal.jobs": {Role.CUSTOMER},
     "portal.job": {Role.CUSTOMER},
     "portal.certificates": {Role.CUSTOMER},

@@ -71,6 +71,7 @@ class Side:
     customer: Any
     instrument: Any
     job: Any
+    request: Any  # a service request sent by the enterprise
 
 
 @dataclass
@@ -118,7 +119,7 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "number": (UNKNOWN, lambda w, s: "HC-1999-99999"),
     "cert_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "certificate_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
-    "request_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "request_id": (ENTERPRISE, lambda w, s: s.request.id),
     "notification_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "token_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "point_id": (UNKNOWN, lambda w, s: 0),
@@ -174,7 +175,8 @@ def world(session: Session) -> World:
     from datetime import date
     from decimal import Decimal
 
-    from lims.services import jobs
+    from lims.models import JobKind
+    from lims.services import jobs, service_requests
     from lims.services.procedures import latest_procedure, sync_procedures
 
     sync_procedures(session)
@@ -190,7 +192,15 @@ def world(session: Session) -> World:
         job = jobs.create_job(
             session, jobs.JobRequest(lab.id, instrument.id, procedure.id, requested_on=date.today())
         )
-        sides.append(Side(enterprise, customer, instrument, job))
+        request = service_requests.submit_request(
+            session,
+            customer,
+            service_requests.RequestInput(
+                JobKind.CALIBRATION, [service_requests.RequestItemInput(instrument.id)]
+            ),
+            today=date.today(),
+        )
+        sides.append(Side(enterprise, customer, instrument, job, request))
     staff = {role: make_user(session, role) for role in Role if role != Role.CUSTOMER}
     standard = make_standard(session, lab_id=lab.id)
     calibration = make_calibration(session, standard)

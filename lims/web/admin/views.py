@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from lims.errors import LimsError
 from lims.models import Enterprise, Role, User
 from lims.services import accounts
 from lims.services.pagination import keyset_page
 from lims.web.access import allow
 from lims.web.admin.forms import ROLE_LABELS, UserForm
 from lims.web.dbsession import db_session
-from lims.web.forms import form_error
+from lims.web.forms import save_form
 from lims.web.paging import after_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,34 +39,27 @@ def new_user() -> ResponseReturnValue:
         SelectChoice("0", "—"),
         *(SelectChoice(str(e.id), e.name) for e in enterprises),
     ]
-    if form.validate_on_submit():
-        try:
-            accounts.create_user(
-                db,
-                accounts.NewUser(
-                    username=form.username.data or "",
-                    full_name=form.full_name.data or "",
-                    role=Role(form.role.data),
-                    password=form.password.data or "",
-                    email=form.email.data or None,
-                    function_title=form.function_title.data or None,
-                    enterprise_id=form.enterprise_id.data or None,
-                    language=form.language.data or "vi",
-                    is_enterprise_admin=bool(form.is_enterprise_admin.data),
-                ),
-            )
-        except accounts.WeakPassword as exc:
-            db.rollback()
-            form_error(form, exc, "password")
-        except accounts.DuplicateUser as exc:
-            db.rollback()
-            form_error(form, exc, "username")
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("User %(name)s created.", name=form.username.data), "success")
-            return redirect(url_for("admin.users"))
+    done = save_form(
+        form,
+        lambda db: accounts.create_user(
+            db,
+            accounts.NewUser(
+                username=form.username.data or "",
+                full_name=form.full_name.data or "",
+                role=Role(form.role.data),
+                password=form.password.data or "",
+                email=form.email.data or None,
+                function_title=form.function_title.data or None,
+                enterprise_id=form.enterprise_id.data or None,
+                language=form.language.data or "vi",
+                is_enterprise_admin=bool(form.is_enterprise_admin.data),
+            ),
+        ),
+        success=_("User %(name)s created.", name=form.username.data),
+        then=lambda _user: url_for("admin.users"),
+        fields={accounts.WeakPassword: "password", accounts.DuplicateUser: "username"},
+    )
+    if done is not None:
+        return done
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form), status

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from lims.domain.taxcode import InvalidTaxCode
-from lims.errors import LimsError, NotFound
-from lims.models import Role
+from lims.errors import NotFound
+from lims.models import Enterprise, Role
 from lims.services import audit, enterprises
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.enterprises.forms import EnterpriseForm
-from lims.web.forms import form_error
+from lims.web.forms import save_form
 from lims.web.paging import after_arg
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
@@ -33,23 +34,18 @@ def _input(form: EnterpriseForm) -> enterprises.EnterpriseInput:
 
 
 def _save(form: EnterpriseForm, enterprise_id: int | None) -> ResponseReturnValue | None:
-    db = db_session()
-    try:
+    def save(db: Session) -> Enterprise:
         if enterprise_id is None:
-            saved = enterprises.create_enterprise(db, _input(form))
-        else:
-            saved = enterprises.update_enterprise(db, enterprise_id, _input(form))
-    except (InvalidTaxCode, enterprises.DuplicateTaxCode) as exc:
-        db.rollback()
-        form_error(form, exc, "tax_code")
-        return None
-    except LimsError as exc:
-        db.rollback()
-        form_error(form, exc)
-        return None
-    db.commit()
-    flash(_("Enterprise saved."), "success")
-    return redirect(url_for("enterprises.show", enterprise_id=saved.id))
+            return enterprises.create_enterprise(db, _input(form))
+        return enterprises.update_enterprise(db, enterprise_id, _input(form))
+
+    return save_form(
+        form,
+        save,
+        success=_("Enterprise saved."),
+        then=lambda saved: url_for("enterprises.show", enterprise_id=saved.id),
+        fields={InvalidTaxCode: "tax_code", enterprises.DuplicateTaxCode: "tax_code"},
+    )
 
 
 @bp.get("/")
@@ -64,7 +60,7 @@ def index() -> ResponseReturnValue:
 @allow(Role.ADMIN)
 def new() -> ResponseReturnValue:
     form = EnterpriseForm()
-    if form.validate_on_submit() and (done := _save(form, None)) is not None:
+    if (done := _save(form, None)) is not None:
         return done
     return render_template("enterprises/form.html", form=form, enterprise=None), (
         422 if request.method == "POST" else 200
@@ -92,7 +88,7 @@ def edit(enterprise_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     form = EnterpriseForm(obj=enterprise)
-    if form.validate_on_submit() and (done := _save(form, enterprise_id)) is not None:
+    if (done := _save(form, enterprise_id)) is not None:
         return done
     return render_template("enterprises/form.html", form=form, enterprise=enterprise), (
         422 if request.method == "POST" else 200

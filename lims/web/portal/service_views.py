@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lims.errors import LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, RequestState, Role, User
 from lims.services import portal_jobs, service_requests
 from lims.services.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
@@ -22,6 +22,7 @@ from lims.services.storage import StorageError, open_storage
 from lims.web.access import allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error
+from lims.web.i18n import error_text
 from lims.web.paging import after_arg
 from lims.web.portal.files import content_disposition
 from lims.web.portal.forms_requests import RequestForm
@@ -136,8 +137,46 @@ def request_detail(request_id: int) -> ResponseReturnValue:
         req=found,
         jobs=service_requests.jobs_of(db, found),
         names=service_requests.requester_names(db, [found]),
+        history=service_requests.history(db, current_user, found.id),
+        can_cancel=service_requests.can_cancel(found),
         RequestState=RequestState,
     )
+
+
+@bp.post("/requests/<int:request_id>/cancel")
+@allow(Role.CUSTOMER)
+def cancel_request(request_id: int) -> ResponseReturnValue:
+    """The customer withdraws the request (confirmed by a tick box, so it works without JavaScript)."""
+    db = db_session()
+    back = redirect(url_for("portal.request", request_id=request_id))
+    raw_version = request.form.get("version", "")
+    try:
+        if request.form.get("confirm") != "y":
+            service_requests.get_request(db, current_user, request_id)  # another's → 404 first
+            raise service_requests.RequestError(N_("Tick the box to confirm the cancellation."))
+        cancelled = service_requests.cancel_request(
+            db,
+            request_id,
+            request.form.get("reason", "")[:4000],
+            user=_user(),
+            expected_version=int(raw_version) if raw_version.isdigit() else None,
+        )
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return back
+    db.commit()
+    flash(
+        _(
+            "Request %(number)s cancelled; the lab is told.",
+            number=service_requests.request_number(cancelled),
+        ),
+        "success",
+    )
+    return back
 
 
 @bp.get("/jobs/")

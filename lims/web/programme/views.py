@@ -20,7 +20,7 @@ from lims.services import programme_records, programme_support
 from lims.services.programme_drilldown import indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import flash_error, form_error
+from lims.web.forms import flash_error, save_form
 from lims.web.i18n import error_text
 from lims.web.programme.forms import CourseForm, CsrfOnlyForm, DecisionForm, ParticipantForm
 
@@ -215,27 +215,24 @@ def courses() -> ResponseReturnValue:
 @allow(Role.ADMIN)
 def new_course() -> ResponseReturnValue:
     form = CourseForm()
-    if form.validate_on_submit():
-        db = db_session()
-        data = programme_records.CourseInput(
-            topic=form.topic.data or "",
-            organiser=form.organiser.data or "",
-            starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data,
-            location=form.location.data,
-        )
-        try:
-            course = programme_records.create_course(db, data)
-        except programme_records.DatesOutOfOrder as exc:
-            db.rollback()
-            form_error(form, exc, "ends_on")
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Course saved."), "success")
-            return redirect(url_for("programme.course", course_id=course.id))
+    done = save_form(
+        form,
+        lambda db: programme_records.create_course(
+            db,
+            programme_records.CourseInput(
+                topic=form.topic.data or "",
+                organiser=form.organiser.data or "",
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                location=form.location.data,
+            ),
+        ),
+        success=_("Course saved."),
+        then=lambda course: url_for("programme.course", course_id=course.id),
+        fields={programme_records.DatesOutOfOrder: "ends_on"},
+    )
+    if done is not None:
+        return done
     status = 422 if request.method == "POST" else 200
     return render_template("programme/course_form.html", form=form), status
 
@@ -264,21 +261,22 @@ def add_participant(course_id: int) -> ResponseReturnValue:
         found = programme_records.get_course(db, course_id)
     except NotFound:
         abort(404)
-    if form.validate_on_submit():
-        data = programme_records.ParticipantInput(
-            full_name=form.full_name.data or "",
-            national_id=form.national_id.data,
-            phone=form.phone.data,
-            email=form.email.data,
-            organisation=form.organisation.data,
-        )
-        try:
-            programme_records.add_participant(db, course_id, data)
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Participant added."), "success")
-            return redirect(url_for("programme.course", course_id=course_id))
+    done = save_form(
+        form,
+        lambda session: programme_records.add_participant(
+            session,
+            course_id,
+            programme_records.ParticipantInput(
+                full_name=form.full_name.data or "",
+                national_id=form.national_id.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                organisation=form.organisation.data,
+            ),
+        ),
+        success=_("Participant added."),
+        then=lambda _participant: url_for("programme.course", course_id=course_id),
+    )
+    if done is not None:
+        return done
     return render_template("programme/course.html", course=found, form=form, may_edit=True), 422

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lims.errors import N_, LimsError, NotFound
-from lims.models import RequestState, Role, User
+from lims.models import RequestState, User
 from lims.services import service_requests
 from lims.services.notifications import customer_status
 from lims.web.access import TECHNICAL_READERS, allow
@@ -24,8 +24,8 @@ from lims.web.i18n import error_text
 from lims.web.paging import after_arg
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
-REVIEWERS = (Role.ADMIN, Role.REVIEWER)
-CONVERTERS = (Role.ADMIN, Role.TECHNICIAN)
+REVIEWERS = tuple(sorted(service_requests.REVIEWER_ROLES))
+CONVERTERS = tuple(sorted(service_requests.CONVERTER_ROLES))
 
 
 def _user() -> User:
@@ -133,6 +133,7 @@ def show(request_id: int) -> ResponseReturnValue:
         jobs=service_requests.jobs_of(db, found),
         procedures=service_requests.procedures_for(db, found),
         names=service_requests.requester_names(db, [found]),
+        history=service_requests.history(db, _user(), found.id),
         RequestState=RequestState,
         open_states=service_requests.OPEN_STATES,
         customer_status=customer_status,

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
 from lims.domain.control_chart_svg import render_svg
@@ -20,7 +21,7 @@ from lims.services import audit, capabilities, impact, standards, traceability
 from lims.services.storage import open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import form_error
+from lims.web.forms import save_form
 from lims.web.impact.views import DECLARERS, KIND_LABELS
 from lims.web.paging import after_arg
 from lims.web.standards.forms import (
@@ -171,46 +172,47 @@ def _calibration_form(standard: MeasurementStandard) -> CalibrationForm:
 def new_calibration(standard_id: int) -> ResponseReturnValue:
     standard = _standard_or_404(standard_id)
     form = _calibration_form(standard)
-    if form.validate_on_submit():
-        db = db_session()
-        try:
-            file_key = file_sha256 = None
-            upload = form.certificate_file.data
-            if upload:
-                settings = current_app.config["SETTINGS"]
-                file_key, file_sha256 = standards.store_certificate_pdf(
-                    open_storage(settings, db),
-                    upload.read(settings.max_file_bytes + 1),
-                    limit=settings.max_file_bytes,
-                    name=(upload.filename or "PDF")[:100],
-                )
-            standards.add_calibration(
-                db,
-                standards.CalibrationInput(
-                    standard_id=standard_id,
-                    calibrated_on=form.calibrated_on.data,  # type: ignore[arg-type]
-                    certificate_number=form.certificate_number.data or "",
-                    issuer_kind=IssuerKind(form.issuer_kind.data),
-                    issuer_name=form.issuer_name.data or "",
-                    issued_on=form.issued_on.data,  # type: ignore[arg-type]
-                    valid_until=form.valid_until.data,  # type: ignore[arg-type]
-                    points_text=form.points.data or "",
-                    kcdb_cmc_reference=form.kcdb_cmc_reference.data,
-                    accreditation_body=form.accreditation_body.data,
-                    accreditation_number=form.accreditation_number.data,
-                    source_ids=tuple(int(s) for s in form.sources.data or () if s.isdigit()),
-                    notes=form.notes.data,
-                    file_key=file_key,
-                    file_sha256=file_sha256,
-                ),
+
+    def record(db: Session) -> object:
+        file_key = file_sha256 = None
+        upload = form.certificate_file.data
+        if upload:
+            settings = current_app.config["SETTINGS"]
+            file_key, file_sha256 = standards.store_certificate_pdf(
+                open_storage(settings, db),
+                upload.read(settings.max_file_bytes + 1),
+                limit=settings.max_file_bytes,
+                name=(upload.filename or "PDF")[:100],
             )
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Calibration recorded."), "success")
-            return redirect(url_for("standards.show", standard_id=standard_id))
+        return standards.add_calibration(
+            db,
+            standards.CalibrationInput(
+                standard_id=standard_id,
+                calibrated_on=form.calibrated_on.data,  # type: ignore[arg-type]
+                certificate_number=form.certificate_number.data or "",
+                issuer_kind=IssuerKind(form.issuer_kind.data),
+                issuer_name=form.issuer_name.data or "",
+                issued_on=form.issued_on.data,  # type: ignore[arg-type]
+                valid_until=form.valid_until.data,  # type: ignore[arg-type]
+                points_text=form.points.data or "",
+                kcdb_cmc_reference=form.kcdb_cmc_reference.data,
+                accreditation_body=form.accreditation_body.data,
+                accreditation_number=form.accreditation_number.data,
+                source_ids=tuple(int(s) for s in form.sources.data or () if s.isdigit()),
+                notes=form.notes.data,
+                file_key=file_key,
+                file_sha256=file_sha256,
+            ),
+        )
+
+    done = save_form(
+        form,
+        record,
+        success=_("Calibration recorded."),
+        then=lambda _saved: url_for("standards.show", standard_id=standard_id),
+    )
+    if done is not None:
+        return done
     return render_template("standards/calibration_form.html", form=form, standard=standard), (
         422 if request.method == "POST" else 200
     )
@@ -221,29 +223,26 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
 def new_check(standard_id: int) -> ResponseReturnValue:
     standard = _standard_or_404(standard_id)
     form = CheckForm(unit=standard.unit)
-    if form.validate_on_submit():
-        db = db_session()
-        try:
-            standards.add_check(
-                db,
-                standards.CheckInput(
-                    standard_id=standard_id,
-                    checked_on=form.checked_on.data,  # type: ignore[arg-type]
-                    value=form.value.data,
-                    unit=form.unit.data or "",  # type: ignore[arg-type]
-                    lower_limit=form.lower_limit.data,
-                    upper_limit=form.upper_limit.data,
-                    performed_by_id=current_user.id,
-                    notes=form.notes.data,
-                ),
-            )
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Intermediate check recorded."), "success")
-            return redirect(url_for("standards.show", standard_id=standard_id))
+    done = save_form(
+        form,
+        lambda db: standards.add_check(
+            db,
+            standards.CheckInput(
+                standard_id=standard_id,
+                checked_on=form.checked_on.data,  # type: ignore[arg-type]
+                value=form.value.data,
+                unit=form.unit.data or "",  # type: ignore[arg-type]
+                lower_limit=form.lower_limit.data,
+                upper_limit=form.upper_limit.data,
+                performed_by_id=current_user.id,
+                notes=form.notes.data,
+            ),
+        ),
+        success=_("Intermediate check recorded."),
+        then=lambda _saved: url_for("standards.show", standard_id=standard_id),
+    )
+    if done is not None:
+        return done
     return render_template("standards/check_form.html", form=form, standard=standard), (
         422 if request.method == "POST" else 200
     )
@@ -325,12 +324,26 @@ def _save_standard(form: StandardForm, standard_id: int | None) -> ResponseRetur
 
     from lims.models import Lab
 
-    db = db_session()
-    lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1))
-    if lab_id is None:
-        form_error(form, standards.StandardError(N_("The laboratory is not set up.")))
-        return None
-    data = standards.StandardInput(
+    def save(db: Session) -> MeasurementStandard:
+        lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1))
+        if lab_id is None:
+            raise standards.StandardError(N_("The laboratory is not set up."))
+        data = _standard_input(form, lab_id)
+        if standard_id is None:
+            return standards.register_standard(db, data, today=date.today(), by_id=current_user.id)
+        return standards.update_standard(db, standard_id, data)
+
+    return save_form(
+        form,
+        save,
+        success=_("Standard saved."),
+        then=lambda saved: url_for("standards.show", standard_id=saved.id),
+        fields={standards.DuplicateAsset: "asset_number"},
+    )
+
+
+def _standard_input(form: StandardForm, lab_id: int) -> standards.StandardInput:
+    return standards.StandardInput(
         lab_id=lab_id,
         asset_number=form.asset_number.data or "",
         name=form.name.data or "",
@@ -348,29 +361,13 @@ def _save_standard(form: StandardForm, standard_id: int | None) -> ResponseRetur
         location=form.location.data,
         calibration_interval_months=form.calibration_interval_months.data,
     )
-    try:
-        if standard_id is None:
-            saved = standards.register_standard(db, data, today=date.today(), by_id=current_user.id)
-        else:
-            saved = standards.update_standard(db, standard_id, data)
-    except standards.DuplicateAsset as exc:
-        db.rollback()
-        form_error(form, exc, "asset_number")
-        return None
-    except LimsError as exc:
-        db.rollback()
-        form_error(form, exc)
-        return None
-    db.commit()
-    flash(_("Standard saved."), "success")
-    return redirect(url_for("standards.show", standard_id=saved.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new() -> ResponseReturnValue:
     form = _standard_form()
-    if form.validate_on_submit() and (done := _save_standard(form, None)) is not None:
+    if (done := _save_standard(form, None)) is not None:
         return done
     return render_template("standards/form.html", form=form, standard=None), (
         422 if request.method == "POST" else 200
@@ -382,7 +379,7 @@ def new() -> ResponseReturnValue:
 def edit(standard_id: int) -> ResponseReturnValue:
     standard = _standard_or_404(standard_id)
     form = _standard_form(standard)
-    if form.validate_on_submit() and (done := _save_standard(form, standard_id)) is not None:
+    if (done := _save_standard(form, standard_id)) is not None:
         return done
     return render_template("standards/form.html", form=form, standard=standard), (
         422 if request.method == "POST" else 200
@@ -417,20 +414,21 @@ def new_material() -> ResponseReturnValue:
     from lims.models import Lab
 
     form = MaterialForm()
-    if form.validate_on_submit():
-        db = db_session()
+
+    def save(db: Session) -> object:
         lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1)) or 0
-        try:
-            if not lab_id:
-                raise standards.StandardError(N_("The laboratory is not set up."))
-            standards.register_material(db, _material_input(form, lab_id), today=date.today())
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Reference material saved."), "success")
-            return redirect(url_for("standards.materials"))
+        if not lab_id:
+            raise standards.StandardError(N_("The laboratory is not set up."))
+        return standards.register_material(db, _material_input(form, lab_id), today=date.today())
+
+    done = save_form(
+        form,
+        save,
+        success=_("Reference material saved."),
+        then=lambda _saved: url_for("standards.materials"),
+    )
+    if done is not None:
+        return done
     return render_template("standards/material_form.html", form=form, material=None), (
         422 if request.method == "POST" else 200
     )
@@ -445,18 +443,16 @@ def edit_material(material_id: int) -> ResponseReturnValue:
     except LimsError:
         abort(404)
     form = MaterialForm(obj=material)
-    if form.validate_on_submit():
-        try:
-            standards.update_material(
-                db, material_id, _material_input(form, material.lab_id), today=date.today()
-            )
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Reference material saved."), "success")
-            return redirect(url_for("standards.materials"))
+    done = save_form(
+        form,
+        lambda db: standards.update_material(
+            db, material_id, _material_input(form, material.lab_id), today=date.today()
+        ),
+        success=_("Reference material saved."),
+        then=lambda _saved: url_for("standards.materials"),
+    )
+    if done is not None:
+        return done
     return render_template("standards/material_form.html", form=form, material=material), (
         422 if request.method == "POST" else 200
     )
@@ -488,8 +484,16 @@ def cmc() -> ResponseReturnValue:
 
 
 def _save_cmc(form: CmcForm, cmc_id: int | None) -> ResponseReturnValue | None:
-    db = db_session()
-    data = capabilities.CmcInput(
+    return save_form(
+        form,
+        lambda db: capabilities.save_cmc(db, _cmc_input(form), cmc_id),
+        success=_("CMC row saved."),
+        then=lambda _saved: url_for("standards.cmc"),
+    )
+
+
+def _cmc_input(form: CmcForm) -> capabilities.CmcInput:
+    return capabilities.CmcInput(
         lab_id=_lab_id(),
         quantity=form.quantity.data or "",
         unit=form.unit.data or "",
@@ -501,15 +505,6 @@ def _save_cmc(form: CmcForm, cmc_id: int | None) -> ResponseReturnValue | None:
         procedure_code=form.procedure_code.data,
         accredited=bool(form.accredited.data),
     )
-    try:
-        capabilities.save_cmc(db, data, cmc_id)
-    except LimsError as exc:
-        db.rollback()
-        form_error(form, exc)
-        return None
-    db.commit()
-    flash(_("CMC row saved."), "success")
-    return redirect(url_for("standards.cmc"))
 
 
 def _cmc_page(form: CmcForm, row: object | None) -> ResponseReturnValue:
@@ -523,7 +518,7 @@ def _cmc_page(form: CmcForm, row: object | None) -> ResponseReturnValue:
 @allow(Role.ADMIN)
 def new_cmc() -> ResponseReturnValue:
     form = CmcForm()
-    if form.validate_on_submit() and (done := _save_cmc(form, None)) is not None:
+    if (done := _save_cmc(form, None)) is not None:
         return done
     return _cmc_page(form, None)
 
@@ -536,6 +531,6 @@ def edit_cmc(cmc_id: int) -> ResponseReturnValue:
     except LimsError:
         abort(404)
     form = CmcForm(obj=row)
-    if form.validate_on_submit() and (done := _save_cmc(form, cmc_id)) is not None:
+    if (done := _save_cmc(form, cmc_id)) is not None:
         return done
     return _cmc_page(form, row)
