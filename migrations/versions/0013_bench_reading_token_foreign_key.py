@@ -6,7 +6,7 @@ deleting a token that delivered readings is refused rather than silently blankin
 be an UPDATE of the append-only readings). Batch mode recreates the table on SQLite.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-23 00:48:06.797956
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,7 +35,7 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
 
     path = tmp_path / "lims.db"
     url = f"sqlite:///{path}"
-    upgrade(url, "0011")
+    upgrade(url, "0012")
     before = make_engine(url)
     with Session(before) as session:  # a real job and user for the reading's other keys
         setup = jobsetup.build(session, authorise=False)
@@ -64,7 +64,7 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
         assert (fk["referred_table"], fk["options"].get("ondelete")) == ("api_token", "RESTRICT")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT token_id FROM bench_reading").scalar_one() is None
-        command.downgrade(alembic_config(url), "0011")
+        command.downgrade(alembic_config(url), "0012")
         assert not [
             f for f in inspect(engine).get_foreign_keys("bench_reading") if f["referred_table"] == "api_token"
         ]
