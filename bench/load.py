@@ -29,6 +29,8 @@ The driver runs on the same two-core machine as the server, so the figures are a
 from __future__ import annotations
 
 import argparse
+import functools
+import http.client
 import http.cookiejar
 import json
 import os
@@ -71,11 +73,25 @@ class _PointForm(HTMLParser):
             self.inside = False
 
 
+class _From(urllib.request.HTTPHandler):
+    """Connections from one loopback address per user (127.0.0.0/8 is all loopback on Linux): twenty users
+    are twenty machines, so the public pages' per-address rate limits count each user, as in real use."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        connect = functools.partial(http.client.HTTPConnection, source_address=(self.address, 0))
+        return self.do_open(connect, req)
+
+
 class Client:
-    def __init__(self, base: str, username: str) -> None:
-        self.base, self.username = base, username
+    def __init__(self, base: str, username: str, token: str = "", address: str = "127.0.0.1") -> None:
+        self.base, self.username, self.token = base, username, token
+        self.handler = _From(address)
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            self.handler, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
 
     def get(self, path: str) -> tuple[int, str]:
@@ -85,6 +101,17 @@ class Client:
         except urllib.error.HTTPError as exc:
             return exc.code, ""
         except OSError as exc:  # timeout, connection refused or reset: counted as an error, the user goes on
+            return 0, str(exc)
+
+    def api(self, path: str) -> tuple[int, str]:
+        """A JSON API read with this user's own bearer token (no cookie: the API does not take sessions)."""
+        request = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.build_opener(self.handler).open(request, timeout=60) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, ""
+        except OSError as exc:
             return 0, str(exc)
 
     def post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -118,11 +145,14 @@ class Stats:
         self.errors: dict[str, int] = defaultdict(int)
         self.missing: dict[str, int] = defaultdict(int)
         self.timed_from = float("inf")
+        self.think = 0.0
 
     def timed(self, name: str, call: Any, *args: Any, ok: tuple[int, ...] = (200,)) -> Any:
         started = time.perf_counter()
         status, body = call(*args)
         ms = (time.perf_counter() - started) * 1000
+        if self.think:  # a person reads the page before the next click: exponential, mean THINK seconds
+            time.sleep(random.expovariate(1 / self.think))
         if started < self.timed_from:
             return status, body
         with self.lock:
@@ -139,6 +169,7 @@ def drive(args: argparse.Namespace) -> None:
     """The client process: log every user in, then loop until the time is up; print JSON."""
     setup = json.loads(Path(args.setup).read_text())
     stats = Stats()
+    stats.think = args.think
     deadline = [0.0, 0.0]  # end, start: set once every user is logged in, before any is released
 
     def go() -> None:
@@ -151,7 +182,7 @@ def drive(args: argparse.Namespace) -> None:
 
     def technician(n: int) -> None:
         job = setup["jobs"][n % len(setup["jobs"])]
-        client = Client(args.base, job["technician"])
+        client = Client(args.base, job["technician"], setup["tokens"][n], f"127.0.0.{n + 2}")
         client.login()
         rng = random.Random(n)
         action = f"/jobs/{job['id']}/points/0"
@@ -178,10 +209,12 @@ def drive(args: argparse.Namespace) -> None:
             cert = rng.choice(setup["certificates"])
             stats.timed("certificate", client.get, args.certificate_url.format(**cert))
             stats.timed("verify", client.get, args.verify_url.format(**cert))
-            stats.timed("api", client.get, args.api_url)
+            stats.timed("api", client.api, args.api_url)
 
     def customer(n: int) -> None:
-        client = Client(args.base, setup["customers"][n % len(setup["customers"])])
+        client = Client(
+            args.base, setup["customers"][n % len(setup["customers"])], setup["tokens"][n], f"127.0.0.{n + 2}"
+        )
         client.login()
         rng = random.Random(1000 + n)
         start_barrier.wait()
@@ -191,10 +224,10 @@ def drive(args: argparse.Namespace) -> None:
             term = rng.choice(setup["search_terms"])
             stats.timed("portal search", client.get, f"/portal/?q={urllib.parse.quote(term)}")
             stats.timed("due list", client.get, "/portal/due/90")
-            stats.timed("api", client.get, args.api_url)
+            stats.timed("api", client.api, args.api_url)
 
     def admin(n: int) -> None:
-        client = Client(args.base, "admin")
+        client = Client(args.base, "admin", setup["tokens"][n], f"127.0.0.{n + 2}")
         client.login()
         rng = random.Random(2000 + n)
         start_barrier.wait()
@@ -202,7 +235,7 @@ def drive(args: argparse.Namespace) -> None:
             stats.timed("dashboard (admin)", client.get, "/")
             term = rng.choice(setup["search_terms"])
             stats.timed("instrument search", client.get, f"/instruments/?q={urllib.parse.quote(term)}")
-            stats.timed("api", client.get, args.api_url)
+            stats.timed("api", client.api, args.api_url)
 
     customers = args.users // 4
     roles = [customer] * customers + [admin] + [technician] * (args.users - customers - 1)
@@ -286,12 +319,52 @@ def setup_file(args: argparse.Namespace, path: Path) -> None:
             {
                 "jobs": jobs,
                 "customers": customers,
+                "tokens": _tokens(
+                    args, [_username(args.users, n, jobs, customers) for n in range(args.users)]
+                ),
                 "certificates": certificates or [{"id": 0, "number": "none", "job_id": 0}],
                 "search_terms": terms,
                 "serials": serials,
             }
         )
     )
+
+
+def _username(users: int, n: int, jobs: list[dict[str, Any]], customers: list[str]) -> str:
+    """Who driver thread ``n`` logs in as (the same order as ``drive`` starts them)."""
+    if n < users // 4:
+        return customers[n % len(customers)]
+    if n == users // 4:
+        return "admin"
+    return str(jobs[n % len(jobs)]["technician"])
+
+
+def _tokens(args: argparse.Namespace, usernames: list[str]) -> list[str]:
+    """One API token per driver thread (the API's rate limit counts per token), made as a user would."""
+    from sqlalchemy import select
+
+    from lims.models import User
+    from lims.services.api_tokens import NewToken, active_tokens, create_token, revoke_token, scopes_for
+    from lims.services.audit import Actor, set_actor
+    from lims.services.database import open_database
+
+    database = open_database(args.url)
+    secrets = []
+    with database.session() as session:
+        for username in sorted(set(usernames)):  # an earlier run's tokens (a user may hold 20 at most)
+            user = session.scalars(select(User).where(User.username == username)).one()
+            set_actor(session, Actor(user.id, f"{username} (load test)"))
+            for old in active_tokens(session, user):
+                if old.name.startswith("load test"):
+                    revoke_token(session, user, old.id)
+        for n, username in enumerate(usernames):
+            user = session.scalars(select(User).where(User.username == username)).one()
+            set_actor(session, Actor(user.id, f"{username} (load test)"))
+            made = create_token(session, user, NewToken(f"load test {n}", 1, tuple(scopes_for(user.role))))
+            secrets.append(made.secret)
+        session.commit()
+    database.engine.dispose()
+    return secrets
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
@@ -328,10 +401,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean think time between a user's requests, seconds (0: none)",
+    )
     parser.add_argument("--warmup", type=float, default=15, help="seconds of load before timing starts")
     parser.add_argument("--port", type=int, default=5093)
     parser.add_argument("--keep", action="store_true", help="reuse the generated database")
-    parser.add_argument("--certificate-url", default="/certificates/{id}/pdf")
+    parser.add_argument("--certificate-url", default="/certificates/{number}/pdf")
     parser.add_argument("--verify-url", default="/verify/{number}")
     parser.add_argument("--api-url", default="/api/v1/instruments")
     parser.add_argument("--base", default="")
@@ -380,6 +459,8 @@ def main() -> None:
             str(args.seconds),
             "--warmup",
             str(args.warmup),
+            "--think",
+            str(args.think),
             "--certificate-url",
             args.certificate_url,
             "--verify-url",
