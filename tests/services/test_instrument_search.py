@@ -36,6 +36,15 @@ def test_matches_part_of_serial_maker_model_type_or_enterprise_name(session: Ses
     assert _serials(session, "%") == _serials(session, "")  # wildcards are not patterns
 
 
+def test_one_or_two_characters_match_the_beginning(session: Session) -> None:
+    enterprise = make_enterprise(session, name="Công ty Đo lường Hải Vân")
+    make_instrument(session, enterprise, serial_number="MS-771", manufacturer="Kern")
+    make_instrument(session, enterprise, serial_number="XMS-772", manufacturer="Ohaus")
+    assert _serials(session, "MS") == {"MS-771"}  # not "XMS-772": too short to search inside
+    assert _serials(session, "ms-") == {"MS-771", "XMS-772"}  # three characters: anywhere
+    assert _serials(session, "K") == {"MS-771"}  # the maker's first letter
+
+
 def test_many_matching_enterprises_are_searched_by_sub_select(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,6 +108,8 @@ def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) ->
     finally:
         event.remove(bind, "before_cursor_execute", remember)
     statement, parameters = seen[0]
+    # The pattern is in the statement's text, so a prepared statement's generic plan cannot hide it.
+    assert "ILIKE '%%0014321%%'" in statement and "0014321" not in str(parameters)  # %% for pyformat
     # 20 000 rows are few enough to read them all, so sequential scans are ruled out: the choice left is
     # walking every instrument newest first ("Index Scan Backward using pk_customer_instrument"), what the
     # planner did while the enterprise condition was a blind sub-select, or the trigram indexes.
