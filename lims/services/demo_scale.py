@@ -15,8 +15,8 @@ So N = 1 000 000 gives 10 000 enterprises, 1 000 000 jobs and about 4 000 000 me
 procedures have three to six test points; the issue asked for about 5 000 000).
 
 The small demo data set (``lims demo``) is loaded first, through the services, so every demo login and
-page keeps working; the scaled rows are then written with bulk Core inserts, copying the demo's real
-rows as templates: the instruments, procedures, readings and computed results of the demo's jobs. The
+page keeps working; the scaled rows are then written in bulk (``lims.services.bulk_write``: COPY on
+PostgreSQL, with their audit entries), copying the demo's real rows as templates: the instruments, procedures, readings and computed results of the demo's jobs. The
 results are therefore real computations, repeated; the readings are not re-measured per job.
 
 Certificates: the few PDFs are real renderings of the certificate layout (``certificates.pdf``), stored
