@@ -25,11 +25,11 @@ from sqlalchemy.engine import make_url
 from lims.db import make_engine
 from lims.migrate import upgrade
 from lims.models import CustomerInstrument, Enterprise
-from lims.services.backup import create_backup
-from lims.services.database import open_database
-from lims.services.demo import load_demo
-from lims.services.restore import restore_backup
-from lims.services.storage import DatabaseStorage
+from lims.services.common.database import open_database
+from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.seed import load_demo
+from lims.services.records.backup import create_backup
+from lims.services.records.restore import restore_backup
 
 
 def _url(kind: str, folder: Path, schemas: list[str]) -> str:

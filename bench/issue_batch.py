@@ -10,7 +10,7 @@ Timed:
 
 1. one certificate of that job (ten result rows): build the data from the database, render the PDF with
    the DCC embedded, validate the DCC, render the labels (median and minimum of ``--repeat`` runs);
-2. ``lims.services.certificates.issue_batch`` for ``--count`` jobs in one transaction: lock the counter
+2. ``lims.services.certificates.issue.issue_batch`` for ``--count`` jobs in one transaction: lock the counter
    and take the numbers, record the transitions, build the data, render (on ``--workers`` processes),
    hash, store PDF + DCC + labels write-once and add the rows, then commit. Each ``--workers`` value runs
    on its own fresh copy of the jobs.
@@ -53,10 +53,15 @@ from lims.models import (
     MeasurementStandard,
     User,
 )
-from lims.services import audit, certificate_data, certificates, jobs, measurements, signatures
-from lims.services.demo import DEMO_PASSWORD, load_demo
-from lims.services.procedures import latest_procedure
-from lims.services.storage import DatabaseStorage
+from lims.services.bench import measurements
+from lims.services.certificates import data as certificate_data
+from lims.services.certificates import issue as certificates
+from lims.services.certificates import signatures
+from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.jobs import jobs
+from lims.services.jobs.procedures import latest_procedure
+from lims.services.records import audit
 
 TODAY = date(2026, 11, 2)
 SETTINGS = certificates.CertificateSettings(public_url="https://lims.example.vn", software_release="bench")

@@ -344,9 +344,15 @@ def _tokens(args: argparse.Namespace, usernames: list[str]) -> list[str]:
     from sqlalchemy import select
 
     from lims.models import User
-    from lims.services.api_tokens import NewToken, active_tokens, create_token, revoke_token, scopes_for
-    from lims.services.audit import Actor, set_actor
-    from lims.services.database import open_database
+    from lims.services.access.api_tokens import (
+        NewToken,
+        active_tokens,
+        create_token,
+        revoke_token,
+        scopes_for,
+    )
+    from lims.services.common.database import open_database
+    from lims.services.records.audit import Actor, set_actor
 
     database = open_database(args.url)
     secrets = []

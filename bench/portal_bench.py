@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 
 from lims.migrate import upgrade
 from lims.models import Role
-from lims.services import portal
-from lims.services.database import open_database
+from lims.services.common.database import open_database
+from lims.services.customers import portal
 
 TODAY = date(2027, 1, 1)
 TYPES = (

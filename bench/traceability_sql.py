@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from lims.models import Lab, MeasurementStandard, StandardCalibration, StandardCalibrationSource
-from lims.services.database import open_database
-from lims.services.traceability import reachable_standards, standard_chain
+from lims.services.common.database import open_database
+from lims.services.standards.traceability import reachable_standards, standard_chain
 
 YEARS = 5
 ON = date(2025, 6, 1)

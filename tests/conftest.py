@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lims.config import Settings
 from lims.db import Database, make_engine
 from lims.migrate import upgrade
-from lims.services import audit
+from lims.services.records import audit
 
 # CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
 # examples on every run (HYPOTHESIS_PROFILE=dev, the default).
@@ -135,7 +135,7 @@ def frozen_rate_window(monkeypatch: pytest.MonkeyPatch) -> float:
     straddles two fixed windows (on a loaded machine a burst can take seconds)."""
     import types
 
-    from lims.services import ratelimit
+    from lims.services.common import ratelimit
 
     now = 1_800_000_000.0 + 1  # a whole number of hours since the epoch, plus one second
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lims.domain.taxcode import check_digit
 from lims.models import CustomerInstrument, Enterprise, Job, JobKind, JobState, Lab, Role, User
-from lims.services.accounts import NewUser, create_user
+from lims.services.access.accounts import NewUser, create_user
 
 PASSWORD = "Test#Password2026"
 _seq = itertools.count(1)
@@ -203,7 +203,7 @@ def make_certificate(
     from datetime import UTC, datetime
 
     from lims.models import Certificate, CertificateStatus
-    from lims.services.storage import sha256_hex
+    from lims.services.common.storage import sha256_hex
 
     n = next(_seq)
     job = job or make_job(session, state=JobState.ISSUED)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lims.config import Settings
-from lims.services import storage
+from lims.services.common import storage
 
 
 def _free_port() -> int:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lims.services.demo import DEMO_PASSWORD as PASSWORD
+from lims.services.demo.seed import DEMO_PASSWORD as PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -17,7 +17,7 @@ def audit() -> None:
 @audit.command()
 def verify() -> None:
     """Walk the hash chain; exit 1 naming the first bad entry."""
-    from lims.services.audit import verify_chain
+    from lims.services.records.audit import verify_chain
 
     with transaction() as session:
         report = verify_chain(session)

@@ -20,8 +20,8 @@ from lims.commands.common import settings
 def backup(output: Path) -> None:
     """Write a consistent snapshot of LIMS_DATABASE_URL and its stored files to a zip archive."""
     from lims.db import make_engine
-    from lims.services.backup import create_backup
-    from lims.services.storage import s3_objects
+    from lims.services.common.storage import s3_objects
+    from lims.services.records.backup import create_backup
 
     conf = settings()
     read_blob = s3_objects(conf).read if conf.storage == "s3" else None
@@ -48,8 +48,8 @@ def backup(output: Path) -> None:
 def restore(archive: Path) -> None:
     """Restore ARCHIVE into the empty deployment LIMS_DATABASE_URL and LIMS_INSTANCE_PATH name."""
     from lims.db import make_engine
-    from lims.services.restore import restore_backup
-    from lims.services.storage import s3_objects
+    from lims.services.common.storage import s3_objects
+    from lims.services.records.restore import restore_backup
 
     conf = settings()
     if conf.database_url.startswith("sqlite"):

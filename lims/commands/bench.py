@@ -255,8 +255,8 @@ def _direct_sink(username: str | None) -> Sink:
 
     from lims.commands.common import database
     from lims.models import User
-    from lims.services.bench_readings import ReadingActor
-    from lims.services.bench_sink import DatabaseSink
+    from lims.services.bench.readings import ReadingActor
+    from lims.services.bench.sink import DatabaseSink
 
     if not username:
         fail("--database needs --user (the technician taking the readings)")
@@ -419,7 +419,7 @@ def station_add(name: str, driver_name: str, port: str, description: str | None,
     """Create or update a bench station (name -> driver and port on the bench PC)."""
     from lims.commands.common import transaction
     from lims.errors import LimsError
-    from lims.services.bench_stations import StationInput, save_station
+    from lims.services.bench.stations import StationInput, save_station
 
     try:
         with transaction() as session:
@@ -437,7 +437,7 @@ def station_add(name: str, driver_name: str, port: str, description: str | None,
 def stations_list(as_json: bool) -> None:
     """List the bench stations."""
     from lims.commands.common import database
-    from lims.services.bench_stations import stations
+    from lims.services.bench.stations import stations
 
     db = database()
     with db.session() as session:
@@ -482,7 +482,7 @@ def station(name: str, direct: bool, journal_path: Path | None, poll_s: float) -
     """Run the station worker: take the captures queued from the bench page and store their readings."""
     from lims.commands.common import database
     from lims.errors import LimsError
-    from lims.services.bench_worker import run_station
+    from lims.services.bench.worker import run_station
 
     db = database()
     stop = threading.Event()

@@ -23,7 +23,7 @@ def certificate() -> None:
 )
 def list_(as_json: bool, limit: int | None) -> None:
     """List certificates, newest first: number, kind, status, revision, date of issue."""
-    from lims.services.certificates import list_certificates, summary
+    from lims.services.certificates.issue import list_certificates, summary
 
     with transaction() as session:
         rows = [summary(c) for c in list_certificates(session, limit=limit)]
@@ -49,8 +49,8 @@ def list_(as_json: bool, limit: int | None) -> None:
 )
 def export(number: str, fmt: str, output: Path) -> None:
     """Write the bytes stored when certificate NUMBER was issued (checked against their SHA-256)."""
-    from lims.services.certificates import get_certificate, stored_bytes
-    from lims.services.storage import open_storage
+    from lims.services.certificates.issue import get_certificate, stored_bytes
+    from lims.services.common.storage import open_storage
 
     with transaction() as session:
         cert = get_certificate(session, number)

@@ -25,7 +25,7 @@ def upgrade(revision: str) -> None:
     click.echo(f"database at revision {revision}", err=True)
     if revision == "head":
         from lims.commands.common import transaction
-        from lims.services.procedures import sync_procedures
+        from lims.services.jobs.procedures import sync_procedures
 
         with transaction("db upgrade") as session:
             added = sync_procedures(session)

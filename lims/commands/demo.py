@@ -21,7 +21,7 @@ from lims.commands.common import transaction
 @click.option("--json", "as_json", is_flag=True, help="With --scale: print the row counts as JSON.")
 def demo(if_empty: bool, scale: int | None, seed: int | None, as_json: bool) -> None:
     """Load a small, believable data set and print the demo logins."""
-    from lims.services.demo import DEMO_PASSWORD, database_is_empty, load_demo
+    from lims.services.demo.seed import DEMO_PASSWORD, database_is_empty, load_demo
 
     if scale is not None:
         _load_scale(scale, seed, as_json)
@@ -44,8 +44,8 @@ def _load_programme(session: Session) -> None:
     from datetime import date
 
     from lims.commands.common import settings
-    from lims.services.programme import programme_directories
-    from lims.services.programme_demo import load_programme_demo
+    from lims.services.programme.demo import load_programme_demo
+    from lims.services.programme.report import programme_directories
 
     conf = settings()
     load_programme_demo(
@@ -57,7 +57,7 @@ def _load_programme(session: Session) -> None:
 
 
 def _print_logins(session: object) -> None:
-    from lims.services.demo import demo_logins
+    from lims.services.demo.seed import demo_logins
 
     click.echo("demo logins (user name — role):")
     for username, role in demo_logins(session):  # type: ignore[arg-type]
@@ -65,12 +65,12 @@ def _print_logins(session: object) -> None:
 
 
 def _load_scale(instruments: int, seed: int | None, as_json: bool) -> None:
-    """``--scale N``: refuses (exit 2) a database that holds anything; see lims.services.demo_scale."""
+    """``--scale N``: refuses (exit 2) a database that holds anything; see lims.services.demo.scale."""
     import json
     import time
 
-    from lims.services.demo import DEMO_PASSWORD
-    from lims.services.demo_scale import DEFAULT_SEED, load_scale
+    from lims.services.demo.scale import DEFAULT_SEED, load_scale
+    from lims.services.demo.seed import DEMO_PASSWORD
 
     started = time.monotonic()
 

@@ -22,7 +22,7 @@ def jobs() -> None:
 @click.option("--limit", type=click.IntRange(1, 100000), default=1000, show_default=True)
 def list_(state: str | None, as_json: bool, limit: int) -> None:
     """List jobs, newest first."""
-    from lims.services.workload import list_jobs
+    from lims.services.jobs.workload import list_jobs
 
     rows: list[Any] = []
     with transaction() as session:

@@ -18,7 +18,7 @@ def procedures() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def list_(as_json: bool) -> None:
     """List the procedures (the shipped files are synchronised into the database first)."""
-    from lims.services.procedures import list_procedures, summary, sync_procedures
+    from lims.services.jobs.procedures import list_procedures, summary, sync_procedures
 
     with transaction() as session:
         sync_procedures(session)

@@ -25,7 +25,7 @@ def report(year: int, fmt: str, output: Path) -> None:
     """Write the annual report: the year's and the phase's figures against the targets, and the tasks."""
     from lims.commands.common import settings, transaction
     from lims.reports.programme_report import render_pdf, render_xlsx
-    from lims.services.programme import annual_report, current_programme
+    from lims.services.programme.report import annual_report, current_programme
 
     if not output.parent.is_dir():
         fail(f"--output: folder {output.parent} does not exist")
@@ -43,8 +43,8 @@ def report(year: int, fmt: str, output: Path) -> None:
 def demo_records(year: int | None) -> None:
     """Add a believable year of programme records for LIMS_PROGRAMME."""
     from lims.commands.common import settings, transaction
-    from lims.services.programme import programme_directories
-    from lims.services.programme_demo import load_programme_demo
+    from lims.services.programme.demo import load_programme_demo
+    from lims.services.programme.report import programme_directories
 
     conf = settings()
     with transaction("demo") as session:
@@ -66,7 +66,7 @@ def demo_records(year: int | None) -> None:
 def import_csv(kind: str, file: Path) -> None:
     """Import records from a UTF-8 CSV file; any bad row stops the import and nothing is saved."""
     from lims.commands.common import transaction
-    from lims.services.programme_import import ImportKind, import_records
+    from lims.services.programme.importer import ImportKind, import_records
 
     try:
         text = file.read_text(encoding="utf-8")

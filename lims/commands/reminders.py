@@ -29,8 +29,8 @@ def reminders() -> None:
 def send(today: date | None, days: int) -> None:
     """Queue one reminder per instrument and due date, then send every queued reminder by SMTP."""
     from lims.config import MailSettings
-    from lims.services.mail import SmtpMailer
-    from lims.services.reminders import deliver, queue_reminders
+    from lims.services.common.mail import SmtpMailer
+    from lims.services.customers.reminders import deliver, queue_reminders
 
     settings = MailSettings.from_env()
     with transaction("reminders") as session:

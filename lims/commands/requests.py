@@ -1,6 +1,6 @@
 """``lims request``: customers' service requests, and the lab's decisions on them.
 
-The decisions call the same services as the lab's web pages (``lims.services.service_requests``), on the
+The decisions call the same services as the lab's web pages (``lims.services.customers.service_requests``), on the
 authority of ``--user``: an active user whose role the web page would let decide (accept, schedule, reject:
 administrator or reviewer; convert: administrator or technician). The audit trail names that user.
 """
@@ -43,7 +43,7 @@ def request() -> None:
 
 
 def _summary(r: ServiceRequest, names: dict[int, str]) -> dict[str, Any]:
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     return {
         "number": sr.request_number(r),
@@ -71,7 +71,7 @@ def list_(state: str | None, tax_code: str | None, as_json: bool, limit: int) ->
     """List requests, newest first."""
     from lims.domain.taxcode import normalise_tax_code
     from lims.models import Enterprise
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     rows: list[dict[str, Any]] = []
     with transaction() as session:
@@ -111,7 +111,7 @@ def list_(state: str | None, tax_code: str | None, as_json: bool, limit: int) ->
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 def show(number: str, as_json: bool) -> None:
     """Show request NUMBER (YC-00012): what was asked, the decisions, its items and their jobs."""
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         found = sr.find_request(session, LAB, number)
@@ -175,7 +175,7 @@ def _iso(at: datetime) -> str:
 
 def _acting_user(session: Session, username: str, roles: Collection[Role], action: str) -> User:
     """The active user ``username``, allowed to take this decision; the audit trail will name them."""
-    from lims.services.audit import Actor, set_actor
+    from lims.services.records.audit import Actor, set_actor
 
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
@@ -189,7 +189,7 @@ def _acting_user(session: Session, username: str, roles: Collection[Role], actio
 
 
 def _request_id(session: Session, number: str) -> int:
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     return sr.find_request(session, LAB, number).id
 
@@ -199,7 +199,7 @@ def _request_id(session: Session, number: str) -> int:
 @user_option
 def accept(number: str, username: str) -> None:
     """Accept request NUMBER (review of the request, ISO/IEC 17025:2017 7.1.1); the customer is told."""
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         user = _acting_user(session, username, sr.REVIEWER_ROLES, "accept")
@@ -214,7 +214,7 @@ def accept(number: str, username: str) -> None:
 @user_option
 def schedule(number: str, scheduled_on: datetime, username: str) -> None:
     """Schedule (or move) request NUMBER, accepting it if it was not yet; the customer is told."""
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         user = _acting_user(session, username, sr.REVIEWER_ROLES, "schedule")
@@ -231,7 +231,7 @@ def schedule(number: str, scheduled_on: datetime, username: str) -> None:
 @user_option
 def reject(number: str, reason: str, username: str) -> None:
     """Reject request NUMBER with a reason the customer reads."""
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         user = _acting_user(session, username, sr.REVIEWER_ROLES, "reject")
@@ -246,8 +246,8 @@ def _procedures(session: Session, found: ServiceRequest, wanted: Sequence[str]) 
     An item left without a choice gets the only usable procedure when there is exactly one, as the web page
     pre-selects it; otherwise the conversion is refused naming the instrument.
     """
-    from lims.services import service_requests as sr
-    from lims.services.procedures import latest_procedure
+    from lims.services.customers import service_requests as sr
+    from lims.services.jobs.procedures import latest_procedure
 
     serials = {item.instrument.serial_number: item.id for item in found.items}
     everyone: int | None = None
@@ -288,7 +288,7 @@ def _procedures(session: Session, found: ServiceRequest, wanted: Sequence[str]) 
 @user_option
 def convert(number: str, procedures: tuple[str, ...], due_on: datetime | None, username: str) -> None:
     """Convert request NUMBER into jobs, one per instrument; all or none."""
-    from lims.services import service_requests as sr
+    from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         user = _acting_user(session, username, sr.CONVERTER_ROLES, "convert")

@@ -21,7 +21,7 @@ def traceability() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def show(ident: str, on: object, as_json: bool) -> None:
     """Show the chain of a certificate number of this lab or of a standard's asset number."""
-    from lims.services.traceability import chain_for
+    from lims.services.standards.traceability import chain_for
 
     when = on.date() if on is not None else None  # type: ignore[attr-defined]
     with transaction() as session:

@@ -37,7 +37,7 @@ def create(
 
     from lims.errors import NotFound
     from lims.models import Enterprise
-    from lims.services.accounts import NewUser, create_user
+    from lims.services.access.accounts import NewUser, create_user
 
     with transaction() as session:
         enterprise_id = None

@@ -58,7 +58,7 @@ def validate(output: Path, groups: tuple[str, ...], trials: int, as_json: bool) 
         fail(problem)
 
     from lims.reports.validation_pdf import render_validation_pdf
-    from lims.services import validation, validation_cases
+    from lims.services.jobs import validation, validation_cases
 
     cases = validation_cases.builtin_cases(groups=groups or None)
     needs_db = any(case.group == validation_cases.DB for case in cases)

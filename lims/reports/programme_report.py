@@ -1,6 +1,6 @@
 """The annual programme report in Vietnamese: a PDF (reportlab, DejaVu Sans) and an XLSX (openpyxl).
 
-Both renderings take the :class:`~lims.services.programme.AnnualReport` the service computed and return
+Both renderings take the :class:`~lims.services.programme.report.AnnualReport` the service computed and return
 bytes; the same text comes from :mod:`lims.reports.programme_text`, so the two files say the same thing.
 """
 
@@ -38,7 +38,7 @@ from lims.reports.programme_text import (
     task_result,
     verdict_text,
 )
-from lims.services.programme import AnnualReport
+from lims.services.programme.report import AnnualReport
 
 
 def _styles() -> dict[str, ParagraphStyle]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from lims.domain.programme import Measure, TargetKind, TargetStatus
-from lims.services.programme import AnnualReport, IndicatorRow, TaskRow
+from lims.services.programme.report import AnnualReport, IndicatorRow, TaskRow
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM {year}"
 SECTION_INDICATORS = "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU"

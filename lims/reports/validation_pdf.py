@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from certificates.fonts import BOLD, REGULAR, register_fonts
-from lims.services.validation import ValidationReport
+from lims.services.jobs.validation import ValidationReport
 
 GROUP_TITLES = {
     "uncertainty": "Độ không đảm bảo đo / Measurement uncertainty (JCGM 100, JCGM 101, EA-4/02)",

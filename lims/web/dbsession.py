@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from lims.db import Database
-from lims.services.audit import Actor, set_actor
+from lims.services.records.audit import Actor, set_actor
 
 
 def database() -> Database:

@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from lims.models import User
-from lims.services.audit import Actor, set_actor
+from lims.services.records.audit import Actor, set_actor
 from lims.web.dbsession import db_session
 
 login_manager = LoginManager()

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import current_app, make_response, request
 from werkzeug.exceptions import TooManyRequests
 
-from lims.services.ratelimit import RateLimitResult, hit, prune
+from lims.services.common.ratelimit import RateLimitResult, hit, prune
 from lims.web.dbsession import database
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -49,9 +49,9 @@ def live_server(live_instance: Path, live_database_url: str) -> Iterator[str]:
     from lims.app import create_app
     from lims.config import Settings
     from lims.migrate import upgrade
-    from lims.services.audit import Actor, set_actor
-    from lims.services.database import open_database
-    from lims.services.demo import load_demo
+    from lims.services.common.database import open_database
+    from lims.services.demo.seed import load_demo
+    from lims.services.records.audit import Actor, set_actor
 
     instance = live_instance
     url = live_database_url
@@ -113,7 +113,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def log_in(page: Any, base: str, username: str) -> None:
-    from lims.services.demo import DEMO_PASSWORD
+    from lims.services.demo.seed import DEMO_PASSWORD
 
     page.goto(base + "/login")
     page.fill("#username", username)

@@ -40,7 +40,7 @@ def test_auditor_sees_the_deliberately_broken_chain(page: Any, live_server: str)
 
 
 def test_keyboard_only_login(page: Any, live_server: str) -> None:
-    from lims.services.demo import DEMO_PASSWORD
+    from lims.services.demo.seed import DEMO_PASSWORD
 
     page.goto(live_server + "/login")
     page.keyboard.type("ktv.lan")  # the user name field has the focus on arrival

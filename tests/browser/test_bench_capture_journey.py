@@ -16,9 +16,11 @@ from instruments.simulators.mt_sics import MtSicsSimulator
 from instruments.simulators.pty import PtySimulator
 from lims.db import Database
 from lims.models import Job, JobState, Procedure
-from lims.services import bench_readings, bench_stations, measurements
-from lims.services.bench_worker import run_station
-from lims.services.database import open_database
+from lims.services.bench import measurements
+from lims.services.bench import readings as bench_readings
+from lims.services.bench import stations as bench_stations
+from lims.services.bench.worker import run_station
+from lims.services.common.database import open_database
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser

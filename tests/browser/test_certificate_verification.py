@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from lims.models import Job, User
-from lims.services.audit import Actor, set_actor
-from lims.services.storage import DatabaseStorage
+from lims.services.common.storage import DatabaseStorage
+from lims.services.records.audit import Actor, set_actor
 from tests.browser.conftest import log_in
 from tests.factories import make_certificate
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_signatory_signs_a_reviewed_job(page: Any, live_server: str) -> None:
-    from lims.services.demo import DEMO_PASSWORD
+    from lims.services.demo.seed import DEMO_PASSWORD
 
     log_in(page, live_server, "ky.thu")
     page.goto(live_server + "/jobs/?state=reviewed")

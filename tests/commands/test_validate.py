@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from lims.cli import cli
-from lims.services import validation, validation_cases
+from lims.services.jobs import validation, validation_cases
 from tests.factories import make_enterprise
 
 LIMS = [sys.executable, "-c", "from lims.cli import main; main()"]

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, create_engine
 from lims.config import Settings
 from lims.db import Database, make_engine
 from lims.migrate import upgrade
-from lims.services import audit
+from lims.services.records import audit
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
 
 # What a visitor reads when the database is lost (lims.web.errors, Vietnamese by default), and what must

@@ -33,9 +33,9 @@ from sqlalchemy import func, select, text
 
 from lims.db import Database, make_engine
 from lims.models import Certificate, CertificateCounter, Job, JobState, StoredFile, User
-from lims.services import audit
-from lims.services.certificates import issue_certificate, stored_bytes
-from lims.services.storage import DatabaseStorage, StoredObject
+from lims.services.certificates.issue import issue_certificate, stored_bytes
+from lims.services.common.storage import DatabaseStorage, StoredObject
+from lims.services.records import audit
 from tests.faults.conftest import PgServer
 from tests.services import certsetup
 

@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from lims.db import PG_CONNECT_TIMEOUT_S, Database, make_engine
 from lims.models import Role
-from lims.services import audit
+from lims.services.records import audit
 from tests.factories import PASSWORD, make_user
 from tests.faults.conftest import PgServer, app_on, unclear_503
 from tests.webutil import csrf_token, login

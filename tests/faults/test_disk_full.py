@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lims.models import Role, StandardCalibration, StoredFile
-from lims.services import storage
+from lims.services.common import storage
 from tests.factories import make_standard, make_user
 from tests.web.test_standards import _pdf, _upload
 from tests.webutil import login

@@ -17,9 +17,9 @@ from lims.errors import ConfigurationError
 from lims.reports.fonts import font_path
 from lims.reports.programme_report import render_pdf, render_xlsx
 from lims.reports.programme_text import number_vi
-from lims.services.programme import annual_report, indicator_value
-from lims.services.programme_demo import load_programme_demo
-from lims.services.programme_records import record_task_progress
+from lims.services.programme.demo import load_programme_demo
+from lims.services.programme.records import record_task_progress
+from lims.services.programme.report import annual_report, indicator_value
 
 TODAY = date(2024, 12, 20)
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lims.services import jobs, measurements, signatures
-from lims.services.certificates import CertificateSettings
-from lims.services.measurements import PointInput
+from lims.services.bench import measurements
+from lims.services.bench.measurements import PointInput
+from lims.services.certificates import signatures
+from lims.services.certificates.issue import CertificateSettings
+from lims.services.jobs import jobs
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 

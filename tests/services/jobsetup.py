@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from lims.domain.authorisation import AuthorisedRole
 from lims.models import CustomerInstrument, Lab, Quantity, Role, User
-from lims.services import authorisations, jobs
-from lims.services.procedures import latest_procedure, sync_procedures
+from lims.services.access import authorisations
+from lims.services.jobs import jobs
+from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import (
     make_calibration,
     make_enterprise,

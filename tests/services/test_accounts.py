@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import LoginAttempt, Role, User
-from lims.services import accounts
+from lims.services.access import accounts
 from tests.factories import PASSWORD, make_enterprise, make_user
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from lims.models import AuditEntry
-from lims.services import audit
-from lims.services.enterprises import EnterpriseInput, create_enterprise, update_enterprise
+from lims.services.customers.enterprises import EnterpriseInput, create_enterprise, update_enterprise
+from lims.services.records import audit
 from tests.factories import make_user, valid_tax_code
 
 

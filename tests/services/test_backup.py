@@ -24,13 +24,19 @@ from lims.cli import main
 from lims.db import Base, make_engine
 from lims.migrate import upgrade
 from lims.models import AuditEntry, Lab, MeasurementStandard, Quantity, StandardLevel, StoredFile
-from lims.services.audit import verify_chain
-from lims.services.backup import create_backup
-from lims.services.backup_format import MANIFEST, BackupError, BackupInvalid, RestoreRefused, table_member
-from lims.services.database import open_database
-from lims.services.demo import load_demo
-from lims.services.restore import restore_backup
-from lims.services.storage import DatabaseStorage
+from lims.services.common.database import open_database
+from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.seed import load_demo
+from lims.services.records.audit import verify_chain
+from lims.services.records.backup import create_backup
+from lims.services.records.backup_format import (
+    MANIFEST,
+    BackupError,
+    BackupInvalid,
+    RestoreRefused,
+    table_member,
+)
+from lims.services.records.restore import restore_backup
 from tests import s3server
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
 
@@ -49,7 +55,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
 
     monkeypatch.setattr(
-        "lims.services.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        "lims.services.access.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
 
 
@@ -377,7 +383,7 @@ def test_commands_back_up_and_restore_the_configured_deployment(
 def test_stored_files_in_s3_are_backed_up_and_restored_into_the_database(
     fresh_url: FreshUrl, tmp_path: Path, s3_settings: Any
 ) -> None:
-    from lims.services.storage import open_storage, s3_objects
+    from lims.services.common.storage import open_storage, s3_objects
 
     source = fresh_url("sqlite")
     upgrade(source)
@@ -403,7 +409,7 @@ def test_stored_files_in_s3_are_backed_up_and_restored_into_the_database(
 
 
 def test_reflected_column_kinds_cover_the_models(fresh_url: FreshUrl) -> None:
-    from lims.services.backup_format import codec_of
+    from lims.services.records.backup_format import codec_of
 
     url = fresh_url("sqlite")
     upgrade(url)
@@ -454,7 +460,7 @@ def test_a_chain_broken_before_the_backup_is_restored_as_it_was_and_reported(
 def test_format_doctests() -> None:
     import doctest
 
-    from lims.services import backup_format
+    from lims.services.records import backup_format
 
     result = doctest.testmod(backup_format)
     assert result.attempted >= 5 and result.failed == 0
@@ -469,7 +475,7 @@ def test_backup_is_one_snapshot_while_the_application_writes(
     from sqlalchemy import func, insert
 
     from lims.models import Enterprise
-    from lims.services.storage import sha256_hex
+    from lims.services.common.storage import sha256_hex
     from tests.factories import valid_tax_code
 
     source = fresh_url(kind)
@@ -514,7 +520,7 @@ def test_backup_is_one_snapshot_while_the_application_writes(
 def test_restore_into_a_deployment_that_keeps_files_in_s3(
     fresh_url: FreshUrl, tmp_path: Path, s3_settings: Any
 ) -> None:
-    from lims.services.storage import S3Storage, open_storage, s3_objects
+    from lims.services.common.storage import S3Storage, open_storage, s3_objects
 
     source = fresh_url("sqlite")
     _populate(source)

@@ -24,10 +24,13 @@ from instruments.simulators.pty import PtySimulator
 from lims.cli import cli
 from lims.db import Database
 from lims.models import BenchReading, CaptureRequest, CaptureState, Job, User
-from lims.services import bench_readings, bench_stations, bench_worker, jobs
-from lims.services.bench_readings import ReadingActor
-from lims.services.bench_sink import DatabaseSink
-from lims.services.database import open_database
+from lims.services.bench import readings as bench_readings
+from lims.services.bench import stations as bench_stations
+from lims.services.bench import worker as bench_worker
+from lims.services.bench.readings import ReadingActor
+from lims.services.bench.sink import DatabaseSink
+from lims.services.common.database import open_database
+from lims.services.jobs import jobs
 from tests.services import benchdb
 from tests.services.benchdb import KINDS, MakeDatabase, bench_job
 
@@ -279,7 +282,7 @@ def test_a_capture_is_queued_only_for_a_job_that_can_be_measured(
             bench_stations.request_capture(session, job_id, 0, inactive_id, user=technician)
         with pytest.raises(bench_stations.StationError, match="1 to 100"):
             bench_stations.request_capture(session, job_id, 0, station_id, user=technician, count=101)
-        from lims.services.authorisations import AuthorisationRefused
+        from lims.services.access.authorisations import AuthorisationRefused
 
         with pytest.raises(AuthorisationRefused):
             bench_stations.request_capture(session, job_id, 0, station_id, user=reviewer)

@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from lims.errors import NotFound
 from lims.models import ApiToken, BenchReading, Role
-from lims.services import api_tokens, bench_readings, jobs, measurements
-from lims.services.authorisations import AuthorisationRefused
-from lims.services.bench_readings import BatchInvalid, ReadingActor, record_readings, refusal_status
-from lims.services.jobs import JobLocked
+from lims.services.access import api_tokens
+from lims.services.access.authorisations import AuthorisationRefused
+from lims.services.bench import measurements
+from lims.services.bench import readings as bench_readings
+from lims.services.bench.readings import BatchInvalid, ReadingActor, record_readings, refusal_status
+from lims.services.jobs import jobs
+from lims.services.jobs.jobs import JobLocked
 from tests.factories import make_user
 from tests.services import benchdb, jobsetup
 from tests.services.benchdb import KINDS, MakeDatabase, bench_job

@@ -1,4 +1,4 @@
-"""Bulk writing with audit entries (lims.services.bulk_write): the entries hash exactly as ``entry_hash``."""
+"""Bulk writing with audit entries (lims.services.records.bulk_write): the entries hash exactly as ``entry_hash``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from lims.models import JobState
 from lims.models.audit_mixin import Audited
-from lims.services.audit import REDACTED, SYSTEM, _plain, entry_hash
-from lims.services.bulk_write import AuditAppender
-from lims.services.demo import load_demo
+from lims.services.demo.seed import load_demo
+from lims.services.records.audit import REDACTED, SYSTEM, _plain, entry_hash
+from lims.services.records.bulk_write import AuditAppender
 
 TODAY = date(2026, 11, 20)
 

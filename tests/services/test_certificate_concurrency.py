@@ -30,9 +30,9 @@ from sqlalchemy import create_engine, select
 from lims.db import Database
 from lims.migrate import upgrade
 from lims.models import Certificate, CertificateCounter, Job, JobState, User
-from lims.services import audit
-from lims.services.certificates import issue_certificate
-from lims.services.storage import DatabaseStorage
+from lims.services.certificates.issue import issue_certificate
+from lims.services.common.storage import DatabaseStorage
+from lims.services.records import audit
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
 from tests.services import certsetup
 

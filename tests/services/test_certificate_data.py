@@ -16,10 +16,10 @@ from certificates import extract_dcc, validate_dcc
 from certificates.data import Signatory, Text
 from certificates.dcc import DCC_NS, SI_NS
 from lims.models import Measurement
-from lims.services import certificates as svc
-from lims.services import measurements
-from lims.services.certificate_data import IssueExtras, build_certificate_data
-from lims.services.storage import DatabaseStorage
+from lims.services.bench import measurements
+from lims.services.certificates import issue as svc
+from lims.services.certificates.data import IssueExtras, build_certificate_data
+from lims.services.common.storage import DatabaseStorage
 from tests.services import certsetup
 
 NS = {"dcc": DCC_NS, "si": SI_NS}

@@ -22,8 +22,8 @@ from lims.models import (
     Role,
     StoredFile,
 )
-from lims.services import certificates as svc
-from lims.services.storage import DatabaseStorage, sha256_hex
+from lims.services.certificates import issue as svc
+from lims.services.common.storage import DatabaseStorage, sha256_hex
 from tests.factories import make_user
 from tests.services import certsetup
 
@@ -85,7 +85,7 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
 
 
 def job_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
-    from lims.services.measurements import measurements
+    from lims.services.bench.measurements import measurements
 
     return [m.result for m in measurements(session, job_id).values()]
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from lims.errors import NotFound
 from lims.models import CertificateStatus, JobKind, StoredFile
-from lims.services import certificate_register as register
-from lims.services.storage import DatabaseStorage, FileTooLarge, NotAPdf, StoredFileCorrupt, sha256_hex
+from lims.services.certificates import register
+from lims.services.common.storage import DatabaseStorage, FileTooLarge, NotAPdf, StoredFileCorrupt, sha256_hex
 from tests.factories import issued_files, make_certificate, make_enterprise, make_instrument, make_job
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from lims.models import Enterprise, JobState, Role, StandardStatus, User
-from lims.services.dashboard import tiles_for
+from lims.services.jobs.dashboard import tiles_for
 from tests.factories import (
     make_certificate,
     make_enterprise,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import ElectronicSignature, Job, JobStandard, Measurement, PersonnelAuthorisation
-from lims.services.demo import load_demo
+from lims.services.demo.seed import load_demo
 
 
 def test_demo_jobs_span_the_lifecycle_with_results(session: Session) -> None:

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import Job, RequestState, ServiceRequest, User
-from lims.services import notifications, portal_jobs
-from lims.services import service_requests as sr
-from lims.services.demo import load_demo
+from lims.services.customers import notifications, portal_jobs
+from lims.services.customers import service_requests as sr
+from lims.services.demo.seed import load_demo
 
 
 def test_demo_requests_in_every_state_and_unread_notifications(session: Session) -> None:

@@ -26,11 +26,11 @@ from lims.models import (
     StoredFile,
     User,
 )
-from lims.services import portal
-from lims.services.audit import history, verify_chain
-from lims.services.database import open_database
-from lims.services.demo import DEMO_PASSWORD, load_demo
-from lims.services.demo_scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
+from lims.services.common.database import open_database
+from lims.services.customers import portal
+from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
+from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.records.audit import history, verify_chain
 from tests.webutil import login
 
 TODAY = date(2026, 11, 20)
@@ -177,7 +177,7 @@ def test_pages_render_on_the_generated_data(scaled: Session, app: Flask) -> None
 
 
 def test_admin_dashboard_counts_audit_entries_from_the_chain_head(scaled: Session) -> None:
-    from lims.services.dashboard import tiles_for
+    from lims.services.jobs.dashboard import tiles_for
 
     admin = scaled.scalar(select(User).where(User.username == "admin"))
     assert admin is not None

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lims.domain.traceability import IssuerKind
 from lims.models import Certificate, JobKind, JobStandard, OutboxMessage
-from lims.services import impact
+from lims.services.standards import impact
 from tests.factories import make_calibration, make_enterprise, make_job, make_standard, make_user
 
 

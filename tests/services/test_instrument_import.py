@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import CustomerInstrument
-from lims.services.instrument_import import (
+from lims.services.customers.instrument_import import (
     MAX_UPLOAD_BYTES,
     ImportFileError,
     ImportRejected,

@@ -10,7 +10,7 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
 from lims.models import CustomerInstrument
-from lims.services import workload
+from lims.services.jobs import workload
 from tests.factories import make_enterprise, make_instrument
 
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from lims.domain.workflow import State
 from lims.models import JobState, Measurement
-from lims.services import jobs, measurements, signatures
-from lims.services.measurements import PointInput
+from lims.services.bench import measurements
+from lims.services.bench.measurements import PointInput
+from lims.services.certificates import signatures
+from lims.services.jobs import jobs
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 
@@ -168,7 +170,7 @@ def test_illegal_transition_names_the_current_state(session: Session) -> None:
 def test_same_person_measuring_and_approving_is_refused(session: Session) -> None:
     from lims.domain.authorisation import AuthorisedRole
     from lims.models import Role
-    from lims.services import authorisations
+    from lims.services.access import authorisations
     from tests.factories import make_user
 
     setup = jobsetup.build(session)
@@ -197,7 +199,7 @@ def test_same_person_measuring_and_approving_is_refused(session: Session) -> Non
 
 
 def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Session) -> None:
-    from lims.services.authorisations import AuthorisationRefused
+    from lims.services.access.authorisations import AuthorisationRefused
 
     setup = jobsetup.build(session, authorise=False)
     job = jobsetup.new_job(session, setup, "CAL-PG-DKD")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lims.models import Role
-from lims.services import portal
-from lims.services.accounts import WeakPassword
+from lims.services.access.accounts import WeakPassword
+from lims.services.customers import portal
 from tests.factories import PASSWORD, make_enterprise, make_instrument, make_user
 
 TODAY = date(2027, 3, 1)

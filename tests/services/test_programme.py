@@ -28,14 +28,7 @@ from lims.models import (
     TrainingCourse,
     TrainingParticipation,
 )
-from lims.services.programme import (
-    YearInFuture,
-    YearOutsideProgramme,
-    annual_report,
-    indicator_value,
-    phase_status,
-)
-from lims.services.programme_records import (
+from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
     CourseInput,
@@ -49,6 +42,13 @@ from lims.services.programme_records import (
     record_certification,
     record_lab_assessment,
     record_map_support,
+)
+from lims.services.programme.report import (
+    YearInFuture,
+    YearOutsideProgramme,
+    annual_report,
+    indicator_value,
+    phase_status,
 )
 from tests.factories import make_enterprise, make_lab
 
@@ -358,7 +358,7 @@ def test_a_person_counts_once_per_course_and_twice_over_two_courses(session: Ses
 
 
 def test_drill_down_lists_the_records_behind_each_figure(session: Session) -> None:
-    from lims.services.programme_drilldown import indicator_records
+    from lims.services.programme.drilldown import indicator_records
 
     ledger = build_records(session)
     start, end = date(2021, 1, 1), date(2024, 12, 31)
@@ -384,7 +384,7 @@ def test_drill_down_lists_the_records_behind_each_figure(session: Session) -> No
 
 def test_reminder_ahead_of_the_due_date() -> None:
     """Hà Nội Plan 16 V.1: 'Định kỳ ngày 25 tháng 12 hằng năm' — reminded within 30 days; Đà Nẵng sets no date."""
-    from lims.services.programme import report_reminder
+    from lims.services.programme.report import report_reminder
 
     hanoi = load_programme("hanoi-kh16-2022")
     assert report_reminder(hanoi, today=date(2024, 11, 25)) == date(2024, 12, 25)

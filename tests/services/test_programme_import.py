@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from lims.domain.programme import Counting, Indicator
 from lims.models import DemandInstrumentType, LabAssessment, TrainingCourse, TrainingParticipation
-from lims.services.programme import indicator_value
-from lims.services.programme_import import ImportKind, MissingColumns, RowError, import_records
+from lims.services.programme.importer import ImportKind, MissingColumns, RowError, import_records
+from lims.services.programme.report import indicator_value
 from tests.factories import make_enterprise
 
 PARTICIPANTS = """topic,organiser,starts_on,ends_on,full_name,national_id,phone,email,organisation

@@ -16,8 +16,7 @@ from lims.domain.programme.support import (
     MissingEvidence,
 )
 from lims.models import ApplicationStatus, MeasurementAssuranceSupport, Role, SupportApplication, SupportGrant
-from lims.services import audit
-from lims.services.programme_support import (
+from lims.services.programme.support import (
     AlreadyDecided,
     Decision,
     ReasonRequired,
@@ -25,6 +24,7 @@ from lims.services.programme_support import (
     decide_application,
     submit_application,
 )
+from lims.services.records import audit
 from tests.factories import make_enterprise, make_user
 
 HANOI = load_programme("hanoi-kh16-2022")
@@ -207,7 +207,7 @@ def test_decisions_are_audited_and_final(session: Session) -> None:
 
 
 def test_support_summary_of_the_year(session: Session) -> None:
-    from lims.services.programme import support_summary
+    from lims.services.programme.report import support_summary
 
     ev = _evidence()
     costs = {"consulting": 80_000_000, "qms_certification": 30_000_000}

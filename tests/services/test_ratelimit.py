@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lims.models import RateLimitCounter
-from lims.services import ratelimit
-from lims.services.ratelimit import InvalidRateLimit, hit, prune
+from lims.services.common import ratelimit
+from lims.services.common.ratelimit import InvalidRateLimit, hit, prune
 
 T0 = 1_800_000_000.0  # a window boundary for 60 s windows
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from lims.config import MailSettings
 from lims.errors import ConfigurationError
 from lims.models import OutboxMessage, Role
-from lims.services.mail import SmtpMailer
-from lims.services.reminders import FAILED, KIND, SENT, ReminderError, deliver, queue_reminders
+from lims.services.common.mail import SmtpMailer
+from lims.services.customers.reminders import FAILED, KIND, SENT, ReminderError, deliver, queue_reminders
 from tests.factories import make_enterprise, make_instrument, make_user
 
 TODAY = date(2027, 3, 1)

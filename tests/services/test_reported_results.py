@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from lims.services.reported_results import ReportedResult, reported_result
+from lims.services.certificates.reported_results import ReportedResult, reported_result
 
 
 def test_gum_7_2_6_example_result_to_the_decimal_place_of_u() -> None:

@@ -23,9 +23,9 @@ from lims.models import (
     ServiceRequest,
     ServiceRequestItem,
 )
-from lims.services import service_requests as sr
-from lims.services.instrument_fields import InstrumentInvalid, check_instrument
-from lims.services.procedures import latest_procedure, sync_procedures
+from lims.services.customers import service_requests as sr
+from lims.services.customers.instrument_fields import InstrumentInvalid, check_instrument
+from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import make_enterprise, make_instrument, make_lab, make_user
 
 TODAY = date(2026, 3, 2)
@@ -292,7 +292,7 @@ def test_customer_cancels_a_submitted_request_and_the_lab_is_told(
     assert note.params["number"] == sr.request_number(req) and note.params["reason"] == "Thiết bị đã thanh lý"
     assert note.link_endpoint == "requests.show" and note.link_args == {"request_id": req.id}
     # the audit trail records who cancelled and why; the history reads it back
-    from lims.services import audit
+    from lims.services.records import audit
 
     entries = audit.history(session, "service_request", req.id)
     assert entries[-1].changes["state"] == ["submitted", "cancelled"]

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from lims.config import Settings
 from lims.errors import ConfigurationError, LimsError
 from lims.models import StoredFile
-from lims.services import storage
-from lims.services.storage import (
+from lims.services.common import storage
+from lims.services.common.storage import (
     DatabaseStorage,
     EmptyFile,
     FileTooLarge,

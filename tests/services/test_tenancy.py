@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import NotFound
 from lims.models import CustomerInstrument, Role
-from lims.services.tenancy import get_scoped, scoped
+from lims.services.access.tenancy import get_scoped, scoped
 from tests.factories import make_enterprise, make_instrument, make_user
 
 

@@ -23,7 +23,12 @@ from lims.models import (
     StandardStatus,
     StandardStatusChange,
 )
-from lims.services.traceability import certificate_chain, chain_for, reachable_standards, standard_chain
+from lims.services.standards.traceability import (
+    certificate_chain,
+    chain_for,
+    reachable_standards,
+    standard_chain,
+)
 from tests.factories import make_calibration, make_job, make_lab, make_standard, make_user
 
 ON = date(2025, 6, 1)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from certificates.bundle import issue_files
 from certificates.examples import example_calibration
 from lims.models import Certificate, CertificateStatus, Job, JobKind, Role
-from lims.services.storage import open_storage
+from lims.services.common.storage import open_storage
 from tests.factories import make_user
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import Enterprise, Role
-from lims.services import accounts
+from lims.services.access import accounts
 from tests.factories import PASSWORD, make_user, valid_tax_code
 from tests.webutil import csrf_token, login, post_form
 

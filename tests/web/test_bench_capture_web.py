@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from lims.models import BenchStation, CaptureRequest, CaptureState, Role
-from lims.services import bench_readings
-from lims.services.bench_readings import ReadingActor, record_readings
+from lims.services.bench import readings as bench_readings
+from lims.services.bench.readings import ReadingActor, record_readings
 from tests.factories import make_user
 from tests.services import jobsetup
 from tests.webutil import csrf_token, login

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import CertificateStatus, JobKind, Role, StoredFile
-from lims.services.storage import DatabaseStorage
+from lims.services.common.storage import DatabaseStorage
 from tests.factories import (
     issued_files,
     make_certificate,
@@ -232,7 +232,7 @@ def _neutral(body: str, path: str) -> str:
     value) taken out: what remains must not depend on the number asked for."""
     from markupsafe import escape
 
-    from lims.services.certificate_register import normalise_number
+    from lims.services.certificates.register import normalise_number
 
     typed = normalise_number(path.split("/verify/", 1)[1])
     body = body.replace(f'name="next" value="{escape(path)}"', 'name="next" value=""')

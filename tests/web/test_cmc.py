@@ -26,7 +26,8 @@ ROW = {
 
 
 def test_admin_adds_and_corrects_a_cmc_row(client: FlaskClient, session: Session) -> None:
-    from lims.services import audit, capabilities
+    from lims.services.records import audit
+    from lims.services.standards import capabilities
 
     lab = make_lab(session)
     login(client, make_user(session, Role.ADMIN).username)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import CaptureRequest, Job, JobState
-from lims.services import bench_stations
-from lims.services.demo import DEMO_PASSWORD, load_demo
-from lims.services.procedures import domain_procedure
+from lims.services.bench import stations as bench_stations
+from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.jobs.procedures import domain_procedure
 from tests.webutil import csrf_token, login
 
 

@@ -57,7 +57,7 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
 
     The bench page reloaded after a save shows the rounded figures; the stored result keeps every digit.
     """
-    from lims.services import measurements
+    from lims.services.bench import measurements
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
@@ -75,7 +75,7 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
 def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClient, session: Session) -> None:
     """The stored budget gives a type A input no value (docs/budget-format.md): its estimate is the mean
     of the readings (JCGM 100:2008 4.2.1), which the job page shows in its place."""
-    from lims.services import measurements
+    from lims.services.bench import measurements
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
@@ -114,8 +114,9 @@ def test_auditor_reads_the_bench_and_customer_is_refused(client: FlaskClient, se
 
 
 def test_approval_form_needs_the_password(client: FlaskClient, session: Session) -> None:
-    from lims.services import jobs, measurements
-    from lims.services.measurements import PointInput
+    from lims.services.bench import measurements
+    from lims.services.bench.measurements import PointInput
+    from lims.services.jobs import jobs
     from tests.services.test_jobs import NOW
 
     setup, job = _bench_job(session)
@@ -162,7 +163,7 @@ def test_lists_workload_and_instrument_search(client: FlaskClient, session: Sess
 
 def test_admin_grants_and_revokes_an_authorisation_and_auditors_read_the_history(
         client: FlaskClient, session: Session) -> None:
-    from lims.services.authorisations import history
+    from lims.services.access.authorisations import history
 
     setup = jobsetup.build(session, authorise=False)
     admin = make_user(session, Role.ADMIN)

@@ -24,8 +24,8 @@ from lims.models import (
     ServiceRequest,
     User,
 )
-from lims.services import jobs
-from lims.services.procedures import latest_procedure, sync_procedures
+from lims.services.jobs import jobs
+from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
 from tests.web.portalutil import make_certificate
 from tests.webutil import csrf_token, login, post_form

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from lims.domain.programme import load_programme
 from lims.domain.programme.support import ApplicationRequest
 from lims.models import ApplicationStatus, Role, SupportApplication
-from lims.services import audit
-from lims.services.programme_demo import load_programme_demo
-from lims.services.programme_support import submit_application
+from lims.services.programme.demo import load_programme_demo
+from lims.services.programme.support import submit_application
+from lims.services.records import audit
 from tests.factories import make_enterprise, make_user
 from tests.webutil import csrf_token, login
 

@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 from flask import Flask
 
-from lims.services.demo import USERS
+from lims.services.demo.seed import USERS
 from lims.web.access import AUTHENTICATED, PUBLIC, TOKEN, access_of
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "screenshots.py"

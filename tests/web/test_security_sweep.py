@@ -176,8 +176,9 @@ def world(session: Session) -> World:
     from decimal import Decimal
 
     from lims.models import JobKind
-    from lims.services import jobs, service_requests
-    from lims.services.procedures import latest_procedure, sync_procedures
+    from lims.services.customers import service_requests
+    from lims.services.jobs import jobs
+    from lims.services.jobs.procedures import latest_procedure, sync_procedures
 
     sync_procedures(session)
     procedure = latest_procedure(session, "CAL-DMM-DCV")
@@ -366,7 +367,7 @@ def test_every_post_without_csrf_token_is_refused(
 def test_login_is_throttled_per_account_and_per_address(
     app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lims.services import accounts
+    from lims.services.access import accounts
 
     monkeypatch.setattr(
         accounts, "ADDRESS_FAILURE_LIMIT", 6

@@ -343,7 +343,7 @@ def test_edit_a_reference_material_keeps_its_history(client: FlaskClient, sessio
     checks as at registration, and the previous value stays in the audit trail (ISO/IEC 17025:2017 7.5.2,
     8.4.2: changes to records are traceable to the previous version)."""
     from lims.models import ReferenceMaterial
-    from lims.services import audit
+    from lims.services.records import audit
     from tests.factories import make_lab
 
     make_lab(session)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from lims.models import Enterprise, Role, User
-from lims.services import accounts
-from lims.services.pagination import keyset_page
+from lims.services.access import accounts
+from lims.services.common.pagination import keyset_page
 from lims.web.access import allow
 from lims.web.admin.forms import ROLE_LABELS, UserForm
 from lims.web.dbsession import db_session

@@ -30,11 +30,11 @@ from werkzeug.exceptions import HTTPException
 
 from lims.errors import Conflict, LimsError, NotFound
 from lims.models import ApiToken, Role, User
-from lims.services import api_tokens
-from lims.services.audit import Actor, set_actor
-from lims.services.instrument_fields import InstrumentInvalid
-from lims.services.pagination import MAX_PAGE_SIZE, Page
-from lims.services.ratelimit import hit
+from lims.services.access import api_tokens
+from lims.services.common.pagination import MAX_PAGE_SIZE, Page
+from lims.services.common.ratelimit import hit
+from lims.services.customers.instrument_fields import InstrumentInvalid
+from lims.services.records.audit import Actor, set_actor
 from lims.web.access import TOKEN
 from lims.web.dbsession import database, db_session
 

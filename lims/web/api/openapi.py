@@ -11,7 +11,7 @@ from typing import Any
 
 from lims import __version__
 from lims.models import CertificateStatus, JobKind, JobState
-from lims.services.pagination import MAX_PAGE_SIZE
+from lims.services.common.pagination import MAX_PAGE_SIZE
 from lims.web.api.framework import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, ERRORS, MAX_ID, REALM
 
 PREFIX = "/api/v1"

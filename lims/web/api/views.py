@@ -1,6 +1,6 @@
 """``/api/v1`` endpoints: instruments, jobs, certificates (with their stored files) and traceability.
 
-Customers' tokens see their own enterprise only (every read goes through :mod:`lims.services.tenancy`;
+Customers' tokens see their own enterprise only (every read goes through :mod:`lims.services.access.tenancy`;
 another enterprise's identifier answers 404); lab staff's tokens see every enterprise.
 """
 
@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from lims.errors import LimsError
 from lims.models import Certificate, CustomerInstrument, Job, JobState, Measurement, Role
-from lims.services import portal
-from lims.services.instrument_fields import check_instrument
-from lims.services.pagination import keyset_page
-from lims.services.storage import StoredFileCorrupt, StoredFileMissing, open_storage
-from lims.services.tenancy import Caller, scoped
-from lims.services.traceability import certificate_chain
+from lims.services.access.tenancy import Caller, scoped
+from lims.services.common.pagination import keyset_page
+from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, open_storage
+from lims.services.customers import portal
+from lims.services.customers.instrument_fields import check_instrument
+from lims.services.standards.traceability import certificate_chain
 from lims.web.access import EVERYONE, PUBLIC, allow
 from lims.web.api.framework import (
     MAX_ID,
@@ -363,7 +363,7 @@ def certificate_traceability(number: str) -> ResponseReturnValue:
 @api_view(Role.ADMIN, Role.TECHNICIAN, scope="bench")
 def upload_readings(job_number: str, point_id: str) -> ResponseReturnValue:
     """Bench readings for one test point (docs/bench-agent.md): accepted, duplicates, rejected per key."""
-    from lims.services import bench_readings
+    from lims.services.bench import readings as bench_readings
 
     body = json_body()
     if "readings" not in body:

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from lims.models import AuditEntry, Role
-from lims.services import audit
-from lims.services.pagination import keyset_page
+from lims.services.common.pagination import keyset_page
+from lims.services.records import audit
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.paging import after_arg

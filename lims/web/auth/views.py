@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lims.errors import LimsError
-from lims.services import accounts
+from lims.services.access import accounts
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from lims.web.dbsession import db_session, set_request_actor

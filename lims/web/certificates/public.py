@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lims.errors import N_, LimsError
 from lims.models import Lab
-from lims.services import certificate_register as register
+from lims.services.certificates import register
 from lims.web.access import PUBLIC, allow
 from lims.web.certificates.forms import NumberForm, PdfCheckForm
 from lims.web.certificates.labels import KIND_LABELS

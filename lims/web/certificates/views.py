@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 
 from lims.errors import NotFound
 from lims.models import CertificateStatus, JobKind
-from lims.services import certificate_register as register
-from lims.services.storage import StorageError, open_storage
+from lims.services.certificates import register
+from lims.services.common.storage import StorageError, open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.certificates.labels import KIND_LABELS, STATUS_LABELS
 from lims.web.dbsession import db_session

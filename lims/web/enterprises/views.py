@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from lims.domain.taxcode import InvalidTaxCode
 from lims.errors import NotFound
 from lims.models import Enterprise, Role
-from lims.services import audit, enterprises
+from lims.services.customers import enterprises
+from lims.services.records import audit
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.enterprises.forms import EnterpriseForm

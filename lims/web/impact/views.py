@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from lims.errors import N_, LimsError, NotFound
 from lims.models import Role
-from lims.services import impact
+from lims.services.standards import impact
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import flash_error

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.models import CustomerInstrument
-from lims.services import procedures, workload
+from lims.services.jobs import procedures, workload
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.paging import after_arg

@@ -12,10 +12,12 @@ from werkzeug.datastructures import MultiDict
 from certificates.formatting import format_compact, format_decimal
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
-from lims.services import bench_stations, jobs, measurements
-from lims.services.jobs import no_procedure
-from lims.services.procedures import domain_procedure
-from lims.services.reported_results import reported_result
+from lims.services.bench import measurements
+from lims.services.bench import stations as bench_stations
+from lims.services.certificates.reported_results import reported_result
+from lims.services.jobs import jobs
+from lims.services.jobs.jobs import no_procedure
+from lims.services.jobs.procedures import domain_procedure
 from lims.web.i18n import error_text
 
 STATE_LABELS = {

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 
 from lims.errors import N_, LimsError, NotFound
 from lims.models import CaptureRequest, Role
-from lims.services import bench_readings, bench_stations
+from lims.services.bench import readings as bench_readings
+from lims.services.bench import stations as bench_stations
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text

@@ -18,8 +18,11 @@ from flask_login import current_user
 from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import JobState, Role, User
-from lims.services import certificates, jobs, measurements, signatures, workload
-from lims.services.storage import open_storage
+from lims.services.bench import measurements
+from lims.services.certificates import issue as certificates
+from lims.services.certificates import signatures
+from lims.services.common.storage import open_storage
+from lims.services.jobs import jobs, workload
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
@@ -282,8 +285,8 @@ def save_point(job_id: int, index: int) -> ResponseReturnValue:
 @bp.get("/authorisations")
 @allow(TECHNICAL_READERS)
 def authorisations_view() -> ResponseReturnValue:
-    from lims.services import authorisations
-    from lims.services.procedures import list_procedures
+    from lims.services.access import authorisations
+    from lims.services.jobs.procedures import list_procedures
 
     db = db_session()
     rows = authorisations.history(db)
@@ -310,7 +313,7 @@ def _date_field(name: str) -> date | None:
 @bp.post("/authorisations/grant")
 @allow(Role.ADMIN)
 def grant_authorisation() -> ResponseReturnValue:
-    from lims.services import authorisations
+    from lims.services.access import authorisations
 
     form = request.form
     granted_on = _date_field("granted_on")
@@ -350,7 +353,7 @@ def grant_authorisation() -> ResponseReturnValue:
 @bp.post("/authorisations/<int:authorisation_id>/revoke")
 @allow(Role.ADMIN)
 def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
-    from lims.services import authorisations
+    from lims.services.access import authorisations
 
     db = db_session()
     try:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from lims.migrate import head_revisions
-from lims.services.dashboard import tiles_for
+from lims.services.jobs.dashboard import tiles_for
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.dbsession import db_session
 

@@ -1,6 +1,6 @@
 """The customer portal: the enterprise's own instruments, due lists, import, export and colleagues.
 
-Every record is read through :mod:`lims.services.tenancy`; another enterprise's identifiers answer 404.
+Every record is read through :mod:`lims.services.access.tenancy`; another enterprise's identifiers answer 404.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from flask_login import current_user
 
 from lims.errors import LimsError, NotFound
 from lims.models import Role
-from lims.services import audit, instrument_import, portal
-from lims.services.instrument_fields import InstrumentInvalid, Problem, check_instrument
-from lims.services.tenancy import enterprise_of
+from lims.services.access.tenancy import enterprise_of
+from lims.services.customers import instrument_import, portal
+from lims.services.customers.instrument_fields import InstrumentInvalid, Problem, check_instrument
+from lims.services.records import audit
 from lims.web.access import allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error

@@ -15,9 +15,10 @@ from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
 from lims.reports.programme_text import indicator_cells
-from lims.services import programme as programme_service
-from lims.services import programme_records, programme_support
-from lims.services.programme_drilldown import indicator_records
+from lims.services.programme import records as programme_records
+from lims.services.programme import report as programme_service
+from lims.services.programme import support as programme_support
+from lims.services.programme.drilldown import indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import flash_error, save_form

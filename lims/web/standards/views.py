@@ -17,8 +17,9 @@ from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
-from lims.services import audit, capabilities, impact, standards, traceability
-from lims.services.storage import open_storage
+from lims.services.common.storage import open_storage
+from lims.services.records import audit
+from lims.services.standards import capabilities, impact, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import save_form
@@ -252,7 +253,7 @@ def new_check(standard_id: int) -> ResponseReturnValue:
 @allow(EDITORS)
 def import_dcc(standard_id: int) -> ResponseReturnValue:
     """Upload a supplier's DCC; the calibration form comes back filled in for confirmation."""
-    from lims.services.dcc_import import draft_from_dcc
+    from lims.services.certificates.dcc_import import draft_from_dcc
 
     standard = _standard_or_404(standard_id)
     if request.method == "POST":

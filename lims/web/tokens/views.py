@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from lims.errors import LimsError, NotFound
-from lims.services import api_tokens
+from lims.services.access import api_tokens
 from lims.web.access import AUTHENTICATED, allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error

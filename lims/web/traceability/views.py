@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import NotFound
-from lims.services import traceability
+from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.templating import trusted_svg

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from lims.models import Certificate, Enterprise, Job, JobKind, JobState, Measurement, Role, User
-from lims.services import api_tokens
-from lims.services.storage import open_storage, sha256_hex
+from lims.services.access import api_tokens
+from lims.services.common.storage import open_storage, sha256_hex
 from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
 
 PDF = b"%PDF-1.7\n% test certificate\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

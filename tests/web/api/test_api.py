@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import ApiToken, CustomerInstrument, JobState
-from lims.services.traceability import certificate_chain
+from lims.services.standards.traceability import certificate_chain
 from tests.factories import make_instrument, make_job
 from tests.web.api.conftest import World, bearer, token_for
 
@@ -234,7 +234,7 @@ def test_unknown_route_and_wrong_method_answer_error_objects(client: FlaskClient
 def test_server_error_is_an_error_object(
     app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lims.services import portal
+    from lims.services.customers import portal
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")

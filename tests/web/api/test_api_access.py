@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from lims.models import Role
-from lims.services import api_tokens
+from lims.services.access import api_tokens
 from tests.factories import make_user
 from tests.web.api.conftest import Side, World, bearer, token_for
 from tests.web.test_routes_by_role import EXPECTED, TOKEN

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import BenchReading, JobState, Role
-from lims.services import bench_readings
+from lims.services.bench import readings as bench_readings
 from tests.factories import make_user
 from tests.services import jobsetup
 from tests.web.api.conftest import bearer, token_for

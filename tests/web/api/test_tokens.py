@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import ApiToken, AuditEntry, Role
-from lims.services import api_tokens
+from lims.services.access import api_tokens
 from tests.factories import make_user
 from tests.web.api.conftest import bearer, token_for
 from tests.webutil import csrf_token, login, post_form

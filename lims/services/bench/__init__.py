@@ -1,0 +1,1 @@
+"""Bench readings, stations and workers, and measurements recorded for a job."""

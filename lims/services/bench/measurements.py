@@ -1,0 +1,401 @@
+"""The bench: readings per test point, validated, and the live result of each point.
+
+A point's result is computed with the pure rules: the procedure's budget template is instantiated for the
+point (:func:`lims.domain.procedures.instantiate_budget`), evaluated by the uncertainty engine with the law of
+propagation (JCGM 100 5.1.2, 6.2; k from ν_eff, G.4), judged under the procedure's decision rule
+(ILAC-G8:09/2019 4.2) and compared with the lab's CMC (ILAC-P14: a U below the CMC is refused; outside the
+scope the result is flagged non-accredited). Environmental conditions outside the procedure's limits are
+recorded and flagged (ISO/IEC 17025:2017 6.3.3), not refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from lims.domain import procedures as dp
+from lims.domain.authorisation import AuthorisedRole
+from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
+from lims.domain.capability import CmcEntry as DomainCmc
+from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
+from lims.domain.decision_rule import DecisionRule, RuleKind, judge
+from lims.domain.environment import EnvironmentDataError, check_environment
+from lims.domain.errors import DomainError
+from lims.domain.uncertainty import evaluate_budget, parse_budget
+from lims.domain.uncertainty.units import parse_unit
+from lims.errors import N_, LimsError
+from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
+from lims.services.access import authorisations
+from lims.services.bench import readings as bench_readings
+from lims.services.jobs.jobs import (
+    JobConflict,
+    JobLocked,
+    check_version,
+    get_job,
+    guard_standards,
+    job_standards,
+    no_procedure,
+)
+from lims.services.jobs.procedures import domain_procedure
+
+
+class ReadingError(LimsError, ValueError):
+    """Bad bench input; the message names the point and the field."""
+
+    template = N_("The point could not be saved.")
+
+
+@dataclass(frozen=True, slots=True)
+class PointInput:
+    """What the bench form sends for one point: raw texts, parsed and checked here."""
+
+    point_index: int
+    readings: Sequence[str]
+    reference_value: str
+    environment: Mapping[str, str] = field(default_factory=dict)  # quantity -> "22.1" or "22.1; 22.4"
+    as_found: bool = False
+    bench_reading_ids: Sequence[int] = ()  # bench readings the page filled in (flagged used when they match)
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return math.nan
+    return value
+
+
+def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
+    inst = job.instrument
+    if inst.range_min is None or inst.range_max is None or inst.resolution is None:
+        raise ReadingError(
+            N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
+            serial=inst.serial_number,
+        )
+    return dp.InstrumentUnderTest(
+        inst.unit,
+        float(inst.range_min),
+        float(inst.range_max),
+        float(inst.resolution),
+        accuracy_class=inst.accuracy_class,
+    )
+
+
+def test_points(job: Job) -> tuple[float, ...]:
+    """The job's nominal points: the customer's points agreed at intake, else the procedure's rule."""
+    if job.procedure is None:
+        raise no_procedure(job)
+    proc = domain_procedure(job.procedure)
+    instrument = instrument_under_test(job)
+    wanted = job.requirements.get("points") if job.requirements else None
+    try:
+        if wanted:
+            from lims.domain.test_points import ExplicitPoints, generate_points
+
+            return generate_points(
+                ExplicitPoints(tuple(float(p) for p in wanted)),
+                range_min=instrument.range_min,
+                range_max=instrument.range_max,
+                resolution=instrument.resolution,
+                unit=proc.unit,
+            )
+        return proc.points_for(instrument)
+    except DomainError as exc:
+        raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
+
+
+def _convert(value: float, unit: str, to: str) -> float:
+    if unit == to:
+        return value
+    try:
+        return float((parse_unit(unit, "unit") * 1.0).to(parse_unit(to, "unit")).magnitude * value)
+    except Exception as exc:  # pint raises several types for incompatible units
+        raise ReadingError(N_("Cannot convert %(unit)s to %(to)s."), unit=unit, to=to) from exc
+
+
+def _standards_used(
+    session: Session, job: Job, proc: dp.Procedure, nominal: float, reference_value: float, on: date
+) -> dict[str, dp.StandardUsed]:
+    links = {link.role: std for link, std in job_standards(session, job.id) if link.role}
+    reference_role = proc.budget.input_with_role("reference").standard
+    certified_roles = {i.standard for i in proc.budget.inputs if i.source.value == "standard"}
+    used: dict[str, dp.StandardUsed] = {}
+    for role in proc.standards:
+        std = links.get(role)
+        if std is None:
+            raise ReadingError(N_("Select the %(role)s standard before saving readings."), role=role)
+        value = reference_value if role == reference_role else nominal
+        expanded, k = 0.0, 2.0
+        if role in certified_roles:
+            cal = session.scalar(
+                select(StandardCalibration)
+                .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
+                .order_by(StandardCalibration.calibrated_on.desc())
+                .limit(1)
+            )
+            points = [
+                CalibrationPoint(
+                    float(p["value"]),
+                    str(p["unit"]),
+                    float(p["expanded_uncertainty"]),
+                    float(p.get("k", 2.0)),
+                )
+                for p in (cal.points if cal else [])
+            ]
+            found = None
+            for unit in {p.unit for p in points}:
+                at = _convert(value, proc.unit, unit)
+                u_cert = uncertainty_at(points, at, unit)
+                if u_cert is not None:
+                    found = _convert(u_cert, unit, proc.unit)
+                    same = [p for p in points if p.unit == unit]
+                    k = min(same, key=lambda p: abs(p.value - at)).coverage_factor
+                    break
+            if found is None:
+                raise ReadingError(
+                    N_("The certificate of standard %(asset)s does not cover %(value)s %(unit)s."),
+                    asset=std.asset_number,
+                    value=f"{value:g}",
+                    unit=proc.unit,
+                )
+            expanded = found
+        drift = _convert(float(std.drift_limit), std.unit, proc.unit) if std.drift_limit is not None else 0.0
+        characteristics = {k_: float(v) for k_, v in (std.characteristics or {}).items()}
+        used[role] = dp.StandardUsed(
+            std.asset_number,
+            value,
+            proc.unit,
+            expanded,
+            k,
+            drift_limit=drift,
+            characteristics=characteristics,
+        )
+    return used
+
+
+def cmc_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
+    rows = session.scalars(select(CmcEntry).where(CmcEntry.lab_id == lab_id, CmcEntry.accredited.is_(True)))
+    return tuple(
+        DomainCmc(
+            r.quantity,
+            r.unit,
+            float(r.range_min),
+            float(r.range_max),
+            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
+            a=float(r.a),
+            b=float(r.b),
+            procedure_code=r.procedure_code,
+        )
+        for r in rows
+    )
+
+
+def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
+    """The decision rule agreed at contract review (ISO/IEC 17025:2017 7.1.3), else the procedure's."""
+    wanted = (job.requirements or {}).get("decision_rule")
+    if wanted == RuleKind.SIMPLE.value:
+        return DecisionRule(RuleKind.SIMPLE)
+    if wanted == RuleKind.GUARDED.value:
+        return DecisionRule(RuleKind.GUARDED, 1.0)
+    return proc.decision_rule
+
+
+def compute_point(
+    session: Session,
+    job: Job,
+    nominal: float,
+    readings: Sequence[float],
+    reference_value: float,
+    environment: Mapping[str, list[float]],
+    on: date,
+) -> dict[str, Any]:
+    """The result of one point: mean, error, correction, u_c, U, k, ν_eff, MPE, verdict, CMC and flags."""
+    if job.procedure is None:
+        raise no_procedure(job)
+    proc = domain_procedure(job.procedure)
+    instrument = instrument_under_test(job)
+    standards = _standards_used(session, job, proc, nominal, reference_value, on)
+    env = {q: v if len(v) > 1 else v[0] for q, v in environment.items() if v}
+    try:
+        budget = dp.instantiate_budget(proc, nominal, readings, standards, instrument, env)
+        lpu = evaluate_budget(parse_budget(budget)).propagation
+        expanded = float(f"{lpu.expanded_uncertainty:.6g}")
+        result = dp.point_result(
+            proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded
+        )
+        rule = agreed_rule(job, proc)
+        verdict = judge(result.error, result.mpe, expanded, rule)
+        deviations = check_environment(proc.environment, env)
+    except (DomainError, EnvironmentDataError) as exc:
+        raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
+    try:
+        cmc = check_against_cmc(cmc_scope(session, job.lab_id), proc.quantity, nominal, proc.unit, expanded)
+    except UncertaintyBelowCmc as exc:
+        raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
+    return {
+        "nominal": nominal,
+        "quantity": proc.quantity,
+        "unit": proc.unit,
+        "mean": result.mean_indication,
+        "reference": result.reference_value,
+        "error": result.error,
+        "correction": result.correction,
+        "standard_uncertainty": lpu.standard_uncertainty,
+        "expanded_uncertainty": expanded,
+        "coverage_factor": round(lpu.coverage_factor, 3),
+        "effective_dof": None if math.isinf(lpu.effective_dof) else round(lpu.effective_dof, 1),
+        "mpe": result.mpe,
+        "verdict": verdict.value,
+        "decision_rule": rule.describe(),
+        "within_scope": cmc.within_scope,
+        "cmc": cmc.cmc_uncertainty,
+        "deviations": [d.message for d in deviations],
+        "budget": budget,
+    }
+
+
+def _parse(data: PointInput, unit: str, nominal: float) -> tuple[list[float], float, dict[str, list[float]]]:
+    readings: list[float] = []
+    for n, raw in enumerate(data.readings, start=1):
+        value = _number(raw)
+        if value is None:
+            continue
+        if not math.isfinite(value):
+            raise ReadingError(
+                N_("Point %(point)s, reading %(n)s: %(value)s is not a number in %(unit)s."),
+                point=f"{nominal:g}",
+                n=n,
+                value=raw.strip(),
+                unit=unit,
+            )
+        readings.append(value)
+    reference = _number(data.reference_value)
+    if reference is None or not math.isfinite(reference):
+        raise ReadingError(
+            N_("Point %(point)s: the reference value %(value)s is not a number in %(unit)s."),
+            point=f"{nominal:g}",
+            value=data.reference_value.strip() or "—",
+            unit=unit,
+        )
+    environment: dict[str, list[float]] = {}
+    for quantity, raw in data.environment.items():
+        values = []
+        for part in raw.replace(";", " ").split():
+            value = _number(part)
+            if value is None or not math.isfinite(value):
+                raise ReadingError(
+                    N_("Point %(point)s: %(quantity)s %(value)s is not a number."),
+                    point=f"{nominal:g}",
+                    quantity=quantity,
+                    value=part,
+                )
+            values.append(value)
+        if values:
+            environment[quantity] = values
+    return readings, reference, environment
+
+
+def save_point(
+    session: Session,
+    job_id: int,
+    data: PointInput,
+    *,
+    user: User,
+    expected_version: int | None,
+    on: date | None = None,
+    now: datetime | None = None,
+) -> Measurement:
+    """Validate, compute and store one point; nothing is stored when anything is refused.
+
+    Refused: a stale ``expected_version`` (:class:`JobConflict`), a job not in progress (a signed job
+    cannot be edited), a technician not authorised to perform the procedure, a standard the traceability
+    guard refuses, a reading that is not a number, a point outside the instrument's range, a U below the CMC.
+    """
+    now = now or datetime.now(UTC)
+    job = get_job(session, job_id)
+    check_version(job, expected_version)
+    if job.state != JobState.IN_PROGRESS:
+        raise JobLocked(number=job.number, state=job.state.value)
+    if job.procedure is None:
+        raise no_procedure(job)
+    on = on or job.measured_on or now.date()
+    authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
+    points = test_points(job)
+    if not 0 <= data.point_index < len(points):
+        raise ReadingError(N_("The job has no test point number %(n)s."), n=data.point_index + 1)
+    nominal = points[data.point_index]
+    unit = domain_procedure(job.procedure).unit
+    readings, reference, environment = _parse(data, unit, nominal)
+    guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
+    result = compute_point(session, job, nominal, readings, reference, environment, on)
+    row = session.scalar(
+        select(Measurement).where(Measurement.job_id == job.id, Measurement.point_index == data.point_index)
+    )
+    if row is None:
+        row = Measurement(
+            job_id=job.id,
+            point_index=data.point_index,
+            nominal=Decimal(repr(nominal)),
+            unit=unit,
+            readings=[],
+            environment={},
+            result={},
+            as_found={},
+        )
+        session.add(row)
+    if data.as_found:
+        row.as_found = {
+            "readings": readings,
+            "reference_value": reference,
+            "environment": environment,
+            "result": result,
+        }
+    else:
+        row.readings, row.reference_value = readings, Decimal(repr(reference))
+        row.environment, row.result = environment, result
+    row.saved_by_id, row.updated_at = user.id, now
+    bench_readings.mark_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
+    job.measured_on = on
+    job.updated_at = now
+    try:
+        session.flush()
+    except StaleDataError:
+        raise JobConflict(number=job.number, current="?", seen=expected_version) from None
+    return row
+
+
+def measurements(session: Session, job_id: int) -> dict[int, Measurement]:
+    rows = session.scalars(
+        select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index)
+    )
+    return {m.point_index: m for m in rows}
+
+
+def require_complete(session: Session, job: Job) -> None:
+    """A job is measured only when every test point has a result."""
+    done = measurements(session, job.id)
+    missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
+    if missing:
+        raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
+
+
+def flags(session: Session, job: Job) -> dict[str, list[str]]:
+    """What a reviewer must see: environmental deviations and results outside the accredited scope."""
+    out: dict[str, list[str]] = {"environment": [], "outside_scope": []}
+    for m in measurements(session, job.id).values():
+        for result in (m.result, m.as_found.get("result") or {}):
+            out["environment"].extend(result.get("deviations", []))
+            if result and not result.get("within_scope", True):
+                out["outside_scope"].append(f"{result['nominal']:g} {result['unit']}")
+    return out

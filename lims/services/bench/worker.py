@@ -1,0 +1,212 @@
+"""The station worker: runs on the bench PC, takes its station's capture requests, reads the instrument.
+
+Each request runs like ``lims bench capture``: every reading is journaled on the bench PC first, then
+delivered by a background sender through the direct database sink, so a database outage loses nothing
+(the journal is resent by the next request or by ``lims bench flush --database``). Readings are stored on
+the authority of the technician who asked for the capture: the idempotency key of a station capture starts
+with ``r<request id>-``, and the sink looks the request up for every batch, so leftovers of an earlier request
+are never credited to the next requester.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from instruments import registry
+from instruments.acquisition import acquire
+from instruments.agent.capture import BackgroundSender, Capture
+from instruments.agent.journal import Journal, JournalEntry
+from instruments.agent.sink import Delivery, SinkRefused
+from instruments.drivers.base import Backoff
+from instruments.errors import InstrumentError
+from instruments.reading import Reading
+from lims.db import Database
+from lims.models import CaptureRequest, Job
+from lims.services.bench import stations as bench_stations
+from lims.services.bench.readings import ReadingActor, point_id
+from lims.services.bench.sink import DatabaseSink
+
+EventSink = Callable[[str], None]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def request_of_key(key: str) -> int | None:
+    """The capture request id a station reading's key starts with (``r12-…`` → 12), else None.
+
+    >>> request_of_key("r12-0a1b2c3d4e5f-00000003"), request_of_key("5f0c-00000001")
+    (12, None)
+    """
+    head = key.split("-", 1)[0]
+    return int(head[1:]) if head.startswith("r") and head[1:].isdigit() else None
+
+
+class StationSink:
+    """Delivers each journaled reading on the authority of the request that captured it."""
+
+    def __init__(self, database: Database, station_name: str) -> None:
+        self.database, self.station_name = database, station_name
+
+    def _actor(self, request_id: int | None) -> ReadingActor:
+        with self.database.session() as session:
+            row = session.get(CaptureRequest, request_id) if request_id is not None else None
+            if row is None:
+                raise SinkRefused(403, f"no capture request behind reading key r{request_id}")
+            return ReadingActor(
+                row.requested_by_id, source=f"station:{self.station_name}", capture_request_id=row.id
+            )
+
+    def deliver(self, job_number: str, point: str, entries: Sequence[JournalEntry]) -> Delivery:
+        confirmed: set[str] = set()
+        rejected: dict[str, str] = {}
+        groups: dict[int | None, list[JournalEntry]] = {}
+        for entry in entries:
+            groups.setdefault(request_of_key(entry.key), []).append(entry)
+        for request_id, group in groups.items():
+            sink = DatabaseSink(self.database.session, self._actor(request_id))
+            delivery = sink.deliver(job_number, point, group)
+            confirmed |= delivery.confirmed
+            rejected |= delivery.rejected
+        return Delivery(frozenset(confirmed), rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    request_id: int
+    readings: int
+    error: str | None
+
+
+def run_request(
+    database: Database,
+    request: CaptureRequest,
+    *,
+    station_name: str,
+    journal_path: Path,
+    stop: threading.Event | None = None,
+    flush_timeout_s: float = 30.0,
+    on_event: EventSink | None = None,
+) -> Outcome:
+    """Capture ``request.count`` readings journal-first and deliver them; never raises for instrument faults."""
+    with database.session() as session:
+        job_number = session.scalar(select(Job.number).where(Job.id == request.job_id))
+    assert job_number is not None
+    journal = Journal(journal_path)
+    run = Capture(
+        journal,
+        job_number=job_number,
+        point_id=point_id(request.point_index),
+        run_id=f"r{request.id}-{uuid.uuid4().hex[:12]}",
+    )
+    sender = BackgroundSender(journal_path, StationSink(database, station_name), on_event=on_event)
+    sender.start()
+    error: str | None = None
+    try:
+        driver = registry.get(request.driver).open(request.port_url)
+        try:
+            for item in acquire(
+                driver, count=request.count, interval_s=request.interval_s, backoff=Backoff(max_attempts=10)
+            ):
+                if isinstance(item, Reading):
+                    run.add(item)
+                    sender.notify()
+                elif on_event is not None:
+                    on_event(f"fault: {item.error}")
+                if sender.error is not None:
+                    break
+                if stop is not None and stop.is_set():
+                    error = "the station worker was stopped"
+                    break
+        finally:
+            driver.close()
+    except InstrumentError as exc:
+        error = str(exc)
+    finally:
+        drained = sender.finish(timeout_s=flush_timeout_s)
+        journal.close()
+    if sender.error is not None:
+        error = str(sender.error)
+    elif not drained and error is None:
+        error = f"readings kept in the journal {journal_path}: the database did not confirm them"
+    return Outcome(request.id, run.recorded, error)
+
+
+def work_once(
+    database: Database,
+    station_id: int,
+    *,
+    station_name: str,
+    journal_path: Path,
+    worker: str | None = None,
+    stop: threading.Event | None = None,
+    on_event: EventSink | None = None,
+) -> Outcome | None:
+    """Claim one queued request of the station and run it; None when nothing is queued."""
+    with database.session() as session:
+        request = bench_stations.claim_next(session, station_id, worker=worker or worker_name())
+        session.commit()
+    if request is None:
+        return None
+    if on_event is not None:
+        on_event(
+            f"capture request {request.id}: {request.count} readings from {request.driver} on "
+            f"{request.port_url}"
+        )
+    outcome = run_request(
+        database, request, station_name=station_name, journal_path=journal_path, stop=stop, on_event=on_event
+    )
+    with database.session() as session:
+        bench_stations.finish(
+            session, request.id, error=outcome.error, readings_taken=outcome.readings, now=datetime.now(UTC)
+        )
+        session.commit()
+    if on_event is not None:
+        on_event(
+            f"capture request {request.id}: {outcome.readings} readings"
+            + (f"; failed: {outcome.error}" if outcome.error else "; done")
+        )
+    return outcome
+
+
+def run_station(
+    database: Database,
+    station_name: str,
+    *,
+    journal_path: Path,
+    stop: threading.Event,
+    poll_s: float = 1.0,
+    on_event: EventSink | None = None,
+) -> None:
+    """Serve the station's requests until ``stop`` is set (``lims bench station``)."""
+    with database.session() as session:
+        station_id = bench_stations.station_by_name(session, station_name).id
+        abandoned = bench_stations.abandon_running(session, station_id, host=socket.gethostname())
+        session.commit()
+    if abandoned and on_event is not None:
+        on_event(f"{abandoned} capture requests left running by an earlier worker marked failed")
+    worker = worker_name()
+    while not stop.is_set():
+        if (
+            work_once(
+                database,
+                station_id,
+                station_name=station_name,
+                journal_path=journal_path,
+                worker=worker,
+                stop=stop,
+                on_event=on_event,
+            )
+            is None
+        ):
+            stop.wait(poll_s)

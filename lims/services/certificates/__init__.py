@@ -1,0 +1,1 @@
+"""Certificate issue, data, register, signatures, DCC import, reported results."""

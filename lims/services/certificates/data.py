@@ -1,0 +1,412 @@
+"""The content of a certificate: :class:`certificates.data.CertificateData` built from a job's records.
+
+:func:`build_certificate_data` reads what ISO/IEC 17025:2017 7.8 asks a certificate to show (the clause
+table is in docs/certificates.md): laboratory, customer and item, the method, the dates, the results with
+their expanded uncertainties (one :class:`~certificates.data.ResultSeries` per measured quantity), the
+environment, the reference standards that give traceability, the decision rule and statement of conformity
+when asked for, and the verification stamp and validity of a kiểm định certificate. It reads and never
+writes; content the certificate cannot carry is refused with a :class:`CertificateError` that names it.
+Numbering, rendering, storage, amendments and withdrawals are :mod:`lims.services.certificates.issue`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certificates.data import (
+    Address,
+    Amendment,
+    CertificateData,
+    CertificateKind,
+    Conformity,
+    Customer,
+    DecisionStatement,
+    Environment,
+    Item,
+    Laboratory,
+    Method,
+    PerformanceLocation,
+    ResultPoint,
+    ResultSeries,
+    Signatory,
+    StandardUsed,
+    Text,
+    VerificationInfo,
+    VerificationType,
+)
+from certificates.errors import CertificateDataError
+from certificates.formatting import PREFIXES, UNITS
+from lims.domain.decision_rule import RuleKind
+from lims.domain.procedures import Procedure
+from lims.errors import N_, LimsError
+from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
+from lims.services.bench.measurements import agreed_rule, measurements
+from lims.services.jobs.jobs import job_standards
+from lims.services.jobs.procedures import domain_procedure
+
+if TYPE_CHECKING:
+    from lims.services.certificates.issue import CertificateSettings
+
+
+class CertificateError(LimsError, ValueError):
+    """A certificate could not be issued, amended or withdrawn; nothing was changed."""
+
+    template = N_("The certificate could not be issued.")
+
+
+_QUANTITIES = {
+    "mass": ("Khối lượng", "Mass"),
+    "temperature": ("Nhiệt độ", "Temperature"),
+    "pressure": ("Áp suất", "Pressure"),
+    "electrical": ("Đại lượng điện", "Electrical quantity"),
+    "DC voltage": ("Điện áp một chiều", "DC voltage"),
+    "AC voltage": ("Điện áp xoay chiều", "AC voltage"),
+    "DC current": ("Dòng điện một chiều", "DC current"),
+    "AC current": ("Dòng điện xoay chiều", "AC current"),
+    "resistance": ("Điện trở", "Resistance"),
+    "length": ("Độ dài", "Length"),
+    "volume_flow": ("Thể tích, lưu lượng", "Volume, flow"),
+    "time_frequency": ("Thời gian, tần số", "Time, frequency"),
+    "force": ("Lực", "Force"),
+    "humidity": ("Độ ẩm", "Humidity"),
+    "chemistry": ("Hóa lý", "Physical chemistry"),
+}
+_FUNCTIONS = {  # signatory functions most often found in Vietnamese centres, for the English line
+    "giám đốc": "Director",
+    "phó giám đốc": "Deputy Director",
+    "giám đốc trung tâm": "Director of the Centre",
+    "phó giám đốc trung tâm": "Deputy Director of the Centre",
+    "trưởng phòng": "Head of Department",
+    "phó trưởng phòng": "Deputy Head of Department",
+    "người có thẩm quyền ký": "Authorised signatory",
+}
+_RULES = {
+    RuleKind.SIMPLE: "ILAC-G8:09/2019 mục 4.2.1 – tuyên bố nhị phân, chấp nhận đơn giản (w = 0)",
+    RuleKind.GUARDED: "ILAC-G8:09/2019 mục 4.2.2 – tuyên bố nhị phân có dải bảo vệ w = {g}·U",
+    RuleKind.NON_BINARY: "ILAC-G8:09/2019 mục 4.2.3 – tuyên bố không nhị phân có dải bảo vệ w = {g}·U",
+}
+_VERDICTS = {
+    "pass": Conformity.PASS,
+    "fail": Conformity.FAIL,
+    "conditional_pass": Conformity.CONDITIONAL_PASS,
+    "conditional_fail": Conformity.CONDITIONAL_FAIL,
+}
+
+
+def dsi_unit(symbol: str) -> str:
+    """D-SI notation of a unit symbol as procedures write it.
+
+    >>> dsi_unit("kg"), dsi_unit("°C"), dsi_unit("kPa"), dsi_unit("mV"), dsi_unit("bar")
+    ('\\\\kilogram', '\\\\degreecelsius', '\\\\kilo\\\\pascal', '\\\\milli\\\\volt', '\\\\bar')
+    """
+    by_symbol = {sym: name for name, (sym, _prefixable) in UNITS.items() if sym}
+    if symbol in by_symbol:
+        return "\\" + by_symbol[symbol]
+    prefixes = {sym: name for name, sym in PREFIXES.items()}
+    for size in (2, 1):
+        prefix, rest = symbol[:size], symbol[size:]
+        name = by_symbol.get(rest)
+        if prefix in prefixes and name is not None and UNITS[name][1]:
+            return f"\\{prefixes[prefix]}\\{name}"
+    raise CertificateError(N_("The unit %(unit)s cannot be written on a certificate (D-SI)."), unit=symbol)
+
+
+def _address(text: str, city: str | None = None) -> Address:
+    street, _, tail = text.rpartition(",")
+    if not street:
+        street, tail = text, ""
+    return Address(street.strip() or text, (city or tail or text).strip())
+
+
+def free_text(text: str) -> Text:
+    """A free text written once (a name, a customer's note): printed as entered in both lines."""
+    return Text(text, text)
+
+
+def signatory_function(title: str | None) -> Text:
+    vi = (title or "").strip() or "Người có thẩm quyền ký"
+    return Text(vi, _FUNCTIONS.get(unicodedata.normalize("NFC", vi).lower(), "Authorised signatory"))
+
+
+def _number_text(value: Any) -> str:
+    text = format(value, "f") if not isinstance(value, str) else value
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day.
+
+    >>> add_months(date(2026, 1, 31), 1), add_months(date(2026, 11, 20), 12)
+    (datetime.date(2026, 2, 28), datetime.date(2027, 11, 20))
+    """
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def requirement_months(job: Job, key: str) -> int | None:
+    raw = (job.requirements or {}).get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise CertificateError(
+            N_("Job %(number)s: requirement %(key)s must be a whole number of months."),
+            number=job.number,
+            key=key,
+        ) from None
+    if not 0 < value <= 120:
+        raise CertificateError(
+            N_("Job %(number)s: requirement %(key)s must be a whole number of months."),
+            number=job.number,
+            key=key,
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class IssueExtras:
+    """What the certificate takes from outside the job record: the amendment and the signatory."""
+
+    number: str
+    issued_on: date
+    signatory: Signatory
+    stamp_number: str | None = None
+    valid_until: date | None = None
+    amendment: Amendment | None = None
+
+
+def _environment(job: Job, rows: Sequence[Any]) -> Environment:
+    values: dict[str, list[float]] = {}
+    for m in rows:
+        for env in (m.environment or {}, (m.as_found or {}).get("environment") or {}):
+            for quantity, v in env.items():
+                values.setdefault(quantity, []).extend(float(x) for x in (v if isinstance(v, list) else [v]))
+    temps = values.get("temperature")
+    if not temps:
+        raise CertificateError(
+            N_(
+                "Job %(number)s has no recorded temperature: the certificate must state the environmental "
+                "conditions (ISO/IEC 17025 7.8.4.1 b)."
+            ),
+            number=job.number,
+        )
+    rh = values.get("humidity")
+    pressure = values.get("pressure")
+    return Environment(
+        min(temps),
+        max(temps),
+        min(rh) if rh else None,
+        max(rh) if rh else None,
+        sum(pressure) / len(pressure) if pressure else None,
+    )
+
+
+def _standards(session: Session, job: Job, on: date) -> tuple[StandardUsed, ...]:
+    used = []
+    for _link, std in job_standards(session, job.id):
+        cal = session.scalar(
+            select(StandardCalibration)
+            .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
+            .order_by(StandardCalibration.calibrated_on.desc(), StandardCalibration.id.desc())
+            .limit(1)
+        )
+        if cal is None:
+            raise CertificateError(
+                N_("Standard %(asset)s has no calibration certificate dated on or before %(date)s."),
+                asset=std.asset_number,
+                date=on.isoformat(),
+            )
+        identification = std.asset_number + (f" (S/N {std.serial_number})" if std.serial_number else "")
+        used.append(
+            StandardUsed(std.name, identification, cal.certificate_number, cal.issuer_name, cal.valid_until)
+        )
+    if not used:
+        raise CertificateError(
+            N_("Job %(number)s names no standard: traceability cannot be stated."), number=job.number
+        )
+    return tuple(used)
+
+
+def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
+    """The quantity and unit a point measured: its own when its result names them, else the procedure's.
+
+    A point's result records the quantity and unit it was computed in (``lims.services.bench.measurements``);
+    points saved before it did carry only their unit (the row's ``unit``).
+    """
+    result = m.result or {}
+    quantity = str(result.get("quantity") or proc.quantity)
+    unit = str(result.get("unit") or m.unit or proc.unit)
+    return quantity, unit
+
+
+def _result_series(
+    rows: Sequence[Measurement], proc: Procedure, probability: float, conformity_wanted: bool
+) -> tuple[ResultSeries, ...]:
+    """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
+    grouped: dict[tuple[str, str], list[ResultPoint]] = {}
+    for m in rows:
+        r = m.result
+        found = (m.as_found or {}).get("result") or {}
+        verdict = _VERDICTS.get(str(r.get("verdict"))) if conformity_wanted else None
+        grouped.setdefault(point_quantity(m, proc), []).append(
+            ResultPoint(
+                nominal=float(r["reference"]),
+                indication=float(r["mean"]),
+                error=float(r["error"]),
+                expanded_uncertainty=float(r["expanded_uncertainty"]),
+                coverage_factor=float(r["coverage_factor"]),
+                coverage_probability=probability,
+                mpe=None if r.get("mpe") is None else float(r["mpe"]),
+                conformity=verdict,
+                as_found_indication=float(found["mean"]) if found else None,
+                as_found_error=float(found["error"]) if found else None,
+            )
+        )
+    series = []
+    for (quantity, unit), points in grouped.items():
+        vi, en = _QUANTITIES.get(quantity, (quantity, quantity))
+        series.append(ResultSeries(Text(vi, en), dsi_unit(unit), tuple(points)))
+    return tuple(series)
+
+
+def build_certificate_data(
+    session: Session, job: Job, extras: IssueExtras, settings: CertificateSettings
+) -> CertificateData:
+    """The complete certificate of ``job`` (see the clause table in docs/certificates.md)."""
+    if job.procedure is None:
+        raise CertificateError(N_("Job %(number)s has no procedure."), number=job.number)
+    proc = domain_procedure(job.procedure)
+    lab = session.get(Lab, job.lab_id)
+    assert lab is not None
+    if not lab.email:
+        raise CertificateError(
+            N_("The laboratory %(code)s has no e-mail address; certificates must show how to reach it."),
+            code=lab.code,
+        )
+    enterprise, inst = job.enterprise, job.instrument
+    requirements = job.requirements or {}
+    verification = job.kind == JobKind.VERIFICATION
+    conformity_wanted = verification or bool(requirements.get("conformity_statement"))
+    probability = proc.budget.coverage_probability
+    rows = list(measurements(session, job.id).values())
+    if not rows or any(not m.result for m in rows):
+        raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
+    series = _result_series(rows, proc, probability, conformity_wanted)
+    points = [p for s in series for p in s.points]
+    decision = None
+    overall = None
+    if conformity_wanted:
+        verdicts = [p.conformity for p in points]
+        overall = next(
+            (
+                c
+                for c in (Conformity.FAIL, Conformity.CONDITIONAL_FAIL, Conformity.CONDITIONAL_PASS)
+                if c in verdicts
+            ),
+            Conformity.PASS,
+        )
+        rule = agreed_rule(job, proc)
+        decision = DecisionStatement(
+            rule=Text(_RULES[rule.kind].format(g=f"{rule.guard_factor:g}"), rule.describe()),
+            specification=Text(
+                f"Sai số lớn nhất cho phép theo quy trình {job.procedure.code}",
+                f"Maximum permissible errors of procedure {job.procedure.code}",
+            ),
+            conformity=overall,
+        )
+    performed = job.measured_on or max((m.updated_at or m.created_at).date() for m in rows)
+    verification_info = None
+    if verification:
+        if overall is not Conformity.PASS:
+            raise CertificateError(
+                N_("Job %(number)s did not pass verification: issue a notice of failure, not a certificate."),
+                number=job.number,
+            )
+        stamp = (extras.stamp_number or "").strip()
+        if not stamp or extras.valid_until is None:
+            raise CertificateError(
+                N_("Enter the number of the verification stamp (tem) affixed to the instrument.")
+            )
+        verification_info = VerificationInfo(
+            True,
+            stamp,
+            extras.valid_until,
+            VerificationType(requirements.get("verification_type") or VerificationType.PERIODIC.value),
+        )
+    recalibration_months = None if verification else requirement_months(job, "recalibration_months")
+    low, high, res = inst.range_min, inst.range_max, inst.resolution
+    location = PerformanceLocation.CUSTOMER if job.on_site else PerformanceLocation.LABORATORY
+    supplied = tuple(free_text(str(s)) for s in requirements.get("customer_supplied") or () if str(s).strip())
+    try:
+        return CertificateData(
+            kind=CertificateKind(job.kind.value),
+            number=extras.number,
+            lab=Laboratory(
+                Text(lab.name_vi, lab.name_en),
+                _address(lab.address),
+                lab.email,
+                phone=lab.phone or "",
+                accreditation=lab.accreditation_number or "",
+            ),
+            customer=Customer(
+                enterprise.name,
+                _address(enterprise.address, enterprise.province),
+                email=enterprise.email or "",
+                phone=enterprise.phone or "",
+            ),
+            item=Item(
+                free_text(inst.instrument_type),
+                inst.manufacturer or "—",
+                inst.serial_number,
+                model=inst.model or "",
+                lab_identification=job.number,
+                measuring_range=""
+                if low is None or high is None
+                else f"({_number_text(low)} … {_number_text(high)}) {inst.unit}",
+                resolution="" if res is None else f"{_number_text(res)} {inst.unit}",
+                accuracy_class=inst.accuracy_class or "",
+                condition=free_text(job.condition_on_arrival) if job.condition_on_arrival else None,
+            ),
+            method=Method(
+                Text(proc.title_vi, proc.title_en), f"{job.procedure.code} v{job.procedure.version}"
+            ),
+            received_on=job.received_on if job.received_on and job.received_on <= performed else None,
+            performed_from=performed,
+            performed_to=performed,
+            issued_on=extras.issued_on,
+            results=series,
+            environment=_environment(job, rows),
+            standards=_standards(session, job, performed),
+            signatory=extras.signatory,
+            verification_url=settings.verification_url(extras.number),
+            location=location,
+            location_detail=_address(enterprise.address, enterprise.province).one_line()
+            if job.on_site
+            else "",
+            decision=decision,
+            verification=verification_info,
+            amendment=extras.amendment,
+            customer_supplied=supplied,
+            recalibration_requested=recalibration_months is not None,
+            recalibration_due=add_months(performed, recalibration_months) if recalibration_months else None,
+        )
+    except CertificateDataError as exc:
+        raise CertificateError(
+            N_("Job %(number)s cannot be certified: %(reason)s"), number=job.number, reason=str(exc)
+        ) from exc

@@ -1,0 +1,380 @@
+"""The register of issued certificates: lookup, search, revision chains, stored files, public verification.
+
+Read-only. Issuing, amending and withdrawing are :mod:`lims.services.certificates.issue`; this module only
+reads what they recorded, so the lab register, the customer portal, the API and the public verification
+page all answer from the same queries.
+
+ISO/IEC 17025:2017 7.8.8: an issued certificate is changed only by a new one that identifies the one it
+replaces; the replaced one stays in the register, marked superseded, and a withdrawn one stays, marked
+withdrawn. The public page (:func:`public_verification`) shows only what a third party needs to decide
+whether a certificate in their hands is genuine and current (number, date of issue, the instrument, the
+status), never the customer or the results (7.1.1 d / 4.2: confidentiality of the customer's
+information).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import quote
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from lims.errors import N_, NotFound
+from lims.models import (
+    AuditEntry,
+    Certificate,
+    CertificateStatus,
+    CustomerInstrument,
+    Enterprise,
+    Job,
+    JobKind,
+    User,
+)
+from lims.services.common.pagination import Page, keyset_page
+from lims.services.common.storage import Storage, StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
+
+NUMBER_MAX_LENGTH = 50
+MAX_CHAIN = 100  # revisions followed at most (a guard against a cycle in bad data, never reached in practice)
+
+FileKind = Literal["pdf", "dcc"]
+CONTENT_TYPES: dict[str, str] = {"pdf": "application/pdf", "dcc": "application/xml"}
+EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml"}
+
+
+def normalise_number(raw: str) -> str:
+    """The number as stored: NFC, control characters dropped (PostgreSQL refuses NUL in text), surrounding
+    blanks removed, at most 50 characters.
+
+    >>> normalise_number(" KĐ-2026-00007\\x00 ") == "KĐ-2026-00007"
+    True
+    >>> normalise_number("HC-2026-00001" + "x" * 100)[-3:]
+    'xxx'
+    """
+    printable = "".join(c for c in unicodedata.normalize("NFC", raw) if c.isprintable())
+    return printable.strip()[:NUMBER_MAX_LENGTH]
+
+
+def _find(session: Session, raw: str) -> Certificate | None:
+    number = normalise_number(raw)
+    if not number:
+        return None
+    found = session.scalar(select(Certificate).where(Certificate.number == number))
+    if found is None and number.upper() != number:
+        # Numbers are printed in capitals; a visitor may type "kđ-2026-00007".
+        found = session.scalar(select(Certificate).where(Certificate.number == number.upper()))
+    return found
+
+
+def get_by_number(session: Session, number: str) -> Certificate:
+    """The certificate with this number (NFC-normalised), else :class:`NotFound`."""
+    certificate = _find(session, number)
+    if certificate is None:
+        raise NotFound(N_("No certificate has the number %(number)s."), number=normalise_number(number))
+    return certificate
+
+
+# --- the lab register ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    certificate: Certificate
+    job: Job  # with its enterprise and instrument loaded
+
+
+def _jobs_by_id(session: Session, job_ids: set[int]) -> dict[int, Job]:
+    if not job_ids:
+        return {}
+    jobs = session.scalars(
+        select(Job).options(joinedload(Job.enterprise), joinedload(Job.instrument)).where(Job.id.in_(job_ids))
+    ).unique()
+    return {job.id: job for job in jobs}
+
+
+def search(
+    session: Session,
+    *,
+    query: str = "",
+    status: CertificateStatus | None = None,
+    kind: JobKind | None = None,
+    enterprise_id: int | None = None,
+    after: int | None = None,
+    size: int = 50,
+) -> Page[RegisterRow]:
+    """Certificates, newest first, by keyset on the id. ``query`` matches part of the number, the
+    instrument's serial number or the enterprise's name; ``enterprise_id`` scopes to one customer
+    (the portal passes the user's enterprise)."""
+    stmt = select(Certificate)
+    text = "".join(c for c in unicodedata.normalize("NFC", query) if c.isprintable() and c not in "%_")
+    text = text.strip()[:100]
+    if text:
+        pattern = f"%{text}%"
+        jobs_matching = (
+            select(Job.id)
+            .join(CustomerInstrument, CustomerInstrument.id == Job.instrument_id)
+            .join(Enterprise, Enterprise.id == Job.enterprise_id)
+            .where(or_(CustomerInstrument.serial_number.ilike(pattern), Enterprise.name.ilike(pattern)))
+        )
+        stmt = stmt.where(
+            or_(
+                Certificate.number.ilike(pattern),
+                func.upper(Certificate.number).like(pattern.upper()),
+                Certificate.job_id.in_(jobs_matching),
+            )
+        )
+    if status is not None:
+        stmt = stmt.where(Certificate.status == status)
+    if kind is not None:
+        stmt = stmt.where(Certificate.kind == kind)
+    if enterprise_id is not None:
+        stmt = stmt.where(Certificate.job_id.in_(select(Job.id).where(Job.enterprise_id == enterprise_id)))
+    page = keyset_page(session, stmt, Certificate.id, after=after, size=size)
+    jobs = _jobs_by_id(session, {c.job_id for c in page.items})
+    return Page([RegisterRow(c, jobs[c.job_id]) for c in page.items], page.next_after, page.size)
+
+
+def successor(session: Session, certificate: Certificate) -> Certificate | None:
+    """The certificate that replaces this one, if any."""
+    return session.scalar(
+        select(Certificate).where(Certificate.replaces_id == certificate.id).order_by(Certificate.id).limit(1)
+    )
+
+
+def revision_chain(session: Session, certificate: Certificate) -> list[Certificate]:
+    """Every revision of the certificate, from the original to the latest amendment."""
+    earlier: list[Certificate] = []
+    seen = {certificate.id}
+    current = certificate
+    while current.replaces_id is not None and len(seen) < MAX_CHAIN:
+        previous = session.get(Certificate, current.replaces_id)
+        if previous is None or previous.id in seen:
+            break
+        seen.add(previous.id)
+        earlier.append(previous)
+        current = previous
+    later: list[Certificate] = []
+    current = certificate
+    while len(seen) < MAX_CHAIN:
+        nxt = successor(session, current)
+        if nxt is None or nxt.id in seen:
+            break
+        seen.add(nxt.id)
+        later.append(nxt)
+        current = nxt
+    return [*reversed(earlier), certificate, *later]
+
+
+def withdrawn_at(session: Session, certificate: Certificate) -> datetime | None:
+    """When the certificate was withdrawn, from the audit trail (the change of its status)."""
+    if certificate.status != CertificateStatus.WITHDRAWN:
+        return None
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.table_name == Certificate.__tablename__, AuditEntry.record_id == str(certificate.id)
+        )
+        .order_by(AuditEntry.seq.desc())
+    )
+    for entry in entries:
+        change = (entry.changes or {}).get("status")
+        if isinstance(change, list | tuple) and change and change[-1] == CertificateStatus.WITHDRAWN.value:
+            return entry.at
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateDetail:
+    certificate: Certificate
+    job: Job
+    enterprise: Enterprise
+    instrument: CustomerInstrument
+    issued_by: User | None
+    replaces: Certificate | None
+    superseded_by: Certificate | None
+    chain: Sequence[Certificate]
+    withdrawn_at: datetime | None
+
+
+def detail(session: Session, number: str, *, enterprise_id: int | None = None) -> CertificateDetail:
+    """Everything the register page shows of one certificate. With ``enterprise_id`` (the portal), a
+    certificate of another enterprise is :class:`NotFound`, exactly like an unknown number."""
+    certificate = get_by_number(session, number)
+    job = _jobs_by_id(session, {certificate.job_id})[certificate.job_id]
+    if enterprise_id is not None and job.enterprise_id != enterprise_id:
+        raise NotFound(N_("No certificate has the number %(number)s."), number=normalise_number(number))
+    return CertificateDetail(
+        certificate=certificate,
+        job=job,
+        enterprise=job.enterprise,
+        instrument=job.instrument,
+        issued_by=session.get(User, certificate.issued_by_id),
+        replaces=session.get(Certificate, certificate.replaces_id) if certificate.replaces_id else None,
+        superseded_by=successor(session, certificate),
+        chain=revision_chain(session, certificate),
+        withdrawn_at=withdrawn_at(session, certificate),
+    )
+
+
+# --- stored files ----------------------------------------------------------------------------------
+
+
+def ascii_filename(number: str, which: FileKind) -> str:
+    """A file name any client accepts: Vietnamese letters folded to ASCII, other characters to ``_``.
+
+    >>> ascii_filename("KĐ-2026-00007", "pdf")
+    'KD-2026-00007.pdf'
+    >>> ascii_filename("HC/2026/1", "dcc")
+    'HC_2026_1.xml'
+    """
+    folded = unicodedata.normalize("NFKD", number.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-._") else "_" for c in plain)
+    return f"{safe or 'certificate'}.{EXTENSIONS[which]}"
+
+
+def content_disposition(number: str, which: FileKind, *, disposition: str = "attachment") -> str:
+    """``Content-Disposition`` with an ASCII ``filename`` and the exact name as RFC 5987 ``filename*``.
+
+    >>> content_disposition("KĐ-2026-00007", "pdf")
+    'attachment; filename="KD-2026-00007.pdf"; filename*=UTF-8\\'\\'K%C4%90-2026-00007.pdf'
+    """
+    exact = f"{number}.{EXTENSIONS[which]}".replace("/", "_")
+    return (
+        f'{disposition}; filename="{ascii_filename(number, which)}"; '
+        f"filename*=UTF-8''{quote(exact, safe='')}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    number: str
+    which: str
+    data: bytes
+    sha256: str
+    content_type: str
+    filename: str  # ASCII
+    content_disposition: str
+
+
+def stored_file_for(
+    session: Session, storage: Storage, certificate: Certificate, which: FileKind
+) -> CertificateFile:
+    """The issued PDF or DCC exactly as stored, re-hashed against the SHA-256 recorded at issue.
+
+    :class:`NotFound` when the certificate has no such file, :class:`~lims.services.common.storage.StoredFileCorrupt`
+    when the stored bytes are not the ones issued (restore from a backup; never re-render)."""
+    if which not in CONTENT_TYPES:
+        raise NotFound()
+    key, recorded = (
+        (certificate.pdf_key, certificate.pdf_sha256)
+        if which == "pdf"
+        else (certificate.dcc_key, certificate.dcc_sha256)
+    )
+    if not key or not recorded:
+        raise NotFound(
+            N_("Certificate %(number)s has no stored %(file)s file."), number=certificate.number, file=which
+        )
+    data = storage.get(key)
+    digest = sha256_hex(data)
+    if digest != recorded:
+        raise StoredFileCorrupt(key=key)
+    return CertificateFile(
+        number=certificate.number,
+        which=which,
+        data=data,
+        sha256=digest,
+        content_type=CONTENT_TYPES[which],
+        filename=ascii_filename(certificate.number, which),
+        content_disposition=content_disposition(certificate.number, which),
+    )
+
+
+# --- public verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublicVerification:
+    """What anyone may learn of a certificate: nothing of the customer, nothing of the results."""
+
+    number: str
+    kind: JobKind
+    issued_at: datetime
+    instrument_type: str
+    serial_number: str
+    status: CertificateStatus
+    superseded_by: str | None  # number of the certificate that replaces it
+    superseded_at: datetime | None
+    withdrawn_at: datetime | None
+
+    @property
+    def current(self) -> bool:
+        return self.status == CertificateStatus.VALID
+
+
+def public_verification(session: Session, number: str) -> PublicVerification | None:
+    """The public facts of a certificate, or ``None`` for an unknown or malformed number (the caller
+    answers both the same way, so the page tells nothing about which numbers exist nearby)."""
+    certificate = _find(session, number)
+    if certificate is None:
+        return None
+    instrument = session.scalar(
+        select(CustomerInstrument)
+        .join(Job, Job.instrument_id == CustomerInstrument.id)
+        .where(Job.id == certificate.job_id)
+    )
+    if instrument is None:
+        return None
+    nxt = successor(session, certificate) if certificate.status == CertificateStatus.SUPERSEDED else None
+    return PublicVerification(
+        number=certificate.number,
+        kind=certificate.kind,
+        issued_at=certificate.issued_at,
+        instrument_type=instrument.instrument_type,
+        serial_number=instrument.serial_number,
+        status=certificate.status,
+        superseded_by=nxt.number if nxt else None,
+        superseded_at=nxt.issued_at if nxt else None,
+        withdrawn_at=withdrawn_at(session, certificate),
+    )
+
+
+class FileMatch(StrEnum):
+    THIS_CERTIFICATE = "this"  # the file is the PDF issued under this number
+    OTHER_REVISION = "other_revision"  # the PDF of another revision of the same certificate
+    NO_MATCH = "no_match"  # not a file the laboratory issued under this certificate
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    outcome: FileMatch
+    sha256: str
+    revision_number: str | None = None  # for OTHER_REVISION
+    revision_status: CertificateStatus | None = None
+
+
+def check_pdf(
+    session: Session, number: str, data: bytes, *, limit: int, name: str = "The file"
+) -> FileCheck | None:
+    """Compare an uploaded PDF with the issued file of certificate ``number`` and of its other revisions.
+
+    The file is checked by its content (:func:`~lims.services.common.storage.check_size`,
+    :func:`~lims.services.common.storage.sniff_pdf` raise a :class:`~lims.errors.LimsError`) and never stored.
+    ``None`` when the number is unknown (as :func:`public_verification`)."""
+    certificate = _find(session, number)
+    if certificate is None:
+        return None
+    check_size(data, limit=limit, name=name)
+    sniff_pdf(data, name=name)
+    digest = sha256_hex(data)
+    if certificate.pdf_sha256 == digest:
+        return FileCheck(FileMatch.THIS_CERTIFICATE, digest)
+    for revision in revision_chain(session, certificate):
+        if revision.id != certificate.id and revision.pdf_sha256 == digest:
+            return FileCheck(FileMatch.OTHER_REVISION, digest, revision.number, revision.status)
+    return FileCheck(FileMatch.NO_MATCH, digest)

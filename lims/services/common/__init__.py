@@ -1,0 +1,1 @@
+"""Shared infrastructure: pagination, mail, database helpers, rate limits, object storage."""

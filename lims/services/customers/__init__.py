@@ -1,0 +1,1 @@
+"""Enterprises, the customer portal, service requests, instrument registry, notifications, reminders."""

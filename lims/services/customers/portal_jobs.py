@@ -1,0 +1,119 @@
+"""The customer's view of their enterprise's jobs and certificates.
+
+Every query is narrowed by :mod:`lims.services.access.tenancy` (certificates through their job's enterprise), so
+another enterprise's job, certificate or file is *not found*. The customer sees the job's state changes in
+plain words with their dates, never the lab's internal comments or who did what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from lims.errors import N_, NotFound
+from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition
+from lims.services.access.tenancy import Caller, get_scoped, scoped
+from lims.services.common.pagination import Page, keyset_page
+from lims.services.common.storage import Storage, StoredFileCorrupt, sha256_hex
+from lims.services.customers.notifications import customer_status
+
+FileKind = Literal["pdf", "dcc"]
+CONTENT_TYPES: dict[str, str] = {"pdf": "application/pdf", "dcc": "application/xml"}
+EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml"}
+CERTIFICATE_STATUS: dict[str, str] = {
+    CertificateStatus.VALID.value: N_("valid"),
+    CertificateStatus.SUPERSEDED.value: N_("superseded"),
+    CertificateStatus.WITHDRAWN.value: N_("withdrawn"),
+}
+
+
+def certificate_status(status: CertificateStatus | str) -> str:
+    """The message id of a certificate's status."""
+    return CERTIFICATE_STATUS.get(str(status), str(status))
+
+
+def list_jobs(session: Session, user: Caller, *, after: int | None = None, size: int = 50) -> Page[Job]:
+    """One keyset page of the enterprise's jobs, newest first."""
+    stmt = scoped(select(Job).options(selectinload(Job.instrument)), Job, user)
+    return keyset_page(session, stmt, Job.id, after=after, size=size)
+
+
+def get_job(session: Session, user: Caller, job_id: int) -> Job:
+    return get_scoped(session, Job, job_id, user)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    at: datetime
+    status: str  # message id of the plain-words status (lims.services.customers.notifications.CUSTOMER_STATUS)
+
+
+def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
+    """When the job reached each status the customer can read about (internal steps folded together)."""
+    job = get_job(session, user, job_id)
+    rows = session.execute(
+        select(JobTransition.at, JobTransition.to_state)
+        .where(JobTransition.job_id == job.id)
+        .order_by(JobTransition.at, JobTransition.id)
+    ).all()
+    changes = [StatusChange(job.created_at, customer_status(JobState.REQUESTED))]
+    for at, to_state in rows:
+        status = customer_status(to_state)
+        if status != changes[-1].status:
+            changes.append(StatusChange(at, status))
+    return changes
+
+
+def list_certificates(
+    session: Session, user: Caller, *, after: int | None = None, size: int = 50
+) -> Page[Certificate]:
+    """One keyset page of the certificates issued for the enterprise's jobs, newest first."""
+    stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, user)
+    return keyset_page(session, stmt, Certificate.id, after=after, size=size)
+
+
+def certificates_of_job(session: Session, user: Caller, job_id: int) -> list[Certificate]:
+    job = get_job(session, user, job_id)
+    return list(
+        session.scalars(select(Certificate).where(Certificate.job_id == job.id).order_by(Certificate.id))
+    )
+
+
+def get_certificate(session: Session, user: Caller, certificate_id: int) -> Certificate:
+    stmt = scoped(
+        select(Certificate).join(Job, Job.id == Certificate.job_id).where(Certificate.id == certificate_id),
+        Job,
+        user,
+    )
+    found: Certificate | None = session.scalar(stmt)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFile:
+    data: bytes
+    filename: str
+    content_type: str
+
+
+def certificate_file(
+    session: Session, storage: Storage, user: Caller, certificate_id: int, kind: FileKind
+) -> CertificateFile:
+    """The stored bytes of the certificate's PDF or DCC (checked against their SHA-256 by the storage)."""
+    if kind not in CONTENT_TYPES:
+        raise NotFound()
+    certificate = get_certificate(session, user, certificate_id)
+    key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
+    if not key:
+        raise NotFound()
+    data = storage.get(key)
+    expected = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
+    if expected and sha256_hex(data) != expected:
+        raise StoredFileCorrupt(key=key)
+    return CertificateFile(data, f"{certificate.number}.{EXTENSIONS[kind]}", CONTENT_TYPES[kind])

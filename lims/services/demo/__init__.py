@@ -1,0 +1,1 @@
+"""Demonstration data: the believable demo laboratory and the data set at scale."""

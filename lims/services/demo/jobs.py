@@ -1,0 +1,319 @@
+"""Demonstration jobs: one set per shipped procedure, across the lifecycle, with real readings and results.
+
+Everything goes through the services a technician, reviewer and signatory use (numbering, transitions with
+authorisation checks, the traceability guard, the bench computation and the signature), so the demo shows
+what the application really does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain import workflow as wf
+from lims.domain.authorisation import AuthorisedRole
+from lims.domain.traceability import IssuerKind
+from lims.models import (
+    CmcEntry,
+    CustomerInstrument,
+    Enterprise,
+    Lab,
+    MeasurementStandard,
+    Quantity,
+    StandardLevel,
+    User,
+)
+from lims.services.access import authorisations
+from lims.services.bench import measurements
+from lims.services.certificates import signatures
+from lims.services.demo.traceability import record_calibration
+from lims.services.jobs import jobs
+from lims.services.jobs.procedures import domain_procedure, latest_procedure, sync_procedures
+
+# procedure -> (instrument spec, standards by role (asset numbers), reading offset, environment)
+PLANS = {
+    "VER-NAWI-R76": (
+        ("Cân điện tử", "Ohaus", "Defender 3000", "kg", "0", "15", "0.005", "III", True),
+        {"weights": "CDL-KL-002"},
+        0.005,
+        {"temperature": "24.0 25.5"},
+    ),
+    "CAL-PG-DKD": (
+        ("Áp kế kiểu lò xo", "Wika", "213.53", "bar", "0", "16", "0.1", "1.6", False),
+        {"reference": "CDL-AS-002"},
+        0.1,
+        {"temperature": "21.5 22.0", "humidity": "58"},
+    ),
+    "CAL-TH-BATH": (
+        ("Nhiệt kế điện tử", "Testo", "720", "°C", "-50", "150", "0.1", None, False),
+        {"reference": "CDL-NH-001", "bath": "CDL-NH-003"},
+        0.1,
+        {"temperature": "23", "humidity": "52"},
+    ),
+    "CAL-DMM-DCV": (
+        ("Đồng hồ vạn năng hiện số", "Fluke", "179", "V", "0", "20", "0.001", None, False),
+        {"calibrator": "CDL-DI-001"},
+        0.002,
+        {"temperature": "23.4", "humidity": "48"},
+    ),
+}
+STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold", "issued")
+CERTIFICATES = {  # asset -> (unit, low, high, U) of its current certificate
+    "CDL-KL-002": ("g", 1, 20000, 0.1),
+    "CDL-AS-002": ("kPa", 0, 7000, 0.16),
+    "CDL-NH-001": ("°C", -40, 420, 0.01),
+    "CDL-NH-003": ("°C", -40, 250, 0.05),
+    "CDL-DI-001": ("V", 0, 20, 0.00004),
+}
+SOURCES = {"CDL-KL-002": "CDL-KL-001", "CDL-AS-002": "CDL-AS-001", "CDL-NH-003": "CDL-NH-001"}
+DRIFT = {
+    "CDL-KL-002": Decimal("0.05"),
+    "CDL-AS-002": Decimal("0.08"),
+    "CDL-NH-001": Decimal("0.005"),
+    "CDL-DI-001": Decimal("0.00003"),
+}
+CMC = [
+    ("mass", "kg", 0, 20, {"fixed_uncertainty": Decimal("0.0005")}),
+    ("pressure", "bar", 0, 20, {"fixed_uncertainty": Decimal("0.005")}),
+    ("temperature", "°C", -40, 250, {"fixed_uncertainty": Decimal("0.03")}),
+    ("DC voltage", "V", 0, 20, {"a": Decimal("0.00001"), "b": Decimal("0.000005")}),
+]
+
+
+def _bench_standards(session: Session, lab: Lab, today: date) -> dict[str, MeasurementStandard]:
+    bath = MeasurementStandard(
+        lab_id=lab.id,
+        asset_number="CDL-NH-003",
+        name="Bể ổn nhiệt dầu",
+        quantity=Quantity.TEMPERATURE,
+        level=StandardLevel.WORKING,
+        unit="°C",
+        range_min=Decimal(-40),
+        range_max=Decimal(250),
+        manufacturer="Fluke",
+        model="7340",
+        serial_number="B7340-118",
+        custodian="Phòng Đo lường",
+        location="Phòng thí nghiệm điện – nhiệt",
+        calibration_interval_months=12,
+        due_on=today + timedelta(days=265),
+        characteristics={"stability": 0.005, "uniformity": 0.01},
+    )
+    session.add(bath)
+    session.flush()
+    found = {
+        s.asset_number: s
+        for s in session.scalars(
+            select(MeasurementStandard).where(MeasurementStandard.asset_number.in_(list(CERTIFICATES)))
+        )
+    }
+    found["CDL-NH-003"] = bath
+    references = {
+        s.asset_number: s
+        for s in session.scalars(
+            select(MeasurementStandard).where(MeasurementStandard.asset_number.in_(list(SOURCES.values())))
+        )
+    }
+    for n, (asset, (unit, low, high, expanded)) in enumerate(CERTIFICATES.items(), start=1):
+        std = found[asset]
+        std.drift_limit = DRIFT.get(asset)
+        source = references.get(SOURCES.get(asset, ""))
+        # The current certificates of the bench's working standards: this lab's own calibrations against
+        # the references of the demo hierarchy (the reference thermometer is VMI's), each with a stored file.
+        record_calibration(
+            session,
+            std,
+            on=today - timedelta(days=100 if source else 110),
+            number=f"HC-{today.year}-{40 + n:05d}" if source else f"V03.{today.year}.{n:04d}",
+            kind=IssuerKind.THIS_LAB if source else IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
+            issuer="Trung tâm Đo lường Thành phố" if source else "Viện Đo lường Việt Nam (VMI)",
+            valid_days=365,
+            points=[(float(low), unit, expanded), (float(high), unit, expanded)],
+            sources=(source,) if source else (),
+        )
+    session.flush()
+    return found
+
+
+def _readings(nominal: float, step: float, n: int, drift_steps: int) -> list[str]:
+    digits = max(0, -Decimal(repr(step)).as_tuple().exponent)  # type: ignore[operator]
+    return [f"{nominal + step * (drift_steps + (i % 2)):.{digits}f}" for i in range(n)]
+
+
+def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], today: date) -> None:
+    sync_procedures(session)
+    users = {u.username: u for u in session.scalars(select(User))}
+    granted = today - timedelta(days=365)
+    grants = [
+        ("ktv.lan", AuthorisedRole.PERFORM),
+        ("ktv.minh", AuthorisedRole.PERFORM),
+        ("kt.hung", AuthorisedRole.REVIEW),
+        ("ky.thu", AuthorisedRole.SIGN),
+    ]
+    for code in PLANS:
+        for username, role in grants:
+            authorisations.grant(
+                session,
+                authorisations.Grant(
+                    users[username].id,
+                    code,
+                    role,
+                    granted,
+                    "Hồ sơ đào tạo ĐT-2025; 5 công việc có giám sát",
+                    expires_on=granted + timedelta(days=3 * 365),
+                ),
+            )
+    for quantity, cmc_unit, cmc_low, cmc_high, extra in CMC:
+        session.add(
+            CmcEntry(
+                lab_id=lab.id,
+                quantity=quantity,
+                unit=cmc_unit,
+                range_min=Decimal(cmc_low),
+                range_max=Decimal(cmc_high),
+                **extra,
+            )
+        )
+    standards = _bench_standards(session, lab, today)
+    tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
+    issued: list[tuple[int, datetime]] = []
+    for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):
+        kind, maker, model, unit, low, high, res, cls, legal = spec
+        proc_row = latest_procedure(session, code)
+        proc = domain_procedure(proc_row)
+        technician = tech if p % 2 == 0 else users["ktv.minh"]
+        for s, state in enumerate(STATES):
+            ent = enterprises[(p + s) % len(enterprises)]
+            inst = CustomerInstrument(
+                enterprise_id=ent.id,
+                instrument_type=kind,
+                manufacturer=maker,
+                model=model,
+                serial_number=f"{model.replace(' ', '')}-D{p}{s}",
+                unit=unit,
+                range_min=Decimal(low),
+                range_max=Decimal(high),
+                resolution=Decimal(res),
+                accuracy_class=cls,
+                legally_controlled=legal,
+                location="Phòng QC",
+            )
+            session.add(inst)
+            session.flush()
+            requested = today - timedelta(days=3 * (len(STATES) - s) + p)
+            job = jobs.create_job(
+                session,
+                jobs.JobRequest(
+                    lab.id,
+                    inst.id,
+                    proc_row.id,
+                    requested_on=requested,
+                    due_on=requested + timedelta(days=10),
+                    requirements={
+                        "conformity_statement": proc.kind.value == "verification",
+                        "decision_rule": "procedure",
+                    },
+                ),
+            )
+            day = datetime.combine(requested + timedelta(days=1), time(8, 30), tzinfo=UTC)
+            if state == "requested":
+                continue
+            jobs.record_intake(
+                session,
+                job.id,
+                jobs.Intake("Nguyên vẹn, không có hư hỏng nhìn thấy", "Hộp đựng, hướng dẫn sử dụng"),
+                expected_version=None,
+            )
+            jobs.apply_transition(session, job, wf.State.RECEIVED, user=technician, comment=None, now=day)
+            if state == "received":
+                continue
+            if state == "on_hold":
+                jobs.apply_transition(
+                    session,
+                    job,
+                    wf.State.ON_HOLD,
+                    user=technician,
+                    now=day,
+                    comment="Chờ khách hàng gửi bộ sạc kèm theo",
+                )
+                continue
+            jobs.apply_transition(session, job, wf.State.IN_PROGRESS, user=technician, comment=None, now=day)
+            for role_name, asset in roles.items():
+                jobs.add_standard(
+                    session, job.id, standards[asset].id, role_name, on=day.date(), expected_version=None
+                )
+            points = measurements.test_points(job)
+            todo = points[:2] if state == "in_progress" else points
+            for i, nominal in enumerate(todo):
+                measurements.save_point(
+                    session,
+                    job.id,
+                    measurements.PointInput(
+                        i,
+                        # An issued verification must pass: its readings stay within one resolution step.
+                        _readings(nominal, step, proc.repetitions, 0 if state == "issued" else (i + s) % 3),
+                        f"{nominal:.6g}",
+                        env,
+                    ),
+                    user=technician,
+                    expected_version=None,
+                    on=day.date(),
+                    now=day,
+                )
+            if state == "in_progress":
+                continue
+            jobs.apply_transition(session, job, wf.State.MEASURED, user=technician, comment=None, now=day)
+            if state == "measured":
+                continue
+            later = day + timedelta(days=1)
+            jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=later)
+            if state == "reviewed":
+                continue
+            from lims.services.demo.seed import DEMO_PASSWORD
+
+            signatures.sign_job(
+                session,
+                job.id,
+                user=sig,
+                password=DEMO_PASSWORD,
+                meaning="Phê duyệt: đã xem xét kết quả và cho phép ban hành",
+                expected_version=None,
+                now=later + timedelta(hours=3),
+            )
+            if state == "issued":
+                issued.append((job.id, later + timedelta(hours=4)))
+    _issue_demo_certificates(session, sig, issued)
+
+
+def _issue_demo_certificates(session: Session, signatory: User, issued: list[tuple[int, datetime]]) -> None:
+    """Certificates of the demo's issued jobs (calibration and verification), and one amendment."""
+    from lims.config import Settings
+    from lims.models import Job, JobKind
+    from lims.services.certificates.issue import amend_certificate, certificate_settings, issue_certificate
+    from lims.services.common.storage import open_storage
+
+    conf = Settings.from_env()
+    cert_settings = certificate_settings(conf)
+    storage = open_storage(conf, session)
+    amended = None
+    for n, (job_id, at) in enumerate(issued, start=1):
+        job = session.get_one(Job, job_id)
+        stamp = f"DEMO-{at.year % 100:02d}-{n:06d}" if job.kind == JobKind.VERIFICATION else None
+        cert = issue_certificate(
+            session, job_id, signatory, storage=storage, settings=cert_settings, stamp_number=stamp, now=at
+        )
+        if amended is None and job.kind == JobKind.CALIBRATION:
+            amended = (cert.number, at + timedelta(days=1))
+    if amended is not None:
+        amend_certificate(
+            session,
+            amended[0],
+            signatory,
+            "Bổ sung điều kiện môi trường bị thiếu trên bản đã ban hành",
+            storage=storage,
+            settings=cert_settings,
+            now=amended[1],
+        )

@@ -1,0 +1,731 @@
+"""``lims demo --scale N``: the demonstration data set grown to N customer instruments, for proof at scale.
+
+N counts the enterprises' instruments (phương tiện đo). Everything else is proportional to it:
+
+* enterprises: N / 100 (at least 1), each with a customer user (the first of every ten an enterprise admin);
+* the lab's working standards: one more copy of each bench standard per 5 000 instruments, with this lab's
+  calibration against the demo's reference standards (the calibration chain) and a yearly history;
+* one job per instrument, in every state of the workflow (mostly issued, the rest spread over the others),
+  with its state history, the standards it used, the readings and results of its test points (the
+  issued, approved, reviewed and measured ones complete, in-progress ones two points), the signatory's
+  electronic signature and, for issued jobs, a certificate row;
+* one audit entry per generated audited row, chained with the same hashing as every other entry.
+
+So N = 1 000 000 gives 10 000 enterprises, 1 000 000 jobs and about 4 000 000 measurement records (the demo
+procedures have three to six test points; the issue asked for about 5 000 000).
+
+The small demo data set (``lims demo``) is loaded first, through the services, so every demo login and
+page keeps working; the scaled rows are then written in bulk (``lims.services.records.bulk_write``: COPY on
+PostgreSQL, with their audit entries), copying the demo's real rows as templates: the instruments, procedures, readings and computed results of the demo's jobs. The
+results are therefore real computations, repeated; the readings are not re-measured per job.
+
+Certificates: the few PDFs are real renderings of the certificate layout (``certificates.pdf``), stored
+once in the file store; every certificate row of the same kind points to the same blob (its printed
+number is the sample's, not the row's). This is a load-testing data set, not a record of anything.
+
+Deterministic: the same N, seed and date give the same rows (apart from the timestamps of the audit
+entries and of ``created_at``, which are the time of generation).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from lims.errors import N_, LimsError
+from lims.models import (
+    AuditEntry,
+    Certificate,
+    CertificateStatus,
+    CustomerInstrument,
+    ElectronicSignature,
+    Enterprise,
+    Job,
+    JobCounter,
+    JobStandard,
+    JobState,
+    JobTransition,
+    Measurement,
+    MeasurementStandard,
+    Role,
+    StandardCalibration,
+    StandardCalibrationSource,
+    User,
+)
+from lims.services.records.audit import ACTOR_KEY, SYSTEM, Actor, _plain
+from lims.services.records.bulk_write import AuditAppender, BulkWriter, NextIds, fix_sequences
+
+INSTRUMENTS_PER_ENTERPRISE = 100
+INSTRUMENTS_PER_STANDARD_COPY = 5000
+CHUNK = 5000
+DEFAULT_SEED = 2026
+
+# Out of 100 jobs: the state they are left in (most are issued; every other state is represented).
+STATE_MIX: tuple[tuple[JobState, int], ...] = (
+    (JobState.ISSUED, 78),
+    (JobState.APPROVED, 3),
+    (JobState.REVIEWED, 3),
+    (JobState.MEASURED, 3),
+    (JobState.IN_PROGRESS, 4),
+    (JobState.RECEIVED, 3),
+    (JobState.REQUESTED, 3),
+    (JobState.ON_HOLD, 1),
+    (JobState.CANCELLED, 1),
+    (JobState.REJECTED, 1),
+)
+FLOW = (
+    JobState.REQUESTED,
+    JobState.RECEIVED,
+    JobState.IN_PROGRESS,
+    JobState.MEASURED,
+    JobState.REVIEWED,
+    JobState.APPROVED,
+    JobState.ISSUED,
+)
+
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+)
+MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu")
+GIVEN = (
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hùng",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Ngân",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Yến",
+)
+FORMS = ("Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Doanh nghiệp tư nhân", "Hợp tác xã")
+TRADES = (
+    ("Cơ khí", "Cơ khí chế tạo"),
+    ("Thực phẩm", "Chế biến thực phẩm"),
+    ("Dược phẩm", "Dược phẩm"),
+    ("Điện tử", "Điện tử"),
+    ("Xăng dầu", "Kinh doanh xăng dầu"),
+    ("Xây dựng", "Xây dựng"),
+    ("Thép", "Luyện kim"),
+    ("Nhựa", "Sản xuất nhựa"),
+    ("Dệt may", "Dệt may"),
+    ("Thủy sản", "Chế biến thủy sản"),
+    ("Môi trường", "Xử lý môi trường"),
+    ("Bia", "Đồ uống"),
+    ("Bao bì", "Bao bì"),
+    ("Vật liệu", "Vật liệu xây dựng"),
+)
+BRANDS = (
+    "An Phát",
+    "Hồng Hà",
+    "Thăng Long",
+    "Sông Hàn",
+    "Hải Vân",
+    "Minh Khai",
+    "Bình Minh",
+    "Tân Tiến",
+    "Hòa Phát",
+    "Đại Việt",
+    "Phú Thành",
+    "Trường An",
+    "Kim Long",
+    "Sơn Trà",
+    "Ngũ Hành",
+    "Việt Hưng",
+)
+PLACES = (
+    (
+        "Hà Nội",
+        "01",
+        (
+            "Cầu Giấy",
+            "Đống Đa",
+            "Hai Bà Trưng",
+            "Long Biên",
+            "Hoàng Mai",
+            "Thanh Xuân",
+            "Nam Từ Liêm",
+            "Bắc Từ Liêm",
+            "Hà Đông",
+            "Đông Anh",
+            "Gia Lâm",
+            "Mê Linh",
+        ),
+    ),
+    (
+        "Đà Nẵng",
+        "04",
+        ("Hải Châu", "Thanh Khê", "Sơn Trà", "Ngũ Hành Sơn", "Liên Chiểu", "Cẩm Lệ", "Hòa Vang"),
+    ),
+)
+STREETS = (
+    "Nguyễn Trãi",
+    "Giải Phóng",
+    "Phạm Văn Đồng",
+    "Trần Duy Hưng",
+    "Lê Duẩn",
+    "Nguyễn Văn Linh",
+    "Điện Biên Phủ",
+    "Hoàng Quốc Việt",
+    "Ngô Quyền",
+    "Tôn Đức Thắng",
+    "Bạch Đằng",
+    "Hùng Vương",
+)
+LOCATIONS = (
+    "Phòng QC",
+    "Xưởng sản xuất",
+    "Kho nguyên liệu",
+    "Phòng thí nghiệm",
+    "Dây chuyền 1",
+    "Dây chuyền 2",
+    "Trạm cân",
+    "Phòng kỹ thuật",
+    "Khu lò hơi",
+    "Cửa hàng số 3",
+)
+
+
+class ScaleDataRefused(LimsError):
+    template = N_("The database already holds data; scale data loads into an empty database.")
+
+
+class ScaleSizeInvalid(LimsError):
+    template = N_("The scale must be a whole number of instruments from %(low)s to %(high)s.")
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePlan:
+    """How many rows of each kind ``instruments`` means."""
+
+    instruments: int
+
+    @property
+    def enterprises(self) -> int:
+        return max(1, self.instruments // INSTRUMENTS_PER_ENTERPRISE)
+
+    @property
+    def standard_copies(self) -> int:
+        return max(1, self.instruments // INSTRUMENTS_PER_STANDARD_COPY)
+
+
+@dataclass(slots=True)
+class ScaleReport:
+    plan: ScalePlan
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, table: str, n: int) -> None:
+        self.counts[table] = self.counts.get(table, 0) + n
+
+
+MAX_INSTRUMENTS = 5_000_000
+
+
+def _tax_codes(rng: random.Random, province: str, used: set[str]) -> str:
+    from lims.domain.taxcode import check_digit
+
+    while True:
+        nine = province + f"{rng.randrange(10**7):07d}"
+        digit = check_digit(nine)
+        if digit is not None and nine + str(digit) not in used:
+            code = nine + str(digit)
+            used.add(code)
+            return code
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def database_is_empty(session: Session) -> bool:
+    from lims.services.demo.seed import database_is_empty as empty
+
+    return empty(session)
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {c.name: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+@dataclass
+class _Template:
+    instrument: dict[str, Any]
+    job: dict[str, Any]
+    measurements: list[dict[str, Any]]
+    standards: list[tuple[int, str | None]]  # (demo standard id, role)
+
+    @functools.cached_property
+    def results_sha256(self) -> str:
+        """What the signatory's signature covers: the digest of the results (the same for every copy)."""
+        results = [_plain(m["result"]) for m in self.measurements]
+        return hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()
+
+
+def _templates(session: Session) -> list[_Template]:
+    """The demo's complete jobs (approved, all points measured), one per procedure."""
+    out = []
+    for job in session.scalars(select(Job).where(Job.state == JobState.APPROVED).order_by(Job.id)):
+        points = [
+            _row(m)
+            for m in session.scalars(
+                select(Measurement).where(Measurement.job_id == job.id).order_by(Measurement.point_index)
+            )
+        ]
+        links = [
+            (link.standard_id, link.role)
+            for link in session.scalars(select(JobStandard).where(JobStandard.job_id == job.id))
+        ]
+        out.append(_Template(_row(job.instrument), _row(job), points, links))
+    if not out:  # pragma: no cover - the demo always has approved jobs
+        raise LimsError(N_("The demo data set has no complete job to copy."))
+    return out
+
+
+def _sample_pdfs(session: Session) -> dict[str, tuple[str, str]]:
+    """Real renderings of the certificate layout, one calibration and one verification, stored once."""
+    from certificates.examples import example_calibration, example_verification
+    from certificates.pdf import render_pdf
+    from lims.services.common.storage import DatabaseStorage
+
+    store = DatabaseStorage(session)
+    out = {}
+    for kind, data in (
+        ("calibration", example_calibration(number="HC-MAU-00001")),
+        ("verification", example_verification(number="KĐ-MẪU-00001")),
+    ):
+        stored = store.put(
+            f"scale-samples/certificate-{kind}.pdf", render_pdf(data, invariant=True), "application/pdf"
+        )
+        out[kind] = (stored.key, stored.sha256)
+    return out
+
+
+def _state_table() -> list[JobState]:
+    table: list[JobState] = []
+    for state, weight in STATE_MIX:
+        table += [state] * weight
+    return table
+
+
+def load_scale(
+    session: Session,
+    instruments: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScaleReport:
+    """Load the demo data set, then grow it to ``instruments`` instruments (see the module docstring)."""
+    if not 1 <= instruments <= MAX_INSTRUMENTS:
+        raise ScaleSizeInvalid(low=1, high=MAX_INSTRUMENTS)
+    if not database_is_empty(session):
+        raise ScaleDataRefused()
+    from lims.services.demo.seed import load_demo
+
+    say = progress or (lambda _msg: None)
+    today = today or date.today()
+    plan = ScalePlan(instruments)
+    report = ScaleReport(plan)
+    rng = random.Random(seed)
+    say("demo data set")
+    load_demo(session, today=today)
+    session.flush()
+
+    now = datetime.now(UTC)
+    actor: Actor = session.info.get(ACTOR_KEY, SYSTEM)
+    chain = AuditAppender(session, actor, now)
+    out = BulkWriter(session, chain, report.add)
+    ids = NextIds(session)
+    templates = _templates(session)
+    pdfs = _sample_pdfs(session)
+    staff = {u.username: u for u in session.scalars(select(User).where(User.role != Role.CUSTOMER))}
+    technicians = [staff["ktv.lan"], staff["ktv.minh"]]
+    reviewer, signatory = staff["kt.hung"], staff["ky.thu"]
+    password_hash = session.scalar(select(User.password_hash).where(User.username == "kh.annam"))
+    assert password_hash is not None
+
+    # Enterprises and their customer users.
+    say(f"{plan.enterprises} enterprises")
+    used_codes = set(session.scalars(select(Enterprise.tax_code)))
+    enterprise_ids = []
+    ent_rows, user_rows = [], []
+    first_ent = ids.take(Enterprise, plan.enterprises)
+    first_user = ids.take(User, plan.enterprises)
+    for n in range(plan.enterprises):
+        city, province, districts = PLACES[0] if n % 4 else PLACES[1]
+        trade, sector = rng.choice(TRADES)
+        eid = first_ent + n
+        enterprise_ids.append(eid)
+        ent_rows.append(
+            {
+                "id": eid,
+                "name": f"{rng.choice(FORMS)} {trade} {rng.choice(BRANDS)} {n + 1:05d}",
+                "tax_code": _tax_codes(rng, province, used_codes),
+                "address": f"Số {rng.randrange(1, 400)} {rng.choice(STREETS)}, {rng.choice(districts)}, {city}",
+                "province": city,
+                "sector": sector,
+                "contact_name": _person(rng),
+                "email": f"qa.dn{n + 1:05d}@example.vn",
+                "phone": f"0{'24' if province == '01' else '236'} {rng.randrange(10**7):07d}",
+                "notes": None,
+                "is_active": True,
+                "created_at": now,
+            }
+        )
+        user_rows.append(
+            {
+                "id": first_user + n,
+                "username": f"kh.dn{n + 1:05d}",
+                "full_name": _person(rng),
+                "email": f"kh.dn{n + 1:05d}@example.vn",
+                "function_title": "Cán bộ quản lý thiết bị đo",
+                "role": Role.CUSTOMER,
+                "enterprise_id": eid,
+                "password_hash": password_hash,
+                "language": "vi",
+                "is_active": True,
+                "is_enterprise_admin": n % 10 == 0,
+                "created_at": now,
+                "password_changed_at": now,
+            }
+        )
+    out.put(Enterprise, ent_rows)
+    out.put(User, user_rows)
+
+    # Copies of the bench's working standards, calibrated by this lab against the demo's references.
+    say(f"{plan.standard_copies} copies of each bench standard")
+    standard_map = _copy_standards(session, out, ids, templates, plan.standard_copies, now)
+
+    # Instruments, jobs and everything under them, chunk by chunk.
+    states = _state_table()
+    counters = {row.year: row.last_number for row in session.scalars(select(JobCounter))}
+    signer_name = signatory.full_name
+    for start in range(0, instruments, CHUNK):
+        size = min(CHUNK, instruments - start)
+        say(f"instruments {start + 1}–{start + size}")
+        batch = _Batch()
+        inst_id = ids.take(CustomerInstrument, size)
+        job_id = ids.take(Job, size)
+        for k in range(size):
+            i = start + k
+            tpl = templates[rng.randrange(len(templates))]
+            state = states[rng.randrange(len(states))]
+            eid = enterprise_ids[rng.randrange(len(enterprise_ids))]
+            tech = technicians[i % 2]
+            age = rng.randrange(400) if state == JobState.ISSUED else rng.randrange(30)
+            requested = today - timedelta(days=age + 12)
+            counters[requested.year] = counters.get(requested.year, 0) + 1
+            received = requested + timedelta(days=1)
+            day = datetime.combine(received, time(8, 30), tzinfo=UTC)
+            reached = FLOW.index(state) if state in FLOW else (1 if state == JobState.ON_HOLD else 0)
+            iid, jid = inst_id + k, job_id + k
+            inst = dict(tpl.instrument)
+            inst.update(
+                id=iid,
+                enterprise_id=eid,
+                serial_number=f"{(inst['model'] or 'SN').replace(' ', '')}-{i + 1:07d}",
+                location=rng.choice(LOCATIONS),
+                created_at=now,
+                updated_at=None,
+                last_calibrated_on=None,
+                next_due_on=None,
+            )
+            if state == JobState.ISSUED:
+                measured = received + timedelta(days=2)
+                inst["last_calibrated_on"] = measured
+                inst["next_due_on"] = measured + timedelta(days=365)
+            else:
+                inst["next_due_on"] = today + timedelta(days=rng.randrange(-30, 335))
+            batch.instruments.append(inst)
+            job = dict(tpl.job)
+            job.update(
+                id=jid,
+                number=f"JOB-{requested.year}-{counters[requested.year]:05d}",
+                enterprise_id=eid,
+                instrument_id=iid,
+                state=state,
+                requested_on=requested,
+                due_on=requested + timedelta(days=10),
+                received_on=received if reached >= 1 else None,
+                measured_on=None,
+                technician_id=tech.id if reached >= 1 else None,
+                reviewer_id=None,
+                signatory_id=None,
+                measured_by_id=tech.id if reached >= 3 else None,
+                reviewed_by_id=reviewer.id if reached >= 4 else None,
+                approved_by_id=signatory.id if reached >= 5 else None,
+                held_from=JobState.RECEIVED if state == JobState.ON_HOLD else None,
+                condition_on_arrival=tpl.job["condition_on_arrival"] if reached >= 1 else None,
+                accessories=tpl.job["accessories"] if reached >= 1 else None,
+                version=1 + reached,
+                created_at=now,
+                updated_at=None,
+            )
+            batch.jobs.append(job)
+            _history(batch, job, state, reached, day, tech, reviewer, signatory)
+            if reached >= 2:
+                points = tpl.measurements if reached >= 3 else tpl.measurements[:2]
+                job["measured_on"] = received + timedelta(days=2)
+                for m in points:
+                    row = dict(m)
+                    row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
+                    batch.measurements.append(row)
+                for std_id, role in tpl.standards:
+                    batch.links.append(
+                        {
+                            "job_id": jid,
+                            "standard_id": standard_map[std_id][i % len(standard_map[std_id])],
+                            "role": role,
+                        }
+                    )
+            if reached >= 5:
+                signed = day + timedelta(days=3)
+                batch.signatures.append(
+                    {
+                        "job_id": jid,
+                        "signer_id": signatory.id,
+                        "printed_name": signer_name,
+                        "meaning": "Phê duyệt: đã xem xét kết quả và cho phép ban hành",
+                        "signed_at": signed,
+                        "content_sha256": tpl.results_sha256,
+                    }
+                )
+            if state == JobState.ISSUED:
+                kind = job["kind"].value
+                key, sha = pdfs[kind]
+                prefix = "HC" if kind == "calibration" else "KĐ"
+                batch.certificates.append(
+                    {
+                        "number": f"{prefix}-{requested.year}-{jid:07d}",
+                        "job_id": jid,
+                        "kind": job["kind"],
+                        "status": CertificateStatus.VALID,
+                        "revision": 0,
+                        "replaces_id": None,
+                        "amendment_reason": None,
+                        "withdrawal_reason": None,
+                        "issued_at": day + timedelta(days=3, hours=2),
+                        "issued_by_id": signatory.id,
+                        "pdf_key": key,
+                        "pdf_sha256": sha,
+                        "dcc_key": None,
+                        "dcc_sha256": None,
+                        "created_at": now,
+                    }
+                )
+        batch.write(out, ids)
+    for year, last in counters.items():
+        if session.get(JobCounter, year) is None:
+            session.add(JobCounter(year=year, last_number=last))
+        else:
+            session.execute(update(JobCounter).where(JobCounter.year == year).values(last_number=last))
+    chain.close()
+    fix_sequences(
+        session,
+        (
+            Enterprise,
+            User,
+            MeasurementStandard,
+            StandardCalibration,
+            CustomerInstrument,
+            Job,
+            Measurement,
+            JobTransition,
+            ElectronicSignature,
+            Certificate,
+            AuditEntry,
+        ),
+    )
+    session.flush()
+    say("statistics (ANALYZE)")
+    session.execute(text("ANALYZE"))
+    return report
+
+
+@dataclass(slots=True)
+class _Batch:
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    measurements: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    certificates: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, out: BulkWriter, ids: NextIds) -> None:
+        for model, rows in (
+            (Measurement, self.measurements),
+            (JobTransition, self.transitions),
+            (ElectronicSignature, self.signatures),
+            (Certificate, self.certificates),
+        ):
+            first = ids.take(model, len(rows))
+            for n, row in enumerate(rows):
+                row["id"] = first + n
+        out.put(CustomerInstrument, self.instruments)
+        out.put(Job, self.jobs)
+        out.put(JobTransition, self.transitions)
+        out.put(JobStandard, self.links)
+        out.put(Measurement, self.measurements)
+        out.put(ElectronicSignature, self.signatures)
+        out.put(Certificate, self.certificates)
+
+
+def _history(
+    batch: _Batch,
+    job: dict[str, Any],
+    state: JobState,
+    reached: int,
+    day: datetime,
+    tech: User,
+    reviewer: User,
+    signatory: User,
+) -> None:
+    """The job's state changes, as the workflow would have recorded them."""
+    who = {
+        JobState.RECEIVED: tech,
+        JobState.IN_PROGRESS: tech,
+        JobState.MEASURED: tech,
+        JobState.REVIEWED: reviewer,
+        JobState.APPROVED: signatory,
+        JobState.ISSUED: signatory,
+    }
+    at = day
+    for step in range(1, reached + 1):
+        to = FLOW[step]
+        at = day + timedelta(days=max(0, step - 2), hours=step)
+        batch.transitions.append(
+            {
+                "job_id": job["id"],
+                "from_state": FLOW[step - 1],
+                "to_state": to,
+                "actor_id": who[to].id,
+                "role": who[to].role.value,
+                "comment": None,
+                "at": at,
+            }
+        )
+    if state in (JobState.ON_HOLD, JobState.CANCELLED, JobState.REJECTED):
+        by = tech if state == JobState.ON_HOLD else signatory
+        comment = {
+            JobState.ON_HOLD: "Chờ khách hàng gửi bộ sạc kèm theo",
+            JobState.CANCELLED: "Khách hàng hủy yêu cầu",
+            JobState.REJECTED: "Phương tiện đo hư hỏng, không thể hiệu chuẩn",
+        }[state]
+        batch.transitions.append(
+            {
+                "job_id": job["id"],
+                "from_state": FLOW[reached],
+                "to_state": state,
+                "actor_id": by.id,
+                "role": by.role.value,
+                "comment": comment,
+                "at": at + timedelta(hours=1),
+            }
+        )
+
+
+def _copy_standards(
+    session: Session,
+    out: BulkWriter,
+    ids: NextIds,
+    templates: list[_Template],
+    copies: int,
+    now: datetime,
+) -> dict[int, list[int]]:
+    """Each bench standard the templates use and its copies: demo id -> [demo id, copy ids…]."""
+    used = sorted({std_id for tpl in templates for std_id, _role in tpl.standards})
+    mapping: dict[int, list[int]] = {}
+    std_rows, cal_rows, source_rows = [], [], []
+    for std_id in used:
+        std = session.get(MeasurementStandard, std_id)
+        assert std is not None
+        current = session.scalars(
+            select(StandardCalibration)
+            .where(StandardCalibration.standard_id == std_id)
+            .order_by(StandardCalibration.calibrated_on.desc())
+        ).first()
+        sources = (
+            list(
+                session.scalars(
+                    select(StandardCalibrationSource.standard_id).where(
+                        StandardCalibrationSource.calibration_id == current.id
+                    )
+                )
+            )
+            if current is not None
+            else []
+        )
+        first = ids.take(MeasurementStandard, copies)
+        mapping[std_id] = [std_id, *range(first, first + copies)]
+        for n in range(copies):
+            row = _row(std)
+            row.update(
+                id=first + n,
+                asset_number=f"{std.asset_number}-S{n + 1:04d}",
+                serial_number=f"{std.serial_number or 'SN'}-{n + 1:04d}",
+                created_at=now,
+                updated_at=None,
+            )
+            std_rows.append(row)
+            if current is None:
+                continue
+            for year in range(3):  # this year's calibration and two earlier ones
+                cal = _row(current)
+                on = current.calibrated_on - timedelta(days=365 * year)
+                cal.update(
+                    id=None,
+                    standard_id=first + n,
+                    calibrated_on=on,
+                    issued_on=on,
+                    valid_until=on + (current.valid_until - current.calibrated_on),
+                    certificate_number=f"{current.certificate_number}-S{n + 1:04d}-{year}",
+                    created_at=now,
+                )
+                cal_rows.append((cal, sources))
+    out.put(MeasurementStandard, std_rows)
+    first_cal = ids.take(StandardCalibration, len(cal_rows))
+    for n, (cal, sources) in enumerate(cal_rows):
+        cal["id"] = first_cal + n
+        source_rows += [{"calibration_id": cal["id"], "standard_id": s} for s in sources]
+    out.put(StandardCalibration, [cal for cal, _sources in cal_rows])
+    out.put(StandardCalibrationSource, source_rows)
+    return mapping

@@ -1,0 +1,1 @@
+"""Calibration and verification jobs: lifecycle, procedures, workload, dashboard, method validation."""

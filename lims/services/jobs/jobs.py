@@ -1,0 +1,373 @@
+"""Calibration and verification jobs: request, numbering, intake, standards used and state transitions.
+
+Transitions go through the pure state machine :mod:`lims.domain.workflow`; on top of the roles it checks,
+this module checks each person's authorisation for the job's procedure (ISO/IEC 17025:2017 6.2.5–6.2.6).
+Every change compares the job's ``version`` with the one the editor saw (optimistic locking): a stale save
+raises :class:`JobConflict` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lims.domain import workflow as wf
+from lims.domain.authorisation import AuthorisedRole
+from lims.domain.guard import StandardRefused, require_usable
+from lims.errors import N_, Conflict, LimsError, NotFound
+from lims.models import (
+    CustomerInstrument,
+    Job,
+    JobCounter,
+    JobKind,
+    JobStandard,
+    JobState,
+    JobTransition,
+    MeasurementStandard,
+    Procedure,
+    User,
+)
+from lims.services.access import authorisations
+from lims.services.customers.notifications import job_state_changed
+from lims.services.jobs.procedures import domain_procedure
+from lims.services.standards.traceability import load_graph
+
+EDITABLE_STATES = frozenset({JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS})
+
+
+class JobError(LimsError, ValueError):
+    template = N_("The job could not be changed.")
+
+
+class JobConflict(Conflict):
+    template = N_(
+        "Job %(number)s was changed by someone else (version %(current)s, you edited version %(seen)s). "
+        "Reload the page: your entry was not saved and nothing of theirs was lost."
+    )
+
+
+def no_procedure(job: Job) -> JobError:
+    """The error for work on a job that has no procedure yet (a request converted before one was chosen)."""
+    return JobError(N_("Job %(number)s has no procedure yet: choose one before measuring."), number=job.number)
+
+
+class JobLocked(JobError):
+    template = N_("Job %(number)s is %(state)s: its results can no longer be edited.")
+
+
+class WorkflowRefused(JobError):
+    """The state machine refused the transition; ``reason`` names the current state."""
+
+    template = N_("Refused: %(reason)s")
+
+
+class StandardNotUsable(JobError):
+    template = N_("Standard refused by the traceability guard: %(reason)s")
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    lab_id: int
+    instrument_id: int
+    procedure_id: int
+    requested_on: date
+    due_on: date | None = None
+    on_site: bool = False
+    requirements: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    condition_on_arrival: str
+    accessories: str = ""
+    requirements: dict[str, Any] | None = None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def next_number(session: Session, year: int) -> str:
+    """The next job number of ``year``, ``JOB-2026-00001`` style, without gaps.
+
+    The year's counter row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers),
+    so two concurrent requests never take the same number; a rolled-back job gives its number back.
+    """
+    counter = session.scalar(select(JobCounter).where(JobCounter.year == year).with_for_update())
+    if counter is None:
+        try:
+            with session.begin_nested():
+                counter = JobCounter(year=year, last_number=0)
+                session.add(counter)
+        except IntegrityError:
+            counter = session.scalar(select(JobCounter).where(JobCounter.year == year).with_for_update())
+            assert counter is not None
+    counter.last_number += 1
+    session.flush()
+    return f"JOB-{year}-{counter.last_number:05d}"
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def check_version(job: Job, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != job.version:
+        raise JobConflict(number=job.number, current=job.version, seen=expected_version)
+
+
+def create_job(session: Session, data: JobRequest) -> Job:
+    """Register a request for an instrument of an enterprise under a procedure; the number is allocated."""
+    instrument = session.get(CustomerInstrument, data.instrument_id)
+    procedure = session.get(Procedure, data.procedure_id)
+    if instrument is None or procedure is None:
+        raise NotFound()
+    proc = domain_procedure(procedure)
+    if instrument.unit != proc.unit:
+        raise JobError(
+            N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
+            unit=instrument.unit,
+            code=procedure.code,
+            proc_unit=proc.unit,
+        )
+    job = Job(
+        number=next_number(session, data.requested_on.year),
+        lab_id=data.lab_id,
+        enterprise_id=instrument.enterprise_id,
+        instrument_id=instrument.id,
+        procedure_id=procedure.id,
+        kind=JobKind(procedure.kind.value),
+        state=JobState.REQUESTED,
+        requested_on=data.requested_on,
+        due_on=data.due_on,
+        on_site=data.on_site,
+        requirements=dict(data.requirements),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def record_intake(session: Session, job_id: int, data: Intake, *, expected_version: int | None) -> Job:
+    """Condition on arrival, accessories and customer requirements (ISO/IEC 17025:2017 7.1.1, 7.4.2)."""
+    job = get_job(session, job_id)
+    check_version(job, expected_version)
+    if job.state not in EDITABLE_STATES:
+        raise JobLocked(number=job.number, state=job.state.value)
+    if not data.condition_on_arrival.strip():
+        raise JobError(N_("Record the condition of the item on arrival."))
+    job.condition_on_arrival = data.condition_on_arrival.strip()
+    job.accessories = data.accessories.strip() or None
+    if data.requirements is not None:
+        job.requirements = dict(data.requirements)
+    job.updated_at = datetime.now(UTC)
+    session.flush()
+    return job
+
+
+def snapshot(job: Job) -> wf.JobSnapshot:
+    def pid(value: int | None) -> str | None:
+        return None if value is None else str(value)
+
+    return wf.JobSnapshot(
+        wf.State(job.state.value),
+        measured_by=pid(job.measured_by_id),
+        reviewed_by=pid(job.reviewed_by_id),
+        approved_by=pid(job.approved_by_id),
+        held_from=None if job.held_from is None else wf.State(job.held_from.value),
+    )
+
+
+def actor(user: User) -> wf.Actor:
+    return wf.Actor(str(user.id), frozenset({wf.Role(user.role.value)}), user.full_name)
+
+
+def allowed(job: Job, user: User) -> list[wf.AllowedTransition]:
+    """The transitions ``user`` may offer on the job page (approval is the signature form, issue the
+    certificate form)."""
+    own_forms = (wf.State.APPROVED, wf.State.ISSUED)
+    return [t for t in wf.allowed_transitions(snapshot(job), actor(user)) if t.to_state not in own_forms]
+
+
+def _authorisation_needed(job: Job, to: wf.State, user: User) -> AuthorisedRole | None:
+    if to in (wf.State.IN_PROGRESS, wf.State.MEASURED) and job.state in (
+        JobState.RECEIVED,
+        JobState.IN_PROGRESS,
+    ):
+        return AuthorisedRole.PERFORM if user.role.value == "technician" or to == wf.State.MEASURED else None
+    return {wf.State.REVIEWED: AuthorisedRole.REVIEW, wf.State.APPROVED: AuthorisedRole.SIGN}.get(to)
+
+
+def apply_transition(
+    session: Session, job: Job, to: wf.State, *, user: User, comment: str | None, now: datetime
+) -> JobTransition:
+    """Check (state machine, then authorisation) and record one transition; the caller checked the version."""
+    try:
+        record = wf.transition(snapshot(job), to, actor=actor(user), comment=comment, now=now)
+    except wf.WorkflowError as exc:
+        raise WorkflowRefused(reason=str(exc)) from exc
+    needed = _authorisation_needed(job, to, user)
+    if needed is not None and job.procedure is not None:
+        on = job.measured_on if needed == AuthorisedRole.PERFORM and job.measured_on else now.date()
+        authorisations.require(session, user, job.procedure.code, needed, on)
+    if to == wf.State.MEASURED:
+        from lims.services.bench.measurements import require_complete
+
+        require_complete(session, job)
+    after = wf.apply(snapshot(job), record)
+    job.state = JobState(after.state.value)
+    job.held_from = None if after.held_from is None else JobState(after.held_from.value)
+    job.measured_by_id = None if after.measured_by is None else int(after.measured_by)
+    job.reviewed_by_id = None if after.reviewed_by is None else int(after.reviewed_by)
+    job.approved_by_id = None if after.approved_by is None else int(after.approved_by)
+    if to == wf.State.RECEIVED and job.received_on is None:
+        job.received_on = now.date()
+    if to == wf.State.IN_PROGRESS and job.technician_id is None and user.role.value == "technician":
+        job.technician_id = user.id
+    if to == wf.State.REVIEWED:
+        job.reviewer_id = user.id
+    job.updated_at = now
+    row = JobTransition(
+        job_id=job.id,
+        from_state=JobState(record.from_state.value),
+        to_state=JobState(record.to_state.value),
+        actor_id=user.id,
+        role=record.role.value,
+        comment=record.comment,
+        at=record.at,
+    )
+    session.add(row)
+    session.flush()
+    job_state_changed(session, job, row.from_state, row.to_state)  # the customer is told in plain words
+    return row
+
+
+def transition_job(
+    session: Session,
+    job_id: int,
+    to: str,
+    *,
+    user: User,
+    comment: str | None,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Job:
+    """Move a job to ``to``. Approval is refused here: it needs an electronic signature (signatures.sign_job)."""
+    job = get_job(session, job_id)
+    check_version(job, expected_version)
+    try:
+        target = wf.State(to)
+    except ValueError:
+        raise JobError(N_("Unknown job state %(state)s."), state=to) from None
+    if target == wf.State.APPROVED:
+        raise JobError(N_("Approval needs an electronic signature: use the approval form and re-enter "
+                          "your password."))
+    if target == wf.State.ISSUED:
+        raise JobError(N_("A job is issued by issuing its certificate: use the Issue certificate form."))
+    apply_transition(session, job, target, user=user, comment=comment, now=_now(now))
+    return job
+
+
+def transitions(session: Session, job_id: int) -> list[JobTransition]:
+    return list(
+        session.scalars(
+            select(JobTransition)
+            .where(JobTransition.job_id == job_id)
+            .order_by(JobTransition.at, JobTransition.id)
+        )
+    )
+
+
+def guard_standards(session: Session, standard_ids: list[int], on: date) -> None:
+    """Refuse, naming each standard and why, when the traceability guard blocks any of them on ``on``."""
+    if not standard_ids:
+        return
+    loaded = load_graph(session, standard_ids, on)
+    nodes = [loaded.nodes[i] for i in standard_ids if i in loaded.nodes]
+    try:
+        require_usable(nodes, measured_on=on, graph=loaded.graph)
+    except StandardRefused as exc:
+        raise StandardNotUsable(reason=str(exc)) from exc
+
+
+def add_standard(
+    session: Session, job_id: int, standard_id: int, role: str, *, on: date, expected_version: int | None
+) -> JobStandard:
+    """Link a standard to the job in one of its procedure's roles, after the traceability guard agrees."""
+    job = get_job(session, job_id)
+    check_version(job, expected_version)
+    if job.state not in EDITABLE_STATES:
+        raise JobLocked(number=job.number, state=job.state.value)
+    standard = session.get(MeasurementStandard, standard_id)
+    if standard is None:
+        raise NotFound()
+    if job.procedure is None:
+        raise no_procedure(job)
+    roles = domain_procedure(job.procedure).standards
+    if role not in roles:
+        raise JobError(
+            N_("Procedure %(code)s uses standards as: %(roles)s; not %(role)s."),
+            code=job.procedure.code,
+            roles=", ".join(roles),
+            role=role,
+        )
+    guard_standards(session, [standard.id], job.measured_on or on)
+    for link in session.scalars(
+        select(JobStandard).where(JobStandard.job_id == job.id, JobStandard.role == role)
+    ):
+        session.delete(link)
+    session.flush()
+    link = JobStandard(job_id=job.id, standard_id=standard.id, role=role)
+    session.add(link)
+    job.updated_at = datetime.now(UTC)
+    session.flush()
+    return link
+
+
+def job_standards(session: Session, job_id: int) -> list[tuple[JobStandard, MeasurementStandard]]:
+    rows = session.execute(
+        select(JobStandard, MeasurementStandard)
+        .join(MeasurementStandard, MeasurementStandard.id == JobStandard.standard_id)
+        .where(JobStandard.job_id == job_id)
+        .order_by(JobStandard.role)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Full names of users by id (for pages that show who did what)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+
+
+def default_lab_id(session: Session) -> int | None:
+    """The lab a new job belongs to (one lab per installation)."""
+    from lims.models import Lab
+
+    return session.scalar(select(Lab.id).order_by(Lab.id).limit(1))
+
+
+def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:
+    """Standards of a field of measurement that may be offered on the bench (retired ones left out)."""
+    from lims.models import Quantity, StandardStatus
+
+    return list(
+        session.scalars(
+            select(MeasurementStandard)
+            .where(
+                MeasurementStandard.quantity == Quantity(quantity),
+                MeasurementStandard.status != StandardStatus.RETIRED,
+            )
+            .order_by(MeasurementStandard.asset_number)
+        )
+    )

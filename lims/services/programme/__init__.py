@@ -1,0 +1,1 @@
+"""The city programme: records, imports, drill-down and the annual report."""

@@ -1,0 +1,232 @@
+"""Importing programme records from CSV files (the spreadsheets the Department keeps today).
+
+All or nothing: every row is checked and recorded through the same functions as the web forms; the
+first bad row raises an error naming its line and field, and the caller's transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from lims.errors import N_, LimsError
+from lims.models import AssessmentResult, CertificationStandard, Quantity
+from lims.services.programme import records
+from lims.services.programme.support import enterprise_by_tax_code
+
+
+class ImportKind(StrEnum):
+    PARTICIPANTS = "participants"
+    SUPPORTS = "supports"
+    ASSESSMENTS = "assessments"
+    CERTIFICATIONS = "certifications"
+    DEMAND = "demand"
+
+
+COLUMNS: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.PARTICIPANTS: (
+        "topic",
+        "organiser",
+        "starts_on",
+        "ends_on",
+        "full_name",
+        "national_id",
+        "phone",
+        "email",
+        "organisation",
+    ),
+    ImportKind.SUPPORTS: ("tax_code", "supported_on", "content"),
+    ImportKind.ASSESSMENTS: (
+        "lab_name",
+        "lab_code",
+        "assessed_on",
+        "result",
+        "accredited",
+        "accreditation_number",
+    ),
+    ImportKind.CERTIFICATIONS: (
+        "organisation_name",
+        "organisation_code",
+        "standard",
+        "certificate_number",
+        "issued_on",
+        "expires_on",
+        "certification_body",
+    ),
+    ImportKind.DEMAND: (
+        "name",
+        "quantity",
+        "annual_demand",
+        "legal_basis",
+        "procedure_code",
+        "covered_since",
+    ),
+}
+REQUIRED: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.PARTICIPANTS: ("topic", "organiser", "starts_on", "ends_on", "full_name"),
+    ImportKind.SUPPORTS: ("tax_code", "supported_on", "content"),
+    ImportKind.ASSESSMENTS: ("lab_name", "lab_code", "assessed_on", "result"),
+    ImportKind.CERTIFICATIONS: (
+        "organisation_name",
+        "organisation_code",
+        "standard",
+        "certificate_number",
+        "issued_on",
+    ),
+    ImportKind.DEMAND: ("name", "quantity", "annual_demand"),
+}
+
+
+class RowError(LimsError, ValueError):
+    template = N_("Line %(line)s, %(field)s: %(message)s")
+
+    def __str__(self) -> str:
+        if self.params.get("field") == "-":
+            return f"line {self.params['line']}: {self.params['message']}"
+        return super().__str__()
+
+
+class MissingColumns(LimsError, ValueError):
+    template = N_("The file lacks the columns: %(columns)s.")
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not a date YYYY-MM-DD") from None
+
+
+def _optional_day(value: str, field: str) -> date | None:
+    return _day(value, field) if value else None
+
+
+def _choice(enum: type[StrEnum], value: str, field: str) -> StrEnum:
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise ValueError(f"{field}: {value!r} is not one of {allowed}") from None
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "có", "x")
+
+
+def _rows(text: str, kind: ImportKind) -> Iterator[tuple[int, Mapping[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED[kind] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise MissingColumns(columns=", ".join(missing))
+    for row in reader:
+        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[str, ...], int]) -> None:
+    key = (row["topic"], row["organiser"], row["starts_on"], row["ends_on"])
+    if key not in courses:
+        course = records.create_course(
+            session,
+            records.CourseInput(
+                row["topic"],
+                row["organiser"],
+                _day(row["starts_on"], "starts_on"),
+                _day(row["ends_on"], "ends_on"),
+            ),
+        )
+        courses[key] = course.id
+    records.add_participant(
+        session,
+        courses[key],
+        records.ParticipantInput(
+            row["full_name"],
+            row.get("national_id"),
+            row.get("phone"),
+            row.get("email"),
+            row.get("organisation"),
+        ),
+    )
+
+
+def _support(session: Session, row: Mapping[str, str]) -> None:
+    enterprise = enterprise_by_tax_code(session, row["tax_code"])
+    records.record_map_support(
+        session, enterprise.id, supported_on=_day(row["supported_on"], "supported_on"), content=row["content"]
+    )
+
+
+def _assessment(session: Session, row: Mapping[str, str]) -> None:
+    records.record_lab_assessment(
+        session,
+        records.AssessmentInput(
+            lab_name=row["lab_name"],
+            lab_code=row["lab_code"],
+            assessed_on=_day(row["assessed_on"], "assessed_on"),
+            result=AssessmentResult(_choice(AssessmentResult, row["result"], "result")),
+            accredited=_bool(row.get("accredited", "")),
+            accreditation_number=row.get("accreditation_number") or None,
+        ),
+    )
+
+
+def _certification(session: Session, row: Mapping[str, str]) -> None:
+    records.record_certification(
+        session,
+        records.CertificationInput(
+            organisation_name=row["organisation_name"],
+            organisation_code=row["organisation_code"],
+            standard=CertificationStandard(_choice(CertificationStandard, row["standard"], "standard")),
+            certificate_number=row["certificate_number"],
+            issued_on=_day(row["issued_on"], "issued_on"),
+            expires_on=_optional_day(row.get("expires_on", ""), "expires_on"),
+            certification_body=row.get("certification_body") or None,
+        ),
+    )
+
+
+def _demand(session: Session, row: Mapping[str, str]) -> None:
+    raw = row["annual_demand"]
+    if not raw.isdigit():
+        raise ValueError(f"annual_demand: {raw!r} is not a whole number")
+    records.add_demand_type(
+        session,
+        name=row["name"],
+        quantity=Quantity(_choice(Quantity, row["quantity"], "quantity")),
+        annual_demand=int(raw),
+        legal_basis=row.get("legal_basis") or None,
+        procedure_code=row.get("procedure_code") or None,
+        covered_since=_optional_day(row.get("covered_since", ""), "covered_since"),
+    )
+
+
+def import_records(session: Session, kind: ImportKind, text: str) -> int:
+    """Record every row of a CSV text of ``kind``; return how many rows were recorded."""
+    courses: dict[tuple[str, ...], int] = {}
+    handlers: dict[ImportKind, Callable[[Session, Mapping[str, str]], None]] = {
+        ImportKind.PARTICIPANTS: lambda s, r: _participant(s, r, courses),
+        ImportKind.SUPPORTS: _support,
+        ImportKind.ASSESSMENTS: _assessment,
+        ImportKind.CERTIFICATIONS: _certification,
+        ImportKind.DEMAND: _demand,
+    }
+    count = 0
+    for line, row in _rows(text, kind):
+        for column in REQUIRED[kind]:
+            if not row.get(column):
+                raise RowError(line=line, field=column, message="required")
+        try:
+            handlers[kind](session, row)
+        except LimsError as exc:
+            raise RowError(line=line, field="-", message=str(exc)) from exc
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            if not message:
+                field, message = "-", str(exc)
+            raise RowError(line=line, field=field, message=message) from exc
+        count += 1
+    return count

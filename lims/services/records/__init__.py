@@ -1,0 +1,1 @@
+"""The audit trail, backups and restores, and bulk writing that keeps the audit chain."""

@@ -1,0 +1,1 @@
+"""Measurement standards, traceability chains, impact of a standard's change, capabilities (CMC)."""
