@@ -40,8 +40,9 @@ class FunctionModel:
     """A model written in Python: ``function(math, **inputs)``.
 
     ``math`` is a namespace with ``sqrt exp log log10 sin cos tan asin acos atan`` suited to the arithmetic
-    in use (floats with derivatives, or numpy arrays for Monte Carlo); the function must use those and the
-    operators only, so that the same code serves both methods.
+    in use (``uncertainties.umath`` for the sensitivity coefficients, nested dual numbers for second-order
+    terms, numpy for Monte Carlo); the function must use those and the operators only, so that the same code
+    serves every method.
 
     >>> model = FunctionModel(lambda m, a, b: a * m.sqrt(b), names=("a", "b"))
     >>> model.evaluate({"a": 2.0, "b": 9.0}, {"sqrt": math.sqrt})

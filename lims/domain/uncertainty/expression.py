@@ -3,9 +3,10 @@
 A model is an arithmetic expression over named input quantities (JCGM 100:2008 4.1.1, Y = f(X_1, …, X_N)):
 ``+ - * / **``, parentheses, numbers, the constant ``pi`` and the functions ``sqrt exp log log10 sin cos
 tan asin acos atan``. The parsed model is compiled once into a tree of closures that is evaluated with
-whatever arithmetic the caller supplies: floats and :class:`~lims.domain.uncertainty.autodiff.Dual` numbers
-for the law of propagation, numpy arrays for Monte Carlo (JCGM 101:2008 7.5), pint quantities for the
-dimensional check.
+whatever arithmetic the caller supplies: numbers of the ``uncertainties`` package for the sensitivity
+coefficients of the law of propagation (:mod:`~lims.domain.uncertainty.sensitivity`), nested dual numbers for
+its second-order terms, numpy arrays for Monte Carlo (JCGM 101:2008 7.5), pint quantities for the dimensional
+check.
 """
 
 from __future__ import annotations

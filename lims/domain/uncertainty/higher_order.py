@@ -7,6 +7,12 @@ JCGM 100 5.1.2 Note adds to u_c²(y)
 
 The mixed derivatives up to third order are exact: the model is evaluated with nested dual numbers
 (a dual number whose parts are themselves dual numbers), one evaluation per pair (i, j).
+
+Why this module keeps its own arithmetic while the first-order coefficients come from the ``uncertainties``
+package (:mod:`~lims.domain.uncertainty.sensitivity`): a number of ``uncertainties`` is a value and a linear
+part only (its documentation calls it "linear error propagation theory"), so no second or third derivative
+can be read from it, and its ``umath`` functions only know their first derivative. Numerical differentiation
+of its first derivatives would bring back the step-size problem that exact derivatives avoid.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Law of propagation of uncertainty (JCGM 100:2008 clause 5, Annex G).
 
-Sensitivity coefficients are exact derivatives (forward-mode automatic differentiation, see
-:mod:`~lims.domain.uncertainty.autodiff`); the combined standard uncertainty includes correlation terms
+Sensitivity coefficients are exact first derivatives at the estimates, from the ``uncertainties`` package (see
+:mod:`~lims.domain.uncertainty.sensitivity`); the combined standard uncertainty includes correlation terms
 (JCGM 100 5.2.2); the effective degrees of freedom follow Welch–Satterthwaite (JCGM 100 G.4.1) and the
 coverage factor is Student's t at the coverage probability (JCGM 100 G.3, G.6.4), unless a fixed k is asked.
 """
@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import special
 
-from lims.domain.uncertainty.autodiff import FUNCTIONS, Dual
 from lims.domain.uncertainty.budget import BudgetSpec
 from lims.domain.uncertainty.errors import BudgetFormatError, NonFiniteResultError
+from lims.domain.uncertainty.sensitivity import linearise
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,20 +104,6 @@ def _coverage_factor(coverage_probability: float, dof: float) -> float:
     return round(k, 2)
 
 
-def evaluate_model(spec: BudgetSpec, values: Mapping[str, Any], functions: Mapping[str, Any]) -> Any:
-    """Evaluate the model, turning arithmetic failures into :class:`NonFiniteResultError`."""
-    try:
-        return spec.model.evaluate(values, functions)
-    except ZeroDivisionError:
-        raise NonFiniteResultError(
-            "evaluates to a non-finite value (division by zero)", field="model"
-        ) from None
-    except OverflowError:
-        raise NonFiniteResultError("evaluates to a non-finite value (overflow)", field="model") from None
-    except ValueError as exc:
-        raise NonFiniteResultError(f"evaluates to a non-finite value ({exc})", field="model") from None
-
-
 def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationResult:
     """Apply the law of propagation of uncertainty to ``spec`` (JCGM 100 5.1, 5.2).
 
@@ -134,24 +119,17 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
     (6.0, [3.0, 2.0], 0.4583)
     """
     inputs = spec.inputs
-    size = len(inputs)
-    unit_vectors = np.eye(size)
     estimates = [q.estimate for q in inputs]
-    duals = {q.name: Dual(estimates[i], unit_vectors[i]) for i, q in enumerate(inputs)}
-    result = evaluate_model(spec, duals, FUNCTIONS)
-    if isinstance(result, Dual):
-        value, gradient = float(result.value), np.asarray(result.gradient, dtype=float)
-    else:
-        value, gradient = float(result), np.zeros(size)
+    u = [q.standard_uncertainty for q in inputs]
+    linear = linearise(spec.model, spec.names, estimates, u)
+    value, sensitivities = linear.value, linear.sensitivity_coefficients
     if not math.isfinite(value):
         raise NonFiniteResultError("evaluates to a non-finite value at the input estimates", field="model")
-    sensitivities = gradient.tolist()
     if not all(map(math.isfinite, sensitivities)):
         bad = inputs[[math.isfinite(c) for c in sensitivities].index(False)].name
         raise NonFiniteResultError(
             f"its derivative with respect to {bad!r} is not finite at the estimates", field="model"
         )
-    u = [q.standard_uncertainty for q in inputs]
     weighted = [c * u_i for c, u_i in zip(sensitivities, u, strict=True)]
     if spec.correlations:
         vector = np.array(weighted)
