@@ -8,6 +8,11 @@
   doing the same work (draws, model, mean, standard deviation, sort, symmetric and shortest intervals),
   with peak memory from tracemalloc (numpy reports its buffers to it), then 10^7 trials.
 
+The law of propagation is timed in process CPU time (``time.process_time``), best of interleaved rounds: the
+machine is shared, and CPU time is what the engine costs whatever the other jobs do. ``--compare-with DIR``
+times another source tree of this project in a subprocess in the same rounds (for a before/after figure,
+e.g. ``git worktree add /tmp/before <commit>``); ``--lpu-only`` skips Monte Carlo.
+
 Run from the repository root:  .venv/bin/python bench/uncertainty_bench.py   (needs the ``bench`` extra)
 """
 
@@ -15,8 +20,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import platform
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
@@ -61,15 +69,85 @@ END_GAUGE = {
 }
 
 
-def best_of(function: Callable[[], object], repeat: int, number: int) -> float:
-    """Best mean time per call over ``repeat`` rounds of ``number`` calls (seconds)."""
+def best_of(
+    function: Callable[[], object], repeat: int, number: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Best mean time per call over ``repeat`` rounds of ``number`` calls (seconds of ``clock``)."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             function()
-        times.append((time.perf_counter() - start) / number)
+        times.append((clock() - start) / number)
     return min(times)
+
+
+# Run in the other source tree (its directory first on sys.path): times its propagate() on the budgets read
+# from stdin, one round of ``number`` calls each, in process CPU time; prints the seconds per call as JSON.
+_OTHER_TREE = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+import lims
+if not lims.__file__.startswith(sys.argv[1]):
+    raise SystemExit("lims imported from " + lims.__file__ + ", not from " + sys.argv[1])
+from lims.domain.uncertainty import parse_budget, propagate
+budgets, number = json.load(sys.stdin)
+times = []
+for budget in budgets:
+    spec = parse_budget(budget)
+    start = time.process_time()
+    for _ in range(number):
+        propagate(spec)
+    times.append((time.process_time() - start) / number)
+print(json.dumps(times))
+"""
+
+
+def other_tree_round(directory: str, budgets: list[dict], number: int) -> list[float]:
+    """One round of :data:`_OTHER_TREE` in ``directory`` (seconds per call, one per budget)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _OTHER_TREE, directory],
+        input=json.dumps([budgets, number]),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=directory,
+    )
+    return [float(t) for t in json.loads(done.stdout)]
+
+
+def propagation_table(repeat: int, other: str | None) -> None:
+    """The law-of-propagation table, every column best of ``repeat`` interleaved rounds of CPU time."""
+    budgets = [("10 inputs", TEN_INPUTS), ("EA-4/02 S2 weight", WEIGHT)]
+    number = 300
+    best: dict[tuple[str, str], float] = {}
+    runners = []
+    for label, budget in budgets:
+        spec = parse_budget(budget)
+        runners.append((label, "engine", lambda spec=spec: propagate(spec)))
+        runners.append((label, "gtc", gtc_budget(budget)))
+        runners.append((label, "uncertainties", uncertainties_budget(budget)))
+    for _ in range(repeat):
+        for label, column, function in runners:
+            seconds = best_of(function, 1, number, time.process_time)
+            best[label, column] = min(best.get((label, column), math.inf), seconds)
+        if other is not None:
+            times = other_tree_round(other, [b for _, b in budgets], number)
+            for (label, _), seconds in zip(budgets, times, strict=True):
+                best[label, "other"] = min(best.get((label, "other"), math.inf), seconds)
+    other_head = " | other tree (µs) | engine / other" if other else ""
+    print(f"\n| budget | this engine (µs) | GTC (µs) | uncertainties (µs) | engine / GTC{other_head} |")
+    print("| --- | ---: | ---: | ---: | ---:" + (" | ---: | ---:" if other else "") + " |")
+    for label, _ in budgets:
+        ours, gtc, unc = (best[label, c] for c in ("engine", "gtc", "uncertainties"))
+        row = f"| {label} | {ours * 1e6:.0f} | {gtc * 1e6:.0f} | {unc * 1e6:.0f} | {ours / gtc:.2f}"
+        if other:
+            row += f" | {best[label, 'other'] * 1e6:.0f} | {ours / best[label, 'other']:.2f}"
+        print(row + " |")
+    if other:
+        print(f"(other tree: {other})")
+    parse_time = best_of(lambda: propagate(parse_budget(TEN_INPUTS)), repeat, 100, time.process_time)
+    print(f"\n(10 inputs, parsing the JSON dict and the model text included: {parse_time * 1e6:.0f} µs)")
 
 
 def gtc_budget(budget: dict) -> Callable[[], object]:
@@ -142,21 +220,16 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=1_000_000)
     parser.add_argument("--big-trials", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare-with", metavar="DIR", help="another source tree of this project to time")
+    parser.add_argument("--lpu-only", action="store_true", help="only the law of propagation")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
           f"{len(__import__('os').sched_getaffinity(0))} cores")
 
-    print("\n| budget | this engine (µs) | GTC (µs) | uncertainties (µs) | engine / GTC |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for label, budget in (("10 inputs", TEN_INPUTS), ("EA-4/02 S2 weight", WEIGHT)):
-        spec = parse_budget(budget)
-        ours = best_of(lambda spec=spec: propagate(spec), args.repeat, 300)
-        gtc = best_of(gtc_budget(budget), args.repeat, 300)
-        unc = best_of(uncertainties_budget(budget), args.repeat, 300)
-        print(f"| {label} | {ours * 1e6:.0f} | {gtc * 1e6:.0f} | {unc * 1e6:.0f} | {ours / gtc:.2f} |")
-    parse_time = best_of(lambda: propagate(parse_budget(TEN_INPUTS)), args.repeat, 100)
-    print(f"\n(10 inputs, parsing the JSON dict and the model text included: {parse_time * 1e6:.0f} µs)")
+    propagation_table(args.repeat, args.compare_with)
+    if args.lpu_only:
+        return
 
     spec = parse_budget(END_GAUGE)
     # Interleaved rounds, best of each: the machine is shared, so the minimum is the fairest figure.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -121,7 +122,7 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
     inputs = spec.inputs
     estimates = [q.estimate for q in inputs]
     u = [q.standard_uncertainty for q in inputs]
-    linear = linearise(spec.model, spec.names, estimates, u)
+    linear = linearise(spec.model, spec.names, estimates)
     value, sensitivities = linear.value, linear.sensitivity_coefficients
     if not math.isfinite(value):
         raise NonFiniteResultError("evaluates to a non-finite value at the input estimates", field="model")
@@ -130,12 +131,14 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
         raise NonFiniteResultError(
             f"its derivative with respect to {bad!r} is not finite at the estimates", field="model"
         )
-    weighted = [c * u_i for c, u_i in zip(sensitivities, u, strict=True)]
+    # u_i(y) = c_i·u(x_i) (JCGM 100 5.1.3); this function runs once per measurement point, so the table is
+    # built with flat list operations rather than per-row generators.
+    weighted = list(map(operator.mul, sensitivities, u))
     if spec.correlations:
         vector = np.array(weighted)
         variance = float(vector @ spec.correlation_matrix() @ vector)
     else:
-        variance = math.fsum(w * w for w in weighted)
+        variance = math.fsum([w * w for w in weighted])
     first_order_u = math.sqrt(max(variance, 0.0))
     higher = None
     if second_order:
@@ -145,29 +148,36 @@ def propagate(spec: BudgetSpec, *, second_order: bool = False) -> PropagationRes
         variance += higher
     u_c = math.sqrt(max(variance, 0.0))
     terms = []
-    index = {q.name: i for i, q in enumerate(inputs)}
-    for corr in spec.correlations:
-        i, j = index[corr.first], index[corr.second]
-        terms.append(
-            CorrelationTerm(
-                corr.first, corr.second, float(corr.r), float(2.0 * weighted[i] * weighted[j] * corr.r)
+    if spec.correlations:
+        index = {q.name: i for i, q in enumerate(inputs)}
+        for corr in spec.correlations:
+            i, j = index[corr.first], index[corr.second]
+            terms.append(
+                CorrelationTerm(
+                    corr.first, corr.second, float(corr.r), float(2.0 * weighted[i] * weighted[j] * corr.r)
+                )
             )
-        )
+    dofs = [q.degrees_of_freedom for q in inputs]
+    contribution_u = list(map(abs, weighted))
     contributions = tuple(
-        Contribution(
-            name=q.name,
-            estimate=estimates[i],
-            unit=q.unit,
-            distribution=q.distribution.kind,
-            standard_uncertainty=u[i],
-            sensitivity_coefficient=sensitivities[i],
-            contribution=abs(weighted[i]),
-            degrees_of_freedom=q.degrees_of_freedom,
-            percent=weighted[i] ** 2 / variance * 100.0 if variance > 0 else 0.0,
-        )
-        for i, q in enumerate(inputs)
+        [
+            Contribution(
+                q.name,
+                x,
+                q.unit,
+                q.distribution.kind,
+                u_x,
+                c,
+                u_y,
+                nu,
+                w**2 / variance * 100.0 if variance > 0 else 0.0,
+            )
+            for q, x, u_x, c, u_y, nu, w in zip(
+                inputs, estimates, u, sensitivities, contribution_u, dofs, weighted, strict=True
+            )
+        ]
     )
-    dof = welch_satterthwaite(first_order_u, ((c.contribution, c.degrees_of_freedom) for c in contributions))
+    dof = welch_satterthwaite(first_order_u, zip(contribution_u, dofs, strict=True))
     fixed = spec.coverage_factor is not None
     k = (
         float(spec.coverage_factor)

@@ -49,17 +49,12 @@ class Linearisation:
     sensitivity_coefficients: tuple[float, ...]
 
 
-def linearise(
-    model: Model,
-    names: Sequence[str],
-    estimates: Sequence[float],
-    standard_uncertainties: Sequence[float] | None = None,
-) -> Linearisation:
+def linearise(model: Model, names: Sequence[str], estimates: Sequence[float]) -> Linearisation:
     """Evaluate ``model`` at ``estimates`` and its first partial derivatives there (JCGM 100 5.1.3).
 
-    ``standard_uncertainties`` only label the ``uncertainties`` variables (they do not change a derivative).
     Arithmetic failures (division by zero, overflow, a domain error such as ``log`` of a negative number)
-    raise :class:`~lims.domain.uncertainty.errors.NonFiniteResultError` naming the model.
+    raise :class:`~lims.domain.uncertainty.errors.NonFiniteResultError` naming the model. A derivative that
+    does not exist where the value does (√x at x = 0) comes back as NaN, which the caller refuses.
 
     JCGM 100 H.2, R = V/I·cos φ at V = 4.999 V, I = 19.661 mA, φ = 1.04446 rad (R = 127.732 Ω, Table H.3):
     ∂R/∂V = cos φ / I, ∂R/∂I = −V cos φ / I² = −R/I, ∂R/∂φ = −V sin φ / I = −X (X = 219.847 Ω, Table H.3).
@@ -69,19 +64,19 @@ def linearise(
     >>> round(r.value, 3), [round(c, 3) for c in r.sensitivity_coefficients]
     (127.732, [25.552, -6496.728, -219.847])
     """
-    if standard_uncertainties is None:
-        standard_uncertainties = [0.0] * len(names)
-    variables = [
-        Variable(float(x), float(u), tag=name)
-        for name, x, u in zip(names, estimates, standard_uncertainties, strict=True)
-    ]
+    # The standard deviation given to uncertainties is irrelevant to a derivative, and the budget combines
+    # the u(x_i) itself (with correlations), so every variable is exact (0) and tagged with its input's name.
+    variables = [Variable(x, 0.0, name) for name, x in zip(names, estimates, strict=True)]
     y = evaluate_model(model, dict(zip(names, variables, strict=True)), UMATH_FUNCTIONS)
     if not isinstance(y, AffineScalarFunc):
         # The model does not depend on any input (a constant): every derivative is zero.
-        return Linearisation(float(y), (0.0,) * len(names))
-    derivatives = y.derivatives
-    coefficients = tuple(float(derivatives.get(v, 0.0)) for v in variables)
-    return Linearisation(float(y.nominal_value), coefficients)
+        return Linearisation(float(y), (0.0,) * len(variables))
+    # One expansion of the linear part gives every ∂f/∂x_i; read by position (a Variable hashes in Python).
+    position = {id(v): i for i, v in enumerate(variables)}
+    coefficients = [0.0] * len(variables)
+    for variable, derivative in y.derivatives.items():
+        coefficients[position[id(variable)]] = float(derivative)
+    return Linearisation(float(y.nominal_value), tuple(coefficients))
 
 
 def evaluate_model(model: Model, values: Mapping[str, Any], functions: Mapping[str, Any]) -> Any:
