@@ -22,6 +22,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
@@ -105,6 +106,7 @@ print(json.dumps(times))
 
 def other_tree_round(directory: str, budgets: list[dict], number: int) -> list[float]:
     """One round of :data:`_OTHER_TREE` in ``directory`` (seconds per call, one per budget)."""
+    directory = os.path.realpath(directory)
     done = subprocess.run(
         [sys.executable, "-c", _OTHER_TREE, directory],
         input=json.dumps([budgets, number]),
@@ -225,7 +227,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores")
+          f"{len(os.sched_getaffinity(0))} cores")
 
     propagation_table(args.repeat, args.compare_with)
     if args.lpu_only:

@@ -71,12 +71,9 @@ def linearise(model: Model, names: Sequence[str], estimates: Sequence[float]) ->
     if not isinstance(y, AffineScalarFunc):
         # The model does not depend on any input (a constant): every derivative is zero.
         return Linearisation(float(y), (0.0,) * len(variables))
-    # One expansion of the linear part gives every ∂f/∂x_i; read by position (a Variable hashes in Python).
-    position = {id(v): i for i, v in enumerate(variables)}
-    coefficients = [0.0] * len(variables)
-    for variable, derivative in y.derivatives.items():
-        coefficients[position[id(variable)]] = float(derivative)
-    return Linearisation(float(y.nominal_value), tuple(coefficients))
+    # One expansion of the linear part gives every ∂f/∂x_i; an input the result does not depend on is absent.
+    derivative = y.derivatives.get
+    return Linearisation(float(y.nominal_value), tuple([float(derivative(v, 0.0)) for v in variables]))
 
 
 def evaluate_model(model: Model, values: Mapping[str, Any], functions: Mapping[str, Any]) -> Any:
