@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from instruments.drivers.base import Clock, Driver
+from instruments.drivers.base import Clock, Driver, DriverOptions
 from instruments.errors import MalformedFrame, ProfileError, SettingsRejected
 from instruments.numbers import is_decimal
 from instruments.reading import InstrumentIdentity, Reading, utc_now
@@ -186,22 +186,21 @@ class LineDriver(Driver):
     name: ClassVar[str] = "line"
     description: ClassVar[str] = "generic ASCII line instrument configured by a profile file"
 
-    def __init__(self, transport: SerialTransport, profile: LineProfile, *, clock: Clock = utc_now) -> None:
-        super().__init__(transport, clock=clock)
+    def __init__(self, transport: SerialTransport, profile: LineProfile, *, clock: Clock = utc_now,
+                 options: DriverOptions | None = None) -> None:
+        super().__init__(transport, clock=clock, options=options)
         self.profile = profile
 
     @classmethod
     def open_profile(cls, url: str, profile: LineProfile, *, settings: SerialSettings | None = None,
-                     framing: Framing | None = None, clock: Clock = utc_now) -> LineDriver:
-        """Open ``url`` with the profile's settings (or overrides) and identify the instrument."""
+                     framing: Framing | None = None, clock: Clock = utc_now,
+                     options: DriverOptions | None = None) -> LineDriver:
+        """Open ``url`` with the profile's settings (or overrides) and identify the instrument (with the
+        connect retries of :meth:`Driver.connect`)."""
         transport = SerialTransport(url, settings or profile.settings, framing or profile.framing)
         transport.open()
-        driver = cls(transport, profile, clock=clock)
-        try:
-            driver.initialise()
-        except BaseException:
-            transport.close()
-            raise
+        driver = cls(transport, profile, clock=clock, options=options)
+        driver.connect()
         return driver
 
     def _initialise(self) -> InstrumentIdentity:

@@ -72,7 +72,7 @@ def test_read_json_multimeter_keeps_nr3_string(sim) -> None:
 
 
 def test_faults_are_json_errors_and_count_is_good_readings(sim) -> None:
-    s = sim(MtSicsSimulator(), Faults(seed=1, schedule={3: "garble", 5: "drop"}))
+    s = sim(MtSicsSimulator(), Faults(seed=1, schedule={5: "garble", 8: "drop"}))
     result = invoke(
         "read", "--port", s.path, "--driver", "mt-sics", "--count", "3", "--json", "--timeout", "0.3"
     )
@@ -86,11 +86,12 @@ def test_faults_are_json_errors_and_count_is_good_readings(sim) -> None:
 
 
 def test_read_survives_cable_pull(sim) -> None:
-    s = sim(MtSicsSimulator(), Faults(disconnect_after=4, reopen_ms=200), link=True)
+    s = sim(MtSicsSimulator(), Faults(disconnect_after=8, reopen_ms=200), link=True)
     result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "5", "--json")
     assert result.exit_code == 0, result.stderr
     lines = json_lines(result.stdout)
-    # the simulator unplugs after every 4th reply (I2, I4, SI, SI): two pulls in five readings
+    # the simulator unplugs after every 8th reply (I2 and I4 twice each, two confirmed SI readings of two
+    # replies each): two pulls in five readings
     kinds = [line["kind"] for line in lines if "error" in line]
     assert kinds.count("Disconnected") == 2
     assert set(kinds) <= {"Disconnected", "PortUnavailable"}  # reconnect attempts while still unplugged
@@ -161,7 +162,7 @@ def test_profile_without_value_group_exits_2_naming_the_field(tmp_path: Path) ->
 
 
 def test_text_output_and_faults_on_stderr(sim) -> None:
-    s = sim(MtSicsSimulator(load="5.000"), Faults(schedule={3: "wrong"}))
+    s = sim(MtSicsSimulator(load="5.000"), Faults(schedule={5: "wrong"}))
     result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "1")
     assert result.exit_code == 0
     assert result.stdout.split() == ["1", "5.000", "g", "stable"]
