@@ -67,7 +67,8 @@ class DriverOptions:
     within the driver's tolerance for a multimeter); on by default.  ``unit``: the unit configured for the
     station, when it differs from what the instrument reports in its configuration.  ``connect_retry``:
     the connect sequence is retried with this bounded back-off (1 + ``max_attempts`` tries) before giving
-    up; ``on_retry`` hears every failed try (try number, error).
+    up; ``on_retry`` hears every failed try (try number, error); ``on_fault`` hears the faults the driver
+    recovered from without failing the operation (an identity reply asked again).
 
     >>> DriverOptions().connect_tries
     5
@@ -77,6 +78,7 @@ class DriverOptions:
     unit: str | None = None
     connect_retry: Backoff = CONNECT_RETRY
     on_retry: OnRetry | None = None
+    on_fault: Callable[[InstrumentError], None] | None = None
 
     def __post_init__(self) -> None:
         if self.connect_retry.max_attempts is None:
@@ -260,19 +262,44 @@ class Driver(ABC):
             raise MalformedFrame(frame, "contains bytes outside printable ASCII (line noise?)")
         return body.decode("ascii")
 
-    def agreed_twice(self, command: str, ask: Callable[[], tuple[_T, bytes]]) -> tuple[_T, bytes]:
-        """Ask twice and return the (answer, frame) only if both parsed answers are equal.
+    def agreed_twice(self, command: str, ask: Callable[[], tuple[_T, bytes]], *,
+                     max_asks: int = 5) -> tuple[_T, bytes]:
+        """Ask until two consecutive answers are equal and return that (answer, frame).
 
         Used for identity and configuration replies at connect (``I2``, ``I4``, ``*IDN?``, ``CONF?``): a
-        reply corrupted on the line would otherwise be stored with every reading of the session.
+        reply corrupted on the line would otherwise be stored with every reading of the session.  A fault
+        on one ask (garbled, dropped, refused reply) or two answers that differ is reported to
+        :attr:`DriverOptions.on_fault` and the question is asked again, at most ``max_asks`` times.
 
-        :raises Unconfirmed: the two answers differ (both frames kept).
+        :raises Unconfirmed: no two consecutive answers agreed (the last pair's frames kept).
+        :raises InstrumentError: the last ask's fault, when the last ask failed.
+        :raises Disconnected: at once (asking again cannot help).
         """
-        first, first_raw = ask()
-        second, raw = ask()
-        if first != second:
-            raise Unconfirmed(command, first_raw, raw, "the instrument's answer changed between two asks")
-        return second, raw
+        previous: tuple[_T, bytes] | None = None
+        last: InstrumentError | None = None
+        for _ in range(max_asks):
+            try:
+                answer, frame = ask()
+            except Disconnected:
+                raise
+            except InstrumentError as exc:
+                previous, last = None, exc
+                self.report(exc)
+                continue
+            if previous is not None:
+                if previous[0] == answer:
+                    return answer, frame
+                last = Unconfirmed(command, previous[1], frame, "the instrument's answer changed between "
+                                                                "two asks")
+                self.report(last)
+            previous = (answer, frame)
+        assert last is not None  # max_asks >= 2 and no pair agreed
+        raise last
+
+    def report(self, fault: InstrumentError) -> None:
+        """Hand a fault the driver recovered from to :attr:`DriverOptions.on_fault` (if any)."""
+        if self.options.on_fault is not None:
+            self.options.on_fault(fault)
 
     # -- readings --------------------------------------------------------------------------------------
     @abstractmethod

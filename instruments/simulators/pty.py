@@ -22,6 +22,7 @@ import threading
 import time
 import tty
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -84,6 +85,9 @@ class PtySimulator:
         self._wake_r, self._wake_w = os.pipe()
         self._stream_t0 = 0.0
         self._stream_n = 0
+        # (reply line as the instrument meant it, bytes put on the wire) for the last replies: tests
+        # compare what a driver accepted with what was really measured
+        self.sent: deque[tuple[str, bytes]] = deque(maxlen=100_000)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @property
@@ -209,7 +213,7 @@ class PtySimulator:
                 except OSError:
                     data = b""  # no client has the slave open right now
                     time.sleep(0.01)
-                pending += data
+                pending += self.plan.corrupt(data, self.faults.command_corrupt_rate)
                 self._handle_commands(pending)
             if self.instrument.streaming and self._master >= 0:
                 self._emit_stream()
@@ -253,6 +257,8 @@ class PtySimulator:
             data = self.instrument.unrelated_reply().encode("latin-1") + term
         else:
             data = payload + term
+        data = self.plan.corrupt(data, self.faults.corrupt_rate)
+        self.sent.append((line, data))
         self._write_all(data)
         self.frames_sent += 1
         if self.plan.should_disconnect():
@@ -278,6 +284,7 @@ class PtySimulator:
                 f.noise_rate,
                 f.truncate_rate,
                 f.wrong_rate,
+                f.corrupt_rate,
                 f.delay_ms,
                 f.jitter_ms,
                 f.schedule,
