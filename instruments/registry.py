@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from instruments.drivers.base import Driver
+from instruments.drivers.base import Driver, DriverOptions
 from instruments.drivers.druck_pace import DruckPace
 from instruments.drivers.fluke_1529 import Fluke1529
 from instruments.drivers.fluke_5520a import Fluke5520A
@@ -50,24 +50,25 @@ class DriverEntry:
     description: str
     settings: SerialSettings
     framing: Framing
-    opener: Callable[[str, SerialSettings, Framing], Driver]
+    opener: Callable[[str, SerialSettings, Framing, DriverOptions | None], Driver]
     simulator: Callable[[int], SimulatedInstrument]
 
     def open(self, url: str, *, settings: SerialSettings | None = None,
-             framing: Framing | None = None) -> Driver:
-        """Open ``url`` and run the driver's connect sequence."""
-        return self.opener(url, settings or self.settings, framing or self.framing)
+             framing: Framing | None = None, options: DriverOptions | None = None) -> Driver:
+        """Open ``url`` and run the driver's connect sequence (retried as ``options`` say)."""
+        return self.opener(url, settings or self.settings, framing or self.framing, options)
 
 
 def _class_entry(name: str) -> DriverEntry:
     cls, simulator = CLASS_DRIVERS[name]
     return DriverEntry(name, cls.description, cls.default_settings, cls.default_framing,
-                       lambda url, s, f: cls.open(url, settings=s, framing=f), simulator)
+                       lambda url, s, f, o: cls.open(url, settings=s, framing=f, options=o), simulator)
 
 
 def _profile_entry(profile: LineProfile) -> DriverEntry:
     return DriverEntry(profile.name, profile.description, profile.settings, profile.framing,
-                       lambda url, s, f: LineDriver.open_profile(url, profile, settings=s, framing=f),
+                       lambda url, s, f, o: LineDriver.open_profile(url, profile, settings=s, framing=f,
+                                                                    options=o),
                        lambda seed: LineSimulator(profile))
 
 
