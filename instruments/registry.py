@@ -34,7 +34,7 @@ from instruments.simulators.pty import SimulatedInstrument
 from instruments.simulators.scpi import DmmSimulator
 
 CLASS_DRIVERS: dict[str, tuple[type[Driver], Callable[[int], SimulatedInstrument]]] = {
-    "mt-sics": (MtSicsBalance, lambda seed: MtSicsSimulator(seed=seed, drift_digits=2)),
+    "mt-sics": (MtSicsBalance, lambda seed: MtSicsSimulator(seed=seed, drift_digits=2, drift_rate=0.05)),
     "scpi-dmm": (ScpiMultimeter, lambda seed: DmmSimulator(seed=seed)),
     "fluke-5520a": (Fluke5520A, lambda seed: CalibratorSimulator()),
     "fluke-1529": (Fluke1529, lambda seed: ThermometerSimulator(seed=seed)),

@@ -202,6 +202,12 @@ def read(
     default=0.0,
     help="Probability of a reply to another command.",
 )
+@click.option(
+    "--corrupt-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Probability each byte on the line, both ways, is corrupted (bit flip or random byte).",
+)
 @click.option("--disconnect-after", type=click.IntRange(min=1), help="Unplug after this many replies.")
 @click.option("--reopen-ms", type=click.FloatRange(min=0), help="Re-plug this long after unplugging.")
 @click.option(
@@ -219,6 +225,7 @@ def simulate(
     noise_rate: float,
     truncate_rate: float,
     wrong_rate: float,
+    corrupt_rate: float,
     disconnect_after: int | None,
     reopen_ms: float | None,
     link: Path | None,
@@ -238,6 +245,8 @@ def simulate(
         noise_rate=noise_rate,
         truncate_rate=truncate_rate,
         wrong_rate=wrong_rate,
+        corrupt_rate=corrupt_rate,
+        command_corrupt_rate=corrupt_rate,
         disconnect_after=disconnect_after,
         reopen_ms=reopen_ms,
     )
