@@ -23,15 +23,19 @@ from instruments.drivers.druck_pace import DruckPace
 from instruments.drivers.fluke_1529 import Fluke1529
 from instruments.drivers.fluke_5520a import Fluke5520A
 from instruments.drivers.line_profile import LineDriver, LineProfile, bundled_profiles
+from instruments.drivers.modbus_rtu import ModbusRtuDriver
 from instruments.drivers.mt_sics import MtSicsBalance
 from instruments.drivers.scpi_dmm import ScpiMultimeter
+from instruments.drivers.vaisala_hmt import VaisalaHmt
 from instruments.errors import UnknownDriver
 from instruments.settings import Framing, SerialSettings
 from instruments.simulators.instruments import CalibratorSimulator, PaceSimulator, ThermometerSimulator
 from instruments.simulators.line import LineSimulator
+from instruments.simulators.modbus_rtu import ModbusRtuSimulator
 from instruments.simulators.mt_sics import MtSicsSimulator
 from instruments.simulators.pty import SimulatedInstrument
 from instruments.simulators.scpi import DmmSimulator
+from instruments.simulators.vaisala_hmt import VaisalaSimulator
 
 CLASS_DRIVERS: dict[str, tuple[type[Driver], Callable[[int], SimulatedInstrument]]] = {
     "mt-sics": (MtSicsBalance, lambda seed: MtSicsSimulator(seed=seed, drift_digits=2, drift_rate=0.05)),
@@ -39,6 +43,8 @@ CLASS_DRIVERS: dict[str, tuple[type[Driver], Callable[[int], SimulatedInstrument
     "fluke-5520a": (Fluke5520A, lambda seed: CalibratorSimulator()),
     "fluke-1529": (Fluke1529, lambda seed: ThermometerSimulator(seed=seed)),
     "druck-pace": (DruckPace, lambda seed: PaceSimulator()),
+    "vaisala-hmt": (VaisalaHmt, lambda seed: VaisalaSimulator(seed=seed)),
+    "modbus-rtu": (ModbusRtuDriver, lambda seed: ModbusRtuSimulator(seed=seed)),
 }
 
 

@@ -48,6 +48,21 @@ class SimulatedInstrument(ABC):
     def unrelated_reply(self) -> str:
         """A well-formed reply to some *other* command (the ``wrong`` fault)."""
 
+    def take_command(self, pending: bytearray) -> str | None:
+        """Remove and return the next complete command from ``pending`` (None: incomplete).
+
+        Text instruments end a command with CR or LF (an empty string is returned for an empty line);
+        binary protocols override this (Modbus RTU requests have a fixed length).  Bytes are kept as
+        Latin-1 characters, so every byte survives.
+        """
+        positions = [i for i in (pending.find(b"\r"), pending.find(b"\n")) if i >= 0]
+        if not positions:
+            return None
+        end = min(positions)
+        line = bytes(pending[:end]).decode("latin-1")
+        del pending[: end + 1]
+        return line
+
     def next_stream_line(self) -> str:
         """The next line of an unsolicited stream (while :attr:`streaming`); instruments that stream override it."""
         raise TypeError(f"{type(self).__name__} does not stream unsolicited lines")
@@ -220,12 +235,9 @@ class PtySimulator:
 
     def _handle_commands(self, pending: bytearray) -> None:
         while True:
-            positions = [i for i in (pending.find(b"\r"), pending.find(b"\n")) if i >= 0]
-            if not positions:
+            line = self.instrument.take_command(pending)
+            if line is None:
                 return
-            end = min(positions)
-            line = bytes(pending[:end]).decode("latin-1")
-            del pending[: end + 1]
             if not line:
                 continue
             was_streaming = self.instrument.streaming
