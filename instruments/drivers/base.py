@@ -306,6 +306,11 @@ class Driver(ABC):
     def read(self) -> Reading:
         """Take one reading (the driver's default measurement)."""
 
+    def values_in_frame(self, frame: bytes) -> list[str] | None:
+        """The value texts a binary frame carries, decoded afresh (validation compares readings with them);
+        None for text protocols, whose values are written in the frame as sent."""
+        return None
+
     def make_reading(self, value_text: str, unit: str, stable: bool | None, raw: bytes) -> Reading:
         """Stamp a parsed value with identity, the next sequence number and the UTC time."""
         if self.identity is None:

@@ -177,6 +177,19 @@ class ModbusRtuDriver(Driver):
             self._needs_resync = True
             raise InstrumentTimeout(command, timeout_s=exc.timeout_s, raw=partial + exc.raw) from None
 
+    def values_in_frame(self, frame: bytes) -> list[str] | None:
+        """The map's value texts in a reply frame, decoded again by pymodbus (CRC checked); [] if it is not
+        a register reply."""
+        from pymodbus.pdu.register_message import ReadHoldingRegistersResponse, ReadInputRegistersResponse
+
+        _, pdu = _framer().handleFrame(frame, 0, 0)
+        if not isinstance(pdu, (ReadHoldingRegistersResponse, ReadInputRegistersResponse)):
+            return []
+        registers = list(pdu.registers)
+        if len(registers) != self.map.count:
+            return []
+        return [q.value_text(registers[q.address - self.map.first_address]) for q in self.map.quantities]
+
     def read_all(self) -> list[Reading]:
         """One reading per quantity of the map, from one request (all share its raw frame)."""
         registers, frame = self._registers()
