@@ -469,7 +469,10 @@ def flush(
 @port_option
 @click.option("--description", help="Where the station is, what it holds.")
 @click.option("--inactive", is_flag=True, help="Hide the station from the bench page.")
-def station_add(name: str, driver_name: str, port: str, description: str | None, inactive: bool) -> None:
+@unit_option
+def station_add(
+    name: str, driver_name: str, port: str, description: str | None, inactive: bool, unit: str | None
+) -> None:
     """Create or update a bench station (name -> driver and port on the bench PC)."""
     from lims.commands.common import transaction
     from lims.errors import LimsError
@@ -477,9 +480,10 @@ def station_add(name: str, driver_name: str, port: str, description: str | None,
 
     try:
         with transaction() as session:
-            row = save_station(session, StationInput(name, driver_name, port, description, not inactive))
+            row = save_station(session, StationInput(name, driver_name, port, description, not inactive, unit))
             click.echo(
                 f"station {row.name}: {row.driver} on {row.port_url}"
+                + (f", readings in {row.unit}" if row.unit else "")
                 + (" (inactive)" if not row.is_active else "")
             )
     except LimsError as exc:
@@ -504,11 +508,13 @@ def stations_list(as_json: bool) -> None:
                         "port": row.port_url,
                         "active": row.is_active,
                         "description": row.description,
+                        "unit": row.unit,
                     }
                 )
             else:
                 click.echo(
                     f"{row.name:<15} {row.driver:<15} {row.port_url}"
+                    + (f"  unit {row.unit}" if row.unit else "")
                     + ("" if row.is_active else "  inactive")
                 )
     db.engine.dispose()

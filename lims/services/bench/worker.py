@@ -30,7 +30,7 @@ from instruments.drivers.base import Backoff, DriverOptions
 from instruments.errors import InstrumentError
 from instruments.reading import Reading, utc_now
 from lims.db import Database
-from lims.models import CaptureRequest, Job
+from lims.models import BenchStation, CaptureRequest, Job
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import ReadingActor, point_id
 from lims.services.bench.sink import DatabaseSink
@@ -101,6 +101,7 @@ def run_request(
     """Capture ``request.count`` readings journal-first and deliver them; never raises for instrument faults."""
     with database.session() as session:
         job_number = session.scalar(select(Job.number).where(Job.id == request.job_id))
+        unit = session.scalar(select(BenchStation.unit).where(BenchStation.id == request.station_id))
     assert job_number is not None
     journal = Journal(journal_path)
     run = Capture(
@@ -119,7 +120,7 @@ def run_request(
             if on_event is not None:
                 on_event(f"fault: {error}")
 
-        options = DriverOptions(on_retry=lambda attempt, error: on_fault(error), on_fault=on_fault)
+        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: on_fault(error), on_fault=on_fault)
         driver = registry.get(request.driver).open(request.port_url, options=options)
         try:
             for item in acquire(
