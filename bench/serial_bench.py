@@ -7,7 +7,7 @@ frame counter arrives without a gap or a repeat and that the received rate is at
 theoretical rate.
 
 Query-reply: ``SI`` (MT-SICS) and ``READ?`` (SCPI DMM) against ``lims bench simulate`` processes with a reply
-delay; the round trip is reported together with the driver's own CPU time per reading (the simulator runs
+delay, with confirmation off (one reply per reading) and on (the default: two agreeing replies per reading); the round trip is reported together with the driver's own CPU time per reading (the simulator runs
 in another process, so this process's CPU time is the driver's overhead).
 
     .venv/bin/python bench/serial_bench.py                 # full run: 100 000 frames, 2000 queries each
@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from instruments.drivers.base import DriverOptions
 from instruments.drivers.line_profile import LineDriver, LineProfile
 from instruments.registry import get
 from instruments.settings import SerialSettings
@@ -98,13 +99,13 @@ def bench_stream(frames: int) -> dict[str, float]:
             "system_us_per_frame": 1e6 * (after.system - before.system) / frames}
 
 
-def bench_query(driver_name: str, queries: int, delay_ms: float) -> dict[str, float]:
+def bench_query(driver_name: str, queries: int, delay_ms: float, *, confirm: bool) -> dict[str, float]:
     lims = Path(sys.executable).with_name("lims")
     child = subprocess.Popen([str(lims), "bench", "simulate", "--driver", driver_name, "--delay-ms",
                               str(delay_ms)], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     path = child.stdout.readline().strip()
-    driver = get(driver_name).open(path)
+    driver = get(driver_name).open(path, options=DriverOptions(confirm=confirm))
     for _ in range(20):
         driver.read()  # warm-up
     round_trips = []
@@ -142,9 +143,9 @@ def main() -> None:
           f"lost {s['lost']:.0f}, duplicated {s['duplicated']:.0f}; driver CPU per frame "
           f"{s['user_us_per_frame']:.1f} µs user + {s['system_us_per_frame']:.1f} µs kernel")
     for name, command in (("mt-sics", "SI"), ("scpi-dmm", "READ?")):
-        for delay in (0.0, args.delay_ms):
-            q = bench_query(name, args.queries, delay)
-            print(f"{command:6} {name:9} sim delay {delay:4.1f} ms: "
+        for delay, confirm in ((0.0, False), (args.delay_ms, False), (0.0, True), (args.delay_ms, True)):
+            q = bench_query(name, args.queries, delay, confirm=confirm)
+            print(f"{command:6} {name:9} confirm {'on ' if confirm else 'off'} sim delay {delay:4.1f} ms: "
                   f"round trip median {q['median_ms']:.3f} ms, "
                   f"p95 {q['p95_ms']:.3f} ms; driver CPU per reading {q['user_ms_per_reading']:.3f} ms user "
                   f"+ {q['system_ms_per_reading']:.3f} ms kernel (pty)")

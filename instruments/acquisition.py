@@ -48,11 +48,15 @@ class Fault:
         return type(self.error).__name__
 
     def to_json_dict(self) -> dict[str, str]:
-        """``{"error": message, "kind": class, "time": …, "raw": latin-1}`` (``raw`` only when known)."""
+        """``{"error": message, "kind": class, "time": …, "raw": latin-1}`` (``raw`` only when known;
+        ``first_raw`` too when two replies disagreed)."""
         out = {"error": str(self.error), "kind": self.kind, "time": format_utc(self.time)}
         raw = getattr(self.error, "raw", b"")
         if raw:
             out["raw"] = bytes(raw).decode("latin-1")
+        first_raw = getattr(self.error, "first_raw", b"")  # the other frame of a pair that disagreed
+        if first_raw:
+            out["first_raw"] = bytes(first_raw).decode("latin-1")
         return out
 
 

@@ -118,3 +118,42 @@ class ProfileError(InstrumentError, ValueError):
     def __init__(self, source: str, field: str, reason: str) -> None:
         self.source, self.field, self.reason = source, field, reason
         super().__init__(f"profile {source}: {field}: {reason}")
+
+
+class Implausible(InstrumentError, ValueError):
+    """A well-formed frame whose content cannot be true: a unit other than the configured one, a value beyond
+    the instrument's capacity or range, a number not in the configured format.  Rejected whole, never a
+    reading."""
+
+    def __init__(self, command: str, raw: bytes, reason: str) -> None:
+        self.command, self.raw, self.reason = command, raw, reason
+        super().__init__(f"implausible reply {raw!r} to {command!r}: {reason}")
+
+
+class Unconfirmed(InstrumentError, ValueError):
+    """Two consecutive replies that must agree (confirmation, identity read twice) did not.
+
+    ``first_raw`` and ``raw`` are the two frames; the later one may still be confirmed by the next reply.
+    """
+
+    def __init__(self, command: str, first_raw: bytes, raw: bytes, reason: str) -> None:
+        self.command, self.first_raw, self.raw, self.reason = command, first_raw, raw, reason
+        super().__init__(f"replies to {command!r} disagree ({reason}): {first_raw!r} then {raw!r}")
+
+
+class NotStable(InstrumentError, TimeoutError):
+    """The instrument did not report a stable value within the allowed time; ``raw`` is the last frame."""
+
+    def __init__(self, command: str, timeout_s: float, raw: bytes) -> None:
+        self.command, self.timeout_s, self.raw = command, timeout_s, raw
+        super().__init__(f"no stable value in reply to {command!r} within {timeout_s:g} s (last {raw!r})")
+
+
+class ConnectFailed(InstrumentError, ConnectionError):
+    """The connect sequence failed on every try; ``last`` is the last try's error, ``raw`` its frame."""
+
+    def __init__(self, url: str, attempts: int, last: InstrumentError) -> None:
+        self.url, self.attempts, self.last = url, attempts, last
+        self.raw: bytes = bytes(getattr(last, "raw", b"") or b"")
+        super().__init__(f"instrument on {url!r} did not complete its connect sequence in {attempts} "
+                         f"tries; last: {last}")

@@ -219,6 +219,25 @@ class SerialTransport:
                 raise InstrumentTimeout(command, timeout_s=wait_s, raw=partial)
             self._fill()
 
+    def read_exact(self, count: int, timeout_s: float | None = None, *, command: str | None = None) -> bytes:
+        """Return exactly ``count`` bytes (binary protocols such as Modbus RTU, whose frames have no
+        terminator and whose length follows from their header).
+
+        :raises InstrumentTimeout: fewer bytes in time (those bytes in ``raw``, then dropped).
+        :raises Disconnected: the port failed.
+        """
+        wait_s = self.framing.timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + wait_s
+        while len(self._buffer) < count:
+            if time.monotonic() >= deadline:
+                partial = bytes(self._buffer)
+                self._buffer.clear()
+                raise InstrumentTimeout(command, timeout_s=wait_s, raw=partial)
+            self._fill()
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
     def discard_input(self, quiet_s: float = 0.0) -> bytes:
         """Drop buffered input, then keep dropping until the line has been silent for ``quiet_s``.
 

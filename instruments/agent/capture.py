@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from instruments.acquisition import Fault
 from instruments.agent.journal import Journal, JournalEntry
 from instruments.agent.sink import Delivery, Sink, SinkRefused, SinkUnavailable
 from instruments.drivers.base import Backoff
@@ -57,6 +58,7 @@ class Capture:
         self.job_number, self.point_id = job_number, point_id
         self.run_id = run_id or uuid.uuid4().hex
         self.recorded = 0
+        self.faults = 0
 
     def key_for(self, reading: Reading) -> str:
         """Idempotency key: unique per capture run and reading sequence number."""
@@ -67,6 +69,14 @@ class Capture:
         entry = self.journal.record(self.job_number, self.point_id, reading, key=self.key_for(reading))
         self.recorded += 1
         return entry
+
+    def add_fault(self, fault: Fault) -> None:
+        """Journal a fault with the raw bytes involved (a rejected frame is kept, never a reading)."""
+        raw = getattr(fault.error, "raw", b"") or b""
+        first = getattr(fault.error, "first_raw", b"") or b""
+        self.journal.record_fault(self.job_number, self.point_id, run_id=self.run_id, kind=fault.kind,
+                                  message=str(fault.error), raw=bytes(first) + bytes(raw), at=fault.time)
+        self.faults += 1
 
 
 class Deliverer:

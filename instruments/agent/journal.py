@@ -18,6 +18,13 @@ records complete and protected against loss).
 1
 >>> j.pending(), j.counts()
 ([], {'pending': 0, 'sent': 1, 'rejected': 0})
+
+A frame the driver rejected is journaled as a fault with its exact bytes, never as a reading:
+
+>>> j.record_fault("J-2026-001", "P1", run_id="run1", kind="Implausible", message="unit 'f'",
+...                raw=b"S S 1.00 f\\r\\n", at=datetime(2026, 1, 1, tzinfo=UTC))
+>>> [(f.kind, f.raw) for f in j.faults()]
+[('Implausible', b'S S 1.00 f\\r\\n')]
 """
 
 from __future__ import annotations
@@ -45,6 +52,16 @@ CREATE TABLE IF NOT EXISTS journal_reading (
 );
 CREATE INDEX IF NOT EXISTS journal_reading_pending ON journal_reading (id)
     WHERE sent_at IS NULL AND rejected_reason IS NULL;
+CREATE TABLE IF NOT EXISTS journal_fault (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    job_number TEXT NOT NULL,
+    point_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    detected_at TEXT NOT NULL
+);
 """
 
 
@@ -60,6 +77,19 @@ class JournalEntry:
     def to_wire(self) -> dict[str, Any]:
         """The reading as sent to the server (docs/bench-agent.md)."""
         return {"idempotency_key": self.key, **self.payload}
+
+
+@dataclass(frozen=True, slots=True)
+class JournalFault:
+    """A fault met while capturing for a job's test point: what was wrong and the raw bytes involved."""
+
+    run_id: str
+    job_number: str
+    point_id: str
+    kind: str
+    message: str
+    raw: bytes
+    detected_at: str
 
 
 class Journal:
@@ -88,6 +118,21 @@ class Journal:
             "VALUES (?, ?, ?, ?, ?)",
             (key, job_number, point_id, json.dumps(payload, sort_keys=True), format_utc(utc_now())))
         return JournalEntry(key, job_number, point_id, payload)
+
+    def record_fault(self, job_number: str, point_id: str, *, run_id: str, kind: str, message: str,
+                     raw: bytes, at: datetime) -> None:
+        """Keep a fault (rejected frame, timeout, disagreeing replies) with its raw bytes, for the record
+        (ISO/IEC 17025 7.5.1: original observations, including those rejected, are retained)."""
+        self._db.execute(
+            "INSERT INTO journal_fault (run_id, job_number, point_id, kind, message, raw, detected_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (run_id, job_number, point_id, kind, message, raw, format_utc(at)))
+
+    def faults(self, *, run_id: str | None = None) -> list[JournalFault]:
+        """Faults journaled (of one capture run, or all), oldest first."""
+        select = "SELECT run_id, job_number, point_id, kind, message, raw, detected_at FROM journal_fault "
+        rows = (self._db.execute(select + "ORDER BY id").fetchall() if run_id is None else
+                self._db.execute(select + "WHERE run_id = ? ORDER BY id", (run_id,)).fetchall())
+        return [JournalFault(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
 
     def pending(self, limit: int = 1000) -> list[JournalEntry]:
         """Readings neither confirmed nor rejected, oldest first."""

@@ -2,7 +2,8 @@
 
 Replies echo the query header: ``:SENS:PRES?`` → ``:SENS:PRES 1013.2501``; the driver checks that the echoed
 header is the one it asked for (a reply to another query is rejected whole) before reading the number.  The
-unit is asked with ``:UNIT:PRES?`` at every reading so a change on the front panel cannot mislabel a value.
+unit is asked twice at connect and again at every reading: a reading whose unit is not the connect's (a
+change on the front panel, or a garbled reply) is rejected, so no value is ever mislabelled.
 Set-point ``:SOUR:PRES <value>``, controller on/off ``:OUTP:STAT ON|OFF``.
 
 >>> split_echo(":SENS:PRES?", ":SENS:PRES 1013.2501")
@@ -20,9 +21,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from instruments.drivers.scpi import ScpiInstrument
-from instruments.errors import MalformedFrame, UnexpectedReply
+from instruments.errors import Implausible, MalformedFrame, UnexpectedReply
 from instruments.numbers import is_decimal
-from instruments.reading import Reading
+from instruments.reading import InstrumentIdentity, Reading
 from instruments.settings import Framing, SerialSettings
 
 UNIT_RE = re.compile(r"[A-Z0-9]+")  # MBAR, BAR, PA, KPA, HPA, PSI, INH2O4 …
@@ -60,17 +61,33 @@ class DruckPace(ScpiInstrument):
                 raise UnexpectedReply(command, frame, str(exc)) from exc
             raise MalformedFrame(frame, str(exc)) from exc
 
-    def pressure_unit(self) -> str:
-        """``:UNIT:PRES?`` → e.g. ``MBAR``."""
+    unit: str = ""  # the unit in force at connect (asked twice), or the station's
+
+    def _initialise(self) -> InstrumentIdentity:
+        identity = super()._initialise()
+        self.unit, frame = self.agreed_twice(":UNIT:PRES?", self._unit_frame)
+        if self.options.unit and self.options.unit != self.unit:
+            raise Implausible(":UNIT:PRES?", frame, f"the controller works in {self.unit}, the station "
+                                                    f"expects {self.options.unit}")
+        return identity
+
+    def _unit_frame(self) -> tuple[str, bytes]:
         frame = self.ask(":UNIT:PRES?")
         unit = self.strip_reply(":UNIT:PRES?", frame)
         if not UNIT_RE.fullmatch(unit):
             raise MalformedFrame(frame, f"unit {unit!r} is not a pressure unit keyword")
-        return unit
+        return unit, frame
+
+    def pressure_unit(self) -> str:
+        """``:UNIT:PRES?`` → e.g. ``MBAR``."""
+        return self._unit_frame()[0]
 
     def read(self) -> Reading:
-        """``:SENS:PRES?``: the measured pressure with the unit in force."""
-        unit = self.pressure_unit()
+        """``:SENS:PRES?``: the measured pressure; the unit in force must still be the connect's."""
+        unit, unit_frame = self._unit_frame()
+        if unit != self.unit:
+            raise Implausible(":UNIT:PRES?", unit_frame, f"unit {unit!r} is not {self.unit!r}, the unit at "
+                                                         f"connect (reconnect after changing units)")
         frame = self.ask(":SENS:PRES?")
         value = self.strip_reply(":SENS:PRES?", frame)
         if not is_decimal(value):

@@ -5,7 +5,9 @@ suffix is required.  The driver turns on the extended reading format (``FORM:STA
 ``FETC? <chn>`` answers ``<new>,<chn>,<value>,<unit>,<h>,<m>,<s>,<year>,<month>,<day>`` (1529 Technical
 Manual §8.4.1.4, example ``1,2,0.0011,mV,14,5,35,2000,9,5``): the unit comes with the value and a reading
 already delivered (``new`` = 0) is refused as :class:`~instruments.errors.StaleReading` rather than recorded
-twice.  The 1529 has no stability flag: ``stable`` is None.
+twice.  The 1529 has no stability flag: ``stable`` is None.  Plausibility: ``*IDN?`` and ``UNIT:TEMP?`` are
+asked twice at connect; a reading must carry that unit (or the station's, for a channel reading ohms or
+millivolts) and a temperature never lies below absolute zero.
 
 >>> parse_extended("1,2,25.01234,C,14,5,35,2026,9,5")
 (True, 2, '25.01234', 'C')
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 import re
 import time
+from decimal import Decimal
 from typing import ClassVar
 
 from instruments.drivers.scpi import ScpiInstrument
-from instruments.errors import MalformedFrame, StaleReading, UnexpectedReply
+from instruments.errors import Implausible, MalformedFrame, StaleReading, UnexpectedReply
 from instruments.numbers import DECIMAL_PATTERN
 from instruments.reading import InstrumentIdentity, Reading
 from instruments.settings import Framing, SerialSettings
@@ -26,6 +29,10 @@ from instruments.settings import Framing, SerialSettings
 EXTENDED_RE = re.compile(
     rf"(?P<new>[01]),(?P<channel>[1-4]),(?P<value>{DECIMAL_PATTERN}),(?P<unit>[A-Za-z]+),"
     r"\d{1,2},\d{1,2},\d{1,2},\d{4},\d{1,2},\d{1,2}")
+
+
+# No temperature is below absolute zero (ITS-90: 0 K = -273.15 °C = -459.67 °F).
+ABSOLUTE_ZERO = {"C": Decimal("-273.15"), "F": Decimal("-459.67"), "K": Decimal(0)}
 
 
 def parse_extended(text: str) -> tuple[bool, int, str, str]:
@@ -49,10 +56,22 @@ class Fluke1529(ScpiInstrument):
     new_reading_timeout_s: float = 10.0
     poll_interval_s: float = 0.1
 
+    unit: str = ""  # the temperature unit in force (UNIT:TEMP?, asked twice) or the station's
+
     def _initialise(self) -> InstrumentIdentity:
         identity = super()._initialise()
         self.command("FORM:STAM ON")
+        self.unit, _ = self.agreed_twice("UNIT:TEMP?", self._unit_frame)
+        if self.options.unit:
+            self.unit = self.options.unit  # e.g. a channel set to read ohms: the station says so
         return identity
+
+    def _unit_frame(self) -> tuple[str, bytes]:
+        frame = self.ask("UNIT:TEMP?")
+        unit = self.strip_reply("UNIT:TEMP?", frame)
+        if unit not in ABSOLUTE_ZERO:
+            raise MalformedFrame(frame, f"UNIT:TEMP? reply {unit!r} is not C, F or K")
+        return unit, frame
 
     def select_channel(self, channel: int) -> None:
         """Channel 1–4 read by :meth:`read`."""
@@ -87,4 +106,8 @@ class Fluke1529(ScpiInstrument):
             raise UnexpectedReply(command, frame, f"reading of channel {channel}")
         if not new:
             raise StaleReading(command, frame)
+        if unit != self.unit:
+            raise Implausible(command, frame, f"unit {unit!r} is not the readout's unit {self.unit!r}")
+        if unit in ABSOLUTE_ZERO and Decimal(value) < ABSOLUTE_ZERO[unit]:
+            raise Implausible(command, frame, f"{value} {unit} is below absolute zero")
         return self.make_reading(value, unit, None, frame)

@@ -5,6 +5,9 @@ header; ``OUT <value> <unit>[, <freq> HZ]`` sets the output, ``OPER`` connects i
 disconnects it; ``OUT?`` returns the output as ``<value>,<unit>,<value2>,<unit2>,<frequency>``; ``ERR?``
 returns ``<code>,<text>`` first in first out (``0`` when empty).  Over RS-232 ``REMOTE`` puts it in remote.
 
+``OUT?`` is checked against the output last set (unit, and value to its 8 significant digits): a reply
+garbled into another plausible number is rejected.
+
 **Safety:** the driver sends ``STBY`` when a set-output command fails and when it closes, so the terminals
 are never left live after an exception.
 
@@ -23,12 +26,19 @@ from decimal import Decimal
 from typing import ClassVar
 
 from instruments.drivers.scpi import ScpiInstrument
-from instruments.errors import MalformedFrame
-from instruments.numbers import is_decimal
+from instruments.errors import Implausible, MalformedFrame
+from instruments.numbers import is_decimal, parse_decimal
 from instruments.reading import Reading
 from instruments.settings import Framing, SerialSettings
 
 UNITS = ("V", "MV", "A", "MA", "UA", "OHM", "KOHM", "MOHM", "F", "UF", "NF", "CEL", "FAR")
+# OUT? reports in the base unit: the multiple and what it is worth (5520A Programmers Manual, OUT).
+BASE_UNIT = {"V": ("V", Decimal(1)), "MV": ("V", Decimal("1e-3")), "A": ("A", Decimal(1)),
+             "MA": ("A", Decimal("1e-3")), "UA": ("A", Decimal("1e-6")), "OHM": ("OHM", Decimal(1)),
+             "KOHM": ("OHM", Decimal("1e3")), "MOHM": ("OHM", Decimal("1e6")), "F": ("F", Decimal(1)),
+             "UF": ("F", Decimal("1e-6")), "NF": ("F", Decimal("1e-9")), "CEL": ("CEL", Decimal(1)),
+             "FAR": ("FAR", Decimal(1))}
+READBACK_RELATIVE = Decimal("1e-7")  # OUT? carries 8 significant digits
 UNIT_RE = re.compile(r"[A-Z]+")
 MAX_DIGITS = 15  # significant digits the 5520A accepts in a number
 
@@ -62,14 +72,19 @@ class Fluke5520A(ScpiInstrument):
     local_command: ClassVar[str | None] = "LOCAL"
     error_query: ClassVar[str] = "ERR?"
 
+    _expected: tuple[Decimal, str] | None = None  # the output last set, in OUT?'s base unit
+
     def set_output(self, value: Decimal, unit: str, frequency_hz: Decimal | None = None) -> None:
         """``OUT``; on any error the calibrator is put in standby before the error is raised."""
         command = output_command(value, unit, frequency_hz)
+        self._expected = None
         try:
             self.command(command)
         except BaseException:
             self.standby()
             raise
+        base, scale = BASE_UNIT[unit.upper()]
+        self._expected = (value * scale, base)
 
     def operate(self) -> None:
         """``OPER``: connect the output to the terminals."""
@@ -97,7 +112,14 @@ class Fluke5520A(ScpiInstrument):
         fields = [f.strip() for f in self.strip_reply("OUT?", frame).split(",")]
         if len(fields) != 5 or not is_decimal(fields[0]) or not UNIT_RE.fullmatch(fields[1]):
             raise MalformedFrame(frame, "expected '<value>,<unit>,<value2>,<unit2>,<frequency>'")
-        return self.make_reading(fields[0], fields[1], None, frame)
+        value, unit = parse_decimal(fields[0]), fields[1]
+        if unit not in {base for base, _ in BASE_UNIT.values()}:
+            raise Implausible("OUT?", frame, f"unit {unit!r} is not an output unit of the 5520A")
+        if self._expected is not None:
+            expected, expected_unit = self._expected
+            if unit != expected_unit or abs(value - expected) > READBACK_RELATIVE * abs(expected):
+                raise Implausible("OUT?", frame, f"the output was set to {expected} {expected_unit}")
+        return self.make_reading(fields[0], unit, None, frame)
 
     def _before_close(self) -> None:
         self.standby()

@@ -11,7 +11,10 @@ expression whose named groups pick the reading out of each line:
   ``stable_when = "nonempty"``, stable when the group matched something (Sartorius SBI leaves the unit blank
   while the reading is unstable).
 
-The whole line must match (``fullmatch``); a line that does not is rejected whole.  See
+The whole line must match (``fullmatch``); a line that does not is rejected whole.  An optional ``[range]``
+table (``minimum``, ``maximum``) makes a value outside the instrument's range a fault, and a station may
+fix the unit every reading must carry.  The identity reply, when the profile asks for one, is read twice
+at connect and must agree.  See
 ``instruments/profiles/*.toml`` and docs/instruments.md.
 
 >>> profile = LineProfile.from_mapping({"name": "demo", "pattern": r"(?P<value>\\d+\\.\\d+) (?P<unit>g)"},
@@ -31,11 +34,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from instruments.drivers.base import Clock, Driver
-from instruments.errors import MalformedFrame, ProfileError, SettingsRejected
+from instruments.drivers.base import Clock, Driver, DriverOptions
+from instruments.errors import Implausible, MalformedFrame, ProfileError, SettingsRejected
 from instruments.numbers import is_decimal
 from instruments.reading import InstrumentIdentity, Reading, utc_now
 from instruments.settings import Framing, SerialSettings
@@ -44,7 +48,7 @@ from instruments.transport import SerialTransport
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 KNOWN_KEYS = {"name", "description", "manufacturer", "model", "serial", "framing", "request", "pattern",
-              "unit", "stable_values", "unstable_values", "stable_when", "identity", "simulator"}
+              "unit", "stable_values", "unstable_values", "stable_when", "identity", "simulator", "range"}
 
 
 def _escapes(text: str) -> bytes:
@@ -72,6 +76,8 @@ class LineProfile:
     identity_pattern: re.Pattern[str] | None
     simulator: Mapping[str, Any]
     source: str
+    minimum: Decimal | None = None  # the instrument's range: a value outside it is implausible
+    maximum: Decimal | None = None
 
     @classmethod
     def load(cls, path: Path) -> LineProfile:
@@ -145,8 +151,19 @@ class LineProfile:
                 raise fail("identity.pattern", f"invalid regular expression: {exc}") from exc
             if "serial" not in id_pattern.groupindex or "request" not in identity:
                 raise fail("identity", "needs 'request' and a 'pattern' with a (?P<serial>…) group")
+        limits = dict(data.get("range", {}))
+        bounds: dict[str, Decimal | None] = {"minimum": None, "maximum": None}
+        for key in list(limits):
+            if key not in bounds:
+                raise fail(f"range.{key}", "unknown key (known: minimum, maximum)")
+            if not is_decimal(str(limits[key])):
+                raise fail(f"range.{key}", f"not a decimal number: {limits[key]!r}")
+            bounds[key] = Decimal(str(limits[key]))
+        low, high = bounds["minimum"], bounds["maximum"]
+        if low is not None and high is not None and low >= high:
+            raise fail("range", "minimum must be below maximum")
         request = data.get("request")
-        return cls(name=name, description=str(data.get("description", "")),
+        return cls(minimum=low, maximum=high, name=name, description=str(data.get("description", "")),
                    manufacturer=str(data.get("manufacturer", "")), model=str(data.get("model", name)),
                    settings=settings, framing=framing,
                    request=_escapes(request) if request else None, pattern=pattern, unit=str(unit),
@@ -186,36 +203,40 @@ class LineDriver(Driver):
     name: ClassVar[str] = "line"
     description: ClassVar[str] = "generic ASCII line instrument configured by a profile file"
 
-    def __init__(self, transport: SerialTransport, profile: LineProfile, *, clock: Clock = utc_now) -> None:
-        super().__init__(transport, clock=clock)
+    def __init__(self, transport: SerialTransport, profile: LineProfile, *, clock: Clock = utc_now,
+                 options: DriverOptions | None = None) -> None:
+        super().__init__(transport, clock=clock, options=options)
         self.profile = profile
 
     @classmethod
     def open_profile(cls, url: str, profile: LineProfile, *, settings: SerialSettings | None = None,
-                     framing: Framing | None = None, clock: Clock = utc_now) -> LineDriver:
-        """Open ``url`` with the profile's settings (or overrides) and identify the instrument."""
+                     framing: Framing | None = None, clock: Clock = utc_now,
+                     options: DriverOptions | None = None) -> LineDriver:
+        """Open ``url`` with the profile's settings (or overrides) and identify the instrument (with the
+        connect retries of :meth:`Driver.connect`)."""
         transport = SerialTransport(url, settings or profile.settings, framing or profile.framing)
         transport.open()
-        driver = cls(transport, profile, clock=clock)
-        try:
-            driver.initialise()
-        except BaseException:
-            transport.close()
-            raise
+        driver = cls(transport, profile, clock=clock, options=options)
+        driver.connect()
         return driver
 
     def _initialise(self) -> InstrumentIdentity:
         p = self.profile
         serial = ""
         if p.identity_request is not None and p.identity_pattern is not None:
-            self._prepare_exchange()
-            self.transport.write(p.identity_request)
-            frame = self.receive("identity")
-            match = p.identity_pattern.fullmatch(self.text_of(frame))
-            if match is None:
-                raise MalformedFrame(frame, f"identity reply does not match the {p.name} identity pattern")
-            serial = match["serial"].strip()
+            serial, _ = self.agreed_twice("identity", self._serial_frame)
         return InstrumentIdentity(p.manufacturer, p.model, serial, "")
+
+    def _serial_frame(self) -> tuple[str, bytes]:
+        p = self.profile
+        assert p.identity_request is not None and p.identity_pattern is not None
+        self._prepare_exchange()
+        self.transport.write(p.identity_request)
+        frame = self.receive("identity")
+        match = p.identity_pattern.fullmatch(self.text_of(frame))
+        if match is None:
+            raise MalformedFrame(frame, f"identity reply does not match the {p.name} identity pattern")
+        return str(match["serial"]).strip(), frame
 
     def read(self) -> Reading:
         """Poll with ``request`` (if any) and parse the next line."""
@@ -227,6 +248,12 @@ class LineDriver(Driver):
             value, unit, stable = self.profile.parse(self.text_of(frame))
         except ValueError as exc:
             raise MalformedFrame(frame, str(exc)) from exc
+        name, low, high = self.profile.name, self.profile.minimum, self.profile.maximum
+        if self.options.unit and unit != self.options.unit:
+            raise Implausible(name, frame, f"unit {unit!r} is not the station's unit {self.options.unit!r}")
+        if (low is not None and Decimal(value) < low) or (high is not None and Decimal(value) > high):
+            raise Implausible(name, frame, f"{value} {unit} is outside the instrument's range "
+                                           f"{low if low is not None else '…'} to {high if high is not None else '…'}")
         return self.make_reading(value, unit, stable, frame)
 
 

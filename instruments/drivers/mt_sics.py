@@ -7,6 +7,17 @@ cut at fixed columns.  ``ES``/``ET``/``EL`` replace the whole reply for syntax, 
 errors.  Status letters: weight ``S`` stable, ``D`` dynamic; ``I`` not executable now, ``L`` parameter not
 allowed, ``+`` overload / upper limit, ``-`` underload / lower limit; acknowledgement ``A``.
 
+Plausibility (docs/instruments.md, "What a driver accepts"): the weight must be a plain decimal as MT-SICS
+sends it (optional minus sign, no leading zeros, no exponent), in the unit the balance reports in ``I2``
+(or the unit configured for the station), and not beyond the capacity ``I2`` reports.  ``I2`` and ``I4`` are
+read twice at connect and must agree.  Confirmation (on by default): :meth:`MtSicsBalance.read` returns a
+stable weight only when two consecutive stable ``SI`` replies are identical byte for byte; dynamic replies
+are waited through (up to :attr:`MtSicsBalance.stable_timeout_s`).
+
+>>> parse_balance_data("XPE205 220.00 g")
+('XPE205', Decimal('220.00'), 'g')
+>>> WEIGHT_RE.fullmatch("0100.00") is None, WEIGHT_RE.fullmatch("-0.012") is not None
+(True, True)
 >>> tokens('S S      100.00 g')
 ['S', 'S', '100.00', 'g']
 >>> tokens('I4 A "B123456789"')
@@ -16,11 +27,22 @@ allowed, ``+`` overload / upper limit, ``-`` underload / lower limit; acknowledg
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
 from instruments.drivers.base import Driver
-from instruments.errors import ErrorReply, InstrumentTimeout, MalformedFrame, OutOfRange, UnexpectedReply
+from instruments.errors import (
+    ErrorReply,
+    Implausible,
+    InstrumentTimeout,
+    MalformedFrame,
+    NotStable,
+    OutOfRange,
+    Unconfirmed,
+    UnexpectedReply,
+)
 from instruments.numbers import is_decimal
 from instruments.reading import InstrumentIdentity, Reading
 from instruments.settings import Framing, SerialSettings
@@ -37,6 +59,24 @@ STATUS_ERRORS = {
     "L": "logical error: parameter not allowed",
 }
 LIMIT_WORDS = {"+": "overload (upper limit exceeded)", "-": "underload (lower limit exceeded)"}
+# An MT-SICS weight: optional minus, integer part without leading zeros, optional decimals; never "+", "E".
+WEIGHT_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+# Mass units in grams, to compare a station's unit with the capacity I2 reports (OIML R 76-1 units).
+GRAMS_PER_UNIT = {"g": Decimal(1), "kg": Decimal(1000), "mg": Decimal("0.001"), "ct": Decimal("0.2")}
+
+
+def parse_balance_data(text: str) -> tuple[str, Decimal, str]:
+    """``I2`` data ``<type> <capacity> <unit>`` → (type, capacity, unit); ``ValueError`` otherwise.
+
+    The type may contain spaces; capacity and unit are the last two words.
+    """
+    words = text.split()
+    if len(words) < 3 or not WEIGHT_RE.fullmatch(words[-2]) or not UNIT_RE.fullmatch(words[-1]):
+        raise ValueError(f"I2 data must be '<type> <capacity> <unit>', got {text!r}")
+    capacity = Decimal(words[-2])
+    if capacity <= 0:
+        raise ValueError(f"I2 capacity must be positive, got {words[-2]!r}")
+    return " ".join(words[:-2]), capacity, words[-1]
 
 
 def tokens(text: str) -> list[str]:
@@ -60,6 +100,11 @@ class MtSicsBalance(Driver):
     default_settings: ClassVar[SerialSettings] = SerialSettings(baudrate=9600)
     default_framing: ClassVar[Framing] = Framing(b"\r\n", b"\r\n", timeout_s=2.0, max_frame_bytes=128)
     stable_timeout_s: ClassVar[float] = 20.0
+    dynamic_poll_s: ClassVar[float] = 0.05  # pause between SI polls while the weight is dynamic
+
+    capacity: Decimal | None = None  # from I2, in ``unit``
+    unit: str = ""  # the unit every weight must carry: the station's, else I2's
+    _candidate: bytes | None = None  # the last stable reply, waiting for its confirmation
 
     # -- parsing ---------------------------------------------------------------------------------------
     def _reply(self, command: str, frame: bytes, expected_id: str) -> list[str]:
@@ -88,6 +133,12 @@ class MtSicsBalance(Driver):
 
     def _weight(self, command: str, frame: bytes, *, expected_id: str = "S",
                 statuses: tuple[str, ...] = ("S", "D")) -> Reading:
+        value, unit, stable = self._parse_weight(command, frame, expected_id=expected_id, statuses=statuses)
+        return self.make_reading(value, unit, stable, frame)
+
+    def _parse_weight(self, command: str, frame: bytes, *, expected_id: str = "S",
+                      statuses: tuple[str, ...] = ("S", "D")) -> tuple[str, str, bool]:
+        """(value text, unit, stable) of a weight reply after every plausibility check; no reading yet."""
         parts = self._reply(command, frame, expected_id)
         if parts[1] not in statuses:
             raise MalformedFrame(frame, f"unknown status {parts[1]!r} for {command!r}")
@@ -98,36 +149,91 @@ class MtSicsBalance(Driver):
             raise MalformedFrame(frame, f"weight {value!r} is not a decimal number")
         if not UNIT_RE.fullmatch(unit):
             raise MalformedFrame(frame, f"unit {unit!r} is not a unit")
-        return self.make_reading(value, unit, parts[1] == "S", frame)
+        if not WEIGHT_RE.fullmatch(value):
+            raise Implausible(command, frame, f"weight {value!r} is not in the MT-SICS number format")
+        if self.unit and unit != self.unit:
+            raise Implausible(command, frame, f"unit {unit!r} is not the balance's unit {self.unit!r}")
+        if self.capacity is not None and abs(Decimal(value)) > self.capacity:
+            raise Implausible(command, frame, f"{value} {unit} is beyond the capacity {self.capacity} {unit}")
+        return value, unit, parts[1] == "S"
 
     # -- identification --------------------------------------------------------------------------------
     def _initialise(self) -> InstrumentIdentity:
-        balance = self.balance_data().split()
-        # I2 data is "<type> <capacity> <unit>": the model is the type, whatever spaces it contains
-        model = " ".join(balance[:-2]) if len(balance) >= 3 else " ".join(balance)
-        serial = self.serial_number()
+        self._candidate = None
+        self.capacity, self.unit = None, ""
+        data, frame = self.agreed_twice("I2", self._balance_data_frame)
+        try:
+            model, capacity, capacity_unit = parse_balance_data(data)
+        except ValueError as exc:
+            raise MalformedFrame(frame, str(exc)) from exc
+        serial, _ = self.agreed_twice("I4", self._serial_number_frame)
+        unit = self.options.unit or capacity_unit
+        if unit != capacity_unit:
+            if unit not in GRAMS_PER_UNIT or capacity_unit not in GRAMS_PER_UNIT:
+                raise Implausible("I2", frame, f"the station's unit {unit!r} cannot be compared with the "
+                                               f"capacity in {capacity_unit!r}")
+            capacity = capacity * GRAMS_PER_UNIT[capacity_unit] / GRAMS_PER_UNIT[unit]
+        self.capacity, self.unit = capacity, unit
         return InstrumentIdentity("Mettler Toledo", model, serial, "")
 
-    def balance_data(self) -> str:
-        """``I2``: balance type, capacity and unit, e.g. ``XPE205 220.00000 g``."""
+    def _balance_data_frame(self) -> tuple[str, bytes]:
         frame = self.query("I2")
         parts = self._reply("I2", frame, "I2")
         if parts[1] != "A" or len(parts) < 3:
             raise MalformedFrame(frame, "expected 'I2 A \"<type> <capacity> <unit>\"'")
-        return " ".join(unquote(p) for p in parts[2:])
+        return " ".join(unquote(p) for p in parts[2:]), frame
 
-    def serial_number(self) -> str:
-        """``I4``: the serial number, quotes stripped."""
+    def _serial_number_frame(self) -> tuple[str, bytes]:
         frame = self.query("I4")
         parts = self._reply("I4", frame, "I4")
         if parts[1] != "A" or len(parts) != 3 or not unquote(parts[2]).strip():
             raise MalformedFrame(frame, "expected 'I4 A \"<serial number>\"'")
-        return unquote(parts[2]).strip()
+        return unquote(parts[2]).strip(), frame
+
+    def balance_data(self) -> str:
+        """``I2``: balance type, capacity and unit, e.g. ``XPE205 220.00000 g``."""
+        return self._balance_data_frame()[0]
+
+    def serial_number(self) -> str:
+        """``I4``: the serial number, quotes stripped."""
+        return self._serial_number_frame()[0]
 
     # -- weighing --------------------------------------------------------------------------------------
     def read(self) -> Reading:
-        """``SI``: the weight now, stable (``S S``) or dynamic (``S D``)."""
-        return self.weight_immediately()
+        """A confirmed stable weight (default), or with ``confirm`` off the ``SI`` weight now.
+
+        Confirmation: ``SI`` is polled until two consecutive replies are both stable and identical byte for
+        byte; dynamic replies are waited through.  A stable reply that differs from the one before raises
+        :class:`Unconfirmed` (both frames kept) and becomes the candidate the next call tries to confirm.
+
+        :raises NotStable: no stable weight within :attr:`stable_timeout_s`.
+        """
+        if not self.options.confirm:
+            return self.weight_immediately()
+        return self._confirmed("SI", lambda: self.query("SI"))
+
+    def _confirmed(self, command: str, fetch: Callable[[], bytes]) -> Reading:
+        deadline = time.monotonic() + self.stable_timeout_s
+        while True:
+            try:
+                frame = fetch()
+                value, unit, stable = self._parse_weight(command, frame)
+            except Exception:
+                self._candidate = None  # confirmation needs two *consecutive* replies
+                raise
+            if not stable:
+                self._candidate = None
+                if time.monotonic() >= deadline:
+                    raise NotStable(command, self.stable_timeout_s, frame)
+                time.sleep(self.dynamic_poll_s)
+                continue
+            first, self._candidate = self._candidate, frame
+            if first is None:
+                continue
+            if first != frame:
+                raise Unconfirmed(command, first, frame, "two consecutive stable weights differ")
+            self._candidate = None
+            return self.make_reading(value, unit, True, frame)
 
     def weight_immediately(self) -> Reading:
         """``SI``: weight immediately; ``stable`` tells whether the balance was stable."""
@@ -144,7 +250,9 @@ class MtSicsBalance(Driver):
 
     def next_repeat(self, *, timeout_s: float | None = None) -> Reading:
         """The next weight of a running ``SIR`` stream."""
-        return self._weight("SIR", self.receive("SIR", timeout_s=timeout_s))
+        if not self.options.confirm:
+            return self._weight("SIR", self.receive("SIR", timeout_s=timeout_s))
+        return self._confirmed("SIR", lambda: self.receive("SIR", timeout_s=timeout_s))
 
     def stop_repeat(self) -> None:
         """Stop ``SIR`` with ``@`` (reset, no zeroing) and skip stream lines still in flight."""

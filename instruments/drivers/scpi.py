@@ -56,13 +56,17 @@ class ScpiInstrument(Driver):
             self.send(self.remote_command)
         if self.clear_on_connect:
             self.send("*CLS")
-        frame = self.ask("*IDN?")
-        try:
-            identity = parse_idn(self.strip_reply("*IDN?", frame))
-        except ValueError as exc:
-            raise MalformedFrame(frame, str(exc)) from exc
+        identity, _ = self.agreed_twice("*IDN?", self._identify)
         self.check_errors("connect")
         return identity
+
+    def _identify(self) -> tuple[InstrumentIdentity, bytes]:
+        """One ``*IDN?``; the connect sequence asks twice and requires the same answer."""
+        frame = self.ask("*IDN?")
+        try:
+            return parse_idn(self.strip_reply("*IDN?", frame)), frame
+        except ValueError as exc:
+            raise MalformedFrame(frame, str(exc)) from exc
 
     def _before_close(self) -> None:
         if self.local_command:

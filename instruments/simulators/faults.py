@@ -9,6 +9,15 @@ Every reply the simulator is about to send gets a fault decision from a :class:`
 ['drop', 'drop', None, 'drop', None, 'drop']
 >>> FaultPlan(Faults(schedule={2: "garble"})).decide(), FaultPlan(Faults(schedule={1: "garble"})).decide()
 (None, 'garble')
+
+Byte corruption (``corrupt_rate`` on replies, ``command_corrupt_rate`` on commands) models a noisy line: each
+byte, terminator included, is corrupted with that probability, three times in four by flipping one of its
+eight bits (``1`` → ``9``, ``0`` → ``8``, ``g`` → ``f``: still printable, the case a frame check misses) and
+otherwise by a random byte.  It draws from its own generator, so it never shifts the other faults.
+
+>>> plan = FaultPlan(Faults(seed=7, corrupt_rate=0.1))
+>>> plan.corrupt(b"S S     100.034 g\\r\\n", plan.faults.corrupt_rate)
+b'S S     100.036 g\\r\\n'
 """
 
 from __future__ import annotations
@@ -32,12 +41,15 @@ class Faults:
     noise_rate: float = 0.0
     truncate_rate: float = 0.0
     wrong_rate: float = 0.0
+    corrupt_rate: float = 0.0
+    command_corrupt_rate: float = 0.0
     disconnect_after: int | None = None
     reopen_ms: float | None = None
     schedule: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("drop_rate", "garble_rate", "noise_rate", "truncate_rate", "wrong_rate"):
+        for name in ("drop_rate", "garble_rate", "noise_rate", "truncate_rate", "wrong_rate", "corrupt_rate",
+                     "command_corrupt_rate"):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {rate!r}")
@@ -57,6 +69,7 @@ class FaultPlan:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self.rng = random.Random(faults.seed)
+        self.corrupt_rng = random.Random(f"corrupt-{faults.seed}")
         self.replies = 0
 
     def decide(self) -> str | None:
@@ -83,6 +96,20 @@ class FaultPlan:
             return payload
         position = self.rng.randrange(len(payload))
         return payload[:position] + bytes([self.rng.randrange(0x80, 0x100)]) + payload[position + 1:]
+
+    def corrupt(self, data: bytes, rate: float) -> bytes:
+        """``data`` with each byte corrupted with probability ``rate`` (bit flip or random byte)."""
+        if rate <= 0:
+            return data
+        out = bytearray(data)
+        rng = self.corrupt_rng
+        for index in range(len(out)):
+            if rng.random() < rate:
+                if rng.random() < 0.75:
+                    out[index] ^= 1 << rng.randrange(8)
+                else:
+                    out[index] = rng.randrange(256)
+        return bytes(out)
 
     def noise(self) -> bytes:
         """A burst of line noise (no terminator inside)."""

@@ -23,7 +23,8 @@ class MtSicsSimulator(SimulatedInstrument):
     stream_period_s = 0.01
 
     def __init__(self, *, serial_number: str = "B123456789", model: str = "XPE205", seed: int = 0,
-                 load: str = "100.00", unit: str = "g", drift_digits: int = 0) -> None:
+                 load: str = "100.00", unit: str = "g", drift_digits: int = 0,
+                 drift_rate: float = 0.2) -> None:
         super().__init__()
         self.serial_number = serial_number
         self.model = model
@@ -34,13 +35,23 @@ class MtSicsSimulator(SimulatedInstrument):
         self.tare_value = Decimal("0.00")
         self.rng = random.Random(seed)
         self.drift_digits = drift_digits
+        self.drift_rate = drift_rate
+        self.offset_digits = 0
 
     def _weight_text(self) -> str:
         value = Decimal(self.load) - self.tare_value
         if self.drift_digits:
             quantum = Decimal(1).scaleb(value.as_tuple().exponent)  # type: ignore[arg-type]
-            value += quantum * self.rng.randint(-self.drift_digits, self.drift_digits)
+            value += quantum * self.offset_digits
         return f"{value:>10}"
+
+    def _drift(self) -> bool:
+        """With ``drift_digits`` the reading moves now and then (probability ``drift_rate`` per reply) by up
+        to that many digits; the reply that moves is dynamic, as a real balance's would be."""
+        if not self.drift_digits or self.rng.random() >= self.drift_rate:
+            return False
+        self.offset_digits = self.rng.randint(-self.drift_digits, self.drift_digits)
+        return True
 
     def _weight(self, reply_id: str, *, immediate: bool) -> str:
         if self.busy:
@@ -51,7 +62,8 @@ class MtSicsSimulator(SimulatedInstrument):
             return f"{reply_id} -"
         if not immediate and not self.stable:
             return f"{reply_id} I"  # no stable value within the balance's stability timeout
-        status = "S" if self.stable else "D"
+        moved = self._drift()
+        status = "S" if self.stable and not moved else "D"
         return f"{reply_id} {status} {self._weight_text()} {self.unit}"
 
     def handle(self, command: str) -> list[str]:

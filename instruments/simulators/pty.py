@@ -22,6 +22,7 @@ import threading
 import time
 import tty
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +47,21 @@ class SimulatedInstrument(ABC):
     @abstractmethod
     def unrelated_reply(self) -> str:
         """A well-formed reply to some *other* command (the ``wrong`` fault)."""
+
+    def take_command(self, pending: bytearray) -> str | None:
+        """Remove and return the next complete command from ``pending`` (None: incomplete).
+
+        Text instruments end a command with CR or LF (an empty string is returned for an empty line);
+        binary protocols override this (Modbus RTU requests have a fixed length).  Bytes are kept as
+        Latin-1 characters, so every byte survives.
+        """
+        positions = [i for i in (pending.find(b"\r"), pending.find(b"\n")) if i >= 0]
+        if not positions:
+            return None
+        end = min(positions)
+        line = bytes(pending[:end]).decode("latin-1")
+        del pending[: end + 1]
+        return line
 
     def next_stream_line(self) -> str:
         """The next line of an unsolicited stream (while :attr:`streaming`); instruments that stream override it."""
@@ -84,6 +100,9 @@ class PtySimulator:
         self._wake_r, self._wake_w = os.pipe()
         self._stream_t0 = 0.0
         self._stream_n = 0
+        # (reply line as the instrument meant it, bytes put on the wire) for the last replies: tests
+        # compare what a driver accepted with what was really measured
+        self.sent: deque[tuple[str, bytes]] = deque(maxlen=100_000)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @property
@@ -209,19 +228,16 @@ class PtySimulator:
                 except OSError:
                     data = b""  # no client has the slave open right now
                     time.sleep(0.01)
-                pending += data
+                pending += self.plan.corrupt(data, self.faults.command_corrupt_rate)
                 self._handle_commands(pending)
             if self.instrument.streaming and self._master >= 0:
                 self._emit_stream()
 
     def _handle_commands(self, pending: bytearray) -> None:
         while True:
-            positions = [i for i in (pending.find(b"\r"), pending.find(b"\n")) if i >= 0]
-            if not positions:
+            line = self.instrument.take_command(pending)
+            if line is None:
                 return
-            end = min(positions)
-            line = bytes(pending[:end]).decode("latin-1")
-            del pending[: end + 1]
             if not line:
                 continue
             was_streaming = self.instrument.streaming
@@ -253,6 +269,8 @@ class PtySimulator:
             data = self.instrument.unrelated_reply().encode("latin-1") + term
         else:
             data = payload + term
+        data = self.plan.corrupt(data, self.faults.corrupt_rate)
+        self.sent.append((line, data))
         self._write_all(data)
         self.frames_sent += 1
         if self.plan.should_disconnect():
@@ -278,6 +296,7 @@ class PtySimulator:
                 f.noise_rate,
                 f.truncate_rate,
                 f.wrong_rate,
+                f.corrupt_rate,
                 f.delay_ms,
                 f.jitter_ms,
                 f.schedule,

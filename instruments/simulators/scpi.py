@@ -91,24 +91,33 @@ class ScpiSimulator(SimulatedInstrument):
 
 
 class DmmSimulator(ScpiSimulator):
-    """A 34401A-style multimeter reading a slowly drifting source with a seeded noise."""
+    """A 34401A-style multimeter reading a settled source: nominal value plus a seeded noise of at most
+    ``noise_counts`` counts of the resolution; beyond the range's 20 % overrange it reads overload."""
 
     NOMINAL: ClassVar[dict[str, Decimal]] = {
         "VOLT": Decimal("1.0000000"), "VOLT:AC": Decimal("0.1000000"), "CURR": Decimal("0.0100000"),
-               "CURR:AC": Decimal("0.0010000"), "RES": Decimal("100.00000"), "FRES": Decimal("100.00000"),
-               "FREQ": Decimal("1000.0000")}
+        "CURR:AC": Decimal("0.0010000"), "RES": Decimal("100.00000"), "FRES": Decimal("100.00000"),
+        "FREQ": Decimal("1000.0000")}
+    DEFAULT_RANGE: ClassVar[dict[str, Decimal]] = {
+        "VOLT": Decimal(10), "VOLT:AC": Decimal(10), "CURR": Decimal("0.1"), "CURR:AC": Decimal("0.1"),
+        "RES": Decimal(1000), "FRES": Decimal(1000), "FREQ": Decimal(10)}
 
-    def __init__(self, *, idn: str = "HEWLETT-PACKARD,34401A,0,11-5-2", seed: int = 0) -> None:
+    def __init__(self, *, idn: str = "HEWLETT-PACKARD,34401A,0,11-5-2", seed: int = 0,
+                 noise_counts: int = 2) -> None:
         super().__init__(idn=idn)
         self.function = "VOLT"
-        self.range = "+1.000000E+01"
+        self.range = self.DEFAULT_RANGE["VOLT"]
+        self.resolution = self.range / 10**6
         self.overload = False
         self.rng = random.Random(seed)
         self.require_remote = True
+        self.noise_counts = noise_counts
 
     def reset(self) -> None:
-        """Factory state: DC volts, auto range."""
-        self.function, self.range, self.overload = "VOLT", "+1.000000E+01", False
+        """Factory state: DC volts, 10 V range, 6½ digits."""
+        self.function, self.overload = "VOLT", False
+        self.range = self.DEFAULT_RANGE["VOLT"]
+        self.resolution = self.range / 10**6
 
     def handle_specific(self, header: str, argument: str) -> list[str]:
         """CONF, CONF?, READ?, MEAS?."""
@@ -119,26 +128,35 @@ class DmmSimulator(ScpiSimulator):
             keyword = {"VOLT:DC": "VOLT", "CURR:DC": "CURR"}.get(keyword, keyword)
             if keyword not in self.NOMINAL:
                 return self.push_error(-113, "Undefined header")
+            range_ = self.DEFAULT_RANGE[keyword]
+            resolution = range_ / 10**6
             if argument:
-                first = argument.split(",")[0].strip()
+                words = [w.strip().upper() for w in argument.split(",")]
                 try:
-                    if first.upper() not in ("MIN", "MAX", "DEF", "AUTO") and Decimal(first) > 1000:
-                        return self.push_error(-222, "Data out of range")
+                    if words[0] not in ("MIN", "MAX", "DEF", "AUTO"):
+                        range_ = Decimal(words[0])
+                        if range_ > 1000 or range_ <= 0:
+                            return self.push_error(-222, "Data out of range")
+                    resolution = range_ / 10**6
+                    if len(words) > 1:
+                        resolution = {"MIN": range_ / 10**6, "DEF": range_ / 10**6,
+                                      "MAX": range_ / 10**4}.get(words[1]) or Decimal(words[1])
                 except ArithmeticError:
                     return self.push_error(-224, "Illegal parameter value")
-            self.function = keyword
+            self.function, self.range, self.resolution = keyword, range_, resolution
             return [self.sample()] if header.endswith("?") else []
         if header == "CONF?":
-            return [f'"{self.function} {self.range},+3.000000E-06"']
+            return [f'"{self.function} {float(self.range):+.6E},{float(self.resolution):+.6E}"']
         if header == "READ?":
             return [self.sample()]
         return self.push_error(-113, "Undefined header")
 
     def sample(self) -> str:
-        """One reading in NR3 with 8 decimals, as the 34401A sends at 6½ digits."""
-        if self.overload:
+        """One reading in NR3 with 8 decimals, as the 34401A sends it."""
+        value = self.NOMINAL[self.function] + self.resolution * self.rng.randint(-self.noise_counts,
+                                                                                  self.noise_counts)
+        if self.overload or (self.function != "FREQ" and abs(value) > self.range * Decimal("1.2")):
             return "+9.90000000E+37"
-        value = self.NOMINAL[self.function] * (1 + Decimal(self.rng.randint(-50, 50)) / 10**7)
         return f"{float(value):+.8E}"
 
     def unrelated_reply(self) -> str:

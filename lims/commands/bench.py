@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +28,9 @@ from instruments.agent.capture import BackgroundSender, Capture, Deliverer
 from instruments.agent.http_sink import HttpSink
 from instruments.agent.journal import Journal
 from instruments.agent.sink import SinkRefused
-from instruments.drivers.base import Backoff, Driver
+from instruments.drivers.base import Backoff, Driver, DriverOptions
 from instruments.errors import InstrumentError
-from instruments.reading import Reading
+from instruments.reading import Reading, utc_now
 from instruments.settings import parse_settings
 from instruments.simulators.faults import Faults
 from instruments.simulators.pty import PtySimulator
@@ -53,13 +54,39 @@ def _emit(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj))
 
 
-def _open_driver(port: str, driver_name: str, serial: str | None, timeout_s: float | None) -> Driver:
-    """Open the instrument or exit 2 with one line naming what is wrong."""
+def _open_driver(port: str, driver_name: str, serial: str | None, timeout_s: float | None, *,
+                 as_json: bool = False, confirm: bool = True, unit: str | None = None,
+                 record: Callable[[Fault], None] | None = None) -> Driver:
+    """Open the instrument or exit 2 with one line naming what is wrong.
+
+    A fault during the connect sequence is printed like any fault and the sequence is retried with
+    bounded back-off; only when every try failed does the command exit 2.
+    """
+
+    recorded: list[InstrumentError] = []
+
+    def on_fault(error: InstrumentError) -> None:
+        fault = Fault(error, utc_now())
+        _show(fault, as_json)
+        if record is not None:
+            record(fault)
+            recorded[:] = [error]
+
+    def on_retry(attempt: int, error: InstrumentError) -> None:
+        fault = Fault(error, utc_now())
+        if as_json:
+            _emit({**fault.to_json_dict(), "connect_try": attempt, "connect_tries": options.connect_tries})
+        else:
+            click.echo(f"fault: connect try {attempt} of {options.connect_tries} failed: {error}", err=True)
+        if record is not None and not (recorded and recorded[0] is error):
+            record(fault)
+
     try:
         entry = registry.get(driver_name)
         settings = parse_settings(serial) if serial else None
         framing = entry.framing.with_timeout(timeout_s) if timeout_s else None
-        return entry.open(port, settings=settings, framing=framing)
+        options = DriverOptions(confirm=confirm, unit=unit, on_retry=on_retry, on_fault=on_fault)
+        return entry.open(port, settings=settings, framing=framing, options=options)
     except InstrumentError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
@@ -92,6 +119,13 @@ driver_option = click.option(
 )
 serial_option = click.option("--serial", help="Override settings: BAUD[,8N1][,rtscts|xonxoff|dsrdtr].")
 timeout_option = click.option("--timeout", "timeout_s", type=float, help="Reply timeout in seconds.")
+confirm_option = click.option(
+    "--confirm/--no-confirm",
+    default=True,
+    show_default=True,
+    help="A value is a reading only when two consecutive replies agree (docs/instruments.md).",
+)
+unit_option = click.option("--unit", help="The unit configured for the station, when not the instrument's.")
 
 
 @click.group()
@@ -122,6 +156,8 @@ def drivers() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per reading or fault.")
 @serial_option
 @timeout_option
+@confirm_option
+@unit_option
 def read(
     port: str,
     driver_name: str,
@@ -130,10 +166,12 @@ def read(
     as_json: bool,
     serial: str | None,
     timeout_s: float | None,
+    confirm: bool,
+    unit: str | None,
 ) -> None:
     """Print readings from an instrument; exit 0 after --count good readings."""
     _stop_on_sigterm()
-    driver = _open_driver(port, driver_name, serial, timeout_s)
+    driver = _open_driver(port, driver_name, serial, timeout_s, as_json=as_json, confirm=confirm, unit=unit)
     try:
         for item in acquire(driver, count=count, interval_s=interval_s):
             _show(item, as_json)
@@ -164,6 +202,12 @@ def read(
     default=0.0,
     help="Probability of a reply to another command.",
 )
+@click.option(
+    "--corrupt-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Probability each byte on the line, both ways, is corrupted (bit flip or random byte).",
+)
 @click.option("--disconnect-after", type=click.IntRange(min=1), help="Unplug after this many replies.")
 @click.option("--reopen-ms", type=click.FloatRange(min=0), help="Re-plug this long after unplugging.")
 @click.option(
@@ -181,6 +225,7 @@ def simulate(
     noise_rate: float,
     truncate_rate: float,
     wrong_rate: float,
+    corrupt_rate: float,
     disconnect_after: int | None,
     reopen_ms: float | None,
     link: Path | None,
@@ -200,6 +245,8 @@ def simulate(
         noise_rate=noise_rate,
         truncate_rate=truncate_rate,
         wrong_rate=wrong_rate,
+        corrupt_rate=corrupt_rate,
+        command_corrupt_rate=corrupt_rate,
         disconnect_after=disconnect_after,
         reopen_ms=reopen_ms,
     )
@@ -313,6 +360,8 @@ flush_option = click.option(
 @flush_option
 @serial_option
 @timeout_option
+@confirm_option
+@unit_option
 def capture(
     job_number: str,
     point_id: str,
@@ -329,6 +378,8 @@ def capture(
     flush_timeout: float,
     serial: str | None,
     timeout_s: float | None,
+    confirm: bool,
+    unit: str | None,
 ) -> None:
     """Journal readings for a job's test point and deliver them; unsent readings are resent later."""
     sink = _choose_sink(server, token_file, direct, username)
@@ -342,12 +393,15 @@ def capture(
     status = 0
     sender.start()
     try:
-        driver = _open_driver(port, driver_name, serial, timeout_s)
+        driver = _open_driver(port, driver_name, serial, timeout_s, as_json=as_json, confirm=confirm,
+                              unit=unit, record=run.add_fault)
         try:
             for item in acquire(driver, count=count, interval_s=interval_s, backoff=Backoff()):
                 if isinstance(item, Reading):
                     run.add(item)
                     sender.notify()
+                else:
+                    run.add_fault(item)  # the raw bytes stay on record, never as a reading
                 _show(item, as_json)
                 if sender.error is not None:
                     break
@@ -366,7 +420,7 @@ def capture(
         click.echo(f"error: {sender.error}; readings are kept in {path}", err=True)
         sys.exit(1)
     click.echo(
-        f"captured {run.recorded} readings; journal: {counts['sent']} sent, "
+        f"captured {run.recorded} readings ({run.faults} faults journaled); journal: {counts['sent']} sent, "
         f"{counts['pending']} pending, {counts['rejected']} rejected",
         err=True,
     )
@@ -415,7 +469,10 @@ def flush(
 @port_option
 @click.option("--description", help="Where the station is, what it holds.")
 @click.option("--inactive", is_flag=True, help="Hide the station from the bench page.")
-def station_add(name: str, driver_name: str, port: str, description: str | None, inactive: bool) -> None:
+@unit_option
+def station_add(
+    name: str, driver_name: str, port: str, description: str | None, inactive: bool, unit: str | None
+) -> None:
     """Create or update a bench station (name -> driver and port on the bench PC)."""
     from lims.commands.common import transaction
     from lims.errors import LimsError
@@ -423,9 +480,10 @@ def station_add(name: str, driver_name: str, port: str, description: str | None,
 
     try:
         with transaction() as session:
-            row = save_station(session, StationInput(name, driver_name, port, description, not inactive))
+            row = save_station(session, StationInput(name, driver_name, port, description, not inactive, unit))
             click.echo(
                 f"station {row.name}: {row.driver} on {row.port_url}"
+                + (f", readings in {row.unit}" if row.unit else "")
                 + (" (inactive)" if not row.is_active else "")
             )
     except LimsError as exc:
@@ -450,11 +508,13 @@ def stations_list(as_json: bool) -> None:
                         "port": row.port_url,
                         "active": row.is_active,
                         "description": row.description,
+                        "unit": row.unit,
                     }
                 )
             else:
                 click.echo(
                     f"{row.name:<15} {row.driver:<15} {row.port_url}"
+                    + (f"  unit {row.unit}" if row.unit else "")
                     + ("" if row.is_active else "  inactive")
                 )
     db.engine.dispose()

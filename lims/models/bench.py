@@ -41,6 +41,9 @@ class BenchStation(Base):
     description: Mapped[str200 | None]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
+    # The unit every reading of this station must carry when it is not the one the instrument reports in
+    # its configuration (a balance whose host unit is not its I2 unit); None: the instrument's own.
+    unit: Mapped[str20 | None]
 
 
 class CaptureRequest(Base):

@@ -72,7 +72,7 @@ def test_read_json_multimeter_keeps_nr3_string(sim) -> None:
 
 
 def test_faults_are_json_errors_and_count_is_good_readings(sim) -> None:
-    s = sim(MtSicsSimulator(), Faults(seed=1, schedule={3: "garble", 5: "drop"}))
+    s = sim(MtSicsSimulator(), Faults(seed=1, schedule={5: "garble", 8: "drop"}))
     result = invoke(
         "read", "--port", s.path, "--driver", "mt-sics", "--count", "3", "--json", "--timeout", "0.3"
     )
@@ -86,11 +86,12 @@ def test_faults_are_json_errors_and_count_is_good_readings(sim) -> None:
 
 
 def test_read_survives_cable_pull(sim) -> None:
-    s = sim(MtSicsSimulator(), Faults(disconnect_after=4, reopen_ms=200), link=True)
+    s = sim(MtSicsSimulator(), Faults(disconnect_after=8, reopen_ms=200), link=True)
     result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "5", "--json")
     assert result.exit_code == 0, result.stderr
     lines = json_lines(result.stdout)
-    # the simulator unplugs after every 4th reply (I2, I4, SI, SI): two pulls in five readings
+    # the simulator unplugs after every 8th reply (I2 and I4 twice each, two confirmed SI readings of two
+    # replies each): two pulls in five readings
     kinds = [line["kind"] for line in lines if "error" in line]
     assert kinds.count("Disconnected") == 2
     assert set(kinds) <= {"Disconnected", "PortUnavailable"}  # reconnect attempts while still unplugged
@@ -161,7 +162,7 @@ def test_profile_without_value_group_exits_2_naming_the_field(tmp_path: Path) ->
 
 
 def test_text_output_and_faults_on_stderr(sim) -> None:
-    s = sim(MtSicsSimulator(load="5.000"), Faults(schedule={3: "wrong"}))
+    s = sim(MtSicsSimulator(load="5.000"), Faults(schedule={5: "wrong"}))
     result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "1")
     assert result.exit_code == 0
     assert result.stdout.split() == ["1", "5.000", "g", "stable"]
@@ -175,3 +176,62 @@ def test_bench_command_does_not_import_the_web_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("make", "driver", "reply"),
+    [
+        (MtSicsSimulator, "mt-sics", 1),  # I2
+        (MtSicsSimulator, "mt-sics", 3),  # I4
+        (DmmSimulator, "scpi-dmm", 1),  # *IDN?
+        (DmmSimulator, "scpi-dmm", 3),  # SYST:ERR?
+        (DmmSimulator, "scpi-dmm", 4),  # CONF?
+    ],
+)
+def test_garbled_or_dropped_connect_reply_is_retried_not_an_exit(sim, make, driver: str, reply: int) -> None:
+    for fault in ("garble", "drop"):
+        s = sim(make(), Faults(seed=3, schedule={reply: fault}))
+        result = invoke("read", "--port", s.path, "--driver", driver, "--count", "2", "--json", "--timeout", "0.3")
+        assert result.exit_code == 0, result.stderr
+        lines = json_lines(result.stdout)
+        errors = [line for line in lines if "error" in line]
+        assert errors and errors[0]["kind"] in ("MalformedFrame", "InstrumentTimeout", "ErrorReply")
+        assert [line["seq"] for line in lines if "error" not in line] == [1, 2]
+
+
+def test_connect_that_never_succeeds_exits_2_after_reporting_each_try(sim) -> None:
+    instrument = MtSicsSimulator()
+    instrument.handle = (  # type: ignore[method-assign]
+        lambda command: ['I2 A "XPE205 220.00 g"'] if command == "I2" else ["ES"]
+    )
+    s = sim(instrument)
+    result = invoke("read", "--port", s.path, "--driver", "mt-sics", "--count", "1", "--timeout", "0.3")
+    assert result.exit_code == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "did not complete its connect sequence in 5 tries" in last and "ES" in last
+    # each of the five tries was reported on its own line before the final one
+    tries = [line for line in result.stderr.splitlines() if "connect try" in line]
+    assert [line.split(" failed")[0] for line in tries] == [f"fault: connect try {n} of 5" for n in range(1, 6)]
+
+
+def test_capture_journals_rejected_frames_with_their_bytes(sim, tmp_path: Path) -> None:
+    from instruments.agent.journal import Journal
+
+    s = sim(MtSicsSimulator(), Faults(seed=1, schedule={5: "wrong"}))
+    journal = tmp_path / "journal.sqlite3"
+    token = tmp_path / "token"
+    token.write_text("t0ken\n")
+    result = invoke(
+        "capture", "--job", "J-1", "--point", "P1", "--port", s.path, "--driver", "mt-sics", "--count", "2",
+        "--server", "http://127.0.0.1:9", "--token-file", str(token), "--journal", str(journal),
+        "--flush-timeout", "0",
+    )
+    assert result.exit_code == 3, result.stderr  # readings kept: the server is unreachable
+    kept = Journal(journal)
+    try:
+        faults, pending = kept.faults(), kept.pending()
+    finally:
+        kept.close()
+    assert [f.kind for f in faults] == ["UnexpectedReply"]
+    assert faults[0].raw == b'I4 A "B123456789"\r\n'
+    assert len(pending) == 2 and all(not entry.payload["raw"].startswith("I4") for entry in pending)

@@ -53,7 +53,7 @@ def test_json_round_trip_keeps_every_byte() -> None:
 
 
 def test_acquire_reports_faults_and_counts_good_readings(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(seed=8, schedule={3: "drop", 5: "noise"}))
+    sim = start_sim(MtSicsSimulator(), Faults(seed=8, schedule={5: "drop", 8: "noise"}))
     with MtSicsBalance.open(sim.path, framing=FAST) as balance:
         items = list(acquire(balance, count=3))
     kinds = [type(i.error).__name__ if isinstance(i, Fault) else i.seq for i in items]
@@ -73,7 +73,7 @@ def test_acquire_gives_up_after_consecutive_faults(start_sim) -> None:
 
 
 def test_reconnect_attempts_are_reported_while_unplugged(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(disconnect_after=3, reopen_ms=600), link=True)
+    sim = start_sim(MtSicsSimulator(), Faults(disconnect_after=6, reopen_ms=600), link=True)
     with MtSicsBalance.open(sim.path, framing=FAST) as balance:
         items = list(acquire(balance, count=2, backoff=Backoff(initial_s=0.1, factor=1.0, max_s=0.1)))
     kinds = [type(i.error).__name__ if isinstance(i, Fault) else i.seq for i in items]

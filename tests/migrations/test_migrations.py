@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from sqlalchemy import inspect
 
 from lims.db import Base
@@ -68,5 +73,58 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
         assert not [
             f for f in inspect(engine).get_foreign_keys("bench_reading") if f["referred_table"] == "api_token"
         ]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind (a schema of its own on PostgreSQL), for upgrade/downgrade tests."""
+    from sqlalchemy import create_engine
+
+    from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lims.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    schema = f"lims_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _with_search_path(POSTGRES_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def test_0015_station_unit_keeps_old_stations_and_downgrades(empty_url: str) -> None:
+    """0015 adds bench_station.unit: a station made before it keeps its row with unit NULL (the
+    instrument's own unit); a unit can then be stored; the downgrade drops the column, keeping the rows."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lims.migrate import alembic_config, upgrade
+
+    upgrade(empty_url, "0014")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO bench_station (name, driver, port_url, is_active, created_at) "
+                              "VALUES ('can-1', 'mt-sics', '/dev/ttyUSB0', true, '2026-12-01 08:00:00')"))
+        upgrade(empty_url, "0015")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT name, unit FROM bench_station")).all() == [("can-1", None)]
+            conn.execute(text("UPDATE bench_station SET unit = 'kg' WHERE name = 'can-1'"))
+            assert conn.execute(text("SELECT unit FROM bench_station")).scalar_one() == "kg"
+        engine.dispose()
+        command.downgrade(alembic_config(empty_url), "0014")
+        columns = {c["name"] for c in inspect(engine).get_columns("bench_station")}
+        assert "unit" not in columns
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT name FROM bench_station")).scalars().all() == ["can-1"]
     finally:
         engine.dispose()

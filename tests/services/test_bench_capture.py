@@ -210,6 +210,36 @@ def test_the_station_worker_runs_a_queued_capture(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_the_station_unit_is_enforced_and_faults_are_journaled(
+    fresh_database: MakeDatabase, kind: str, tmp_path: Path
+) -> None:
+    """A station set to readings in g, on a balance that weighs in kg (I2 and SI both in kg): every weight is
+    refused as implausible and kept in the journal with its bytes; no reading is stored, and the capture
+    fails after 20 faults in a row naming the cause."""
+    database = fresh_database(kind)
+    job_id, _number, technician_id, _ = bench_job(database, "VER-NAWI-R76")
+    with PtySimulator(MtSicsSimulator(unit="kg", load="0.10003")) as sim:
+        with database.session() as session:
+            row = bench_stations.save_station(
+                session, bench_stations.StationInput("can-kg", "mt-sics", sim.path, unit="g")
+            )
+            session.commit()
+            station_id = row.id
+        _queue(database, job_id, station_id, technician_id, count=2)
+        journal = tmp_path / "j.sqlite3"
+        outcome = bench_worker.work_once(database, station_id, station_name="can-kg", journal_path=journal)
+    assert outcome is not None and outcome.readings == 0 and outcome.error
+    assert "unit 'kg' is not the balance's unit 'g'" in outcome.error
+    assert _stored(database, job_id) == []
+    kept = Journal(journal)
+    try:
+        faults = kept.faults()
+    finally:
+        kept.close()
+    assert faults and all(f.raw for f in faults) and {f.kind for f in faults} <= {"Implausible"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_capture_from_a_missing_port_fails_with_its_reason(
     fresh_database: MakeDatabase, kind: str, tmp_path: Path
 ) -> None:
@@ -331,6 +361,19 @@ def test_station_commands(tmp_path: Path) -> None:
         env=env,
     )
     assert added.exit_code == 0 and "can-1: mt-sics on /dev/ttyUSB0" in added.stdout
+    in_kg = runner.invoke(
+        cli,
+        ["bench", "station-add", "--name", "can-2", "--driver", "mt-sics", "--port", "/dev/ttyUSB1",
+         "--unit", "kg"],
+        env=env,
+    )
+    assert in_kg.exit_code == 0 and "can-2: mt-sics on /dev/ttyUSB1, readings in kg" in in_kg.stdout
+    spaced = runner.invoke(
+        cli,
+        ["bench", "station-add", "--name", "can-3", "--driver", "mt-sics", "--port", "p", "--unit", "k g"],
+        env=env,
+    )
+    assert spaced.exit_code == 2 and "the unit must be one word" in spaced.stderr
     listed = runner.invoke(cli, ["bench", "stations", "--json"], env=env)
     assert '"name": "can-1"' in listed.stdout and '"active": true' in listed.stdout
     bad = runner.invoke(

@@ -39,6 +39,7 @@ class StationInput:
     port_url: str
     description: str | None = None
     is_active: bool = True
+    unit: str | None = None  # the unit readings must carry, when not the instrument's own
 
 
 def save_station(session: Session, data: StationInput) -> BenchStation:
@@ -52,15 +53,19 @@ def save_station(session: Session, data: StationInput) -> BenchStation:
         registry.get(data.driver)
     except InstrumentError as exc:
         raise StationError(reason=str(exc)) from exc
+    unit = (data.unit or "").strip() or None
+    if unit is not None and (len(unit) > 20 or not unit.isprintable() or " " in unit):
+        raise StationError(reason="the unit must be one word of at most 20 characters, e.g. g or kPa")
     row = session.scalar(select(BenchStation).where(BenchStation.name == name))
     if row is None:
         row = BenchStation(name=name, driver=data.driver, port_url=port)
         session.add(row)
-    row.driver, row.port_url, row.description, row.is_active = (
+    row.driver, row.port_url, row.description, row.is_active, row.unit = (
         data.driver,
         port,
         data.description,
         data.is_active,
+        unit,
     )
     session.flush()
     return row

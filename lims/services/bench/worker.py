@@ -22,15 +22,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from instruments import registry
-from instruments.acquisition import acquire
+from instruments.acquisition import Fault, acquire
 from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
 from instruments.agent.sink import Delivery, SinkRefused
-from instruments.drivers.base import Backoff
+from instruments.drivers.base import Backoff, DriverOptions
 from instruments.errors import InstrumentError
-from instruments.reading import Reading
+from instruments.reading import Reading, utc_now
 from lims.db import Database
-from lims.models import CaptureRequest, Job
+from lims.models import BenchStation, CaptureRequest, Job
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import ReadingActor, point_id
 from lims.services.bench.sink import DatabaseSink
@@ -101,6 +101,7 @@ def run_request(
     """Capture ``request.count`` readings journal-first and deliver them; never raises for instrument faults."""
     with database.session() as session:
         job_number = session.scalar(select(Job.number).where(Job.id == request.job_id))
+        unit = session.scalar(select(BenchStation.unit).where(BenchStation.id == request.station_id))
     assert job_number is not None
     journal = Journal(journal_path)
     run = Capture(
@@ -113,7 +114,14 @@ def run_request(
     sender.start()
     error: str | None = None
     try:
-        driver = registry.get(request.driver).open(request.port_url)
+        def on_fault(error: InstrumentError) -> None:
+            fault = Fault(error, utc_now())
+            run.add_fault(fault)
+            if on_event is not None:
+                on_event(f"fault: {error}")
+
+        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: on_fault(error), on_fault=on_fault)
+        driver = registry.get(request.driver).open(request.port_url, options=options)
         try:
             for item in acquire(
                 driver, count=request.count, interval_s=request.interval_s, backoff=Backoff(max_attempts=10)
@@ -121,8 +129,10 @@ def run_request(
                 if isinstance(item, Reading):
                     run.add(item)
                     sender.notify()
-                elif on_event is not None:
-                    on_event(f"fault: {item.error}")
+                else:
+                    run.add_fault(item)  # the raw bytes stay on record, never as a reading
+                    if on_event is not None:
+                        on_event(f"fault: {item.error}")
                 if sender.error is not None:
                     break
                 if stop is not None and stop.is_set():

@@ -377,7 +377,13 @@ def serial_readings(name: str, count: int = 5) -> Outcome:
         for _ in range(count):
             reading = driver.read()
             values.append(f"{reading.value_text} {reading.unit}".strip())
-            problem = _exact(reading, recorder.sent, terminator)
+            decoded = driver.values_in_frame(reading.raw)
+            if decoded is not None:  # a binary frame (Modbus RTU): compare with the frame decoded afresh
+                sent_frames = {line.encode("latin-1") for line in recorder.sent}
+                problem = (None if reading.raw in sent_frames and reading.value_text in decoded
+                           else f"value {reading.value_text!r} is not in frame {reading.raw.hex(' ')!r}")
+            else:
+                problem = _exact(reading, recorder.sent, terminator)
             if problem:
                 problems.append(problem)
     return Outcome(

@@ -76,3 +76,24 @@ def test_unreachable_server_is_retryable(tmp_path: Path) -> None:
     sink = HttpSink("http://127.0.0.1:9", "t", timeout_s=1)  # discard port: connection refused
     with pytest.raises(SinkUnavailable, match="unreachable"):
         sink.deliver("J1", "P1", [entry])
+
+
+def test_unconfirmed_pair_is_journaled_with_both_frames_never_as_a_reading() -> None:
+    from datetime import UTC, datetime
+
+    from instruments.acquisition import Fault
+    from instruments.agent.capture import Capture
+    from instruments.errors import Unconfirmed
+
+    journal = Journal(":memory:")
+    run = Capture(journal, job_number="J-1", point_id="P1", run_id="run-a")
+    error = Unconfirmed("SI", b"S S    100.034 g\r\n", b"S S    108.034 g\r\n", "two consecutive stable weights differ")
+    fault = Fault(error, datetime(2026, 12, 6, 5, 0, tzinfo=UTC))
+    run.add_fault(fault)
+    [kept] = journal.faults(run_id="run-a")
+    assert (kept.kind, kept.job_number, kept.point_id) == ("Unconfirmed", "J-1", "P1")
+    assert kept.raw == b"S S    100.034 g\r\nS S    108.034 g\r\n"
+    assert kept.detected_at == "2026-12-06T05:00:00.000000Z"
+    assert journal.pending() == [] and journal.counts()["pending"] == 0
+    assert fault.to_json_dict()["first_raw"] == "S S    100.034 g\r\n"
+    journal.close()

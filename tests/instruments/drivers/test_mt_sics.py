@@ -166,8 +166,8 @@ def test_sir_stream_then_stop(start_sim) -> None:
 
 
 def test_timeout_on_dropped_reply_then_recovers(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(schedule={3: "drop"}))
-    with open_balance(sim.path) as balance:  # replies 1, 2: I2, I4
+    sim = start_sim(MtSicsSimulator(), Faults(schedule={5: "drop"}))
+    with open_balance(sim.path) as balance:  # replies 1-4: I2, I2, I4, I4 (identity read twice)
         with pytest.raises(InstrumentTimeout) as info:
             balance.read()
         assert info.value.raw == b""
@@ -175,7 +175,7 @@ def test_timeout_on_dropped_reply_then_recovers(start_sim) -> None:
 
 
 def test_partial_frame_is_a_timeout_not_a_number(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(schedule={3: "truncate"}))
+    sim = start_sim(MtSicsSimulator(), Faults(schedule={5: "truncate"}))
     with open_balance(sim.path) as balance:
         with pytest.raises(InstrumentTimeout) as info:
             balance.read()
@@ -184,7 +184,7 @@ def test_partial_frame_is_a_timeout_not_a_number(start_sim) -> None:
 
 
 def test_garbled_frame_is_rejected_whole(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(seed=1, schedule={3: "garble"}))
+    sim = start_sim(MtSicsSimulator(), Faults(seed=1, schedule={5: "garble"}))
     with open_balance(sim.path) as balance:
         with pytest.raises(MalformedFrame):
             balance.read()
@@ -192,7 +192,7 @@ def test_garbled_frame_is_rejected_whole(start_sim) -> None:
 
 
 def test_noise_line_is_rejected_and_next_query_is_clean(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(seed=2, schedule={3: "noise"}))
+    sim = start_sim(MtSicsSimulator(), Faults(seed=2, schedule={5: "noise"}))
     with open_balance(sim.path) as balance:
         with pytest.raises(MalformedFrame):
             balance.read()
@@ -201,7 +201,7 @@ def test_noise_line_is_rejected_and_next_query_is_clean(start_sim) -> None:
 
 
 def test_reply_to_another_command_is_rejected(start_sim) -> None:
-    sim = start_sim(MtSicsSimulator(), Faults(schedule={3: "wrong"}))
+    sim = start_sim(MtSicsSimulator(), Faults(schedule={5: "wrong"}))
     with open_balance(sim.path) as balance:
         with pytest.raises(UnexpectedReply, match="reply ID 'I4'"):
             balance.read()
@@ -241,12 +241,12 @@ def test_cable_pulled_and_replugged_reconnects_by_stable_name(start_sim) -> None
     events: list[str] = []
     sim = start_sim(
         MtSicsSimulator(serial_number="B42"),
-        Faults(disconnect_after=4, reopen_ms=300),
+        Faults(disconnect_after=8, reopen_ms=300),
         link=True,
         events=events,
     )
     with open_balance(sim.path) as balance:
-        first = [balance.read(), balance.read()]  # replies 3 and 4; the sim unplugs after reply 4
+        first = [balance.read(), balance.read()]  # replies 5-8 (two SI each, confirmed); the sim unplugs after reply 8
         with pytest.raises(Disconnected):
             balance.read()
         attempts: list[int] = []

@@ -6,13 +6,15 @@ from decimal import Decimal
 
 import pytest
 
+from instruments.drivers.base import Backoff, DriverOptions
 from instruments.drivers.scpi_dmm import ScpiMultimeter
-from instruments.errors import ErrorReply, InstrumentTimeout, MalformedFrame, OutOfRange
+from instruments.errors import ConnectFailed, ErrorReply, InstrumentTimeout, MalformedFrame, OutOfRange
 from instruments.settings import Framing
 from instruments.simulators.faults import Faults
 from instruments.simulators.scpi import DmmSimulator
 
 FAST = Framing(b"\r\n", b"\n", timeout_s=0.5, max_frame_bytes=64)
+NO_WAIT = DriverOptions(connect_retry=Backoff(initial_s=0.01, max_attempts=1))
 
 
 def open_dmm(path: str) -> ScpiMultimeter:
@@ -40,14 +42,16 @@ def test_read_keeps_nr3_text_exactly(start_sim) -> None:
 
 
 @pytest.mark.parametrize(
-    ("function", "unit"),
-    [("DCV", "V"), ("ACV", "V"), ("DCI", "A"), ("ACI", "A"), ("RES", "Ohm"), ("FRES", "Ohm")],
+    ("function", "range_", "unit"),
+    [("DCV", "10", "V"), ("ACV", "10", "V"), ("DCI", "1", "A"), ("ACI", "1", "A"), ("RES", "1000", "Ohm"),
+     ("FRES", "1000", "Ohm")],
 )
-def test_configure_each_function(start_sim, function: str, unit: str) -> None:
+def test_configure_each_function(start_sim, function: str, range_: str, unit: str) -> None:
     instrument = DmmSimulator()
     sim = start_sim(instrument)
     with open_dmm(sim.path) as dmm:
-        dmm.configure(function, range_=Decimal("10"), resolution="MAX")
+        dmm.configure(function, range_=Decimal(range_), resolution="MAX")
+        assert dmm.range == Decimal(range_) and dmm.resolution == Decimal(range_) / 10**4
         assert dmm.read().unit == unit
         assert dmm.configured_unit() == unit
 
@@ -78,8 +82,9 @@ def test_without_remote_the_instrument_refuses(start_sim) -> None:
     sim = start_sim(instrument)
     ScpiMultimeter.remote_command = None
     try:
-        with pytest.raises(ErrorReply, match="not in remote"):
-            open_dmm(sim.path)
+        with pytest.raises(ConnectFailed, match="not in remote") as info:
+            ScpiMultimeter.open(sim.path, framing=FAST, options=NO_WAIT)
+        assert isinstance(info.value.last, ErrorReply) and info.value.attempts == 2
     finally:
         ScpiMultimeter.remote_command = "SYST:REM"
 
@@ -118,8 +123,8 @@ def test_bad_arguments_are_refused_before_writing(start_sim) -> None:
     ],
 )
 def test_faults_never_become_numbers(start_sim, fault: str, error: type[Exception]) -> None:
-    # replies 1-3: *IDN?, SYST:ERR?, CONF?; reply 4 is the READ? under test
-    sim = start_sim(DmmSimulator(), Faults(seed=5, schedule={4: fault}))
+    # replies 1-5: *IDN? twice, SYST:ERR?, CONF? twice; reply 6 is the READ? under test
+    sim = start_sim(DmmSimulator(), Faults(seed=5, schedule={6: fault}))
     with open_dmm(sim.path) as dmm:
         with pytest.raises(error):
             dmm.read()

@@ -95,8 +95,8 @@ def test_thermometer_stale_and_wrong_channel_are_refused(start_sim) -> None:
 
 
 def test_thermometer_garbled_reply_rejected(start_sim) -> None:
-    # replies: *IDN?, SYST:ERR? (connect), SYST:ERR? (FORM:STAM), then FETC?
-    sim = start_sim(ThermometerSimulator(), Faults(seed=9, schedule={4: "garble"}))
+    # replies: *IDN? twice, SYST:ERR? (connect), SYST:ERR? (FORM:STAM), UNIT:TEMP? twice, then FETC?
+    sim = start_sim(ThermometerSimulator(), Faults(seed=9, schedule={7: "garble"}))
     with Fluke1529.open(sim.path, framing=fast(Fluke1529)) as thermometer:
         with pytest.raises(MalformedFrame):
             thermometer.read()
