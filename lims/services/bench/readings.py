@@ -34,7 +34,8 @@ from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchReading, Job, JobState, Role, User
 from lims.services.access import authorisations
-from lims.services.jobs.jobs import JobLocked, no_procedure
+from lims.services.jobs.errors import JobLocked, no_procedure
+from lims.services.jobs.points import test_points
 from lims.services.jobs.procedures import domain_procedure
 
 MAX_BATCH = 100
@@ -202,8 +203,6 @@ def check_can_measure(session: Session, job: Job, index: int, user: User, on: da
     :raises NotFound: no such test point. :raises JobLocked: the job is not in progress.
     :raises AuthorisationRefused: ``user`` may not perform the job's procedure on ``on``.
     """
-    from lims.services.bench.measurements import test_points
-
     if job.state != JobState.IN_PROGRESS:
         raise JobLocked(number=job.number, state=job.state.value)
     if job.procedure is None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.guard import StandardRefused, require_usable
-from lims.errors import N_, Conflict, LimsError, NotFound
+from lims.errors import N_, NotFound
 from lims.models import (
     CustomerInstrument,
     Job,
@@ -34,40 +34,19 @@ from lims.models import (
 )
 from lims.services.access import authorisations
 from lims.services.customers.notifications import job_state_changed
+from lims.services.jobs.errors import (
+    JobConflict,
+    JobError,
+    JobLocked,
+    StandardNotUsable,
+    WorkflowRefused,
+    no_procedure,
+)
+from lims.services.jobs.points import require_complete
 from lims.services.jobs.procedures import domain_procedure
 from lims.services.standards.traceability import load_graph
 
 EDITABLE_STATES = frozenset({JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS})
-
-
-class JobError(LimsError, ValueError):
-    template = N_("The job could not be changed.")
-
-
-class JobConflict(Conflict):
-    template = N_(
-        "Job %(number)s was changed by someone else (version %(current)s, you edited version %(seen)s). "
-        "Reload the page: your entry was not saved and nothing of theirs was lost."
-    )
-
-
-def no_procedure(job: Job) -> JobError:
-    """The error for work on a job that has no procedure yet (a request converted before one was chosen)."""
-    return JobError(N_("Job %(number)s has no procedure yet: choose one before measuring."), number=job.number)
-
-
-class JobLocked(JobError):
-    template = N_("Job %(number)s is %(state)s: its results can no longer be edited.")
-
-
-class WorkflowRefused(JobError):
-    """The state machine refused the transition; ``reason`` names the current state."""
-
-    template = N_("Refused: %(reason)s")
-
-
-class StandardNotUsable(JobError):
-    template = N_("Standard refused by the traceability guard: %(reason)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +198,6 @@ def apply_transition(
         on = job.measured_on if needed == AuthorisedRole.PERFORM and job.measured_on else now.date()
         authorisations.require(session, user, job.procedure.code, needed, on)
     if to == wf.State.MEASURED:
-        from lims.services.bench.measurements import require_complete
-
         require_complete(session, job)
     after = wf.apply(snapshot(job), record)
     job.state = JobState(after.state.value)
