@@ -35,9 +35,10 @@ from lims.models import (
     ServiceRequestItem,
     User,
 )
+from lims.services.access.laboratory import current_laboratory
 from lims.services.access.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
+from lims.services.common import notifications
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.customers import notifications
 from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
@@ -499,9 +500,7 @@ def convert_request(
     request = _locked(session, user, request_id, expected_version=expected_version)
     if request.state not in (RequestState.ACCEPTED, RequestState.SCHEDULED):
         raise _refuse(request, "convert")
-    lab_id = jobs.default_lab_id(session)
-    if lab_id is None:
-        raise RequestError(N_("The laboratory is not set up yet."))
+    lab_id = current_laboratory(session).id
     due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
     if due_on < today:
         raise RequestError(N_("The expected date %(date)s is in the past."), date=due_on.isoformat())

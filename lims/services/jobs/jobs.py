@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
@@ -33,7 +33,7 @@ from lims.models import (
     User,
 )
 from lims.services.access import authorisations
-from lims.services.customers.notifications import job_state_changed
+from lims.services.common.notifications import job_state_changed
 from lims.services.jobs.errors import (
     JobConflict,
     JobError,
@@ -96,6 +96,16 @@ def get_job(session: Session, job_id: int) -> Job:
     if job is None:
         raise NotFound()
     return job
+
+
+def jobs_by_id(session: Session, job_ids: set[int]) -> dict[int, Job]:
+    """The jobs of ``job_ids`` with their enterprise and instrument loaded (for lists of certificates)."""
+    if not job_ids:
+        return {}
+    rows = session.scalars(
+        select(Job).options(joinedload(Job.enterprise), joinedload(Job.instrument)).where(Job.id.in_(job_ids))
+    ).unique()
+    return {job.id: job for job in rows}
 
 
 def check_version(job: Job, expected_version: int | None) -> None:
@@ -325,13 +335,6 @@ def names(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
-
-
-def default_lab_id(session: Session) -> int | None:
-    """The lab a new job belongs to (one lab per installation)."""
-    from lims.models import Lab
-
-    return session.scalar(select(Lab.id).order_by(Lab.id).limit(1))
 
 
 def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:

@@ -22,6 +22,7 @@ from lims.models import (
     JobStandard,
     JobState,
     MeasurementStandard,
+    ReferenceMaterial,
     StandardCalibration,
     StandardCalibrationSource,
     StandardStatus,
@@ -582,3 +583,29 @@ def update_material(session: Session, material_id: int, data: MaterialInput, *, 
     _apply_material(material, data)
     session.flush()
     return material
+
+
+def list_materials(session: Session) -> list[ReferenceMaterial]:
+    """Every reference material by code."""
+    return list(session.scalars(select(ReferenceMaterial).order_by(ReferenceMaterial.code)))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChoice:
+    standard_id: int
+    asset_number: str
+    name: str
+
+
+def possible_sources(
+    session: Session, standard: MeasurementStandard, *, limit: int = 500
+) -> list[SourceChoice]:
+    """The other standards of the same quantity, by asset number: those that may have calibrated ``standard``
+    in the lab (the links of its traceability chain, ISO/IEC 17025:2017 6.5)."""
+    rows = session.execute(
+        select(MeasurementStandard.id, MeasurementStandard.asset_number, MeasurementStandard.name)
+        .where(MeasurementStandard.id != standard.id, MeasurementStandard.quantity == standard.quantity)
+        .order_by(MeasurementStandard.asset_number)
+        .limit(limit)
+    )
+    return [SourceChoice(row.id, row.asset_number, row.name) for row in rows]

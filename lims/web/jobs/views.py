@@ -18,6 +18,7 @@ from flask_login import current_user
 from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import JobState, Role, User
+from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
 from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
@@ -107,12 +108,11 @@ def new() -> ResponseReturnValue:
         due = date.fromisoformat(request.form["due_on"]) if request.form.get("due_on") else None
     except ValueError:
         due = None
-    lab_id = jobs.default_lab_id(db)
     try:
         job = jobs.create_job(
             db,
             jobs.JobRequest(
-                int(lab_id or 0),
+                current_laboratory(db).id,
                 int(instrument_id),
                 int(procedure_id),
                 requested_on=date.today(),
