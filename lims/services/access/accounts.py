@@ -190,5 +190,5 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 
 
 def list_users(session: Session, *, after: int | None = None, size: int = 50) -> Page[User]:
-    """One keyset page of every account, in the order they were created."""
+    """One keyset page of every account, newest first."""
     return keyset_page(session, select(User), User.id, after=after, size=size)

@@ -294,7 +294,7 @@ def history(session: Session, table_name: str, record_id: str | int) -> list[Aud
 def list_entries(
     session: Session, *, table_name: str = "", after: int | None = None, size: int = 50
 ) -> Page[AuditEntry]:
-    """One keyset page of the trail in chain order, of one table when ``table_name`` is given."""
+    """One keyset page of the trail, latest entry first; of one table when ``table_name`` is given."""
     stmt = select(AuditEntry)
     if table_name:
         stmt = stmt.where(AuditEntry.table_name == table_name)
