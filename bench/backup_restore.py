@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 from lims.db import make_engine
 from lims.migrate import upgrade
 from lims.models import CustomerInstrument, Enterprise
-from lims.services.common.database import open_database
 from lims.services.common.storage import DatabaseStorage
 from lims.services.demo.seed import load_demo
 from lims.services.records.backup import create_backup
+from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
 
 

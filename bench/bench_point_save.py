@@ -29,10 +29,10 @@ from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from lims.models import CustomerInstrument, Enterprise, MeasurementStandard, User
-from lims.services.common.database import open_database
 from lims.services.demo.seed import DEMO_PASSWORD, load_demo
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import latest_procedure
+from lims.services.records.database import open_database
 
 SCHEMA = "lims_bench_jobs"
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

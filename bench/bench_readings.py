@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from lims.migrate import upgrade
 from lims.models import BenchReading, Job, JobState, Procedure, User
 from lims.services.bench.readings import ReadingActor, record_readings
-from lims.services.common.database import open_database
 from lims.services.demo.seed import load_demo
 from lims.services.records.audit import Actor, set_actor
+from lims.services.records.database import open_database
 
 SCHEMA = "lims_bench_readings"
 

@@ -57,6 +57,7 @@ from lims.services.bench import measurements
 from lims.services.certificates import data as certificate_data
 from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
+from lims.services.certificates.settings import CertificateSettings
 from lims.services.common.storage import DatabaseStorage
 from lims.services.demo.seed import DEMO_PASSWORD, load_demo
 from lims.services.jobs import jobs
@@ -64,7 +65,7 @@ from lims.services.jobs.procedures import latest_procedure
 from lims.services.records import audit
 
 TODAY = date(2026, 11, 2)
-SETTINGS = certificates.CertificateSettings(public_url="https://lims.example.vn", software_release="bench")
+SETTINGS = CertificateSettings(public_url="https://lims.example.vn", software_release="bench")
 
 
 def _template_job(session: object) -> int:

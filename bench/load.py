@@ -351,8 +351,8 @@ def _tokens(args: argparse.Namespace, usernames: list[str]) -> list[str]:
         revoke_token,
         scopes_for,
     )
-    from lims.services.common.database import open_database
     from lims.services.records.audit import Actor, set_actor
+    from lims.services.records.database import open_database
 
     database = open_database(args.url)
     secrets = []

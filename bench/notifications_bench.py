@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, text
 
 from lims.migrate import upgrade
 from lims.models import Role
-from lims.services.common.database import open_database
-from lims.services.customers import notifications
+from lims.services.common import notifications
+from lims.services.records.database import open_database
 
 
 @dataclass(frozen=True)

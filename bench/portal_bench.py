@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, text
 
 from lims.migrate import upgrade
 from lims.models import Role
-from lims.services.common.database import open_database
 from lims.services.customers import portal
+from lims.services.records.database import open_database
 
 TODAY = date(2027, 1, 1)
 TYPES = (

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from lims.models import Lab, MeasurementStandard, StandardCalibration, StandardCalibrationSource
-from lims.services.common.database import open_database
+from lims.services.records.database import open_database
 from lims.services.standards.traceability import reachable_standards, standard_chain
 
 YEARS = 5

@@ -10,7 +10,7 @@ from flask import Flask
 
 from lims.config import Settings, load_secret_key
 from lims.db import Database
-from lims.services.common.database import open_database
+from lims.services.records.database import open_database
 
 
 class DefaultConfig:

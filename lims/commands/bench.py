@@ -304,6 +304,7 @@ def _direct_sink(username: str | None) -> Sink:
     from lims.models import User
     from lims.services.bench.readings import ReadingActor
     from lims.services.bench.sink import DatabaseSink
+    from lims.web.status import status_for
 
     if not username:
         fail("--database needs --user (the technician taking the readings)")
@@ -315,7 +316,7 @@ def _direct_sink(username: str | None) -> Sink:
             fail(f"--user {username}: no such active user")
         assert user is not None
         user_id = user.id
-    return DatabaseSink(db.session, ReadingActor(user_id, source="direct"))
+    return DatabaseSink(db.session, ReadingActor(user_id, source="direct"), refusal_status=status_for)
 
 
 def _choose_sink(server: str | None, token_file: Path | None, direct: bool, username: str | None) -> Sink:
@@ -543,6 +544,7 @@ def station(name: str, direct: bool, journal_path: Path | None, poll_s: float) -
     from lims.commands.common import database
     from lims.errors import LimsError
     from lims.services.bench.worker import run_station
+    from lims.web.status import status_for
 
     db = database()
     stop = threading.Event()
@@ -555,6 +557,7 @@ def station(name: str, direct: bool, journal_path: Path | None, poll_s: float) -
             db,
             name,
             journal_path=path,
+            refusal_status=status_for,
             stop=stop,
             poll_s=poll_s,
             on_event=lambda text: click.echo(f"station: {text}", err=True),

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from lims.config import Settings
 from lims.db import Database
-from lims.services.common.database import open_database
 from lims.services.records.audit import Actor, set_actor
+from lims.services.records.database import open_database
 
 
 def settings() -> Settings:

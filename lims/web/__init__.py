@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from lims.web.access import init_access
-from lims.web.dbsession import init_db_session
-from lims.web.errors import init_errors
-from lims.web.extensions import init_extensions
-from lims.web.headers import init_headers
-from lims.web.navigation import init_navigation
-from lims.web.proxy import init_proxy
-from lims.web.requestlog import init_request_log
-from lims.web.templating import init_templating
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_web(app: Flask) -> None:
+    # imported here, not at the top: lims.web.status must be importable without Flask (the CLI uses it)
+    from lims.web.access import init_access
+    from lims.web.dbsession import init_db_session
+    from lims.web.errors import init_errors
+    from lims.web.extensions import init_extensions
+    from lims.web.headers import init_headers
+    from lims.web.navigation import init_navigation
+    from lims.web.proxy import init_proxy
+    from lims.web.requestlog import init_request_log
+    from lims.web.templating import init_templating
+
     init_proxy(app)
     init_request_log(app)  # first hook: its id and timer cover every other one
     init_db_session(app)

@@ -11,7 +11,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from lims.errors import N_
+from lims.errors import N_, LimsError
+from lims.web.i18n import error_text
+from lims.web.status import status_for
 
 MESSAGES = {  # texts marked with N_ so that extraction finds them
     400: N_("The request was not understood."),
@@ -98,6 +100,18 @@ def _os_error(exc: OSError) -> ResponseReturnValue:
     return _server_error(exc)
 
 
+def _lims_error(exc: LimsError) -> ResponseReturnValue:
+    """An error a service raised on purpose and no view caught: its status from :mod:`lims.web.status` and
+    its message in the user's language; a failure on our side (storage, mail) is handled as one."""
+    status = status_for(exc)
+    if status >= 500:
+        return _os_error(exc) if isinstance(exc, OSError) else _server_error(exc)
+    from lims.web.dbsession import db_session
+
+    db_session().rollback()  # nothing half-saved
+    return _render(status, error_text(exc))
+
+
 def _server_error(exc: Exception) -> ResponseReturnValue:
     from flask import current_app
 
@@ -110,4 +124,5 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(OSError, _os_error)
+    app.register_error_handler(LimsError, _lims_error)
     app.register_error_handler(Exception, _server_error)

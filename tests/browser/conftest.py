@@ -49,9 +49,9 @@ def live_server(live_instance: Path, live_database_url: str) -> Iterator[str]:
     from lims.app import create_app
     from lims.config import Settings
     from lims.migrate import upgrade
-    from lims.services.common.database import open_database
     from lims.services.demo.seed import load_demo
     from lims.services.records.audit import Actor, set_actor
+    from lims.services.records.database import open_database
 
     instance = live_instance
     url = live_database_url

@@ -20,7 +20,8 @@ from lims.services.bench import measurements
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.worker import run_station
-from lims.services.common.database import open_database
+from lims.services.records.database import open_database
+from lims.web.status import status_for
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -67,7 +68,12 @@ def test_technician_captures_readings_from_the_balance(
     worker = threading.Thread(
         target=run_station,
         args=(station_database, STATION),
-        kwargs={"journal_path": tmp_path / "journal.sqlite3", "stop": stop, "poll_s": 0.2},
+        kwargs={
+            "journal_path": tmp_path / "journal.sqlite3",
+            "refusal_status": status_for,
+            "stop": stop,
+            "poll_s": 0.2,
+        },
         daemon=True,
     )
     worker.start()

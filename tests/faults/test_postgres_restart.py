@@ -33,8 +33,8 @@ import pytest
 from sqlalchemy import select
 
 from lims.models import AuditEntry, MeasurementStandard, Role, StandardStatusChange
-from lims.services.common.database import open_database
 from lims.services.records import audit
+from lims.services.records.database import open_database
 from tests.factories import PASSWORD, make_lab, make_user
 from tests.faults.conftest import PrivatePostgres, free_port, unclear_503
 

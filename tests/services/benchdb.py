@@ -15,8 +15,8 @@ from sqlalchemy import create_engine
 
 from lims.db import Database
 from lims.migrate import upgrade
-from lims.services.common.database import open_database
 from lims.services.records.audit import Actor, set_actor
+from lims.services.records.database import open_database
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
 from tests.services import jobsetup
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
-from lims.services.certificates.issue import CertificateSettings
+from lims.services.certificates.settings import CertificateSettings
 from lims.services.jobs import jobs
 from tests.factories import PASSWORD
 from tests.services import jobsetup

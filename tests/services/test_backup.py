@@ -24,7 +24,6 @@ from lims.cli import main
 from lims.db import Base, make_engine
 from lims.migrate import upgrade
 from lims.models import AuditEntry, Lab, MeasurementStandard, Quantity, StandardLevel, StoredFile
-from lims.services.common.database import open_database
 from lims.services.common.storage import DatabaseStorage
 from lims.services.demo.seed import load_demo
 from lims.services.records.audit import verify_chain
@@ -36,6 +35,7 @@ from lims.services.records.backup_format import (
     RestoreRefused,
     table_member,
 )
+from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
 from tests import s3server
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path

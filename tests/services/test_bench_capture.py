@@ -29,8 +29,9 @@ from lims.services.bench import stations as bench_stations
 from lims.services.bench import worker as bench_worker
 from lims.services.bench.readings import ReadingActor
 from lims.services.bench.sink import DatabaseSink
-from lims.services.common.database import open_database
 from lims.services.jobs import jobs
+from lims.services.records.database import open_database
+from lims.web.status import status_for
 from tests.services import benchdb
 from tests.services.benchdb import KINDS, MakeDatabase, bench_job
 
@@ -150,7 +151,7 @@ def test_the_database_options_are_checked(tmp_path: Path) -> None:
 
 def test_an_unreachable_database_is_retried_later(tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path}/missing/dir/lims.db")
-    sink = DatabaseSink(database.session, ReadingActor(1))
+    sink = DatabaseSink(database.session, ReadingActor(1), refusal_status=status_for)
     entry = JournalEntry("k-00000001", "J-1", "P1", {"value": "1.0"})
     with pytest.raises(SinkUnavailable):
         sink.deliver("J-1", "P1", [entry])
@@ -187,6 +188,7 @@ def test_the_station_worker_runs_a_queued_capture(
         station_id,
         station_name="can-1",
         journal_path=tmp_path / "j.sqlite3",
+        refusal_status=status_for,
         on_event=events.append,
     )
     assert outcome is not None and outcome.error is None and outcome.readings == 4
@@ -203,7 +205,11 @@ def test_the_station_worker_runs_a_queued_capture(
         assert request.started_at is not None and request.finished_at is not None
     assert (
         bench_worker.work_once(
-            database, station_id, station_name="can-1", journal_path=tmp_path / "j.sqlite3"
+            database,
+            station_id,
+            station_name="can-1",
+            journal_path=tmp_path / "j.sqlite3",
+            refusal_status=status_for,
         )
         is None
     )  # nothing left queued
@@ -248,7 +254,11 @@ def test_a_capture_from_a_missing_port_fails_with_its_reason(
     station_id = _station(database, str(tmp_path / "no-such-tty"))
     request_id = _queue(database, job_id, station_id, technician_id)
     outcome = bench_worker.work_once(
-        database, station_id, station_name="can-1", journal_path=tmp_path / "j.sqlite3"
+        database,
+        station_id,
+        station_name="can-1",
+        journal_path=tmp_path / "j.sqlite3",
+        refusal_status=status_for,
     )
     assert outcome is not None and outcome.error and outcome.readings == 0
     with database.session() as session:
@@ -387,7 +397,7 @@ def test_station_commands(tmp_path: Path) -> None:
 def test_sink_refusal_names_the_status(fresh_database: MakeDatabase) -> None:
     database = fresh_database("sqlite")
     _job_id, number, technician_id, _ = bench_job(database, "VER-NAWI-R76")
-    sink = DatabaseSink(database.session, ReadingActor(technician_id))
+    sink = DatabaseSink(database.session, ReadingActor(technician_id), refusal_status=status_for)
     entry = JournalEntry("k-00000001", number, "P99", {"value": "1.0"})
     with pytest.raises(SinkRefused) as caught:
         sink.deliver(number, "P99", [entry])

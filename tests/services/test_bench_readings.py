@@ -20,9 +20,10 @@ from lims.services.access import api_tokens
 from lims.services.access.authorisations import AuthorisationRefused
 from lims.services.bench import measurements
 from lims.services.bench import readings as bench_readings
-from lims.services.bench.readings import BatchInvalid, ReadingActor, record_readings, refusal_status
+from lims.services.bench.readings import BatchInvalid, ReadingActor, record_readings
 from lims.services.jobs import jobs
 from lims.services.jobs.jobs import JobLocked
+from lims.web.status import status_for
 from tests.factories import make_user
 from tests.services import benchdb, jobsetup
 from tests.services.benchdb import KINDS, MakeDatabase, bench_job
@@ -186,7 +187,7 @@ def test_a_malformed_batch_is_refused_as_a_whole(
     setup, job = bench
     with pytest.raises(BatchInvalid, match=reason) as caught:
         record_readings(session, job.number, "P1", readings, ReadingActor(setup.technician.id), now=NOW)
-    assert refusal_status(caught.value) == 400
+    assert status_for(caught.value) == 400
 
 
 def test_a_full_batch_of_100_is_accepted(session: Session, bench: tuple[jobsetup.Lab4, Any]) -> None:
@@ -207,7 +208,7 @@ def test_unknown_job_or_point_is_not_found(session: Session, bench: tuple[jobset
     ):
         with pytest.raises(NotFound) as caught:
             record_readings(session, number, point, [reading("k-1")], actor, now=NOW)
-        assert refusal_status(caught.value) == 404
+        assert status_for(caught.value) == 404
 
 
 def test_a_job_not_in_progress_refuses_new_readings_but_confirms_stored_ones(
@@ -227,7 +228,7 @@ def test_a_job_not_in_progress_refuses_new_readings_but_confirms_stored_ones(
     )
     with pytest.raises(JobLocked) as caught:
         record_readings(session, job.number, "P1", [reading("new-1")], actor, now=NOW)
-    assert refusal_status(caught.value) == 409
+    assert status_for(caught.value) == 409
     # A resend after a lost reply is still confirmed: the agent must not keep it pending forever.
     assert record_readings(session, job.number, "P1", [reading("old-1")], actor, now=NOW)["duplicates"] == [
         "old-1"
@@ -251,7 +252,7 @@ def test_the_actor_must_be_authorised_to_perform_the_procedure(
     for user in (make_user(session, Role.TECHNICIAN), setup.reviewer, make_user(session, Role.CUSTOMER)):
         with pytest.raises(AuthorisationRefused) as caught:
             record_readings(session, job.number, "P1", [reading("k-1")], ReadingActor(user.id), now=NOW)
-        assert refusal_status(caught.value) == 403
+        assert status_for(caught.value) == 403
     assert bench_readings.readings_for(session, job.id, 0) == []
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import Job, RequestState, ServiceRequest, User
-from lims.services.customers import notifications, portal_jobs
+from lims.services.common import notifications
+from lims.services.customers import portal_jobs
 from lims.services.customers import service_requests as sr
 from lims.services.demo.seed import load_demo
 

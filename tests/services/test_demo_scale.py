@@ -26,11 +26,11 @@ from lims.models import (
     StoredFile,
     User,
 )
-from lims.services.common.database import open_database
 from lims.services.customers import portal
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
 from lims.services.demo.seed import DEMO_PASSWORD, load_demo
 from lims.services.records.audit import history, verify_chain
+from lims.services.records.database import open_database
 from tests.webutil import login
 
 TODAY = date(2026, 11, 20)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import N_, NotFound
 from lims.models import LAB_AUDIENCE, JobState, Notification, Role
-from lims.services.customers import notifications
+from lims.services.common import notifications
 from tests.factories import make_enterprise, make_user
 from tests.services.jobsetup import build, new_job, start
 

@@ -216,7 +216,7 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
     from flask import url_for
 
     from lims.models import Notification, ServiceRequest, ServiceRequestItem
-    from lims.services.customers import notifications
+    from lims.services.common import notifications
     from tests.factories import make_job
     from tests.web.portalutil import make_certificate
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lims.errors import N_, LimsError
 from lims.models import Enterprise, LoginAttempt, Role, User
+from lims.services.common.pagination import Page, keyset_page
 
 MIN_PASSWORD_LENGTH = 12
 FAILURES_BEFORE_LOCK = 5
@@ -186,3 +187,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     user.password_hash = hash_password(new)
     user.password_changed_at = datetime.now(UTC)
     session.flush()
+
+
+def list_users(session: Session, *, after: int | None = None, size: int = 50) -> Page[User]:
+    """One keyset page of every account, newest first."""
+    return keyset_page(session, select(User), User.id, after=after, size=size)

@@ -31,26 +31,17 @@ from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget
 from lims.domain.uncertainty.units import parse_unit
-from lims.errors import N_, LimsError
+from lims.errors import N_
 from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations
 from lims.services.bench import readings as bench_readings
-from lims.services.jobs.jobs import (
-    JobConflict,
-    JobLocked,
-    check_version,
-    get_job,
-    guard_standards,
-    job_standards,
-    no_procedure,
-)
+from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
+from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
+from lims.services.jobs.jobs import check_version, get_job, guard_standards, job_standards
+from lims.services.jobs.points import instrument_under_test
+from lims.services.jobs.points import measurements as measurements  # re-exported for the bench's callers
+from lims.services.jobs.points import test_points as test_points  # re-exported for the bench's callers
 from lims.services.jobs.procedures import domain_procedure
-
-
-class ReadingError(LimsError, ValueError):
-    """Bad bench input; the message names the point and the field."""
-
-    template = N_("The point could not be saved.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,45 +65,6 @@ def _number(text: str) -> float | None:
     except ValueError:
         return math.nan
     return value
-
-
-def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
-    inst = job.instrument
-    if inst.range_min is None or inst.range_max is None or inst.resolution is None:
-        raise ReadingError(
-            N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
-            serial=inst.serial_number,
-        )
-    return dp.InstrumentUnderTest(
-        inst.unit,
-        float(inst.range_min),
-        float(inst.range_max),
-        float(inst.resolution),
-        accuracy_class=inst.accuracy_class,
-    )
-
-
-def test_points(job: Job) -> tuple[float, ...]:
-    """The job's nominal points: the customer's points agreed at intake, else the procedure's rule."""
-    if job.procedure is None:
-        raise no_procedure(job)
-    proc = domain_procedure(job.procedure)
-    instrument = instrument_under_test(job)
-    wanted = job.requirements.get("points") if job.requirements else None
-    try:
-        if wanted:
-            from lims.domain.test_points import ExplicitPoints, generate_points
-
-            return generate_points(
-                ExplicitPoints(tuple(float(p) for p in wanted)),
-                range_min=instrument.range_min,
-                range_max=instrument.range_max,
-                resolution=instrument.resolution,
-                unit=proc.unit,
-            )
-        return proc.points_for(instrument)
-    except DomainError as exc:
-        raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
 
 
 def _convert(value: float, unit: str, to: str) -> float:
@@ -373,21 +325,6 @@ def save_point(
     except StaleDataError:
         raise JobConflict(number=job.number, current="?", seen=expected_version) from None
     return row
-
-
-def measurements(session: Session, job_id: int) -> dict[int, Measurement]:
-    rows = session.scalars(
-        select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index)
-    )
-    return {m.point_index: m for m in rows}
-
-
-def require_complete(session: Session, job: Job) -> None:
-    """A job is measured only when every test point has a result."""
-    done = measurements(session, job.id)
-    missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
-    if missing:
-        raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
 
 
 def flags(session: Session, job: Job) -> dict[str, list[str]]:

@@ -3,9 +3,11 @@
 :func:`record_readings` implements the contract of ``POST /api/v1/jobs/{job_number}/points/{point_id}/readings``
 and of the direct database sink: every reading is answered in exactly one of ``accepted`` (stored now),
 ``duplicates`` (its idempotency key was already stored: a confirmation, the body is not compared) and
-``rejected`` (refused for good, with the reason). Problems with the request as a whole raise instead
-(:func:`refusal_status` gives the HTTP status): a malformed batch (400), an actor not authorised to perform
-the procedure (403), an unknown job or test point (404), a job that does not accept readings (409).
+``rejected`` (refused for good, with the reason). Problems with the request as a whole raise instead: a
+malformed batch (:class:`BatchInvalid`), an actor not authorised to perform the procedure
+(:class:`~lims.services.access.authorisations.AuthorisationRefused`), an unknown job or test point
+(:class:`~lims.errors.NotFound`), a job that does not accept readings (:class:`~lims.services.jobs.errors.JobLocked`).
+The web layer gives each its HTTP status (:mod:`lims.web.status`).
 
 The value is kept as the text the instrument sent (``"100.010"`` stays ``"100.010"``), never through a binary
 float (ISO/IEC 17025:2017 7.5.1, original observations; 7.11.3 data integrity). The UNIQUE index on the
@@ -34,7 +36,8 @@ from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchReading, Job, JobState, Role, User
 from lims.services.access import authorisations
-from lims.services.jobs.jobs import JobLocked, no_procedure
+from lims.services.jobs.errors import JobLocked, no_procedure
+from lims.services.jobs.points import test_points
 from lims.services.jobs.procedures import domain_procedure
 
 MAX_BATCH = 100
@@ -49,7 +52,7 @@ POLL_LIMIT = 500
 
 
 class BatchInvalid(LimsError, ValueError):
-    """The body is not a batch of readings this contract accepts (HTTP 400)."""
+    """The body is not a batch of readings this contract accepts."""
 
     template = N_("Invalid batch of readings: %(reason)s")
 
@@ -86,19 +89,6 @@ def point_index(point_id_text: str) -> int:
     if match is None:
         raise NotFound()
     return int(match.group(1)) - 1
-
-
-def refusal_status(exc: LimsError) -> int:
-    """The HTTP status for an error :func:`record_readings` raised for the request as a whole."""
-    if isinstance(exc, BatchInvalid):
-        return 400
-    if isinstance(exc, authorisations.AuthorisationRefused | PermissionError):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, JobLocked):
-        return 409
-    return 422
 
 
 def _key_of(item: Any) -> str:
@@ -202,8 +192,6 @@ def check_can_measure(session: Session, job: Job, index: int, user: User, on: da
     :raises NotFound: no such test point. :raises JobLocked: the job is not in progress.
     :raises AuthorisationRefused: ``user`` may not perform the job's procedure on ``on``.
     """
-    from lims.services.bench.measurements import test_points
-
     if job.state != JobState.IN_PROGRESS:
         raise JobLocked(number=job.number, state=job.state.value)
     if job.procedure is None:

@@ -5,7 +5,8 @@ agent keeps its journal-first semantics: readings are journaled on the bench PC,
 batches; a key the database already holds comes back as a duplicate and is marked sent; a database that is
 down raises :class:`SinkUnavailable` and delivery retries with back-off; a refusal of the whole batch (job
 not in progress, person not authorised, unknown point) raises :class:`SinkRefused` with the status the
-HTTP API would have answered.
+HTTP API would have answered, which the caller's ``refusal_status`` gives (:func:`lims.web.status.status_for`:
+services know no HTTP).
 """
 
 from __future__ import annotations
@@ -18,16 +19,22 @@ from sqlalchemy.orm import Session
 from instruments.agent.journal import JournalEntry
 from instruments.agent.sink import Delivery, SinkRefused, SinkUnavailable
 from lims.errors import LimsError
-from lims.services.bench.readings import ReadingActor, record_readings, refusal_status
+from lims.services.bench.readings import ReadingActor, record_readings
 from lims.services.records.audit import Actor, set_actor
+
+# The status the HTTP API answers an error with (:func:`lims.web.status.status_for`), passed in by the caller.
+RefusalStatus = Callable[[BaseException], int]
 
 
 class DatabaseSink:
     """Delivers journaled readings by calling :func:`record_readings` in a transaction of its own."""
 
-    def __init__(self, session_factory: Callable[[], Session], actor: ReadingActor) -> None:
+    def __init__(
+        self, session_factory: Callable[[], Session], actor: ReadingActor, *, refusal_status: RefusalStatus
+    ) -> None:
         self.session_factory = session_factory
         self.actor = actor
+        self.refusal_status = refusal_status
 
     def deliver(self, job_number: str, point_id: str, entries: Sequence[JournalEntry]) -> Delivery:
         """Store one batch and commit; classify failures as retryable or not."""
@@ -40,7 +47,7 @@ class DatabaseSink:
                     )
                 except LimsError as exc:
                     session.rollback()
-                    raise SinkRefused(refusal_status(exc), str(exc)) from exc
+                    raise SinkRefused(self.refusal_status(exc), str(exc)) from exc
                 session.commit()
         except (OperationalError, InterfaceError) as exc:
             raise SinkUnavailable(f"database unavailable: {exc.orig or exc}") from exc

@@ -22,7 +22,8 @@ from instruments.errors import InstrumentError
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchStation, CaptureRequest, CaptureState, Job, User
 from lims.services.bench.readings import check_can_measure
-from lims.services.jobs.jobs import no_procedure
+from lims.services.jobs.errors import no_procedure
+from lims.services.jobs.procedures import domain_procedure
 
 MAX_COUNT = 100
 MAX_INTERVAL_S = 600.0
@@ -100,8 +101,6 @@ def request_capture(
 
     ``count`` defaults to the procedure's repetitions per point.
     """
-    from lims.services.jobs.procedures import domain_procedure
-
     now = now or datetime.now(UTC)
     job = session.get(Job, job_id)
     if job is None:

@@ -31,9 +31,10 @@ from instruments.errors import InstrumentError
 from instruments.reading import Reading, utc_now
 from lims.db import Database
 from lims.models import BenchStation, CaptureRequest, Job
+from lims.services.access.authorisations import AuthorisationRefused
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import ReadingActor, point_id
-from lims.services.bench.sink import DatabaseSink
+from lims.services.bench.sink import DatabaseSink, RefusalStatus
 
 EventSink = Callable[[str], None]
 
@@ -55,14 +56,16 @@ def request_of_key(key: str) -> int | None:
 class StationSink:
     """Delivers each journaled reading on the authority of the request that captured it."""
 
-    def __init__(self, database: Database, station_name: str) -> None:
+    def __init__(self, database: Database, station_name: str, *, refusal_status: RefusalStatus) -> None:
         self.database, self.station_name = database, station_name
+        self.refusal_status = refusal_status
 
     def _actor(self, request_id: int | None) -> ReadingActor:
         with self.database.session() as session:
             row = session.get(CaptureRequest, request_id) if request_id is not None else None
             if row is None:
-                raise SinkRefused(403, f"no capture request behind reading key r{request_id}")
+                refused = AuthorisationRefused(reason=f"no capture request behind reading key r{request_id}")
+                raise SinkRefused(self.refusal_status(refused), str(refused))
             return ReadingActor(
                 row.requested_by_id, source=f"station:{self.station_name}", capture_request_id=row.id
             )
@@ -74,7 +77,9 @@ class StationSink:
         for entry in entries:
             groups.setdefault(request_of_key(entry.key), []).append(entry)
         for request_id, group in groups.items():
-            sink = DatabaseSink(self.database.session, self._actor(request_id))
+            sink = DatabaseSink(
+                self.database.session, self._actor(request_id), refusal_status=self.refusal_status
+            )
             delivery = sink.deliver(job_number, point, group)
             confirmed |= delivery.confirmed
             rejected |= delivery.rejected
@@ -94,6 +99,7 @@ def run_request(
     *,
     station_name: str,
     journal_path: Path,
+    refusal_status: RefusalStatus,
     stop: threading.Event | None = None,
     flush_timeout_s: float = 30.0,
     on_event: EventSink | None = None,
@@ -110,7 +116,9 @@ def run_request(
         point_id=point_id(request.point_index),
         run_id=f"r{request.id}-{uuid.uuid4().hex[:12]}",
     )
-    sender = BackgroundSender(journal_path, StationSink(database, station_name), on_event=on_event)
+    sender = BackgroundSender(
+        journal_path, StationSink(database, station_name, refusal_status=refusal_status), on_event=on_event
+    )
     sender.start()
     error: str | None = None
     try:
@@ -158,6 +166,7 @@ def work_once(
     *,
     station_name: str,
     journal_path: Path,
+    refusal_status: RefusalStatus,
     worker: str | None = None,
     stop: threading.Event | None = None,
     on_event: EventSink | None = None,
@@ -174,7 +183,13 @@ def work_once(
             f"{request.port_url}"
         )
     outcome = run_request(
-        database, request, station_name=station_name, journal_path=journal_path, stop=stop, on_event=on_event
+        database,
+        request,
+        station_name=station_name,
+        journal_path=journal_path,
+        refusal_status=refusal_status,
+        stop=stop,
+        on_event=on_event,
     )
     with database.session() as session:
         bench_stations.finish(
@@ -194,6 +209,7 @@ def run_station(
     station_name: str,
     *,
     journal_path: Path,
+    refusal_status: RefusalStatus,
     stop: threading.Event,
     poll_s: float = 1.0,
     on_event: EventSink | None = None,
@@ -213,6 +229,7 @@ def run_station(
                 station_id,
                 station_name=station_name,
                 journal_path=journal_path,
+                refusal_status=refusal_status,
                 worker=worker,
                 stop=stop,
                 on_event=on_event,

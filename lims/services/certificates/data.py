@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,21 +45,14 @@ from certificates.errors import CertificateDataError
 from certificates.formatting import PREFIXES, UNITS
 from lims.domain.decision_rule import RuleKind
 from lims.domain.procedures import Procedure
-from lims.errors import N_, LimsError
+from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
-from lims.services.bench.measurements import agreed_rule, measurements
+from lims.services.bench.measurements import agreed_rule
+from lims.services.certificates.errors import CertificateError
+from lims.services.certificates.settings import CertificateSettings
 from lims.services.jobs.jobs import job_standards
+from lims.services.jobs.points import measurements
 from lims.services.jobs.procedures import domain_procedure
-
-if TYPE_CHECKING:
-    from lims.services.certificates.issue import CertificateSettings
-
-
-class CertificateError(LimsError, ValueError):
-    """A certificate could not be issued, amended or withdrawn; nothing was changed."""
-
-    template = N_("The certificate could not be issued.")
-
 
 _QUANTITIES = {
     "mass": ("Khối lượng", "Mass"),

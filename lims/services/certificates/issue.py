@@ -18,30 +18,23 @@ bytes (the public verification page shows its status).
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import lims
 from certificates.bundle import IssuedFiles, issue_files
 from certificates.data import Amendment, CertificateData, Signatory
 from certificates.labels import render_labels
 from lims.domain import workflow as wf
 from lims.domain.numbering import (
-    DEFAULT_CALIBRATION_PATTERN,
-    DEFAULT_VERIFICATION_PATTERN,
     NumberPattern,
-    NumberPatternError,
 )
-from lims.errors import N_, ConfigurationError, LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     Certificate,
     CertificateCounter,
@@ -54,7 +47,6 @@ from lims.models import (
     User,
 )
 from lims.services.certificates.data import (
-    CertificateError,
     IssueExtras,
     add_months,
     build_certificate_data,
@@ -62,11 +54,12 @@ from lims.services.certificates.data import (
     requirement_months,
     signatory_function,
 )
+from lims.services.certificates.errors import CertificateError
+from lims.services.certificates.settings import CertificateSettings
 from lims.services.common.storage import Storage
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
 ISSUERS = frozenset({Role.SIGNATORY, Role.ADMIN})
-DEFAULT_UTC_OFFSET_HOURS = 7  # Việt Nam (ICT, no daylight saving)
 DEFAULT_VERIFICATION_MONTHS = 12
 REASON_MAX = 500
 
@@ -77,65 +70,6 @@ class CertificateNotPermitted(LimsError, PermissionError):
 
 class CertificateNotFound(NotFound):
     template = N_("No certificate numbered %(number)s.")
-
-
-# --------------------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateSettings:
-    """What issuing needs from the deployment (``LIMS_PUBLIC_URL``, ``LIMS_CERTIFICATE_PATTERN_*``)."""
-
-    public_url: str
-    calibration_pattern: str = DEFAULT_CALIBRATION_PATTERN
-    verification_pattern: str = DEFAULT_VERIFICATION_PATTERN
-    utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS
-    software_release: str = f"lims {lims.__version__}"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, base_url: str = "") -> CertificateSettings:
-        """Read the ``LIMS_*`` variables; an unusable number pattern is a :class:`ConfigurationError`."""
-        env = os.environ if environ is None else environ
-        public = (env.get("LIMS_PUBLIC_URL") or base_url or "http://127.0.0.1:5000").rstrip("/")
-        made = cls(
-            public_url=public,
-            calibration_pattern=env.get("LIMS_CERTIFICATE_PATTERN_CALIBRATION")
-            or DEFAULT_CALIBRATION_PATTERN,
-            verification_pattern=env.get("LIMS_CERTIFICATE_PATTERN_VERIFICATION")
-            or DEFAULT_VERIFICATION_PATTERN,
-        )
-        for kind in JobKind:
-            try:
-                made.pattern(kind)
-            except CertificateError as exc:
-                raise ConfigurationError(str(exc)) from None
-        return made
-
-    @property
-    def timezone(self) -> tzinfo:
-        return timezone(timedelta(hours=self.utc_offset_hours))
-
-    def pattern(self, kind: JobKind) -> NumberPattern:
-        text = self.calibration_pattern if kind == JobKind.CALIBRATION else self.verification_pattern
-        try:
-            return NumberPattern(text)
-        except NumberPatternError as exc:
-            raise CertificateError(
-                N_("The certificate number pattern %(pattern)s cannot be used: %(reason)s."),
-                pattern=str(text),
-                reason=exc.reason,
-            ) from None
-
-    def verification_url(self, number: str) -> str:
-        """The public page the QR code opens: ``<public URL>/verify/<number>`` (percent-encoded)."""
-        return f"{self.public_url}/verify/{quote(number, safe='')}"
-
-
-def certificate_settings(
-    settings: Any = None, environ: Mapping[str, str] | None = None
-) -> CertificateSettings:
-    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url``."""
-    return CertificateSettings.from_env(environ, base_url=getattr(settings, "base_url", "") or "")
 
 
 # --------------------------------------------------------------------------------------------- numbers

@@ -23,7 +23,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from lims.errors import N_, NotFound
 from lims.models import (
@@ -38,6 +38,7 @@ from lims.models import (
 )
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.common.storage import Storage, StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
+from lims.services.jobs.jobs import jobs_by_id
 
 NUMBER_MAX_LENGTH = 50
 MAX_CHAIN = 100  # revisions followed at most (a guard against a cycle in bad data, never reached in practice)
@@ -88,15 +89,6 @@ class RegisterRow:
     job: Job  # with its enterprise and instrument loaded
 
 
-def _jobs_by_id(session: Session, job_ids: set[int]) -> dict[int, Job]:
-    if not job_ids:
-        return {}
-    jobs = session.scalars(
-        select(Job).options(joinedload(Job.enterprise), joinedload(Job.instrument)).where(Job.id.in_(job_ids))
-    ).unique()
-    return {job.id: job for job in jobs}
-
-
 def search(
     session: Session,
     *,
@@ -135,8 +127,27 @@ def search(
     if enterprise_id is not None:
         stmt = stmt.where(Certificate.job_id.in_(select(Job.id).where(Job.enterprise_id == enterprise_id)))
     page = keyset_page(session, stmt, Certificate.id, after=after, size=size)
-    jobs = _jobs_by_id(session, {c.job_id for c in page.items})
+    jobs = jobs_by_id(session, {c.job_id for c in page.items})
     return Page([RegisterRow(c, jobs[c.job_id]) for c in page.items], page.next_after, page.size)
+
+
+def replaced_numbers(session: Session, certificate_ids: set[int]) -> dict[int, str]:
+    """The numbers of the certificates ``certificate_ids`` (those that amendments replace), by id."""
+    if not certificate_ids:
+        return {}
+    rows = session.execute(
+        select(Certificate.id, Certificate.number).where(Certificate.id.in_(certificate_ids))
+    )
+    return {row.id: row.number for row in rows}
+
+
+def numbers_of_job(session: Session, job_id: int) -> list[str]:
+    """The numbers of every certificate issued for the job, first revision first."""
+    return list(
+        session.scalars(
+            select(Certificate.number).where(Certificate.job_id == job_id).order_by(Certificate.revision)
+        )
+    )
 
 
 def successor(session: Session, certificate: Certificate) -> Certificate | None:
@@ -205,7 +216,7 @@ def detail(session: Session, number: str, *, enterprise_id: int | None = None) -
     """Everything the register page shows of one certificate. With ``enterprise_id`` (the portal), a
     certificate of another enterprise is :class:`NotFound`, exactly like an unknown number."""
     certificate = get_by_number(session, number)
-    job = _jobs_by_id(session, {certificate.job_id})[certificate.job_id]
+    job = jobs_by_id(session, {certificate.job_id})[certificate.job_id]
     if enterprise_id is not None and job.enterprise_id != enterprise_id:
         raise NotFound(N_("No certificate has the number %(number)s."), number=normalise_number(number))
     return CertificateDetail(

@@ -20,8 +20,8 @@ from lims.domain import workflow as wf
 from lims.errors import N_, LimsError
 from lims.models import ElectronicSignature, Job, User
 from lims.services.access.accounts import verify_password
-from lims.services.bench.measurements import measurements
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
+from lims.services.jobs.points import measurements
 
 DEFAULT_MEANING = N_("Approval: I have reviewed these results and authorise their release")
 

@@ -1,1 +1,1 @@
-"""Shared infrastructure: pagination, mail, database helpers, rate limits, object storage."""
+"""Shared infrastructure: pagination, mail, in-app notifications, rate limits, object storage."""

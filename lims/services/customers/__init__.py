@@ -1,1 +1,1 @@
-"""Enterprises, the customer portal, service requests, instrument registry, notifications, reminders."""
+"""Enterprises, the customer portal, service requests, instrument registry, reminders."""

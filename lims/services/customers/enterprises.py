@@ -92,3 +92,9 @@ def search_enterprises(
         pattern = f"%{text.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(or_(Enterprise.name.ilike(pattern), Enterprise.tax_code.like(pattern)))
     return keyset_page(session, stmt, Enterprise.id, after=after, size=size)
+
+
+def enterprise_names(session: Session, *, limit: int = 500) -> list[tuple[int, str]]:
+    """``(id, name)`` of the enterprises by name, for choosing one in a form (at most ``limit``)."""
+    rows = session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name).limit(limit))
+    return [(row.id, row.name) for row in rows]

@@ -1,4 +1,4 @@
-"""The customer's view of their enterprise's jobs and certificates.
+"""A caller's view of jobs and certificates: the customer portal's pages and the JSON API read them here.
 
 Every query is narrowed by :mod:`lims.services.access.tenancy` (certificates through their job's enterprise), so
 another enterprise's job, certificate or file is *not found*. The customer sees the job's state changes in
@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 from lims.errors import N_, NotFound
 from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition
 from lims.services.access.tenancy import Caller, get_scoped, scoped
+from lims.services.common.notifications import customer_status
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.common.storage import Storage, StoredFileCorrupt, sha256_hex
-from lims.services.customers.notifications import customer_status
 
 FileKind = Literal["pdf", "dcc"]
 CONTENT_TYPES: dict[str, str] = {"pdf": "application/pdf", "dcc": "application/xml"}
@@ -36,9 +36,18 @@ def certificate_status(status: CertificateStatus | str) -> str:
     return CERTIFICATE_STATUS.get(str(status), str(status))
 
 
-def list_jobs(session: Session, user: Caller, *, after: int | None = None, size: int = 50) -> Page[Job]:
-    """One keyset page of the enterprise's jobs, newest first."""
+def list_jobs(
+    session: Session,
+    user: Caller,
+    *,
+    state: JobState | None = None,
+    after: int | None = None,
+    size: int = 50,
+) -> Page[Job]:
+    """One keyset page of the jobs the caller may see (``state`` narrows them), newest first."""
     stmt = scoped(select(Job).options(selectinload(Job.instrument)), Job, user)
+    if state is not None:
+        stmt = stmt.where(Job.state == state)
     return keyset_page(session, stmt, Job.id, after=after, size=size)
 
 
@@ -46,10 +55,18 @@ def get_job(session: Session, user: Caller, job_id: int) -> Job:
     return get_scoped(session, Job, job_id, user)
 
 
+def job_by_number(session: Session, user: Caller, number: str) -> Job:
+    """The job numbered ``number`` if the caller may see it; :class:`~lims.errors.NotFound` otherwise."""
+    found: Job | None = session.scalar(scoped(select(Job).where(Job.number == number), Job, user))
+    if found is None:
+        raise NotFound()
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     at: datetime
-    status: str  # message id of the plain-words status (lims.services.customers.notifications.CUSTOMER_STATUS)
+    status: str  # message id of the plain-words status (lims.services.common.notifications.CUSTOMER_STATUS)
 
 
 def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
@@ -69,11 +86,32 @@ def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
 
 
 def list_certificates(
-    session: Session, user: Caller, *, after: int | None = None, size: int = 50
+    session: Session,
+    user: Caller,
+    *,
+    status: CertificateStatus | None = None,
+    after: int | None = None,
+    size: int = 50,
 ) -> Page[Certificate]:
-    """One keyset page of the certificates issued for the enterprise's jobs, newest first."""
+    """One keyset page of the certificates issued for the jobs the caller may see (``status`` narrows
+    them), newest first."""
     stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, user)
+    if status is not None:
+        stmt = stmt.where(Certificate.status == status)
     return keyset_page(session, stmt, Certificate.id, after=after, size=size)
+
+
+def certificate_by_number(session: Session, user: Caller, number: str) -> tuple[Certificate, Job]:
+    """The certificate numbered ``number`` and its job, if the caller may see them; else NotFound."""
+    stmt = scoped(
+        select(Certificate, Job).join(Job, Job.id == Certificate.job_id).where(Certificate.number == number),
+        Job,
+        user,
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
 
 
 def certificates_of_job(session: Session, user: Caller, job_id: int) -> list[Certificate]:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.errors import N_, LimsError
-from lims.models import CustomerInstrument, Enterprise, Lab, OutboxMessage, Role, User
+from lims.models import CustomerInstrument, Enterprise, OutboxMessage, Role, User
+from lims.services.access.laboratory import find_laboratory
 from lims.services.common.mail import MailError, build_message
 
 KIND = "reminder"
@@ -93,7 +94,7 @@ def queue_reminders(session: Session, *, today: date, days: int = DEFAULT_WINDOW
         raise ReminderError(
             N_("The reminder window must be between 1 and 366 days, not %(days)s."), days=days
         )
-    lab = session.scalar(select(Lab).order_by(Lab.id).limit(1))
+    lab = find_laboratory(session)
     lab_name = lab.name_vi if lab is not None else "Phòng thí nghiệm hiệu chuẩn"
     rows = session.execute(
         select(CustomerInstrument, Enterprise)

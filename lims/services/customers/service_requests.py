@@ -35,11 +35,14 @@ from lims.models import (
     ServiceRequestItem,
     User,
 )
+from lims.services.access.laboratory import current_laboratory
 from lims.services.access.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
+from lims.services.common import notifications
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.customers import notifications
 from lims.services.customers.instrument_fields import InstrumentData
+from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
+from lims.services.jobs.procedures import domain_procedure, list_procedures
 from lims.services.records import audit
 
 DECISION_RULES = ("procedure", "simple", "guarded")
@@ -208,8 +211,6 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         instrument = get_scoped(session, CustomerInstrument, item.instrument_id, user)  # another's → NotFound
         chosen.append((instrument, _check_points(instrument, item.points)))
     if data.new_instrument is not None:
-        from lims.services.customers.portal import add_instrument
-
         new_points = _check_points(data.new_instrument, data.new_instrument_points)
         chosen.append((add_instrument(session, user, data.new_instrument), new_points))
     request = ServiceRequest(
@@ -499,9 +500,7 @@ def convert_request(
     request = _locked(session, user, request_id, expected_version=expected_version)
     if request.state not in (RequestState.ACCEPTED, RequestState.SCHEDULED):
         raise _refuse(request, "convert")
-    lab_id = jobs.default_lab_id(session)
-    if lab_id is None:
-        raise RequestError(N_("The laboratory is not set up yet."))
+    lab_id = current_laboratory(session).id
     due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
     if due_on < today:
         raise RequestError(N_("The expected date %(date)s is in the past."), date=due_on.isoformat())
@@ -551,8 +550,6 @@ def convert_request(
 
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
     """Per item: the active procedures of the request's kind that work in the instrument's unit."""
-    from lims.services.jobs.procedures import domain_procedure, list_procedures
-
     usable = [p for p in list_procedures(session) if p.kind == request.kind]
     units = {p.id: domain_procedure(p).unit for p in usable}
     return {item.id: [p for p in usable if units[p.id] == item.instrument.unit] for item in request.items}

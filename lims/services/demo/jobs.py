@@ -29,8 +29,13 @@ from lims.models import (
 from lims.services.access import authorisations
 from lims.services.bench import measurements
 from lims.services.certificates import signatures
+from lims.services.certificates.issue import amend_certificate, issue_certificate
+from lims.services.certificates.settings import certificate_settings
+from lims.services.common.storage import open_storage
+from lims.services.demo.accounts import DEMO_PASSWORD
 from lims.services.demo.traceability import record_calibration
 from lims.services.jobs import jobs
+from lims.services.jobs.points import test_points
 from lims.services.jobs.procedures import domain_procedure, latest_procedure, sync_procedures
 
 # procedure -> (instrument spec, standards by role (asset numbers), reading offset, environment)
@@ -245,7 +250,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 jobs.add_standard(
                     session, job.id, standards[asset].id, role_name, on=day.date(), expected_version=None
                 )
-            points = measurements.test_points(job)
+            points = test_points(job)
             todo = points[:2] if state == "in_progress" else points
             for i, nominal in enumerate(todo):
                 measurements.save_point(
@@ -272,8 +277,6 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=later)
             if state == "reviewed":
                 continue
-            from lims.services.demo.seed import DEMO_PASSWORD
-
             signatures.sign_job(
                 session,
                 job.id,
@@ -292,8 +295,6 @@ def _issue_demo_certificates(session: Session, signatory: User, issued: list[tup
     """Certificates of the demo's issued jobs (calibration and verification), and one amendment."""
     from lims.config import Settings
     from lims.models import Job, JobKind
-    from lims.services.certificates.issue import amend_certificate, certificate_settings, issue_certificate
-    from lims.services.common.storage import open_storage
 
     conf = Settings.from_env()
     cert_settings = certificate_settings(conf)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import CustomerInstrument, Enterprise, JobKind, ServiceRequest, User
-from lims.services.customers import notifications
+from lims.services.common import notifications
 from lims.services.customers import service_requests as sr
 from lims.services.jobs.procedures import latest_procedure
 

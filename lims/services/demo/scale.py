@@ -61,6 +61,8 @@ from lims.models import (
     StandardCalibrationSource,
     User,
 )
+from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.seed import database_is_empty, load_demo
 from lims.services.records.audit import ACTOR_KEY, SYSTEM, Actor, _plain
 from lims.services.records.bulk_write import AuditAppender, BulkWriter, NextIds, fix_sequences
 
@@ -275,12 +277,6 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
-def database_is_empty(session: Session) -> bool:
-    from lims.services.demo.seed import database_is_empty as empty
-
-    return empty(session)
-
-
 def _row(obj: Any) -> dict[str, Any]:
     return {c.name: getattr(obj, c.key) for c in obj.__table__.columns}
 
@@ -323,7 +319,6 @@ def _sample_pdfs(session: Session) -> dict[str, tuple[str, str]]:
     """Real renderings of the certificate layout, one calibration and one verification, stored once."""
     from certificates.examples import example_calibration, example_verification
     from certificates.pdf import render_pdf
-    from lims.services.common.storage import DatabaseStorage
 
     store = DatabaseStorage(session)
     out = {}
@@ -358,8 +353,6 @@ def load_scale(
         raise ScaleSizeInvalid(low=1, high=MAX_INSTRUMENTS)
     if not database_is_empty(session):
         raise ScaleDataRefused()
-    from lims.services.demo.seed import load_demo
-
     say = progress or (lambda _msg: None)
     today = today or date.today()
     plan = ScalePlan(instruments)

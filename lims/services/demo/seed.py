@@ -22,8 +22,12 @@ from lims.models import (
     User,
 )
 from lims.services.access.accounts import NewUser, create_user
+from lims.services.bench.stations import StationInput, save_station
+from lims.services.demo.accounts import DEMO_PASSWORD as DEMO_PASSWORD  # the demo commands read it here
+from lims.services.demo.jobs import load_demo_jobs
+from lims.services.demo.requests import load_demo_requests
+from lims.services.demo.traceability import load_traceability_demo
 
-DEMO_PASSWORD = "Demo@Lims2026!"  # noqa: S105 - printed for the demo on purpose
 # The electrical lab's bench DMM, read by the station worker on its bench PC. The demo port is the stable link
 # that `lims bench simulate --driver scpi-dmm --link /tmp/lims-demo-dmm` keeps (docs/bench-agent.md), so a
 # capture from the demo bench page runs end to end; its readings are in V, the unit of the CAL-DMM-DCV jobs.
@@ -364,8 +368,6 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     standards = _standards(lab, today)
     session.add_all(standards)
     session.flush()
-    from lims.services.demo.traceability import load_traceability_demo
-
     load_traceability_demo(session, {s.asset_number: s for s in standards}, today=today)
     session.add_all(
         [
@@ -399,15 +401,9 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     instruments = _instruments(enterprises, today)
     session.add_all(instruments)
     session.flush()
-    from lims.services.demo.jobs import load_demo_jobs
-
     load_demo_jobs(session, lab, enterprises, today)
     session.flush()
-    from lims.services.demo.requests import load_demo_requests
-
     load_demo_requests(session, enterprises, today)
-    from lims.services.bench.stations import StationInput, save_station
-
     save_station(
         session,
         StationInput(

@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.guard import StandardRefused, require_usable
-from lims.errors import N_, Conflict, LimsError, NotFound
+from lims.errors import N_, NotFound
 from lims.models import (
     CustomerInstrument,
     Job,
@@ -33,41 +33,20 @@ from lims.models import (
     User,
 )
 from lims.services.access import authorisations
-from lims.services.customers.notifications import job_state_changed
+from lims.services.common.notifications import job_state_changed
+from lims.services.jobs.errors import (
+    JobConflict,
+    JobError,
+    JobLocked,
+    StandardNotUsable,
+    WorkflowRefused,
+    no_procedure,
+)
+from lims.services.jobs.points import require_complete
 from lims.services.jobs.procedures import domain_procedure
 from lims.services.standards.traceability import load_graph
 
 EDITABLE_STATES = frozenset({JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS})
-
-
-class JobError(LimsError, ValueError):
-    template = N_("The job could not be changed.")
-
-
-class JobConflict(Conflict):
-    template = N_(
-        "Job %(number)s was changed by someone else (version %(current)s, you edited version %(seen)s). "
-        "Reload the page: your entry was not saved and nothing of theirs was lost."
-    )
-
-
-def no_procedure(job: Job) -> JobError:
-    """The error for work on a job that has no procedure yet (a request converted before one was chosen)."""
-    return JobError(N_("Job %(number)s has no procedure yet: choose one before measuring."), number=job.number)
-
-
-class JobLocked(JobError):
-    template = N_("Job %(number)s is %(state)s: its results can no longer be edited.")
-
-
-class WorkflowRefused(JobError):
-    """The state machine refused the transition; ``reason`` names the current state."""
-
-    template = N_("Refused: %(reason)s")
-
-
-class StandardNotUsable(JobError):
-    template = N_("Standard refused by the traceability guard: %(reason)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +96,16 @@ def get_job(session: Session, job_id: int) -> Job:
     if job is None:
         raise NotFound()
     return job
+
+
+def jobs_by_id(session: Session, job_ids: set[int]) -> dict[int, Job]:
+    """The jobs of ``job_ids`` with their enterprise and instrument loaded (for lists of certificates)."""
+    if not job_ids:
+        return {}
+    rows = session.scalars(
+        select(Job).options(joinedload(Job.enterprise), joinedload(Job.instrument)).where(Job.id.in_(job_ids))
+    ).unique()
+    return {job.id: job for job in rows}
 
 
 def check_version(job: Job, expected_version: int | None) -> None:
@@ -219,8 +208,6 @@ def apply_transition(
         on = job.measured_on if needed == AuthorisedRole.PERFORM and job.measured_on else now.date()
         authorisations.require(session, user, job.procedure.code, needed, on)
     if to == wf.State.MEASURED:
-        from lims.services.bench.measurements import require_complete
-
         require_complete(session, job)
     after = wf.apply(snapshot(job), record)
     job.state = JobState(after.state.value)
@@ -348,13 +335,6 @@ def names(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
-
-
-def default_lab_id(session: Session) -> int | None:
-    """The lab a new job belongs to (one lab per installation)."""
-    from lims.models import Lab
-
-    return session.scalar(select(Lab.id).order_by(Lab.id).limit(1))
 
 
 def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lims.services.jobs.validation import Case, Context, Outcome, close_to, equal
+from lims.services.records.audit import verify_chain
 
 U = "uncertainty"
 CERT = "certificate"
@@ -452,8 +453,6 @@ def _serial_cases() -> list[Case]:
 
 # -- database ------------------------------------------------------------------------------------------------
 def _audit_chain(ctx: Context) -> Outcome:
-    from lims.services.records.audit import verify_chain
-
     if ctx.session is None:
         return Outcome("chain intact", "no database configured", False)
     report = verify_chain(ctx.session)

@@ -1,1 +1,1 @@
-"""The audit trail, backups and restores, and bulk writing that keeps the audit chain."""
+"""The audit trail, opening the database with it installed, backups and restores, bulk writing that keeps the chain."""

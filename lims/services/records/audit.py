@@ -26,6 +26,7 @@ from sqlalchemy.orm.state import InstanceState
 from lims.errors import N_, LimsError
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.audit_mixin import Audited
+from lims.services.common.pagination import Page, keyset_page
 
 GENESIS_HASH = "0" * 64
 ACTOR_KEY = "audit_actor"
@@ -288,3 +289,13 @@ def history(session: Session, table_name: str, record_id: str | int) -> list[Aud
             .order_by(AuditEntry.seq)
         )
     )
+
+
+def list_entries(
+    session: Session, *, table_name: str = "", after: int | None = None, size: int = 50
+) -> Page[AuditEntry]:
+    """One keyset page of the trail, latest entry first; of one table when ``table_name`` is given."""
+    stmt = select(AuditEntry)
+    if table_name:
+        stmt = stmt.where(AuditEntry.table_name == table_name)
+    return keyset_page(session, stmt, AuditEntry.seq, after=after, size=size)

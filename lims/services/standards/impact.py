@@ -24,7 +24,6 @@ from lims.models import (
     ImpactEvaluation,
     Job,
     JobStandard,
-    Lab,
     MeasurementStandard,
     OutboxMessage,
     StandardCalibration,
@@ -32,6 +31,7 @@ from lims.models import (
     SuspectEvent,
 )
 from lims.models.impact import SuspectEvent as SuspectEventRecord
+from lims.services.access.laboratory import current_laboratory
 
 DECISIONS = ("no_effect", "notify", "recall")
 
@@ -172,9 +172,7 @@ def assess(session: Session, event_id: int) -> ImpactView:
         recalibrations=recalibrations,
         asset_numbers=assets,
     )
-    lab = session.scalar(select(Lab).order_by(Lab.id).limit(1))
-    if lab is None:
-        raise ImpactError(N_("The laboratory is not set up."))
+    lab = current_laboratory(session)
     notices = draft_notices(report, lab_name=lab.name_vi, contact=lab.email or lab.phone or lab.address)
     evaluations = {
         e.job_ref: e

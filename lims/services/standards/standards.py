@@ -22,12 +22,14 @@ from lims.models import (
     JobStandard,
     JobState,
     MeasurementStandard,
+    ReferenceMaterial,
     StandardCalibration,
     StandardCalibrationSource,
     StandardStatus,
     StandardStatusChange,
 )
 from lims.services.common.pagination import Page, keyset_page
+from lims.services.common.storage import check_size, sha256_hex, sniff_pdf
 from lims.services.standards.traceability import reachable_standards
 
 CLOSED_JOB_STATES = (JobState.ISSUED, JobState.CANCELLED, JobState.REJECTED)
@@ -360,8 +362,6 @@ def due_standards(session: Session, *, today: date, within_days: int = 30) -> li
 def store_certificate_pdf(storage: Any, data: bytes, *, limit: int, name: str) -> tuple[str, str]:
     """Check an uploaded certificate by its content (a complete PDF, within the size limit) and store it
     write-once under its SHA-256; returns the key and the digest."""
-    from lims.services.common.storage import check_size, sha256_hex, sniff_pdf
-
     check_size(data, limit=limit, name=name)
     sniff_pdf(data, name=name)
     digest = sha256_hex(data)
@@ -583,3 +583,29 @@ def update_material(session: Session, material_id: int, data: MaterialInput, *, 
     _apply_material(material, data)
     session.flush()
     return material
+
+
+def list_materials(session: Session) -> list[ReferenceMaterial]:
+    """Every reference material by code."""
+    return list(session.scalars(select(ReferenceMaterial).order_by(ReferenceMaterial.code)))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChoice:
+    standard_id: int
+    asset_number: str
+    name: str
+
+
+def possible_sources(
+    session: Session, standard: MeasurementStandard, *, limit: int = 500
+) -> list[SourceChoice]:
+    """The other standards of the same quantity, by asset number: those that may have calibrated ``standard``
+    in the lab (the links of its traceability chain, ISO/IEC 17025:2017 6.5)."""
+    rows = session.execute(
+        select(MeasurementStandard.id, MeasurementStandard.asset_number, MeasurementStandard.name)
+        .where(MeasurementStandard.id != standard.id, MeasurementStandard.quantity == standard.quantity)
+        .order_by(MeasurementStandard.asset_number)
+        .limit(limit)
+    )
+    return [SourceChoice(row.id, row.asset_number, row.name) for row in rows]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
 from wtforms import SelectChoice
 
-from lims.models import Enterprise, Role, User
+from lims.models import Role
 from lims.services.access import accounts
-from lims.services.common.pagination import keyset_page
+from lims.services.customers.enterprises import enterprise_names
 from lims.web.access import allow
 from lims.web.admin.forms import ROLE_LABELS, UserForm
 from lims.web.dbsession import db_session
@@ -23,7 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @allow(Role.ADMIN)
 def users() -> ResponseReturnValue:
-    page = keyset_page(db_session(), select(User), User.id, after=after_arg(), size=50)
+    page = accounts.list_users(db_session(), after=after_arg(), size=50)
     return render_template("admin/users.html", page=page, role_labels=ROLE_LABELS)
 
 
@@ -32,12 +31,9 @@ def users() -> ResponseReturnValue:
 def new_user() -> ResponseReturnValue:
     db = db_session()
     form = UserForm()
-    enterprises = db.execute(
-        select(Enterprise.id, Enterprise.name).order_by(Enterprise.name).limit(500)
-    ).all()
     form.enterprise_id.choices = [
         SelectChoice("0", "—"),
-        *(SelectChoice(str(e.id), e.name) for e in enterprises),
+        *(SelectChoice(str(ident), name) for ident, name in enterprise_names(db)),
     ]
     done = save_form(
         form,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from lims.errors import Conflict, LimsError, NotFound
+from lims.errors import LimsError
 from lims.models import ApiToken, Role, User
 from lims.services.access import api_tokens
 from lims.services.common.pagination import MAX_PAGE_SIZE, Page
@@ -37,6 +37,7 @@ from lims.services.customers.instrument_fields import InstrumentInvalid
 from lims.services.records.audit import Actor, set_actor
 from lims.web.access import TOKEN
 from lims.web.dbsession import database, db_session
+from lims.web.status import status_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -373,12 +374,17 @@ def _api_error(exc: ApiError) -> Response:
 
 @bp.errorhandler(LimsError)
 def _lims_error(exc: LimsError) -> Response:
+    """The status from the one table (:mod:`lims.web.status`); the message in English for API clients."""
     db_session().rollback()
-    if isinstance(exc, NotFound):
-        return error_response(404)
-    if isinstance(exc, Conflict):
-        return error_response(409, message=str(exc))
+    status = status_for(exc)
+    if status >= 500:
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)
+    if status == 404:
+        return error_response(404)  # never a hint of what exists
     if isinstance(exc, InstrumentInvalid):
         details = [{"field": p.field, "message": p.english()} for p in exc.problems]
         return error_response(422, message=str(exc), details=details)
-    return error_response(422, code="rejected", message=str(exc))
+    if status == 422:
+        return error_response(422, code="rejected", message=str(exc))
+    return error_response(status, message=str(exc))

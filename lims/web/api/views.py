@@ -12,15 +12,16 @@ from typing import Any, cast
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from lims.errors import LimsError
-from lims.models import Certificate, CustomerInstrument, Job, JobState, Measurement, Role
-from lims.services.access.tenancy import Caller, scoped
-from lims.services.common.pagination import keyset_page
+from lims.models import Certificate, CertificateStatus, CustomerInstrument, Job, JobState, Role
+from lims.services.access.tenancy import Caller
+from lims.services.certificates import register
 from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, open_storage
-from lims.services.customers import portal
+from lims.services.customers import portal, portal_jobs
 from lims.services.customers.instrument_fields import check_instrument
+from lims.services.jobs import points as job_points
+from lims.services.jobs.jobs import jobs_by_id
 from lims.services.standards.traceability import certificate_chain
 from lims.web.access import EVERYONE, PUBLIC, allow
 from lims.web.api.framework import (
@@ -38,6 +39,7 @@ from lims.web.api.framework import (
     text_arg,
 )
 from lims.web.dbsession import db_session
+from lims.web.status import status_for
 
 __all__ = ["bp"]
 
@@ -206,22 +208,18 @@ def instrument(instrument_id: int) -> ResponseReturnValue:
 # --- jobs -------------------------------------------------------------------------------------------
 
 
-def _job(number: str) -> Job:
-    found = db_session().scalar(scoped(select(Job).where(Job.number == number), Job, _caller()))
-    if found is None:
-        raise ApiError(404)
-    return found
-
-
 @bp.get("/jobs")
 @api_view(EVERYONE, query=("limit", "cursor", "state"))
 def jobs() -> ResponseReturnValue:
     args = page_args()
-    stmt = scoped(select(Job), Job, _caller())
     state = choice_arg("state", [s.value for s in JobState])
-    if state is not None:
-        stmt = stmt.where(Job.state == JobState(state))
-    page = keyset_page(db_session(), stmt, Job.id, after=args.after, size=args.limit)
+    page = portal_jobs.list_jobs(
+        db_session(),
+        _caller(),
+        state=JobState(state) if state is not None else None,
+        after=args.after,
+        size=args.limit,
+    )
     return page_response(page, job_json)
 
 
@@ -229,21 +227,8 @@ def jobs() -> ResponseReturnValue:
 @api_view(EVERYONE)
 def job(job_number: str) -> ResponseReturnValue:
     db = db_session()
-    found = _job(job_number)
-    points = db.execute(
-        select(
-            Measurement.point_index,
-            Measurement.nominal,
-            Measurement.unit,
-            Measurement.readings,
-            Measurement.result,
-        )
-        .where(Measurement.job_id == found.id)
-        .order_by(Measurement.point_index)
-    ).all()
-    certificates = db.scalars(
-        select(Certificate.number).where(Certificate.job_id == found.id).order_by(Certificate.revision)
-    ).all()
+    found = portal_jobs.job_by_number(db, _caller(), job_number)
+    points = list(job_points.measurements(db, found.id).values())
     body = job_json(found)
     body["points"] = {
         "count": len(points),
@@ -260,47 +245,28 @@ def job(job_number: str) -> ResponseReturnValue:
             for p in points
         ],
     }
-    body["certificates"] = list(certificates)
+    body["certificates"] = register.numbers_of_job(db, found.id)
     return jsonify(body)
 
 
 # --- certificates -----------------------------------------------------------------------------------
 
 
-def _certificate(number: str) -> tuple[Certificate, Job]:
-    stmt = scoped(
-        select(Certificate, Job).join(Job, Job.id == Certificate.job_id).where(Certificate.number == number),
-        Job,
-        _caller(),
-    )
-    row = db_session().execute(stmt).first()
-    if row is None:
-        raise ApiError(404)
-    return row[0], row[1]
-
-
-def _replaced_numbers(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = db_session().execute(select(Certificate.id, Certificate.number).where(Certificate.id.in_(ids)))
-    return {row.id: row.number for row in rows}
-
-
 @bp.get("/certificates")
 @api_view(EVERYONE, query=("limit", "cursor", "status"))
 def certificates() -> ResponseReturnValue:
-    from lims.models import CertificateStatus
-
     args = page_args()
-    stmt = scoped(select(Certificate).join(Job, Job.id == Certificate.job_id), Job, _caller())
     status = choice_arg("status", [s.value for s in CertificateStatus])
-    if status is not None:
-        stmt = stmt.where(Certificate.status == CertificateStatus(status))
-    page = keyset_page(db_session(), stmt, Certificate.id, after=args.after, size=args.limit)
-    jobs = {
-        j.id: j for j in db_session().scalars(select(Job).where(Job.id.in_({c.job_id for c in page.items})))
-    }
-    replaced = _replaced_numbers({c.replaces_id for c in page.items if c.replaces_id is not None})
+    db = db_session()
+    page = portal_jobs.list_certificates(
+        db,
+        _caller(),
+        status=CertificateStatus(status) if status is not None else None,
+        after=args.after,
+        size=args.limit,
+    )
+    jobs = jobs_by_id(db, {c.job_id for c in page.items})
+    replaced = register.replaced_numbers(db, {c.replaces_id for c in page.items if c.replaces_id is not None})
     return page_response(
         page,
         lambda c: certificate_json(c, jobs[c.job_id], replaced.get(c.replaces_id) if c.replaces_id else None),
@@ -310,15 +276,16 @@ def certificates() -> ResponseReturnValue:
 @bp.get("/certificates/<path:number>")
 @api_view(EVERYONE)
 def certificate(number: str) -> ResponseReturnValue:
-    found, job = _certificate(number)
-    replaced = _replaced_numbers({found.replaces_id} if found.replaces_id is not None else set())
+    db = db_session()
+    found, job = portal_jobs.certificate_by_number(db, _caller(), number)
+    replaced = register.replaced_numbers(db, {found.replaces_id} if found.replaces_id is not None else set())
     return jsonify(
         certificate_json(found, job, replaced.get(found.replaces_id) if found.replaces_id else None)
     )
 
 
 def _download(number: str, kind: str) -> Response:
-    found, _job = _certificate(number)
+    found, _job = portal_jobs.certificate_by_number(db_session(), _caller(), number)
     key = found.pdf_key if kind == "pdf" else found.dcc_key
     if key is None:
         raise ApiError(404, code="not_stored", message=f"No {kind.upper()} is stored for this certificate.")
@@ -355,7 +322,7 @@ def certificate_dcc(number: str) -> ResponseReturnValue:
 @bp.get("/certificates/<path:number>/traceability")
 @api_view(EVERYONE)
 def certificate_traceability(number: str) -> ResponseReturnValue:
-    found, _job = _certificate(number)
+    found, _job = portal_jobs.certificate_by_number(db_session(), _caller(), number)
     return jsonify(certificate_chain(db_session(), found.number).to_dict())
 
 
@@ -380,7 +347,6 @@ def upload_readings(job_number: str, point_id: str) -> ResponseReturnValue:
         )
     except LimsError as exc:
         db.rollback()
-        status = bench_readings.refusal_status(exc)
-        raise ApiError(status, message=str(exc)) from exc
+        raise ApiError(status_for(exc), message=str(exc)) from exc
     db.commit()
     return jsonify(answer), 200

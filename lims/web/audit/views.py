@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from lims.models import AuditEntry, Role
-from lims.services.common.pagination import keyset_page
+from lims.models import Role
 from lims.services.records import audit
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -19,11 +17,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.get("/")
 @allow(Role.ADMIN, Role.AUDITOR)
 def index() -> ResponseReturnValue:
-    stmt = select(AuditEntry)
     table = request.args.get("table", "")[:100]
-    if table:
-        stmt = stmt.where(AuditEntry.table_name == table)
-    page = keyset_page(db_session(), stmt, AuditEntry.seq, after=after_arg(), size=50)
+    page = audit.list_entries(db_session(), table_name=table, after=after_arg(), size=50)
     return render_template("audit/index.html", page=page, table=table)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from lims.errors import N_, LimsError
 from lims.models import Lab
+from lims.services.access.laboratory import find_laboratory
 from lims.services.certificates import register
 from lims.web.access import PUBLIC, allow
 from lims.web.certificates.forms import NumberForm, PdfCheckForm
@@ -33,7 +33,7 @@ NO_FILE = N_("Choose the PDF file of the certificate to check.")
 
 
 def _lab() -> Lab | None:
-    return db_session().scalar(select(Lab).order_by(Lab.id).limit(1))
+    return find_laboratory(db_session())
 
 
 def _page(

@@ -16,7 +16,7 @@ from lims.services.bench import measurements
 from lims.services.bench import stations as bench_stations
 from lims.services.certificates.reported_results import reported_result
 from lims.services.jobs import jobs
-from lims.services.jobs.jobs import no_procedure
+from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
 from lims.web.i18n import error_text
 

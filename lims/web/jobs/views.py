@@ -18,11 +18,14 @@ from flask_login import current_user
 from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import JobState, Role, User
+from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
 from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
+from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
 from lims.services.jobs import jobs, workload
+from lims.services.jobs.errors import no_procedure
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
@@ -105,12 +108,11 @@ def new() -> ResponseReturnValue:
         due = date.fromisoformat(request.form["due_on"]) if request.form.get("due_on") else None
     except ValueError:
         due = None
-    lab_id = jobs.default_lab_id(db)
     try:
         job = jobs.create_job(
             db,
             jobs.JobRequest(
-                int(lab_id or 0),
+                current_laboratory(db).id,
                 int(instrument_id),
                 int(procedure_id),
                 requested_on=date.today(),
@@ -252,7 +254,7 @@ def bench(job_id: int) -> ResponseReturnValue:
     db = db_session()
     job = _job_or_404(job_id)
     if job.procedure is None:
-        flash(error_text(jobs.no_procedure(job)), "error")
+        flash(error_text(no_procedure(job)), "error")
         return redirect(url_for("jobs.show", job_id=job_id))
     return render_template("jobs/bench.html", **bench_view.context(db, job, _user()))
 
@@ -386,9 +388,9 @@ def _certificate_or_404(job_id: int, cert_id: int) -> Any:
     return cert
 
 
-def _storage_and_settings() -> tuple[Any, certificates.CertificateSettings]:
+def _storage_and_settings() -> tuple[Any, CertificateSettings]:
     settings = current_app.config["SETTINGS"]
-    return open_storage(settings, db_session()), certificates.certificate_settings(settings)
+    return open_storage(settings, db_session()), certificate_settings(settings)
 
 
 @bp.post("/<int:job_id>/issue")

@@ -7,10 +7,10 @@ from datetime import date
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import text
 
 from lims.migrate import head_revisions
 from lims.services.jobs.dashboard import tiles_for
+from lims.services.records.database import database_answers, schema_revisions
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.dbsession import db_session
 
@@ -29,16 +29,9 @@ def dashboard() -> ResponseReturnValue:
 def health() -> ResponseReturnValue:
     """For load balancers: 200 when the database answers, 503 otherwise; the schema revision is reported."""
     session = db_session()
-    try:
-        session.execute(text("SELECT 1"))
-    except Exception:
-        session.rollback()
+    if not database_answers(session):
         return jsonify({"status": "unavailable", "database": "down"}), 503
-    try:
-        revisions = set(session.scalars(text("SELECT version_num FROM alembic_version")))
-    except Exception:
-        session.rollback()
-        revisions = set()
+    revisions = schema_revisions(session)
     schema = (
         "current"
         if revisions and revisions == head_revisions()

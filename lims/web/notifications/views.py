@@ -13,7 +13,7 @@ from werkzeug.routing import BuildError
 
 from lims.errors import NotFound
 from lims.models import Notification, User
-from lims.services.customers import notifications
+from lims.services.common import notifications
 from lims.web.access import AUTHENTICATED, allow
 from lims.web.dbsession import db_session
 from lims.web.paging import after_arg

@@ -15,10 +15,10 @@ from flask_login import current_user
 
 from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, RequestState, Role, User
+from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
 from lims.services.customers import portal_jobs, service_requests
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
-from lims.services.customers.notifications import customer_status
 from lims.web.access import allow
 from lims.web.dbsession import db_session
 from lims.web.forms import form_error

@@ -16,8 +16,8 @@ from flask_login import current_user
 
 from lims.errors import N_, LimsError, NotFound
 from lims.models import RequestState, User
+from lims.services.common.notifications import customer_status
 from lims.services.customers import service_requests
-from lims.services.customers.notifications import customer_status
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text

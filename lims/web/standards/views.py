@@ -15,8 +15,9 @@ from wtforms import SelectChoice
 from lims.domain.control_chart_svg import render_svg
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
-from lims.errors import N_, LimsError, NotFound
-from lims.models import MeasurementStandard, ReferenceMaterial, Role, StandardStatus
+from lims.errors import LimsError, NotFound
+from lims.models import MeasurementStandard, Role, StandardStatus
+from lims.services.access.laboratory import LaboratoryMissing, current_laboratory
 from lims.services.common.storage import open_storage
 from lims.services.records import audit
 from lims.services.standards import capabilities, impact, standards, traceability
@@ -75,9 +76,7 @@ def due() -> ResponseReturnValue:
 @bp.get("/materials")
 @allow(TECHNICAL_READERS)
 def materials() -> ResponseReturnValue:
-    from sqlalchemy import select
-
-    rows = db_session().scalars(select(ReferenceMaterial).order_by(ReferenceMaterial.code)).all()
+    rows = standards.list_materials(db_session())
     can_edit = current_user.role in EDITORS
     return render_template("standards/materials.html", rows=rows, today=date.today(), can_edit=can_edit)
 
@@ -150,21 +149,12 @@ def change_status(standard_id: int) -> ResponseReturnValue:
 
 
 def _calibration_form(standard: MeasurementStandard) -> CalibrationForm:
-    from sqlalchemy import select
-
     form = CalibrationForm()
     form.issuer_kind.choices = [SelectChoice(k.value, label) for k, label in ISSUER_LABELS.items()]
-    others = (
-        db_session()
-        .execute(
-            select(MeasurementStandard.id, MeasurementStandard.asset_number, MeasurementStandard.name)
-            .where(MeasurementStandard.id != standard.id, MeasurementStandard.quantity == standard.quantity)
-            .order_by(MeasurementStandard.asset_number)
-            .limit(500)
-        )
-        .all()
-    )
-    form.sources.choices = [SelectChoice(str(o.id), f"{o.asset_number} — {o.name}") for o in others]
+    form.sources.choices = [
+        SelectChoice(str(o.standard_id), f"{o.asset_number} — {o.name}")
+        for o in standards.possible_sources(db_session(), standard)
+    ]
     return form
 
 
@@ -321,15 +311,8 @@ def _standard_form(standard: MeasurementStandard | None = None) -> StandardForm:
 
 
 def _save_standard(form: StandardForm, standard_id: int | None) -> ResponseReturnValue | None:
-    from sqlalchemy import select
-
-    from lims.models import Lab
-
     def save(db: Session) -> MeasurementStandard:
-        lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1))
-        if lab_id is None:
-            raise standards.StandardError(N_("The laboratory is not set up."))
-        data = _standard_input(form, lab_id)
+        data = _standard_input(form, current_laboratory(db).id)
         if standard_id is None:
             return standards.register_standard(db, data, today=date.today(), by_id=current_user.id)
         return standards.update_standard(db, standard_id, data)
@@ -410,16 +393,10 @@ def _material_input(form: MaterialForm, lab_id: int) -> standards.MaterialInput:
 @bp.route("/materials/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_material() -> ResponseReturnValue:
-    from sqlalchemy import select
-
-    from lims.models import Lab
-
     form = MaterialForm()
 
     def save(db: Session) -> object:
-        lab_id = db.scalar(select(Lab.id).order_by(Lab.id).limit(1)) or 0
-        if not lab_id:
-            raise standards.StandardError(N_("The laboratory is not set up."))
+        lab_id = current_laboratory(db).id
         return standards.register_material(db, _material_input(form, lab_id), today=date.today())
 
     done = save_form(
@@ -460,14 +437,10 @@ def edit_material(material_id: int) -> ResponseReturnValue:
 
 
 def _lab_id() -> int:
-    from sqlalchemy import select
-
-    from lims.models import Lab
-
-    lab_id = db_session().scalar(select(Lab.id).order_by(Lab.id).limit(1))
-    if lab_id is None:
+    try:
+        return current_laboratory(db_session()).id
+    except LaboratoryMissing:
         abort(404)
-    return lab_id
 
 
 @bp.get("/cmc")

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import NotFound
+from lims.services.access.laboratory import find_laboratory
 from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -62,13 +63,11 @@ def export_pdf(ident: str) -> ResponseReturnValue:
     from datetime import UTC, datetime
 
     from flask import Response
-    from sqlalchemy import select
 
-    from lims.models import Lab
     from lims.reports.traceability_pdf import render_chain_pdf
 
     chain = _chain(ident)
-    lab = db_session().scalar(select(Lab).order_by(Lab.id).limit(1))
+    lab = find_laboratory(db_session())
     pdf = render_chain_pdf(chain, lab_name=lab.name_vi if lab else "", generated_at=datetime.now(UTC))
     return Response(
         pdf,

@@ -1,0 +1,84 @@
+"""What issuing certificates needs from the deployment: public URL, number patterns, local time zone.
+
+The number patterns follow :mod:`lims.domain.numbering`; a pattern that cannot number certificates is a
+:class:`~lims.errors.ConfigurationError` at start-up rather than a failed issue later (ISO/IEC 17025:2017
+7.8.2.1 b, a unique identification on every certificate).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta, timezone, tzinfo
+from typing import Any
+from urllib.parse import quote
+
+import lims
+from lims.domain.numbering import (
+    DEFAULT_CALIBRATION_PATTERN,
+    DEFAULT_VERIFICATION_PATTERN,
+    NumberPattern,
+    NumberPatternError,
+)
+from lims.errors import N_, ConfigurationError
+from lims.models import JobKind
+from lims.services.certificates.errors import CertificateError
+
+DEFAULT_UTC_OFFSET_HOURS = 7  # Việt Nam (ICT, no daylight saving)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateSettings:
+    """What issuing needs from the deployment (``LIMS_PUBLIC_URL``, ``LIMS_CERTIFICATE_PATTERN_*``)."""
+
+    public_url: str
+    calibration_pattern: str = DEFAULT_CALIBRATION_PATTERN
+    verification_pattern: str = DEFAULT_VERIFICATION_PATTERN
+    utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS
+    software_release: str = f"lims {lims.__version__}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, base_url: str = "") -> CertificateSettings:
+        """Read the ``LIMS_*`` variables; an unusable number pattern is a :class:`ConfigurationError`."""
+        env = os.environ if environ is None else environ
+        public = (env.get("LIMS_PUBLIC_URL") or base_url or "http://127.0.0.1:5000").rstrip("/")
+        made = cls(
+            public_url=public,
+            calibration_pattern=env.get("LIMS_CERTIFICATE_PATTERN_CALIBRATION")
+            or DEFAULT_CALIBRATION_PATTERN,
+            verification_pattern=env.get("LIMS_CERTIFICATE_PATTERN_VERIFICATION")
+            or DEFAULT_VERIFICATION_PATTERN,
+        )
+        for kind in JobKind:
+            try:
+                made.pattern(kind)
+            except CertificateError as exc:
+                raise ConfigurationError(str(exc)) from None
+        return made
+
+    @property
+    def timezone(self) -> tzinfo:
+        return timezone(timedelta(hours=self.utc_offset_hours))
+
+    def pattern(self, kind: JobKind) -> NumberPattern:
+        text = self.calibration_pattern if kind == JobKind.CALIBRATION else self.verification_pattern
+        try:
+            return NumberPattern(text)
+        except NumberPatternError as exc:
+            raise CertificateError(
+                N_("The certificate number pattern %(pattern)s cannot be used: %(reason)s."),
+                pattern=str(text),
+                reason=exc.reason,
+            ) from None
+
+    def verification_url(self, number: str) -> str:
+        """The public page the QR code opens: ``<public URL>/verify/<number>`` (percent-encoded)."""
+        return f"{self.public_url}/verify/{quote(number, safe='')}"
+
+
+def certificate_settings(
+    settings: Any = None, environ: Mapping[str, str] | None = None
+) -> CertificateSettings:
+    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url``."""
+    return CertificateSettings.from_env(environ, base_url=getattr(settings, "base_url", "") or "")

@@ -1,0 +1,73 @@
+"""A job's test points and the measurements recorded at them.
+
+The points are the customer's, agreed at the review of the request (ISO/IEC 17025:2017 7.1.1), else those
+the procedure's rule generates over the instrument's range (7.2.1.1); a job moves to *measured* only when
+every point has a result (7.5.1, complete technical records). Jobs own this because the state machine
+checks it; the bench (:mod:`lims.services.bench.measurements`) computes the results.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain import procedures as dp
+from lims.domain.errors import DomainError
+from lims.domain.test_points import ExplicitPoints, generate_points
+from lims.errors import N_
+from lims.models import Job, Measurement
+from lims.services.jobs.errors import ReadingError, no_procedure
+from lims.services.jobs.procedures import domain_procedure
+
+
+def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
+    inst = job.instrument
+    if inst.range_min is None or inst.range_max is None or inst.resolution is None:
+        raise ReadingError(
+            N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
+            serial=inst.serial_number,
+        )
+    return dp.InstrumentUnderTest(
+        inst.unit,
+        float(inst.range_min),
+        float(inst.range_max),
+        float(inst.resolution),
+        accuracy_class=inst.accuracy_class,
+    )
+
+
+def test_points(job: Job) -> tuple[float, ...]:
+    """The job's nominal points: the customer's points agreed at intake, else the procedure's rule."""
+    if job.procedure is None:
+        raise no_procedure(job)
+    proc = domain_procedure(job.procedure)
+    instrument = instrument_under_test(job)
+    wanted = job.requirements.get("points") if job.requirements else None
+    try:
+        if wanted:
+            return generate_points(
+                ExplicitPoints(tuple(float(p) for p in wanted)),
+                range_min=instrument.range_min,
+                range_max=instrument.range_max,
+                resolution=instrument.resolution,
+                unit=proc.unit,
+            )
+        return proc.points_for(instrument)
+    except DomainError as exc:
+        raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
+
+
+def measurements(session: Session, job_id: int) -> dict[int, Measurement]:
+    """The job's recorded points by their 0-based index."""
+    rows = session.scalars(
+        select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index)
+    )
+    return {m.point_index: m for m in rows}
+
+
+def require_complete(session: Session, job: Job) -> None:
+    """A job is measured only when every test point has a result."""
+    done = measurements(session, job.id)
+    missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
+    if missing:
+        raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
