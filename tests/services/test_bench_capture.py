@@ -233,7 +233,9 @@ def test_the_station_unit_is_enforced_and_faults_are_journaled(
             station_id = row.id
         _queue(database, job_id, station_id, technician_id, count=2)
         journal = tmp_path / "j.sqlite3"
-        outcome = bench_worker.work_once(database, station_id, station_name="can-kg", journal_path=journal)
+        outcome = bench_worker.work_once(
+            database, station_id, station_name="can-kg", journal_path=journal, refusal_status=status_for
+        )
     assert outcome is not None and outcome.readings == 0 and outcome.error
     assert "unit 'kg' is not the balance's unit 'g'" in outcome.error
     assert _stored(database, job_id) == []
