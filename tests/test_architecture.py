@@ -65,6 +65,23 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "lims.services",
     ),
     "lims.services": ("flask", "flask_wtf", "flask_login", "flask_babel", "wtforms", "lims.web"),
+    # the pure metrology vocabulary: stdlib (+ numpy/scipy), nothing else from certificates
+    "certificates.metrology": (
+        "certificates",
+        "reportlab",
+        "xmlschema",
+        "pypdf",
+        "qrcode",
+        "PIL",
+        "pint",
+        "uncertainties",
+    ),
+}
+
+# owner -> prefixes it may import although a rule above forbids their parent
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "lims.domain": ("certificates.metrology",),
+    "certificates.metrology": ("certificates.metrology",),
 }
 
 
@@ -112,6 +129,8 @@ def _violations() -> list[str]:
             if not _matches(module, owner):
                 continue
             for lineno, name in _imports(path):
+                if any(_matches(name, ok) for ok in ALLOWED.get(owner, ())):
+                    continue
                 for bad in forbidden:
                     if _matches(name, bad):
                         problems.append(f"{path.relative_to(ROOT)}:{lineno} {module} imports {name}")
@@ -131,6 +150,36 @@ def test_checker_catches_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyP
         bad.unlink()
     assert any("imports flask" in v for v in found)
     assert any("imports sqlalchemy" in v for v in found)
+
+
+def test_metrology_stands_alone_and_lims_domain_may_use_it() -> None:
+    probe = ROOT / "certificates" / "metrology" / "_arch_probe_tmp.py"
+    domain_probe = ROOT / "lims" / "domain" / "_arch_probe_tmp2.py"
+    probe.write_text("from certificates.data import CertificateData\nimport reportlab\n", encoding="utf-8")
+    domain_probe.write_text(
+        "from certificates.metrology import Verdict\nfrom certificates.pdf import render_pdf\n", encoding="utf-8"
+    )
+    try:
+        found = _violations()
+    finally:
+        probe.unlink()
+        domain_probe.unlink()
+    assert any("metrology._arch_probe_tmp imports certificates.data" in v for v in found)
+    assert any("metrology._arch_probe_tmp imports reportlab" in v for v in found)
+    assert any("_arch_probe_tmp2 imports certificates.pdf" in v for v in found)
+    assert not any("imports certificates.metrology" in v for v in found)
+
+
+def test_importing_the_vocabulary_does_not_load_the_renderers() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, certificates.metrology\n"
+        "print(','.join(m for m in ('reportlab', 'certificates.pdf', 'lims') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 def test_pure_cli_commands_do_not_import_the_web_app() -> None:
