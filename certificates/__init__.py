@@ -11,14 +11,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from certificates.bundle import IssuedFiles, issue_files
-    from certificates.data import CertificateData, CertificateKind
-    from certificates.dcc import render_dcc, validate_dcc
-    from certificates.dcc_read import ImportedCalibration, read_dcc
-    from certificates.embed import embed_dcc, extract_dcc
-    from certificates.errors import CertificateDataError, CertificateError, DccValidationError
-    from certificates.labels import render_labels
-    from certificates.pdf import render_pdf
+    from certificates.bundle import IssuedFiles, issue_files  # noqa: F401
+    from certificates.data import CertificateData, CertificateKind  # noqa: F401
+    from certificates.dcc import render_dcc, validate_dcc  # noqa: F401
+    from certificates.dcc_read import ImportedCalibration, read_dcc  # noqa: F401
+    from certificates.embed import embed_dcc, extract_dcc  # noqa: F401
+    from certificates.errors import CertificateDataError, CertificateError, DccValidationError  # noqa: F401
+    from certificates.labels import render_labels  # noqa: F401
+    from certificates.pdf import render_pdf  # noqa: F401
 
 _WHERE = {
     "IssuedFiles": "bundle",

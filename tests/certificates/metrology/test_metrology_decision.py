@@ -161,6 +161,12 @@ def test_description_in_both_languages_cites_the_clause() -> None:
 
 
 def test_verdicts_and_their_dcc_names() -> None:
-    assert [v.value for v in Verdict] == ["pass", "fail", "conditional_pass", "conditional_fail", "no_statement"]
+    assert [v.value for v in Verdict] == [
+        "pass",
+        "fail",
+        "conditional_pass",
+        "conditional_fail",
+        "no_statement",
+    ]
     assert [v.dcc for v in Verdict] == ["pass", "fail", "conditionalPass", "conditionalFail", None]
     assert Verdict.NO_STATEMENT.text("vi") == "Không tuyên bố"

@@ -38,7 +38,7 @@ def test_k_for_seven_effective_degrees_of_freedom_is_t() -> None:
 
 
 def test_normal_only_when_k_came_from_the_normal() -> None:
-    args = dict(coverage_factor=Decimal("2"), coverage_probability=Decimal("0.9545"), effective_dof=None)
+    args = {"coverage_factor": Decimal("2"), "coverage_probability": Decimal("0.9545"), "effective_dof": None}
     assert coverage_statement(distribution=CoverageDistribution.NORMAL, language="vi", **args) == (
         "phân bố chuẩn, k = 2, xác suất phủ xấp xỉ 95 %"
     )
@@ -47,24 +47,24 @@ def test_normal_only_when_k_came_from_the_normal() -> None:
 
 
 def _point(**over: object) -> PointResult:
-    values: dict[str, object] = dict(
-        quantity="temperature",
-        unit="°C",
-        nominal=Decimal("20"),
-        reference_value=Decimal("20.0003"),
-        indication=Decimal("19.98681"),
-        error=Decimal("-0.01349"),
-        standard_uncertainty=Decimal("0.03372"),
-        effective_dof=Decimal("7.4"),
-        coverage_factor=Decimal("2.43"),
-        coverage_probability=Decimal("0.9545"),
-        distribution=CoverageDistribution.T,
-        expanded_uncertainty=Decimal("0.0819466"),
-        mpe=Decimal("0.5"),
-        decision_rule=DecisionRule(RuleKind.SIMPLE),
-        verdict=Verdict.PASS,
-        bench_reading_ids=(4, 5, 6),
-    )
+    values: dict[str, object] = {
+        "quantity": "temperature",
+        "unit": "°C",
+        "nominal": Decimal("20"),
+        "reference_value": Decimal("20.0003"),
+        "indication": Decimal("19.98681"),
+        "error": Decimal("-0.01349"),
+        "standard_uncertainty": Decimal("0.03372"),
+        "effective_dof": Decimal("7.4"),
+        "coverage_factor": Decimal("2.43"),
+        "coverage_probability": Decimal("0.9545"),
+        "distribution": CoverageDistribution.T,
+        "expanded_uncertainty": Decimal("0.0819466"),
+        "mpe": Decimal("0.5"),
+        "decision_rule": DecisionRule(RuleKind.SIMPLE),
+        "verdict": Verdict.PASS,
+        "bench_reading_ids": (4, 5, 6),
+    }
     values.update(over)
     return PointResult(**values)  # type: ignore[arg-type]
 
@@ -72,9 +72,24 @@ def _point(**over: object) -> PointResult:
 def test_one_point_reads_the_same_in_both_languages() -> None:
     # U 0.0819466 → 0.082; error −0.01349 → −0.013; reference 20.0003 → 20.000; MPE 0.5 → 0.500
     vi, en = point_text(_point(), "vi"), point_text(_point(), "en")
-    assert (vi.expanded_uncertainty, vi.error, vi.reference, vi.mpe) == ("0,082", "-0,013", "20,000", "±0,500")
-    assert (en.expanded_uncertainty, en.error, en.reference, en.mpe) == ("0.082", "-0.013", "20.000", "±0.500")
-    assert (vi.coverage_factor, en.coverage_factor, vi.verdict, en.verdict) == ("2,43", "2.43", "Phù hợp", "Pass")
+    assert (vi.expanded_uncertainty, vi.error, vi.reference, vi.mpe) == (
+        "0,082",
+        "-0,013",
+        "20,000",
+        "±0,500",
+    )
+    assert (en.expanded_uncertainty, en.error, en.reference, en.mpe) == (
+        "0.082",
+        "-0.013",
+        "20.000",
+        "±0.500",
+    )
+    assert (vi.coverage_factor, en.coverage_factor, vi.verdict, en.verdict) == (
+        "2,43",
+        "2.43",
+        "Phù hợp",
+        "Pass",
+    )
     assert point_json(_point(), 0) == {
         "index": 0,
         "quantity": "temperature",
@@ -93,11 +108,11 @@ def test_one_point_reads_the_same_in_both_languages() -> None:
 
 
 def test_a_point_refuses_contradictions() -> None:
-    with pytest.raises(MetrologyError, match="point.distribution"):
+    with pytest.raises(MetrologyError, match=r"point\.distribution"):
         _point(effective_dof=None)
-    with pytest.raises(MetrologyError, match="point.expanded_uncertainty"):
+    with pytest.raises(MetrologyError, match=r"point\.expanded_uncertainty"):
         _point(expanded_uncertainty=Decimal("0"))
-    with pytest.raises(MetrologyError, match="point.error"):
+    with pytest.raises(MetrologyError, match=r"point\.error"):
         _point(error=0.1)
 
 
