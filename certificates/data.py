@@ -19,7 +19,7 @@ from enum import StrEnum
 from certificates.checks import check_type, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
-from certificates.results import Conformity, DecisionStatement, Deviation, ResultPoint, ResultSeries
+from certificates.results import DecisionStatement, Deviation, ResultPoint, ResultSeries, Verdict
 from certificates.wording import DEFAULT_WORDING, Text, Wording
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "Amendment",
     "CertificateData",
     "CertificateKind",
-    "Conformity",
     "Customer",
     "DecisionStatement",
     "Deviation",
@@ -41,6 +40,7 @@ __all__ = [
     "Signatory",
     "StandardUsed",
     "Text",
+    "Verdict",
     "VerificationInfo",
     "VerificationType",
     "Withdrawal",

@@ -137,8 +137,8 @@ def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint
                 "Conformity with the maximum permissible error",
             ),
         )
-        if p.conformity is not None:
-            sub(meta, d("conformity"), p.conformity.value)
+        if p.conformity is not None and p.conformity.dcc is not None:
+            sub(meta, d("conformity"), p.conformity.dcc)
         if p.mpe is not None:
             limits = sub(meta, d("data"))
             quantity(limits, "basic_toleranceLimitLower", Text("Giới hạn dưới", "Lower limit"), -p.mpe, unit)

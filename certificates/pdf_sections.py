@@ -217,7 +217,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         if with_mpe:
             cells.append("±" + _num(data, p.mpe) if p.mpe is not None else "—")
         if with_conformity:
-            label = CONFORMITY[p.conformity] if p.conformity else None
+            label = CONFORMITY.get(p.conformity) if p.conformity else None
             cells.append(f"{label.vi} / {label.en}" if label else "—")
         rows.append([nfc(c) for c in cells])  # plain strings: ten times cheaper than paragraphs
     weights = [_COLUMN_WEIGHT.get(id(c), 1.0) for c in columns]

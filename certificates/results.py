@@ -7,30 +7,16 @@ ISO/IEC 17025:2017.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from certificates.checks import check_finite, check_type, clean_text, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.formatting import validate_dsi_unit
+from certificates.metrology.decision import Verdict
+from certificates.metrology.point import Deviation
 from certificates.wording import Text
 
-__all__ = ["Conformity", "DecisionStatement", "Deviation", "ResultPoint", "ResultSeries"]
-
-
-class Conformity(StrEnum):
-    """Statement of conformity (7.8.6, ILAC-G8:09/2019 4.2); values are the DCC 3.1.2 enumeration."""
-
-    PASS = "pass"  # noqa: S105 - not a password
-    FAIL = "fail"
-    CONDITIONAL_PASS = "conditionalPass"  # noqa: S105
-    CONDITIONAL_FAIL = "conditionalFail"
-
-
-class Deviation(StrEnum):
-    """The deviation column: error = indication − reference; correction = reference − indication."""
-
-    ERROR = "error"
-    CORRECTION = "correction"
+# The verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology vocabulary's.
+__all__ = ["DecisionStatement", "Deviation", "ResultPoint", "ResultSeries", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +30,7 @@ class ResultPoint:
     coverage_factor: float = 2.0  # k (EA-4/02 5.1)
     coverage_probability: float = 0.95  # p as a fraction, e.g. 0.95
     mpe: float | None = None  # maximum permissible error (±), when a specification applies
-    conformity: Conformity | None = None
+    conformity: Verdict | None = None  # no_statement prints as "—"
     as_found_indication: float | None = None  # reading before adjustment (7.8.4.1 d)
     as_found_error: float | None = None
 
@@ -71,7 +57,7 @@ class ResultPoint:
                 "point.as_found_error", "give the as-found indication and error together"
             )
         if self.conformity is not None:
-            object.__setattr__(self, "conformity", Conformity(self.conformity))
+            object.__setattr__(self, "conformity", Verdict(self.conformity))
 
     @property
     def has_as_found(self) -> bool:
@@ -120,11 +106,11 @@ class DecisionStatement:
 
     rule: Text  # the rule applied, e.g. ILAC-G8:09/2019 4.2.1 simple acceptance (w = 0)
     specification: Text  # what the results are compared with, e.g. the MPE of ĐLVN 16:2009 class III
-    conformity: Conformity  # the overall statement
+    conformity: Verdict  # the overall statement
     norm: str = "ILAC-G8:09/2019"
 
     def __post_init__(self) -> None:
         check_type("decision", "rule", self.rule, Text)
         check_type("decision", "specification", self.specification, Text)
-        object.__setattr__(self, "conformity", Conformity(self.conformity))
+        object.__setattr__(self, "conformity", Verdict(self.conformity))
         normalise_strings(self, "decision")

@@ -33,6 +33,25 @@ class ReportedValue:
     value: Decimal
     expanded_uncertainty: Decimal
 
+    @property
+    def value_text(self) -> str:
+        """The value in positional notation with a point (machine-readable)."""
+        return f"{self.value:f}"
+
+    @property
+    def uncertainty_text(self) -> str:
+        """U in positional notation with a point (machine-readable)."""
+        return f"{self.expanded_uncertainty:f}"
+
+    def text(self, unit: str | None = None) -> str:
+        """``"10000.025 g ± 0.059 g"`` style text (point as decimal sign).
+
+        >>> round_result(10000.0250, 0.05852).text("g")
+        '10000.025 g ± 0.059 g'
+        """
+        suffix = f" {unit}" if unit else ""
+        return f"{self.value_text}{suffix} ± {self.uncertainty_text}{suffix}"
+
 
 def round_uncertainty(expanded_uncertainty: float | Decimal | str, *, significant_digits: int = 2) -> Decimal:
     """Round U to ``significant_digits`` (see the module docstring for the rule and its sources).

@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from certificates.metrology.decision import DecisionRule, RuleKind, judge
 from lims.domain import procedures as dp
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
 from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
-from lims.domain.decision_rule import DecisionRule, RuleKind, judge
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget

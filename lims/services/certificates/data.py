@@ -25,7 +25,6 @@ from certificates.data import (
     Amendment,
     CertificateData,
     CertificateKind,
-    Conformity,
     Customer,
     DecisionStatement,
     Environment,
@@ -43,7 +42,7 @@ from certificates.data import (
 )
 from certificates.errors import CertificateDataError
 from certificates.formatting import PREFIXES, UNITS
-from lims.domain.decision_rule import RuleKind
+from certificates.metrology import Verdict
 from lims.domain.procedures import Procedure
 from lims.errors import N_, LimsError
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
@@ -86,17 +85,6 @@ _FUNCTIONS = {  # signatory functions most often found in Vietnamese centres, fo
     "trưởng phòng": "Head of Department",
     "phó trưởng phòng": "Deputy Head of Department",
     "người có thẩm quyền ký": "Authorised signatory",
-}
-_RULES = {
-    RuleKind.SIMPLE: "ILAC-G8:09/2019 mục 4.2.1 – tuyên bố nhị phân, chấp nhận đơn giản (w = 0)",
-    RuleKind.GUARDED: "ILAC-G8:09/2019 mục 4.2.2 – tuyên bố nhị phân có dải bảo vệ w = {g}·U",
-    RuleKind.NON_BINARY: "ILAC-G8:09/2019 mục 4.2.3 – tuyên bố không nhị phân có dải bảo vệ w = {g}·U",
-}
-_VERDICTS = {
-    "pass": Conformity.PASS,
-    "fail": Conformity.FAIL,
-    "conditional_pass": Conformity.CONDITIONAL_PASS,
-    "conditional_fail": Conformity.CONDITIONAL_FAIL,
 }
 
 
@@ -263,7 +251,7 @@ def _result_series(
     for m in rows:
         r = m.result
         found = (m.as_found or {}).get("result") or {}
-        verdict = _VERDICTS.get(str(r.get("verdict"))) if conformity_wanted else None
+        verdict = Verdict(r["verdict"]) if conformity_wanted and r.get("verdict") else None
         grouped.setdefault(point_quantity(m, proc), []).append(
             ResultPoint(
                 nominal=float(r["reference"]),
@@ -314,16 +302,12 @@ def build_certificate_data(
     if conformity_wanted:
         verdicts = [p.conformity for p in points]
         overall = next(
-            (
-                c
-                for c in (Conformity.FAIL, Conformity.CONDITIONAL_FAIL, Conformity.CONDITIONAL_PASS)
-                if c in verdicts
-            ),
-            Conformity.PASS,
+            (c for c in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.CONDITIONAL_PASS) if c in verdicts),
+            Verdict.PASS,
         )
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(
-            rule=Text(_RULES[rule.kind].format(g=f"{rule.guard_factor:g}"), rule.describe()),
+            rule=Text(rule.describe("vi"), rule.describe("en")),
             specification=Text(
                 f"Sai số lớn nhất cho phép theo quy trình {job.procedure.code}",
                 f"Maximum permissible errors of procedure {job.procedure.code}",
@@ -333,7 +317,7 @@ def build_certificate_data(
     performed = job.measured_on or max((m.updated_at or m.created_at).date() for m in rows)
     verification_info = None
     if verification:
-        if overall is not Conformity.PASS:
+        if overall is not Verdict.PASS:
             raise CertificateError(
                 N_("Job %(number)s did not pass verification: issue a notice of failure, not a certificate."),
                 number=job.number,
