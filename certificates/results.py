@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from certificates.checks import check_finite, check_type, clean_text, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.formatting import validate_dsi_unit
+from certificates.metrology.coverage import CoverageDistribution, coverage_statement, distribution_for
 from certificates.metrology.decision import Verdict
-from certificates.metrology.point import Deviation
+from certificates.metrology.numbers import decimal_of
+from certificates.metrology.point import Deviation, ReportedPoint, report
 from certificates.wording import Text
 
 # The verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology vocabulary's.
@@ -33,6 +35,7 @@ class ResultPoint:
     conformity: Verdict | None = None  # no_statement prints as "—"
     as_found_indication: float | None = None  # reading before adjustment (7.8.4.1 d)
     as_found_error: float | None = None
+    effective_dof: float | None = None  # ν_eff; None = infinite: k came from the normal distribution
 
     def __post_init__(self) -> None:
         for name in ("nominal", "indication", "error"):
@@ -58,11 +61,37 @@ class ResultPoint:
             )
         if self.conformity is not None:
             object.__setattr__(self, "conformity", Verdict(self.conformity))
+        check_finite("point", "effective_dof", self.effective_dof, positive=True, optional=True)
 
     @property
     def has_as_found(self) -> bool:
         """Whether results before adjustment are reported for this point."""
         return self.as_found_indication is not None
+
+    @property
+    def distribution(self) -> CoverageDistribution:
+        """The distribution k was taken from (EA-4/02 M:2022 section 5)."""
+        return distribution_for(self.effective_dof)
+
+    def reported(self) -> ReportedPoint:
+        """The figures as printed: the one rounding of :func:`certificates.metrology.point.report`."""
+        return report(
+            reference_value=self.nominal,
+            indication=self.indication,
+            error=self.error,
+            expanded_uncertainty=self.expanded_uncertainty,
+            mpe=self.mpe,
+        )
+
+    def coverage_text(self, language: str) -> str:
+        """The coverage statement of this point, naming its distribution truthfully."""
+        return coverage_statement(
+            coverage_factor=decimal_of(self.coverage_factor),
+            coverage_probability=decimal_of(self.coverage_probability),
+            distribution=self.distribution,
+            effective_dof=None if self.effective_dof is None else decimal_of(self.effective_dof),
+            language=language,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from enum import StrEnum
 from certificates.metrology.coverage import CoverageDistribution, coverage_statement
 from certificates.metrology.decision import DecisionRule, Verdict
 from certificates.metrology.errors import MetrologyError
+from certificates.metrology.numbers import decimal_of
 from certificates.metrology.rounding import round_to, round_uncertainty
 
-__all__ = ["Deviation", "PointResult", "ReportedPoint"]
+__all__ = ["Deviation", "PointResult", "ReportedPoint", "report"]
 
 
 class Deviation(StrEnum):
@@ -40,10 +41,35 @@ class ReportedPoint:
     expanded_uncertainty: Decimal
     mpe: Decimal | None
 
-    @property
-    def deviation_pair(self) -> tuple[Decimal, Decimal]:
-        """(error, correction)."""
-        return self.error, self.correction
+
+def report(
+    *,
+    reference_value: Decimal | float,
+    indication: Decimal | float,
+    error: Decimal | float,
+    expanded_uncertainty: Decimal | float,
+    mpe: Decimal | float | None = None,
+) -> ReportedPoint:
+    """The one rounding of a point for every report (JCGM 100:2008 7.2.6; ILAC-P14:09/2020 6.3).
+
+    U to two significant digits (:func:`round_uncertainty`), then the reference value, indication, error,
+    correction (= −error) and MPE to U's last decimal place.
+
+    >>> r = report(reference_value=20, indication=19.98651, error=-0.01349, expanded_uncertainty=0.0819466,
+    ...            mpe=0.5)
+    >>> [str(x) for x in (r.reference_value, r.indication, r.error, r.correction, r.expanded_uncertainty, r.mpe)]
+    ['20.000', '19.987', '-0.013', '0.013', '0.082', '0.500']
+    """
+    u = round_uncertainty(expanded_uncertainty)
+    exact_error = decimal_of(error, field="error")
+    return ReportedPoint(
+        reference_value=round_to(reference_value, u, field="reference_value"),
+        indication=round_to(indication, u, field="indication"),
+        error=round_to(exact_error, u, field="error"),
+        correction=round_to(-exact_error, u, field="correction"),
+        expanded_uncertainty=u,
+        mpe=None if mpe is None else round_to(mpe, u, field="mpe"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +161,12 @@ class PointResult:
         Hand calculation: U = 0.0819466 °C → 0.082 °C; error −0.01349 °C → −0.013 °C; reference 20 °C →
         20.000 °C; MPE 0.5 °C → 0.500 °C.
         """
-        u = round_uncertainty(self.expanded_uncertainty)
-        return ReportedPoint(
-            reference_value=round_to(self.reference_value, u),
-            indication=round_to(self.indication, u),
-            error=round_to(self.error, u),
-            correction=round_to(self.correction, u),
-            expanded_uncertainty=u,
-            mpe=None if self.mpe is None else round_to(self.mpe, u),
+        return report(
+            reference_value=self.reference_value,
+            indication=self.indication,
+            error=self.error,
+            expanded_uncertainty=self.expanded_uncertainty,
+            mpe=self.mpe,
         )
 
     def coverage_text(self, language: str) -> str:
