@@ -234,36 +234,37 @@ def _standards(session: Session, job: Job, on: date) -> tuple[StandardUsed, ...]
 def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     """The quantity and unit a point measured: its own when its result names them, else the procedure's.
 
-    A point's result records the quantity and unit it was computed in (``lims.services.bench.measurements``);
-    points saved before it did carry only their unit (the row's ``unit``).
+    A point's result records the quantity and unit it was computed in (``lims.services.bench.measurements``).
     """
-    result = m.result or {}
-    quantity = str(result.get("quantity") or proc.quantity)
-    unit = str(result.get("unit") or m.unit or proc.unit)
-    return quantity, unit
+    point = m.point
+    if point is None:
+        return proc.quantity, m.unit or proc.unit
+    return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
 def _result_series(
-    rows: Sequence[Measurement], proc: Procedure, probability: float, conformity_wanted: bool
+    rows: Sequence[Measurement], proc: Procedure, conformity_wanted: bool
 ) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
     grouped: dict[tuple[str, str], list[ResultPoint]] = {}
     for m in rows:
-        r = m.result
-        found = (m.as_found or {}).get("result") or {}
-        verdict = Verdict(r["verdict"]) if conformity_wanted and r.get("verdict") else None
+        point, found = m.point, m.as_found_point
+        assert point is not None  # checked by the caller
+        # The renderer rounds with the same function as every page (certificates.metrology.point.report);
+        # the exact decimals pass through float losslessly because they came from a float's repr.
         grouped.setdefault(point_quantity(m, proc), []).append(
             ResultPoint(
-                nominal=float(r["reference"]),
-                indication=float(r["mean"]),
-                error=float(r["error"]),
-                expanded_uncertainty=float(r["expanded_uncertainty"]),
-                coverage_factor=float(r["coverage_factor"]),
-                coverage_probability=probability,
-                mpe=None if r.get("mpe") is None else float(r["mpe"]),
-                conformity=verdict,
-                as_found_indication=float(found["mean"]) if found else None,
-                as_found_error=float(found["error"]) if found else None,
+                nominal=float(point.reference_value),
+                indication=float(point.indication),
+                error=float(point.error),
+                expanded_uncertainty=float(point.expanded_uncertainty),
+                coverage_factor=float(point.coverage_factor),
+                coverage_probability=float(point.coverage_probability),
+                mpe=None if point.mpe is None else float(point.mpe),
+                conformity=point.verdict if conformity_wanted else None,
+                as_found_indication=None if found is None else float(found.indication),
+                as_found_error=None if found is None else float(found.error),
+                effective_dof=None if point.effective_dof is None else float(point.effective_dof),
             )
         )
     series = []
@@ -291,11 +292,10 @@ def build_certificate_data(
     requirements = job.requirements or {}
     verification = job.kind == JobKind.VERIFICATION
     conformity_wanted = verification or bool(requirements.get("conformity_statement"))
-    probability = proc.budget.coverage_probability
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    series = _result_series(rows, proc, probability, conformity_wanted)
+    series = _result_series(rows, proc, conformity_wanted)
     points = [p for s in series for p in s.points]
     decision = None
     overall = None

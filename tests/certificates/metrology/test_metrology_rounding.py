@@ -69,3 +69,23 @@ def test_floats_enter_by_their_shortest_repr() -> None:
 def test_bad_u_is_refused(u: str) -> None:
     with pytest.raises(MetrologyError, match="expanded_uncertainty"):
         round_uncertainty(u)
+
+
+def test_a_point_is_reported_as_the_certificate_prints_it() -> None:
+    """JCGM 100:2008 7.2.6: y = 10.057 62 Ω with U = 27.03 mΩ → U 0.027 Ω, error 10.058 Ω, correction −10.058 Ω
+    (moved from the deleted lims.services.certificates.reported_results)."""
+    from certificates.metrology.point import report
+
+    r = report(reference_value=0, indication=10.05762, error=10.05762, expanded_uncertainty=0.02703)
+    assert (r.error, r.correction, r.expanded_uncertainty) == (
+        Decimal("10.058"),
+        Decimal("-10.058"),
+        Decimal("0.027"),
+    )
+    # trailing zeros of U are kept and set the places: 0.000800781 V → 0.00080 V; error 0.0024 → 0.00240
+    r = report(reference_value=1, indication=1.0024, error=0.0024, expanded_uncertainty=0.000800781)
+    assert (str(r.error), str(r.correction), str(r.expanded_uncertainty)) == (
+        "0.00240",
+        "-0.00240",
+        "0.00080",
+    )
