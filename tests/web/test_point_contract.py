@@ -82,6 +82,13 @@ def test_one_point_reads_identically_everywhere_in_both_languages(
         },
     }
     assert point.verdict == "pass"
+    # evaluate_budget's reported values are the ones used downstream: no second rounding anywhere
+    from lims.domain.uncertainty import evaluate_budget, parse_budget
+
+    budget = measurements(session, job.id)[INDEX].budget
+    assert budget is not None
+    engine = evaluate_budget(parse_budget(budget)).reported
+    assert (engine.value, engine.expanded_uncertainty) == (rep.error, rep.expanded_uncertainty)
 
     for language in ("vi", "en"):
         for user in (setup.technician, customer):
