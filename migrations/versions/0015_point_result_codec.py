@@ -52,7 +52,10 @@ bench_reading = sa.table(
 )
 job = sa.table("job", sa.column("id", sa.Integer), sa.column("procedure_id", sa.Integer))
 procedure = sa.table(
-    "procedure", sa.column("id", sa.Integer), sa.column("quantity", sa.String), sa.column("definition", sa.JSON)
+    "procedure",
+    sa.column("id", sa.Integer),
+    sa.column("quantity", sa.String),
+    sa.column("definition", sa.JSON),
 )
 
 _RULE = re.compile(r"ILAC-G8:09/2019 4\.2\.(?P<clause>[123]),.*?(?:w = (?P<g>[0-9.]+)·U)?\)?$")
