@@ -269,7 +269,10 @@ def compute_point(
         cmc = check_against_cmc(cmc_scope(session, job.lab_id), proc.quantity, nominal, proc.unit, expanded)
     except UncertaintyBelowCmc as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
-    dof = None if lpu.effective_dof == float("inf") else decimal_of(round(lpu.effective_dof, 1))
+    # k came from t(ν_eff) unless ν_eff is infinite or the budget fixed k (then the normal is assumed and
+    # stated; EA-4/02 M:2022 section 5)
+    infinite = lpu.effective_dof == float("inf") or lpu.coverage_factor_fixed
+    dof = None if infinite else decimal_of(round(lpu.effective_dof, 1))
     point = PointResult(
         quantity=proc.quantity,
         unit=proc.unit,
