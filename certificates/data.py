@@ -19,7 +19,7 @@ from enum import StrEnum
 from certificates.checks import check_type, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
-from certificates.results import Conformity, DecisionStatement, Deviation, ResultPoint, ResultSeries
+from certificates.results import DecisionStatement, Deviation, ResultPoint, ResultSeries, Verdict
 from certificates.wording import DEFAULT_WORDING, Text, Wording
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "Amendment",
     "CertificateData",
     "CertificateKind",
-    "Conformity",
     "Customer",
     "DecisionStatement",
     "Deviation",
@@ -41,6 +40,7 @@ __all__ = [
     "Signatory",
     "StandardUsed",
     "Text",
+    "Verdict",
     "VerificationInfo",
     "VerificationType",
     "Withdrawal",
@@ -296,9 +296,22 @@ class CertificateData:
         return self.withdrawal is None and not self.superseded_by
 
     def coverage(self) -> tuple[float, float] | None:
-        """The (k, p) shared by every point, or None when they differ (then k is given per point)."""
-        pairs = {(p.coverage_factor, p.coverage_probability) for s in self.results for p in s.points}
+        """The (k, p) shared by every point when each k came from the normal distribution, else None (then k
+        is given per point and the t-distributions are named, EA-4/02 M:2022 section 5)."""
+        points = [p for s in self.results for p in s.points]
+        if any(p.effective_dof is not None for p in points):
+            return None
+        pairs = {(p.coverage_factor, p.coverage_probability) for p in points}
         return next(iter(pairs)) if len(pairs) == 1 else None
+
+    def coverage_statements(self) -> Text | None:
+        """The distinct coverage statements of points whose k came from a t-distribution, or None."""
+        points = [p for s in self.results for p in s.points if p.effective_dof is not None]
+        if not points:
+            return None
+        vi = list(dict.fromkeys(p.coverage_text("vi") for p in points))
+        en = list(dict.fromkeys(p.coverage_text("en") for p in points))
+        return Text("Hệ số phủ theo: " + "; ".join(vi) + ".", "Coverage factors from: " + "; ".join(en) + ".")
 
     def shared_probability(self) -> float | None:
         """The coverage probability when all points share it."""

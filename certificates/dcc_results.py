@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 from certificates.data import CertificateData, Deviation, ResultPoint, ResultSeries
 from certificates.dcc_xml import d, name, quantity, sub, texts
-from certificates.formatting import format_compact, round_result
+from certificates.formatting import format_compact
+from certificates.metrology.rounding import round_to
 from certificates.pdf_text import FIELD
 from certificates.wording import Text
 
@@ -29,6 +30,9 @@ def _methods(parent: ET.Element, data: CertificateData) -> None:
         if coverage
         else w.uncertainty_per_point.format(p=p)
     )
+    t_statements = data.coverage_statements()
+    if t_statements is not None:
+        text = Text(f"{text.vi} {t_statements.vi}", f"{text.en} {t_statements.en}")
     texts(unc, "description", text)
     for norm in ("EA-4/02 M:2022", "JCGM 100:2008", "ILAC-P14:09/2020"):
         sub(unc, d("norm"), norm)
@@ -103,26 +107,31 @@ def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint
     )
     block = sub(result, d("data"))
     unit = series.unit
-    quantity(block, "basic_referenceValue", FIELD["nominal"], p.nominal, unit)
+    reported = p.reported()  # the one rounding: every value to U's decimal place (GUM 7.2.6)
+    u = reported.expanded_uncertainty
+    quantity(block, "basic_referenceValue", FIELD["nominal"], reported.reference_value, unit)
     if p.as_found_indication is not None and p.as_found_error is not None:
         quantity(
             block,
             "basic_measuredValue basic_asFound",
             FIELD["as_found_indication"],
-            p.as_found_indication,
+            round_to(p.as_found_indication, u),
             unit,
         )
         quantity(
-            block, "basic_measurementError basic_asFound", FIELD["as_found_error"], p.as_found_error, unit
+            block,
+            "basic_measurementError basic_asFound",
+            FIELD["as_found_error"],
+            round_to(p.as_found_error, u),
+            unit,
         )
-    quantity(block, "basic_measuredValue", FIELD["indication"], p.indication, unit)
-    reported = round_result(p.error, p.expanded_uncertainty)
+    quantity(block, "basic_measuredValue", FIELD["indication"], reported.indication, unit)
     correction = series.deviation is Deviation.CORRECTION
     error = quantity(
         block,
         "basic_correction" if correction else "basic_measurementError",
         FIELD["correction" if correction else "error"],
-        reported.value,
+        reported.error,  # the deviation as the series states it (error or correction)
         unit,
         uncertainty=reported.expanded_uncertainty,
         point=p,
@@ -137,12 +146,13 @@ def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint
                 "Conformity with the maximum permissible error",
             ),
         )
-        if p.conformity is not None:
-            sub(meta, d("conformity"), p.conformity.value)
+        if p.conformity is not None and p.conformity.dcc is not None:
+            sub(meta, d("conformity"), p.conformity.dcc)
         if p.mpe is not None:
             limits = sub(meta, d("data"))
-            quantity(limits, "basic_toleranceLimitLower", Text("Giới hạn dưới", "Lower limit"), -p.mpe, unit)
-            quantity(limits, "basic_toleranceLimitUpper", Text("Giới hạn trên", "Upper limit"), p.mpe, unit)
+            mpe = reported.mpe if reported.mpe is not None else round_to(p.mpe, u)
+            quantity(limits, "basic_toleranceLimitLower", Text("Giới hạn dưới", "Lower limit"), -mpe, unit)
+            quantity(limits, "basic_toleranceLimitUpper", Text("Giới hạn trên", "Upper limit"), mpe, unit)
 
 
 def measurement_results(root: ET.Element, data: CertificateData) -> None:

@@ -49,6 +49,10 @@ def number(value: Any) -> str:
     return format(decimal_of(value), "f")
 
 
+def _t_distribution(point: ResultPoint) -> str:
+    return point.coverage_text("en").split(", k = ")[0]  # "t-distribution with ν_eff = 7"
+
+
 def real(
     parent: ET.Element,
     value: Any,
@@ -65,7 +69,8 @@ def real(
         sub(unc, si("uncertainty"), number(uncertainty))
         sub(unc, si("coverageFactor"), number(point.coverage_factor))
         sub(unc, si("coverageProbability"), number(point.coverage_probability))
-        sub(unc, si("distribution"), "normal")
+        # the same words as the coverage statement (EA-4/02 M:2022 section 5): normal, or t with ν_eff
+        sub(unc, si("distribution"), "normal" if point.effective_dof is None else _t_distribution(point))
     return real
 
 

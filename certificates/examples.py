@@ -14,7 +14,6 @@ from certificates.data import (
     Amendment,
     CertificateData,
     CertificateKind,
-    Conformity,
     Customer,
     DecisionStatement,
     Environment,
@@ -26,6 +25,7 @@ from certificates.data import (
     Signatory,
     StandardUsed,
     Text,
+    Verdict,
     VerificationInfo,
     VerificationType,
 )
@@ -92,7 +92,7 @@ def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> C
                 error=error,
                 expanded_uncertainty=u,
                 mpe=0.01 if nominal <= 50 else 0.02,
-                conformity=Conformity.PASS,
+                conformity=Verdict.PASS,
                 **as_found,
             )
         )
@@ -134,7 +134,7 @@ def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> C
                 "Sai số lớn nhất cho phép theo yêu cầu của khách hàng",
                 "Maximum permissible errors specified by the customer",
             ),
-            conformity=Conformity.PASS,
+            conformity=Verdict.PASS,
         ),
         signatory=Signatory(
             "Nguyễn Thị Thu Hằng",
@@ -165,7 +165,7 @@ def example_verification(*, number: str = "KĐ-2026-00007") -> CertificateData:
             error=e,
             expanded_uncertainty=0.012,
             mpe=0.1,
-            conformity=Conformity.PASS,
+            conformity=Verdict.PASS,
         )
         for p, e in (
             (0.0, 0.0),

@@ -1,11 +1,7 @@
-"""Rounding for reporting, number and date formatting, and D-SI units.
+"""Number and date formatting and D-SI units for the renderers.
 
-Rounding (ILAC-P14:09/2020 6.3, JCGM 100:2008 7.2.6, EA-4/02 M:2022 5.4): the expanded uncertainty is given
-with at most two significant digits, rounded to the nearest, except that it is rounded *up* when rounding
-to the nearest would lower it by more than 5 %; the measured value is then rounded to the same decimal
-place. Ties are rounded half up ("the normal rules of rounding"). The arithmetic is done in
-:class:`decimal.Decimal` on the shortest ``repr`` of each float, so ``0.15`` is treated as 0.15, not
-0.1499999….
+Rounding for reporting (JCGM 100:2008 7.2.6, ILAC-P14:09/2020 6.3) and the display of numbers are owned by
+:mod:`certificates.metrology` (``rounding`` and ``numbers``); this module re-exports them for the renderers.
 
 Number display: Vietnamese documents (TCVN, ĐLVN) write the decimal comma, which ISO 80000-1:2009 7.3.2
 allows. Integer parts of five digits or more are grouped by three with a narrow no-break space
@@ -21,13 +17,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from certificates.errors import CertificateDataError, UnitError
+from certificates.metrology.errors import MetrologyError
+from certificates.metrology.numbers import GROUP_SEPARATOR, format_compact, format_decimal
+from certificates.metrology.numbers import decimal_of as metrology_decimal_of
+from certificates.metrology.rounding import ReportedValue, round_result, round_uncertainty
 
+# The rounding and the number display are the metrology vocabulary's (one owner); re-exported for renderers.
 __all__ = [
+    "GROUP_SEPARATOR",
     "ReportedValue",
     "decimal_of",
     "dsi_symbol",
@@ -39,7 +40,6 @@ __all__ = [
     "validate_dsi_unit",
 ]
 
-GROUP_SEPARATOR = "\u202f"  # narrow no-break space (ISO 80000-1 7.3.1)
 
 PREFIXES: dict[str, str] = {
     "yotta": "Y",
@@ -121,7 +121,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def decimal_of(value: float | int | Decimal | str, *, field: str = "value") -> Decimal:
-    """A finite :class:`~decimal.Decimal` from the shortest representation of ``value``.
+    """:func:`certificates.metrology.numbers.decimal_of`, refusing with a :class:`CertificateDataError`.
 
     >>> decimal_of(0.1 + 0.2)
     Decimal('0.30000000000000004')
@@ -130,113 +130,10 @@ def decimal_of(value: float | int | Decimal | str, *, field: str = "value") -> D
     ...
     certificates.errors.CertificateDataError: points[0].error: must be a finite number, not nan
     """
-    if isinstance(value, bool):
-        raise CertificateDataError(field, "must be a number, not a boolean")
     try:
-        number = (
-            value
-            if isinstance(value, Decimal)
-            else Decimal(repr(value) if isinstance(value, float) else str(value))
-        )
-    except (InvalidOperation, ValueError):
-        raise CertificateDataError(field, f"must be a number, not {value!r}") from None
-    if not number.is_finite():
-        raise CertificateDataError(field, f"must be a finite number, not {value!r}")
-    return number
-
-
-@dataclass(frozen=True, slots=True)
-class ReportedValue:
-    """A value and its expanded uncertainty, rounded for the certificate (both in the same unit)."""
-
-    value: Decimal
-    expanded_uncertainty: Decimal
-
-
-def round_uncertainty(expanded_uncertainty: float | Decimal, *, significant_digits: int = 2) -> Decimal:
-    """Round U to ``significant_digits`` (ILAC-P14:09/2020 6.3; JCGM 100:2008 7.2.6).
-
-    Nearest rounding, except when that lowers U by more than 5 %, then upwards:
-
-    >>> round_uncertainty(0.01047)          # -4.5 %: nearest is kept
-    Decimal('0.010')
-    >>> round_uncertainty(0.027)
-    Decimal('0.027')
-    >>> round_uncertainty(0.14, significant_digits=1)   # nearest 0.1 would be -29 %
-    Decimal('0.2')
-    >>> round_uncertainty(9.96)             # still two significant digits after the carry
-    Decimal('10')
-    """
-    u = decimal_of(expanded_uncertainty, field="expanded_uncertainty")
-    if u <= 0:
-        raise CertificateDataError("expanded_uncertainty", f"must be positive, not {expanded_uncertainty!r}")
-    if significant_digits not in (1, 2):
-        raise CertificateDataError("significant_digits", "ILAC-P14 allows one or two significant digits")
-
-    def at(exponent: int, rounding: str) -> Decimal:
-        return u.quantize(Decimal(1).scaleb(exponent), rounding=rounding)
-
-    exponent = u.adjusted() - (significant_digits - 1)
-    rounded = at(exponent, ROUND_HALF_UP)
-    if rounded < u and (u - rounded) / u > Decimal("0.05"):
-        rounded = at(exponent, ROUND_CEILING)
-    if rounded.adjusted() > u.adjusted():  # 9.96 -> 10.0 has three digits: drop the last one
-        rounded = rounded.quantize(Decimal(1).scaleb(exponent + 1), rounding=ROUND_HALF_UP)
-    return rounded
-
-
-def round_result(
-    value: float | Decimal, expanded_uncertainty: float | Decimal, *, significant_digits: int = 2
-) -> ReportedValue:
-    """Round U per :func:`round_uncertainty`, then the value to U's last decimal place (GUM 7.2.6).
-
-    GUM 7.2.6 example: y = 10.057 62 Ω with U = 27 mΩ is reported as 10.058 Ω.
-
-    >>> round_result(10.05762, 0.027)
-    ReportedValue(value=Decimal('10.058'), expanded_uncertainty=Decimal('0.027'))
-    >>> round_result(1234.5, 120)
-    ReportedValue(value=Decimal('1.23E+3'), expanded_uncertainty=Decimal('1.2E+2'))
-    """
-    u = round_uncertainty(expanded_uncertainty, significant_digits=significant_digits)
-    exponent = u.as_tuple().exponent
-    assert isinstance(exponent, int)  # u is finite
-    y = decimal_of(value).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    return ReportedValue(y, u)
-
-
-def format_decimal(value: float | Decimal, *, decimal_separator: str = ",") -> str:
-    """Plain positional notation with the decimal comma and grouped integer part (ISO 80000-1 7.3).
-
-    >>> format_decimal(Decimal("1.23E+3"))
-    '1230'
-    >>> format_decimal(Decimal("-0.0040"))
-    '-0,0040'
-    >>> format_decimal(12345.5, decimal_separator=".") == "12\\u202f345.5"
-    True
-    """
-    text = format(decimal_of(value), "f")
-    sign = "-" if text.startswith("-") else ""
-    integer, _, fraction = text.lstrip("-").partition(".")
-    if len(integer) >= 5:
-        head = len(integer) % 3 or 3
-        groups = [integer[:head]] + [integer[i : i + 3] for i in range(head, len(integer), 3)]
-        integer = GROUP_SEPARATOR.join(groups)
-    if set(integer + fraction) <= {"0", GROUP_SEPARATOR}:
-        sign = ""  # never print "-0,000"
-    return sign + integer + (decimal_separator + fraction if fraction else "")
-
-
-def format_compact(value: float | Decimal, *, decimal_separator: str = ",") -> str:
-    """A number without trailing zeros, for coverage factors and probabilities (k = 2, p = 95 %).
-
-    >>> format_compact(2.0), format_compact(95.45), format_compact(2.28, decimal_separator=".")
-    ('2', '95,45', '2.28')
-    """
-    number = decimal_of(value).normalize()
-    return format_decimal(
-        number if number != number.to_integral_value() else number.quantize(Decimal(1)),
-        decimal_separator=decimal_separator,
-    )
+        return metrology_decimal_of(value, field=field)
+    except MetrologyError as exc:
+        raise CertificateDataError(exc.field or field, exc.detail) from None
 
 
 def format_date(day: date, pattern: str = "%Y-%m-%d") -> str:

@@ -19,9 +19,9 @@ from certificates.data import CertificateData, CertificateKind, Deviation, Resul
 from certificates.fonts import REGULAR
 from certificates.formatting import (
     dsi_symbol,
-    round_result,
 )
 from certificates.graphics import qr_flowable
+from certificates.metrology.rounding import round_to
 from certificates.pdf_parts import (
     BODY_WIDTH,
     HEAD_FILL,
@@ -201,23 +201,24 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     title = _p(f"{index}. {_bi(series.quantity, sep=' / ')}{in_unit}", "series")
     rows: list[list[Any]] = [[title] + [""] * (len(columns) - 1), header]
     for number, p in enumerate(series.points, start=1):
-        reported = round_result(p.error, p.expanded_uncertainty)
-        cells = [str(number), _num(data, p.nominal)]
+        reported = p.reported()  # the one rounding: U to two digits, every value beside it to U's place
+        u = reported.expanded_uncertainty
+        cells = [str(number), _num(data, reported.reference_value)]
         if as_found:
             cells += [
-                _num(data, p.as_found_indication) if p.has_as_found else "—",
-                _num(data, p.as_found_error) if p.has_as_found else "—",
+                _num(data, round_to(p.as_found_indication, u)) if p.as_found_indication is not None else "—",
+                _num(data, round_to(p.as_found_error, u)) if p.as_found_error is not None else "—",
             ]
         cells += [
-            _num(data, p.indication),
-            _num(data, reported.value),
-            _num(data, reported.expanded_uncertainty),
+            _num(data, reported.indication),
+            _num(data, reported.error),
+            _num(data, u),
             _short(data, p.coverage_factor),
         ]
         if with_mpe:
-            cells.append("±" + _num(data, p.mpe) if p.mpe is not None else "—")
+            cells.append("±" + _num(data, reported.mpe) if reported.mpe is not None else "—")
         if with_conformity:
-            label = CONFORMITY[p.conformity] if p.conformity else None
+            label = CONFORMITY.get(p.conformity) if p.conformity else None
             cells.append(f"{label.vi} / {label.en}" if label else "—")
         rows.append([nfc(c) for c in cells])  # plain strings: ten times cheaper than paragraphs
     weights = [_COLUMN_WEIGHT.get(id(c), 1.0) for c in columns]
@@ -268,6 +269,9 @@ def _statements(data: CertificateData) -> list[Flowable]:
         if coverage
         else w.uncertainty_per_point.format(p=percent)
     )
+    t_statements = data.coverage_statements()  # k from t: the distribution is named (EA-4/02 M:2022 5)
+    if t_statements is not None:
+        statement = Text(f"{statement.vi} {t_statements.vi}", f"{statement.en} {t_statements.en}")
     out.append(KeepTogether([_p(_bi(FIELD["h_uncertainty"], sep=" / "), "heading"), _p(_bi(statement))]))
     traceability = [
         _p(_bi(FIELD["h_traceability"], sep=" / "), "heading"),

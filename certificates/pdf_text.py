@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from certificates.data import Conformity, PerformanceLocation, VerificationType
+from certificates.data import PerformanceLocation, Verdict, VerificationType
 from certificates.wording import Text
 
 __all__ = ["CONFORMITY", "FIELD", "LOCATION", "VERIFICATION_TYPE", "Label"]
@@ -85,11 +85,10 @@ FIELD: dict[str, Label] = {
     "status": Text("Trạng thái", "Status"),
 }
 
-CONFORMITY: dict[Conformity, Label] = {
-    Conformity.PASS: Text("Phù hợp", "Pass"),
-    Conformity.FAIL: Text("Không phù hợp", "Fail"),
-    Conformity.CONDITIONAL_PASS: Text("Phù hợp có điều kiện", "Conditional pass"),
-    Conformity.CONDITIONAL_FAIL: Text("Không phù hợp có điều kiện", "Conditional fail"),
+CONFORMITY: dict[Verdict, Label] = {
+    v: Text(v.text("vi"), v.text("en"))
+    for v in Verdict
+    if v is not Verdict.NO_STATEMENT  # one wording
 }
 
 LOCATION: dict[PerformanceLocation, Label] = {

@@ -7,30 +7,18 @@ ISO/IEC 17025:2017.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from certificates.checks import check_finite, check_type, clean_text, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.formatting import validate_dsi_unit
+from certificates.metrology.coverage import CoverageDistribution, coverage_statement, distribution_for
+from certificates.metrology.decision import Verdict
+from certificates.metrology.numbers import decimal_of
+from certificates.metrology.point import Deviation, ReportedPoint, report
 from certificates.wording import Text
 
-__all__ = ["Conformity", "DecisionStatement", "Deviation", "ResultPoint", "ResultSeries"]
-
-
-class Conformity(StrEnum):
-    """Statement of conformity (7.8.6, ILAC-G8:09/2019 4.2); values are the DCC 3.1.2 enumeration."""
-
-    PASS = "pass"  # noqa: S105 - not a password
-    FAIL = "fail"
-    CONDITIONAL_PASS = "conditionalPass"  # noqa: S105
-    CONDITIONAL_FAIL = "conditionalFail"
-
-
-class Deviation(StrEnum):
-    """The deviation column: error = indication − reference; correction = reference − indication."""
-
-    ERROR = "error"
-    CORRECTION = "correction"
+# The verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology vocabulary's.
+__all__ = ["DecisionStatement", "Deviation", "ResultPoint", "ResultSeries", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +32,10 @@ class ResultPoint:
     coverage_factor: float = 2.0  # k (EA-4/02 5.1)
     coverage_probability: float = 0.95  # p as a fraction, e.g. 0.95
     mpe: float | None = None  # maximum permissible error (±), when a specification applies
-    conformity: Conformity | None = None
+    conformity: Verdict | None = None  # no_statement prints as "—"
     as_found_indication: float | None = None  # reading before adjustment (7.8.4.1 d)
     as_found_error: float | None = None
+    effective_dof: float | None = None  # ν_eff; None = infinite: k came from the normal distribution
 
     def __post_init__(self) -> None:
         for name in ("nominal", "indication", "error"):
@@ -71,12 +60,38 @@ class ResultPoint:
                 "point.as_found_error", "give the as-found indication and error together"
             )
         if self.conformity is not None:
-            object.__setattr__(self, "conformity", Conformity(self.conformity))
+            object.__setattr__(self, "conformity", Verdict(self.conformity))
+        check_finite("point", "effective_dof", self.effective_dof, positive=True, optional=True)
 
     @property
     def has_as_found(self) -> bool:
         """Whether results before adjustment are reported for this point."""
         return self.as_found_indication is not None
+
+    @property
+    def distribution(self) -> CoverageDistribution:
+        """The distribution k was taken from (EA-4/02 M:2022 section 5)."""
+        return distribution_for(self.effective_dof)
+
+    def reported(self) -> ReportedPoint:
+        """The figures as printed: the one rounding of :func:`certificates.metrology.point.report`."""
+        return report(
+            reference_value=self.nominal,
+            indication=self.indication,
+            error=self.error,
+            expanded_uncertainty=self.expanded_uncertainty,
+            mpe=self.mpe,
+        )
+
+    def coverage_text(self, language: str) -> str:
+        """The coverage statement of this point, naming its distribution truthfully."""
+        return coverage_statement(
+            coverage_factor=decimal_of(self.coverage_factor),
+            coverage_probability=decimal_of(self.coverage_probability),
+            distribution=self.distribution,
+            effective_dof=None if self.effective_dof is None else decimal_of(self.effective_dof),
+            language=language,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +135,11 @@ class DecisionStatement:
 
     rule: Text  # the rule applied, e.g. ILAC-G8:09/2019 4.2.1 simple acceptance (w = 0)
     specification: Text  # what the results are compared with, e.g. the MPE of ĐLVN 16:2009 class III
-    conformity: Conformity  # the overall statement
+    conformity: Verdict  # the overall statement
     norm: str = "ILAC-G8:09/2019"
 
     def __post_init__(self) -> None:
         check_type("decision", "rule", self.rule, Text)
         check_type("decision", "specification", self.specification, Text)
-        object.__setattr__(self, "conformity", Conformity(self.conformity))
+        object.__setattr__(self, "conformity", Verdict(self.conformity))
         normalise_strings(self, "decision")

@@ -56,3 +56,56 @@ def list_(state: str | None, as_json: bool, limit: int) -> None:
         click.echo(
             f"{r['number']:<16} {r['state']:<12} {r['procedure'] or '-':<18} {r['instrument']} — {r['enterprise']}"
         )
+
+
+_COLUMNS = (
+    ("#", "index"),
+    ("reference", "reference"),
+    ("indication", "indication"),
+    ("error", "error"),
+    ("U", "expanded_uncertainty"),
+    ("k", "coverage_factor"),
+    ("nu_eff", "dof_eff"),
+    ("p", "coverage_probability"),
+    ("MPE", "mpe"),
+    ("rule", "decision_rule"),
+    ("verdict", "verdict"),
+)
+
+
+@jobs.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print the job and its points as JSON.")
+def show(number: str, as_json: bool) -> None:
+    """A job's state, procedure, certificates and points, numbers as the certificate prints them."""
+    from lims.services.jobs.results import job_report
+
+    with transaction() as session:
+        report = job_report(session, number)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"{report['number']}  {report['state']}  {report['procedure'] or '-'}")
+    click.echo("certificates: " + (", ".join(report["certificates"]) or "-"))
+    points = report["points"]
+    if not points:
+        click.echo("no measured points")
+        return
+    table = [[h for h, _ in _COLUMNS]] + [
+        [
+            ("∞" if key == "dof_eff" and p[key] is None else "-" if p[key] is None else str(p[key]))
+            + (
+                f" {p['unit']}"
+                if key in {"reference", "indication", "error", "expanded_uncertainty", "mpe"}
+                and p[key] is not None
+                and p["unit"]
+                else ""
+            )
+            for _, key in _COLUMNS
+        ]
+        for p in points
+    ]
+    table[1:] = [[str(int(row[0]) + 1), *row[1:]] for row in table[1:]]  # points numbered from 1
+    widths = [max(len(row[i]) for row in table) for i in range(len(_COLUMNS))]
+    for row in table:
+        click.echo("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

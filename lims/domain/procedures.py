@@ -24,6 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from certificates.metrology.decision import DecisionRule, Verdict, judge
+from certificates.metrology.decision import rule_from_dict as decision_rule_from_dict
+from certificates.metrology.errors import MetrologyError
 from lims.domain.budget_template import (
     BudgetError,
     BudgetTemplate,
@@ -33,8 +36,6 @@ from lims.domain.budget_template import (
     instantiate,
     template_from_dict,
 )
-from lims.domain.decision_rule import DecisionRule, Verdict, judge
-from lims.domain.decision_rule import rule_from_dict as decision_rule_from_dict
 from lims.domain.environment import EnvironmentLimit, limit_from_dict
 from lims.domain.errors import DomainError
 from lims.domain.mpe import Criterion, criterion_from_dict, mpe_at
@@ -164,7 +165,7 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             repetitions=repetitions,
             environment=tuple(limit_from_dict(e, f"{where}.environment[{i}]") for i, e in enumerate(env)),
             acceptance=criterion_from_dict(data.get("acceptance"), f"{where}.acceptance"),
-            decision_rule=decision_rule_from_dict(data.get("decision_rule"), f"{where}.decision_rule"),
+            decision_rule=_decision_rule(data.get("decision_rule"), f"{where}.decision_rule"),
             budget=budget,
             sources=tuple(sources),
             standards=tuple(sorted({i.standard for i in budget.inputs if i.standard is not None})),
@@ -177,6 +178,14 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
         # The indication input is always a type A evaluation of the readings (GUM 4.2.3 needs n ≥ 2).
         raise ProcedureError(f"{where}.repetitions: a type A evaluation from the readings needs at least 2")
     return procedure
+
+
+def _decision_rule(data: Any, where: str) -> DecisionRule:
+    """The procedure's decision rule (ILAC-G8:09/2019 4.2); a bad one is a :class:`ProcedureError`."""
+    try:
+        return decision_rule_from_dict(data, where)
+    except MetrologyError as exc:
+        raise ProcedureError(str(exc)) from None
 
 
 def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str]]:
@@ -372,5 +381,8 @@ def point_result(
     )
     verdict = None
     if expanded_uncertainty is not None or not procedure.decision_rule.needs_uncertainty:
-        verdict = judge(error, mpe, expanded_uncertainty, procedure.decision_rule)
+        try:
+            verdict = judge(error, mpe, expanded_uncertainty, procedure.decision_rule)
+        except MetrologyError as exc:
+            raise ProcedureError(str(exc)) from None
     return PointResult(point, float(f"{mean:.12g}"), reference, error, -error if error else 0.0, mpe, verdict)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certificates.metrology import PointResult
+from certificates.metrology import codec as point_codec
 from lims.db import Base, enum_column_type
 from lims.models.audit_mixin import Audited
 from lims.models.instrument import CustomerInstrument
@@ -81,6 +83,25 @@ class Measurement(Audited, Base):
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
+
+    # ``result`` (and ``as_found["result"]``) hold a PointResult through its versioned codec
+    # (certificates.metrology.codec, schema_version 2; migration 0016 converted the old untyped form).
+    # Everyone reads the typed record through these properties, never the JSON keys.
+    @property
+    def point(self) -> PointResult | None:
+        """The as-left point result, ``None`` before the point is measured."""
+        return point_codec.decode(self.result) if self.result else None
+
+    @property
+    def as_found_point(self) -> PointResult | None:
+        """The point result before adjustment (ISO/IEC 17025:2017 7.8.4.1 d), when one was recorded."""
+        found = (self.as_found or {}).get("result")
+        return point_codec.decode(found) if found else None
+
+    @property
+    def budget(self) -> dict[str, Any] | None:
+        """The instantiated uncertainty budget the as-left result was evaluated with."""
+        return point_codec.budget_of(self.result)
 
 
 class JobStandard(Base):

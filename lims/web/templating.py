@@ -12,6 +12,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
+from certificates.metrology.display import point_text
 from lims.errors import N_
 from lims.models import Role
 
@@ -53,6 +54,8 @@ def init_templating(app: Flask) -> None:
         quantity_label=lambda q: QUANTITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
         level_label=lambda q: LEVEL_LABELS.get(str(getattr(q, "value", q)), str(q)),
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
+        # the one display of a point result (certificates.metrology.display), in the page's language
+        point_text=lambda point: point_text(point, str(get_locale() or "vi")),
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
     # Day/month/year as Vietnamese documents write dates (and unambiguous in English too).

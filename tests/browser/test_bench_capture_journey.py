@@ -112,4 +112,8 @@ def test_technician_captures_readings_from_the_balance(
         assert [r.value for r in stored] == [load] * repetitions
         assert all(r.used_in_point and r.source == f"station:{STATION}" for r in stored)
         saved = measurements.measurements(session, job_id)[index]
-        assert saved.readings == [float(load)] * repetitions and saved.result["expanded_uncertainty"] > 0
+        # the instrument's decimal text is stored as sent, and the point lists the bench readings it used
+        assert saved.readings == [load] * repetitions and saved.point is not None
+        assert saved.point.expanded_uncertainty > 0 and set(saved.point.bench_reading_ids) == {
+            r.id for r in stored
+        }

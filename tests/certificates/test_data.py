@@ -11,12 +11,12 @@ import pytest
 from certificates.data import (
     CertificateData,
     CertificateKind,
-    Conformity,
     Environment,
     ResultPoint,
     ResultSeries,
     Signatory,
     Text,
+    Verdict,
     VerificationInfo,
 )
 from certificates.errors import CertificateDataError
@@ -138,4 +138,4 @@ def test_coverage_shared_or_per_point(calibration: CertificateData) -> None:
     data = replace(calibration, results=(mixed,))
     assert data.coverage() is None
     assert data.shared_probability() == 0.95
-    assert Conformity("pass") is Conformity.PASS
+    assert Verdict("pass") is Verdict.PASS and Verdict.CONDITIONAL_PASS.dcc == "conditionalPass"

@@ -98,7 +98,8 @@ def test_errors_are_dsi_reals_with_expanded_uncertainty() -> None:
     meta = errors[1].find("dcc:measurementMetaData/dcc:metaData[@refType='basic_conformity']", NS)
     assert meta is not None and meta.findtext("dcc:conformity", namespaces=NS) == "pass"
     limit = meta.find("dcc:data/dcc:quantity[@refType='basic_toleranceLimitUpper']/si:real", NS)
-    assert limit is not None and limit.findtext("si:value", namespaces=NS) == "0.02"
+    # the MPE beside U = 0.000 70 g is stated to U's decimal place (GUM 7.2.6, ILAC-P14 6.3)
+    assert limit is not None and limit.findtext("si:value", namespaces=NS) == "0.02000"
 
 
 def test_core_data_carries_number_dates_location_and_stamp() -> None:

@@ -371,8 +371,9 @@ def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> 
     assert "1. Nhiệt độ / Temperature (°C)" in text
     assert "2. Áp suất / Pressure (kPa)" in text
     first, second = text.split("2. Áp suất / Pressure (kPa)")
-    # each table holds its own rows (number, reference, indication, error, U, k) and has its own chart
-    assert "3 30,0 30,1 0,10 0,12 2" in first and "100,0" not in first.split("1. Nhiệt độ")[1]
-    assert "1 100,0 100,0 0,000 0,050 2" in second and "2 200,0 200,0 0,000 0,050 2" in second
+    # each table holds its own rows (number, reference, indication, error, U, k) and has its own chart;
+    # reference and indication are rounded to U's decimal place like the error (GUM 7.2.6, ILAC-P14 6.3)
+    assert "3 30,00 30,10 0,10 0,12 2" in first and "100,000" not in first.split("1. Nhiệt độ")[1]
+    assert "1 100,000 100,000 0,000 0,050 2" in second and "2 200,000 200,000 0,000 0,050 2" in second
     assert "Sai số / Error / °C" in first and "Nhiệt độ / Temperature / °C" in first
     assert "Sai số / Error / kPa" in second and "Áp suất / Pressure / kPa" in second

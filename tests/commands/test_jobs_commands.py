@@ -40,3 +40,39 @@ def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:
 def test_jobs_list_bad_state_exits_2(demo: Path) -> None:
     result = run(["jobs", "list", "--state", "finished"], demo)
     assert result.returncode == 2 and "finished" in result.stderr
+
+
+def test_jobs_show_json_prints_points_as_the_certificate(demo: Path) -> None:
+    """``lims jobs show NUMBER --json``: each number a decimal string as the certificate prints it."""
+    from decimal import Decimal
+
+    approved = json.loads(run(["jobs", "list", "--state", "approved", "--json"], demo).stdout)
+    number = approved[0]["number"]
+    result = run(["jobs", "show", number, "--json"], demo)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert (shown["number"], shown["state"]) == (number, "approved")
+    assert shown["procedure"] == approved[0]["procedure"] and isinstance(shown["certificates"], list)
+    assert shown["points"]
+    for point in shown["points"]:
+        assert set(point) == {
+            "index", "quantity", "unit", "reference", "indication", "error", "expanded_uncertainty",
+            "coverage_factor", "dof_eff", "coverage_probability", "mpe", "decision_rule", "verdict",
+        }
+        u = Decimal(point["expanded_uncertainty"])
+        assert u > 0 and len(u.normalize().as_tuple().digits) <= 2  # two significant digits (GUM 7.2.6)
+        places = u.as_tuple().exponent
+        for key in ("reference", "indication", "error"):  # to U's decimal place, point as decimal sign
+            assert "," not in point[key] and Decimal(point[key]).as_tuple().exponent == places, key
+        assert point["decision_rule"] in {"simple", "guarded", "non_binary", None}
+        assert point["verdict"] in {"pass", "fail", "conditional_pass", "conditional_fail", "no_statement", None}
+    plain = run(["jobs", "show", number], demo)
+    assert plain.returncode == 0 and number in plain.stdout
+    first = shown["points"][0]
+    assert f"{first['expanded_uncertainty']} {first['unit']}" in plain.stdout
+
+
+def test_jobs_show_unknown_number_exits_2(demo: Path) -> None:
+    result = run(["jobs", "show", "HC-1999-99999", "--json"], demo)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "HC-1999-99999" in result.stderr

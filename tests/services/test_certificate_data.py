@@ -6,6 +6,7 @@ import io
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from certificates import extract_dcc, validate_dcc
 from certificates.data import Signatory, Text
 from certificates.dcc import DCC_NS, SI_NS
+from certificates.metrology import CoverageDistribution, codec
 from lims.models import Measurement
 from lims.services.bench import measurements
 from lims.services.certificates import issue as svc
@@ -38,25 +40,34 @@ def _add_resistance_points(session: Session, job: Any) -> None:
     rows = measurements.measurements(session, job.id)
     template = rows[0]
     for offset, (reference_kohm, error_kohm) in enumerate(((1.0, 0.0004), (10.0, -0.003))):
-        result = {
-            **template.result,
-            "quantity": "resistance",
-            "unit": "kΩ",
-            "nominal": reference_kohm,
-            "reference": reference_kohm,
-            "mean": reference_kohm + error_kohm,
-            "error": error_kohm,
-            "expanded_uncertainty": 0.0012 * reference_kohm,
-            "coverage_factor": 2.0,
-            "mpe": None,
-        }
+        assert template.point is not None
+        result = codec.encode(
+            replace(
+                template.point,
+                quantity="resistance",
+                unit="kΩ",
+                nominal=Decimal(repr(reference_kohm)),
+                reference_value=Decimal(repr(reference_kohm)),
+                indication=Decimal(repr(reference_kohm + error_kohm)),
+                error=Decimal(repr(error_kohm)),
+                expanded_uncertainty=Decimal(repr(0.0012 * reference_kohm)),
+                coverage_factor=Decimal("2"),
+                effective_dof=None,
+                distribution=CoverageDistribution.NORMAL,
+                mpe=None,
+                verdict=None,
+                decision_rule=None,
+                guard_band=None,
+                probability_of_conformance=None,
+            )
+        )
         session.add(
             Measurement(
                 job_id=job.id,
                 point_index=len(rows) + offset,
                 nominal=Decimal(repr(reference_kohm)),
                 unit="kΩ",
-                readings=[reference_kohm + error_kohm] * 3,
+                readings=[repr(reference_kohm + error_kohm)] * 3,
                 reference_value=Decimal(repr(reference_kohm)),
                 environment=template.environment,
                 result=result,
@@ -80,16 +91,6 @@ def test_one_quantity_job_is_one_series(session: Session) -> None:
     (series,) = data.results
     assert (series.quantity, series.unit) == (Text("Điện áp một chiều", "DC voltage"), "\\volt")
     assert len(series.points) == len(measurements.test_points(job))
-
-
-def test_points_saved_before_the_quantity_was_recorded_take_the_procedures(session: Session) -> None:
-    setup = certsetup.lab(session)
-    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
-    for m in measurements.measurements(session, job.id).values():
-        m.result = {k: v for k, v in m.result.items() if k not in ("quantity", "unit")}
-    session.flush()
-    (series,) = build_certificate_data(session, job, _extras(), certsetup.SETTINGS).results
-    assert series.quantity.en == "DC voltage" and series.unit == "\\volt"
 
 
 def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Session) -> None:
@@ -125,9 +126,9 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
     assert "1. Điện áp một chiều / DC voltage (V)" in text
     assert "2. Điện trở / Resistance (kΩ)" in text
     resistance_table = text[text.index("2. Điện trở / Resistance (kΩ)") :]
-    # rows: number, reference, indication, error, U, k (ILAC-P14 6.3: error rounded to the digit of U)
-    assert "1 1,0 1,0004 0,0004 0,0012 2" in resistance_table
-    assert "2 10,0 9,997 -0,003 0,012 2" in resistance_table
+    # rows: number, reference, indication, error, U, k (ILAC-P14 6.3: every value to the digit of U)
+    assert "1 1,0000 1,0004 0,0004 0,0012 2" in resistance_table
+    assert "2 10,000 9,997 -0,003 0,012 2" in resistance_table
     assert "1,0004" not in text[: text.index("2. Điện trở")]
 
     xml = svc.stored_bytes(DatabaseStorage(session), cert, "dcc")

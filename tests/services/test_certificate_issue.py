@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certificates import extract_dcc, read_dcc, validate_dcc
+from certificates.metrology import PointResult
 from lims.models import (
     Certificate,
     CertificateCounter,
@@ -77,17 +78,16 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
     imported = read_dcc(dcc)
     assert imported.certificate_number == "HC-2025-00001"
     points = [p for s in imported.series for p in s.points]
-    rows = sorted(job_rows(session, job.id), key=lambda r: r["reference"])
-    assert [float(p.expanded_uncertainty or 0) for p in points] == pytest.approx([r["expanded_uncertainty"] for r in rows],
-                                                                     rel=0.05)
-    assert all(float(p.coverage_factor or 0) == pytest.approx(r["coverage_factor"], abs=0.01) for p, r in zip(points, rows,
-                                                                                                   strict=True))
+    rows = sorted(job_rows(session, job.id), key=lambda r: r.reference_value)
+    # the DCC states U exactly as every page reports it (one rounding, GUM 7.2.6)
+    assert [p.expanded_uncertainty for p in points] == [r.reported().expanded_uncertainty for r in rows]
+    assert all(float(p.coverage_factor or 0) == float(r.coverage_factor) for p, r in zip(points, rows, strict=True))
 
 
-def job_rows(session: Session, job_id: int) -> list[dict[str, Any]]:
+def job_rows(session: Session, job_id: int) -> list[PointResult]:
     from lims.services.bench.measurements import measurements
 
-    return [m.result for m in measurements(session, job_id).values()]
+    return [m.point for m in measurements(session, job_id).values() if m.point is not None]
 
 
 def test_no_conformity_statement_unless_asked(session: Session) -> None:

@@ -81,14 +81,15 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
     assert measurements.test_points(job) == (3.0, 7.5, 15.0, 22.5, 30.0)
     done = save_all(session, setup, job, {2: (["15.005", "15.005", "15.000"], "15.0001", {"temperature": "24"})},
                     {"temperature": "24"})
-    r = done[2].result
-    assert r["mean"] == pytest.approx(15.0033333, abs=1e-7)
-    assert r["error"] == pytest.approx(0.0032333, abs=1e-7) and r["correction"] == pytest.approx(-0.0032333, abs=1e-7)
-    assert r["standard_uncertainty"] == pytest.approx(2.6357e-3, rel=1e-4)
+    r = done[2].point
+    assert r is not None
+    assert float(r.indication) == pytest.approx(15.0033333, abs=1e-7)
+    assert float(r.error) == pytest.approx(0.0032333, abs=1e-7) and float(r.correction) == pytest.approx(-0.0032333, abs=1e-7)
+    assert float(r.standard_uncertainty) == pytest.approx(2.6357e-3, rel=1e-4)
     k = k_95(2.6357e-3, 1.6667e-3, 3)
-    assert k == 2.23 and r["coverage_factor"] == k
-    assert r["expanded_uncertainty"] == pytest.approx(k * 2.6357e-3, rel=2e-4)
-    assert (r["mpe"], r["verdict"]) == (0.0075, "pass")
+    assert k == 2.23 and float(r.coverage_factor) == k
+    assert float(r.expanded_uncertainty) == pytest.approx(k * 2.6357e-3, rel=2e-4)
+    assert (float(r.mpe), r.verdict) == (0.0075, "pass")
     finish(session, setup, job)
 
 
@@ -104,11 +105,12 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
     env = {"temperature": "21.5 22.0", "humidity": "55"}
     done = save_all(session, setup, job, {2: (["8.1", "8.2"], "8.002", env)}, env)
-    r = done[2].result
-    assert r["error"] == pytest.approx(0.148) and r["standard_uncertainty"] == pytest.approx(0.058214, rel=1e-4)
-    assert r["coverage_factor"] == k_95(0.058214, 0.05, 2) == 13.97
-    assert r["expanded_uncertainty"] == pytest.approx(13.97 * 0.058214, rel=2e-4)
-    assert (r["mpe"], r["verdict"]) == (0.256, "fail")
+    r = done[2].point
+    assert r is not None
+    assert float(r.error) == pytest.approx(0.148) and float(r.standard_uncertainty) == pytest.approx(0.058214, rel=1e-4)
+    assert float(r.coverage_factor) == k_95(0.058214, 0.05, 2) == 13.97
+    assert float(r.expanded_uncertainty) == pytest.approx(13.97 * 0.058214, rel=2e-4)
+    assert (float(r.mpe), r.verdict) == (0.256, "fail")
     finish(session, setup, job)
 
 
@@ -123,12 +125,13 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-TH-BATH"))
     env = {"temperature": "23", "humidity": "50"}
     done = save_all(session, setup, job, {2: (["50.1", "50.2", "50.1", "50.1", "50.2"], "50.012", env)}, env)
-    r = done[2].result
-    assert (r["mean"], r["reference"]) == (50.14, 50.012) and r["error"] == pytest.approx(0.128)
-    assert r["standard_uncertainty"] == pytest.approx(0.040104, rel=1e-4)
-    assert r["coverage_factor"] == k_95(0.040104, 0.024495, 5) == 2.09
-    assert r["expanded_uncertainty"] == pytest.approx(2.09 * 0.040104, rel=2e-4)
-    assert r["verdict"] == "pass" and r["deviations"] == []
+    r = done[2].point
+    assert r is not None
+    assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(r.error) == pytest.approx(0.128)
+    assert float(r.standard_uncertainty) == pytest.approx(0.040104, rel=1e-4)
+    assert float(r.coverage_factor) == k_95(0.040104, 0.024495, 5) == 2.09
+    assert float(r.expanded_uncertainty) == pytest.approx(2.09 * 0.040104, rel=2e-4)
+    assert r.verdict == "pass" and r.deviations == ()
     finish(session, setup, job)
 
 
@@ -147,11 +150,13 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
                                                         "10.0000", env, as_found=True),
                             user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
     done = save_all(session, setup, job, {1: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
-    r = done[1].result
-    assert r["error"] == pytest.approx(0.0024) and r["standard_uncertainty"] == pytest.approx(3.7956e-4, rel=1e-4)
-    assert r["coverage_factor"] == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
-    assert (r["mpe"], r["verdict"]) == (0.007, "pass")
-    assert done[1].as_found["result"]["error"] == pytest.approx(0.0096) and done[1].as_found["result"]["verdict"] == "fail"
+    r = done[1].point
+    assert r is not None
+    assert float(r.error) == pytest.approx(0.0024) and float(r.standard_uncertainty) == pytest.approx(3.7956e-4, rel=1e-4)
+    assert float(r.coverage_factor) == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
+    assert (float(r.mpe), r.verdict) == (0.007, "pass")
+    found = done[1].as_found_point
+    assert found is not None and float(found.error) == pytest.approx(0.0096) and found.verdict == "fail"
     finish(session, setup, job)
     with pytest.raises(jobs.JobLocked, match="approved"):
         measurements.save_point(session, job.id, PointInput(1, ["10.002"] * 5, "10", env), user=setup.technician,
@@ -262,7 +267,7 @@ def test_point_outside_the_range_and_environment_outside_limits(session: Session
     job.requirements = {"points": [5]}
     row = measurements.save_point(session, job.id, PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}),
                                   user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
-    assert "temperature 31 °C is above the maximum 28 °C" in row.result["deviations"]
+    assert row.point is not None and "temperature 31 °C is above the maximum 28 °C" in row.point.deviations
     assert "humidity was not recorded; the procedure requires it" in measurements.flags(session, job)["environment"]
 
 
@@ -282,7 +287,7 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
                                 expected_version=job.version, on=jobsetup.ON, now=NOW)
     row = measurements.save_point(session, job.id, PointInput(2, ["18.001"] * 5, "18", env),
                                   user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
-    assert row.result["within_scope"] is False
+    assert row.point is not None and row.point.within_scope is False
     assert measurements.flags(session, job)["outside_scope"] == ["18 V"]
 
 
@@ -306,7 +311,9 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
         job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", decision_rule=rule))
         row = measurements.save_point(session, job.id, PointInput(1, readings, "10", env), user=setup.technician,
                                       expected_version=job.version, on=jobsetup.ON, now=NOW)
-        assert row.result["error"] == pytest.approx(0.0065)
-        verdicts[rule] = (row.result["verdict"], row.result["decision_rule"])
+        point = row.point
+        assert point is not None and point.decision_rule is not None
+        assert float(point.error) == pytest.approx(0.0065)
+        verdicts[rule] = (point.verdict, point.decision_rule.describe("en"))
     assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
     assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -40,8 +43,10 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section class="point"')
     assert "<html" not in html and int(response.headers["X-Job-Version"]) == version + 1
-    # the error, mean − reference, to U's decimal place (JCGM 100:2008 7.2.6): U = 0.000800781 V -> 0.00080 V
-    assert "<dd>0.00240 V</dd>" in html and "<dd>0.00080 V (k = 2.11)</dd>" in html
+    # the error, mean − reference, to U's decimal place (JCGM 100:2008 7.2.6): U = 0.000800781 V -> 0.00080 V,
+    # with the Vietnamese decimal comma as on the certificate
+    assert '<dd data-field="error">0,00240 V</dd>' in html
+    assert '<span data-field="expanded_uncertainty">0,00080 V</span> (k = <span data-field="coverage_factor">2,11</span>)' in html
     assert "verdict-pass" in html
 
     bad = _post_point(client, job, 2, version + 1, ["18.001", "mười", "18.001", "18.002", "18.001"], "18")
@@ -65,11 +70,14 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
     assert saved.status_code == 200
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
     point = page[page.index('id="point-2"'):page.index('id="point-3"')]
-    assert "<dd>0.00240 V</dd>" in point and "<dd>-0.00240 V</dd>" in point  # error and correction
-    assert "<dd>0.00080 V (k = 2.11)</dd>" in point
-    assert "0.000800781" not in point and ">0.0024 V<" not in point and "0.000801" not in point
-    stored = measurements.measurements(session, job.id)[1].result  # type: ignore[attr-defined]
-    assert stored["expanded_uncertainty"] == 0.000800781 and stored["error"] == 0.0024
+    assert '<dd data-field="error">0,00240 V</dd>' in point  # error and correction, decimal comma
+    assert '<dd data-field="correction">-0,00240 V</dd>' in point
+    assert '<span data-field="expanded_uncertainty">0,00080 V</span>' in point
+    assert "0,000800781" not in point and ">0,0024 V<" not in point and "0,000801" not in point
+    assert "0.00080" not in point  # no English decimal point on a Vietnamese page
+    stored = measurements.measurements(session, job.id)[1].point  # type: ignore[attr-defined]
+    assert float(stored.expanded_uncertainty) == pytest.approx(0.000800781, rel=1e-6)
+    assert stored.error == Decimal("0.0024")
 
 
 def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClient, session: Session) -> None:
@@ -81,11 +89,12 @@ def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClie
     login(client, setup.technician.username)
     saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
-    budget = measurements.measurements(session, job.id)[1].result["budget"]  # type: ignore[attr-defined]
+    budget = measurements.measurements(session, job.id)[1].budget
     type_a = [i for i in budget["inputs"] if i["distribution"]["kind"] == "type_a"]
     assert len(type_a) == 1 and "value" not in type_a[0]
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
-    assert f"<code>{type_a[0]['name']}</code></td><td>x̄ = 10.0024 V</td>" in page
+    # the mean as every report prints it: to U's decimal place (U = 0.00080 V), decimal comma
+    assert f"<code>{type_a[0]['name']}</code></td><td>x̄ = 10,00240 V</td>" in page
 
 
 def test_without_javascript_the_point_form_redirects(client: FlaskClient, session: Session) -> None:

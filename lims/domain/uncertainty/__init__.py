@@ -6,13 +6,13 @@ The API the rest of the application calls::
     result = evaluate_budget(spec, method="both", trials=10**6, seed=1)
     result_to_dict(result)                              # the JSON of `lims budget evaluate`
 
-Conformity on its own is :func:`lims.domain.decision.decide`.
+Conformity on its own is :func:`certificates.metrology.decide`; the reported value is
+:func:`certificates.metrology.round_result` (the one GUM 7.2.6 rounding).
 """
 
 from lims.domain.uncertainty.budget import (
     BudgetSpec,
     Correlation,
-    DecisionRuleSpec,
     FunctionModel,
     InputQuantity,
 )
@@ -37,7 +37,6 @@ from lims.domain.uncertainty.propagation import (
     propagate,
     welch_satterthwaite,
 )
-from lims.domain.uncertainty.rounding import ReportedResult, round_for_report
 
 __all__ = [
     "Arcsine",
@@ -46,7 +45,6 @@ __all__ = [
     "BudgetSpec",
     "Correlation",
     "CorrelationError",
-    "DecisionRuleSpec",
     "DimensionError",
     "FunctionModel",
     "InputQuantity",
@@ -58,7 +56,6 @@ __all__ = [
     "Normal",
     "PropagationResult",
     "Rectangular",
-    "ReportedResult",
     "StudentT",
     "Triangular",
     "TypeA",
@@ -73,6 +70,5 @@ __all__ = [
     "parse_expression",
     "propagate",
     "result_to_dict",
-    "round_for_report",
     "welch_satterthwaite",
 ]

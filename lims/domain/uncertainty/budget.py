@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from lims.domain.decision import DecisionRule, Specification
+from certificates.metrology.decision import DecisionRule, Specification
 from lims.domain.uncertainty.distributions import Distribution, check_number
 from lims.domain.uncertainty.errors import BudgetFormatError, CorrelationError, UnknownQuantityError
 from lims.domain.uncertainty.expression import RESERVED_NAMES, Expression, Functions, parse_expression
@@ -99,14 +99,6 @@ class Correlation:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionRuleSpec:
-    """The decision rule of a budget file: kind and guard factor r (w = r·U)."""
-
-    kind: DecisionRule = DecisionRule.SIMPLE
-    guard_factor: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
 class BudgetSpec:
     """A complete, checked uncertainty budget."""
 
@@ -118,7 +110,7 @@ class BudgetSpec:
     coverage_probability: float = DEFAULT_COVERAGE_PROBABILITY
     coverage_factor: float | None = None
     specification: Specification | None = None
-    decision_rule: DecisionRuleSpec | None = None
+    decision_rule: DecisionRule | None = None  # ILAC-G8 4.2, the one engine of certificates.metrology
     _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -8,9 +8,12 @@ budget carries a specification, states conformity with its decision rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
-from lims.domain.decision import Conformity, DecisionRule, decide
+from certificates.metrology.decision import Decision, decide
+from certificates.metrology.numbers import decimal_of
+from certificates.metrology.rounding import ReportedValue, round_result
 from lims.domain.uncertainty.budget import BudgetSpec
 from lims.domain.uncertainty.errors import BudgetFormatError
 from lims.domain.uncertainty.montecarlo import (
@@ -22,7 +25,6 @@ from lims.domain.uncertainty.montecarlo import (
     validate,
 )
 from lims.domain.uncertainty.propagation import PropagationResult, propagate
-from lims.domain.uncertainty.rounding import ReportedResult, round_for_report
 from lims.domain.uncertainty.units import check_units
 
 
@@ -42,10 +44,10 @@ class BudgetResult:
     method: Method
     unit: str | None
     propagation: PropagationResult
-    reported: ReportedResult
+    reported: ReportedValue  # the one rounding (certificates.metrology.rounding), used downstream as is
     monte_carlo: MonteCarloResult | None = None
     validation: Validation | None = None
-    conformity: Conformity | None = None
+    conformity: Decision | None = None
 
 
 def evaluate_budget(
@@ -73,7 +75,7 @@ def evaluate_budget(
     ...     {"name": "x", "value": 1.0, "distribution": {"kind": "normal", "u": 0.01}}],
     ...     "specification": {"lower": 0.9, "upper": 1.1}, "decision_rule": {"kind": "guarded"}})
     >>> result = evaluate_budget(spec)
-    >>> result.reported.text(), result.conformity.statement.value
+    >>> result.reported.text(), result.conformity.verdict.value
     ('1.000 ± 0.020', 'pass')
     """
     try:
@@ -91,13 +93,11 @@ def evaluate_budget(
         validation = validate(lpu, mcm, significant_digits=validation_digits)
     conformity = None
     if spec.specification is not None:
-        rule = spec.decision_rule
         conformity = decide(
             lpu.value,
             lpu.expanded_uncertainty,
             spec.specification,
-            rule=rule.kind if rule else DecisionRule.SIMPLE,
-            guard_factor=rule.guard_factor if rule else 1.0,
+            rule=spec.decision_rule,
             standard_uncertainty=lpu.standard_uncertainty,
         )
     return BudgetResult(
@@ -105,8 +105,15 @@ def evaluate_budget(
         method=method,
         unit=unit,
         propagation=lpu,
-        reported=round_for_report(lpu.value, lpu.expanded_uncertainty),
+        reported=_reported(lpu.value, lpu.expanded_uncertainty),
         monte_carlo=mcm,
         validation=validation,
         conformity=conformity,
     )
+
+
+def _reported(value: float, expanded_uncertainty: float) -> ReportedValue:
+    """GUM 7.2.6 rounding; an exact result (U = 0) has nothing to round to and is reported as computed."""
+    if expanded_uncertainty == 0:
+        return ReportedValue(decimal_of(value, field="value"), Decimal(0))
+    return round_result(value, expanded_uncertainty)

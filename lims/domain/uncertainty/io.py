@@ -10,12 +10,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lims.domain.decision import DecisionError, DecisionRule, Specification
+from certificates.metrology.decision import DecisionRule, RuleKind, Specification
+from certificates.metrology.errors import MetrologyError
 from lims.domain.uncertainty.budget import (
     DEFAULT_COVERAGE_PROBABILITY,
     BudgetSpec,
     Correlation,
-    DecisionRuleSpec,
     InputQuantity,
 )
 from lims.domain.uncertainty.distributions import (
@@ -199,17 +199,20 @@ def parse_budget(data: object) -> BudgetSpec:
         raw = _mapping(data["specification"], "specification", {"lower", "upper"})
         try:
             specification = Specification(raw.get("lower"), raw.get("upper"))
-        except DecisionError as exc:
+        except MetrologyError as exc:
             raise BudgetFormatError(exc.detail, field=exc.field) from None
     rule = None
     if data.get("decision_rule") is not None:
         raw = _mapping(data["decision_rule"], "decision_rule", {"kind", "guard_factor"})
         kind = raw.get("kind", "simple")
-        if kind not in {r.value for r in DecisionRule}:
+        if kind not in {r.value for r in RuleKind}:
             raise BudgetFormatError("must be one of simple, guarded, non_binary", field="decision_rule.kind")
         factor = raw.get("guard_factor")
         factor = 1.0 if factor is None else check_number(factor, "decision_rule.guard_factor", minimum=0)
-        rule = DecisionRuleSpec(DecisionRule(kind), factor)
+        try:
+            rule = DecisionRule(RuleKind(kind), factor)
+        except MetrologyError as exc:
+            raise BudgetFormatError(exc.detail, field=exc.field) from None
         if specification is None:
             raise BudgetFormatError("needs a specification", field="decision_rule")
     return BudgetSpec(
@@ -311,8 +314,8 @@ def result_to_dict(result: BudgetResult) -> dict[str, Any]:
     if result.conformity is not None:
         c = result.conformity
         out["conformity"] = {
-            "statement": c.statement.value,
-            "rule": c.rule.value,
+            "statement": c.verdict.value,
+            "rule": c.rule.kind.value,
             "acceptance_limits": list(c.acceptance_limits),
             "guard_band": c.guard_band,
             "probability_of_conformance": c.probability_of_conformance,

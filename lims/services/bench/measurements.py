@@ -10,23 +10,32 @@ recorded and flagged (ISO/IEC 17025:2017 6.3.3), not refused.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from certificates.metrology import (
+    DecisionRule,
+    MetrologyError,
+    PointResult,
+    RuleKind,
+    Specification,
+    decide,
+    decimal_of,
+    distribution_for,
+)
+from certificates.metrology import codec as point_codec
 from lims.domain import procedures as dp
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
 from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
-from lims.domain.decision_rule import DecisionRule, RuleKind, judge
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget
@@ -56,15 +65,16 @@ class PointInput:
     bench_reading_ids: Sequence[int] = ()  # bench readings the page filled in (flagged used when they match)
 
 
-def _number(text: str) -> float | None:
+def _number(text: str) -> Decimal | None:
+    """The exact decimal a technician typed (comma or point); ``None`` when empty; NaN when not a number."""
     cleaned = text.strip().replace(" ", "").replace(",", ".")
     if not cleaned:
         return None
     try:
-        value = float(cleaned)
-    except ValueError:
-        return math.nan
-    return value
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return Decimal("NaN")
+    return value if value.is_finite() else Decimal("NaN")
 
 
 def _convert(value: float, unit: str, to: str) -> float:
@@ -167,63 +177,91 @@ def compute_point(
     session: Session,
     job: Job,
     nominal: float,
-    readings: Sequence[float],
-    reference_value: float,
-    environment: Mapping[str, list[float]],
+    readings: Sequence[Decimal],
+    reference_value: Decimal,
+    environment: Mapping[str, list[Decimal]],
     on: date,
-) -> dict[str, Any]:
-    """The result of one point: mean, error, correction, u_c, U, k, ν_eff, MPE, verdict, CMC and flags."""
+    *,
+    as_found: bool = False,
+    bench_reading_ids: Sequence[int] = (),
+) -> tuple[PointResult, dict[str, Any]]:
+    """The result of one point and the budget it was evaluated with.
+
+    Readings arrive as exact decimals and become floats only inside the numerics. U is the engine's
+    (JCGM 100 5.1.2, G.4), not pre-rounded: the decision (ILAC-G8:09/2019 4.2, JCGM 106 7.4) and the CMC check
+    (ILAC-P14:09/2020 5.4: a U below the CMC is refused, so U is never raised to it and ``cmc_applied`` is
+    false) use it as computed; every report rounds it once, with :meth:`PointResult.reported`.
+    """
     if job.procedure is None:
         raise no_procedure(job)
     proc = domain_procedure(job.procedure)
     instrument = instrument_under_test(job)
-    standards = _standards_used(session, job, proc, nominal, reference_value, on)
-    env = {q: v if len(v) > 1 else v[0] for q, v in environment.items() if v}
+    reference = float(reference_value)
+    values = [float(r) for r in readings]
+    standards = _standards_used(session, job, proc, nominal, reference, on)
+    env_floats = {q: [float(x) for x in v] for q, v in environment.items() if v}
+    env = {q: v if len(v) > 1 else v[0] for q, v in env_floats.items()}
     try:
-        budget = dp.instantiate_budget(proc, nominal, readings, standards, instrument, env)
+        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env)
         lpu = evaluate_budget(parse_budget(budget)).propagation
-        expanded = float(f"{lpu.expanded_uncertainty:.6g}")
-        result = dp.point_result(
-            proc, nominal, readings, standards, instrument, expanded_uncertainty=expanded
-        )
+        expanded = lpu.expanded_uncertainty
+        result = dp.point_result(proc, nominal, values, standards, instrument, expanded_uncertainty=expanded)
         rule = agreed_rule(job, proc)
-        verdict = judge(result.error, result.mpe, expanded, rule)
+        decision = decide(
+            result.error,
+            expanded,
+            Specification.symmetric(result.mpe),
+            rule=rule,
+            standard_uncertainty=lpu.standard_uncertainty,
+        )
         deviations = check_environment(proc.environment, env)
-    except (DomainError, EnvironmentDataError) as exc:
+    except (DomainError, EnvironmentDataError, MetrologyError) as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
     try:
         cmc = check_against_cmc(cmc_scope(session, job.lab_id), proc.quantity, nominal, proc.unit, expanded)
     except UncertaintyBelowCmc as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
-    return {
-        "nominal": nominal,
-        "quantity": proc.quantity,
-        "unit": proc.unit,
-        "mean": result.mean_indication,
-        "reference": result.reference_value,
-        "error": result.error,
-        "correction": result.correction,
-        "standard_uncertainty": lpu.standard_uncertainty,
-        "expanded_uncertainty": expanded,
-        "coverage_factor": round(lpu.coverage_factor, 3),
-        "effective_dof": None if math.isinf(lpu.effective_dof) else round(lpu.effective_dof, 1),
-        "mpe": result.mpe,
-        "verdict": verdict.value,
-        "decision_rule": rule.describe(),
-        "within_scope": cmc.within_scope,
-        "cmc": cmc.cmc_uncertainty,
-        "deviations": [d.message for d in deviations],
-        "budget": budget,
-    }
+    # k came from t(ν_eff) unless ν_eff is infinite or the budget fixed k (then the normal is assumed and
+    # stated; EA-4/02 M:2022 section 5)
+    infinite = lpu.effective_dof == float("inf") or lpu.coverage_factor_fixed
+    dof = None if infinite else decimal_of(round(lpu.effective_dof, 1))
+    point = PointResult(
+        quantity=proc.quantity,
+        unit=proc.unit,
+        nominal=decimal_of(nominal),
+        reference_value=reference_value,
+        indication=decimal_of(result.mean_indication),
+        error=decimal_of(result.error),
+        standard_uncertainty=decimal_of(lpu.standard_uncertainty),
+        effective_dof=dof,
+        coverage_factor=decimal_of(lpu.coverage_factor),
+        coverage_probability=decimal_of(proc.budget.coverage_probability),
+        distribution=distribution_for(dof),
+        expanded_uncertainty=decimal_of(expanded),
+        mpe=decimal_of(result.mpe),
+        decision_rule=rule,
+        guard_band=decimal_of(decision.guard_band),
+        probability_of_conformance=decimal_of(round(decision.probability_of_conformance, 6)),
+        verdict=decision.verdict,
+        cmc=None if cmc.cmc_uncertainty is None else decimal_of(cmc.cmc_uncertainty),
+        cmc_applied=False,
+        within_scope=cmc.within_scope,
+        as_found=as_found,
+        bench_reading_ids=tuple(bench_reading_ids),
+        deviations=tuple(d.message for d in deviations),
+    )
+    return point, budget
 
 
-def _parse(data: PointInput, unit: str, nominal: float) -> tuple[list[float], float, dict[str, list[float]]]:
-    readings: list[float] = []
+def _parse(
+    data: PointInput, unit: str, nominal: float
+) -> tuple[list[Decimal], Decimal, dict[str, list[Decimal]]]:
+    readings: list[Decimal] = []
     for n, raw in enumerate(data.readings, start=1):
         value = _number(raw)
         if value is None:
             continue
-        if not math.isfinite(value):
+        if value.is_nan():
             raise ReadingError(
                 N_("Point %(point)s, reading %(n)s: %(value)s is not a number in %(unit)s."),
                 point=f"{nominal:g}",
@@ -233,19 +271,19 @@ def _parse(data: PointInput, unit: str, nominal: float) -> tuple[list[float], fl
             )
         readings.append(value)
     reference = _number(data.reference_value)
-    if reference is None or not math.isfinite(reference):
+    if reference is None or reference.is_nan():
         raise ReadingError(
             N_("Point %(point)s: the reference value %(value)s is not a number in %(unit)s."),
             point=f"{nominal:g}",
             value=data.reference_value.strip() or "—",
             unit=unit,
         )
-    environment: dict[str, list[float]] = {}
+    environment: dict[str, list[Decimal]] = {}
     for quantity, raw in data.environment.items():
         values = []
         for part in raw.replace(";", " ").split():
             value = _number(part)
-            if value is None or not math.isfinite(value):
+            if value is None or value.is_nan():
                 raise ReadingError(
                     N_("Point %(point)s: %(quantity)s %(value)s is not a number."),
                     point=f"{nominal:g}",
@@ -290,7 +328,21 @@ def save_point(
     unit = domain_procedure(job.procedure).unit
     readings, reference, environment = _parse(data, unit, nominal)
     guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
-    result = compute_point(session, job, nominal, readings, reference, environment, on)
+    used_ids = bench_readings.claim_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
+    point, budget = compute_point(
+        session,
+        job,
+        nominal,
+        readings,
+        reference,
+        environment,
+        on,
+        as_found=data.as_found,
+        bench_reading_ids=() if data.as_found else used_ids,
+    )
+    stored = point_codec.encode(point, budget=budget)
+    texts = [str(r) for r in readings]  # the decimal text as typed or sent, never a float
+    env_texts = {q: [str(v) for v in values] for q, values in environment.items()}
     row = session.scalar(
         select(Measurement).where(Measurement.job_id == job.id, Measurement.point_index == data.point_index)
     )
@@ -298,7 +350,7 @@ def save_point(
         row = Measurement(
             job_id=job.id,
             point_index=data.point_index,
-            nominal=Decimal(repr(nominal)),
+            nominal=decimal_of(nominal),
             unit=unit,
             readings=[],
             environment={},
@@ -308,16 +360,16 @@ def save_point(
         session.add(row)
     if data.as_found:
         row.as_found = {
-            "readings": readings,
-            "reference_value": reference,
-            "environment": environment,
-            "result": result,
+            "readings": texts,
+            "reference_value": str(reference),
+            "environment": env_texts,
+            "result": stored,
         }
     else:
-        row.readings, row.reference_value = readings, Decimal(repr(reference))
-        row.environment, row.result = environment, result
+        row.readings, row.reference_value = texts, reference
+        row.environment, row.result = env_texts, stored
+        bench_readings.mark_used(session, job.id, data.point_index, used_ids)
     row.saved_by_id, row.updated_at = user.id, now
-    bench_readings.mark_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
     job.measured_on = on
     job.updated_at = now
     try:
@@ -331,8 +383,10 @@ def flags(session: Session, job: Job) -> dict[str, list[str]]:
     """What a reviewer must see: environmental deviations and results outside the accredited scope."""
     out: dict[str, list[str]] = {"environment": [], "outside_scope": []}
     for m in measurements(session, job.id).values():
-        for result in (m.result, m.as_found.get("result") or {}):
-            out["environment"].extend(result.get("deviations", []))
-            if result and not result.get("within_scope", True):
-                out["outside_scope"].append(f"{result['nominal']:g} {result['unit']}")
+        for point in (m.point, m.as_found_point):
+            if point is None:
+                continue
+            out["environment"].extend(point.deviations)
+            if not point.within_scope:
+                out["outside_scope"].append(f"{point.nominal.normalize():f} {point.unit}")
     return out

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import false, func, select, update
@@ -330,32 +330,45 @@ def reading_json(row: BenchReading) -> dict[str, Any]:
     }
 
 
-def mark_used(
-    session: Session, job_id: int, point_index: int, reading_ids: Sequence[int], saved_values: Sequence[float]
-) -> int:
-    """Flag the bench readings a saved point used; called by the point's save, in its transaction.
+def claim_used(
+    session: Session, job_id: int, point_index: int, reading_ids: Sequence[int], saved: Sequence[Decimal]
+) -> tuple[int, ...]:
+    """The bench readings a saved point used: the ids the page filled in whose exact decimal text is among
+    the saved readings (each saved reading claims one), so a value the technician retyped is not claimed.
 
-    ``reading_ids`` are the readings the bench page filled into the form; one is flagged only if a saved
-    value equals it (each saved value matches once), so a value the technician retyped is not claimed.
-    The flags of the point's other readings are cleared: they show the latest save. Returns how many are set.
+    The comparison is exact decimal against exact decimal (the instrument's text and the form's text); no
+    float is involved.
     """
-    rows = readings_for(session, job_id, point_index) if reading_ids else []
+    if not reading_ids:
+        return ()
     wanted = {int(i) for i in reading_ids}
-    remaining = [Decimal(repr(v)) for v in saved_values]
-    used: set[int] = set()
-    for row in rows:
+    remaining = list(saved)
+    used: list[int] = []
+    for row in readings_for(session, job_id, point_index):
         if row.id not in wanted:
             continue
-        value = Decimal(row.value.strip())
-        for i, saved in enumerate(remaining):
-            if saved == value:
-                used.add(row.id)
+        try:
+            value = Decimal(row.value.strip())
+        except InvalidOperation:
+            continue
+        for i, typed in enumerate(remaining):
+            if typed == value:
+                used.append(row.id)
                 del remaining[i]
                 break
+    return tuple(used)
+
+
+def mark_used(session: Session, job_id: int, point_index: int, used: Sequence[int]) -> int:
+    """Flag the bench readings the saved point result lists as used (its ``bench_reading_ids``).
+
+    The flags of the point's other readings are cleared: they show the latest save. Returns how many are set.
+    """
+    ids = set(used)
     session.execute(
         update(BenchReading)
         .where(BenchReading.job_id == job_id, BenchReading.point_index == point_index)
-        .values(used_in_point=BenchReading.id.in_(used) if used else False)
+        .values(used_in_point=BenchReading.id.in_(ids) if ids else False)
         .execution_options(synchronize_session=False)
     )
-    return len(used)
+    return len(ids)

@@ -25,7 +25,6 @@ from certificates.data import (
     Amendment,
     CertificateData,
     CertificateKind,
-    Conformity,
     Customer,
     DecisionStatement,
     Environment,
@@ -43,7 +42,7 @@ from certificates.data import (
 )
 from certificates.errors import CertificateDataError
 from certificates.formatting import PREFIXES, UNITS
-from lims.domain.decision_rule import RuleKind
+from certificates.metrology import Verdict
 from lims.domain.procedures import Procedure
 from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
@@ -79,17 +78,6 @@ _FUNCTIONS = {  # signatory functions most often found in Vietnamese centres, fo
     "trưởng phòng": "Head of Department",
     "phó trưởng phòng": "Deputy Head of Department",
     "người có thẩm quyền ký": "Authorised signatory",
-}
-_RULES = {
-    RuleKind.SIMPLE: "ILAC-G8:09/2019 mục 4.2.1 – tuyên bố nhị phân, chấp nhận đơn giản (w = 0)",
-    RuleKind.GUARDED: "ILAC-G8:09/2019 mục 4.2.2 – tuyên bố nhị phân có dải bảo vệ w = {g}·U",
-    RuleKind.NON_BINARY: "ILAC-G8:09/2019 mục 4.2.3 – tuyên bố không nhị phân có dải bảo vệ w = {g}·U",
-}
-_VERDICTS = {
-    "pass": Conformity.PASS,
-    "fail": Conformity.FAIL,
-    "conditional_pass": Conformity.CONDITIONAL_PASS,
-    "conditional_fail": Conformity.CONDITIONAL_FAIL,
 }
 
 
@@ -239,36 +227,37 @@ def _standards(session: Session, job: Job, on: date) -> tuple[StandardUsed, ...]
 def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     """The quantity and unit a point measured: its own when its result names them, else the procedure's.
 
-    A point's result records the quantity and unit it was computed in (``lims.services.bench.measurements``);
-    points saved before it did carry only their unit (the row's ``unit``).
+    A point's result records the quantity and unit it was computed in (``lims.services.bench.measurements``).
     """
-    result = m.result or {}
-    quantity = str(result.get("quantity") or proc.quantity)
-    unit = str(result.get("unit") or m.unit or proc.unit)
-    return quantity, unit
+    point = m.point
+    if point is None:
+        return proc.quantity, m.unit or proc.unit
+    return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
 def _result_series(
-    rows: Sequence[Measurement], proc: Procedure, probability: float, conformity_wanted: bool
+    rows: Sequence[Measurement], proc: Procedure, conformity_wanted: bool
 ) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
     grouped: dict[tuple[str, str], list[ResultPoint]] = {}
     for m in rows:
-        r = m.result
-        found = (m.as_found or {}).get("result") or {}
-        verdict = _VERDICTS.get(str(r.get("verdict"))) if conformity_wanted else None
+        point, found = m.point, m.as_found_point
+        assert point is not None  # checked by the caller
+        # The renderer rounds with the same function as every page (certificates.metrology.point.report);
+        # the exact decimals pass through float losslessly because they came from a float's repr.
         grouped.setdefault(point_quantity(m, proc), []).append(
             ResultPoint(
-                nominal=float(r["reference"]),
-                indication=float(r["mean"]),
-                error=float(r["error"]),
-                expanded_uncertainty=float(r["expanded_uncertainty"]),
-                coverage_factor=float(r["coverage_factor"]),
-                coverage_probability=probability,
-                mpe=None if r.get("mpe") is None else float(r["mpe"]),
-                conformity=verdict,
-                as_found_indication=float(found["mean"]) if found else None,
-                as_found_error=float(found["error"]) if found else None,
+                nominal=float(point.reference_value),
+                indication=float(point.indication),
+                error=float(point.error),
+                expanded_uncertainty=float(point.expanded_uncertainty),
+                coverage_factor=float(point.coverage_factor),
+                coverage_probability=float(point.coverage_probability),
+                mpe=None if point.mpe is None else float(point.mpe),
+                conformity=point.verdict if conformity_wanted else None,
+                as_found_indication=None if found is None else float(found.indication),
+                as_found_error=None if found is None else float(found.error),
+                effective_dof=None if point.effective_dof is None else float(point.effective_dof),
             )
         )
     series = []
@@ -296,27 +285,22 @@ def build_certificate_data(
     requirements = job.requirements or {}
     verification = job.kind == JobKind.VERIFICATION
     conformity_wanted = verification or bool(requirements.get("conformity_statement"))
-    probability = proc.budget.coverage_probability
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    series = _result_series(rows, proc, probability, conformity_wanted)
+    series = _result_series(rows, proc, conformity_wanted)
     points = [p for s in series for p in s.points]
     decision = None
     overall = None
     if conformity_wanted:
         verdicts = [p.conformity for p in points]
         overall = next(
-            (
-                c
-                for c in (Conformity.FAIL, Conformity.CONDITIONAL_FAIL, Conformity.CONDITIONAL_PASS)
-                if c in verdicts
-            ),
-            Conformity.PASS,
+            (c for c in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.CONDITIONAL_PASS) if c in verdicts),
+            Verdict.PASS,
         )
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(
-            rule=Text(_RULES[rule.kind].format(g=f"{rule.guard_factor:g}"), rule.describe()),
+            rule=Text(rule.describe("vi"), rule.describe("en")),
             specification=Text(
                 f"Sai số lớn nhất cho phép theo quy trình {job.procedure.code}",
                 f"Maximum permissible errors of procedure {job.procedure.code}",
@@ -326,7 +310,7 @@ def build_certificate_data(
     performed = job.measured_on or max((m.updated_at or m.created_at).date() for m in rows)
     verification_info = None
     if verification:
-        if overall is not Conformity.PASS:
+        if overall is not Verdict.PASS:
             raise CertificateError(
                 N_("Job %(number)s did not pass verification: issue a notice of failure, not a certificate."),
                 number=job.number,

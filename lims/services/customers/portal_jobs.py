@@ -14,8 +14,9 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from certificates.metrology import PointResult
 from lims.errors import N_, NotFound
-from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition
+from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition, Measurement
 from lims.services.access.tenancy import Caller, get_scoped, scoped
 from lims.services.common.notifications import customer_status
 from lims.services.common.pagination import Page, keyset_page
@@ -119,6 +120,17 @@ def certificates_of_job(session: Session, user: Caller, job_id: int) -> list[Cer
     return list(
         session.scalars(select(Certificate).where(Certificate.job_id == job.id).order_by(Certificate.id))
     )
+
+
+def issued_results(session: Session, user: Caller, job_id: int) -> list[tuple[int, PointResult]]:
+    """The job's point results, once a certificate states them (before issue the customer sees none)."""
+    job = get_job(session, user, job_id)
+    if job.state != JobState.ISSUED:
+        return []
+    rows = session.scalars(
+        select(Measurement).where(Measurement.job_id == job.id).order_by(Measurement.point_index)
+    )
+    return [(m.point_index, point) for m in rows if (point := m.point) is not None]
 
 
 def get_certificate(session: Session, user: Caller, certificate_id: int) -> Certificate:

@@ -155,6 +155,50 @@ def _page_schema(item: str) -> dict[str, Any]:
     }
 
 
+def _ref_point_result() -> dict[str, Any]:
+    """A point as the certificate prints it (``lims jobs show --json`` uses the same form)."""
+    return {
+        "type": "object",
+        "description": "Every number a decimal string exactly as the certificate prints it (point as decimal sign).",
+        "required": [
+            "index",
+            "quantity",
+            "unit",
+            "reference",
+            "indication",
+            "error",
+            "expanded_uncertainty",
+            "coverage_factor",
+            "dof_eff",
+            "coverage_probability",
+            "mpe",
+            "decision_rule",
+            "verdict",
+        ],
+        "properties": {
+            "index": {"type": "integer"},
+            "quantity": STRING,
+            "unit": STRING,
+            "reference": DECIMAL,
+            "indication": DECIMAL,
+            "error": DECIMAL,
+            "expanded_uncertainty": DECIMAL,
+            "coverage_factor": DECIMAL,
+            "dof_eff": {
+                **_nullable(DECIMAL),
+                "description": "ν_eff; null when infinite (k from the normal).",
+            },
+            "coverage_probability": DECIMAL,
+            "mpe": {**_nullable(DECIMAL), "description": "Half-width of the maximum permissible error."},
+            "decision_rule": {"type": ["string", "null"], "enum": ["simple", "guarded", "non_binary", None]},
+            "verdict": {
+                "type": ["string", "null"],
+                "enum": ["pass", "fail", "conditional_pass", "conditional_fail", "no_statement", None],
+            },
+        },
+    }
+
+
 def _object(properties: dict[str, Any], *, required: list[str] | None = None) -> dict[str, Any]:
     return {"type": "object", "required": required or list(properties), "properties": properties}
 
@@ -302,6 +346,7 @@ SCHEMAS: dict[str, Any] = {
                                         "unit": STRING,
                                         "readings": {"type": "integer", "description": "How many readings."},
                                         "has_result": {"type": "boolean"},
+                                        "result": _nullable(_ref_point_result()),
                                     }
                                 ),
                             },

@@ -13,6 +13,8 @@ from typing import Any, cast
 from flask import Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from certificates.metrology import codec as point_codec
+from certificates.metrology.display import point_json
 from lims.errors import LimsError
 from lims.models import Certificate, CertificateStatus, CustomerInstrument, Job, JobState, Role
 from lims.services.access.tenancy import Caller
@@ -241,6 +243,8 @@ def job(job_number: str) -> ResponseReturnValue:
                 "unit": p.unit,
                 "readings": len(p.readings or []),
                 "has_result": bool(p.result),
+                # the point as the certificate prints it (certificates.metrology.display.point_json)
+                "result": point_json(point_codec.decode(p.result), p.point_index) if p.result else None,
             }
             for p in points
         ],

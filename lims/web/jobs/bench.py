@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from certificates.formatting import format_compact, format_decimal
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
 from lims.services.bench import measurements
 from lims.services.bench import stations as bench_stations
-from lims.services.certificates.reported_results import reported_result
 from lims.services.jobs import jobs
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
@@ -31,12 +28,6 @@ STATE_LABELS = {
     JobState.ON_HOLD: N_("on hold"),
     JobState.REJECTED: N_("rejected"),
     JobState.CANCELLED: N_("cancelled"),
-}
-VERDICTS = {
-    "pass": N_("pass"),
-    "fail": N_("fail"),
-    "conditional_pass": N_("conditional pass"),
-    "conditional_fail": N_("conditional fail"),
 }
 
 ENVIRONMENT_LABELS = {
@@ -71,32 +62,6 @@ def input_descriptions(job: Job) -> dict[str, str]:
     return {i.name: i.description for i in domain_procedure(job.procedure).budget.inputs}
 
 
-@dataclass(frozen=True, slots=True)
-class ReportedTexts:
-    """A point's error, correction, U and k as the certificate will print them (GUM 7.2.6)."""
-
-    error: str
-    correction: str
-    expanded_uncertainty: str
-    coverage_factor: str
-    unit: str
-
-
-def reported(result: dict[str, Any] | None) -> ReportedTexts | None:
-    """The rounded texts of a stored result, or ``None`` (the page then shows the stored figures)."""
-    rounded = reported_result(result) if result else None
-    if rounded is None:
-        return None
-    # The bench page writes every number with the decimal point, as the technician types the readings.
-    return ReportedTexts(
-        error=format_decimal(rounded.error, decimal_separator="."),
-        correction=format_decimal(rounded.correction, decimal_separator="."),
-        expanded_uncertainty=format_decimal(rounded.expanded_uncertainty, decimal_separator="."),
-        coverage_factor=format_compact(rounded.coverage_factor, decimal_separator="."),
-        unit=rounded.unit,
-    )
-
-
 def parse_points(text: str) -> list[float]:
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     return [float(p.strip()) for p in parts]
@@ -128,9 +93,9 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     points, points_error = points_or_error(job)
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
-            "environment": proc.environment, "verdicts": VERDICTS,
+            "environment": proc.environment,
             "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db),
-            "active_captures": bench_stations.active_requests(db, job.id), "reported": reported}
+            "active_captures": bench_stations.active_requests(db, job.id)}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:

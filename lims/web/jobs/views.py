@@ -141,7 +141,6 @@ def show(job_id: int) -> ResponseReturnValue:
         allowed=jobs.allowed(job, _user()),
         history=history,
         people=jobs.names(db, bench_view.people_ids(job) | {t.actor_id for t in history}),
-        verdicts=bench_view.VERDICTS,
         descriptions=bench_view.input_descriptions(job),
         signatures=signatures.signatures(db, job.id),
         results=measurements.measurements(db, job.id),

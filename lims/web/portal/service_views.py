@@ -196,6 +196,7 @@ def job(job_id: int) -> ResponseReturnValue:
         job=found,
         history=portal_jobs.history(db, current_user, found.id),
         certificates=portal_jobs.certificates_of_job(db, current_user, found.id),
+        results=portal_jobs.issued_results(db, current_user, found.id),
     )
 
 

@@ -10,10 +10,28 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from certificates.metrology import CoverageDistribution, PointResult
+from certificates.metrology.codec import encode
 from lims.models import Certificate, Enterprise, Job, JobKind, JobState, Measurement, Role, User
 from lims.services.access import api_tokens
 from lims.services.common.storage import open_storage, sha256_hex
 from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
+
+# A 200 g point: error 0.01 g with U = 0.0123 g (k = 2) → reported 0.010 g ± 0.012 g (GUM 7.2.6)
+POINT = PointResult(
+    quantity="mass",
+    unit="g",
+    nominal=Decimal("200"),
+    reference_value=Decimal("200"),
+    indication=Decimal("200.01"),
+    error=Decimal("0.01"),
+    standard_uncertainty=Decimal("0.00615"),
+    effective_dof=None,
+    coverage_factor=Decimal("2"),
+    coverage_probability=Decimal("0.9545"),
+    distribution=CoverageDistribution.NORMAL,
+    expanded_uncertainty=Decimal("0.0123"),
+)
 
 PDF = b"%PDF-1.7\n% test certificate\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -50,7 +68,7 @@ def _side(session: Session, app: Flask, label: str) -> Side:
     job = make_job(session, lab=lab, enterprise=enterprise, instrument=instrument, state=JobState.ISSUED)
     session.add(
         Measurement(
-            job_id=job.id, point_index=0, nominal=Decimal(100), unit="g", readings=[100.01, 100.02], result={}
+            job_id=job.id, point_index=0, nominal=Decimal(100), unit="g", readings=["100.01", "100.02"], result={}
         )
     )
     session.add(
@@ -59,8 +77,8 @@ def _side(session: Session, app: Flask, label: str) -> Side:
             point_index=1,
             nominal=Decimal(200),
             unit="g",
-            readings=[200.0],
-            result={"error": 0.01},
+            readings=["200.01"],
+            result=encode(POINT),
         )
     )
     pdf = PDF.replace(b"test", label.encode())

@@ -100,6 +100,22 @@ def test_jobs_with_state_filter_and_detail(client: FlaskClient, session: Session
         "unit": "g",
         "readings": 2,
         "has_result": False,
+        "result": None,
+    }
+    assert issued["points"]["items"][1]["result"] == {
+        "index": 1,
+        "quantity": "mass",
+        "unit": "g",
+        "reference": "200.000",
+        "indication": "200.010",
+        "error": "0.010",
+        "expanded_uncertainty": "0.012",
+        "coverage_factor": "2",
+        "dof_eff": None,
+        "coverage_probability": "0.9545",
+        "mpe": None,
+        "decision_rule": None,
+        "verdict": None,
     }
     assert issued["certificates"] == [world.a.certificate.number]
 

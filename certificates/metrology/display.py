@@ -1,0 +1,115 @@
+"""The one display of a point result, for every page, the API, the CLI and the certificates.
+
+Numbers take the language's decimal sign (Vietnamese comma, English point; ISO 80000-1:2009 7.3.2), units
+are always printed, and U with the values beside it are the rounded figures of
+:meth:`~certificates.metrology.point.PointResult.reported` (JCGM 100:2008 7.2.6; ILAC-P14:09/2020 6.3), so
+every reader sees the digits the certificate prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from certificates.metrology.coverage import dof_text
+from certificates.metrology.numbers import decimal_sign, format_compact, format_decimal
+from certificates.metrology.point import PointResult
+
+__all__ = ["PointText", "decimal_text", "point_json", "point_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class PointText:
+    """A point's figures as text in one language; ``*_with_unit`` fields end in the unit symbol."""
+
+    reference: str
+    indication: str
+    error: str
+    correction: str
+    expanded_uncertainty: str
+    coverage_factor: str
+    coverage_probability: str  # percent, e.g. "95,45"
+    effective_dof: str  # integer or ∞
+    standard_uncertainty: str
+    mpe: str | None  # "±0,500"
+    verdict: str | None
+    decision_rule: str | None
+    coverage: str  # the coverage statement
+    unit: str
+
+    def with_unit(self, text: str) -> str:
+        """``text`` followed by the unit (no space for an empty unit)."""
+        return f"{text} {self.unit}" if self.unit else text
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal in plain positional notation with a point, the machine-readable form (API, JSON).
+
+    >>> decimal_text(Decimal("1.2E+2")), decimal_text(Decimal("-0.0130"))
+    ('120', '-0.0130')
+    """
+    return format(value, "f")
+
+
+def point_text(point: PointResult, language: str) -> PointText:
+    """Every figure of ``point`` as printed in ``language`` (``vi`` or ``en``).
+
+    >>> from decimal import Decimal as D
+    >>> from certificates.metrology.coverage import CoverageDistribution
+    >>> p = PointResult("temperature", "°C", D("20"), D("20"), D("19.98651"), D("-0.01349"), D("0.0337"),
+    ...                 D("7.4"), D("2.43"), D("0.9545"), CoverageDistribution.T, D("0.0819466"), mpe=D("0.5"))
+    >>> t = point_text(p, "vi")
+    >>> t.error, t.expanded_uncertainty, t.coverage_factor, t.mpe, t.with_unit(t.reference)
+    ('-0,013', '0,082', '2,43', '±0,500', '20,000 °C')
+    >>> point_text(p, "en").coverage
+    't-distribution with ν_eff = 7, k = 2.43, coverage probability approximately 95 %'
+    """
+    sign = decimal_sign(language)
+    rep = point.reported()
+
+    def num(value: Decimal) -> str:
+        return format_decimal(value, decimal_separator=sign)
+
+    return PointText(
+        reference=num(rep.reference_value),
+        indication=num(rep.indication),
+        error=num(rep.error),
+        correction=num(rep.correction),
+        expanded_uncertainty=num(rep.expanded_uncertainty),
+        coverage_factor=format_compact(point.coverage_factor, decimal_separator=sign),
+        coverage_probability=format_compact(point.coverage_probability * 100, decimal_separator=sign),
+        effective_dof=dof_text(point.effective_dof),
+        standard_uncertainty=format_compact(
+            point.standard_uncertainty.quantize(Decimal(1).scaleb(point.standard_uncertainty.adjusted() - 2)),
+            decimal_separator=sign,
+        ),
+        mpe=None if rep.mpe is None else "±" + num(rep.mpe),
+        verdict=None if point.verdict is None else point.verdict.text(language),
+        decision_rule=None if point.decision_rule is None else point.decision_rule.describe(language),
+        coverage=point.coverage_text(language),
+        unit=point.unit,
+    )
+
+
+def point_json(point: PointResult, index: int) -> dict[str, Any]:
+    """The machine-readable point of ``lims jobs show --json`` and the API: decimal strings with a point.
+
+    Each number has exactly the digits the certificate prints (no digit-group separator).
+    """
+    rep = point.reported()
+    return {
+        "index": index,
+        "quantity": point.quantity,
+        "unit": point.unit,
+        "reference": decimal_text(rep.reference_value),
+        "indication": decimal_text(rep.indication),
+        "error": decimal_text(rep.error),
+        "expanded_uncertainty": decimal_text(rep.expanded_uncertainty),
+        "coverage_factor": format_compact(point.coverage_factor, decimal_separator="."),
+        "dof_eff": None if point.effective_dof is None else dof_text(point.effective_dof),
+        "coverage_probability": format_compact(point.coverage_probability, decimal_separator="."),
+        "mpe": None if rep.mpe is None else decimal_text(rep.mpe),
+        "decision_rule": None if point.decision_rule is None else point.decision_rule.kind.value,
+        "verdict": None if point.verdict is None else point.verdict.value,
+    }
