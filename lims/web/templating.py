@@ -9,10 +9,11 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 from lims.errors import N_
+from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time
 from lims.models import Role
 
 ROLE_LABELS = {
@@ -55,13 +56,34 @@ def init_templating(app: Flask) -> None:
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
-    # Day/month/year as Vietnamese documents write dates (and unambiguous in English too).
-    app.jinja_env.filters["datetime"] = lambda value: (
-        format_datetime(value, "dd/MM/yyyy HH:mm") if isinstance(value, datetime) else ""
-    )
-    app.jinja_env.filters["date"] = lambda value: (
-        format_date(value, "dd/MM/yyyy") if isinstance(value, date) else ""
-    )
+    app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["time"] = time_filter
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def date_filter(value: object) -> str:
+    """``{{ value|date }}``: the local calendar day in the reader's language (an instant in the lab's zone)."""
+    if not isinstance(value, date):
+        return ""
+    return format_lab_date(value, locale=_locale(), zone=get_timezone())
+
+
+def datetime_filter(value: object, seconds: bool = False) -> str:
+    """``{{ value|datetime }}`` (``|datetime(seconds=True)`` in records): a stored UTC instant on the lab's clock."""
+    if not isinstance(value, datetime):
+        return date_filter(value)
+    return format_lab_datetime(value, locale=_locale(), zone=get_timezone(), seconds=seconds)
+
+
+def time_filter(value: object, seconds: bool = False) -> str:
+    """``{{ value|time }}``: the time of day of a stored UTC instant on the lab's clock."""
+    if not isinstance(value, datetime):
+        return ""
+    return format_lab_time(value, locale=_locale(), zone=get_timezone(), seconds=seconds)
 
 
 @functools.lru_cache(maxsize=8)
