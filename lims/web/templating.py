@@ -42,6 +42,13 @@ LEVEL_LABELS = {
     "working": N_("Working standard"),
     "check": N_("Check standard"),
 }
+# The roles procedures give the standards they use (lims/domain/procedures.py, Procedure.standards).
+STANDARD_ROLE_LABELS = {
+    "reference": N_("reference standard"),
+    "weights": N_("weights"),
+    "calibrator": N_("calibrator"),
+    "bath": N_("bath"),
+}
 SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
@@ -54,11 +61,18 @@ def init_templating(app: Flask) -> None:
         quantity_label=lambda q: QUANTITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
         level_label=lambda q: LEVEL_LABELS.get(str(getattr(q, "value", q)), str(q)),
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
+        standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["time"] = time_filter
+    # These modules read this one's formatters, hence imported here.
+    from lims.web.audit.values import recorded_value
+    from lims.web.diagrams import finding_text
+
+    app.jinja_env.filters["recorded"] = recorded_value
+    app.jinja_env.globals["finding_text"] = finding_text
 
 
 def _locale() -> str:

@@ -12,6 +12,7 @@ from lims.errors import NotFound
 from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.diagrams import chain_wording
 from lims.web.templating import trusted_svg
 
 bp = Blueprint("traceability", __name__, url_prefix="/traceability")
@@ -44,7 +45,7 @@ def index() -> ResponseReturnValue:
         chain=chain,
         ident=ident,
         on=request.args.get("on", ""),
-        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix="tc")),
+        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix="tc", wording=chain_wording())),
     )
 
 
