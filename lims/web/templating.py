@@ -49,6 +49,12 @@ STANDARD_ROLE_LABELS = {
     "calibrator": N_("calibrator"),
     "bath": N_("bath"),
 }
+# The decision rule a customer asks for at contract review (ISO/IEC 17025:2017 7.1.3; ILAC-G8:09/2019 4.2).
+REQUESTED_RULE_LABELS = {
+    "procedure": N_("The procedure's rule"),
+    "simple": N_("Simple acceptance (ILAC-G8 4.2.1)"),
+    "guarded": N_("Guarded acceptance, w = U (ILAC-G8 4.2.2)"),
+}
 SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
@@ -61,6 +67,7 @@ def init_templating(app: Flask) -> None:
         quantity_label=lambda q: QUANTITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
         level_label=lambda q: LEVEL_LABELS.get(str(getattr(q, "value", q)), str(q)),
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
+        requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))

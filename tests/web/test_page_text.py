@@ -106,13 +106,28 @@ def english_on_page(text_: str, words: frozenset[str]) -> list[str]:
     return sorted({w for w in WORD.findall(text_) if not w.isupper() and w.lower() in words})
 
 
-# Findings inside the point results (bench page points, the job page's results table) belong to the issue 15
-# contract branch, which is rebuilding how a point result renders; they are expected here until it lands.
+# Findings inside the point results belong to the issue 15 contract branch, which is rebuilding the point
+# result and how it renders (the bench page's points, the job page's results table and budget, the stored
+# result the audit trail shows). They are expected here, by (endpoint, check), until it lands; an entry that
+# no longer occurs fails the test so that the list only shrinks.
 # point-result rendering: issue 15 contract branch
-POINT_RESULT_PENDING: frozenset[tuple[str, str, str]] = frozenset()
+POINT_RESULT_PENDING: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("jobs.bench", "UTC"),  # "Instrument time (UTC)" over the readings received from the instrument
+        ("jobs.show", "English"),  # decision rule sentence, budget descriptions, distributions
+        ("jobs.show", "exponent"),  # budget inputs: 4e-05
+        ("jobs.show", "identifier"),  # budget parameters: half_width, type_a
+        ("audit.index", "English"),  # Measurement.result as stored: verdict, decision rule text
+        ("audit.index", "identifier"),  # Measurement.result as stored: budget parameters
+    }
+)
+_RESULT_CHANGES = "//ul[contains(concat(' ', @class, ' '), ' changes ')]/li[code='result' or code='as_found']"
 POINT_RESULT_SELECTORS = {
     "jobs.bench": "//section[contains(concat(' ', @class, ' '), ' point ')]",
     "jobs.show": "//table[contains(concat(' ', @class, ' '), ' results ')]",
+    # a measurement's stored result as the audit trail recorded it
+    "audit.index": _RESULT_CHANGES,
+    "audit.record": _RESULT_CHANGES,
 }
 
 
@@ -180,9 +195,7 @@ def _page_texts(html: str, endpoint: str) -> tuple[PageText, PageText, list[str]
 PROSE_ONLY = {"identifier"}  # a snake_case word inside <code> is a field name or a code, shown on purpose
 
 
-def check_text(
-    text_: str | PageText, *, vietnamese: bool, words: frozenset[str]
-) -> list[tuple[str, str]]:
+def check_text(text_: str | PageText, *, vietnamese: bool, words: frozenset[str]) -> list[tuple[str, str]]:
     page = text_ if isinstance(text_, PageText) else PageText(text_, text_)
     found = [
         (name, m.group(0))
@@ -311,14 +324,17 @@ def test_no_raw_value_on_any_page(
     app, demo = demo_app
     findings, opened = crawl(app, demo, language, english_words)
     assert opened >= len(demo["pages"])
+    pending = {(f.endpoint, f.check) for f in findings if f.in_point_result}
     unexpected = sorted(
         {
             str(f)
             for f in findings
-            if not (f.in_point_result and (f.endpoint, f.check, f.found) in POINT_RESULT_PENDING)
+            if not (f.in_point_result and (f.endpoint, f.check) in POINT_RESULT_PENDING)
         }
     )
     assert unexpected == [], "\n".join(unexpected)
+    applicable = {p for p in POINT_RESULT_PENDING if language == "vi" or p[1] != "English"}
+    assert applicable - pending == set(), "fixed on the contract branch: remove from POINT_RESULT_PENDING"
 
 
 # ------------------------------------------------------------------------------------------ the detectors

@@ -23,7 +23,14 @@ from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.standards.forms import STATUS_LABELS
-from lims.web.templating import LEVEL_LABELS, QUANTITY_LABELS, date_filter, datetime_filter, format_number
+from lims.web.templating import (
+    LEVEL_LABELS,
+    QUANTITY_LABELS,
+    REQUESTED_RULE_LABELS,
+    date_filter,
+    datetime_filter,
+    format_number,
+)
 
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -34,9 +41,13 @@ JOB_KINDS = {"calibration": N_("calibration"), "verification": N_("verification"
 # (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
 ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("job", "state"): job_state_label,
+    ("job", "held_from"): job_state_label,
     ("job_transition", "from_state"): job_state_label,
     ("job_transition", "to_state"): job_state_label,
     ("service_request", "state"): request_state_label,
+    ("service_request", "kind"): lambda value: JOB_KINDS.get(value, value),
+    ("service_request", "decision_rule"): lambda value: REQUESTED_RULE_LABELS.get(value, value),
+    ("job", "decision_rule"): lambda value: REQUESTED_RULE_LABELS.get(value, value),  # in job.requirements
     ("certificate", "status"): lambda value: CERTIFICATE_STATUS.get(value, value),
     ("job", "kind"): lambda value: JOB_KINDS.get(value, value),
     ("certificate", "kind"): lambda value: JOB_KINDS.get(value, value),
@@ -54,7 +65,9 @@ def _column_type(table: str, column: str) -> object:
 def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
     """A stored audit value for reading: local date and time, the locale's numbers, yes/no, enum labels.
 
-    Nested records (a point's result) read as "field: value" pairs, the field names as code.
+    ``table`` and ``column`` name where the value was stored; a nested record (a job's requirements, a
+    point's result) reads as "field: value" pairs, the field names as code, each field looked up as a column
+    of the same table.
     """
     if value is None:
         return Markup("∅")
@@ -64,10 +77,11 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         return escape(format_number(value, str(get_locale() or "vi")))
     if isinstance(value, dict):
         return Markup("; ").join(
-            Markup("<code>{}</code>: {}").format(key, recorded_value(item)) for key, item in value.items()
+            Markup("<code>{}</code>: {}").format(key, recorded_value(item, table, str(key)))
+            for key, item in value.items()
         )
     if isinstance(value, list | tuple):
-        return Markup(", ").join(recorded_value(item) for item in value)
+        return Markup(", ").join(recorded_value(item, table, column) for item in value)
     return escape(_text(str(value), table, column))
 
 
