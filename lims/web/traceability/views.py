@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
@@ -70,7 +70,12 @@ def export_pdf(ident: str) -> ResponseReturnValue:
 
     chain = _chain(ident)
     lab = db_session().scalar(select(Lab).order_by(Lab.id).limit(1))
-    pdf = render_chain_pdf(chain, lab_name=lab.name_vi if lab else "", generated_at=datetime.now(UTC))
+    pdf = render_chain_pdf(
+        chain,
+        lab_name=lab.name_vi if lab else "",
+        generated_at=datetime.now(UTC),
+        zone=current_app.config["SETTINGS"].zone,
+    )
     return Response(
         pdf,
         mimetype="application/pdf",
