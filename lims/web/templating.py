@@ -13,7 +13,7 @@ from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 from lims.errors import N_
-from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time
+from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time, to_lab_time
 from lims.models import Role
 
 ROLE_LABELS = {
@@ -74,6 +74,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["time"] = time_filter
+    app.jinja_env.filters["iso_instant"] = iso_instant
     # These modules read this one's formatters, hence imported here.
     from lims.web.audit.values import recorded_value
     from lims.web.diagrams import finding_text
@@ -98,6 +99,14 @@ def datetime_filter(value: object, seconds: bool = False) -> str:
     if not isinstance(value, datetime):
         return date_filter(value)
     return format_lab_datetime(value, locale=_locale(), zone=get_timezone(), seconds=seconds)
+
+
+def iso_instant(value: object) -> str:
+    """``<time datetime="{{ at|iso_instant }}">``: the machine-readable instant with its offset (HTML
+    reads an ISO time without one as floating local time, which a stored UTC value is not)."""
+    if not isinstance(value, datetime):
+        return ""
+    return to_lab_time(value, get_timezone()).isoformat(timespec="seconds")
 
 
 def time_filter(value: object, seconds: bool = False) -> str:

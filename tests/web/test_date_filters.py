@@ -48,3 +48,8 @@ def test_anything_else_reads_empty(app: Flask) -> None:
     with app.test_request_context("/"):
         assert render_template_string("[{{ x|date }}{{ x|datetime }}{{ x|time }}]", x=None) == "[]"
         assert render_template_string("[{{ d|time }}]", d=date(2026, 1, 1)) == "[]"
+
+
+def test_machine_readable_instant_carries_its_offset(app: Flask) -> None:
+    with app.test_request_context("/"):
+        assert render_template_string("{{ at|iso_instant }}", at=LATE) == "2026-07-01T05:30:15+07:00"
