@@ -16,7 +16,7 @@ from lims.domain.capability import UncertaintyBelowCmc
 from lims.domain.guard import StandardInUse, StandardRefused
 from lims.domain.workflow import CommentRequired, IllegalTransition, NotPermitted, SameActorForbidden
 from lims.errors import N_
-from lims.web.jobs.bench import STATE_LABELS  # the job states' names, owned by the bench view
+from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
 from lims.web.templating import date_filter
 
 AUTHORISATION_LABELS = {"perform": N_("perform"), "review": N_("review"), "sign": N_("sign")}
@@ -41,7 +41,10 @@ FINDING_LABELS = {
 
 def _state(value: object) -> str:
     key = str(getattr(value, "value", value))
-    return _(STATE_LABELS.get(key, key))
+    try:
+        return _(state_label(key))
+    except ValueError:  # not a job state
+        return key
 
 
 def _illegal(exc: IllegalTransition) -> str:
