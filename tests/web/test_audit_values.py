@@ -36,3 +36,26 @@ def test_a_nested_record_reads_as_escaped_field_value_pairs(app: Flask) -> None:
     with app.test_request_context("/?lang=vi"):
         shown = str(recorded_value({"decision_rule": "simple", "note": "<b>"}, "job", "requirements"))
     assert shown == "<code>decision_rule</code>: Chấp nhận đơn giản (ILAC-G8 4.2.1); <code>note</code>: &lt;b&gt;"
+
+
+def test_the_stored_text_in_the_title_cannot_break_out_of_the_attribute(app: Flask) -> None:
+    from flask import render_template_string
+
+    payload = 'x" onmouseover="alert(1)'
+    with app.test_request_context("/"):
+        html = render_template_string(
+            '{% from "audit/_trail.html" import trail_table %}{{ trail_table(entries) }}',
+            entries=[
+                {
+                    "seq": 1,
+                    "at": None,
+                    "actor_label": "a",
+                    "action": "update",
+                    "changes": {"notes": [payload, payload]},
+                    "reason": None,
+                }
+            ],
+        )
+    # |tojson alone leaves the double quotes: title=""x\" onmouseover=\"alert(1)"" would add an attribute
+    assert 'title=""' not in html and 'onmouseover=\\"' not in html
+    assert 'title="&#34;x\\&#34; onmouseover=\\&#34;alert(1)&#34;"' in html
