@@ -105,6 +105,11 @@ def render_svg(
     >>> svg = render_svg(chart)
     >>> "R&amp;D &lt;check&gt;" in svg and "<script" not in svg
     True
+    >>> vi = ChartWording(no_check="Chưa có lần kiểm tra nào", number=lambda v: f"{v:g}".replace(".", ","),
+    ...                   day=lambda d: d.strftime("%d/%m/%Y"))
+    >>> svg = render_svg(chart, wording=vi)
+    >>> "01/01/2025: 1 Ω" in svg and "UCL 1,1" in svg and "2025-01-01" not in svg
+    True
     """
     if width < 320 or height < 200:
         raise InvalidRecord("width", "the chart needs at least 320 × 200 px")

@@ -85,6 +85,11 @@ def render_chain_svg(
     >>> svg = render_chain_svg(TraceabilityChain("HC-1 <x>", "certificate", date(2025, 1, 1), ()))
     >>> "HC-1 &lt;x&gt;" in svg and "<script" not in svg
     True
+    >>> vi = ChainWording(heading="{subject} ngày {day}: {status}", not_complete="chưa đầy đủ",
+    ...                   day=lambda d: d.strftime("%d/%m/%Y"))
+    >>> "HC-1 ngày 01/01/2025: chưa đầy đủ" in render_chain_svg(
+    ...     TraceabilityChain("HC-1", "certificate", date(2025, 1, 1), ()), wording=vi)
+    True
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", id_prefix):
         raise InvalidRecord("id_prefix", "must be a letter followed by letters, digits, '-' or '_'")
