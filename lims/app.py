@@ -23,7 +23,6 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     PAGE_SIZE = 50
 
@@ -47,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = app.config.get("SETTINGS") or settings
     app.config["SETTINGS"] = settings
     app.config["BABEL_DEFAULT_LOCALE"] = app.config.get("LANGUAGE", settings.language)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone  # LIMS_TIMEZONE: one lab clock for every page
     database: Database = app.config.get("DATABASE") or open_database(settings.database_url)
     app.extensions["lims_db"] = database
     if not app.config.get("SECRET_KEY"):

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lims.errors import ConfigurationError
+from lims.localtime import DEFAULT_TIMEZONE, lab_zone
 
 PREFIX = "LIMS_"
 DEFAULT_INSTANCE = "instance"
@@ -46,6 +48,7 @@ class Settings:
     instance_path: Path
     database_url: str
     language: str = "vi"
+    timezone: str = DEFAULT_TIMEZONE  # IANA name: the lab's wall clock for every date and time people read
     programme: str = "hanoi-kh16-2022"
     storage: str = "database"
     base_url: str = "http://127.0.0.1:5000"
@@ -66,6 +69,8 @@ class Settings:
         language = _env("LANGUAGE", env) or "vi"
         if language not in ("vi", "en"):
             raise ConfigurationError(f"LIMS_LANGUAGE must be 'vi' or 'en', not {language!r}")
+        timezone = _env("TIMEZONE", env) or DEFAULT_TIMEZONE
+        lab_zone(timezone)  # an unknown zone stops the start with a message naming LIMS_TIMEZONE
         storage = _env("STORAGE", env) or "database"
         if storage not in STORAGES:
             raise ConfigurationError(f"LIMS_STORAGE must be 'database' or 's3', not {storage!r}")
@@ -76,6 +81,7 @@ class Settings:
             instance_path=instance,
             database_url=url,
             language=language,
+            timezone=timezone,
             programme=_env("PROGRAMME", env) or "hanoi-kh16-2022",
             storage=storage,
             base_url=(_env("BASE_URL", env) or "http://127.0.0.1:5000").rstrip("/"),
@@ -87,6 +93,11 @@ class Settings:
             s3_access_key_id=_env("S3_ACCESS_KEY_ID", env),
             s3_secret_access_key=_env("S3_SECRET_ACCESS_KEY", env),
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The lab's time zone (``LIMS_TIMEZONE``) that stored UTC instants are shown in."""
+        return lab_zone(self.timezone)
 
     def ensure_instance(self) -> Path:
         self.instance_path.mkdir(parents=True, exist_ok=True)

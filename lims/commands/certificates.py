@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lims.commands.common import settings, transaction
+from lims.commands.common import local_datetime, settings, transaction
 
 
 @click.group()
@@ -32,7 +32,7 @@ def list_(as_json: bool, limit: int | None) -> None:
         return
     for r in rows:
         click.echo(
-            f"{r['number']:<18} {r['kind']:<13} {r['status']:<11} rev {r['revision']}  {r['issued_at']}"
+            f"{r['number']:<18} {r['kind']:<13} {r['status']:<11} rev {r['revision']}  {local_datetime(r['issued_at'])}"
         )
 
 

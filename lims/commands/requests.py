@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.cli import fail
-from lims.commands.common import transaction
+from lims.commands.common import local_date, local_datetime, transaction
 from lims.models import RequestState, Role, ServiceRequest, User
 
 
@@ -102,7 +102,7 @@ def list_(state: str | None, tax_code: str | None, as_json: bool, limit: int) ->
     for r in rows:
         click.echo(
             f"{r['number']:<9} {r['state']:<10} {r['kind']:<12} {r['instruments']:>3} instr.  "
-            f"{r['created_at'][:10]}  {r['enterprise']} ({r['tax_code']})"
+            f"{local_date(r['created_at'])}  {r['enterprise']} ({r['tax_code']})"
         )
 
 
@@ -155,7 +155,12 @@ def show(number: str, as_json: bool) -> None:
         "scheduled_on",
         "decision_rule",
     ):
-        click.echo(f"  {key}: {data[key]}")
+        value = data[key]
+        if key == "created_at":
+            value = local_datetime(value)
+        elif key in ("preferred_on", "scheduled_on") and value:
+            value = local_date(value)
+        click.echo(f"  {key}: {value}")
     for key in ("notes", "decided_by", "rejection_reason", "cancelled_by", "cancellation_reason"):
         if data[key]:
             click.echo(f"  {key}: {data[key]}")
@@ -166,7 +171,7 @@ def show(number: str, as_json: bool) -> None:
             f" {item['procedure'] or ''} {item['job'] or ''}".rstrip()
         )
     for change in data["history"]:
-        click.echo(f"  {change['at']}  {change['state']}  {change['by']}")
+        click.echo(f"  {local_datetime(change['at'])}  {change['state']}  {change['by']}")
 
 
 def _iso(at: datetime) -> str:
@@ -221,7 +226,7 @@ def schedule(number: str, scheduled_on: datetime, username: str) -> None:
         done = sr.schedule_request(
             session, _request_id(session, number), scheduled_on.date(), user=user, today=date.today()
         )
-        line = f"{sr.request_number(done)}: {done.state.value} for {scheduled_on.date().isoformat()}"
+        line = f"{sr.request_number(done)}: {done.state.value} for {local_date(scheduled_on.date())}"
     click.echo(line)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from lims.commands.common import transaction
+from lims.commands.common import local_date, transaction
 
 
 @click.group()
@@ -29,7 +29,7 @@ def show(ident: str, on: object, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(chain.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{chain.subject} on {chain.on.isoformat()}: {'complete' if chain.complete else 'INCOMPLETE'}")
+    click.echo(f"{chain.subject} on {local_date(chain.on)}: {'complete' if chain.complete else 'INCOMPLETE'}")
     for index, link in enumerate(chain.links):
         cal = link.calibration
         certificate = (

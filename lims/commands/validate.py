@@ -57,6 +57,7 @@ def validate(output: Path, groups: tuple[str, ...], trials: int, as_json: bool) 
     if problem is not None:
         fail(problem)
 
+    from lims.commands.common import settings
     from lims.reports.validation_pdf import render_validation_pdf
     from lims.services.jobs import validation, validation_cases
 
@@ -64,7 +65,7 @@ def validate(output: Path, groups: tuple[str, ...], trials: int, as_json: bool) 
     needs_db = any(case.group == validation_cases.DB for case in cases)
     db, session, url = None, None, ""
     if needs_db:
-        from lims.commands.common import database, settings
+        from lims.commands.common import database
 
         url = settings().database_url
         try:
@@ -93,7 +94,7 @@ def validate(output: Path, groups: tuple[str, ...], trials: int, as_json: bool) 
     json_path, pdf_path = output / f"{stem}.json", output / f"{stem}.pdf"
     try:
         json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        pdf_path.write_bytes(render_validation_pdf(report))
+        pdf_path.write_bytes(render_validation_pdf(report, zone=settings().zone))
     except OSError as exc:
         fail(f"cannot write the report in {output}: {exc.strerror or exc}")
     if as_json:

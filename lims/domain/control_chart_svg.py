@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
 from lims.domain.calibration_points import InvalidRecord
 
 if TYPE_CHECKING:  # pragma: no cover - types only; keeps this module free of a runtime import cycle
-    from lims.domain.control_chart import ControlChart
+    from lims.domain.control_chart import ControlChart, RunRule
 
 _LIMIT_COLOUR = "#b00020"
 _CENTRE_COLOUR = "#1f4e79"
@@ -25,6 +28,43 @@ _ZONE_COLOUR = "#9aa5b1"
 
 def _num(value: float) -> str:
     return f"{value:.6g}"
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _rule(rule: RunRule) -> str:
+    return rule.description
+
+
+def _source(code: str) -> str:
+    return code.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartWording:
+    """Every text the chart draws (``str.format`` templates) and how it writes numbers, days and rules.
+
+    English with ISO dates and a point as decimal sign by default; the web layer passes the reader's
+    language and the lab's conventions, since the domain stays free of the message catalogue.
+    """
+
+    checks: str = "{count} intermediate checks"
+    period: str = " from {first} to {last}"
+    limits: str = ". Centre line {centre} {unit}, control limits {lower} to {upper} {unit} ({source}). "
+    flagged: str = "{count} point(s) flagged for review: "
+    none_flagged: str = "No point flagged."
+    no_check: str = "No check recorded"
+    point_flagged: str = " (flagged for review: {rules})"
+    legend: str = "● check   ◆ flagged for review ({count})   dotted: ±1σ, ±2σ"
+    number: Callable[[float], str] = _num
+    day: Callable[[date], str] = _iso
+    rule: Callable[[RunRule], str] = _rule
+    source: Callable[[str], str] = _source
+
+
+ENGLISH = ChartWording()
 
 
 def _coord(value: float) -> str:
@@ -46,7 +86,14 @@ def _ticks(low: float, high: float) -> list[tuple[float, str]]:
     return ticks
 
 
-def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_prefix: str = "cc") -> str:
+def render_svg(
+    chart: ControlChart,
+    *,
+    width: int = 640,
+    height: int = 320,
+    id_prefix: str = "cc",
+    wording: ChartWording = ENGLISH,
+) -> str:
     """SVG text of the chart, ready to embed inline in an HTML page.
 
     ``id_prefix`` keeps element ids unique when a page embeds several charts.
@@ -57,6 +104,11 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
     ...                     limits=stated_limits(1.0, 0.9, 1.1))
     >>> svg = render_svg(chart)
     >>> "R&amp;D &lt;check&gt;" in svg and "<script" not in svg
+    True
+    >>> vi = ChartWording(no_check="Chưa có lần kiểm tra nào", number=lambda v: f"{v:g}".replace(".", ","),
+    ...                   day=lambda d: d.strftime("%d/%m/%Y"))
+    >>> svg = render_svg(chart, wording=vi)
+    >>> "01/01/2025: 1 Ω" in svg and "UCL 1,1" in svg and "2025-01-01" not in svg
     True
     """
     if width < 320 or height < 200:
@@ -80,21 +132,27 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
             return left + plot_w / 2
         return left + plot_w * index / (len(points) - 1)
 
+    w = wording
     reasons: dict[int, list[str]] = {}
     for signal in chart.signals:
-        reasons.setdefault(signal.index, []).append(signal.rule.description)
+        reasons.setdefault(signal.index, []).append(w.rule(signal.rule))
 
     flagged = len(reasons)
     summary = (
-        f"{len(points)} intermediate checks"
-        + (f" from {points[0].on.isoformat()} to {points[-1].on.isoformat()}" if points else "")
-        + f". Centre line {_num(limits.centre)} {unit}, control limits {_num(limits.lower)} to "
-        f"{_num(limits.upper)} {unit} ({limits.source.replace('_', ' ')}). "
+        w.checks.format(count=len(points))
+        + (w.period.format(first=w.day(points[0].on), last=w.day(points[-1].on)) if points else "")
+        + w.limits.format(
+            centre=w.number(limits.centre),
+            lower=w.number(limits.lower),
+            upper=w.number(limits.upper),
+            unit=unit,
+            source=w.source(limits.source),
+        )
         + (
-            f"{flagged} point(s) flagged for review: "
-            + "; ".join(f"{points[i].on.isoformat()} ({', '.join(r)})" for i, r in sorted(reasons.items()))
+            w.flagged.format(count=flagged)
+            + "; ".join(f"{w.day(points[i].on)} ({', '.join(r)})" for i, r in sorted(reasons.items()))
             if flagged
-            else "No point flagged."
+            else w.none_flagged
         )
     )
     out: list[str] = [
@@ -128,7 +186,7 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
         )
         out.append(
             f'<text x="{_coord(left + plot_w + 6)}" y="{_coord(line_y + 4)}" fill="{colour}">'
-            f"{label} {escape(_num(value))}</text>"
+            f"{label} {escape(w.number(value))}</text>"
         )
     out.append("</g>")
     out.append('<g class="axes" aria-hidden="true">')
@@ -140,7 +198,8 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
         f'<line x1="{_coord(left)}" y1="{_coord(top + plot_h)}" x2="{_coord(left + plot_w)}" '
         f'y2="{_coord(top + plot_h)}" stroke="#333333"/>'
     )
-    for value, text in _ticks(low, high):
+    for value, _text in _ticks(low, high):
+        text = w.number(value) if w.number is not _num else _text
         yy = _coord(y(value))
         out.append(
             f'<line x1="{_coord(left - 4)}" y1="{yy}" x2="{_coord(left)}" y2="{yy}" stroke="#333333"/>'
@@ -165,12 +224,12 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
         for i in shown:
             out.append(
                 f'<text x="{_coord(x(i))}" y="{_coord(top + plot_h + 18)}" text-anchor="middle" '
-                f'font-size="10">{points[i].on.isoformat()}</text>'
+                f'font-size="10">{escape(w.day(points[i].on))}</text>'
             )
     else:
         out.append(
             f'<text x="{_coord(left + plot_w / 2)}" y="{centre_y}" text-anchor="middle">'
-            "No check recorded</text>"
+            f"{escape(w.no_check)}</text>"
         )
     out.append("</g>")
     if points:
@@ -182,9 +241,9 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
         out.append('<g class="points">')
         for i, point in enumerate(points):
             cx, cy = x(i), y(point.value)
-            label = f"{point.on.isoformat()}: {_num(point.value)} {unit}"
+            label = f"{w.day(point.on)}: {w.number(point.value)} {unit}"
             if i in reasons:
-                label += " (flagged for review: " + ", ".join(reasons[i]) + ")"
+                label += w.point_flagged.format(rules=", ".join(reasons[i]))
                 out.append(
                     f'<path class="flagged" d="M {_coord(cx)} {_coord(cy - 6)} L {_coord(cx + 6)} '
                     f'{_coord(cy)} L {_coord(cx)} {_coord(cy + 6)} L {_coord(cx - 6)} {_coord(cy)} Z" '
@@ -199,7 +258,7 @@ def render_svg(chart: ControlChart, *, width: int = 640, height: int = 320, id_p
     legend_y = _coord(height - 12)
     out.append(
         f'<text x="{_coord(left)}" y="{legend_y}" font-size="11">'
-        f"● check   ◆ flagged for review ({flagged})   dotted: ±1σ, ±2σ</text>"
+        f"{escape(w.legend.format(count=flagged))}</text>"
     )
     out.append("</svg>")
     return "\n".join(out)

@@ -11,10 +11,56 @@ gets the same outline, so colour is never the only cue. Every box and arrow has 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 from lims.domain.calibration_points import InvalidRecord
-from lims.domain.traceability import ChainLink, Severity, TraceabilityChain
+from lims.domain.traceability import ChainLink, Finding, Severity, TraceabilityChain
+
+
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _finding(finding: Finding) -> str:
+    return f"[{finding.kind.value}] {finding.message}."
+
+
+@dataclass(frozen=True, slots=True)
+class ChainWording:
+    """Every text the diagram draws, as ``str.format`` templates, and how it writes days and kinds.
+
+    The default is English with ISO dates (the command line and the PDF export); the web layer passes the
+    reader's language and the local date format, since the domain stays free of the message catalogue.
+    """
+
+    title: str = "Traceability of {subject}"
+    heading: str = "{subject} on {day}: {status}"
+    complete: str = "complete"
+    not_complete: str = "not complete"
+    summary: str = (
+        "Traceability chain of {kind} {subject} on {day}: {links} links, {status}; "
+        "{blocking} blocking finding(s), {warnings} warning(s)."
+    )
+    certificate: str = "cert. {number}"
+    no_calibration: str = "no calibration"
+    valid_until: str = "valid until {day}"
+    used: str = "used {day}"
+    relied: str = "{source} relied on {target} on {day}"
+    issued_by: str = "{target}: certificate issued by {issuer}"
+    terminal: str = "terminal"
+    day: Callable[[date], str] = _iso
+    kind: Callable[[str], str] = _words  # a subject kind or an issuer kind (its code)
+    finding: Callable[[Finding], str] = _finding
+
+
+ENGLISH = ChainWording()
 
 _BOX_W, _BOX_H, _COL_GAP, _ROW_GAP, _MARGIN = 190, 54, 70, 18, 20
 _STYLE = {
@@ -29,13 +75,20 @@ def _node_key(link: ChainLink) -> str:
     return f"{link.target}\x00{cert}"
 
 
-def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
+def render_chain_svg(
+    chain: TraceabilityChain, *, id_prefix: str = "tc", wording: ChainWording = ENGLISH
+) -> str:
     """SVG text of ``chain`` (see the module docstring for the visual conventions).
 
     >>> from datetime import date
     >>> from lims.domain.traceability import TraceabilityChain
     >>> svg = render_chain_svg(TraceabilityChain("HC-1 <x>", "certificate", date(2025, 1, 1), ()))
     >>> "HC-1 &lt;x&gt;" in svg and "<script" not in svg
+    True
+    >>> vi = ChainWording(heading="{subject} ngày {day}: {status}", not_complete="chưa đầy đủ",
+    ...                   day=lambda d: d.strftime("%d/%m/%Y"))
+    >>> "HC-1 ngày 01/01/2025: chưa đầy đủ" in render_chain_svg(
+    ...     TraceabilityChain("HC-1", "certificate", date(2025, 1, 1), ()), wording=vi)
     True
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", id_prefix):
@@ -46,7 +99,10 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
             worst[f.link] = f.severity
     root = "\x00root"
     column: dict[str, int] = {root: 0}
-    label: dict[str, tuple[str, str, str]] = {root: (chain.subject, chain.subject_kind, chain.on.isoformat())}
+    w = wording
+    label: dict[str, tuple[str, str, str]] = {
+        root: (chain.subject, w.kind(chain.subject_kind), w.day(chain.on))
+    }
     outline: dict[str, Severity] = {}
     edges: list[tuple[str, str, str, Severity | None]] = []
     for index, link in enumerate(chain.links):
@@ -57,20 +113,24 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
             cal = link.calibration
             label[key] = (
                 link.target,
-                f"cert. {cal.certificate_number}" if cal else "no calibration",
-                f"valid until {cal.valid_until.isoformat()}" if cal else f"used {link.used_on}",
+                w.certificate.format(number=cal.certificate_number) if cal else w.no_calibration,
+                w.valid_until.format(day=w.day(cal.valid_until))
+                if cal
+                else w.used.format(day=w.day(link.used_on)),
             )
         severity = worst.get(index)
         if severity is not None and outline.get(key) is not Severity.BLOCKING:
             outline[key] = severity
-        title = f"{link.source or chain.subject} relied on {link.target} on {link.used_on.isoformat()}"
+        title = w.relied.format(
+            source=link.source or chain.subject, target=link.target, day=w.day(link.used_on)
+        )
         edges.append((parent, key, title, severity))
         if link.terminal and link.calibration is not None:
             issuer = link.calibration.issuer
             ikey = f"\x00issuer\x00{issuer.name}"
             column[ikey] = max(column.get(ikey, 0), column[key] + 1)
-            label[ikey] = (issuer.name, issuer.kind.value.replace("_", " "), "terminal")
-            edges.append((key, ikey, f"{link.target}: certificate issued by {issuer.name}", None))
+            label[ikey] = (issuer.name, w.kind(issuer.kind.value), w.terminal)
+            edges.append((key, ikey, w.issued_by.format(target=link.target, issuer=issuer.name), None))
     rows: dict[int, list[str]] = {}
     for key, col in column.items():
         rows.setdefault(col, []).append(key)
@@ -82,17 +142,26 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
     width = _MARGIN * 2 + (max(rows) + 1) * (_BOX_W + _COL_GAP) - _COL_GAP
     height = _MARGIN * 2 + 24 + max(len(k) for k in rows.values()) * (_BOX_H + _ROW_GAP) + 20
     blocking = sum(1 for f in chain.findings if f.blocking)
-    desc = (
-        f"Traceability chain of {chain.subject_kind} {chain.subject} on {chain.on.isoformat()}: "
-        f"{len(chain.links)} links, {'complete' if chain.complete else 'NOT complete'}; "
-        f"{blocking} blocking finding(s), {len(chain.findings) - blocking} warning(s). "
-        + " ".join(f"[{f.kind.value}] {f.message}." for f in chain.findings)
+    status = w.complete if chain.complete else w.not_complete
+    desc = " ".join(
+        [
+            w.summary.format(
+                kind=w.kind(chain.subject_kind),
+                subject=chain.subject,
+                day=w.day(chain.on),
+                links=len(chain.links),
+                status=status,
+                blocking=blocking,
+                warnings=len(chain.findings) - blocking,
+            ),
+            *(w.finding(f) for f in chain.findings),
+        ]
     )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id_prefix}-title {id_prefix}-desc" '
         'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
-        f'<title id="{id_prefix}-title">{escape(f"Traceability of {chain.subject}")}</title>',
+        f'<title id="{id_prefix}-title">{escape(w.title.format(subject=chain.subject))}</title>',
         f'<desc id="{id_prefix}-desc">{escape(desc)}</desc>',
         "<defs>",
     ]
@@ -108,10 +177,9 @@ def render_chain_svg(chain: TraceabilityChain, *, id_prefix: str = "tc") -> str:
         )
     out.append("</defs>")
     out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
-    status = "complete" if chain.complete else "not complete"
+    heading = w.heading.format(subject=chain.subject, day=w.day(chain.on), status=status)
     out.append(
-        f'<text x="{_MARGIN}" y="{_MARGIN + 4}" font-size="13" font-weight="bold">'
-        f"{escape(f'{chain.subject} on {chain.on.isoformat()}: {status}')}</text>"
+        f'<text x="{_MARGIN}" y="{_MARGIN + 4}" font-size="13" font-weight="bold">{escape(heading)}</text>'
     )
     for parent, child, title, severity in edges:
         colour, dash = _STYLE[severity]

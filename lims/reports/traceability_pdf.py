@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,14 +15,28 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from certificates.fonts import BOLD, REGULAR, register_fonts
 from lims.domain.traceability import TraceabilityChain
+from lims.localtime import format_lab_date, format_lab_datetime, lab_zone, to_lab_time
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(unicodedata.normalize("NFC", text)), style)
 
 
-def render_chain_pdf(chain: TraceabilityChain, *, lab_name: str, generated_at: datetime) -> bytes:
-    """One document: subject, date, verdict, every link with its certificate and issuer, every finding."""
+def render_chain_pdf(
+    chain: TraceabilityChain, *, lab_name: str, generated_at: datetime, zone: tzinfo | None = None
+) -> bytes:
+    """One document: subject, date, verdict, every link with its certificate and issuer, every finding.
+
+    Dates are written day first as Vietnamese documents write them; the time of generation is the lab's
+    (``zone``, from ``LIMS_TIMEZONE``), its UTC offset stated.
+    """
+    lab = zone or lab_zone()
+
+    def day(value: date) -> str:
+        return format_lab_date(value, locale="vi", zone=lab)
+
+    offset = to_lab_time(generated_at, lab).strftime("%z")  # +0700
+
     register_fonts()
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=9, leading=11.5)
     head = ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=14, leading=18)
@@ -53,8 +67,8 @@ def render_chain_pdf(chain: TraceabilityChain, *, lab_name: str, generated_at: d
         _p(title, head),
         _p(lab_name, body),
         _p(
-            f"Tại ngày / As on: {chain.on.isoformat()} · Lập lúc / Generated: "
-            f"{generated_at.strftime('%Y-%m-%d %H:%M UTC')}",
+            f"Tại ngày / As on: {day(chain.on)} · Lập lúc / Generated: "
+            f"{format_lab_datetime(generated_at, locale='vi', zone=lab)} (UTC{offset[:3]}:{offset[3:]})",
             body,
         ),
         _p(f"Kết luận / Verdict: {verdict}", bold),
@@ -87,7 +101,7 @@ def render_chain_pdf(chain: TraceabilityChain, *, lab_name: str, generated_at: d
                 _p(link.target, body),
                 _p(cal.certificate_number if cal else "—", body),
                 _p(cal.issuer.name if cal else "", body),
-                _p(cal.valid_until.isoformat() if cal else "", body),
+                _p(day(cal.valid_until) if cal else "", body),
                 _p(uncertainty, body),
                 _p("✓" if link.terminal else "", body),
             ]

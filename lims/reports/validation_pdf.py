@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from datetime import tzinfo
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -13,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from certificates.fonts import BOLD, REGULAR, register_fonts
+from lims.localtime import format_lab_datetime, format_lab_time, lab_zone, to_lab_time
 from lims.services.jobs.validation import ValidationReport
 
 GROUP_TITLES = {
@@ -27,10 +29,12 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(unicodedata.normalize("NFC", text)), style)
 
 
-def render_validation_pdf(report: ValidationReport) -> bytes:
+def render_validation_pdf(report: ValidationReport, *, zone: tzinfo | None = None) -> bytes:
     """Summary (software identification, verdict) then one table per group: every case with its clause,
     description, expected, obtained, tolerance and result."""
     register_fonts()
+    lab = zone or lab_zone()  # the lab's clock (LIMS_TIMEZONE), its UTC offset stated
+    offset = to_lab_time(report.started_at, lab).strftime("%z")  # +0700
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=8, leading=10)
     head = ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=14, leading=18)
     sub = ParagraphStyle("sub", parent=body, fontName=BOLD, fontSize=10, leading=13)
@@ -63,8 +67,8 @@ def render_validation_pdf(report: ValidationReport) -> bytes:
         _p(title, head),
         _p("ISO/IEC 17025:2017 7.11.2, 7.11.6", body),
         _p(
-            f"Ngày / Date: {report.started_at.strftime('%Y-%m-%d %H:%M:%S UTC')} — "
-            f"{report.finished_at.strftime('%H:%M:%S UTC')}",
+            f"Ngày / Date: {format_lab_datetime(report.started_at, locale='vi', zone=lab, seconds=True)} — "
+            f"{format_lab_time(report.finished_at, locale='vi', zone=lab, seconds=True)} (UTC{offset[:3]}:{offset[3:]})",
             body,
         ),
         _p(

@@ -16,19 +16,9 @@ from lims.domain.capability import UncertaintyBelowCmc
 from lims.domain.guard import StandardInUse, StandardRefused
 from lims.domain.workflow import CommentRequired, IllegalTransition, NotPermitted, SameActorForbidden
 from lims.errors import N_
+from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
+from lims.web.templating import date_filter
 
-STATE_LABELS = {
-    "requested": N_("requested"),
-    "received": N_("received"),
-    "in_progress": N_("in progress"),
-    "measured": N_("measured"),
-    "reviewed": N_("reviewed"),
-    "approved": N_("approved"),
-    "issued": N_("issued"),
-    "on_hold": N_("on hold"),
-    "rejected": N_("rejected"),
-    "cancelled": N_("cancelled"),
-}
 AUTHORISATION_LABELS = {"perform": N_("perform"), "review": N_("review"), "sign": N_("sign")}
 FINDING_LABELS = {
     "no_calibration": N_("no calibration to rely on at that date"),
@@ -51,7 +41,10 @@ FINDING_LABELS = {
 
 def _state(value: object) -> str:
     key = str(getattr(value, "value", value))
-    return _(STATE_LABELS.get(key, key))
+    try:
+        return _(state_label(key))
+    except ValueError:  # not a job state
+        return key
 
 
 def _illegal(exc: IllegalTransition) -> str:
@@ -100,7 +93,7 @@ def _not_authorised(exc: NotAuthorised) -> str:
         person=exc.person_id,
         role=_(AUTHORISATION_LABELS.get(role, role)),
         code=exc.procedure_code,
-        date=exc.on.strftime("%d/%m/%Y"),
+        date=date_filter(exc.on),
     )
 
 

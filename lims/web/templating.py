@@ -9,11 +9,12 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 from certificates.metrology.display import point_text
 from lims.errors import N_
+from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time, to_lab_time
 from lims.models import Role
 
 ROLE_LABELS = {
@@ -42,6 +43,19 @@ LEVEL_LABELS = {
     "working": N_("Working standard"),
     "check": N_("Check standard"),
 }
+# The roles procedures give the standards they use (lims/domain/procedures.py, Procedure.standards).
+STANDARD_ROLE_LABELS = {
+    "reference": N_("reference standard"),
+    "weights": N_("weights"),
+    "calibrator": N_("calibrator"),
+    "bath": N_("bath"),
+}
+# The decision rule a customer asks for at contract review (ISO/IEC 17025:2017 7.1.3; ILAC-G8:09/2019 4.2).
+REQUESTED_RULE_LABELS = {
+    "procedure": N_("The procedure's rule"),
+    "simple": N_("Simple acceptance (ILAC-G8 4.2.1)"),
+    "guarded": N_("Guarded acceptance, w = U (ILAC-G8 4.2.2)"),
+}
 SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
@@ -56,15 +70,53 @@ def init_templating(app: Flask) -> None:
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
         # the one display of a point result (certificates.metrology.display), in the page's language
         point_text=lambda point: point_text(point, str(get_locale() or "vi")),
+        requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
+        standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
-    # Day/month/year as Vietnamese documents write dates (and unambiguous in English too).
-    app.jinja_env.filters["datetime"] = lambda value: (
-        format_datetime(value, "dd/MM/yyyy HH:mm") if isinstance(value, datetime) else ""
-    )
-    app.jinja_env.filters["date"] = lambda value: (
-        format_date(value, "dd/MM/yyyy") if isinstance(value, date) else ""
-    )
+    app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["datetime"] = datetime_filter
+    app.jinja_env.filters["time"] = time_filter
+    app.jinja_env.filters["iso_instant"] = iso_instant
+    # These modules read this one's formatters, hence imported here.
+    from lims.web.audit.values import recorded_value
+    from lims.web.diagrams import finding_text
+
+    app.jinja_env.filters["recorded"] = recorded_value
+    app.jinja_env.globals["finding_text"] = finding_text
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def date_filter(value: object) -> str:
+    """``{{ value|date }}``: the local calendar day in the reader's language (an instant in the lab's zone)."""
+    if not isinstance(value, date):
+        return ""
+    return format_lab_date(value, locale=_locale(), zone=get_timezone())
+
+
+def datetime_filter(value: object, seconds: bool = False) -> str:
+    """``{{ value|datetime }}`` (``|datetime(seconds=True)`` in records): a stored UTC instant on the lab's clock."""
+    if not isinstance(value, datetime):
+        return date_filter(value)
+    return format_lab_datetime(value, locale=_locale(), zone=get_timezone(), seconds=seconds)
+
+
+def iso_instant(value: object) -> str:
+    """``<time datetime="{{ at|iso_instant }}">``: the machine-readable instant with its offset (HTML
+    reads an ISO time without one as floating local time, which a stored UTC value is not)."""
+    if not isinstance(value, datetime):
+        return ""
+    return to_lab_time(value, get_timezone()).isoformat(timespec="seconds")
+
+
+def time_filter(value: object, seconds: bool = False) -> str:
+    """``{{ value|time }}``: the time of day of a stored UTC instant on the lab's clock."""
+    if not isinstance(value, datetime):
+        return ""
+    return format_lab_time(value, locale=_locale(), zone=get_timezone(), seconds=seconds)
 
 
 @functools.lru_cache(maxsize=8)

@@ -59,7 +59,7 @@ def test_chain_svg_is_well_formed_and_shows_findings(chain: object) -> None:
     assert root.get("role") == "img" and root.get("aria-labelledby") == "hc1-title hc1-desc"
     assert root.find(f"{SVG}title").text == "Traceability of HC-2025 <1>"  # type: ignore[union-attr]
     desc = root.find(f"{SVG}desc").text  # type: ignore[union-attr]
-    assert "NOT complete" in desc and "[expired]" in desc and "[insufficient_uncertainty_ratio]" in desc
+    assert "not complete" in desc and "[expired]" in desc and "[insufficient_uncertainty_ratio]" in desc
     nodes = [g for g in root.iter(f"{SVG}g") if (g.get("class") or "").startswith("node")]
     names = [g.find(f"{SVG}text").text for g in nodes]  # type: ignore[union-attr]
     assert names == ["HC-2025 <1>", "M-E2", "M-E1", 'T-01 "PRT"', "Viện Đo lường <VMI> & co"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pypdf
@@ -275,3 +276,30 @@ def test_batch_issues_all_or_nothing(session: Session) -> None:
     for cert in certs:
         assert sha256_hex(svc.stored_bytes(storage, cert, "pdf")) == cert.pdf_sha256
         assert cert.number in _text(svc.stored_bytes(storage, cert, "pdf"))
+
+
+@pytest.mark.parametrize(("zone", "day"), [("Asia/Ho_Chi_Minh", "2025-06-03"), ("Europe/Berlin", "2025-06-02")])
+def test_the_date_of_issue_is_the_labs_local_date(session: Session, zone: str, day: str) -> None:
+    """ISO/IEC 17025:2017 7.8.2.1 j: the date of issue is the lab's. 21:30 UTC on 2 June 2025 is 04:30 on
+    3 June in Hà Nội (UTC+07:00) but 23:30 on 2 June in Berlin (CEST, UTC+02:00)."""
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    settings = dataclasses.replace(certsetup.SETTINGS, timezone_name=zone)
+    storage = DatabaseStorage(session)
+    cert = svc.issue_certificate(session, job.id, setup.signatory, storage=storage, settings=settings,
+                                 now=datetime(2025, 6, 2, 21, 30, tzinfo=UTC))
+    dcc = svc.stored_bytes(storage, cert, "dcc").decode("utf-8")
+    assert f"Date of issue: {day}" in dcc and f"Ngày ban hành: {day}" in dcc
+
+
+def test_the_zone_comes_from_lims_timezone_and_an_unknown_one_is_refused() -> None:
+    from lims.config import Settings
+    from lims.errors import ConfigurationError
+
+    settings = Settings.from_env({"LIMS_TIMEZONE": "Europe/Berlin", "LIMS_INSTANCE_PATH": "/tmp/lims-x"})
+    assert svc.certificate_settings(settings).timezone.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=1)
+    assert svc.certificate_settings(Settings.from_env({})).timezone_name == "Asia/Ho_Chi_Minh"
+    with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):
+        Settings.from_env({"LIMS_TIMEZONE": "Asia/Hanoi-ish"})
+    with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):
+        svc.CertificateSettings.from_env({"LIMS_TIMEZONE": "Mars/Olympus"})

@@ -139,7 +139,7 @@ def test_auditor_traceability_view_and_json(client: FlaskClient, session: Sessio
     data = client.get(f"/traceability/{std.asset_number}.json?on=2026-06-01").get_json()
     assert data["complete"] is True and data["links"][0]["certificate"].startswith("V")
     broken = client.get(f"/traceability/?id={std.asset_number}&on=2027-06-01").get_data(as_text=True)
-    assert "chưa đầy đủ" in broken and "expired" in broken
+    assert "chưa đầy đủ" in broken and "giấy chứng nhận hiệu chuẩn đã hết hiệu lực" in broken
     assert client.get("/traceability/?id=NO-SUCH").status_code == 404
     assert client.get(f"/traceability/?id={std.asset_number}&on=not-a-date").status_code == 400
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta, timezone, tzinfo
+from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -22,29 +22,34 @@ from lims.domain.numbering import (
     NumberPatternError,
 )
 from lims.errors import N_, ConfigurationError
+from lims.localtime import DEFAULT_TIMEZONE, lab_zone
 from lims.models import JobKind
 from lims.services.certificates.errors import CertificateError
-
-DEFAULT_UTC_OFFSET_HOURS = 7  # Việt Nam (ICT, no daylight saving)
 
 
 @dataclass(frozen=True, slots=True)
 class CertificateSettings:
-    """What issuing needs from the deployment (``LIMS_PUBLIC_URL``, ``LIMS_CERTIFICATE_PATTERN_*``)."""
+    """What issuing needs from the deployment (``LIMS_PUBLIC_URL``, ``LIMS_CERTIFICATE_PATTERN_*``,
+    ``LIMS_TIMEZONE``: the date of issue and the signing time are the lab's local ones)."""
 
     public_url: str
     calibration_pattern: str = DEFAULT_CALIBRATION_PATTERN
     verification_pattern: str = DEFAULT_VERIFICATION_PATTERN
-    utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS
+    timezone_name: str = DEFAULT_TIMEZONE
     software_release: str = f"lims {lims.__version__}"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, *, base_url: str = "") -> CertificateSettings:
-        """Read the ``LIMS_*`` variables; an unusable number pattern is a :class:`ConfigurationError`."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, base_url: str = "", timezone_name: str = ""
+    ) -> CertificateSettings:
+        """Read the ``LIMS_*`` variables; an unusable number pattern or zone is a :class:`ConfigurationError`."""
         env = os.environ if environ is None else environ
         public = (env.get("LIMS_PUBLIC_URL") or base_url or "http://127.0.0.1:5000").rstrip("/")
+        zone_name = timezone_name or env.get("LIMS_TIMEZONE") or DEFAULT_TIMEZONE
+        lab_zone(zone_name)
         made = cls(
             public_url=public,
+            timezone_name=zone_name,
             calibration_pattern=env.get("LIMS_CERTIFICATE_PATTERN_CALIBRATION")
             or DEFAULT_CALIBRATION_PATTERN,
             verification_pattern=env.get("LIMS_CERTIFICATE_PATTERN_VERIFICATION")
@@ -59,7 +64,7 @@ class CertificateSettings:
 
     @property
     def timezone(self) -> tzinfo:
-        return timezone(timedelta(hours=self.utc_offset_hours))
+        return lab_zone(self.timezone_name)
 
     def pattern(self, kind: JobKind) -> NumberPattern:
         text = self.calibration_pattern if kind == JobKind.CALIBRATION else self.verification_pattern
@@ -80,5 +85,10 @@ class CertificateSettings:
 def certificate_settings(
     settings: Any = None, environ: Mapping[str, str] | None = None
 ) -> CertificateSettings:
-    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url``."""
-    return CertificateSettings.from_env(environ, base_url=getattr(settings, "base_url", "") or "")
+    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url`` and the
+    zone is ``settings.timezone`` (``LIMS_TIMEZONE``)."""
+    return CertificateSettings.from_env(
+        environ,
+        base_url=getattr(settings, "base_url", "") or "",
+        timezone_name=getattr(settings, "timezone", "") or "",
+    )

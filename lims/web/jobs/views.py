@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lims.domain.authorisation import AuthorisedRole
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import LimsError, NotFound
 from lims.models import JobState, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
@@ -24,6 +24,7 @@ from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
+from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.jobs import jobs, workload
 from lims.services.jobs.errors import no_procedure
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
@@ -33,7 +34,6 @@ from lims.web.jobs import bench as bench_view
 from lims.web.paging import after_arg
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
-CERTIFICATE_STATUS = {"valid": N_("valid"), "superseded": N_("superseded"), "withdrawn": N_("withdrawn")}
 bp.add_app_template_global(bench_view.state_label, "state_label")
 
 

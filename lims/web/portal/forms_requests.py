@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from lims.web.templating import REQUESTED_RULE_LABELS
+
 
 class RequestForm(FlaskForm):
     kind = SelectField(
@@ -22,11 +24,7 @@ class RequestForm(FlaskForm):
     preferred_on = DateField(_l("Preferred date"), validators=[Optional()])
     decision_rule = SelectField(
         _l("Decision rule"),
-        choices=[
-            SelectChoice("procedure", _l("The procedure's rule")),
-            SelectChoice("simple", _l("Simple acceptance (ILAC-G8 4.2.1)")),
-            SelectChoice("guarded", _l("Guarded acceptance, w = U (ILAC-G8 4.2.2)")),
-        ],
+        choices=[SelectChoice(value, _l(label)) for value, label in REQUESTED_RULE_LABELS.items()],
     )
     conformity_statement = BooleanField(_l("Statement of conformity wanted"))
     notes = TextAreaField(_l("Other requirements"), validators=[Optional(), Length(max=2000)])

@@ -23,6 +23,7 @@ from lims.services.records import audit
 from lims.services.standards import capabilities, impact, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.diagrams import chain_wording, chart_wording
 from lims.web.forms import save_form
 from lims.web.impact.views import DECLARERS, KIND_LABELS
 from lims.web.paging import after_arg
@@ -98,9 +99,11 @@ def show(standard_id: int) -> ResponseReturnValue:
         sources=sources,
         history=standards.status_history(db, standard_id),
         chart=chart,
-        chart_svg=trusted_svg(render_svg(chart, id_prefix=f"cc{standard_id}")) if chart else None,
+        chart_svg=trusted_svg(render_svg(chart, id_prefix=f"cc{standard_id}", wording=chart_wording()))
+        if chart
+        else None,
         chain=chain,
-        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix=f"tc{standard_id}")),
+        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix=f"tc{standard_id}", wording=chain_wording())),
         trail=audit.history(db, "measurement_standard", standard_id),
         status_labels=STATUS_LABELS,
         issuer_labels=ISSUER_LABELS,

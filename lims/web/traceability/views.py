@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
@@ -13,6 +13,7 @@ from lims.services.access.laboratory import find_laboratory
 from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.diagrams import chain_wording
 from lims.web.templating import trusted_svg
 
 bp = Blueprint("traceability", __name__, url_prefix="/traceability")
@@ -45,7 +46,7 @@ def index() -> ResponseReturnValue:
         chain=chain,
         ident=ident,
         on=request.args.get("on", ""),
-        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix="tc")),
+        chain_svg=trusted_svg(render_chain_svg(chain, id_prefix="tc", wording=chain_wording())),
     )
 
 
@@ -68,7 +69,12 @@ def export_pdf(ident: str) -> ResponseReturnValue:
 
     chain = _chain(ident)
     lab = find_laboratory(db_session())
-    pdf = render_chain_pdf(chain, lab_name=lab.name_vi if lab else "", generated_at=datetime.now(UTC))
+    pdf = render_chain_pdf(
+        chain,
+        lab_name=lab.name_vi if lab else "",
+        generated_at=datetime.now(UTC),
+        zone=current_app.config["SETTINGS"].zone,
+    )
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -1,0 +1,112 @@
+"""Audit-trail values as people read them, in the reader's language and the lab's time zone.
+
+The trail stores each change as plain JSON values (:func:`lims.services.records.audit._plain`): instants as
+UTC ISO text, decimals as text, enums by value. The page shows them as every other page does (ISO/IEC
+17025:2017 7.5: records legible), and keeps the exact stored text in the cell's ``title`` for the auditor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import Numeric
+
+from lims.db import Base
+from lims.errors import N_
+from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
+from lims.services.customers.service_requests import state_label as request_state_label
+from lims.web.jobs.bench import state_label as job_state_label
+from lims.web.standards.forms import STATUS_LABELS
+from lims.web.templating import (
+    LEVEL_LABELS,
+    QUANTITY_LABELS,
+    REQUESTED_RULE_LABELS,
+    date_filter,
+    datetime_filter,
+    format_number,
+)
+
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A numeric column's value as the database pads it (Numeric(30, 12)); shorter decimal-looking text may be a
+# version or a code, and is shown as stored.
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d{12}")
+JOB_KINDS = {"calibration": N_("calibration"), "verification": N_("verification")}
+# (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
+ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
+    ("job", "state"): job_state_label,
+    ("job", "held_from"): job_state_label,
+    ("job_transition", "from_state"): job_state_label,
+    ("job_transition", "to_state"): job_state_label,
+    ("service_request", "state"): request_state_label,
+    ("service_request", "kind"): lambda value: JOB_KINDS.get(value, value),
+    ("service_request", "decision_rule"): lambda value: REQUESTED_RULE_LABELS.get(value, value),
+    ("job", "decision_rule"): lambda value: REQUESTED_RULE_LABELS.get(value, value),  # in job.requirements
+    ("certificate", "status"): lambda value: CERTIFICATE_STATUS.get(value, value),
+    ("job", "kind"): lambda value: JOB_KINDS.get(value, value),
+    ("certificate", "kind"): lambda value: JOB_KINDS.get(value, value),
+    ("measurement_standard", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("measurement_standard", "level"): lambda value: LEVEL_LABELS.get(value, value),
+    ("measurement_standard", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
+}
+
+
+def _column_type(table: str, column: str) -> object:
+    found = Base.metadata.tables.get(table)
+    return found.c[column].type if found is not None and column in found.c else None
+
+
+def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
+    """A stored audit value for reading: local date and time, the locale's numbers, yes/no, enum labels.
+
+    ``table`` and ``column`` name where the value was stored; a nested record (a job's requirements, a
+    point's result) reads as "field: value" pairs, the field names as code, each field looked up as a column
+    of the same table.
+    """
+    if value is None:
+        return Markup("∅")
+    if isinstance(value, bool):
+        return escape(_("yes") if value else _("no"))
+    if isinstance(value, int | float | Decimal):
+        return escape(format_number(value, str(get_locale() or "vi")))
+    if isinstance(value, dict):
+        return Markup("; ").join(
+            Markup("<code>{}</code>: {}").format(key, recorded_value(item, table, str(key)))
+            for key, item in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return Markup(", ").join(recorded_value(item, table, column) for item in value)
+    return escape(_text(str(value), table, column))
+
+
+def _text(text: str, table: str, column: str) -> str:
+    label = ENUM_LABELS.get((table, column))
+    if label is not None:
+        try:
+            return _(label(text))
+        except ValueError:  # a value the enum no longer has: shown as stored
+            return text
+    if isinstance(_column_type(table, column), Numeric):
+        try:
+            return format_number(Decimal(text), str(get_locale() or "vi"))
+        except ArithmeticError:
+            return text
+    if _ISO_INSTANT.fullmatch(text):
+        try:
+            return datetime_filter(datetime.fromisoformat(text.replace("Z", "+00:00")), seconds=True)
+        except ValueError:
+            return text
+    if _ISO_DAY.fullmatch(text):
+        try:
+            return date_filter(date.fromisoformat(text))
+        except ValueError:
+            return text
+    if _DECIMAL_TEXT.fullmatch(text):
+        return format_number(Decimal(text), str(get_locale() or "vi"))
+    return text

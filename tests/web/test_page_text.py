@@ -1,0 +1,390 @@
+"""No raw value on any page: every page of the demo, as the demo user meant for it, in Vietnamese and English.
+
+Issue 15 ("Done when"): no page shows a float's raw digits, an ISO timestamp, UTC where local time is meant,
+a Python enum name or repr, or an English phrase on a Vietnamese page. The walk opens every page of
+``tools/screenshots.py``'s PAGES (tests/web/test_screenshot_pages.py keeps that list complete: every GET page
+a role can open) and, one level deep, the links each page offers (a few per endpoint), with the demo data
+loaded once per backend. Only the visible text is checked: scripts, styles and attributes are dropped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from lims.config import Settings
+from lims.db import Database
+from lims.services.demo.seed import DEMO_PASSWORD
+from lims.services.records import audit
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOL = ROOT / "tools" / "screenshots.py"
+CATALOGUE = ROOT / "lims" / "web" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+LINKS_PER_ENDPOINT = 2  # links followed per endpoint and user, beyond the listed pages
+
+# ------------------------------------------------------------------------------------------ the patterns
+
+RAW_PATTERNS: dict[str, re.Pattern[str]] = {
+    "ISO timestamp": re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"),
+    "ISO date": re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])"),
+    "UTC offset": re.compile(r"[+-]\d{2}:\d{2}\b(?!\s*[-–])"),
+    "UTC": re.compile(r"\b(?:UTC|GMT)\b"),
+    # A float's repr: 0.30000000000000004, 0.0819466123, 9.999999999; a reading keeps its recorded digits.
+    "float digits": re.compile(r"(?<![\w.,])\d+[.,](?:\d*[1-9]0{5,}[1-9]|\d*9{6,}\d|0*[1-9]\d{8,})\b"),
+    "exponent": re.compile(r"(?<![0-9A-Za-z])\d+(?:[.,]\d+)?e[+-]\d+(?![0-9A-Za-z])"),
+    "enum name": re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\.[A-Z_]{2,}\b"),
+    "repr": re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\{'|\['|Decimal\(|datetime\.|<[A-Za-z_.]+ object"),
+    "identifier": re.compile(r"(?<![\w.@/-])[a-z]+_[a-z_]+(?![\w.@/-])"),
+}
+
+# English words that may stand on a Vietnamese page: proper names, standards' and products' names, units.
+NOT_ENGLISH = {
+    "english",  # the language switch names its language in that language
+    "email",
+    "fluke",
+    "keysight",
+    "mettler",
+    "toledo",
+    "sartorius",
+    "pdf",
+    "xml",
+    "json",
+    "csv",
+    "xlsx",
+    "api",
+    "token",
+}
+
+
+def _english_words() -> frozenset[str]:
+    """Words of the English msgids that no Vietnamese translation uses, plus the enums' values."""
+    from lims.models import JobState
+
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle, locale="vi")
+    english: set[str] = set()
+    vietnamese: set[str] = set()
+    for message in catalogue:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid in ids:
+            english.update(w.lower() for w in re.findall(r"(?<![%(\w])[A-Za-z]{4,}(?![\w)])", msgid))
+        for msgstr in strings:
+            vietnamese.update(w.lower() for w in re.findall(r"[A-Za-z]+", msgstr))
+    english.update(state.value for state in JobState if "_" not in state.value)
+    english.update({"pass", "fail", "draft", "submitted", "measured", "binary", "acceptance"})
+    return frozenset(english - vietnamese - NOT_ENGLISH)
+
+
+# Names of firms and products in the demo data that contain English words.
+PROPER_NAMES = ("Hanna Instruments",)
+WORD = re.compile(r"(?<![\w@./:-])[A-Za-z]{4,}(?![\w@./:-])")
+
+
+def english_on_page(text_: str, words: frozenset[str]) -> list[str]:
+    for name in PROPER_NAMES:
+        text_ = text_.replace(name, " ")
+    return sorted({w for w in WORD.findall(text_) if not w.isupper() and w.lower() in words})
+
+
+# Findings inside the point results belong to the issue 15 contract branch, which is rebuilding the point
+# result and how it renders (the bench page's points, the job page's results table and budget, the stored
+# result the audit trail shows). They are expected here, by (endpoint, check), until it lands; an entry that
+# no longer occurs fails the test so that the list only shrinks.
+# point-result rendering: issue 15 contract branch
+POINT_RESULT_PENDING: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("jobs.bench", "UTC"),  # "Instrument time (UTC)" over the readings received from the instrument
+        ("jobs.show", "English"),  # decision rule sentence, budget descriptions, distributions
+        ("jobs.show", "exponent"),  # budget inputs: 4e-05
+        ("jobs.show", "identifier"),  # budget parameters: half_width, type_a
+        ("audit.index", "English"),  # Measurement.result as stored: verdict, decision rule text
+        ("audit.index", "identifier"),  # Measurement.result as stored: budget parameters
+    }
+)
+_RESULT_CHANGES = "//ul[contains(concat(' ', @class, ' '), ' changes ')]/li[code='result' or code='as_found']"
+POINT_RESULT_SELECTORS = {
+    "jobs.bench": "//section[contains(concat(' ', @class, ' '), ' point ')]",
+    "jobs.show": "//table[contains(concat(' ', @class, ' '), ' results ')]",
+    # a measurement's stored result as the audit trail recorded it
+    "audit.index": _RESULT_CHANGES,
+    "audit.record": _RESULT_CHANGES,
+}
+
+
+# ------------------------------------------------------------------------------------------ the walk
+
+
+@dataclass(frozen=True)
+class Finding:
+    endpoint: str
+    url: str
+    language: str
+    check: str
+    found: str
+    in_point_result: bool
+
+    def __str__(self) -> str:
+        where = " (point result)" if self.in_point_result else ""
+        return f"{self.language} {self.url} [{self.endpoint}]{where}: {self.check}: {self.found!r}"
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("screenshots_tool_text", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _visible(element: Any) -> str:
+    for dropped in element.xpath(".//script|.//style|.//template|.//noscript"):
+        dropped.drop_tree()
+    return " ".join(" ".join(element.itertext()).split())
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A page's visible text; ``prose`` leaves out ``<code>`` (field names and codes, meant verbatim)."""
+
+    full: str
+    prose: str
+
+
+def _text_of(elements: list[Any]) -> PageText:
+    full = " ".join(_visible(e) for e in elements)
+    for element in elements:
+        for code in element.xpath(".//code"):
+            code.drop_tree()
+    return PageText(full, " ".join(_visible(e) for e in elements))
+
+
+def _page_texts(html: str, endpoint: str) -> tuple[PageText, PageText, list[str]]:
+    """(visible text outside the point results, inside them, same-site links)."""
+    tree = lxml.html.fromstring(html)
+    links = [str(a) for a in tree.xpath("//a/@href")]
+    regions: list[Any] = []
+    selector = POINT_RESULT_SELECTORS.get(endpoint)
+    if selector:
+        regions = tree.xpath(selector)
+        for region in regions:
+            region.drop_tree()
+    inside = _text_of(regions)
+    return _text_of([tree]), inside, links
+
+
+PROSE_ONLY = {"identifier"}  # a snake_case word inside <code> is a field name or a code, shown on purpose
+
+
+def check_text(text_: str | PageText, *, vietnamese: bool, words: frozenset[str]) -> list[tuple[str, str]]:
+    page = text_ if isinstance(text_, PageText) else PageText(text_, text_)
+    found = [
+        (name, m.group(0))
+        for name, pattern in RAW_PATTERNS.items()
+        for m in pattern.finditer(page.prose if name in PROSE_ONLY else page.full)
+    ]
+    if vietnamese:
+        found.extend(("English", word) for word in english_on_page(page.prose, words))
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo_app(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, dict[str, Any]]]:
+    """The app over the demo data, loaded once per backend inside a transaction rolled back at the end."""
+    from lims.app import create_app
+    from lims.services.demo.seed import load_demo
+
+    connection = engine.connect()
+    outer = connection.begin()
+    database = Database(connection.engine)
+    database.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    audit.install(database.sessionmaker)
+    with database.session() as session:
+        audit.set_actor(session, audit.Actor(None, "cli:lims"))
+        load_demo(session, today=date.today())
+        session.commit()
+        tool = _tool()
+        ids = {name: session.execute(text(sql)).scalar() for name, sql in tool.QUERIES.items()}
+    instance = tmp_path_factory.mktemp("page-text")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "page-text-" + "k" * 40,
+            "DATABASE": database,
+            "SETTINGS": Settings(instance_path=instance, database_url=str(engine.url)),
+        }
+    )
+    try:
+        yield app, {"pages": tool.PAGES, "not_pages": tool.NOT_PAGES, "ids": ids}
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+def _client(app: Flask, user: str | None, language: str) -> FlaskClient:
+    client = app.test_client()
+    if user is not None:
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+        assert token
+        response = client.post(
+            "/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+        )
+        assert response.status_code == 302, (user, response.status_code)
+    with client.session_transaction() as session:
+        session["language"] = language
+    return client
+
+
+def _endpoint(app: Flask, url: str) -> str | None:
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(urlsplit(url).path, method="GET")
+    except HTTPException:  # a link to nowhere: not a page of the application
+        return None
+    return str(endpoint)
+
+
+def crawl(
+    app: Flask, demo: dict[str, Any], language: str, words: frozenset[str]
+) -> tuple[list[Finding], int]:
+    by_user: dict[str | None, list[str]] = {}
+    for _, user, path in demo["pages"]:
+        names = {field for _, field, _, _ in string.Formatter().parse(path) if field}
+        by_user.setdefault(user, []).append(path.format(**{n: demo["ids"][n] for n in names}))
+    findings: list[Finding] = []
+    opened = 0
+    for user, paths in by_user.items():
+        client = _client(app, user, language)
+        seen: set[str] = set()
+        per_endpoint: dict[str, int] = {}
+        queue = [(url, True) for url in paths]
+        while queue:
+            url, listed = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            endpoint = _endpoint(app, url)
+            if endpoint is None or endpoint in demo["not_pages"] or endpoint == "auth.logout":
+                continue
+            if not listed:
+                if per_endpoint.get(endpoint, 0) >= LINKS_PER_ENDPOINT:
+                    continue
+                per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+            response = client.get(url)
+            opened += 1
+            assert response.status_code < 500, f"{url} as {user}: {response.status_code}"
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            outside, inside, links = _page_texts(response.get_data(as_text=True), endpoint)
+            for check, found in check_text(outside, vietnamese=language == "vi", words=words):
+                findings.append(Finding(endpoint, url, language, check, found, False))
+            for check, found in check_text(inside, vietnamese=language == "vi", words=words):
+                findings.append(Finding(endpoint, url, language, check, found, True))
+            if listed:
+                for link in links:
+                    parts = urlsplit(link)
+                    if not parts.netloc and parts.path.startswith("/") and "lang=" not in parts.query:
+                        queue.append((parts.path + (f"?{parts.query}" if parts.query else ""), False))
+    return findings, opened
+
+
+@pytest.fixture(scope="module")
+def english_words() -> frozenset[str]:
+    return _english_words()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_raw_value_on_any_page(
+    demo_app: tuple[Flask, dict[str, Any]], english_words: frozenset[str], language: str
+) -> None:
+    app, demo = demo_app
+    findings, opened = crawl(app, demo, language, english_words)
+    assert opened >= len(demo["pages"])
+    pending = {(f.endpoint, f.check) for f in findings if f.in_point_result}
+    unexpected = sorted(
+        {
+            str(f)
+            for f in findings
+            if not (f.in_point_result and (f.endpoint, f.check) in POINT_RESULT_PENDING)
+        }
+    )
+    assert unexpected == [], "\n".join(unexpected)
+    applicable = {p for p in POINT_RESULT_PENDING if language == "vi" or p[1] != "English"}
+    assert applicable - pending == set(), "fixed on the contract branch: remove from POINT_RESULT_PENDING"
+
+
+# ------------------------------------------------------------------------------------------ the detectors
+
+
+@pytest.mark.parametrize(
+    ("sample", "check"),
+    [
+        ("Issued 2026-03-02T09:15:00", "ISO timestamp"),
+        ("on 2026-03-02 09:15", "ISO timestamp"),
+        ("due 2026-03-02.", "ISO date"),
+        ("at 09:15+00:00", "UTC offset"),
+        ("When (UTC)", "UTC"),
+        ("U = 0.30000000000000004 V", "float digits"),
+        ("U = 0,0819466123 °C", "float digits"),
+        ("resolution 4e-05 V", "exponent"),
+        ("state JobState.IN_PROGRESS", "enum name"),
+        ("comment None", "repr"),
+        ("{'mean': 1}", "repr"),
+        ("Decimal('1.5')", "repr"),
+        ("status in_progress", "identifier"),
+    ],
+)
+def test_each_raw_pattern_is_caught(sample: str, check: str) -> None:
+    assert check in {name for name, _ in check_text(sample, vietnamese=False, words=frozenset())}
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "Chứng chỉ HC-2026-00001 ngày 02/03/2026 14:30",
+        "U = 0,082 °C (k = 2,11)",
+        "Số đọc 10,000012 V; CMC 0,000005 g",
+        "SHA-256 3e4b5c6d7e8f9a0b…",
+        "ktv.lan · kh.annam@example.vn",
+        "Mar 2, 2026, 2:30 PM",
+        "tel. +84 24 3845 1234",
+    ],
+)
+def test_ordinary_text_is_not_flagged(sample: str) -> None:
+    assert check_text(sample, vietnamese=True, words=frozenset({"pass", "fail"})) == []
+
+
+def test_english_words_come_from_the_catalogue_and_skip_vietnamese(english_words: frozenset[str]) -> None:
+    assert {"submitted", "draft", "measured", "pass", "fail", "certificate", "reviewer"} <= english_words
+    assert english_on_page("Kết quả: Pass — binary statement", english_words) == [
+        "Pass",
+        "binary",
+        "statement",
+    ]
+    assert (
+        english_on_page("Chứng chỉ hiệu chuẩn số HC-2026-00001, trong phòng thí nghiệm", english_words) == []
+    )
