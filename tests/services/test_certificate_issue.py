@@ -25,6 +25,7 @@ from lims.models import (
     StoredFile,
 )
 from lims.services.certificates import issue as svc
+from lims.services.certificates.settings import certificate_settings
 from lims.services.common.storage import DatabaseStorage, sha256_hex
 from tests.factories import make_user
 from tests.services import certsetup
@@ -297,8 +298,8 @@ def test_the_zone_comes_from_lims_timezone_and_an_unknown_one_is_refused() -> No
     from lims.errors import ConfigurationError
 
     settings = Settings.from_env({"LIMS_TIMEZONE": "Europe/Berlin", "LIMS_INSTANCE_PATH": "/tmp/lims-x"})
-    assert svc.certificate_settings(settings).timezone.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=1)
-    assert svc.certificate_settings(Settings.from_env({})).timezone_name == "Asia/Ho_Chi_Minh"
+    assert certificate_settings(settings).timezone.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=1)
+    assert certificate_settings(Settings.from_env({})).timezone_name == "Asia/Ho_Chi_Minh"
     with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):
         Settings.from_env({"LIMS_TIMEZONE": "Asia/Hanoi-ish"})
     with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):

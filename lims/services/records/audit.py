@@ -18,11 +18,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Numeric, event, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.state import InstanceState
 
+from lims.db import Base
 from lims.errors import N_, LimsError
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.audit_mixin import Audited
@@ -299,3 +300,9 @@ def list_entries(
     if table_name:
         stmt = stmt.where(AuditEntry.table_name == table_name)
     return keyset_page(session, stmt, AuditEntry.seq, after=after, size=size)
+
+
+def is_numeric_column(table: str, column: str) -> bool:
+    """Whether ``table.column`` is a fixed-point number column (its audited values are decimal text)."""
+    found = Base.metadata.tables.get(table)
+    return found is not None and column in found.c and isinstance(found.c[column].type, Numeric)

@@ -15,12 +15,11 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import Numeric
 
-from lims.db import Base
 from lims.errors import N_
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
+from lims.services.records.audit import is_numeric_column
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.standards.forms import STATUS_LABELS
 from lims.web.templating import (
@@ -37,6 +36,9 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A numeric column's value as the database pads it (Numeric(30, 12)); shorter decimal-looking text may be a
 # version or a code, and is shown as stored.
 _DECIMAL_TEXT = re.compile(r"-?\d+\.\d{12}")
+# A binary float's full repr inside a stored document (e.g. u and U as the engine computed them in a point
+# result): shown to six significant digits like every float on a page; the exact text stays in the title.
+_FLOAT_TEXT = re.compile(r"-?\d+\.\d{9,}(?:[eE][-+]?\d+)?|-?\d+(?:\.\d+)?[eE][-+]?\d+")
 JOB_KINDS = {"calibration": N_("calibration"), "verification": N_("verification")}
 # (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
 ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
@@ -55,11 +57,6 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement_standard", "level"): lambda value: LEVEL_LABELS.get(value, value),
     ("measurement_standard", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
 }
-
-
-def _column_type(table: str, column: str) -> object:
-    found = Base.metadata.tables.get(table)
-    return found.c[column].type if found is not None and column in found.c else None
 
 
 def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
@@ -92,7 +89,7 @@ def _text(text: str, table: str, column: str) -> str:
             return _(label(text))
         except ValueError:  # a value the enum no longer has: shown as stored
             return text
-    if isinstance(_column_type(table, column), Numeric):
+    if is_numeric_column(table, column):
         try:
             return format_number(Decimal(text), str(get_locale() or "vi"))
         except ArithmeticError:
@@ -109,4 +106,6 @@ def _text(text: str, table: str, column: str) -> str:
             return text
     if _DECIMAL_TEXT.fullmatch(text):
         return format_number(Decimal(text), str(get_locale() or "vi"))
+    if _FLOAT_TEXT.fullmatch(text):
+        return format_number(float(text), str(get_locale() or "vi"))
     return text
