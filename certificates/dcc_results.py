@@ -24,7 +24,7 @@ def _methods(parent: ET.Element, data: CertificateData) -> None:
     unc = sub(methods, d("usedMethod"), refType="basic_uncertainty")
     texts(unc, "name", FIELD["uncertainty"])
     coverage, w = data.coverage(), data.wording
-    p = format_compact(round((data.shared_probability() or 0.95) * 100, 2), decimal_separator=".")
+    p = format_compact(round((data.shared_probability() or 0.95) * 100), decimal_separator=".")  # whole percent
     text = (
         w.uncertainty.format(k=format_compact(coverage[0], decimal_separator="."), p=p)
         if coverage

@@ -263,7 +263,7 @@ def _statements(data: CertificateData) -> list[Flowable]:
     w, out = data.wording, []
     coverage = data.coverage()
     probability = data.shared_probability()
-    percent = _short(data, round((probability or 0.95) * 100, 2))
+    percent = _short(data, round((probability or 0.95) * 100))  # whole percent, as the coverage statement (EA-4/02 M:2022 5)
     statement = (
         w.uncertainty.format(k=_short(data, coverage[0]), p=percent)
         if coverage
