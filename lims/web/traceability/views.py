@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
@@ -12,6 +12,7 @@ from lims.errors import NotFound
 from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.templating import trusted_svg
 
 bp = Blueprint("traceability", __name__, url_prefix="/traceability")
@@ -51,9 +52,8 @@ def index() -> ResponseReturnValue:
 @bp.get("/<path:ident>.json")
 @allow(TECHNICAL_READERS)
 def export_json(ident: str) -> ResponseReturnValue:
-    response = jsonify(_chain(ident).to_dict())
-    response.headers["Content-Disposition"] = f'attachment; filename="traceability-{ident[:60]}.json"'
-    return response
+    body = current_app.json.dumps(_chain(ident).to_dict()).encode("utf-8")
+    return file_response(body, filename=f"traceability-{ident[:60]}.json", mimetype="application/json")
 
 
 @bp.get("/<path:ident>.pdf")
@@ -61,7 +61,6 @@ def export_json(ident: str) -> ResponseReturnValue:
 def export_pdf(ident: str) -> ResponseReturnValue:
     from datetime import UTC, datetime
 
-    from flask import Response
     from sqlalchemy import select
 
     from lims.models import Lab
@@ -70,8 +69,4 @@ def export_pdf(ident: str) -> ResponseReturnValue:
     chain = _chain(ident)
     lab = db_session().scalar(select(Lab).order_by(Lab.id).limit(1))
     pdf = render_chain_pdf(chain, lab_name=lab.name_vi if lab else "", generated_at=datetime.now(UTC))
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="traceability-{ident[:60]}.pdf"'},
-    )
+    return file_response(pdf, filename=f"traceability-{ident[:60]}.pdf", mimetype="application/pdf")
