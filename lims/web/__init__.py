@@ -6,6 +6,7 @@ from flask import Flask
 
 from lims.web.access import init_access
 from lims.web.dbsession import init_db_session
+from lims.web.edge import init_edge
 from lims.web.errors import init_errors
 from lims.web.extensions import init_extensions
 from lims.web.headers import init_headers
@@ -18,6 +19,7 @@ from lims.web.templating import init_templating
 def init_web(app: Flask) -> None:
     init_proxy(app)
     init_request_log(app)  # first hook: its id and timer cover every other one
+    init_edge(app)  # before any blueprint (the bounded <int:> converter) and before any view sees input
     init_db_session(app)
     init_extensions(app)
     init_access(app)

@@ -42,6 +42,11 @@ def _render(code: int, message: str, exc: HTTPException | None = None) -> Respon
     return render_template("error.html", code=code, message=message), code
 
 
+def error_page(code: int, message: str) -> ResponseReturnValue:
+    """The error page (HTML, JSON for a JSON client, the API's error object under /api/) with ``message``."""
+    return _render(code, message)
+
+
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     return _render(code, _(MESSAGES.get(code, "The request could not be completed.")), exc)

@@ -131,3 +131,47 @@ def test_reminders_send_delivers_by_smtp_once(deployment: Path) -> None:
         assert bad.returncode == 2 and "not a date" in bad.stderr
     finally:
         controller.stop()
+
+
+def test_audit_verify_on_a_database_without_tables_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Issue 21: ``lims audit verify`` on an empty database printed a traceback."""
+    instance = tmp_path / "empty"
+    instance.mkdir()
+    sqlite3.connect(instance / "lims.db").close()
+    result = run(["audit", "verify"], instance)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no LIMS tables" in result.stderr and "lims db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_audit_verify_on_an_empty_postgresql_schema_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
+
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    schema = f"lims_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        environ = {
+            **os.environ,
+            "LIMS_INSTANCE_PATH": str(tmp_path),
+            "LIMS_DATABASE_URL": _with_search_path(POSTGRES_URL, schema),
+        }
+        result = subprocess.run(
+            [*LIMS, "audit", "verify"], capture_output=True, text=True, env=environ, timeout=120
+        )
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "no LIMS tables" in result.stderr
+        assert "audit_entry" in result.stderr and not list(tmp_path.iterdir())  # PostgreSQL, not a file
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

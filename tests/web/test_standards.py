@@ -204,6 +204,16 @@ def test_fill_a_calibration_from_a_dcc(client: FlaskClient, session: Session) ->
     assert bad.status_code == 422
     assert "không phải giấy chứng nhận hiệu chuẩn số hợp lệ" in bad.get_data(as_text=True)
 
+    # Issue 21: a DCC with an external DOCTYPE was a 500 (XMLResourceForbidden); now a clear 422.
+    hostile = b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">' + xml.partition(b"?>")[2]
+    refused = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(hostile), "x.xml")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "DOCTYPE" in refused.get_data(as_text=True)
+
 
 def _pdf() -> bytes:
     import io as _io

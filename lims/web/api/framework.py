@@ -346,20 +346,6 @@ def page_response(page: Page[Any], serialise: Callable[[Any], dict[str, Any]]) -
     return response
 
 
-@bp.before_request
-def _refuse_unstorable_text() -> Response | None:
-    """NUL and unpaired surrogates in a path or query would fail in the database: answer 400 at once."""
-    for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
-        if isinstance(value, str) and _unstorable(value):
-            return error_response(
-                400,
-                code="invalid_characters",
-                message="Text may not contain NUL characters or unpaired surrogates.",
-                details={"parameter": name},
-            )
-    return None
-
-
 @bp.after_request
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
