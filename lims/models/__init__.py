@@ -53,7 +53,7 @@ from lims.models.types import (
     StandardLevel,
     StandardStatus,
 )
-from lims.models.user import LoginAttempt, User
+from lims.models.user import LoginAttempt, LoginSession, User
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -87,6 +87,7 @@ __all__ = [
     "Lab",
     "LabAssessment",
     "LoginAttempt",
+    "LoginSession",
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",

@@ -70,3 +70,35 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
         ]
     finally:
         engine.dispose()
+
+
+def test_0015_login_sessions_upgrade_and_downgrade(db_url: str) -> None:
+    """0015 adds login_session (issue 21, finding 5) on an existing database and drops it on downgrade; users
+    and their data are untouched either way (old sessions carry no id and simply log in again)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lims.migrate import alembic_config, upgrade
+
+    config = alembic_config(db_url)
+    engine = create_engine(db_url)
+    try:
+        command.downgrade(config, "0014")
+        assert "login_session" not in inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            users_before = conn.execute(text("SELECT count(*) FROM user_account")).scalar_one()
+        upgrade(db_url)
+        inspector = inspect(engine)
+        assert "login_session" in inspector.get_table_names()
+        assert {c["name"] for c in inspector.get_columns("login_session")} == {
+            "id",
+            "user_id",
+            "token_sha256",
+            "created_at",
+            "expires_at",
+        }
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM user_account")).scalar_one() == users_before
+    finally:
+        upgrade(db_url)
+        engine.dispose()

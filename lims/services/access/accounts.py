@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lims.errors import N_, LimsError
 from lims.models import Enterprise, LoginAttempt, Role, User
+from lims.services.access import login_sessions
 
 MIN_PASSWORD_LENGTH = 12
 FAILURES_BEFORE_LOCK = 5
@@ -185,4 +186,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_password_policy(new, username=user.username)
     user.password_hash = hash_password(new)
     user.password_changed_at = datetime.now(UTC)
+    login_sessions.end_all(session, user.id)  # every other login ends with the old password (ASVS V3.3.3)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends every session of the user at once."""
+    user.is_active = active
+    if not active:
+        login_sessions.end_all(session, user.id)
     session.flush()

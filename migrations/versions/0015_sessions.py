@@ -1,0 +1,48 @@
+"""server-side login sessions
+
+``login_session`` holds the SHA-256 of each live login's random id (the cookie carries the id), so logout,
+a password change and disabling an account end the session on the server (issue 21, finding 5). Sessions
+begun before this revision carry no id and are refused: everyone logs in once more after the upgrade.
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-06 04:45:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_login_session_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_session")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_login_session_token_sha256")),
+    )
+    with op.batch_alter_table("login_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_session_user_id"), ["user_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("login_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
+    op.drop_table("login_session")
