@@ -53,7 +53,7 @@ from lims.models.types import (
     StandardLevel,
     StandardStatus,
 )
-from lims.models.user import LoginAttempt, LoginSession, User
+from lims.models.user import LoginAttempt, LoginSession, LoginThrottleClear, User
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -88,6 +88,7 @@ __all__ = [
     "LabAssessment",
     "LoginAttempt",
     "LoginSession",
+    "LoginThrottleClear",
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",

@@ -87,3 +87,17 @@ class LoginSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[created_at]
     expires_at: Mapped[datetime]
+
+
+class LoginThrottleClear(Base):
+    """An administrator forgave the recent login failures of an (account, address) pair, or of an address
+    (``username`` NULL). The failed attempts stay in ``login_attempt``; counting restarts after ``cleared_at``."""
+
+    __tablename__ = "login_throttle_clear"
+    __table_args__ = (Index("ix_login_throttle_clear_address_cleared_at", "address", "cleared_at"),)
+
+    id: Mapped[intpk]
+    username: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str50]
+    cleared_at: Mapped[datetime]
+    cleared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
