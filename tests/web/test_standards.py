@@ -268,6 +268,17 @@ def test_a_file_that_is_not_a_pdf_is_refused_by_content(client: FlaskClient, ses
     assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
 
 
+def test_an_html_file_dressed_as_a_pdf_is_refused(client: FlaskClient, session: Session) -> None:
+    """Issue 21: the probe stored an HTML page that began with %PDF- and ended with startxref/%%EOF."""
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    html = b"%PDF-1.7\n<html><script>alert(1)</script></html>\nstartxref\n0\n%%EOF\n"
+    response = _upload(client, std.id, html, "certificate.pdf")
+    assert response.status_code == 422
+    assert "certificate.pdf không phải là tài liệu PDF mở được" in response.get_data(as_text=True)
+    assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
+
+
 def test_an_oversized_certificate_is_refused(client: FlaskClient, session: Session, app) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
