@@ -175,3 +175,41 @@ def test_audit_verify_on_an_empty_postgresql_schema_is_one_line_and_exit_2(tmp_p
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+def test_deleting_the_last_audit_entries_and_moving_the_head_back_is_caught(
+    tmp_path: Path, deployment: Path
+) -> None:
+    """Issue 21: the chain alone stays consistent when its end is cut off and the head moved back; the
+    signed anchor file in the instance folder (written at every commit) is what catches it."""
+    import shutil
+    import stat
+
+    anchor = deployment / "audit_anchor.log"
+    assert anchor.exists() and stat.S_IMODE(anchor.stat().st_mode) == 0o600
+    copy = tmp_path / "instance"
+    shutil.copytree(deployment, copy)
+    with sqlite3.connect(copy / "lims.db") as db:
+        last = db.execute("SELECT max(seq) FROM audit_entry").fetchone()[0]
+        keep = last - 3
+        new_head = db.execute("SELECT hash FROM audit_entry WHERE seq = ?", (keep,)).fetchone()[0]
+        db.execute("DELETE FROM audit_entry WHERE seq > ?", (keep,))
+        db.execute("UPDATE audit_chain_head SET seq = ?, hash = ?", (keep, new_head))
+    result = run(["audit", "verify"], copy)
+    assert result.returncode == 1, result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"audit entries #{keep + 1} to #{last} are missing at the end" in result.stderr
+
+    # a forged anchor line (without the key) is itself reported
+    forged = tmp_path / "forged"
+    shutil.copytree(deployment, forged)
+    with open(forged / "audit_anchor.log", "a", encoding="utf-8") as handle:
+        handle.write(f"{last + 5}\t{'0' * 64}\t2026-12-06T05:00:00+00:00\t{'f' * 64}\n")
+    result = run(["audit", "verify"], forged)
+    assert result.returncode == 1 and "is not signed by this deployment's key" in result.stderr
+
+
+def test_audit_verify_reports_the_anchor_when_intact(deployment: Path) -> None:
+    result = run(["audit", "verify"], deployment)
+    assert result.returncode == 0, result.stderr
+    assert "intact" in result.stdout and "anchored up to #" in result.stdout

@@ -207,6 +207,9 @@ def _after_flush(session: Session, _context: Any) -> None:
         prev = digest
     conn.execute(insert(AuditEntry), rows)
     conn.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=prev))
+    from lims.services.records.anchor import remember_head
+
+    remember_head(session, seq, prev)
 
 
 def install(factory: sessionmaker[Session]) -> None:
