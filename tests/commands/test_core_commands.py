@@ -170,7 +170,7 @@ def test_audit_verify_on_an_empty_postgresql_schema_is_one_line_and_exit_2(tmp_p
         )
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "no LIMS tables" in result.stderr
-        assert "audit_entry" in result.stderr and not list(tmp_path.iterdir())  # PostgreSQL, not a file
+        assert "audit_entry" in result.stderr and not (tmp_path / "lims.db").exists()  # PostgreSQL, not a file
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
@@ -213,3 +213,17 @@ def test_audit_verify_reports_the_anchor_when_intact(deployment: Path) -> None:
     result = run(["audit", "verify"], deployment)
     assert result.returncode == 0, result.stderr
     assert "intact" in result.stdout and "anchored up to #" in result.stdout
+
+
+def test_audit_verify_reports_a_certificate_status_changed_in_sql(tmp_path: Path, deployment: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "instance"
+    shutil.copytree(deployment, copy)
+    with sqlite3.connect(copy / "lims.db") as db:
+        (cert_id,) = db.execute("SELECT min(id) FROM certificate WHERE status = 'valid'").fetchone()
+        db.execute("UPDATE certificate SET status = 'withdrawn' WHERE id = ?", (cert_id,))
+    result = run(["audit", "verify"], copy)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"certificate {cert_id}: status is 'withdrawn' in the database but 'valid'" in result.stderr

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lims.db import Database
 from lims.models import AuditChainHead
@@ -52,3 +53,42 @@ def test_a_rolled_back_change_anchors_nothing(database: Database, tmp_path: Path
         assert not (tmp_path / anchor.ANCHOR_FILE).exists()
     finally:
         session.close()
+
+
+def test_a_certificate_status_changed_in_sql_is_reported(session: Session) -> None:
+    """Issue 21: ``UPDATE certificate SET status = …`` behind the application was not noticed."""
+    from sqlalchemy import update
+
+    from lims.models import Certificate
+    from lims.services.records.audit import verify_chain, verify_records
+    from tests.factories import make_certificate
+
+    certificate = make_certificate(session, number="KĐ-2026-00031")
+    session.flush()
+    assert verify_records(session) is None
+    session.execute(
+        update(Certificate.__table__)
+        .where(Certificate.__table__.c.id == certificate.id)
+        .values(status="withdrawn")
+    )
+    assert verify_chain(session).ok  # the chain itself is untouched
+    problem = verify_records(session)
+    assert problem is not None
+    assert f"certificate {certificate.id}: status is 'withdrawn' in the database but 'valid'" in str(problem)
+
+
+def test_a_frozen_hash_changed_in_sql_is_reported(session: Session) -> None:
+    from sqlalchemy import update
+
+    from lims.models import Certificate
+    from lims.services.records.audit import verify_records
+    from tests.factories import make_certificate
+
+    certificate = make_certificate(session, pdf_sha256="a" * 64)
+    session.flush()
+    session.execute(
+        update(Certificate.__table__)
+        .where(Certificate.__table__.c.id == certificate.id)
+        .values(pdf_sha256="b" * 64)
+    )
+    assert "pdf_sha256" in str(verify_records(session))
