@@ -31,6 +31,8 @@ from lims.services.records.backup import create_backup
 from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
 
+KEY = secrets.token_bytes(32)  # a throw-away signing key: the archive is restored by this same run
+
 
 def _url(kind: str, folder: Path, schemas: list[str]) -> str:
     if kind == "sqlite":
@@ -94,14 +96,14 @@ def main() -> None:
             _populate(source, args.instruments, args.files)
             engine = make_engine(source)
             started = time.perf_counter()
-            manifest = create_backup(engine, folder / "b.zip").manifest
+            manifest = create_backup(engine, folder / "b.zip", key=KEY).manifest
             backup_s = time.perf_counter() - started
             engine.dispose()
             rows = sum(entry["rows"] for entry in manifest["tables"])
             size_mb = (folder / "b.zip").stat().st_size / 1e6
             engine = make_engine(target)
             started = time.perf_counter()
-            restore_backup(folder / "b.zip", engine, target)
+            restore_backup(folder / "b.zip", engine, target, key=KEY)
             restore_s = time.perf_counter() - started
             engine.dispose()
         finally:

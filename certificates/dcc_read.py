@@ -226,7 +226,10 @@ def read_dcc(xml: bytes) -> ImportedCalibration:
     ('HC-2026-00042', 3, '0.00200')
     """
     validate_dcc(xml)
-    root = xmlschema.XMLResource(bytes(xml), defuse="always", allow="none").root
+    try:
+        root = xmlschema.XMLResource(bytes(xml), defuse="always", allow="none").root
+    except xmlschema.XMLResourceError as exc:  # validate_dcc already refused DTDs; kept as a second wall
+        raise DccValidationError(str(exc).splitlines()[0]) from None
     admin = "dcc:administrativeData"
     core = f"{admin}/dcc:coreData"
     begin, end = (

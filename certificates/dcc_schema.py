@@ -18,6 +18,7 @@ import xmlschema
 from lxml import etree
 
 from certificates.errors import DccValidationError
+from certificates.safe_xml import UnsafeXml, check_declarations, parser
 
 __all__ = [
     "DCC_NS",
@@ -45,23 +46,28 @@ def dcc_schema() -> xmlschema.XMLSchema:
 
 @functools.lru_cache(maxsize=1)
 def _libxml2_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "dcc.xsd"), _parser()))
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
-    )
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "dcc.xsd"), parser()))
 
 
 def parse_dcc(xml: bytes) -> etree._Element:
-    """Parse without DTDs, entities or network; raise :class:`DccValidationError` if not well-formed XML."""
+    """Parse without DTDs, entities or network (:mod:`certificates.safe_xml`); raise
+    :class:`DccValidationError` if not well-formed XML or if it declares a DOCTYPE or ENTITY.
+
+    >>> parse_dcc(b'<!DOCTYPE x SYSTEM "http://example.org/x.dtd"><x/>')  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    certificates.errors.DccValidationError: not a valid DCC 3.1.2: XML with a DOCTYPE or ENTITY declaration...
+    """
     if not isinstance(xml, bytes | bytearray):
         raise DccValidationError(f"expected bytes, not {type(xml).__name__}")
     if len(xml) > MAX_DCC_BYTES:
         raise DccValidationError(f"document of {len(xml)} bytes exceeds the limit of {MAX_DCC_BYTES}")
     try:
-        root = etree.fromstring(bytes(xml), _parser())
+        check_declarations(bytes(xml))
+    except UnsafeXml as exc:
+        raise DccValidationError(str(exc)) from None
+    try:
+        root = etree.fromstring(bytes(xml), parser())
     except etree.XMLSyntaxError as exc:
         raise DccValidationError(f"not well-formed XML ({exc})") from None
     if root is None:

@@ -48,6 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config.get("LANGUAGE", settings.language)
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone  # LIMS_TIMEZONE: one lab clock for every page
     database: Database = app.config.get("DATABASE") or open_database(settings.database_url)
+    from lims.services.records import anchor
+
+    anchor.install(database.sessionmaker, settings.instance_path)  # the audit head, outside the database
     app.extensions["lims_db"] = database
     if not app.config.get("SECRET_KEY"):
         from lims.errors import ConfigurationError

@@ -78,4 +78,29 @@ def main() -> None:
     except LimsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except Exception as exc:
+        message = _database_message(exc)
+        if message is None:
+            raise
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+# SQLSTATE 42P01 undefined_table (PostgreSQL); SQLite says "no such table".
+_MISSING_TABLE_SQLSTATES = ("42P01",)
+
+
+def _database_message(exc: BaseException) -> str | None:
+    """One line for a database that has no LIMS tables or cannot be reached; None for anything else."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    original = exc.orig
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    if getattr(original, "sqlstate", None) in _MISSING_TABLE_SQLSTATES or "no such table" in text:
+        return f"the database has no LIMS tables ({text}); run `lims db upgrade` first"
+    if isinstance(exc, OperationalError):
+        return f"the database cannot be used: {text}"
+    return None

@@ -16,12 +16,25 @@ def audit() -> None:
 
 @audit.command()
 def verify() -> None:
-    """Walk the hash chain; exit 1 naming the first bad entry."""
-    from lims.services.records.audit import verify_chain
+    """Walk the hash chain and check it against the signed anchor file; exit 1 naming the first problem."""
+    from lims.commands.common import settings
+    from lims.services.records import anchor
+    from lims.services.records.audit import verify_chain, verify_records
+    from lims.services.records.signing import load_or_create_key
 
+    conf = settings()
     with transaction() as session:
         report = verify_chain(session)
+        records = verify_records(session) if report.problem is None else None
+        anchored = anchor.verify(session, conf.instance_path, load_or_create_key(conf.instance_path))
     if report.problem is not None:
         click.echo(f"error: {report.problem}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {report.entries} entries")
+    if records is not None:
+        click.echo(f"error: {records}", err=True)
+        sys.exit(1)
+    if anchored.problem is not None:
+        click.echo(f"error: {anchored.problem}", err=True)
+        sys.exit(1)
+    where = f"; anchored up to #{anchored.anchored_seq}" if anchored.anchored_seq else "; no anchor file yet"
+    click.echo(f"audit chain intact: {report.entries} entries{where}")

@@ -22,12 +22,14 @@ def backup(output: Path) -> None:
     from lims.db import make_engine
     from lims.services.common.storage import s3_objects
     from lims.services.records.backup import create_backup
+    from lims.services.records.signing import load_or_create_key
 
     conf = settings()
+    key = load_or_create_key(conf.instance_path)
     read_blob = s3_objects(conf).read if conf.storage == "s3" else None
     engine = make_engine(conf.database_url)
     try:
-        summary = create_backup(engine, output, read_blob=read_blob)
+        summary = create_backup(engine, output, key=key, read_blob=read_blob)
     finally:
         engine.dispose()
     manifest = summary.manifest
@@ -50,14 +52,16 @@ def restore(archive: Path) -> None:
     from lims.db import make_engine
     from lims.services.common.storage import s3_objects
     from lims.services.records.restore import restore_backup
+    from lims.services.records.signing import load_or_create_key
 
     conf = settings()
+    key = load_or_create_key(conf.instance_path)
     if conf.database_url.startswith("sqlite"):
         conf.ensure_instance()
     write_blob = s3_objects(conf).write if conf.storage == "s3" else None
     engine = make_engine(conf.database_url)
     try:
-        summary = restore_backup(archive, engine, conf.database_url, write_blob=write_blob)
+        summary = restore_backup(archive, engine, conf.database_url, key=key, write_blob=write_blob)
     finally:
         engine.dispose()
     click.echo(

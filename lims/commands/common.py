@@ -44,10 +44,14 @@ def local_date(day: date | datetime | str | None) -> str:
 
 
 def database() -> Database:
+    from lims.services.records import anchor
+
     conf = settings()
     if conf.database_url.startswith("sqlite"):
         conf.ensure_instance()
-    return open_database(conf.database_url)
+    db = open_database(conf.database_url)
+    anchor.install(db.sessionmaker, conf.instance_path)
+    return db
 
 
 @contextmanager

@@ -53,7 +53,7 @@ from lims.models.types import (
     StandardLevel,
     StandardStatus,
 )
-from lims.models.user import LoginAttempt, User
+from lims.models.user import LoginAttempt, LoginSession, LoginThrottleClear, User
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -87,6 +87,8 @@ __all__ = [
     "Lab",
     "LabAssessment",
     "LoginAttempt",
+    "LoginSession",
+    "LoginThrottleClear",
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",

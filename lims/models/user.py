@@ -71,3 +71,33 @@ class LoginAttempt(Base):
     address: Mapped[str50]
     at: Mapped[datetime]
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class LoginSession(Base):
+    """One live login: the browser's signed cookie carries a random id whose SHA-256 is stored here.
+
+    A cookie is honoured only while its row exists and has not expired, so logging out, changing the password
+    or disabling the account ends the session on the server, whatever copy of the cookie anyone kept
+    (OWASP Session Management Cheat Sheet, "Session Expiration" and "Manual Session Expiration")."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    expires_at: Mapped[datetime]
+
+
+class LoginThrottleClear(Base):
+    """An administrator forgave the recent login failures of an (account, address) pair, or of an address
+    (``username`` NULL). The failed attempts stay in ``login_attempt``; counting restarts after ``cleared_at``."""
+
+    __tablename__ = "login_throttle_clear"
+    __table_args__ = (Index("ix_login_throttle_clear_address_cleared_at", "address", "cleared_at"),)
+
+    id: Mapped[intpk]
+    username: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str50]
+    cleared_at: Mapped[datetime]
+    cleared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

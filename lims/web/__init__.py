@@ -12,6 +12,7 @@ def init_web(app: Flask) -> None:
     # imported here, not at the top: lims.web.status must be importable without Flask (the CLI uses it)
     from lims.web.access import init_access
     from lims.web.dbsession import init_db_session
+    from lims.web.edge import init_edge
     from lims.web.errors import init_errors
     from lims.web.extensions import init_extensions
     from lims.web.headers import init_headers
@@ -22,6 +23,7 @@ def init_web(app: Flask) -> None:
 
     init_proxy(app)
     init_request_log(app)  # first hook: its id and timer cover every other one
+    init_edge(app)  # before any blueprint (the bounded <int:> converter) and before any view sees input
     init_db_session(app)
     init_extensions(app)
     init_access(app)

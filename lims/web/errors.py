@@ -8,7 +8,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from lims.errors import N_, LimsError
@@ -32,6 +33,10 @@ RETRY_AFTER_S = 30
 # SQLSTATE class 53 "insufficient resources": 53100 disk_full; SQLite says "database or disk is full".
 DISK_FULL_SQLSTATES = ("53100",)
 DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "could not extend file")
+# Two requests changing the same record at once: SQLSTATE 23505 unique_violation, 40001 serialization_failure,
+# 40P01 deadlock_detected (PostgreSQL); SQLite words a unique violation "UNIQUE constraint failed".
+CONFLICT_SQLSTATES = ("23505", "40001", "40P01")
+CONFLICT_TEXTS = ("unique constraint failed",)
 
 
 def _render(code: int, message: str, exc: HTTPException | None = None) -> ResponseReturnValue:
@@ -42,6 +47,11 @@ def _render(code: int, message: str, exc: HTTPException | None = None) -> Respon
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"error": {"status": code, "message": message}}), code
     return render_template("error.html", code=code, message=message), code
+
+
+def error_page(code: int, message: str) -> ResponseReturnValue:
+    """The error page (HTML, JSON for a JSON client, the API's error object under /api/) with ``message``."""
+    return _render(code, message)
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
@@ -75,11 +85,43 @@ def _unavailable(code: int) -> ResponseReturnValue:
     return response
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """True for what a concurrent change of the same record raises: the optimistic lock's StaleDataError
+    (a version column that moved between read and write), a unique violation (two requests creating the
+    same thing), a serialisation failure or a deadlock."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) in CONFLICT_SQLSTATES:
+        return True
+    return isinstance(exc, IntegrityError) and any(t in str(original).lower() for t in CONFLICT_TEXTS)
+
+
+def _conflict(exc: Exception) -> ResponseReturnValue:
+    """The one answer to a concurrent change, on every route and the API: 409 with the conflict message in
+    the user's language (the API's own error object under /api/). Nothing of the request is kept."""
+    from flask import current_app, g
+
+    current_app.logger.info("conflict on %s %s: %s", request.method, request.path, type(exc).__name__)
+    session = g.get("db")
+    if session is not None:
+        session.rollback()
+    return _render(409, _(MESSAGES[409]))
+
+
+def _stale_data(exc: StaleDataError) -> ResponseReturnValue:
+    return _conflict(exc)
+
+
 def _database_error(exc: DBAPIError) -> ResponseReturnValue:
-    """A lost or refused database connection is a 503 (the pool reconnects on the next request, see
+    """A concurrent change is a 409 (:func:`is_conflict`); a lost or refused database connection is a 503 (the pool reconnects on the next request, see
     ``pool_pre_ping`` in lims.db.make_engine); a full disk a 507; anything else the generic 500."""
     from flask import current_app
 
+    if is_conflict(exc):
+        return _conflict(exc)
     current_app.logger.exception("database error on %s %s", request.method, request.path)
     if _disk_full(exc):
         return _unavailable(507)
@@ -123,6 +165,7 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(OSError, _os_error)
     app.register_error_handler(LimsError, _lims_error)
     app.register_error_handler(Exception, _server_error)

@@ -8,12 +8,14 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from lims.models import User
+from lims.services.access import login_sessions
 from lims.services.records.audit import Actor, set_actor
 from lims.web.dbsession import db_session
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+SESSION_KEY = "sid"  # the login's id in Flask's signed cookie; its SHA-256 is in login_session
 
 
 @login_manager.user_loader
@@ -25,6 +27,8 @@ def _load_user(user_id: str) -> User | None:
     user = db.get(User, int(ident))
     if user is None or not user.is_active or user.password_hash[-12:] != tail:
         return None
+    if not login_sessions.is_live(db, user.id, session.get(SESSION_KEY)):
+        return None  # logged out, password changed or account disabled since: the cookie is a dead copy
     set_actor(db, Actor(user.id, user.username))
     return user
 

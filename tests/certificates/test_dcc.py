@@ -301,3 +301,18 @@ def test_two_quantities_are_two_valid_measurement_results() -> None:
     assert {e.findtext("si:unit", namespaces=NS) for e in errors[0]} == {"\\volt"}
     assert {e.findtext("si:unit", namespaces=NS) for e in errors[1]} == {"\\kilo\\ohm"}
     assert [e.findtext("si:value", namespaces=NS) for e in errors[1]] == ["-0.0020", "-0.0020"]
+
+
+def test_a_valid_dcc_with_an_external_doctype_is_refused_as_invalid() -> None:
+    """Issue 21: a valid DCC preceded by ``<!DOCTYPE x SYSTEM "http://…">`` passed libxml2 and then raised
+    xmlschema's ``XMLResourceForbidden`` (a 500); now any DTD is a DccValidationError, read nowhere."""
+    from certificates.dcc import render_dcc
+    from certificates.examples import example_calibration
+
+    xml = render_dcc(example_calibration(3), software_release="test")
+    declaration = b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">'
+    head, _, body = xml.partition(b"?>")
+    attack = head + b"?>" + declaration + body if body else declaration + xml
+    with pytest.raises(DccValidationError) as caught:
+        read_dcc(attack)
+    assert "DOCTYPE" in str(caught.value)

@@ -128,3 +128,35 @@ def test_0015_station_unit_keeps_old_stations_and_downgrades(empty_url: str) -> 
             assert conn.execute(text("SELECT name FROM bench_station")).scalars().all() == ["can-1"]
     finally:
         engine.dispose()
+
+
+def test_0017_login_sessions_upgrade_and_downgrade(db_url: str) -> None:
+    """0017 adds login_session (issue 21, finding 5) on an existing database and drops it on downgrade; users
+    and their data are untouched either way (old sessions carry no id and simply log in again)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lims.migrate import alembic_config, upgrade
+
+    config = alembic_config(db_url)
+    engine = create_engine(db_url)
+    try:
+        command.downgrade(config, "0016")
+        assert not {"login_session", "login_throttle_clear"} & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            users_before = conn.execute(text("SELECT count(*) FROM user_account")).scalar_one()
+        upgrade(db_url)
+        inspector = inspect(engine)
+        assert {"login_session", "login_throttle_clear"} <= set(inspector.get_table_names())
+        assert {c["name"] for c in inspector.get_columns("login_session")} == {
+            "id",
+            "user_id",
+            "token_sha256",
+            "created_at",
+            "expires_at",
+        }
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM user_account")).scalar_one() == users_before
+    finally:
+        upgrade(db_url)
+        engine.dispose()

@@ -30,6 +30,7 @@ from lims.services.records.audit import verify_chain
 from lims.services.records.backup import create_backup
 from lims.services.records.backup_format import (
     MANIFEST,
+    SIGNATURE,
     BackupError,
     BackupInvalid,
     RestoreRefused,
@@ -148,10 +149,13 @@ def _doubles(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
 
 
+KEY = bytes(range(32))  # the deployment's signing key (instance/signing_key) in these tests
+
+
 def _backup(url: str, output: Path) -> dict[str, Any]:
     engine = make_engine(url)
     try:
-        return create_backup(engine, output, now=datetime(2026, 11, 22, 19, 0, tzinfo=UTC)).manifest
+        return create_backup(engine, output, key=KEY, now=datetime(2026, 11, 22, 19, 0, tzinfo=UTC)).manifest
     finally:
         engine.dispose()
 
@@ -159,7 +163,7 @@ def _backup(url: str, output: Path) -> dict[str, Any]:
 def _restore(archive: Path, url: str) -> Any:
     engine = make_engine(url)
     try:
-        return restore_backup(archive, engine, url)
+        return restore_backup(archive, engine, url, key=KEY)
     finally:
         engine.dispose()
 
@@ -260,20 +264,36 @@ def test_restore_into_a_migrated_empty_database(fresh_url: FreshUrl, tmp_path: P
     assert _snapshot(target) == _snapshot(source)
 
 
-def _rewrite(archive: Path, output: Path, change: Callable[[str, bytes], bytes], *, rehash: bool) -> None:
-    """Copy an archive, changing members; with ``rehash`` the manifest is forged to match."""
+def _rewrite(
+    archive: Path,
+    output: Path,
+    change: Callable[[str, bytes], bytes],
+    *,
+    rehash: bool,
+    resign_with: bytes | None = None,
+) -> None:
+    """Copy an archive, changing members; with ``rehash`` the manifest is forged to match, and with
+    ``resign_with`` the forged manifest is signed again (an attacker who also stole the key)."""
     import hashlib
 
+    from lims.services.records.signing import sign
+
     with zipfile.ZipFile(archive) as src:
-        manifest = json.loads(src.read(MANIFEST))
-        members = {name: change(name, src.read(name)) for name in src.namelist() if name != MANIFEST}
+        original = src.read(MANIFEST)
+        manifest = json.loads(original)
+        signature = src.read(SIGNATURE)
+        members = {
+            name: change(name, src.read(name)) for name in src.namelist() if name not in (MANIFEST, SIGNATURE)
+        }
     if rehash:
         for name, data in members.items():
             manifest["members"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    raw = json.dumps(manifest).encode("utf-8") if rehash else original
     with zipfile.ZipFile(output, "w") as dst:
         for name, data in members.items():
             dst.writestr(name, data)
-        dst.writestr(MANIFEST, json.dumps(manifest))
+        dst.writestr(MANIFEST, raw)
+        dst.writestr(SIGNATURE, sign(resign_with, raw).encode() if resign_with else signature)
 
 
 def test_altered_archive_is_refused_before_the_database_is_touched(
@@ -314,7 +334,7 @@ def test_forged_audit_entry_rolls_the_whole_restore_back(
         assert b'"system"' in data
         return data.replace(b'"system"', b'"mallory"', 1)
 
-    _rewrite(tmp_path / "b.zip", tmp_path / "forged.zip", forge, rehash=True)
+    _rewrite(tmp_path / "b.zip", tmp_path / "forged.zip", forge, rehash=True, resign_with=KEY)
     target = fresh_url(kind)
     with pytest.raises(RestoreRefused, match="audit chain after restore"):
         _restore(tmp_path / "forged.zip", target)
@@ -394,8 +414,10 @@ def test_stored_files_in_s3_are_backed_up_and_restored_into_the_database(
     engine = make_engine(source)
     try:
         with pytest.raises(LookupError):  # without the bucket the bytes cannot be found
-            create_backup(engine, tmp_path / "no-s3.zip")
-        manifest = create_backup(engine, tmp_path / "b.zip", read_blob=s3_objects(s3_settings).read).manifest
+            create_backup(engine, tmp_path / "no-s3.zip", key=KEY)
+        manifest = create_backup(
+            engine, tmp_path / "b.zip", key=KEY, read_blob=s3_objects(s3_settings).read
+        ).manifest
     finally:
         engine.dispose()
     assert manifest["stored_files"] == 1
@@ -505,7 +527,9 @@ def test_backup_is_one_snapshot_while_the_application_writes(
         database.engine.dispose()
         return blob
 
-    manifest = create_backup(engine, tmp_path / "b.zip", read_blob=read_blob_while_someone_writes).manifest
+    manifest = create_backup(
+        engine, tmp_path / "b.zip", key=KEY, read_blob=read_blob_while_someone_writes
+    ).manifest
     with engine.connect() as conn:
         assert (
             conn.execute(select(func.count()).select_from(Enterprise)).scalar_one() == enterprises_before + 1
@@ -528,7 +552,7 @@ def test_restore_into_a_deployment_that_keeps_files_in_s3(
     target = fresh_url("sqlite")
     engine = make_engine(target)
     try:
-        restore_backup(tmp_path / "b.zip", engine, target, write_blob=s3_objects(s3_settings).write)
+        restore_backup(tmp_path / "b.zip", engine, target, key=KEY, write_blob=s3_objects(s3_settings).write)
     finally:
         engine.dispose()
     database = open_database(target)
@@ -539,3 +563,79 @@ def test_restore_into_a_deployment_that_keeps_files_in_s3(
         assert store.get("certificates/HN-2026-00001.pdf") == PDF
         assert store.get("copies/same-bytes.pdf") == PDF
     database.engine.dispose()
+
+
+# --- issue 21, finding 6: backups signed, refused when changed, readable by their owner only -----------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_table_and_its_manifest_hash_changed_together_are_refused(
+    kind: str, fresh_url: FreshUrl, tmp_path: Path
+) -> None:
+    """The probe changed a table file and its SHA-256 in the manifest: the restore used to accept it."""
+    source = fresh_url(kind)
+    _populate(source)
+    _backup(source, tmp_path / "b.zip")
+    member = table_member("measurement_standard")
+
+    def alter(name: str, data: bytes) -> bytes:
+        return data.replace(b"EDGE-1", b"EDGE-2") if name == member else data
+
+    _rewrite(tmp_path / "b.zip", tmp_path / "forged.zip", alter, rehash=True)
+    target = fresh_url(kind)
+    with pytest.raises(BackupInvalid, match="signature does not match"):
+        _restore(tmp_path / "forged.zip", target)
+    assert _table_names(target) == set()
+
+
+def test_an_archive_signed_by_another_deployment_or_unsigned_is_refused(
+    fresh_url: FreshUrl, tmp_path: Path
+) -> None:
+    source = fresh_url("sqlite")
+    _populate(source)
+    _backup(source, tmp_path / "b.zip")
+    target = fresh_url("sqlite")
+    engine = make_engine(target)
+    try:
+        with pytest.raises(BackupInvalid, match="signature does not match"):
+            restore_backup(tmp_path / "b.zip", engine, target, key=bytes(32))
+        with zipfile.ZipFile(tmp_path / "b.zip") as src, zipfile.ZipFile(tmp_path / "bare.zip", "w") as dst:
+            for name in src.namelist():
+                if name != SIGNATURE:
+                    dst.writestr(name, src.read(name))
+        with pytest.raises(BackupInvalid, match="not signed"):
+            restore_backup(tmp_path / "bare.zip", engine, target, key=KEY)
+    finally:
+        engine.dispose()
+    assert _table_names(target) == set()
+
+
+def test_the_archive_is_private_and_its_manifest_records_the_chain_head(
+    fresh_url: FreshUrl, tmp_path: Path
+) -> None:
+    import stat
+
+    source = fresh_url("sqlite")
+    _populate(source)
+    manifest = _backup(source, tmp_path / "b.zip")
+    assert stat.S_IMODE((tmp_path / "b.zip").stat().st_mode) == 0o600  # holds password hashes
+    engine = make_engine(source)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(
+                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+            ).first()
+    finally:
+        engine.dispose()
+    assert last is not None
+    assert (manifest["audit"]["head_seq"], manifest["audit"]["head_hash"]) == (last.seq, last.hash)
+
+
+def test_the_command_keeps_its_signing_key_in_the_instance_folder(tmp_path: Path) -> None:
+    import stat
+
+    from lims.services.records.signing import load_or_create_key
+
+    key = load_or_create_key(tmp_path / "instance")
+    assert len(key) == 32 and load_or_create_key(tmp_path / "instance") == key
+    assert stat.S_IMODE((tmp_path / "instance" / "signing_key").stat().st_mode) == 0o600

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
+import zipfile
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lims.models import CustomerInstrument
 from lims.services.customers.instrument_import import (
+    MAX_ROWS,
     MAX_UPLOAD_BYTES,
     ImportFileError,
     ImportRejected,
@@ -189,3 +193,70 @@ def test_templates_import_as_they_are(session: Session, language: str) -> None:
     assert ("Số sản xuất" if language == "vi" else "Serial number") in header
     with pytest.raises(ImportRejected):  # the same example row is now a duplicate of a registered serial
         import_instruments(session, ent.id, template_xlsx(language))
+
+
+# --- issue 21: hostile workbooks (the outside probe) -----------------------------------------------------
+
+
+def _rewrite_sheet(content: bytes, change: Callable[[str], str]) -> bytes:
+    """``content`` with the first worksheet's XML passed through ``change`` (every other part as it was)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data.decode("utf-8")).encode("utf-8")
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+_FAR_ROW = '<row r="6000"><c r="XFD6000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+
+
+def test_a_declared_dimension_beyond_the_cap_is_refused_before_any_row_is_read(session: Session) -> None:
+    """The probe's 5 KB template: ``<dimension ref="A1:XFD1048576"/>`` and one row at r="6000" tied a
+    worker for 6-11 s; now it is refused at once."""
+    ent = make_enterprise(session)
+    content = _rewrite_sheet(
+        template_xlsx("vi"),
+        lambda xml: xml.replace('<dimension ref="A1:M2"/>', '<dimension ref="A1:XFD1048576"/>').replace(
+            "</sheetData>", _FAR_ROW
+        ),
+    )
+    assert len(content) < 10_000
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as caught:
+        import_instruments(session, ent.id, content)
+    assert time.perf_counter() - started < 1.0
+    assert "1048576 rows and 16384 columns" in str(caught.value)
+    assert _count(session, ent.id) == 0
+
+
+def test_rows_are_read_as_stored_when_the_dimension_is_missing(session: Session) -> None:
+    """Without a dimension the sheet is read by its actual rows, never padded to 16 384 columns."""
+    ent = make_enterprise(session)
+    content = _rewrite_sheet(
+        template_xlsx("vi"),
+        lambda xml: xml.replace('<dimension ref="A1:M2"/>', "").replace("</sheetData>", _FAR_ROW),
+    )
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as caught:
+        import_instruments(session, ent.id, content)
+    assert time.perf_counter() - started < 2.0
+    assert f"more than {MAX_ROWS} rows" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!DOCTYPE worksheet [<!ENTITY serial "B-1">]>',
+        '<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/x.dtd">',
+    ],
+)
+def test_a_workbook_with_an_entity_or_doctype_is_refused_clearly(session: Session, declaration: str) -> None:
+    ent = make_enterprise(session)
+    content = _rewrite_sheet(template_xlsx("vi"), lambda xml: declaration + xml)
+    with pytest.raises(ImportFileError) as caught:
+        import_instruments(session, ent.id, content)
+    assert "DOCTYPE or ENTITY" in str(caught.value)
+    assert _count(session, ent.id) == 0

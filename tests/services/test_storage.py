@@ -194,3 +194,30 @@ def test_s3_storage_reads_rows_written_to_the_database_before_the_move(
 ) -> None:
     DatabaseStorage(session).put("old/report.pdf", PDF, "application/pdf")
     assert open_storage(s3_settings, session).get("old/report.pdf") == PDF
+
+
+PROBE_HTML = (
+    b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n"
+    b"startxref\n0\n%%EOF\n"
+)
+
+
+def test_check_pdf_parses_the_document_not_only_its_first_and_last_bytes() -> None:
+    """Issue 21: an HTML file with a %PDF- header and a startxref/%%EOF trailer was stored as a certificate."""
+    from io import BytesIO
+
+    from reportlab.pdfgen import canvas
+
+    from lims.services.common.storage import check_pdf
+
+    assert sniff_pdf(PROBE_HTML) == "1.7"  # the cheap check alone is fooled
+    with pytest.raises(NotAPdf, match="a reader can open"):
+        check_pdf(PROBE_HTML, name="cert.pdf")
+    with pytest.raises(NotAPdf, match="a reader can open"):
+        check_pdf(PDF, name="cert.pdf")  # a catalogue without a page tree
+    buffer = BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)
+    pdf.drawString(72, 720, "Giấy chứng nhận hiệu chuẩn")
+    pdf.showPage()
+    pdf.save()
+    assert check_pdf(buffer.getvalue()) == 1

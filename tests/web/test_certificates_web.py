@@ -252,7 +252,6 @@ def test_unknown_and_malformed_numbers_get_the_same_answer(
         "<script>alert(1)</script>",
         "x" * 300,
         "..%2F..%2Fetc",
-        "%00",
     ):
         response = _public(client, typed)
         answers[typed] = (response.status_code, response.headers.get("Content-Type"))
@@ -264,6 +263,8 @@ def test_unknown_and_malformed_numbers_get_the_same_answer(
     assert len(bodies) == 1, "the page differs between unknown and malformed numbers"
     body = bodies.pop()
     assert "Không tìm thấy" in body and "<script>alert" not in body
+    # A NUL is refused at the edge for every route alike (issue 21), so it tells nothing about the number.
+    assert _public(client, "%00").status_code == 400
 
 
 def test_number_is_nfc_normalised_from_the_url(session: Session, client: FlaskClient) -> None:

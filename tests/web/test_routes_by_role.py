@@ -33,6 +33,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "auth.account": ANY,
     "admin.users": {Role.ADMIN},
     "admin.new_user": {Role.ADMIN},
+    "admin.login_throttles": {Role.ADMIN},
+    "admin.clear_login_throttle": {Role.ADMIN},
     "enterprises.index": READERS,
     "enterprises.show": READERS,
     "enterprises.new": {Role.ADMIN},

@@ -204,6 +204,16 @@ def test_fill_a_calibration_from_a_dcc(client: FlaskClient, session: Session) ->
     assert bad.status_code == 422
     assert "không phải giấy chứng nhận hiệu chuẩn số hợp lệ" in bad.get_data(as_text=True)
 
+    # Issue 21: a DCC with an external DOCTYPE was a 500 (XMLResourceForbidden); now a clear 422.
+    hostile = b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">' + xml.partition(b"?>")[2]
+    refused = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(hostile), "x.xml")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "DOCTYPE" in refused.get_data(as_text=True)
+
 
 def _pdf() -> bytes:
     import io as _io
@@ -255,6 +265,17 @@ def test_a_file_that_is_not_a_pdf_is_refused_by_content(client: FlaskClient, ses
     response = _upload(client, std.id, b"MZ\x90\x00 this is an executable", "certificate.pdf")
     assert response.status_code == 422
     assert "Tệp certificate.pdf không phải là tài liệu PDF" in response.get_data(as_text=True)
+    assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
+
+
+def test_an_html_file_dressed_as_a_pdf_is_refused(client: FlaskClient, session: Session) -> None:
+    """Issue 21: the probe stored an HTML page that began with %PDF- and ended with startxref/%%EOF."""
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    html = b"%PDF-1.7\n<html><script>alert(1)</script></html>\nstartxref\n0\n%%EOF\n"
+    response = _upload(client, std.id, html, "certificate.pdf")
+    assert response.status_code == 422
+    assert "certificate.pdf không phải là tài liệu PDF mở được" in response.get_data(as_text=True)
     assert not session.scalar(select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id))
 
 

@@ -11,16 +11,25 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from lims.errors import N_, LimsError
-from lims.models import Enterprise, LoginAttempt, Role, User
+from lims.models import Enterprise, LoginAttempt, LoginThrottleClear, Role, User
+from lims.services.access import login_sessions
 from lims.services.common.pagination import Page, keyset_page
 
 MIN_PASSWORD_LENGTH = 12
-FAILURES_BEFORE_LOCK = 5
-LOCK_WINDOW = timedelta(minutes=15)
-ADDRESS_FAILURE_LIMIT = 30
+# Login throttling (issue 21, finding 7): delays grow per (account, address) pair, so an attacker elsewhere
+# can never keep the owner out; an address guessing many accounts is slowed too, but never for long, since
+# colleagues behind one NAT share it. OWASP Authentication Cheat Sheet, "Account Lockout": prefer growing
+# delays to a hard lock, which lets anyone deny service to any account.
+FAILURES_BEFORE_LOCK = 5  # free failures of one account from one address before the first delay
+LOCK_WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+FIRST_DELAY = timedelta(seconds=15)
+MAX_DELAY = timedelta(minutes=15)
+ADDRESS_FAILURE_LIMIT = 30  # free failures from one address (any account) before it is slowed
+ADDRESS_FIRST_DELAY = timedelta(seconds=10)
+ADDRESS_MAX_DELAY = timedelta(seconds=60)
 
 _hasher = PasswordHasher()
 
@@ -49,7 +58,9 @@ class LoginFailed(LimsError):
 
 
 class LoginLocked(LimsError):
-    template = N_("Too many failed attempts. Try again in %(minutes)s minutes.")
+    """Too many recent failures from this address: wait before the next try (never a lock elsewhere)."""
+
+    template = N_("Too many failed attempts from this address. Wait %(seconds)s seconds and try again.")
 
 
 def nfc(text: str) -> str:
@@ -129,50 +140,130 @@ def create_user(session: Session, new: NewUser) -> User:
     return user
 
 
-def _recent_failures(
-    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
-) -> tuple[int, datetime | None]:
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since
-        )
+def growing_delay(failures: int, *, free: int, first: timedelta, cap: timedelta) -> timedelta:
+    """The wait after ``failures`` recent failures: nothing for the first ``free``, then ``first``,
+    doubling with every further failure, never more than ``cap``.
+
+    >>> [int(growing_delay(n, free=5, first=FIRST_DELAY, cap=MAX_DELAY).total_seconds()) for n in (4, 5, 6, 10, 20)]
+    [0, 15, 30, 480, 900]
+    """
+    if failures < free:
+        return timedelta(0)
+    grown: timedelta = first * (2 ** min(failures - free, 20))
+    return min(grown, cap)
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """Recent failures of one (account, address) pair, or of one address (``username`` None)."""
+
+    username: str | None
+    address: str
+    failures: int
+    last_failure_at: datetime
+    wait_until: datetime
+
+
+def _since(session: Session, username: str | None, address: str, window_start: datetime) -> datetime:
+    """Failures count from the latest of: the window's start, a success of the pair, an admin's clearance."""
+    success = select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.address == address, LoginAttempt.success.is_(True), LoginAttempt.at >= window_start
     )
-    start = max(since, last_success) if last_success else since
-    row = session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= start
+    cleared = select(func.max(LoginThrottleClear.cleared_at)).where(
+        LoginThrottleClear.address == address, LoginThrottleClear.cleared_at >= window_start
+    )
+    if username is not None:
+        success = success.where(LoginAttempt.username == username)
+        cleared = cleared.where(
+            (LoginThrottleClear.username == username) | LoginThrottleClear.username.is_(None)
         )
-    ).one()
-    return int(row[0]), row[1]
+    else:
+        cleared = cleared.where(LoginThrottleClear.username.is_(None))
+    moments = [m for m in (session.scalar(success), session.scalar(cleared)) if m is not None]
+    return max([window_start, *moments])
+
+
+def _throttle(session: Session, username: str | None, address: str, now: datetime) -> Throttle | None:
+    start = _since(session, username, address, now - LOCK_WINDOW)
+    query = select(func.count(), func.max(LoginAttempt.at)).where(
+        LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= start
+    )
+    if username is not None:
+        query = query.where(LoginAttempt.username == username)
+    count, last = session.execute(query).one()
+    if not count or last is None:
+        return None
+    if username is not None:
+        delay = growing_delay(int(count), free=FAILURES_BEFORE_LOCK, first=FIRST_DELAY, cap=MAX_DELAY)
+    else:
+        delay = growing_delay(
+            int(count), free=ADDRESS_FAILURE_LIMIT, first=ADDRESS_FIRST_DELAY, cap=ADDRESS_MAX_DELAY
+        )
+    return Throttle(username, address, int(count), last, last + delay)
 
 
 def authenticate(
     session: Session, username: str, password: str, *, address: str, now: datetime | None = None
 ) -> User:
-    """Check a login, record the attempt, and refuse while the account or address is locked out.
+    """Check a login, record the attempt, and refuse while this address must still wait.
 
-    The attempt is recorded in the database so that every worker on every machine sees the same count.
+    The attempt is recorded in the database so that every worker on every machine sees the same count. The
+    wait is per (account, address): failures from one address never delay the owner at another, and the
+    right password is always accepted once the (bounded) wait is over; there is no hard lock.
     """
     now = now or datetime.now(UTC)
     name = nfc(username).strip().lower()[:100]
-    since = now - LOCK_WINDOW
-    failures, first = _recent_failures(session, LoginAttempt.username, name, since)
-    address_failures, address_first = _recent_failures(session, LoginAttempt.address, address, since)
-    if failures >= FAILURES_BEFORE_LOCK or address_failures >= ADDRESS_FAILURE_LIMIT:
-        started = first if failures >= FAILURES_BEFORE_LOCK else address_first
-        remaining = (started or now) + LOCK_WINDOW - now
-        raise LoginLocked(minutes=max(1, math.ceil(remaining.total_seconds() / 60)))
+    address = address[:50]
+    current = (_throttle(session, name, address, now), _throttle(session, None, address, now))
+    waits = [t.wait_until for t in current if t is not None and t.wait_until > now]
+    if waits:
+        remaining = max(waits) - now
+        raise LoginLocked(seconds=max(1, math.ceil(remaining.total_seconds())))
     user = session.scalar(select(User).where(User.username == name))
     ok = user is not None and user.is_active and verify_password(user.password_hash, password)
     if user is None:
         verify_password(_dummy_hash(), password)  # same work whether or not the account exists
-    session.add(LoginAttempt(username=name, address=address[:50], at=now, success=ok))
+    session.add(LoginAttempt(username=name, address=address, at=now, success=ok))
     if not ok or user is None:
         session.flush()
         raise LoginFailed()
     user.last_login_at = now
     session.flush()
     return user
+
+
+def throttles(session: Session, *, now: datetime | None = None) -> list[Throttle]:
+    """Every pair and address with failures in the window, the ones still waiting first (the admin's view)."""
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(LoginAttempt.username, LoginAttempt.address)
+        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= now - LOCK_WINDOW)
+        .group_by(LoginAttempt.username, LoginAttempt.address)
+        .limit(1000)
+    ).all()
+    found = [t for username, address in rows if (t := _throttle(session, username, address, now))]
+    for address in sorted({address for _u, address in rows}):
+        whole = _throttle(session, None, address, now)
+        if whole is not None and whole.failures >= ADDRESS_FAILURE_LIMIT:
+            found.append(whole)
+    return sorted(found, key=lambda t: (t.wait_until <= now, -t.failures, t.address, t.username or ""))
+
+
+def clear_throttle(
+    session: Session, *, username: str | None, address: str, by: User, now: datetime | None = None
+) -> None:
+    """An administrator forgives the recent failures of a pair (or of a whole address, ``username`` None).
+
+    The failed attempts stay recorded; counting restarts after the clearance, which is kept with its author."""
+    session.add(
+        LoginThrottleClear(
+            username=nfc(username).strip().lower()[:100] if username else None,
+            address=address[:50],
+            cleared_at=now or datetime.now(UTC),
+            cleared_by_id=by.id,
+        )
+    )
+    session.flush()
 
 
 @functools.cache
@@ -186,6 +277,15 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_password_policy(new, username=user.username)
     user.password_hash = hash_password(new)
     user.password_changed_at = datetime.now(UTC)
+    login_sessions.end_all(session, user.id)  # every other login ends with the old password (ASVS V3.3.3)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends every session of the user at once."""
+    user.is_active = active
+    if not active:
+        login_sessions.end_all(session, user.id)
     session.flush()
 
 

@@ -117,12 +117,8 @@ def _require_issuer(actor: User) -> None:
         raise CertificateNotPermitted()
 
 
-def file_name(number: str) -> str:
-    """An ASCII file name for a certificate number (``KĐ-2026-00001`` → ``KD-2026-00001``)."""
-    return _ascii(number)
-
-
 def _ascii(number: str) -> str:
+    """An ASCII storage key stem for a certificate number (``KĐ-2026-00001`` → ``KD-2026-00001``)."""
     folded = unicodedata.normalize("NFKD", number.replace("Đ", "D").replace("đ", "d"))
     text = "".join(c for c in folded if c.isascii() and (c.isalnum() or c in "-_."))
     return text or "certificate"

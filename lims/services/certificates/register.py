@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
-from urllib.parse import quote
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -235,33 +234,6 @@ def detail(session: Session, number: str, *, enterprise_id: int | None = None) -
 # --- stored files ----------------------------------------------------------------------------------
 
 
-def ascii_filename(number: str, which: FileKind) -> str:
-    """A file name any client accepts: Vietnamese letters folded to ASCII, other characters to ``_``.
-
-    >>> ascii_filename("KĐ-2026-00007", "pdf")
-    'KD-2026-00007.pdf'
-    >>> ascii_filename("HC/2026/1", "dcc")
-    'HC_2026_1.xml'
-    """
-    folded = unicodedata.normalize("NFKD", number.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-._") else "_" for c in plain)
-    return f"{safe or 'certificate'}.{EXTENSIONS[which]}"
-
-
-def content_disposition(number: str, which: FileKind, *, disposition: str = "attachment") -> str:
-    """``Content-Disposition`` with an ASCII ``filename`` and the exact name as RFC 5987 ``filename*``.
-
-    >>> content_disposition("KĐ-2026-00007", "pdf")
-    'attachment; filename="KD-2026-00007.pdf"; filename*=UTF-8\\'\\'K%C4%90-2026-00007.pdf'
-    """
-    exact = f"{number}.{EXTENSIONS[which]}".replace("/", "_")
-    return (
-        f'{disposition}; filename="{ascii_filename(number, which)}"; '
-        f"filename*=UTF-8''{quote(exact, safe='')}"
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class CertificateFile:
     number: str
@@ -269,8 +241,7 @@ class CertificateFile:
     data: bytes
     sha256: str
     content_type: str
-    filename: str  # ASCII
-    content_disposition: str
+    filename: str  # the exact name (Vietnamese letters kept); lims.web.downloads writes the header
 
 
 def stored_file_for(
@@ -301,8 +272,7 @@ def stored_file_for(
         data=data,
         sha256=digest,
         content_type=CONTENT_TYPES[which],
-        filename=ascii_filename(certificate.number, which),
-        content_disposition=content_disposition(certificate.number, which),
+        filename=f"{certificate.number}.{EXTENSIONS[which]}",
     )
 
 

@@ -167,6 +167,31 @@ def sniff_pdf(data: bytes, *, name: str = "The file") -> str:
     return match.group(1).decode("ascii")
 
 
+def check_pdf(data: bytes, *, name: str = "The file") -> int:
+    """Return the page count of ``data`` if it is a PDF a reader can open, else raise :class:`NotAPdf`.
+
+    :func:`sniff_pdf` looks at the first and last bytes only, so an HTML page with ``%PDF-`` at the start
+    and ``startxref``/``%%EOF`` at the end passed (issue 21, finding 9). Here the document is also parsed
+    with pypdf: its cross-reference table, catalogue (``/Root``) and page tree must be readable and hold
+    at least one page (ISO 32000-1 7.7.2, 7.7.3)."""
+    import io
+    import warnings
+
+    from pypdf import PdfReader
+
+    sniff_pdf(data, name=name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns about repairs it makes; a failure raises below
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            pages = len(reader.pages)
+    except Exception:  # pypdf raises many unrelated types for damaged files
+        raise NotAPdf(N_("%(name)s is not a PDF document a reader can open."), name=name) from None
+    if pages < 1:
+        raise NotAPdf(N_("%(name)s is not a PDF document a reader can open."), name=name)
+    return pages
+
+
 def _check_content_type(content_type: str) -> str:
     if not CONTENT_TYPE_PATTERN.fullmatch(content_type) or len(content_type) > 100:
         raise InvalidContentType(content_type=content_type)

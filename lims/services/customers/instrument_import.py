@@ -30,6 +30,7 @@ from lims.services.customers.portal import add_instruments, serial_taken
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 40  # the template has 13; a workbook declaring more is refused before any row is read
 MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # refuses "zip bombs"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 
@@ -155,21 +156,53 @@ def _csv_rows(content: bytes) -> Iterator[list[Any]]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows, bounded by work and not only by bytes.
+
+    Every XML part is refused if it declares a DOCTYPE or ENTITY (:mod:`certificates.safe_xml`); a declared
+    ``<dimension>`` beyond :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns is refused before a row is
+    read; rows are read as they are stored, never padded to the declared size (the probe's
+    ``A1:XFD1048576`` with one row at ``r="6000"`` made openpyxl build 98 million empty cells)."""
     from openpyxl import load_workbook
+
+    from certificates.safe_xml import UnsafeXml, check_declarations
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
             raise ImportFileError(N_("The workbook is too large once unpacked."))
+        for info in archive.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                check_declarations(archive.read(info))
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except ImportFileError:
         raise
+    except UnsafeXml:
+        raise ImportFileError(
+            N_("The workbook contains XML declarations (DOCTYPE or ENTITY) that are not accepted.")
+        ) from None
     except Exception:  # openpyxl raises many unrelated types for damaged files
         raise ImportFileError(N_("The XLSX workbook is damaged or not a workbook.")) from None
     try:
         sheet = book.worksheets[0]
-        for row in sheet.iter_rows():
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > MAX_ROWS + 1 or declared_columns > MAX_COLUMNS:
+            raise ImportFileError(
+                N_(
+                    "The sheet is declared to have %(rows)s rows and %(columns)s columns; "
+                    "at most %(max_rows)s rows and %(max_columns)s columns are accepted."
+                ),
+                rows=declared_rows,
+                columns=declared_columns,
+                max_rows=MAX_ROWS,
+                max_columns=MAX_COLUMNS,
+            )
+        # One row past the limit, so that check_rows reports "too many rows" instead of cutting silently.
+        for row in sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS):
             yield [_xlsx_value(cell) for cell in row]
+    except ImportFileError:
+        raise
+    except Exception:  # a part that parsed at load time can still be damaged further down
+        raise ImportFileError(N_("The XLSX workbook is damaged or not a workbook.")) from None
     finally:
         book.close()
 

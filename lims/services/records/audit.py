@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Numeric, event, insert, select, update
+from sqlalchemy import column as sa_column
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.state import InstanceState
@@ -209,6 +210,9 @@ def _after_flush(session: Session, _context: Any) -> None:
         prev = digest
     conn.execute(insert(AuditEntry), rows)
     conn.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=prev))
+    from lims.services.records.anchor import remember_head
+
+    remember_head(session, seq, prev)
 
 
 def install(factory: sessionmaker[Session]) -> None:
@@ -306,3 +310,59 @@ def is_numeric_column(table: str, column: str) -> bool:
     """Whether ``table.column`` is a fixed-point number column (its audited values are decimal text)."""
     found = Base.metadata.tables.get(table)
     return found is not None and column in found.c and isinstance(found.c[column].type, Numeric)
+
+
+# Columns whose current value must be the one the trail last recorded: what a certificate says about itself
+# (issued, superseded, withdrawn) and the hashes of the files frozen at issue (ISO/IEC 17025:2017 7.8.8, 8.4.2).
+GUARDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "certificate": ("number", "status", "pdf_sha256", "dcc_sha256", "labels_sha256"),
+}
+
+
+def verify_records(session: Session) -> ChainProblem | None:
+    """Replay the trail for the guarded tables and compare with the rows as they are: a value changed
+    outside the application (directly in SQL, so without an audit entry) is reported, as is a guarded row
+    the trail never saw or one removed without a trace (issue 21, finding 6)."""
+    from sqlalchemy import table as sql_table
+
+    for table_name, columns in GUARDED_COLUMNS.items():
+        recorded: dict[str, dict[str, Any]] = {}
+        last_seq: dict[str, int] = {}
+        entries = session.execute(
+            select(AuditEntry.seq, AuditEntry.record_id, AuditEntry.action, AuditEntry.changes)
+            .where(AuditEntry.table_name == table_name)
+            .order_by(AuditEntry.seq)
+            .execution_options(yield_per=2000)
+        )
+        for seq, record_id, action, changes in entries:
+            last_seq[record_id] = seq
+            if action == "delete":
+                recorded.pop(record_id, None)
+                continue
+            values = recorded.setdefault(record_id, {})
+            for column in columns:
+                if column in (changes or {}):
+                    values[column] = changes[column][1]
+        target = sql_table(table_name, *(sa_column(c) for c in ("id", *columns)))
+        seen: set[str] = set()
+        for row in session.execute(select(target).order_by(target.c.id)).mappings():
+            record_id = str(row["id"])
+            seen.add(record_id)
+            if record_id not in recorded:
+                return ChainProblem(0, None, f"{table_name} {row['id']} has no entry in the audit trail")
+            for column in columns:
+                actual = _plain(row[column])
+                expected = recorded[record_id].get(column)
+                if actual != expected:
+                    return ChainProblem(
+                        last_seq[record_id],
+                        None,
+                        f"{table_name} {row['id']}: {column} is {actual!r} in the database but "
+                        f"{expected!r} in the audit trail (changed outside the application)",
+                    )
+        gone = sorted(set(recorded) - seen)
+        if gone:
+            return ChainProblem(
+                last_seq[gone[0]], None, f"{table_name} {gone[0]} was removed without an audit entry"
+            )
+    return None

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, MetaData, Table, select
 from sqlalchemy.orm import Session
 
 from lims import __version__
 from lims.errors import N_
+from lims.models import AuditEntry
 from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, sha256_hex
 from lims.services.records.audit import verify_chain
 from lims.services.records.backup_format import (
@@ -29,6 +30,7 @@ from lims.services.records.backup_format import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    SIGNATURE,
     STORED_FILE_DATA,
     STORED_FILE_TABLE,
     BackupError,
@@ -40,6 +42,7 @@ from lims.services.records.backup_format import (
     row_encoder,
     table_member,
 )
+from lims.services.records.signing import sign
 
 ROWS_PER_FETCH = 1000
 FILES_PER_FETCH = 20
@@ -78,17 +81,24 @@ def create_backup(
     engine: Engine,
     output: Path,
     *,
+    key: bytes,
     read_blob: BlobReader | None = None,
     now: datetime | None = None,
 ) -> BackupSummary:
-    """Write the archive to ``output`` (created atomically; an existing file is never overwritten)."""
+    """Write the archive to ``output`` (created atomically; an existing file is never overwritten).
+
+    The archive holds password hashes and customers' data, so it is created readable by its owner only
+    (0600). Its manifest records the audit chain's head and is signed with ``key`` (``manifest.sig``), so
+    a restore refuses any archive changed afterwards, even one whose manifest hashes were rewritten."""
     if output.exists():
         raise BackupError(N_("%(path)s already exists; choose a new file name."), path=str(output))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
     try:
         with _snapshot(engine) as conn, conn.begin():
-            manifest = _write(conn, partial, read_blob=read_blob, now=now or datetime.now(UTC))
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                manifest = _write(conn, handle, key=key, read_blob=read_blob, now=now or datetime.now(UTC))
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         if output.exists():
@@ -99,7 +109,9 @@ def create_backup(
     return BackupSummary(output, manifest)
 
 
-def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: datetime) -> dict[str, Any]:
+def _write(
+    conn: Connection, target: BinaryIO, *, key: bytes, read_blob: BlobReader | None, now: datetime
+) -> dict[str, Any]:
     dialect = conn.dialect.name
     reflected = MetaData()
     reflected.reflect(conn)
@@ -107,7 +119,7 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
     members: dict[str, dict[str, Any]] = {}
     tables: list[dict[str, Any]] = []
     files: dict[str, int] = {}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for table in reflected.sorted_tables:
             codecs = [(col, codec_of(col.type, table=table.name, column=col.name)) for col in table.columns]
             blob_index = None
@@ -153,6 +165,9 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
                 _store_blob(archive, row._mapping, members, files, read_blob)
         with Session(bind=conn) as session:
             report = verify_chain(session)
+            head = session.execute(
+                select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+            ).first()
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -166,10 +181,14 @@ def _write(conn: Connection, path: Path, *, read_blob: BlobReader | None, now: d
                 "ok": report.ok,
                 "entries": report.entries,
                 "problem": None if report.problem is None else str(report.problem),
+                "head_seq": head.seq if head is not None else None,
+                "head_hash": head.hash if head is not None else None,
             },
             "members": members,
         }
-        archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+        raw = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+        archive.writestr(MANIFEST, raw)
+        archive.writestr(SIGNATURE, sign(key, raw) + "\n")
     return manifest
 
 

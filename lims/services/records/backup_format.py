@@ -32,6 +32,7 @@ from lims.errors import N_, LimsError
 FORMAT = "lims-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"  # HMAC-SHA256 of manifest.json with the deployment's signing key
 ALEMBIC_TABLE = "alembic_version"
 STORED_FILE_TABLE = "stored_file"
 STORED_FILE_DATA = "data"
@@ -231,12 +232,26 @@ def member_digest(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def read_manifest(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:
-    """The manifest, checked for format and for every member's SHA-256 before anything is restored."""
+def read_manifest(archive: zipfile.ZipFile, path: str, *, key: bytes) -> dict[str, Any]:
+    """The manifest, checked for its signature (``key``, the deployment's signing key), its format and every
+    member's SHA-256 before anything is restored. The signature covers the manifest, and the manifest the
+    SHA-256 of every member, so no member can be changed without the key (issue 21, finding 6)."""
+    from lims.services.records.signing import is_signed_by
+
     try:
-        manifest: dict[str, Any] = json.loads(archive.read(MANIFEST))
+        raw = archive.read(MANIFEST)
     except KeyError:
         raise BackupInvalid(path=path, reason="it has no manifest.json") from None
+    try:
+        signature = archive.read(SIGNATURE).decode("ascii")
+    except (KeyError, UnicodeDecodeError):
+        raise BackupInvalid(path=path, reason="it is not signed (no valid manifest.sig)") from None
+    if not is_signed_by(key, raw, signature):
+        raise BackupInvalid(
+            path=path, reason="its signature does not match: it was changed, or signed by another deployment"
+        )
+    try:
+        manifest: dict[str, Any] = json.loads(raw)
     except ValueError:
         raise BackupInvalid(path=path, reason="its manifest.json is not JSON") from None
     if manifest.get("format") != FORMAT:
@@ -247,7 +262,7 @@ def read_manifest(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:
             reason=f"format version {manifest.get('format_version')!r} is not {FORMAT_VERSION}",
         )
     members: dict[str, dict[str, Any]] = manifest.get("members", {})
-    present = {info.filename for info in archive.infolist()} - {MANIFEST}
+    present = {info.filename for info in archive.infolist()} - {MANIFEST, SIGNATURE}
     if present != set(members):
         extra = sorted(present - set(members))[:3]
         missing = sorted(set(members) - present)[:3]

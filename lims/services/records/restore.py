@@ -55,9 +55,12 @@ class RestoreSummary:
 
 
 def restore_backup(
-    archive_path: Path, engine: Engine, url: str, *, write_blob: BlobWriter | None = None
+    archive_path: Path, engine: Engine, url: str, *, key: bytes, write_blob: BlobWriter | None = None
 ) -> RestoreSummary:
     """Restore ``archive_path`` into the empty database ``engine`` points at (``url`` is for Alembic).
+
+    ``key`` is the deployment's signing key (:mod:`lims.services.records.signing`): an archive whose
+    signature does not match is refused before the database is touched.
 
     ``write_blob`` given (S3 storage): stored files go there and their rows keep no bytes; otherwise
     the bytes go into ``stored_file.data``.
@@ -70,7 +73,7 @@ def restore_backup(
     except zipfile.BadZipFile:
         raise BackupInvalid(path=path, reason="it is not a zip archive") from None
     with archive:
-        manifest = read_manifest(archive, path)
+        manifest = read_manifest(archive, path, key=key)
         with engine.begin() as conn:
             _refuse_unless_empty(conn)
             revision = manifest["alembic_revision"]

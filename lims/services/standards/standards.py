@@ -29,7 +29,7 @@ from lims.models import (
     StandardStatusChange,
 )
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.common.storage import check_size, sha256_hex, sniff_pdf
+from lims.services.common.storage import check_pdf, check_size, sha256_hex
 from lims.services.standards.traceability import reachable_standards
 
 CLOSED_JOB_STATES = (JobState.ISSUED, JobState.CANCELLED, JobState.REJECTED)
@@ -360,10 +360,10 @@ def due_standards(session: Session, *, today: date, within_days: int = 30) -> li
 
 
 def store_certificate_pdf(storage: Any, data: bytes, *, limit: int, name: str) -> tuple[str, str]:
-    """Check an uploaded certificate by its content (a complete PDF, within the size limit) and store it
+    """Check an uploaded certificate by its content (a PDF that parses, within the size limit) and store it
     write-once under its SHA-256; returns the key and the digest."""
     check_size(data, limit=limit, name=name)
-    sniff_pdf(data, name=name)
+    check_pdf(data, name=name)
     digest = sha256_hex(data)
     stored = storage.put(f"standard-certificates/{digest}.pdf", data, "application/pdf")
     return stored.key, stored.sha256

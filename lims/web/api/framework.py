@@ -106,9 +106,28 @@ def error_response(
 
 
 def http_error_response(exc: HTTPException | None, status: int) -> Response:
-    """The error object for a werkzeug HTTP error (routing 404/405, 413, …) on an API path."""
+    """The error object for a werkzeug HTTP error (routing 404/405, 413, …) on an API path.
+
+    A 405's ``Allow`` names the methods the OpenAPI document describes for the path (issue 21): werkzeug
+    would also list HEAD and OPTIONS, and the methods of another rule whose ``<path:…>`` swallows the
+    rest of the URL (``GET /jobs/<path:job_number>`` matches ``/jobs/X/points/1/readings``)."""
     headers = exc.get_headers() if exc is not None else []
+    if status == 405:
+        documented = documented_methods(request.path)
+        if documented:
+            headers = [(n, ", ".join(documented) if n.lower() == "allow" else v) for n, v in headers]
     return error_response(status, headers=headers)
+
+
+def documented_methods(path: str) -> list[str]:
+    """The methods the OpenAPI document gives the path that ``path`` matches (one segment per parameter)."""
+    from lims.web.api.openapi import document
+
+    for template, item in document()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            return sorted(method.upper() for method in item)
+    return []
 
 
 def _unauthorized(error: str | None, description: str) -> ApiError:
@@ -345,20 +364,6 @@ def page_response(page: Page[Any], serialise: Callable[[Any], dict[str, Any]]) -
     if next_url is not None:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response
-
-
-@bp.before_request
-def _refuse_unstorable_text() -> Response | None:
-    """NUL and unpaired surrogates in a path or query would fail in the database: answer 400 at once."""
-    for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
-        if isinstance(value, str) and _unstorable(value):
-            return error_response(
-                400,
-                code="invalid_characters",
-                message="Text may not contain NUL characters or unpaired surrogates.",
-                details={"parameter": name},
-            )
-    return None
 
 
 @bp.after_request

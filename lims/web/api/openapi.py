@@ -11,6 +11,7 @@ from typing import Any
 
 from lims import __version__
 from lims.models import CertificateStatus, JobKind, JobState
+from lims.services.bench.readings import KEY_RE
 from lims.services.common.pagination import MAX_PAGE_SIZE
 from lims.web.api.framework import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, ERRORS, MAX_ID, REALM
 
@@ -29,7 +30,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 STRING = {"type": "string"}
 # Text the database can store: no NUL (the API answers 400 invalid_characters to one).
-NO_NUL = r"^[^\u0000]*$"
+# Control characters (C0, DEL, C1) are refused in every path and query value (lims.web.edge, issue 21).
+NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f-\u009f]*$"
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "A decimal number as text."}
@@ -96,12 +98,30 @@ def _json_ok(schema: str, description: str, headers: dict[str, Any] | None = Non
     return ok
 
 
+def _no_controls(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        return {**schema, "pattern": NO_CONTROL_CHARACTERS}
+    return schema
+
+
 def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": _no_controls(schema),
+        "description": description,
+    }
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": _no_controls(schema),
+        "description": description,
+    }
 
 
 PAGING = [
@@ -114,7 +134,7 @@ PAGING = [
         "cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "The `next_cursor` of the previous page."
     ),
 ]
-NUMBER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_NUL}
+NUMBER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NO_CONTROL_CHARACTERS}
 INSTRUMENT_ID = _path_param(
     "instrument_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Instrument id."
 )
@@ -279,7 +299,12 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["idempotency_key", "value", "unit", "seq", "time", "raw"],
                     "properties": {
-                        "idempotency_key": {"type": "string", "maxLength": 100},
+                        "idempotency_key": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 100,
+                            "pattern": f"^{KEY_RE.pattern}$",
+                        },
                         "value": {"type": "string", "maxLength": 50, "description": "The decimal as sent."},
                         "unit": {"type": "string", "maxLength": 20},
                         "stable": {"type": ["boolean", "null"]},
@@ -454,12 +479,12 @@ def _paths() -> dict[str, Any]:
                     *PAGING,
                     _query(
                         "q",
-                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        {"type": "string", "maxLength": 100, "pattern": NO_CONTROL_CHARACTERS},
                         "Text in serial, type, maker or model.",
                     ),
                     _query(
                         "instrument_type",
-                        {"type": "string", "maxLength": 100, "pattern": NO_NUL},
+                        {"type": "string", "maxLength": 100, "pattern": NO_CONTROL_CHARACTERS},
                         "Exact instrument type.",
                     ),
                     _query(

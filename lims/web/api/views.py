@@ -41,6 +41,7 @@ from lims.web.api.framework import (
     text_arg,
 )
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.status import status_for
 
 __all__ = ["bp"]
@@ -305,8 +306,7 @@ def _download(number: str, kind: str) -> Response:
         current_app.logger.error("stored file %s of certificate %s fails its SHA-256", key, number)
         raise ApiError(500) from None
     extension = "pdf" if kind == "pdf" else "xml"
-    response = Response(data, mimetype=stored.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.number}.{extension}"'
+    response = file_response(data, filename=f"{found.number}.{extension}", mimetype=stored.content_type)
     response.set_etag(stored.sha256)
     return response
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.models import Role
@@ -25,8 +25,15 @@ def index() -> ResponseReturnValue:
 @bp.get("/verify")
 @allow(Role.ADMIN, Role.AUDITOR)
 def verify() -> ResponseReturnValue:
-    report = audit.verify_chain(db_session())
-    return render_template("audit/verify.html", report=report)
+    from lims.services.records import anchor
+    from lims.services.records.signing import load_or_create_key
+
+    db = db_session()
+    report = audit.verify_chain(db)
+    records = audit.verify_records(db) if report.ok else None
+    instance = current_app.config["SETTINGS"].instance_path
+    anchored = anchor.verify(db, instance, load_or_create_key(instance))
+    return render_template("audit/verify.html", report=report, records=records, anchored=anchored)
 
 
 @bp.get("/<table_name>/<record_id>")

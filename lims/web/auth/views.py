@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lims.errors import LimsError
-from lims.services.access import accounts
+from lims.services.access import accounts, login_sessions
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from lims.web.dbsession import db_session, set_request_actor
+from lims.web.extensions import SESSION_KEY
 from lims.web.forms import flash_error, form_error
 
 bp = Blueprint("auth", __name__)
@@ -46,8 +47,9 @@ def login() -> ResponseReturnValue:
             return render_template("auth/login.html", form=form), 401 if isinstance(
                 exc, accounts.LoginFailed
             ) else 429
-        db.commit()
         session.clear()
+        session[SESSION_KEY] = login_sessions.start(db, user)
+        db.commit()
         login_user(user)
         session["language"] = user.language
         return redirect(_safe_next(form.next.data))
@@ -57,6 +59,9 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @allow(AUTHENTICATED)
 def logout() -> ResponseReturnValue:
+    db = db_session()
+    login_sessions.end(db, session.get(SESSION_KEY))
+    db.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -89,6 +94,8 @@ def account() -> ResponseReturnValue:
             db.rollback()
             flash_error(exc)
         else:
+            # change_password ended every session of the user, this one included: start a fresh one here.
+            session[SESSION_KEY] = login_sessions.start(db, current_user)
             db.commit()
             login_user(current_user._get_current_object())  # the session id follows the new password
             flash(_("Your password has been changed."), "success")

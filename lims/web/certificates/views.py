@@ -5,7 +5,7 @@ Lab staff and auditors only; customers read their own certificates in the portal
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.errors import NotFound
@@ -15,6 +15,7 @@ from lims.services.common.storage import StorageError, open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.certificates.labels import KIND_LABELS, STATUS_LABELS
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.i18n import error_text
 from lims.web.paging import after_arg
 
@@ -82,14 +83,11 @@ def _download(number: str, which: register.FileKind) -> ResponseReturnValue:
         # The stored bytes are missing or not the ones issued: say so, never re-render (ISO/IEC 17025 7.8.8).
         current_app.logger.error("certificate %s %s: %s", certificate.number, which, exc)
         return render_template("error.html", code=500, message=error_text(exc)), 500
-    return Response(
+    return file_response(
         stored.data,
+        filename=stored.filename,
         mimetype=stored.content_type,
-        headers={
-            "Content-Disposition": stored.content_disposition,
-            "X-Content-SHA256": stored.sha256,
-            "Cache-Control": "private, no-store",
-        },
+        headers={"X-Content-SHA256": stored.sha256, "Cache-Control": "private, no-store"},
     )
 
 

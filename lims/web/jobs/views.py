@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,6 +29,7 @@ from lims.services.jobs import jobs, workload
 from lims.services.jobs.errors import no_procedure
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.i18n import error_text
 from lims.web.jobs import bench as bench_view
 from lims.web.paging import after_arg
@@ -457,14 +458,12 @@ def certificate_labels(job_id: int, cert_id: int) -> ResponseReturnValue:
         data = certificates.stored_bytes(_storage_and_settings()[0], cert, "labels")
     except LimsError:
         abort(404)
-    name = certificates.file_name(cert.number)
-    return Response(
+    return file_response(
         data,
+        filename=f"{cert.number}-labels.pdf",
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{name}-labels.pdf"',
-            "X-Content-SHA256": cert.labels_sha256 or "",
-        },
+        inline=True,
+        headers={"X-Content-SHA256": cert.labels_sha256 or ""},
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,10 +21,10 @@ from lims.services.customers import portal_jobs, service_requests
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
 from lims.web.access import allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.forms import form_error
 from lims.web.i18n import error_text
 from lims.web.paging import after_arg
-from lims.web.portal.files import content_disposition
 from lims.web.portal.forms_requests import RequestForm
 from lims.web.portal.views import bp, problem_text
 
@@ -218,12 +218,9 @@ def certificate_file(certificate_id: int, file_kind: Any) -> ResponseReturnValue
     except StorageError:
         current_app.logger.exception("certificate %s: stored %s unreadable", certificate_id, file_kind)
         abort(404)
-    return Response(
+    return file_response(
         stored.data,
+        filename=stored.filename,
         mimetype=stored.content_type,
-        headers={
-            "Content-Disposition": content_disposition(stored.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
+        headers={"Cache-Control": "private, no-store"},
     )

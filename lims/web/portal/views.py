@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from lims.services.customers.instrument_fields import InstrumentInvalid, Problem
 from lims.services.records import audit
 from lims.web.access import allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.forms import form_error
 from lims.web.paging import after_arg
 from lims.web.portal.forms import InstrumentForm, InviteForm
@@ -156,10 +157,8 @@ def edit_instrument(instrument_id: int) -> ResponseReturnValue:
 @allow(Role.CUSTOMER)
 def export() -> ResponseReturnValue:
     text = portal.export_csv(db_session(), current_user)
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="instruments-{_today():%Y%m%d}.csv"'},
+    return file_response(
+        text.encode("utf-8"), filename=f"instruments-{_today():%Y%m%d}.csv", mimetype="text/csv"
     )
 
 
@@ -178,11 +177,7 @@ def import_template(fmt: str) -> ResponseReturnValue:
     if fmt not in TEMPLATE_TYPES:
         abort(404)
     mimetype, build = TEMPLATE_TYPES[fmt]
-    return Response(
-        build(_language()),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="instrument-template.{fmt}"'},
-    )
+    return file_response(build(_language()), filename=f"instrument-template.{fmt}", mimetype=mimetype)
 
 
 def _column_labels() -> dict[str, str]:

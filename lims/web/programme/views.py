@@ -21,6 +21,7 @@ from lims.services.programme import support as programme_support
 from lims.services.programme.drilldown import indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.forms import flash_error, save_form
 from lims.web.i18n import error_text
 from lims.web.programme.forms import CourseForm, CsrfOnlyForm, DecisionForm, ParticipantForm
@@ -111,9 +112,7 @@ def report() -> ResponseReturnValue:
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     name = f"bao-cao-{programme.id}-{year}.{fmt}"
-    return current_app.response_class(
-        content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return file_response(content, filename=name, mimetype=mimetype)
 
 
 @bp.get("/applications")

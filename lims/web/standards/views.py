@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +24,7 @@ from lims.services.standards import capabilities, impact, standards, traceabilit
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording, chart_wording
+from lims.web.downloads import file_response
 from lims.web.forms import save_form
 from lims.web.impact.views import DECLARERS, KIND_LABELS
 from lims.web.paging import after_arg
@@ -290,14 +291,12 @@ def certificate(calibration_id: int) -> ResponseReturnValue:
         )
     except NotFound:
         abort(404)
-    name = "".join(c if c.isalnum() or c in "-._" else "_" for c in calibration.certificate_number)
-    return Response(
+    return file_response(
         data,
+        filename=f"{calibration.certificate_number}.pdf",
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{name}.pdf"',
-            "X-Content-SHA256": calibration.file_sha256 or "",
-        },
+        inline=True,
+        headers={"X-Content-SHA256": calibration.file_sha256 or ""},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.domain.traceability_svg import render_chain_svg
@@ -14,6 +14,7 @@ from lims.services.standards import traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording
+from lims.web.downloads import file_response
 from lims.web.templating import trusted_svg
 
 bp = Blueprint("traceability", __name__, url_prefix="/traceability")
@@ -53,17 +54,14 @@ def index() -> ResponseReturnValue:
 @bp.get("/<path:ident>.json")
 @allow(TECHNICAL_READERS)
 def export_json(ident: str) -> ResponseReturnValue:
-    response = jsonify(_chain(ident).to_dict())
-    response.headers["Content-Disposition"] = f'attachment; filename="traceability-{ident[:60]}.json"'
-    return response
+    body = current_app.json.dumps(_chain(ident).to_dict()).encode("utf-8")
+    return file_response(body, filename=f"traceability-{ident[:60]}.json", mimetype="application/json")
 
 
 @bp.get("/<path:ident>.pdf")
 @allow(TECHNICAL_READERS)
 def export_pdf(ident: str) -> ResponseReturnValue:
     from datetime import UTC, datetime
-
-    from flask import Response
 
     from lims.reports.traceability_pdf import render_chain_pdf
 
@@ -75,8 +73,4 @@ def export_pdf(ident: str) -> ResponseReturnValue:
         generated_at=datetime.now(UTC),
         zone=current_app.config["SETTINGS"].zone,
     )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="traceability-{ident[:60]}.pdf"'},
-    )
+    return file_response(pdf, filename=f"traceability-{ident[:60]}.pdf", mimetype="application/pdf")

@@ -73,3 +73,25 @@ def test_every_token_operation_declares_security_and_error_objects() -> None:
 
 def test_served_document_is_the_module_document(client: FlaskClient) -> None:
     assert client.get("/api/v1/openapi.json").get_json() == document()
+
+
+def test_a_405_allows_exactly_the_documented_methods(app: Flask, client: FlaskClient) -> None:
+    """Issue 21: the probe's schemathesis run found a 405 whose ``Allow`` disagreed with the document."""
+    for path, item in document()["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        documented = {method.upper() for method in item}
+        undocumented = next(m for m in ("DELETE", "PATCH", "PUT") if m not in documented)
+        response = client.open(url, method=undocumented)
+        assert response.status_code == 405, (path, response.status_code)
+        assert {m.strip() for m in response.headers["Allow"].split(",")} == documented, path
+
+
+def test_the_readings_idempotency_key_pattern_is_the_services(app: Flask) -> None:
+    from lims.services.bench.readings import KEY_RE
+
+    schema = document()["components"]["schemas"]["ReadingBatch"]["properties"]["readings"]["items"]
+    key = schema["properties"]["idempotency_key"]
+    assert key["pattern"] == f"^{KEY_RE.pattern}$"
+    assert re.fullmatch(KEY_RE.pattern, "can-1:2026-12-06T05:00:00.123Z") and not re.fullmatch(
+        KEY_RE.pattern, "a b"
+    )
