@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # package prefix -> top-level or dotted module prefixes it must never import
@@ -68,16 +66,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
+def _imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    module = _module_name(path)
+    module = _module_name(path, root)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
@@ -99,22 +97,22 @@ def _matches(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
-def _violations() -> list[str]:
+def _violations(root: Path = ROOT) -> list[str]:
     problems: list[str] = []
-    for path in sorted(ROOT.glob("**/*.py")):
+    for path in sorted(root.glob("**/*.py")):
         if any(
             part in {".venv", "tests", "bench", "migrations", "build", ".git"}
-            for part in path.relative_to(ROOT).parts
+            for part in path.relative_to(root).parts
         ):
             continue
-        module = _module_name(path)
+        module = _module_name(path, root)
         for owner, forbidden in FORBIDDEN.items():
             if not _matches(module, owner):
                 continue
-            for lineno, name in _imports(path):
+            for lineno, name in _imports(path, root):
                 for bad in forbidden:
                     if _matches(name, bad):
-                        problems.append(f"{path.relative_to(ROOT)}:{lineno} {module} imports {name}")
+                        problems.append(f"{path.relative_to(root)}:{lineno} {module} imports {name}")
     return problems
 
 
@@ -122,15 +120,16 @@ def test_dependency_direction() -> None:
     assert _violations() == []
 
 
-def test_checker_catches_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bad = ROOT / "lims" / "domain" / "_arch_probe_tmp.py"
-    bad.write_text("import flask\nfrom sqlalchemy import select\n", encoding="utf-8")
-    try:
-        found = _violations()
-    finally:
-        bad.unlink()
-    assert any("imports flask" in v for v in found)
-    assert any("imports sqlalchemy" in v for v in found)
+def test_checker_catches_a_violation(tmp_path: Path) -> None:
+    """The checker run over a copy-shaped tree in tmp_path (no test writes into the source tree)."""
+    domain = tmp_path / "lims" / "domain"
+    domain.mkdir(parents=True)
+    (domain / "probe.py").write_text("import flask\nfrom sqlalchemy import select\n", encoding="utf-8")
+    (domain / "fine.py").write_text("import math\n", encoding="utf-8")
+    found = _violations(tmp_path)
+    assert "lims/domain/probe.py:1 lims.domain.probe imports flask" in found
+    assert "lims/domain/probe.py:2 lims.domain.probe imports sqlalchemy" in found
+    assert not [v for v in found if "fine" in v]
 
 
 def test_pure_cli_commands_do_not_import_the_web_app() -> None:
