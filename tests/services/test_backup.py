@@ -49,16 +49,6 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) + b"\ntrailer\n<<>>\n
 FreshUrl = Callable[[str], str]
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2 with minimal cost: the demo's eight users would otherwise take seconds per database."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(
-        "lims.services.access.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
 @pytest.fixture
 def fresh_url(tmp_path: Path) -> Iterator[FreshUrl]:
     """Make empty databases (no tables) of a kind; PostgreSQL schemas are dropped afterwards."""
