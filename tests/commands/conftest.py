@@ -4,29 +4,12 @@ changes (users created, requests decided) no other module sees."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 # Certificates issued by the demo carry this public address in their QR codes and DCCs.
 DEMO_PUBLIC_URL = "https://lims.example.vn"
-
-
-@dataclass(frozen=True)
-class CliDemo:
-    instance: Path
-    result: subprocess.CompletedProcess[str]  # what `lims demo --if-empty` printed
-
-    def copy(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
-        """A new instance folder holding a copy of the demo deployment (its SQLite database, its files)."""
-        target = tmp_path_factory.mktemp("instance")
-        shutil.copytree(self.instance, target, dirs_exist_ok=True)
-        return target
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from certificates import extract_dcc, validate_dcc
-from tests.commands.conftest import CliDemo
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")

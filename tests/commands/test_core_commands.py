@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.conftest import CliDemo
-from tests.passwords import LIMS_PROCESS as LIMS
-
-
-def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), **env}
-    environ.pop("LIMS_DATABASE_URL", None)
-    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=environ, timeout=120)
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")

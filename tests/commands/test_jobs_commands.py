@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.conftest import CliDemo
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")

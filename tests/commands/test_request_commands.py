@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.commands.conftest import CliDemo
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")
