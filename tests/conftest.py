@@ -30,6 +30,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,8 +44,17 @@ from tests.passwords import cheap_hasher
 
 # CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
 # examples on every run (HYPOTHESIS_PROFILE=dev, the default).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-hypothesis_settings.register_profile("dev", print_blob=True)
+# Neither keeps its example database in the source tree (Hypothesis's default is ./.hypothesis): CI needs none
+# (derandomised, every run draws the same examples), a developer's is kept in the user's cache folder so that a
+# failure found once is replayed first on the next run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+hypothesis_settings.register_profile(
+    "dev",
+    print_blob=True,
+    database=DirectoryBasedExampleDatabase(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lims-hypothesis"
+    ),
+)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
