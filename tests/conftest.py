@@ -30,7 +30,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,18 +42,15 @@ from lims.services.records import audit
 from tests.passwords import cheap_hasher
 
 # CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
-# examples on every run (HYPOTHESIS_PROFILE=dev, the default).
-# Neither keeps its example database in the source tree (Hypothesis's default is ./.hypothesis): CI needs none
-# (derandomised, every run draws the same examples), a developer's is kept in the user's cache folder so that a
-# failure found once is replayed first on the next run.
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
-hypothesis_settings.register_profile(
-    "dev",
-    print_blob=True,
-    database=DirectoryBasedExampleDatabase(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lims-hypothesis"
-    ),
+# examples on every run (HYPOTHESIS_PROFILE=dev, the default). Hypothesis keeps its files (example database,
+# caches) in ./.hypothesis unless told otherwise: they go to the user's cache folder, never into the source tree,
+# and CI keeps no example database at all (derandomised, every run draws the same examples).
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY",
+    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lims-hypothesis"),
 )
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
