@@ -58,7 +58,7 @@ def embed_dcc(
     if validate:
         validate_dcc(bytes(xml_bytes))
     with _open(pdf_bytes) as pdf:
-        spec = pikepdf.AttachedFileSpec(  # type: ignore[call-arg]  # the stub lacks relationship=
+        spec = pikepdf.AttachedFileSpec(
             pdf,
             bytes(xml_bytes),
             description=DCC_DESCRIPTION,

@@ -2,13 +2,27 @@
 
 Each test runs inside an outer transaction that is rolled back at the end; the code under test
 commits savepoints only (SQLAlchemy's ``join_transaction_mode="create_savepoint"``).
+
+What is expensive is built once per run and per backend, never per test:
+
+- the migrated database (``db_url``/``engine``);
+- the demo data set (``data_sets``), in a database of its own: a test marked ``@pytest.mark.demo`` runs on it,
+  inside the same rolled-back outer transaction, so it reads the demo and its writes vanish at the end
+  (``@pytest.mark.demo(scale=N, seed=S, today=D)`` for the demo grown by ``lims demo --scale``);
+- the Flask application (``shared_app``): the ``app`` fixture hands each test that one application bound to
+  the test's own :class:`~lims.db.Database` and instance folder, and restores the configuration afterwards.
+  A test that adds routes (Flask refuses setup after the first request) takes ``fresh_app`` instead.
+
+Passwords are hashed with argon2id at minimal cost (``tests/passwords.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +37,42 @@ from sqlalchemy.orm import Session, sessionmaker
 from lims.config import Settings
 from lims.db import Database, make_engine
 from lims.migrate import upgrade
+from lims.services.access import accounts
 from lims.services.records import audit
+from tests.passwords import cheap_hasher
 
 # CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
-# examples on every run (HYPOTHESIS_PROFILE=dev, the default).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+# examples on every run (HYPOTHESIS_PROFILE=dev, the default). Hypothesis keeps its files (example database,
+# caches) in ./.hypothesis unless told otherwise: they go to the user's cache folder, never into the source tree,
+# and CI keeps no example database at all (derandomised, every run draws the same examples).
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY",
+    str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lims-hypothesis"),
+)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
 hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogues() -> None:
-    from lims.web.catalogues import compile_catalogues
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Tests never write into the source tree: stale message catalogues are compiled by ``make``, not here."""
+    from lims.web.catalogues import stale_catalogues
 
-    compile_catalogues()
+    stale = stale_catalogues()
+    if stale:
+        raise pytest.UsageError(
+            f"compiled message catalogues are missing or older than {', '.join(map(str, stale))}: "
+            "run `make translations` (`make test` does)"
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", cheap_hasher())
+        accounts._dummy_hash.cache_clear()
+        yield
+    accounts._dummy_hash.cache_clear()
 
 
 POSTGRES_URL = os.environ.get("LIMS_TEST_POSTGRES_URL", "")
@@ -52,13 +88,11 @@ def _with_search_path(url: str, schema: str) -> str:
     return parsed.set(query=query).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A freshly migrated database of each kind, shared by the session's tests."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        upgrade(url)
-        yield url
+@contextlib.contextmanager
+def _empty_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new database of a kind, without tables: a SQLite file, or a PostgreSQL schema dropped at the end."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
@@ -66,14 +100,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = _with_search_path(POSTGRES_URL, schema)
     try:
-        upgrade(url)
-        yield url
+        yield _with_search_path(POSTGRES_URL, schema)
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+def _kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database of each kind, shared by the session's tests."""
+    with _empty_database(request.param, tmp_path_factory) as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +127,92 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+# The date the shared demo data set is loaded as of (its due dates, history and certificates follow from it).
+DEMO_TODAY = date(2026, 3, 2)
+
+
+def _load_data_set(
+    session: Session, *, scale: int | None = None, seed: int | None = None, today: date = DEMO_TODAY
+) -> None:
+    """What ``@pytest.mark.demo(...)`` asks for: the demo data set, or with ``scale`` the demo grown to that
+    many instruments (``lims demo --scale``)."""
+    from lims.services.demo.scale import load_scale
+    from lims.services.demo.seed import load_demo
+
+    if scale is None:
+        load_demo(session, today=today)
+    elif seed is None:
+        load_scale(session, scale, today=today)
+    else:
+        load_scale(session, scale, seed=seed, today=today)
+
+
+class DataSets:
+    """Databases of one kind holding a data set, each built on first use and kept for the run."""
+
+    def __init__(self, kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.kind, self.tmp_path_factory = kind, tmp_path_factory
+        self.stack = contextlib.ExitStack()
+        self.built: dict[tuple[tuple[str, Any], ...], tuple[str, Engine]] = {}
+
+    def get(self, **spec: Any) -> tuple[str, Engine]:
+        """The URL and engine of the database holding ``_load_data_set(**spec)``, committed."""
+        key = tuple(sorted(spec.items()))
+        if key not in self.built:
+            url = self.stack.enter_context(_empty_database(self.kind, self.tmp_path_factory))
+            upgrade(url)
+            engine = make_engine(url)
+            self.stack.callback(engine.dispose)
+            database = Database(engine)
+            audit.install(database.sessionmaker)
+            with database.session() as session:
+                _load_data_set(session, **spec)
+                session.commit()
+            self.built[key] = (url, engine)
+        return self.built[key]
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+@pytest.fixture(scope="session")
+def data_sets(
+    db_url: str, tmp_path_factory: pytest.TempPathFactory, _cheap_password_hashing: None
+) -> Iterator[DataSets]:
+    """The data sets of ``db_url``'s kind; tests reach them through ``@pytest.mark.demo`` (see ``connection``)."""
+    sets = DataSets(_kind(db_url), tmp_path_factory)
+    try:
+        yield sets
+    finally:
+        sets.close()
+
+
+def _data_set(request: pytest.FixtureRequest) -> tuple[str, Engine] | None:
+    """The (url, engine) of the data set the test's ``demo`` marker names, or None when unmarked."""
+    marker = request.node.get_closest_marker("demo")
+    if marker is None:
+        return None
+    sets: DataSets = request.getfixturevalue("data_sets")
+    return sets.get(**marker.kwargs)
+
+
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
+def test_db_url(request: pytest.FixtureRequest, db_url: str) -> str:
+    """The URL of the database this test runs on: the data set's when the test is marked ``demo``."""
+    data_set = _data_set(request)
+    return db_url if data_set is None else data_set[0]
+
+
+@pytest.fixture
+def connection(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Connection]:
+    """The test's connection, inside an outer transaction that is rolled back at the end.
+
+    A test marked ``@pytest.mark.demo`` (or ``demo(scale=..., seed=..., today=...)``) is connected to the
+    database holding that data set instead of the empty one; the rollback keeps it as built for the next test.
+    """
+    data_set = _data_set(request)
+    if data_set is not None:
+        engine = data_set[1]
     conn = engine.connect()
     outer = conn.begin()  # never committed: every test is rolled back
     yield conn
@@ -110,18 +238,55 @@ def session(database: Database) -> Iterator[Session]:
     s.close()
 
 
-@pytest.fixture
-def app(database: Database, tmp_path: Path, db_url: str) -> Flask:
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+
+
+def make_test_app(database: Database, settings: Settings) -> Flask:
+    """A new application in testing mode over ``database``."""
     from lims.app import create_app
 
-    settings = Settings(instance_path=tmp_path / "instance", database_url=db_url)
     config: dict[str, Any] = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE": database,
         "SETTINGS": settings,
     }
     return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def shared_app(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The one application of a backend; tests take it through ``app``, which binds their own database."""
+    settings = Settings(instance_path=tmp_path_factory.mktemp("instance"), database_url=db_url)
+    app = make_test_app(Database(engine), settings)
+    # Flask refuses setup methods (add_url_rule, before_request, ...) once an app has served a request; mark the
+    # shared app so from the start, so that a test adding a route fails at once instead of changing the app the
+    # tests after it see. Such a test takes ``fresh_app``.
+    app._got_first_request = True
+    return app
+
+
+@pytest.fixture
+def app(shared_app: Flask, database: Database, tmp_path: Path, test_db_url: str) -> Iterator[Flask]:
+    """The backend's application, bound for this test to its rolled-back ``database`` and its own instance
+    folder; whatever the test changes in ``app.config`` is put back afterwards."""
+    saved = dict(shared_app.config)
+    idle = shared_app.extensions["lims_db"]
+    settings = Settings(instance_path=tmp_path / "instance", database_url=test_db_url)
+    shared_app.config.update(DATABASE=database, SETTINGS=settings)
+    shared_app.extensions["lims_db"] = database
+    try:
+        yield shared_app
+    finally:
+        shared_app.extensions["lims_db"] = idle
+        shared_app.config.clear()
+        shared_app.config.update(saved)
+
+
+@pytest.fixture
+def fresh_app(database: Database, tmp_path: Path, test_db_url: str) -> Flask:
+    """A new application of its own, for a test that adds routes or hooks."""
+    return make_test_app(database, Settings(instance_path=tmp_path / "instance", database_url=test_db_url))
 
 
 @pytest.fixture

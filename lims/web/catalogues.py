@@ -10,13 +10,21 @@ from babel.messages.pofile import read_po
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
+def stale_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
+    """The ``messages.po`` files whose ``messages.mo`` is missing or older."""
+    stale = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            stale.append(po)
+    return stale
+
+
 def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
     """Write every ``messages.mo`` older than its ``messages.po``; return the files written."""
     written = []
-    for po in directory.glob("*/LC_MESSAGES/messages.po"):
+    for po in stale_catalogues(directory):
         mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
         with po.open("rb") as source:
             catalogue = read_po(source)
         with mo.open("wb") as target:

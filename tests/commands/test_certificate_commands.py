@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 
 from certificates import extract_dcc, validate_dcc
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    instance = tmp_path_factory.mktemp("instance")
-    assert run(["db", "upgrade"], instance).returncode == 0
-    result = run(["demo"], instance, LIMS_PUBLIC_URL="https://lims.example.vn")
-    assert result.returncode == 0, result.stderr
-    return instance
+def demo(cli_demo: CliDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return cli_demo.copy(tmp_path_factory)  # loaded with LIMS_PUBLIC_URL=https://lims.example.vn
 
 
 def test_demo_issues_calibration_verification_and_an_amendment(demo: Path) -> None:

@@ -10,23 +10,15 @@ from pathlib import Path
 
 import pytest
 
-LIMS = [sys.executable, "-c", "from lims.cli import main; main()"]
-
-
-def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), **env}
-    environ.pop("LIMS_DATABASE_URL", None)
-    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=environ, timeout=120)
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    instance = tmp_path_factory.mktemp("instance")
-    assert run(["db", "upgrade"], instance).returncode == 0
-    result = run(["demo", "--if-empty"], instance)
-    assert result.returncode == 0, result.stderr
+def deployment(cli_demo: CliDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the deployment ``lims db upgrade`` and ``lims demo --if-empty`` made (see conftest)."""
+    result = cli_demo.result
     assert "admin" in result.stdout and "ky.thu" in result.stdout and "kh.annam" in result.stdout
-    return instance
+    return cli_demo.copy(tmp_path_factory)
 
 
 def test_demo_is_kept_on_rerun(deployment: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,7 @@ from sqlalchemy.engine import make_url
 
 from lims.migrate import upgrade
 from tests.conftest import POSTGRES_URL
-
-LIMS = [sys.executable, "-c", "from lims.cli import main; main()"]
+from tests.passwords import LIMS_PROCESS as LIMS
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.commands.test_core_commands import run
+from tests.commands.process import CliDemo, run
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    instance = tmp_path_factory.mktemp("instance")
-    assert run(["db", "upgrade"], instance).returncode == 0
-    result = run(["demo"], instance)
-    assert result.returncode == 0, result.stderr
-    return instance
+def demo(cli_demo: CliDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return cli_demo.copy(tmp_path_factory)
 
 
 def _json(demo: Path, *args: str) -> Any:

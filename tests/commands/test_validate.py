@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from sqlalchemy.orm import Session
 from lims.cli import cli
 from lims.services.jobs import validation, validation_cases
 from tests.factories import make_enterprise
+from tests.passwords import LIMS_PROCESS as LIMS
 
-LIMS = [sys.executable, "-c", "from lims.cli import main; main()"]
 CASE_KEYS = {
     "id",
     "group",

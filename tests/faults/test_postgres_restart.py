@@ -167,6 +167,7 @@ def served(private_postgres: PrivatePostgres, tmp_path_factory: pytest.TempPathF
         "LIMS_DATABASE_URL": private_postgres.url,
         "LIMS_SECRET_KEY": "restart-test-" + "k" * 40,
         "LIMS_INSTANCE_PATH": str(instance),
+        "PYTHONDONTWRITEBYTECODE": "1",  # the server runs in the source tree; it must not write into it
     }
     with log.open("wb") as sink:
         server = subprocess.Popen(

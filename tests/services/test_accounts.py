@@ -33,6 +33,19 @@ def test_password_is_hashed_with_argon2(session: Session) -> None:
     assert accounts.verify_password(user.password_hash, PASSWORD)
 
 
+def test_production_hasher_is_argon2id_at_full_cost() -> None:
+    """Tests hash at minimal cost (tests/passwords.py); the application's own hasher is argon2id with RFC 9106's
+    low-memory parameters (t = 3, m = 64 MiB, p = 4), above OWASP's minimum (m = 19 MiB, t = 2, p = 1)."""
+    from argon2 import Type
+
+    from tests.passwords import PRODUCTION_HASHER as hasher
+
+    assert hasher is not accounts._hasher  # the suite runs with the cheap one
+    assert hasher.type is Type.ID
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 64 * 1024, 4)
+    assert hasher.hash("Test#Password2026").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_duplicate_user_name(session: Session) -> None:
     make_user(session, username="trung")
     with pytest.raises(accounts.DuplicateUser, match="trung"):

@@ -7,6 +7,7 @@ restore commits. Each test makes its own SQLite file and/or PostgreSQL schema.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, MetaData, create_engine, inspect, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import lims.models  # noqa: F401 - every table on the metadata
@@ -39,7 +41,7 @@ from lims.services.records.backup_format import (
 from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
 from tests import s3server
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, _with_search_path
+from tests.conftest import NO_POSTGRES, POSTGRES_URL
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 s3_endpoint = s3server.s3_endpoint  # fixtures shared with the other S3 tests
@@ -50,20 +52,18 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) + b"\ntrailer\n<<>>\n
 FreshUrl = Callable[[str], str]
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2 with minimal cost: the demo's eight users would otherwise take seconds per database."""
-    from argon2 import PasswordHasher
+def _pg_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
-    monkeypatch.setattr(
-        "lims.services.access.accounts._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+
+def _pg_admin() -> Engine:
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # CREATE DATABASE runs outside a transaction
 
 
 @pytest.fixture
 def fresh_url(tmp_path: Path) -> Iterator[FreshUrl]:
-    """Make empty databases (no tables) of a kind; PostgreSQL schemas are dropped afterwards."""
-    schemas: list[str] = []
+    """Make empty databases (no tables) of a kind; PostgreSQL databases are dropped afterwards."""
+    names: list[str] = []
     admin: list[Engine] = []
 
     def make(kind: str) -> str:
@@ -72,22 +72,88 @@ def fresh_url(tmp_path: Path) -> Iterator[FreshUrl]:
         if not POSTGRES_URL:
             pytest.skip(NO_POSTGRES)
         if not admin:
-            admin.append(create_engine(POSTGRES_URL))
-        schema = f"lims_backup_{uuid.uuid4().hex[:10]}"
-        with admin[0].begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        schemas.append(schema)
-        return _with_search_path(POSTGRES_URL, schema)
+            admin.append(_pg_admin())
+        name = f"lims_backup_{uuid.uuid4().hex[:10]}"
+        with admin[0].connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return _pg_url(name)
 
     yield make
-    for schema in schemas:
-        with admin[0].begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    for name in names:
+        with admin[0].connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     for engine in admin:
         engine.dispose()
 
 
-def _populate(url: str, *, widest: Decimal = Decimal("98765.4321098765")) -> None:
+class _Populated:
+    """Each populated database (``_build``) is built once per kind and ``widest`` for this module, then copied
+    into each test's database: a SQLite file by SQLite's backup API, a PostgreSQL database by CREATE DATABASE
+    … TEMPLATE (a file-level copy of the template database)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sqlite: dict[Decimal, Path] = {}
+        self.postgres: dict[Decimal, str] = {}
+        self.admin: Engine | None = None
+
+    def copy_into(self, url: str, widest: Decimal) -> None:
+        if url.startswith("sqlite"):
+            if widest not in self.sqlite:
+                path = self.folder / f"template-{len(self.sqlite)}.db"
+                _build(f"sqlite:///{path}", widest=widest)
+                self.sqlite[widest] = path
+            target = make_url(url).database
+            assert target is not None
+            with sqlite3.connect(self.sqlite[widest]) as source, sqlite3.connect(target) as copy:
+                source.backup(copy)
+            return
+        if self.admin is None:
+            self.admin = _pg_admin()
+        if widest not in self.postgres:
+            name = f"lims_backup_tpl_{uuid.uuid4().hex[:10]}"
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _build(_pg_url(name), widest=widest)  # disposes its engines: a template must have no connection
+            self.postgres[widest] = name
+        target_name = make_url(url).database
+        with self.admin.connect() as conn:  # the test's empty database, made again as a copy of the template
+            conn.exec_driver_sql(f'DROP DATABASE "{target_name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{target_name}" TEMPLATE "{self.postgres[widest]}"')
+
+    def close(self) -> None:
+        if self.admin is None:
+            return
+        with self.admin.connect() as conn:
+            for name in self.postgres.values():
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+_POPULATED: list[_Populated] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _populated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    populated = _Populated(tmp_path_factory.mktemp("populated"))
+    _POPULATED.append(populated)
+    try:
+        yield
+    finally:
+        _POPULATED.remove(populated)
+        populated.close()
+
+
+WIDEST = Decimal("98765.4321098765")
+
+
+def _populate(url: str, *, widest: Decimal = WIDEST) -> None:
+    """Make the empty database at ``url`` hold what ``_build`` writes (built once, copied here)."""
+    _POPULATED[-1].copy_into(url, widest)
+
+
+def _build(url: str, *, widest: Decimal) -> None:
     """The demo data set plus stored files and values at the edges of each column kind.
 
     SQLite keeps NUMERIC in a 64-bit float (15 significant digits); the full NUMERIC(30, 12) range is

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from lims.models import JobState
 from lims.models.audit_mixin import Audited
-from lims.services.demo.seed import load_demo
 from lims.services.records.audit import REDACTED, SYSTEM, _plain, entry_hash
 from lims.services.records.bulk_write import AuditAppender
-
-TODAY = date(2026, 11, 20)
-
 
 _VALUES = st.recursive(
     st.none()
@@ -44,9 +41,8 @@ def test_bulk_audit_text_is_the_canonical_json_entry_hash_uses(value: object) ->
     assert chain.text(value) == expected  # again, from the memo for documents
 
 
+@pytest.mark.demo
 def test_bulk_audit_entries_hash_like_entry_hash(session: Session) -> None:
-    load_demo(session, today=TODAY)
-    session.flush()
     chain = AuditAppender(session, SYSTEM, datetime(2026, 11, 20, 8, 30, tzinfo=UTC))
     first_prev = chain.prev
     names = ["id", "serial_number", "notes", "password_hash", "next_due_on", "state"]

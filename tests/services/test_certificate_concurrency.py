@@ -102,7 +102,10 @@ def test_concurrent_issues_take_distinct_gap_free_numbers(own_db: str) -> None:
         job_ids = [certsetup.approved_job(session, setup, "CAL-DMM-DCV").id for _ in range(workers)]
         signatory_id = setup.signatory.id
         session.commit()
-    context = multiprocessing.get_context("spawn")
+    # Workers are forked from a fresh server process that imported the application once (as gunicorn's
+    # --preload forks its workers); nothing of this process (connections, threads) is inherited.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["lims.services.certificates.issue", "lims.models", __name__])
     barrier, out = context.Barrier(workers), context.Queue()
     processes = [context.Process(target=_worker, args=(own_db, job_id, signatory_id, i, barrier, out))
                  for i, job_id in enumerate(job_ids)]

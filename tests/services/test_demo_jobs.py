@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.models import ElectronicSignature, Job, JobStandard, Measurement, PersonnelAuthorisation
-from lims.services.demo.seed import load_demo
 
 
+@pytest.mark.demo
 def test_demo_jobs_span_the_lifecycle_with_results(session: Session) -> None:
-    load_demo(session, today=date(2026, 3, 2))
     states = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
     assert len(states) >= 5 and states.keys() >= {"requested", "in_progress", "measured", "approved"}
     approved = session.scalars(select(Job).where(Job.state == "approved")).all()

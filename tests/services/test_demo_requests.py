@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,11 +10,10 @@ from lims.models import Job, RequestState, ServiceRequest, User
 from lims.services.common import notifications
 from lims.services.customers import portal_jobs
 from lims.services.customers import service_requests as sr
-from lims.services.demo.seed import load_demo
 
 
+@pytest.mark.demo
 def test_demo_requests_in_every_state_and_unread_notifications(session: Session) -> None:
-    load_demo(session, today=date(2026, 3, 2))
     annam = session.scalar(select(User).where(User.username == "kh.annam"))
     admin = session.scalar(select(User).where(User.username == "admin"))
     auditor = session.scalar(select(User).where(User.username == "dg.mai"))

@@ -28,7 +28,7 @@ from lims.models import (
 )
 from lims.services.customers import portal
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
-from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.records.audit import history, verify_chain
 from lims.services.records.database import open_database
 from tests.webutil import login
@@ -41,13 +41,17 @@ def _count(session: Session, model: type, *where: object) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
 
 
+SCALED = pytest.mark.demo(scale=N, seed=7, today=TODAY)  # built once per backend and run
+
+
 @pytest.fixture
-def scaled(session: Session) -> Session:
-    load_scale(session, N, seed=7, today=TODAY)
-    session.commit()
+def scaled(request: pytest.FixtureRequest, session: Session) -> Session:
+    """The test's session on the demo grown to N instruments (``load_scale(session, N, seed=7, today=TODAY)``)."""
+    assert request.node.get_closest_marker("demo") is not None, "mark the test with @SCALED"
     return session
 
 
+@SCALED
 def test_counts_are_proportional_to_n(scaled: Session) -> None:
     session = scaled
     generated = select(Enterprise.id).where(Enterprise.email.like("qa.dn%"))
@@ -84,6 +88,7 @@ def test_counts_are_proportional_to_n(scaled: Session) -> None:
         assert _count(session, StandardCalibration, StandardCalibration.standard_id == std_id) == 3
 
 
+@SCALED
 def test_audit_chain_holds_and_records_the_generated_rows(scaled: Session) -> None:
     report = verify_chain(scaled)
     assert report.ok, report.problem
@@ -97,6 +102,7 @@ def test_audit_chain_holds_and_records_the_generated_rows(scaled: Session) -> No
     assert user_entry is not None and user_entry.changes["password_hash"] == [None, "***"]
 
 
+@SCALED
 def test_customers_see_only_their_enterprise(scaled: Session) -> None:
     users = scaled.scalars(select(User).where(User.username.like("kh.dn%")).order_by(User.id)).all()
     assert len(users) == 4
@@ -107,8 +113,8 @@ def test_customers_see_only_their_enterprise(scaled: Session) -> None:
         assert due.items and {i.enterprise_id for i in due.items} == {user.enterprise_id}
 
 
+@pytest.mark.demo
 def test_refuses_a_database_that_holds_data(session: Session) -> None:
-    load_demo(session, today=TODAY)
     with pytest.raises(ScaleDataRefused):
         load_scale(session, 10, today=TODAY)
     with pytest.raises(ScaleSizeInvalid):
@@ -151,6 +157,7 @@ def test_same_seed_same_data(tmp_path: Path, db_url: str) -> None:
     assert first != other
 
 
+@SCALED
 def test_pages_render_on_the_generated_data(scaled: Session, app: Flask) -> None:
     client = app.test_client()
     login(client, "admin", DEMO_PASSWORD)
@@ -176,6 +183,7 @@ def test_pages_render_on_the_generated_data(scaled: Session, app: Flask) -> None
     assert client.get(f"/portal/instruments/{other}").status_code == 404
 
 
+@SCALED
 def test_admin_dashboard_counts_audit_entries_from_the_chain_head(scaled: Session) -> None:
     from lims.services.jobs.dashboard import tiles_for
 
@@ -186,6 +194,7 @@ def test_admin_dashboard_counts_audit_entries_from_the_chain_head(scaled: Sessio
     assert tiles["Certificates issued"] == _count(scaled, Certificate)
 
 
+@SCALED
 def test_rows_added_afterwards_get_fresh_ids(scaled: Session) -> None:
     """The generator writes explicit ids; PostgreSQL's sequences are moved past them, so the ORM goes on."""
     from tests.factories import make_enterprise, make_instrument, make_job

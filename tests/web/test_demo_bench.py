@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import CaptureRequest, Job, JobState
 from lims.services.bench import stations as bench_stations
-from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.jobs.procedures import domain_procedure
 from tests.webutil import csrf_token, login
 
 
+@pytest.mark.demo
 def test_demo_bench_page_offers_the_demo_station_and_queues_a_capture(
     client: FlaskClient, session: Session
 ) -> None:
-    load_demo(session, today=date(2026, 3, 2))
-    session.commit()
     [station] = bench_stations.stations(session)
     assert (station.name, station.driver, station.port_url) == ("dmm-1", "scpi-dmm", "/tmp/lims-demo-dmm")
     job = next(

@@ -17,7 +17,8 @@ def _add_limited_view(app: Flask, *, limit: int) -> None:
     app.add_url_rule("/_probe", "probe", probe)
 
 
-def test_public_view_answers_429_with_retry_after(app: Flask, frozen_rate_window: float) -> None:
+def test_public_view_answers_429_with_retry_after(fresh_app: Flask, frozen_rate_window: float) -> None:
+    app = fresh_app
     _add_limited_view(app, limit=2)
     client = app.test_client()
     env = {"REMOTE_ADDR": "198.51.100.7"}
@@ -33,7 +34,8 @@ def test_public_view_answers_429_with_retry_after(app: Flask, frozen_rate_window
     assert client.get("/_probe", environ_base={"REMOTE_ADDR": "198.51.100.8"}).status_code == 200
 
 
-def test_limits_can_be_switched_off(app: Flask) -> None:
+def test_limits_can_be_switched_off(fresh_app: Flask) -> None:
+    app = fresh_app
     app.config["RATE_LIMIT_ENABLED"] = False
     _add_limited_view(app, limit=1)
     client = app.test_client()

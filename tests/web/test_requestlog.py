@@ -59,7 +59,11 @@ def test_logged_in_user_id_is_logged(client: FlaskClient, session, caplog: pytes
     assert [r.user_id for r in _request_lines(caplog)] == [user.id]
 
 
-def test_application_log_records_carry_the_request_id(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+def test_application_log_records_carry_the_request_id(
+    fresh_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = fresh_app
+
     @app.get("/_boom")
     def boom() -> str:
         raise RuntimeError("kaput")

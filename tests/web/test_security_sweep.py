@@ -409,9 +409,10 @@ def test_login_is_throttled_per_account_and_per_address(
 
 
 # -- error pages -----------------------------------------------------------------------------------------------
-def test_server_error_shows_no_stack_trace_or_secret(app: Flask, world: World) -> None:
+def test_server_error_shows_no_stack_trace_or_secret(fresh_app: Flask, world: World) -> None:
     from lims.web.access import allow
 
+    app = fresh_app
     secret = app.config["SECRET_KEY"]
 
     @allow(PUBLIC)

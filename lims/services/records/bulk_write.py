@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _quote  # what json.dumps(ensure_ascii=False) quotes with
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Column, Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -70,7 +70,7 @@ class AuditAppender:
         if kind is int:
             return int.__repr__(value)
         if kind is datetime or kind is date:
-            return '"' + value.isoformat() + '"'
+            return f'"{value.isoformat()}"'
         if kind is dict or kind is list:
             seen = self.memo.get(id(value))
             if seen is not None and seen[0] is value:  # the memo holds the object, so its id is not reused
@@ -80,7 +80,7 @@ class AuditAppender:
             return encoded
         return CANONICAL(_plain(value))
 
-    def entries(self, model: type[Audited], names: list[str], rows: Iterable[tuple[Any, ...]]) -> list[tuple]:
+    def entries(self, model: type[Audited], names: list[str], rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """One ``audit_entry`` row per written row, as (seq, at, actor_id, actor_label, action, table_name,
         record_id, changes as JSON text, reason, prev_hash, hash)."""
         table = str(model.__tablename__)  # type: ignore[attr-defined]
@@ -168,22 +168,23 @@ class BulkCopier:
 
     def _converter(self, column: Column[Any]) -> Callable[[Any], Any] | None:
         # The processor the compiled INSERT would apply (SQLAlchemy caches it per dialect).
-        process = column.type._cached_bind_processor(self.dialect)
+        cached = column.type._cached_bind_processor(self.dialect)
         if not isinstance(column.type, JSON):
-            return process
-        if (
-            self.dialect.name == "postgresql"
-        ):  # SQLAlchemy wraps the value in psycopg's Json: json.dumps later
-            process = json.dumps
+            return cached
+        # On PostgreSQL SQLAlchemy wraps the value in psycopg's Json, which calls json.dumps later; COPY needs the text.
+        process: Callable[[Any], Any] | None = json.dumps if self.dialect.name == "postgresql" else cached
+        if process is None:
+            return None
+        encode = process
         memo = self.memo
 
         def shared(value: Any) -> Any:
             if not isinstance(value, dict | list):
-                return process(value)
+                return encode(value)
             seen = memo.get(id(value))
             if seen is not None and seen[0] is value:
                 return seen[1]
-            encoded = process(value)
+            encoded = encode(value)
             memo[id(value)] = (value, encoded)
             return encoded
 
@@ -199,6 +200,7 @@ class BulkCopier:
             for i, name in enumerate(names)
             if name not in raw and (convert := self._converter(table.c[name])) is not None
         ]
+        adapted: Sequence[Sequence[Any]]
         if converters:
             adapted = []
             for row in rows:
@@ -210,24 +212,25 @@ class BulkCopier:
         else:
             adapted = rows
         raw_connection = self.connection.connection.driver_connection
+        assert raw_connection is not None, "an open Connection always holds its DBAPI connection"
         if self.dialect.name == "postgresql":
             from psycopg import sql
 
-            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
             )
-            with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
-                for values in adapted:
-                    copy.write_row(values)
+            with raw_connection.cursor() as cursor, cursor.copy(copy_statement) as copy:
+                for copy_row in adapted:
+                    copy.write_row(copy_row)
         else:
             # The INSERT SQLAlchemy compiles for these columns, with positional (qmark) parameters.
-            statement = (
+            compiled = (
                 insert(table).values({name: bindparam(name) for name in names}).compile(dialect=self.dialect)
             )
-            order = [names.index(name) for name in statement.positiontup or ()]
+            order = [names.index(name) for name in compiled.positiontup or ()]
             if order != list(range(len(names))):
                 adapted = [[values[i] for i in order] for values in adapted]
-            raw_connection.executemany(str(statement), adapted)
+            raw_connection.executemany(str(compiled), adapted)
 
 
 class BulkWriter:
@@ -240,14 +243,15 @@ class BulkWriter:
     def put(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        table: Table = model.__table__
+        table = cast("Table", model.__table__)  # a declarative model maps one Table
         names = [c.name for c in table.columns]
         tuples = [tuple(row.get(name) for name in names) for row in rows]
         self.bulk.write(table, names, tuples)
         self.written(table.name, len(rows))
         if issubclass(model, Audited):
             entries = self.chain.entries(model, names, tuples)
-            self.bulk.write(AuditEntry.__table__, AUDIT_COLUMNS, entries, raw=("changes",))
+            audit_table = cast("Table", AuditEntry.__table__)
+            self.bulk.write(audit_table, AUDIT_COLUMNS, entries, raw=("changes",))
             self.written(AuditEntry.__tablename__, len(entries))
 
 
