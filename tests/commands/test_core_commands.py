@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.process import CliDemo, run
+from tests.commands.process import LIMS, CliDemo, run
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,10 @@ def test_the_table(error: BaseException, status: int) -> None:
     assert status_for(error) == status
 
 
-def test_an_uncaught_service_error_is_its_status_and_localised_message(app: Flask) -> None:
+def test_an_uncaught_service_error_is_its_status_and_localised_message(fresh_app: Flask) -> None:
     from lims.web.access import PUBLIC, allow
+
+    app = fresh_app
 
     @allow(PUBLIC)
     def no_lab() -> str:
