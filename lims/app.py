@@ -48,10 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config.get("LANGUAGE", settings.language)
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.timezone  # LIMS_TIMEZONE: one lab clock for every page
     database: Database = app.config.get("DATABASE") or open_database(settings.database_url)
-    from lims.services.records import anchor
-
-    anchor.install(database.sessionmaker, settings.instance_path)  # the audit head, outside the database
-    app.extensions["lims_db"] = database
+    attach_database(app, database, settings)
     if not app.config.get("SECRET_KEY"):
         from lims.errors import ConfigurationError
 
@@ -63,3 +60,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def attach_database(app: Flask, database: Database, settings: Settings) -> None:
+    """Serve ``app`` from ``database``: its sessions anchor the audit head outside the database, in the
+    instance folder of ``settings`` (issue 21, finding 6)."""
+    from lims.services.records import anchor
+
+    anchor.install(database.sessionmaker, settings.instance_path)
+    app.extensions["lims_db"] = database

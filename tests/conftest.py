@@ -270,11 +270,13 @@ def shared_app(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFac
 def app(shared_app: Flask, database: Database, tmp_path: Path, test_db_url: str) -> Iterator[Flask]:
     """The backend's application, bound for this test to its rolled-back ``database`` and its own instance
     folder; whatever the test changes in ``app.config`` is put back afterwards."""
+    from lims.app import attach_database
+
     saved = dict(shared_app.config)
     idle = shared_app.extensions["lims_db"]
     settings = Settings(instance_path=tmp_path / "instance", database_url=test_db_url)
     shared_app.config.update(DATABASE=database, SETTINGS=settings)
-    shared_app.extensions["lims_db"] = database
+    attach_database(shared_app, database, settings)  # as create_app does: the audit anchor included
     try:
         yield shared_app
     finally:
