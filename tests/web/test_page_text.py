@@ -113,9 +113,6 @@ def english_on_page(text_: str, words: frozenset[str]) -> list[str]:
 # point-result rendering: issue 15 contract branch
 POINT_RESULT_PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("jobs.show", "English"),  # decision rule sentence, budget descriptions, distributions
-        ("jobs.show", "exponent"),  # budget inputs: 4e-05
-        ("jobs.show", "identifier"),  # budget parameters: half_width, type_a
         ("audit.index", "English"),  # Measurement.result as stored: verdict, decision rule text
         ("audit.index", "identifier"),  # Measurement.result as stored: budget parameters
     }

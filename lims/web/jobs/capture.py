@@ -34,7 +34,10 @@ CAPTURE_STATES = {
 def _reading_json(row: BenchReading) -> dict[str, Any]:
     """A reading as the bench page shows it: ``time`` stays the exact UTC instant (machine-readable),
     ``time_text`` is the instrument's time on the lab's clock, in the reader's language."""
-    return {**bench_readings.reading_json(row), "time_text": datetime_filter(row.instrument_time, seconds=True)}
+    return {
+        **bench_readings.reading_json(row),
+        "time_text": datetime_filter(row.instrument_time, seconds=True),
+    }
 
 
 def request_json(row: CaptureRequest | None) -> dict[str, Any] | None:
