@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from certificates.metrology.codec import DECIMAL_FIELDS
 from certificates.metrology.decision import Verdict, rule_from_dict
 from certificates.metrology.errors import MetrologyError
 from lims.errors import N_
@@ -148,7 +149,7 @@ def _text(text: str, table: str, column: str) -> str:
             return _(label(text))
         except ValueError:  # a value the enum no longer has: shown as stored
             return text
-    if is_numeric_column(table, column):
+    if is_numeric_column(table, column) or (table == "measurement" and column in DECIMAL_FIELDS):
         try:
             return format_number(Decimal(text), str(get_locale() or "vi"))
         except ArithmeticError:
