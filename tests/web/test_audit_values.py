@@ -66,6 +66,7 @@ def test_the_stored_text_in_the_title_cannot_break_out_of_the_attribute(app: Fla
 STORED_RESULT = {
     "schema_version": 2,
     "expanded_uncertainty": "0.000800781",
+    "standard_uncertainty": "0.0005692400079637883",  # as the engine computed it
     "indication": "18.0008",
     "coverage_factor": "2.43",
     "effective_dof": "7.3",
@@ -85,7 +86,9 @@ def test_a_stored_point_result_reads_in_the_page_language(app: Flask) -> None:
     assert '<span class="field" title="verdict">Sự phù hợp</span>: Phù hợp' in vi
     assert '<span class="field" title="expanded_uncertainty">Độ không đảm bảo đo mở rộng</span>: 0,000800781' in vi
     assert '<span class="field" title="distribution">Phân bố</span>: phân bố t' in vi
-    # the stored decimal strings with the Vietnamese decimal comma, every stored digit kept
+    # the stored decimal strings with the Vietnamese decimal comma, every stored digit kept; a computed
+    # float's full text to six significant digits like every float on a page (exact text in the title)
+    assert "Độ không đảm bảo đo chuẩn</span>: 0,00056924;" in vi
     assert "Số chỉ</span>: 18,0008;" in vi and "Hệ số phủ</span>: 2,43;" in vi and "hiệu dụng</span>: 7,3;" in vi
     assert "Sai số hay số hiệu chính</span>: Sai số" in vi
     assert "Quy tắc quyết định</span>: ILAC-G8:09/2019 mục 4.2.2" in vi

@@ -149,7 +149,7 @@ def _text(text: str, table: str, column: str) -> str:
             return _(label(text))
         except ValueError:  # a value the enum no longer has: shown as stored
             return text
-    if is_numeric_column(table, column) or (table == "measurement" and column in DECIMAL_FIELDS):
+    if is_numeric_column(table, column):
         try:
             return format_number(Decimal(text), str(get_locale() or "vi"))
         except ArithmeticError:
@@ -168,4 +168,9 @@ def _text(text: str, table: str, column: str) -> str:
         return format_number(Decimal(text), str(get_locale() or "vi"))
     if _FLOAT_TEXT.fullmatch(text):
         return format_number(float(text), str(get_locale() or "vi"))
+    if table == "measurement" and column in DECIMAL_FIELDS:  # a point result's decimal string, digits kept
+        try:
+            return format_number(Decimal(text), str(get_locale() or "vi"))
+        except ArithmeticError:
+            return text
     return text
