@@ -29,7 +29,7 @@ from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of
 from certificates.metrology.point import Deviation, PointResult
 
-__all__ = ["SCHEMA_VERSION", "budget_of", "decode", "encode", "is_current"]
+__all__ = ["DECIMAL_FIELDS", "SCHEMA_VERSION", "budget_of", "decode", "encode", "is_current"]
 
 SCHEMA_VERSION = 2
 
@@ -44,6 +44,8 @@ _DECIMALS = (
     "expanded_uncertainty",
 )
 _OPTIONAL_DECIMALS = ("effective_dof", "mpe", "guard_band", "probability_of_conformance", "cmc")
+#: The fields stored as decimal strings (readers such as the audit trail show them as numbers).
+DECIMAL_FIELDS: tuple[str, ...] = _DECIMALS + _OPTIONAL_DECIMALS
 
 
 def _text(value: Decimal | None) -> str | None:

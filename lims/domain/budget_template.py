@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -97,7 +98,8 @@ class InputTemplate:
 
     name: str
     source: InputSource
-    description: str = ""
+    description: str = ""  # English
+    description_vi: str = ""  # Vietnamese (NFC); a procedure file may give only English
     role: str | None = None  # "indication" or "reference" (used for error = indication − reference)
     standard: str | None = None  # key into the standards mapping
     characteristic: str | None = None
@@ -108,6 +110,12 @@ class InputTemplate:
     value: float = 0.0
     distribution: Mapping[str, Any] | None = None
     dof: float | None = None
+
+    def describe(self, language: str) -> str:
+        """The description in ``language`` (``vi`` or ``en``); English when no Vietnamese was given."""
+        if language.split("_")[0].lower() == "vi" and self.description_vi:
+            return self.description_vi
+        return self.description
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +206,20 @@ def _fixed_distribution(dist: Any, where: str) -> Mapping[str, Any]:
     return dict(dist)
 
 
+def _description(value: Any, where: str) -> tuple[str, str]:
+    """(English, Vietnamese) of an input's description: a string (English only, as older procedure files
+    have it) or ``{"vi": ..., "en": ...}``. Vietnamese is kept in NFC."""
+    if isinstance(value, str):
+        return value, ""
+    if (
+        isinstance(value, Mapping)
+        and set(value) <= {"vi", "en"}
+        and all(isinstance(v, str) for v in value.values())
+    ):
+        return str(value.get("en", "")), unicodedata.normalize("NFC", str(value.get("vi", "")))
+    raise BudgetError(f'{where}.description: expected a text or {{"vi": ..., "en": ...}}')
+
+
 def _input_from_dict(data: Any, where: str) -> InputTemplate:
     if not isinstance(data, Mapping):
         raise BudgetError(f"{where}: expected an object")
@@ -214,7 +236,8 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
     role = data.get("role")
     if role not in (None, "indication", "reference"):
         raise BudgetError(f"{where}.role: {role!r} is not 'indication' or 'reference'")
-    kw: dict[str, Any] = {"description": str(data.get("description", "")), "role": role}
+    description_en, description_vi = _description(data.get("description", ""), where)
+    kw: dict[str, Any] = {"description": description_en, "description_vi": description_vi, "role": role}
     if source in (InputSource.STANDARD, InputSource.STANDARD_DRIFT, InputSource.STANDARD_CHARACTERISTIC):
         standard = data.get("standard")
         if not isinstance(standard, str) or not standard:
@@ -415,7 +438,11 @@ def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for item in template.inputs:
         d: dict[str, Any] = {"name": item.name, "source": item.source.value}
+        if item.description_vi:
+            d["description"] = {"vi": item.description_vi, "en": item.description}
         for key in ("description", "role", "standard", "characteristic", "quantity", "dof"):
+            if key in d:
+                continue
             value = getattr(item, key)
             if value not in (None, ""):
                 d[key] = value

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
 from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from certificates.metrology.display import point_text
@@ -56,6 +59,29 @@ REQUESTED_RULE_LABELS = {
     "simple": N_("Simple acceptance (ILAC-G8 4.2.1)"),
     "guarded": N_("Guarded acceptance, w = U (ILAC-G8 4.2.2)"),
 }
+# The distributions of an uncertainty budget's inputs (lims/domain/uncertainty/distributions.py KINDS;
+# JCGM 100:2008 4.2-4.3, JCGM 101:2008 6.4) and their parameters, as the job page and the audit trail name them.
+DISTRIBUTION_LABELS = {
+    "normal": N_("normal distribution"),
+    "rectangular": N_("rectangular distribution"),
+    "triangular": N_("triangular distribution"),
+    "arcsine": N_("arcsine distribution"),
+    "student_t": N_("t-distribution"),
+    "type_a": N_("Type A evaluation"),
+    "t": N_(
+        "t-distribution"
+    ),  # the distribution k was taken from (certificates.metrology CoverageDistribution)
+}
+DISTRIBUTION_PARAMETER_LABELS = {
+    "half_width": N_("half-width"),
+    "scale": N_("scale"),
+    "readings": N_("readings"),
+    "pooled_sd": N_("pooled standard deviation"),
+    "pooled_dof": N_("degrees of freedom of the pooled standard deviation"),
+}
+# Symbols stand as they are in every language.
+_PARAMETER_SYMBOLS = {"u": "u", "expanded": "U", "k": "k", "dof": "ν"}
+_DIMENSIONLESS_PARAMETERS = {"k", "dof", "pooled_dof"}
 SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
@@ -72,6 +98,8 @@ def init_templating(app: Flask) -> None:
         point_text=lambda point: point_text(point, str(get_locale() or "vi")),
         requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
+        distribution_label=distribution_label,
+        distribution_parameters=distribution_parameters,
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
     app.jinja_env.filters["date"] = date_filter
@@ -84,6 +112,33 @@ def init_templating(app: Flask) -> None:
 
     app.jinja_env.filters["recorded"] = recorded_value
     app.jinja_env.globals["finding_text"] = finding_text
+
+
+def distribution_label(kind: object) -> str:
+    """A budget input's distribution (``rectangular``) in the reader's language; an unknown kind as stored."""
+    label = DISTRIBUTION_LABELS.get(str(kind))
+    return _(label) if label else str(kind)
+
+
+def distribution_parameters(distribution: Mapping[str, Any], unit: str = "") -> list[tuple[str, str]]:
+    """(label, value) of each parameter of a budget input's distribution, ``kind`` left out: labels in the
+    reader's language (symbols such as u, U, k, ν as they are), numbers through :func:`format_number`, and
+    the input's ``unit`` after each quantity (not after k or degrees of freedom)."""
+    locale = _locale()
+    out = []
+    for key, value in distribution.items():
+        if key == "kind":
+            continue
+        label = DISTRIBUTION_PARAMETER_LABELS.get(key)
+        name = _(label) if label else _PARAMETER_SYMBOLS.get(key, key)
+        if isinstance(value, list | tuple):
+            text = "; ".join(format_number(v, locale) for v in value)
+        else:
+            text = format_number(value, locale)
+        if unit and key not in _DIMENSIONLESS_PARAMETERS:
+            text = f"{text} {unit}"
+        out.append((name, text))
+    return out
 
 
 def _locale() -> str:

@@ -4,6 +4,7 @@ readings appearing as sent and filling the point, Enter to save, the result with
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +89,9 @@ def test_technician_captures_readings_from_the_balance(
         rows.nth(repetitions - 1).wait_for()
         first_row = rows.first.inner_text()
         assert load in first_row and "kg" in first_row and "có" in first_row  # value as sent, stable: yes
+        # the instrument's time on the lab's clock, as the server formats it (no ISO text, no UTC)
+        assert re.search(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}\b", first_row), first_row
+        assert "Z" not in first_row and "UTC" not in point.locator("table[data-bench-readings]").inner_text()
         readings = point.locator("input[name^='reading_']")
         assert [readings.nth(i).input_value() for i in range(readings.count())] == [load] * repetitions
         status = point.locator("[data-capture-status]")

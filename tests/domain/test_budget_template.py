@@ -112,3 +112,40 @@ def test_the_engine_refuses_a_value_on_a_type_a_input() -> None:
     budget["inputs"][0]["value"] = statistics.fmean(READINGS)
     with pytest.raises(BudgetFormatError, match=r"inputs\[0\]\.value.*type_a"):
         parse_budget(budget)
+
+
+def test_an_input_description_may_be_given_in_both_languages() -> None:
+    """A procedure file names each input in Vietnamese and English (``{"vi": ..., "en": ...}``); an older
+    file's plain text is English and is shown in both languages; the pair survives a round trip."""
+    import unicodedata
+
+    from lims.domain.budget_template import BudgetError, template_to_dict
+
+    decomposed = unicodedata.normalize("NFD", "Độ phân giải của phương tiện đo")
+    template = template_from_dict(
+        {
+            "measurand": "E",
+            "model": "x + r - s",
+            "inputs": [
+                {"name": "x", "source": "readings", "role": "indication", "description": "indication"},
+                {"name": "r", "source": "resolution", "description": {"vi": decomposed, "en": "resolution"}},
+                {"name": "s", "source": "standard", "standard": "ref", "role": "reference"},
+            ],
+        }
+    )
+    x, r, _s = template.inputs
+    assert (x.describe("vi"), x.describe("en")) == ("indication", "indication")
+    assert r.describe("vi") == "Độ phân giải của phương tiện đo"  # kept in NFC
+    assert r.describe("vi") == unicodedata.normalize("NFC", r.describe("vi"))
+    assert r.describe("en") == "resolution"
+    assert template_from_dict(template_to_dict(template)) == template
+    with pytest.raises(BudgetError, match=r"description: expected a text or"):
+        template_from_dict(
+            {
+                "measurand": "E",
+                "model": "x",
+                "inputs": [
+                    {"name": "x", "source": "readings", "role": "indication", "description": {"fr": "x"}}
+                ],
+            }
+        )

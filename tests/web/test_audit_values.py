@@ -59,3 +59,54 @@ def test_the_stored_text_in_the_title_cannot_break_out_of_the_attribute(app: Fla
     # |tojson alone leaves the double quotes: title=""x\" onmouseover=\"alert(1)"" would add an attribute
     assert 'title=""' not in html and 'onmouseover=\\"' not in html
     assert 'title="&#34;x\\&#34; onmouseover=\\&#34;alert(1)&#34;"' in html
+
+
+# A measurement's stored point result (certificates/metrology/codec.py, schema 2), cut to the fields that
+# carry words: the verdict, the decision rule, the distribution k came from, a budget input's distribution.
+STORED_RESULT = {
+    "schema_version": 2,
+    "expanded_uncertainty": "0.000800781",
+    "standard_uncertainty": "0.0005692400079637883",  # as the engine computed it
+    "indication": "18.0008",
+    "coverage_factor": "2.43",
+    "effective_dof": "7.3",
+    "distribution": "t",
+    "deviation": "error",
+    "decision_rule": {"kind": "guarded", "guard_factor": 1.0},
+    "verdict": "pass",
+    "budget": {"inputs": [{"name": "dV_res", "distribution": {"kind": "rectangular", "half_width": 0.0005}}]},
+}
+
+
+def test_a_stored_point_result_reads_in_the_page_language(app: Flask) -> None:
+    """Field names as labels (the stored name in ``title``), the verdict in ILAC-G8:09/2019 4.2.3 wording,
+    the decision rule as the certificate words it (ILAC-G8 4.2.2, w = 1·U), distributions by name."""
+    with app.test_request_context("/?lang=vi"):
+        vi = str(recorded_value(STORED_RESULT, "measurement", "result"))
+    assert '<span class="field" title="verdict">Sự phù hợp</span>: Phù hợp' in vi
+    assert '<span class="field" title="expanded_uncertainty">Độ không đảm bảo đo mở rộng</span>: 0,000800781' in vi
+    assert '<span class="field" title="distribution">Phân bố</span>: phân bố t' in vi
+    # the stored decimal strings with the Vietnamese decimal comma, every stored digit kept; a computed
+    # float's full text to six significant digits like every float on a page (exact text in the title)
+    assert "Độ không đảm bảo đo chuẩn</span>: 0,00056924;" in vi
+    assert "Số chỉ</span>: 18,0008;" in vi and "Hệ số phủ</span>: 2,43;" in vi and "hiệu dụng</span>: 7,3;" in vi
+    assert "Sai số hay số hiệu chính</span>: Sai số" in vi
+    assert "Quy tắc quyết định</span>: ILAC-G8:09/2019 mục 4.2.2" in vi
+    assert "<code>kind</code>: phân bố chữ nhật; <code>half_width</code>: 0,0005" in vi  # codes stay code
+    assert "guarded" not in vi and "pass" not in vi.replace('title="', "")
+    with app.test_request_context("/?lang=en"):
+        en = str(recorded_value(STORED_RESULT, "measurement", "result"))
+    assert '<span class="field" title="verdict">Conformity</span>: Pass' in en
+    assert "Decision rule</span>: ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U" in en
+    assert "<code>kind</code>: rectangular distribution" in en
+
+
+def test_a_stored_value_the_release_does_not_know_is_shown_as_stored(app: Flask) -> None:
+    with app.test_request_context("/?lang=vi"):
+        shown = str(
+            recorded_value({"verdict": "maybe", "decision_rule": {"kind": "fuzzy"}}, "measurement", "result")
+        )
+    assert shown == (
+        '<span class="field" title="verdict">Sự phù hợp</span>: maybe; '
+        '<span class="field" title="decision_rule">Quy tắc quyết định</span>: <code>kind</code>: fuzzy'
+    )

@@ -96,6 +96,10 @@ def test_capture_is_queued_and_readings_are_polled(client: FlaskClient, session:
     data = client.get(f"/jobs/{job.id}/points/1/readings.json?after=0").get_json()
     assert [r["value"] for r in data["readings"]] == ["10.0010", "10.0020", "10.0030"]  # as sent
     assert [r["stable"] for r in data["readings"]] == [True, False, True]
+    # The instrument's time on the lab's clock (08:59:59 UTC is 15:59:59 in Asia/Ho_Chi_Minh, UTC+7), in
+    # the reader's language; the exact UTC instant stays in "time" for machines.
+    assert data["readings"][0]["time_text"] == "02/03/2026 15:59:59"
+    assert data["readings"][0]["time"] == "2026-03-02T08:59:59.000001Z"
     assert {r["request"] for r in data["readings"]} == {None}  # delivered by an agent, not by this capture
     last = data["readings"][-1]["id"]
     assert client.get(f"/jobs/{job.id}/points/1/readings.json?after={last}").get_json()["readings"] == []

@@ -213,3 +213,34 @@ def test_a_job_without_a_procedure_is_shown_not_crashed(client: FlaskClient, ses
     bench = client.get(f"/jobs/{job.id}/bench", follow_redirects=True)
     assert bench.status_code == 200
     assert "chưa có quy trình" in bench.get_data(as_text=True)
+
+
+def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session: Session) -> None:
+    """The budget beside a point: descriptions from the procedure in the reader's language, distributions
+    and their parameters as labels (JCGM 100:2008 4.3.7: a rectangular distribution of half-width a), and
+    every number through the one formatter (no ``4e-05``, no ``half_width``)."""
+    import re
+
+    setup, job = _bench_job(session)
+    login(client, setup.technician.username)
+    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    assert saved.status_code == 200
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
+    budget = page[page.index('<tr class="budget">'):page.index("</details>")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", budget).split())
+    # u(V_s) from the calibrator's certificate: U = 40 µV, k = 2; resolution 1 mV -> half-width 0.5 mV
+    assert "phân bố chuẩn, U = 0,00004 V; k = 2" in text
+    assert "phân bố chữ nhật, nửa độ rộng = 0,0005 V" in text
+    assert "Đánh giá loại A, các số đọc = 10,002; 10,003; 10,002; 10,002; 10,003 V" in text
+    assert "Độ phân giải của đồng hồ vạn năng ở thang đo này, nửa độ rộng r/2" in text
+    assert not re.search(r"\de-\d|half_width|type_a|rectangular|DMM resolution", text)
+
+    with client.session_transaction() as browser:
+        browser["language"] = "en"
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
+    budget = page[page.index('<tr class="budget">'):page.index("</details>")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", budget).split())
+    assert "normal distribution, U = 0.00004 V; k = 2" in text
+    assert "rectangular distribution, half-width = 0.0005 V" in text
+    assert "Type A evaluation, readings = 10.002; 10.003; 10.002; 10.002; 10.003 V" in text
+    assert "DMM resolution on this range, half-width r/2" in text

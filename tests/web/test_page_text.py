@@ -106,21 +106,11 @@ def english_on_page(text_: str, words: frozenset[str]) -> list[str]:
     return sorted({w for w in WORD.findall(text_) if not w.isupper() and w.lower() in words})
 
 
-# Findings inside the point results belong to the issue 15 contract branch, which is rebuilding the point
-# result and how it renders (the bench page's points, the job page's results table and budget, the stored
-# result the audit trail shows). They are expected here, by (endpoint, check), until it lands; an entry that
-# no longer occurs fails the test so that the list only shrinks.
-# point-result rendering: issue 15 contract branch
-POINT_RESULT_PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("jobs.bench", "UTC"),  # "Instrument time (UTC)" over the readings received from the instrument
-        ("jobs.show", "English"),  # decision rule sentence, budget descriptions, distributions
-        ("jobs.show", "exponent"),  # budget inputs: 4e-05
-        ("jobs.show", "identifier"),  # budget parameters: half_width, type_a
-        ("audit.index", "English"),  # Measurement.result as stored: verdict, decision rule text
-        ("audit.index", "identifier"),  # Measurement.result as stored: budget parameters
-    }
-)
+# Findings inside the point results (the bench page's points, the job page's results table and budget, the
+# stored result the audit trail shows) that are still expected, by (endpoint, check), each with its reason.
+# None is left: the issue 15 contract branch and the "pending" branch fixed them all. An entry that no
+# longer occurs fails the test, so that the list only shrinks.
+POINT_RESULT_PENDING: frozenset[tuple[str, str]] = frozenset()
 _RESULT_CHANGES = "//ul[contains(concat(' ', @class, ' '), ' changes ')]/li[code='result' or code='as_found']"
 POINT_RESULT_SELECTORS = {
     "jobs.bench": "//section[contains(concat(' ', @class, ' '), ' point ')]",

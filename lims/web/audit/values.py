@@ -16,6 +16,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from certificates.metrology.codec import DECIMAL_FIELDS
+from certificates.metrology.decision import Verdict, rule_from_dict
+from certificates.metrology.errors import MetrologyError
 from lims.errors import N_
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
@@ -28,6 +31,7 @@ from lims.web.templating import (
     REQUESTED_RULE_LABELS,
     date_filter,
     datetime_filter,
+    distribution_label,
     format_number,
 )
 
@@ -40,6 +44,43 @@ _DECIMAL_TEXT = re.compile(r"-?\d+\.\d{12}")
 # result): shown to six significant digits like every float on a page; the exact text stays in the title.
 _FLOAT_TEXT = re.compile(r"-?\d+\.\d{9,}(?:[eE][-+]?\d+)?|-?\d+(?:\.\d+)?[eE][-+]?\d+")
 JOB_KINDS = {"calibration": N_("calibration"), "verification": N_("verification")}
+# The fields of a stored point result (certificates/metrology/codec.py ``encode``) as the trail names them;
+# the stored field name stays in the label's ``title``. A field not listed is shown as code.
+RESULT_FIELD_LABELS = {
+    "schema_version": N_("Schema version"),
+    "quantity": N_("Quantity"),
+    "unit": N_("Unit"),
+    "nominal": N_("Nominal value"),
+    "reference_value": N_("Reference value"),
+    "indication": N_("Indication"),
+    "error": N_("Error"),
+    "standard_uncertainty": N_("Standard uncertainty"),
+    "coverage_factor": N_("Coverage factor"),
+    "coverage_probability": N_("Coverage probability"),
+    "expanded_uncertainty": N_("Expanded uncertainty"),
+    "effective_dof": N_("Effective degrees of freedom"),
+    "mpe": N_("MPE"),
+    "guard_band": N_("Guard band"),
+    "probability_of_conformance": N_("Probability of conformance"),
+    "cmc": N_("CMC"),
+    "distribution": N_("Distribution"),
+    "deviation": N_("Error or correction"),
+    "decision_rule": N_("Decision rule"),
+    "verdict": N_("Conformity"),
+    "cmc_applied": N_("CMC applied"),
+    "within_scope": N_("Within the accredited scope"),
+    "as_found": N_("as found"),
+    "bench_reading_ids": N_("Bench readings used"),
+    "deviations": N_("Deviations"),
+    "budget": N_("Uncertainty budget"),
+}
+DEVIATION_LABELS = {"error": N_("Error"), "correction": N_("Correction")}
+
+
+def _language() -> str:
+    return str(get_locale() or "vi")
+
+
 # (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
 ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("job", "state"): job_state_label,
@@ -56,6 +97,12 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement_standard", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
     ("measurement_standard", "level"): lambda value: LEVEL_LABELS.get(value, value),
     ("measurement_standard", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
+    # inside a stored point result: its verdict (ILAC-G8:09/2019 4.2.3 wording), the distribution k was
+    # taken from, a budget input's distribution ("kind"), and whether the error or the correction is stated
+    ("measurement", "verdict"): lambda value: Verdict(value).text(_language()),
+    ("measurement", "distribution"): distribution_label,
+    ("measurement", "kind"): distribution_label,
+    ("measurement", "deviation"): lambda value: DEVIATION_LABELS.get(value, value),
 }
 
 
@@ -73,13 +120,26 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
     if isinstance(value, int | float | Decimal):
         return escape(format_number(value, str(get_locale() or "vi")))
     if isinstance(value, dict):
+        if table == "measurement" and column == "decision_rule":
+            try:  # the rule's wording as the certificate prints it (ILAC-G8:09/2019 4.2)
+                return escape(rule_from_dict(value).describe(_language()))
+            except MetrologyError:
+                pass  # not a rule this release reads: field by field, as stored
         return Markup("; ").join(
-            Markup("<code>{}</code>: {}").format(key, recorded_value(item, table, str(key)))
+            Markup("{}: {}").format(_field(table, str(key)), recorded_value(item, table, str(key)))
             for key, item in value.items()
         )
     if isinstance(value, list | tuple):
         return Markup(", ").join(recorded_value(item, table, column) for item in value)
     return escape(_text(str(value), table, column))
+
+
+def _field(table: str, key: str) -> Markup:
+    """A field of a nested record: its label where one is known (the stored name in ``title``), else code."""
+    label = RESULT_FIELD_LABELS.get(key) if table == "measurement" else None
+    if label is None:
+        return Markup("<code>{}</code>").format(key)
+    return Markup('<span class="field" title="{}">{}</span>').format(key, _(label))
 
 
 def _text(text: str, table: str, column: str) -> str:
@@ -108,4 +168,9 @@ def _text(text: str, table: str, column: str) -> str:
         return format_number(Decimal(text), str(get_locale() or "vi"))
     if _FLOAT_TEXT.fullmatch(text):
         return format_number(float(text), str(get_locale() or "vi"))
+    if table == "measurement" and column in DECIMAL_FIELDS:  # a point result's decimal string, digits kept
+        try:
+            return format_number(Decimal(text), str(get_locale() or "vi"))
+        except ArithmeticError:
+            return text
     return text

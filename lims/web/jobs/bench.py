@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
+from flask_babel import get_locale
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -56,10 +57,12 @@ def people_ids(job: Job) -> set[int]:
 
 
 def input_descriptions(job: Job) -> dict[str, str]:
-    """What each input of the procedure's budget stands for (shown to the reviewer beside the figures)."""
+    """What each input of the procedure's budget stands for (shown to the reviewer beside the figures), in
+    the reader's language (English where the procedure file gives no Vietnamese)."""
     if job.procedure is None:
         return {}
-    return {i.name: i.description for i in domain_procedure(job.procedure).budget.inputs}
+    language = str(get_locale() or "vi")
+    return {i.name: i.describe(language) for i in domain_procedure(job.procedure).budget.inputs}
 
 
 def parse_points(text: str) -> list[float]:

@@ -14,13 +14,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from lims.errors import N_, LimsError, NotFound
-from lims.models import CaptureRequest, Role
+from lims.models import BenchReading, CaptureRequest, Role
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import stations as bench_stations
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
 from lims.web.jobs.views import _job_or_404, _user, bp
+from lims.web.templating import datetime_filter
 
 CAPTURE_STATES = {
     "queued": N_("waiting for the bench station"),
@@ -28,6 +29,15 @@ CAPTURE_STATES = {
     "done": N_("capture finished"),
     "failed": N_("capture failed"),
 }
+
+
+def _reading_json(row: BenchReading) -> dict[str, Any]:
+    """A reading as the bench page shows it: ``time`` stays the exact UTC instant (machine-readable),
+    ``time_text`` is the instrument's time on the lab's clock, in the reader's language."""
+    return {
+        **bench_readings.reading_json(row),
+        "time_text": datetime_filter(row.instrument_time, seconds=True),
+    }
 
 
 def request_json(row: CaptureRequest | None) -> dict[str, Any] | None:
@@ -90,7 +100,7 @@ def point_readings(job_id: int, index: int) -> ResponseReturnValue:
     rows = bench_readings.readings_for(db, job_id, index, after)
     response = jsonify(
         {
-            "readings": [bench_readings.reading_json(r) for r in rows],
+            "readings": [_reading_json(r) for r in rows],
             "request": request_json(bench_stations.latest_request(db, job_id, index)),
         }
     )

@@ -1,6 +1,6 @@
 // Bench page: "Capture from instrument" queues a capture for a bench station, then polls the point's readings
 // (about once a second) and shows them as they arrive: the value exactly as the instrument sent it, the unit,
-// the stability flag and the instrument's time. Stable readings (or readings from an instrument without a
+// the stability flag and the instrument's time (on the lab's clock, formatted by the server). Stable readings (or readings from an instrument without a
 // stability flag) fill the point's reading inputs in order; the technician checks them and presses Enter to
 // save the point, which computes the result on the server as for typed readings.
 document.addEventListener("DOMContentLoaded", () => {
@@ -19,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
     table.hidden = false;
     const row = table.tBodies[0].insertRow();
     const stable = reading.stable === true ? text(form, "yes") : reading.stable === false ? text(form, "no") : "—";
-    for (const value of [String(reading.seq), reading.value, reading.unit, stable, reading.time.replace("T", " ").replace("Z", "")]) {
+    for (const value of [String(reading.seq), reading.value, reading.unit, stable, reading.time_text]) {
       row.insertCell().textContent = value;
     }
     row.dataset.readingId = String(reading.id);
