@@ -67,6 +67,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _instance_outside_the_source_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`make test` exports LIMS_INSTANCE_PATH=<checkout>/instance (for `make run`); a test that builds the
+    application or runs a command with the default settings would write there (the signing key, the audit
+    anchor). Every test gets a throw-away instance folder instead: no test writes into the source tree."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIMS_INSTANCE_PATH", str(tmp_path_factory.mktemp("default-instance")))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "_hasher", cheap_hasher())
