@@ -14,7 +14,7 @@ import pypdf
 from sqlalchemy.orm import Session
 
 from certificates import extract_dcc, validate_dcc
-from certificates.data import Signatory, Text
+from certificates.data import PointResult, Signatory, Text
 from certificates.dcc import DCC_NS, SI_NS
 from certificates.metrology import CoverageDistribution, codec
 from lims.models import Measurement
@@ -109,8 +109,10 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
         voltage_points,
     )
     assert (resistance.quantity, resistance.unit) == (Text("Điện trở", "Resistance"), "\\kilo\\ohm")
-    assert [p.nominal for p in resistance.points] == [1.0, 10.0]
-    assert [p.error for p in resistance.points] == [0.0004, -0.003]
+    # the series holds the stored point results themselves: exact decimals, no float copy
+    assert all(isinstance(p, PointResult) for p in resistance.points)
+    assert [p.reference_value for p in resistance.points] == [Decimal("1.0"), Decimal("10.0")]
+    assert [p.error for p in resistance.points] == [Decimal("0.0004"), Decimal("-0.003")]
 
     cert = svc.issue_certificate(
         session,
