@@ -336,3 +336,45 @@ def test_a_valid_dcc_with_an_external_doctype_is_refused_as_invalid() -> None:
     with pytest.raises(DccValidationError) as caught:
         read_dcc(attack)
     assert "DOCTYPE" in str(caught.value)
+
+
+def test_verdicts_are_stated_only_when_the_certificate_makes_a_statement() -> None:
+    """7.8.6.1: the points keep their verdicts, but a calibration certificate without the agreed decision
+    rule states no conformity; the tolerance limits (the MPE) are still given."""
+    data = example_calibration(3)
+    assert all(p.verdict is not None for p in data.results[0].points)
+    root = ET.fromstring(render_dcc(replace(data, decision=None), software_release="t"))
+    metas = root.findall(".//dcc:measurementMetaData/dcc:metaData[@refType='basic_conformity']", NS)
+    assert len(metas) == 3
+    assert [m.find("dcc:conformity", NS) for m in metas] == [None, None, None]
+    stated = ET.fromstring(render_dcc(data, software_release="t"))
+    assert [m.findtext("dcc:conformity", namespaces=NS) for m in stated.iter(f"{{{DCC_NS}}}metaData")][
+        :3
+    ] == [
+        "pass",
+        "pass",
+        "pass",
+    ]
+
+
+def test_corrections_and_as_found_come_from_the_point_records() -> None:
+    """A correction series states −error for each point and for its as-found result, rounded to the as-left U's
+    decimal place (JCGM 100:2008 7.2.6). Hand calculation, point 1 of example_calibration(3): error −0.0008 g,
+    U = 0.0003 g → 0.000 30 g; correction +0.000 80 g; as found error 0.0012 g → correction −0.001 20 g."""
+    data = example_calibration(3)
+    series = data.results[0]
+    corrections = replace(
+        series,
+        points=tuple(replace(p, deviation=Deviation.CORRECTION) for p in series.points),
+    )
+    root = ET.fromstring(render_dcc(replace(data, results=(corrections,)), software_release="t"))
+    first = root.find(".//dcc:result", NS)
+    assert first is not None
+    values = {
+        q.get("refType"): q.findtext("si:real/si:value", namespaces=NS)
+        for q in first.iter(f"{{{DCC_NS}}}quantity")
+    }
+    assert values["basic_correction"] == "0.00080"
+    assert values["basic_measurementError basic_asFound"] == "-0.00120"
+    assert values["basic_measuredValue basic_asFound"] == "0.00120"
+    assert values["basic_referenceValue"] == "0.00000"

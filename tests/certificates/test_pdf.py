@@ -385,3 +385,19 @@ def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> 
     assert "1 100,000 100,000 0,000 0,050 2" in second and "2 200,000 200,000 0,000 0,050 2" in second
     assert "Sai số / Error / °C" in first and "Nhiệt độ / Temperature / °C" in first
     assert "Sai số / Error / kPa" in second and "Áp suất / Pressure / kPa" in second
+
+
+def test_table_prints_what_every_page_prints(calibration: CertificateData) -> None:
+    """The PDF row of a point is the one display of its record (certificates.metrology.display.point_text),
+    and without the agreed decision rule a calibration certificate prints no verdict (7.8.6.1)."""
+    from certificates.metrology.display import point_text
+
+    point = calibration.results[0].points[1]
+    t = point_text(point, "vi")
+    text = all_text(render_pdf(calibration))
+    assert (
+        f"2 {t.reference} — — {t.indication} {t.error} {t.expanded_uncertainty} {t.coverage_factor} {t.mpe}"
+        in text
+    )
+    without = all_text(render_pdf(replace(calibration, decision=None)))
+    assert "Phù hợp / Pass" in text and "Phù hợp / Pass" not in without
