@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from certificates.checks import check_type, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
-from certificates.results import DecisionStatement, Deviation, ResultPoint, ResultSeries, Verdict
+from certificates.results import DecisionStatement, Deviation, PointResult, ResultSeries, Verdict
 from certificates.wording import DEFAULT_WORDING, Text, Wording
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "Laboratory",
     "Method",
     "PerformanceLocation",
-    "ResultPoint",
+    "PointResult",
     "ResultSeries",
     "Signatory",
     "StandardUsed",
@@ -260,17 +261,6 @@ class CertificateData:
             raise CertificateDataError("superseded_by", "a certificate cannot supersede itself")
         if self.withdrawal is not None and self.withdrawal.withdrawn_on < self.issued_on:
             raise CertificateDataError("withdrawal.withdrawn_on", "is before the date of issue")
-        for s_index, series in enumerate(self.results):
-            for p_index, point in enumerate(series.points):
-                if (
-                    point.conformity is not None
-                    and self.decision is None
-                    and self.kind is CertificateKind.CALIBRATION
-                ):
-                    raise CertificateDataError(
-                        f"results[{s_index}].points[{p_index}].conformity",
-                        "a conformity statement needs the decision rule (7.8.6.2)",
-                    )
         missing_mpe = any(p.mpe is None for s in self.results for p in s.points)
         if self.kind is CertificateKind.VERIFICATION and missing_mpe:
             raise CertificateDataError(
@@ -295,7 +285,14 @@ class CertificateData:
         """Neither withdrawn nor superseded."""
         return self.withdrawal is None and not self.superseded_by
 
-    def coverage(self) -> tuple[float, float] | None:
+    @property
+    def states_conformity(self) -> bool:
+        """Whether the certificate states conformity per point: a verification certificate always does; a
+        calibration certificate only with the decision rule the customer agreed to (7.8.6.1, 7.8.6.2). A
+        point's verdict is part of its record either way; it is printed only when this is true."""
+        return self.decision is not None or self.kind is CertificateKind.VERIFICATION
+
+    def coverage(self) -> tuple[Decimal, Decimal] | None:
         """The (k, p) shared by every point when each k came from the normal distribution, else None (then k
         is given per point and the t-distributions are named, EA-4/02 M:2022 section 5)."""
         points = [p for s in self.results for p in s.points]
@@ -313,7 +310,7 @@ class CertificateData:
         en = list(dict.fromkeys(p.coverage_text("en") for p in points))
         return Text("Hệ số phủ theo: " + "; ".join(vi) + ".", "Coverage factors from: " + "; ".join(en) + ".")
 
-    def shared_probability(self) -> float | None:
+    def shared_probability(self) -> Decimal | None:
         """The coverage probability when all points share it."""
         probabilities = {p.coverage_probability for s in self.results for p in s.points}
         return next(iter(probabilities)) if len(probabilities) == 1 else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
-from certificates.data import CertificateData, Deviation, ResultPoint, ResultSeries
+from certificates.data import CertificateData, Deviation, PointResult, ResultSeries
 from certificates.dcc_xml import d, name, quantity, sub, texts
 from certificates.formatting import format_compact
 from certificates.metrology.rounding import round_to
@@ -24,7 +25,8 @@ def _methods(parent: ET.Element, data: CertificateData) -> None:
     unc = sub(methods, d("usedMethod"), refType="basic_uncertainty")
     texts(unc, "name", FIELD["uncertainty"])
     coverage, w = data.coverage(), data.wording
-    p = format_compact(round((data.shared_probability() or 0.95) * 100), decimal_separator=".")  # whole percent
+    probability = data.shared_probability() or Decimal("0.95")
+    p = format_compact(round(probability * 100), decimal_separator=".")  # whole percent
     text = (
         w.uncertainty.format(k=format_compact(coverage[0], decimal_separator="."), p=p)
         if coverage
@@ -100,7 +102,15 @@ def _equipment_and_conditions(parent: ET.Element, data: CertificateData) -> None
         )
 
 
-def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint) -> None:
+def _point(
+    results: ET.Element,
+    series: ResultSeries,
+    index: int,
+    p: PointResult,
+    found: PointResult | None,
+    *,
+    states_conformity: bool,
+) -> None:
     result = sub(results, d("result"))
     texts(
         result, "name", Text(f"{series.quantity.vi} – điểm {index}", f"{series.quantity.en} – point {index}")
@@ -110,33 +120,34 @@ def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint
     reported = p.reported()  # the one rounding: every value to U's decimal place (GUM 7.2.6)
     u = reported.expanded_uncertainty
     quantity(block, "basic_referenceValue", FIELD["nominal"], reported.reference_value, unit)
-    if p.as_found_indication is not None and p.as_found_error is not None:
+    correction = series.deviation is Deviation.CORRECTION
+    if found is not None:  # before adjustment, to the as-left U's decimal place (JCGM 100:2008 7.2.6)
         quantity(
             block,
             "basic_measuredValue basic_asFound",
             FIELD["as_found_indication"],
-            round_to(p.as_found_indication, u),
+            round_to(found.indication, u),
             unit,
         )
         quantity(
             block,
             "basic_measurementError basic_asFound",
             FIELD["as_found_error"],
-            round_to(p.as_found_error, u),
+            round_to(found.correction if correction else found.error, u),
             unit,
         )
     quantity(block, "basic_measuredValue", FIELD["indication"], reported.indication, unit)
-    correction = series.deviation is Deviation.CORRECTION
     error = quantity(
         block,
         "basic_correction" if correction else "basic_measurementError",
         FIELD["correction" if correction else "error"],
-        reported.error,  # the deviation as the series states it (error or correction)
+        reported.correction if correction else reported.error,  # the deviation as the series states it
         unit,
         uncertainty=reported.expanded_uncertainty,
         point=p,
     )
-    if p.mpe is not None or p.conformity is not None:
+    verdict = p.verdict if states_conformity else None  # stated only when the certificate makes a statement
+    if p.mpe is not None or verdict is not None:
         meta = sub(sub(error, d("measurementMetaData")), d("metaData"), refType="basic_conformity")
         texts(
             meta,
@@ -146,8 +157,8 @@ def _point(results: ET.Element, series: ResultSeries, index: int, p: ResultPoint
                 "Conformity with the maximum permissible error",
             ),
         )
-        if p.conformity is not None and p.conformity.dcc is not None:
-            sub(meta, d("conformity"), p.conformity.dcc)
+        if verdict is not None and verdict.dcc is not None:
+            sub(meta, d("conformity"), verdict.dcc)
         if p.mpe is not None:
             limits = sub(meta, d("data"))
             mpe = reported.mpe if reported.mpe is not None else round_to(p.mpe, u)
@@ -173,5 +184,5 @@ def measurement_results(root: ET.Element, data: CertificateData) -> None:
         _methods(measurement, data)
         _equipment_and_conditions(measurement, data)
         results = sub(measurement, d("results"))
-        for index, point in enumerate(series.points, start=1):
-            _point(results, series, index, point)
+        for index, (point, found) in enumerate(series.rows(), start=1):
+            _point(results, series, index, point, found, states_conformity=data.states_conformity)

@@ -6,9 +6,10 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
-from certificates.data import ResultPoint
 from certificates.dcc_schema import DCC_NS, SI_NS
 from certificates.formatting import decimal_of
+from certificates.metrology.coverage import CoverageDistribution
+from certificates.metrology.point import PointResult
 from certificates.wording import Text
 
 __all__ = ["d", "location", "name", "number", "quantity", "real", "si", "statement", "sub", "texts"]
@@ -49,7 +50,7 @@ def number(value: Any) -> str:
     return format(decimal_of(value), "f")
 
 
-def _t_distribution(point: ResultPoint) -> str:
+def _t_distribution(point: PointResult) -> str:
     return point.coverage_text("en").split(", k = ")[0]  # "t-distribution with ν_eff = 7"
 
 
@@ -59,7 +60,7 @@ def real(
     unit: str,
     *,
     uncertainty: Decimal | None = None,
-    point: ResultPoint | None = None,
+    point: PointResult | None = None,
 ) -> ET.Element:
     real = sub(parent, si("real"))
     sub(real, si("value"), number(value))
@@ -70,7 +71,11 @@ def real(
         sub(unc, si("coverageFactor"), number(point.coverage_factor))
         sub(unc, si("coverageProbability"), number(point.coverage_probability))
         # the same words as the coverage statement (EA-4/02 M:2022 section 5): normal, or t with ν_eff
-        sub(unc, si("distribution"), "normal" if point.effective_dof is None else _t_distribution(point))
+        sub(
+            unc,
+            si("distribution"),
+            "normal" if point.distribution is CoverageDistribution.NORMAL else _t_distribution(point),
+        )
     return real
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 from certificates.data import (
     Address,
@@ -20,7 +21,7 @@ from certificates.data import (
     Item,
     Laboratory,
     Method,
-    ResultPoint,
+    PointResult,
     ResultSeries,
     Signatory,
     StandardUsed,
@@ -29,8 +30,10 @@ from certificates.data import (
     VerificationInfo,
     VerificationType,
 )
+from certificates.metrology.coverage import CoverageDistribution
+from certificates.metrology.decision import DecisionRule, RuleKind, judge
 
-__all__ = ["example_amended", "example_calibration", "example_verification"]
+__all__ = ["example_amended", "example_calibration", "example_point", "example_verification"]
 
 ICT = timezone(timedelta(hours=7), "ICT")
 
@@ -65,36 +68,67 @@ STANDARDS = (
 )
 
 
+SIMPLE = DecisionRule(RuleKind.SIMPLE)
+
+
+def example_point(
+    quantity: str,
+    unit: str,
+    reference: Decimal,
+    error: Decimal,
+    expanded_uncertainty: Decimal,
+    mpe: Decimal | None = None,
+    *,
+    as_found: bool = False,
+) -> PointResult:
+    """A point result as the bench records it: k = 2 from the normal distribution (EA-4/02 M:2022 5),
+    p = 95 %, u = U/k, and with an MPE the verdict of ILAC-G8:09/2019 4.2.1 simple acceptance against it.
+
+    >>> p = example_point("mass", "g", Decimal("100"), Decimal("0.002"), Decimal("0.0007"), Decimal("0.02"))
+    >>> p.indication, p.standard_uncertainty, p.verdict.value
+    (Decimal('100.002'), Decimal('0.00035'), 'pass')
+    """
+    k = Decimal(2)
+    return PointResult(
+        quantity=quantity,
+        unit=unit,
+        nominal=reference,
+        reference_value=reference,
+        indication=reference + error,
+        error=error,
+        standard_uncertainty=expanded_uncertainty / k,
+        effective_dof=None,
+        coverage_factor=k,
+        coverage_probability=Decimal("0.95"),
+        distribution=CoverageDistribution.NORMAL,
+        expanded_uncertainty=expanded_uncertainty,
+        mpe=mpe,
+        decision_rule=None if mpe is None else SIMPLE,
+        verdict=None if mpe is None else judge(float(error), float(mpe), None, SIMPLE),
+        as_found=as_found,
+    )
+
+
 def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> CertificateData:
     """A balance calibration with ``points`` load points, decision rule and as-found values at two points.
 
-    >>> example_calibration(3).results[0].points[1].nominal
-    100.0
+    >>> example_calibration(3).results[0].points[1].reference_value
+    Decimal('100.0000')
     """
-    step = 200.0 / max(points - 1, 1)
-    rows = []
+    step = Decimal(200) / max(points - 1, 1)
+    rows, found = [], []
     for i in range(points):
-        nominal = round(i * step, 4)
-        error = round(0.0004 * ((i * 7) % 5 - 2) + 0.00002 * nominal, 4)
-        u = round(0.0003 + 0.000004 * nominal, 6)
-        as_found = (
-            {}
-            if i % 4
-            else {
-                "as_found_indication": round(nominal + error + 0.002, 4),
-                "as_found_error": round(error + 0.002, 4),
-            }
+        nominal = (i * step).quantize(Decimal("0.0001"))
+        error = (Decimal("0.0004") * ((i * 7) % 5 - 2) + Decimal("0.00002") * nominal).quantize(
+            Decimal("0.0001")
         )
-        rows.append(
-            ResultPoint(
-                nominal=nominal,
-                indication=round(nominal + error, 4),
-                error=error,
-                expanded_uncertainty=u,
-                mpe=0.01 if nominal <= 50 else 0.02,
-                conformity=Verdict.PASS,
-                **as_found,
-            )
+        u = (Decimal("0.0003") + Decimal("0.000004") * nominal).quantize(Decimal("0.000001"))
+        mpe = Decimal("0.01") if nominal <= 50 else Decimal("0.02")
+        rows.append(example_point("mass", "g", nominal, error, u, mpe))
+        found.append(
+            None
+            if i % 4
+            else example_point("mass", "g", nominal, error + Decimal("0.002"), u, mpe, as_found=True)
         )
     return CertificateData(
         kind=CertificateKind.CALIBRATION,
@@ -122,7 +156,7 @@ def example_calibration(points: int = 10, *, number: str = "HC-2026-00042") -> C
         performed_from=date(2026, 11, 18),
         performed_to=date(2026, 11, 18),
         issued_on=date(2026, 11, 20),
-        results=(ResultSeries(Text("Khối lượng", "Mass"), "\\gram", tuple(rows)),),
+        results=(ResultSeries(Text("Khối lượng", "Mass"), "\\gram", tuple(rows), as_found=tuple(found)),),
         environment=Environment(20.1, 21.3, 48.0, 55.0, 1009.0),
         standards=STANDARDS,
         decision=DecisionStatement(
@@ -159,22 +193,15 @@ def example_verification(*, number: str = "KĐ-2026-00007") -> CertificateData:
     'DN-26-001234'
     """
     points = tuple(
-        ResultPoint(
-            nominal=p,
-            indication=p + e,
-            error=e,
-            expanded_uncertainty=0.012,
-            mpe=0.1,
-            conformity=Verdict.PASS,
-        )
+        example_point("pressure", "bar", Decimal(p), Decimal(e), Decimal("0.012"), Decimal("0.1"))
         for p, e in (
-            (0.0, 0.0),
-            (1.0, 0.02),
-            (2.0, 0.03),
-            (4.0, -0.02),
-            (6.0, 0.04),
-            (8.0, 0.05),
-            (10.0, 0.03),
+            ("0.0", "0.0"),
+            ("1.0", "0.02"),
+            ("2.0", "0.03"),
+            ("4.0", "-0.02"),
+            ("6.0", "0.04"),
+            ("8.0", "0.05"),
+            ("10.0", "0.03"),
         )
     )
     base = example_calibration(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -21,6 +22,7 @@ from certificates.formatting import (
     dsi_symbol,
 )
 from certificates.graphics import qr_flowable
+from certificates.metrology.point import PointResult, ReportedPoint
 from certificates.metrology.rounding import round_to
 from certificates.pdf_parts import (
     BODY_WIDTH,
@@ -183,13 +185,28 @@ _COLUMN_WEIGHT = {
 }
 
 
+def _stated(value: PointResult | ReportedPoint, deviation: Deviation) -> Decimal:
+    """The deviation as the series states it: the error, or the correction (= −error)."""
+    return value.correction if deviation is Deviation.CORRECTION else value.error
+
+
+def _chart_point(p: PointResult, deviation: Deviation) -> ChartPoint:
+    """The point as drawn: floats for the drawing only; every printed figure comes from ``reported()``."""
+    return ChartPoint(
+        float(p.reference_value),
+        float(_stated(p, deviation)),
+        float(p.expanded_uncertainty),
+        None if p.mpe is None else float(p.mpe),
+    )
+
+
 def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -> list[Flowable]:
     unit = dsi_symbol(series.unit)
     in_unit = f" ({_x(unit)})" if unit else ""
     deviation = FIELD["correction"] if series.deviation is Deviation.CORRECTION else FIELD["error"]
     as_found = series.has_as_found
     with_mpe = any(p.mpe is not None for p in series.points)
-    with_conformity = any(p.conformity is not None for p in series.points)
+    with_conformity = data.states_conformity and any(p.verdict is not None for p in series.points)
     columns: list[Label] = [FIELD["point"], FIELD["nominal"]]
     if as_found:
         columns += [FIELD["as_found_indication"], FIELD["as_found_error"]]
@@ -200,25 +217,29 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     # the title is the table's first row, repeated with the header when the table continues on a new page
     title = _p(f"{index}. {_bi(series.quantity, sep=' / ')}{in_unit}", "series")
     rows: list[list[Any]] = [[title] + [""] * (len(columns) - 1), header]
-    for number, p in enumerate(series.points, start=1):
+    for number, (p, found) in enumerate(series.rows(), start=1):
         reported = p.reported()  # the one rounding: U to two digits, every value beside it to U's place
         u = reported.expanded_uncertainty
         cells = [str(number), _num(data, reported.reference_value)]
-        if as_found:
-            cells += [
-                _num(data, round_to(p.as_found_indication, u)) if p.as_found_indication is not None else "—",
-                _num(data, round_to(p.as_found_error, u)) if p.as_found_error is not None else "—",
-            ]
+        if as_found:  # before adjustment, to the as-left U's decimal place (JCGM 100:2008 7.2.6)
+            cells += (
+                [
+                    _num(data, round_to(found.indication, u)),
+                    _num(data, round_to(_stated(found, series.deviation), u)),
+                ]
+                if found is not None
+                else ["—", "—"]
+            )
         cells += [
             _num(data, reported.indication),
-            _num(data, reported.error),
+            _num(data, _stated(reported, series.deviation)),
             _num(data, u),
             _short(data, p.coverage_factor),
         ]
         if with_mpe:
             cells.append("±" + _num(data, reported.mpe) if reported.mpe is not None else "—")
         if with_conformity:
-            label = CONFORMITY.get(p.conformity) if p.conformity else None
+            label = CONFORMITY.get(p.verdict) if p.verdict else None
             cells.append(f"{label.vi} / {label.en}" if label else "—")
         rows.append([nfc(c) for c in cells])  # plain strings: ten times cheaper than paragraphs
     weights = [_COLUMN_WEIGHT.get(id(c), 1.0) for c in columns]
@@ -248,7 +269,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         notes.append(_bi(data.wording.external_provider.format(provider=series.external_provider), sep=" / "))
     symbol = f" / {unit}" if unit else ""
     chart = ErrorChart(
-        [ChartPoint(p.nominal, p.error, p.expanded_uncertainty, p.mpe) for p in series.points],
+        [_chart_point(p, series.deviation) for p in series.points],
         x_label=f"{series.quantity.vi} / {series.quantity.en}{symbol}",
         y_label=f"{deviation.vi} / {deviation.en}{symbol}",
         legend=(f"{deviation.vi} ± U / {deviation.en} ± U", "±SSLNCP / ±MPE"),
@@ -263,7 +284,8 @@ def _statements(data: CertificateData) -> list[Flowable]:
     w, out = data.wording, []
     coverage = data.coverage()
     probability = data.shared_probability()
-    percent = _short(data, round((probability or 0.95) * 100))  # whole percent, as the coverage statement (EA-4/02 M:2022 5)
+    # whole percent, as the coverage statement (EA-4/02 M:2022 5)
+    percent = _short(data, round((probability or Decimal("0.95")) * 100))
     statement = (
         w.uncertainty.format(k=_short(data, coverage[0]), p=percent)
         if coverage

@@ -1,97 +1,27 @@
-"""Results: points, series (one table and chart per quantity) and the statement of conformity.
+"""Results: series (one table and chart per quantity) of point results, and the statement of conformity.
 
-Every value of a point is in the unit of its series (D-SI notation). Clause references are to
+A series holds the metrology vocabulary's :class:`~certificates.metrology.point.PointResult` itself, the
+record the bench computed and stored: there is no second, float-valued copy of a point on the certificate
+path. Every value of a point is in the unit of its series (D-SI notation); what is printed comes from
+:meth:`PointResult.reported` (JCGM 100:2008 7.2.6; ILAC-P14:09/2020 6.3). Clause references are to
 ISO/IEC 17025:2017.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from certificates.checks import check_finite, check_type, clean_text, normalise_strings
+from certificates.checks import check_type, clean_text, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.formatting import validate_dsi_unit
-from certificates.metrology.coverage import CoverageDistribution, coverage_statement, distribution_for
 from certificates.metrology.decision import Verdict
-from certificates.metrology.numbers import decimal_of
-from certificates.metrology.point import Deviation, ReportedPoint, report
+from certificates.metrology.point import Deviation, PointResult
 from certificates.wording import Text
 
-# The verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology vocabulary's.
-__all__ = ["DecisionStatement", "Deviation", "ResultPoint", "ResultSeries", "Verdict"]
-
-
-@dataclass(frozen=True, slots=True)
-class ResultPoint:
-    """One calibration point; every value is in the unit of its :class:`ResultSeries`."""
-
-    nominal: float  # reference value applied by the standard
-    indication: float  # reading of the item, as left (after any adjustment)
-    error: float  # deviation as the series states it (error or correction), as left
-    expanded_uncertainty: float  # U of ``error``, same unit
-    coverage_factor: float = 2.0  # k (EA-4/02 5.1)
-    coverage_probability: float = 0.95  # p as a fraction, e.g. 0.95
-    mpe: float | None = None  # maximum permissible error (±), when a specification applies
-    conformity: Verdict | None = None  # no_statement prints as "—"
-    as_found_indication: float | None = None  # reading before adjustment (7.8.4.1 d)
-    as_found_error: float | None = None
-    effective_dof: float | None = None  # ν_eff; None = infinite: k came from the normal distribution
-
-    def __post_init__(self) -> None:
-        for name in ("nominal", "indication", "error"):
-            check_finite("point", name, getattr(self, name))
-        check_finite("point", "expanded_uncertainty", self.expanded_uncertainty, positive=True)
-        check_finite("point", "coverage_factor", self.coverage_factor)
-        if self.coverage_factor < 1:
-            raise CertificateDataError(
-                "point.coverage_factor", f"must be at least 1, not {self.coverage_factor!r}"
-            )
-        check_finite("point", "coverage_probability", self.coverage_probability)
-        if not 0 < self.coverage_probability < 1:
-            raise CertificateDataError(
-                "point.coverage_probability",
-                f"must be a fraction between 0 and 1, not {self.coverage_probability!r}",
-            )
-        check_finite("point", "mpe", self.mpe, positive=True, optional=True)
-        check_finite("point", "as_found_indication", self.as_found_indication, optional=True)
-        check_finite("point", "as_found_error", self.as_found_error, optional=True)
-        if (self.as_found_indication is None) != (self.as_found_error is None):
-            raise CertificateDataError(
-                "point.as_found_error", "give the as-found indication and error together"
-            )
-        if self.conformity is not None:
-            object.__setattr__(self, "conformity", Verdict(self.conformity))
-        check_finite("point", "effective_dof", self.effective_dof, positive=True, optional=True)
-
-    @property
-    def has_as_found(self) -> bool:
-        """Whether results before adjustment are reported for this point."""
-        return self.as_found_indication is not None
-
-    @property
-    def distribution(self) -> CoverageDistribution:
-        """The distribution k was taken from (EA-4/02 M:2022 section 5)."""
-        return distribution_for(self.effective_dof)
-
-    def reported(self) -> ReportedPoint:
-        """The figures as printed: the one rounding of :func:`certificates.metrology.point.report`."""
-        return report(
-            reference_value=self.nominal,
-            indication=self.indication,
-            error=self.error,
-            expanded_uncertainty=self.expanded_uncertainty,
-            mpe=self.mpe,
-        )
-
-    def coverage_text(self, language: str) -> str:
-        """The coverage statement of this point, naming its distribution truthfully."""
-        return coverage_statement(
-            coverage_factor=decimal_of(self.coverage_factor),
-            coverage_probability=decimal_of(self.coverage_probability),
-            distribution=self.distribution,
-            effective_dof=None if self.effective_dof is None else decimal_of(self.effective_dof),
-            language=language,
-        )
+# The point result, the verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology
+# vocabulary's.
+__all__ = ["DecisionStatement", "Deviation", "PointResult", "ResultSeries", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +30,11 @@ class ResultSeries:
 
     quantity: Text  # e.g. Text("Khối lượng", "Mass")
     unit: str  # D-SI, e.g. "\\gram", "\\kilo\\pascal", "\\degreecelsius"
-    points: tuple[ResultPoint, ...]
-    deviation: Deviation = Deviation.ERROR
+    points: tuple[PointResult, ...]  # the as-left results (as_found=False), one per calibration point
     external_provider: str = ""  # set when an external provider produced these results (7.8.2.1 p)
     customer_supplied: bool = False  # the values were supplied by the customer (7.8.2.2)
+    # results before adjustment (7.8.4.1 d): empty, or one entry per point (None where none was measured)
+    as_found: tuple[PointResult | None, ...] = ()
 
     def __post_init__(self) -> None:
         check_type("results", "quantity", self.quantity, Text)
@@ -114,9 +45,41 @@ class ResultSeries:
         object.__setattr__(self, "points", tuple(self.points))
         if not self.points:
             raise CertificateDataError("results.points", f"{self.quantity.en}: needs at least one point")
+        unit = None
         for index, point in enumerate(self.points):
-            check_type("results", f"points[{index}]", point, ResultPoint)
-        object.__setattr__(self, "deviation", Deviation(self.deviation))
+            check_type("results", f"points[{index}]", point, PointResult)
+            if point.as_found:
+                raise CertificateDataError(
+                    f"results.points[{index}]", "is an as-found result; give it in as_found (7.8.4.1 d)"
+                )
+            if unit is not None and point.unit != unit:
+                raise CertificateDataError(
+                    f"results.points[{index}].unit",
+                    f"{point.unit!r} differs from the series' {unit!r}: a series has one unit",
+                )
+            if point.deviation is not self.points[0].deviation:
+                raise CertificateDataError(
+                    f"results.points[{index}].deviation",
+                    "a series states either errors or corrections, not both",
+                )
+            unit = point.unit
+        object.__setattr__(self, "as_found", tuple(self.as_found))
+        if self.as_found and len(self.as_found) != len(self.points):
+            raise CertificateDataError(
+                "results.as_found",
+                f"give one entry per point ({len(self.points)}), None where none was measured, "
+                f"not {len(self.as_found)}",
+            )
+        for index, found in enumerate(self.as_found):
+            check_type("results", f"as_found[{index}]", found, PointResult, optional=True)
+            if found is not None and not found.as_found:
+                raise CertificateDataError(
+                    f"results.as_found[{index}]", "is an as-left result (as_found is false)"
+                )
+            if found is not None and found.unit != unit:
+                raise CertificateDataError(
+                    f"results.as_found[{index}].unit", f"{found.unit!r} differs from the series' {unit!r}"
+                )
         object.__setattr__(
             self,
             "external_provider",
@@ -124,9 +87,19 @@ class ResultSeries:
         )
 
     @property
+    def deviation(self) -> Deviation:
+        """What the series states (error or correction): its points' own :attr:`PointResult.deviation`."""
+        return self.points[0].deviation
+
+    @property
     def has_as_found(self) -> bool:
         """Whether any point reports results before adjustment."""
-        return any(p.has_as_found for p in self.points)
+        return any(found is not None for found in self.as_found)
+
+    def rows(self) -> Iterator[tuple[PointResult, PointResult | None]]:
+        """Each point with its result before adjustment (None when there is none), in order."""
+        found = self.as_found or (None,) * len(self.points)
+        return zip(self.points, found, strict=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from decimal import Decimal
 
 from certificates.data import CertificateData
 from certificates.dcc import DCC_NS, SI_NS, render_dcc, validate_dcc
+from certificates.metrology.coverage import CoverageDistribution
 from certificates.pdf import render_pdf
 from tests.certificates.conftest import all_text
 
@@ -17,7 +19,13 @@ def _with_t(data: CertificateData) -> CertificateData:
     # ν_eff = 7.4 → truncated to 7, k = t_0.97725(7) = 2.43 (EA-4/02 M:2022 table, JCGM 100 G.4)
     series = data.results[0]
     points = tuple(
-        replace(p, coverage_factor=2.43, coverage_probability=0.9545, effective_dof=7.4)
+        replace(
+            p,
+            coverage_factor=Decimal("2.43"),
+            coverage_probability=Decimal("0.9545"),
+            effective_dof=Decimal("7.4"),
+            distribution=CoverageDistribution.T,
+        )
         for p in series.points
     )
     return replace(data, results=(replace(series, points=points), *data.results[1:]))

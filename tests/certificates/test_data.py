@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal as D
 
 import pytest
 
@@ -12,7 +13,7 @@ from certificates.data import (
     CertificateData,
     CertificateKind,
     Environment,
-    ResultPoint,
+    PointResult,
     ResultSeries,
     Signatory,
     Text,
@@ -20,6 +21,8 @@ from certificates.data import (
     VerificationInfo,
 )
 from certificates.errors import CertificateDataError
+from certificates.examples import example_point
+from certificates.metrology import Deviation, MetrologyError
 
 
 def _refused(data: CertificateData, field: str, **changes: object) -> CertificateDataError:
@@ -57,9 +60,15 @@ def test_verification_compares_every_error_with_an_mpe(verification: Certificate
     _refused(verification, "results", results=(no_mpe,))
 
 
-def test_conformity_on_a_calibration_needs_the_decision_rule(calibration: CertificateData) -> None:
-    # 7.8.6.2: the statement of conformity identifies the decision rule employed
-    _refused(calibration, "results[0].points[0].conformity", decision=None)
+def test_conformity_is_stated_only_with_the_decision_rule(
+    calibration: CertificateData, verification: CertificateData
+) -> None:
+    # 7.8.6.2: the statement of conformity identifies the decision rule employed; the points keep their
+    # verdicts (the bench's record), and a calibration certificate without the rule does not print them
+    assert calibration.states_conformity and verification.states_conformity
+    assert all(p.verdict is Verdict.PASS for p in calibration.results[0].points)
+    assert not replace(calibration, decision=None).states_conformity
+    assert replace(verification, decision=None).states_conformity  # a verification always states it
 
 
 def test_dates_must_be_in_order(calibration: CertificateData) -> None:
@@ -74,28 +83,62 @@ def test_signature_time_must_be_timezone_aware(calibration: CertificateData) -> 
     assert caught.value.field == "signatory.signed_at"
 
 
+def _point(**changes: object) -> PointResult:
+    return replace(example_point("pressure", "kPa", D("10"), D("0.1"), D("0.02")), **changes)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"expanded_uncertainty": 0.0}, "point.expanded_uncertainty"),
-        ({"expanded_uncertainty": float("nan")}, "point.expanded_uncertainty"),
-        ({"coverage_factor": 0.5}, "point.coverage_factor"),
-        ({"coverage_probability": 95.0}, "point.coverage_probability"),
-        ({"mpe": -0.1}, "point.mpe"),
-        ({"as_found_indication": 1.0, "as_found_error": None}, "point.as_found_error"),
+        ({"expanded_uncertainty": D(0)}, "point.expanded_uncertainty"),
+        ({"expanded_uncertainty": D("NaN")}, "point.expanded_uncertainty"),
+        ({"expanded_uncertainty": 0.02}, "point.expanded_uncertainty"),  # a float is refused
+        ({"coverage_factor": D("0.5")}, "point.coverage_factor"),
+        ({"coverage_probability": D("95")}, "point.coverage_probability"),
+        ({"mpe": D("-0.1")}, "point.mpe"),
         ({"nominal": "10"}, "point.nominal"),
     ],
 )
 def test_result_points_are_checked(changes: dict[str, object], field: str) -> None:
-    with pytest.raises(CertificateDataError) as caught:
-        ResultPoint(
-            **{"nominal": 10.0, "indication": 10.1, "error": 0.1, "expanded_uncertainty": 0.02, **changes}
-        )  # type: ignore[arg-type]
+    with pytest.raises(MetrologyError) as caught:
+        _point(**changes)
     assert caught.value.field == field
+    assert isinstance(caught.value, ValueError)
+
+
+def _series(points: tuple[object, ...], **kw: object) -> ResultSeries:
+    return ResultSeries(Text("Áp suất", "Pressure"), "\\kilo\\pascal", points, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("points", "as_found", "field"),
+    [
+        ((_point(), 10.0), (), "results.points[1]"),  # not a point result: no float copy of a point
+        ((_point(as_found=True),), (), "results.points[0]"),  # as-found given as the as-left value
+        ((_point(), _point(unit="Pa")), (), "results.points[1].unit"),
+        ((_point(), _point(deviation=Deviation.CORRECTION)), (), "results.points[1].deviation"),
+        ((_point(), _point()), (None,), "results.as_found"),  # one entry per point
+        ((_point(),), (_point(),), "results.as_found[0]"),  # an as-left result given as found
+        ((_point(),), (_point(as_found=True, unit="Pa"),), "results.as_found[0].unit"),
+    ],
+)
+def test_series_are_checked(points: tuple[object, ...], as_found: tuple[object, ...], field: str) -> None:
+    with pytest.raises(CertificateDataError) as caught:
+        _series(points, as_found=as_found)
+    assert caught.value.field == field, str(caught.value)
+
+
+def test_series_pairs_each_point_with_its_as_found_result() -> None:
+    left, found = _point(), _point(as_found=True, error=D("0.3"))
+    series = _series((left, left), as_found=(found, None))
+    assert series.has_as_found and list(series.rows()) == [(left, found), (left, None)]
+    plain = _series((left,))
+    assert not plain.has_as_found and list(plain.rows()) == [(left, None)]
+    assert _series((_point(deviation=Deviation.CORRECTION),)).deviation is Deviation.CORRECTION
 
 
 def test_units_must_be_dsi() -> None:
-    point = ResultPoint(10.0, 10.1, 0.1, 0.02)
+    point = _point()
     with pytest.raises(CertificateDataError) as caught:
         ResultSeries(Text("Áp suất", "Pressure"), "kPa", (point,))
     assert caught.value.field == "results.unit"
@@ -132,10 +175,10 @@ def test_amendment_cannot_replace_itself(amended: CertificateData) -> None:
 
 
 def test_coverage_shared_or_per_point(calibration: CertificateData) -> None:
-    assert calibration.coverage() == (2.0, 0.95)
+    assert calibration.coverage() == (D(2), D("0.95"))
     series = calibration.results[0]
-    mixed = replace(series, points=(replace(series.points[0], coverage_factor=2.28), *series.points[1:]))
+    mixed = replace(series, points=(replace(series.points[0], coverage_factor=D("2.28")), *series.points[1:]))
     data = replace(calibration, results=(mixed,))
     assert data.coverage() is None
-    assert data.shared_probability() == 0.95
+    assert data.shared_probability() == D("0.95")
     assert Verdict("pass") is Verdict.PASS and Verdict.CONDITIONAL_PASS.dcc == "conditionalPass"

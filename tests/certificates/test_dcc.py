@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from certificates.data import CertificateData, Text, Withdrawal
+from certificates.data import CertificateData, Deviation, Text, Withdrawal
 from certificates.dcc import DCC_NS, SI_NS, render_dcc, validate_dcc
 from certificates.dcc_read import read_dcc
 from certificates.errors import DccValidationError
@@ -47,7 +47,12 @@ def _variants() -> dict[str, CertificateData]:
             location_detail="Nhà máy Hòa Khánh",
             received_on=None,
             results=(
-                replace(series, deviation="correction", external_provider="ABC", customer_supplied=True),
+                replace(
+                    series,
+                    points=tuple(replace(p, deviation=Deviation.CORRECTION) for p in series.points),
+                    external_provider="ABC",
+                    customer_supplied=True,
+                ),
             ),
         ),
         "minimal environment": replace(
@@ -93,7 +98,7 @@ def test_errors_are_dsi_reals_with_expanded_uncertainty() -> None:
     assert real.findtext("si:value", namespaces=NS) == "0.00200"
     assert real.findtext("si:unit", namespaces=NS) == "\\gram"
     assert real.findtext("si:expandedUnc/si:uncertainty", namespaces=NS) == "0.00070"
-    assert real.findtext("si:expandedUnc/si:coverageFactor", namespaces=NS) == "2.0"
+    assert real.findtext("si:expandedUnc/si:coverageFactor", namespaces=NS) == "2"
     assert real.findtext("si:expandedUnc/si:coverageProbability", namespaces=NS) == "0.95"
     meta = errors[1].find("dcc:measurementMetaData/dcc:metaData[@refType='basic_conformity']", NS)
     assert meta is not None and meta.findtext("dcc:conformity", namespaces=NS) == "pass"
@@ -222,10 +227,12 @@ def test_read_back_our_own_dcc() -> None:
     assert series.name == "Mass"
     assert len(series.points) == 10
     for point, original in zip(series.points, data.results[0].points, strict=True):
-        assert point.reference_value == Decimal(repr(original.nominal))
-        assert point.measured_value == Decimal(repr(original.indication))
-        assert point.error is not None and abs(float(point.error) - original.error) <= 0.5e-5
-        assert point.coverage_factor == Decimal("2.0")
+        # the DCC carries the printed figures: exactly the point's reported() values (ILAC-P14:09/2020 6.3)
+        printed = original.reported()
+        assert point.reference_value == printed.reference_value == original.reference_value
+        assert point.measured_value == printed.indication
+        assert point.error == printed.error and point.expanded_uncertainty == printed.expanded_uncertainty
+        assert point.coverage_factor == original.coverage_factor == Decimal("2")
 
 
 def test_read_refuses_an_invalid_document() -> None:
@@ -251,18 +258,25 @@ def test_xmlschema_agrees_with_the_fast_validator() -> None:
 
 
 def test_two_quantities_round_trip_through_the_dcc() -> None:
-    from certificates.data import ResultPoint, ResultSeries
+    from certificates.data import ResultSeries
+    from certificates.examples import example_point
 
     base = example_calibration(3)
     temperature = ResultSeries(
         Text("Nhiệt độ", "Temperature"),
         "\\degreecelsius",
-        tuple(ResultPoint(t, t + 0.1, 0.1, 0.12) for t in (10.0, 20.0, 30.0)),
+        tuple(
+            example_point("temperature", "°C", Decimal(t), Decimal("0.1"), Decimal("0.12"))
+            for t in (10, 20, 30)
+        ),
     )
     humidity = ResultSeries(
         Text("Độ ẩm tương đối", "Relative humidity"),
         "\\percent",
-        tuple(ResultPoint(h, h - 1.2, -1.2, 1.5) for h in (30.0, 50.0, 70.0, 90.0)),
+        tuple(
+            example_point("humidity", "%", Decimal(h), Decimal("-1.2"), Decimal("1.5"))
+            for h in (30, 50, 70, 90)
+        ),
     )
     data = replace(base, results=(temperature, humidity), decision=None)
     imported = read_dcc(render_dcc(data, software_release="t"))
@@ -275,17 +289,23 @@ def test_two_quantities_round_trip_through_the_dcc() -> None:
 
 def test_two_quantities_are_two_valid_measurement_results() -> None:
     """7.8.2.1 m: each quantity is its own ``dcc:measurementResult`` named after it, its results in its unit."""
-    from certificates.data import ResultPoint, ResultSeries
+    from certificates.data import ResultSeries
+    from certificates.examples import example_point
 
     voltage = ResultSeries(
         Text("Điện áp một chiều", "DC voltage"),
         "\\volt",
-        tuple(ResultPoint(v, v + 0.001, 0.001, 0.002) for v in (2.0, 10.0, 18.0)),
+        tuple(
+            example_point("voltage", "V", Decimal(v), Decimal("0.001"), Decimal("0.002")) for v in (2, 10, 18)
+        ),
     )
     resistance = ResultSeries(
         Text("Điện trở", "Resistance"),
         "\\kilo\\ohm",
-        tuple(ResultPoint(r, r - 0.002, -0.002, 0.004) for r in (1.0, 10.0)),
+        tuple(
+            example_point("resistance", "kΩ", Decimal(r), Decimal("-0.002"), Decimal("0.004"))
+            for r in (1, 10)
+        ),
     )
     xml = render_dcc(
         replace(example_calibration(3), results=(voltage, resistance), decision=None), software_release="t"
@@ -316,3 +336,45 @@ def test_a_valid_dcc_with_an_external_doctype_is_refused_as_invalid() -> None:
     with pytest.raises(DccValidationError) as caught:
         read_dcc(attack)
     assert "DOCTYPE" in str(caught.value)
+
+
+def test_verdicts_are_stated_only_when_the_certificate_makes_a_statement() -> None:
+    """7.8.6.1: the points keep their verdicts, but a calibration certificate without the agreed decision
+    rule states no conformity; the tolerance limits (the MPE) are still given."""
+    data = example_calibration(3)
+    assert all(p.verdict is not None for p in data.results[0].points)
+    root = ET.fromstring(render_dcc(replace(data, decision=None), software_release="t"))
+    metas = root.findall(".//dcc:measurementMetaData/dcc:metaData[@refType='basic_conformity']", NS)
+    assert len(metas) == 3
+    assert [m.find("dcc:conformity", NS) for m in metas] == [None, None, None]
+    stated = ET.fromstring(render_dcc(data, software_release="t"))
+    assert [m.findtext("dcc:conformity", namespaces=NS) for m in stated.iter(f"{{{DCC_NS}}}metaData")][
+        :3
+    ] == [
+        "pass",
+        "pass",
+        "pass",
+    ]
+
+
+def test_corrections_and_as_found_come_from_the_point_records() -> None:
+    """A correction series states −error for each point and for its as-found result, rounded to the as-left U's
+    decimal place (JCGM 100:2008 7.2.6). Hand calculation, point 1 of example_calibration(3): error −0.0008 g,
+    U = 0.0003 g → 0.000 30 g; correction +0.000 80 g; as found error 0.0012 g → correction −0.001 20 g."""
+    data = example_calibration(3)
+    series = data.results[0]
+    corrections = replace(
+        series,
+        points=tuple(replace(p, deviation=Deviation.CORRECTION) for p in series.points),
+    )
+    root = ET.fromstring(render_dcc(replace(data, results=(corrections,)), software_release="t"))
+    first = root.find(".//dcc:result", NS)
+    assert first is not None
+    values = {
+        q.get("refType"): q.findtext("si:real/si:value", namespaces=NS)
+        for q in first.iter(f"{{{DCC_NS}}}quantity")
+    }
+    assert values["basic_correction"] == "0.00080"
+    assert values["basic_measurementError basic_asFound"] == "-0.00120"
+    assert values["basic_measuredValue basic_asFound"] == "0.00120"
+    assert values["basic_referenceValue"] == "0.00000"

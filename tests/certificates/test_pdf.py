@@ -10,12 +10,13 @@ import io
 import unicodedata
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from certificates.data import CertificateData, Method, Text, Withdrawal
+from certificates.data import CertificateData, Deviation, Method, Text, Withdrawal
 from certificates.examples import example_calibration
 from certificates.pdf import render_pdf
 from tests.certificates.conftest import all_text, decode_qr, is_nfc, page_texts
@@ -332,14 +333,17 @@ def test_qr_code_opens_the_verification_url(calibration_pdf: bytes, verification
 
 def test_per_point_coverage_factor_uses_the_per_point_statement(calibration: CertificateData) -> None:
     series = calibration.results[0]
-    mixed = replace(series, points=(replace(series.points[0], coverage_factor=2.28), *series.points[1:]))
+    mixed = replace(
+        series, points=(replace(series.points[0], coverage_factor=Decimal("2.28")), *series.points[1:])
+    )
     text = all_text(render_pdf(replace(calibration, results=(mixed,))))
     assert "multiplied by the coverage factor k given in the table for each point" in text
     assert "2,28" in text
 
 
 def test_correction_column_when_the_series_reports_corrections(calibration: CertificateData) -> None:
-    series = replace(calibration.results[0], deviation="correction")
+    series = calibration.results[0]
+    series = replace(series, points=tuple(replace(p, deviation=Deviation.CORRECTION) for p in series.points))
     data = replace(
         calibration,
         method=Method(Text("Phương pháp so sánh", "Comparison method"), "QTHC-01"),
@@ -355,17 +359,21 @@ def test_render_pdf_refuses_other_input() -> None:
 
 
 def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> None:
-    from certificates.data import ResultPoint, ResultSeries
+    from certificates.data import ResultSeries
+    from certificates.examples import example_point
 
     temperature = ResultSeries(
         Text("Nhiệt độ", "Temperature"),
         "\\degreecelsius",
-        tuple(ResultPoint(t, t + 0.1, 0.1, 0.12) for t in (10.0, 20.0, 30.0)),
+        tuple(
+            example_point("temperature", "°C", Decimal(t), Decimal("0.1"), Decimal("0.12"))
+            for t in (10, 20, 30)
+        ),
     )
     pressure = ResultSeries(
         Text("Áp suất", "Pressure"),
         "\\kilo\\pascal",
-        tuple(ResultPoint(p, p, 0.0, 0.05) for p in (100.0, 200.0)),
+        tuple(example_point("pressure", "kPa", Decimal(p), Decimal(0), Decimal("0.05")) for p in (100, 200)),
     )
     text = all_text(render_pdf(replace(calibration, results=(temperature, pressure), decision=None)))
     assert "1. Nhiệt độ / Temperature (°C)" in text
@@ -377,3 +385,19 @@ def test_each_quantity_has_its_table_and_units(calibration: CertificateData) -> 
     assert "1 100,000 100,000 0,000 0,050 2" in second and "2 200,000 200,000 0,000 0,050 2" in second
     assert "Sai số / Error / °C" in first and "Nhiệt độ / Temperature / °C" in first
     assert "Sai số / Error / kPa" in second and "Áp suất / Pressure / kPa" in second
+
+
+def test_table_prints_what_every_page_prints(calibration: CertificateData) -> None:
+    """The PDF row of a point is the one display of its record (certificates.metrology.display.point_text),
+    and without the agreed decision rule a calibration certificate prints no verdict (7.8.6.1)."""
+    from certificates.metrology.display import point_text
+
+    point = calibration.results[0].points[1]
+    t = point_text(point, "vi")
+    text = all_text(render_pdf(calibration))
+    assert (
+        f"2 {t.reference} — — {t.indication} {t.error} {t.expanded_uncertainty} {t.coverage_factor} {t.mpe}"
+        in text
+    )
+    without = all_text(render_pdf(replace(calibration, decision=None)))
+    assert "Phù hợp / Pass" in text and "Phù hợp / Pass" not in without

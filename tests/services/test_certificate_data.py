@@ -14,7 +14,7 @@ import pypdf
 from sqlalchemy.orm import Session
 
 from certificates import extract_dcc, validate_dcc
-from certificates.data import Signatory, Text
+from certificates.data import PointResult, Signatory, Text
 from certificates.dcc import DCC_NS, SI_NS
 from certificates.metrology import CoverageDistribution, codec
 from lims.models import Measurement
@@ -109,8 +109,10 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
         voltage_points,
     )
     assert (resistance.quantity, resistance.unit) == (Text("Điện trở", "Resistance"), "\\kilo\\ohm")
-    assert [p.nominal for p in resistance.points] == [1.0, 10.0]
-    assert [p.error for p in resistance.points] == [0.0004, -0.003]
+    # the series holds the stored point results themselves: exact decimals, no float copy
+    assert all(isinstance(p, PointResult) for p in resistance.points)
+    assert [p.reference_value for p in resistance.points] == [Decimal("1.0"), Decimal("10.0")]
+    assert [p.error for p in resistance.points] == [Decimal("0.0004"), Decimal("-0.003")]
 
     cert = svc.issue_certificate(
         session,
@@ -143,3 +145,38 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
         for r in results
     ]
     assert units == [{"\\volt"}, {"\\kilo\\ohm"}]
+
+
+def test_as_found_results_reach_the_certificate_as_the_stored_records(session: Session) -> None:
+    """7.8.4.1 d: a point measured before adjustment is printed beside its as-left result. The series pairs the
+    stored as-found PointResult itself with its point; the PDF prints it to the as-left U's decimal place
+    (JCGM 100:2008 7.2.6). Hand calculation, point 2 (10 V): as-left U = 0.000 800 84 V → 0.000 80 V (two
+    significant digits, ILAC-P14:09/2020 6.3), so five decimal places; as found indication 10.0096 V → 10,009 60;
+    error 0.0096 V → 0,009 60; as left 10.0004 V, error 0.0004 V → 10,000 40 and 0,000 40; k = 2.11."""
+    from certificates.pdf import render_pdf
+
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    rows = list(measurements.measurements(session, job.id).values())
+    second = rows[1]
+    assert second.point is not None
+    found = replace(
+        second.point,
+        as_found=True,
+        indication=second.point.reference_value + Decimal("0.0096"),
+        error=Decimal("0.0096"),
+        bench_reading_ids=(),
+    )
+    second.as_found = {"result": codec.encode(found)}
+    session.flush()
+
+    data = build_certificate_data(session, job, _extras(), certsetup.SETTINGS)
+    (series,) = data.results
+    assert series.as_found == (None, found, *[None] * (len(rows) - 2))
+    assert [f for _, f in series.rows()][1] == found
+    text = re.sub(
+        r"\s+", " ", " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data))).pages)
+    )
+    assert "Indication as found" in text
+    assert "2 10,00000 10,00960 0,00960 10,00040 0,00040 0,00080 2,11 ±0,00700" in text
+    assert "1 2,00000 — — 2,00040" in text  # no as-found result at point 1

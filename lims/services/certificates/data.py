@@ -32,7 +32,7 @@ from certificates.data import (
     Laboratory,
     Method,
     PerformanceLocation,
-    ResultPoint,
+    PointResult,
     ResultSeries,
     Signatory,
     StandardUsed,
@@ -235,35 +235,27 @@ def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
-def _result_series(
-    rows: Sequence[Measurement], proc: Procedure, conformity_wanted: bool
-) -> tuple[ResultSeries, ...]:
+def _result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
-    grouped: dict[tuple[str, str], list[ResultPoint]] = {}
+    grouped: dict[tuple[str, str], list[tuple[PointResult, PointResult | None]]] = {}
     for m in rows:
         point, found = m.point, m.as_found_point
         assert point is not None  # checked by the caller
-        # The renderer rounds with the same function as every page (certificates.metrology.point.report);
-        # the exact decimals pass through float losslessly because they came from a float's repr.
-        grouped.setdefault(point_quantity(m, proc), []).append(
-            ResultPoint(
-                nominal=float(point.reference_value),
-                indication=float(point.indication),
-                error=float(point.error),
-                expanded_uncertainty=float(point.expanded_uncertainty),
-                coverage_factor=float(point.coverage_factor),
-                coverage_probability=float(point.coverage_probability),
-                mpe=None if point.mpe is None else float(point.mpe),
-                conformity=point.verdict if conformity_wanted else None,
-                as_found_indication=None if found is None else float(found.indication),
-                as_found_error=None if found is None else float(found.error),
-                effective_dof=None if point.effective_dof is None else float(point.effective_dof),
+        # The stored record itself goes to the renderer, which rounds with the same function as every page
+        # (PointResult.reported); no float copy of a point is made on the certificate path.
+        grouped.setdefault(point_quantity(m, proc), []).append((point, found))
+    series = []
+    for (quantity, unit), pairs in grouped.items():
+        vi, en = _QUANTITIES.get(quantity, (quantity, quantity))
+        before = tuple(f for _, f in pairs)
+        series.append(
+            ResultSeries(
+                Text(vi, en),
+                dsi_unit(unit),
+                tuple(p for p, _ in pairs),
+                as_found=before if any(f is not None for f in before) else (),
             )
         )
-    series = []
-    for (quantity, unit), points in grouped.items():
-        vi, en = _QUANTITIES.get(quantity, (quantity, quantity))
-        series.append(ResultSeries(Text(vi, en), dsi_unit(unit), tuple(points)))
     return tuple(series)
 
 
@@ -288,12 +280,12 @@ def build_certificate_data(
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    series = _result_series(rows, proc, conformity_wanted)
+    series = _result_series(rows, proc)
     points = [p for s in series for p in s.points]
     decision = None
     overall = None
     if conformity_wanted:
-        verdicts = [p.conformity for p in points]
+        verdicts = [p.verdict for p in points]
         overall = next(
             (c for c in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.CONDITIONAL_PASS) if c in verdicts),
             Verdict.PASS,
