@@ -156,7 +156,7 @@ class CertificateData:
     environment: Environment
     standards: tuple[StandardUsed, ...]
     signatory: Signatory
-    verification_url: str  # public page the QR code opens, e.g. https://…/verify/HC-2026-00042
+    verification_url: str  # public page the QR code opens, e.g. https://…/verify/HC-2026-00042?c=GBT8NT8H
     received_on: date | None = None  # 7.8.2.1 h
     location: PerformanceLocation = PerformanceLocation.LABORATORY
     location_detail: str = ""  # address of the site when not at the laboratory (7.8.2.1 c)
@@ -172,6 +172,7 @@ class CertificateData:
     recalibration_due: date | None = None  # only if the customer asked (7.8.4.3)
     recalibration_requested: bool = False
     wording: Wording = field(default=DEFAULT_WORDING)
+    verification_code: str = ""  # printed beside the QR code; with the number it opens the public facts
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", CertificateKind(self.kind))
@@ -213,7 +214,7 @@ class CertificateData:
             object.__setattr__(self, name, values)
             for index, value in enumerate(values):
                 check_type("certificate", f"{name}[{index}]", value, part)
-        normalise_strings(self, "certificate", optional=("location_detail", "superseded_by"))
+        normalise_strings(self, "certificate", optional=("location_detail", "superseded_by", "verification_code"))
         if any(c.isspace() for c in self.number):
             raise CertificateDataError("number", f"must not contain spaces: {self.number!r}")
         if not self.results:

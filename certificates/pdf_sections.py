@@ -153,9 +153,15 @@ def _signature_block(data: CertificateData) -> Table:
             f"{_x(FIELD['designation'].vi)} / <i>{_x(FIELD['designation'].en)}</i>: {_x(lab.designation)}"
         )
     qr = qr_flowable(data.verification_url, size_pt=24 * mm)
+    code = (
+        f"<br/>{_x(FIELD['verification_code'].vi)} / <i>{_x(FIELD['verification_code'].en)}</i>: "
+        f"<b>{_x(data.verification_code)}</b>"
+        if data.verification_code
+        else ""
+    )
     caption = _p(
         f"{_x(FIELD['verify'].vi)} / <i>{_x(FIELD['verify'].en)}</i><br/>"
-        f"<font size='6'>{_x(data.verification_url)}</font>",
+        f"<font size='6'>{_x(data.verification_url)}</font>{code}",
         "small",
     )
     table = Table([[_p("<br/>".join(lines)), [qr, caption]]], colWidths=[BODY_WIDTH - 62 * mm, 62 * mm])

@@ -40,6 +40,7 @@ FIELD: dict[str, Label] = {
     "accreditation": Text("Số hiệu công nhận", "Accreditation"),
     "designation": Text("Quyết định chỉ định", "Designation"),
     "verify": Text("Quét mã để xác thực", "Scan to verify"),
+    "verification_code": Text("Mã xác thực", "Verification code"),
     "h_results": Text("KẾT QUẢ", "RESULTS"),
     "point": Text("TT", "No."),
     "nominal": Text("Giá trị chuẩn", "Reference value"),

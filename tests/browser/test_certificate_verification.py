@@ -47,16 +47,36 @@ def _issue(live_database: Any) -> dict[str, Any]:
     return facts
 
 
+def _code(live_instance: Path, number: str) -> str:
+    """The code printed beside the QR code: derived from the live server's signing key."""
+    from lims.services.certificates.verification_code import verification_code
+    from lims.services.records.signing import load_or_create_key
+
+    return verification_code(load_or_create_key(live_instance), number)
+
+
 def test_visitor_verifies_a_certificate_and_its_pdf_without_login(
-    page: Any, live_server: str, live_database: Any, tmp_path: Path
+    page: Any, live_server: str, live_database: Any, live_instance: Path, tmp_path: Path
 ) -> None:
     issued = _issue(live_database)
+    code = _code(live_instance, issued["number"])
+    # The number alone: the status, nothing of the instrument (issue 21, finding 8).
     page.goto(f"{live_server}/verify")
     page.fill("#number", issued["number"])
     page.press("#number", "Enter")
     page.wait_for_selector(".verify-result")
-    assert "/verify/K%C4%90-2026-" in page.url
+    assert "/verify/K%C4%90-2026-" in page.url and "c=" not in page.url
     assert page.locator(".verify-verdict").inner_text() == "Hợp lệ và đang có hiệu lực"
+    assert page.locator(".verify-number").inner_text() == issued["number"]
+    assert issued["serial"] not in page.content()
+    assert page.locator(".verify-code-needed").is_visible()
+
+    # The number and the code typed as printed (lower case and a hyphen are accepted).
+    page.fill("#number", issued["number"])
+    page.fill("#c", f"{code[:4]}-{code[4:]}".lower())
+    page.press("#c", "Enter")
+    page.wait_for_selector(".verify-result")
+    assert page.url.endswith(f"?c={code}")
     assert page.locator(".verify-number").inner_text() == issued["number"]
     assert issued["serial"] in page.content()
     assert issued["enterprise"] not in page.content()

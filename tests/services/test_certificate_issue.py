@@ -170,6 +170,36 @@ def test_configured_pattern_and_public_url(session: Session) -> None:
         svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))
 
 
+def test_new_certificate_prints_its_verification_code_beside_the_qr_and_in_its_url(
+    session: Session, tmp_path: Any
+) -> None:
+    """Issue 21, finding 8: the code that opens the public facts is on the paper and in the QR URL."""
+    from lims.config import Settings
+    from lims.services.certificates.verification_code import verification_code
+    from lims.services.records.signing import load_or_create_key
+    from tests.certificates.conftest import decode_qr
+
+    conf = certificate_settings(Settings.from_env({"LIMS_INSTANCE_PATH": str(tmp_path),
+                                                   "LIMS_BASE_URL": "https://kiemdinh.example.vn"}))
+    key = load_or_create_key(tmp_path)
+    assert conf.verification_key == key  # the deployment's signing key, from the instance folder
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    cert = _issue(session, setup, job, settings=conf)
+    code = verification_code(key, cert.number)
+    assert len(code) == 8 and set(code) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
+    text = " ".join(_text(pdf).split())
+    assert f"Mã xác thực / Verification code: {code}" in text
+    url = f"https://kiemdinh.example.vn/verify/HC-2025-00001?c={code}"
+    assert cert.number == "HC-2025-00001" and url in text.replace(" ", "")  # the URL wraps in its column
+    assert decode_qr(pdf) == [url]
+    # Without a key (the settings of older tests) no code is printed and the URL has none.
+    plain = svc.stored_bytes(DatabaseStorage(session), _issue(session, setup, certsetup.approved_job(
+        session, setup, "CAL-DMM-DCV")), "pdf")
+    assert "Verification code" not in _text(plain) and "?c=" not in _text(plain)
+
+
 class FailingStorage(DatabaseStorage):
     """Stores the PDF, then fails on the DCC, as a full disk or an S3 outage would."""
 
@@ -293,13 +323,15 @@ def test_the_date_of_issue_is_the_labs_local_date(session: Session, zone: str, d
     assert f"Date of issue: {day}" in dcc and f"Ngày ban hành: {day}" in dcc
 
 
-def test_the_zone_comes_from_lims_timezone_and_an_unknown_one_is_refused() -> None:
+def test_the_zone_comes_from_lims_timezone_and_an_unknown_one_is_refused(tmp_path: Any) -> None:
     from lims.config import Settings
     from lims.errors import ConfigurationError
 
-    settings = Settings.from_env({"LIMS_TIMEZONE": "Europe/Berlin", "LIMS_INSTANCE_PATH": "/tmp/lims-x"})
+    instance = str(tmp_path)
+    settings = Settings.from_env({"LIMS_TIMEZONE": "Europe/Berlin", "LIMS_INSTANCE_PATH": instance})
     assert certificate_settings(settings).timezone.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=1)
-    assert certificate_settings(Settings.from_env({})).timezone_name == "Asia/Ho_Chi_Minh"
+    default = Settings.from_env({"LIMS_INSTANCE_PATH": instance})
+    assert certificate_settings(default).timezone_name == "Asia/Ho_Chi_Minh"
     with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):
         Settings.from_env({"LIMS_TIMEZONE": "Asia/Hanoi-ish"})
     with pytest.raises(ConfigurationError, match="LIMS_TIMEZONE"):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lims.errors import NotFound
 from lims.models import CertificateStatus, JobKind, StoredFile
 from lims.services.certificates import register
+from lims.services.certificates.verification_code import verification_code
 from lims.services.common.storage import DatabaseStorage, FileTooLarge, NotAPdf, StoredFileCorrupt, sha256_hex
 from tests.factories import issued_files, make_certificate, make_enterprise, make_instrument, make_job
 
@@ -80,7 +81,10 @@ def test_withdrawal_date_comes_from_the_audit_trail(session: Session) -> None:
     session.flush()
     when = register.withdrawn_at(session, certificate)
     assert when is not None
-    assert register.public_verification(session, certificate.number).withdrawn_at == when
+    key = b"k" * 32
+    code = verification_code(key, certificate.number)
+    assert register.public_verification(session, certificate.number, key=key, code=code).withdrawn_at == when
+    assert register.public_verification(session, certificate.number, key=key).withdrawn_at is None
 
 
 def test_search_by_number_serial_enterprise_with_filters_and_keyset_pages(session: Session) -> None:
@@ -149,6 +153,7 @@ def test_public_facts_hold_nothing_of_the_customer(session: Session, storage: Da
     assert {f.name for f in dataclasses.fields(register.PublicVerification)} == {
         "number",
         "kind",
+        "disclosed",
         "issued_at",
         "instrument_type",
         "serial_number",
@@ -157,6 +162,19 @@ def test_public_facts_hold_nothing_of_the_customer(session: Session, storage: Da
         "superseded_at",
         "withdrawn_at",
     }
+    # Without the code (or with a wrong one) nothing but the number, kind and status (issue 21, finding 8).
+    key = b"k" * 32
+    right = verification_code(key, third.number)
+    for code in (None, "", "0000000", right[:-1] + ("Z" if right[-1] != "Z" else "Y"),
+                 verification_code(key, first.number), verification_code(b"j" * 32, third.number)):
+        hidden = register.public_verification(session, third.number, key=key, code=code)
+        assert hidden is not None and not hidden.disclosed
+        assert (hidden.issued_at, hidden.instrument_type, hidden.serial_number, hidden.withdrawn_at) == (
+            None, None, None, None)
+    shown = register.public_verification(session, third.number, key=key, code=right.lower())
+    assert shown is not None and shown.disclosed and shown.serial_number and shown.issued_at
+    # No key configured: no code can match, not even an empty one.
+    assert not register.public_verification(session, third.number, key=b"", code="").disclosed
     assert register.public_verification(session, "HC-2026-79999") is None
     assert register.public_verification(session, "<script>") is None
 

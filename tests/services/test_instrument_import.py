@@ -260,3 +260,67 @@ def test_a_workbook_with_an_entity_or_doctype_is_refused_clearly(session: Sessio
         import_instruments(session, ent.id, content)
     assert "DOCTYPE or ENTITY" in str(caught.value)
     assert _count(session, ent.id) == 0
+
+
+class _Clock:
+    """A monotonic clock that advances ``step`` seconds each time it is read: the import's time budget is
+    tested without sleeping."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 1000.0
+        self.step = step
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now
+
+
+def _rows(count: int) -> str:
+    return HEADER + "".join(f"Cân kỹ thuật,BUDGET-{n},g,0,200,0.01,15/03/2027,có\n" for n in range(count))
+
+
+def test_an_import_that_outlasts_its_time_budget_stops_and_stores_nothing(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: a bounded amount of work AND a wall-clock budget (IMPORT_BUDGET_S = 5 s) checked per row."""
+    from lims.services.common import budget
+
+    ent = make_enterprise(session)
+    assert budget.IMPORT_BUDGET_S == 5.0
+    # One second per row: the budget starts at the first read, so row 6 is the first checked past 5 s.
+    clock = _Clock(step=1.0)
+    monkeypatch.setattr(budget, "monotonic", clock)
+    for content in (_rows(20).encode(), _xlsx([row.split(",") for row in _rows(20).splitlines()])):
+        clock.reads = 0
+        with pytest.raises(budget.BudgetExceeded) as refused:
+            import_instruments(session, ent.id, content)
+        assert "longer than 5 seconds" in str(refused.value) and "nothing was saved" in str(refused.value)
+        assert clock.reads < 10  # stopped at the budget, not after reading the whole file
+        assert _count(session, ent.id) == 0
+
+    # The same file whose rows are quick (0.1 s each: 2 s in all) is imported whole.
+    monkeypatch.setattr(budget, "monotonic", _Clock(step=0.1))
+    assert len(import_instruments(session, ent.id, _rows(20).encode()).created) == 20
+
+
+def test_the_budget_is_also_checked_after_the_database_look_up(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows checked in time but the serial-number look-up ran past the budget: still nothing stored."""
+    from lims.services.common import budget
+    from lims.services.customers import instrument_import
+
+    ent = make_enterprise(session)
+    monkeypatch.setattr(budget, "monotonic", _Clock(step=0.0))
+    real = instrument_import.serial_taken
+
+    def slow_look_up(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(budget, "monotonic", lambda: 1_000_000.0)  # the look-up took "forever"
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(instrument_import, "serial_taken", slow_look_up)
+    with pytest.raises(budget.BudgetExceeded):
+        import_instruments(session, ent.id, _rows(3).encode())
+    assert _count(session, ent.id) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import itertools
 import re
 import unicodedata
 from typing import Any
@@ -111,6 +112,11 @@ def test_detail_marks_superseded_and_withdrawn(
     assert f'href="/certificates/{ENCODED}/pdf"' in text and chain["original"].pdf_sha256 in text
     assert f"/audit/certificate/{chain['original'].id}" in text
     assert f"/traceability/?id={ENCODED}" in text
+    # Staff see the verification code (to read out to a customer whose older paper has none) and open the
+    # public page with it.
+    code = _code(client.application, NUMBER)
+    assert f'<code class="verification-code">{code}</code>' in text
+    assert f'href="/verify/{ENCODED}?c={code}"' in text
     amended = client.get("/certificates/KĐ-2026-00008").get_data(as_text=True)
     assert "Sửa số hiệu tem kiểm định" in amended and f'href="/certificates/{ENCODED}"' in amended
     assert "cert-marking" not in amended  # the current revision carries no marking
@@ -190,28 +196,82 @@ def test_certificates_in_the_navigation_of_lab_staff_only(session: Session, clie
 # --- public verification ----------------------------------------------------------------------------
 
 
+_visitors = itertools.count(1)
+
+
 def _public(client: FlaskClient, number_path: str, **kw: Any) -> Any:
-    return client.get(f"/verify/{number_path}", environ_base={"REMOTE_ADDR": "203.0.113.10"}, **kw)
+    """A look-up from a new address each time: the per-address limit (10 a minute) is tested on its own."""
+    address = f"2001:db8::{next(_visitors):x}"
+    return client.get(f"/verify/{number_path}", environ_base={"REMOTE_ADDR": address}, **kw)
+
+
+def _code(app: Flask, number: str) -> str:
+    """The verification code printed on ``number``: derived from the deployment's signing key."""
+    from lims.services.certificates.verification_code import verification_code
+    from lims.services.records.signing import load_or_create_key
+
+    return verification_code(load_or_create_key(app.config["SETTINGS"].instance_path), number)
 
 
 def test_verify_valid_superseded_withdrawn(
-    session: Session, client: FlaskClient, chain: dict[str, Any]
+    session: Session, app: Flask, client: FlaskClient, chain: dict[str, Any]
 ) -> None:
-    valid = _public(client, "K%C4%90-2026-00008")
+    valid = _public(client, "K%C4%90-2026-00008", query_string={"c": _code(app, "KĐ-2026-00008")})
     assert valid.status_code == 200 and valid.headers["Cache-Control"] == "no-store"
     body = valid.get_data(as_text=True)
     assert "Hợp lệ và đang có hiệu lực" in body and "KĐ-2026-00008" in body
     assert "Cân phân tích" in body and "B-778812" in body and "20/11/2026" in body
     assert 'lang="vi"' in body
 
-    superseded = _public(client, ENCODED).get_data(as_text=True)
+    superseded = _public(client, ENCODED, query_string={"c": _code(app, NUMBER)}).get_data(as_text=True)
     assert "Hợp lệ nhưng đã bị thay thế" in superseded and "KĐ-2026-00008" in superseded
     assert 'href="/verify/K%C4%90-2026-00008"' in superseded
 
-    withdrawn = _public(client, "K%C4%90-2026-00009").get_data(as_text=True)
+    withdrawn = _public(
+        client, "K%C4%90-2026-00009", query_string={"c": _code(app, "KĐ-2026-00009")}
+    ).get_data(as_text=True)
     assert "Đã thu hồi" in withdrawn and re.search(
         r"thu hồi giấy chứng nhận này ngày \d\d/\d\d/\d{4}", withdrawn
     )
+
+
+def test_verify_by_number_alone_shows_only_existence_and_status(
+    session: Session, app: Flask, client: FlaskClient, chain: dict[str, Any]
+) -> None:
+    """Issue 21, finding 8: sequential numbers must not let anyone list instruments, serials and dates."""
+    for number, verdict in (
+        ("KĐ-2026-00008", "Hợp lệ và đang có hiệu lực"),
+        (NUMBER, "Hợp lệ nhưng đã bị thay thế"),
+        ("KĐ-2026-00009", "Đã thu hồi"),
+    ):
+        response = _public(client, number)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and verdict in body and number in body
+        assert "Cân phân tích" not in body and "B-778812" not in body and CUSTOMER not in body
+        assert not re.search(r"\d\d/\d\d/\d{4}", body), "a date is shown without the code"
+        assert "mã xác thực in bên cạnh mã QR" in body  # tells the visitor what is missing
+        assert _code(app, number) not in body
+
+
+def test_a_wrong_code_is_answered_like_no_code(
+    session: Session, app: Flask, client: FlaskClient, chain: dict[str, Any]
+) -> None:
+    number = "KĐ-2026-00008"
+    right = _code(app, number)
+    wrong = right[:-1] + ("0" if right[-1] != "0" else "1")
+    without = _public(client, number)
+    bodies = {
+        _neutral(_public(client, number, query_string={"c": c}).get_data(as_text=True), f"/verify/{number}")
+        for c in (wrong, "", "x" * 500, right.lower()[:7], "<script>")
+    }
+    bodies.add(_neutral(without.get_data(as_text=True), f"/verify/{number}"))
+    assert len(bodies) == 1 and "B-778812" not in bodies.pop()
+    # the code as a visitor might type it: lower case, with a hyphen
+    typed = (right[:4] + "-" + right[4:]).lower()
+    assert "B-778812" in _public(client, number, query_string={"c": typed}).get_data(as_text=True)
+    # another certificate's code opens nothing
+    other = _public(client, number, query_string={"c": _code(app, "KĐ-2026-00009")})
+    assert "B-778812" not in other.get_data(as_text=True)
 
 
 def test_verify_shows_nothing_of_the_customer(
@@ -278,8 +338,14 @@ def test_number_is_nfc_normalised_from_the_url(session: Session, client: FlaskCl
 def test_verify_form_redirects_to_the_encoded_url(client: FlaskClient) -> None:
     response = client.get("/verify", query_string={"number": " KĐ-2026-00007 "})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/verify/{ENCODED}")
+    with_code = client.get("/verify", query_string={"number": "KĐ-2026-00007", "c": " abcd-efgh "})
+    assert with_code.headers["Location"].endswith(f"/verify/{ENCODED}?c=ABCDEFGH")
     page = client.get("/verify/")
-    assert page.status_code == 200 and 'name="number"' in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="number"' in text
+    assert 'name="c"' in text and "Mã xác thực" in text
+    english = client.get("/verify/", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Verification code" in english
 
 
 def test_language_switch_without_login(client: FlaskClient, session: Session, chain: dict[str, Any]) -> None:
@@ -295,10 +361,12 @@ def test_language_switch_without_login(client: FlaskClient, session: Session, ch
 # --- checking a PDF ---------------------------------------------------------------------------------
 
 
-def _upload(client: FlaskClient, number: str, data: bytes, filename: str = "certificate.pdf") -> Any:
+def _upload(
+    client: FlaskClient, number: str, data: bytes, filename: str = "certificate.pdf", code: str = ""
+) -> Any:
     token = csrf_token(client, f"/verify/{number}")
     return client.post(
-        f"/verify/{number}",
+        f"/verify/{number}" + (f"?c={code}" if code else ""),
         data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
         content_type="multipart/form-data",
     )
@@ -378,3 +446,17 @@ def test_lookups_are_rate_limited_per_client(
     refused = client.get(f"/verify/{ENCODED}", environ_base=env)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert client.get(f"/verify/{ENCODED}", environ_base={"REMOTE_ADDR": "198.51.100.45"}).status_code == 200
+
+
+def test_lookups_are_limited_per_day_too(
+    session: Session, client: FlaskClient, chain: dict[str, Any], frozen_rate_window: float
+) -> None:
+    """10 a minute and 300 a day per address (was 30 a minute, about 43 000 a day: issue 21, finding 8)."""
+    from lims.models import RateLimitCounter
+    from lims.web.certificates.public import DAILY_LIMIT, DAILY_WINDOW_S, LOOKUP_LIMIT, LOOKUP_WINDOW_S
+
+    assert (LOOKUP_LIMIT, LOOKUP_WINDOW_S, DAILY_LIMIT, DAILY_WINDOW_S) == (10, 60, 300, 86_400)
+    client.get(f"/verify/{ENCODED}", environ_base={"REMOTE_ADDR": "198.51.100.46"})
+    session.expire_all()
+    daily = session.get(RateLimitCounter, "verify-day:198.51.100.46")
+    assert daily is not None and daily.hits == 1

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -159,6 +160,33 @@ def test_import_through_the_page(client: FlaskClient, session: Session) -> None:
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert huge.status_code == 422 and "Tệp lớn hơn 2 MB." in huge.get_data(as_text=True)
+
+
+def test_import_past_its_time_budget_is_refused_in_the_users_language(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: the import's wall-clock budget (5 s), with a clock that jumps 2 s per read instead of a sleep."""
+    from lims.services.common import budget
+
+    mine = make_enterprise(session)
+    _customer(client, session, mine)
+    token = csrf_token(client, "/portal/import")
+    rows = "".join(f"C\u00e2n,T-{n},g\n" for n in range(10))
+    content = ("instrument_type,serial_number,unit\n" + rows).encode()
+    ticks = iter(range(0, 10_000, 2))
+    monkeypatch.setattr(budget, "monotonic", lambda: float(next(ticks)))
+    response = client.post(
+        "/portal/import", data={"csrf_token": token, "file": (io.BytesIO(content), "list.csv")}
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Việc kiểm tra tệp kéo dài quá 5 giây nên đã dừng lại và chưa có gì được lưu." in text
+    assert _count(session, mine) == 0
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/portal/import"})
+    english = client.post(
+        "/portal/import", data={"csrf_token": token, "file": (io.BytesIO(content), "list.csv")}
+    )
+    assert "took longer than 5 seconds" in english.get_data(as_text=True) and _count(session, mine) == 0
 
 
 def test_templates_download(client: FlaskClient, session: Session) -> None:

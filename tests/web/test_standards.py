@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -408,3 +409,42 @@ def test_edit_a_reference_material_keeps_its_history(client: FlaskClient, sessio
     changed = [e for e in audit.history(session, "reference_material", material.id) if e.action == "update"]
     assert changed, "the correction is in the audit trail"
     assert client.get("/standards/materials/999999/edit").status_code == 404
+
+
+def test_a_dcc_that_outlasts_the_time_budget_is_refused_clearly(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: reading a DCC is stopped at the import budget (5 s of wall-clock time, checked after schema
+    validation and before each result); the clock is replaced, nothing sleeps. A 422 in Vietnamese, no
+    calibration stored, and the next upload is read again."""
+    import io
+
+    from certificates.dcc import render_dcc
+    from certificates.examples import example_calibration
+    from lims.services.common import budget
+    from tests.webutil import csrf_token
+
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session)
+    url = f"/standards/{std.id}/calibrations/import"
+    xml = render_dcc(example_calibration(3), software_release="test")
+    before = _count(session)
+    ticks = iter(range(0, 10_000, 3))  # each read of the clock is 3 s later: validation alone "takes" 3 s
+    monkeypatch.setattr(budget, "monotonic", lambda: float(next(ticks)))
+    refused = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(xml), "certificate.xml")},
+        content_type="multipart/form-data",
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "kéo dài quá 5 giây" in page and "chưa có gì được lưu" in page
+    assert "HC-2026-00042" not in page and _count(session) == before
+
+    monkeypatch.setattr(budget, "monotonic", lambda: 0.0)  # a quick read: the form comes back filled in
+    accepted = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url), "dcc": (io.BytesIO(xml), "certificate.xml")},
+        content_type="multipart/form-data",
+    )
+    assert accepted.status_code == 200 and "HC-2026-00042" in accepted.get_data(as_text=True)

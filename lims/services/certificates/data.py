@@ -364,6 +364,7 @@ def build_certificate_data(
             standards=_standards(session, job, performed),
             signatory=extras.signatory,
             verification_url=settings.verification_url(extras.number),
+            verification_code=settings.verification_code(extras.number),
             location=location,
             location_detail=_address(enterprise.address, enterprise.province).one_line()
             if job.on_site

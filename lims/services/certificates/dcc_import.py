@@ -14,6 +14,7 @@ from certificates.errors import CertificateError
 from certificates.formatting import dsi_symbol
 from lims.domain.traceability import IssuerKind
 from lims.errors import N_, LimsError
+from lims.services.common.budget import Deadline
 
 MAX_DCC_BYTES = 5 * 1024 * 1024
 
@@ -35,11 +36,12 @@ class CalibrationDraft:
     item_name: str
 
 
-def _points(imported: ImportedCalibration) -> str:
+def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
     lines = []
     for series in imported.series:
         unit = dsi_symbol(series.reference_unit or series.measured_unit or "")
         for point in series.points:
+            deadline.check()
             value = point.reference_value if point.reference_value is not None else point.measured_value
             if value is None or point.expanded_uncertainty is None or not unit:
                 continue
@@ -49,6 +51,10 @@ def _points(imported: ImportedCalibration) -> str:
 
 
 def draft_from_dcc(data: bytes) -> CalibrationDraft:
+    """The calibration form's values, or :class:`DccImportError`; reading stops with
+    :class:`~lims.services.common.budget.BudgetExceeded` after
+    :data:`~lims.services.common.budget.IMPORT_BUDGET_S` seconds (nothing is saved by this step in any case)."""
+    deadline = Deadline()
     if not data:
         raise DccImportError(problem=N_("the file is empty"))
     if len(data) > MAX_DCC_BYTES:
@@ -56,10 +62,10 @@ def draft_from_dcc(data: bytes) -> CalibrationDraft:
             N_("The file is larger than %(limit)s MB."), limit=MAX_DCC_BYTES // (1024 * 1024)
         )
     try:
-        imported = read_dcc(data)
+        imported = read_dcc(data, checkpoint=deadline.check)
     except CertificateError as exc:
         raise DccImportError(problem=str(exc)) from exc
-    points = _points(imported)
+    points = _points(imported, deadline)
     if not points:
         raise DccImportError(problem=N_("it holds no calibration point with a value, unit and uncertainty"))
     kind = IssuerKind.ACCREDITED_LAB if imported.issuer_code else IssuerKind.NATIONAL_METROLOGY_INSTITUTE

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -35,6 +35,7 @@ from lims.models import (
     JobKind,
     User,
 )
+from lims.services.certificates.verification_code import code_matches
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.common.storage import Storage, StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
 from lims.services.jobs.jobs import jobs_by_id
@@ -281,26 +282,40 @@ def stored_file_for(
 
 @dataclass(frozen=True, slots=True)
 class PublicVerification:
-    """What anyone may learn of a certificate: nothing of the customer, nothing of the results."""
+    """What anyone may learn of a certificate: nothing of the customer, nothing of the results.
+
+    Without the certificate's verification code only the number, kind and status (``disclosed`` is
+    False and the instrument, serial number and dates are ``None``): numbers are sequential, and the
+    page must not let anyone list which instruments the laboratory has certified (issue 21, finding 8;
+    :mod:`lims.services.certificates.verification_code`).
+    """
 
     number: str
     kind: JobKind
-    issued_at: datetime
-    instrument_type: str
-    serial_number: str
     status: CertificateStatus
     superseded_by: str | None  # number of the certificate that replaces it
-    superseded_at: datetime | None
-    withdrawn_at: datetime | None
+    disclosed: bool = False  # the right verification code was given
+    issued_at: datetime | None = None
+    instrument_type: str | None = None
+    serial_number: str | None = None
+    superseded_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     @property
     def current(self) -> bool:
         return self.status == CertificateStatus.VALID
 
 
-def public_verification(session: Session, number: str) -> PublicVerification | None:
+def public_verification(
+    session: Session, number: str, *, key: bytes = b"", code: str | None = None
+) -> PublicVerification | None:
     """The public facts of a certificate, or ``None`` for an unknown or malformed number (the caller
-    answers both the same way, so the page tells nothing about which numbers exist nearby)."""
+    answers both the same way, so the page tells nothing about which numbers exist nearby).
+
+    The instrument, serial number and dates only when ``code`` is the number's verification code under
+    ``key`` (compared in constant time); a wrong code is answered exactly like no code, so the page is
+    no oracle for guessing codes.
+    """
     certificate = _find(session, number)
     if certificate is None:
         return None
@@ -312,14 +327,20 @@ def public_verification(session: Session, number: str) -> PublicVerification | N
     if instrument is None:
         return None
     nxt = successor(session, certificate) if certificate.status == CertificateStatus.SUPERSEDED else None
-    return PublicVerification(
+    facts = PublicVerification(
         number=certificate.number,
         kind=certificate.kind,
+        status=certificate.status,
+        superseded_by=nxt.number if nxt else None,
+    )
+    if not code_matches(key, certificate.number, code):
+        return facts
+    return replace(
+        facts,
+        disclosed=True,
         issued_at=certificate.issued_at,
         instrument_type=instrument.instrument_type,
         serial_number=instrument.serial_number,
-        status=certificate.status,
-        superseded_by=nxt.number if nxt else None,
         superseded_at=nxt.issued_at if nxt else None,
         withdrawn_at=withdrawn_at(session, certificate),
     )

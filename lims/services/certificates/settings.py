@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +26,8 @@ from lims.errors import N_, ConfigurationError
 from lims.localtime import DEFAULT_TIMEZONE, lab_zone
 from lims.models import JobKind
 from lims.services.certificates.errors import CertificateError
+from lims.services.certificates.verification_code import verification_code
+from lims.services.records.signing import load_or_create_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,9 @@ class CertificateSettings:
     verification_pattern: str = DEFAULT_VERIFICATION_PATTERN
     timezone_name: str = DEFAULT_TIMEZONE
     software_release: str = f"lims {lims.__version__}"
+    # The deployment's signing key (instance folder): derives the verification code printed on each
+    # certificate and carried in its QR URL. Empty: no code (the page then answers by number only).
+    verification_key: bytes = field(default=b"", repr=False)
 
     @classmethod
     def from_env(
@@ -77,18 +83,35 @@ class CertificateSettings:
                 reason=exc.reason,
             ) from None
 
+    def verification_code(self, number: str) -> str:
+        """The code printed beside the QR code (:mod:`lims.services.certificates.verification_code`)."""
+        return verification_code(self.verification_key, number) if self.verification_key else ""
+
     def verification_url(self, number: str) -> str:
-        """The public page the QR code opens: ``<public URL>/verify/<number>`` (percent-encoded)."""
-        return f"{self.public_url}/verify/{quote(number, safe='')}"
+        """The public page the QR code opens: ``<public URL>/verify/<number>?c=<code>`` (percent-encoded).
+
+        >>> CertificateSettings("https://x.vn").verification_url("KĐ-2026-00001")
+        'https://x.vn/verify/K%C4%90-2026-00001'
+        >>> CertificateSettings("https://x.vn", verification_key=b"k" * 32).verification_url("KĐ-2026-00001")
+        'https://x.vn/verify/K%C4%90-2026-00001?c=GBT8NT8H'
+        """
+        url = f"{self.public_url}/verify/{quote(number, safe='')}"
+        code = self.verification_code(number)
+        return f"{url}?c={code}" if code else url
 
 
 def certificate_settings(
     settings: Any = None, environ: Mapping[str, str] | None = None
 ) -> CertificateSettings:
-    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url`` and the
-    zone is ``settings.timezone`` (``LIMS_TIMEZONE``)."""
-    return CertificateSettings.from_env(
+    """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url``, the
+    zone is ``settings.timezone`` (``LIMS_TIMEZONE``) and the verification key is the signing key of
+    ``settings.instance_path``."""
+    made = CertificateSettings.from_env(
         environ,
         base_url=getattr(settings, "base_url", "") or "",
         timezone_name=getattr(settings, "timezone", "") or "",
     )
+    instance = getattr(settings, "instance_path", None)
+    if isinstance(instance, Path):
+        made = replace(made, verification_key=load_or_create_key(instance))
+    return made

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import N_, LimsError
 from lims.models import CustomerInstrument
+from lims.services.common.budget import Deadline
 from lims.services.customers.instrument_fields import (
     InstrumentData,
     InstrumentInvalid,
@@ -259,8 +260,14 @@ def _columns(header: list[Any]) -> dict[int, str]:
     return mapping
 
 
-def check_rows(rows: Iterator[list[Any]]) -> tuple[list[tuple[int, InstrumentData]], list[RowError]]:
-    """Check every row; return the good rows with their numbers and every error found."""
+def check_rows(
+    rows: Iterator[list[Any]], deadline: Deadline | None = None
+) -> tuple[list[tuple[int, InstrumentData]], list[RowError]]:
+    """Check every row; return the good rows with their numbers and every error found.
+
+    ``deadline`` is checked before each row is read (the rows of an XLSX are parsed as they are read), so a
+    file that stays inside the row and column caps and is still slow stops at the budget."""
+    deadline = deadline or Deadline()
     header = next(rows, None)
     if header is None:
         raise ImportFileError(N_("The file is empty."))
@@ -269,6 +276,7 @@ def check_rows(rows: Iterator[list[Any]]) -> tuple[list[tuple[int, InstrumentDat
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
+        deadline.check()
         if number - 1 > MAX_ROWS:
             raise ImportFileError(N_("The file has more than %(max)s rows; split it."), max=MAX_ROWS)
         if all(value is None or not str(value).strip() for value in row):
@@ -308,9 +316,14 @@ def check_rows(rows: Iterator[list[Any]]) -> tuple[list[tuple[int, InstrumentDat
 
 
 def import_instruments(session: Session, enterprise_id: int, content: bytes) -> ImportResult:
-    """Store every instrument of the file for ``enterprise_id``, or none (:class:`ImportRejected`)."""
-    good, errors = check_rows(read_rows(content))
+    """Store every instrument of the file for ``enterprise_id``, or none (:class:`ImportRejected`, or
+    :class:`~lims.services.common.budget.BudgetExceeded` when checking takes longer than
+    :data:`~lims.services.common.budget.IMPORT_BUDGET_S` seconds: nothing is stored before every row is checked).
+    """
+    deadline = Deadline()
+    good, errors = check_rows(read_rows(content), deadline)
     taken = serial_taken(session, enterprise_id, [data.serial_number for _n, data in good])
+    deadline.check()
     for number, data in good:
         if data.serial_number in taken:
             errors.append(

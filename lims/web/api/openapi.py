@@ -629,6 +629,44 @@ def _paths() -> dict[str, Any]:
     }
 
 
+# OpenAPI links (OAS 3.1 §4.8.20, Link Object): which operation a response's values can be passed to. They tell
+# a client (and schemathesis's stateful tests, tests/web/api/test_schemathesis.py) how to go from a list to a
+# record and from a record to its files: operationId -> {link name: (target operationId, {parameter: expression})}.
+_FIRST = "$response.body#/items/0"
+LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "listInstruments": {"GetFirstInstrument": ("getInstrument", {"instrument_id": f"{_FIRST}/id"})},
+    "createInstrument": {"GetCreatedInstrument": ("getInstrument", {"instrument_id": "$response.body#/id"})},
+    "listJobs": {"GetFirstJob": ("getJob", {"job_number": f"{_FIRST}/number"})},
+    "getJob": {
+        "GetJobInstrument": ("getInstrument", {"instrument_id": "$response.body#/instrument_id"}),
+        "UploadReadingsToFirstPoint": ("uploadReadings", {"job_number": "$response.body#/number"}),
+    },
+    "listCertificates": {"GetFirstCertificate": ("getCertificate", {"number": f"{_FIRST}/number"})},
+    "getCertificate": {
+        "GetCertificatePdf": ("getCertificatePdf", {"number": "$response.body#/number"}),
+        "GetCertificateDcc": ("getCertificateDcc", {"number": "$response.body#/number"}),
+        "GetCertificateTraceability": ("getCertificateTraceability", {"number": "$response.body#/number"}),
+        "GetCertificateJob": ("getJob", {"job_number": "$response.body#/job_number"}),
+        "GetCertificateInstrument": ("getInstrument", {"instrument_id": "$response.body#/instrument_id"}),
+    },
+}
+
+
+def _with_links(paths: dict[str, Any]) -> dict[str, Any]:
+    """``paths`` with :data:`LINKS` added to each operation's success response."""
+    for item in paths.values():
+        for operation in item.values():
+            links = LINKS.get(operation["operationId"], {})
+            if not links:
+                continue
+            success = next(code for code in operation["responses"] if code.startswith("2"))
+            operation["responses"][success]["links"] = {
+                name: {"operationId": target, "parameters": parameters}
+                for name, (target, parameters) in links.items()
+            }
+    return paths
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document (a fresh dict: callers may change it)."""
     return {
@@ -642,7 +680,7 @@ def document() -> dict[str, Any]:
             "See docs/api.md.",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": _paths(),
+        "paths": _with_links(_paths()),
         "components": {
             "securitySchemes": {
                 "bearer": {

@@ -14,6 +14,7 @@ class NumberForm(FlaskForm):
         csrf = False
 
     number = StringField(_l("Certificate number"), validators=[Length(max=50)])
+    c = StringField(_l("Verification code"), validators=[Length(max=20)])
 
 
 class PdfCheckForm(FlaskForm):

@@ -11,9 +11,11 @@ from flask.typing import ResponseReturnValue
 from lims.errors import NotFound
 from lims.models import CertificateStatus, JobKind
 from lims.services.certificates import register
+from lims.services.certificates.verification_code import verification_code
 from lims.services.common.storage import StorageError, open_storage
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.certificates.labels import KIND_LABELS, STATUS_LABELS
+from lims.web.certificates.public import verification_key
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
 from lims.web.i18n import error_text
@@ -67,6 +69,7 @@ def show(number: str) -> ResponseReturnValue:
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
         has_traceability="traceability.index" in current_app.view_functions,
+        verification_code=verification_code(verification_key(), view.certificate.number),
     )
 
 
