@@ -43,7 +43,9 @@ def test_keyboard_only_login(page: Any, live_server: str) -> None:
     from lims.services.demo.seed import DEMO_PASSWORD
 
     page.goto(live_server + "/login")
-    page.keyboard.type("ktv.lan")  # the user name field has the focus on arrival
+    # the user name field has the focus on arrival; wait for it rather than type into a page still loading
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type("ktv.lan")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")

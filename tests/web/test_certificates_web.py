@@ -302,9 +302,8 @@ def _neutral(body: str, path: str) -> str:
 
     typed = normalise_number(path.split("/verify/", 1)[1])
     body = body.replace(f'name="next" value="{escape(path)}"', 'name="next" value=""')
-    body = re.sub(
-        r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', body
-    )  # signed with the time
+    # the CSRF token is signed with the time to the second, whatever the attributes between name and value
+    body = re.sub(r'(name="csrf_token"[^>]*?value=")[^"]*"', r'\1"', body)
     return body.replace(f'value="{escape(typed)}"', 'value=""')
 
 
