@@ -10,6 +10,8 @@ from certificates.metrology.coverage import CoverageDistribution, coverage_state
 from certificates.metrology.decision import (
     Decision,
     DecisionRule,
+    NoAcceptanceInterval,
+    NoStatementReason,
     RuleKind,
     Specification,
     Verdict,
@@ -17,16 +19,20 @@ from certificates.metrology.decision import (
     judge,
     probability_of_conformance,
     rule_from_dict,
+    statement,
 )
 from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of, decimal_sign, format_compact, format_decimal
-from certificates.metrology.point import Deviation, PointResult, ReportedPoint
+from certificates.metrology.point import Deviation, IntervalMethod, PointResult, ReportedPoint
 from certificates.metrology.rounding import ReportedValue, round_result, round_to, round_uncertainty
 
 __all__ = [
     "CoverageDistribution",
     "Decision",
     "DecisionRule",
+    "IntervalMethod",
+    "NoAcceptanceInterval",
+    "NoStatementReason",
     "Deviation",
     "MetrologyError",
     "PointResult",
@@ -48,4 +54,5 @@ __all__ = [
     "round_to",
     "round_uncertainty",
     "rule_from_dict",
+    "statement",
 ]

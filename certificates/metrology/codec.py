@@ -1,9 +1,12 @@
 """The stored form of a :class:`~certificates.metrology.point.PointResult`: one versioned JSON document.
 
-The document carries its schema version (``"schema_version": 2``); every number is a decimal string, so a
-stored value is exactly the value computed, with no float digits. Version 1 was the untyped dictionary of
-earlier releases (no ``schema_version`` key); migration 0015 converts it. Any other version is refused with
-a clear :class:`~certificates.metrology.errors.MetrologyError`.
+The document carries its schema version (``"schema_version": 3``); every number is a decimal string, so a
+stored value is exactly the value computed, with no float digits. Version 3 added how the interval was
+obtained (``interval_method``), the hysteresis of a pressure point, the reason for no statement of
+conformity, the probability of false acceptance and the point's notes; a version-2 document is still read
+(its interval is the unvalidated law of propagation, the new fields empty). Version 1 was the untyped
+dictionary of earlier releases (no ``schema_version`` key); migration 0015 converts it. Any other version
+is refused with a clear :class:`~certificates.metrology.errors.MetrologyError`.
 
 >>> from decimal import Decimal as D
 >>> from certificates.metrology.coverage import CoverageDistribution
@@ -14,7 +17,7 @@ True
 >>> decode({"schema_version": 9})
 Traceback (most recent call last):
 ...
-certificates.metrology.errors.MetrologyError: result.schema_version: 9 is not a known point-result schema (this release reads 2)
+certificates.metrology.errors.MetrologyError: result.schema_version: 9 is not a known point-result schema (this release reads 2, 3)
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 from certificates.metrology.coverage import CoverageDistribution
-from certificates.metrology.decision import Verdict, rule_from_dict
+from certificates.metrology.decision import NoStatementReason, Verdict, rule_from_dict
 from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of
-from certificates.metrology.point import Deviation, PointResult
+from certificates.metrology.point import Deviation, IntervalMethod, PointResult
 
 __all__ = ["DECIMAL_FIELDS", "SCHEMA_VERSION", "budget_of", "decode", "encode", "is_current"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (2, 3)
 
 _DECIMALS = (
     "nominal",
@@ -43,7 +47,15 @@ _DECIMALS = (
     "coverage_probability",
     "expanded_uncertainty",
 )
-_OPTIONAL_DECIMALS = ("effective_dof", "mpe", "guard_band", "probability_of_conformance", "cmc")
+_OPTIONAL_DECIMALS = (
+    "effective_dof",
+    "mpe",
+    "guard_band",
+    "probability_of_conformance",
+    "cmc",
+    "hysteresis",
+    "probability_of_false_acceptance",
+)
 #: The fields stored as decimal strings (readers such as the audit trail show them as numbers).
 DECIMAL_FIELDS: tuple[str, ...] = _DECIMALS + _OPTIONAL_DECIMALS
 
@@ -71,6 +83,9 @@ def encode(point: PointResult, *, budget: Mapping[str, Any] | None = None) -> di
     doc["as_found"] = point.as_found
     doc["bench_reading_ids"] = list(point.bench_reading_ids)
     doc["deviations"] = list(point.deviations)
+    doc["interval_method"] = point.interval_method.value
+    doc["no_statement_reason"] = None if point.no_statement_reason is None else point.no_statement_reason.value
+    doc["notes"] = list(point.notes)
     if budget is not None:
         doc["budget"] = dict(budget)
     return doc
@@ -78,7 +93,7 @@ def encode(point: PointResult, *, budget: Mapping[str, Any] | None = None) -> di
 
 def is_current(doc: Mapping[str, Any] | None) -> bool:
     """Whether ``doc`` is a stored point result of this release's schema (an empty one is not)."""
-    return bool(doc) and doc.get("schema_version") == SCHEMA_VERSION  # type: ignore[union-attr]
+    return bool(doc) and doc.get("schema_version") in READABLE_VERSIONS  # type: ignore[union-attr]
 
 
 def decode(doc: Mapping[str, Any]) -> PointResult:
@@ -86,9 +101,10 @@ def decode(doc: Mapping[str, Any]) -> PointResult:
     if not isinstance(doc, Mapping):
         raise MetrologyError("expected a stored point result (an object)", field="result")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise MetrologyError(
-            f"{version} is not a known point-result schema (this release reads {SCHEMA_VERSION})"
+            f"{version} is not a known point-result schema (this release reads "
+            f"{', '.join(str(v) for v in READABLE_VERSIONS)})"
             if version is not None
             else "the stored result has no schema version: run `lims db upgrade` (migration 0015)",
             field="result.schema_version",
@@ -102,6 +118,7 @@ def decode(doc: Mapping[str, Any]) -> PointResult:
             values[name] = None if raw is None else decimal_of(raw, field=f"result.{name}")
         rule = doc.get("decision_rule")
         verdict = doc.get("verdict")
+        reason = doc.get("no_statement_reason")
         return PointResult(
             quantity=str(_required(doc, "quantity")),
             unit=str(_required(doc, "unit")),
@@ -114,6 +131,9 @@ def decode(doc: Mapping[str, Any]) -> PointResult:
             as_found=bool(doc.get("as_found", False)),
             bench_reading_ids=tuple(int(i) for i in doc.get("bench_reading_ids") or ()),
             deviations=tuple(str(d) for d in doc.get("deviations") or ()),
+            interval_method=IntervalMethod(doc.get("interval_method") or IntervalMethod.LPU.value),
+            no_statement_reason=None if reason is None else NoStatementReason(reason),
+            notes=tuple(str(n) for n in doc.get("notes") or ()),
             **values,
         )
     except (ValueError, TypeError) as exc:

@@ -13,9 +13,14 @@ non_binary    ILAC-G8 4.2.3: pass inside [T_L + w, T_U − w]; conditional pass 
               conditional fail outside it but inside [T_L − w, T_U + w]; fail beyond
 ============  ==========================================================================================
 
-When the guard band is wider than half the tolerance the acceptance interval is empty and no result can
-pass (ILAC-G8 4.2.2); the engine then states fail (guarded) or conditional pass/fail (non-binary), it does
-not refuse the result.
+When the guard band is at least half the tolerance the acceptance interval is empty and no result could
+pass (ILAC-G8 4.2.2): the engine refuses such a rule (:class:`NoAcceptanceInterval`) rather than state a
+fail that the item did not earn.
+
+Simple acceptance is allowed only when the measurement is good enough for it: the test uncertainty ratio
+TUR = (T_U − T_L)/(2·U) (= MPE/U for ±MPE) must be at least the procedure's minimum, 3 by default
+(ILAC-G8:09/2019 4.2.1 leaves the ratio to the agreement; 3 is the usual "U ≤ MPE/3", from memory).
+:func:`statement` then gives no statement, with the reason, instead of a pass or fail.
 
 The probability of conformance is p_c = Φ((T_U − y)/u) − Φ((T_L − y)/u) for the normal distribution
 N(y, u²) of the measurand (JCGM 106:2012 7.4, 7.5); the specific risk is 1 − p_c for an accepted item
@@ -35,6 +40,8 @@ from certificates.metrology.errors import MetrologyError
 __all__ = [
     "Decision",
     "DecisionRule",
+    "NoAcceptanceInterval",
+    "NoStatementReason",
     "RuleKind",
     "Specification",
     "Verdict",
@@ -42,8 +49,50 @@ __all__ = [
     "judge",
     "probability_of_conformance",
     "rule_from_dict",
+    "statement",
     "test_uncertainty_ratio",
 ]
+
+#: The least TUR = MPE/U for simple acceptance unless the procedure sets another (U ≤ MPE/3).
+DEFAULT_MINIMUM_TUR = 3.0
+
+
+class NoAcceptanceInterval(MetrologyError):
+    """A guard band w ≥ half the tolerance leaves no acceptance interval (ILAC-G8:09/2019 4.2.2)."""
+
+
+class NoStatementReason(StrEnum):
+    """Why a point with a specification has no statement of conformity."""
+
+    TUR_BELOW_MINIMUM = "tur_below_minimum"
+    NO_ACCEPTANCE_INTERVAL = "no_acceptance_interval"
+    NOT_REQUESTED = "not_requested"
+
+    def text(self, language: str, *, minimum_tur: float = DEFAULT_MINIMUM_TUR) -> str:
+        """The reason as printed on the job page and the certificate.
+
+        >>> NoStatementReason.TUR_BELOW_MINIMUM.text("en")
+        'no statement: U is larger than MPE/3, too large for simple acceptance (use a guarded rule)'
+        """
+        n = f"{minimum_tur:g}".replace(".", "," if language.startswith("vi") else ".")
+        vi, en = _REASON_TEXT[self]
+        return (vi if language.startswith("vi") else en).format(n=n)
+
+
+_REASON_TEXT = {
+    NoStatementReason.TUR_BELOW_MINIMUM: (
+        "không tuyên bố: U lớn hơn SSLNCP/{n}, quá lớn để chấp nhận đơn giản (dùng quy tắc có dải bảo vệ)",
+        "no statement: U is larger than MPE/{n}, too large for simple acceptance (use a guarded rule)",
+    ),
+    NoStatementReason.NO_ACCEPTANCE_INTERVAL: (
+        "không tuyên bố: dải bảo vệ w không để lại khoảng chấp nhận nào (U ≥ SSLNCP)",
+        "no statement: the guard band w leaves no acceptance interval (U ≥ MPE)",
+    ),
+    NoStatementReason.NOT_REQUESTED: (
+        "không tuyên bố: khách hàng không yêu cầu tuyên bố phù hợp theo một quy định kỹ thuật",
+        "no statement: the customer did not ask for a statement of conformity against a specification",
+    ),
+}
 
 
 class RuleKind(StrEnum):
@@ -295,6 +344,12 @@ def decide(
     w = rule.guard_factor * expanded
     accept_low = None if spec.lower is None else spec.lower + w
     accept_high = None if spec.upper is None else spec.upper - w
+    if accept_low is not None and accept_high is not None and accept_low >= accept_high:
+        raise NoAcceptanceInterval(
+            f"the guard band w = {w:g} leaves no acceptance interval inside [{spec.lower:g}, {spec.upper:g}] "
+            "(ILAC-G8:09/2019 4.2.2): reduce U or use another rule",
+            field="decision_rule",
+        )
 
     def inside(low: float | None, high: float | None) -> bool:
         return (low is None or value >= low) and (high is None or value <= high)
@@ -325,6 +380,65 @@ def decide(
         probability_of_conformance=p_c,
         specific_risk=1.0 - p_c if accepted else p_c,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A point's statement of conformity: a :class:`Decision`, or no statement and its reason.
+
+    :ivar test_uncertainty_ratio: TUR = (T_U − T_L)/(2·U), ``None`` for a one-sided limit or U = 0.
+    """
+
+    verdict: Verdict
+    rule: DecisionRule
+    decision: Decision | None
+    reason: NoStatementReason | None
+    test_uncertainty_ratio: float | None
+
+    @property
+    def probability_of_false_acceptance(self) -> float | None:
+        """1 − p_c for an accepted item (JCGM 106:2012 9.5.2), else ``None``."""
+        if self.decision is None or self.verdict not in (Verdict.PASS, Verdict.CONDITIONAL_PASS):
+            return None
+        return self.decision.specific_risk
+
+
+def statement(
+    value: float,
+    expanded_uncertainty: float,
+    spec: Specification,
+    *,
+    rule: DecisionRule,
+    standard_uncertainty: float | None = None,
+    minimum_tur: float = DEFAULT_MINIMUM_TUR,
+) -> Statement:
+    """The statement of conformity the job and ``lims budget evaluate`` both make (one engine).
+
+    Simple acceptance needs TUR ≥ ``minimum_tur``; below it there is no statement
+    (:attr:`NoStatementReason.TUR_BELOW_MINIMUM`). A guarded or non-binary rule is decided by :func:`decide`,
+    which refuses a guard band that leaves no acceptance interval (:class:`NoAcceptanceInterval`).
+
+    Hand calculation: MPE = 0.256 bar, U = 0.104 bar: TUR = 0.256/0.104 = 2.46 < 3, no simple acceptance;
+    with U = 0.064 bar, TUR = 4.0 and an error of 0.1 bar passes.
+
+    >>> simple = DecisionRule(RuleKind.SIMPLE)
+    >>> statement(0.1, 0.104, Specification.symmetric(0.256), rule=simple).reason
+    <NoStatementReason.TUR_BELOW_MINIMUM: 'tur_below_minimum'>
+    >>> statement(0.1, 0.064, Specification.symmetric(0.256), rule=simple).verdict
+    <Verdict.PASS: 'pass'>
+    """
+    if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur > 0:
+        raise MetrologyError("must be a number > 0", field="minimum_tur")
+    expanded = _finite(expanded_uncertainty, "expanded_uncertainty", minimum=0.0)
+    tur = (
+        None
+        if spec.lower is None or spec.upper is None or expanded == 0
+        else test_uncertainty_ratio(spec, expanded)
+    )
+    if rule.kind is RuleKind.SIMPLE and tur is not None and tur < minimum_tur:
+        return Statement(Verdict.NO_STATEMENT, rule, None, NoStatementReason.TUR_BELOW_MINIMUM, tur)
+    decision = decide(value, expanded, spec, rule=rule, standard_uncertainty=standard_uncertainty)
+    return Statement(decision.verdict, rule, decision, None, tur)
 
 
 def judge(error: float, mpe: float, expanded_uncertainty: float | None, rule: DecisionRule) -> Verdict:

@@ -15,12 +15,49 @@ from decimal import Decimal
 from enum import StrEnum
 
 from certificates.metrology.coverage import CoverageDistribution, coverage_statement
-from certificates.metrology.decision import DecisionRule, Verdict
+from certificates.metrology.decision import DecisionRule, NoStatementReason, Verdict
 from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of
 from certificates.metrology.rounding import round_to, round_uncertainty
 
-__all__ = ["Deviation", "PointResult", "ReportedPoint", "report"]
+__all__ = ["Deviation", "IntervalMethod", "PointResult", "ReportedPoint", "report"]
+
+
+class IntervalMethod(StrEnum):
+    """How the coverage interval of a point was obtained (JCGM 101:2008 clause 8).
+
+    ``lpu``: law of propagation (JCGM 100), not checked by Monte Carlo (records of earlier releases);
+    ``lpu_validated``: law of propagation, validated by Monte Carlo (JCGM 101 8.2);
+    ``mcm``: the propagation result was not validated, so U is the Monte Carlo interval's
+    (the larger half-width of the probabilistically symmetric interval about y).
+    """
+
+    LPU = "lpu"
+    LPU_VALIDATED = "lpu_validated"
+    MCM = "mcm"
+
+    def text(self, language: str) -> str:
+        """The method as stated beside U.
+
+        >>> IntervalMethod.MCM.text("en")
+        'coverage interval by the Monte Carlo method (JCGM 101:2008), the law of propagation was not validated'
+        """
+        vi, en = _METHOD_TEXT[self]
+        return vi if language.startswith("vi") else en
+
+
+_METHOD_TEXT = {
+    IntervalMethod.LPU: ("luật lan truyền độ không đảm bảo đo (JCGM 100:2008)", "law of propagation (JCGM 100:2008)"),
+    IntervalMethod.LPU_VALIDATED: (
+        "luật lan truyền độ không đảm bảo đo (JCGM 100:2008), đã được xác nhận bằng phương pháp Monte Carlo "
+        "(JCGM 101:2008 mục 8)",
+        "law of propagation (JCGM 100:2008), validated by the Monte Carlo method (JCGM 101:2008 clause 8)",
+    ),
+    IntervalMethod.MCM: (
+        "khoảng phủ theo phương pháp Monte Carlo (JCGM 101:2008), luật lan truyền không được xác nhận",
+        "coverage interval by the Monte Carlo method (JCGM 101:2008), the law of propagation was not validated",
+    ),
+}
 
 
 class Deviation(StrEnum):
@@ -94,6 +131,11 @@ class PointResult:
     :ivar as_found: true for results before adjustment (ISO/IEC 17025:2017 7.8.4.1 d), false for as left.
     :ivar bench_reading_ids: the bench readings the result used.
     :ivar deviations: environmental conditions outside the procedure's limits (ISO/IEC 17025 6.3.3).
+    :ivar interval_method: how U was obtained (:class:`IntervalMethod`).
+    :ivar hysteresis: h = largest |down − up| of the point's series (DKD-R 6-1), for pressure gauges.
+    :ivar no_statement_reason: why a point with an MPE has no statement of conformity.
+    :ivar probability_of_false_acceptance: 1 − p_c for an accepted point under a guarded rule (JCGM 106).
+    :ivar notes: what a reader must know about the point (e.g. a small ν_eff and why).
     """
 
     quantity: str
@@ -120,6 +162,11 @@ class PointResult:
     as_found: bool = False
     bench_reading_ids: tuple[int, ...] = ()
     deviations: tuple[str, ...] = field(default=())
+    interval_method: IntervalMethod = IntervalMethod.LPU
+    hysteresis: Decimal | None = None
+    no_statement_reason: NoStatementReason | None = None
+    probability_of_false_acceptance: Decimal | None = None
+    notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         for name in (
@@ -149,6 +196,9 @@ class PointResult:
             )
         object.__setattr__(self, "bench_reading_ids", tuple(int(i) for i in self.bench_reading_ids))
         object.__setattr__(self, "deviations", tuple(str(d) for d in self.deviations))
+        object.__setattr__(self, "notes", tuple(str(d) for d in self.notes))
+        if self.hysteresis is not None and (not self.hysteresis.is_finite() or self.hysteresis < 0):
+            raise MetrologyError("must be a finite Decimal ≥ 0", field="point.hysteresis")
 
     @property
     def correction(self) -> Decimal:

@@ -14,7 +14,16 @@ source                       input in the budget (value; distribution)
 ``resolution``               0; rectangular, half-width = resolution / 2 (GUM F.2.2.1)
 ``environment``              0; rectangular, half-width = coefficient · |reading − reference| · scale
 ``fixed``                    the template's value and distribution (a lab-characterised constant)
+``hysteresis``               0; rectangular, half-width h/2 from the point's up and down series (DKD-R 6-1)
+``repeatability``            0; rectangular, half-width b'/2 from the repeated series (DKD-R 6-1, A and B)
+``zero_deviation``           0; rectangular, half-width f0/2 from the zero point's readings (DKD-R 6-1)
+``head_correction``          ρ·g·Δh in the point's unit; normal from u(ρ) and u(Δh) (EURAMET cg-17)
 ===========================  =================================================================================
+
+With a calibration sequence (a DKD-R 6-1 procedure, :mod:`lims.domain.pressure`) the ``readings`` input
+is the mean of the series M1 ↑, M2 ↓, …: its dispersion is carried by the hysteresis, repeatability and zero
+inputs, except for a sequence with one series per direction (C), where it is a Type A input with the
+laboratory's pooled standard deviation and its degrees of freedom (JCGM 100:2008 4.2.4).
 
 ``scale`` for environment and relative fixed inputs: ``none`` (1), ``nominal`` (|nominal|) or ``range``
 (span).
@@ -30,6 +39,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lims.domain import pressure as dkd
 from lims.domain.errors import DomainError
 
 #: Functions and constants a model expression may use (shared with the uncertainty engine).
@@ -52,6 +62,16 @@ class InputSource(StrEnum):
     RESOLUTION = "resolution"
     ENVIRONMENT = "environment"
     FIXED = "fixed"
+    HYSTERESIS = "hysteresis"
+    REPEATABILITY = "repeatability"
+    ZERO_DEVIATION = "zero_deviation"
+    HEAD_CORRECTION = "head_correction"
+
+
+#: Sources that only a procedure with a calibration sequence can use.
+SEQUENCE_SOURCES = frozenset(
+    {InputSource.HYSTERESIS, InputSource.REPEATABILITY, InputSource.ZERO_DEVIATION, InputSource.HEAD_CORRECTION}
+)
 
 
 class Scale(StrEnum):
@@ -331,6 +351,9 @@ class PointContext:
     standards: Mapping[str, StandardUsed]
     instrument: InstrumentUnderTest
     environment: Mapping[str, float | Sequence[float]]
+    sequence: dkd.CalibrationSequence | None = None
+    sequence_settings: dkd.SequenceSettings | None = None
+    zero_readings: tuple[float, ...] | None = None  # the zero point's series (None: the gauge has no zero point)
 
 
 def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
@@ -379,7 +402,11 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
     inputs: list[dict[str, Any]] = []
     for item in template.inputs:
         entry: dict[str, Any] = {"name": item.name, "unit": ctx.unit}
-        if item.source == InputSource.READINGS:
+        if item.source == InputSource.READINGS and ctx.sequence is not None:
+            entry |= _series_indication(ctx)
+        elif item.source in SEQUENCE_SOURCES:
+            entry |= _sequence_input(item, ctx)
+        elif item.source == InputSource.READINGS:
             # The engine takes a type A input's estimate from its readings and refuses an explicit value
             # (docs/budget-format.md): a copied mean could only disagree with them.
             entry["distribution"] = {"kind": "type_a", "readings": list(ctx.readings)}
@@ -431,6 +458,55 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
         "inputs": inputs,
         "correlations": [dict(c) for c in template.correlations],
     }
+
+
+def _series_settings(ctx: PointContext) -> tuple[dkd.CalibrationSequence, dkd.SequenceSettings]:
+    if ctx.sequence is None or ctx.sequence_settings is None:
+        raise BudgetError("budget.inputs: hysteresis, repeatability, zero and head inputs need a sequence")
+    return ctx.sequence, ctx.sequence_settings
+
+
+def _series_indication(ctx: PointContext) -> dict[str, Any]:
+    """The mean of the series; Type A with the pooled s_p only when no direction is repeated (sequence C)."""
+    sequence, settings = _series_settings(ctx)
+    values = dkd.characteristic_values(sequence, ctx.readings)
+    if sequence.repeated:
+        return {"value": values.mean, "distribution": {"kind": "normal", "u": 0.0}}
+    span = ctx.instrument.range_max - ctx.instrument.range_min
+    return {
+        "distribution": {
+            "kind": "type_a",
+            "readings": list(ctx.readings),
+            "pooled_sd": _clean(settings.pooled_repeatability_relative * span),
+            "pooled_dof": settings.pooled_dof,
+        }
+    }
+
+
+def _sequence_input(item: InputTemplate, ctx: PointContext) -> dict[str, Any]:
+    sequence, settings = _series_settings(ctx)
+    values = dkd.characteristic_values(sequence, ctx.readings)
+    if item.source == InputSource.HYSTERESIS:
+        return {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": _clean(values.hysteresis / 2)}}
+    if item.source == InputSource.REPEATABILITY:
+        half = 0.0 if values.repeatability is None else values.repeatability / 2
+        return {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": _clean(half)}}
+    if item.source == InputSource.ZERO_DEVIATION:
+        f0 = 0.0 if ctx.zero_readings is None else dkd.zero_deviation(sequence, ctx.zero_readings)
+        return {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": _clean(f0 / 2)}}
+    raw = ctx.environment.get("height_difference")
+    if raw is None:
+        raise BudgetError(
+            f"environment.height_difference: not recorded; input {item.name} (ρ·g·Δh) needs the height of "
+            "the standard's reference level above the gauge's, in m"
+        )
+    heights = [raw] if isinstance(raw, int | float) else list(raw)
+    if len(heights) != 1 or isinstance(heights[0], bool) or not isinstance(heights[0], int | float):
+        raise BudgetError("environment.height_difference: give one height difference in m")
+    head = dkd.head_correction(
+        settings, nominal=ctx.nominal, unit=ctx.unit, height_difference_m=float(heights[0])
+    )
+    return {"value": head.value, "distribution": {"kind": "normal", "u": head.standard_uncertainty}}
 
 
 def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:

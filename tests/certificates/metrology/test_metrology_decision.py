@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from certificates.metrology.decision import NoAcceptanceInterval, NoStatementReason, statement
 from certificates.metrology import (
     DecisionRule,
     MetrologyError,
@@ -85,10 +86,32 @@ def test_acceptance_limits_and_guard_band() -> None:
     assert guarded.acceptance_limits == pytest.approx((9.1, 10.9))
 
 
-def test_a_guard_band_wider_than_the_tolerance_accepts_nothing() -> None:
-    """ILAC-G8 4.2.2: w = 1.5 > half the span 1.0, the acceptance interval is empty: nothing passes."""
-    assert decide(10.0, 1.5, SPEC, rule=GUARDED).verdict is Verdict.FAIL
-    assert decide(10.0, 1.5, SPEC, rule=NON_BINARY).verdict is Verdict.CONDITIONAL_PASS
+def test_a_guard_band_that_leaves_no_acceptance_interval_is_refused() -> None:
+    """ILAC-G8 4.2.2: w = 1.5 > half the span 1.0, the acceptance interval is empty: the rule is refused
+    (issue 16), for both guarded and non-binary rules; w = exactly half the span is refused too."""
+    for rule in (GUARDED, NON_BINARY):
+        with pytest.raises(NoAcceptanceInterval, match="no acceptance interval"):
+            decide(10.0, 1.5, SPEC, rule=rule)
+    half_span = (SPEC.upper - SPEC.lower) / 2  # type: ignore[operator]
+    with pytest.raises(NoAcceptanceInterval):
+        decide(10.0, half_span, SPEC, rule=GUARDED)
+
+
+def test_simple_acceptance_needs_tur_of_three() -> None:
+    """Issue 16: U ≤ MPE/3. MPE 0.256 bar: U = 0.0853 gives TUR = 0.256/0.0853 = 3.001 → a verdict;
+    U = 0.0860 gives TUR = 2.977 → no statement, with the reason."""
+    simple = DecisionRule(RuleKind.SIMPLE)
+    spec = Specification.symmetric(0.256)
+    ok = statement(0.2, 0.0853, spec, rule=simple)
+    assert ok.verdict is Verdict.PASS and ok.test_uncertainty_ratio == pytest.approx(3.0012, abs=1e-4)
+    low = statement(0.2, 0.0860, spec, rule=simple)
+    assert (low.verdict, low.reason) == (Verdict.NO_STATEMENT, NoStatementReason.TUR_BELOW_MINIMUM)
+    assert statement(0.2, 0.0860, spec, rule=simple, minimum_tur=2.5).verdict is Verdict.PASS
+    guarded = statement(0.05, 0.0860, spec, rule=GUARDED)
+    # accepted inside [−0.256 + 0.086, 0.256 − 0.086] = [−0.170, 0.170]; u = U/2 = 0.043:
+    # p_c = Φ((0.256 − 0.05)/0.043) − Φ((−0.256 − 0.05)/0.043) = Φ(4.79) − Φ(−7.12) ≈ 0.9999992
+    assert guarded.verdict is Verdict.PASS
+    assert guarded.probability_of_false_acceptance == pytest.approx(8.3e-7, rel=0.05)
 
 
 def test_one_sided_limit() -> None:

@@ -162,10 +162,22 @@ def test_codec_round_trip(
     assert all(str(getattr(back, f)) == str(getattr(point, f)) for f in ("error", "expanded_uncertainty"))
 
 
+def test_codec_reads_version_2_documents() -> None:
+    """A point stored before version 3 is still read: its interval is the (unvalidated) law of propagation and
+    the new fields are empty; written again it becomes version 3 with the same numbers."""
+    doc = encode(_point())
+    old = {k: v for k, v in doc.items() if k not in ("interval_method", "no_statement_reason", "notes",
+                                                    "hysteresis", "probability_of_false_acceptance")}
+    old["schema_version"] = 2
+    point = decode(old)
+    assert point.interval_method.value == "lpu" and point.hysteresis is None and point.notes == ()
+    assert decode(encode(point)) == point and encode(point)["schema_version"] == 3
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ({"schema_version": 3}, "3 is not a known point-result schema"),
+        ({"schema_version": 4}, "4 is not a known point-result schema"),
         ({"mean": 1.0, "error": 0.1}, "no schema version: run `lims db upgrade`"),
         ({**encode(_point()), "error": "abc"}, "result.error: must be a number"),
         ({**encode(_point()), "verdict": "maybe"}, "'maybe' is not a valid Verdict"),
