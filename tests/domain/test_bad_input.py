@@ -178,6 +178,7 @@ def test_command_prints_one_line_and_exits_2(
 def test_model_that_fails_only_for_some_monte_carlo_draws() -> None:
     budget = _edit("model", "m_S + sqrt(dm_D * m_S)")
     budget["inputs"][1]["value"] = 0.01
+    budget["inputs"][2]["distribution"]["readings"].append(0.020)  # n ≥ 4: Monte Carlo may use it
     with pytest.raises(NonFiniteResultError, match="for some Monte Carlo draws"):
         evaluate_budget(parse_budget(budget), method="mcm", trials=10_000, seed=1)
 

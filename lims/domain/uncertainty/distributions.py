@@ -327,6 +327,19 @@ class TypeA:
     def is_gaussian(self) -> bool:
         return math.isinf(self.degrees_of_freedom)
 
+    @property
+    def too_few_for_monte_carlo(self) -> bool:
+        """Fewer than 4 readings and no pooled standard deviation: the t distribution of JCGM 101 6.4.9 has
+        n − 1 ≤ 2 degrees of freedom and no finite variance, so Monte Carlo cannot use it (JCGM 101 6.4.9.4),
+        and for the law of propagation s/√n from so few readings is itself very uncertain (JCGM 100 G.3.3).
+
+        >>> TypeA((1.0, 2.0, 3.0)).too_few_for_monte_carlo, TypeA((1.0, 2.0, 3.0, 2.0)).too_few_for_monte_carlo
+        (True, False)
+        >>> TypeA((1.0, 2.0), pooled_sd=0.5).too_few_for_monte_carlo
+        False
+        """
+        return self.pooled_sd is None and self.count < 4
+
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
         dof = self.degrees_of_freedom
         draws = rng.standard_normal(size) if math.isinf(dof) else rng.standard_t(dof, size)

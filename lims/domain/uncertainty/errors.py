@@ -52,3 +52,8 @@ class DimensionError(UncertaintyError):
 
 class MonteCarloError(UncertaintyError):
     """The Monte Carlo method cannot be run with the requested settings."""
+
+
+class PropagationNotApplicable(UncertaintyError):
+    """Every first-order sensitivity coefficient is zero at the estimates: the law of propagation would give
+    u_c = 0, which is not the uncertainty (JCGM 100:2008 5.1.2 Note; JCGM 101:2008 5.8)."""

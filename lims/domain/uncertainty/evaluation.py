@@ -7,21 +7,24 @@ budget carries a specification, states conformity with its decision rule.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from certificates.metrology.decision import Decision, decide
+from certificates.metrology.decision import Decision, DecisionRule, RuleKind, Statement, statement
+from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of
 from certificates.metrology.rounding import ReportedValue, round_result
 from lims.domain.uncertainty.budget import BudgetSpec
-from lims.domain.uncertainty.errors import BudgetFormatError
+from lims.domain.uncertainty.errors import BudgetFormatError, PropagationNotApplicable
 from lims.domain.uncertainty.montecarlo import (
     DEFAULT_TRIALS,
     MonteCarloResult,
     Validation,
     monte_carlo,
     monte_carlo_adaptive,
+    type_a_too_few,
     validate,
 )
 from lims.domain.uncertainty.propagation import PropagationResult, propagate
@@ -48,6 +51,26 @@ class BudgetResult:
     monte_carlo: MonteCarloResult | None = None
     validation: Validation | None = None
     conformity: Decision | None = None
+    statement: Statement | None = None
+    warnings: tuple[str, ...] = ()
+    propagation_applicable: bool = True
+
+
+def type_a_warnings(spec: BudgetSpec) -> tuple[str, ...]:
+    """The flag the law of propagation carries for a Type A input of fewer than 4 readings without a pooled
+    standard deviation: ν = n − 1 ≤ 2 makes k = t_p(ν) large and s itself uncertain (JCGM 100 G.3.3), and
+    Monte Carlo cannot validate it (JCGM 101 6.4.9.4).
+
+    >>> from lims.domain.uncertainty.io import parse_budget
+    >>> type_a_warnings(parse_budget({"model": "x", "inputs": [
+    ...     {"name": "x", "distribution": {"kind": "type_a", "readings": [1.0, 1.2]}}]}))
+    ("inputs[0] 'x': Type A from 2 readings without a pooled standard deviation (ν = 1); Monte Carlo is refused (JCGM 101:2008 6.4.9.4): take at least 4 readings or give pooled_sd",)
+    """
+    return tuple(
+        f"inputs[{i}] {name!r}: Type A from {n} readings without a pooled standard deviation (ν = {n - 1}); "
+        "Monte Carlo is refused (JCGM 101:2008 6.4.9.4): take at least 4 readings or give pooled_sd"
+        for i, name, n in type_a_too_few(spec)
+    )
 
 
 def evaluate_budget(
@@ -84,32 +107,124 @@ def evaluate_budget(
         raise BudgetFormatError("must be one of lpu, mcm, both", field="method") from None
     unit = check_units(spec)
     lpu = propagate(spec, second_order=second_order)
+    # With every c_i = 0 the first-order u_c is 0 whatever the inputs' uncertainties (JCGM 100 5.1.2 Note):
+    # the propagation is not applicable, Monte Carlo (or the higher-order terms) must be used.
+    applicable = second_order or any(c.sensitivity_coefficient != 0 for c in lpu.contributions)
+    if not applicable and method is Method.LPU:
+        raise PropagationNotApplicable(
+            "every first-order sensitivity coefficient is zero at the estimates, so the law of propagation "
+            "is not applicable (JCGM 100:2008 5.1.2 Note): use --method mcm or --second-order",
+            field="model",
+        )
     mcm = validation = None
     if method is not Method.LPU:
         if adaptive_digits is None:
             mcm = monte_carlo(spec, trials=trials, seed=seed)
         else:
             mcm = monte_carlo_adaptive(spec, significant_digits=adaptive_digits, seed=seed, max_trials=trials)
-        validation = validate(lpu, mcm, significant_digits=validation_digits)
-    conformity = None
+        if applicable:
+            validation = validate(lpu, mcm, significant_digits=validation_digits)
+    said = None
     if spec.specification is not None:
-        conformity = decide(
-            lpu.value,
-            lpu.expanded_uncertainty,
-            spec.specification,
-            rule=spec.decision_rule,
-            standard_uncertainty=lpu.standard_uncertainty,
-        )
+        value, expanded, u = lpu.value, lpu.expanded_uncertainty, lpu.standard_uncertainty
+        if not applicable and mcm is not None:
+            value, u = mcm.value, mcm.standard_uncertainty
+            expanded = max(value - mcm.interval[0], mcm.interval[1] - value)
+        try:
+            said = statement(
+                value,
+                expanded,
+                spec.specification,
+                rule=spec.decision_rule or _SIMPLE,
+                standard_uncertainty=u,
+            )
+        except MetrologyError as exc:  # e.g. a guard band that leaves no acceptance interval: refused
+            raise BudgetFormatError(exc.detail, field=exc.field) from None
+    if applicable or mcm is None:
+        reported = _reported(lpu.value, lpu.expanded_uncertainty)
+    else:
+        reported = _reported(mcm.value, max(mcm.value - mcm.interval[0], mcm.interval[1] - mcm.value))
     return BudgetResult(
         spec=spec,
         method=method,
         unit=unit,
         propagation=lpu,
-        reported=_reported(lpu.value, lpu.expanded_uncertainty),
+        reported=reported,
         monte_carlo=mcm,
         validation=validation,
-        conformity=conformity,
+        conformity=None if said is None else said.decision,
+        statement=said,
+        warnings=type_a_warnings(spec),
+        propagation_applicable=applicable,
     )
+
+
+_SIMPLE = DecisionRule(RuleKind.SIMPLE)
+
+
+@dataclass(frozen=True, slots=True)
+class PointInterval:
+    """The interval a calibration point reports (JCGM 101:2008 clause 8).
+
+    ``method`` is ``lpu_validated`` when Monte Carlo validated the propagation, ``mcm`` when it did not (U is
+    then the larger half-width of the Monte Carlo interval about y and k = U/u(y) of Monte Carlo), ``lpu``
+    when Monte Carlo could not be run (``notes`` says why).
+    """
+
+    method: str
+    standard_uncertainty: float
+    expanded_uncertainty: float
+    coverage_factor: float
+    effective_dof: float
+    notes: tuple[str, ...]
+    validation: Validation | None
+
+
+def point_interval(spec: BudgetSpec, *, trials: int, seed: int) -> tuple[BudgetResult, PointInterval]:
+    """Evaluate a point's budget with both methods and choose the interval to report (JCGM 101 8.2, 8.3).
+
+    A Type A input of fewer than 4 readings without a pooled s keeps the law of propagation, flagged
+    (JCGM 101 6.4.9.4); a model whose first-order sensitivities are all zero uses Monte Carlo.
+    """
+    warnings = type_a_warnings(spec)
+    if warnings:
+        result = evaluate_budget(spec, method=Method.LPU)
+        lpu = result.propagation
+        return result, PointInterval(
+            "lpu",
+            lpu.standard_uncertainty,
+            lpu.expanded_uncertainty,
+            lpu.coverage_factor,
+            lpu.effective_dof,
+            warnings,
+            None,
+        )
+    result = evaluate_budget(spec, method=Method.BOTH, trials=trials, seed=seed)
+    lpu, mcm, validation = result.propagation, result.monte_carlo, result.validation
+    assert mcm is not None
+    if validation is not None and validation.passed:
+        return result, PointInterval(
+            "lpu_validated",
+            lpu.standard_uncertainty,
+            lpu.expanded_uncertainty,
+            lpu.coverage_factor,
+            lpu.effective_dof,
+            (),
+            validation,
+        )
+    y = lpu.value
+    expanded = max(y - mcm.interval[0], mcm.interval[1] - y)
+    u = mcm.standard_uncertainty
+    note = (
+        "every first-order sensitivity coefficient is zero: the law of propagation is not applicable, the "
+        "Monte Carlo interval is reported (JCGM 101:2008 5.8)"
+        if validation is None
+        else f"the law of propagation was not validated by Monte Carlo (d_low = {validation.d_low:.2g}, "
+        f"d_high = {validation.d_high:.2g} > δ = {validation.tolerance:.2g}, JCGM 101:2008 8.2): the Monte "
+        f"Carlo interval is reported ({mcm.trials} trials, seed {mcm.seed})"
+    )
+    k = expanded / u if u > 0 else lpu.coverage_factor
+    return result, PointInterval("mcm", u, expanded, max(k, 1.0), math.inf, (note,), validation)
 
 
 def _reported(value: float, expanded_uncertainty: float) -> ReportedValue:

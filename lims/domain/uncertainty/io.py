@@ -321,4 +321,11 @@ def result_to_dict(result: BudgetResult) -> dict[str, Any]:
             "probability_of_conformance": c.probability_of_conformance,
             "specific_risk": c.specific_risk,
         }
+    if result.statement is not None:
+        said = result.statement
+        out.setdefault("conformity", {"statement": said.verdict.value, "rule": said.rule.kind.value})
+        out["conformity"]["test_uncertainty_ratio"] = said.test_uncertainty_ratio
+        out["conformity"]["reason"] = None if said.reason is None else said.reason.text("en")
+    out["warnings"] = list(result.warnings)
+    out["propagation_applicable"] = result.propagation_applicable
     return out

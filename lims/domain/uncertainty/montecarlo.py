@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lims.domain.uncertainty.budget import BudgetSpec
+from lims.domain.uncertainty.distributions import TypeA
 from lims.domain.uncertainty.errors import MonteCarloError, NonFiniteResultError
 from lims.domain.uncertainty.propagation import PropagationResult
 
@@ -98,12 +99,45 @@ def numerical_tolerance(standard_uncertainty: float, significant_digits: int = 2
     return float(0.5 * 10.0**exponent)
 
 
+def type_a_too_few(spec: BudgetSpec) -> list[tuple[int, str, int]]:
+    """(index, name, n) of each Type A input with fewer than 4 readings and no pooled standard deviation."""
+    found = []
+    for i, quantity in enumerate(spec.inputs):
+        dist = quantity.distribution
+        if isinstance(dist, TypeA) and dist.too_few_for_monte_carlo:
+            found.append((i, quantity.name, dist.count))
+    return found
+
+
+def check_type_a_for_monte_carlo(spec: BudgetSpec) -> None:
+    """Refuse Monte Carlo for a Type A input of n < 4 readings without a pooled s (JCGM 101 6.4.9.4).
+
+    >>> from lims.domain.uncertainty.io import parse_budget
+    >>> check_type_a_for_monte_carlo(parse_budget({"model": "x", "inputs": [
+    ...     {"name": "x", "distribution": {"kind": "type_a", "readings": [1.0, 1.2]}}]}))
+    Traceback (most recent call last):
+    ...
+    lims.domain.uncertainty.errors.MonteCarloError: inputs[0].distribution: 'x' is a Type A evaluation of \
+2 readings without a pooled standard deviation: its t distribution with 1 degrees of freedom has no finite \
+variance, so Monte Carlo cannot use it (JCGM 101:2008 6.4.9.4); give at least 4 readings or pooled_sd and \
+pooled_dof
+    """
+    for i, name, n in type_a_too_few(spec):
+        raise MonteCarloError(
+            f"{name!r} is a Type A evaluation of {n} readings without a pooled standard deviation: its t "
+            f"distribution with {n - 1} degrees of freedom has no finite variance, so Monte Carlo cannot use "
+            "it (JCGM 101:2008 6.4.9.4); give at least 4 readings or pooled_sd and pooled_dof",
+            field=f"inputs[{i}].distribution",
+        )
+
+
 class Sampler:
     """Draws blocks of input values for a budget (JCGM 101 6.4), jointly Gaussian for correlated inputs."""
 
     def __init__(self, spec: BudgetSpec, rng: np.random.Generator) -> None:
         self.spec = spec
         self.rng = rng
+        check_type_a_for_monte_carlo(spec)
         matrix = spec.correlation_matrix()
         correlated = [i for i in range(len(spec.inputs)) if np.any(np.delete(matrix[i], i) != 0)]
         for i in correlated:
