@@ -214,7 +214,9 @@ class CertificateData:
             object.__setattr__(self, name, values)
             for index, value in enumerate(values):
                 check_type("certificate", f"{name}[{index}]", value, part)
-        normalise_strings(self, "certificate", optional=("location_detail", "superseded_by", "verification_code"))
+        normalise_strings(
+            self, "certificate", optional=("location_detail", "superseded_by", "verification_code")
+        )
         if any(c.isspace() for c in self.number):
             raise CertificateDataError("number", f"must not contain spaces: {self.number!r}")
         if not self.results:

@@ -84,7 +84,9 @@ def encode(point: PointResult, *, budget: Mapping[str, Any] | None = None) -> di
     doc["bench_reading_ids"] = list(point.bench_reading_ids)
     doc["deviations"] = list(point.deviations)
     doc["interval_method"] = point.interval_method.value
-    doc["no_statement_reason"] = None if point.no_statement_reason is None else point.no_statement_reason.value
+    doc["no_statement_reason"] = (
+        None if point.no_statement_reason is None else point.no_statement_reason.value
+    )
     doc["notes"] = list(point.notes)
     if budget is not None:
         doc["budget"] = dict(budget)
@@ -93,7 +95,7 @@ def encode(point: PointResult, *, budget: Mapping[str, Any] | None = None) -> di
 
 def is_current(doc: Mapping[str, Any] | None) -> bool:
     """Whether ``doc`` is a stored point result of this release's schema (an empty one is not)."""
-    return bool(doc) and doc.get("schema_version") in READABLE_VERSIONS  # type: ignore[union-attr]
+    return doc is not None and bool(doc) and doc.get("schema_version") in READABLE_VERSIONS
 
 
 def decode(doc: Mapping[str, Any]) -> PointResult:

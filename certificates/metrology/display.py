@@ -15,6 +15,7 @@ from typing import Any
 from certificates.metrology.coverage import dof_text
 from certificates.metrology.numbers import decimal_sign, format_compact, format_decimal
 from certificates.metrology.point import PointResult
+from certificates.metrology.rounding import round_to
 
 __all__ = ["PointText", "decimal_text", "point_json", "point_text"]
 
@@ -37,6 +38,10 @@ class PointText:
     decision_rule: str | None
     coverage: str  # the coverage statement
     unit: str
+    hysteresis: str | None = None  # DKD-R 6-1 h, to U's decimal place
+    interval_method: str = ""  # how U was obtained (JCGM 100 or JCGM 101)
+    no_statement_reason: str | None = None
+    probability_of_false_acceptance: str | None = None  # "probability of false acceptance 0,3 %"
 
     def with_unit(self, text: str) -> str:
         """``text`` followed by the unit (no space for an empty unit)."""
@@ -89,7 +94,28 @@ def point_text(point: PointResult, language: str) -> PointText:
         decision_rule=None if point.decision_rule is None else point.decision_rule.describe(language),
         coverage=point.coverage_text(language),
         unit=point.unit,
+        hysteresis=None
+        if point.hysteresis is None
+        else num(round_to(point.hysteresis, rep.expanded_uncertainty)),
+        interval_method=point.interval_method.text(language),
+        no_statement_reason=None
+        if point.no_statement_reason is None
+        else point.no_statement_reason.text(language),
+        probability_of_false_acceptance=_pfa(point, language),
     )
+
+
+def _pfa(point: PointResult, language: str) -> str | None:
+    """The probability of false acceptance of an accepted point, in percent to two significant digits."""
+    pfa = point.probability_of_false_acceptance
+    if pfa is None:
+        return None
+    percent = format_compact(
+        (pfa * 100).quantize(Decimal(1).scaleb(min((pfa * 100).adjusted() - 1, -1))) if pfa else Decimal(0),
+        decimal_separator=decimal_sign(language),
+    )
+    vi = decimal_sign(language) == ","
+    return f"xác suất chấp nhận sai {percent} %" if vi else f"probability of false acceptance {percent} %"
 
 
 def point_json(point: PointResult, index: int) -> dict[str, Any]:
@@ -112,4 +138,13 @@ def point_json(point: PointResult, index: int) -> dict[str, Any]:
         "mpe": None if rep.mpe is None else decimal_text(rep.mpe),
         "decision_rule": None if point.decision_rule is None else point.decision_rule.kind.value,
         "verdict": None if point.verdict is None else point.verdict.value,
+        "interval_method": point.interval_method.value,
+        "hysteresis": None
+        if point.hysteresis is None
+        else decimal_text(round_to(point.hysteresis, rep.expanded_uncertainty)),
+        "no_statement_reason": None if point.no_statement_reason is None else point.no_statement_reason.value,
+        "probability_of_false_acceptance": None
+        if point.probability_of_false_acceptance is None
+        else decimal_text(point.probability_of_false_acceptance),
+        "notes": list(point.notes),
     }

@@ -47,7 +47,10 @@ class IntervalMethod(StrEnum):
 
 
 _METHOD_TEXT = {
-    IntervalMethod.LPU: ("luật lan truyền độ không đảm bảo đo (JCGM 100:2008)", "law of propagation (JCGM 100:2008)"),
+    IntervalMethod.LPU: (
+        "luật lan truyền độ không đảm bảo đo (JCGM 100:2008)",
+        "law of propagation (JCGM 100:2008)",
+    ),
     IntervalMethod.LPU_VALIDATED: (
         "luật lan truyền độ không đảm bảo đo (JCGM 100:2008), đã được xác nhận bằng phương pháp Monte Carlo "
         "(JCGM 101:2008 mục 8)",
@@ -220,7 +223,17 @@ class PointResult:
         )
 
     def coverage_text(self, language: str) -> str:
-        """The coverage statement for this point (EA-4/02 M:2022 section 5), see :func:`coverage_statement`."""
+        """The coverage statement for this point (EA-4/02 M:2022 section 5), see :func:`coverage_statement`;
+        for a Monte Carlo interval, the method and k = U/u (JCGM 101:2008 clause 8)."""
+        if self.interval_method is IntervalMethod.MCM:
+            vi = language.startswith("vi")
+            k = format(self.coverage_factor, "f").replace(".", "," if vi else ".")
+            p = (self.coverage_probability * 100).to_integral_value(rounding="ROUND_HALF_UP")
+            if vi:
+                return f"phương pháp Monte Carlo (JCGM 101:2008), k = U/u = {k}, xác suất phủ xấp xỉ {p} %"
+            return (
+                f"Monte Carlo method (JCGM 101:2008), k = U/u = {k}, coverage probability approximately {p} %"
+            )
         return coverage_statement(
             coverage_factor=self.coverage_factor,
             coverage_probability=self.coverage_probability,

@@ -70,7 +70,12 @@ class InputSource(StrEnum):
 
 #: Sources that only a procedure with a calibration sequence can use.
 SEQUENCE_SOURCES = frozenset(
-    {InputSource.HYSTERESIS, InputSource.REPEATABILITY, InputSource.ZERO_DEVIATION, InputSource.HEAD_CORRECTION}
+    {
+        InputSource.HYSTERESIS,
+        InputSource.REPEATABILITY,
+        InputSource.ZERO_DEVIATION,
+        InputSource.HEAD_CORRECTION,
+    }
 )
 
 
@@ -353,7 +358,9 @@ class PointContext:
     environment: Mapping[str, float | Sequence[float]]
     sequence: dkd.CalibrationSequence | None = None
     sequence_settings: dkd.SequenceSettings | None = None
-    zero_readings: tuple[float, ...] | None = None  # the zero point's series (None: the gauge has no zero point)
+    zero_readings: tuple[float, ...] | None = (
+        None  # the zero point's series (None: the gauge has no zero point)
+    )
 
 
 def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
@@ -487,7 +494,10 @@ def _sequence_input(item: InputTemplate, ctx: PointContext) -> dict[str, Any]:
     sequence, settings = _series_settings(ctx)
     values = dkd.characteristic_values(sequence, ctx.readings)
     if item.source == InputSource.HYSTERESIS:
-        return {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": _clean(values.hysteresis / 2)}}
+        return {
+            "value": 0.0,
+            "distribution": {"kind": "rectangular", "half_width": _clean(values.hysteresis / 2)},
+        }
     if item.source == InputSource.REPEATABILITY:
         half = 0.0 if values.repeatability is None else values.repeatability / 2
         return {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": _clean(half)}}

@@ -317,7 +317,9 @@ def settings_from_dict(data: object, where: str = "calibration_sequence") -> Seq
             medium, "density_relative_uncertainty", f"{where}.medium", allow_zero=True
         ),
         height_uncertainty_m=_positive(data, "height_uncertainty_m", where, allow_zero=True),
-        gravity_m_s2=_positive(data, "gravity_m_s2", where) if "gravity_m_s2" in data else STANDARD_GRAVITY_M_S2,
+        gravity_m_s2=_positive(data, "gravity_m_s2", where)
+        if "gravity_m_s2" in data
+        else STANDARD_GRAVITY_M_S2,
         pressure_reference=str(reference),
     )
 
@@ -348,7 +350,9 @@ def head_correction(
     per = pascal_per(unit)
     rho = settings.medium_density_kg_m3
     if settings.medium_kind is MediumKind.GAS:
-        gauge_pa = nominal * per - (STANDARD_ATMOSPHERE_PA if settings.pressure_reference == "absolute" else 0.0)
+        gauge_pa = nominal * per - (
+            STANDARD_ATMOSPHERE_PA if settings.pressure_reference == "absolute" else 0.0
+        )
         rho = gas_density_kg_m3(rho, max(gauge_pa, -STANDARD_ATMOSPHERE_PA))
     g = settings.gravity_m_s2
     value_pa = head_correction_pa(density_kg_m3=rho, height_difference_m=height_difference_m, gravity_m_s2=g)

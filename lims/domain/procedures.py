@@ -24,10 +24,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from certificates.metrology.decision import DecisionRule, Verdict, judge
+from certificates.metrology.decision import DEFAULT_MINIMUM_TUR, DecisionRule, Verdict, judge
 from certificates.metrology.decision import rule_from_dict as decision_rule_from_dict
 from certificates.metrology.errors import MetrologyError
+from lims.domain import pressure as dkd
 from lims.domain.budget_template import (
+    SEQUENCE_SOURCES,
     BudgetError,
     BudgetTemplate,
     InstrumentUnderTest,
@@ -86,6 +88,39 @@ class Procedure:
     budget: BudgetTemplate
     sources: tuple[str, ...] = ()
     standards: tuple[str, ...] = ()  # the roles of the standards the budget needs, e.g. ("weights",)
+    sequence_settings: dkd.SequenceSettings | None = None  # a DKD-R 6-1 procedure's calibration sequence
+    minimum_tur: float = DEFAULT_MINIMUM_TUR  # least MPE/U for simple acceptance (ILAC-G8 4.2.1)
+
+    def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
+        """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.
+
+        >>> pg = find_procedure(load_procedures(), "CAL-PG-DKD")
+        >>> pg.sequence_for(InstrumentUnderTest("bar", 0, 16, 0.1, accuracy_class="1.6"))
+        <CalibrationSequence.C: 'C'>
+        """
+        if self.sequence_settings is None:
+            return None
+        try:
+            return dkd.sequence_for_class(instrument.accuracy_class)
+        except dkd.PressureError as exc:
+            raise ProcedureError(f"instrument.{exc}") from None
+
+    def readings_per_point(self, instrument: InstrumentUnderTest) -> int:
+        """How many readings a point needs: the sequence's series, else the procedure's repetitions."""
+        sequence = self.sequence_for(instrument)
+        return self.repetitions if sequence is None else sequence.series
+
+    def reading_labels(self, instrument: InstrumentUnderTest) -> tuple[str, ...]:
+        """What each reading of a point is: ``M1 ↑``, ``M2 ↓`` … for a sequence, else ``1``, ``2`` …
+
+        >>> pg = find_procedure(load_procedures(), "CAL-PG-DKD")
+        >>> pg.reading_labels(InstrumentUnderTest("bar", 0, 16, 0.1, accuracy_class="0.25"))
+        ('M1 ↑', 'M2 ↓', 'M3 ↑')
+        """
+        sequence = self.sequence_for(instrument)
+        if sequence is None:
+            return tuple(str(i + 1) for i in range(self.repetitions))
+        return tuple(f"M{i + 1} {'↑' if d == 'up' else '↓'}" for i, d in enumerate(sequence.directions))
 
     @property
     def title(self) -> str:
@@ -151,8 +186,24 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ProcedureError(f"{where}.sources: expected a list of citations")
+    sequence = None
+    if data.get("calibration_sequence") is not None:
+        try:
+            sequence = dkd.settings_from_dict(
+                data.get("calibration_sequence"), f"{where}.calibration_sequence"
+            )
+        except dkd.PressureError as exc:
+            raise ProcedureError(str(exc)) from None
+    minimum_tur = data.get("minimum_tur", DEFAULT_MINIMUM_TUR)
+    if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur >= 1:
+        raise ProcedureError(f"{where}.minimum_tur: expected a ratio ≥ 1, got {minimum_tur!r}")
     try:
         budget = template_from_dict(data.get("uncertainty_budget"), f"{where}.uncertainty_budget")
+        if sequence is None and any(i.source in SEQUENCE_SOURCES for i in budget.inputs):
+            raise ProcedureError(
+                f"{where}.uncertainty_budget: hysteresis, repeatability, zero and head inputs need a "
+                "calibration_sequence"
+            )
         procedure = Procedure(
             code=code,
             version=_text(data, "version", where),
@@ -169,6 +220,8 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             budget=budget,
             sources=tuple(sources),
             standards=tuple(sorted({i.standard for i in budget.inputs if i.standard is not None})),
+            sequence_settings=sequence,
+            minimum_tur=float(minimum_tur),
         )
     except ProcedureError:
         raise
@@ -267,6 +320,7 @@ def _context(
     standards: Mapping[str, StandardUsed],
     instrument: InstrumentUnderTest,
     environment: Mapping[str, float | Sequence[float]],
+    zero_readings: Sequence[float] | None = None,
 ) -> PointContext:
     _check_instrument(procedure, instrument)
     check_in_range(point, range_min=instrument.range_min, range_max=instrument.range_max, unit=procedure.unit)
@@ -275,7 +329,17 @@ def _context(
         if isinstance(r, bool) or not isinstance(r, int | float) or not math.isfinite(r):
             raise ProcedureError(f"readings[{i}]: {r!r} is not a number in {procedure.unit}")
         values.append(float(r))
-    if len(values) < procedure.repetitions:
+    sequence = procedure.sequence_for(instrument)
+    if sequence is not None:
+        if len(values) != sequence.series:
+            labels = ", ".join(procedure.reading_labels(instrument))
+            raise ProcedureError(
+                f"readings: {procedure.code} with sequence {sequence.value} (DKD-R 6-1) needs {sequence.series} "
+                f"readings at each point ({labels}), got {len(values)}"
+            )
+        if zero_readings is not None and len(zero_readings) != sequence.series:
+            raise ProcedureError(f"zero point: needs {sequence.series} readings, got {len(zero_readings)}")
+    elif len(values) < procedure.repetitions:
         raise ProcedureError(
             f"readings: {procedure.code} needs {procedure.repetitions} readings at each point, "
             f"got {len(values)}"
@@ -295,7 +359,17 @@ def _context(
             raise ProcedureError(
                 f"standards.{role}: expanded_uncertainty and drift_limit must be ≥ 0 and coverage_factor > 0"
             )
-    return PointContext(point, procedure.unit, tuple(values), dict(standards), instrument, dict(environment))
+    return PointContext(
+        point,
+        procedure.unit,
+        tuple(values),
+        dict(standards),
+        instrument,
+        dict(environment),
+        sequence=sequence,
+        sequence_settings=procedure.sequence_settings,
+        zero_readings=None if zero_readings is None else tuple(float(z) for z in zero_readings),
+    )
 
 
 def instantiate_budget(
@@ -305,6 +379,8 @@ def instantiate_budget(
     standards: Mapping[str, StandardUsed],
     instrument: InstrumentUnderTest,
     environment: Mapping[str, float | Sequence[float]],
+    *,
+    zero_readings: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """The uncertainty budget of one test point, in the uncertainty engine's JSON format.
 
@@ -318,7 +394,7 @@ def instantiate_budget(
     >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:3]
     [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal')]
     """
-    ctx = _context(procedure, point, readings, standards, instrument, environment)
+    ctx = _context(procedure, point, readings, standards, instrument, environment, zero_readings)
     try:
         return instantiate(procedure.budget, ctx)
     except BudgetError as exc:
@@ -340,6 +416,7 @@ class PointResult:
     correction: float
     mpe: float
     verdict: Verdict | None
+    hysteresis: float | None = None  # DKD-R 6-1 h, for a procedure with a calibration sequence
 
 
 def point_result(
@@ -385,4 +462,8 @@ def point_result(
             verdict = judge(error, mpe, expanded_uncertainty, procedure.decision_rule)
         except MetrologyError as exc:
             raise ProcedureError(str(exc)) from None
-    return PointResult(point, float(f"{mean:.12g}"), reference, error, -error if error else 0.0, mpe, verdict)
+    sequence = procedure.sequence_for(instrument)
+    hysteresis = None if sequence is None else dkd.characteristic_values(sequence, ctx.readings).hysteresis
+    return PointResult(
+        point, float(f"{mean:.12g}"), reference, error, -error if error else 0.0, mpe, verdict, hysteresis
+    )

@@ -22,13 +22,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from certificates.metrology import (
     DecisionRule,
+    IntervalMethod,
     MetrologyError,
+    NoAcceptanceInterval,
+    NoStatementReason,
     PointResult,
     RuleKind,
     Specification,
-    decide,
+    Verdict,
     decimal_of,
     distribution_for,
+    statement,
 )
 from certificates.metrology import codec as point_codec
 from lims.domain import procedures as dp
@@ -38,7 +42,8 @@ from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
-from lims.domain.uncertainty import evaluate_budget, parse_budget
+from lims.domain.uncertainty import parse_budget
+from lims.domain.uncertainty.evaluation import point_interval
 from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_
 from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
@@ -173,6 +178,53 @@ def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
     return proc.decision_rule
 
 
+#: Monte Carlo trials per point for the JCGM 101 clause 8 validation (≥ 10⁴/(1 − p) of 7.2.2 Note 2).
+BENCH_TRIALS = 200_000
+#: Above this k a point's note names the inputs with few degrees of freedom (done-when of issue 16: k ≤ 3).
+SMALL_DOF_K = 2.5
+
+
+def statement_wanted(job: Job) -> bool:
+    """Whether the job states conformity: a verification always; a calibration only when the customer asked
+    for a statement against a named specification (ISO/IEC 17025:2017 7.1.3, 7.8.6.1)."""
+    req = job.requirements or {}
+    if job.kind.value == "verification":
+        return True
+    return bool(req.get("conformity_statement")) and bool(str(req.get("specification") or "").strip())
+
+
+def _zero_readings(
+    session: Session, job: Job, nominal: float, readings: Sequence[float]
+) -> list[float] | None:
+    """The readings of the job's zero point (DKD-R 6-1 zero deviation f0), ``None`` without a zero point."""
+    if nominal == 0:
+        return list(readings)
+    points = test_points(job)
+    if 0.0 not in points:
+        return None
+    index = points.index(0.0)
+    row = measurements(session, job.id).get(index)
+    if row is None or not row.readings:
+        raise ReadingError(
+            N_(
+                "Point %(point)s: measure the zero point first; its readings give the zero deviation f0 (DKD-R 6-1)."
+            ),
+            point=f"{nominal:g}",
+        )
+    return [float(r) for r in row.readings]
+
+
+def _seed(job: Job, nominal: float) -> int:
+    """A fixed seed per job and point, so that a point computed again gives the same Monte Carlo result."""
+    return (job.id * 1_000_003 + round(abs(nominal) * 1e6)) % (2**31)
+
+
+def _dof_note(lpu_contributions: Sequence[Any], effective_dof: float) -> str:
+    few = [c for c in lpu_contributions if c.degrees_of_freedom != float("inf") and c.contribution > 0]
+    names = ", ".join(f"{c.name} (ν = {c.degrees_of_freedom:g})" for c in few) or "—"
+    return f"ν_eff = {effective_dof:.1f} is small: inputs with finite degrees of freedom {names}"
+
+
 def compute_point(
     session: Session,
     job: Job,
@@ -201,19 +253,33 @@ def compute_point(
     standards = _standards_used(session, job, proc, nominal, reference, on)
     env_floats = {q: [float(x) for x in v] for q, v in environment.items() if v}
     env = {q: v if len(v) > 1 else v[0] for q, v in env_floats.items()}
+    zero = _zero_readings(session, job, nominal, values) if proc.sequence_settings is not None else None
     try:
-        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env)
-        lpu = evaluate_budget(parse_budget(budget)).propagation
-        expanded = lpu.expanded_uncertainty
-        result = dp.point_result(proc, nominal, values, standards, instrument, expanded_uncertainty=expanded)
-        rule = agreed_rule(job, proc)
-        decision = decide(
-            result.error,
-            expanded,
-            Specification.symmetric(result.mpe),
-            rule=rule,
-            standard_uncertainty=lpu.standard_uncertainty,
+        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env, zero_readings=zero)
+        evaluated, interval = point_interval(
+            parse_budget(budget), trials=BENCH_TRIALS, seed=_seed(job, nominal)
         )
+        lpu = evaluated.propagation
+        expanded = interval.expanded_uncertainty
+        result = dp.point_result(proc, nominal, values, standards, instrument)
+        rule = agreed_rule(job, proc)
+        reason: NoStatementReason | None = None
+        said = None
+        if not statement_wanted(job):
+            reason = NoStatementReason.NOT_REQUESTED
+        else:
+            try:
+                said = statement(
+                    result.error,
+                    expanded,
+                    Specification.symmetric(result.mpe),
+                    rule=rule,
+                    standard_uncertainty=interval.standard_uncertainty,
+                    minimum_tur=proc.minimum_tur,
+                )
+                reason = said.reason
+            except NoAcceptanceInterval:
+                reason = NoStatementReason.NO_ACCEPTANCE_INTERVAL
         deviations = check_environment(proc.environment, env)
     except (DomainError, EnvironmentDataError, MetrologyError) as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
@@ -221,10 +287,17 @@ def compute_point(
         cmc = check_against_cmc(cmc_scope(session, job.lab_id), proc.quantity, nominal, proc.unit, expanded)
     except UncertaintyBelowCmc as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
-    # k came from t(ν_eff) unless ν_eff is infinite or the budget fixed k (then the normal is assumed and
-    # stated; EA-4/02 M:2022 section 5)
-    infinite = lpu.effective_dof == float("inf") or lpu.coverage_factor_fixed
-    dof = None if infinite else decimal_of(round(lpu.effective_dof, 1))
+    # k came from t(ν_eff) unless ν_eff is infinite, the budget fixed k, or the interval is Monte Carlo's (then
+    # k = U/u is stated with the method; EA-4/02 M:2022 section 5, JCGM 101 clause 8)
+    method = IntervalMethod(interval.method)
+    infinite = (
+        interval.effective_dof == float("inf") or lpu.coverage_factor_fixed or method is IntervalMethod.MCM
+    )
+    dof = None if infinite else decimal_of(round(interval.effective_dof, 1))
+    notes = list(interval.notes)
+    if dof is not None and interval.coverage_factor > SMALL_DOF_K:
+        notes.append(_dof_note(lpu.contributions, interval.effective_dof))
+    decision = None if said is None else said.decision
     point = PointResult(
         quantity=proc.quantity,
         unit=proc.unit,
@@ -232,23 +305,32 @@ def compute_point(
         reference_value=reference_value,
         indication=decimal_of(result.mean_indication),
         error=decimal_of(result.error),
-        standard_uncertainty=decimal_of(lpu.standard_uncertainty),
+        standard_uncertainty=decimal_of(interval.standard_uncertainty),
         effective_dof=dof,
-        coverage_factor=decimal_of(lpu.coverage_factor),
+        coverage_factor=decimal_of(round(interval.coverage_factor, 2)),
         coverage_probability=decimal_of(proc.budget.coverage_probability),
         distribution=distribution_for(dof),
         expanded_uncertainty=decimal_of(expanded),
         mpe=decimal_of(result.mpe),
         decision_rule=rule,
-        guard_band=decimal_of(decision.guard_band),
-        probability_of_conformance=decimal_of(round(decision.probability_of_conformance, 6)),
-        verdict=decision.verdict,
+        guard_band=None if decision is None else decimal_of(decision.guard_band),
+        probability_of_conformance=None
+        if decision is None
+        else decimal_of(round(decision.probability_of_conformance, 6)),
+        verdict=Verdict.NO_STATEMENT if said is None else said.verdict,
         cmc=None if cmc.cmc_uncertainty is None else decimal_of(cmc.cmc_uncertainty),
         cmc_applied=False,
         within_scope=cmc.within_scope,
         as_found=as_found,
         bench_reading_ids=tuple(bench_reading_ids),
         deviations=tuple(d.message for d in deviations),
+        interval_method=method,
+        hysteresis=None if result.hysteresis is None else decimal_of(result.hysteresis),
+        no_statement_reason=reason,
+        probability_of_false_acceptance=None
+        if said is None or said.probability_of_false_acceptance is None
+        else decimal_of(round(said.probability_of_false_acceptance, 6)),
+        notes=tuple(notes),
     )
     return point, budget
 

@@ -71,3 +71,20 @@ def require_complete(session: Session, job: Job) -> None:
     missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
     if missing:
         raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
+
+
+def reading_labels(job: Job) -> tuple[tuple[str, ...], str | None]:
+    """What each reading of a point is (``M1 ↑``, ``M2 ↓`` … for a DKD-R 6-1 sequence, else ``1``, ``2`` …)
+    and the sequence's name, for the bench page; the procedure's repetitions when the class is missing."""
+    if job.procedure is None:
+        raise no_procedure(job)
+    proc = domain_procedure(job.procedure)
+    try:
+        instrument = instrument_under_test(job)
+        sequence = proc.sequence_for(instrument)
+        labels = proc.reading_labels(instrument)
+    except (DomainError, ReadingError):
+        return tuple(str(i + 1) for i in range(proc.repetitions)), None
+    if sequence is None:
+        return labels, None
+    return labels, sequence.value

@@ -14,6 +14,7 @@ from lims.models import Job, JobState, User
 from lims.services.bench import measurements
 from lims.services.bench import stations as bench_stations
 from lims.services.jobs import jobs
+from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
 from lims.web.i18n import error_text
@@ -35,6 +36,7 @@ ENVIRONMENT_LABELS = {
     "temperature": N_("temperature"),
     "humidity": N_("relative humidity"),
     "pressure": N_("air pressure"),
+    "height_difference": N_("height of the standard's reference level above the gauge's, Δh"),
 }
 
 
@@ -94,7 +96,9 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
         raise no_procedure(job)
     proc = domain_procedure(job.procedure)
     points, points_error = points_or_error(job)
+    labels, sequence = job_points.reading_labels(job)
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
+            "reading_labels": labels, "sequence": sequence,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment,
             "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db),

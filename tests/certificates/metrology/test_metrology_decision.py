@@ -7,7 +7,6 @@ import math
 
 import pytest
 
-from certificates.metrology.decision import NoAcceptanceInterval, NoStatementReason, statement
 from certificates.metrology import (
     DecisionRule,
     MetrologyError,
@@ -19,7 +18,12 @@ from certificates.metrology import (
     probability_of_conformance,
     rule_from_dict,
 )
-from certificates.metrology.decision import test_uncertainty_ratio
+from certificates.metrology.decision import (
+    NoAcceptanceInterval,
+    NoStatementReason,
+    statement,
+    test_uncertainty_ratio,
+)
 
 SPEC = Specification(lower=9.0, upper=11.0)
 U = 0.2  # expanded uncertainty, k = 2

@@ -104,6 +104,11 @@ def test_one_point_reads_the_same_in_both_languages() -> None:
         "mpe": "0.500",
         "decision_rule": "simple",
         "verdict": "pass",
+        "interval_method": "lpu",
+        "hysteresis": None,
+        "no_statement_reason": None,
+        "probability_of_false_acceptance": None,
+        "notes": [],
     }
 
 
@@ -166,8 +171,18 @@ def test_codec_reads_version_2_documents() -> None:
     """A point stored before version 3 is still read: its interval is the (unvalidated) law of propagation and
     the new fields are empty; written again it becomes version 3 with the same numbers."""
     doc = encode(_point())
-    old = {k: v for k, v in doc.items() if k not in ("interval_method", "no_statement_reason", "notes",
-                                                    "hysteresis", "probability_of_false_acceptance")}
+    old = {
+        k: v
+        for k, v in doc.items()
+        if k
+        not in (
+            "interval_method",
+            "no_statement_reason",
+            "notes",
+            "hysteresis",
+            "probability_of_false_acceptance",
+        )
+    }
     old["schema_version"] = 2
     point = decode(old)
     assert point.interval_method.value == "lpu" and point.hysteresis is None and point.notes == ()
