@@ -196,13 +196,13 @@ def _stated(value: PointResult | ReportedPoint, deviation: Deviation) -> Decimal
     return value.correction if deviation is Deviation.CORRECTION else value.error
 
 
-def _chart_point(p: PointResult, deviation: Deviation) -> ChartPoint:
+def _chart_point(p: PointResult, deviation: Deviation, with_mpe: bool = True) -> ChartPoint:
     """The point as drawn: floats for the drawing only; every printed figure comes from ``reported()``."""
     return ChartPoint(
         float(p.reference_value),
         float(_stated(p, deviation)),
         float(p.expanded_uncertainty),
-        None if p.mpe is None else float(p.mpe),
+        None if p.mpe is None or not with_mpe else float(p.mpe),
     )
 
 
@@ -211,12 +211,16 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     in_unit = f" ({_x(unit)})" if unit else ""
     deviation = FIELD["correction"] if series.deviation is Deviation.CORRECTION else FIELD["error"]
     as_found = series.has_as_found
-    with_mpe = any(p.mpe is not None for p in series.points)
+    # An MPE column reads as a statement of conformity (ISO/IEC 17025:2017 7.8.6): only when one is made.
+    with_mpe = data.states_conformity and any(p.mpe is not None for p in series.points)
+    with_hysteresis = any(p.hysteresis is not None for p in series.points)
     with_conformity = data.states_conformity and any(p.verdict is not None for p in series.points)
     columns: list[Label] = [FIELD["point"], FIELD["nominal"]]
     if as_found:
         columns += [FIELD["as_found_indication"], FIELD["as_found_error"]]
-    columns += [FIELD["indication"], deviation, FIELD["uncertainty"], FIELD["k"]]
+    columns += [FIELD["indication"], deviation]
+    columns += [FIELD["hysteresis"]] if with_hysteresis else []
+    columns += [FIELD["uncertainty"], FIELD["k"]]
     columns += [FIELD["mpe"]] if with_mpe else []
     columns += [FIELD["conformity"]] if with_conformity else []
     header = [_p(f"<b>{_x(c.vi)}</b><br/><i>{_x(c.en)}</i>", "cell") for c in columns]
@@ -236,9 +240,10 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
                 if found is not None
                 else ["—", "—"]
             )
+        cells += [_num(data, reported.indication), _num(data, _stated(reported, series.deviation))]
+        if with_hysteresis:
+            cells.append(_num(data, round_to(p.hysteresis, u)) if p.hysteresis is not None else "—")
         cells += [
-            _num(data, reported.indication),
-            _num(data, _stated(reported, series.deviation)),
             _num(data, u),
             _short(data, p.coverage_factor),
         ]
@@ -275,7 +280,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         notes.append(_bi(data.wording.external_provider.format(provider=series.external_provider), sep=" / "))
     symbol = f" / {unit}" if unit else ""
     chart = ErrorChart(
-        [_chart_point(p, series.deviation) for p in series.points],
+        [_chart_point(p, series.deviation, with_mpe) for p in series.points],
         x_label=f"{series.quantity.vi} / {series.quantity.en}{symbol}",
         y_label=f"{deviation.vi} / {deviation.en}{symbol}",
         legend=(f"{deviation.vi} ± U / {deviation.en} ± U", "±SSLNCP / ±MPE"),

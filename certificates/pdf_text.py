@@ -57,6 +57,7 @@ FIELD: dict[str, Label] = {
     "uncertainty": Text("Độ KĐBĐ mở rộng U", "Expanded uncertainty U"),
     "k": Text("k", "k"),
     "mpe": Text("SSLNCP (±)", "MPE (±)"),
+    "hysteresis": Text("Độ trễ", "Hysteresis"),
     "conformity": Text("Đánh giá", "Conformity"),
     "customer_supplied_values": Text(
         "Các giá trị trong bảng này do khách hàng cung cấp.",

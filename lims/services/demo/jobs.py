@@ -35,6 +35,7 @@ from lims.services.common.storage import open_storage
 from lims.services.demo.accounts import DEMO_PASSWORD
 from lims.services.demo.traceability import record_calibration
 from lims.services.jobs import jobs
+from lims.services.jobs import points as points_module
 from lims.services.jobs.points import test_points
 from lims.services.jobs.procedures import domain_procedure, latest_procedure, sync_procedures
 
@@ -50,7 +51,8 @@ PLANS = {
         ("Áp kế kiểu lò xo", "Wika", "213.53", "bar", "0", "16", "0.1", "1.6", False),
         {"reference": "CDL-AS-002"},
         0.1,
-        {"temperature": "21.5 22.0", "humidity": "58"},
+        # Δh: the controller's reference level 0.15 m above the gauge's centre (head correction, DKD-R 6-1)
+        {"temperature": "21.5 22.0", "humidity": "58", "height_difference": "0.15"},
     ),
     "CAL-TH-BATH": (
         ("Nhiệt kế điện tử", "Testo", "720", "°C", "-50", "150", "0.1", None, False),
@@ -252,6 +254,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 )
             points = test_points(job)
             todo = points[:2] if state == "in_progress" else points
+            # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
+            per_point = proc.readings_per_point(points_module.instrument_under_test(job))
             for i, nominal in enumerate(todo):
                 measurements.save_point(
                     session,
@@ -259,7 +263,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     measurements.PointInput(
                         i,
                         # An issued verification must pass: its readings stay within one resolution step.
-                        _readings(nominal, step, proc.repetitions, 0 if state == "issued" else (i + s) % 3),
+                        _readings(nominal, step, per_point, 0 if state == "issued" else (i + s) % 3),
                         f"{nominal:.6g}",
                         env,
                     ),

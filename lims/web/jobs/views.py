@@ -170,6 +170,7 @@ def intake(job_id: int) -> ResponseReturnValue:
         return redirect(url_for("jobs.show", job_id=job_id))
     requirements: dict[str, Any] = {
         "conformity_statement": bool(form.get("conformity_statement")),
+        "specification": form.get("specification", "").strip()[:200],
         "decision_rule": form.get("decision_rule", "procedure")[:50],
         "notes": form.get("requirement_notes", "")[:2000],
     }
