@@ -19,9 +19,11 @@ def test_procedures_list_json(demo: Path) -> None:
     result = run(["procedures", "list", "--json"], demo)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert [r["code"] for r in rows] == ["CAL-DMM-DCV", "CAL-PG-DKD", "CAL-TH-BATH", "VER-NAWI-R76"]
-    assert rows[1] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "1.0", "quantity": "pressure", "unit": "bar",
-                                      "kind": "calibration", "title": "", "title_vi": rows[1]["title_vi"]}
+    # every version stays listed (jobs done with 1.0 keep it); 2.0 is the DKD-R 6-1 rebuild (issue 16)
+    assert [r["code"] for r in rows] == ["CAL-DMM-DCV", "CAL-PG-DKD", "CAL-PG-DKD", "CAL-TH-BATH", "VER-NAWI-R76"]
+    assert [r["version"] for r in rows if r["code"] == "CAL-PG-DKD"] == ["1.0", "2.0"]
+    assert rows[2] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
+                                      "kind": "calibration", "title": "", "title_vi": rows[2]["title_vi"]}
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:
@@ -54,7 +56,9 @@ def test_jobs_show_json_prints_points_as_the_certificate(demo: Path) -> None:
         assert set(point) == {
             "index", "quantity", "unit", "reference", "indication", "error", "expanded_uncertainty",
             "coverage_factor", "dof_eff", "coverage_probability", "mpe", "decision_rule", "verdict",
+            "interval_method", "hysteresis", "no_statement_reason", "probability_of_false_acceptance", "notes",
         }
+        assert point["interval_method"] in {"lpu", "lpu_validated", "mcm"}
         u = Decimal(point["expanded_uncertainty"])
         assert u > 0 and len(u.normalize().as_tuple().digits) <= 2  # two significant digits (GUM 7.2.6)
         places = u.as_tuple().exponent

@@ -27,22 +27,30 @@ from lims.domain.test_points import PointOutOfRange
 SHIPPED = Path(__file__).resolve().parents[2] / "lims" / "domain" / "procedures"
 
 
-def shipped(code: str) -> dict[str, Any]:
-    (path,) = SHIPPED.glob(f"{code}_*.json")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+def shipped(code: str, version: str | None = None) -> dict[str, Any]:
+    """The latest shipped version of ``code``, or ``version`` (earlier versions stay shipped: jobs rely on
+    them)."""
+    versions = [json.loads(path.read_text(encoding="utf-8")) for path in SHIPPED.glob(f"{code}_*.json")]
+    if version is not None:
+        versions = [d for d in versions if d["version"] == version]
+    data: dict[str, Any] = max(versions, key=lambda d: tuple(int(x) for x in d["version"].split(".")))
     return data
 
 
 def test_four_real_procedures_are_shipped_with_sources() -> None:
     procs = load_procedures()
-    assert [(p.code, p.kind, p.quantity, p.unit) for p in procs] == [
+    assert sorted({(p.code, p.kind, p.quantity, p.unit) for p in procs}) == [
         ("CAL-DMM-DCV", ProcedureKind.CALIBRATION, "DC voltage", "V"),
         ("CAL-PG-DKD", ProcedureKind.CALIBRATION, "pressure", "bar"),
         ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
         ("VER-NAWI-R76", ProcedureKind.VERIFICATION, "mass", "kg"),
     ]
+    pressure = find_procedure(procs, "CAL-PG-DKD")
+    assert pressure.version == "2.0" and pressure.sequence_settings is not None
+    assert any("DKD-R 6-1:2014" in s for s in pressure.sources)
+    assert any("EURAMET Calibration Guide No. 17" in s for s in pressure.sources)
     for p in procs:
-        assert p.sources and p.title_vi and p.title_en and p.version == "1.0"
+        assert p.sources and p.title_vi and p.title_en
         assert p.environment, f"{p.code} has no environmental limits"
     assert any("OIML R 76-1:2006" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
 
@@ -76,7 +84,7 @@ def test_duplicate_code_and_version_is_refused(tmp_path: Path) -> None:
     data = shipped("CAL-PG-DKD")
     (tmp_path / "a.json").write_text(json.dumps(data), encoding="utf-8")
     (tmp_path / "b.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ProcedureError, match=r"b\.json: procedure CAL-PG-DKD version 1\.0 is defined twice"):
+    with pytest.raises(ProcedureError, match=r"b\.json: procedure CAL-PG-DKD version 2\.0 is defined twice"):
         load_procedures(tmp_path)
 
 
@@ -87,7 +95,7 @@ def test_invalid_json_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 def _mutate(path: list[str | int], value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(shipped("CAL-PG-DKD"))
+    data = copy.deepcopy(shipped("CAL-PG-DKD", "1.0"))  # the field paths below are those of version 1.0
     target: Any = data
     for key in path[:-1]:
         target = target[key]
@@ -258,7 +266,7 @@ def test_fixed_input_distribution_errors(dist: Any, message: str) -> None:
 
 PG = InstrumentUnderTest("bar", 0.0, 16.0, 0.1, accuracy_class="1.6")
 REF = StandardUsed("ref", 8.002, "bar", 0.0016, 2.0, drift_limit=0.0008)
-ENV = {"temperature": 22.0, "humidity": 50.0}
+ENV = {"temperature": 22.0, "humidity": 50.0, "height_difference": 0.15}
 
 
 @pytest.mark.parametrize(
@@ -269,7 +277,27 @@ ENV = {"temperature": 22.0, "humidity": 50.0}
             PointOutOfRange,
             r"test point 20 bar is outside the instrument's range 0 bar to 16 bar",
         ),
-        ({"readings": [8.1]}, ProcedureError, r"readings: CAL-PG-DKD needs 2 readings at each point, got 1"),
+        (
+            {"readings": [8.1]},
+            ProcedureError,
+            r"readings: CAL-PG-DKD with sequence C \(DKD-R 6-1\) needs 2 readings at each point \(M1 ↑, M2 ↓\), "
+            r"got 1",
+        ),
+        (
+            {"readings": [8.1, 8.2, 8.1]},
+            ProcedureError,
+            r"needs 2 readings at each point \(M1 ↑, M2 ↓\), got 3",
+        ),
+        (
+            {"instrument": InstrumentUnderTest("bar", 0.0, 16.0, 0.1)},
+            ProcedureError,
+            r"instrument.accuracy_class: the gauge's accuracy class \(in % of span\) selects the DKD-R 6-1",
+        ),
+        (
+            {"environment": {"temperature": 22.0}},
+            ProcedureError,
+            r"environment.height_difference: not recorded; input dp_h \(ρ·g·Δh\) needs the height",
+        ),
         ({"readings": [8.1, "8,2"]}, ProcedureError, r"readings\[1\]: '8,2' is not a number in bar"),
         ({"readings": [8.1, float("nan")]}, ProcedureError, r"readings\[1\]: nan is not a number"),
         ({"standards": {}}, ProcedureError, r"standards.reference: CAL-PG-DKD needs the reference standard"),
@@ -294,7 +322,7 @@ ENV = {"temperature": 22.0, "humidity": 50.0}
             r"instrument.resolution",
         ),
         (
-            {"environment": {"humidity": 50.0}},
+            {"environment": {"humidity": 50.0, "height_difference": 0.15}},
             ProcedureError,
             r"environment.temperature: not recorded; input dp_T of the budget needs it",
         ),

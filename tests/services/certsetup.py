@@ -12,6 +12,8 @@ from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.jobs import jobs
+from lims.services.jobs.points import instrument_under_test
+from lims.services.jobs.procedures import domain_procedure
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 
@@ -20,7 +22,7 @@ ISSUED_AT = datetime(2025, 6, 3, 2, 30, tzinfo=UTC)  # 09:30 in Hà Nội
 SETTINGS = CertificateSettings(public_url="https://lims.example.vn", software_release="lims test")
 ENVIRONMENT = {
     "VER-NAWI-R76": {"temperature": "24 24.6"},
-    "CAL-PG-DKD": {"temperature": "21.5 22.0", "humidity": "55"},
+    "CAL-PG-DKD": {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"},
     "CAL-TH-BATH": {"temperature": "23", "humidity": "50"},
     "CAL-DMM-DCV": {"temperature": "23.1 23.4", "humidity": "48"},
 }
@@ -40,8 +42,9 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
     """A job of ``code`` measured at every point (errors well inside the MPE), reviewed and signed."""
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, code, **requirements))
     proc_step = float(job.instrument.resolution)
+    per_point = domain_procedure(job.procedure).readings_per_point(instrument_under_test(job))
     for index, nominal in enumerate(measurements.test_points(job)):
-        readings = [f"{nominal + proc_step * (i % 2):.6g}" for i in range(5)]
+        readings = [f"{nominal + proc_step * (i % 2):.6g}" for i in range(max(per_point, 5) if per_point > 4 else per_point)]
         measurements.save_point(
             session,
             job.id,

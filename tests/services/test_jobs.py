@@ -45,6 +45,26 @@ def save_all(session: Session, setup: jobsetup.Lab4, job: Any, special_point: di
     return measurements.measurements(session, job.id)
 
 
+def lpu_of(m: Measurement) -> Any:
+    """The law-of-propagation result of a point's stored budget (the hand calculations are of this)."""
+    from lims.domain.uncertainty import evaluate_budget, parse_budget
+
+    assert m.budget is not None
+    return evaluate_budget(parse_budget(m.budget)).propagation
+
+
+def check_interval(m: Measurement) -> None:
+    """The bench ran JCGM 101 clause 8: a validated propagation is reported as computed, otherwise the
+    Monte Carlo interval, and the point says which."""
+    point, lpu = m.point, lpu_of(m)
+    assert point is not None
+    if point.interval_method == "lpu_validated":
+        assert float(point.expanded_uncertainty) == pytest.approx(lpu.expanded_uncertainty, rel=1e-9)
+    else:
+        assert point.interval_method == "mcm" and any("Monte Carlo" in n for n in point.notes)
+        assert float(point.expanded_uncertainty) == pytest.approx(lpu.expanded_uncertainty, rel=0.25)
+
+
 def finish(session: Session, setup: jobsetup.Lab4, job: Any) -> None:
     jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
                         expected_version=job.version, now=NOW)
@@ -74,7 +94,9 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
 
     u(I) = 1.6667 g (ν = 2); u(δI_digL) = u(δI_dig0) = 2.5 g/√3 = 1.4434 g; u(m_ref) = 0.04 g;
     u(δm_D) = 0.028868 g; u_c = 2.6357 g; ν_eff = 2·(2.6357/1.6667)⁴ = 12.5 → k = t(12) = 2.23;
-    E = 15.003333 − 15.000100 kg = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6) → pass.
+    E = 15.003333 − 15.000100 kg = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6).
+    U = 2.23 × 2.6357 g = 5.88 g > MPE/3 = 2.5 g: simple acceptance is not allowed (issue 16), so no
+    statement with its reason; three readings (ν = 2) also keep Monte Carlo out (JCGM 101 6.4.9.4).
     """
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
@@ -89,29 +111,82 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
     k = k_95(2.6357e-3, 1.6667e-3, 3)
     assert k == 2.23 and float(r.coverage_factor) == k
     assert float(r.expanded_uncertainty) == pytest.approx(k * 2.6357e-3, rel=2e-4)
-    assert (float(r.mpe), r.verdict) == (0.0075, "pass")
+    assert r.interval_method == "lpu" and any("6.4.9.4" in n for n in r.notes)
+    assert (float(r.mpe), r.verdict, r.no_statement_reason) == (0.0075, "no_statement", "tur_below_minimum")
     finish(session, setup, job)
 
 
 def test_pressure_gauge_request_to_approval(session: Session) -> None:
-    """0–16 bar class 1.6 gauge at 8 bar, sequence C (8.1 up, 8.2 down), lab at 21.5–22.0 °C.
+    """CAL-PG-DKD 2.0 (DKD-R 6-1): 0–16 bar class 1.6 gauge read to 0.1 bar → sequence C (M1 ↑, M2 ↓), the
+    customer asked for a statement against EN 837-1 class 1.6; lab at 21.5–22.0 °C; the controller's reference
+    level 0.15 m above the gauge (air, ρ₀ = 1.2 kg/m³).
 
-    u(p_ind) = 0.05 bar (ν = 1); u(δp_res) = 0.028868; u(p_ref) = 0.0008; u(δp_D) = 0.00046188;
-    u(δp_T) = 0.0004/K·16 bar·2 K/√3 = 0.0073901; u_c = 0.058214 bar; ν_eff = (0.058214/0.05)⁴ = 1.84 → ν = 1,
-    k = 13.97 (GUM table G.2): two readings give a wide interval. E = 0.148 bar, MPE = 0.256 bar;
-    guarded acceptance w = U (ILAC-G8 4.2.2): 0.148 > 0.256 − 0.813 → fail.
+    Zero point M1 0.0, M2 0.1 → f0 = 0.1 bar. At 8 bar M1 ↑ 8.1, M2 ↓ 8.2: x̄ = 8.15, h = 0.1 bar.
+    u(p_ind) = s_p/√2 = (0.05 % × 16 bar)/√2 = 0.008/1.41421 = 0.0056569 bar (pooled, ν = 30)
+    u(δp_res) = u(δp_zero) = u(δp_hys) = 0.05/√3 = 0.028868 bar; u(δp_rep) = 0 (no repeated series)
+    u(p_ref) = 0.0016/2 = 0.0008; u(δp_D) = 0.0008/√3 = 0.00046188; u(δp_T) = 0.0128/√3 = 0.0073901
+    ρ = 1.2 × (101325 + 8e5)/101325 = 10.674 kg/m³; Δp_h = 10.674 × 9.7866 × 0.15 = 15.670 Pa = 0.00015670 bar
+    u_c² = 0.0056569² + 3 × 0.028868² + 0.0008² + 0.00046188² + 0.0073901² (+ 7e-11) = 0.0025875 → u_c = 0.050867
+    E = 8.15 − 8.002 − 0.0001567 = 0.147843 bar; ν_eff ≈ 2·10⁵ → k = 2, U(LPU) = 0.10173 bar.
+    MPE = 0.256 bar: TUR = 0.256/0.1017 = 2.5 < 3, so no simple acceptance; the procedure's guarded rule
+    (w = U) accepts inside ±0.154 bar and states the probability of false acceptance.
+    Issue 16: version 1.0 took 8.1 and 8.2 as a Type A sample of two (ν = 1, k = 13.97, U = 0.81 bar: "fail").
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
-    env = {"temperature": "21.5 22.0", "humidity": "55"}
-    done = save_all(session, setup, job, {2: (["8.1", "8.2"], "8.002", env)}, env)
+    job = jobsetup.start(
+        session,
+        setup,
+        jobsetup.new_job(
+            session, setup, "CAL-PG-DKD", conformity_statement=True, specification="EN 837-1 class 1.6"
+        ),
+    )
+    env = {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"}
+    series = {0: ["0.0", "0.1"], 1: ["4.1", "4.1"], 2: ["8.1", "8.2"], 3: ["12.0", "12.1"], 4: ["16.0", "16.0"]}
+    references = {0: "0", 1: "4.001", 2: "8.002", 3: "12.003", 4: "15.998"}
+    done = save_all(session, setup, job, {i: (series[i], references[i], env) for i in series}, env)
     r = done[2].point
     assert r is not None
-    assert float(r.error) == pytest.approx(0.148) and float(r.standard_uncertainty) == pytest.approx(0.058214, rel=1e-4)
-    assert float(r.coverage_factor) == k_95(0.058214, 0.05, 2) == 13.97
-    assert float(r.expanded_uncertainty) == pytest.approx(13.97 * 0.058214, rel=2e-4)
-    assert (float(r.mpe), r.verdict) == (0.256, "fail")
+    assert float(r.error) == pytest.approx(0.147843, abs=1e-6) and float(r.hysteresis or 0) == 0.1
+    budget = {i["name"]: i for i in done[2].budget["inputs"]}  # type: ignore[index]
+    assert budget["p_ind"]["distribution"] == {
+        "kind": "type_a", "readings": [8.1, 8.2], "pooled_sd": 0.008, "pooled_dof": 30.0}
+    assert budget["dp_zero"]["distribution"]["half_width"] == 0.05
+    assert budget["dp_hys"]["distribution"]["half_width"] == 0.05
+    assert budget["dp_rep"]["distribution"]["half_width"] == 0.0
+    assert budget["dp_h"]["value"] == pytest.approx(0.00015670, rel=1e-4)
+    from lims.domain.uncertainty import evaluate_budget, parse_budget
+
+    lpu = evaluate_budget(parse_budget(done[2].budget)).propagation
+    assert lpu.standard_uncertainty == pytest.approx(0.050867, rel=1e-4) and lpu.coverage_factor == 2.0
+    # JCGM 101 clause 8 on the bench: three equal rectangular terms dominate, so the 2·u_c interval is wider
+    # than the Monte Carlo one by more than δ = 0.0005 bar: the Monte Carlo interval is reported, and said.
+    assert r.interval_method == "mcm" and any("Monte Carlo" in n for n in r.notes)
+    assert 0.095 < float(r.expanded_uncertainty) < 0.10173 and 1.9 < float(r.coverage_factor) <= 2.0
+    assert float(r.mpe) == 0.256 and r.decision_rule is not None and r.decision_rule.kind == "guarded"
+    assert r.verdict == "pass" and r.probability_of_false_acceptance is not None
+    assert 0 < float(r.probability_of_false_acceptance) < 0.05
     finish(session, setup, job)
+
+
+def test_pressure_gauge_without_a_requested_statement_states_none(session: Session) -> None:
+    """No statement was asked for: every point says so (ISO/IEC 17025:2017 7.8.6.1), whatever the error."""
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
+    points = {i: ([f"{p:g}", f"{p + 0.1:g}"], f"{p:g}", env) for i, p in enumerate((0, 4, 8, 12, 16))}
+    done = save_all(session, setup, job, points, env)
+    assert {m.point.verdict for m in done.values() if m.point} == {"no_statement"}
+    assert {m.point.no_statement_reason for m in done.values() if m.point} == {"not_requested"}
+
+
+def test_pressure_zero_point_first(session: Session) -> None:
+    """The zero deviation f0 comes from the zero point's series, so it is measured first (DKD-R 6-1)."""
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
+    with pytest.raises(measurements.ReadingError, match="measure the zero point first"):
+        measurements.save_point(session, job.id, PointInput(2, ["8.1", "8.2"], "8.002", env),
+                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
 
 
 def test_thermometer_request_to_approval(session: Session) -> None:
@@ -122,15 +197,18 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-TH-BATH"))
+    job = jobsetup.start(session, setup, jobsetup.new_job(
+        session, setup, "CAL-TH-BATH", conformity_statement=True, specification="manufacturer's ±0.5 °C"))
     env = {"temperature": "23", "humidity": "50"}
     done = save_all(session, setup, job, {2: (["50.1", "50.2", "50.1", "50.1", "50.2"], "50.012", env)}, env)
     r = done[2].point
     assert r is not None
     assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(r.error) == pytest.approx(0.128)
-    assert float(r.standard_uncertainty) == pytest.approx(0.040104, rel=1e-4)
-    assert float(r.coverage_factor) == k_95(0.040104, 0.024495, 5) == 2.09
-    assert float(r.expanded_uncertainty) == pytest.approx(2.09 * 0.040104, rel=2e-4)
+    lpu = lpu_of(done[2])
+    assert lpu.standard_uncertainty == pytest.approx(0.040104, rel=1e-4)
+    assert lpu.coverage_factor == k_95(0.040104, 0.024495, 5) == 2.09
+    check_interval(done[2])
+    # TUR = 0.5/U ≈ 0.5/0.09 > 3: simple acceptance is allowed
     assert r.verdict == "pass" and r.deviations == ()
     finish(session, setup, job)
 
@@ -144,7 +222,8 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     As found (before adjustment) the error was 9.6 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.start(session, setup, jobsetup.new_job(
+        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.05 % + 2)"))
     env = {"temperature": "23.5", "humidity": "45"}
     measurements.save_point(session, job.id, PointInput(1, ["10.0096"] * 2 + ["10.0095", "10.0097", "10.0096"],
                                                         "10.0000", env, as_found=True),
@@ -152,8 +231,10 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     done = save_all(session, setup, job, {1: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
     r = done[1].point
     assert r is not None
-    assert float(r.error) == pytest.approx(0.0024) and float(r.standard_uncertainty) == pytest.approx(3.7956e-4, rel=1e-4)
-    assert float(r.coverage_factor) == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
+    lpu = lpu_of(done[1])
+    assert float(r.error) == pytest.approx(0.0024) and lpu.standard_uncertainty == pytest.approx(3.7956e-4, rel=1e-4)
+    assert lpu.coverage_factor == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
+    check_interval(done[1])
     assert (float(r.mpe), r.verdict) == (0.007, "pass")
     found = done[1].as_found_point
     assert found is not None and float(found.error) == pytest.approx(0.0096) and found.verdict == "fail"
@@ -308,7 +389,9 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
     readings = ["10.006", "10.007", "10.006", "10.007", "10.0065"]
     verdicts = {}
     for rule in ("procedure", "simple"):
-        job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", decision_rule=rule))
+        job = jobsetup.start(session, setup, jobsetup.new_job(
+            session, setup, "CAL-DMM-DCV", decision_rule=rule, conformity_statement=True,
+            specification="Fluke 179 ±(0.05 % + 2)"))
         row = measurements.save_point(session, job.id, PointInput(1, readings, "10", env), user=setup.technician,
                                       expected_version=job.version, on=jobsetup.ON, now=NOW)
         point = row.point

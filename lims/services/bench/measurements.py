@@ -262,6 +262,13 @@ def compute_point(
         lpu = evaluated.propagation
         expanded = interval.expanded_uncertainty
         result = dp.point_result(proc, nominal, values, standards, instrument)
+        # the reference pressure at the gauge's level: the standard's value plus ρ·g·Δh (EURAMET cg-17)
+        head = sum(
+            float(entry["value"])
+            for entry, item in zip(budget["inputs"], proc.budget.inputs, strict=True)
+            if item.source.value == "head_correction"
+        )
+        error = float(f"{result.error - head:.12g}")
         rule = agreed_rule(job, proc)
         reason: NoStatementReason | None = None
         said = None
@@ -270,7 +277,7 @@ def compute_point(
         else:
             try:
                 said = statement(
-                    result.error,
+                    error,
                     expanded,
                     Specification.symmetric(result.mpe),
                     rule=rule,
@@ -302,9 +309,9 @@ def compute_point(
         quantity=proc.quantity,
         unit=proc.unit,
         nominal=decimal_of(nominal),
-        reference_value=reference_value,
+        reference_value=reference_value + decimal_of(head) if head else reference_value,
         indication=decimal_of(result.mean_indication),
-        error=decimal_of(result.error),
+        error=decimal_of(error),
         standard_uncertainty=decimal_of(interval.standard_uncertainty),
         effective_dof=dof,
         coverage_factor=decimal_of(round(interval.coverage_factor, 2)),
