@@ -120,6 +120,7 @@ def show(number: str, as_json: bool) -> None:
         data = _summary(found, names) | {
             "decision_rule": found.decision_rule,
             "conformity_statement": found.conformity_statement,
+            "conformity_specification": found.conformity_specification,
             "notes": found.notes or "",
             "decided_by": names.get(found.decided_by_id) if found.decided_by_id else None,
             "rejection_reason": found.rejection_reason,

@@ -47,6 +47,8 @@ class ServiceRequest(Audited, Base):
     # "procedure", "simple" or "guarded" (ILAC-G8:09/2019 4.2), as in job.requirements
     decision_rule: Mapped[str] = mapped_column(String(20), default="procedure")
     conformity_statement: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the specification the statement is made against, e.g. "EN 837-1 class 1.6" (ISO/IEC 17025 7.1.3)
+    conformity_specification: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     state: Mapped[RequestState] = mapped_column(
         enum_column_type(RequestState), default=RequestState.SUBMITTED

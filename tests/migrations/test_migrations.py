@@ -160,3 +160,24 @@ def test_0017_login_sessions_upgrade_and_downgrade(db_url: str) -> None:
     finally:
         upgrade(db_url)
         engine.dispose()
+
+
+def test_0025_conformity_specification_upgrade_and_downgrade(db_url: str) -> None:
+    """0025 adds service_request.conformity_specification (issue 16: a statement of conformity needs a named
+    specification) and drops it on downgrade; existing requests keep their other fields."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from lims.migrate import alembic_config, upgrade
+
+    config = alembic_config(db_url)
+    engine = create_engine(db_url)
+    try:
+        command.downgrade(config, "0017")
+        assert "conformity_specification" not in {c["name"] for c in inspect(engine).get_columns("service_request")}
+        upgrade(db_url)
+        columns = {c["name"]: c for c in inspect(engine).get_columns("service_request")}
+        assert columns["conformity_specification"]["nullable"] and "conformity_statement" in columns
+    finally:
+        upgrade(db_url)
+        engine.dispose()

@@ -60,6 +60,7 @@ def _submit(session: Session, s: dict[str, object], **over: object) -> ServiceRe
             "preferred_on": TODAY + timedelta(days=7),
             "decision_rule": "guarded",
             "conformity_statement": True,
+            "conformity_specification": "EN 837-1 class 1.6",
             "notes": "Giấy chứng nhận tiếng Việt",
             **over,
         }
@@ -209,6 +210,7 @@ def test_convert_registers_one_job_per_item_with_the_requirements(
     assert gauge_job.due_on == TODAY + timedelta(days=12)  # scheduled date + 10 days
     assert gauge_job.requirements == {
         "conformity_statement": True,
+        "specification": "EN 837-1 class 1.6",  # named in the request (issue 16)
         "decision_rule": "guarded",
         "notes": "Giấy chứng nhận tiếng Việt",
         "points": [4.0, 8.0, 16.0],

@@ -102,6 +102,7 @@ class RequestInput:
     preferred_on: date | None = None
     decision_rule: str = "procedure"
     conformity_statement: bool = False
+    conformity_specification: str = ""  # named specification the statement is made against
     notes: str = ""
     # An instrument added in the same request (checked by instrument_fields.check_instrument) and its points.
     new_instrument: InstrumentData | None = None
@@ -221,6 +222,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         preferred_on=data.preferred_on,
         decision_rule=data.decision_rule,
         conformity_statement=data.conformity_statement,
+        conformity_specification=data.conformity_specification.strip()[:200] or None,
         notes=data.notes.strip() or None,
         state=RequestState.SUBMITTED,
     )
@@ -478,6 +480,7 @@ def job_requirements(request: ServiceRequest, item: ServiceRequestItem) -> dict[
     """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md)."""
     wanted: dict[str, Any] = {
         "conformity_statement": request.conformity_statement,
+        "specification": request.conformity_specification or "",
         "decision_rule": request.decision_rule,
         "notes": request.notes or "",
     }

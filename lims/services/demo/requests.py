@@ -54,6 +54,7 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
         [("Áp kế điện tử", (5.0, 10.0, 20.0)), ("Nhiệt kế thủy tinh chất lỏng", (20.0, 50.0, 80.0))],
         decision_rule="simple",
         conformity_statement=True,
+        conformity_specification="Đặc tính kỹ thuật của nhà sản xuất (Druck DPI 104: ±0,05 % FS)",
         notes="Xin gửi kèm bản DCC (XML) cho hệ thống quản lý thiết bị của công ty.",
     )
     sr.accept_request(session, converted.id, user=reviewer)

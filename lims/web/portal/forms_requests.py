@@ -27,6 +27,10 @@ class RequestForm(FlaskForm):
         choices=[SelectChoice(value, _l(label)) for value, label in REQUESTED_RULE_LABELS.items()],
     )
     conformity_statement = BooleanField(_l("Statement of conformity wanted"))
+    conformity_specification = StringField(
+        _l("Specification the statement is made against (e.g. EN 837-1 class 1.6)"),
+        validators=[Optional(), Length(max=200)],
+    )
     notes = TextAreaField(_l("Other requirements"), validators=[Optional(), Length(max=2000)])
     # an instrument added in the same request (all optional; filled in when the serial number is given)
     new_instrument_type = StringField(_l("Instrument type"), validators=[Optional(), Length(max=100)])

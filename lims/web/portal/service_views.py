@@ -95,6 +95,7 @@ def new_request() -> ResponseReturnValue:
                 preferred_on=form.preferred_on.data,
                 decision_rule=form.decision_rule.data or "procedure",
                 conformity_statement=bool(form.conformity_statement.data),
+                conformity_specification=form.conformity_specification.data or "",
                 notes=form.notes.data or "",
                 new_instrument=new_instrument,
                 new_instrument_points=service_requests.parse_points(form.new_points.data or ""),
