@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pypdf
+import pytest
 from sqlalchemy.orm import Session
 
 from certificates import extract_dcc, validate_dcc
@@ -150,13 +151,16 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
 def test_as_found_results_reach_the_certificate_as_the_stored_records(session: Session) -> None:
     """7.8.4.1 d: a point measured before adjustment is printed beside its as-left result. The series pairs the
     stored as-found PointResult itself with its point; the PDF prints it to the as-left U's decimal place
-    (JCGM 100:2008 7.2.6). Hand calculation, point 2 (10 V): as-left U = 0.000 800 84 V → 0.000 80 V (two
+    (JCGM 100:2008 7.2.6). Hand calculation, point 2 (10 V): the propagation's U = 0.000 800 84 V is not
+    validated by Monte Carlo (JCGM 101 8.2), the bench reports the Monte Carlo U ≈ 0.000 88 V (two
     significant digits, ILAC-P14:09/2020 6.3), so five decimal places; as found indication 10.0096 V → 10,009 60;
     error 0.0096 V → 0,009 60; as left 10.0004 V, error 0.0004 V → 10,000 40 and 0,000 40; k = 2.11."""
     from certificates.pdf import render_pdf
 
     setup = certsetup.lab(session)
-    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    job = certsetup.approved_job(
+        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.05 % + 2)"
+    )
     rows = list(measurements.measurements(session, job.id).values())
     second = rows[1]
     assert second.point is not None
@@ -178,5 +182,31 @@ def test_as_found_results_reach_the_certificate_as_the_stored_records(session: S
         r"\s+", " ", " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data))).pages)
     )
     assert "Indication as found" in text
-    assert "2 10,00000 10,00960 0,00960 10,00040 0,00040 0,00080 2,11 ±0,00700" in text
+    # U and k as the bench reported them (JCGM 101 clause 8: here the Monte Carlo interval, k = U/u)
+    u_text = format(second.point.reported().expanded_uncertainty, "f").replace(".", ",")
+    k_text = format(second.point.coverage_factor.normalize(), "f").replace(".", ",")
+    assert f"2 10,00000 10,00960 0,00960 10,00040 0,00040 {u_text} {k_text} ±0,00700" in text
     assert "1 2,00000 — — 2,00040" in text  # no as-found result at point 1
+
+
+@pytest.mark.parametrize(
+    "requirements",
+    [{}, {"conformity_statement": True}, {"conformity_statement": False, "specification": "EN 837-1 class 1.6"}],
+)
+def test_no_mpe_column_without_a_statement_against_a_named_specification(
+    session: Session, requirements: dict[str, object]
+) -> None:
+    """Issue 16 (ISO/IEC 17025:2017 7.1.3, 7.8.6): an MPE column reads as a conformity statement, so a
+    calibration certificate prints it, and a verdict, only when the customer asked for a statement against a
+    named specification; the points still carry the MPE and say why there is no statement."""
+    from certificates.pdf import render_pdf
+
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV", **requirements)
+    data = build_certificate_data(session, job, _extras(), certsetup.SETTINGS)
+    assert data.decision is None and not data.states_conformity
+    points = [p for series in data.results for p in series.points]
+    assert all(p.mpe is not None and p.verdict == "no_statement" for p in points)
+    assert {p.no_statement_reason for p in points} == {"not_requested"}
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data))).pages)
+    assert "SSLNCP" not in text and "MPE (±)" not in text and "ILAC-G8" not in text

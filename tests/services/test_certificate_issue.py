@@ -53,6 +53,7 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
     7.8.4.3: no recalibration date because none was asked for."""
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "CAL-DMM-DCV", conformity_statement=True,
+                                 specification="Fluke 179 ±(0.05 % + 2)",
                                  customer_supplied=["Phạm vi sử dụng: (0 … 20) V"])
     stored_before = _counts(session)[2]
     cert = _issue(session, setup, job)
