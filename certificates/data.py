@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from certificates.checks import check_type, normalise_strings
 from certificates.errors import CertificateDataError
+from certificates.metrology.point import IntervalMethod
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
 from certificates.results import DecisionStatement, Deviation, PointResult, ResultSeries, Verdict
 from certificates.wording import DEFAULT_WORDING, Text, Wording
@@ -299,19 +300,37 @@ class CertificateData:
         """The (k, p) shared by every point when each k came from the normal distribution, else None (then k
         is given per point and the t-distributions are named, EA-4/02 M:2022 section 5)."""
         points = [p for s in self.results for p in s.points]
-        if any(p.effective_dof is not None for p in points):
+        if any(p.effective_dof is not None or p.interval_method is IntervalMethod.MCM for p in points):
             return None
         pairs = {(p.coverage_factor, p.coverage_probability) for p in points}
         return next(iter(pairs)) if len(pairs) == 1 else None
 
     def coverage_statements(self) -> Text | None:
-        """The distinct coverage statements of points whose k came from a t-distribution, or None."""
-        points = [p for s in self.results for p in s.points if p.effective_dof is not None]
-        if not points:
+        """The distinct coverage statements of points whose k came from a t-distribution, and the statement
+        that the Monte Carlo interval is given where the law of propagation was not validated (JCGM 101:2008
+        clause 8), or None."""
+        all_points = [p for s in self.results for p in s.points]
+        points = [p for p in all_points if p.effective_dof is not None]
+        mcm = [i for i, p in enumerate(all_points, start=1) if p.interval_method is IntervalMethod.MCM]
+        if not points and not mcm:
             return None
-        vi = list(dict.fromkeys(p.coverage_text("vi") for p in points))
-        en = list(dict.fromkeys(p.coverage_text("en") for p in points))
-        return Text("Hệ số phủ theo: " + "; ".join(vi) + ".", "Coverage factors from: " + "; ".join(en) + ".")
+        vi_parts, en_parts = [], []
+        if points:
+            vi = list(dict.fromkeys(p.coverage_text("vi") for p in points))
+            en = list(dict.fromkeys(p.coverage_text("en") for p in points))
+            vi_parts.append("Hệ số phủ theo: " + "; ".join(vi) + ".")
+            en_parts.append("Coverage factors from: " + "; ".join(en) + ".")
+        if mcm:
+            where = ", ".join(str(i) for i in mcm)
+            vi_parts.append(
+                f"Tại các điểm {where}, luật lan truyền độ không đảm bảo đo không được xác nhận bằng phương pháp "
+                "Monte Carlo (JCGM 101:2008 mục 8): U là nửa khoảng phủ Monte Carlo và k = U/u."
+            )
+            en_parts.append(
+                f"At points {where} the law of propagation was not validated by the Monte Carlo method "
+                "(JCGM 101:2008 clause 8): U is the half-width of the Monte Carlo coverage interval and k = U/u."
+            )
+        return Text(" ".join(vi_parts), " ".join(en_parts))
 
     def shared_probability(self) -> Decimal | None:
         """The coverage probability when all points share it."""

@@ -42,6 +42,7 @@ class PointText:
     interval_method: str = ""  # how U was obtained (JCGM 100 or JCGM 101)
     no_statement_reason: str | None = None
     probability_of_false_acceptance: str | None = None  # "probability of false acceptance 0,3 %"
+    flags: tuple[str, ...] = ()  # what the reader must know about U, in the language (the stored notes' gist)
 
     def with_unit(self, text: str) -> str:
         """``text`` followed by the unit (no space for an empty unit)."""
@@ -102,7 +103,35 @@ def point_text(point: PointResult, language: str) -> PointText:
         if point.no_statement_reason is None
         else point.no_statement_reason.text(language),
         probability_of_false_acceptance=_pfa(point, language),
+        flags=_flags(point, language),
     )
+
+
+#: Above this k the point's ν_eff is called small (issue 16: k ≤ 3 unless explained).
+SMALL_DOF_K = Decimal("2.5")
+
+
+def _flags(point: PointResult, language: str) -> tuple[str, ...]:
+    """The stored notes as the reader's language says them: Type A from too few readings (JCGM 101 6.4.9.4),
+    a small ν_eff, and the Monte Carlo interval (its wording is :meth:`IntervalMethod.text`)."""
+    vi = decimal_sign(language) == ","
+    out = []
+    if any("6.4.9.4" in n for n in point.notes):
+        out.append(
+            "đánh giá loại A từ ít hơn 4 số đọc và không có độ lệch chuẩn gộp: không kiểm tra được bằng Monte Carlo "
+            "(JCGM 101:2008 6.4.9.4)"
+            if vi
+            else "Type A from fewer than 4 readings without a pooled standard deviation: Monte Carlo cannot "
+            "check it (JCGM 101:2008 6.4.9.4)"
+        )
+    if point.effective_dof is not None and point.coverage_factor > SMALL_DOF_K:
+        nu = dof_text(point.effective_dof)
+        out.append(
+            f"ν_eff = {nu} nhỏ nên k lớn: thành phần loại A có ít bậc tự do"
+            if vi
+            else f"ν_eff = {nu} is small, hence the large k: a Type A input has few degrees of freedom"
+        )
+    return tuple(out)
 
 
 def _pfa(point: PointResult, language: str) -> str | None:
