@@ -551,9 +551,21 @@ def convert_request(
     return created
 
 
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Order of procedure versions: "1.10" after "1.2" (numeric parts compared as numbers)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
+
+
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
-    """Per item: the active procedures of the request's kind that work in the instrument's unit."""
-    usable = [p for p in list_procedures(session) if p.kind == request.kind]
+    """Per item: the active procedures of the request's kind that work in the instrument's unit, each in its
+    latest version (an earlier version stays for the jobs done with it, not for new work)."""
+    latest: dict[str, Procedure] = {}
+    for p in list_procedures(session):
+        if p.kind == request.kind and (
+            p.code not in latest or version_key(p.version) > version_key(latest[p.code].version)
+        ):
+            latest[p.code] = p
+    usable = list(latest.values())
     units = {p.id: domain_procedure(p).unit for p in usable}
     return {item.id: [p for p in usable if units[p.id] == item.instrument.unit] for item in request.items}
 
