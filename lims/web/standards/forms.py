@@ -131,5 +131,5 @@ class CmcForm(FlaskForm):
     fixed_uncertainty = DecimalField(_l("Fixed CMC (U, k = 2)"), validators=[Optional()], places=None)
     a = DecimalField(_l("a (in the unit)"), default=0, validators=[Optional()], places=None)
     b = DecimalField(_l("b (relative)"), default=0, validators=[Optional()], places=None)
-    procedure_code = StringField(_l("Procedure"), validators=[Optional(), Length(max=50)])
+    procedure_code = StringField(_l("Procedure"), validators=[DataRequired(), Length(max=50)])
     accredited = BooleanField(_l("Accredited"), default=True)
