@@ -180,3 +180,22 @@ def test_as_found_results_reach_the_certificate_as_the_stored_records(session: S
     assert "Indication as found" in text
     assert "2 10,00000 10,00960 0,00960 10,00040 0,00040 0,00080 2,11 ±0,00700" in text
     assert "1 2,00000 — — 2,00040" in text  # no as-found result at point 1
+
+
+def test_accreditation_only_for_results_inside_the_scope() -> None:
+    """ILAC-P14 / ILAC-R7 (issue 16 item 6): the accreditation number is printed only when a result lies in
+    the accredited scope, and results outside it are named in a remark."""
+    from dataclasses import replace
+
+    from certificates.examples import example_calibration
+    from lims.services.certificates.data import scope_remarks
+
+    points = list(example_calibration(3).results[0].points)
+    assert scope_remarks(points) == (True, ())
+    mixed = [points[0], replace(points[1], within_scope=False), points[2]]
+    accredited, remarks = scope_remarks(mixed)
+    value = f"{points[1].nominal.normalize():f} {points[1].unit}"
+    assert accredited and value in remarks[0].vi and value in remarks[0].en
+    assert "ngoài phạm vi được công nhận" in remarks[0].vi
+    accredited, remarks = scope_remarks([replace(p, within_scope=False) for p in points])
+    assert not accredited and "outside the laboratory's accredited scope" in remarks[0].en

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from lims.domain import traceability as tr
@@ -125,11 +125,16 @@ def stored_point(p: dict[str, object]) -> CalibrationPoint:
     )
 
 
-def lab_scope(session: Session, lab_id: int | None = None) -> tuple[DomainCmc, ...]:
-    """The accredited CMC rows (of one lab, or of every lab when the lab is not known)."""
+def lab_scope(
+    session: Session, lab_id: int | None = None, *, procedure_code: str | None = None
+) -> tuple[DomainCmc, ...]:
+    """The accredited CMC rows (of one lab, or of every lab when the lab is not known); with
+    ``procedure_code``, only that procedure's rows (and rows recorded before rows named a procedure)."""
     stmt = select(CmcEntry).where(CmcEntry.accredited.is_(True))
     if lab_id is not None:
         stmt = stmt.where(CmcEntry.lab_id == lab_id)
+    if procedure_code is not None:
+        stmt = stmt.where(or_(CmcEntry.procedure_code == procedure_code, CmcEntry.procedure_code.is_(None)))
     return tuple(
         DomainCmc(
             r.quantity,
