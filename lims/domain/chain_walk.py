@@ -31,7 +31,7 @@ from lims.domain.traceability import (
     Subject,
     TraceabilityGraph,
 )
-from lims.domain.unit_conversion import convert_difference, convert_value
+from lims.domain.unit_conversion import comparable, convert_difference, convert_value
 
 _REL = 1e-9  # relative tolerance for "equal" in range and uncertainty comparisons (float noise only)
 
@@ -183,6 +183,8 @@ class _Level:
     used_at: Sequence[CalibrationPoint]
     source: str
     children: list[int] = field(default_factory=list)
+    #: False for a standard judged alone (the guard, the register): its companions are not known there
+    whole_set: bool = True
 
 
 def check_level(
@@ -190,6 +192,7 @@ def check_level(
     relied: Sequence[tuple[int, StandardNode, CalibrationLink | None]],
     *,
     source: str,
+    whole_set: bool = True,
 ) -> list[Finding]:
     """Findings on the standards relied on *together* at one level (``relied``: link index, standard and
     the calibration relied on), for the values of use ``used_at``.
@@ -197,7 +200,11 @@ def check_level(
     * ``out_of_calibrated_range``: a value of use that no standard of the same dimension covers (its
       certificate says nothing there; nothing is extrapolated). Standards of another dimension (the
       thermometer of an air-density correction) are not judged against it.
-    * ``readout_missing``: a sensor that needs a readout is used without one.
+    * ``readout_missing``: a sensor that needs a readout is used without one (judged only where the whole
+      set of standards is known: a certificate, an internal calibration; not a standard judged alone).
+
+    A zero of a quantity without an offset (0 Pa gauge, 0 V) is realised by venting or shorting, not by the
+    standard, so it is not range-checked.
 
     >>> from datetime import date
     >>> from lims.domain.traceability import Issuer
@@ -212,6 +219,10 @@ def check_level(
     found: list[Finding] = []
     uncovered: dict[int, list[CalibrationPoint]] = {}
     for point in used_at:
+        if point.value == 0 and not comparable(point.unit, "K"):
+            # a zero of a ratio-scale quantity (vented gauge, shorted input, empty pan) is realised without
+            # the standard; a temperature of 0 °C is a value like any other
+            continue
         candidates: list[tuple[int, StandardNode, tuple[float, float]]] = []
         for index, standard, calibration in relied:
             if calibration is None:
@@ -244,7 +255,7 @@ def check_level(
                 standard.asset_number,
             )
         )
-    if not any(standard.readout for _, standard, _ in relied):
+    if whole_set and not any(standard.readout for _, standard, _ in relied):
         for index, standard, _ in relied:
             if standard.requires_readout:
                 found.append(
@@ -283,7 +294,9 @@ class _Walk:
 
     def close_level(self, level: _Level) -> None:
         relied = [(i, self.nodes[i], self.links[i].calibration) for i in level.children]
-        self.findings.extend(check_level(level.used_at, relied, source=level.source))
+        self.findings.extend(
+            check_level(level.used_at, relied, source=level.source, whole_set=level.whole_set)
+        )
 
     def rely(
         self,
@@ -396,7 +409,9 @@ def walk(
         state.rely(None, (), subject.standard, on, subject.calibration)
         state.run()
     else:
-        level = _Level(subject.points, f"the use of standard {subject.standard.asset_number}")
+        level = _Level(
+            subject.points, f"the use of standard {subject.standard.asset_number}", whole_set=False
+        )
         level.children.append(state.rely(None, subject.points, subject.standard, on))
         state.run()
         state.close_level(level)
