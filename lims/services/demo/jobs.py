@@ -77,7 +77,7 @@ CMC = [
     ("mass", "kg", 0, 20, {"fixed_uncertainty": Decimal("0.0005"), "procedure_code": "VER-NAWI-R76"}),
     # weights of class F1 by comparison with E2 (OIML R 111-1 annex C): U = 0.02 mg + 1.3·10⁻⁶·m
     (
-        "mass of weights",
+        "mass",
         "g",
         1,
         20000,

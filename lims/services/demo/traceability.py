@@ -64,7 +64,9 @@ def record_calibration(
     points: list[tuple[float, str, float]],
     sources: tuple[MeasurementStandard, ...] = (),
     with_file: bool = True,
-    **extra: str,
+    kcdb_cmc_reference: str | None = None,
+    accreditation_body: str | None = None,
+    accreditation_number: str | None = None,
 ) -> StandardCalibration:
     """Record one certificate of a standard. ``number`` may contain ``{year}`` (the year of issue), so an
     NMI's number agrees with its date; a calibration by this lab takes its number from the certificate
@@ -92,7 +94,9 @@ def record_calibration(
         file_key=file_key,
         file_sha256=file_sha,
         points=[{"value": v, "unit": u, "expanded_uncertainty": e, "k": 2.0} for v, u, e in points],
-        **extra,
+        kcdb_cmc_reference=kcdb_cmc_reference,
+        accreditation_body=accreditation_body,
+        accreditation_number=accreditation_number,
     )
     session.add(cal)
     session.flush()
@@ -248,7 +252,9 @@ def load_traceability_demo(
             valid_days=valid_days,
             points=points,
             sources=tuple(s[a] for a in sources),
-            **extra,
+            kcdb_cmc_reference=extra.get("kcdb_cmc_reference"),
+            accreditation_body=extra.get("accreditation_body"),
+            accreditation_number=extra.get("accreditation_number"),
         )
     for asset in ("CDL-KL-001", "CDL-KL-004", "CDL-NH-001", "CDL-NH-002", "CDL-AS-001"):
         session.add(
