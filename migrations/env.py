@@ -43,10 +43,12 @@ def run_migrations_online() -> None:
         _run(given)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as connection:
-        _run(connection)
-        connection.commit()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+            connection.commit()
+    finally:
+        engine.dispose()  # also when a migration refuses (0018): no pooled connection is left behind
 
 
 if context.is_offline_mode():

@@ -4,7 +4,9 @@ A certificate states results at discrete calibration points. When a standard is 
 uncertainty that travels down the chain is the certificate's uncertainty *at that value*. The rule used here
 (documented in docs/traceability.md, "Uncertainty at the point of use"):
 
-* only points in the same unit (exact string; units are normalised by the caller) are considered;
+* points in any unit of the same dimension are considered, brought to the unit of use with pint
+  (:mod:`lims.domain.unit_conversion`: values as absolute quantities, uncertainties as differences), so a
+  certificate in MPa is compared with a use in kPa or bar;
 * a value equal to a calibration point takes that point's expanded uncertainty (the largest one if the point
   is repeated);
 * a value between two points takes the straight-line interpolation of the expanded uncertainties of the
@@ -22,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lims.domain.errors import DomainError
+from lims.domain.unit_conversion import convert_difference, convert_value
 
 
 class InvalidRecord(DomainError, ValueError):
@@ -38,6 +41,7 @@ class CalibrationPoint:
 
     ``value`` is the calibration point (nominal or reference value) in ``unit``; ``expanded_uncertainty``
     is U = k·u in the same unit (ISO/IEC 17025:2017 7.8.4.1 a; JCGM 100 6.2.1) and ``coverage_factor`` is k.
+    ``correction`` is the correction the certificate states at the point (same unit), when it states one.
 
     >>> CalibrationPoint(1000.0, "g", 0.0016, 2.0).standard_uncertainty
     0.0008
@@ -47,8 +51,11 @@ class CalibrationPoint:
     unit: str
     expanded_uncertainty: float
     coverage_factor: float = 2.0
+    correction: float | None = None
 
     def __post_init__(self) -> None:
+        if self.correction is not None and not math.isfinite(self.correction):
+            raise InvalidRecord("correction", "must be a finite number")
         if not math.isfinite(self.value):
             raise InvalidRecord("value", "must be a finite number")
         if not self.unit.strip():
@@ -63,6 +70,47 @@ class CalibrationPoint:
         """u = U / k (JCGM 100 6.2.1), in ``unit``."""
         return self.expanded_uncertainty / self.coverage_factor
 
+    def expressed_in(self, unit: str) -> CalibrationPoint | None:
+        """The same point in ``unit`` (value converted as a quantity, U and correction as differences);
+        ``None`` when ``unit`` is of another dimension.
+
+        >>> CalibrationPoint(7.0, "MPa", 0.0003).expressed_in("kPa")
+        CalibrationPoint(value=7000.0, unit='kPa', expanded_uncertainty=0.3, coverage_factor=2.0, correction=None)
+        """
+        if unit == self.unit:
+            return self
+        value = convert_value(self.value, self.unit, unit)
+        expanded = convert_difference(self.expanded_uncertainty, self.unit, unit)
+        if value is None or expanded is None:
+            return None
+        correction = None
+        if self.correction is not None:
+            correction = convert_difference(self.correction, self.unit, unit)
+        return CalibrationPoint(value, unit, expanded, self.coverage_factor, correction)
+
+
+def points_in(points: Iterable[CalibrationPoint], unit: str) -> list[CalibrationPoint]:
+    """The points comparable with ``unit``, expressed in it, sorted by value (largest U first on a tie).
+
+    >>> [p.value for p in points_in([CalibrationPoint(1.0, "MPa", 6e-5), CalibrationPoint(2.0, "V", 1e-6)],
+    ...                             "kPa")]
+    [1000.0]
+    """
+    converted = [c for p in points if (c := p.expressed_in(unit)) is not None]
+    return sorted(converted, key=lambda p: (p.value, -p.expanded_uncertainty))
+
+
+def calibrated_range(points: Iterable[CalibrationPoint], unit: str) -> tuple[float, float] | None:
+    """Lowest and highest calibrated value in ``unit``, or ``None`` when no point is comparable.
+
+    >>> calibrated_range([CalibrationPoint(1.0, "mg", 1e-6), CalibrationPoint(1.0, "kg", 1e-3)], "g")
+    (0.001, 1000.0)
+    """
+    same = points_in(points, unit)
+    if not same:
+        return None
+    return same[0].value, same[-1].value
+
 
 def uncertainty_at(points: Sequence[CalibrationPoint], value: float, unit: str) -> float | None:
     """Expanded uncertainty of a certificate at ``value`` (in ``unit``), or ``None`` outside its range.
@@ -74,10 +122,13 @@ def uncertainty_at(points: Sequence[CalibrationPoint], value: float, unit: str) 
     0.025
     >>> uncertainty_at(pts, 150.0, "°C") is None
     True
-    >>> uncertainty_at(pts, 50.0, "K") is None
+    >>> uncertainty_at(pts, 50.0, "V") is None
     True
+    >>> uncertainty_at((CalibrationPoint(1.0, "MPa", 0.00006), CalibrationPoint(7.0, "MPa", 0.0003)),
+    ...                7000.0, "kPa")
+    0.3
     """
-    same = sorted((p for p in points if p.unit == unit), key=lambda p: (p.value, -p.expanded_uncertainty))
+    same = points_in(points, unit)
     if not same or value < same[0].value or value > same[-1].value:
         return None
     exact = [p.expanded_uncertainty for p in same if p.value == value]
@@ -92,20 +143,23 @@ def uncertainty_at(points: Sequence[CalibrationPoint], value: float, unit: str) 
 
 
 def worst_uncertainty(points: Iterable[CalibrationPoint]) -> tuple[float, str] | None:
-    """Largest expanded uncertainty and its unit when all points share one unit, else ``None``.
+    """Largest expanded uncertainty, in the first point's unit, when all points are of one dimension.
 
     Used when the point of use is not known: the largest U is the conservative figure to show.
 
-    >>> worst_uncertainty([CalibrationPoint(1, "g", 0.1), CalibrationPoint(2, "g", 0.3)])
+    >>> worst_uncertainty([CalibrationPoint(1, "g", 0.1), CalibrationPoint(2, "kg", 0.0003)])
     (0.3, 'g')
     >>> worst_uncertainty([CalibrationPoint(1, "g", 0.1), CalibrationPoint(2, "V", 0.3)]) is None
     True
     """
     pts = list(points)
-    units = {p.unit for p in pts}
-    if len(units) != 1:
+    if not pts:
         return None
-    return max(p.expanded_uncertainty for p in pts), units.pop()
+    unit = pts[0].unit
+    same = points_in(pts, unit)
+    if len(same) != len(pts):
+        return None
+    return max(p.expanded_uncertainty for p in same), unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +178,9 @@ def smallest_uncertainty_ratio(
 ) -> RatioCheck | None:
     """Worst (smallest) ratio of the lower level's U to the reference's U at the lower level's points.
 
-    Points of ``lower`` outside the reference's calibrated range or in another unit are not compared (the
-    reference may serve another quantity of the calibration, e.g. a thermometer for air density).
+    Points of ``lower`` outside the reference's calibrated range or of another dimension are not compared
+    (the reference may serve another quantity of the calibration, e.g. a thermometer for air density); the
+    range itself is checked by the traceability walk (``out_of_calibrated_range``).
 
     >>> ref = (CalibrationPoint(1000.0, "g", 0.0005),)
     >>> smallest_uncertainty_ratio((CalibrationPoint(1000.0, "g", 0.0016),), ref).ratio

@@ -22,7 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lims.domain.calibration_points import CalibrationPoint, points_in, uncertainty_at
 from lims.domain.errors import DomainError
+from lims.domain.unit_conversion import convert_difference, convert_value
 
 
 class CapabilityError(DomainError, ValueError):
@@ -69,8 +71,25 @@ class CmcEntry:
             raise CapabilityError(f"{where}: give fixed, or a ≥ 0 and b ≥ 0 not both zero")
 
     def covers(self, quantity: str, value: float, unit: str) -> bool:
-        """True when the entry is for this quantity and unit and range_min ≤ value ≤ range_max."""
-        return quantity == self.quantity and unit == self.unit and self.range_min <= value <= self.range_max
+        """True when the entry is for this quantity and range_min ≤ value ≤ range_max, the value brought to
+        the entry's unit with pint first (a result in bar is inside a row written in kPa).
+
+        >>> CmcEntry("pressure", "kPa", 0, 2000, fixed=0.5).covers("pressure", 16.0, "bar")
+        True
+        """
+        at = convert_value(value, unit, self.unit)
+        return quantity == self.quantity and at is not None and self.range_min <= at <= self.range_max
+
+    def uncertainty_in(self, value: float, unit: str) -> float | None:
+        """The CMC at ``value`` ``unit``, expressed in ``unit`` (``None`` if the units are not comparable).
+
+        >>> CmcEntry("pressure", "kPa", 0, 2000, fixed=0.5).uncertainty_in(16.0, "bar")
+        0.005
+        """
+        at = convert_value(value, unit, self.unit)
+        if at is None:
+            return None
+        return convert_difference(self.uncertainty_at(at), self.unit, unit)
 
     def uncertainty_at(self, value: float) -> float:
         """The CMC (expanded uncertainty, entry unit) at ``value``.
@@ -115,8 +134,9 @@ def check_against_cmc(
     covering = [e for e in scope if e.covers(quantity, value, unit)]
     if not covering:
         return CmcCheck(False, None, None)
-    entry = min(covering, key=lambda e: e.uncertainty_at(value))
-    cmc = entry.uncertainty_at(value)
+    entry = min(covering, key=lambda e: e.uncertainty_in(value, unit) or math.inf)
+    cmc = entry.uncertainty_in(value, unit)
+    assert cmc is not None  # covers() already converted the value
     # A relative margin of 1e-9 forgives float noise when a lab reports exactly its CMC.
     if expanded_uncertainty < cmc * (1 - 1e-9):
         raise UncertaintyBelowCmc(quantity, value, unit, expanded_uncertainty, cmc)
@@ -174,3 +194,58 @@ def scope_from_list(data: Any, where: str = "scope") -> tuple[CmcEntry, ...]:
     if not isinstance(data, list):
         raise CapabilityError(f"{where}: expected a list of CMC entries")
     return tuple(cmc_from_dict(item, f"{where}[{i}]") for i, item in enumerate(data))
+
+
+@dataclass(frozen=True, slots=True)
+class UnrealisableCmc:
+    """A value where a CMC row claims less than the best of its standards can realise."""
+
+    value: float
+    unit: str
+    cmc: float
+    standard: str
+    standard_uncertainty: float  # the standard's expanded uncertainty at ``value`` (its certificate)
+
+
+def unrealisable_points(
+    entry: CmcEntry, standards: Sequence[tuple[str, Sequence[CalibrationPoint]]]
+) -> list[UnrealisableCmc]:
+    """Where ``entry`` claims a CMC smaller than the U its own standards' certificates state (issue 16 item 6).
+
+    The expanded uncertainty of the reference standard at a point is one component of every result there
+    (EA-4/02 M:2022 section 5; ILAC-P14:09/2020 5.4, from memory), so no result, and hence no CMC, can be
+    smaller. ``standards`` are (asset number, certificate points) of the standards the row's procedure uses;
+    at each value judged, the smallest U among the standards covering it is the bound. Values judged: the
+    standards' calibration points inside the row's range and the row's two ends (U interpolated, never
+    extrapolated: a standard that does not cover a value does not bound it).
+
+    Worked example (the demo's DC voltage row): U = 10 µV + 5·10⁻⁶·V, at 2 V: 10 µV + 10 µV = 20 µV; the
+    calibrator's certificate states 40 µV from 0 to 20 V, so 20 µV < 40 µV is refused. The row claims less
+    than 40 µV wherever 10 µV + 5 µV/V · x < 40 µV, i.e. below 6 V; both lines are piecewise linear, so the
+    worst values are at the judged values, here 0 V (10 µV):
+
+    >>> row = CmcEntry("DC voltage", "V", 0.0, 20.0, a=1e-5, b=5e-6)
+    >>> calibrator = ("CDL-DI-001", (CalibrationPoint(0.0, "V", 4e-5), CalibrationPoint(20.0, "V", 4e-5)))
+    >>> bad = unrealisable_points(row, [calibrator])
+    >>> [(p.value, round(p.cmc * 1e6, 3), round(p.standard_uncertainty * 1e6, 3)) for p in bad]
+    [(0.0, 10.0, 40.0)]
+    """
+    candidates = {entry.range_min, entry.range_max}
+    for _, points in standards:
+        for p in points_in(points, entry.unit):
+            if entry.range_min <= p.value <= entry.range_max:
+                candidates.add(p.value)
+    found: list[UnrealisableCmc] = []
+    for value in sorted(candidates):
+        bounds = [
+            (u, asset)
+            for asset, points in standards
+            if (u := uncertainty_at(points, value, entry.unit)) is not None
+        ]
+        if not bounds:
+            continue
+        best, asset = min(bounds)
+        cmc = entry.uncertainty_at(value)
+        if cmc < best * (1 - 1e-9):
+            found.append(UnrealisableCmc(value, entry.unit, cmc, asset, best))
+    return found

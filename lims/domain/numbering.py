@@ -41,6 +41,7 @@ from lims.domain.errors import DomainError
 
 __all__ = [
     "DEFAULT_CALIBRATION_PATTERN",
+    "DEFAULT_IN_HOUSE_PATTERN",
     "DEFAULT_VERIFICATION_PATTERN",
     "CertificateNumberError",
     "NumberPattern",
@@ -53,6 +54,8 @@ __all__ = [
 
 DEFAULT_CALIBRATION_PATTERN = "HC-{year}-{seq:05d}"
 DEFAULT_VERIFICATION_PATTERN = "KĐ-{year}-{seq:05d}"
+#: in-house calibration certificates of the lab's own standards (nội bộ), a series of their own
+DEFAULT_IN_HOUSE_PATTERN = "NB-{year}-{seq:05d}"
 
 _KNOWN_FIELDS = ("seq", "year", "yy")
 _SEQ_SPEC = re.compile(r"(?:0([1-9])d?|d?)\Z")

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
+from lims.domain.capability import CmcEntry
 
 __all__ = [
     "CalibrationLink",
@@ -173,6 +174,12 @@ class StandardNode:
     quantity: str
     status_history: tuple[StatusChange, ...] = ()
     reference_material: ReferenceMaterial | None = None
+    #: OIML R 111 class of a weight or weight set ("F1"); its certificate's U is held to MPE/3 (R 111-1 5.2)
+    weight_class: str | None = None
+    #: a sensor that measures only through a readout (an SPRT, a thermocouple, a pressure transducer)
+    requires_readout: bool = False
+    #: a readout (a resistance bridge, a thermometer readout) that a sensor of ``requires_readout`` needs
+    readout: bool = False
 
     def __post_init__(self) -> None:
         for name in ("id", "asset_number", "name"):
@@ -253,6 +260,10 @@ class FindingKind(StrEnum):
     NOT_IN_SERVICE = "not_in_service"
     MATERIAL_EXPIRED = "material_expired"
     MATERIAL_SHELF_LIFE_EXCEEDED = "material_shelf_life_exceeded"
+    OUT_OF_CALIBRATED_RANGE = "out_of_calibrated_range"
+    WEIGHT_CLASS_UNCERTAINTY = "weight_class_uncertainty"
+    BELOW_CMC = "below_cmc"
+    READOUT_MISSING = "readout_missing"
 
     @property
     def severity(self) -> Severity:
@@ -362,7 +373,12 @@ class TraceabilityChain:
 
 
 def resolve_chain(
-    subject: Subject, on: date, graph: TraceabilityGraph, *, minimum_ratio: float = 4.0
+    subject: Subject,
+    on: date,
+    graph: TraceabilityGraph,
+    *,
+    minimum_ratio: float = 4.0,
+    scope: Sequence[CmcEntry] = (),
 ) -> TraceabilityChain:
     """Resolve the traceability chain of ``subject`` as relied on at ``on``.
 
@@ -371,7 +387,8 @@ def resolve_chain(
     that calibration's date. Each calibration is expanded once, so the walk terminates on any finite graph,
     including cyclic ones; reaching a calibration already on the current path is reported as a ``cycle``.
     ``minimum_ratio`` is the uncertainty ratio below which a link draws an ``insufficient_uncertainty_ratio``
-    warning (4:1 by common practice, see docs/traceability.md).
+    warning (4:1 by common practice, see docs/traceability.md). ``scope`` is the lab's CMC: a calibration
+    issued by this lab may not state a U smaller than it (``below_cmc``, ILAC-P14).
 
     >>> vmi = Issuer(IssuerKind.NATIONAL_METROLOGY_INSTITUTE, "VMI")
     >>> cal = CalibrationLink("c1", "s1", date(2025, 1, 10), "VMI-1", vmi, date(2025, 1, 15),
@@ -395,7 +412,7 @@ def resolve_chain(
         label, kind = subject.calibration.certificate_number, "calibration"
     else:
         label, kind = subject.standard.asset_number, "standard"
-    links, findings = walk(subject, on, graph, minimum_ratio=minimum_ratio)
+    links, findings = walk(subject, on, graph, minimum_ratio=minimum_ratio, scope=scope)
     return TraceabilityChain(label, kind, on, tuple(links), tuple(findings))
 
 

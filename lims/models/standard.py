@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lims.db import Base, enum_column_type
@@ -111,6 +111,15 @@ class StandardCalibration(Audited, Base):
     __tablename__ = "standard_calibration"
     __table_args__ = (
         Index("ix_standard_calibration_standard_id_calibrated_on", "standard_id", "calibrated_on"),
+        # One register (issue 16 item 5): a number this lab gave an in-house certificate is never given
+        # again. External issuers' numbers may repeat (their series are theirs). Migration 0018.
+        Index(
+            "uq_standard_calibration_in_house_number",
+            "certificate_number",
+            unique=True,
+            sqlite_where=text("issuer_kind = 'this_lab'"),
+            postgresql_where=text("issuer_kind = 'this_lab'"),
+        ),
     )
 
     id: Mapped[intpk]

@@ -36,6 +36,10 @@ FINDING_LABELS = {
     "not_in_service": N_("it was not in service on that date"),
     "material_expired": N_("the reference material had expired"),
     "material_shelf_life_exceeded": N_("the reference material was past its shelf life once opened"),
+    "out_of_calibrated_range": N_("a standard was used outside the range its certificate covers"),
+    "weight_class_uncertainty": N_("a weight's certificate uncertainty exceeds a third of its class's MPE"),
+    "below_cmc": N_("an in-house calibration claims less uncertainty than the laboratory's CMC"),
+    "readout_missing": N_("a reference thermometer was used without its readout"),
 }
 
 

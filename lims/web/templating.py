@@ -52,6 +52,7 @@ STANDARD_ROLE_LABELS = {
     "weights": N_("weights"),
     "calibrator": N_("calibrator"),
     "bath": N_("bath"),
+    "readout": N_("thermometer readout"),
 }
 # The decision rule a customer asks for at contract review (ISO/IEC 17025:2017 7.1.3; ILAC-G8:09/2019 4.2).
 REQUESTED_RULE_LABELS = {

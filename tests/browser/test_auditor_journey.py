@@ -30,13 +30,13 @@ def test_auditor_walks_a_chain_to_the_national_standard(page: Any, live_server: 
 def test_auditor_sees_the_deliberately_broken_chain(page: Any, live_server: str) -> None:
     log_in(page, live_server, "dg.mai")
     page.goto(live_server + "/traceability/")
-    page.fill("#id", "CDL-NH-002")
+    page.fill("#id", "CDL-KL-003")
     page.press("#id", "Enter")
     assert page.locator("text=Chuỗi liên kết chuẩn chưa đầy đủ").count() == 1
     assert page.locator(".finding.blocking").count() >= 1
     with page.expect_download() as download:
         page.click("text=JSON")
-    assert download.value.suggested_filename == "traceability-CDL-NH-002.json"
+    assert download.value.suggested_filename == "traceability-CDL-KL-003.json"
 
 
 def test_keyboard_only_login(page: Any, live_server: str) -> None:

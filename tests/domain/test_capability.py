@@ -54,11 +54,20 @@ def test_reported_uncertainty_below_cmc_is_refused() -> None:
     assert isinstance(info.value, ValueError)
 
 
+def test_units_are_converted_before_the_scope_is_judged() -> None:
+    # 5000 mV is 5 V: inside a row written in volts, so U below its CMC is refused (issue 16 item 4)
+    cmc_v = check_against_cmc(SCOPE, "DC voltage", 5.0, "V", 1.0).cmc_uncertainty
+    assert cmc_v is not None
+    with pytest.raises(UncertaintyBelowCmc):
+        check_against_cmc(SCOPE, "DC voltage", 5000.0, "mV", cmc_v * 1000 / 2)  # half the CMC, in mV
+    assert check_against_cmc(SCOPE, "DC voltage", 5000.0, "mV", cmc_v * 1000).within_scope
+
+
 @pytest.mark.parametrize(
     ("quantity", "value", "unit"),
     [
         ("DC voltage", 1500.0, "V"),
-        ("DC voltage", 0.5, "mV"),
+        ("DC voltage", 0.5, "A"),
         ("temperature", 20.0, "°C"),
         ("mass", -1.0, "kg"),
     ],

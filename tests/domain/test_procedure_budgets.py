@@ -181,7 +181,7 @@ def test_digital_thermometer_in_a_bath_at_50_c() -> None:
     u_c = √(0.024495² + 0.028868² + 0.010² + 0.0057735² + 0.0028868² + 0.0057735²) = 0.040104 °C
     E = 50.14 − 50.012 = 0.128 °C; MPE ±0.5 °C → pass (simple acceptance).
     """
-    proc = find_procedure(PROCEDURES, "CAL-TH-BATH")
+    proc = find_procedure(PROCEDURES, "CAL-TH-BATH", "1.0")  # 1.1 adds the readout: see the test below
     thermometer = InstrumentUnderTest("°C", -50.0, 200.0, 0.1)
     assert proc.points_for(thermometer) == (0.0, 25.0, 50.0, 75.0, 100.0)
     prt = StandardUsed("PRT Pt100 + indicator T-03", 50.012, "°C", 0.020, 2.0, drift_limit=0.010)
@@ -253,6 +253,29 @@ def test_dmm_dc_voltage_at_10_v_on_the_20_v_range() -> None:
     assert result.error == pytest.approx(0.0024) and result.mpe == 0.007 and result.verdict == Verdict.PASS
 
 
+def test_thermometer_budget_carries_the_sprt_readout() -> None:
+    """CAL-TH-BATH 1.1 (issue 16): the reference thermometer's readout is a standard of its own and an input:
+    u(δt_RO) = 0.001/√3 = 0.00057735 °C (a rectangular temperature equivalent from the readout's certificate);
+    u_c = √(0.040104² + 0.00057735²) = 0.040108 °C, the 1.0 example above with the readout added."""
+    proc = find_procedure(PROCEDURES, "CAL-TH-BATH", "1.1")
+    assert set(proc.standards) == {"reference", "readout", "bath"}
+    standards = {
+        "reference": StandardUsed("SPRT", 50.012, "°C", 0.020, 2.0, drift_limit=0.010),
+        "readout": StandardUsed(
+            "readout", 50.012, "°C", 0.0, 2.0, characteristics={"readout_equivalent": 0.001}
+        ),
+        "bath": StandardUsed(
+            "oil bath", 50.0, "°C", 0.0, 2.0, characteristics={"stability": 0.005, "uniformity": 0.010}
+        ),
+    }
+    thermometer = InstrumentUnderTest("°C", -50.0, 200.0, 0.1)
+    budget = instantiate_budget(proc, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2], standards, thermometer, {})
+    inputs = by_name(budget)
+    assert inputs["dt_RO"]["distribution"] == {"kind": "rectangular", "half_width": 0.001}
+    assert standard_uncertainty(inputs["dt_RO"]) == pytest.approx(0.00057735, rel=1e-4)
+    assert combined(budget) == pytest.approx(0.040108, rel=1e-4)
+
+
 @pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: p.code)
 def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
     """Smoke test over every shipped procedure with synthetic, valid data."""
@@ -267,7 +290,7 @@ def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
             0.02,
             2.0,
             drift_limit=0.01,
-            characteristics={"stability": 0.01, "uniformity": 0.02},
+            characteristics={"stability": 0.01, "uniformity": 0.02, "readout_equivalent": 0.001},
         )
         for role in procedure.standards
     }

@@ -43,12 +43,15 @@ def test_four_real_procedures_are_shipped_with_sources() -> None:
         ("CAL-DMM-DCV", ProcedureKind.CALIBRATION, "DC voltage", "V"),
         ("CAL-PG-DKD", ProcedureKind.CALIBRATION, "pressure", "bar"),
         ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
+        # 1.1: the SPRT's readout is a standard of its own, in the chain and the budget (issue 16)
+        ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
         ("VER-NAWI-R76", ProcedureKind.VERIFICATION, "mass", "kg"),
     ]
     pressure = find_procedure(procs, "CAL-PG-DKD")
     assert pressure.version == "2.0" and pressure.sequence_settings is not None
     assert any("DKD-R 6-1:2014" in s for s in pressure.sources)
     assert any("EURAMET Calibration Guide No. 17" in s for s in pressure.sources)
+    assert set(find_procedure(procs, "CAL-TH-BATH").standards) == {"reference", "readout", "bath"}
     for p in procs:
         assert p.sources and p.title_vi and p.title_en
         assert p.environment, f"{p.code} has no environmental limits"
@@ -69,11 +72,11 @@ def test_a_lab_adds_a_procedure_and_a_new_version(tmp_path: Path) -> None:
     (tmp_path / "CAL-TH-BATH_1.10.json").write_text(json.dumps(v2), encoding="utf-8")
     (tmp_path / "CAL-TH-BATH_1.2.json").write_text(json.dumps(v11), encoding="utf-8")
     procs = load_procedures(tmp_path)
-    assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.2", "1.10"]
+    assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.1", "1.2", "1.10"]
     assert find_procedure(procs, "CAL-TH-BATH").version == "1.10"  # numeric, not text, ordering
     assert find_procedure(procs, "CAL-TH-BATH", "1.0").version == "1.0"
     with pytest.raises(
-        ProcedureError, match=r"procedure CAL-TH-BATH has no version '9' \(versions: 1.0, 1.2, 1.10\)"
+        ProcedureError, match=r"procedure CAL-TH-BATH has no version '9' \(versions: 1.0, 1.1, 1.2, 1.10\)"
     ):
         find_procedure(procs, "CAL-TH-BATH", "9")
     with pytest.raises(ProcedureError, match="procedure 'NOPE' does not exist"):
@@ -349,6 +352,9 @@ def test_missing_bath_characteristic_is_named() -> None:
     proc = find_procedure(load_procedures(), "CAL-TH-BATH")
     standards = {
         "reference": StandardUsed("prt", 50.0, "°C", 0.02, 2.0),
+        "readout": StandardUsed(
+            "readout", 50.0, "°C", 0.0, 2.0, characteristics={"readout_equivalent": 0.001}
+        ),
         "bath": StandardUsed("bath", 50.0, "°C", 0.0, 2.0, characteristics={"stability": 0.005}),
     }
     with pytest.raises(ProcedureError, match=r"standards.bath.characteristics.uniformity: missing"):

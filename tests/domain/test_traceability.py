@@ -13,6 +13,7 @@ from lims.domain.calibration_points import (
     uncertainty_at,
     uncertainty_at_points,
 )
+from lims.domain.capability import CmcEntry
 from lims.domain.traceability import (
     CalibrationLink,
     CalibrationSubject,
@@ -277,7 +278,7 @@ def test_ratio_exactly_four_is_accepted_and_threshold_is_configurable() -> None:
     assert kinds(strict) == ["insufficient_uncertainty_ratio"]
 
 
-def test_points_in_another_unit_or_outside_the_range_are_not_compared() -> None:
+def test_points_of_another_dimension_are_not_compared_but_a_value_outside_the_range_is_a_finding() -> None:
     ref, thermo, work = standard("ref"), standard("t", quantity="temperature"), standard("work")
     graph = InMemoryGraph(
         [ref, thermo, work],
@@ -288,7 +289,9 @@ def test_points_in_another_unit_or_outside_the_range_are_not_compared() -> None:
         ],
         used={"cw": ["ref", "t"]},
     )
-    assert kinds(resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)) == []
+    # the thermometer (°C) is not judged against the grams; the 1000 g point lies outside the reference's
+    # single 10 g point, and nothing is extrapolated (issue 16 item 4)
+    assert kinds(resolve_chain(StandardSubject(work), date(2025, 3, 1), graph)) == ["out_of_calibrated_range"]
 
 
 def test_not_in_service_on_the_date_from_status_history() -> None:
@@ -387,6 +390,9 @@ def test_bad_records_name_the_field(build: object, field: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
+SCOPE = (CmcEntry("mass", "g", 1.0, 20000.0, a=0.0003, b=1e-6),)
+
+
 def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
     """The smallest graph that yields ``kind`` (one per finding kind; the tests above cover the details)."""
     s = standard("s")
@@ -417,6 +423,30 @@ def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
         ref_cal = calibration("cr", "r", date(2024, 12, 1), points=(g(u_ref),))
         graph = InMemoryGraph([s, ref], [lab_cal, ref_cal], used={"c": ["r"]})
         return StandardSubject(s), date(2025, 2, 1), graph
+    if kind is FindingKind.OUT_OF_CALIBRATED_RANGE:
+        # the reference covers 1 mg … 100 g only; the working standard is calibrated at 1000 g against it
+        ref_cal = calibration(
+            "cr",
+            "r",
+            date(2024, 12, 1),
+            points=(CalibrationPoint(0.001, "g", 6e-6), CalibrationPoint(100, "g", 5e-5)),
+        )
+        graph = InMemoryGraph([s, ref], [lab_cal, ref_cal], used={"c": ["r"]})
+        return StandardSubject(s), date(2025, 2, 1), graph
+    if kind is FindingKind.WEIGHT_CLASS_UNCERTAINTY:
+        # F1 1 kg: MPE 5 mg, so U <= 1.67 mg; the certificate states 2 mg
+        weight = standard("s", weight_class="F1")
+        graph = InMemoryGraph([weight], [calibration("c", "s", date(2025, 1, 1), points=(g(2.0),))])
+        return StandardSubject(weight), date(2025, 2, 1), graph
+    if kind is FindingKind.BELOW_CMC:
+        # this lab claims 0.5 mg at 1 kg; its CMC there is 0.3 mg + 1e-6 × 1 000 000 mg = 1.3 mg
+        ref_cal = calibration("cr", "r", date(2024, 12, 1), points=(g(0.1),))
+        graph = InMemoryGraph([s, ref], [lab_cal, ref_cal], used={"c": ["r"]})
+        return StandardSubject(s), date(2025, 2, 1), graph
+    if kind is FindingKind.READOUT_MISSING:
+        probe = standard("p", quantity="temperature", requires_readout=True)
+        cal = calibration("cp", "p", date(2025, 1, 1), points=(CalibrationPoint(0.01, "°C", 0.002),))
+        return CertificateSubject("HC-2025-00001", (probe,)), date(2025, 2, 1), InMemoryGraph([probe], [cal])
     if kind is FindingKind.NOT_IN_SERVICE:
         retired = standard("s", status_history=(StatusChange(date(2020, 1, 1), StandardStatus.RETIRED),))
         return (
@@ -439,7 +469,8 @@ def _scenario(kind: FindingKind) -> tuple[object, date, InMemoryGraph]:
 @pytest.mark.parametrize("kind", list(FindingKind))
 def test_every_finding_kind_has_a_scenario_and_is_reported_alone(kind: FindingKind) -> None:
     subject, on, graph = _scenario(kind)
-    chain = resolve_chain(subject, on, graph)  # type: ignore[arg-type]
+    scope = SCOPE if kind is FindingKind.BELOW_CMC else ()
+    chain = resolve_chain(subject, on, graph, scope=scope)  # type: ignore[arg-type]
     assert kinds(chain) == [kind.value]
     assert chain.complete is (kind.severity is Severity.WARNING)
 

@@ -113,8 +113,12 @@ def test_0015_station_unit_keeps_old_stations_and_downgrades(empty_url: str) -> 
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO bench_station (name, driver, port_url, is_active, created_at) "
-                              "VALUES ('can-1', 'mt-sics', '/dev/ttyUSB0', true, '2026-12-01 08:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO bench_station (name, driver, port_url, is_active, created_at) "
+                    "VALUES ('can-1', 'mt-sics', '/dev/ttyUSB0', true, '2026-12-01 08:00:00')"
+                )
+            )
         upgrade(empty_url, "0015")
         with engine.begin() as conn:
             assert conn.execute(text("SELECT name, unit FROM bench_station")).all() == [("can-1", None)]
@@ -180,4 +184,79 @@ def test_0025_conformity_specification_upgrade_and_downgrade(db_url: str) -> Non
         assert columns["conformity_specification"]["nullable"] and "conformity_statement" in columns
     finally:
         upgrade(db_url)
+
+
+def test_0018_reports_certificate_numbers_used_twice_and_never_renumbers(empty_url: str) -> None:
+    """0018 (issue 16 item 5): a database where HC-2026-00003 is both a customer certificate and an in-house
+    certificate, and NB-2026-00001 two in-house certificates, is not upgraded: the error names each number
+    and its documents, and nothing is renumbered. Once resolved, the upgrade adds the uniqueness constraint."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from lims.domain.traceability import IssuerKind
+    from lims.migrate import alembic_config, upgrade
+    from lims.models import Certificate, JobKind
+    from tests.factories import make_calibration, make_job, make_standard, make_user
+
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    lab = {"issuer_kind": IssuerKind.THIS_LAB, "issuer_name": "Trung tâm"}
+    try:
+        with Session(engine) as session:
+            job = make_job(session)
+            session.add(
+                Certificate(
+                    number="HC-2026-00003",
+                    job_id=job.id,
+                    kind=JobKind.CALIBRATION,
+                    issued_at=datetime(2026, 3, 1, tzinfo=UTC),
+                    issued_by_id=make_user(session).id,
+                )
+            )
+            one, two = make_standard(session), make_standard(session)
+            make_calibration(session, one, certificate_number="HC-2026-00003", **lab)
+            make_calibration(session, two, certificate_number="NB-2026-00001", **lab)
+            make_calibration(session, one, certificate_number="NB-2026-00009", **lab)
+            session.commit()
+        command.downgrade(alembic_config(empty_url), "0017")
+        with engine.begin() as conn:
+            # the duplicate the constraint would have refused: NB-2026-00009 becomes NB-2026-00001
+            conn.execute(
+                text(
+                    "UPDATE standard_calibration SET certificate_number = 'NB-2026-00001' "
+                    "WHERE certificate_number = 'NB-2026-00009'"
+                )
+            )
+        with pytest.raises(RuntimeError, match="HC-2026-00003") as info:
+            upgrade(empty_url, "0018")
+        message = str(info.value)
+        assert "2 certificate number(s)" in message
+        assert "customer certificate" in message and "in-house calibration" in message
+        assert "NB-2026-00001" in message
+        with engine.begin() as conn:
+            numbers = (
+                conn.execute(text("SELECT certificate_number FROM standard_calibration ORDER BY id"))
+                .scalars()
+                .all()
+            )
+        assert numbers == ["HC-2026-00003", "NB-2026-00001", "NB-2026-00001"]  # untouched
+        with engine.begin() as conn:
+            rows = conn.execute(text("SELECT id FROM standard_calibration ORDER BY id")).scalars().all()
+            conn.execute(
+                text(
+                    f"UPDATE standard_calibration SET certificate_number = 'NB-2026-00002' WHERE id = {rows[0]}"
+                )
+            )
+            conn.execute(
+                text(
+                    f"UPDATE standard_calibration SET certificate_number = 'NB-2026-00003' WHERE id = {rows[2]}"
+                )
+            )
+        upgrade(empty_url, "0018")
+        names = {ix["name"] for ix in inspect(engine).get_indexes("standard_calibration")}
+        assert "uq_standard_calibration_in_house_number" in names
+    finally:
         engine.dispose()

@@ -77,11 +77,14 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
     bath = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
                          characteristics={"stability": 0.005, "uniformity": 0.010})
     _cert(session, bath, "°C", -50, 200, 0.05)
+    readout = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
+                            characteristics={"readout": True, "readout_equivalent": 0.001})
+    _cert(session, readout, "Ω", 1, 400, 0.0006)
     calibrator = make_standard(session, lab_id=lab.id, quantity=Quantity.ELECTRICAL, unit="V",
                                drift_limit=Decimal("0.00003"))
     _cert(session, calibrator, "V", 0, 20, 0.00004)
     standards = {"VER-NAWI-R76": {"weights": weights}, "CAL-PG-DKD": {"reference": gauge},
-                 "CAL-TH-BATH": {"reference": prt, "bath": bath}, "CAL-DMM-DCV": {"calibrator": calibrator}}
+                 "CAL-TH-BATH": {"reference": prt, "readout": readout, "bath": bath}, "CAL-DMM-DCV": {"calibrator": calibrator}}
     return Lab4(lab, tech, rev, sig, inst, standards)
 
 

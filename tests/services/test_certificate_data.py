@@ -212,3 +212,22 @@ def test_no_mpe_column_without_a_statement_against_a_named_specification(
     assert {p.no_statement_reason for p in points} == {"not_requested"}
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data))).pages)
     assert "SSLNCP" not in text and "MPE (±)" not in text and "ILAC-G8" not in text
+
+
+def test_accreditation_only_for_results_inside_the_scope() -> None:
+    """ILAC-P14 / ILAC-R7 (issue 16 item 6): the accreditation number is printed only when a result lies in
+    the accredited scope, and results outside it are named in a remark."""
+    from dataclasses import replace
+
+    from certificates.examples import example_calibration
+    from lims.services.certificates.data import scope_remarks
+
+    points = list(example_calibration(3).results[0].points)
+    assert scope_remarks(points) == (True, ())
+    mixed = [points[0], replace(points[1], within_scope=False), points[2]]
+    accredited, remarks = scope_remarks(mixed)
+    value = f"{points[1].nominal.normalize():f} {points[1].unit}"
+    assert accredited and value in remarks[0].vi and value in remarks[0].en
+    assert "ngoài phạm vi được công nhận" in remarks[0].vi
+    accredited, remarks = scope_remarks([replace(p, within_scope=False) for p in points])
+    assert not accredited and "outside the laboratory's accredited scope" in remarks[0].en

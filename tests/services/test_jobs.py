@@ -193,7 +193,8 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     """−50…200 °C digital thermometer at 50 °C against a PRT in a bath (stability 0.005, uniformity 0.010).
 
     u(t_ix) = 0.024495 °C (ν = 4); u(δt_res) = 0.028868; u(t_ref) = 0.010; u(δt_D) = 0.0057735;
-    u(δt_stab) = 0.0028868; u(δt_unif) = 0.0057735; u_c = 0.040104 °C; ν_eff = 4·(0.040104/0.024495)⁴ = 28.7
+    u(δt_stab) = 0.0028868; u(δt_unif) = 0.0057735; u(δt_RO) = 0.001/√3 = 0.00057735 (the SPRT's readout,
+    CAL-TH-BATH 1.1); u_c = √(0.040104² + 0.00057735²) = 0.040108 °C; ν_eff = 4·(0.040108/0.024495)⁴ = 28.8
     → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
     """
     setup = jobsetup.build(session)
@@ -205,8 +206,8 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     assert r is not None
     assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(r.error) == pytest.approx(0.128)
     lpu = lpu_of(done[2])
-    assert lpu.standard_uncertainty == pytest.approx(0.040104, rel=1e-4)
-    assert lpu.coverage_factor == k_95(0.040104, 0.024495, 5) == 2.09
+    assert lpu.standard_uncertainty == pytest.approx(0.040108, rel=1e-5)
+    assert lpu.coverage_factor == k_95(0.040108, 0.024495, 5) == 2.09
     check_interval(done[2])
     # TUR = 0.5/U ≈ 0.5/0.09 > 3: simple acceptance is allowed
     assert r.verdict == "pass" and r.deviations == ()

@@ -250,3 +250,95 @@ def test_depth_is_bounded_on_long_chains(session: Session) -> None:
         previous = current
     chain = standard_chain(session, previous.asset_number, on=ON)
     assert len(chain.links) == 7 and chain.complete
+
+
+# --- issue 16 item 4: the checks that catch real defects, from the database ---------------------------------
+
+
+def _pt(value: float, unit: str, expanded: float) -> dict[str, object]:
+    return {"value": value, "unit": unit, "expanded_uncertainty": expanded, "k": 2}
+
+
+def test_units_are_normalised_kpa_child_against_mpa_parent(session: Session) -> None:
+    from lims.models import Quantity
+
+    piston = make_standard(session, quantity=Quantity.PRESSURE, unit="MPa")
+    make_calibration(session, piston, points=[_pt(1.0, "MPa", 0.00006), _pt(7.0, "MPa", 0.0003)])
+    controller = make_standard(session, quantity=Quantity.PRESSURE, unit="kPa")
+    # 0.16 kPa at 7000 kPa against the piston gauge's 0.3 kPa at 7 MPa: R = 0.53 <= 1
+    make_calibration(
+        session,
+        controller,
+        sources=[piston],
+        points=[_pt(1000.0, "kPa", 0.16), _pt(7000.0, "kPa", 0.16)],
+        **LAB,
+    )
+    chain = standard_chain(session, controller.asset_number, on=ON)
+    assert kinds(chain) == ["uncertainty_not_smaller"] and not chain.complete
+
+
+def test_reference_used_outside_its_calibrated_range(session: Session) -> None:
+    e2 = make_standard(session, accuracy="E2 (OIML R 111)")
+    make_calibration(session, e2, points=[_pt(0.001, "g", 0.000002), _pt(1000.0, "g", 0.00025)])
+    f1 = make_standard(session, accuracy="F1 (OIML R 111)")
+    make_calibration(
+        session, f1, sources=[e2], points=[_pt(1000.0, "g", 0.0015), _pt(10.0, "kg", 0.000015)], **LAB
+    )
+    chain = standard_chain(session, f1.asset_number, on=ON)
+    assert kinds(chain) == ["out_of_calibrated_range"]
+    assert chain.findings[0].standard == e2.asset_number
+
+
+def test_weight_class_uncertainty_from_the_accuracy_field(session: Session) -> None:
+    f1 = make_standard(session, accuracy="F1 (OIML R 111)")
+    # 0.1 g at 1 kg is far above MPE/3 = 5 mg / 3
+    make_calibration(session, f1, points=[_pt(1000.0, "g", 0.1)])
+    assert kinds(standard_chain(session, f1.asset_number, on=ON)) == ["weight_class_uncertainty"]
+
+
+def test_in_house_calibration_below_the_lab_cmc(session: Session) -> None:
+    from lims.models import CmcEntry
+
+    e2 = make_standard(session)
+    make_calibration(session, e2, points=[_pt(1000.0, "g", 0.0002)])
+    f1 = make_standard(session, lab_id=e2.lab_id)
+    make_calibration(session, f1, sources=[e2], points=[_pt(1000.0, "g", 0.0012)], **LAB)
+    assert kinds(standard_chain(session, f1.asset_number, on=ON)) == []
+    # CMC 0.00002 g + 1.3e-6 × 1000 g = 0.00132 g > 0.0012 g claimed
+    session.add(
+        CmcEntry(
+            lab_id=e2.lab_id,
+            quantity="mass",
+            unit="g",
+            range_min=Decimal(1),
+            range_max=Decimal(20000),
+            a=Decimal("0.00002"),
+            b=Decimal("0.0000013"),
+            procedure_code="CAL-W-R111",
+        )
+    )
+    session.flush()
+    assert kinds(standard_chain(session, f1.asset_number, on=ON)) == ["below_cmc"]
+
+
+def test_thermometer_without_its_readout(session: Session) -> None:
+    from lims.models import Quantity
+
+    sprt = make_standard(
+        session, quantity=Quantity.TEMPERATURE, unit="°C", characteristics={"requires_readout": True}
+    )
+    make_calibration(session, sprt, points=[_pt(0.01, "°C", 0.002), _pt(231.928, "°C", 0.008)])
+    readout = make_standard(
+        session, quantity=Quantity.TEMPERATURE, unit="°C", characteristics={"readout": True}
+    )
+    make_calibration(session, readout, points=[_pt(25.0, "Ω", 0.00005), _pt(100.0, "Ω", 0.0002)])
+    bath = make_standard(session, quantity=Quantity.TEMPERATURE, unit="°C")
+    make_calibration(
+        session, bath, sources=[sprt], points=[_pt(20.0, "°C", 0.05), _pt(200.0, "°C", 0.05)], **LAB
+    )
+    assert kinds(standard_chain(session, bath.asset_number, on=ON)) == ["readout_missing"]
+    bath2 = make_standard(session, quantity=Quantity.TEMPERATURE, unit="°C")
+    make_calibration(
+        session, bath2, sources=[sprt, readout], points=[_pt(20.0, "°C", 0.05), _pt(200.0, "°C", 0.05)], **LAB
+    )
+    assert kinds(standard_chain(session, bath2.asset_number, on=ON)) == []

@@ -46,7 +46,7 @@ from lims.domain.uncertainty import parse_budget
 from lims.domain.uncertainty.evaluation import point_interval
 from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_
-from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
+from lims.models import Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations
 from lims.services.bench import readings as bench_readings
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
@@ -56,6 +56,7 @@ from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.points import measurements as measurements  # re-exported for the bench's callers
 from lims.services.jobs.points import test_points as test_points  # re-exported for the bench's callers
 from lims.services.jobs.procedures import domain_procedure
+from lims.services.standards.traceability import lab_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,21 +152,9 @@ def _standards_used(
     return used
 
 
-def cmc_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
-    rows = session.scalars(select(CmcEntry).where(CmcEntry.lab_id == lab_id, CmcEntry.accredited.is_(True)))
-    return tuple(
-        DomainCmc(
-            r.quantity,
-            r.unit,
-            float(r.range_min),
-            float(r.range_max),
-            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
-            a=float(r.a),
-            b=float(r.b),
-            procedure_code=r.procedure_code,
-        )
-        for r in rows
-    )
+def cmc_scope(session: Session, lab_id: int, procedure_code: str | None = None) -> tuple[DomainCmc, ...]:
+    """The accredited rows a result of ``procedure_code`` is judged against (each row belongs to a procedure)."""
+    return lab_scope(session, lab_id, procedure_code=procedure_code)
 
 
 def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:
@@ -291,7 +280,9 @@ def compute_point(
     except (DomainError, EnvironmentDataError, MetrologyError) as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
     try:
-        cmc = check_against_cmc(cmc_scope(session, job.lab_id), proc.quantity, nominal, proc.unit, expanded)
+        cmc = check_against_cmc(
+            cmc_scope(session, job.lab_id, job.procedure.code), proc.quantity, nominal, proc.unit, expanded
+        )
     except UncertaintyBelowCmc as exc:
         raise ReadingError(N_("Point %(point)s: %(reason)s"), point=f"{nominal:g}", reason=str(exc)) from exc
     # k came from t(ν_eff) unless ν_eff is infinite, the budget fixed k, or the interval is Monte Carlo's (then

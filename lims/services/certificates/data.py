@@ -259,6 +259,35 @@ def _result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[Result
     return tuple(series)
 
 
+def scope_remarks(points: Sequence[PointResult]) -> tuple[bool, tuple[Text, ...]]:
+    """Whether the accreditation may appear, and the note naming results outside the accredited scope.
+
+    ILAC-R7:05/2015 and ILAC-P14:09/2020 (from memory): the accreditation mark or reference to it is used
+    only for results inside the accredited scope; a certificate that also reports results outside it
+    identifies them clearly. A certificate with no result inside the scope carries no accreditation at all.
+    """
+    outside = [p for p in points if not p.within_scope]
+    inside = len(outside) < len(points)
+    if not outside:
+        return inside, ()
+    if not inside:
+        return False, (
+            Text(
+                "Các kết quả trong giấy chứng nhận này nằm ngoài phạm vi được công nhận của phòng thí nghiệm.",
+                "The results in this certificate are outside the laboratory's accredited scope.",
+            ),
+        )
+    values = ", ".join(f"{p.nominal.normalize():f} {p.unit}" for p in outside)
+    return True, (
+        Text(
+            f"Các kết quả tại {values} nằm ngoài phạm vi được công nhận; số hiệu công nhận không áp dụng cho "
+            "các kết quả này (ILAC-P14, ILAC-R7).",
+            f"The results at {values} are outside the accredited scope; the accreditation does not cover "
+            "them (ILAC-P14, ILAC-R7).",
+        ),
+    )
+
+
 def build_certificate_data(
     session: Session, job: Job, extras: IssueExtras, settings: CertificateSettings
 ) -> CertificateData:
@@ -287,6 +316,7 @@ def build_certificate_data(
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
     series = _result_series(rows, proc)
     points = [p for s in series for p in s.points]
+    accredited, remarks = scope_remarks(points)
     decision = None
     overall = None
     if conformity_wanted:
@@ -349,7 +379,7 @@ def build_certificate_data(
                 _address(lab.address),
                 lab.email,
                 phone=lab.phone or "",
-                accreditation=lab.accreditation_number or "",
+                accreditation=(lab.accreditation_number or "") if accredited else "",
             ),
             customer=Customer(
                 enterprise.name,
@@ -393,6 +423,7 @@ def build_certificate_data(
             customer_supplied=supplied,
             recalibration_requested=recalibration_months is not None,
             recalibration_due=add_months(performed, recalibration_months) if recalibration_months else None,
+            remarks=remarks,
         )
     except CertificateDataError as exc:
         raise CertificateError(

@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certificates.bundle import IssuedFiles, issue_files
@@ -37,7 +36,6 @@ from lims.domain.numbering import (
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     Certificate,
-    CertificateCounter,
     CertificateStatus,
     ElectronicSignature,
     Job,
@@ -56,6 +54,7 @@ from lims.services.certificates.data import (
 )
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.common.register_numbers import number_in_use, take_number
 from lims.services.common.storage import Storage
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
@@ -83,25 +82,8 @@ def allocate_number(session: Session, kind: JobKind, pattern: NumberPattern, yea
     number; a rolled-back issue gives its number back. A number already taken (say, after the pattern was
     changed back and forth) is skipped only by raising: the caller sees it instead of a silent gap.
     """
-    counter_year = year if pattern.has_year else 0
-    query = (
-        select(CertificateCounter)
-        .where(CertificateCounter.kind == kind.value, CertificateCounter.year == counter_year)
-        .with_for_update()
-    )
-    counter = session.scalar(query)
-    if counter is None:
-        try:
-            with session.begin_nested():
-                counter = CertificateCounter(kind=kind.value, year=counter_year, last_number=0)
-                session.add(counter)
-        except IntegrityError:
-            counter = session.scalar(query.execution_options(populate_existing=True))
-            assert counter is not None
-    counter.last_number += 1
-    session.flush()
-    number = pattern.format(year=year, seq=counter.last_number)
-    if session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
+    number = take_number(session, kind.value, pattern, year)
+    if number_in_use(session, number) is not None:
         raise CertificateError(
             N_("Certificate number %(number)s is already used; check the number pattern and the counter."),
             number=number,

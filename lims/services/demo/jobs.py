@@ -15,15 +15,12 @@ from sqlalchemy.orm import Session
 
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
-from lims.domain.traceability import IssuerKind
 from lims.models import (
     CmcEntry,
     CustomerInstrument,
     Enterprise,
     Lab,
     MeasurementStandard,
-    Quantity,
-    StandardLevel,
     User,
 )
 from lims.services.access import authorisations
@@ -33,7 +30,6 @@ from lims.services.certificates.issue import amend_certificate, issue_certificat
 from lims.services.certificates.settings import certificate_settings
 from lims.services.common.storage import open_storage
 from lims.services.demo.accounts import DEMO_PASSWORD
-from lims.services.demo.traceability import record_calibration
 from lims.services.jobs import jobs
 from lims.services.jobs import points as points_module
 from lims.services.jobs.points import test_points
@@ -56,7 +52,7 @@ PLANS = {
     ),
     "CAL-TH-BATH": (
         ("Nhiệt kế điện tử", "Testo", "720", "°C", "-50", "150", "0.1", None, False),
-        {"reference": "CDL-NH-001", "bath": "CDL-NH-003"},
+        {"reference": "CDL-NH-001", "readout": "CDL-NH-002", "bath": "CDL-NH-003"},
         0.1,
         {"temperature": "23", "humidity": "52"},
     ),
@@ -68,79 +64,58 @@ PLANS = {
     ),
 }
 STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold", "issued")
-CERTIFICATES = {  # asset -> (unit, low, high, U) of its current certificate
-    "CDL-KL-002": ("g", 1, 20000, 0.1),
-    "CDL-AS-002": ("kPa", 0, 7000, 0.16),
-    "CDL-NH-001": ("°C", -40, 420, 0.01),
-    "CDL-NH-003": ("°C", -40, 250, 0.05),
-    "CDL-DI-001": ("V", 0, 20, 0.00004),
-}
-SOURCES = {"CDL-KL-002": "CDL-KL-001", "CDL-AS-002": "CDL-AS-001", "CDL-NH-003": "CDL-NH-001"}
+# The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
+BENCH_STANDARDS = ("CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
 DRIFT = {
     "CDL-KL-002": Decimal("0.05"),
     "CDL-AS-002": Decimal("0.08"),
     "CDL-NH-001": Decimal("0.005"),
     "CDL-DI-001": Decimal("0.00003"),
 }
+# The accreditation scope: each row belongs to a procedure (a LIMS procedure, or the lab's written in-house
+# method for the calibrations of its own standards, QT-…), and none claims less than its standards realise
+# (lims.services.standards.capabilities.unrealisable; a test checks the demo).
 CMC = [
-    ("mass", "kg", 0, 20, {"fixed_uncertainty": Decimal("0.0005")}),
-    ("pressure", "bar", 0, 20, {"fixed_uncertainty": Decimal("0.005")}),
-    ("temperature", "°C", -40, 250, {"fixed_uncertainty": Decimal("0.03")}),
-    ("DC voltage", "V", 0, 20, {"a": Decimal("0.00001"), "b": Decimal("0.000005")}),
+    ("mass", "kg", 0, 20, {"fixed_uncertainty": Decimal("0.0005"), "procedure_code": "VER-NAWI-R76"}),
+    # weights of class F1 by comparison with E2 (OIML R 111-1 annex C): U = 0.02 mg + 1.3·10⁻⁶·m
+    (
+        "mass",
+        "g",
+        1,
+        20000,
+        {"a": Decimal("0.00002"), "b": Decimal("0.0000013"), "procedure_code": "QT-KL-01"},
+    ),
+    ("pressure", "bar", 0, 20, {"fixed_uncertainty": Decimal("0.015"), "procedure_code": "CAL-PG-DKD"}),
+    # pressure controllers against the piston gauge (DKD-R 6-1): U = 0.1 kPa + 1·10⁻⁴·p
+    (
+        "pressure",
+        "kPa",
+        0,
+        7000,
+        {"a": Decimal("0.1"), "b": Decimal("0.0001"), "procedure_code": "QT-AS-02"},
+    ),
+    ("temperature", "°C", -40, 250, {"fixed_uncertainty": Decimal("0.03"), "procedure_code": "CAL-TH-BATH"}),
+    # baths characterised with the SPRT and its readout (EURAMET cg-13, from memory)
+    ("temperature", "°C", -40, 250, {"fixed_uncertainty": Decimal("0.03"), "procedure_code": "QT-NH-03"}),
+    (
+        "DC voltage",
+        "V",
+        0,
+        20,
+        {"a": Decimal("0.00001"), "b": Decimal("0.000005"), "procedure_code": "CAL-DMM-DCV"},
+    ),
 ]
 
 
-def _bench_standards(session: Session, lab: Lab, today: date) -> dict[str, MeasurementStandard]:
-    bath = MeasurementStandard(
-        lab_id=lab.id,
-        asset_number="CDL-NH-003",
-        name="Bể ổn nhiệt dầu",
-        quantity=Quantity.TEMPERATURE,
-        level=StandardLevel.WORKING,
-        unit="°C",
-        range_min=Decimal(-40),
-        range_max=Decimal(250),
-        manufacturer="Fluke",
-        model="7340",
-        serial_number="B7340-118",
-        custodian="Phòng Đo lường",
-        location="Phòng thí nghiệm điện – nhiệt",
-        calibration_interval_months=12,
-        due_on=today + timedelta(days=265),
-        characteristics={"stability": 0.005, "uniformity": 0.01},
-    )
-    session.add(bath)
-    session.flush()
+def _bench_standards(session: Session) -> dict[str, MeasurementStandard]:
     found = {
         s.asset_number: s
         for s in session.scalars(
-            select(MeasurementStandard).where(MeasurementStandard.asset_number.in_(list(CERTIFICATES)))
+            select(MeasurementStandard).where(MeasurementStandard.asset_number.in_(BENCH_STANDARDS))
         )
     }
-    found["CDL-NH-003"] = bath
-    references = {
-        s.asset_number: s
-        for s in session.scalars(
-            select(MeasurementStandard).where(MeasurementStandard.asset_number.in_(list(SOURCES.values())))
-        )
-    }
-    for n, (asset, (unit, low, high, expanded)) in enumerate(CERTIFICATES.items(), start=1):
-        std = found[asset]
-        std.drift_limit = DRIFT.get(asset)
-        source = references.get(SOURCES.get(asset, ""))
-        # The current certificates of the bench's working standards: this lab's own calibrations against
-        # the references of the demo hierarchy (the reference thermometer is VMI's), each with a stored file.
-        record_calibration(
-            session,
-            std,
-            on=today - timedelta(days=100 if source else 110),
-            number=f"HC-{today.year}-{40 + n:05d}" if source else f"V03.{today.year}.{n:04d}",
-            kind=IssuerKind.THIS_LAB if source else IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
-            issuer="Trung tâm Đo lường Thành phố" if source else "Viện Đo lường Việt Nam (VMI)",
-            valid_days=365,
-            points=[(float(low), unit, expanded), (float(high), unit, expanded)],
-            sources=(source,) if source else (),
-        )
+    for asset, limit in DRIFT.items():
+        found[asset].drift_limit = limit
     session.flush()
     return found
 
@@ -184,7 +159,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 **extra,
             )
         )
-    standards = _bench_standards(session, lab, today)
+    standards = _bench_standards(session)
     tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
     issued: list[tuple[int, datetime]] = []
     for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):

@@ -122,6 +122,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
         interval: int = 12,
         status: StandardStatus = StandardStatus.IN_SERVICE,
         firmware: str | None = None,
+        characteristics: dict[str, object] | None = None,
     ) -> MeasurementStandard:
         return MeasurementStandard(
             lab_id=lab.id,
@@ -144,6 +145,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             status=status,
             calibration_interval_months=interval,
             due_on=today + timedelta(days=due_in_days),
+            characteristics=characteristics,
         )
 
     return [
@@ -159,6 +161,20 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             "E2-1mg-1kg",
             "H-17-2231",
             120,
+            24,
+        ),
+        std(
+            "CDL-KL-004",
+            "Bộ quả cân chuẩn E2 2 kg – 20 kg",
+            Quantity.MASS,
+            StandardLevel.REFERENCE,
+            "g",
+            ("2000", "20000"),
+            "E2 (OIML R 111)",
+            "Häfner",
+            "E2-2kg-20kg",
+            "H-17-2260",
+            500,
             24,
         ),
         std(
@@ -203,10 +219,11 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             "F5681-2210",
             300,
             24,
+            characteristics={"requires_readout": True},
         ),
         std(
             "CDL-NH-002",
-            "Bộ chỉ thị nhiệt độ chuẩn",
+            "Bộ chỉ thị nhiệt độ chuẩn (cầu đo tỉ số điện trở)",
             Quantity.TEMPERATURE,
             StandardLevel.WORKING,
             "°C",
@@ -215,10 +232,26 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             "Fluke",
             "1594A",
             "B9A0231",
-            -20,
+            165,
             12,
-            StandardStatus.OVERDUE,
-            "1.20",
+            firmware="1.20",
+            # the SPRT's readout, 0.001 °C as a temperature equivalent (the budget's readout input)
+            characteristics={"readout": True, "readout_equivalent": 0.001},
+        ),
+        std(
+            "CDL-NH-003",
+            "Bể ổn nhiệt dầu",
+            Quantity.TEMPERATURE,
+            StandardLevel.WORKING,
+            "°C",
+            ("-40", "250"),
+            "Độ ổn định ±0,005 °C; độ đồng nhất ±0,01 °C",
+            "Fluke",
+            "7340",
+            "B7340-118",
+            235,
+            12,
+            characteristics={"stability": 0.005, "uniformity": 0.01},
         ),
         std(
             "CDL-AS-001",

@@ -1,5 +1,8 @@
-"""Demo hierarchy of standards: national and foreign NMI certificates, this lab's own calibrations,
-an accredited laboratory, intermediate checks, and one deliberately expired link so findings show."""
+"""Demo hierarchy of standards a metrologist would believe (issue 16 item 7): national and foreign NMI
+certificates whose numbers agree with their dates, this lab's own calibrations numbered by the certificate
+register in issue order, an accredited laboratory, and a table of U per calibration point on every
+certificate (weights within MPE/3 of their OIML R 111 class, each in-house U at least the lab's CMC and
+above its reference's U at every point, the SPRT's readout in the chain)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from lims.models import (
     StandardStatusChange,
 )
 from lims.services.common.storage import DatabaseStorage
+from lims.services.standards.standards import allocate_in_house_number
 
 VMI = "Viện Đo lường Việt Nam (VMI)"
 
@@ -60,8 +64,18 @@ def record_calibration(
     points: list[tuple[float, str, float]],
     sources: tuple[MeasurementStandard, ...] = (),
     with_file: bool = True,
-    **extra: str,
-) -> None:
+    kcdb_cmc_reference: str | None = None,
+    accreditation_body: str | None = None,
+    accreditation_number: str | None = None,
+) -> StandardCalibration:
+    """Record one certificate of a standard. ``number`` may contain ``{year}`` (the year of issue), so an
+    NMI's number agrees with its date; a calibration by this lab takes its number from the certificate
+    register (``number`` is then ignored: in-house series NB-YYYY-NNNNN, docs/certificates.md)."""
+    issued = on if kind is IssuerKind.THIS_LAB else on + timedelta(days=4)
+    if kind is IssuerKind.THIS_LAB:
+        number = allocate_in_house_number(session, issued.year)
+    else:
+        number = number.format(year=issued.year)
     file_key = file_sha = None
     if with_file:
         data = _certificate_pdf(number, issuer, standard.asset_number, on)
@@ -69,7 +83,6 @@ def record_calibration(
             f"standard-certificates/{standard.asset_number}/{number}.pdf", data, "application/pdf"
         )
         file_key, file_sha = stored.key, stored.sha256
-    issued = on if kind is IssuerKind.THIS_LAB else on + timedelta(days=4)
     cal = StandardCalibration(
         standard_id=standard.id,
         calibrated_on=on,
@@ -81,141 +94,169 @@ def record_calibration(
         file_key=file_key,
         file_sha256=file_sha,
         points=[{"value": v, "unit": u, "expanded_uncertainty": e, "k": 2.0} for v, u, e in points],
-        **extra,
+        kcdb_cmc_reference=kcdb_cmc_reference,
+        accreditation_body=accreditation_body,
+        accreditation_number=accreditation_number,
     )
     session.add(cal)
     session.flush()
     for source in sources:
         session.add(StandardCalibrationSource(calibration_id=cal.id, standard_id=source.id))
     standard.due_on = cal.valid_until
+    return cal
+
+
+LAB_NAME = "Trung tâm Đo lường Thành phố"
+ACCREDITED_LAB = "Phòng hiệu chuẩn điện – điện tử (mẫu)"
+PTB = "Physikalisch-Technische Bundesanstalt (PTB)"
+
+# OIML R 111 weights: U (k = 2) at each nominal value, all within MPE/3 of the class (R 111-1 5.2, table 1).
+# E2 1 mg – 1 kg (VMI): MPE/3 is 0.002 mg at 1 mg, 0.01 mg at 1 g, 0.053 mg at 100 g, 0.53 mg at 1 kg.
+E2_SMALL = [
+    (0.001, "g", 0.000002),
+    (0.01, "g", 0.0000025),
+    (0.1, "g", 0.000004),
+    (1.0, "g", 0.000006),
+    (10.0, "g", 0.000012),
+    (100.0, "g", 0.00003),
+    (1000.0, "g", 0.0003),
+]
+# E2 2 kg – 20 kg (VMI): MPE/3 is 1.0 mg at 2 kg, 2.7 mg at 5 kg, 5.3 mg at 10 kg, 10 mg at 20 kg.
+E2_LARGE = [(2000.0, "g", 0.0006), (5000.0, "g", 0.0015), (10000.0, "g", 0.003), (20000.0, "g", 0.006)]
+# F1 1 g – 20 kg, calibrated here against both E2 sets (OIML R 111-1 annex C, ABBA); MPE/3 is 0.033 mg at 1 g,
+# 1.67 mg at 1 kg, 33.3 mg at 20 kg. Each U is at least the lab's CMC for weights (demo/jobs.py CMC) and
+# about five times its E2 reference's U.
+F1_SET = [
+    (1.0, "g", 0.00003),
+    (10.0, "g", 0.00006),
+    (100.0, "g", 0.00015),
+    (1000.0, "g", 0.0015),
+    (2000.0, "g", 0.003),
+    (5000.0, "g", 0.008),
+    (10000.0, "g", 0.015),
+    (20000.0, "g", 0.03),
+]
+# SPRT (VMI): fixed points Hg, TPW, Ga, Sn, Zn and a comparison point at −40 °C, U (k = 2) in °C.
+SPRT = [
+    (-40.0, "°C", 0.01),
+    (-38.8344, "°C", 0.004),
+    (0.01, "°C", 0.002),
+    (29.7646, "°C", 0.003),
+    (231.928, "°C", 0.005),
+    (419.527, "°C", 0.008),
+]
+# Thermometer readout (resistance ratio bridge) calibrated with standard resistors, U (k = 2) in Ω.
+READOUT = [(1.0, "Ω", 0.000002), (25.0, "Ω", 0.00003), (100.0, "Ω", 0.00012), (400.0, "Ω", 0.0006)]
+# Piston gauge (PTB): U ≈ 0.005 % – 0.01 % of pressure, in MPa.
+PISTON = [
+    (0.1, "MPa", 0.000008),
+    (0.5, "MPa", 0.00003),
+    (1.0, "MPa", 0.00006),
+    (2.0, "MPa", 0.00012),
+    (5.0, "MPa", 0.0003),
+    (7.0, "MPa", 0.00034),
+    (20.0, "MPa", 0.0012),
+    (60.0, "MPa", 0.006),
+]
+# Pressure controller 0 – 7 000 kPa, calibrated here against the piston gauge (the zero vented to the
+# atmosphere): 0.02 % of span (1.4 kPa), more than three times the piston gauge's U at every point, and not
+# below the lab's CMC.
+CONTROLLER = [(p, "kPa", 1.4) for p in (0.0, 100.0, 500.0, 1000.0, 2000.0, 4000.0, 7000.0)]
+# Oil bath −40 … 250 °C, characterised here with the SPRT and its readout: U of the bath's temperature at
+# the working depth, including uniformity and stability (EURAMET cg-13, from memory).
+BATH = [(-40.0, "°C", 0.05), (0.0, "°C", 0.04), (100.0, "°C", 0.04), (250.0, "°C", 0.06)]
+# Multifunction calibrator, DC voltage (accredited laboratory): U (k = 2) at each output, in V.
+CALIBRATOR = [
+    (0.0, "V", 0.000001),
+    (0.1, "V", 0.000003),
+    (1.0, "V", 0.000008),
+    (2.0, "V", 0.00001),
+    (10.0, "V", 0.00004),
+    (20.0, "V", 0.00008),
+    (100.0, "V", 0.0008),
+    (1000.0, "V", 0.01),
+]
+DMM_8_5 = [(1.0, "V", 0.000004), (10.0, "V", 0.00003), (100.0, "V", 0.0005), (1000.0, "V", 0.008)]
+CHECK_WEIGHT = [(10000.0, "g", 0.016)]
 
 
 def load_traceability_demo(
     session: Session, standards: dict[str, MeasurementStandard], *, today: date
 ) -> None:
+    """Every certificate of the demo's standards, recorded in the order of issue (so the in-house register
+    numbers follow it). The chains are complete where they truly are; the demo's deliberate defects are the
+    expired conductivity reference material and the check weight quarantined after an intermediate check out
+    of its limits."""
     s = standards
-    year = today.year
-    # Earlier certificates: what older calibrations relied on when they were made.
-    record_calibration(
-        session,
-        s["CDL-KL-001"],
-        on=today - timedelta(days=975),
-        number=f"V01.{year - 3}.0388",
-        kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
-        issuer=VMI,
-        valid_days=730,
-        points=[(1.0, "g", 0.00001), (100.0, "g", 0.00005), (1000.0, "g", 0.0003)],
-    )
-    record_calibration(
-        session,
-        s["CDL-KL-002"],
-        on=today - timedelta(days=525),
-        number=f"HC-{year - 1}-00021",
-        kind=IssuerKind.THIS_LAB,
-        issuer="Trung tâm Đo lường Thành phố",
-        valid_days=365,
-        points=[(1000.0, "g", 0.0016), (10000.0, "g", 0.016), (20000.0, "g", 0.03)],
-        sources=(s["CDL-KL-001"],),
-    )
-    record_calibration(
-        session,
-        s["CDL-KL-001"],
-        on=today - timedelta(days=245),
-        number=f"V01.{year - 1}.0412",
-        kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
-        issuer=VMI,
-        valid_days=730,
-        points=[(1.0, "g", 0.00001), (100.0, "g", 0.00005), (1000.0, "g", 0.0003)],
-    )
-    record_calibration(
-        session,
-        s["CDL-KL-002"],
-        on=today - timedelta(days=160),
-        number=f"HC-{year}-00011",
-        kind=IssuerKind.THIS_LAB,
-        issuer="Trung tâm Đo lường Thành phố",
-        valid_days=365,
-        points=[(1000.0, "g", 0.0016), (10000.0, "g", 0.016), (20000.0, "g", 0.03)],
-        sources=(s["CDL-KL-001"],),
-    )
-    record_calibration(
-        session,
-        s["CDL-KL-003"],
-        on=today - timedelta(days=350),
-        number=f"HC-{year - 1}-00187",
-        kind=IssuerKind.THIS_LAB,
-        issuer="Trung tâm Đo lường Thành phố",
-        valid_days=365,
-        points=[(10000.0, "g", 0.08)],
-        sources=(s["CDL-KL-002"],),
-    )
-    record_calibration(
-        session,
-        s["CDL-NH-001"],
-        on=today - timedelta(days=430),
-        number=f"V03.{year - 2}.1187",
-        kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
-        issuer=VMI,
-        valid_days=730,
-        points=[(0.01, "°C", 0.002), (100.0, "°C", 0.005), (231.928, "°C", 0.008)],
-    )
-    # Deliberately left expired: the readout's last calibration ran out twenty days ago.
-    record_calibration(
-        session,
-        s["CDL-NH-002"],
-        on=today - timedelta(days=385),
-        number=f"HC-{year - 1}-00102",
-        kind=IssuerKind.THIS_LAB,
-        issuer="Trung tâm Đo lường Thành phố",
-        valid_days=365,
-        points=[(0.01, "°C", 0.012), (100.0, "°C", 0.02)],
-        sources=(s["CDL-NH-001"],),
-    )
-    record_calibration(
-        session,
-        s["CDL-AS-001"],
-        on=today - timedelta(days=320),
-        number="PTB-3.31-2024-0815",
-        kind=IssuerKind.OTHER_NMI,
-        issuer="Physikalisch-Technische Bundesanstalt (PTB)",
-        valid_days=730,
-        points=[(1.0, "MPa", 0.00006), (7.0, "MPa", 0.0003), (60.0, "MPa", 0.006)],
-        kcdb_cmc_reference="EURAMET-M-P-DE-00012",
-    )
-    record_calibration(
-        session,
-        s["CDL-AS-002"],
-        on=today - timedelta(days=275),
-        number=f"HC-{year}-00003",
-        kind=IssuerKind.THIS_LAB,
-        issuer="Trung tâm Đo lường Thành phố",
-        valid_days=365,
-        points=[(1.0, "MPa", 0.0005), (7.0, "MPa", 0.0014)],
-        sources=(s["CDL-AS-001"],),
-    )
-    record_calibration(
-        session,
-        s["CDL-DI-002"],
-        on=today - timedelta(days=105),
-        number=f"V05.{year}.0233",
-        kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
-        issuer=VMI,
-        valid_days=365,
-        points=[(1.0, "V", 0.000004), (10.0, "V", 0.00003), (100.0, "V", 0.0005)],
-    )
-    record_calibration(
-        session,
-        s["CDL-DI-001"],
-        on=today - timedelta(days=320),
-        number="E-2025-1182",
-        kind=IssuerKind.ACCREDITED_LAB,
-        issuer="Phòng hiệu chuẩn điện – điện tử (mẫu)",
-        valid_days=365,
-        points=[(1.0, "V", 0.000016), (10.0, "V", 0.00012), (100.0, "V", 0.0016)],
-        accreditation_body="BoA",
-        accreditation_number="VILAS 9999",
-    )
-    for asset in ("CDL-KL-001", "CDL-NH-001", "CDL-AS-001"):
+    vmi = IssuerKind.NATIONAL_METROLOGY_INSTITUTE
+    this = IssuerKind.THIS_LAB
+    # (days ago, asset, number, issuer kind, issuer, validity days, points, sources, extra)
+    plan: list[
+        tuple[
+            int,
+            str,
+            str,
+            IssuerKind,
+            str,
+            int,
+            list[tuple[float, str, float]],
+            tuple[str, ...],
+            dict[str, str],
+        ]
+    ] = [
+        (975, "CDL-KL-001", "V01.{year}.0388", vmi, VMI, 730, E2_SMALL, (), {}),
+        (960, "CDL-KL-004", "V01.{year}.0391", vmi, VMI, 730, E2_LARGE, (), {}),
+        (525, "CDL-KL-002", "", this, LAB_NAME, 365, F1_SET, ("CDL-KL-001", "CDL-KL-004"), {}),
+        (430, "CDL-NH-001", "V03.{year}.1187", vmi, VMI, 730, SPRT, (), {}),
+        (350, "CDL-KL-003", "", this, LAB_NAME, 365, CHECK_WEIGHT, ("CDL-KL-004",), {}),
+        (
+            320,
+            "CDL-AS-001",
+            "PTB-3.31-{year}-0815",
+            IssuerKind.OTHER_NMI,
+            PTB,
+            730,
+            PISTON,
+            (),
+            {"kcdb_cmc_reference": "EURAMET-M-P-DE-00012"},
+        ),
+        (
+            300,
+            "CDL-DI-001",
+            "E-{year}-1182",
+            IssuerKind.ACCREDITED_LAB,
+            ACCREDITED_LAB,
+            365,
+            CALIBRATOR,
+            (),
+            {"accreditation_body": "BoA", "accreditation_number": "VILAS 9999"},
+        ),
+        (275, "CDL-AS-002", "", this, LAB_NAME, 365, CONTROLLER, ("CDL-AS-001",), {}),
+        (245, "CDL-KL-001", "V01.{year}.0412", vmi, VMI, 730, E2_SMALL, (), {}),
+        (230, "CDL-KL-004", "V01.{year}.0415", vmi, VMI, 730, E2_LARGE, (), {}),
+        (200, "CDL-NH-002", "V05.{year}.0164", vmi, VMI, 365, READOUT, (), {}),
+        (160, "CDL-KL-002", "", this, LAB_NAME, 365, F1_SET, ("CDL-KL-001", "CDL-KL-004"), {}),
+        (130, "CDL-NH-003", "", this, LAB_NAME, 365, BATH, ("CDL-NH-001", "CDL-NH-002"), {}),
+        (105, "CDL-DI-002", "V05.{year}.0233", vmi, VMI, 365, DMM_8_5, (), {}),
+    ]
+    for days, asset, number, kind, issuer, valid_days, points, sources, extra in sorted(
+        plan, key=lambda row: -row[0]
+    ):
+        record_calibration(
+            session,
+            s[asset],
+            on=today - timedelta(days=days),
+            number=number,
+            kind=kind,
+            issuer=issuer,
+            valid_days=valid_days,
+            points=points,
+            sources=tuple(s[a] for a in sources),
+            kcdb_cmc_reference=extra.get("kcdb_cmc_reference"),
+            accreditation_body=extra.get("accreditation_body"),
+            accreditation_number=extra.get("accreditation_number"),
+        )
+    for asset in ("CDL-KL-001", "CDL-KL-004", "CDL-NH-001", "CDL-NH-002", "CDL-AS-001"):
         session.add(
             StandardStatusChange(
                 standard_id=s[asset].id,
@@ -224,14 +265,6 @@ def load_traceability_demo(
                 reason="Đưa vào sử dụng",
             )
         )
-    session.add(
-        StandardStatusChange(
-            standard_id=s["CDL-NH-002"].id,
-            effective_on=today - timedelta(days=20),
-            status=StandardStatus.OVERDUE,
-            reason="Quá hạn hiệu chuẩn",
-        )
-    )
     deviations_mg = [2, 4, 1, 3, 5, 2, 3, 4, 2, 12]  # the last check leaves the ±10 mg limits
     for month, mg in enumerate(deviations_mg):
         session.add(
@@ -246,4 +279,15 @@ def load_traceability_demo(
                 notes="So sánh với bộ quả cân F1",
             )
         )
+    # The deliberate defect a metrologist would act on (6.4.10, 7.10): the check weight's last intermediate
+    # check left its limits, so it is quarantined until recalibrated and its chain is not complete.
+    s["CDL-KL-003"].status = StandardStatus.QUARANTINED
+    session.add(
+        StandardStatusChange(
+            standard_id=s["CDL-KL-003"].id,
+            effective_on=today - timedelta(days=29),
+            status=StandardStatus.QUARANTINED,
+            reason="Kiểm tra trung gian lệch +12 mg, vượt giới hạn ±10 mg; chờ hiệu chuẩn lại",
+        )
+    )
     session.flush()

@@ -15,6 +15,7 @@ from lims.domain import traceability as tr
 from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
 from lims.domain.control_chart import CheckPoint, ControlChart, build_chart, stated_limits
 from lims.domain.guard import OpenJob, StandardInUse, ensure_can_retire
+from lims.domain.numbering import DEFAULT_IN_HOUSE_PATTERN, NumberPattern
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     IntermediateCheck,
@@ -29,6 +30,7 @@ from lims.models import (
     StandardStatusChange,
 )
 from lims.services.common.pagination import Page, keyset_page
+from lims.services.common.register_numbers import IN_HOUSE_COUNTER, number_in_use, take_number
 from lims.services.common.storage import check_pdf, check_size, sha256_hex
 from lims.services.standards.traceability import reachable_standards
 
@@ -151,7 +153,7 @@ class CalibrationInput:
     issuer_name: str
     issued_on: date
     valid_until: date
-    points_text: str  # one point per line: "value unit U k", e.g. "1000 g 0.0016 2"
+    points_text: str  # one point per line: "value unit U [k [correction]]", e.g. "1000 g 0.0016 2 0.0004"
     kcdb_cmc_reference: str | None = None
     accreditation_body: str | None = None
     accreditation_number: str | None = None
@@ -163,13 +165,16 @@ class CalibrationInput:
 
 
 def parse_points(text: str) -> list[dict[str, Any]]:
-    """Calibration points typed one per line as ``value unit U [k]``; every point needs a unit."""
+    """Calibration points typed one per line as ``value unit U [k [correction]]``; every point needs a unit.
+
+    The certificate's table of points is kept whole (nominal, unit, U, k and the stated correction), so the
+    traceability checks use U at the point of use (docs/traceability.md)."""
     points = []
     for number, line in enumerate(_nfc(text).splitlines(), start=1):
         parts = line.replace(",", ".").split()
         if not parts:
             continue
-        if len(parts) not in (3, 4):
+        if len(parts) not in (3, 4, 5):
             raise StandardError(
                 N_(
                     "Line %(line)s: write the value, its unit, the expanded uncertainty and "
@@ -179,7 +184,8 @@ def parse_points(text: str) -> list[dict[str, Any]]:
             )
         try:
             value, unit, expanded = Decimal(parts[0]), parts[1], Decimal(parts[2])
-            k = Decimal(parts[3]) if len(parts) == 4 else Decimal(2)
+            k = Decimal(parts[3]) if len(parts) >= 4 else Decimal(2)
+            correction = Decimal(parts[4]) if len(parts) == 5 else None
         except InvalidOperation as exc:
             raise StandardError(
                 N_("Line %(line)s: the value, the uncertainty and k must be numbers."), line=number
@@ -190,16 +196,53 @@ def parse_points(text: str) -> list[dict[str, Any]]:
             raise StandardError(
                 N_("Line %(line)s: the expanded uncertainty and k must be positive."), line=number
             )
-        points.append(
-            {"value": float(value), "unit": unit, "expanded_uncertainty": float(expanded), "k": float(k)}
-        )
+        if not all(x.is_finite() for x in (value, expanded, k, correction or Decimal(0))):
+            raise StandardError(
+                N_("Line %(line)s: the value, the uncertainty and k must be numbers."), line=number
+            )
+        point: dict[str, Any] = {
+            "value": float(value),
+            "unit": unit,
+            "expanded_uncertainty": float(expanded),
+            "k": float(k),
+        }
+        if correction is not None:
+            point["correction"] = float(correction)
+        points.append(point)
     return points
 
 
+def allocate_in_house_number(session: Session, year: int) -> str:
+    """The next number of the in-house series (``NB-2026-00001``) from the certificate register's counter.
+
+    In-house calibration certificates are certificates the lab issues: they take their number from the same
+    register as the customers' certificates, in a series of their own so the two never meet
+    (docs/certificates.md, "One register").
+    """
+    number = take_number(session, IN_HOUSE_COUNTER, NumberPattern(DEFAULT_IN_HOUSE_PATTERN), year)
+    if number_in_use(session, number) is not None:
+        raise StandardError(
+            N_("Certificate number %(number)s is already used; check the number pattern and the counter."),
+            number=number,
+        )
+    return number
+
+
 def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibration:
-    """Record a calibration of a standard (all or nothing)."""
+    """Record a calibration of a standard (all or nothing); one by this lab is numbered by the register."""
     standard = get_standard(session, data.standard_id)
     points = parse_points(data.points_text)
+    in_house = data.issuer_kind is tr.IssuerKind.THIS_LAB
+    typed_number = _nfc(data.certificate_number)
+    if in_house and typed_number:
+        raise StandardError(
+            N_(
+                "A calibration by this laboratory is numbered by the certificate register: leave the "
+                "certificate number empty."
+            )
+        )
+    if not in_house and not typed_number:
+        raise StandardError(N_("Enter the number of the issuer's certificate."))
     try:
         issuer = tr.Issuer(
             data.issuer_kind,
@@ -212,12 +255,17 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
             "new",
             str(standard.id),
             data.calibrated_on,
-            _nfc(data.certificate_number),
+            typed_number or "NB-pending",
             issuer,
             data.issued_on,
             data.valid_until,
             data.file_sha256 is not None,
-            tuple(CalibrationPoint(p["value"], p["unit"], p["expanded_uncertainty"], p["k"]) for p in points),
+            tuple(
+                CalibrationPoint(
+                    p["value"], p["unit"], p["expanded_uncertainty"], p["k"], p.get("correction")
+                )
+                for p in points
+            ),
         )
     except InvalidRecord as exc:
         raise StandardError(N_("The calibration is not valid: %(problem)s."), problem=str(exc)) from exc
@@ -232,10 +280,11 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
                 raise CalibrationCycle(source=source.asset_number, target=standard.asset_number)
     elif data.source_ids:
         raise StandardError(N_("Only a calibration by this laboratory names the standards used."))
+    number = typed_number or allocate_in_house_number(session, data.issued_on.year)
     calibration = StandardCalibration(
         standard_id=standard.id,
         calibrated_on=data.calibrated_on,
-        certificate_number=_nfc(data.certificate_number),
+        certificate_number=number,
         issuer_kind=data.issuer_kind,
         issuer_name=_nfc(data.issuer_name),
         kcdb_cmc_reference=data.kcdb_cmc_reference or None,

@@ -13,19 +13,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from lims.domain import traceability as tr
 from lims.domain.calibration_points import CalibrationPoint
+from lims.domain.capability import CmcEntry as DomainCmc
+from lims.domain.oiml_r111 import weight_class
 from lims.domain.traceability_memory import InMemoryGraph
 from lims.errors import N_, NotFound
 from lims.models import (
     Certificate,
+    CmcEntry,
     Job,
     JobReferenceMaterial,
     JobStandard,
+    Measurement,
     MeasurementStandard,
+    Quantity,
     ReferenceMaterial,
     StandardCalibration,
     StandardCalibrationSource,
@@ -108,6 +113,56 @@ def _material(rm: ReferenceMaterial) -> tuple[tr.StandardNode, tr.CalibrationLin
     return node, link
 
 
+def stored_point(p: dict[str, object]) -> CalibrationPoint:
+    """A calibration point as stored in ``standard_calibration.points`` (nominal, unit, U, k, correction)."""
+    correction = p.get("correction")
+    return CalibrationPoint(
+        float(p["value"]),  # type: ignore[arg-type]
+        str(p["unit"]),
+        float(p["expanded_uncertainty"]),  # type: ignore[arg-type]
+        float(p.get("k", 2.0)),  # type: ignore[arg-type]
+        None if correction is None else float(correction),  # type: ignore[arg-type]
+    )
+
+
+def lab_scope(
+    session: Session, lab_id: int | None = None, *, procedure_code: str | None = None
+) -> tuple[DomainCmc, ...]:
+    """The accredited CMC rows (of one lab, or of every lab when the lab is not known); with
+    ``procedure_code``, only that procedure's rows (and rows recorded before rows named a procedure)."""
+    stmt = select(CmcEntry).where(CmcEntry.accredited.is_(True))
+    if lab_id is not None:
+        stmt = stmt.where(CmcEntry.lab_id == lab_id)
+    if procedure_code is not None:
+        stmt = stmt.where(or_(CmcEntry.procedure_code == procedure_code, CmcEntry.procedure_code.is_(None)))
+    return tuple(
+        DomainCmc(
+            r.quantity,
+            r.unit,
+            float(r.range_min),
+            float(r.range_max),
+            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
+            a=float(r.a),
+            b=float(r.b),
+            procedure_code=r.procedure_code,
+        )
+        for r in session.scalars(stmt.order_by(CmcEntry.id))
+    )
+
+
+def job_points(session: Session, job_id: int) -> tuple[CalibrationPoint, ...]:
+    """The values where a job used its standards: each recorded point's nominal value and U."""
+    points = []
+    for measurement in session.scalars(
+        select(Measurement).where(Measurement.job_id == job_id).order_by(Measurement.point_index)
+    ):
+        point = measurement.point
+        if point is None or point.expanded_uncertainty is None or point.expanded_uncertainty <= 0:
+            continue
+        points.append(CalibrationPoint(float(point.nominal), point.unit, float(point.expanded_uncertainty)))
+    return tuple(points)
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedGraph:
     graph: InMemoryGraph
@@ -144,18 +199,26 @@ def load_graph(
                 )
             )
         for standard_row in session.execute(
-            select(_S.id, _S.asset_number, _S.name, _S.quantity, _S.status).where(_S.id.in_(ids))
+            select(
+                _S.id, _S.asset_number, _S.name, _S.quantity, _S.status, _S.accuracy, _S.characteristics
+            ).where(_S.id.in_(ids))
         ):
             # Without a recorded history the current status is the only one known, so it applies throughout.
             changes = tuple(history[standard_row.id]) or (
                 tr.StatusChange(date.min, tr.StandardStatus(standard_row.status.value)),
             )
+            traits = standard_row.characteristics or {}
             nodes[standard_row.id] = tr.StandardNode(
                 standard_row.asset_number,
                 standard_row.asset_number,
                 standard_row.name,
                 standard_row.quantity.value,
                 changes,
+                weight_class=weight_class(standard_row.accuracy)
+                if standard_row.quantity == Quantity.MASS
+                else None,
+                requires_readout=bool(traits.get("requires_readout")),
+                readout=bool(traits.get("readout")),
             )
     if cal_ids:
         for cal_row in session.execute(
@@ -182,15 +245,7 @@ def load_graph(
                 accreditation_body=cal_row.accreditation_body,
                 accreditation_number=cal_row.accreditation_number,
             )
-            points = tuple(
-                CalibrationPoint(
-                    float(p["value"]),
-                    str(p["unit"]),
-                    float(p["expanded_uncertainty"]),
-                    float(p.get("k", 2.0)),
-                )
-                for p in cal_row.points
-            )
+            points = tuple(stored_point(p) for p in cal_row.points)
             links.append(
                 tr.CalibrationLink(
                     str(cal_row.id),
@@ -245,18 +300,24 @@ def certificate_chain(session: Session, number: str, *, on: date | None = None) 
     subject = tr.CertificateSubject(
         number,
         (*(loaded.nodes[s] for s in standard_ids), *(loaded.materials[m] for m in material_ids)),
+        job_points(session, job.id),
     )
-    return tr.resolve_chain(subject, when, loaded.graph)
+    return tr.resolve_chain(subject, when, loaded.graph, scope=lab_scope(session, job.lab_id))
 
 
 def standard_chain(session: Session, asset_number: str, *, on: date) -> tr.TraceabilityChain:
-    standard_id = session.scalar(
-        select(MeasurementStandard.id).where(MeasurementStandard.asset_number == asset_number)
-    )
-    if standard_id is None:
+    row = session.execute(
+        select(MeasurementStandard.id, MeasurementStandard.lab_id).where(
+            MeasurementStandard.asset_number == asset_number
+        )
+    ).first()
+    if row is None:
         raise UnknownSubject(ident=asset_number)
+    standard_id = row.id
     loaded = load_graph(session, [standard_id], on)
-    return tr.resolve_chain(tr.StandardSubject(loaded.nodes[standard_id]), on, loaded.graph)
+    return tr.resolve_chain(
+        tr.StandardSubject(loaded.nodes[standard_id]), on, loaded.graph, scope=lab_scope(session, row.lab_id)
+    )
 
 
 def chain_for(session: Session, ident: str, *, on: date | None, today: date) -> tr.TraceabilityChain:

@@ -44,7 +44,13 @@ class StatusForm(FlaskForm):
 
 class CalibrationForm(FlaskForm):
     calibrated_on = DateField(_l("Calibration date"), validators=[DataRequired()])
-    certificate_number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=100)])
+    certificate_number = StringField(
+        _l("Certificate number"),
+        validators=[Optional(), Length(max=100)],
+        description=_l(
+            "Leave empty for a calibration by this laboratory: the certificate register numbers it."
+        ),
+    )
     issuer_kind = SelectField(_l("Issuer"))
     issuer_name = StringField(_l("Issuer name"), validators=[DataRequired(), Length(max=200)])
     kcdb_cmc_reference = StringField(_l("BIPM KCDB CMC reference"), validators=[Optional(), Length(max=100)])
@@ -55,7 +61,10 @@ class CalibrationForm(FlaskForm):
     points = TextAreaField(
         _l("Calibration points"),
         validators=[DataRequired(), Length(max=20000)],
-        description=_l("One per line: value, unit, expanded uncertainty, k — e.g. 1000 g 0.0016 2"),
+        description=_l(
+            "One per line: value, unit, expanded uncertainty, k and, if stated, the correction"
+            " — e.g. 1000 g 0.0016 2 0.0004"
+        ),
     )
     sources = SelectMultipleField(
         _l("Standards used (calibrations by this laboratory)"), validate_choice=False
@@ -122,5 +131,5 @@ class CmcForm(FlaskForm):
     fixed_uncertainty = DecimalField(_l("Fixed CMC (U, k = 2)"), validators=[Optional()], places=None)
     a = DecimalField(_l("a (in the unit)"), default=0, validators=[Optional()], places=None)
     b = DecimalField(_l("b (relative)"), default=0, validators=[Optional()], places=None)
-    procedure_code = StringField(_l("Procedure"), validators=[Optional(), Length(max=50)])
+    procedure_code = StringField(_l("Procedure"), validators=[DataRequired(), Length(max=50)])
     accredited = BooleanField(_l("Accredited"), default=True)
