@@ -183,7 +183,7 @@ def check_identity(identity: SigningIdentity, *, at: datetime) -> SignerCertific
 
 def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
     try:
-        return signers.SimpleSigner.load_pkcs12_data(
+        made: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
             identity.pkcs12, [], passphrase=identity.passphrase or None
         )
     except ValueError:

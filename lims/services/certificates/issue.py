@@ -62,7 +62,7 @@ from lims.services.certificates.data import (
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.certificates.signing_keys import SigningRefused, check_public_url, checked_identity
-from lims.services.common.storage import Storage
+from lims.services.common.storage import Storage, detached_signature_key
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
 ISSUERS = frozenset({Role.SIGNATORY, Role.ADMIN})
@@ -136,7 +136,7 @@ def _store(storage: Storage, kind: JobKind, rendered: Rendered) -> dict[str, str
     base = f"issued/{kind.value}/{_ascii(files.number)}-{files.pdf_sha256[:12]}"
     pdf = storage.put(f"{base}.pdf", files.pdf, "application/pdf")
     dcc = storage.put(f"{base}.dcc.xml", files.dcc, "application/xml")
-    storage.put(dcc_signature_key(dcc.key), rendered.dcc_signature, SIGNATURE_CONTENT_TYPE)
+    storage.put(detached_signature_key(dcc.key), rendered.dcc_signature, SIGNATURE_CONTENT_TYPE)
     sheet = storage.put(f"{base}.labels.pdf", labels, "application/pdf")
     if pdf.sha256 != files.pdf_sha256 or dcc.sha256 != files.dcc_sha256:
         raise CertificateError(N_("The stored files do not match what was rendered; nothing was issued."))
@@ -285,6 +285,8 @@ def _prepare(
             signature.printed_name,
             signatory_function(signer.function_title),
             _aware(signature.signed_at, zone),
+            digitally_signed=True,
+            timestamped=bool(identity.timestamp_url),
         ),
         stamp_number=(stamp_number or "").strip() or None,
         valid_until=valid_until,
@@ -297,15 +299,6 @@ def _signing_identity(settings: CertificateSettings, signer: User, now: datetime
     the public address the QR code will carry; refused before a number is taken."""
     check_public_url(settings.public_url, demo=settings.demo)
     return checked_identity(settings.signing, signer.username, at=_aware(now, UTC), zone=settings.timezone)
-
-
-def dcc_signature_key(dcc_key: str) -> str:
-    """Where the detached signature of the DCC stored under ``dcc_key`` is stored: beside it, ``.p7s``.
-
-    >>> dcc_signature_key("issued/calibration/HC-2026-00001-abc.dcc.xml")
-    'issued/calibration/HC-2026-00001-abc.dcc.xml.p7s'
-    """
-    return f"{dcc_key}.p7s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +436,13 @@ def amend_certificate(
         extras = IssueExtras(
             new_number,
             issued_on,
-            Signatory(actor.full_name, signatory_function(actor.function_title), _aware(now, zone)),
+            Signatory(
+                actor.full_name,
+                signatory_function(actor.function_title),
+                _aware(now, zone),
+                digitally_signed=True,
+                timestamped=bool(identity.timestamp_url),
+            ),
             stamp_number=old.stamp_number,
             valid_until=old.valid_until,
             amendment=Amendment(old.number, old.revision + 1, free_text(text), old.pdf_sha256 or ""),
