@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 TEST_MARK = "TEST KEY - NOT FOR PRODUCTION"
+SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey  # RSA: pyHanko's dummy timestamp authority
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
@@ -131,13 +132,16 @@ def issue_test_certificate(
     organisation: str,
     not_before: datetime,
     not_after: datetime,
-    key: ec.EllipticCurvePrivateKey | None = None,
+    key: SigningKey | None = None,
     digital_signature: bool = True,
-) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    timestamping: bool = False,
+) -> tuple[x509.Certificate, SigningKey]:
     """An end-entity signing certificate for ``common_name`` issued by ``authority``.
 
     ``digital_signature=False`` leaves out the digitalSignature and contentCommitment key usages (a
-    key-encipherment-only certificate), which issuing must refuse; the tests use it.
+    key-encipherment-only certificate), which issuing must refuse; the tests use it. ``timestamping=True``
+    makes a timestamp authority's certificate (the critical id-kp-timeStamping extended key usage,
+    RFC 3161 2.3).
 
     >>> from datetime import UTC
     >>> start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -176,8 +180,10 @@ def issue_test_certificate(
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+            if timestamping
+            else x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=timestamping,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public), critical=False)
@@ -189,7 +195,7 @@ def issue_test_certificate(
 def to_pkcs12(
     name: str,
     certificate: x509.Certificate,
-    key: ec.EllipticCurvePrivateKey,
+    key: SigningKey,
     chain: list[x509.Certificate],
     passphrase: bytes,
 ) -> bytes:

@@ -68,6 +68,11 @@ __all__ = [
 ]
 
 FIELD_NAME = "Signature1"
+# Room kept for the CMS in /Contents, fixed so that the file's layout does not depend on the length of one
+# ECDSA signature value (pyHanko's own estimate does): enough for a chain of three RSA-4096 certificates,
+# and with a timestamp token (which carries the authority's chain) three times that.
+RESERVED_BYTES = 8192
+RESERVED_BYTES_TIMESTAMPED = 24576
 DIGEST = "sha256"
 # Key usages a verifier accepts: digitalSignature or contentCommitment (RFC 5280 4.2.1.3).
 KEY_USAGES = KeyUsageConstraints(
@@ -245,10 +250,11 @@ def sign_pdf(
         new_field_spec=fields.SigFieldSpec(FIELD_NAME),
         signing_time=signing_time,
     )
+    stamped = timestamper is not None or identity.timestamp_url is not None
     try:
-        out = signer.sign_pdf(writer)
-    except (SigningError, OSError) as exc:
-        raise SigningFailed(str(exc)) from None
+        out = signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES_TIMESTAMPED if stamped else RESERVED_BYTES)
+    except (SigningError, OSError) as exc:  # pyHanko's TimestampRequestError is an OSError
+        raise SigningFailed(str(exc) or type(exc).__name__) from None
     return bytes(out.getvalue())
 
 
