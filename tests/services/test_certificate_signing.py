@@ -242,3 +242,35 @@ def test_pdfsig_accepts_the_issued_pdf(session: Session, tmp_path: Path) -> None
     path.write_bytes(svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
     assert "Signature Validation: Signature is Valid." in out.stdout and "Total document signed" in out.stdout
+
+
+# --------------------------------------------------------------------------------------------- the demo
+
+
+@pytest.mark.demo
+def test_every_issued_demo_pdf_is_signed_with_the_demo_s_test_keys(session: Session, tmp_path: Path) -> None:
+    """Issue 17, "Done when": pdfsig reports a valid signature on every issued demo PDF (skipped without
+    poppler-utils), and so does pyHanko against the demo's own test root."""
+    from lims.config import Settings
+
+    folder = Settings.from_env().instance_path / "signing"
+    roots = load_signing_settings(folder.parent, {}).roots()
+    assert len(roots) == 1 and (folder / "test-ca.pem").exists()
+    storage = DatabaseStorage(session)
+    certificates = session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert len(certificates) >= 2 and any(c.replaces_id for c in certificates)  # the amendment too
+    pdfsig = shutil.which("pdfsig")
+    for cert in certificates:
+        for which in ("pdf", "labels"):
+            data = svc.stored_bytes(storage, cert, which)
+            report = verify_pdf(data, trust_roots=roots)
+            assert report is not None and report.ok, (cert.number, which)
+            assert report.signer.issuer.startswith("TEST ROOT CA")  # the demo's own, marked test root
+            if pdfsig:
+                path = tmp_path / f"{cert.id}-{which}.pdf"
+                path.write_bytes(data)
+                out = subprocess.run([pdfsig, str(path)], capture_output=True, text=True, timeout=60, check=False)
+                assert "Signature Validation: Signature is Valid." in out.stdout, (cert.number, which, out.stdout)
+        p7s = register.stored_file_for(session, storage, cert, "p7s")
+        dcc = register.stored_file_for(session, storage, cert, "dcc")
+        assert verify_detached(dcc.data, p7s.data, trust_roots=roots).ok
