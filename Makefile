@@ -29,6 +29,10 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location -o lims/web/translations/messages.pot .
 	$(BIN)/pybabel update --no-location -i lims/web/translations/messages.pot -d lims/web/translations -l vi
 
+# `make run` serves the demo: QR codes point to the address it serves on (LIMS_PUBLIC_URL follows HOST and
+# PORT unless set), and LIMS_DEMO=1 marks a demonstration (test signing keys, loopback address accepted).
+run: export LIMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
+run: export LIMS_DEMO ?= 1
 run: install
 	$(BIN)/lims db upgrade
 	$(BIN)/lims demo --if-empty

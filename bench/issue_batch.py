@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
+import functools
 import io
 import os
 import pstats
@@ -58,6 +60,7 @@ from lims.services.certificates import data as certificate_data
 from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.certificates.signing_keys import load_signing_settings
 from lims.services.common.storage import DatabaseStorage
 from lims.services.demo.seed import DEMO_PASSWORD, load_demo
 from lims.services.jobs import jobs
@@ -65,7 +68,15 @@ from lims.services.jobs.procedures import latest_procedure
 from lims.services.records import audit
 
 TODAY = date(2026, 11, 2)
+NOW = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 SETTINGS = CertificateSettings(public_url="https://lims.example.vn", software_release="bench")
+
+
+@functools.cache
+def signed_settings() -> CertificateSettings:
+    """SETTINGS with test signing keys (made once in a temporary folder): every issued PDF is signed."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-keys-"))
+    return dataclasses.replace(SETTINGS, signing=load_signing_settings(folder, {}, demo=True))
 
 
 def _template_job(session: object) -> int:
@@ -205,7 +216,10 @@ def main() -> None:
             for n in range(args.repeat + 1):
                 start, start_cpu = time.perf_counter(), time.process_time()
                 data = certificate_data.build_certificate_data(session, job, extras, SETTINGS)
-                files, _labels = certificates._render((data, "bench"))
+                rendered = certificates._render(
+                    certificates.RenderJob(data, "bench", signed_settings().signing.identity_for(None), NOW)
+                )
+                files = rendered.files
                 if n:
                     times.append(time.perf_counter() - start)
                     cpu_times.append(time.process_time() - start_cpu)
@@ -214,7 +228,7 @@ def main() -> None:
             pages = len(pypdf.PdfReader(io.BytesIO(files.pdf)).pages)
             print(
                 f"one certificate, {sum(len(s.points) for s in data.results)} result rows, {pages} pages "
-                f"(build + PDF + DCC + validate + labels): median {statistics.median(times) * 1000:.0f} ms, "
+                f"(build + PDF + DCC + validate + labels + signatures): median {statistics.median(times) * 1000:.0f} ms, "
                 f"min {min(times) * 1000:.0f} ms; CPU median {statistics.median(cpu_times) * 1000:.0f} ms, "
                 f"min {min(cpu_times) * 1000:.0f} ms; load {_load()}"
             )
@@ -229,7 +243,7 @@ def main() -> None:
                     ids,
                     signatory,
                     storage=DatabaseStorage(session),
-                    settings=SETTINGS,
+                    settings=signed_settings(),
                     now=datetime.now(UTC),
                 )
                 session.commit()
@@ -248,7 +262,7 @@ def main() -> None:
                     ids,
                     user,
                     storage=DatabaseStorage(session),
-                    settings=SETTINGS,
+                    settings=signed_settings(),
                     now=datetime.now(UTC),
                     workers=w,
                 )

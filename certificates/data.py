@@ -81,6 +81,10 @@ class Signatory:
     name: str
     function: Text  # e.g. Text("Giám đốc", "Director")
     signed_at: datetime  # timezone-aware; printed with its UTC offset
+    # The issued files carry a cryptographic signature (PAdES on the PDF, CMS beside the DCC) and, when a
+    # timestamp authority is configured, an RFC 3161 timestamp: the DCC's respPerson says so.
+    digitally_signed: bool = False
+    timestamped: bool = False
 
     def __post_init__(self) -> None:
         check_type("signatory", "function", self.function, Text)

@@ -114,6 +114,10 @@ def _parties(admin: ET.Element, data: CertificateData) -> None:
     )
     sub(person, d("role"), data.signatory.function.en)
     sub(person, d("mainSigner"), "true")
+    if data.signatory.digitally_signed:
+        sub(person, d("cryptElectronicSignature"), "true")
+        if data.signatory.timestamped:
+            sub(person, d("cryptElectronicTimeStamp"), "true")
     customer = sub(admin, d("customer"))
     name(customer, "name", data.customer.name)
     sub(customer, d("eMail"), data.customer.email)

@@ -52,6 +52,9 @@ class Settings:
     programme: str = "hanoi-kh16-2022"
     storage: str = "database"
     base_url: str = "http://127.0.0.1:5000"
+    # A demonstration deployment (LIMS_DEMO=1): certificates may carry a loopback address and are signed
+    # with the test keys made under the instance folder (lims.services.certificates.signing_keys).
+    demo: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
     max_file_bytes: int = 20 * 1024 * 1024
     s3_bucket: str | None = None
@@ -85,6 +88,7 @@ class Settings:
             programme=_env("PROGRAMME", env) or "hanoi-kh16-2022",
             storage=storage,
             base_url=(_env("BASE_URL", env) or "http://127.0.0.1:5000").rstrip("/"),
+            demo=(_env("DEMO", env) or "").lower() in {"1", "true", "yes", "on"},
             max_file_bytes=_positive_int("MAX_FILE_BYTES", env, 20 * 1024 * 1024),
             s3_bucket=bucket,
             s3_prefix=_env("S3_PREFIX", env) or "lims/",

@@ -267,7 +267,7 @@ def make_test_app(database: Database, settings: Settings) -> Flask:
 @pytest.fixture(scope="session")
 def shared_app(engine: Engine, db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """The one application of a backend; tests take it through ``app``, which binds their own database."""
-    settings = Settings(instance_path=tmp_path_factory.mktemp("instance"), database_url=db_url)
+    settings = Settings(instance_path=tmp_path_factory.mktemp("instance"), database_url=db_url, demo=True)
     app = make_test_app(Database(engine), settings)
     # Flask refuses setup methods (add_url_rule, before_request, ...) once an app has served a request; mark the
     # shared app so from the start, so that a test adding a route fails at once instead of changing the app the
@@ -284,7 +284,7 @@ def app(shared_app: Flask, database: Database, tmp_path: Path, test_db_url: str)
 
     saved = dict(shared_app.config)
     idle = shared_app.extensions["lims_db"]
-    settings = Settings(instance_path=tmp_path / "instance", database_url=test_db_url)
+    settings = Settings(instance_path=tmp_path / "instance", database_url=test_db_url, demo=True)
     shared_app.config.update(DATABASE=database, SETTINGS=settings)
     attach_database(shared_app, database, settings)  # as create_app does: the audit anchor included
     try:
@@ -298,7 +298,9 @@ def app(shared_app: Flask, database: Database, tmp_path: Path, test_db_url: str)
 @pytest.fixture
 def fresh_app(database: Database, tmp_path: Path, test_db_url: str) -> Flask:
     """A new application of its own, for a test that adds routes or hooks."""
-    return make_test_app(database, Settings(instance_path=tmp_path / "instance", database_url=test_db_url))
+    return make_test_app(
+        database, Settings(instance_path=tmp_path / "instance", database_url=test_db_url, demo=True)
+    )
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from sqlalchemy import func, select, text
 from lims.db import Database, make_engine
 from lims.models import Certificate, CertificateCounter, Job, JobState, StoredFile, User
 from lims.services.certificates.issue import issue_certificate, stored_bytes
-from lims.services.common.storage import DatabaseStorage, StoredObject
+from lims.services.common.storage import DatabaseStorage, StoredObject, detached_signature_key
 from lims.services.records import audit
 from tests.faults.conftest import PgServer
 from tests.services import certsetup
@@ -141,7 +141,8 @@ def _kill_while_issuing(pg: PgServer, stage: str) -> tuple[int, int, tuple[str, 
 
 
 def _assert_complete(session: Any, cert: Certificate) -> None:
-    """The certificate row, its three stored files and their SHA-256, and the job issued under its number."""
+    """The certificate row, its four stored files (PDF, DCC, the DCC's .p7s, labels) and their SHA-256, and
+    the job issued under its number."""
     storage = DatabaseStorage(session)
     for fmt, digest in (("pdf", cert.pdf_sha256), ("dcc", cert.dcc_sha256), ("labels", cert.labels_sha256)):
         data = stored_bytes(storage, cert, fmt)  # get() itself re-checks the catalogue's SHA-256
@@ -150,7 +151,7 @@ def _assert_complete(session: Any, cert: Certificate) -> None:
     assert b"digitalCalibrationCertificate" in stored_bytes(storage, cert, "dcc")
     job = session.get_one(Job, cert.job_id)
     assert job.state == JobState.ISSUED
-    referenced = {cert.pdf_key, cert.dcc_key, cert.labels_key}
+    referenced = {cert.pdf_key, cert.dcc_key, detached_signature_key(cert.dcc_key), cert.labels_key}
     assert set(session.scalars(select(StoredFile.key).where(StoredFile.key.like("issued/%")))) == referenced
 
 
@@ -161,7 +162,7 @@ def test_worker_killed_before_commit_leaves_no_certificate_and_no_burnt_number(
 ) -> None:
     job_id, signatory_id, (_, held, keys) = _kill_while_issuing(pg_server, stage)
     assert held == ("seq 1" if stage == "stored" else FIRST_NUMBER)
-    assert len(keys) == 3 and all(k.startswith("issued/calibration/") for k in keys)
+    assert len(keys) == 4 and all(k.startswith("issued/calibration/") for k in keys)
 
     fresh = Database.from_url(pg_server.url)  # a new engine: nothing cached from before the kill
     audit.install(fresh.sessionmaker)
@@ -212,7 +213,7 @@ def test_worker_killed_after_commit_leaves_a_complete_certificate(pg_server: PgS
         with fresh.session() as session:
             cert = session.scalars(select(Certificate)).one()
             assert (cert.number, cert.job_id) == (FIRST_NUMBER, job_id)
-            assert {cert.pdf_key, cert.dcc_key, cert.labels_key} == set(keys)
+            assert {cert.pdf_key, cert.dcc_key, detached_signature_key(cert.dcc_key), cert.labels_key} == set(keys)
             assert session.scalar(select(CertificateCounter.last_number)) == 1
             _assert_complete(session, cert)
     finally:

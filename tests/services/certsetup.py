@@ -14,12 +14,15 @@ from lims.services.certificates.settings import CertificateSettings
 from lims.services.jobs import jobs
 from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.procedures import domain_procedure
+from tests import pkitools
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 
 MEASURED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 ISSUED_AT = datetime(2025, 6, 3, 2, 30, tzinfo=UTC)  # 09:30 in Hà Nội
-SETTINGS = CertificateSettings(public_url="https://lims.example.vn", software_release="lims test")
+SETTINGS = CertificateSettings(
+    public_url="https://lims.example.vn", software_release="lims test", signing=pkitools.signing_settings()
+)
 ENVIRONMENT = {
     "VER-NAWI-R76": {"temperature": "24 24.6"},
     "CAL-PG-DKD": {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"},

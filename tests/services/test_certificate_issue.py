@@ -67,7 +67,7 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
     pdf, dcc, labels = (svc.stored_bytes(storage, cert, f) for f in ("pdf", "dcc", "labels"))
     assert sha256_hex(pdf) == cert.pdf_sha256 and sha256_hex(dcc) == cert.dcc_sha256
     assert sha256_hex(labels) == cert.labels_sha256 and labels.startswith(b"%PDF-")
-    assert _counts(session)[2] == stored_before + 3
+    assert _counts(session)[2] == stored_before + 4  # PDF, DCC, the DCC's .p7s, labels
     validate_dcc(dcc)
     assert extract_dcc(pdf) == dcc
     text = _text(pdf)
@@ -165,7 +165,7 @@ def test_configured_pattern_and_public_url(session: Session) -> None:
     job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
     conf = svc.CertificateSettings.from_env({"LIMS_CERTIFICATE_PATTERN_CALIBRATION": "HN{yy}/HC.{seq:04d}",
                                              "LIMS_PUBLIC_URL": "https://kiemdinh.example.vn/"})
-    cert = _issue(session, setup, job, settings=conf)
+    cert = _issue(session, setup, job, settings=dataclasses.replace(conf, signing=certsetup.SETTINGS.signing))
     assert cert.number == "HN25/HC.0001"
     assert "https://kiemdinh.example.vn/verify/HN25%2FHC.0001" in _text(
         svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))
@@ -182,6 +182,7 @@ def test_new_certificate_prints_its_verification_code_beside_the_qr_and_in_its_u
 
     conf = certificate_settings(Settings.from_env({"LIMS_INSTANCE_PATH": str(tmp_path),
                                                    "LIMS_BASE_URL": "https://kiemdinh.example.vn"}))
+    conf = dataclasses.replace(conf, signing=certsetup.SETTINGS.signing)  # no key in this instance folder
     key = load_or_create_key(tmp_path)
     assert conf.verification_key == key  # the deployment's signing key, from the instance folder
     setup = certsetup.lab(session)

@@ -109,6 +109,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "certificates.show": READERS,
     "certificates.pdf": READERS,
     "certificates.dcc": READERS,
+    "certificates.dcc_signature": READERS,
     "verify.index": PUBLIC,
     "verify.show": PUBLIC,
     "verify.check_file": PUBLIC,

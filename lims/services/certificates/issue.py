@@ -5,8 +5,10 @@ locks the counter of the certificate's kind and year and takes the next number o
 (gap-free: a failure rolls the counter back with everything else), builds the frozen
 :class:`certificates.data.CertificateData` from the job's records
 (:func:`lims.services.certificates.data.build_certificate_data`), renders the PDF with the DCC embedded and
-a sheet of labels (:func:`certificates.bundle.issue_files`), stores the three files write-once with their
-SHA-256 (:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
+a sheet of labels (:func:`certificates.bundle.issue_files`), signs both PDFs (PAdES) and the DCC (a
+detached CMS ``.p7s`` beside it) with the signatory's or the laboratory's key at the time of issue
+(:mod:`certificates.signing`, :mod:`lims.services.certificates.signing_keys`), stores the four files
+write-once with their SHA-256 (computed over the signed bytes: what is stored is what is served) (:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
 from ``approved`` to ``issued`` through the state machine. All of it happens inside one savepoint: when any
 step fails, no row, no stored-file record and no number remain.
 
@@ -18,8 +20,10 @@ bytes (the public verification page shows its status).
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -29,6 +33,7 @@ from sqlalchemy.orm import Session
 from certificates.bundle import IssuedFiles, issue_files
 from certificates.data import Amendment, CertificateData, Signatory
 from certificates.labels import render_labels
+from certificates.signing import SigningIdentity, SigningKeyError, sign_detached, sign_pdf
 from lims.domain import workflow as wf
 from lims.domain.numbering import (
     NumberPattern,
@@ -54,11 +59,13 @@ from lims.services.certificates.data import (
 )
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.certificates.signing_keys import SigningRefused, check_public_url, checked_identity
 from lims.services.common.register_numbers import number_in_use, take_number
-from lims.services.common.storage import Storage
+from lims.services.common.storage import Storage, detached_signature_key
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
 ISSUERS = frozenset({Role.SIGNATORY, Role.ADMIN})
+SIGNATURE_CONTENT_TYPE = "application/pkcs7-signature"  # RFC 5751 3.2.1: a detached CMS signature (.p7s)
 DEFAULT_VERIFICATION_MONTHS = 12
 REASON_MAX = 500
 
@@ -106,10 +113,12 @@ def _ascii(number: str) -> str:
     return text or "certificate"
 
 
-def _store(storage: Storage, kind: JobKind, files: IssuedFiles, labels: bytes) -> dict[str, str]:
+def _store(storage: Storage, kind: JobKind, rendered: Rendered) -> dict[str, str]:
+    files, labels = rendered.files, rendered.labels
     base = f"issued/{kind.value}/{_ascii(files.number)}-{files.pdf_sha256[:12]}"
     pdf = storage.put(f"{base}.pdf", files.pdf, "application/pdf")
     dcc = storage.put(f"{base}.dcc.xml", files.dcc, "application/xml")
+    storage.put(detached_signature_key(dcc.key), rendered.dcc_signature, SIGNATURE_CONTENT_TYPE)
     sheet = storage.put(f"{base}.labels.pdf", labels, "application/pdf")
     if pdf.sha256 != files.pdf_sha256 or dcc.sha256 != files.dcc_sha256:
         raise CertificateError(N_("The stored files do not match what was rendered; nothing was issued."))
@@ -163,8 +172,11 @@ def issue_certificate(
     """
     now = now or datetime.now(UTC)
     with session.begin_nested():
-        job, extras, data = _prepare(session, job_id, actor, settings, stamp_number, expected_version, now)
-        cert = _record(session, job, actor, extras, _render((data, settings.software_release)), storage, now)
+        job, extras, data, identity = _prepare(
+            session, job_id, actor, settings, stamp_number, expected_version, now
+        )
+        rendered = _render(RenderJob(data, settings.software_release, identity, now))
+        cert = _record(session, job, actor, extras, rendered, storage, now)
     return cert
 
 
@@ -192,7 +204,10 @@ def issue_batch(
         prepared = [
             _prepare(session, job_id, actor, settings, stamps.get(job_id), None, now) for job_id in job_ids
         ]
-        work = [(data, settings.software_release) for _job, _extras, data in prepared]
+        work = [
+            RenderJob(data, settings.software_release, identity, now)
+            for _job, _extras, data, identity in prepared
+        ]
         if workers > 1 and len(work) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -202,7 +217,7 @@ def issue_batch(
             rendered = [_render(item) for item in work]
         return [
             _record(session, job, actor, extras, files, storage, now)
-            for (job, extras, _data), files in zip(prepared, rendered, strict=True)
+            for (job, extras, _data, _identity), files in zip(prepared, rendered, strict=True)
         ]
 
 
@@ -214,8 +229,9 @@ def _prepare(
     stamp_number: str | None,
     expected_version: int | None,
     now: datetime,
-) -> tuple[Job, IssueExtras, CertificateData]:
-    """Check the job, take its number, record the transition to issued and build the certificate's data."""
+) -> tuple[Job, IssueExtras, CertificateData, SigningIdentity]:
+    """Check the job and the signing key, take its number, record the transition to issued and build the
+    certificate's data."""
     zone = settings.timezone
     job = get_job(session, job_id)
     check_version(job, expected_version)
@@ -230,6 +246,7 @@ def _prepare(
     if stamp_number is not None and job.kind != JobKind.VERIFICATION and stamp_number.strip():
         raise CertificateError(N_("Only verification certificates carry a stamp number."))
     signature, signer = _approval(session, job)
+    identity = _signing_identity(settings, signer, now)
     issued_on = _aware(now, zone).date()
     valid_until = None
     if job.kind == JobKind.VERIFICATION:
@@ -250,17 +267,59 @@ def _prepare(
             signature.printed_name,
             signatory_function(signer.function_title),
             _aware(signature.signed_at, zone),
+            digitally_signed=True,
+            timestamped=bool(identity.timestamp_url),
         ),
         stamp_number=(stamp_number or "").strip() or None,
         valid_until=valid_until,
     )
-    return job, extras, build_certificate_data(session, job, extras, settings)
+    return job, extras, build_certificate_data(session, job, extras, settings), identity
 
 
-def _render(item: tuple[CertificateData, str]) -> tuple[IssuedFiles, bytes]:
-    """PDF with the DCC, the DCC and the labels of one certificate (a pure function: runs in a worker)."""
-    data, release = item
-    return issue_files(data, software_release=release), render_labels(data)
+def _signing_identity(settings: CertificateSettings, signer: User, now: datetime) -> SigningIdentity:
+    """The checked key that signs for ``signer`` (see :mod:`lims.services.certificates.signing_keys`), and
+    the public address the QR code will carry; refused before a number is taken."""
+    check_public_url(settings.public_url, demo=settings.demo)
+    return checked_identity(settings.signing, signer.username, at=_aware(now, UTC), zone=settings.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """What rendering and signing one certificate needs (picklable: it is sent to worker processes)."""
+
+    data: CertificateData
+    software_release: str
+    identity: SigningIdentity
+    signed_at: datetime  # the time of issue: the signatures' signing time
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    files: IssuedFiles  # the PDF signed, its SHA-256 over the signed bytes
+    labels: bytes  # the label sheet, signed
+    dcc_signature: bytes  # detached CMS over the DCC's exact bytes
+
+
+def _render(job: RenderJob) -> Rendered:
+    """PDF with the DCC, the DCC, its signature and the labels of one certificate, signed (a pure function:
+    runs in a worker)."""
+    data = job.data
+    files = issue_files(data, software_release=job.software_release)
+    at = _aware(job.signed_at, UTC)
+    reason = f"Phát hành giấy chứng nhận {data.number} / Issue of certificate {data.number}"
+    location = f"{data.lab.name.vi}, {data.lab.address.city}"
+    try:
+        pdf = sign_pdf(files.pdf, job.identity, signing_time=at, reason=reason, location=location)
+        labels = sign_pdf(
+            render_labels(data), job.identity, signing_time=at, reason=reason, location=location
+        )
+        dcc_signature = sign_detached(files.dcc, job.identity, signing_time=at)
+    except SigningKeyError as exc:
+        raise SigningRefused(
+            N_("The certificate could not be signed (%(reason)s). Nothing was issued."), reason=str(exc)
+        ) from None
+    signed = replace(files, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+    return Rendered(signed, labels, dcc_signature)
 
 
 def _record(
@@ -268,7 +327,7 @@ def _record(
     job: Job,
     actor: User,
     extras: IssueExtras,
-    rendered: tuple[IssuedFiles, bytes],
+    rendered: Rendered,
     storage: Storage,
     now: datetime,
     *,
@@ -276,8 +335,7 @@ def _record(
     reason: str | None = None,
 ) -> Certificate:
     """Store the rendered files write-once and add the certificate's row."""
-    files, labels = rendered
-    stored = _store(storage, job.kind, files, labels)
+    stored = _store(storage, job.kind, rendered)
     cert = Certificate(
         number=extras.number,
         job_id=job.id,
@@ -353,19 +411,26 @@ def amend_certificate(
         _require_issuer(actor)
         text = _reason(reason, "amend")
         _require_current(old)
+        identity = _signing_identity(settings, actor, now)
         job = get_job(session, old.job_id)
         issued_on = _aware(now, zone).date()
         new_number = allocate_number(session, old.kind, settings.pattern(old.kind), issued_on.year)
         extras = IssueExtras(
             new_number,
             issued_on,
-            Signatory(actor.full_name, signatory_function(actor.function_title), _aware(now, zone)),
+            Signatory(
+                actor.full_name,
+                signatory_function(actor.function_title),
+                _aware(now, zone),
+                digitally_signed=True,
+                timestamped=bool(identity.timestamp_url),
+            ),
             stamp_number=old.stamp_number,
             valid_until=old.valid_until,
             amendment=Amendment(old.number, old.revision + 1, free_text(text), old.pdf_sha256 or ""),
         )
         data = build_certificate_data(session, job, extras, settings)
-        rendered = _render((data, settings.software_release))
+        rendered = _render(RenderJob(data, settings.software_release, identity, now))
         cert = _record(session, job, actor, extras, rendered, storage, now, replaces=old, reason=text)
         old.status = CertificateStatus.SUPERSEDED
         session.flush()

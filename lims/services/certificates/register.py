@@ -24,6 +24,7 @@ from typing import Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from certificates.signing import PdfSignatureReport, verify_pdf
 from lims.errors import N_, NotFound
 from lims.models import (
     AuditEntry,
@@ -37,15 +38,28 @@ from lims.models import (
 )
 from lims.services.certificates.verification_code import code_matches
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.common.storage import Storage, StoredFileCorrupt, check_size, sha256_hex, sniff_pdf
+from lims.services.common.storage import (
+    Storage,
+    StoredFileCorrupt,
+    check_size,
+    issued_file_key,
+    sha256_hex,
+    sniff_pdf,
+)
 from lims.services.jobs.jobs import jobs_by_id
 
 NUMBER_MAX_LENGTH = 50
 MAX_CHAIN = 100  # revisions followed at most (a guard against a cycle in bad data, never reached in practice)
 
-FileKind = Literal["pdf", "dcc"]
-CONTENT_TYPES: dict[str, str] = {"pdf": "application/pdf", "dcc": "application/xml"}
-EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml"}
+FileKind = Literal["pdf", "dcc", "p7s"]
+# p7s: the DCC's detached CMS signature (RFC 5751 3.2.1), stored beside the DCC at issue
+CONTENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "dcc": "application/xml",
+    "p7s": "application/pkcs7-signature",
+}
+EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml", "p7s": "xml.p7s"}
+
 
 
 def normalise_number(raw: str) -> str:
@@ -248,17 +262,14 @@ class CertificateFile:
 def stored_file_for(
     session: Session, storage: Storage, certificate: Certificate, which: FileKind
 ) -> CertificateFile:
-    """The issued PDF or DCC exactly as stored, re-hashed against the SHA-256 recorded at issue.
+    """The issued PDF, DCC or the DCC's signature (``p7s``) exactly as stored, re-hashed against the
+    SHA-256 recorded at issue (for the signature: in the storage catalogue).
 
     :class:`NotFound` when the certificate has no such file, :class:`~lims.services.common.storage.StoredFileCorrupt`
     when the stored bytes are not the ones issued (restore from a backup; never re-render)."""
     if which not in CONTENT_TYPES:
         raise NotFound()
-    key, recorded = (
-        (certificate.pdf_key, certificate.pdf_sha256)
-        if which == "pdf"
-        else (certificate.dcc_key, certificate.dcc_sha256)
-    )
+    key, recorded = issued_file_key(storage, certificate, which)
     if not key or not recorded:
         raise NotFound(
             N_("Certificate %(number)s has no stored %(file)s file."), number=certificate.number, file=which
@@ -358,12 +369,23 @@ class FileCheck:
     sha256: str
     revision_number: str | None = None  # for OTHER_REVISION
     revision_status: CertificateStatus | None = None
+    # The file's own digital signature, checked against the laboratory's trust roots (None: unsigned or
+    # unreadable). It answers "was this file changed since it was signed, and by whom was it signed",
+    # independently of the comparison with the stored file.
+    signature: PdfSignatureReport | None = None
 
 
 def check_pdf(
-    session: Session, number: str, data: bytes, *, limit: int, name: str = "The file"
+    session: Session,
+    number: str,
+    data: bytes,
+    *,
+    limit: int,
+    name: str = "The file",
+    trust_roots: Sequence[bytes] = (),
 ) -> FileCheck | None:
-    """Compare an uploaded PDF with the issued file of certificate ``number`` and of its other revisions.
+    """Compare an uploaded PDF with the issued file of certificate ``number`` and of its other revisions,
+    and check its PAdES signature against ``trust_roots`` (DER certificates; :func:`certificates.signing.verify_pdf`).
 
     The file is checked by its content (:func:`~lims.services.common.storage.check_size`,
     :func:`~lims.services.common.storage.sniff_pdf` raise a :class:`~lims.errors.LimsError`) and never stored.
@@ -374,9 +396,10 @@ def check_pdf(
     check_size(data, limit=limit, name=name)
     sniff_pdf(data, name=name)
     digest = sha256_hex(data)
+    signature = verify_pdf(data, trust_roots=trust_roots)
     if certificate.pdf_sha256 == digest:
-        return FileCheck(FileMatch.THIS_CERTIFICATE, digest)
+        return FileCheck(FileMatch.THIS_CERTIFICATE, digest, signature=signature)
     for revision in revision_chain(session, certificate):
         if revision.id != certificate.id and revision.pdf_sha256 == digest:
-            return FileCheck(FileMatch.OTHER_REVISION, digest, revision.number, revision.status)
-    return FileCheck(FileMatch.NO_MATCH, digest)
+            return FileCheck(FileMatch.OTHER_REVISION, digest, revision.number, revision.status, signature)
+    return FileCheck(FileMatch.NO_MATCH, digest, signature=signature)

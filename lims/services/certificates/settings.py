@@ -1,4 +1,4 @@
-"""What issuing certificates needs from the deployment: public URL, number patterns, local time zone.
+"""What issuing certificates needs from the deployment: public URL, number patterns, local time zone, keys.
 
 The number patterns follow :mod:`lims.domain.numbering`; a pattern that cannot number certificates is a
 :class:`~lims.errors.ConfigurationError` at start-up rather than a failed issue later (ISO/IEC 17025:2017
@@ -26,6 +26,7 @@ from lims.errors import N_, ConfigurationError
 from lims.localtime import DEFAULT_TIMEZONE, lab_zone
 from lims.models import JobKind
 from lims.services.certificates.errors import CertificateError
+from lims.services.certificates.signing_keys import SigningSettings, is_demo, load_signing_settings
 from lims.services.certificates.verification_code import verification_code
 from lims.services.records.signing import load_or_create_key
 
@@ -43,6 +44,10 @@ class CertificateSettings:
     # The deployment's signing key (instance folder): derives the verification code printed on each
     # certificate and carried in its QR URL. Empty: no code (the page then answers by number only).
     verification_key: bytes = field(default=b"", repr=False)
+    # The keys that sign issued files (lims.services.certificates.signing_keys); none: issuing is refused.
+    signing: SigningSettings = field(default_factory=SigningSettings, repr=False)
+    # A demonstration deployment (LIMS_DEMO): a loopback public address is then accepted.
+    demo: bool = False
 
     @classmethod
     def from_env(
@@ -55,6 +60,7 @@ class CertificateSettings:
         lab_zone(zone_name)
         made = cls(
             public_url=public,
+            demo=is_demo(env),
             timezone_name=zone_name,
             calibration_pattern=env.get("LIMS_CERTIFICATE_PATTERN_CALIBRATION")
             or DEFAULT_CALIBRATION_PATTERN,
@@ -104,14 +110,22 @@ def certificate_settings(
     settings: Any = None, environ: Mapping[str, str] | None = None
 ) -> CertificateSettings:
     """The deployment's certificate settings; ``LIMS_PUBLIC_URL`` defaults to ``settings.base_url``, the
-    zone is ``settings.timezone`` (``LIMS_TIMEZONE``) and the verification key is the signing key of
-    ``settings.instance_path``."""
+    zone is ``settings.timezone`` (``LIMS_TIMEZONE``), the verification key is the signing key of
+    ``settings.instance_path`` and the signing keys are those of the instance
+    (:func:`~lims.services.certificates.signing_keys.load_signing_settings`); ``settings.demo`` (or
+    ``LIMS_DEMO``) marks a demonstration deployment."""
     made = CertificateSettings.from_env(
         environ,
         base_url=getattr(settings, "base_url", "") or "",
         timezone_name=getattr(settings, "timezone", "") or "",
     )
     instance = getattr(settings, "instance_path", None)
+    demo = made.demo or bool(getattr(settings, "demo", False))
+    made = replace(made, demo=demo)
     if isinstance(instance, Path):
-        made = replace(made, verification_key=load_or_create_key(instance))
+        made = replace(
+            made,
+            verification_key=load_or_create_key(instance),
+            signing=load_signing_settings(instance, environ, demo=demo),
+        )
     return made

@@ -107,6 +107,31 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def detached_signature_key(key: str) -> str:
+    """Where the detached signature (CMS, ``.p7s``) of the file stored under ``key`` is stored: beside it.
+
+    >>> detached_signature_key("issued/calibration/HC-2026-00001-abc.dcc.xml")
+    'issued/calibration/HC-2026-00001-abc.dcc.xml.p7s'
+    """
+    return f"{key}.p7s"
+
+
+def issued_file_key(storage: Storage, certificate: Any, which: str) -> tuple[str | None, str | None]:
+    """The storage key of an issued certificate's ``pdf``, ``dcc`` or ``p7s`` (the DCC's detached
+    signature) and the SHA-256 recorded for it (for the signature, the catalogue's); ``(None, None)``
+    when it has none (a certificate issued before certificates were signed has no ``p7s``)."""
+    if which == "pdf":
+        return certificate.pdf_key, certificate.pdf_sha256
+    if which == "dcc":
+        return certificate.dcc_key, certificate.dcc_sha256
+    if which != "p7s" or certificate.dcc_key is None:
+        return None, None
+    key = detached_signature_key(certificate.dcc_key)
+    if not storage.exists(key):
+        return None, None
+    return key, storage.stat(key).sha256
+
+
 def check_key(key: str) -> str:
     """Return ``key`` if it is a valid storage key, else raise :class:`InvalidKey`.
 

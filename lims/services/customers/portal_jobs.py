@@ -20,11 +20,15 @@ from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransi
 from lims.services.access.tenancy import Caller, get_scoped, scoped
 from lims.services.common.notifications import customer_status
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.common.storage import Storage, StoredFileCorrupt, sha256_hex
+from lims.services.common.storage import Storage, StoredFileCorrupt, issued_file_key, sha256_hex
 
-FileKind = Literal["pdf", "dcc"]
-CONTENT_TYPES: dict[str, str] = {"pdf": "application/pdf", "dcc": "application/xml"}
-EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml"}
+FileKind = Literal["pdf", "dcc", "p7s"]
+CONTENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "dcc": "application/xml",
+    "p7s": "application/pkcs7-signature",  # the DCC's detached signature
+}
+EXTENSIONS: dict[str, str] = {"pdf": "pdf", "dcc": "xml", "p7s": "xml.p7s"}
 CERTIFICATE_STATUS: dict[str, str] = {
     CertificateStatus.VALID.value: N_("valid"),
     CertificateStatus.SUPERSEDED.value: N_("superseded"),
@@ -159,11 +163,10 @@ def certificate_file(
     if kind not in CONTENT_TYPES:
         raise NotFound()
     certificate = get_certificate(session, user, certificate_id)
-    key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
+    key, expected = issued_file_key(storage, certificate, kind)
     if not key:
         raise NotFound()
     data = storage.get(key)
-    expected = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
     if expected and sha256_hex(data) != expected:
         raise StoredFileCorrupt(key=key)
     return CertificateFile(data, f"{certificate.number}.{EXTENSIONS[kind]}", CONTENT_TYPES[kind])

@@ -7,6 +7,7 @@ what the application really does.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -24,10 +25,12 @@ from lims.models import (
     User,
 )
 from lims.services.access import authorisations
+from lims.services.access.laboratory import find_laboratory
 from lims.services.bench import measurements
 from lims.services.certificates import signatures
 from lims.services.certificates.issue import amend_certificate, issue_certificate
 from lims.services.certificates.settings import certificate_settings
+from lims.services.certificates.signing_keys import ensure_test_pki
 from lims.services.common.storage import open_storage
 from lims.services.demo.accounts import DEMO_PASSWORD
 from lims.services.jobs import jobs
@@ -276,7 +279,15 @@ def _issue_demo_certificates(session: Session, signatory: User, issued: list[tup
     from lims.models import Job, JobKind
 
     conf = Settings.from_env()
-    cert_settings = certificate_settings(conf)
+    # The demo's certificates are signed with test keys made under the instance folder (their subjects say
+    # TEST KEY), the signatory's own and the laboratory's, and may carry a loopback address: a demo.
+    lab = find_laboratory(session)
+    ensure_test_pki(
+        conf.instance_path,
+        organisation=lab.name_vi if lab is not None else "Phòng thí nghiệm demo",
+        signatories={signatory.username: signatory.full_name},
+    )
+    cert_settings = replace(certificate_settings(replace(conf, demo=True)), demo=True)
     storage = open_storage(conf, session)
     amended = None
     for n, (job_id, at) in enumerate(issued, start=1):

@@ -6,8 +6,9 @@ date of issue, the instrument and its serial number, and nothing else: not the c
 (ISO/IEC 17025:2017 4.2, confidentiality; issue 21, finding 8). A wrong code is answered exactly like no
 code. An unknown number and a malformed one get the same page with the same status code, and the views are
 rate-limited per client address (10 a minute and 300 a day), so the page cannot be used to list which
-numbers exist. An uploaded PDF is compared by SHA-256 with the issued file
-and then discarded.
+numbers exist. An uploaded PDF is compared by SHA-256 with the issued file, its digital signature
+(PAdES) is checked against the laboratory's trust roots (valid or not, the signer, the signing time),
+and it is then discarded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lims.errors import N_, LimsError
 from lims.models import Lab
 from lims.services.access.laboratory import find_laboratory
 from lims.services.certificates import register
+from lims.services.certificates.settings import certificate_settings
 from lims.services.certificates.verification_code import normalise_code
 from lims.services.records.signing import load_or_create_key
 from lims.web.access import PUBLIC, allow
@@ -124,7 +126,12 @@ def check_file(number: str) -> ResponseReturnValue:
         return _page(number, form=form, error=error_text(LimsError(NO_FILE)))
     try:
         check = register.check_pdf(
-            db_session(), number, data, limit=settings.max_file_bytes, name=_file_name(upload.filename)
+            db_session(),
+            number,
+            data,
+            limit=settings.max_file_bytes,
+            name=_file_name(upload.filename),
+            trust_roots=certificate_settings(settings).signing.roots(),
         )
     except LimsError as exc:
         return _page(number, form=form, error=error_text(exc))

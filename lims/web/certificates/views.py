@@ -106,3 +106,10 @@ def pdf(number: str) -> ResponseReturnValue:
 def dcc(number: str) -> ResponseReturnValue:
     """The issued Digital Calibration Certificate (XML) exactly as stored."""
     return _download(number, "dcc")
+
+
+@bp.get("/<path:number>/dcc-signature")
+@allow(TECHNICAL_READERS)
+def dcc_signature(number: str) -> ResponseReturnValue:
+    """The DCC's detached CMS signature (``.p7s``, made at issue), to check the XML file with."""
+    return _download(number, "p7s")

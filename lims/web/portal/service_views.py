@@ -208,7 +208,7 @@ def certificates() -> ResponseReturnValue:
     return render_template("portal/certificates.html", page=page)
 
 
-@bp.get("/certificates/<int:certificate_id>/<any(pdf, dcc):file_kind>")
+@bp.get("/certificates/<int:certificate_id>/<any(pdf, dcc, p7s):file_kind>")
 @allow(Role.CUSTOMER)
 def certificate_file(certificate_id: int, file_kind: Any) -> ResponseReturnValue:
     db = db_session()

@@ -1,0 +1,276 @@
+"""Issued certificates are signed (issue 17, item 5), and an unusable key or address issues nothing (item 6).
+
+Runs on SQLite and PostgreSQL. The keys are tests/pkitools.py's (one test root and key pair per session).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certificates.safe_xml import parser
+from certificates.signing import SigningIdentity, verify_detached, verify_pdf
+from lims.models import Certificate, CertificateCounter, CertificateStatus, JobState, StoredFile
+from lims.services.certificates import issue as svc
+from lims.services.certificates import register
+from lims.services.certificates.signing_keys import (
+    PublicAddressRefused,
+    SigningRefused,
+    SigningSettings,
+    ensure_test_pki,
+    load_signing_settings,
+)
+from lims.services.common.storage import DatabaseStorage
+from tests import pkitools
+from tests.services import certsetup
+
+DCC_NS = "{https://ptb.de/dcc}"
+
+
+def _issue(session: Session, setup: Any, job: Any, settings: Any = certsetup.SETTINGS) -> Certificate:
+    return svc.issue_certificate(
+        session, job.id, setup.signatory, storage=DatabaseStorage(session), settings=settings, now=certsetup.ISSUED_AT
+    )
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    return (
+        session.scalar(select(func.count()).select_from(Certificate)) or 0,
+        session.scalar(select(func.coalesce(func.sum(CertificateCounter.last_number), 0))) or 0,
+        session.scalar(select(func.count()).select_from(StoredFile)) or 0,
+    )
+
+
+def _with_lab_key(identity: SigningIdentity) -> Any:
+    return dataclasses.replace(certsetup.SETTINGS, signing=pkitools.signing_settings(identity))
+
+
+def test_issued_pdf_labels_and_dcc_are_signed_at_the_time_of_issue(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    cert = _issue(session, setup, job)
+    storage = DatabaseStorage(session)
+    roots = [pkitools.root_der()]
+    pdf = register.stored_file_for(session, storage, cert, "pdf")
+    assert pdf.sha256 == cert.pdf_sha256  # the hash recorded at issue is the signed file's
+    for data in (pdf.data, svc.stored_bytes(storage, cert, "labels")):
+        report = verify_pdf(data, trust_roots=roots)
+        assert report is not None and report.ok
+        assert report.signer.common_name == pkitools.SIGNATORY
+        assert report.signing_time == certsetup.ISSUED_AT  # the time of issue, not the clock's
+    dcc = register.stored_file_for(session, storage, cert, "dcc")
+    p7s = register.stored_file_for(session, storage, cert, "p7s")
+    assert p7s.content_type == "application/pkcs7-signature" and p7s.filename == "HC-2025-00001.xml.p7s"
+    detached = verify_detached(dcc.data, p7s.data, trust_roots=roots)
+    assert detached.ok and detached.signing_time == certsetup.ISSUED_AT
+    # DCC 3.1.2 respPerson: the electronic signature is declared; no timestamp authority, no timestamp flag
+    person = etree.fromstring(dcc.data, parser()).find(f".//{DCC_NS}respPerson")
+    assert person is not None
+    assert person.findtext(f"{DCC_NS}cryptElectronicSignature") == "true"
+    assert person.find(f"{DCC_NS}cryptElectronicTimeStamp") is None
+
+
+def test_an_amendment_is_signed_by_the_one_who_amends(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    first = _issue(session, setup, job)
+    amended = svc.amend_certificate(
+        session,
+        first.number,
+        setup.signatory,
+        "Sửa địa chỉ khách hàng",
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=datetime(2025, 6, 10, 3, 0, tzinfo=UTC),
+    )
+    report = verify_pdf(svc.stored_bytes(DatabaseStorage(session), amended, "pdf"), trust_roots=[pkitools.root_der()])
+    assert report is not None and report.ok and report.signing_time == datetime(2025, 6, 10, 3, 0, tzinfo=UTC)
+
+
+def test_the_signatory_s_own_key_signs_instead_of_the_lab_s(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    own = pkitools.identity("Chữ ký riêng của người ký")
+    signing = SigningSettings(
+        lab=pkitools.identity(), signatories={setup.signatory.username: own}, trust_roots=(pkitools.root_der(),)
+    )
+    cert = _issue(session, setup, job, dataclasses.replace(certsetup.SETTINGS, signing=signing))
+    report = verify_pdf(svc.stored_bytes(DatabaseStorage(session), cert, "pdf"), trust_roots=[pkitools.root_der()])
+    assert report is not None and report.signer.common_name == "Chữ ký riêng của người ký"
+
+
+BAD_KEYS = [
+    pytest.param(
+        lambda: pkitools.identity(not_after=datetime(2025, 1, 1, tzinfo=UTC)),
+        "The signing certificate of Nguyễn Thị Thu Hằng expired on 01/01/2025. Nothing was issued.",
+        id="expired",
+    ),
+    pytest.param(
+        lambda: pkitools.identity(not_before=datetime(2025, 12, 1, tzinfo=UTC)),
+        "The signing certificate of Nguyễn Thị Thu Hằng is valid only from 01/12/2025. Nothing was issued.",
+        id="not-yet-valid",
+    ),
+    pytest.param(
+        lambda: pkitools.identity(digital_signature=False),
+        "The certificate of Nguyễn Thị Thu Hằng does not allow digital signatures (key usage). Nothing was issued.",
+        id="no-digital-signature-usage",
+    ),
+    pytest.param(
+        lambda: SigningIdentity(pkitools.identity().pkcs12, b"not the passphrase", source="lab.p12"),
+        "The signing key lab.p12 cannot be opened: its passphrase is wrong. Nothing was issued.",
+        id="wrong-passphrase",
+    ),
+    pytest.param(
+        lambda: None,
+        "No signing key is configured (LIMS_SIGNING_PKCS12, see docs/certificates.md): certificates are never "
+        "issued unsigned. Nothing was issued.",
+        id="no-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make_identity", "message"), BAD_KEYS)
+def test_an_unusable_signing_key_issues_nothing(session: Session, make_identity: Any, message: str) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    identity = make_identity()
+    settings = (
+        _with_lab_key(identity)
+        if identity is not None
+        else dataclasses.replace(certsetup.SETTINGS, signing=SigningSettings())
+    )
+    before = _counts(session)
+    with pytest.raises(SigningRefused) as refused:
+        _issue(session, setup, job, settings)
+    assert str(refused.value) == message
+    # Nothing half-issued: no certificate, the number given back, no stored file, the job still approved.
+    assert _counts(session) == before
+    assert job.state == JobState.APPROVED
+    cert = _issue(session, setup, job)
+    assert cert.number == "HC-2025-00001" and cert.status == CertificateStatus.VALID
+
+
+def test_an_unusable_key_refuses_an_amendment_too(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    first = _issue(session, setup, job)
+    before = _counts(session)
+    with pytest.raises(SigningRefused):
+        svc.amend_certificate(
+            session,
+            first.number,
+            setup.signatory,
+            "Sửa lỗi chính tả",
+            storage=DatabaseStorage(session),
+            settings=_with_lab_key(pkitools.identity(not_after=datetime(2025, 6, 1, tzinfo=UTC))),
+            now=datetime(2025, 6, 10, tzinfo=UTC),
+        )
+    assert _counts(session) == before and first.status == CertificateStatus.VALID
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://localhost:8000", "", "http://[::1]:5000"])
+def test_a_loopback_or_unset_public_address_is_refused_outside_a_demo(session: Session, url: str) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    before = _counts(session)
+    with pytest.raises(PublicAddressRefused):
+        _issue(session, setup, job, dataclasses.replace(certsetup.SETTINGS, public_url=url))
+    assert _counts(session) == before and job.state == JobState.APPROVED
+    demo = dataclasses.replace(certsetup.SETTINGS, public_url=url or "http://127.0.0.1:5000", demo=True)
+    assert _issue(session, setup, job, demo).number == "HC-2025-00001"
+
+
+# --------------------------------------------------------------------------------------------- instance keys
+
+
+def test_keys_are_read_from_the_instance_folder(tmp_path: Path) -> None:
+    ensure_test_pki(tmp_path, organisation="Trung tâm thử", signatories={"hang": "Nguyễn Thị Thu Hằng"})
+    folder = tmp_path / "signing"
+    assert (folder / "lab.p12").stat().st_mode & 0o777 == 0o600
+    assert (folder / "lab.pass").stat().st_mode & 0o777 == 0o600
+    loaded = load_signing_settings(tmp_path, {})
+    assert loaded.lab is not None and set(loaded.signatories) == {"hang"} and len(loaded.roots()) == 1
+    holder = loaded.identity_for("hang")
+    from certificates.signing import check_identity
+
+    checked = check_identity(holder, at=datetime.now(UTC))
+    assert checked.common_name == "Nguyễn Thị Thu Hằng" and checked.organisation == "Trung tâm thử"
+    assert check_identity(loaded.identity_for("someone-else"), at=datetime.now(UTC)).common_name == "Trung tâm thử"
+    # The environment's passphrase wins over the file beside the key: a wrong one is refused at issue.
+    wrong = load_signing_settings(tmp_path, {"LIMS_SIGNING_PASSPHRASE": "wrong"})
+    assert wrong.lab is not None and wrong.lab.passphrase == b"wrong"
+    # Configured elsewhere, with a timestamp authority
+    other = load_signing_settings(
+        tmp_path / "nowhere",
+        {"LIMS_SIGNING_PKCS12": str(folder / "lab.p12"), "LIMS_TIMESTAMP_URL": "https://tsa.example.vn/"},
+    )
+    assert other.identity_for(None).timestamp_url == "https://tsa.example.vn/"
+
+
+def test_no_keys_outside_a_demo_and_test_keys_in_one(tmp_path: Path) -> None:
+    assert load_signing_settings(tmp_path, {}).lab is None
+    assert not (tmp_path / "signing").exists()  # never made outside a demo
+    demo = load_signing_settings(tmp_path, {}, demo=True)
+    assert demo.lab is not None and (tmp_path / "signing" / "trust-roots.pem").exists()
+    pem = (tmp_path / "signing" / "test-ca.pem").read_text()
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) is not installed")
+def test_pdfsig_accepts_the_issued_pdf(session: Session, tmp_path: Path) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
+    cert = svc.issue_certificate(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        stamp_number="A-000123",
+        now=certsetup.ISSUED_AT,
+    )
+    path = tmp_path / "kd.pdf"
+    path.write_bytes(svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
+    assert "Signature Validation: Signature is Valid." in out.stdout and "Total document signed" in out.stdout
+
+
+# --------------------------------------------------------------------------------------------- the demo
+
+
+@pytest.mark.demo
+def test_every_issued_demo_pdf_is_signed_with_the_demo_s_test_keys(session: Session, tmp_path: Path) -> None:
+    """Issue 17, "Done when": pdfsig reports a valid signature on every issued demo PDF (skipped without
+    poppler-utils), and so does pyHanko against the demo's own test root."""
+    from lims.config import Settings
+
+    folder = Settings.from_env().instance_path / "signing"
+    roots = load_signing_settings(folder.parent, {}).roots()
+    assert len(roots) == 1 and (folder / "test-ca.pem").exists()
+    storage = DatabaseStorage(session)
+    certificates = session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert len(certificates) >= 2 and any(c.replaces_id for c in certificates)  # the amendment too
+    pdfsig = shutil.which("pdfsig")
+    for cert in certificates:
+        for which in ("pdf", "labels"):
+            data = svc.stored_bytes(storage, cert, which)
+            report = verify_pdf(data, trust_roots=roots)
+            assert report is not None and report.ok, (cert.number, which)
+            assert report.signer.issuer.startswith("TEST ROOT CA")  # the demo's own, marked test root
+            if pdfsig:
+                path = tmp_path / f"{cert.id}-{which}.pdf"
+                path.write_bytes(data)
+                out = subprocess.run([pdfsig, str(path)], capture_output=True, text=True, timeout=60, check=False)
+                assert "Signature Validation: Signature is Valid." in out.stdout, (cert.number, which, out.stdout)
+        p7s = register.stored_file_for(session, storage, cert, "p7s")
+        dcc = register.stored_file_for(session, storage, cert, "dcc")
+        assert verify_detached(dcc.data, p7s.data, trust_roots=roots).ok
