@@ -176,12 +176,17 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
     if raw.get("format") != 1:
         raise CatalogueError(f"format: 1 is required, not {raw.get('format')!r}")
     sources = tuple(
-        Source(key, _bilingual(s, f"sources.{key}"), _checked(s, f"sources.{key}"),
-               _nfc(s.get("checked_against", "—"), f"sources.{key}.checked_against"))
+        Source(
+            key,
+            _bilingual(s, f"sources.{key}"),
+            _checked(s, f"sources.{key}"),
+            _nfc(s.get("checked_against", "—"), f"sources.{key}.checked_against"),
+        )
         for key, s in (raw.get("sources") or {}).items()
     )
     labels = {
-        key: _bilingual(value, f"characteristics.{key}") for key, value in (raw.get("characteristics") or {}).items()
+        key: _bilingual(value, f"characteristics.{key}")
+        for key, value in (raw.get("characteristics") or {}).items()
     }
     types = []
     for i, t in enumerate(raw.get("instrument_types") or []):
@@ -202,7 +207,9 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
                 code=_nfc(t.get("code"), f"{where}.code"),
                 name=_bilingual(t.get("name"), f"{where}.name"),
                 field=_nfc(t.get("field"), f"{where}.field"),
-                requires_verification=_fact(t.get("requires_verification"), f"{where}.requires_verification", bool),
+                requires_verification=_fact(
+                    t.get("requires_verification"), f"{where}.requires_verification", bool
+                ),
                 cycle_months=cycle,
                 procedure=LegalProcedure(
                     _nfc(proc.get("code"), f"{where}.procedure.code"),

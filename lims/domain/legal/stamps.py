@@ -46,7 +46,9 @@ def parse_stamp(text: str) -> tuple[str, int]:
     clean = unicodedata.normalize("NFC", text.strip()).upper()
     match = _SEPARATED.match(clean) or _JOINED.match(clean)
     if not match:
-        raise InvalidStamp(f"{text.strip()!r} is not a stamp number: write the series then the number, e.g. HN-26-001234")
+        raise InvalidStamp(
+            f"{text.strip()!r} is not a stamp number: write the series then the number, e.g. HN-26-001234"
+        )
     return match.group("series").strip(" -"), int(match.group("number"))
 
 

@@ -49,7 +49,9 @@ class NotDesignated(DomainError, PermissionError):
 class NoOfficerCard(DomainError, PermissionError):
     """The person holds no verification officer card valid for this instrument type on that day."""
 
-    def __init__(self, person: str, type_code: str, on: date, why: Refusal, until: date | None = None) -> None:
+    def __init__(
+        self, person: str, type_code: str, on: date, why: Refusal, until: date | None = None
+    ) -> None:
         self.person, self.type_code, self.on, self.why, self.until = person, type_code, on, why, until
         super().__init__(
             f"{person} holds no verification officer card for {type_code} on {on:%Y-%m-%d}: {why.value}"
@@ -78,7 +80,9 @@ class Designation:
         if not self.instrument_types:
             raise InvalidLegalRecord("instrument_types: the scope names at least one instrument type")
         if self.valid_until < self.decided_on:
-            raise InvalidLegalRecord(f"valid_until: {self.valid_until} is before the decision {self.decided_on}")
+            raise InvalidLegalRecord(
+                f"valid_until: {self.valid_until} is before the decision {self.decided_on}"
+            )
 
     def covers(self, type_code: str, on: date) -> bool:
         return type_code in self.instrument_types and self.decided_on <= on <= self.valid_until
@@ -104,7 +108,9 @@ class OfficerCard:
         if not self.instrument_types:
             raise InvalidLegalRecord("instrument_types: the card names at least one instrument type")
         if self.valid_until < self.valid_from:
-            raise InvalidLegalRecord(f"valid_until: {self.valid_until} is before valid_from {self.valid_from}")
+            raise InvalidLegalRecord(
+                f"valid_until: {self.valid_until} is before valid_from {self.valid_from}"
+            )
         if self.revoked_on is not None and self.revoked_on < self.valid_from:
             raise InvalidLegalRecord(f"revoked_on: {self.revoked_on} is before valid_from {self.valid_from}")
 
@@ -120,7 +126,9 @@ class OfficerCard:
         return self.revoked_on is None or on < self.revoked_on
 
 
-def _why(records: list[Designation] | list[OfficerCard], type_code: str, on: date) -> tuple[Refusal, date | None]:
+def _why(
+    records: list[Designation] | list[OfficerCard], type_code: str, on: date
+) -> tuple[Refusal, date | None]:
     """The most telling reason among the records that name the type (an expiry before a future start)."""
     naming = [r for r in records if type_code in r.instrument_types]
     if not records:
