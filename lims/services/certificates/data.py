@@ -100,7 +100,7 @@ def dsi_unit(symbol: str) -> str:
     raise CertificateError(N_("The unit %(unit)s cannot be written on a certificate (D-SI)."), unit=symbol)
 
 
-def _address(text: str, city: str | None = None) -> Address:
+def address(text: str, city: str | None = None) -> Address:
     street, _, tail = text.rpartition(",")
     if not street:
         street, tail = text, ""
@@ -230,7 +230,7 @@ def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
-def _result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
+def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
     grouped: dict[tuple[str, str], list[tuple[PointResult, PointResult | None]]] = {}
     for m in rows:
@@ -275,7 +275,7 @@ def build_certificate_data(
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    series = _result_series(rows, proc)
+    series = result_series(rows, proc)
     points = [p for s in series for p in s.points]
     decision = None
     overall = None
@@ -344,7 +344,7 @@ def build_certificate_data(
             number=extras.number,
             lab=Laboratory(
                 Text(lab.name_vi, lab.name_en),
-                _address(lab.address),
+                address(lab.address),
                 lab.email,
                 phone=lab.phone or "",
                 accreditation=accreditation,
@@ -352,7 +352,7 @@ def build_certificate_data(
             ),
             customer=Customer(
                 enterprise.name,
-                _address(enterprise.address, enterprise.province),
+                address(enterprise.address, enterprise.province),
                 email=enterprise.email or "",
                 phone=enterprise.phone or "",
             ),
@@ -381,7 +381,7 @@ def build_certificate_data(
             verification_url=settings.verification_url(extras.number),
             verification_code=settings.verification_code(extras.number),
             location=location,
-            location_detail=_address(enterprise.address, enterprise.province).one_line()
+            location_detail=address(enterprise.address, enterprise.province).one_line()
             if job.on_site
             else "",
             decision=decision,
