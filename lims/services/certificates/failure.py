@@ -62,7 +62,7 @@ def _next_number(session: Session, year: int) -> str:
     return f"TB-KĐ-{year}-{counter.last_number:05d}"
 
 
-def _failed_requirement(series: Sequence[ResultSeries], reference: str, extra: str) -> Text:
+def _failed_requirement(series: Sequence[ResultSeries], reference: str, extra: str) -> Text | None:
     failed = [p for s in series for p in s.points if p.verdict in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL)]
     vi_parts, en_parts = [], []
     if failed:
@@ -72,6 +72,8 @@ def _failed_requirement(series: Sequence[ResultSeries], reference: str, extra: s
     if extra:
         vi_parts.append(extra)
         en_parts.append(extra)
+    if not vi_parts:
+        return None
     return Text("; ".join(vi_parts), "; ".join(en_parts))
 
 
@@ -160,7 +162,7 @@ def _build(
     card = legal.require_officer(session, officer, legal_type.code, on=performed)
     reference = legal_type.procedure.reference
     failed = _failed_requirement(series, reference, extra)
-    if not failed.vi:
+    if failed is None:
         raise CertificateError(
             N_(
                 "Job %(number)s passed at every point: issue the verification certificate, or name the "
