@@ -83,6 +83,8 @@ def instrument_json(instrument: CustomerInstrument) -> dict[str, Any]:
         "location": instrument.location,
         "last_calibrated_on": _iso(instrument.last_calibrated_on),
         "next_due_on": _iso(instrument.next_due_on),
+        "permitted_for_use": instrument.not_permitted_since is None,
+        "not_permitted_since": _iso(instrument.not_permitted_since),
         "created_at": _iso(instrument.created_at),
         "url": url_for("api.instrument", instrument_id=instrument.id, _external=True),
     }
