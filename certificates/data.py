@@ -167,7 +167,9 @@ class VerificationInfo:
             check_type("verification", "characteristics", c, LegalCharacteristic)
         normalise_strings(self, "verification", optional=("procedure_reference", "officer", "officer_card"))
         if self.officer and not self.officer_card:
-            raise CertificateDataError("verification.officer_card", "a verification officer is named with the card")
+            raise CertificateDataError(
+                "verification.officer_card", "a verification officer is named with the card"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +247,9 @@ class CertificateData:
             object.__setattr__(self, name, values)
             for index, value in enumerate(values):
                 check_type("certificate", f"{name}[{index}]", value, part)
-        normalise_strings(self, "certificate", optional=("location_detail", "superseded_by", "verification_code"))
+        normalise_strings(
+            self, "certificate", optional=("location_detail", "superseded_by", "verification_code")
+        )
         if any(c.isspace() for c in self.number):
             raise CertificateDataError("number", f"must not contain spaces: {self.number!r}")
         if not self.results:

@@ -129,9 +129,7 @@ def _verification_rows(data: CertificateData) -> list[tuple[Label, str]]:
     rows: list[tuple[Label, str]] = []
     if v.instrument_type is not None:
         rows.append((FIELD["legal_type"], _bi(v.instrument_type, sep=" / ")))
-    rows += [
-        (c.label, _x(c.value)) for c in v.characteristics
-    ]
+    rows += [(c.label, _x(c.value)) for c in v.characteristics]
     if v.procedure is not None:
         rows.append((FIELD["legal_procedure"], _bi(v.procedure, sep=" / ")))
     rows += [

@@ -37,8 +37,6 @@ class CustomerInstrument(Audited, Base):
     location: Mapped[str200 | None]
     last_calibrated_on: Mapped[date | None]
     next_due_on: Mapped[date | None] = mapped_column(index=True)
-    # Set by a failed verification (the notice's date): the instrument may not be used until it passes.
-    not_permitted_since: Mapped[date | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 

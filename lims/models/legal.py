@@ -100,6 +100,7 @@ class VerificationFailureNotice(Audited, Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), unique=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("customer_instrument.id"), index=True)
     failed_requirement: Mapped[str] = mapped_column(Text)
+    verified_on: Mapped[date]
     issued_at: Mapped[datetime]
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     pdf_key: Mapped[str200]

@@ -3,9 +3,9 @@
 ``verification_designation`` holds the decisions designating the lab as a verification body (scope =
 catalogue instrument type codes, expiry); ``verification_officer_card`` the officers' cards with their
 history; ``stamp_batch``/``stamp_use`` the stamps received from the authority and what became of each one;
-``verification_failure_notice`` the notices issued instead of a certificate; and
-``customer_instrument.not_permitted_since`` marks an instrument that failed verification. Self-contained:
-only existing tables are referenced.
+``verification_failure_notice`` the notices issued instead of a certificate (an instrument whose latest
+verification outcome is a notice is not permitted for use). Self-contained: only existing tables are
+referenced, none is altered.
 
 Revision ID: 0019
 Revises: 0017
@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("job_id", sa.Integer(), nullable=False),
         sa.Column("instrument_id", sa.Integer(), nullable=False),
         sa.Column("failed_requirement", sa.Text(), nullable=False),
+        sa.Column("verified_on", sa.Date(), nullable=False),
         sa.Column("issued_at", sa.DateTime(), nullable=False),
         sa.Column("issued_by_id", sa.Integer(), nullable=False),
         sa.Column("pdf_key", sa.String(length=200), nullable=False),
@@ -159,14 +160,9 @@ def upgrade() -> None:
     with op.batch_alter_table("stamp_use", schema=None) as batch_op:
         batch_op.create_index("ix_stamp_use_used_on", ["used_on"], unique=False)
 
-    with op.batch_alter_table("customer_instrument", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("not_permitted_since", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customer_instrument", schema=None) as batch_op:
-        batch_op.drop_column("not_permitted_since")
-
     with op.batch_alter_table("stamp_use", schema=None) as batch_op:
         batch_op.drop_index("ix_stamp_use_used_on")
 

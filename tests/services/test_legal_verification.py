@@ -32,6 +32,7 @@ from lims.services.certificates import issue as svc
 from lims.services.certificates import signatures, stamps
 from lims.services.certificates.failure import issue_failure_notice
 from lims.services.common.storage import DatabaseStorage
+from lims.services.customers.permitted_use import not_permitted_since
 from lims.services.jobs import jobs
 from tests.factories import PASSWORD, make_user
 from tests.services import certsetup, jobsetup
@@ -300,7 +301,7 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     assert notice.number == "TB-KĐ-2025-00001" and job.state == JobState.ISSUED
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0  # no certificate
     assert session.scalar(select(func.count()).select_from(StampUse)) == 0  # and no stamp
-    assert job.instrument.not_permitted_since == date(2025, 6, 2)
+    assert not_permitted_since(session, [job.instrument_id]) == {job.instrument_id: date(2025, 6, 2)}
     text = " ".join(_pdftotext(DatabaseStorage(session).get(notice.pdf_key)).split())
     for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", "TB-KĐ-2025-00001", "ĐLVN 14:2009",
                      "Sai số vượt sai số lớn nhất cho phép theo ĐLVN 14:2009 tại: 30 kg", "Không phù hợp",
@@ -323,7 +324,13 @@ def test_a_passing_verification_gets_no_notice(session: Session) -> None:
 
 def test_a_later_pass_makes_the_instrument_permitted_again(session: Session) -> None:
     setup = certsetup.lab(session)
-    job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
-    job.instrument.not_permitted_since = date(2025, 5, 1)
-    _issue(session, setup, job, "HN-25-000111")
-    assert job.instrument.not_permitted_since is None
+    failed = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    signatures.sign_job(session, failed.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=failed.version, now=certsetup.MEASURED_AT)
+    issue_failure_notice(session, failed.id, setup.signatory, storage=DatabaseStorage(session),
+                         settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    assert failed.instrument_id in not_permitted_since(session, [failed.instrument_id])
+    repaired = certsetup.approved_job(session, setup, "VER-NAWI-R76")  # the same instrument, after repair
+    assert repaired.instrument_id == failed.instrument_id
+    _issue(session, setup, repaired, "HN-25-000111", now=certsetup.ISSUED_AT + timedelta(days=1))
+    assert not_permitted_since(session, [failed.instrument_id]) == {}

@@ -118,7 +118,7 @@ def test_failed_verification_through_the_web_marks_the_instrument_in_portal_and_
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     notice = session.scalars(select(VerificationFailureNotice)).one()
     assert f"Đã ban hành thông báo kết quả kiểm định không đạt {notice.number}" in html
-    pdf = client.get(f"{url}/failure-notice.pdf")
+    pdf = client.get(f"{url}/failure-notices/{notice.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     client.post("/logout", data={})
     client.delete_cookie("session")

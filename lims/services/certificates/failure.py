@@ -3,7 +3,7 @@
 :func:`issue_failure_notice` turns an approved verification job whose results fail into a notice of failed
 verification (PDF, :mod:`certificates.notice`) with the results and the requirement not met, numbered
 ``TB-KĐ-<year>-<seq>`` without gaps, stored write-once, and moves the job to ``issued``; the instrument is
-marked not permitted for use (shown in the portal and the API) until a later verification passes, and the
+not permitted for use (:mod:`lims.services.customers.permitted_use`, shown in the portal and the API) until a later verification passes, and the
 customer is notified (in-app notification, in each reader's language). All of it in one savepoint: a
 failure leaves no row, no number and no file record. Legal basis: Circular 23/2013/TT-BKHCN as amended
 (verification results), Law on Metrology 04/2011/QH13 — cited from memory, see docs/verification.md.
@@ -121,7 +121,6 @@ def issue_failure_notice(
         row.pdf_key, row.pdf_sha256 = stored.key, stored.sha256
         session.add(row)
         apply_transition(session, job, wf.State.ISSUED, user=actor, comment=row.number, now=now)
-        job.instrument.not_permitted_since = notice.verified_on
         session.flush()
         notify(
             session,
@@ -206,6 +205,7 @@ def _build(
         job_id=job.id,
         instrument_id=inst.id,
         failed_requirement=failed.vi,
+        verified_on=performed,
         issued_at=now,
         issued_by_id=actor.id,
     )

@@ -317,7 +317,6 @@ def _record(
     if extras.stamp is not None and replaces is None:
         batch = session.get_one(StampBatch, extras.stamp[0])
         stamps.affix(session, batch, extras.stamp[1], cert, on=extras.issued_on, actor=actor)
-        job.instrument.not_permitted_since = None  # it passed: permitted for use again
     return cert
 
 

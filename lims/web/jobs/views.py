@@ -20,8 +20,8 @@ from lims.errors import LimsError, NotFound
 from lims.models import JobState, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
-from lims.services.certificates import issue as certificates
 from lims.services.certificates import failure, signatures
+from lims.services.certificates import issue as certificates
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
@@ -471,12 +471,12 @@ def issue_failure_notice(job_id: int) -> ResponseReturnValue:
     return _done(job_id, _("Notice of failed verification %(number)s issued.", number=notice.number))
 
 
-@bp.get("/<int:job_id>/failure-notice.pdf")
+@bp.get("/<int:job_id>/failure-notices/<int:notice_id>.pdf")
 @allow(LAB_STAFF)
-def failure_notice_pdf(job_id: int) -> ResponseReturnValue:
+def failure_notice_pdf(job_id: int, notice_id: int) -> ResponseReturnValue:
     """The notice of failed verification as stored when it was issued."""
     notice = failure.notice_of_job(db_session(), job_id)
-    if notice is None:
+    if notice is None or notice.id != notice_id:
         abort(404)
     data = _storage_and_settings()[0].get(notice.pdf_key)
     return file_response(
