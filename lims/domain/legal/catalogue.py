@@ -65,7 +65,7 @@ class Source:
     key: str
     title: Bilingual
     checked: bool
-    checked_against: str
+    checked_against: Bilingual
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class CitedFact(Generic[T]):
     """One fact with the article or appendix it comes from; ``checked`` = read in the text itself."""
 
     value: T
-    cite: str
+    cite: Bilingual
     checked: bool
 
 
@@ -162,7 +162,7 @@ def _fact(raw: Any, where: str, kind: type[T]) -> CitedFact[T]:
     value = raw.get("value")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise CatalogueError(f"{where}.value: a {kind.__name__} is required")
-    return CitedFact(value, _nfc(raw.get("cite"), f"{where}.cite"), _checked(raw, where))
+    return CitedFact(value, _bilingual(raw.get("cite"), f"{where}.cite"), _checked(raw, where))
 
 
 def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
@@ -180,7 +180,7 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
             key,
             _bilingual(s, f"sources.{key}"),
             _checked(s, f"sources.{key}"),
-            _nfc(s.get("checked_against", "—"), f"sources.{key}.checked_against"),
+            _bilingual(s.get("checked_against"), f"sources.{key}.checked_against"),
         )
         for key, s in (raw.get("sources") or {}).items()
     )

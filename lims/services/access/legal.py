@@ -51,12 +51,12 @@ _DESIGNATION_MESSAGES = {
         "is refused."
     ),
     lv.Refusal.EXPIRED: N_(
-        "The laboratory's designation to verify %(type)s expired on %(until)s: this verification is refused."
+        "The laboratory's designation to verify %(type)s expired on %(date)s: this verification is refused."
     ),
     lv.Refusal.NOT_YET_VALID: N_(
-        "The laboratory's designation to verify %(type)s is not yet in force on %(on)s."
+        "The laboratory's designation to verify %(type)s is not yet in force on %(day)s."
     ),
-    lv.Refusal.REVOKED: N_("The laboratory's designation to verify %(type)s was revoked on %(until)s."),
+    lv.Refusal.REVOKED: N_("The laboratory's designation to verify %(type)s was revoked on %(date)s."),
 }
 _CARD_MESSAGES = {
     lv.Refusal.NONE_RECORDED: N_(
@@ -68,14 +68,14 @@ _CARD_MESSAGES = {
         "instrument type may perform or sign the verification."
     ),
     lv.Refusal.EXPIRED: N_(
-        "The verification officer card of %(person)s expired on %(until)s: %(person)s may not perform or "
-        "sign a verification of %(type)s on %(on)s."
+        "The verification officer card of %(person)s expired on %(date)s: %(person)s may not perform or "
+        "sign a verification of %(type)s on %(day)s."
     ),
     lv.Refusal.NOT_YET_VALID: N_(
-        "The verification officer card of %(person)s for %(type)s is not yet valid on %(on)s."
+        "The verification officer card of %(person)s for %(type)s is not yet valid on %(day)s."
     ),
     lv.Refusal.REVOKED: N_(
-        "The verification officer card of %(person)s was revoked on %(until)s: %(person)s may not perform or "
+        "The verification officer card of %(person)s was revoked on %(date)s: %(person)s may not perform or "
         "sign a verification of %(type)s."
     ),
 }
@@ -183,8 +183,8 @@ def require_designated(session: Session, lab_id: int, type_code: str, *, on: dat
         raise NotDesignatedRefused(
             _DESIGNATION_MESSAGES[exc.why],
             type=_type_name(type_code),
-            on=on.isoformat(),
-            until=exc.until.isoformat() if exc.until else "",
+            day=on.isoformat(),
+            date=exc.until.isoformat() if exc.until else "",
         ) from exc
     return next(
         r for r in rows if r.decision_number == found.decision_number and r.decided_on == found.decided_on
@@ -300,8 +300,8 @@ def require_officer(session: Session, user: User, type_code: str, *, on: date) -
             _CARD_MESSAGES[exc.why],
             person=user.full_name,
             type=_type_name(type_code),
-            on=on.isoformat(),
-            until=exc.until.isoformat() if exc.until else "",
+            day=on.isoformat(),
+            date=exc.until.isoformat() if exc.until else "",
         ) from exc
     return next(r for r in rows if r.card_number == found.card_number and r.issued_by == found.issued_by)
 

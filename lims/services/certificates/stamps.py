@@ -32,6 +32,14 @@ class Outcome(StrEnum):
     VOIDED = "voided"
 
 
+#: How pages name an outcome (message ids; the web layer translates them).
+OUTCOME_LABELS = {
+    Outcome.AFFIXED.value: N_("Affixed"),
+    Outcome.DAMAGED.value: N_("Damaged"),
+    Outcome.VOIDED.value: N_("Voided"),
+}
+
+
 def _range(batch: StampBatch) -> StampRange:
     return StampRange(batch.series, batch.first_number, batch.last_number, batch.digits)
 
@@ -67,10 +75,10 @@ def receive_batch(session: Session, data: BatchInput, *, actor: User) -> StampBa
     for other in session.scalars(select(StampBatch).where(StampBatch.series == series)):
         if _range(other).overlaps(new):
             raise StampRefused(
-                N_("Stamps %(first)s to %(last)s overlap the batch received on %(received)s (%(other)s)."),
+                N_("Stamps %(first)s to %(last)s overlap the batch received on %(date)s (%(other)s)."),
                 first=new.format(new.first),
                 last=new.format(new.last),
-                received=other.received_on.isoformat(),
+                date=other.received_on.isoformat(),
                 other=f"{display(other, other.first_number)} – {display(other, other.last_number)}",
             )
     row = StampBatch(
@@ -94,8 +102,8 @@ def take(session: Session, text: str, *, on: date) -> tuple[StampBatch, int]:
         series, number = parse_stamp(text)
     except InvalidStamp:
         raise StampRefused(
-            N_("%(stamp)s is not a stamp number: write the series then the number, e.g. HN-26-001234."),
-            stamp=text.strip(),
+            N_("%(code)s is not a stamp number: write the series then the number, e.g. HN-26-001234."),
+            code=text.strip(),
         ) from None
     batch = next(
         (
@@ -107,21 +115,21 @@ def take(session: Session, text: str, *, on: date) -> tuple[StampBatch, int]:
     )
     if batch is None or batch.received_on > on:
         raise StampRefused(
-            N_("Stamp %(stamp)s is not in the laboratory's stock: no batch received contains it."),
-            stamp=text.strip(),
+            N_("Stamp %(code)s is not in the laboratory's stock: no batch received contains it."),
+            code=text.strip(),
         )
     used = session.scalar(select(StampUse).where(StampUse.batch_id == batch.id, StampUse.number == number))
     if used is not None:
         if used.outcome == Outcome.AFFIXED:
             cert = session.get(Certificate, used.certificate_id) if used.certificate_id else None
             raise StampRefused(
-                N_("Stamp %(stamp)s is already used (certificate %(certificate)s)."),
-                stamp=display(batch, number),
-                certificate=cert.number if cert else "—",
+                N_("Stamp %(code)s is already used (certificate %(number)s)."),
+                code=display(batch, number),
+                number=cert.number if cert else "—",
             )
         raise StampRefused(
-            N_("Stamp %(stamp)s was recorded as damaged or voided on %(date)s and cannot be used."),
-            stamp=display(batch, number),
+            N_("Stamp %(code)s was recorded as damaged or voided on %(date)s and cannot be used."),
+            code=display(batch, number),
             date=used.used_on.isoformat(),
         )
     return batch, number

@@ -76,10 +76,10 @@ def characteristics(job: Job, legal_type: InstrumentType) -> tuple[LegalCharacte
     if missing:
         raise CertificateError(
             N_(
-                "Job %(number)s: record the legal characteristics of the instrument before issuing: %(missing)s."
+                "Job %(number)s: record the legal characteristics of the instrument before issuing: %(content)s."
             ),
             number=job.number,
-            missing=", ".join(missing),
+            content=", ".join(missing),
         )
     return tuple(
         LegalCharacteristic(Text(labels[k].vi, labels[k].en), values[k]) for k in legal_type.characteristics

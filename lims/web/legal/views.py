@@ -206,6 +206,7 @@ def _stamps(batch: BatchForm, spoil: SpoilForm, status: int = 200) -> ResponseRe
             "legal/stamps.html",
             balances=stamps.balance(db, on=end),
             lines=stamps.register(db, start=start, end=end),
+            outcome_labels=stamps.OUTCOME_LABELS,
             start=start,
             end=end,
             batch=batch,
