@@ -161,7 +161,8 @@ def _fact(raw: Any, where: str, kind: type[T]) -> CitedFact[T]:
         raise CatalogueError(f"{where}: an object with value, cite and checked is required")
     value = raw.get("value")
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CatalogueError(f"{where}.value: a {kind.__name__} is required")
+        wanted = "a whole number" if kind is int else "true or false" if kind is bool else kind.__name__
+        raise CatalogueError(f"{where}.value: {wanted} is required")
     return CitedFact(value, _bilingual(raw.get("cite"), f"{where}.cite"), _checked(raw, where))
 
 

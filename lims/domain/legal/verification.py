@@ -20,7 +20,7 @@ datetime.date(2027, 5, 3)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -126,22 +126,28 @@ class OfficerCard:
         return self.revoked_on is None or on < self.revoked_on
 
 
+def _start(record: Designation | OfficerCard) -> date:
+    return record.decided_on if isinstance(record, Designation) else record.valid_from
+
+
 def _why(
-    records: list[Designation] | list[OfficerCard], type_code: str, on: date
+    records: Sequence[Designation] | Sequence[OfficerCard], type_code: str, on: date
 ) -> tuple[Refusal, date | None]:
-    """The most telling reason among the records that name the type (an expiry before a future start)."""
-    naming = [r for r in records if type_code in r.instrument_types]
+    """The most telling reason among the records that name the type: the last one begun by ``on`` (revoked
+    or expired), else one that begins later."""
     if not records:
         return Refusal.NONE_RECORDED, None
+    naming = [r for r in records if type_code in r.instrument_types]
     if not naming:
         return Refusal.NOT_IN_SCOPE, None
-    latest = max(naming, key=lambda r: r.valid_until)
-    revoked = getattr(latest, "revoked_on", None)
-    if revoked is not None and on >= revoked:
+    begun = [r for r in naming if _start(r) <= on]
+    if not begun:
+        return Refusal.NOT_YET_VALID, None
+    latest = max(begun, key=lambda r: r.valid_until)
+    revoked = latest.revoked_on if isinstance(latest, OfficerCard) else None
+    if revoked is not None and on >= revoked and revoked <= latest.valid_until:
         return Refusal.REVOKED, revoked
-    if on > latest.valid_until:
-        return Refusal.EXPIRED, latest.valid_until
-    return Refusal.NOT_YET_VALID, None
+    return Refusal.EXPIRED, latest.valid_until
 
 
 def require_designated(designations: Iterable[Designation], type_code: str, *, on: date) -> Designation:
