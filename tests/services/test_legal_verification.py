@@ -310,6 +310,10 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     told = session.scalars(select(Notification).where(Notification.enterprise_id == job.enterprise_id,
                                                       Notification.kind == "verification_failed")).all()
     assert [n.params["number"] for n in told] == ["TB-KĐ-2025-00001"]
+    # and never "certificate issued" for a job that has none
+    states = session.scalars(select(Notification).where(Notification.enterprise_id == job.enterprise_id,
+                                                        Notification.kind == "job_state")).all()
+    assert "certificate issued" not in [n.params["status"] for n in states]
 
 
 def test_a_passing_verification_gets_no_notice(session: Session) -> None:
@@ -334,3 +338,15 @@ def test_a_later_pass_makes_the_instrument_permitted_again(session: Session) -> 
     assert repaired.instrument_id == failed.instrument_id
     _issue(session, setup, repaired, "HN-25-000111", now=certsetup.ISSUED_AT + timedelta(days=1))
     assert not_permitted_since(session, [failed.instrument_id]) == {}
+
+
+def test_an_amended_verification_certificate_keeps_its_stamp_and_validity(session: Session) -> None:
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
+    cert = _issue(session, setup, job, "HN-25-000130")
+    new = svc.amend_certificate(session, cert.number, setup.signatory, "Sửa số sản xuất",
+                                storage=DatabaseStorage(session), settings=certsetup.SETTINGS,
+                                now=certsetup.ISSUED_AT + timedelta(days=2))
+    assert (new.stamp_number, new.valid_until) == (cert.stamp_number, cert.valid_until)
+    uses = session.scalars(select(StampUse)).all()
+    assert [(u.number, u.certificate_id) for u in uses] == [(130, cert.id)]  # one stamp, the original's

@@ -130,3 +130,30 @@ def test_failed_verification_through_the_web_marks_the_instrument_in_portal_and_
     assert "Không được phép sử dụng" in listed
     body = client.get(f"/api/v1/instruments/{job.instrument_id}", headers=bearer(secret)).get_json()
     assert body["permitted_for_use"] is False and body["not_permitted_since"] == "2025-06-02"
+
+
+def test_admin_records_and_revokes_cards_and_the_history_stays(client: FlaskClient, session: Session) -> None:
+    setup = jobsetup.build(session)
+    admin = make_user(session, Role.ADMIN)
+    session.commit()
+    login(client, admin.username)
+    page = client.get("/legal/cards").get_data(as_text=True)
+    assert "KĐV-0001" in page and setup.technician.full_name in page
+    form = {"user_id": str(setup.reviewer.id), "card_number": "KĐV-0001", "issued_by": "Tổng cục TĐC",
+            "instrument_types": ["can-ban"], "valid_from": "2025-01-01", "valid_until": "2029-12-31"}
+    refused = post_form(client, "/legal/cards", form, token_from="/legal/cards")
+    assert refused.status_code == 422 and "Không lưu được hồ sơ" in refused.get_data(as_text=True)
+    assert post_form(client, "/legal/cards", {**form, "card_number": "KĐV-0777"},
+                     token_from="/legal/cards").status_code == 302
+    (card,) = legal.cards(session, setup.reviewer.id)
+    no_reason = {"card_id": str(card.id), "revoked_on": "2026-01-01", "reason": ""}
+    assert post_form(client, "/legal/cards/revoke", no_reason, token_from="/legal/cards").status_code == 422
+    done = post_form(client, "/legal/cards/revoke", {**no_reason, "reason": "Nghỉ hưu"}, token_from="/legal/cards")
+    assert done.status_code == 302
+    session.refresh(card)
+    assert (card.revoked_on, card.revocation_reason) == (date(2026, 1, 1), "Nghỉ hưu")
+    assert "Nghỉ hưu" in client.get("/legal/cards").get_data(as_text=True)
+    client.post("/logout", data={})
+    client.delete_cookie("session")
+    login(client, setup.technician.username)
+    assert post_form(client, "/legal/cards", form, token_from="/legal/cards").status_code == 403
