@@ -35,6 +35,7 @@ __all__ = [
     "Environment",
     "Item",
     "Laboratory",
+    "LegalCharacteristic",
     "Method",
     "PerformanceLocation",
     "PointResult",
@@ -129,19 +130,51 @@ class Withdrawal:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalCharacteristic:
+    """One legal characteristic the verification records (for a scale: class, Max, Min, e, n)."""
+
+    label: Text
+    value: str
+
+    def __post_init__(self) -> None:
+        check_type("verification.characteristics", "label", self.label, Text)
+        normalise_strings(self, "verification.characteristics")
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationInfo:
-    """Kiểm định extras: result, the verification stamp (tem) and the validity date."""
+    """Kiểm định extras: result, the verification stamp (tem), the validity date and the legal basis.
+
+    ``procedure`` is the Vietnamese verification procedure (ĐLVN code and title) the conclusion cites,
+    ``officer``/``officer_card`` the verification officer and the card that authorised them, and
+    ``characteristics`` the legal characteristics of the instrument (Circular 23/2013/TT-BKHCN, ĐLVN).
+    """
 
     passed: bool
     stamp_number: str  # số tem kiểm định
-    valid_until: date  # "có hiệu lực đến": verification date + period − 1 day
+    valid_until: date  # "có hiệu lực đến": verification date + cycle − 1 day
     verification_type: VerificationType = VerificationType.PERIODIC
+    procedure: Text | None = None  # e.g. Text("ĐLVN 14:2009 Cân bàn – Quy trình kiểm định", "…")
+    procedure_reference: str = ""  # "ĐLVN 14:2009": what the verdict cites
+    instrument_type: Text | None = None  # the type of the legal catalogue (Cân bàn / Platform scale)
+    officer: str = ""  # kiểm định viên
+    officer_card: str = ""  # card number and issuing authority
+    characteristics: tuple[LegalCharacteristic, ...] = ()
 
     def __post_init__(self) -> None:
         check_type("verification", "passed", self.passed, bool)
         check_type("verification", "valid_until", self.valid_until, date)
+        check_type("verification", "procedure", self.procedure, Text, optional=True)
+        check_type("verification", "instrument_type", self.instrument_type, Text, optional=True)
         object.__setattr__(self, "verification_type", VerificationType(self.verification_type))
-        normalise_strings(self, "verification")
+        object.__setattr__(self, "characteristics", tuple(self.characteristics))
+        for c in self.characteristics:
+            check_type("verification", "characteristics", c, LegalCharacteristic)
+        normalise_strings(self, "verification", optional=("procedure_reference", "officer", "officer_card"))
+        if self.officer and not self.officer_card:
+            raise CertificateDataError(
+                "verification.officer_card", "a verification officer is named with the card"
+            )
 
 
 @dataclass(frozen=True, slots=True)

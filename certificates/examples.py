@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from certificates.data import (
     Address,
@@ -33,7 +34,16 @@ from certificates.data import (
 from certificates.metrology.coverage import CoverageDistribution
 from certificates.metrology.decision import DecisionRule, RuleKind, judge
 
-__all__ = ["example_amended", "example_calibration", "example_point", "example_verification"]
+if TYPE_CHECKING:
+    from certificates.notice import FailureNotice
+
+__all__ = [
+    "example_amended",
+    "example_calibration",
+    "example_failure_notice",
+    "example_point",
+    "example_verification",
+]
 
 ICT = timezone(timedelta(hours=7), "ICT")
 
@@ -259,4 +269,45 @@ def example_amended() -> CertificateData:
             1,
             Text("Sửa số sản xuất của phương tiện đo", "Correction of the item's serial number"),
         ),
+    )
+
+
+def example_failure_notice() -> FailureNotice:
+    """A platform scale (Max 15 kg, e = 5 g, class III) that failed verification at 15 kg.
+
+    MPE at initial verification for class III (OIML R 76-1 table 6, from memory): ±1 e up to 500 e
+    (2,5 kg), ±2 e up to 2000 e (10 kg), ±3 e above: 5 g, 10 g, 15 g. At 15 kg the error +25 g exceeds 15 g.
+
+    >>> notice = example_failure_notice()
+    >>> [p.verdict.value for p in notice.results[0].points]
+    ['pass', 'pass', 'fail']
+    """
+    from certificates.notice import FailureNotice
+
+    base = example_calibration()
+    points = tuple(
+        example_point("mass", "kg", Decimal(m), Decimal(e), Decimal("0.0029"), Decimal(mpe))
+        for m, e, mpe in (("2.5", "0.005", "0.005"), ("10", "0.005", "0.010"), ("15", "0.025", "0.015"))
+    )
+    return FailureNotice(
+        number="TB-KĐ-2026-00003",
+        lab=replace(base.lab, accreditation="", designation="125/QĐ-TĐC ngày / of 2025-03-01 (Tổng cục TĐC)"),
+        customer=base.customer,
+        item=Item(Text("Cân điện tử", "Electronic scale"), "Ohaus", "D30-0117", model="Defender 3000"),
+        instrument_type=Text("Cân bàn", "Platform scale"),
+        procedure=Text(
+            "ĐLVN 14:2009 Cân bàn – Quy trình kiểm định",
+            "ĐLVN 14:2009 Platform scales – verification procedure",
+        ),
+        verified_on=date(2026, 11, 18),
+        issued_on=date(2026, 11, 19),
+        officer="Trần Thị Lan",
+        officer_card="Thẻ kiểm định viên / Officer card KĐV-0312 (Tổng cục TĐC)",
+        results=(ResultSeries(Text("Khối lượng", "Mass"), "\\kilogram", points),),
+        failed_requirement=Text(
+            "Sai số vượt sai số lớn nhất cho phép tại 15 kg (ĐLVN 14:2009, kiểm tra đo lường)",
+            "Error beyond the maximum permissible error at 15 kg (ĐLVN 14:2009, metrological examination)",
+        ),
+        signatory="Đỗ Thị Thu",
+        signatory_function=Text("Phó Giám đốc Trung tâm", "Deputy Director of the Centre"),
     )

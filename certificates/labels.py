@@ -60,8 +60,9 @@ class LabelSheet:
 
 STATUS = {
     "calibrated": Text("ĐÃ HIỆU CHUẨN", "CALIBRATED"),
-    "passed": Text("KIỂM ĐỊNH ĐẠT", "VERIFIED – PASSED"),
-    "failed": Text("KIỂM ĐỊNH KHÔNG ĐẠT", "VERIFICATION FAILED"),
+    # Never the words of the official stamp (issue 17): the label names the certificate, and the stamp's
+    # number only as a reference to the stamp the authority issued.
+    "verification": Text("GIẤY CHỨNG NHẬN KIỂM ĐỊNH", "VERIFICATION CERTIFICATE"),
     "withdrawn": Text("ĐÃ THU HỒI", "WITHDRAWN"),
     "superseded": Text("ĐÃ ĐƯỢC THAY THẾ", "SUPERSEDED"),
 }
@@ -75,8 +76,8 @@ def label_lines(data: CertificateData) -> list[tuple[str, bool]]:
     ...     print(text)
     Số / No.: KĐ-2026-00007
     Ngày / Date: 2026-11-18
-    Số tem / Stamp: DN-26-001234
-    Hiệu lực đến / Valid until: 2027-11-17
+    Tham chiếu số tem / Stamp ref.: DN-26-001234
+    GCN hiệu lực đến / Valid until: 2027-11-17
     """
     fmt = data.wording.date_format
     if data.withdrawal is not None:
@@ -84,7 +85,7 @@ def label_lines(data: CertificateData) -> list[tuple[str, bool]]:
     elif data.superseded_by:
         status = STATUS["superseded"]
     elif data.verification is not None:
-        status = STATUS["passed" if data.verification.passed else "failed"]
+        status = STATUS["verification"]
     else:
         status = STATUS["calibrated"]
     lines = [
@@ -95,8 +96,8 @@ def label_lines(data: CertificateData) -> list[tuple[str, bool]]:
     ]
     if data.kind is CertificateKind.VERIFICATION and data.verification is not None:
         lines += [
-            (f"Số tem / Stamp: {data.verification.stamp_number}", True),
-            (f"Hiệu lực đến / Valid until: {format_date(data.verification.valid_until, fmt)}", True),
+            (f"Tham chiếu số tem / Stamp ref.: {data.verification.stamp_number}", False),
+            (f"GCN hiệu lực đến / Valid until: {format_date(data.verification.valid_until, fmt)}", False),
         ]
     elif data.recalibration_due is not None:
         lines.append((f"HC lại trước / Recalibrate by: {format_date(data.recalibration_due, fmt)}", False))

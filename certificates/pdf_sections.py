@@ -124,14 +124,25 @@ def _verification_rows(data: CertificateData) -> list[tuple[Label, str]]:
         return []
     w = data.wording
     verdict = (w.verification_passed if v.passed else w.verification_failed).format(
-        procedure=data.method.reference
+        procedure=v.procedure_reference or data.method.reference
     )
-    return [
+    rows: list[tuple[Label, str]] = []
+    if v.instrument_type is not None:
+        rows.append((FIELD["legal_type"], _bi(v.instrument_type, sep=" / ")))
+    rows += [(c.label, _x(c.value)) for c in v.characteristics]
+    if v.procedure is not None:
+        rows.append((FIELD["legal_procedure"], _bi(v.procedure, sep=" / ")))
+    rows += [
         (FIELD["verification_type"], _bi(VERIFICATION_TYPE[v.verification_type], sep=" / ")),
         (FIELD["verdict"], f"<b>{_bi(verdict)}</b>"),
+    ]
+    if v.officer:
+        rows.append((FIELD["officer"], f"<b>{_x(v.officer)}</b><br/>{_x(v.officer_card)}"))
+    rows += [
         (FIELD["stamp"], f"<b>{_x(v.stamp_number)}</b>"),
         (FIELD["valid_until"], f"<b>{_x(_date(data, v.valid_until))}</b>"),
     ]
+    return rows
 
 
 def _signature_block(data: CertificateData) -> Table:

@@ -15,6 +15,13 @@ from lims.models.job import (
     JobTransition,
     Measurement,
 )
+from lims.models.legal import (
+    StampBatch,
+    StampUse,
+    VerificationDesignation,
+    VerificationFailureNotice,
+    VerificationOfficerCard,
+)
 from lims.models.notification import LAB_AUDIENCE, Notification, NotificationRead
 from lims.models.organisation import Enterprise, Lab
 from lims.models.personnel import CmcEntry, PersonnelAuthorisation
@@ -106,6 +113,8 @@ __all__ = [
     "ServiceCertification",
     "ServiceRequest",
     "ServiceRequestItem",
+    "StampBatch",
+    "StampUse",
     "StandardCalibration",
     "StandardCalibrationSource",
     "StandardLevel",
@@ -118,4 +127,7 @@ __all__ = [
     "TrainingCourse",
     "TrainingParticipation",
     "User",
+    "VerificationDesignation",
+    "VerificationFailureNotice",
+    "VerificationOfficerCard",
 ]

@@ -45,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.impact.views import bp as impact_bp
     from lims.web.instruments.views import bp as instruments_bp
     from lims.web.jobs.views import bp as jobs_bp
+    from lims.web.legal.views import bp as legal_bp
     from lims.web.main.views import bp as main_bp
     from lims.web.notifications.views import bp as notifications_bp
     from lims.web.portal.views import bp as portal_bp
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
         programme_bp,
         instruments_bp,
         jobs_bp,
+        legal_bp,
         portal_bp,
         certificates_bp,
         verify_bp,

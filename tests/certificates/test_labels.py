@@ -20,15 +20,22 @@ def test_verification_label_content_and_qr(verification: CertificateData) -> Non
     text = all_text(pdf)
     for expected in [
         "KĐ-2026-00007",
-        "KIỂM ĐỊNH ĐẠT",
-        "VERIFIED – PASSED",
-        "Số tem / Stamp: DN-26-001234",
-        "Hiệu lực đến / Valid until: 2027-11-17",
+        "GIẤY CHỨNG NHẬN KIỂM ĐỊNH / VERIFICATION CERTIFICATE",
+        "Tham chiếu số tem / Stamp ref.: DN-26-001234",
+        "GCN hiệu lực đến / Valid until: 2027-11-17",
         "Ngày / Date: 2026-11-18",
         "TTĐL Đà Nẵng",
     ]:
         assert expected in text, expected
     assert decode_qr(pdf) == ["https://lims.example.vn/verify/KĐ-2026-00007"]
+
+
+def test_verification_label_never_imitates_the_official_stamp(verification: CertificateData) -> None:
+    """Issue 17: the official stamp is issued by the authority; the lab's label names the certificate and
+    gives the stamp number as a reference only, never the stamp's own words."""
+    text = all_text(render_labels(verification, invariant=True))
+    for stamp_words in ("KIỂM ĐỊNH ĐẠT", "VERIFIED – PASSED", "Số tem / Stamp:", "DEMO-"):
+        assert stamp_words not in text, stamp_words
 
 
 def test_calibration_label_has_no_due_date_unless_asked(calibration: CertificateData) -> None:

@@ -25,6 +25,27 @@ from tests.factories import (
 
 ON = date(2025, 6, 2)
 CODES = ("VER-NAWI-R76", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-DMM-DCV")
+# The lab's designation as a verification body and the officers' cards (issue 17), valid around ON.
+AUTHORITY = "Tổng cục TĐC"
+DESIGNATED = (date(2024, 3, 1), date(2029, 2, 28))
+CARDS = (date(2024, 1, 1), date(2028, 12, 31))
+STAMPS = ("HN-25", 100, 199)  # stamps HN-25-000100 … HN-25-000199 in stock from 2025-05-01
+# A class III scale (Max from the instrument record, 30 kg): e = d = 5 g, Min = 20 e = 100 g.
+SCALE_CHARACTERISTICS = {"e": "0,005 kg", "min": "0,1 kg"}
+
+
+def legal_records(session: Session, lab: Lab, officers: list[User], actor: User) -> None:
+    """Designation for the scale type, officer cards for ``officers`` and one stamp batch."""
+    from lims.services.access import legal
+    from lims.services.certificates import stamps
+
+    legal.record_designation(session, legal.DesignationInput(lab.id, "125/QĐ-TĐC", DESIGNATED[0], AUTHORITY,
+                                                             ("can-ban",), DESIGNATED[1]), actor=actor)
+    for n, user in enumerate(officers, start=1):
+        legal.add_card(session, legal.CardInput(user.id, f"KĐV-{n:04d}", AUTHORITY, ("can-ban",), *CARDS),
+                       actor=actor)
+    stamps.receive_batch(session, stamps.BatchInput(lab.id, STAMPS[0], STAMPS[1], STAMPS[2], date(2025, 5, 1),
+                                                    "BB-17/TĐC"), actor=actor)
 
 
 @dataclass
@@ -56,6 +77,7 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
                                (sig, AuthorisedRole.SIGN)):
                 authorisations.grant(session, authorisations.Grant(user.id, code, role, date(2025, 1, 1),
                                                                    "training record TR-1; 5 supervised jobs"))
+        legal_records(session, lab, [tech, sig], sig)
     inst = {
         "VER-NAWI-R76": make_instrument(session, ent, unit="kg", range_max=Decimal(30),
                                         resolution=Decimal("0.005"), accuracy_class="III"),
@@ -90,6 +112,8 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
 
 def new_job(session: Session, setup: Lab4, code: str, **requirements: Any) -> Any:
     proc = latest_procedure(session, code)
+    if code == "VER-NAWI-R76":
+        requirements.setdefault("legal_characteristics", SCALE_CHARACTERISTICS)
     return jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments[code].id, proc.id,
                                                     requested_on=ON, requirements=requirements))
 

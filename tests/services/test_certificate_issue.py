@@ -116,8 +116,10 @@ def test_verification_certificate_has_stamp_validity_and_pass(session: Session) 
     with pytest.raises(svc.CertificateError, match="stamp"):
         _issue(session, setup, job)
     assert job.state == JobState.APPROVED and _counts(session)[:2] == (0, 0)
-    cert = _issue(session, setup, job, stamp_number="HN-25-000123")
+    cert = _issue(session, setup, job, stamp_number="hn-25 000123")
     assert cert.number == "KĐ-2025-00001" and cert.kind.value == "verification"
+    # Cân bàn: 12-month cycle (catalogue); measured 2025-06-02 → 2026-06-02 − 1 day. The stamp is stored as
+    # printed, whatever spacing or case it was typed with.
     assert (cert.stamp_number, cert.valid_until) == ("HN-25-000123", date(2026, 6, 1))
     pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
     text = _text(pdf)
@@ -231,7 +233,7 @@ def test_numbers_are_gap_free_per_kind_and_year(session: Session) -> None:
     cal = [certsetup.approved_job(session, setup, "CAL-DMM-DCV") for _ in range(2)]
     ver = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     numbers = [_issue(session, setup, j).number for j in cal]
-    numbers.append(_issue(session, setup, ver, stamp_number="T-1").number)
+    numbers.append(_issue(session, setup, ver, stamp_number="HN-25-000101").number)
     assert numbers == ["HC-2025-00001", "HC-2025-00002", "KĐ-2025-00001"]
     later = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
     cert = svc.issue_certificate(session, later.id, setup.signatory, storage=DatabaseStorage(session),
@@ -298,11 +300,11 @@ def test_batch_issues_all_or_nothing(session: Session) -> None:
     ids = [cal[0].id, ver.id, open_job.id, cal[1].id]
     with pytest.raises(svc.CertificateError, match="only an approved job"):
         svc.issue_batch(session, ids, setup.signatory, storage=DatabaseStorage(session),
-                        settings=certsetup.SETTINGS, stamp_numbers={ver.id: "T-9"}, now=certsetup.ISSUED_AT)
+                        settings=certsetup.SETTINGS, stamp_numbers={ver.id: "HN-25-000109"}, now=certsetup.ISSUED_AT)
     assert _counts(session)[:2] == (0, 0) and {j.state for j in (*cal, ver)} == {JobState.APPROVED}
     ids.remove(open_job.id)
     certs = svc.issue_batch(session, ids, setup.signatory, storage=DatabaseStorage(session),
-                            settings=certsetup.SETTINGS, stamp_numbers={ver.id: "T-9"}, now=certsetup.ISSUED_AT,
+                            settings=certsetup.SETTINGS, stamp_numbers={ver.id: "HN-25-000109"}, now=certsetup.ISSUED_AT,
                             workers=2)
     assert [c.number for c in certs] == ["HC-2025-00001", "KĐ-2025-00001", "HC-2025-00002"]
     storage = DatabaseStorage(session)

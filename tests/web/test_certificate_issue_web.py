@@ -79,12 +79,19 @@ def test_verification_needs_the_stamp_number(client: FlaskClient, session: Sessi
     html = _follow(client, post_form(client, f"/jobs/{job.id}/issue", {}, token_from=page_url))
     assert "Nhập số tem kiểm định" in html
     assert session.scalars(select(Certificate).where(Certificate.job_id == job.id)).first() is None
+    # A stamp outside the lab's stock (the batch is HN-25-000100 … 000199): refused in Vietnamese.
     html = _follow(
         client,
         post_form(client, f"/jobs/{job.id}/issue", {"stamp_number": "HN-25-000777"}, token_from=page_url),
     )
+    assert "Tem HN-25-000777 không có trong kho tem của phòng thí nghiệm" in html
+    assert session.scalars(select(Certificate).where(Certificate.job_id == job.id)).first() is None
+    html = _follow(
+        client,
+        post_form(client, f"/jobs/{job.id}/issue", {"stamp_number": "HN-25-000177"}, token_from=page_url),
+    )
     cert = session.scalars(select(Certificate).where(Certificate.job_id == job.id)).one()
-    assert cert.number.startswith("KĐ-") and cert.stamp_number == "HN-25-000777" and cert.number in html
+    assert cert.number.startswith("KĐ-") and cert.stamp_number == "HN-25-000177" and cert.number in html
 
 
 def test_plain_transition_cannot_issue(client: FlaskClient, session: Session) -> None:

@@ -123,6 +123,7 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "notification_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "token_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "point_id": (UNKNOWN, lambda w, s: 0),
+    "notice_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
 }
 # Routes that end the session the sweep relies on (checked in their own tests).
 SESSION_ENDING = {"auth.logout"}

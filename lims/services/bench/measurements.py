@@ -47,7 +47,7 @@ from lims.domain.uncertainty.evaluation import point_interval
 from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_
 from lims.models import Job, JobState, Measurement, StandardCalibration, User
-from lims.services.access import authorisations
+from lims.services.access import authorisations, legal
 from lims.services.bench import readings as bench_readings
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
 from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
@@ -401,6 +401,7 @@ def save_point(
         raise no_procedure(job)
     on = on or job.measured_on or now.date()
     authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
+    legal.check_transition(session, job, user, perform_or_sign=True, starting=False, on=on)
     points = test_points(job)
     if not 0 <= data.point_index < len(points):
         raise ReadingError(N_("The job has no test point number %(n)s."), n=data.point_index + 1)

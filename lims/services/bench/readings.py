@@ -35,7 +35,7 @@ from instruments.numbers import is_decimal
 from lims.domain.authorisation import AuthorisedRole
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchReading, Job, JobState, Role, User
-from lims.services.access import authorisations
+from lims.services.access import authorisations, legal
 from lims.services.jobs.errors import JobLocked, no_procedure
 from lims.services.jobs.points import test_points
 from lims.services.jobs.procedures import domain_procedure
@@ -201,6 +201,7 @@ def check_can_measure(session: Session, job: Job, index: int, user: User, on: da
             reason=f"{user.username} may not take readings for the laboratory"
         )
     authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
+    legal.check_transition(session, job, user, perform_or_sign=True, starting=False, on=on)
     if not 0 <= index < len(test_points(job)):
         raise NotFound()
     return domain_procedure(job.procedure).unit

@@ -37,18 +37,19 @@ from certificates.data import (
     Signatory,
     StandardUsed,
     Text,
-    VerificationInfo,
-    VerificationType,
 )
 from certificates.errors import CertificateDataError
 from certificates.formatting import PREFIXES, UNITS
 from certificates.metrology import Verdict
+from lims.domain.legal.verification import add_months
 from lims.domain.procedures import Procedure
 from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
+from lims.services.access.legal import designation_text
 from lims.services.bench.measurements import agreed_rule
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.certificates.verification import legal_content
 from lims.services.jobs.jobs import job_standards
 from lims.services.jobs.points import measurements
 from lims.services.jobs.procedures import domain_procedure
@@ -99,7 +100,7 @@ def dsi_unit(symbol: str) -> str:
     raise CertificateError(N_("The unit %(unit)s cannot be written on a certificate (D-SI)."), unit=symbol)
 
 
-def _address(text: str, city: str | None = None) -> Address:
+def address(text: str, city: str | None = None) -> Address:
     street, _, tail = text.rpartition(",")
     if not street:
         street, tail = text, ""
@@ -123,22 +124,6 @@ def _number_text(value: Any) -> str:
     return text.replace(".", ",")
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day.
-
-    >>> add_months(date(2026, 1, 31), 1), add_months(date(2026, 11, 20), 12)
-    (datetime.date(2026, 2, 28), datetime.date(2027, 11, 20))
-    """
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def requirement_months(job: Job, key: str) -> int | None:
     raw = (job.requirements or {}).get(key)
     if raw in (None, ""):
@@ -160,6 +145,15 @@ def requirement_months(job: Job, key: str) -> int | None:
     return value
 
 
+def requested_verification_months(job: Job) -> int | None:
+    """A validity shorter than the type's cycle asked for: the job's ``verification_months`` requirement,
+    else the lab procedure's ``verification_months`` (the cycle caps both)."""
+    months = requirement_months(job, "verification_months")
+    if months is None and job.procedure is not None:
+        months = int(job.procedure.definition.get("verification_months") or 0) or None
+    return months
+
+
 @dataclass(frozen=True, slots=True)
 class IssueExtras:
     """What the certificate takes from outside the job record: the amendment and the signatory."""
@@ -168,8 +162,9 @@ class IssueExtras:
     issued_on: date
     signatory: Signatory
     stamp_number: str | None = None
-    valid_until: date | None = None
+    valid_until: date | None = None  # set for an amendment (kept from the replaced certificate)
     amendment: Amendment | None = None
+    stamp: tuple[int, int] | None = None  # (batch id, number) taken from stock, affixed when recorded
 
 
 def _environment(job: Job, rows: Sequence[Any]) -> Environment:
@@ -235,7 +230,7 @@ def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
-def _result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
+def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
     grouped: dict[tuple[str, str], list[tuple[PointResult, PointResult | None]]] = {}
     for m in rows:
@@ -314,7 +309,7 @@ def build_certificate_data(
     rows = list(measurements(session, job.id).values())
     if not rows or any(not m.result for m in rows):
         raise CertificateError(N_("Job %(number)s has points without results."), number=job.number)
-    series = _result_series(rows, proc)
+    series = result_series(rows, proc)
     points = [p for s in series for p in s.points]
     accredited, remarks = scope_remarks(points)
     decision = None
@@ -349,6 +344,8 @@ def build_certificate_data(
         )
     performed = job.measured_on or max((m.updated_at or m.created_at).date() for m in rows)
     verification_info = None
+    method = Method(Text(proc.title_vi, proc.title_en), f"{job.procedure.code} v{job.procedure.version}")
+    accreditation, designation = lab.accreditation_number or "", ""
     if verification:
         if overall is not Verdict.PASS:
             raise CertificateError(
@@ -356,16 +353,35 @@ def build_certificate_data(
                 number=job.number,
             )
         stamp = (extras.stamp_number or "").strip()
-        if not stamp or extras.valid_until is None:
+        if not stamp:
             raise CertificateError(
                 N_("Enter the number of the verification stamp (tem) affixed to the instrument.")
             )
-        verification_info = VerificationInfo(
-            True,
-            stamp,
-            extras.valid_until,
-            VerificationType(requirements.get("verification_type") or VerificationType.PERIODIC.value),
+        content = legal_content(
+            session,
+            job,
+            performed=performed,
+            issued_on=extras.issued_on,
+            stamp_number=stamp,
+            passed=True,
+            requested_months=requested_verification_months(job),
+            fixed_valid_until=extras.valid_until,
         )
+        verification_info = content.info
+        # The legal basis is the ĐLVN procedure of the type, and the lab acts under its designation as a
+        # verification body, not under its accreditation (issue 17).
+        proc_text = content.legal_type.procedure
+        method = Method(Text(proc_text.title.vi, proc_text.title.en), proc_text.reference)
+        accreditation, designation = "", designation_text(content.designation)
+        if decision is not None:
+            decision = DecisionStatement(
+                rule=decision.rule,
+                specification=Text(
+                    f"Yêu cầu kỹ thuật đo lường theo {proc_text.reference}",
+                    f"Metrological requirements of {proc_text.reference}",
+                ),
+                conformity=decision.conformity,
+            )
     recalibration_months = None if verification else requirement_months(job, "recalibration_months")
     low, high, res = inst.range_min, inst.range_max, inst.resolution
     location = PerformanceLocation.CUSTOMER if job.on_site else PerformanceLocation.LABORATORY
@@ -376,14 +392,15 @@ def build_certificate_data(
             number=extras.number,
             lab=Laboratory(
                 Text(lab.name_vi, lab.name_en),
-                _address(lab.address),
+                address(lab.address),
                 lab.email,
                 phone=lab.phone or "",
-                accreditation=(lab.accreditation_number or "") if accredited else "",
+                accreditation=accreditation if accredited else "",
+                designation=designation,
             ),
             customer=Customer(
                 enterprise.name,
-                _address(enterprise.address, enterprise.province),
+                address(enterprise.address, enterprise.province),
                 email=enterprise.email or "",
                 phone=enterprise.phone or "",
             ),
@@ -400,9 +417,7 @@ def build_certificate_data(
                 accuracy_class=inst.accuracy_class or "",
                 condition=free_text(job.condition_on_arrival) if job.condition_on_arrival else None,
             ),
-            method=Method(
-                Text(proc.title_vi, proc.title_en), f"{job.procedure.code} v{job.procedure.version}"
-            ),
+            method=method,
             received_on=job.received_on if job.received_on and job.received_on <= performed else None,
             performed_from=performed,
             performed_to=performed,
@@ -414,7 +429,7 @@ def build_certificate_data(
             verification_url=settings.verification_url(extras.number),
             verification_code=settings.verification_code(extras.number),
             location=location,
-            location_detail=_address(enterprise.address, enterprise.province).one_line()
+            location_detail=address(enterprise.address, enterprise.province).one_line()
             if job.on_site
             else "",
             decision=decision,

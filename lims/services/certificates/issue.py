@@ -24,7 +24,7 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -47,14 +47,14 @@ from lims.models import (
     JobKind,
     JobState,
     Role,
+    StampBatch,
     User,
 )
+from lims.services.certificates import stamps
 from lims.services.certificates.data import (
     IssueExtras,
-    add_months,
     build_certificate_data,
     free_text,
-    requirement_months,
     signatory_function,
 )
 from lims.services.certificates.errors import CertificateError
@@ -66,7 +66,6 @@ from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
 ISSUERS = frozenset({Role.SIGNATORY, Role.ADMIN})
 SIGNATURE_CONTENT_TYPE = "application/pkcs7-signature"  # RFC 5751 3.2.1: a detached CMS signature (.p7s)
-DEFAULT_VERIFICATION_MONTHS = 12
 REASON_MAX = 500
 
 
@@ -164,8 +163,11 @@ def issue_certificate(
     """Issue the certificate of an approved job (see the module docstring); return its row.
 
     ``stamp_number`` is the verification stamp (tem) affixed to a verified instrument (required for
-    verification jobs); the validity runs from the verification date for ``verification_months`` of the
-    job's requirements, else the procedure's ``verification_months``, else 12 months, minus one day.
+    verification jobs): it must be in the lab's stock and unused, and is recorded as affixed to this
+    certificate. The validity runs from the verification date for the instrument type's verification cycle
+    (:mod:`lims.domain.legal`), or a shorter ``verification_months`` of the job or procedure, minus one day.
+    A verification also needs the lab's designation for the type and the officer's card
+    (:mod:`lims.services.certificates.verification`).
     Refused, with nothing changed: a job that is not approved, an actor who is neither signatory nor
     administrator, a stale ``expected_version``, a number pattern without ``{seq}``, a failed verification,
     content the certificate cannot carry (named), a storage failure.
@@ -248,16 +250,11 @@ def _prepare(
     signature, signer = _approval(session, job)
     identity = _signing_identity(settings, signer, now)
     issued_on = _aware(now, zone).date()
-    valid_until = None
-    if job.kind == JobKind.VERIFICATION:
-        assert job.procedure is not None
-        months = (
-            requirement_months(job, "verification_months")
-            or int(job.procedure.definition.get("verification_months") or 0)
-            or DEFAULT_VERIFICATION_MONTHS
-        )
-        performed = job.measured_on or issued_on
-        valid_until = add_months(performed, months) - timedelta(days=1)
+    stamp: tuple[int, int] | None = None
+    if job.kind == JobKind.VERIFICATION and (stamp_number or "").strip():
+        # From the lab's stock, unused (lims.services.certificates.stamps); affixed when the row is recorded.
+        batch, stamp_no = stamps.take(session, stamp_number or "", on=issued_on)
+        stamp, stamp_number = (batch.id, stamp_no), stamps.display(batch, stamp_no)
     number = allocate_number(session, job.kind, pattern, issued_on.year)
     apply_transition(session, job, wf.State.ISSUED, user=actor, comment=number, now=now)
     extras = IssueExtras(
@@ -271,9 +268,13 @@ def _prepare(
             timestamped=bool(identity.timestamp_url),
         ),
         stamp_number=(stamp_number or "").strip() or None,
-        valid_until=valid_until,
+        stamp=stamp,
     )
-    return job, extras, build_certificate_data(session, job, extras, settings), identity
+    data = build_certificate_data(session, job, extras, settings)
+    if data.verification is not None:
+        # The validity the certificate prints (from the type's cycle) is the one recorded.
+        extras = replace(extras, valid_until=data.verification.valid_until)
+    return job, extras, data, identity
 
 
 def _signing_identity(settings: CertificateSettings, signer: User, now: datetime) -> SigningIdentity:
@@ -352,6 +353,9 @@ def _record(
     )
     session.add(cert)
     session.flush()
+    if extras.stamp is not None and replaces is None:
+        batch = session.get_one(StampBatch, extras.stamp[0])
+        stamps.affix(session, batch, extras.stamp[1], cert, on=extras.issued_on, actor=actor)
     return cert
 
 

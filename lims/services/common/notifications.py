@@ -16,7 +16,16 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from lims.errors import N_, NotFound
-from lims.models import LAB_AUDIENCE, Job, JobState, Notification, NotificationRead, Role, User
+from lims.models import (
+    LAB_AUDIENCE,
+    Job,
+    JobState,
+    Notification,
+    NotificationRead,
+    Role,
+    User,
+    VerificationFailureNotice,
+)
 from lims.services.common.pagination import Page, keyset_page
 
 # Lab roles that receive the lab's notifications (a new customer request…).
@@ -178,6 +187,10 @@ def job_state_changed(session: Session, job: Job, before: JobState, after: JobSt
     """Tell the job's enterprise, in plain words, when what they would read about their job changes."""
     if customer_status(before) == customer_status(after):
         return None
+    if after == JobState.ISSUED and session.scalar(
+        select(VerificationFailureNotice.id).where(VerificationFailureNotice.job_id == job.id)
+    ):
+        return None  # no certificate: the notice of failed verification tells them (certificates.failure)
     return notify(
         session,
         kind="job_state",

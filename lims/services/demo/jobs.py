@@ -27,12 +27,13 @@ from lims.models import (
 from lims.services.access import authorisations
 from lims.services.access.laboratory import find_laboratory
 from lims.services.bench import measurements
-from lims.services.certificates import signatures
+from lims.services.certificates import signatures, stamps
 from lims.services.certificates.issue import amend_certificate, issue_certificate
 from lims.services.certificates.settings import certificate_settings
 from lims.services.certificates.signing_keys import ensure_test_pki
 from lims.services.common.storage import open_storage
 from lims.services.demo.accounts import DEMO_PASSWORD
+from lims.services.demo.legal import FIRST_STAMP, SCALE_CHARACTERISTICS, load_demo_legal
 from lims.services.jobs import jobs
 from lims.services.jobs import points as points_module
 from lims.services.jobs.points import test_points
@@ -151,6 +152,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     expires_on=granted + timedelta(days=3 * 365),
                 ),
             )
+    load_demo_legal(session, lab, users, today)
     for quantity, cmc_unit, cmc_low, cmc_high, extra in CMC:
         session.add(
             CmcEntry(
@@ -200,6 +202,11 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     requirements={
                         "conformity_statement": proc.kind.value == "verification",
                         "decision_rule": "procedure",
+                        **(
+                            {"legal_characteristics": SCALE_CHARACTERISTICS}
+                            if proc.kind.value == "verification"
+                            else {}
+                        ),
                     },
                 ),
             )
@@ -290,9 +297,12 @@ def _issue_demo_certificates(session: Session, signatory: User, issued: list[tup
     cert_settings = replace(certificate_settings(replace(conf, demo=True)), demo=True)
     storage = open_storage(conf, session)
     amended = None
-    for n, (job_id, at) in enumerate(issued, start=1):
+    stamp_no = FIRST_STAMP
+    for job_id, at in issued:
         job = session.get_one(Job, job_id)
-        stamp = f"DEMO-{at.year % 100:02d}-{n:06d}" if job.kind == JobKind.VERIFICATION else None
+        stamp = None
+        if job.kind == JobKind.VERIFICATION:  # taken from the demo batch (lims.services.demo.legal)
+            stamp, stamp_no = stamps.display(stamps.batches(session)[0], stamp_no), stamp_no + 1
         cert = issue_certificate(
             session, job_id, signatory, storage=storage, settings=cert_settings, stamp_number=stamp, now=at
         )

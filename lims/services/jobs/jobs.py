@@ -32,7 +32,7 @@ from lims.models import (
     Procedure,
     User,
 )
-from lims.services.access import authorisations
+from lims.services.access import authorisations, legal
 from lims.services.common.notifications import job_state_changed
 from lims.services.jobs.errors import (
     JobConflict,
@@ -207,6 +207,16 @@ def apply_transition(
     if needed is not None and job.procedure is not None:
         on = job.measured_on if needed == AuthorisedRole.PERFORM and job.measured_on else now.date()
         authorisations.require(session, user, job.procedure.code, needed, on)
+    # Verification (kiểm định): the lab's designation when work starts, the officer's card when a person
+    # performs or signs, both as they stood on the day (lims.services.access.legal).
+    legal.check_transition(
+        session,
+        job,
+        user,
+        perform_or_sign=needed in (AuthorisedRole.PERFORM, AuthorisedRole.SIGN),
+        starting=to == wf.State.IN_PROGRESS and job.state == JobState.RECEIVED,
+        on=job.measured_on if needed == AuthorisedRole.PERFORM and job.measured_on else now.date(),
+    )
     if to == wf.State.MEASURED:
         require_complete(session, job)
     after = wf.apply(snapshot(job), record)

@@ -332,6 +332,14 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"},
             "enterprise_id": {"type": "integer"},
             **INSTRUMENT_PROPERTIES,
+            "permitted_for_use": {
+                "type": "boolean",
+                "description": "False after a failed legal verification, until a later one passes.",
+            },
+            "not_permitted_since": {
+                **_nullable(DATE),
+                "description": "Date of the failed verification that made the instrument not permitted for use.",
+            },
             "created_at": DATETIME,
             "url": URL,
         }

@@ -20,7 +20,7 @@ from lims.models import Certificate, CertificateStatus, CustomerInstrument, Job,
 from lims.services.access.tenancy import Caller
 from lims.services.certificates import register
 from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, open_storage
-from lims.services.customers import portal, portal_jobs
+from lims.services.customers import permitted_use, portal, portal_jobs
 from lims.services.customers.instrument_fields import check_instrument
 from lims.services.jobs import points as job_points
 from lims.services.jobs.jobs import jobs_by_id
@@ -66,7 +66,11 @@ def _decimal(value: Decimal | None) -> str | None:
     return format(value.normalize(), "f") if value is not None else None
 
 
-def instrument_json(instrument: CustomerInstrument) -> dict[str, Any]:
+def instrument_json(
+    instrument: CustomerInstrument, not_permitted_since: date | None = None
+) -> dict[str, Any]:
+    """The instrument as the API shows it; ``not_permitted_since`` from
+    :func:`lims.services.customers.permitted_use.not_permitted_since` (a failed legal verification)."""
     return {
         "id": instrument.id,
         "enterprise_id": instrument.enterprise_id,
@@ -83,6 +87,8 @@ def instrument_json(instrument: CustomerInstrument) -> dict[str, Any]:
         "location": instrument.location,
         "last_calibrated_on": _iso(instrument.last_calibrated_on),
         "next_due_on": _iso(instrument.next_due_on),
+        "permitted_for_use": not_permitted_since is None,
+        "not_permitted_since": _iso(not_permitted_since),
         "created_at": _iso(instrument.created_at),
         "url": url_for("api.instrument", instrument_id=instrument.id, _external=True),
     }
@@ -176,10 +182,12 @@ def instruments() -> ResponseReturnValue:
         instrument_type=text_arg("instrument_type"),
         due_within_days=int(raw_due) if raw_due is not None else None,
     )
+    db = db_session()
     page = portal.search_instruments(
-        db_session(), _caller(), query, today=date.today(), after=args.after, size=args.limit
+        db, _caller(), query, today=date.today(), after=args.after, size=args.limit
     )
-    return page_response(page, instrument_json)
+    blocked = permitted_use.not_permitted_since(db, [i.id for i in page.items])
+    return page_response(page, lambda i: instrument_json(i, blocked.get(i.id)))
 
 
 @bp.post("/instruments")
@@ -205,7 +213,9 @@ def create_instrument() -> ResponseReturnValue:
 @bp.get(f"/instruments/<{ID}:instrument_id>")
 @api_view(EVERYONE)
 def instrument(instrument_id: int) -> ResponseReturnValue:
-    return jsonify(instrument_json(portal.get_instrument(db_session(), _caller(), instrument_id)))
+    db = db_session()
+    found = portal.get_instrument(db, _caller(), instrument_id)
+    return jsonify(instrument_json(found, permitted_use.not_permitted_since(db, [found.id]).get(found.id)))
 
 
 # --- jobs -------------------------------------------------------------------------------------------

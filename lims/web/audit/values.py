@@ -20,6 +20,7 @@ from certificates.metrology.codec import DECIMAL_FIELDS
 from certificates.metrology.decision import Verdict, rule_from_dict
 from certificates.metrology.errors import MetrologyError
 from lims.errors import N_
+from lims.services.certificates.stamps import OUTCOME_LABELS as STAMP_OUTCOME_LABELS
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.services.records.audit import is_numeric_column
@@ -103,6 +104,7 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "distribution"): distribution_label,
     ("measurement", "kind"): distribution_label,
     ("measurement", "deviation"): lambda value: DEVIATION_LABELS.get(value, value),
+    ("stamp_use", "outcome"): lambda value: STAMP_OUTCOME_LABELS.get(value, value),
 }
 
 

@@ -20,8 +20,8 @@ from lims.errors import LimsError, NotFound
 from lims.models import JobState, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
+from lims.services.certificates import failure, signatures
 from lims.services.certificates import issue as certificates
-from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
@@ -150,6 +150,7 @@ def show(job_id: int) -> ResponseReturnValue:
         points=bench_view.points_or_error(job),
         default_meaning=_(signatures.DEFAULT_MEANING),
         certificates=certificates.certificates_of_job(db, job.id),
+        failure_notice=failure.notice_of_job(db, job.id),
         may_issue=_user().role in certificates.ISSUERS,
         certificate_status=CERTIFICATE_STATUS,
         editable=job.state in jobs.EDITABLE_STATES,
@@ -448,6 +449,44 @@ def withdraw_certificate(job_id: int, cert_id: int) -> ResponseReturnValue:
     except LimsError as exc:
         return _failed(job_id, exc)
     return _done(job_id, _("Certificate %(number)s withdrawn.", number=cert.number))
+
+
+@bp.post("/<int:job_id>/failure-notice")
+@allow(Role.SIGNATORY, Role.ADMIN)
+def issue_failure_notice(job_id: int) -> ResponseReturnValue:
+    """A failed verification: the notice of failure instead of a certificate (no stamp; not permitted for use)."""
+    _job_or_404(job_id)
+    try:
+        storage, settings = _storage_and_settings()
+        notice = failure.issue_failure_notice(
+            db_session(),
+            job_id,
+            _user(),
+            storage=storage,
+            settings=settings,
+            requirement=request.form.get("requirement", "")[: failure.REQUIREMENT_MAX + 1],
+            expected_version=_version(),
+        )
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Notice of failed verification %(number)s issued.", number=notice.number))
+
+
+@bp.get("/<int:job_id>/failure-notices/<int:notice_id>.pdf")
+@allow(LAB_STAFF)
+def failure_notice_pdf(job_id: int, notice_id: int) -> ResponseReturnValue:
+    """The notice of failed verification as stored when it was issued."""
+    notice = failure.notice_of_job(db_session(), job_id)
+    if notice is None or notice.id != notice_id:
+        abort(404)
+    data = _storage_and_settings()[0].get(notice.pdf_key)
+    return file_response(
+        data,
+        filename=f"{notice.number}.pdf",
+        mimetype="application/pdf",
+        inline=True,
+        headers={"X-Content-SHA256": notice.pdf_sha256},
+    )
 
 
 @bp.get("/<int:job_id>/certificates/<int:cert_id>/labels.pdf")

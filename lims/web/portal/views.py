@@ -17,7 +17,7 @@ from flask_login import current_user
 from lims.errors import LimsError, NotFound
 from lims.models import Role
 from lims.services.access.tenancy import enterprise_of
-from lims.services.customers import instrument_import, portal
+from lims.services.customers import instrument_import, permitted_use, portal
 from lims.services.customers.instrument_fields import InstrumentInvalid, Problem, check_instrument
 from lims.services.records import audit
 from lims.web.access import allow
@@ -66,6 +66,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "portal/index.html",
         page=page,
+        not_permitted=permitted_use.not_permitted_since(db, [i.id for i in page.items]),
         query=query,
         types=portal.instrument_types(db, current_user),
         due_counts=counts,
@@ -138,7 +139,14 @@ def instrument(instrument_id: int) -> ResponseReturnValue:
     db = db_session()
     found = portal.get_instrument(db, current_user, instrument_id)
     trail = audit.history(db, "customer_instrument", found.id)
-    return render_template("portal/instrument.html", instrument=found, trail=trail, today=_today())
+    not_permitted = permitted_use.not_permitted_since(db_session(), [found.id]).get(found.id)
+    return render_template(
+        "portal/instrument.html",
+        instrument=found,
+        trail=trail,
+        today=_today(),
+        not_permitted_since=not_permitted,
+    )
 
 
 @bp.route("/instruments/<int:instrument_id>/edit", methods=["GET", "POST"])
