@@ -4,7 +4,14 @@ from lims.models.api_token import ApiToken
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.bench import BenchReading, BenchStation, CaptureRequest, CaptureState
 from lims.models.certificate import Certificate, CertificateCounter
-from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
+from lims.models.impact import (
+    Complaint,
+    CorrectiveAction,
+    NcDecision,
+    NcNotice,
+    NonconformingWork,
+    OutboxMessage,
+)
 from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
     ElectronicSignature,
@@ -71,11 +78,12 @@ __all__ = [
     "CertificateStatus",
     "CertificationStandard",
     "CmcEntry",
+    "Complaint",
+    "CorrectiveAction",
     "CustomerInstrument",
     "DemandInstrumentType",
     "ElectronicSignature",
     "Enterprise",
-    "ImpactEvaluation",
     "IntermediateCheck",
     "Job",
     "JobCounter",
@@ -92,6 +100,9 @@ __all__ = [
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",
+    "NcDecision",
+    "NcNotice",
+    "NonconformingWork",
     "Notification",
     "NotificationRead",
     "OutboxMessage",
@@ -114,7 +125,6 @@ __all__ = [
     "StoredFile",
     "SupportApplication",
     "SupportGrant",
-    "SuspectEvent",
     "TrainingCourse",
     "TrainingParticipation",
     "User",

@@ -129,7 +129,18 @@ class StandardCalibration(Audited, Base):
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # As found, before any adjustment (ILAC-G24 method 1 needs it): the largest error against the
+    # standard's own limit (half-width, in ``as_found_unit``); in tolerance when |error| <= limit.
+    as_found_error: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
+    as_found_limit: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
+    as_found_unit: Mapped[str20 | None]
     created_at: Mapped[created_at]
+
+    @property
+    def as_found_in_tolerance(self) -> bool | None:
+        if self.as_found_error is None or self.as_found_limit is None:
+            return None
+        return abs(self.as_found_error) <= self.as_found_limit
 
 
 class StandardCalibrationSource(Base):

@@ -160,6 +160,10 @@ class CalibrationInput:
     file_sha256: str | None = None
     notes: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # As found, before adjustment: the largest error and the standard's limit (half-width), same unit.
+    as_found_error: Decimal | None = None
+    as_found_limit: Decimal | None = None
+    as_found_unit: str | None = None
 
 
 def parse_points(text: str) -> list[dict[str, Any]]:
@@ -232,6 +236,12 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
                 raise CalibrationCycle(source=source.asset_number, target=standard.asset_number)
     elif data.source_ids:
         raise StandardError(N_("Only a calibration by this laboratory names the standards used."))
+    if (data.as_found_error is None) != (data.as_found_limit is None):
+        raise StandardError(N_("Give both the as-found error and the limit, or neither."))
+    if data.as_found_limit is not None and data.as_found_limit <= 0:
+        raise StandardError(N_("The limit of the as-found error must be positive."))
+    if data.as_found_limit is not None and not _nfc(data.as_found_unit):
+        raise StandardError(N_("The as-found error needs a unit."))
     calibration = StandardCalibration(
         standard_id=standard.id,
         calibrated_on=data.calibrated_on,
@@ -247,6 +257,9 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
         file_key=data.file_key,
         file_sha256=data.file_sha256,
         notes=_nfc(data.notes) or None,
+        as_found_error=data.as_found_error,
+        as_found_limit=data.as_found_limit,
+        as_found_unit=_nfc(data.as_found_unit) or None,
     )
     session.add(calibration)
     session.flush()
@@ -346,17 +359,18 @@ def control_chart(session: Session, standard_id: int) -> ControlChart | None:
 
 
 def due_standards(session: Session, *, today: date, within_days: int = 30) -> list[MeasurementStandard]:
-    """Standards due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
-    return list(
-        session.scalars(
-            select(MeasurementStandard)
-            .where(
-                MeasurementStandard.due_on <= today + timedelta(days=within_days),
-                MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
-            )
-            .order_by(MeasurementStandard.due_on)
+    """Standards quarantined pending review (first: a check or calibration found them out of tolerance), then
+    those due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
+    quarantined = MeasurementStandard.status == StandardStatus.QUARANTINED
+    found = session.scalars(
+        select(MeasurementStandard)
+        .where(
+            or_(MeasurementStandard.due_on <= today + timedelta(days=within_days), quarantined),
+            MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
         )
+        .order_by(MeasurementStandard.due_on, MeasurementStandard.id)
     )
+    return sorted(found, key=lambda s: s.status != StandardStatus.QUARANTINED)
 
 
 def store_certificate_pdf(storage: Any, data: bytes, *, limit: int, name: str) -> tuple[str, str]:

@@ -19,14 +19,16 @@ from lims.errors import LimsError, NotFound
 from lims.models import MeasurementStandard, Role, StandardStatus
 from lims.services.access.laboratory import LaboratoryMissing, current_laboratory
 from lims.services.common.storage import open_storage
+from lims.services.quality import nonconformity as nc_records
+from lims.services.quality import triggers
 from lims.services.records import audit
-from lims.services.standards import capabilities, impact, standards, traceability
+from lims.services.standards import capabilities, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording, chart_wording
 from lims.web.downloads import file_response
 from lims.web.forms import save_form
-from lims.web.impact.views import DECLARERS, KIND_LABELS
+from lims.web.nc.views import OPENERS, STATE_LABELS, TRIGGER_LABELS
 from lims.web.paging import after_arg
 from lims.web.standards.forms import (
     ISSUER_LABELS,
@@ -110,10 +112,11 @@ def show(standard_id: int) -> ResponseReturnValue:
         issuer_labels=ISSUER_LABELS,
         status_form=_status_form(),
         can_edit=current_user.role in EDITORS,
-        events=impact.events_of(db, standard_id),
+        records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
         interval=standards.interval_recommendation(db, standard_id),
-        can_declare=current_user.role in DECLARERS,
-        kind_labels=KIND_LABELS,
+        can_declare=current_user.role in OPENERS,
+        trigger_labels=TRIGGER_LABELS,
+        nc_state_labels=STATE_LABELS,
     )
 
 
@@ -179,7 +182,7 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                 limit=settings.max_file_bytes,
                 name=(upload.filename or "PDF")[:100],
             )
-        return standards.add_calibration(
+        recorded = triggers.record_calibration(
             db,
             standards.CalibrationInput(
                 standard_id=standard_id,
@@ -197,8 +200,19 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                 notes=form.notes.data,
                 file_key=file_key,
                 file_sha256=file_sha256,
+                as_found_error=form.as_found_error.data,
+                as_found_limit=form.as_found_limit.data,
+                as_found_unit=form.as_found_unit.data or standard.unit,
             ),
+            today=date.today(),
+            opened_by_id=current_user.id,
         )
+        if recorded.record is not None:
+            flash(
+                _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
+                "error",
+            )
+        return recorded.saved
 
     done = save_form(
         form,
@@ -213,6 +227,18 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
     )
 
 
+def _check_recorded(recorded: triggers.Recorded) -> object:
+    if recorded.record is not None:
+        flash(
+            _(
+                "Outside its limits: record %(number)s opened, the standard is quarantined.",
+                number=recorded.record.number,
+            ),
+            "error",
+        )
+    return recorded.saved
+
+
 @bp.route("/<int:standard_id>/checks/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_check(standard_id: int) -> ResponseReturnValue:
@@ -220,18 +246,21 @@ def new_check(standard_id: int) -> ResponseReturnValue:
     form = CheckForm(unit=standard.unit)
     done = save_form(
         form,
-        lambda db: standards.add_check(
-            db,
-            standards.CheckInput(
-                standard_id=standard_id,
-                checked_on=form.checked_on.data,  # type: ignore[arg-type]
-                value=form.value.data,
-                unit=form.unit.data or "",  # type: ignore[arg-type]
-                lower_limit=form.lower_limit.data,
-                upper_limit=form.upper_limit.data,
-                performed_by_id=current_user.id,
-                notes=form.notes.data,
-            ),
+        lambda db: _check_recorded(
+            triggers.record_check(
+                db,
+                standards.CheckInput(
+                    standard_id=standard_id,
+                    checked_on=form.checked_on.data,  # type: ignore[arg-type]
+                    value=form.value.data,
+                    unit=form.unit.data or "",  # type: ignore[arg-type]
+                    lower_limit=form.lower_limit.data,
+                    upper_limit=form.upper_limit.data,
+                    performed_by_id=current_user.id,
+                    notes=form.notes.data,
+                ),
+                today=date.today(),
+            )
         ),
         success=_("Intermediate check recorded."),
         then=lambda _saved: url_for("standards.show", standard_id=standard_id),
