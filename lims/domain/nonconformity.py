@@ -181,18 +181,21 @@ def next_state(state: NcState, *, decided: int, affected: int, actions_open: int
 
 
 def closure_blockers(*, decided: int, affected: int, actions_open: int, corrective_open: int) -> list[str]:
-    """Why the record cannot be closed yet (empty when it can); the strings are message ids.
+    """Why the record cannot be closed yet (empty when it can): ``undecided``, ``actions_open``,
+    ``corrective_open``.
 
     >>> closure_blockers(decided=2, affected=2, actions_open=0, corrective_open=0)
     []
+    >>> closure_blockers(decided=1, affected=2, actions_open=0, corrective_open=1)
+    ['undecided', 'corrective_open']
     """
     reasons: list[str] = []
     if decided < affected:
-        reasons.append("Every affected job and calibration needs a decision.")
+        reasons.append("undecided")
     if actions_open:
-        reasons.append("Some decisions still wait for their notice, amendment or withdrawal.")
+        reasons.append("actions_open")
     if corrective_open:
-        reasons.append("A corrective action is still open.")
+        reasons.append("corrective_open")
     return reasons
 
 

@@ -498,6 +498,15 @@ def return_to_service(
     )
 
 
+BLOCKERS = {
+    "undecided": N_("The record cannot be closed yet: every affected job and calibration needs a decision."),
+    "actions_open": N_(
+        "The record cannot be closed yet: some decisions still wait for their notice, amendment or withdrawal."
+    ),
+    "corrective_open": N_("The record cannot be closed yet: a corrective action is still open."),
+}
+
+
 def close(session: Session, nc_id: int, *, note: str, closed_by_id: int, now: datetime | None = None) -> None:
     """Close the record once every usage is decided, every action done and corrective actions closed."""
     view = assess(session, nc_id)
@@ -511,7 +520,7 @@ def close(session: Session, nc_id: int, *, note: str, closed_by_id: int, now: da
         corrective_open=sum(ca.state != "closed" for ca in view.corrective_actions),
     )
     if blockers:
-        raise NcError(N_("The record cannot be closed yet: %(reasons)s"), reasons=" ".join(blockers))
+        raise NcError(BLOCKERS[blockers[0]])
     if view.standard is not None and view.standard.status == StandardStatus.QUARANTINED:
         raise NcError(N_("Decide first whether the standard returns to service."))
     text = _nfc(note)
