@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lims.domain.traceability import IssuerKind
+from lims.errors import LimsError
 from lims.models import Certificate, CertificateStatus, JobKind, JobStandard, StandardStatus
 from lims.services.quality import nonconformity as ncs
 from tests.factories import make_calibration, make_enterprise, make_job, make_standard, make_user
@@ -237,3 +238,30 @@ def test_bad_input_is_refused(session: Session) -> None:
         ncs.record_decision(
             session, record.id, usage_ref=job3.ref, decision="amend", reason="x", decided_by_id=None
         )
+
+
+def test_staircase_from_as_found_errors_and_accepting_moves_the_due_date(session: Session) -> None:
+    """ILAC-G24 Method 1: 12 months → 365 days; 2025-01-10 |3 mg| / 10 mg = 0.3 ≤ 0.8 → ×1.25 = 456.25 → 456;
+    2026-01-12 |14 mg| / 10 mg = 1.4 > 1 → ×0.5 = 228 days. Accepted: due 2026-01-12 + 228 d = 2026-08-28,
+    interval 228 / 30.4375 = 7.49 → 7 months."""
+    from lims.services.standards import intervals
+
+    standard = make_standard(session, calibration_interval_months=12)
+    assert intervals.staircase_recommendation(session, standard.id) is None
+    for on, error in ((date(2025, 1, 10), "0.003"), (date(2026, 1, 12), "-0.014")):
+        make_calibration(
+            session,
+            standard,
+            calibrated_on=on,
+            as_found_error=Decimal(error),
+            as_found_limit=Decimal("0.010"),
+            as_found_unit="g",
+        )
+    result = intervals.staircase_recommendation(session, standard.id)
+    assert result is not None
+    assert [(s.interval_before_days, s.interval_after_days) for s in result.steps] == [(365, 456), (456, 228)]
+    accepted = intervals.accept_recommendation(session, standard.id, method="method1", today=TODAY)
+    assert (accepted.interval_days, accepted.due_on) == (228, date(2026, 8, 28))
+    assert standard.due_on == date(2026, 8, 28) and standard.calibration_interval_months == 7
+    with pytest.raises(LimsError):
+        intervals.accept_recommendation(session, standard.id, method="method2", today=TODAY)  # no checks

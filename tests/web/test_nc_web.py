@@ -44,6 +44,9 @@ def test_check_outside_its_limits_opens_a_record_and_quarantines(client: FlaskCl
     page = client.get(f"/nc/{record.id}").get_data(as_text=True)
     assert record.number in page and "10/01/2026" in page  # window from the last good calibration
     assert "check_out_of_limits" not in page  # no enum names on a page
+    standard_page = client.get(f"/standards/{standard.id}").get_data(as_text=True)
+    assert 'id="check-values"' in standard_page and "1.000,012 g" in standard_page  # every recorded digit
+    assert record.number in standard_page
 
 
 def test_open_decide_send_and_the_customer_reads(client: FlaskClient, session: Session) -> None:

@@ -331,6 +331,17 @@ def add_check(session: Session, data: CheckInput) -> IntermediateCheck:
     return check
 
 
+def checks_of(session: Session, standard_id: int) -> list[IntermediateCheck]:
+    """The standard's intermediate checks, newest first, with their values as recorded."""
+    return list(
+        session.scalars(
+            select(IntermediateCheck)
+            .where(IntermediateCheck.standard_id == standard_id)
+            .order_by(IntermediateCheck.checked_on.desc(), IntermediateCheck.id.desc())
+        )
+    )
+
+
 def control_chart(session: Session, standard_id: int) -> ControlChart | None:
     """The chart of a standard's intermediate checks (ISO/IEC 17025:2017 6.4.10), ``None`` below two checks.
 
@@ -394,7 +405,8 @@ def certificate_file(
 
 def interval_recommendation(session: Session, standard_id: int) -> Any:
     """ILAC-G24 / OIML D 10 Method 2 from the intermediate checks: drift of (value − centre) over time
-    against the half-width of the stated control limits. ``None`` without three checks with limits."""
+    against the half-width of the stated control limits, the current error counted. ``None`` without three
+    checks with limits."""
     from lims.domain.intervals import ErrorObservation, control_chart_interval
 
     checks = [
@@ -420,7 +432,8 @@ def interval_recommendation(session: Session, standard_id: int) -> Any:
         history.append(ErrorObservation(check.checked_on, float(check.value) - centre))
     if len(history) < 3:
         return None
-    return control_chart_interval(history, limit=half_width)
+    # a check value is the error itself (nothing corrects it): the current error counts against the limit
+    return control_chart_interval(history, limit=half_width, corrections_applied=False)
 
 
 class DuplicateAsset(StandardError):

@@ -15,19 +15,19 @@ from wtforms import SelectChoice
 from lims.domain.control_chart_svg import render_svg
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
-from lims.errors import LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, Role, StandardStatus
 from lims.services.access.laboratory import LaboratoryMissing, current_laboratory
 from lims.services.common.storage import open_storage
 from lims.services.quality import nonconformity as nc_records
 from lims.services.quality import triggers
 from lims.services.records import audit
-from lims.services.standards import capabilities, standards, traceability
+from lims.services.standards import capabilities, intervals, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording, chart_wording
 from lims.web.downloads import file_response
-from lims.web.forms import save_form
+from lims.web.forms import flash_error, save_form
 from lims.web.nc.views import OPENERS, STATE_LABELS, TRIGGER_LABELS
 from lims.web.paging import after_arg
 from lims.web.standards.forms import (
@@ -40,7 +40,7 @@ from lims.web.standards.forms import (
     StandardForm,
     StatusForm,
 )
-from lims.web.templating import trusted_svg
+from lims.web.templating import date_filter, trusted_svg
 
 bp = Blueprint("standards", __name__, url_prefix="/standards")
 EDITORS = (Role.ADMIN, Role.TECHNICIAN)
@@ -114,6 +114,9 @@ def show(standard_id: int) -> ResponseReturnValue:
         can_edit=current_user.role in EDITORS,
         records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
         interval=standards.interval_recommendation(db, standard_id),
+        staircase=intervals.staircase_recommendation(db, standard_id),
+        staircase_labels=STAIRCASE_LABELS,
+        checks=standards.checks_of(db, standard_id),
         can_declare=current_user.role in OPENERS,
         trigger_labels=TRIGGER_LABELS,
         nc_state_labels=STATE_LABELS,
@@ -225,6 +228,30 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
     return render_template("standards/calibration_form.html", form=form, standard=standard), (
         422 if request.method == "POST" else 200
     )
+
+
+STAIRCASE_LABELS = {"extend": N_("extend"), "keep": N_("keep"), "reduce": N_("reduce")}
+
+
+@bp.post("/<int:standard_id>/interval")
+@allow(EDITORS)
+def accept_interval(standard_id: int) -> ResponseReturnValue:
+    _standard_or_404(standard_id)
+    db = db_session()
+    try:
+        accepted = intervals.accept_recommendation(
+            db, standard_id, method=request.form.get("method", ""), today=date.today()
+        )
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+    else:
+        db.commit()
+        flash(
+            _("Interval of %(n)s days accepted: due on %(due)s.", n=accepted.interval_days, due=date_filter(accepted.due_on)),
+            "success",
+        )
+    return redirect(url_for("standards.show", standard_id=standard_id))
 
 
 def _check_recorded(recorded: triggers.Recorded) -> object:
