@@ -347,3 +347,6 @@ def corrective_review(nc_id: int, action_id: int) -> ResponseReturnValue:
         ),
         _("Effectiveness review recorded."),
     )
+
+
+from lims.web.nc import complaints as _complaints  # noqa: E402, F401 - registers the complaint routes
