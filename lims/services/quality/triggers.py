@@ -39,7 +39,7 @@ def check_outside_limits(check: IntermediateCheck) -> bool:
     return not check.lower_limit <= check.value <= check.upper_limit
 
 
-def _tell_lab(session: Session, standard: MeasurementStandard, record: NonconformingWork) -> None:
+def tell_lab(session: Session, standard: MeasurementStandard, record: NonconformingWork) -> None:
     notify(
         session,
         kind="nc_opened",
@@ -75,7 +75,7 @@ def record_check(session: Session, data: standards.CheckInput, *, today: date) -
         ),
         today=max(today, check.checked_on),
     )
-    _tell_lab(session, standard, record)
+    tell_lab(session, standard, record)
     return Recorded(check, record)
 
 
@@ -105,5 +105,5 @@ def record_calibration(
         ),
         today=max(today, calibration.issued_on),
     )
-    _tell_lab(session, standard, record)
+    tell_lab(session, standard, record)
     return Recorded(calibration, record)
