@@ -43,6 +43,7 @@ from lims.models.programme import (
 from lims.models.ratelimit import RateLimitCounter
 from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
+    CalibrationAsFound,
     IntermediateCheck,
     MeasurementStandard,
     ReferenceMaterial,
@@ -71,6 +72,7 @@ __all__ = [
     "AuditEntry",
     "BenchReading",
     "BenchStation",
+    "CalibrationAsFound",
     "CaptureRequest",
     "CaptureState",
     "Certificate",

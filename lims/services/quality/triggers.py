@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,12 @@ class Recorded:
 
     saved: StandardCalibration | IntermediateCheck
     record: NonconformingWork | None
+
+
+def _plain(value: Decimal) -> str:
+    """Every recorded digit, no exponent, no padding zeros: Decimal("1000.012000000000") → "1000.012"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def check_outside_limits(check: IntermediateCheck) -> bool:
@@ -65,8 +72,8 @@ def record_check(session: Session, data: standards.CheckInput, *, today: date) -
         records.NcInput(
             trigger="check_out_of_limits",
             description=(
-                f"Kiểm tra giữa kỳ ngày {check.checked_on:%d/%m/%Y}: {check.value.normalize():f} {check.unit}, "
-                f"ngoài giới hạn {check.lower_limit.normalize():f} … {check.upper_limit.normalize():f} {check.unit}"  # type: ignore[union-attr]
+                f"Kiểm tra giữa kỳ ngày {check.checked_on:%d/%m/%Y}: {_plain(check.value)} {check.unit}, "
+                f"ngoài giới hạn {_plain(check.lower_limit)} … {_plain(check.upper_limit)} {check.unit}"  # type: ignore[arg-type]
             ),
             found_on=check.checked_on,
             standard_id=standard.id,
@@ -87,16 +94,16 @@ def record_calibration(
     if calibration.as_found_in_tolerance is not False:
         return Recorded(calibration, None)
     standard = standards.get_standard(session, calibration.standard_id)
-    assert calibration.as_found_error is not None and calibration.as_found_limit is not None
+    found = calibration.as_found
+    assert found is not None
     record = records.open_record(
         session,
         records.NcInput(
             trigger="calibration_out_of_tolerance",
             description=(
                 f"Hiệu chuẩn ngày {calibration.calibrated_on:%d/%m/%Y} (giấy chứng nhận "
-                f"{calibration.certificate_number}): sai số khi nhận {calibration.as_found_error.normalize():f} "
-                f"{calibration.as_found_unit}, giới hạn ±{calibration.as_found_limit.normalize():f} "
-                f"{calibration.as_found_unit}"
+                f"{calibration.certificate_number}): sai số khi nhận {_plain(found.error)} {found.unit}, "
+                f"giới hạn ±{_plain(found.limit)} {found.unit}"
             ),
             found_on=max(calibration.issued_on, calibration.calibrated_on),
             standard_id=standard.id,

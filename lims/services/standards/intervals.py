@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lims.domain.intervals import AsFound, StaircaseResult, staircase
 from lims.errors import N_
-from lims.models import MeasurementStandard, StandardCalibration
+from lims.models import CalibrationAsFound, MeasurementStandard, StandardCalibration
 from lims.services.standards.standards import StandardError, get_standard, interval_recommendation
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -32,22 +32,17 @@ def staircase_recommendation(session: Session, standard_id: int) -> StaircaseRes
     """Method 1 over the calibrations that recorded an as-found error and limit (oldest first); ``None``
     without any. Each step's error ratio is |as-found error| / limit."""
     standard = get_standard(session, standard_id)
-    calibrations = session.scalars(
-        select(StandardCalibration)
-        .where(
-            StandardCalibration.standard_id == standard_id,
-            StandardCalibration.withdrawn_reason.is_(None),
-            StandardCalibration.as_found_error.is_not(None),
-            StandardCalibration.as_found_limit.is_not(None),
-        )
+    rows = session.execute(
+        select(StandardCalibration.calibrated_on, CalibrationAsFound.error, CalibrationAsFound.limit)
+        .join(CalibrationAsFound, CalibrationAsFound.calibration_id == StandardCalibration.id)
+        .where(StandardCalibration.standard_id == standard_id, StandardCalibration.withdrawn_reason.is_(None))
         .order_by(StandardCalibration.calibrated_on, StandardCalibration.id)
     ).all()
     history: list[AsFound] = []
-    for cal in calibrations:
-        if history and history[-1].calibrated_on == cal.calibrated_on:
+    for calibrated_on, error, limit in rows:
+        if history and history[-1].calibrated_on == calibrated_on:
             continue  # one result a day: the method needs increasing dates
-        assert cal.as_found_error is not None and cal.as_found_limit is not None
-        history.append(AsFound(cal.calibrated_on, float(abs(cal.as_found_error) / cal.as_found_limit)))
+        history.append(AsFound(calibrated_on, float(abs(error) / limit)))
     if not history:
         return None
     return staircase(history, initial_days=current_interval_days(standard))

@@ -17,6 +17,7 @@ from lims.domain.control_chart import CheckPoint, ControlChart, build_chart, sta
 from lims.domain.guard import OpenJob, StandardInUse, ensure_can_retire
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
+    CalibrationAsFound,
     IntermediateCheck,
     Job,
     JobStandard,
@@ -257,12 +258,17 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
         file_key=data.file_key,
         file_sha256=data.file_sha256,
         notes=_nfc(data.notes) or None,
-        as_found_error=data.as_found_error,
-        as_found_limit=data.as_found_limit,
-        as_found_unit=_nfc(data.as_found_unit) or None,
     )
     session.add(calibration)
     session.flush()
+    if data.as_found_error is not None and data.as_found_limit is not None:
+        calibration.as_found = CalibrationAsFound(
+            calibration_id=calibration.id,
+            error=data.as_found_error,
+            limit=data.as_found_limit,
+            unit=_nfc(data.as_found_unit),
+        )
+        session.flush()
     for source_id in data.source_ids:
         session.add(StandardCalibrationSource(calibration_id=calibration.id, standard_id=source_id))
     if standard.due_on is None or data.valid_until > standard.due_on:
