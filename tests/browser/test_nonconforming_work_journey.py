@@ -127,6 +127,8 @@ def test_failed_calibration_to_closed_corrective_action(
             new_number = session.get(Certificate, decision.result_certificate_id).number
         assert new_number != old_number
         assert new_number in page.locator(f"#affected tr[data-ref='{job_number}']").inner_text()
+        page.goto(f"{live_server}/certificates/{new_number}")  # the amendment links back to the record
+        assert "NC-" in page.locator("main").inner_text()
         _log_out(page, live_server)
 
         # 4. the quality manager reviews the drafted notice and sends it

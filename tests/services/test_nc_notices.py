@@ -108,6 +108,7 @@ def test_amend_notify_send_and_deliver(session: Session) -> None:
     assert amend.result_certificate_id == new.id and first.status == CertificateStatus.SUPERSEDED
     assert new.amendment_reason is not None and record.number in new.amendment_reason
     assert [r.number for r, _ in ncs.records_citing(session, new.id)] == [record.number]
+    assert [r.number for r, _ in ncs.records_citing(session, first.id)] == [record.number]
     # the record now cites the current certificate, never the superseded one
     current = {
         a.job.certificate.number for a in ncs.assess(session, record.id).jobs if a.job and a.job.certificate

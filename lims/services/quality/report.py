@@ -49,7 +49,6 @@ def _affected(session: Session, a: Affected) -> dict[str, Any]:
         "level": a.usage.level if a.usage.paths else None,
         "decision": d.decision if d else None,
         "reason": d.reason if d else None,
-        "decided_certificate": _number(session, d.certificate_id) if d else None,
         "result_certificate": _number(session, d.result_certificate_id) if d else None,
     }
 
