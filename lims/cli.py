@@ -28,6 +28,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "procedures": "lims.commands.procedures:procedures",
     "jobs": "lims.commands.jobs:jobs",
     "reminders": "lims.commands.reminders:reminders",
+    "nc": "lims.commands.nc:nc",
     "validate": "lims.commands.validate:validate",
     "certificate": "lims.commands.certificates:certificate",
     "request": "lims.commands.requests:request",

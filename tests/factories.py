@@ -140,6 +140,7 @@ def make_calibration(session: Session, standard: Any, **over: Any) -> Any:
     n = next(_seq)
     sources = over.pop("sources", ())
     calibrated_on = over.pop("calibrated_on", date(2025, 1, 10))
+    as_found = {key: over.pop(f"as_found_{key}") for key in ("error", "limit", "unit") if f"as_found_{key}" in over}
     cal = StandardCalibration(
         **{
             "standard_id": standard.id,
@@ -158,6 +159,10 @@ def make_calibration(session: Session, standard: Any, **over: Any) -> Any:
     session.flush()
     for source in sources:
         session.add(StandardCalibrationSource(calibration_id=cal.id, standard_id=source.id))
+    if as_found:  # as_found_error, as_found_limit, as_found_unit: the calibration's result before adjustment
+        from lims.models import CalibrationAsFound
+
+        cal.as_found = CalibrationAsFound(calibration_id=cal.id, **as_found)
     session.flush()
     return cal
 

@@ -108,11 +108,18 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("71-portal-colleagues", "kh.annam", "/portal/colleagues"),
     ("72-portal-notifications", "kh.annam", "/notifications/"),
     ("73-portal-other-enterprise", "kh.sonha", "/portal/"),
+    # Nonconforming work, complaints, corrective action (issue 22).
+    ("74-nonconforming-work", "kt.hung", "/nc/"),
+    ("75-nonconforming-record", "kt.hung", "/nc/{nc}"),
+    ("76-complaints", "kt.hung", "/nc/complaints"),
+    ("77-complaint", "kt.hung", "/nc/complaints/{complaint}"),
+    ("78-portal-notices", "kh.annam", "/portal/notices"),
+    ("79-portal-complaints", "kh.annam", "/portal/complaints"),
 ]
 
 
 # Not pages (file downloads, JSON, the API, health checks, form posts that answer with a redirect) and pages
-# that need records the demo does not hold (an impact evaluation needs a declared suspect standard):
+# that need records the demo does not hold:
 # tests/web/test_screenshot_pages.py checks every other page a role can open is in PAGES.
 NOT_PAGES = frozenset(
     {
@@ -130,7 +137,6 @@ NOT_PAGES = frozenset(
         "traceability.export_pdf",
         "jobs.point_readings",
         "jobs.certificate_labels",
-        "impact.show",
         "admin.login_throttles",  # the demo has no failed logins; no Chromium here to draw the page (issue 21)
     }
 )
@@ -160,6 +166,8 @@ QUERIES = {  # the demo records the pages show, found by state rather than by a 
     "enterprise": "SELECT enterprise_id FROM user_account WHERE username = 'kh.annam'",
     "instrument": "SELECT min(j.instrument_id) FROM job j WHERE j.state = 'issued'",
     "course": "SELECT min(id) FROM training_course",
+    "nc": "SELECT min(id) FROM nonconforming_work",
+    "complaint": "SELECT min(id) FROM complaint",
     "portal_request": "SELECT min(r.id) FROM service_request r JOIN user_account u ON u.enterprise_id = r.enterprise_id"
     " WHERE u.username = 'kh.annam' AND r.state = 'scheduled'",
     "portal_job": "SELECT min(j.id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"

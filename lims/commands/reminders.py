@@ -40,5 +40,8 @@ def send(today: date | None, days: int) -> None:
             click.echo(f"{queued} reminders queued; LIMS_MAIL_SERVER is not set, nothing sent", err=True)
             return
         with SmtpMailer(settings) as mailer:
-            report = deliver(session, mailer, settings, after_each=session.commit)
+            # customer notices of nonconforming work left queued or failed are retried with the reminders
+            report = deliver(
+                session, mailer, settings, after_each=session.commit, kinds=("reminder", "nc_notice")
+            )
     click.echo(f"{queued} reminders queued, {report.sent} sent, {report.failed} failed")

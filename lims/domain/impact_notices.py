@@ -1,190 +1,187 @@
-"""Bilingual (Vietnamese / English) customer notices drafted from an impact report (ISO/IEC 17025 7.10.1 b).
+"""Customer notices drafted from the lab's decisions on nonconforming work (ISO/IEC 17025:2017 7.10.1 d).
 
-The notices are drafts: the lab evaluates each certificate first, edits as needed, and the web layer keeps
-them in the outbox. Templates use :class:`string.Template` placeholders (``$customer`` …, listed in
-:data:`PLACEHOLDERS`); every text produced is normalised to Unicode NFC so that Vietnamese diacritics
-compare, search and print consistently.
+A notice is drafted only from decisions (never before the work is evaluated): one notice per customer, in
+the customer's language (Vietnamese or English), listing each certificate concerned with the right word —
+*hiệu chuẩn* / calibration or *kiểm định* / verification — and what the lab decided for it. Every text is
+normalised to Unicode NFC so that Vietnamese diacritics compare, search and print consistently.
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from string import Template
 
 from lims.domain.calibration_points import InvalidRecord
-from lims.domain.impact import AffectedUsage, EventKind, ImpactReport
+from lims.domain.nonconformity import Decision
 
-PLACEHOLDERS = frozenset(
-    {
-        "customer",
-        "lab_name",
-        "contact",
-        "standard",
-        "reason_vi",
-        "reason_en",
-        "found_on_vi",
-        "found_on_en",
-        "suspect_from_vi",
-        "suspect_from_en",
-        "certificates_vi",
-        "certificates_en",
-    }
-)
+LANGUAGES = ("vi", "en")
 
-REASONS: dict[EventKind, tuple[str, str]] = {
-    EventKind.OUT_OF_TOLERANCE: (
-        "đã được phát hiện nằm ngoài dung sai cho phép",
-        "was found out of tolerance",
-    ),
-    EventKind.CERTIFICATE_WITHDRAWN: (
-        "đã bị thu hồi giấy chứng nhận hiệu chuẩn",
-        "had its calibration certificate withdrawn",
-    ),
-    EventKind.FAILED_CHECK: ("đã không đạt khi kiểm tra giữa kỳ", "failed an intermediate check"),
+# The certificate's name by kind of work and language.
+CERTIFICATE_WORDS: dict[tuple[str, str], str] = {
+    ("calibration", "vi"): "Giấy chứng nhận hiệu chuẩn",
+    ("verification", "vi"): "Giấy chứng nhận kiểm định",
+    ("calibration", "en"): "Calibration certificate",
+    ("verification", "en"): "Verification certificate",
 }
+RESULT_WORDS: dict[tuple[str, str], str] = {
+    ("calibration", "vi"): "kết quả hiệu chuẩn",
+    ("verification", "vi"): "kết quả kiểm định",
+    ("both", "vi"): "kết quả hiệu chuẩn và kiểm định",
+    ("calibration", "en"): "calibration results",
+    ("verification", "en"): "verification results",
+    ("both", "en"): "calibration and verification results",
+}
+# What each decision means for the customer; {new} is the amendment's number.
+DECISION_TEXT: dict[tuple[Decision, str], str] = {
+    (Decision.NOTIFY, "vi"): "kết quả có thể bị ảnh hưởng; đề nghị Quý khách lưu ý khi sử dụng",
+    (Decision.RECALL, "vi"): "đề nghị Quý khách gửi lại phương tiện đo để thực hiện lại, không tính phí",
+    (Decision.AMEND, "vi"): "giấy chứng nhận đã được sửa đổi và thay thế bằng {new}",
+    (Decision.WITHDRAW, "vi"): "giấy chứng nhận đã bị thu hồi và không còn giá trị",
+    (Decision.NOTIFY, "en"): "the result may be affected; please take this into account when using it",
+    (Decision.RECALL, "en"): "please return the instrument so that the work is repeated free of charge",
+    (Decision.AMEND, "en"): "the certificate has been amended and is replaced by {new}",
+    (Decision.WITHDRAW, "en"): "the certificate has been withdrawn and is no longer valid",
+}
+PENDING = {"vi": "(đang phát hành)", "en": "(being issued)"}
+NO_CERTIFICATE = {"vi": "Chưa cấp giấy chứng nhận", "en": "No certificate issued yet"}
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeTemplate:
-    subject_vi: str
-    subject_en: str
-    body_vi: str
-    body_en: str
+class NoticeLine:
+    """One decided job of the customer (decisions "no effect" are never in a notice)."""
+
+    job_number: str
+    performed_on: date
+    kind: str  # "calibration" or "verification"
+    decision: Decision
+    certificate_number: str | None = None
+    replacement_number: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("subject_vi", "subject_en", "body_vi", "body_en"):
-            template = Template(getattr(self, name))
-            if not template.is_valid():
-                raise InvalidRecord(f"template.{name}", "contains a malformed $ placeholder")
-            unknown = set(template.get_identifiers()) - PLACEHOLDERS
-            if unknown:
-                raise InvalidRecord(f"template.{name}", f"unknown placeholders: {', '.join(sorted(unknown))}")
-
-
-DEFAULT_TEMPLATE = NoticeTemplate(
-    subject_vi="Thông báo về kết quả hiệu chuẩn có thể bị ảnh hưởng – $lab_name",
-    subject_en="Notice of possibly affected calibration results – $lab_name",
-    body_vi=(
-        "Kính gửi $customer,\n\n"
-        "$lab_name xin thông báo: ngày $found_on_vi, chuẩn đo lường $standard, được sử dụng trực tiếp hoặc "
-        "gián tiếp (qua các chuẩn được hiệu chuẩn bằng chuẩn này) để hiệu chuẩn phương tiện đo của "
-        "Quý khách, "
-        "$reason_vi. Các kết quả hiệu chuẩn thực hiện từ ngày $suspect_from_vi có thể bị ảnh hưởng "
-        "(TCVN ISO/IEC 17025:2017, điều 7.10).\n\n"
-        "Các giấy chứng nhận liên quan:\n$certificates_vi\n\n"
-        "Chúng tôi đang đánh giá mức độ ảnh hưởng đối với từng giấy chứng nhận và sẽ thông báo kết quả cùng "
-        "biện pháp khắc phục. Trong thời gian này, đề nghị Quý khách lưu ý khi sử dụng các kết quả "
-        "nêu trên.\n\n"
-        "Mọi thắc mắc xin liên hệ: $contact\n\n"
-        "Trân trọng,\n$lab_name"
-    ),
-    body_en=(
-        "Dear $customer,\n\n"
-        "$lab_name informs you that on $found_on_en the measurement standard $standard, used directly or "
-        "through standards calibrated with it in the calibration of your instruments, $reason_en. "
-        "Calibration results obtained from $suspect_from_en onwards may be affected "
-        "(ISO/IEC 17025:2017, clause 7.10).\n\n"
-        "Certificates concerned:\n$certificates_en\n\n"
-        "We are evaluating the effect on each certificate and will inform you of the outcome and of any "
-        "corrective action. Until then, please take this into account when using the results listed "
-        "above.\n\n"
-        "For any question please contact: $contact\n\n"
-        "Yours faithfully,\n$lab_name"
-    ),
-)
+        if self.kind not in ("calibration", "verification"):
+            raise InvalidRecord("kind", "must be calibration or verification")
+        if self.decision is Decision.NO_EFFECT:
+            raise InvalidRecord("decision", "a job without effect is not notified")
 
 
 @dataclass(frozen=True, slots=True)
-class CustomerNotice:
+class NoticeFacts:
     customer: str
+    lab_name: str
+    contact: str
+    record_number: str
+    reason_vi: str  # what happened, in each language (a standard found out of tolerance…)
+    reason_en: str
+    found_on: date
+    lines: tuple[NoticeLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftNotice:
+    language: str
     subject: str
     body: str
-    certificates: tuple[str, ...]
-    job_ids: tuple[str, ...]
 
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _vi_date(day: date) -> str:
+def _day(day: date, language: str) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
-def _line_vi(a: AffectedUsage) -> str:
-    u = a.usage
-    what = f"Giấy chứng nhận {u.certificate_number}" if u.certificate_number else "Chưa cấp giấy chứng nhận"
-    return f"- {what} (công việc {u.job_id}, ngày {_vi_date(u.performed_on)})"
+def result_word(kinds: Sequence[str], language: str) -> str:
+    """
+    >>> result_word(["verification", "verification"], "vi")
+    'kết quả kiểm định'
+    >>> result_word(["calibration", "verification"], "en")
+    'calibration and verification results'
+    """
+    found = set(kinds)
+    key = found.pop() if len(found) == 1 else "both"
+    return RESULT_WORDS[(key, language)]
 
 
-def _line_en(a: AffectedUsage) -> str:
-    u = a.usage
-    what = f"Certificate {u.certificate_number}" if u.certificate_number else "No certificate issued yet"
-    return f"- {what} (job {u.job_id}, {u.performed_on.isoformat()})"
+def _line(line: NoticeLine, language: str) -> str:
+    word = CERTIFICATE_WORDS[(line.kind, language)]
+    what = f"{word} {line.certificate_number}" if line.certificate_number else NO_CERTIFICATE[language]
+    job = "công việc" if language == "vi" else "job"
+    new = line.replacement_number or PENDING[language]
+    decided = DECISION_TEXT[(line.decision, language)].format(new=new)
+    return f"- {what} ({job} {line.job_number}, {_day(line.performed_on, language)}): {decided}."
 
 
-def draft_notices(
-    report: ImpactReport, *, lab_name: str, contact: str, template: NoticeTemplate = DEFAULT_TEMPLATE
-) -> list[CustomerNotice]:
-    """One bilingual notice per customer concerned, customers in alphabetical order.
+def draft_notice(facts: NoticeFacts, *, language: str) -> DraftNotice:
+    """The notice to one customer in ``language`` ("vi" or "en").
 
-    The subject is ``"<Vietnamese> / <English>"``; the body is the Vietnamese text, a separator line and
-    the English text.
+    >>> line = NoticeLine("CV-2026-00012", date(2026, 3, 4), "verification", Decision.AMEND, "KĐ-2026-00007",
+    ...                   "KĐ-2026-00031")
+    >>> facts = NoticeFacts("Công ty A", "Trung tâm Đo lường", "024 3333 4444", "NC-2026-002",
+    ...                     "chuẩn CDL-AS-001 được phát hiện nằm ngoài dung sai",
+    ...                     "standard CDL-AS-001 was found out of tolerance", date(2026, 10, 20), (line,))
+    >>> notice = draft_notice(facts, language="vi")
+    >>> notice.subject
+    'Thông báo về kết quả kiểm định bị ảnh hưởng (NC-2026-002) – Trung tâm Đo lường'
+    >>> print(notice.body.splitlines()[3])
+    - Giấy chứng nhận kiểm định KĐ-2026-00007 (công việc CV-2026-00012, 04/03/2026): giấy chứng nhận đã được sửa đổi và thay thế bằng KĐ-2026-00031.
+    """
+    if language not in LANGUAGES:
+        raise InvalidRecord("language", "must be vi or en")
+    for name in ("lab_name", "contact", "customer"):
+        if not getattr(facts, name).strip():
+            raise InvalidRecord(name, "must not be empty")
+    if not facts.lines:
+        raise InvalidRecord("lines", "a notice needs at least one decided job")
+    results = result_word([line.kind for line in facts.lines], language)
+    lines = "\n".join(_line(line, language) for line in facts.lines)
+    found = _day(facts.found_on, language)
+    if language == "vi":
+        subject = f"Thông báo về {results} bị ảnh hưởng ({facts.record_number}) – {facts.lab_name}"
+        body = (
+            f"Kính gửi {facts.customer},\n\n"
+            f"Ngày {found}, {facts.lab_name} phát hiện: {facts.reason_vi}. Sau khi đánh giá ảnh hưởng "
+            f"(hồ sơ {facts.record_number}, TCVN ISO/IEC 17025:2017 điều 7.10), chúng tôi thông báo các "
+            f"{results} sau của Quý khách:\n"
+            f"{lines}\n\n"
+            f"Mọi thắc mắc xin liên hệ: {facts.contact}\n\n"
+            f"Trân trọng,\n{facts.lab_name}"
+        )
+    else:
+        subject = f"Notice of affected {results} ({facts.record_number}) – {facts.lab_name}"
+        body = (
+            f"Dear {facts.customer},\n\n"
+            f"On {found} {facts.lab_name} found that the {facts.reason_en}. Having evaluated the effect "
+            f"(record {facts.record_number}, ISO/IEC 17025:2017 clause 7.10), we inform you about the "
+            f"following {results}:\n"
+            f"{lines}\n\n"
+            f"For any question please contact: {facts.contact}\n\n"
+            f"Yours faithfully,\n{facts.lab_name}"
+        )
+    return DraftNotice(language, _nfc(" ".join(subject.split())), _nfc(body))
 
-    >>> from lims.domain.impact import SuspectEvent, Usage, assess_impact
-    >>> event = SuspectEvent("t1", "T-01", EventKind.FAILED_CHECK, date(2025, 6, 2), date(2025, 3, 1))
-    >>> report = assess_impact(event, [Usage("J-9", date(2025, 4, 1), ("t1",), "HC-9", "Công ty A")])
-    >>> notice = draft_notices(report, lab_name="Trung tâm Đo lường", contact="0123")[0]
-    >>> for part in notice.subject.split(" / "): print(part)
-    Thông báo về kết quả hiệu chuẩn có thể bị ảnh hưởng – Trung tâm Đo lường
-    Notice of possibly affected calibration results – Trung tâm Đo lường
-    >>> "- Giấy chứng nhận HC-9 (công việc J-9, ngày 01/04/2025)" in notice.body
+
+def digest(lines: Sequence[NoticeLine]) -> str:
+    """A fingerprint of the decisions a notice says (order-free): a changed decision means a new notice.
+
+    >>> a = NoticeLine("J-1", date(2026, 1, 2), "calibration", Decision.NOTIFY, "HC-1")
+    >>> b = NoticeLine("J-2", date(2026, 1, 3), "calibration", Decision.RECALL, "HC-2")
+    >>> digest([a, b]) == digest([b, a]) != digest([a])
     True
     """
-    for name, value in (("lab_name", lab_name), ("contact", contact)):
-        if not value.strip():
-            raise InvalidRecord(name, "must not be empty")
-    event = report.event
-    reason_vi, reason_en = REASONS[event.kind]
-    notices: list[CustomerNotice] = []
-    for customer in report.customers:
-        mine = report.for_customer(customer)
-        values = {
-            "customer": customer,
-            "lab_name": lab_name,
-            "contact": contact,
-            "standard": event.asset_number,
-            "reason_vi": reason_vi,
-            "reason_en": reason_en,
-            "found_on_vi": _vi_date(event.found_on),
-            "found_on_en": event.found_on.isoformat(),
-            "suspect_from_vi": _vi_date(event.suspect_from),
-            "suspect_from_en": event.suspect_from.isoformat(),
-            "certificates_vi": "\n".join(_line_vi(a) for a in mine),
-            "certificates_en": "\n".join(_line_en(a) for a in mine),
-        }
-        values = {key: _nfc(value) for key, value in values.items()}
-        subject = (
-            Template(template.subject_vi).substitute(values)
-            + " / "
-            + Template(template.subject_en).substitute(values)
-        )
-        body = (
-            Template(template.body_vi).substitute(values)
-            + "\n\n"
-            + "—" * 20
-            + "\n\n"
-            + Template(template.body_en).substitute(values)
-        )
-        notices.append(
-            CustomerNotice(
-                _nfc(customer),
-                _nfc(" ".join(subject.split())),
-                _nfc(body),
-                tuple(a.usage.certificate_number for a in mine if a.usage.certificate_number),
-                tuple(a.usage.job_id for a in mine),
+    parts = sorted(
+        "|".join(
+            (
+                line.job_number,
+                line.kind,
+                line.decision.value,
+                line.certificate_number or "",
+                line.replacement_number or "",
             )
         )
-    return notices
+        for line in lines
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -221,6 +221,7 @@ class DriftRecommendation:
     budget: float
     interval_days: int
     limited_by: str
+    current_error: float = 0.0  # |error| now, as counted against the limit (0 when corrections are applied)
 
 
 def control_chart_interval(
@@ -238,10 +239,13 @@ def control_chart_interval(
     s = √(Σr²/(n − 2)), the interval T is the time for the expected change to use up the limit:
 
     * ``corrections_applied`` (the certified value is used, 6.4.11): |b|·T + k·s = limit;
-    * otherwise the error at the last calibration also counts: |e(t_last)| + |b|·T + k·s = limit.
+    * otherwise the error at the last calibration also counts: |e(t_last)| + |b|·T + k·s = limit
+      (intermediate checks: the check value is the error itself, nothing corrects it).
 
     T is rounded down to whole days and clamped to ``[minimum_days, maximum_days]``; no drift gives the
-    maximum, no budget left gives the minimum.
+    maximum, no budget left gives the minimum. A last observed error beyond the limit (out of tolerance)
+    always gives the minimum (``limited_by`` ``"out_of_tolerance"``), so such a result never lengthens an
+    interval, whatever the fitted line says.
 
     >>> h = [ErrorObservation(date(2021, 1, 1), 0.0), ErrorObservation(date(2022, 1, 1), 0.1),
     ...      ErrorObservation(date(2023, 1, 1), 0.2)]
@@ -271,13 +275,17 @@ def control_chart_interval(
     residuals = [ei - (intercept + slope * ti) for ti, ei in zip(t, e, strict=True)]
     scatter = math.sqrt(sum(r * r for r in residuals) / (n - 2))
     budget = limit - coverage_factor * scatter
+    current = 0.0
     if not corrections_applied:
-        budget -= abs(intercept + slope * t[-1])
+        current = abs(intercept + slope * t[-1])
+        budget -= current
+    if abs(e[-1]) > limit:
+        return DriftRecommendation(slope, scatter, budget, minimum_days, "out_of_tolerance", abs(e[-1]))
     if budget <= 0:
-        return DriftRecommendation(slope, scatter, budget, minimum_days, "minimum")
+        return DriftRecommendation(slope, scatter, budget, minimum_days, "minimum", current)
     if slope == 0 or budget / abs(slope) >= maximum_days:
-        return DriftRecommendation(slope, scatter, budget, maximum_days, "maximum")
+        return DriftRecommendation(slope, scatter, budget, maximum_days, "maximum", current)
     days = math.floor(budget / abs(slope))
     if days < minimum_days:
-        return DriftRecommendation(slope, scatter, budget, minimum_days, "minimum")
-    return DriftRecommendation(slope, scatter, budget, days, "drift")
+        return DriftRecommendation(slope, scatter, budget, minimum_days, "minimum", current)
+    return DriftRecommendation(slope, scatter, budget, days, "drift", current)

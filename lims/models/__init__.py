@@ -4,7 +4,14 @@ from lims.models.api_token import ApiToken
 from lims.models.audit import AuditChainHead, AuditEntry
 from lims.models.bench import BenchReading, BenchStation, CaptureRequest, CaptureState
 from lims.models.certificate import Certificate, CertificateCounter
-from lims.models.impact import ImpactEvaluation, OutboxMessage, SuspectEvent
+from lims.models.impact import (
+    Complaint,
+    CorrectiveAction,
+    NcDecision,
+    NcNotice,
+    NonconformingWork,
+    OutboxMessage,
+)
 from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
     ElectronicSignature,
@@ -43,6 +50,7 @@ from lims.models.programme import (
 from lims.models.ratelimit import RateLimitCounter
 from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
+    CalibrationAsFound,
     IntermediateCheck,
     MeasurementStandard,
     ReferenceMaterial,
@@ -71,6 +79,7 @@ __all__ = [
     "AuditEntry",
     "BenchReading",
     "BenchStation",
+    "CalibrationAsFound",
     "CaptureRequest",
     "CaptureState",
     "Certificate",
@@ -78,11 +87,12 @@ __all__ = [
     "CertificateStatus",
     "CertificationStandard",
     "CmcEntry",
+    "Complaint",
+    "CorrectiveAction",
     "CustomerInstrument",
     "DemandInstrumentType",
     "ElectronicSignature",
     "Enterprise",
-    "ImpactEvaluation",
     "IntermediateCheck",
     "Job",
     "JobCounter",
@@ -99,6 +109,9 @@ __all__ = [
     "Measurement",
     "MeasurementAssuranceSupport",
     "MeasurementStandard",
+    "NcDecision",
+    "NcNotice",
+    "NonconformingWork",
     "Notification",
     "NotificationRead",
     "OutboxMessage",
@@ -123,7 +136,6 @@ __all__ = [
     "StoredFile",
     "SupportApplication",
     "SupportGrant",
-    "SuspectEvent",
     "TrainingCourse",
     "TrainingParticipation",
     "User",

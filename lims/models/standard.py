@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.db import Base, enum_column_type
 from lims.domain.traceability import IssuerKind
@@ -139,6 +139,30 @@ class StandardCalibration(Audited, Base):
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created_at]
+
+    # loaded on access only (lazy="select"): most readers of calibrations never need it
+    as_found: Mapped[CalibrationAsFound | None] = relationship(lazy="select", uselist=False)
+
+    @property
+    def as_found_in_tolerance(self) -> bool | None:
+        """``None`` when the calibration did not record its as-found error (an older record)."""
+        return self.as_found.in_tolerance if self.as_found is not None else None
+
+
+class CalibrationAsFound(Audited, Base):
+    """A calibration's result as found, before any adjustment (ILAC-G24 Method 1 and the suspect window
+    need it): the largest error against the standard's own limit (half-width), both in ``unit``."""
+
+    __tablename__ = "calibration_as_found"
+
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("standard_calibration.id"), primary_key=True)
+    error: Mapped[Decimal] = mapped_column(Numeric(30, 12))
+    limit: Mapped[Decimal] = mapped_column(Numeric(30, 12))
+    unit: Mapped[str20]
+
+    @property
+    def in_tolerance(self) -> bool:
+        return abs(self.error) <= self.limit
 
 
 class StandardCalibrationSource(Base):

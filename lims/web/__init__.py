@@ -42,11 +42,11 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.certificates.public import bp as verify_bp
     from lims.web.certificates.views import bp as certificates_bp
     from lims.web.enterprises.views import bp as enterprises_bp
-    from lims.web.impact.views import bp as impact_bp
     from lims.web.instruments.views import bp as instruments_bp
     from lims.web.jobs.views import bp as jobs_bp
     from lims.web.legal.views import bp as legal_bp
     from lims.web.main.views import bp as main_bp
+    from lims.web.nc.views import bp as nc_bp
     from lims.web.notifications.views import bp as notifications_bp
     from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
@@ -63,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         standards_bp,
         traceability_bp,
-        impact_bp,
+        nc_bp,
         programme_bp,
         instruments_bp,
         jobs_bp,

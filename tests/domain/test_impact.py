@@ -10,7 +10,8 @@ import pytest
 
 from lims.domain.calibration_points import InvalidRecord
 from lims.domain.impact import EventKind, SuspectEvent, Usage, assess_impact
-from lims.domain.impact_notices import DEFAULT_TEMPLATE, NoticeTemplate, draft_notices
+from lims.domain.impact_notices import NoticeFacts, NoticeLine, digest, draft_notice
+from lims.domain.nonconformity import CheckKind, Decision, Verification, suspect_window
 
 NFD_NAME = unicodedata.normalize("NFD", "Công ty Điện lực Đà Nẵng")
 
@@ -97,62 +98,48 @@ def test_calibration_loops_terminate_and_keep_every_path() -> None:
     assert [a.usage.job_id for a in report.affected] == ["CAL-A", "CAL-B", "CAL-A2", "J-1"]
 
 
-def test_bilingual_notices_one_per_customer_nfc() -> None:
-    report = assess_impact(event(), USAGES, recalibrations={"w1": [date(2025, 5, 1)]})
-    notices = draft_notices(
-        report, lab_name="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", contact="hieuchuan@example.vn"
+def _facts(*lines: NoticeLine, customer: str = "Customer A") -> NoticeFacts:
+    return NoticeFacts(
+        customer,
+        "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng",
+        "hieuchuan@example.vn",
+        "NC-2026-004",
+        "chuẩn M-REF được phát hiện nằm ngoài dung sai cho phép",
+        "standard M-REF was found out of tolerance",
+        date(2026, 10, 20),
+        lines,
     )
-    assert [n.customer for n in notices] == list(report.customers)
-    a = next(n for n in notices if n.customer == "Customer A")
-    assert a.certificates == ("HC-1",) and a.job_ids == ("J-1",)
-    assert "Kính gửi Customer A," in a.body and "Dear Customer A," in a.body
-    assert "nằm ngoài dung sai cho phép" in a.body and "was found out of tolerance" in a.body
-    assert "- Giấy chứng nhận HC-1 (công việc J-1, ngày 01/03/2025)" in a.body
-    assert "- Certificate HC-1 (job J-1, 2025-03-01)" in a.body
-    assert "ngày 10/01/2025" in a.body and "from 2025-01-10 onwards" in a.body
-    assert a.subject.startswith("Thông báo về kết quả hiệu chuẩn") and " / Notice of possibly" in a.subject
-    assert "HC-3" not in a.body  # outside the window after the external recalibration
-    danang = next(n for n in notices if n.customer.startswith("Công"))
-    for text in (danang.customer, danang.subject, danang.body):
-        assert unicodedata.is_normalized("NFC", text)
-    assert "Kính gửi Công ty Điện lực Đà Nẵng," in danang.body
 
 
-def test_notice_for_a_job_without_certificate_and_each_event_kind() -> None:
-    usages = [Usage("J-9", date(2025, 3, 1), ("ref",), None, "Customer Z")]
-    for kind, vi, en in [
-        (EventKind.CERTIFICATE_WITHDRAWN, "thu hồi giấy chứng nhận", "certificate withdrawn"),
-        (EventKind.FAILED_CHECK, "kiểm tra giữa kỳ", "failed an intermediate check"),
-    ]:
-        notice = draft_notices(assess_impact(event(kind=kind), usages), lab_name="Lab", contact="c")[0]
-        assert vi in notice.body and en in notice.body
-        assert "Chưa cấp giấy chứng nhận (công việc J-9" in notice.body
-        assert "No certificate issued yet (job J-9" in notice.body
-        assert notice.certificates == ()
+NOTIFY = NoticeLine("J-1", date(2026, 3, 1), "calibration", Decision.NOTIFY, "HC-1")
+AMEND = NoticeLine("J-2", date(2026, 4, 2), "verification", Decision.AMEND, "KĐ-7", "KĐ-31")
 
 
-def test_one_customer_however_the_name_was_typed() -> None:
-    nfc = unicodedata.normalize("NFC", NFD_NAME)
-    usages = [
-        Usage("J-1", date(2025, 3, 1), ("ref",), "HC-1", NFD_NAME),
-        Usage("J-2", date(2025, 3, 2), ("ref",), "HC-2", nfc),
-    ]
-    report = assess_impact(event(), usages)
-    assert report.customers == (nfc,)
-    notices = draft_notices(report, lab_name="L", contact="c")
-    assert len(notices) == 1 and notices[0].certificates == ("HC-1", "HC-2")
-
-
-def test_custom_template() -> None:
-    template = NoticeTemplate(
-        "Về $standard", "About $standard", "$customer: $certificates_vi", "$customer: $certificates_en"
+def test_notice_in_the_customer_language_with_the_right_word() -> None:
+    vi = draft_notice(_facts(NOTIFY), language="vi")
+    assert vi.subject.startswith("Thông báo về kết quả hiệu chuẩn bị ảnh hưởng (NC-2026-004)")
+    assert (
+        "- Giấy chứng nhận hiệu chuẩn HC-1 (công việc J-1, 01/03/2026): kết quả có thể bị ảnh hưởng"
+        in vi.body
     )
-    report = assess_impact(event(), [Usage("J-1", date(2025, 3, 1), ("ref",), "HC-1", "Y")])
-    notice = draft_notices(report, lab_name="L", contact="c", template=template)[0]
-    assert notice.subject == "Về M-REF / About M-REF"
-    assert notice.body.startswith("Y: - Giấy chứng nhận HC-1")
-    assert notice.body.endswith("Y: - Certificate HC-1 (job J-1, 2025-03-01)")
-    assert DEFAULT_TEMPLATE.body_vi.startswith("Kính gửi")
+    assert "Dear" not in vi.body
+    en = draft_notice(_facts(NOTIFY, AMEND), language="en")
+    assert en.subject.startswith("Notice of affected calibration and verification results")
+    assert (
+        "- Verification certificate KĐ-7 (job J-2, 02/04/2026): the certificate has been amended" in en.body
+    )
+    assert "replaced by KĐ-31." in en.body and "Kính gửi" not in en.body
+    only_verification = draft_notice(_facts(AMEND), language="vi")
+    assert "kết quả kiểm định" in only_verification.subject and "hiệu chuẩn" not in only_verification.body
+
+
+def test_notice_text_is_nfc_and_digest_follows_the_decisions() -> None:
+    nfd = draft_notice(_facts(NOTIFY, customer=NFD_NAME), language="vi")
+    assert unicodedata.is_normalized("NFC", nfd.body) and "Kính gửi Công ty Điện lực Đà Nẵng," in nfd.body
+    recall = NoticeLine("J-1", date(2026, 3, 1), "calibration", Decision.RECALL, "HC-1")
+    assert digest([NOTIFY]) != digest([recall])
+    pending = NoticeLine("J-2", date(2026, 4, 2), "verification", Decision.AMEND, "KĐ-7")
+    assert "(đang phát hành)" in draft_notice(_facts(pending), language="vi").body
 
 
 @pytest.mark.parametrize(
@@ -168,12 +155,44 @@ def test_custom_template() -> None:
             ),
             "usages",
         ),
-        (lambda: NoticeTemplate("$nope", "", "", ""), "template.subject_vi"),
-        (lambda: NoticeTemplate("", "", "", "costs $5"), "template.body_en"),
-        (lambda: draft_notices(assess_impact(event(), []), lab_name=" ", contact="c"), "lab_name"),
+        (lambda: draft_notice(_facts(NOTIFY), language="fr"), "language"),
+        (lambda: draft_notice(_facts(), language="vi"), "lines"),
+        (lambda: NoticeLine("J", date(2026, 1, 1), "calibration", Decision.NO_EFFECT), "decision"),
+        (lambda: NoticeLine("J", date(2026, 1, 1), "repair", Decision.NOTIFY), "kind"),
     ],
 )
 def test_bad_input_names_the_field(call: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         call()  # type: ignore[operator]
     assert info.value.field == field
+
+
+def test_suspect_window_counting_rule() -> None:
+    """Start at the last in-tolerance calibration or check on or before the date found; end at the first
+    calibration after the start, or the first in-tolerance check after the date found (repair verified)."""
+    good_cal = Verification(date(2025, 10, 10), CheckKind.CALIBRATION, True)
+    failed_check = Verification(date(2026, 5, 4), CheckKind.CHECK, False)
+    good_check = Verification(date(2026, 2, 1), CheckKind.CHECK, True)
+    legacy = Verification(date(2024, 10, 1), CheckKind.CALIBRATION, None)  # as-found not recorded: trusted
+    # the failed check is never a start; the good check of 02-01 is the last good one
+    w = suspect_window(date(2026, 5, 4), [good_cal, failed_check, good_check, legacy])
+    assert (w.start, w.end) == (date(2026, 2, 1), None)
+    # repaired, verified by a check in tolerance on 05-20: the window ends there
+    repaired = Verification(date(2026, 5, 20), CheckKind.CHECK, True)
+    w = suspect_window(date(2026, 5, 4), [good_cal, failed_check, good_check, repaired])
+    assert (w.start, w.end) == (date(2026, 2, 1), date(2026, 5, 20))
+    # a failed calibration entered in any order gives the same window
+    failed_cal = Verification(date(2026, 10, 15), CheckKind.CALIBRATION, False)
+    for order in ([good_cal, failed_cal], [failed_cal, good_cal]):
+        w = suspect_window(date(2026, 10, 20), order)
+        assert (w.start, w.end) == (date(2025, 10, 10), date(2026, 10, 15))
+    # nothing good before: the suspicion starts the day it was found; the lab may choose its own ends
+    assert suspect_window(date(2026, 1, 5), [failed_cal]).start == date(2026, 1, 5)
+    w = suspect_window(
+        date(2026, 10, 20), [good_cal, failed_cal], start=date(2026, 1, 1), end=date(2026, 9, 1)
+    )
+    assert (w.start, w.end) == (date(2026, 1, 1), date(2026, 9, 1))
+    with pytest.raises(InvalidRecord):
+        suspect_window(date(2026, 10, 20), [], start=date(2026, 10, 21))
+    with pytest.raises(InvalidRecord):
+        suspect_window(date(2026, 10, 20), [], start=date(2026, 10, 1), end=date(2026, 10, 1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -159,3 +159,30 @@ def test_bad_input_names_the_field(call: object, field: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         call()  # type: ignore[operator]
     assert info.value.field == field
+
+
+def test_method_2_counts_the_current_error_so_out_of_tolerance_never_lengthens() -> None:
+    """Issue 22: checks 0, 1, 2, 3, 3 mg (every 30 days) within ±10 mg, then +12 mg.
+
+    t = 0, 30, 60, 90, 120 d; t̄ = 60, ē = 1.8; Sxx = 3600+900+0+900+3600 = 9000;
+    Sxy = (−60)(−1.8)+(−30)(−0.8)+0+(30)(1.2)+(60)(1.2) = 108+24+36+72 = 240; b = 240/9000 = 0.026667 mg/d;
+    a = 1.8 − 0.026667·60 = 0.2; fitted now = 0.2 + 0.026667·120 = 3.4 mg;
+    residuals −0.2, 0, 0.2, 0.4, −0.4 → Σr² = 0.4, s = √(0.4/3) = 0.36515, k·s = 0.73030;
+    budget = 10 − 0.73030 − 3.4 = 5.86970 mg → T = 5.86970 / 0.026667 = 220.1 → 220 days.
+    """
+    checks = [ErrorObservation(date(2026, 1, 1) + timedelta(days=30 * i), e) for i, e in enumerate([0, 1, 2, 3, 3])]
+    before = control_chart_interval(checks, limit=10, corrections_applied=False)
+    assert before.current_error == pytest.approx(3.4)
+    assert before.budget == pytest.approx(10 - 2 * math.sqrt(0.4 / 3) - 3.4)
+    assert (before.interval_days, before.limited_by) == (220, "drift")
+    failed = [*checks, ErrorObservation(date(2026, 1, 1) + timedelta(days=150), 12)]
+    after = control_chart_interval(failed, limit=10, corrections_applied=False)
+    assert (after.interval_days, after.limited_by) == (30, "out_of_tolerance") and after.current_error == 12
+    assert after.interval_days <= before.interval_days
+    # the issue's own series: 0, 3, 6, 9, 9 mg gave 97 days without the current error; the fitted error now
+    # is 0.6 + 0.08·120 = 10.2 mg, beyond ±10 mg: no budget is left, the minimum is recommended
+    issue = [ErrorObservation(date(2026, 1, 1) + timedelta(days=30 * i), e) for i, e in enumerate([0, 3, 6, 9, 9])]
+    assert control_chart_interval(issue, limit=10).interval_days == 97  # corrections applied: the old answer
+    assert control_chart_interval(issue, limit=10, corrections_applied=False).interval_days == 30
+    issue_12 = [*issue, ErrorObservation(date(2026, 1, 1) + timedelta(days=150), 12)]
+    assert control_chart_interval(issue_12, limit=10, corrections_applied=False).interval_days == 30

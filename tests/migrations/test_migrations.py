@@ -258,5 +258,56 @@ def test_0018_reports_certificate_numbers_used_twice_and_never_renumbers(empty_u
         upgrade(empty_url, "0018")
         names = {ix["name"] for ix in inspect(engine).get_indexes("standard_calibration")}
         assert "uq_standard_calibration_in_house_number" in names
+
+
+def test_0021_carries_suspect_events_over_as_nonconforming_work(empty_url: str) -> None:
+    """0021 turns each suspect event into a record (its chosen start kept) and each evaluation into a decision;
+    the downgrade puts the old tables back (empty: the new records have no place there)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lims.migrate import alembic_config, upgrade
+
+    upgrade(empty_url, "0017")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO lab (code, name_vi, name_en, address, created_at)"
+                    " VALUES ('HN', 'Trung tâm', 'Centre', 'Hà Nội', '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO measurement_standard (lab_id, asset_number, name, quantity, unit, level, status,"
+                    " created_at) VALUES (1, 'CDL-KL-001', 'Quả cân', 'mass', 'g', 'reference', 'in_service',"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO suspect_event (standard_id, kind, found_on, suspect_from, details, created_at)"
+                    " VALUES (1, 'failed_check', '2026-05-04', '2026-02-01', 'Lệch 12 mg', '2026-05-04 08:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO impact_evaluation (event_id, job_ref, decision, evaluation, created_at)"
+                    " VALUES (1, 'JOB-2026-00001', 'notify', 'Ảnh hưởng nhỏ', '2026-05-05 08:00:00')"
+                )
+            )
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            record = conn.execute(
+                text("SELECT number, trigger, state, suspect_from, description FROM nonconforming_work")
+            ).one()
+            decision = conn.execute(text("SELECT usage_ref, decision, reason, job_id FROM nc_decision")).one()
+        assert (record.number, record.trigger, record.state) == ("NC-2026-001", "check_out_of_limits", "evaluating")
+        assert str(record.suspect_from)[:10] == "2026-02-01" and record.description == "Lệch 12 mg"
+        assert tuple(decision) == ("JOB-2026-00001", "notify", "Ảnh hưởng nhỏ", None)
+        command.downgrade(alembic_config(empty_url), "0017")
+        assert {"suspect_event", "impact_evaluation"} <= set(inspect(engine).get_table_names())
+        assert "nonconforming_work" not in set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

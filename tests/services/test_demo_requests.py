@@ -28,8 +28,10 @@ def test_demo_requests_in_every_state_and_unread_notifications(session: Session)
     assert portal_jobs.list_jobs(session, annam).items
     assert portal_jobs.history(session, annam, jobs[0].id)
     kinds = {i.notification.kind for i in notifications.list_for(session, annam, unread_only=True).items}
-    assert kinds == {"request_accepted", "request_scheduled", "request_rejected", "request_converted"}
-    assert notifications.unread_count(session, admin) == 2  # the two requests still waiting for the lab
+    # and their complaint acknowledged by the lab (lims/services/demo/quality.py)
+    assert kinds == {"request_accepted", "request_scheduled", "request_rejected", "request_converted", "complaint"}
+    # the two requests still waiting for the lab, the record the failed check of CDL-KL-003 opened, the complaint
+    assert notifications.unread_count(session, admin) == 4
     assert notifications.unread_count(session, auditor) == 0
     waiting = session.scalar(
         select(func.count()).select_from(ServiceRequest).where(ServiceRequest.state == RequestState.SUBMITTED)

@@ -7,7 +7,7 @@ recording the delivery state, attempts and last error of each message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -45,7 +45,8 @@ def dedupe_key(instrument_id: int, due_on: date) -> str:
     return f"{KIND}:{instrument_id}:{due_on.isoformat()}"
 
 
-def _recipient(session: Session, enterprise: Enterprise) -> str | None:
+def recipient_of(session: Session, enterprise: Enterprise) -> str | None:
+    """The enterprise's e-mail address, else its administrator's (then any active customer user's)."""
     if enterprise.email:
         return enterprise.email
     users = session.scalars(
@@ -125,7 +126,7 @@ def queue_reminders(session: Session, *, today: date, days: int = DEFAULT_WINDOW
         if key in existing:
             continue
         if enterprise.id not in recipients:
-            recipients[enterprise.id] = _recipient(session, enterprise)
+            recipients[enterprise.id] = recipient_of(session, enterprise)
         subject, body = _text(instrument, enterprise, lab_name, today=today)
         session.add(
             OutboxMessage(
@@ -157,8 +158,10 @@ def deliver(
     *,
     now: datetime | None = None,
     after_each: Callable[[], None] | None = None,
+    kinds: Sequence[str] = (KIND,),
 ) -> DeliveryReport:
-    """Send every queued (or failed, fewer than MAX_ATTEMPTS times) reminder and record each outcome.
+    """Send every queued (or failed, fewer than MAX_ATTEMPTS times) message of ``kinds`` (reminders unless
+    told otherwise) and record each outcome.
 
     ``after_each`` (the command passes ``session.commit``) makes each outcome durable before the next
     message, so an interrupted run never sends a message twice.
@@ -166,7 +169,7 @@ def deliver(
     pending = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.kind == KIND,
+            OutboxMessage.kind.in_(list(kinds)),
             OutboxMessage.state.in_((QUEUED, FAILED)),
             OutboxMessage.attempts < MAX_ATTEMPTS,
         )
@@ -176,7 +179,7 @@ def deliver(
     for message in pending:
         if message.recipient is None and message.enterprise_id is not None:
             enterprise = session.get(Enterprise, message.enterprise_id)
-            message.recipient = _recipient(session, enterprise) if enterprise is not None else None
+            message.recipient = recipient_of(session, enterprise) if enterprise is not None else None
         message.attempts += 1
         if message.recipient is None:
             message.state, message.last_error = FAILED, "no e-mail address for the enterprise"

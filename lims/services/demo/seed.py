@@ -25,6 +25,7 @@ from lims.services.access.accounts import NewUser, create_user
 from lims.services.bench.stations import StationInput, save_station
 from lims.services.demo.accounts import DEMO_PASSWORD as DEMO_PASSWORD  # the demo commands read it here
 from lims.services.demo.jobs import load_demo_jobs
+from lims.services.demo.quality import load_quality_demo
 from lims.services.demo.requests import load_demo_requests
 from lims.services.demo.traceability import load_traceability_demo
 
@@ -437,6 +438,7 @@ def load_demo(session: Session, *, today: date | None = None) -> None:
     load_demo_jobs(session, lab, enterprises, today)
     session.flush()
     load_demo_requests(session, enterprises, today)
+    load_quality_demo(session, today)
     save_station(
         session,
         StationInput(

@@ -18,6 +18,7 @@ from lims.domain.guard import OpenJob, StandardInUse, ensure_can_retire
 from lims.domain.numbering import DEFAULT_IN_HOUSE_PATTERN, NumberPattern
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
+    CalibrationAsFound,
     IntermediateCheck,
     Job,
     JobStandard,
@@ -162,6 +163,10 @@ class CalibrationInput:
     file_sha256: str | None = None
     notes: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # As found, before adjustment: the largest error and the standard's limit (half-width), same unit.
+    as_found_error: Decimal | None = None
+    as_found_limit: Decimal | None = None
+    as_found_unit: str | None = None
 
 
 def parse_points(text: str) -> list[dict[str, Any]]:
@@ -280,6 +285,12 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
                 raise CalibrationCycle(source=source.asset_number, target=standard.asset_number)
     elif data.source_ids:
         raise StandardError(N_("Only a calibration by this laboratory names the standards used."))
+    if (data.as_found_error is None) != (data.as_found_limit is None):
+        raise StandardError(N_("Give both the as-found error and the limit, or neither."))
+    if data.as_found_limit is not None and data.as_found_limit <= 0:
+        raise StandardError(N_("The limit of the as-found error must be positive."))
+    if data.as_found_limit is not None and not _nfc(data.as_found_unit):
+        raise StandardError(N_("The as-found error needs a unit."))
     number = typed_number or allocate_in_house_number(session, data.issued_on.year)
     calibration = StandardCalibration(
         standard_id=standard.id,
@@ -299,6 +310,14 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
     )
     session.add(calibration)
     session.flush()
+    if data.as_found_error is not None and data.as_found_limit is not None:
+        calibration.as_found = CalibrationAsFound(
+            calibration_id=calibration.id,
+            error=data.as_found_error,
+            limit=data.as_found_limit,
+            unit=_nfc(data.as_found_unit),
+        )
+        session.flush()
     for source_id in data.source_ids:
         session.add(StandardCalibrationSource(calibration_id=calibration.id, standard_id=source_id))
     if standard.due_on is None or data.valid_until > standard.due_on:
@@ -367,6 +386,17 @@ def add_check(session: Session, data: CheckInput) -> IntermediateCheck:
     return check
 
 
+def checks_of(session: Session, standard_id: int) -> list[IntermediateCheck]:
+    """The standard's intermediate checks, newest first, with their values as recorded."""
+    return list(
+        session.scalars(
+            select(IntermediateCheck)
+            .where(IntermediateCheck.standard_id == standard_id)
+            .order_by(IntermediateCheck.checked_on.desc(), IntermediateCheck.id.desc())
+        )
+    )
+
+
 def control_chart(session: Session, standard_id: int) -> ControlChart | None:
     """The chart of a standard's intermediate checks (ISO/IEC 17025:2017 6.4.10), ``None`` below two checks.
 
@@ -395,17 +425,18 @@ def control_chart(session: Session, standard_id: int) -> ControlChart | None:
 
 
 def due_standards(session: Session, *, today: date, within_days: int = 30) -> list[MeasurementStandard]:
-    """Standards due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
-    return list(
-        session.scalars(
-            select(MeasurementStandard)
-            .where(
-                MeasurementStandard.due_on <= today + timedelta(days=within_days),
-                MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
-            )
-            .order_by(MeasurementStandard.due_on)
+    """Standards quarantined pending review (first: a check or calibration found them out of tolerance), then
+    those due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
+    quarantined = MeasurementStandard.status == StandardStatus.QUARANTINED
+    found = session.scalars(
+        select(MeasurementStandard)
+        .where(
+            or_(MeasurementStandard.due_on <= today + timedelta(days=within_days), quarantined),
+            MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
         )
+        .order_by(MeasurementStandard.due_on, MeasurementStandard.id)
     )
+    return sorted(found, key=lambda s: s.status != StandardStatus.QUARANTINED)
 
 
 def store_certificate_pdf(storage: Any, data: bytes, *, limit: int, name: str) -> tuple[str, str]:
@@ -429,7 +460,8 @@ def certificate_file(
 
 def interval_recommendation(session: Session, standard_id: int) -> Any:
     """ILAC-G24 / OIML D 10 Method 2 from the intermediate checks: drift of (value − centre) over time
-    against the half-width of the stated control limits. ``None`` without three checks with limits."""
+    against the half-width of the stated control limits, the current error counted. ``None`` without three
+    checks with limits."""
     from lims.domain.intervals import ErrorObservation, control_chart_interval
 
     checks = [
@@ -455,7 +487,8 @@ def interval_recommendation(session: Session, standard_id: int) -> Any:
         history.append(ErrorObservation(check.checked_on, float(check.value) - centre))
     if len(history) < 3:
         return None
-    return control_chart_interval(history, limit=half_width)
+    # a check value is the error itself (nothing corrects it): the current error counts against the limit
+    return control_chart_interval(history, limit=half_width, corrections_applied=False)
 
 
 class DuplicateAsset(StandardError):

@@ -23,8 +23,11 @@ from lims.errors import N_
 from lims.services.certificates.stamps import OUTCOME_LABELS as STAMP_OUTCOME_LABELS
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
+from lims.services.quality.complaints import STATE_WORDS as COMPLAINT_STATES
 from lims.services.records.audit import is_numeric_column
 from lims.web.jobs.bench import state_label as job_state_label
+from lims.web.nc import views as nc_labels
+from lims.web.nc.complaints import CHANNEL_LABELS
 from lims.web.standards.forms import STATUS_LABELS
 from lims.web.templating import (
     LEVEL_LABELS,
@@ -105,6 +108,15 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "kind"): distribution_label,
     ("measurement", "deviation"): lambda value: DEVIATION_LABELS.get(value, value),
     ("stamp_use", "outcome"): lambda value: STAMP_OUTCOME_LABELS.get(value, value),
+    ("standard_status_change", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
+    # nonconforming work, its decisions and notices, complaints, corrective actions (issue 22)
+    ("nonconforming_work", "trigger"): lambda value: nc_labels.TRIGGER_LABELS.get(value, value),
+    ("nonconforming_work", "state"): lambda value: nc_labels.STATE_LABELS.get(value, value),
+    ("nc_decision", "decision"): lambda value: nc_labels.DECISION_LABELS.get(value, value),
+    ("nc_notice", "state"): lambda value: nc_labels.DELIVERY_LABELS.get(value, value),
+    ("corrective_action", "state"): lambda value: nc_labels.CA_STATE_LABELS.get(value, value),
+    ("complaint", "state"): lambda value: COMPLAINT_STATES.get(value, value),
+    ("complaint", "channel"): lambda value: CHANNEL_LABELS.get(value, value),
 }
 
 

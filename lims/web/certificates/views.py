@@ -13,12 +13,14 @@ from lims.models import CertificateStatus, JobKind
 from lims.services.certificates import register
 from lims.services.certificates.verification_code import verification_code
 from lims.services.common.storage import StorageError, open_storage
+from lims.services.quality.nonconformity import records_citing
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.certificates.labels import KIND_LABELS, STATUS_LABELS
 from lims.web.certificates.public import verification_key
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
 from lims.web.i18n import error_text
+from lims.web.nc.views import DECISION_LABELS
 from lims.web.paging import after_arg
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -70,6 +72,9 @@ def show(number: str) -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         has_traceability="traceability.index" in current_app.view_functions,
         verification_code=verification_code(verification_key(), view.certificate.number),
+        # the nonconforming-work decisions that evaluated this certificate or produced it (linked both ways)
+        nc_records=records_citing(db_session(), view.certificate.id),
+        decision_labels=DECISION_LABELS,
     )
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lims.migrate import head_revisions
 from lims.services.jobs.dashboard import tiles_for
+from lims.services.quality.dashboard import quality_tiles
 from lims.services.records.database import database_answers, schema_revisions
 from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.dbsession import db_session
@@ -21,6 +22,7 @@ bp = Blueprint("main", __name__)
 @allow(AUTHENTICATED)
 def dashboard() -> ResponseReturnValue:
     tiles = tiles_for(db_session(), current_user, today=date.today())
+    tiles += quality_tiles(db_session(), current_user, today=date.today())
     return render_template("main/dashboard.html", tiles=tiles)
 
 

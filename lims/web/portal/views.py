@@ -270,4 +270,5 @@ def colleagues() -> ResponseReturnValue:
     return render_template("portal/colleagues.html", form=form, people=people), status
 
 
+from lims.web.portal import quality_views as _quality_views  # noqa: E402,F401 - routes on this blueprint
 from lims.web.portal import service_views as _service_views  # noqa: E402,F401 - routes on this blueprint

@@ -69,6 +69,14 @@ class CalibrationForm(FlaskForm):
     sources = SelectMultipleField(
         _l("Standards used (calibrations by this laboratory)"), validate_choice=False
     )
+    as_found_error = DecimalField(
+        _l("Largest error as found (before adjustment)"),
+        validators=[Optional()],
+        places=None,
+        description=_l("Against the standard's own limit; beyond it, a nonconforming-work record is opened"),
+    )
+    as_found_limit = DecimalField(_l("Limit of the error (±)"), validators=[Optional()], places=None)
+    as_found_unit = StringField(_l("Unit of the error"), validators=[Optional(), Length(max=20)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     certificate_file = FileField(
         _l("Certificate (PDF)"), description=_l("The issuer's certificate as a PDF file")

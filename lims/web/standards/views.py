@@ -15,18 +15,20 @@ from wtforms import SelectChoice
 from lims.domain.control_chart_svg import render_svg
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
-from lims.errors import LimsError, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, Role, StandardStatus
 from lims.services.access.laboratory import LaboratoryMissing, current_laboratory
 from lims.services.common.storage import open_storage
+from lims.services.quality import nonconformity as nc_records
+from lims.services.quality import triggers
 from lims.services.records import audit
-from lims.services.standards import capabilities, impact, standards, traceability
+from lims.services.standards import capabilities, intervals, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording, chart_wording
 from lims.web.downloads import file_response
-from lims.web.forms import save_form
-from lims.web.impact.views import DECLARERS, KIND_LABELS
+from lims.web.forms import flash_error, save_form
+from lims.web.nc.views import OPENERS, STATE_LABELS, TRIGGER_LABELS
 from lims.web.paging import after_arg
 from lims.web.standards.forms import (
     ISSUER_LABELS,
@@ -38,7 +40,7 @@ from lims.web.standards.forms import (
     StandardForm,
     StatusForm,
 )
-from lims.web.templating import trusted_svg
+from lims.web.templating import date_filter, trusted_svg
 
 bp = Blueprint("standards", __name__, url_prefix="/standards")
 EDITORS = (Role.ADMIN, Role.TECHNICIAN)
@@ -110,10 +112,14 @@ def show(standard_id: int) -> ResponseReturnValue:
         issuer_labels=ISSUER_LABELS,
         status_form=_status_form(),
         can_edit=current_user.role in EDITORS,
-        events=impact.events_of(db, standard_id),
+        records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
         interval=standards.interval_recommendation(db, standard_id),
-        can_declare=current_user.role in DECLARERS,
-        kind_labels=KIND_LABELS,
+        staircase=intervals.staircase_recommendation(db, standard_id),
+        staircase_labels=STAIRCASE_LABELS,
+        checks=standards.checks_of(db, standard_id),
+        can_declare=current_user.role in OPENERS,
+        trigger_labels=TRIGGER_LABELS,
+        nc_state_labels=STATE_LABELS,
     )
 
 
@@ -179,7 +185,7 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                 limit=settings.max_file_bytes,
                 name=(upload.filename or "PDF")[:100],
             )
-        return standards.add_calibration(
+        recorded = triggers.record_calibration(
             db,
             standards.CalibrationInput(
                 standard_id=standard_id,
@@ -197,8 +203,19 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
                 notes=form.notes.data,
                 file_key=file_key,
                 file_sha256=file_sha256,
+                as_found_error=form.as_found_error.data,
+                as_found_limit=form.as_found_limit.data,
+                as_found_unit=form.as_found_unit.data or standard.unit,
             ),
+            today=date.today(),
+            opened_by_id=current_user.id,
         )
+        if recorded.record is not None:
+            flash(
+                _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
+                "error",
+            )
+        return recorded.saved
 
     done = save_form(
         form,
@@ -213,6 +230,42 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
     )
 
 
+STAIRCASE_LABELS = {"extend": N_("extend"), "keep": N_("keep"), "reduce": N_("reduce")}
+
+
+@bp.post("/<int:standard_id>/interval")
+@allow(EDITORS)
+def accept_interval(standard_id: int) -> ResponseReturnValue:
+    _standard_or_404(standard_id)
+    db = db_session()
+    try:
+        accepted = intervals.accept_recommendation(
+            db, standard_id, method=request.form.get("method", ""), today=date.today()
+        )
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+    else:
+        db.commit()
+        flash(
+            _("Interval of %(n)s days accepted: due on %(due)s.", n=accepted.interval_days, due=date_filter(accepted.due_on)),
+            "success",
+        )
+    return redirect(url_for("standards.show", standard_id=standard_id))
+
+
+def _check_recorded(recorded: triggers.Recorded) -> object:
+    if recorded.record is not None:
+        flash(
+            _(
+                "Outside its limits: record %(number)s opened, the standard is quarantined.",
+                number=recorded.record.number,
+            ),
+            "error",
+        )
+    return recorded.saved
+
+
 @bp.route("/<int:standard_id>/checks/new", methods=["GET", "POST"])
 @allow(EDITORS)
 def new_check(standard_id: int) -> ResponseReturnValue:
@@ -220,18 +273,21 @@ def new_check(standard_id: int) -> ResponseReturnValue:
     form = CheckForm(unit=standard.unit)
     done = save_form(
         form,
-        lambda db: standards.add_check(
-            db,
-            standards.CheckInput(
-                standard_id=standard_id,
-                checked_on=form.checked_on.data,  # type: ignore[arg-type]
-                value=form.value.data,
-                unit=form.unit.data or "",  # type: ignore[arg-type]
-                lower_limit=form.lower_limit.data,
-                upper_limit=form.upper_limit.data,
-                performed_by_id=current_user.id,
-                notes=form.notes.data,
-            ),
+        lambda db: _check_recorded(
+            triggers.record_check(
+                db,
+                standards.CheckInput(
+                    standard_id=standard_id,
+                    checked_on=form.checked_on.data,  # type: ignore[arg-type]
+                    value=form.value.data,
+                    unit=form.unit.data or "",  # type: ignore[arg-type]
+                    lower_limit=form.lower_limit.data,
+                    upper_limit=form.upper_limit.data,
+                    performed_by_id=current_user.id,
+                    notes=form.notes.data,
+                ),
+                today=date.today(),
+            )
         ),
         success=_("Intermediate check recorded."),
         then=lambda _saved: url_for("standards.show", standard_id=standard_id),

@@ -1,0 +1,116 @@
+"""Records that act: a calibration or intermediate check that finds a standard out of tolerance opens a
+nonconforming-work record (ISO/IEC 17025:2017 6.4.10, 7.10), quarantines the standard and tells the lab.
+
+The standards pages record calibrations and checks through these functions, so no out-of-tolerance result
+can be entered without its record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from lims.errors import N_
+from lims.models import (
+    LAB_AUDIENCE,
+    IntermediateCheck,
+    MeasurementStandard,
+    NonconformingWork,
+    StandardCalibration,
+)
+from lims.services.common.notifications import notify
+from lims.services.quality import nonconformity as records
+from lims.services.standards import standards
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What was recorded, and the record it opened (``None`` when the standard was in tolerance)."""
+
+    saved: StandardCalibration | IntermediateCheck
+    record: NonconformingWork | None
+
+
+def _plain(value: Decimal) -> str:
+    """Every recorded digit, no exponent, no padding zeros: Decimal("1000.012000000000") → "1000.012"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check_outside_limits(check: IntermediateCheck) -> bool:
+    if check.lower_limit is None or check.upper_limit is None:
+        return False
+    return not check.lower_limit <= check.value <= check.upper_limit
+
+
+def tell_lab(session: Session, standard: MeasurementStandard, record: NonconformingWork) -> None:
+    notify(
+        session,
+        kind="nc_opened",
+        msgid=N_("Standard %(asset)s is quarantined: %(number)s opened (custodian: %(custodian)s)."),
+        params={
+            "asset": standard.asset_number,
+            "number": record.number,
+            "custodian": standard.custodian or "—",
+        },
+        link=("nc.show", {"nc_id": record.id}),
+        audience=LAB_AUDIENCE,
+    )
+
+
+def record_check(session: Session, data: standards.CheckInput, *, today: date) -> Recorded:
+    """Record an intermediate check; outside its limits it opens a record (trigger "check out of limits")."""
+    check = standards.add_check(session, data)
+    if not check_outside_limits(check):
+        return Recorded(check, None)
+    standard = standards.get_standard(session, check.standard_id)
+    record = records.open_record(
+        session,
+        records.NcInput(
+            trigger="check_out_of_limits",
+            description=(
+                f"Kiểm tra giữa kỳ ngày {check.checked_on:%d/%m/%Y}: {_plain(check.value)} {check.unit}, "
+                f"ngoài giới hạn {_plain(check.lower_limit)} … {_plain(check.upper_limit)} {check.unit}"  # type: ignore[arg-type]
+            ),
+            found_on=check.checked_on,
+            standard_id=standard.id,
+            check_id=check.id,
+            opened_by_id=data.performed_by_id,
+        ),
+        today=max(today, check.checked_on),
+    )
+    tell_lab(session, standard, record)
+    return Recorded(check, record)
+
+
+def record_calibration(
+    session: Session, data: standards.CalibrationInput, *, today: date, opened_by_id: int | None
+) -> Recorded:
+    """Record a calibration; an as-found error beyond the limit opens a record (calibration out of tolerance)."""
+    calibration = standards.add_calibration(session, data)
+    if calibration.as_found_in_tolerance is not False:
+        return Recorded(calibration, None)
+    standard = standards.get_standard(session, calibration.standard_id)
+    found = calibration.as_found
+    assert found is not None
+    record = records.open_record(
+        session,
+        records.NcInput(
+            trigger="calibration_out_of_tolerance",
+            description=(
+                f"Hiệu chuẩn ngày {calibration.calibrated_on:%d/%m/%Y} (giấy chứng nhận "
+                f"{calibration.certificate_number}): sai số khi nhận {_plain(found.error)} {found.unit}, "
+                f"giới hạn ±{_plain(found.limit)} {found.unit}"
+            ),
+            found_on=max(calibration.issued_on, calibration.calibrated_on),
+            standard_id=standard.id,
+            calibration_id=calibration.id,
+            opened_by_id=opened_by_id,
+        ),
+        today=max(today, calibration.issued_on),
+    )
+    tell_lab(session, standard, record)
+    return Recorded(calibration, record)

@@ -1,0 +1,81 @@
+"""Calibration intervals that act (ILAC-G24:2022 / OIML D 10:2022, from memory): Method 1 (simple response,
+"staircase") from the as-found errors of the standard's calibrations, Method 2 (control chart) from its
+intermediate checks; accepting a recommendation moves the due date (the standard is audited)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.domain.intervals import AsFound, StaircaseResult, staircase
+from lims.errors import N_
+from lims.models import CalibrationAsFound, MeasurementStandard, StandardCalibration
+from lims.services.standards.standards import StandardError, get_standard, interval_recommendation
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def current_interval_days(standard: MeasurementStandard) -> int:
+    """The standard's interval in days (its months × 365.25/12, half up); one year when none is set.
+
+    12 months → 365.25 days → 365; 6 months → 182.625 → 183.
+    """
+    months = standard.calibration_interval_months or 12
+    return math.floor(months * DAYS_PER_MONTH + 0.5)
+
+
+def staircase_recommendation(session: Session, standard_id: int) -> StaircaseResult | None:
+    """Method 1 over the calibrations that recorded an as-found error and limit (oldest first); ``None``
+    without any. Each step's error ratio is |as-found error| / limit."""
+    standard = get_standard(session, standard_id)
+    rows = session.execute(
+        select(StandardCalibration.calibrated_on, CalibrationAsFound.error, CalibrationAsFound.limit)
+        .join(CalibrationAsFound, CalibrationAsFound.calibration_id == StandardCalibration.id)
+        .where(StandardCalibration.standard_id == standard_id, StandardCalibration.withdrawn_reason.is_(None))
+        .order_by(StandardCalibration.calibrated_on, StandardCalibration.id)
+    ).all()
+    history: list[AsFound] = []
+    for calibrated_on, error, limit in rows:
+        if history and history[-1].calibrated_on == calibrated_on:
+            continue  # one result a day: the method needs increasing dates
+        history.append(AsFound(calibrated_on, float(abs(error) / limit)))
+    if not history:
+        return None
+    return staircase(history, initial_days=current_interval_days(standard))
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    interval_days: int
+    due_on: date
+
+
+def accept_recommendation(session: Session, standard_id: int, *, method: str, today: date) -> Accepted:
+    """Take the method's recommended interval: the due date becomes the last calibration + the interval
+    (the change is in the standard's audit trail); the interval in months is rounded half up."""
+    standard = get_standard(session, standard_id)
+    if method == "method1":
+        result = staircase_recommendation(session, standard_id)
+        days = result.recommended_days if result is not None else None
+    elif method == "method2":
+        drift = interval_recommendation(session, standard_id)
+        days = drift.interval_days if drift is not None else None
+    else:
+        raise StandardError(N_("Choose the method whose recommendation you accept."))
+    if days is None:
+        raise StandardError(N_("This method has no recommendation for the standard yet."))
+    last = session.scalar(
+        select(StandardCalibration.calibrated_on)
+        .where(StandardCalibration.standard_id == standard_id, StandardCalibration.withdrawn_reason.is_(None))
+        .order_by(StandardCalibration.calibrated_on.desc())
+        .limit(1)
+    )
+    start = last or today
+    standard.due_on = start + timedelta(days=days)
+    standard.calibration_interval_months = max(1, math.floor(days / DAYS_PER_MONTH + 0.5))
+    session.flush()
+    return Accepted(days, standard.due_on)

@@ -1,0 +1,1 @@
+"""Nonconforming work pages."""

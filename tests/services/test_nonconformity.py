@@ -1,0 +1,267 @@
+"""Nonconforming work from the database (ISO/IEC 17025:2017 7.10, 6.4.10): windows, decisions, closure.
+
+Runs on SQLite and PostgreSQL (the ``session`` fixture).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from lims.domain.traceability import IssuerKind
+from lims.errors import LimsError
+from lims.models import Certificate, CertificateStatus, JobKind, JobStandard, StandardStatus
+from lims.services.quality import nonconformity as ncs
+from tests.factories import make_calibration, make_enterprise, make_job, make_standard, make_user
+
+TODAY = date(2026, 11, 20)
+
+
+def job_on(session: Session, standard: Any, on: date, customer: Any, certificate: str | None = None) -> Any:
+    job = make_job(session, enterprise=customer, measured_on=on, requested_on=on)
+    session.add(JobStandard(job_id=job.id, standard_id=standard.id))
+    if certificate:
+        session.add(
+            Certificate(
+                number=certificate,
+                job_id=job.id,
+                kind=job.kind,
+                issued_at=datetime(on.year, on.month, on.day, 9, tzinfo=UTC),
+                issued_by_id=make_user(session).id,
+            )
+        )
+    session.flush()
+    return job
+
+
+def in_house(session: Session, standard: Any, on: date, source: Any) -> Any:
+    return make_calibration(
+        session,
+        standard,
+        calibrated_on=on,
+        issued_on=on,
+        issuer_kind=IssuerKind.THIS_LAB,
+        issuer_name="Trung tâm Đo lường",
+        sources=[source],
+    )
+
+
+def failed_calibration(session: Session, reference: Any) -> Any:
+    # as found: +14 mg against a ±10 mg limit (out of tolerance), then adjusted
+    return make_calibration(
+        session,
+        reference,
+        calibrated_on=date(2026, 10, 15),
+        as_found_error=Decimal("0.014"),
+        as_found_limit=Decimal("0.010"),
+        as_found_unit="g",
+    )
+
+
+@dataclass
+class Scenario:
+    reference: Any
+    inside: set[str]
+    outside: set[str]
+    in_house: set[str]
+    amended: Any
+
+
+def build(session: Session) -> Scenario:
+    """A reference weight R, two working standards W1, W2 calibrated in house with it, jobs around them.
+
+    Counting rule: R was last found in tolerance at its calibration of 2025-10-10 (start, inclusive); it
+    was found out of tolerance at its calibration of 2026-10-15 (end, exclusive: it was adjusted then).
+    A standard calibrated with R inside the window is suspect from that calibration until its own next one.
+    """
+    customer = make_enterprise(session, name="Công ty Cổ phần Cơ khí Đông Anh")
+    other = make_enterprise(session, name="Công ty TNHH Dược phẩm Hòa Bình")
+    reference = make_standard(session, asset_number="CDL-KL-901")
+    make_calibration(
+        session,
+        reference,
+        calibrated_on=date(2025, 10, 10),
+        as_found_error=Decimal("0.003"),
+        as_found_limit=Decimal("0.010"),
+        as_found_unit="g",
+    )
+    w1 = make_standard(session, asset_number="CDL-KL-902")
+    w2 = make_standard(session, asset_number="CDL-KL-903")
+    w3 = make_standard(session, asset_number="CDL-KL-904")
+    cal_w1 = in_house(session, w1, date(2025, 11, 5), reference)  # inside → in-house 1
+    cal_w2 = in_house(session, w2, date(2026, 3, 10), reference)  # inside → in-house 2
+    make_calibration(session, w1, calibrated_on=date(2026, 5, 20))  # W1's next calibration (external)
+    in_house(session, w3, date(2026, 10, 16), reference)  # after R's recalibration → outside
+    jobs = {
+        "J0": job_on(session, reference, date(2025, 9, 20), customer),  # before the start → out
+        "J1": job_on(session, reference, date(2025, 10, 10), customer, "HC-2025-00101"),  # start day → in
+        "J2": job_on(session, reference, date(2025, 12, 1), customer, "HC-2025-00102"),  # in
+        "J3": job_on(session, reference, date(2026, 2, 15), other),  # in (no certificate yet)
+        "J4": job_on(session, reference, date(2026, 6, 30), other, "HC-2026-00103"),  # in
+        "J5": job_on(session, reference, date(2026, 10, 14), customer, "HC-2026-00104"),  # in
+        "J6": job_on(session, reference, date(2026, 10, 15), customer),  # recalibration day → out
+        "J7": job_on(session, reference, date(2026, 10, 18), other),  # after → out
+        "K1": job_on(session, w1, date(2025, 12, 10), other, "HC-2025-00105"),  # via W1 → in
+        "K2": job_on(session, w1, date(2026, 6, 1), other),  # W1 recalibrated 05-20 → out
+        "K3": job_on(session, w2, date(2026, 4, 1), customer),  # via W2 → in
+        "K4": job_on(session, w2, date(2026, 11, 2), customer),  # W2 never recalibrated → in
+        "K5": job_on(session, w3, date(2026, 10, 30), customer),  # W3 calibrated after the end → out
+    }
+    # J2's certificate was amended: the record must cite the amendment, never the superseded one
+    first = session.query(Certificate).filter_by(number="HC-2025-00102").one()
+    first.status = CertificateStatus.SUPERSEDED
+    amended = Certificate(
+        number="HC-2026-00110",
+        job_id=jobs["J2"].id,
+        kind=JobKind.CALIBRATION,
+        revision=1,
+        replaces_id=first.id,
+        issued_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        issued_by_id=first.issued_by_id,
+    )
+    session.add(amended)
+    session.flush()
+    inside = {jobs[k].number for k in ("J1", "J2", "J3", "J4", "J5", "K1", "K3", "K4")}
+    outside = {jobs[k].number for k in ("J0", "J6", "J7", "K2", "K5")}
+    return Scenario(reference, inside, outside, {f"cal:{cal_w1.id}", f"cal:{cal_w2.id}"}, amended)
+
+
+def open_ot(session: Session, reference: Any, **over: Any) -> Any:
+    return ncs.open_record(
+        session,
+        ncs.NcInput(
+            trigger="calibration_out_of_tolerance",
+            description="Quả cân 1 kg lệch +14 mg khi hiệu chuẩn (giới hạn ±10 mg)",
+            found_on=date(2026, 10, 20),
+            standard_id=reference.id,
+            **over,
+        ),
+        today=TODAY,
+    )
+
+
+def check_counts(session: Session, scenario: Scenario, nc_id: int) -> ncs.NcView:
+    view = ncs.assess(session, nc_id)
+    assert view.window is not None
+    assert (view.window.start, view.window.end) == (date(2025, 10, 10), date(2026, 10, 15))
+    jobs = {a.ref for a in view.jobs}
+    calibrations = {a.ref for a in view.calibrations}
+    # 5 direct (J1..J5) + 1 through W1 (K1) + 2 through W2 (K3, K4) = 8 jobs; W1 and W2 = 2 in-house
+    assert (len(jobs), len(calibrations)) == (8, 2)
+    assert jobs == scenario.inside and not jobs & scenario.outside
+    assert calibrations == scenario.in_house
+    assert "HC-2025-00102" not in view.report.certificates  # type: ignore[union-attr]
+    assert "HC-2026-00110" in view.report.certificates  # type: ignore[union-attr]
+    return view
+
+
+def test_window_when_the_failed_calibration_is_entered_first(session: Session) -> None:
+    scenario = build(session)
+    calibration = failed_calibration(session, scenario.reference)
+    record = open_ot(session, scenario.reference, calibration_id=calibration.id)
+    assert record.number == "NC-2026-001"
+    check_counts(session, scenario, record.id)
+    assert scenario.reference.status == StandardStatus.QUARANTINED
+
+
+def test_window_when_the_record_is_opened_first(session: Session) -> None:
+    scenario = build(session)
+    record = open_ot(session, scenario.reference)
+    before = ncs.assess(session, record.id)
+    assert before.window is not None and before.window.end is None  # not recalibrated yet: still open
+    failed_calibration(session, scenario.reference)  # entered afterwards
+    check_counts(session, scenario, record.id)
+
+
+def test_decisions_move_the_state_and_closure_waits_for_them(session: Session) -> None:
+    scenario = build(session)
+    failed_calibration(session, scenario.reference)
+    record = open_ot(session, scenario.reference)
+    view = ncs.assess(session, record.id)
+    with pytest.raises(ncs.NcError):
+        ncs.close(session, record.id, note="xong", closed_by_id=make_user(session).id)
+    first = view.jobs[0]
+    ncs.record_decision(
+        session,
+        record.id,
+        usage_ref=first.ref,
+        decision="no_effect",
+        reason="Sai số 14 mg nhỏ hơn 1/10 MPE của cân khách hàng",
+        decided_by_id=None,
+    )
+    assert record.state == "evaluating"
+    for a in view.affected[1:]:
+        ncs.record_decision(
+            session,
+            record.id,
+            usage_ref=a.ref,
+            decision="no_effect",
+            reason="Không ảnh hưởng",
+            decided_by_id=None,
+        )
+    assert record.state == "acting"
+    with pytest.raises(ncs.NcError):  # the standard is still quarantined
+        ncs.close(session, record.id, note="xong", closed_by_id=make_user(session).id)
+    ncs.return_to_service(
+        session, record.id, reason="Đã hiệu chỉnh và hiệu chuẩn lại", effective_on=TODAY, changed_by_id=None
+    )
+    ncs.close(session, record.id, note="Đã đánh giá toàn bộ", closed_by_id=make_user(session).id)
+    assert record.state == "closed" and scenario.reference.status == StandardStatus.IN_SERVICE
+
+
+def test_bad_input_is_refused(session: Session) -> None:
+    scenario = build(session)
+    with pytest.raises(ncs.NcError):
+        open_ot(session, scenario.reference, suspect_from=date(2026, 11, 1))  # start after found
+    with pytest.raises(ncs.NcError):
+        ncs.open_record(
+            session,
+            ncs.NcInput(trigger="meteor", description="x", found_on=TODAY, standard_id=scenario.reference.id),
+            today=TODAY,
+        )
+    with pytest.raises(ncs.NcError):
+        ncs.open_record(
+            session, ncs.NcInput(trigger="job_found_wrong", description="x", found_on=TODAY), today=TODAY
+        )
+    record = open_ot(session, scenario.reference)
+    with pytest.raises(ncs.NcError):  # J0 is outside the window
+        ncs.record_decision(
+            session, record.id, usage_ref="nope", decision="notify", reason="x", decided_by_id=None
+        )
+    job3 = next(a for a in ncs.assess(session, record.id).jobs if a.job and a.job.certificate is None)
+    with pytest.raises(ncs.NcError):  # nothing to amend without a certificate
+        ncs.record_decision(
+            session, record.id, usage_ref=job3.ref, decision="amend", reason="x", decided_by_id=None
+        )
+
+
+def test_staircase_from_as_found_errors_and_accepting_moves_the_due_date(session: Session) -> None:
+    """ILAC-G24 Method 1: 12 months → 365 days; 2025-01-10 |3 mg| / 10 mg = 0.3 ≤ 0.8 → ×1.25 = 456.25 → 456;
+    2026-01-12 |14 mg| / 10 mg = 1.4 > 1 → ×0.5 = 228 days. Accepted: due 2026-01-12 + 228 d = 2026-08-28,
+    interval 228 / 30.4375 = 7.49 → 7 months."""
+    from lims.services.standards import intervals
+
+    standard = make_standard(session, calibration_interval_months=12)
+    assert intervals.staircase_recommendation(session, standard.id) is None
+    for on, error in ((date(2025, 1, 10), "0.003"), (date(2026, 1, 12), "-0.014")):
+        make_calibration(
+            session,
+            standard,
+            calibrated_on=on,
+            as_found_error=Decimal(error),
+            as_found_limit=Decimal("0.010"),
+            as_found_unit="g",
+        )
+    result = intervals.staircase_recommendation(session, standard.id)
+    assert result is not None
+    assert [(s.interval_before_days, s.interval_after_days) for s in result.steps] == [(365, 456), (456, 228)]
+    accepted = intervals.accept_recommendation(session, standard.id, method="method1", today=TODAY)
+    assert (accepted.interval_days, accepted.due_on) == (228, date(2026, 8, 28))
+    assert standard.due_on == date(2026, 8, 28) and standard.calibration_interval_months == 7
+    with pytest.raises(LimsError):
+        intervals.accept_recommendation(session, standard.id, method="method2", today=TODAY)  # no checks

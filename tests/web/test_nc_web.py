@@ -1,0 +1,105 @@
+"""Nonconforming-work pages through the test client: open from a standard, decide, send, the customer reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.models import NcNotice, NonconformingWork, Role, StandardStatus
+from tests.factories import make_calibration, make_enterprise, make_standard, make_user
+from tests.services.test_nonconformity import job_on
+from tests.webutil import login, post_form
+
+
+def test_check_outside_its_limits_opens_a_record_and_quarantines(client: FlaskClient, session: Session) -> None:
+    tech = make_user(session, Role.TECHNICIAN)
+    standard = make_standard(session, asset_number="CDL-KL-950", unit="g", custodian="Phòng Khối lượng")
+    make_calibration(session, standard, calibrated_on=date(2026, 1, 10))
+    session.commit()
+    login(client, tech.username)
+    url = f"/standards/{standard.id}/checks/new"
+    response = post_form(
+        client,
+        url,
+        {
+            "checked_on": "2026-03-01",
+            "value": "1000.012",
+            "unit": "g",
+            "lower_limit": "999.990",
+            "upper_limit": "1000.010",
+        },
+    )
+    assert response.status_code == 302
+    record = session.scalars(select(NonconformingWork)).one()
+    assert record.trigger == "check_out_of_limits" and record.check_id is not None
+    assert "1000.012 g" in record.description  # every recorded digit
+    session.refresh(standard)
+    assert standard.status == StandardStatus.QUARANTINED
+    due = client.get("/standards/due").get_data(as_text=True)
+    assert "CDL-KL-950" in due
+    page = client.get(f"/nc/{record.id}").get_data(as_text=True)
+    assert record.number in page and "10/01/2026" in page  # window from the last good calibration
+    assert "check_out_of_limits" not in page  # no enum names on a page
+    standard_page = client.get(f"/standards/{standard.id}").get_data(as_text=True)
+    assert 'id="check-values"' in standard_page and "1.000,012 g" in standard_page  # every recorded digit
+    assert record.number in standard_page
+
+
+def test_open_decide_send_and_the_customer_reads(client: FlaskClient, session: Session) -> None:
+    reviewer = make_user(session, Role.REVIEWER)
+    customer_ent = make_enterprise(session, name="Công ty TNHH Cân Việt")
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=customer_ent.id)
+    stranger = make_user(session, Role.CUSTOMER)
+    standard = make_standard(session, asset_number="CDL-KL-951", unit="g")
+    make_calibration(
+        session,
+        standard,
+        calibrated_on=date(2026, 1, 10),
+        as_found_error=Decimal("0.002"),
+        as_found_limit=Decimal("0.010"),
+        as_found_unit="g",
+    )
+    job = job_on(session, standard, date(2026, 2, 1), customer_ent, "HC-2026-00901")
+    session.commit()
+    login(client, reviewer.username)
+    response = post_form(
+        client,
+        "/nc/",
+        {
+            "trigger": "calibration_out_of_tolerance",
+            "standard_id": standard.id,
+            "found_on": "2026-03-05",
+            "description": "Quả cân lệch +14 mg",
+        },
+        token_from=f"/standards/{standard.id}",
+    )
+    assert response.status_code == 302
+    record = session.scalars(select(NonconformingWork)).one()
+    show = f"/nc/{record.id}"
+    page = client.get(show).get_data(as_text=True)
+    assert job.number in page and "HC-2026-00901" in page
+    assert "Chưa có thông báo" in page or "No notice yet" in page
+    post_form(client, f"{show}/decisions", {"usage_ref": job.number, "decision": "notify", "reason": "Lưu ý"})
+    notice = session.scalars(select(NcNotice)).one()
+    assert notice.state == "draft" and "Giấy chứng nhận hiệu chuẩn HC-2026-00901" in notice.body
+    response = post_form(
+        client, f"{show}/notices/{notice.id}/send", {"subject": notice.subject, "body": notice.body}, token_from=show
+    )
+    assert response.status_code == 302
+    listing = client.get("/nc/?state=acting").get_data(as_text=True)
+    assert record.number in listing
+    assert record.number not in client.get("/nc/?state=closed").get_data(as_text=True)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "/nc/" in dashboard
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, customer.username)
+    portal = client.get("/portal/notices").get_data(as_text=True)
+    assert "HC-2026-00901" in portal and record.number in portal
+    assert client.get(show).status_code == 403
+    post_form(client, "/logout", {}, token_from="/")
+    login(client, stranger.username)
+    assert "HC-2026-00901" not in client.get("/portal/notices").get_data(as_text=True)
