@@ -9,6 +9,7 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
     ElectronicSignature,
     Job,
+    JobAssignment,
     JobCounter,
     JobReferenceMaterial,
     JobStandard,
@@ -78,6 +79,7 @@ __all__ = [
     "ImpactEvaluation",
     "IntermediateCheck",
     "Job",
+    "JobAssignment",
     "JobCounter",
     "JobKind",
     "JobReferenceMaterial",

@@ -165,6 +165,7 @@ def test_lab_reviews_and_converts_and_the_customer_follows(
     assert job.requirements["points"] == [4.0, 8.0] and job.requirements["decision_rule"] == "guarded"
     # a review comment on a later transition stays inside the lab
     technician = make_user(session, Role.TECHNICIAN)
+    jobs.record_intake(session, job.id, jobs.Intake("nguyên vẹn", "không có"), expected_version=None)
     jobs.transition_job(
         session, job.id, "received", user=technician, comment="NỘI BỘ: vỏ trầy", expected_version=None
     )
