@@ -32,7 +32,8 @@ from lims.models import (
     StandardStatus,
     User,
 )
-from lims.services.jobs.queues import OPEN_STATES, QUEUES, ROLE_QUEUES, in_section, queue_conditions
+from lims.services.jobs.queues import QUEUES, ROLE_QUEUES, in_section, queue_conditions
+from lims.services.jobs.workload import OPEN_STATES
 
 STANDARDS_DUE_DAYS = 30
 MY_STANDARDS_DAYS = 7  # "this week"

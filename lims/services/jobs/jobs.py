@@ -34,7 +34,7 @@ from lims.models import (
 )
 from lims.services.access import authorisations
 from lims.services.common.notifications import job_state_changed, notify
-from lims.services.jobs import assignment
+from lims.services.jobs import assignment, standard_choices
 from lims.services.jobs.errors import (
     JobConflict,
     JobError,
@@ -350,6 +350,7 @@ def add_standard(
             roles=", ".join(roles),
             role=role,
         )
+    standard_choices.require_suitable(session, job, standard, role, on=job.measured_on or on)
     guard_standards(session, [standard.id], job.measured_on or on)
     for link in session.scalars(
         select(JobStandard).where(JobStandard.job_id == job.id, JobStandard.role == role)
@@ -379,19 +380,3 @@ def names(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
-
-
-def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:
-    """Standards of a field of measurement that may be offered on the bench (retired ones left out)."""
-    from lims.models import Quantity, StandardStatus
-
-    return list(
-        session.scalars(
-            select(MeasurementStandard)
-            .where(
-                MeasurementStandard.quantity == Quantity(quantity),
-                MeasurementStandard.status != StandardStatus.RETIRED,
-            )
-            .order_by(MeasurementStandard.asset_number)
-        )
-    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lims.errors import N_
 from lims.models import Job, JobState, JobTransition, Procedure, Quantity, Role, User
@@ -36,9 +36,9 @@ def _mine(user: User) -> ColumnElement[bool]:
     return Job.technician_id == user.id
 
 
-def _not_by(column: ColumnElement[int | None] | object, user: User) -> ColumnElement[bool]:
+def _not_by(column: InstrumentedAttribute[int | None], user: User) -> ColumnElement[bool]:
     # Nobody reviews or approves their own work (ISO/IEC 17025:2017 7.8.1.1; lims.domain.workflow).
-    return or_(column.is_(None), column != user.id)  # type: ignore[attr-defined, no-any-return]
+    return or_(column.is_(None), column != user.id)
 
 
 def _returned_by(user: User) -> ColumnElement[bool]:
