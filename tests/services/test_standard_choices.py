@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lims.domain import standard_choice as sc
+from lims.domain.uncertainty.units import convert_value
 from lims.models import BenchStation, Quantity, StandardStatus
 from lims.services.bench.stations import StationUnfit, request_capture, stations_for
 from lims.services.jobs import jobs, standard_choices
@@ -64,7 +65,7 @@ def test_range_is_compared_in_the_standards_unit() -> None:
 
     def check(points: list[float]) -> sc.Unsuitable | None:
         return sc.why_not(weights, needs, quantity="mass", on=date(2026, 12, 6), points=points, unit="kg",
-                          convert=standard_choices.convert)
+                          convert=convert_value)
 
     assert check([0.5, 10.0, 20.0]) is None
     refused = check([0.5, 30.0])

@@ -41,7 +41,7 @@ from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget
 from lims.domain.uncertainty.units import parse_unit
 from lims.errors import N_
-from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
+from lims.models import Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations
 from lims.services.bench import readings as bench_readings
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
@@ -51,6 +51,7 @@ from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.points import measurements as measurements  # re-exported for the bench's callers
 from lims.services.jobs.points import test_points as test_points  # re-exported for the bench's callers
 from lims.services.jobs.procedures import domain_procedure
+from lims.services.standards.capabilities import accredited_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,20 +148,7 @@ def _standards_used(
 
 
 def cmc_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
-    rows = session.scalars(select(CmcEntry).where(CmcEntry.lab_id == lab_id, CmcEntry.accredited.is_(True)))
-    return tuple(
-        DomainCmc(
-            r.quantity,
-            r.unit,
-            float(r.range_min),
-            float(r.range_max),
-            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
-            a=float(r.a),
-            b=float(r.b),
-            procedure_code=r.procedure_code,
-        )
-        for r in rows
-    )
+    return accredited_scope(session, lab_id)
 
 
 def agreed_rule(job: Job, proc: dp.Procedure) -> DecisionRule:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lims.domain.uncertainty.units import convert_value, converts
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     LAB_AUDIENCE,
@@ -39,6 +40,7 @@ from lims.services.access.laboratory import current_laboratory
 from lims.services.access.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
 from lims.services.common import notifications
 from lims.services.common.pagination import Page, keyset_page
+from lims.services.customers import capability_review
 from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
@@ -316,6 +318,18 @@ def _tell_customer(session: Session, request: ServiceRequest, kind: str, msgid: 
     )
 
 
+class CannotTake(RequestError):
+    """An item of the request cannot become a job (capability review): the template is the review's finding,
+    naming the item and why."""
+
+
+def require_capability(session: Session, request: ServiceRequest, *, on: date) -> None:
+    """Refuse acceptance while any item has no procedure or no authorised person (capability_review)."""
+    problems = capability_review.blocking(capability_review.review_request(session, request, on=on))
+    if problems:
+        raise CannotTake(problems[0].msgid, **problems[0].params)
+
+
 def accept_request(
     session: Session,
     request_id: int,
@@ -327,6 +341,7 @@ def accept_request(
     request = _locked(session, user, request_id, expected_version=expected_version)
     if request.state != RequestState.SUBMITTED:
         raise _refuse(request, "accept")
+    require_capability(session, request, on=(now or datetime.now(UTC)).date())
     request.state = RequestState.ACCEPTED
     _decided(request, user, now)
     session.flush()
@@ -350,6 +365,8 @@ def schedule_request(
         raise _refuse(request, "schedule")
     if scheduled_on < today:
         raise RequestError(N_("The scheduled date %(date)s is in the past."), date=scheduled_on.isoformat())
+    if request.state == RequestState.SUBMITTED:  # scheduling accepts it
+        require_capability(session, request, on=today)
     request.state = RequestState.SCHEDULED
     request.scheduled_on = scheduled_on
     _decided(request, user, now)
@@ -474,15 +491,18 @@ def history(session: Session, user: Caller, request_id: int) -> list[StateChange
     return changes
 
 
-def job_requirements(request: ServiceRequest, item: ServiceRequestItem) -> dict[str, Any]:
-    """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md)."""
+def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None) -> dict[str, Any]:
+    """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md); the wanted points,
+    given in the instrument's unit, are converted to ``unit`` (the procedure's: grams to kilograms)."""
     wanted: dict[str, Any] = {
         "conformity_statement": request.conformity_statement,
         "decision_rule": request.decision_rule,
         "notes": request.notes or "",
     }
     if item.points:
-        wanted["points"] = list(item.points)
+        wanted["points"] = [
+            convert_value(float(p), item.instrument.unit, unit) if unit else p for p in item.points
+        ]
     return wanted
 
 
@@ -526,7 +546,7 @@ def convert_request(
                 requested_on=today,
                 due_on=due_on,
                 on_site=request.on_site,
-                requirements=job_requirements(request, item),
+                requirements=job_requirements(request, item, unit=domain_procedure(procedure).unit),
             ),
         )
         item.procedure_id = procedure.id
@@ -549,10 +569,12 @@ def convert_request(
 
 
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
-    """Per item: the active procedures of the request's kind that work in the instrument's unit."""
+    """Per item: the active procedures of the request's kind whose unit the instrument's converts to."""
     usable = [p for p in list_procedures(session) if p.kind == request.kind]
     units = {p.id: domain_procedure(p).unit for p in usable}
-    return {item.id: [p for p in usable if units[p.id] == item.instrument.unit] for item in request.items}
+    return {
+        item.id: [p for p in usable if converts(item.instrument.unit, units[p.id])] for item in request.items
+    }
 
 
 def jobs_of(session: Session, request: ServiceRequest) -> dict[int, Job]:

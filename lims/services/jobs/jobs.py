@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.guard import StandardRefused, require_usable
+from lims.domain.uncertainty.units import converts
 from lims.errors import N_, NotFound
 from lims.models import (
     CustomerInstrument,
@@ -123,7 +124,7 @@ def create_job(session: Session, data: JobRequest) -> Job:
     if instrument is None or procedure is None:
         raise NotFound()
     proc = domain_procedure(procedure)
-    if instrument.unit != proc.unit:
+    if not converts(instrument.unit, proc.unit):  # g and kg convert (pint); g and V do not
         raise JobError(
             N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
             unit=instrument.unit,

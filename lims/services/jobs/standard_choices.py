@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from lims.domain import standard_choice as sc
-from lims.domain.uncertainty.units import parse_unit
+from lims.domain.uncertainty.units import convert_value
 from lims.errors import LimsError
 from lims.models import Job, MeasurementStandard, Quantity, StandardCalibration, StandardStatus
 from lims.services.jobs.errors import JobError, no_procedure
@@ -21,16 +21,6 @@ USABLE_STATUSES = frozenset({StandardStatus.IN_SERVICE, StandardStatus.DUE})
 
 class StandardUnsuitable(JobError):
     """The standard may not serve in that role; the message says why (a domain message id and parameters)."""
-
-
-def convert(value: float, unit: str, to: str) -> float:
-    """``value`` in ``unit`` expressed in ``to`` (pint); ``ValueError`` when the units do not compare."""
-    if unit == to:
-        return value
-    try:
-        return float((parse_unit(unit, "unit") * value).to(parse_unit(to, "unit")).magnitude)
-    except Exception as exc:  # pint raises several unrelated types for incompatible units
-        raise ValueError(f"{unit} -> {to}") from exc
 
 
 def _candidates(session: Session, quantity: Quantity) -> list[tuple[MeasurementStandard, sc.Candidate]]:
@@ -77,7 +67,7 @@ def choices(session: Session, job: Job, *, on: date) -> dict[str, list[Measureme
             std
             for std, cand in candidates
             if sc.why_not(cand, needs[role], quantity=job.procedure.quantity.value, on=on, points=points,
-                          unit=proc.unit, convert=convert) is None
+                          unit=proc.unit, convert=convert_value) is None
         ]
         for role in proc.standards
     }
@@ -98,7 +88,7 @@ def require_suitable(session: Session, job: Job, std: MeasurementStandard, role:
         on=on,
         points=_points(job),
         unit=proc.unit,
-        convert=convert,
+        convert=convert_value,
     )
     if reason is not None:
         raise StandardUnsuitable(reason.msgid, **reason.params)

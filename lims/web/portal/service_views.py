@@ -17,7 +17,7 @@ from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, RequestState, Role, User
 from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
-from lims.services.customers import portal_jobs, service_requests
+from lims.services.customers import capability_review, portal_jobs, service_requests
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
 from lims.web.access import allow
 from lims.web.dbsession import db_session
@@ -139,6 +139,9 @@ def request_detail(request_id: int) -> ResponseReturnValue:
         names=service_requests.requester_names(db, [found]),
         history=service_requests.history(db, current_user, found.id),
         can_cancel=service_requests.can_cancel(found),
+        review=capability_review.review_request(db, found, on=date.today())
+        if found.state in service_requests.OPEN_STATES
+        else None,
         RequestState=RequestState,
     )
 
