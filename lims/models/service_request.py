@@ -47,6 +47,7 @@ class ServiceRequest(Audited, Base):
     # "procedure", "simple" or "guarded" (ILAC-G8:09/2019 4.2), as in job.requirements
     decision_rule: Mapped[str] = mapped_column(String(20), default="procedure")
     conformity_statement: Mapped[bool] = mapped_column(Boolean, default=False)
+    recalibration_months: Mapped[int | None] = mapped_column(Integer)  # the customer's chosen interval
     notes: Mapped[str | None] = mapped_column(Text)
     state: Mapped[RequestState] = mapped_column(
         enum_column_type(RequestState), default=RequestState.SUBMITTED

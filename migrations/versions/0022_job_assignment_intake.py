@@ -4,7 +4,8 @@
 who was given the job, by whom and when. ``job.technician_id`` stays the current assignee.
 ``job.arrival_damaged`` and ``job.damage_note``: an item damaged on arrival is received only with a note
 that reaches the customer (ISO/IEC 17025:2017 7.4.3). ``ix_job_technician_id_state`` serves the
-technician's dashboard ("my jobs in progress").
+technician's dashboard ("my jobs in progress"). ``service_request.recalibration_months``: the interval the
+customer chose; issuing the certificate sets the instrument's next due date from it.
 
 Revision ID: 0022
 Revises: 0017
@@ -47,9 +48,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("arrival_damaged", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("damage_note", sa.Text(), nullable=True))
         batch_op.create_index("ix_job_technician_id_state", ["technician_id", "state"], unique=False)
+    with op.batch_alter_table("service_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recalibration_months", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("service_request", schema=None) as batch_op:
+        batch_op.drop_column("recalibration_months")
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index("ix_job_technician_id_state")
         batch_op.drop_column("damage_note")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -261,6 +261,7 @@ def _prepare(
         valid_until = add_months(performed, months) - timedelta(days=1)
     number = allocate_number(session, job.kind, pattern, issued_on.year)
     apply_transition(session, job, wf.State.ISSUED, user=actor, comment=number, now=now)
+    set_next_due(job, performed=job.measured_on or issued_on, valid_until=valid_until)
     extras = IssueExtras(
         number,
         issued_on,
@@ -273,6 +274,20 @@ def _prepare(
         valid_until=valid_until,
     )
     return job, extras, build_certificate_data(session, job, extras, settings)
+
+
+def set_next_due(job: Job, *, performed: date, valid_until: date | None) -> None:
+    """The instrument's calibration dates after its certificate: calibrated when measured; next due at the
+    end of the verification's validity, or after the interval the customer chose (job requirement
+    ``recalibration_months``). Without either the customer's own next due date is kept."""
+    instrument = job.instrument
+    instrument.last_calibrated_on = performed
+    months = None if valid_until is not None else requirement_months(job, "recalibration_months")
+    if valid_until is not None:
+        instrument.next_due_on = valid_until
+    elif months:
+        instrument.next_due_on = add_months(performed, months)
+    instrument.updated_at = datetime.now(UTC)
 
 
 def _render(item: tuple[CertificateData, str]) -> tuple[IssuedFiles, bytes]:

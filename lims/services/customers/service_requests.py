@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.domain.uncertainty.units import convert_value, converts
@@ -45,6 +45,7 @@ from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import domain_procedure, list_procedures
+from lims.services.jobs.workload import OPEN_STATES as OPEN_JOB_STATES
 from lims.services.records import audit
 
 DECISION_RULES = ("procedure", "simple", "guarded")
@@ -105,6 +106,7 @@ class RequestInput:
     decision_rule: str = "procedure"
     conformity_statement: bool = False
     notes: str = ""
+    recalibration_months: int | None = None  # the customer's interval (calibration only)
     # An instrument added in the same request (checked by instrument_fields.check_instrument) and its points.
     new_instrument: InstrumentData | None = None
     new_instrument_points: tuple[float, ...] = ()
@@ -198,6 +200,8 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         raise RequestError(
             N_("The preferred date %(date)s is in the past."), date=data.preferred_on.isoformat()
         )
+    if data.recalibration_months is not None and not 1 <= data.recalibration_months <= 120:
+        raise RequestError(N_("The recalibration interval must be between 1 and 120 months."))
     if len(data.notes) > MAX_NOTES:
         raise RequestError(N_("Notes are limited to %(max)s characters."), max=MAX_NOTES)
     ids = [item.instrument_id for item in data.items]
@@ -211,6 +215,12 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
     chosen: list[tuple[CustomerInstrument, list[float]]] = []
     for item in data.items:
         instrument = get_scoped(session, CustomerInstrument, item.instrument_id, user)  # another's → NotFound
+        if session.scalar(
+            select(exists().where(Job.instrument_id == instrument.id, Job.state.in_(OPEN_JOB_STATES)))
+        ):
+            raise RequestError(
+                N_("%(serial)s already has an open job at the lab."), serial=instrument.serial_number
+            )
         chosen.append((instrument, _check_points(instrument, item.points)))
     if data.new_instrument is not None:
         new_points = _check_points(data.new_instrument, data.new_instrument_points)
@@ -223,6 +233,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         preferred_on=data.preferred_on,
         decision_rule=data.decision_rule,
         conformity_statement=data.conformity_statement,
+        recalibration_months=data.recalibration_months,
         notes=data.notes.strip() or None,
         state=RequestState.SUBMITTED,
     )
@@ -499,6 +510,8 @@ def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit:
         "decision_rule": request.decision_rule,
         "notes": request.notes or "",
     }
+    if request.recalibration_months:
+        wanted["recalibration_months"] = request.recalibration_months
     if item.points:
         wanted["points"] = [
             convert_value(float(p), item.instrument.unit, unit) if unit else p for p in item.points
@@ -594,8 +607,12 @@ def requester_names(session: Session, requests: Sequence[ServiceRequest]) -> dic
 
 
 def requestable_instruments(session: Session, user: Caller, *, limit: int = 500) -> list[CustomerInstrument]:
-    """The enterprise's instruments to choose from, soonest due first (those without a due date last)."""
-    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).order_by(
+    """The enterprise's instruments to choose from, soonest due first (those without a due date last); an
+    instrument with an open job is left out (it is already at, or on its way to, the lab)."""
+    open_job = exists(
+        select(Job.id).where(Job.instrument_id == CustomerInstrument.id, Job.state.in_(OPEN_JOB_STATES))
+    )
+    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).where(~open_job).order_by(
         CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
     )
     return list(session.scalars(stmt.limit(limit)))

@@ -27,6 +27,13 @@ class RequestForm(FlaskForm):
         choices=[SelectChoice(value, _l(label)) for value, label in REQUESTED_RULE_LABELS.items()],
     )
     conformity_statement = BooleanField(_l("Statement of conformity wanted"))
+    # The customer's recalibration interval: the certificate states it and the instrument's next due date
+    # follows from it when the certificate is issued (verifications follow their legal period instead).
+    recalibration_months = SelectField(
+        _l("Recalibration interval"),
+        choices=[SelectChoice("", _l("Not stated")), *(SelectChoice(str(m), str(m)) for m in (6, 12, 24, 36))],
+        validators=[Optional()],
+    )
     notes = TextAreaField(_l("Other requirements"), validators=[Optional(), Length(max=2000)])
     # an instrument added in the same request (all optional; filled in when the serial number is given)
     new_instrument_type = StringField(_l("Instrument type"), validators=[Optional(), Length(max=100)])

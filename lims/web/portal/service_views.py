@@ -19,6 +19,7 @@ from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
 from lims.services.customers import capability_review, portal_jobs, service_requests
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
+from lims.services.jobs import workload
 from lims.web.access import allow
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
@@ -95,6 +96,9 @@ def new_request() -> ResponseReturnValue:
                 preferred_on=form.preferred_on.data,
                 decision_rule=form.decision_rule.data or "procedure",
                 conformity_statement=bool(form.conformity_statement.data),
+                recalibration_months=int(form.recalibration_months.data)
+                if (form.recalibration_months.data or "").isdigit()
+                else None,
                 notes=form.notes.data or "",
                 new_instrument=new_instrument,
                 new_instrument_points=service_requests.parse_points(form.new_points.data or ""),
@@ -186,7 +190,7 @@ def cancel_request(request_id: int) -> ResponseReturnValue:
 @allow(Role.CUSTOMER)
 def jobs() -> ResponseReturnValue:
     page = portal_jobs.list_jobs(db_session(), current_user, after=after_arg())
-    return render_template("portal/jobs.html", page=page, today=date.today())
+    return render_template("portal/jobs.html", page=page, today=date.today(), is_overdue=workload.is_overdue)
 
 
 @bp.get("/jobs/<int:job_id>")
