@@ -198,7 +198,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         raise RequestError(N_("Unknown decision rule %(rule)s."), rule=data.decision_rule)
     if data.preferred_on is not None and data.preferred_on < today:
         raise RequestError(
-            N_("The preferred date %(date)s is in the past."), date=data.preferred_on.isoformat()
+            N_("The preferred date %(date)s is in the past."), date=f"{data.preferred_on:%d/%m/%Y}"
         )
     if data.recalibration_months is not None and not 1 <= data.recalibration_months <= 120:
         raise RequestError(N_("The recalibration interval must be between 1 and 120 months."))
@@ -249,7 +249,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
     notifications.notify(
         session,
         kind="request_submitted",
-        msgid=N_("%(enterprise)s submitted request %(number)s (%(count)s instruments)."),
+        msgid=N_("%(enterprise)s submitted request %(number)s (instruments: %(count)s)."),
         params={
             "enterprise": request.enterprise.name,
             "number": request_number(request),
@@ -375,7 +375,7 @@ def schedule_request(
     if request.state not in OPEN_STATES:
         raise _refuse(request, "schedule")
     if scheduled_on < today:
-        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=scheduled_on.isoformat())
+        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=f"{scheduled_on:%d/%m/%Y}")
     if request.state == RequestState.SUBMITTED:  # scheduling accepts it
         require_capability(session, request, on=today)
     request.state = RequestState.SCHEDULED
@@ -536,7 +536,7 @@ def convert_request(
     lab_id = current_laboratory(session).id
     due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
     if due_on < today:
-        raise RequestError(N_("The expected date %(date)s is in the past."), date=due_on.isoformat())
+        raise RequestError(N_("The expected date %(date)s is in the past."), date=f"{due_on:%d/%m/%Y}")
     created = []
     for item in request.items:
         procedure_id = conversion.procedures.get(item.id)

@@ -66,11 +66,6 @@ def input_descriptions(job: Job) -> dict[str, str]:
     return {i.name: i.describe(language) for i in domain_procedure(job.procedure).budget.inputs}
 
 
-def parse_points(text: str) -> list[float]:
-    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
-    return [float(p.strip()) for p in parts]
-
-
 def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
     try:
         return measurements.test_points(job), None

@@ -24,6 +24,7 @@ from lims.services.certificates import issue as certificates
 from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
+from lims.services.customers import service_requests
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.jobs import assignment, jobs, queues, workload
 from lims.services.jobs.errors import no_procedure
@@ -182,9 +183,9 @@ def intake(job_id: int) -> ResponseReturnValue:
     _job_or_404(job_id)
     form = request.form
     try:
-        points = bench_view.parse_points(form.get("points", ""))
+        points = list(service_requests.parse_points(form.get("points", "")[:400]))
     except ValueError:
-        flash(_("Test points: give numbers separated by commas or semicolons."), "error")
+        flash(_("Test points: give numbers separated by semicolons or spaces (a comma is a decimal comma)."), "error")
         return redirect(url_for("jobs.show", job_id=job_id))
     requirements: dict[str, Any] = {
         "conformity_statement": bool(form.get("conformity_statement")),
