@@ -25,6 +25,7 @@ class Job(Audited, Base):
         Index("ix_job_state_id", "state", "id"),
         Index("ix_job_enterprise_id_id", "enterprise_id", "id"),
         Index("ix_job_technician_id_state", "technician_id", "state"),
+        Index("ix_job_state_due_on", "state", "due_on"),  # overdue open jobs, without reading the others
     )
 
     id: Mapped[intpk]

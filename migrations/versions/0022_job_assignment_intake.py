@@ -4,8 +4,10 @@
 who was given the job, by whom and when. ``job.technician_id`` stays the current assignee.
 ``job.arrival_damaged`` and ``job.damage_note``: an item damaged on arrival is received only with a note
 that reaches the customer (ISO/IEC 17025:2017 7.4.3). ``ix_job_technician_id_state`` serves the
-technician's dashboard ("my jobs in progress"). ``service_request.recalibration_months``: the interval the
-customer chose; issuing the certificate sets the instrument's next due date from it.
+technician's dashboard ("my jobs in progress"), ``ix_job_state_due_on`` the overdue tiles and
+``ix_certificate_issued_at`` "certificates issued in the last 30 days" (instead of counting every
+certificate). ``service_request.recalibration_months``: the interval the customer chose; issuing the
+certificate sets the instrument's next due date from it.
 
 Revision ID: 0022
 Revises: 0017
@@ -48,6 +50,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("arrival_damaged", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("damage_note", sa.Text(), nullable=True))
         batch_op.create_index("ix_job_technician_id_state", ["technician_id", "state"], unique=False)
+        batch_op.create_index("ix_job_state_due_on", ["state", "due_on"], unique=False)
+    with op.batch_alter_table("certificate", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_certificate_issued_at"), ["issued_at"], unique=False)
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recalibration_months", sa.Integer(), nullable=True))
 
@@ -55,7 +60,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.drop_column("recalibration_months")
+    with op.batch_alter_table("certificate", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificate_issued_at"))
     with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index("ix_job_state_due_on")
         batch_op.drop_index("ix_job_technician_id_state")
         batch_op.drop_column("damage_note")
         batch_op.drop_column("arrival_damaged")
