@@ -241,3 +241,18 @@ def make_certificate(
     session.add(certificate)
     session.flush()
     return certificate
+
+
+def authorise_all_procedures(session: Session) -> User:
+    """A technician authorised to perform every synced procedure (a request's capability review needs one)."""
+    from lims.domain.authorisation import AuthorisedRole
+    from lims.services.access import authorisations
+    from lims.services.jobs.procedures import list_procedures
+
+    tech = make_user(session, Role.TECHNICIAN)
+    for code in sorted({p.code for p in list_procedures(session)}):
+        authorisations.grant(
+            session,
+            authorisations.Grant(tech.id, code, AuthorisedRole.PERFORM, date(2025, 1, 1), "training record TR-9"),
+        )
+    return tech

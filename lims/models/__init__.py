@@ -16,6 +16,7 @@ from lims.models.instrument import CustomerInstrument
 from lims.models.job import (
     ElectronicSignature,
     Job,
+    JobAssignment,
     JobCounter,
     JobReferenceMaterial,
     JobStandard,
@@ -95,6 +96,7 @@ __all__ = [
     "Enterprise",
     "IntermediateCheck",
     "Job",
+    "JobAssignment",
     "JobCounter",
     "JobKind",
     "JobReferenceMaterial",

@@ -26,7 +26,7 @@ class Certificate(Audited, Base):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     amendment_reason: Mapped[str500 | None]
     withdrawal_reason: Mapped[str500 | None]
-    issued_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(index=True)  # the dashboards' "issued in the last 30 days"
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     pdf_key: Mapped[str200 | None]
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))

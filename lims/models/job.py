@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certificates.metrology import PointResult
@@ -24,6 +24,8 @@ class Job(Audited, Base):
     __table_args__ = (
         Index("ix_job_state_id", "state", "id"),
         Index("ix_job_enterprise_id_id", "enterprise_id", "id"),
+        Index("ix_job_technician_id_state", "technician_id", "state"),
+        Index("ix_job_state_due_on", "state", "due_on"),  # overdue open jobs, without reading the others
     )
 
     id: Mapped[intpk]
@@ -51,6 +53,9 @@ class Job(Audited, Base):
     # Intake record (ISO/IEC 17025:2017 7.4.2, 7.1.1): condition on arrival, accessories received.
     condition_on_arrival: Mapped[str | None] = mapped_column(Text)
     accessories: Mapped[str | None] = mapped_column(Text)
+    # Damaged on arrival: received only with a note for the customer (ISO/IEC 17025:2017 7.4.3).
+    arrival_damaged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    damage_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
@@ -141,6 +146,24 @@ class JobTransition(Base):
     role: Mapped[str20]
     comment: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class JobAssignment(Base):
+    """One (re)assignment of a job to a technician: who was given it, by whom, when; never updated.
+
+    ``technician_id`` is ``None`` when the job was released (unassigned). The job's ``technician_id`` is the
+    latest row's; this table is its history (ISO/IEC 17025:2017 6.2.6: who was assigned to perform it).
+    """
+
+    __tablename__ = "job_assignment"
+    __table_args__ = (Index("ix_job_assignment_job_id_at", "job_id", "at"),)
+
+    id: Mapped[intpk]
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ElectronicSignature(Audited, Base):

@@ -49,6 +49,7 @@ class ServiceRequest(Audited, Base):
     conformity_statement: Mapped[bool] = mapped_column(Boolean, default=False)
     # the specification the statement is made against, e.g. "EN 837-1 class 1.6" (ISO/IEC 17025 7.1.3)
     conformity_specification: Mapped[str | None] = mapped_column(String(200))
+    recalibration_months: Mapped[int | None] = mapped_column(Integer)  # the customer's chosen interval
     notes: Mapped[str | None] = mapped_column(Text)
     state: Mapped[RequestState] = mapped_column(
         enum_column_type(RequestState), default=RequestState.SUBMITTED

@@ -1,15 +1,30 @@
-"""The dashboard's tiles: each role's counts, a customer's scoped to its enterprise, in one statement."""
+"""The dashboard's tiles: each role's own work, counted in one statement, each a link to the list it counts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from lims.models import Enterprise, JobState, Role, StandardStatus, User
-from lims.services.jobs.dashboard import tiles_for
+from lims.models import (
+    Enterprise,
+    JobKind,
+    JobStandard,
+    JobState,
+    JobTransition,
+    Quantity,
+    RequestState,
+    Role,
+    ServiceRequest,
+    StandardStatus,
+    User,
+)
+from lims.services.jobs import queues, workload
+from lims.services.jobs.dashboard import Tile, standards_of, tiles_for
+from lims.services.jobs.procedures import latest_procedure, sync_procedures
+from lims.services.standards.standards import due_standards
 from tests.factories import (
     make_certificate,
     make_enterprise,
@@ -22,7 +37,7 @@ from tests.factories import (
 TODAY = date(2026, 11, 20)
 
 
-def _tiles(session: Session, user: Any) -> dict[str, int]:
+def _tiles(session: Session, user: Any) -> list[Tile]:
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -31,45 +46,164 @@ def _tiles(session: Session, user: Any) -> dict[str, int]:
     bind = session.connection()
     event.listen(bind, "before_cursor_execute", count)
     try:
-        tiles = {t.label: t.value for t in tiles_for(session, user, today=TODAY)}
+        tiles = tiles_for(session, user, today=TODAY)
     finally:
         event.remove(bind, "before_cursor_execute", count)
     assert len(statements) == 1, statements  # every tile from one round trip
     return tiles
 
 
-def test_lab_and_customer_tiles_count_what_they_say(session: Session) -> None:
-    ours, theirs = make_enterprise(session), make_enterprise(session)
-    before = {
-        role: _tiles(session, make_user(session, role))
-        for role in (Role.TECHNICIAN, Role.ADMIN, Role.AUDITOR)
+def _by_label(tiles: list[Tile]) -> dict[str, int]:
+    return {t.label + (f" {t.detail}" if t.detail else ""): t.value for t in tiles}
+
+
+def _listed(session: Session, user: User, tile: Tile) -> int:
+    """How many jobs the list behind a job tile shows (the page's own query, every page)."""
+    conditions = queues.queue_conditions(tile.args["queue"], user, TODAY, section=tile.args.get("section", ""))
+    return len(workload.list_jobs(session, conditions=conditions, size=500).items)
+
+
+def _every_job_tile_matches_its_list(session: Session, user: User, tiles: list[Tile]) -> None:
+    for tile in tiles:
+        assert tile.endpoint is not None, tile  # every tile is a link
+        if tile.endpoint == "jobs.index":
+            assert tile.value == _listed(session, user, tile), tile
+
+
+def test_technician_sees_their_own_work(session: Session) -> None:
+    me, other = make_user(session, Role.TECHNICIAN), make_user(session, Role.TECHNICIAN)
+    ent = make_enterprise(session)
+    # mine: due today (received), overdue (in progress), in progress due later, a finished one (issued, overdue
+    # date but closed: not counted)
+    make_job(session, enterprise=ent, technician_id=me.id, state=JobState.RECEIVED, due_on=TODAY)
+    late = make_job(session, enterprise=ent, technician_id=me.id, state=JobState.IN_PROGRESS,
+                    due_on=TODAY - timedelta(days=2))
+    make_job(session, enterprise=ent, technician_id=me.id, state=JobState.IN_PROGRESS,
+             due_on=TODAY + timedelta(days=9))
+    make_job(session, enterprise=ent, technician_id=me.id, state=JobState.ISSUED, due_on=TODAY - timedelta(days=9))
+    # someone else's, and one nobody holds
+    make_job(session, enterprise=ent, technician_id=other.id, state=JobState.IN_PROGRESS, due_on=TODAY)
+    make_job(session, enterprise=ent, state=JobState.RECEIVED, due_on=TODAY + timedelta(days=3))
+    # a standard on my overdue job, due in 5 days; one due in 5 days that no job of mine uses; a far one of mine
+    mine_soon = make_standard(session, due_on=TODAY + timedelta(days=5))
+    make_standard(session, due_on=TODAY + timedelta(days=5))
+    mine_later = make_standard(session, due_on=TODAY + timedelta(days=40))
+    session.add_all([JobStandard(job_id=late.id, standard_id=mine_soon.id, role="weights"),
+                     JobStandard(job_id=late.id, standard_id=mine_later.id, role="reference")])
+    session.flush()
+
+    tiles = _tiles(session, me)
+    counts = _by_label(tiles)
+    unassigned = session.scalar(
+        select(func.count()).select_from(queues.Job).where(*queues.queue_conditions("unassigned", me, TODAY)))
+    assert counts == {
+        "My jobs due today": 1,
+        "My overdue jobs": 1,
+        "My jobs in progress": 2,
+        "Waiting for my measurements": 1,
+        "Jobs nobody is assigned to": unassigned,
+        "Standards I use that fall due this week": 1,
     }
-    for state, n in ((JobState.RECEIVED, 3), (JobState.IN_PROGRESS, 2), (JobState.MEASURED, 1)):
-        for _ in range(n):
-            make_job(session, state=state, enterprise=ours)
+    assert unassigned >= 1
+    _every_job_tile_matches_its_list(session, me, tiles)
+    standards_tile = next(t for t in tiles if t.endpoint == "standards.due")
+    assert standards_tile.args == {"days": 7, "mine": 1}
+    listed = due_standards(session, today=TODAY, within_days=7, conditions=[standards_of(me.id)])
+    assert [s.id for s in listed] == [mine_soon.id]
+
+
+def test_reviewer_and_signatory_queues_exclude_their_own_work(session: Session) -> None:
+    reviewer, signatory = make_user(session, Role.REVIEWER), make_user(session, Role.SIGNATORY)
+    tech = make_user(session, Role.TECHNICIAN)
+    before_review = _by_label(_tiles(session, reviewer))
+    before_sign = _by_label(_tiles(session, signatory))
+    make_job(session, state=JobState.MEASURED, measured_by_id=tech.id)
+    make_job(session, state=JobState.MEASURED, measured_by_id=tech.id)
+    make_job(session, state=JobState.MEASURED, measured_by_id=reviewer.id)  # their own: not theirs to review
+    make_job(session, state=JobState.REVIEWED, measured_by_id=tech.id, reviewed_by_id=reviewer.id)
+    make_job(session, state=JobState.REVIEWED, measured_by_id=tech.id, reviewed_by_id=signatory.id)
+    make_job(session, state=JobState.APPROVED)
+    # returned by this reviewer: measured -> in_progress as the latest transition
+    returned = make_job(session, state=JobState.IN_PROGRESS, measured_by_id=None)
+    at = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
+    session.add_all([
+        JobTransition(job_id=returned.id, from_state=JobState.IN_PROGRESS, to_state=JobState.MEASURED,
+                      actor_id=tech.id, role="technician", at=at),
+        JobTransition(job_id=returned.id, from_state=JobState.MEASURED, to_state=JobState.IN_PROGRESS,
+                      actor_id=reviewer.id, role="reviewer", comment="Điểm 3 thiếu số đọc", at=at),
+    ])
+    # and one returned earlier but measured again since: no longer "being re-measured"
+    again = make_job(session, state=JobState.MEASURED, measured_by_id=tech.id)
+    session.add_all([
+        JobTransition(job_id=again.id, from_state=JobState.MEASURED, to_state=JobState.IN_PROGRESS,
+                      actor_id=reviewer.id, role="reviewer", comment="x", at=at),
+        JobTransition(job_id=again.id, from_state=JobState.IN_PROGRESS, to_state=JobState.MEASURED,
+                      actor_id=tech.id, role="technician", at=at),
+    ])
+    session.flush()
+    review_tiles = _tiles(session, reviewer)
+    review = _by_label(review_tiles)
+    growth = {k: review[k] - before_review.get(k, 0) for k in review}
+    # 2 measured by the technician + the re-measured one; the reviewer's own is left out
+    assert growth["Awaiting my review"] == 3
+    assert review["Returned by me, being re-measured"] == 1
+    _every_job_tile_matches_its_list(session, reviewer, review_tiles)
+    sign_tiles = _tiles(session, signatory)
+    sign = _by_label(sign_tiles)
+    assert sign["Awaiting my signature"] - before_sign["Awaiting my signature"] == 1  # not the one they reviewed
+    assert sign["Approved, certificate not issued"] - before_sign["Approved, certificate not issued"] == 1
+    _every_job_tile_matches_its_list(session, signatory, sign_tiles)
+
+
+def test_lab_manager_sees_requests_unassigned_and_overdue_by_section(session: Session) -> None:
+    admin = make_user(session, Role.ADMIN)
+    before = _by_label(_tiles(session, admin))
+    sync_procedures(session)
+    mass, pressure = latest_procedure(session, "VER-NAWI-R76"), latest_procedure(session, "CAL-PG-DKD")
+    assert (mass.quantity, pressure.quantity) == (Quantity.MASS, Quantity.PRESSURE)
+    late = TODAY - timedelta(days=1)
+    make_job(session, state=JobState.IN_PROGRESS, procedure_id=mass.id, due_on=late)
+    make_job(session, state=JobState.RECEIVED, procedure_id=mass.id, due_on=late)
+    make_job(session, state=JobState.MEASURED, procedure_id=pressure.id, due_on=late)
+    make_job(session, state=JobState.CANCELLED, procedure_id=pressure.id, due_on=late)  # closed: not overdue
+    customer = make_user(session, Role.CUSTOMER)
+    session.add(ServiceRequest(enterprise_id=customer.enterprise_id, requested_by_id=customer.id,
+                               kind=JobKind.CALIBRATION, state=RequestState.SUBMITTED))
+    session.flush()
+    tiles = _tiles(session, admin)
+    after = _by_label(tiles)
+    growth = {k: after[k] - before.get(k, 0) for k in after}
+    assert growth["Requests waiting for a decision"] == 1
+    assert growth["Overdue jobs"] == 3
+    assert growth["Overdue jobs mass"] == 2 and growth["Overdue jobs pressure"] == 1
+    assert growth["Jobs nobody is assigned to"] == 2  # measured ones are past assigning
+    assert after["Enterprises"] == session.scalar(select(func.count()).select_from(Enterprise))
+    assert after["Users"] == session.scalar(select(func.count()).select_from(User))
+    _every_job_tile_matches_its_list(session, admin, tiles)
+    requests_tile = next(t for t in tiles if t.endpoint == "requests.index")
+    assert requests_tile.args == {"state": "submitted"}
+
+
+def test_auditor_sees_recent_certificates_and_no_users(session: Session) -> None:
+    auditor = make_user(session, Role.AUDITOR)
+    before = _by_label(_tiles(session, auditor))
+    make_certificate(session, issued_at=datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
+    make_certificate(session, issued_at=datetime(2026, 9, 1, 3, 0, tzinfo=UTC))  # older than 30 days
+    after = _by_label(_tiles(session, auditor))
+    assert after["Certificates issued in the last 30 days"] - before["Certificates issued in the last 30 days"] == 1
+    assert "Users" not in after
+
+
+def test_customer_tiles_are_scoped_and_link_to_the_portal(session: Session) -> None:
+    ours, theirs = make_enterprise(session), make_enterprise(session)
+    for state in (JobState.RECEIVED, JobState.IN_PROGRESS, JobState.MEASURED):
+        make_job(session, state=state, enterprise=ours)
     make_job(session, state=JobState.REVIEWED, enterprise=theirs)
     make_certificate(session, make_job(session, state=JobState.ISSUED, enterprise=ours))
-    make_standard(session, due_on=TODAY + timedelta(days=10))
     make_standard(session, due_on=TODAY + timedelta(days=10), status=StandardStatus.RETIRED)
-    make_standard(session, due_on=TODAY + timedelta(days=90))
     make_instrument(session, ours, next_due_on=TODAY + timedelta(days=5))
     make_instrument(session, ours, next_due_on=TODAY + timedelta(days=200))
-
-    technician = _tiles(session, make_user(session, Role.TECHNICIAN))
-    growth = {label: technician[label] - before[Role.TECHNICIAN][label] for label in technician}
-    assert growth == {
-        "Jobs received, waiting": 3,
-        "Jobs in progress": 2,
-        "Awaiting review": 1,
-        "Awaiting approval": 1,
-        "Standards due within 30 days": 1,
-    }
-    admin = _tiles(session, make_user(session, Role.ADMIN))
-    assert admin["Certificates issued"] - before[Role.ADMIN]["Certificates issued"] == 1
-    assert admin["Enterprises"] == session.scalar(select(func.count()).select_from(Enterprise))
-    assert admin["Users"] == session.scalar(select(func.count()).select_from(User))
-    assert "Users" not in _tiles(session, make_user(session, Role.AUDITOR))
-
-    customer = _tiles(session, make_user(session, Role.CUSTOMER, enterprise_id=ours.id))
-    # Six open jobs of ours (their instruments included) and none of the other enterprise's.
-    assert customer == {"Instruments": 9, "Due within 30 days": 1, "Open jobs": 6, "Certificates": 1}
+    tiles = _tiles(session, make_user(session, Role.CUSTOMER, enterprise_id=ours.id))
+    # Three open jobs of ours (their instruments included) and none of the other enterprise's.
+    assert _by_label(tiles) == {"Instruments": 6, "Due within 30 days": 1, "Open jobs": 3, "Certificates": 1}
+    assert [t.endpoint for t in tiles] == ["portal.index", "portal.due", "portal.jobs", "portal.certificates"]

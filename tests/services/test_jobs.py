@@ -290,6 +290,7 @@ def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Sess
 
     setup = jobsetup.build(session, authorise=False)
     job = jobsetup.new_job(session, setup, "CAL-PG-DKD")
+    jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
     jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
                         expected_version=job.version, now=NOW)
     with pytest.raises(AuthorisationRefused, match=f"{setup.technician.username} is not authorised to perform "
@@ -316,6 +317,7 @@ def test_stale_version_is_a_conflict_and_nothing_is_lost(session: Session) -> No
 def test_guard_refuses_an_expired_standard(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
+    jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
     jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
                         expected_version=job.version, now=NOW)
     std = setup.standards["CAL-DMM-DCV"]["calibrator"]

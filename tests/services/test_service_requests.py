@@ -26,15 +26,17 @@ from lims.models import (
 from lims.services.customers import service_requests as sr
 from lims.services.customers.instrument_fields import InstrumentInvalid, check_instrument
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
-from tests.factories import make_enterprise, make_instrument, make_lab, make_user
+from tests.factories import authorise_all_procedures, make_enterprise, make_instrument, make_lab, make_user
 
 TODAY = date(2026, 3, 2)
+
 
 
 @pytest.fixture
 def setup(session: Session) -> dict[str, object]:
     sync_procedures(session)
     make_lab(session)
+    authorise_all_procedures(session)
     ent = make_enterprise(session)
     return {
         "ent": ent,

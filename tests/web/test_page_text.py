@@ -3,7 +3,8 @@
 Issue 15 ("Done when"): no page shows a float's raw digits, an ISO timestamp, UTC where local time is meant,
 a Python enum name or repr, or an English phrase on a Vietnamese page. The walk opens every page of
 ``tools/screenshots.py``'s PAGES (tests/web/test_screenshot_pages.py keeps that list complete: every GET page
-a role can open) and, one level deep, the links each page offers (a few per endpoint), with the demo data
+a role can open) as the user meant for it and as one user of every other role, and, one level deep, the links
+each page offers its own user (a few per endpoint), with the demo data
 loaded once per backend. Only the visible text is checked: scripts, styles and attributes are dropped.
 """
 
@@ -48,6 +49,9 @@ RAW_PATTERNS: dict[str, re.Pattern[str]] = {
     "UTC": re.compile(r"\b(?:UTC|GMT)\b"),
     # A float's repr: 0.30000000000000004, 0.0819466123, 9.999999999; a reading keeps its recorded digits.
     "float digits": re.compile(r"(?<![\w.,])\d+[.,](?:\d*[1-9]0{5,}[1-9]|\d*9{6,}\d|0*[1-9]\d{8,})\b"),
+    # A float shown with more than six significant digits and more than six decimals (issue 19): 0,1234567 or
+    # 12,3456789. A reading keeps its recorded digits (10,000012 V from an 8½-digit meter has six decimals).
+    "significant digits": re.compile(r"(?<![\w.,])(?:0[.,]0*[1-9]\d{6,}|[1-9]\d*[.,]\d{7,})(?![\d.,]\d)"),
     "exponent": re.compile(r"(?<![0-9A-Za-z])\d+(?:[.,]\d+)?e[+-]\d+(?![0-9A-Za-z])"),
     "enum name": re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\.[A-Z_]{2,}\b"),
     "repr": re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\{'|\['|Decimal\(|datetime\.|<[A-Za-z_.]+ object"),
@@ -258,20 +262,31 @@ def _endpoint(app: Flask, url: str) -> str | None:
     return str(endpoint)
 
 
+# One demo user per role (lims/services/demo/accounts.py): besides the pages meant for it, each opens every
+# listed page it is allowed to (issue 19: every page as every role), without following links (kept fast).
+ROLE_USERS = ("admin", "ktv.lan", "kt.hung", "ky.thu", "dg.mai", "kh.annam")
+
+
 def crawl(
     app: Flask, demo: dict[str, Any], language: str, words: frozenset[str]
 ) -> tuple[list[Finding], int]:
     by_user: dict[str | None, list[str]] = {}
+    every_page: list[str] = []
     for _, user, path in demo["pages"]:
         names = {field for _, field, _, _ in string.Formatter().parse(path) if field}
-        by_user.setdefault(user, []).append(path.format(**{n: demo["ids"][n] for n in names}))
+        url = path.format(**{n: demo["ids"][n] for n in names})
+        by_user.setdefault(user, []).append(url)
+        every_page.append(url)
     findings: list[Finding] = []
     opened = 0
+    for user in ROLE_USERS:
+        by_user.setdefault(user, [])
     for user, paths in by_user.items():
         client = _client(app, user, language)
         seen: set[str] = set()
         per_endpoint: dict[str, int] = {}
-        queue = [(url, True) for url in paths]
+        others = [url for url in every_page if url not in paths] if user in ROLE_USERS else []
+        queue = [(url, True) for url in paths] + [(url, None) for url in others]
         while queue:
             url, listed = queue.pop(0)
             if url in seen:
@@ -280,13 +295,15 @@ def crawl(
             endpoint = _endpoint(app, url)
             if endpoint is None or endpoint in demo["not_pages"] or endpoint == "auth.logout":
                 continue
-            if not listed:
+            if listed is False:
                 if per_endpoint.get(endpoint, 0) >= LINKS_PER_ENDPOINT:
                     continue
                 per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
             response = client.get(url)
             opened += 1
             assert response.status_code < 500, f"{url} as {user}: {response.status_code}"
+            if listed is None and response.status_code in (403, 404):
+                continue  # another role's page, refused as it should be (tests/web/test_routes_by_role.py)
             if response.status_code != 200 or response.mimetype != "text/html":
                 continue
             outside, inside, links = _page_texts(response.get_data(as_text=True), endpoint)
@@ -346,6 +363,8 @@ def test_no_raw_value_on_any_page(
         ("{'mean': 1}", "repr"),
         ("Decimal('1.5')", "repr"),
         ("status in_progress", "identifier"),
+        ("mean 0,1234567 V", "significant digits"),
+        ("U = 12.3456789 °C", "significant digits"),
     ],
 )
 def test_each_raw_pattern_is_caught(sample: str, check: str) -> None:

@@ -26,7 +26,14 @@ from lims.models import (
 )
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
-from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
+from tests.factories import (
+    authorise_all_procedures,
+    make_enterprise,
+    make_instrument,
+    make_job,
+    make_lab,
+    make_user,
+)
 from tests.web.portalutil import make_certificate
 from tests.webutil import csrf_token, login, post_form
 
@@ -119,6 +126,7 @@ def test_lab_reviews_and_converts_and_the_customer_follows(
 ) -> None:
     sync_procedures(session)
     make_lab(session)
+    authorise_all_procedures(session)
     ent = make_enterprise(session)
     gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16), serial_number="AK-5")
     customer = _customer(client, session, ent)
@@ -165,6 +173,7 @@ def test_lab_reviews_and_converts_and_the_customer_follows(
     assert job.requirements["points"] == [4.0, 8.0] and job.requirements["decision_rule"] == "guarded"
     # a review comment on a later transition stays inside the lab
     technician = make_user(session, Role.TECHNICIAN)
+    jobs.record_intake(session, job.id, jobs.Intake("nguyên vẹn", "không có"), expected_version=None)
     jobs.transition_job(
         session, job.id, "received", user=technician, comment="NỘI BỘ: vỏ trầy", expected_version=None
     )
@@ -255,6 +264,8 @@ def test_lab_roles_outside_review_cannot_decide(app: Flask, client: FlaskClient,
 
 
 def _submitted(app: Flask, session: Session, ent: Enterprise) -> ServiceRequest:
+    sync_procedures(session)
+    authorise_all_procedures(session)  # the capability review finds someone to do the work
     gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16))
     sender = app.test_client()
     _customer(sender, session, ent)

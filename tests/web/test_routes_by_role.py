@@ -100,6 +100,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.bench": READERS,
     "jobs.new": {Role.ADMIN, Role.TECHNICIAN},
     "jobs.intake": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.assign": {Role.ADMIN},
+    "jobs.take": {Role.TECHNICIAN},
     "jobs.transition": STAFF,
     "jobs.approve": {Role.SIGNATORY},
     "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from instruments import registry
 from instruments.errors import InstrumentError
+from lims.domain.uncertainty.units import converts
 from lims.errors import N_, LimsError, NotFound
-from lims.models import BenchStation, CaptureRequest, CaptureState, Job, User
+from lims.models import BenchStation, CaptureRequest, CaptureState, Job, Quantity, User
 from lims.services.bench.readings import check_can_measure
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
@@ -31,6 +32,10 @@ MAX_INTERVAL_S = 600.0
 
 class StationError(LimsError, ValueError):
     template = N_("The bench station could not be used: %(reason)s")
+
+
+class StationUnfit(StationError):
+    template = N_("Bench station %(name)s cannot read this procedure's quantity: choose another station.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,41 @@ def stations(session: Session, *, active_only: bool = True) -> list[BenchStation
     return list(session.scalars(stmt))
 
 
+# The field of measurement each bundled driver reads (instruments/registry.py names). A station whose driver
+# is not listed (a lab's own line profile, Modbus) fits a procedure when its declared unit converts to the
+# procedure's unit.
+DRIVER_QUANTITIES: dict[str, Quantity] = {
+    "mt-sics": Quantity.MASS,
+    "sartorius-sbi": Quantity.MASS,
+    "scpi-dmm": Quantity.ELECTRICAL,
+    "fluke-5520a": Quantity.ELECTRICAL,
+    "fluke-1529": Quantity.TEMPERATURE,
+    "fluke-1522": Quantity.TEMPERATURE,
+    "druck-pace": Quantity.PRESSURE,
+}
+
+
+def _unit_fits(unit: str | None, to: str) -> bool:
+    return bool(unit) and converts(unit or "", to)
+
+
+def station_fits(station: BenchStation, quantity: Quantity, unit: str) -> bool:
+    """Whether ``station``'s driver can read a procedure of ``quantity`` in ``unit`` (the bench offers only
+    these: a thermometer job never offers the multimeter)."""
+    known = DRIVER_QUANTITIES.get(station.driver)
+    if known is not None:
+        return known == quantity and (station.unit is None or _unit_fits(station.unit, unit))
+    return _unit_fits(station.unit, unit)
+
+
+def stations_for(session: Session, job: Job) -> list[BenchStation]:
+    """The active stations whose driver fits the job's procedure."""
+    if job.procedure is None:
+        return []
+    unit = domain_procedure(job.procedure).unit
+    return [s for s in stations(session) if station_fits(s, job.procedure.quantity, unit)]
+
+
 def station_by_name(session: Session, name: str) -> BenchStation:
     row = session.scalar(select(BenchStation).where(BenchStation.name == name))
     if row is None:
@@ -111,6 +151,8 @@ def request_capture(
         raise StationError(reason="choose an active bench station")
     if job.procedure is None:
         raise no_procedure(job)
+    if not station_fits(station, job.procedure.quantity, domain_procedure(job.procedure).unit):
+        raise StationUnfit(name=station.name)
     count = count or domain_procedure(job.procedure).repetitions
     if not 1 <= count <= MAX_COUNT:
         raise StationError(reason=f"the number of readings must be 1 to {MAX_COUNT}")

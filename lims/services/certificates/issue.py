@@ -24,7 +24,7 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -274,6 +274,7 @@ def _prepare(
     if data.verification is not None:
         # The validity the certificate prints (from the type's cycle) is the one recorded.
         extras = replace(extras, valid_until=data.verification.valid_until)
+    set_next_due(job, performed=job.measured_on or issued_on, valid_until=extras.valid_until)
     return job, extras, data, identity
 
 
@@ -321,6 +322,21 @@ def _render(job: RenderJob) -> Rendered:
         ) from None
     signed = replace(files, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
     return Rendered(signed, labels, dcc_signature)
+
+
+def set_next_due(job: Job, *, performed: date, valid_until: date | None) -> None:
+    """The instrument's calibration dates after its certificate: calibrated when measured; next due at the
+    end of the verification's validity, or after the interval the customer chose (job requirement
+    ``recalibration_months``). Without either the customer's own next due date is kept."""
+    instrument = job.instrument
+    instrument.last_calibrated_on = performed
+    months = None if valid_until is not None else requirement_months(job, "recalibration_months")
+    if valid_until is not None:
+        instrument.next_due_on = valid_until
+    elif months:
+        instrument.next_due_on = add_months(performed, months)
+    instrument.updated_at = datetime.now(UTC)
+
 
 
 def _record(

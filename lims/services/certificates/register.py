@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Literal
 
@@ -110,6 +110,7 @@ def search(
     status: CertificateStatus | None = None,
     kind: JobKind | None = None,
     enterprise_id: int | None = None,
+    issued_since: date | None = None,
     after: int | None = None,
     size: int = 50,
 ) -> Page[RegisterRow]:
@@ -140,6 +141,9 @@ def search(
         stmt = stmt.where(Certificate.kind == kind)
     if enterprise_id is not None:
         stmt = stmt.where(Certificate.job_id.in_(select(Job.id).where(Job.enterprise_id == enterprise_id)))
+    if issued_since is not None:
+        # from midnight UTC of that day, as the dashboard's "issued in the last 30 days" counts
+        stmt = stmt.where(Certificate.issued_at >= datetime.combine(issued_since, time.min, tzinfo=UTC))
     page = keyset_page(session, stmt, Certificate.id, after=after, size=size)
     jobs = jobs_by_id(session, {c.job_id for c in page.items})
     return Page([RegisterRow(c, jobs[c.job_id]) for c in page.items], page.next_after, page.size)

@@ -82,7 +82,10 @@ def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
         .where(JobTransition.job_id == job.id)
         .order_by(JobTransition.at, JobTransition.id)
     ).all()
-    changes = [StatusChange(job.created_at, customer_status(JobState.REQUESTED))]
+    # Registered no later than its first recorded step: a job loaded or imported after its work began
+    # (created_at is when the row was written) still reads in the order things happened.
+    registered = min([job.created_at, *(at for at, _ in rows[:1])])
+    changes = [StatusChange(registered, customer_status(JobState.REQUESTED))]
     for at, to_state in rows:
         status = customer_status(to_state)
         if status != changes[-1].status:

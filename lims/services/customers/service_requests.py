@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from lims.domain.uncertainty.units import convert_value, converts
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     LAB_AUDIENCE,
@@ -39,10 +40,12 @@ from lims.services.access.laboratory import current_laboratory
 from lims.services.access.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
 from lims.services.common import notifications
 from lims.services.common.pagination import Page, keyset_page
+from lims.services.customers import capability_review
 from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import domain_procedure, list_procedures
+from lims.services.jobs.workload import OPEN_STATES as OPEN_JOB_STATES
 from lims.services.records import audit
 
 DECISION_RULES = ("procedure", "simple", "guarded")
@@ -104,6 +107,7 @@ class RequestInput:
     conformity_statement: bool = False
     conformity_specification: str = ""  # named specification the statement is made against
     notes: str = ""
+    recalibration_months: int | None = None  # the customer's interval (calibration only)
     # An instrument added in the same request (checked by instrument_fields.check_instrument) and its points.
     new_instrument: InstrumentData | None = None
     new_instrument_points: tuple[float, ...] = ()
@@ -195,8 +199,10 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         raise RequestError(N_("Unknown decision rule %(rule)s."), rule=data.decision_rule)
     if data.preferred_on is not None and data.preferred_on < today:
         raise RequestError(
-            N_("The preferred date %(date)s is in the past."), date=data.preferred_on.isoformat()
+            N_("The preferred date %(date)s is in the past."), date=f"{data.preferred_on:%d/%m/%Y}"
         )
+    if data.recalibration_months is not None and not 1 <= data.recalibration_months <= 120:
+        raise RequestError(N_("The recalibration interval must be between 1 and 120 months."))
     if len(data.notes) > MAX_NOTES:
         raise RequestError(N_("Notes are limited to %(max)s characters."), max=MAX_NOTES)
     ids = [item.instrument_id for item in data.items]
@@ -210,6 +216,12 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
     chosen: list[tuple[CustomerInstrument, list[float]]] = []
     for item in data.items:
         instrument = get_scoped(session, CustomerInstrument, item.instrument_id, user)  # another's → NotFound
+        if session.scalar(
+            select(exists().where(Job.instrument_id == instrument.id, Job.state.in_(OPEN_JOB_STATES)))
+        ):
+            raise RequestError(
+                N_("%(serial)s already has an open job at the lab."), serial=instrument.serial_number
+            )
         chosen.append((instrument, _check_points(instrument, item.points)))
     if data.new_instrument is not None:
         new_points = _check_points(data.new_instrument, data.new_instrument_points)
@@ -223,6 +235,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
         decision_rule=data.decision_rule,
         conformity_statement=data.conformity_statement,
         conformity_specification=data.conformity_specification.strip()[:200] or None,
+        recalibration_months=data.recalibration_months,
         notes=data.notes.strip() or None,
         state=RequestState.SUBMITTED,
     )
@@ -238,7 +251,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
     notifications.notify(
         session,
         kind="request_submitted",
-        msgid=N_("%(enterprise)s submitted request %(number)s (%(count)s instruments)."),
+        msgid=N_("%(enterprise)s submitted request %(number)s (instruments: %(count)s)."),
         params={
             "enterprise": request.enterprise.name,
             "number": request_number(request),
@@ -318,6 +331,18 @@ def _tell_customer(session: Session, request: ServiceRequest, kind: str, msgid: 
     )
 
 
+class CannotTake(RequestError):
+    """An item of the request cannot become a job (capability review): the template is the review's finding,
+    naming the item and why."""
+
+
+def require_capability(session: Session, request: ServiceRequest, *, on: date) -> None:
+    """Refuse acceptance while any item has no procedure or no authorised person (capability_review)."""
+    problems = capability_review.blocking(capability_review.review_request(session, request, on=on))
+    if problems:
+        raise CannotTake(problems[0].msgid, **problems[0].params)
+
+
 def accept_request(
     session: Session,
     request_id: int,
@@ -329,6 +354,7 @@ def accept_request(
     request = _locked(session, user, request_id, expected_version=expected_version)
     if request.state != RequestState.SUBMITTED:
         raise _refuse(request, "accept")
+    require_capability(session, request, on=(now or datetime.now(UTC)).date())
     request.state = RequestState.ACCEPTED
     _decided(request, user, now)
     session.flush()
@@ -351,7 +377,9 @@ def schedule_request(
     if request.state not in OPEN_STATES:
         raise _refuse(request, "schedule")
     if scheduled_on < today:
-        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=scheduled_on.isoformat())
+        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=f"{scheduled_on:%d/%m/%Y}")
+    if request.state == RequestState.SUBMITTED:  # scheduling accepts it
+        require_capability(session, request, on=today)
     request.state = RequestState.SCHEDULED
     request.scheduled_on = scheduled_on
     _decided(request, user, now)
@@ -476,16 +504,21 @@ def history(session: Session, user: Caller, request_id: int) -> list[StateChange
     return changes
 
 
-def job_requirements(request: ServiceRequest, item: ServiceRequestItem) -> dict[str, Any]:
-    """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md)."""
+def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None) -> dict[str, Any]:
+    """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md); the wanted points,
+    given in the instrument's unit, are converted to ``unit`` (the procedure's: grams to kilograms)."""
     wanted: dict[str, Any] = {
         "conformity_statement": request.conformity_statement,
         "specification": request.conformity_specification or "",
         "decision_rule": request.decision_rule,
         "notes": request.notes or "",
     }
+    if request.recalibration_months:
+        wanted["recalibration_months"] = request.recalibration_months
     if item.points:
-        wanted["points"] = list(item.points)
+        wanted["points"] = [
+            convert_value(float(p), item.instrument.unit, unit) if unit else p for p in item.points
+        ]
     return wanted
 
 
@@ -506,7 +539,7 @@ def convert_request(
     lab_id = current_laboratory(session).id
     due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
     if due_on < today:
-        raise RequestError(N_("The expected date %(date)s is in the past."), date=due_on.isoformat())
+        raise RequestError(N_("The expected date %(date)s is in the past."), date=f"{due_on:%d/%m/%Y}")
     created = []
     for item in request.items:
         procedure_id = conversion.procedures.get(item.id)
@@ -529,7 +562,7 @@ def convert_request(
                 requested_on=today,
                 due_on=due_on,
                 on_site=request.on_site,
-                requirements=job_requirements(request, item),
+                requirements=job_requirements(request, item, unit=domain_procedure(procedure).unit),
             ),
         )
         item.procedure_id = procedure.id
@@ -567,7 +600,9 @@ def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[
             latest[p.code] = p
     usable = list(latest.values())
     units = {p.id: domain_procedure(p).unit for p in usable}
-    return {item.id: [p for p in usable if units[p.id] == item.instrument.unit] for item in request.items}
+    return {
+        item.id: [p for p in usable if converts(item.instrument.unit, units[p.id])] for item in request.items
+    }
 
 
 def jobs_of(session: Session, request: ServiceRequest) -> dict[int, Job]:
@@ -587,8 +622,12 @@ def requester_names(session: Session, requests: Sequence[ServiceRequest]) -> dic
 
 
 def requestable_instruments(session: Session, user: Caller, *, limit: int = 500) -> list[CustomerInstrument]:
-    """The enterprise's instruments to choose from, soonest due first (those without a due date last)."""
-    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).order_by(
+    """The enterprise's instruments to choose from, soonest due first (those without a due date last); an
+    instrument with an open job is left out (it is already at, or on its way to, the lab)."""
+    open_job = exists(
+        select(Job.id).where(Job.instrument_id == CustomerInstrument.id, Job.state.in_(OPEN_JOB_STATES))
+    )
+    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).where(~open_job).order_by(
         CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
     )
     return list(session.scalars(stmt.limit(limit)))

@@ -7,18 +7,22 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import CustomerInstrument, Enterprise, JobKind, ServiceRequest, User
+from lims.models import CustomerInstrument, Enterprise, Job, JobKind, ServiceRequest, User
 from lims.services.common import notifications
 from lims.services.customers import service_requests as sr
 from lims.services.jobs.procedures import latest_procedure
+from lims.services.jobs.workload import OPEN_STATES
 
 
 def _instrument(session: Session, enterprise: Enterprise, instrument_type: str) -> CustomerInstrument:
+    # One not already at the lab: an instrument with an open job cannot be requested again.
+    busy = select(Job.id).where(Job.instrument_id == CustomerInstrument.id, Job.state.in_(OPEN_STATES))
     found = session.scalar(
         select(CustomerInstrument)
         .where(
             CustomerInstrument.enterprise_id == enterprise.id,
             CustomerInstrument.instrument_type == instrument_type,
+            ~busy.exists(),
         )
         .order_by(CustomerInstrument.id)
         .limit(1)
@@ -39,7 +43,7 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
         user: User, enterprise: Enterprise, items: list[tuple[str, tuple[float, ...]]], **over: object
     ) -> ServiceRequest:
         data = sr.RequestInput(
-            kind=JobKind.CALIBRATION,
+            kind=over.pop("kind", JobKind.CALIBRATION),  # type: ignore[arg-type]
             items=[
                 sr.RequestItemInput(_instrument(session, enterprise, t).id, points) for t, points in items
             ],
@@ -84,9 +88,11 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
     sr.schedule_request(session, scheduled.id, today + timedelta(days=5), user=reviewer, today=today)
     accepted = submit(annam, an_nam, [("Áp kế kiểu lò xo", (0.4, 0.8, 1.2, 1.6))])
     sr.accept_request(session, accepted.id, user=reviewer)
-    withdrawn = submit(annam, an_nam, [("Nhiệt kế thủy tinh chất lỏng", ())])
+    withdrawn = submit(annam, an_nam, [("Cân kỹ thuật", ())], kind=JobKind.VERIFICATION)
     sr.accept_request(session, withdrawn.id, user=reviewer)
-    sr.cancel_request(session, withdrawn.id, "Nhiệt kế đã bị vỡ, công ty sẽ mua thiết bị mới.", user=annam)
+    sr.cancel_request(
+        session, withdrawn.id, "Tạm hoãn: cân đang phục vụ lô sản xuất, sẽ gửi yêu cầu mới sau.", user=annam
+    )
     for user in (admin, reviewer, users["ktv.lan"], users["ktv.minh"]):  # the lab has read what it handled
         notifications.mark_all_read(session, user)
     submit(

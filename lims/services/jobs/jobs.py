@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.guard import StandardRefused, require_usable
+from lims.domain.uncertainty.units import converts
 from lims.errors import N_, NotFound
 from lims.models import (
     CustomerInstrument,
@@ -33,7 +34,8 @@ from lims.models import (
     User,
 )
 from lims.services.access import authorisations, legal
-from lims.services.common.notifications import job_state_changed
+from lims.services.common.notifications import job_state_changed, notify
+from lims.services.jobs import assignment, standard_choices
 from lims.services.jobs.errors import (
     JobConflict,
     JobError,
@@ -65,6 +67,8 @@ class Intake:
     condition_on_arrival: str
     accessories: str = ""
     requirements: dict[str, Any] | None = None
+    damaged: bool = False
+    damage_note: str = ""  # for the customer: what is damaged (required when ``damaged``)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -120,7 +124,7 @@ def create_job(session: Session, data: JobRequest) -> Job:
     if instrument is None or procedure is None:
         raise NotFound()
     proc = domain_procedure(procedure)
-    if instrument.unit != proc.unit:
+    if not converts(instrument.unit, proc.unit):  # g and kg convert (pint); g and V do not
         raise JobError(
             N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
             unit=instrument.unit,
@@ -146,20 +150,57 @@ def create_job(session: Session, data: JobRequest) -> Job:
 
 
 def record_intake(session: Session, job_id: int, data: Intake, *, expected_version: int | None) -> Job:
-    """Condition on arrival, accessories and customer requirements (ISO/IEC 17025:2017 7.1.1, 7.4.2)."""
+    """Condition on arrival, accessories and customer requirements (ISO/IEC 17025:2017 7.1.1, 7.4.2).
+
+    Both the condition and the accessories are required (write "none" when nothing came with the item);
+    an item damaged on arrival needs a note for the customer (7.4.3: the customer is consulted).
+    """
     job = get_job(session, job_id)
     check_version(job, expected_version)
     if job.state not in EDITABLE_STATES:
         raise JobLocked(number=job.number, state=job.state.value)
     if not data.condition_on_arrival.strip():
         raise JobError(N_("Record the condition of the item on arrival."))
+    if not data.accessories.strip():
+        raise JobError(N_("Record the accessories received with the item (write “none” if there are none)."))
+    if data.damaged and not data.damage_note.strip():
+        raise JobError(N_("The item is damaged: write a note for the customer describing the damage."))
     job.condition_on_arrival = data.condition_on_arrival.strip()
-    job.accessories = data.accessories.strip() or None
+    job.accessories = data.accessories.strip()
+    job.arrival_damaged = data.damaged
+    job.damage_note = data.damage_note.strip() if data.damaged else None
     if data.requirements is not None:
         job.requirements = dict(data.requirements)
     job.updated_at = datetime.now(UTC)
     session.flush()
     return job
+
+
+def require_intake(job: Job) -> None:
+    """A job is received only with its intake record complete (ISO/IEC 17025:2017 7.4.2, 7.4.3)."""
+    if not (job.condition_on_arrival or "").strip() or not (job.accessories or "").strip():
+        raise JobError(
+            N_("Job %(number)s cannot be received before its intake record (condition on arrival and "
+               "accessories) is saved."),
+            number=job.number,
+        )
+    if job.arrival_damaged and not (job.damage_note or "").strip():
+        raise JobError(N_("The item is damaged: write a note for the customer describing the damage."))
+
+
+def _tell_damage(session: Session, job: Job) -> None:
+    notify(
+        session,
+        kind="job_damaged",
+        msgid=N_("Job %(number)s (%(instrument)s) was received damaged: %(note)s"),
+        params={
+            "number": job.number,
+            "instrument": f"{job.instrument.instrument_type} {job.instrument.serial_number}",
+            "note": job.damage_note or "",
+        },
+        link=("portal.job", {"job_id": job.id}),
+        enterprise_id=job.enterprise_id,
+    )
 
 
 def snapshot(job: Job) -> wf.JobSnapshot:
@@ -219,6 +260,8 @@ def apply_transition(
     )
     if to == wf.State.MEASURED:
         require_complete(session, job)
+    if to == wf.State.RECEIVED:
+        require_intake(job)
     after = wf.apply(snapshot(job), record)
     job.state = JobState(after.state.value)
     job.held_from = None if after.held_from is None else JobState(after.held_from.value)
@@ -227,8 +270,8 @@ def apply_transition(
     job.approved_by_id = None if after.approved_by is None else int(after.approved_by)
     if to == wf.State.RECEIVED and job.received_on is None:
         job.received_on = now.date()
-    if to == wf.State.IN_PROGRESS and job.technician_id is None and user.role.value == "technician":
-        job.technician_id = user.id
+    if to in (wf.State.IN_PROGRESS, wf.State.MEASURED) and record.from_state != wf.State.MEASURED:
+        assignment.follow_measurer(session, job, user, now=now)  # the workload credits who measures
     if to == wf.State.REVIEWED:
         job.reviewer_id = user.id
     job.updated_at = now
@@ -244,6 +287,8 @@ def apply_transition(
     session.add(row)
     session.flush()
     job_state_changed(session, job, row.from_state, row.to_state)  # the customer is told in plain words
+    if to == wf.State.RECEIVED and job.arrival_damaged:
+        _tell_damage(session, job)
     return row
 
 
@@ -316,6 +361,7 @@ def add_standard(
             roles=", ".join(roles),
             role=role,
         )
+    standard_choices.require_suitable(session, job, standard, role, on=job.measured_on or on)
     guard_standards(session, [standard.id], job.measured_on or on)
     for link in session.scalars(
         select(JobStandard).where(JobStandard.job_id == job.id, JobStandard.role == role)
@@ -345,19 +391,3 @@ def names(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
-
-
-def standards_for(session: Session, quantity: str) -> list[MeasurementStandard]:
-    """Standards of a field of measurement that may be offered on the bench (retired ones left out)."""
-    from lims.models import Quantity, StandardStatus
-
-    return list(
-        session.scalars(
-            select(MeasurementStandard)
-            .where(
-                MeasurementStandard.quantity == Quantity(quantity),
-                MeasurementStandard.status != StandardStatus.RETIRED,
-            )
-            .order_by(MeasurementStandard.asset_number)
-        )
-    )

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from lims.domain import procedures as dp
 from lims.domain.errors import DomainError
 from lims.domain.test_points import ExplicitPoints, generate_points
+from lims.domain.uncertainty.errors import DimensionError
+from lims.domain.uncertainty.units import convert_value
 from lims.errors import N_
 from lims.models import Job, Measurement
 from lims.services.jobs.errors import ReadingError, no_procedure
@@ -27,13 +29,22 @@ def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
             N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
             serial=inst.serial_number,
         )
-    return dp.InstrumentUnderTest(
-        inst.unit,
-        float(inst.range_min),
-        float(inst.range_max),
-        float(inst.resolution),
-        accuracy_class=inst.accuracy_class,
-    )
+    # An instrument reading in another unit of the same quantity (a balance in g, a procedure in kg) is
+    # measured in the procedure's unit: its range and resolution are converted (pint), never refused.
+    unit = domain_procedure(job.procedure).unit if job.procedure is not None else inst.unit
+    try:
+        low, high = (convert_value(float(v), inst.unit, unit) for v in (inst.range_min, inst.range_max))
+        # the resolution is a difference: converted as one (0.1 K is 0.1 °C, not -273.05 °C)
+        zero = convert_value(0.0, inst.unit, unit)
+        resolution = float(f"{convert_value(float(inst.resolution), inst.unit, unit) - zero:.12g}")
+    except DimensionError as exc:
+        raise ReadingError(
+            N_("Instrument %(serial)s reads in %(unit)s, which the procedure's %(proc_unit)s cannot express."),
+            serial=inst.serial_number,
+            unit=inst.unit,
+            proc_unit=unit,
+        ) from exc
+    return dp.InstrumentUnderTest(unit, low, high, resolution, accuracy_class=inst.accuracy_class)
 
 
 def test_points(job: Job) -> tuple[float, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,12 +30,16 @@ def list_jobs(
     state: JobState | None = None,
     technician_id: int | None = None,
     enterprise_id: int | None = None,
+    conditions: Sequence[ColumnElement[bool]] = (),
     after: int | None = None,
     size: int = 50,
 ) -> Page[Job]:
+    """Jobs newest first; ``conditions`` are a work queue's (lims.services.jobs.queues)."""
     stmt = select(Job).options(
         joinedload(Job.enterprise), joinedload(Job.instrument), joinedload(Job.procedure)
     )
+    if conditions:
+        stmt = stmt.where(*conditions)
     if state is not None:
         stmt = stmt.where(Job.state == state)
     if technician_id is not None:

@@ -58,6 +58,24 @@ def list_cmc(session: Session, lab_id: int) -> list[CmcEntry]:
     )
 
 
+def accredited_scope(session: Session, lab_id: int) -> tuple[DomainCmc, ...]:
+    """The lab's accredited CMC rows as the domain reads them (lims.domain.capability)."""
+    rows = session.scalars(select(CmcEntry).where(CmcEntry.lab_id == lab_id, CmcEntry.accredited.is_(True)))
+    return tuple(
+        DomainCmc(
+            r.quantity,
+            r.unit,
+            float(r.range_min),
+            float(r.range_max),
+            fixed=None if r.fixed_uncertainty is None else float(r.fixed_uncertainty),
+            a=float(r.a),
+            b=float(r.b),
+            procedure_code=r.procedure_code,
+        )
+        for r in rows
+    )
+
+
 def known_quantities(session: Session) -> list[tuple[str, str]]:
     """(quantity, unit) pairs the active procedures measure, as the measurement service looks them up."""
     pairs: set[tuple[str, str]] = set()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from lims.domain import traceability as tr
@@ -424,15 +425,23 @@ def control_chart(session: Session, standard_id: int) -> ControlChart | None:
     return build_chart(points, title=standard.asset_number, unit=checks[0].unit, limits=limits)
 
 
-def due_standards(session: Session, *, today: date, within_days: int = 30) -> list[MeasurementStandard]:
+def due_standards(
+    session: Session,
+    *,
+    today: date,
+    within_days: int = 30,
+    conditions: Sequence[ColumnElement[bool]] = (),
+) -> list[MeasurementStandard]:
     """Standards quarantined pending review (first: a check or calibration found them out of tolerance), then
-    those due within ``within_days`` or overdue, soonest first (retired ones excluded)."""
+    those due within ``within_days`` or overdue, soonest first (retired ones excluded); ``conditions`` narrow
+    them further (the dashboard's "standards I use", lims.services.jobs.dashboard)."""
     quarantined = MeasurementStandard.status == StandardStatus.QUARANTINED
     found = session.scalars(
         select(MeasurementStandard)
         .where(
             or_(MeasurementStandard.due_on <= today + timedelta(days=within_days), quarantined),
             MeasurementStandard.status.notin_((StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)),
+            *conditions,
         )
         .order_by(MeasurementStandard.due_on, MeasurementStandard.id)
     )

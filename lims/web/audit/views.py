@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from lims.models import Role
 from lims.services.records import audit
 from lims.web.access import TECHNICAL_READERS, allow
+from lims.web.audit import labels
 from lims.web.dbsession import db_session
 from lims.web.paging import after_arg
 
@@ -19,7 +20,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 def index() -> ResponseReturnValue:
     table = request.args.get("table", "")[:100]
     page = audit.list_entries(db_session(), table_name=table, after=after_arg(), size=50)
-    return render_template("audit/index.html", page=page, table=table)
+    return render_template("audit/index.html", page=page, table=table, tables=labels.table_choices())
 
 
 @bp.get("/verify")

@@ -5,6 +5,8 @@ Lab staff and auditors only; customers read their own certificates in the portal
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
@@ -40,11 +42,16 @@ def index() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     status = _enum_arg("status", CertificateStatus)
     kind = _enum_arg("kind", JobKind)
+    try:
+        since = date.fromisoformat(request.args.get("since", ""))
+    except ValueError:
+        since = None
     page = register.search(
         db_session(),
         query=query,
         status=status,  # type: ignore[arg-type]
         kind=kind,  # type: ignore[arg-type]
+        issued_since=since,
         after=after_arg(),
     )
     return render_template(
@@ -53,6 +60,7 @@ def index() -> ResponseReturnValue:
         query=query,
         status=status.value if status else "",
         kind=kind.value if kind else "",
+        since=since,
         status_labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import render_template
@@ -13,7 +14,7 @@ from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
 from lims.services.bench import measurements
 from lims.services.bench import stations as bench_stations
-from lims.services.jobs import jobs
+from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
@@ -67,11 +68,6 @@ def input_descriptions(job: Job) -> dict[str, str]:
     return {i.name: i.describe(language) for i in domain_procedure(job.procedure).budget.inputs}
 
 
-def parse_points(text: str) -> list[float]:
-    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
-    return [float(p.strip()) for p in parts]
-
-
 def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
     try:
         return measurements.test_points(job), None
@@ -101,14 +97,14 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
             "reading_labels": labels, "sequence": sequence,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment,
-            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations(db),
+            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
             "active_captures": bench_stations.active_requests(db, job.id)}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     ctx = _shared(db, job, user)
     linked = {link.role: std for link, std in jobs.job_standards(db, job.id)}
-    choices = jobs.standards_for(db, job.procedure.quantity.value) if job.procedure else []
+    choices = standard_choices.choices(db, job, on=job.measured_on or date.today()) if job.procedure else {}
     return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job)}
 
 

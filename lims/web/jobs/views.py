@@ -17,15 +17,16 @@ from flask_login import current_user
 
 from lims.domain.authorisation import AuthorisedRole
 from lims.errors import LimsError, NotFound
-from lims.models import JobState, Role, User
+from lims.models import JobState, Quantity, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
 from lims.services.certificates import failure, signatures
 from lims.services.certificates import issue as certificates
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
+from lims.services.customers import service_requests
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
-from lims.services.jobs import jobs, workload
+from lims.services.jobs import assignment, jobs, queues, workload
 from lims.services.jobs.errors import no_procedure
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -72,11 +73,18 @@ def _failed(job_id: int, exc: LimsError) -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     raw = request.args.get("state", "")
     state = JobState(raw) if raw in {s.value for s in JobState} else None
-    page = workload.list_jobs(db_session(), state=state, after=after_arg())
+    today = date.today()
+    name = request.args.get("queue", "")
+    section = request.args.get("section", "")
+    section = section if section in {q.value for q in Quantity} else ""
+    conditions = queues.queue_conditions(name, _user(), today, section=section) if name in queues.QUEUES else []
+    page = workload.list_jobs(db_session(), state=state, conditions=conditions, after=after_arg())
     return render_template(
         "jobs/index.html",
         page=page,
         state=raw if state else "",
+        queue=queues.QUEUES[name] if conditions else None,
+        section=section,
         states=list(JobState),
         today=date.today(),
         is_overdue=workload.is_overdue,
@@ -136,12 +144,23 @@ def show(job_id: int) -> ResponseReturnValue:
     db = db_session()
     job = _job_or_404(job_id)
     history = jobs.transitions(db, job.id)
+    assignments = assignment.history(db, job.id)
+    assigned_people = {a.assigned_by_id for a in assignments} | {
+        a.technician_id for a in assignments if a.technician_id
+    }
     return render_template(
         "jobs/show.html",
         job=job,
         allowed=jobs.allowed(job, _user()),
         history=history,
-        people=jobs.names(db, bench_view.people_ids(job) | {t.actor_id for t in history}),
+        assignments=assignments,
+        assignable=job.state in queues.ASSIGNABLE_STATES,
+        technicians=assignment.assignable_technicians(db) if _user().role == Role.ADMIN else [],
+        people=jobs.names(
+            db,
+            bench_view.people_ids(job) | {t.actor_id for t in history} | assigned_people
+            | ({job.technician_id} if job.technician_id else set()),
+        ),
         descriptions=bench_view.input_descriptions(job),
         signatures=signatures.signatures(db, job.id),
         results=measurements.measurements(db, job.id),
@@ -165,9 +184,9 @@ def intake(job_id: int) -> ResponseReturnValue:
     _job_or_404(job_id)
     form = request.form
     try:
-        points = bench_view.parse_points(form.get("points", ""))
+        points = list(service_requests.parse_points(form.get("points", "")[:400]))
     except ValueError:
-        flash(_("Test points: give numbers separated by commas or semicolons."), "error")
+        flash(_("Test points: give numbers separated by semicolons or spaces (a comma is a decimal comma)."), "error")
         return redirect(url_for("jobs.show", job_id=job_id))
     requirements: dict[str, Any] = {
         "conformity_statement": bool(form.get("conformity_statement")),
@@ -178,13 +197,55 @@ def intake(job_id: int) -> ResponseReturnValue:
     if points:
         requirements["points"] = points
     data = jobs.Intake(
-        form.get("condition_on_arrival", "")[:2000], form.get("accessories", "")[:2000], requirements
+        form.get("condition_on_arrival", "")[:2000],
+        form.get("accessories", "")[:2000],
+        requirements,
+        damaged=bool(form.get("damaged")),
+        damage_note=form.get("damage_note", "")[:2000],
     )
     try:
         jobs.record_intake(db_session(), job_id, data, expected_version=_version())
     except LimsError as exc:
         return _failed(job_id, exc)
     return _done(job_id, _("Intake record saved."))
+
+
+@bp.post("/<int:job_id>/assign")
+@allow(Role.ADMIN)
+def assign(job_id: int) -> ResponseReturnValue:
+    """The lab manager gives the job to a technician, reassigns it, or releases it (empty choice)."""
+    _job_or_404(job_id)
+    raw = request.form.get("technician_id", "")
+    try:
+        job = assignment.assign(
+            db_session(),
+            job_id,
+            int(raw) if raw.isdigit() else None,
+            by=_user(),
+            note=request.form.get("note", "")[:2000] or None,
+            expected_version=_version(),
+        )
+    except NotFound:
+        abort(404)
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    names = jobs.names(db_session(), {job.technician_id} if job.technician_id else set())
+    if job.technician_id is None:
+        return _done(job_id, _("Job %(number)s is no longer assigned.", number=job.number))
+    return _done(
+        job_id, _("Job %(number)s assigned to %(name)s.", number=job.number, name=names[job.technician_id])
+    )
+
+
+@bp.post("/<int:job_id>/take")
+@allow(Role.TECHNICIAN)
+def take(job_id: int) -> ResponseReturnValue:
+    _job_or_404(job_id)
+    try:
+        job = assignment.take(db_session(), job_id, by=_user(), expected_version=_version())
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("You took job %(number)s.", number=job.number))
 
 
 @bp.post("/<int:job_id>/transition")

@@ -31,6 +31,13 @@ class RequestForm(FlaskForm):
         _l("Specification the statement is made against (e.g. EN 837-1 class 1.6)"),
         validators=[Optional(), Length(max=200)],
     )
+    # The customer's recalibration interval: the certificate states it and the instrument's next due date
+    # follows from it when the certificate is issued (verifications follow their legal period instead).
+    recalibration_months = SelectField(
+        _l("Recalibration interval"),
+        choices=[SelectChoice("", _l("Not stated")), *(SelectChoice(str(m), str(m)) for m in (6, 12, 24, 36))],
+        validators=[Optional()],
+    )
     notes = TextAreaField(_l("Other requirements"), validators=[Optional(), Length(max=2000)])
     # an instrument added in the same request (all optional; filled in when the serial number is given)
     new_instrument_type = StringField(_l("Instrument type"), validators=[Optional(), Length(max=100)])

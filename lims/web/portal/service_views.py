@@ -17,8 +17,9 @@ from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, RequestState, Role, User
 from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
-from lims.services.customers import portal_jobs, service_requests
+from lims.services.customers import capability_review, portal_jobs, service_requests
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
+from lims.services.jobs import workload
 from lims.web.access import allow
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
@@ -96,6 +97,9 @@ def new_request() -> ResponseReturnValue:
                 decision_rule=form.decision_rule.data or "procedure",
                 conformity_statement=bool(form.conformity_statement.data),
                 conformity_specification=form.conformity_specification.data or "",
+                recalibration_months=int(form.recalibration_months.data)
+                if (form.recalibration_months.data or "").isdigit()
+                else None,
                 notes=form.notes.data or "",
                 new_instrument=new_instrument,
                 new_instrument_points=service_requests.parse_points(form.new_points.data or ""),
@@ -140,6 +144,9 @@ def request_detail(request_id: int) -> ResponseReturnValue:
         names=service_requests.requester_names(db, [found]),
         history=service_requests.history(db, current_user, found.id),
         can_cancel=service_requests.can_cancel(found),
+        review=capability_review.review_request(db, found, on=date.today())
+        if found.state in service_requests.OPEN_STATES
+        else None,
         RequestState=RequestState,
     )
 
@@ -184,7 +191,7 @@ def cancel_request(request_id: int) -> ResponseReturnValue:
 @allow(Role.CUSTOMER)
 def jobs() -> ResponseReturnValue:
     page = portal_jobs.list_jobs(db_session(), current_user, after=after_arg())
-    return render_template("portal/jobs.html", page=page, today=date.today())
+    return render_template("portal/jobs.html", page=page, today=date.today(), is_overdue=workload.is_overdue)
 
 
 @bp.get("/jobs/<int:job_id>")

@@ -17,7 +17,7 @@ from flask_login import current_user
 from lims.errors import N_, LimsError, NotFound
 from lims.models import RequestState, User
 from lims.services.common.notifications import customer_status
-from lims.services.customers import service_requests
+from lims.services.customers import capability_review, service_requests
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
@@ -132,6 +132,9 @@ def show(request_id: int) -> ResponseReturnValue:
         req=found,
         jobs=service_requests.jobs_of(db, found),
         procedures=service_requests.procedures_for(db, found),
+        review=capability_review.review_request(db, found, on=date.today())
+        if found.state in service_requests.OPEN_STATES
+        else None,
         names=service_requests.requester_names(db, [found]),
         history=service_requests.history(db, _user(), found.id),
         RequestState=RequestState,

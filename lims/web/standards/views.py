@@ -21,6 +21,7 @@ from lims.services.access.laboratory import LaboratoryMissing, current_laborator
 from lims.services.common.storage import open_storage
 from lims.services.quality import nonconformity as nc_records
 from lims.services.quality import triggers
+from lims.services.jobs.dashboard import standards_of
 from lims.services.records import audit
 from lims.services.standards import capabilities, intervals, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
@@ -73,8 +74,14 @@ def index() -> ResponseReturnValue:
 @allow(TECHNICAL_READERS)
 def due() -> ResponseReturnValue:
     today = date.today()
-    rows = standards.due_standards(db_session(), today=today, within_days=60)
-    return render_template("standards/due.html", rows=rows, today=today, status_labels=STATUS_LABELS)
+    raw_days = request.args.get("days", "")
+    days = int(raw_days) if raw_days.isdigit() and 0 < int(raw_days) <= 366 else 60
+    mine = request.args.get("mine") == "1"
+    conditions = [standards_of(current_user.id)] if mine else []
+    rows = standards.due_standards(db_session(), today=today, within_days=days, conditions=conditions)
+    return render_template(
+        "standards/due.html", rows=rows, today=today, status_labels=STATUS_LABELS, days=days, mine=mine
+    )
 
 
 @bp.get("/materials")
