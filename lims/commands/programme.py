@@ -60,18 +60,25 @@ def demo_records(year: int | None) -> None:
 
 @programme.command("import")
 @click.argument(
-    "kind", type=click.Choice(["participants", "supports", "assessments", "certifications", "demand"])
+    "kind",
+    type=click.Choice(
+        ["participants", "supports", "assessments", "certifications", "demand", "developments", "progress"]
+    ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_csv(kind: str, file: Path) -> None:
-    """Import records from a UTF-8 CSV file; any bad row stops the import and nothing is saved."""
-    from lims.commands.common import transaction
-    from lims.services.programme.importer import ImportKind, import_records
+    """Import records from a UTF-8 CSV or an XLSX file; any bad row stops the import and nothing is saved."""
+    from lims.commands.common import settings, transaction
+    from lims.services.programme.importer import ImportKind, import_file
+    from lims.services.programme.report import current_programme
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        fail(f"{file}: not UTF-8 text")
+    conf = settings()
     with transaction("programme-import") as session:
-        count = import_records(session, ImportKind(kind), text)
+        count = import_file(
+            session,
+            ImportKind(kind),
+            file.read_bytes(),
+            filename=file.name,
+            programme=current_programme(conf),
+        )
     click.echo(f"{count} {kind} rows imported from {file}", err=True)

@@ -30,6 +30,8 @@ from lims.reports.programme_text import (
     SUPPORT_HEADER,
     TASK_HEADER,
     TITLE,
+    baseline_lines,
+    forecast_method,
     heading_lines,
     indicator_cells,
     number_vi,
@@ -105,6 +107,10 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
         for row in report.rows
         if row.status.target and row.status.target.quote
     ]
+    notes = baseline_lines(report) + [line for line in [forecast_method(report)] if line]
+    if notes:
+        story.append(Spacer(1, 2 * mm))
+        story += [Paragraph(escape(line), styles["body"]) for line in notes]
     if quotes:
         story.append(Spacer(1, 2 * mm))
         story.append(Paragraph(escape("Nguyên văn chỉ tiêu trong Kế hoạch:"), styles["body"]))
@@ -170,7 +176,7 @@ def render_xlsx(report: AnnualReport) -> bytes:
         sheet.append(
             [
                 row.indicator.label_vi,
-                row.indicator.unit_vi,
+                row.unit_vi,
                 target_text(status),
                 status.required,
                 row.year_actual,
@@ -185,6 +191,8 @@ def render_xlsx(report: AnnualReport) -> bytes:
             cell.number_format = "0.0%" if share else "#,##0"
         for cell in line:
             cell.alignment = wrap
+    for note in baseline_lines(report) + [line for line in [forecast_method(report)] if line]:
+        sheet.append([note])
     for column, width in zip("ABCDEFGHI", (60, 16, 40, 14, 12, 14, 14, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
 

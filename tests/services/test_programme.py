@@ -28,6 +28,7 @@ from lims.models import (
     TrainingCourse,
     TrainingParticipation,
 )
+from lims.services.programme.developments import DevelopmentInput, record_development
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
@@ -53,6 +54,7 @@ from lims.services.programme.report import (
 from tests.factories import make_enterprise, make_lab
 
 TODAY = date(2024, 12, 20)
+HANOI = load_programme("hanoi-kh16-2022")
 
 
 @dataclass
@@ -145,9 +147,10 @@ def build_records(session: Session, seed: int = 2024) -> Ledger:
                 unit="kg",
                 level=level,
                 status=status,
-                programme_developed_on=day,
             )
         )
+        session.flush()
+        record_development(session, HANOI, DevelopmentInput(f"CT-{i}", day, "Ngân sách Thành phố"))
         ledger.standards.append((level, status, day))
     session.add(  # an older standard not developed under the programme never counts
         MeasurementStandard(
@@ -174,9 +177,10 @@ def build_records(session: Session, seed: int = 2024) -> Ledger:
                 unit="mg/L",
                 expiry_on=date(2030, 1, 1),
                 status=status,
-                programme_developed_on=day,
             )
         )
+        session.flush()
+        record_development(session, HANOI, DevelopmentInput(f"CRM-{i}", day, "Ngân sách Thành phố"))
         ledger.materials.append((status, day))
     for i, (demand, covered) in enumerate(
         [

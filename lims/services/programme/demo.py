@@ -25,7 +25,9 @@ from lims.models import (
     Enterprise,
     MeasurementStandard,
     Quantity,
+    StandardDevelopment,
 )
+from lims.services.programme.developments import DevelopmentInput, record_development
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
@@ -282,15 +284,25 @@ def load_programme_demo(
                 certification_body="Văn phòng Công nhận Chất lượng (BoA)" if n == 0 else "Tổ chức chứng nhận",
             ),
         )
+    already = select(StandardDevelopment.standard_id).where(StandardDevelopment.standard_id.is_not(None))
     for n, developed in enumerate(
         session.scalars(
             select(MeasurementStandard)
-            .where(MeasurementStandard.programme_developed_on.is_(None))
+            .where(MeasurementStandard.id.not_in(already))
             .order_by(MeasurementStandard.id)
             .limit(3)
         )
     ):
-        developed.programme_developed_on = date(year, 3 + 3 * n, 15)
+        record_development(
+            session,
+            programme,
+            DevelopmentInput(
+                developed.asset_number,
+                date(year, 3 + 3 * n, 15),
+                funding=f"Ngân sách {programme.city}, {programme.document}",
+                funding_vnd=rng.choice((350, 480, 620, 900)) * 1_000_000,
+            ),
+        )
     for task in programme.tasks:
         if task.indicators:
             continue  # tasks with indicators report their figures; a note is added for the others

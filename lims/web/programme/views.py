@@ -81,8 +81,19 @@ def indicator(indicator: str) -> ResponseReturnValue:
     phase, year = _phase_and_year(programme)
     end = min(phase.end, date(year, 12, 31))
     lines = indicator_records(db_session(), chosen, phase.start, end)
+    from lims.services.programme.registry import INDICATORS
+
+    record_kind = next((k.value for k, moved in INDICATORS.items() if chosen in moved), None)
+    if chosen is Indicator.TRAINING_PARTICIPATIONS:
+        record_kind = None
     return render_template(
-        "programme/indicator.html", programme=programme, phase=phase, indicator=chosen, lines=lines
+        "programme/indicator.html",
+        programme=programme,
+        phase=phase,
+        indicator=chosen,
+        lines=lines,
+        record_kind=record_kind,
+        may_edit=current_user.role == Role.ADMIN,
     )
 
 
@@ -280,3 +291,7 @@ def add_participant(course_id: int) -> ResponseReturnValue:
     if done is not None:
         return done
     return render_template("programme/course.html", course=found, form=form, may_edit=True), 422
+
+
+# The record pages register their routes on this blueprint.
+from lims.web.programme import record_pages  # noqa: E402, F401
