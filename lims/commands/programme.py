@@ -82,3 +82,35 @@ def import_csv(kind: str, file: Path) -> None:
             programme=current_programme(conf),
         )
     click.echo(f"{count} {kind} rows imported from {file}", err=True)
+
+
+@programme.command("remind")
+@click.option("--today", help="The day to count from (YYYY-MM-DD); default: today.")
+def remind(today: str | None) -> None:
+    """Remind the programme staff of the annual report's due date (30, 7 and 1 days before): bell and e-mail.
+
+    Run daily (cron or a systemd timer). E-mails go through the outbox with the SMTP settings of the recall
+    reminders (``LIMS_MAIL_SERVER`` …); without them the reminders stay queued and the bell still rings.
+    """
+    from lims.commands.common import settings, transaction
+    from lims.config import MailSettings
+    from lims.services.common.mail import SmtpMailer
+    from lims.services.customers.reminders import deliver
+    from lims.services.programme.report import current_programme
+    from lims.services.programme.submission import KIND, queue_deadline_reminders
+
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        fail(f"--today: {today!r} is not a date YYYY-MM-DD")
+    conf = settings()
+    mail = MailSettings.from_env()
+    with transaction("programme-remind") as session:
+        queued = queue_deadline_reminders(session, current_programme(conf), today=day)
+        session.commit()
+        if not mail.configured:
+            click.echo(f"{queued} reminders queued; LIMS_MAIL_SERVER is not set, nothing sent", err=True)
+            return
+        with SmtpMailer(mail) as mailer:
+            report = deliver(session, mailer, mail, after_each=session.commit, kind=KIND)
+    click.echo(f"{queued} reminders queued, {report.sent} sent, {report.failed} failed")

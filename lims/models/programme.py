@@ -325,16 +325,3 @@ class ReportSubmission(Audited, Base):
     xlsx_key: Mapped[str200]
     xlsx_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
-
-
-class ReportReminderSent(Base):
-    """A deadline reminder already sent (one per programme, year and days-before), so it goes out once."""
-
-    __tablename__ = "programme_report_reminder"
-    __table_args__ = (UniqueConstraint("programme_id", "year", "days_before"),)
-
-    id: Mapped[intpk]
-    programme_id: Mapped[str50]
-    year: Mapped[int] = mapped_column(Integer)
-    days_before: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[created_at]

@@ -157,6 +157,7 @@ def deliver(
     *,
     now: datetime | None = None,
     after_each: Callable[[], None] | None = None,
+    kind: str = KIND,
 ) -> DeliveryReport:
     """Send every queued (or failed, fewer than MAX_ATTEMPTS times) reminder and record each outcome.
 
@@ -166,7 +167,7 @@ def deliver(
     pending = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.kind == KIND,
+            OutboxMessage.kind == kind,
             OutboxMessage.state.in_((QUEUED, FAILED)),
             OutboxMessage.attempts < MAX_ATTEMPTS,
         )

@@ -31,6 +31,7 @@ from lims.models import (
     TrainingParticipation,
     Withdrawable,
 )
+from lims.services.records import audit
 
 
 class ProgrammeRecordError(LimsError, ValueError):
@@ -103,9 +104,13 @@ def _assign(record: object, values: dict[str, object]) -> None:
 def withdraw(session: Session, model: type[M], record_id: int, *, reason: str, now: datetime) -> M:
     """Withdraw a record with a reason: kept (and audited), no longer counted by any indicator."""
     record = _live(session, model, record_id)
-    record.withdrawal_reason = _required(reason, "reason")
-    record.withdrawn_at = now
-    session.flush()
+    text = _required(reason, "reason")
+    record.withdrawal_reason, record.withdrawn_at = text, now
+    audit.set_reason(session, text)  # the trail's entry carries the reason too
+    try:
+        session.flush()
+    finally:
+        audit.set_reason(session, None)
     return record
 
 
