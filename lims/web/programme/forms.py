@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -72,9 +73,9 @@ class AssessmentForm(FlaskForm):
     result = SelectField(
         _l("Result"),
         choices=[
-            ("met", _l("Criteria met")),
-            ("partially_met", _l("Criteria partly met")),
-            ("not_met", _l("Criteria not met")),
+            SelectChoice("met", _l("Criteria met")),
+            SelectChoice("partially_met", _l("Criteria partly met")),
+            SelectChoice("not_met", _l("Criteria not met")),
         ],
         validators=[DataRequired()],
     )
@@ -90,7 +91,7 @@ class CertificationForm(FlaskForm):
     )
     standard = SelectField(
         _l("Standard"),
-        choices=[("iso_iec_17025", "ISO/IEC 17025"), ("iso_9001", "ISO 9001")],
+        choices=[SelectChoice("iso_iec_17025", "ISO/IEC 17025"), SelectChoice("iso_9001", "ISO 9001")],
         validators=[DataRequired()],
     )
     certificate_number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=100)])

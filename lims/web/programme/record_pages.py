@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from wtforms import SelectChoice
 
 from lims.domain.programme import Programme
 from lims.errors import LimsError, NotFound
@@ -344,10 +345,12 @@ def _kind(kind: str) -> RecordKind:
 def _form(kind: RecordKind, programme: Programme, record: Any = None, **data: Any) -> Any:
     form = PAGES[kind].form(**data)
     if kind is RecordKind.DEMAND:
-        form.quantity.choices = [(q.value, _(QUANTITY_LABELS.get(q.value, q.value))) for q in Quantity]
+        form.quantity.choices = [
+            SelectChoice(q.value, _(QUANTITY_LABELS.get(q.value, q.value))) for q in Quantity
+        ]
     if kind is RecordKind.PROGRESS:
         tasks_offered = [t for t in programme.tasks if record is None or t.id == record.task_id]
-        form.task_id.choices = [(t.id, f"{t.id} — {t.title_vi}"[:120]) for t in tasks_offered]
+        form.task_id.choices = [SelectChoice(t.id, f"{t.id} — {t.title_vi}"[:120]) for t in tasks_offered]
         if record is not None:
             form.year.render_kw = {"readonly": True}
     return form
