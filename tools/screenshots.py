@@ -108,6 +108,10 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("71-portal-colleagues", "kh.annam", "/portal/colleagues"),
     ("72-portal-notifications", "kh.annam", "/notifications/"),
     ("73-portal-other-enterprise", "kh.sonha", "/portal/"),
+    # The city programme's records (issue 20).
+    ("74-programme-records-developments", "admin", "/programme/records/developments"),
+    ("75-programme-records-assessments", "admin", "/programme/records/assessments"),
+    ("76-programme-record-edit", "admin", "/programme/records/assessments/{lab_assessment}/edit"),
 ]
 
 
@@ -123,6 +127,8 @@ NOT_PAGES = frozenset(
         "portal.import_template",
         "portal.certificate_file",
         "programme.report",
+        "programme.submitted_report",
+        "programme.evidence_file",
         "certificates.pdf",
         "certificates.dcc",
         "standards.certificate",
@@ -160,6 +166,7 @@ QUERIES = {  # the demo records the pages show, found by state rather than by a 
     "enterprise": "SELECT enterprise_id FROM user_account WHERE username = 'kh.annam'",
     "instrument": "SELECT min(j.instrument_id) FROM job j WHERE j.state = 'issued'",
     "course": "SELECT min(id) FROM training_course",
+    "lab_assessment": "SELECT min(id) FROM lab_assessment",
     "portal_request": "SELECT min(r.id) FROM service_request r JOIN user_account u ON u.enterprise_id = r.enterprise_id"
     " WHERE u.username = 'kh.annam' AND r.state = 'scheduled'",
     "portal_job": "SELECT min(j.id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"

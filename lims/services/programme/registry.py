@@ -105,4 +105,5 @@ def withdraw_record(
     session: Session, kind: RecordKind, record_id: int, *, reason: str, now: datetime
 ) -> Withdrawable:
     """Withdraw a record of ``kind`` with a reason (audited; no longer counted)."""
-    return withdraw(session, MODELS[kind], record_id, reason=reason, now=now)
+    record: Withdrawable = withdraw(session, MODELS[kind], record_id, reason=reason, now=now)
+    return record
