@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lims.domain.programme import Indicator, Measure, Phase, Programme, TargetKind
+from lims.domain.programme import Indicator, Phase, Programme, TargetKind
 from lims.domain.programme.support import ApplicationRequest
 from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
-from lims.reports.programme_text import indicator_cells
+from lims.reports.programme_text import figure, indicator_cells
 from lims.services.programme import records as programme_records
 from lims.services.programme import report as programme_service
 from lims.services.programme import support as programme_support
@@ -67,7 +68,7 @@ def index() -> ResponseReturnValue:
         {
             "row": row,
             "cells": indicator_cells(row),
-            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, share=row.measure is Measure.SHARE),
+            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, label=partial(figure, row)),
         }
         for row in rows
     ]
