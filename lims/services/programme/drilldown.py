@@ -9,10 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain.programme import Indicator
+from lims.localtime import lab_zone, to_lab_time
 from lims.models import (
+    Certificate,
     CertificationStandard,
     DemandInstrumentType,
     Enterprise,
+    JobKind,
     LabAssessment,
     MeasurementAssuranceSupport,
     MeasurementStandard,
@@ -23,9 +26,13 @@ from lims.models import (
     TrainingCourse,
     TrainingParticipation,
 )
-from lims.services.programme.report import NOT_IN_SERVICE
+from lims.services.programme.report import NOT_IN_SERVICE, certified_services
 
 LIMIT = 500
+SERVICE_NAMES = {
+    JobKind.CALIBRATION: "Giấy chứng nhận hiệu chuẩn",
+    JobKind.VERIFICATION: "Giấy chứng nhận kiểm định",
+}
 STANDARD_NAMES = {
     CertificationStandard.ISO_IEC_17025: "ISO/IEC 17025",
     CertificationStandard.ISO_9001: "ISO 9001",
@@ -78,9 +85,23 @@ def indicator_records(session: Session, indicator: Indicator, start: date, end: 
             .order_by(MeasurementAssuranceSupport.supported_on.desc())
             .limit(LIMIT)
         ).all()
-        return [
+        lines: list[RecordLine] = [
             RecordLine(r[0], r[1], f"{r[2]} — {r[4]}" if r[4] else r[2], "supports", r[3]) for r in supports
         ]
+        certified = certified_services(start, end).subquery()
+        zone = lab_zone()
+        certificates = session.execute(
+            select(Certificate.issued_at, Enterprise.name, Certificate.number, Certificate.kind)
+            .join(certified, certified.c.id == Certificate.id)
+            .join(Enterprise, Enterprise.id == certified.c.enterprise_id)
+            .order_by(Certificate.issued_at.desc())
+            .limit(LIMIT)
+        ).all()
+        lines += [
+            RecordLine(to_lab_time(r[0], zone).date(), r[1], f"{SERVICE_NAMES[r[3]]} {r[2]}")
+            for r in certificates
+        ]
+        return sorted(lines, key=lambda line: line.day or date.min, reverse=True)
     if indicator in (
         Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
         Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA,
@@ -128,7 +149,7 @@ def indicator_records(session: Session, indicator: Indicator, start: date, end: 
                 .order_by(DemandInstrumentType.name)
             )
         ]
-    lines: list[RecordLine] = []
+    lines = []
     developed = (
         select(StandardDevelopment, MeasurementStandard)
         .join(MeasurementStandard, MeasurementStandard.id == StandardDevelopment.standard_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Select, distinct, func, select
@@ -31,9 +31,13 @@ from lims.domain.programme import (
     load_programme,
 )
 from lims.errors import N_, LimsError
+from lims.localtime import lab_zone
 from lims.models import (
     ApplicationStatus,
+    Certificate,
+    CertificateStatus,
     DemandInstrumentType,
+    Job,
     LabAssessment,
     MeasurementAssuranceSupport,
     MeasurementStandard,
@@ -102,6 +106,42 @@ def _developed(
     )
 
 
+def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants that open ``start`` and close ``end`` in the lab's time zone (certificates carry
+    an instant, the plans count days)."""
+    zone = lab_zone()
+    opens = datetime.combine(start, time.min, zone).astimezone(UTC)
+    closes = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return opens, closes
+
+
+def in_programme(end: date) -> Select[tuple[int]]:
+    """Enterprises in the Measurement Assurance Programme by ``end``: a support recorded or a content
+    granted on or before that day."""
+    supported = select(MeasurementAssuranceSupport.enterprise_id).where(
+        MeasurementAssuranceSupport.withdrawn_at.is_(None), MeasurementAssuranceSupport.supported_on <= end
+    )
+    granted = select(SupportGrant.enterprise_id).where(SupportGrant.granted_on <= end)
+    return select(supported.union(granted).subquery().c.enterprise_id)
+
+
+def certified_services(start: date, end: date) -> Select[tuple[int, int]]:
+    """The lab's own calibrations and verifications for enterprises in the programme: certificates first
+    issued in the period (an amendment is the same service; a withdrawn certificate is none)."""
+    opens, closes = _utc_bounds(start, end)
+    return (
+        select(Job.enterprise_id, Certificate.id)
+        .join(Job, Job.id == Certificate.job_id)
+        .where(
+            Certificate.revision == 0,
+            Certificate.status != CertificateStatus.WITHDRAWN,
+            Certificate.issued_at >= opens,
+            Certificate.issued_at < closes,
+            Job.enterprise_id.in_(in_programme(end)),
+        )
+    )
+
+
 def demand_share(session: Session, on: date) -> float:
     """Share of the yearly state-management demand the lab can serve on a date, weighted by instruments."""
     live = DemandInstrumentType.withdrawn_at.is_(None)
@@ -146,19 +186,19 @@ def indicator_value(
             ),
         )
     if indicator is Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME:
-        what = (
-            func.count(MeasurementAssuranceSupport.id)
-            if counting is Counting.TIMES
-            else func.count(distinct(MeasurementAssuranceSupport.enterprise_id))
+        supports = select(MeasurementAssuranceSupport.enterprise_id).where(
+            MeasurementAssuranceSupport.withdrawn_at.is_(None),
+            MeasurementAssuranceSupport.supported_on >= start,
+            MeasurementAssuranceSupport.supported_on <= end,
         )
-        return _scalar(
-            session,
-            select(what).where(
-                MeasurementAssuranceSupport.withdrawn_at.is_(None),
-                MeasurementAssuranceSupport.supported_on >= start,
-                MeasurementAssuranceSupport.supported_on <= end,
-            ),
-        )
+        certified = certified_services(start, end)
+        if counting is Counting.TIMES:  # 'lượt': every support and every certificate issued
+            return _scalar(session, select(func.count()).select_from(supports.subquery())) + _scalar(
+                session, select(func.count()).select_from(certified.subquery())
+            )
+        # each enterprise once, whether supported, certified or both (UNION drops the repeats)
+        both = supports.union(select(certified.subquery().c.enterprise_id))
+        return _scalar(session, select(func.count()).select_from(both.subquery()))
     if indicator in (
         Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
         Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA,
