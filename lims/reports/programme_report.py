@@ -24,7 +24,10 @@ from lims.domain.programme import Measure
 from lims.reports.fonts import register_fonts
 from lims.reports.programme_text import (
     INDICATOR_HEADER,
+    NO_RECORDS,
+    RECORD_HEADER,
     SECTION_INDICATORS,
+    SECTION_RECORDS,
     SECTION_SUPPORT,
     SECTION_TASKS,
     SUPPORT_HEADER,
@@ -35,6 +38,7 @@ from lims.reports.programme_text import (
     heading_lines,
     indicator_cells,
     number_vi,
+    record_rows,
     support_lines,
     target_text,
     task_result,
@@ -131,6 +135,15 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
             for line in report.support.lines
         ]
         story.append(_table(support_rows, [150 * mm, 60 * mm, 57 * mm], styles))
+    story.append(Paragraph(escape(SECTION_RECORDS.format(year=report.year)), styles["section"]))
+    for section in report.records:
+        story.append(Paragraph(escape(section.indicator.label_vi), styles["body"]))
+        if section.lines:
+            rows = [list(RECORD_HEADER), *record_rows(section.lines)]
+            story.append(_table(rows, [30 * mm, 110 * mm, 127 * mm], styles))
+        else:
+            story.append(Paragraph(escape(NO_RECORDS), styles["body"]))
+        story.append(Spacer(1, 2 * mm))
     regular = styles["body"].fontName
 
     def page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
@@ -231,6 +244,19 @@ def render_xlsx(report: AnnualReport) -> bytes:
             support.cell(support.max_row, 3).number_format = "#,##0"
         for column, width in zip("ABC", (80, 20, 22), strict=True):
             support.column_dimensions[column].width = width
+
+    listed = book.create_sheet("Hồ sơ")
+    listed.append([SECTION_RECORDS.format(year=report.year)])
+    listed["A1"].font = bold
+    for section in report.records:
+        listed.append([section.indicator.label_vi])
+        listed.cell(listed.max_row, 1).font = bold
+        listed.append(list(RECORD_HEADER))
+        for record in record_rows(section.lines) or [["", NO_RECORDS, ""]]:
+            listed.append(record)
+        listed.append([])
+    for column, width in zip("ABC", (14, 60, 80), strict=True):
+        listed.column_dimensions[column].width = width
 
     stamp = datetime(report.generated_on.year, report.generated_on.month, report.generated_on.day)
     book.properties.created = book.properties.modified = stamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from lims.domain.programme import FORECAST_METHOD_VI, Measure, TargetKind, TargetStatus, Verdict
 from lims.services.programme.report import AnnualReport, IndicatorRow, TaskRow
@@ -23,6 +24,22 @@ TASK_HEADER = ("TT", "Nội dung nhiệm vụ", "Thời gian", "Đơn vị chủ
 SECTION_SUPPORT = "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ"
 SUPPORT_HEADER = ("Nội dung hỗ trợ", "Số tổ chức được hỗ trợ trong năm", "Kinh phí hỗ trợ (đồng)")
 NO_NOTE = "Chưa có báo cáo kết quả thực hiện."
+SECTION_RECORDS = "IV. HỒ SƠ GHI NHẬN TRONG NĂM {year}"
+RECORD_HEADER = ("Ngày", "Hồ sơ", "Chi tiết")
+NO_RECORDS = "Không có hồ sơ trong năm."
+RESULT_VI = {"met": "Đạt bộ tiêu chí", "partially_met": "Đạt một phần", "not_met": "Không đạt bộ tiêu chí"}
+
+
+def record_rows(lines: tuple[Any, ...]) -> list[list[str]]:
+    """The appendix's rows: date, record, details (an assessment's outcome in words)."""
+    return [
+        [
+            day_vi(line.day) if line.day else "—",
+            line.what,
+            line.detail + (f" — {RESULT_VI[line.result]}" if line.result else ""),
+        ]
+        for line in lines
+    ]
 
 
 def number_vi(value: float, decimals: int = 0) -> str:

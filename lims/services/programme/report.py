@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
@@ -336,6 +337,23 @@ class SupportSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordSection:
+    """The records behind one indicator's figure of the year, listed in the report's appendix."""
+
+    indicator: Indicator
+    lines: tuple[Any, ...]  # drilldown.RecordLine
+
+
+# The indicators whose records of the year are listed by name (the others are too many to list: people,
+# enterprises, or are a share of a catalogue).
+LISTED = (
+    Indicator.STANDARDS_REFERENCE_MATERIALS_INSTRUMENTS_DEVELOPED,
+    Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
+    Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class AnnualReport:
     programme: Programme
     year: int
@@ -345,6 +363,7 @@ class AnnualReport:
     due_on: date | None
     generated_on: date
     support: SupportSummary | None = None
+    records: tuple[RecordSection, ...] = ()
 
 
 def support_summary(session: Session, programme: Programme, year: int) -> SupportSummary:
@@ -437,8 +456,15 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
         if _task_applies(task, phase)
     )
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
+    from lims.services.programme.drilldown import indicator_records  # it reads this module's queries
+
+    start, end = _year_range(phase, year)
+    sections = tuple(
+        RecordSection(indicator, tuple(indicator_records(session, indicator, start, end)))
+        for indicator in LISTED
+    )
     return AnnualReport(
-        programme, year, phase, rows, tasks, due, today, support_summary(session, programme, year)
+        programme, year, phase, rows, tasks, due, today, support_summary(session, programme, year), sections
     )
 
 
