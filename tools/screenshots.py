@@ -112,6 +112,7 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("74-programme-records-developments", "admin", "/programme/records/developments"),
     ("75-programme-records-assessments", "admin", "/programme/records/assessments"),
     ("76-programme-record-edit", "admin", "/programme/records/assessments/{lab_assessment}/edit"),
+    ("77-programme-sectors", "admin", "/programme/sectors"),
 ]
 
 

@@ -325,3 +325,19 @@ class ReportSubmission(Audited, Base):
     xlsx_key: Mapped[str200]
     xlsx_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
+
+
+class EnterpriseSector(Audited, Base):
+    """An enterprise's sector as a VSIC 2018 code, confirmed by the lab with evidence (the business
+    registration certificate's main line): only a confirmed sector can put an application first."""
+
+    __tablename__ = "enterprise_sector"
+
+    id: Mapped[intpk]
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), unique=True)
+    vsic_code: Mapped[str20]
+    evidence: Mapped[str] = mapped_column(Text)
+    confirmed_on: Mapped[date]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime | None]

@@ -380,3 +380,30 @@ def test_growth_target_without_baseline_is_never_met() -> None:
     )  # fmt: skip
     assert status.required == pytest.approx(1860) and status.forecast == pytest.approx(4500)
     assert status.verdict is Verdict.FORECAST_MET and status.forecast_years == 1
+
+
+def test_priority_sectors_are_vsic_codes() -> None:
+    """Issue 20: sectors matched by VSIC 2018 code (Decision 27/2018/QĐ-TTg), not by words.
+
+    Đà Nẵng QĐ 202 I.1.b's 'công nghệ điện tử, viễn thông' covers division 26 (electronics) and 61–63;
+    a manufacturer of electronic components (2610, typed 'Điện tử' before) is a priority enterprise, a
+    pharmaceuticals maker (2100) is not, whatever it typed.
+    """
+    from lims.domain.programme.vsic import divisions
+
+    danang = load_programme("danang-qd202-2019")
+    assert {s.name_vi for s in danang.priority_vsic} == set(danang.priority_sectors)
+    assert danang.priority_sector_of_code("2610") in {
+        "công nghiệp công nghệ cao",
+        "công nghệ điện tử, viễn thông gắn với nền kinh tế số",
+    }
+    assert danang.priority_sector_of_code("6190") == "công nghệ điện tử, viễn thông gắn với nền kinh tế số"
+    assert danang.priority_sector_of_code("2100") is None
+    assert load_programme("hanoi-kh16-2022").priority_sector_of_code("5210") is None  # list not issued
+    assert [d.code for d in divisions()] == sorted(d.code for d in divisions())
+    raw = json.loads((DATA / "danang-qd202-2019.json").read_text(encoding="utf-8"))
+    raw["priority_sectors"][0]["vsic"] = ["99"]
+    with pytest.raises(
+        ProgrammeFileError, match=r"priority_sectors\[0\]\.vsic\[0\]: '99' is not a VSIC 2018"
+    ):
+        parse_programme(raw)

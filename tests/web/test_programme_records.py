@@ -465,3 +465,28 @@ def _ids_baseline(session: Session) -> int:
     from lims.models import ProgrammeBaseline
 
     return int(session.scalar(select(ProgrammeBaseline.id)) or 0)
+
+
+def test_lab_confirms_an_enterprise_sector(admin: FlaskClient, session: Session) -> None:
+    """Issue 20 (4): the sector is chosen from VSIC 2018 and confirmed with evidence (Hà Nội has no list yet)."""
+    enterprise = make_enterprise(session, name="Công ty Dược phẩm Hà Tây", sector="Dịch vụ logistics")
+    url = "/programme/sectors"
+    form = {"tax_code": enterprise.tax_code, "vsic_code": "21", "confirmed_on": "2026-12-01"}
+    missing = admin.post(url, data={"csrf_token": csrf_token(admin, url), **form})
+    assert missing.status_code == 422  # no evidence
+    saved = admin.post(
+        url,
+        data={"csrf_token": csrf_token(admin, url), **form, "evidence": "Giấy chứng nhận ĐKDN số 0500123456"},
+        follow_redirects=True,
+    )
+    page = saved.get_data(as_text=True)
+    assert "Công ty Dược phẩm Hà Tây" in page and "Giấy chứng nhận ĐKDN số 0500123456" in page
+    assert "Danh sách ngành ưu tiên của Kế hoạch chưa được ban hành." in page
+    history = audit.history(session, "enterprise_sector", _sector_id(session))
+    assert history and history[-1].actor_id is not None
+
+
+def _sector_id(session: Session) -> int:
+    from lims.models import EnterpriseSector
+
+    return int(session.scalar(select(EnterpriseSector.id)) or 0)

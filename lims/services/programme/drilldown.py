@@ -26,7 +26,7 @@ from lims.models import (
     TrainingCourse,
     TrainingParticipation,
 )
-from lims.services.programme.report import NOT_IN_SERVICE, certified_services
+from lims.services.programme.queries import NOT_IN_SERVICE, certified_services
 
 LIMIT = 500
 SERVICE_NAMES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,9 @@ from lims.domain.programme import (
     load_programme,
 )
 from lims.errors import N_, LimsError
-from lims.localtime import lab_zone
 from lims.models import (
     ApplicationStatus,
-    Certificate,
-    CertificateStatus,
     DemandInstrumentType,
-    Job,
     LabAssessment,
     MeasurementAssuranceSupport,
     MeasurementStandard,
@@ -48,15 +44,13 @@ from lims.models import (
     ServiceCertification,
     StandardDevelopment,
     StandardLevel,
-    StandardStatus,
     SupportApplication,
     SupportGrant,
     TrainingCourse,
     TrainingParticipation,
 )
-
-# Standards and reference materials withdrawn from use no longer count as 'developed and in service'.
-NOT_IN_SERVICE = (StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)
+from lims.services.programme.drilldown import indicator_records
+from lims.services.programme.queries import NOT_IN_SERVICE, certified_services
 
 
 class ProgrammeReportError(LimsError, ValueError):
@@ -103,42 +97,6 @@ def _developed(
             StandardDevelopment.developed_on >= start,
             StandardDevelopment.developed_on <= end,
             model.status.not_in(NOT_IN_SERVICE),
-        )
-    )
-
-
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The instants that open ``start`` and close ``end`` in the lab's time zone (certificates carry
-    an instant, the plans count days)."""
-    zone = lab_zone()
-    opens = datetime.combine(start, time.min, zone).astimezone(UTC)
-    closes = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
-    return opens, closes
-
-
-def in_programme(end: date) -> Select[tuple[int]]:
-    """Enterprises in the Measurement Assurance Programme by ``end``: a support recorded or a content
-    granted on or before that day."""
-    supported = select(MeasurementAssuranceSupport.enterprise_id).where(
-        MeasurementAssuranceSupport.withdrawn_at.is_(None), MeasurementAssuranceSupport.supported_on <= end
-    )
-    granted = select(SupportGrant.enterprise_id).where(SupportGrant.granted_on <= end)
-    return select(supported.union(granted).subquery().c.enterprise_id)
-
-
-def certified_services(start: date, end: date) -> Select[tuple[int, int]]:
-    """The lab's own calibrations and verifications for enterprises in the programme: certificates first
-    issued in the period (an amendment is the same service; a withdrawn certificate is none)."""
-    opens, closes = _utc_bounds(start, end)
-    return (
-        select(Job.enterprise_id, Certificate.id)
-        .join(Job, Job.id == Certificate.job_id)
-        .where(
-            Certificate.revision == 0,
-            Certificate.status != CertificateStatus.WITHDRAWN,
-            Certificate.issued_at >= opens,
-            Certificate.issued_at < closes,
-            Job.enterprise_id.in_(in_programme(end)),
         )
     )
 
@@ -456,8 +414,6 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
         if _task_applies(task, phase)
     )
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
-    from lims.services.programme.drilldown import indicator_records  # it reads this module's queries
-
     start, end = _year_range(phase, year)
     sections = tuple(
         RecordSection(indicator, tuple(indicator_records(session, indicator, start, end)))

@@ -141,3 +141,16 @@ class BaselineForm(FlaskForm):
 
 class SubmitReportForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+
+
+class SectorForm(FlaskForm):
+    tax_code = StringField(_l("Enterprise tax code"), validators=[DataRequired(), Length(max=20)])
+    vsic_code = SelectField(_l("Sector (VSIC 2018)"), validators=[DataRequired()])
+    evidence = TextAreaField(
+        _l("Evidence"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l(
+            "The document showing the main business line, e.g. the business registration certificate."
+        ),
+    )
+    confirmed_on = DateField(_l("Confirmed on"), validators=[DataRequired()])
