@@ -41,6 +41,7 @@ from lims.services.programme.records import (
     record_map_support,
     record_task_progress,
 )
+from lims.services.programme.sectors import SectorInput, confirm_sector, confirmed_code
 from lims.services.programme.support import (
     Decision,
     decide_application,
@@ -220,6 +221,20 @@ def load_programme_demo(
             )
             participations += 1
     enterprises = _enterprises(session, rng, programme.city, programme.priority_sectors, 14)
+    for enterprise in enterprises:  # the lab has checked the registration of those in a priority sector
+        sector = next((s for s in programme.priority_vsic if s.name_vi == enterprise.sector), None)
+        if sector is not None and confirmed_code(session, enterprise.id) is None:
+            confirm_sector(
+                session,
+                programme,
+                SectorInput(
+                    enterprise.tax_code,
+                    sector.codes[0] + "10",
+                    f"Giấy chứng nhận đăng ký doanh nghiệp {enterprise.tax_code}, ngành nghề kinh doanh chính",
+                    date(year, 1, 15),
+                ),
+                confirmed_by_id=None,
+            )
     supports = 0
     for _ in range(22):
         record_map_support(
