@@ -46,7 +46,7 @@ def admin(client: FlaskClient, session: Session) -> FlaskClient:
 
 def _add(client: FlaskClient, kind: str, data: dict[str, object]) -> TestResponse:
     url = f"/programme/records/{kind}"
-    return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+    return client.post(f"{url}/new", data={"csrf_token": csrf_token(client, url), **data})
 
 
 def _edit(client: FlaskClient, kind: str, record_id: int, data: dict[str, object]) -> TestResponse:
@@ -418,7 +418,7 @@ def test_readers_see_but_cannot_change(client: FlaskClient, session: Session) ->
     page = client.get("/programme/records/supports")
     assert page.status_code == 200 and "new-record" not in page.get_data(as_text=True)
     token = csrf_token(client, "/programme/records/supports")
-    denied = client.post("/programme/records/supports", data={"csrf_token": token, "tax_code": "x"})
+    denied = client.post("/programme/records/supports/new", data={"csrf_token": token, "tax_code": "x"})
     assert denied.status_code == 403
     assert client.get("/programme/records/nothing").status_code == 404
 
@@ -472,10 +472,10 @@ def test_lab_confirms_an_enterprise_sector(admin: FlaskClient, session: Session)
     enterprise = make_enterprise(session, name="Công ty Dược phẩm Hà Tây", sector="Dịch vụ logistics")
     url = "/programme/sectors"
     form = {"tax_code": enterprise.tax_code, "vsic_code": "21", "confirmed_on": "2026-12-01"}
-    missing = admin.post(url, data={"csrf_token": csrf_token(admin, url), **form})
+    missing = admin.post(f"{url}/confirm", data={"csrf_token": csrf_token(admin, url), **form})
     assert missing.status_code == 422  # no evidence
     saved = admin.post(
-        url,
+        f"{url}/confirm",
         data={"csrf_token": csrf_token(admin, url), **form, "evidence": "Giấy chứng nhận ĐKDN số 0500123456"},
         follow_redirects=True,
     )

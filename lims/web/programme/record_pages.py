@@ -400,10 +400,13 @@ def _save(chosen: RecordKind, form: Any, record_id: int | None) -> bool:
     return True
 
 
-@bp.post("/records/<kind>")
+@bp.route("/records/<kind>/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def records_add(kind: str) -> ResponseReturnValue:
+    """POST saves a new record; GET leads to the list page, where the form is."""
     chosen = _kind(kind)
+    if request.method == "GET":
+        return redirect(url_for("programme.records_list", kind=chosen.value) + "#new-record")
     form = _form(chosen, _programme())
     if _save(chosen, form, None):
         flash(_("Record saved."), "success")
@@ -411,10 +414,12 @@ def records_add(kind: str) -> ResponseReturnValue:
     return _list_page(chosen, form, ImportForm(), 422)
 
 
-@bp.post("/records/<kind>/import")
+@bp.route("/records/<kind>/import", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def records_import(kind: str) -> ResponseReturnValue:
     chosen = _kind(kind)
+    if request.method == "GET":
+        return redirect(url_for("programme.records_list", kind=chosen.value))
     programme = _programme()
     form = ImportForm()
     if form.validate_on_submit():
@@ -533,10 +538,12 @@ def sectors() -> ResponseReturnValue:
     return _sectors_page(_sector_form(data={"confirmed_on": date.today()}))
 
 
-@bp.post("/sectors")
+@bp.route("/sectors/confirm", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def confirm_sector() -> ResponseReturnValue:
-    """The lab confirms an enterprise's VSIC code with the evidence it saw (audited)."""
+    """The lab confirms an enterprise's VSIC code with the evidence it saw (audited); GET leads to the list."""
+    if request.method == "GET":
+        return redirect(url_for("programme.sectors"))
     from lims.services.programme.sectors import SectorInput
     from lims.services.programme.sectors import confirm_sector as confirm
 
