@@ -130,6 +130,9 @@ NOT_PAGES = frozenset(
         "programme.report",
         "programme.submitted_report",
         "programme.evidence_file",
+        "programme.records_add",  # GET leads to the list page (the form is there)
+        "programme.records_import",
+        "programme.confirm_sector",
         "certificates.pdf",
         "certificates.dcc",
         "standards.certificate",
