@@ -152,7 +152,8 @@ def test_ineligible_application_names_the_missing_item_and_saves_nothing(session
 def test_priority_sectors_come_first_in_the_queue(session: Session) -> None:
     """Đà Nẵng QĐ 202 I.1.b: the four priority sectors are supported first — by the VSIC code the lab
     confirmed, never by the sector words an enterprise typed (issue 20)."""
-    from lims.services.programme.sectors import SectorInput, SectorNotConfirmed, confirm_sector
+    from lims.services.programme.sectors import SectorInput, confirm_sector
+    from lims.services.programme.support import SectorNotConfirmed
 
     pharma = make_enterprise(session, sector="Dịch vụ logistics")  # typed, but makes medicines (2100)
     logistics = make_enterprise(session, sector="Kho vận")  # 5210 warehousing: 'dịch vụ logistics'

@@ -41,9 +41,10 @@ from lims.services.programme.records import (
     record_map_support,
     record_task_progress,
 )
-from lims.services.programme.sectors import SectorInput, confirm_sector, confirmed_code
+from lims.services.programme.sectors import SectorInput, confirm_sector
 from lims.services.programme.support import (
     Decision,
+    confirmed_code,
     decide_application,
     granted_contents,
     pending_contents,

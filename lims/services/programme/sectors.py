@@ -20,12 +20,7 @@ from lims.domain.programme import Programme
 from lims.domain.programme.vsic import check_code
 from lims.models import ApplicationStatus, Enterprise, EnterpriseSector, SupportApplication
 from lims.services.programme.records import _required
-from lims.services.programme.support import (  # noqa: F401 - SectorNotConfirmed, priority_sector: re-exported
-    SectorNotConfirmed,
-    confirmed_code,
-    enterprise_by_tax_code,
-    priority_sector,
-)
+from lims.services.programme.support import enterprise_by_tax_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -401,4 +401,4 @@ def submitted_report(year: int, fmt: str) -> ResponseReturnValue:
 
 
 # The record pages register their routes on this blueprint.
-from lims.web.programme import record_pages  # noqa: E402, F401
+from lims.web.programme import record_pages, sector_pages  # noqa: E402, F401
