@@ -115,6 +115,11 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("77-complaint", "kt.hung", "/nc/complaints/{complaint}"),
     ("78-portal-notices", "kh.annam", "/portal/notices"),
     ("79-portal-complaints", "kh.annam", "/portal/complaints"),
+    # The city programme's records (issue 20).
+    ("80-programme-records-developments", "admin", "/programme/records/developments"),
+    ("81-programme-records-assessments", "admin", "/programme/records/assessments"),
+    ("82-programme-record-edit", "admin", "/programme/records/assessments/{lab_assessment}/edit"),
+    ("83-programme-sectors", "admin", "/programme/sectors"),
 ]
 
 
@@ -130,6 +135,11 @@ NOT_PAGES = frozenset(
         "portal.import_template",
         "portal.certificate_file",
         "programme.report",
+        "programme.submitted_report",
+        "programme.evidence_file",
+        "programme.records_add",  # GET leads to the list page (the form is there)
+        "programme.records_import",
+        "programme.confirm_sector",
         "certificates.pdf",
         "certificates.dcc",
         "standards.certificate",
@@ -168,6 +178,7 @@ QUERIES = {  # the demo records the pages show, found by state rather than by a 
     "course": "SELECT min(id) FROM training_course",
     "nc": "SELECT min(id) FROM nonconforming_work",
     "complaint": "SELECT min(id) FROM complaint",
+    "lab_assessment": "SELECT min(id) FROM lab_assessment",
     "portal_request": "SELECT min(r.id) FROM service_request r JOIN user_account u ON u.enterprise_id = r.enterprise_id"
     " WHERE u.username = 'kh.annam' AND r.state = 'scheduled'",
     "portal_job": "SELECT min(j.id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"

@@ -60,18 +60,57 @@ def demo_records(year: int | None) -> None:
 
 @programme.command("import")
 @click.argument(
-    "kind", type=click.Choice(["participants", "supports", "assessments", "certifications", "demand"])
+    "kind",
+    type=click.Choice(
+        ["participants", "supports", "assessments", "certifications", "demand", "developments", "progress"]
+    ),
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_csv(kind: str, file: Path) -> None:
-    """Import records from a UTF-8 CSV file; any bad row stops the import and nothing is saved."""
-    from lims.commands.common import transaction
-    from lims.services.programme.importer import ImportKind, import_records
+    """Import records from a UTF-8 CSV or an XLSX file; any bad row stops the import and nothing is saved."""
+    from lims.commands.common import settings, transaction
+    from lims.services.programme.importer import ImportKind, import_file
+    from lims.services.programme.report import current_programme
+
+    conf = settings()
+    with transaction("programme-import") as session:
+        count = import_file(
+            session,
+            ImportKind(kind),
+            file.read_bytes(),
+            filename=file.name,
+            programme=current_programme(conf),
+        )
+    click.echo(f"{count} {kind} rows imported from {file}", err=True)
+
+
+@programme.command("remind")
+@click.option("--today", help="The day to count from (YYYY-MM-DD); default: today.")
+def remind(today: str | None) -> None:
+    """Remind the programme staff of the annual report's due date (30, 7 and 1 days before): bell and e-mail.
+
+    Run daily (cron or a systemd timer). E-mails go through the outbox with the SMTP settings of the recall
+    reminders (``LIMS_MAIL_SERVER`` …); without them the reminders stay queued and the bell still rings.
+    """
+    from lims.commands.common import settings, transaction
+    from lims.config import MailSettings
+    from lims.services.common.mail import SmtpMailer
+    from lims.services.customers.reminders import deliver
+    from lims.services.programme.report import current_programme
+    from lims.services.programme.submission import KIND, queue_deadline_reminders
 
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        fail(f"{file}: not UTF-8 text")
-    with transaction("programme-import") as session:
-        count = import_records(session, ImportKind(kind), text)
-    click.echo(f"{count} {kind} rows imported from {file}", err=True)
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        fail(f"--today: {today!r} is not a date YYYY-MM-DD")
+    conf = settings()
+    mail = MailSettings.from_env()
+    with transaction("programme-remind") as session:
+        queued = queue_deadline_reminders(session, current_programme(conf), today=day)
+        session.commit()
+        if not mail.configured:
+            click.echo(f"{queued} reminders queued; LIMS_MAIL_SERVER is not set, nothing sent", err=True)
+            return
+        with SmtpMailer(mail) as mailer:
+            report = deliver(session, mailer, mail, after_each=session.commit, kinds=(KIND,))
+    click.echo(f"{queued} reminders queued, {report.sent} sent, {report.failed} failed")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     Numeric,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -28,7 +29,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lims.db import Base, enum_column_type
 from lims.models.audit_mixin import Audited
 from lims.models.organisation import Enterprise
+from lims.models.standard import MeasurementStandard, ReferenceMaterial
 from lims.models.types import Quantity, created_at, intpk, str20, str50, str100, str200, str500
+
+
+class Withdrawable:
+    """A programme record that is withdrawn with a reason instead of deleted: the trail keeps it, the
+    indicators stop counting it."""
+
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class ApplicationStatus(StrEnum):
@@ -70,7 +84,7 @@ class TrainingCourse(Audited, Base):
     )
 
 
-class TrainingParticipation(Audited, Base):
+class TrainingParticipation(Withdrawable, Audited, Base):
     """One person attending one course: the plans count these 'lượt' (a person on two courses counts twice)."""
 
     __tablename__ = "training_participation"
@@ -94,7 +108,7 @@ class TrainingParticipation(Audited, Base):
     course: Mapped[TrainingCourse] = relationship(back_populates="participations")
 
 
-class MeasurementAssuranceSupport(Audited, Base):
+class MeasurementAssuranceSupport(Withdrawable, Audited, Base):
     """An enterprise supported under the Measurement Assurance Programme (Chương trình đảm bảo đo lường)."""
 
     __tablename__ = "measurement_assurance_support"
@@ -104,6 +118,7 @@ class MeasurementAssuranceSupport(Audited, Base):
     supported_on: Mapped[date] = mapped_column(index=True)
     content: Mapped[str500]
     application_id: Mapped[int | None] = mapped_column(ForeignKey("support_application.id"), index=True)
+    provided_by: Mapped[str200 | None]  # another body that gave the support; None: the lab or the Department
     created_at: Mapped[created_at]
 
     enterprise: Mapped[Enterprise] = relationship()
@@ -158,7 +173,7 @@ class SupportGrant(Audited, Base):
     application: Mapped[SupportApplication] = relationship(back_populates="grants")
 
 
-class LabAssessment(Audited, Base):
+class LabAssessment(Withdrawable, Audited, Base):
     """A laboratory assessed against the national criteria for the fields of measurement."""
 
     __tablename__ = "lab_assessment"
@@ -177,7 +192,7 @@ class LabAssessment(Audited, Base):
     created_at: Mapped[created_at]
 
 
-class ServiceCertification(Audited, Base):
+class ServiceCertification(Withdrawable, Audited, Base):
     """A verification/calibration/testing service organisation certified to ISO/IEC 17025 or ISO 9001."""
 
     __tablename__ = "service_certification"
@@ -197,7 +212,7 @@ class ServiceCertification(Audited, Base):
     created_at: Mapped[created_at]
 
 
-class DemandInstrumentType(Audited, Base):
+class DemandInstrumentType(Withdrawable, Audited, Base):
     """An instrument type the city must verify or calibrate, and whether the lab's scope covers it."""
 
     __tablename__ = "demand_instrument_type"
@@ -210,10 +225,12 @@ class DemandInstrumentType(Audited, Base):
     legal_basis: Mapped[str200 | None]
     procedure_code: Mapped[str50 | None]  # the lab's procedure (capability scope) that covers the type
     covered_since: Mapped[date | None]  # from this date the lab can serve the type
+    surveyed_on: Mapped[date | None]  # the demand survey the annual figure comes from
+    survey_source: Mapped[str200 | None]
     created_at: Mapped[created_at]
 
 
-class ProgrammeTaskProgress(Audited, Base):
+class ProgrammeTaskProgress(Withdrawable, Audited, Base):
     """What was done in a year on one task of the plan's appendix."""
 
     __tablename__ = "programme_task_progress"
@@ -224,5 +241,103 @@ class ProgrammeTaskProgress(Audited, Base):
     task_id: Mapped[str20]
     year: Mapped[int] = mapped_column(Integer)
     done: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime | None]
+
+    evidence: Mapped[list[TaskProgressEvidence]] = relationship(
+        back_populates="progress", order_by="TaskProgressEvidence.id"
+    )
+
+
+class TaskProgressEvidence(Audited, Base):
+    """A file supporting a task's progress note (minutes, acceptance record, photographs)."""
+
+    __tablename__ = "task_progress_evidence"
+
+    id: Mapped[intpk]
+    progress_id: Mapped[int] = mapped_column(ForeignKey("programme_task_progress.id"), index=True)
+    storage_key: Mapped[str200] = mapped_column(unique=True)
+    filename: Mapped[str200]
+    content_type: Mapped[str100]
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[created_at]
+
+    progress: Mapped[ProgrammeTaskProgress] = relationship(back_populates="evidence")
+
+
+class StandardDevelopment(Withdrawable, Audited, Base):
+    """A standard or a reference material developed under the programme: the record the 'standards
+    developed' indicators count (Hà Nội tasks 3.1.b/c, Đà Nẵng II.2.a)."""
+
+    __tablename__ = "standard_development"
+    __table_args__ = (
+        CheckConstraint(
+            "(standard_id IS NULL) <> (reference_material_id IS NULL)", name="one_standard_or_material"
+        ),
+    )
+
+    id: Mapped[intpk]
+    programme_id: Mapped[str50]
+    standard_id: Mapped[int | None] = mapped_column(ForeignKey("measurement_standard.id"), index=True)
+    reference_material_id: Mapped[int | None] = mapped_column(ForeignKey("reference_material.id"), index=True)
+    developed_on: Mapped[date] = mapped_column(index=True)
+    funding: Mapped[str200]  # the source of funds, in the Department's words
+    funding_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    standard: Mapped[MeasurementStandard | None] = relationship()
+    reference_material: Mapped[ReferenceMaterial | None] = relationship()
+
+
+class ProgrammeBaseline(Withdrawable, Audited, Base):
+    """The previous phase's figure a growth target is measured against, entered when the records do
+    not hold it (a deployment that starts in the later phase), with the document it comes from."""
+
+    __tablename__ = "programme_baseline"
+    __table_args__ = (UniqueConstraint("programme_id", "phase_id", "indicator"),)
+
+    id: Mapped[intpk]
+    programme_id: Mapped[str50]
+    phase_id: Mapped[str20]  # the phase whose target grows from the baseline
+    indicator: Mapped[str100]
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    source: Mapped[str] = mapped_column(Text)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime | None]
+
+
+class ReportSubmission(Audited, Base):
+    """An annual report marked as submitted: its PDF and XLSX frozen in the file store with their SHA-256."""
+
+    __tablename__ = "programme_report_submission"
+    __table_args__ = (UniqueConstraint("programme_id", "year"),)
+
+    id: Mapped[intpk]
+    programme_id: Mapped[str50]
+    year: Mapped[int] = mapped_column(Integer)
+    submitted_on: Mapped[date]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    pdf_key: Mapped[str200]
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    xlsx_key: Mapped[str200]
+    xlsx_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[created_at]
+
+
+class EnterpriseSector(Audited, Base):
+    """An enterprise's sector as a VSIC 2018 code, confirmed by the lab with evidence (the business
+    registration certificate's main line): only a confirmed sector can put an application first."""
+
+    __tablename__ = "enterprise_sector"
+
+    id: Mapped[intpk]
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), unique=True)
+    vsic_code: Mapped[str20]
+    evidence: Mapped[str] = mapped_column(Text)
+    confirmed_on: Mapped[date]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]

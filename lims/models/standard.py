@@ -54,8 +54,6 @@ class MeasurementStandard(Audited, Base):
     drift_limit: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
     characteristics: Mapped[dict[str, Any] | None]
     notes: Mapped[str | None] = mapped_column(Text)
-    # Put into service under the city programme on this date (counted by the programme's indicators).
-    programme_developed_on: Mapped[date | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 
@@ -82,7 +80,6 @@ class ReferenceMaterial(Audited, Base):
     status: Mapped[StandardStatus] = mapped_column(
         enum_column_type(StandardStatus), default=StandardStatus.IN_SERVICE
     )
-    programme_developed_on: Mapped[date | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
 

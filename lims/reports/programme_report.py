@@ -24,15 +24,21 @@ from lims.domain.programme import Measure
 from lims.reports.fonts import register_fonts
 from lims.reports.programme_text import (
     INDICATOR_HEADER,
+    NO_RECORDS,
+    RECORD_HEADER,
     SECTION_INDICATORS,
+    SECTION_RECORDS,
     SECTION_SUPPORT,
     SECTION_TASKS,
     SUPPORT_HEADER,
     TASK_HEADER,
     TITLE,
+    baseline_lines,
+    forecast_method,
     heading_lines,
     indicator_cells,
     number_vi,
+    record_rows,
     support_lines,
     target_text,
     task_result,
@@ -105,6 +111,10 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
         for row in report.rows
         if row.status.target and row.status.target.quote
     ]
+    notes = baseline_lines(report) + [line for line in [forecast_method(report)] if line]
+    if notes:
+        story.append(Spacer(1, 2 * mm))
+        story += [Paragraph(escape(line), styles["body"]) for line in notes]
     if quotes:
         story.append(Spacer(1, 2 * mm))
         story.append(Paragraph(escape("Nguyên văn chỉ tiêu trong Kế hoạch:"), styles["body"]))
@@ -125,6 +135,15 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
             for line in report.support.lines
         ]
         story.append(_table(support_rows, [150 * mm, 60 * mm, 57 * mm], styles))
+    story.append(Paragraph(escape(SECTION_RECORDS.format(year=report.year)), styles["section"]))
+    for section in report.records:
+        story.append(Paragraph(escape(section.indicator.label_vi), styles["body"]))
+        if section.lines:
+            rows = [list(RECORD_HEADER), *record_rows(section.lines)]
+            story.append(_table(rows, [30 * mm, 110 * mm, 127 * mm], styles))
+        else:
+            story.append(Paragraph(escape(NO_RECORDS), styles["body"]))
+        story.append(Spacer(1, 2 * mm))
     regular = styles["body"].fontName
 
     def page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
@@ -170,7 +189,7 @@ def render_xlsx(report: AnnualReport) -> bytes:
         sheet.append(
             [
                 row.indicator.label_vi,
-                row.indicator.unit_vi,
+                row.unit_vi,
                 target_text(status),
                 status.required,
                 row.year_actual,
@@ -185,6 +204,8 @@ def render_xlsx(report: AnnualReport) -> bytes:
             cell.number_format = "0.0%" if share else "#,##0"
         for cell in line:
             cell.alignment = wrap
+    for note in baseline_lines(report) + [line for line in [forecast_method(report)] if line]:
+        sheet.append([note])
     for column, width in zip("ABCDEFGHI", (60, 16, 40, 14, 12, 14, 14, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
 
@@ -223,6 +244,19 @@ def render_xlsx(report: AnnualReport) -> bytes:
             support.cell(support.max_row, 3).number_format = "#,##0"
         for column, width in zip("ABC", (80, 20, 22), strict=True):
             support.column_dimensions[column].width = width
+
+    listed = book.create_sheet("Hồ sơ")
+    listed.append([SECTION_RECORDS.format(year=report.year)])
+    listed["A1"].font = bold
+    for section in report.records:
+        listed.append([section.indicator.label_vi])
+        listed.cell(listed.max_row, 1).font = bold
+        listed.append(list(RECORD_HEADER))
+        for record in record_rows(section.lines) or [["", NO_RECORDS, ""]]:
+            listed.append(record)
+        listed.append([])
+    for column, width in zip("ABC", (14, 60, 80), strict=True):
+        listed.column_dimensions[column].width = width
 
     stamp = datetime(report.generated_on.year, report.generated_on.month, report.generated_on.day)
     book.properties.created = book.properties.modified = stamp

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from lims.domain.programme import Measure, TargetKind, TargetStatus
+from lims.domain.programme import FORECAST_METHOD_VI, Measure, TargetKind, TargetStatus, Verdict
 from lims.services.programme.report import AnnualReport, IndicatorRow, TaskRow
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM {year}"
@@ -23,6 +24,22 @@ TASK_HEADER = ("TT", "Nội dung nhiệm vụ", "Thời gian", "Đơn vị chủ
 SECTION_SUPPORT = "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ"
 SUPPORT_HEADER = ("Nội dung hỗ trợ", "Số tổ chức được hỗ trợ trong năm", "Kinh phí hỗ trợ (đồng)")
 NO_NOTE = "Chưa có báo cáo kết quả thực hiện."
+SECTION_RECORDS = "IV. HỒ SƠ GHI NHẬN TRONG NĂM {year}"
+RECORD_HEADER = ("Ngày", "Hồ sơ", "Chi tiết")
+NO_RECORDS = "Không có hồ sơ trong năm."
+RESULT_VI = {"met": "Đạt bộ tiêu chí", "partially_met": "Đạt một phần", "not_met": "Không đạt bộ tiêu chí"}
+
+
+def record_rows(lines: tuple[Any, ...]) -> list[list[str]]:
+    """The appendix's rows: date, record, details (an assessment's outcome in words)."""
+    return [
+        [
+            day_vi(line.day) if line.day else "—",
+            line.what,
+            line.detail + (f" — {RESULT_VI[line.result]}" if line.result else ""),
+        ]
+        for line in lines
+    ]
 
 
 def number_vi(value: float, decimals: int = 0) -> str:
@@ -50,9 +67,13 @@ def figure(status_or_row: TargetStatus | IndicatorRow, value: float) -> str:
 
 
 def target_text(status: TargetStatus) -> str:
-    """The phase target in words, with the growth target's base spelled out."""
+    """The phase target in words, with the growth target's base spelled out (or its absence)."""
     target = status.target
-    if target is None or status.required is None:
+    if target is None:
+        return "(không đặt chỉ tiêu trong giai đoạn)"
+    if target.kind is TargetKind.GROWTH and status.required is None:
+        return f"tăng {percent_vi(target.value, 0)} so với giai đoạn trước (chưa có số liệu gốc)"
+    if status.required is None:
         return "(không đặt chỉ tiêu trong giai đoạn)"
     if target.kind is TargetKind.SHARE_MIN:
         return ("trên " if target.strict else "đạt ") + percent_vi(target.value, 0)
@@ -64,20 +85,65 @@ def target_text(status: TargetStatus) -> str:
     return f"ít nhất {number_vi(target.value)}"
 
 
+VERDICT_VI: dict[Verdict, str] = {
+    Verdict.MET: "Đạt",
+    Verdict.NOT_MET: "Không đạt",
+    Verdict.MET_SO_FAR: "Đã đạt",
+    Verdict.FORECAST_MET: "Chưa đạt; dự báo đạt cuối giai đoạn",
+    Verdict.FORECAST_NOT_MET: "Chưa đạt; dự báo không đạt cuối giai đoạn",
+    Verdict.NO_BASELINE: "Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước",
+    Verdict.NO_TARGET: "—",
+}
+
+
 def verdict_text(status: TargetStatus) -> str:
-    if status.attained is None:
+    """The verdict in the report's words: met / not met for a finished phase, never a forecast."""
+    return VERDICT_VI[status.verdict]
+
+
+def forecast_text(row: IndicatorRow) -> str:
+    """The forecast figure with its method, or why there is none."""
+    status = row.status
+    if status.finished:
+        return "(giai đoạn đã kết thúc)"
+    if status.forecast is None:
         return "—"
-    done = "Đã đạt" if status.attained else "Chưa đạt"
-    if status.attained or status.forecast_attained is None:
-        return done
-    return done + ("; dự báo đạt cuối giai đoạn" if status.forecast_attained else "; dự báo không đạt")
+    return figure(row, status.forecast)
+
+
+def forecast_method(report: AnnualReport) -> str | None:
+    """How the running phase's forecasts were made (None when the phase is finished)."""
+    forecasts = [row.status for row in report.rows if row.status.forecast is not None]
+    if not forecasts:
+        return None
+    years = max(s.forecast_years for s in forecasts)
+    return "Phương pháp dự báo: " + FORECAST_METHOD_VI.format(years=years, end=report.phase.end.year) + "."
+
+
+def baseline_lines(report: AnnualReport) -> list[str]:
+    """Where each growth target's base comes from, or that it is missing."""
+    lines = []
+    for row in report.rows:
+        target = row.status.target
+        if target is None or target.kind is not TargetKind.GROWTH:
+            continue
+        if row.status.baseline_missing:
+            lines.append(
+                f"{row.indicator.label_vi}: chưa có số liệu gốc của giai đoạn trước; "
+                "chỉ tiêu tăng trưởng chưa đánh giá được."
+            )
+        else:
+            lines.append(
+                f"{row.indicator.label_vi}: số liệu gốc {number_vi(row.status.previous_actual or 0)} "
+                f"({row.baseline_source or 'không rõ nguồn'})."
+            )
+    return lines
 
 
 def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
     status = row.status
-    label = f"{row.indicator.label_vi} ({row.indicator.unit_vi})"
+    label = f"{row.indicator.label_vi} ({row.unit_vi})"
     percent = "—" if status.percent is None else number_vi(status.percent, 1) + "%"
-    forecast = "—" if status.forecast is None else figure(row, status.forecast)
     year_figure = figure(row, row.year_actual)
     if row.indicator.measure is Measure.SHARE:
         year_figure += " (cuối năm)"
@@ -87,7 +153,7 @@ def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
         year_figure,
         figure(row, status.actual),
         percent,
-        forecast,
+        forecast_text(row),
         verdict_text(status),
     )
 

@@ -120,3 +120,19 @@ def test_import_is_all_or_nothing(env: dict[str, str], tmp_path: Path) -> None:
     with sqlite3.connect(database) as conn:
         topics = {row[0] for row in conn.execute("SELECT topic FROM training_course")}
     assert "Nhập CSV" in topics and "Nhập CSV lỗi" not in topics
+
+
+def test_remind_runs_without_smtp_and_refuses_a_bad_date(env: dict[str, str]) -> None:
+    """``lims programme remind`` as a process: without SMTP settings it queues and says nothing was sent
+    (tests/services/test_programme_submission.py checks who is reminded when); a bad date is one line, exit 2."""
+    year = date.today().year
+    hanoi = {**env, "LIMS_PROGRAMME": "hanoi-kh16-2022", "LIMS_MAIL_SERVER": ""}
+    done = _lims(hanoi, "programme", "remind", "--today", f"{year}-11-25")
+    assert done.returncode == 0, done.stderr
+    assert "reminders queued" in done.stderr
+    quiet = _lims({**env, "LIMS_MAIL_SERVER": ""}, "programme", "remind", "--today", f"{year}-11-25")
+    assert quiet.returncode == 0 and quiet.stderr.startswith("0 reminders queued")
+    bad = _lims(hanoi, "programme", "remind", "--today", "25/11")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "error: --today: '25/11' is not a date YYYY-MM-DD"
+    ]

@@ -36,6 +36,7 @@ from lims.domain.programme.support import (
 )
 from lims.domain.programme.targets import (
     TargetError,
+    Verdict,
     evaluate,
     forecast_count,
     forecast_share,
@@ -327,7 +328,8 @@ def test_priority_sector_raises_the_application() -> None:
     assert [a[2] for a in queue] == [2, 3, 1]
 
 
-def test_share_at_the_phase_end_is_the_actual_not_a_forecast() -> None:
+def test_finished_phase_says_met_or_not_met_never_a_forecast() -> None:
+    """Issue 20: the finished 2021–2025 phase said 'dự báo không đạt'; a finished phase has no forecast."""
     target = load_programme("hanoi-kh16-2022").phases[0].target(Indicator.STATE_DEMAND_MET)
     assert target is not None
     status = evaluate(
@@ -338,4 +340,70 @@ def test_share_at_the_phase_end_is_the_actual_not_a_forecast() -> None:
         last_year=2025,
         phase_end_year=2025,
     )
-    assert status.forecast == 0.6
+    # 'đạt trên 50%': 60 % > 50 % → met, as a fact
+    assert status.forecast is None and status.finished and status.verdict is Verdict.MET
+    training = load_programme("hanoi-kh16-2022").phases[0].target(Indicator.TRAINING_PARTICIPATIONS)
+    assert training is not None
+    short = evaluate(
+        training,
+        training.indicator,
+        actual=640,  # 'ít nhất 1000 lượt': 640 < 1000
+        yearly=[(2021, 100), (2022, 120), (2023, 130), (2024, 140), (2025, 150)],
+        last_year=2025,
+        phase_end_year=2025,
+    )
+    assert short.forecast is None and short.forecast_attained is None
+    assert short.verdict is Verdict.NOT_MET and short.attained is False
+
+
+def test_growth_target_without_baseline_is_never_met() -> None:
+    """Issue 20: (1 + 0.5) × 0 = 0 read 'Đã đạt'. A missing or zero base gives no verdict at all."""
+    target = load_programme("hanoi-kh16-2022").phases[1].target(Indicator.TRAINING_PARTICIPATIONS)
+    assert target is not None
+    for previous in (None, 0.0):
+        status = evaluate(
+            target,
+            target.indicator,
+            actual=0,
+            yearly=[(2026, 0)],
+            last_year=2026,
+            phase_end_year=2030,
+            previous_actual=previous,
+        )
+        assert status.verdict is Verdict.NO_BASELINE
+        assert status.required is None and status.attained is None and status.percent is None
+    # with a base of 1 240 (entered), 1 860 are required; 900 so far in 2026, flat trend of one year:
+    # forecast = 900 + 4 × 900 = 4 500 ≥ 1 860 → 'forecast met', not yet met
+    status = evaluate(
+        target, target.indicator, actual=900, yearly=[(2026, 900)], last_year=2026, phase_end_year=2030,
+        previous_actual=1240,
+    )  # fmt: skip
+    assert status.required == pytest.approx(1860) and status.forecast == pytest.approx(4500)
+    assert status.verdict is Verdict.FORECAST_MET and status.forecast_years == 1
+
+
+def test_priority_sectors_are_vsic_codes() -> None:
+    """Issue 20: sectors matched by VSIC 2018 code (Decision 27/2018/QĐ-TTg), not by words.
+
+    Đà Nẵng QĐ 202 I.1.b's 'công nghệ điện tử, viễn thông' covers division 26 (electronics) and 61–63;
+    a manufacturer of electronic components (2610, typed 'Điện tử' before) is a priority enterprise, a
+    pharmaceuticals maker (2100) is not, whatever it typed.
+    """
+    from lims.domain.programme.vsic import divisions
+
+    danang = load_programme("danang-qd202-2019")
+    assert {s.name_vi for s in danang.priority_vsic} == set(danang.priority_sectors)
+    assert danang.priority_sector_of_code("2610") in {
+        "công nghiệp công nghệ cao",
+        "công nghệ điện tử, viễn thông gắn với nền kinh tế số",
+    }
+    assert danang.priority_sector_of_code("6190") == "công nghệ điện tử, viễn thông gắn với nền kinh tế số"
+    assert danang.priority_sector_of_code("2100") is None
+    assert load_programme("hanoi-kh16-2022").priority_sector_of_code("5210") is None  # list not issued
+    assert [d.code for d in divisions()] == sorted(d.code for d in divisions())
+    raw = json.loads((DATA / "danang-qd202-2019.json").read_text(encoding="utf-8"))
+    raw["priority_sectors"][0]["vsic"] = ["99"]
+    with pytest.raises(
+        ProgrammeFileError, match=r"priority_sectors\[0\]\.vsic\[0\]: '99' is not a VSIC 2018"
+    ):
+        parse_programme(raw)

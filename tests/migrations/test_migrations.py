@@ -311,3 +311,48 @@ def test_0021_carries_suspect_events_over_as_nonconforming_work(empty_url: str) 
         assert "nonconforming_work" not in set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_0023_developed_dates_become_development_records(empty_url: str) -> None:
+    """0023 turns each standard's and reference material's ``programme_developed_on`` into a
+    ``standard_development`` record (funding 'Không ghi') before dropping the columns (issue 20)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from lims.migrate import alembic_config, upgrade
+
+    upgrade(empty_url, "0017")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO lab (id, name_vi, name_en, code, address, created_at) "
+                    "VALUES (1, 'Trung tâm', 'Centre', 'HN', 'Hà Nội', '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(text(
+                "INSERT INTO measurement_standard (id, lab_id, asset_number, name, quantity, unit, level, status,"
+                " programme_developed_on, created_at) VALUES (7, 1, 'CDL-KL-9', 'Bộ quả cân', 'mass', 'kg',"
+                " 'reference', 'in_service', '2024-05-01', '2026-01-01 00:00:00'),"
+                " (8, 1, 'CDL-KL-10', 'Cân', 'mass', 'kg', 'working', 'in_service', NULL, '2026-01-01 00:00:00')"
+            ))  # fmt: skip
+        engine.dispose()
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT standard_id, reference_material_id, developed_on, funding FROM standard_development"
+                )
+            ).all()
+        assert [(r[0], r[1], str(r[2]), r[3]) for r in rows] == [(7, None, "2024-05-01", "Không ghi")]
+        assert "programme_developed_on" not in {
+            c["name"] for c in inspect(engine).get_columns("measurement_standard")
+        }
+        engine.dispose()
+        command.downgrade(alembic_config(empty_url), "0017")
+        assert "programme_developed_on" in {
+            c["name"] for c in inspect(engine).get_columns("measurement_standard")
+        }
+    finally:
+        engine.dispose()

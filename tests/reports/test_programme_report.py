@@ -106,3 +106,65 @@ def test_font_lookup_names_the_folders(tmp_path: Path) -> None:
     assert font_path("DejaVuSans.ttf").is_file()
     with pytest.raises(ConfigurationError, match=str(tmp_path)):
         font_path("DejaVuSans.ttf", search=(tmp_path,))
+
+
+# --- issue 20: honest targets and the plan's wording ------------------------------------------------
+
+MET_WORDS = ("Đạt", "Đã đạt")
+
+
+@pytest.mark.parametrize("programme_id", ["hanoi-kh16-2022", "danang-qd202-2019"])
+def test_empty_deployment_reports_no_target_as_met(session: Session, programme_id: str) -> None:
+    """Done-when of issue 20: on an empty database the 2026 report shows no target as met.
+
+    Before, Hà Nội's 'tăng ít nhất 50%' targets required (1 + 0.5) × 0 = 0 and read 'Đã đạt'.
+    """
+    from lims.domain.programme import Verdict
+
+    programme = load_programme(programme_id)
+    report = annual_report(session, programme, 2026, today=date(2026, 12, 6))
+    verdicts = {row.indicator: row.status.verdict for row in report.rows}
+    assert not {Verdict.MET, Verdict.MET_SO_FAR} & set(verdicts.values()), verdicts
+    pdf = _pdf_text(render_pdf(report, compress=False))
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    assessments = [row[8] for row in book["Chỉ tiêu"].iter_rows(values_only=True) if row and len(row) > 8]
+    for word in MET_WORDS:
+        assert word not in assessments
+        assert f" {word} " not in f" {pdf} ".replace(";", " ")  # no verdict cell reads 'Đạt'/'Đã đạt'
+    growth = [i for i, v in verdicts.items() if v is Verdict.NO_BASELINE]
+    if programme_id == "hanoi-kh16-2022":
+        # 2026–2030: training and enterprises 'tăng ít nhất 50% so với giai đoạn 2021-2025'
+        assert growth == [
+            Indicator.TRAINING_PARTICIPATIONS,
+            Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME,
+        ]
+        assert "Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước" in pdf
+        assert "chưa có số liệu gốc của giai đoạn trước; chỉ tiêu tăng trưởng chưa đánh giá được" in pdf
+    # the running phase's forecasts state their method
+    assert "Phương pháp dự báo: ngoại suy xu thế tuyến tính (bình phương tối thiểu)" in pdf
+
+
+def test_finished_phase_is_met_or_not_met_without_forecast(session: Session) -> None:
+    """Issue 20: the finished 2021–2025 phase printed 'dự báo không đạt'; it is a fact now, no forecast."""
+    hanoi = load_programme("hanoi-kh16-2022")
+    load_programme_demo(session, hanoi.id, 2025)
+    report = annual_report(session, hanoi, 2025, today=date(2026, 12, 6))
+    text = _pdf_text(render_pdf(report, compress=False))
+    assert "dự báo" not in text and "Phương pháp dự báo" not in text
+    assert "(giai đoạn đã kết thúc)" in text
+    assert all(row.status.forecast is None and row.status.finished for row in report.rows)
+    assert "Không đạt" in text  # the demo's single year cannot reach 'ít nhất 1000 lượt'
+
+
+def test_danang_counts_supports_as_luot_doanh_nghiep(session: Session) -> None:
+    """QĐ 202 I.2.a 'ít nhất 50 lượt doanh nghiệp' is counted per support: the unit says 'lượt'."""
+    danang = load_programme("danang-qd202-2019")
+    report = annual_report(session, danang, 2024, today=TODAY)
+    text = _pdf_text(render_pdf(report, compress=False))
+    label = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME.label_vi
+    assert f"{label} (lượt doanh nghiệp)" in text
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    units = {row[0]: row[1] for row in book["Chỉ tiêu"].iter_rows(values_only=True) if row and row[0]}
+    assert units[label] == "lượt doanh nghiệp"
+    hanoi = annual_report(session, load_programme("hanoi-kh16-2022"), 2024, today=TODAY)
+    assert f"{label} (doanh nghiệp)" in _pdf_text(render_pdf(hanoi, compress=False))

@@ -28,6 +28,7 @@ from lims.models import (
     TrainingCourse,
     TrainingParticipation,
 )
+from lims.services.programme.developments import DevelopmentInput, record_development
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
@@ -53,6 +54,7 @@ from lims.services.programme.report import (
 from tests.factories import make_enterprise, make_lab
 
 TODAY = date(2024, 12, 20)
+HANOI = load_programme("hanoi-kh16-2022")
 
 
 @dataclass
@@ -145,9 +147,10 @@ def build_records(session: Session, seed: int = 2024) -> Ledger:
                 unit="kg",
                 level=level,
                 status=status,
-                programme_developed_on=day,
             )
         )
+        session.flush()
+        record_development(session, HANOI, DevelopmentInput(f"CT-{i}", day, "Ngân sách Thành phố"))
         ledger.standards.append((level, status, day))
     session.add(  # an older standard not developed under the programme never counts
         MeasurementStandard(
@@ -174,9 +177,10 @@ def build_records(session: Session, seed: int = 2024) -> Ledger:
                 unit="mg/L",
                 expiry_on=date(2030, 1, 1),
                 status=status,
-                programme_developed_on=day,
             )
         )
+        session.flush()
+        record_development(session, HANOI, DevelopmentInput(f"CRM-{i}", day, "Ngân sách Thành phố"))
         ledger.materials.append((status, day))
     for i, (demand, covered) in enumerate(
         [
@@ -400,3 +404,55 @@ def test_tasks_follow_the_phase_of_the_report(session: Session) -> None:
     second = {row.task.id for row in annual_report(session, danang, 2026, today=date(2026, 12, 1)).tasks}
     assert {"II.2.b", "II.3.a", "II.2.a"} <= first
     assert "II.2.b" not in second and "II.3.a" not in second and {"II.2.a", "II.5"} <= second
+
+
+def test_enterprises_counted_from_the_labs_own_certificates(session: Session) -> None:
+    """Issue 20 (2): an enterprise in the programme supported by the lab's calibration or verification
+    counts from the certificates issued for it — once for Hà Nội ('ít nhất 1500 doanh nghiệp'), every
+    support for Đà Nẵng ('lượt doanh nghiệp'); an enterprise outside the programme does not count."""
+    from datetime import UTC, datetime
+
+    from lims.models import CertificateStatus, JobKind, JobState
+    from lims.services.programme.drilldown import indicator_records
+    from tests.factories import make_certificate, make_job
+
+    enrolled = make_enterprise(session, name="Công ty Cân Thăng Long")
+    other_body = make_enterprise(session, name="Công ty Nước Sông Đà")
+    outsider = make_enterprise(session, name="Công ty Ngoài Chương trình")
+    record_map_support(
+        session, enrolled.id, supported_on=date(2026, 2, 1), content="Tư vấn hệ thống đo lường"
+    )
+    record_map_support(
+        session,
+        other_body.id,
+        supported_on=date(2026, 3, 1),
+        content="Đào tạo",
+        provided_by="Trung tâm TĐC 1",
+    )
+    lab = make_lab(session)
+
+    def certificate(enterprise: object, issued: datetime, **over: object) -> None:
+        job = make_job(session, lab=lab, enterprise=enterprise, state=JobState.ISSUED, **over)
+        make_certificate(session, job, issued_at=issued)
+
+    # 2026-12-31 23:30 in Hà Nội is 16:30 UTC: inside 2026; 2027-01-01 01:00 local is 2026-12-31 18:00 UTC: outside
+    certificate(enrolled, datetime(2026, 5, 4, 2, 0, tzinfo=UTC))
+    certificate(enrolled, datetime(2026, 12, 31, 16, 30, tzinfo=UTC), kind=JobKind.VERIFICATION)
+    certificate(enrolled, datetime(2026, 12, 31, 18, 0, tzinfo=UTC))
+    certificate(outsider, datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
+    withdrawn_job = make_job(session, lab=lab, enterprise=enrolled, state=JobState.ISSUED)
+    make_certificate(
+        session,
+        withdrawn_job,
+        issued_at=datetime(2026, 7, 1, 2, 0, tzinfo=UTC),
+        status=CertificateStatus.WITHDRAWN,
+    )
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
+    # distinct: {enrolled (support + 2 certificates), other_body (support)} = 2
+    assert indicator_value(session, indicator, start, end) == 2
+    # times: 2 supports + 2 certificates in 2026 for enrolled enterprises = 4
+    assert indicator_value(session, indicator, start, end, counting=Counting.TIMES) == 4
+    lines = indicator_records(session, indicator, start, end)
+    assert len(lines) == 4 and "Công ty Ngoài Chương trình" not in {line.what for line in lines}
+    assert sum(1 for line in lines if line.detail.startswith("Giấy chứng nhận kiểm định")) == 1

@@ -150,15 +150,31 @@ def test_ineligible_application_names_the_missing_item_and_saves_nothing(session
 
 
 def test_priority_sectors_come_first_in_the_queue(session: Session) -> None:
-    """Đà Nẵng QĐ 202 I.1.b: the four priority sectors are supported first."""
-    plain = make_enterprise(session, sector="Thương mại")
-    logistics = make_enterprise(session, sector="Dịch vụ logistics")  # matched from the registered sector
-    farm = make_enterprise(session)
+    """Đà Nẵng QĐ 202 I.1.b: the four priority sectors are supported first — by the VSIC code the lab
+    confirmed, never by the sector words an enterprise typed (issue 20)."""
+    from lims.services.programme.sectors import SectorInput, confirm_sector
+    from lims.services.programme.support import SectorNotConfirmed
+
+    pharma = make_enterprise(session, sector="Dịch vụ logistics")  # typed, but makes medicines (2100)
+    logistics = make_enterprise(session, sector="Kho vận")  # 5210 warehousing: 'dịch vụ logistics'
+    farm = make_enterprise(session)  # 0113 vegetables: 'nông nghiệp công nghệ cao'
     ev = _evidence(DANANG)
+    for enterprise, code in ((pharma, "2100"), (logistics, "52 10"), (farm, "0113")):
+        confirm_sector(
+            session,
+            DANANG,
+            SectorInput(
+                enterprise.tax_code,
+                code,
+                "Giấy chứng nhận đăng ký doanh nghiệp, ngành chính",
+                date(2024, 1, 2),
+            ),
+            confirmed_by_id=None,
+        )
     first = submit_application(
         session,
         DANANG,
-        plain.id,
+        pharma.id,
         ApplicationRequest(("map_implementation",), ev),
         applied_on=date(2024, 1, 5),
     )
@@ -177,7 +193,24 @@ def test_priority_sectors_come_first_in_the_queue(session: Session) -> None:
         applied_on=date(2024, 2, 1),
     )
     assert (first.priority, second.priority, third.priority) == (False, True, True)
+    assert second.priority_sector == "dịch vụ logistics"
     assert [a.id for a in application_queue(session, DANANG)] == [third.id, second.id, first.id]
+    # naming a priority sector the lab has not confirmed is refused
+    unconfirmed = make_enterprise(session)
+    with pytest.raises(SectorNotConfirmed):
+        submit_application(
+            session,
+            DANANG,
+            unconfirmed.id,
+            ApplicationRequest(("map_implementation",), ev, priority_sector="dịch vụ logistics"),
+            applied_on=date(2024, 3, 2),
+        )
+    # the lab corrects the pharmaceuticals company to 2630 (electronics): its pending application moves up
+    confirm_sector(
+        session, DANANG, SectorInput(pharma.tax_code, "2630", "Giấy phép đầu tư sửa đổi", date(2024, 3, 5)),
+        confirmed_by_id=None,
+    )  # fmt: skip
+    assert first.priority and first.priority_sector == "công nghiệp công nghệ cao"
 
 
 def test_decisions_are_audited_and_final(session: Session) -> None:

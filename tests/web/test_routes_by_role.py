@@ -91,6 +91,17 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.new_course": {Role.ADMIN},
     "programme.course": READERS,
     "programme.add_participant": {Role.ADMIN},
+    "programme.records_list": READERS,
+    "programme.records_add": {Role.ADMIN},
+    "programme.records_import": {Role.ADMIN},
+    "programme.records_edit": {Role.ADMIN},
+    "programme.records_withdraw": {Role.ADMIN},
+    "programme.evidence_file": READERS,
+    "programme.baseline": {Role.ADMIN},
+    "programme.submit_report": {Role.ADMIN},
+    "programme.submitted_report": READERS,
+    "programme.sectors": READERS,
+    "programme.confirm_sector": {Role.ADMIN},
     "instruments.index": READERS,
     "instruments.show": READERS,
     "jobs.index": READERS,
@@ -213,6 +224,9 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "certificate_id": 999999,
         "file_kind": "pdf",
         "notification_id": 999999,
+        "kind": "supports",
+        "year": 2026,
+        "evidence_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -20,10 +20,11 @@ from lims.domain.programme.model import (
     TargetKind,
     Task,
 )
-from lims.domain.programme.targets import TargetStatus, evaluate
+from lims.domain.programme.targets import FORECAST_METHOD_VI, TargetStatus, Verdict, evaluate
 from lims.domain.programme.vocabulary import Counting, Indicator, Measure
 
 __all__ = [
+    "FORECAST_METHOD_VI",
     "Counting",
     "EligibilityItem",
     "Indicator",
@@ -38,6 +39,7 @@ __all__ = [
     "TargetStatus",
     "Task",
     "UnknownProgramme",
+    "Verdict",
     "available_programmes",
     "evaluate",
     "load_programme",

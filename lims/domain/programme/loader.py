@@ -39,6 +39,7 @@ from lims.domain.programme.model import (
     Task,
 )
 from lims.domain.programme.vocabulary import Counting, Indicator
+from lims.domain.programme.vsic import PrioritySector, UnknownSectorCode, check_code
 
 
 class ProgrammeFileError(DomainError, ValueError):
@@ -252,6 +253,7 @@ def parse_programme(data: Mapping[str, Any], *, source: str = "<programme>") -> 
     _unique(r, (e.id for e in eligibility), "eligibility")
     tasks = tuple(_task(r, t, f"tasks[{i}]") for i, t in enumerate(r.items(obj, "tasks", "")))
     _unique(r, (t.id for t in tasks), "tasks")
+    sectors = _priority_sectors(r, obj)
     return Programme(
         id=programme_id,
         city=city,
@@ -263,11 +265,31 @@ def parse_programme(data: Mapping[str, Any], *, source: str = "<programme>") -> 
         support_contents=contents,
         policies=policies,
         eligibility=eligibility,
-        priority_sectors=tuple(_nfc(str(x)) for x in r.items(obj, "priority_sectors", "")),
+        priority_sectors=tuple(sector.name_vi for sector in sectors),
+        priority_vsic=tuple(sector for sector in sectors if sector.codes),
         tasks=tasks,
         support_rules=tuple(_nfc(str(x)) for x in r.items(obj, "support_rules", "")),
         title_vi=r.text(obj, "title_vi", "", required=False),
     )
+
+
+def _priority_sectors(r: _Reader, obj: Mapping[str, Any]) -> tuple[PrioritySector, ...]:
+    """``priority_sectors``: each a name, or ``{"name_vi": …, "vsic": ["52", …]}`` with VSIC 2018 codes."""
+    sectors = []
+    for index, raw in enumerate(r.items(obj, "priority_sectors", "")):
+        where = f"priority_sectors[{index}]"
+        if isinstance(raw, str):
+            sectors.append(PrioritySector(_nfc(raw), ()))
+            continue
+        item = r.mapping(raw, where)
+        codes = []
+        for n, code in enumerate(r.items(item, "vsic", f"{where}.")):
+            try:
+                codes.append(check_code(str(code)))
+            except UnknownSectorCode:
+                raise r.fail(f"{where}.vsic[{n}]", f"{code!r} is not a VSIC 2018 division code") from None
+        sectors.append(PrioritySector(r.text(item, "name_vi", f"{where}."), tuple(codes)))
+    return tuple(sectors)
 
 
 def _shipped() -> Any:

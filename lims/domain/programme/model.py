@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 
 from lims.domain.programme.vocabulary import Counting, Indicator
+from lims.domain.programme.vsic import PrioritySector
 
 
 class TargetKind(StrEnum):
@@ -124,6 +125,13 @@ class Programme:
     tasks: tuple[Task, ...]
     support_rules: tuple[str, ...] = ()
     title_vi: str = ""  # the plan's full title
+    priority_vsic: tuple[PrioritySector, ...] = ()  # the priority sectors as VSIC 2018 codes
+
+    def priority_sector_of_code(self, code: str | None) -> str | None:
+        """The priority sector an enterprise's (confirmed) VSIC code falls in, in the plan's words."""
+        if not code:
+            return None
+        return next((s.name_vi for s in self.priority_vsic if s.covers(code)), None)
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from lims.domain.errors import DomainError
 from lims.domain.programme.model import Target, TargetKind
@@ -109,6 +110,33 @@ def forecast_share(yearly: Sequence[tuple[int, float]], *, phase_end_year: int) 
     return round(min(1.0, max(0.0, intercept + slope * phase_end_year)), 12)
 
 
+FORECAST_METHOD_VI = (
+    "ngoại suy xu thế tuyến tính (bình phương tối thiểu) của số liệu {years} năm đã qua đến năm {end}"
+)
+"""How the running phase's forecast is made, stated beside it in the report (the method of
+:func:`forecast_count` / :func:`forecast_share`)."""
+
+
+class Verdict(StrEnum):
+    """What the report may honestly say about a target.
+
+    * ``MET`` / ``NOT_MET`` — the phase is over (its last year is counted): a fact, never a forecast;
+    * ``MET_SO_FAR`` — a running phase has already reached the target;
+    * ``FORECAST_MET`` / ``FORECAST_NOT_MET`` — a running phase not yet there, with the trend's forecast;
+    * ``NO_BASELINE`` — a growth target whose previous-phase figure is missing or zero: (1 + g) × 0 = 0
+      would read as met without anything done, so no verdict is given until the baseline is entered;
+    * ``NO_TARGET`` — the phase sets no target for the indicator.
+    """
+
+    MET = "met"
+    NOT_MET = "not_met"
+    MET_SO_FAR = "met_so_far"
+    FORECAST_MET = "forecast_met"
+    FORECAST_NOT_MET = "forecast_not_met"
+    NO_BASELINE = "no_baseline"
+    NO_TARGET = "no_target"
+
+
 @dataclass(frozen=True, slots=True)
 class TargetStatus:
     """One indicator of one phase, as the dashboard and the annual report show it."""
@@ -122,6 +150,13 @@ class TargetStatus:
     forecast: float | None
     forecast_attained: bool | None
     previous_actual: float | None = None
+    verdict: Verdict = Verdict.NO_TARGET
+    finished: bool = False  # the phase's last year is counted: no forecast, only met / not met
+    forecast_years: int = 0  # years of figures the forecast's trend line was fitted to
+
+    @property
+    def baseline_missing(self) -> bool:
+        return self.verdict is Verdict.NO_BASELINE
 
 
 def evaluate(
@@ -134,40 +169,68 @@ def evaluate(
     phase_end_year: int,
     previous_actual: float | None = None,
 ) -> TargetStatus:
-    """Compare an indicator's actual with its target and forecast the phase end from the yearly trend.
+    """Compare an indicator's actual with its target; forecast the phase end only while it runs.
 
     ``yearly`` holds the figure of each elapsed year of the phase (the count of the year, or the share at
-    the year's end). An indicator without a target in the phase is still reported, with no verdict.
+    the year's end). An indicator without a target in the phase is still reported, with no verdict. The
+    phase is finished when ``last_year`` reaches ``phase_end_year``: the verdict is then met or not met and
+    there is no forecast. A growth target needs a previous-phase figure above zero (the baseline).
 
     >>> from lims.domain.programme.model import Target, TargetKind
     >>> t = Target(Indicator.TRAINING_PARTICIPATIONS, TargetKind.MIN, 1000)
     >>> s = evaluate(t, t.indicator, actual=600, yearly=[(2021, 150), (2022, 200), (2023, 250)],
     ...              last_year=2023, phase_end_year=2025)
-    >>> s.percent, s.attained, s.forecast, s.forecast_attained
-    (60.0, False, 1250.0, True)
+    >>> s.percent, s.attained, s.forecast, s.forecast_attained, s.verdict.value
+    (60.0, False, 1250.0, True, 'forecast_met')
+    >>> done = evaluate(t, t.indicator, actual=600, yearly=[(2025, 600)], last_year=2025, phase_end_year=2025)
+    >>> done.forecast, done.verdict.value
+    (None, 'not_met')
+    >>> g = Target(Indicator.TRAINING_PARTICIPATIONS, TargetKind.GROWTH, 0.5)
+    >>> empty = evaluate(g, g.indicator, actual=0, yearly=[(2026, 0)], last_year=2026, phase_end_year=2030,
+    ...                  previous_actual=0)
+    >>> empty.required, empty.attained, empty.verdict.value
+    (None, None, 'no_baseline')
     """
-    if indicator.measure is Measure.SHARE:
-        if last_year >= phase_end_year:
-            forecast: float | None = actual  # the phase is over: its end is known, not forecast
+    finished = last_year >= phase_end_year
+    forecast: float | None = None
+    if not finished and yearly:
+        if indicator.measure is Measure.SHARE:
+            forecast = forecast_share(yearly, phase_end_year=phase_end_year)
         else:
-            forecast = forecast_share(yearly, phase_end_year=phase_end_year) if yearly else None
-    else:
-        forecast = forecast_count(
-            yearly, cumulative=actual, last_year=last_year, phase_end_year=phase_end_year
-        )
+            forecast = forecast_count(
+                yearly, cumulative=actual, last_year=last_year, phase_end_year=phase_end_year
+            )
+    years = len(yearly) if forecast is not None else 0
     if target is None:
-        return TargetStatus(indicator, None, None, actual, None, None, forecast, None, previous_actual)
+        return TargetStatus(
+            indicator, None, None, actual, None, None, forecast, None, previous_actual,
+            Verdict.NO_TARGET, finished, years,
+        )  # fmt: skip
+    if target.kind is TargetKind.GROWTH and (previous_actual is None or previous_actual <= 0):
+        return TargetStatus(
+            indicator, target, None, actual, None, None, forecast, None, previous_actual,
+            Verdict.NO_BASELINE, finished, years,
+        )  # fmt: skip
     required = required_value(target, previous_actual=previous_actual)
+    attained = is_attained(target, actual=actual, required=required)
+    forecast_attained = None if forecast is None else is_attained(target, actual=forecast, required=required)
+    if finished:
+        verdict = Verdict.MET if attained else Verdict.NOT_MET
+    elif attained:
+        verdict = Verdict.MET_SO_FAR
+    else:
+        verdict = Verdict.FORECAST_MET if forecast_attained else Verdict.FORECAST_NOT_MET
     return TargetStatus(
         indicator=indicator,
         target=target,
         required=required,
         actual=actual,
         percent=percent_of(actual, required),
-        attained=is_attained(target, actual=actual, required=required),
+        attained=attained,
         forecast=forecast,
-        forecast_attained=None
-        if forecast is None
-        else is_attained(target, actual=forecast, required=required),
+        forecast_attained=forecast_attained,
         previous_actual=previous_actual,
+        verdict=verdict,
+        finished=finished,
+        forecast_years=years,
     )

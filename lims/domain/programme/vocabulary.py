@@ -50,6 +50,19 @@ class Indicator(StrEnum):
     def unit_vi(self) -> str:
         return _UNITS_VI[self]
 
+    def unit_vi_counted(self, counting: Counting) -> str:
+        """The unit in the plan's words: a figure counted per support is 'lượt doanh nghiệp'.
+
+        >>> Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME.unit_vi_counted(Counting.TIMES)
+        'lượt doanh nghiệp'
+        >>> Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME.unit_vi_counted(Counting.DISTINCT)
+        'doanh nghiệp'
+        """
+        unit = _UNITS_VI[self]
+        if counting is Counting.TIMES and not unit.startswith("lượt"):
+            return f"lượt {unit}"
+        return unit
+
 
 class Counting(StrEnum):
     """How enterprises are counted: each enterprise once per period, or every support (lượt)."""

@@ -25,7 +25,9 @@ from lims.models import (
     Enterprise,
     MeasurementStandard,
     Quantity,
+    StandardDevelopment,
 )
+from lims.services.programme.developments import DevelopmentInput, record_development
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
@@ -39,8 +41,10 @@ from lims.services.programme.records import (
     record_map_support,
     record_task_progress,
 )
+from lims.services.programme.sectors import SectorInput, confirm_sector
 from lims.services.programme.support import (
     Decision,
+    confirmed_code,
     decide_application,
     granted_contents,
     pending_contents,
@@ -218,6 +222,20 @@ def load_programme_demo(
             )
             participations += 1
     enterprises = _enterprises(session, rng, programme.city, programme.priority_sectors, 14)
+    for enterprise in enterprises:  # the lab has checked the registration of those in a priority sector
+        sector = next((s for s in programme.priority_vsic if s.name_vi == enterprise.sector), None)
+        if sector is not None and confirmed_code(session, enterprise.id) is None:
+            confirm_sector(
+                session,
+                programme,
+                SectorInput(
+                    enterprise.tax_code,
+                    sector.codes[0] + "10",
+                    f"Giấy chứng nhận đăng ký doanh nghiệp {enterprise.tax_code}, ngành nghề kinh doanh chính",
+                    date(year, 1, 15),
+                ),
+                confirmed_by_id=None,
+            )
     supports = 0
     for _ in range(22):
         record_map_support(
@@ -282,15 +300,25 @@ def load_programme_demo(
                 certification_body="Văn phòng Công nhận Chất lượng (BoA)" if n == 0 else "Tổ chức chứng nhận",
             ),
         )
+    already = select(StandardDevelopment.standard_id).where(StandardDevelopment.standard_id.is_not(None))
     for n, developed in enumerate(
         session.scalars(
             select(MeasurementStandard)
-            .where(MeasurementStandard.programme_developed_on.is_(None))
+            .where(MeasurementStandard.id.not_in(already))
             .order_by(MeasurementStandard.id)
             .limit(3)
         )
     ):
-        developed.programme_developed_on = date(year, 3 + 3 * n, 15)
+        record_development(
+            session,
+            programme,
+            DevelopmentInput(
+                developed.asset_number,
+                date(year, 3 + 3 * n, 15),
+                funding=f"Ngân sách {programme.city}, {programme.document}",
+                funding_vnd=rng.choice((350, 480, 620, 900)) * 1_000_000,
+            ),
+        )
     for task in programme.tasks:
         if task.indicators:
             continue  # tasks with indicators report their figures; a note is added for the others

@@ -9,14 +9,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from lims.domain.programme import Programme
 from lims.errors import N_, LimsError
 from lims.models import AssessmentResult, CertificationStandard, Quantity
-from lims.services.programme import records
+from lims.services.programme import developments, records
 from lims.services.programme.support import enterprise_by_tax_code
 
 
@@ -26,6 +27,8 @@ class ImportKind(StrEnum):
     ASSESSMENTS = "assessments"
     CERTIFICATIONS = "certifications"
     DEMAND = "demand"
+    DEVELOPMENTS = "developments"
+    PROGRESS = "progress"
 
 
 COLUMNS: dict[ImportKind, tuple[str, ...]] = {
@@ -40,7 +43,7 @@ COLUMNS: dict[ImportKind, tuple[str, ...]] = {
         "email",
         "organisation",
     ),
-    ImportKind.SUPPORTS: ("tax_code", "supported_on", "content"),
+    ImportKind.SUPPORTS: ("tax_code", "supported_on", "content", "provided_by"),
     ImportKind.ASSESSMENTS: (
         "lab_name",
         "lab_code",
@@ -65,7 +68,11 @@ COLUMNS: dict[ImportKind, tuple[str, ...]] = {
         "legal_basis",
         "procedure_code",
         "covered_since",
+        "surveyed_on",
+        "survey_source",
     ),
+    ImportKind.DEVELOPMENTS: ("code", "developed_on", "funding", "funding_vnd", "notes"),
+    ImportKind.PROGRESS: ("task_id", "year", "done"),
 }
 REQUIRED: dict[ImportKind, tuple[str, ...]] = {
     ImportKind.PARTICIPANTS: ("topic", "organiser", "starts_on", "ends_on", "full_name"),
@@ -79,6 +86,8 @@ REQUIRED: dict[ImportKind, tuple[str, ...]] = {
         "issued_on",
     ),
     ImportKind.DEMAND: ("name", "quantity", "annual_demand"),
+    ImportKind.DEVELOPMENTS: ("code", "developed_on", "funding"),
+    ImportKind.PROGRESS: ("task_id", "year", "done"),
 }
 
 
@@ -93,6 +102,10 @@ class RowError(LimsError, ValueError):
 
 class MissingColumns(LimsError, ValueError):
     template = N_("The file lacks the columns: %(columns)s.")
+
+
+class UnreadableFile(LimsError, ValueError):
+    template = N_("The file cannot be read as %(format)s.")
 
 
 def _day(value: str, field: str) -> date:
@@ -127,6 +140,39 @@ def _rows(text: str, kind: ImportKind) -> Iterator[tuple[int, Mapping[str, str]]
         yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
 
 
+def _cell(value: object) -> str:
+    """An XLSX cell as the CSV would hold it: dates ISO, whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes, kind: ImportKind) -> Iterator[tuple[int, Mapping[str, str]]]:
+    """The first sheet of a workbook, header in row 1 (the Department's spreadsheets saved as XLSX)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zipfile, KeyError and its own errors for a damaged file
+        raise UnreadableFile(format="XLSX") from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [_cell(v) for v in next(rows, ())]
+    missing = [c for c in REQUIRED[kind] if c not in header]
+    if missing:
+        raise MissingColumns(columns=", ".join(missing))
+    for line, values in enumerate(rows, start=2):
+        row = {name: _cell(value) for name, value in zip(header, values, strict=False) if name}
+        if any(row.values()):
+            yield line, row
+
+
 def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[str, ...], int]) -> None:
     key = (row["topic"], row["organiser"], row["starts_on"], row["ends_on"])
     if key not in courses:
@@ -156,7 +202,11 @@ def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[s
 def _support(session: Session, row: Mapping[str, str]) -> None:
     enterprise = enterprise_by_tax_code(session, row["tax_code"])
     records.record_map_support(
-        session, enterprise.id, supported_on=_day(row["supported_on"], "supported_on"), content=row["content"]
+        session,
+        enterprise.id,
+        supported_on=_day(row["supported_on"], "supported_on"),
+        content=row["content"],
+        provided_by=row.get("provided_by") or None,
     )
 
 
@@ -201,11 +251,69 @@ def _demand(session: Session, row: Mapping[str, str]) -> None:
         legal_basis=row.get("legal_basis") or None,
         procedure_code=row.get("procedure_code") or None,
         covered_since=_optional_day(row.get("covered_since", ""), "covered_since"),
+        surveyed_on=_optional_day(row.get("surveyed_on", ""), "surveyed_on"),
+        survey_source=row.get("survey_source") or None,
     )
 
 
-def import_records(session: Session, kind: ImportKind, text: str) -> int:
+def _whole(value: str, field: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"{field}: {value!r} is not a whole number")
+    return int(value)
+
+
+def _development(session: Session, row: Mapping[str, str], programme: Programme | None) -> None:
+    if programme is None:
+        raise AssertionError("standards developed are imported for a programme")
+    raw = row.get("funding_vnd", "")
+    developments.record_development(
+        session,
+        programme,
+        developments.DevelopmentInput(
+            code=row["code"],
+            developed_on=_day(row["developed_on"], "developed_on"),
+            funding=row["funding"],
+            funding_vnd=_whole(raw, "funding_vnd") if raw else None,
+            notes=row.get("notes") or None,
+        ),
+    )
+
+
+def _progress(session: Session, row: Mapping[str, str], programme: Programme | None) -> None:
+    if programme is None:
+        raise AssertionError("task progress is imported for a programme")
+    year = _whole(row["year"], "year")
+    if programme.phase_of_year(year) is None:
+        raise ValueError(f"year: {year} is outside the plan's phases")
+    records.record_task_progress(session, programme, task_id=row["task_id"], year=year, done=row["done"])
+
+
+def import_file(
+    session: Session, kind: ImportKind, data: bytes, *, filename: str, programme: Programme | None = None
+) -> int:
+    """Record every row of an uploaded CSV (UTF-8) or XLSX file; return how many rows were recorded."""
+    if filename.lower().endswith(".xlsx"):
+        return _import(session, kind, _xlsx_rows(data, kind), programme)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFile(format="CSV UTF-8") from None
+    return _import(session, kind, _rows(text, kind), programme)
+
+
+def import_records(
+    session: Session, kind: ImportKind, text: str, *, programme: Programme | None = None
+) -> int:
     """Record every row of a CSV text of ``kind``; return how many rows were recorded."""
+    return _import(session, kind, _rows(text, kind), programme)
+
+
+def _import(
+    session: Session,
+    kind: ImportKind,
+    rows: Iterator[tuple[int, Mapping[str, str]]],
+    programme: Programme | None,
+) -> int:
     courses: dict[tuple[str, ...], int] = {}
     handlers: dict[ImportKind, Callable[[Session, Mapping[str, str]], None]] = {
         ImportKind.PARTICIPANTS: lambda s, r: _participant(s, r, courses),
@@ -213,9 +321,11 @@ def import_records(session: Session, kind: ImportKind, text: str) -> int:
         ImportKind.ASSESSMENTS: _assessment,
         ImportKind.CERTIFICATIONS: _certification,
         ImportKind.DEMAND: _demand,
+        ImportKind.DEVELOPMENTS: lambda s, r: _development(s, r, programme),
+        ImportKind.PROGRESS: lambda s, r: _progress(s, r, programme),
     }
     count = 0
-    for line, row in _rows(text, kind):
+    for line, row in rows:
         for column in REQUIRED[kind]:
             if not row.get(column):
                 raise RowError(line=line, field=column, message="required")

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,9 @@ from lims.models import (
     ServiceCertification,
     TrainingCourse,
     TrainingParticipation,
+    Withdrawable,
 )
+from lims.services.records import audit
 
 
 class ProgrammeRecordError(LimsError, ValueError):
@@ -74,6 +77,41 @@ def _clean(text: str | None) -> str | None:
         return None
     text = " ".join(unicodedata.normalize("NFC", text).split())
     return text or None
+
+
+class AlreadyWithdrawn(ProgrammeRecordError):
+    template = N_("This record was withdrawn; it can no longer be changed.")
+
+
+M = TypeVar("M", bound=Withdrawable)
+
+
+def _live(session: Session, model: type[M], record_id: int) -> M:
+    """The record to edit: it must exist and not be withdrawn."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound()
+    if record.withdrawn_at is not None:
+        raise AlreadyWithdrawn()
+    return record
+
+
+def _assign(record: object, values: dict[str, object]) -> None:
+    for name, value in values.items():
+        setattr(record, name, value)
+
+
+def withdraw(session: Session, model: type[M], record_id: int, *, reason: str, now: datetime) -> M:
+    """Withdraw a record with a reason: kept (and audited), no longer counted by any indicator."""
+    record = _live(session, model, record_id)
+    text = _required(reason, "reason")
+    record.withdrawal_reason, record.withdrawn_at = text, now
+    audit.set_reason(session, text)  # the trail's entry carries the reason too
+    try:
+        session.flush()
+    finally:
+        audit.set_reason(session, None)
+    return record
 
 
 def _required(text: str | None, field: str) -> str:
@@ -192,8 +230,10 @@ def record_map_support(
     supported_on: date,
     content: str,
     application_id: int | None = None,
+    provided_by: str | None = None,
 ) -> MeasurementAssuranceSupport:
-    """An enterprise supported under the Measurement Assurance Programme."""
+    """An enterprise supported under the Measurement Assurance Programme (by the lab, the Department or,
+    with ``provided_by``, another body)."""
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound()
     support = MeasurementAssuranceSupport(
@@ -201,8 +241,29 @@ def record_map_support(
         supported_on=supported_on,
         content=_required(content, "content"),
         application_id=application_id,
+        provided_by=_clean(provided_by),
     )
     session.add(support)
+    session.flush()
+    return support
+
+
+def update_map_support(
+    session: Session,
+    support_id: int,
+    *,
+    enterprise_id: int,
+    supported_on: date,
+    content: str,
+    provided_by: str | None = None,
+) -> MeasurementAssuranceSupport:
+    support = _live(session, MeasurementAssuranceSupport, support_id)
+    if session.get(Enterprise, enterprise_id) is None:
+        raise NotFound()
+    support.enterprise_id = enterprise_id
+    support.supported_on = supported_on
+    support.content = _required(content, "content")
+    support.provided_by = _clean(provided_by)
     session.flush()
     return support
 
@@ -219,21 +280,32 @@ class AssessmentInput:
     notes: str | None = None
 
 
-def record_lab_assessment(session: Session, data: AssessmentInput) -> LabAssessment:
+def _assessment_values(data: AssessmentInput) -> dict[str, object]:
     accreditation = _clean(data.accreditation_number)
     if data.accredited and not accreditation:
         raise RequiredField(field="accreditation_number")
-    assessment = LabAssessment(
-        lab_name=_required(data.lab_name, "lab_name"),
-        lab_code=_required(data.lab_code, "lab_code").upper(),
-        accredited=data.accredited,
-        accreditation_number=accreditation,
-        assessed_on=data.assessed_on,
-        result=AssessmentResult(data.result),
-        assessor=_clean(data.assessor),
-        notes=_clean(data.notes),
-    )
+    return {
+        "lab_name": _required(data.lab_name, "lab_name"),
+        "lab_code": _required(data.lab_code, "lab_code").upper(),
+        "accredited": data.accredited,
+        "accreditation_number": accreditation,
+        "assessed_on": data.assessed_on,
+        "result": AssessmentResult(data.result),
+        "assessor": _clean(data.assessor),
+        "notes": _clean(data.notes),
+    }
+
+
+def record_lab_assessment(session: Session, data: AssessmentInput) -> LabAssessment:
+    assessment = LabAssessment(**_assessment_values(data))
     session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def update_lab_assessment(session: Session, assessment_id: int, data: AssessmentInput) -> LabAssessment:
+    assessment = _live(session, LabAssessment, assessment_id)
+    _assign(assessment, _assessment_values(data))
     session.flush()
     return assessment
 
@@ -249,7 +321,9 @@ class CertificationInput:
     certification_body: str | None = None
 
 
-def record_certification(session: Session, data: CertificationInput) -> ServiceCertification:
+def _certification_values(
+    session: Session, data: CertificationInput, *, record_id: int | None = None
+) -> dict[str, object]:
     number = _required(data.certificate_number, "certificate_number")
     if data.expires_on is not None and data.expires_on < data.issued_on:
         raise DatesOutOfOrder(
@@ -261,23 +335,82 @@ def record_certification(session: Session, data: CertificationInput) -> ServiceC
     standard = CertificationStandard(data.standard)
     clash = session.scalar(
         select(ServiceCertification.id).where(
-            ServiceCertification.standard == standard, ServiceCertification.certificate_number == number
+            ServiceCertification.standard == standard,
+            ServiceCertification.certificate_number == number,
+            ServiceCertification.id != (record_id or 0),
         )
     )
     if clash is not None:
         raise DuplicateCertificate(number=number)
-    certification = ServiceCertification(
-        organisation_name=_required(data.organisation_name, "organisation_name"),
-        organisation_code=_required(data.organisation_code, "organisation_code"),
-        standard=standard,
-        certificate_number=number,
-        issued_on=data.issued_on,
-        expires_on=data.expires_on,
-        certification_body=_clean(data.certification_body),
-    )
+    return {
+        "organisation_name": _required(data.organisation_name, "organisation_name"),
+        "organisation_code": _required(data.organisation_code, "organisation_code"),
+        "standard": standard,
+        "certificate_number": number,
+        "issued_on": data.issued_on,
+        "expires_on": data.expires_on,
+        "certification_body": _clean(data.certification_body),
+    }
+
+
+def record_certification(session: Session, data: CertificationInput) -> ServiceCertification:
+    certification = ServiceCertification(**_certification_values(session, data))
     session.add(certification)
     session.flush()
     return certification
+
+
+def update_certification(
+    session: Session, certification_id: int, data: CertificationInput
+) -> ServiceCertification:
+    certification = _live(session, ServiceCertification, certification_id)
+    _assign(certification, _certification_values(session, data, record_id=certification_id))
+    session.flush()
+    return certification
+
+
+@dataclass(frozen=True, slots=True)
+class DemandInput:
+    """A type of instrument the city must verify or calibrate, with the survey its yearly number comes from."""
+
+    name: str
+    quantity: Quantity
+    annual_demand: int
+    legal_basis: str | None = None
+    procedure_code: str | None = None
+    covered_since: date | None = None
+    surveyed_on: date | None = None
+    survey_source: str | None = None
+
+
+class DuplicateDemandType(ProgrammeRecordError):
+    template = N_("The instrument type %(name)s is already in the demand catalogue.")
+
+
+def _demand_values(session: Session, data: DemandInput, *, record_id: int | None = None) -> dict[str, object]:
+    annual = data.annual_demand
+    if isinstance(annual, bool) or not isinstance(annual, int) or annual <= 0:
+        raise NotPositive(field="annual_demand")
+    if data.covered_since is not None and not _clean(data.procedure_code):
+        raise RequiredField(field="procedure_code")
+    name = _required(data.name, "name")
+    clash = session.scalar(
+        select(DemandInstrumentType.id).where(
+            DemandInstrumentType.name == name, DemandInstrumentType.id != (record_id or 0)
+        )
+    )
+    if clash is not None:
+        raise DuplicateDemandType(name=name)
+    return {
+        "name": name,
+        "quantity": Quantity(data.quantity),
+        "annual_demand": annual,
+        "legal_basis": _clean(data.legal_basis),
+        "procedure_code": _clean(data.procedure_code),
+        "covered_since": data.covered_since,
+        "surveyed_on": data.surveyed_on,
+        "survey_source": _clean(data.survey_source),
+    }
 
 
 def add_demand_type(
@@ -289,21 +422,22 @@ def add_demand_type(
     legal_basis: str | None = None,
     procedure_code: str | None = None,
     covered_since: date | None = None,
+    surveyed_on: date | None = None,
+    survey_source: str | None = None,
 ) -> DemandInstrumentType:
     """A type of instrument the city must verify or calibrate; ``covered_since`` once the lab can serve it."""
-    if isinstance(annual_demand, bool) or not isinstance(annual_demand, int) or annual_demand <= 0:
-        raise NotPositive(field="annual_demand")
-    if covered_since is not None and not _clean(procedure_code):
-        raise RequiredField(field="procedure_code")
-    demand = DemandInstrumentType(
-        name=_required(name, "name"),
-        quantity=Quantity(quantity),
-        annual_demand=annual_demand,
-        legal_basis=_clean(legal_basis),
-        procedure_code=_clean(procedure_code),
-        covered_since=covered_since,
+    data = DemandInput(
+        name, quantity, annual_demand, legal_basis, procedure_code, covered_since, surveyed_on, survey_source
     )
+    demand = DemandInstrumentType(**_demand_values(session, data))
     session.add(demand)
+    session.flush()
+    return demand
+
+
+def update_demand_type(session: Session, demand_id: int, data: DemandInput) -> DemandInstrumentType:
+    demand = _live(session, DemandInstrumentType, demand_id)
+    _assign(demand, _demand_values(session, data, record_id=demand_id))
     session.flush()
     return demand
 
@@ -327,6 +461,7 @@ def record_task_progress(
         session.add(row)
     else:
         row.done, row.updated_at = text, datetime.now(UTC)
+        row.withdrawn_at = row.withdrawal_reason = None  # recorded again: counts again
     session.flush()
     return row
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from lims.domain.programme import (
     Measure,
     Phase,
     Programme,
+    TargetKind,
     TargetStatus,
     Task,
     evaluate,
@@ -36,19 +38,19 @@ from lims.models import (
     LabAssessment,
     MeasurementAssuranceSupport,
     MeasurementStandard,
+    ProgrammeBaseline,
     ProgrammeTaskProgress,
     ReferenceMaterial,
     ServiceCertification,
+    StandardDevelopment,
     StandardLevel,
-    StandardStatus,
     SupportApplication,
     SupportGrant,
     TrainingCourse,
     TrainingParticipation,
 )
-
-# Standards and reference materials withdrawn from use no longer count as 'developed and in service'.
-NOT_IN_SERVICE = (StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)
+from lims.services.programme.drilldown import indicator_records
+from lims.services.programme.queries import NOT_IN_SERVICE, certified_services
 
 
 class ProgrammeReportError(LimsError, ValueError):
@@ -80,12 +82,20 @@ def _scalar(session: Session, stmt: Select[tuple[int]]) -> int:
 def _developed(
     model: type[MeasurementStandard] | type[ReferenceMaterial], start: date, end: date
 ) -> Select[tuple[int]]:
+    """Developments of standards (or reference materials) in the period, not withdrawn, still in service."""
+    column = (
+        StandardDevelopment.standard_id
+        if model is MeasurementStandard
+        else StandardDevelopment.reference_material_id
+    )
     return (
-        select(func.count())
-        .select_from(model)
+        select(func.count(distinct(column)))
+        .select_from(StandardDevelopment)
+        .join(model, model.id == column)
         .where(
-            model.programme_developed_on >= start,
-            model.programme_developed_on <= end,
+            StandardDevelopment.withdrawn_at.is_(None),
+            StandardDevelopment.developed_on >= start,
+            StandardDevelopment.developed_on <= end,
             model.status.not_in(NOT_IN_SERVICE),
         )
     )
@@ -93,12 +103,15 @@ def _developed(
 
 def demand_share(session: Session, on: date) -> float:
     """Share of the yearly state-management demand the lab can serve on a date, weighted by instruments."""
-    total = _scalar(session, select(func.sum(DemandInstrumentType.annual_demand)))
+    live = DemandInstrumentType.withdrawn_at.is_(None)
+    total = _scalar(session, select(func.sum(DemandInstrumentType.annual_demand)).where(live))
     if total == 0:
         return 0.0
     covered = _scalar(
         session,
-        select(func.sum(DemandInstrumentType.annual_demand)).where(DemandInstrumentType.covered_since <= on),
+        select(func.sum(DemandInstrumentType.annual_demand)).where(
+            live, DemandInstrumentType.covered_since <= on
+        ),
     )
     return covered / total
 
@@ -125,27 +138,34 @@ def indicator_value(
             session,
             select(func.count(TrainingParticipation.id))
             .join(TrainingCourse, TrainingCourse.id == TrainingParticipation.course_id)
-            .where(TrainingCourse.ends_on >= start, TrainingCourse.ends_on <= end),
-        )
-    if indicator is Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME:
-        what = (
-            func.count(MeasurementAssuranceSupport.id)
-            if counting is Counting.TIMES
-            else func.count(distinct(MeasurementAssuranceSupport.enterprise_id))
-        )
-        return _scalar(
-            session,
-            select(what).where(
-                MeasurementAssuranceSupport.supported_on >= start,
-                MeasurementAssuranceSupport.supported_on <= end,
+            .where(
+                TrainingParticipation.withdrawn_at.is_(None),
+                TrainingCourse.ends_on >= start,
+                TrainingCourse.ends_on <= end,
             ),
         )
+    if indicator is Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME:
+        supports = select(MeasurementAssuranceSupport.enterprise_id).where(
+            MeasurementAssuranceSupport.withdrawn_at.is_(None),
+            MeasurementAssuranceSupport.supported_on >= start,
+            MeasurementAssuranceSupport.supported_on <= end,
+        )
+        certified = certified_services(start, end)
+        if counting is Counting.TIMES:  # 'lượt': every support and every certificate issued
+            return _scalar(session, select(func.count()).select_from(supports.subquery())) + _scalar(
+                session, select(func.count()).select_from(certified.subquery())
+            )
+        # each enterprise once, whether supported, certified or both (UNION drops the repeats)
+        both = supports.union(select(certified.subquery().c.enterprise_id))
+        return _scalar(session, select(func.count()).select_from(both.subquery()))
     if indicator in (
         Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
         Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA,
     ):
         stmt = select(func.count(distinct(LabAssessment.lab_code))).where(
-            LabAssessment.assessed_on >= start, LabAssessment.assessed_on <= end
+            LabAssessment.withdrawn_at.is_(None),
+            LabAssessment.assessed_on >= start,
+            LabAssessment.assessed_on <= end,
         )
         if indicator is Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA:
             stmt = stmt.where(LabAssessment.accredited.is_(True))
@@ -154,7 +174,9 @@ def indicator_value(
         return _scalar(
             session,
             select(func.count(distinct(ServiceCertification.organisation_code))).where(
-                ServiceCertification.issued_on >= start, ServiceCertification.issued_on <= end
+                ServiceCertification.withdrawn_at.is_(None),
+                ServiceCertification.issued_on >= start,
+                ServiceCertification.issued_on <= end,
             ),
         )
     raise AssertionError(f"indicator {indicator} has no computation")  # the vocabulary is closed
@@ -173,17 +195,51 @@ class IndicatorRow:
     year_actual: float
     yearly: tuple[tuple[int, float], ...]
     status: TargetStatus
+    counting: Counting = Counting.DISTINCT
+    baseline_source: str | None = None  # where the growth target's base comes from, in words
 
     @property
     def measure(self) -> Measure:
         return self.indicator.measure
+
+    @property
+    def unit_vi(self) -> str:
+        return self.indicator.unit_vi_counted(self.counting)
+
+
+def entered_baseline(
+    session: Session, programme: Programme, phase: Phase, indicator: Indicator
+) -> ProgrammeBaseline | None:
+    """The previous phase's figure entered for a growth target of ``phase`` (not withdrawn), if any."""
+    return session.scalar(
+        select(ProgrammeBaseline).where(
+            ProgrammeBaseline.programme_id == programme.id,
+            ProgrammeBaseline.phase_id == phase.id,
+            ProgrammeBaseline.indicator == indicator.value,
+            ProgrammeBaseline.withdrawn_at.is_(None),
+        )
+    )
+
+
+def baseline(
+    session: Session, programme: Programme, phase: Phase, indicator: Indicator, counting: Counting
+) -> tuple[float | None, str | None]:
+    """A growth target's base: the entered figure (with its source) when there is one, else the previous
+    phase's actual counted from the records; ``(None, None)`` when there is no previous phase."""
+    entered = entered_baseline(session, programme, phase, indicator)
+    if entered is not None:
+        return float(entered.value), entered.source
+    previous = programme.previous_phase(phase)
+    if previous is None:
+        return None, None
+    value = indicator_value(session, indicator, previous.start, previous.end, counting=counting)
+    return value, f"số liệu ghi nhận của giai đoạn {previous.id}"
 
 
 def phase_status(session: Session, programme: Programme, phase: Phase, year: int) -> list[IndicatorRow]:
     """Every indicator targeted in the phase, as of the end of ``year`` (within the phase)."""
     last = min(year, phase.end.year)
     rows = []
-    previous = programme.previous_phase(phase)
     for target in phase.targets:
         indicator, counting = target.indicator, target.counting
         yearly = tuple(
@@ -193,10 +249,10 @@ def phase_status(session: Session, programme: Programme, phase: Phase, year: int
         cumulative = indicator_value(
             session, indicator, phase.start, _year_range(phase, last)[1], counting=counting
         )
-        previous_actual = (
-            indicator_value(session, indicator, previous.start, previous.end, counting=counting)
-            if previous is not None
-            else None
+        previous_actual, source = (
+            baseline(session, programme, phase, indicator, counting)
+            if target.kind is TargetKind.GROWTH
+            else (None, None)
         )
         status = evaluate(
             target,
@@ -208,7 +264,7 @@ def phase_status(session: Session, programme: Programme, phase: Phase, year: int
             previous_actual=previous_actual,
         )
         year_actual = yearly[-1][1] if yearly else 0.0
-        rows.append(IndicatorRow(indicator, last, year_actual, yearly, status))
+        rows.append(IndicatorRow(indicator, last, year_actual, yearly, status, counting, source))
     return rows
 
 
@@ -239,6 +295,23 @@ class SupportSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordSection:
+    """The records behind one indicator's figure of the year, listed in the report's appendix."""
+
+    indicator: Indicator
+    lines: tuple[Any, ...]  # drilldown.RecordLine
+
+
+# The indicators whose records of the year are listed by name (the others are too many to list: people,
+# enterprises, or are a share of a catalogue).
+LISTED = (
+    Indicator.STANDARDS_REFERENCE_MATERIALS_INSTRUMENTS_DEVELOPED,
+    Indicator.LABS_APPLYING_NATIONAL_CRITERIA,
+    Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class AnnualReport:
     programme: Programme
     year: int
@@ -248,6 +321,7 @@ class AnnualReport:
     due_on: date | None
     generated_on: date
     support: SupportSummary | None = None
+    records: tuple[RecordSection, ...] = ()
 
 
 def support_summary(session: Session, programme: Programme, year: int) -> SupportSummary:
@@ -313,7 +387,9 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
     by_indicator = {row.indicator: row for row in rows}
     rows_of_notes = session.execute(
         select(ProgrammeTaskProgress.task_id, ProgrammeTaskProgress.done).where(
-            ProgrammeTaskProgress.programme_id == programme.id, ProgrammeTaskProgress.year == year
+            ProgrammeTaskProgress.programme_id == programme.id,
+            ProgrammeTaskProgress.year == year,
+            ProgrammeTaskProgress.withdrawn_at.is_(None),
         )
     ).all()
     notes = {row.task_id: row.done for row in rows_of_notes}
@@ -331,15 +407,20 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
         status = evaluate(
             None, indicator, actual=cumulative, yearly=yearly, last_year=year, phase_end_year=phase.end.year
         )
-        by_indicator[indicator] = IndicatorRow(indicator, year, yearly[-1][1], yearly, status)
+        by_indicator[indicator] = IndicatorRow(indicator, year, yearly[-1][1], yearly, status, counting)
     tasks = tuple(
         TaskRow(task, tuple(by_indicator[i] for i in task.indicators), notes.get(task.id))
         for task in programme.tasks
         if _task_applies(task, phase)
     )
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
+    start, end = _year_range(phase, year)
+    sections = tuple(
+        RecordSection(indicator, tuple(indicator_records(session, indicator, start, end)))
+        for indicator in LISTED
+    )
     return AnnualReport(
-        programme, year, phase, rows, tasks, due, today, support_summary(session, programme, year)
+        programme, year, phase, rows, tasks, due, today, support_summary(session, programme, year), sections
     )
 
 

@@ -25,7 +25,7 @@ from lims.domain.programme.support import (
     priority_sector_of,
 )
 from lims.errors import N_, LimsError, NotFound
-from lims.models import ApplicationStatus, Enterprise, SupportApplication, SupportGrant
+from lims.models import ApplicationStatus, Enterprise, EnterpriseSector, SupportApplication, SupportGrant
 from lims.services.programme.records import record_map_support
 
 
@@ -68,6 +68,24 @@ def pending_contents(session: Session, programme: Programme, enterprise_id: int)
     return pending
 
 
+class SectorNotConfirmed(LimsError, ValueError):
+    template = N_(
+        "The enterprise's sector has not been confirmed as “%(sector)s”: confirm its VSIC code with "
+        "evidence first."
+    )
+
+
+def confirmed_code(session: Session, enterprise_id: int) -> str | None:
+    return session.scalar(
+        select(EnterpriseSector.vsic_code).where(EnterpriseSector.enterprise_id == enterprise_id)
+    )
+
+
+def priority_sector(session: Session, programme: Programme, enterprise_id: int) -> str | None:
+    """The plan's priority sector the enterprise's confirmed code falls in, if any."""
+    return programme.priority_sector_of_code(confirmed_code(session, enterprise_id))
+
+
 def submit_application(
     session: Session,
     programme: Programme,
@@ -78,16 +96,17 @@ def submit_application(
 ) -> SupportApplication:
     """Check every rule, then save the application as pending; a refusal saves nothing.
 
-    Without an explicit priority sector, the enterprise's registered sector is used when it is one of
-    the programme's priority sectors.
+    The application has priority when the enterprise's sector, confirmed by the lab as a VSIC code,
+    falls in one of the programme's priority sectors; a sector named on the form must be that one.
     """
     enterprise = session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise NotFound()
-    if not request.priority_sector:
-        sector = priority_sector_of(programme, enterprise.sector)
-        if sector is not None:
-            request = ApplicationRequest(request.contents, request.evidence, sector, request.costs_vnd)
+    # Priority comes from the sector the lab confirmed as a VSIC code, never from words typed (issue 20).
+    sector = priority_sector(session, programme, enterprise_id)
+    if request.priority_sector and priority_sector_of(programme, request.priority_sector) != sector:
+        raise SectorNotConfirmed(sector=request.priority_sector)
+    request = ApplicationRequest(request.contents, request.evidence, sector, request.costs_vnd)
     checked = check_application(
         programme,
         request,

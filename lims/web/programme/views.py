@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lims.domain.programme import Indicator, Measure, Phase, Programme
+from lims.domain.programme import Indicator, Phase, Programme, TargetKind
 from lims.domain.programme.support import ApplicationRequest
 from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
-from lims.reports.programme_text import indicator_cells
+from lims.reports.programme_text import figure, indicator_cells
 from lims.services.programme import records as programme_records
 from lims.services.programme import report as programme_service
 from lims.services.programme import support as programme_support
@@ -24,7 +25,14 @@ from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
 from lims.web.forms import flash_error, save_form
 from lims.web.i18n import error_text
-from lims.web.programme.forms import CourseForm, CsrfOnlyForm, DecisionForm, ParticipantForm
+from lims.web.programme.forms import (
+    BaselineForm,
+    CourseForm,
+    CsrfOnlyForm,
+    DecisionForm,
+    ParticipantForm,
+    SubmitReportForm,
+)
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -60,14 +68,58 @@ def index() -> ResponseReturnValue:
         {
             "row": row,
             "cells": indicator_cells(row),
-            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, share=row.measure is Measure.SHARE),
+            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, label=partial(figure, row)),
         }
         for row in rows
     ]
     reminder = programme_service.report_reminder(programme, today=date.today())
+    growth = [row for row in rows if row.status.target and row.status.target.kind is TargetKind.GROWTH]
+    from lims.services.programme.submission import submitted_reports
+
     return render_template(
-        "programme/index.html", programme=programme, phase=phase, year=year, cards=cards, reminder=reminder
+        "programme/index.html",
+        programme=programme,
+        phase=phase,
+        year=year,
+        cards=cards,
+        reminder=reminder,
+        growth=growth,
+        baseline_form=BaselineForm(),
+        submit_form=SubmitReportForm(year=year),
+        submissions=submitted_reports(db_session(), programme),
+        may_edit=current_user.role == Role.ADMIN,
     )
+
+
+@bp.post("/baseline")
+@allow(Role.ADMIN)
+def baseline() -> ResponseReturnValue:
+    """Enter the previous phase's figure of a growth target (audited), with the document it comes from."""
+    from lims.services.programme.developments import BaselineInput, enter_baseline
+
+    programme = _programme()
+    form = BaselineForm()
+    if not form.validate_on_submit():
+        flash(_("Give the figure and its source."), "error")
+        return redirect(url_for("programme.index", phase=form.phase_id.data or None))
+    try:
+        indicator = Indicator(form.indicator.data)
+    except ValueError:
+        abort(404)
+    db = db_session()
+    data = BaselineInput(form.phase_id.data or "", indicator, form.value.data or "", form.source.data or "")
+    try:
+        enter_baseline(db, programme, data, entered_by_id=current_user.id)
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+    else:
+        db.commit()
+        flash(_("Baseline saved."), "success")
+    return redirect(url_for("programme.index", phase=data.phase_id))
 
 
 @bp.get("/indicator/<indicator>")
@@ -81,8 +133,19 @@ def indicator(indicator: str) -> ResponseReturnValue:
     phase, year = _phase_and_year(programme)
     end = min(phase.end, date(year, 12, 31))
     lines = indicator_records(db_session(), chosen, phase.start, end)
+    from lims.services.programme.registry import INDICATORS
+
+    record_kind = next((k.value for k, moved in INDICATORS.items() if chosen in moved), None)
+    if chosen is Indicator.TRAINING_PARTICIPATIONS:
+        record_kind = None
     return render_template(
-        "programme/indicator.html", programme=programme, phase=phase, indicator=chosen, lines=lines
+        "programme/indicator.html",
+        programme=programme,
+        phase=phase,
+        indicator=chosen,
+        lines=lines,
+        record_kind=record_kind,
+        may_edit=current_user.role == Role.ADMIN,
     )
 
 
@@ -280,3 +343,62 @@ def add_participant(course_id: int) -> ResponseReturnValue:
     if done is not None:
         return done
     return render_template("programme/course.html", course=found, form=form, may_edit=True), 422
+
+
+@bp.post("/report/submit")
+@allow(Role.ADMIN)
+def submit_report() -> ResponseReturnValue:
+    """Mark a year's report as submitted: the PDF and XLSX are frozen in the file store with their SHA-256."""
+    from lims.reports.programme_report import render_pdf, render_xlsx
+    from lims.services.common.storage import open_storage
+    from lims.services.programme.submission import submit_report as freeze
+
+    programme = _programme()
+    form = SubmitReportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the year of the report."), "error")
+        return redirect(url_for("programme.index"))
+    db = db_session()
+    try:
+        freeze(
+            db,
+            open_storage(current_app.config["SETTINGS"], db),
+            programme,
+            int(form.year.data),
+            today=date.today(),
+            submitted_by_id=current_user.id,
+            render_pdf=render_pdf,
+            render_xlsx=render_xlsx,
+        )
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+    else:
+        db.commit()
+        flash(_("The report is marked as submitted and frozen."), "success")
+    return redirect(url_for("programme.index"))
+
+
+@bp.get("/report/submitted/<int:year>.<fmt>")
+@allow(TECHNICAL_READERS)
+def submitted_report(year: int, fmt: str) -> ResponseReturnValue:
+    from lims.services.common.storage import open_storage
+    from lims.services.programme.submission import submitted_file
+
+    db = db_session()
+    try:
+        data, name = submitted_file(
+            db, open_storage(current_app.config["SETTINGS"], db), _programme(), year, fmt
+        )
+    except NotFound:
+        abort(404)
+    mimetype = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return file_response(data, filename=name, mimetype=mimetype)
+
+
+# The record pages register their routes on this blueprint.
+from lims.web.programme import record_pages, sector_pages  # noqa: E402, F401

@@ -1,0 +1,492 @@
+"""Every programme record kind added, edited and withdrawn on the web moves its indicator (issue 20).
+
+Each test keeps its own plain-Python ledger of what it posted and counts from it by the plan's rule, then
+compares with the figure the service computes from the database and with the drill-down page. The phase
+is Hà Nội's 2026–2030 (the default LIMS_PROGRAMME of the tests); the year counted is 2026.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from lims.domain.programme import Counting, Indicator, Verdict, load_programme
+from lims.models import (
+    DemandInstrumentType,
+    LabAssessment,
+    MeasurementAssuranceSupport,
+    ProgrammeTaskProgress,
+    ReferenceMaterial,
+    Role,
+    ServiceCertification,
+    StandardDevelopment,
+    StandardLevel,
+)
+from lims.services.programme.report import annual_report, indicator_value, phase_status
+from lims.services.records import audit
+from tests.factories import make_enterprise, make_lab, make_standard, make_user
+from tests.webutil import csrf_token, login
+
+HANOI = load_programme("hanoi-kh16-2022")
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+
+
+@pytest.fixture
+def admin(client: FlaskClient, session: Session) -> FlaskClient:
+    login(client, make_user(session, Role.ADMIN).username)
+    return client
+
+
+def _add(client: FlaskClient, kind: str, data: dict[str, object]) -> TestResponse:
+    url = f"/programme/records/{kind}"
+    return client.post(f"{url}/new", data={"csrf_token": csrf_token(client, url), **data})
+
+
+def _edit(client: FlaskClient, kind: str, record_id: int, data: dict[str, object]) -> TestResponse:
+    url = f"/programme/records/{kind}/{record_id}/edit"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+
+
+def _withdraw(client: FlaskClient, kind: str, record_id: int, reason: str) -> TestResponse:
+    token = csrf_token(client, f"/programme/records/{kind}")
+    return client.post(
+        f"/programme/records/{kind}/{record_id}/withdraw", data={"csrf_token": token, "reason": reason}
+    )
+
+
+def _value(session: Session, indicator: Indicator, counting: Counting = Counting.DISTINCT) -> float:
+    return indicator_value(session, indicator, START, END, counting=counting)
+
+
+def _ids(session: Session, model: type) -> list[int]:
+    return list(session.scalars(select(model.id).order_by(model.id)))
+
+
+def _drill(client: FlaskClient, indicator: Indicator) -> str:
+    return client.get(f"/programme/indicator/{indicator.value}?phase=2026-2030").get_data(as_text=True)
+
+
+def _withdrawal_audited(session: Session, table: str, record_id: int, reason: str) -> None:
+    last = audit.history(session, table, record_id)[-1]
+    assert last.reason == reason and "withdrawn_at" in last.changes
+
+
+def test_supports(admin: FlaskClient, session: Session) -> None:
+    one, two = (
+        make_enterprise(session, name="Công ty Cân Hà Nội"),
+        make_enterprise(session, name="Công ty Nước Sạch"),
+    )
+    posted = [  # (enterprise, day): Hà Nội counts enterprises once, Đà Nẵng every support ('lượt')
+        (one, "2026-03-01", ""),
+        (one, "2026-05-10", ""),
+        (two, "2026-06-01", "Trung tâm Kỹ thuật TĐC 1"),
+    ]
+    for enterprise, day, by in posted:
+        response = _add(
+            admin,
+            "supports",
+            {
+                "tax_code": enterprise.tax_code,
+                "supported_on": day,
+                "content": "Hiệu chuẩn cân",
+                "provided_by": by,
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    ledger = [(e.id, date.fromisoformat(d)) for e, d, _ in posted]
+    indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
+    assert _value(session, indicator) == len({e for e, _ in ledger}) == 2
+    assert _value(session, indicator, Counting.TIMES) == len(ledger) == 3
+    page = _drill(admin, indicator)
+    assert "Công ty Nước Sạch" in page and "Trung tâm Kỹ thuật TĐC 1" in page
+    unknown = _add(
+        admin, "supports", {"tax_code": "0100109106", "supported_on": "2026-01-01", "content": "x"}
+    )
+    assert (
+        unknown.status_code == 422 and session.scalar(select(func.count(MeasurementAssuranceSupport.id))) == 3
+    )
+    first, second, third = _ids(session, MeasurementAssuranceSupport)
+    # the third support was in fact given in 2025: outside the 2026 count
+    moved = _edit(
+        admin,
+        "supports",
+        third,
+        {"tax_code": two.tax_code, "supported_on": "2025-06-01", "content": "Hiệu chuẩn cân"},
+    )
+    assert moved.status_code == 302
+    ledger[2] = (two.id, date(2025, 6, 1))
+    inside = [e for e, d in ledger if START <= d <= END]
+    assert _value(session, indicator) == len(set(inside)) == 1
+    assert _withdraw(admin, "supports", first, "Nhập trùng").status_code == 302
+    assert _value(session, indicator, Counting.TIMES) == len(inside) - 1 == 1
+    _withdrawal_audited(session, "measurement_assurance_support", first, "Nhập trùng")
+    listing = admin.get("/programme/records/supports").get_data(as_text=True)
+    assert "Nhập trùng" in listing and "<s>" in listing
+    assert (
+        _edit(
+            admin, "supports", first, {"tax_code": one.tax_code, "supported_on": "2026-03-01", "content": "x"}
+        ).status_code
+        == 404
+    )
+    assert second
+
+
+def test_lab_assessments(admin: FlaskClient, session: Session) -> None:
+    posted = [
+        ("Phòng thí nghiệm Cân", "VLAT-101", "2026-02-01", "met", True, "VILAS 101"),
+        ("Phòng thí nghiệm Cân", "VLAT-101", "2026-08-01", "partially_met", False, ""),
+        ("Phòng thí nghiệm Áp suất", "VLAT-202", "2026-04-01", "not_met", False, ""),
+    ]
+    for name, code, day, result, accredited, number in posted:
+        data = {
+            "lab_name": name,
+            "lab_code": code,
+            "assessed_on": day,
+            "result": result,
+            "accreditation_number": number,
+        }
+        if accredited:
+            data["accredited"] = "y"
+        assert _add(admin, "assessments", data).status_code == 302
+    labs = Indicator.LABS_APPLYING_NATIONAL_CRITERIA
+    accredited_labs = Indicator.ACCREDITED_LABS_APPLYING_NATIONAL_CRITERIA
+    assert _value(session, labs) == len({p[1] for p in posted}) == 2
+    assert _value(session, accredited_labs) == len({p[1] for p in posted if p[4]}) == 1
+    refused = _add(  # accredited without its number: refused, nothing saved
+        admin,
+        "assessments",
+        {"lab_name": "X", "lab_code": "X-1", "assessed_on": "2026-01-01", "result": "met", "accredited": "y"},
+    )
+    assert refused.status_code == 422 and len(_ids(session, LabAssessment)) == 3
+    page = _drill(admin, labs)
+    assert "Đạt một phần" in page and "partially_met" not in page  # translated outcome, not the enum
+    first, _, third = _ids(session, LabAssessment)
+    # the second lab's code was typed wrong: it is the first lab
+    fixed = _edit(
+        admin,
+        "assessments",
+        third,
+        {
+            "lab_name": "Phòng thí nghiệm Cân",
+            "lab_code": "VLAT-101",
+            "assessed_on": "2026-04-01",
+            "result": "not_met",
+        },
+    )
+    assert fixed.status_code == 302
+    assert _value(session, labs) == 1
+    assert _withdraw(admin, "assessments", first, "Biên bản bị hủy").status_code == 302
+    assert _value(session, accredited_labs) == 0 and _value(session, labs) == 1
+    _withdrawal_audited(session, "lab_assessment", first, "Biên bản bị hủy")
+
+
+def test_certifications(admin: FlaskClient, session: Session) -> None:
+    posted = [
+        ("Công ty Dịch vụ Đo lường A", "0101234567", "iso_iec_17025", "VILAS 900", "2026-03-01"),
+        ("Công ty Dịch vụ Đo lường A", "0101234567", "iso_9001", "QMS-77", "2026-05-01"),
+        ("Công ty Kiểm định B", "0107654321", "iso_9001", "QMS-78", "2026-07-01"),
+    ]
+    for name, code, standard, number, day in posted:
+        data = {
+            "organisation_name": name,
+            "organisation_code": code,
+            "standard": standard,
+            "certificate_number": number,
+            "issued_on": day,
+        }
+        assert _add(admin, "certifications", data).status_code == 302
+    indicator = Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED
+    assert _value(session, indicator) == len({p[1] for p in posted}) == 2
+    twice = _add(
+        admin,
+        "certifications",
+        {
+            "organisation_name": "C",
+            "organisation_code": "1",
+            "standard": "iso_9001",
+            "certificate_number": "QMS-78",
+            "issued_on": "2026-08-01",
+        },
+    )
+    assert twice.status_code == 422 and "QMS-78" in twice.get_data(as_text=True)
+    assert "ISO/IEC 17025 VILAS 900" in _drill(admin, indicator)
+    _, _, third = _ids(session, ServiceCertification)
+    assert (
+        _edit(
+            admin,
+            "certifications",
+            third,
+            {
+                **dict(
+                    zip(
+                        (
+                            "organisation_name",
+                            "organisation_code",
+                            "standard",
+                            "certificate_number",
+                            "issued_on",
+                        ),
+                        posted[2],
+                        strict=True,
+                    )
+                ),
+                "issued_on": "2025-07-01",
+            },
+        ).status_code
+        == 302
+    )
+    assert _value(session, indicator) == 1
+    assert _withdraw(admin, "certifications", third, "Chứng chỉ bị thu hồi").status_code == 302
+    assert _value(session, indicator) == 1
+    _withdrawal_audited(session, "service_certification", third, "Chứng chỉ bị thu hồi")
+
+
+def test_demand_catalogue_and_survey(admin: FlaskClient, session: Session) -> None:
+    posted = [  # (name, instruments a year, covered since)
+        ("Cân phân tích", 1000, "2026-01-15"),
+        ("Đồng hồ nước lạnh", 3000, ""),
+    ]
+    for name, demand, covered in posted:
+        data = {
+            "name": name,
+            "quantity": "mass",
+            "annual_demand": demand,
+            "procedure_code": "ĐLVN 16:2009" if covered else "",
+            "covered_since": covered,
+            "surveyed_on": "2025-11-30",
+            "survey_source": "Khảo sát nhu cầu năm 2025 của Chi cục TCĐLCL",
+        }
+        assert _add(admin, "demand", data).status_code == 302
+    share = Indicator.STATE_DEMAND_MET
+    assert _value(session, share) == pytest.approx(1000 / (1000 + 3000))  # 25 %
+    listing = admin.get("/programme/records/demand").get_data(as_text=True)
+    assert "Khảo sát nhu cầu năm 2025" in listing
+    _, water = _ids(session, DemandInstrumentType)
+    covered = _edit(
+        admin,
+        "demand",
+        water,
+        {
+            "name": "Đồng hồ nước lạnh",
+            "quantity": "volume_flow",
+            "annual_demand": 3000,
+            "procedure_code": "ĐLVN 17:2017",
+            "covered_since": "2026-06-01",
+        },
+    )
+    assert covered.status_code == 302
+    assert _value(session, share) == pytest.approx(1.0)  # (1000 + 3000) / 4000
+    assert _withdraw(admin, "demand", water, "Không thuộc danh mục phải kiểm định").status_code == 302
+    assert _value(session, share) == pytest.approx(1000 / 1000)
+    assert "Đồng hồ nước lạnh" not in _drill(admin, share)
+    _withdrawal_audited(session, "demand_instrument_type", water, "Không thuộc danh mục phải kiểm định")
+
+
+def test_standards_developed(admin: FlaskClient, session: Session) -> None:
+    lab = make_lab(session)
+    reference = make_standard(
+        session, lab_id=lab.id, asset_number="CHUAN-KL-01", level=StandardLevel.REFERENCE
+    )
+    working = make_standard(session, lab_id=lab.id, asset_number="CHUAN-AS-02")
+    material = ReferenceMaterial(
+        lab_id=lab.id, code="CRM-PH7", name="Dung dịch chuẩn pH 7", producer="Viện Đo lường Việt Nam",
+        lot="L1", certified_value=7, expanded_uncertainty=0.01, unit="pH", expiry_on=date(2030, 1, 1),
+    )  # fmt: skip
+    session.add(material)
+    session.flush()
+    posted = [(reference, "2026-03-15"), (working, "2026-06-15"), (material, "2026-09-15")]
+    for record, day in posted:
+        code = getattr(record, "asset_number", None) or record.code
+        data = {
+            "code": code,
+            "developed_on": day,
+            "funding": "Ngân sách Thành phố, KH 16/KH-UBND",
+            "funding_vnd": 450000000,
+        }
+        assert _add(admin, "developments", data).status_code == 302
+    high = Indicator.HIGH_ACCURACY_STANDARDS
+    developed = Indicator.STANDARDS_REFERENCE_MATERIALS_INSTRUMENTS_DEVELOPED
+    assert _value(session, high) == 1  # only CHUAN-KL-01 is at reference level
+    assert _value(session, developed) == len(posted) == 3
+    unknown = _add(admin, "developments", {"code": "KHONG-CO", "developed_on": "2026-01-01", "funding": "x"})
+    assert unknown.status_code == 422 and "KHONG-CO" in unknown.get_data(as_text=True)
+    twice = _add(admin, "developments", {"code": "CRM-PH7", "developed_on": "2026-01-01", "funding": "x"})
+    assert twice.status_code == 422 and len(_ids(session, StandardDevelopment)) == 3
+    assert "Dung dịch chuẩn pH 7" in _drill(admin, developed)
+    first, second, _ = _ids(session, StandardDevelopment)
+    assert (
+        _edit(
+            admin,
+            "developments",
+            second,
+            {"code": "CHUAN-AS-02", "developed_on": "2025-12-20", "funding": "Ngân sách Thành phố"},
+        ).status_code
+        == 302
+    )
+    assert _value(session, developed) == 2
+    assert _withdraw(admin, "developments", first, "Chuẩn chưa được nghiệm thu").status_code == 302
+    assert _value(session, high) == 0 and _value(session, developed) == 1
+    _withdrawal_audited(session, "standard_development", first, "Chuẩn chưa được nghiệm thu")
+    # the 2026-2030 target 'ít nhất 20 chất chuẩn, chuẩn đo lường, phương tiện đo' reads the same figure
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    assert rows[developed].status.actual == 1
+
+
+def test_task_progress_with_evidence(admin: FlaskClient, session: Session) -> None:
+    pdf = b"%PDF-1.4 bien ban nghiem thu"
+    response = _add(
+        admin,
+        "progress",
+        {
+            "task_id": "1.1",
+            "year": 2026,
+            "done": "Tổ chức 02 hội nghị phổ biến Đề án tại Sở KH&CN.",
+            "files": (io.BytesIO(pdf), "Biên bản hội nghị.pdf", "application/pdf"),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    [progress_id] = _ids(session, ProgrammeTaskProgress)
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    task = next(row for row in report.tasks if row.task.id == "1.1")
+    assert task.done == "Tổ chức 02 hội nghị phổ biến Đề án tại Sở KH&CN."
+    listing = admin.get("/programme/records/progress").get_data(as_text=True)
+    assert "Biên bản hội nghị.pdf" in listing
+    row = session.get(ProgrammeTaskProgress, progress_id)
+    assert row is not None and len(row.evidence) == 1
+    download = admin.get(f"/programme/records/progress/evidence/{row.evidence[0].id}")
+    assert download.status_code == 200 and download.data == pdf
+    edited = _edit(
+        admin, "progress", progress_id, {"task_id": "1.1", "year": 2026, "done": "Tổ chức 03 hội nghị."}
+    )
+    assert edited.status_code == 302
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    assert next(r for r in report.tasks if r.task.id == "1.1").done == "Tổ chức 03 hội nghị."
+    assert _withdraw(admin, "progress", progress_id, "Ghi nhầm nhiệm vụ").status_code == 302
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    assert next(r for r in report.tasks if r.task.id == "1.1").done is None
+    _withdrawal_audited(session, "programme_task_progress", progress_id, "Ghi nhầm nhiệm vụ")
+    unknown = _add(admin, "progress", {"task_id": "9.9", "year": 2026, "done": "x"})
+    assert unknown.status_code == 422
+
+
+def test_import_csv_and_xlsx_beside_the_form(admin: FlaskClient, session: Session) -> None:
+    url = "/programme/records/assessments"
+    csv_text = "lab_name,lab_code,assessed_on,result\nPTN Nhiệt,T-1,2026-02-02,met\nPTN Điện,E-1,2026-03-03,not_met\n"
+    response = admin.post(
+        f"{url}/import",
+        data={"csrf_token": csrf_token(admin, url), "file": (io.BytesIO(csv_text.encode()), "danh-gia.csv")},
+    )
+    assert response.status_code == 302
+    assert _value(session, Indicator.LABS_APPLYING_NATIONAL_CRITERIA) == 2
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["organisation_name", "organisation_code", "standard", "certificate_number", "issued_on"])
+    sheet.append(["Công ty C", "0102223334", "iso_9001", "QMS-1", date(2026, 4, 4)])
+    sheet.append(["Công ty D", "0102223335", "iso_iec_17025", "VILAS 1", date(2026, 5, 5)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    url = "/programme/records/certifications"
+    response = admin.post(
+        f"{url}/import",
+        data={
+            "csrf_token": csrf_token(admin, url),
+            "file": (io.BytesIO(buffer.getvalue()), "chung-nhan.xlsx"),
+        },
+    )
+    assert response.status_code == 302
+    assert _value(session, Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED) == 2
+    bad = "lab_name,lab_code,assessed_on,result\nPTN A,A-1,2026-02-02,met\nPTN B,B-1,2026-02-30,met\n"
+    url = "/programme/records/assessments"
+    refused = admin.post(
+        f"{url}/import",
+        data={"csrf_token": csrf_token(admin, url), "file": (io.BytesIO(bad.encode()), "x.csv")},
+    )
+    assert refused.status_code == 422 and "3" in refused.get_data(as_text=True)
+    assert len(_ids(session, LabAssessment)) == 2  # all or nothing
+
+
+def test_readers_see_but_cannot_change(client: FlaskClient, session: Session) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get("/programme/records/supports")
+    assert page.status_code == 200 and "new-record" not in page.get_data(as_text=True)
+    token = csrf_token(client, "/programme/records/supports")
+    denied = client.post("/programme/records/supports/new", data={"csrf_token": token, "tax_code": "x"})
+    assert denied.status_code == 403
+    assert client.get("/programme/records/nothing").status_code == 404
+
+
+def test_baseline_entered_for_a_growth_target(admin: FlaskClient, session: Session) -> None:
+    """Hà Nội II.2.b 'tăng ít nhất 50% so với giai đoạn 2021-2025' on a deployment started in 2026."""
+    training = Indicator.TRAINING_PARTICIPATIONS
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    assert rows[training].status.verdict is Verdict.NO_BASELINE
+    page = admin.get("/programme/?phase=2026-2030").get_data(as_text=True)
+    assert "Chưa có số liệu gốc" in page
+    token = csrf_token(admin, "/programme/?phase=2026-2030")
+    saved = admin.post(
+        "/programme/baseline",
+        data={
+            "csrf_token": token,
+            "phase_id": "2026-2030",
+            "indicator": training.value,
+            "value": "1.240",
+            "source": "Báo cáo số 245/BC-SKHCN ngày 20/12/2025",
+        },
+    )
+    assert saved.status_code == 302
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    status = rows[training].status
+    assert status.previous_actual == 1240 and status.required == pytest.approx(1860)  # 1.5 × 1 240
+    assert rows[training].baseline_source == "Báo cáo số 245/BC-SKHCN ngày 20/12/2025"
+    assert audit.history(session, "programme_baseline", _ids_baseline(session))[-1].actor_id is not None
+    wrong = admin.post(
+        "/programme/baseline",
+        data={
+            "csrf_token": token,
+            "phase_id": "2026-2030",
+            "indicator": Indicator.LABS_APPLYING_NATIONAL_CRITERIA.value,
+            "value": "5",
+            "source": "x",
+        },
+        follow_redirects=True,
+    )
+    assert "không có chỉ tiêu tăng trưởng" in wrong.get_data(as_text=True)
+
+
+def _ids_baseline(session: Session) -> int:
+    from lims.models import ProgrammeBaseline
+
+    return int(session.scalar(select(ProgrammeBaseline.id)) or 0)
+
+
+def test_lab_confirms_an_enterprise_sector(admin: FlaskClient, session: Session) -> None:
+    """Issue 20 (4): the sector is chosen from VSIC 2018 and confirmed with evidence (Hà Nội has no list yet)."""
+    enterprise = make_enterprise(session, name="Công ty Dược phẩm Hà Tây", sector="Dịch vụ logistics")
+    url = "/programme/sectors"
+    form = {"tax_code": enterprise.tax_code, "vsic_code": "21", "confirmed_on": "2026-12-01"}
+    missing = admin.post(f"{url}/confirm", data={"csrf_token": csrf_token(admin, url), **form})
+    assert missing.status_code == 422  # no evidence
+    saved = admin.post(
+        f"{url}/confirm",
+        data={"csrf_token": csrf_token(admin, url), **form, "evidence": "Giấy chứng nhận ĐKDN số 0500123456"},
+        follow_redirects=True,
+    )
+    page = saved.get_data(as_text=True)
+    assert "Công ty Dược phẩm Hà Tây" in page and "Giấy chứng nhận ĐKDN số 0500123456" in page
+    assert "Danh sách ngành ưu tiên của Kế hoạch chưa được ban hành." in page
+    history = audit.history(session, "enterprise_sector", _sector_id(session))
+    assert history and history[-1].actor_id is not None
+
+
+def _sector_id(session: Session) -> int:
+    from lims.models import EnterpriseSector
+
+    return int(session.scalar(select(EnterpriseSector.id)) or 0)
