@@ -166,26 +166,6 @@ def test_0017_login_sessions_upgrade_and_downgrade(db_url: str) -> None:
         engine.dispose()
 
 
-def test_0025_conformity_specification_upgrade_and_downgrade(db_url: str) -> None:
-    """0025 adds service_request.conformity_specification (issue 16: a statement of conformity needs a named
-    specification) and drops it on downgrade; existing requests keep their other fields."""
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from lims.migrate import alembic_config, upgrade
-
-    config = alembic_config(db_url)
-    engine = create_engine(db_url)
-    try:
-        command.downgrade(config, "0017")
-        assert "conformity_specification" not in {c["name"] for c in inspect(engine).get_columns("service_request")}
-        upgrade(db_url)
-        columns = {c["name"]: c for c in inspect(engine).get_columns("service_request")}
-        assert columns["conformity_specification"]["nullable"] and "conformity_statement" in columns
-    finally:
-        upgrade(db_url)
-
-
 def test_0018_reports_certificate_numbers_used_twice_and_never_renumbers(empty_url: str) -> None:
     """0018 (issue 16 item 5): a database where HC-2026-00003 is both a customer certificate and an in-house
     certificate, and NB-2026-00001 two in-house certificates, is not upgraded: the error names each number
@@ -258,6 +238,8 @@ def test_0018_reports_certificate_numbers_used_twice_and_never_renumbers(empty_u
         upgrade(empty_url, "0018")
         names = {ix["name"] for ix in inspect(engine).get_indexes("standard_calibration")}
         assert "uq_standard_calibration_in_house_number" in names
+    finally:
+        engine.dispose()
 
 
 def test_0021_carries_suspect_events_over_as_nonconforming_work(empty_url: str) -> None:
@@ -355,4 +337,25 @@ def test_0023_developed_dates_become_development_records(empty_url: str) -> None
             c["name"] for c in inspect(engine).get_columns("measurement_standard")
         }
     finally:
+        engine.dispose()
+
+
+def test_0025_conformity_specification_upgrade_and_downgrade(db_url: str) -> None:
+    """0025 adds service_request.conformity_specification (issue 16: a statement of conformity needs a named
+    specification) and drops it on downgrade; existing requests keep their other fields."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from lims.migrate import alembic_config, upgrade
+
+    config = alembic_config(db_url)
+    engine = create_engine(db_url)
+    try:
+        command.downgrade(config, "0017")
+        assert "conformity_specification" not in {c["name"] for c in inspect(engine).get_columns("service_request")}
+        upgrade(db_url)
+        columns = {c["name"]: c for c in inspect(engine).get_columns("service_request")}
+        assert columns["conformity_specification"]["nullable"] and "conformity_statement" in columns
+    finally:
+        upgrade(db_url)
         engine.dispose()

@@ -53,8 +53,10 @@ from lims.models import (
 from lims.services.certificates import stamps
 from lims.services.certificates.data import (
     IssueExtras,
+    add_months,
     build_certificate_data,
     free_text,
+    requirement_months,
     signatory_function,
 )
 from lims.services.certificates.errors import CertificateError

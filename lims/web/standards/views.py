@@ -19,9 +19,9 @@ from lims.errors import N_, LimsError, NotFound
 from lims.models import MeasurementStandard, Role, StandardStatus
 from lims.services.access.laboratory import LaboratoryMissing, current_laboratory
 from lims.services.common.storage import open_storage
+from lims.services.jobs.dashboard import standards_of
 from lims.services.quality import nonconformity as nc_records
 from lims.services.quality import triggers
-from lims.services.jobs.dashboard import standards_of
 from lims.services.records import audit
 from lims.services.standards import capabilities, intervals, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
