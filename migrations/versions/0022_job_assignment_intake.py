@@ -62,7 +62,9 @@ def downgrade() -> None:
         batch_op.drop_column("recalibration_months")
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificate_issued_at"))
-    with op.batch_alter_table("job", schema=None) as batch_op:
+    # ALTER TABLE … DROP COLUMN in place (SQLite ≥ 3.35): recreating `job` would break the foreign keys
+    # that certificates, measurements and readings hold on it.
+    with op.batch_alter_table("job", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_job_state_due_on")
         batch_op.drop_index("ix_job_technician_id_state")
         batch_op.drop_column("damage_note")
