@@ -373,3 +373,42 @@ def test_demo_pressure_reference_fails_its_calibration(session: Session, calibra
         if a.job and a.job.certificate
     )
     assert len(cited) == len({a.job.job_id for a in view.jobs if a.job and a.job.certificate})
+
+
+def test_a_check_outside_its_limits_acts(session: Session) -> None:
+    """1000.012 g against 999.990 … 1000.010 g: a record opens, the standard is quarantined, the lab's
+    handlers and the custodian (a user of that name) are notified; the description keeps every digit."""
+    from sqlalchemy import select
+
+    from lims.models import LAB_AUDIENCE, Notification, Role
+    from lims.services.quality import triggers
+    from lims.services.standards.standards import CheckInput
+
+    custodian = make_user(session, Role.TECHNICIAN, full_name="Trần Thị Lan")
+    standard = make_standard(session, custodian="Trần Thị Lan")
+    make_calibration(session, standard, calibrated_on=date(2026, 1, 10))
+    inside = triggers.record_check(
+        session,
+        CheckInput(
+            standard.id, date(2026, 2, 1), Decimal("1000.004"), "g", Decimal("999.990"), Decimal("1000.010")
+        ),
+        today=TODAY,
+    )
+    assert inside.record is None and standard.status != StandardStatus.QUARANTINED
+    outside = triggers.record_check(
+        session,
+        CheckInput(
+            standard.id, date(2026, 3, 1), Decimal("1000.012"), "g", Decimal("999.990"), Decimal("1000.010")
+        ),
+        today=TODAY,
+    )
+    assert outside.record is not None and outside.record.check_id == outside.saved.id
+    assert "1000.012 g" in outside.record.description and "999.99 … 1000.01 g" in outside.record.description
+    assert standard.status == StandardStatus.QUARANTINED
+    window = ncs.window_of(session, outside.record)
+    assert window is not None and (window.start, window.end) == (
+        date(2026, 2, 1),
+        None,
+    )  # the last good check
+    told = session.scalars(select(Notification).where(Notification.kind == "nc_opened")).all()
+    assert {(n.audience, n.user_id) for n in told} == {(LAB_AUDIENCE, None), (None, custodian.id)}
