@@ -265,3 +265,150 @@ def test_staircase_from_as_found_errors_and_accepting_moves_the_due_date(session
     assert standard.due_on == date(2026, 8, 28) and standard.calibration_interval_months == 7
     with pytest.raises(LimsError):
         intervals.accept_recommendation(session, standard.id, method="method2", today=TODAY)  # no checks
+
+
+def _independent_count(
+    session: Session, reference_id: int, start: date, end: date
+) -> tuple[set[str], set[int]]:
+    """The affected jobs and in-house calibrations counted straight from the tables, without the search:
+    jobs that used the reference in [start, end); calibrations made with it in [start, end); jobs that used a
+    standard so calibrated on or after that calibration and before that standard's next calibration."""
+    from sqlalchemy import text
+
+    performed = "COALESCE(j.measured_on, j.received_on, j.requested_on)"
+    direct = set(
+        session.execute(
+            text(
+                f"SELECT j.number FROM job j JOIN job_standard js ON js.job_id = j.id"
+                f" WHERE js.standard_id = :ref AND {performed} >= :start AND {performed} < :end"
+            ),
+            {"ref": reference_id, "start": start, "end": end},
+        ).scalars()
+    )
+    in_house = session.execute(
+        text(
+            "SELECT c.id, c.standard_id, c.calibrated_on FROM standard_calibration c"
+            " JOIN standard_calibration_source s ON s.calibration_id = c.id"
+            " WHERE s.standard_id = :ref AND c.calibrated_on >= :start AND c.calibrated_on < :end"
+        ),
+        {"ref": reference_id, "start": start, "end": end},
+    ).all()
+    indirect: set[str] = set()
+    for _, standard_id, calibrated_on in in_house:
+        following = session.execute(
+            text(
+                "SELECT min(calibrated_on) FROM standard_calibration WHERE standard_id = :s AND calibrated_on > :d"
+            ),
+            {"s": standard_id, "d": calibrated_on},
+        ).scalar()
+        until = f" AND {performed} < :until" if following is not None else ""
+        indirect |= set(
+            session.execute(
+                text(
+                    f"SELECT j.number FROM job j JOIN job_standard js ON js.job_id = j.id WHERE js.standard_id = :s"
+                    f" AND {performed} >= :d{until}"
+                ),
+                {"s": standard_id, "d": calibrated_on, **({"until": following} if following else {})},
+            ).scalars()
+        )
+    return direct | indirect, {row[0] for row in in_house}
+
+
+@pytest.mark.demo
+@pytest.mark.parametrize("calibration_first", [True, False])
+def test_demo_pressure_reference_fails_its_calibration(session: Session, calibration_first: bool) -> None:
+    """The issue's case on the demo data (loaded as of 2026-03-02): CDL-AS-001, last calibrated in tolerance,
+    fails its calibration of 2026-02-20 (learnt 2026-02-25); counts checked against the tables directly."""
+    from sqlalchemy import select
+
+    from lims.models import MeasurementStandard, StandardCalibration
+
+    reference = session.scalar(
+        select(MeasurementStandard).where(MeasurementStandard.asset_number == "CDL-AS-001")
+    )
+    assert reference is not None
+    last_good = session.scalar(
+        select(StandardCalibration.calibrated_on)
+        .where(StandardCalibration.standard_id == reference.id)
+        .order_by(StandardCalibration.calibrated_on.desc())
+        .limit(1)
+    )
+    failed_on = date(2026, 2, 20)
+
+    def fail() -> None:
+        make_calibration(
+            session,
+            reference,
+            calibrated_on=failed_on,
+            as_found_error=Decimal("0.0009"),
+            as_found_limit=Decimal("0.0006"),
+            as_found_unit="MPa",
+        )
+
+    if calibration_first:
+        fail()
+    record = ncs.open_record(
+        session,
+        ncs.NcInput(
+            trigger="calibration_out_of_tolerance",
+            description="Áp kế chuẩn lệch 0,9 kPa tại 60 MPa",
+            found_on=date(2026, 2, 25),
+            standard_id=reference.id,
+        ),
+        today=date(2026, 3, 2),
+    )
+    if not calibration_first:
+        fail()
+    view = ncs.assess(session, record.id)
+    assert view.window is not None and (view.window.start, view.window.end) == (last_good, failed_on)
+    jobs, calibrations = _independent_count(session, reference.id, last_good, failed_on)
+    # 5 jobs and 2 in-house calibrations of CDL-AS-002 on this demo, whichever record is entered first
+    assert (len(jobs), len(calibrations)) == (5, 2)
+    assert {a.ref for a in view.jobs} == jobs
+    assert {int(a.ref[4:]) for a in view.calibrations} == calibrations
+    cited = {a.job.certificate.number for a in view.jobs if a.job and a.job.certificate}
+    assert all(
+        a.job.certificate.status != CertificateStatus.SUPERSEDED
+        for a in view.jobs
+        if a.job and a.job.certificate
+    )
+    assert len(cited) == len({a.job.job_id for a in view.jobs if a.job and a.job.certificate})
+
+
+def test_a_check_outside_its_limits_acts(session: Session) -> None:
+    """1000.012 g against 999.990 … 1000.010 g: a record opens, the standard is quarantined, the lab's
+    handlers and the custodian (a user of that name) are notified; the description keeps every digit."""
+    from sqlalchemy import select
+
+    from lims.models import LAB_AUDIENCE, Notification, Role
+    from lims.services.quality import triggers
+    from lims.services.standards.standards import CheckInput
+
+    custodian = make_user(session, Role.TECHNICIAN, full_name="Trần Thị Lan")
+    standard = make_standard(session, custodian="Trần Thị Lan")
+    make_calibration(session, standard, calibrated_on=date(2026, 1, 10))
+    inside = triggers.record_check(
+        session,
+        CheckInput(
+            standard.id, date(2026, 2, 1), Decimal("1000.004"), "g", Decimal("999.990"), Decimal("1000.010")
+        ),
+        today=TODAY,
+    )
+    assert inside.record is None and standard.status != StandardStatus.QUARANTINED
+    outside = triggers.record_check(
+        session,
+        CheckInput(
+            standard.id, date(2026, 3, 1), Decimal("1000.012"), "g", Decimal("999.990"), Decimal("1000.010")
+        ),
+        today=TODAY,
+    )
+    assert outside.record is not None and outside.record.check_id == outside.saved.id
+    assert "1000.012 g" in outside.record.description and "999.99 … 1000.01 g" in outside.record.description
+    assert standard.status == StandardStatus.QUARANTINED
+    window = ncs.window_of(session, outside.record)
+    assert window is not None and (window.start, window.end) == (
+        date(2026, 2, 1),
+        None,
+    )  # the last good check
+    told = session.scalars(select(Notification).where(Notification.kind == "nc_opened")).all()
+    assert {(n.audience, n.user_id) for n in told} == {(LAB_AUDIENCE, None), (None, custodian.id)}

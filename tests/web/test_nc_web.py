@@ -15,7 +15,9 @@ from tests.services.test_nonconformity import job_on
 from tests.webutil import login, post_form
 
 
-def test_check_outside_its_limits_opens_a_record_and_quarantines(client: FlaskClient, session: Session) -> None:
+def test_check_outside_its_limits_opens_a_record_and_quarantines(
+    client: FlaskClient, session: Session
+) -> None:
     tech = make_user(session, Role.TECHNICIAN)
     standard = make_standard(session, asset_number="CDL-KL-950", unit="g", custodian="Phòng Khối lượng")
     make_calibration(session, standard, calibrated_on=date(2026, 1, 10))
@@ -87,7 +89,10 @@ def test_open_decide_send_and_the_customer_reads(client: FlaskClient, session: S
     notice = session.scalars(select(NcNotice)).one()
     assert notice.state == "draft" and "Giấy chứng nhận hiệu chuẩn HC-2026-00901" in notice.body
     response = post_form(
-        client, f"{show}/notices/{notice.id}/send", {"subject": notice.subject, "body": notice.body}, token_from=show
+        client,
+        f"{show}/notices/{notice.id}/send",
+        {"subject": notice.subject, "body": notice.body},
+        token_from=show,
     )
     assert response.status_code == 302
     listing = client.get("/nc/?state=acting").get_data(as_text=True)
@@ -103,3 +108,68 @@ def test_open_decide_send_and_the_customer_reads(client: FlaskClient, session: S
     post_form(client, "/logout", {}, token_from="/")
     login(client, stranger.username)
     assert "HC-2026-00901" not in client.get("/portal/notices").get_data(as_text=True)
+
+
+def test_complaint_from_the_portal_to_a_record_and_a_job_found_wrong(
+    client: FlaskClient, session: Session
+) -> None:
+    enterprise = make_enterprise(session, name="Công ty TNHH Nhiệt Điện Phả Lại")
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=enterprise.id)
+    reviewer = make_user(session, Role.REVIEWER)
+    standard = make_standard(session)
+    job = job_on(session, standard, date(2026, 2, 1), enterprise, "HC-2026-00902")
+    session.commit()
+    login(client, customer.username)
+    response = post_form(
+        client,
+        "/portal/complaints",
+        {
+            "subject": "Sai đơn vị trên giấy chứng nhận",
+            "description": "In °F thay vì °C",
+            "job_number": job.number,
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/portal/complaints").get_data(as_text=True)
+    assert "KN-" in page and "Sai đơn vị trên giấy chứng nhận" in page
+    post_form(client, "/logout", {}, token_from="/")
+
+    login(client, reviewer.username)
+    listing = client.get("/nc/complaints").get_data(as_text=True)
+    assert "Sai đơn vị trên giấy chứng nhận" in listing
+    complaint_url = next(
+        line.split('href="')[1].split('"')[0] for line in listing.splitlines() if "/nc/complaints/" in line
+    )
+    post_form(client, f"{complaint_url}/acknowledge", {}, token_from=complaint_url)
+    post_form(
+        client,
+        f"{complaint_url}/investigate",
+        {"findings": "Lỗi mẫu giấy chứng nhận", "nonconforming": "yes"},
+        token_from=complaint_url,
+    )
+    shown = client.get(complaint_url).get_data(as_text=True)
+    assert "NC-" in shown
+    record = session.scalars(select(NonconformingWork).where(NonconformingWork.trigger == "complaint")).one()
+    assert record.job_id == job.id
+    # a reviewer opens a record for a job found wrong, by its number
+    response = post_form(
+        client,
+        "/nc/",
+        {
+            "trigger": "job_found_wrong",
+            "job": job.number,
+            "found_on": "2026-03-01",
+            "description": "Sai nhiệt độ môi trường",
+        },
+    )
+    assert response.status_code == 302
+    assert session.scalars(
+        select(NonconformingWork).where(NonconformingWork.trigger == "job_found_wrong")
+    ).one()
+    bad = post_form(
+        client,
+        "/nc/",
+        {"trigger": "job_found_wrong", "job": "NO-SUCH", "found_on": "2026-03-01", "description": "x"},
+    )
+    assert bad.status_code == 302  # refused with a message, nothing kept
+    assert len(session.scalars(select(NonconformingWork)).all()) == 2

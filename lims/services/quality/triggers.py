@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import N_
@@ -19,7 +20,9 @@ from lims.models import (
     IntermediateCheck,
     MeasurementStandard,
     NonconformingWork,
+    Role,
     StandardCalibration,
+    User,
 )
 from lims.services.common.notifications import notify
 from lims.services.quality import nonconformity as records
@@ -47,18 +50,25 @@ def check_outside_limits(check: IntermediateCheck) -> bool:
 
 
 def tell_lab(session: Session, standard: MeasurementStandard, record: NonconformingWork) -> None:
-    notify(
-        session,
-        kind="nc_opened",
-        msgid=N_("Standard %(asset)s is quarantined: %(number)s opened (custodian: %(custodian)s)."),
-        params={
-            "asset": standard.asset_number,
-            "number": record.number,
-            "custodian": standard.custodian or "—",
-        },
-        link=("nc.show", {"nc_id": record.id}),
-        audience=LAB_AUDIENCE,
+    """Tell the lab's handlers, and the custodian in person when the register names a user as custodian
+    (the register's custodian is free text: a person or a department)."""
+    params = {"asset": standard.asset_number, "number": record.number, "custodian": standard.custodian or "—"}
+    msgid = N_("Standard %(asset)s is quarantined: %(number)s opened (custodian: %(custodian)s).")
+    link = ("nc.show", {"nc_id": record.id})
+    notify(session, kind="nc_opened", msgid=msgid, params=params, link=link, audience=LAB_AUDIENCE)
+    custodian = (
+        session.scalar(
+            select(User).where(
+                User.full_name == standard.custodian.strip(),
+                User.is_active.is_(True),
+                User.role != Role.CUSTOMER,
+            )
+        )
+        if standard.custodian
+        else None
     )
+    if custodian is not None:
+        notify(session, kind="nc_opened", msgid=msgid, params=params, link=link, user_id=custodian.id)
 
 
 def record_check(session: Session, data: standards.CheckInput, *, today: date) -> Recorded:
