@@ -46,7 +46,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("job_assignment", schema=None) as batch_op:
         batch_op.create_index("ix_job_assignment_job_id_at", ["job_id", "at"], unique=False)
-    with op.batch_alter_table("job", schema=None) as batch_op:
+    # In place (ALTER TABLE): recreating `job` on SQLite would break the foreign keys other tables hold on it.
+    with op.batch_alter_table("job", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("arrival_damaged", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("damage_note", sa.Text(), nullable=True))
         batch_op.create_index("ix_job_technician_id_state", ["technician_id", "state"], unique=False)

@@ -40,14 +40,15 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
 
     path = tmp_path / "lims.db"
     url = f"sqlite:///{path}"
-    upgrade(url, "0012")
+    upgrade(url)  # a real job and user for the reading's other keys, made with today's models, then back to 0012
     before = make_engine(url)
-    with Session(before) as session:  # a real job and user for the reading's other keys
+    with Session(before) as session:
         setup = jobsetup.build(session, authorise=False)
         job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
         session.commit()
         job_id, user_id = job.id, setup.technician.id
     before.dispose()
+    command.downgrade(alembic_config(url), "0012")
     raw = sqlite3.connect(path)  # an orphan token id, as a token deleted by hand before 0013 would leave
     raw.execute(
         "INSERT INTO bench_reading (idempotency_key, job_id, point_index, value, unit, seq, instrument_time, raw,"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
+from sqlalchemy import MetaData, Table, create_engine
+from sqlalchemy.orm import Session, load_only
 
 from certificates.metrology import CoverageDistribution, DecisionRule, RuleKind, Verdict
 from lims.db import make_engine
@@ -47,10 +47,12 @@ for key in ("budget", "quantity", "unit"):  # points saved before they recorded 
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url_at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url_at_head(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the latest revision: the job and readings are made with today's models there, then the
+    test goes down to 0015 (later migrations add columns the models know and 0015 does not)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'lims.db'}"
-        upgrade(url, "0015")
+        upgrade(url)
         yield url
         return
     if not POSTGRES_URL:
@@ -61,7 +63,7 @@ def url_at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     url = _with_search_path(POSTGRES_URL, schema)
     try:
-        upgrade(url, "0015")
+        upgrade(url)
         yield url
     finally:
         with admin.begin() as conn:
@@ -69,10 +71,22 @@ def url_at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         admin.dispose()
 
 
-def test_old_results_load_through_0016_and_come_back_on_downgrade(url_at_0015: str) -> None:
+# The columns of a measurement that 0015 and 0016 both have (later revisions add more).
+OLD_COLUMNS = (
+    Measurement.id,
+    Measurement.job_id,
+    Measurement.point_index,
+    Measurement.result,
+    Measurement.as_found,
+    Measurement.readings,
+    Measurement.environment,
+)
+
+
+def test_old_results_load_through_0016_and_come_back_on_downgrade(url_at_head: str) -> None:
     from tests.services import jobsetup
 
-    engine = make_engine(url_at_0015)
+    engine = make_engine(url_at_head)
     try:
         with Session(engine) as session:
             setup = jobsetup.build(session, authorise=False)
@@ -101,30 +115,34 @@ def test_old_results_load_through_0016_and_come_back_on_downgrade(url_at_0015: s
                 )
                 session.add(reading)
                 readings.append(reading)
-            session.add(
-                Measurement(
-                    job_id=job.id,
-                    point_index=0,
-                    nominal=Decimal("10"),
-                    unit="V",
-                    readings=[10.00024, 10.00025, 10.00023],
-                    reference_value=Decimal("10"),
-                    environment={"temperature": [23.9]},
-                    result=OLD,
-                    as_found={
-                        "readings": [10.0041],
-                        "reference_value": 10.0,
-                        "environment": {},
-                        "result": OLD_FOUND,
-                    },
-                )
-            )
             session.commit()
             job_id, used_ids = job.id, [r.id for r in readings[:2]]
 
-        upgrade(url_at_0015, "0016")
+        command.downgrade(alembic_config(url_at_head), "0015")
+        measurement = Table("measurement", MetaData(), autoload_with=engine)  # as it stood at 0015
+        row = {
+            "job_id": job_id,
+            "point_index": 0,
+            "nominal": Decimal("10"),
+            "unit": "V",
+            "readings": [10.00024, 10.00025, 10.00023],
+            "reference_value": Decimal("10"),
+            "environment": {"temperature": [23.9]},
+            "result": OLD,
+            "as_found": {
+                "readings": [10.0041],
+                "reference_value": 10.0,
+                "environment": {},
+                "result": OLD_FOUND,
+            },
+            "created_at": datetime(2026, 3, 2, 9, 5, tzinfo=UTC),
+        }
+        with engine.begin() as conn:
+            conn.execute(measurement.insert().values({k: v for k, v in row.items() if k in measurement.c}))
+
+        upgrade(url_at_head, "0016")
         with Session(engine) as session:
-            m = session.query(Measurement).filter_by(job_id=job_id).one()
+            m = session.query(Measurement).options(load_only(*OLD_COLUMNS)).filter_by(job_id=job_id).one()
             assert m.result["schema_version"] == 2  # what 0016 writes; the codec still reads it
             point = m.point
             assert point is not None and m.budget == OLD["budget"]
@@ -152,9 +170,9 @@ def test_old_results_load_through_0016_and_come_back_on_downgrade(url_at_0015: s
             assert m.readings == ["10.00024", "10.00025", "10.00023"]  # decimal text from now on
             assert m.environment == {"temperature": ["23.9"]}
 
-        command.downgrade(alembic_config(url_at_0015), "0015")
+        command.downgrade(alembic_config(url_at_head), "0015")
         with Session(engine) as session:
-            m = session.query(Measurement).filter_by(job_id=job_id).one()
+            m = session.query(Measurement).options(load_only(*OLD_COLUMNS)).filter_by(job_id=job_id).one()
             assert m.result == OLD
             # the old form with the quantity and unit the upgrade filled in (later old-form points had them too)
             assert m.as_found["result"] == {**OLD_FOUND, "quantity": "DC voltage", "unit": "V"}
