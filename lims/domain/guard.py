@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from lims.domain.capability import CmcEntry
 from lims.domain.errors import DomainError
 from lims.domain.traceability import (
     Finding,
@@ -88,8 +89,11 @@ def check_measurement(
     measured_on: date,
     graph: TraceabilityGraph,
     minimum_ratio: float = 4.0,
+    scope: Sequence[CmcEntry] = (),
 ) -> GuardResult:
     """Refusals (and non-blocking warnings) for a measurement on ``measured_on`` relying on ``standards``.
+
+    ``scope`` is the lab's CMC: a standard whose in-house certificate claims less is refused (``below_cmc``).
 
     >>> from lims.domain.traceability import StatusChange, StandardStatus
     >>> from lims.domain.traceability_memory import InMemoryGraph
@@ -108,17 +112,23 @@ def check_measurement(
         if standard.id in seen:
             continue
         seen.add(standard.id)
-        chain = resolve_chain(StandardSubject(standard), measured_on, graph, minimum_ratio=minimum_ratio)
+        chain = resolve_chain(
+            StandardSubject(standard), measured_on, graph, minimum_ratio=minimum_ratio, scope=scope
+        )
         for finding in chain.findings:
             (refusals if finding.blocking else warnings).append(_refusal(standard, finding))
     return GuardResult(tuple(refusals), tuple(warnings))
 
 
 def require_usable(
-    standards: Iterable[StandardNode], *, measured_on: date, graph: TraceabilityGraph
+    standards: Iterable[StandardNode],
+    *,
+    measured_on: date,
+    graph: TraceabilityGraph,
+    scope: Sequence[CmcEntry] = (),
 ) -> GuardResult:
     """Like :func:`check_measurement` but raises :class:`StandardRefused` when anything is refused."""
-    result = check_measurement(standards, measured_on=measured_on, graph=graph)
+    result = check_measurement(standards, measured_on=measured_on, graph=graph, scope=scope)
     if result.refusals:
         raise StandardRefused(result.refusals)
     return result

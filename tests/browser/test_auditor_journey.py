@@ -14,15 +14,15 @@ pytestmark = pytest.mark.browser
 def test_auditor_walks_a_chain_to_the_national_standard(page: Any, live_server: str) -> None:
     log_in(page, live_server, "dg.mai")
     page.click("text=Chuẩn đo lường")
-    page.fill("#q", "CDL-KL-003")
+    page.fill("#q", "CDL-KL-002")
     page.press("#q", "Enter")
-    page.click("a:has-text('CDL-KL-003')")
-    assert page.locator("h1").inner_text().startswith("CDL-KL-003")
-    assert page.locator("text=Chuỗi liên kết chuẩn đầy đủ").count() == 1
-    assert page.locator("figure.chain svg").count() == 1
-    # follow the link one level up, to the working standard the check weight was calibrated against
     page.click("a:has-text('CDL-KL-002')")
     assert page.locator("h1").inner_text().startswith("CDL-KL-002")
+    assert page.locator("text=Chuỗi liên kết chuẩn đầy đủ").count() == 1
+    assert page.locator("figure.chain svg").count() == 1
+    # follow the link one level up, to the E2 set the F1 set was calibrated against (VMI's certificate)
+    page.click("a:has-text('CDL-KL-001')")
+    assert page.locator("h1").inner_text().startswith("CDL-KL-001")
     # the auditor reads but cannot record
     assert page.locator("text=Ghi nhận hiệu chuẩn").count() == 0
 

@@ -94,3 +94,20 @@ def test_the_database_refuses_two_in_house_certificates_with_one_number(session:
             )
         )
         session.flush()
+
+
+def test_an_external_certificate_keeps_its_issuers_number_which_is_required(session: Session) -> None:
+    from dataclasses import replace
+
+    standard = make_standard(session)
+    external = replace(
+        _in_house(standard.id, standard.id),
+        issuer_kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
+        issuer_name="Viện Đo lường Việt Nam",
+        source_ids=(),
+    )
+    with pytest.raises(StandardError, match="issuer's certificate"):
+        add_calibration(session, external)
+    assert add_calibration(
+        session, replace(external, certificate_number="V01.2026.0007")
+    ).certificate_number == ("V01.2026.0007")

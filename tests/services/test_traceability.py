@@ -342,3 +342,30 @@ def test_thermometer_without_its_readout(session: Session) -> None:
         session, bath2, sources=[sprt, readout], points=[_pt(20.0, "°C", 0.05), _pt(200.0, "°C", 0.05)], **LAB
     )
     assert kinds(standard_chain(session, bath2.asset_number, on=ON)) == []
+
+
+def test_the_job_guard_refuses_an_in_house_standard_below_the_cmc(session: Session) -> None:
+    from lims.models import CmcEntry
+    from lims.services.jobs.errors import StandardNotUsable
+    from lims.services.jobs.jobs import guard_standards
+
+    e2 = make_standard(session)
+    make_calibration(session, e2, points=[_pt(1000.0, "g", 0.0002)])
+    f1 = make_standard(session, lab_id=e2.lab_id)
+    make_calibration(session, f1, sources=[e2], points=[_pt(1000.0, "g", 0.0012)], **LAB)
+    guard_standards(session, [f1.id], ON)  # no CMC yet: usable
+    session.add(
+        CmcEntry(
+            lab_id=e2.lab_id,
+            quantity="mass",
+            unit="kg",
+            range_min=Decimal("0.001"),
+            range_max=Decimal(20),
+            a=Decimal("0.00000002"),
+            b=Decimal("0.0000013"),
+            procedure_code="QT-KL-01",
+        )
+    )
+    session.flush()
+    with pytest.raises(StandardNotUsable, match="CMC"):
+        guard_standards(session, [f1.id], ON)

@@ -44,7 +44,7 @@ from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import parse_budget
 from lims.domain.uncertainty.evaluation import point_interval
-from lims.domain.uncertainty.units import parse_unit
+from lims.domain.unit_conversion import convert_difference, convert_value
 from lims.errors import N_
 from lims.models import Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations, legal
@@ -83,13 +83,13 @@ def _number(text: str) -> Decimal | None:
     return value if value.is_finite() else Decimal("NaN")
 
 
-def _convert(value: float, unit: str, to: str) -> float:
-    if unit == to:
-        return value
-    try:
-        return float((parse_unit(unit, "unit") * 1.0).to(parse_unit(to, "unit")).magnitude * value)
-    except Exception as exc:  # pint raises several types for incompatible units
-        raise ReadingError(N_("Cannot convert %(unit)s to %(to)s."), unit=unit, to=to) from exc
+def _convert(value: float, unit: str, to: str, *, difference: bool = False) -> float:
+    """``value`` in ``to``: a quantity (a point), or with ``difference`` an uncertainty or drift
+    (one converter for the whole system: :mod:`lims.domain.unit_conversion`)."""
+    converted = (convert_difference if difference else convert_value)(value, unit, to)
+    if converted is None:
+        raise ReadingError(N_("Cannot convert %(unit)s to %(to)s."), unit=unit, to=to)
+    return converted
 
 
 def _standards_used(
@@ -126,7 +126,7 @@ def _standards_used(
                 at = _convert(value, proc.unit, unit)
                 u_cert = uncertainty_at(points, at, unit)
                 if u_cert is not None:
-                    found = _convert(u_cert, unit, proc.unit)
+                    found = _convert(u_cert, unit, proc.unit, difference=True)
                     same = [p for p in points if p.unit == unit]
                     k = min(same, key=lambda p: abs(p.value - at)).coverage_factor
                     break
@@ -138,7 +138,11 @@ def _standards_used(
                     unit=proc.unit,
                 )
             expanded = found
-        drift = _convert(float(std.drift_limit), std.unit, proc.unit) if std.drift_limit is not None else 0.0
+        drift = (
+            _convert(float(std.drift_limit), std.unit, proc.unit, difference=True)
+            if std.drift_limit is not None
+            else 0.0
+        )
         characteristics = {k_: float(v) for k_, v in (std.characteristics or {}).items()}
         used[role] = dp.StandardUsed(
             std.asset_number,

@@ -46,7 +46,7 @@ from lims.services.jobs.errors import (
 )
 from lims.services.jobs.points import require_complete
 from lims.services.jobs.procedures import domain_procedure
-from lims.services.standards.traceability import load_graph
+from lims.services.standards.traceability import lab_scope, load_graph
 
 EDITABLE_STATES = frozenset({JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS})
 
@@ -310,8 +310,9 @@ def transition_job(
     except ValueError:
         raise JobError(N_("Unknown job state %(state)s."), state=to) from None
     if target == wf.State.APPROVED:
-        raise JobError(N_("Approval needs an electronic signature: use the approval form and re-enter "
-                          "your password."))
+        raise JobError(
+            N_("Approval needs an electronic signature: use the approval form and re-enter your password.")
+        )
     if target == wf.State.ISSUED:
         raise JobError(N_("A job is issued by issuing its certificate: use the Issue certificate form."))
     apply_transition(session, job, target, user=user, comment=comment, now=_now(now))
@@ -334,8 +335,11 @@ def guard_standards(session: Session, standard_ids: list[int], on: date) -> None
         return
     loaded = load_graph(session, standard_ids, on)
     nodes = [loaded.nodes[i] for i in standard_ids if i in loaded.nodes]
+    lab_id = session.scalar(
+        select(MeasurementStandard.lab_id).where(MeasurementStandard.id == standard_ids[0])
+    )
     try:
-        require_usable(nodes, measured_on=on, graph=loaded.graph)
+        require_usable(nodes, measured_on=on, graph=loaded.graph, scope=lab_scope(session, lab_id))
     except StandardRefused as exc:
         raise StandardNotUsable(reason=str(exc)) from exc
 
