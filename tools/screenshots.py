@@ -140,6 +140,7 @@ NOT_PAGES = frozenset(
         "programme.records_add",  # GET leads to the list page (the form is there)
         "programme.records_import",
         "programme.confirm_sector",
+        "programme.add_priority_sector",
         "certificates.pdf",
         "certificates.dcc",
         "standards.certificate",

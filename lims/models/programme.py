@@ -341,3 +341,17 @@ class EnterpriseSector(Audited, Base):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
+
+
+class ProgrammePrioritySector(Withdrawable, Audited, Base):
+    """A priority sector added by the Department when the city issues its list (Hà Nội Plan 16 III.2
+    refers to a list issued separately), with the document that issued it; added to the plan file's."""
+
+    __tablename__ = "programme_priority_sector"
+
+    id: Mapped[intpk]
+    programme_id: Mapped[str50] = mapped_column(index=True)
+    name_vi: Mapped[str200]
+    vsic_codes: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]

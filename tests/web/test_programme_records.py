@@ -490,3 +490,48 @@ def _sector_id(session: Session) -> int:
     from lims.models import EnterpriseSector
 
     return int(session.scalar(select(EnterpriseSector.id)) or 0)
+
+
+def test_city_priority_list_added_on_the_web(admin: FlaskClient, session: Session) -> None:
+    """Hà Nội Plan 16 III.2 refers to the city's list of focus sectors, issued separately: the Department
+    adds it as VSIC codes with the issuing decision; a confirmed 2610 enterprise then goes first."""
+    from datetime import date as day
+
+    from lims.domain.programme.support import ApplicationRequest
+    from lims.services.programme.support import application_queue, submit_application
+
+    url = "/programme/sectors"
+    bad = admin.post(
+        f"{url}/priority",
+        data={"csrf_token": csrf_token(admin, url), "name_vi": "Điện tử", "codes": "26, 99", "source": "QĐ"},
+    )
+    assert bad.status_code == 422 and "99" in bad.get_data(as_text=True)
+    added = admin.post(
+        f"{url}/priority",
+        data={
+            "csrf_token": csrf_token(admin, url),
+            "name_vi": "công nghiệp điện tử, công nghệ thông tin",
+            "codes": "26, 62",
+            "source": "Quyết định số 1234/QĐ-UBND ngày 01/06/2026 (ví dụ)",
+        },
+    )
+    assert added.status_code == 302
+    electronics, trader = make_enterprise(session), make_enterprise(session)
+    admin.post(
+        f"{url}/confirm",
+        data={"csrf_token": csrf_token(admin, url), "tax_code": electronics.tax_code, "vsic_code": "26",
+              "evidence": "Giấy chứng nhận ĐKDN, ngành chính 2610", "confirmed_on": "2026-06-02"},
+    )  # fmt: skip
+    evidence = {item.id: "Hồ sơ" for item in HANOI.eligibility}
+    late = submit_application(
+        session,
+        HANOI,
+        electronics.id,
+        ApplicationRequest(("consulting",), evidence),
+        applied_on=day(2026, 7, 1),
+    )
+    early = submit_application(
+        session, HANOI, trader.id, ApplicationRequest(("consulting",), evidence), applied_on=day(2026, 6, 1)
+    )
+    assert late.priority and late.priority_sector == "công nghiệp điện tử, công nghệ thông tin"
+    assert [a.id for a in application_queue(session, HANOI)] == [late.id, early.id]

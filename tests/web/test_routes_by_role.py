@@ -102,6 +102,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.submitted_report": READERS,
     "programme.sectors": READERS,
     "programme.confirm_sector": {Role.ADMIN},
+    "programme.add_priority_sector": {Role.ADMIN},
+    "programme.withdraw_priority_sector": {Role.ADMIN},
     "instruments.index": READERS,
     "instruments.show": READERS,
     "jobs.index": READERS,
@@ -227,6 +229,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "kind": "supports",
         "year": 2026,
         "evidence_id": 999999,
+        "sector_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

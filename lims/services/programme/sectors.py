@@ -9,6 +9,7 @@ pending applications.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,9 +19,15 @@ from sqlalchemy.orm import Session
 
 from lims.domain.programme import Programme
 from lims.domain.programme.vsic import check_code
-from lims.models import ApplicationStatus, Enterprise, EnterpriseSector, SupportApplication
-from lims.services.programme.records import _required
-from lims.services.programme.support import enterprise_by_tax_code
+from lims.models import (
+    ApplicationStatus,
+    Enterprise,
+    EnterpriseSector,
+    ProgrammePrioritySector,
+    SupportApplication,
+)
+from lims.services.programme.records import RequiredField, _required
+from lims.services.programme.support import enterprise_by_tax_code, with_city_sectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +53,7 @@ def confirm_sector(
     else:
         row.vsic_code, row.evidence, row.confirmed_on = code, evidence, data.confirmed_on
         row.confirmed_by_id, row.updated_at = confirmed_by_id, datetime.now(UTC)
-    sector = programme.priority_sector_of_code(code)
+    sector = with_city_sectors(session, programme).priority_sector_of_code(code)
     for application in session.scalars(
         select(SupportApplication).where(
             SupportApplication.programme_id == programme.id,
@@ -66,3 +73,37 @@ def list_sectors(session: Session) -> Sequence[tuple[EnterpriseSector, Enterpris
         .order_by(Enterprise.name)
     ).tuples()
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PrioritySectorInput:
+    name_vi: str
+    codes: str  # as typed: '26, 61 62'
+    source: str  # the decision that issued the city's list
+
+
+def add_priority_sector(
+    session: Session, programme: Programme, data: PrioritySectorInput
+) -> ProgrammePrioritySector:
+    """Add a sector of the city's list (Hà Nội Plan 16 III.2) as VSIC codes, with the issuing document."""
+    codes = [check_code(part) for part in re.split(r"[,;\s]+", data.codes or "") if part]
+    if not codes:
+        raise RequiredField(field="codes")
+    row = ProgrammePrioritySector(
+        programme_id=programme.id,
+        name_vi=_required(data.name_vi, "name_vi"),
+        vsic_codes=codes,
+        source=_required(data.source, "source"),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def city_priority_sectors(session: Session, programme: Programme) -> Sequence[ProgrammePrioritySector]:
+    """The sectors the Department added, withdrawn ones included (struck through on the page)."""
+    return session.scalars(
+        select(ProgrammePrioritySector)
+        .where(ProgrammePrioritySector.programme_id == programme.id)
+        .order_by(ProgrammePrioritySector.id)
+    ).all()

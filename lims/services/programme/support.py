@@ -8,7 +8,7 @@ the database's own guard of 'once per content, ever', should two decisions race.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -24,8 +24,16 @@ from lims.domain.programme.support import (
     check_application,
     priority_sector_of,
 )
+from lims.domain.programme.vsic import PrioritySector
 from lims.errors import N_, LimsError, NotFound
-from lims.models import ApplicationStatus, Enterprise, EnterpriseSector, SupportApplication, SupportGrant
+from lims.models import (
+    ApplicationStatus,
+    Enterprise,
+    EnterpriseSector,
+    ProgrammePrioritySector,
+    SupportApplication,
+    SupportGrant,
+)
 from lims.services.programme.records import record_map_support
 
 
@@ -81,9 +89,32 @@ def confirmed_code(session: Session, enterprise_id: int) -> str | None:
     )
 
 
+def with_city_sectors(session: Session, programme: Programme) -> Programme:
+    """The programme with the priority sectors the Department added from the city's list (not withdrawn)
+    after the plan file's own."""
+    rows = session.scalars(
+        select(ProgrammePrioritySector)
+        .where(
+            ProgrammePrioritySector.programme_id == programme.id,
+            ProgrammePrioritySector.withdrawn_at.is_(None),
+        )
+        .order_by(ProgrammePrioritySector.id)
+    ).all()
+    if not rows:
+        return programme
+    added = tuple(PrioritySector(r.name_vi, tuple(str(c) for c in r.vsic_codes)) for r in rows)
+    return replace(
+        programme,
+        priority_sectors=programme.priority_sectors + tuple(a.name_vi for a in added),
+        priority_vsic=programme.priority_vsic + added,
+    )
+
+
 def priority_sector(session: Session, programme: Programme, enterprise_id: int) -> str | None:
-    """The plan's priority sector the enterprise's confirmed code falls in, if any."""
-    return programme.priority_sector_of_code(confirmed_code(session, enterprise_id))
+    """The priority sector (the plan's or the city list's) the enterprise's confirmed code falls in."""
+    return with_city_sectors(session, programme).priority_sector_of_code(
+        confirmed_code(session, enterprise_id)
+    )
 
 
 def submit_application(
@@ -103,6 +134,7 @@ def submit_application(
     if enterprise is None:
         raise NotFound()
     # Priority comes from the sector the lab confirmed as a VSIC code, never from words typed (issue 20).
+    programme = with_city_sectors(session, programme)
     sector = priority_sector(session, programme, enterprise_id)
     if request.priority_sector and priority_sector_of(programme, request.priority_sector) != sector:
         raise SectorNotConfirmed(sector=request.priority_sector)

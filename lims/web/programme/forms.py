@@ -154,3 +154,13 @@ class SectorForm(FlaskForm):
         ),
     )
     confirmed_on = DateField(_l("Confirmed on"), validators=[DataRequired()])
+
+
+class PrioritySectorForm(FlaskForm):
+    name_vi = StringField(_l("Priority sector"), validators=[DataRequired(), Length(max=200)])
+    codes = StringField(
+        _l("VSIC 2018 codes"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Division codes separated by commas, e.g. 26, 61."),
+    )
+    source = TextAreaField(_l("Issued by (decision)"), validators=[DataRequired(), Length(max=2000)])

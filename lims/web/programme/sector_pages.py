@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,20 +28,26 @@ def _sector_form(**data: Any) -> Any:
     return form
 
 
-def _sectors_page(form: Any, status: int = 200) -> ResponseReturnValue:
+def _sectors_page(form: Any, status: int = 200, priority_form: Any = None) -> ResponseReturnValue:
     from lims.domain.programme.vsic import source
-    from lims.services.programme.sectors import list_sectors
+    from lims.services.programme.sectors import city_priority_sectors, list_sectors
+    from lims.services.programme.support import with_city_sectors
+    from lims.web.programme.forms import PrioritySectorForm, WithdrawForm
 
-    programme = _programme()
+    db = db_session()
+    programme = with_city_sectors(db, _programme())
     rows = [
         (sector, enterprise, programme.priority_sector_of_code(sector.vsic_code))
-        for sector, enterprise in list_sectors(db_session())
+        for sector, enterprise in list_sectors(db)
     ]
     return render_template(
         "programme/sectors.html",
         programme=programme,
         rows=rows,
         form=form,
+        priority_form=priority_form or PrioritySectorForm(),
+        withdraw_form=WithdrawForm(),
+        city_sectors=city_priority_sectors(db, programme),
         source=source(),
         may_edit=current_user.role == Role.ADMIN,
     ), status
@@ -81,3 +87,59 @@ def confirm_sector() -> ResponseReturnValue:
             flash(_("Sector confirmed."), "success")
             return redirect(url_for("programme.sectors"))
     return _sectors_page(form, 422)
+
+
+@bp.route("/sectors/priority", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def add_priority_sector() -> ResponseReturnValue:
+    """Add a sector of the city's list, as VSIC codes, with the decision that issued it (audited)."""
+    from lims.services.programme.sectors import PrioritySectorInput
+    from lims.services.programme.sectors import add_priority_sector as add
+    from lims.web.programme.forms import PrioritySectorForm
+
+    if request.method == "GET":
+        return redirect(url_for("programme.sectors"))
+    form = PrioritySectorForm()
+    if form.validate_on_submit():
+        db = db_session()
+        data = PrioritySectorInput(form.name_vi.data or "", form.codes.data or "", form.source.data or "")
+        try:
+            add(db, _programme(), data)
+        except LimsError as exc:
+            db.rollback()
+            form_error(form, exc, "codes")
+        else:
+            db.commit()
+            flash(_("Priority sector added."), "success")
+            return redirect(url_for("programme.sectors"))
+    return _sectors_page(_sector_form(data={"confirmed_on": date.today()}), 422, form)
+
+
+@bp.post("/sectors/priority/<int:sector_id>/withdraw")
+@allow(Role.ADMIN)
+def withdraw_priority_sector(sector_id: int) -> ResponseReturnValue:
+    from datetime import UTC, datetime
+
+    from lims.errors import NotFound
+    from lims.models import ProgrammePrioritySector
+    from lims.services.programme.records import withdraw
+    from lims.web.forms import flash_error
+    from lims.web.programme.forms import WithdrawForm
+
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the withdrawal."), "error")
+        return redirect(url_for("programme.sectors"))
+    db = db_session()
+    try:
+        withdraw(db, ProgrammePrioritySector, sector_id, reason=form.reason.data or "", now=datetime.now(UTC))
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+    else:
+        db.commit()
+        flash(_("Record withdrawn."), "success")
+    return redirect(url_for("programme.sectors"))
