@@ -108,6 +108,10 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("71-portal-colleagues", "kh.annam", "/portal/colleagues"),
     ("72-portal-notifications", "kh.annam", "/notifications/"),
     ("73-portal-other-enterprise", "kh.sonha", "/portal/"),
+    # Legal verification (issue 17): the catalogue with its citations, officer cards, the stamp stock.
+    ("74-legal-catalogue", "admin", "/legal/"),
+    ("75-legal-cards", "admin", "/legal/cards"),
+    ("76-legal-stamps", "ky.thu", "/legal/stamps"),
 ]
 
 
@@ -130,6 +134,13 @@ NOT_PAGES = frozenset(
         "traceability.export_pdf",
         "jobs.point_readings",
         "jobs.certificate_labels",
+        "jobs.failure_notice_pdf",
+        "legal.stamp_register",
+        "legal.record_designation",  # the form posts below answer a GET with their page (a redirect)
+        "legal.add_card",
+        "legal.revoke_card",
+        "legal.receive_batch",
+        "legal.spoil_stamp",
         "impact.show",
         "admin.login_throttles",  # the demo has no failed logins; no Chromium here to draw the page (issue 21)
     }
