@@ -120,6 +120,10 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("81-programme-records-assessments", "admin", "/programme/records/assessments"),
     ("82-programme-record-edit", "admin", "/programme/records/assessments/{lab_assessment}/edit"),
     ("83-programme-sectors", "admin", "/programme/sectors"),
+    # Legal verification (issue 17): the catalogue with its citations, officer cards, the stamp stock.
+    ("84-legal-catalogue", "admin", "/legal/"),
+    ("85-legal-cards", "admin", "/legal/cards"),
+    ("86-legal-stamps", "ky.thu", "/legal/stamps"),
 ]
 
 
@@ -148,6 +152,13 @@ NOT_PAGES = frozenset(
         "traceability.export_pdf",
         "jobs.point_readings",
         "jobs.certificate_labels",
+        "jobs.failure_notice_pdf",
+        "legal.stamp_register",
+        "legal.record_designation",  # the form posts below answer a GET with their page (a redirect)
+        "legal.add_card",
+        "legal.revoke_card",
+        "legal.receive_batch",
+        "legal.spoil_stamp",
         "admin.login_throttles",  # the demo has no failed logins; no Chromium here to draw the page (issue 21)
     }
 )

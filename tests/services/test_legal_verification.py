@@ -147,6 +147,8 @@ def test_overlapping_batch_is_refused_and_balance_and_register_count_every_stamp
     assert (row.received, row.affixed, row.damaged, row.voided, row.remaining) == (100, 1, 0, 1, 98)
     (early,) = stamps.balance(session, on=date(2025, 6, 3))
     assert early.remaining == 99  # the voided stamp was recorded on 2025-06-04
+    assert stamps.next_unused(session, on=date(2025, 6, 30)) == "HN-25-000101"
+    assert stamps.next_unused(session, on=date(2025, 4, 30)) is None  # received on 2025-05-01
     lines = stamps.register(session, start=date(2025, 6, 1), end=date(2025, 6, 30))
     assert [(x.stamp, x.outcome.value, x.certificate) for x in lines] == [
         ("HN-25-000100", "affixed", cert.number),

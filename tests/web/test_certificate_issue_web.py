@@ -75,7 +75,9 @@ def test_verification_needs_the_stamp_number(client: FlaskClient, session: Sessi
     session.commit()
     login(client, setup.signatory.username)
     page_url = f"/jobs/{job.id}"
-    assert 'name="stamp_number"' in client.get(page_url).get_data(as_text=True)
+    page = client.get(page_url).get_data(as_text=True)
+    assert 'name="stamp_number"' in page
+    assert "tem chưa dùng tiếp theo là HN-25-000100" in page  # the stock's first stamp, as a hint
     html = _follow(client, post_form(client, f"/jobs/{job.id}/issue", {}, token_from=page_url))
     assert "Nhập số tem kiểm định" in html
     assert session.scalars(select(Certificate).where(Certificate.job_id == job.id)).first() is None

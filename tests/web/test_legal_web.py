@@ -141,9 +141,9 @@ def test_admin_records_and_revokes_cards_and_the_history_stays(client: FlaskClie
     assert "KĐV-0001" in page and setup.technician.full_name in page
     form = {"user_id": str(setup.reviewer.id), "card_number": "KĐV-0001", "issued_by": "Tổng cục TĐC",
             "instrument_types": ["can-ban"], "valid_from": "2025-01-01", "valid_until": "2029-12-31"}
-    refused = post_form(client, "/legal/cards", form, token_from="/legal/cards")
+    refused = post_form(client, "/legal/cards/new", form, token_from="/legal/cards")
     assert refused.status_code == 422 and "Không lưu được hồ sơ" in refused.get_data(as_text=True)
-    assert post_form(client, "/legal/cards", {**form, "card_number": "KĐV-0777"},
+    assert post_form(client, "/legal/cards/new", {**form, "card_number": "KĐV-0777"},
                      token_from="/legal/cards").status_code == 302
     (card,) = legal.cards(session, setup.reviewer.id)
     no_reason = {"card_id": str(card.id), "revoked_on": "2026-01-01", "reason": ""}
@@ -156,4 +156,4 @@ def test_admin_records_and_revokes_cards_and_the_history_stays(client: FlaskClie
     client.post("/logout", data={})
     client.delete_cookie("session")
     login(client, setup.technician.username)
-    assert post_form(client, "/legal/cards", form, token_from="/legal/cards").status_code == 403
+    assert post_form(client, "/legal/cards/new", form, token_from="/legal/cards").status_code == 403

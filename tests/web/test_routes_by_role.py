@@ -127,6 +127,17 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.amend_certificate": {Role.SIGNATORY, Role.ADMIN},
     "jobs.withdraw_certificate": {Role.SIGNATORY, Role.ADMIN},
     "jobs.certificate_labels": STAFF,
+    "jobs.issue_failure_notice": {Role.SIGNATORY, Role.ADMIN},
+    "jobs.failure_notice_pdf": STAFF,
+    "legal.index": READERS,
+    "legal.record_designation": {Role.ADMIN},
+    "legal.cards": READERS,
+    "legal.add_card": {Role.ADMIN},
+    "legal.revoke_card": {Role.ADMIN},
+    "legal.stamp_stock": READERS,
+    "legal.receive_batch": {Role.ADMIN, Role.SIGNATORY},
+    "legal.spoil_stamp": {Role.ADMIN, Role.SIGNATORY},
+    "legal.stamp_register": READERS,
     "portal.index": {Role.CUSTOMER},
     "portal.due": {Role.CUSTOMER},
     "portal.instrument": {Role.CUSTOMER},
@@ -230,6 +241,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "year": 2026,
         "evidence_id": 999999,
         "sector_id": 999999,
+        "notice_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

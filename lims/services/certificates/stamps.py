@@ -174,6 +174,19 @@ def spoil(session: Session, text: str, outcome: Outcome, reason: str, *, on: dat
     return row
 
 
+def next_unused(session: Session, *, on: date) -> str | None:
+    """The lowest unused stamp number of the oldest batch with stock on ``on`` (a hint for the issuing
+    form: the stamp actually affixed is the one typed), or ``None`` when the stock is empty."""
+    for b in sorted(batches(session), key=lambda b: (b.received_on, b.id)):
+        if b.received_on > on:
+            continue
+        used = set(session.scalars(select(StampUse.number).where(StampUse.batch_id == b.id)))
+        free = next((n for n in range(b.first_number, b.last_number + 1) if n not in used), None)
+        if free is not None:
+            return display(b, free)
+    return None
+
+
 def batches(session: Session) -> list[StampBatch]:
     return list(
         session.scalars(select(StampBatch).order_by(StampBatch.received_on.desc(), StampBatch.id.desc()))

@@ -20,7 +20,7 @@ from lims.errors import LimsError, NotFound
 from lims.models import JobState, Quantity, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements
-from lims.services.certificates import failure, signatures
+from lims.services.certificates import failure, signatures, stamps
 from lims.services.certificates import issue as certificates
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
 from lims.services.common.storage import open_storage
@@ -170,6 +170,9 @@ def show(job_id: int) -> ResponseReturnValue:
         default_meaning=_(signatures.DEFAULT_MEANING),
         certificates=certificates.certificates_of_job(db, job.id),
         failure_notice=failure.notice_of_job(db, job.id),
+        next_stamp=stamps.next_unused(db, on=date.today())
+        if job.kind.value == "verification" and job.state == JobState.APPROVED
+        else None,
         may_issue=_user().role in certificates.ISSUERS,
         certificate_status=CERTIFICATE_STATUS,
         editable=job.state in jobs.EDITABLE_STATES,

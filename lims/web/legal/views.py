@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -80,9 +80,11 @@ def index() -> ResponseReturnValue:
     return _index(_with_types(DesignationForm()))
 
 
-@bp.post("/designations")
+@bp.route("/designations", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def record_designation() -> ResponseReturnValue:
+    if request.method == "GET":  # the form lives on its page
+        return redirect(url_for("legal.index"))
     form = _with_types(DesignationForm())
     done = save_form(
         form,
@@ -134,9 +136,11 @@ def cards() -> ResponseReturnValue:
     return _cards(_with_types(CardForm()), RevokeCardForm())
 
 
-@bp.post("/cards")
+@bp.route("/cards/new", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def add_card() -> ResponseReturnValue:
+    if request.method == "GET":  # the form lives on its page
+        return redirect(url_for("legal.cards"))
     form = _with_types(CardForm())
     form.user_id.choices = [SelectChoice(str(u.id), u.full_name) for u in authorisations.staff(db_session())]
     done = save_form(
@@ -160,9 +164,11 @@ def add_card() -> ResponseReturnValue:
     return done if done is not None else _cards(form, RevokeCardForm(), 422)
 
 
-@bp.post("/cards/revoke")
+@bp.route("/cards/revoke", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def revoke_card() -> ResponseReturnValue:
+    if request.method == "GET":  # the form lives on its page
+        return redirect(url_for("legal.cards"))
     form = RevokeCardForm()
     raw = form.card_id.data or ""
     if not str(raw).isdigit():
@@ -223,9 +229,11 @@ def stamp_stock() -> ResponseReturnValue:
     return _stamps(BatchForm(), SpoilForm())
 
 
-@bp.post("/stamps/batches")
+@bp.route("/stamps/batches", methods=["GET", "POST"])
 @allow(*STOCK_KEEPERS)
 def receive_batch() -> ResponseReturnValue:
+    if request.method == "GET":  # the form lives on its page
+        return redirect(url_for("legal.stamp_stock"))
     form = BatchForm()
     done = save_form(
         form,
@@ -249,9 +257,11 @@ def receive_batch() -> ResponseReturnValue:
     return done if done is not None else _stamps(form, SpoilForm(), 422)
 
 
-@bp.post("/stamps/spoiled")
+@bp.route("/stamps/spoiled", methods=["GET", "POST"])
 @allow(*STOCK_KEEPERS)
 def spoil_stamp() -> ResponseReturnValue:
+    if request.method == "GET":  # the form lives on its page
+        return redirect(url_for("legal.stamp_stock"))
     form = SpoilForm()
     done = save_form(
         form,
