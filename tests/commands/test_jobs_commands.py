@@ -20,7 +20,9 @@ def test_procedures_list_json(demo: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     # every version stays listed (jobs done with 1.0 keep it); 2.0 is the DKD-R 6-1 rebuild (issue 16)
-    assert [r["code"] for r in rows] == ["CAL-DMM-DCV", "CAL-PG-DKD", "CAL-PG-DKD", "CAL-TH-BATH", "VER-NAWI-R76"]
+    assert [r["code"] for r in rows] == [
+        "CAL-DMM-DCV", "CAL-PG-DKD", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-TH-BATH", "VER-NAWI-R76"
+    ]
     assert [r["version"] for r in rows if r["code"] == "CAL-PG-DKD"] == ["1.0", "2.0"]
     assert rows[2] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
                                       "kind": "calibration", "title": "", "title_vi": rows[2]["title_vi"]}
