@@ -147,6 +147,7 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
     r = done[2].point
     assert r is not None
     assert float(r.error) == pytest.approx(0.147843, abs=1e-6) and float(r.hysteresis or 0) == 0.1
+    assert r.quantity == "gauge pressure"  # the certificate's series reads "Áp suất dư / Gauge pressure"
     budget = {i["name"]: i for i in done[2].budget["inputs"]}  # type: ignore[index]
     assert budget["p_ind"]["distribution"] == {
         "kind": "type_a", "readings": [8.1, 8.2], "pooled_sd": 0.008, "pooled_dof": 30.0}

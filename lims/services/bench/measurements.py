@@ -305,8 +305,10 @@ def compute_point(
     if dof is not None and interval.coverage_factor > SMALL_DOF_K:
         notes.append(_dof_note(lpu.contributions, interval.effective_dof))
     decision = None if said is None else said.decision
+    # a pressure gauge's result names its reference: gauge (to atmosphere) or absolute pressure (DKD-R 6-1)
+    reference_kind = None if proc.sequence_settings is None else proc.sequence_settings.pressure_reference
     point = PointResult(
-        quantity=proc.quantity,
+        quantity=proc.quantity if reference_kind is None else f"{reference_kind} {proc.quantity}",
         unit=proc.unit,
         nominal=decimal_of(nominal),
         reference_value=reference_value + decimal_of(head) if head else reference_value,
