@@ -276,3 +276,6 @@ def test_pressure_bench_asks_for_the_series_of_the_gauges_sequence(client: Flask
     html = _post_point(client, job, 2, job.version + 1, ["8.1", "8.2"], "8.002", **env).get_data(as_text=True)
     assert '<dd data-field="hysteresis">0,10 bar</dd>' in html or '<dd data-field="hysteresis">0,100 bar</dd>' in html
     assert 'data-field="interval_method">' in html and "verdict-no_statement" in html
+    shown = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # the job page says how U was obtained
+    assert shown.count('data-field="interval_method"') == 2 and "Độ trễ" in shown
+    assert "không yêu cầu tuyên bố phù hợp" in shown  # and why no statement is made
