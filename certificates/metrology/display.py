@@ -14,10 +14,10 @@ from typing import Any
 
 from certificates.metrology.coverage import dof_text
 from certificates.metrology.numbers import decimal_sign, format_compact, format_decimal
-from certificates.metrology.point import PointResult
+from certificates.metrology.point import IntervalMethod, PointResult
 from certificates.metrology.rounding import round_to
 
-__all__ = ["PointText", "decimal_text", "point_json", "point_text"]
+__all__ = ["PointText", "decimal_text", "note_text", "point_json", "point_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,27 +111,51 @@ def point_text(point: PointResult, language: str) -> PointText:
 SMALL_DOF_K = Decimal("2.5")
 
 
-def _flags(point: PointResult, language: str) -> tuple[str, ...]:
-    """The stored notes as the reader's language says them: Type A from too few readings (JCGM 101 6.4.9.4),
-    a small ν_eff, and the Monte Carlo interval (its wording is :meth:`IntervalMethod.text`)."""
+def note_text(note: str, language: str) -> str:
+    """A stored note of a point (English, as the bench wrote it) in the reader's language.
+
+    >>> note_text("inputs[0] 'I': Type A from 3 readings ... (JCGM 101:2008 6.4.9.4) ...", "vi")[:30]
+    'đánh giá loại A từ ít hơn 4 số'
+    """
     vi = decimal_sign(language) == ","
-    out = []
-    if any("6.4.9.4" in n for n in point.notes):
-        out.append(
+    if "6.4.9.4" in note:
+        return (
             "đánh giá loại A từ ít hơn 4 số đọc và không có độ lệch chuẩn gộp: không kiểm tra được bằng Monte Carlo "
             "(JCGM 101:2008 6.4.9.4)"
             if vi
-            else "Type A from fewer than 4 readings without a pooled standard deviation: Monte Carlo cannot "
-            "check it (JCGM 101:2008 6.4.9.4)"
+            else "Type A from fewer than 4 readings without a pooled standard deviation: Monte Carlo cannot check "
+            "it (JCGM 101:2008 6.4.9.4)"
         )
-    if point.effective_dof is not None and point.coverage_factor > SMALL_DOF_K:
+    if "not validated" in note or "not applicable" in note:
+        return IntervalMethod.MCM.text(language)
+    if note.startswith("ν_eff"):
+        return (
+            "ν_eff nhỏ nên k lớn: thành phần loại A có ít bậc tự do"
+            if vi
+            else "ν_eff is small, hence the large k: a Type A input has few degrees of freedom"
+        )
+    return note
+
+
+def _flags(point: PointResult, language: str) -> tuple[str, ...]:
+    """The stored notes in the reader's language (:func:`note_text`), except the Monte Carlo one, which the
+    interval method already says; a small ν_eff is named even on a point stored without its note."""
+    vi = decimal_sign(language) == ","
+    out = [
+        note_text(n, language) for n in point.notes if "not validated" not in n and "not applicable" not in n
+    ]
+    if (
+        point.effective_dof is not None
+        and point.coverage_factor > SMALL_DOF_K
+        and not any(n.startswith("ν_eff") for n in point.notes)
+    ):
         nu = dof_text(point.effective_dof)
         out.append(
             f"ν_eff = {nu} nhỏ nên k lớn: thành phần loại A có ít bậc tự do"
             if vi
             else f"ν_eff = {nu} is small, hence the large k: a Type A input has few degrees of freedom"
         )
-    return tuple(out)
+    return tuple(dict.fromkeys(out))
 
 
 def _pfa(point: PointResult, language: str) -> str | None:

@@ -98,11 +98,14 @@ def round_to(value: float | Decimal | str, reported_uncertainty: Decimal, *, fie
     Decimal('20.000')
     >>> round_to("1234.5", Decimal("1.2E+2"))
     Decimal('1.23E+3')
+    >>> round_to("-0.00016", Decimal("0.054"))     # a value that rounds to zero has no sign
+    Decimal('0.000')
     """
     exponent = reported_uncertainty.as_tuple().exponent
     if not isinstance(exponent, int):
         raise MetrologyError("must be a finite number", field="expanded_uncertainty")
-    return decimal_of(value, field=field).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    rounded = decimal_of(value, field=field).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def round_result(

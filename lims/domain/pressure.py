@@ -44,10 +44,18 @@ from lims.domain.errors import DomainError
 __all__ = [
     "CalibrationSequence",
     "CharacteristicValues",
+    "HeadCorrection",
+    "MediumKind",
     "PressureError",
+    "SequenceSettings",
     "characteristic_values",
+    "gas_density_kg_m3",
+    "head_correction",
     "head_correction_pa",
+    "pascal_per",
     "sequence_for_class",
+    "settings_from_dict",
+    "zero_deviation",
 ]
 
 STANDARD_GRAVITY_M_S2 = 9.80665

@@ -111,7 +111,9 @@ def test_budget_evaluate_refuses_a_guard_band_with_no_acceptance_interval() -> N
         "specification": {"lower": -0.25, "upper": 0.25},
         "decision_rule": {"kind": "guarded"},
     }
-    with pytest.raises(BudgetFormatError, match=r"decision_rule: the guard band w = 0\.3 leaves no acceptance"):
+    with pytest.raises(
+        BudgetFormatError, match=r"decision_rule: the guard band w = 0\.3 leaves no acceptance"
+    ):
         evaluate_budget(parse_budget(budget))
 
 

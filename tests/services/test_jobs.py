@@ -147,6 +147,7 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
     r = done[2].point
     assert r is not None
     assert float(r.error) == pytest.approx(0.147843, abs=1e-6) and float(r.hysteresis or 0) == 0.1
+    assert r.quantity == "gauge pressure"  # the certificate's series reads "Áp suất dư / Gauge pressure"
     budget = {i["name"]: i for i in done[2].budget["inputs"]}  # type: ignore[index]
     assert budget["p_ind"]["distribution"] == {
         "kind": "type_a", "readings": [8.1, 8.2], "pooled_sd": 0.008, "pooled_dof": 30.0}
@@ -403,3 +404,27 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
         verdicts[rule] = (point.verdict, point.decision_rule.describe("en"))
     assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
     assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]
+
+
+def test_pressure_zero_point_measured_again_recomputes_the_others(session: Session) -> None:
+    """f0 from the zero point holds for every point: measuring the zero point again (0.0/0.1 → f0 = 0.1 bar,
+    then 0.0/0.0 → f0 = 0) recomputes the 8 bar point from its stored readings (δp_zero half-width 0.05 → 0)."""
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
+
+    def save(index: int, readings: list[str], reference: str) -> None:
+        measurements.save_point(session, job.id, PointInput(index, readings, reference, env),
+                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+
+    save(0, ["0.0", "0.1"], "0")
+    save(2, ["8.1", "8.2"], "8.002")
+    before = measurements.measurements(session, job.id)[2]
+    half = {i["name"]: i for i in before.budget["inputs"]}["dp_zero"]["distribution"]["half_width"]  # type: ignore[index]
+    u_before, error_before = before.point.standard_uncertainty, before.point.error  # type: ignore[union-attr]
+    assert half == 0.05
+    save(0, ["0.0", "0.0"], "0")
+    after = measurements.measurements(session, job.id)[2]
+    assert {i["name"]: i for i in after.budget["inputs"]}["dp_zero"]["distribution"]["half_width"] == 0.0  # type: ignore[index]
+    assert after.point is not None and after.point.standard_uncertainty < u_before
+    assert after.readings == ["8.1", "8.2"] and after.point.error == error_before

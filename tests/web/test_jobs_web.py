@@ -253,3 +253,29 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
     assert "rectangular distribution, half-width = 0.0005 V" in text
     assert "Type A evaluation, readings = 10.002; 10.003; 10.002; 10.002; 10.003 V" in text
     assert "DMM resolution on this range, half-width r/2" in text
+
+
+def test_pressure_bench_asks_for_the_series_of_the_gauges_sequence(client: FlaskClient, session: Session) -> None:
+    """CAL-PG-DKD 2.0: a class 1.6 gauge is calibrated with DKD-R 6-1 sequence C, so each point asks for
+    M1 ↑ and M2 ↓ and for Δh; the zero point comes first; a saved point shows its hysteresis and how U was
+    obtained, in Vietnamese."""
+    setup = jobsetup.build(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    job.measured_on = jobsetup.ON
+    session.commit()
+    login(client, setup.technician.username)
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)
+    assert "Trình tự C theo DKD-R 6-1: M1 ↑, M2 ↓ tại mỗi điểm" in page
+    assert page.count("Loạt đo M1 ↑") == 5 and page.count("Loạt đo M2 ↓") == 5 and 'name="reading_3"' not in page
+    assert 'name="env_height_difference"' in page and "Δh" in page
+    env = {"temperature": "22", "height_difference": "0.15"}
+    early = _post_point(client, job, 2, job.version, ["8.1", "8.2"], "8.002", **env)
+    assert early.status_code == 422 and "hãy đo điểm không trước" in early.get_data(as_text=True)
+    zero = _post_point(client, job, 0, job.version, ["0.0", "0.1"], "0", **env)
+    assert zero.status_code == 200
+    html = _post_point(client, job, 2, job.version + 1, ["8.1", "8.2"], "8.002", **env).get_data(as_text=True)
+    assert '<dd data-field="hysteresis">0,10 bar</dd>' in html or '<dd data-field="hysteresis">0,100 bar</dd>' in html
+    assert 'data-field="interval_method">' in html and "verdict-no_statement" in html
+    shown = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # the job page says how U was obtained
+    assert shown.count('data-field="interval_method"') == 2 and "Độ trễ" in shown
+    assert "không yêu cầu tuyên bố phù hợp" in shown  # and why no statement is made

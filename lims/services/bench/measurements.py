@@ -300,8 +300,10 @@ def compute_point(
     if dof is not None and interval.coverage_factor > SMALL_DOF_K:
         notes.append(_dof_note(lpu.contributions, interval.effective_dof))
     decision = None if said is None else said.decision
+    # a pressure gauge's result names its reference: gauge (to atmosphere) or absolute pressure (DKD-R 6-1)
+    reference_kind = None if proc.sequence_settings is None else proc.sequence_settings.pressure_reference
     point = PointResult(
-        quantity=proc.quantity,
+        quantity=proc.quantity if reference_kind is None else f"{reference_kind} {proc.quantity}",
         unit=proc.unit,
         nominal=decimal_of(nominal),
         reference_value=reference_value + decimal_of(head) if head else reference_value,
@@ -457,11 +459,35 @@ def save_point(
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on
     job.updated_at = now
+    if nominal == 0 and not data.as_found and domain_procedure(job.procedure).sequence_settings is not None:
+        session.flush()
+        _recompute_after_zero(session, job, row, on)
     try:
         session.flush()
     except StaleDataError:
         raise JobConflict(number=job.number, current="?", seen=expected_version) from None
     return row
+
+
+def _recompute_after_zero(session: Session, job: Job, zero: Measurement, on: date) -> None:
+    """The zero point's series give f0 for every point (DKD-R 6-1): points saved before it is (re-)measured
+    are computed again from their stored readings, so no point keeps a zero deviation that no longer holds."""
+    for other in measurements(session, job.id).values():
+        if other.id == zero.id or not other.readings or other.reference_value is None:
+            continue
+        point, budget = compute_point(
+            session,
+            job,
+            float(other.nominal),
+            [Decimal(r) for r in other.readings],
+            Decimal(other.reference_value)
+            if not isinstance(other.reference_value, Decimal)
+            else other.reference_value,
+            {q: [Decimal(v) for v in values] for q, values in (other.environment or {}).items()},
+            on,
+            bench_reading_ids=other.point.bench_reading_ids if other.point else (),
+        )
+        other.result = point_codec.encode(point, budget=budget)
 
 
 def flags(session: Session, job: Job) -> dict[str, list[str]]:

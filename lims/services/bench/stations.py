@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from instruments import registry
 from instruments.errors import InstrumentError
+from lims.domain.errors import DomainError
 from lims.domain.uncertainty.units import converts
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchStation, CaptureRequest, CaptureState, Job, Quantity, User
 from lims.services.bench.readings import check_can_measure
-from lims.services.jobs.errors import no_procedure
+from lims.services.jobs.errors import ReadingError, no_procedure
+from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.procedures import domain_procedure
 
 MAX_COUNT = 100
@@ -139,7 +141,7 @@ def request_capture(
 ) -> CaptureRequest:
     """Queue a capture for a job's test point on a station, checked as readings will be (job, point, person).
 
-    ``count`` defaults to the procedure's repetitions per point.
+    ``count`` defaults to the readings a point needs (the procedure's repetitions, or its DKD-R 6-1 series).
     """
     now = now or datetime.now(UTC)
     job = session.get(Job, job_id)
@@ -153,7 +155,12 @@ def request_capture(
         raise no_procedure(job)
     if not station_fits(station, job.procedure.quantity, domain_procedure(job.procedure).unit):
         raise StationUnfit(name=station.name)
-    count = count or domain_procedure(job.procedure).repetitions
+    if not count:
+        proc = domain_procedure(job.procedure)
+        try:
+            count = proc.readings_per_point(instrument_under_test(job))
+        except (DomainError, ReadingError):  # no class or range yet: the checks at saving will say so
+            count = proc.repetitions
     if not 1 <= count <= MAX_COUNT:
         raise StationError(reason=f"the number of readings must be 1 to {MAX_COUNT}")
     if not 0 <= interval_s <= MAX_INTERVAL_S:

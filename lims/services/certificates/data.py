@@ -58,6 +58,8 @@ _QUANTITIES = {
     "mass": ("Khối lượng", "Mass"),
     "temperature": ("Nhiệt độ", "Temperature"),
     "pressure": ("Áp suất", "Pressure"),
+    "gauge pressure": ("Áp suất dư", "Gauge pressure"),
+    "absolute pressure": ("Áp suất tuyệt đối", "Absolute pressure"),
     "electrical": ("Đại lượng điện", "Electrical quantity"),
     "DC voltage": ("Điện áp một chiều", "DC voltage"),
     "AC voltage": ("Điện áp xoay chiều", "AC voltage"),

@@ -129,6 +129,15 @@ def _readings(nominal: float, step: float, n: int, drift_steps: int) -> list[str
     return [f"{nominal + step * (drift_steps + (i % 2)):.{digits}f}" for i in range(n)]
 
 
+def _series(nominal: float, step: float, n: int, point: int, job: int) -> list[str]:
+    """A gauge's DKD-R 6-1 series M1 ↑, M2 ↓ …: an error that changes along the range and a hysteresis of
+    one division's fifth at some points only, as a Bourdon tube shows."""
+    digits = max(0, -Decimal(repr(step)).as_tuple().exponent)  # type: ignore[operator]
+    error = step * ((point + job) % 3 - (1 if point > 2 else 0))
+    lag = step * ((point + job + 1) % 2)
+    return [f"{nominal + error + (lag if k % 2 else 0.0):.{digits}f}" for k in range(n)]
+
+
 def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], today: date) -> None:
     sync_procedures(session)
     users = {u.username: u for u in session.scalars(select(User))}
@@ -248,7 +257,9 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     measurements.PointInput(
                         i,
                         # An issued verification must pass: its readings stay within one resolution step.
-                        _readings(nominal, step, per_point, 0 if state == "issued" else (i + s) % 3),
+                        _series(nominal, step, per_point, i, s)
+                        if proc.sequence_settings is not None
+                        else _readings(nominal, step, per_point, 0 if state == "issued" else (i + s) % 3),
                         f"{nominal:.6g}",
                         env,
                     ),

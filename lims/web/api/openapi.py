@@ -194,6 +194,11 @@ def _ref_point_result() -> dict[str, Any]:
             "mpe",
             "decision_rule",
             "verdict",
+            "interval_method",
+            "hysteresis",
+            "no_statement_reason",
+            "probability_of_false_acceptance",
+            "notes",
         ],
         "properties": {
             "index": {"type": "integer"},
@@ -215,6 +220,22 @@ def _ref_point_result() -> dict[str, Any]:
                 "type": ["string", "null"],
                 "enum": ["pass", "fail", "conditional_pass", "conditional_fail", "no_statement", None],
             },
+            "interval_method": {
+                "type": "string",
+                "enum": ["lpu", "lpu_validated", "mcm"],
+                "description": "How U was obtained: law of propagation (unchecked, or validated by Monte Carlo, "
+                "JCGM 101:2008 8.2) or the Monte Carlo interval where the propagation was not validated.",
+            },
+            "hysteresis": {**_nullable(DECIMAL), "description": "DKD-R 6-1 hysteresis h of a pressure point."},
+            "no_statement_reason": {
+                "type": ["string", "null"],
+                "enum": ["tur_below_minimum", "no_acceptance_interval", "not_requested", None],
+            },
+            "probability_of_false_acceptance": {
+                **_nullable(DECIMAL),
+                "description": "1 − p_c of an accepted point under a guarded rule (JCGM 106:2012).",
+            },
+            "notes": {"type": "array", "items": STRING},
         },
     }
 

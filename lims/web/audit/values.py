@@ -17,8 +17,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from certificates.metrology.codec import DECIMAL_FIELDS
-from certificates.metrology.decision import Verdict, rule_from_dict
+from certificates.metrology.decision import NoStatementReason, Verdict, rule_from_dict
+from certificates.metrology.display import note_text
 from certificates.metrology.errors import MetrologyError
+from certificates.metrology.point import IntervalMethod
 from lims.errors import N_
 from lims.services.certificates.stamps import OUTCOME_LABELS as STAMP_OUTCOME_LABELS
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
@@ -77,6 +79,11 @@ RESULT_FIELD_LABELS = {
     "bench_reading_ids": N_("Bench readings used"),
     "deviations": N_("Deviations"),
     "budget": N_("Uncertainty budget"),
+    "interval_method": N_("Uncertainty method"),
+    "hysteresis": N_("Hysteresis"),
+    "no_statement_reason": N_("Why no statement"),
+    "probability_of_false_acceptance": N_("Probability of false acceptance"),
+    "notes": N_("Notes"),
 }
 DEVIATION_LABELS = {"error": N_("Error"), "correction": N_("Correction")}
 
@@ -117,6 +124,9 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("corrective_action", "state"): lambda value: nc_labels.CA_STATE_LABELS.get(value, value),
     ("complaint", "state"): lambda value: COMPLAINT_STATES.get(value, value),
     ("complaint", "channel"): lambda value: CHANNEL_LABELS.get(value, value),
+    ("measurement", "interval_method"): lambda value: IntervalMethod(value).text(_language()),
+    ("measurement", "no_statement_reason"): lambda value: NoStatementReason(value).text(_language()),
+    ("measurement", "notes"): lambda value: note_text(value, _language()),
 }
 
 

@@ -116,6 +116,11 @@ def test_jobs_with_state_filter_and_detail(client: FlaskClient, session: Session
         "mpe": None,
         "decision_rule": None,
         "verdict": None,
+        "interval_method": "lpu",
+        "hysteresis": None,
+        "no_statement_reason": None,
+        "probability_of_false_acceptance": None,
+        "notes": [],
     }
     assert issued["certificates"] == [world.a.certificate.number]
 
