@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certificates.safe_xml import parser
-from certificates.signing import SigningIdentity, verify_detached, verify_pdf
+from certificates.signature_check import verify_detached, verify_pdf
+from certificates.signing import SigningIdentity
 from lims.models import Certificate, CertificateCounter, CertificateStatus, JobState, StoredFile
 from lims.services.certificates import issue as svc
 from lims.services.certificates import register

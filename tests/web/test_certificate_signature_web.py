@@ -95,7 +95,7 @@ def test_the_dcc_signature_is_downloadable_beside_the_dcc(client: FlaskClient, s
     assert f'href="/certificates/{cert.number}/dcc-signature"' in page and "Chữ ký số của DCC (.p7s)" in page
     p7s = client.get(f"/certificates/{cert.number}/dcc-signature")
     assert p7s.status_code == 200 and p7s.mimetype == "application/pkcs7-signature"
-    from certificates.signing import verify_detached
+    from certificates.signature_check import verify_detached
 
     dcc = client.get(f"/certificates/{cert.number}/dcc").data
     assert verify_detached(dcc, p7s.data, trust_roots=[pkitools.root_der()]).ok
