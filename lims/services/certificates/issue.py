@@ -8,7 +8,8 @@ locks the counter of the certificate's kind and year and takes the next number o
 a sheet of labels (:func:`certificates.bundle.issue_files`), signs both PDFs (PAdES) and the DCC (a
 detached CMS ``.p7s`` beside it) with the signatory's or the laboratory's key at the time of issue
 (:mod:`certificates.signing`, :mod:`lims.services.certificates.signing_keys`), stores the four files
-write-once with their SHA-256 (computed over the signed bytes: what is stored is what is served) (:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
+write-once with their SHA-256 computed over the signed bytes, so what is stored is what is served
+(:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
 from ``approved`` to ``issued`` through the state machine. All of it happens inside one savepoint: when any
 step fails, no row, no stored-file record and no number remain.
 
