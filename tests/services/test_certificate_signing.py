@@ -217,6 +217,14 @@ def test_keys_are_read_from_the_instance_folder(tmp_path: Path) -> None:
     assert other.identity_for(None).timestamp_url == "https://tsa.example.vn/"
 
 
+def test_the_demo_never_puts_test_keys_beside_a_real_one(tmp_path: Path) -> None:
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    (folder / "lab.p12").write_bytes(pkitools.identity().pkcs12)  # "real": not made by ensure_test_pki
+    ensure_test_pki(tmp_path, signatories={"hang": "Nguyễn Thị Thu Hằng"})
+    assert sorted(p.name for p in folder.iterdir()) == ["lab.p12"]
+
+
 def test_no_keys_outside_a_demo_and_test_keys_in_one(tmp_path: Path) -> None:
     assert load_signing_settings(tmp_path, {}).lab is None
     assert not (tmp_path / "signing").exists()  # never made outside a demo
