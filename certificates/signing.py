@@ -10,9 +10,9 @@ What is signed and how:
 * The standalone DCC gets a detached CMS SignedData (RFC 5652 5) over its exact bytes, written as a
   ``.p7s`` file beside it (RFC 5751 3.4.3, application/pkcs7-signature), with the signing time as a
   signed attribute (RFC 5652 11.3) and, when configured, an RFC 3161 signature timestamp.
-* :func:`verify_pdf` and :func:`verify_detached` report whether a signature is intact (the signed bytes
-  are unchanged), valid (made by the key of the certificate it names) and trusted (that certificate
-  chains to one of the given roots), with the signer and the signing time.
+* :mod:`certificates.signature_check` reports whether a signature is intact (the signed bytes are
+  unchanged), valid (made by the key of the certificate it names) and trusted (that certificate chains
+  to one of the given roots), with the signer and the signing time.
 
 The key is a PKCS#12 file (RFC 7292) and its passphrase (:class:`SigningIdentity`, plain bytes so it can
 be handed to a worker process). Before signing, :func:`check_identity` refuses a wrong passphrase, a
@@ -26,13 +26,10 @@ import asyncio
 import hashlib
 import io
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from asn1crypto import cms as asn1_cms
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from cryptography.x509.oid import NameOID
@@ -42,22 +39,15 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="DSA is deprecated")
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
     from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko_certvalidator import ValidationContext
 
 from certificates.errors import CertificateError
 
 __all__ = [
-    "DetachedSignatureReport",
     "NoSignatureKeyUsage",
-    "PdfSignatureReport",
     "SignerCertificate",
     "SigningCertificateExpired",
     "SigningCertificateNotYetValid",
@@ -68,8 +58,6 @@ __all__ = [
     "check_identity",
     "sign_detached",
     "sign_pdf",
-    "verify_detached",
-    "verify_pdf",
 ]
 
 FIELD_NAME = "Signature1"
@@ -79,12 +67,6 @@ FIELD_NAME = "Signature1"
 RESERVED_BYTES = 8192
 RESERVED_BYTES_TIMESTAMPED = 24576
 DIGEST = "sha256"
-# Key usages a verifier accepts: digitalSignature or contentCommitment (RFC 5280 4.2.1.3).
-KEY_USAGES = KeyUsageConstraints(
-    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
-)
-
-
 class SigningKeyError(CertificateError, ValueError):
     """The signing key or its certificate cannot be used; nothing must be issued with it."""
 
@@ -284,123 +266,6 @@ def sign_detached(
     return bytes(content.dump())
 
 
-# --------------------------------------------------------------------------------------------- checking
-
-
-@dataclass(frozen=True, slots=True)
-class PdfSignatureReport:
-    """The state of the last signature in a PDF.
-
-    ``intact``: the signed byte ranges hash to the signed digest; ``valid``: the signature verifies with
-    the named certificate's key; ``trusted``: that certificate chains to a given root;
-    ``whole_document``: nothing was appended after the signature.
-    """
-
-    intact: bool
-    valid: bool
-    trusted: bool
-    whole_document: bool
-    signer: SignerCertificate
-    signing_time: datetime | None
-    timestamp_time: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted and self.whole_document
-
-
-@dataclass(frozen=True, slots=True)
-class DetachedSignatureReport:
-    intact: bool
-    valid: bool
-    trusted: bool
-    signer: SignerCertificate
-    signing_time: datetime | None
-    timestamp_time: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted
-
-
-def _roots(trust_roots: Sequence[bytes]) -> list[asn1_x509.Certificate]:
-    return [asn1_x509.Certificate.load(der) for der in trust_roots]
-
-
-def _context(trust_roots: Sequence[bytes], moment: datetime | None) -> ValidationContext:
-    # Revocation is not fetched (no network from the verification page); the roots are explicit, never
-    # the system store, so only the configured authority's certificates count as trusted.
-    return ValidationContext(
-        trust_roots=_roots(trust_roots), allow_fetching=False, revocation_mode="soft-fail", moment=moment
-    )
-
-
-def _holder(cert: asn1_x509.Certificate) -> SignerCertificate:
-    return SignerCertificate.of(x509.load_der_x509_certificate(cert.dump()))
-
-
-def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes]) -> PdfSignatureReport | None:
-    """Check the last signature of ``pdf`` against ``trust_roots`` (DER certificates); ``None`` when the
-    file carries no signature or cannot be read as a PDF."""
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        found = reader.embedded_regular_signatures
-    except Exception:
-        return None
-    if not found:
-        return None
-    embedded = found[-1]
-    try:
-        signing_time = embedded.self_reported_timestamp
-        status = validate_pdf_signature(
-            embedded,
-            signer_validation_context=_context(trust_roots, signing_time),
-            key_usage_settings=KEY_USAGES,
-        )
-    except Exception:
-        return PdfSignatureReport(False, False, False, False, _holder(embedded.signer_cert), None)
-    ts = status.timestamp_validity
-    return PdfSignatureReport(
-        intact=bool(status.intact),
-        valid=bool(status.valid),
-        trusted=bool(status.trusted),
-        whole_document=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
-        signer=_holder(status.signing_cert),
-        signing_time=signing_time,
-        timestamp_time=ts.timestamp if ts is not None else None,
-    )
-
-
-def verify_detached(
-    data: bytes, signature: bytes, *, trust_roots: Sequence[bytes]
-) -> DetachedSignatureReport:
-    """Check a detached CMS signature (DER) over ``data`` against ``trust_roots``."""
-    content = asn1_cms.ContentInfo.load(signature)
-    signed_data = content["content"]
-    signer_info = signed_data["signer_infos"][0]
-    signing_time = None
-    for attribute in signer_info["signed_attrs"]:
-        if attribute["type"].native == "signing_time":
-            signing_time = attribute["values"][0].native
-    status = asyncio.run(
-        async_validate_detached_cms(
-            data,
-            signed_data,
-            signer_validation_context=_context(trust_roots, signing_time),
-            key_usage_settings=KEY_USAGES,
-        )
-    )
-    ts = getattr(status, "timestamp_validity", None)
-    return DetachedSignatureReport(
-        intact=bool(status.intact),
-        valid=bool(status.valid),
-        trusted=bool(status.trusted),
-        signer=_holder(status.signing_cert),
-        signing_time=signing_time,
-        timestamp_time=ts.timestamp if ts is not None else None,
-    )
-
-
 def certificate_der(pem_or_der: bytes) -> list[bytes]:
     """The DER certificates in a PEM bundle or a single DER certificate (the trust roots' file)."""
     if b"-----BEGIN" in pem_or_der:
@@ -412,12 +277,3 @@ def chain_der(identity: SigningIdentity) -> list[bytes]:
     """The CA certificates carried in the identity's PKCS#12 file (DER), for a default trust list."""
     _key, _cert, chain = _open(identity)
     return [c.public_bytes(Encoding.DER) for c in chain]
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC (naive values are taken as UTC).
-
-    >>> utc(datetime(2026, 1, 1, 7)).isoformat()
-    '2026-01-01T07:00:00+00:00'
-    """
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

@@ -39,7 +39,7 @@ def list_(as_json: bool, limit: int | None) -> None:
 @certificate.command("export")
 @click.argument("number")
 @click.option(
-    "--format", "fmt", type=click.Choice(["pdf", "dcc", "labels"]), default="pdf", show_default=True
+    "--format", "fmt", type=click.Choice(["pdf", "dcc", "p7s", "labels"]), default="pdf", show_default=True
 )
 @click.option(
     "--output",

@@ -67,7 +67,8 @@ def live_server(live_instance: Path, live_database_url: str) -> Iterator[str]:
             "TESTING": True,
             "SECRET_KEY": "browser-tests-" + "k" * 40,
             "DATABASE": database,
-            "SETTINGS": Settings(instance_path=instance, database_url=url),
+            # A demonstration deployment (it serves the demo): loopback QR address, test signing keys.
+            "SETTINGS": Settings(instance_path=instance, database_url=url, demo=True),
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)

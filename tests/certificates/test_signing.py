@@ -20,7 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from certificates import pki, signing
+from certificates import pki, signature_check, signing
 from certificates.bundle import IssuedFiles, issue_files
 from certificates.examples import example_calibration
 from tests import pkitools
@@ -58,7 +58,7 @@ def pdfsig(pdf: bytes, tmp_path: Path) -> str:
 def test_signed_pdf_is_an_incremental_update_with_a_pades_signature(files: IssuedFiles, signed: bytes) -> None:
     assert signed.startswith(files.pdf)  # the rendered bytes are kept as they are; the signature is appended
     assert b"/ByteRange" in signed and b"/ETSI.CAdES.detached" in signed and b"/Type /Sig" in signed
-    report = signing.verify_pdf(signed, trust_roots=[pkitools.root_der()])
+    report = signature_check.verify_pdf(signed, trust_roots=[pkitools.root_der()])
     assert report is not None and report.ok
     assert report.signer.common_name == pkitools.SIGNATORY and report.signer.organisation == pkitools.ORGANISATION
     assert report.signing_time == SIGNED_AT  # /M is the time of issue given, not the clock's
@@ -77,19 +77,19 @@ def test_same_inputs_give_the_same_signature_dictionary_and_file_identifier(file
 
 
 def test_a_changed_byte_breaks_the_signature(signed: bytes, tmp_path: Path) -> None:
-    report = signing.verify_pdf(flip_byte_in_content(signed), trust_roots=[pkitools.root_der()])
+    report = signature_check.verify_pdf(flip_byte_in_content(signed), trust_roots=[pkitools.root_der()])
     assert report is not None and not report.intact and not report.ok
 
 
 def test_an_unknown_root_is_not_trusted(signed: bytes) -> None:
     other = pki.make_test_authority("Other", not_before=datetime(2024, 1, 1, tzinfo=UTC))
-    report = signing.verify_pdf(signed, trust_roots=[other.certificate.public_bytes(Encoding.DER)])
+    report = signature_check.verify_pdf(signed, trust_roots=[other.certificate.public_bytes(Encoding.DER)])
     assert report is not None and report.intact and report.valid and not report.trusted and not report.ok
 
 
 def test_an_unsigned_or_unreadable_file_has_no_signature(files: IssuedFiles) -> None:
-    assert signing.verify_pdf(files.pdf, trust_roots=[pkitools.root_der()]) is None
-    assert signing.verify_pdf(b"%PDF-1.7\nnot really", trust_roots=[pkitools.root_der()]) is None
+    assert signature_check.verify_pdf(files.pdf, trust_roots=[pkitools.root_der()]) is None
+    assert signature_check.verify_pdf(b"%PDF-1.7\nnot really", trust_roots=[pkitools.root_der()]) is None
 
 
 @pytest.mark.skipif(PDFSIG is None, reason="poppler-utils (pdfsig) is not installed")
@@ -103,10 +103,10 @@ def test_pdfsig_reports_the_signature_valid_and_a_changed_byte_invalid(signed: b
 
 def test_detached_signature_of_the_dcc(files: IssuedFiles) -> None:
     p7s = signing.sign_detached(files.dcc, pkitools.identity(), signing_time=SIGNED_AT)
-    report = signing.verify_detached(files.dcc, p7s, trust_roots=[pkitools.root_der()])
+    report = signature_check.verify_detached(files.dcc, p7s, trust_roots=[pkitools.root_der()])
     assert report.ok and report.signer.common_name == pkitools.SIGNATORY and report.signing_time == SIGNED_AT
     changed = files.dcc.replace(b"</dcc:digitalCalibrationCertificate>", b"</dcc:digitalCalibrationCertificate> ")
-    assert not signing.verify_detached(changed, p7s, trust_roots=[pkitools.root_der()]).intact
+    assert not signature_check.verify_detached(changed, p7s, trust_roots=[pkitools.root_der()]).intact
 
 
 @pytest.mark.parametrize(
@@ -205,10 +205,10 @@ def tsa_url() -> Iterator[str]:
 def test_a_configured_timestamp_authority_timestamps_the_signature(files: IssuedFiles, tsa_url: str) -> None:
     identity = signing.SigningIdentity(pkitools.identity().pkcs12, pkitools.PASSPHRASE, timestamp_url=tsa_url)
     signed = signing.sign_pdf(files.pdf, identity, signing_time=SIGNED_AT, reason="r", location="Hà Nội")
-    report = signing.verify_pdf(signed, trust_roots=[pkitools.root_der()])
+    report = signature_check.verify_pdf(signed, trust_roots=[pkitools.root_der()])
     assert report is not None and report.ok and report.timestamp_time == SIGNED_AT + timedelta(seconds=5)
     p7s = signing.sign_detached(files.dcc, identity, signing_time=SIGNED_AT)
-    detached = signing.verify_detached(files.dcc, p7s, trust_roots=[pkitools.root_der()])
+    detached = signature_check.verify_detached(files.dcc, p7s, trust_roots=[pkitools.root_der()])
     assert detached.ok and detached.timestamp_time == SIGNED_AT + timedelta(seconds=5)
 
 

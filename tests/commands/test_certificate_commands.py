@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from certificates import extract_dcc, validate_dcc
+from certificates.signature_check import verify_detached, verify_pdf
+from certificates.signing import certificate_der
 from tests.commands.process import CliDemo, run
 
 
@@ -56,6 +58,14 @@ def test_export_writes_the_stored_bytes(demo: Path, tmp_path: Path) -> None:
     assert hashlib.sha256(dcc.read_bytes()).hexdigest() == row["dcc_sha256"]
     validate_dcc(dcc.read_bytes())
     assert extract_dcc(pdf.read_bytes()) == dcc.read_bytes()
+    # The DCC's detached signature, checked against the demo's test root in its instance folder
+    p7s = tmp_path / "c.xml.p7s"
+    exported = run(["certificate", "export", row["number"], "--format", "p7s", "--output", str(p7s)], demo)
+    assert exported.returncode == 0, exported.stderr
+    roots = certificate_der((demo / "signing" / "trust-roots.pem").read_bytes())
+    assert verify_detached(dcc.read_bytes(), p7s.read_bytes(), trust_roots=roots).ok
+    report = verify_pdf(pdf.read_bytes(), trust_roots=roots)
+    assert report is not None and report.ok
 
 
 def test_export_unknown_number_exits_2_with_one_line(demo: Path, tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certificates.safe_xml import parser
-from certificates.signing import SigningIdentity, verify_detached, verify_pdf
+from certificates.signature_check import verify_detached, verify_pdf
+from certificates.signing import SigningIdentity
 from lims.models import Certificate, CertificateCounter, CertificateStatus, JobState, StoredFile
 from lims.services.certificates import issue as svc
 from lims.services.certificates import register
@@ -214,6 +215,14 @@ def test_keys_are_read_from_the_instance_folder(tmp_path: Path) -> None:
         {"LIMS_SIGNING_PKCS12": str(folder / "lab.p12"), "LIMS_TIMESTAMP_URL": "https://tsa.example.vn/"},
     )
     assert other.identity_for(None).timestamp_url == "https://tsa.example.vn/"
+
+
+def test_the_demo_never_puts_test_keys_beside_a_real_one(tmp_path: Path) -> None:
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    (folder / "lab.p12").write_bytes(pkitools.identity().pkcs12)  # "real": not made by ensure_test_pki
+    ensure_test_pki(tmp_path, signatories={"hang": "Nguyễn Thị Thu Hằng"})
+    assert sorted(p.name for p in folder.iterdir()) == ["lab.p12"]
 
 
 def test_no_keys_outside_a_demo_and_test_keys_in_one(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_the_dcc_signature_is_downloadable_beside_the_dcc(client: FlaskClient, s
     assert f'href="/certificates/{cert.number}/dcc-signature"' in page and "Chữ ký số của DCC (.p7s)" in page
     p7s = client.get(f"/certificates/{cert.number}/dcc-signature")
     assert p7s.status_code == 200 and p7s.mimetype == "application/pkcs7-signature"
-    from certificates.signing import verify_detached
+    from certificates.signature_check import verify_detached
 
     dcc = client.get(f"/certificates/{cert.number}/dcc").data
     assert verify_detached(dcc, p7s.data, trust_roots=[pkitools.root_der()]).ok
@@ -143,3 +143,27 @@ def _totals(session: Session) -> Any:
         session.scalar(select(func.coalesce(func.sum(CertificateCounter.last_number), 0))),
         session.scalar(select(func.count()).select_from(StoredFile)),
     )
+
+
+def test_a_customer_downloads_the_dcc_signature_of_their_own_certificate_only(
+    app: Any, client: FlaskClient, session: Session
+) -> None:
+    from certificates.signature_check import verify_detached
+    from lims.models import Role
+    from tests.factories import make_enterprise, make_user
+
+    cert, _pdf = _issued(session)
+    from lims.models import Job
+
+    job_enterprise = session.get_one(Job, cert.job_id).enterprise_id
+    session.commit()
+    login(client, make_user(session, Role.CUSTOMER, enterprise_id=job_enterprise).username)
+    listing = client.get("/portal/certificates/").get_data(as_text=True)
+    assert f"/portal/certificates/{cert.id}/p7s" in listing and "Chữ ký số của DCC (.p7s)" in listing
+    p7s = client.get(f"/portal/certificates/{cert.id}/p7s")
+    dcc = client.get(f"/portal/certificates/{cert.id}/dcc")
+    assert p7s.status_code == 200 and p7s.mimetype == "application/pkcs7-signature"
+    assert verify_detached(dcc.data, p7s.data, trust_roots=[pkitools.root_der()]).ok
+    other = app.test_client()
+    login(other, make_user(session, Role.CUSTOMER, enterprise_id=make_enterprise(session).id).username)
+    assert other.get(f"/portal/certificates/{cert.id}/p7s").status_code == 404

@@ -295,7 +295,7 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
         token = csrf_token(client, "/portal/")
         theirs = ids[other.id]
         for rule in with_ids:
-            for kind in ("pdf", "dcc") if "file_kind" in rule.arguments else ("pdf",):
+            for kind in ("pdf", "dcc", "p7s") if "file_kind" in rule.arguments else ("pdf",):
                 args = {name: theirs[name] for name in rule.arguments}
                 if "file_kind" in args:
                     args["file_kind"] = kind

@@ -8,7 +8,8 @@ locks the counter of the certificate's kind and year and takes the next number o
 a sheet of labels (:func:`certificates.bundle.issue_files`), signs both PDFs (PAdES) and the DCC (a
 detached CMS ``.p7s`` beside it) with the signatory's or the laboratory's key at the time of issue
 (:mod:`certificates.signing`, :mod:`lims.services.certificates.signing_keys`), stores the four files
-write-once with their SHA-256 (computed over the signed bytes: what is stored is what is served) (:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
+write-once with their SHA-256 computed over the signed bytes, so what is stored is what is served
+(:mod:`lims.services.common.storage`), records the :class:`~lims.models.Certificate` row and moves the job
 from ``approved`` to ``issued`` through the state machine. All of it happens inside one savepoint: when any
 step fails, no row, no stored-file record and no number remain.
 
@@ -63,7 +64,7 @@ from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.certificates.signing_keys import SigningRefused, check_public_url, checked_identity
 from lims.services.common.register_numbers import number_in_use, take_number
-from lims.services.common.storage import Storage, detached_signature_key
+from lims.services.common.storage import Storage, detached_signature_key, issued_file_key
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 
 ISSUERS = frozenset({Role.SIGNATORY, Role.ADMIN})
@@ -492,12 +493,12 @@ def list_certificates(session: Session, *, limit: int | None = None) -> list[Cer
     return list(session.scalars(query.limit(limit) if limit else query))
 
 
-FORMATS = {"pdf": "pdf_key", "dcc": "dcc_key", "labels": "labels_key"}
+FORMATS = ("pdf", "dcc", "p7s", "labels")  # p7s: the DCC's detached signature
 
 
 def stored_bytes(storage: Storage, cert: Certificate, fmt: str) -> bytes:
-    """The bytes stored at issue (``pdf``, ``dcc`` or ``labels``), checked against their SHA-256."""
-    key = getattr(cert, FORMATS[fmt])
+    """The bytes stored at issue (``pdf``, ``dcc``, ``p7s`` or ``labels``), checked against their SHA-256."""
+    key = cert.labels_key if fmt == "labels" else issued_file_key(storage, cert, fmt)[0]
     if key is None:
         raise CertificateError(
             N_("Certificate %(number)s has no stored %(format)s file."), number=cert.number, format=fmt

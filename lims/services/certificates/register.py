@@ -24,7 +24,7 @@ from typing import Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from certificates.signing import PdfSignatureReport, verify_pdf
+from certificates.signature_check import PdfSignatureReport, verify_pdf
 from lims.errors import N_, NotFound
 from lims.models import (
     AuditEntry,

@@ -246,7 +246,9 @@ def ensure_test_pki(
     The root (``test-ca.pem``, its key ``test-ca.key``, also written as ``trust-roots.pem``), the
     laboratory's key ``lab.p12`` and one ``signatories/<user name>.p12`` per entry of ``signatories``
     (user name → full name), each with its random passphrase in the ``.pass`` file beside it (0600).
-    Every subject carries "TEST KEY - NOT FOR PRODUCTION". Existing files are kept.
+    Every subject carries "TEST KEY - NOT FOR PRODUCTION". Existing files are kept, and nothing is made in
+    a folder that already holds a laboratory key without the test root (a real key: no test key or test
+    root is ever put beside it).
     """
     import secrets
 
@@ -254,6 +256,8 @@ def ensure_test_pki(
 
     now = now or datetime.now(UTC)
     folder = instance / SIGNING_FOLDER
+    if (folder / LAB_KEY).exists() and not (folder / TEST_CA).exists():
+        return folder  # a real key is installed here: never put test keys or a test root beside it
     folder.mkdir(parents=True, exist_ok=True)
     # Valid from five years back (demo records and test fixtures are dated in the past) for fifteen years.
     start = (now - timedelta(days=5 * 365)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -265,7 +269,8 @@ def ensure_test_pki(
             authority.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()),
         )
         (folder / TEST_CA).write_bytes(authority.certificate.public_bytes(Encoding.PEM))
-        (folder / TRUST_ROOTS).write_bytes(authority.certificate.public_bytes(Encoding.PEM))
+        if not (folder / TRUST_ROOTS).exists():
+            (folder / TRUST_ROOTS).write_bytes(authority.certificate.public_bytes(Encoding.PEM))
     wanted = {LAB_KEY: (folder, f"{organisation}")}
     for username, full_name in (signatories or {}).items():
         wanted[username + PKCS12_SUFFIX] = (folder / SIGNATORY_FOLDER, full_name)
