@@ -74,7 +74,7 @@ def prepare(url: str, instruments: int) -> tuple[str, int]:
         job = jobs.create_job(session, jobs.JobRequest(ent.id, dmm.id, proc.id, requested_on=date.today(),
                                                        requirements={"points": [2 * i for i in range(1, 11)]}))
         now = datetime.now(UTC)
-        jobs.record_intake(session, job.id, jobs.Intake("intact"), expected_version=None)
+        jobs.record_intake(session, job.id, jobs.Intake("intact", "none"), expected_version=None)
         jobs.transition_job(session, job.id, "received", user=tech, comment=None, expected_version=None, now=now)
         jobs.transition_job(session, job.id, "in_progress", user=tech, comment=None, expected_version=None, now=now)
         calibrator = session.scalar(select(MeasurementStandard).where(MeasurementStandard.asset_number == "CDL-DI-001"))

@@ -100,7 +100,7 @@ def _template_job(session: object) -> int:
             requirements={"points": [2.0 * i for i in range(1, 11)], "conformity_statement": True},
         ),
     )
-    jobs.record_intake(session, job.id, jobs.Intake("Nguyên vẹn"), expected_version=None)
+    jobs.record_intake(session, job.id, jobs.Intake("Nguyên vẹn", "không có"), expected_version=None)
     jobs.apply_transition(session, job, wf.State.RECEIVED, user=tech, comment=None, now=day)
     jobs.apply_transition(session, job, wf.State.IN_PROGRESS, user=tech, comment=None, now=day)
     calibrator = session.scalars(

@@ -16,7 +16,8 @@
    (POST point 0 of its own job, as ``bench.js`` does: form + CSRF + job version + ``X-Requested-With``),
    certificate download, public verification ``/verify/<number>``, API read;
    customer: dashboard, portal list ``/portal/``, portal search, due list ``/portal/due/90``, API read;
-   administrator: dashboard (its tiles count enterprises, certificates and audit entries), instrument search.
+   administrator: dashboard (its tiles: requests waiting, unassigned and overdue jobs, certificates of the last
+   30 days, enterprises, audit entries), instrument search.
 
    Certificate download, verification and API routes are given as templates (``--certificate-url``,
    ``--verify-url``, ``--api-url``) because they are built on other branches; a 404 on those is reported

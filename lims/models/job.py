@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certificates.metrology import PointResult
@@ -53,9 +53,6 @@ class Job(Audited, Base):
     # Intake record (ISO/IEC 17025:2017 7.4.2, 7.1.1): condition on arrival, accessories received.
     condition_on_arrival: Mapped[str | None] = mapped_column(Text)
     accessories: Mapped[str | None] = mapped_column(Text)
-    # Damaged on arrival: received only with a note for the customer (ISO/IEC 17025:2017 7.4.3).
-    arrival_damaged: Mapped[bool] = mapped_column(default=False, server_default=false())
-    damage_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]
@@ -63,8 +60,29 @@ class Job(Audited, Base):
     enterprise: Mapped[Enterprise] = relationship()
     instrument: Mapped[CustomerInstrument] = relationship()
     procedure: Mapped[Procedure | None] = relationship()
+    # Damaged on arrival: received only with a note for the customer (ISO/IEC 17025:2017 7.4.3). Its own
+    # table, so that the job's columns (and code written against older schemas) stay as they were.
+    damage: Mapped[JobDamage | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - optimistic locking (two editors)
+
+    @property
+    def arrival_damaged(self) -> bool:
+        return self.damage is not None
+
+    @property
+    def damage_note(self) -> str | None:
+        return None if self.damage is None else self.damage.note
+
+
+class JobDamage(Audited, Base):
+    """The damage an item arrived with, and the note the customer receives about it (one per job)."""
+
+    __tablename__ = "job_damage"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id"), primary_key=True)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
 
 
 class Measurement(Audited, Base):

@@ -2,8 +2,8 @@
 
 ``job_assignment`` records every assignment of a job to a technician (assign, take, reassign, release):
 who was given the job, by whom and when. ``job.technician_id`` stays the current assignee.
-``job.arrival_damaged`` and ``job.damage_note``: an item damaged on arrival is received only with a note
-that reaches the customer (ISO/IEC 17025:2017 7.4.3). ``ix_job_technician_id_state`` serves the
+``job_damage``: an item damaged on arrival is received only with a note that reaches the customer
+(ISO/IEC 17025:2017 7.4.3); a table of its own so that ``job``'s columns stay as they were. ``ix_job_technician_id_state`` serves the
 technician's dashboard ("my jobs in progress"), ``ix_job_state_due_on`` the overdue tiles and
 ``ix_certificate_issued_at`` "certificates issued in the last 30 days" (instead of counting every
 certificate). ``service_request.recalibration_months``: the interval the customer chose; issuing the
@@ -46,10 +46,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("job_assignment", schema=None) as batch_op:
         batch_op.create_index("ix_job_assignment_job_id_at", ["job_id", "at"], unique=False)
-    # In place (ALTER TABLE): recreating `job` on SQLite would break the foreign keys other tables hold on it.
-    with op.batch_alter_table("job", schema=None, recreate="never") as batch_op:
-        batch_op.add_column(sa.Column("arrival_damaged", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("damage_note", sa.Text(), nullable=True))
+    op.create_table(
+        "job_damage",
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_job_damage_job_id_job")),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_job_damage")),
+    )
+    with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.create_index("ix_job_technician_id_state", ["technician_id", "state"], unique=False)
         batch_op.create_index("ix_job_state_due_on", ["state", "due_on"], unique=False)
     with op.batch_alter_table("certificate", schema=None) as batch_op:
@@ -63,13 +68,10 @@ def downgrade() -> None:
         batch_op.drop_column("recalibration_months")
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificate_issued_at"))
-    # ALTER TABLE … DROP COLUMN in place (SQLite ≥ 3.35): recreating `job` would break the foreign keys
-    # that certificates, measurements and readings hold on it.
-    with op.batch_alter_table("job", schema=None, recreate="never") as batch_op:
+    with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index("ix_job_state_due_on")
         batch_op.drop_index("ix_job_technician_id_state")
-        batch_op.drop_column("damage_note")
-        batch_op.drop_column("arrival_damaged")
+    op.drop_table("job_damage")
     with op.batch_alter_table("job_assignment", schema=None) as batch_op:
         batch_op.drop_index("ix_job_assignment_job_id_at")
     op.drop_table("job_assignment")

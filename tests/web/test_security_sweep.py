@@ -191,9 +191,7 @@ def world(session: Session) -> World:
         instrument = make_instrument(
             session, enterprise, unit="V", range_max=Decimal(20), resolution=Decimal("0.001")
         )
-        job = jobs.create_job(
-            session, jobs.JobRequest(lab.id, instrument.id, procedure.id, requested_on=date.today())
-        )
+        # the request first: an instrument with an open job cannot be requested again (issue 19)
         request = service_requests.submit_request(
             session,
             customer,
@@ -201,6 +199,9 @@ def world(session: Session) -> World:
                 JobKind.CALIBRATION, [service_requests.RequestItemInput(instrument.id)]
             ),
             today=date.today(),
+        )
+        job = jobs.create_job(
+            session, jobs.JobRequest(lab.id, instrument.id, procedure.id, requested_on=date.today())
         )
         sides.append(Side(enterprise, customer, instrument, job, request))
     staff = {role: make_user(session, role) for role in Role if role != Role.CUSTOMER}

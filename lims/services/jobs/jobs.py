@@ -25,6 +25,7 @@ from lims.models import (
     CustomerInstrument,
     Job,
     JobCounter,
+    JobDamage,
     JobKind,
     JobStandard,
     JobState,
@@ -167,8 +168,12 @@ def record_intake(session: Session, job_id: int, data: Intake, *, expected_versi
         raise JobError(N_("The item is damaged: write a note for the customer describing the damage."))
     job.condition_on_arrival = data.condition_on_arrival.strip()
     job.accessories = data.accessories.strip()
-    job.arrival_damaged = data.damaged
-    job.damage_note = data.damage_note.strip() if data.damaged else None
+    if not data.damaged:
+        job.damage = None
+    elif job.damage is None:
+        job.damage = JobDamage(job_id=job.id, note=data.damage_note.strip())
+    else:
+        job.damage.note = data.damage_note.strip()
     if data.requirements is not None:
         job.requirements = dict(data.requirements)
     job.updated_at = datetime.now(UTC)

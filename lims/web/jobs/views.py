@@ -84,6 +84,7 @@ def index() -> ResponseReturnValue:
         page=page,
         state=raw if state else "",
         queue=queues.QUEUES[name] if conditions else None,
+        assignees=jobs.names(db_session(), {j.technician_id for j in page.items if j.technician_id}),
         section=section,
         states=list(JobState),
         today=date.today(),

@@ -205,6 +205,8 @@ def job(job_id: int) -> ResponseReturnValue:
         history=portal_jobs.history(db, current_user, found.id),
         certificates=portal_jobs.certificates_of_job(db, current_user, found.id),
         results=portal_jobs.issued_results(db, current_user, found.id),
+        today=date.today(),
+        is_overdue=workload.is_overdue,
     )
 
 
