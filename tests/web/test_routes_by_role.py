@@ -241,7 +241,6 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "year": 2026,
         "evidence_id": 999999,
         "sector_id": 999999,
-        "notice_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():
