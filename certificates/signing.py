@@ -23,6 +23,7 @@ usage does not include ``digitalSignature`` (RFC 5280 4.2.1.3).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import warnings
@@ -143,8 +144,16 @@ def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
 
 
 def _open(identity: SigningIdentity) -> tuple[Any, x509.Certificate, list[x509.Certificate]]:
+    return _open_pkcs12(identity.pkcs12, identity.passphrase or None)
+
+
+# Opening a PKCS#12 file runs its key-derivation function (deliberately slow); one issue opens the same key
+# four times (check, PDF, labels, DCC). A process keeps the few keys it has opened, keyed by their exact bytes
+# and passphrase, so a rotated key file is opened afresh: a cache of a pure function, not shared state.
+@functools.lru_cache(maxsize=16)
+def _open_pkcs12(data: bytes, passphrase: bytes | None) -> tuple[Any, x509.Certificate, list[x509.Certificate]]:
     try:
-        key, cert, chain = pkcs12.load_key_and_certificates(identity.pkcs12, identity.passphrase or None)
+        key, cert, chain = pkcs12.load_key_and_certificates(data, passphrase)
     except (ValueError, TypeError):
         raise WrongPassphrase() from None
     if key is None or cert is None:
@@ -174,10 +183,13 @@ def check_identity(identity: SigningIdentity, *, at: datetime) -> SignerCertific
 
 
 def _signer(identity: SigningIdentity) -> signers.SimpleSigner:
+    return _pkcs12_signer(identity.pkcs12, identity.passphrase or None)
+
+
+@functools.lru_cache(maxsize=16)  # as _open_pkcs12: the same key signs the PDF, the labels and the DCC
+def _pkcs12_signer(data: bytes, passphrase: bytes | None) -> signers.SimpleSigner:
     try:
-        made: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
-            identity.pkcs12, [], passphrase=identity.passphrase or None
-        )
+        made: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(data, [], passphrase=passphrase)
     except ValueError:
         raise WrongPassphrase() from None
     return made
