@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from lims.domain.programme import Counting, Indicator, Verdict, load_programme
+from lims.localtime import lab_zone
 from lims.models import (
     DemandInstrumentType,
     LabAssessment,
@@ -33,6 +34,8 @@ from lims.services.programme.report import annual_report, indicator_value, phase
 from lims.services.records import audit
 from tests.factories import make_enterprise, make_lab, make_standard, make_user
 from tests.webutil import csrf_token, login
+
+ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it
 
 HANOI = load_programme("hanoi-kh16-2022")
 START, END = date(2026, 1, 1), date(2026, 12, 31)
@@ -62,7 +65,7 @@ def _withdraw(client: FlaskClient, kind: str, record_id: int, reason: str) -> Te
 
 
 def _value(session: Session, indicator: Indicator, counting: Counting = Counting.DISTINCT) -> float:
-    return indicator_value(session, indicator, START, END, counting=counting)
+    return indicator_value(session, indicator, START, END, counting=counting, zone=ZONE)
 
 
 def _ids(session: Session, model: type) -> list[int]:
@@ -95,7 +98,7 @@ def test_supports(admin: FlaskClient, session: Session) -> None:
             {
                 "tax_code": enterprise.tax_code,
                 "supported_on": day,
-                "content": "Hiệu chuẩn cân",
+                "content": "testing_certification",
                 "provided_by": by,
             },
         )
@@ -118,7 +121,7 @@ def test_supports(admin: FlaskClient, session: Session) -> None:
         admin,
         "supports",
         third,
-        {"tax_code": two.tax_code, "supported_on": "2025-06-01", "content": "Hiệu chuẩn cân"},
+        {"tax_code": two.tax_code, "supported_on": "2025-06-01", "content": "consulting"},
     )
     assert moved.status_code == 302
     ledger[2] = (two.id, date(2025, 6, 1))
@@ -335,7 +338,7 @@ def test_standards_developed(admin: FlaskClient, session: Session) -> None:
     assert _value(session, high) == 0 and _value(session, developed) == 1
     _withdrawal_audited(session, "standard_development", first, "Chuẩn chưa được nghiệm thu")
     # the 2026-2030 target 'ít nhất 20 chất chuẩn, chuẩn đo lường, phương tiện đo' reads the same figure
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     assert rows[developed].status.actual == 1
 
 
@@ -353,7 +356,7 @@ def test_task_progress_with_evidence(admin: FlaskClient, session: Session) -> No
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     [progress_id] = _ids(session, ProgrammeTaskProgress)
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     task = next(row for row in report.tasks if row.task.id == "1.1")
     assert task.done == "Tổ chức 02 hội nghị phổ biến Đề án tại Sở KH&CN."
     listing = admin.get("/programme/records/progress").get_data(as_text=True)
@@ -366,10 +369,10 @@ def test_task_progress_with_evidence(admin: FlaskClient, session: Session) -> No
         admin, "progress", progress_id, {"task_id": "1.1", "year": 2026, "done": "Tổ chức 03 hội nghị."}
     )
     assert edited.status_code == 302
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     assert next(r for r in report.tasks if r.task.id == "1.1").done == "Tổ chức 03 hội nghị."
     assert _withdraw(admin, "progress", progress_id, "Ghi nhầm nhiệm vụ").status_code == 302
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     assert next(r for r in report.tasks if r.task.id == "1.1").done is None
     _withdrawal_audited(session, "programme_task_progress", progress_id, "Ghi nhầm nhiệm vụ")
     unknown = _add(admin, "progress", {"task_id": "9.9", "year": 2026, "done": "x"})
@@ -426,7 +429,7 @@ def test_readers_see_but_cannot_change(client: FlaskClient, session: Session) ->
 def test_baseline_entered_for_a_growth_target(admin: FlaskClient, session: Session) -> None:
     """Hà Nội II.2.b 'tăng ít nhất 50% so với giai đoạn 2021-2025' on a deployment started in 2026."""
     training = Indicator.TRAINING_PARTICIPATIONS
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     assert rows[training].status.verdict is Verdict.NO_BASELINE
     page = admin.get("/programme/?phase=2026-2030").get_data(as_text=True)
     assert "Chưa có số liệu gốc" in page
@@ -442,7 +445,7 @@ def test_baseline_entered_for_a_growth_target(admin: FlaskClient, session: Sessi
         },
     )
     assert saved.status_code == 302
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     status = rows[training].status
     assert status.previous_actual == 1240 and status.required == pytest.approx(1860)  # 1.5 × 1 240
     assert rows[training].baseline_source == "Báo cáo số 245/BC-SKHCN ngày 20/12/2025"
