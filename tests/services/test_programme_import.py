@@ -112,7 +112,7 @@ def test_support_content_is_one_of_the_plans_contents(session: Session) -> None:
     ).all()
     assert stored == ["qms_certification", "testing_certification", "consulting, facility_equipment"]
     bad = f"tax_code,supported_on,content\n{one.tax_code},2024-05-01,qms_certification\n{one.tax_code},2024-05-02,Hiệu chuẩn cân\n"
-    with pytest.raises(RowError, match="line 3: .*Hiệu chuẩn cân.*consulting, testing_certification"):  # the caller rolls back
+    with pytest.raises(RowError, match=r"line 3: .*Hiệu chuẩn cân.*consulting, testing_certification"):
         import_records(session, ImportKind.SUPPORTS, bad, programme=HANOI)
     # Đà Nẵng's plan has other contents: Hà Nội's code is not one of them
     danang = load_programme("danang-qd202-2019")

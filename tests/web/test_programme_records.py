@@ -11,6 +11,7 @@ import io
 from datetime import date
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -538,3 +539,131 @@ def test_city_priority_list_added_on_the_web(admin: FlaskClient, session: Sessio
     )
     assert late.priority and late.priority_sector == "công nghiệp điện tử, công nghệ thông tin"
     assert [a.id for a in application_queue(session, HANOI)] == [late.id, early.id]
+
+
+def _course(client: FlaskClient, topic: str, starts: str, ends: str) -> int:
+    url = "/programme/courses/new"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "topic": topic,
+            "organiser": "Chi cục TĐC Hà Nội",
+            "starts_on": starts,
+            "ends_on": ends,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_training_participants_edited_and_withdrawn(admin: FlaskClient, session: Session) -> None:
+    """Issue 20, gap 1: a participant is corrected and withdrawn (with a reason, audited) on the course
+    page like every other record; the indicator ('lượt': one per person and course) follows a ledger."""
+    from lims.models import TrainingCourse, TrainingParticipation
+
+    spring = _course(admin, "Đo lường khối lượng", "2026-03-02", "2026-03-06")
+    autumn = _course(admin, "Đo lường áp suất", "2026-10-05", "2026-10-09")
+    ledger: dict[int, tuple[int, str]] = {}  # participation id -> (course, identity), live ones only
+
+    def add(course: int, name: str, **identity: str) -> TestResponse:
+        url = f"/programme/courses/{course}"
+        return admin.post(
+            f"{url}/participants",
+            data={"csrf_token": csrf_token(admin, url), "full_name": name, **identity},
+        )
+
+    people = [
+        (spring, "Nguyễn Văn An", {"national_id": "001090000001"}),
+        (spring, "Trần Thị Bình", {"phone": "0912 345 678"}),
+        (autumn, "Nguyễn Văn An", {"national_id": "001090000001"}),  # a second course: counts again
+        (autumn, "Lê Văn Cường", {"email": "cuong@example.vn"}),
+    ]
+    for course, name, identity in people:
+        assert add(course, name, **identity).status_code == 302
+        pid = max(_ids(session, TrainingParticipation))
+        ledger[pid] = (course, next(iter(identity.values())))
+
+    def counted() -> int:  # the independent count: live participations of courses ending in 2026
+        ends = dict(session.execute(select(TrainingCourse.id, TrainingCourse.ends_on)).tuples().all())
+        return sum(1 for course, _ in ledger.values() if START <= ends[course] <= END)
+
+    indicator = Indicator.TRAINING_PARTICIPATIONS
+    assert _value(session, indicator) == counted() == 4
+    an_spring, binh, an_autumn, cuong = sorted(ledger)
+
+    # a correction: Bình's phone was mistyped; audited, still one participation
+    url = f"/programme/courses/{spring}/participants/{binh}/edit"
+    form = admin.get(url)
+    assert form.status_code == 200 and "0912 345 678" in form.get_data(as_text=True)
+    saved = admin.post(
+        url,
+        data={"csrf_token": csrf_token(admin, url), "full_name": "Trần Thị Bình", "phone": "0912 345 679"},
+    )
+    assert saved.status_code == 302
+    assert session.get(TrainingParticipation, binh).identity_key == "phone:0912345679"  # type: ignore[union-attr]
+    assert "phone" in audit.history(session, "training_participation", binh)[-1].changes
+    assert _value(session, indicator) == counted() == 4
+    # the same person twice on one course is refused, nothing changed
+    clash = admin.post(
+        f"/programme/courses/{spring}/participants/{binh}/edit",
+        data={"csrf_token": csrf_token(admin, url), "full_name": "X", "national_id": "001090000001"},
+    )
+    assert clash.status_code == 422 and "đã" in clash.get_data(as_text=True)
+    # a withdrawal needs a reason; with one it is kept, struck through, audited and no longer counted
+    withdraw = f"/programme/courses/{autumn}/participants/{an_autumn}/withdraw"
+    token = csrf_token(admin, f"/programme/courses/{autumn}")
+    assert admin.post(withdraw, data={"csrf_token": token, "reason": ""}).status_code == 302
+    assert _value(session, indicator) == 4
+    assert admin.post(withdraw, data={"csrf_token": token, "reason": "Không dự lớp"}).status_code == 302
+    del ledger[an_autumn]
+    _withdrawal_audited(session, "training_participation", an_autumn, "Không dự lớp")
+    assert _value(session, indicator) == counted() == 3
+    page = admin.get(f"/programme/courses/{autumn}").get_data(as_text=True)
+    assert "Không dự lớp" in page and "<s>Nguyễn Văn An</s>" in page
+    from lims.services.programme.records import list_courses
+
+    assert {c.id: n for c, n in list_courses(session)} == {spring: 2, autumn: 1}  # the list counts live ones
+    drill = _drill(admin, indicator)
+    assert "Lê Văn Cường" in drill and drill.count("Nguyễn Văn An") == 1  # only the spring one
+    # a withdrawn participation is no longer edited; another course's participant is not this course's
+    assert admin.get(f"/programme/courses/{autumn}/participants/{an_autumn}/edit").status_code == 404
+    assert admin.get(f"/programme/courses/{autumn}/participants/{an_spring}/edit").status_code == 404
+    assert cuong in ledger
+
+
+def test_participants_cannot_be_changed_by_readers(client: FlaskClient, session: Session) -> None:
+    from lims.services.programme.records import CourseInput, ParticipantInput, add_participant, create_course
+
+    course = create_course(
+        session, CourseInput("Đo lường điện", "Sở KH&CN", date(2026, 4, 1), date(2026, 4, 2))
+    )
+    person = add_participant(session, course.id, ParticipantInput("Phạm Thu Hà", phone="0988000111"))
+    session.commit()
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get(f"/programme/courses/{course.id}")
+    assert page.status_code == 200 and "Phạm Thu Hà" in page.get_data(as_text=True)
+    url = f"/programme/courses/{course.id}/participants/{person.id}"
+    assert client.get(f"{url}/edit").status_code == 403
+    token = csrf_token(client, f"/programme/courses/{course.id}")
+    assert client.post(f"{url}/withdraw", data={"csrf_token": token, "reason": "x"}).status_code == 403
+
+
+def test_every_line_kind_and_status_is_in_words_in_both_languages(app: Flask) -> None:
+    """Issue 20, gap 4: the drill-down names each record's kind and status in the reader's language (the
+    raw 'met' / 'partially_met' was shown), the report in Vietnamese; no code is left without words."""
+    from flask_babel import force_locale
+
+    from lims.reports.programme_text import KIND_VI, STATUS_VI
+    from lims.services.programme.drilldown import LineKind, LineStatus
+    from lims.web.programme.views import LINE_KIND_LABELS, LINE_STATUS_LABELS
+
+    assert set(LINE_KIND_LABELS) == set(KIND_VI) == set(LineKind)
+    assert set(LINE_STATUS_LABELS) == set(STATUS_VI) == set(LineStatus)
+    with app.test_request_context():
+        for label in (*LINE_KIND_LABELS.values(), *LINE_STATUS_LABELS.values()):
+            with force_locale("en"):
+                english = str(label)
+            with force_locale("vi"):
+                vietnamese = str(label)
+            assert vietnamese != english and "_" not in english, english
