@@ -63,6 +63,11 @@ def test_hanoi_report_in_vietnamese(session: Session) -> None:
         session, Indicator.TRAINING_PARTICIPATIONS, date(2021, 1, 1), date(2024, 12, 31), zone=ZONE
     )
     assert f"lũy kế giai đoạn {number_vi(training)}" in text
+    # IV: every record with its kind and its outcome in words (issue 20, gap 4), never a code
+    assert "Loại hồ sơ" in text and "Đánh giá theo bộ tiêu chí quốc gia" in text
+    assert any(words in text for words in ("Đạt bộ tiêu chí", "Đạt một phần", "Không đạt bộ tiêu chí"))
+    for code in ("partially_met", "not_met", "reference_material", "by_other_body", "not_covered"):
+        assert code not in text
 
 
 def test_danang_report_in_vietnamese(session: Session) -> None:
