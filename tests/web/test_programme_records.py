@@ -667,3 +667,30 @@ def test_every_line_kind_and_status_is_in_words_in_both_languages(app: Flask) ->
             with force_locale("vi"):
                 vietnamese = str(label)
             assert vietnamese != english and "_" not in english, english
+
+
+def test_drill_down_dates_certificates_on_the_labs_clock(
+    app: Flask, admin: FlaskClient, session: Session
+) -> None:
+    """Issue 20, gap 3, through the pages: the zone is ``LIMS_TIMEZONE`` (``Settings.timezone``). A
+    certificate issued 31/12/2026 23:30 in New York is 01/01/2027 04:30 UTC (11:30 in Hà Nội): a lab in
+    New York counts it in 2026, a lab on the default Asia/Ho_Chi_Minh clock in 2027."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from lims.models import JobState
+    from lims.services.programme.records import record_map_support
+    from tests.factories import make_certificate, make_job
+
+    enterprise = make_enterprise(session, name="Công ty Cân Hồ Tây")
+    record_map_support(session, HANOI, enterprise.id, supported_on=date(2026, 1, 5), content="consulting")
+    job = make_job(session, lab=make_lab(session), enterprise=enterprise, state=JobState.ISSUED)
+    certificate = make_certificate(session, job, issued_at=datetime(2027, 1, 1, 4, 30, tzinfo=UTC))
+    session.commit()
+    indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
+    # the default clock: dated 01/01/2027 (and outside the drill-down while the year asked is 2026)
+    assert "31/12/2026" not in _drill(admin, indicator)
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(settings, timezone="America/New_York")
+    page = _drill(admin, indicator)
+    assert certificate.number in page and "31/12/2026" in page
