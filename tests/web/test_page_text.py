@@ -148,11 +148,9 @@ PROGRAMME_PAGES: tuple[tuple[str, str, str], ...] = (
         for kind in ("supports", "assessments", "certifications", "demand", "developments", "progress")
     ),
     ("programme-support-edit", "admin", "/programme/records/supports/{map_support}/edit"),
-    ("programme-participant-edit", "admin", "/programme/courses/{course}/participants/{participation}/edit"),
 )
 PROGRAMME_QUERIES = {
     "map_support": "SELECT min(id) FROM measurement_assurance_support",
-    "participation": "SELECT min(id) FROM training_participation WHERE course_id = (SELECT min(id) FROM training_course)",
 }
 
 
