@@ -31,7 +31,7 @@ NO_RECORDS = "Không có hồ sơ trong năm."
 KIND_VI: dict[LineKind, str] = {
     LineKind.PARTICIPATION: "Lượt tham gia bồi dưỡng",
     LineKind.SUPPORT: "Hỗ trợ doanh nghiệp",
-    LineKind.CERTIFICATE: "Giấy chứng nhận của phòng thí nghiệm",
+    LineKind.CERTIFICATE: "Giấy chứng nhận do phòng thí nghiệm cấp",
     LineKind.ASSESSMENT: "Đánh giá theo bộ tiêu chí quốc gia",
     LineKind.CERTIFICATION: "Chứng nhận của tổ chức dịch vụ",
     LineKind.DEMAND: "Loại phương tiện đo cần kiểm định, hiệu chuẩn",
@@ -44,7 +44,7 @@ STATUS_VI: dict[LineStatus, str] = {
     LineStatus.NOT_MET: "Không đạt bộ tiêu chí",
     LineStatus.CALIBRATION: "Hiệu chuẩn",
     LineStatus.VERIFICATION: "Kiểm định",
-    LineStatus.COVERED: "Đã đáp ứng",
+    LineStatus.COVERED: "Phòng thí nghiệm đã đáp ứng",
     LineStatus.NOT_COVERED: "Chưa đáp ứng",
     LineStatus.BY_LAB: "Do phòng thí nghiệm hoặc Sở thực hiện",
     LineStatus.BY_OTHER_BODY: "Do tổ chức khác thực hiện",

@@ -660,13 +660,15 @@ def test_every_line_kind_and_status_is_in_words_in_both_languages(app: Flask) ->
 
     assert set(LINE_KIND_LABELS) == set(KIND_VI) == set(LineKind)
     assert set(LINE_STATUS_LABELS) == set(STATUS_VI) == set(LineStatus)
+    report_words = {**KIND_VI, **STATUS_VI}
     with app.test_request_context():
-        for label in (*LINE_KIND_LABELS.values(), *LINE_STATUS_LABELS.values()):
+        for code, label in (*LINE_KIND_LABELS.items(), *LINE_STATUS_LABELS.items()):
             with force_locale("en"):
                 english = str(label)
             with force_locale("vi"):
                 vietnamese = str(label)
             assert vietnamese != english and "_" not in english, english
+            assert vietnamese == report_words[code]  # the page and the report use the same words
 
 
 def test_drill_down_dates_certificates_on_the_labs_clock(
