@@ -124,6 +124,12 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("84-legal-catalogue", "admin", "/legal/"),
     ("85-legal-cards", "admin", "/legal/cards"),
     ("86-legal-stamps", "ky.thu", "/legal/stamps"),
+    # Correcting a training participant (issue 20: participants are edited and withdrawn like other records).
+    (
+        "87-programme-participant-edit",
+        "admin",
+        "/programme/courses/{course}/participants/{participation}/edit",
+    ),
 ]
 
 
@@ -188,6 +194,8 @@ QUERIES = {  # the demo records the pages show, found by state rather than by a 
     "enterprise": "SELECT enterprise_id FROM user_account WHERE username = 'kh.annam'",
     "instrument": "SELECT min(j.instrument_id) FROM job j WHERE j.state = 'issued'",
     "course": "SELECT min(id) FROM training_course",
+    "participation": "SELECT min(id) FROM training_participation"
+    " WHERE course_id = (SELECT min(id) FROM training_course)",
     "nc": "SELECT min(id) FROM nonconforming_work",
     "complaint": "SELECT min(id) FROM complaint",
     "lab_assessment": "SELECT min(id) FROM lab_assessment",

@@ -32,7 +32,7 @@ def report(year: int, fmt: str, output: Path) -> None:
     conf = settings()
     chosen = current_programme(conf)
     with transaction("programme-report") as session:
-        data = annual_report(session, chosen, year, today=date.today())
+        data = annual_report(session, chosen, year, today=date.today(), zone=conf.zone)
         content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
     output.write_bytes(content)
     click.echo(f"{chosen.id} {year}: {len(content)} bytes written to {output}", err=True)

@@ -140,7 +140,7 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
         story.append(Paragraph(escape(section.indicator.label_vi), styles["body"]))
         if section.lines:
             rows = [list(RECORD_HEADER), *record_rows(section.lines)]
-            story.append(_table(rows, [30 * mm, 110 * mm, 127 * mm], styles))
+            story.append(_table(rows, [24 * mm, 48 * mm, 75 * mm, 80 * mm, 40 * mm], styles))
         else:
             story.append(Paragraph(escape(NO_RECORDS), styles["body"]))
         story.append(Spacer(1, 2 * mm))
@@ -252,10 +252,10 @@ def render_xlsx(report: AnnualReport) -> bytes:
         listed.append([section.indicator.label_vi])
         listed.cell(listed.max_row, 1).font = bold
         listed.append(list(RECORD_HEADER))
-        for record in record_rows(section.lines) or [["", NO_RECORDS, ""]]:
+        for record in record_rows(section.lines) or [["", "", NO_RECORDS, "", ""]]:
             listed.append(record)
         listed.append([])
-    for column, width in zip("ABC", (14, 60, 80), strict=True):
+    for column, width in zip("ABCDE", (14, 36, 50, 60, 28), strict=True):
         listed.column_dimensions[column].width = width
 
     stamp = datetime(report.generated_on.year, report.generated_on.month, report.generated_on.day)

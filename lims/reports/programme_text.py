@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from lims.domain.programme import FORECAST_METHOD_VI, Measure, TargetKind, TargetStatus, Verdict
+from lims.services.programme.drilldown import LineKind, LineStatus, RecordLine
 from lims.services.programme.report import AnnualReport, IndicatorRow, TaskRow
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM {year}"
@@ -25,18 +25,41 @@ SECTION_SUPPORT = "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ"
 SUPPORT_HEADER = ("Nội dung hỗ trợ", "Số tổ chức được hỗ trợ trong năm", "Kinh phí hỗ trợ (đồng)")
 NO_NOTE = "Chưa có báo cáo kết quả thực hiện."
 SECTION_RECORDS = "IV. HỒ SƠ GHI NHẬN TRONG NĂM {year}"
-RECORD_HEADER = ("Ngày", "Hồ sơ", "Chi tiết")
+RECORD_HEADER = ("Ngày", "Loại hồ sơ", "Hồ sơ", "Chi tiết", "Kết quả, tình trạng")
 NO_RECORDS = "Không có hồ sơ trong năm."
-RESULT_VI = {"met": "Đạt bộ tiêu chí", "partially_met": "Đạt một phần", "not_met": "Không đạt bộ tiêu chí"}
+# Every kind of record and every status a drill-down line can carry, in words (a test keeps both complete).
+KIND_VI: dict[LineKind, str] = {
+    LineKind.PARTICIPATION: "Lượt tham gia bồi dưỡng",
+    LineKind.SUPPORT: "Hỗ trợ doanh nghiệp",
+    LineKind.CERTIFICATE: "Giấy chứng nhận do phòng thí nghiệm cấp",
+    LineKind.ASSESSMENT: "Đánh giá theo bộ tiêu chí quốc gia",
+    LineKind.CERTIFICATION: "Chứng nhận của tổ chức dịch vụ",
+    LineKind.DEMAND: "Loại phương tiện đo cần kiểm định, hiệu chuẩn",
+    LineKind.STANDARD: "Chuẩn đo lường",
+    LineKind.REFERENCE_MATERIAL: "Mẫu chuẩn",
+}
+STATUS_VI: dict[LineStatus, str] = {
+    LineStatus.MET: "Đạt bộ tiêu chí",
+    LineStatus.PARTIALLY_MET: "Đạt một phần",
+    LineStatus.NOT_MET: "Không đạt bộ tiêu chí",
+    LineStatus.CALIBRATION: "Hiệu chuẩn",
+    LineStatus.VERIFICATION: "Kiểm định",
+    LineStatus.COVERED: "Phòng thí nghiệm đã đáp ứng",
+    LineStatus.NOT_COVERED: "Chưa đáp ứng",
+    LineStatus.BY_LAB: "Do phòng thí nghiệm hoặc Sở thực hiện",
+    LineStatus.BY_OTHER_BODY: "Do tổ chức khác thực hiện",
+}
 
 
-def record_rows(lines: tuple[Any, ...]) -> list[list[str]]:
-    """The appendix's rows: date, record, details (an assessment's outcome in words)."""
+def record_rows(lines: tuple[RecordLine, ...]) -> list[list[str]]:
+    """The appendix's rows: date, kind of record, record, details, its outcome or status in words."""
     return [
         [
             day_vi(line.day) if line.day else "—",
+            KIND_VI[line.line_kind],
             line.what,
-            line.detail + (f" — {RESULT_VI[line.result]}" if line.result else ""),
+            line.detail or "—",
+            STATUS_VI[line.status] if line.status else "—",
         ]
         for line in lines
     ]

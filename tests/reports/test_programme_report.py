@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 
 from lims.domain.programme import Indicator, load_programme
 from lims.errors import ConfigurationError
+from lims.localtime import lab_zone
 from lims.reports.fonts import font_path
 from lims.reports.programme_report import render_pdf, render_xlsx
 from lims.reports.programme_text import number_vi
 from lims.services.programme.demo import load_programme_demo
 from lims.services.programme.records import record_task_progress
 from lims.services.programme.report import annual_report, indicator_value
+
+ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it
 
 TODAY = date(2024, 12, 20)
 
@@ -35,7 +38,7 @@ def test_hanoi_report_in_vietnamese(session: Session) -> None:
     record_task_progress(
         session, hanoi, task_id="1.3.a", year=2024, done="Tổ chức 06 lớp bồi dưỡng tại quận Cầu Giấy."
     )
-    report = annual_report(session, hanoi, 2024, today=TODAY)
+    report = annual_report(session, hanoi, 2024, today=TODAY, zone=ZONE)
     text = _pdf_text(render_pdf(report, compress=False))
     for phrase in (
         "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM 2024",
@@ -57,15 +60,20 @@ def test_hanoi_report_in_vietnamese(session: Session) -> None:
     assert "III. HỖ TRỢ DOANH NGHIỆP THEO NỘI DUNG HỖ TRỢ" in text
     assert "Hồ sơ đề nghị hỗ trợ nhận trong năm 2024: 5 (chấp thuận 2, từ chối 1, đang xét 2)." in text
     training = indicator_value(
-        session, Indicator.TRAINING_PARTICIPATIONS, date(2021, 1, 1), date(2024, 12, 31)
+        session, Indicator.TRAINING_PARTICIPATIONS, date(2021, 1, 1), date(2024, 12, 31), zone=ZONE
     )
     assert f"lũy kế giai đoạn {number_vi(training)}" in text
+    # IV: every record with its kind and its outcome in words (issue 20, gap 4), never a code
+    assert "Loại hồ sơ" in text and "Đánh giá theo bộ tiêu chí quốc gia" in text
+    assert any(words in text for words in ("Đạt bộ tiêu chí", "Đạt một phần", "Không đạt bộ tiêu chí"))
+    for code in ("partially_met", "not_met", "reference_material", "by_other_body", "not_covered"):
+        assert code not in text
 
 
 def test_danang_report_in_vietnamese(session: Session) -> None:
     danang = load_programme("danang-qd202-2019")
     load_programme_demo(session, danang.id, 2024)
-    report = annual_report(session, danang, 2024, today=TODAY)
+    report = annual_report(session, danang, 2024, today=TODAY, zone=ZONE)
     text = _pdf_text(render_pdf(report, compress=False))
     for phrase in (
         "Quyết định 202/QĐ-UBND ngày 13/5/2019",
@@ -83,14 +91,14 @@ def test_danang_report_in_vietnamese(session: Session) -> None:
 def test_pdf_is_reproducible(session: Session) -> None:
     hanoi = load_programme("hanoi-kh16-2022")
     load_programme_demo(session, hanoi.id, 2024)
-    report = annual_report(session, hanoi, 2024, today=TODAY)
+    report = annual_report(session, hanoi, 2024, today=TODAY, zone=ZONE)
     assert render_pdf(report) == render_pdf(report)
 
 
 def test_xlsx_holds_numbers_and_the_tasks(session: Session) -> None:
     danang = load_programme("danang-qd202-2019")
     summary = load_programme_demo(session, danang.id, 2024)
-    report = annual_report(session, danang, 2024, today=TODAY)
+    report = annual_report(session, danang, 2024, today=TODAY, zone=ZONE)
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     sheet = book["Chỉ tiêu"]
     assert sheet["A1"].value == "BÁO CÁO TÌNH HÌNH THỰC HIỆN KẾ HOẠCH NĂM 2024"
@@ -122,7 +130,7 @@ def test_empty_deployment_reports_no_target_as_met(session: Session, programme_i
     from lims.domain.programme import Verdict
 
     programme = load_programme(programme_id)
-    report = annual_report(session, programme, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, programme, 2026, today=date(2026, 12, 6), zone=ZONE)
     verdicts = {row.indicator: row.status.verdict for row in report.rows}
     assert not {Verdict.MET, Verdict.MET_SO_FAR} & set(verdicts.values()), verdicts
     pdf = _pdf_text(render_pdf(report, compress=False))
@@ -148,7 +156,7 @@ def test_finished_phase_is_met_or_not_met_without_forecast(session: Session) -> 
     """Issue 20: the finished 2021–2025 phase printed 'dự báo không đạt'; it is a fact now, no forecast."""
     hanoi = load_programme("hanoi-kh16-2022")
     load_programme_demo(session, hanoi.id, 2025)
-    report = annual_report(session, hanoi, 2025, today=date(2026, 12, 6))
+    report = annual_report(session, hanoi, 2025, today=date(2026, 12, 6), zone=ZONE)
     text = _pdf_text(render_pdf(report, compress=False))
     assert "dự báo" not in text and "Phương pháp dự báo" not in text
     assert "(giai đoạn đã kết thúc)" in text
@@ -159,12 +167,12 @@ def test_finished_phase_is_met_or_not_met_without_forecast(session: Session) -> 
 def test_danang_counts_supports_as_luot_doanh_nghiep(session: Session) -> None:
     """QĐ 202 I.2.a 'ít nhất 50 lượt doanh nghiệp' is counted per support: the unit says 'lượt'."""
     danang = load_programme("danang-qd202-2019")
-    report = annual_report(session, danang, 2024, today=TODAY)
+    report = annual_report(session, danang, 2024, today=TODAY, zone=ZONE)
     text = _pdf_text(render_pdf(report, compress=False))
     label = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME.label_vi
     assert f"{label} (lượt doanh nghiệp)" in text
     book = load_workbook(io.BytesIO(render_xlsx(report)))
     units = {row[0]: row[1] for row in book["Chỉ tiêu"].iter_rows(values_only=True) if row and row[0]}
     assert units[label] == "lượt doanh nghiệp"
-    hanoi = annual_report(session, load_programme("hanoi-kh16-2022"), 2024, today=TODAY)
+    hanoi = annual_report(session, load_programme("hanoi-kh16-2022"), 2024, today=TODAY, zone=ZONE)
     assert f"{label} (doanh nghiệp)" in _pdf_text(render_pdf(hanoi, compress=False))

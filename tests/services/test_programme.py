@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lims.domain.programme import Counting, Indicator, load_programme
+from lims.localtime import lab_zone
 from lims.models import (
     AssessmentResult,
     CertificationStandard,
@@ -52,6 +53,8 @@ from lims.services.programme.report import (
     phase_status,
 )
 from tests.factories import make_enterprise, make_lab
+
+ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it
 
 TODAY = date(2024, 12, 20)
 HANOI = load_programme("hanoi-kh16-2022")
@@ -99,7 +102,7 @@ def build_records(session: Session, seed: int = 2024) -> Ledger:
         for _ in range(rng.randint(5, 10)):
             ent, day = rng.choice(enterprises), _day(rng, year)
             record_map_support(
-                session, ent, supported_on=day, content="Hiệu chuẩn cân, xây dựng phương pháp đo"
+                session, HANOI, ent, supported_on=day, content="consulting, facility_equipment"
             )
             ledger.supports.append((ent, day))
     labs = [(f"VILAS {100 + i}", i % 3 == 0) for i in range(9)]
@@ -244,7 +247,7 @@ def test_every_indicator_matches_an_independent_count(session: Session) -> None:
                 (date(2021, 1, 1), date(2025, 12, 31)),
                 (date(2026, 1, 1), date(2030, 12, 31)),
             ]:
-                got = indicator_value(session, indicator, start, end, counting=counting)
+                got = indicator_value(session, indicator, start, end, counting=counting, zone=ZONE)
                 want = expected(ledger, indicator, start, end, counting)
                 assert got == pytest.approx(want), (indicator, counting, start, end)
 
@@ -265,7 +268,7 @@ def test_records_exist_on_both_sides_of_every_boundary(session: Session) -> None
 def test_phase_status_of_hanoi_2024(session: Session) -> None:
     ledger = build_records(session)
     hanoi = load_programme("hanoi-kh16-2022")
-    rows = {row.indicator: row for row in phase_status(session, hanoi, hanoi.phases[0], 2024)}
+    rows = {row.indicator: row for row in phase_status(session, hanoi, hanoi.phases[0], 2024, zone=ZONE)}
     assert set(rows) == {t.indicator for t in hanoi.phases[0].targets}
     training = rows[Indicator.TRAINING_PARTICIPATIONS]
     cumulative = expected(
@@ -289,7 +292,7 @@ def test_phase_status_of_hanoi_2024(session: Session) -> None:
 def test_danang_counts_enterprise_times(session: Session) -> None:
     ledger = build_records(session)
     danang = load_programme("danang-qd202-2019")
-    rows = {row.indicator: row for row in phase_status(session, danang, danang.phases[0], 2024)}
+    rows = {row.indicator: row for row in phase_status(session, danang, danang.phases[0], 2024, zone=ZONE)}
     supports = rows[Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME]
     assert supports.status.actual == sum(1 for _, d in ledger.supports if 2019 <= d.year <= 2024)
     assert [y for y, _ in supports.yearly] == list(range(2019, 2025))
@@ -299,7 +302,7 @@ def test_growth_target_is_computed_from_the_previous_phase_records(session: Sess
     """Plan 16 II.2.b: phase 2 must exceed phase 1's actual by 50 %, whatever phase 1's target was."""
     ledger = build_records(session)
     hanoi = load_programme("hanoi-kh16-2022")
-    rows = {row.indicator: row for row in phase_status(session, hanoi, hanoi.phases[1], 2026)}
+    rows = {row.indicator: row for row in phase_status(session, hanoi, hanoi.phases[1], 2026, zone=ZONE)}
     first = expected(
         ledger, Indicator.TRAINING_PARTICIPATIONS, date(2021, 1, 1), date(2025, 12, 31), Counting.DISTINCT
     )
@@ -315,16 +318,16 @@ def test_growth_target_is_computed_from_the_previous_phase_records(session: Sess
 def test_annual_report_lists_the_phase_tasks(session: Session) -> None:
     build_records(session)
     hanoi = load_programme("hanoi-kh16-2022")
-    report = annual_report(session, hanoi, 2024, today=TODAY)
+    report = annual_report(session, hanoi, 2024, today=TODAY, zone=ZONE)
     ids = [row.task.id for row in report.tasks]
     assert "1.3.a" in ids and "1.3.b" not in ids  # 1.3.b is dated 2026 - 2030
     assert report.due_on == date(2024, 12, 25)
     task = next(row for row in report.tasks if row.task.id == "3.2")
     assert [f.indicator for f in task.figures] == [Indicator.SERVICE_ORGANISATIONS_CAPACITY_RAISED]
     with pytest.raises(YearOutsideProgramme, match="2031"):
-        annual_report(session, hanoi, 2031, today=TODAY)
+        annual_report(session, hanoi, 2031, today=TODAY, zone=ZONE)
     with pytest.raises(YearInFuture):
-        annual_report(session, hanoi, 2025, today=TODAY)
+        annual_report(session, hanoi, 2025, today=TODAY, zone=ZONE)
 
 
 # --- bad input: nothing saved -------------------------------------------------------------------------
@@ -357,7 +360,9 @@ def test_a_person_counts_once_per_course_and_twice_over_two_courses(session: Ses
     with pytest.raises(DuplicateParticipant):
         add_participant(session, one.id, ParticipantInput("Lê Thị C", phone="0912 345 678"))
     add_participant(session, two.id, ParticipantInput("Lê Thị C", phone="0912345678"))
-    got = indicator_value(session, Indicator.TRAINING_PARTICIPATIONS, date(2024, 1, 1), date(2024, 12, 31))
+    got = indicator_value(
+        session, Indicator.TRAINING_PARTICIPATIONS, date(2024, 1, 1), date(2024, 12, 31), zone=ZONE
+    )
     assert got == 2
 
 
@@ -368,7 +373,7 @@ def test_drill_down_lists_the_records_behind_each_figure(session: Session) -> No
     start, end = date(2021, 1, 1), date(2024, 12, 31)
     inside = lambda day: start <= day <= end  # noqa: E731
     for indicator in Indicator:
-        lines = indicator_records(session, indicator, start, end)
+        lines = indicator_records(session, indicator, start, end, zone=ZONE)
         if indicator is Indicator.STATE_DEMAND_MET:
             assert len(lines) == len(ledger.demand)
             assert sum(1 for line in lines if line.day is not None) == sum(
@@ -400,8 +405,10 @@ def test_reminder_ahead_of_the_due_date() -> None:
 def test_tasks_follow_the_phase_of_the_report(session: Session) -> None:
     """Đà Nẵng appendix II.2.b is due 'Đến năm 2025': not in the 2026–2030 reports; 'Đến năm 2030' tasks are."""
     danang = load_programme("danang-qd202-2019")
-    first = {row.task.id for row in annual_report(session, danang, 2024, today=TODAY).tasks}
-    second = {row.task.id for row in annual_report(session, danang, 2026, today=date(2026, 12, 1)).tasks}
+    first = {row.task.id for row in annual_report(session, danang, 2024, today=TODAY, zone=ZONE).tasks}
+    second = {
+        row.task.id for row in annual_report(session, danang, 2026, today=date(2026, 12, 1), zone=ZONE).tasks
+    }
     assert {"II.2.b", "II.3.a", "II.2.a"} <= first
     assert "II.2.b" not in second and "II.3.a" not in second and {"II.2.a", "II.5"} <= second
 
@@ -413,20 +420,19 @@ def test_enterprises_counted_from_the_labs_own_certificates(session: Session) ->
     from datetime import UTC, datetime
 
     from lims.models import CertificateStatus, JobKind, JobState
-    from lims.services.programme.drilldown import indicator_records
+    from lims.services.programme.drilldown import LineStatus, indicator_records
     from tests.factories import make_certificate, make_job
 
     enrolled = make_enterprise(session, name="Công ty Cân Thăng Long")
     other_body = make_enterprise(session, name="Công ty Nước Sông Đà")
     outsider = make_enterprise(session, name="Công ty Ngoài Chương trình")
-    record_map_support(
-        session, enrolled.id, supported_on=date(2026, 2, 1), content="Tư vấn hệ thống đo lường"
-    )
+    record_map_support(session, HANOI, enrolled.id, supported_on=date(2026, 2, 1), content="consulting")
     record_map_support(
         session,
+        HANOI,
         other_body.id,
         supported_on=date(2026, 3, 1),
-        content="Đào tạo",
+        content="facility_equipment",
         provided_by="Trung tâm TĐC 1",
     )
     lab = make_lab(session)
@@ -450,9 +456,45 @@ def test_enterprises_counted_from_the_labs_own_certificates(session: Session) ->
     start, end = date(2026, 1, 1), date(2026, 12, 31)
     indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
     # distinct: {enrolled (support + 2 certificates), other_body (support)} = 2
-    assert indicator_value(session, indicator, start, end) == 2
+    assert indicator_value(session, indicator, start, end, zone=ZONE) == 2
     # times: 2 supports + 2 certificates in 2026 for enrolled enterprises = 4
-    assert indicator_value(session, indicator, start, end, counting=Counting.TIMES) == 4
-    lines = indicator_records(session, indicator, start, end)
+    assert indicator_value(session, indicator, start, end, counting=Counting.TIMES, zone=ZONE) == 4
+    lines = indicator_records(session, indicator, start, end, zone=ZONE)
     assert len(lines) == 4 and "Công ty Ngoài Chương trình" not in {line.what for line in lines}
-    assert sum(1 for line in lines if line.detail.startswith("Giấy chứng nhận kiểm định")) == 1
+    assert sum(1 for line in lines if line.status is LineStatus.VERIFICATION) == 1
+
+
+def test_certificates_count_in_the_year_of_the_labs_own_clock(session: Session) -> None:
+    """Gap 3 of issue 20: a certificate's year is the lab's local year (``LIMS_TIMEZONE``), not the
+    default zone's. With the lab in America/New_York (UTC−05:00 in winter, a zone far from the default
+    Asia/Ho_Chi_Minh so that the two disagree):
+
+    * issued 31/12/2026 23:30 New York = 01/01/2027 04:30 UTC = 01/01/2027 11:30 Hà Nội: counts in 2026;
+    * issued 31/12/2025 20:00 New York = 01/01/2026 01:00 UTC = 01/01/2026 08:00 Hà Nội: counts in 2025.
+    """
+    from datetime import UTC, datetime, tzinfo
+
+    from lims.models import JobState
+    from lims.services.programme.drilldown import indicator_records
+    from tests.factories import make_certificate, make_job
+
+    lab_clock = lab_zone("America/New_York")
+    enrolled = make_enterprise(session, name="Công ty Cân Hồ Gươm")
+    record_map_support(session, HANOI, enrolled.id, supported_on=date(2025, 6, 1), content="consulting")
+    lab = make_lab(session)
+    for issued in (datetime(2027, 1, 1, 4, 30, tzinfo=UTC), datetime(2026, 1, 1, 1, 0, tzinfo=UTC)):
+        job = make_job(session, lab=lab, enterprise=enrolled, state=JobState.ISSUED)
+        make_certificate(session, job, issued_at=issued)
+    indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
+    y2025, y2026 = (date(2025, 1, 1), date(2025, 12, 31)), (date(2026, 1, 1), date(2026, 12, 31))
+
+    def times(year: tuple[date, date], zone: tzinfo) -> float:
+        return indicator_value(session, indicator, *year, counting=Counting.TIMES, zone=zone)
+
+    # The lab's clock: 2025 = the support + the certificate of 31/12/2025 20:00 = 2; 2026 = 1 certificate.
+    assert (times(y2025, lab_clock), times(y2026, lab_clock)) == (2, 1)
+    # Read in the default zone instead, both certificates would move a year later: 2025 = 1, 2026 = 1
+    # (the 2027 one drops out, the 2025 one moves in) — the figures this gap was about.
+    assert (times(y2025, ZONE), times(y2026, ZONE)) == (1, 1)
+    lines = indicator_records(session, indicator, *y2026, zone=lab_clock)
+    assert [line.day for line in lines] == [date(2026, 12, 31)]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain.programme import load_programme
+from lims.localtime import lab_zone
 from lims.models import Notification, OutboxMessage, Role
 from lims.reports.programme_report import render_pdf, render_xlsx
 from lims.services.common.storage import DatabaseStorage
@@ -27,6 +28,8 @@ from lims.services.programme.submission import (
     submitted_reports,
 )
 from tests.factories import make_user
+
+ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it
 
 HANOI = load_programme("hanoi-kh16-2022")
 DANANG = load_programme("danang-qd202-2019")
@@ -72,6 +75,7 @@ def test_submitted_report_is_frozen_with_its_sha256(session: Session) -> None:
     row = submit_report(
         session, storage, HANOI, 2026, today=date(2026, 12, 20), submitted_by_id=admin.id,
         render_pdf=render_pdf, render_xlsx=render_xlsx,
+        zone=ZONE,
     )  # fmt: skip
     pdf, name = submitted_file(session, storage, HANOI, 2026, "pdf")
     assert pdf.startswith(b"%PDF-") and name == "bao-cao-hanoi-kh16-2022-2026.pdf"
@@ -83,6 +87,7 @@ def test_submitted_report_is_frozen_with_its_sha256(session: Session) -> None:
         submit_report(
             session, storage, HANOI, 2026, today=date(2026, 12, 21), submitted_by_id=admin.id,
             render_pdf=render_pdf, render_xlsx=render_xlsx,
+            zone=ZONE,
         )  # fmt: skip
     # a submitted year is not reminded any more
     assert queue_deadline_reminders(session, HANOI, today=date(2026, 12, 24)) == 0

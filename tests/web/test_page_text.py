@@ -126,6 +126,34 @@ POINT_RESULT_SELECTORS = {
 }
 
 
+# Every programme drill-down and record page (issue 20, gap 4: each line's kind and status in words, in both
+# languages), opened besides the screenshot tool's pages: (name, user, path) as in its PAGES.
+PROGRAMME_PAGES: tuple[tuple[str, str, str], ...] = (
+    *(
+        (f"programme-indicator-{indicator}", "admin", f"/programme/indicator/{indicator}?phase={phase}")
+        for indicator in (
+            "high_accuracy_standards",
+            "standards_reference_materials_instruments_developed",
+            "state_demand_met",
+            "training_participations",
+            "enterprises_in_measurement_assurance_programme",
+            "labs_applying_national_criteria",
+            "accredited_labs_applying_national_criteria",
+            "service_organisations_capacity_raised_iso17025_iso9001",
+        )
+        for phase in ("2021-2025", "2026-2030")
+    ),
+    *(
+        (f"programme-records-{kind}", "admin", f"/programme/records/{kind}")
+        for kind in ("supports", "assessments", "certifications", "demand", "developments", "progress")
+    ),
+    ("programme-support-edit", "admin", "/programme/records/supports/{map_support}/edit"),
+)
+PROGRAMME_QUERIES = {
+    "map_support": "SELECT min(id) FROM measurement_assurance_support",
+}
+
+
 # ------------------------------------------------------------------------------------------ the walk
 
 
@@ -222,7 +250,8 @@ def demo_app(
         load_demo(session, today=date.today())
         session.commit()
         tool = _tool()
-        ids = {name: session.execute(text(sql)).scalar() for name, sql in tool.QUERIES.items()}
+        queries = {**tool.QUERIES, **PROGRAMME_QUERIES}
+        ids = {name: session.execute(text(sql)).scalar() for name, sql in queries.items()}
     instance = tmp_path_factory.mktemp("page-text")
     app = create_app(
         {
@@ -233,7 +262,8 @@ def demo_app(
         }
     )
     try:
-        yield app, {"pages": tool.PAGES, "not_pages": tool.NOT_PAGES, "ids": ids}
+        pages = (*tool.PAGES, *PROGRAMME_PAGES)
+        yield app, {"pages": pages, "not_pages": tool.NOT_PAGES, "ids": ids}
     finally:
         outer.rollback()
         connection.close()

@@ -11,6 +11,7 @@ import io
 from datetime import date
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from lims.domain.programme import Counting, Indicator, Verdict, load_programme
+from lims.localtime import lab_zone
 from lims.models import (
     DemandInstrumentType,
     LabAssessment,
@@ -33,6 +35,8 @@ from lims.services.programme.report import annual_report, indicator_value, phase
 from lims.services.records import audit
 from tests.factories import make_enterprise, make_lab, make_standard, make_user
 from tests.webutil import csrf_token, login
+
+ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it
 
 HANOI = load_programme("hanoi-kh16-2022")
 START, END = date(2026, 1, 1), date(2026, 12, 31)
@@ -62,7 +66,7 @@ def _withdraw(client: FlaskClient, kind: str, record_id: int, reason: str) -> Te
 
 
 def _value(session: Session, indicator: Indicator, counting: Counting = Counting.DISTINCT) -> float:
-    return indicator_value(session, indicator, START, END, counting=counting)
+    return indicator_value(session, indicator, START, END, counting=counting, zone=ZONE)
 
 
 def _ids(session: Session, model: type) -> list[int]:
@@ -95,7 +99,7 @@ def test_supports(admin: FlaskClient, session: Session) -> None:
             {
                 "tax_code": enterprise.tax_code,
                 "supported_on": day,
-                "content": "Hiệu chuẩn cân",
+                "content": "testing_certification",
                 "provided_by": by,
             },
         )
@@ -118,7 +122,7 @@ def test_supports(admin: FlaskClient, session: Session) -> None:
         admin,
         "supports",
         third,
-        {"tax_code": two.tax_code, "supported_on": "2025-06-01", "content": "Hiệu chuẩn cân"},
+        {"tax_code": two.tax_code, "supported_on": "2025-06-01", "content": "consulting"},
     )
     assert moved.status_code == 302
     ledger[2] = (two.id, date(2025, 6, 1))
@@ -335,7 +339,7 @@ def test_standards_developed(admin: FlaskClient, session: Session) -> None:
     assert _value(session, high) == 0 and _value(session, developed) == 1
     _withdrawal_audited(session, "standard_development", first, "Chuẩn chưa được nghiệm thu")
     # the 2026-2030 target 'ít nhất 20 chất chuẩn, chuẩn đo lường, phương tiện đo' reads the same figure
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     assert rows[developed].status.actual == 1
 
 
@@ -353,7 +357,7 @@ def test_task_progress_with_evidence(admin: FlaskClient, session: Session) -> No
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     [progress_id] = _ids(session, ProgrammeTaskProgress)
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     task = next(row for row in report.tasks if row.task.id == "1.1")
     assert task.done == "Tổ chức 02 hội nghị phổ biến Đề án tại Sở KH&CN."
     listing = admin.get("/programme/records/progress").get_data(as_text=True)
@@ -366,10 +370,10 @@ def test_task_progress_with_evidence(admin: FlaskClient, session: Session) -> No
         admin, "progress", progress_id, {"task_id": "1.1", "year": 2026, "done": "Tổ chức 03 hội nghị."}
     )
     assert edited.status_code == 302
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     assert next(r for r in report.tasks if r.task.id == "1.1").done == "Tổ chức 03 hội nghị."
     assert _withdraw(admin, "progress", progress_id, "Ghi nhầm nhiệm vụ").status_code == 302
-    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6))
+    report = annual_report(session, HANOI, 2026, today=date(2026, 12, 6), zone=ZONE)
     assert next(r for r in report.tasks if r.task.id == "1.1").done is None
     _withdrawal_audited(session, "programme_task_progress", progress_id, "Ghi nhầm nhiệm vụ")
     unknown = _add(admin, "progress", {"task_id": "9.9", "year": 2026, "done": "x"})
@@ -426,7 +430,7 @@ def test_readers_see_but_cannot_change(client: FlaskClient, session: Session) ->
 def test_baseline_entered_for_a_growth_target(admin: FlaskClient, session: Session) -> None:
     """Hà Nội II.2.b 'tăng ít nhất 50% so với giai đoạn 2021-2025' on a deployment started in 2026."""
     training = Indicator.TRAINING_PARTICIPATIONS
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     assert rows[training].status.verdict is Verdict.NO_BASELINE
     page = admin.get("/programme/?phase=2026-2030").get_data(as_text=True)
     assert "Chưa có số liệu gốc" in page
@@ -442,7 +446,7 @@ def test_baseline_entered_for_a_growth_target(admin: FlaskClient, session: Sessi
         },
     )
     assert saved.status_code == 302
-    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026)}
+    rows = {r.indicator: r for r in phase_status(session, HANOI, HANOI.phases[1], 2026, zone=ZONE)}
     status = rows[training].status
     assert status.previous_actual == 1240 and status.required == pytest.approx(1860)  # 1.5 × 1 240
     assert rows[training].baseline_source == "Báo cáo số 245/BC-SKHCN ngày 20/12/2025"
@@ -535,3 +539,160 @@ def test_city_priority_list_added_on_the_web(admin: FlaskClient, session: Sessio
     )
     assert late.priority and late.priority_sector == "công nghiệp điện tử, công nghệ thông tin"
     assert [a.id for a in application_queue(session, HANOI)] == [late.id, early.id]
+
+
+def _course(client: FlaskClient, topic: str, starts: str, ends: str) -> int:
+    url = "/programme/courses/new"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "topic": topic,
+            "organiser": "Chi cục TĐC Hà Nội",
+            "starts_on": starts,
+            "ends_on": ends,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_training_participants_edited_and_withdrawn(admin: FlaskClient, session: Session) -> None:
+    """Issue 20, gap 1: a participant is corrected and withdrawn (with a reason, audited) on the course
+    page like every other record; the indicator ('lượt': one per person and course) follows a ledger."""
+    from lims.models import TrainingCourse, TrainingParticipation
+
+    spring = _course(admin, "Đo lường khối lượng", "2026-03-02", "2026-03-06")
+    autumn = _course(admin, "Đo lường áp suất", "2026-10-05", "2026-10-09")
+    ledger: dict[int, tuple[int, str]] = {}  # participation id -> (course, identity), live ones only
+
+    def add(course: int, name: str, **identity: str) -> TestResponse:
+        url = f"/programme/courses/{course}"
+        return admin.post(
+            f"{url}/participants",
+            data={"csrf_token": csrf_token(admin, url), "full_name": name, **identity},
+        )
+
+    people = [
+        (spring, "Nguyễn Văn An", {"national_id": "001090000001"}),
+        (spring, "Trần Thị Bình", {"phone": "0912 345 678"}),
+        (autumn, "Nguyễn Văn An", {"national_id": "001090000001"}),  # a second course: counts again
+        (autumn, "Lê Văn Cường", {"email": "cuong@example.vn"}),
+    ]
+    for course, name, identity in people:
+        assert add(course, name, **identity).status_code == 302
+        pid = max(_ids(session, TrainingParticipation))
+        ledger[pid] = (course, next(iter(identity.values())))
+
+    def counted() -> int:  # the independent count: live participations of courses ending in 2026
+        ends = dict(session.execute(select(TrainingCourse.id, TrainingCourse.ends_on)).tuples().all())
+        return sum(1 for course, _ in ledger.values() if START <= ends[course] <= END)
+
+    indicator = Indicator.TRAINING_PARTICIPATIONS
+    assert _value(session, indicator) == counted() == 4
+    an_spring, binh, an_autumn, cuong = sorted(ledger)
+
+    # a correction: Bình's phone was mistyped; audited, still one participation
+    url = f"/programme/courses/{spring}/participants/{binh}/edit"
+    form = admin.get(url)
+    assert form.status_code == 200 and "0912 345 678" in form.get_data(as_text=True)
+    saved = admin.post(
+        url,
+        data={"csrf_token": csrf_token(admin, url), "full_name": "Trần Thị Bình", "phone": "0912 345 679"},
+    )
+    assert saved.status_code == 302
+    assert session.get(TrainingParticipation, binh).identity_key == "phone:0912345679"  # type: ignore[union-attr]
+    assert "phone" in audit.history(session, "training_participation", binh)[-1].changes
+    assert _value(session, indicator) == counted() == 4
+    # the same person twice on one course is refused, nothing changed
+    clash = admin.post(
+        f"/programme/courses/{spring}/participants/{binh}/edit",
+        data={"csrf_token": csrf_token(admin, url), "full_name": "X", "national_id": "001090000001"},
+    )
+    assert clash.status_code == 422 and "đã" in clash.get_data(as_text=True)
+    # a withdrawal needs a reason; with one it is kept, struck through, audited and no longer counted
+    withdraw = f"/programme/courses/{autumn}/participants/{an_autumn}/withdraw"
+    token = csrf_token(admin, f"/programme/courses/{autumn}")
+    assert admin.post(withdraw, data={"csrf_token": token, "reason": ""}).status_code == 302
+    assert _value(session, indicator) == 4
+    assert admin.post(withdraw, data={"csrf_token": token, "reason": "Không dự lớp"}).status_code == 302
+    del ledger[an_autumn]
+    _withdrawal_audited(session, "training_participation", an_autumn, "Không dự lớp")
+    assert _value(session, indicator) == counted() == 3
+    page = admin.get(f"/programme/courses/{autumn}").get_data(as_text=True)
+    assert "Không dự lớp" in page and "<s>Nguyễn Văn An</s>" in page
+    from lims.services.programme.records import list_courses
+
+    assert {c.id: n for c, n in list_courses(session)} == {spring: 2, autumn: 1}  # the list counts live ones
+    drill = _drill(admin, indicator)
+    assert "Lê Văn Cường" in drill and drill.count("Nguyễn Văn An") == 1  # only the spring one
+    # a withdrawn participation is no longer edited; another course's participant is not this course's
+    assert admin.get(f"/programme/courses/{autumn}/participants/{an_autumn}/edit").status_code == 404
+    assert admin.get(f"/programme/courses/{autumn}/participants/{an_spring}/edit").status_code == 404
+    assert cuong in ledger
+
+
+def test_participants_cannot_be_changed_by_readers(client: FlaskClient, session: Session) -> None:
+    from lims.services.programme.records import CourseInput, ParticipantInput, add_participant, create_course
+
+    course = create_course(
+        session, CourseInput("Đo lường điện", "Sở KH&CN", date(2026, 4, 1), date(2026, 4, 2))
+    )
+    person = add_participant(session, course.id, ParticipantInput("Phạm Thu Hà", phone="0988000111"))
+    session.commit()
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    page = client.get(f"/programme/courses/{course.id}")
+    assert page.status_code == 200 and "Phạm Thu Hà" in page.get_data(as_text=True)
+    url = f"/programme/courses/{course.id}/participants/{person.id}"
+    assert client.get(f"{url}/edit").status_code == 403
+    token = csrf_token(client, f"/programme/courses/{course.id}")
+    assert client.post(f"{url}/withdraw", data={"csrf_token": token, "reason": "x"}).status_code == 403
+
+
+def test_every_line_kind_and_status_is_in_words_in_both_languages(app: Flask) -> None:
+    """Issue 20, gap 4: the drill-down names each record's kind and status in the reader's language (the
+    raw 'met' / 'partially_met' was shown), the report in Vietnamese; no code is left without words."""
+    from flask_babel import force_locale
+
+    from lims.reports.programme_text import KIND_VI, STATUS_VI
+    from lims.services.programme.drilldown import LineKind, LineStatus
+    from lims.web.programme.views import LINE_KIND_LABELS, LINE_STATUS_LABELS
+
+    assert set(LINE_KIND_LABELS) == set(KIND_VI) == set(LineKind)
+    assert set(LINE_STATUS_LABELS) == set(STATUS_VI) == set(LineStatus)
+    report_words = {**KIND_VI, **STATUS_VI}
+    with app.test_request_context():
+        for code, label in (*LINE_KIND_LABELS.items(), *LINE_STATUS_LABELS.items()):
+            with force_locale("en"):
+                english = str(label)
+            with force_locale("vi"):
+                vietnamese = str(label)
+            assert vietnamese != english and "_" not in english, english
+            assert vietnamese == report_words[code]  # the page and the report use the same words
+
+
+def test_drill_down_dates_certificates_on_the_labs_clock(
+    app: Flask, admin: FlaskClient, session: Session
+) -> None:
+    """Issue 20, gap 3, through the pages: the zone is ``LIMS_TIMEZONE`` (``Settings.timezone``). A
+    certificate issued 31/12/2026 23:30 in New York is 01/01/2027 04:30 UTC (11:30 in Hà Nội): a lab in
+    New York counts it in 2026, a lab on the default Asia/Ho_Chi_Minh clock in 2027."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from lims.models import JobState
+    from lims.services.programme.records import record_map_support
+    from tests.factories import make_certificate, make_job
+
+    enterprise = make_enterprise(session, name="Công ty Cân Hồ Tây")
+    record_map_support(session, HANOI, enterprise.id, supported_on=date(2026, 1, 5), content="consulting")
+    job = make_job(session, lab=make_lab(session), enterprise=enterprise, state=JobState.ISSUED)
+    certificate = make_certificate(session, job, issued_at=datetime(2027, 1, 1, 4, 30, tzinfo=UTC))
+    session.commit()
+    indicator = Indicator.ENTERPRISES_IN_MEASUREMENT_ASSURANCE_PROGRAMME
+    # the default clock: dated 01/01/2027 (and outside the drill-down while the year asked is 2026)
+    assert "31/12/2026" not in _drill(admin, indicator)
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(settings, timezone="America/New_York")
+    page = _drill(admin, indicator)
+    assert certificate.number in page and "31/12/2026" in page

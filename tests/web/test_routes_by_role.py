@@ -91,6 +91,8 @@ EXPECTED: dict[str, str | set[Role]] = {
     "programme.new_course": {Role.ADMIN},
     "programme.course": READERS,
     "programme.add_participant": {Role.ADMIN},
+    "programme.edit_participant": {Role.ADMIN},
+    "programme.withdraw_participant": {Role.ADMIN},
     "programme.records_list": READERS,
     "programme.records_add": {Role.ADMIN},
     "programme.records_import": {Role.ADMIN},
@@ -220,6 +222,7 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "indicator": "training_participations",
         "application_id": 999999,
         "course_id": 999999,
+        "participation_id": 999999,
         "job_id": 999999,  # unknown records: allowed roles get 404, the others 403 before any lookup
         "instrument_id": 999999,
         "index": 0,

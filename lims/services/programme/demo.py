@@ -132,11 +132,7 @@ LABS = (
     ("ĐK 11-2020", "Phòng thử nghiệm – Trường Đại học Bách khoa", False),
     ("VILAS 487", "Phòng thí nghiệm Cơ – Nhiệt, Trung tâm Đo lường Thành phố", True),
 )
-SUPPORT_CONTENT = (
-    "Kiểm định, hiệu chuẩn phương tiện đo, chuẩn đo lường",
-    "Xây dựng phương pháp đo cho dây chuyền sản xuất",
-    "Đánh giá hệ thống đo lường theo Chương trình đảm bảo đo lường",
-)
+DEMO_CONTENT_DRAW = 3  # supports are drawn among the plan's first three support contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,12 +233,16 @@ def load_programme_demo(
                 confirmed_by_id=None,
             )
     supports = 0
+    plan_contents = [c.id for c in programme.support_contents]
     for _ in range(22):
         record_map_support(
             session,
+            programme,
             rng.choice(enterprises).id,
             supported_on=date(year, 1, 1) + timedelta(days=rng.randrange(330)),
-            content=rng.choice(SUPPORT_CONTENT),
+            # one of the plan's first three contents (drawn as the three demo texts were, so that the rest
+            # of the demo draws the same numbers)
+            content=plan_contents[rng.randrange(DEMO_CONTENT_DRAW) % len(plan_contents)],
         )
         supports += 1
     evidence = {item.id: f"Hồ sơ kèm theo, mục {n + 1}" for n, item in enumerate(programme.eligibility)}

@@ -199,10 +199,13 @@ def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[s
     )
 
 
-def _support(session: Session, row: Mapping[str, str]) -> None:
+def _support(session: Session, row: Mapping[str, str], programme: Programme | None) -> None:
+    if programme is None:
+        raise AssertionError("supports are imported for a programme (their contents are the plan's)")
     enterprise = enterprise_by_tax_code(session, row["tax_code"])
     records.record_map_support(
         session,
+        programme,
         enterprise.id,
         supported_on=_day(row["supported_on"], "supported_on"),
         content=row["content"],
@@ -317,7 +320,7 @@ def _import(
     courses: dict[tuple[str, ...], int] = {}
     handlers: dict[ImportKind, Callable[[Session, Mapping[str, str]], None]] = {
         ImportKind.PARTICIPANTS: lambda s, r: _participant(s, r, courses),
-        ImportKind.SUPPORTS: _support,
+        ImportKind.SUPPORTS: lambda s, r: _support(s, r, programme),
         ImportKind.ASSESSMENTS: _assessment,
         ImportKind.CERTIFICATIONS: _certification,
         ImportKind.DEMAND: _demand,

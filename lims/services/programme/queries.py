@@ -3,11 +3,10 @@ certificates for enterprises in the Measurement Assurance Programme."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import Select, select
 
-from lims.localtime import lab_zone
 from lims.models import (
     Certificate,
     CertificateStatus,
@@ -21,10 +20,10 @@ from lims.models import (
 NOT_IN_SERVICE = (StandardStatus.RETIRED, StandardStatus.OUT_OF_SERVICE)
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The instants that open ``start`` and close ``end`` in the lab's time zone (certificates carry
-    an instant, the plans count days)."""
-    zone = lab_zone()
+def _utc_bounds(start: date, end: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The instants that open ``start`` and close ``end`` in the lab's time zone ``zone`` (certificates
+    carry an instant, the plans count days: a certificate issued on 31 December at 23:30 lab time counts
+    in that year although it is 1 January in some other zone)."""
     opens = datetime.combine(start, time.min, zone).astimezone(UTC)
     closes = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
     return opens, closes
@@ -40,10 +39,11 @@ def in_programme(end: date) -> Select[tuple[int]]:
     return select(supported.union(granted).subquery().c.enterprise_id)
 
 
-def certified_services(start: date, end: date) -> Select[tuple[int, int]]:
+def certified_services(start: date, end: date, *, zone: tzinfo) -> Select[tuple[int, int]]:
     """The lab's own calibrations and verifications for enterprises in the programme: certificates first
-    issued in the period (an amendment is the same service; a withdrawn certificate is none)."""
-    opens, closes = _utc_bounds(start, end)
+    issued in the period, days read in the lab's time zone ``zone`` (``LIMS_TIMEZONE``, from
+    ``Settings.timezone``); an amendment is the same service; a withdrawn certificate is none."""
+    opens, closes = _utc_bounds(start, end, zone)
     return (
         select(Job.enterprise_id, Certificate.id)
         .join(Job, Job.id == Certificate.job_id)

@@ -191,10 +191,11 @@ def identity_key(data: ParticipantInput) -> str:
     raise MissingIdentity(name=_clean(data.full_name) or "?")
 
 
-def add_participant(session: Session, course_id: int, data: ParticipantInput) -> TrainingParticipation:
-    course = session.get(TrainingCourse, course_id)
-    if course is None:
-        raise NotFound()
+def _participant_values(
+    session: Session, course_id: int, data: ParticipantInput, *, record_id: int | None = None
+) -> dict[str, object]:
+    """The checked columns of a participation; the same person (identity key) twice on a course is refused,
+    a withdrawn participation included (the unique key holds it: correct that one instead)."""
     name = _clean(data.full_name)
     if not name:
         raise MissingIdentity(name="?")
@@ -204,27 +205,99 @@ def add_participant(session: Session, course_id: int, data: ParticipantInput) ->
         raise InvalidEmail(email=email)
     clash = session.scalar(
         select(TrainingParticipation.id).where(
-            TrainingParticipation.course_id == course_id, TrainingParticipation.identity_key == key
+            TrainingParticipation.course_id == course_id,
+            TrainingParticipation.identity_key == key,
+            TrainingParticipation.id != (record_id or 0),
         )
     )
     if clash is not None:
         raise DuplicateParticipant(name=name)
+    return {
+        "full_name": name,
+        "national_id": _digits(data.national_id),
+        "phone": _clean(data.phone),
+        "email": email,
+        "organisation": _clean(data.organisation),
+        "identity_key": key,
+    }
+
+
+def add_participant(session: Session, course_id: int, data: ParticipantInput) -> TrainingParticipation:
+    course = session.get(TrainingCourse, course_id)
+    if course is None:
+        raise NotFound()
     participation = TrainingParticipation(
-        course_id=course_id,
-        full_name=name,
-        national_id=_digits(data.national_id),
-        phone=_clean(data.phone),
-        email=email,
-        organisation=_clean(data.organisation),
-        identity_key=key,
+        course_id=course_id, **_participant_values(session, course_id, data)
     )
     session.add(participation)
     session.flush()
     return participation
 
 
+def update_participant(
+    session: Session, participation_id: int, data: ParticipantInput
+) -> TrainingParticipation:
+    """Correct a participation (name, identity, organisation) with the checks of a new one; audited."""
+    participation = _live(session, TrainingParticipation, participation_id)
+    values = _participant_values(session, participation.course_id, data, record_id=participation_id)
+    _assign(participation, values)
+    session.flush()
+    return participation
+
+
+class UnknownSupportContent(ProgrammeRecordError):
+    template = N_("The plan has no support content “%(content)s” (its contents: %(known)s).")
+
+
+CONTENT_SEPARATOR = ", "
+
+
+def support_content_codes(programme: Programme, content: str) -> str:
+    """The plan's support content(s) named by ``content``, as stored: ids joined by ", ".
+
+    Each part (comma-separated) is a content id of the plan's ``support_contents`` (the import's and the
+    form's value) or, for a spreadsheet typed by hand, a content's exact Vietnamese or English title
+    (case and spacing ignored). Anything else is refused naming the plan's ids: a support is always
+    one of the plan's own contents (issue 20, gap 2)."""
+    by_text: dict[str, str] = {}
+    for item in programme.support_contents:
+        for text in (item.id, item.title_vi, item.title_en):
+            if text:
+                by_text[" ".join(unicodedata.normalize("NFC", text).split()).casefold()] = item.id
+    codes: list[str] = []
+    whole = _clean(content)
+    # a title may itself hold commas ('thử nghiệm, giám định, kiểm định'): the whole text first
+    parts = [content] if whole and whole.casefold() in by_text else content.split(",")
+    for part in parts:
+        wanted = _clean(part)
+        if not wanted:
+            continue
+        code = by_text.get(wanted.casefold())
+        if code is None:
+            known = CONTENT_SEPARATOR.join(item.id for item in programme.support_contents)
+            raise UnknownSupportContent(content=wanted, known=known)
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise RequiredField(field="content")
+    return CONTENT_SEPARATOR.join(codes)
+
+
+def support_content_title(programme: Programme, stored: str, *, english: bool = False) -> str:
+    """A stored support content in words: the plan's titles of its ids (in English when asked and the
+    plan gives one), or, for a record kept from before contents were the plan's list, its free text."""
+    titles = {
+        c.id: (c.title_en if english and c.title_en else c.title_vi) for c in programme.support_contents
+    }
+    codes = stored.split(CONTENT_SEPARATOR)
+    if all(code in titles for code in codes):
+        return "; ".join(titles[code] for code in codes)
+    return stored
+
+
 def record_map_support(
     session: Session,
+    programme: Programme,
     enterprise_id: int,
     *,
     supported_on: date,
@@ -233,13 +306,14 @@ def record_map_support(
     provided_by: str | None = None,
 ) -> MeasurementAssuranceSupport:
     """An enterprise supported under the Measurement Assurance Programme (by the lab, the Department or,
-    with ``provided_by``, another body)."""
+    with ``provided_by``, another body) with one or several of the plan's support contents."""
+    codes = support_content_codes(programme, content)
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound()
     support = MeasurementAssuranceSupport(
         enterprise_id=enterprise_id,
         supported_on=supported_on,
-        content=_required(content, "content"),
+        content=codes,
         application_id=application_id,
         provided_by=_clean(provided_by),
     )
@@ -250,6 +324,7 @@ def record_map_support(
 
 def update_map_support(
     session: Session,
+    programme: Programme,
     support_id: int,
     *,
     enterprise_id: int,
@@ -257,12 +332,14 @@ def update_map_support(
     content: str,
     provided_by: str | None = None,
 ) -> MeasurementAssuranceSupport:
+    """Correct a support; an old free-text content is replaced by the plan's content chosen now."""
     support = _live(session, MeasurementAssuranceSupport, support_id)
+    codes = support_content_codes(programme, content)
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound()
     support.enterprise_id = enterprise_id
     support.supported_on = supported_on
-    support.content = _required(content, "content")
+    support.content = codes
     support.provided_by = _clean(provided_by)
     session.flush()
     return support
@@ -467,18 +544,29 @@ def record_task_progress(
 
 
 def list_courses(session: Session, *, limit: int = 200) -> list[tuple[TrainingCourse, int]]:
-    """Courses, latest first, each with its number of participations."""
+    """Courses, latest first, each with its number of participations (withdrawn ones not counted)."""
     from sqlalchemy import func
 
     count = func.count(TrainingParticipation.id)
     rows = session.execute(
         select(TrainingCourse, count)
-        .outerjoin(TrainingParticipation, TrainingParticipation.course_id == TrainingCourse.id)
+        .outerjoin(
+            TrainingParticipation,
+            (TrainingParticipation.course_id == TrainingCourse.id)
+            & TrainingParticipation.withdrawn_at.is_(None),
+        )
         .group_by(TrainingCourse.id)
         .order_by(TrainingCourse.ends_on.desc(), TrainingCourse.id.desc())
         .limit(limit)
     ).all()
     return [(row[0], int(row[1])) for row in rows]
+
+
+def get_participation(session: Session, participation_id: int) -> TrainingParticipation:
+    participation = session.get(TrainingParticipation, participation_id)
+    if participation is None:
+        raise NotFound()
+    return participation
 
 
 def get_course(session: Session, course_id: int) -> TrainingCourse:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +117,18 @@ def demand_share(session: Session, on: date) -> float:
 
 
 def indicator_value(
-    session: Session, indicator: Indicator, start: date, end: date, *, counting: Counting = Counting.DISTINCT
+    session: Session,
+    indicator: Indicator,
+    start: date,
+    end: date,
+    *,
+    zone: tzinfo,
+    counting: Counting = Counting.DISTINCT,
 ) -> float:
-    """An indicator over ``start..end`` (both included); a share indicator is read at ``end``."""
+    """An indicator over ``start..end`` (both included); a share indicator is read at ``end``.
+
+    ``zone`` is the lab's time zone (``Settings.timezone``, ``LIMS_TIMEZONE``): the lab's certificates carry
+    an instant, and the day (hence the year) they count in is the lab's local day."""
     if indicator is Indicator.STATE_DEMAND_MET:
         return demand_share(session, end)
     if indicator is Indicator.HIGH_ACCURACY_STANDARDS:
@@ -150,7 +159,7 @@ def indicator_value(
             MeasurementAssuranceSupport.supported_on >= start,
             MeasurementAssuranceSupport.supported_on <= end,
         )
-        certified = certified_services(start, end)
+        certified = certified_services(start, end, zone=zone)
         if counting is Counting.TIMES:  # 'lượt': every support and every certificate issued
             return _scalar(session, select(func.count()).select_from(supports.subquery())) + _scalar(
                 session, select(func.count()).select_from(certified.subquery())
@@ -222,7 +231,13 @@ def entered_baseline(
 
 
 def baseline(
-    session: Session, programme: Programme, phase: Phase, indicator: Indicator, counting: Counting
+    session: Session,
+    programme: Programme,
+    phase: Phase,
+    indicator: Indicator,
+    counting: Counting,
+    *,
+    zone: tzinfo,
 ) -> tuple[float | None, str | None]:
     """A growth target's base: the entered figure (with its source) when there is one, else the previous
     phase's actual counted from the records; ``(None, None)`` when there is no previous phase."""
@@ -232,25 +247,28 @@ def baseline(
     previous = programme.previous_phase(phase)
     if previous is None:
         return None, None
-    value = indicator_value(session, indicator, previous.start, previous.end, counting=counting)
+    value = indicator_value(session, indicator, previous.start, previous.end, zone=zone, counting=counting)
     return value, f"số liệu ghi nhận của giai đoạn {previous.id}"
 
 
-def phase_status(session: Session, programme: Programme, phase: Phase, year: int) -> list[IndicatorRow]:
-    """Every indicator targeted in the phase, as of the end of ``year`` (within the phase)."""
+def phase_status(
+    session: Session, programme: Programme, phase: Phase, year: int, *, zone: tzinfo
+) -> list[IndicatorRow]:
+    """Every indicator targeted in the phase, as of the end of ``year`` (within the phase); ``zone`` is the
+    lab's time zone (see :func:`indicator_value`)."""
     last = min(year, phase.end.year)
     rows = []
     for target in phase.targets:
         indicator, counting = target.indicator, target.counting
         yearly = tuple(
-            (y, indicator_value(session, indicator, *_year_range(phase, y), counting=counting))
+            (y, indicator_value(session, indicator, *_year_range(phase, y), zone=zone, counting=counting))
             for y in range(phase.start.year, last + 1)
         )
         cumulative = indicator_value(
-            session, indicator, phase.start, _year_range(phase, last)[1], counting=counting
+            session, indicator, phase.start, _year_range(phase, last)[1], zone=zone, counting=counting
         )
         previous_actual, source = (
-            baseline(session, programme, phase, indicator, counting)
+            baseline(session, programme, phase, indicator, counting, zone=zone)
             if target.kind is TargetKind.GROWTH
             else (None, None)
         )
@@ -380,10 +398,13 @@ def _task_applies(task: Task, phase: Phase) -> bool:
     return True
 
 
-def annual_report(session: Session, programme: Programme, year: int, *, today: date) -> AnnualReport:
-    """The figures of ``year`` and of its phase so far against the targets, and the appendix tasks."""
+def annual_report(
+    session: Session, programme: Programme, year: int, *, today: date, zone: tzinfo
+) -> AnnualReport:
+    """The figures of ``year`` and of its phase so far against the targets, and the appendix tasks;
+    ``zone`` is the lab's time zone (see :func:`indicator_value`)."""
     phase = _check_year(programme, year, today)
-    rows = tuple(phase_status(session, programme, phase, year))
+    rows = tuple(phase_status(session, programme, phase, year, zone=zone))
     by_indicator = {row.indicator: row for row in rows}
     rows_of_notes = session.execute(
         select(ProgrammeTaskProgress.task_id, ProgrammeTaskProgress.done).where(
@@ -398,11 +419,11 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
         # An indicator a task names but the phase does not target is still reported, without a verdict.
         counting = programme.counting(indicator)
         yearly = tuple(
-            (y, indicator_value(session, indicator, *_year_range(phase, y), counting=counting))
+            (y, indicator_value(session, indicator, *_year_range(phase, y), zone=zone, counting=counting))
             for y in range(phase.start.year, year + 1)
         )
         cumulative = indicator_value(
-            session, indicator, phase.start, _year_range(phase, year)[1], counting=counting
+            session, indicator, phase.start, _year_range(phase, year)[1], zone=zone, counting=counting
         )
         status = evaluate(
             None, indicator, actual=cumulative, yearly=yearly, last_year=year, phase_end_year=phase.end.year
@@ -416,7 +437,7 @@ def annual_report(session: Session, programme: Programme, year: int, *, today: d
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
     start, end = _year_range(phase, year)
     sections = tuple(
-        RecordSection(indicator, tuple(indicator_records(session, indicator, start, end)))
+        RecordSection(indicator, tuple(indicator_records(session, indicator, start, end, zone=zone)))
         for indicator in LISTED
     )
     return AnnualReport(
@@ -433,10 +454,15 @@ def report_reminder(programme: Programme, *, today: date, days_ahead: int = 30) 
 
 
 def yearly_counts(
-    session: Session, indicator: Indicator, years: Sequence[int], *, counting: Counting = Counting.DISTINCT
+    session: Session,
+    indicator: Indicator,
+    years: Sequence[int],
+    *,
+    zone: tzinfo,
+    counting: Counting = Counting.DISTINCT,
 ) -> list[tuple[int, float]]:
     """The indicator for whole calendar years (used by the dashboard's trend chart)."""
     return [
-        (y, indicator_value(session, indicator, date(y, 1, 1), date(y, 12, 31), counting=counting))
+        (y, indicator_value(session, indicator, date(y, 1, 1), date(y, 12, 31), zone=zone, counting=counting))
         for y in years
     ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -137,6 +137,7 @@ def submit_report(
     year: int,
     *,
     today: date,
+    zone: tzinfo,
     submitted_by_id: int | None,
     render_pdf: Callable[[AnnualReport], bytes],
     render_xlsx: Callable[[AnnualReport], bytes],
@@ -145,7 +146,7 @@ def submit_report(
     earlier = submission(session, programme, year)
     if earlier is not None:
         raise AlreadySubmitted(year=year, day=earlier.submitted_on.strftime("%d/%m/%Y"))
-    report = annual_report(session, programme, year, today=today)
+    report = annual_report(session, programme, year, today=today, zone=zone)
     stem = f"programme/reports/{programme.id}/{year}/bao-cao-{programme.id}-{year}"
     pdf = storage.put(f"{stem}.pdf", render_pdf(report), "application/pdf")
     xlsx = storage.put(

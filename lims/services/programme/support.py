@@ -34,7 +34,7 @@ from lims.models import (
     SupportApplication,
     SupportGrant,
 )
-from lims.services.programme.records import record_map_support
+from lims.services.programme.records import CONTENT_SEPARATOR, record_map_support
 
 
 class DecisionError(LimsError, ValueError):
@@ -239,12 +239,12 @@ def decide_application(
             session.add_all(grants)
             session.flush()
             if decision.approve:
-                titles = "; ".join(programme.content(c).title_vi for c in application.contents)
                 record_map_support(
                     session,
+                    programme,
                     application.enterprise_id,
                     supported_on=decision.decided_on,
-                    content=titles[:500],
+                    content=CONTENT_SEPARATOR.join(application.contents),
                     application_id=application.id,
                 )
     except IntegrityError:

@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -56,7 +57,8 @@ class ImportForm(FlaskForm):
 class SupportForm(FlaskForm):
     tax_code = StringField(_l("Enterprise tax code"), validators=[DataRequired(), Length(max=20)])
     supported_on = DateField(_l("Supported on"), validators=[DataRequired()])
-    content = StringField(_l("Support content"), validators=[DataRequired(), Length(max=500)])
+    # the plan's own support contents (``support_contents`` of the programme file), chosen by the page
+    content = SelectMultipleField(_l("Support content"), validators=[DataRequired()])
     provided_by = StringField(
         _l("Provided by (another body)"),
         validators=[Optional(), Length(max=200)],

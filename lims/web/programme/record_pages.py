@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -78,12 +79,12 @@ def _support_save(db: Session, programme: Programme, form: Any, record_id: int |
     enterprise = enterprise_by_tax_code(db, form.tax_code.data or "")
     values = {
         "supported_on": form.supported_on.data,
-        "content": form.content.data or "",
+        "content": records.CONTENT_SEPARATOR.join(form.content.data or []),
         "provided_by": form.provided_by.data,
     }
     if record_id is None:
-        return records.record_map_support(db, enterprise.id, **values)
-    return records.update_map_support(db, record_id, enterprise_id=enterprise.id, **values)
+        return records.record_map_support(db, programme, enterprise.id, **values)
+    return records.update_map_support(db, programme, record_id, enterprise_id=enterprise.id, **values)
 
 
 def _assessment_save(db: Session, programme: Programme, form: Any, record_id: int | None) -> Any:
@@ -177,7 +178,8 @@ def _support_fill(record: Any) -> dict[str, Any]:
     return {
         "tax_code": record.enterprise.tax_code,
         "supported_on": record.supported_on,
-        "content": record.content,
+        # an old free-text content matches none of the plan's: the editor chooses one
+        "content": record.content.split(records.CONTENT_SEPARATOR),
         "provided_by": record.provided_by,
     }
 
@@ -199,11 +201,20 @@ def _development_fill(record: Any) -> dict[str, Any]:
 # --- list columns --------------------------------------------------------------------------------
 
 
+def _english() -> bool:
+    return str(get_locale() or "vi").startswith("en")
+
+
+def content_title(programme: Programme, stored: str) -> str:
+    """A support's content in the reader's language (an old free-text content as it was typed)."""
+    return records.support_content_title(programme, stored, english=_english())
+
+
 def _support_cells(r: Any) -> tuple[str, ...]:
     return (
         _day(r.supported_on),
         r.enterprise.name,
-        r.content,
+        content_title(_programme(), r.content),
         r.provided_by or _("the lab / the Department"),
     )
 
@@ -265,7 +276,7 @@ PAGES: dict[RecordKind, KindPage] = {
         _support_cells,
         _support_fill,
         _support_save,
-        "tax_code, supported_on, content, provided_by",
+        "tax_code, supported_on, content, provided_by",  # content: the codes listed under the form
     ),
     RecordKind.ASSESSMENTS: KindPage(
         _l("Lab assessments against the national criteria"),
@@ -344,6 +355,11 @@ def _kind(kind: str) -> RecordKind:
 
 def _form(kind: RecordKind, programme: Programme, record: Any = None, **data: Any) -> Any:
     form = PAGES[kind].form(**data)
+    if kind is RecordKind.SUPPORTS:
+        form.content.choices = [
+            SelectChoice(c.id, c.title_en if _english() and c.title_en else c.title_vi)
+            for c in programme.support_contents
+        ]
     if kind is RecordKind.DEMAND:
         form.quantity.choices = [
             SelectChoice(q.value, _(QUANTITY_LABELS.get(q.value, q.value))) for q in Quantity
@@ -371,6 +387,7 @@ def _list_page(kind: RecordKind, form: Any, import_form: Any, status: int = 200)
         indicators=INDICATORS[kind],
         may_edit=current_user.role == Role.ADMIN,
         withdraw_form=WithdrawForm(),
+        contents=[(c.id, content_title(programme, c.id)) for c in programme.support_contents],
     ), status
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 from functools import partial
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lims.domain.programme import Indicator, Phase, Programme, TargetKind
@@ -19,7 +21,7 @@ from lims.reports.programme_text import figure, indicator_cells
 from lims.services.programme import records as programme_records
 from lims.services.programme import report as programme_service
 from lims.services.programme import support as programme_support
-from lims.services.programme.drilldown import indicator_records
+from lims.services.programme.drilldown import LineKind, LineStatus, indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
@@ -32,13 +34,44 @@ from lims.web.programme.forms import (
     DecisionForm,
     ParticipantForm,
     SubmitReportForm,
+    WithdrawForm,
 )
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
+# Every kind and status a drill-down line carries, in the reader's language (the report has its own
+# Vietnamese words in lims.reports.programme_text; a test keeps both complete).
+LINE_KIND_LABELS = {
+    LineKind.PARTICIPATION: _l("Training participation"),
+    LineKind.SUPPORT: _l("Support to an enterprise"),
+    LineKind.CERTIFICATE: _l("Certificate issued by the lab"),
+    LineKind.ASSESSMENT: _l("Assessment against the national criteria"),
+    LineKind.CERTIFICATION: _l("Certification of a service organisation"),
+    LineKind.DEMAND: _l("Instrument type to verify or calibrate"),
+    LineKind.STANDARD: _l("Measurement standard"),
+    LineKind.REFERENCE_MATERIAL: _l("Reference material"),
+}
+LINE_STATUS_LABELS = {
+    LineStatus.MET: _l("Criteria met"),
+    LineStatus.PARTIALLY_MET: _l("Criteria partly met"),
+    LineStatus.NOT_MET: _l("Criteria not met"),
+    LineStatus.CALIBRATION: _l("Calibration"),
+    LineStatus.VERIFICATION: _l("Verification"),
+    LineStatus.COVERED: _l("Covered by the lab"),
+    LineStatus.NOT_COVERED: _l("Not yet covered"),
+    LineStatus.BY_LAB: _l("By the lab or the Department"),
+    LineStatus.BY_OTHER_BODY: _l("By another body"),
+}
+
 
 def _programme() -> Programme:
     return programme_service.current_programme(current_app.config["SETTINGS"])
+
+
+def _zone() -> tzinfo:
+    """The lab's time zone (``LIMS_TIMEZONE``): the day a certificate counts in is the lab's local day."""
+    zone: tzinfo = current_app.config["SETTINGS"].zone
+    return zone
 
 
 def _phase_and_year(programme: Programme) -> tuple[Phase, int]:
@@ -63,7 +96,7 @@ def _phase_and_year(programme: Programme) -> tuple[Phase, int]:
 def index() -> ResponseReturnValue:
     programme = _programme()
     phase, year = _phase_and_year(programme)
-    rows = programme_service.phase_status(db_session(), programme, phase, year)
+    rows = programme_service.phase_status(db_session(), programme, phase, year, zone=_zone())
     cards = [
         {
             "row": row,
@@ -132,19 +165,28 @@ def indicator(indicator: str) -> ResponseReturnValue:
     programme = _programme()
     phase, year = _phase_and_year(programme)
     end = min(phase.end, date(year, 12, 31))
-    lines = indicator_records(db_session(), chosen, phase.start, end)
+    lines = indicator_records(db_session(), chosen, phase.start, end, zone=_zone())
     from lims.services.programme.registry import INDICATORS
+    from lims.web.programme.record_pages import content_title
 
     record_kind = next((k.value for k, moved in INDICATORS.items() if chosen in moved), None)
     if chosen is Indicator.TRAINING_PARTICIPATIONS:
         record_kind = None
+    details = [
+        content_title(programme, line.content) + (f" — {line.detail}" if line.detail else "")
+        if line.content is not None
+        else line.detail
+        for line in lines
+    ]
     return render_template(
         "programme/indicator.html",
         programme=programme,
         phase=phase,
         indicator=chosen,
-        lines=lines,
+        lines=list(zip(lines, details, strict=True)),
         record_kind=record_kind,
+        kind_labels=LINE_KIND_LABELS,
+        status_labels=LINE_STATUS_LABELS,
         may_edit=current_user.role == Role.ADMIN,
     )
 
@@ -164,7 +206,9 @@ def report() -> ResponseReturnValue:
     if fmt not in ("pdf", "xlsx"):
         abort(404)
     try:
-        data = programme_service.annual_report(db_session(), programme, year, today=date.today())
+        data = programme_service.annual_report(
+            db_session(), programme, year, today=date.today(), zone=_zone()
+        )
     except LimsError as exc:
         flash_error(exc)
         return redirect(url_for("programme.index"))
@@ -307,12 +351,27 @@ def course(course_id: int) -> ResponseReturnValue:
         found = programme_records.get_course(db_session(), course_id)
     except NotFound:
         abort(404)
+    return _course_page(found, ParticipantForm())
+
+
+def _participant_input(form: ParticipantForm) -> programme_records.ParticipantInput:
+    return programme_records.ParticipantInput(
+        full_name=form.full_name.data or "",
+        national_id=form.national_id.data,
+        phone=form.phone.data,
+        email=form.email.data,
+        organisation=form.organisation.data,
+    )
+
+
+def _course_page(found: Any, form: ParticipantForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "programme/course.html",
         course=found,
-        form=ParticipantForm(),
+        form=form,
+        withdraw_form=WithdrawForm(),
         may_edit=current_user.role == Role.ADMIN,
-    )
+    ), status
 
 
 @bp.post("/courses/<int:course_id>/participants")
@@ -326,23 +385,77 @@ def add_participant(course_id: int) -> ResponseReturnValue:
         abort(404)
     done = save_form(
         form,
-        lambda session: programme_records.add_participant(
-            session,
-            course_id,
-            programme_records.ParticipantInput(
-                full_name=form.full_name.data or "",
-                national_id=form.national_id.data,
-                phone=form.phone.data,
-                email=form.email.data,
-                organisation=form.organisation.data,
-            ),
-        ),
+        lambda session: programme_records.add_participant(session, course_id, _participant_input(form)),
         success=_("Participant added."),
         then=lambda _participant: url_for("programme.course", course_id=course_id),
     )
     if done is not None:
         return done
-    return render_template("programme/course.html", course=found, form=form, may_edit=True), 422
+    return _course_page(found, form, 422)
+
+
+def _participation(course_id: int, participation_id: int) -> Any:
+    """The participation of that course, live (a withdrawn one is no longer edited): else 404."""
+    try:
+        found = programme_records.get_participation(db_session(), participation_id)
+    except NotFound:
+        abort(404)
+    if found.course_id != course_id or found.withdrawn_at is not None:
+        abort(404)
+    return found
+
+
+@bp.route("/courses/<int:course_id>/participants/<int:participation_id>/edit", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_participant(course_id: int, participation_id: int) -> ResponseReturnValue:
+    """Correct a participant (audited); the indicator counts the corrected record."""
+    found = _participation(course_id, participation_id)
+    if request.method == "POST":
+        form = ParticipantForm()
+        done = save_form(
+            form,
+            lambda session: programme_records.update_participant(
+                session, participation_id, _participant_input(form)
+            ),
+            success=_("Record saved."),
+            then=lambda _participant: url_for("programme.course", course_id=course_id),
+        )
+        if done is not None:
+            return done
+        status = 422
+    else:
+        form = ParticipantForm(obj=found)
+        status = 200
+    return render_template(
+        "programme/participant_form.html", course=found.course, participation=found, form=form
+    ), status
+
+
+@bp.post("/courses/<int:course_id>/participants/<int:participation_id>/withdraw")
+@allow(Role.ADMIN)
+def withdraw_participant(course_id: int, participation_id: int) -> ResponseReturnValue:
+    """Withdraw a participation with a reason: kept, struck through, audited, no longer counted."""
+    from datetime import UTC, datetime
+
+    from lims.models import TrainingParticipation
+
+    _participation(course_id, participation_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the withdrawal."), "error")
+        return redirect(url_for("programme.course", course_id=course_id))
+    db = db_session()
+    try:
+        programme_records.withdraw(
+            db, TrainingParticipation, participation_id, reason=form.reason.data or "", now=datetime.now(UTC)
+        )
+    except LimsError as exc:
+        db.rollback()
+        flash_error(exc)
+        return redirect(url_for("programme.course", course_id=course_id))
+    db.commit()
+    flash(_("Record withdrawn."), "success")
+    return redirect(url_for("programme.course", course_id=course_id))
 
 
 @bp.post("/report/submit")
@@ -366,6 +479,7 @@ def submit_report() -> ResponseReturnValue:
             programme,
             int(form.year.data),
             today=date.today(),
+            zone=_zone(),
             submitted_by_id=current_user.id,
             render_pdf=render_pdf,
             render_xlsx=render_xlsx,
