@@ -61,9 +61,10 @@ PLANS = {
         {"temperature": "23", "humidity": "52"},
     ),
     "CAL-DMM-DCV": (
-        ("Đồng hồ vạn năng hiện số", "Fluke", "179", "V", "0", "20", "0.001", None, False),
+        # the 6 V DC range of a 6000-count handheld DMM (both polarities, EURAMET cg-15)
+        ("Đồng hồ vạn năng hiện số", "Fluke", "179", "V", "-6", "6", "0.001", None, False),
         {"calibrator": "CDL-DI-001"},
-        0.002,
+        0.001,
         {"temperature": "23.4", "humidity": "48"},
     ),
 }
@@ -104,7 +105,7 @@ CMC = [
     (
         "DC voltage",
         "V",
-        0,
+        -20,
         20,
         {"a": Decimal("0.00001"), "b": Decimal("0.000005"), "procedure_code": "CAL-DMM-DCV"},
     ),
