@@ -36,7 +36,7 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
-    assert page.count("data-bench-point") == 3 and "bench.js" in page and "<script>" not in page
+    assert page.count("data-bench-point") == 5 and "bench.js" in page and "<script>" not in page
     version = job.version  # type: ignore[attr-defined]
     response = _post_point(client, job, 1, version, ["10.002", "10.003", "10.002", "10.002", "10.003"])
     html = response.get_data(as_text=True)
@@ -74,7 +74,8 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
     point = page[page.index('id="point-2"'):page.index('id="point-3"')]
@@ -96,7 +97,8 @@ def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClie
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
     budget = measurements.measurements(session, job.id)[1].budget
     type_a = [i for i in budget["inputs"] if i["distribution"]["kind"] == "type_a"]
@@ -232,7 +234,8 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
     budget = page[page.index('<tr class="budget">'):page.index("</details>")]
@@ -241,7 +244,7 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
     assert "phân bố chuẩn, U = 0,00004 V; k = 2" in text
     assert "phân bố chữ nhật, nửa độ rộng = 0,0005 V" in text
     assert "Đánh giá loại A, các số đọc = 10,002; 10,003; 10,002; 10,002; 10,003 V" in text
-    assert "Độ phân giải của đồng hồ vạn năng ở thang đo này, nửa độ rộng r/2" in text
+    assert "Độ phân giải của đồng hồ vạn năng ở thang đo này (một chữ số cuối), nửa độ rộng r/2" in text
     assert not re.search(r"\de-\d|half_width|type_a|rectangular|DMM resolution", text)
 
     with client.session_transaction() as browser:
@@ -252,4 +255,4 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
     assert "normal distribution, U = 0.00004 V; k = 2" in text
     assert "rectangular distribution, half-width = 0.0005 V" in text
     assert "Type A evaluation, readings = 10.002; 10.003; 10.002; 10.002; 10.003 V" in text
-    assert "DMM resolution on this range, half-width r/2" in text
+    assert "DMM resolution on this range (one least-significant digit), half-width r/2" in text
