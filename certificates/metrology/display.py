@@ -113,7 +113,8 @@ SMALL_DOF_K = Decimal("2.5")
 
 def _flags(point: PointResult, language: str) -> tuple[str, ...]:
     """The stored notes as the reader's language says them: Type A from too few readings (JCGM 101 6.4.9.4),
-    a small ν_eff, and the Monte Carlo interval (its wording is :meth:`IntervalMethod.text`)."""
+    a small ν_eff, an emergent-stem correction, and the Monte Carlo interval (its wording is
+    :meth:`IntervalMethod.text`)."""
     vi = decimal_sign(language) == ","
     out = []
     if any("6.4.9.4" in n for n in point.notes):
@@ -123,6 +124,12 @@ def _flags(point: PointResult, language: str) -> tuple[str, ...]:
             if vi
             else "Type A from fewer than 4 readings without a pooled standard deviation: Monte Carlo cannot "
             "check it (JCGM 101:2008 6.4.9.4)"
+        )
+    if any("ISO 386" in n for n in point.notes):
+        out.append(
+            "số chỉ đã được hiệu chính phần cột chất lỏng nhô ra khỏi bể (ISO 386)"
+            if vi
+            else "the indication is corrected for the emergent stem (ISO 386)"
         )
     if point.effective_dof is not None and point.coverage_factor > SMALL_DOF_K:
         nu = dof_text(point.effective_dof)
