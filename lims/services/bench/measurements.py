@@ -92,6 +92,21 @@ def _convert(value: float, unit: str, to: str, *, difference: bool = False) -> f
     return converted
 
 
+def _numeric_characteristics(raw: Mapping[str, Any]) -> dict[str, float]:
+    """The standard's numeric characteristics (a bath's stability, a calibrator's drift specification), as the
+    budget reads them; flags such as ``requires_readout`` and texts that are not numbers are left out."""
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool):
+            continue
+        try:
+            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            continue
+        out[key] = number
+    return out
+
+
 def _standards_used(
     session: Session, job: Job, proc: dp.Procedure, nominal: float, reference_value: float, on: date
 ) -> dict[str, dp.StandardUsed]:
@@ -143,11 +158,7 @@ def _standards_used(
             if std.drift_limit is not None
             else 0.0
         )
-        characteristics = {
-            k_: float(v)
-            for k_, v in (std.characteristics or {}).items()
-            if isinstance(v, int | float | Decimal) and not isinstance(v, bool)
-        }
+        characteristics = _numeric_characteristics(std.characteristics or {})
         low = high = None
         if role in proc.usable_range and std.range_min is not None and std.range_max is not None:
             low = _convert(float(std.range_min), std.unit, proc.unit)
