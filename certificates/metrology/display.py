@@ -126,6 +126,12 @@ def note_text(note: str, language: str) -> str:
             else "Type A from fewer than 4 readings without a pooled standard deviation: Monte Carlo cannot check "
             "it (JCGM 101:2008 6.4.9.4)"
         )
+    if "ISO 386" in note:
+        return (
+            "số chỉ đã được hiệu chính phần cột chất lỏng nhô ra khỏi bể (ISO 386)"
+            if vi
+            else "the indication is corrected for the emergent stem (ISO 386)"
+        )
     if "not validated" in note or "not applicable" in note:
         return IntervalMethod.MCM.text(language)
     if note.startswith("ν_eff"):

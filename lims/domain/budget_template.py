@@ -18,6 +18,10 @@ source                       input in the budget (value; distribution)
 ``repeatability``            0; rectangular, half-width b'/2 from the repeated series (DKD-R 6-1, A and B)
 ``zero_deviation``           0; rectangular, half-width f0/2 from the zero point's readings (DKD-R 6-1)
 ``head_correction``          ρ·g·Δh in the point's unit; normal from u(ρ) and u(Δh) (EURAMET cg-17)
+``standard_specification``   0; rectangular, half-width = (relative·|x| + floor) per year × years since the
+                             standard's calibration: a calibrator's drift specification (EURAMET cg-15)
+``stem_correction``          k·n·(t1 − t2) (ISO 386 emergent stem); normal from u(t2) and u(k); 0 when no
+                             emergent column is recorded (digital or totally immersed thermometers)
 ===========================  =================================================================================
 
 With a calibration sequence (a DKD-R 6-1 procedure, :mod:`lims.domain.pressure`) the ``readings`` input
@@ -66,6 +70,8 @@ class InputSource(StrEnum):
     REPEATABILITY = "repeatability"
     ZERO_DEVIATION = "zero_deviation"
     HEAD_CORRECTION = "head_correction"
+    STANDARD_SPECIFICATION = "standard_specification"
+    STEM_CORRECTION = "stem_correction"
 
 
 #: Sources that only a procedure with a calibration sequence can use.
@@ -103,6 +109,11 @@ class StandardUsed:
     drift_limit: float = 0.0
     degrees_of_freedom: float | None = None
     characteristics: Mapping[str, float] = field(default_factory=dict)
+    #: time from the standard's last calibration to the measurement, in years (drift per time, EURAMET cg-15)
+    years_since_calibration: float | None = None
+    #: the standard's usable range in the procedure's unit (e.g. a bath's), when the procedure checks it
+    range_min: float | None = None
+    range_max: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +146,8 @@ class InputTemplate:
     value: float = 0.0
     distribution: Mapping[str, Any] | None = None
     dof: float | None = None
+    half_width: float = 0.0  # stem_correction: half-width of the emergent-column temperature t2, in K
+    relative_uncertainty: float = 0.0  # stem_correction: standard uncertainty of k as a fraction of k
 
     def describe(self, language: str) -> str:
         """The description in ``language`` (``vi`` or ``en``); English when no Vietnamese was given."""
@@ -263,7 +276,12 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
         raise BudgetError(f"{where}.role: {role!r} is not 'indication' or 'reference'")
     description_en, description_vi = _description(data.get("description", ""), where)
     kw: dict[str, Any] = {"description": description_en, "description_vi": description_vi, "role": role}
-    if source in (InputSource.STANDARD, InputSource.STANDARD_DRIFT, InputSource.STANDARD_CHARACTERISTIC):
+    if source in (
+        InputSource.STANDARD,
+        InputSource.STANDARD_DRIFT,
+        InputSource.STANDARD_CHARACTERISTIC,
+        InputSource.STANDARD_SPECIFICATION,
+    ):
         standard = data.get("standard")
         if not isinstance(standard, str) or not standard:
             raise BudgetError(f"{where}.standard: name the standard (e.g. 'reference') this input comes from")
@@ -282,6 +300,15 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
             "reference_value": _num(data, "reference_value", where),
             "coefficient": _num(data, "coefficient", where),
         }
+    if source == InputSource.STEM_CORRECTION:
+        kw["coefficient"] = _num(data, "coefficient", where)
+        kw["half_width"] = _num(data, "stem_temperature_half_width", where, 0.0)
+        kw["relative_uncertainty"] = _num(data, "coefficient_relative_uncertainty", where, 0.0)
+        if kw["coefficient"] <= 0 or kw["half_width"] < 0 or kw["relative_uncertainty"] < 0:
+            raise BudgetError(
+                f"{where}: coefficient must be > 0, stem_temperature_half_width and "
+                "coefficient_relative_uncertainty ≥ 0"
+            )
     if source in (InputSource.ENVIRONMENT, InputSource.FIXED):
         try:
             kw["scale"] = Scale(data.get("scale", "none"))
@@ -441,6 +468,14 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
                 )
             entry["value"] = 0.0
             entry["distribution"] = {"kind": "rectangular", "half_width": float(half)}
+        elif item.source == InputSource.STANDARD_SPECIFICATION:
+            entry["value"] = 0.0
+            entry["distribution"] = {
+                "kind": "rectangular",
+                "half_width": _specification_half_width(ctx, item),
+            }
+        elif item.source == InputSource.STEM_CORRECTION:
+            entry |= _stem_correction(ctx, item)
         elif item.source == InputSource.RESOLUTION:
             entry["value"] = 0.0
             half = _clean(ctx.instrument.resolution / 2)
@@ -465,6 +500,101 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
         "inputs": inputs,
         "correlations": [dict(c) for c in template.correlations],
     }
+
+
+#: The characteristics a ``standard_specification`` input reads from the standard (its data sheet's stability
+#: specification): relative to the output per year, and a floor in the procedure's unit per year.
+SPECIFICATION_RELATIVE = "stability_relative_per_year"
+SPECIFICATION_FLOOR = "stability_floor_per_year"
+
+
+def _specification_half_width(ctx: PointContext, item: InputTemplate) -> float:
+    """a = (s_rel·|x| + s_floor) · t / 1 year: the drift a calibrator's stability specification allows in the
+    time t since its calibration (EURAMET cg-15, from memory: the calibrator's contribution is its certificate
+    U at the setting plus its drift since calibration from the specification, relative to the output plus a
+    floor — never one absolute value for every point).
+
+    5 V on a calibrator 0.5 year after its calibration, 8·10⁻⁶/year of output + 2 µV/year:
+    (8e-6 × 5 + 2e-6) × 0.5 = 2.1e-5 V.
+
+    >>> std = StandardUsed("5522A", 5.0, "V", 2e-5, 2.0, characteristics={SPECIFICATION_RELATIVE: 8e-6,
+    ...     SPECIFICATION_FLOOR: 2e-6}, years_since_calibration=0.5)
+    >>> ctx = PointContext(5.0, "V", (5.0,), {"calibrator": std}, InstrumentUnderTest("V", -6, 6, 0.001), {})
+    >>> _specification_half_width(ctx, InputTemplate("dV_S", InputSource.STANDARD_SPECIFICATION,
+    ...     standard="calibrator"))
+    2.1e-05
+    """
+    std = _standard(ctx, item)
+    values = []
+    for key in (SPECIFICATION_RELATIVE, SPECIFICATION_FLOOR):
+        value = std.characteristics.get(key)
+        if value is None or not math.isfinite(value) or value < 0:
+            raise BudgetError(
+                f"standards.{item.standard}.characteristics.{key}: missing or not a number ≥ 0; input "
+                f"{item.name} needs the standard's stability specification"
+            )
+        values.append(float(value))
+    years = std.years_since_calibration
+    if years is None or not math.isfinite(years) or years < 0:
+        raise BudgetError(
+            f"standards.{item.standard}: the date of its calibration is needed; input {item.name} scales its "
+            "drift with the time since calibration"
+        )
+    return _clean((values[0] * abs(ctx.nominal) + values[1]) * years)
+
+
+#: Environment quantities of the emergent stem (ISO 386): the emergent column n in degrees of the scale, its
+#: measured mean temperature t2, and, for a partial-immersion thermometer, the stem temperature t1 its scale
+#: assumes (a total-immersion thermometer used partly immersed: t1 is the bath temperature).
+STEM_LENGTH = "emergent_column"
+STEM_TEMPERATURE = "stem_temperature"
+STEM_REFERENCE = "stem_reference_temperature"
+
+
+def _one(ctx: PointContext, quantity: str) -> float | None:
+    raw = ctx.environment.get(quantity)
+    if raw is None:
+        return None
+    values = [raw] if isinstance(raw, int | float) else list(raw)
+    if not values or any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
+        raise BudgetError(f"environment.{quantity}: {raw!r} is not a number or a list of numbers")
+    return math.fsum(float(v) for v in values) / len(values)
+
+
+def _stem_correction(ctx: PointContext, item: InputTemplate) -> dict[str, Any]:
+    """Δt = k·n·(t1 − t2), added to the indication (ISO 386 emergent-stem correction; k ≈ 0.00016 K⁻¹ for
+    mercury in thermometer glass).
+
+    u² = (k·n·a/√3)² + (n·(t1 − t2)·u_rel(k)·k)², a = half-width of t2 as measured.
+    Hand calculation, mercury-in-glass at 100 °C with n = 60 °C emergent and t2 = 30 °C, k = 0.00016 K⁻¹
+    (u_rel 10 %), a = 2 K: Δt = 0.00016 × 60 × (100 − 30) = 0.672 °C;
+    u = √((0.00016 × 60 × 2/√3)² + (0.672 × 0.1)²) = √(0.011085² + 0.0672²) = 0.068108 °C.
+
+    >>> item = InputTemplate("dt_stem", InputSource.STEM_CORRECTION, coefficient=0.00016, half_width=2.0,
+    ...                      relative_uncertainty=0.1)
+    >>> ctx = PointContext(100.0, "°C", (99.4,), {}, InstrumentUnderTest("°C", -10, 110, 0.1),
+    ...                    {"emergent_column": 60, "stem_temperature": 30})
+    >>> e = _stem_correction(ctx, item)
+    >>> round(e["value"], 6), round(e["distribution"]["u"], 6)
+    (0.672, 0.068108)
+    """
+    n = _one(ctx, STEM_LENGTH)
+    if n is None or n == 0:
+        return {"value": 0.0, "distribution": {"kind": "normal", "u": 0.0}}
+    if n < 0:
+        raise BudgetError(f"environment.{STEM_LENGTH}: {n:g} must be ≥ 0 (degrees of the scale emergent)")
+    t2 = _one(ctx, STEM_TEMPERATURE)
+    if t2 is None:
+        raise BudgetError(
+            f"environment.{STEM_TEMPERATURE}: not recorded; input {item.name} needs the mean temperature of "
+            "the emergent column (ISO 386)"
+        )
+    t1 = _one(ctx, STEM_REFERENCE)
+    t1 = ctx.nominal if t1 is None else t1
+    k = item.coefficient
+    value = k * n * (t1 - t2)
+    u = math.hypot(k * n * item.half_width / math.sqrt(3.0), value * item.relative_uncertainty)
+    return {"value": _clean(value), "distribution": {"kind": "normal", "u": _clean(u)}}
 
 
 def _series_settings(ctx: PointContext) -> tuple[dkd.CalibrationSequence, dkd.SequenceSettings]:
@@ -536,6 +666,12 @@ def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:
             d |= {"reference_value": item.reference_value, "coefficient": item.coefficient}
         if item.source in (InputSource.ENVIRONMENT, InputSource.FIXED):
             d["scale"] = item.scale.value
+        if item.source == InputSource.STEM_CORRECTION:
+            d |= {
+                "coefficient": item.coefficient,
+                "stem_temperature_half_width": item.half_width,
+                "coefficient_relative_uncertainty": item.relative_uncertainty,
+            }
         if item.source == InputSource.FIXED:
             d |= {"value": item.value, "distribution": dict(item.distribution or {})}
         out.append(d)

@@ -42,6 +42,9 @@ class EnvironmentLimit:
     minimum: float | None = None
     maximum: float | None = None
     max_variation: float | None = None
+    #: recorded only when it applies (e.g. a liquid-in-glass thermometer's emergent column): not recording it
+    #: is no deviation
+    optional: bool = False
 
     def __post_init__(self) -> None:
         for name in ("minimum", "maximum", "max_variation"):
@@ -93,6 +96,8 @@ def check_environment(
     for lim in limits:
         raw = readings.get(lim.quantity)
         if raw is None or (not isinstance(raw, int | float) and len(raw) == 0):
+            if lim.optional:
+                continue
             found.append(
                 Deviation(
                     lim.quantity,
@@ -148,7 +153,8 @@ def limit_from_dict(data: Any, where: str = "environment") -> EnvironmentLimit:
     """Build a limit from its procedure-file form.
 
     >>> limit_from_dict({"quantity": "temperature", "unit": "°C", "minimum": 18, "maximum": 28})
-    EnvironmentLimit(quantity='temperature', unit='°C', minimum=18.0, maximum=28.0, max_variation=None)
+    EnvironmentLimit(quantity='temperature', unit='°C', minimum=18.0, maximum=28.0, max_variation=None, \
+optional=False)
     """
     if not isinstance(data, Mapping):
         raise EnvironmentDataError(f"{where}: expected an object")
@@ -163,4 +169,7 @@ def limit_from_dict(data: Any, where: str = "environment") -> EnvironmentLimit:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise EnvironmentDataError(f"{where}.{key}: {value!r} is not a number")
         bounds[key] = None if value is None else float(value)
-    return EnvironmentLimit(quantity, unit, **bounds)
+    optional = data.get("optional", False)
+    if not isinstance(optional, bool):
+        raise EnvironmentDataError(f"{where}.optional: expected true or false")
+    return EnvironmentLimit(quantity, unit, **bounds, optional=optional)

@@ -8,7 +8,7 @@ the decision rule and the uncertainty budget template. The files shipped with th
 ``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
 
 >>> procs = load_procedures()
->>> sorted(p.code for p in procs)[:2]
+>>> sorted({p.code for p in procs})[:2]
 ['CAL-DMM-DCV', 'CAL-PG-DKD']
 """
 
@@ -90,6 +90,8 @@ class Procedure:
     standards: tuple[str, ...] = ()  # the roles of the standards the budget needs, e.g. ("weights",)
     sequence_settings: dkd.SequenceSettings | None = None  # a DKD-R 6-1 procedure's calibration sequence
     minimum_tur: float = DEFAULT_MINIMUM_TUR  # least MPE/U for simple acceptance (ILAC-G8 4.2.1)
+    #: roles of the standards whose usable range must hold every test point (e.g. the bath's working range)
+    usable_range: tuple[str, ...] = ()
 
     def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
         """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.
@@ -194,6 +196,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             )
         except dkd.PressureError as exc:
             raise ProcedureError(str(exc)) from None
+    usable_range = data.get("usable_range", [])
+    if not isinstance(usable_range, list) or not all(isinstance(r, str) and r for r in usable_range):
+        raise ProcedureError(f'{where}.usable_range: expected a list of standard roles, e.g. ["bath"]')
     minimum_tur = data.get("minimum_tur", DEFAULT_MINIMUM_TUR)
     if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur >= 1:
         raise ProcedureError(f"{where}.minimum_tur: expected a ratio ≥ 1, got {minimum_tur!r}")
@@ -222,7 +227,13 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             standards=tuple(sorted({i.standard for i in budget.inputs if i.standard is not None})),
             sequence_settings=sequence,
             minimum_tur=float(minimum_tur),
+            usable_range=tuple(usable_range),
         )
+        unknown = set(procedure.usable_range) - set(procedure.standards)
+        if unknown:
+            raise ProcedureError(
+                f"{where}.usable_range: {', '.join(sorted(unknown))} is not a standard the budget uses"
+            )
     except ProcedureError:
         raise
     except DomainError as exc:
@@ -359,6 +370,8 @@ def _context(
             raise ProcedureError(
                 f"standards.{role}: expanded_uncertainty and drift_limit must be ≥ 0 and coverage_factor > 0"
             )
+        if role in procedure.usable_range:
+            _check_usable_range(procedure, role, std, point)
     return PointContext(
         point,
         procedure.unit,
@@ -370,6 +383,37 @@ def _context(
         sequence_settings=procedure.sequence_settings,
         zero_readings=None if zero_readings is None else tuple(float(z) for z in zero_readings),
     )
+
+
+class OutsideUsableRange(ProcedureError):
+    """A test point outside the usable range of a standard that must hold it (a bath used outside its range)."""
+
+    def __init__(self, role: str, identifier: str, point: float, low: float, high: float, unit: str) -> None:
+        self.role, self.identifier, self.point = role, identifier, point
+        super().__init__(
+            f"standards.{role}: test point {point:g} {unit} is outside the usable range of {identifier} "
+            f"({low:g} {unit} to {high:g} {unit})"
+        )
+
+
+def _check_usable_range(procedure: Procedure, role: str, std: StandardUsed, point: float) -> None:
+    """Refuse a point the standard cannot realise (e.g. a bath's working range, from its characterisation).
+
+    >>> th = find_procedure(load_procedures(), "CAL-TH-BATH", "2.0")
+    >>> bath = StandardUsed("B7340", 180.0, "°C", 0.0, 2.0, range_min=-40.0, range_max=150.0)
+    >>> _check_usable_range(th, "bath", bath, 180.0)
+    Traceback (most recent call last):
+    ...
+    lims.domain.procedures.OutsideUsableRange: standards.bath: test point 180 °C is outside the usable range \
+of B7340 (-40 °C to 150 °C)
+    """
+    if std.range_min is None or std.range_max is None:
+        raise ProcedureError(
+            f"standards.{role}: {procedure.code} needs the usable range of {std.identifier}; record it"
+        )
+    tol = 1e-12 * max(abs(std.range_min), abs(std.range_max), 1.0)
+    if point < std.range_min - tol or point > std.range_max + tol:
+        raise OutsideUsableRange(role, std.identifier, point, std.range_min, std.range_max, procedure.unit)
 
 
 def instantiate_budget(
@@ -388,11 +432,12 @@ def instantiate_budget(
     this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged.
 
     >>> dmm = find_procedure(load_procedures(), "CAL-DMM-DCV")
-    >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, drift_limit=3e-5)
+    >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, years_since_calibration=0.25, characteristics={
+    ...     "stability_relative_per_year": 8e-6, "stability_floor_per_year": 2e-6})
     >>> b = instantiate_budget(dmm, 10.0, [10.002, 10.003, 10.002, 10.002, 10.003], {"calibrator": cal},
-    ...                        InstrumentUnderTest("V", 0.0, 20.0, 0.001), {"temperature": 23.5})
-    >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:3]
-    [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal')]
+    ...                        InstrumentUnderTest("V", -20.0, 20.0, 0.001), {"temperature": 23.5})
+    >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:4]
+    [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal'), ('dV_S', 'rectangular')]
     """
     ctx = _context(procedure, point, readings, standards, instrument, environment, zero_readings)
     try:
@@ -437,7 +482,9 @@ def point_result(
     >>> th = find_procedure(load_procedures(), "CAL-TH-BATH")
     >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
     ...                  {"reference": StandardUsed("PRT", 50.012, "°C", 0.02, 2.0), "bath": StandardUsed(
-    ...                      "bath", 50.0, "°C", 0.0, 2.0)}, InstrumentUnderTest("°C", -50.0, 200.0, 0.1))
+    ...                      "bath", 50.0, "°C", 0.0, 2.0, range_min=-40.0, range_max=150.0),
+    ...                   "readout": StandardUsed("1594A", 50.0, "°C", 0.0, 2.0)},
+    ...                  InstrumentUnderTest("°C", -50.0, 200.0, 0.1))
     >>> (r.mean_indication, r.error, r.correction, r.mpe, r.verdict.value if r.verdict else None)
     (50.14, 0.128, -0.128, 0.5, 'pass')
     """

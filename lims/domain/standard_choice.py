@@ -23,7 +23,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from lims.domain.budget_template import BudgetTemplate, InputSource
+from lims.domain.budget_template import (
+    SPECIFICATION_FLOOR,
+    SPECIFICATION_RELATIVE,
+    BudgetTemplate,
+    InputSource,
+)
 from lims.errors import N_
 
 
@@ -69,6 +74,9 @@ def role_needs(budget: BudgetTemplate) -> dict[str, RoleNeeds]:
         valued, characteristics = roles.setdefault(item.standard, (False, set()))
         if item.source == InputSource.STANDARD_CHARACTERISTIC and item.characteristic:
             characteristics.add(item.characteristic)
+        if item.source == InputSource.STANDARD_SPECIFICATION:
+            # a calibrator's drift specification, relative to its output plus a floor (EURAMET cg-15)
+            characteristics |= {SPECIFICATION_RELATIVE, SPECIFICATION_FLOOR}
         roles[item.standard] = (valued or item.source in value_sources, characteristics)
     return {role: RoleNeeds(role, valued, frozenset(chars)) for role, (valued, chars) in roles.items()}
 

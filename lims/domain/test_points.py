@@ -54,7 +54,15 @@ class PercentOfRangeRule:
     percents: tuple[float, ...]
 
 
-PointRule = ExplicitPoints | PercentOfRangeRule
+@dataclass(frozen=True, slots=True)
+class PercentOfFullScaleRule:
+    """Signed percentages (−100 to 100) of the range's full scale max(|range_min|, |range_max|): a DMM range
+    calibrated at 0 (short), +10 %, +50 %, +90 % and −90 % (EURAMET cg-15, both polarities; from memory)."""
+
+    percents: tuple[float, ...]
+
+
+PointRule = ExplicitPoints | PercentOfRangeRule | PercentOfFullScaleRule
 
 
 def round_to_resolution(value: float, resolution: float) -> float:
@@ -108,6 +116,10 @@ def generate_points(
         raise TestPointError(f"range_max: {range_max:g} must be above range_min {range_min:g}")
     if isinstance(rule, ExplicitPoints):
         raw = list(rule.nominals)
+    elif isinstance(rule, PercentOfFullScaleRule):
+        # a negative percentage on a range without negative values is refused below, never moved
+        full_scale = max(abs(range_min), abs(range_max))
+        raw = [p / 100 * full_scale for p in rule.percents]
     else:
         raw = [range_min + p / 100 * (range_max - range_min) for p in rule.percents]
     points: list[float] = []
@@ -169,9 +181,13 @@ def rule_from_dict(data: Any, where: str = "test_points") -> PointRule:
     if not isinstance(data, Mapping):
         raise TestPointError(f"{where}: expected an object with a 'kind'")
     kind = data.get("kind")
-    key = {"explicit": "nominals", "percent_of_range": "percents"}.get(str(kind))
+    key = {"explicit": "nominals", "percent_of_range": "percents", "percent_of_full_scale": "percents"}.get(
+        str(kind)
+    )
     if key is None:
-        raise TestPointError(f"{where}.kind: {kind!r} is not 'explicit' or 'percent_of_range'")
+        raise TestPointError(
+            f"{where}.kind: {kind!r} is not 'explicit', 'percent_of_range' or 'percent_of_full_scale'"
+        )
     values = data.get(key)
     if not isinstance(values, list) or not values:
         raise TestPointError(f"{where}.{key}: expected a non-empty list of numbers")
@@ -180,6 +196,11 @@ def rule_from_dict(data: Any, where: str = "test_points") -> PointRule:
             raise TestPointError(f"{where}.{key}[{i}]: {v!r} is not a finite number")
     if kind == "explicit":
         return ExplicitPoints(tuple(float(v) for v in values))
+    if kind == "percent_of_full_scale":
+        for p in values:
+            if not -100 <= p <= 100:
+                raise TestPointError(f"{where}.{key}: {p:g} % is not between −100 % and 100 % of full scale")
+        return PercentOfFullScaleRule(tuple(float(p) for p in values))
     return _checked_percents(values, f"{where}.{key}")
 
 
@@ -191,4 +212,6 @@ def rule_to_dict(rule: PointRule) -> dict[str, Any]:
     """
     if isinstance(rule, ExplicitPoints):
         return {"kind": "explicit", "nominals": list(rule.nominals)}
+    if isinstance(rule, PercentOfFullScaleRule):
+        return {"kind": "percent_of_full_scale", "percents": list(rule.percents)}
     return {"kind": "percent_of_range", "percents": list(rule.percents)}

@@ -19,13 +19,13 @@ def test_procedures_list_json(demo: Path) -> None:
     result = run(["procedures", "list", "--json"], demo)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    # every version stays listed (jobs done with 1.0 keep it); 2.0 is the DKD-R 6-1 rebuild (issue 16)
-    assert [r["code"] for r in rows] == [
-        "CAL-DMM-DCV", "CAL-PG-DKD", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-TH-BATH", "VER-NAWI-R76"
-    ]
-    assert [r["version"] for r in rows if r["code"] == "CAL-PG-DKD"] == ["1.0", "2.0"]
-    assert rows[2] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
-                                      "kind": "calibration", "title": "", "title_vi": rows[2]["title_vi"]}
+    # every version stays listed (jobs done with 1.x keep it); 2.0 are the issue-16 rebuilds (DKD-R 6-1,
+    # EURAMET cg-15, SPRT with readout in a bath)
+    assert [(r["code"], r["version"]) for r in rows] == [
+        ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-PG-DKD", "1.0"), ("CAL-PG-DKD", "2.0"),
+        ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"), ("VER-NAWI-R76", "1.0")]
+    assert rows[3] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
+                                      "kind": "calibration", "title": "", "title_vi": rows[3]["title_vi"]}
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:

@@ -42,6 +42,10 @@ INPUTS: list[dict[str, Any]] = [
         "coefficient": 1e-5,
         "scale": "nominal",
     },
+    # EURAMET cg-15: drift since calibration, (ppm of output + floor) per year × years
+    {"name": "p", "source": "standard_specification", "standard": "ref"},
+    # ISO 386 emergent stem: none recorded here (a digital indication), so 0 with u = 0
+    {"name": "h", "source": "stem_correction", "coefficient": 0.00016, "stem_temperature_half_width": 2.0},
 ]
 
 #: Every distribution a ``fixed`` input may give (lims.domain.budget_template._fixed_distribution).
@@ -60,7 +64,7 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
     template = template_from_dict(
         {
             "measurand": "E",
-            "model": "x + r + b + t + f - s - d",
+            "model": "x + h + r + b + t + f - s - d - p",
             "inputs": [
                 *INPUTS,
                 {"name": "f", "source": "fixed", "value": 0.0, "scale": "nominal", "distribution": fixed},
@@ -75,7 +79,18 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
         readings=READINGS,
         standards={
             "ref": StandardUsed(
-                "5522A", 10.0, "V", 4e-5, 2.0, drift_limit=3e-5, characteristics={"stability": 1e-5}
+                "5522A",
+                10.0,
+                "V",
+                4e-5,
+                2.0,
+                drift_limit=3e-5,
+                characteristics={
+                    "stability": 1e-5,
+                    "stability_relative_per_year": 5e-6,
+                    "stability_floor_per_year": 1e-6,
+                },
+                years_since_calibration=0.5,
             )
         },
         instrument=InstrumentUnderTest("V", 0.0, 20.0, 0.001),
@@ -98,7 +113,7 @@ def test_every_input_kind_emits_what_the_engine_accepts(fixed: dict[str, Any]) -
     assert all("value" in i for name, i in by_name.items() if name != "x")
 
     spec = parse_budget(budget)  # refuses a type_a input that gives a value (docs/budget-format.md)
-    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "f"]
+    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "p", "h", "f"]
     result = evaluate_budget(spec).propagation
     # E = x̄ − s with every other estimate 0: 10.0024 − 10.0 V
     assert result.value == pytest.approx(statistics.fmean(READINGS) - 10.0, abs=1e-12)

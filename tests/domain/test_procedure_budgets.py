@@ -228,7 +228,8 @@ def test_dmm_dc_voltage_at_10_v_on_the_20_v_range() -> None:
     E = 10.0024 − 10.0000 = 2.4 mV; MPE = 0.05 % × 10 V + 2 × 1 mV = 7 mV.
     Guarded (w = U = 0.76 mV): AL = 6.24 mV > 2.4 mV → pass.
     """
-    proc = find_procedure(PROCEDURES, "CAL-DMM-DCV")
+    # 2.0 (EURAMET cg-15) is tested in tests/domain/test_dmm_cg15.py
+    proc = find_procedure(PROCEDURES, "CAL-DMM-DCV", "1.0")
     dmm = InstrumentUnderTest("V", 0.0, 20.0, 0.001)
     assert proc.points_for(dmm) == (2.0, 10.0, 18.0)
     calibrator = StandardUsed("Fluke 5522A S/N 987", 10.0, "V", 0.00004, 2.0, drift_limit=0.00003)
@@ -290,7 +291,17 @@ def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
             0.02,
             2.0,
             drift_limit=0.01,
-            characteristics={"stability": 0.01, "uniformity": 0.02, "readout_equivalent": 0.001},
+            characteristics={
+                "stability": 0.01,
+                "uniformity": 0.02,
+                "readout_equivalent": 0.001,
+                "self_heating": 0.001,
+                "stability_relative_per_year": 5e-6,
+                "stability_floor_per_year": 1e-6,
+            },
+            years_since_calibration=0.5,
+            range_min=-100.0,
+            range_max=200.0,
         )
         for role in procedure.standards
     }

@@ -43,10 +43,14 @@ def test_four_real_procedures_are_shipped_with_sources() -> None:
         ("CAL-DMM-DCV", ProcedureKind.CALIBRATION, "DC voltage", "V"),
         ("CAL-PG-DKD", ProcedureKind.CALIBRATION, "pressure", "bar"),
         ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
-        # 1.1: the SPRT's readout is a standard of its own, in the chain and the budget (issue 16)
-        ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
         ("VER-NAWI-R76", ProcedureKind.VERIFICATION, "mass", "kg"),
     ]
+    # issue 16: the thermometer and DMM methods rebuilt (2.0); earlier versions stay for the jobs that used them
+    assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.1", "2.0"]
+    assert [p.version for p in procs if p.code == "CAL-DMM-DCV"] == ["1.0", "2.0"]
+    assert any("EURAMET Calibration Guide No. 15" in s for s in find_procedure(procs, "CAL-DMM-DCV").sources)
+    assert any("DKD-R 5-1:2018" in s for s in find_procedure(procs, "CAL-TH-BATH").sources)
+    assert any("ISO 386" in s for s in find_procedure(procs, "CAL-TH-BATH").sources)
     pressure = find_procedure(procs, "CAL-PG-DKD")
     assert pressure.version == "2.0" and pressure.sequence_settings is not None
     assert any("DKD-R 6-1:2014" in s for s in pressure.sources)
@@ -67,16 +71,17 @@ def test_file_names_match_code_and_version() -> None:
 def test_a_lab_adds_a_procedure_and_a_new_version(tmp_path: Path) -> None:
     for path in SHIPPED.glob("*.json"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    v2 = shipped("CAL-TH-BATH") | {"version": "1.10", "acceptance": {"kind": "fixed", "value": 0.3}}
-    v11 = shipped("CAL-TH-BATH") | {"version": "1.2"}
-    (tmp_path / "CAL-TH-BATH_1.10.json").write_text(json.dumps(v2), encoding="utf-8")
-    (tmp_path / "CAL-TH-BATH_1.2.json").write_text(json.dumps(v11), encoding="utf-8")
+    v2 = shipped("CAL-TH-BATH") | {"version": "2.10", "acceptance": {"kind": "fixed", "value": 0.3}}
+    v11 = shipped("CAL-TH-BATH") | {"version": "2.2"}
+    (tmp_path / "CAL-TH-BATH_2.10.json").write_text(json.dumps(v2), encoding="utf-8")
+    (tmp_path / "CAL-TH-BATH_2.2.json").write_text(json.dumps(v11), encoding="utf-8")
     procs = load_procedures(tmp_path)
-    assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.1", "1.2", "1.10"]
-    assert find_procedure(procs, "CAL-TH-BATH").version == "1.10"  # numeric, not text, ordering
+    assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.1", "2.0", "2.2", "2.10"]
+    assert find_procedure(procs, "CAL-TH-BATH").version == "2.10"  # numeric, not text, ordering
     assert find_procedure(procs, "CAL-TH-BATH", "1.0").version == "1.0"
     with pytest.raises(
-        ProcedureError, match=r"procedure CAL-TH-BATH has no version '9' \(versions: 1.0, 1.1, 1.2, 1.10\)"
+        ProcedureError,
+        match=r"procedure CAL-TH-BATH has no version '9' \(versions: 1.0, 1.1, 2.0, 2.2, 2.10\)",
     ):
         find_procedure(procs, "CAL-TH-BATH", "9")
     with pytest.raises(ProcedureError, match="procedure 'NOPE' does not exist"):
@@ -351,11 +356,13 @@ def test_bad_bench_input_is_refused_with_a_clear_message(
 def test_missing_bath_characteristic_is_named() -> None:
     proc = find_procedure(load_procedures(), "CAL-TH-BATH")
     standards = {
-        "reference": StandardUsed("prt", 50.0, "°C", 0.02, 2.0),
+        "reference": StandardUsed("prt", 50.0, "°C", 0.02, 2.0, characteristics={"self_heating": 0.001}),
         "readout": StandardUsed(
             "readout", 50.0, "°C", 0.0, 2.0, characteristics={"readout_equivalent": 0.001}
         ),
-        "bath": StandardUsed("bath", 50.0, "°C", 0.0, 2.0, characteristics={"stability": 0.005}),
+        "bath": StandardUsed(
+            "bath", 50.0, "°C", 0.0, 2.0, characteristics={"stability": 0.005}, range_min=-40, range_max=150
+        ),
     }
     with pytest.raises(ProcedureError, match=r"standards.bath.characteristics.uniformity: missing"):
         instantiate_budget(

@@ -85,7 +85,9 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
                                       accuracy_class="1.6"),
         "CAL-TH-BATH": make_instrument(session, ent, unit="°C", range_min=Decimal(-50), range_max=Decimal(200),
                                        resolution=Decimal("0.1")),
-        "CAL-DMM-DCV": make_instrument(session, ent, unit="V", range_max=Decimal(20), resolution=Decimal("0.001")),
+        # the 20 V DC range, both polarities (CAL-DMM-DCV 2.0, EURAMET cg-15: 0, ±… % of full scale)
+        "CAL-DMM-DCV": make_instrument(session, ent, unit="V", range_min=Decimal(-20), range_max=Decimal(20),
+                                       resolution=Decimal("0.001")),
     }
     # Weights certified in grams: the bench converts to the procedure's kilograms.
     weights = make_standard(session, lab_id=lab.id, unit="g", drift_limit=Decimal("0.05"))
@@ -94,17 +96,19 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
                           drift_limit=Decimal("0.0008"))
     _cert(session, gauge, "bar", 0, 16, 0.0016)
     prt = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
-                        drift_limit=Decimal("0.010"))
+                        drift_limit=Decimal("0.010"), characteristics={"self_heating": 0.001})
     _cert(session, prt, "°C", -50, 200, 0.020)
     bath = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
+                         range_min=Decimal(-50), range_max=Decimal(200),
                          characteristics={"stability": 0.005, "uniformity": 0.010})
     _cert(session, bath, "°C", -50, 200, 0.05)
     readout = make_standard(session, lab_id=lab.id, quantity=Quantity.TEMPERATURE, unit="°C",
                             characteristics={"readout": True, "readout_equivalent": 0.001})
     _cert(session, readout, "Ω", 1, 400, 0.0006)
     calibrator = make_standard(session, lab_id=lab.id, quantity=Quantity.ELECTRICAL, unit="V",
-                               drift_limit=Decimal("0.00003"))
-    _cert(session, calibrator, "V", 0, 20, 0.00004)
+                               drift_limit=Decimal("0.00003"), characteristics={
+                                   "stability_relative_per_year": 0.000005, "stability_floor_per_year": 0.000001})
+    _cert(session, calibrator, "V", -20, 20, 0.00004)
     standards = {"VER-NAWI-R76": {"weights": weights}, "CAL-PG-DKD": {"reference": gauge},
                  "CAL-TH-BATH": {"reference": prt, "readout": readout, "bath": bath}, "CAL-DMM-DCV": {"calibrator": calibrator}}
     return Lab4(lab, tech, rev, sig, inst, standards)

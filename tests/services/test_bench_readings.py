@@ -202,7 +202,7 @@ def test_unknown_job_or_point_is_not_found(session: Session, bench: tuple[jobset
     actor = ReadingActor(setup.technician.id)
     for number, point in (
         ("JOB-1999-99999", "P1"),
-        (job.number, "P4"),
+        (job.number, "P6"),  # the DMM job has five points, P1 … P5 (EURAMET cg-15: 0, +10/50/90 %, −90 %)
         (job.number, "1"),
         (job.number, "P0"),
     ):

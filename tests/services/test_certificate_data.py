@@ -151,18 +151,19 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
 def test_as_found_results_reach_the_certificate_as_the_stored_records(session: Session) -> None:
     """7.8.4.1 d: a point measured before adjustment is printed beside its as-left result. The series pairs the
     stored as-found PointResult itself with its point; the PDF prints it to the as-left U's decimal place
-    (JCGM 100:2008 7.2.6). Hand calculation, point 2 (10 V): the propagation's U = 0.000 800 84 V is not
-    validated by Monte Carlo (JCGM 101 8.2), the bench reports the Monte Carlo U ≈ 0.000 88 V (two
-    significant digits, ILAC-P14:09/2020 6.3), so five decimal places; as found indication 10.0096 V → 10,009 60;
-    error 0.0096 V → 0,009 60; as left 10.0004 V, error 0.0004 V → 10,000 40 and 0,000 40; k = 2.11."""
+    (JCGM 100:2008 7.2.6). Hand calculation, point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V), 10 V: the
+    propagation's U ≈ 0.000 80 V; where Monte Carlo does not validate it (JCGM 101 8.2) the bench reports the
+    Monte Carlo U ≈ 0.000 88 V (two significant digits, ILAC-P14:09/2020 6.3), so five decimal places; as found
+    indication 10.0096 V → 10,009 60; error 0.0096 V → 0,009 60; as left 10.0004 V, error 0.0004 V → 10,000 40
+    and 0,000 40; MPE 0.09 % × 10 V + 2 mV = 0,011 00."""
     from certificates.pdf import render_pdf
 
     setup = certsetup.lab(session)
     job = certsetup.approved_job(
-        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.05 % + 2)"
+        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"
     )
     rows = list(measurements.measurements(session, job.id).values())
-    second = rows[1]
+    second = rows[2]
     assert second.point is not None
     found = replace(
         second.point,
@@ -176,8 +177,8 @@ def test_as_found_results_reach_the_certificate_as_the_stored_records(session: S
 
     data = build_certificate_data(session, job, _extras(), certsetup.SETTINGS)
     (series,) = data.results
-    assert series.as_found == (None, found, *[None] * (len(rows) - 2))
-    assert [f for _, f in series.rows()][1] == found
+    assert series.as_found == (None, None, found, *[None] * (len(rows) - 3))
+    assert [f for _, f in series.rows()][2] == found
     text = re.sub(
         r"\s+", " ", " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(data))).pages)
     )
@@ -185,10 +186,10 @@ def test_as_found_results_reach_the_certificate_as_the_stored_records(session: S
     # U and k as the bench reported them (JCGM 101 clause 8: here the Monte Carlo interval, k = U/u)
     u_text = format(second.point.reported().expanded_uncertainty, "f").replace(".", ",")
     k_text = format(second.point.coverage_factor.normalize(), "f").replace(".", ",")
-    assert f"2 10,00000 10,00960 0,00960 10,00040 0,00040 {u_text} {k_text} ±0,00700" in text
+    assert f"3 10,00000 10,00960 0,00960 10,00040 0,00040 {u_text} {k_text} ±0,01100" in text
     if second.point.interval_method == "mcm":  # the certificate says so (issue 16)
         assert "not validated by the Monte Carlo method (JCGM 101:2008 clause 8)" in text
-    assert "1 2,00000 — — 2,00040" in text  # no as-found result at point 1
+    assert "2 2,00000 — — 2,00040" in text  # no as-found result at point 2
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
     imported = read_dcc(dcc)
     assert imported.certificate_number == "HC-2025-00001"
     points = [p for s in imported.series for p in s.points]
-    rows = sorted(job_rows(session, job.id), key=lambda r: r.reference_value)
+    rows = job_rows(session, job.id)  # in the order measured: 0, +10/50/90 %, −90 % (EURAMET cg-15)
     # the DCC states U exactly as every page reports it (one rounding, GUM 7.2.6)
     assert [p.expanded_uncertainty for p in points] == [r.reported().expanded_uncertainty for r in rows]
     assert all(float(p.coverage_factor or 0) == float(r.coverage_factor) for p, r in zip(points, rows, strict=True))

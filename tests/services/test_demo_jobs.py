@@ -15,13 +15,23 @@ def test_demo_jobs_span_the_lifecycle_with_results(session: Session) -> None:
     assert len(states) >= 5 and states.keys() >= {"requested", "in_progress", "measured", "approved"}
     approved = session.scalars(select(Job).where(Job.state == "approved")).all()
     assert {j.procedure.code for j in approved if j.procedure} == {
-        "VER-NAWI-R76", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-DMM-DCV"}
+        "VER-NAWI-R76",
+        "CAL-PG-DKD",
+        "CAL-TH-BATH",
+        "CAL-DMM-DCV",
+    }
     for job in approved:
         rows = session.scalars(select(Measurement).where(Measurement.job_id == job.id)).all()
         # k ≥ 1: a Monte Carlo interval (JCGM 101 clause 8) of rectangular-dominated budgets gives k = U/u < 2
-        assert rows and all(r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows)
-        assert session.scalar(select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id))
-        assert session.scalar(select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id))
+        assert rows and all(
+            r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows
+        )
+        assert session.scalar(
+            select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id)
+        )
+        assert session.scalar(
+            select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id)
+        )
     assert session.scalar(select(func.count()).select_from(PersonnelAuthorisation)) == 16
 
 
@@ -49,8 +59,42 @@ def test_every_demo_point_has_k_at_most_3_and_earns_its_statement(session: Sessi
                 assert point.mpe is not None and point.expanded_uncertainty * 3 <= point.mpe, where
             if point.verdict is Verdict.NO_STATEMENT:
                 assert point.no_statement_reason is not None, where
+            if point.quantity in ("temperature", "DC voltage"):
+                # re-done with CAL-TH-BATH 2.0 and CAL-DMM-DCV 2.0: k ≤ 3 with no exception for a small ν_eff
+                assert point.coverage_factor <= 3, where
             if point.quantity.endswith("pressure"):
                 # re-done with CAL-PG-DKD 2.0: hysteresis reported, never a Type A sample of two
                 assert point.hysteresis is not None and point.hysteresis >= Decimal(0), where
                 assert point.coverage_factor <= Decimal("2.0"), where
     assert checked > 50
+
+
+@pytest.mark.demo
+def test_demo_thermometer_and_dmm_jobs_use_the_rebuilt_methods(session: Session) -> None:
+    """Issue 16: the thermometer jobs use CAL-TH-BATH 2.0 (SPRT, readout and bath inside its usable range),
+    the multimeter jobs CAL-DMM-DCV 2.0 (EURAMET cg-15: zero, +10/50/90 % and −90 % of the range), each
+    point's budget with the calibrator's drift relative to its output."""
+    from lims.models import Procedure
+
+    rows = session.execute(
+        select(Job, Procedure)
+        .join(Procedure, Job.procedure_id == Procedure.id)
+        .where(Procedure.code.in_(("CAL-TH-BATH", "CAL-DMM-DCV")))
+    ).all()
+    assert rows and {p.version for _, p in rows} == {"2.0"}
+    dmm_points: set[float] = set()
+    errors: set[float] = set()
+    for job, proc in rows:
+        for m in session.scalars(select(Measurement).where(Measurement.job_id == job.id)):
+            assert m.point is not None
+            if proc.code == "CAL-DMM-DCV":
+                dmm_points.add(float(m.point.nominal))
+                errors.add(float(m.point.error))
+            else:
+                assert -40 <= float(m.point.nominal) <= 150  # the oil bath's usable range
+        roles = {s.role for s in session.scalars(select(JobStandard).where(JobStandard.job_id == job.id))}
+        if roles:
+            expected = {"reference", "readout", "bath"} if proc.code == "CAL-TH-BATH" else {"calibrator"}
+            assert roles == expected, job.id
+    assert dmm_points == {0.0, 0.6, 3.0, 5.4, -5.4}
+    assert len(errors) > 2  # errors differ from point to point

@@ -194,8 +194,9 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     """−50…200 °C digital thermometer at 50 °C against a PRT in a bath (stability 0.005, uniformity 0.010).
 
     u(t_ix) = 0.024495 °C (ν = 4); u(δt_res) = 0.028868; u(t_ref) = 0.010; u(δt_D) = 0.0057735;
-    u(δt_stab) = 0.0028868; u(δt_unif) = 0.0057735; u(δt_RO) = 0.001/√3 = 0.00057735 (the SPRT's readout,
-    CAL-TH-BATH 1.1); u_c = √(0.040104² + 0.00057735²) = 0.040108 °C; ν_eff = 4·(0.040108/0.024495)⁴ = 28.8
+    u(δt_stab) = 0.0028868; u(δt_unif) = 0.0057735; u(δt_RO) = 0.001/√3 = 0.00057735 (the SPRT's readout);
+    u(δt_SH) = 0.001/√3 = 0.00057735 (self-heating, CAL-TH-BATH 2.0); no emergent stem (digital): 0;
+    u_c = √(0.040104² + 2 × 0.00057735²) = 0.040112 °C; ν_eff = 4·(0.040112/0.024495)⁴ = 28.8
     → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
     """
     setup = jobsetup.build(session)
@@ -207,8 +208,8 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     assert r is not None
     assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(r.error) == pytest.approx(0.128)
     lpu = lpu_of(done[2])
-    assert lpu.standard_uncertainty == pytest.approx(0.040108, rel=1e-5)
-    assert lpu.coverage_factor == k_95(0.040108, 0.024495, 5) == 2.09
+    assert lpu.standard_uncertainty == pytest.approx(0.040112, rel=1e-5)
+    assert lpu.coverage_factor == k_95(0.040112, 0.024495, 5) == 2.09
     check_interval(done[2])
     # TUR = 0.5/U ≈ 0.5/0.09 > 3: simple acceptance is allowed
     assert r.verdict == "pass" and r.deviations == ()
@@ -216,30 +217,35 @@ def test_thermometer_request_to_approval(session: Session) -> None:
 
 
 def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
-    """4½-digit DMM on its 20 V range at 10 V, calibrator U = 40 µV (k = 2), drift 30 µV, lab at 23.5 °C.
+    """DMM on its 20 V range at 10 V (CAL-DMM-DCV 2.0, point 3 of 0, 2, 10, 18, −18 V), calibrator U = 40 µV
+    (k = 2) at the setting, calibrated 2025-01-10, used 2025-06-02 (143 days = 0.39151 year), drift
+    specification 5 ppm of output + 1 µV per year, lab at 23.5 °C.
 
-    u(V_ix) = 0.24495 mV (ν = 4); u(δV_res) = 0.28868 mV; u(V_s) = 20 µV; u(δV_D) = 17.321 µV;
-    u(δV_T) = 5.7735 µV; u_c = 0.37956 mV; ν_eff = 4·(0.37956/0.24495)⁴ = 23.1 → k = t(23) = 2.11;
-    E = 2.4 mV; MPE = 0.05 % × 10 V + 2 mV = 7 mV; guarded (w = U = 0.80 mV) → pass.
-    As found (before adjustment) the error was 9.6 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
+    u(V_ix) = 0.24495 mV (ν = 4); u(δV_res) = 0.28868 mV; u(V_s) = 20 µV;
+    u(δV_S) = (5e-6 × 10 + 1e-6) × 0.39151 / √3 = 19.967 µV/√3 = 11.528 µV; u(δV_T) = 5.7735 µV;
+    u_c = √(0.24495² + 0.28868² + 0.020² + 0.011528² + 0.0057735²) mV = 0.37934 mV;
+    ν_eff = 4·(0.37934/0.24495)⁴ = 23.0 → k = t(23) = 2.11;
+    E = 2.4 mV; MPE = 0.09 % × 10 V + 2 mV = 11 mV; guarded (w = U = 0.80 mV) → pass.
+    As found (before adjustment) the error was 11.2 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
     """
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(
-        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.05 % + 2)"))
+        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"))
     env = {"temperature": "23.5", "humidity": "45"}
-    measurements.save_point(session, job.id, PointInput(1, ["10.0096"] * 2 + ["10.0095", "10.0097", "10.0096"],
+    assert measurements.test_points(job) == (0.0, 2.0, 10.0, 18.0, -18.0)
+    measurements.save_point(session, job.id, PointInput(2, ["10.0112"] * 2 + ["10.0111", "10.0113", "10.0112"],
                                                         "10.0000", env, as_found=True),
                             user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
-    done = save_all(session, setup, job, {1: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
-    r = done[1].point
+    done = save_all(session, setup, job, {2: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
+    r = done[2].point
     assert r is not None
-    lpu = lpu_of(done[1])
-    assert float(r.error) == pytest.approx(0.0024) and lpu.standard_uncertainty == pytest.approx(3.7956e-4, rel=1e-4)
-    assert lpu.coverage_factor == k_95(3.7956e-4, 2.4495e-4, 5) == 2.11
-    check_interval(done[1])
-    assert (float(r.mpe), r.verdict) == (0.007, "pass")
-    found = done[1].as_found_point
-    assert found is not None and float(found.error) == pytest.approx(0.0096) and found.verdict == "fail"
+    lpu = lpu_of(done[2])
+    assert float(r.error) == pytest.approx(0.0024) and lpu.standard_uncertainty == pytest.approx(3.7934e-4, rel=1e-4)
+    assert lpu.coverage_factor == k_95(3.7934e-4, 2.4495e-4, 5) == 2.11
+    check_interval(done[2])
+    assert (float(r.mpe), r.verdict) == (0.011, "pass")
+    found = done[2].as_found_point
+    assert found is not None and float(found.error) == pytest.approx(0.0112) and found.verdict == "fail"
     finish(session, setup, job)
     with pytest.raises(jobs.JobLocked, match="approved"):
         measurements.save_point(session, job.id, PointInput(1, ["10.002"] * 5, "10", env), user=setup.technician,
@@ -368,9 +374,9 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
     session.flush()
     env = {"temperature": "23", "humidity": "45"}
     with pytest.raises(measurements.ReadingError, match="smaller than the lab's CMC"):
-        measurements.save_point(session, job.id, PointInput(0, ["2.001"] * 5, "2", env), user=setup.technician,
+        measurements.save_point(session, job.id, PointInput(1, ["2.001"] * 5, "2", env), user=setup.technician,
                                 expected_version=job.version, on=jobsetup.ON, now=NOW)
-    row = measurements.save_point(session, job.id, PointInput(2, ["18.001"] * 5, "18", env),
+    row = measurements.save_point(session, job.id, PointInput(3, ["18.001"] * 5, "18", env),
                                   user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
     assert row.point is not None and row.point.within_scope is False
     assert measurements.flags(session, job)["outside_scope"] == ["18 V"]
@@ -379,28 +385,29 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
 def test_measured_needs_every_point(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
-    with pytest.raises(measurements.ReadingError, match="Points without results: 2, 10, 18"):
+    with pytest.raises(measurements.ReadingError, match="Points without results: 0, 2, 10, 18, -18"):
         jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
                             expected_version=job.version, now=NOW)
     assert State(job.state.value) == State.IN_PROGRESS
 
 
 def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session) -> None:
-    """DMM point 10 V with E = 6.5 mV, MPE 7 mV, U ≈ 0.8 mV: the procedure's guarded rule (w = U, ILAC-G8
-    4.2.2) gives fail because 6.5 > 7 − 0.8; simple acceptance agreed with the customer (4.2.1) gives pass."""
+    """DMM point 10 V with E = 10.5 mV, MPE = 0.09 % × 10 V + 2 mV = 11 mV, U ≈ 0.8 mV: the procedure's guarded
+    rule (w = U, ILAC-G8 4.2.2) gives fail because 10.5 > 11 − 0.8; simple acceptance agreed with the customer
+    (4.2.1; TUR = 11/0.8 > 3) gives pass."""
     setup = jobsetup.build(session)
     env = {"temperature": "23.5", "humidity": "45"}
-    readings = ["10.006", "10.007", "10.006", "10.007", "10.0065"]
+    readings = ["10.010", "10.011", "10.010", "10.011", "10.0105"]
     verdicts = {}
     for rule in ("procedure", "simple"):
         job = jobsetup.start(session, setup, jobsetup.new_job(
             session, setup, "CAL-DMM-DCV", decision_rule=rule, conformity_statement=True,
-            specification="Fluke 179 ±(0.05 % + 2)"))
-        row = measurements.save_point(session, job.id, PointInput(1, readings, "10", env), user=setup.technician,
+            specification="Fluke 179 ±(0.09 % + 2)"))
+        row = measurements.save_point(session, job.id, PointInput(2, readings, "10", env), user=setup.technician,
                                       expected_version=job.version, on=jobsetup.ON, now=NOW)
         point = row.point
         assert point is not None and point.decision_rule is not None
-        assert float(point.error) == pytest.approx(0.0065)
+        assert float(point.error) == pytest.approx(0.0105)
         verdicts[rule] = (point.verdict, point.decision_rule.describe("en"))
     assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
     assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]

@@ -22,7 +22,7 @@ ON = jobsetup.ON
 
 def _thermometer(session: Session, lab_id: int, **over: object) -> object:
     std = make_standard(session, lab_id=lab_id, quantity=Quantity.TEMPERATURE, unit="°C",
-                        drift_limit=Decimal("0.01"), **over)
+                        drift_limit=Decimal("0.01"), characteristics={"self_heating": 0.001}, **over)
     make_calibration(session, std, points=[
         {"value": -50, "unit": "°C", "expanded_uncertainty": 0.02, "k": 2},
         {"value": 200, "unit": "°C", "expanded_uncertainty": 0.02, "k": 2}])
@@ -42,7 +42,7 @@ def test_each_role_lists_only_suitable_standards(session: Session) -> None:
     weights = setup.standards["VER-NAWI-R76"]["weights"]
 
     offered = {role: {s.id for s in stds} for role, stds in standard_choices.choices(session, job, on=ON).items()}
-    assert set(offered) == {"reference", "bath"}
+    assert set(offered) == {"reference", "readout", "bath"}  # the SPRT's readout is a standard of its own
     assert prt.id in offered["reference"]
     assert offered["bath"] == {bath.id}  # the only one with a stability and a uniformity
     for refused in (overdue, quarantined, short, weights):

@@ -48,7 +48,7 @@ def test_the_bench_page_offers_a_capture_per_point(client: FlaskClient, session:
     setup, job, _station = _setup(session)
     login(client, setup.technician.username)
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)
-    assert page.count("data-bench-capture") == 3 and "bench-capture.js" in page and "<script>" not in page
+    assert page.count("data-bench-capture") == 5 and "bench-capture.js" in page and "<script>" not in page
     assert "Đo từ thiết bị" in page and "dmm-1 – Phòng điện" in page
     assert f'data-readings-url="/jobs/{job.id}/points/0/readings.json"' in page
 

@@ -36,9 +36,10 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
-    assert page.count("data-bench-point") == 3 and "bench.js" in page and "<script>" not in page
+    assert page.count("data-bench-point") == 5 and "bench.js" in page and "<script>" not in page
     version = job.version  # type: ignore[attr-defined]
-    response = _post_point(client, job, 1, version, ["10.002", "10.003", "10.002", "10.002", "10.003"])
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    response = _post_point(client, job, 2, version, ["10.002", "10.003", "10.002", "10.002", "10.003"])
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section class="point"')
     assert "<html" not in html and int(response.headers["X-Job-Version"]) == version + 1
@@ -47,7 +48,7 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     # with the Vietnamese decimal comma as on the certificate
     from lims.services.bench import measurements
 
-    stored = measurements.measurements(session, job.id)[1].point  # type: ignore[attr-defined]
+    stored = measurements.measurements(session, job.id)[2].point  # type: ignore[attr-defined]
     u = format(stored.reported().expanded_uncertainty, "f").replace(".", ",")
     k = format(stored.coverage_factor.normalize(), "f").replace(".", ",")
     assert u.startswith("0,000") and len(u) == 7
@@ -57,9 +58,9 @@ def test_bench_saves_a_point_and_returns_its_fragment(client: FlaskClient, sessi
     # no statement was asked for: none is made, and the page says why (issue 16)
     assert "verdict-no_statement" in html and "không yêu cầu tuyên bố phù hợp" in html
 
-    bad = _post_point(client, job, 2, version + 1, ["18.001", "mười", "18.001", "18.002", "18.001"], "18")
+    bad = _post_point(client, job, 3, version + 1, ["18.001", "mười", "18.001", "18.002", "18.001"], "18")
     assert bad.status_code == 422 and "mười" in bad.get_data(as_text=True)
-    stale = _post_point(client, job, 2, version, ["18.001"] * 5, "18")
+    stale = _post_point(client, job, 3, version, ["18.001"] * 5, "18")
     assert stale.status_code == 422 and "phiên bản" in stale.get_data(as_text=True)
 
 
@@ -74,13 +75,14 @@ def test_bench_shows_u_rounded_as_the_certificate_and_keeps_the_stored_digits(
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)  # type: ignore[attr-defined]
-    point = page[page.index('id="point-2"'):page.index('id="point-3"')]
+    point = page[page.index('id="point-3"'):page.index('id="point-4"')]
     assert '<dd data-field="error">0,00240 V</dd>' in point  # error and correction, decimal comma
     assert '<dd data-field="correction">-0,00240 V</dd>' in point
-    stored = measurements.measurements(session, job.id)[1].point  # type: ignore[attr-defined]
+    stored = measurements.measurements(session, job.id)[2].point  # type: ignore[attr-defined]
     u = format(stored.reported().expanded_uncertainty, "f")
     assert f'<span data-field="expanded_uncertainty">{u.replace(".", ",")} V</span>' in point
     assert str(stored.expanded_uncertainty) not in point and ">0,0024 V<" not in point
@@ -96,9 +98,10 @@ def test_job_page_budget_shows_the_mean_as_the_type_a_estimate(client: FlaskClie
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
-    budget = measurements.measurements(session, job.id)[1].budget
+    budget = measurements.measurements(session, job.id)[2].budget
     type_a = [i for i in budget["inputs"] if i["distribution"]["kind"] == "type_a"]
     assert len(type_a) == 1 and "value" not in type_a[0]
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
@@ -232,7 +235,8 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
 
     setup, job = _bench_job(session)
     login(client, setup.technician.username)
-    saved = _post_point(client, job, 1, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
+    # point 3 of CAL-DMM-DCV 2.0 (0, 2, 10, 18, −18 V): 10 V
+    saved = _post_point(client, job, 2, job.version, ["10.002", "10.003", "10.002", "10.002", "10.003"])  # type: ignore[attr-defined]
     assert saved.status_code == 200
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)  # type: ignore[attr-defined]
     budget = page[page.index('<tr class="budget">'):page.index("</details>")]
@@ -241,7 +245,7 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
     assert "phân bố chuẩn, U = 0,00004 V; k = 2" in text
     assert "phân bố chữ nhật, nửa độ rộng = 0,0005 V" in text
     assert "Đánh giá loại A, các số đọc = 10,002; 10,003; 10,002; 10,002; 10,003 V" in text
-    assert "Độ phân giải của đồng hồ vạn năng ở thang đo này, nửa độ rộng r/2" in text
+    assert "Độ phân giải của đồng hồ vạn năng ở thang đo này (một chữ số cuối), nửa độ rộng r/2" in text
     assert not re.search(r"\de-\d|half_width|type_a|rectangular|DMM resolution", text)
 
     with client.session_transaction() as browser:
@@ -252,7 +256,7 @@ def test_job_page_budget_reads_in_the_page_language(client: FlaskClient, session
     assert "normal distribution, U = 0.00004 V; k = 2" in text
     assert "rectangular distribution, half-width = 0.0005 V" in text
     assert "Type A evaluation, readings = 10.002; 10.003; 10.002; 10.002; 10.003 V" in text
-    assert "DMM resolution on this range, half-width r/2" in text
+    assert "DMM resolution on this range (one least-significant digit), half-width r/2" in text
 
 
 def test_pressure_bench_asks_for_the_series_of_the_gauges_sequence(client: FlaskClient, session: Session) -> None:

@@ -92,6 +92,21 @@ def _convert(value: float, unit: str, to: str, *, difference: bool = False) -> f
     return converted
 
 
+def _numeric_characteristics(raw: Mapping[str, Any]) -> dict[str, float]:
+    """The standard's numeric characteristics (a bath's stability, a calibrator's drift specification), as the
+    budget reads them; flags such as ``requires_readout`` and texts that are not numbers are left out."""
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool):
+            continue
+        try:
+            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            continue
+        out[key] = number
+    return out
+
+
 def _standards_used(
     session: Session, job: Job, proc: dp.Procedure, nominal: float, reference_value: float, on: date
 ) -> dict[str, dp.StandardUsed]:
@@ -105,13 +120,13 @@ def _standards_used(
             raise ReadingError(N_("Select the %(role)s standard before saving readings."), role=role)
         value = reference_value if role == reference_role else nominal
         expanded, k = 0.0, 2.0
+        cal = session.scalar(
+            select(StandardCalibration)
+            .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
+            .order_by(StandardCalibration.calibrated_on.desc())
+            .limit(1)
+        )
         if role in certified_roles:
-            cal = session.scalar(
-                select(StandardCalibration)
-                .where(StandardCalibration.standard_id == std.id, StandardCalibration.calibrated_on <= on)
-                .order_by(StandardCalibration.calibrated_on.desc())
-                .limit(1)
-            )
             points = [
                 CalibrationPoint(
                     float(p["value"]),
@@ -143,7 +158,11 @@ def _standards_used(
             if std.drift_limit is not None
             else 0.0
         )
-        characteristics = {k_: float(v) for k_, v in (std.characteristics or {}).items()}
+        characteristics = _numeric_characteristics(std.characteristics or {})
+        low = high = None
+        if role in proc.usable_range and std.range_min is not None and std.range_max is not None:
+            low = _convert(float(std.range_min), std.unit, proc.unit)
+            high = _convert(float(std.range_max), std.unit, proc.unit)
         used[role] = dp.StandardUsed(
             std.asset_number,
             value,
@@ -152,6 +171,10 @@ def _standards_used(
             k,
             drift_limit=drift,
             characteristics=characteristics,
+            # drift per time since calibration (EURAMET cg-15: a calibrator's stability specification)
+            years_since_calibration=None if cal is None else (on - cal.calibrated_on).days / 365.25,
+            range_min=low,
+            range_max=high,
         )
     return used
 
@@ -261,7 +284,14 @@ def compute_point(
             for entry, item in zip(budget["inputs"], proc.budget.inputs, strict=True)
             if item.source.value == "head_correction"
         )
-        error = float(f"{result.error - head:.12g}")
+        # the emergent-stem correction k·n·(t1 − t2) brings the indication to the thermometer's rated
+        # immersion (ISO 386); it is zero for digital and totally immersed thermometers
+        stem = sum(
+            float(entry["value"])
+            for entry, item in zip(budget["inputs"], proc.budget.inputs, strict=True)
+            if item.source.value == "stem_correction"
+        )
+        error = float(f"{result.error - head + stem:.12g}")
         rule = agreed_rule(job, proc)
         reason: NoStatementReason | None = None
         said = None
@@ -297,6 +327,8 @@ def compute_point(
     )
     dof = None if infinite else decimal_of(round(interval.effective_dof, 1))
     notes = list(interval.notes)
+    if stem:
+        notes.append(f"emergent-stem correction {stem:+.4g} {proc.unit} applied to the indication (ISO 386)")
     if dof is not None and interval.coverage_factor > SMALL_DOF_K:
         notes.append(_dof_note(lpu.contributions, interval.effective_dof))
     decision = None if said is None else said.decision

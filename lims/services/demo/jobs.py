@@ -61,12 +61,17 @@ PLANS = {
         {"temperature": "23", "humidity": "52"},
     ),
     "CAL-DMM-DCV": (
-        ("Đồng hồ vạn năng hiện số", "Fluke", "179", "V", "0", "20", "0.001", None, False),
+        # the 6 V DC range of a 6000-count handheld DMM (both polarities, EURAMET cg-15)
+        ("Đồng hồ vạn năng hiện số", "Fluke", "179", "V", "-6", "6", "0.001", None, False),
         {"calibrator": "CDL-DI-001"},
-        0.002,
+        0.001,
         {"temperature": "23.4", "humidity": "48"},
     ),
 }
+# A DMM's errors follow its gain and offset: 0.03 % of reading (−1.6 mV at −5.4 V, +1.6 mV at +5.4 V) and at
+# most one count of offset with the input shorted, so the zero test reads 0.000 or 0.001 V (EURAMET cg-15).
+GAIN = {"CAL-DMM-DCV": 0.0003}
+MAX_OFFSET_STEPS = {"CAL-DMM-DCV": 1}
 STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold", "issued")
 # The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
 BENCH_STANDARDS = ("CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
@@ -104,7 +109,7 @@ CMC = [
     (
         "DC voltage",
         "V",
-        0,
+        -20,
         20,
         {"a": Decimal("0.00001"), "b": Decimal("0.000005"), "procedure_code": "CAL-DMM-DCV"},
     ),
@@ -124,9 +129,10 @@ def _bench_standards(session: Session) -> dict[str, MeasurementStandard]:
     return found
 
 
-def _readings(nominal: float, step: float, n: int, drift_steps: int) -> list[str]:
+def _readings(nominal: float, step: float, n: int, drift_steps: int, gain: float = 0.0) -> list[str]:
     digits = max(0, -Decimal(repr(step)).as_tuple().exponent)  # type: ignore[operator]
-    return [f"{nominal + step * (drift_steps + (i % 2)):.{digits}f}" for i in range(n)]
+    shown = nominal + round(gain * nominal / step) * step
+    return [f"{shown + step * (drift_steps + (i % 2)):.{digits}f}" for i in range(n)]
 
 
 def _series(nominal: float, step: float, n: int, point: int, job: int) -> list[str]:
@@ -259,7 +265,15 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                         # An issued verification must pass: its readings stay within one resolution step.
                         _series(nominal, step, per_point, i, s)
                         if proc.sequence_settings is not None
-                        else _readings(nominal, step, per_point, 0 if state == "issued" else (i + s) % 3),
+                        else _readings(
+                            nominal,
+                            step,
+                            per_point,
+                            0
+                            if state == "issued" and proc.kind.value == "verification"
+                            else (i + s) % (MAX_OFFSET_STEPS.get(code, 2) + 1),
+                            GAIN.get(code, 0.0),
+                        ),
                         f"{nominal:.6g}",
                         env,
                     ),

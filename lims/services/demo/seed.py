@@ -220,7 +220,8 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             "F5681-2210",
             300,
             24,
-            characteristics={"requires_readout": True},
+            # self-heating at 1 mA: difference between the fixed-point cells and the stirred bath (half-width)
+            characteristics={"requires_readout": True, "self_heating": 0.001},
         ),
         std(
             "CDL-NH-002",
@@ -245,7 +246,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             Quantity.TEMPERATURE,
             StandardLevel.WORKING,
             "°C",
-            ("-40", "250"),
+            ("-40", "150"),
             "Độ ổn định ±0,005 °C; độ đồng nhất ±0,01 °C",
             "Fluke",
             "7340",
@@ -289,7 +290,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             Quantity.ELECTRICAL,
             StandardLevel.WORKING,
             "V",
-            ("0", "1020"),
+            ("-1020", "1020"),
             "DC V: 11 ppm + 2 µV",
             "Fluke",
             "5522A",
@@ -297,6 +298,8 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             45,
             12,
             firmware="2.4",
+            # stability beyond its certificate (EURAMET cg-15 budget): 5 ppm of output + 1 µV per year
+            characteristics={"stability_relative_per_year": 0.000005, "stability_floor_per_year": 0.000001},
         ),
         std(
             "CDL-DI-002",

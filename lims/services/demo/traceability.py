@@ -162,11 +162,20 @@ PISTON = [
 # atmosphere): 0.02 % of span (1.4 kPa), more than three times the piston gauge's U at every point, and not
 # below the lab's CMC.
 CONTROLLER = [(p, "kPa", 1.4) for p in (0.0, 100.0, 500.0, 1000.0, 2000.0, 4000.0, 7000.0)]
-# Oil bath −40 … 250 °C, characterised here with the SPRT and its readout: U of the bath's temperature at
-# the working depth, including uniformity and stability (EURAMET cg-13, from memory).
-BATH = [(-40.0, "°C", 0.05), (0.0, "°C", 0.04), (100.0, "°C", 0.04), (250.0, "°C", 0.06)]
-# Multifunction calibrator, DC voltage (accredited laboratory): U (k = 2) at each output, in V.
+# Oil bath −40 … 150 °C (Fluke 7340), characterised here with the SPRT and its readout: U of the bath's
+# temperature at the working depth, including uniformity and stability (the lab's characterisation; EURAMET
+# cg-13 is for dry block calibrators and was used only as a model).
+BATH = [(-40.0, "°C", 0.05), (0.0, "°C", 0.04), (100.0, "°C", 0.04), (150.0, "°C", 0.05)]
+# Multifunction calibrator, DC voltage (accredited laboratory): U (k = 2) at each output, in V, both
+# polarities (a DMM's DC voltage ranges are calibrated at +90 % and −90 % of full scale, EURAMET cg-15).
 CALIBRATOR = [
+    (-1000.0, "V", 0.01),
+    (-100.0, "V", 0.0008),
+    (-20.0, "V", 0.00008),
+    (-10.0, "V", 0.00004),
+    (-2.0, "V", 0.00001),
+    (-1.0, "V", 0.000008),
+    (-0.1, "V", 0.000003),
     (0.0, "V", 0.000001),
     (0.1, "V", 0.000003),
     (1.0, "V", 0.000008),

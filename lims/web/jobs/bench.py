@@ -38,6 +38,10 @@ ENVIRONMENT_LABELS = {
     "humidity": N_("relative humidity"),
     "pressure": N_("air pressure"),
     "height_difference": N_("height of the standard's reference level above the gauge's, Δh"),
+    # ISO 386 emergent stem of a liquid-in-glass thermometer (left empty for others)
+    "emergent_column": N_("emergent liquid column n, in degrees of the scale"),
+    "stem_temperature": N_("mean temperature of the emergent column t2"),
+    "stem_reference_temperature": N_("stem temperature the scale assumes t1 (partial immersion only)"),
 }
 
 
