@@ -7,9 +7,11 @@ outside stock or already used; a failed verification gives a notice and no certi
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -289,7 +291,7 @@ def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0
     return job
 
 
-def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session) -> None:
+def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)  # +0,5 kg at 30 kg: far beyond the MPE
     signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
@@ -304,7 +306,15 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0  # no certificate
     assert session.scalar(select(func.count()).select_from(StampUse)) == 0  # and no stamp
     assert not_permitted_since(session, [job.instrument_id]) == {job.instrument_id: date(2025, 6, 2)}
-    text = " ".join(_pdftotext(DatabaseStorage(session).get(notice.pdf_key)).split())
+    pdf = DatabaseStorage(session).get(notice.pdf_key)
+    # an issued document: signed (PAdES) like a certificate, and the stored bytes are the signed ones
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf)
+    signed = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed, signed
+    assert "ETSI.CAdES.detached" in signed
+    assert hashlib.sha256(pdf).hexdigest() == notice.pdf_sha256
+    text = " ".join(_pdftotext(pdf).split())
     for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", "TB-KĐ-2025-00001", "ĐLVN 14:2009",
                      "Sai số vượt sai số lớn nhất cho phép theo ĐLVN 14:2009 tại: 30 kg", "Không phù hợp",
                      "không được phép sử dụng", "KĐV-0001", "125/QĐ-TĐC"):
