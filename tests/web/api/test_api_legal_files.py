@@ -9,21 +9,25 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from lims.models import Role, VerificationFailureNotice
+from sqlalchemy import delete
+
+from lims.models import Role, StoredFile, VerificationFailureNotice
 from lims.services.common.storage import detached_signature_key, open_storage, sha256_hex
 from tests.factories import make_user
-from tests.web.api.conftest import Side, World, bearer
+from tests.web.api.conftest import P7S, Side, World, bearer
 from tests.web.api.test_api import API, error_of
 
-P7S = b"0\x82\x01\x00 a detached CMS signature (the bytes are served as stored)"
 NOTICE = b"%PDF-1.7\n% notice of failed verification\n%%EOF\n"
 
 
-def _sign_dcc(app: Flask, session: Session, side: Side) -> None:
+def _unsign_dcc(app: Flask, session: Session, side: Side) -> None:
+    """Remove the stored signature, as for a certificate issued before certificates were signed."""
     assert side.certificate.dcc_key is not None
+    key = detached_signature_key(side.certificate.dcc_key)
     storage = open_storage(app.config["SETTINGS"], session)
-    storage.put(detached_signature_key(side.certificate.dcc_key), P7S, "application/pkcs7-signature")
+    session.execute(delete(StoredFile).where(StoredFile.key == key))
     session.commit()
+    assert not storage.exists(key)
 
 
 def _notice(app: Flask, session: Session, side: Side) -> VerificationFailureNotice:
@@ -48,24 +52,25 @@ def _notice(app: Flask, session: Session, side: Side) -> VerificationFailureNoti
 def test_the_dcc_signature_is_served_beside_the_dcc(
     app: Flask, client: FlaskClient, session: Session, world: World
 ) -> None:
-    number = world.a.certificate.number
+    number, signature = world.a.certificate.number, P7S + b"A"  # what the world stored for side A
     body = client.get(f"{API}/certificates/{number}", headers=bearer(world.a.token)).get_json()
-    assert body["dcc_signature"] == {"available": False, "sha256": None, "url": None}  # not signed yet
-    missing = client.get(f"{API}/certificates/{number}/p7s", headers=bearer(world.a.token))
-    assert missing.status_code == 404 and error_of(missing)["code"] == "not_stored"
-    _sign_dcc(app, session, world.a)
-    body = client.get(f"{API}/certificates/{number}", headers=bearer(world.a.token)).get_json()
-    assert body["dcc_signature"]["available"] and body["dcc_signature"]["sha256"] == sha256_hex(P7S)
+    assert body["dcc_signature"]["available"] and body["dcc_signature"]["sha256"] == sha256_hex(signature)
     assert body["dcc_signature"]["url"].endswith(f"{API}/certificates/{number}/p7s")
     p7s = client.get(f"{API}/certificates/{number}/p7s", headers=bearer(world.a.token))
-    assert p7s.status_code == 200 and p7s.mimetype == "application/pkcs7-signature" and p7s.data == P7S
-    assert p7s.headers["ETag"] == f'"{sha256_hex(P7S)}"'
+    assert p7s.status_code == 200 and p7s.mimetype == "application/pkcs7-signature" and p7s.data == signature
+    assert p7s.headers["ETag"] == f'"{sha256_hex(signature)}"'
     assert f'filename="{number}.xml.p7s"' in p7s.headers["Content-Disposition"]
     # another enterprise's token: not found, and nothing of the file
     theirs = client.get(f"{API}/certificates/{number}/p7s", headers=bearer(world.b.token))
     assert theirs.status_code == 404 and P7S not in theirs.data
     staff = client.get(f"{API}/certificates/{number}/p7s", headers=bearer(world.staff_token))
-    assert staff.status_code == 200 and staff.data == P7S
+    assert staff.status_code == 200 and staff.data == signature
+    # a certificate issued before signing has no signature: said so, never a 500
+    _unsign_dcc(app, session, world.a)
+    body = client.get(f"{API}/certificates/{number}", headers=bearer(world.a.token)).get_json()
+    assert body["dcc_signature"] == {"available": False, "sha256": None, "url": None}
+    missing = client.get(f"{API}/certificates/{number}/p7s", headers=bearer(world.a.token))
+    assert missing.status_code == 404 and error_of(missing)["code"] == "not_stored"
 
 
 def test_the_failure_notice_is_served_to_its_enterprise_only(
