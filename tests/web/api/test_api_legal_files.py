@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
-
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from lims.models import Role, StoredFile, VerificationFailureNotice
 from lims.services.common.storage import detached_signature_key, open_storage, sha256_hex
