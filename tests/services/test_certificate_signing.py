@@ -283,3 +283,36 @@ def test_every_issued_demo_pdf_is_signed_with_the_demo_s_test_keys(session: Sess
         p7s = register.stored_file_for(session, storage, cert, "p7s")
         dcc = register.stored_file_for(session, storage, cert, "dcc")
         assert verify_detached(dcc.data, p7s.data, trust_roots=roots).ok
+
+
+@pytest.mark.demo
+def test_the_demo_s_failed_scale_has_a_signed_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
+    """Issue 17 gaps: the demo holds one failed verification (a 15 kg scale reading 30 g high at 15 kg,
+    MPE 7,5 g) with its notice, signed like the certificates, and seen by the enterprise's customer."""
+    from lims.config import Settings
+    from lims.models import Job, User, VerificationFailureNotice
+    from lims.services.customers import portal_jobs
+    from lims.services.customers.permitted_use import not_permitted_since
+
+    (notice,) = session.scalars(select(VerificationFailureNotice)).all()
+    job = session.get_one(Job, notice.job_id)
+    assert notice.number.startswith("TB-KĐ-") and "tại: 15 kg" in notice.failed_requirement
+    assert session.scalar(select(Certificate).where(Certificate.job_id == job.id)) is None  # no certificate
+    assert job.instrument_id in not_permitted_since(session, [job.instrument_id])
+    roots = load_signing_settings(Settings.from_env().instance_path, {}).roots()
+    customer = session.scalars(select(User).where(User.enterprise_id == job.enterprise_id)).first()
+    assert customer is not None  # a demo login that sees the notice in the portal
+    served = portal_jobs.failure_notice_file(session, DatabaseStorage(session), customer, job.id)
+    assert served is not None and served.sha256 == notice.pdf_sha256
+    report = verify_pdf(served.data, trust_roots=roots)
+    assert report is not None and report.ok and report.signer.issuer.startswith("TEST ROOT CA")
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(served.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    flat = " ".join(text.stdout.split())
+    for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", notice.number, "ĐLVN 14:2009", "KĐV-0312",
+                     "125/QĐ-TĐC", "15,0317", "Không phù hợp / Fail"):
+        assert expected in flat, expected
+    if shutil.which("pdfsig"):
+        out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
+        assert "Signature Validation: Signature is Valid." in out.stdout, out.stdout

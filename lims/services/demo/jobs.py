@@ -190,7 +190,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
         technician = tech if p % 2 == 0 else users["ktv.minh"]
         states = STATES + ((FAILED,) if proc.kind.value == "verification" else ())
         for s, state in enumerate(states):
-            ent = enterprises[(p + s) % len(enterprises)]
+            # the failed scale belongs to the first enterprise, whose demo customer (kh.annam) sees the notice
+            ent = enterprises[0 if state == FAILED else (p + s) % len(enterprises)]
             inst = CustomerInstrument(
                 enterprise_id=ent.id,
                 instrument_type=kind,
