@@ -362,3 +362,30 @@ def test_an_amended_verification_certificate_keeps_its_stamp_and_validity(sessio
     assert (new.stamp_number, new.valid_until) == (cert.stamp_number, cert.valid_until)
     uses = session.scalars(select(StampUse)).all()
     assert [(u.number, u.certificate_id) for u in uses] == [(130, cert.id)]  # one stamp, the original's
+
+
+def test_a_key_that_cannot_sign_refuses_the_notice_with_nothing_issued(session: Session) -> None:
+    """The notice is signed like a certificate: a wrong passphrase (or an expired key) issues nothing — no
+    notice row, the TB-KĐ number given back, no stored file, the job still approved."""
+    import dataclasses
+
+    from certificates.signing import SigningIdentity
+    from lims.services.certificates.signing_keys import SigningRefused, SigningSettings
+    from tests import pkitools
+
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    wrong = SigningIdentity(pkitools.identity().pkcs12, b"not the passphrase", source="lab.p12")
+    settings = dataclasses.replace(certsetup.SETTINGS, signing=SigningSettings(
+        lab=wrong, trust_roots=(pkitools.root_der(),)))
+    before = _counts(session)
+    with pytest.raises(SigningRefused, match="passphrase is wrong"):
+        issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
+                             settings=settings, now=certsetup.ISSUED_AT)
+    assert _counts(session) == before and job.state == JobState.APPROVED
+    assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
+    notice = issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
+                                  settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    assert notice.number == "TB-KĐ-2025-00001"  # the number was given back
