@@ -316,3 +316,36 @@ def test_the_demo_s_failed_scale_has_a_signed_notice_and_no_certificate(session:
     if shutil.which("pdfsig"):
         out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
         assert "Signature Validation: Signature is Valid." in out.stdout, out.stdout
+
+
+@pytest.mark.demo
+def test_the_demo_s_verification_certificate_read_from_outside(session: Session, tmp_path: Path) -> None:
+    """Issue 17 gaps, checked as a customer or an assessor would: pdftotext of a demo verification
+    certificate carries the ĐLVN procedure, the officer and card, the stamp, the designation, the legal
+    characteristics and the validity; its DCC carries the same, validates, and its .p7s verifies."""
+    from certificates.dcc import validate_dcc
+    from lims.models import JobKind
+
+    cert = session.scalars(
+        select(Certificate).where(Certificate.kind == JobKind.VERIFICATION).order_by(Certificate.id)
+    ).first()
+    assert cert is not None and cert.stamp_number and cert.valid_until
+    storage = DatabaseStorage(session)
+    path = tmp_path / "verification.pdf"
+    path.write_bytes(svc.stored_bytes(storage, cert, "pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    flat = " ".join(text.stdout.split())
+    valid_until = cert.valid_until.isoformat()
+    for expected in ("ĐLVN 14:2009", "ĐẠT yêu cầu kỹ thuật đo lường theo ĐLVN 14:2009", "KĐV-0312",
+                     cert.stamp_number, "125/QĐ-TĐC", f"Có hiệu lực đến / Valid until {valid_until}",
+                     "Mức cân lớn nhất (Max) 15 kg", "Số độ chia kiểm (n = Max/e) 3000"):
+        assert expected in flat, expected
+    assert "VER-NAWI-R76" not in flat.split("Kết luận")[1][:200]  # the verdict cites ĐLVN, not the lab's code
+    dcc = svc.stored_bytes(storage, cert, "dcc")
+    validate_dcc(dcc)
+    xml = dcc.decode("utf-8")
+    for expected in ('refType="lims_verificationProcedure"', "<dcc:norm>ĐLVN 14:2009</dcc:norm>", "KĐV-0312",
+                     'refType="lims_designation"', "125/QĐ-TĐC", 'refType="lims_legalCharacteristic"',
+                     f"Số tem kiểm định: {cert.stamp_number}", f"<dcc:date>{valid_until}</dcc:date>",
+                     "<dcc:role>Kiểm định viên / Verification officer</dcc:role>"):
+        assert expected in xml, expected
