@@ -20,6 +20,16 @@ Mapping (ISO/IEC 17025:2017 clause → DCC element):
 * 7.8.8 amendment → ``coreData/previousReport``; validity of a verification and a recalibration date the
   customer asked for → statements with ``dcc:date``.
 
+A verification certificate (kiểm định, issue 17) carries in the DCC what its PDF carries: the verification
+officer as a second ``respPerson`` (role "Kiểm định viên / Verification officer", the card in its
+``description``); statements for the legal instrument type (``lims_legalInstrumentType``), the ĐLVN
+procedure (``lims_verificationProcedure``, ``norm`` = its code), the laboratory's designation as a
+verification body (``lims_designation``), one per legal characteristic (``lims_legalCharacteristic``: for a
+scale class, Max, Min, e, n), the stamp number (``lims_verificationStamp``, also in ``coreData``) and the
+validity (``basic_validity``, ``norm`` = the ĐLVN code, ``date`` = valid until). DCC 3.1.2 has no elements
+of its own for legal metrology, so these are statements with ``lims_`` reference types (the ``refType``
+list is open, see ``refTypesType`` in the schema).
+
 Values are the rounded values printed on the PDF (ILAC-P14 6.3), written with a decimal point.
 """
 
@@ -118,6 +128,16 @@ def _parties(admin: ET.Element, data: CertificateData) -> None:
         sub(person, d("cryptElectronicSignature"), "true")
         if data.signatory.timestamped:
             sub(person, d("cryptElectronicTimeStamp"), "true")
+    v = data.verification
+    if v is not None and v.officer:
+        officer = sub(people, d("respPerson"))
+        name(sub(officer, d("person")), "name", v.officer)
+        texts(
+            officer,
+            "description",
+            Text(f"{FIELD['officer'].vi}; {v.officer_card}", f"{FIELD['officer'].en}; {v.officer_card}"),
+        )
+        sub(officer, d("role"), f"{FIELD['officer'].vi} / {FIELD['officer'].en}")
     customer = sub(admin, d("customer"))
     name(customer, "name", data.customer.name)
     sub(customer, d("eMail"), data.customer.email)
@@ -175,24 +195,8 @@ def _statements(admin: ET.Element, data: CertificateData) -> None:
             norm=rule.norm,
             conformity=rule.conformity.value,
         )
-    v = data.verification
-    if v is not None:
-        verdict = (w.verification_passed if v.passed else w.verification_failed).format(
-            procedure=data.method.reference
-        )
-        kind = VERIFICATION_TYPE[v.verification_type]
-        statement(
-            statements,
-            Text(
-                f"{kind.vi}. {verdict.vi} {FIELD['valid_until'].vi}: {v.valid_until}",
-                f"{kind.en}. {verdict.en} {FIELD['valid_until'].en}: {v.valid_until}",
-            ),
-            ref_type="basic_validity",
-            norm=data.method.reference,
-            valid="true" if v.passed else "false",
-            date=v.valid_until.isoformat(),
-            conformity="pass" if v.passed else "fail",
-        )
+    if data.verification is not None:
+        _verification_statements(statements, data)
     if data.recalibration_due is not None:
         statement(
             statements,
@@ -228,6 +232,84 @@ def _statements(admin: ET.Element, data: CertificateData) -> None:
             ref_type="basic_superseded",
             valid="false",
         )
+
+
+def _verification_statements(statements: ET.Element, data: CertificateData) -> None:
+    """The legal content of a verification certificate, in the order the PDF prints it (module docstring)."""
+    v, w = data.verification, data.wording
+    assert v is not None
+    basis = v.procedure_reference or data.method.reference  # the ĐLVN code, not the lab's own
+    # The instruments requiring verification, the stamp and the certificate: Circular 23/2013/TT-BKHCN as
+    # amended; verification bodies and officers: Decree 105/2016/NĐ-CP (both cited from memory, see
+    # docs/verification.md).
+    legal, bodies = "Circular 23/2013/TT-BKHCN", "Decree 105/2016/NĐ-CP"
+    if v.instrument_type is not None:
+        statement(
+            statements,
+            Text(
+                f"{FIELD['legal_type'].vi}: {v.instrument_type.vi}",
+                f"{FIELD['legal_type'].en}: {v.instrument_type.en}",
+            ),
+            ref_type="lims_legalInstrumentType",
+            norm=legal,
+        )
+    for c in v.characteristics:
+        statement(
+            statements,
+            Text(f"{c.label.vi}: {c.value}", f"{c.label.en}: {c.value}"),
+            ref_type="lims_legalCharacteristic",
+            norm=basis,
+        )
+    if v.procedure is not None:
+        statement(
+            statements,
+            Text(
+                f"{FIELD['legal_procedure'].vi}: {v.procedure.vi}",
+                f"{FIELD['legal_procedure'].en}: {v.procedure.en}",
+            ),
+            ref_type="lims_verificationProcedure",
+            norm=basis,
+        )
+    if data.lab.designation:
+        statement(
+            statements,
+            Text(
+                f"{FIELD['designation'].vi}: {data.lab.designation}",
+                f"{FIELD['designation'].en}: {data.lab.designation}",
+            ),
+            ref_type="lims_designation",
+            norm=bodies,
+        )
+    if v.officer:
+        statement(
+            statements,
+            Text(
+                f"{FIELD['officer'].vi}: {v.officer}, {v.officer_card}",
+                f"{FIELD['officer'].en}: {v.officer}, {v.officer_card}",
+            ),
+            ref_type="lims_verificationOfficer",
+            norm=bodies,
+        )
+    statement(
+        statements,
+        Text(f"{FIELD['stamp'].vi}: {v.stamp_number}", f"{FIELD['stamp'].en}: {v.stamp_number}"),
+        ref_type="lims_verificationStamp",
+        norm=legal,
+    )
+    verdict = (w.verification_passed if v.passed else w.verification_failed).format(procedure=basis)
+    kind = VERIFICATION_TYPE[v.verification_type]
+    statement(
+        statements,
+        Text(
+            f"{kind.vi}. {verdict.vi} {FIELD['valid_until'].vi}: {v.valid_until.isoformat()}",
+            f"{kind.en}. {verdict.en} {FIELD['valid_until'].en}: {v.valid_until.isoformat()}",
+        ),
+        ref_type="basic_validity",
+        norm=basis,
+        valid="true" if v.passed else "false",
+        date=v.valid_until.isoformat(),
+        conformity="pass" if v.passed else "fail",
+    )
 
 
 def render_dcc(data: CertificateData, *, software_release: str | None = None) -> bytes:

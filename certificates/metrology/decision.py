@@ -415,17 +415,26 @@ def statement(
     """The statement of conformity the job and ``lims budget evaluate`` both make (one engine).
 
     Simple acceptance needs TUR ≥ ``minimum_tur``; below it there is no statement
-    (:attr:`NoStatementReason.TUR_BELOW_MINIMUM`). A guarded or non-binary rule is decided by :func:`decide`,
+    (:attr:`NoStatementReason.TUR_BELOW_MINIMUM`), except a value outside the limits by more than U: the
+    whole interval value ± U lies outside, so the item fails whatever the TUR (ILAC-G8:09/2019 4.2, the
+    "fail" case of simple acceptance, from memory; a scale that reads 30 g high where the MPE is 7,5 g is
+    refused at verification even if U is large). A guarded or non-binary rule is decided by :func:`decide`,
     which refuses a guard band that leaves no acceptance interval (:class:`NoAcceptanceInterval`).
 
     Hand calculation: MPE = 0.256 bar, U = 0.104 bar: TUR = 0.256/0.104 = 2.46 < 3, no simple acceptance;
-    with U = 0.064 bar, TUR = 4.0 and an error of 0.1 bar passes.
+    with U = 0.064 bar, TUR = 4.0 and an error of 0.1 bar passes. With U = 0.104 bar an error of 0.40 bar
+    fails (0.40 − 0.104 = 0.296 > 0.256: the whole interval is above the limit); 0.30 bar does not
+    (0.30 − 0.104 = 0.196 ≤ 0.256): no statement.
 
     >>> simple = DecisionRule(RuleKind.SIMPLE)
     >>> statement(0.1, 0.104, Specification.symmetric(0.256), rule=simple).reason
     <NoStatementReason.TUR_BELOW_MINIMUM: 'tur_below_minimum'>
     >>> statement(0.1, 0.064, Specification.symmetric(0.256), rule=simple).verdict
     <Verdict.PASS: 'pass'>
+    >>> statement(0.40, 0.104, Specification.symmetric(0.256), rule=simple).verdict
+    <Verdict.FAIL: 'fail'>
+    >>> statement(0.30, 0.104, Specification.symmetric(0.256), rule=simple).verdict
+    <Verdict.NO_STATEMENT: 'no_statement'>
     """
     if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur > 0:
         raise MetrologyError("must be a number > 0", field="minimum_tur")
@@ -435,10 +444,18 @@ def statement(
         if spec.lower is None or spec.upper is None or expanded == 0
         else test_uncertainty_ratio(spec, expanded)
     )
-    if rule.kind is RuleKind.SIMPLE and tur is not None and tur < minimum_tur:
+    below_minimum = rule.kind is RuleKind.SIMPLE and tur is not None and tur < minimum_tur
+    if below_minimum and not _outside(value, expanded, spec):
         return Statement(Verdict.NO_STATEMENT, rule, None, NoStatementReason.TUR_BELOW_MINIMUM, tur)
     decision = decide(value, expanded, spec, rule=rule, standard_uncertainty=standard_uncertainty)
     return Statement(decision.verdict, rule, decision, None, tur)
+
+
+def _outside(value: float, expanded_uncertainty: float, spec: Specification) -> bool:
+    """Whether the whole interval ``value ± U`` lies beyond a limit (a certain nonconformity)."""
+    above = spec.upper is not None and value - expanded_uncertainty > spec.upper
+    below = spec.lower is not None and value + expanded_uncertainty < spec.lower
+    return above or below
 
 
 def judge(error: float, mpe: float, expanded_uncertainty: float | None, rule: DecisionRule) -> Verdict:

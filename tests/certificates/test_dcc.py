@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from certificates.data import CertificateData, Deviation, Text, Withdrawal
+from certificates.data import (
+    CertificateData,
+    Deviation,
+    LegalCharacteristic,
+    Text,
+    VerificationInfo,
+    Withdrawal,
+)
 from certificates.dcc import DCC_NS, SI_NS, render_dcc, validate_dcc
 from certificates.dcc_read import read_dcc
 from certificates.errors import DccValidationError
@@ -21,12 +28,37 @@ GOLDEN = Path(__file__).parent / "golden"
 NS = {"dcc": DCC_NS, "si": SI_NS}
 
 
+def _legal_verification() -> CertificateData:
+    """The example verification with the legal content issue 17 puts on the PDF (a platform scale)."""
+    base = example_verification()
+    return replace(
+        base,
+        lab=replace(base.lab, accreditation="", designation="125/QĐ-TĐC ngày 2025-01-10 (Tổng cục TĐC)"),
+        verification=VerificationInfo(
+            True,
+            "HN-26-001201",
+            date(2027, 11, 16),
+            procedure=Text("ĐLVN 14:2009 Cân bàn – Quy trình kiểm định", "ĐLVN 14:2009 Platform scales"),
+            procedure_reference="ĐLVN 14:2009",
+            instrument_type=Text("Cân bàn", "Platform scale"),
+            officer="Nguyễn Thị Lan",
+            officer_card="KĐV-0312 (Tổng cục TĐC)",
+            characteristics=(
+                LegalCharacteristic(Text("Cấp chính xác", "Accuracy class"), "III"),
+                LegalCharacteristic(Text("Mức cân lớn nhất (Max)", "Maximum capacity (Max)"), "15 kg"),
+                LegalCharacteristic(Text("Giá trị độ chia kiểm (e)", "Verification scale interval (e)"), "5 g"),
+            ),
+        ),
+    )
+
+
 def _variants() -> dict[str, CertificateData]:
     calibration = example_calibration(10)
     series = calibration.results[0]
     return {
         "calibration": calibration,
         "verification": example_verification(),
+        "verification with its legal content": _legal_verification(),
         "amended": replace(
             example_amended(),
             amendment=replace(
@@ -121,6 +153,56 @@ def test_core_data_carries_number_dates_location_and_stamp() -> None:
     assert validity is not None and validity.findtext("dcc:date", namespaces=NS) == "2027-11-17"
     signer = root.find(".//dcc:respPerson", NS)
     assert signer is not None and signer.findtext("dcc:mainSigner", namespaces=NS) == "true"
+
+
+def _statement(root: ET.Element, ref_type: str) -> list[tuple[str, str, str]]:
+    """(norm, Vietnamese declaration, English declaration) of each statement of ``ref_type``."""
+    return [
+        (
+            s.findtext("dcc:norm", "", NS),
+            s.findtext("dcc:declaration/dcc:content[@lang='vi']", "", NS),
+            s.findtext("dcc:declaration/dcc:content[@lang='en']", "", NS),
+        )
+        for s in root.iterfind(f".//dcc:statement[@refType='{ref_type}']", NS)
+    ]
+
+
+def test_verification_dcc_carries_what_the_pdf_carries() -> None:
+    """Issue 17: ĐLVN procedure, officer and card, designation, stamp, legal characteristics and validity."""
+    xml = render_dcc(_legal_verification(), software_release="test")
+    validate_dcc(xml)
+    root = ET.fromstring(xml)
+    assert _statement(root, "lims_verificationProcedure") == [
+        (
+            "ĐLVN 14:2009",
+            "Quy trình kiểm định: ĐLVN 14:2009 Cân bàn – Quy trình kiểm định",
+            "Verification procedure: ĐLVN 14:2009 Platform scales",
+        )
+    ]
+    assert _statement(root, "lims_legalInstrumentType")[0][1] == "Loại phương tiện đo: Cân bàn"
+    assert [c[1] for c in _statement(root, "lims_legalCharacteristic")] == [
+        "Cấp chính xác: III",
+        "Mức cân lớn nhất (Max): 15 kg",
+        "Giá trị độ chia kiểm (e): 5 g",
+    ]
+    designation = _statement(root, "lims_designation")
+    assert designation[0][1] == "Quyết định chỉ định: 125/QĐ-TĐC ngày 2025-01-10 (Tổng cục TĐC)"
+    assert _statement(root, "lims_verificationStamp")[0][2] == "Verification stamp number: HN-26-001201"
+    assert "Nguyễn Thị Lan, KĐV-0312 (Tổng cục TĐC)" in _statement(root, "lims_verificationOfficer")[0][1]
+    # the verdict and validity cite the ĐLVN procedure, never the lab's own method code
+    ((norm, vi, _en),) = _statement(root, "basic_validity")
+    assert norm == "ĐLVN 14:2009" and "ĐLVN 14:2009" in vi and "ĐLVN 08:2011" not in vi
+    assert "Có hiệu lực đến: 2027-11-16" in vi
+    validity = root.find(".//dcc:statement[@refType='basic_validity']", NS)
+    assert validity is not None and validity.findtext("dcc:date", namespaces=NS) == "2027-11-16"
+    # the officer is a responsible person beside the main signer, with the card in the description
+    people = root.findall(".//dcc:respPersons/dcc:respPerson", NS)
+    assert [p.findtext("dcc:person/dcc:name/dcc:content", namespaces=NS) for p in people][1] == "Nguyễn Thị Lan"
+    assert people[1].findtext("dcc:role", namespaces=NS) == "Kiểm định viên / Verification officer"
+    assert people[1].findtext("dcc:mainSigner", namespaces=NS) is None
+    assert "KĐV-0312" in (people[1].findtext("dcc:description/dcc:content[@lang='en']", "", NS))
+    # a verification body's certificate cites no accreditation code
+    assert root.find(".//dcc:calibrationLaboratoryCode", NS) is None
 
 
 def test_amendment_is_the_previous_report() -> None:

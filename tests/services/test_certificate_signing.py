@@ -283,3 +283,69 @@ def test_every_issued_demo_pdf_is_signed_with_the_demo_s_test_keys(session: Sess
         p7s = register.stored_file_for(session, storage, cert, "p7s")
         dcc = register.stored_file_for(session, storage, cert, "dcc")
         assert verify_detached(dcc.data, p7s.data, trust_roots=roots).ok
+
+
+@pytest.mark.demo
+def test_the_demo_s_failed_scale_has_a_signed_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
+    """Issue 17 gaps: the demo holds one failed verification (a 15 kg scale reading 30 g high at 15 kg,
+    MPE 7,5 g) with its notice, signed like the certificates, and seen by the enterprise's customer."""
+    from lims.config import Settings
+    from lims.models import Job, User, VerificationFailureNotice
+    from lims.services.customers import portal_jobs
+    from lims.services.customers.permitted_use import not_permitted_since
+
+    (notice,) = session.scalars(select(VerificationFailureNotice)).all()
+    job = session.get_one(Job, notice.job_id)
+    assert notice.number.startswith("TB-KĐ-") and "tại: 15 kg" in notice.failed_requirement
+    assert session.scalar(select(Certificate).where(Certificate.job_id == job.id)) is None  # no certificate
+    assert job.instrument_id in not_permitted_since(session, [job.instrument_id])
+    roots = load_signing_settings(Settings.from_env().instance_path, {}).roots()
+    customer = session.scalars(select(User).where(User.enterprise_id == job.enterprise_id)).first()
+    assert customer is not None  # a demo login that sees the notice in the portal
+    served = portal_jobs.failure_notice_file(session, DatabaseStorage(session), customer, job.id)
+    assert served is not None and served.sha256 == notice.pdf_sha256
+    report = verify_pdf(served.data, trust_roots=roots)
+    assert report is not None and report.ok and report.signer.issuer.startswith("TEST ROOT CA")
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(served.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    flat = " ".join(text.stdout.split())
+    for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", notice.number, "ĐLVN 14:2009", "KĐV-0312",
+                     "125/QĐ-TĐC", "15,0317", "Không phù hợp / Fail"):
+        assert expected in flat, expected
+    if shutil.which("pdfsig"):
+        out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
+        assert "Signature Validation: Signature is Valid." in out.stdout, out.stdout
+
+
+@pytest.mark.demo
+def test_the_demo_s_verification_certificate_read_from_outside(session: Session, tmp_path: Path) -> None:
+    """Issue 17 gaps, checked as a customer or an assessor would: pdftotext of a demo verification
+    certificate carries the ĐLVN procedure, the officer and card, the stamp, the designation, the legal
+    characteristics and the validity; its DCC carries the same, validates, and its .p7s verifies."""
+    from certificates.dcc import validate_dcc
+    from lims.models import JobKind
+
+    cert = session.scalars(
+        select(Certificate).where(Certificate.kind == JobKind.VERIFICATION).order_by(Certificate.id)
+    ).first()
+    assert cert is not None and cert.stamp_number and cert.valid_until
+    storage = DatabaseStorage(session)
+    path = tmp_path / "verification.pdf"
+    path.write_bytes(svc.stored_bytes(storage, cert, "pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    flat = " ".join(text.stdout.split())
+    valid_until = cert.valid_until.isoformat()
+    for expected in ("ĐLVN 14:2009", "ĐẠT yêu cầu kỹ thuật đo lường theo ĐLVN 14:2009", "KĐV-0312",
+                     cert.stamp_number, "125/QĐ-TĐC", f"Có hiệu lực đến / Valid until {valid_until}",
+                     "Mức cân lớn nhất (Max) 15 kg", "Số độ chia kiểm (n = Max/e) 3000"):
+        assert expected in flat, expected
+    assert "VER-NAWI-R76" not in flat.split("Kết luận")[1][:200]  # the verdict cites ĐLVN, not the lab's code
+    dcc = svc.stored_bytes(storage, cert, "dcc")
+    validate_dcc(dcc)
+    xml = dcc.decode("utf-8")
+    for expected in ('refType="lims_verificationProcedure"', "<dcc:norm>ĐLVN 14:2009</dcc:norm>", "KĐV-0312",
+                     'refType="lims_designation"', "125/QĐ-TĐC", 'refType="lims_legalCharacteristic"',
+                     f"Số tem kiểm định: {cert.stamp_number}", f"<dcc:date>{valid_until}</dcc:date>",
+                     "<dcc:role>Kiểm định viên / Verification officer</dcc:role>"):
+        assert expected in xml, expected

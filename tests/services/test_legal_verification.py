@@ -7,9 +7,11 @@ outside stock or already used; a failed verification gives a notice and no certi
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -289,7 +291,7 @@ def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0
     return job
 
 
-def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session) -> None:
+def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)  # +0,5 kg at 30 kg: far beyond the MPE
     signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
@@ -304,7 +306,15 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0  # no certificate
     assert session.scalar(select(func.count()).select_from(StampUse)) == 0  # and no stamp
     assert not_permitted_since(session, [job.instrument_id]) == {job.instrument_id: date(2025, 6, 2)}
-    text = " ".join(_pdftotext(DatabaseStorage(session).get(notice.pdf_key)).split())
+    pdf = DatabaseStorage(session).get(notice.pdf_key)
+    # an issued document: signed (PAdES) like a certificate, and the stored bytes are the signed ones
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf)
+    signed = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed, signed
+    assert "ETSI.CAdES.detached" in signed
+    assert hashlib.sha256(pdf).hexdigest() == notice.pdf_sha256
+    text = " ".join(_pdftotext(pdf).split())
     for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", "TB-KĐ-2025-00001", "ĐLVN 14:2009",
                      "Sai số vượt sai số lớn nhất cho phép theo ĐLVN 14:2009 tại: 30 kg", "Không phù hợp",
                      "không được phép sử dụng", "KĐV-0001", "125/QĐ-TĐC"):
@@ -352,3 +362,30 @@ def test_an_amended_verification_certificate_keeps_its_stamp_and_validity(sessio
     assert (new.stamp_number, new.valid_until) == (cert.stamp_number, cert.valid_until)
     uses = session.scalars(select(StampUse)).all()
     assert [(u.number, u.certificate_id) for u in uses] == [(130, cert.id)]  # one stamp, the original's
+
+
+def test_a_key_that_cannot_sign_refuses_the_notice_with_nothing_issued(session: Session) -> None:
+    """The notice is signed like a certificate: a wrong passphrase (or an expired key) issues nothing — no
+    notice row, the TB-KĐ number given back, no stored file, the job still approved."""
+    import dataclasses
+
+    from certificates.signing import SigningIdentity
+    from lims.services.certificates.signing_keys import SigningRefused, SigningSettings
+    from tests import pkitools
+
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    wrong = SigningIdentity(pkitools.identity().pkcs12, b"not the passphrase", source="lab.p12")
+    settings = dataclasses.replace(certsetup.SETTINGS, signing=SigningSettings(
+        lab=wrong, trust_roots=(pkitools.root_der(),)))
+    before = _counts(session)
+    with pytest.raises(SigningRefused, match="passphrase is wrong"):
+        issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
+                             settings=settings, now=certsetup.ISSUED_AT)
+    assert _counts(session) == before and job.state == JobState.APPROVED
+    assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
+    notice = issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
+                                  settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    assert notice.number == "TB-KĐ-2025-00001"  # the number was given back

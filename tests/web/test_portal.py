@@ -286,6 +286,7 @@ def test_isolation_sweep_every_portal_route_answers_404_for_another_enterprise(
         "portal.cancel_request",
         "portal.job",
         "portal.certificate_file",
+        "portal.failure_notice",
         "notifications.read",
     }
     secrets = ("SECRET-", "Maker-", "JOBSECRET-", "CERTSECRET-", "NOTESECRET-", "MSGSECRET-")
@@ -400,3 +401,36 @@ def test_lab_admin_makes_the_first_enterprise_admin(client: FlaskClient, session
     assert "Chỉ người dùng là khách hàng mới có thể là quản trị viên của doanh nghiệp." in refused.get_data(
         as_text=True
     )
+
+
+def test_the_customer_downloads_its_notice_of_failed_verification(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    """Issue 17: the notice is on the job's portal page and downloads as stored; another enterprise's: 404."""
+    from datetime import UTC, datetime
+
+    from lims.models import JobKind, JobState, VerificationFailureNotice
+    from lims.services.common.storage import open_storage
+    from tests.factories import make_job
+
+    mine, theirs = make_enterprise(session), make_enterprise(session)
+    job = make_job(session, enterprise=mine, kind=JobKind.VERIFICATION, state=JobState.ISSUED)
+    pdf = b"%PDF-1.7\n% TB-KD-2026-00001\n%%EOF\n"
+    stored = open_storage(app.config["SETTINGS"], session).put("issued/notice/TB-KD-2026-00001.pdf", pdf,
+                                                               "application/pdf")
+    session.add(VerificationFailureNotice(
+        number="TB-KĐ-2026-00001", job_id=job.id, instrument_id=job.instrument_id,
+        failed_requirement="Sai số vượt SSLNCP tại 15 kg", verified_on=date(2026, 3, 1),
+        issued_at=datetime(2026, 3, 2, tzinfo=UTC), issued_by_id=make_user(session, Role.SIGNATORY).id,
+        pdf_key=stored.key, pdf_sha256=stored.sha256))
+    session.commit()
+    _customer(client, session, mine)
+    page = client.get(f"/portal/jobs/{job.id}").get_data(as_text=True)
+    assert "Thông báo kết quả kiểm định không đạt" in page and "TB-KĐ-2026-00001" in page
+    assert f"/portal/jobs/{job.id}/notice.pdf" in page and "Chưa có giấy chứng nhận" not in page
+    download = client.get(f"/portal/jobs/{job.id}/notice.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == pdf
+    assert "no-store" in download.headers["Cache-Control"]
+    other = app.test_client()
+    _customer(other, session, theirs)
+    assert other.get(f"/portal/jobs/{job.id}/notice.pdf").status_code == 404

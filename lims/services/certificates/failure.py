@@ -2,7 +2,9 @@
 
 :func:`issue_failure_notice` turns an approved verification job whose results fail into a notice of failed
 verification (PDF, :mod:`certificates.notice`) with the results and the requirement not met, numbered
-``TB-KĐ-<year>-<seq>`` without gaps, stored write-once, and moves the job to ``issued``; the instrument is
+``TB-KĐ-<year>-<seq>`` without gaps, signs it (PAdES, with the issuer's or the laboratory's key, like a
+certificate: :mod:`certificates.signing`; a key that cannot sign refuses the notice), stores the signed
+bytes write-once (their SHA-256 is the one recorded), and moves the job to ``issued``; the instrument is
 not permitted for use (:mod:`lims.services.customers.permitted_use`, shown in the portal and the API) until a later verification passes, and the
 customer is notified (in-app notification, in each reader's language). All of it in one savepoint: a
 failure leaves no row, no number and no file record. Legal basis: Circular 23/2013/TT-BKHCN as amended
@@ -22,6 +24,7 @@ from certificates.data import Text
 from certificates.notice import FailureNotice, render_notice
 from certificates.records import Customer, Item, Laboratory
 from certificates.results import ResultSeries, Verdict
+from certificates.signing import SigningKeyError, sign_pdf
 from lims.domain import workflow as wf
 from lims.errors import N_
 from lims.models import (
@@ -38,6 +41,7 @@ from lims.services.certificates.data import address, free_text, result_series, s
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.issue import ISSUERS, CertificateNotPermitted
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.certificates.signing_keys import SigningRefused, checked_identity
 from lims.services.common.notifications import notify
 from lims.services.common.storage import Storage
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
@@ -113,8 +117,21 @@ def issue_failure_notice(
             )
         if actor.role not in ISSUERS:
             raise CertificateNotPermitted()
+        # The key is checked before a number is taken: a key that cannot sign leaves nothing behind.
+        identity = checked_identity(settings.signing, actor.username, at=now, zone=settings.timezone)
         notice, row = _build(session, job, actor, settings, extra, now)
-        pdf = render_notice(notice)
+        try:
+            pdf = sign_pdf(
+                render_notice(notice),
+                identity,
+                signing_time=now,
+                reason=f"Thông báo kiểm định không đạt {row.number} / Notice of failed verification {row.number}",
+                location=f"{notice.lab.name.vi}, {notice.lab.address.city}",
+            )
+        except SigningKeyError as exc:
+            raise SigningRefused(
+                N_("The notice could not be signed (%(reason)s). Nothing was issued."), reason=str(exc)
+            ) from None
         stored = storage.put(
             f"issued/notice/{row.number.replace('Đ', 'D')}-{job.id}.pdf", pdf, "application/pdf"
         )

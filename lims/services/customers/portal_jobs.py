@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from certificates.metrology import PointResult
 from lims.errors import N_, NotFound
-from lims.models import Certificate, CertificateStatus, Job, JobState, JobTransition, Measurement
+from lims.models import (
+    Certificate,
+    CertificateStatus,
+    Job,
+    JobState,
+    JobTransition,
+    Measurement,
+    VerificationFailureNotice,
+)
 from lims.services.access.tenancy import Caller, get_scoped, scoped
 from lims.services.common.notifications import customer_status
 from lims.services.common.pagination import Page, keyset_page
@@ -173,3 +181,33 @@ def certificate_file(
     if expected and sha256_hex(data) != expected:
         raise StoredFileCorrupt(key=key)
     return CertificateFile(data, f"{certificate.number}.{EXTENSIONS[kind]}", CONTENT_TYPES[kind])
+
+
+def failure_notice_of_job(session: Session, user: Caller, job_id: int) -> VerificationFailureNotice | None:
+    """The notice of failed verification of a job the caller may see (NotFound for another enterprise's
+    job; None when the job has none)."""
+    job = get_job(session, user, job_id)
+    found: VerificationFailureNotice | None = session.scalar(
+        select(VerificationFailureNotice).where(VerificationFailureNotice.job_id == job.id)
+    )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFile:
+    data: bytes
+    filename: str
+    content_type: str
+    sha256: str
+
+
+def failure_notice_file(session: Session, storage: Storage, user: Caller, job_id: int) -> NoticeFile | None:
+    """The stored (signed) PDF of the job's notice of failed verification, checked against the SHA-256
+    recorded at issue; None when the job has none."""
+    notice = failure_notice_of_job(session, user, job_id)
+    if notice is None:
+        return None
+    data = storage.get(notice.pdf_key)
+    if sha256_hex(data) != notice.pdf_sha256:
+        raise StoredFileCorrupt(key=notice.pdf_key)
+    return NoticeFile(data, f"{notice.number}.pdf", "application/pdf", notice.pdf_sha256)

@@ -28,6 +28,7 @@ from lims.services.access import authorisations
 from lims.services.access.laboratory import find_laboratory
 from lims.services.bench import measurements
 from lims.services.certificates import signatures, stamps
+from lims.services.certificates.failure import issue_failure_notice
 from lims.services.certificates.issue import amend_certificate, issue_certificate
 from lims.services.certificates.settings import certificate_settings
 from lims.services.certificates.signing_keys import ensure_test_pki
@@ -73,6 +74,11 @@ PLANS = {
 GAIN = {"CAL-DMM-DCV": 0.0003}
 MAX_OFFSET_STEPS = {"CAL-DMM-DCV": 1}
 STATES = ("requested", "received", "in_progress", "measured", "reviewed", "approved", "on_hold", "issued")
+# One more scale verification that fails: the load cell reads high near Max (an overload a customer reports
+# often), so the error at the top test load is several verification intervals e beyond the MPE; the lab
+# issues the notice of failed verification (lims.services.certificates.failure), no certificate, no stamp.
+FAILED = "failed"
+FAILED_TOP_LOAD_STEPS = 6  # +6 e = +30 g at 15 kg (e = 5 g): MPE there is 1,5 e initial, 3 e in service
 # The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
 BENCH_STANDARDS = ("CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
 DRIFT = {
@@ -182,13 +188,16 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
     standards = _bench_standards(session)
     tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
     issued: list[tuple[int, datetime]] = []
+    failed: list[tuple[int, datetime]] = []
     for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):
         kind, maker, model, unit, low, high, res, cls, legal = spec
         proc_row = latest_procedure(session, code)
         proc = domain_procedure(proc_row)
         technician = tech if p % 2 == 0 else users["ktv.minh"]
-        for s, state in enumerate(STATES):
-            ent = enterprises[(p + s) % len(enterprises)]
+        states = STATES + ((FAILED,) if proc.kind.value == "verification" else ())
+        for s, state in enumerate(states):
+            # the failed scale belongs to the first enterprise, whose demo customer (kh.annam) sees the notice
+            ent = enterprises[0 if state == FAILED else (p + s) % len(enterprises)]
             inst = CustomerInstrument(
                 enterprise_id=ent.id,
                 instrument_type=kind,
@@ -205,7 +214,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             )
             session.add(inst)
             session.flush()
-            requested = today - timedelta(days=3 * (len(STATES) - s) + p)
+            requested = today - timedelta(days=3 * (len(STATES) - s) + p if state != FAILED else 12 + p)
             job = jobs.create_job(
                 session,
                 jobs.JobRequest(
@@ -269,9 +278,14 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                             nominal,
                             step,
                             per_point,
-                            0
-                            if state == "issued" and proc.kind.value == "verification"
-                            else (i + s) % (MAX_OFFSET_STEPS.get(code, 2) + 1),
+                            _drift(
+                                state,
+                                i,
+                                len(todo),
+                                s,
+                                verification=proc.kind.value == "verification",
+                                max_steps=MAX_OFFSET_STEPS.get(code, 2),
+                            ),
                             GAIN.get(code, 0.0),
                         ),
                         f"{nominal:.6g}",
@@ -300,13 +314,24 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 expected_version=None,
                 now=later + timedelta(hours=3),
             )
-            if state == "issued":
-                issued.append((job.id, later + timedelta(hours=4)))
-    _issue_demo_certificates(session, sig, issued)
+            if state in ("issued", FAILED):
+                (issued if state == "issued" else failed).append((job.id, later + timedelta(hours=4)))
+    _issue_demo_certificates(session, sig, issued, failed)
 
 
-def _issue_demo_certificates(session: Session, signatory: User, issued: list[tuple[int, datetime]]) -> None:
-    """Certificates of the demo's issued jobs (calibration and verification), and one amendment."""
+def _drift(state: str, point: int, points: int, job: int, *, verification: bool, max_steps: int) -> int:
+    """Reading offset in resolution steps: none on an issued verification (it passes), the failed
+    verification's top load reads FAILED_TOP_LOAD_STEPS high, the others wander by up to ``max_steps``."""
+    if state == FAILED:
+        return FAILED_TOP_LOAD_STEPS if point == points - 1 else 0
+    return 0 if state == "issued" and verification else (point + job) % (max_steps + 1)
+
+
+def _issue_demo_certificates(
+    session: Session, signatory: User, issued: list[tuple[int, datetime]], failed: list[tuple[int, datetime]]
+) -> None:
+    """Certificates of the demo's issued jobs (calibration and verification), one amendment, and the
+    notice of the failed verification (signed like the certificates)."""
     from lims.config import Settings
     from lims.models import Job, JobKind
 
@@ -343,3 +368,5 @@ def _issue_demo_certificates(session: Session, signatory: User, issued: list[tup
             settings=cert_settings,
             now=amended[1],
         )
+    for job_id, at in failed:
+        issue_failure_notice(session, job_id, signatory, storage=storage, settings=cert_settings, now=at)

@@ -226,7 +226,10 @@ def _ref_point_result() -> dict[str, Any]:
                 "description": "How U was obtained: law of propagation (unchecked, or validated by Monte Carlo, "
                 "JCGM 101:2008 8.2) or the Monte Carlo interval where the propagation was not validated.",
             },
-            "hysteresis": {**_nullable(DECIMAL), "description": "DKD-R 6-1 hysteresis h of a pressure point."},
+            "hysteresis": {
+                **_nullable(DECIMAL),
+                "description": "DKD-R 6-1 hysteresis h of a pressure point.",
+            },
             "no_statement_reason": {
                 "type": ["string", "null"],
                 "enum": ["tur_below_minimum", "no_acceptance_interval", "not_requested", None],
@@ -407,6 +410,11 @@ SCHEMAS: dict[str, Any] = {
                         }
                     ),
                     "certificates": {"type": "array", "items": STRING},
+                    "failure_notice": _nullable(
+                        _object(
+                            {"number": STRING, "sha256": STRING, "url": URL},
+                        )
+                    ),
                 }
             ),
         ]
@@ -428,6 +436,7 @@ SCHEMAS: dict[str, Any] = {
             "withdrawal_reason": _nullable(STRING),
             "pdf": _ref("StoredFile"),
             "dcc": _ref("StoredFile"),
+            "dcc_signature": _ref("StoredFile"),  # the DCC's detached CMS signature (.p7s)
             "url": URL,
         }
     ),
@@ -573,6 +582,20 @@ def _paths() -> dict[str, Any]:
                 errors=(404,),
             )
         },
+        f"{PREFIX}/jobs/{{job_number}}/notice": {
+            "get": _operation(
+                "getJobFailureNotice",
+                "The notice of failed verification of a verification job that did not pass (signed PDF).",
+                "jobs",
+                {
+                    **download,
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                parameters=[JOB_NUMBER],
+                errors=(404,),
+                description="404 when the job has no notice (it passed, or is not a verification).",
+            )
+        },
         f"{PREFIX}/jobs/{{job_number}}/points/{{point_id}}/readings": {
             "post": _operation(
                 "uploadReadings",
@@ -645,6 +668,23 @@ def _paths() -> dict[str, Any]:
                 errors=(404,),
             )
         },
+        f"{PREFIX}/certificates/{{number}}/p7s": {
+            "get": _operation(
+                "getCertificateDccSignature",
+                "The detached CMS signature (.p7s, RFC 5652) of the issued DCC.",
+                "certificates",
+                {
+                    **download,
+                    "content": {
+                        "application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}
+                    },
+                },
+                parameters=[CERTIFICATE_NUMBER],
+                errors=(404,),
+                description="Check it against the bytes of getCertificateDcc, e.g. "
+                "`openssl cms -verify -binary -inform DER -in X.xml.p7s -content X.xml -CAfile root.pem`.",
+            )
+        },
         f"{PREFIX}/certificates/{{number}}/traceability": {
             "get": _operation(
                 "getCertificateTraceability",
@@ -669,11 +709,13 @@ LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
     "getJob": {
         "GetJobInstrument": ("getInstrument", {"instrument_id": "$response.body#/instrument_id"}),
         "UploadReadingsToFirstPoint": ("uploadReadings", {"job_number": "$response.body#/number"}),
+        "GetJobFailureNotice": ("getJobFailureNotice", {"job_number": "$response.body#/number"}),
     },
     "listCertificates": {"GetFirstCertificate": ("getCertificate", {"number": f"{_FIRST}/number"})},
     "getCertificate": {
         "GetCertificatePdf": ("getCertificatePdf", {"number": "$response.body#/number"}),
         "GetCertificateDcc": ("getCertificateDcc", {"number": "$response.body#/number"}),
+        "GetCertificateDccSignature": ("getCertificateDccSignature", {"number": "$response.body#/number"}),
         "GetCertificateTraceability": ("getCertificateTraceability", {"number": "$response.body#/number"}),
         "GetCertificateJob": ("getJob", {"job_number": "$response.body#/job_number"}),
         "GetCertificateInstrument": ("getInstrument", {"instrument_id": "$response.body#/instrument_id"}),

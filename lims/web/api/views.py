@@ -19,7 +19,12 @@ from lims.errors import LimsError
 from lims.models import Certificate, CertificateStatus, CustomerInstrument, Job, JobState, Role
 from lims.services.access.tenancy import Caller
 from lims.services.certificates import register
-from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, open_storage
+from lims.services.common.storage import (
+    StoredFileCorrupt,
+    StoredFileMissing,
+    issued_file_key,
+    open_storage,
+)
 from lims.services.customers import permitted_use, portal, portal_jobs
 from lims.services.customers.instrument_fields import check_instrument
 from lims.services.jobs import points as job_points
@@ -111,8 +116,13 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 def _file_json(certificate: Certificate, kind: str) -> dict[str, Any]:
-    key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
-    sha = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
+    """``pdf``, ``dcc`` or ``p7s`` (the DCC's detached signature, whose SHA-256 is the stored file's)."""
+    if kind == "p7s":
+        storage = open_storage(current_app.config["SETTINGS"], db_session())
+        key, sha = issued_file_key(storage, certificate, "p7s")
+    else:
+        key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
+        sha = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
     return {
         "available": key is not None,
         "sha256": sha if key is not None else None,
@@ -135,6 +145,7 @@ def certificate_json(certificate: Certificate, job: Job, replaces: str | None) -
         "withdrawal_reason": certificate.withdrawal_reason,
         "pdf": _file_json(certificate, "pdf"),
         "dcc": _file_json(certificate, "dcc"),
+        "dcc_signature": _file_json(certificate, "p7s"),
         "url": url_for("api.certificate", number=certificate.number, _external=True),
     }
 
@@ -261,6 +272,16 @@ def job(job_number: str) -> ResponseReturnValue:
         ],
     }
     body["certificates"] = register.numbers_of_job(db, found.id)
+    notice = portal_jobs.failure_notice_of_job(db, _caller(), found.id)
+    body["failure_notice"] = (
+        None
+        if notice is None
+        else {
+            "number": notice.number,
+            "sha256": notice.pdf_sha256,
+            "url": url_for("api.job_notice", job_number=found.number, _external=True),
+        }
+    )
     return jsonify(body)
 
 
@@ -299,24 +320,27 @@ def certificate(number: str) -> ResponseReturnValue:
     )
 
 
+EXTENSIONS = {"pdf": "pdf", "dcc": "xml", "p7s": "xml.p7s"}
+
+
 def _download(number: str, kind: str) -> Response:
     found, _job = portal_jobs.certificate_by_number(db_session(), _caller(), number)
-    key = found.pdf_key if kind == "pdf" else found.dcc_key
-    if key is None:
-        raise ApiError(404, code="not_stored", message=f"No {kind.upper()} is stored for this certificate.")
     storage = open_storage(current_app.config["SETTINGS"], db_session())
+    what = "DCC signature" if kind == "p7s" else kind.upper()
+    key = issued_file_key(storage, found, kind)[0]
+    if key is None:
+        raise ApiError(404, code="not_stored", message=f"No {what} is stored for this certificate.")
     try:
         data = storage.get(key)
         stored = storage.stat(key)
     except StoredFileMissing:
-        raise ApiError(
-            404, code="not_stored", message=f"No {kind.upper()} is stored for this certificate."
-        ) from None
+        raise ApiError(404, code="not_stored", message=f"No {what} is stored for this certificate.") from None
     except StoredFileCorrupt:
         current_app.logger.error("stored file %s of certificate %s fails its SHA-256", key, number)
         raise ApiError(500) from None
-    extension = "pdf" if kind == "pdf" else "xml"
-    response = file_response(data, filename=f"{found.number}.{extension}", mimetype=stored.content_type)
+    response = file_response(
+        data, filename=f"{found.number}.{EXTENSIONS[kind]}", mimetype=stored.content_type
+    )
     response.set_etag(stored.sha256)
     return response
 
@@ -331,6 +355,34 @@ def certificate_pdf(number: str) -> ResponseReturnValue:
 @api_view(EVERYONE)
 def certificate_dcc(number: str) -> ResponseReturnValue:
     return _download(number, "dcc")
+
+
+@bp.get("/certificates/<path:number>/p7s")
+@api_view(EVERYONE)
+def certificate_p7s(number: str) -> ResponseReturnValue:
+    """The DCC's detached CMS signature (RFC 5652), made at issue over the DCC's exact bytes."""
+    return _download(number, "p7s")
+
+
+@bp.get("/jobs/<path:job_number>/notice")
+@api_view(EVERYONE)
+def job_notice(job_number: str) -> ResponseReturnValue:
+    """The notice of failed verification of a job (signed PDF, as stored when it was issued)."""
+    db = db_session()
+    found = portal_jobs.job_by_number(db, _caller(), job_number)
+    storage = open_storage(current_app.config["SETTINGS"], db)
+    try:
+        notice = portal_jobs.failure_notice_file(db, storage, _caller(), found.id)
+    except StoredFileMissing:
+        raise ApiError(404, code="not_stored", message="No notice is stored for this job.") from None
+    except StoredFileCorrupt:
+        current_app.logger.error("stored notice of job %s fails its SHA-256", job_number)
+        raise ApiError(500) from None
+    if notice is None:
+        raise ApiError(404, code="not_stored", message="This job has no notice of failed verification.")
+    response = file_response(notice.data, filename=notice.filename, mimetype=notice.content_type)
+    response.set_etag(notice.sha256)
+    return response
 
 
 @bp.get("/certificates/<path:number>/traceability")

@@ -35,6 +35,7 @@ TABLE_LABELS: dict[str, str] = {
     "service_certification": N_("Service certifications"),
     "service_request": N_("Requests"),
     "service_request_item": N_("Request items"),
+    "stamp_use": N_("Verification stamps used"),
     "standard_calibration": N_("Standards' calibrations"),
     "standard_status_change": N_("Standards' status changes"),
     "support_application": N_("Support applications"),
@@ -43,6 +44,7 @@ TABLE_LABELS: dict[str, str] = {
     "training_course": N_("Training courses"),
     "training_participation": N_("Training participations"),
     "user_account": N_("Users"),
+    "verification_failure_notice": N_("Notices of failed verification"),
 }
 
 FIELD_LABELS: dict[str, str] = {

@@ -205,6 +205,7 @@ def job(job_id: int) -> ResponseReturnValue:
         history=portal_jobs.history(db, current_user, found.id),
         certificates=portal_jobs.certificates_of_job(db, current_user, found.id),
         results=portal_jobs.issued_results(db, current_user, found.id),
+        notice=portal_jobs.failure_notice_of_job(db, current_user, found.id),
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
@@ -232,5 +233,27 @@ def certificate_file(certificate_id: int, file_kind: Any) -> ResponseReturnValue
         stored.data,
         filename=stored.filename,
         mimetype=stored.content_type,
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@bp.get("/jobs/<int:job_id>/notice.pdf")
+@allow(Role.CUSTOMER)
+def failure_notice(job_id: int) -> ResponseReturnValue:
+    """The notice of failed verification of the enterprise's own job (another's job: 404), as stored."""
+    db = db_session()
+    try:
+        notice = portal_jobs.failure_notice_file(
+            db, open_storage(current_app.config["SETTINGS"], db), current_user, job_id
+        )
+    except StorageError:
+        current_app.logger.exception("job %s: stored notice unreadable", job_id)
+        abort(404)
+    if notice is None:
+        abort(404)
+    return file_response(
+        notice.data,
+        filename=notice.filename,
+        mimetype=notice.content_type,
         headers={"Cache-Control": "private, no-store"},
     )

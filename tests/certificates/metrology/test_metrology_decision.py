@@ -118,6 +118,21 @@ def test_simple_acceptance_needs_tur_of_three() -> None:
     assert guarded.probability_of_false_acceptance == pytest.approx(8.3e-7, rel=0.05)
 
 
+def test_beyond_the_limit_by_more_than_u_fails_whatever_the_tur() -> None:
+    """Issue 17 (a failed verification must fail): a scale with e = 5 g reading 30 g high at 15 kg, MPE
+    7,5 g (1,5 e), U = 3,9 g → TUR = 7,5/3,9 = 1,92 < 3, yet 30 − 3,9 = 26,1 g > 7,5 g: the whole interval
+    is above the limit, so it fails. 10 g high: 10 − 3,9 = 6,1 g ≤ 7,5 g: still no statement. Below the
+    lower limit alike: −30 + 3,9 = −26,1 < −7,5."""
+    simple = DecisionRule(RuleKind.SIMPLE)
+    spec = Specification.symmetric(0.0075)
+    high = statement(0.030, 0.0039, spec, rule=simple)
+    assert (high.verdict, high.reason) == (Verdict.FAIL, None)
+    assert high.test_uncertainty_ratio == pytest.approx(0.0075 / 0.0039)
+    assert statement(-0.030, 0.0039, spec, rule=simple).verdict is Verdict.FAIL
+    near = statement(0.010, 0.0039, spec, rule=simple)
+    assert (near.verdict, near.reason) == (Verdict.NO_STATEMENT, NoStatementReason.TUR_BELOW_MINIMUM)
+
+
 def test_one_sided_limit() -> None:
     spec = Specification(upper=5.0)
     result = decide(4.85, 0.2, spec, rule=GUARDED)

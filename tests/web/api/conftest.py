@@ -14,7 +14,7 @@ from certificates.metrology import CoverageDistribution, PointResult
 from certificates.metrology.codec import encode
 from lims.models import Certificate, Enterprise, Job, JobKind, JobState, Measurement, Role, User
 from lims.services.access import api_tokens
-from lims.services.common.storage import open_storage, sha256_hex
+from lims.services.common.storage import detached_signature_key, open_storage, sha256_hex
 from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
 
 # A 200 g point: error 0.01 g with U = 0.0123 g (k = 2) → reported 0.010 g ± 0.012 g (GUM 7.2.6)
@@ -33,6 +33,7 @@ POINT = PointResult(
     expanded_uncertainty=Decimal("0.0123"),
 )
 
+P7S = b"0\x82\x01\x00 detached CMS of side "
 PDF = b"%PDF-1.7\n% test certificate\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -89,6 +90,9 @@ def _side(session: Session, app: Flask, label: str) -> Side:
     number = f"HC-2026-{job.id:05d}"
     storage.put(f"certificates/{number}.pdf", pdf, "application/pdf")
     storage.put(f"certificates/{number}.xml", dcc, "application/xml")
+    # the DCC's detached signature beside it, as issuing stores it (lims.services.certificates.issue)
+    storage.put(detached_signature_key(f"certificates/{number}.xml"), P7S + label.encode(),
+                "application/pkcs7-signature")
     certificate = Certificate(
         number=number,
         job_id=job.id,
