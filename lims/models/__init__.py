@@ -56,6 +56,7 @@ from lims.models.programme import (
     Withdrawable,
 )
 from lims.models.ratelimit import RateLimitCounter
+from lims.models.room import JobEnvironment, Room, RoomCondition
 from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
     CalibrationAsFound,
@@ -106,6 +107,7 @@ __all__ = [
     "Job",
     "JobAssignment",
     "JobCounter",
+    "JobEnvironment",
     "JobKind",
     "JobReferenceMaterial",
     "JobStandard",
@@ -136,6 +138,8 @@ __all__ = [
     "ReportSubmission",
     "RequestState",
     "Role",
+    "Room",
+    "RoomCondition",
     "ServiceCertification",
     "ServiceRequest",
     "ServiceRequestItem",
