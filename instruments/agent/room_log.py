@@ -109,6 +109,10 @@ class RoomLog:
             self.sleep(max(0.0, start + tick * period_s - now))
         return taken
 
+    def fault(self, error: InstrumentError) -> None:
+        """Journal a fault met outside :meth:`sample` (a failed connect try)."""
+        self._fault(error)
+
     def _fault(self, error: InstrumentError) -> None:
         self.capture.add_fault(Fault(error, utc_now()))
         if self.on_event is not None:

@@ -568,3 +568,31 @@ def station(name: str, direct: bool, journal_path: Path | None, poll_s: float) -
         pass
     finally:
         db.engine.dispose()
+
+
+@bench.command("room-log")
+@click.option("--room", "room_code", required=True, help="The room's code (rooms page).")
+@journal_option
+@click.option("--samples", type=click.IntRange(min=1), default=None, help="Stop after this many samples.")
+def room_log(room_code: str, journal_path: Path | None, samples: int | None) -> None:
+    """Log a room's temperature and humidity with its station's logger, every logging period, journal first."""
+    from lims.commands.common import database
+    from lims.errors import LimsError
+    from lims.services.bench.worker import run_room_logger
+
+    db = database()
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    path = journal_path or default_journal()
+    click.echo(f"room {room_code}: logging (journal {path})", err=True)
+    try:
+        taken = run_room_logger(db, room_code, journal_path=path, stop=stop, samples=samples,
+                                on_event=lambda text: click.echo(f"room {room_code}: {text}", err=True))
+        click.echo(f"room {room_code}: {taken} samples logged")
+    except (LimsError, InstrumentError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        db.engine.dispose()

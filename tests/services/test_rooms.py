@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -23,14 +25,21 @@ from instruments.agent.room_log import RoomLog
 from instruments.drivers.base import Backoff
 from instruments.errors import InstrumentTimeout
 from instruments.reading import InstrumentIdentity, Reading
+from instruments.simulators.pty import PtySimulator
+from instruments.simulators.vaisala_hmt import VaisalaSimulator
 from lims.db import Database
 from lims.models import JobState
 from lims.services.bench import measurements, rooms
+from lims.services.bench import stations as bench_stations
+from lims.services.bench import worker as bench_worker
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.jobs import jobs
 from tests.factories import PASSWORD
-from tests.services import jobsetup
+from tests.services import benchdb, jobsetup
+from tests.services.benchdb import MakeDatabase
+
+fresh_database = benchdb.fresh_database
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 HMT = InstrumentIdentity("Vaisala", "HMT330", "K1234567", "5.16")
@@ -190,3 +199,38 @@ def test_room_input_is_checked(session: Session) -> None:
     with pytest.raises(rooms.RoomError, match="already exists"):
         rooms.save_room(session, rooms.RoomInput("A", "Room B"))
     assert [r.code for r in rooms.rooms(session)] == ["A"]
+
+
+def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(fresh_database: MakeDatabase, tmp_path: Path) -> None:
+    """``lims bench room-log``'s worker with the Vaisala simulator on a real pseudo-terminal: three samples,
+    journal first, both quantities stored with their raw SEND line (SQLite file: the sender thread has its own
+    connection)."""
+    database = fresh_database("sqlite")
+    sim = PtySimulator(VaisalaSimulator(seed=3, temperature_c="22.0", humidity_rh="51.0"))
+    sim.start()
+    try:
+        with database.session() as session:
+            station = bench_stations.save_station(session, bench_stations.StationInput("th-1", "vaisala-hmt", sim.path))
+            rooms.save_room(session, rooms.RoomInput("P-NHIET", "Phòng nhiệt", "18", "28", "", "80",
+                                                     station_id=station.id, log_period_s=30))
+            session.commit()
+        events: list[str] = []
+        taken = bench_worker.run_room_logger(database, "P-NHIET", journal_path=tmp_path / "j.sqlite3",
+                                             stop=threading.Event(), samples=3, on_event=events.append,
+                                             sleep=lambda seconds: None)
+    finally:
+        sim.stop()
+    assert taken == 3, events
+    with database.session() as session:
+        room = rooms.room_by_code(session, "P-NHIET")
+        stored = rooms.series(session, room.id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
+    assert sorted(r.quantity for r in stored) == ["humidity"] * 3 + ["temperature"] * 3
+    for row in stored:  # the simulator's noise is ±0.1
+        low, high = (Decimal("21.9"), Decimal("22.1")) if row.quantity == "temperature" else (Decimal("50.9"),
+                                                                                               Decimal("51.1"))
+        assert low <= Decimal(row.value) <= high and row.raw.startswith("RH=") and row.logger.startswith("Vaisala")
+    with pytest.raises(rooms.RoomError, match="no logger station"):
+        with database.session() as session:
+            rooms.save_room(session, rooms.RoomInput("P-X", "Phòng X"))
+            session.commit()
+        bench_worker.run_room_logger(database, "P-X", journal_path=tmp_path / "j.sqlite3", stop=threading.Event())

@@ -25,13 +25,16 @@ from instruments import registry
 from instruments.acquisition import Fault, acquire
 from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
+from instruments.agent.room_log import RoomLog
 from instruments.agent.sink import Delivery, SinkRefused
 from instruments.drivers.base import Backoff, DriverOptions
 from instruments.errors import InstrumentError
 from instruments.reading import Reading, utc_now
 from lims.db import Database
+from lims.errors import N_
 from lims.models import BenchStation, CaptureRequest, Job
 from lims.services.access.authorisations import AuthorisationRefused
+from lims.services.bench import rooms
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import ReadingActor, point_id
 from lims.services.bench.sink import DatabaseSink, RefusalStatus
@@ -237,3 +240,42 @@ def run_station(
             is None
         ):
             stop.wait(poll_s)
+
+
+def run_room_logger(
+    database: Database,
+    room_code: str,
+    *,
+    journal_path: Path,
+    stop: threading.Event,
+    samples: int | None = None,
+    flush_timeout_s: float = 30.0,
+    on_event: EventSink | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> int:
+    """Log room ``room_code`` with its station's logger every ``log_period_s`` until ``stop`` (``lims bench
+    room-log``): journal first, delivered by a background sender to :class:`~lims.services.bench.rooms.RoomSink`.
+
+    :returns: the samples taken. :raises LimsError: unknown room, or a room without a logger station.
+    """
+    with database.session() as session:
+        room = rooms.room_by_code(session, room_code)
+        station = session.get(BenchStation, room.station_id) if room.station_id is not None else None
+        if station is None:
+            raise rooms.RoomError(N_("Room %(code)s has no logger station."), code=room_code)
+        driver_name, port, unit, period = station.driver, station.port_url, station.unit, room.log_period_s
+    sender = BackgroundSender(journal_path, rooms.RoomSink(database.session), on_event=on_event).start()
+    journal = Journal(journal_path)
+    log = RoomLog(journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event,
+                  sleep=sleep or (lambda seconds: None if stop.wait(seconds) else None))
+    try:
+        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: log.fault(error),
+                                on_fault=log.fault)
+        driver = registry.get(driver_name).open(port, options=options)
+        try:
+            return log.run(driver, period_s=period, samples=samples, stop=stop)  # type: ignore[arg-type]
+        finally:
+            driver.close()
+    finally:
+        sender.finish(timeout_s=flush_timeout_s)
+        journal.close()
