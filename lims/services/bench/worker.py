@@ -266,8 +266,12 @@ def run_room_logger(
         driver_name, port, unit, period = station.driver, station.port_url, station.unit, room.log_period_s
     sender = BackgroundSender(journal_path, rooms.RoomSink(database.session), on_event=on_event).start()
     journal = Journal(journal_path)
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)  # a stop ends the wait at once
+
     log = RoomLog(journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event,
-                  sleep=sleep or (lambda seconds: None if stop.wait(seconds) else None))
+                  sleep=sleep or wait)
     try:
         options = DriverOptions(unit=unit, on_retry=lambda attempt, error: log.fault(error),
                                 on_fault=log.fault)
