@@ -234,3 +234,37 @@ def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(fresh_database: Make
             rooms.save_room(session, rooms.RoomInput("P-X", "Phòng X"))
             session.commit()
         bench_worker.run_room_logger(database, "P-X", journal_path=tmp_path / "j.sqlite3", stop=threading.Event())
+
+
+def test_the_certificate_prints_the_logged_conditions(session: Session) -> None:
+    """7.8.4.1 b: the certificate states the conditions recorded with the points; a logged room's range
+    (23.0 … 23.6 °C, 47 … 49 %rh here), not what the technician typed (20 °C, ignored for logged quantities)."""
+    from certificates.data import Signatory, Text
+    from lims.services.certificates.data import IssueExtras, build_certificate_data
+    from tests.services import certsetup
+
+    setup = certsetup.lab(session)
+    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    room = rooms.save_room(session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80"))
+    rooms.set_job_room(session, job.id, room.id)
+    measured = certsetup.MEASURED_AT
+    for minute in range(0, 20):  # 08:40 … 08:59, every minute
+        at = measured - timedelta(minutes=20 - minute)
+        _logged(session, room.id, at, f"{23 + (minute % 7) / 10:.1f}", f"{47 + minute % 3}.0", f"c{minute}")
+    for index, nominal in enumerate(measurements.test_points(job)):
+        measurements.save_point(session, job.id, PointInput(index, [f"{nominal:.6g}"] * 5, f"{nominal:.6g}",
+                                {"temperature": "20"}), user=setup.technician, expected_version=job.version,
+                                on=jobsetup.ON, now=measured)
+    assert measurements.flags(session, job)["environment"] == []
+    for state, who in (("measured", setup.technician), ("reviewed", setup.reviewer)):
+        jobs.transition_job(session, job.id, state, user=who, comment=None, expected_version=job.version,
+                            now=measured)
+    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=job.version, now=measured)
+    extras = IssueExtras("HC-2025-09998", certsetup.ISSUED_AT.date(),
+                         Signatory("Nguyễn Thị Thu Hằng", Text("Phó Giám đốc", "Deputy Director"), certsetup.ISSUED_AT))
+    environment = build_certificate_data(session, job, extras, certsetup.SETTINGS).environment
+    # samples 08:44 … 08:59 (15-minute window from 08:45, one period back): minutes 4 … 19, temperatures
+    # 23 + (m mod 7)/10 → 23.0 … 23.6, humidities 47 + (m mod 3) → 47 … 49
+    assert (environment.temperature_min_c, environment.temperature_max_c) == (23.0, 23.6)
+    assert (environment.relative_humidity_min_pct, environment.relative_humidity_max_pct) == (47.0, 49.0)
