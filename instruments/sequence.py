@@ -195,12 +195,15 @@ class SequenceRunner:
         self._event("safe", point, reason=why, action=done)
 
     # -- the run -----------------------------------------------------------------------------------------
-    def run(self, points: Sequence[Decimal], *, start_at: int = 0) -> list[Decimal]:
-        """Run ``points[start_at:]``; returns the mean reference value per point run.
+    def run(self, points: Sequence[Decimal], *, start_at: int = 0,
+            describe: dict[str, str] | None = None) -> list[Decimal]:
+        """Run ``points[start_at:]``; returns the mean reference value per point run. ``describe`` (the
+        source's driver and port) is journaled with the start, so that a restart knows what to make safe.
 
         :raises SequenceError: abort, timeout or fault; the source was made safe and it was journaled.
         """
-        self._event("started", start_at, points=",".join(str(p) for p in points))
+        self.journal.record_event(self.job_number, run_id=self.run_id, kind="started", point_index=start_at,
+                                  detail={"points": ",".join(str(p) for p in points), **(describe or {})})
         means: list[Decimal] = []
         index = start_at
         try:
