@@ -17,6 +17,7 @@ from lims.models import User
 from lims.services.bench import measurements
 from lims.services.bench import readings as bench_readings
 from lims.services.jobs.jobs import get_job
+from tests.instruments.test_sequence import in_standby
 from tests.services import benchdb
 from tests.services.benchdb import MakeDatabase, bench_job
 
@@ -47,7 +48,7 @@ def test_a_dc_voltage_job_runs_its_points_and_ends_in_standby(fresh_database: Ma
     # the reference of each point: the mean of OUT? read back (2.0000000E+00 → 2.0000000 V)
     means = [line.split("reference ")[1] for line in result.stdout.splitlines() if line.startswith("P")]
     assert [Decimal(m) for m in means] == [Decimal(f"{p:g}") for p in points]
-    assert not sim_cal.operating and sim_cal.history[-1] == "STBY"
+    assert in_standby(sim_cal)
     with database.session() as session:
         for index, nominal in enumerate(points):
             stored = bench_readings.readings_for(session, job_id, index)
