@@ -168,6 +168,8 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
     assert measurements.flags(session, job)["environment"] == list(second.point.deviations)
     jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
                         expected_version=job.version, now=NOW)
+    with pytest.raises(rooms.RoomError, match="only be chosen while the job is being measured"):
+        rooms.set_job_room(session, job.id, None)  # the measured points keep the room they were logged in
     with pytest.raises(rooms.RoomError, match="Only a reviewer or a signatory"):
         rooms.justify(session, job.id, "The calibrator was within its own specification.", user=setup.technician)
     jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,

@@ -5,6 +5,7 @@ needs."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -52,6 +53,14 @@ def test_admin_sets_up_a_room_and_its_chart_shows_the_log(client: FlaskClient, s
     assert "09:01: 22,6" in svg  # lab local time and the Vietnamese decimal comma, never UTC
     listing = client.get("/rooms/").get_data(as_text=True)
     assert "P-AP" in listing and "Phòng áp suất" in listing
+    edit = f"/rooms/{room.id}/edit"
+    assert 'value="22"' in client.get(edit).get_data(as_text=True)
+    changed = client.post(edit, data={"csrf_token": csrf_token(client, edit), "code": "P-AP", "name": "Phòng áp suất 2",
+                                      "temperature_min": "19,5", "temperature_max": "22", "humidity_max": "70",
+                                      "log_period_s": "30"})
+    assert changed.status_code == 302
+    session.expire_all()
+    assert (room.name, room.temperature_min, room.log_period_s) == ("Phòng áp suất 2", Decimal("19.5"), 30)
 
 
 def test_bench_room_logged_points_and_justification(client: FlaskClient, session: Session) -> None:
@@ -83,6 +92,21 @@ def test_bench_room_logged_points_and_justification(client: FlaskClient, session
     assert fragment.status_code == 200, html
     assert "Ghi tự động trong phòng P-DIEN" in html and "data-env-deviation" in html
     assert "29 °C" in html  # the logged 29.0 °C above the procedure's 28 °C, flagged on the bench
+    # without a room the technician's entry is used, and the bench says so
+    unlogged = client.post(f"/jobs/{job.id}/room", data={"csrf_token": csrf_token(client, bench), "room_id": ""})
+    assert unlogged.status_code == 302
+    session.expire_all()
+    data = {**data, "csrf_token": csrf_token(client, bench), "version": str(job.version), "env_temperature": "23.5",
+            "env_humidity": "50"}
+    html = client.post(f"/jobs/{job.id}/points/1", data=data, headers={"X-Requested-With": "fetch"}).get_data(
+        as_text=True)
+    assert "Do kỹ thuật viên nhập (không có giá trị ghi tự động): nhiệt độ, độ ẩm tương đối." in html
+    assert "data-env-deviation" not in html
+    client.post(f"/jobs/{job.id}/room", data={"csrf_token": csrf_token(client, bench), "room_id": str(room.id)})
+    session.expire_all()
+    data = {**data, "csrf_token": csrf_token(client, bench), "version": str(job.version)}
+    assert "data-env-deviation" in client.post(f"/jobs/{job.id}/points/1", data=data,
+                                               headers={"X-Requested-With": "fetch"}).get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     reviewer = setup.reviewer
     login(client, reviewer.username)
