@@ -57,6 +57,7 @@ from lims.models.programme import (
 )
 from lims.models.ratelimit import RateLimitCounter
 from lims.models.room import JobEnvironment, Room, RoomCondition
+from lims.models.sequence import SequenceRun
 from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
     CalibrationAsFound,
@@ -140,6 +141,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomCondition",
+    "SequenceRun",
     "ServiceCertification",
     "ServiceRequest",
     "ServiceRequestItem",

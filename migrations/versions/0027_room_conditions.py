@@ -6,6 +6,8 @@ conditions came from (issue 18 item 4)
 * ``room_condition``: the logged series, one row per quantity and sample, unique by the bench journal's key;
 * ``job_environment``: a job's room and the justification that lets a point measured out of limits be
   approved;
+* ``sequence_run``: an automated sequence asked for from the bench page (queue, command, typed
+  indications, progress), run by its station's worker (issue 18 item 3);
 * ``measurement.environment_record``: the room, the interval and per quantity "logger" or "manual"
   (NULL for points saved before: their conditions were typed by the technician).
 
@@ -76,9 +78,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("measurement") as batch:
         batch.add_column(sa.Column("environment_record", sa.JSON(), nullable=True))
+    op.create_table(
+        "sequence_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("driver", sa.String(length=200), nullable=False),
+        sa.Column("port_url", sa.String(length=500), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("command", sa.String(length=20), nullable=False),
+        sa.Column("points", sa.JSON(), nullable=False),
+        sa.Column("point_index", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=50), nullable=False),
+        sa.Column("reference", sa.String(length=50), nullable=True),
+        sa.Column("entries", sa.JSON(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("requested_at", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_sequence_run_job_id_job")),
+        sa.ForeignKeyConstraint(["station_id"], ["bench_station.id"],
+                                name=op.f("fk_sequence_run_station_id_bench_station")),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["user_account.id"],
+                                name=op.f("fk_sequence_run_requested_by_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sequence_run")),
+    )
+    op.create_index("ix_sequence_run_station_id_state_id", "sequence_run", ["station_id", "state", "id"])
+    op.create_index("ix_sequence_run_job_id_id", "sequence_run", ["job_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sequence_run_job_id_id", table_name="sequence_run")
+    op.drop_index("ix_sequence_run_station_id_state_id", table_name="sequence_run")
+    op.drop_table("sequence_run")
     with op.batch_alter_table("measurement") as batch:
         batch.drop_column("environment_record")
     op.drop_table("job_environment")
