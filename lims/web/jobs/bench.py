@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
-from lims.services.bench import measurements, rooms
+from lims.services.bench import measurements, rooms, sequences
 from lims.services.bench import stations as bench_stations
 from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
@@ -110,6 +110,12 @@ def environment_note(record: dict[str, Any] | None) -> list[str]:
     return notes
 
 
+def sequence_text(row: Any) -> str:
+    from lims.web.jobs.sequence import status_text  # the routes module imports this one
+
+    return status_text(row)
+
+
 def _can_edit(job: Job, user: User) -> bool:
     return job.state == JobState.IN_PROGRESS and user.role.value == "technician"
 
@@ -127,7 +133,9 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
             "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
             "active_captures": bench_stations.active_requests(db, job.id),
             "rooms": rooms.rooms(db), "job_environment": rooms.job_environment(db, job.id),
-            "environment_note": environment_note}
+            "environment_note": environment_note, "automation": sequences.automation_of(job),
+            "sequence_stations": sequences.stations_for(db, job), "auto_run": sequences.latest(db, job.id),
+            "sequence_text": sequence_text}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:

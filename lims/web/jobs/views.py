@@ -601,3 +601,4 @@ def certificate_labels(job_id: int, cert_id: int) -> ResponseReturnValue:
 
 
 from lims.web.jobs import capture as _capture  # noqa: E402, F401 - registers the bench capture routes
+from lims.web.jobs import sequence as _sequence  # noqa: E402, F401 - registers the bench sequence routes
