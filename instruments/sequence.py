@@ -310,8 +310,8 @@ class _Paused(Exception):
 
 
 def recover(journal: Journal, run_id: str, source: Source) -> int | None:
-    """After a crash: make the source safe, journal it, and return the point to resume from (None: nothing to
-    resume, the run had finished or been aborted).
+    """After a crash: make the source safe, journal it (``safe``, then ``aborted``: the run is closed), and
+    return the point to resume from (None: nothing to resume, the run had finished or been aborted).
 
     The point resumed is the first without ``done``; its readings, if any were journaled, stay on record
     under their own keys and the point is measured again under a new run id by the caller.
@@ -328,4 +328,6 @@ def recover(journal: Journal, run_id: str, source: Source) -> int | None:
         resume += 1
     journal.record_event(job_number, run_id=run_id, kind="safe", point_index=resume,
                          detail={"reason": "recovered after the station stopped", "action": action})
+    journal.record_event(job_number, run_id=run_id, kind="aborted", point_index=resume,
+                         detail={"reason": "the station stopped", "resume_at": str(resume)})
     return resume

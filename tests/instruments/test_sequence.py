@@ -210,8 +210,10 @@ def test_a_crashed_run_is_made_safe_and_resumed_from_the_journal(start_sim, tmp_
         assert journal.open_runs() == ["s5"]
         resume = recover(journal, "s5", CalibratorSource(cal))
         assert resume == 1 and in_standby(sim_cal)
-        assert journal.events("s5")[-1].detail == {"reason": "recovered after the station stopped",
-                                                   "action": "STBY"}
+        assert [(e.kind, e.detail) for e in journal.events("s5")[-2:]] == [
+            ("safe", {"reason": "recovered after the station stopped", "action": "STBY"}),
+            ("aborted", {"reason": "the station stopped", "resume_at": "1"})]
+        assert journal.open_runs() == []
         runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s5",
                                 stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
                                 entry=typed({1: ["5.0"]}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,50 @@ def test_an_abort_from_the_bench_leaves_the_calibrator_in_standby(
         assert bench_readings.readings_for(session, job_id, 1) == []
         with pytest.raises(sequences.SequenceRefused, match="has ended"):
             sequences.command(session, job_id, run_id, "run")
+
+
+def test_a_worker_restarted_after_a_crash_makes_the_calibrator_safe_and_fails_the_run(
+    fresh_database: MakeDatabase, tmp_path: Path
+) -> None:
+    """The worker died while point 1 was energised: its journal holds the run open. The next worker makes
+    the calibrator safe from the journal before anything else and fails the row, naming where to resume."""
+    import socket
+
+    from instruments.agent.journal import Journal
+    from instruments.drivers.fluke_5520a import Fluke5520A
+
+    database = fresh_database("sqlite")
+    sim_cal = CalibratorSimulator()
+    sim = PtySimulator(sim_cal)
+    sim.start()
+    journal_path = tmp_path / "j.sqlite3"
+    try:
+        _job_id, station_id, run_id, _points = _setup(database, sim.path)
+        with database.session() as session:
+            sequences.claim_next(session, station_id, worker=f"{socket.gethostname()}:4242")
+            session.commit()
+        journal = Journal(journal_path)
+        journal.record_event("HN", run_id=f"s{run_id}-dead", kind="started", point_index=0,
+                             detail={"driver": "fluke-5520a", "port": sim.path})
+        journal.record_event("HN", run_id=f"s{run_id}-dead", kind="set", point_index=0, detail={"value": "2"})
+        journal.close()
+        with Fluke5520A.open(sim.path) as cal:  # the output the dead worker left on
+            cal.set_output(Decimal("2"), "V")
+            cal.operate()
+            assert sim_cal.operating
+        # the driver's close sent STBY, which a crash would not have: once it has been taken, put the output
+        # back on as the crash left it, and forget the history so that only the recovery's STBY counts
+        assert in_standby(sim_cal)
+        sim_cal.history.clear()
+        sim_cal.operating = True
+        stop = threading.Event()
+        stop.set()  # one pass of the start-up, then stop
+        bench_worker.run_station(database, "cal-1", journal_path=journal_path, refusal_status=status_for, stop=stop)
+        assert in_standby(sim_cal)
+    finally:
+        sim.stop()
+    with database.session() as session:
+        row = session.get(SequenceRun, run_id)
+        assert row is not None and row.state == "failed"
+        assert row.error is not None and "resume from point 1" in row.error
+    assert Journal(journal_path).open_runs() == []

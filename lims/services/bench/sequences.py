@@ -175,3 +175,16 @@ def finish(session: Session, run_id: int, *, state: str, error: str | None, now:
     session.execute(update(SequenceRun).where(SequenceRun.id == run_id).values(
         state=state, step=state, error=error[:2000] if error else None, finished_at=now or datetime.now(UTC))
         .execution_options(synchronize_session=False))
+
+
+def abandon_running(session: Session, station_id: int, *, host: str, now: datetime | None = None) -> int:
+    """Fail the station's sequences a worker of ``host`` left running or paused (it stopped); the caller has
+    made the source safe from the journal first. Returns how many."""
+    result = session.execute(
+        update(SequenceRun)
+        .where(SequenceRun.station_id == station_id, SequenceRun.state.in_(("running", "paused")),
+               SequenceRun.claimed_by.startswith(f"{host}:", autoescape=True))
+        .values(state="failed", step="failed", finished_at=now or datetime.now(UTC),
+                error="the station worker stopped before the sequence ended; the source was made safe")
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -257,6 +257,11 @@ def run_station(
         on_event(f"{abandoned} capture requests left running by an earlier worker marked failed")
     worker = worker_name()
     make_safe_after_crash(database, station_id, journal_path=journal_path, on_event=on_event)
+    with database.session() as session:
+        left = bench_sequences.abandon_running(session, station_id, host=socket.gethostname())
+        session.commit()
+    if left and on_event is not None:
+        on_event(f"{left} sequences left running by an earlier worker marked failed")
     while not stop.is_set():
         if work_sequence_once(database, station_id, station_name=station_name, journal_path=journal_path,
                               refusal_status=refusal_status, worker=worker, stop=stop, on_event=on_event) is not None:
