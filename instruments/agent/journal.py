@@ -62,6 +62,17 @@ CREATE TABLE IF NOT EXISTS journal_fault (
     raw BLOB NOT NULL,
     detected_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS journal_sequence_event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    job_number TEXT NOT NULL,
+    point_index INTEGER,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_sequence_event_run ON journal_sequence_event (run_id, id);
 """
 
 
@@ -90,6 +101,19 @@ class JournalFault:
     message: str
     raw: bytes
     detected_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceEvent:
+    """One journaled step of an automated sequence."""
+
+    run_id: str
+    job_number: str
+    point_index: int | None
+    kind: str
+    detail: dict[str, Any]
+    raw: bytes
+    at: str
 
 
 class Journal:
@@ -133,6 +157,30 @@ class Journal:
         rows = (self._db.execute(select + "ORDER BY id").fetchall() if run_id is None else
                 self._db.execute(select + "WHERE run_id = ? ORDER BY id", (run_id,)).fetchall())
         return [JournalFault(r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6]) for r in rows]
+
+    def record_event(self, job_number: str, *, run_id: str, kind: str, point_index: int | None = None,
+                     detail: dict[str, Any] | None = None, raw: bytes = b"", at: datetime | None = None) -> None:
+        """Keep one step of an automated sequence (set, stable, safe, paused, aborted, finished …): the
+        sequence is resumed or made safe from these after a crash (:mod:`instruments.sequence`)."""
+        self._db.execute(
+            "INSERT INTO journal_sequence_event (run_id, job_number, point_index, kind, detail, raw, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, job_number, point_index, kind, json.dumps(detail or {}, sort_keys=True), raw,
+             format_utc(at or utc_now())))
+
+    def events(self, run_id: str) -> list[SequenceEvent]:
+        """The steps of one sequence run, oldest first."""
+        rows = self._db.execute(
+            "SELECT run_id, job_number, point_index, kind, detail, raw, at FROM journal_sequence_event "
+            "WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
+        return [SequenceEvent(r[0], r[1], r[2], r[3], json.loads(r[4]), bytes(r[5]), r[6]) for r in rows]
+
+    def open_runs(self) -> list[str]:
+        """Sequence runs whose last step is neither ``finished`` nor ``aborted`` (left by a crash)."""
+        rows = self._db.execute(
+            "SELECT e.run_id, e.kind FROM journal_sequence_event e JOIN (SELECT run_id, MAX(id) AS last FROM "
+            "journal_sequence_event GROUP BY run_id) m ON e.id = m.last ORDER BY e.id").fetchall()
+        return [run for run, kind in rows if kind not in ("finished", "aborted")]
 
     def pending(self, limit: int = 1000) -> list[JournalEntry]:
         """Readings neither confirmed nor rejected, oldest first."""

@@ -4,7 +4,9 @@ Replies echo the query header: ``:SENS:PRES?`` → ``:SENS:PRES 1013.2501``; the
 header is the one it asked for (a reply to another query is rejected whole) before reading the number.  The
 unit is asked twice at connect and again at every reading: a reading whose unit is not the connect's (a
 change on the front panel, or a garbled reply) is rejected, so no value is ever mislabelled.
-Set-point ``:SOUR:PRES <value>``, controller on/off ``:OUTP:STAT ON|OFF``.
+Set-point ``:SOUR:PRES <value>``, controller on/off ``:OUTP:STAT ON|OFF``, vent
+``:SOUR:PRES:LEV:IMM:AMPL:VENT 1`` (control off and the system opened to atmosphere; the header is **from
+memory** of the PACE SCPI manual K0472 and not checked against it).
 
 >>> split_echo(":SENS:PRES?", ":SENS:PRES 1013.2501")
 '1013.2501'
@@ -111,3 +113,18 @@ class DruckPace(ScpiInstrument):
         if state not in ("0", "1"):
             raise MalformedFrame(frame, "output state must be 0 or 1")
         return state == "1"
+
+    def vent(self) -> None:
+        """Control off, then vent to atmosphere (the safe state: no pressure left in the system)."""
+        try:
+            self.send(":OUTP:STAT OFF")
+        finally:
+            self.send(":SOUR:PRES:LEV:IMM:AMPL:VENT 1")
+
+    def is_vented(self) -> bool:
+        """``:SOUR:PRES:LEV:IMM:AMPL:VENT?`` → 1 while vented (or venting)."""
+        frame = self.ask(":SOUR:PRES:LEV:IMM:AMPL:VENT?")
+        state = self.strip_reply(":SOUR:PRES:LEV:IMM:AMPL:VENT?", frame)
+        if state not in ("0", "1", "2"):
+            raise MalformedFrame(frame, "vent state must be 0, 1 or 2")
+        return state != "0"

@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+import math
 import random
+import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from instruments.simulators.scpi import ScpiSimulator
@@ -32,6 +35,10 @@ class CalibratorSimulator(ScpiSimulator):
         self.unit = "V"
         self.frequency = Decimal(0)
         self.operating = False
+        # outputs (in the base unit) at which OPER trips as a real 5520A does on an overload: the output goes
+        # to standby and the error queue holds the reason (tests of the sequence's safety)
+        self.trip_at: set[Decimal] = set()
+        self.history: list[str] = []  # OUT/OPER/STBY as received, for tests
 
     def error_reply(self) -> str:
         """5520A style: no plus sign."""
@@ -46,11 +53,16 @@ class CalibratorSimulator(ScpiSimulator):
 
     def handle_specific(self, header: str, argument: str) -> list[str]:
         """OUT, OUT?, OPER, STBY, OPER?."""
+        if header in ("OUT", "OPER", "STBY"):
+            self.history.append(f"{header} {argument}".strip())
         if header == "OUT":
             return self._out(argument)
         if header == "OUT?":
             return [f"{float(self.value):.7E},{self.unit},0.0000000E+00,0,{float(self.frequency):.7E}"]
         if header == "OPER":
+            if self.value in self.trip_at:
+                self.operating = False
+                return self.push_error(1305, "Output tripped: overload")
             self.operating = True
             return []
         if header == "STBY":
@@ -131,12 +143,34 @@ class PaceSimulator(ScpiSimulator):
 
     error_query = "SYST:ERR?"  # leading colon stripped by handle()
 
-    def __init__(self, *, idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07") -> None:
+    def __init__(self, *, idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
+                 settle_tau_s: float = 0.0, noise: Decimal = Decimal(0), seed: int = 0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(idn=idn)
         self.pressure = Decimal("1013.2500")
         self.unit = "MBAR"
         self.setpoint = Decimal(0)
         self.controlling = False
+        self.vented = False
+        # settling: the pressure approaches the set-point as p = set + (p0 − set)·exp(−t/τ) (a first-order
+        # controller; 0 = at once), with a seeded ± noise on each reading
+        self.settle_tau_s, self.noise, self.clock = settle_tau_s, noise, clock
+        self.rng = random.Random(seed)
+        self._start, self._from = 0.0, self.pressure
+        self.history: list[str] = []
+
+    ATMOSPHERE = Decimal("1013.2500")
+
+    def measured(self) -> Decimal:
+        """The pressure now (settling towards the set-point while controlling)."""
+        if self.controlling and self.settle_tau_s > 0:
+            elapsed = max(0.0, self.clock() - self._start)
+            left = Decimal(str(math.exp(-elapsed / self.settle_tau_s)))
+            self.pressure = self.setpoint + (self._from - self.setpoint) * left
+        value = self.pressure
+        if self.noise:
+            value += self.noise * Decimal(self.rng.randint(-100, 100)) / 100
+        return value.quantize(Decimal("0.0001"))
 
     def error_reply(self) -> str:
         """Echoed error-queue entry."""
@@ -151,8 +185,20 @@ class PaceSimulator(ScpiSimulator):
 
     def handle_specific(self, header: str, argument: str) -> list[str]:
         """SENS:PRES?, UNIT:PRES[?], SOUR:PRES[?], OUTP:STAT[?]."""
+        if header in ("SOUR:PRES", "OUTP:STAT", "SOUR:PRES:LEV:IMM:AMPL:VENT"):
+            self.history.append(f"{header} {argument}".strip())
         if header == "SENS:PRES?":
+            if self.settle_tau_s > 0 or self.noise:
+                return [f":SENS:PRES {self.measured()}"]
             return [f":SENS:PRES {self.pressure}"]
+        if header == "SOUR:PRES:LEV:IMM:AMPL:VENT":
+            if argument.strip() not in ("0", "1"):
+                return self.push_error(-224, "Illegal parameter value")
+            if argument.strip() == "1":  # vent: control off, the system opened to atmosphere
+                self.controlling, self.vented, self.pressure = False, True, self.ATMOSPHERE
+            return []
+        if header == "SOUR:PRES:LEV:IMM:AMPL:VENT?":
+            return [f":SOUR:PRES:LEV:IMM:AMPL:VENT {1 if self.vented else 0}"]
         if header == "UNIT:PRES?":
             return [f":UNIT:PRES {self.unit}"]
         if header == "UNIT:PRES":
@@ -168,6 +214,10 @@ class PaceSimulator(ScpiSimulator):
             if not Decimal(0) <= value <= Decimal(2100):
                 return self.push_error(-222, "Data out of range")
             self.setpoint = value
+            if self.controlling:  # a new set-point while controlling: settle again from here
+                self._start, self._from = self.clock(), self.measured()
+                if self.settle_tau_s <= 0:
+                    self.pressure = value
             return []
         if header == "SOUR:PRES?":
             return [f":SOUR:PRES {self.setpoint}"]
@@ -176,7 +226,10 @@ class PaceSimulator(ScpiSimulator):
                 return self.push_error(-224, "Illegal parameter value")
             self.controlling = argument.upper() in ("ON", "1")
             if self.controlling:
-                self.pressure = self.setpoint
+                self.vented = False
+                self._start, self._from = self.clock(), self.measured()
+                if self.settle_tau_s <= 0:
+                    self.pressure = self.setpoint
             return []
         if header == "OUTP:STAT?":
             return [f":OUTP:STAT {int(self.controlling)}"]

@@ -57,6 +57,8 @@ from lims.models.programme import (
     Withdrawable,
 )
 from lims.models.ratelimit import RateLimitCounter
+from lims.models.room import JobEnvironment, Room, RoomCondition
+from lims.models.sequence import SequenceRun
 from lims.models.service_request import RequestState, ServiceRequest, ServiceRequestItem
 from lims.models.standard import (
     CalibrationAsFound,
@@ -108,6 +110,7 @@ __all__ = [
     "JobAssignment",
     "JobCounter",
     "JobDamage",
+    "JobEnvironment",
     "JobKind",
     "JobReferenceMaterial",
     "JobStandard",
@@ -138,6 +141,9 @@ __all__ = [
     "ReportSubmission",
     "RequestState",
     "Role",
+    "Room",
+    "RoomCondition",
+    "SequenceRun",
     "ServiceCertification",
     "ServiceRequest",
     "ServiceRequestItem",

@@ -99,6 +99,9 @@ class Measurement(Audited, Base):
     readings: Mapped[list[Any]] = mapped_column(default=list)
     reference_value: Mapped[Decimal | None] = mapped_column(Numeric(30, 12))
     environment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Where ``environment`` came from: {"room": code, "from"/"to": UTC ISO of the measurement interval,
+    # "sources": {quantity: "logger" | "manual"}}; None for points saved before rooms were logged.
+    environment_record: Mapped[dict[str, Any] | None]
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # When the item was adjusted: the readings, reference value and result before adjustment
     # (ISO/IEC 17025:2017 7.8.4.1 d); readings/result above are then the as-left set.

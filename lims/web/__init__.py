@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from lims.web.portal.views import bp as portal_bp
     from lims.web.programme.views import bp as programme_bp
     from lims.web.requests.views import bp as requests_bp
+    from lims.web.rooms.views import bp as rooms_bp
     from lims.web.standards.views import bp as standards_bp
     from lims.web.tokens.views import bp as tokens_bp
     from lims.web.traceability.views import bp as traceability_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
         tokens_bp,
         requests_bp,
         notifications_bp,
+        rooms_bp,
     ):
         app.register_blueprint(blueprint)
     from lims.web.extensions import csrf

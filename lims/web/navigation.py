@@ -29,6 +29,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("traceability.index", N_("Traceability"), "t"),
     NavItem("certificates.index", N_("Certificates"), "c"),
     NavItem("legal.index", N_("Legal verification"), "k"),
+    NavItem("rooms.index", N_("Rooms"), "o"),
     NavItem("nc.index", N_("Nonconforming work"), "n"),
     NavItem("portal.index", N_("My enterprise"), "p"),
     NavItem("enterprises.index", N_("Enterprises"), "e"),

@@ -119,6 +119,16 @@ EXPECTED: dict[str, str | set[Role]] = {
     "jobs.take": {Role.TECHNICIAN},
     "jobs.transition": STAFF,
     "jobs.approve": {Role.SIGNATORY},
+    "jobs.set_room": {Role.ADMIN, Role.TECHNICIAN},
+    "jobs.start_sequence": {Role.TECHNICIAN},
+    "jobs.sequence_command": {Role.TECHNICIAN},
+    "jobs.sequence_entry": {Role.TECHNICIAN},
+    "jobs.sequence_status": READERS,
+    "jobs.justify_environment": {Role.REVIEWER, Role.SIGNATORY},
+    "rooms.index": READERS,
+    "rooms.show": READERS,
+    "rooms.new": {Role.ADMIN},
+    "rooms.edit": {Role.ADMIN},
     "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
     "jobs.save_point": {Role.TECHNICIAN},
     "jobs.capture": {Role.TECHNICIAN},
@@ -247,6 +257,8 @@ def _urls(app: Flask, enterprise_id: int, standard_id: int, asset_number: str) -
         "year": 2026,
         "evidence_id": 999999,
         "sector_id": 999999,
+        "room_id": 999999,
+        "run_id": 999999,
     }
     found = []
     for rule in app.url_map.iter_rules():

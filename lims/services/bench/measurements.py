@@ -49,6 +49,7 @@ from lims.errors import N_
 from lims.models import Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations, legal
 from lims.services.bench import readings as bench_readings
+from lims.services.bench import rooms
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
 from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
 from lims.services.jobs.jobs import check_version, get_job, guard_standards, job_standards
@@ -448,6 +449,15 @@ def save_point(
     readings, reference, environment = _parse(data, unit, nominal)
     guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
     used_ids = bench_readings.claim_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
+    # the room's logged conditions over the measurement interval; the technician's entry only as a fallback
+    logged, record = rooms.point_conditions(session, job.id, () if data.as_found else used_ids, now)
+    sources = dict.fromkeys(environment, "manual")
+    environment = {**environment, **logged}
+    sources.update(dict.fromkeys(logged, "logger"))
+    if record is None and sources:
+        record = {"sources": sources}
+    elif record is not None:
+        record["sources"] = sources
     point, budget = compute_point(
         session,
         job,
@@ -482,11 +492,13 @@ def save_point(
             "readings": texts,
             "reference_value": str(reference),
             "environment": env_texts,
+            "environment_record": record,
             "result": stored,
         }
     else:
         row.readings, row.reference_value = texts, reference
         row.environment, row.result = env_texts, stored
+        row.environment_record = record
         bench_readings.mark_used(session, job.id, data.point_index, used_ids)
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on

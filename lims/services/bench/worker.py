@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,13 +26,28 @@ from instruments import registry
 from instruments.acquisition import Fault, acquire
 from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
+from instruments.agent.room_log import RoomLog
 from instruments.agent.sink import Delivery, SinkRefused
 from instruments.drivers.base import Backoff, DriverOptions
 from instruments.errors import InstrumentError
-from instruments.reading import Reading, utc_now
+from instruments.reading import InstrumentIdentity, Reading, utc_now
+from instruments.sequence import (
+    CalibratorSource,
+    Command,
+    PressureSource,
+    Progress,
+    SequenceError,
+    SequenceRunner,
+    Source,
+    Stability,
+    recover,
+)
 from lims.db import Database
-from lims.models import BenchStation, CaptureRequest, Job
+from lims.errors import N_
+from lims.models import BenchStation, CaptureRequest, Job, SequenceRun
 from lims.services.access.authorisations import AuthorisationRefused
+from lims.services.bench import rooms
+from lims.services.bench import sequences as bench_sequences
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import ReadingActor, point_id
 from lims.services.bench.sink import DatabaseSink, RefusalStatus
@@ -53,6 +69,16 @@ def request_of_key(key: str) -> int | None:
     return int(head[1:]) if head.startswith("r") and head[1:].isdigit() else None
 
 
+def sequence_of_key(key: str) -> int | None:
+    """The sequence run id a sequence reading's key starts with (``s7-…`` → 7), else None.
+
+    >>> sequence_of_key("s7-0a1b2c-p1-00000003"), sequence_of_key("r12-0a1b-00000003")
+    (7, None)
+    """
+    head = key.split("-", 1)[0]
+    return int(head[1:]) if head.startswith("s") and head[1:].isdigit() else None
+
+
 class StationSink:
     """Delivers each journaled reading on the authority of the request that captured it."""
 
@@ -70,16 +96,24 @@ class StationSink:
                 row.requested_by_id, source=f"station:{self.station_name}", capture_request_id=row.id
             )
 
+    def _sequence_actor(self, run_id: int) -> ReadingActor:
+        with self.database.session() as session:
+            run = session.get(SequenceRun, run_id)
+            if run is None:
+                refused = AuthorisationRefused(reason=f"no sequence behind reading key s{run_id}")
+                raise SinkRefused(self.refusal_status(refused), str(refused))
+            return ReadingActor(run.requested_by_id, source=f"station:{self.station_name}")
+
     def deliver(self, job_number: str, point: str, entries: Sequence[JournalEntry]) -> Delivery:
         confirmed: set[str] = set()
         rejected: dict[str, str] = {}
-        groups: dict[int | None, list[JournalEntry]] = {}
+        groups: dict[tuple[str, int | None], list[JournalEntry]] = {}
         for entry in entries:
-            groups.setdefault(request_of_key(entry.key), []).append(entry)
-        for request_id, group in groups.items():
-            sink = DatabaseSink(
-                self.database.session, self._actor(request_id), refusal_status=self.refusal_status
-            )
+            run = sequence_of_key(entry.key)
+            groups.setdefault(("s", run) if run is not None else ("r", request_of_key(entry.key)), []).append(entry)
+        for (kind, owner), group in groups.items():
+            actor = self._sequence_actor(owner) if kind == "s" and owner is not None else self._actor(owner)
+            sink = DatabaseSink(self.database.session, actor, refusal_status=self.refusal_status)
             delivery = sink.deliver(job_number, point, group)
             confirmed |= delivery.confirmed
             rejected |= delivery.rejected
@@ -222,7 +256,16 @@ def run_station(
     if abandoned and on_event is not None:
         on_event(f"{abandoned} capture requests left running by an earlier worker marked failed")
     worker = worker_name()
+    make_safe_after_crash(database, station_id, journal_path=journal_path, on_event=on_event)
+    with database.session() as session:
+        left = bench_sequences.abandon_running(session, station_id, host=socket.gethostname())
+        session.commit()
+    if left and on_event is not None:
+        on_event(f"{left} sequences left running by an earlier worker marked failed")
     while not stop.is_set():
+        if work_sequence_once(database, station_id, station_name=station_name, journal_path=journal_path,
+                              refusal_status=refusal_status, worker=worker, stop=stop, on_event=on_event) is not None:
+            continue
         if (
             work_once(
                 database,
@@ -237,3 +280,191 @@ def run_station(
             is None
         ):
             stop.wait(poll_s)
+
+
+def run_room_logger(
+    database: Database,
+    room_code: str,
+    *,
+    journal_path: Path,
+    stop: threading.Event,
+    samples: int | None = None,
+    flush_timeout_s: float = 30.0,
+    on_event: EventSink | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> int:
+    """Log room ``room_code`` with its station's logger every ``log_period_s`` until ``stop`` (``lims bench
+    room-log``): journal first, delivered by a background sender to :class:`~lims.services.bench.rooms.RoomSink`.
+
+    :returns: the samples taken. :raises LimsError: unknown room, or a room without a logger station.
+    """
+    with database.session() as session:
+        room = rooms.room_by_code(session, room_code)
+        station = session.get(BenchStation, room.station_id) if room.station_id is not None else None
+        if station is None:
+            raise rooms.RoomError(N_("Room %(code)s has no logger station."), code=room_code)
+        driver_name, port, unit, period = station.driver, station.port_url, station.unit, room.log_period_s
+    sender = BackgroundSender(journal_path, rooms.RoomSink(database.session), on_event=on_event).start()
+    journal = Journal(journal_path)
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)  # a stop ends the wait at once
+
+    log = RoomLog(journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event,
+                  sleep=sleep or wait)
+    try:
+        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: log.fault(error),
+                                on_fault=log.fault)
+        driver = registry.get(driver_name).open(port, options=options)
+        try:
+            return log.run(driver, period_s=period, samples=samples, stop=stop)  # type: ignore[arg-type]
+        finally:
+            driver.close()
+    finally:
+        sender.finish(timeout_s=flush_timeout_s)
+        journal.close()
+
+
+def _source(driver_name: str, driver: object, unit: str) -> Source:
+    return CalibratorSource(driver, unit) if driver_name == "fluke-5520a" else PressureSource(driver)  # type: ignore[arg-type]
+
+
+def run_sequence(
+    database: Database,
+    run: SequenceRun,
+    *,
+    station_name: str,
+    journal_path: Path,
+    refusal_status: RefusalStatus,
+    stop: threading.Event | None = None,
+    flush_timeout_s: float = 30.0,
+    on_event: EventSink | None = None,
+) -> str | None:
+    """Run a queued sequence (claimed by this worker) to its end; returns the error, None when it finished.
+
+    The technician's command and typed indications are read from the run's row at every step; progress is
+    written back for the page. Readings go journal first to the database on the requester's authority.
+    """
+    with database.session() as session:
+        job = session.get(Job, run.job_id)
+        assert job is not None and job.procedure is not None
+        plan = bench_sequences.automation_of(job)
+        job_number, unit = job.number, bench_sequences.domain_unit(job)
+    assert plan is not None
+    journal = Journal(journal_path)
+    sender = BackgroundSender(
+        journal_path, StationSink(database, station_name, refusal_status=refusal_status), on_event=on_event
+    ).start()
+    typed = InstrumentIdentity("technician", "entry", "", "")
+    seq = iter(range(1, 10**9))
+
+    def row() -> SequenceRun:
+        with database.session() as session:
+            current = session.get(SequenceRun, run.id)
+            assert current is not None
+            session.expunge(current)
+            return current
+
+    def control() -> Command:
+        if stop is not None and stop.is_set():
+            return Command.ABORT
+        return Command(row().command)
+
+    def entry(index: int) -> list[Reading] | None:
+        texts = (row().entries or {}).get(str(index))
+        if texts is None:
+            return None
+        return [Reading(t, unit, None, typed, next(seq), utc_now(), f"typed {t}".encode()) for t in texts]
+
+    def progress(p: Progress) -> None:
+        with database.session() as session:
+            bench_sequences.progress(session, run.id, point_index=p.point_index, step=p.step, reference=p.reference)
+            session.commit()
+
+    error: str | None = None
+    state = "finished"
+    try:
+        driver = registry.get(run.driver).open(run.port_url)
+        try:
+            runner = SequenceRunner(
+                journal, _source(run.driver, driver, plan.source_unit), job_number=job_number,
+                run_id=f"s{run.id}-{uuid.uuid4().hex[:8]}",
+                stability=Stability(window=plan.window, max_slope_per_s=plan.max_slope_per_s,
+                                    max_spread=plan.max_spread, timeout_s=plan.timeout_s, poll_s=plan.poll_s),
+                readings_per_point=plan.readings, entry=entry, control=control, on_progress=progress,
+                notify=sender.notify)
+            runner.run([Decimal(p) for p in run.points], describe={"driver": run.driver, "port": run.port_url})
+        except SequenceError as exc:
+            error = str(exc)
+            state = "aborted" if "aborted by the technician" in error else "failed"
+        finally:
+            driver.close()
+    except InstrumentError as exc:
+        error, state = str(exc), "failed"
+    finally:
+        sender.finish(timeout_s=flush_timeout_s)
+        journal.close()
+    with database.session() as session:
+        bench_sequences.finish(session, run.id, state=state, error=error)
+        session.commit()
+    if on_event is not None:
+        on_event(f"sequence {run.id}: {state}" + (f" ({error})" if error else ""))
+    return error
+
+
+def work_sequence_once(
+    database: Database,
+    station_id: int,
+    *,
+    station_name: str,
+    journal_path: Path,
+    refusal_status: RefusalStatus,
+    worker: str | None = None,
+    stop: threading.Event | None = None,
+    on_event: EventSink | None = None,
+) -> int | None:
+    """Claim one queued sequence of the station and run it; its id, or None when nothing is queued."""
+    with database.session() as session:
+        run = bench_sequences.claim_next(session, station_id, worker=worker or worker_name())
+        session.commit()
+        if run is None:
+            return None
+        session.expunge(run)
+    run_sequence(database, run, station_name=station_name, journal_path=journal_path,
+                 refusal_status=refusal_status, stop=stop, on_event=on_event)
+    return run.id
+
+
+def make_safe_after_crash(database: Database, station_id: int, *, journal_path: Path,
+                          on_event: EventSink | None = None) -> int:
+    """At start: runs the journal holds open on this station's source are made safe (standby / vent) and
+    their rows failed, naming the point to resume from. Returns how many."""
+    with database.session() as session:
+        station = session.get(BenchStation, station_id)
+        assert station is not None
+        driver_name, port = station.driver, station.port_url
+    journal = Journal(journal_path)
+    try:
+        left = [r for r in journal.open_runs()
+                if (journal.events(r)[0].detail.get("driver"), journal.events(r)[0].detail.get("port"))
+                == (driver_name, port)]
+        if not left:
+            return 0
+        driver = registry.get(driver_name).open(port)
+        try:
+            for run_key in left:
+                resume = recover(journal, run_key, _source(driver_name, driver, journal.events(run_key)[0].detail
+                                                           .get("unit", "V")))
+                run_id = sequence_of_key(run_key)
+                with database.session() as session:
+                    if run_id is not None:
+                        bench_sequences.finish(session, run_id, state="failed", error=(
+                            f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"))
+                    session.commit()
+                if on_event is not None:
+                    on_event(f"sequence {run_key} left open: source made safe")
+        finally:
+            driver.close()
+        return len(left)
+    finally:
+        journal.close()

@@ -20,6 +20,8 @@ from lims.domain import workflow as wf
 from lims.errors import N_, LimsError
 from lims.models import ElectronicSignature, Job, User
 from lims.services.access.accounts import verify_password
+from lims.services.bench import rooms
+from lims.services.bench.measurements import flags
 from lims.services.jobs.jobs import apply_transition, check_version, get_job
 from lims.services.jobs.points import measurements
 
@@ -47,12 +49,16 @@ def content_digest(session: Session, job: Job) -> str:
                 "readings": m.readings,
                 "reference_value": None if m.reference_value is None else str(m.reference_value),
                 "environment": m.environment,
+                **({"environment_record": m.environment_record} if m.environment_record else {}),
                 "result": {k: v for k, v in m.result.items() if k != "budget"},
                 "as_found": m.as_found.get("result", {}).get("error") if m.as_found else None,
             }
             for m in measurements(session, job.id).values()
         ],
     }
+    justified = rooms.justification(session, job.id)
+    if justified is not None:  # signed with the results it lets through
+        content["environment_justification"] = justified
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -74,6 +80,8 @@ def sign_job(
         raise MeaningRequired()
     if not verify_password(user.password_hash, password):
         raise SignatureRefused()
+    if flags(session, job)["environment"] and rooms.justification(session, job.id) is None:
+        raise rooms.JustificationRequired(number=job.number)  # ISO/IEC 17025:2017 6.3.3, 7.8.4.1 b
     apply_transition(session, job, wf.State.APPROVED, user=user, comment=meaning.strip(), now=now)
     job.signatory_id = user.id
     signature = ElectronicSignature(

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import render_template
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
-from lims.services.bench import measurements
+from lims.services.bench import measurements, rooms, sequences
 from lims.services.bench import stations as bench_stations
 from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
 from lims.web.i18n import error_text
+from lims.web.templating import datetime_filter, time_filter
 
 STATE_LABELS = {
     JobState.REQUESTED: N_("requested"),
@@ -87,6 +89,37 @@ def point_input(index: int, form: MultiDict[str, str]) -> measurements.PointInpu
                                    as_found=bool(form.get("as_found")), bench_reading_ids=ids)
 
 
+def environment_note(record: dict[str, Any] | None) -> list[str]:
+    """Where a point's conditions came from, in the reader's words: the room's log (room, interval on the
+    lab's clock, samples) or the technician's entry (the fallback, marked as such)."""
+    if not record:
+        return []
+    sources: dict[str, str] = record.get("sources") or {}
+
+    def names(kind: str) -> str:
+        return ", ".join(
+            _(ENVIRONMENT_LABELS[q]) if q in ENVIRONMENT_LABELS else q for q, s in sources.items() if s == kind
+        )
+
+    notes = []
+    if names("logger") and record.get("room"):
+        start, end = datetime.fromisoformat(record["from"]), datetime.fromisoformat(record["to"])
+        notes.append(_(
+            "Logged in room %(room)s from %(start)s to %(end)s (%(n)s samples): %(quantities)s.",
+            room=record["room"], start=datetime_filter(start), end=time_filter(end), n=record.get("samples", 0),
+            quantities=names("logger"),
+        ))
+    if names("manual"):
+        notes.append(_("Entered by the technician (no logged value): %(quantities)s.", quantities=names("manual")))
+    return notes
+
+
+def sequence_text(row: Any) -> str:
+    from lims.web.jobs.sequence import status_text  # the routes module imports this one
+
+    return status_text(row)
+
+
 def _can_edit(job: Job, user: User) -> bool:
     return job.state == JobState.IN_PROGRESS and user.role.value == "technician"
 
@@ -102,7 +135,11 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment,
             "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
-            "active_captures": bench_stations.active_requests(db, job.id)}
+            "active_captures": bench_stations.active_requests(db, job.id),
+            "rooms": rooms.rooms(db), "job_environment": rooms.job_environment(db, job.id),
+            "environment_note": environment_note, "automation": sequences.automation_of(job),
+            "sequence_stations": sequences.stations_for(db, job), "auto_run": sequences.latest(db, job.id),
+            "sequence_text": sequence_text}
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:

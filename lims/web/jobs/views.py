@@ -19,7 +19,7 @@ from lims.domain.authorisation import AuthorisedRole
 from lims.errors import LimsError, NotFound
 from lims.models import JobState, Quantity, Role, User
 from lims.services.access.laboratory import current_laboratory
-from lims.services.bench import measurements
+from lims.services.bench import measurements, rooms
 from lims.services.certificates import failure, signatures, stamps
 from lims.services.certificates import issue as certificates
 from lims.services.certificates.settings import CertificateSettings, certificate_settings
@@ -160,12 +160,14 @@ def show(job_id: int) -> ResponseReturnValue:
         people=jobs.names(
             db,
             bench_view.people_ids(job) | {t.actor_id for t in history} | assigned_people
-            | ({job.technician_id} if job.technician_id else set()),
+            | ({job.technician_id} if job.technician_id else set())
+            | {e.justified_by_id for e in [rooms.job_environment(db, job.id)] if e and e.justified_by_id},
         ),
         descriptions=bench_view.input_descriptions(job),
         signatures=signatures.signatures(db, job.id),
         results=measurements.measurements(db, job.id),
         flags=measurements.flags(db, job),
+        justification=rooms.job_environment(db, job.id),
         standards=jobs.job_standards(db, job.id),
         points=bench_view.points_or_error(job),
         default_meaning=_(signatures.DEFAULT_MEANING),
@@ -289,6 +291,36 @@ def approve(job_id: int) -> ResponseReturnValue:
     except LimsError as exc:
         return _failed(job_id, exc)
     return _done(job_id, _("Results approved and signed."))
+
+
+@bp.post("/<int:job_id>/room")
+@allow(Role.ADMIN, Role.TECHNICIAN)
+def set_room(job_id: int) -> ResponseReturnValue:
+    """The room the job is measured in: its logged conditions become each point's (ISO/IEC 17025 6.3.3)."""
+    _job_or_404(job_id)
+    raw = request.form.get("room_id", "")
+    db = db_session()
+    try:
+        rooms.set_job_room(db, job_id, int(raw) if raw.isdigit() else None)
+    except (LimsError, NotFound) as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+    else:
+        db.commit()
+        flash(_("Room recorded: each point saved from now on takes its logged conditions."), "success")
+    return redirect(url_for("jobs.bench", job_id=job_id))
+
+
+@bp.post("/<int:job_id>/environment-justification")
+@allow(Role.REVIEWER, Role.SIGNATORY)
+def justify_environment(job_id: int) -> ResponseReturnValue:
+    """A reviewer's justification for results measured outside the environmental limits."""
+    _job_or_404(job_id)
+    try:
+        rooms.justify(db_session(), job_id, request.form.get("justification", "")[:4000], user=_user())
+    except LimsError as exc:
+        return _failed(job_id, exc)
+    return _done(job_id, _("Justification recorded."))
 
 
 @bp.post("/<int:job_id>/standards")
@@ -573,3 +605,4 @@ def certificate_labels(job_id: int, cert_id: int) -> ResponseReturnValue:
 
 
 from lims.web.jobs import capture as _capture  # noqa: E402, F401 - registers the bench capture routes
+from lims.web.jobs import sequence as _sequence  # noqa: E402, F401 - registers the bench sequence routes

@@ -1,0 +1,138 @@
+"""Bench page: start, pause, resume and abort an automated sequence, type the indications of a unit under
+test without an interface, and follow the progress (polled as JSON by ``static/bench-sequence.js``; the
+forms work without JavaScript too). The station worker on the bench PC runs the sequence
+(:mod:`lims.services.bench.worker`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from lims.errors import N_, LimsError, NotFound
+from lims.models import Role, SequenceRun
+from lims.services.bench import sequences
+from lims.web.access import TECHNICAL_READERS, allow
+from lims.web.dbsession import db_session
+from lims.web.i18n import error_text
+from lims.web.jobs.views import _job_or_404, _user, bp
+
+STEPS = {
+    "queued": N_("waiting for the bench station"),
+    "settling": N_("setting the source and waiting until it is stable"),
+    "reading": N_("reading"),
+    "waiting for the technician": N_("waiting for the indications of the instrument under test"),
+    "done": N_("point done"),
+    "paused": N_("paused: the source is in standby"),
+    "aborted": N_("aborted: the source is in standby"),
+    "finished": N_("finished: the source is in standby"),
+    "failed": N_("stopped by a fault: the source is in standby"),
+    "running": N_("running"),
+}
+
+
+def status_text(row: SequenceRun | None) -> str:
+    if row is None:
+        return ""
+    step = _(STEPS.get(row.step, STEPS.get(row.state, "running")))
+    text = _("Point %(n)s of %(count)s (%(nominal)s): %(step)s", n=row.point_index + 1, count=len(row.points),
+             nominal=row.points[row.point_index] if row.points else "—", step=step)
+    if row.reference and row.state in ("running", "paused"):
+        text += " " + _("Reference: %(value)s.", value=row.reference)
+    if row.error and row.state == "failed":
+        text += " " + row.error
+    return text
+
+
+def status_json(row: SequenceRun | None) -> dict[str, Any] | None:
+    data = sequences.status(row)
+    if data is None or row is None:
+        return None
+    waiting = row.step == "waiting for the technician" and row.point_index not in data["entered"]
+    return {**data, "text": status_text(row), "waiting": waiting,
+            "active": row.state in sequences.ACTIVE}
+
+
+def _fetch() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _answer(job_id: int, row: SequenceRun | None, error: str | None, message: str) -> ResponseReturnValue:
+    if _fetch():
+        return jsonify({"sequence": status_json(row), "error": error}), (422 if error else 200)
+    flash(error or message, "error" if error else "success")
+    return redirect(url_for("jobs.bench", job_id=job_id, _anchor="sequence"))
+
+
+@bp.post("/<int:job_id>/sequence")
+@allow(Role.TECHNICIAN)
+def start_sequence(job_id: int) -> ResponseReturnValue:
+    db = db_session()
+    _job_or_404(job_id)
+    raw = request.form.get("station_id", "")
+    row, error = None, None
+    try:
+        if not raw.isdigit():
+            error = _("Choose a bench station.")
+        else:
+            row = sequences.start(db, job_id, int(raw), user=_user())
+            db.commit()
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        error = error_text(exc)
+    return _answer(job_id, row, error, _("Sequence started: the bench station sets each point."))
+
+
+@bp.post("/<int:job_id>/sequence/<int:run_id>/command")
+@allow(Role.TECHNICIAN)
+def sequence_command(job_id: int, run_id: int) -> ResponseReturnValue:
+    db = db_session()
+    _job_or_404(job_id)
+    row, error = None, None
+    try:
+        row = sequences.command(db, job_id, run_id, request.form.get("command", ""))
+        db.commit()
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        error = error_text(exc)
+    return _answer(job_id, row, error, _("Command sent to the bench station."))
+
+
+@bp.post("/<int:job_id>/sequence/<int:run_id>/entry")
+@allow(Role.TECHNICIAN)
+def sequence_entry(job_id: int, run_id: int) -> ResponseReturnValue:
+    db = db_session()
+    _job_or_404(job_id)
+    raw = request.form.get("index", "")
+    texts = [request.form.get(f"indication_{i}", "") for i in range(1, 21) if f"indication_{i}" in request.form]
+    row, error = None, None
+    try:
+        if not raw.isdigit():
+            raise NotFound()
+        row = sequences.enter(db, job_id, run_id, int(raw), texts)
+        db.commit()
+    except NotFound:
+        db.rollback()
+        abort(404)
+    except LimsError as exc:
+        db.rollback()
+        error = error_text(exc)
+    return _answer(job_id, row, error, _("Indications sent."))
+
+
+@bp.get("/<int:job_id>/sequence.json")
+@allow(TECHNICAL_READERS)
+def sequence_status(job_id: int) -> ResponseReturnValue:
+    db = db_session()
+    _job_or_404(job_id)
+    response = jsonify({"sequence": status_json(sequences.latest(db, job_id))})
+    response.headers["Cache-Control"] = "no-store"
+    return response

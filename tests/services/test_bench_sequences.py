@@ -1,0 +1,165 @@
+"""Automated sequences from the bench (issue 18 item 3): queued by the technician, run by the station worker
+against the 5520A simulator on a pty, indications typed for a unit under test without an interface, abort
+leaving the calibrator in standby; committed databases of their own (the worker has its own connections)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from instruments.simulators.instruments import CalibratorSimulator
+from instruments.simulators.pty import PtySimulator
+from lims.db import Database
+from lims.models import SequenceRun, User
+from lims.services.bench import readings as bench_readings
+from lims.services.bench import sequences
+from lims.services.bench import stations as bench_stations
+from lims.services.bench import worker as bench_worker
+from lims.web.status import status_for
+from tests.instruments.test_sequence import in_standby
+from tests.services import benchdb
+from tests.services.benchdb import MakeDatabase, bench_job
+
+fresh_database = benchdb.fresh_database
+
+
+def _setup(database: Database, port: str) -> tuple[int, int, int, list[str]]:
+    job_id, _number, technician_id, _ = bench_job(database, "CAL-DMM-DCV")
+    with database.session() as session:
+        station = bench_stations.save_station(session, bench_stations.StationInput("cal-1", "fluke-5520a", port))
+        user = session.get(User, technician_id)
+        assert user is not None
+        run = sequences.start(session, job_id, station.id, user=user)
+        session.commit()
+        return job_id, station.id, run.id, list(run.points)
+
+
+def _wait(database: Database, run_id: int, predicate, timeout_s: float = 20.0) -> SequenceRun:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with database.session() as session:
+            row = session.get(SequenceRun, run_id)
+            assert row is not None
+            if predicate(row):
+                session.expunge(row)
+                return row
+        time.sleep(0.02)
+    raise AssertionError("the sequence did not get there in time")
+
+
+def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
+    fresh_database: MakeDatabase, tmp_path: Path
+) -> None:
+    database = fresh_database("sqlite")
+    sim_cal = CalibratorSimulator()
+    sim = PtySimulator(sim_cal)
+    sim.start()
+    try:
+        job_id, station_id, run_id, points = _setup(database, sim.path)
+        assert points == ["2", "10", "18"]  # CAL-DMM-DCV on a 20 V range: 10 %, 50 %, 90 %
+        with database.session() as session:
+            for index, nominal in enumerate(points):  # typed ahead: the sequence never waits
+                sequences.enter(session, job_id, run_id, index, [f"{nominal}.001"] * 5)
+            with pytest.raises(sequences.SequenceRefused, match="not a number"):
+                sequences.enter(session, job_id, run_id, 0, ["2,001", "hai"] + ["2"] * 3)
+            with pytest.raises(sequences.SequenceRefused, match="Give 5 indications"):
+                sequences.enter(session, job_id, run_id, 0, ["2"])
+            session.commit()
+        ran = bench_worker.work_sequence_once(database, station_id, station_name="cal-1",
+                                              journal_path=tmp_path / "j.sqlite3", refusal_status=status_for)
+        assert ran == run_id
+        assert in_standby(sim_cal)
+    finally:
+        sim.stop()
+    row = _wait(database, run_id, lambda r: r.state == "finished")
+    assert row.error is None and row.point_index == 2 and row.reference is not None
+    assert [h for h in sim_cal.history if h.startswith("OUT")] == ["OUT 2 V", "OUT 10 V", "OUT 18 V"]
+    with database.session() as session:
+        for index, nominal in enumerate(points):
+            stored = bench_readings.readings_for(session, job_id, index)
+            assert [r.value for r in stored] == [f"{nominal}.001"] * 5
+            assert {r.source for r in stored} == {"station:cal-1"}
+
+
+def test_an_abort_from_the_bench_leaves_the_calibrator_in_standby(
+    fresh_database: MakeDatabase, tmp_path: Path
+) -> None:
+    database = fresh_database("sqlite")
+    sim_cal = CalibratorSimulator()
+    sim = PtySimulator(sim_cal)
+    sim.start()
+    try:
+        job_id, station_id, run_id, _points = _setup(database, sim.path)
+        with database.session() as session:
+            sequences.enter(session, job_id, run_id, 0, ["2.001"] * 5)
+            session.commit()
+        thread = threading.Thread(target=bench_worker.work_sequence_once, args=(database, station_id), kwargs={
+            "station_name": "cal-1", "journal_path": tmp_path / "j.sqlite3", "refusal_status": status_for})
+        thread.start()
+        _wait(database, run_id, lambda r: r.point_index == 1 and r.step == "waiting for the technician")
+        assert sim_cal.operating and sim_cal.value == 10
+        with database.session() as session:
+            sequences.command(session, job_id, run_id, "abort")
+            session.commit()
+        thread.join(timeout=20)
+        assert not thread.is_alive() and in_standby(sim_cal)
+    finally:
+        sim.stop()
+    row = _wait(database, run_id, lambda r: r.state == "aborted")
+    assert row.error is not None and "aborted by the technician" in row.error
+    with database.session() as session:
+        assert len(bench_readings.readings_for(session, job_id, 0)) == 5
+        assert bench_readings.readings_for(session, job_id, 1) == []
+        with pytest.raises(sequences.SequenceRefused, match="has ended"):
+            sequences.command(session, job_id, run_id, "run")
+
+
+def test_a_worker_restarted_after_a_crash_makes_the_calibrator_safe_and_fails_the_run(
+    fresh_database: MakeDatabase, tmp_path: Path
+) -> None:
+    """The worker died while point 1 was energised: its journal holds the run open. The next worker makes
+    the calibrator safe from the journal before anything else and fails the row, naming where to resume."""
+    import socket
+
+    from instruments.agent.journal import Journal
+    from instruments.drivers.fluke_5520a import Fluke5520A
+
+    database = fresh_database("sqlite")
+    sim_cal = CalibratorSimulator()
+    sim = PtySimulator(sim_cal)
+    sim.start()
+    journal_path = tmp_path / "j.sqlite3"
+    try:
+        _job_id, station_id, run_id, _points = _setup(database, sim.path)
+        with database.session() as session:
+            sequences.claim_next(session, station_id, worker=f"{socket.gethostname()}:4242")
+            session.commit()
+        journal = Journal(journal_path)
+        journal.record_event("HN", run_id=f"s{run_id}-dead", kind="started", point_index=0,
+                             detail={"driver": "fluke-5520a", "port": sim.path})
+        journal.record_event("HN", run_id=f"s{run_id}-dead", kind="set", point_index=0, detail={"value": "2"})
+        journal.close()
+        with Fluke5520A.open(sim.path) as cal:  # the output the dead worker left on
+            cal.set_output(Decimal("2"), "V")
+            cal.operate()
+            assert sim_cal.operating
+        # the driver's close sent STBY, which a crash would not have: once it has been taken, put the output
+        # back on as the crash left it, and forget the history so that only the recovery's STBY counts
+        assert in_standby(sim_cal)
+        sim_cal.history.clear()
+        sim_cal.operating = True
+        stop = threading.Event()
+        stop.set()  # one pass of the start-up, then stop
+        bench_worker.run_station(database, "cal-1", journal_path=journal_path, refusal_status=status_for, stop=stop)
+        assert in_standby(sim_cal)
+    finally:
+        sim.stop()
+    with database.session() as session:
+        row = session.get(SequenceRun, run_id)
+        assert row is not None and row.state == "failed"
+        assert row.error is not None and "resume from point 1" in row.error
+    assert Journal(journal_path).open_runs() == []
