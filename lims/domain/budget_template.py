@@ -14,6 +14,9 @@ source                       input in the budget (value; distribution)
 ``resolution``               0; rectangular, half-width = resolution / 2 (GUM F.2.2.1)
 ``environment``              0; rectangular, half-width = coefficient · |reading − reference| · scale
 ``fixed``                    the template's value and distribution (a lab-characterised constant)
+``supplied``                 value and distribution computed per point by the procedure's method from the
+                             job's other tests (e.g. repeatability and eccentricity of a balance,
+                             :mod:`lims.domain.weighing`)
 ===========================  =================================================================================
 
 ``scale`` for environment and relative fixed inputs: ``none`` (1), ``nominal`` (|nominal|) or ``range``
@@ -52,6 +55,7 @@ class InputSource(StrEnum):
     RESOLUTION = "resolution"
     ENVIRONMENT = "environment"
     FIXED = "fixed"
+    SUPPLIED = "supplied"
 
 
 class Scale(StrEnum):
@@ -267,8 +271,8 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
         kw["distribution"] = _fixed_distribution(data.get("distribution"), where)
     if data.get("dof") is not None:
         kw["dof"] = _num(data, "dof", where)
-    if role == "indication" and source != InputSource.READINGS:
-        raise BudgetError(f"{where}.role: the indication must come from the readings")
+    if role == "indication" and source not in (InputSource.READINGS, InputSource.SUPPLIED):
+        raise BudgetError(f"{where}.role: the indication must come from the readings or be supplied")
     if role == "reference" and source != InputSource.STANDARD:
         raise BudgetError(f"{where}.role: the reference must come from a standard")
     return InputTemplate(name, source, **kw)
@@ -331,6 +335,7 @@ class PointContext:
     standards: Mapping[str, StandardUsed]
     instrument: InstrumentUnderTest
     environment: Mapping[str, float | Sequence[float]]
+    supplied: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> value, distribution
 
 
 def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
@@ -411,6 +416,16 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
             entry["value"] = 0.0
             half = _clean(ctx.instrument.resolution / 2)
             entry["distribution"] = {"kind": "rectangular", "half_width": half}
+        elif item.source == InputSource.SUPPLIED:
+            given = ctx.supplied.get(item.name)
+            if given is None or "distribution" not in given:
+                raise BudgetError(
+                    f"budget.inputs ({item.name}): supplied by the procedure's method, but nothing was given"
+                )
+            entry["value"] = float(given.get("value", 0.0))
+            entry["distribution"] = dict(given["distribution"])
+            if given.get("dof") is not None:
+                entry["dof"] = float(given["dof"])
         elif item.source == InputSource.ENVIRONMENT:
             half = item.coefficient * _env_value(ctx, item) * _scale(item.scale, ctx)
             entry["value"] = 0.0

@@ -39,7 +39,15 @@ from lims.domain.budget_template import (
 from lims.domain.environment import EnvironmentLimit, limit_from_dict
 from lims.domain.errors import DomainError
 from lims.domain.mpe import Criterion, criterion_from_dict, mpe_at
-from lims.domain.test_points import PointRule, check_in_range, generate_points, rule_from_dict
+from lims.domain.test_points import (
+    PercentOfRangeRule,
+    PointRule,
+    check_in_range,
+    generate_points,
+    rule_from_dict,
+)
+from lims.domain.weighing import r76
+from lims.domain.weighing.method import WeighingMethod, WeighingMethodKind, method_from_dict
 
 __all__ = [
     "InstrumentUnderTest",
@@ -86,6 +94,7 @@ class Procedure:
     budget: BudgetTemplate
     sources: tuple[str, ...] = ()
     standards: tuple[str, ...] = ()  # the roles of the standards the budget needs, e.g. ("weights",)
+    weighing: WeighingMethod | None = None  # balances and scales: EURAMET cg-18 or OIML R 76-1 annex A
 
     @property
     def title(self) -> str:
@@ -109,8 +118,22 @@ class Procedure:
         }
 
     def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
-        """The nominal test points for ``instrument`` (rounded to its resolution, inside its range)."""
+        """The nominal test points for ``instrument`` (rounded to its resolution, inside its range).
+
+        An OIML R 76 verification adds Min and the table 6 change points (500 e, 2 000 e for class III) to
+        the percentages of Max its rule names (R 76-1 A.4.4.1).
+        """
         _check_instrument(self, instrument)
+        if self.weighing is not None and self.weighing.kind is WeighingMethodKind.R76:
+            if instrument.accuracy_class is None:
+                raise ProcedureError(f"instrument.accuracy_class: {self.code} needs the OIML R 76 class")
+            rule = self.test_points
+            percents = rule.percents if isinstance(rule, PercentOfRangeRule) else (50.0, 100.0)
+            e = instrument.verification_interval or instrument.resolution
+            try:
+                return r76.load_plan(instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents)
+            except DomainError as exc:
+                raise ProcedureError(str(exc)) from exc
         return generate_points(
             self.test_points,
             range_min=instrument.range_min,
@@ -169,13 +192,19 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             budget=budget,
             sources=tuple(sources),
             standards=tuple(sorted({i.standard for i in budget.inputs if i.standard is not None})),
+            weighing=None if data.get("weighing") is None else method_from_dict(data["weighing"], f"{where}.weighing"),
         )
     except ProcedureError:
         raise
     except DomainError as exc:
         raise ProcedureError(str(exc)) from exc
-    if procedure.repetitions < 2:
-        # The indication input is always a type A evaluation of the readings (GUM 4.2.3 needs n ≥ 2).
+    supplied = [i.name for i in budget.inputs if i.source.value == "supplied"]
+    if supplied and procedure.weighing is None:
+        raise ProcedureError(f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them")
+    indication = budget.input_with_role("indication")
+    if procedure.repetitions < 2 and indication.source.value == "readings":
+        # A type A evaluation of the readings needs n ≥ 2 (GUM 4.2.3); a weighing method takes the
+        # indication's repeatability from its own repeatability test (EURAMET cg-18 7.1.1.3).
         raise ProcedureError(f"{where}.repetitions: a type A evaluation from the readings needs at least 2")
     return procedure
 
@@ -305,6 +334,8 @@ def instantiate_budget(
     standards: Mapping[str, StandardUsed],
     instrument: InstrumentUnderTest,
     environment: Mapping[str, float | Sequence[float]],
+    *,
+    supplied: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The uncertainty budget of one test point, in the uncertainty engine's JSON format.
 
@@ -319,6 +350,10 @@ def instantiate_budget(
     [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal')]
     """
     ctx = _context(procedure, point, readings, standards, instrument, environment)
+    if supplied:
+        ctx = PointContext(
+            ctx.nominal, ctx.unit, ctx.readings, ctx.standards, ctx.instrument, ctx.environment, dict(supplied)
+        )
     try:
         return instantiate(procedure.budget, ctx)
     except BudgetError as exc:

@@ -54,6 +54,7 @@ from lims.models.types import (
     StandardStatus,
 )
 from lims.models.user import LoginAttempt, LoginSession, LoginThrottleClear, User
+from lims.models.weighing import WeighingTest
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -118,4 +119,5 @@ __all__ = [
     "TrainingCourse",
     "TrainingParticipation",
     "User",
+    "WeighingTest",
 ]
