@@ -8,8 +8,8 @@ the decision rule and the uncertainty budget template. The files shipped with th
 ``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
 
 >>> procs = load_procedures()
->>> sorted(p.code for p in procs)[:2]
-['CAL-DMM-DCV', 'CAL-PG-DKD']
+>>> sorted(p.code for p in procs)[:3]
+['CAL-DMM-DCV', 'CAL-NAWI-CG18', 'CAL-PG-DKD']
 """
 
 from __future__ import annotations
@@ -386,11 +386,14 @@ def point_result(
     *,
     expanded_uncertainty: float | None = None,
     criterion: Criterion | None = None,
+    indication: float | None = None,
 ) -> PointResult:
     """Mean, error, correction and MPE at a test point, and the verdict under the procedure's decision rule.
 
     ``criterion`` overrides the procedure's acceptance criterion (a customer's or manufacturer's specification
-    agreed at contract review, ISO/IEC 17025 7.1.3).
+    agreed at contract review, ISO/IEC 17025 7.1.3). ``indication`` replaces the mean of the readings when the
+    procedure's method computes it (a weighing method: load less no-load indication, or the change-point
+    indication corrected for zero, :mod:`lims.domain.weighing`).
 
     >>> th = find_procedure(load_procedures(), "CAL-TH-BATH")
     >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
@@ -402,7 +405,7 @@ def point_result(
     ctx = _context(procedure, point, readings, standards, instrument, {})
     reference_role = procedure.budget.input_with_role("reference").standard
     assert reference_role is not None
-    mean = statistics.fmean(ctx.readings)
+    mean = statistics.fmean(ctx.readings) if indication is None else float(indication)
     reference = standards[reference_role].value
     error = float(f"{mean - reference:.12g}")
     mpe = mpe_at(

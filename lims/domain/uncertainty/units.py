@@ -70,6 +70,42 @@ def parse_unit(label: str, field: str) -> Any:
         raise DimensionError(f"unknown unit {label!r}", field=field) from None
 
 
+def convert_value(value: float, unit: str, to: str) -> float:
+    """``value`` in ``unit`` expressed in ``to`` (pint); :class:`DimensionError` when they differ in kind.
+
+    Celsius labels are temperature differences (see the module text), so use it for intervals and
+    multiplicative units (g and kg, kPa and bar), not for °C ↔ K readings.
+
+    >>> convert_value(220.0, "g", "kg"), convert_value(0.5, "bar", "kPa")
+    (0.22, 50.0)
+    >>> convert_value(1.0, "g", "bar")
+    Traceback (most recent call last):
+    ...
+    lims.domain.uncertainty.errors.DimensionError: unit: cannot convert g to bar
+    """
+    if unit == to:
+        return value
+    source, target = parse_unit(unit, "unit"), parse_unit(to, "unit")
+    try:
+        factor = float(registry().Quantity(1.0, source).to(target).magnitude)
+    except Exception:  # pint raises DimensionalityError and others
+        raise DimensionError(f"cannot convert {unit} to {to}", field="unit") from None
+    return float(f"{value * factor:.15g}")
+
+
+def same_kind(unit: str, other: str) -> bool:
+    """Whether values in ``unit`` can be converted to ``other`` (same dimension).
+
+    >>> same_kind("g", "kg"), same_kind("kg", "V"), same_kind("kg", "nonsense-unit")
+    (True, False, False)
+    """
+    try:
+        convert_value(1.0, unit, other)
+    except DimensionError:
+        return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class _Term:
     quantity: Any

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from certificates.metrology.decision import DecisionRule, RuleKind, Specification, test_uncertainty_ratio
 from lims.domain.errors import DomainError
 
 
@@ -111,3 +112,22 @@ def method_from_dict(data: Any, where: str = "weighing") -> WeighingMethod:
         change_point_step_e=step,
         minimum_tur=_number(data, "minimum_tur", where, 3.0, 1.0),
     )
+
+
+def acceptance_rule(rule: DecisionRule, mpe: float, expanded_uncertainty: float, minimum_tur: float) -> DecisionRule:
+    """The rule a weighing point is judged with: simple acceptance only when MPE/U ≥ ``minimum_tur``.
+
+    Simple acceptance ignores U (ILAC-G8:09/2019 4.2.1), which is only defensible when U is small against
+    the MPE (test uncertainty ratio ≥ 3); otherwise the guard band w = U of 4.2.2 is used, so a point
+    passes only when |E| ≤ MPE − U. Rules that already take U into account are kept.
+
+    Hand calculation: MPE = 5 g, U = 1.2 g → ratio 4.2 ≥ 3, simple; U = 2.35 g → 2.1 < 3, guarded.
+
+    >>> simple = DecisionRule(RuleKind.SIMPLE)
+    >>> acceptance_rule(simple, 5.0, 1.2, 3.0).kind.value, acceptance_rule(simple, 5.0, 2.35, 3.0).kind.value
+    ('simple', 'guarded')
+    """
+    if rule.kind is not RuleKind.SIMPLE or expanded_uncertainty <= 0 or mpe <= 0:
+        return rule
+    ratio = test_uncertainty_ratio(Specification.symmetric(mpe), expanded_uncertainty)
+    return rule if ratio >= minimum_tur else DecisionRule(RuleKind.GUARDED, 1.0)

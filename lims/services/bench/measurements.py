@@ -39,11 +39,14 @@ from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
 from lims.domain.uncertainty import evaluate_budget, parse_budget
-from lims.domain.uncertainty.units import parse_unit
+from lims.domain.uncertainty.errors import DimensionError
+from lims.domain.uncertainty.units import convert_value
+from lims.domain.weighing.method import acceptance_rule
 from lims.errors import N_
 from lims.models import CmcEntry, Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations
 from lims.services.bench import readings as bench_readings
+from lims.services.bench import weighing as bench_weighing
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
 from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
 from lims.services.jobs.jobs import check_version, get_job, guard_standards, job_standards
@@ -63,6 +66,9 @@ class PointInput:
     environment: Mapping[str, str] = field(default_factory=dict)  # quantity -> "22.1" or "22.1; 22.4"
     as_found: bool = False
     bench_reading_ids: Sequence[int] = ()  # bench readings the page filled in (flagged used when they match)
+    # A weighing method's entries, one per reading: {"zero": [...]} no-load indications before each load
+    # (EURAMET cg-18) or {"added": [...]} change-point weights (OIML R 76-1 A.4.4.3), procedure unit.
+    weighing: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def _number(text: str) -> Decimal | None:
@@ -78,11 +84,9 @@ def _number(text: str) -> Decimal | None:
 
 
 def _convert(value: float, unit: str, to: str) -> float:
-    if unit == to:
-        return value
     try:
-        return float((parse_unit(unit, "unit") * 1.0).to(parse_unit(to, "unit")).magnitude * value)
-    except Exception as exc:  # pint raises several types for incompatible units
+        return convert_value(value, unit, to)
+    except DimensionError as exc:
         raise ReadingError(N_("Cannot convert %(unit)s to %(to)s."), unit=unit, to=to) from exc
 
 
@@ -184,6 +188,7 @@ def compute_point(
     *,
     as_found: bool = False,
     bench_reading_ids: Sequence[int] = (),
+    weighing: Mapping[str, Sequence[Decimal]] | None = None,
 ) -> tuple[PointResult, dict[str, Any]]:
     """The result of one point and the budget it was evaluated with.
 
@@ -201,12 +206,22 @@ def compute_point(
     standards = _standards_used(session, job, proc, nominal, reference, on)
     env_floats = {q: [float(x) for x in v] for q, v in environment.items() if v}
     env = {q: v if len(v) > 1 else v[0] for q, v in env_floats.items()}
+    supplied, indication = None, None
+    if proc.weighing is not None:
+        supplied, indication = bench_weighing.point_inputs(
+            session, job, proc, instrument, values, reference, weighing or {}
+        )
     try:
-        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env)
+        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env, supplied=supplied)
         lpu = evaluate_budget(parse_budget(budget)).propagation
         expanded = lpu.expanded_uncertainty
-        result = dp.point_result(proc, nominal, values, standards, instrument, expanded_uncertainty=expanded)
+        result = dp.point_result(
+            proc, nominal, values, standards, instrument, expanded_uncertainty=expanded, indication=indication
+        )
         rule = agreed_rule(job, proc)
+        if proc.weighing is not None:
+            # Simple acceptance only with MPE/U ≥ the procedure's ratio; else a guard band w = U.
+            rule = acceptance_rule(rule, result.mpe, expanded, proc.weighing.minimum_tur)
         decision = decide(
             result.error,
             expanded,
@@ -251,6 +266,26 @@ def compute_point(
         deviations=tuple(d.message for d in deviations),
     )
     return point, budget
+
+
+def _parse_weighing(data: PointInput, nominal: float, unit: str) -> dict[str, list[Decimal]]:
+    out: dict[str, list[Decimal]] = {}
+    for key, raws in data.weighing.items():
+        values = []
+        for raw in raws:
+            value = _number(raw)
+            if value is None:
+                continue
+            if value.is_nan():
+                raise ReadingError(
+                    N_("Point %(point)s: %(value)s is not a number in %(unit)s."),
+                    point=f"{nominal:g}",
+                    value=raw.strip(),
+                    unit=unit,
+                )
+            values.append(value)
+        out[key] = values
+    return out
 
 
 def _parse(
@@ -327,6 +362,7 @@ def save_point(
     nominal = points[data.point_index]
     unit = domain_procedure(job.procedure).unit
     readings, reference, environment = _parse(data, unit, nominal)
+    weighing = _parse_weighing(data, nominal, unit)
     guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
     used_ids = bench_readings.claim_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
     point, budget = compute_point(
@@ -339,6 +375,7 @@ def save_point(
         on,
         as_found=data.as_found,
         bench_reading_ids=() if data.as_found else used_ids,
+        weighing=weighing,
     )
     stored = point_codec.encode(point, budget=budget)
     texts = [str(r) for r in readings]  # the decimal text as typed or sent, never a float
@@ -356,6 +393,7 @@ def save_point(
             environment={},
             result={},
             as_found={},
+            weighing={},
         )
         session.add(row)
     if data.as_found:
@@ -368,6 +406,7 @@ def save_point(
     else:
         row.readings, row.reference_value = texts, reference
         row.environment, row.result = env_texts, stored
+        row.weighing = {k: [str(v) for v in values] for k, values in weighing.items()}
         bench_readings.mark_used(session, job.id, data.point_index, used_ids)
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on
@@ -390,3 +429,29 @@ def flags(session: Session, job: Job) -> dict[str, list[str]]:
             if not point.within_scope:
                 out["outside_scope"].append(f"{point.nominal.normalize():f} {point.unit}")
     return out
+
+
+def recompute_points(session: Session, job: Job, on: date) -> int:
+    """Recompute every as-left point of ``job`` from its stored entries (after a weighing test changed the
+    repeatability or eccentricity its budgets use); returns the number of points recomputed."""
+    points = test_points(job)
+    count = 0
+    for index, row in measurements(session, job.id).items():
+        if not row.result or index >= len(points) or row.reference_value is None:
+            continue
+        stored = row.point
+        point, budget = compute_point(
+            session,
+            job,
+            points[index],
+            [Decimal(str(r)) for r in row.readings],
+            Decimal(str(row.reference_value)),
+            {q: [Decimal(str(v)) for v in vs] for q, vs in (row.environment or {}).items()},
+            on,
+            bench_reading_ids=stored.bench_reading_ids if stored else (),
+            weighing={k: [Decimal(str(v)) for v in vs] for k, vs in (row.weighing or {}).items()},
+        )
+        row.result = point_codec.encode(point, budget=budget)
+        count += 1
+    session.flush()
+    return count

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lims.domain.uncertainty.units import same_kind
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     LAB_AUDIENCE,
@@ -549,10 +550,13 @@ def convert_request(
 
 
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
-    """Per item: the active procedures of the request's kind that work in the instrument's unit."""
+    """Per item: the active procedures of the request's kind whose unit the instrument's converts to (a
+    balance in grams and a procedure in kilograms: the bench converts with pint)."""
     usable = [p for p in list_procedures(session) if p.kind == request.kind]
     units = {p.id: domain_procedure(p).unit for p in usable}
-    return {item.id: [p for p in usable if units[p.id] == item.instrument.unit] for item in request.items}
+    return {
+        item.id: [p for p in usable if same_kind(item.instrument.unit, units[p.id])] for item in request.items
+    }
 
 
 def jobs_of(session: Session, request: ServiceRequest) -> dict[int, Job]:

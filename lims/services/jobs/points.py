@@ -14,25 +14,52 @@ from sqlalchemy.orm import Session
 from lims.domain import procedures as dp
 from lims.domain.errors import DomainError
 from lims.domain.test_points import ExplicitPoints, generate_points
+from lims.domain.uncertainty.errors import DimensionError
+from lims.domain.uncertainty.units import convert_value
 from lims.errors import N_
-from lims.models import Job, Measurement
+from lims.models import Job, Measurement, WeighingTest
 from lims.services.jobs.errors import ReadingError, no_procedure
 from lims.services.jobs.procedures import domain_procedure
 
 
 def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
+    """The item's data in the procedure's unit: a balance registered in grams is measured by a procedure
+    in kilograms (and back) with its range, resolution and verification interval converted (pint).
+
+    The verification scale interval e of OIML R 76 is the instrument's own when its record holds one, else
+    the one agreed at contract review (``requirements["verification_interval"]``, instrument unit), else d.
+    """
     inst = job.instrument
     if inst.range_min is None or inst.range_max is None or inst.resolution is None:
         raise ReadingError(
             N_("Instrument %(serial)s needs its range and resolution before it can be measured."),
             serial=inst.serial_number,
         )
+    unit = inst.unit
+    if job.procedure is not None:
+        unit = str(job.procedure.definition.get("unit") or inst.unit)
+    raw_e = getattr(inst, "verification_interval", None) or (job.requirements or {}).get("verification_interval")
+    try:
+        values = [
+            convert_value(float(x), inst.unit, unit) if x is not None else None
+            for x in (inst.range_min, inst.range_max, inst.resolution, raw_e)
+        ]
+    except (DimensionError, ValueError, TypeError):
+        raise ReadingError(
+            N_("Instrument %(serial)s is in %(unit)s, which cannot be converted to the procedure's %(to)s."),
+            serial=inst.serial_number,
+            unit=inst.unit,
+            to=unit,
+        ) from None
+    low, high, resolution, e = values
+    assert low is not None and high is not None and resolution is not None
     return dp.InstrumentUnderTest(
-        inst.unit,
-        float(inst.range_min),
-        float(inst.range_max),
-        float(inst.resolution),
+        unit,
+        low,
+        high,
+        resolution,
         accuracy_class=inst.accuracy_class,
+        verification_interval=e,
     )
 
 
@@ -71,3 +98,11 @@ def require_complete(session: Session, job: Job) -> None:
     missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
     if missing:
         raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
+    method = domain_procedure(job.procedure).weighing if job.procedure is not None else None
+    if method is not None:
+        recorded = set(
+            session.scalars(select(WeighingTest.kind).where(WeighingTest.job_id == job.id)).all()
+        )
+        absent = [k.value for k in method.required_tests if k.value not in recorded]
+        if absent:
+            raise ReadingError(N_("Weighing tests not yet recorded: %(tests)s."), tests=", ".join(absent))
