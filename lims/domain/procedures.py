@@ -19,6 +19,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -407,7 +408,8 @@ def point_result(
     assert reference_role is not None
     mean = statistics.fmean(ctx.readings) if indication is None else float(indication)
     reference = standards[reference_role].value
-    error = float(f"{mean - reference:.12g}")
+    # The difference of the two decimals as shown (shortest repr), so 220.0003 − 220.00002 is 0.00028 exactly.
+    error = float(Decimal(repr(mean)) - Decimal(repr(float(reference))))
     mpe = mpe_at(
         criterion or procedure.acceptance,
         point,

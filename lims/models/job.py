@@ -80,9 +80,6 @@ class Measurement(Audited, Base):
     # When the item was adjusted: the readings, reference value and result before adjustment
     # (ISO/IEC 17025:2017 7.8.4.1 d); readings/result above are then the as-left set.
     as_found: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # A weighing method's raw entries besides the indications (decimal texts): the no-load indication
-    # before each load (EURAMET cg-18) or the change-point weights added to each reading (OIML R 76-1 A.4.4.3).
-    weighing: Mapped[dict[str, Any]] = mapped_column(default=dict)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime | None]

@@ -1,9 +1,9 @@
 """weighing tests: balance calibration (EURAMET cg-18) and scale verification (OIML R 76-1 annex A)
 
 ``weighing_test`` holds the tests of a weighing job that are not test loads (repeatability, eccentricity,
-zero-setting, discrimination), one row per kind and job. ``measurement.weighing`` holds a weighing method's
-raw entries besides the indications: the no-load indication before each load (cg-18) or the change-point
-weights added to each reading (R 76-1 A.4.4.3). Existing measurements get an empty object.
+zero-setting, discrimination; ``point_index`` −1), and for each test load (kind ``load``) its entries
+besides the indications: the no-load indication before it (cg-18) or the change-point weights added to
+each reading (R 76-1 A.4.4.3). No existing table changes.
 
 Revision ID: 0024
 Revises: 0017
@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("point_index", sa.Integer(), nullable=False),
         sa.Column("load", sa.Numeric(precision=30, scale=12), nullable=False),
         sa.Column("unit", sa.String(length=20), nullable=False),
         sa.Column("readings", sa.JSON(), nullable=False),
@@ -41,19 +42,13 @@ def upgrade() -> None:
             ["saved_by_id"], ["user_account.id"], name=op.f("fk_weighing_test_saved_by_id_user_account")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_weighing_test")),
-        sa.UniqueConstraint("job_id", "kind", name=op.f("uq_weighing_test_job_id_kind")),
+        sa.UniqueConstraint("job_id", "kind", "point_index", name=op.f("uq_weighing_test_job_id_kind_point_index")),
     )
     with op.batch_alter_table("weighing_test", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_weighing_test_job_id"), ["job_id"], unique=False)
-    with op.batch_alter_table("measurement", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("weighing", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
-    with op.batch_alter_table("measurement", schema=None) as batch_op:
-        batch_op.alter_column("weighing", server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("measurement", schema=None) as batch_op:
-        batch_op.drop_column("weighing")
     with op.batch_alter_table("weighing_test", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_weighing_test_job_id"))
     op.drop_table("weighing_test")

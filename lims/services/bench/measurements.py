@@ -393,7 +393,6 @@ def save_point(
             environment={},
             result={},
             as_found={},
-            weighing={},
         )
         session.add(row)
     if data.as_found:
@@ -406,8 +405,12 @@ def save_point(
     else:
         row.readings, row.reference_value = texts, reference
         row.environment, row.result = env_texts, stored
-        row.weighing = {k: [str(v) for v in values] for k, values in weighing.items()}
         bench_readings.mark_used(session, job.id, data.point_index, used_ids)
+    if domain_procedure(job.procedure).weighing is not None:
+        bench_weighing.store_entries(
+            session, job, domain_procedure(job.procedure), data.point_index, nominal, weighing,
+            as_found=data.as_found, user_id=user.id,
+        )
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on
     job.updated_at = now
@@ -449,7 +452,7 @@ def recompute_points(session: Session, job: Job, on: date) -> int:
             {q: [Decimal(str(v)) for v in vs] for q, vs in (row.environment or {}).items()},
             on,
             bench_reading_ids=stored.bench_reading_ids if stored else (),
-            weighing={k: [Decimal(str(v)) for v in vs] for k, vs in (row.weighing or {}).items()},
+            weighing=bench_weighing.entries_of(session, job.id, index),
         )
         row.result = point_codec.encode(point, budget=budget)
         count += 1

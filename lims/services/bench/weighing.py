@@ -28,9 +28,58 @@ POINT_ENTRIES = {WeighingMethodKind.CG18: "zero", WeighingMethodKind.R76: "added
 
 
 def tests_of(session: Session, job_id: int) -> dict[str, WeighingTest]:
-    """The job's recorded weighing tests by kind."""
-    rows = session.scalars(select(WeighingTest).where(WeighingTest.job_id == job_id))
+    """The job's recorded weighing tests (not the loads' entries) by kind."""
+    rows = session.scalars(
+        select(WeighingTest).where(WeighingTest.job_id == job_id, WeighingTest.point_index == -1)
+    )
     return {row.kind: row for row in rows}
+
+
+def _load_kind(as_found: bool) -> str:
+    return "as_found_load" if as_found else "load"
+
+
+def entries_of(session: Session, job_id: int, point_index: int, *, as_found: bool = False) -> dict[str, list[Decimal]]:
+    """A test load's stored entries besides its indications (``{"zero": [...]}`` or ``{"added": [...]}``)."""
+    row = session.scalar(
+        select(WeighingTest).where(
+            WeighingTest.job_id == job_id,
+            WeighingTest.kind == _load_kind(as_found),
+            WeighingTest.point_index == point_index,
+        )
+    )
+    if row is None:
+        return {}
+    key = "added" if row.added else "zero"
+    return {key: [Decimal(str(v)) for v in (row.added or row.readings)]}
+
+
+def store_entries(
+    session: Session,
+    job: Job,
+    proc: dp.Procedure,
+    point_index: int,
+    nominal: float,
+    entries: Mapping[str, Sequence[Decimal]],
+    *,
+    as_found: bool,
+    user_id: int,
+) -> None:
+    """Keep a test load's entries (decimal texts as typed) beside its measurement."""
+    kind = _load_kind(as_found)
+    row = session.scalar(
+        select(WeighingTest).where(
+            WeighingTest.job_id == job.id, WeighingTest.kind == kind, WeighingTest.point_index == point_index
+        )
+    )
+    if row is None:
+        row = WeighingTest(job_id=job.id, kind=kind, point_index=point_index, load=Decimal(repr(nominal)),
+                           unit=proc.unit)
+        session.add(row)
+    row.readings = [str(v) for v in entries.get("zero", ())]
+    row.added = [str(v) for v in entries.get("added", ())]
+    row.result = {}
+    row.saved_by_id = user_id
 
 
 def _result(tests: Mapping[str, WeighingTest], kind: WeighingTestKind) -> Mapping[str, Any]:

@@ -168,10 +168,12 @@ def save_weighing_test(
     except DomainError as exc:
         raise ReadingError(N_("Weighing: %(reason)s"), reason=str(exc)) from exc
     row = recorded.get(kind.value) or session.scalar(
-        select(WeighingTest).where(WeighingTest.job_id == job.id, WeighingTest.kind == kind.value)
+        select(WeighingTest).where(
+            WeighingTest.job_id == job.id, WeighingTest.kind == kind.value, WeighingTest.point_index == -1
+        )
     )
     if row is None:
-        row = WeighingTest(job_id=job.id, kind=kind.value, load=loads[0], unit=proc.unit)
+        row = WeighingTest(job_id=job.id, kind=kind.value, point_index=-1, load=loads[0], unit=proc.unit)
         session.add(row)
     row.load, row.unit = loads[0], proc.unit
     row.readings = [str(r) for r in readings]
