@@ -22,12 +22,13 @@ from lims.errors import N_
 from lims.models import Job, WeighingTest
 from lims.services.jobs.errors import ReadingError
 from lims.services.jobs.jobs import job_standards
+from lims.services.jobs.points import MISSING_WEIGHING_TEST
 
 #: What a point of each method records besides its indications (one value per indication).
 POINT_ENTRIES = {WeighingMethodKind.CG18: "zero", WeighingMethodKind.R76: "added"}
 
 
-def tests_of(session: Session, job_id: int) -> dict[str, WeighingTest]:
+def recorded_tests(session: Session, job_id: int) -> dict[str, WeighingTest]:
     """The job's recorded weighing tests (not the loads' entries) by kind."""
     rows = session.scalars(
         select(WeighingTest).where(WeighingTest.job_id == job_id, WeighingTest.point_index == -1)
@@ -85,7 +86,7 @@ def store_entries(
 def _result(tests: Mapping[str, WeighingTest], kind: WeighingTestKind) -> Mapping[str, Any]:
     row = tests.get(kind.value)
     if row is None or not row.result:
-        raise ReadingError(N_("Record the %(test)s test before the test loads."), test=kind.value)
+        raise ReadingError(MISSING_WEIGHING_TEST[kind.value])
     return row.result
 
 
@@ -111,13 +112,13 @@ def point_inputs(
     key = POINT_ENTRIES[method.kind]
     given = [float(x) for x in entries.get(key, ())]
     if len(given) != len(readings):
-        raise ReadingError(
-            N_("Each indication needs its %(entry)s value (%(n)s given for %(m)s indications)."),
-            entry=key,
-            n=len(given),
-            m=len(readings),
+        message = (
+            N_("Each load indication needs the no-load indication read before it (%(n)s given for %(m)s).")
+            if method.kind is WeighingMethodKind.CG18
+            else N_("Each indication needs the change-point weights added to it (%(n)s given for %(m)s).")
         )
-    tests = tests_of(session, job.id)
+        raise ReadingError(message, n=len(given), m=len(readings))
+    tests = recorded_tests(session, job.id)
     try:
         if method.kind is WeighingMethodKind.CG18:
             rep = _result(tests, WeighingTestKind.REPEATABILITY)

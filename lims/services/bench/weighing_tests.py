@@ -25,10 +25,10 @@ from lims.errors import N_
 from lims.models import JobState, User, WeighingTest
 from lims.services.access import authorisations
 from lims.services.bench import measurements
-from lims.services.bench.weighing import tests_of
+from lims.services.bench.weighing import recorded_tests
 from lims.services.jobs.errors import JobLocked, ReadingError, no_procedure
 from lims.services.jobs.jobs import check_version, get_job
-from lims.services.jobs.points import instrument_under_test
+from lims.services.jobs.points import MISSING_WEIGHING_TEST, instrument_under_test
 from lims.services.jobs.procedures import domain_procedure
 
 
@@ -51,7 +51,7 @@ def _decimals(texts: Sequence[str], what: str) -> list[Decimal]:
         if value is None:
             continue
         if value.is_nan():
-            raise ReadingError(N_("%(what)s: %(value)s is not a number."), what=what, value=raw.strip())
+            raise ReadingError(N_("Weighing test: %(value)s is not a number."), value=raw.strip())
         out.append(value)
     return out
 
@@ -81,7 +81,7 @@ def evaluate(
             ecc = cg18.eccentricity(load, readings, positions=method.eccentricity_positions)
             return {"load": _text(load), "deviations": [_text(d) for d in ecc.deviations],
                     "max_deviation": _text(ecc.max_deviation), "passed": None}
-        raise ReadingError(N_("A calibration per EURAMET cg-18 has no %(test)s test."), test=kind.value)
+        raise ReadingError(N_("Procedure %(code)s has no such weighing test."), code=proc.code)
     klass = instrument.accuracy_class
     if klass is None:
         raise ReadingError(N_("The instrument's accuracy class is needed for OIML R 76."))
@@ -93,7 +93,11 @@ def evaluate(
         return {"load": _text(load), "change": _text(check.value), "limit": _text(check.limit),
                 "passed": check.passed}
     if len(added) != len(readings) or not readings:
-        raise ReadingError(N_("Each indication needs the change-point weights added to it."))
+        raise ReadingError(
+            N_("Each indication needs the change-point weights added to it (%(n)s given for %(m)s)."),
+            n=len(added),
+            m=len(readings),
+        )
     free = [r76.change_point_error(i, a, load, e) + load for i, a in zip(readings, added, strict=True)]
     if kind is WeighingTestKind.ZERO:
         zero_error = float(_text(free[0] - load))
@@ -110,7 +114,7 @@ def evaluate(
                 "passed": check.passed}
     zero = recorded.get(WeighingTestKind.ZERO.value)
     if zero is None:
-        raise ReadingError(N_("Record the %(test)s test before the test loads."), test=WeighingTestKind.ZERO.value)
+        raise ReadingError(MISSING_WEIGHING_TEST[WeighingTestKind.ZERO.value])
     if len(readings) < method.eccentricity_positions:
         raise ReadingError(N_("Eccentricity: %(n)s positions are needed."), n=method.eccentricity_positions)
     zero_error = float(zero.result["zero_error"])
@@ -148,18 +152,18 @@ def save_weighing_test(
     try:
         kind = WeighingTestKind(data.kind)
     except ValueError:
-        raise ReadingError(N_("%(test)s is not a weighing test."), test=data.kind) from None
+        raise ReadingError(N_("Procedure %(code)s has no such weighing test."), code=proc.code) from None
     if kind not in proc.weighing.required_tests:
-        raise ReadingError(N_("Procedure %(code)s has no %(test)s test."), code=proc.code, test=kind.value)
+        raise ReadingError(N_("Procedure %(code)s has no such weighing test."), code=proc.code)
     on = on or job.measured_on or now.date()
     authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
     loads = _decimals([data.load], "load")
     if len(loads) != 1:
-        raise ReadingError(N_("%(what)s: %(value)s is not a number."), what="load", value=data.load or "—")
+        raise ReadingError(N_("Weighing test: %(value)s is not a number."), value=data.load or "—")
     readings = _decimals(data.readings, kind.value)
     added = _decimals(data.added, kind.value)
     instrument = instrument_under_test(job)
-    recorded = tests_of(session, job.id)
+    recorded = recorded_tests(session, job.id)
     try:
         result = evaluate(
             proc, instrument, kind, float(loads[0]), [float(r) for r in readings], [float(a) for a in added],
@@ -191,5 +195,5 @@ def summary(session: Session, job_id: int) -> list[dict[str, Any]]:
     """The job's weighing tests as ``lims jobs show`` and the certificate data print them."""
     return [
         {"kind": row.kind, "load": str(row.load.normalize()), "unit": row.unit, **row.result}
-        for row in sorted(tests_of(session, job_id).values(), key=lambda r: r.id)
+        for row in sorted(recorded_tests(session, job_id).values(), key=lambda r: r.id)
     ]

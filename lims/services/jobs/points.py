@@ -21,6 +21,14 @@ from lims.models import Job, Measurement, WeighingTest
 from lims.services.jobs.errors import ReadingError, no_procedure
 from lims.services.jobs.procedures import domain_procedure
 
+#: The message for a weighing test not yet recorded, by kind (lims.domain.weighing.method.WeighingTestKind).
+MISSING_WEIGHING_TEST = {
+    "repeatability": N_("Record the repeatability test of this weighing job first."),
+    "eccentricity": N_("Record the eccentricity test of this weighing job first."),
+    "zero": N_("Record the zero-setting test of this weighing job first."),
+    "discrimination": N_("Record the discrimination test of this weighing job first."),
+}
+
 
 def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
     """The item's data in the procedure's unit: a balance registered in grams is measured by a procedure
@@ -105,4 +113,4 @@ def require_complete(session: Session, job: Job) -> None:
         )
         absent = [k.value for k in method.required_tests if k.value not in recorded]
         if absent:
-            raise ReadingError(N_("Weighing tests not yet recorded: %(tests)s."), tests=", ".join(absent))
+            raise ReadingError(MISSING_WEIGHING_TEST[absent[0]])
