@@ -23,6 +23,7 @@ from lims.errors import N_
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.services.records.audit import is_numeric_column
+from lims.web.jobs.bench import WEIGHING_TEST_LABELS
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.standards.forms import STATUS_LABELS
 from lims.web.templating import (
@@ -103,6 +104,8 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "distribution"): distribution_label,
     ("measurement", "kind"): distribution_label,
     ("measurement", "deviation"): lambda value: DEVIATION_LABELS.get(value, value),
+    ("measurement", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("weighing_test", "kind"): lambda value: WEIGHING_TEST_LABELS.get(value, value),
 }
 
 
@@ -131,6 +134,8 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         )
     if isinstance(value, list | tuple):
         return Markup(", ").join(recorded_value(item, table, column) for item in value)
+    if table == "measurement" and column == "name":  # a budget input's symbol (m_ref, dI_ecc): code
+        return Markup("<code>{}</code>").format(value)
     return escape(_text(str(value), table, column))
 
 

@@ -90,6 +90,8 @@ WEIGHING_TEST_LABELS = {
     "eccentricity": N_("Eccentricity"),
     "zero": N_("Zero-setting accuracy"),
     "discrimination": N_("Discrimination"),
+    "load": N_("Test load"),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
+    "as_found_load": N_("Test load, as found"),
 }
 
 
