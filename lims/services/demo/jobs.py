@@ -168,7 +168,7 @@ def _readings(nominal: float, step: float, n: int, drift_steps: int) -> list[str
 
 
 #: Weighing tests of the demo's weighing jobs: kind -> (load, indications, change-point weights), procedure unit.
-WEIGHING_TESTS = {
+WEIGHING_TESTS: dict[str, dict[str, tuple[str, list[str], list[str]]]] = {
     "CAL-NAWI-CG18": {
         # cg-18 5.1: six loadings of 100 g; 5.3: 100 g (≥ Max/3) at the centre, then front, left, back, right
         "repeatability": ("100", ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"], []),
