@@ -152,6 +152,9 @@ def test_balance_calibration_from_request_to_certificate(session: Session, lab: 
     cert = _approve_and_issue(session, s, job)
     assert cert.number.startswith("HC-2026-") and job.state == JobState.ISSUED
     assert [t["kind"] for t in summary(session, job.id)] == ["repeatability", "eccentricity"]
+    text = _pdf_text(session, cert)  # cg-18 section 8: the repeatability and eccentricity found
+    assert "s = 0,041 g" not in text and "Độ lặp lại (cg-18 5.1): độ lệch chuẩn s = 0,000041 g" in text
+    assert "|ΔI| = 0,00020 g tại 100 g" in text
 
 
 def test_scale_verification_from_request_to_certificate(session: Session, lab: dict[str, Any]) -> None:
@@ -184,6 +187,35 @@ def test_scale_verification_from_request_to_certificate(session: Session, lab: d
                and 3 * p.expanded_uncertainty <= p.mpe for p in points)
     cert = _approve_and_issue(session, s, job, stamp_number="HN-26-000001")
     assert cert.number.startswith("KĐ-2026-") and cert.stamp_number == "HN-26-000001"
+    text = _pdf_text(session, cert)
+    assert "Độ lệch tâm (A.4.7): sai số lớn nhất = 0,002 kg tại 10 kg; giới hạn 0,01 kg: đạt" in text
+
+
+def test_a_failed_eccentricity_fails_the_verification(session: Session, lab: dict[str, Any]) -> None:
+    """Every load within its MPE, but one eccentricity position 12 g off at 10 kg (MPE 10 g): no certificate."""
+    s = lab
+    job = job_from_request(session, s, JobKind.VERIFICATION, s["scale"], "VER-NAWI-R76")
+    jobs.add_standard(session, job.id, s["m1"].id, "weights", on=ON, expected_version=job.version)
+    _test(session, s, job, "zero", "0", ["0.00"], ["0.004"])
+    _test(session, s, job, "repeatability", "15", ["15.00"] * 6, ["0.004"] * 5 + ["0.003"])
+    ecc = _test(session, s, job, "eccentricity", "10", ["10.00", "10.00", "10.01", "10.00", "10.00"],
+                ["0.004", "0.004", "0.002", "0.004", "0.004"])
+    assert ecc.result["passed"] is False and ecc.result["worst"] == "0.012"
+    _test(session, s, job, "discrimination", "15", ["15.00", "15.01"])
+    for i, nominal in enumerate(("0.2", "5", "15", "20", "30")):
+        _point(session, s, job, i, [nominal, nominal], nominal, {"added": ["0.004", "0.004"]}, {"temperature": "24"})
+    with pytest.raises(svc.CertificateError, match="did not pass verification"):
+        _approve_and_issue(session, s, job, stamp_number="HN-26-000002")
+
+
+def _pdf_text(session: Session, cert: Any) -> str:
+    import io
+    import unicodedata
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(svc.stored_bytes(DatabaseStorage(session), cert, "pdf")))
+    return unicodedata.normalize("NFC", " ".join(" ".join(p.extract_text().split()) for p in reader.pages))
 
 
 def test_verification_without_change_point_weights_does_not_pass(session: Session, lab: dict[str, Any]) -> None:

@@ -47,6 +47,7 @@ from lims.domain.procedures import Procedure
 from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.bench.measurements import agreed_rule
+from lims.services.certificates import weighing
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.jobs.jobs import job_standards
@@ -290,6 +291,8 @@ def build_certificate_data(
             (c for c in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.CONDITIONAL_PASS) if c in verdicts),
             Verdict.PASS,
         )
+        if weighing.failed_tests(session, job):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
+            overall = Verdict.FAIL
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(
             rule=Text(rule.describe("vi"), rule.describe("en")),
@@ -373,6 +376,7 @@ def build_certificate_data(
             verification=verification_info,
             amendment=extras.amendment,
             customer_supplied=supplied,
+            remarks=weighing.remarks(session, job, proc),
             recalibration_requested=recalibration_months is not None,
             recalibration_due=add_months(performed, recalibration_months) if recalibration_months else None,
         )
