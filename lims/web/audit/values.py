@@ -134,7 +134,7 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         )
     if isinstance(value, list | tuple):
         return Markup(", ").join(recorded_value(item, table, column) for item in value)
-    if table == "measurement" and column == "name":  # a budget input's symbol (m_ref, dI_ecc): code
+    if table == "measurement" and column in ("name", "model"):  # budget symbols and model (m_ref, dI_ecc): code
         return Markup("<code>{}</code>").format(value)
     return escape(_text(str(value), table, column))
 
