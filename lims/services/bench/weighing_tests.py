@@ -44,7 +44,7 @@ class WeighingTestInput:
     added: Sequence[str] = ()
 
 
-def _decimals(texts: Sequence[str], what: str) -> list[Decimal]:
+def _decimals(texts: Sequence[str]) -> list[Decimal]:
     out = []
     for raw in texts:
         value = measurements._number(raw)
@@ -157,11 +157,11 @@ def save_weighing_test(
         raise ReadingError(N_("Procedure %(code)s has no such weighing test."), code=proc.code)
     on = on or job.measured_on or now.date()
     authorisations.require(session, user, job.procedure.code, AuthorisedRole.PERFORM, on)
-    loads = _decimals([data.load], "load")
+    loads = _decimals([data.load])
     if len(loads) != 1:
         raise ReadingError(N_("Weighing test: %(value)s is not a number."), value=data.load or "—")
-    readings = _decimals(data.readings, kind.value)
-    added = _decimals(data.added, kind.value)
+    readings = _decimals(data.readings)
+    added = _decimals(data.added)
     instrument = instrument_under_test(job)
     recorded = recorded_tests(session, job.id)
     try:

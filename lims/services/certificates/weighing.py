@@ -5,6 +5,7 @@ verification with the loads).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from certificates.metrology import format_decimal, round_uncertainty
 from certificates.wording import Text
 from lims.domain import procedures as dp
 from lims.domain.weighing.method import WeighingMethodKind
-from lims.models import Job
+from lims.models import Job, WeighingTest
 from lims.services.bench.weighing import recorded_tests
 
 
@@ -33,19 +34,15 @@ def remarks(session: Session, job: Job, proc: dp.Procedure) -> tuple[Text, ...]:
     """One line per weighing test, in Vietnamese and English, with the figures the method found."""
     if proc.weighing is None:
         return ()
-    tests = recorded_tests(session, job.id)
-    lines: list[Text] = []
-    u = proc.unit
-    for lang_pair in _lines(tests, u, proc.weighing.kind):
-        lines.append(Text(*lang_pair))
-    return tuple(lines)
+    lines = _lines(recorded_tests(session, job.id), proc.unit, proc.weighing.kind)
+    return tuple(Text(vi, en) for vi, en in lines)
 
 
 def _verdict(passed: object) -> tuple[str, str]:
     return ("đạt", "pass") if passed else ("không đạt", "fail")
 
 
-def _lines(tests: dict, u: str, kind: WeighingMethodKind) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def _lines(tests: Mapping[str, WeighingTest], u: str, kind: WeighingMethodKind) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if kind is WeighingMethodKind.CG18:
         out.append((
