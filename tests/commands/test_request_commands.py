@@ -128,9 +128,8 @@ def test_decisions_check_the_user_and_the_state_and_save_nothing_when_refused(de
         ("scheduled", "admin (cli)"),
         ("converted", "ktv.lan (cli)"),
     ]
-    # two balances, no calibration procedure in their unit: refused naming one, no job made, still accepted
+    # two balances: a procedure in another unit is refused naming it, no job made, still accepted ...
     assert run(["request", "accept", scales["number"], "--user", "kt.hung"], demo).returncode == 0
-    assert "Choose a procedure" in _refused(demo, "convert", scales["number"], "--user", "admin")
     assert "°C" in _refused(
         demo, "convert", scales["number"], "--procedure", "CAL-TH-BATH", "--user", "admin"
     )  # the job service checks the units: the first job is rolled back with the refusal
@@ -142,9 +141,10 @@ def test_decisions_check_the_user_and_the_state_and_save_nothing_when_refused(de
     )
     assert _json(demo, "show", scales["number"])["state"] == "accepted"
     assert len(json.loads(run(["jobs", "list", "--json"], demo).stdout)) == len(jobs_after)
-    rejected = run(
-        ["request", "reject", scales["number"], "--reason", "Ngoài phạm vi", "--user", "admin"], demo
-    )
-    assert rejected.returncode == 0
+    # ... and the balance calibration per EURAMET cg-18 takes them (before it, this request could never
+    # become jobs: issue 16)
+    balances = run(["request", "convert", scales["number"], "--user", "admin"], demo)
+    assert balances.returncode == 0, balances.stderr
     shown = _json(demo, "show", scales["number"])
-    assert shown["state"] == "rejected" and shown["rejection_reason"] == "Ngoài phạm vi"
+    assert shown["state"] == "converted" and [i["procedure"] for i in shown["items"]] == ["CAL-NAWI-CG18"] * 2
+    assert len(json.loads(run(["jobs", "list", "--json"], demo).stdout)) == len(jobs_after) + 2
