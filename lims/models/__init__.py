@@ -77,6 +77,7 @@ from lims.models.types import (
     StandardStatus,
 )
 from lims.models.user import LoginAttempt, LoginSession, LoginThrottleClear, User
+from lims.models.weighing import WeighingTest
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -157,5 +158,6 @@ __all__ = [
     "VerificationDesignation",
     "VerificationFailureNotice",
     "VerificationOfficerCard",
+    "WeighingTest",
     "Withdrawable",
 ]

@@ -42,6 +42,7 @@ INPUTS: list[dict[str, Any]] = [
         "coefficient": 1e-5,
         "scale": "nominal",
     },
+    {"name": "w", "source": "supplied"},  # e.g. a balance's eccentricity (lims.domain.weighing)
 ]
 
 #: Every distribution a ``fixed`` input may give (lims.domain.budget_template._fixed_distribution).
@@ -60,7 +61,7 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
     template = template_from_dict(
         {
             "measurand": "E",
-            "model": "x + r + b + t + f - s - d",
+            "model": "x + r + b + t + w + f - s - d",
             "inputs": [
                 *INPUTS,
                 {"name": "f", "source": "fixed", "value": 0.0, "scale": "nominal", "distribution": fixed},
@@ -80,6 +81,7 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
         },
         instrument=InstrumentUnderTest("V", 0.0, 20.0, 0.001),
         environment={"temperature": [22.0, 23.5]},
+        supplied={"w": {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": 1e-5}}},
     )
     return instantiate(template, ctx)
 
@@ -98,7 +100,7 @@ def test_every_input_kind_emits_what_the_engine_accepts(fixed: dict[str, Any]) -
     assert all("value" in i for name, i in by_name.items() if name != "x")
 
     spec = parse_budget(budget)  # refuses a type_a input that gives a value (docs/budget-format.md)
-    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "f"]
+    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "w", "f"]
     result = evaluate_budget(spec).propagation
     # E = x̄ − s with every other estimate 0: 10.0024 − 10.0 V
     assert result.value == pytest.approx(statistics.fmean(READINGS) - 10.0, abs=1e-12)

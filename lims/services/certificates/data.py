@@ -47,6 +47,7 @@ from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.access.legal import designation_text
 from lims.services.bench.measurements import agreed_rule
+from lims.services.certificates import weighing
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.certificates.verification import legal_content
@@ -325,12 +326,14 @@ def build_certificate_data(
                     Verdict.NO_STATEMENT,
                     Verdict.CONDITIONAL_PASS,
                 )
-                # A verification point without a statement is not yet refused here: the R 76 verification
-                # method (and its demo jobs) are being rebuilt (issue 16, balance); see docs/procedures.md.
-                if c in verdicts and not (verification and c is Verdict.NO_STATEMENT)
+                # a verification point without a statement (U > MPE/minimum_tur under simple acceptance) is
+                # not a pass: the verification is refused like a failed one
+                if c in verdicts
             ),
             Verdict.PASS,
         )
+        if weighing.failed_tests(session, job):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
+            overall = Verdict.FAIL
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(
             rule=Text(rule.describe("vi"), rule.describe("en")),
@@ -438,7 +441,8 @@ def build_certificate_data(
             customer_supplied=supplied,
             recalibration_requested=recalibration_months is not None,
             recalibration_due=add_months(performed, recalibration_months) if recalibration_months else None,
-            remarks=remarks,
+            # the accreditation scope's remarks, then the weighing tests found (cg-18 section 8; R 76-1 annex A)
+            remarks=remarks + weighing.remarks(session, job, proc),
         )
     except CertificateDataError as exc:
         raise CertificateError(

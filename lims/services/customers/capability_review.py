@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from lims.domain import authorisation as da
 from lims.domain import capability_review as cr
 from lims.domain.capability import CmcEntry as DomainCmc
-from lims.domain.uncertainty.units import convert_value, converts
+from lims.domain.unit_conversion import comparable, convert_value
 from lims.errors import N_
 from lims.models import PersonnelAuthorisation, Procedure, ServiceRequest, ServiceRequestItem, User
 from lims.services.access.laboratory import find_laboratory
@@ -91,7 +91,7 @@ def _review_item(
 ) -> ItemReview:
     inst = item.instrument
     serial = {"serial": inst.serial_number}
-    fitting = tuple(p for p in procedures if converts(inst.unit, domain_procedure(p).unit))
+    fitting = tuple(p for p in procedures if comparable(inst.unit, domain_procedure(p).unit))
     problems: list[Finding] = []
     warnings: list[Finding] = []
     if not fitting:
