@@ -33,7 +33,7 @@ from tests.factories import (
     make_standard,
     make_user,
 )
-from tests.services import certsetup
+from tests.services import certsetup, jobsetup
 
 TODAY = date(2026, 3, 2)
 ON = date(2026, 3, 5)
@@ -63,18 +63,22 @@ def weighing_lab(session: Session) -> dict[str, Any]:
                                                                "training record TR-9; 5 supervised jobs"))
     # E2 weights 1 g – 200 g (+ 20 g) in grams; M1 weights in kilograms (OIML R 111-1 classes)
     e2 = make_standard(session, lab_id=the_lab.id, unit="g", accuracy="OIML R 111 E2", drift_limit=Decimal("0.00005"))
+    # within MPE/3 of class E2 (OIML R 111-1 5.2: 0.030 mg at 1 g, 0.75 mg at 500 g), which the guard checks
     make_calibration(session, e2, calibrated_on=date(2026, 1, 5), points=[
-        {"value": 1, "unit": "g", "expanded_uncertainty": 0.00003, "k": 2},
-        {"value": 250, "unit": "g", "expanded_uncertainty": 0.000125, "k": 2}])
+        {"value": 1, "unit": "g", "expanded_uncertainty": 0.00001, "k": 2},
+        {"value": 500, "unit": "g", "expanded_uncertainty": 0.00025, "k": 2}])
     m1 = make_standard(session, lab_id=the_lab.id, unit="kg", accuracy="OIML R 111 M1", drift_limit=Decimal("0.0001"))
     make_calibration(session, m1, calibrated_on=date(2026, 1, 5), points=[
-        {"value": 0.1, "unit": "kg", "expanded_uncertainty": 0.000005, "k": 2},
-        {"value": 35, "unit": "kg", "expanded_uncertainty": 0.00058, "k": 2}])
+        # within MPE/3 of class M1 (R 111-1 5.2: 5 mg at 100 g, 2.5 g at 50 kg)
+        {"value": 0.1, "unit": "kg", "expanded_uncertainty": 0.0000015, "k": 2},
+        {"value": 50, "unit": "kg", "expanded_uncertainty": 0.0008, "k": 2}])
     balance = make_instrument(session, ent, instrument_type="Cân phân tích", unit="g", range_max=Decimal(220),
                               resolution=Decimal("0.0001"), accuracy_class="I", serial_number="XPR-1")
     # A retail scale registered in grams; the R 76 procedure works in kilograms (converted with pint)
     scale = make_instrument(session, ent, instrument_type="Cân bàn điện tử", unit="g", range_max=Decimal(30000),
                             resolution=Decimal(10), accuracy_class="III", serial_number="DEF-1")
+    # the lab is designated to verify scales; the technician and the signatory hold officer cards (issue 17)
+    jobsetup.legal_records(session, the_lab, [people["tech"], people["sig"]], people["admin"])
     return {**people, "lab": the_lab, "e2": e2, "m1": m1, "balance": balance, "scale": scale}
 
 
@@ -87,6 +91,8 @@ def job_from_request(session: Session, s: dict[str, Any], kind: JobKind, instrum
     chosen = max((p for p in usable if p.code == code), key=lambda p: p.version)  # the newest version
     (job,) = sr.convert_request(session, req.id, sr.Conversion({req.items[0].id: chosen.id}), user=s["admin"],
                                 today=TODAY)
+    if kind is JobKind.VERIFICATION:  # the scale's e and Min (R 76-1 T.3.2.5, 3.3.2: class III, Min = 20 e)
+        job.requirements = {**job.requirements, "legal_characteristics": {"e": "10 g", "min": "200 g"}}
     jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "draft shield"), expected_version=job.version)
     for state in ("received", "in_progress"):
         jobs.transition_job(session, job.id, state, user=s["tech"], comment=None, expected_version=job.version, now=AT)
@@ -119,7 +125,7 @@ def test_balance_calibration_from_request_to_certificate(session: Session, lab: 
 
     The first request for a balance calibration failed with an empty procedure list; CAL-NAWI-CG18 now takes it.
     Hand check at 220 g: s = 0.075277 mg (ν = 5), |ΔI_ecc|max = 0.2 mg at 100 g → half-width 0.22 mg;
-    U from the E2 certificate 0.11 mg (k = 2); E = 220.0003 − 220.00002 = 0.28 mg.
+    U from the E2 certificate 0.01 + 0.24·219/499 = 0.115 mg (k = 2); E = 220.0003 − 220.00002 = 0.28 mg.
     """
     s = lab
     job = job_from_request(session, s, JobKind.CALIBRATION, s["balance"], "CAL-NAWI-CG18")
@@ -185,8 +191,8 @@ def test_scale_verification_from_request_to_certificate(session: Session, lab: d
     assert all(p is not None and p.decision_rule is not None and p.decision_rule.kind is RuleKind.SIMPLE for p in points)
     assert all(p is not None and p.verdict is Verdict.PASS and p.mpe is not None
                and 3 * p.expanded_uncertainty <= p.mpe for p in points)
-    cert = _approve_and_issue(session, s, job, stamp_number="HN-26-000001")
-    assert cert.number.startswith("KĐ-2026-") and cert.stamp_number == "HN-26-000001"
+    cert = _approve_and_issue(session, s, job, stamp_number="HN-25-000100")
+    assert cert.number.startswith("KĐ-2026-") and cert.stamp_number == "HN-25-000100"
     text = _pdf_text(session, cert)
     assert "Độ lệch tâm (A.4.7): sai số lớn nhất = 0,002 kg tại 10 kg; giới hạn 0,01 kg: đạt" in text
 
@@ -205,7 +211,7 @@ def test_a_failed_eccentricity_fails_the_verification(session: Session, lab: dic
     for i, nominal in enumerate(("0.2", "5", "15", "20", "30")):
         _point(session, s, job, i, [nominal, nominal], nominal, {"added": ["0.004", "0.004"]}, {"temperature": "24"})
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
-        _approve_and_issue(session, s, job, stamp_number="HN-26-000002")
+        _approve_and_issue(session, s, job, stamp_number="HN-25-000101")
 
 
 def _pdf_text(session: Session, cert: Any) -> str:
