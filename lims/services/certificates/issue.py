@@ -35,6 +35,7 @@ from certificates.data import Amendment, CertificateData, Signatory
 from certificates.labels import render_labels
 from certificates.signing import SigningIdentity, SigningKeyError, sign_detached, sign_pdf
 from lims.domain import workflow as wf
+from lims.domain.legal.verification import add_months
 from lims.domain.numbering import (
     NumberPattern,
 )
@@ -53,7 +54,6 @@ from lims.models import (
 from lims.services.certificates import stamps
 from lims.services.certificates.data import (
     IssueExtras,
-    add_months,
     build_certificate_data,
     free_text,
     requirement_months,
