@@ -15,6 +15,7 @@ TABLE_LABELS: dict[str, str] = {
     "api_token": N_("API tokens"),
     "certificate": N_("Certificates"),
     "cmc_entry": N_("CMC rows (scope)"),
+    "complaint": N_("Complaints"),
     "customer_instrument": N_("Customers' instruments"),
     "demand_instrument_type": N_("Demand by instrument type"),
     "electronic_signature": N_("Electronic signatures"),
@@ -27,6 +28,7 @@ TABLE_LABELS: dict[str, str] = {
     "measurement": N_("Measurements"),
     "measurement_assurance_support": N_("Measurement assurance support"),
     "measurement_standard": N_("Standards"),
+    "nonconforming_work": N_("Nonconforming work"),
     "personnel_authorisation": N_("Personnel authorisations"),
     "procedure": N_("Procedures"),
     "programme_task_progress": N_("Programme task progress"),
@@ -35,6 +37,7 @@ TABLE_LABELS: dict[str, str] = {
     "service_request": N_("Requests"),
     "service_request_item": N_("Request items"),
     "standard_calibration": N_("Standards' calibrations"),
+    "stamp_use": N_("Verification stamps used"),
     "standard_status_change": N_("Standards' status changes"),
     "support_application": N_("Support applications"),
     "support_grant": N_("Support grants"),
@@ -42,6 +45,7 @@ TABLE_LABELS: dict[str, str] = {
     "training_course": N_("Training courses"),
     "training_participation": N_("Training participations"),
     "user_account": N_("Users"),
+    "weighing_test": N_("Weighing tests"),
 }
 
 FIELD_LABELS: dict[str, str] = {
