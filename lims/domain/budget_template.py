@@ -22,6 +22,9 @@ source                       input in the budget (value; distribution)
                              standard's calibration: a calibrator's drift specification (EURAMET cg-15)
 ``stem_correction``          k·n·(t1 − t2) (ISO 386 emergent stem); normal from u(t2) and u(k); 0 when no
                              emergent column is recorded (digital or totally immersed thermometers)
+``supplied``                 value and distribution computed per point by the procedure's method from the
+                             job's other tests (e.g. repeatability and eccentricity of a balance,
+                             :mod:`lims.domain.weighing`)
 ===========================  =================================================================================
 
 With a calibration sequence (a DKD-R 6-1 procedure, :mod:`lims.domain.pressure`) the ``readings`` input
@@ -66,6 +69,7 @@ class InputSource(StrEnum):
     RESOLUTION = "resolution"
     ENVIRONMENT = "environment"
     FIXED = "fixed"
+    SUPPLIED = "supplied"
     HYSTERESIS = "hysteresis"
     REPEATABILITY = "repeatability"
     ZERO_DEVIATION = "zero_deviation"
@@ -319,8 +323,8 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
         kw["distribution"] = _fixed_distribution(data.get("distribution"), where)
     if data.get("dof") is not None:
         kw["dof"] = _num(data, "dof", where)
-    if role == "indication" and source != InputSource.READINGS:
-        raise BudgetError(f"{where}.role: the indication must come from the readings")
+    if role == "indication" and source not in (InputSource.READINGS, InputSource.SUPPLIED):
+        raise BudgetError(f"{where}.role: the indication must come from the readings or be supplied")
     if role == "reference" and source != InputSource.STANDARD:
         raise BudgetError(f"{where}.role: the reference must come from a standard")
     return InputTemplate(name, source, **kw)
@@ -388,6 +392,7 @@ class PointContext:
     zero_readings: tuple[float, ...] | None = (
         None  # the zero point's series (None: the gauge has no zero point)
     )
+    supplied: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> value, distribution
 
 
 def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
@@ -480,6 +485,16 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
             entry["value"] = 0.0
             half = _clean(ctx.instrument.resolution / 2)
             entry["distribution"] = {"kind": "rectangular", "half_width": half}
+        elif item.source == InputSource.SUPPLIED:
+            given = ctx.supplied.get(item.name)
+            if given is None or "distribution" not in given:
+                raise BudgetError(
+                    f"budget.inputs ({item.name}): supplied by the procedure's method, but nothing was given"
+                )
+            entry["value"] = float(given.get("value", 0.0))
+            entry["distribution"] = dict(given["distribution"])
+            if given.get("dof") is not None:
+                entry["dof"] = float(given["dof"])
         elif item.source == InputSource.ENVIRONMENT:
             half = item.coefficient * _env_value(ctx, item) * _scale(item.scale, ctx)
             entry["value"] = 0.0

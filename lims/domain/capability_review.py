@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 from lims.domain.capability import CmcEntry
 
-Converter = Callable[[float, str, str], float]  # (value, from unit, to unit) -> value; raises ValueError
+Converter = Callable[[float, str, str], float | None]  # (value, from, to) -> value; None: not comparable
+# (lims.domain.unit_conversion.convert_value)
 
 
 def rows_for(scope: Sequence[CmcEntry], *, procedure_code: str, quantity: str) -> list[CmcEntry]:
@@ -37,7 +38,7 @@ def points_outside(rows: Sequence[CmcEntry], points: Sequence[float], unit: str,
     """The points (in ``unit``) that no row covers, in the order given.
 
     >>> rows = [CmcEntry("mass", "kg", 0, 20, fixed=5e-4)]
-    >>> same = lambda v, a, b: v if a == b else v / 1000 if (a, b) == ("g", "kg") else float("nan")
+    >>> same = lambda v, a, b: v if a == b else v / 1000 if (a, b) == ("g", "kg") else None
     >>> points_outside(rows, [500.0, 20000.0, 25000.0], "g", convert=same)
     [25000.0]
     """
@@ -45,9 +46,8 @@ def points_outside(rows: Sequence[CmcEntry], points: Sequence[float], unit: str,
     for point in points:
         covered = False
         for row in rows:
-            try:
-                value = convert(point, unit, row.unit)
-            except ValueError:
+            value = convert(point, unit, row.unit)
+            if value is None:
                 continue
             if row.range_min <= value <= row.range_max:
                 covered = True

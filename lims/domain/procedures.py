@@ -8,8 +8,8 @@ the decision rule and the uncertainty budget template. The files shipped with th
 ``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
 
 >>> procs = load_procedures()
->>> sorted({p.code for p in procs})[:2]
-['CAL-DMM-DCV', 'CAL-PG-DKD']
+>>> sorted({p.code for p in procs})[:3]
+['CAL-DMM-DCV', 'CAL-NAWI-CG18', 'CAL-PG-DKD']
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -41,7 +42,15 @@ from lims.domain.budget_template import (
 from lims.domain.environment import EnvironmentLimit, limit_from_dict
 from lims.domain.errors import DomainError
 from lims.domain.mpe import Criterion, criterion_from_dict, mpe_at
-from lims.domain.test_points import PointRule, check_in_range, generate_points, rule_from_dict
+from lims.domain.test_points import (
+    PercentOfRangeRule,
+    PointRule,
+    check_in_range,
+    generate_points,
+    rule_from_dict,
+)
+from lims.domain.weighing import r76
+from lims.domain.weighing.method import WeighingMethod, WeighingMethodKind, method_from_dict
 
 __all__ = [
     "InstrumentUnderTest",
@@ -92,6 +101,7 @@ class Procedure:
     minimum_tur: float = DEFAULT_MINIMUM_TUR  # least MPE/U for simple acceptance (ILAC-G8 4.2.1)
     #: roles of the standards whose usable range must hold every test point (e.g. the bath's working range)
     usable_range: tuple[str, ...] = ()
+    weighing: WeighingMethod | None = None  # balances and scales: EURAMET cg-18 or OIML R 76-1 annex A
 
     def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
         """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.
@@ -146,8 +156,22 @@ class Procedure:
         }
 
     def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
-        """The nominal test points for ``instrument`` (rounded to its resolution, inside its range)."""
+        """The nominal test points for ``instrument`` (rounded to its resolution, inside its range).
+
+        An OIML R 76 verification adds Min and the table 6 change points (500 e, 2 000 e for class III) to
+        the percentages of Max its rule names (R 76-1 A.4.4.1).
+        """
         _check_instrument(self, instrument)
+        if self.weighing is not None and self.weighing.kind is WeighingMethodKind.R76:
+            if instrument.accuracy_class is None:
+                raise ProcedureError(f"instrument.accuracy_class: {self.code} needs the OIML R 76 class")
+            rule = self.test_points
+            percents = rule.percents if isinstance(rule, PercentOfRangeRule) else (50.0, 100.0)
+            e = instrument.verification_interval or instrument.resolution
+            try:
+                return r76.load_plan(instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents)
+            except DomainError as exc:
+                raise ProcedureError(str(exc)) from exc
         return generate_points(
             self.test_points,
             range_min=instrument.range_min,
@@ -228,6 +252,7 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             sequence_settings=sequence,
             minimum_tur=float(minimum_tur),
             usable_range=tuple(usable_range),
+            weighing=None if data.get("weighing") is None else method_from_dict(data["weighing"], f"{where}.weighing"),
         )
         unknown = set(procedure.usable_range) - set(procedure.standards)
         if unknown:
@@ -238,8 +263,13 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
         raise
     except DomainError as exc:
         raise ProcedureError(str(exc)) from exc
-    if procedure.repetitions < 2:
-        # The indication input is always a type A evaluation of the readings (GUM 4.2.3 needs n ≥ 2).
+    supplied = [i.name for i in budget.inputs if i.source.value == "supplied"]
+    if supplied and procedure.weighing is None:
+        raise ProcedureError(f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them")
+    indication = budget.input_with_role("indication")
+    if procedure.repetitions < 2 and indication.source.value == "readings":
+        # A type A evaluation of the readings needs n ≥ 2 (GUM 4.2.3); a weighing method takes the
+        # indication's repeatability from its own repeatability test (EURAMET cg-18 7.1.1.3).
         raise ProcedureError(f"{where}.repetitions: a type A evaluation from the readings needs at least 2")
     return procedure
 
@@ -332,6 +362,7 @@ def _context(
     instrument: InstrumentUnderTest,
     environment: Mapping[str, float | Sequence[float]],
     zero_readings: Sequence[float] | None = None,
+    supplied: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PointContext:
     _check_instrument(procedure, instrument)
     check_in_range(point, range_min=instrument.range_min, range_max=instrument.range_max, unit=procedure.unit)
@@ -382,6 +413,7 @@ def _context(
         sequence=sequence,
         sequence_settings=procedure.sequence_settings,
         zero_readings=None if zero_readings is None else tuple(float(z) for z in zero_readings),
+        supplied=dict(supplied or {}),
     )
 
 
@@ -425,6 +457,7 @@ def instantiate_budget(
     environment: Mapping[str, float | Sequence[float]],
     *,
     zero_readings: Sequence[float] | None = None,
+    supplied: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The uncertainty budget of one test point, in the uncertainty engine's JSON format.
 
@@ -439,7 +472,7 @@ def instantiate_budget(
     >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:4]
     [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal'), ('dV_S', 'rectangular')]
     """
-    ctx = _context(procedure, point, readings, standards, instrument, environment, zero_readings)
+    ctx = _context(procedure, point, readings, standards, instrument, environment, zero_readings, supplied)
     try:
         return instantiate(procedure.budget, ctx)
     except BudgetError as exc:
@@ -473,13 +506,16 @@ def point_result(
     *,
     expanded_uncertainty: float | None = None,
     criterion: Criterion | None = None,
+    indication: float | None = None,
 ) -> PointResult:
     """Mean, error, correction and MPE at a test point, and the verdict under the procedure's decision rule.
 
     ``criterion`` overrides the procedure's acceptance criterion (a customer's or manufacturer's specification
-    agreed at contract review, ISO/IEC 17025 7.1.3).
+    agreed at contract review, ISO/IEC 17025 7.1.3). ``indication`` replaces the mean of the readings when the
+    procedure's method computes it (a weighing method: load less no-load indication, or the change-point
+    indication corrected for zero, :mod:`lims.domain.weighing`).
 
-    >>> th = find_procedure(load_procedures(), "CAL-TH-BATH")
+    >>> th = find_procedure(load_procedures(), "CAL-TH-BATH", "1.0")
     >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
     ...                  {"reference": StandardUsed("PRT", 50.012, "°C", 0.02, 2.0), "bath": StandardUsed(
     ...                      "bath", 50.0, "°C", 0.0, 2.0, range_min=-40.0, range_max=150.0),
@@ -491,9 +527,10 @@ def point_result(
     ctx = _context(procedure, point, readings, standards, instrument, {})
     reference_role = procedure.budget.input_with_role("reference").standard
     assert reference_role is not None
-    mean = statistics.fmean(ctx.readings)
+    mean = statistics.fmean(ctx.readings) if indication is None else float(indication)
     reference = standards[reference_role].value
-    error = float(f"{mean - reference:.12g}")
+    # The difference of the two decimals as shown (shortest repr), so 220.0003 − 220.00002 is 0.00028 exactly.
+    error = float(Decimal(repr(mean)) - Decimal(repr(float(reference))))
     mpe = mpe_at(
         criterion or procedure.acceptance,
         point,

@@ -81,7 +81,8 @@ def role_needs(budget: BudgetTemplate) -> dict[str, RoleNeeds]:
     return {role: RoleNeeds(role, valued, frozenset(chars)) for role, (valued, chars) in roles.items()}
 
 
-Converter = Callable[[float, str, str], float]  # (value, from unit, to unit) -> value; raises ValueError
+Converter = Callable[[float, str, str], float | None]  # (value, from, to) -> value; None: not comparable
+# (lims.domain.unit_conversion.convert_value)
 
 
 def why_not(
@@ -135,9 +136,9 @@ def _outside_range(
 ) -> Unsuitable | None:
     if not points or candidate.range_min is None or candidate.range_max is None:
         return None
-    try:
-        converted = [convert(p, unit, candidate.unit) for p in points]
-    except ValueError:
+    maybe = [convert(p, unit, candidate.unit) for p in points]
+    converted = [c for c in maybe if c is not None]
+    if len(converted) != len(maybe):
         return Unsuitable(
             N_("Standard %(asset)s is in %(unit)s, which cannot be compared with the points."),
             {"asset": candidate.asset_number, "unit": candidate.unit},

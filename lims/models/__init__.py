@@ -80,6 +80,7 @@ from lims.models.types import (
     StandardStatus,
 )
 from lims.models.user import LoginAttempt, LoginSession, LoginThrottleClear, User
+from lims.models.weighing import WeighingTest
 
 __all__ = [
     "LAB_AUDIENCE",
@@ -165,5 +166,6 @@ __all__ = [
     "VerificationDesignation",
     "VerificationFailureNotice",
     "VerificationOfficerCard",
+    "WeighingTest",
     "Withdrawable",
 ]

@@ -6,7 +6,7 @@ the name; converting the request copies it into ``job.requirements["specificatio
 have none: their jobs give no statement until the specification is agreed at intake.
 
 Revision ID: 0025
-Revises: 0017
+Revises: 0024
 Create Date: 2026-12-06 07:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

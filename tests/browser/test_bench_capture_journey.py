@@ -37,7 +37,8 @@ def station_database(live_server: str, live_database_url: str) -> Iterator[Datab
 
 
 def _job_and_point(database: Database) -> tuple[int, int, float, int]:
-    """ktv.lan's NAWI verification in progress (kilograms) and its first point without a result."""
+    """ktv.lan's NAWI verification in progress (kilograms, OIML R 76-1 annex A: its weighing tests are recorded
+    by the demo) and its first point without a result."""
     with database.session() as session:
         job = session.scalars(
             select(Job)
@@ -101,6 +102,9 @@ def test_technician_captures_readings_from_the_balance(
         assert reference.evaluate("el => el === document.activeElement")
         for env in point.locator("input[name^='env_']").all():
             env.fill("24.0")
+        # OIML R 76-1 A.4.4.3: the change-point weights added to each reading are typed by hand (0.1 e steps)
+        for added in point.locator("input[name^='weighing_']").all():
+            added.fill("0.0020")
         reference.fill(load)
         reference.press("Enter")
         result = page.locator(f"#point-{index + 1} dl.live")

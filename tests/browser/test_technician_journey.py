@@ -32,6 +32,9 @@ def test_technician_enters_readings_and_sees_the_result(page: Any, live_server: 
     point.locator("input[name='reference_value']").fill(nominal)
     for env in point.locator("input[name^='env_']").all():
         env.fill("23.0")
+    # a weighing job: the no-load indication before each reading (cg-18) or the change-point weights (R 76)
+    for entry in point.locator("input[name^='weighing_']").all():
+        entry.fill("0")
     url_before = page.url
     first.press("Enter")
     point_id = point.get_attribute("id")

@@ -19,22 +19,25 @@ def test_procedures_list_json(demo: Path) -> None:
     result = run(["procedures", "list", "--json"], demo)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    # every version stays listed (jobs done with 1.x keep it); 2.0 are the issue-16 rebuilds (DKD-R 6-1,
-    # EURAMET cg-15, SPRT with readout in a bath)
+    # every version stays listed (jobs done with an earlier one keep it): the issue-16 rebuilds are CAL-PG-DKD 2.0
+    # (DKD-R 6-1), CAL-DMM-DCV 2.0 (EURAMET cg-15), CAL-TH-BATH 1.1 and 2.0 (readout; SPRT in a bath),
+    # VER-NAWI-R76 2.0 (OIML R 76-1 annex A) and the new CAL-NAWI-CG18 1.0 (EURAMET cg-18)
     assert [(r["code"], r["version"]) for r in rows] == [
-        ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-PG-DKD", "1.0"), ("CAL-PG-DKD", "2.0"),
-        ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"), ("VER-NAWI-R76", "1.0")]
+        ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-NAWI-CG18", "1.0"), ("CAL-PG-DKD", "1.0"),
+        ("CAL-PG-DKD", "2.0"), ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"),
+        ("VER-NAWI-R76", "1.0"), ("VER-NAWI-R76", "2.0")]
     assert rows[3] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
                                       "kind": "calibration", "title": "", "title_vi": rows[3]["title_vi"]}
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:
     rows = json.loads(run(["jobs", "list", "--json"], demo).stdout)
-    assert {r["procedure"].split()[0] for r in rows} == {"CAL-DMM-DCV", "CAL-PG-DKD", "CAL-TH-BATH", "VER-NAWI-R76"}
+    assert {r["procedure"].split()[0] for r in rows} == {"CAL-DMM-DCV", "CAL-NAWI-CG18", "CAL-PG-DKD", "CAL-TH-BATH",
+                                                         "VER-NAWI-R76"}
     assert len({r["state"] for r in rows}) >= 5
     assert set(rows[0]) >= {"number", "state", "enterprise", "instrument", "procedure"}
     approved = json.loads(run(["jobs", "list", "--state", "approved", "--json"], demo).stdout)
-    assert len(approved) == 4 and all(r["state"] == "approved" for r in approved)
+    assert len(approved) == 5 and all(r["state"] == "approved" for r in approved)
 
 
 def test_jobs_list_bad_state_exits_2(demo: Path) -> None:

@@ -128,17 +128,18 @@ def test_decisions_check_the_user_and_the_state_and_save_nothing_when_refused(de
         ("scheduled", "admin (cli)"),
         ("converted", "ktv.lan (cli)"),
     ]
-    # two balances, no calibration procedure in their unit: the capability review refuses the acceptance,
-    # naming one (issue 19), and nothing changes
-    assert "No procedure of the lab covers" in _refused(demo, "accept", scales["number"], "--user", "kt.hung")
-    assert "accept it first" in _refused(
+    # two balances in grams: the capability review finds the balance calibration (CAL-NAWI-CG18, issue 19)
+    # and the request is accepted; a procedure in another unit is refused naming it, no job made ...
+    assert run(["request", "accept", scales["number"], "--user", "kt.hung"], demo).returncode == 0
+    assert "°C" in _refused(
         demo, "convert", scales["number"], "--procedure", "CAL-TH-BATH", "--user", "admin"
     )
-    assert _json(demo, "show", scales["number"])["state"] == "submitted"
+    assert _json(demo, "show", scales["number"])["state"] == "accepted"
     assert len(json.loads(run(["jobs", "list", "--json"], demo).stdout)) == len(jobs_after)
-    rejected = run(
-        ["request", "reject", scales["number"], "--reason", "Ngoài phạm vi", "--user", "admin"], demo
-    )
-    assert rejected.returncode == 0
+    # ... and the balance calibration per EURAMET cg-18 takes them (before it, this request could never
+    # become jobs: issue 16)
+    balances = run(["request", "convert", scales["number"], "--user", "admin"], demo)
+    assert balances.returncode == 0, balances.stderr
     shown = _json(demo, "show", scales["number"])
-    assert shown["state"] == "rejected" and shown["rejection_reason"] == "Ngoài phạm vi"
+    assert shown["state"] == "converted" and [i["procedure"] for i in shown["items"]] == ["CAL-NAWI-CG18"] * 2
+    assert len(json.loads(run(["jobs", "list", "--json"], demo).stdout)) == len(jobs_after) + 2

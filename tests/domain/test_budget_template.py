@@ -46,6 +46,7 @@ INPUTS: list[dict[str, Any]] = [
     {"name": "p", "source": "standard_specification", "standard": "ref"},
     # ISO 386 emergent stem: none recorded here (a digital indication), so 0 with u = 0
     {"name": "h", "source": "stem_correction", "coefficient": 0.00016, "stem_temperature_half_width": 2.0},
+    {"name": "w", "source": "supplied"},  # e.g. a balance's eccentricity (lims.domain.weighing)
 ]
 
 #: Every distribution a ``fixed`` input may give (lims.domain.budget_template._fixed_distribution).
@@ -64,7 +65,7 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
     template = template_from_dict(
         {
             "measurand": "E",
-            "model": "x + h + r + b + t + f - s - d - p",
+            "model": "x + h + r + b + t + w + f - s - d - p",
             "inputs": [
                 *INPUTS,
                 {"name": "f", "source": "fixed", "value": 0.0, "scale": "nominal", "distribution": fixed},
@@ -95,6 +96,7 @@ def _budget(fixed: dict[str, Any]) -> dict[str, Any]:
         },
         instrument=InstrumentUnderTest("V", 0.0, 20.0, 0.001),
         environment={"temperature": [22.0, 23.5]},
+        supplied={"w": {"value": 0.0, "distribution": {"kind": "rectangular", "half_width": 1e-5}}},
     )
     return instantiate(template, ctx)
 
@@ -113,7 +115,7 @@ def test_every_input_kind_emits_what_the_engine_accepts(fixed: dict[str, Any]) -
     assert all("value" in i for name, i in by_name.items() if name != "x")
 
     spec = parse_budget(budget)  # refuses a type_a input that gives a value (docs/budget-format.md)
-    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "p", "h", "f"]
+    assert [q.name for q in spec.inputs] == ["x", "s", "d", "b", "r", "t", "p", "h", "w", "f"]
     result = evaluate_budget(spec).propagation
     # E = x̄ − s with every other estimate 0: 10.0024 − 10.0 V
     assert result.value == pytest.approx(statistics.fmean(READINGS) - 10.0, abs=1e-12)

@@ -83,7 +83,7 @@ def test_nawi_verification_class_iii_scale_at_15_kg() -> None:
     u_c(E) = √(1.6667² + 2·1.4434² + 0.04² + 0.028868²) g = 2.6357 g
     E = 15.003333 − 15.000100 = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6, 3000 e) → pass.
     """
-    proc = find_procedure(PROCEDURES, "VER-NAWI-R76")
+    proc = find_procedure(PROCEDURES, "VER-NAWI-R76", "1.0")
     scale = InstrumentUnderTest("kg", 0.0, 30.0, 0.005, accuracy_class="III", verification_interval=0.005)
     assert proc.points_for(scale) == (3.0, 7.5, 15.0, 22.5, 30.0)
     weights = StandardUsed("F2 set W-07 (10 kg + 5 kg)", 15.0001, "kg", 0.00008, 2.0, drift_limit=0.00005)
@@ -277,7 +277,7 @@ def test_thermometer_budget_carries_the_sprt_readout() -> None:
     assert combined(budget) == pytest.approx(0.040108, rel=1e-4)
 
 
-@pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: p.code)
+@pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: f"{p.code}_{p.version}")
 def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
     """Smoke test over every shipped procedure with synthetic, valid data."""
     instrument = InstrumentUnderTest(
@@ -307,7 +307,13 @@ def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
     }
     readings = [50.1, 50.0, 50.2, 50.1, 50.1][: max(procedure.readings_per_point(instrument), 2)]
     env = {"temperature": 22.0, "humidity": 50.0, "height_difference": 0.1}
-    budget = instantiate_budget(procedure, 50.0, readings, standards, instrument, env)
+    # A weighing method supplies some inputs from its own tests (lims.domain.weighing)
+    supplied = {
+        i.name: {"value": 50.1 if i.role == "indication" else 0.0, "distribution": {"kind": "normal", "u": 0.01}}
+        for i in procedure.budget.inputs
+        if i.source.value == "supplied"
+    }
+    budget = instantiate_budget(procedure, 50.0, readings, standards, instrument, env, supplied=supplied)
     assert {i["unit"] for i in budget["inputs"]} == {procedure.unit}
     assert all(standard_uncertainty(i) >= 0 for i in budget["inputs"])
     assert all(abs(sensitivity(budget, i["name"])) == pytest.approx(1.0) for i in budget["inputs"])

@@ -37,13 +37,20 @@ def shipped(code: str, version: str | None = None) -> dict[str, Any]:
     return data
 
 
-def test_four_real_procedures_are_shipped_with_sources() -> None:
+def test_real_procedures_are_shipped_with_sources() -> None:
     procs = load_procedures()
-    assert sorted({(p.code, p.kind, p.quantity, p.unit) for p in procs}) == [
-        ("CAL-DMM-DCV", ProcedureKind.CALIBRATION, "DC voltage", "V"),
-        ("CAL-PG-DKD", ProcedureKind.CALIBRATION, "pressure", "bar"),
-        ("CAL-TH-BATH", ProcedureKind.CALIBRATION, "temperature", "°C"),
-        ("VER-NAWI-R76", ProcedureKind.VERIFICATION, "mass", "kg"),
+    assert [(p.code, p.version, p.kind, p.quantity, p.unit) for p in procs] == [
+        ("CAL-DMM-DCV", "1.0", ProcedureKind.CALIBRATION, "DC voltage", "V"),
+        ("CAL-DMM-DCV", "2.0", ProcedureKind.CALIBRATION, "DC voltage", "V"),
+        ("CAL-NAWI-CG18", "1.0", ProcedureKind.CALIBRATION, "mass", "g"),
+        ("CAL-PG-DKD", "1.0", ProcedureKind.CALIBRATION, "pressure", "bar"),
+        ("CAL-PG-DKD", "2.0", ProcedureKind.CALIBRATION, "pressure", "bar"),
+        ("CAL-TH-BATH", "1.0", ProcedureKind.CALIBRATION, "temperature", "°C"),
+        # 1.1: the SPRT's readout is a standard of its own, in the chain and the budget (issue 16)
+        ("CAL-TH-BATH", "1.1", ProcedureKind.CALIBRATION, "temperature", "°C"),
+        ("CAL-TH-BATH", "2.0", ProcedureKind.CALIBRATION, "temperature", "°C"),
+        ("VER-NAWI-R76", "1.0", ProcedureKind.VERIFICATION, "mass", "kg"),
+        ("VER-NAWI-R76", "2.0", ProcedureKind.VERIFICATION, "mass", "kg"),
     ]
     # issue 16: the thermometer and DMM methods rebuilt (2.0); earlier versions stay for the jobs that used them
     assert [p.version for p in procs if p.code == "CAL-TH-BATH"] == ["1.0", "1.1", "2.0"]
@@ -59,6 +66,8 @@ def test_four_real_procedures_are_shipped_with_sources() -> None:
     for p in procs:
         assert p.sources and p.title_vi and p.title_en
         assert p.environment, f"{p.code} has no environmental limits"
+    assert any("EURAMET Calibration Guide No. 18" in s for s in find_procedure(procs, "CAL-NAWI-CG18").sources)
+    assert any("A.4.4.3" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
     assert any("OIML R 76-1:2006" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
 
 
@@ -371,7 +380,7 @@ def test_missing_bath_characteristic_is_named() -> None:
 
 
 def test_criterion_override_and_verification_class_from_instrument() -> None:
-    proc = find_procedure(load_procedures(), "VER-NAWI-R76")
+    proc = find_procedure(load_procedures(), "VER-NAWI-R76", "1.0")
     weights = {"weights": StandardUsed("w", 3.0, "kg", 3e-5, 2.0)}
     scale = InstrumentUnderTest("kg", 0.0, 30.0, 0.005, accuracy_class="III")
     # 3 kg = 600 e → 1 e (OIML R 76-1 table 6, class III)

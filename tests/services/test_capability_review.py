@@ -42,19 +42,22 @@ def lab(session: Session) -> object:
     return lab
 
 
-def test_a_calibration_request_for_a_balance_is_refused_at_review_naming_it(session: Session, lab: object) -> None:
+def test_an_item_no_procedure_covers_is_refused_at_review_naming_it(session: Session, lab: object) -> None:
+    """A balance is taken by the balance calibration (CAL-NAWI-CG18, in g); an ammeter (A) by no procedure."""
     authorise_all_procedures(session)
     ent = make_enterprise(session)
     balance = _balance(session, ent)
+    ammeter = make_instrument(session, ent, unit="A", range_max=Decimal(10), resolution=Decimal("0.001"))
     gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16), resolution=Decimal("0.1"))
-    req, _ = _request(session, JobKind.CALIBRATION, (balance, (500.0,)), (gauge, (4.0, 8.0)))
+    req, _ = _request(session, JobKind.CALIBRATION, (ammeter, (5.0,)), (balance, (500.0,)), (gauge, (4.0, 8.0)))
     reviews = capability_review.review_request(session, req, on=TODAY)  # type: ignore[arg-type]
     by_instrument = {item.instrument_id: reviews[item.id] for item in req.items}  # type: ignore[attr-defined]
-    assert not by_instrument[balance.id].can_take  # type: ignore[attr-defined]
-    assert by_instrument[balance.id].problems[0].msgid.startswith("No procedure of the lab covers")  # type: ignore[attr-defined]
+    assert not by_instrument[ammeter.id].can_take  # type: ignore[attr-defined]
+    assert by_instrument[ammeter.id].problems[0].msgid.startswith("No procedure of the lab covers")  # type: ignore[attr-defined]
+    assert by_instrument[balance.id].authorised_codes == ("CAL-NAWI-CG18",)  # type: ignore[attr-defined]
     assert by_instrument[gauge.id].can_take and by_instrument[gauge.id].authorised_codes == ("CAL-PG-DKD",)  # type: ignore[attr-defined]
     admin = make_user(session, Role.ADMIN)
-    with pytest.raises(sr.CannotTake, match=f"covers {balance.serial_number}"):  # type: ignore[attr-defined]
+    with pytest.raises(sr.CannotTake, match=f"covers {ammeter.serial_number}"):  # type: ignore[attr-defined]
         sr.accept_request(session, req.id, user=admin, now=NOW)  # type: ignore[attr-defined]
     with pytest.raises(sr.CannotTake):  # scheduling accepts, so it is refused the same way
         sr.schedule_request(session, req.id, date(2026, 3, 9), user=admin, today=TODAY)  # type: ignore[attr-defined]

@@ -15,29 +15,18 @@ def test_demo_jobs_span_the_lifecycle_with_results(session: Session) -> None:
     assert len(states) >= 5 and states.keys() >= {"requested", "in_progress", "measured", "approved"}
     approved = session.scalars(select(Job).where(Job.state == "approved")).all()
     assert {j.procedure.code for j in approved if j.procedure} == {
-        "VER-NAWI-R76",
-        "CAL-PG-DKD",
-        "CAL-TH-BATH",
-        "CAL-DMM-DCV",
-    }
+        "VER-NAWI-R76", "CAL-NAWI-CG18", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-DMM-DCV"}
     for job in approved:
         rows = session.scalars(select(Measurement).where(Measurement.job_id == job.id)).all()
         # k ≥ 1: a Monte Carlo interval (JCGM 101 clause 8) of rectangular-dominated budgets gives k = U/u < 2
-        assert rows and all(
-            r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows
-        )
-        assert session.scalar(
-            select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id)
-        )
-        assert session.scalar(
-            select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id)
-        )
-    assert session.scalar(select(func.count()).select_from(PersonnelAuthorisation)) == 16
+        assert rows and all(r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows)
+        assert session.scalar(select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id))
+        assert session.scalar(select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id))
+    assert session.scalar(select(func.count()).select_from(PersonnelAuthorisation)) == 20
 
 
-#: The scale verification demo jobs are being rebuilt with OIML R 76-1 annex A (issue 16, balance engineer):
-#: their points now give no statement (U > MPE/3), which this check accepts, and their 3-reading Type A keeps
-#: ν_eff small (k = 2.23, noted on each point).
+#: The scale verification demo jobs follow OIML R 76-1 annex A with change-point weights (VER-NAWI-R76 2.0):
+#: U ≤ MPE/3, so their points earn a simple-acceptance statement.
 @pytest.mark.demo
 def test_every_demo_point_has_k_at_most_3_and_earns_its_statement(session: Session) -> None:
     """Done-when of issue 16: ``lims jobs show`` on every demo job gives k ≤ 3 at every point unless the

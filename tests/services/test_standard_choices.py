@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lims.domain import standard_choice as sc
-from lims.domain.uncertainty.units import convert_value
+from lims.domain.unit_conversion import convert_value
 from lims.models import BenchStation, Quantity, StandardStatus
 from lims.services.bench.stations import StationUnfit, request_capture, stations_for
 from lims.services.jobs import jobs, standard_choices

@@ -131,6 +131,7 @@ EXPECTED: dict[str, str | set[Role]] = {
     "rooms.edit": {Role.ADMIN},
     "jobs.add_standard": {Role.ADMIN, Role.TECHNICIAN},
     "jobs.save_point": {Role.TECHNICIAN},
+    "jobs.save_weighing_test": {Role.TECHNICIAN},
     "jobs.capture": {Role.TECHNICIAN},
     "jobs.point_readings": READERS,
     "jobs.grant_authorisation": {Role.ADMIN},

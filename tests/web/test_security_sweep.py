@@ -106,6 +106,7 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "filename": (LAB, lambda w, s: "lims.css"),
     "indicator": (LAB, lambda w, s: "training_participations"),
     "index": (LAB, lambda w, s: 0),
+    "kind": (LAB, lambda w, s: "repeatability"),  # a weighing test of a job (the job_id carries the scope)
     "days": (LAB, lambda w, s: 30),
     "fmt": (LAB, lambda w, s: "xlsx"),
     "file_kind": (LAB, lambda w, s: "pdf"),

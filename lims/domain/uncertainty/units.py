@@ -70,46 +70,6 @@ def parse_unit(label: str, field: str) -> Any:
         raise DimensionError(f"unknown unit {label!r}", field=field) from None
 
 
-# Absolute temperature scales (an offset, not only a factor): a thermometer's 20 °C is 293.15 K.
-_ABSOLUTE_TEMPERATURES = {"°C": "degC", "℃": "degC", "degC": "degC", "°F": "degF", "K": "kelvin"}
-
-
-def convert_value(value: float, unit: str, to: str) -> float:
-    """``value`` in ``unit`` expressed in ``to`` (pint), kept to 12 significant digits so that a conversion
-    adds no float noise (0.01 g is 1e-05 kg, not 1.0000000000000001e-05). Temperatures are absolute.
-
-    >>> convert_value(0.01, "g", "kg"), convert_value(20.0, "°C", "K"), convert_value(1.6, "MPa", "bar")
-    (1e-05, 293.15, 16.0)
-    >>> convert_value(1.0, "V", "kg")
-    Traceback (most recent call last):
-    ...
-    lims.domain.uncertainty.errors.DimensionError: unit: cannot convert V to kg
-    """
-    if unit == to:
-        return value
-    ureg = registry()
-    source = _ABSOLUTE_TEMPERATURES.get(unit.strip()) or parse_unit(unit, "unit")
-    target = _ABSOLUTE_TEMPERATURES.get(to.strip()) or parse_unit(to, "unit")
-    try:
-        converted = float(ureg.Quantity(value, source).to(target).magnitude)
-    except Exception:  # pint raises several unrelated types for incompatible units
-        raise DimensionError(f"cannot convert {unit} to {to}", field="unit") from None
-    return float(f"{converted:.12g}")
-
-
-def converts(unit: str, to: str) -> bool:
-    """Whether ``unit`` and ``to`` measure the same kind of quantity (g and kg yes, g and V no).
-
-    >>> converts("g", "kg"), converts("K", "°C"), converts("V", "°C"), converts("nonsense-unit", "V")
-    (True, True, False, False)
-    """
-    try:
-        convert_value(1.0, unit, to)
-    except DimensionError:
-        return False
-    return True
-
-
 @dataclass(frozen=True, slots=True)
 class _Term:
     quantity: Any

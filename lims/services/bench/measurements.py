@@ -50,6 +50,7 @@ from lims.models import Job, JobState, Measurement, StandardCalibration, User
 from lims.services.access import authorisations, legal
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import rooms
+from lims.services.bench import weighing as bench_weighing
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
 from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
 from lims.services.jobs.jobs import check_version, get_job, guard_standards, job_standards
@@ -70,6 +71,9 @@ class PointInput:
     environment: Mapping[str, str] = field(default_factory=dict)  # quantity -> "22.1" or "22.1; 22.4"
     as_found: bool = False
     bench_reading_ids: Sequence[int] = ()  # bench readings the page filled in (flagged used when they match)
+    # A weighing method's entries, one per reading: {"zero": [...]} no-load indications before each load
+    # (EURAMET cg-18) or {"added": [...]} change-point weights (OIML R 76-1 A.4.4.3), procedure unit.
+    weighing: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def _number(text: str) -> Decimal | None:
@@ -253,6 +257,7 @@ def compute_point(
     *,
     as_found: bool = False,
     bench_reading_ids: Sequence[int] = (),
+    weighing: Mapping[str, Sequence[Decimal]] | None = None,
 ) -> tuple[PointResult, dict[str, Any]]:
     """The result of one point and the budget it was evaluated with.
 
@@ -271,14 +276,22 @@ def compute_point(
     env_floats = {q: [float(x) for x in v] for q, v in environment.items() if v}
     env = {q: v if len(v) > 1 else v[0] for q, v in env_floats.items()}
     zero = _zero_readings(session, job, nominal, values) if proc.sequence_settings is not None else None
+    supplied, indication = None, None
+    if proc.weighing is not None:
+        # the weighing method's own tests supply the indication and some inputs (lims.domain.weighing)
+        supplied, indication = bench_weighing.point_inputs(
+            session, job, proc, instrument, values, reference, weighing or {}
+        )
     try:
-        budget = dp.instantiate_budget(proc, nominal, values, standards, instrument, env, zero_readings=zero)
+        budget = dp.instantiate_budget(
+            proc, nominal, values, standards, instrument, env, zero_readings=zero, supplied=supplied
+        )
         evaluated, interval = point_interval(
             parse_budget(budget), trials=BENCH_TRIALS, seed=_seed(job, nominal)
         )
         lpu = evaluated.propagation
         expanded = interval.expanded_uncertainty
-        result = dp.point_result(proc, nominal, values, standards, instrument)
+        result = dp.point_result(proc, nominal, values, standards, instrument, indication=indication)
         # the reference pressure at the gauge's level: the standard's value plus ρ·g·Δh (EURAMET cg-17)
         head = sum(
             float(entry["value"])
@@ -372,6 +385,26 @@ def compute_point(
     return point, budget
 
 
+def _parse_weighing(data: PointInput, nominal: float, unit: str) -> dict[str, list[Decimal]]:
+    out: dict[str, list[Decimal]] = {}
+    for key, raws in data.weighing.items():
+        values = []
+        for raw in raws:
+            value = _number(raw)
+            if value is None:
+                continue
+            if value.is_nan():
+                raise ReadingError(
+                    N_("Point %(point)s: %(value)s is not a number in %(unit)s."),
+                    point=f"{nominal:g}",
+                    value=raw.strip(),
+                    unit=unit,
+                )
+            values.append(value)
+        out[key] = values
+    return out
+
+
 def _parse(
     data: PointInput, unit: str, nominal: float
 ) -> tuple[list[Decimal], Decimal, dict[str, list[Decimal]]]:
@@ -447,6 +480,7 @@ def save_point(
     nominal = points[data.point_index]
     unit = domain_procedure(job.procedure).unit
     readings, reference, environment = _parse(data, unit, nominal)
+    weighing = _parse_weighing(data, nominal, unit)
     guard_standards(session, [std.id for _link, std in job_standards(session, job.id)], on)
     used_ids = bench_readings.claim_used(session, job.id, data.point_index, data.bench_reading_ids, readings)
     # the room's logged conditions over the measurement interval; the technician's entry only as a fallback
@@ -468,6 +502,7 @@ def save_point(
         on,
         as_found=data.as_found,
         bench_reading_ids=() if data.as_found else used_ids,
+        weighing=weighing,
     )
     stored = point_codec.encode(point, budget=budget)
     texts = [str(r) for r in readings]  # the decimal text as typed or sent, never a float
@@ -500,38 +535,24 @@ def save_point(
         row.environment, row.result = env_texts, stored
         row.environment_record = record
         bench_readings.mark_used(session, job.id, data.point_index, used_ids)
+    if domain_procedure(job.procedure).weighing is not None:
+        bench_weighing.store_entries(
+            session, job, domain_procedure(job.procedure), data.point_index, nominal, weighing,
+            as_found=data.as_found, user_id=user.id,
+        )
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on
     job.updated_at = now
     if nominal == 0 and not data.as_found and domain_procedure(job.procedure).sequence_settings is not None:
         session.flush()
-        _recompute_after_zero(session, job, row, on)
+        # The zero point's series give f0 for every point (DKD-R 6-1): points saved before it was
+        # (re-)measured are computed again, so none keeps a zero deviation that no longer holds.
+        recompute_points(session, job, on, skip=row.id)
     try:
         session.flush()
     except StaleDataError:
         raise JobConflict(number=job.number, current="?", seen=expected_version) from None
     return row
-
-
-def _recompute_after_zero(session: Session, job: Job, zero: Measurement, on: date) -> None:
-    """The zero point's series give f0 for every point (DKD-R 6-1): points saved before it is (re-)measured
-    are computed again from their stored readings, so no point keeps a zero deviation that no longer holds."""
-    for other in measurements(session, job.id).values():
-        if other.id == zero.id or not other.readings or other.reference_value is None:
-            continue
-        point, budget = compute_point(
-            session,
-            job,
-            float(other.nominal),
-            [Decimal(r) for r in other.readings],
-            Decimal(other.reference_value)
-            if not isinstance(other.reference_value, Decimal)
-            else other.reference_value,
-            {q: [Decimal(v) for v in values] for q, values in (other.environment or {}).items()},
-            on,
-            bench_reading_ids=other.point.bench_reading_ids if other.point else (),
-        )
-        other.result = point_codec.encode(point, budget=budget)
 
 
 def flags(session: Session, job: Job) -> dict[str, list[str]]:
@@ -545,3 +566,30 @@ def flags(session: Session, job: Job) -> dict[str, list[str]]:
             if not point.within_scope:
                 out["outside_scope"].append(f"{point.nominal.normalize():f} {point.unit}")
     return out
+
+
+def recompute_points(session: Session, job: Job, on: date, *, skip: int | None = None) -> int:
+    """Recompute every as-left point of ``job`` (but the row ``skip``) from its stored entries, after what
+    its budgets share changed: a weighing test's repeatability or eccentricity, a gauge's zero point;
+    returns the number of points recomputed."""
+    points = test_points(job)
+    count = 0
+    for index, row in measurements(session, job.id).items():
+        if row.id == skip or not row.result or index >= len(points) or row.reference_value is None:
+            continue
+        stored = row.point
+        point, budget = compute_point(
+            session,
+            job,
+            points[index],
+            [Decimal(str(r)) for r in row.readings],
+            Decimal(str(row.reference_value)),
+            {q: [Decimal(str(v)) for v in vs] for q, vs in (row.environment or {}).items()},
+            on,
+            bench_reading_ids=stored.bench_reading_ids if stored else (),
+            weighing=bench_weighing.entries_of(session, job.id, index),
+        )
+        row.result = point_codec.encode(point, budget=budget)
+        count += 1
+    session.flush()
+    return count

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from instruments import registry
 from instruments.errors import InstrumentError
 from lims.domain.errors import DomainError
-from lims.domain.uncertainty.units import converts
+from lims.domain.unit_conversion import comparable
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchStation, CaptureRequest, CaptureState, Job, Quantity, User
 from lims.services.bench.readings import check_can_measure
@@ -101,7 +101,7 @@ DRIVER_QUANTITIES: dict[str, Quantity] = {
 
 
 def _unit_fits(unit: str | None, to: str) -> bool:
-    return bool(unit) and converts(unit or "", to)
+    return bool(unit) and comparable(unit or "", to)
 
 
 def station_fits(station: BenchStation, quantity: Quantity, unit: str) -> bool:

@@ -47,6 +47,7 @@ from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.access.legal import designation_text
 from lims.services.bench.measurements import agreed_rule
+from lims.services.certificates import weighing
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.certificates.verification import legal_content
@@ -327,12 +328,20 @@ def build_certificate_data(
                     Verdict.NO_STATEMENT,
                     Verdict.CONDITIONAL_PASS,
                 )
-                # A verification point without a statement is not yet refused here: the R 76 verification
-                # method (and its demo jobs) are being rebuilt (issue 16, balance); see docs/procedures.md.
-                if c in verdicts and not (verification and c is Verdict.NO_STATEMENT)
+                # A verification point without a statement (U > MPE/minimum_tur under simple acceptance) is not
+                # a pass: the verification is refused like a failed one. Legacy exception: VER-NAWI-R76 1.0 (no
+                # weighing method: rounding not eliminated, so it can never reach MPE/U ≥ 3) keeps judging its
+                # points as before; its jobs are to move to 2.0 (change-point weights), then this goes.
+                if c in verdicts and not (verification and c is Verdict.NO_STATEMENT and proc.weighing is None)
             ),
             Verdict.PASS,
         )
+        if verification and proc.weighing is None and any(
+            p.verdict is Verdict.NO_STATEMENT and p.mpe is not None and abs(p.error) > p.mpe for p in points
+        ):  # the legacy VER-NAWI-R76 1.0: an error beyond the MPE still fails it
+            overall = Verdict.FAIL
+        if weighing.failed_tests(session, job):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
+            overall = Verdict.FAIL
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(
             rule=Text(rule.describe("vi"), rule.describe("en")),
@@ -440,7 +449,8 @@ def build_certificate_data(
             customer_supplied=supplied,
             recalibration_requested=recalibration_months is not None,
             recalibration_due=add_months(performed, recalibration_months) if recalibration_months else None,
-            remarks=remarks,
+            # the accreditation scope's remarks, then the weighing tests found (cg-18 section 8; R 76-1 annex A)
+            remarks=remarks + weighing.remarks(session, job, proc),
         )
     except CertificateDataError as exc:
         raise CertificateError(

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from lims.domain import authorisation as da
 from lims.domain import capability_review as cr
 from lims.domain.capability import CmcEntry as DomainCmc
-from lims.domain.uncertainty.units import convert_value, converts
+from lims.domain.unit_conversion import comparable, convert_value
 from lims.errors import N_
 from lims.models import PersonnelAuthorisation, Procedure, ServiceRequest, ServiceRequestItem, User
 from lims.services.access.laboratory import find_laboratory
-from lims.services.jobs.procedures import domain_procedure, list_procedures
+from lims.services.jobs.procedures import domain_procedure, latest_procedures
 from lims.services.standards.capabilities import accredited_scope
 
 
@@ -91,7 +91,7 @@ def _review_item(
 ) -> ItemReview:
     inst = item.instrument
     serial = {"serial": inst.serial_number}
-    fitting = tuple(p for p in procedures if converts(inst.unit, domain_procedure(p).unit))
+    fitting = tuple(p for p in procedures if comparable(inst.unit, domain_procedure(p).unit))
     problems: list[Finding] = []
     warnings: list[Finding] = []
     if not fitting:
@@ -117,7 +117,7 @@ def _review_item(
 
 def review_request(session: Session, request: ServiceRequest, *, on: date) -> dict[int, ItemReview]:
     """The review of every item of ``request``, by item id."""
-    procedures = [p for p in list_procedures(session) if p.kind == request.kind]
+    procedures = [p for p in latest_procedures(session) if p.kind == request.kind]
     authorised = _authorised_codes(session, {p.code for p in procedures}, on)
     lab = find_laboratory(session)
     scope = accredited_scope(session, lab.id) if lab is not None else ()

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from lims.domain.uncertainty.units import convert_value, converts
+from lims.domain.unit_conversion import comparable, convert_value
 from lims.errors import N_, LimsError, NotFound
 from lims.models import (
     LAB_AUDIENCE,
@@ -516,9 +516,9 @@ def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit:
     if request.recalibration_months:
         wanted["recalibration_months"] = request.recalibration_months
     if item.points:
-        wanted["points"] = [
-            convert_value(float(p), item.instrument.unit, unit) if unit else p for p in item.points
-        ]
+        # a unit that does not convert keeps the points as given: the job service then refuses the procedure
+        converted = [convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points]
+        wanted["points"] = [p if c is None else c for p, c in zip(item.points, converted, strict=True)]
     return wanted
 
 
@@ -590,8 +590,9 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
-    """Per item: the active procedures of the request's kind that work in the instrument's unit, each in its
-    latest version (an earlier version stays for the jobs done with it, not for new work)."""
+    """Per item: the active procedures of the request's kind whose unit the instrument's converts to (a
+    balance in grams and a procedure in kilograms: the bench converts with pint), each in its latest version
+    (an earlier version stays for the jobs done with it, not for new work)."""
     latest: dict[str, Procedure] = {}
     for p in list_procedures(session):
         if p.kind == request.kind and (
@@ -601,7 +602,7 @@ def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[
     usable = list(latest.values())
     units = {p.id: domain_procedure(p).unit for p in usable}
     return {
-        item.id: [p for p in usable if converts(item.instrument.unit, units[p.id])] for item in request.items
+        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])] for item in request.items
     }
 
 

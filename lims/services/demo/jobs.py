@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from lims.models import (
 from lims.services.access import authorisations
 from lims.services.access.laboratory import find_laboratory
 from lims.services.bench import measurements
+from lims.services.bench.weighing_tests import WeighingTestInput, save_weighing_test
 from lims.services.certificates import signatures, stamps
 from lims.services.certificates.failure import issue_failure_notice
 from lims.services.certificates.issue import amend_certificate, issue_certificate
@@ -42,6 +44,8 @@ from lims.services.jobs.procedures import domain_procedure, latest_procedure, sy
 
 # procedure -> (instrument spec, standards by role (asset numbers), reading offset, environment)
 PLANS = {
+    # A 15 kg × 5 g class III retail scale (n = 3 000), verified per OIML R 76-1 annex A with F1 weights and
+    # change-point weights of 0.5 g (0.1 e); see WEIGHING below.
     "VER-NAWI-R76": (
         ("Cân điện tử", "Ohaus", "Defender 3000", "kg", "0", "15", "0.005", "III", True),
         {"weights": "CDL-KL-002"},
@@ -68,6 +72,13 @@ PLANS = {
         0.001,
         {"temperature": "23.4", "humidity": "48"},
     ),
+    # A 220 g × 0.1 mg analytical balance, class I (e = 1 mg), calibrated per EURAMET cg-18 with the E2 set.
+    "CAL-NAWI-CG18": (
+        ("Cân phân tích", "Mettler Toledo", "MS204TS", "g", "0", "220", "0.0001", "I", False),
+        {"weights": "CDL-KL-001"},
+        0.0001,
+        {"temperature": "21.4 21.9", "humidity": "47"},
+    ),
 }
 # A DMM's errors follow its gain and offset: 0.03 % of reading (−1.6 mV at −5.4 V, +1.6 mV at +5.4 V) and at
 # most one count of offset with the input shorted, so the zero test reads 0.000 or 0.001 V (EURAMET cg-15).
@@ -80,13 +91,18 @@ STATES = ("requested", "received", "in_progress", "measured", "reviewed", "appro
 FAILED = "failed"
 FAILED_TOP_LOAD_STEPS = 6  # +6 e = +30 g at 15 kg (e = 5 g): MPE there is 1,5 e initial, 3 e in service
 # The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
-BENCH_STANDARDS = ("CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
+BENCH_STANDARDS = ("CDL-KL-001", "CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
 DRIFT = {
     "CDL-KL-002": Decimal("0.05"),
     "CDL-AS-002": Decimal("0.08"),
     "CDL-NH-001": Decimal("0.005"),
     "CDL-DI-001": Decimal("0.00003"),
+    # the E2 set between calibrations, from its history (half-width, g): the balance calibrations
+    # (EURAMET cg-18 7.1.2.3)
+    "CDL-KL-001": Decimal("0.00003"),
 }
+#: Verification interval e agreed at contract review for instruments whose e differs from d (class I/II).
+VERIFICATION_INTERVAL = {"CAL-NAWI-CG18": "0.001"}
 # The accreditation scope: each row belongs to a procedure (a LIMS procedure, or the lab's written in-house
 # method for the calibrations of its own standards, QT-…), and none claims less than its standards realise
 # (lims.services.standards.capabilities.unrealisable; a test checks the demo).
@@ -148,6 +164,62 @@ def _series(nominal: float, step: float, n: int, point: int, job: int) -> list[s
     error = step * ((point + job) % 3 - (1 if point > 2 else 0))
     lag = step * ((point + job + 1) % 2)
     return [f"{nominal + error + (lag if k % 2 else 0.0):.{digits}f}" for k in range(n)]
+
+
+#: Weighing tests of the demo's weighing jobs: kind -> (load, indications, change-point weights), procedure unit.
+WEIGHING_TESTS: dict[str, dict[str, tuple[str, list[str], list[str]]]] = {
+    "CAL-NAWI-CG18": {
+        # cg-18 5.1: six loadings of 100 g; 5.3: 100 g (≥ Max/3) at the centre, then front, left, back, right
+        "repeatability": ("100", ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"], []),
+        "eccentricity": ("100", ["100.0000", "100.0001", "99.9999", "100.0002", "100.0001"], []),
+    },
+    "VER-NAWI-R76": {
+        # R 76-1 A.4.2.3 zero: E_0 = 0 + 2.5 − 2.0 g = 0.5 g (0.1 e); A.4.10 at 7.5 kg; A.4.7 at 5 kg (Max/3);
+        # A.4.8 discrimination at 7.5 kg: 1.4 d = 7 g added moves 7.500 to 7.505 kg.
+        "zero": ("0", ["0.000"], ["0.0020"]),
+        "repeatability": ("7.5", ["7.500"] * 6, ["0.0020", "0.0020", "0.0020", "0.0015", "0.0020", "0.0020"]),
+        "eccentricity": ("5", ["5.000"] * 5, ["0.0020", "0.0015", "0.0025", "0.0015", "0.0020"]),
+        "discrimination": ("7.5", ["7.500", "7.505"], []),
+    },
+}
+
+
+def _weighing_job(
+    session: Session,
+    job: Any,
+    code: str,
+    todo: tuple[float, ...],
+    s: int,
+    env: dict[str, str],
+    *,
+    user: User,
+    now: datetime,
+) -> None:
+    """The weighing tests and test loads of a balance calibration or a scale verification (see WEIGHING_TESTS).
+
+    Balance (d = 0.1 mg): the error grows to +0.3 mg at Max, no-load indication 0.0000 g before each load; the
+    E2 weights' conventional masses differ from nominal by a few hundredths of a milligram. Scale (e = 5 g):
+    the change-point weights give errors of 0 to +1 g, the decreasing loads 0.5 g apart from the increasing.
+    """
+    for kind, (load, indications, added) in WEIGHING_TESTS[code].items():
+        save_weighing_test(
+            session, job.id, WeighingTestInput(kind, load, indications, added), user=user, expected_version=None,
+            on=now.date(), now=now,
+        )
+    for i, nominal in enumerate(todo):
+        if code == "CAL-NAWI-CG18":
+            error_g = (0.0, 0.0001, 0.0001, 0.0002, 0.0003)[i % 5] + (0.0001 if (i + s) % 4 == 3 else 0.0)
+            data = measurements.PointInput(
+                i, [f"{nominal + error_g:.4f}"], f"{nominal + 0.00001 * (1 + i % 3):.5f}", env,
+                weighing={"zero": ["0.0000"]},
+            )
+        else:
+            up = ("0.0020", "0.0020", "0.0015", "0.0015", "0.0010")[i % 5]
+            down = ("0.0020", "0.0015", "0.0015", "0.0010", "0.0010")[(i + s) % 5 if s % 2 else i % 5]
+            data = measurements.PointInput(
+                i, [f"{nominal:.3f}", f"{nominal:.3f}"], f"{nominal:.6g}", env, weighing={"added": [up, down]}
+            )
+        measurements.save_point(session, job.id, data, user=user, expected_version=None, on=now.date(), now=now)
 
 
 def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], today: date) -> None:
@@ -231,6 +303,11 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                             if proc.kind.value == "verification"
                             else {}
                         ),
+                        **(
+                            {"verification_interval": VERIFICATION_INTERVAL[code]}
+                            if code in VERIFICATION_INTERVAL
+                            else {}
+                        ),
                     },
                 ),
             )
@@ -265,7 +342,9 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             todo = points[:2] if state == "in_progress" else points
             # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
             per_point = proc.readings_per_point(points_module.instrument_under_test(job))
-            for i, nominal in enumerate(todo):
+            if proc.weighing is not None:
+                _weighing_job(session, job, code, todo, s, env, user=technician, now=day)
+            for i, nominal in enumerate(todo if proc.weighing is None else ()):
                 measurements.save_point(
                     session,
                     job.id,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.guard import StandardRefused, require_usable
-from lims.domain.uncertainty.units import converts
+from lims.domain.unit_conversion import comparable
 from lims.errors import N_, NotFound
 from lims.models import (
     CustomerInstrument,
@@ -125,7 +125,8 @@ def create_job(session: Session, data: JobRequest) -> Job:
     if instrument is None or procedure is None:
         raise NotFound()
     proc = domain_procedure(procedure)
-    if not converts(instrument.unit, proc.unit):  # g and kg convert (pint); g and V do not
+    # g and kg are the same quantity: the bench converts the instrument's data (jobs.points); V and °C are not.
+    if not comparable(instrument.unit, proc.unit):
         raise JobError(
             N_("The instrument reads in %(unit)s but procedure %(code)s works in %(proc_unit)s."),
             unit=instrument.unit,

@@ -14,15 +14,28 @@ from sqlalchemy.orm import Session
 from lims.domain import procedures as dp
 from lims.domain.errors import DomainError
 from lims.domain.test_points import ExplicitPoints, generate_points
-from lims.domain.uncertainty.errors import DimensionError
-from lims.domain.uncertainty.units import convert_value
+from lims.domain.unit_conversion import convert_difference, convert_value
 from lims.errors import N_
-from lims.models import Job, Measurement
+from lims.models import Job, Measurement, WeighingTest
 from lims.services.jobs.errors import ReadingError, no_procedure
 from lims.services.jobs.procedures import domain_procedure
 
+#: The message for a weighing test not yet recorded, by kind (lims.domain.weighing.method.WeighingTestKind).
+MISSING_WEIGHING_TEST = {
+    "repeatability": N_("Record the repeatability test of this weighing job first."),
+    "eccentricity": N_("Record the eccentricity test of this weighing job first."),
+    "zero": N_("Record the zero-setting test of this weighing job first."),
+    "discrimination": N_("Record the discrimination test of this weighing job first."),
+}
+
 
 def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
+    """The item's data in the procedure's unit: a balance registered in grams is measured by a procedure
+    in kilograms (and back) with its range, resolution and verification interval converted (pint).
+
+    The verification scale interval e of OIML R 76 is the instrument's own when its record holds one, else
+    the one agreed at contract review (``requirements["verification_interval"]``, instrument unit), else d.
+    """
     inst = job.instrument
     if inst.range_min is None or inst.range_max is None or inst.resolution is None:
         raise ReadingError(
@@ -32,19 +45,25 @@ def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
     # An instrument reading in another unit of the same quantity (a balance in g, a procedure in kg) is
     # measured in the procedure's unit: its range and resolution are converted (pint), never refused.
     unit = domain_procedure(job.procedure).unit if job.procedure is not None else inst.unit
+    raw_e = getattr(inst, "verification_interval", None) or (job.requirements or {}).get("verification_interval")
     try:
-        low, high = (convert_value(float(v), inst.unit, unit) for v in (inst.range_min, inst.range_max))
-        # the resolution is a difference: converted as one (0.1 K is 0.1 °C, not -273.05 °C)
-        zero = convert_value(0.0, inst.unit, unit)
-        resolution = float(f"{convert_value(float(inst.resolution), inst.unit, unit) - zero:.12g}")
-    except DimensionError as exc:
+        e_value = None if raw_e is None else float(raw_e)
+    except (ValueError, TypeError):
+        e_value = float("nan")  # an agreed e that is not a number: refused below
+    low, high = (convert_value(float(v), inst.unit, unit) for v in (inst.range_min, inst.range_max))
+    # the resolution and e are differences: converted as such (0.1 K is 0.1 °C, not -273.05 °C)
+    resolution = convert_difference(float(inst.resolution), inst.unit, unit)
+    e = None if e_value is None else convert_difference(e_value, inst.unit, unit)
+    if low is None or high is None or resolution is None or (e_value is not None and not (e and e > 0)):
         raise ReadingError(
             N_("Instrument %(serial)s reads in %(unit)s, which the procedure's %(proc_unit)s cannot express."),
             serial=inst.serial_number,
             unit=inst.unit,
             proc_unit=unit,
-        ) from exc
-    return dp.InstrumentUnderTest(unit, low, high, resolution, accuracy_class=inst.accuracy_class)
+        )
+    return dp.InstrumentUnderTest(
+        unit, low, high, resolution, accuracy_class=inst.accuracy_class, verification_interval=e
+    )
 
 
 def test_points(job: Job) -> tuple[float, ...]:
@@ -82,6 +101,14 @@ def require_complete(session: Session, job: Job) -> None:
     missing = [f"{p:g}" for i, p in enumerate(test_points(job)) if i not in done or not done[i].result]
     if missing:
         raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
+    method = domain_procedure(job.procedure).weighing if job.procedure is not None else None
+    if method is not None:
+        recorded = set(
+            session.scalars(select(WeighingTest.kind).where(WeighingTest.job_id == job.id)).all()
+        )
+        absent = [k.value for k in method.required_tests if k.value not in recorded]
+        if absent:
+            raise ReadingError(MISSING_WEIGHING_TEST[absent[0]])
 
 
 def reading_labels(job: Job) -> tuple[tuple[str, ...], str | None]:

@@ -89,6 +89,16 @@ def list_procedures(session: Session, *, active_only: bool = True) -> list[Proce
     return list(session.scalars(stmt))
 
 
+def latest_procedures(session: Session) -> list[Procedure]:
+    """The newest active version of every procedure (an earlier version stays for the jobs done with it, not
+    for new work), in code order."""
+    latest: dict[str, Procedure] = {}
+    for row in list_procedures(session):
+        if row.code not in latest or dp._version_key(row.version) > dp._version_key(latest[row.code].version):
+            latest[row.code] = row
+    return list(latest.values())
+
+
 def latest_procedure(session: Session, code: str) -> Procedure:
     """The newest active version of ``code``."""
     rows = [r for r in list_procedures(session) if r.code == code]

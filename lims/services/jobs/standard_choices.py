@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from lims.domain import standard_choice as sc
-from lims.domain.uncertainty.units import convert_value
+from lims.domain.unit_conversion import convert_value
 from lims.errors import LimsError
 from lims.models import Job, MeasurementStandard, Quantity, StandardCalibration, StandardStatus
 from lims.services.jobs.errors import JobError, no_procedure

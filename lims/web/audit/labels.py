@@ -60,6 +60,7 @@ TABLE_LABELS: dict[str, str] = {
     "verification_designation": N_("Designations as a verification body"),
     "verification_failure_notice": N_("Notices of failed verification"),
     "verification_officer_card": N_("Verification officer cards"),
+    "weighing_test": N_("Weighing tests"),
 }
 
 FIELD_LABELS: dict[str, str] = {

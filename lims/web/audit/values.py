@@ -27,6 +27,7 @@ from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.services.quality.complaints import STATE_WORDS as COMPLAINT_STATES
 from lims.services.records.audit import is_numeric_column
+from lims.web.jobs.bench import WEIGHING_TEST_LABELS
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.nc import views as nc_labels
 from lims.web.nc.complaints import CHANNEL_LABELS
@@ -127,6 +128,8 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "interval_method"): lambda value: IntervalMethod(value).text(_language()),
     ("measurement", "no_statement_reason"): lambda value: NoStatementReason(value).text(_language()),
     ("measurement", "notes"): lambda value: note_text(value, _language()),
+    ("measurement", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("weighing_test", "kind"): lambda value: WEIGHING_TEST_LABELS.get(value, value),
 }
 
 
@@ -155,6 +158,8 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         )
     if isinstance(value, list | tuple):
         return Markup(", ").join(recorded_value(item, table, column) for item in value)
+    if table == "measurement" and column in ("name", "model"):  # budget symbols and model (m_ref, dI_ecc): code
+        return Markup("<code>{}</code>").format(value)
     return escape(_text(str(value), table, column))
 
 

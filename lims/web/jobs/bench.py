@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import render_template
@@ -11,10 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from certificates.metrology import round_uncertainty
 from lims.errors import N_, LimsError
 from lims.models import Job, JobState, User
 from lims.services.bench import measurements, rooms, sequences
 from lims.services.bench import stations as bench_stations
+from lims.services.bench import weighing as bench_weighing
 from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
@@ -81,12 +84,50 @@ def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
         return (), error_text(exc)
 
 
-def point_input(index: int, form: MultiDict[str, str]) -> measurements.PointInput:
+#: The bench's labels of a weighing load's entry beside each reading, and of the weighing tests.
+WEIGHING_ENTRY_LABELS = {
+    "zero": N_("No-load indication before reading %(i)s"),
+    "added": N_("Change-point weights added to reading %(i)s"),
+}
+WEIGHING_TEST_LABELS = {
+    "repeatability": N_("Repeatability"),
+    "eccentricity": N_("Eccentricity"),
+    "zero": N_("Zero-setting accuracy"),
+    "discrimination": N_("Discrimination"),
+    "load": N_("Test load"),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
+    "as_found_load": N_("Test load, as found"),
+}
+
+
+def weighing_entry(job: Job) -> str | None:
+    """``zero`` (EURAMET cg-18) or ``added`` (OIML R 76-1) when the job's procedure is a weighing method."""
+    if job.procedure is None:
+        return None
+    method = domain_procedure(job.procedure).weighing
+    return None if method is None else bench_weighing.POINT_ENTRIES[method.kind]
+
+
+def point_input(index: int, form: MultiDict[str, str], entry: str | None = None) -> measurements.PointInput:
     readings = [form.get(f"reading_{i}", "") for i in range(1, 21) if f"reading_{i}" in form]
     environment = {key[4:]: value for key, value in form.items() if key.startswith("env_")}
     ids = tuple(int(part) for part in form.get("bench_reading_ids", "").split(",") if part.strip().isdigit())
+    weighing = {}
+    if entry is not None:
+        weighing[entry] = [form.get(f"weighing_{i}", "") for i in range(1, 21) if f"weighing_{i}" in form]
     return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids)
+                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids, weighing=weighing)
+
+
+def two_digits(text: str) -> Decimal:
+    """A spread (standard deviation, largest eccentricity deviation) to two significant digits, by the one
+    rounding of uncertainties (:func:`certificates.metrology.round_uncertainty`); 0 stays 0."""
+    value = Decimal(str(text))
+    return value if value == 0 else round_uncertainty(abs(value))
+
+
+def split_values(text: str) -> list[str]:
+    """Readings typed in one field, separated by semicolons or spaces (a decimal comma stays a comma)."""
+    return [part for part in text.replace(";", " ").split() if part]
 
 
 def environment_note(record: dict[str, Any] | None) -> list[str]:
@@ -130,8 +171,16 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     proc = domain_procedure(job.procedure)
     points, points_error = points_or_error(job)
     labels, sequence = job_points.reading_labels(job)
+    entry = weighing_entry(job)
+    entries = (
+        {i: [str(v) for vs in bench_weighing.entries_of(db, job.id, i).values() for v in vs]
+         for i in range(len(points))}
+        if entry else {}
+    )
     return {"job": job, "proc": proc, "points": points, "points_error": points_error,
             "reading_labels": labels, "sequence": sequence,
+            "weighing_entry": entry, "weighing_entries": entries,
+            "weighing_entry_labels": WEIGHING_ENTRY_LABELS,
             "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
             "environment": proc.environment,
             "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
@@ -146,7 +195,9 @@ def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     ctx = _shared(db, job, user)
     linked = {link.role: std for link, std in jobs.job_standards(db, job.id)}
     choices = standard_choices.choices(db, job, on=job.measured_on or date.today()) if job.procedure else {}
-    return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job)}
+    tests = bench_weighing.recorded_tests(db, job.id) if ctx["weighing_entry"] else {}
+    return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job),
+            "weighing_tests": tests, "weighing_test_labels": WEIGHING_TEST_LABELS, "two_digits": two_digits}
 
 
 def point_fragment(

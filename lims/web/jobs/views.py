@@ -363,7 +363,7 @@ def bench(job_id: int) -> ResponseReturnValue:
 def save_point(job_id: int, index: int) -> ResponseReturnValue:
     db = db_session()
     job = _job_or_404(job_id)
-    data = bench_view.point_input(index, request.form)
+    data = bench_view.point_input(index, request.form, bench_view.weighing_entry(job))
     error: str | None = None
     try:
         measurements.save_point(
@@ -381,6 +381,32 @@ def save_point(job_id: int, index: int) -> ResponseReturnValue:
         db, job, _user(), index, error=error, submitted=request.form if error else None
     )
     return html, (422 if error else 200), {"X-Job-Version": str(job.version)}
+
+
+@bp.post("/<int:job_id>/weighing/<kind>")
+@allow(Role.TECHNICIAN)
+def save_weighing_test(job_id: int, kind: str) -> ResponseReturnValue:
+    """One weighing test of a balance calibration or scale verification (repeatability, eccentricity …)."""
+    from lims.services.bench.weighing_tests import WeighingTestInput
+    from lims.services.bench.weighing_tests import save_weighing_test as save_test
+
+    db = db_session()
+    _job_or_404(job_id)
+    data = WeighingTestInput(
+        kind,
+        request.form.get("load", ""),
+        bench_view.split_values(request.form.get("readings", "")),
+        bench_view.split_values(request.form.get("added", "")),
+    )
+    try:
+        save_test(db, job_id, data, user=_user(), expected_version=_version(), now=datetime.now().astimezone())
+    except LimsError as exc:
+        db.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for("jobs.bench", job_id=job_id, _anchor="weighing"))
+    db.commit()
+    flash(_("Weighing test saved; the test loads measured so far were recomputed."), "success")
+    return redirect(url_for("jobs.bench", job_id=job_id, _anchor="weighing"))
 
 
 @bp.get("/authorisations")
