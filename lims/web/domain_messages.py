@@ -143,8 +143,8 @@ def _in_use(exc: StandardInUse) -> str:
 
 def _unsuitable(exc: StandardUnsuitable) -> str:
     params = dict(exc.params)
-    if exc.missing:  # "stability, uniformity" named in the user's language
-        params["missing"] = ", ".join(_(CHARACTERISTIC_LABELS.get(c, c)) for c in exc.missing)
+    if exc.lacking:  # "stability, uniformity" named in the user's language
+        params["missing"] = ", ".join(_(CHARACTERISTIC_LABELS.get(c, c)) for c in exc.lacking)
     return _(exc.template, **params)
 
 

@@ -42,15 +42,16 @@ def test_each_role_lists_only_suitable_standards(session: Session) -> None:
     weights = setup.standards["VER-NAWI-R76"]["weights"]
 
     offered = {role: {s.id for s in stds} for role, stds in standard_choices.choices(session, job, on=ON).items()}
-    assert set(offered) == {"reference", "bath"}
+    assert set(offered) == {"reference", "bath", "readout"}  # CAL-TH-BATH 1.1 records the thermometer's readout
     assert prt.id in offered["reference"]
     assert offered["bath"] == {bath.id}  # the only one with a stability and a uniformity
     for refused in (overdue, quarantined, short, weights):
         assert refused.id not in offered["reference"] | offered["bath"]
 
     jobsetup.start(session, setup, job)
-    with pytest.raises(standard_choices.StandardUnsuitable, match="stability, uniformity"):
+    with pytest.raises(standard_choices.StandardUnsuitable, match="stability, uniformity") as lacks:
         jobs.add_standard(session, job.id, prt.id, "bath", on=ON, expected_version=None)
+    assert lacks.value.lacking == ("stability", "uniformity")  # named by the page in the user's language
     with pytest.raises(standard_choices.StandardUnsuitable, match="not every test point"):
         jobs.add_standard(session, job.id, short.id, "reference", on=ON, expected_version=None)
     with pytest.raises(standard_choices.StandardUnsuitable, match="not in service"):
