@@ -107,9 +107,8 @@ def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) ->
         assert _serials(session, "0014321") == {"AX-0014321"}
     finally:
         event.remove(bind, "before_cursor_execute", remember)
-    # The relevance tiers (exact, prefix, anywhere) each ran; the last one searches inside the fields.
-    assert "ILIKE '0014321'" in seen[0][0] and "ILIKE '0014321%%'" not in seen[0][0]  # equal to the term
-    assert "ILIKE '0014321%%'" in seen[1][0]  # beginning with it (and equal to none)
+    # The relevance tiers (beginning with the term, anywhere) each ran; the last one searches inside the fields.
+    assert "ILIKE '0014321%%'" in seen[0][0] and "'%%0014321%%'" not in seen[0][0]  # beginning with the term
     statement, parameters = next((s, p) for s, p in seen if "ILIKE '%%0014321%%'" in s)
     # The pattern is in the statement's text, so a prepared statement's generic plan cannot hide it.
     assert all("0014321" not in str(p) for _, p in seen)  # %% for pyformat
@@ -121,16 +120,16 @@ def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) ->
     assert "ix_customer_instrument_serial_number_trgm" in plan, plan
 
 
-def test_exact_then_prefix_then_anywhere_each_newest_first_across_pages(session: Session) -> None:
+def test_beginning_with_the_term_first_then_anywhere_each_newest_first_across_pages(session: Session) -> None:
     ent = make_enterprise(session, name="Công ty Cân Thành Công")
     # Created oldest first: ids grow down this list.
     inside = make_instrument(session, ent, serial_number="S-1", manufacturer="Pro-Kern Ltd")  # anywhere
-    exact_old = make_instrument(session, ent, serial_number="S-2", manufacturer="KERN")  # exact (any case)
+    exact = make_instrument(session, ent, serial_number="S-2", manufacturer="KERN")  # equal (any case)
     prefix = make_instrument(session, ent, serial_number="S-3", model="Kern PCB 250")  # begins with it
-    no_model = make_instrument(session, ent, serial_number="S-4", manufacturer="kern & Sohn", model=None)  # prefix
-    exact_new = make_instrument(session, ent, serial_number="S-5", model="kern")  # exact, newest
+    inside_new = make_instrument(session, ent, serial_number="S-4", model="PCB-kern")  # anywhere, newer
+    no_model = make_instrument(session, ent, serial_number="S-5", manufacturer="kern & Sohn", model=None)
     make_instrument(session, ent, serial_number="S-6", manufacturer="Ohaus")  # no match
-    expected = [exact_new, exact_old, no_model, prefix, inside]
+    expected = [no_model, prefix, exact, inside_new, inside]
     whole = workload.search_instruments(session, query="Kern")
     assert [i.serial_number for i in whole.items] == [i.serial_number for i in expected]
     assert whole.next_after is None
@@ -146,5 +145,5 @@ def test_exact_then_prefix_then_anywhere_each_newest_first_across_pages(session:
         after = page.next_after
         cursors.append(after)
     assert seen == [i.serial_number for i in expected]
-    # Page 1 ends in tier 0 at exact_old's id; page 2 ends in tier 1 (prefix) at prefix's id.
-    assert cursors == [exact_old.id, workload.TIER_SPAN + prefix.id]
+    # Page 1 ends in tier 0 at prefix's id; page 2 ends in tier 1 (anywhere) at inside_new's id.
+    assert cursors == [prefix.id, workload.TIER_SPAN + inside_new.id]
