@@ -57,6 +57,9 @@ class Settings:
     demo: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
     max_file_bytes: int = 20 * 1024 * 1024
+    # The administrator's dashboard warns when fewer unused verification stamps than this are left in stock
+    # (LIMS_STAMPS_LOW): a new batch takes the authority weeks to deliver.
+    stamps_low: int = 20
     s3_bucket: str | None = None
     s3_prefix: str = "lims/"
     s3_endpoint_url: str | None = None
@@ -90,6 +93,7 @@ class Settings:
             base_url=(_env("BASE_URL", env) or "http://127.0.0.1:5000").rstrip("/"),
             demo=(_env("DEMO", env) or "").lower() in {"1", "true", "yes", "on"},
             max_file_bytes=_positive_int("MAX_FILE_BYTES", env, 20 * 1024 * 1024),
+            stamps_low=_positive_int("STAMPS_LOW", env, 20),
             s3_bucket=bucket,
             s3_prefix=_env("S3_PREFIX", env) or "lims/",
             s3_endpoint_url=_env("S3_ENDPOINT_URL", env),

@@ -31,6 +31,13 @@ from lims.domain.budget_template import (
 )
 from lims.errors import N_
 
+#: How pages name the characteristics a budget reads from a standard (message ids, translated where shown);
+#: a characteristic not listed here is shown by its name.
+CHARACTERISTIC_LABELS = {
+    "stability": N_("stability"),
+    "uniformity": N_("uniformity"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RoleNeeds:
@@ -62,6 +69,7 @@ class Unsuitable:
 
     msgid: str
     params: dict[str, str]
+    missing: tuple[str, ...] = ()  # the characteristics lacking (names; the page translates their labels)
 
 
 def role_needs(budget: BudgetTemplate) -> dict[str, RoleNeeds]:
@@ -125,6 +133,7 @@ def why_not(
         return Unsuitable(
             N_("Standard %(asset)s lacks what this role needs: %(missing)s."),
             {**params, "missing": ", ".join(missing)},
+            tuple(missing),
         )
     if needs.calibrated_value and not candidate.calibrated:
         return Unsuitable(N_("Standard %(asset)s has no calibration on record."), params)

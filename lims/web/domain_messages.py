@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from lims.domain.authorisation import NotAuthorised
 from lims.domain.capability import UncertaintyBelowCmc
 from lims.domain.guard import StandardInUse, StandardRefused
+from lims.domain.standard_choice import CHARACTERISTIC_LABELS
 from lims.domain.workflow import CommentRequired, IllegalTransition, NotPermitted, SameActorForbidden
 from lims.errors import N_
+from lims.services.jobs.standard_choices import StandardUnsuitable
 from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
 from lims.web.templating import date_filter
 
@@ -139,6 +141,13 @@ def _in_use(exc: StandardInUse) -> str:
     )
 
 
+def _unsuitable(exc: StandardUnsuitable) -> str:
+    params = dict(exc.params)
+    if exc.lacking:  # "stability, uniformity" named in the user's language
+        params["missing"] = ", ".join(_(CHARACTERISTIC_LABELS.get(c, c)) for c in exc.lacking)
+    return _(exc.template, **params)
+
+
 LOCALISERS: dict[type[Exception], Callable[[object], str]] = {
     SameActorForbidden: _same_actor,  # type: ignore[dict-item]
     IllegalTransition: _illegal,  # type: ignore[dict-item]
@@ -148,6 +157,7 @@ LOCALISERS: dict[type[Exception], Callable[[object], str]] = {
     UncertaintyBelowCmc: _below_cmc,  # type: ignore[dict-item]
     StandardRefused: _refused,  # type: ignore[dict-item]
     StandardInUse: _in_use,  # type: ignore[dict-item]
+    StandardUnsuitable: _unsuitable,  # type: ignore[dict-item]
 }
 
 

@@ -40,6 +40,14 @@ QUANTITY_LABELS = {
     "humidity": N_("Humidity"),
     "chemistry": N_("Chemistry"),
     "other": N_("Other"),
+    # The quantities procedures and CMC rows name in words (lims/services/jobs/procedures.py _QUANTITY).
+    "DC voltage": N_("DC voltage"),
+    "AC voltage": N_("AC voltage"),
+    "DC current": N_("DC current"),
+    "AC current": N_("AC current"),
+    "resistance": N_("Resistance"),
+    "gauge pressure": N_("Gauge pressure"),
+    "absolute pressure": N_("Absolute pressure"),
 }
 LEVEL_LABELS = {
     "reference": N_("Reference standard"),

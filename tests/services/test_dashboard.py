@@ -207,3 +207,80 @@ def test_customer_tiles_are_scoped_and_link_to_the_portal(session: Session) -> N
     # Three open jobs of ours (their instruments included) and none of the other enterprise's.
     assert _by_label(tiles) == {"Instruments": 6, "Due within 30 days": 1, "Open jobs": 3, "Certificates": 1}
     assert [t.endpoint for t in tiles] == ["portal.index", "portal.due", "portal.jobs", "portal.certificates"]
+
+
+def test_lab_manager_sees_stamps_left_and_a_warning_below_the_threshold(session: Session) -> None:
+    from lims.models import StampUse
+    from lims.services.certificates import stamps
+    from tests.factories import make_lab
+
+    admin = make_user(session, Role.ADMIN)
+    assert stamps.stock_tiles(session, admin, today=TODAY, low=20) == []  # no stamps ever received: no tile
+    lab = make_lab(session)
+    # Two batches: HN-26-000001…000030 (30 stamps) and HN-26-000101…000110 (10), plus one received tomorrow.
+    for first, last, received in ((1, 30, TODAY - timedelta(days=40)), (101, 110, TODAY - timedelta(days=5)),
+                                  (201, 300, TODAY + timedelta(days=1))):
+        stamps.receive_batch(session, stamps.BatchInput(lab.id, "HN-26", first, last, received, f"BB-{first}"),
+                             actor=admin)
+    # 15 + 2 voided + 1 damaged leave the stock (a use recorded tomorrow does not count yet).
+    batch = session.scalars(select(stamps.StampBatch).where(stamps.StampBatch.first_number == 1)).one()
+    for number in range(1, 16):
+        session.add(StampUse(batch_id=batch.id, number=number, outcome="affixed", used_on=TODAY - timedelta(days=1),
+                             recorded_by_id=admin.id))
+    stamps.spoil(session, "HN-26-000016", stamps.Outcome.VOIDED, "Hỏng khi in", on=TODAY, actor=admin)
+    stamps.spoil(session, "HN-26-000017", stamps.Outcome.VOIDED, "Hỏng khi in", on=TODAY, actor=admin)
+    stamps.spoil(session, "HN-26-000101", stamps.Outcome.DAMAGED, "Rách", on=TODAY, actor=admin)
+    stamps.spoil(session, "HN-26-000102", stamps.Outcome.DAMAGED, "Rách", on=TODAY + timedelta(days=1), actor=admin)
+    # (30 − 15 − 2) + (10 − 1) = 13 + 9 = 22 on TODAY, the same as the balance the stock page prints.
+    assert stamps.unused_in_stock(session, on=TODAY) == 22
+    assert sum(b.remaining for b in stamps.balance(session, on=TODAY)) == 22
+    (tile,) = stamps.stock_tiles(session, admin, today=TODAY, low=20)
+    assert (tile.value, tile.endpoint, tile.warn) == (22, "legal.stamp_stock", False)
+    (tile,) = stamps.stock_tiles(session, admin, today=TODAY, low=23)  # LIMS_STAMPS_LOW=23: running low
+    assert tile.warn
+    for role in (Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY, Role.AUDITOR, Role.CUSTOMER):
+        assert stamps.stock_tiles(session, make_user(session, role), today=TODAY, low=20) == []
+
+
+def test_auditor_sees_open_findings_each_linked_to_the_filtered_list(session: Session) -> None:
+    from lims.models import CorrectiveAction, NonconformingWork
+    from lims.services.quality import nonconformity as records
+    from lims.services.quality.dashboard import quality_tiles
+
+    auditor, owner = make_user(session, Role.AUDITOR), make_user(session, Role.ADMIN)
+
+    def record(n: int, state: str) -> NonconformingWork:
+        row = NonconformingWork(number=f"NC-T-{n}", trigger="complaint", state=state, description="Thử",
+                                found_on=TODAY - timedelta(days=30))
+        session.add(row)
+        session.flush()
+        return row
+
+    def action(nc: NonconformingWork, state: str, due: int) -> None:
+        session.add(CorrectiveAction(nc_id=nc.id, root_cause="Thử", actions="Thử", owner_id=owner.id,
+                                     due_on=TODAY + timedelta(days=due), state=state))
+
+    a, b, c, closed = record(1, "open"), record(2, "evaluating"), record(3, "open"), record(4, "closed")
+    action(a, "open", -3)  # overdue
+    action(a, "open", -1)  # overdue too: record a is counted once
+    action(b, "open", 10)  # open, not yet due
+    action(c, "closed", -20)  # closed: not a finding
+    action(closed, "closed", -40)
+    session.flush()
+    tiles = {t.label: t for t in quality_tiles(session, auditor, today=TODAY)}
+    expected = {
+        "Open nonconforming work": ({"open": 1}, 3),  # a, b, c
+        "Records with a corrective action open": ({"corrective": "open"}, 2),  # a, b
+        "Records with a corrective action overdue": ({"corrective": "overdue"}, 1),  # a
+    }
+    for label, (args, count) in expected.items():
+        tile = tiles[label]
+        assert (tile.endpoint, dict(tile.args), tile.value, tile.warn) == ("nc.index", args, count, True)
+        # The list the link opens (the page's own filter) shows as many records as the tile counts.
+        where = records.NcFilter(open_only=args.get("open") == 1, corrective=args.get("corrective"), today=TODAY)
+        assert len(records.list_records(session, where)) == count
+    # And against the database directly: records not closed; distinct records with an open action.
+    assert tiles["Open nonconforming work"].value == session.scalar(
+        select(func.count()).select_from(NonconformingWork).where(NonconformingWork.state != "closed"))
+    assert tiles["Records with a corrective action open"].value == session.scalar(
+        select(func.count(func.distinct(CorrectiveAction.nc_id))).where(CorrectiveAction.state != "closed"))

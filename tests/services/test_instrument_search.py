@@ -107,12 +107,43 @@ def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) ->
         assert _serials(session, "0014321") == {"AX-0014321"}
     finally:
         event.remove(bind, "before_cursor_execute", remember)
-    statement, parameters = seen[0]
+    # The relevance tiers (beginning with the term, anywhere) each ran; the last one searches inside the fields.
+    assert "ILIKE '0014321%%'" in seen[0][0] and "'%%0014321%%'" not in seen[0][0]  # beginning with the term
+    statement, parameters = next((s, p) for s, p in seen if "ILIKE '%%0014321%%'" in s)
     # The pattern is in the statement's text, so a prepared statement's generic plan cannot hide it.
-    assert "ILIKE '%%0014321%%'" in statement and "0014321" not in str(parameters)  # %% for pyformat
+    assert all("0014321" not in str(p) for _, p in seen)  # %% for pyformat
     # 20 000 rows are few enough to read them all, so sequential scans are ruled out: the choice left is
     # walking every instrument newest first ("Index Scan Backward using pk_customer_instrument"), what the
     # planner did while the enterprise condition was a blind sub-select, or the trigram indexes.
     bind.exec_driver_sql("SET LOCAL enable_seqscan = off")
     plan = "\n".join(bind.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
     assert "ix_customer_instrument_serial_number_trgm" in plan, plan
+
+
+def test_beginning_with_the_term_first_then_anywhere_each_newest_first_across_pages(session: Session) -> None:
+    ent = make_enterprise(session, name="Công ty Cân Thành Công")
+    # Created oldest first: ids grow down this list.
+    inside = make_instrument(session, ent, serial_number="S-1", manufacturer="Pro-Kern Ltd")  # anywhere
+    exact = make_instrument(session, ent, serial_number="S-2", manufacturer="KERN")  # equal (any case)
+    prefix = make_instrument(session, ent, serial_number="S-3", model="Kern PCB 250")  # begins with it
+    inside_new = make_instrument(session, ent, serial_number="S-4", model="PCB-kern")  # anywhere, newer
+    no_model = make_instrument(session, ent, serial_number="S-5", manufacturer="kern & Sohn", model=None)
+    make_instrument(session, ent, serial_number="S-6", manufacturer="Ohaus")  # no match
+    expected = [no_model, prefix, exact, inside_new, inside]
+    whole = workload.search_instruments(session, query="Kern")
+    assert [i.serial_number for i in whole.items] == [i.serial_number for i in expected]
+    assert whole.next_after is None
+    # Two per page: the cursor carries the tier, so no row is repeated or lost between pages.
+    seen: list[str] = []
+    after = None
+    cursors = []
+    while True:
+        page = workload.search_instruments(session, query="kern", after=after, size=2)
+        seen += [i.serial_number for i in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+        cursors.append(after)
+    assert seen == [i.serial_number for i in expected]
+    # Page 1 ends in tier 0 at prefix's id; page 2 ends in tier 1 (anywhere) at inside_new's id.
+    assert cursors == [prefix.id, workload.TIER_SPAN + inside_new.id]

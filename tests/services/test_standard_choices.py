@@ -49,8 +49,9 @@ def test_each_role_lists_only_suitable_standards(session: Session) -> None:
         assert refused.id not in offered["reference"] | offered["bath"]
 
     jobsetup.start(session, setup, job)
-    with pytest.raises(standard_choices.StandardUnsuitable, match="stability, uniformity"):
+    with pytest.raises(standard_choices.StandardUnsuitable, match="stability, uniformity") as lacks:
         jobs.add_standard(session, job.id, prt.id, "bath", on=ON, expected_version=None)
+    assert lacks.value.lacking == ("stability", "uniformity")  # named by the page in the user's language
     with pytest.raises(standard_choices.StandardUnsuitable, match="not every test point"):
         jobs.add_standard(session, job.id, short.id, "reference", on=ON, expected_version=None)
     with pytest.raises(standard_choices.StandardUnsuitable, match="not in service"):

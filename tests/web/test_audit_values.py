@@ -110,3 +110,15 @@ def test_a_stored_value_the_release_does_not_know_is_shown_as_stored(app: Flask)
         '<span class="field" title="verdict">Sự phù hợp</span>: maybe; '
         '<span class="field" title="decision_rule">Quy tắc quyết định</span>: <code>kind</code>: fuzzy'
     )
+
+
+def test_cmc_quantities_read_in_words(app: Flask) -> None:
+    from lims.web.audit.values import recorded_value
+
+    with app.test_request_context("/", headers={"Accept-Language": "vi"}):
+        assert str(recorded_value("DC voltage", "cmc_entry", "quantity")) == "Điện áp một chiều"
+        assert str(recorded_value("mass", "cmc_entry", "quantity")) == "Khối lượng"
+        # a stored point result names its quantity too
+        assert "Đại lượng</span>: Điện áp một chiều" in str(
+            recorded_value({"quantity": "DC voltage"}, "measurement", "result")
+        )

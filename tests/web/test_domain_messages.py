@@ -31,3 +31,36 @@ def test_authorisation_refusal(app: Flask) -> None:
     with app.test_request_context():
         text = error_text(NotAuthorised("ktv.lan", "CAL-PG-DKD", AuthorisedRole.SIGN, date(2026, 11, 2), "no grant"))
     assert "ktv.lan không có ủy quyền còn hiệu lực" in text and "02/11/2026" in text
+
+
+def test_characteristics_a_standard_lacks_are_named_in_the_users_language(app: Flask) -> None:
+    from flask import session
+
+    from lims.services.jobs.standard_choices import StandardUnsuitable
+
+    refusal = StandardUnsuitable("Standard %(asset)s lacks what this role needs: %(missing)s.",
+                                 lacking=("stability", "uniformity"), asset="CDL-NH-001",
+                                 missing="stability, uniformity")
+    with app.test_request_context():
+        vietnamese = error_text(refusal)
+    assert vietnamese == "Chuẩn CDL-NH-001 thiếu đặc tính mà vai trò này cần: độ ổn định, độ đồng đều."
+    with app.test_request_context():
+        session["language"] = "en"
+        english = error_text(refusal)
+    assert english == "Standard CDL-NH-001 lacks what this role needs: stability, uniformity."
+
+
+def test_every_quantity_procedures_name_has_a_vietnamese_label(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from lims.domain.procedures import load_procedures
+    from lims.services.demo.jobs import CMC
+    from lims.web.templating import QUANTITY_LABELS
+
+    named = {p.quantity for p in load_procedures()} | {row[0] for row in CMC}
+    assert named - set(QUANTITY_LABELS) == set()  # "DC voltage", "mass", … each has a label
+    with app.test_request_context():
+        untranslated = {q for q in named if gettext(QUANTITY_LABELS[q]) == QUANTITY_LABELS[q]}
+    assert untranslated == set()
+    with app.test_request_context():
+        assert gettext(QUANTITY_LABELS["DC voltage"]) == "Điện áp một chiều"

@@ -263,22 +263,25 @@ def demo_app(
     )
     try:
         pages = (*tool.PAGES, *PROGRAMME_PAGES)
-        yield app, {"pages": pages, "not_pages": tool.NOT_PAGES, "ids": ids}
+        yield app, {"pages": pages, "not_pages": tool.NOT_PAGES, "ids": ids, "clients": {}}
     finally:
         outer.rollback()
         connection.close()
 
 
-def _client(app: Flask, user: str | None, language: str) -> FlaskClient:
-    client = app.test_client()
-    if user is not None:
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-        assert token
-        response = client.post(
-            "/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
-        )
-        assert response.status_code == 302, (user, response.status_code)
+def _client(app: Flask, user: str | None, language: str, clients: dict[str | None, FlaskClient]) -> FlaskClient:
+    """The user's client, logged in once for both languages (the language is switched in its session)."""
+    client = clients.get(user)
+    if client is None:
+        client = clients[user] = app.test_client()
+        if user is not None:
+            page = client.get("/login").get_data(as_text=True)
+            token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+            assert token
+            response = client.post(
+                "/login", data={"username": user, "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+            )
+            assert response.status_code == 302, (user, response.status_code)
     with client.session_transaction() as session:
         session["language"] = language
     return client
@@ -313,7 +316,7 @@ def crawl(
     for user in ROLE_USERS:
         by_user.setdefault(user, [])
     for user, paths in by_user.items():
-        client = _client(app, user, language)
+        client = _client(app, user, language, demo["clients"])
         seen: set[str] = set()
         per_endpoint: dict[str, int] = {}
         others = [url for url in every_page if url not in paths] if user in ROLE_USERS else []

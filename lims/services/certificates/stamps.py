@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from lims.domain.legal.stamps import InvalidStamp, StampRange, normalise_series, parse_stamp
 from lims.errors import N_, LimsError
-from lims.models import Certificate, CustomerInstrument, Enterprise, Job, StampBatch, StampUse, User
+from lims.models import Certificate, CustomerInstrument, Enterprise, Job, Role, StampBatch, StampUse, User
+from lims.services.jobs.dashboard import Tile
 
 
 class StampRefused(LimsError, ValueError):
@@ -236,6 +237,41 @@ def balance(session: Session, *, on: date) -> list[BatchBalance]:
             )
         )
     return rows
+
+
+def unused_in_stock(session: Session, *, on: date) -> int | None:
+    """Stamps received by ``on`` and not yet affixed, damaged or voided, or ``None`` when no batch was ever
+    received (a lab that does no legal verification keeps no stock). The same figure as the sum of
+    :func:`balance`'s ``remaining``, counted in one statement: the numbers in the batches' ranges less the
+    uses recorded against those batches."""
+    received = (
+        select(func.sum(StampBatch.last_number - StampBatch.first_number + 1))
+        .where(StampBatch.received_on <= on)
+        .scalar_subquery()
+    )
+    used = (
+        select(func.count())
+        .select_from(StampUse)
+        .join(StampBatch, StampBatch.id == StampUse.batch_id)
+        .where(StampBatch.received_on <= on, StampUse.used_on <= on)
+        .scalar_subquery()
+    )
+    total, spent = session.execute(select(received, used)).one()
+    return None if total is None else int(total) - int(spent or 0)
+
+
+STOCK_WATCHERS = frozenset({Role.ADMIN})  # the lab manager orders the next batch from the authority
+
+
+def stock_tiles(session: Session, user: User, *, today: date, low: int) -> list[Tile]:
+    """The lab manager's "stamps left" tile, a warning when fewer than ``low`` are left (LIMS_STAMPS_LOW);
+    it opens the stock page with the balance per batch. Nothing for a lab that has never received stamps."""
+    if user.role not in STOCK_WATCHERS:
+        return []
+    left = unused_in_stock(session, on=today)
+    if left is None:
+        return []
+    return [Tile(N_("Verification stamps left in stock"), left, "legal.stamp_stock", warn=left < low)]
 
 
 @dataclass(frozen=True, slots=True)

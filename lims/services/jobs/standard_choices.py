@@ -20,7 +20,12 @@ USABLE_STATUSES = frozenset({StandardStatus.IN_SERVICE, StandardStatus.DUE})
 
 
 class StandardUnsuitable(JobError):
-    """The standard may not serve in that role; the message says why (a domain message id and parameters)."""
+    """The standard may not serve in that role; the message says why (a domain message id and parameters).
+    ``lacking`` names the characteristics it lacks, so the page can name them in the user's language."""
+
+    def __init__(self, template: str, /, lacking: tuple[str, ...] = (), **params: object) -> None:
+        super().__init__(template, **params)
+        self.lacking = lacking
 
 
 def _candidates(session: Session, quantity: Quantity) -> list[tuple[MeasurementStandard, sc.Candidate]]:
@@ -91,4 +96,4 @@ def require_suitable(session: Session, job: Job, std: MeasurementStandard, role:
         convert=convert_value,
     )
     if reason is not None:
-        raise StandardUnsuitable(reason.msgid, **reason.params)
+        raise StandardUnsuitable(reason.msgid, lacking=reason.missing, **reason.params)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from lims.errors import N_
 from lims.models import (
-    CorrectiveAction,
     MeasurementStandard,
     NcNotice,
     NonconformingWork,
@@ -19,35 +18,51 @@ from lims.models import (
     User,
 )
 from lims.services.jobs.dashboard import Tile
+from lims.services.quality.nonconformity import not_closed, with_corrective
 
 QUALITY_READERS = frozenset({Role.ADMIN, Role.REVIEWER, Role.SIGNATORY, Role.AUDITOR})
 
 
 def quality_tiles(session: Session, user: User, *, today: date) -> list[Tile]:
-    """Open records, quarantined standards, notices waiting for review, overdue corrective actions."""
+    """The open findings (records not closed, records with a corrective action open or overdue), quarantined
+    standards and notices waiting for review; each a link to the list filtered as it was counted."""
     if user.role not in QUALITY_READERS:
         return []
     row = session.execute(
         select(
+            select(func.count()).select_from(NonconformingWork).where(not_closed()).scalar_subquery(),
             select(func.count())
             .select_from(NonconformingWork)
-            .where(NonconformingWork.state != "closed")
+            .where(with_corrective("open", today=today))
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(NonconformingWork)
+            .where(with_corrective("overdue", today=today))
             .scalar_subquery(),
             select(func.count())
             .select_from(MeasurementStandard)
             .where(MeasurementStandard.status == StandardStatus.QUARANTINED)
             .scalar_subquery(),
             select(func.count()).select_from(NcNotice).where(NcNotice.state == "draft").scalar_subquery(),
-            select(func.count())
-            .select_from(CorrectiveAction)
-            .where(CorrectiveAction.state != "closed", CorrectiveAction.due_on < today)
-            .scalar_subquery(),
         )
     ).one()
-    open_records, quarantined, drafts, overdue = (int(v or 0) for v in row)
+    open_records, corrective_open, overdue, quarantined, drafts = (int(v or 0) for v in row)
     return [
-        Tile(N_("Open nonconforming work"), open_records, "nc.index", warn=open_records > 0),
+        Tile(N_("Open nonconforming work"), open_records, "nc.index", warn=open_records > 0, args={"open": 1}),
+        Tile(
+            N_("Records with a corrective action open"),
+            corrective_open,
+            "nc.index",
+            warn=corrective_open > 0,
+            args={"corrective": "open"},
+        ),
+        Tile(
+            N_("Records with a corrective action overdue"),
+            overdue,
+            "nc.index",
+            warn=overdue > 0,
+            args={"corrective": "overdue"},
+        ),
         Tile(N_("Standards quarantined"), quarantined, "standards.due", warn=quarantined > 0),
         Tile(N_("Notices waiting for review"), drafts, "nc.index", warn=drafts > 0),
-        Tile(N_("Corrective actions overdue"), overdue, "nc.index", warn=overdue > 0),
     ]

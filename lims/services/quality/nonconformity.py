@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from lims.domain import impact as dom
@@ -536,12 +536,37 @@ def close(session: Session, nc_id: int, *, note: str, closed_by_id: int, now: da
 # ------------------------------------------------------------------------------------------ listing
 
 
+#: The corrective-action filters of the list (and of the dashboard tiles that open it).
+CORRECTIVE_FILTERS = {
+    "open": N_("With a corrective action not closed"),
+    "overdue": N_("With a corrective action overdue"),
+}
+
+
+def not_closed() -> ColumnElement[bool]:
+    """A record not yet closed (the list's "not closed only" and the dashboard's open-records tile)."""
+    return NonconformingWork.state != nc.NcState.CLOSED.value
+
+
+def with_corrective(kind: str, *, today: date) -> ColumnElement[bool]:
+    """Records with a corrective action (8.7) not closed (``open``), or not closed and past its due date on
+    ``today`` (``overdue``). Counted per record, so a tile's number is the number of rows its link lists."""
+    conditions = [CorrectiveAction.nc_id == NonconformingWork.id, CorrectiveAction.state != "closed"]
+    if kind == "overdue":
+        conditions.append(CorrectiveAction.due_on < today)
+    elif kind != "open":
+        raise ValueError(kind)
+    return exists(select(CorrectiveAction.id).where(*conditions))
+
+
 @dataclass(frozen=True, slots=True)
 class NcFilter:
     state: str | None = None
     trigger: str | None = None
     standard_id: int | None = None
     open_only: bool = False
+    corrective: str | None = None  # a key of CORRECTIVE_FILTERS
+    today: date | None = None  # the day "overdue" is judged on (default: today)
 
 
 def list_records(
@@ -551,7 +576,9 @@ def list_records(
     if where.state:
         stmt = stmt.where(NonconformingWork.state == where.state)
     if where.open_only:
-        stmt = stmt.where(NonconformingWork.state != nc.NcState.CLOSED.value)
+        stmt = stmt.where(not_closed())
+    if where.corrective:
+        stmt = stmt.where(with_corrective(where.corrective, today=where.today or date.today()))
     if where.trigger:
         stmt = stmt.where(NonconformingWork.trigger == where.trigger)
     if where.standard_id is not None:

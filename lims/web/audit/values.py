@@ -107,6 +107,8 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("job", "kind"): lambda value: JOB_KINDS.get(value, value),
     ("certificate", "kind"): lambda value: JOB_KINDS.get(value, value),
     ("measurement_standard", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("cmc_entry", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),  # "DC voltage", "mass"
+    ("measurement", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),  # in a stored point result
     ("measurement_standard", "level"): lambda value: LEVEL_LABELS.get(value, value),
     ("measurement_standard", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
     # inside a stored point result: its verdict (ILAC-G8:09/2019 4.2.3 wording), the distribution k was

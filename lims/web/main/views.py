@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from lims.migrate import head_revisions
+from lims.services.certificates.stamps import stock_tiles
 from lims.services.jobs.dashboard import tiles_for
 from lims.services.quality.dashboard import quality_tiles
 from lims.services.records.database import database_answers, schema_revisions
@@ -23,6 +24,9 @@ bp = Blueprint("main", __name__)
 def dashboard() -> ResponseReturnValue:
     tiles = tiles_for(db_session(), current_user, today=date.today())
     tiles += quality_tiles(db_session(), current_user, today=date.today())
+    tiles += stock_tiles(
+        db_session(), current_user, today=date.today(), low=current_app.config["SETTINGS"].stamps_low
+    )
     return render_template("main/dashboard.html", tiles=tiles)
 
 

@@ -113,16 +113,20 @@ def _act(nc_id: int, work: Callable[[], object], success: str) -> ResponseReturn
 def index() -> ResponseReturnValue:
     state = request.args.get("state", "")
     trigger = request.args.get("trigger", "")
+    corrective = request.args.get("corrective", "")
     where = records.NcFilter(
         state=state if state in STATE_LABELS else None,
         trigger=trigger if trigger in TRIGGER_LABELS else None,
         open_only=request.args.get("open") == "1",
+        corrective=corrective if corrective in records.CORRECTIVE_FILTERS else None,
+        today=date.today(),
     )
     return render_template(
         "nc/index.html",
         rows=records.list_records(db_session(), where),
         where=where,
         can_open=current_user.role in OPENERS,
+        corrective_filters=records.CORRECTIVE_FILTERS,
         **_labels(),
     )
 

@@ -17,7 +17,6 @@ from lims.domain.programme.support import ApplicationRequest
 from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
-from lims.reports.programme_text import figure, indicator_cells
 from lims.services.programme import records as programme_records
 from lims.services.programme import report as programme_service
 from lims.services.programme import support as programme_support
@@ -36,6 +35,7 @@ from lims.web.programme.forms import (
     SubmitReportForm,
     WithdrawForm,
 )
+from lims.web.programme.labels import figure, indicator_cells, indicator_label
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
 
@@ -62,6 +62,12 @@ LINE_STATUS_LABELS = {
     LineStatus.BY_LAB: _l("By the lab or the Department"),
     LineStatus.BY_OTHER_BODY: _l("By another body"),
 }
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    """The indicators' names in the user's language (lims/web/programme/labels.py) for every programme page."""
+    return {"indicator_label": indicator_label}
 
 
 def _programme() -> Programme:
@@ -101,7 +107,7 @@ def index() -> ResponseReturnValue:
         {
             "row": row,
             "cells": indicator_cells(row),
-            "chart": trend_svg(row.yearly, title=row.indicator.label_vi, label=partial(figure, row)),
+            "chart": trend_svg(row.yearly, title=indicator_label(row.indicator), label=partial(figure, row)),
         }
         for row in rows
     ]
