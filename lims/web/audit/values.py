@@ -130,7 +130,6 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "interval_method"): lambda value: IntervalMethod(value).text(_language()),
     ("measurement", "no_statement_reason"): lambda value: NoStatementReason(value).text(_language()),
     ("measurement", "notes"): lambda value: note_text(value, _language()),
-    ("measurement", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
     ("weighing_test", "kind"): lambda value: WEIGHING_TEST_LABELS.get(value, value),
 }
 
