@@ -194,8 +194,10 @@ def _weighing_job(
     *,
     user: User,
     now: datetime,
+    failed: bool = False,
 ) -> None:
-    """The weighing tests and test loads of a balance calibration or a scale verification (see WEIGHING_TESTS).
+    """The weighing tests and test loads of a balance calibration or a scale verification (see WEIGHING_TESTS);
+    on the failed verification the load cell reads FAILED_TOP_LOAD_STEPS verification intervals high at Max.
 
     Balance (d = 0.1 mg): the error grows to +0.3 mg at Max, no-load indication 0.0000 g before each load; the
     E2 weights' conventional masses differ from nominal by a few hundredths of a milligram. Scale (e = 5 g):
@@ -216,8 +218,9 @@ def _weighing_job(
         else:
             up = ("0.0020", "0.0020", "0.0015", "0.0015", "0.0010")[i % 5]
             down = ("0.0020", "0.0015", "0.0015", "0.0010", "0.0010")[(i + s) % 5 if s % 2 else i % 5]
+            shown = nominal + (FAILED_TOP_LOAD_STEPS * 0.005 if failed and i == len(todo) - 1 else 0.0)
             data = measurements.PointInput(
-                i, [f"{nominal:.3f}", f"{nominal:.3f}"], f"{nominal:.6g}", env, weighing={"added": [up, down]}
+                i, [f"{shown:.3f}", f"{shown:.3f}"], f"{nominal:.6g}", env, weighing={"added": [up, down]}
             )
         measurements.save_point(session, job.id, data, user=user, expected_version=None, on=now.date(), now=now)
 
@@ -343,7 +346,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
             per_point = proc.readings_per_point(points_module.instrument_under_test(job))
             if proc.weighing is not None:
-                _weighing_job(session, job, code, todo, s, env, user=technician, now=day)
+                _weighing_job(session, job, code, todo, s, env, user=technician, now=day, failed=state == FAILED)
             for i, nominal in enumerate(todo if proc.weighing is None else ()):
                 measurements.save_point(
                     session,
