@@ -60,7 +60,7 @@ def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
     sim.start()
     try:
         job_id, station_id, run_id, points = _setup(database, sim.path)
-        assert points == ["2", "10", "18"]  # CAL-DMM-DCV on a 20 V range: 10 %, 50 %, 90 %
+        assert points == ["0", "2", "10", "18", "-18"]  # CAL-DMM-DCV 2.0, ±20 V range: short, 10, 50, 90, −90 %
         with database.session() as session:
             for index, nominal in enumerate(points):  # typed ahead: the sequence never waits
                 sequences.enter(session, job_id, run_id, index, [f"{nominal}.001"] * 5)
@@ -76,8 +76,8 @@ def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
     finally:
         sim.stop()
     row = _wait(database, run_id, lambda r: r.state == "finished")
-    assert row.error is None and row.point_index == 2 and row.reference is not None
-    assert [h for h in sim_cal.history if h.startswith("OUT")] == ["OUT 2 V", "OUT 10 V", "OUT 18 V"]
+    assert row.error is None and row.point_index == 4 and row.reference is not None
+    assert [h for h in sim_cal.history if h.startswith("OUT")] == ["OUT 0 V", "OUT 2 V", "OUT 10 V", "OUT 18 V", "OUT -18 V"]
     with database.session() as session:
         for index, nominal in enumerate(points):
             stored = bench_readings.readings_for(session, job_id, index)
@@ -95,13 +95,13 @@ def test_an_abort_from_the_bench_leaves_the_calibrator_in_standby(
     try:
         job_id, station_id, run_id, _points = _setup(database, sim.path)
         with database.session() as session:
-            sequences.enter(session, job_id, run_id, 0, ["2.001"] * 5)
+            sequences.enter(session, job_id, run_id, 0, ["0.001"] * 5)  # the short: 0 V
             session.commit()
         thread = threading.Thread(target=bench_worker.work_sequence_once, args=(database, station_id), kwargs={
             "station_name": "cal-1", "journal_path": tmp_path / "j.sqlite3", "refusal_status": status_for})
         thread.start()
         _wait(database, run_id, lambda r: r.point_index == 1 and r.step == "waiting for the technician")
-        assert sim_cal.operating and sim_cal.value == 10
+        assert sim_cal.operating and sim_cal.value == 2  # point 1: 10 % of 20 V
         with database.session() as session:
             sequences.command(session, job_id, run_id, "abort")
             session.commit()
