@@ -73,18 +73,19 @@ def test_a_dc_voltage_sequence_runs_and_an_abort_leaves_the_calibrator_in_standb
         entry = page.locator("#sequence [data-sequence-entry]")
         entry.wait_for(state="visible", timeout=20_000)
         status = page.locator("#sequence [data-sequence-status]")
-        assert "Điểm 1/3 (2)" in status.inner_text()
+        assert "Điểm 1/5 (0)" in status.inner_text()  # CAL-DMM-DCV 2.0: the short first
+        assert "E+" not in status.inner_text()  # the reference in the page's number format, not the frame
         # the calibrator sources point 1 while the technician reads the handheld meter
-        assert calibrator.operating and calibrator.value == 2
+        assert calibrator.operating and calibrator.value == 0
         first = entry.locator("input[name='indication_1']")
         assert first.evaluate("el => el === document.activeElement")  # focus waits in the first field
         for i in range(1, 6):
-            entry.locator(f"input[name='indication_{i}']").fill("2,001")
+            entry.locator(f"input[name='indication_{i}']").fill("0,001")
         entry.locator("input[name='indication_5']").press("Enter")
         page.wait_for_function(
-            "el => el.textContent.includes('Điểm 2/3 (10)') && el.textContent.includes('đang chờ số chỉ')",
+            "el => el.textContent.includes('Điểm 2/5 (2)') && el.textContent.includes('đang chờ số chỉ')",
             arg=status.element_handle(), timeout=20_000)
-        assert calibrator.operating and calibrator.value == 10
+        assert calibrator.operating and calibrator.value == 2
         page.locator("#sequence button[data-abort]").click()
         page.wait_for_function("el => el.textContent.includes('đã hủy: nguồn ở chế độ chờ')",
                                arg=status.element_handle(), timeout=20_000)
@@ -97,5 +98,5 @@ def test_a_dc_voltage_sequence_runs_and_an_abort_leaves_the_calibrator_in_standb
     assert "OUT 18 V" not in calibrator.history
     with station_database.session() as session:
         stored = bench_readings.readings_for(session, job_id, 0)
-        assert [r.value for r in stored][-5:] == ["2.001"] * 5
+        assert [r.value for r in stored][-5:] == ["0.001"] * 5
         assert bench_readings.readings_for(session, job_id, 1) == []

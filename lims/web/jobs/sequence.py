@@ -5,10 +5,12 @@ forms work without JavaScript too). The station worker on the bench PC runs the 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lims.errors import N_, LimsError, NotFound
@@ -18,6 +20,7 @@ from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
 from lims.web.jobs.views import _job_or_404, _user, bp
+from lims.web.templating import format_number
 
 STEPS = {
     "queued": N_("waiting for the bench station"),
@@ -33,14 +36,23 @@ STEPS = {
 }
 
 
+def _number(text: str) -> str:
+    """A nominal or a reference reading (as the instrument sent it, e.g. ``+1.0000E+01``) in the page's
+    number format."""
+    try:
+        return format_number(Decimal(text.strip()), str(get_locale() or "vi"))
+    except (InvalidOperation, ValueError):
+        return text
+
+
 def status_text(row: SequenceRun | None) -> str:
     if row is None:
         return ""
     step = _(STEPS.get(row.step, STEPS.get(row.state, "running")))
     text = _("Point %(n)s of %(count)s (%(nominal)s): %(step)s", n=row.point_index + 1, count=len(row.points),
-             nominal=row.points[row.point_index] if row.points else "—", step=step)
+             nominal=_number(row.points[row.point_index]) if row.points else "—", step=step)
     if row.reference and row.state in ("running", "paused"):
-        text += " " + _("Reference: %(value)s.", value=row.reference)
+        text += " " + _("Reference: %(value)s.", value=_number(row.reference))
     if row.error and row.state == "failed":
         text += " " + row.error
     return text
