@@ -125,6 +125,18 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "token_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "point_id": (UNKNOWN, lambda w, s: 0),
     "notice_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    # automated sequences of a job (the job_id carries the scope), nonconformities and complaints, rooms,
+    # the programme's participations, evidence and priority sectors
+    "run_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "nc_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "action_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "decision_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "complaint_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "room_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "participation_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "evidence_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "sector_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "year": (LAB, lambda w, s: 2026),
 }
 # Routes that end the session the sweep relies on (checked in their own tests).
 SESSION_ENDING = {"auth.logout"}
