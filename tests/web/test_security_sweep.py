@@ -140,6 +140,10 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
 }
 # Routes that end the session the sweep relies on (checked in their own tests).
 SESSION_ENDING = {"auth.logout"}
+# Routes of a document an enterprise's record has only sometimes: the world's job passed its calibration, so
+# its own answer is 404 ("no such document", tested with a notice in tests/web/test_portal.py); another
+# enterprise's must still be 404 and show nothing.
+OPTIONAL_DOCUMENT = {"portal.failure_notice"}  # the notice of failed verification of a job
 
 
 def _rules(app: Flask) -> list[Rule]:
@@ -327,7 +331,7 @@ def test_customer_gets_404_for_every_id_of_another_enterprise(
             body = theirs.get_data().decode("utf-8", "replace")
             theirs.close()
             checked.append(f"{method} {rule.rule}")
-            if mine.status_code == 404:
+            if mine.status_code == 404 and rule.endpoint not in OPTIONAL_DOCUMENT:
                 problems.append(f"{method} {own}: own record answered 404")
             if theirs.status_code != 404:
                 problems.append(
