@@ -81,6 +81,7 @@ class World:
     staff: dict[Role, Any]
     standard: Any
     calibration: Any
+    room: Any = None  # a laboratory room with its environmental limits
     users: dict[Role | None, Any] = field(default_factory=dict)
 
     def user(self, role: Role) -> Any:
@@ -132,7 +133,7 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "action_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "decision_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "complaint_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
-    "room_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "room_id": (LAB, lambda w, s: w.room.id),
     "participation_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "evidence_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "sector_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
@@ -194,6 +195,7 @@ def world(session: Session) -> World:
     from decimal import Decimal
 
     from lims.models import JobKind
+    from lims.services.bench import rooms
     from lims.services.customers import service_requests
     from lims.services.jobs import jobs
     from lims.services.jobs.procedures import latest_procedure, sync_procedures
@@ -224,8 +226,9 @@ def world(session: Session) -> World:
     staff = {role: make_user(session, role) for role in Role if role != Role.CUSTOMER}
     standard = make_standard(session, lab_id=lab.id)
     calibration = make_calibration(session, standard)
+    room = rooms.save_room(session, rooms.RoomInput("P-SWEEP", "Phòng quét", "18", "28", "30", "80"))
     session.commit()
-    return World(sides[0], sides[1], staff, standard, calibration)
+    return World(sides[0], sides[1], staff, standard, calibration, room)
 
 
 def _client_as(app: Flask, world: World, role: Role | None) -> FlaskClient:
