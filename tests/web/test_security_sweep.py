@@ -81,6 +81,7 @@ class World:
     staff: dict[Role, Any]
     standard: Any
     calibration: Any
+    room: Any = None  # a laboratory room with its environmental limits
     users: dict[Role | None, Any] = field(default_factory=dict)
 
     def user(self, role: Role) -> Any:
@@ -125,9 +126,25 @@ PARAMS: dict[str, tuple[str, Callable[[World, Side], Any]]] = {
     "token_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
     "point_id": (UNKNOWN, lambda w, s: 0),
     "notice_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    # automated sequences of a job (the job_id carries the scope), nonconformities and complaints, rooms,
+    # the programme's participations, evidence and priority sectors
+    "run_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "nc_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "action_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "decision_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "complaint_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "room_id": (LAB, lambda w, s: w.room.id),
+    "participation_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "evidence_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "sector_id": (UNKNOWN, lambda w, s: UNKNOWN_ID),
+    "year": (LAB, lambda w, s: 2026),
 }
 # Routes that end the session the sweep relies on (checked in their own tests).
 SESSION_ENDING = {"auth.logout"}
+# Routes of a document an enterprise's record has only sometimes: the world's job passed its calibration, so
+# its own answer is 404 ("no such document", tested with a notice in tests/web/test_portal.py); another
+# enterprise's must still be 404 and show nothing.
+OPTIONAL_DOCUMENT = {"portal.failure_notice"}  # the notice of failed verification of a job
 
 
 def _rules(app: Flask) -> list[Rule]:
@@ -178,6 +195,7 @@ def world(session: Session) -> World:
     from decimal import Decimal
 
     from lims.models import JobKind
+    from lims.services.bench import rooms
     from lims.services.customers import service_requests
     from lims.services.jobs import jobs
     from lims.services.jobs.procedures import latest_procedure, sync_procedures
@@ -208,8 +226,9 @@ def world(session: Session) -> World:
     staff = {role: make_user(session, role) for role in Role if role != Role.CUSTOMER}
     standard = make_standard(session, lab_id=lab.id)
     calibration = make_calibration(session, standard)
+    room = rooms.save_room(session, rooms.RoomInput("P-SWEEP", "Phòng quét", "18", "28", "30", "80"))
     session.commit()
-    return World(sides[0], sides[1], staff, standard, calibration)
+    return World(sides[0], sides[1], staff, standard, calibration, room)
 
 
 def _client_as(app: Flask, world: World, role: Role | None) -> FlaskClient:
@@ -315,7 +334,7 @@ def test_customer_gets_404_for_every_id_of_another_enterprise(
             body = theirs.get_data().decode("utf-8", "replace")
             theirs.close()
             checked.append(f"{method} {rule.rule}")
-            if mine.status_code == 404:
+            if mine.status_code == 404 and rule.endpoint not in OPTIONAL_DOCUMENT:
                 problems.append(f"{method} {own}: own record answered 404")
             if theirs.status_code != 404:
                 problems.append(

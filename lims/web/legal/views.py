@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +23,7 @@ from lims.services.access.laboratory import current_laboratory
 from lims.services.certificates import stamps
 from lims.web.access import allow
 from lims.web.dbsession import db_session
+from lims.web.downloads import file_response
 from lims.web.forms import save_form
 from lims.web.legal.forms import (
     BatchForm,
@@ -295,8 +296,8 @@ def stamp_register() -> ResponseReturnValue:
         lines=stamps.register(db, start=start, end=end),
         balances=stamps.balance(db, on=end),
     )
-    return Response(
+    return file_response(
         data,
+        filename=f"stamp-register-{start}-{end}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="stamp-register-{start}-{end}.xlsx"'},
     )
