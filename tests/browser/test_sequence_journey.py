@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,9 @@ def test_a_dc_voltage_sequence_runs_and_an_abort_leaves_the_calibrator_in_standb
             entry.locator(f"input[name='indication_{i}']").fill("0,001")
         entry.locator("input[name='indication_5']").press("Enter")
         page.wait_for_function(
-            "el => el.textContent.includes('Điểm 2/5 (2)') && el.textContent.includes('đang chờ số chỉ')",
+            "el => el.textContent.includes('Điểm 2/5 (0,6)') && el.textContent.includes('đang chờ số chỉ')",
             arg=status.element_handle(), timeout=20_000)
-        assert calibrator.operating and calibrator.value == 2
+        assert calibrator.operating and calibrator.value == Decimal("0.6")  # 10 % of the 6 V range
         page.locator("#sequence button[data-abort]").click()
         page.wait_for_function("el => el.textContent.includes('đã hủy: nguồn ở chế độ chờ')",
                                arg=status.element_handle(), timeout=20_000)
@@ -95,7 +96,7 @@ def test_a_dc_voltage_sequence_runs_and_an_abort_leaves_the_calibrator_in_standb
         stop.set()
         worker.join(timeout=30)
         sim.stop()
-    assert "OUT 18 V" not in calibrator.history
+    assert not [h for h in calibrator.history if h.startswith("OUT 3")]  # aborted before point 3
     with station_database.session() as session:
         stored = bench_readings.readings_for(session, job_id, 0)
         assert [r.value for r in stored][-5:] == ["0.001"] * 5
