@@ -244,7 +244,7 @@ def test_pdfsig_accepts_the_issued_pdf(session: Session, tmp_path: Path) -> None
         setup.signatory,
         storage=DatabaseStorage(session),
         settings=certsetup.SETTINGS,
-        stamp_number="A-000123",
+        stamp_number="HN-25-000123",  # a stamp of the batch jobsetup received
         now=certsetup.ISSUED_AT,
     )
     path = tmp_path / "kd.pdf"

@@ -240,28 +240,30 @@ def demo_app(
 
     connection = engine.connect()
     outer = connection.begin()
-    database = Database(connection.engine)
-    database.sessionmaker = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    audit.install(database.sessionmaker)
-    with database.session() as session:
-        audit.set_actor(session, audit.Actor(None, "cli:lims"))
-        load_demo(session, today=date.today())
-        session.commit()
-        tool = _tool()
-        queries = {**tool.QUERIES, **PROGRAMME_QUERIES}
-        ids = {name: session.execute(text(sql)).scalar() for name, sql in queries.items()}
-    instance = tmp_path_factory.mktemp("page-text")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "page-text-" + "k" * 40,
-            "DATABASE": database,
-            "SETTINGS": Settings(instance_path=instance, database_url=str(engine.url)),
-        }
-    )
+    # Everything after begin() is inside the try: a demo that fails to load must still roll back and close, or
+    # the open write transaction locks the shared SQLite file for every test after this module.
     try:
+        database = Database(connection.engine)
+        database.sessionmaker = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        audit.install(database.sessionmaker)
+        with database.session() as session:
+            audit.set_actor(session, audit.Actor(None, "cli:lims"))
+            load_demo(session, today=date.today())
+            session.commit()
+            tool = _tool()
+            queries = {**tool.QUERIES, **PROGRAMME_QUERIES}
+            ids = {name: session.execute(text(sql)).scalar() for name, sql in queries.items()}
+        instance = tmp_path_factory.mktemp("page-text")
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "page-text-" + "k" * 40,
+                "DATABASE": database,
+                "SETTINGS": Settings(instance_path=instance, database_url=str(engine.url)),
+            }
+        )
         pages = (*tool.PAGES, *PROGRAMME_PAGES)
         yield app, {"pages": pages, "not_pages": tool.NOT_PAGES, "ids": ids, "clients": {}}
     finally:
