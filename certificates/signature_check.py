@@ -20,7 +20,7 @@ from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 
-from certificates.signing import SignerCertificate
+from certificates.signing import SignerCertificate, outside_event_loop
 
 with warnings.catch_warnings():
     # pyHanko imports cryptography's DSA module to recognise DSA keys (deprecated there); none is used here.
@@ -90,6 +90,7 @@ def _holder(cert: asn1_x509.Certificate) -> SignerCertificate:
     return SignerCertificate.of(x509.load_der_x509_certificate(cert.dump()))
 
 
+@outside_event_loop
 def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes]) -> PdfSignatureReport | None:
     """Check the last signature of ``pdf`` against ``trust_roots`` (DER certificates); ``None`` when the
     file carries no signature or cannot be read as a PDF."""
@@ -122,6 +123,7 @@ def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes]) -> PdfSignatureRepor
     )
 
 
+@outside_event_loop
 def verify_detached(
     data: bytes, signature: bytes, *, trust_roots: Sequence[bytes]
 ) -> DetachedSignatureReport:

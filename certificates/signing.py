@@ -23,6 +23,7 @@ usage does not include ``digitalSignature`` (RFC 5280 4.2.1.3).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import hashlib
 import io
@@ -212,6 +213,26 @@ class _SignerAt(signers.PdfSigner):
         return session
 
 
+def outside_event_loop(func: Any) -> Any:
+    """Run ``func`` in a thread of its own when this thread already runs an asyncio event loop.
+
+    pyHanko's synchronous calls (and :func:`sign_detached`) start a loop with ``asyncio.run``, which refuses
+    to run inside a running loop, e.g. in a process that also drives Playwright or an async server.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return func(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(func, *args, **kwargs).result()
+
+    return wrapper
+
+
+@outside_event_loop
 def sign_pdf(
     pdf: bytes,
     identity: SigningIdentity,
@@ -257,6 +278,7 @@ def sign_pdf(
     return bytes(out.getvalue())
 
 
+@outside_event_loop
 def sign_detached(
     data: bytes, identity: SigningIdentity, *, signing_time: datetime, timestamper: TimeStamper | None = None
 ) -> bytes:
