@@ -26,8 +26,8 @@ def test_procedures_list_json(demo: Path) -> None:
         ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-NAWI-CG18", "1.0"), ("CAL-PG-DKD", "1.0"),
         ("CAL-PG-DKD", "2.0"), ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"),
         ("VER-NAWI-R76", "1.0"), ("VER-NAWI-R76", "2.0")]
-    assert rows[3] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
-                                      "kind": "calibration", "title": "", "title_vi": rows[3]["title_vi"]}
+    assert rows[4] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
+                                      "kind": "calibration", "title": "", "title_vi": rows[4]["title_vi"]}
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:
