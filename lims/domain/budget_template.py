@@ -19,7 +19,9 @@ source                       input in the budget (value; distribution)
 ``zero_deviation``           0; rectangular, half-width f0/2 from the zero point's readings (DKD-R 6-1)
 ``head_correction``          ρ·g·Δh in the point's unit; normal from u(ρ) and u(Δh) (EURAMET cg-17)
 ``standard_specification``   0; rectangular, half-width = (relative·|x| + floor) per year × years since the
-                             standard's calibration: a calibrator's drift specification (EURAMET cg-15)
+                             standard's calibration: a calibrator's drift specification (EURAMET cg-15);
+                             ``specification`` names the function (``dc_current``, ``resistance``,
+                             ``ac_voltage`` with frequency bands), ``floor_unit`` the unit of its floor
 ``stem_correction``          k·n·(t1 − t2) (ISO 386 emergent stem); normal from u(t2) and u(k); 0 when no
                              emergent column is recorded (digital or totally immersed thermometers)
 ``supplied``                 value and distribution computed per point by the procedure's method from the
@@ -32,6 +34,9 @@ is the mean of the series M1 ↑, M2 ↓, …: its dispersion is carried by the 
 inputs, except for a sequence with one series per direction (C), where it is a Type A input with the
 laboratory's pooled standard deviation and its degrees of freedom (JCGM 100:2008 4.2.4).
 
+An ``environment`` input marked ``"optional": true`` is 0 ± 0 when the quantity is not recorded (a 2-wire
+resistance measurement's lead residual, which a 4-wire one does not have).
+
 ``scale`` for environment and relative fixed inputs: ``none`` (1), ``nominal`` (|nominal|) or ``range``
 (span).
 """
@@ -40,14 +45,16 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from lims.domain import pressure as dkd
 from lims.domain.errors import DomainError
+from lims.domain.unit_conversion import convert_difference
 
 #: Functions and constants a model expression may use (shared with the uncertainty engine).
 MODEL_FUNCTIONS = frozenset({"sqrt", "exp", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan"})
@@ -152,6 +159,11 @@ class InputTemplate:
     dof: float | None = None
     half_width: float = 0.0  # stem_correction: half-width of the emergent-column temperature t2, in K
     relative_uncertainty: float = 0.0  # stem_correction: standard uncertainty of k as a fraction of k
+    #: standard_specification: the function whose specification is read (None: the DC voltage keys
+    #: ``stability_relative_per_year`` / ``stability_floor_per_year``) and the unit its floor is stated in
+    specification: str | None = None
+    floor_unit: str | None = None
+    optional: bool = False  # environment: not recorded means no such effect (0 ± 0)
 
     def describe(self, language: str) -> str:
         """The description in ``language`` (``vi`` or ``en``); English when no Vietnamese was given."""
@@ -304,6 +316,21 @@ def _input_from_dict(data: Any, where: str) -> InputTemplate:
             "reference_value": _num(data, "reference_value", where),
             "coefficient": _num(data, "coefficient", where),
         }
+    if source == InputSource.STANDARD_SPECIFICATION:
+        for key in ("specification", "floor_unit"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise BudgetError(f"{where}.{key}: expected a name, e.g. 'dc_current' or 'A'")
+            kw[key] = value
+        if kw["specification"] is not None and not str(kw["specification"]).isidentifier():
+            raise BudgetError(
+                f"{where}.specification: {kw['specification']!r} is not a name such as 'ac_voltage'"
+            )
+    if source == InputSource.ENVIRONMENT:
+        optional = data.get("optional", False)
+        if not isinstance(optional, bool):
+            raise BudgetError(f"{where}.optional: expected true or false")
+        kw["optional"] = optional
     if source == InputSource.STEM_CORRECTION:
         kw["coefficient"] = _num(data, "coefficient", where)
         kw["half_width"] = _num(data, "stem_temperature_half_width", where, 0.0)
@@ -393,6 +420,7 @@ class PointContext:
         None  # the zero point's series (None: the gauge has no zero point)
     )
     supplied: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> value, distribution
+    frequency_hz: float | None = None  # an AC point's frequency (None: DC)
 
 
 def _standard(ctx: PointContext, item: InputTemplate) -> StandardUsed:
@@ -416,6 +444,8 @@ def _scale(scale: Scale, ctx: PointContext) -> float:
 def _env_value(ctx: PointContext, item: InputTemplate) -> float:
     assert item.quantity is not None
     raw = ctx.environment.get(item.quantity)
+    if raw is None and item.optional:
+        return 0.0
     if raw is None:
         raise BudgetError(
             f"environment.{item.quantity}: not recorded; input {item.name} of the budget needs it"
@@ -521,13 +551,97 @@ def instantiate(template: BudgetTemplate, ctx: PointContext) -> dict[str, Any]:
 #: specification): relative to the output per year, and a floor in the procedure's unit per year.
 SPECIFICATION_RELATIVE = "stability_relative_per_year"
 SPECIFICATION_FLOOR = "stability_floor_per_year"
+#: A band of a frequency-dependent specification: ``ac_voltage@45-10000Hz_relative_per_year`` (and ``_floor``).
+_BAND_KEY = re.compile(
+    r"^(?P<spec>\w+?)@(?P<low>\d+(?:\.\d+)?)-(?P<high>\d+(?:\.\d+)?)Hz_(?P<term>relative|floor)_per_year$"
+)
+
+
+def specification_keys(specification: str | None) -> tuple[str, str]:
+    """The characteristic names (relative, floor) of a function's specification without frequency bands.
+
+    >>> specification_keys(None), specification_keys("dc_current")
+    (('stability_relative_per_year', 'stability_floor_per_year'), ('dc_current_relative_per_year', \
+'dc_current_floor_per_year'))
+    """
+    if specification is None:
+        return SPECIFICATION_RELATIVE, SPECIFICATION_FLOOR
+    return f"{specification}_relative_per_year", f"{specification}_floor_per_year"
+
+
+def specification_bands(
+    characteristics: Mapping[str, float], specification: str
+) -> list[tuple[float, float, float, float]]:
+    """(low Hz, high Hz, relative per year, floor per year) of each band the characteristics state for a
+    frequency-dependent specification (a calibrator's AC voltage data sheet gives one per frequency band).
+
+    >>> specification_bands({"ac_voltage@45-10000Hz_relative_per_year": 1.5e-4,
+    ...                      "ac_voltage@45-10000Hz_floor_per_year": 6e-6, "other": 1.0}, "ac_voltage")
+    [(45.0, 10000.0, 0.00015, 6e-06)]
+    """
+    terms: dict[tuple[float, float], dict[str, float]] = {}
+    for key, value in characteristics.items():
+        match = _BAND_KEY.match(key)
+        if match is None or match["spec"] != specification:
+            continue
+        band = (float(match["low"]), float(match["high"]))
+        terms.setdefault(band, {})[match["term"]] = float(value)
+    return [
+        (low, high, t["relative"], t["floor"])
+        for (low, high), t in sorted(terms.items())
+        if "relative" in t and "floor" in t
+    ]
+
+
+def has_specification(keys: Collection[str], specification: str | None) -> bool:
+    """Whether a standard with characteristics ``keys`` states the specification (plain or in bands).
+
+    >>> has_specification({"ac_voltage@45-10000Hz_relative_per_year", "ac_voltage@45-10000Hz_floor_per_year"},
+    ...                   "ac_voltage"), has_specification({"stability_relative_per_year"}, None)
+    (True, False)
+    """
+    if set(specification_keys(specification)) <= set(keys):
+        return True
+    return specification is not None and bool(specification_bands(dict.fromkeys(keys, 0.0), specification))
+
+
+def _specification_terms(ctx: PointContext, item: InputTemplate) -> tuple[float, float]:
+    """(relative per year, floor per year in the standard's floor unit) at the point: a frequency-dependent
+    specification gives the band holding the point's frequency; a frequency on the edge of two bands (10 kHz
+    ends one and starts the next) takes the wider half-width of the two."""
+    std = _standard(ctx, item)
+    bands = [] if item.specification is None else specification_bands(std.characteristics, item.specification)
+    if bands:
+        if ctx.frequency_hz is None:
+            raise BudgetError(
+                f"standards.{item.standard}: the {item.specification} specification is given per frequency band; "
+                f"input {item.name} needs the point's frequency"
+            )
+        holding = [(rel, floor) for low, high, rel, floor in bands if low <= ctx.frequency_hz <= high]
+        if not holding:
+            raise BudgetError(
+                f"standards.{item.standard}.characteristics: no {item.specification} band holds "
+                f"{ctx.frequency_hz:g} Hz; input {item.name} needs the specification at that frequency"
+            )
+        return max(holding, key=lambda terms: terms[0] * abs(ctx.nominal) + terms[1])
+    values = []
+    for key in specification_keys(item.specification):
+        value = std.characteristics.get(key)
+        if value is None or not math.isfinite(value) or value < 0:
+            raise BudgetError(
+                f"standards.{item.standard}.characteristics.{key}: missing or not a number ≥ 0; input "
+                f"{item.name} needs the standard's stability specification"
+            )
+        values.append(float(value))
+    return values[0], values[1]
 
 
 def _specification_half_width(ctx: PointContext, item: InputTemplate) -> float:
     """a = (s_rel·|x| + s_floor) · t / 1 year: the drift a calibrator's stability specification allows in the
-    time t since its calibration (EURAMET cg-15, from memory: the calibrator's contribution is its certificate
-    U at the setting plus its drift since calibration from the specification, relative to the output plus a
-    floor — never one absolute value for every point).
+    time t since its calibration (EURAMET cg-15 section 3.5 and appendix, from memory: the calibrator's
+    contribution is its certificate U at the setting plus its drift since calibration from the specification,
+    relative to the output plus a floor — never one absolute value for every point). The floor is stated in
+    ``floor_unit`` (default: the procedure's unit) and converted with :mod:`lims.domain.unit_conversion`.
 
     5 V on a calibrator 0.5 year after its calibration, 8·10⁻⁶/year of output + 2 µV/year:
     (8e-6 × 5 + 2e-6) × 0.5 = 2.1e-5 V.
@@ -538,24 +652,34 @@ def _specification_half_width(ctx: PointContext, item: InputTemplate) -> float:
     >>> _specification_half_width(ctx, InputTemplate("dV_S", InputSource.STANDARD_SPECIFICATION,
     ...     standard="calibrator"))
     2.1e-05
+
+    180 mA on a calibrator whose DC current floor is stated in A (40 ppm + 2 µA per year), one year on:
+    40e-6 × 0.18 A + 2e-6 A = 9.2 µA, expressed in mA for a procedure in mA.
+
+    >>> std = StandardUsed("5522A", 180.0, "mA", 0.01, 2.0, characteristics={
+    ...     "dc_current_relative_per_year": 40e-6, "dc_current_floor_per_year": 2e-6}, years_since_calibration=1.0)
+    >>> ctx = PointContext(180.0, "mA", (180.0,), {"calibrator": std}, InstrumentUnderTest("mA", -200, 200, 0.01),
+    ...                    {})
+    >>> _specification_half_width(ctx, InputTemplate("dI_S", InputSource.STANDARD_SPECIFICATION,
+    ...     standard="calibrator", specification="dc_current", floor_unit="A"))
+    0.0092
     """
     std = _standard(ctx, item)
-    values = []
-    for key in (SPECIFICATION_RELATIVE, SPECIFICATION_FLOOR):
-        value = std.characteristics.get(key)
-        if value is None or not math.isfinite(value) or value < 0:
+    relative, floor = _specification_terms(ctx, item)
+    if item.floor_unit is not None and item.floor_unit != ctx.unit:
+        converted = convert_difference(floor, item.floor_unit, ctx.unit)
+        if converted is None:
             raise BudgetError(
-                f"standards.{item.standard}.characteristics.{key}: missing or not a number ≥ 0; input "
-                f"{item.name} needs the standard's stability specification"
+                f"budget.inputs ({item.name}).floor_unit: {item.floor_unit!r} cannot be expressed in {ctx.unit!r}"
             )
-        values.append(float(value))
+        floor = converted
     years = std.years_since_calibration
     if years is None or not math.isfinite(years) or years < 0:
         raise BudgetError(
             f"standards.{item.standard}: the date of its calibration is needed; input {item.name} scales its "
             "drift with the time since calibration"
         )
-    return _clean((values[0] * abs(ctx.nominal) + values[1]) * years)
+    return _clean((relative * abs(ctx.nominal) + floor) * years)
 
 
 #: Environment quantities of the emergent stem (ISO 386): the emergent column n in degrees of the scale, its
@@ -679,6 +803,12 @@ def template_to_dict(template: BudgetTemplate) -> dict[str, Any]:
                 d[key] = value
         if item.source == InputSource.ENVIRONMENT:
             d |= {"reference_value": item.reference_value, "coefficient": item.coefficient}
+            if item.optional:
+                d["optional"] = True
+        if item.source == InputSource.STANDARD_SPECIFICATION:
+            d |= {
+                k: getattr(item, k) for k in ("specification", "floor_unit") if getattr(item, k) is not None
+            }
         if item.source in (InputSource.ENVIRONMENT, InputSource.FIXED):
             d["scale"] = item.scale.value
         if item.source == InputSource.STEM_CORRECTION:

@@ -12,6 +12,8 @@ uncertainty that travels down the chain is the certificate's uncertainty *at tha
 * a value between two points takes the straight-line interpolation of the expanded uncertainties of the
   two neighbouring points (common practice; it is only as good as the spacing of the points, so the lab
   should calibrate its standards at the values where it uses them);
+* an AC point is stated at a frequency (``frequency_hz``): it answers only for a use at that frequency, and a
+  DC point (no frequency) only for a DC use; nothing is interpolated across frequencies;
 * a value outside the calibrated range gives no uncertainty: a certificate says nothing beyond the points
   it reports, so nothing is extrapolated and the caller decides what to do.
 """
@@ -42,6 +44,7 @@ class CalibrationPoint:
     ``value`` is the calibration point (nominal or reference value) in ``unit``; ``expanded_uncertainty``
     is U = k·u in the same unit (ISO/IEC 17025:2017 7.8.4.1 a; JCGM 100 6.2.1) and ``coverage_factor`` is k.
     ``correction`` is the correction the certificate states at the point (same unit), when it states one.
+    ``frequency_hz`` is the frequency of an AC calibration point (``None``: DC, or a quantity without one).
 
     >>> CalibrationPoint(1000.0, "g", 0.0016, 2.0).standard_uncertainty
     0.0008
@@ -52,8 +55,11 @@ class CalibrationPoint:
     expanded_uncertainty: float
     coverage_factor: float = 2.0
     correction: float | None = None
+    frequency_hz: float | None = None
 
     def __post_init__(self) -> None:
+        if self.frequency_hz is not None and not (math.isfinite(self.frequency_hz) and self.frequency_hz > 0):
+            raise InvalidRecord("frequency_hz", "must be a frequency above 0 Hz")
         if self.correction is not None and not math.isfinite(self.correction):
             raise InvalidRecord("correction", "must be a finite number")
         if not math.isfinite(self.value):
@@ -75,7 +81,8 @@ class CalibrationPoint:
         ``None`` when ``unit`` is of another dimension.
 
         >>> CalibrationPoint(7.0, "MPa", 0.0003).expressed_in("kPa")
-        CalibrationPoint(value=7000.0, unit='kPa', expanded_uncertainty=0.3, coverage_factor=2.0, correction=None)
+        CalibrationPoint(value=7000.0, unit='kPa', expanded_uncertainty=0.3, coverage_factor=2.0, correction=None, \
+frequency_hz=None)
         """
         if unit == self.unit:
             return self
@@ -86,34 +93,48 @@ class CalibrationPoint:
         correction = None
         if self.correction is not None:
             correction = convert_difference(self.correction, self.unit, unit)
-        return CalibrationPoint(value, unit, expanded, self.coverage_factor, correction)
+        return CalibrationPoint(value, unit, expanded, self.coverage_factor, correction, self.frequency_hz)
 
 
-def points_in(points: Iterable[CalibrationPoint], unit: str) -> list[CalibrationPoint]:
-    """The points comparable with ``unit``, expressed in it, sorted by value (largest U first on a tie).
+def points_in(
+    points: Iterable[CalibrationPoint], unit: str, *, frequency_hz: float | None = None
+) -> list[CalibrationPoint]:
+    """The points comparable with ``unit`` at ``frequency_hz`` (``None``: DC), expressed in ``unit``, sorted by
+    value (largest U first on a tie).
 
     >>> [p.value for p in points_in([CalibrationPoint(1.0, "MPa", 6e-5), CalibrationPoint(2.0, "V", 1e-6)],
     ...                             "kPa")]
     [1000.0]
+    >>> ac = CalibrationPoint(1.0, "V", 1e-4, frequency_hz=1000.0)
+    >>> len(points_in([ac], "V")), len(points_in([ac], "mV", frequency_hz=1000.0))
+    (0, 1)
     """
-    converted = [c for p in points if (c := p.expressed_in(unit)) is not None]
+    converted = [
+        c for p in points if p.frequency_hz == frequency_hz and (c := p.expressed_in(unit)) is not None
+    ]
     return sorted(converted, key=lambda p: (p.value, -p.expanded_uncertainty))
 
 
-def calibrated_range(points: Iterable[CalibrationPoint], unit: str) -> tuple[float, float] | None:
-    """Lowest and highest calibrated value in ``unit``, or ``None`` when no point is comparable.
+def calibrated_range(
+    points: Iterable[CalibrationPoint], unit: str, *, frequency_hz: float | None = None
+) -> tuple[float, float] | None:
+    """Lowest and highest calibrated value in ``unit`` (at ``frequency_hz`` for AC), or ``None`` when no point
+    is comparable.
 
     >>> calibrated_range([CalibrationPoint(1.0, "mg", 1e-6), CalibrationPoint(1.0, "kg", 1e-3)], "g")
     (0.001, 1000.0)
     """
-    same = points_in(points, unit)
+    same = points_in(points, unit, frequency_hz=frequency_hz)
     if not same:
         return None
     return same[0].value, same[-1].value
 
 
-def uncertainty_at(points: Sequence[CalibrationPoint], value: float, unit: str) -> float | None:
-    """Expanded uncertainty of a certificate at ``value`` (in ``unit``), or ``None`` outside its range.
+def uncertainty_at(
+    points: Sequence[CalibrationPoint], value: float, unit: str, *, frequency_hz: float | None = None
+) -> float | None:
+    """Expanded uncertainty of a certificate at ``value`` (in ``unit``, at ``frequency_hz`` for AC), or
+    ``None`` outside its range.
 
     Exact points win; between two points the expanded uncertainty is interpolated linearly.
 
@@ -127,8 +148,11 @@ def uncertainty_at(points: Sequence[CalibrationPoint], value: float, unit: str) 
     >>> uncertainty_at((CalibrationPoint(1.0, "MPa", 0.00006), CalibrationPoint(7.0, "MPa", 0.0003)),
     ...                7000.0, "kPa")
     0.3
+    >>> ac = (CalibrationPoint(1.0, "V", 1e-4, frequency_hz=1e3), CalibrationPoint(10.0, "V", 1e-3, frequency_hz=1e3))
+    >>> uncertainty_at(ac, 5.5, "V", frequency_hz=1e3), uncertainty_at(ac, 5.5, "V")
+    (0.00055, None)
     """
-    same = points_in(points, unit)
+    same = points_in(points, unit, frequency_hz=frequency_hz)
     if not same or value < same[0].value or value > same[-1].value:
         return None
     exact = [p.expanded_uncertainty for p in same if p.value == value]
@@ -188,7 +212,7 @@ def smallest_uncertainty_ratio(
     """
     worst: RatioCheck | None = None
     for point in lower:
-        reference_u = uncertainty_at(reference, point.value, point.unit)
+        reference_u = uncertainty_at(reference, point.value, point.unit, frequency_hz=point.frequency_hz)
         if reference_u is None:
             continue
         ratio = point.expanded_uncertainty / reference_u
@@ -207,7 +231,11 @@ def uncertainty_at_points(
     >>> uncertainty_at_points(ref, (CalibrationPoint(10.0, "V", 2e-5),))
     (5e-06, 'V')
     """
-    found = [(u, p.unit) for p in used_at if (u := uncertainty_at(reference, p.value, p.unit)) is not None]
+    found = [
+        (u, p.unit)
+        for p in used_at
+        if (u := uncertainty_at(reference, p.value, p.unit, frequency_hz=p.frequency_hz)) is not None
+    ]
     if found and len({unit for _, unit in found}) == 1:
         return max(found)
     return worst_uncertainty(reference)

@@ -230,22 +230,35 @@ def unrealisable_points(
     >>> [(p.value, round(p.cmc * 1e6, 3), round(p.standard_uncertainty * 1e6, 3)) for p in bad]
     [(0.0, 10.0, 40.0)]
     """
-    candidates = {entry.range_min, entry.range_max}
-    for _, points in standards:
-        for p in points_in(points, entry.unit):
-            if entry.range_min <= p.value <= entry.range_max:
-                candidates.add(p.value)
+    # An AC row (no frequency of its own) claims its CMC at every frequency its standards were calibrated at,
+    # so each of those frequencies bounds it; a DC row is judged on the DC points only.
+    alternating = entry.quantity.strip().lower().startswith("ac ")
+    frequencies = sorted(
+        {
+            p.frequency_hz
+            for _, points in standards
+            for p in points
+            if (p.frequency_hz is not None) == alternating
+        },
+        key=lambda f: f or 0.0,
+    ) or [None]
     found: list[UnrealisableCmc] = []
-    for value in sorted(candidates):
-        bounds = [
-            (u, asset)
-            for asset, points in standards
-            if (u := uncertainty_at(points, value, entry.unit)) is not None
-        ]
-        if not bounds:
-            continue
-        best, asset = min(bounds)
-        cmc = entry.uncertainty_at(value)
-        if cmc < best * (1 - 1e-9):
-            found.append(UnrealisableCmc(value, entry.unit, cmc, asset, best))
+    for frequency in frequencies:
+        candidates = {entry.range_min, entry.range_max}
+        for _, points in standards:
+            for p in points_in(points, entry.unit, frequency_hz=frequency):
+                if entry.range_min <= p.value <= entry.range_max:
+                    candidates.add(p.value)
+        for value in sorted(candidates):
+            bounds = [
+                (u, asset)
+                for asset, points in standards
+                if (u := uncertainty_at(points, value, entry.unit, frequency_hz=frequency)) is not None
+            ]
+            if not bounds:
+                continue
+            best, asset = min(bounds)
+            cmc = entry.uncertainty_at(value)
+            if cmc < best * (1 - 1e-9):
+                found.append(UnrealisableCmc(value, entry.unit, cmc, asset, best))
     return found

@@ -227,7 +227,7 @@ def check_level(
         for index, standard, calibration in relied:
             if calibration is None:
                 continue
-            span = calibrated_range(calibration.points, point.unit)
+            span = calibrated_range(calibration.points, point.unit, frequency_hz=point.frequency_hz)
             if span is not None:
                 candidates.append((index, standard, span))
         if not candidates:
@@ -242,7 +242,7 @@ def check_level(
         same = [(i, s, c) for i, s, c in relied if c is not None and i == index]
         _, standard, calibration = same[0]
         assert calibration is not None
-        span = calibrated_range(calibration.points, points[0].unit)
+        span = calibrated_range(calibration.points, points[0].unit, frequency_hz=points[0].frequency_hz)
         assert span is not None
         values = ", ".join(f"{p.value:g} {p.unit}" for p in points)
         found.append(

@@ -8,8 +8,8 @@ the decision rule and the uncertainty budget template. The files shipped with th
 ``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
 
 >>> procs = load_procedures()
->>> sorted({p.code for p in procs})[:3]
-['CAL-DMM-DCV', 'CAL-NAWI-CG18', 'CAL-PG-DKD']
+>>> sorted({p.code for p in procs})[:5]
+['CAL-DMM-ACV', 'CAL-DMM-DCI', 'CAL-DMM-DCV', 'CAL-DMM-R', 'CAL-NAWI-CG18']
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from lims.domain.environment import EnvironmentLimit, limit_from_dict
 from lims.domain.errors import DomainError
 from lims.domain.mpe import Criterion, criterion_from_dict, mpe_at
 from lims.domain.test_points import (
+    PercentAtFrequencyRule,
     PercentOfRangeRule,
     PointRule,
     check_in_range,
@@ -155,6 +156,40 @@ class Procedure:
             "title_vi": self.title_vi,
         }
 
+    @property
+    def reference_frequency_hz(self) -> float | None:
+        """An AC procedure's reference frequency (its first point's, 1 kHz for CAL-DMM-ACV): the frequency of
+        points agreed by value only at contract review. ``None`` for a DC procedure.
+
+        >>> find_procedure(load_procedures(), "CAL-DMM-ACV").reference_frequency_hz
+        1000.0
+        """
+        if isinstance(self.test_points, PercentAtFrequencyRule):
+            return self.test_points.frequencies_hz[0]
+        return None
+
+    def frequencies_for(self, points: Sequence[float], *, agreed: bool = False) -> tuple[float | None, ...]:
+        """The frequency of each of ``points``: the procedure's own, in order, or with ``agreed`` (points the
+        customer agreed by value at contract review) the reference frequency for each; all ``None`` for a DC
+        procedure.
+
+        >>> acv = find_procedure(load_procedures(), "CAL-DMM-ACV")
+        >>> acv.frequencies_for(acv.points_for(InstrumentUnderTest("V", 0.0, 6.0, 0.0001)))
+        (1000.0, 1000.0, 1000.0, 50.0, 10000.0)
+        >>> acv.frequencies_for((2.0, 4.0), agreed=True)
+        (1000.0, 1000.0)
+        """
+        rule = self.test_points
+        if not isinstance(rule, PercentAtFrequencyRule):
+            return tuple(None for _ in points)
+        if agreed:
+            return tuple(rule.frequencies_hz[0] for _ in points)
+        if len(points) != len(rule.points):
+            raise ProcedureError(
+                f"test points: {self.code} gives {len(rule.points)} points, not {len(points)}"
+            )
+        return rule.frequencies_hz
+
     def points_for(self, instrument: InstrumentUnderTest) -> tuple[float, ...]:
         """The nominal test points for ``instrument`` (rounded to its resolution, inside its range).
 
@@ -169,7 +204,9 @@ class Procedure:
             percents = rule.percents if isinstance(rule, PercentOfRangeRule) else (50.0, 100.0)
             e = instrument.verification_interval or instrument.resolution
             try:
-                return r76.load_plan(instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents)
+                return r76.load_plan(
+                    instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents
+                )
             except DomainError as exc:
                 raise ProcedureError(str(exc)) from exc
         return generate_points(
@@ -252,7 +289,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             sequence_settings=sequence,
             minimum_tur=float(minimum_tur),
             usable_range=tuple(usable_range),
-            weighing=None if data.get("weighing") is None else method_from_dict(data["weighing"], f"{where}.weighing"),
+            weighing=None
+            if data.get("weighing") is None
+            else method_from_dict(data["weighing"], f"{where}.weighing"),
         )
         unknown = set(procedure.usable_range) - set(procedure.standards)
         if unknown:
@@ -265,7 +304,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
         raise ProcedureError(str(exc)) from exc
     supplied = [i.name for i in budget.inputs if i.source.value == "supplied"]
     if supplied and procedure.weighing is None:
-        raise ProcedureError(f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them")
+        raise ProcedureError(
+            f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them"
+        )
     indication = budget.input_with_role("indication")
     if procedure.repetitions < 2 and indication.source.value == "readings":
         # A type A evaluation of the readings needs n ≥ 2 (GUM 4.2.3); a weighing method takes the
@@ -363,8 +404,17 @@ def _context(
     environment: Mapping[str, float | Sequence[float]],
     zero_readings: Sequence[float] | None = None,
     supplied: Mapping[str, Mapping[str, Any]] | None = None,
+    frequency_hz: float | None = None,
 ) -> PointContext:
     _check_instrument(procedure, instrument)
+    if (procedure.reference_frequency_hz is None) != (frequency_hz is None):
+        raise ProcedureError(
+            f"frequency: {procedure.code} is an AC procedure, give the point's frequency"
+            if frequency_hz is None
+            else f"frequency: {procedure.code} is a DC procedure, a point has no frequency"
+        )
+    if frequency_hz is not None and not (math.isfinite(frequency_hz) and frequency_hz > 0):
+        raise ProcedureError(f"frequency: {frequency_hz} must be a frequency above 0 Hz")
     check_in_range(point, range_min=instrument.range_min, range_max=instrument.range_max, unit=procedure.unit)
     values: list[float] = []
     for i, r in enumerate(readings):
@@ -414,6 +464,7 @@ def _context(
         sequence_settings=procedure.sequence_settings,
         zero_readings=None if zero_readings is None else tuple(float(z) for z in zero_readings),
         supplied=dict(supplied or {}),
+        frequency_hz=frequency_hz,
     )
 
 
@@ -458,11 +509,13 @@ def instantiate_budget(
     *,
     zero_readings: Sequence[float] | None = None,
     supplied: Mapping[str, Mapping[str, Any]] | None = None,
+    frequency_hz: float | None = None,
 ) -> dict[str, Any]:
     """The uncertainty budget of one test point, in the uncertainty engine's JSON format.
 
     ``standards`` maps the roles the procedure names (:attr:`Procedure.standards`) to each standard's data at
-    this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged.
+    this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged;
+    ``frequency_hz`` is an AC point's frequency (an AC procedure needs it, a DC one refuses it).
 
     >>> dmm = find_procedure(load_procedures(), "CAL-DMM-DCV")
     >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, years_since_calibration=0.25, characteristics={
@@ -472,7 +525,9 @@ def instantiate_budget(
     >>> [(i["name"], i["distribution"]["kind"]) for i in b["inputs"]][:4]
     [('V_ix', 'type_a'), ('dV_res', 'rectangular'), ('V_s', 'normal'), ('dV_S', 'rectangular')]
     """
-    ctx = _context(procedure, point, readings, standards, instrument, environment, zero_readings, supplied)
+    ctx = _context(
+        procedure, point, readings, standards, instrument, environment, zero_readings, supplied, frequency_hz
+    )
     try:
         return instantiate(procedure.budget, ctx)
     except BudgetError as exc:
@@ -507,6 +562,7 @@ def point_result(
     expanded_uncertainty: float | None = None,
     criterion: Criterion | None = None,
     indication: float | None = None,
+    frequency_hz: float | None = None,
 ) -> PointResult:
     """Mean, error, correction and MPE at a test point, and the verdict under the procedure's decision rule.
 
@@ -524,7 +580,7 @@ def point_result(
     >>> (r.mean_indication, r.error, r.correction, r.mpe, r.verdict.value if r.verdict else None)
     (50.14, 0.128, -0.128, 0.5, 'pass')
     """
-    ctx = _context(procedure, point, readings, standards, instrument, {})
+    ctx = _context(procedure, point, readings, standards, instrument, {}, frequency_hz=frequency_hz)
     reference_role = procedure.budget.input_with_role("reference").standard
     assert reference_role is not None
     mean = statistics.fmean(ctx.readings) if indication is None else float(indication)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lims.domain.budget_template import (
-    SPECIFICATION_FLOOR,
-    SPECIFICATION_RELATIVE,
     BudgetTemplate,
     InputSource,
+    has_specification,
+    specification_keys,
 )
 from lims.errors import N_
 
@@ -46,6 +46,8 @@ class RoleNeeds:
     role: str
     calibrated_value: bool  # a certified value / drift is read: a calibration certificate is needed
     characteristics: frozenset[str] = field(default_factory=frozenset)  # e.g. {"stability", "uniformity"}
+    #: the calibrator specifications read (None: DC voltage; "dc_current", "ac_voltage" …), plain or in bands
+    specifications: frozenset[str | None] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class Candidate:
     range_max: float | None
     characteristics: frozenset[str]
     calibrated: bool  # at least one calibration (certificate) on record
+    #: (unit, lowest, highest) of its latest certificate's points per unit: what a multifunction calibrator
+    #: recorded in V covers in A or Ω (its certificate states each function it was calibrated for)
+    calibrated_ranges: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +80,21 @@ class Unsuitable:
 def role_needs(budget: BudgetTemplate) -> dict[str, RoleNeeds]:
     """Each role's needs, read from the budget's inputs (lims/domain/budget_template.py sources)."""
     value_sources = {InputSource.STANDARD, InputSource.STANDARD_DRIFT}
-    roles: dict[str, tuple[bool, set[str]]] = {}
+    roles: dict[str, tuple[bool, set[str], set[str | None]]] = {}
     for item in budget.inputs:
         if item.standard is None:
             continue
-        valued, characteristics = roles.setdefault(item.standard, (False, set()))
+        valued, characteristics, specifications = roles.setdefault(item.standard, (False, set(), set()))
         if item.source == InputSource.STANDARD_CHARACTERISTIC and item.characteristic:
             characteristics.add(item.characteristic)
         if item.source == InputSource.STANDARD_SPECIFICATION:
             # a calibrator's drift specification, relative to its output plus a floor (EURAMET cg-15)
-            characteristics |= {SPECIFICATION_RELATIVE, SPECIFICATION_FLOOR}
-        roles[item.standard] = (valued or item.source in value_sources, characteristics)
-    return {role: RoleNeeds(role, valued, frozenset(chars)) for role, (valued, chars) in roles.items()}
+            specifications.add(item.specification)
+        roles[item.standard] = (valued or item.source in value_sources, characteristics, specifications)
+    return {
+        role: RoleNeeds(role, valued, frozenset(chars), frozenset(specs))
+        for role, (valued, chars, specs) in roles.items()
+    }
 
 
 Converter = Callable[[float, str, str], float | None]  # (value, from, to) -> value; None: not comparable
@@ -129,6 +137,9 @@ def why_not(
     if candidate.due_on is not None and candidate.due_on < on:
         return Unsuitable(N_("Standard %(asset)s is past its calibration due date."), params)
     missing = sorted(needs.characteristics - candidate.characteristics)
+    for spec in sorted(needs.specifications, key=str):
+        if not has_specification(candidate.characteristics, spec):
+            missing += [k for k in specification_keys(spec) if k not in candidate.characteristics]
     if missing:
         return Unsuitable(
             N_("Standard %(asset)s lacks what this role needs: %(missing)s."),
@@ -147,18 +158,26 @@ def _outside_range(
         return None
     maybe = [convert(p, unit, candidate.unit) for p in points]
     converted = [c for c in maybe if c is not None]
+    low, high, range_unit = candidate.range_min, candidate.range_max, candidate.unit
     if len(converted) != len(maybe):
-        return Unsuitable(
-            N_("Standard %(asset)s is in %(unit)s, which cannot be compared with the points."),
-            {"asset": candidate.asset_number, "unit": candidate.unit},
-        )
+        # another function of a multifunction standard: the range its certificate covers in that unit
+        for cal_unit, cal_low, cal_high in candidate.calibrated_ranges:
+            maybe = [convert(p, unit, cal_unit) for p in points]
+            if all(c is not None for c in maybe):
+                converted = [c for c in maybe if c is not None]
+                low, high, range_unit = cal_low, cal_high, cal_unit
+                break
+        else:
+            return Unsuitable(
+                N_("Standard %(asset)s is in %(unit)s, which cannot be compared with the points."),
+                {"asset": candidate.asset_number, "unit": candidate.unit},
+            )
     # A relative tolerance of 1e-9 keeps a point equal to the range end (1 kg = 1000 g) inside it.
-    low, high = candidate.range_min, candidate.range_max
     slack = 1e-9 * max(abs(low), abs(high), 1.0)
     if min(converted) < low - slack or max(converted) > high + slack:
         return Unsuitable(
             N_("Standard %(asset)s covers %(low)s to %(high)s %(unit)s, not every test point."),
-            {"asset": candidate.asset_number, "low": f"{low:g}", "high": f"{high:g}", "unit": candidate.unit},
+            {"asset": candidate.asset_number, "low": f"{low:g}", "high": f"{high:g}", "unit": range_unit},
         )
     return None
 

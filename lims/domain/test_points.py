@@ -62,7 +62,33 @@ class PercentOfFullScaleRule:
     percents: tuple[float, ...]
 
 
-PointRule = ExplicitPoints | PercentOfRangeRule | PercentOfFullScaleRule
+@dataclass(frozen=True, slots=True)
+class FrequencyPoint:
+    """One AC point: a percentage (0–100) of the range's full scale at a frequency in Hz."""
+
+    percent: float
+    frequency_hz: float
+
+
+@dataclass(frozen=True, slots=True)
+class PercentAtFrequencyRule:
+    """AC points as (percent of full scale, frequency): a DMM's AC voltage range at 10 %, 50 % and 90 % at
+    1 kHz and, on the same range, 90 % at 50 Hz and 10 kHz (EURAMET cg-15 section 3.4: each AC range at a
+    reference frequency, the frequency response checked at further frequencies). The same value at two
+    frequencies is two points."""
+
+    points: tuple[FrequencyPoint, ...]
+
+    @property
+    def percents(self) -> tuple[float, ...]:
+        return tuple(p.percent for p in self.points)
+
+    @property
+    def frequencies_hz(self) -> tuple[float, ...]:
+        return tuple(p.frequency_hz for p in self.points)
+
+
+PointRule = ExplicitPoints | PercentOfRangeRule | PercentOfFullScaleRule | PercentAtFrequencyRule
 
 
 def round_to_resolution(value: float, resolution: float) -> float:
@@ -116,6 +142,10 @@ def generate_points(
         raise TestPointError(f"range_max: {range_max:g} must be above range_min {range_min:g}")
     if isinstance(rule, ExplicitPoints):
         raw = list(rule.nominals)
+    elif isinstance(rule, PercentAtFrequencyRule):
+        return _points_at_frequencies(
+            rule, range_min=range_min, range_max=range_max, resolution=resolution, unit=unit
+        )
     elif isinstance(rule, PercentOfFullScaleRule):
         # a negative percentage on a range without negative values is refused below, never moved
         full_scale = max(abs(range_min), abs(range_max))
@@ -132,6 +162,62 @@ def generate_points(
         if rounded not in points:
             points.append(rounded)
     return tuple(points)
+
+
+def _points_at_frequencies(
+    rule: PercentAtFrequencyRule, *, range_min: float, range_max: float, resolution: float, unit: str
+) -> tuple[float, ...]:
+    """The nominal values of an AC rule in its order; a value repeated at another frequency is kept (it is
+    another point), an identical (value, frequency) pair is refused by the rule itself.
+
+    >>> rule = PercentAtFrequencyRule((FrequencyPoint(10, 1000), FrequencyPoint(90, 1000), FrequencyPoint(90, 50)))
+    >>> generate_points(rule, range_min=0.0, range_max=6.0, resolution=0.001, unit="V")
+    (0.6, 5.4, 5.4)
+    """
+    full_scale = max(abs(range_min), abs(range_max))
+    points = []
+    for item in rule.points:
+        rounded = round_to_resolution(item.percent / 100 * full_scale, resolution)
+        check_in_range(rounded, range_min=range_min, range_max=range_max, unit=unit)
+        points.append(rounded)
+    return tuple(points)
+
+
+_AT_FREQUENCY = re.compile(r"^(?P<quantity>.+) (?P<hz>\d+(?:\.\d+)?(?:e\+?\d+)?) Hz$")
+
+
+def quantity_at_frequency(quantity: str, frequency_hz: float | None) -> str:
+    """The quantity an AC point's result names (``AC voltage 1000 Hz``); the quantity itself for DC.
+
+    >>> quantity_at_frequency("AC voltage", 1000.0), quantity_at_frequency("DC voltage", None)
+    ('AC voltage 1000 Hz', 'DC voltage')
+    """
+    return quantity if frequency_hz is None else f"{quantity} {frequency_hz:g} Hz"
+
+
+def split_frequency(quantity: str) -> tuple[str, float | None]:
+    """The inverse of :func:`quantity_at_frequency`.
+
+    >>> split_frequency("AC voltage 10000 Hz"), split_frequency("gauge pressure")
+    (('AC voltage', 10000.0), ('gauge pressure', None))
+    """
+    match = _AT_FREQUENCY.match(quantity)
+    if match is None:
+        return quantity, None
+    return match["quantity"], float(match["hz"])
+
+
+def frequency_label(frequency_hz: float | None) -> str:
+    """A frequency as a reader writes it: 50 Hz, 1 kHz, 10 kHz (empty for DC).
+
+    >>> frequency_label(50.0), frequency_label(1000.0), frequency_label(12500.0), frequency_label(None)
+    ('50 Hz', '1 kHz', '12.5 kHz', '')
+    """
+    if frequency_hz is None:
+        return ""
+    if frequency_hz >= 1000:
+        return f"{frequency_hz / 1000:g} kHz"
+    return f"{frequency_hz:g} Hz"
 
 
 _PERCENT = re.compile(r"^\s*(?P<list>[^%]*?)\s*%\s*(of\s+(the\s+)?(range|span|full\s+scale))?\s*$", re.I)
@@ -181,12 +267,15 @@ def rule_from_dict(data: Any, where: str = "test_points") -> PointRule:
     if not isinstance(data, Mapping):
         raise TestPointError(f"{where}: expected an object with a 'kind'")
     kind = data.get("kind")
+    if kind == "percent_of_full_scale_at_frequency":
+        return _frequency_rule(data, where)
     key = {"explicit": "nominals", "percent_of_range": "percents", "percent_of_full_scale": "percents"}.get(
         str(kind)
     )
     if key is None:
         raise TestPointError(
-            f"{where}.kind: {kind!r} is not 'explicit', 'percent_of_range' or 'percent_of_full_scale'"
+            f"{where}.kind: {kind!r} is not 'explicit', 'percent_of_range', 'percent_of_full_scale' or "
+            "'percent_of_full_scale_at_frequency'"
         )
     values = data.get(key)
     if not isinstance(values, list) or not values:
@@ -204,6 +293,43 @@ def rule_from_dict(data: Any, where: str = "test_points") -> PointRule:
     return _checked_percents(values, f"{where}.{key}")
 
 
+def _frequency_rule(data: Mapping[str, Any], where: str) -> PercentAtFrequencyRule:
+    """``{"kind": "percent_of_full_scale_at_frequency", "points": [{"percent": 10, "frequency_hz": 1000}, …]}``.
+
+    >>> _frequency_rule({"points": [{"percent": 90, "frequency_hz": 50}]}, "test_points")
+    PercentAtFrequencyRule(points=(FrequencyPoint(percent=90.0, frequency_hz=50.0),))
+    >>> _frequency_rule({"points": [{"percent": 90, "frequency_hz": 0}]}, "test_points")
+    Traceback (most recent call last):
+    ...
+    lims.domain.test_points.TestPointError: test_points.points[0].frequency_hz: 0 must be a frequency > 0 Hz
+    """
+    raw = data.get("points")
+    if not isinstance(raw, list) or not raw:
+        raise TestPointError(f"{where}.points: expected a non-empty list of {{percent, frequency_hz}}")
+    points: list[FrequencyPoint] = []
+    for i, item in enumerate(raw):
+        at = f"{where}.points[{i}]"
+        if not isinstance(item, Mapping):
+            raise TestPointError(f'{at}: expected {{"percent": …, "frequency_hz": …}}')
+        values = []
+        for key in ("percent", "frequency_hz"):
+            v = item.get(key)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise TestPointError(f"{at}.{key}: {v!r} is not a finite number")
+            values.append(float(v))
+        if not 0 < values[0] <= 100:
+            raise TestPointError(
+                f"{at}.percent: {values[0]:g} % is not above 0 % and at most 100 % of full scale"
+            )
+        if values[1] <= 0:
+            raise TestPointError(f"{at}.frequency_hz: {values[1]:g} must be a frequency > 0 Hz")
+        point = FrequencyPoint(values[0], values[1])
+        if point in points:
+            raise TestPointError(f"{at}: {values[0]:g} % at {values[1]:g} Hz is listed twice")
+        points.append(point)
+    return PercentAtFrequencyRule(tuple(points))
+
+
 def rule_to_dict(rule: PointRule) -> dict[str, Any]:
     """The procedure-file form of a rule.
 
@@ -214,4 +340,9 @@ def rule_to_dict(rule: PointRule) -> dict[str, Any]:
         return {"kind": "explicit", "nominals": list(rule.nominals)}
     if isinstance(rule, PercentOfFullScaleRule):
         return {"kind": "percent_of_full_scale", "percents": list(rule.percents)}
+    if isinstance(rule, PercentAtFrequencyRule):
+        return {
+            "kind": "percent_of_full_scale_at_frequency",
+            "points": [{"percent": p.percent, "frequency_hz": p.frequency_hz} for p in rule.points],
+        }
     return {"kind": "percent_of_range", "percents": list(rule.percents)}

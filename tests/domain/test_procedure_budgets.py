@@ -298,6 +298,13 @@ def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
                 "self_heating": 0.001,
                 "stability_relative_per_year": 5e-6,
                 "stability_floor_per_year": 1e-6,
+                # the other DMM functions' specifications (CAL-DMM-DCI, -R; AC voltage per frequency band)
+                "dc_current_relative_per_year": 4e-5,
+                "dc_current_floor_per_year": 1e-8,
+                "resistance_relative_per_year": 2e-5,
+                "resistance_floor_per_year": 1e-3,
+                "ac_voltage@45-10000Hz_relative_per_year": 1e-4,
+                "ac_voltage@45-10000Hz_floor_per_year": 5e-5,
             },
             years_since_calibration=0.5,
             range_min=-100.0,
@@ -309,11 +316,23 @@ def test_every_shipped_budget_has_the_engine_format(procedure: Any) -> None:
     env = {"temperature": 22.0, "humidity": 50.0, "height_difference": 0.1}
     # A weighing method supplies some inputs from its own tests (lims.domain.weighing)
     supplied = {
-        i.name: {"value": 50.1 if i.role == "indication" else 0.0, "distribution": {"kind": "normal", "u": 0.01}}
+        i.name: {
+            "value": 50.1 if i.role == "indication" else 0.0,
+            "distribution": {"kind": "normal", "u": 0.01},
+        }
         for i in procedure.budget.inputs
         if i.source.value == "supplied"
     }
-    budget = instantiate_budget(procedure, 50.0, readings, standards, instrument, env, supplied=supplied)
+    budget = instantiate_budget(
+        procedure,
+        50.0,
+        readings,
+        standards,
+        instrument,
+        env,
+        supplied=supplied,
+        frequency_hz=procedure.reference_frequency_hz,
+    )
     assert {i["unit"] for i in budget["inputs"]} == {procedure.unit}
     assert all(standard_uncertainty(i) >= 0 for i in budget["inputs"])
     assert all(abs(sensitivity(budget, i["name"])) == pytest.approx(1.0) for i in budget["inputs"])

@@ -40,8 +40,12 @@ def shipped(code: str, version: str | None = None) -> dict[str, Any]:
 def test_real_procedures_are_shipped_with_sources() -> None:
     procs = load_procedures()
     assert [(p.code, p.version, p.kind, p.quantity, p.unit) for p in procs] == [
+        # the other functions of a DMM per EURAMET cg-15 (issue 16 item 1)
+        ("CAL-DMM-ACV", "1.0", ProcedureKind.CALIBRATION, "AC voltage", "V"),
+        ("CAL-DMM-DCI", "1.0", ProcedureKind.CALIBRATION, "DC current", "A"),
         ("CAL-DMM-DCV", "1.0", ProcedureKind.CALIBRATION, "DC voltage", "V"),
         ("CAL-DMM-DCV", "2.0", ProcedureKind.CALIBRATION, "DC voltage", "V"),
+        ("CAL-DMM-R", "1.0", ProcedureKind.CALIBRATION, "resistance", "Ω"),
         ("CAL-NAWI-CG18", "1.0", ProcedureKind.CALIBRATION, "mass", "g"),
         ("CAL-PG-DKD", "1.0", ProcedureKind.CALIBRATION, "pressure", "bar"),
         ("CAL-PG-DKD", "2.0", ProcedureKind.CALIBRATION, "pressure", "bar"),
@@ -66,7 +70,9 @@ def test_real_procedures_are_shipped_with_sources() -> None:
     for p in procs:
         assert p.sources and p.title_vi and p.title_en
         assert p.environment, f"{p.code} has no environmental limits"
-    assert any("EURAMET Calibration Guide No. 18" in s for s in find_procedure(procs, "CAL-NAWI-CG18").sources)
+    assert any(
+        "EURAMET Calibration Guide No. 18" in s for s in find_procedure(procs, "CAL-NAWI-CG18").sources
+    )
     assert any("A.4.4.3" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
     assert any("OIML R 76-1:2006" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
 

@@ -37,11 +37,12 @@ from certificates.metrology import (
 from certificates.metrology import codec as point_codec
 from lims.domain import procedures as dp
 from lims.domain.authorisation import AuthorisedRole
-from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
+from lims.domain.calibration_points import uncertainty_at
 from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.capability import UncertaintyBelowCmc, check_against_cmc
 from lims.domain.environment import EnvironmentDataError, check_environment
 from lims.domain.errors import DomainError
+from lims.domain.test_points import frequency_label, quantity_at_frequency
 from lims.domain.uncertainty import parse_budget
 from lims.domain.uncertainty.evaluation import point_interval
 from lims.domain.unit_conversion import convert_difference, convert_value
@@ -54,11 +55,11 @@ from lims.services.bench import weighing as bench_weighing
 from lims.services.jobs.errors import JobConflict, JobLocked, no_procedure
 from lims.services.jobs.errors import ReadingError as ReadingError  # callers catch measurements.ReadingError
 from lims.services.jobs.jobs import check_version, get_job, guard_standards, job_standards
-from lims.services.jobs.points import instrument_under_test
+from lims.services.jobs.points import instrument_under_test, point_frequencies
 from lims.services.jobs.points import measurements as measurements  # re-exported for the bench's callers
 from lims.services.jobs.points import test_points as test_points  # re-exported for the bench's callers
 from lims.services.jobs.procedures import domain_procedure
-from lims.services.standards.traceability import lab_scope
+from lims.services.standards.traceability import lab_scope, stored_point
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,13 @@ def _numeric_characteristics(raw: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _standards_used(
-    session: Session, job: Job, proc: dp.Procedure, nominal: float, reference_value: float, on: date
+    session: Session,
+    job: Job,
+    proc: dp.Procedure,
+    nominal: float,
+    reference_value: float,
+    on: date,
+    frequency_hz: float | None = None,
 ) -> dict[str, dp.StandardUsed]:
     links = {link.role: std for link, std in job_standards(session, job.id) if link.role}
     reference_role = proc.budget.input_with_role("reference").standard
@@ -132,24 +139,29 @@ def _standards_used(
             .limit(1)
         )
         if role in certified_roles:
-            points = [
-                CalibrationPoint(
-                    float(p["value"]),
-                    str(p["unit"]),
-                    float(p["expanded_uncertainty"]),
-                    float(p.get("k", 2.0)),
-                )
-                for p in (cal.points if cal else [])
-            ]
+            points = [stored_point(p) for p in (cal.points if cal else [])]
             found = None
-            for unit in {p.unit for p in points}:
-                at = _convert(value, proc.unit, unit)
-                u_cert = uncertainty_at(points, at, unit)
+            for unit in sorted({p.unit for p in points}):
+                at = convert_value(value, proc.unit, unit)
+                if at is None:
+                    continue  # another function of a multifunction standard (its A points for a V job)
+                # an AC point only from the certificate's points at its frequency (none: DC points only)
+                u_cert = uncertainty_at(points, at, unit, frequency_hz=frequency_hz)
                 if u_cert is not None:
                     found = _convert(u_cert, unit, proc.unit, difference=True)
-                    same = [p for p in points if p.unit == unit]
+                    same = [p for p in points if p.unit == unit and p.frequency_hz == frequency_hz]
                     k = min(same, key=lambda p: abs(p.value - at)).coverage_factor
                     break
+            if found is None and frequency_hz is not None:
+                raise ReadingError(
+                    N_(
+                        "The certificate of standard %(asset)s does not cover %(value)s %(unit)s at %(frequency)s."
+                    ),
+                    asset=std.asset_number,
+                    value=f"{value:g}",
+                    unit=proc.unit,
+                    frequency=frequency_label(frequency_hz),
+                )
             if found is None:
                 raise ReadingError(
                     N_("The certificate of standard %(asset)s does not cover %(value)s %(unit)s."),
@@ -258,6 +270,7 @@ def compute_point(
     as_found: bool = False,
     bench_reading_ids: Sequence[int] = (),
     weighing: Mapping[str, Sequence[Decimal]] | None = None,
+    frequency_hz: float | None = None,
 ) -> tuple[PointResult, dict[str, Any]]:
     """The result of one point and the budget it was evaluated with.
 
@@ -272,7 +285,7 @@ def compute_point(
     instrument = instrument_under_test(job)
     reference = float(reference_value)
     values = [float(r) for r in readings]
-    standards = _standards_used(session, job, proc, nominal, reference, on)
+    standards = _standards_used(session, job, proc, nominal, reference, on, frequency_hz)
     env_floats = {q: [float(x) for x in v] for q, v in environment.items() if v}
     env = {q: v if len(v) > 1 else v[0] for q, v in env_floats.items()}
     zero = _zero_readings(session, job, nominal, values) if proc.sequence_settings is not None else None
@@ -284,14 +297,24 @@ def compute_point(
         )
     try:
         budget = dp.instantiate_budget(
-            proc, nominal, values, standards, instrument, env, zero_readings=zero, supplied=supplied
+            proc,
+            nominal,
+            values,
+            standards,
+            instrument,
+            env,
+            zero_readings=zero,
+            supplied=supplied,
+            frequency_hz=frequency_hz,
         )
         evaluated, interval = point_interval(
             parse_budget(budget), trials=BENCH_TRIALS, seed=_seed(job, nominal)
         )
         lpu = evaluated.propagation
         expanded = interval.expanded_uncertainty
-        result = dp.point_result(proc, nominal, values, standards, instrument, indication=indication)
+        result = dp.point_result(
+            proc, nominal, values, standards, instrument, indication=indication, frequency_hz=frequency_hz
+        )
         # the reference pressure at the gauge's level: the standard's value plus ρ·g·Δh (EURAMET cg-17)
         head = sum(
             float(entry["value"])
@@ -348,8 +371,11 @@ def compute_point(
     decision = None if said is None else said.decision
     # a pressure gauge's result names its reference: gauge (to atmosphere) or absolute pressure (DKD-R 6-1)
     reference_kind = None if proc.sequence_settings is None else proc.sequence_settings.pressure_reference
+    quantity = proc.quantity if reference_kind is None else f"{reference_kind} {proc.quantity}"
+    # an AC point names its frequency: the certificate reports one series per frequency (EURAMET cg-15)
+    quantity = quantity_at_frequency(quantity, frequency_hz)
     point = PointResult(
-        quantity=proc.quantity if reference_kind is None else f"{reference_kind} {proc.quantity}",
+        quantity=quantity,
         unit=proc.unit,
         nominal=decimal_of(nominal),
         reference_value=reference_value + decimal_of(head) if head else reference_value,
@@ -478,6 +504,7 @@ def save_point(
     if not 0 <= data.point_index < len(points):
         raise ReadingError(N_("The job has no test point number %(n)s."), n=data.point_index + 1)
     nominal = points[data.point_index]
+    frequency = point_frequencies(job)[data.point_index]
     unit = domain_procedure(job.procedure).unit
     readings, reference, environment = _parse(data, unit, nominal)
     weighing = _parse_weighing(data, nominal, unit)
@@ -503,6 +530,7 @@ def save_point(
         as_found=data.as_found,
         bench_reading_ids=() if data.as_found else used_ids,
         weighing=weighing,
+        frequency_hz=frequency,
     )
     stored = point_codec.encode(point, budget=budget)
     texts = [str(r) for r in readings]  # the decimal text as typed or sent, never a float
@@ -537,8 +565,14 @@ def save_point(
         bench_readings.mark_used(session, job.id, data.point_index, used_ids)
     if domain_procedure(job.procedure).weighing is not None:
         bench_weighing.store_entries(
-            session, job, domain_procedure(job.procedure), data.point_index, nominal, weighing,
-            as_found=data.as_found, user_id=user.id,
+            session,
+            job,
+            domain_procedure(job.procedure),
+            data.point_index,
+            nominal,
+            weighing,
+            as_found=data.as_found,
+            user_id=user.id,
         )
     row.saved_by_id, row.updated_at = user.id, now
     job.measured_on = on
@@ -573,6 +607,7 @@ def recompute_points(session: Session, job: Job, on: date, *, skip: int | None =
     its budgets share changed: a weighing test's repeatability or eccentricity, a gauge's zero point;
     returns the number of points recomputed."""
     points = test_points(job)
+    frequencies = point_frequencies(job)
     count = 0
     for index, row in measurements(session, job.id).items():
         if row.id == skip or not row.result or index >= len(points) or row.reference_value is None:
@@ -588,6 +623,7 @@ def recompute_points(session: Session, job: Job, on: date, *, skip: int | None =
             on,
             bench_reading_ids=stored.bench_reading_ids if stored else (),
             weighing=bench_weighing.entries_of(session, job.id, index),
+            frequency_hz=frequencies[index],
         )
         row.result = point_codec.encode(point, budget=budget)
         count += 1

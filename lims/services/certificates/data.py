@@ -43,6 +43,7 @@ from certificates.formatting import PREFIXES, UNITS
 from certificates.metrology import Verdict
 from lims.domain.legal.verification import add_months
 from lims.domain.procedures import Procedure
+from lims.domain.test_points import frequency_label, split_frequency
 from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.access.legal import designation_text
@@ -233,6 +234,23 @@ def point_quantity(m: Measurement, proc: Procedure) -> tuple[str, str]:
     return point.quantity or proc.quantity, point.unit or m.unit or proc.unit
 
 
+def quantity_text(quantity: str) -> tuple[str, str]:
+    """(Vietnamese, English) title of a series; an AC point's quantity names its frequency
+    (``AC voltage 1000 Hz``, lims.services.bench.measurements), shown as "Điện áp xoay chiều, tần số 1 kHz".
+
+    >>> quantity_text("AC voltage 10000 Hz")
+    ('Điện áp xoay chiều, tần số 10 kHz', 'AC voltage, frequency 10 kHz')
+    >>> quantity_text("resistance")
+    ('Điện trở', 'Resistance')
+    """
+    base, hz = split_frequency(quantity)
+    if hz is None or base not in _QUANTITIES:
+        return _QUANTITIES.get(quantity, (quantity, quantity))
+    vi, en = _QUANTITIES[base]
+    frequency = frequency_label(hz)
+    return f"{vi}, tần số {frequency}", f"{en}, frequency {frequency}"
+
+
 def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:
     """One series per measured quantity and unit (7.8.2.1 m), in the order of their first point."""
     grouped: dict[tuple[str, str], list[tuple[PointResult, PointResult | None]]] = {}
@@ -244,7 +262,7 @@ def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultS
         grouped.setdefault(point_quantity(m, proc), []).append((point, found))
     series = []
     for (quantity, unit), pairs in grouped.items():
-        vi, en = _QUANTITIES.get(quantity, (quantity, quantity))
+        vi, en = quantity_text(quantity)
         before = tuple(f for _, f in pairs)
         series.append(
             ResultSeries(
@@ -332,15 +350,23 @@ def build_certificate_data(
                 # a pass: the verification is refused like a failed one. Legacy exception: VER-NAWI-R76 1.0 (no
                 # weighing method: rounding not eliminated, so it can never reach MPE/U ≥ 3) keeps judging its
                 # points as before; its jobs are to move to 2.0 (change-point weights), then this goes.
-                if c in verdicts and not (verification and c is Verdict.NO_STATEMENT and proc.weighing is None)
+                if c in verdicts
+                and not (verification and c is Verdict.NO_STATEMENT and proc.weighing is None)
             ),
             Verdict.PASS,
         )
-        if verification and proc.weighing is None and any(
-            p.verdict is Verdict.NO_STATEMENT and p.mpe is not None and abs(p.error) > p.mpe for p in points
+        if (
+            verification
+            and proc.weighing is None
+            and any(
+                p.verdict is Verdict.NO_STATEMENT and p.mpe is not None and abs(p.error) > p.mpe
+                for p in points
+            )
         ):  # the legacy VER-NAWI-R76 1.0: an error beyond the MPE still fails it
             overall = Verdict.FAIL
-        if weighing.failed_tests(session, job):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
+        if weighing.failed_tests(
+            session, job
+        ):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
             overall = Verdict.FAIL
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(

@@ -91,7 +91,15 @@ STATES = ("requested", "received", "in_progress", "measured", "reviewed", "appro
 FAILED = "failed"
 FAILED_TOP_LOAD_STEPS = 6  # +6 e = +30 g at 15 kg (e = 5 g): MPE there is 1,5 e initial, 3 e in service
 # The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
-BENCH_STANDARDS = ("CDL-KL-001", "CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
+BENCH_STANDARDS = (
+    "CDL-KL-001",
+    "CDL-KL-002",
+    "CDL-AS-002",
+    "CDL-NH-001",
+    "CDL-NH-002",
+    "CDL-NH-003",
+    "CDL-DI-001",
+)
 DRIFT = {
     "CDL-KL-002": Decimal("0.05"),
     "CDL-AS-002": Decimal("0.08"),
@@ -135,7 +143,49 @@ CMC = [
         20,
         {"a": Decimal("0.00001"), "b": Decimal("0.000005"), "procedure_code": "CAL-DMM-DCV"},
     ),
+    # the other DMM functions per EURAMET cg-15, each row at least the calibrator's certificate U at every
+    # point it covers (traceability.CALIBRATOR_DCI, _R, _ACV): DC current 10 nA + 40·10⁻⁶·|I| to ±100 mA and
+    # 10 nA + 2·10⁻⁴·|I| to ±10 A (the transconductance stage) ...
+    (
+        "DC current",
+        "A",
+        Decimal("-0.1"),
+        Decimal("0.1"),
+        {"a": Decimal("0.00000001"), "b": Decimal("0.00004"), "procedure_code": "CAL-DMM-DCI"},
+    ),
+    (
+        "DC current",
+        "A",
+        -10,
+        10,
+        {"a": Decimal("0.00000001"), "b": Decimal("0.0002"), "procedure_code": "CAL-DMM-DCI"},
+    ),
+    # ... resistance 0.5 mΩ + 25·10⁻⁶·R to 100 kΩ and 0.5 mΩ + 5·10⁻⁴·R to 100 MΩ ...
+    (
+        "resistance",
+        "Ω",
+        0,
+        100000,
+        {"a": Decimal("0.0005"), "b": Decimal("0.000025"), "procedure_code": "CAL-DMM-R"},
+    ),
+    (
+        "resistance",
+        "Ω",
+        0,
+        100000000,
+        {"a": Decimal("0.0005"), "b": Decimal("0.0005"), "procedure_code": "CAL-DMM-R"},
+    ),
+    # ... AC voltage 20 µV + 10⁻⁴·V from 0.1 V to 100 V, at every frequency the calibrator's certificate states
+    (
+        "AC voltage",
+        "V",
+        Decimal("0.1"),
+        100,
+        {"a": Decimal("0.00002"), "b": Decimal("0.0001"), "procedure_code": "CAL-DMM-ACV"},
+    ),
 ]
+#: Procedures the demo's staff are authorised for without demo jobs of their own (the other DMM functions).
+AUTHORISED_ONLY = ("CAL-DMM-DCI", "CAL-DMM-ACV", "CAL-DMM-R")
 
 
 def _bench_standards(session: Session) -> dict[str, MeasurementStandard]:
@@ -170,7 +220,11 @@ def _series(nominal: float, step: float, n: int, point: int, job: int) -> list[s
 WEIGHING_TESTS: dict[str, dict[str, tuple[str, list[str], list[str]]]] = {
     "CAL-NAWI-CG18": {
         # cg-18 5.1: six loadings of 100 g; 5.3: 100 g (≥ Max/3) at the centre, then front, left, back, right
-        "repeatability": ("100", ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"], []),
+        "repeatability": (
+            "100",
+            ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"],
+            [],
+        ),
         "eccentricity": ("100", ["100.0000", "100.0001", "99.9999", "100.0002", "100.0001"], []),
     },
     "VER-NAWI-R76": {
@@ -205,14 +259,22 @@ def _weighing_job(
     """
     for kind, (load, indications, added) in WEIGHING_TESTS[code].items():
         save_weighing_test(
-            session, job.id, WeighingTestInput(kind, load, indications, added), user=user, expected_version=None,
-            on=now.date(), now=now,
+            session,
+            job.id,
+            WeighingTestInput(kind, load, indications, added),
+            user=user,
+            expected_version=None,
+            on=now.date(),
+            now=now,
         )
     for i, nominal in enumerate(todo):
         if code == "CAL-NAWI-CG18":
             error_g = (0.0, 0.0001, 0.0001, 0.0002, 0.0003)[i % 5] + (0.0001 if (i + s) % 4 == 3 else 0.0)
             data = measurements.PointInput(
-                i, [f"{nominal + error_g:.4f}"], f"{nominal + 0.00001 * (1 + i % 3):.5f}", env,
+                i,
+                [f"{nominal + error_g:.4f}"],
+                f"{nominal + 0.00001 * (1 + i % 3):.5f}",
+                env,
                 weighing={"zero": ["0.0000"]},
             )
         else:
@@ -222,7 +284,9 @@ def _weighing_job(
             data = measurements.PointInput(
                 i, [f"{shown:.3f}", f"{shown:.3f}"], f"{nominal:.6g}", env, weighing={"added": [up, down]}
             )
-        measurements.save_point(session, job.id, data, user=user, expected_version=None, on=now.date(), now=now)
+        measurements.save_point(
+            session, job.id, data, user=user, expected_version=None, on=now.date(), now=now
+        )
 
 
 def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], today: date) -> None:
@@ -235,7 +299,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
         ("kt.hung", AuthorisedRole.REVIEW),
         ("ky.thu", AuthorisedRole.SIGN),
     ]
-    for code in PLANS:
+    for code in (*PLANS, *AUTHORISED_ONLY):
         for username, role in grants:
             authorisations.grant(
                 session,
@@ -346,7 +410,9 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
             per_point = proc.readings_per_point(points_module.instrument_under_test(job))
             if proc.weighing is not None:
-                _weighing_job(session, job, code, todo, s, env, user=technician, now=day, failed=state == FAILED)
+                _weighing_job(
+                    session, job, code, todo, s, env, user=technician, now=day, failed=state == FAILED
+                )
             for i, nominal in enumerate(todo if proc.weighing is None else ()):
                 measurements.save_point(
                     session,

@@ -298,8 +298,10 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             45,
             12,
             firmware="2.4",
-            # stability beyond its certificate (EURAMET cg-15 budget): 5 ppm of output + 1 µV per year
-            characteristics={"stability_relative_per_year": 0.000005, "stability_floor_per_year": 0.000001},
+            # stability beyond its certificate (EURAMET cg-15 budget) per function, relative to the output + a
+            # floor per year: DC voltage 5 ppm + 1 µV, DC current 40 ppm + 10 nA, resistance 20 ppm + 1 mΩ, and
+            # AC voltage per frequency band (the data sheet's bands; a point on a band edge takes the wider)
+            characteristics=CALIBRATOR_SPECIFICATION,
         ),
         std(
             "CDL-DI-002",
@@ -317,6 +319,29 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             firmware="A.09.02",
         ),
     ]
+
+
+#: The demo calibrator's stability specification per function (lims.domain.budget_template: relative per
+#: year, floor per year in V, A or Ω; AC voltage per frequency band).
+CALIBRATOR_SPECIFICATION: dict[str, float] = {
+    "stability_relative_per_year": 0.000005,
+    "stability_floor_per_year": 0.000001,
+    "dc_current_relative_per_year": 0.00004,
+    "dc_current_floor_per_year": 1e-8,
+    "resistance_relative_per_year": 0.00002,
+    "resistance_floor_per_year": 0.001,
+    **{
+        f"ac_voltage@{band}Hz_{term}_per_year": value
+        for band, relative, floor in (
+            ("10-45", 0.0002, 0.00005),
+            ("45-10000", 0.0001, 0.00005),
+            ("10000-20000", 0.00015, 0.00005),
+            ("20000-50000", 0.0003, 0.0001),
+            ("50000-100000", 0.0007, 0.0002),
+        )
+        for term, value in (("relative", relative), ("floor", floor))
+    },
+}
 
 
 def _instruments(enterprises: list[Enterprise], today: date) -> list[CustomerInstrument]:

@@ -7,6 +7,7 @@ above its reference's U at every point, the SPRT's readout in the chain)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,8 @@ from lims.services.common.storage import DatabaseStorage
 from lims.services.standards.standards import allocate_in_house_number
 
 VMI = "Viện Đo lường Việt Nam (VMI)"
+#: A certificate's point: (value, unit, U at k = 2), and for an AC point its frequency in Hz.
+CalibrationRow = tuple[float, str, float] | tuple[float, str, float, float]
 
 
 def _certificate_pdf(number: str, issuer: str, asset: str, calibrated_on: date) -> bytes:
@@ -61,7 +64,7 @@ def record_calibration(
     kind: IssuerKind,
     issuer: str,
     valid_days: int,
-    points: list[tuple[float, str, float]],
+    points: Sequence[CalibrationRow],
     sources: tuple[MeasurementStandard, ...] = (),
     with_file: bool = True,
     kcdb_cmc_reference: str | None = None,
@@ -93,7 +96,11 @@ def record_calibration(
         valid_until=on + timedelta(days=valid_days),
         file_key=file_key,
         file_sha256=file_sha,
-        points=[{"value": v, "unit": u, "expanded_uncertainty": e, "k": 2.0} for v, u, e in points],
+        points=[
+            {"value": row[0], "unit": row[1], "expanded_uncertainty": row[2], "k": 2.0}
+            | ({"frequency_hz": row[3]} if len(row) == 4 else {})
+            for row in points
+        ],
         kcdb_cmc_reference=kcdb_cmc_reference,
         accreditation_body=accreditation_body,
         accreditation_number=accreditation_number,
@@ -166,9 +173,9 @@ CONTROLLER = [(p, "kPa", 1.4) for p in (0.0, 100.0, 500.0, 1000.0, 2000.0, 4000.
 # temperature at the working depth, including uniformity and stability (the lab's characterisation; EURAMET
 # cg-13 is for dry block calibrators and was used only as a model).
 BATH = [(-40.0, "°C", 0.05), (0.0, "°C", 0.04), (100.0, "°C", 0.04), (150.0, "°C", 0.05)]
-# Multifunction calibrator, DC voltage (accredited laboratory): U (k = 2) at each output, in V, both
-# polarities (a DMM's DC voltage ranges are calibrated at +90 % and −90 % of full scale, EURAMET cg-15).
-CALIBRATOR = [
+# Multifunction calibrator (accredited laboratory): U (k = 2) at each output, both polarities for DC (a DMM's
+# DC ranges are calibrated at +90 % and −90 % of full scale, EURAMET cg-15). DC voltage in V:
+CALIBRATOR_DCV: list[CalibrationRow] = [
     (-1000.0, "V", 0.01),
     (-100.0, "V", 0.0008),
     (-20.0, "V", 0.00008),
@@ -185,6 +192,34 @@ CALIBRATOR = [
     (100.0, "V", 0.0008),
     (1000.0, "V", 0.01),
 ]
+# DC current in A, 0 (open) to ±10 A: 100 ppm at 100 µA, 40 ppm from 1 mA to 100 mA, 80 ppm at 1 A, 200 ppm at
+# 10 A (the transconductance stage).
+_DCI = [(1e-4, 1e-8), (1e-3, 4e-8), (1e-2, 4e-7), (0.1, 4e-6), (1.0, 8e-5), (10.0, 2e-3)]
+CALIBRATOR_DCI: list[CalibrationRow] = (
+    [(-i, "A", u) for i, u in reversed(_DCI)] + [(0.0, "A", 5e-9)] + [(i, "A", u) for i, u in _DCI]
+)
+# Resistance in Ω, the short (0 Ω, the zero test) to 100 MΩ: 20 ppm – 25 ppm from 1 kΩ to 100 kΩ.
+CALIBRATOR_R: list[CalibrationRow] = [
+    (0.0, "Ω", 0.0005),
+    (10.0, "Ω", 0.0005),
+    (100.0, "Ω", 0.003),
+    (1000.0, "Ω", 0.02),
+    (10000.0, "Ω", 0.2),
+    (100000.0, "Ω", 2.5),
+    (1e6, "Ω", 50.0),
+    (1e7, "Ω", 1000.0),
+    (1e8, "Ω", 50000.0),
+]
+# AC voltage in V (RMS) at its frequencies in Hz: 1 kHz on every decade, 50 Hz and 10 kHz from 0.1 V to 10 V
+# (the frequencies CAL-DMM-ACV uses; nothing is interpolated across frequencies).
+CALIBRATOR_ACV: list[CalibrationRow] = [
+    (0.1, "V", 0.00002, 1000.0),
+    (1.0, "V", 0.00008, 1000.0),
+    (10.0, "V", 0.0008, 1000.0),
+    (100.0, "V", 0.008, 1000.0),
+    *[(v, "V", u, f) for f in (50.0, 10000.0) for v, u in ((0.1, 0.000025), (1.0, 0.0001), (10.0, 0.001))],
+]
+CALIBRATOR = CALIBRATOR_DCV + CALIBRATOR_DCI + CALIBRATOR_R + CALIBRATOR_ACV
 DMM_8_5 = [(1.0, "V", 0.000004), (10.0, "V", 0.00003), (100.0, "V", 0.0005), (1000.0, "V", 0.008)]
 CHECK_WEIGHT = [(10000.0, "g", 0.016)]
 
@@ -208,7 +243,7 @@ def load_traceability_demo(
             IssuerKind,
             str,
             int,
-            list[tuple[float, str, float]],
+            list[CalibrationRow],
             tuple[str, ...],
             dict[str, str],
         ]

@@ -45,7 +45,9 @@ def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
     # An instrument reading in another unit of the same quantity (a balance in g, a procedure in kg) is
     # measured in the procedure's unit: its range and resolution are converted (pint), never refused.
     unit = domain_procedure(job.procedure).unit if job.procedure is not None else inst.unit
-    raw_e = getattr(inst, "verification_interval", None) or (job.requirements or {}).get("verification_interval")
+    raw_e = getattr(inst, "verification_interval", None) or (job.requirements or {}).get(
+        "verification_interval"
+    )
     try:
         e_value = None if raw_e is None else float(raw_e)
     except (ValueError, TypeError):
@@ -56,7 +58,9 @@ def instrument_under_test(job: Job) -> dp.InstrumentUnderTest:
     e = None if e_value is None else convert_difference(e_value, inst.unit, unit)
     if low is None or high is None or resolution is None or (e_value is not None and not (e and e > 0)):
         raise ReadingError(
-            N_("Instrument %(serial)s reads in %(unit)s, which the procedure's %(proc_unit)s cannot express."),
+            N_(
+                "Instrument %(serial)s reads in %(unit)s, which the procedure's %(proc_unit)s cannot express."
+            ),
             serial=inst.serial_number,
             unit=inst.unit,
             proc_unit=unit,
@@ -87,6 +91,20 @@ def test_points(job: Job) -> tuple[float, ...]:
         raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
 
 
+def point_frequencies(job: Job) -> tuple[float | None, ...]:
+    """The frequency of each of the job's points (an AC procedure's, in Hz; ``None`` for DC): the
+    procedure's own frequencies, or its reference frequency (1 kHz) for points the customer agreed by value."""
+    if job.procedure is None:
+        raise no_procedure(job)
+    proc = domain_procedure(job.procedure)
+    points = test_points(job)
+    agreed = bool(job.requirements.get("points")) if job.requirements else False
+    try:
+        return proc.frequencies_for(points, agreed=agreed)
+    except DomainError as exc:
+        raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
+
+
 def measurements(session: Session, job_id: int) -> dict[int, Measurement]:
     """The job's recorded points by their 0-based index."""
     rows = session.scalars(
@@ -103,9 +121,7 @@ def require_complete(session: Session, job: Job) -> None:
         raise ReadingError(N_("Points without results: %(points)s."), points=", ".join(missing))
     method = domain_procedure(job.procedure).weighing if job.procedure is not None else None
     if method is not None:
-        recorded = set(
-            session.scalars(select(WeighingTest.kind).where(WeighingTest.job_id == job.id)).all()
-        )
+        recorded = set(session.scalars(select(WeighingTest.kind).where(WeighingTest.job_id == job.id)).all())
         absent = [k.value for k in method.required_tests if k.value not in recorded]
         if absent:
             raise ReadingError(MISSING_WEIGHING_TEST[absent[0]])

@@ -23,6 +23,7 @@ from lims.models import JobKind, Procedure, Quantity
 _QUANTITY = {
     "DC voltage": Quantity.ELECTRICAL,
     "AC voltage": Quantity.ELECTRICAL,
+    "DC current": Quantity.ELECTRICAL,
     "resistance": Quantity.ELECTRICAL,
 }
 

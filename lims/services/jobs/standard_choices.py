@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from lims.domain import standard_choice as sc
 from lims.domain.unit_conversion import convert_value
@@ -29,13 +29,33 @@ class StandardUnsuitable(JobError):
 
 
 def _candidates(session: Session, quantity: Quantity) -> list[tuple[MeasurementStandard, sc.Candidate]]:
-    calibrated = exists(select(StandardCalibration.id).where(StandardCalibration.standard_id == MeasurementStandard.id))
+    calibrated = exists(
+        select(StandardCalibration.id).where(StandardCalibration.standard_id == MeasurementStandard.id)
+    )
     rows = session.execute(
         select(MeasurementStandard, calibrated.label("calibrated"))
         .where(MeasurementStandard.quantity == quantity, MeasurementStandard.status != StandardStatus.RETIRED)
         .order_by(MeasurementStandard.asset_number)
     ).all()
     return [(std, candidate(std, calibrated=bool(has))) for std, has in rows]
+
+
+def _calibrated_ranges(std: MeasurementStandard) -> tuple[tuple[str, float, float], ...]:
+    """Per unit, the lowest and highest point of the standard's latest certificate (a multifunction
+    calibrator recorded in V is certified in A and Ω too)."""
+    session = object_session(std)
+    if session is None:
+        return ()
+    cal = session.scalar(
+        select(StandardCalibration)
+        .where(StandardCalibration.standard_id == std.id)
+        .order_by(StandardCalibration.calibrated_on.desc())
+        .limit(1)
+    )
+    ranges: dict[str, list[float]] = {}
+    for point in (cal.points if cal is not None else []) or []:
+        ranges.setdefault(str(point["unit"]), []).append(float(point["value"]))
+    return tuple((unit, min(values), max(values)) for unit, values in ranges.items())
 
 
 def candidate(std: MeasurementStandard, *, calibrated: bool) -> sc.Candidate:
@@ -49,6 +69,7 @@ def candidate(std: MeasurementStandard, *, calibrated: bool) -> sc.Candidate:
         None if std.range_max is None else float(std.range_max),
         frozenset((std.characteristics or {}).keys()),
         calibrated,
+        _calibrated_ranges(std) if calibrated else (),
     )
 
 
@@ -71,8 +92,16 @@ def choices(session: Session, job: Job, *, on: date) -> dict[str, list[Measureme
         role: [
             std
             for std, cand in candidates
-            if sc.why_not(cand, needs[role], quantity=job.procedure.quantity.value, on=on, points=points,
-                          unit=proc.unit, convert=convert_value) is None
+            if sc.why_not(
+                cand,
+                needs[role],
+                quantity=job.procedure.quantity.value,
+                on=on,
+                points=points,
+                unit=proc.unit,
+                convert=convert_value,
+            )
+            is None
         ]
         for role in proc.standards
     }
@@ -83,9 +112,7 @@ def require_suitable(session: Session, job: Job, std: MeasurementStandard, role:
     if job.procedure is None:
         raise no_procedure(job)
     proc = domain_procedure(job.procedure)
-    calibrated = session.scalar(
-        select(exists().where(StandardCalibration.standard_id == std.id))
-    )
+    calibrated = session.scalar(select(exists().where(StandardCalibration.standard_id == std.id)))
     reason = sc.why_not(
         candidate(std, calibrated=bool(calibrated)),
         sc.role_needs(proc.budget)[role],

@@ -20,6 +20,7 @@ from lims.domain import traceability as tr
 from lims.domain.calibration_points import CalibrationPoint
 from lims.domain.capability import CmcEntry as DomainCmc
 from lims.domain.oiml_r111 import weight_class
+from lims.domain.test_points import split_frequency
 from lims.domain.traceability_memory import InMemoryGraph
 from lims.errors import N_, NotFound
 from lims.models import (
@@ -116,12 +117,14 @@ def _material(rm: ReferenceMaterial) -> tuple[tr.StandardNode, tr.CalibrationLin
 def stored_point(p: dict[str, object]) -> CalibrationPoint:
     """A calibration point as stored in ``standard_calibration.points`` (nominal, unit, U, k, correction)."""
     correction = p.get("correction")
+    frequency = p.get("frequency_hz")  # an AC point's frequency (a multifunction calibrator's AC voltage)
     return CalibrationPoint(
         float(p["value"]),  # type: ignore[arg-type]
         str(p["unit"]),
         float(p["expanded_uncertainty"]),  # type: ignore[arg-type]
         float(p.get("k", 2.0)),  # type: ignore[arg-type]
         None if correction is None else float(correction),  # type: ignore[arg-type]
+        None if frequency is None else float(frequency),  # type: ignore[arg-type]
     )
 
 
@@ -159,7 +162,13 @@ def job_points(session: Session, job_id: int) -> tuple[CalibrationPoint, ...]:
         point = measurement.point
         if point is None or point.expanded_uncertainty is None or point.expanded_uncertainty <= 0:
             continue
-        points.append(CalibrationPoint(float(point.nominal), point.unit, float(point.expanded_uncertainty)))
+        # an AC point was used at its frequency: its U is looked up among the certificate's points there
+        frequency = split_frequency(point.quantity)[1]
+        points.append(
+            CalibrationPoint(
+                float(point.nominal), point.unit, float(point.expanded_uncertainty), frequency_hz=frequency
+            )
+        )
     return tuple(points)
 
 
