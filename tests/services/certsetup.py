@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "CAL-PG-DKD": {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"},
     "CAL-TH-BATH": {"temperature": "23", "humidity": "50"},
     "CAL-DMM-DCV": {"temperature": "23.1 23.4", "humidity": "48"},
+    "CAL-DMM-ACV": {"temperature": "23.1 23.4", "humidity": "48"},  # tests/services/test_dmm_function_jobs.py
 }
 
 
@@ -47,7 +48,10 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
     proc_step = float(job.instrument.resolution)
     per_point = domain_procedure(job.procedure).readings_per_point(instrument_under_test(job))
     for index, nominal in enumerate(measurements.test_points(job)):
-        readings = [f"{nominal + proc_step * (i % 2):.6g}" for i in range(max(per_point, 5) if per_point > 4 else per_point)]
+        readings = [
+            f"{nominal + proc_step * (i % 2):.6g}"
+            for i in range(max(per_point, 5) if per_point > 4 else per_point)
+        ]
         measurements.save_point(
             session,
             job.id,

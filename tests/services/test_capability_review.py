@@ -20,11 +20,21 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _balance(session: Session, ent: object) -> object:
-    return make_instrument(session, ent, instrument_type="Cân phân tích", unit="g", range_min=Decimal(0),
-                           range_max=Decimal(30000), resolution=Decimal(5), accuracy_class="III")
+    return make_instrument(
+        session,
+        ent,
+        instrument_type="Cân phân tích",
+        unit="g",
+        range_min=Decimal(0),
+        range_max=Decimal(30000),
+        resolution=Decimal(5),
+        accuracy_class="III",
+    )
 
 
-def _request(session: Session, kind: JobKind, *items: tuple[object, tuple[float, ...]]) -> tuple[object, object]:
+def _request(
+    session: Session, kind: JobKind, *items: tuple[object, tuple[float, ...]]
+) -> tuple[object, object]:
     ent = items[0][0].enterprise  # type: ignore[attr-defined]
     customer = make_user(session, Role.CUSTOMER, enterprise_id=ent.id)
     data = sr.RequestInput(kind, [sr.RequestItemInput(inst.id, pts) for inst, pts in items])  # type: ignore[attr-defined]
@@ -36,20 +46,31 @@ def lab(session: Session) -> object:
     sync_procedures(session)
     lab = make_lab(session)
     # the scope: mass 0 to 20 kg (the balance's 25 kg point is outside it)
-    session.add(CmcEntry(lab_id=lab.id, quantity="mass", unit="kg", range_min=Decimal(0), range_max=Decimal(20),
-                         fixed_uncertainty=Decimal("0.0005")))
+    session.add(
+        CmcEntry(
+            lab_id=lab.id,
+            quantity="mass",
+            unit="kg",
+            range_min=Decimal(0),
+            range_max=Decimal(20),
+            fixed_uncertainty=Decimal("0.0005"),
+        )
+    )
     session.flush()
     return lab
 
 
 def test_an_item_no_procedure_covers_is_refused_at_review_naming_it(session: Session, lab: object) -> None:
-    """A balance is taken by the balance calibration (CAL-NAWI-CG18, in g); an ammeter (A) by no procedure."""
+    """A balance is taken by the balance calibration (CAL-NAWI-CG18, in g); a force gauge (N) by no procedure
+    (an ammeter in A is now taken by CAL-DMM-DCI, tests/services/test_dmm_function_jobs.py)."""
     authorise_all_procedures(session)
     ent = make_enterprise(session)
     balance = _balance(session, ent)
-    ammeter = make_instrument(session, ent, unit="A", range_max=Decimal(10), resolution=Decimal("0.001"))
+    ammeter = make_instrument(session, ent, unit="N", range_max=Decimal(10), resolution=Decimal("0.001"))
     gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16), resolution=Decimal("0.1"))
-    req, _ = _request(session, JobKind.CALIBRATION, (ammeter, (5.0,)), (balance, (500.0,)), (gauge, (4.0, 8.0)))
+    req, _ = _request(
+        session, JobKind.CALIBRATION, (ammeter, (5.0,)), (balance, (500.0,)), (gauge, (4.0, 8.0))
+    )
     reviews = capability_review.review_request(session, req, on=TODAY)  # type: ignore[arg-type]
     by_instrument = {item.instrument_id: reviews[item.id] for item in req.items}  # type: ignore[attr-defined]
     assert not by_instrument[ammeter.id].can_take  # type: ignore[attr-defined]
@@ -77,7 +98,9 @@ def test_grams_are_converted_to_the_procedures_kilograms_not_refused(session: Se
     sr.accept_request(session, req.id, user=admin, now=NOW)  # type: ignore[attr-defined]
     item = req.items[0]  # type: ignore[attr-defined]
     procedure = latest_procedure(session, "VER-NAWI-R76")
-    (job,) = sr.convert_request(session, req.id, sr.Conversion({item.id: procedure.id}), user=admin, today=TODAY)  # type: ignore[attr-defined]
+    (job,) = sr.convert_request(
+        session, req.id, sr.Conversion({item.id: procedure.id}), user=admin, today=TODAY
+    )  # type: ignore[attr-defined]
     # the customer's points in g become the procedure's kg: 500 g = 0.5 kg, 10 000 g = 10 kg, 25 000 g = 25 kg
     assert job.requirements["points"] == [0.5, 10.0, 25.0]
     # and the instrument is measured in kg: 0 to 30 000 g is 0 to 30 kg, d = 5 g = 0.005 kg
@@ -90,7 +113,9 @@ def test_nobody_authorised_means_the_item_cannot_be_taken(session: Session, lab:
     gauge = make_instrument(session, ent, unit="bar", range_max=Decimal(16), resolution=Decimal("0.1"))
     req, _ = _request(session, JobKind.CALIBRATION, (gauge, (4.0,)))
     review = next(iter(capability_review.review_request(session, req, on=TODAY).values()))  # type: ignore[arg-type]
-    assert [f.msgid for f in review.problems] == ["Nobody is authorised today to perform %(codes)s for %(serial)s."]
+    assert [f.msgid for f in review.problems] == [
+        "Nobody is authorised today to perform %(codes)s for %(serial)s."
+    ]
     assert review.problems[0].params["codes"] == "CAL-PG-DKD"
     with pytest.raises(sr.CannotTake, match="Nobody is authorised"):
         sr.accept_request(session, req.id, user=make_user(session, Role.ADMIN), now=NOW)  # type: ignore[attr-defined]
