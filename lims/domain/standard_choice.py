@@ -36,6 +36,15 @@ from lims.errors import N_
 CHARACTERISTIC_LABELS = {
     "stability": N_("stability"),
     "uniformity": N_("uniformity"),
+    # a multifunction calibrator's specification per function (EURAMET cg-15 budgets)
+    "stability_relative_per_year": N_("DC voltage stability per year, relative to the output"),
+    "stability_floor_per_year": N_("DC voltage stability per year, floor"),
+    "dc_current_relative_per_year": N_("DC current stability per year, relative to the output"),
+    "dc_current_floor_per_year": N_("DC current stability per year, floor"),
+    "resistance_relative_per_year": N_("resistance stability per year, relative to the value"),
+    "resistance_floor_per_year": N_("resistance stability per year, floor"),
+    "ac_voltage_relative_per_year": N_("AC voltage stability per year and frequency band, relative to the output"),
+    "ac_voltage_floor_per_year": N_("AC voltage stability per year and frequency band, floor"),
 }
 
 

@@ -21,13 +21,15 @@ def test_procedures_list_json(demo: Path) -> None:
     rows = json.loads(result.stdout)
     # every version stays listed (jobs done with an earlier one keep it): the issue-16 rebuilds are CAL-PG-DKD 2.0
     # (DKD-R 6-1), CAL-DMM-DCV 2.0 (EURAMET cg-15), CAL-TH-BATH 1.1 and 2.0 (readout; SPRT in a bath),
-    # VER-NAWI-R76 2.0 (OIML R 76-1 annex A) and the new CAL-NAWI-CG18 1.0 (EURAMET cg-18)
+    # VER-NAWI-R76 2.0 (OIML R 76-1 annex A), the new CAL-NAWI-CG18 1.0 (EURAMET cg-18) and the other DMM
+    # functions CAL-DMM-ACV, -DCI and -R 1.0 (EURAMET cg-15)
     assert [(r["code"], r["version"]) for r in rows] == [
-        ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-NAWI-CG18", "1.0"), ("CAL-PG-DKD", "1.0"),
+        ("CAL-DMM-ACV", "1.0"), ("CAL-DMM-DCI", "1.0"), ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"),
+        ("CAL-DMM-R", "1.0"), ("CAL-NAWI-CG18", "1.0"), ("CAL-PG-DKD", "1.0"),
         ("CAL-PG-DKD", "2.0"), ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"),
         ("VER-NAWI-R76", "1.0"), ("VER-NAWI-R76", "2.0")]
-    assert rows[4] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
-                                      "kind": "calibration", "title": "", "title_vi": rows[4]["title_vi"]}
+    assert rows[7] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
+                                      "kind": "calibration", "title": "", "title_vi": rows[7]["title_vi"]}
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:

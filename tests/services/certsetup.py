@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lims.domain.authorisation import AuthorisedRole
+from lims.models import Quantity
+from lims.services.access import authorisations
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.demo.seed import CALIBRATOR_SPECIFICATION
+from lims.services.demo.traceability import CALIBRATOR
 from lims.services.jobs import jobs
 from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.procedures import domain_procedure
 from tests import pkitools
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_calibration, make_instrument, make_standard
 from tests.services import jobsetup
 
 MEASURED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -89,3 +95,61 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
         now=MEASURED_AT,
     )
     return job
+
+
+NEW = ("CAL-DMM-ACV", "CAL-DMM-DCI", "CAL-DMM-R")
+
+
+def dmm_functions_lab(session: Session) -> jobsetup.Lab4:
+    """The job tests' lab, its staff authorised for the new procedures, a 6½-digit DMM's 10 V AC and 10 mA DC
+    ranges, and a multifunction calibrator certified (2025-01-10) for every function the demo's is."""
+    setup = lab(session)
+    for code in NEW:
+        for user, role in (
+            (setup.technician, AuthorisedRole.PERFORM),
+            (setup.reviewer, AuthorisedRole.REVIEW),
+            (setup.signatory, AuthorisedRole.SIGN),
+        ):
+            authorisations.grant(
+                session, authorisations.Grant(user.id, code, role, date(2025, 1, 1), "training record TR-2")
+            )
+    ent = setup.instruments["CAL-DMM-DCV"].enterprise
+    setup.instruments["CAL-DMM-ACV"] = make_instrument(
+        session,
+        ent,
+        instrument_type="Đồng hồ vạn năng hiện số",
+        unit="V",
+        range_min=Decimal(0),
+        range_max=Decimal(10),
+        resolution=Decimal("0.00001"),
+    )
+    setup.instruments["CAL-DMM-DCI"] = make_instrument(
+        session,
+        ent,
+        instrument_type="Đồng hồ vạn năng hiện số",
+        unit="mA",
+        range_min=Decimal(-10),
+        range_max=Decimal(10),
+        resolution=Decimal("0.00001"),
+    )
+    calibrator = make_standard(
+        session,
+        lab_id=setup.lab.id,
+        quantity=Quantity.ELECTRICAL,
+        unit="V",
+        range_min=Decimal(-1020),
+        range_max=Decimal(1020),
+        characteristics=dict(CALIBRATOR_SPECIFICATION),
+    )
+    make_calibration(
+        session,
+        calibrator,
+        points=[
+            {"value": row[0], "unit": row[1], "expanded_uncertainty": row[2], "k": 2.0}
+            | ({"frequency_hz": row[3]} if len(row) == 4 else {})
+            for row in CALIBRATOR
+        ],
+    )
+    for code in NEW:
+        setup.standards[code] = {"calibrator": calibrator}
+    return setup

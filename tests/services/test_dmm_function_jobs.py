@@ -12,81 +12,20 @@ import pytest
 from sqlalchemy.orm import Session
 
 from certificates.data import Signatory, Text
-from lims.domain.authorisation import AuthorisedRole
-from lims.models import CmcEntry, JobKind, Quantity, Role
-from lims.services.access import authorisations
+from lims.models import CmcEntry, JobKind, Role
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates.data import IssueExtras, build_certificate_data
 from lims.services.customers import capability_review
 from lims.services.customers import service_requests as sr
-from lims.services.demo.seed import CALIBRATOR_SPECIFICATION
-from lims.services.demo.traceability import CALIBRATOR
 from lims.services.jobs import points as job_points
 from lims.services.jobs import standard_choices
-from tests.factories import make_calibration, make_instrument, make_standard, make_user
+from tests.factories import make_instrument, make_user
 from tests.services import certsetup, jobsetup
-
-NEW = ("CAL-DMM-ACV", "CAL-DMM-DCI", "CAL-DMM-R")
-
-
-def _dmm_lab(session: Session) -> jobsetup.Lab4:
-    """The job tests' lab, its staff authorised for the new procedures, a 6½-digit DMM's 10 V AC and 10 mA DC
-    ranges, and a multifunction calibrator certified (2025-01-10) for every function the demo's is."""
-    setup = certsetup.lab(session)
-    for code in NEW:
-        for user, role in (
-            (setup.technician, AuthorisedRole.PERFORM),
-            (setup.reviewer, AuthorisedRole.REVIEW),
-            (setup.signatory, AuthorisedRole.SIGN),
-        ):
-            authorisations.grant(
-                session, authorisations.Grant(user.id, code, role, date(2025, 1, 1), "training record TR-2")
-            )
-    ent = setup.instruments["CAL-DMM-DCV"].enterprise
-    setup.instruments["CAL-DMM-ACV"] = make_instrument(
-        session,
-        ent,
-        instrument_type="Đồng hồ vạn năng hiện số",
-        unit="V",
-        range_min=Decimal(0),
-        range_max=Decimal(10),
-        resolution=Decimal("0.00001"),
-    )
-    setup.instruments["CAL-DMM-DCI"] = make_instrument(
-        session,
-        ent,
-        instrument_type="Đồng hồ vạn năng hiện số",
-        unit="mA",
-        range_min=Decimal(-10),
-        range_max=Decimal(10),
-        resolution=Decimal("0.00001"),
-    )
-    calibrator = make_standard(
-        session,
-        lab_id=setup.lab.id,
-        quantity=Quantity.ELECTRICAL,
-        unit="V",
-        range_min=Decimal(-1020),
-        range_max=Decimal(1020),
-        characteristics=dict(CALIBRATOR_SPECIFICATION),
-    )
-    make_calibration(
-        session,
-        calibrator,
-        points=[
-            {"value": row[0], "unit": row[1], "expanded_uncertainty": row[2], "k": 2.0}
-            | ({"frequency_hz": row[3]} if len(row) == 4 else {})
-            for row in CALIBRATOR
-        ],
-    )
-    for code in NEW:
-        setup.standards[code] = {"calibrator": calibrator}
-    return setup
 
 
 def test_ac_voltage_job_from_creation_to_the_certificate_rows(session: Session) -> None:
-    setup = _dmm_lab(session)
+    setup = certsetup.dmm_functions_lab(session)
     job = certsetup.approved_job(session, setup, "CAL-DMM-ACV")
     assert job.state.value == "approved"
     assert measurements.test_points(job) == (1.0, 5.0, 9.0, 9.0, 9.0)
@@ -122,7 +61,7 @@ def test_ac_voltage_job_from_creation_to_the_certificate_rows(session: Session) 
 def test_dc_current_range_in_ma_is_measured_in_a_with_the_calibrator_recorded_in_v(session: Session) -> None:
     """The calibrator is recorded in V; its certificate covers ±10 A, so the bench offers it for a current
     job (its range in A from the certificate), and the 9 mA point takes the certificate's U there."""
-    setup = _dmm_lab(session)
+    setup = certsetup.dmm_functions_lab(session)
     job = jobsetup.new_job(session, setup, "CAL-DMM-DCI")
     calibrator = setup.standards["CAL-DMM-DCI"]["calibrator"]
     assert calibrator in standard_choices.choices(session, job, on=jobsetup.ON)["calibrator"]
@@ -151,7 +90,7 @@ def test_dc_current_range_in_ma_is_measured_in_a_with_the_calibrator_recorded_in
 
 
 def test_capability_review_takes_a_dmm_current_range_with_cal_dmm_dci(session: Session) -> None:
-    setup = _dmm_lab(session)
+    setup = certsetup.dmm_functions_lab(session)
     session.add(
         CmcEntry(
             lab_id=setup.lab.id,

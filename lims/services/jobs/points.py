@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lims.domain import procedures as dp
 from lims.domain.errors import DomainError
-from lims.domain.test_points import ExplicitPoints, generate_points
+from lims.domain.test_points import ExplicitPoints, frequency_label, generate_points
 from lims.domain.unit_conversion import convert_difference, convert_value
 from lims.errors import N_
 from lims.models import Job, Measurement, WeighingTest
@@ -103,6 +103,11 @@ def point_frequencies(job: Job) -> tuple[float | None, ...]:
         return proc.frequencies_for(points, agreed=agreed)
     except DomainError as exc:
         raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
+
+
+def frequency_labels(job: Job) -> list[str]:
+    """Each point's frequency as the bench shows it (``1 kHz``; empty for a DC point)."""
+    return [frequency_label(f) for f in point_frequencies(job)]
 
 
 def measurements(session: Session, job_id: int) -> dict[int, Measurement]:

@@ -201,9 +201,7 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
         else {}
     )
     try:
-        frequencies = (
-            [job_points.frequency_label(f) for f in job_points.point_frequencies(job)] if points else []
-        )
+        frequencies = job_points.frequency_labels(job) if points else []
     except LimsError:
         frequencies = []
     return {
