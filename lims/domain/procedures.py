@@ -585,10 +585,10 @@ def point_result(
     assert reference_role is not None
     mean = statistics.fmean(ctx.readings) if indication is None else float(indication)
     reference = standards[reference_role].value
-    # The difference of the two decimals as shown (the mean to the 12 digits it is reported with, the reference
-    # by its shortest repr), so 220.0003 − 220.00002 is 0.00028 exactly and the binary noise of a mean of
-    # readings in A (0.009000124000000002) does not reach the error.
-    error = float(Decimal(f"{mean:.12g}") - Decimal(repr(float(reference))))
+    # The difference of the two decimals (the mean to 15 significant digits, which drops the binary noise of a
+    # mean of readings in A such as 0.009000124000000002; the reference by its shortest repr), so
+    # 220.0003 − 220.00002 is 0.00028 exactly.
+    error = float(Decimal(f"{mean:.15g}") - Decimal(repr(float(reference))))
     mpe = mpe_at(
         criterion or procedure.acceptance,
         point,

@@ -43,7 +43,9 @@ CHARACTERISTIC_LABELS = {
     "dc_current_floor_per_year": N_("DC current stability per year, floor"),
     "resistance_relative_per_year": N_("resistance stability per year, relative to the value"),
     "resistance_floor_per_year": N_("resistance stability per year, floor"),
-    "ac_voltage_relative_per_year": N_("AC voltage stability per year and frequency band, relative to the output"),
+    "ac_voltage_relative_per_year": N_(
+        "AC voltage stability per year and frequency band, relative to the output"
+    ),
     "ac_voltage_floor_per_year": N_("AC voltage stability per year and frequency band, floor"),
 }
 

@@ -114,7 +114,7 @@ VERIFICATION_INTERVAL = {"CAL-NAWI-CG18": "0.001"}
 # The accreditation scope: each row belongs to a procedure (a LIMS procedure, or the lab's written in-house
 # method for the calibrations of its own standards, QT-…), and none claims less than its standards realise
 # (lims.services.standards.capabilities.unrealisable; a test checks the demo).
-CMC = [
+CMC: list[tuple[str, str, int | Decimal, int | Decimal, dict[str, Any]]] = [
     ("mass", "kg", 0, 20, {"fixed_uncertainty": Decimal("0.0005"), "procedure_code": "VER-NAWI-R76"}),
     # weights of class F1 by comparison with E2 (OIML R 111-1 annex C): U = 0.02 mg + 1.3·10⁻⁶·m
     (

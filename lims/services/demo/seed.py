@@ -301,7 +301,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
             # stability beyond its certificate (EURAMET cg-15 budget) per function, relative to the output + a
             # floor per year: DC voltage 5 ppm + 1 µV, DC current 40 ppm + 10 nA, resistance 20 ppm + 1 mΩ, and
             # AC voltage per frequency band (the data sheet's bands; a point on a band edge takes the wider)
-            characteristics=CALIBRATOR_SPECIFICATION,
+            characteristics=dict[str, object](CALIBRATOR_SPECIFICATION),
         ),
         std(
             "CDL-DI-002",

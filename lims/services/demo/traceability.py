@@ -195,9 +195,11 @@ CALIBRATOR_DCV: list[CalibrationRow] = [
 # DC current in A, 0 (open) to ±10 A: 100 ppm at 100 µA, 40 ppm from 1 mA to 100 mA, 80 ppm at 1 A, 200 ppm at
 # 10 A (the transconductance stage).
 _DCI = [(1e-4, 1e-8), (1e-3, 4e-8), (1e-2, 4e-7), (0.1, 4e-6), (1.0, 8e-5), (10.0, 2e-3)]
-CALIBRATOR_DCI: list[CalibrationRow] = (
-    [(-i, "A", u) for i, u in reversed(_DCI)] + [(0.0, "A", 5e-9)] + [(i, "A", u) for i, u in _DCI]
-)
+CALIBRATOR_DCI: list[CalibrationRow] = [
+    *[(-i, "A", u) for i, u in reversed(_DCI)],
+    (0.0, "A", 5e-9),
+    *[(i, "A", u) for i, u in _DCI],
+]
 # Resistance in Ω, the short (0 Ω, the zero test) to 100 MΩ: 20 ppm – 25 ppm from 1 kΩ to 100 kΩ.
 CALIBRATOR_R: list[CalibrationRow] = [
     (0.0, "Ω", 0.0005),
@@ -219,7 +221,7 @@ CALIBRATOR_ACV: list[CalibrationRow] = [
     (100.0, "V", 0.008, 1000.0),
     *[(v, "V", u, f) for f in (50.0, 10000.0) for v, u in ((0.1, 0.000025), (1.0, 0.0001), (10.0, 0.001))],
 ]
-CALIBRATOR = CALIBRATOR_DCV + CALIBRATOR_DCI + CALIBRATOR_R + CALIBRATOR_ACV
+CALIBRATOR: list[CalibrationRow] = [*CALIBRATOR_DCV, *CALIBRATOR_DCI, *CALIBRATOR_R, *CALIBRATOR_ACV]
 DMM_8_5 = [(1.0, "V", 0.000004), (10.0, "V", 0.00003), (100.0, "V", 0.0005), (1000.0, "V", 0.008)]
 CHECK_WEIGHT = [(10000.0, "g", 0.016)]
 
@@ -243,7 +245,7 @@ def load_traceability_demo(
             IssuerKind,
             str,
             int,
-            list[CalibrationRow],
+            Sequence[CalibrationRow],
             tuple[str, ...],
             dict[str, str],
         ]
