@@ -52,3 +52,18 @@ def test_resistance_bench_asks_for_the_lead_residual_of_a_2_wire_connection(
     assert "điện trở dây đo còn lại sau khi chỉnh không, chỉ với cách nối 2 dây (Ω)" in page
     # the 10 kΩ range recorded in kΩ is measured in Ω: 0 (short), 1000, 5000, 9000 Ω
     assert "Điểm 4: 9" in page and "Ω" in page
+
+
+def test_the_calibrators_certificate_lists_its_ac_points_with_their_frequency(
+    client: FlaskClient, session: Session
+) -> None:
+    setup = certsetup.dmm_functions_lab(session)
+    calibrator = setup.standards["CAL-DMM-ACV"]["calibrator"]
+    session.commit()
+    login(client, setup.technician.username)
+    page = client.get(f"/standards/{calibrator.id}").get_data(as_text=True)
+    # 1 V DC and 1 V AC at 50 Hz, 1 kHz and 10 kHz are four different points (Vietnamese number format)
+    assert "1 V: U = 0,000008 V" in page
+    assert "1 V ở tần số 50 Hz: U = 0,0001 V" in page and "1 V ở tần số 1.000 Hz: U = 0,00008 V" in page
+    assert "10 A: U = 0,002 A" in page and "100000000 Ω" not in page  # grouped: 100.000.000 Ω
+
