@@ -638,7 +638,7 @@ def _specification_terms(ctx: PointContext, item: InputTemplate) -> tuple[float,
 
 def _specification_half_width(ctx: PointContext, item: InputTemplate) -> float:
     """a = (s_rel·|x| + s_floor) · t / 1 year: the drift a calibrator's stability specification allows in the
-    time t since its calibration (EURAMET cg-15 section 3.5 and appendix, from memory: the calibrator's
+    time t since its calibration (EURAMET cg-15, from memory: the calibrator's
     contribution is its certificate U at the setting plus its drift since calibration from the specification,
     relative to the output plus a floor — never one absolute value for every point). The floor is stated in
     ``floor_unit`` (default: the procedure's unit) and converted with :mod:`lims.domain.unit_conversion`.
