@@ -9,11 +9,13 @@ certificates (:func:`certificates.metrology.round_uncertainty`, GUM 7.2.6).
 from __future__ import annotations
 
 import math
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from certificates.metrology import round_uncertainty
+from lims.domain import standard_choice as sc
 from lims.domain.budget_template import template_from_dict, template_to_dict
 from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
 from lims.domain.capability import CmcEntry, unrealisable_points
@@ -29,6 +31,7 @@ from lims.domain.procedures import (
 from lims.domain.test_points import TestPointError, rule_from_dict, rule_to_dict
 from lims.domain.uncertainty import parse_budget
 from lims.domain.uncertainty import propagate as evaluate
+from lims.domain.unit_conversion import convert_value
 from lims.services.demo import jobs as demo_jobs
 from lims.services.demo import seed as demo_seed
 from lims.services.demo import traceability as demo_traceability
@@ -282,3 +285,56 @@ def test_demo_cmc_rows_of_the_new_functions_are_not_smaller_than_the_calibrator_
     tight = CmcEntry("AC voltage", "V", 0.1, 100.0, a=2e-5, b=8e-5)
     refused = unrealisable_points(tight, [("CDL-DI-001", certificate)])
     assert refused and {p.value for p in refused} >= {10.0}
+
+
+def test_the_bench_offers_a_calibrator_for_a_function_only_with_its_specification_and_range() -> None:
+    """A multifunction calibrator recorded in V serves a current job by the range its certificate covers in A;
+    without its AC specification (bands) it is not offered for AC voltage, and the page can name what lacks."""
+
+    def candidate(keys: set[str]) -> sc.Candidate:
+        return sc.Candidate(
+            "CDL-DI-001",
+            "electrical",
+            "V",
+            True,
+            date(2027, 1, 1),
+            -1020.0,
+            1020.0,
+            frozenset(keys),
+            True,
+            (("V", -1000.0, 1000.0), ("A", -10.0, 10.0)),
+        )
+
+    full = candidate(set(SPEC))
+    on = date(2026, 12, 6)
+    for proc, points, unit in ((DCI, [0.0, 0.009, -0.009], "A"), (ACV, [1.0, 9.0], "V")):
+        needs = sc.role_needs(proc.budget)["calibrator"]
+        assert (
+            sc.why_not(
+                full, needs, quantity="electrical", on=on, points=points, unit=unit, convert=convert_value
+            )
+            is None
+        )
+    beyond = sc.why_not(
+        full,
+        sc.role_needs(DCI.budget)["calibrator"],
+        quantity="electrical",
+        on=on,
+        points=[20.0],
+        unit="A",
+        convert=convert_value,
+    )
+    assert beyond is not None and beyond.params["high"] == "10" and beyond.params["unit"] == "A"
+    dc_only = candidate({"stability_relative_per_year", "stability_floor_per_year"})
+    lacking = sc.why_not(
+        dc_only,
+        sc.role_needs(ACV.budget)["calibrator"],
+        quantity="electrical",
+        on=on,
+        points=[1.0],
+        unit="V",
+        convert=convert_value,
+    )
+    assert lacking is not None
+    assert lacking.missing == ("ac_voltage_relative_per_year", "ac_voltage_floor_per_year")
+    assert all(name in sc.CHARACTERISTIC_LABELS for name in lacking.missing)
