@@ -30,8 +30,24 @@ AUTHORITY = "Tổng cục TĐC"
 DESIGNATED = (date(2024, 3, 1), date(2029, 2, 28))
 CARDS = (date(2024, 1, 1), date(2028, 12, 31))
 STAMPS = ("HN-25", 100, 199)  # stamps HN-25-000100 … HN-25-000199 in stock from 2025-05-01
-# A class III scale (Max from the instrument record, 30 kg): e = d = 5 g, Min = 20 e = 100 g.
+# A class III scale (Max from the instrument record, 30 kg): e = d = 5 g, Min = 20 e = 100 g. VER-NAWI-R76 2.0
+# weighs it at Min, 500 e, 2 000 e, ½ Max and Max (OIML R 76-1 A.4.4.1): 0.1, 2.5, 10, 15 and 30 kg.
 SCALE_CHARACTERISTICS = {"e": "0,005 kg", "min": "0,1 kg"}
+#: The change-point weights (kg) added to every indication of a generic scale job, in steps of 0.1 e = 0.5 g:
+#: an indication I = L with ΔL = 2.5 g gives E_c = I + ½e − ΔL − E_0 − L = 0 (R 76-1 A.4.4.3, E_0 = 0 below).
+CHANGE_POINT_KG = "0.0025"
+#: The annex A tests of that scale, all passed (kind, load kg, indications kg, change-point weights kg):
+#: zero I_0 = 0, ΔL_0 = 2.5 g → E_0 = 0 ≤ ¼ e (A.4.2.3); repeatability at ½ Max, six weighings P = 15 kg + 2.5 g −
+#: ΔL: spread 0.5 g ≤ MPE(15 kg = 3 000 e) = 1.5 e = 7.5 g (3.6.1, A.4.10), s = 0.20412 g (ν = 5); eccentricity at
+#: ⅓ Max (10 kg = 2 000 e, MPE 5 g), worst |E_c| = 1.5 g (A.4.7); discrimination: 1.4 d added at ½ Max moves the
+#: indication by d (A.4.8). Every load then has u_c = √(s² + 2·(0.25 g)²/3 + (0.04 g)² + (0.05 g)²/3) = 0.29286 g,
+#: ν_eff = 21, k = 2.13, U = 0.62 g ≤ MPE/3 even at Min (MPE 0.5 e = 2.5 g): a simple-acceptance statement is earned.
+SCALE_TESTS = (
+    ("zero", "0", ["0"], [CHANGE_POINT_KG]),
+    ("repeatability", "15", ["15"] * 6, [CHANGE_POINT_KG] * 5 + ["0.002"]),
+    ("eccentricity", "10", ["10"] * 5, [CHANGE_POINT_KG, "0.001", "0.004", CHANGE_POINT_KG, CHANGE_POINT_KG]),
+    ("discrimination", "15", ["15", "15.005"], []),
+)
 
 
 def legal_records(session: Session, lab: Lab, officers: list[User], actor: User) -> None:
@@ -46,9 +62,6 @@ def legal_records(session: Session, lab: Lab, officers: list[User], actor: User)
                        actor=actor)
     stamps.receive_batch(session, stamps.BatchInput(lab.id, STAMPS[0], STAMPS[1], STAMPS[2], date(2025, 5, 1),
                                                     "BB-17/TĐC"), actor=actor)
-#: The generic job, bench and certificate tests use the NAWI verification's 1.0 version (points with repeated
-#: readings, no weighing tests); the weighing methods of 2.0 have their own tests (tests/services/test_weighing_jobs.py).
-PINNED = {"VER-NAWI-R76": "1.0"}
 
 
 @dataclass
@@ -94,7 +107,7 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
     }
     # Weights certified in grams: the bench converts to the procedure's kilograms.
     weights = make_standard(session, lab_id=lab.id, unit="g", drift_limit=Decimal("0.05"))
-    _cert(session, weights, "g", 1000, 30000, 0.08)
+    _cert(session, weights, "g", 100, 30000, 0.08)
     gauge = make_standard(session, lab_id=lab.id, quantity=Quantity.PRESSURE, unit="bar",
                           drift_limit=Decimal("0.0008"))
     _cert(session, gauge, "bar", 0, 16, 0.0016)
@@ -117,18 +130,8 @@ def build(session: Session, *, authorise: bool = True) -> Lab4:
     return Lab4(lab, tech, rev, sig, inst, standards)
 
 
-def procedure_row(session: Session, code: str) -> Any:
-    from sqlalchemy import select
-
-    from lims.models import Procedure
-
-    if code in PINNED:
-        return session.scalar(select(Procedure).where(Procedure.code == code, Procedure.version == PINNED[code]))
-    return latest_procedure(session, code)
-
-
 def new_job(session: Session, setup: Lab4, code: str, **requirements: Any) -> Any:
-    proc = procedure_row(session, code)
+    proc = latest_procedure(session, code)
     if code == "VER-NAWI-R76":
         requirements.setdefault("legal_characteristics", SCALE_CHARACTERISTICS)
     return jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments[code].id, proc.id,
@@ -152,3 +155,14 @@ def start(session: Session, setup: Lab4, job: Any) -> Any:
 
 def code_of(session: Session, job: Any) -> str:
     return str(job.procedure.code)
+
+
+def record_scale_tests(session: Session, setup: Lab4, job: Any, *, now: Any) -> list[Any]:
+    """Record :data:`SCALE_TESTS` on a started VER-NAWI-R76 job (the bench's own service, as the technician)."""
+    from lims.services.bench.weighing_tests import WeighingTestInput, save_weighing_test
+
+    return [
+        save_weighing_test(session, job.id, WeighingTestInput(kind, load, readings, added), user=setup.technician,
+                           expected_version=job.version, on=ON, now=now)
+        for kind, load, readings, added in SCALE_TESTS
+    ]

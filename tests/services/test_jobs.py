@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from scipy import special
 from sqlalchemy.orm import Session
 
+from certificates.metrology import RuleKind, Verdict
 from lims.domain.workflow import State
 from lims.models import JobState, Measurement
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.jobs import jobs
+from lims.services.jobs.errors import ReadingError
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 
@@ -90,29 +93,44 @@ def test_numbers_are_per_year_and_gap_free(session: Session) -> None:
 
 
 def test_nawi_verification_request_to_approval(session: Session) -> None:
-    """30 kg × 5 g class III scale at 15 kg, F2 weights certified in grams (0.08 g, k = 2; drift 0.05 g).
+    """VER-NAWI-R76 2.0 (OIML R 76-1 annex A) on a 30 kg × 5 g class III scale, F2 weights certified in grams
+    (0.08 g, k = 2; drift 0.05 g), after the annex A tests of ``jobsetup.SCALE_TESTS`` (E_0 = 0; six weighings
+    at 15 kg, s_rep = 0.20412 g, ν = 5).
 
-    u(I) = 1.6667 g (ν = 2); u(δI_digL) = u(δI_dig0) = 2.5 g/√3 = 1.4434 g; u(m_ref) = 0.04 g;
-    u(δm_D) = 0.028868 g; u_c = 2.6357 g; ν_eff = 2·(2.6357/1.6667)⁴ = 12.5 → k = t(12) = 2.23;
-    E = 15.003333 − 15.000100 kg = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6).
-    U = 2.23 × 2.6357 g = 5.88 g > MPE/3 = 2.5 g: simple acceptance is not allowed (issue 16), so no
-    statement with its reason; three readings (ν = 2) also keep Monte Carlo out (JCGM 101 6.4.9.4).
+    At 15 kg against 15.0001 kg: increasing I = 15.005 kg with change-point weights ΔL = 4.5 g gives
+    P = I + ½e − ΔL − E_0 = 15.003 kg; decreasing I = 15.005 kg with ΔL = 3.0 g gives 15.0045 kg, the worse one:
+    E_c = 15.0045 − 15.0001 = 4.4 g (A.4.4.3). u(P) = s_rep = 0.20412 g; u(dP_L) = u(dP_0) = 0.25 g/√3 =
+    0.14434 g (steps of 0.1 e = 0.5 g); u(m_ref) = 0.04 g; u(dm_D) = 0.05 g/√3 = 0.028868 g;
+    u_c = √(0.041667 + 2 × 0.020833 + 0.0016 + 0.00083333) = 0.29286 g; ν_eff = 5·(0.29286/0.20412)⁴ = 21.2 →
+    k = t(21) = 2.13, U = 0.62 g. MPE = 1.5 e = 7.5 g (R 76-1 table 6, 3 000 e): U ≤ MPE/3 = 2.5 g, so simple
+    acceptance earns its statement (issue 16), and |E_c| ≤ MPE passes.
     """
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
-    assert measurements.test_points(job) == (3.0, 7.5, 15.0, 22.5, 30.0)
-    done = save_all(session, setup, job, {2: (["15.005", "15.005", "15.000"], "15.0001", {"temperature": "24"})},
-                    {"temperature": "24"})
-    r = done[2].point
+    assert (job.procedure.version, measurements.test_points(job)) == ("2.0", (0.1, 2.5, 10.0, 15.0, 30.0))
+    with pytest.raises(ReadingError, match="zero-setting test"):  # annex A: the tests come first
+        measurements.save_point(session, job.id, PointInput(3, ["15.005", "15.005"], "15.0001", {"temperature": "24"},
+                                                            weighing={"added": ["0.0045", "0.003"]}),
+                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    jobsetup.record_scale_tests(session, setup, job, now=NOW)
+    for index, nominal in enumerate(measurements.test_points(job)):
+        readings, reference, added = [f"{nominal:g}"] * 2, f"{nominal:g}", [jobsetup.CHANGE_POINT_KG] * 2
+        if index == 3:
+            readings, reference, added = ["15.005", "15.005"], "15.0001", ["0.0045", "0.003"]
+        measurements.save_point(session, job.id, PointInput(index, readings, reference, {"temperature": "24"},
+                                                            weighing={"added": added}),
+                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    done = measurements.measurements(session, job.id)
+    r = done[3].point
     assert r is not None
-    assert float(r.indication) == pytest.approx(15.0033333, abs=1e-7)
-    assert float(r.error) == pytest.approx(0.0032333, abs=1e-7) and float(r.correction) == pytest.approx(-0.0032333, abs=1e-7)
-    assert float(r.standard_uncertainty) == pytest.approx(2.6357e-3, rel=1e-4)
-    k = k_95(2.6357e-3, 1.6667e-3, 3)
-    assert k == 2.23 and float(r.coverage_factor) == k
-    assert float(r.expanded_uncertainty) == pytest.approx(k * 2.6357e-3, rel=2e-4)
-    assert r.interval_method == "lpu" and any("6.4.9.4" in n for n in r.notes)
-    assert (float(r.mpe), r.verdict, r.no_statement_reason) == (0.0075, "no_statement", "tur_below_minimum")
+    assert r.indication == Decimal("15.0045") and float(r.error) == pytest.approx(0.0044, abs=1e-9)
+    assert [i["name"] for i in done[3].budget["inputs"]] == ["P", "dP_L", "dP_0", "m_ref", "dm_D"]
+    lpu = lpu_of(done[3])
+    assert lpu.standard_uncertainty == pytest.approx(0.29286e-3, rel=1e-4)
+    assert lpu.coverage_factor == k_95(0.29286e-3, 0.20412e-3, 6) == 2.13
+    check_interval(done[3])
+    assert float(r.mpe) == 0.0075 and r.decision_rule is not None and r.decision_rule.kind is RuleKind.SIMPLE
+    assert (r.verdict, r.no_statement_reason) == (Verdict.PASS, None) and 3 * r.expanded_uncertainty <= r.mpe
     finish(session, setup, job)
 
 

@@ -277,12 +277,14 @@ def test_a_card_is_recorded_once(session: Session) -> None:
 def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0.0) -> Any:
     """A scale verification measured (the last point ``offset_kg`` off) and reviewed."""
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    jobsetup.record_scale_tests(session, setup, job, now=certsetup.MEASURED_AT)
     points = measurements.test_points(job)
     for index, nominal in enumerate(points):
         shift = offset_kg if index == len(points) - 1 else 0.0
-        readings = [f"{nominal + shift:.6g}"] * 5
+        readings = [f"{nominal + shift:.6g}"] * 2
         measurements.save_point(session, job.id, PointInput(index, readings, f"{nominal:.6g}",
-                                                            certsetup.ENVIRONMENT["VER-NAWI-R76"]),
+                                                            certsetup.ENVIRONMENT["VER-NAWI-R76"],
+                                                            weighing={"added": [jobsetup.CHANGE_POINT_KG] * 2}),
                                 user=setup.technician, expected_version=job.version, on=jobsetup.ON,
                                 now=certsetup.MEASURED_AT)
     for state, user in (("measured", setup.technician), ("reviewed", setup.reviewer)):
