@@ -149,4 +149,5 @@ def summary(row: Procedure) -> dict[str, Any]:
         "kind": row.kind.value,
         "title": row.title_en,
         "title_vi": row.title_vi,
+        "withdrawn": not row.is_active,
     }
