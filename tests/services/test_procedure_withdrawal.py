@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certificates.metrology import NoStatementReason, Verdict
-from lims.models import JobState, Procedure
+from lims.models import Job, JobState, Procedure
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import issue as svc
@@ -28,7 +28,7 @@ from lims.services.jobs.procedures import (
 )
 from tests.factories import PASSWORD
 from tests.services import certsetup, jobsetup
-from tests.webutil import login
+from tests.webutil import login, post_form
 
 
 def _row(session: Session, version: str) -> Procedure:
@@ -111,6 +111,15 @@ def test_a_job_on_the_withdrawn_version_still_displays(client: FlaskClient, sess
     login(client, setup.technician.username)
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "VER-NAWI-R76 1.0" in page
-    assert "phiên bản đã hủy bỏ: giữ lại cho các công việc đã thực hiện theo nó, không dùng cho công việc mới" in page
+    assert "phiên bản đã ngừng áp dụng: giữ lại cho các công việc đã thực hiện theo phiên bản này, không dùng cho công việc mới" in page
     offered = client.get(f"/instruments/{job.instrument_id}").get_data(as_text=True)
     assert "VER-NAWI-R76 2.0" in offered and "VER-NAWI-R76 1.0" not in offered
+    # a form posted with the old version's id (a page open since before the upgrade) is refused, nothing saved
+    before = session.scalar(select(func.count()).select_from(Job))
+    posted = post_form(client, "/jobs/new", {"instrument_id": str(job.instrument_id), "procedure_id": str(job.procedure_id)},
+                       token_from=f"/instruments/{job.instrument_id}")
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(f"/instruments/{job.instrument_id}")
+    shown = client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert ("Quy trình VER-NAWI-R76 phiên bản 1.0 đã ngừng áp dụng: chỉ giữ lại cho các công việc đã thực hiện theo "
+            "phiên bản này, công việc mới dùng phiên bản 2.0.") in shown
+    assert session.scalar(select(func.count()).select_from(Job)) == before
