@@ -172,7 +172,9 @@ class Procedure:
             percents = rule.percents if isinstance(rule, PercentOfRangeRule) else (50.0, 100.0)
             e = instrument.verification_interval or instrument.resolution
             try:
-                return r76.load_plan(instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents)
+                return r76.load_plan(
+                    instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents
+                )
             except DomainError as exc:
                 raise ProcedureError(str(exc)) from exc
         return generate_points(
@@ -229,7 +231,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
     minimum_tur = data.get("minimum_tur", DEFAULT_MINIMUM_TUR)
     superseded_by = data.get("superseded_by")
     if superseded_by is not None and (not isinstance(superseded_by, str) or not superseded_by.strip()):
-        raise ProcedureError(f'{where}.superseded_by: expected the version that replaces this one, e.g. "2.0"')
+        raise ProcedureError(
+            f'{where}.superseded_by: expected the version that replaces this one, e.g. "2.0"'
+        )
     if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur >= 1:
         raise ProcedureError(f"{where}.minimum_tur: expected a ratio ≥ 1, got {minimum_tur!r}")
     try:
@@ -258,7 +262,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             sequence_settings=sequence,
             minimum_tur=float(minimum_tur),
             usable_range=tuple(usable_range),
-            weighing=None if data.get("weighing") is None else method_from_dict(data["weighing"], f"{where}.weighing"),
+            weighing=None
+            if data.get("weighing") is None
+            else method_from_dict(data["weighing"], f"{where}.weighing"),
             superseded_by=superseded_by,
         )
         unknown = set(procedure.usable_range) - set(procedure.standards)
@@ -272,7 +278,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
         raise ProcedureError(str(exc)) from exc
     supplied = [i.name for i in budget.inputs if i.source.value == "supplied"]
     if supplied and procedure.weighing is None:
-        raise ProcedureError(f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them")
+        raise ProcedureError(
+            f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them"
+        )
     indication = budget.input_with_role("indication")
     if procedure.repetitions < 2 and indication.source.value == "readings":
         # A type A evaluation of the readings needs n ≥ 2 (GUM 4.2.3); a weighing method takes the

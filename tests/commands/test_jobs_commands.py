@@ -23,23 +23,44 @@ def test_procedures_list_json(demo: Path) -> None:
     # (DKD-R 6-1), CAL-DMM-DCV 2.0 (EURAMET cg-15), CAL-TH-BATH 1.1 and 2.0 (readout; SPRT in a bath),
     # VER-NAWI-R76 2.0 (OIML R 76-1 annex A) and the new CAL-NAWI-CG18 1.0 (EURAMET cg-18)
     assert [(r["code"], r["version"]) for r in rows] == [
-        ("CAL-DMM-DCV", "1.0"), ("CAL-DMM-DCV", "2.0"), ("CAL-NAWI-CG18", "1.0"), ("CAL-PG-DKD", "1.0"),
-        ("CAL-PG-DKD", "2.0"), ("CAL-TH-BATH", "1.0"), ("CAL-TH-BATH", "1.1"), ("CAL-TH-BATH", "2.0"),
-        ("VER-NAWI-R76", "1.0"), ("VER-NAWI-R76", "2.0")]
-    assert rows[4] | {"title": ""} == {"code": "CAL-PG-DKD", "version": "2.0", "quantity": "pressure", "unit": "bar",
-                                      "kind": "calibration", "title": "", "title_vi": rows[4]["title_vi"],
-                                      "withdrawn": False}
+        ("CAL-DMM-DCV", "1.0"),
+        ("CAL-DMM-DCV", "2.0"),
+        ("CAL-NAWI-CG18", "1.0"),
+        ("CAL-PG-DKD", "1.0"),
+        ("CAL-PG-DKD", "2.0"),
+        ("CAL-TH-BATH", "1.0"),
+        ("CAL-TH-BATH", "1.1"),
+        ("CAL-TH-BATH", "2.0"),
+        ("VER-NAWI-R76", "1.0"),
+        ("VER-NAWI-R76", "2.0"),
+    ]
+    assert rows[4] | {"title": ""} == {
+        "code": "CAL-PG-DKD",
+        "version": "2.0",
+        "quantity": "pressure",
+        "unit": "bar",
+        "kind": "calibration",
+        "title": "",
+        "title_vi": rows[4]["title_vi"],
+        "withdrawn": False,
+    }
     # VER-NAWI-R76 1.0 is superseded by 2.0: listed for its jobs, withdrawn from new work
     assert [(r["code"], r["version"]) for r in rows if r["withdrawn"]] == [("VER-NAWI-R76", "1.0")]
     plain = run(["procedures", "list"], demo)
     assert [line.split()[:2] for line in plain.stdout.splitlines() if line.endswith("(withdrawn)")] == [
-        ["VER-NAWI-R76", "1.0"]]
+        ["VER-NAWI-R76", "1.0"]
+    ]
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:
     rows = json.loads(run(["jobs", "list", "--json"], demo).stdout)
-    assert {r["procedure"].split()[0] for r in rows} == {"CAL-DMM-DCV", "CAL-NAWI-CG18", "CAL-PG-DKD", "CAL-TH-BATH",
-                                                         "VER-NAWI-R76"}
+    assert {r["procedure"].split()[0] for r in rows} == {
+        "CAL-DMM-DCV",
+        "CAL-NAWI-CG18",
+        "CAL-PG-DKD",
+        "CAL-TH-BATH",
+        "VER-NAWI-R76",
+    }
     assert len({r["state"] for r in rows}) >= 5
     assert set(rows[0]) >= {"number", "state", "enterprise", "instrument", "procedure"}
     approved = json.loads(run(["jobs", "list", "--state", "approved", "--json"], demo).stdout)
@@ -65,9 +86,24 @@ def test_jobs_show_json_prints_points_as_the_certificate(demo: Path) -> None:
     assert shown["points"]
     for point in shown["points"]:
         assert set(point) == {
-            "index", "quantity", "unit", "reference", "indication", "error", "expanded_uncertainty",
-            "coverage_factor", "dof_eff", "coverage_probability", "mpe", "decision_rule", "verdict",
-            "interval_method", "hysteresis", "no_statement_reason", "probability_of_false_acceptance", "notes",
+            "index",
+            "quantity",
+            "unit",
+            "reference",
+            "indication",
+            "error",
+            "expanded_uncertainty",
+            "coverage_factor",
+            "dof_eff",
+            "coverage_probability",
+            "mpe",
+            "decision_rule",
+            "verdict",
+            "interval_method",
+            "hysteresis",
+            "no_statement_reason",
+            "probability_of_false_acceptance",
+            "notes",
         }
         assert point["interval_method"] in {"lpu", "lpu_validated", "mcm"}
         u = Decimal(point["expanded_uncertainty"])
@@ -76,7 +112,14 @@ def test_jobs_show_json_prints_points_as_the_certificate(demo: Path) -> None:
         for key in ("reference", "indication", "error"):  # to U's decimal place, point as decimal sign
             assert "," not in point[key] and Decimal(point[key]).as_tuple().exponent == places, key
         assert point["decision_rule"] in {"simple", "guarded", "non_binary", None}
-        assert point["verdict"] in {"pass", "fail", "conditional_pass", "conditional_fail", "no_statement", None}
+        assert point["verdict"] in {
+            "pass",
+            "fail",
+            "conditional_pass",
+            "conditional_fail",
+            "no_statement",
+            None,
+        }
     plain = run(["jobs", "show", number], demo)
     assert plain.returncode == 0 and number in plain.stdout
     first = shown["points"][0]

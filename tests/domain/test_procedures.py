@@ -66,7 +66,9 @@ def test_real_procedures_are_shipped_with_sources() -> None:
     for p in procs:
         assert p.sources and p.title_vi and p.title_en
         assert p.environment, f"{p.code} has no environmental limits"
-    assert any("EURAMET Calibration Guide No. 18" in s for s in find_procedure(procs, "CAL-NAWI-CG18").sources)
+    assert any(
+        "EURAMET Calibration Guide No. 18" in s for s in find_procedure(procs, "CAL-NAWI-CG18").sources
+    )
     assert any("A.4.4.3" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
     assert any("OIML R 76-1:2006" in s for s in find_procedure(procs, "VER-NAWI-R76").sources)
 
@@ -107,7 +109,9 @@ def test_superseded_by_must_name_a_later_version_of_the_same_code(tmp_path: Path
     assert [p.superseded_by for p in load_procedures(tmp_path)] == ["2.0", None]
     for wrong in ("2.1", "1.0"):  # not a stored version; not a later one
         (tmp_path / "old.json").write_text(json.dumps(old | {"superseded_by": wrong}), encoding="utf-8")
-        with pytest.raises(ProcedureError, match=rf"VER-NAWI-R76 version 1\.0\.superseded_by: '{wrong}' is not a later"):
+        with pytest.raises(
+            ProcedureError, match=rf"VER-NAWI-R76 version 1\.0\.superseded_by: '{wrong}' is not a later"
+        ):
             load_procedures(tmp_path)
     with pytest.raises(ProcedureError, match=r"superseded_by: expected the version that replaces this one"):
         procedure_from_dict(old | {"superseded_by": 2})

@@ -52,7 +52,10 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
         jobsetup.record_scale_tests(session, setup, job, now=MEASURED_AT)
         proc_step, weighing = 0.0, {"added": [jobsetup.CHANGE_POINT_KG] * per_point}
     for index, nominal in enumerate(measurements.test_points(job)):
-        readings = [f"{nominal + proc_step * (i % 2):.6g}" for i in range(max(per_point, 5) if per_point > 4 else per_point)]
+        readings = [
+            f"{nominal + proc_step * (i % 2):.6g}"
+            for i in range(max(per_point, 5) if per_point > 4 else per_point)
+        ]
         measurements.save_point(
             session,
             job.id,

@@ -15,13 +15,24 @@ def test_demo_jobs_span_the_lifecycle_with_results(session: Session) -> None:
     assert len(states) >= 5 and states.keys() >= {"requested", "in_progress", "measured", "approved"}
     approved = session.scalars(select(Job).where(Job.state == "approved")).all()
     assert {j.procedure.code for j in approved if j.procedure} == {
-        "VER-NAWI-R76", "CAL-NAWI-CG18", "CAL-PG-DKD", "CAL-TH-BATH", "CAL-DMM-DCV"}
+        "VER-NAWI-R76",
+        "CAL-NAWI-CG18",
+        "CAL-PG-DKD",
+        "CAL-TH-BATH",
+        "CAL-DMM-DCV",
+    }
     for job in approved:
         rows = session.scalars(select(Measurement).where(Measurement.job_id == job.id)).all()
         # k ≥ 1: a Monte Carlo interval (JCGM 101 clause 8) of rectangular-dominated budgets gives k = U/u < 2
-        assert rows and all(r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows)
-        assert session.scalar(select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id))
-        assert session.scalar(select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id))
+        assert rows and all(
+            r.point and r.point.expanded_uncertainty > 0 and r.point.coverage_factor >= 1 for r in rows
+        )
+        assert session.scalar(
+            select(func.count()).select_from(JobStandard).where(JobStandard.job_id == job.id)
+        )
+        assert session.scalar(
+            select(ElectronicSignature.printed_name).where(ElectronicSignature.job_id == job.id)
+        )
     assert session.scalar(select(func.count()).select_from(PersonnelAuthorisation)) == 20
 
 
@@ -47,7 +58,10 @@ def test_every_demo_point_has_k_at_most_3_and_earns_its_statement(session: Sessi
             if stated and point.decision_rule is not None and point.decision_rule.kind is RuleKind.SIMPLE:
                 # U ≤ MPE/3, or (issue 17) a fail beyond the limit by more than U, certain whatever the TUR
                 assert point.mpe is not None, where
-                beyond = point.verdict is Verdict.FAIL and abs(point.error) - point.expanded_uncertainty > point.mpe
+                beyond = (
+                    point.verdict is Verdict.FAIL
+                    and abs(point.error) - point.expanded_uncertainty > point.mpe
+                )
                 assert point.expanded_uncertainty * 3 <= point.mpe or beyond, where
             if point.verdict is Verdict.NO_STATEMENT:
                 assert point.no_statement_reason is not None, where
@@ -71,7 +85,9 @@ def test_demo_verifications_pass_only_where_every_point_earned_it(session: Sessi
     from lims.models import Certificate, JobKind, Procedure, VerificationFailureNotice
 
     withdrawn = session.scalars(
-        select(Job.number).join(Procedure, Job.procedure_id == Procedure.id).where(Procedure.is_active.is_(False))
+        select(Job.number)
+        .join(Procedure, Job.procedure_id == Procedure.id)
+        .where(Procedure.is_active.is_(False))
     ).all()
     assert withdrawn == []
 
@@ -80,7 +96,9 @@ def test_demo_verifications_pass_only_where_every_point_earned_it(session: Sessi
         assert rows and all(r.point is not None for r in rows), job_id
         return {r.point.verdict for r in rows if r.point is not None}
 
-    certified = session.scalars(select(Certificate.job_id).where(Certificate.kind == JobKind.VERIFICATION)).all()
+    certified = session.scalars(
+        select(Certificate.job_id).where(Certificate.kind == JobKind.VERIFICATION)
+    ).all()
     noticed = session.scalars(select(VerificationFailureNotice.job_id)).all()
     assert certified and noticed
     for job_id in certified:

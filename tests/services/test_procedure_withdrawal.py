@@ -32,7 +32,9 @@ from tests.webutil import login, post_form
 
 
 def _row(session: Session, version: str) -> Procedure:
-    row = session.scalar(select(Procedure).where(Procedure.code == "VER-NAWI-R76", Procedure.version == version))
+    row = session.scalar(
+        select(Procedure).where(Procedure.code == "VER-NAWI-R76", Procedure.version == version)
+    )
     assert row is not None
     return row
 
@@ -41,9 +43,16 @@ def _job_on_1_0(session: Session, setup: jobsetup.Lab4) -> Any:
     """A job registered on 1.0 before it was withdrawn, as an existing database holds it."""
     old = _row(session, "1.0")
     old.is_active = True  # as it was before this release
-    job = jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments["VER-NAWI-R76"].id, old.id,
-                                                   requested_on=jobsetup.ON,
-                                                   requirements={"legal_characteristics": jobsetup.SCALE_CHARACTERISTICS}))
+    job = jobs.create_job(
+        session,
+        jobs.JobRequest(
+            setup.lab.id,
+            setup.instruments["VER-NAWI-R76"].id,
+            old.id,
+            requested_on=jobsetup.ON,
+            requirements={"legal_characteristics": jobsetup.SCALE_CHARACTERISTICS},
+        ),
+    )
     sync_procedures(session)  # `lims db upgrade` withdraws it again
     return job
 
@@ -59,11 +68,22 @@ def test_sync_withdraws_the_superseded_version_and_new_jobs_refuse_it(session: S
     assert old not in list_procedures(session) and old in list_procedures(session, active_only=False)
     assert [p.version for p in latest_procedures(session) if p.code == "VER-NAWI-R76"] == ["2.0"]
     with pytest.raises(ProcedureWithdrawn) as refused:
-        jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments["VER-NAWI-R76"].id, old.id,
-                                                 requested_on=jobsetup.ON))
+        jobs.create_job(
+            session,
+            jobs.JobRequest(
+                setup.lab.id, setup.instruments["VER-NAWI-R76"].id, old.id, requested_on=jobsetup.ON
+            ),
+        )
     assert refused.value.params == {"code": "VER-NAWI-R76", "version": "1.0", "current": "2.0"}
-    assert jobs.create_job(session, jobs.JobRequest(setup.lab.id, setup.instruments["VER-NAWI-R76"].id, new.id,
-                                                    requested_on=jobsetup.ON)).procedure.version == "2.0"
+    assert (
+        jobs.create_job(
+            session,
+            jobs.JobRequest(
+                setup.lab.id, setup.instruments["VER-NAWI-R76"].id, new.id, requested_on=jobsetup.ON
+            ),
+        ).procedure.version
+        == "2.0"
+    )
 
 
 def test_a_job_on_the_withdrawn_version_is_judged_by_the_engine_without_exception(session: Session) -> None:
@@ -78,25 +98,60 @@ def test_a_job_on_the_withdrawn_version_is_judged_by_the_engine_without_exceptio
     points = measurements.test_points(job)
     assert points == (3.0, 7.5, 15.0, 22.5, 30.0)  # 1.0's loads: 10 … 100 % of Max
     for index, nominal in enumerate(points):
-        measurements.save_point(session, job.id, PointInput(index, [f"{nominal:g}"] * 3, f"{nominal:g}",
-                                                            certsetup.ENVIRONMENT["VER-NAWI-R76"]),
-                                user=setup.technician, expected_version=job.version, on=jobsetup.ON,
-                                now=certsetup.MEASURED_AT)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, [f"{nominal:g}"] * 3, f"{nominal:g}", certsetup.ENVIRONMENT["VER-NAWI-R76"]),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=certsetup.MEASURED_AT,
+        )
     at_15 = measurements.measurements(session, job.id)[2].point
     assert at_15 is not None and at_15.error == Decimal(0) and at_15.mpe == Decimal("0.0075")
     assert float(at_15.standard_uncertainty) == pytest.approx(2.0419e-3, rel=1e-4)
     assert 3 * at_15.expanded_uncertainty > at_15.mpe
-    assert (at_15.verdict, at_15.no_statement_reason) == (Verdict.NO_STATEMENT, NoStatementReason.TUR_BELOW_MINIMUM)
+    assert (at_15.verdict, at_15.no_statement_reason) == (
+        Verdict.NO_STATEMENT,
+        NoStatementReason.TUR_BELOW_MINIMUM,
+    )
     for state, user in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(session, job.id, state, user=user, comment=None, expected_version=job.version,
-                            now=certsetup.MEASURED_AT)
-    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
-                        expected_version=job.version, now=certsetup.MEASURED_AT)
+        jobs.transition_job(
+            session,
+            job.id,
+            state,
+            user=user,
+            comment=None,
+            expected_version=job.version,
+            now=certsetup.MEASURED_AT,
+        )
+    signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt",
+        expected_version=job.version,
+        now=certsetup.MEASURED_AT,
+    )
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
-        svc.issue_certificate(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                              settings=certsetup.SETTINGS, stamp_number="HN-25-000120", now=certsetup.ISSUED_AT)
-    notice = issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                                  settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+        svc.issue_certificate(
+            session,
+            job.id,
+            setup.signatory,
+            storage=DatabaseStorage(session),
+            settings=certsetup.SETTINGS,
+            stamp_number="HN-25-000120",
+            now=certsetup.ISSUED_AT,
+        )
+    notice = issue_failure_notice(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
     assert notice.failed_requirement == (
         "Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: "
         "3 kg, 7,5 kg, 15 kg, 22,5 kg, 30 kg"
@@ -111,15 +166,26 @@ def test_a_job_on_the_withdrawn_version_still_displays(client: FlaskClient, sess
     login(client, setup.technician.username)
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "VER-NAWI-R76 1.0" in page
-    assert "phiên bản đã ngừng áp dụng: giữ lại cho các công việc đã thực hiện theo phiên bản này, không dùng cho công việc mới" in page
+    assert (
+        "phiên bản đã ngừng áp dụng: giữ lại cho các công việc đã thực hiện theo phiên bản này, không dùng cho công việc mới"
+        in page
+    )
     offered = client.get(f"/instruments/{job.instrument_id}").get_data(as_text=True)
     assert "VER-NAWI-R76 2.0" in offered and "VER-NAWI-R76 1.0" not in offered
     # a form posted with the old version's id (a page open since before the upgrade) is refused, nothing saved
     before = session.scalar(select(func.count()).select_from(Job))
-    posted = post_form(client, "/jobs/new", {"instrument_id": str(job.instrument_id), "procedure_id": str(job.procedure_id)},
-                       token_from=f"/instruments/{job.instrument_id}")
-    assert posted.status_code == 302 and posted.headers["Location"].endswith(f"/instruments/{job.instrument_id}")
+    posted = post_form(
+        client,
+        "/jobs/new",
+        {"instrument_id": str(job.instrument_id), "procedure_id": str(job.procedure_id)},
+        token_from=f"/instruments/{job.instrument_id}",
+    )
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(
+        f"/instruments/{job.instrument_id}"
+    )
     shown = client.get(posted.headers["Location"]).get_data(as_text=True)
-    assert ("Quy trình VER-NAWI-R76 phiên bản 1.0 đã ngừng áp dụng: chỉ giữ lại cho các công việc đã thực hiện theo "
-            "phiên bản này, công việc mới dùng phiên bản 2.0.") in shown
+    assert (
+        "Quy trình VER-NAWI-R76 phiên bản 1.0 đã ngừng áp dụng: chỉ giữ lại cho các công việc đã thực hiện theo "
+        "phiên bản này, công việc mới dùng phiên bản 2.0."
+    ) in shown
     assert session.scalar(select(func.count()).select_from(Job)) == before

@@ -325,12 +325,19 @@ def build_certificate_data(
         overall = next(
             (
                 c
-                for c in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.NO_STATEMENT, Verdict.CONDITIONAL_PASS)
+                for c in (
+                    Verdict.FAIL,
+                    Verdict.CONDITIONAL_FAIL,
+                    Verdict.NO_STATEMENT,
+                    Verdict.CONDITIONAL_PASS,
+                )
                 if c in verdicts
             ),
             Verdict.PASS,
         )
-        if weighing.failed_tests(session, job):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
+        if weighing.failed_tests(
+            session, job
+        ):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination
             overall = Verdict.FAIL
         rule = agreed_rule(job, proc)
         decision = DecisionStatement(

@@ -80,8 +80,12 @@ def _failed_requirement(series: Sequence[ResultSeries], reference: str, extra: s
         en_parts.append(f"Error beyond the maximum permissible error of {reference} at: {where}")
     if unproven:
         where = ", ".join(f"{p.nominal.normalize():f} {p.unit}".replace(".", ",") for p in unproven)
-        vi_parts.append(f"Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: {where}")
-        en_parts.append(f"Uncertainty too large against the maximum permissible error to state conformity at: {where}")
+        vi_parts.append(
+            f"Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: {where}"
+        )
+        en_parts.append(
+            f"Uncertainty too large against the maximum permissible error to state conformity at: {where}"
+        )
     if extra:
         vi_parts.append(extra)
         en_parts.append(extra)

@@ -504,7 +504,9 @@ def history(session: Session, user: Caller, request_id: int) -> list[StateChange
     return changes
 
 
-def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None) -> dict[str, Any]:
+def job_requirements(
+    request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None
+) -> dict[str, Any]:
     """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md); the wanted points,
     given in the instrument's unit, are converted to ``unit`` (the procedure's: grams to kilograms)."""
     wanted: dict[str, Any] = {
@@ -517,7 +519,9 @@ def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit:
         wanted["recalibration_months"] = request.recalibration_months
     if item.points:
         # a unit that does not convert keeps the points as given: the job service then refuses the procedure
-        converted = [convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points]
+        converted = [
+            convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points
+        ]
         wanted["points"] = [p if c is None else c for p, c in zip(item.points, converted, strict=True)]
     return wanted
 
@@ -591,7 +595,8 @@ def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[
     usable = [p for p in latest_procedures(session) if p.kind == request.kind]
     units = {p.id: domain_procedure(p).unit for p in usable}
     return {
-        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])] for item in request.items
+        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])]
+        for item in request.items
     }
 
 
@@ -617,7 +622,11 @@ def requestable_instruments(session: Session, user: Caller, *, limit: int = 500)
     open_job = exists(
         select(Job.id).where(Job.instrument_id == CustomerInstrument.id, Job.state.in_(OPEN_JOB_STATES))
     )
-    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).where(~open_job).order_by(
-        CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
+    stmt = (
+        scoped(select(CustomerInstrument), CustomerInstrument, user)
+        .where(~open_job)
+        .order_by(
+            CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
+        )
     )
     return list(session.scalars(stmt.limit(limit)))

@@ -187,8 +187,10 @@ def require_intake(job: Job) -> None:
     """A job is received only with its intake record complete (ISO/IEC 17025:2017 7.4.2, 7.4.3)."""
     if not (job.condition_on_arrival or "").strip() or not (job.accessories or "").strip():
         raise JobError(
-            N_("Job %(number)s cannot be received before its intake record (condition on arrival and "
-               "accessories) is saved."),
+            N_(
+                "Job %(number)s cannot be received before its intake record (condition on arrival and "
+                "accessories) is saved."
+            ),
             number=job.number,
         )
     if job.arrival_damaged and not (job.damage_note or "").strip():
