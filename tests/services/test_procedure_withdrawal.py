@@ -4,6 +4,7 @@ its existing jobs still display and are judged by the one decision engine, witho
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,46 @@ def test_a_job_on_the_withdrawn_version_still_displays(client: FlaskClient, sess
         "phiên bản này, công việc mới dùng phiên bản 2.0."
     ) in shown
     assert session.scalar(select(func.count()).select_from(Job)) == before
+
+
+def test_withdrawing_a_version_leaves_its_jobs_and_issued_certificates_as_they_were(
+    session: Session, tmp_path: Path
+) -> None:
+    """A lab supersedes CAL-DMM-DCV 2.0 by a 2.1 of its own (docs/procedures.md, "How a lab adds a procedure"):
+    the certificate issued on 2.0 stays valid with its stored bytes, the job keeps its version and results, and
+    new work goes to 2.1."""
+    import hashlib
+    import json
+    from importlib import resources
+
+    from lims.models import CertificateStatus
+    from lims.services.certificates import register
+    from lims.services.jobs.procedures import latest_procedure
+
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    results = {i: m.point for i, m in measurements.measurements(session, job.id).items()}
+    cert = svc.issue_certificate(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
+    for entry in resources.files("lims.domain").joinpath("procedures").iterdir():
+        if entry.name.endswith(".json"):
+            (tmp_path / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    current = json.loads((tmp_path / "CAL-DMM-DCV_2.0.json").read_text(encoding="utf-8"))
+    (tmp_path / "CAL-DMM-DCV_2.1.json").write_text(json.dumps(current | {"version": "2.1"}), encoding="utf-8")
+    (tmp_path / "CAL-DMM-DCV_2.0.json").write_text(
+        json.dumps(current | {"superseded_by": "2.1"}), encoding="utf-8"
+    )
+    sync_procedures(session, tmp_path)
+    assert (job.procedure.version, job.procedure.is_active) == ("2.0", False)
+    assert latest_procedure(session, "CAL-DMM-DCV").version == "2.1"
+    assert {i: m.point for i, m in measurements.measurements(session, job.id).items()} == results
+    public = register.public_verification(session, cert.number)
+    assert public is not None and (public.status, public.superseded_by) == (CertificateStatus.VALID, None)
+    pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
+    assert hashlib.sha256(pdf).hexdigest() == cert.pdf_sha256
