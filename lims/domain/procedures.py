@@ -103,6 +103,9 @@ class Procedure:
     #: roles of the standards whose usable range must hold every test point (e.g. the bath's working range)
     usable_range: tuple[str, ...] = ()
     weighing: WeighingMethod | None = None  # balances and scales: EURAMET cg-18 or OIML R 76-1 annex A
+    #: the newer version of the same code that replaces this one: withdrawn for new work, kept for the jobs
+    #: done with it (ISO/IEC 17025:2017 8.3.2 c, d: current versions available, obsolete ones identified)
+    superseded_by: str | None = None
 
     def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
         """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.
@@ -261,6 +264,11 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
     if not isinstance(usable_range, list) or not all(isinstance(r, str) and r for r in usable_range):
         raise ProcedureError(f'{where}.usable_range: expected a list of standard roles, e.g. ["bath"]')
     minimum_tur = data.get("minimum_tur", DEFAULT_MINIMUM_TUR)
+    superseded_by = data.get("superseded_by")
+    if superseded_by is not None and (not isinstance(superseded_by, str) or not superseded_by.strip()):
+        raise ProcedureError(
+            f'{where}.superseded_by: expected the version that replaces this one, e.g. "2.0"'
+        )
     if isinstance(minimum_tur, bool) or not isinstance(minimum_tur, int | float) or not minimum_tur >= 1:
         raise ProcedureError(f"{where}.minimum_tur: expected a ratio ≥ 1, got {minimum_tur!r}")
     try:
@@ -292,6 +300,7 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             weighing=None
             if data.get("weighing") is None
             else method_from_dict(data["weighing"], f"{where}.weighing"),
+            superseded_by=superseded_by,
         )
         unknown = set(procedure.usable_range) - set(procedure.standards)
         if unknown:
@@ -337,7 +346,11 @@ def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str]]:
 def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
     """Every procedure in ``directory`` (default: the ones shipped in ``lims/domain/procedures/``).
 
-    A (code, version) pair must be unique.
+    A (code, version) pair must be unique, and a version's ``superseded_by`` must name a later version of
+    the same code.
+
+    >>> [p.version for p in load_procedures() if p.code == "VER-NAWI-R76" and p.superseded_by == "2.0"]
+    ['1.0']
     """
     found: dict[tuple[str, str], Procedure] = {}
     for name, text in _procedure_files(directory):
@@ -352,6 +365,15 @@ def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
                 f"{name}: procedure {procedure.code} version {procedure.version} is defined twice"
             )
         found[key] = procedure
+    for procedure in found.values():
+        newer = procedure.superseded_by
+        if newer is not None and (
+            (procedure.code, newer) not in found or _version_key(newer) <= _version_key(procedure.version)
+        ):
+            raise ProcedureError(
+                f"procedure {procedure.code} version {procedure.version}.superseded_by: {newer!r} is not a later "
+                f"version of {procedure.code}"
+            )
     return tuple(sorted(found.values(), key=lambda p: (p.code, _version_key(p.version))))
 
 

@@ -46,7 +46,14 @@ def test_procedures_list_json(demo: Path) -> None:
         "kind": "calibration",
         "title": "",
         "title_vi": rows[7]["title_vi"],
+        "withdrawn": False,
     }
+    # VER-NAWI-R76 1.0 is superseded by 2.0: listed for its jobs, withdrawn from new work
+    assert [(r["code"], r["version"]) for r in rows if r["withdrawn"]] == [("VER-NAWI-R76", "1.0")]
+    plain = run(["procedures", "list"], demo)
+    assert [line.split()[:2] for line in plain.stdout.splitlines() if line.endswith("(withdrawn)")] == [
+        ["VER-NAWI-R76", "1.0"]
+    ]
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:

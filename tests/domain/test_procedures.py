@@ -103,6 +103,24 @@ def test_a_lab_adds_a_procedure_and_a_new_version(tmp_path: Path) -> None:
         find_procedure(procs, "NOPE")
 
 
+def test_superseded_by_must_name_a_later_version_of_the_same_code(tmp_path: Path) -> None:
+    """A withdrawn version names its successor (docs/procedures.md); a typo would withdraw it for nothing."""
+    assert find_procedure(load_procedures(), "VER-NAWI-R76", "1.0").superseded_by == "2.0"
+    assert find_procedure(load_procedures(), "VER-NAWI-R76", "2.0").superseded_by is None
+    old, new = shipped("VER-NAWI-R76", "1.0"), shipped("VER-NAWI-R76", "2.0")
+    for name, data in (("old.json", old), ("new.json", new)):
+        (tmp_path / name).write_text(json.dumps(data), encoding="utf-8")
+    assert [p.superseded_by for p in load_procedures(tmp_path)] == ["2.0", None]
+    for wrong in ("2.1", "1.0"):  # not a stored version; not a later one
+        (tmp_path / "old.json").write_text(json.dumps(old | {"superseded_by": wrong}), encoding="utf-8")
+        with pytest.raises(
+            ProcedureError, match=rf"VER-NAWI-R76 version 1\.0\.superseded_by: '{wrong}' is not a later"
+        ):
+            load_procedures(tmp_path)
+    with pytest.raises(ProcedureError, match=r"superseded_by: expected the version that replaces this one"):
+        procedure_from_dict(old | {"superseded_by": 2})
+
+
 def test_duplicate_code_and_version_is_refused(tmp_path: Path) -> None:
     data = shipped("CAL-PG-DKD")
     (tmp_path / "a.json").write_text(json.dumps(data), encoding="utf-8")

@@ -52,7 +52,12 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
     """A job of ``code`` measured at every point (errors well inside the MPE), reviewed and signed."""
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, code, **requirements))
     proc_step = float(job.instrument.resolution)
-    per_point = domain_procedure(job.procedure).readings_per_point(instrument_under_test(job))
+    proc = domain_procedure(job.procedure)
+    per_point = proc.readings_per_point(instrument_under_test(job))
+    weighing: dict[str, list[str]] = {}
+    if proc.weighing is not None:  # the scale (VER-NAWI-R76 2.0): annex A tests, then E_c = 0 at every load
+        jobsetup.record_scale_tests(session, setup, job, now=MEASURED_AT)
+        proc_step, weighing = 0.0, {"added": [jobsetup.CHANGE_POINT_KG] * per_point}
     for index, nominal in enumerate(measurements.test_points(job)):
         readings = [
             f"{nominal + proc_step * (i % 2):.6g}"
@@ -61,7 +66,7 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
         measurements.save_point(
             session,
             job.id,
-            PointInput(index, readings, f"{nominal:.6g}", ENVIRONMENT[code]),
+            PointInput(index, readings, f"{nominal:.6g}", ENVIRONMENT[code], weighing=weighing),
             user=setup.technician,
             expected_version=job.version,
             on=jobsetup.ON,

@@ -77,6 +77,38 @@ def test_every_demo_point_has_k_at_most_3_and_earns_its_statement(session: Sessi
 
 
 @pytest.mark.demo
+def test_demo_verifications_pass_only_where_every_point_earned_it(session: Session) -> None:
+    """Issue 16 with the VER-NAWI-R76 1.0 exception gone: no demo job is on a withdrawn procedure version, every
+    verification certificate of the demo is for a job whose every point the decision engine passed (a point
+    without a statement is not a pass), and every notice of failed verification is for a job with a point
+    failed or without a statement."""
+    from certificates.metrology import Verdict
+    from lims.models import Certificate, JobKind, Procedure, VerificationFailureNotice
+
+    withdrawn = session.scalars(
+        select(Job.number)
+        .join(Procedure, Job.procedure_id == Procedure.id)
+        .where(Procedure.is_active.is_(False))
+    ).all()
+    assert withdrawn == []
+
+    def verdicts(job_id: int) -> set[Verdict | None]:
+        rows = session.scalars(select(Measurement).where(Measurement.job_id == job_id)).all()
+        assert rows and all(r.point is not None for r in rows), job_id
+        return {r.point.verdict for r in rows if r.point is not None}
+
+    certified = session.scalars(
+        select(Certificate.job_id).where(Certificate.kind == JobKind.VERIFICATION)
+    ).all()
+    noticed = session.scalars(select(VerificationFailureNotice.job_id)).all()
+    assert certified and noticed
+    for job_id in certified:
+        assert verdicts(job_id) == {Verdict.PASS}, job_id
+    for job_id in noticed:
+        assert verdicts(job_id) & {Verdict.FAIL, Verdict.CONDITIONAL_FAIL, Verdict.NO_STATEMENT}, job_id
+
+
+@pytest.mark.demo
 def test_demo_thermometer_and_dmm_jobs_use_the_rebuilt_methods(session: Session) -> None:
     """Issue 16: the thermometer jobs use CAL-TH-BATH 2.0 (SPRT, readout and bath inside its usable range),
     the multimeter jobs CAL-DMM-DCV 2.0 (EURAMET cg-15: zero, +10/50/90 % and −90 % of the range), each

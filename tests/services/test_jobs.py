@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from scipy import special
 from sqlalchemy.orm import Session
 
+from certificates.metrology import RuleKind, Verdict
 from lims.domain.workflow import State
 from lims.models import JobState, Measurement
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.jobs import jobs
+from lims.services.jobs.errors import ReadingError
 from tests.factories import PASSWORD
 from tests.services import jobsetup
 
@@ -34,14 +37,27 @@ def k_95(u_c: float, u_a: float, n: int) -> float:
     return round(float(special.stdtrit(math.floor(nu), 0.97725)), 2)
 
 
-def save_all(session: Session, setup: jobsetup.Lab4, job: Any, special_point: dict[int, tuple[list[str], str,
-             dict[str, str]]], environment: dict[str, str]) -> dict[int, Measurement]:
+def save_all(
+    session: Session,
+    setup: jobsetup.Lab4,
+    job: Any,
+    special_point: dict[int, tuple[list[str], str, dict[str, str]]],
+    environment: dict[str, str],
+) -> dict[int, Measurement]:
     points = measurements.test_points(job)
     for index, nominal in enumerate(points):
-        readings, reference, env = special_point.get(index, (
-            [f"{nominal + 0.002 * (i % 2):.4f}" for i in range(5)], f"{nominal:.4f}", environment))
-        measurements.save_point(session, job.id, PointInput(index, readings, reference, env), user=setup.technician,
-                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+        readings, reference, env = special_point.get(
+            index, ([f"{nominal + 0.002 * (i % 2):.4f}" for i in range(5)], f"{nominal:.4f}", environment)
+        )
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, readings, reference, env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
     return measurements.measurements(session, job.id)
 
 
@@ -66,19 +82,42 @@ def check_interval(m: Measurement) -> None:
 
 
 def finish(session: Session, setup: jobsetup.Lab4, job: Any) -> None:
-    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
-                        expected_version=job.version, now=NOW)
-    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,
-                        expected_version=job.version, now=NOW)
-    sig = signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD,
-                              meaning="Approval of the results", expected_version=job.version, now=NOW)
+    jobs.transition_job(
+        session,
+        job.id,
+        "measured",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=NOW,
+    )
+    jobs.transition_job(
+        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
+    )
+    sig = signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Approval of the results",
+        expected_version=job.version,
+        now=NOW,
+    )
     assert job.state == JobState.APPROVED
     assert (job.measured_by_id, job.reviewed_by_id, job.approved_by_id) == (
-        setup.technician.id, setup.reviewer.id, setup.signatory.id)
+        setup.technician.id,
+        setup.reviewer.id,
+        setup.signatory.id,
+    )
     assert sig.printed_name == setup.signatory.full_name and sig.signed_at == NOW
     assert len(sig.content_sha256) == 64
     assert [t.to_state.value for t in jobs.transitions(session, job.id)] == [
-        "received", "in_progress", "measured", "reviewed", "approved"]
+        "received",
+        "in_progress",
+        "measured",
+        "reviewed",
+        "approved",
+    ]
 
 
 def test_numbers_are_per_year_and_gap_free(session: Session) -> None:
@@ -90,29 +129,62 @@ def test_numbers_are_per_year_and_gap_free(session: Session) -> None:
 
 
 def test_nawi_verification_request_to_approval(session: Session) -> None:
-    """30 kg × 5 g class III scale at 15 kg, F2 weights certified in grams (0.08 g, k = 2; drift 0.05 g).
+    """VER-NAWI-R76 2.0 (OIML R 76-1 annex A) on a 30 kg × 5 g class III scale, F2 weights certified in grams
+    (0.08 g, k = 2; drift 0.05 g), after the annex A tests of ``jobsetup.SCALE_TESTS`` (E_0 = 0; six weighings
+    at 15 kg, s_rep = 0.20412 g, ν = 5).
 
-    u(I) = 1.6667 g (ν = 2); u(δI_digL) = u(δI_dig0) = 2.5 g/√3 = 1.4434 g; u(m_ref) = 0.04 g;
-    u(δm_D) = 0.028868 g; u_c = 2.6357 g; ν_eff = 2·(2.6357/1.6667)⁴ = 12.5 → k = t(12) = 2.23;
-    E = 15.003333 − 15.000100 kg = 3.2333 g; MPE = 1.5 e = 7.5 g (OIML R 76-1 table 6).
-    U = 2.23 × 2.6357 g = 5.88 g > MPE/3 = 2.5 g: simple acceptance is not allowed (issue 16), so no
-    statement with its reason; three readings (ν = 2) also keep Monte Carlo out (JCGM 101 6.4.9.4).
+    At 15 kg against 15.0001 kg: increasing I = 15.005 kg with change-point weights ΔL = 4.5 g gives
+    P = I + ½e − ΔL − E_0 = 15.003 kg; decreasing I = 15.005 kg with ΔL = 3.0 g gives 15.0045 kg, the worse one:
+    E_c = 15.0045 − 15.0001 = 4.4 g (A.4.4.3). u(P) = s_rep = 0.20412 g; u(dP_L) = u(dP_0) = 0.25 g/√3 =
+    0.14434 g (steps of 0.1 e = 0.5 g); u(m_ref) = 0.04 g; u(dm_D) = 0.05 g/√3 = 0.028868 g;
+    u_c = √(0.041667 + 2 × 0.020833 + 0.0016 + 0.00083333) = 0.29286 g; ν_eff = 5·(0.29286/0.20412)⁴ = 21.2 →
+    k = t(21) = 2.13, U = 0.62 g. MPE = 1.5 e = 7.5 g (R 76-1 table 6, 3 000 e): U ≤ MPE/3 = 2.5 g, so simple
+    acceptance earns its statement (issue 16), and |E_c| ≤ MPE passes.
     """
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
-    assert measurements.test_points(job) == (3.0, 7.5, 15.0, 22.5, 30.0)
-    done = save_all(session, setup, job, {2: (["15.005", "15.005", "15.000"], "15.0001", {"temperature": "24"})},
-                    {"temperature": "24"})
-    r = done[2].point
+    assert (job.procedure.version, measurements.test_points(job)) == ("2.0", (0.1, 2.5, 10.0, 15.0, 30.0))
+    with pytest.raises(ReadingError, match="zero-setting test"):  # annex A: the tests come first
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(
+                3,
+                ["15.005", "15.005"],
+                "15.0001",
+                {"temperature": "24"},
+                weighing={"added": ["0.0045", "0.003"]},
+            ),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
+    jobsetup.record_scale_tests(session, setup, job, now=NOW)
+    for index, nominal in enumerate(measurements.test_points(job)):
+        readings, reference, added = [f"{nominal:g}"] * 2, f"{nominal:g}", [jobsetup.CHANGE_POINT_KG] * 2
+        if index == 3:
+            readings, reference, added = ["15.005", "15.005"], "15.0001", ["0.0045", "0.003"]
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, readings, reference, {"temperature": "24"}, weighing={"added": added}),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
+    done = measurements.measurements(session, job.id)
+    r = done[3].point
     assert r is not None
-    assert float(r.indication) == pytest.approx(15.0033333, abs=1e-7)
-    assert float(r.error) == pytest.approx(0.0032333, abs=1e-7) and float(r.correction) == pytest.approx(-0.0032333, abs=1e-7)
-    assert float(r.standard_uncertainty) == pytest.approx(2.6357e-3, rel=1e-4)
-    k = k_95(2.6357e-3, 1.6667e-3, 3)
-    assert k == 2.23 and float(r.coverage_factor) == k
-    assert float(r.expanded_uncertainty) == pytest.approx(k * 2.6357e-3, rel=2e-4)
-    assert r.interval_method == "lpu" and any("6.4.9.4" in n for n in r.notes)
-    assert (float(r.mpe), r.verdict, r.no_statement_reason) == (0.0075, "no_statement", "tur_below_minimum")
+    assert r.indication == Decimal("15.0045") and float(r.error) == pytest.approx(0.0044, abs=1e-9)
+    assert [i["name"] for i in done[3].budget["inputs"]] == ["P", "dP_L", "dP_0", "m_ref", "dm_D"]
+    lpu = lpu_of(done[3])
+    assert lpu.standard_uncertainty == pytest.approx(0.29286e-3, rel=1e-4)
+    assert lpu.coverage_factor == k_95(0.29286e-3, 0.20412e-3, 6) == 2.13
+    check_interval(done[3])
+    assert float(r.mpe) == 0.0075 and r.decision_rule is not None and r.decision_rule.kind is RuleKind.SIMPLE
+    assert (r.verdict, r.no_statement_reason) == (Verdict.PASS, None) and 3 * r.expanded_uncertainty <= r.mpe
     finish(session, setup, job)
 
 
@@ -141,7 +213,13 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
         ),
     )
     env = {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"}
-    series = {0: ["0.0", "0.1"], 1: ["4.1", "4.1"], 2: ["8.1", "8.2"], 3: ["12.0", "12.1"], 4: ["16.0", "16.0"]}
+    series = {
+        0: ["0.0", "0.1"],
+        1: ["4.1", "4.1"],
+        2: ["8.1", "8.2"],
+        3: ["12.0", "12.1"],
+        4: ["16.0", "16.0"],
+    }
     references = {0: "0", 1: "4.001", 2: "8.002", 3: "12.003", 4: "15.998"}
     done = save_all(session, setup, job, {i: (series[i], references[i], env) for i in series}, env)
     r = done[2].point
@@ -150,7 +228,11 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
     assert r.quantity == "gauge pressure"  # the certificate's series reads "Áp suất dư / Gauge pressure"
     budget = {i["name"]: i for i in done[2].budget["inputs"]}  # type: ignore[index]
     assert budget["p_ind"]["distribution"] == {
-        "kind": "type_a", "readings": [8.1, 8.2], "pooled_sd": 0.008, "pooled_dof": 30.0}
+        "kind": "type_a",
+        "readings": [8.1, 8.2],
+        "pooled_sd": 0.008,
+        "pooled_dof": 30.0,
+    }
     assert budget["dp_zero"]["distribution"]["half_width"] == 0.05
     assert budget["dp_hys"]["distribution"]["half_width"] == 0.05
     assert budget["dp_rep"]["distribution"]["half_width"] == 0.0
@@ -186,8 +268,15 @@ def test_pressure_zero_point_first(session: Session) -> None:
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
     with pytest.raises(measurements.ReadingError, match="measure the zero point first"):
-        measurements.save_point(session, job.id, PointInput(2, ["8.1", "8.2"], "8.002", env),
-                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(2, ["8.1", "8.2"], "8.002", env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
 
 
 def test_thermometer_request_to_approval(session: Session) -> None:
@@ -200,13 +289,20 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(
-        session, setup, "CAL-TH-BATH", conformity_statement=True, specification="manufacturer's ±0.5 °C"))
+    job = jobsetup.start(
+        session,
+        setup,
+        jobsetup.new_job(
+            session, setup, "CAL-TH-BATH", conformity_statement=True, specification="manufacturer's ±0.5 °C"
+        ),
+    )
     env = {"temperature": "23", "humidity": "50"}
     done = save_all(session, setup, job, {2: (["50.1", "50.2", "50.1", "50.1", "50.2"], "50.012", env)}, env)
     r = done[2].point
     assert r is not None
-    assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(r.error) == pytest.approx(0.128)
+    assert (float(r.indication), float(r.reference_value)) == (50.14, 50.012) and float(
+        r.error
+    ) == pytest.approx(0.128)
     lpu = lpu_of(done[2])
     assert lpu.standard_uncertainty == pytest.approx(0.040112, rel=1e-5)
     assert lpu.coverage_factor == k_95(0.040112, 0.024495, 5) == 2.09
@@ -229,18 +325,33 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     As found (before adjustment) the error was 11.2 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(
-        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"))
+    job = jobsetup.start(
+        session,
+        setup,
+        jobsetup.new_job(
+            session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"
+        ),
+    )
     env = {"temperature": "23.5", "humidity": "45"}
     assert measurements.test_points(job) == (0.0, 2.0, 10.0, 18.0, -18.0)
-    measurements.save_point(session, job.id, PointInput(2, ["10.0112"] * 2 + ["10.0111", "10.0113", "10.0112"],
-                                                        "10.0000", env, as_found=True),
-                            user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
-    done = save_all(session, setup, job, {2: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env)
+    measurements.save_point(
+        session,
+        job.id,
+        PointInput(2, ["10.0112"] * 2 + ["10.0111", "10.0113", "10.0112"], "10.0000", env, as_found=True),
+        user=setup.technician,
+        expected_version=job.version,
+        on=jobsetup.ON,
+        now=NOW,
+    )
+    done = save_all(
+        session, setup, job, {2: (["10.002", "10.003", "10.002", "10.002", "10.003"], "10", env)}, env
+    )
     r = done[2].point
     assert r is not None
     lpu = lpu_of(done[2])
-    assert float(r.error) == pytest.approx(0.0024) and lpu.standard_uncertainty == pytest.approx(3.7934e-4, rel=1e-4)
+    assert float(r.error) == pytest.approx(0.0024) and lpu.standard_uncertainty == pytest.approx(
+        3.7934e-4, rel=1e-4
+    )
     assert lpu.coverage_factor == k_95(3.7934e-4, 2.4495e-4, 5) == 2.11
     check_interval(done[2])
     assert (float(r.mpe), r.verdict) == (0.011, "pass")
@@ -248,16 +359,32 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     assert found is not None and float(found.error) == pytest.approx(0.0112) and found.verdict == "fail"
     finish(session, setup, job)
     with pytest.raises(jobs.JobLocked, match="approved"):
-        measurements.save_point(session, job.id, PointInput(1, ["10.002"] * 5, "10", env), user=setup.technician,
-                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(1, ["10.002"] * 5, "10", env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
 
 
 def test_illegal_transition_names_the_current_state(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
-    with pytest.raises(jobs.WorkflowRefused, match="cannot move a job from requested to measured: from requested"):
-        jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
-                            expected_version=job.version, now=NOW)
+    with pytest.raises(
+        jobs.WorkflowRefused, match="cannot move a job from requested to measured: from requested"
+    ):
+        jobs.transition_job(
+            session,
+            job.id,
+            "measured",
+            user=setup.technician,
+            comment=None,
+            expected_version=job.version,
+            now=NOW,
+        )
     assert job.state == JobState.REQUESTED
 
 
@@ -270,25 +397,58 @@ def test_same_person_measuring_and_approving_is_refused(session: Session) -> Non
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     save_all(session, setup, job, {}, {"temperature": "23", "humidity": "45"})
-    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
-                        expected_version=job.version, now=NOW)
-    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,
-                        expected_version=job.version, now=NOW)
+    jobs.transition_job(
+        session,
+        job.id,
+        "measured",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=NOW,
+    )
+    jobs.transition_job(
+        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
+    )
     # The technician who measured has been made a signatory since: still not allowed to approve.
     setup.technician.role = Role.SIGNATORY
-    authorisations.grant(session, authorisations.Grant(setup.technician.id, "CAL-DMM-DCV", AuthorisedRole.SIGN,
-                                                       jobsetup.ON, "signatory training"))
+    authorisations.grant(
+        session,
+        authorisations.Grant(
+            setup.technician.id, "CAL-DMM-DCV", AuthorisedRole.SIGN, jobsetup.ON, "signatory training"
+        ),
+    )
     with pytest.raises(jobs.WorkflowRefused, match="they measured this job"):
-        signatures.sign_job(session, job.id, user=setup.technician, password=PASSWORD, meaning="Approval",
-                            expected_version=job.version, now=NOW)
+        signatures.sign_job(
+            session,
+            job.id,
+            user=setup.technician,
+            password=PASSWORD,
+            meaning="Approval",
+            expected_version=job.version,
+            now=NOW,
+        )
     assert job.state == JobState.REVIEWED and signatures.signatures(session, job.id) == []
     with pytest.raises(signatures.SignatureRefused):
-        signatures.sign_job(session, job.id, user=setup.signatory, password="wrong password",
-                            meaning="Approval", expected_version=job.version, now=NOW)
+        signatures.sign_job(
+            session,
+            job.id,
+            user=setup.signatory,
+            password="wrong password",
+            meaning="Approval",
+            expected_version=job.version,
+            now=NOW,
+        )
     other = make_user(session, Role.SIGNATORY)
     with pytest.raises(Exception, match="no authorisation recorded"):
-        signatures.sign_job(session, job.id, user=other, password=PASSWORD, meaning="Approval",
-                            expected_version=job.version, now=NOW)
+        signatures.sign_job(
+            session,
+            job.id,
+            user=other,
+            password=PASSWORD,
+            meaning="Approval",
+            expected_version=job.version,
+            now=NOW,
+        )
     assert job.state == JobState.REVIEWED
 
 
@@ -298,12 +458,28 @@ def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Sess
     setup = jobsetup.build(session, authorise=False)
     job = jobsetup.new_job(session, setup, "CAL-PG-DKD")
     jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
-    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
-                        expected_version=job.version, now=NOW)
-    with pytest.raises(AuthorisationRefused, match=f"{setup.technician.username} is not authorised to perform "
-                                                   "CAL-PG-DKD on 2025-06-02"):
-        jobs.transition_job(session, job.id, "in_progress", user=setup.technician, comment=None,
-                            expected_version=job.version, now=NOW)
+    jobs.transition_job(
+        session,
+        job.id,
+        "received",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=NOW,
+    )
+    with pytest.raises(
+        AuthorisationRefused,
+        match=f"{setup.technician.username} is not authorised to perform CAL-PG-DKD on 2025-06-02",
+    ):
+        jobs.transition_job(
+            session,
+            job.id,
+            "in_progress",
+            user=setup.technician,
+            comment=None,
+            expected_version=job.version,
+            now=NOW,
+        )
     assert job.state == JobState.RECEIVED
 
 
@@ -312,12 +488,26 @@ def test_stale_version_is_a_conflict_and_nothing_is_lost(session: Session) -> No
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     seen = job.version
     env = {"temperature": "23", "humidity": "45"}
-    measurements.save_point(session, job.id, PointInput(0, ["2.001"] * 5, "2", env), user=setup.technician,
-                            expected_version=seen, on=jobsetup.ON, now=NOW)
+    measurements.save_point(
+        session,
+        job.id,
+        PointInput(0, ["2.001"] * 5, "2", env),
+        user=setup.technician,
+        expected_version=seen,
+        on=jobsetup.ON,
+        now=NOW,
+    )
     first = dict(measurements.measurements(session, job.id)[0].result)
     with pytest.raises(jobs.JobConflict, match=f"you edited version {seen}"):
-        measurements.save_point(session, job.id, PointInput(0, ["2.009"] * 5, "2", env), user=setup.technician,
-                                expected_version=seen, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(0, ["2.009"] * 5, "2", env),
+            user=setup.technician,
+            expected_version=seen,
+            on=jobsetup.ON,
+            now=NOW,
+        )
     assert measurements.measurements(session, job.id)[0].result == first
 
 
@@ -325,28 +515,57 @@ def test_guard_refuses_an_expired_standard(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
     jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
-    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
-                        expected_version=job.version, now=NOW)
+    jobs.transition_job(
+        session,
+        job.id,
+        "received",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=NOW,
+    )
     std = setup.standards["CAL-DMM-DCV"]["calibrator"]
     with pytest.raises(jobs.StandardNotUsable, match=std.asset_number):
-        jobs.add_standard(session, job.id, std.id, "calibrator", on=datetime(2026, 3, 1).date(),
-                          expected_version=job.version)
+        jobs.add_standard(
+            session,
+            job.id,
+            std.id,
+            "calibrator",
+            on=datetime(2026, 3, 1).date(),
+            expected_version=job.version,
+        )
     assert jobs.job_standards(session, job.id) == []
 
 
-@pytest.mark.parametrize(("readings", "reference", "env", "message"), [
-    (["10.002", "abc", "10.002", "10.002", "10.003"], "10", {"temperature": "23"}, "reading 2: abc is not a number in V"),
-    (["10.002"] * 5, "ten", {"temperature": "23"}, "reference value ten is not a number in V"),
-    (["10.002"] * 2, "10", {"temperature": "23"}, "needs 5 readings"),
-    (["10.002"] * 5, "10", {"temperature": "warm"}, "temperature warm is not a number"),
-])
-def test_bad_readings_are_refused_and_nothing_is_saved(session: Session, readings: list[str], reference: str,
-                                                       env: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("readings", "reference", "env", "message"),
+    [
+        (
+            ["10.002", "abc", "10.002", "10.002", "10.003"],
+            "10",
+            {"temperature": "23"},
+            "reading 2: abc is not a number in V",
+        ),
+        (["10.002"] * 5, "ten", {"temperature": "23"}, "reference value ten is not a number in V"),
+        (["10.002"] * 2, "10", {"temperature": "23"}, "needs 5 readings"),
+        (["10.002"] * 5, "10", {"temperature": "warm"}, "temperature warm is not a number"),
+    ],
+)
+def test_bad_readings_are_refused_and_nothing_is_saved(
+    session: Session, readings: list[str], reference: str, env: dict[str, str], message: str
+) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     with pytest.raises(measurements.ReadingError, match=message):
-        measurements.save_point(session, job.id, PointInput(1, readings, reference, env), user=setup.technician,
-                                expected_version=job.version, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(1, readings, reference, env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
     assert measurements.measurements(session, job.id) == {}
 
 
@@ -356,10 +575,20 @@ def test_point_outside_the_range_and_environment_outside_limits(session: Session
     with pytest.raises(measurements.ReadingError, match="outside the instrument's range"):
         measurements.test_points(job)
     job.requirements = {"points": [5]}
-    row = measurements.save_point(session, job.id, PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}),
-                                  user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    row = measurements.save_point(
+        session,
+        job.id,
+        PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}),
+        user=setup.technician,
+        expected_version=job.version,
+        on=jobsetup.ON,
+        now=NOW,
+    )
     assert row.point is not None and "temperature 31 °C is above the maximum 28 °C" in row.point.deviations
-    assert "humidity was not recorded; the procedure requires it" in measurements.flags(session, job)["environment"]
+    assert (
+        "humidity was not recorded; the procedure requires it"
+        in measurements.flags(session, job)["environment"]
+    )
 
 
 def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session: Session) -> None:
@@ -369,15 +598,37 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
 
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
-    session.add(CmcEntry(lab_id=setup.lab.id, quantity="DC voltage", unit="V", range_min=Decimal(0),
-                         range_max=Decimal(11), fixed_uncertainty=Decimal("0.01")))
+    session.add(
+        CmcEntry(
+            lab_id=setup.lab.id,
+            quantity="DC voltage",
+            unit="V",
+            range_min=Decimal(0),
+            range_max=Decimal(11),
+            fixed_uncertainty=Decimal("0.01"),
+        )
+    )
     session.flush()
     env = {"temperature": "23", "humidity": "45"}
     with pytest.raises(measurements.ReadingError, match="smaller than the lab's CMC"):
-        measurements.save_point(session, job.id, PointInput(1, ["2.001"] * 5, "2", env), user=setup.technician,
-                                expected_version=job.version, on=jobsetup.ON, now=NOW)
-    row = measurements.save_point(session, job.id, PointInput(3, ["18.001"] * 5, "18", env),
-                                  user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(1, ["2.001"] * 5, "2", env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
+    row = measurements.save_point(
+        session,
+        job.id,
+        PointInput(3, ["18.001"] * 5, "18", env),
+        user=setup.technician,
+        expected_version=job.version,
+        on=jobsetup.ON,
+        now=NOW,
+    )
     assert row.point is not None and row.point.within_scope is False
     assert measurements.flags(session, job)["outside_scope"] == ["18 V"]
 
@@ -386,8 +637,15 @@ def test_measured_needs_every_point(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     with pytest.raises(measurements.ReadingError, match="Points without results: 0, 2, 10, 18, -18"):
-        jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
-                            expected_version=job.version, now=NOW)
+        jobs.transition_job(
+            session,
+            job.id,
+            "measured",
+            user=setup.technician,
+            comment=None,
+            expected_version=job.version,
+            now=NOW,
+        )
     assert State(job.state.value) == State.IN_PROGRESS
 
 
@@ -400,16 +658,35 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
     readings = ["10.010", "10.011", "10.010", "10.011", "10.0105"]
     verdicts = {}
     for rule in ("procedure", "simple"):
-        job = jobsetup.start(session, setup, jobsetup.new_job(
-            session, setup, "CAL-DMM-DCV", decision_rule=rule, conformity_statement=True,
-            specification="Fluke 179 ±(0.09 % + 2)"))
-        row = measurements.save_point(session, job.id, PointInput(2, readings, "10", env), user=setup.technician,
-                                      expected_version=job.version, on=jobsetup.ON, now=NOW)
+        job = jobsetup.start(
+            session,
+            setup,
+            jobsetup.new_job(
+                session,
+                setup,
+                "CAL-DMM-DCV",
+                decision_rule=rule,
+                conformity_statement=True,
+                specification="Fluke 179 ±(0.09 % + 2)",
+            ),
+        )
+        row = measurements.save_point(
+            session,
+            job.id,
+            PointInput(2, readings, "10", env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
         point = row.point
         assert point is not None and point.decision_rule is not None
         assert float(point.error) == pytest.approx(0.0105)
         verdicts[rule] = (point.verdict, point.decision_rule.describe("en"))
-    assert verdicts["procedure"] == ("fail", "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U")
+    assert verdicts["procedure"] == (
+        "fail",
+        "ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U",
+    )
     assert verdicts["simple"][0] == "pass" and "4.2.1" in verdicts["simple"][1]
 
 
@@ -421,8 +698,15 @@ def test_pressure_zero_point_measured_again_recomputes_the_others(session: Sessi
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
 
     def save(index: int, readings: list[str], reference: str) -> None:
-        measurements.save_point(session, job.id, PointInput(index, readings, reference, env),
-                                user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, readings, reference, env),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=NOW,
+        )
 
     save(0, ["0.0", "0.1"], "0")
     save(2, ["8.1", "8.2"], "8.002")

@@ -41,17 +41,26 @@ from tests.services import certsetup, jobsetup
 
 
 def _issue(session: Session, setup: Any, job: Any, stamp: str | None, **kw: Any) -> Certificate:
-    return svc.issue_certificate(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                                 settings=certsetup.SETTINGS, stamp_number=stamp,
-                                 now=kw.pop("now", certsetup.ISSUED_AT), **kw)
+    return svc.issue_certificate(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        stamp_number=stamp,
+        now=kw.pop("now", certsetup.ISSUED_AT),
+        **kw,
+    )
 
 
 def _counts(session: Session) -> tuple[int, int, int, int]:
     """Certificates, numbers taken, stored files, stamps used: all unchanged after a refusal."""
-    return (session.scalar(select(func.count()).select_from(Certificate)) or 0,
-            session.scalar(select(func.coalesce(func.sum(CertificateCounter.last_number), 0))) or 0,
-            session.scalar(select(func.count()).select_from(StoredFile)) or 0,
-            session.scalar(select(func.count()).select_from(StampUse)) or 0)
+    return (
+        session.scalar(select(func.count()).select_from(Certificate)) or 0,
+        session.scalar(select(func.coalesce(func.sum(CertificateCounter.last_number), 0))) or 0,
+        session.scalar(select(func.count()).select_from(StoredFile)) or 0,
+        session.scalar(select(func.count()).select_from(StampUse)) or 0,
+    )
 
 
 def _pdftotext(pdf: bytes) -> str:
@@ -108,7 +117,9 @@ def test_validity_follows_the_cycle_and_is_never_longer(session: Session, asked:
         ("", "stamp"),
     ],
 )
-def test_a_stamp_outside_stock_is_refused_and_nothing_is_issued(session: Session, stamp: str, message: str) -> None:
+def test_a_stamp_outside_stock_is_refused_and_nothing_is_issued(
+    session: Session, stamp: str, message: str
+) -> None:
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     before = _counts(session)
@@ -125,25 +136,41 @@ def test_a_stamp_already_used_or_voided_is_refused(session: Session) -> None:
     with pytest.raises(stamps.StampRefused, match=f"already used \\(certificate {cert.number}\\)"):
         _issue(session, setup, second, "HN-25-000120")
     assert _counts(session) == before and second.state == JobState.APPROVED
-    stamps.spoil(session, "HN-25-000121", stamps.Outcome.DAMAGED, "Rách khi bóc", on=date(2025, 6, 3),
-                 actor=setup.signatory)
+    stamps.spoil(
+        session,
+        "HN-25-000121",
+        stamps.Outcome.DAMAGED,
+        "Rách khi bóc",
+        on=date(2025, 6, 3),
+        actor=setup.signatory,
+    )
     with pytest.raises(stamps.StampRefused, match="damaged or voided"):
         _issue(session, setup, second, "HN-25-000121")
     with pytest.raises(stamps.StampRefused, match="reason"):
-        stamps.spoil(session, "HN-25-000122", stamps.Outcome.VOIDED, "  ", on=date(2025, 6, 3),
-                     actor=setup.signatory)
+        stamps.spoil(
+            session, "HN-25-000122", stamps.Outcome.VOIDED, "  ", on=date(2025, 6, 3), actor=setup.signatory
+        )
     assert _issue(session, setup, second, "HN-25-000122").stamp_number == "HN-25-000122"
 
 
 def test_overlapping_batch_is_refused_and_balance_and_register_count_every_stamp(session: Session) -> None:
     setup = certsetup.lab(session)
     with pytest.raises(stamps.StampRefused, match="overlap"):
-        stamps.receive_batch(session, stamps.BatchInput(setup.lab.id, "hn-25", 150, 250, date(2025, 6, 1), "BB-18"),
-                             actor=setup.signatory)
+        stamps.receive_batch(
+            session,
+            stamps.BatchInput(setup.lab.id, "hn-25", 150, 250, date(2025, 6, 1), "BB-18"),
+            actor=setup.signatory,
+        )
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     cert = _issue(session, setup, job, "HN-25-000100")
-    stamps.spoil(session, "HN-25-000199", stamps.Outcome.VOIDED, "Hết hạn sử dụng tem", on=date(2025, 6, 4),
-                 actor=setup.signatory)
+    stamps.spoil(
+        session,
+        "HN-25-000199",
+        stamps.Outcome.VOIDED,
+        "Hết hạn sử dụng tem",
+        on=date(2025, 6, 4),
+        actor=setup.signatory,
+    )
     (row,) = stamps.balance(session, on=date(2025, 6, 30))
     # 100 received (100…199) − 1 affixed − 1 voided = 98 in stock
     assert (row.received, row.affixed, row.damaged, row.voided, row.remaining) == (100, 1, 0, 1, 98)
@@ -168,9 +195,13 @@ def test_register_prints_as_xlsx_for_the_authority(session: Session) -> None:
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     _issue(session, setup, job, "HN-25-000100")
     start, end = date(2025, 6, 1), date(2025, 6, 30)
-    data = render_stamp_register_xlsx(lab_name=setup.lab.name_vi, start=start, end=end,
-                                      lines=stamps.register(session, start=start, end=end),
-                                      balances=stamps.balance(session, on=end))
+    data = render_stamp_register_xlsx(
+        lab_name=setup.lab.name_vi,
+        start=start,
+        end=end,
+        lines=stamps.register(session, start=start, end=end),
+        balances=stamps.balance(session, on=end),
+    )
     book = load_workbook(io.BytesIO(data))
     register, balance = book.worksheets
     cells = [str(c.value) for row in register.iter_rows() for c in row if c.value is not None]
@@ -187,11 +218,27 @@ def test_verification_outside_the_designated_scope_is_refused_when_work_starts(s
     job = jobsetup.new_job(session, setup, "VER-NAWI-R76", legal_instrument_type="can-dia")
     jobs.record_intake(session, job.id, jobs.Intake("ok", "—"), expected_version=job.version)
     now = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
-    jobs.transition_job(session, job.id, "received", user=setup.technician, comment=None,
-                        expected_version=job.version, now=now)
-    with pytest.raises(legal.NotDesignatedRefused, match="Cân đĩa is outside the laboratory's designated scope"):
-        jobs.transition_job(session, job.id, "in_progress", user=setup.technician, comment=None,
-                            expected_version=job.version, now=now)
+    jobs.transition_job(
+        session,
+        job.id,
+        "received",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=now,
+    )
+    with pytest.raises(
+        legal.NotDesignatedRefused, match="Cân đĩa is outside the laboratory's designated scope"
+    ):
+        jobs.transition_job(
+            session,
+            job.id,
+            "in_progress",
+            user=setup.technician,
+            comment=None,
+            expected_version=job.version,
+            now=now,
+        )
     assert job.state == JobState.RECEIVED
 
 
@@ -210,7 +257,9 @@ def test_designation_records_are_validated(session: Session) -> None:
     bad = [
         legal.DesignationInput(setup.lab.id, "", date(2025, 1, 1), "TĐC", ("can-ban",), date(2026, 1, 1)),
         legal.DesignationInput(setup.lab.id, "1/QĐ", date(2025, 1, 1), "TĐC", (), date(2026, 1, 1)),
-        legal.DesignationInput(setup.lab.id, "1/QĐ", date(2025, 1, 1), "TĐC", ("thuoc-cuon",), date(2026, 1, 1)),
+        legal.DesignationInput(
+            setup.lab.id, "1/QĐ", date(2025, 1, 1), "TĐC", ("thuoc-cuon",), date(2026, 1, 1)
+        ),
         legal.DesignationInput(setup.lab.id, "1/QĐ", date(2025, 1, 1), "TĐC", ("can-ban",), date(2024, 1, 1)),
     ]
     for data in bad:
@@ -239,14 +288,30 @@ def test_a_signatory_without_a_card_for_the_type_may_not_approve(session: Sessio
     other = make_user(session, setup.signatory.role)
     from lims.services.access import authorisations
 
-    authorisations.grant(session, authorisations.Grant(other.id, "VER-NAWI-R76", authorisations.da.AuthorisedRole.SIGN,
-                                                       date(2025, 1, 1), "TR-1"))
-    legal.add_card(session, legal.CardInput(other.id, "KĐV-0999", "Tổng cục TĐC", ("ap-ke-lo-xo",),
-                                            date(2024, 1, 1), date(2028, 1, 1)), actor=setup.signatory)
+    authorisations.grant(
+        session,
+        authorisations.Grant(
+            other.id, "VER-NAWI-R76", authorisations.da.AuthorisedRole.SIGN, date(2025, 1, 1), "TR-1"
+        ),
+    )
+    legal.add_card(
+        session,
+        legal.CardInput(
+            other.id, "KĐV-0999", "Tổng cục TĐC", ("ap-ke-lo-xo",), date(2024, 1, 1), date(2028, 1, 1)
+        ),
+        actor=setup.signatory,
+    )
     job = _measured_and_reviewed(session, setup)
     with pytest.raises(legal.OfficerCardRefused, match="does not cover Cân bàn"):
-        signatures.sign_job(session, job.id, user=other, password=PASSWORD, meaning="Phê duyệt",
-                            expected_version=job.version, now=certsetup.MEASURED_AT)
+        signatures.sign_job(
+            session,
+            job.id,
+            user=other,
+            password=PASSWORD,
+            meaning="Phê duyệt",
+            expected_version=job.version,
+            now=certsetup.MEASURED_AT,
+        )
     assert job.state == JobState.REVIEWED
 
 
@@ -267,8 +332,18 @@ def test_cards_are_checked_as_they_stood_on_the_day(session: Session) -> None:
 def test_a_card_is_recorded_once(session: Session) -> None:
     setup = jobsetup.build(session)
     with pytest.raises(legal.LegalRecordInvalid, match="already recorded"):
-        legal.add_card(session, legal.CardInput(setup.reviewer.id, "KĐV-0001", "Tổng cục TĐC", ("can-ban",),
-                                                date(2024, 1, 1), date(2028, 1, 1)), actor=setup.signatory)
+        legal.add_card(
+            session,
+            legal.CardInput(
+                setup.reviewer.id,
+                "KĐV-0001",
+                "Tổng cục TĐC",
+                ("can-ban",),
+                date(2024, 1, 1),
+                date(2028, 1, 1),
+            ),
+            actor=setup.signatory,
+        )
 
 
 # --------------------------------------------------------------------------------------------- fail
@@ -277,31 +352,63 @@ def test_a_card_is_recorded_once(session: Session) -> None:
 def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0.0) -> Any:
     """A scale verification measured (the last point ``offset_kg`` off) and reviewed."""
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    jobsetup.record_scale_tests(session, setup, job, now=certsetup.MEASURED_AT)
     points = measurements.test_points(job)
     for index, nominal in enumerate(points):
         shift = offset_kg if index == len(points) - 1 else 0.0
-        readings = [f"{nominal + shift:.6g}"] * 5
-        measurements.save_point(session, job.id, PointInput(index, readings, f"{nominal:.6g}",
-                                                            certsetup.ENVIRONMENT["VER-NAWI-R76"]),
-                                user=setup.technician, expected_version=job.version, on=jobsetup.ON,
-                                now=certsetup.MEASURED_AT)
+        readings = [f"{nominal + shift:.6g}"] * 2
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(
+                index,
+                readings,
+                f"{nominal:.6g}",
+                certsetup.ENVIRONMENT["VER-NAWI-R76"],
+                weighing={"added": [jobsetup.CHANGE_POINT_KG] * 2},
+            ),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=certsetup.MEASURED_AT,
+        )
     for state, user in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(session, job.id, state, user=user, comment=None, expected_version=job.version,
-                            now=certsetup.MEASURED_AT)
+        jobs.transition_job(
+            session,
+            job.id,
+            state,
+            user=user,
+            comment=None,
+            expected_version=job.version,
+            now=certsetup.MEASURED_AT,
+        )
     return job
 
 
 def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)  # +0,5 kg at 30 kg: far beyond the MPE
-    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
-                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt",
+        expected_version=job.version,
+        now=certsetup.MEASURED_AT,
+    )
     before = _counts(session)
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
         _issue(session, setup, job, "HN-25-000110")
     assert _counts(session) == before
-    notice = issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                                  settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    notice = issue_failure_notice(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
     assert notice.number == "TB-KĐ-2025-00001" and job.state == JobState.ISSUED
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0  # no certificate
     assert session.scalar(select(func.count()).select_from(StampUse)) == 0  # and no stamp
@@ -315,16 +422,29 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     assert "ETSI.CAdES.detached" in signed
     assert hashlib.sha256(pdf).hexdigest() == notice.pdf_sha256
     text = " ".join(_pdftotext(pdf).split())
-    for expected in ("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT", "TB-KĐ-2025-00001", "ĐLVN 14:2009",
-                     "Sai số vượt sai số lớn nhất cho phép theo ĐLVN 14:2009 tại: 30 kg", "Không phù hợp",
-                     "không được phép sử dụng", "KĐV-0001", "125/QĐ-TĐC"):
+    for expected in (
+        "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT",
+        "TB-KĐ-2025-00001",
+        "ĐLVN 14:2009",
+        "Sai số vượt sai số lớn nhất cho phép theo ĐLVN 14:2009 tại: 30 kg",
+        "Không phù hợp",
+        "không được phép sử dụng",
+        "KĐV-0001",
+        "125/QĐ-TĐC",
+    ):
         assert expected in text, expected
-    told = session.scalars(select(Notification).where(Notification.enterprise_id == job.enterprise_id,
-                                                      Notification.kind == "verification_failed")).all()
+    told = session.scalars(
+        select(Notification).where(
+            Notification.enterprise_id == job.enterprise_id, Notification.kind == "verification_failed"
+        )
+    ).all()
     assert [n.params["number"] for n in told] == ["TB-KĐ-2025-00001"]
     # and never "certificate issued" for a job that has none
-    states = session.scalars(select(Notification).where(Notification.enterprise_id == job.enterprise_id,
-                                                        Notification.kind == "job_state")).all()
+    states = session.scalars(
+        select(Notification).where(
+            Notification.enterprise_id == job.enterprise_id, Notification.kind == "job_state"
+        )
+    ).all()
     assert "certificate issued" not in [n.params["status"] for n in states]
 
 
@@ -332,8 +452,14 @@ def test_a_passing_verification_gets_no_notice(session: Session) -> None:
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     with pytest.raises(svc.CertificateError, match="passed at every point"):
-        issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                             settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+        issue_failure_notice(
+            session,
+            job.id,
+            setup.signatory,
+            storage=DatabaseStorage(session),
+            settings=certsetup.SETTINGS,
+            now=certsetup.ISSUED_AT,
+        )
     assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
     assert job.state == JobState.APPROVED
 
@@ -341,10 +467,23 @@ def test_a_passing_verification_gets_no_notice(session: Session) -> None:
 def test_a_later_pass_makes_the_instrument_permitted_again(session: Session) -> None:
     setup = certsetup.lab(session)
     failed = _measured_and_reviewed(session, setup, offset_kg=0.5)
-    signatures.sign_job(session, failed.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
-                        expected_version=failed.version, now=certsetup.MEASURED_AT)
-    issue_failure_notice(session, failed.id, setup.signatory, storage=DatabaseStorage(session),
-                         settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    signatures.sign_job(
+        session,
+        failed.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt",
+        expected_version=failed.version,
+        now=certsetup.MEASURED_AT,
+    )
+    issue_failure_notice(
+        session,
+        failed.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
     assert failed.instrument_id in not_permitted_since(session, [failed.instrument_id])
     repaired = certsetup.approved_job(session, setup, "VER-NAWI-R76")  # the same instrument, after repair
     assert repaired.instrument_id == failed.instrument_id
@@ -356,9 +495,15 @@ def test_an_amended_verification_certificate_keeps_its_stamp_and_validity(sessio
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     cert = _issue(session, setup, job, "HN-25-000130")
-    new = svc.amend_certificate(session, cert.number, setup.signatory, "Sửa số sản xuất",
-                                storage=DatabaseStorage(session), settings=certsetup.SETTINGS,
-                                now=certsetup.ISSUED_AT + timedelta(days=2))
+    new = svc.amend_certificate(
+        session,
+        cert.number,
+        setup.signatory,
+        "Sửa số sản xuất",
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT + timedelta(days=2),
+    )
     assert (new.stamp_number, new.valid_until) == (cert.stamp_number, cert.valid_until)
     uses = session.scalars(select(StampUse)).all()
     assert [(u.number, u.certificate_id) for u in uses] == [(130, cert.id)]  # one stamp, the original's
@@ -375,17 +520,37 @@ def test_a_key_that_cannot_sign_refuses_the_notice_with_nothing_issued(session: 
 
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)
-    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
-                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt",
+        expected_version=job.version,
+        now=certsetup.MEASURED_AT,
+    )
     wrong = SigningIdentity(pkitools.identity().pkcs12, b"not the passphrase", source="lab.p12")
-    settings = dataclasses.replace(certsetup.SETTINGS, signing=SigningSettings(
-        lab=wrong, trust_roots=(pkitools.root_der(),)))
+    settings = dataclasses.replace(
+        certsetup.SETTINGS, signing=SigningSettings(lab=wrong, trust_roots=(pkitools.root_der(),))
+    )
     before = _counts(session)
     with pytest.raises(SigningRefused, match="passphrase is wrong"):
-        issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                             settings=settings, now=certsetup.ISSUED_AT)
+        issue_failure_notice(
+            session,
+            job.id,
+            setup.signatory,
+            storage=DatabaseStorage(session),
+            settings=settings,
+            now=certsetup.ISSUED_AT,
+        )
     assert _counts(session) == before and job.state == JobState.APPROVED
     assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
-    notice = issue_failure_notice(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                                  settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT)
+    notice = issue_failure_notice(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+    )
     assert notice.number == "TB-KĐ-2025-00001"  # the number was given back

@@ -336,7 +336,10 @@ def build_certificate_data(
     decision = None
     overall = None
     if conformity_wanted:
-        verdicts = [p.verdict for p in points]
+        verdicts = {p.verdict for p in points}
+        # The worst verdict of the decision engine's at any point. A verification point without a statement
+        # (U > MPE/minimum_tur under simple acceptance) is not a pass: the verification is refused like a
+        # failed one, whatever the procedure's version.
         overall = next(
             (
                 c
@@ -346,24 +349,10 @@ def build_certificate_data(
                     Verdict.NO_STATEMENT,
                     Verdict.CONDITIONAL_PASS,
                 )
-                # A verification point without a statement (U > MPE/minimum_tur under simple acceptance) is not
-                # a pass: the verification is refused like a failed one. Legacy exception: VER-NAWI-R76 1.0 (no
-                # weighing method: rounding not eliminated, so it can never reach MPE/U ≥ 3) keeps judging its
-                # points as before; its jobs are to move to 2.0 (change-point weights), then this goes.
                 if c in verdicts
-                and not (verification and c is Verdict.NO_STATEMENT and proc.weighing is None)
             ),
             Verdict.PASS,
         )
-        if (
-            verification
-            and proc.weighing is None
-            and any(
-                p.verdict is Verdict.NO_STATEMENT and p.mpe is not None and abs(p.error) > p.mpe
-                for p in points
-            )
-        ):  # the legacy VER-NAWI-R76 1.0: an error beyond the MPE still fails it
-            overall = Verdict.FAIL
         if weighing.failed_tests(
             session, job
         ):  # OIML R 76-1: zero, repeatability, eccentricity, discrimination

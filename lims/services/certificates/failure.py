@@ -66,15 +66,13 @@ def _next_number(session: Session, year: int) -> str:
     return f"TB-KĐ-{year}-{counter.last_number:05d}"
 
 
-def _failed_requirement(
-    series: Sequence[ResultSeries], reference: str, extra: str, *, legacy: bool = False
-) -> Text | None:
+def _failed_requirement(series: Sequence[ResultSeries], reference: str, extra: str) -> Text | None:
+    """What the notice names as not met: the points the decision engine failed, the points it could make no
+    statement on (U too large against the MPE for simple acceptance: not a pass, ILAC-G8:09/2019 4.2.1), and
+    ``extra`` (a requirement the points do not show)."""
     points = [p for s in series for p in s.points]
-    beyond = [p for p in points if p.verdict is Verdict.NO_STATEMENT and p.mpe is not None and abs(p.error) > p.mpe]
-    failed = [p for p in points if p.verdict in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL) or p in beyond]
-    # U too large for simple acceptance (MPE/U below the procedure's minimum_tur): no statement, not a pass
-    # (the legacy VER-NAWI-R76 1.0, without a weighing method, is judged on its errors only)
-    unproven = [] if legacy else [p for p in points if p.verdict is Verdict.NO_STATEMENT and p not in beyond]
+    failed = [p for p in points if p.verdict in (Verdict.FAIL, Verdict.CONDITIONAL_FAIL)]
+    unproven = [p for p in points if p.verdict is Verdict.NO_STATEMENT]
     vi_parts, en_parts = [], []
     if failed:
         where = ", ".join(f"{p.nominal.normalize():f} {p.unit}".replace(".", ",") for p in failed)
@@ -82,8 +80,12 @@ def _failed_requirement(
         en_parts.append(f"Error beyond the maximum permissible error of {reference} at: {where}")
     if unproven:
         where = ", ".join(f"{p.nominal.normalize():f} {p.unit}".replace(".", ",") for p in unproven)
-        vi_parts.append(f"Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: {where}")
-        en_parts.append(f"Uncertainty too large against the maximum permissible error to state conformity at: {where}")
+        vi_parts.append(
+            f"Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: {where}"
+        )
+        en_parts.append(
+            f"Uncertainty too large against the maximum permissible error to state conformity at: {where}"
+        )
     if extra:
         vi_parts.append(extra)
         en_parts.append(extra)
@@ -188,7 +190,7 @@ def _build(
         )
     card = legal.require_officer(session, officer, legal_type.code, on=performed)
     reference = legal_type.procedure.reference
-    failed = _failed_requirement(series, reference, extra, legacy=proc.weighing is None)
+    failed = _failed_requirement(series, reference, extra)
     if failed is None:
         raise CertificateError(
             N_(

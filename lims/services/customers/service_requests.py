@@ -44,7 +44,7 @@ from lims.services.customers import capability_review
 from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
 from lims.services.jobs import jobs
-from lims.services.jobs.procedures import domain_procedure, list_procedures
+from lims.services.jobs.procedures import domain_procedure, latest_procedures
 from lims.services.jobs.workload import OPEN_STATES as OPEN_JOB_STATES
 from lims.services.records import audit
 
@@ -504,7 +504,9 @@ def history(session: Session, user: Caller, request_id: int) -> list[StateChange
     return changes
 
 
-def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None) -> dict[str, Any]:
+def job_requirements(
+    request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None
+) -> dict[str, Any]:
     """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md); the wanted points,
     given in the instrument's unit, are converted to ``unit`` (the procedure's: grams to kilograms)."""
     wanted: dict[str, Any] = {
@@ -517,7 +519,9 @@ def job_requirements(request: ServiceRequest, item: ServiceRequestItem, *, unit:
         wanted["recalibration_months"] = request.recalibration_months
     if item.points:
         # a unit that does not convert keeps the points as given: the job service then refuses the procedure
-        converted = [convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points]
+        converted = [
+            convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points
+        ]
         wanted["points"] = [p if c is None else c for p, c in zip(item.points, converted, strict=True)]
     return wanted
 
@@ -584,25 +588,15 @@ def convert_request(
     return created
 
 
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Order of procedure versions: "1.10" after "1.2" (numeric parts compared as numbers)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
-
-
 def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
     """Per item: the active procedures of the request's kind whose unit the instrument's converts to (a
     balance in grams and a procedure in kilograms: the bench converts with pint), each in its latest version
     (an earlier version stays for the jobs done with it, not for new work)."""
-    latest: dict[str, Procedure] = {}
-    for p in list_procedures(session):
-        if p.kind == request.kind and (
-            p.code not in latest or version_key(p.version) > version_key(latest[p.code].version)
-        ):
-            latest[p.code] = p
-    usable = list(latest.values())
+    usable = [p for p in latest_procedures(session) if p.kind == request.kind]
     units = {p.id: domain_procedure(p).unit for p in usable}
     return {
-        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])] for item in request.items
+        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])]
+        for item in request.items
     }
 
 
@@ -628,7 +622,11 @@ def requestable_instruments(session: Session, user: Caller, *, limit: int = 500)
     open_job = exists(
         select(Job.id).where(Job.instrument_id == CustomerInstrument.id, Job.state.in_(OPEN_JOB_STATES))
     )
-    stmt = scoped(select(CustomerInstrument), CustomerInstrument, user).where(~open_job).order_by(
-        CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
+    stmt = (
+        scoped(select(CustomerInstrument), CustomerInstrument, user)
+        .where(~open_job)
+        .order_by(
+            CustomerInstrument.next_due_on.is_(None), CustomerInstrument.next_due_on, CustomerInstrument.id
+        )
     )
     return list(session.scalars(stmt.limit(limit)))

@@ -46,7 +46,7 @@ from lims.services.jobs.errors import (
     no_procedure,
 )
 from lims.services.jobs.points import require_complete
-from lims.services.jobs.procedures import domain_procedure
+from lims.services.jobs.procedures import domain_procedure, require_current
 from lims.services.standards.traceability import lab_scope, load_graph
 
 EDITABLE_STATES = frozenset({JobState.REQUESTED, JobState.RECEIVED, JobState.IN_PROGRESS})
@@ -124,6 +124,7 @@ def create_job(session: Session, data: JobRequest) -> Job:
     procedure = session.get(Procedure, data.procedure_id)
     if instrument is None or procedure is None:
         raise NotFound()
+    require_current(session, procedure)
     proc = domain_procedure(procedure)
     # g and kg are the same quantity: the bench converts the instrument's data (jobs.points); V and °C are not.
     if not comparable(instrument.unit, proc.unit):
@@ -186,8 +187,10 @@ def require_intake(job: Job) -> None:
     """A job is received only with its intake record complete (ISO/IEC 17025:2017 7.4.2, 7.4.3)."""
     if not (job.condition_on_arrival or "").strip() or not (job.accessories or "").strip():
         raise JobError(
-            N_("Job %(number)s cannot be received before its intake record (condition on arrival and "
-               "accessories) is saved."),
+            N_(
+                "Job %(number)s cannot be received before its intake record (condition on arrival and "
+                "accessories) is saved."
+            ),
             number=job.number,
         )
     if job.arrival_damaged and not (job.damage_note or "").strip():

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain import procedures as dp
-from lims.errors import N_, NotFound
+from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, Procedure, Quantity
 
 # Procedure files name their quantity in words; the register groups them in fields of measurement.
@@ -30,6 +30,23 @@ _QUANTITY = {
 
 class UnknownProcedure(NotFound):
     template = N_("No procedure is known as %(code)s.")
+
+
+class ProcedureWithdrawn(LimsError, ValueError):
+    template = N_(
+        "Procedure %(code)s version %(version)s is withdrawn: it stays for the jobs done with it, new jobs use "
+        "version %(current)s."
+    )
+
+
+def require_current(session: Session, row: Procedure) -> None:
+    """Refuse a withdrawn version for new work (:class:`ProcedureWithdrawn` names the version to use)."""
+    if not row.is_active:
+        try:
+            current = latest_procedure(session, row.code).version
+        except UnknownProcedure:
+            current = "—"
+        raise ProcedureWithdrawn(code=row.code, version=row.version, current=current)
 
 
 def _quantity(text: str) -> Quantity:
@@ -57,7 +74,9 @@ def _shipped_definitions(directory: Path | None) -> list[dict[str, Any]]:
 def sync_procedures(session: Session, directory: Path | None = None) -> list[Procedure]:
     """Insert the procedure files not yet in the table (each version once); return every row synchronised.
 
-    A version already stored is never rewritten: jobs rely on it. Files are validated first
+    A version already stored is never rewritten: jobs rely on it. A file marked ``superseded_by`` withdraws
+    its version from new work (``is_active`` false, stored or new row; never set back): its jobs keep it and
+    still display, its certificates stay valid. Files are validated first
     (:func:`lims.domain.procedures.load_procedures` raises naming the file and field at fault).
     """
     dp.load_procedures(directory)  # validates every file, and that (code, version) pairs are unique
@@ -78,6 +97,8 @@ def sync_procedures(session: Session, directory: Path | None = None) -> list[Pro
                 definition=data,
             )
             session.add(row)
+        if proc.superseded_by is not None and row.is_active is not False:
+            row.is_active = False
         rows.append(row)
     session.flush()
     return rows
@@ -129,4 +150,5 @@ def summary(row: Procedure) -> dict[str, Any]:
         "kind": row.kind.value,
         "title": row.title_en,
         "title_vi": row.title_vi,
+        "withdrawn": not row.is_active,
     }
