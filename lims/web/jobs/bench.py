@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import render_template
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from certificates.metrology import round_uncertainty
-from lims.errors import N_, LimsError
+from lims.errors import N_, LimsError, NotFound
 from lims.models import Job, JobState, User
 from lims.services.bench import measurements, rooms, sequences
 from lims.services.bench import stations as bench_stations
@@ -22,8 +24,11 @@ from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
+from lims.web.forms import call_service
 from lims.web.i18n import error_text
 from lims.web.templating import datetime_filter, time_filter
+
+T = TypeVar("T")
 
 STATE_LABELS = {
     JobState.REQUESTED: N_("requested"),
@@ -94,7 +99,9 @@ WEIGHING_TEST_LABELS = {
     "eccentricity": N_("Eccentricity"),
     "zero": N_("Zero-setting accuracy"),
     "discrimination": N_("Discrimination"),
-    "load": N_("Test load"),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
+    "load": N_(
+        "Test load"
+    ),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
     "as_found_load": N_("Test load, as found"),
 }
 
@@ -114,8 +121,15 @@ def point_input(index: int, form: MultiDict[str, str], entry: str | None = None)
     weighing = {}
     if entry is not None:
         weighing[entry] = [form.get(f"weighing_{i}", "") for i in range(1, 21) if f"weighing_{i}" in form]
-    return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids, weighing=weighing)
+    return measurements.PointInput(
+        index,
+        readings,
+        form.get("reference_value", ""),
+        environment,
+        as_found=bool(form.get("as_found")),
+        bench_reading_ids=ids,
+        weighing=weighing,
+    )
 
 
 def two_digits(text: str) -> Decimal:
@@ -139,19 +153,28 @@ def environment_note(record: dict[str, Any] | None) -> list[str]:
 
     def names(kind: str) -> str:
         return ", ".join(
-            _(ENVIRONMENT_LABELS[q]) if q in ENVIRONMENT_LABELS else q for q, s in sources.items() if s == kind
+            _(ENVIRONMENT_LABELS[q]) if q in ENVIRONMENT_LABELS else q
+            for q, s in sources.items()
+            if s == kind
         )
 
     notes = []
     if names("logger") and record.get("room"):
         start, end = datetime.fromisoformat(record["from"]), datetime.fromisoformat(record["to"])
-        notes.append(_(
-            "Logged in room %(room)s from %(start)s to %(end)s (%(n)s samples): %(quantities)s.",
-            room=record["room"], start=datetime_filter(start), end=time_filter(end), n=record.get("samples", 0),
-            quantities=names("logger"),
-        ))
+        notes.append(
+            _(
+                "Logged in room %(room)s from %(start)s to %(end)s (%(n)s samples): %(quantities)s.",
+                room=record["room"],
+                start=datetime_filter(start),
+                end=time_filter(end),
+                n=record.get("samples", 0),
+                quantities=names("logger"),
+            )
+        )
     if names("manual"):
-        notes.append(_("Entered by the technician (no logged value): %(quantities)s.", quantities=names("manual")))
+        notes.append(
+            _("Entered by the technician (no logged value): %(quantities)s.", quantities=names("manual"))
+        )
     return notes
 
 
@@ -173,22 +196,37 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     labels, sequence = job_points.reading_labels(job)
     entry = weighing_entry(job)
     entries = (
-        {i: [str(v) for vs in bench_weighing.entries_of(db, job.id, i).values() for v in vs]
-         for i in range(len(points))}
-        if entry else {}
+        {
+            i: [str(v) for vs in bench_weighing.entries_of(db, job.id, i).values() for v in vs]
+            for i in range(len(points))
+        }
+        if entry
+        else {}
     )
-    return {"job": job, "proc": proc, "points": points, "points_error": points_error,
-            "reading_labels": labels, "sequence": sequence,
-            "weighing_entry": entry, "weighing_entries": entries,
-            "weighing_entry_labels": WEIGHING_ENTRY_LABELS,
-            "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
-            "environment": proc.environment,
-            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
-            "active_captures": bench_stations.active_requests(db, job.id),
-            "rooms": rooms.rooms(db), "job_environment": rooms.job_environment(db, job.id),
-            "environment_note": environment_note, "automation": sequences.automation_of(job),
-            "sequence_stations": sequences.stations_for(db, job), "auto_run": sequences.latest(db, job.id),
-            "sequence_text": sequence_text}
+    return {
+        "job": job,
+        "proc": proc,
+        "points": points,
+        "points_error": points_error,
+        "reading_labels": labels,
+        "sequence": sequence,
+        "weighing_entry": entry,
+        "weighing_entries": entries,
+        "weighing_entry_labels": WEIGHING_ENTRY_LABELS,
+        "results": measurements.measurements(db, job.id),
+        "can_edit": _can_edit(job, user),
+        "environment": proc.environment,
+        "environment_labels": ENVIRONMENT_LABELS,
+        "stations": bench_stations.stations_for(db, job),
+        "active_captures": bench_stations.active_requests(db, job.id),
+        "rooms": rooms.rooms(db),
+        "job_environment": rooms.job_environment(db, job.id),
+        "environment_note": environment_note,
+        "automation": sequences.automation_of(job),
+        "sequence_stations": sequences.stations_for(db, job),
+        "auto_run": sequences.latest(db, job.id),
+        "sequence_text": sequence_text,
+    }
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
@@ -196,8 +234,15 @@ def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     linked = {link.role: std for link, std in jobs.job_standards(db, job.id)}
     choices = standard_choices.choices(db, job, on=job.measured_on or date.today()) if job.procedure else {}
     tests = bench_weighing.recorded_tests(db, job.id) if ctx["weighing_entry"] else {}
-    return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job),
-            "weighing_tests": tests, "weighing_test_labels": WEIGHING_TEST_LABELS, "two_digits": two_digits}
+    return {
+        **ctx,
+        "linked": linked,
+        "choices": choices,
+        "flags": measurements.flags(db, job),
+        "weighing_tests": tests,
+        "weighing_test_labels": WEIGHING_TEST_LABELS,
+        "two_digits": two_digits,
+    }
 
 
 def point_fragment(
@@ -208,3 +253,42 @@ def point_fragment(
     return render_template(
         "jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted, **ctx
     )
+
+
+# --- the bench page's buttons: a JSON answer for its scripts, a redirect without JavaScript ----------------
+
+
+def is_fetch() -> bool:
+    """True when the bench page's script sent the request (``X-Requested-With: fetch``) and wants JSON."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def bench_call(action: Callable[[Session], T]) -> tuple[T | None, str | None]:
+    """Call a bench service and commit; on a refusal roll back and return its text in the user's language
+    (404 for a record that does not exist). ``(result, None)`` or ``(None, error)``."""
+    refusals: list[str] = []
+
+    def refused(exc: LimsError) -> None:
+        if isinstance(exc, NotFound):
+            abort(404)
+        refusals.append(error_text(exc))
+
+    done = call_service(action, refused=refused)
+    return (done.result, None) if done is not None else (None, refusals[0])
+
+
+def bench_answer(
+    job_id: int,
+    *,
+    error: str | None,
+    success: str,
+    body: Callable[[], dict[str, Any]],
+    anchor: str,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """Answer a bench page button: to its script, ``body()`` with the ``error`` (422 when there is one,
+    else ``status``); without JavaScript, the error or ``success`` flashed and back to ``anchor``."""
+    if is_fetch():
+        return jsonify({**body(), "error": error}), (422 if error else status)
+    flash(error or success, "error" if error else "success")
+    return redirect(url_for("jobs.bench", job_id=job_id, _anchor=anchor))
