@@ -312,9 +312,10 @@ def run_station(
     worker = worker_name()
     make_safe_after_crash(database, station_id, journal_path=journal_path, on_event=on_event)
     _abandon(database, bench_sequences.abandon_running, station_id, "sequences", on_event)
+    steps: tuple[Callable[..., object], ...] = (work_sequence_once, work_once)  # a queued sequence first
     while not stop.is_set():
-        if (
-            work_sequence_once(
+        for step in steps:
+            ran = step(
                 database,
                 station_id,
                 station_name=station_name,
@@ -324,22 +325,9 @@ def run_station(
                 stop=stop,
                 on_event=on_event,
             )
-            is not None
-        ):
-            continue
-        if (
-            work_once(
-                database,
-                station_id,
-                station_name=station_name,
-                journal_path=journal_path,
-                refusal_status=refusal_status,
-                worker=worker,
-                stop=stop,
-                on_event=on_event,
-            )
-            is None
-        ):
+            if ran is not None:
+                break  # look for the next queued work at once
+        else:
             stop.wait(poll_s)
 
 
