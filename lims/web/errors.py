@@ -144,9 +144,14 @@ def _os_error(exc: OSError) -> ResponseReturnValue:
 
 def _lims_error(exc: LimsError) -> ResponseReturnValue:
     """An error a service raised on purpose and no view caught: its status from :mod:`lims.web.status` and
-    its message in the user's language; a failure on our side (storage, mail) is handled as one."""
+    its message in the user's language (a 503 too, logged for the administrator); a failure on our side
+    (storage, mail) is handled as one."""
     status = status_for(exc)
-    if status >= 500:
+    if status == 503:  # the deployment cannot serve this now (e.g. rate limits on an unsupported database)
+        from flask import current_app
+
+        current_app.logger.error("unavailable on %s %s: %s", request.method, request.path, exc)
+    elif status >= 500:
         return _os_error(exc) if isinstance(exc, OSError) else _server_error(exc)
     from lims.web.dbsession import db_session
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lims.errors import Conflict, LimsError, NotFound
 from lims.services.bench.readings import BatchInvalid
+from lims.services.common.ratelimit import RateLimitUnsupported
 from lims.services.jobs.errors import JobLocked
 
 # First match wins: the more specific types come first.
@@ -19,6 +20,7 @@ ERROR_STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (NotFound, 404),  # also for records the caller may not know exist (tenant isolation)
     (Conflict, 409),  # someone else changed the record first (optimistic locking)
     (JobLocked, 409),  # the job's state no longer accepts the change
+    (RateLimitUnsupported, 503),  # the deployment's database cannot count rate limits: said, never a 500
     (OSError, 500),  # storage or mail failed on our side (StoredFileCorrupt, MailError): not the user's input
     (LimsError, 422),  # any other refusal: the request is well formed, its values are not acceptable
 )
@@ -30,8 +32,8 @@ def status_for(error: BaseException) -> int:
 
     >>> status_for(NotFound()), status_for(LimsError()), status_for(RuntimeError())
     (404, 422, 500)
-    >>> status_for(PermissionError()), status_for(Conflict())
-    (403, 409)
+    >>> status_for(PermissionError()), status_for(Conflict()), status_for(RateLimitUnsupported(dialect="mysql"))
+    (403, 409, 503)
     """
     for kind, status in ERROR_STATUS:
         if isinstance(error, kind):

@@ -7,12 +7,14 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_mock_engine, select
 from sqlalchemy.orm import Session
 
+from lims.errors import LimsError
 from lims.models import RateLimitCounter
 from lims.services.common import ratelimit
-from lims.services.common.ratelimit import InvalidRateLimit, hit, prune
+from lims.services.common.ratelimit import InvalidRateLimit, RateLimitUnsupported, hit, prune
+from lims.web.status import status_for
 
 T0 = 1_800_000_000.0  # a window boundary for 60 s windows
 
@@ -107,3 +109,18 @@ def test_concurrent_workers_never_allow_more_than_the_limit(engine: Engine) -> N
         assert row is not None and row.hits == workers * per_worker
         session.delete(row)
         session.commit()
+
+
+def unsupported_session() -> Session:
+    """A session on a database the limiter cannot count in (MySQL): SQLAlchemy's mock engine, which
+    compiles for the dialect but never connects, since the refusal comes before any statement."""
+    return Session(bind=create_mock_engine("mysql://", lambda *args, **kwargs: None))
+
+
+def test_an_unsupported_database_is_a_clear_lims_error() -> None:
+    with pytest.raises(RateLimitUnsupported) as raised:
+        hit(unsupported_session(), "verify:203.0.113.7", limit=30, window_s=60)
+    assert isinstance(raised.value, LimsError) and isinstance(raised.value, NotImplementedError)
+    assert raised.value.params == {"dialect": "mysql"}
+    assert "PostgreSQL or SQLite, not mysql" in str(raised.value)
+    assert status_for(raised.value) == 503  # the pages and the API say so; never a 500

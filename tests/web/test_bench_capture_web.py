@@ -186,3 +186,32 @@ def test_saving_the_point_with_captured_readings_flags_them(client: FlaskClient,
     assert response.status_code == 200, response.get_data(as_text=True)
     session.expire_all()
     assert all(r.used_in_point for r in bench_readings.readings_for(session, job.id, 1))
+
+
+def test_sequence_buttons_answer_the_script_or_go_back_to_the_sequence(
+    client: FlaskClient, session: Session
+) -> None:
+    """The sequence buttons share the capture button's answer: JSON with the error (422) for the page's
+    script, a flash and the bench page's sequence section without JavaScript; an unknown run is a 404."""
+    setup, job, station = _setup(session)
+    assert station is not None
+    login(client, setup.technician.username)
+    token = csrf_token(client, f"/jobs/{job.id}/bench")
+    fetch = {"X-Requested-With": "fetch"}
+    no_station = client.post(f"/jobs/{job.id}/sequence", headers=fetch, data={"csrf_token": token})
+    assert no_station.status_code == 422
+    assert no_station.get_json() == {"sequence": None, "error": "Chọn một trạm đo."}
+    refused = client.post(
+        f"/jobs/{job.id}/sequence", data={"csrf_token": token, "station_id": str(station.id)}
+    )
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("#sequence")
+    page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)
+    assert "Hãy chọn một trạm đo đang hoạt động có nguồn fluke-5520a." in page  # the refusal, flashed
+    unknown = client.post(
+        f"/jobs/{job.id}/sequence/999999/command",
+        headers=fetch,
+        data={"csrf_token": token, "command": "pause"},
+    )
+    assert unknown.status_code == 404
+    no_index = client.post(f"/jobs/{job.id}/sequence/999999/entry", data={"csrf_token": token, "index": "x"})
+    assert no_index.status_code == 404

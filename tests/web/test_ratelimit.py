@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
 
+from lims.services.common import ratelimit as service
+from lims.web import ratelimit
 from lims.web.access import PUBLIC, allow
 from lims.web.ratelimit import rate_limit
+from tests.services.test_ratelimit import unsupported_session
 
 
 def _add_limited_view(app: Flask, *, limit: int) -> None:
@@ -40,3 +46,21 @@ def test_limits_can_be_switched_off(fresh_app: Flask) -> None:
     _add_limited_view(app, limit=1)
     client = app.test_client()
     assert {client.get("/_probe").status_code for _ in range(3)} == {200}
+
+
+def test_an_unsupported_database_is_a_503_with_its_reason_never_a_500(
+    fresh_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def hit_on_mysql(session: Any, key: str, **limits: Any) -> service.RateLimitResult:
+        return service.hit(unsupported_session(), key, **limits)
+
+    monkeypatch.setattr(ratelimit, "hit", hit_on_mysql)
+    app = fresh_app
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    _add_limited_view(app, limit=2)
+    client = app.test_client()
+    page = client.get("/_probe", headers={"Accept-Language": "vi"})
+    assert page.status_code == 503
+    assert "phải là PostgreSQL hoặc SQLite, không phải mysql" in page.get_data(as_text=True)
+    english = client.get("/_probe", headers={"Accept": "application/json"})
+    assert english.status_code == 503 and english.get_json()["error"]["status"] == 503

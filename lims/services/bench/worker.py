@@ -14,11 +14,13 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -27,7 +29,7 @@ from instruments.acquisition import Fault, acquire
 from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
 from instruments.agent.room_log import RoomLog
-from instruments.agent.sink import Delivery, SinkRefused
+from instruments.agent.sink import Delivery, Sink, SinkRefused
 from instruments.drivers.base import Backoff, DriverOptions
 from instruments.errors import InstrumentError
 from instruments.reading import InstrumentIdentity, Reading, utc_now
@@ -53,6 +55,7 @@ from lims.services.bench.readings import ReadingActor, point_id
 from lims.services.bench.sink import DatabaseSink, RefusalStatus
 
 EventSink = Callable[[str], None]
+T = TypeVar("T")
 
 
 def worker_name() -> str:
@@ -110,7 +113,9 @@ class StationSink:
         groups: dict[tuple[str, int | None], list[JournalEntry]] = {}
         for entry in entries:
             run = sequence_of_key(entry.key)
-            groups.setdefault(("s", run) if run is not None else ("r", request_of_key(entry.key)), []).append(entry)
+            groups.setdefault(("s", run) if run is not None else ("r", request_of_key(entry.key)), []).append(
+                entry
+            )
         for (kind, owner), group in groups.items():
             actor = self._sequence_actor(owner) if kind == "s" and owner is not None else self._actor(owner)
             sink = DatabaseSink(self.database.session, actor, refusal_status=self.refusal_status)
@@ -118,6 +123,44 @@ class StationSink:
             confirmed |= delivery.confirmed
             rejected |= delivery.rejected
         return Delivery(frozenset(confirmed), rejected)
+
+
+@dataclass(slots=True)
+class JournaledRun:
+    """A run's journal on the bench PC and the background sender that replays it to the database."""
+
+    journal: Journal
+    sender: BackgroundSender
+    drained: bool = False  # set when the run ends: True when the database confirmed every reading
+
+
+@contextmanager
+def journaled(
+    journal_path: Path, sink: Sink, *, flush_timeout_s: float, on_event: EventSink | None
+) -> Iterator[JournaledRun]:
+    """Open the journal and start delivering it to ``sink`` for one run (a capture, a sequence or a room
+    log); at the end wait up to ``flush_timeout_s`` for the delivery, whatever happened, and close it.
+    What is not confirmed stays in the journal and is resent by the next run or ``lims bench flush``."""
+    journal = Journal(journal_path)
+    run = JournaledRun(journal, BackgroundSender(journal_path, sink, on_event=on_event).start())
+    try:
+        yield run
+    finally:
+        run.drained = run.sender.finish(timeout_s=flush_timeout_s)
+        journal.close()
+
+
+def _claim(
+    database: Database, claim_next: Callable[..., T | None], station_id: int, worker: str | None
+) -> T | None:
+    """Claim the station's next queued row with ``claim_next`` (a capture request or a sequence) for this
+    worker and commit at once, so no other worker takes it; None when nothing is queued."""
+    with database.session() as session:
+        row = claim_next(session, station_id, worker=worker or worker_name())
+        session.commit()
+        if row is not None:
+            session.expunge(row)
+    return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,53 +186,54 @@ def run_request(
         job_number = session.scalar(select(Job.number).where(Job.id == request.job_id))
         unit = session.scalar(select(BenchStation.unit).where(BenchStation.id == request.station_id))
     assert job_number is not None
-    journal = Journal(journal_path)
-    run = Capture(
-        journal,
-        job_number=job_number,
-        point_id=point_id(request.point_index),
-        run_id=f"r{request.id}-{uuid.uuid4().hex[:12]}",
-    )
-    sender = BackgroundSender(
-        journal_path, StationSink(database, station_name, refusal_status=refusal_status), on_event=on_event
-    )
-    sender.start()
+    sink = StationSink(database, station_name, refusal_status=refusal_status)
     error: str | None = None
-    try:
-        def on_fault(error: InstrumentError) -> None:
-            fault = Fault(error, utc_now())
-            run.add_fault(fault)
-            if on_event is not None:
-                on_event(f"fault: {error}")
-
-        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: on_fault(error), on_fault=on_fault)
-        driver = registry.get(request.driver).open(request.port_url, options=options)
+    with journaled(journal_path, sink, flush_timeout_s=flush_timeout_s, on_event=on_event) as journal:
+        run = Capture(
+            journal.journal,
+            job_number=job_number,
+            point_id=point_id(request.point_index),
+            run_id=f"r{request.id}-{uuid.uuid4().hex[:12]}",
+        )
+        sender = journal.sender
         try:
-            for item in acquire(
-                driver, count=request.count, interval_s=request.interval_s, backoff=Backoff(max_attempts=10)
-            ):
-                if isinstance(item, Reading):
-                    run.add(item)
-                    sender.notify()
-                else:
-                    run.add_fault(item)  # the raw bytes stay on record, never as a reading
-                    if on_event is not None:
-                        on_event(f"fault: {item.error}")
-                if sender.error is not None:
-                    break
-                if stop is not None and stop.is_set():
-                    error = "the station worker was stopped"
-                    break
-        finally:
-            driver.close()
-    except InstrumentError as exc:
-        error = str(exc)
-    finally:
-        drained = sender.finish(timeout_s=flush_timeout_s)
-        journal.close()
+
+            def on_fault(error: InstrumentError) -> None:
+                fault = Fault(error, utc_now())
+                run.add_fault(fault)
+                if on_event is not None:
+                    on_event(f"fault: {error}")
+
+            options = DriverOptions(
+                unit=unit, on_retry=lambda attempt, error: on_fault(error), on_fault=on_fault
+            )
+            driver = registry.get(request.driver).open(request.port_url, options=options)
+            try:
+                for item in acquire(
+                    driver,
+                    count=request.count,
+                    interval_s=request.interval_s,
+                    backoff=Backoff(max_attempts=10),
+                ):
+                    if isinstance(item, Reading):
+                        run.add(item)
+                        sender.notify()
+                    else:
+                        run.add_fault(item)  # the raw bytes stay on record, never as a reading
+                        if on_event is not None:
+                            on_event(f"fault: {item.error}")
+                    if sender.error is not None:
+                        break
+                    if stop is not None and stop.is_set():
+                        error = "the station worker was stopped"
+                        break
+            finally:
+                driver.close()
+        except InstrumentError as exc:
+            error = str(exc)
     if sender.error is not None:
         error = str(sender.error)
-    elif not drained and error is None:
+    elif not journal.drained and error is None:
         error = f"readings kept in the journal {journal_path}: the database did not confirm them"
     return Outcome(request.id, run.recorded, error)
 
@@ -206,9 +250,7 @@ def work_once(
     on_event: EventSink | None = None,
 ) -> Outcome | None:
     """Claim one queued request of the station and run it; None when nothing is queued."""
-    with database.session() as session:
-        request = bench_stations.claim_next(session, station_id, worker=worker or worker_name())
-        session.commit()
+    request = _claim(database, bench_stations.claim_next, station_id, worker)
     if request is None:
         return None
     if on_event is not None:
@@ -238,6 +280,21 @@ def work_once(
     return outcome
 
 
+def _abandon(
+    database: Database,
+    abandon_running: Callable[..., int],
+    station_id: int,
+    what: str,
+    on_event: EventSink | None,
+) -> None:
+    """Fail the station's rows (``what``) an earlier worker of this host left running, and say so."""
+    with database.session() as session:
+        left = abandon_running(session, station_id, host=socket.gethostname())
+        session.commit()
+    if left and on_event is not None:
+        on_event(f"{left} {what} left running by an earlier worker marked failed")
+
+
 def run_station(
     database: Database,
     station_name: str,
@@ -251,23 +308,14 @@ def run_station(
     """Serve the station's requests until ``stop`` is set (``lims bench station``)."""
     with database.session() as session:
         station_id = bench_stations.station_by_name(session, station_name).id
-        abandoned = bench_stations.abandon_running(session, station_id, host=socket.gethostname())
-        session.commit()
-    if abandoned and on_event is not None:
-        on_event(f"{abandoned} capture requests left running by an earlier worker marked failed")
+    _abandon(database, bench_stations.abandon_running, station_id, "capture requests", on_event)
     worker = worker_name()
     make_safe_after_crash(database, station_id, journal_path=journal_path, on_event=on_event)
-    with database.session() as session:
-        left = bench_sequences.abandon_running(session, station_id, host=socket.gethostname())
-        session.commit()
-    if left and on_event is not None:
-        on_event(f"{left} sequences left running by an earlier worker marked failed")
+    _abandon(database, bench_sequences.abandon_running, station_id, "sequences", on_event)
+    steps: tuple[Callable[..., object], ...] = (work_sequence_once, work_once)  # a queued sequence first
     while not stop.is_set():
-        if work_sequence_once(database, station_id, station_name=station_name, journal_path=journal_path,
-                              refusal_status=refusal_status, worker=worker, stop=stop, on_event=on_event) is not None:
-            continue
-        if (
-            work_once(
+        for step in steps:
+            ran = step(
                 database,
                 station_id,
                 station_name=station_name,
@@ -277,8 +325,9 @@ def run_station(
                 stop=stop,
                 on_event=on_event,
             )
-            is None
-        ):
+            if ran is not None:
+                break  # look for the next queued work at once
+        else:
             stop.wait(poll_s)
 
 
@@ -304,25 +353,27 @@ def run_room_logger(
         if station is None:
             raise rooms.RoomError(N_("Room %(code)s has no logger station."), code=room_code)
         driver_name, port, unit, period = station.driver, station.port_url, station.unit, room.log_period_s
-    sender = BackgroundSender(journal_path, rooms.RoomSink(database.session), on_event=on_event).start()
-    journal = Journal(journal_path)
 
     def wait(seconds: float) -> None:
         stop.wait(seconds)  # a stop ends the wait at once
 
-    log = RoomLog(journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event,
-                  sleep=sleep or wait)
-    try:
-        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: log.fault(error),
-                                on_fault=log.fault)
+    sink = rooms.RoomSink(database.session)
+    with journaled(journal_path, sink, flush_timeout_s=flush_timeout_s, on_event=on_event) as journal:
+        log = RoomLog(
+            journal.journal,
+            rooms.journal_name(room_code),
+            notify=journal.sender.notify,
+            on_event=on_event,
+            sleep=sleep or wait,
+        )
+        options = DriverOptions(
+            unit=unit, on_retry=lambda attempt, error: log.fault(error), on_fault=log.fault
+        )
         driver = registry.get(driver_name).open(port, options=options)
         try:
             return log.run(driver, period_s=period, samples=samples, stop=stop)  # type: ignore[arg-type]
         finally:
             driver.close()
-    finally:
-        sender.finish(timeout_s=flush_timeout_s)
-        journal.close()
 
 
 def _source(driver_name: str, driver: object, unit: str) -> Source:
@@ -351,10 +402,6 @@ def run_sequence(
         plan = bench_sequences.automation_of(job)
         job_number, unit = job.number, bench_sequences.domain_unit(job)
     assert plan is not None
-    journal = Journal(journal_path)
-    sender = BackgroundSender(
-        journal_path, StationSink(database, station_name, refusal_status=refusal_status), on_event=on_event
-    ).start()
     typed = InstrumentIdentity("technician", "entry", "", "")
     seq = iter(range(1, 10**9))
 
@@ -378,32 +425,46 @@ def run_sequence(
 
     def progress(p: Progress) -> None:
         with database.session() as session:
-            bench_sequences.progress(session, run.id, point_index=p.point_index, step=p.step, reference=p.reference)
+            bench_sequences.progress(
+                session, run.id, point_index=p.point_index, step=p.step, reference=p.reference
+            )
             session.commit()
 
     error: str | None = None
     state = "finished"
-    try:
-        driver = registry.get(run.driver).open(run.port_url)
+    sink = StationSink(database, station_name, refusal_status=refusal_status)
+    with journaled(journal_path, sink, flush_timeout_s=flush_timeout_s, on_event=on_event) as journal:
         try:
-            runner = SequenceRunner(
-                journal, _source(run.driver, driver, plan.source_unit), job_number=job_number,
-                run_id=f"s{run.id}-{uuid.uuid4().hex[:8]}",
-                stability=Stability(window=plan.window, max_slope_per_s=plan.max_slope_per_s,
-                                    max_spread=plan.max_spread, timeout_s=plan.timeout_s, poll_s=plan.poll_s),
-                readings_per_point=plan.readings, entry=entry, control=control, on_progress=progress,
-                notify=sender.notify)
-            runner.run([Decimal(p) for p in run.points], describe={"driver": run.driver, "port": run.port_url})
-        except SequenceError as exc:
-            error = str(exc)
-            state = "aborted" if "aborted by the technician" in error else "failed"
-        finally:
-            driver.close()
-    except InstrumentError as exc:
-        error, state = str(exc), "failed"
-    finally:
-        sender.finish(timeout_s=flush_timeout_s)
-        journal.close()
+            driver = registry.get(run.driver).open(run.port_url)
+            try:
+                runner = SequenceRunner(
+                    journal.journal,
+                    _source(run.driver, driver, plan.source_unit),
+                    job_number=job_number,
+                    run_id=f"s{run.id}-{uuid.uuid4().hex[:8]}",
+                    stability=Stability(
+                        window=plan.window,
+                        max_slope_per_s=plan.max_slope_per_s,
+                        max_spread=plan.max_spread,
+                        timeout_s=plan.timeout_s,
+                        poll_s=plan.poll_s,
+                    ),
+                    readings_per_point=plan.readings,
+                    entry=entry,
+                    control=control,
+                    on_progress=progress,
+                    notify=journal.sender.notify,
+                )
+                runner.run(
+                    [Decimal(p) for p in run.points], describe={"driver": run.driver, "port": run.port_url}
+                )
+            except SequenceError as exc:
+                error = str(exc)
+                state = "aborted" if "aborted by the technician" in error else "failed"
+            finally:
+                driver.close()
+        except InstrumentError as exc:
+            error, state = str(exc), "failed"
     with database.session() as session:
         bench_sequences.finish(session, run.id, state=state, error=error)
         session.commit()
@@ -424,19 +485,24 @@ def work_sequence_once(
     on_event: EventSink | None = None,
 ) -> int | None:
     """Claim one queued sequence of the station and run it; its id, or None when nothing is queued."""
-    with database.session() as session:
-        run = bench_sequences.claim_next(session, station_id, worker=worker or worker_name())
-        session.commit()
-        if run is None:
-            return None
-        session.expunge(run)
-    run_sequence(database, run, station_name=station_name, journal_path=journal_path,
-                 refusal_status=refusal_status, stop=stop, on_event=on_event)
+    run = _claim(database, bench_sequences.claim_next, station_id, worker)
+    if run is None:
+        return None
+    run_sequence(
+        database,
+        run,
+        station_name=station_name,
+        journal_path=journal_path,
+        refusal_status=refusal_status,
+        stop=stop,
+        on_event=on_event,
+    )
     return run.id
 
 
-def make_safe_after_crash(database: Database, station_id: int, *, journal_path: Path,
-                          on_event: EventSink | None = None) -> int:
+def make_safe_after_crash(
+    database: Database, station_id: int, *, journal_path: Path, on_event: EventSink | None = None
+) -> int:
     """At start: runs the journal holds open on this station's source are made safe (standby / vent) and
     their rows failed, naming the point to resume from. Returns how many."""
     with database.session() as session:
@@ -445,21 +511,33 @@ def make_safe_after_crash(database: Database, station_id: int, *, journal_path: 
         driver_name, port = station.driver, station.port_url
     journal = Journal(journal_path)
     try:
-        left = [r for r in journal.open_runs()
-                if (journal.events(r)[0].detail.get("driver"), journal.events(r)[0].detail.get("port"))
-                == (driver_name, port)]
+        left = [
+            r
+            for r in journal.open_runs()
+            if (journal.events(r)[0].detail.get("driver"), journal.events(r)[0].detail.get("port"))
+            == (driver_name, port)
+        ]
         if not left:
             return 0
         driver = registry.get(driver_name).open(port)
         try:
             for run_key in left:
-                resume = recover(journal, run_key, _source(driver_name, driver, journal.events(run_key)[0].detail
-                                                           .get("unit", "V")))
+                resume = recover(
+                    journal,
+                    run_key,
+                    _source(driver_name, driver, journal.events(run_key)[0].detail.get("unit", "V")),
+                )
                 run_id = sequence_of_key(run_key)
                 with database.session() as session:
                     if run_id is not None:
-                        bench_sequences.finish(session, run_id, state="failed", error=(
-                            f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"))
+                        bench_sequences.finish(
+                            session,
+                            run_id,
+                            state="failed",
+                            error=(
+                                f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"
+                            ),
+                        )
                     session.commit()
                 if on_event is not None:
                     on_event(f"sequence {run_key} left open: source made safe")

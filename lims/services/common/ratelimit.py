@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import case, delete
 from sqlalchemy.orm import Session
 
-from lims.errors import N_, LimsError
+from lims.errors import N_, ConfigurationError, LimsError
 from lims.models import RateLimitCounter
 
 KEY_MAX_LENGTH = 200
@@ -28,6 +28,15 @@ KEY_MAX_LENGTH = 200
 
 class InvalidRateLimit(LimsError, ValueError):
     template = N_("A rate limit needs a positive limit and window, not %(limit)s per %(window_s)s s.")
+
+
+class RateLimitUnsupported(ConfigurationError, NotImplementedError):
+    """The database cannot count rate limits in one statement (only PostgreSQL and SQLite can here)."""
+
+    template = N_(
+        "Rate limits are counted in the database, which must be PostgreSQL or SQLite, not %(dialect)s. "
+        "Please tell the administrator."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +84,7 @@ def _insert(session: Session) -> Any:
         from sqlalchemy.dialects import sqlite
 
         return sqlite.insert(RateLimitCounter)
-    raise NotImplementedError(f"rate limiting supports PostgreSQL and SQLite, not {dialect}")
+    raise RateLimitUnsupported(dialect=dialect)
 
 
 def hit(
@@ -85,6 +94,9 @@ def hit(
 
     The caller commits (the web decorator does so at once, in its own short transaction, so the row
     lock is held for one statement and a failed request still counts).
+
+    :raises InvalidRateLimit: ``limit`` or ``window_s`` below 1.
+    :raises RateLimitUnsupported: the session's database is neither PostgreSQL nor SQLite.
     """
     if limit < 1 or window_s < 1:
         raise InvalidRateLimit(limit=limit, window_s=window_s)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -97,6 +98,8 @@ class Storage(Protocol):
 
     def stat(self, key: str) -> StoredObject: ...
 
+    def stat_many(self, keys: Collection[str]) -> dict[str, StoredObject]: ...
+
 
 def sha256_hex(data: bytes) -> str:
     """Hex SHA-256 of ``data``.
@@ -116,20 +119,27 @@ def detached_signature_key(key: str) -> str:
     return f"{key}.p7s"
 
 
-def issued_file_key(storage: Storage, certificate: Any, which: str) -> tuple[str | None, str | None]:
-    """The storage key of an issued certificate's ``pdf``, ``dcc`` or ``p7s`` (the DCC's detached
-    signature) and the SHA-256 recorded for it (for the signature, the catalogue's); ``(None, None)``
-    when it has none (a certificate issued before certificates were signed has no ``p7s``)."""
+def issued_file_keys(
+    storage: Storage, certificates: Sequence[Any], which: str
+) -> list[tuple[str | None, str | None]]:
+    """The storage key of each issued certificate's ``pdf``, ``dcc`` or ``p7s`` (the DCC's detached
+    signature) and the SHA-256 recorded for it (for the signature, the catalogue's), in the order given;
+    ``(None, None)`` for one that has none (a certificate issued before certificates were signed has no
+    ``p7s``). The signatures of a whole list are looked up in one query."""
     if which == "pdf":
-        return certificate.pdf_key, certificate.pdf_sha256
+        return [(c.pdf_key, c.pdf_sha256) for c in certificates]
     if which == "dcc":
-        return certificate.dcc_key, certificate.dcc_sha256
-    if which != "p7s" or certificate.dcc_key is None:
-        return None, None
-    key = detached_signature_key(certificate.dcc_key)
-    if not storage.exists(key):
-        return None, None
-    return key, storage.stat(key).sha256
+        return [(c.dcc_key, c.dcc_sha256) for c in certificates]
+    if which != "p7s":
+        return [(None, None) for _ in certificates]
+    keys = [detached_signature_key(c.dcc_key) if c.dcc_key is not None else None for c in certificates]
+    stored = storage.stat_many([key for key in keys if key is not None])
+    return [(key, stored[key].sha256) if key in stored else (None, None) for key in keys]
+
+
+def issued_file_key(storage: Storage, certificate: Any, which: str) -> tuple[str | None, str | None]:
+    """:func:`issued_file_keys` of one certificate."""
+    return issued_file_keys(storage, [certificate], which)[0]
 
 
 def check_key(key: str) -> str:
@@ -288,6 +298,18 @@ class _CataloguedStorage(ABC):
         if row is None:
             raise StoredFileMissing(key=key)
         return _stored(row)
+
+    def stat_many(self, keys: Collection[str]) -> dict[str, StoredObject]:
+        """What the catalogue knows of each of ``keys`` that is stored, by key: one query, never the bytes."""
+        wanted = sorted({check_key(key) for key in keys})
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(StoredFile.key, StoredFile.sha256, StoredFile.size, StoredFile.content_type).where(
+                StoredFile.key.in_(wanted)
+            )
+        )
+        return {row.key: StoredObject(row.key, row.sha256, row.size, row.content_type) for row in rows}
 
 
 def _stored(row: StoredFile) -> StoredObject:

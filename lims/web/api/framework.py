@@ -382,6 +382,9 @@ def _lims_error(exc: LimsError) -> Response:
     """The status from the one table (:mod:`lims.web.status`); the message in English for API clients."""
     db_session().rollback()
     status = status_for(exc)
+    if status == 503:  # the deployment cannot serve this now: said in the error object, never a 500
+        current_app.logger.error("unavailable on %s %s: %s", request.method, request.path, exc)
+        return error_response(503, code="unavailable", message=str(exc))
     if status >= 500:
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)

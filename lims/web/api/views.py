@@ -23,6 +23,7 @@ from lims.services.common.storage import (
     StoredFileCorrupt,
     StoredFileMissing,
     issued_file_key,
+    issued_file_keys,
     open_storage,
 )
 from lims.services.customers import permitted_use, portal, portal_jobs
@@ -115,14 +116,12 @@ def job_json(job: Job) -> dict[str, Any]:
     }
 
 
-def _file_json(certificate: Certificate, kind: str) -> dict[str, Any]:
+FileKey = tuple[str | None, str | None]  # a stored file's key and SHA-256, (None, None) when there is none
+
+
+def _file_json(certificate: Certificate, kind: str, stored: FileKey) -> dict[str, Any]:
     """``pdf``, ``dcc`` or ``p7s`` (the DCC's detached signature, whose SHA-256 is the stored file's)."""
-    if kind == "p7s":
-        storage = open_storage(current_app.config["SETTINGS"], db_session())
-        key, sha = issued_file_key(storage, certificate, "p7s")
-    else:
-        key = certificate.pdf_key if kind == "pdf" else certificate.dcc_key
-        sha = certificate.pdf_sha256 if kind == "pdf" else certificate.dcc_sha256
+    key, sha = stored
     return {
         "available": key is not None,
         "sha256": sha if key is not None else None,
@@ -130,7 +129,11 @@ def _file_json(certificate: Certificate, kind: str) -> dict[str, Any]:
     }
 
 
-def certificate_json(certificate: Certificate, job: Job, replaces: str | None) -> dict[str, Any]:
+def certificate_json(
+    certificate: Certificate, job: Job, replaces: str | None, signature: FileKey
+) -> dict[str, Any]:
+    """The certificate as the API shows it; ``signature`` from
+    :func:`~lims.services.common.storage.issued_file_keys` (for a list, all in one query)."""
     return {
         "number": certificate.number,
         "kind": str(certificate.kind),
@@ -143,9 +146,9 @@ def certificate_json(certificate: Certificate, job: Job, replaces: str | None) -
         "instrument_id": job.instrument_id,
         "amendment_reason": certificate.amendment_reason,
         "withdrawal_reason": certificate.withdrawal_reason,
-        "pdf": _file_json(certificate, "pdf"),
-        "dcc": _file_json(certificate, "dcc"),
-        "dcc_signature": _file_json(certificate, "p7s"),
+        "pdf": _file_json(certificate, "pdf", (certificate.pdf_key, certificate.pdf_sha256)),
+        "dcc": _file_json(certificate, "dcc", (certificate.dcc_key, certificate.dcc_sha256)),
+        "dcc_signature": _file_json(certificate, "p7s", signature),
         "url": url_for("api.certificate", number=certificate.number, _external=True),
     }
 
@@ -303,9 +306,15 @@ def certificates() -> ResponseReturnValue:
     )
     jobs = jobs_by_id(db, {c.job_id for c in page.items})
     replaced = register.replaced_numbers(db, {c.replaces_id for c in page.items if c.replaces_id is not None})
+    storage = open_storage(current_app.config["SETTINGS"], db)
+    signatures = dict(
+        zip((c.id for c in page.items), issued_file_keys(storage, page.items, "p7s"), strict=True)
+    )
     return page_response(
         page,
-        lambda c: certificate_json(c, jobs[c.job_id], replaced.get(c.replaces_id) if c.replaces_id else None),
+        lambda c: certificate_json(
+            c, jobs[c.job_id], replaced.get(c.replaces_id) if c.replaces_id else None, signatures[c.id]
+        ),
     )
 
 
@@ -315,8 +324,14 @@ def certificate(number: str) -> ResponseReturnValue:
     db = db_session()
     found, job = portal_jobs.certificate_by_number(db, _caller(), number)
     replaced = register.replaced_numbers(db, {found.replaces_id} if found.replaces_id is not None else set())
+    storage = open_storage(current_app.config["SETTINGS"], db)
     return jsonify(
-        certificate_json(found, job, replaced.get(found.replaces_id) if found.replaces_id else None)
+        certificate_json(
+            found,
+            job,
+            replaced.get(found.replaces_id) if found.replaces_id else None,
+            issued_file_key(storage, found, "p7s"),
+        )
     )
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import render_template
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from certificates.metrology import round_uncertainty
-from lims.errors import N_, LimsError
+from lims.errors import N_, LimsError, NotFound
 from lims.models import Job, JobState, User
 from lims.services.bench import measurements, rooms, sequences
 from lims.services.bench import stations as bench_stations
@@ -22,8 +24,11 @@ from lims.services.jobs import jobs, standard_choices
 from lims.services.jobs import points as job_points
 from lims.services.jobs.errors import no_procedure
 from lims.services.jobs.procedures import domain_procedure
+from lims.web.forms import call_service
 from lims.web.i18n import error_text
 from lims.web.templating import datetime_filter, time_filter
+
+T = TypeVar("T")
 
 STATE_LABELS = {
     JobState.REQUESTED: N_("requested"),
@@ -255,3 +260,42 @@ def point_fragment(
     return render_template(
         "jobs/_point.html", index=index, nominal=nominal, error=error, submitted=submitted, **ctx
     )
+
+
+# --- the bench page's buttons: a JSON answer for its scripts, a redirect without JavaScript ----------------
+
+
+def is_fetch() -> bool:
+    """True when the bench page's script sent the request (``X-Requested-With: fetch``) and wants JSON."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def bench_call(action: Callable[[Session], T]) -> tuple[T | None, str | None]:
+    """Call a bench service and commit; on a refusal roll back and return its text in the user's language
+    (404 for a record that does not exist). ``(result, None)`` or ``(None, error)``."""
+    refusals: list[str] = []
+
+    def refused(exc: LimsError) -> None:
+        if isinstance(exc, NotFound):
+            abort(404)
+        refusals.append(error_text(exc))
+
+    done = call_service(action, refused=refused)
+    return (done.result, None) if done is not None else (None, refusals[0])
+
+
+def bench_answer(
+    job_id: int,
+    *,
+    error: str | None,
+    success: str,
+    body: Callable[[], dict[str, Any]],
+    anchor: str,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """Answer a bench page button: to its script, ``body()`` with the ``error`` (422 when there is one,
+    else ``status``); without JavaScript, the error or ``success`` flashed and back to ``anchor``."""
+    if is_fetch():
+        return jsonify({**body(), "error": error}), (422 if error else status)
+    flash(error or success, "error" if error else "success")
+    return redirect(url_for("jobs.bench", job_id=job_id, _anchor=anchor))

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import N_
 from lims.models import BenchReading, CaptureRequest, Role
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import stations as bench_stations
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.i18n import error_text
+from lims.web.jobs.bench import bench_answer, bench_call
 from lims.web.jobs.views import _job_or_404, _user, bp
 from lims.web.templating import datetime_filter
 
@@ -53,10 +53,6 @@ def request_json(row: CaptureRequest | None) -> dict[str, Any] | None:
     }
 
 
-def _is_fetch() -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 @bp.post("/<int:job_id>/points/<int:index>/capture")
 @allow(Role.TECHNICIAN)
 def capture(job_id: int, index: int) -> ResponseReturnValue:
@@ -64,29 +60,24 @@ def capture(job_id: int, index: int) -> ResponseReturnValue:
     db = db_session()
     _job_or_404(job_id)
     raw = request.form.get("station_id", "")
-    error: str | None = None
-    row = None
-    if not raw.isdigit():
-        error = _("Choose a bench station.")
-    else:
-        try:
-            row = bench_stations.request_capture(db, job_id, index, int(raw), user=_user())
-            db.commit()
-        except NotFound:
-            db.rollback()
-            abort(404)
-        except LimsError as exc:
-            db.rollback()
-            error = error_text(exc)
-    if _is_fetch():
+    row, error = None, _("Choose a bench station.")
+    if raw.isdigit():
+        row, error = bench_call(
+            lambda db: bench_stations.request_capture(db, job_id, index, int(raw), user=_user())
+        )
+
+    def body() -> dict[str, Any]:
         after = bench_readings.last_reading_id(db, job_id, index) if row is not None else None
-        body = {"request": request_json(row), "error": error, "after": after or 0}
-        return jsonify(body), (422 if error else 202)
-    flash(
-        error or _("Capture requested: the readings appear as the instrument sends them."),
-        "error" if error else "success",
+        return {"request": request_json(row), "after": after or 0}
+
+    return bench_answer(
+        job_id,
+        error=error,
+        success=_("Capture requested: the readings appear as the instrument sends them."),
+        body=body,
+        anchor=f"point-{index + 1}",
+        status=202,
     )
-    return redirect(url_for("jobs.bench", job_id=job_id, _anchor=f"point-{index + 1}"))
 
 
 @bp.get("/<int:job_id>/points/<int:index>/readings.json")

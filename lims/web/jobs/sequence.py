@@ -8,17 +8,17 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import N_
 from lims.models import Role, SequenceRun
 from lims.services.bench import sequences
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.i18n import error_text
+from lims.web.jobs.bench import bench_answer, bench_call
 from lims.web.jobs.views import _job_or_404, _user, bp
 from lims.web.templating import format_number
 
@@ -49,8 +49,13 @@ def status_text(row: SequenceRun | None) -> str:
     if row is None:
         return ""
     step = _(STEPS.get(row.step, STEPS.get(row.state, "running")))
-    text = _("Point %(n)s of %(count)s (%(nominal)s): %(step)s", n=row.point_index + 1, count=len(row.points),
-             nominal=_number(row.points[row.point_index]) if row.points else "—", step=step)
+    text = _(
+        "Point %(n)s of %(count)s (%(nominal)s): %(step)s",
+        n=row.point_index + 1,
+        count=len(row.points),
+        nominal=_number(row.points[row.point_index]) if row.points else "—",
+        step=step,
+    )
     if row.reference and row.state in ("running", "paused"):
         text += " " + _("Reference: %(value)s.", value=_number(row.reference))
     if row.error and row.state == "failed":
@@ -63,80 +68,45 @@ def status_json(row: SequenceRun | None) -> dict[str, Any] | None:
     if data is None or row is None:
         return None
     waiting = row.step == "waiting for the technician" and row.point_index not in data["entered"]
-    return {**data, "text": status_text(row), "waiting": waiting,
-            "active": row.state in sequences.ACTIVE}
+    return {**data, "text": status_text(row), "waiting": waiting, "active": row.state in sequences.ACTIVE}
 
 
-def _fetch() -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
-def _answer(job_id: int, row: SequenceRun | None, error: str | None, message: str) -> ResponseReturnValue:
-    if _fetch():
-        return jsonify({"sequence": status_json(row), "error": error}), (422 if error else 200)
-    flash(error or message, "error" if error else "success")
-    return redirect(url_for("jobs.bench", job_id=job_id, _anchor="sequence"))
+def _answer(job_id: int, row: SequenceRun | None, error: str | None, success: str) -> ResponseReturnValue:
+    return bench_answer(
+        job_id, error=error, success=success, body=lambda: {"sequence": status_json(row)}, anchor="sequence"
+    )
 
 
 @bp.post("/<int:job_id>/sequence")
 @allow(Role.TECHNICIAN)
 def start_sequence(job_id: int) -> ResponseReturnValue:
-    db = db_session()
     _job_or_404(job_id)
     raw = request.form.get("station_id", "")
-    row, error = None, None
-    try:
-        if not raw.isdigit():
-            error = _("Choose a bench station.")
-        else:
-            row = sequences.start(db, job_id, int(raw), user=_user())
-            db.commit()
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        error = error_text(exc)
+    row, error = None, _("Choose a bench station.")
+    if raw.isdigit():
+        row, error = bench_call(lambda db: sequences.start(db, job_id, int(raw), user=_user()))
     return _answer(job_id, row, error, _("Sequence started: the bench station sets each point."))
 
 
 @bp.post("/<int:job_id>/sequence/<int:run_id>/command")
 @allow(Role.TECHNICIAN)
 def sequence_command(job_id: int, run_id: int) -> ResponseReturnValue:
-    db = db_session()
     _job_or_404(job_id)
-    row, error = None, None
-    try:
-        row = sequences.command(db, job_id, run_id, request.form.get("command", ""))
-        db.commit()
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        error = error_text(exc)
+    row, error = bench_call(lambda db: sequences.command(db, job_id, run_id, request.form.get("command", "")))
     return _answer(job_id, row, error, _("Command sent to the bench station."))
 
 
 @bp.post("/<int:job_id>/sequence/<int:run_id>/entry")
 @allow(Role.TECHNICIAN)
 def sequence_entry(job_id: int, run_id: int) -> ResponseReturnValue:
-    db = db_session()
     _job_or_404(job_id)
     raw = request.form.get("index", "")
-    texts = [request.form.get(f"indication_{i}", "") for i in range(1, 21) if f"indication_{i}" in request.form]
-    row, error = None, None
-    try:
-        if not raw.isdigit():
-            raise NotFound()
-        row = sequences.enter(db, job_id, run_id, int(raw), texts)
-        db.commit()
-    except NotFound:
-        db.rollback()
+    texts = [
+        request.form.get(f"indication_{i}", "") for i in range(1, 21) if f"indication_{i}" in request.form
+    ]
+    if not raw.isdigit():
         abort(404)
-    except LimsError as exc:
-        db.rollback()
-        error = error_text(exc)
+    row, error = bench_call(lambda db: sequences.enter(db, job_id, run_id, int(raw), texts))
     return _answer(job_id, row, error, _("Indications sent."))
 
 

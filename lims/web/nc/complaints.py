@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import N_, NotFound
 from lims.models import User
 from lims.services.quality import complaints
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import flash_error
+from lims.web.forms import run_action
 from lims.web.nc.views import EVALUATORS, OPENERS, bp
 
 CHANNEL_LABELS = {
@@ -31,23 +32,19 @@ def _user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _step(complaint_id: int, work: Callable[[], object], success: str) -> ResponseReturnValue:
-    db = db_session()
-    try:
-        result = work()
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-    else:
-        db.commit()
-        flash(success, "success")
-        number = getattr(result, "number", None)
-        if number and number.startswith("NC-"):
-            flash(_("Record %(number)s opened.", number=number), "success")
-    return redirect(url_for("nc.complaint", complaint_id=complaint_id))
+def _opened(result: object) -> list[str]:
+    """The step's own message, and the record it opened when the complaint is nonconforming work."""
+    number = getattr(result, "number", None)
+    return [_("Record %(number)s opened.", number=number)] if number and number.startswith("NC-") else []
+
+
+def _step(complaint_id: int, action: Callable[[Session], object], success: str) -> ResponseReturnValue:
+    """Run one step of the complaint from its page and come back to it."""
+    return run_action(
+        action,
+        success=lambda result: [success, *_opened(result)],
+        then=url_for("nc.complaint", complaint_id=complaint_id),
+    )
 
 
 @bp.get("/complaints")
@@ -66,10 +63,9 @@ def complaints_index() -> ResponseReturnValue:
 @bp.post("/complaints")
 @allow(OPENERS)
 def record_complaint() -> ResponseReturnValue:
-    db = db_session()
     raw = request.form.get("enterprise_id", "")
-    try:
-        complaint = complaints.submit(
+    return run_action(
+        lambda db: complaints.submit(
             db,
             complaints.ComplaintInput(
                 subject=request.form.get("subject", "")[:200],
@@ -81,17 +77,11 @@ def record_complaint() -> ResponseReturnValue:
             ),
             by=_user(),
             today=date.today(),
-        )
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(url_for("nc.complaints_index"))
-    db.commit()
-    flash(_("Complaint %(number)s recorded.", number=complaint.number), "success")
-    return redirect(url_for("nc.complaint", complaint_id=complaint.id))
+        ),
+        success=lambda complaint: _("Complaint %(number)s recorded.", number=complaint.number),
+        then=lambda complaint: url_for("nc.complaint", complaint_id=complaint.id),
+        refused=url_for("nc.complaints_index"),
+    )
 
 
 @bp.get("/complaints/<int:complaint_id>")
@@ -117,7 +107,7 @@ def complaint(complaint_id: int) -> ResponseReturnValue:
 def acknowledge_complaint(complaint_id: int) -> ResponseReturnValue:
     return _step(
         complaint_id,
-        lambda: complaints.acknowledge(db_session(), complaint_id, by=_user()),
+        lambda db: complaints.acknowledge(db, complaint_id, by=_user()),
         _("Complaint acknowledged; the customer is told."),
     )
 
@@ -127,8 +117,8 @@ def acknowledge_complaint(complaint_id: int) -> ResponseReturnValue:
 def investigate_complaint(complaint_id: int) -> ResponseReturnValue:
     return _step(
         complaint_id,
-        lambda: complaints.investigate(
-            db_session(),
+        lambda db: complaints.investigate(
+            db,
             complaint_id,
             findings=request.form.get("findings", "")[:4000],
             nonconforming=request.form.get("nonconforming") == "yes",
@@ -144,8 +134,8 @@ def investigate_complaint(complaint_id: int) -> ResponseReturnValue:
 def answer_complaint(complaint_id: int) -> ResponseReturnValue:
     return _step(
         complaint_id,
-        lambda: complaints.answer(
-            db_session(), complaint_id, text=request.form.get("answer", "")[:4000], by=_user()
+        lambda db: complaints.answer(
+            db, complaint_id, text=request.form.get("answer", "")[:4000], by=_user()
         ),
         _("Answer sent to the complainant."),
     )
@@ -156,6 +146,6 @@ def answer_complaint(complaint_id: int) -> ResponseReturnValue:
 def close_complaint(complaint_id: int) -> ResponseReturnValue:
     return _step(
         complaint_id,
-        lambda: complaints.close(db_session(), complaint_id, by=_user()),
+        lambda db: complaints.close(db, complaint_id, by=_user()),
         _("Complaint closed."),
     )

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.domain import nonconformity as nc
@@ -22,7 +23,7 @@ from lims.services.quality import actions, corrective, notices
 from lims.services.quality import nonconformity as records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import flash_error
+from lims.web.forms import call_service, flash_error, flash_refusal, run_action
 
 bp = Blueprint("nc", __name__, url_prefix="/nc")
 OPENERS = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
@@ -91,21 +92,9 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def _act(nc_id: int, work: Callable[[], object], success: str) -> ResponseReturnValue:
-    """Run one service call for the record's page: commit and flash, or roll back and show the error."""
-    db = db_session()
-    try:
-        work()
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-    else:
-        db.commit()
-        flash(success, "success")
-    return redirect(url_for("nc.show", nc_id=nc_id))
+def _on_record(nc_id: int, action: Callable[[Session], object], success: str) -> ResponseReturnValue:
+    """Run one service call from the record's page and come back to it."""
+    return run_action(action, success=success, then=url_for("nc.show", nc_id=nc_id))
 
 
 @bp.get("/")
@@ -134,7 +123,6 @@ def index() -> ResponseReturnValue:
 @bp.post("/")
 @allow(OPENERS)
 def open_record() -> ResponseReturnValue:
-    db = db_session()
     found_on = _date("found_on")
     back = request.form.get("back") or url_for("nc.index")
     if not back.startswith("/"):
@@ -142,8 +130,8 @@ def open_record() -> ResponseReturnValue:
     if found_on is None:
         flash(_("Give the date the problem was found."), "error")
         return redirect(back)
-    try:
-        record = records.open_record(
+    return run_action(
+        lambda db: records.open_record(
             db,
             records.NcInput(
                 trigger=request.form.get("trigger", ""),
@@ -156,17 +144,11 @@ def open_record() -> ResponseReturnValue:
                 opened_by_id=current_user.id,
             ),
             today=date.today(),
-        )
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(back)
-    db.commit()
-    flash(_("Record %(number)s opened.", number=record.number), "success")
-    return redirect(url_for("nc.show", nc_id=record.id))
+        ),
+        success=lambda record: _("Record %(number)s opened.", number=record.number),
+        then=lambda record: url_for("nc.show", nc_id=record.id),
+        refused=back,
+    )
 
 
 def _job_id(db: Any, number: str) -> int | None:
@@ -197,10 +179,10 @@ def show(nc_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/decisions")
 @allow(EVALUATORS)
 def decide(nc_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: actions.decide(
-            db_session(),
+        lambda db: actions.decide(
+            db,
             nc_id,
             usage_ref=request.form.get("usage_ref", "")[:100],
             decision=request.form.get("decision", ""),
@@ -214,11 +196,11 @@ def decide(nc_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/decisions/<int:decision_id>/amend")
 @allow(ISSUERS)
 def amend(nc_id: int, decision_id: int) -> ResponseReturnValue:
-    def work() -> object:
+    def work(db: Session) -> object:
         config = current_app.config["SETTINGS"]
-        storage, settings = open_storage(config, db_session()), certificate_settings(config)
+        storage, settings = open_storage(config, db), certificate_settings(config)
         return actions.amend_from_decision(
-            db_session(),
+            db,
             decision_id,
             _user(),
             request.form.get("reason", "")[:400],
@@ -226,16 +208,16 @@ def amend(nc_id: int, decision_id: int) -> ResponseReturnValue:
             settings=settings,
         )
 
-    return _act(nc_id, work, _("Amendment issued from the decision."))
+    return _on_record(nc_id, work, _("Amendment issued from the decision."))
 
 
 @bp.post("/<int:nc_id>/decisions/<int:decision_id>/withdraw")
 @allow(ISSUERS)
 def withdraw(nc_id: int, decision_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: actions.withdraw_from_decision(
-            db_session(), decision_id, _user(), request.form.get("reason", "")[:400]
+        lambda db: actions.withdraw_from_decision(
+            db, decision_id, _user(), request.form.get("reason", "")[:400]
         ),
         _("Certificate withdrawn from the decision."),
     )
@@ -249,42 +231,37 @@ def mail_settings() -> MailSettings:
 @bp.post("/<int:nc_id>/notices/<int:notice_id>/send")
 @allow(EVALUATORS)
 def send(nc_id: int, notice_id: int) -> ResponseReturnValue:
-    db = db_session()
-    try:
-        notices.send_notice(
+    sent = call_service(
+        lambda db: notices.send_notice(
             db,
             notice_id,
             reviewer=_user(),
             subject=request.form.get("subject", "")[:500],
             body=request.form.get("body", "")[:20000],
-        )
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(url_for("nc.show", nc_id=nc_id))
-    db.commit()
-    settings = mail_settings()
-    if settings.configured:
-        try:
-            with SmtpMailer(settings) as mailer:
-                notices.deliver_notices(db, mailer, settings)
-        except LimsError as exc:
-            flash_error(exc)
-        db.commit()  # each outcome (sent or failed with its error) is kept
-    flash(_("Notice sent to the customer's notifications and to the outbox."), "success")
+        ),
+        refused=flash_refusal,
+    )
+    if sent is not None:
+        settings = mail_settings()
+        if settings.configured:
+            db = db_session()
+            try:
+                with SmtpMailer(settings) as mailer:
+                    notices.deliver_notices(db, mailer, settings)
+            except LimsError as exc:
+                flash_error(exc)
+            db.commit()  # each outcome (sent or failed with its error) is kept
+        flash(_("Notice sent to the customer's notifications and to the outbox."), "success")
     return redirect(url_for("nc.show", nc_id=nc_id))
 
 
 @bp.post("/<int:nc_id>/return-to-service")
 @allow(EVALUATORS)
 def return_to_service(nc_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: records.return_to_service(
-            db_session(),
+        lambda db: records.return_to_service(
+            db,
             nc_id,
             reason=request.form.get("reason", "")[:2000],
             effective_on=date.today(),
@@ -297,10 +274,10 @@ def return_to_service(nc_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/close")
 @allow(EVALUATORS)
 def close(nc_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: records.close(
-            db_session(), nc_id, note=request.form.get("note", "")[:4000], closed_by_id=current_user.id
+        lambda db: records.close(
+            db, nc_id, note=request.form.get("note", "")[:4000], closed_by_id=current_user.id
         ),
         _("Record closed."),
     )
@@ -309,10 +286,10 @@ def close(nc_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/corrective-actions")
 @allow(EVALUATORS)
 def add_corrective_action(nc_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: corrective.open_action(
-            db_session(),
+        lambda db: corrective.open_action(
+            db,
             corrective.ActionInput(
                 nc_id=nc_id,
                 root_cause=request.form.get("root_cause", "")[:4000],
@@ -329,9 +306,9 @@ def add_corrective_action(nc_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/corrective-actions/<int:action_id>/done")
 @allow(EVALUATORS)
 def corrective_done(nc_id: int, action_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: corrective.actions_done(db_session(), action_id, by=_user()),
+        lambda db: corrective.actions_done(db, action_id, by=_user()),
         _("Actions done: the effectiveness review is next."),
     )
 
@@ -339,10 +316,10 @@ def corrective_done(nc_id: int, action_id: int) -> ResponseReturnValue:
 @bp.post("/<int:nc_id>/corrective-actions/<int:action_id>/review")
 @allow(EVALUATORS)
 def corrective_review(nc_id: int, action_id: int) -> ResponseReturnValue:
-    return _act(
+    return _on_record(
         nc_id,
-        lambda: corrective.review(
-            db_session(),
+        lambda db: corrective.review(
+            db,
             action_id,
             effective=request.form.get("effective") == "yes",
             text=request.form.get("effectiveness", "")[:4000],

@@ -31,7 +31,7 @@ from lims.services.programme.registry import INDICATORS, RecordKind, get_record,
 from lims.services.programme.support import enterprise_by_tax_code
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import flash_error, form_error
+from lims.web.forms import run_action, save_form
 from lims.web.programme.forms import (
     AssessmentForm,
     CertificationForm,
@@ -399,22 +399,15 @@ def records_list(kind: str) -> ResponseReturnValue:
     return _list_page(chosen, _form(chosen, programme), ImportForm())
 
 
-def _save(chosen: RecordKind, form: Any, record_id: int | None) -> bool:
-    """Validate, call the service, commit; on a refusal roll back and show the error on the form."""
-    if not form.validate_on_submit():
-        return False
-    db = db_session()
-    try:
-        PAGES[chosen].save(db, _programme(), form, record_id)
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        form_error(form, exc)
-        return False
-    db.commit()
-    return True
+def _save(chosen: RecordKind, form: Any, record_id: int | None) -> ResponseReturnValue | None:
+    """Save the form's record (new when ``record_id`` is None) and go back to the list; ``None`` when the
+    form or the service refused it (the errors are on the form)."""
+    return save_form(
+        form,
+        lambda db: PAGES[chosen].save(db, _programme(), form, record_id),
+        success=_("Record saved."),
+        then=lambda _record: url_for("programme.records_list", kind=chosen.value),
+    )
 
 
 @bp.route("/records/<kind>/new", methods=["GET", "POST"])
@@ -425,10 +418,8 @@ def records_add(kind: str) -> ResponseReturnValue:
     if request.method == "GET":
         return redirect(url_for("programme.records_list", kind=chosen.value) + "#new-record")
     form = _form(chosen, _programme())
-    if _save(chosen, form, None):
-        flash(_("Record saved."), "success")
-        return redirect(url_for("programme.records_list", kind=chosen.value))
-    return _list_page(chosen, form, ImportForm(), 422)
+    done = _save(chosen, form, None)
+    return done if done is not None else _list_page(chosen, form, ImportForm(), 422)
 
 
 @bp.route("/records/<kind>/import", methods=["GET", "POST"])
@@ -439,25 +430,20 @@ def records_import(kind: str) -> ResponseReturnValue:
         return redirect(url_for("programme.records_list", kind=chosen.value))
     programme = _programme()
     form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        db = db_session()
-        try:
-            count = import_file(
-                db,
-                ImportKind(chosen.value),
-                upload.read(),
-                filename=upload.filename or "",
-                programme=programme,
-            )
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc, "file")
-        else:
-            db.commit()
-            flash(_("%(count)s rows imported.", count=count), "success")
-            return redirect(url_for("programme.records_list", kind=chosen.value))
-    return _list_page(chosen, _form(chosen, programme), form, 422)
+    done = save_form(
+        form,
+        lambda db: import_file(
+            db,
+            ImportKind(chosen.value),
+            form.file.data.read(),
+            filename=form.file.data.filename or "",
+            programme=programme,
+        ),
+        success=lambda count: _("%(count)s rows imported.", count=count),
+        then=lambda _count: url_for("programme.records_list", kind=chosen.value),
+        fields={LimsError: "file"},
+    )
+    return done if done is not None else _list_page(chosen, _form(chosen, programme), form, 422)
 
 
 @bp.route("/records/<kind>/<int:record_id>/edit", methods=["GET", "POST"])
@@ -473,9 +459,9 @@ def records_edit(kind: str, record_id: int) -> ResponseReturnValue:
         abort(404)
     if request.method == "POST":
         form = _form(chosen, programme, record)
-        if _save(chosen, form, record_id):
-            flash(_("Record saved."), "success")
-            return redirect(url_for("programme.records_list", kind=chosen.value))
+        done = _save(chosen, form, record_id)
+        if done is not None:
+            return done
         status = 422
     else:
         form = _form(chosen, programme, record, data=PAGES[chosen].fill(record))
@@ -490,22 +476,17 @@ def records_edit(kind: str, record_id: int) -> ResponseReturnValue:
 def records_withdraw(kind: str, record_id: int) -> ResponseReturnValue:
     chosen = _kind(kind)
     form = WithdrawForm()
+    listing = url_for("programme.records_list", kind=chosen.value)
     if not form.validate_on_submit():
         flash(_("Give the reason for the withdrawal."), "error")
-        return redirect(url_for("programme.records_list", kind=chosen.value))
-    db = db_session()
-    try:
-        withdraw_record(db, chosen, record_id, reason=form.reason.data or "", now=datetime.now(UTC))
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(url_for("programme.records_list", kind=chosen.value))
-    db.commit()
-    flash(_("Record withdrawn."), "success")
-    return redirect(url_for("programme.records_list", kind=chosen.value))
+        return redirect(listing)
+    return run_action(
+        lambda db: withdraw_record(
+            db, chosen, record_id, reason=form.reason.data or "", now=datetime.now(UTC)
+        ),
+        success=_("Record withdrawn."),
+        then=listing,
+    )
 
 
 @bp.get("/records/progress/evidence/<int:evidence_id>")

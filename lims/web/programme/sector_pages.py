@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,7 @@ from lims.errors import LimsError
 from lims.models import Role
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import form_error
+from lims.web.forms import run_action, save_form
 from lims.web.programme.views import _programme, bp
 
 
@@ -69,23 +69,24 @@ def confirm_sector() -> ResponseReturnValue:
     from lims.services.programme.sectors import confirm_sector as confirm
 
     form = _sector_form()
-    if form.validate_on_submit():
-        db = db_session()
-        data = SectorInput(
-            form.tax_code.data or "",
-            form.vsic_code.data or "",
-            form.evidence.data or "",
-            form.confirmed_on.data,
-        )
-        try:
-            confirm(db, _programme(), data, confirmed_by_id=current_user.id)
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            db.commit()
-            flash(_("Sector confirmed."), "success")
-            return redirect(url_for("programme.sectors"))
+    done = save_form(
+        form,
+        lambda db: confirm(
+            db,
+            _programme(),
+            SectorInput(
+                form.tax_code.data or "",
+                form.vsic_code.data or "",
+                form.evidence.data or "",
+                form.confirmed_on.data,
+            ),
+            confirmed_by_id=current_user.id,
+        ),
+        success=_("Sector confirmed."),
+        then=lambda _row: url_for("programme.sectors"),
+    )
+    if done is not None:
+        return done
     return _sectors_page(form, 422)
 
 
@@ -100,18 +101,19 @@ def add_priority_sector() -> ResponseReturnValue:
     if request.method == "GET":
         return redirect(url_for("programme.sectors"))
     form = PrioritySectorForm()
-    if form.validate_on_submit():
-        db = db_session()
-        data = PrioritySectorInput(form.name_vi.data or "", form.codes.data or "", form.source.data or "")
-        try:
-            add(db, _programme(), data)
-        except LimsError as exc:
-            db.rollback()
-            form_error(form, exc, "codes")
-        else:
-            db.commit()
-            flash(_("Priority sector added."), "success")
-            return redirect(url_for("programme.sectors"))
+    done = save_form(
+        form,
+        lambda db: add(
+            db,
+            _programme(),
+            PrioritySectorInput(form.name_vi.data or "", form.codes.data or "", form.source.data or ""),
+        ),
+        success=_("Priority sector added."),
+        then=lambda _row: url_for("programme.sectors"),
+        fields={LimsError: "codes"},
+    )
+    if done is not None:
+        return done
     return _sectors_page(_sector_form(data={"confirmed_on": date.today()}), 422, form)
 
 
@@ -120,26 +122,18 @@ def add_priority_sector() -> ResponseReturnValue:
 def withdraw_priority_sector(sector_id: int) -> ResponseReturnValue:
     from datetime import UTC, datetime
 
-    from lims.errors import NotFound
     from lims.models import ProgrammePrioritySector
     from lims.services.programme.records import withdraw
-    from lims.web.forms import flash_error
     from lims.web.programme.forms import WithdrawForm
 
     form = WithdrawForm()
     if not form.validate_on_submit():
         flash(_("Give the reason for the withdrawal."), "error")
         return redirect(url_for("programme.sectors"))
-    db = db_session()
-    try:
-        withdraw(db, ProgrammePrioritySector, sector_id, reason=form.reason.data or "", now=datetime.now(UTC))
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-    else:
-        db.commit()
-        flash(_("Record withdrawn."), "success")
-    return redirect(url_for("programme.sectors"))
+    return run_action(
+        lambda db: withdraw(
+            db, ProgrammePrioritySector, sector_id, reason=form.reason.data or "", now=datetime.now(UTC)
+        ),
+        success=_("Record withdrawn."),
+        then=url_for("programme.sectors"),
+    )

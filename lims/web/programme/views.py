@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from lims.domain.programme import Indicator, Phase, Programme, TargetKind
 from lims.domain.programme.support import ApplicationRequest
@@ -24,7 +25,7 @@ from lims.services.programme.drilldown import LineKind, LineStatus, indicator_re
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
-from lims.web.forms import flash_error, save_form
+from lims.web.forms import call_service, flash_error, run_action, save_form
 from lims.web.i18n import error_text
 from lims.web.programme.forms import (
     BaselineForm,
@@ -145,20 +146,12 @@ def baseline() -> ResponseReturnValue:
         indicator = Indicator(form.indicator.data)
     except ValueError:
         abort(404)
-    db = db_session()
     data = BaselineInput(form.phase_id.data or "", indicator, form.value.data or "", form.source.data or "")
-    try:
-        enter_baseline(db, programme, data, entered_by_id=current_user.id)
-    except NotFound:
-        db.rollback()
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-    else:
-        db.commit()
-        flash(_("Baseline saved."), "success")
-    return redirect(url_for("programme.index", phase=data.phase_id))
+    return run_action(
+        lambda db: enter_baseline(db, programme, data, entered_by_id=current_user.id),
+        success=_("Baseline saved."),
+        then=url_for("programme.index", phase=data.phase_id),
+    )
 
 
 @bp.get("/indicator/<indicator>")
@@ -268,18 +261,15 @@ def new_application() -> ResponseReturnValue:
     form = CsrfOnlyForm()
     errors: list[str] = []
     if request.method == "POST" and form.validate_on_submit():
-        db = db_session()
         tax_code, application_request = _application_request(programme)
-        try:
+
+        def submit(db: Session) -> object:
             enterprise = programme_support.enterprise_by_tax_code(db, tax_code)
-            programme_support.submit_application(
+            return programme_support.submit_application(
                 db, programme, enterprise.id, application_request, applied_on=date.today()
             )
-        except LimsError as exc:
-            db.rollback()
-            errors.append(error_text(exc))
-        else:
-            db.commit()
+
+        if call_service(submit, refused=lambda exc: errors.append(error_text(exc))) is not None:
             flash(_("Application registered."), "success")
             return redirect(url_for("programme.applications"))
     elif request.method == "POST":
@@ -293,7 +283,6 @@ def new_application() -> ResponseReturnValue:
 @allow(Role.ADMIN)
 def decide(application_id: int) -> ResponseReturnValue:
     programme = _programme()
-    db = db_session()
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("Choose approve or reject and give the reason."), "error")
@@ -304,17 +293,11 @@ def decide(application_id: int) -> ResponseReturnValue:
         decided_on=date.today(),
         decided_by_id=current_user.id,
     )
-    try:
-        programme_support.decide_application(db, programme, application_id, decision)
-    except NotFound:
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(url_for("programme.applications"))
-    db.commit()
-    flash(_("Decision recorded."), "success")
-    return redirect(url_for("programme.applications"))
+    return run_action(
+        lambda db: programme_support.decide_application(db, programme, application_id, decision),
+        success=_("Decision recorded."),
+        then=url_for("programme.applications"),
+    )
 
 
 @bp.get("/courses")
@@ -450,18 +433,13 @@ def withdraw_participant(course_id: int, participation_id: int) -> ResponseRetur
     if not form.validate_on_submit():
         flash(_("Give the reason for the withdrawal."), "error")
         return redirect(url_for("programme.course", course_id=course_id))
-    db = db_session()
-    try:
-        programme_records.withdraw(
+    return run_action(
+        lambda db: programme_records.withdraw(
             db, TrainingParticipation, participation_id, reason=form.reason.data or "", now=datetime.now(UTC)
-        )
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-        return redirect(url_for("programme.course", course_id=course_id))
-    db.commit()
-    flash(_("Record withdrawn."), "success")
-    return redirect(url_for("programme.course", course_id=course_id))
+        ),
+        success=_("Record withdrawn."),
+        then=url_for("programme.course", course_id=course_id),
+    )
 
 
 @bp.post("/report/submit")
@@ -477,9 +455,8 @@ def submit_report() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Choose the year of the report."), "error")
         return redirect(url_for("programme.index"))
-    db = db_session()
-    try:
-        freeze(
+    return run_action(
+        lambda db: freeze(
             db,
             open_storage(current_app.config["SETTINGS"], db),
             programme,
@@ -489,14 +466,10 @@ def submit_report() -> ResponseReturnValue:
             submitted_by_id=current_user.id,
             render_pdf=render_pdf,
             render_xlsx=render_xlsx,
-        )
-    except LimsError as exc:
-        db.rollback()
-        flash_error(exc)
-    else:
-        db.commit()
-        flash(_("The report is marked as submitted and frozen."), "success")
-    return redirect(url_for("programme.index"))
+        ),
+        success=_("The report is marked as submitted and frozen."),
+        then=url_for("programme.index"),
+    )
 
 
 @bp.get("/report/submitted/<int:year>.<fmt>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -279,6 +280,23 @@ def test_rate_limit_per_token(
     assert error_of(response)["code"] == "rate_limited"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert client.get(f"{API}/me", headers=bearer(world.b.token)).status_code == 200  # counted per token
+
+
+def test_an_unsupported_database_for_rate_limits_is_a_503_error_object(
+    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lims.services.common import ratelimit
+    from lims.web.api import framework
+    from tests.services.test_ratelimit import unsupported_session
+
+    def hit_on_mysql(session: Any, key: str, **limits: Any) -> ratelimit.RateLimitResult:
+        return ratelimit.hit(unsupported_session(), key, **limits)
+
+    monkeypatch.setattr(framework, "hit", hit_on_mysql)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get(f"{API}/me", headers=bearer(world.a.token))
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "unavailable" and "not mysql" in error_of(response)["message"]
 
 
 def test_last_used_is_recorded(client: FlaskClient, session: Session, world: World) -> None:
