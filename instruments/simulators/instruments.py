@@ -145,10 +145,15 @@ class PaceSimulator(ScpiSimulator):
 
     def __init__(self, *, idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
                  settle_tau_s: float = 0.0, noise: Decimal = Decimal(0), seed: int = 0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, unit: str = "MBAR",
+                 atmosphere: Decimal = Decimal("1013.2500"), follow: Callable[[], Decimal] | None = None) -> None:
         super().__init__(idn=idn)
-        self.pressure = Decimal("1013.2500")
-        self.unit = "MBAR"
+        # what venting leaves: the ambient pressure in ``unit`` (0 for a gauge-pressure controller)
+        self.atmosphere = atmosphere
+        self.pressure = atmosphere
+        self.unit = unit
+        # an indicator on the same manifold as a controller reads what that controller makes (``follow``)
+        self.follow = follow
         self.setpoint = Decimal(0)
         self.controlling = False
         self.vented = False
@@ -159,10 +164,10 @@ class PaceSimulator(ScpiSimulator):
         self._start, self._from = 0.0, self.pressure
         self.history: list[str] = []
 
-    ATMOSPHERE = Decimal("1013.2500")
-
     def measured(self) -> Decimal:
-        """The pressure now (settling towards the set-point while controlling)."""
+        """The pressure now (settling towards the set-point while controlling; an indicator: the followed one)."""
+        if self.follow is not None:
+            return self.follow().quantize(Decimal("0.0001"))
         if self.controlling and self.settle_tau_s > 0:
             elapsed = max(0.0, self.clock() - self._start)
             left = Decimal(str(math.exp(-elapsed / self.settle_tau_s)))
@@ -188,14 +193,14 @@ class PaceSimulator(ScpiSimulator):
         if header in ("SOUR:PRES", "OUTP:STAT", "SOUR:PRES:LEV:IMM:AMPL:VENT"):
             self.history.append(f"{header} {argument}".strip())
         if header == "SENS:PRES?":
-            if self.settle_tau_s > 0 or self.noise:
+            if self.settle_tau_s > 0 or self.noise or self.follow is not None:
                 return [f":SENS:PRES {self.measured()}"]
             return [f":SENS:PRES {self.pressure}"]
         if header == "SOUR:PRES:LEV:IMM:AMPL:VENT":
             if argument.strip() not in ("0", "1"):
                 return self.push_error(-224, "Illegal parameter value")
             if argument.strip() == "1":  # vent: control off, the system opened to atmosphere
-                self.controlling, self.vented, self.pressure = False, True, self.ATMOSPHERE
+                self.controlling, self.vented, self.pressure = False, True, self.atmosphere
             return []
         if header == "SOUR:PRES:LEV:IMM:AMPL:VENT?":
             return [f":SOUR:PRES:LEV:IMM:AMPL:VENT {1 if self.vented else 0}"]

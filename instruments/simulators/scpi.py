@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
@@ -103,7 +104,7 @@ class DmmSimulator(ScpiSimulator):
         "RES": Decimal(1000), "FRES": Decimal(1000), "FREQ": Decimal(10)}
 
     def __init__(self, *, idn: str = "HEWLETT-PACKARD,34401A,0,11-5-2", seed: int = 0,
-                 noise_counts: int = 2) -> None:
+                 noise_counts: int = 2, follow: Callable[[], Decimal] | None = None) -> None:
         super().__init__(idn=idn)
         self.function = "VOLT"
         self.range = self.DEFAULT_RANGE["VOLT"]
@@ -112,6 +113,8 @@ class DmmSimulator(ScpiSimulator):
         self.rng = random.Random(seed)
         self.require_remote = True
         self.noise_counts = noise_counts
+        # the source its input is wired to (a simulated calibrator's output), else the function's nominal value
+        self.follow = follow
 
     def reset(self) -> None:
         """Factory state: DC volts, 10 V range, 6½ digits."""
@@ -153,8 +156,9 @@ class DmmSimulator(ScpiSimulator):
 
     def sample(self) -> str:
         """One reading in NR3 with 8 decimals, as the 34401A sends it."""
-        value = self.NOMINAL[self.function] + self.resolution * self.rng.randint(-self.noise_counts,
-                                                                                  self.noise_counts)
+        applied = self.NOMINAL[self.function] if self.follow is None else self.follow().quantize(self.resolution)
+        value = applied + self.resolution * self.rng.randint(-self.noise_counts,
+                                                                                       self.noise_counts)
         if self.overload or (self.function != "FREQ" and abs(value) > self.range * Decimal("1.2")):
             return "+9.90000000E+37"
         return f"{float(value):+.8E}"

@@ -23,6 +23,7 @@ from instruments.sequence import (
     SequenceError,
     SequenceRunner,
     Stability,
+    Visit,
     recover,
 )
 from instruments.simulators.faults import Faults
@@ -200,7 +201,7 @@ def test_a_crashed_run_is_made_safe_and_resumed_from_the_journal(start_sim, tmp_
                                 entry=typed({0: ["1.0"]}))
         # the station dies while point 2 is energised: its journal holds no 'finished'/'aborted'
         runner._event("started", 0)
-        runner._attempt(0, Decimal("1"))
+        runner._attempt(0, Visit(0, Decimal("1"), 1))
         cal.set_output(Decimal("5"), "V")
         cal.operate()
         runner._event("set", 1, value="5")
