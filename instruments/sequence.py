@@ -89,7 +89,7 @@ class Stability:
         >>> Stability(window=3).slope_and_spread([(0, 1.0), (1, 1.2), (2, 1.4)])
         (0.2, 0.4)
         """
-        last = list(samples)[-self.window:]
+        last = list(samples)[-self.window :]
         ts, ys = [t for t, _ in last], [y for _, y in last]
         t_mean, y_mean = sum(ts) / len(ts), sum(ys) / len(ys)
         sxx = sum((t - t_mean) ** 2 for t in ts)
@@ -169,8 +169,9 @@ class Visit:
         return cls(int(str(point)), Decimal(str(nominal)), int(str(readings)), str(label))
 
 
-def plan_visits(points: Sequence[Decimal], *, readings: int, directions: Sequence[str] = (),
-                preloads: int = 0) -> list[Visit]:
+def plan_visits(
+    points: Sequence[Decimal], *, readings: int, directions: Sequence[str] = (), preloads: int = 0
+) -> list[Visit]:
     """The visits of a run: each point once with ``readings`` readings; or, with ``directions`` (``up``/
     ``down`` per series, DKD-R 6-1:2014 section 5), ``preloads`` × (top, bottom) without readings, then every
     series over the points, rising ones in increasing and falling ones in decreasing nominal order, one
@@ -194,7 +195,10 @@ def plan_visits(points: Sequence[Decimal], *, readings: int, directions: Sequenc
     top, bottom = rising[-1], rising[0]
     visits: list[Visit] = []
     for k in range(1, preloads + 1):
-        visits += [Visit(top, points[top], 0, f"preload {k} ↑"), Visit(bottom, points[bottom], 0, f"preload {k} ↓")]
+        visits += [
+            Visit(top, points[top], 0, f"preload {k} ↑"),
+            Visit(bottom, points[bottom], 0, f"preload {k} ↓"),
+        ]
     for s, direction in enumerate(directions, start=1):
         order = rising if direction == "up" else rising[::-1]
         label = f"M{s} {'↑' if direction == 'up' else '↓'}"
@@ -220,16 +224,24 @@ class Progress:
 class SequenceRunner:
     """Runs the points of one job (see the module docstring)."""
 
-    def __init__(self, journal: Journal, source: Source, *, job_number: str, run_id: str,
-                 stability: Stability, readings_per_point: int,
-                 uut: UnitUnderTest | None = None,
-                 entry: Callable[[int], Sequence[Reading] | None] | None = None,
-                 control: Callable[[], Command] = lambda: Command.RUN,
-                 on_progress: Callable[[Progress], None] | None = None,
-                 notify: Callable[[], None] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 uut_attempts: int = 4) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        source: Source,
+        *,
+        job_number: str,
+        run_id: str,
+        stability: Stability,
+        readings_per_point: int,
+        uut: UnitUnderTest | None = None,
+        entry: Callable[[int], Sequence[Reading] | None] | None = None,
+        control: Callable[[], Command] = lambda: Command.RUN,
+        on_progress: Callable[[Progress], None] | None = None,
+        notify: Callable[[], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        uut_attempts: int = 4,
+    ) -> None:
         if readings_per_point < 1:
             raise ValueError("readings_per_point must be ≥ 1")
         if uut is None and entry is None:
@@ -244,8 +256,14 @@ class SequenceRunner:
 
     # -- journal -----------------------------------------------------------------------------------------
     def _event(self, kind: str, point: int | None = None, raw: bytes = b"", **detail: object) -> None:
-        self.journal.record_event(self.job_number, run_id=self.run_id, kind=kind, point_index=point,
-                                  detail={k: str(v) for k, v in detail.items()}, raw=raw)
+        self.journal.record_event(
+            self.job_number,
+            run_id=self.run_id,
+            kind=kind,
+            point_index=point,
+            detail={k: str(v) for k, v in detail.items()},
+            raw=raw,
+        )
 
     def _progress(self, point: int, step: str, reference: str | None = None, readings: int = 0) -> None:
         if self.on_progress is not None:
@@ -261,8 +279,13 @@ class SequenceRunner:
         self._event("safe", point, reason=why, action=done)
 
     # -- the run -----------------------------------------------------------------------------------------
-    def run(self, points: Sequence[Decimal] | Sequence[Visit], *, start_at: int = 0,
-            describe: dict[str, str] | None = None) -> list[Decimal]:
+    def run(
+        self,
+        points: Sequence[Decimal] | Sequence[Visit],
+        *,
+        start_at: int = 0,
+        describe: dict[str, str] | None = None,
+    ) -> list[Decimal]:
         """Run ``points[start_at:]`` (nominal values, each read ``readings_per_point`` times, or the
         :class:`Visit` entries of :func:`plan_visits`); returns the mean reference value per visit that read. ``describe``
         (the source's driver and port) is journaled with the start, so that a restart knows what to make safe.
@@ -270,8 +293,13 @@ class SequenceRunner:
         :raises SequenceError: abort, timeout or fault; the source was made safe and it was journaled.
         """
         visits = [p if isinstance(p, Visit) else Visit(i, p, self.n) for i, p in enumerate(points)]
-        self.journal.record_event(self.job_number, run_id=self.run_id, kind="started", point_index=start_at,
-                                  detail={"points": ",".join(str(v.nominal) for v in visits), **(describe or {})})
+        self.journal.record_event(
+            self.job_number,
+            run_id=self.run_id,
+            kind="started",
+            point_index=start_at,
+            detail={"points": ",".join(str(v.nominal) for v in visits), **(describe or {})},
+        )
         means: list[Decimal] = []
         index = start_at
         point = visits[index].point_index if index < len(visits) else index
@@ -338,7 +366,8 @@ class SequenceRunner:
             if self.monotonic() - start > self.stability.timeout_s:
                 raise SequenceError(
                     f"point {index + 1}: not stable within {self.stability.timeout_s:g} s "
-                    f"(last reference {last.value_text if last else '—'})")
+                    f"(last reference {last.value_text if last else '—'})"
+                )
             last = self.source.reference()
             samples.append((self.monotonic() - start, float(last.value)))
             self._progress(index, "settling", last.value_text)
@@ -351,8 +380,12 @@ class SequenceRunner:
             self._event("done", index, visit=visit_index, label=visit.label)
             self._progress(index, "done", last.value_text)
             return None
-        capture = Capture(self.journal, job_number=self.job_number, point_id=f"P{index + 1}",
-                          run_id=f"{self.run_id}-v{visit_index + 1}")
+        capture = Capture(
+            self.journal,
+            job_number=self.job_number,
+            point_id=f"P{index + 1}",
+            run_id=f"{self.run_id}-v{visit_index + 1}",
+        )
         references: list[Decimal] = []
         for _ in range(visit.readings):
             self._check()
@@ -418,8 +451,18 @@ def recover(journal: Journal, run_id: str, source: Source) -> int | None:
     resume = started
     while resume in done:
         resume += 1
-    journal.record_event(job_number, run_id=run_id, kind="safe", point_index=resume,
-                         detail={"reason": "recovered after the station stopped", "action": action})
-    journal.record_event(job_number, run_id=run_id, kind="aborted", point_index=resume,
-                         detail={"reason": "the station stopped", "resume_at": str(resume)})
+    journal.record_event(
+        job_number,
+        run_id=run_id,
+        kind="safe",
+        point_index=resume,
+        detail={"reason": "recovered after the station stopped", "action": action},
+    )
+    journal.record_event(
+        job_number,
+        run_id=run_id,
+        kind="aborted",
+        point_index=resume,
+        detail={"reason": "the station stopped", "resume_at": str(resume)},
+    )
     return resume

@@ -18,10 +18,30 @@ from decimal import Decimal, InvalidOperation
 
 from instruments.simulators.scpi import ScpiSimulator
 
-CAL_UNITS = {"V": "V", "MV": "V", "A": "A", "MA": "A", "UA": "A", "OHM": "OHM", "KOHM": "OHM",
-             "MOHM": "OHM", "F": "F", "UF": "F", "NF": "F", "CEL": "CEL", "FAR": "FAR"}
-CAL_SCALE = {"MV": Decimal("1e-3"), "MA": Decimal("1e-3"), "UA": Decimal("1e-6"), "KOHM": Decimal("1e3"),
-             "MOHM": Decimal("1e6"), "UF": Decimal("1e-6"), "NF": Decimal("1e-9")}
+CAL_UNITS = {
+    "V": "V",
+    "MV": "V",
+    "A": "A",
+    "MA": "A",
+    "UA": "A",
+    "OHM": "OHM",
+    "KOHM": "OHM",
+    "MOHM": "OHM",
+    "F": "F",
+    "UF": "F",
+    "NF": "F",
+    "CEL": "CEL",
+    "FAR": "FAR",
+}
+CAL_SCALE = {
+    "MV": Decimal("1e-3"),
+    "MA": Decimal("1e-3"),
+    "UA": Decimal("1e-6"),
+    "KOHM": Decimal("1e3"),
+    "MOHM": Decimal("1e6"),
+    "UF": Decimal("1e-6"),
+    "NF": Decimal("1e-9"),
+}
 
 
 class CalibratorSimulator(ScpiSimulator):
@@ -100,8 +120,12 @@ class ThermometerSimulator(ScpiSimulator):
         super().__init__(idn=idn)
         self.extended = False
         self.unit = "C"
-        self.temperature = {1: Decimal("25.0000"), 2: Decimal("0.0100"), 3: Decimal("100.000"),
-                            4: Decimal("-38.8344")}
+        self.temperature = {
+            1: Decimal("25.0000"),
+            2: Decimal("0.0100"),
+            3: Decimal("100.000"),
+            4: Decimal("-38.8344"),
+        }
         self.stale = False
         self.rng = random.Random(seed)
 
@@ -143,10 +167,18 @@ class PaceSimulator(ScpiSimulator):
 
     error_query = "SYST:ERR?"  # leading colon stripped by handle()
 
-    def __init__(self, *, idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
-                 settle_tau_s: float = 0.0, noise: Decimal = Decimal(0), seed: int = 0,
-                 clock: Callable[[], float] = time.monotonic, unit: str = "MBAR",
-                 atmosphere: Decimal = Decimal("1013.2500"), follow: Callable[[], Decimal] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
+        settle_tau_s: float = 0.0,
+        noise: Decimal = Decimal(0),
+        seed: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        unit: str = "MBAR",
+        atmosphere: Decimal = Decimal("1013.2500"),
+        follow: Callable[[], Decimal] | None = None,
+    ) -> None:
         super().__init__(idn=idn)
         # what venting leaves: the ambient pressure in ``unit`` (0 for a gauge-pressure controller)
         self.atmosphere = atmosphere

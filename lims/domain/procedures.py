@@ -169,7 +169,9 @@ class Procedure:
             percents = rule.percents if isinstance(rule, PercentOfRangeRule) else (50.0, 100.0)
             e = instrument.verification_interval or instrument.resolution
             try:
-                return r76.load_plan(instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents)
+                return r76.load_plan(
+                    instrument.accuracy_class, e, instrument.range_max, percents_of_max=percents
+                )
             except DomainError as exc:
                 raise ProcedureError(str(exc)) from exc
         return generate_points(
@@ -252,7 +254,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
             sequence_settings=sequence,
             minimum_tur=float(minimum_tur),
             usable_range=tuple(usable_range),
-            weighing=None if data.get("weighing") is None else method_from_dict(data["weighing"], f"{where}.weighing"),
+            weighing=None
+            if data.get("weighing") is None
+            else method_from_dict(data["weighing"], f"{where}.weighing"),
         )
         unknown = set(procedure.usable_range) - set(procedure.standards)
         if unknown:
@@ -265,7 +269,9 @@ def procedure_from_dict(data: Any, where: str = "procedure") -> Procedure:
         raise ProcedureError(str(exc)) from exc
     supplied = [i.name for i in budget.inputs if i.source.value == "supplied"]
     if supplied and procedure.weighing is None:
-        raise ProcedureError(f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them")
+        raise ProcedureError(
+            f"{where}.uncertainty_budget: {', '.join(supplied)} need a method that supplies them"
+        )
     indication = budget.input_with_role("indication")
     if procedure.repetitions < 2 and indication.source.value == "readings":
         # A type A evaluation of the readings needs n ≥ 2 (GUM 4.2.3); a weighing method takes the
@@ -312,7 +318,12 @@ def _resolve_shared(data: Any, root: Any, where: str) -> Any:
             continue
         ref = value["$ref"]
         parts = ref.split("/") if isinstance(ref, str) else []
-        if len(parts) != 2 or parts[0] != SHARED_FOLDER or not parts[1].endswith(".json") or parts[1].startswith("."):
+        if (
+            len(parts) != 2
+            or parts[0] != SHARED_FOLDER
+            or not parts[1].endswith(".json")
+            or parts[1].startswith(".")
+        ):
             raise ProcedureError(f"{where}: {key}: $ref {ref!r} must name a file {SHARED_FOLDER}/<name>.json")
         target = root.joinpath(SHARED_FOLDER, parts[1])
         if not target.is_file():
@@ -320,7 +331,9 @@ def _resolve_shared(data: Any, root: Any, where: str) -> Any:
         try:
             out[key] = json.loads(target.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise ProcedureError(f"{where}: {key}: {ref}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+            raise ProcedureError(
+                f"{where}: {key}: {ref}: not valid JSON (line {exc.lineno}: {exc.msg})"
+            ) from None
     return out
 
 

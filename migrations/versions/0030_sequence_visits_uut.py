@@ -30,8 +30,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("uut_port_url", sa.String(length=500), nullable=True))
         batch.add_column(sa.Column("visits", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
         batch.add_column(sa.Column("visit_index", sa.Integer(), nullable=False, server_default="0"))
-        batch.create_foreign_key(op.f("fk_sequence_run_uut_station_id_bench_station"), "bench_station",
-                                 ["uut_station_id"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_sequence_run_uut_station_id_bench_station"), "bench_station", ["uut_station_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

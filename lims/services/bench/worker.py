@@ -10,14 +10,15 @@ are never credited to the next requester.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,8 +29,8 @@ from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
 from instruments.agent.room_log import RoomLog
 from instruments.agent.sink import Delivery, SinkRefused
-from instruments.drivers.base import Backoff, DriverOptions
-from instruments.errors import InstrumentError
+from instruments.drivers.base import Backoff, Driver, DriverOptions
+from instruments.errors import Implausible, InstrumentError
 from instruments.reading import InstrumentIdentity, Reading, utc_now
 from instruments.sequence import (
     CalibratorSource,
@@ -110,7 +111,9 @@ class StationSink:
         groups: dict[tuple[str, int | None], list[JournalEntry]] = {}
         for entry in entries:
             run = sequence_of_key(entry.key)
-            groups.setdefault(("s", run) if run is not None else ("r", request_of_key(entry.key)), []).append(entry)
+            groups.setdefault(("s", run) if run is not None else ("r", request_of_key(entry.key)), []).append(
+                entry
+            )
         for (kind, owner), group in groups.items():
             actor = self._sequence_actor(owner) if kind == "s" and owner is not None else self._actor(owner)
             sink = DatabaseSink(self.database.session, actor, refusal_status=self.refusal_status)
@@ -156,6 +159,7 @@ def run_request(
     sender.start()
     error: str | None = None
     try:
+
         def on_fault(error: InstrumentError) -> None:
             fault = Fault(error, utc_now())
             run.add_fault(fault)
@@ -247,8 +251,11 @@ def run_station(
     stop: threading.Event,
     poll_s: float = 1.0,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Serve the station's requests until ``stop`` is set (``lims bench station``)."""
+    """Serve the station's requests until ``stop`` is set (``lims bench station``); ``monotonic``/``sleep``
+    are the sequences' clock (tests pass a simulated one)."""
     with database.session() as session:
         station_id = bench_stations.station_by_name(session, station_name).id
         abandoned = bench_stations.abandon_running(session, station_id, host=socket.gethostname())
@@ -263,8 +270,21 @@ def run_station(
     if left and on_event is not None:
         on_event(f"{left} sequences left running by an earlier worker marked failed")
     while not stop.is_set():
-        if work_sequence_once(database, station_id, station_name=station_name, journal_path=journal_path,
-                              refusal_status=refusal_status, worker=worker, stop=stop, on_event=on_event) is not None:
+        if (
+            work_sequence_once(
+                database,
+                station_id,
+                station_name=station_name,
+                journal_path=journal_path,
+                refusal_status=refusal_status,
+                worker=worker,
+                stop=stop,
+                on_event=on_event,
+                monotonic=monotonic,
+                sleep=sleep,
+            )
+            is not None
+        ):
             continue
         if (
             work_once(
@@ -310,11 +330,13 @@ def run_room_logger(
     def wait(seconds: float) -> None:
         stop.wait(seconds)  # a stop ends the wait at once
 
-    log = RoomLog(journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event,
-                  sleep=sleep or wait)
+    log = RoomLog(
+        journal, rooms.journal_name(room_code), notify=sender.notify, on_event=on_event, sleep=sleep or wait
+    )
     try:
-        options = DriverOptions(unit=unit, on_retry=lambda attempt, error: log.fault(error),
-                                on_fault=log.fault)
+        options = DriverOptions(
+            unit=unit, on_retry=lambda attempt, error: log.fault(error), on_fault=log.fault
+        )
         driver = registry.get(driver_name).open(port, options=options)
         try:
             return log.run(driver, period_s=period, samples=samples, stop=stop)  # type: ignore[arg-type]
@@ -329,6 +351,45 @@ def _source(driver_name: str, driver: object, unit: str) -> Source:
     return CalibratorSource(driver, unit) if driver_name == "fluke-5520a" else PressureSource(driver)  # type: ignore[arg-type]
 
 
+def same_unit(instrument_unit: str, unit: str) -> bool:
+    """Whether an instrument's unit word names ``unit`` (a PACE answers ``BAR`` for bar, ``KPA`` for kPa).
+
+    >>> same_unit("BAR", "bar"), same_unit("V", "V"), same_unit("MBAR", "bar")
+    (True, True, False)
+    """
+    return instrument_unit.casefold() == unit.casefold()
+
+
+class UnitUnderTestReader:
+    """The unit under test read through its own driver; its readings carry the procedure's unit label (the
+    value text stays exactly as sent), and a reading in another unit is a fault, never relabelled."""
+
+    def __init__(self, driver: Driver, unit: str) -> None:
+        self.driver, self.unit = driver, unit
+
+    def read(self) -> Reading:
+        reading = self.driver.read()
+        if reading.unit == self.unit:
+            return reading
+        if not same_unit(reading.unit, self.unit):
+            raise Implausible(
+                "read",
+                reading.raw,
+                f"the instrument under test reads in {reading.unit}, the "
+                f"procedure's points are in {self.unit}",
+            )
+        return dataclasses.replace(reading, unit=self.unit)
+
+
+def _check_unit(what: str, driver: Driver, unit: str) -> None:
+    """Before anything is energised: a source or a unit under test working in another unit stops the run."""
+    found = str(getattr(driver, "unit", "") or "")
+    if found and not same_unit(found, unit):
+        raise SequenceError(
+            f"the {what} works in {found}; the procedure's points are in {unit}: set it to {unit}"
+        )
+
+
 def run_sequence(
     database: Database,
     run: SequenceRun,
@@ -339,18 +400,29 @@ def run_sequence(
     stop: threading.Event | None = None,
     flush_timeout_s: float = 30.0,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> str | None:
     """Run a queued sequence (claimed by this worker) to its end; returns the error, None when it finished.
 
     The technician's command and typed indications are read from the run's row at every step; progress is
-    written back for the page. Readings go journal first to the database on the requester's authority.
+    written back for the page. Readings go journal first to the database on the requester's authority. With
+    a unit-under-test station, its driver is opened too and read at each point instead of asking.
+    ``monotonic``/``sleep`` are the clock of the stability criterion (tests pass a simulated one).
     """
     with database.session() as session:
         job = session.get(Job, run.job_id)
         assert job is not None and job.procedure is not None
         plan = bench_sequences.automation_of(job)
         job_number, unit = job.number, bench_sequences.domain_unit(job)
+        uut_unit = None
+        if run.uut_station_id is not None:
+            uut_station = session.get(BenchStation, run.uut_station_id)
+            uut_unit = uut_station.unit if uut_station is not None else None
     assert plan is not None
+    visits = bench_sequences.run_visits(run)
+    if not run.visits:  # queued before visits were stored: the procedure's readings at each point
+        visits = [dataclasses.replace(v, readings=plan.readings) for v in visits]
     journal = Journal(journal_path)
     sender = BackgroundSender(
         journal_path, StationSink(database, station_name, refusal_status=refusal_status), on_event=on_event
@@ -378,26 +450,58 @@ def run_sequence(
 
     def progress(p: Progress) -> None:
         with database.session() as session:
-            bench_sequences.progress(session, run.id, point_index=p.point_index, step=p.step, reference=p.reference)
+            bench_sequences.progress(
+                session,
+                run.id,
+                point_index=p.point_index,
+                step=p.step,
+                reference=p.reference,
+                visit_index=p.visit_index,
+            )
             session.commit()
 
     error: str | None = None
     state = "finished"
+    uut_driver: Driver | None = None
     try:
         driver = registry.get(run.driver).open(run.port_url)
         try:
+            _check_unit("source", driver, plan.source_unit)
+            if run.uut_driver is not None and run.uut_port_url is not None:
+                uut_driver = registry.get(run.uut_driver).open(
+                    run.uut_port_url, options=DriverOptions(unit=uut_unit)
+                )
+                _check_unit("instrument under test", uut_driver, unit)
             runner = SequenceRunner(
-                journal, _source(run.driver, driver, plan.source_unit), job_number=job_number,
+                journal,
+                _source(run.driver, driver, plan.source_unit),
+                job_number=job_number,
                 run_id=f"s{run.id}-{uuid.uuid4().hex[:8]}",
-                stability=Stability(window=plan.window, max_slope_per_s=plan.max_slope_per_s,
-                                    max_spread=plan.max_spread, timeout_s=plan.timeout_s, poll_s=plan.poll_s),
-                readings_per_point=plan.readings, entry=entry, control=control, on_progress=progress,
-                notify=sender.notify)
-            runner.run([Decimal(p) for p in run.points], describe={"driver": run.driver, "port": run.port_url})
+                stability=Stability(
+                    window=plan.window,
+                    max_slope_per_s=plan.max_slope_per_s,
+                    max_spread=plan.max_spread,
+                    timeout_s=plan.timeout_s,
+                    poll_s=plan.poll_s,
+                ),
+                readings_per_point=plan.readings,
+                uut=None if uut_driver is None else UnitUnderTestReader(uut_driver, unit),
+                entry=entry,
+                control=control,
+                on_progress=progress,
+                notify=sender.notify,
+                monotonic=monotonic,
+                sleep=sleep,
+            )
+            runner.run(
+                visits, describe={"driver": run.driver, "port": run.port_url, "unit": plan.source_unit}
+            )
         except SequenceError as exc:
             error = str(exc)
             state = "aborted" if "aborted by the technician" in error else "failed"
         finally:
+            if uut_driver is not None:
+                uut_driver.close()
             driver.close()
     except InstrumentError as exc:
         error, state = str(exc), "failed"
@@ -422,6 +526,8 @@ def work_sequence_once(
     worker: str | None = None,
     stop: threading.Event | None = None,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int | None:
     """Claim one queued sequence of the station and run it; its id, or None when nothing is queued."""
     with database.session() as session:
@@ -430,13 +536,23 @@ def work_sequence_once(
         if run is None:
             return None
         session.expunge(run)
-    run_sequence(database, run, station_name=station_name, journal_path=journal_path,
-                 refusal_status=refusal_status, stop=stop, on_event=on_event)
+    run_sequence(
+        database,
+        run,
+        station_name=station_name,
+        journal_path=journal_path,
+        refusal_status=refusal_status,
+        stop=stop,
+        on_event=on_event,
+        monotonic=monotonic,
+        sleep=sleep,
+    )
     return run.id
 
 
-def make_safe_after_crash(database: Database, station_id: int, *, journal_path: Path,
-                          on_event: EventSink | None = None) -> int:
+def make_safe_after_crash(
+    database: Database, station_id: int, *, journal_path: Path, on_event: EventSink | None = None
+) -> int:
     """At start: runs the journal holds open on this station's source are made safe (standby / vent) and
     their rows failed, naming the point to resume from. Returns how many."""
     with database.session() as session:
@@ -445,21 +561,33 @@ def make_safe_after_crash(database: Database, station_id: int, *, journal_path: 
         driver_name, port = station.driver, station.port_url
     journal = Journal(journal_path)
     try:
-        left = [r for r in journal.open_runs()
-                if (journal.events(r)[0].detail.get("driver"), journal.events(r)[0].detail.get("port"))
-                == (driver_name, port)]
+        left = [
+            r
+            for r in journal.open_runs()
+            if (journal.events(r)[0].detail.get("driver"), journal.events(r)[0].detail.get("port"))
+            == (driver_name, port)
+        ]
         if not left:
             return 0
         driver = registry.get(driver_name).open(port)
         try:
             for run_key in left:
-                resume = recover(journal, run_key, _source(driver_name, driver, journal.events(run_key)[0].detail
-                                                           .get("unit", "V")))
+                resume = recover(
+                    journal,
+                    run_key,
+                    _source(driver_name, driver, journal.events(run_key)[0].detail.get("unit", "V")),
+                )
                 run_id = sequence_of_key(run_key)
                 with database.session() as session:
                     if run_id is not None:
-                        bench_sequences.finish(session, run_id, state="failed", error=(
-                            f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"))
+                        bench_sequences.finish(
+                            session,
+                            run_id,
+                            state="failed",
+                            error=(
+                                f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"
+                            ),
+                        )
                     session.commit()
                 if on_event is not None:
                     on_event(f"sequence {run_key} left open: source made safe")

@@ -94,7 +94,9 @@ WEIGHING_TEST_LABELS = {
     "eccentricity": N_("Eccentricity"),
     "zero": N_("Zero-setting accuracy"),
     "discrimination": N_("Discrimination"),
-    "load": N_("Test load"),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
+    "load": N_(
+        "Test load"
+    ),  # a load's no-load indications or change-point weights (lims.models.WeighingTest)
     "as_found_load": N_("Test load, as found"),
 }
 
@@ -114,8 +116,15 @@ def point_input(index: int, form: MultiDict[str, str], entry: str | None = None)
     weighing = {}
     if entry is not None:
         weighing[entry] = [form.get(f"weighing_{i}", "") for i in range(1, 21) if f"weighing_{i}" in form]
-    return measurements.PointInput(index, readings, form.get("reference_value", ""), environment,
-                                   as_found=bool(form.get("as_found")), bench_reading_ids=ids, weighing=weighing)
+    return measurements.PointInput(
+        index,
+        readings,
+        form.get("reference_value", ""),
+        environment,
+        as_found=bool(form.get("as_found")),
+        bench_reading_ids=ids,
+        weighing=weighing,
+    )
 
 
 def two_digits(text: str) -> Decimal:
@@ -139,19 +148,28 @@ def environment_note(record: dict[str, Any] | None) -> list[str]:
 
     def names(kind: str) -> str:
         return ", ".join(
-            _(ENVIRONMENT_LABELS[q]) if q in ENVIRONMENT_LABELS else q for q, s in sources.items() if s == kind
+            _(ENVIRONMENT_LABELS[q]) if q in ENVIRONMENT_LABELS else q
+            for q, s in sources.items()
+            if s == kind
         )
 
     notes = []
     if names("logger") and record.get("room"):
         start, end = datetime.fromisoformat(record["from"]), datetime.fromisoformat(record["to"])
-        notes.append(_(
-            "Logged in room %(room)s from %(start)s to %(end)s (%(n)s samples): %(quantities)s.",
-            room=record["room"], start=datetime_filter(start), end=time_filter(end), n=record.get("samples", 0),
-            quantities=names("logger"),
-        ))
+        notes.append(
+            _(
+                "Logged in room %(room)s from %(start)s to %(end)s (%(n)s samples): %(quantities)s.",
+                room=record["room"],
+                start=datetime_filter(start),
+                end=time_filter(end),
+                n=record.get("samples", 0),
+                quantities=names("logger"),
+            )
+        )
     if names("manual"):
-        notes.append(_("Entered by the technician (no logged value): %(quantities)s.", quantities=names("manual")))
+        notes.append(
+            _("Entered by the technician (no logged value): %(quantities)s.", quantities=names("manual"))
+        )
     return notes
 
 
@@ -159,6 +177,18 @@ def sequence_text(row: Any) -> str:
     from lims.web.jobs.sequence import status_text  # the routes module imports this one
 
     return status_text(row)
+
+
+def sequence_legend(row: Any, unit: str) -> str:
+    from lims.web.jobs.sequence import entry_legend
+
+    return entry_legend(row, unit)
+
+
+def sequence_fields(row: Any, readings: int) -> int:
+    from lims.web.jobs.sequence import entry_fields
+
+    return entry_fields(row, readings)
 
 
 def _can_edit(job: Job, user: User) -> bool:
@@ -173,22 +203,40 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
     labels, sequence = job_points.reading_labels(job)
     entry = weighing_entry(job)
     entries = (
-        {i: [str(v) for vs in bench_weighing.entries_of(db, job.id, i).values() for v in vs]
-         for i in range(len(points))}
-        if entry else {}
+        {
+            i: [str(v) for vs in bench_weighing.entries_of(db, job.id, i).values() for v in vs]
+            for i in range(len(points))
+        }
+        if entry
+        else {}
     )
-    return {"job": job, "proc": proc, "points": points, "points_error": points_error,
-            "reading_labels": labels, "sequence": sequence,
-            "weighing_entry": entry, "weighing_entries": entries,
-            "weighing_entry_labels": WEIGHING_ENTRY_LABELS,
-            "results": measurements.measurements(db, job.id), "can_edit": _can_edit(job, user),
-            "environment": proc.environment,
-            "environment_labels": ENVIRONMENT_LABELS, "stations": bench_stations.stations_for(db, job),
-            "active_captures": bench_stations.active_requests(db, job.id),
-            "rooms": rooms.rooms(db), "job_environment": rooms.job_environment(db, job.id),
-            "environment_note": environment_note, "automation": sequences.automation_of(job),
-            "sequence_stations": sequences.stations_for(db, job), "auto_run": sequences.latest(db, job.id),
-            "sequence_text": sequence_text}
+    return {
+        "job": job,
+        "proc": proc,
+        "points": points,
+        "points_error": points_error,
+        "reading_labels": labels,
+        "sequence": sequence,
+        "weighing_entry": entry,
+        "weighing_entries": entries,
+        "weighing_entry_labels": WEIGHING_ENTRY_LABELS,
+        "results": measurements.measurements(db, job.id),
+        "can_edit": _can_edit(job, user),
+        "environment": proc.environment,
+        "environment_labels": ENVIRONMENT_LABELS,
+        "stations": bench_stations.stations_for(db, job),
+        "active_captures": bench_stations.active_requests(db, job.id),
+        "rooms": rooms.rooms(db),
+        "job_environment": rooms.job_environment(db, job.id),
+        "environment_note": environment_note,
+        "automation": sequences.automation_of(job),
+        "sequence_stations": sequences.stations_for(db, job),
+        "auto_run": sequences.latest(db, job.id),
+        "uut_stations": sequences.uut_stations_for(db, job),
+        "sequence_text": sequence_text,
+        "sequence_legend": sequence_legend,
+        "sequence_fields": sequence_fields,
+    }
 
 
 def context(db: Session, job: Job, user: User) -> dict[str, Any]:
@@ -196,8 +244,15 @@ def context(db: Session, job: Job, user: User) -> dict[str, Any]:
     linked = {link.role: std for link, std in jobs.job_standards(db, job.id)}
     choices = standard_choices.choices(db, job, on=job.measured_on or date.today()) if job.procedure else {}
     tests = bench_weighing.recorded_tests(db, job.id) if ctx["weighing_entry"] else {}
-    return {**ctx, "linked": linked, "choices": choices, "flags": measurements.flags(db, job),
-            "weighing_tests": tests, "weighing_test_labels": WEIGHING_TEST_LABELS, "two_digits": two_digits}
+    return {
+        **ctx,
+        "linked": linked,
+        "choices": choices,
+        "flags": measurements.flags(db, job),
+        "weighing_tests": tests,
+        "weighing_test_labels": WEIGHING_TEST_LABELS,
+        "two_digits": two_digits,
+    }
 
 
 def point_fragment(
