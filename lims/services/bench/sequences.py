@@ -28,6 +28,7 @@ from lims.domain.automation import SOURCE_ONLY, Automation, declared
 from lims.domain.errors import DomainError
 from lims.errors import N_, LimsError, NotFound
 from lims.models import BenchStation, Job, Room, SequenceRun, User
+from lims.services.bench import stations as bench_stations
 from lims.services.bench.readings import check_can_measure
 from lims.services.jobs.errors import ReadingError
 from lims.services.jobs.points import instrument_under_test, test_points
@@ -68,22 +69,17 @@ def stations_for(session: Session, job: Job) -> list[BenchStation]:
 
 
 def uut_stations_for(session: Session, job: Job) -> list[BenchStation]:
-    """Active stations that may read the unit under test: neither a source that only reads back its own
-    setting (a calibrator) nor a room's logger."""
+    """Stations that may read the unit under test: those the bench offers for the job's captures
+    (:func:`lims.services.bench.stations.stations_for`: the procedure's quantity and unit), but neither a
+    source that only reads back its own setting (a calibrator) nor a room's logger."""
     if automation_of(job) is None:
         return []
-    loggers = select(Room.station_id).where(Room.station_id.is_not(None))
-    return list(
-        session.scalars(
-            select(BenchStation)
-            .where(
-                BenchStation.is_active.is_(True),
-                BenchStation.driver.not_in(SOURCE_ONLY),
-                BenchStation.id.not_in(loggers),
-            )
-            .order_by(BenchStation.name)
-        )
-    )
+    loggers = set(session.scalars(select(Room.station_id).where(Room.station_id.is_not(None))))
+    return [
+        s
+        for s in bench_stations.stations_for(session, job)
+        if s.driver not in SOURCE_ONLY and s.id not in loggers
+    ]
 
 
 def visits_of(job: Job, plan: Automation) -> list[Visit]:

@@ -27,7 +27,7 @@ from lims.models import (
 )
 from lims.services.access import authorisations
 from lims.services.access.laboratory import find_laboratory
-from lims.services.bench import measurements
+from lims.services.bench import measurements, rooms
 from lims.services.bench.weighing_tests import WeighingTestInput, save_weighing_test
 from lims.services.certificates import signatures, stamps
 from lims.services.certificates.failure import issue_failure_notice
@@ -35,6 +35,7 @@ from lims.services.certificates.issue import amend_certificate, issue_certificat
 from lims.services.certificates.settings import certificate_settings
 from lims.services.certificates.signing_keys import ensure_test_pki
 from lims.services.common.storage import open_storage
+from lims.services.demo import rooms as demo_rooms
 from lims.services.demo.accounts import DEMO_PASSWORD
 from lims.services.demo.legal import FIRST_STAMP, SCALE_CHARACTERISTICS, load_demo_legal
 from lims.services.jobs import jobs
@@ -91,7 +92,15 @@ STATES = ("requested", "received", "in_progress", "measured", "reviewed", "appro
 FAILED = "failed"
 FAILED_TOP_LOAD_STEPS = 6  # +6 e = +30 g at 15 kg (e = 5 g): MPE there is 1,5 e initial, 3 e in service
 # The standards each plan uses; their certificates are lims/services/demo/traceability.py's.
-BENCH_STANDARDS = ("CDL-KL-001", "CDL-KL-002", "CDL-AS-002", "CDL-NH-001", "CDL-NH-002", "CDL-NH-003", "CDL-DI-001")
+BENCH_STANDARDS = (
+    "CDL-KL-001",
+    "CDL-KL-002",
+    "CDL-AS-002",
+    "CDL-NH-001",
+    "CDL-NH-002",
+    "CDL-NH-003",
+    "CDL-DI-001",
+)
 DRIFT = {
     "CDL-KL-002": Decimal("0.05"),
     "CDL-AS-002": Decimal("0.08"),
@@ -170,7 +179,11 @@ def _series(nominal: float, step: float, n: int, point: int, job: int) -> list[s
 WEIGHING_TESTS: dict[str, dict[str, tuple[str, list[str], list[str]]]] = {
     "CAL-NAWI-CG18": {
         # cg-18 5.1: six loadings of 100 g; 5.3: 100 g (≥ Max/3) at the centre, then front, left, back, right
-        "repeatability": ("100", ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"], []),
+        "repeatability": (
+            "100",
+            ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"],
+            [],
+        ),
         "eccentricity": ("100", ["100.0000", "100.0001", "99.9999", "100.0002", "100.0001"], []),
     },
     "VER-NAWI-R76": {
@@ -205,14 +218,22 @@ def _weighing_job(
     """
     for kind, (load, indications, added) in WEIGHING_TESTS[code].items():
         save_weighing_test(
-            session, job.id, WeighingTestInput(kind, load, indications, added), user=user, expected_version=None,
-            on=now.date(), now=now,
+            session,
+            job.id,
+            WeighingTestInput(kind, load, indications, added),
+            user=user,
+            expected_version=None,
+            on=now.date(),
+            now=now,
         )
     for i, nominal in enumerate(todo):
         if code == "CAL-NAWI-CG18":
             error_g = (0.0, 0.0001, 0.0001, 0.0002, 0.0003)[i % 5] + (0.0001 if (i + s) % 4 == 3 else 0.0)
             data = measurements.PointInput(
-                i, [f"{nominal + error_g:.4f}"], f"{nominal + 0.00001 * (1 + i % 3):.5f}", env,
+                i,
+                [f"{nominal + error_g:.4f}"],
+                f"{nominal + 0.00001 * (1 + i % 3):.5f}",
+                env,
                 weighing={"zero": ["0.0000"]},
             )
         else:
@@ -222,7 +243,9 @@ def _weighing_job(
             data = measurements.PointInput(
                 i, [f"{shown:.3f}", f"{shown:.3f}"], f"{nominal:.6g}", env, weighing={"added": [up, down]}
             )
-        measurements.save_point(session, job.id, data, user=user, expected_version=None, on=now.date(), now=now)
+        measurements.save_point(
+            session, job.id, data, user=user, expected_version=None, on=now.date(), now=now
+        )
 
 
 def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], today: date) -> None:
@@ -343,10 +366,18 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 )
             points = test_points(job)
             todo = points[:2] if state == "in_progress" else points
+            in_room = (code, state) == demo_rooms.ROOM_JOB
+            if in_room:  # measured in the logged room: its points take the logged conditions
+                room = demo_rooms.load_demo_room(
+                    session, first_point_at=day, until=datetime.combine(today, time(0), tzinfo=UTC)
+                )
+                rooms.set_job_room(session, job.id, room.id)
             # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
             per_point = proc.readings_per_point(points_module.instrument_under_test(job))
             if proc.weighing is not None:
-                _weighing_job(session, job, code, todo, s, env, user=technician, now=day, failed=state == FAILED)
+                _weighing_job(
+                    session, job, code, todo, s, env, user=technician, now=day, failed=state == FAILED
+                )
             for i, nominal in enumerate(todo if proc.weighing is None else ()):
                 measurements.save_point(
                     session,
@@ -376,7 +407,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     user=technician,
                     expected_version=None,
                     on=day.date(),
-                    now=day,
+                    now=day + demo_rooms.POINT_SPACING * i if in_room else day,
                 )
             if state == "in_progress":
                 continue
@@ -384,6 +415,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             if state == "measured":
                 continue
             later = day + timedelta(days=1)
+            if in_room:  # one point was measured during the room's excursion: the reviewer justifies it
+                rooms.justify(session, job.id, demo_rooms.JUSTIFICATION, user=rev, now=later)
             jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=later)
             if state == "reviewed":
                 continue
