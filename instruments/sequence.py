@@ -281,14 +281,15 @@ class SequenceRunner:
     # -- the run -----------------------------------------------------------------------------------------
     def run(
         self,
-        points: Sequence[Decimal] | Sequence[Visit],
+        points: Sequence[Decimal | Visit],
         *,
         start_at: int = 0,
         describe: dict[str, str] | None = None,
     ) -> list[Decimal]:
         """Run ``points[start_at:]`` (nominal values, each read ``readings_per_point`` times, or the
-        :class:`Visit` entries of :func:`plan_visits`); returns the mean reference value per visit that read. ``describe``
-        (the source's driver and port) is journaled with the start, so that a restart knows what to make safe.
+        :class:`Visit` entries of :func:`plan_visits`); returns the mean reference value per visit that read.
+        ``describe`` (the source's driver, port and unit) is journaled with the start, so that a restart knows
+        what to make safe.
 
         :raises SequenceError: abort, timeout or fault; the source was made safe and it was journaled.
         """
