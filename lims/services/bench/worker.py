@@ -550,6 +550,16 @@ def work_sequence_once(
     return run.id
 
 
+def _where(row: SequenceRun, visit_index: int | None) -> str:
+    """The visit to resume from in the technician's words: ``point 3`` or ``point 3 (M2 ↓)``."""
+    visits = bench_sequences.run_visits(row)
+    index = visit_index or 0
+    if row.visits and 0 <= index < len(visits):
+        visit = visits[index]
+        return f"point {visit.point_index + 1}" + (f" ({visit.label})" if visit.label else "")
+    return f"point {index + 1}"
+
+
 def make_safe_after_crash(
     database: Database, station_id: int, *, journal_path: Path, on_event: EventSink | None = None
 ) -> int:
@@ -579,14 +589,13 @@ def make_safe_after_crash(
                 )
                 run_id = sequence_of_key(run_key)
                 with database.session() as session:
-                    if run_id is not None:
+                    row = session.get(SequenceRun, run_id) if run_id is not None else None
+                    if row is not None:
                         bench_sequences.finish(
                             session,
-                            run_id,
+                            row.id,
                             state="failed",
-                            error=(
-                                f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"
-                            ),
+                            error=f"the station stopped; the source was made safe; resume from {_where(row, resume)}",
                         )
                     session.commit()
                 if on_event is not None:
