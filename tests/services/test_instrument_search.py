@@ -41,8 +41,18 @@ def test_one_or_two_characters_match_the_beginning(session: Session) -> None:
     make_instrument(session, enterprise, serial_number="MS-771", manufacturer="Kern")
     make_instrument(session, enterprise, serial_number="XMS-772", manufacturer="Ohaus")
     assert _serials(session, "MS") == {"MS-771"}  # not "XMS-772": too short to search inside
-    assert _serials(session, "ms-") == {"MS-771", "XMS-772"}  # three characters: anywhere
+    assert _serials(session, "ms-") == {"MS-771"}  # three characters are one trigram: the beginning too
+    assert _serials(session, "ms-7") == {"MS-771", "XMS-772"}  # two trigrams: anywhere
     assert _serials(session, "K") == {"MS-771"}  # the maker's first letter
+
+
+def test_a_run_of_one_character_matches_the_beginning(session: Session) -> None:
+    """``0000`` has one trigram (``000``): inside the fields it would re-read every row holding ``000``."""
+    enterprise = make_enterprise(session, name="Công ty Cân Bàn 3000")
+    make_instrument(session, enterprise, serial_number="0000-15", model="Defender 3000")
+    make_instrument(session, enterprise, serial_number="D3000-0000152", model="Defender 3000")
+    assert _serials(session, "0000") == {"0000-15"}
+    assert _serials(session, "0000152") == {"D3000-0000152"}  # five trigrams: searched inside
 
 
 def test_many_matching_enterprises_are_searched_by_sub_select(
