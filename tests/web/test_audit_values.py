@@ -43,6 +43,7 @@ from lims.web.audit.values import recorded_value
         ("en", "met", "lab_assessment", "result", "Criteria met"),
         ("vi", "met", "lab_assessment", "result", "Đạt bộ tiêu chí"),
         ("vi", "iso_iec_17025", "service_certification", "standard", "ISO/IEC 17025"),
+        ("vi", "en", "user_account", "language", "English"),  # the switch's own words
     ],
 )
 def test_recorded_value(

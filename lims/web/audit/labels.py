@@ -95,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "job_id": N_("Job"),
     "justification": N_("Justification"),
     "kind": N_("Kind"),
+    "language": N_("Language"),
     "last_calibrated_on": N_("Last calibrated"),
     "level": N_("Level"),
     "location": N_("Location"),

@@ -136,7 +136,12 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     # the city programme's records (issue 20)
     ("lab_assessment", "result"): lambda value: str(ASSESSMENT_RESULTS.get(value, value)),
     ("service_certification", "standard"): lambda value: CERTIFICATION_STANDARDS.get(value, value),
+    ("user_account", "language"): lambda value: LANGUAGE_NAMES.get(value, value),
 }
+LANGUAGE_NAMES = {
+    "vi": "Tiếng Việt",
+    "en": "English",
+}  # each in its own language, as the header's switch shows
 YEAR_FIELDS = frozenset({"year"})  # a calendar year is a label, not a quantity: 2026, never "2.026"
 
 
