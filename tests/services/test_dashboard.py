@@ -166,6 +166,7 @@ def test_lab_manager_sees_requests_unassigned_and_overdue_by_section(session: Se
     make_job(session, state=JobState.RECEIVED, procedure_id=mass.id, due_on=late)
     make_job(session, state=JobState.MEASURED, procedure_id=pressure.id, due_on=late)
     make_job(session, state=JobState.CANCELLED, procedure_id=pressure.id, due_on=late)  # closed: not overdue
+    make_job(session, state=JobState.REQUESTED, procedure_id=None, due_on=late)  # overdue, in no section
     customer = make_user(session, Role.CUSTOMER)
     session.add(ServiceRequest(enterprise_id=customer.enterprise_id, requested_by_id=customer.id,
                                kind=JobKind.CALIBRATION, state=RequestState.SUBMITTED))
@@ -174,9 +175,11 @@ def test_lab_manager_sees_requests_unassigned_and_overdue_by_section(session: Se
     after = _by_label(tiles)
     growth = {k: after[k] - before.get(k, 0) for k in after}
     assert growth["Requests waiting for a decision"] == 1
-    assert growth["Overdue jobs"] == 3
+    # The total and the sections are sums of one per-procedure count (overdue_by_procedure).
+    assert growth["Overdue jobs"] == 4
     assert growth["Overdue jobs mass"] == 2 and growth["Overdue jobs pressure"] == 1
-    assert growth["Jobs nobody is assigned to"] == 2  # measured ones are past assigning
+    assert sum(v for k, v in growth.items() if k.startswith("Overdue jobs ")) == 3
+    assert growth["Jobs nobody is assigned to"] == 3  # measured ones are past assigning
     assert after["Enterprises"] == session.scalar(select(func.count()).select_from(Enterprise))
     assert after["Users"] == session.scalar(select(func.count()).select_from(User))
     _every_job_tile_matches_its_list(session, admin, tiles)
