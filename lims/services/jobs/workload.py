@@ -182,10 +182,35 @@ def _any_field_like(pattern: str, name: str) -> ColumnElement[bool]:
     return or_(*(column.ilike(param) for column in _searched_fields()))
 
 
-def _none_like(pattern: str, name: str) -> ColumnElement[bool]:
-    """No searched field matches (a missing maker or model counts as not matching, not as unknown)."""
-    param = bindparam(name, pattern, type_=String(), literal_execute=True)
-    return and_(*(not_(func.coalesce(column, "").ilike(param)) for column in _searched_fields()))
+def _begins_with(
+    column: InstrumentedAttribute[str | None], text: str, name: str, *, missing_as_empty: bool = False
+) -> ColumnElement[bool]:
+    """``lower(column) LIKE lower('text%')``: what the PostgreSQL-only b-tree indexes on ``lower(column)
+    text_pattern_ops`` (migration 0031, names ending in ``_prefix``) read as a range.
+
+    The trigram indexes answer ``ILIKE 'text%'`` only with the rows holding the term's trigrams *anywhere*,
+    the beginning of any word included: ``0000%`` gave 28 000 candidate serial numbers to re-check at
+    300 000 instruments ("Defender3000-0000123"), 126 ms, for none beginning with it. The pattern is folded
+    by the database's own ``lower`` (a constant, folded when the statement is planned), as the column is.
+    """
+    param = bindparam(name, f"{text}%", type_=String(), literal_execute=True)
+    value = func.coalesce(column, "") if missing_as_empty else column
+    return func.lower(value).like(func.lower(param))
+
+
+def _any_field_begins(text: str, name: str, *, missing_as_empty: bool = False) -> ColumnElement[bool]:
+    return or_(
+        *(
+            _begins_with(column, text, f"{name}_{n}", missing_as_empty=missing_as_empty)
+            for n, column in enumerate(_searched_fields())
+        )
+    )
+
+
+def _none_begins(text: str, name: str) -> ColumnElement[bool]:
+    """No searched field begins with the term (the rows of the first tier left out of the second); a missing
+    maker or model counts as not beginning with it, not as unknown."""
+    return not_(_any_field_begins(text, name, missing_as_empty=True))
 
 
 def _tier_conditions(session: Session, text: str) -> list[ColumnElement[bool]]:
@@ -199,9 +224,9 @@ def _tier_conditions(session: Session, text: str) -> list[ColumnElement[bool]]:
     instruments, for no row), and ``ORDER BY similarity()``, which scores every matching row before the
     first page.
     """
-    prefix = _any_field_like(f"{text}%", "prefix")
+    prefix = _any_field_begins(text, "prefix")
     anywhere = or_(_any_field_like(f"%{text}%", "anywhere"), _enterprise_named(session, search_pattern(text)))
-    return [prefix, and_(anywhere, _none_like(f"{text}%", "not_prefix"))]
+    return [prefix, and_(anywhere, _none_begins(text, "not_prefix"))]
 
 
 def search_instruments(
@@ -233,11 +258,7 @@ def search_instruments(
         return keyset_page(session, stmt, CustomerInstrument.id, after=after, size=size)
     if not searched_inside(text):
         pattern = search_pattern(text)
-        stmt = stmt.where(
-            or_(
-                *(column.ilike(pattern) for column in _searched_fields()), _enterprise_named(session, pattern)
-            )
-        )
+        stmt = stmt.where(or_(_any_field_begins(text, "prefix"), _enterprise_named(session, pattern)))
         return keyset_page(session, stmt, CustomerInstrument.id, after=after, size=size)
     return _tiered_page(session, stmt, _tier_conditions(session, text), after=after, size=size)
 
