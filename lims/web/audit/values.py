@@ -95,6 +95,10 @@ def _language() -> str:
     return str(get_locale() or "vi")
 
 
+# The languages of the header's switch, each named in its own language (as the switch shows them).
+LANGUAGE_NAMES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
+
+
 # (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
 ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("job", "state"): job_state_label,
@@ -138,10 +142,6 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("service_certification", "standard"): lambda value: CERTIFICATION_STANDARDS.get(value, value),
     ("user_account", "language"): lambda value: LANGUAGE_NAMES.get(value, value),
 }
-LANGUAGE_NAMES = {
-    "vi": "Tiếng Việt",
-    "en": "English",
-}  # each in its own language, as the header's switch shows
 YEAR_FIELDS = frozenset({"year"})  # a calendar year is a label, not a quantity: 2026, never "2.026"
 
 
