@@ -16,7 +16,7 @@ hold the term's trigrams somewhere, so ``0000`` re-checked 28 000 serial numbers
 (``migrations/env.py`` leaves ``_prefix`` indexes out of the comparison); SQLite scans.
 
 Revision ID: 0031
-Revises: 0027
+Revises: 0030
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0027"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

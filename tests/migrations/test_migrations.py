@@ -383,7 +383,7 @@ def test_0031_dashboard_indexes_replace_their_prefixes_and_downgrade(db_url: str
     config = alembic_config(db_url)
     engine = create_engine(db_url)
     try:
-        command.downgrade(config, "0027")
+        command.downgrade(config, "0030")
         before = indexes()
         assert before["ix_job_technician_id_state"] == ["technician_id", "state"]
         assert before["ix_job_state_due_on"] == ["state", "due_on"]
