@@ -156,3 +156,27 @@ def field_label(field: str) -> str | None:
 def table_choices() -> list[tuple[str, str]]:
     """(stored name, label) of every audited table, by label: the trail's table chooser."""
     return sorted(((name, table_label(name)) for name in TABLE_LABELS), key=lambda pair: pair[1].casefold())
+
+
+#: Who acted when no signed-in person did: the label stored with the entry, in words. A person's entry keeps
+#: their user name; ``cli:<account>`` is a command run by that operating-system account, ``bench:<source>`` a
+#: reading delivered by a bench station or the API.
+_MACHINE_ACTORS: dict[str, str] = {
+    "system": N_("the system"),
+    "demo": N_("demonstration data"),
+}
+_ACTOR_PREFIXES: dict[str, str] = {
+    "cli:": N_("command line (%(who)s)"),
+    "bench:station:": N_("bench station %(who)s"),
+    "bench:": N_("bench instrument (%(who)s)"),
+}
+
+
+def actor_label(label: str) -> str:
+    """The audit entry's actor as the page shows it: machine actors in the reader's language."""
+    if label in _MACHINE_ACTORS:
+        return _(_MACHINE_ACTORS[label])
+    for prefix, text in _ACTOR_PREFIXES.items():
+        if label.startswith(prefix):
+            return _(text, who=label[len(prefix) :])
+    return label
