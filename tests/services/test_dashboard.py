@@ -24,7 +24,7 @@ from lims.models import (
 from lims.services.jobs import queues, workload
 from lims.services.jobs.dashboard import Tile, standards_of, tiles_for
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
-from lims.services.standards.standards import due_standards
+from lims.services.standards.checks import due_standards
 from tests.factories import (
     make_certificate,
     make_enterprise,
