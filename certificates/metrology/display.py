@@ -116,8 +116,8 @@ def note_text(note: str, language: str) -> str:
 
     >>> note_text("inputs[0] 'I': Type A from 3 readings ... (JCGM 101:2008 6.4.9.4) ...", "vi")[:30]
     'đánh giá loại A từ ít hơn 4 số'
-    >>> note_text("inputs[0] 'P': t distribution with ν = 2 ≤ 2 degrees of freedom, no finite variance; Monte "
-    ...           "Carlo is refused (JCGM 101:2008 6.4.9.4) ...", "en")[:33]
+    >>> note_text("inputs[0] 'P': t distribution with ν = 2 degrees of freedom, no finite variance for ν ≤ 2; "
+    ...           "Monte Carlo is refused (JCGM 101:2008 6.4.9.4) ...", "en")[:33]
     'an input has ν ≤ 2 degrees of fre'
     """
     vi = decimal_sign(language) == ","

@@ -164,9 +164,9 @@ class MonteCarloRefusal:
                 "take at least 4 readings or give pooled_sd"
             )
         return (
-            f"inputs[{self.index}] {self.name!r}: t distribution with ν = {self.dof:g} ≤ 2 degrees of freedom, "
-            "no finite variance; Monte Carlo is refused (JCGM 101:2008 6.4.9.4): the law of propagation is used "
-            "with k from ν_eff"
+            f"inputs[{self.index}] {self.name!r}: t distribution with ν = {self.dof:g} degrees of freedom, no "
+            "finite variance for ν ≤ 2; Monte Carlo is refused (JCGM 101:2008 6.4.9.4): the law of propagation "
+            "is used with k from ν_eff"
         )
 
 
