@@ -288,7 +288,10 @@ def setup_file(args: argparse.Namespace, path: Path) -> None:
             for r in conn.execute(
                 text(
                     "SELECT j.id, u.username FROM job j JOIN user_account u ON u.id = j.technician_id "
-                    "WHERE j.state = 'in_progress' AND u.username IN ('ktv.lan', 'ktv.minh') "
+                    # Calibrations: a verification is saved only by an officer whose card covers the
+                    # instrument type (legal verification), which the generated jobs do not check.
+                    "WHERE j.state = 'in_progress' AND j.kind = 'calibration' "
+                    "AND u.username IN ('ktv.lan', 'ktv.minh') "
                     "AND EXISTS (SELECT 1 FROM measurement m WHERE m.job_id = j.id AND m.point_index = 0) "
                     "ORDER BY j.id DESC LIMIT :n"
                 ),

@@ -20,8 +20,11 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """PostgreSQL-only trigram indexes (migration 0014) are not in the models: leave them out of comparisons."""
-    return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"))
+    """PostgreSQL-only indexes are not in the models: the trigram indexes (migration 0014) and the prefix
+    indexes on ``lower(column) text_pattern_ops`` (migration 0031). Leave them out of comparisons."""
+    return not (
+        type_ == "index" and reflected and compare_to is None and (name or "").endswith(("_trgm", "_prefix"))
+    )
 
 
 def _run(connection: Connection) -> None:

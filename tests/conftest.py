@@ -85,6 +85,37 @@ def _cheap_password_hashing() -> Iterator[None]:
     accounts._dummy_hash.cache_clear()
 
 
+#: Under pytest-xdist, tests sharing one of these expensive session fixtures run on one worker, which builds it
+#: once: the browser's live server (tests/browser), the CLI's demo deployment (tests/commands) and the demo data
+#: set of each backend (``@pytest.mark.demo``). They are scheduled first so that no worker waits for a long group
+#: at the end; every other test stays with its module (its module-scoped fixtures are built once).
+_SHARED_GROUPS = ("browser", "cli", "demo-sqlite", "demo-postgresql")
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    path = item.nodeid.split("::", 1)[0]
+    if path.startswith("tests/browser/"):
+        return "browser"
+    if path.startswith("tests/commands/"):
+        return "cli"
+    if item.get_closest_marker("demo") is not None:
+        callspec = getattr(item, "callspec", None)
+        return "demo-" + (callspec.params.get("db_url", "sqlite") if callspec else "sqlite")
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests for ``--dist loadgroup`` (``make test``); a run in one process is left as collected."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    groups = {id(item): _xdist_group(item) for item in items}
+    rank = {name: n for n, name in enumerate(_SHARED_GROUPS)}
+    items.sort(key=lambda item: rank.get(groups[id(item)], len(rank)))  # stable: collection order within
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+
+
 POSTGRES_URL = os.environ.get("LIMS_TEST_POSTGRES_URL", "")
 NO_POSTGRES = (
     "PostgreSQL not configured: set LIMS_TEST_POSTGRES_URL (.ci/run does when 127.0.0.1:5432 answers)"

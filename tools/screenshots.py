@@ -1,12 +1,14 @@
 """Save a screenshot of every main page to docs/screenshots/ (headless Debian Chromium via Playwright).
 
-    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [26 61 …]
+    .venv/bin/python tools/screenshots.py [--out docs/screenshots] [--lang vi|en|both] [26 61 …]
 
-It migrates a throw-away SQLite database, loads the demo data, serves the app on a free local port and
-logs in as the demo user each page is meant for. Screenshots are 1280 px wide, cut at MAX_HEIGHT and
+For each language it migrates a throw-away SQLite database, loads the demo data, serves the app on a free
+local port and logs in as the demo user each page is meant for, in that language (the header's language
+switch, as a user would choose it). Vietnamese pages go to ``docs/screenshots/``, English ones to
+``docs/screenshots/en/`` under the same file names. Screenshots are 1280 px wide, cut at MAX_HEIGHT and
 saved with a 256-colour palette so the repository stays small. tests/web/test_screenshot_pages.py fails
-when a page that a role can open is missing from PAGES. Chromium draws date inputs and file pickers in
-Vietnamese only with Debian's chromium-l10n package installed.
+when a page that a role can open is missing from PAGES, or its picture from either folder. Chromium draws
+date inputs and file pickers in Vietnamese only with Debian's chromium-l10n package installed.
 """
 
 from __future__ import annotations
@@ -238,9 +240,18 @@ def _check_file(page: Page, ids: dict[str, Any], folder: Path) -> None:
     page.wait_for_load_state()
 
 
+TOKEN_NAMES = {"vi": "Máy tính bàn đo khối lượng", "en": "Mass laboratory bench PC"}
+LANGUAGES = {"vi": ("vi-VN", "vi_VN.UTF-8"), "en": ("en-GB", "en_GB.UTF-8")}  # browser locale, LANG
+
+
+def _folder(out: Path, language: str) -> Path:
+    """Where one language's pictures go: Vietnamese (the default UI) at the top, English in ``en/``."""
+    return out if language == "vi" else out / language
+
+
 def _new_token(page: Page, ids: dict[str, Any], folder: Path) -> None:
     """Create an API token: the page lists it and shows its secret once."""
-    page.fill("#name", "Máy tính bàn đo khối lượng")
+    page.fill("#name", TOKEN_NAMES[ids["language"]])
     page.click("form button.primary")
     page.wait_for_load_state()
 
@@ -268,21 +279,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default="docs/screenshots")
-    parser.add_argument("--lang", default="vi")
-    parser.add_argument("only", nargs="*", help="only the pages whose file names start so, e.g. 26 or 6")
-    args = parser.parse_args()
-    pages = [p for p in PAGES if not args.only or any(p[0].startswith(prefix) for prefix in args.only)]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+def _choose_language(page: Page, language: str) -> None:
+    """Switch the page to ``language`` with the header's selector (kept in the session and, once logged in,
+    in the user's account), unless it already shows it."""
+    if page.input_value("#language-select") != language:
+        with page.expect_navigation():
+            page.select_option("#language-select", language)
+        page.wait_for_load_state()
+
+
+def capture(pages: list[tuple[str, str | None, str]], out: Path, language: str) -> None:
+    """Every page of ``pages`` in ``language``, against a fresh demo database of its own."""
     from playwright.sync_api import sync_playwright
 
-    from lims.web.catalogues import compile_catalogues
-
-    compile_catalogues()
-
+    out.mkdir(parents=True, exist_ok=True)
+    locale, lang_env = LANGUAGES[language]
     with tempfile.TemporaryDirectory() as instance:
         env = {**os.environ, "LIMS_INSTANCE_PATH": instance}
         env.pop("LIMS_DATABASE_URL", None)
@@ -290,7 +301,7 @@ def main() -> None:
         subprocess.run([*lims, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([*lims, "demo"], env=env, check=True, capture_output=True)
         subprocess.run([*lims, "bench", "station-add", *STATION], env=env, check=True, capture_output=True)
-        ids = _ids(Path(instance) / "lims.db")
+        ids = {**_ids(Path(instance) / "lims.db"), "language": language}
         port = _free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi:app", "run", "--port", str(port)],
@@ -311,11 +322,11 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM,
-                    # Date inputs and file pickers in Vietnamese too (Debian package chromium-l10n).
-                    env={**os.environ, "LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"},
+                    # Date inputs and file pickers in the page's language too (Debian package chromium-l10n).
+                    env={**os.environ, "LANGUAGE": language, "LANG": lang_env},
                     args=[
                         "--no-sandbox",
-                        "--lang=vi",
+                        f"--lang={language}",
                         "--disable-gpu",
                         "--disable-background-networking",
                         "--disable-component-update",
@@ -324,7 +335,7 @@ def main() -> None:
                     ],
                 )
                 for name, user, path in pages:
-                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+                    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
                     page = context.new_page()
                     if user:
                         page.goto(base + "/login")
@@ -332,17 +343,35 @@ def main() -> None:
                         page.fill("#password", PASSWORD)
                         page.click("button[type=submit]")
                         page.wait_for_load_state()
+                    else:
+                        page.goto(base + "/login")
+                    _choose_language(page, language)
                     page.goto(base + path.format(**ids))
                     if name in ACTIONS:
                         ACTIONS[name](page, ids, Path(instance))
-                    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-                    _optimise(out / f"{name}.png")
+                    png = out / f"{name}.png"
+                    page.screenshot(path=str(png), full_page=True)
+                    _optimise(png)
                     context.close()
-                    print(f"{out / name}.png")
+                    print(png)
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--lang", choices=("vi", "en", "both"), default="both")
+    parser.add_argument("only", nargs="*", help="only the pages whose file names start so, e.g. 26 or 6")
+    args = parser.parse_args()
+    pages = [p for p in PAGES if not args.only or any(p[0].startswith(prefix) for prefix in args.only)]
+    from lims.web.catalogues import compile_catalogues
+
+    compile_catalogues()
+    for language in ("vi", "en") if args.lang == "both" else (args.lang,):
+        capture(pages, _folder(Path(args.out), language), language)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,30 @@ from decimal import Decimal, InvalidOperation
 
 from instruments.simulators.scpi import ScpiSimulator
 
-CAL_UNITS = {"V": "V", "MV": "V", "A": "A", "MA": "A", "UA": "A", "OHM": "OHM", "KOHM": "OHM",
-             "MOHM": "OHM", "F": "F", "UF": "F", "NF": "F", "CEL": "CEL", "FAR": "FAR"}
-CAL_SCALE = {"MV": Decimal("1e-3"), "MA": Decimal("1e-3"), "UA": Decimal("1e-6"), "KOHM": Decimal("1e3"),
-             "MOHM": Decimal("1e6"), "UF": Decimal("1e-6"), "NF": Decimal("1e-9")}
+CAL_UNITS = {
+    "V": "V",
+    "MV": "V",
+    "A": "A",
+    "MA": "A",
+    "UA": "A",
+    "OHM": "OHM",
+    "KOHM": "OHM",
+    "MOHM": "OHM",
+    "F": "F",
+    "UF": "F",
+    "NF": "F",
+    "CEL": "CEL",
+    "FAR": "FAR",
+}
+CAL_SCALE = {
+    "MV": Decimal("1e-3"),
+    "MA": Decimal("1e-3"),
+    "UA": Decimal("1e-6"),
+    "KOHM": Decimal("1e3"),
+    "MOHM": Decimal("1e6"),
+    "UF": Decimal("1e-6"),
+    "NF": Decimal("1e-9"),
+}
 
 
 class CalibratorSimulator(ScpiSimulator):
@@ -100,8 +120,12 @@ class ThermometerSimulator(ScpiSimulator):
         super().__init__(idn=idn)
         self.extended = False
         self.unit = "C"
-        self.temperature = {1: Decimal("25.0000"), 2: Decimal("0.0100"), 3: Decimal("100.000"),
-                            4: Decimal("-38.8344")}
+        self.temperature = {
+            1: Decimal("25.0000"),
+            2: Decimal("0.0100"),
+            3: Decimal("100.000"),
+            4: Decimal("-38.8344"),
+        }
         self.stale = False
         self.rng = random.Random(seed)
 
@@ -143,12 +167,25 @@ class PaceSimulator(ScpiSimulator):
 
     error_query = "SYST:ERR?"  # leading colon stripped by handle()
 
-    def __init__(self, *, idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
-                 settle_tau_s: float = 0.0, noise: Decimal = Decimal(0), seed: int = 0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        idn: str = "GE Druck,Pace5000 User Interface,3537315,02.00.07",
+        settle_tau_s: float = 0.0,
+        noise: Decimal = Decimal(0),
+        seed: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        unit: str = "MBAR",
+        atmosphere: Decimal = Decimal("1013.2500"),
+        follow: Callable[[], Decimal] | None = None,
+    ) -> None:
         super().__init__(idn=idn)
-        self.pressure = Decimal("1013.2500")
-        self.unit = "MBAR"
+        # what venting leaves: the ambient pressure in ``unit`` (0 for a gauge-pressure controller)
+        self.atmosphere = atmosphere
+        self.pressure = atmosphere
+        self.unit = unit
+        # an indicator on the same manifold as a controller reads what that controller makes (``follow``)
+        self.follow = follow
         self.setpoint = Decimal(0)
         self.controlling = False
         self.vented = False
@@ -159,10 +196,10 @@ class PaceSimulator(ScpiSimulator):
         self._start, self._from = 0.0, self.pressure
         self.history: list[str] = []
 
-    ATMOSPHERE = Decimal("1013.2500")
-
     def measured(self) -> Decimal:
-        """The pressure now (settling towards the set-point while controlling)."""
+        """The pressure now (settling towards the set-point while controlling; an indicator: the followed one)."""
+        if self.follow is not None:
+            return self.follow().quantize(Decimal("0.0001"))
         if self.controlling and self.settle_tau_s > 0:
             elapsed = max(0.0, self.clock() - self._start)
             left = Decimal(str(math.exp(-elapsed / self.settle_tau_s)))
@@ -188,14 +225,14 @@ class PaceSimulator(ScpiSimulator):
         if header in ("SOUR:PRES", "OUTP:STAT", "SOUR:PRES:LEV:IMM:AMPL:VENT"):
             self.history.append(f"{header} {argument}".strip())
         if header == "SENS:PRES?":
-            if self.settle_tau_s > 0 or self.noise:
+            if self.settle_tau_s > 0 or self.noise or self.follow is not None:
                 return [f":SENS:PRES {self.measured()}"]
             return [f":SENS:PRES {self.pressure}"]
         if header == "SOUR:PRES:LEV:IMM:AMPL:VENT":
             if argument.strip() not in ("0", "1"):
                 return self.push_error(-224, "Illegal parameter value")
             if argument.strip() == "1":  # vent: control off, the system opened to atmosphere
-                self.controlling, self.vented, self.pressure = False, True, self.ATMOSPHERE
+                self.controlling, self.vented, self.pressure = False, True, self.atmosphere
             return []
         if header == "SOUR:PRES:LEV:IMM:AMPL:VENT?":
             return [f":SOUR:PRES:LEV:IMM:AMPL:VENT {1 if self.vented else 0}"]

@@ -9,16 +9,33 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
 from instruments.simulators.pty import SimulatedInstrument
 
 LONG_FORMS = {
-    "CONFIGURE": "CONF", "VOLTAGE": "VOLT", "CURRENT": "CURR", "RESISTANCE": "RES", "FRESISTANCE": "FRES",
-    "FREQUENCY": "FREQ", "MEASURE": "MEAS", "SYSTEM": "SYST", "ERROR": "ERR", "REMOTE": "REM",
-    "LOCAL": "LOC", "FETCH": "FETC", "FORMAT": "FORM", "STAMP": "STAM", "TEMPERATURE": "TEMP",
-    "SENSE": "SENS", "PRESSURE": "PRES", "SOURCE": "SOUR", "OUTPUT": "OUTP", "STATE": "STAT",
+    "CONFIGURE": "CONF",
+    "VOLTAGE": "VOLT",
+    "CURRENT": "CURR",
+    "RESISTANCE": "RES",
+    "FRESISTANCE": "FRES",
+    "FREQUENCY": "FREQ",
+    "MEASURE": "MEAS",
+    "SYSTEM": "SYST",
+    "ERROR": "ERR",
+    "REMOTE": "REM",
+    "LOCAL": "LOC",
+    "FETCH": "FETC",
+    "FORMAT": "FORM",
+    "STAMP": "STAM",
+    "TEMPERATURE": "TEMP",
+    "SENSE": "SENS",
+    "PRESSURE": "PRES",
+    "SOURCE": "SOUR",
+    "OUTPUT": "OUTP",
+    "STATE": "STAT",
 }
 
 
@@ -95,15 +112,32 @@ class DmmSimulator(ScpiSimulator):
     ``noise_counts`` counts of the resolution; beyond the range's 20 % overrange it reads overload."""
 
     NOMINAL: ClassVar[dict[str, Decimal]] = {
-        "VOLT": Decimal("1.0000000"), "VOLT:AC": Decimal("0.1000000"), "CURR": Decimal("0.0100000"),
-        "CURR:AC": Decimal("0.0010000"), "RES": Decimal("100.00000"), "FRES": Decimal("100.00000"),
-        "FREQ": Decimal("1000.0000")}
+        "VOLT": Decimal("1.0000000"),
+        "VOLT:AC": Decimal("0.1000000"),
+        "CURR": Decimal("0.0100000"),
+        "CURR:AC": Decimal("0.0010000"),
+        "RES": Decimal("100.00000"),
+        "FRES": Decimal("100.00000"),
+        "FREQ": Decimal("1000.0000"),
+    }
     DEFAULT_RANGE: ClassVar[dict[str, Decimal]] = {
-        "VOLT": Decimal(10), "VOLT:AC": Decimal(10), "CURR": Decimal("0.1"), "CURR:AC": Decimal("0.1"),
-        "RES": Decimal(1000), "FRES": Decimal(1000), "FREQ": Decimal(10)}
+        "VOLT": Decimal(10),
+        "VOLT:AC": Decimal(10),
+        "CURR": Decimal("0.1"),
+        "CURR:AC": Decimal("0.1"),
+        "RES": Decimal(1000),
+        "FRES": Decimal(1000),
+        "FREQ": Decimal(10),
+    }
 
-    def __init__(self, *, idn: str = "HEWLETT-PACKARD,34401A,0,11-5-2", seed: int = 0,
-                 noise_counts: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        idn: str = "HEWLETT-PACKARD,34401A,0,11-5-2",
+        seed: int = 0,
+        noise_counts: int = 2,
+        follow: Callable[[], Decimal] | None = None,
+    ) -> None:
         super().__init__(idn=idn)
         self.function = "VOLT"
         self.range = self.DEFAULT_RANGE["VOLT"]
@@ -112,6 +146,8 @@ class DmmSimulator(ScpiSimulator):
         self.rng = random.Random(seed)
         self.require_remote = True
         self.noise_counts = noise_counts
+        # the source its input is wired to (a simulated calibrator's output), else the function's nominal value
+        self.follow = follow
 
     def reset(self) -> None:
         """Factory state: DC volts, 10 V range, 6½ digits."""
@@ -139,8 +175,11 @@ class DmmSimulator(ScpiSimulator):
                             return self.push_error(-222, "Data out of range")
                     resolution = range_ / 10**6
                     if len(words) > 1:
-                        resolution = {"MIN": range_ / 10**6, "DEF": range_ / 10**6,
-                                      "MAX": range_ / 10**4}.get(words[1]) or Decimal(words[1])
+                        resolution = {
+                            "MIN": range_ / 10**6,
+                            "DEF": range_ / 10**6,
+                            "MAX": range_ / 10**4,
+                        }.get(words[1]) or Decimal(words[1])
                 except ArithmeticError:
                     return self.push_error(-224, "Illegal parameter value")
             self.function, self.range, self.resolution = keyword, range_, resolution
@@ -153,8 +192,10 @@ class DmmSimulator(ScpiSimulator):
 
     def sample(self) -> str:
         """One reading in NR3 with 8 decimals, as the 34401A sends it."""
-        value = self.NOMINAL[self.function] + self.resolution * self.rng.randint(-self.noise_counts,
-                                                                                  self.noise_counts)
+        applied = (
+            self.NOMINAL[self.function] if self.follow is None else self.follow().quantize(self.resolution)
+        )
+        value = applied + self.resolution * self.rng.randint(-self.noise_counts, self.noise_counts)
         if self.overload or (self.function != "FREQ" and abs(value) > self.range * Decimal("1.2")):
             return "+9.90000000E+37"
         return f"{float(value):+.8E}"

@@ -1,8 +1,9 @@
 """``lims request``: customers' service requests, and the lab's decisions on them.
 
-The decisions call the same services as the lab's web pages (``lims.services.customers.service_requests``), on the
-authority of ``--user``: an active user whose role the web page would let decide (accept, schedule, reject:
-administrator or reviewer; convert: administrator or technician). The audit trail names that user.
+The decisions call the same services as the lab's web pages (``lims.services.customers.service_requests``,
+``lims.services.customers.request_conversion``), on the authority of ``--user``: an active user whose role the
+web page would let decide (accept, schedule, reject: administrator or reviewer; convert: administrator or
+technician). The audit trail names that user.
 """
 
 from __future__ import annotations
@@ -111,12 +112,13 @@ def list_(state: str | None, tax_code: str | None, as_json: bool, limit: int) ->
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 def show(number: str, as_json: bool) -> None:
     """Show request NUMBER (YC-00012): what was asked, the decisions, its items and their jobs."""
+    from lims.services.customers import request_conversion
     from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         found = sr.find_request(session, LAB, number)
         names = sr.requester_names(session, [found])
-        jobs = sr.jobs_of(session, found)
+        jobs = request_conversion.jobs_of(session, found)
         data = _summary(found, names) | {
             "decision_rule": found.decision_rule,
             "conformity_statement": found.conformity_statement,
@@ -252,6 +254,7 @@ def _procedures(session: Session, found: ServiceRequest, wanted: Sequence[str]) 
     An item left without a choice gets the only usable procedure when there is exactly one, as the web page
     pre-selects it; otherwise the conversion is refused naming the instrument.
     """
+    from lims.services.customers import capability_review
     from lims.services.customers import service_requests as sr
     from lims.services.jobs.procedures import latest_procedure
 
@@ -267,7 +270,7 @@ def _procedures(session: Session, found: ServiceRequest, wanted: Sequence[str]) 
             chosen[serials[serial.strip()]] = procedure_id
         else:
             fail(f"--procedure {text}: request {sr.request_number(found)} has no instrument {serial.strip()}")
-    usable = sr.procedures_for(session, found)
+    usable = capability_review.procedures_for(session, found)
     for item in found.items:
         if item.id in chosen:
             continue
@@ -294,15 +297,18 @@ def _procedures(session: Session, found: ServiceRequest, wanted: Sequence[str]) 
 @user_option
 def convert(number: str, procedures: tuple[str, ...], due_on: datetime | None, username: str) -> None:
     """Convert request NUMBER into jobs, one per instrument; all or none."""
+    from lims.services.customers import request_conversion
     from lims.services.customers import service_requests as sr
 
     with transaction() as session:
         user = _acting_user(session, username, sr.CONVERTER_ROLES, "convert")
         found = sr.find_request(session, LAB, number)
-        created = sr.convert_request(
+        created = request_conversion.convert_request(
             session,
             found.id,
-            sr.Conversion(_procedures(session, found, procedures), due_on=due_on.date() if due_on else None),
+            request_conversion.Conversion(
+                _procedures(session, found, procedures), due_on=due_on.date() if due_on else None
+            ),
             user=user,
             today=date.today(),
         )

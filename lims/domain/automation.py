@@ -33,6 +33,9 @@ from typing import Any
 from lims.domain.errors import DomainError
 
 SOURCES = ("fluke-5520a", "druck-pace")
+#: Sources that only read back their own setting, never a measurement: not a reader of the unit under test
+#: (a pressure controller measures, so a PACE may read a gauge as an indicator).
+SOURCE_ONLY = ("fluke-5520a",)
 
 
 class AutomationError(DomainError, ValueError):
@@ -53,7 +56,12 @@ class Automation:
 
 def _number(data: Mapping[str, Any], key: str, where: str, *, default: float, low: float) -> float:
     value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < low:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < low
+    ):
         raise AutomationError(f"{where}.{key}: {value!r} must be a number ≥ {low:g}")
     return float(value)
 

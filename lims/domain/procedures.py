@@ -332,15 +332,66 @@ def _decision_rule(data: Any, where: str) -> DecisionRule:
         raise ProcedureError(str(exc)) from None
 
 
-def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str]]:
-    if directory is not None:
-        for path in sorted(directory.glob("*.json")):
-            yield path.name, path.read_text(encoding="utf-8")
-        return
-    root = resources.files("lims.domain").joinpath("procedures")
+#: Blocks several procedure files share (an automation block of two versions of one method) live here, under
+#: the procedures' folder; a file names one as ``{"$ref": "shared/<name>.json"}`` in place of the block.
+SHARED_FOLDER = "shared"
+
+
+def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str, Any]]:
+    """(file name, text, the folder as a Traversable) of every procedure file, in name order."""
+    root: Any = directory if directory is not None else resources.files("lims.domain").joinpath("procedures")
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            yield entry.name, entry.read_text(encoding="utf-8")
+        if entry.name.endswith(".json") and entry.is_file():
+            yield entry.name, entry.read_text(encoding="utf-8"), root
+
+
+def _resolve_shared(data: Any, root: Any, where: str) -> Any:
+    """Replace each top-level ``{"$ref": "shared/<name>.json"}`` by that file's content (one level: a shared
+    block holds no references itself).
+
+    >>> _resolve_shared({"code": "X", "automation": {"$ref": "../x.json"}}, None, "X.json")
+    Traceback (most recent call last):
+    ...
+    lims.domain.procedures.ProcedureError: X.json: automation: $ref '../x.json' must name a file shared/<name>.json
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, value in data.items():
+        if not (isinstance(value, dict) and set(value) == {"$ref"}):
+            continue
+        ref = value["$ref"]
+        parts = ref.split("/") if isinstance(ref, str) else []
+        if (
+            len(parts) != 2
+            or parts[0] != SHARED_FOLDER
+            or not parts[1].endswith(".json")
+            or parts[1].startswith(".")
+        ):
+            raise ProcedureError(f"{where}: {key}: $ref {ref!r} must name a file {SHARED_FOLDER}/<name>.json")
+        target = root.joinpath(SHARED_FOLDER, parts[1])
+        if not target.is_file():
+            raise ProcedureError(f"{where}: {key}: $ref {ref!r}: no such shared file")
+        try:
+            out[key] = json.loads(target.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ProcedureError(
+                f"{where}: {key}: {ref}: not valid JSON (line {exc.lineno}: {exc.msg})"
+            ) from None
+    return out
+
+
+def procedure_definitions(directory: Path | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(file name, definition) of every procedure file in ``directory`` (default: the shipped ones), shared
+    blocks resolved: the definition a job stores is whole and does not depend on the shared file later."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for name, text, root in _procedure_files(directory):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProcedureError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        found.append((name, _resolve_shared(data, root, name)))
+    return found
 
 
 def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
@@ -353,11 +404,7 @@ def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
     ['1.0']
     """
     found: dict[tuple[str, str], Procedure] = {}
-    for name, text in _procedure_files(directory):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProcedureError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    for name, data in procedure_definitions(directory):
         procedure = procedure_from_dict(data, where=name)
         key = (procedure.code, procedure.version)
         if key in found:

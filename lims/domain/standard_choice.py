@@ -89,7 +89,7 @@ class Unsuitable:
 
 
 def role_needs(budget: BudgetTemplate) -> dict[str, RoleNeeds]:
-    """Each role's needs, read from the budget's inputs (lims/domain/budget_template.py sources)."""
+    """Each role's needs, read from the budget's inputs (lims.domain.budget_template sources)."""
     value_sources = {InputSource.STANDARD, InputSource.STANDARD_DRIFT}
     roles: dict[str, tuple[bool, set[str], set[str | None]]] = {}
     for item in budget.inputs:

@@ -24,8 +24,10 @@ class Job(Audited, Base):
     __table_args__ = (
         Index("ix_job_state_id", "state", "id"),
         Index("ix_job_enterprise_id_id", "enterprise_id", "id"),
-        Index("ix_job_technician_id_state", "technician_id", "state"),
-        Index("ix_job_state_due_on", "state", "due_on"),  # overdue open jobs, without reading the others
+        # "My jobs due today / overdue": one technician's open jobs by due date (migration 0031).
+        Index("ix_job_technician_id_state_due_on", "technician_id", "state", "due_on"),
+        # Overdue open jobs per procedure (lab section), index-only, without reading the others.
+        Index("ix_job_state_due_on_procedure_id", "state", "due_on", "procedure_id"),
     )
 
     id: Mapped[intpk]

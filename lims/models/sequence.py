@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy import ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lims.db import Base
@@ -38,7 +38,16 @@ class SequenceRun(Base):
     point_index: Mapped[int] = mapped_column(Integer, default=0)
     step: Mapped[str50] = mapped_column(default="")
     reference: Mapped[str50 | None]
-    entries: Mapped[dict[str, Any]] = mapped_column(default=dict)  # "0" -> ["1.001", …] typed indications
+    # typed indications by visit: "0" -> ["1.001", …] (a visit per point unless ``visits`` says otherwise)
+    entries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the source's settings in order, [point, nominal, readings, label] (instruments.sequence.Visit); [] for
+    # runs queued before visits existed (one per point)
+    visits: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    visit_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the station reading the unit under test through its interface (NULL: the technician types)
+    uut_station_id: Mapped[int | None] = mapped_column(ForeignKey("bench_station.id"))
+    uut_driver: Mapped[str200 | None]
+    uut_port_url: Mapped[str500 | None]
     error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str100 | None]
     requested_at: Mapped[created_at]

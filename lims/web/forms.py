@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect
 from flask.typing import ResponseReturnValue
@@ -127,3 +128,13 @@ def run_action(
         return redirect(back)
     _flash_success(success, done.result)
     return redirect(then(done.result) if callable(then) else then)
+
+
+def local_target(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``: a redirect taken from a form or a query
+    string never leaves the site (no open redirect through ``//host`` or ``https://host``)."""
+    if target and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return default

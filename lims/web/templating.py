@@ -120,10 +120,11 @@ def init_templating(app: Flask) -> None:
     from lims.web.diagrams import finding_text
 
     app.jinja_env.filters["recorded"] = recorded_value
-    from lims.web.audit.labels import field_label, table_label
+    from lims.web.audit.labels import actor_label, field_label, table_label
 
     app.jinja_env.globals["audit_table_label"] = table_label
     app.jinja_env.globals["audit_field_label"] = field_label
+    app.jinja_env.globals["audit_actor_label"] = actor_label
     app.jinja_env.globals["finding_text"] = finding_text
 
 

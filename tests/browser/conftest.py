@@ -108,7 +108,7 @@ def page(browser: Any) -> Iterator[Any]:
         locale="vi-VN", viewport={"width": 1280, "height": 900}, accept_downloads=True
     )
     tab = context.new_page()
-    tab.set_default_timeout(15000)
+    tab.set_default_timeout(30000)  # a loaded 2-core CI machine runs two test workers beside the browser
     yield tab
     context.close()
 

@@ -87,7 +87,7 @@ def test_technician_captures_readings_from_the_balance(
         point.locator("button:has-text('Đo từ thiết bị')").press("Enter")  # keyboard only
 
         rows = point.locator("table[data-bench-readings] tbody tr")
-        rows.nth(repetitions - 1).wait_for()
+        rows.nth(repetitions - 1).wait_for(timeout=60_000)  # two agreeing stable replies per reading
         first_row = rows.first.inner_text()
         assert load in first_row and "kg" in first_row and "có" in first_row  # value as sent, stable: yes
         # the instrument's time on the lab's clock, as the server formats it (no ISO text, no UTC)

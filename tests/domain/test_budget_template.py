@@ -49,7 +49,7 @@ INPUTS: list[dict[str, Any]] = [
     {"name": "w", "source": "supplied"},  # e.g. a balance's eccentricity (lims.domain.weighing)
 ]
 
-#: Every distribution a ``fixed`` input may give (lims.domain.budget_template._fixed_distribution).
+#: Every distribution a ``fixed`` input may give (lims.domain.budget_template.codec._fixed_distribution).
 FIXED_DISTRIBUTIONS = [
     {"kind": "normal", "u": 0.0002},
     {"kind": "normal", "expanded": 0.0004, "k": 2.0},

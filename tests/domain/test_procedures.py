@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from lims.domain.procedures import (
     instantiate_budget,
     load_procedures,
     point_result,
+    procedure_definitions,
     procedure_from_dict,
 )
 from lims.domain.test_points import PointOutOfRange
@@ -86,6 +88,7 @@ def test_file_names_match_code_and_version() -> None:
 def test_a_lab_adds_a_procedure_and_a_new_version(tmp_path: Path) -> None:
     for path in SHIPPED.glob("*.json"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(SHIPPED / "shared", tmp_path / "shared")  # the blocks the files share
     v2 = shipped("CAL-TH-BATH") | {"version": "2.10", "acceptance": {"kind": "fixed", "value": 0.3}}
     v11 = shipped("CAL-TH-BATH") | {"version": "2.2"}
     (tmp_path / "CAL-TH-BATH_2.10.json").write_text(json.dumps(v2), encoding="utf-8")
@@ -119,6 +122,26 @@ def test_superseded_by_must_name_a_later_version_of_the_same_code(tmp_path: Path
             load_procedures(tmp_path)
     with pytest.raises(ProcedureError, match=r"superseded_by: expected the version that replaces this one"):
         procedure_from_dict(old | {"superseded_by": 2})
+def test_a_shared_block_is_resolved_into_each_definition_and_a_bad_reference_is_named(tmp_path: Path) -> None:
+    """CAL-DMM-DCV 1.0 and 2.0 name one automation block (lims/domain/procedures/shared/): each definition
+    holds it whole, so a job's stored procedure does not depend on the shared file afterwards."""
+    found = dict(procedure_definitions())
+    shared = json.loads((SHIPPED / "shared" / "automation-dc-voltage-5520a.json").read_text(encoding="utf-8"))
+    assert (
+        found["CAL-DMM-DCV_1.0.json"]["automation"] == found["CAL-DMM-DCV_2.0.json"]["automation"] == shared
+    )
+    assert shared["driver"] == "fluke-5520a"
+    data = shipped("CAL-PG-DKD") | {"automation": {"$ref": "shared/none.json"}}
+    (tmp_path / "a.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(
+        ProcedureError, match=r"a\.json: automation: \$ref 'shared/none\.json': no such shared file"
+    ):
+        load_procedures(tmp_path)
+    (tmp_path / "a.json").write_text(
+        json.dumps(data | {"automation": {"$ref": "/etc/passwd"}}), encoding="utf-8"
+    )
+    with pytest.raises(ProcedureError, match=r"must name a file shared/<name>\.json"):
+        load_procedures(tmp_path)
 
 
 def test_duplicate_code_and_version_is_refused(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from instruments.sequence import (
     SequenceError,
     SequenceRunner,
     Stability,
+    Visit,
     recover,
 )
 from instruments.simulators.faults import Faults
@@ -42,7 +43,10 @@ def typed(values: dict[int, list[str]], unit: str = "V"):  # type: ignore[no-unt
     def entry(index: int) -> list[Reading] | None:
         if index not in values:
             return None
-        return [Reading(v, unit, None, HANDHELD, next(seq), utc_now(), f"typed {v}".encode()) for v in values[index]]
+        return [
+            Reading(v, unit, None, HANDHELD, next(seq), utc_now(), f"typed {v}".encode())
+            for v in values[index]
+        ]
 
     return entry
 
@@ -67,19 +71,36 @@ def test_dc_voltage_points_run_automatically_and_end_in_standby(start_sim, tmp_p
     journal = Journal(tmp_path / "j.sqlite3")
     progress = []
     with Fluke5520A.open(sim.path, framing=fast(Fluke5520A)) as cal:
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s1",
-                                stability=Stability(window=3, timeout_s=5, poll_s=0), readings_per_point=2,
-                                entry=typed({0: ["1.001", "1.002"], 1: ["5.003", "5.002"], 2: ["10.004", "10.004"]}),
-                                on_progress=progress.append)
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s1",
+            stability=Stability(window=3, timeout_s=5, poll_s=0),
+            readings_per_point=2,
+            entry=typed({0: ["1.001", "1.002"], 1: ["5.003", "5.002"], 2: ["10.004", "10.004"]}),
+            on_progress=progress.append,
+        )
         means = runner.run([Decimal("1"), Decimal("5"), Decimal("10")])
         assert not cal.is_operating()
     # OUT? reads back the set value exactly (the calibrator is the reference of the DC voltage points)
     assert means == [Decimal("1"), Decimal("5"), Decimal("10")]
-    assert kinds(journal, "s1") == ["started"] + ["set", "stable", "reference", "reference", "waiting_entry",
-                                                   "done"] * 3 + ["safe", "finished"]
+    assert kinds(journal, "s1") == ["started"] + [
+        "set",
+        "stable",
+        "reference",
+        "reference",
+        "waiting_entry",
+        "done",
+    ] * 3 + ["safe", "finished"]
     assert [(e.job_number, e.point_id, e.payload["value"]) for e in journal.pending()] == [
-        ("HN-2026-0001", "P1", "1.001"), ("HN-2026-0001", "P1", "1.002"), ("HN-2026-0001", "P2", "5.003"),
-        ("HN-2026-0001", "P2", "5.002"), ("HN-2026-0001", "P3", "10.004"), ("HN-2026-0001", "P3", "10.004")]
+        ("HN-2026-0001", "P1", "1.001"),
+        ("HN-2026-0001", "P1", "1.002"),
+        ("HN-2026-0001", "P2", "5.003"),
+        ("HN-2026-0001", "P2", "5.002"),
+        ("HN-2026-0001", "P3", "10.004"),
+        ("HN-2026-0001", "P3", "10.004"),
+    ]
     assert in_standby(sim_cal)
     assert [h for h in sim_cal.history if h.startswith("OUT")] == ["OUT 1 V", "OUT 5 V", "OUT 10 V"]
     assert progress[-1].step == "finished"
@@ -93,20 +114,34 @@ def test_an_abort_leaves_the_calibrator_in_standby(start_sim, tmp_path: Path) ->
 
     def control() -> Command:  # the technician presses Abort while point 2 waits for the entry
         asked["n"] += 1
-        return Command.ABORT if sim_cal.value == Decimal(5) and sim_cal.operating and asked["n"] > 12 else Command.RUN
+        return (
+            Command.ABORT
+            if sim_cal.value == Decimal(5) and sim_cal.operating and asked["n"] > 12
+            else Command.RUN
+        )
 
     with Fluke5520A.open(sim.path, framing=fast(Fluke5520A)) as cal:
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s2",
-                                stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
-                                entry=typed({0: ["1.001"]}), control=control, sleep=lambda s: None)
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s2",
+            stability=Stability(window=2, timeout_s=5, poll_s=0),
+            readings_per_point=1,
+            entry=typed({0: ["1.001"]}),
+            control=control,
+            sleep=lambda s: None,
+        )
         with pytest.raises(SequenceError, match="aborted by the technician"):
             runner.run([Decimal("1"), Decimal("5"), Decimal("10")])
         assert not cal.is_operating()
     assert in_standby(sim_cal)
     events = journal.events("s2")
     assert [e.kind for e in events][-2:] == ["safe", "aborted"]
-    assert events[-2].point_index == 1 and events[-2].detail == {"reason": "aborted by the technician",
-                                                                 "action": "STBY"}
+    assert events[-2].point_index == 1 and events[-2].detail == {
+        "reason": "aborted by the technician",
+        "action": "STBY",
+    }
     assert "OUT 10 V" not in sim_cal.history
 
 
@@ -116,9 +151,15 @@ def test_a_tripped_output_stops_the_sequence_safely(start_sim, tmp_path: Path) -
     sim = start_sim(sim_cal)
     journal = Journal(tmp_path / "j.sqlite3")
     with Fluke5520A.open(sim.path, framing=fast(Fluke5520A)) as cal:
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s3",
-                                stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
-                                entry=typed({0: ["1.001"], 1: ["5.0"]}))
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s3",
+            stability=Stability(window=2, timeout_s=5, poll_s=0),
+            readings_per_point=1,
+            entry=typed({0: ["1.001"], 1: ["5.0"]}),
+        )
         with pytest.raises(SequenceError, match=r"point 2: .*1305"):
             runner.run([Decimal("1"), Decimal("5")])
     assert in_standby(sim_cal)
@@ -138,11 +179,17 @@ def test_pressure_points_settle_then_read_and_the_controller_vents(start_sim, tm
         clock[0] += seconds
 
     with DruckPace.open(sim.path, framing=fast(DruckPace)) as pace:
-        runner = SequenceRunner(journal, PressureSource(pace), job_number="HN-2026-0002", run_id="p1",
-                                stability=Stability(window=5, max_slope_per_s=0.01, max_spread=0.02, timeout_s=120,
-                                                    poll_s=1.0),
-                                readings_per_point=2, entry=typed({0: ["2.0", "2.0"]}, "bar"),
-                                monotonic=lambda: clock[0], sleep=sleep)
+        runner = SequenceRunner(
+            journal,
+            PressureSource(pace),
+            job_number="HN-2026-0002",
+            run_id="p1",
+            stability=Stability(window=5, max_slope_per_s=0.01, max_spread=0.02, timeout_s=120, poll_s=1.0),
+            readings_per_point=2,
+            entry=typed({0: ["2.0", "2.0"]}, "bar"),
+            monotonic=lambda: clock[0],
+            sleep=sleep,
+        )
         means = runner.run([Decimal("2000")])
         assert pace.is_vented()
     stable = next(e for e in journal.events("p1") if e.kind == "stable")
@@ -158,11 +205,17 @@ def test_a_pressure_that_never_settles_times_out_and_vents(start_sim, tmp_path: 
     sim = start_sim(sim_pace, Faults(seed=2, schedule={9: "drop"}))  # and one reply dropped on the way
     journal = Journal(tmp_path / "j.sqlite3")
     with DruckPace.open(sim.path, framing=fast(DruckPace)) as pace:
-        runner = SequenceRunner(journal, PressureSource(pace), job_number="HN-2026-0002", run_id="p2",
-                                stability=Stability(window=5, max_slope_per_s=0.01, max_spread=0.02, timeout_s=30,
-                                                    poll_s=1.0),
-                                readings_per_point=1, entry=typed({}), monotonic=lambda: clock[0],
-                                sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+        runner = SequenceRunner(
+            journal,
+            PressureSource(pace),
+            job_number="HN-2026-0002",
+            run_id="p2",
+            stability=Stability(window=5, max_slope_per_s=0.01, max_spread=0.02, timeout_s=30, poll_s=1.0),
+            readings_per_point=1,
+            entry=typed({}),
+            monotonic=lambda: clock[0],
+            sleep=lambda s: clock.__setitem__(0, clock[0] + s),
+        )
         with pytest.raises(SequenceError):
             runner.run([Decimal("2000")])
         assert pace.is_vented()  # a query: the vent sent before it has been taken
@@ -180,9 +233,17 @@ def test_pause_makes_safe_and_resume_sets_the_point_again(start_sim, tmp_path: P
         return next(script, Command.RUN)
 
     with Fluke5520A.open(sim.path, framing=fast(Fluke5520A)) as cal:
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s4",
-                                stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
-                                entry=typed({0: ["1.0"]}), control=control, sleep=lambda s: None)
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s4",
+            stability=Stability(window=2, timeout_s=5, poll_s=0),
+            readings_per_point=1,
+            entry=typed({0: ["1.0"]}),
+            control=control,
+            sleep=lambda s: None,
+        )
         runner.run([Decimal("1")])
     steps = kinds(journal, "s4")
     assert steps[steps.index("paused") - 1] == "safe" and "resumed" in steps
@@ -195,12 +256,18 @@ def test_a_crashed_run_is_made_safe_and_resumed_from_the_journal(start_sim, tmp_
     path = tmp_path / "j.sqlite3"
     with Fluke5520A.open(sim.path, framing=fast(Fluke5520A)) as cal:
         journal = Journal(path)
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s5",
-                                stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
-                                entry=typed({0: ["1.0"]}))
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s5",
+            stability=Stability(window=2, timeout_s=5, poll_s=0),
+            readings_per_point=1,
+            entry=typed({0: ["1.0"]}),
+        )
         # the station dies while point 2 is energised: its journal holds no 'finished'/'aborted'
         runner._event("started", 0)
-        runner._attempt(0, Decimal("1"))
+        runner._attempt(0, Visit(0, Decimal("1"), 1))
         cal.set_output(Decimal("5"), "V")
         cal.operate()
         runner._event("set", 1, value="5")
@@ -212,11 +279,18 @@ def test_a_crashed_run_is_made_safe_and_resumed_from_the_journal(start_sim, tmp_
         assert resume == 1 and in_standby(sim_cal)
         assert [(e.kind, e.detail) for e in journal.events("s5")[-2:]] == [
             ("safe", {"reason": "recovered after the station stopped", "action": "STBY"}),
-            ("aborted", {"reason": "the station stopped", "resume_at": "1"})]
+            ("aborted", {"reason": "the station stopped", "resume_at": "1"}),
+        ]
         assert journal.open_runs() == []
-        runner = SequenceRunner(journal, CalibratorSource(cal), job_number="HN-2026-0001", run_id="s5",
-                                stability=Stability(window=2, timeout_s=5, poll_s=0), readings_per_point=1,
-                                entry=typed({1: ["5.0"]}))
+        runner = SequenceRunner(
+            journal,
+            CalibratorSource(cal),
+            job_number="HN-2026-0001",
+            run_id="s5",
+            stability=Stability(window=2, timeout_s=5, poll_s=0),
+            readings_per_point=1,
+            entry=typed({1: ["5.0"]}),
+        )
         runner.run([Decimal("1"), Decimal("5")], start_at=resume)
     assert journal.open_runs() == [] and recover(journal, "s5", CalibratorSource(cal)) is None
     assert in_standby(sim_cal)

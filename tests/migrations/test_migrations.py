@@ -40,7 +40,9 @@ def test_0013_token_foreign_key_clears_orphans_and_downgrades(tmp_path) -> None:
 
     path = tmp_path / "lims.db"
     url = f"sqlite:///{path}"
-    upgrade(url)  # a real job and user for the reading's other keys, made with today's models, then back to 0012
+    upgrade(
+        url
+    )  # a real job and user for the reading's other keys, made with today's models, then back to 0012
     before = make_engine(url)
     with Session(before) as session:
         setup = jobsetup.build(session, authorise=False)
@@ -286,7 +288,11 @@ def test_0021_carries_suspect_events_over_as_nonconforming_work(empty_url: str) 
                 text("SELECT number, trigger, state, suspect_from, description FROM nonconforming_work")
             ).one()
             decision = conn.execute(text("SELECT usage_ref, decision, reason, job_id FROM nc_decision")).one()
-        assert (record.number, record.trigger, record.state) == ("NC-2026-001", "check_out_of_limits", "evaluating")
+        assert (record.number, record.trigger, record.state) == (
+            "NC-2026-001",
+            "check_out_of_limits",
+            "evaluating",
+        )
         assert str(record.suspect_from)[:10] == "2026-02-01" and record.description == "Lệch 12 mg"
         assert tuple(decision) == ("JOB-2026-00001", "notify", "Ảnh hưởng nhỏ", None)
         command.downgrade(alembic_config(empty_url), "0017")
@@ -353,10 +359,39 @@ def test_0025_conformity_specification_upgrade_and_downgrade(db_url: str) -> Non
     engine = create_engine(db_url)
     try:
         command.downgrade(config, "0017")
-        assert "conformity_specification" not in {c["name"] for c in inspect(engine).get_columns("service_request")}
+        assert "conformity_specification" not in {
+            c["name"] for c in inspect(engine).get_columns("service_request")
+        }
         upgrade(db_url)
         columns = {c["name"]: c for c in inspect(engine).get_columns("service_request")}
         assert columns["conformity_specification"]["nullable"] and "conformity_statement" in columns
+    finally:
+        upgrade(db_url)
+        engine.dispose()
+
+
+def test_0031_dashboard_indexes_replace_their_prefixes_and_downgrade(db_url: str) -> None:
+    """0031 widens the technician's and the overdue indexes (issue 19 item 8); the downgrade restores them."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from lims.migrate import alembic_config, upgrade
+
+    def indexes() -> dict[str, list[str | None]]:
+        return {i["name"] or "": i["column_names"] for i in inspect(engine).get_indexes("job")}
+
+    config = alembic_config(db_url)
+    engine = create_engine(db_url)
+    try:
+        command.downgrade(config, "0030")
+        before = indexes()
+        assert before["ix_job_technician_id_state"] == ["technician_id", "state"]
+        assert before["ix_job_state_due_on"] == ["state", "due_on"]
+        upgrade(db_url)
+        after = indexes()
+        assert "ix_job_technician_id_state" not in after and "ix_job_state_due_on" not in after
+        assert after["ix_job_technician_id_state_due_on"] == ["technician_id", "state", "due_on"]
+        assert after["ix_job_state_due_on_procedure_id"] == ["state", "due_on", "procedure_id"]
     finally:
         upgrade(db_url)
         engine.dispose()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from lims.models import CmcEntry, JobKind, RequestState, Role
 from lims.services.customers import capability_review
 from lims.services.customers import service_requests as sr
+from lims.services.customers.request_conversion import Conversion, convert_request
 from lims.services.jobs import points as job_points
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import authorise_all_procedures, make_enterprise, make_instrument, make_lab, make_user
@@ -78,9 +79,9 @@ def test_an_item_no_procedure_covers_is_refused_at_review_naming_it(session: Ses
     assert by_instrument[balance.id].authorised_codes == ("CAL-NAWI-CG18",)  # type: ignore[attr-defined]
     assert by_instrument[gauge.id].can_take and by_instrument[gauge.id].authorised_codes == ("CAL-PG-DKD",)  # type: ignore[attr-defined]
     admin = make_user(session, Role.ADMIN)
-    with pytest.raises(sr.CannotTake, match=f"covers {ammeter.serial_number}"):  # type: ignore[attr-defined]
+    with pytest.raises(capability_review.CannotTake, match=f"covers {ammeter.serial_number}"):  # type: ignore[attr-defined]
         sr.accept_request(session, req.id, user=admin, now=NOW)  # type: ignore[attr-defined]
-    with pytest.raises(sr.CannotTake):  # scheduling accepts, so it is refused the same way
+    with pytest.raises(capability_review.CannotTake):  # scheduling accepts, so it is refused the same way
         sr.schedule_request(session, req.id, date(2026, 3, 9), user=admin, today=TODAY)  # type: ignore[attr-defined]
     assert req.state == RequestState.SUBMITTED  # type: ignore[attr-defined]
 
@@ -98,9 +99,7 @@ def test_grams_are_converted_to_the_procedures_kilograms_not_refused(session: Se
     sr.accept_request(session, req.id, user=admin, now=NOW)  # type: ignore[attr-defined]
     item = req.items[0]  # type: ignore[attr-defined]
     procedure = latest_procedure(session, "VER-NAWI-R76")
-    (job,) = sr.convert_request(
-        session, req.id, sr.Conversion({item.id: procedure.id}), user=admin, today=TODAY
-    )  # type: ignore[attr-defined]
+    (job,) = convert_request(session, req.id, Conversion({item.id: procedure.id}), user=admin, today=TODAY)  # type: ignore[attr-defined]
     # the customer's points in g become the procedure's kg: 500 g = 0.5 kg, 10 000 g = 10 kg, 25 000 g = 25 kg
     assert job.requirements["points"] == [0.5, 10.0, 25.0]
     # and the instrument is measured in kg: 0 to 30 000 g is 0 to 30 kg, d = 5 g = 0.005 kg
@@ -117,5 +116,5 @@ def test_nobody_authorised_means_the_item_cannot_be_taken(session: Session, lab:
         "Nobody is authorised today to perform %(codes)s for %(serial)s."
     ]
     assert review.problems[0].params["codes"] == "CAL-PG-DKD"
-    with pytest.raises(sr.CannotTake, match="Nobody is authorised"):
+    with pytest.raises(capability_review.CannotTake, match="Nobody is authorised"):
         sr.accept_request(session, req.id, user=make_user(session, Role.ADMIN), now=NOW)  # type: ignore[attr-defined]

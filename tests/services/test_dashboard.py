@@ -24,7 +24,7 @@ from lims.models import (
 from lims.services.jobs import queues, workload
 from lims.services.jobs.dashboard import Tile, standards_of, tiles_for
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
-from lims.services.standards.standards import due_standards
+from lims.services.standards.checks import due_standards
 from tests.factories import (
     make_certificate,
     make_enterprise,
@@ -59,7 +59,9 @@ def _by_label(tiles: list[Tile]) -> dict[str, int]:
 
 def _listed(session: Session, user: User, tile: Tile) -> int:
     """How many jobs the list behind a job tile shows (the page's own query, every page)."""
-    conditions = queues.queue_conditions(tile.args["queue"], user, TODAY, section=tile.args.get("section", ""))
+    conditions = queues.queue_conditions(
+        tile.args["queue"], user, TODAY, section=tile.args.get("section", "")
+    )
     return len(workload.list_jobs(session, conditions=conditions, size=500).items)
 
 
@@ -76,11 +78,23 @@ def test_technician_sees_their_own_work(session: Session) -> None:
     # mine: due today (received), overdue (in progress), in progress due later, a finished one (issued, overdue
     # date but closed: not counted)
     make_job(session, enterprise=ent, technician_id=me.id, state=JobState.RECEIVED, due_on=TODAY)
-    late = make_job(session, enterprise=ent, technician_id=me.id, state=JobState.IN_PROGRESS,
-                    due_on=TODAY - timedelta(days=2))
-    make_job(session, enterprise=ent, technician_id=me.id, state=JobState.IN_PROGRESS,
-             due_on=TODAY + timedelta(days=9))
-    make_job(session, enterprise=ent, technician_id=me.id, state=JobState.ISSUED, due_on=TODAY - timedelta(days=9))
+    late = make_job(
+        session,
+        enterprise=ent,
+        technician_id=me.id,
+        state=JobState.IN_PROGRESS,
+        due_on=TODAY - timedelta(days=2),
+    )
+    make_job(
+        session,
+        enterprise=ent,
+        technician_id=me.id,
+        state=JobState.IN_PROGRESS,
+        due_on=TODAY + timedelta(days=9),
+    )
+    make_job(
+        session, enterprise=ent, technician_id=me.id, state=JobState.ISSUED, due_on=TODAY - timedelta(days=9)
+    )
     # someone else's, and one nobody holds
     make_job(session, enterprise=ent, technician_id=other.id, state=JobState.IN_PROGRESS, due_on=TODAY)
     make_job(session, enterprise=ent, state=JobState.RECEIVED, due_on=TODAY + timedelta(days=3))
@@ -88,14 +102,19 @@ def test_technician_sees_their_own_work(session: Session) -> None:
     mine_soon = make_standard(session, due_on=TODAY + timedelta(days=5))
     make_standard(session, due_on=TODAY + timedelta(days=5))
     mine_later = make_standard(session, due_on=TODAY + timedelta(days=40))
-    session.add_all([JobStandard(job_id=late.id, standard_id=mine_soon.id, role="weights"),
-                     JobStandard(job_id=late.id, standard_id=mine_later.id, role="reference")])
+    session.add_all(
+        [
+            JobStandard(job_id=late.id, standard_id=mine_soon.id, role="weights"),
+            JobStandard(job_id=late.id, standard_id=mine_later.id, role="reference"),
+        ]
+    )
     session.flush()
 
     tiles = _tiles(session, me)
     counts = _by_label(tiles)
     unassigned = session.scalar(
-        select(func.count()).select_from(queues.Job).where(*queues.queue_conditions("unassigned", me, TODAY)))
+        select(func.count()).select_from(queues.Job).where(*queues.queue_conditions("unassigned", me, TODAY))
+    )
     assert counts == {
         "My jobs due today": 1,
         "My overdue jobs": 1,
@@ -126,20 +145,50 @@ def test_reviewer_and_signatory_queues_exclude_their_own_work(session: Session) 
     # returned by this reviewer: measured -> in_progress as the latest transition
     returned = make_job(session, state=JobState.IN_PROGRESS, measured_by_id=None)
     at = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
-    session.add_all([
-        JobTransition(job_id=returned.id, from_state=JobState.IN_PROGRESS, to_state=JobState.MEASURED,
-                      actor_id=tech.id, role="technician", at=at),
-        JobTransition(job_id=returned.id, from_state=JobState.MEASURED, to_state=JobState.IN_PROGRESS,
-                      actor_id=reviewer.id, role="reviewer", comment="Điểm 3 thiếu số đọc", at=at),
-    ])
+    session.add_all(
+        [
+            JobTransition(
+                job_id=returned.id,
+                from_state=JobState.IN_PROGRESS,
+                to_state=JobState.MEASURED,
+                actor_id=tech.id,
+                role="technician",
+                at=at,
+            ),
+            JobTransition(
+                job_id=returned.id,
+                from_state=JobState.MEASURED,
+                to_state=JobState.IN_PROGRESS,
+                actor_id=reviewer.id,
+                role="reviewer",
+                comment="Điểm 3 thiếu số đọc",
+                at=at,
+            ),
+        ]
+    )
     # and one returned earlier but measured again since: no longer "being re-measured"
     again = make_job(session, state=JobState.MEASURED, measured_by_id=tech.id)
-    session.add_all([
-        JobTransition(job_id=again.id, from_state=JobState.MEASURED, to_state=JobState.IN_PROGRESS,
-                      actor_id=reviewer.id, role="reviewer", comment="x", at=at),
-        JobTransition(job_id=again.id, from_state=JobState.IN_PROGRESS, to_state=JobState.MEASURED,
-                      actor_id=tech.id, role="technician", at=at),
-    ])
+    session.add_all(
+        [
+            JobTransition(
+                job_id=again.id,
+                from_state=JobState.MEASURED,
+                to_state=JobState.IN_PROGRESS,
+                actor_id=reviewer.id,
+                role="reviewer",
+                comment="x",
+                at=at,
+            ),
+            JobTransition(
+                job_id=again.id,
+                from_state=JobState.IN_PROGRESS,
+                to_state=JobState.MEASURED,
+                actor_id=tech.id,
+                role="technician",
+                at=at,
+            ),
+        ]
+    )
     session.flush()
     review_tiles = _tiles(session, reviewer)
     review = _by_label(review_tiles)
@@ -150,7 +199,9 @@ def test_reviewer_and_signatory_queues_exclude_their_own_work(session: Session) 
     _every_job_tile_matches_its_list(session, reviewer, review_tiles)
     sign_tiles = _tiles(session, signatory)
     sign = _by_label(sign_tiles)
-    assert sign["Awaiting my signature"] - before_sign["Awaiting my signature"] == 1  # not the one they reviewed
+    assert (
+        sign["Awaiting my signature"] - before_sign["Awaiting my signature"] == 1
+    )  # not the one they reviewed
     assert sign["Approved, certificate not issued"] - before_sign["Approved, certificate not issued"] == 1
     _every_job_tile_matches_its_list(session, signatory, sign_tiles)
 
@@ -166,17 +217,26 @@ def test_lab_manager_sees_requests_unassigned_and_overdue_by_section(session: Se
     make_job(session, state=JobState.RECEIVED, procedure_id=mass.id, due_on=late)
     make_job(session, state=JobState.MEASURED, procedure_id=pressure.id, due_on=late)
     make_job(session, state=JobState.CANCELLED, procedure_id=pressure.id, due_on=late)  # closed: not overdue
+    make_job(session, state=JobState.REQUESTED, procedure_id=None, due_on=late)  # overdue, in no section
     customer = make_user(session, Role.CUSTOMER)
-    session.add(ServiceRequest(enterprise_id=customer.enterprise_id, requested_by_id=customer.id,
-                               kind=JobKind.CALIBRATION, state=RequestState.SUBMITTED))
+    session.add(
+        ServiceRequest(
+            enterprise_id=customer.enterprise_id,
+            requested_by_id=customer.id,
+            kind=JobKind.CALIBRATION,
+            state=RequestState.SUBMITTED,
+        )
+    )
     session.flush()
     tiles = _tiles(session, admin)
     after = _by_label(tiles)
     growth = {k: after[k] - before.get(k, 0) for k in after}
     assert growth["Requests waiting for a decision"] == 1
-    assert growth["Overdue jobs"] == 3
+    # The total and the sections are sums of one per-procedure count (overdue_by_procedure).
+    assert growth["Overdue jobs"] == 4
     assert growth["Overdue jobs mass"] == 2 and growth["Overdue jobs pressure"] == 1
-    assert growth["Jobs nobody is assigned to"] == 2  # measured ones are past assigning
+    assert sum(v for k, v in growth.items() if k.startswith("Overdue jobs ")) == 3
+    assert growth["Jobs nobody is assigned to"] == 3  # measured ones are past assigning
     assert after["Enterprises"] == session.scalar(select(func.count()).select_from(Enterprise))
     assert after["Users"] == session.scalar(select(func.count()).select_from(User))
     _every_job_tile_matches_its_list(session, admin, tiles)
@@ -190,7 +250,10 @@ def test_auditor_sees_recent_certificates_and_no_users(session: Session) -> None
     make_certificate(session, issued_at=datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
     make_certificate(session, issued_at=datetime(2026, 9, 1, 3, 0, tzinfo=UTC))  # older than 30 days
     after = _by_label(_tiles(session, auditor))
-    assert after["Certificates issued in the last 30 days"] - before["Certificates issued in the last 30 days"] == 1
+    assert (
+        after["Certificates issued in the last 30 days"] - before["Certificates issued in the last 30 days"]
+        == 1
+    )
     assert "Users" not in after
 
 
@@ -218,19 +281,32 @@ def test_lab_manager_sees_stamps_left_and_a_warning_below_the_threshold(session:
     assert stamps.stock_tiles(session, admin, today=TODAY, low=20) == []  # no stamps ever received: no tile
     lab = make_lab(session)
     # Two batches: HN-26-000001…000030 (30 stamps) and HN-26-000101…000110 (10), plus one received tomorrow.
-    for first, last, received in ((1, 30, TODAY - timedelta(days=40)), (101, 110, TODAY - timedelta(days=5)),
-                                  (201, 300, TODAY + timedelta(days=1))):
-        stamps.receive_batch(session, stamps.BatchInput(lab.id, "HN-26", first, last, received, f"BB-{first}"),
-                             actor=admin)
+    for first, last, received in (
+        (1, 30, TODAY - timedelta(days=40)),
+        (101, 110, TODAY - timedelta(days=5)),
+        (201, 300, TODAY + timedelta(days=1)),
+    ):
+        stamps.receive_batch(
+            session, stamps.BatchInput(lab.id, "HN-26", first, last, received, f"BB-{first}"), actor=admin
+        )
     # 15 + 2 voided + 1 damaged leave the stock (a use recorded tomorrow does not count yet).
     batch = session.scalars(select(stamps.StampBatch).where(stamps.StampBatch.first_number == 1)).one()
     for number in range(1, 16):
-        session.add(StampUse(batch_id=batch.id, number=number, outcome="affixed", used_on=TODAY - timedelta(days=1),
-                             recorded_by_id=admin.id))
+        session.add(
+            StampUse(
+                batch_id=batch.id,
+                number=number,
+                outcome="affixed",
+                used_on=TODAY - timedelta(days=1),
+                recorded_by_id=admin.id,
+            )
+        )
     stamps.spoil(session, "HN-26-000016", stamps.Outcome.VOIDED, "Hỏng khi in", on=TODAY, actor=admin)
     stamps.spoil(session, "HN-26-000017", stamps.Outcome.VOIDED, "Hỏng khi in", on=TODAY, actor=admin)
     stamps.spoil(session, "HN-26-000101", stamps.Outcome.DAMAGED, "Rách", on=TODAY, actor=admin)
-    stamps.spoil(session, "HN-26-000102", stamps.Outcome.DAMAGED, "Rách", on=TODAY + timedelta(days=1), actor=admin)
+    stamps.spoil(
+        session, "HN-26-000102", stamps.Outcome.DAMAGED, "Rách", on=TODAY + timedelta(days=1), actor=admin
+    )
     # (30 − 15 − 2) + (10 − 1) = 13 + 9 = 22 on TODAY, the same as the balance the stock page prints.
     assert stamps.unused_in_stock(session, on=TODAY) == 22
     assert sum(b.remaining for b in stamps.balance(session, on=TODAY)) == 22
@@ -250,15 +326,28 @@ def test_auditor_sees_open_findings_each_linked_to_the_filtered_list(session: Se
     auditor, owner = make_user(session, Role.AUDITOR), make_user(session, Role.ADMIN)
 
     def record(n: int, state: str) -> NonconformingWork:
-        row = NonconformingWork(number=f"NC-T-{n}", trigger="complaint", state=state, description="Thử",
-                                found_on=TODAY - timedelta(days=30))
+        row = NonconformingWork(
+            number=f"NC-T-{n}",
+            trigger="complaint",
+            state=state,
+            description="Thử",
+            found_on=TODAY - timedelta(days=30),
+        )
         session.add(row)
         session.flush()
         return row
 
     def action(nc: NonconformingWork, state: str, due: int) -> None:
-        session.add(CorrectiveAction(nc_id=nc.id, root_cause="Thử", actions="Thử", owner_id=owner.id,
-                                     due_on=TODAY + timedelta(days=due), state=state))
+        session.add(
+            CorrectiveAction(
+                nc_id=nc.id,
+                root_cause="Thử",
+                actions="Thử",
+                owner_id=owner.id,
+                due_on=TODAY + timedelta(days=due),
+                state=state,
+            )
+        )
 
     a, b, c, closed = record(1, "open"), record(2, "evaluating"), record(3, "open"), record(4, "closed")
     action(a, "open", -3)  # overdue
@@ -277,10 +366,14 @@ def test_auditor_sees_open_findings_each_linked_to_the_filtered_list(session: Se
         tile = tiles[label]
         assert (tile.endpoint, dict(tile.args), tile.value, tile.warn) == ("nc.index", args, count, True)
         # The list the link opens (the page's own filter) shows as many records as the tile counts.
-        where = records.NcFilter(open_only=args.get("open") == 1, corrective=args.get("corrective"), today=TODAY)
+        where = records.NcFilter(
+            open_only=args.get("open") == 1, corrective=args.get("corrective"), today=TODAY
+        )
         assert len(records.list_records(session, where)) == count
     # And against the database directly: records not closed; distinct records with an open action.
     assert tiles["Open nonconforming work"].value == session.scalar(
-        select(func.count()).select_from(NonconformingWork).where(NonconformingWork.state != "closed"))
+        select(func.count()).select_from(NonconformingWork).where(NonconformingWork.state != "closed")
+    )
     assert tiles["Records with a corrective action open"].value == session.scalar(
-        select(func.count(func.distinct(CorrectiveAction.nc_id))).where(CorrectiveAction.state != "closed"))
+        select(func.count(func.distinct(CorrectiveAction.nc_id))).where(CorrectiveAction.state != "closed")
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -27,8 +28,9 @@ from lims.models import (
     User,
 )
 from lims.services.customers import portal
+from lims.services.demo import scale
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
-from lims.services.demo.seed import DEMO_PASSWORD
+from lims.services.demo.seed import DEMO_PASSWORD, load_demo
 from lims.services.records.audit import history, verify_chain
 from lims.services.records.database import open_database
 from tests.webutil import login
@@ -122,6 +124,7 @@ def test_refuses_a_database_that_holds_data(session: Session) -> None:
 
 
 def _fingerprint(url: str, seed: int) -> list[tuple[object, ...]]:
+    """The generated jobs of ``load_scale(60, seed)`` on a copy of the demo already loaded at ``url``."""
     database = open_database(url)
     try:
         with database.session() as session:
@@ -146,12 +149,24 @@ def _fingerprint(url: str, seed: int) -> list[tuple[object, ...]]:
         database.engine.dispose()
 
 
-def test_same_seed_same_data(tmp_path: Path, db_url: str) -> None:
+def test_same_seed_same_data(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generator is deterministic for a seed. The demo it grows from is loaded once and copied for the
+    three runs (load_scale's own load of it is skipped): the demo is the same whatever the seed."""
     if not db_url.startswith("sqlite"):
         pytest.skip("determinism is a property of the generator; checked once, on SQLite files")
-    urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b", "c")]
-    for url in urls:
-        upgrade(url)
+    base = tmp_path / "demo.db"
+    upgrade(f"sqlite:///{base}")
+    database = open_database(f"sqlite:///{base}")
+    with database.session() as session:
+        load_demo(session, today=TODAY)
+        session.commit()
+    database.engine.dispose()
+    urls = []
+    for name in ("a", "b", "c"):
+        shutil.copyfile(base, tmp_path / f"{name}.db")
+        urls.append(f"sqlite:///{tmp_path / name}.db")
+    monkeypatch.setattr(scale, "load_demo", lambda session, today: None)
+    monkeypatch.setattr(scale, "database_is_empty", lambda session: True)
     first, again, other = _fingerprint(urls[0], 5), _fingerprint(urls[1], 5), _fingerprint(urls[2], 6)
     assert first == again and len(first) > 60
     assert first != other

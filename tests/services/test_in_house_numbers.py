@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from lims.domain.traceability import IssuerKind
 from lims.models import Certificate, JobKind, StandardCalibration
 from lims.services.common.register_numbers import number_in_use
-from lims.services.standards.standards import CalibrationInput, StandardError, add_calibration
+from lims.services.standards.calibrations import CalibrationInput, add_calibration
+from lims.services.standards.standards import StandardError
 from tests.factories import make_calibration, make_job, make_standard, make_user
 
 

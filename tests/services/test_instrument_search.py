@@ -41,8 +41,18 @@ def test_one_or_two_characters_match_the_beginning(session: Session) -> None:
     make_instrument(session, enterprise, serial_number="MS-771", manufacturer="Kern")
     make_instrument(session, enterprise, serial_number="XMS-772", manufacturer="Ohaus")
     assert _serials(session, "MS") == {"MS-771"}  # not "XMS-772": too short to search inside
-    assert _serials(session, "ms-") == {"MS-771", "XMS-772"}  # three characters: anywhere
+    assert _serials(session, "ms-") == {"MS-771"}  # three characters are one trigram: the beginning too
+    assert _serials(session, "ms-7") == {"MS-771", "XMS-772"}  # two trigrams: anywhere
     assert _serials(session, "K") == {"MS-771"}  # the maker's first letter
+
+
+def test_a_run_of_one_character_matches_the_beginning(session: Session) -> None:
+    """``0000`` has one trigram (``000``): inside the fields it would re-read every row holding ``000``."""
+    enterprise = make_enterprise(session, name="Công ty Cân Bàn 3000")
+    make_instrument(session, enterprise, serial_number="0000-15", model="Defender 3000")
+    make_instrument(session, enterprise, serial_number="D3000-0000152", model="Defender 3000")
+    assert _serials(session, "0000") == {"0000-15"}
+    assert _serials(session, "0000152") == {"D3000-0000152"}  # five trigrams: searched inside
 
 
 def test_many_matching_enterprises_are_searched_by_sub_select(
@@ -108,7 +118,8 @@ def test_a_rare_serial_is_found_through_the_trigram_indexes(session: Session) ->
     finally:
         event.remove(bind, "before_cursor_execute", remember)
     # The relevance tiers (beginning with the term, anywhere) each ran; the last one searches inside the fields.
-    assert "ILIKE '0014321%%'" in seen[0][0] and "'%%0014321%%'" not in seen[0][0]  # beginning with the term
+    # beginning with the term: lower(field) LIKE lower('…%'), the ranges of the _prefix b-trees (migration 0031)
+    assert "LIKE lower('0014321%%')" in seen[0][0] and "'%%0014321%%'" not in seen[0][0]
     statement, parameters = next((s, p) for s, p in seen if "ILIKE '%%0014321%%'" in s)
     # The pattern is in the statement's text, so a prepared statement's generic plan cannot hide it.
     assert all("0014321" not in str(p) for _, p in seen)  # %% for pyformat
@@ -147,3 +158,46 @@ def test_beginning_with_the_term_first_then_anywhere_each_newest_first_across_pa
     assert seen == [i.serial_number for i in expected]
     # Page 1 ends in tier 0 at prefix's id; page 2 ends in tier 1 (anywhere) at inside_new's id.
     assert cursors == [prefix.id, workload.TIER_SPAN + inside_new.id]
+
+
+@pytest.mark.postgres
+def test_a_field_beginning_with_the_term_is_a_range_of_the_prefix_indexes(session: Session) -> None:
+    """``0000`` begins no serial here, but the trigram indexes would hand over every serial holding a word
+    that begins with ``00`` to re-check; the ``lower(field) text_pattern_ops`` b-trees (0031) read a range."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the prefix indexes are PostgreSQL's")
+    enterprise = make_enterprise(session)
+    session.execute(
+        insert(CustomerInstrument),
+        [
+            {
+                "enterprise_id": enterprise.id,
+                "instrument_type": "Cân điện tử",
+                "serial_number": f"D3000-{n:07d}",
+                "manufacturer": "Ohaus",
+                "model": "Defender 3000",
+                "unit": "kg",
+                "next_due_on": date(2027, 1, 1),
+            }
+            for n in range(5_000)
+        ],
+    )
+    make_instrument(session, enterprise, serial_number="0000-A1", model="Defender 3000")
+    session.execute(text("ANALYZE customer_instrument"))
+    seen: list[tuple[str, Any]] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if "FROM customer_instrument" in statement:
+            seen.append((statement, parameters))
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", remember)
+    try:
+        assert _serials(session, "0000") == {"0000-A1"}
+    finally:
+        event.remove(bind, "before_cursor_execute", remember)
+    statement, parameters = seen[-1]
+    bind.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(bind.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+    assert "ix_customer_instrument_serial_number_prefix" in plan, plan
+    assert "_trgm" not in plan, plan

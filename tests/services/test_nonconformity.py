@@ -383,7 +383,7 @@ def test_a_check_outside_its_limits_acts(session: Session) -> None:
 
     from lims.models import LAB_AUDIENCE, Notification, Role
     from lims.services.quality import triggers
-    from lims.services.standards.standards import CheckInput
+    from lims.services.standards.checks import CheckInput
 
     custodian = make_user(session, Role.TECHNICIAN, full_name="Trần Thị Lan")
     standard = make_standard(session, custodian="Trần Thị Lan")

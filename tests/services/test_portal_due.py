@@ -14,13 +14,21 @@ from lims.services.certificates import issue as svc
 from lims.services.common.storage import DatabaseStorage
 from lims.services.customers import portal_jobs
 from lims.services.customers import service_requests as sr
+from lims.services.customers.request_errors import RequestError
 from tests.factories import make_enterprise, make_instrument, make_job, make_user
 from tests.services import certsetup
 
 
 def _issue(session: Session, setup: Any, job: Any, **kw: Any) -> Any:
-    return svc.issue_certificate(session, job.id, setup.signatory, storage=DatabaseStorage(session),
-                                 settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT, **kw)
+    return svc.issue_certificate(
+        session,
+        job.id,
+        setup.signatory,
+        storage=DatabaseStorage(session),
+        settings=certsetup.SETTINGS,
+        now=certsetup.ISSUED_AT,
+        **kw,
+    )
 
 
 def test_issuing_sets_the_next_due_date_from_the_customers_interval(session: Session) -> None:
@@ -29,7 +37,10 @@ def test_issuing_sets_the_next_due_date_from_the_customers_interval(session: Ses
     job.instrument.next_due_on = None
     _issue(session, setup, job)
     # measured 2025-06-02 (certsetup), 12 months chosen: next due 2026-06-02 (as the certificate prints)
-    assert (job.instrument.last_calibrated_on, job.instrument.next_due_on) == (date(2025, 6, 2), date(2026, 6, 2))
+    assert (job.instrument.last_calibrated_on, job.instrument.next_due_on) == (
+        date(2025, 6, 2),
+        date(2026, 6, 2),
+    )
 
 
 def test_a_verification_is_due_again_when_its_validity_ends(session: Session) -> None:
@@ -58,9 +69,13 @@ def test_an_instrument_with_an_open_job_cannot_be_requested_again(session: Sessi
     make_job(session, enterprise=ent, instrument=done, state=JobState.ISSUED)
     listed = {i.serial_number for i in sr.requestable_instruments(session, customer)}
     assert "AK-BUSY" not in listed and {"AK-FREE", "AK-DONE"} <= listed
-    with pytest.raises(sr.RequestError, match="AK-BUSY already has an open job"):
-        sr.submit_request(session, customer, sr.RequestInput(JobKind.CALIBRATION, [sr.RequestItemInput(busy.id)]),
-                          today=date(2026, 3, 2))
+    with pytest.raises(RequestError, match="AK-BUSY already has an open job"):
+        sr.submit_request(
+            session,
+            customer,
+            sr.RequestInput(JobKind.CALIBRATION, [sr.RequestItemInput(busy.id)]),
+            today=date(2026, 3, 2),
+        )
 
 
 def test_the_timeline_is_in_the_order_things_happened(session: Session) -> None:
@@ -68,15 +83,33 @@ def test_the_timeline_is_in_the_order_things_happened(session: Session) -> None:
     ent = make_enterprise(session)
     customer = make_user(session, Role.CUSTOMER, enterprise_id=ent.id)
     tech = make_user(session, Role.TECHNICIAN)
-    job = make_job(session, enterprise=ent, state=JobState.IN_PROGRESS,
-                   created_at=datetime(2026, 12, 6, 7, 0, tzinfo=UTC))
+    job = make_job(
+        session,
+        enterprise=ent,
+        state=JobState.IN_PROGRESS,
+        created_at=datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
+    )
     first = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
-    session.add_all([
-        JobTransition(job_id=job.id, from_state=JobState.REQUESTED, to_state=JobState.RECEIVED, actor_id=tech.id,
-                      role="technician", at=first),
-        JobTransition(job_id=job.id, from_state=JobState.RECEIVED, to_state=JobState.IN_PROGRESS,
-                      actor_id=tech.id, role="technician", at=first + timedelta(hours=2)),
-    ])
+    session.add_all(
+        [
+            JobTransition(
+                job_id=job.id,
+                from_state=JobState.REQUESTED,
+                to_state=JobState.RECEIVED,
+                actor_id=tech.id,
+                role="technician",
+                at=first,
+            ),
+            JobTransition(
+                job_id=job.id,
+                from_state=JobState.RECEIVED,
+                to_state=JobState.IN_PROGRESS,
+                actor_id=tech.id,
+                role="technician",
+                at=first + timedelta(hours=2),
+            ),
+        ]
+    )
     session.flush()
     steps = portal_jobs.history(session, customer, job.id)
     assert [s.at for s in steps] == sorted(s.at for s in steps)

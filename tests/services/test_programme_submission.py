@@ -60,11 +60,11 @@ def test_each_reminder_goes_once_to_every_programme_staff_member(session: Sessio
     assert queue_deadline_reminders(session, HANOI, today=date(2026, 11, 26)) == 0  # the 30-day one is sent
     assert queue_deadline_reminders(session, HANOI, today=date(2026, 12, 18)) == 2  # 7 days
     assert queue_deadline_reminders(session, HANOI, today=date(2026, 12, 24)) == 2  # 1 day
-    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "programme_report")).all()
+    messages = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "programme_report").order_by(OutboxMessage.id)).all()
     assert len(messages) == 6 and {m.recipient for m in messages} == {a.email for a in admins}
     assert all(m.state == "queued" for m in messages)
     assert "trước ngày 25/12/2026 (còn 1 ngày)" in messages[-1].body
-    bell = session.scalars(select(Notification).where(Notification.kind == "programme_report")).all()
+    bell = session.scalars(select(Notification).where(Notification.kind == "programme_report").order_by(Notification.id)).all()
     assert len(bell) == 6 and {n.user_id for n in bell} == {a.id for a in admins}
     assert bell[0].params == {"year": 2026, "day": "25/12/2026", "days": 30}
 

@@ -20,7 +20,8 @@ from lims.services.customers.enterprises import enterprise_names
 from lims.services.jobs.jobs import jobs_by_id
 from lims.services.records import audit
 from lims.services.records.database import database_answers, schema_revisions
-from lims.services.standards.standards import list_materials, possible_sources
+from lims.services.standards.calibrations import possible_sources
+from lims.services.standards.standards import list_materials
 from tests.factories import make_certificate, make_enterprise, make_job, make_lab, make_standard, make_user
 
 

@@ -61,13 +61,17 @@ class Logger:
         at = self.start + timedelta(seconds=self.clock[0])
         frame = f"RH= 45.2 %RH T= {self.temperature} 'C\r\n".encode()
         self.seq += 2
-        return [Reading("45.2", "%RH", None, HMT, self.seq - 1, at, frame),
-                Reading(self.temperature, "C", None, HMT, self.seq, at, frame)]
+        return [
+            Reading("45.2", "%RH", None, HMT, self.seq - 1, at, frame),
+            Reading(self.temperature, "C", None, HMT, self.seq, at, frame),
+        ]
 
 
 def test_room_logged_through_an_outage_has_no_gap(database: Database) -> None:
     with database.session() as session:
-        rooms.save_room(session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80", log_period_s=60))
+        rooms.save_room(
+            session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80", log_period_s=60)
+        )
         session.commit()
     clock = [0.0]
     down = {"now": False}
@@ -78,8 +82,12 @@ def test_room_logged_through_an_outage_has_no_gap(database: Database) -> None:
         return database.session()
 
     journal = Journal(":memory:")
-    deliverer = Deliverer(journal, rooms.RoomSink(factory), retry=Backoff(initial_s=30, factor=2, max_s=300),
-                          monotonic=lambda: clock[0])
+    deliverer = Deliverer(
+        journal,
+        rooms.RoomSink(factory),
+        retry=Backoff(initial_s=30, factor=2, max_s=300),
+        monotonic=lambda: clock[0],
+    )
     start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     logger = Logger(clock, start)
     logger.timeout_at = {5}  # one timed-out SEND: a journaled fault, the schedule goes on
@@ -95,8 +103,14 @@ def test_room_logged_through_an_outage_has_no_gap(database: Database) -> None:
     def sleep(seconds: float) -> None:
         clock[0] += seconds
 
-    log = RoomLog(journal, rooms.journal_name("P-DIEN"), run_id="t1", notify=notify,
-                  monotonic=lambda: clock[0], sleep=sleep)
+    log = RoomLog(
+        journal,
+        rooms.journal_name("P-DIEN"),
+        run_id="t1",
+        notify=notify,
+        monotonic=lambda: clock[0],
+        sleep=sleep,
+    )
     assert log.run(logger, period_s=60, samples=40) == 40
     # the outage's samples waited in the journal (15 minutes: 15 samples of two values at least) …
     assert max(backlog) >= 30 and backlog[-1] < max(backlog)
@@ -116,26 +130,50 @@ def test_room_logged_through_an_outage_has_no_gap(database: Database) -> None:
     assert sorted(set(steps)) == [60.0, 120.0] and steps.count(120.0) == 1
     assert {(r.value, r.unit) for r in temperatures} == {("23.1", "°C")}
     assert {(r.value, r.unit) for r in humidities} == {("45.2", "%rh")}
-    assert temperatures[0].raw == "RH= 45.2 %RH T= 23.1 'C\r\n" and temperatures[0].logger == "Vaisala HMT330 K1234567"
+    assert (
+        temperatures[0].raw == "RH= 45.2 %RH T= 23.1 'C\r\n"
+        and temperatures[0].logger == "Vaisala HMT330 K1234567"
+    )
     # the server resent nothing twice: delivering the same journal again gives duplicates only
     with database.session() as session:
-        again = rooms.record_conditions(session, "P-DIEN", [{
-            "idempotency_key": "t1-00000001", **Reading("45.2", "%RH", None, HMT, 1, start, b"x").to_json_dict()}])
+        again = rooms.record_conditions(
+            session,
+            "P-DIEN",
+            [
+                {
+                    "idempotency_key": "t1-00000001",
+                    **Reading("45.2", "%RH", None, HMT, 1, start, b"x").to_json_dict(),
+                }
+            ],
+        )
     assert again["accepted"] == [] and again["duplicates"] == ["t1-00000001"]
 
 
 def _logged(session: Session, room_id: int, at: datetime, temperature: str, humidity: str, key: str) -> None:
     who = InstrumentIdentity("Vaisala", "HMT330", "K1")
-    rooms.record_conditions(session, rooms.room_by_code(session, "P-DIEN").code, [
-        {"idempotency_key": f"{key}-t", **Reading(temperature, "C", None, who, 1, at, b"f").to_json_dict()},
-        {"idempotency_key": f"{key}-h", **Reading(humidity, "%RH", None, who, 2, at, b"f").to_json_dict()},
-    ], now=at)
+    rooms.record_conditions(
+        session,
+        rooms.room_by_code(session, "P-DIEN").code,
+        [
+            {
+                "idempotency_key": f"{key}-t",
+                **Reading(temperature, "C", None, who, 1, at, b"f").to_json_dict(),
+            },
+            {
+                "idempotency_key": f"{key}-h",
+                **Reading(humidity, "%RH", None, who, 2, at, b"f").to_json_dict(),
+            },
+        ],
+        now=at,
+    )
 
 
 def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justification(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", points=[2, 10]))
-    room = rooms.save_room(session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80", log_period_s=60))
+    room = rooms.save_room(
+        session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80", log_period_s=60)
+    )
     rooms.set_job_room(session, job.id, room.id)
     # logged every minute: 08:40 … 09:00; the point saved at 09:00 was measured 08:45 … 09:00 (typed readings:
     # MANUAL_WINDOW 15 min). The sample at 08:44 is in force when the interval starts (one period back).
@@ -144,16 +182,29 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
         temperature = "28.6" if minute == 52 else f"{23 + (minute % 3) / 10:.1f}"  # one sample above 28 °C
         _logged(session, room.id, at, temperature, "48.0", f"k{minute}")
     # point 1 typed by the technician at 08:30 with no log around it: the technician's entry, marked manual
-    first = measurements.save_point(session, job.id, PointInput(0, ["2.001"] * 5, "2", {"temperature": "23",
-                                    "humidity": "45"}), user=setup.technician, expected_version=job.version,
-                                    on=jobsetup.ON, now=NOW - timedelta(minutes=30))
+    first = measurements.save_point(
+        session,
+        job.id,
+        PointInput(0, ["2.001"] * 5, "2", {"temperature": "23", "humidity": "45"}),
+        user=setup.technician,
+        expected_version=job.version,
+        on=jobsetup.ON,
+        now=NOW - timedelta(minutes=30),
+    )
     assert first.environment == {"temperature": ["23"], "humidity": ["45"]}
     assert first.environment_record is not None
     assert first.environment_record["sources"] == {"temperature": "manual", "humidity": "manual"}
     assert first.environment_record["samples"] == 0
     # point 2 at 09:00: the log, 08:44 … 09:00 = 17 samples, whatever the technician typed
-    second = measurements.save_point(session, job.id, PointInput(1, ["10.002"] * 5, "10", {"temperature": "22"}),
-                                     user=setup.technician, expected_version=job.version, on=jobsetup.ON, now=NOW)
+    second = measurements.save_point(
+        session,
+        job.id,
+        PointInput(1, ["10.002"] * 5, "10", {"temperature": "22"}),
+        user=setup.technician,
+        expected_version=job.version,
+        on=jobsetup.ON,
+        now=NOW,
+    )
     assert second.environment_record is not None
     assert second.environment_record["sources"] == {"temperature": "logger", "humidity": "logger"}
     assert second.environment_record["samples"] == 2 * 17 and second.environment_record["room"] == "P-DIEN"
@@ -166,24 +217,54 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
         "temperature varied by 5.6 °C during the measurement; the procedure allows at most 1 °C",
     )
     assert measurements.flags(session, job)["environment"] == list(second.point.deviations)
-    jobs.transition_job(session, job.id, "measured", user=setup.technician, comment=None,
-                        expected_version=job.version, now=NOW)
+    jobs.transition_job(
+        session,
+        job.id,
+        "measured",
+        user=setup.technician,
+        comment=None,
+        expected_version=job.version,
+        now=NOW,
+    )
     with pytest.raises(rooms.RoomError, match="only be chosen while the job is being measured"):
         rooms.set_job_room(session, job.id, None)  # the measured points keep the room they were logged in
     with pytest.raises(rooms.RoomError, match="Only a reviewer or a signatory"):
-        rooms.justify(session, job.id, "The calibrator was within its own specification.", user=setup.technician)
-    jobs.transition_job(session, job.id, "reviewed", user=setup.reviewer, comment=None,
-                        expected_version=job.version, now=NOW)
+        rooms.justify(
+            session, job.id, "The calibrator was within its own specification.", user=setup.technician
+        )
+    jobs.transition_job(
+        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
+    )
     with pytest.raises(rooms.JustificationRequired, match="record a justification"):
-        signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Approval",
-                            expected_version=job.version, now=NOW)
+        signatures.sign_job(
+            session,
+            job.id,
+            user=setup.signatory,
+            password=PASSWORD,
+            meaning="Approval",
+            expected_version=job.version,
+            now=NOW,
+        )
     assert job.state == JobState.REVIEWED and signatures.signatures(session, job.id) == []
     with pytest.raises(rooms.RoomError, match="at least 10"):
         rooms.justify(session, job.id, "ok", user=setup.reviewer)
-    rooms.justify(session, job.id, "Door opened for 2 min at 08:52; the 5520A's coefficient covers 28.6 °C "
-                  "(2 µV/V/K) and is in the budget.", user=setup.reviewer, now=NOW)
-    signature = signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Approval",
-                                    expected_version=job.version, now=NOW)
+    rooms.justify(
+        session,
+        job.id,
+        "Door opened for 2 min at 08:52; the 5520A's coefficient covers 28.6 °C "
+        "(2 µV/V/K) and is in the budget.",
+        user=setup.reviewer,
+        now=NOW,
+    )
+    signature = signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Approval",
+        expected_version=job.version,
+        now=NOW,
+    )
     assert job.state == JobState.APPROVED
     assert signature.content_sha256 == signatures.content_digest(session, job)
 
@@ -203,7 +284,9 @@ def test_room_input_is_checked(session: Session) -> None:
     assert [r.code for r in rooms.rooms(session)] == ["A"]
 
 
-def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(fresh_database: MakeDatabase, tmp_path: Path) -> None:
+def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(
+    fresh_database: MakeDatabase, tmp_path: Path
+) -> None:
     """``lims bench room-log``'s worker with the Vaisala simulator on a real pseudo-terminal: three samples,
     journal first, both quantities stored with their raw SEND line (SQLite file: the sender thread has its own
     connection)."""
@@ -212,14 +295,26 @@ def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(fresh_database: Make
     sim.start()
     try:
         with database.session() as session:
-            station = bench_stations.save_station(session, bench_stations.StationInput("th-1", "vaisala-hmt", sim.path))
-            rooms.save_room(session, rooms.RoomInput("P-NHIET", "Phòng nhiệt", "18", "28", "", "80",
-                                                     station_id=station.id, log_period_s=30))
+            station = bench_stations.save_station(
+                session, bench_stations.StationInput("th-1", "vaisala-hmt", sim.path)
+            )
+            rooms.save_room(
+                session,
+                rooms.RoomInput(
+                    "P-NHIET", "Phòng nhiệt", "18", "28", "", "80", station_id=station.id, log_period_s=30
+                ),
+            )
             session.commit()
         events: list[str] = []
-        taken = bench_worker.run_room_logger(database, "P-NHIET", journal_path=tmp_path / "j.sqlite3",
-                                             stop=threading.Event(), samples=3, on_event=events.append,
-                                             sleep=lambda seconds: None)
+        taken = bench_worker.run_room_logger(
+            database,
+            "P-NHIET",
+            journal_path=tmp_path / "j.sqlite3",
+            stop=threading.Event(),
+            samples=3,
+            on_event=events.append,
+            sleep=lambda seconds: None,
+        )
     finally:
         sim.stop()
     assert taken == 3, events
@@ -228,14 +323,23 @@ def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(fresh_database: Make
         stored = rooms.series(session, room.id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
     assert sorted(r.quantity for r in stored) == ["humidity"] * 3 + ["temperature"] * 3
     for row in stored:  # the simulator's noise is ±0.1
-        low, high = (Decimal("21.9"), Decimal("22.1")) if row.quantity == "temperature" else (Decimal("50.9"),
-                                                                                               Decimal("51.1"))
-        assert low <= Decimal(row.value) <= high and row.raw.startswith("RH=") and row.logger.startswith("Vaisala")
+        low, high = (
+            (Decimal("21.9"), Decimal("22.1"))
+            if row.quantity == "temperature"
+            else (Decimal("50.9"), Decimal("51.1"))
+        )
+        assert (
+            low <= Decimal(row.value) <= high
+            and row.raw.startswith("RH=")
+            and row.logger.startswith("Vaisala")
+        )
     with pytest.raises(rooms.RoomError, match="no logger station"):
         with database.session() as session:
             rooms.save_room(session, rooms.RoomInput("P-X", "Phòng X"))
             session.commit()
-        bench_worker.run_room_logger(database, "P-X", journal_path=tmp_path / "j.sqlite3", stop=threading.Event())
+        bench_worker.run_room_logger(
+            database, "P-X", journal_path=tmp_path / "j.sqlite3", stop=threading.Event()
+        )
 
 
 def test_the_certificate_prints_the_logged_conditions(session: Session) -> None:
@@ -254,19 +358,58 @@ def test_the_certificate_prints_the_logged_conditions(session: Session) -> None:
         at = measured - timedelta(minutes=20 - minute)
         _logged(session, room.id, at, f"{23 + (minute % 7) / 10:.1f}", f"{47 + minute % 3}.0", f"c{minute}")
     for index, nominal in enumerate(measurements.test_points(job)):
-        measurements.save_point(session, job.id, PointInput(index, [f"{nominal:.6g}"] * 5, f"{nominal:.6g}",
-                                {"temperature": "20"}), user=setup.technician, expected_version=job.version,
-                                on=jobsetup.ON, now=measured)
+        measurements.save_point(
+            session,
+            job.id,
+            PointInput(index, [f"{nominal:.6g}"] * 5, f"{nominal:.6g}", {"temperature": "20"}),
+            user=setup.technician,
+            expected_version=job.version,
+            on=jobsetup.ON,
+            now=measured,
+        )
     assert measurements.flags(session, job)["environment"] == []
     for state, who in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(session, job.id, state, user=who, comment=None, expected_version=job.version,
-                            now=measured)
-    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
-                        expected_version=job.version, now=measured)
-    extras = IssueExtras("HC-2025-09998", certsetup.ISSUED_AT.date(),
-                         Signatory("Nguyễn Thị Thu Hằng", Text("Phó Giám đốc", "Deputy Director"), certsetup.ISSUED_AT))
+        jobs.transition_job(
+            session, job.id, state, user=who, comment=None, expected_version=job.version, now=measured
+        )
+    signatures.sign_job(
+        session,
+        job.id,
+        user=setup.signatory,
+        password=PASSWORD,
+        meaning="Phê duyệt",
+        expected_version=job.version,
+        now=measured,
+    )
+    extras = IssueExtras(
+        "HC-2025-09998",
+        certsetup.ISSUED_AT.date(),
+        Signatory("Nguyễn Thị Thu Hằng", Text("Phó Giám đốc", "Deputy Director"), certsetup.ISSUED_AT),
+    )
     environment = build_certificate_data(session, job, extras, certsetup.SETTINGS).environment
     # samples 08:44 … 08:59 (15-minute window from 08:45, one period back): minutes 4 … 19, temperatures
     # 23 + (m mod 7)/10 → 23.0 … 23.6, humidities 47 + (m mod 3) → 47 … 49
     assert (environment.temperature_min_c, environment.temperature_max_c) == (23.0, 23.6)
     assert (environment.relative_humidity_min_pct, environment.relative_humidity_max_pct) == (47.0, 49.0)
+
+
+def test_a_stored_series_is_stored_once(session: Session) -> None:
+    """A logger's series stored in bulk (the demo's): keys are room, quantity and time, so the same series
+    stored again adds nothing, and a quantity that is not logged for rooms is left out."""
+    room = rooms.save_room(
+        session, rooms.RoomInput("P-AP", "Phòng áp suất", "18", "28", "", "80", log_period_s=300)
+    )
+    at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    samples = [
+        rooms.LoggedSample(q, v, at + timedelta(minutes=5 * k), "RH= 50.0 %RH T= 23.0 'C")
+        for k in range(3)
+        for q, v in (("temperature", "23.0"), ("humidity", "50.0"))
+    ]
+    assert rooms.store_series(session, room, samples, logger="Vaisala HMT330 K1") == 6
+    rooms.store_series(session, room, [*samples, rooms.LoggedSample("pressure", "1013", at)], logger="x")
+    stored = rooms.series(session, room.id, at, at + timedelta(hours=1))
+    assert [(r.quantity, r.value, r.unit) for r in stored[:2]] == [
+        ("temperature", "23.0", "°C"),
+        ("humidity", "50.0", "%rh"),
+    ]
+    assert len(stored) == 6 and {r.logger for r in stored} == {"Vaisala HMT330 K1"}

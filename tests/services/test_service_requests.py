@@ -25,11 +25,12 @@ from lims.models import (
 )
 from lims.services.customers import service_requests as sr
 from lims.services.customers.instrument_fields import InstrumentInvalid, check_instrument
+from lims.services.customers.request_conversion import Conversion, convert_request
+from lims.services.customers.request_errors import RequestError, RequestStateRefused
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import authorise_all_procedures, make_enterprise, make_instrument, make_lab, make_user
 
 TODAY = date(2026, 3, 2)
-
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     session: Session, setup: dict[str, object], over: dict[str, object], fragment: str
 ) -> None:
     before = (_count(session, ServiceRequest), _count(session, Notification))
-    with pytest.raises(sr.RequestError) as caught:
+    with pytest.raises(RequestError) as caught:
         _submit(session, setup, **over)
     assert fragment in str(caught.value)
     assert (_count(session, ServiceRequest), _count(session, Notification)) == before
@@ -126,7 +127,7 @@ def test_point_outside_the_instruments_range_is_refused_naming_it(
     session: Session, setup: dict[str, object]
 ) -> None:
     items = [sr.RequestItemInput(setup["gauge"].id, (4.0, 25.0))]  # type: ignore[attr-defined]
-    with pytest.raises(sr.RequestError, match="25 bar of AK-1 is outside its range 0 – 16"):
+    with pytest.raises(RequestError, match="25 bar of AK-1 is outside its range 0 – 16"):
         _submit(session, setup, items=items)
 
 
@@ -150,9 +151,9 @@ def test_another_enterprises_instrument_is_not_found(session: Session, setup: di
 def test_parse_points_accepts_decimal_commas_and_refuses_words() -> None:
     assert sr.parse_points("1,5; 2.5 10") == (1.5, 2.5, 10.0)
     assert sr.parse_points("  ") == ()
-    with pytest.raises(sr.RequestError, match="abc"):
+    with pytest.raises(RequestError, match="abc"):
         sr.parse_points("1; abc")
-    with pytest.raises(sr.RequestError):
+    with pytest.raises(RequestError):
         sr.parse_points("nan")
 
 
@@ -161,13 +162,13 @@ def test_accept_schedule_and_reject_tell_the_customer(session: Session, setup: d
     req = _submit(session, setup)
     sr.accept_request(session, req.id, user=admin)  # type: ignore[arg-type]
     assert req.state == RequestState.ACCEPTED and req.decided_by_id == admin.id  # type: ignore[attr-defined]
-    with pytest.raises(sr.RequestStateRefused):
+    with pytest.raises(RequestStateRefused):
         sr.accept_request(session, req.id, user=admin)  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestError, match="past"):
+    with pytest.raises(RequestError, match="past"):
         sr.schedule_request(session, req.id, TODAY - timedelta(days=1), user=admin, today=TODAY)  # type: ignore[arg-type]
     sr.schedule_request(session, req.id, TODAY + timedelta(days=3), user=admin, today=TODAY)  # type: ignore[arg-type]
     assert req.state == RequestState.SCHEDULED and req.scheduled_on == TODAY + timedelta(days=3)
-    with pytest.raises(sr.RequestError, match="reason"):
+    with pytest.raises(RequestError, match="reason"):
         sr.reject_request(session, req.id, "   ", user=admin)  # type: ignore[arg-type]
     assert req.state == RequestState.SCHEDULED
     sr.reject_request(session, req.id, "Ngoài phạm vi công nhận", user=admin)  # type: ignore[arg-type]
@@ -180,7 +181,7 @@ def test_accept_schedule_and_reject_tell_the_customer(session: Session, setup: d
         )
     )
     assert kinds == ["request_accepted", "request_scheduled", "request_rejected"]
-    with pytest.raises(sr.RequestStateRefused):
+    with pytest.raises(RequestStateRefused):
         sr.schedule_request(session, req.id, TODAY, user=admin, today=TODAY)  # type: ignore[arg-type]
 
 
@@ -188,7 +189,7 @@ def test_stale_version_is_refused(session: Session, setup: dict[str, object]) ->
     req = _submit(session, setup)
     seen = req.version
     sr.accept_request(session, req.id, user=setup["admin"], expected_version=seen)  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestError, match="changed by someone else"):
+    with pytest.raises(RequestError, match="changed by someone else"):
         sr.reject_request(session, req.id, "x", user=setup["admin"], expected_version=seen)  # type: ignore[arg-type]
 
 
@@ -197,15 +198,15 @@ def test_convert_registers_one_job_per_item_with_the_requirements(
 ) -> None:
     admin = setup["admin"]
     req = _submit(session, setup, on_site=True)
-    with pytest.raises(sr.RequestStateRefused):  # review first (ISO/IEC 17025:2017 7.1.1)
-        sr.convert_request(session, req.id, sr.Conversion({}), user=admin, today=TODAY)  # type: ignore[arg-type]
+    with pytest.raises(RequestStateRefused):  # review first (ISO/IEC 17025:2017 7.1.1)
+        convert_request(session, req.id, Conversion({}), user=admin, today=TODAY)  # type: ignore[arg-type]
     sr.schedule_request(session, req.id, TODAY + timedelta(days=2), user=admin, today=TODAY)  # type: ignore[arg-type]
     gauge_item, dmm_item = req.items
     procedures = {
         gauge_item.id: latest_procedure(session, "CAL-PG-DKD").id,
         dmm_item.id: latest_procedure(session, "CAL-DMM-DCV").id,
     }
-    created = sr.convert_request(session, req.id, sr.Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
+    created = convert_request(session, req.id, Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
     assert [j.number for j in created] == ["JOB-2026-00001", "JOB-2026-00002"]
     gauge_job = created[0]
     assert gauge_job.state == JobState.REQUESTED and gauge_job.on_site
@@ -221,8 +222,8 @@ def test_convert_registers_one_job_per_item_with_the_requirements(
     assert req.state == RequestState.CONVERTED and gauge_item.job_id == gauge_job.id
     note = session.scalar(select(Notification).where(Notification.kind == "request_converted"))
     assert note is not None and note.params["jobs"] == "JOB-2026-00001, JOB-2026-00002"
-    with pytest.raises(sr.RequestStateRefused):
-        sr.convert_request(session, req.id, sr.Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
+    with pytest.raises(RequestStateRefused):
+        convert_request(session, req.id, Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
 
 
 def test_convert_is_all_or_nothing(session: Session, setup: dict[str, object]) -> None:
@@ -238,23 +239,23 @@ def test_convert_is_all_or_nothing(session: Session, setup: dict[str, object]) -
     jobs_before = _count(session, Job)
     savepoint = session.begin_nested()
     with pytest.raises(LimsError) as caught:  # the job service's own check of the units
-        sr.convert_request(session, req.id, sr.Conversion(bad), user=admin, today=TODAY)  # type: ignore[arg-type]
+        convert_request(session, req.id, Conversion(bad), user=admin, today=TODAY)  # type: ignore[arg-type]
     savepoint.rollback()
     assert "°C" in str(caught.value)
     assert _count(session, Job) == jobs_before
     assert session.scalar(select(JobCounter.last_number).where(JobCounter.year == 2026)) in (None, 0)
     session.refresh(req)
     assert req.state == RequestState.ACCEPTED and all(i.job_id is None for i in req.items)
-    with pytest.raises(sr.RequestError, match="Choose a procedure"):
-        sr.convert_request(
-            session, req.id, sr.Conversion({gauge_item.id: bad[gauge_item.id]}), user=admin, today=TODAY
+    with pytest.raises(RequestError, match="Choose a procedure"):
+        convert_request(
+            session, req.id, Conversion({gauge_item.id: bad[gauge_item.id]}), user=admin, today=TODAY
         )  # type: ignore[arg-type]
     verification = latest_procedure(session, "VER-NAWI-R76").id
-    with pytest.raises(sr.RequestError, match="not a calibration procedure"):
-        sr.convert_request(
+    with pytest.raises(RequestError, match="not a calibration procedure"):
+        convert_request(
             session,
             req.id,
-            sr.Conversion({gauge_item.id: verification, dmm_item.id: verification}),
+            Conversion({gauge_item.id: verification, dmm_item.id: verification}),
             user=admin,
             today=TODAY,
         )  # type: ignore[arg-type]
@@ -329,13 +330,13 @@ def test_an_accepted_or_scheduled_request_may_still_be_cancelled(
     else:
         assert "already accepted" in note.msgid
     # cancelled is final: the lab can no longer decide on it nor convert it
-    with pytest.raises(sr.RequestStateRefused):
+    with pytest.raises(RequestStateRefused):
         sr.schedule_request(session, req.id, TODAY, user=admin, today=TODAY)  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestStateRefused):
+    with pytest.raises(RequestStateRefused):
         sr.reject_request(session, req.id, "x", user=admin)  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestStateRefused):
-        sr.convert_request(session, req.id, sr.Conversion({}), user=admin, today=TODAY)  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestStateRefused, match="can no longer be cancelled"):
+    with pytest.raises(RequestStateRefused):
+        convert_request(session, req.id, Conversion({}), user=admin, today=TODAY)  # type: ignore[arg-type]
+    with pytest.raises(RequestStateRefused, match="can no longer be cancelled"):
         sr.cancel_request(session, req.id, user=customer)  # type: ignore[arg-type]
 
 
@@ -352,10 +353,10 @@ def test_rejected_or_converted_requests_cannot_be_cancelled(
         gauge_item.id: latest_procedure(session, "CAL-PG-DKD").id,
         dmm_item.id: latest_procedure(session, "CAL-DMM-DCV").id,
     }
-    sr.convert_request(session, converted.id, sr.Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
+    convert_request(session, converted.id, Conversion(procedures), user=admin, today=TODAY)  # type: ignore[arg-type]
     for req, state in ((rejected, RequestState.REJECTED), (converted, RequestState.CONVERTED)):
         assert not sr.can_cancel(req)
-        with pytest.raises(sr.RequestStateRefused):
+        with pytest.raises(RequestStateRefused):
             sr.cancel_request(session, req.id, "muộn", user=customer)  # type: ignore[arg-type]
         assert req.state == state and req.cancelled_at is None
     assert _lab_notes(session, "request_cancelled") == []
@@ -367,7 +368,7 @@ def test_only_the_requests_own_enterprise_can_cancel_it(session: Session, setup:
     with pytest.raises(NotFound):
         sr.cancel_request(session, req.id, user=other)
     colleague = make_user(session, Role.CUSTOMER, enterprise_id=setup["ent"].id)  # type: ignore[attr-defined]
-    with pytest.raises(sr.RequestError, match="Only the customer"):  # the lab rejects, it does not cancel
+    with pytest.raises(RequestError, match="Only the customer"):  # the lab rejects, it does not cancel
         sr.cancel_request(session, req.id, user=setup["admin"])  # type: ignore[arg-type]
     assert req.state == RequestState.SUBMITTED and _lab_notes(session, "request_cancelled") == []
     sr.cancel_request(session, req.id, user=colleague)  # any user of the enterprise may
@@ -378,9 +379,9 @@ def test_cancellation_checks_its_reason_and_the_version(session: Session, setup:
     customer = setup["customer"]
     req = _submit(session, setup)
     seen = req.version
-    with pytest.raises(sr.RequestError, match="limited"):
+    with pytest.raises(RequestError, match="limited"):
         sr.cancel_request(session, req.id, "x" * 2001, user=customer)  # type: ignore[arg-type]
     sr.accept_request(session, req.id, user=setup["admin"])  # type: ignore[arg-type]
-    with pytest.raises(sr.RequestError, match="changed by someone else"):
+    with pytest.raises(RequestError, match="changed by someone else"):
         sr.cancel_request(session, req.id, user=customer, expected_version=seen)  # type: ignore[arg-type]
     assert req.state == RequestState.ACCEPTED and _lab_notes(session, "request_cancelled") == []

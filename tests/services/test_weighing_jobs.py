@@ -21,6 +21,8 @@ from lims.services.certificates import issue as svc
 from lims.services.certificates import signatures
 from lims.services.common.storage import DatabaseStorage
 from lims.services.customers import service_requests as sr
+from lims.services.customers.capability_review import procedures_for
+from lims.services.customers.request_conversion import Conversion, convert_request
 from lims.services.jobs import jobs
 from lims.services.jobs.errors import ReadingError
 from lims.services.jobs.procedures import sync_procedures
@@ -136,10 +138,10 @@ def job_from_request(session: Session, s: dict[str, Any], kind: JobKind, instrum
         today=TODAY,
     )
     sr.accept_request(session, req.id, user=s["admin"])
-    usable = sr.procedures_for(session, req)[req.items[0].id]
+    usable = procedures_for(session, req)[req.items[0].id]
     chosen = max((p for p in usable if p.code == code), key=lambda p: p.version)  # the newest version
-    (job,) = sr.convert_request(
-        session, req.id, sr.Conversion({req.items[0].id: chosen.id}), user=s["admin"], today=TODAY
+    (job,) = convert_request(
+        session, req.id, Conversion({req.items[0].id: chosen.id}), user=s["admin"], today=TODAY
     )
     if kind is JobKind.VERIFICATION:  # the scale's e and Min (R 76-1 T.3.2.5, 3.3.2: class III, Min = 20 e)
         job.requirements = {**job.requirements, "legal_characteristics": {"e": "10 g", "min": "200 g"}}

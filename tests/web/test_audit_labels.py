@@ -27,3 +27,20 @@ def test_labels_follow_the_readers_language(app: Flask) -> None:
         choices = labels.table_choices()
         assert len(choices) == len(labels.TABLE_LABELS)
         assert [label for _, label in choices] == sorted((label for _, label in choices), key=str.casefold)
+
+
+def test_machine_actors_are_words_in_the_readers_language(app: Flask) -> None:
+    """An entry no signed-in person made names its actor in words ("system" was English on Vietnamese pages)."""
+    from flask import session
+
+    for language, expected in (
+        ("vi", ["hệ thống", "dữ liệu trình diễn", "dòng lệnh (root)", "trạm đo can-demo", "lan.nguyen"]),
+        ("en", ["the system", "demonstration data", "command line (root)", "bench station can-demo", "lan.nguyen"]),
+    ):
+        with app.test_request_context("/"):
+            session["language"] = language
+            shown = [
+                labels.actor_label(raw)
+                for raw in ("system", "demo", "cli:root", "bench:station:can-demo", "lan.nguyen")
+            ]
+            assert shown == expected

@@ -15,7 +15,13 @@ from lims.web.audit.values import recorded_value
         ("en", "2026-06-30T22:30:15", "job", "created_at", "Jul 1, 2026, 5:30:15\u202fAM"),
         ("vi", "2026-06-30", "job", "due_on", "30/06/2026"),
         ("vi", "0.000100000000", "measurement_standard", "range_min", "0,0001"),
-        ("vi", "0.5", "measurement_standard", "range_min", "0,5"),  # a Numeric column, by the table's metadata
+        (
+            "vi",
+            "0.5",
+            "measurement_standard",
+            "range_min",
+            "0,5",
+        ),  # a Numeric column, by the table's metadata
         ("vi", "2.10", "measurement_standard", "firmware_version", "2.10"),  # text stays as stored
         ("vi", 0.30000000000000004, "measurement", "result", "0,3"),
         ("en", 1234.5, "x", "y", "1,234.5"),
@@ -24,10 +30,25 @@ from lims.web.audit.values import recorded_value
         ("vi", "in_progress", "job", "state", "đang thực hiện"),
         ("en", "in_progress", "job", "state", "in progress"),
         ("vi", "no_such_state", "job", "state", "no_such_state"),
-        ("vi", "guarded", "service_request", "decision_rule", "Chấp nhận có dải bảo vệ, w = U (ILAC-G8 4.2.2)"),
+        (
+            "vi",
+            "guarded",
+            "service_request",
+            "decision_rule",
+            "Chấp nhận có dải bảo vệ, w = U (ILAC-G8 4.2.2)",
+        ),
+        ("vi", 2026, "programme_task_progress", "year", "2026"),  # a year, not "2.026"
+        ("en", 2026, "standard_development", "year", "2026"),
+        ("vi", 12000, "standard_development", "funding_vnd", "12.000"),
+        ("en", "met", "lab_assessment", "result", "Criteria met"),
+        ("vi", "met", "lab_assessment", "result", "Đạt bộ tiêu chí"),
+        ("vi", "iso_iec_17025", "service_certification", "standard", "ISO/IEC 17025"),
+        ("vi", "en", "user_account", "language", "English"),  # the switch's own words
     ],
 )
-def test_recorded_value(app: Flask, language: str, value: object, table: str, column: str, expected: str) -> None:
+def test_recorded_value(
+    app: Flask, language: str, value: object, table: str, column: str, expected: str
+) -> None:
     with app.test_request_context(f"/?lang={language}"):
         assert str(recorded_value(value, table, column)) == expected
 
@@ -35,7 +56,10 @@ def test_recorded_value(app: Flask, language: str, value: object, table: str, co
 def test_a_nested_record_reads_as_escaped_field_value_pairs(app: Flask) -> None:
     with app.test_request_context("/?lang=vi"):
         shown = str(recorded_value({"decision_rule": "simple", "note": "<b>"}, "job", "requirements"))
-    assert shown == "<code>decision_rule</code>: Chấp nhận đơn giản (ILAC-G8 4.2.1); <code>note</code>: &lt;b&gt;"
+    assert (
+        shown
+        == "<code>decision_rule</code>: Chấp nhận đơn giản (ILAC-G8 4.2.1); <code>note</code>: &lt;b&gt;"
+    )
 
 
 def test_the_stored_text_in_the_title_cannot_break_out_of_the_attribute(app: Flask) -> None:
@@ -84,12 +108,17 @@ def test_a_stored_point_result_reads_in_the_page_language(app: Flask) -> None:
     with app.test_request_context("/?lang=vi"):
         vi = str(recorded_value(STORED_RESULT, "measurement", "result"))
     assert '<span class="field" title="verdict">Sự phù hợp</span>: Phù hợp' in vi
-    assert '<span class="field" title="expanded_uncertainty">Độ không đảm bảo đo mở rộng</span>: 0,000800781' in vi
+    assert (
+        '<span class="field" title="expanded_uncertainty">Độ không đảm bảo đo mở rộng</span>: 0,000800781'
+        in vi
+    )
     assert '<span class="field" title="distribution">Phân bố</span>: phân bố t' in vi
     # the stored decimal strings with the Vietnamese decimal comma, every stored digit kept; a computed
     # float's full text to six significant digits like every float on a page (exact text in the title)
     assert "Độ không đảm bảo đo chuẩn</span>: 0,00056924;" in vi
-    assert "Số chỉ</span>: 18,0008;" in vi and "Hệ số phủ</span>: 2,43;" in vi and "hiệu dụng</span>: 7,3;" in vi
+    assert (
+        "Số chỉ</span>: 18,0008;" in vi and "Hệ số phủ</span>: 2,43;" in vi and "hiệu dụng</span>: 7,3;" in vi
+    )
     assert "Sai số hay số hiệu chính</span>: Sai số" in vi
     assert "Quy tắc quyết định</span>: ILAC-G8:09/2019 mục 4.2.2" in vi
     assert "<code>kind</code>: phân bố chữ nhật; <code>half_width</code>: 0,0005" in vi  # codes stay code

@@ -18,13 +18,15 @@ from tests.webutil import csrf_token, login
 def test_demo_bench_page_offers_the_demo_station_and_queues_a_capture(
     client: FlaskClient, session: Session
 ) -> None:
-    [station] = bench_stations.stations(session)
-    assert (station.name, station.driver, station.port_url) == ("dmm-1", "scpi-dmm", "/tmp/lims-demo-dmm")
     job = next(
         j
         for j in session.scalars(select(Job).where(Job.state == JobState.IN_PROGRESS))
         if j.procedure is not None and j.procedure.code == "CAL-DMM-DCV"
     )
+    # the DMM, not the room's temperature/humidity logger (hmt-1, lims.services.demo.rooms)
+    assert [s.name for s in bench_stations.stations(session)] == ["dmm-1", "hmt-1"]
+    [station] = bench_stations.stations_for(session, job)
+    assert (station.name, station.driver, station.port_url) == ("dmm-1", "scpi-dmm", "/tmp/lims-demo-dmm")
     assert job.procedure is not None and domain_procedure(job.procedure).unit == "V"  # what the DMM sends
     login(client, "ktv.lan", DEMO_PASSWORD)
     url = f"/jobs/{job.id}/bench"

@@ -104,7 +104,7 @@ def test_no_view_writes_content_disposition_by_hand() -> None:
         for path in (ROOT / "lims").rglob("*.py")
         if "Content-Disposition" in path.read_text(encoding="utf-8")
     ]
-    assert sorted(writers) == ["lims/web/api/openapi.py", "lims/web/downloads.py"]
+    assert sorted(writers) == ["lims/web/api/openapi/common.py", "lims/web/downloads.py"]
 
 
 GUNICORN_APP = """

@@ -173,3 +173,9 @@ def test_complaint_from_the_portal_to_a_record_and_a_job_found_wrong(
     )
     assert bad.status_code == 302  # refused with a message, nothing kept
     assert len(session.scalars(select(NonconformingWork)).all()) == 2
+    # the page to return to comes from the form: only a path on this site is followed (no open redirect)
+    for back in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        away = post_form(client, "/nc/", {"trigger": "job_found_wrong", "back": back, "description": "x"})
+        assert away.status_code == 302 and away.headers["Location"].endswith("/nc/"), back
+    home = post_form(client, "/nc/", {"trigger": "job_found_wrong", "back": "/jobs/", "description": "x"})
+    assert home.headers["Location"].endswith("/jobs/")

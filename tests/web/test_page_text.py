@@ -15,7 +15,6 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,7 +25,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 
@@ -232,16 +231,17 @@ def check_text(text_: str | PageText, *, vietnamese: bool, words: frozenset[str]
 
 @pytest.fixture(scope="module")
 def demo_app(
-    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+    data_sets: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Flask, dict[str, Any]]]:
-    """The app over the demo data, loaded once per backend inside a transaction rolled back at the end."""
+    """The app over the backend's demo data set (loaded once per backend and run, tests/conftest.py), inside a
+    transaction rolled back at the end."""
     from lims.app import create_app
-    from lims.services.demo.seed import load_demo
 
+    _, engine = data_sets.get()
     connection = engine.connect()
     outer = connection.begin()
-    # Everything after begin() is inside the try: a demo that fails to load must still roll back and close, or
-    # the open write transaction locks the shared SQLite file for every test after this module.
+    # Everything after begin() is inside the try: whatever fails must still roll back and close, or the open
+    # write transaction locks the SQLite file for every test after this module.
     try:
         database = Database(connection.engine)
         database.sessionmaker = sessionmaker(
@@ -249,9 +249,6 @@ def demo_app(
         )
         audit.install(database.sessionmaker)
         with database.session() as session:
-            audit.set_actor(session, audit.Actor(None, "cli:lims"))
-            load_demo(session, today=date.today())
-            session.commit()
             tool = _tool()
             queries = {**tool.QUERIES, **PROGRAMME_QUERIES}
             ids = {name: session.execute(text(sql)).scalar() for name, sql in queries.items()}
@@ -271,7 +268,9 @@ def demo_app(
         connection.close()
 
 
-def _client(app: Flask, user: str | None, language: str, clients: dict[str | None, FlaskClient]) -> FlaskClient:
+def _client(
+    app: Flask, user: str | None, language: str, clients: dict[str | None, FlaskClient]
+) -> FlaskClient:
     """The user's client, logged in once for both languages (the language is switched in its session)."""
     client = clients.get(user)
     if client is None:
@@ -360,6 +359,7 @@ def english_words() -> frozenset[str]:
     return _english_words()
 
 
+@pytest.mark.demo  # the demo data set (the fixture reaches it; the marker keeps the test on its xdist worker)
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_no_raw_value_on_any_page(
     demo_app: tuple[Flask, dict[str, Any]], english_words: frozenset[str], language: str

@@ -89,3 +89,18 @@ def test_every_placeholder_has_a_query_and_every_action_a_page(tool: ModuleType)
 def test_the_readme_links_every_screenshot(tool: ModuleType) -> None:
     readme = (TOOL.parents[1] / "README.md").read_text(encoding="utf-8")
     assert [name for name, _, _ in tool.PAGES if f"(docs/screenshots/{name}.png)" not in readme] == []
+
+
+def test_every_page_has_its_picture_in_both_languages_and_no_stale_one(tool: ModuleType) -> None:
+    """docs/screenshots/ (Vietnamese) and docs/screenshots/en/ hold exactly the pictures of PAGES."""
+    folder = TOOL.parents[1] / "docs" / "screenshots"
+    names = {f"{name}.png" for name, _, _ in tool.PAGES}
+    for language in ("vi", "en"):
+        pictures = {p.name for p in tool._folder(folder, language).glob("*.png")}
+        assert (language, sorted(names - pictures), sorted(pictures - names)) == (language, [], [])
+
+
+def test_the_readme_points_to_the_english_pictures(tool: ModuleType) -> None:
+    readme = (TOOL.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "(docs/screenshots/en/)" in readme
+    assert "(docs/screenshots/en/02-dashboard-admin.png)" in readme

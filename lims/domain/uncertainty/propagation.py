@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from lims.domain.uncertainty.budget import BudgetSpec
 from lims.domain.uncertainty.errors import BudgetFormatError, NonFiniteResultError
@@ -100,6 +99,8 @@ def coverage_factor(coverage_probability: float, dof: float) -> float:
 
 @functools.lru_cache(maxsize=256)
 def _coverage_factor(coverage_probability: float, dof: float) -> float:
+    from scipy import special  # here, not at import: scipy costs a command-line start about a second
+
     tail = (1.0 + coverage_probability) / 2.0
     k = float(special.ndtri(tail)) if math.isinf(dof) else float(special.stdtrit(dof, tail))
     return round(k, 2)

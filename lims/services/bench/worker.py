@@ -10,15 +10,17 @@ are never credited to the next requester.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,8 +32,8 @@ from instruments.agent.capture import BackgroundSender, Capture
 from instruments.agent.journal import Journal, JournalEntry
 from instruments.agent.room_log import RoomLog
 from instruments.agent.sink import Delivery, Sink, SinkRefused
-from instruments.drivers.base import Backoff, DriverOptions
-from instruments.errors import InstrumentError
+from instruments.drivers.base import Backoff, Driver, DriverOptions
+from instruments.errors import Implausible, InstrumentError
 from instruments.reading import InstrumentIdentity, Reading, utc_now
 from instruments.sequence import (
     CalibratorSource,
@@ -304,15 +306,21 @@ def run_station(
     stop: threading.Event,
     poll_s: float = 1.0,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Serve the station's requests until ``stop`` is set (``lims bench station``)."""
+    """Serve the station's requests until ``stop`` is set (``lims bench station``); ``monotonic``/``sleep``
+    are the sequences' clock (tests pass a simulated one)."""
     with database.session() as session:
         station_id = bench_stations.station_by_name(session, station_name).id
     _abandon(database, bench_stations.abandon_running, station_id, "capture requests", on_event)
     worker = worker_name()
     make_safe_after_crash(database, station_id, journal_path=journal_path, on_event=on_event)
     _abandon(database, bench_sequences.abandon_running, station_id, "sequences", on_event)
-    steps: tuple[Callable[..., object], ...] = (work_sequence_once, work_once)  # a queued sequence first
+    steps: tuple[Callable[..., object], ...] = (  # a queued sequence first
+        functools.partial(work_sequence_once, monotonic=monotonic, sleep=sleep),
+        work_once,
+    )
     while not stop.is_set():
         for step in steps:
             ran = step(
@@ -380,6 +388,45 @@ def _source(driver_name: str, driver: object, unit: str) -> Source:
     return CalibratorSource(driver, unit) if driver_name == "fluke-5520a" else PressureSource(driver)  # type: ignore[arg-type]
 
 
+def same_unit(instrument_unit: str, unit: str) -> bool:
+    """Whether an instrument's unit word names ``unit`` (a PACE answers ``BAR`` for bar, ``KPA`` for kPa).
+
+    >>> same_unit("BAR", "bar"), same_unit("V", "V"), same_unit("MBAR", "bar")
+    (True, True, False)
+    """
+    return instrument_unit.casefold() == unit.casefold()
+
+
+class UnitUnderTestReader:
+    """The unit under test read through its own driver; its readings carry the procedure's unit label (the
+    value text stays exactly as sent), and a reading in another unit is a fault, never relabelled."""
+
+    def __init__(self, driver: Driver, unit: str) -> None:
+        self.driver, self.unit = driver, unit
+
+    def read(self) -> Reading:
+        reading = self.driver.read()
+        if reading.unit == self.unit:
+            return reading
+        if not same_unit(reading.unit, self.unit):
+            raise Implausible(
+                "read",
+                reading.raw,
+                f"the instrument under test reads in {reading.unit}, the "
+                f"procedure's points are in {self.unit}",
+            )
+        return dataclasses.replace(reading, unit=self.unit)
+
+
+def _check_unit(what: str, driver: Driver, unit: str) -> None:
+    """Before anything is energised: a source or a unit under test working in another unit stops the run."""
+    found = str(getattr(driver, "unit", "") or "")
+    if found and not same_unit(found, unit):
+        raise SequenceError(
+            f"the {what} works in {found}; the procedure's points are in {unit}: set it to {unit}"
+        )
+
+
 def run_sequence(
     database: Database,
     run: SequenceRun,
@@ -390,18 +437,29 @@ def run_sequence(
     stop: threading.Event | None = None,
     flush_timeout_s: float = 30.0,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> str | None:
     """Run a queued sequence (claimed by this worker) to its end; returns the error, None when it finished.
 
     The technician's command and typed indications are read from the run's row at every step; progress is
-    written back for the page. Readings go journal first to the database on the requester's authority.
+    written back for the page. Readings go journal first to the database on the requester's authority. With
+    a unit-under-test station, its driver is opened too and read at each point instead of asking.
+    ``monotonic``/``sleep`` are the clock of the stability criterion (tests pass a simulated one).
     """
     with database.session() as session:
         job = session.get(Job, run.job_id)
         assert job is not None and job.procedure is not None
         plan = bench_sequences.automation_of(job)
         job_number, unit = job.number, bench_sequences.domain_unit(job)
+        uut_unit = None
+        if run.uut_station_id is not None:
+            uut_station = session.get(BenchStation, run.uut_station_id)
+            uut_unit = uut_station.unit if uut_station is not None else None
     assert plan is not None
+    visits = bench_sequences.run_visits(run)
+    if not run.visits:  # queued before visits were stored: the procedure's readings at each point
+        visits = [dataclasses.replace(v, readings=plan.readings) for v in visits]
     typed = InstrumentIdentity("technician", "entry", "", "")
     seq = iter(range(1, 10**9))
 
@@ -426,17 +484,29 @@ def run_sequence(
     def progress(p: Progress) -> None:
         with database.session() as session:
             bench_sequences.progress(
-                session, run.id, point_index=p.point_index, step=p.step, reference=p.reference
+                session,
+                run.id,
+                point_index=p.point_index,
+                step=p.step,
+                reference=p.reference,
+                visit_index=p.visit_index,
             )
             session.commit()
 
     error: str | None = None
     state = "finished"
     sink = StationSink(database, station_name, refusal_status=refusal_status)
+    uut_driver: Driver | None = None
     with journaled(journal_path, sink, flush_timeout_s=flush_timeout_s, on_event=on_event) as journal:
         try:
             driver = registry.get(run.driver).open(run.port_url)
             try:
+                _check_unit("source", driver, plan.source_unit)
+                if run.uut_driver is not None and run.uut_port_url is not None:
+                    uut_driver = registry.get(run.uut_driver).open(
+                        run.uut_port_url, options=DriverOptions(unit=uut_unit)
+                    )
+                    _check_unit("instrument under test", uut_driver, unit)
                 runner = SequenceRunner(
                     journal.journal,
                     _source(run.driver, driver, plan.source_unit),
@@ -450,18 +520,23 @@ def run_sequence(
                         poll_s=plan.poll_s,
                     ),
                     readings_per_point=plan.readings,
+                    uut=None if uut_driver is None else UnitUnderTestReader(uut_driver, unit),
                     entry=entry,
                     control=control,
                     on_progress=progress,
                     notify=journal.sender.notify,
+                    monotonic=monotonic,
+                    sleep=sleep,
                 )
                 runner.run(
-                    [Decimal(p) for p in run.points], describe={"driver": run.driver, "port": run.port_url}
+                    visits, describe={"driver": run.driver, "port": run.port_url, "unit": plan.source_unit}
                 )
             except SequenceError as exc:
                 error = str(exc)
                 state = "aborted" if "aborted by the technician" in error else "failed"
             finally:
+                if uut_driver is not None:
+                    uut_driver.close()
                 driver.close()
         except InstrumentError as exc:
             error, state = str(exc), "failed"
@@ -483,6 +558,8 @@ def work_sequence_once(
     worker: str | None = None,
     stop: threading.Event | None = None,
     on_event: EventSink | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int | None:
     """Claim one queued sequence of the station and run it; its id, or None when nothing is queued."""
     run = _claim(database, bench_sequences.claim_next, station_id, worker)
@@ -496,8 +573,20 @@ def work_sequence_once(
         refusal_status=refusal_status,
         stop=stop,
         on_event=on_event,
+        monotonic=monotonic,
+        sleep=sleep,
     )
     return run.id
+
+
+def _where(row: SequenceRun, visit_index: int | None) -> str:
+    """The visit to resume from in the technician's words: ``point 3`` or ``point 3 (M2 ↓)``."""
+    visits = bench_sequences.run_visits(row)
+    index = visit_index or 0
+    if row.visits and 0 <= index < len(visits):
+        visit = visits[index]
+        return f"point {visit.point_index + 1}" + (f" ({visit.label})" if visit.label else "")
+    return f"point {index + 1}"
 
 
 def make_safe_after_crash(
@@ -529,14 +618,13 @@ def make_safe_after_crash(
                 )
                 run_id = sequence_of_key(run_key)
                 with database.session() as session:
-                    if run_id is not None:
+                    row = session.get(SequenceRun, run_id) if run_id is not None else None
+                    if row is not None:
                         bench_sequences.finish(
                             session,
-                            run_id,
+                            row.id,
                             state="failed",
-                            error=(
-                                f"the station stopped; the source was made safe; resume from point {(resume or 0) + 1}"
-                            ),
+                            error=f"the station stopped; the source was made safe; resume from {_where(row, resume)}",
                         )
                     session.commit()
                 if on_event is not None:

@@ -29,6 +29,7 @@ from lims.domain.unit_conversion import comparable, convert_value
 from lims.errors import N_
 from lims.models import PersonnelAuthorisation, Procedure, ServiceRequest, ServiceRequestItem, User
 from lims.services.access.laboratory import find_laboratory
+from lims.services.customers.request_errors import RequestError
 from lims.services.jobs.procedures import domain_procedure, latest_procedures
 from lims.services.standards.capabilities import accredited_scope
 
@@ -71,8 +72,15 @@ def _authorised_codes(session: Session, codes: set[str], on: date) -> set[str]:
     return {
         row.procedure_code
         for row, username in rows
-        if da.Authorisation(username, row.procedure_code, da.AuthorisedRole(row.role), row.granted_on,
-                            row.evidence, expires_on=row.expires_on, revoked_on=row.revoked_on).valid_on(on)
+        if da.Authorisation(
+            username,
+            row.procedure_code,
+            da.AuthorisedRole(row.role),
+            row.granted_on,
+            row.evidence,
+            expires_on=row.expires_on,
+            revoked_on=row.revoked_on,
+        ).valid_on(on)
     }
 
 
@@ -95,23 +103,39 @@ def _review_item(
     problems: list[Finding] = []
     warnings: list[Finding] = []
     if not fitting:
-        problems.append(Finding(N_("No procedure of the lab covers %(serial)s (reads in %(unit)s)."),
-                                {**serial, "unit": inst.unit}))
+        problems.append(
+            Finding(
+                N_("No procedure of the lab covers %(serial)s (reads in %(unit)s)."),
+                {**serial, "unit": inst.unit},
+            )
+        )
     codes = tuple(sorted({p.code for p in fitting} & authorised))
     if fitting and not codes:
-        problems.append(Finding(N_("Nobody is authorised today to perform %(codes)s for %(serial)s."),
-                                {**serial, "codes": ", ".join(sorted({p.code for p in fitting}))}))
+        problems.append(
+            Finding(
+                N_("Nobody is authorised today to perform %(codes)s for %(serial)s."),
+                {**serial, "codes": ", ".join(sorted({p.code for p in fitting}))},
+            )
+        )
     outside: list[float] = []
     points = _item_points(item)
     if fitting and points:
-        rows = [row for p in fitting for row in cr.rows_for(scope, procedure_code=p.code, quantity=p.quantity.value)]
+        rows = [
+            row
+            for p in fitting
+            for row in cr.rows_for(scope, procedure_code=p.code, quantity=p.quantity.value)
+        ]
         outside = cr.points_outside(rows, points, inst.unit, convert=convert_value)
         if outside:
-            warnings.append(Finding(
-                N_("Points %(points)s %(unit)s of %(serial)s are outside the lab's accredited scope: the "
-                   "certificate will not carry the accreditation mark for them."),
-                {**serial, "unit": inst.unit, "points": "; ".join(f"{p:g}" for p in outside)},
-            ))
+            warnings.append(
+                Finding(
+                    N_(
+                        "Points %(points)s %(unit)s of %(serial)s are outside the lab's accredited scope: the "
+                        "certificate will not carry the accreditation mark for them."
+                    ),
+                    {**serial, "unit": inst.unit, "points": "; ".join(f"{p:g}" for p in outside)},
+                )
+            )
     return ItemReview(item.id, fitting, codes, tuple(outside), tuple(problems), tuple(warnings))
 
 
@@ -127,3 +151,27 @@ def review_request(session: Session, request: ServiceRequest, *, on: date) -> di
 def blocking(reviews: dict[int, ItemReview]) -> list[Finding]:
     """Every reason an item of the request cannot become a job."""
     return [finding for review in reviews.values() for finding in review.problems]
+
+
+class CannotTake(RequestError):
+    """An item of the request cannot become a job (capability review): the template is the review's finding,
+    naming the item and why."""
+
+
+def require_capability(session: Session, request: ServiceRequest, *, on: date) -> None:
+    """Refuse acceptance while any item has no procedure or no authorised person (capability_review)."""
+    problems = blocking(review_request(session, request, on=on))
+    if problems:
+        raise CannotTake(problems[0].msgid, **problems[0].params)
+
+
+def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
+    """Per item: the active procedures of the request's kind whose unit the instrument's converts to (a
+    balance in grams and a procedure in kilograms: the bench converts with pint), each in its latest version
+    (an earlier version stays for the jobs done with it, not for new work)."""
+    usable = [p for p in latest_procedures(session) if p.kind == request.kind]
+    units = {p.id: domain_procedure(p).unit for p in usable}
+    return {
+        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])]
+        for item in request.items
+    }

@@ -1,9 +1,9 @@
-"""Customers' service requests (ISO/IEC 17025:2017 7.1 review of requests) and their conversion into jobs.
+"""Customers' service requests (ISO/IEC 17025:2017 7.1 review of requests): their lifecycle.
 
 A customer submits a request for one or more instruments of their enterprise (existing ones, or one added in
-the same request); lab staff accept it, schedule it, reject it (a reason is required) or convert it: each
-item becomes a job through :func:`lims.services.jobs.jobs.create_job` (numbers from the gap-free job counter, the
-procedure chosen by the lab per item), with the customer's requirements copied into ``job.requirements``.
+the same request); lab staff accept it, schedule it (both after the capability review,
+:func:`lims.services.customers.capability_review.require_capability`), reject it (a reason is required) or
+convert it into jobs (:mod:`lims.services.customers.request_conversion`).
 Until it is converted, the customer may cancel it (the reason is optional); the lab is told.
 Every function works inside the caller's transaction and raises before changing anything when the input is
 wrong, so the caller's rollback leaves nothing half-saved.
@@ -13,38 +13,35 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from lims.domain.unit_conversion import comparable, convert_value
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import N_, NotFound
 from lims.models import (
     LAB_AUDIENCE,
     CustomerInstrument,
     Job,
     JobKind,
-    Procedure,
     RequestState,
     Role,
     ServiceRequest,
     ServiceRequestItem,
     User,
 )
-from lims.services.access.laboratory import current_laboratory
 from lims.services.access.tenancy import Caller, enterprise_of, get_scoped, is_customer, scoped
 from lims.services.common import notifications
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.customers import capability_review
 from lims.services.customers.instrument_fields import InstrumentData
 from lims.services.customers.portal import add_instrument
+from lims.services.customers.request_errors import RequestError, RequestStateRefused
 from lims.services.jobs import jobs
-from lims.services.jobs.procedures import domain_procedure, latest_procedures
 from lims.services.jobs.workload import OPEN_STATES as OPEN_JOB_STATES
 from lims.services.records import audit
 
@@ -66,14 +63,6 @@ REVIEWER_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})  # review of requests, I
 CONVERTER_ROLES = frozenset({Role.ADMIN, Role.TECHNICIAN})  # as for registering a job
 _SPLIT = re.compile(r"[;\s]+")
 _NUMBER = re.compile(r"(?:YC-)?0*(\d{1,9})", re.IGNORECASE)
-
-
-class RequestError(LimsError, ValueError):
-    template = N_("The request could not be saved.")
-
-
-class RequestStateRefused(RequestError):
-    """The request's state does not allow the action (a rejected, cancelled or converted request is final)."""
 
 
 REFUSALS = {
@@ -111,14 +100,6 @@ class RequestInput:
     # An instrument added in the same request (checked by instrument_fields.check_instrument) and its points.
     new_instrument: InstrumentData | None = None
     new_instrument_points: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    """The lab's choices when converting: a procedure per item (by item id) and the expected date."""
-
-    procedures: Mapping[int, int]
-    due_on: date | None = None
 
 
 def request_number(request: ServiceRequest) -> str:
@@ -294,7 +275,9 @@ def get_request(session: Session, user: Caller, request_id: int) -> ServiceReque
     return get_scoped(session, ServiceRequest, request_id, user)
 
 
-def _locked(session: Session, user: User, request_id: int, *, expected_version: int | None) -> ServiceRequest:
+def lock_request(
+    session: Session, user: User, request_id: int, *, expected_version: int | None
+) -> ServiceRequest:
     request: ServiceRequest | None = session.scalar(
         scoped(
             select(ServiceRequest).where(ServiceRequest.id == request_id), ServiceRequest, user
@@ -310,17 +293,17 @@ def _locked(session: Session, user: User, request_id: int, *, expected_version: 
     return request
 
 
-def _refuse(request: ServiceRequest, action: str) -> RequestStateRefused:
+def refusal(request: ServiceRequest, action: str) -> RequestStateRefused:
     return RequestStateRefused(REFUSALS[action], number=request_number(request))
 
 
-def _decided(request: ServiceRequest, user: User, now: datetime | None) -> None:
+def mark_decided(request: ServiceRequest, user: User, now: datetime | None) -> None:
     request.decided_by_id = user.id
     request.decided_at = now or datetime.now(UTC)
     request.updated_at = request.decided_at
 
 
-def _tell_customer(session: Session, request: ServiceRequest, kind: str, msgid: str, **params: Any) -> None:
+def tell_customer(session: Session, request: ServiceRequest, kind: str, msgid: str, **params: Any) -> None:
     notifications.notify(
         session,
         kind=kind,
@@ -331,18 +314,6 @@ def _tell_customer(session: Session, request: ServiceRequest, kind: str, msgid: 
     )
 
 
-class CannotTake(RequestError):
-    """An item of the request cannot become a job (capability review): the template is the review's finding,
-    naming the item and why."""
-
-
-def require_capability(session: Session, request: ServiceRequest, *, on: date) -> None:
-    """Refuse acceptance while any item has no procedure or no authorised person (capability_review)."""
-    problems = capability_review.blocking(capability_review.review_request(session, request, on=on))
-    if problems:
-        raise CannotTake(problems[0].msgid, **problems[0].params)
-
-
 def accept_request(
     session: Session,
     request_id: int,
@@ -351,14 +322,14 @@ def accept_request(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> ServiceRequest:
-    request = _locked(session, user, request_id, expected_version=expected_version)
+    request = lock_request(session, user, request_id, expected_version=expected_version)
     if request.state != RequestState.SUBMITTED:
-        raise _refuse(request, "accept")
-    require_capability(session, request, on=(now or datetime.now(UTC)).date())
+        raise refusal(request, "accept")
+    capability_review.require_capability(session, request, on=(now or datetime.now(UTC)).date())
     request.state = RequestState.ACCEPTED
-    _decided(request, user, now)
+    mark_decided(request, user, now)
     session.flush()
-    _tell_customer(session, request, "request_accepted", N_("The lab accepted your request %(number)s."))
+    tell_customer(session, request, "request_accepted", N_("The lab accepted your request %(number)s."))
     return request
 
 
@@ -373,18 +344,18 @@ def schedule_request(
     now: datetime | None = None,
 ) -> ServiceRequest:
     """Set (or move) the date the lab will do the work; accepting the request if it was not yet."""
-    request = _locked(session, user, request_id, expected_version=expected_version)
+    request = lock_request(session, user, request_id, expected_version=expected_version)
     if request.state not in OPEN_STATES:
-        raise _refuse(request, "schedule")
+        raise refusal(request, "schedule")
     if scheduled_on < today:
         raise RequestError(N_("The scheduled date %(date)s is in the past."), date=f"{scheduled_on:%d/%m/%Y}")
     if request.state == RequestState.SUBMITTED:  # scheduling accepts it
-        require_capability(session, request, on=today)
+        capability_review.require_capability(session, request, on=today)
     request.state = RequestState.SCHEDULED
     request.scheduled_on = scheduled_on
-    _decided(request, user, now)
+    mark_decided(request, user, now)
     session.flush()
-    _tell_customer(
+    tell_customer(
         session,
         request,
         "request_scheduled",
@@ -408,14 +379,14 @@ def reject_request(
         raise RequestError(N_("Give the reason for rejecting the request: the customer will read it."))
     if len(reason) > MAX_NOTES:
         raise RequestError(N_("The reason is limited to %(max)s characters."), max=MAX_NOTES)
-    request = _locked(session, user, request_id, expected_version=expected_version)
+    request = lock_request(session, user, request_id, expected_version=expected_version)
     if request.state not in OPEN_STATES:
-        raise _refuse(request, "reject")
+        raise refusal(request, "reject")
     request.state = RequestState.REJECTED
     request.rejection_reason = reason
-    _decided(request, user, now)
+    mark_decided(request, user, now)
     session.flush()
-    _tell_customer(
+    tell_customer(
         session,
         request,
         "request_rejected",
@@ -450,9 +421,11 @@ def cancel_request(
     reason = reason.strip()
     if len(reason) > MAX_NOTES:
         raise RequestError(N_("The reason is limited to %(max)s characters."), max=MAX_NOTES)
-    request = _locked(session, user, request_id, expected_version=expected_version)  # another's → NotFound
+    request = lock_request(
+        session, user, request_id, expected_version=expected_version
+    )  # another's → NotFound
     if not can_cancel(request):
-        raise _refuse(request, "cancel")
+        raise refusal(request, "cancel")
     was = request.state
     request.state = RequestState.CANCELLED
     request.cancellation_reason = reason or None
@@ -502,109 +475,6 @@ def history(session: Session, user: Caller, request_id: int) -> list[StateChange
             at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
             changes.append(StateChange(at, RequestState(state[1]), entry.actor_label))
     return changes
-
-
-def job_requirements(
-    request: ServiceRequest, item: ServiceRequestItem, *, unit: str | None = None
-) -> dict[str, Any]:
-    """The customer's requirements in the format of ``job.requirements`` (docs/jobs.md); the wanted points,
-    given in the instrument's unit, are converted to ``unit`` (the procedure's: grams to kilograms)."""
-    wanted: dict[str, Any] = {
-        "conformity_statement": request.conformity_statement,
-        "specification": request.conformity_specification or "",
-        "decision_rule": request.decision_rule,
-        "notes": request.notes or "",
-    }
-    if request.recalibration_months:
-        wanted["recalibration_months"] = request.recalibration_months
-    if item.points:
-        # a unit that does not convert keeps the points as given: the job service then refuses the procedure
-        converted = [
-            convert_value(float(p), item.instrument.unit, unit) if unit else None for p in item.points
-        ]
-        wanted["points"] = [p if c is None else c for p, c in zip(item.points, converted, strict=True)]
-    return wanted
-
-
-def convert_request(
-    session: Session,
-    request_id: int,
-    conversion: Conversion,
-    *,
-    user: User,
-    today: date,
-    expected_version: int | None = None,
-    now: datetime | None = None,
-) -> list[Job]:
-    """Each item becomes a job (procedure chosen per item); all jobs or none (the caller rolls back)."""
-    request = _locked(session, user, request_id, expected_version=expected_version)
-    if request.state not in (RequestState.ACCEPTED, RequestState.SCHEDULED):
-        raise _refuse(request, "convert")
-    lab_id = current_laboratory(session).id
-    due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
-    if due_on < today:
-        raise RequestError(N_("The expected date %(date)s is in the past."), date=f"{due_on:%d/%m/%Y}")
-    created = []
-    for item in request.items:
-        procedure_id = conversion.procedures.get(item.id)
-        procedure = session.get(Procedure, procedure_id) if procedure_id is not None else None
-        if procedure is None or not procedure.is_active:
-            raise RequestError(N_("Choose a procedure for %(serial)s."), serial=item.instrument.serial_number)
-        if procedure.kind != request.kind:
-            wrong_kind = (
-                N_("Procedure %(code)s is not a calibration procedure.")
-                if request.kind == JobKind.CALIBRATION
-                else N_("Procedure %(code)s is not a verification procedure.")
-            )
-            raise RequestError(wrong_kind, code=procedure.code)
-        job = jobs.create_job(
-            session,
-            jobs.JobRequest(
-                lab_id,
-                item.instrument_id,
-                procedure.id,
-                requested_on=today,
-                due_on=due_on,
-                on_site=request.on_site,
-                requirements=job_requirements(request, item, unit=domain_procedure(procedure).unit),
-            ),
-        )
-        item.procedure_id = procedure.id
-        item.job_id = job.id
-        created.append(job)
-    request.state = RequestState.CONVERTED
-    request.converted_at = now or datetime.now(UTC)
-    if request.decided_by_id is None:
-        _decided(request, user, now)
-    request.updated_at = request.converted_at
-    session.flush()
-    _tell_customer(
-        session,
-        request,
-        "request_converted",
-        N_("Your request %(number)s was registered as jobs %(jobs)s."),
-        jobs=", ".join(j.number for j in created),
-    )
-    return created
-
-
-def procedures_for(session: Session, request: ServiceRequest) -> dict[int, list[Procedure]]:
-    """Per item: the active procedures of the request's kind whose unit the instrument's converts to (a
-    balance in grams and a procedure in kilograms: the bench converts with pint), each in its latest version
-    (an earlier version stays for the jobs done with it, not for new work)."""
-    usable = [p for p in latest_procedures(session) if p.kind == request.kind]
-    units = {p.id: domain_procedure(p).unit for p in usable}
-    return {
-        item.id: [p for p in usable if comparable(item.instrument.unit, units[p.id])]
-        for item in request.items
-    }
-
-
-def jobs_of(session: Session, request: ServiceRequest) -> dict[int, Job]:
-    ids = [i.job_id for i in request.items if i.job_id is not None]
-    if not ids:
-        return {}
-    return {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(ids)))}
 
 
 def requester_names(session: Session, requests: Sequence[ServiceRequest]) -> dict[int, str]:

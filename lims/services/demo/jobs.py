@@ -27,7 +27,7 @@ from lims.models import (
 )
 from lims.services.access import authorisations
 from lims.services.access.laboratory import find_laboratory
-from lims.services.bench import measurements
+from lims.services.bench import measurements, rooms
 from lims.services.bench.weighing_tests import WeighingTestInput, save_weighing_test
 from lims.services.certificates import signatures, stamps
 from lims.services.certificates.failure import issue_failure_notice
@@ -35,6 +35,7 @@ from lims.services.certificates.issue import amend_certificate, issue_certificat
 from lims.services.certificates.settings import certificate_settings
 from lims.services.certificates.signing_keys import ensure_test_pki
 from lims.services.common.storage import open_storage
+from lims.services.demo import rooms as demo_rooms
 from lims.services.demo.accounts import DEMO_PASSWORD
 from lims.services.demo.legal import FIRST_STAMP, SCALE_CHARACTERISTICS, load_demo_legal
 from lims.services.jobs import jobs
@@ -407,6 +408,12 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 )
             points = test_points(job)
             todo = points[:2] if state == "in_progress" else points
+            in_room = (code, state) == demo_rooms.ROOM_JOB
+            if in_room:  # measured in the logged room: its points take the logged conditions
+                room = demo_rooms.load_demo_room(
+                    session, first_point_at=day, until=datetime.combine(today, time(0), tzinfo=UTC)
+                )
+                rooms.set_job_room(session, job.id, room.id)
             # readings per point: the procedure's repetitions, or the DKD-R 6-1 series (M1 ↑, M2 ↓ …)
             per_point = proc.readings_per_point(points_module.instrument_under_test(job))
             if proc.weighing is not None:
@@ -442,7 +449,7 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     user=technician,
                     expected_version=None,
                     on=day.date(),
-                    now=day,
+                    now=day + demo_rooms.POINT_SPACING * i if in_room else day,
                 )
             if state == "in_progress":
                 continue
@@ -450,6 +457,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             if state == "measured":
                 continue
             later = day + timedelta(days=1)
+            if in_room:  # one point was measured during the room's excursion: the reviewer justifies it
+                rooms.justify(session, job.id, demo_rooms.JUSTIFICATION, user=rev, now=later)
             jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=later)
             if state == "reviewed":
                 continue

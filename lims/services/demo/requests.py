@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from lims.models import CustomerInstrument, Enterprise, Job, JobKind, ServiceRequest, User
 from lims.services.common import notifications
 from lims.services.customers import service_requests as sr
+from lims.services.customers.request_conversion import Conversion, convert_request
 from lims.services.jobs.procedures import latest_procedure
 from lims.services.jobs.workload import OPEN_STATES
 
@@ -63,10 +64,10 @@ def load_demo_requests(session: Session, enterprises: list[Enterprise], today: d
     )
     sr.accept_request(session, converted.id, user=reviewer)
     pressure, thermometer = converted.items
-    sr.convert_request(
+    convert_request(
         session,
         converted.id,
-        sr.Conversion(
+        Conversion(
             {
                 pressure.id: latest_procedure(session, "CAL-PG-DKD").id,
                 thermometer.id: latest_procedure(session, "CAL-TH-BATH").id,

@@ -321,7 +321,7 @@ def _standards(lab: Lab, today: date) -> list[MeasurementStandard]:
     ]
 
 
-#: The demo calibrator's stability specification per function (lims.domain.budget_template: relative per
+#: The demo calibrator's stability specification per function (lims.domain.budget_template.specification: relative per
 #: year, floor per year in V, A or Ω; AC voltage per frequency band).
 CALIBRATOR_SPECIFICATION: dict[str, float] = {
     "stability_relative_per_year": 0.000005,

@@ -23,7 +23,7 @@ from lims.models import (
     StandardStatusChange,
 )
 from lims.services.common.storage import DatabaseStorage
-from lims.services.standards.standards import allocate_in_house_number
+from lims.services.standards.calibrations import allocate_in_house_number
 
 VMI = "Viện Đo lường Việt Nam (VMI)"
 #: A certificate's point: (value, unit, U at k = 2), and for an AC point its frequency in Hz.

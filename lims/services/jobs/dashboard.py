@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import CTE, ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from lims.errors import N_
@@ -25,6 +25,7 @@ from lims.models import (
     JobStandard,
     JobState,
     MeasurementStandard,
+    Procedure,
     Quantity,
     RequestState,
     Role,
@@ -32,7 +33,7 @@ from lims.models import (
     StandardStatus,
     User,
 )
-from lims.services.jobs.queues import QUEUES, ROLE_QUEUES, in_section, queue_conditions
+from lims.services.jobs.queues import QUEUES, ROLE_QUEUES, queue_conditions
 from lims.services.jobs.workload import OPEN_STATES
 
 STANDARDS_DUE_DAYS = 30
@@ -96,7 +97,9 @@ def standards_of(technician_id: int) -> ColumnElement[bool]:
     )
 
 
-def due_standards_conditions(*, today: date, days: int, technician_id: int | None) -> list[ColumnElement[bool]]:
+def due_standards_conditions(
+    *, today: date, days: int, technician_id: int | None
+) -> list[ColumnElement[bool]]:
     """The standards the "standards due" tiles count and the due-standards page lists."""
     conditions = _in_use(days=days, today=today)
     if technician_id is not None:
@@ -104,7 +107,33 @@ def due_standards_conditions(*, today: date, days: int, technician_id: int | Non
     return conditions
 
 
-def _queue_tile(name: str, user: User, today: date) -> _Pending:
+def overdue_by_procedure(user: User, today: date) -> CTE:
+    """The overdue open jobs counted per procedure, once: the administrator's "overdue" tile sums it and
+    each lab section's tile sums its procedures' rows.
+
+    Counted section by section, each of the ten sections re-read every overdue job and fetched its row for
+    the procedure (at a million demo instruments, 170 000 overdue jobs: ten heap walks, the dashboard's
+    slowest part). Grouped once over ``ix_job_state_due_on_procedure_id`` (migration 0031) it is one
+    index-only range scan per open state. PostgreSQL materialises a CTE that the statement reads more than
+    once.
+    """
+    return (
+        select(Job.procedure_id, func.count().label("jobs"))
+        .where(*QUEUES["overdue"].conditions(user, today))
+        .group_by(Job.procedure_id)
+        .cte("overdue_by_procedure")
+    )
+
+
+def _queue_tile(name: str, user: User, today: date, by_procedure: CTE) -> _Pending:
+    if name == "overdue":  # the sum of the per-procedure counts the section tiles read too
+        return _Pending(
+            QUEUES[name].label,
+            select(func.sum(by_procedure.c.jobs)),
+            "jobs.index",
+            {"queue": name},
+            warn=QUEUES[name].warn,
+        )
     queue = QUEUES[name]
     return _Pending(
         queue.label,
@@ -117,7 +146,8 @@ def _queue_tile(name: str, user: User, today: date) -> _Pending:
 
 def _staff_tiles(user: User, today: date) -> list[_Pending]:
     role = user.role
-    pending = [_queue_tile(name, user, today) for name in ROLE_QUEUES.get(role, ())]
+    by_procedure = overdue_by_procedure(user, today)  # one CTE object: the statement computes it once
+    pending = [_queue_tile(name, user, today, by_procedure) for name in ROLE_QUEUES.get(role, ())]
     if role == Role.TECHNICIAN:
         pending.append(
             _Pending(
@@ -142,11 +172,13 @@ def _staff_tiles(user: User, today: date) -> list[_Pending]:
                 warn=True,
             ),
         )
-        overdue = QUEUES["overdue"]
         pending += [
             _Pending(
                 N_("Overdue jobs"),
-                _count_of(Job, *overdue.conditions(user, today), in_section(quantity)),
+                select(func.sum(by_procedure.c.jobs))
+                .select_from(by_procedure)
+                .join(Procedure, Procedure.id == by_procedure.c.procedure_id)
+                .where(Procedure.quantity == quantity),
                 "jobs.index",
                 {"queue": "overdue", "section": quantity.value},
                 warn=True,
@@ -173,14 +205,18 @@ def _staff_tiles(user: User, today: date) -> list[_Pending]:
         pending += [
             _Pending(
                 N_("Certificates issued in the last 30 days"),
-                _count_of(Certificate, Certificate.issued_at >= datetime.combine(since, time.min, tzinfo=UTC)),
+                _count_of(
+                    Certificate, Certificate.issued_at >= datetime.combine(since, time.min, tzinfo=UTC)
+                ),
                 "certificates.index",
                 {"since": since.isoformat()},
             ),
             _Pending(N_("Enterprises"), _count_of(Enterprise), "enterprises.index"),
             # The chain head's sequence number is the number of entries (they are numbered 1, 2, … without
             # gaps, which `lims audit verify` proves): one row read instead of counting millions.
-            _Pending(N_("Audit entries"), select(AuditChainHead.seq).where(AuditChainHead.id == 1), "audit.index"),
+            _Pending(
+                N_("Audit entries"), select(AuditChainHead.seq).where(AuditChainHead.id == 1), "audit.index"
+            ),
         ]
     if role == Role.ADMIN:
         pending.append(_Pending(N_("Users"), _count_of(User), "admin.users"))
@@ -192,12 +228,18 @@ def _customer_tiles(user: User, today: date) -> list[_Pending]:
     eid = user.enterprise_id
     soon = today + timedelta(days=30)
     return [
-        _Pending(N_("Instruments"), _count_of(CustomerInstrument, CustomerInstrument.enterprise_id == eid),
-                 "portal.index"),
+        _Pending(
+            N_("Instruments"),
+            _count_of(CustomerInstrument, CustomerInstrument.enterprise_id == eid),
+            "portal.index",
+        ),
         _Pending(
             N_("Due within 30 days"),
-            _count_of(CustomerInstrument, CustomerInstrument.enterprise_id == eid,
-                      CustomerInstrument.next_due_on <= soon),
+            _count_of(
+                CustomerInstrument,
+                CustomerInstrument.enterprise_id == eid,
+                CustomerInstrument.next_due_on <= soon,
+            ),
             "portal.due",
             {"days": 30},
             warn=True,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -58,19 +57,6 @@ def _quantity(text: str) -> Quantity:
         return Quantity.OTHER
 
 
-def _shipped_definitions(directory: Path | None) -> list[dict[str, Any]]:
-    if directory is not None:
-        texts = [p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.json"))]
-    else:
-        root = resources.files("lims.domain").joinpath("procedures")
-        texts = [
-            e.read_text(encoding="utf-8")
-            for e in sorted(root.iterdir(), key=lambda e: e.name)
-            if e.name.endswith(".json")
-        ]
-    return [json.loads(t) for t in texts]
-
-
 def sync_procedures(session: Session, directory: Path | None = None) -> list[Procedure]:
     """Insert the procedure files not yet in the table (each version once); return every row synchronised.
 
@@ -81,7 +67,7 @@ def sync_procedures(session: Session, directory: Path | None = None) -> list[Pro
     """
     dp.load_procedures(directory)  # validates every file, and that (code, version) pairs are unique
     rows = []
-    for data in _shipped_definitions(directory):
+    for _name, data in dp.procedure_definitions(directory):
         proc = dp.procedure_from_dict(data)
         row = session.scalar(
             select(Procedure).where(Procedure.code == proc.code, Procedure.version == proc.version)

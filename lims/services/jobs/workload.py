@@ -104,21 +104,42 @@ def workload(session: Session, today: date, *, by: str = "technician") -> list[T
 
 ENTERPRISES_LISTED = 500
 SUBSTRING_FROM = 3  # characters: shorter terms match the beginning of a field
+INSIDE_FROM_TRIGRAMS = 2  # different trigrams a term needs to be searched inside the fields
+
+
+def searched_inside(text: str) -> bool:
+    """Whether ``text`` is searched anywhere inside the fields, or only at their beginning.
+
+    pg_trgm finds ``%term%`` from the term's trigrams (its three-character pieces, case-folded). With one
+    trigram the index answers "every row containing these three characters", and PostgreSQL must re-read
+    all of them: ``0000`` gives only ``000``, which 350 000 of a million demo instruments contain (every
+    "Defender 3000"), for 1 400 matches, so it took ~0.5 s. One or two characters have no whole trigram at
+    all (``%te%`` read every row: 1.3 s). Such terms match the beginning of a field (``te%``, ``0000%``),
+    which the same indexes serve from the leading trigrams. Two trigrams or more (``ms-7``, ``8846``,
+    ``Kern``) are searched inside.
+
+    >>> [searched_inside(t) for t in ("SN", "213", "0000", "aAaA", "8846", "ms-7", "Kern")]
+    [False, False, False, False, True, True, True]
+    """
+    folded = text.casefold()
+    return len(folded) >= SUBSTRING_FROM and (
+        len({folded[i : i + 3] for i in range(len(folded) - 2)}) >= INSIDE_FROM_TRIGRAMS
+    )
 
 
 def search_pattern(text: str) -> BindParameter[str]:
     """The ILIKE pattern of a search term, written into the SQL text itself when the statement runs.
 
-    * Three characters or more match anywhere (``%term%``): pg_trgm's indexes serve it from the term's
-      trigrams. One or two characters have no whole trigram, so ``%te%`` would read every row (1.3 s at a
-      million instruments); they match the beginning of a field (``te%``), which the indexes serve.
+    * A term with two trigrams or more matches anywhere (``%term%``): pg_trgm's indexes serve it from the
+      term's trigrams. Shorter or repetitive terms (:func:`searched_inside`) match the beginning of a field
+      (``te%``), which the indexes serve.
     * The pattern is rendered as a literal (``literal_execute``, quoted by SQLAlchemy) rather than sent as
       a parameter. psycopg prepares a statement after five executions and PostgreSQL then switches to a
       generic plan, made without knowing the pattern: it walked every instrument newest first for a rare
       serial number (3 s instead of 1 ms at a million instruments). With the pattern in the text, each
       term is planned for what it is.
     """
-    pattern = f"%{text}%" if len(text) >= SUBSTRING_FROM else f"{text}%"
+    pattern = f"%{text}%" if searched_inside(text) else f"{text}%"
     return bindparam("pattern", pattern, type_=String(), literal_execute=True)
 
 
@@ -161,10 +182,35 @@ def _any_field_like(pattern: str, name: str) -> ColumnElement[bool]:
     return or_(*(column.ilike(param) for column in _searched_fields()))
 
 
-def _none_like(pattern: str, name: str) -> ColumnElement[bool]:
-    """No searched field matches (a missing maker or model counts as not matching, not as unknown)."""
-    param = bindparam(name, pattern, type_=String(), literal_execute=True)
-    return and_(*(not_(func.coalesce(column, "").ilike(param)) for column in _searched_fields()))
+def _begins_with(
+    column: InstrumentedAttribute[str | None], text: str, name: str, *, missing_as_empty: bool = False
+) -> ColumnElement[bool]:
+    """``lower(column) LIKE lower('text%')``: what the PostgreSQL-only b-tree indexes on ``lower(column)
+    text_pattern_ops`` (migration 0031, names ending in ``_prefix``) read as a range.
+
+    The trigram indexes answer ``ILIKE 'text%'`` only with the rows holding the term's trigrams *anywhere*,
+    the beginning of any word included: ``0000%`` gave 28 000 candidate serial numbers to re-check at
+    300 000 instruments ("Defender3000-0000123"), 126 ms, for none beginning with it. The pattern is folded
+    by the database's own ``lower`` (a constant, folded when the statement is planned), as the column is.
+    """
+    param = bindparam(name, f"{text}%", type_=String(), literal_execute=True)
+    value = func.coalesce(column, "") if missing_as_empty else column
+    return func.lower(value).like(func.lower(param))
+
+
+def _any_field_begins(text: str, name: str, *, missing_as_empty: bool = False) -> ColumnElement[bool]:
+    return or_(
+        *(
+            _begins_with(column, text, f"{name}_{n}", missing_as_empty=missing_as_empty)
+            for n, column in enumerate(_searched_fields())
+        )
+    )
+
+
+def _none_begins(text: str, name: str) -> ColumnElement[bool]:
+    """No searched field begins with the term (the rows of the first tier left out of the second); a missing
+    maker or model counts as not beginning with it, not as unknown."""
+    return not_(_any_field_begins(text, name, missing_as_empty=True))
 
 
 def _tier_conditions(session: Session, text: str) -> list[ColumnElement[bool]]:
@@ -178,9 +224,9 @@ def _tier_conditions(session: Session, text: str) -> list[ColumnElement[bool]]:
     instruments, for no row), and ``ORDER BY similarity()``, which scores every matching row before the
     first page.
     """
-    prefix = _any_field_like(f"{text}%", "prefix")
+    prefix = _any_field_begins(text, "prefix")
     anywhere = or_(_any_field_like(f"%{text}%", "anywhere"), _enterprise_named(session, search_pattern(text)))
-    return [prefix, and_(anywhere, _none_like(f"{text}%", "not_prefix"))]
+    return [prefix, and_(anywhere, _none_begins(text, "not_prefix"))]
 
 
 def search_instruments(
@@ -195,9 +241,10 @@ def search_instruments(
 ) -> Page[CustomerInstrument]:
     """Instruments matching ``query`` in their serial number, type, model, maker or enterprise's name.
 
-    A term of three characters or more is ordered by relevance: instruments with a field beginning with the
-    term (or equal to it; case-insensitive), then those matching it elsewhere, each group newest first
-    (:func:`_tier_conditions`). One or two characters match the beginning of a field, newest first.
+    A term with two different trigrams or more (:func:`searched_inside`) is ordered by relevance: instruments
+    with a field beginning with the term (or equal to it; case-insensitive), then those matching it elsewhere,
+    each group newest first (:func:`_tier_conditions`). A shorter term, or a run of one repeated character
+    (``0000``), matches the beginning of a field, newest first.
     """
     stmt = select(CustomerInstrument).options(joinedload(CustomerInstrument.enterprise))
     if enterprise_id is not None:
@@ -209,11 +256,9 @@ def search_instruments(
     text = query.strip().replace("%", "").replace("_", "")
     if not text:
         return keyset_page(session, stmt, CustomerInstrument.id, after=after, size=size)
-    if len(text) < SUBSTRING_FROM:
+    if not searched_inside(text):
         pattern = search_pattern(text)
-        stmt = stmt.where(
-            or_(*(column.ilike(pattern) for column in _searched_fields()), _enterprise_named(session, pattern))
-        )
+        stmt = stmt.where(or_(_any_field_begins(text, "prefix"), _enterprise_named(session, pattern)))
         return keyset_page(session, stmt, CustomerInstrument.id, after=after, size=size)
     return _tiered_page(session, stmt, _tier_conditions(session, text), after=after, size=size)
 

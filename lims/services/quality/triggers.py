@@ -26,7 +26,7 @@ from lims.models import (
 )
 from lims.services.common.notifications import notify
 from lims.services.quality import nonconformity as records
-from lims.services.standards import standards
+from lims.services.standards import calibrations, checks, standards
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +71,9 @@ def tell_lab(session: Session, standard: MeasurementStandard, record: Nonconform
         notify(session, kind="nc_opened", msgid=msgid, params=params, link=link, user_id=custodian.id)
 
 
-def record_check(session: Session, data: standards.CheckInput, *, today: date) -> Recorded:
+def record_check(session: Session, data: checks.CheckInput, *, today: date) -> Recorded:
     """Record an intermediate check; outside its limits it opens a record (trigger "check out of limits")."""
-    check = standards.add_check(session, data)
+    check = checks.add_check(session, data)
     if not check_outside_limits(check):
         return Recorded(check, None)
     standard = standards.get_standard(session, check.standard_id)
@@ -97,10 +97,10 @@ def record_check(session: Session, data: standards.CheckInput, *, today: date) -
 
 
 def record_calibration(
-    session: Session, data: standards.CalibrationInput, *, today: date, opened_by_id: int | None
+    session: Session, data: calibrations.CalibrationInput, *, today: date, opened_by_id: int | None
 ) -> Recorded:
     """Record a calibration; an as-found error beyond the limit opens a record (calibration out of tolerance)."""
-    calibration = standards.add_calibration(session, data)
+    calibration = calibrations.add_calibration(session, data)
     if calibration.as_found_in_tolerance is not False:
         return Recorded(calibration, None)
     standard = standards.get_standard(session, calibration.standard_id)

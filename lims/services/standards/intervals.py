@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain.intervals import AsFound, StaircaseResult, staircase
 from lims.errors import N_
-from lims.models import CalibrationAsFound, MeasurementStandard, StandardCalibration
-from lims.services.standards.standards import StandardError, get_standard, interval_recommendation
+from lims.models import CalibrationAsFound, IntermediateCheck, MeasurementStandard, StandardCalibration
+from lims.services.standards.standards import StandardError, get_standard
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -46,6 +47,39 @@ def staircase_recommendation(session: Session, standard_id: int) -> StaircaseRes
     if not history:
         return None
     return staircase(history, initial_days=current_interval_days(standard))
+
+
+def interval_recommendation(session: Session, standard_id: int) -> Any:
+    """ILAC-G24 / OIML D 10 Method 2 from the intermediate checks: drift of (value − centre) over time
+    against the half-width of the stated control limits, the current error counted. ``None`` without three
+    checks with limits."""
+    from lims.domain.intervals import ErrorObservation, control_chart_interval
+
+    checks = [
+        c
+        for c in session.scalars(
+            select(IntermediateCheck)
+            .where(IntermediateCheck.standard_id == standard_id)
+            .order_by(IntermediateCheck.checked_on, IntermediateCheck.id)
+        )
+        if c.lower_limit is not None and c.upper_limit is not None
+    ]
+    if len(checks) < 3:
+        return None
+    last = checks[-1]
+    assert last.lower_limit is not None and last.upper_limit is not None
+    centre = (float(last.lower_limit) + float(last.upper_limit)) / 2
+    half_width = (float(last.upper_limit) - float(last.lower_limit)) / 2
+    history, seen = [], set()
+    for check in checks:
+        if check.checked_on in seen:
+            continue  # one observation a day: the method needs increasing dates
+        seen.add(check.checked_on)
+        history.append(ErrorObservation(check.checked_on, float(check.value) - centre))
+    if len(history) < 3:
+        return None
+    # a check value is the error itself (nothing corrects it): the current error counts against the limit
+    return control_chart_interval(history, limit=half_width, corrections_applied=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ FIELD_LABELS: dict[str, str] = {
     "condition_on_arrival": N_("Condition on arrival"),
     "created_at": N_("Created"),
     "decision_rule": N_("Decision rule"),
+    "developed_on": N_("Developed on"),
     "due_on": N_("Due"),
     "email": N_("E-mail"),
     "enterprise_id": N_("Enterprise"),
@@ -84,13 +85,17 @@ FIELD_LABELS: dict[str, str] = {
     "expanded_uncertainty": N_("Expanded uncertainty"),
     "expires_on": N_("Expires on"),
     "full_name": N_("Full name"),
+    "funding": N_("Funding"),
+    "funding_vnd": N_("Funding (VND)"),
     "instrument_id": N_("Instrument"),
     "instrument_type": N_("Instrument type"),
     "is_active": N_("Active"),
     "issued_at": N_("Issued"),
+    "issued_on": N_("Issued on"),
     "job_id": N_("Job"),
     "justification": N_("Justification"),
     "kind": N_("Kind"),
+    "language": N_("Language"),
     "last_calibrated_on": N_("Last calibrated"),
     "level": N_("Level"),
     "location": N_("Location"),
@@ -105,6 +110,7 @@ FIELD_LABELS: dict[str, str] = {
     "number": N_("Number"),
     "points": N_("Test points"),
     "procedure_id": N_("Procedure"),
+    "programme_id": N_("Programme"),
     "quantity": N_("Quantity"),
     "range_max": N_("Range maximum"),
     "range_min": N_("Range minimum"),
@@ -129,6 +135,9 @@ FIELD_LABELS: dict[str, str] = {
     "username": N_("User name"),
     "valid_until": N_("Valid until"),
     "version": N_("Version"),
+    "withdrawal_reason": N_("Reason for withdrawal"),
+    "withdrawn_at": N_("Withdrawn on"),
+    "year": N_("Year"),
 }
 
 
@@ -147,3 +156,27 @@ def field_label(field: str) -> str | None:
 def table_choices() -> list[tuple[str, str]]:
     """(stored name, label) of every audited table, by label: the trail's table chooser."""
     return sorted(((name, table_label(name)) for name in TABLE_LABELS), key=lambda pair: pair[1].casefold())
+
+
+#: Who acted when no signed-in person did: the label stored with the entry, in words. A person's entry keeps
+#: their user name; ``cli:<account>`` is a command run by that operating-system account, ``bench:<source>`` a
+#: reading delivered by a bench station or the API.
+_MACHINE_ACTORS: dict[str, str] = {
+    "system": N_("the system"),
+    "demo": N_("demonstration data"),
+}
+_ACTOR_PREFIXES: dict[str, str] = {
+    "cli:": N_("command line (%(who)s)"),
+    "bench:station:": N_("bench station %(who)s"),
+    "bench:": N_("bench instrument (%(who)s)"),
+}
+
+
+def actor_label(label: str) -> str:
+    """The audit entry's actor as the page shows it: machine actors in the reader's language."""
+    if label in _MACHINE_ACTORS:
+        return _(_MACHINE_ACTORS[label])
+    for prefix, text in _ACTOR_PREFIXES.items():
+        if label.startswith(prefix):
+            return _(text, who=label[len(prefix) :])
+    return label

@@ -31,6 +31,8 @@ from lims.web.jobs.bench import WEIGHING_TEST_LABELS
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.nc import views as nc_labels
 from lims.web.nc.complaints import CHANNEL_LABELS
+from lims.web.programme.record_pages import RESULT_LABELS as ASSESSMENT_RESULTS
+from lims.web.programme.record_pages import STANDARD_LABELS as CERTIFICATION_STANDARDS
 from lims.web.standards.forms import STATUS_LABELS
 from lims.web.templating import (
     LEVEL_LABELS,
@@ -93,6 +95,10 @@ def _language() -> str:
     return str(get_locale() or "vi")
 
 
+# The languages of the header's switch, each named in its own language (as the switch shows them).
+LANGUAGE_NAMES: dict[str, str] = {"vi": "Tiếng Việt", "en": "English"}
+
+
 # (table, column) -> the label of a stored enum value; the value itself is shown when it is not known.
 ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("job", "state"): job_state_label,
@@ -131,7 +137,12 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "no_statement_reason"): lambda value: NoStatementReason(value).text(_language()),
     ("measurement", "notes"): lambda value: note_text(value, _language()),
     ("weighing_test", "kind"): lambda value: WEIGHING_TEST_LABELS.get(value, value),
+    # the city programme's records (issue 20)
+    ("lab_assessment", "result"): lambda value: str(ASSESSMENT_RESULTS.get(value, value)),
+    ("service_certification", "standard"): lambda value: CERTIFICATION_STANDARDS.get(value, value),
+    ("user_account", "language"): lambda value: LANGUAGE_NAMES.get(value, value),
 }
+YEAR_FIELDS = frozenset({"year"})  # a calendar year is a label, not a quantity: 2026, never "2.026"
 
 
 def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
@@ -145,6 +156,8 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         return Markup("∅")
     if isinstance(value, bool):
         return escape(_("yes") if value else _("no"))
+    if isinstance(value, int) and column in YEAR_FIELDS:
+        return escape(str(value))
     if isinstance(value, int | float | Decimal):
         return escape(format_number(value, str(get_locale() or "vi")))
     if isinstance(value, dict):
@@ -159,7 +172,10 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
         )
     if isinstance(value, list | tuple):
         return Markup(", ").join(recorded_value(item, table, column) for item in value)
-    if table == "measurement" and column in ("name", "model"):  # budget symbols and model (m_ref, dI_ecc): code
+    if table == "measurement" and column in (
+        "name",
+        "model",
+    ):  # budget symbols and model (m_ref, dI_ecc): code
         return Markup("<code>{}</code>").format(value)
     return escape(_text(str(value), table, column))
 

@@ -15,18 +15,9 @@ from lims.web.access import AUTHENTICATED, PUBLIC, allow
 from lims.web.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from lims.web.dbsession import db_session, set_request_actor
 from lims.web.extensions import SESSION_KEY
-from lims.web.forms import flash_error, form_error
+from lims.web.forms import flash_error, form_error, local_target
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,7 +43,7 @@ def login() -> ResponseReturnValue:
         db.commit()
         login_user(user)
         session["language"] = user.language
-        return redirect(_safe_next(form.next.data))
+        return redirect(local_target(form.next.data, url_for("main.dashboard")))
     return render_template("auth/login.html", form=form)
 
 
@@ -79,7 +70,12 @@ def language() -> ResponseReturnValue:
             set_request_actor(current_user.id, current_user.username)
             current_user.language = form.language.data
             db.commit()
-    return redirect(_safe_next(form.next.data or (request.referrer and urlsplit(request.referrer).path)))
+    return redirect(
+        local_target(
+            form.next.data or (request.referrer and urlsplit(request.referrer).path),
+            url_for("main.dashboard"),
+        )
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -186,6 +186,18 @@ def sequence_text(row: Any) -> str:
     return status_text(row)
 
 
+def sequence_legend(row: Any, unit: str) -> str:
+    from lims.web.jobs.sequence import entry_legend
+
+    return entry_legend(row, unit)
+
+
+def sequence_fields(row: Any, readings: int) -> int:
+    from lims.web.jobs.sequence import entry_fields
+
+    return entry_fields(row, readings)
+
+
 def _can_edit(job: Job, user: User) -> bool:
     return job.state == JobState.IN_PROGRESS and user.role.value == "technician"
 
@@ -232,7 +244,10 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
         "automation": sequences.automation_of(job),
         "sequence_stations": sequences.stations_for(db, job),
         "auto_run": sequences.latest(db, job.id),
+        "uut_stations": sequences.uut_stations_for(db, job),
         "sequence_text": sequence_text,
+        "sequence_legend": sequence_legend,
+        "sequence_fields": sequence_fields,
     }
 
 

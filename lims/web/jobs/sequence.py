@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lims.errors import N_
-from lims.models import Role, SequenceRun
+from lims.models import Job, Role, SequenceRun
 from lims.services.bench import sequences
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -34,6 +34,13 @@ STEPS = {
     "failed": N_("stopped by a fault: the source is in standby"),
     "running": N_("running"),
 }
+# A pressure controller is made safe by venting, not by a standby (instruments.sequence.PressureSource).
+VENTED_STEPS = {
+    "paused": N_("paused: the controller is vented"),
+    "aborted": N_("aborted: the controller is vented"),
+    "finished": N_("finished: the controller is vented"),
+    "failed": N_("stopped by a fault: the controller is vented"),
+}
 
 
 def _number(text: str) -> str:
@@ -45,17 +52,39 @@ def _number(text: str) -> str:
         return text
 
 
+def series_text(label: str) -> str:
+    """A visit's label in the page's language: ``M1 ↑`` → the series, ``preload 1 ↑`` → the preload."""
+    words = label.split()
+    if len(words) == 3 and words[0] == "preload":
+        return _("preload %(n)s %(arrow)s", n=words[1], arrow=words[2])
+    return _("series %(label)s", label=label) if label else ""
+
+
 def status_text(row: SequenceRun | None) -> str:
     if row is None:
         return ""
-    step = _(STEPS.get(row.step, STEPS.get(row.state, "running")))
-    text = _(
-        "Point %(n)s of %(count)s (%(nominal)s): %(step)s",
-        n=row.point_index + 1,
-        count=len(row.points),
-        nominal=_number(row.points[row.point_index]) if row.points else "—",
-        step=step,
-    )
+    steps = {**STEPS, **VENTED_STEPS} if row.driver == "druck-pace" else STEPS
+    step = _(steps.get(row.step, steps.get(row.state, "running")))
+    nominal = _number(row.points[row.point_index]) if row.points else "—"
+    visits = sequences.run_visits(row)
+    label = visits[row.visit_index].label if 0 <= row.visit_index < len(visits) else ""
+    if label:
+        text = _(
+            "Point %(n)s of %(count)s (%(nominal)s), %(series)s: %(step)s",
+            n=row.point_index + 1,
+            count=len(row.points),
+            nominal=nominal,
+            series=series_text(label),
+            step=step,
+        )
+    else:
+        text = _(
+            "Point %(n)s of %(count)s (%(nominal)s): %(step)s",
+            n=row.point_index + 1,
+            count=len(row.points),
+            nominal=nominal,
+            step=step,
+        )
     if row.reference and row.state in ("running", "paused"):
         text += " " + _("Reference: %(value)s.", value=_number(row.reference))
     if row.error and row.state == "failed":
@@ -67,8 +96,38 @@ def status_json(row: SequenceRun | None) -> dict[str, Any] | None:
     data = sequences.status(row)
     if data is None or row is None:
         return None
-    waiting = row.step == "waiting for the technician" and row.point_index not in data["entered"]
-    return {**data, "text": status_text(row), "waiting": waiting, "active": row.state in sequences.ACTIVE}
+    waiting = row.step == "waiting for the technician" and row.visit_index not in data["entered"]
+    job = db_session().get(Job, row.job_id)
+    unit = sequences.domain_unit(job) if job is not None else ""
+    return {
+        **data,
+        "text": status_text(row),
+        "waiting": waiting,
+        "legend": entry_legend(row, unit),
+        "active": row.state in sequences.ACTIVE,
+    }
+
+
+def entry_legend(row: SequenceRun, unit: str) -> str:
+    """What the indications form asks for: the point, and for a pressure gauge the series."""
+    visits = sequences.run_visits(row)
+    label = visits[row.visit_index].label if 0 <= row.visit_index < len(visits) else ""
+    if label:
+        return _(
+            "Indications of the instrument under test at point %(n)s, %(series)s (%(unit)s)",
+            n=row.point_index + 1,
+            series=series_text(label),
+            unit=unit,
+        )
+    return _(
+        "Indications of the instrument under test at point %(n)s (%(unit)s)", n=row.point_index + 1, unit=unit
+    )
+
+
+def entry_fields(row: SequenceRun, readings: int) -> int:
+    """How many indications a visit of this run asks for (one per series for a pressure gauge)."""
+    counts = [v.readings for v in sequences.run_visits(row) if v.readings]
+    return max(counts) if counts else readings
 
 
 def _answer(job_id: int, row: SequenceRun | None, error: str | None, success: str) -> ResponseReturnValue:
@@ -82,9 +141,17 @@ def _answer(job_id: int, row: SequenceRun | None, error: str | None, success: st
 def start_sequence(job_id: int) -> ResponseReturnValue:
     _job_or_404(job_id)
     raw = request.form.get("station_id", "")
-    row, error = None, _("Choose a bench station.")
-    if raw.isdigit():
-        row, error = bench_call(lambda db: sequences.start(db, job_id, int(raw), user=_user()))
+    raw_uut = request.form.get("uut_station_id", "").strip()
+    row, error = None, None
+    if not raw.isdigit():
+        error = _("Choose a bench station.")
+    elif raw_uut and not raw_uut.isdigit():
+        error = _("Choose an active bench station that can read the instrument under test.")
+    else:
+        uut = int(raw_uut) if raw_uut else None
+        row, error = bench_call(
+            lambda db: sequences.start(db, job_id, int(raw), user=_user(), uut_station_id=uut)
+        )
     return _answer(job_id, row, error, _("Sequence started: the bench station sets each point."))
 
 

@@ -23,7 +23,7 @@ from lims.services.quality import actions, corrective, notices
 from lims.services.quality import nonconformity as records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.forms import call_service, flash_error, flash_refusal, run_action
+from lims.web.forms import call_service, flash_error, flash_refusal, local_target, run_action
 
 bp = Blueprint("nc", __name__, url_prefix="/nc")
 OPENERS = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
@@ -124,9 +124,7 @@ def index() -> ResponseReturnValue:
 @allow(OPENERS)
 def open_record() -> ResponseReturnValue:
     found_on = _date("found_on")
-    back = request.form.get("back") or url_for("nc.index")
-    if not back.startswith("/"):
-        back = url_for("nc.index")
+    back = local_target(request.form.get("back"), url_for("nc.index"))
     if found_on is None:
         flash(_("Give the date the problem was found."), "error")
         return redirect(back)

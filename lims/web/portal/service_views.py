@@ -17,7 +17,13 @@ from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, RequestState, Role, User
 from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
-from lims.services.customers import capability_review, portal_jobs, service_requests
+from lims.services.customers import (
+    capability_review,
+    portal_jobs,
+    request_conversion,
+    request_errors,
+    service_requests,
+)
 from lims.services.customers.instrument_fields import InstrumentData, InstrumentInvalid, check_instrument
 from lims.services.jobs import workload
 from lims.web.access import allow
@@ -140,7 +146,7 @@ def request_detail(request_id: int) -> ResponseReturnValue:
     return render_template(
         "portal/request.html",
         req=found,
-        jobs=service_requests.jobs_of(db, found),
+        jobs=request_conversion.jobs_of(db, found),
         names=service_requests.requester_names(db, [found]),
         history=service_requests.history(db, current_user, found.id),
         can_cancel=service_requests.can_cancel(found),
@@ -161,7 +167,7 @@ def cancel_request(request_id: int) -> ResponseReturnValue:
     try:
         if request.form.get("confirm") != "y":
             service_requests.get_request(db, current_user, request_id)  # another's → 404 first
-            raise service_requests.RequestError(N_("Tick the box to confirm the cancellation."))
+            raise request_errors.RequestError(N_("Tick the box to confirm the cancellation."))
         cancelled = service_requests.cancel_request(
             db,
             request_id,

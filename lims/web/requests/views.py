@@ -17,7 +17,7 @@ from flask_login import current_user
 from lims.errors import N_, LimsError, NotFound
 from lims.models import RequestState, User
 from lims.services.common.notifications import customer_status
-from lims.services.customers import capability_review, service_requests
+from lims.services.customers import capability_review, request_conversion, request_errors, service_requests
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.i18n import error_text
@@ -45,7 +45,7 @@ def _date(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise service_requests.RequestError(N_("The date %(date)s is not valid."), date=raw[:20]) from None
+        raise request_errors.RequestError(N_("The date %(date)s is not valid."), date=raw[:20]) from None
 
 
 def _run(request_id: int, action: str) -> ResponseReturnValue:
@@ -59,7 +59,7 @@ def _run(request_id: int, action: str) -> ResponseReturnValue:
         elif action == "schedule":
             on = _date("scheduled_on")
             if on is None:
-                raise service_requests.RequestError(N_("Choose the date of the work."))
+                raise request_errors.RequestError(N_("Choose the date of the work."))
             service_requests.schedule_request(
                 db, request_id, on, user=user, today=today, expected_version=_version()
             )
@@ -77,10 +77,10 @@ def _run(request_id: int, action: str) -> ResponseReturnValue:
                 and key.removeprefix("procedure-").isdigit()
                 and value.isdigit()
             }
-            created = service_requests.convert_request(
+            created = request_conversion.convert_request(
                 db,
                 request_id,
-                service_requests.Conversion(procedures, due_on=_date("due_on")),
+                request_conversion.Conversion(procedures, due_on=_date("due_on")),
                 user=user,
                 today=today,
                 expected_version=_version(),
@@ -130,8 +130,8 @@ def show(request_id: int) -> ResponseReturnValue:
     return render_template(
         "requests/show.html",
         req=found,
-        jobs=service_requests.jobs_of(db, found),
-        procedures=service_requests.procedures_for(db, found),
+        jobs=request_conversion.jobs_of(db, found),
+        procedures=capability_review.procedures_for(db, found),
         review=capability_review.review_request(db, found, on=date.today())
         if found.state in service_requests.OPEN_STATES
         else None,

@@ -23,7 +23,7 @@ from lims.services.jobs.dashboard import standards_of
 from lims.services.quality import nonconformity as nc_records
 from lims.services.quality import triggers
 from lims.services.records import audit
-from lims.services.standards import capabilities, intervals, standards, traceability
+from lims.services.standards import calibrations, capabilities, checks, intervals, standards, traceability
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.diagrams import chain_wording, chart_wording
@@ -78,7 +78,7 @@ def due() -> ResponseReturnValue:
     days = int(raw_days) if raw_days.isdigit() and 0 < int(raw_days) <= 366 else 60
     mine = request.args.get("mine") == "1"
     conditions = [standards_of(current_user.id)] if mine else []
-    rows = standards.due_standards(db_session(), today=today, within_days=days, conditions=conditions)
+    rows = checks.due_standards(db_session(), today=today, within_days=days, conditions=conditions)
     return render_template(
         "standards/due.html", rows=rows, today=today, status_labels=STATUS_LABELS, days=days, mine=mine
     )
@@ -97,15 +97,15 @@ def materials() -> ResponseReturnValue:
 def show(standard_id: int) -> ResponseReturnValue:
     db = db_session()
     standard = _standard_or_404(standard_id)
-    calibrations = standards.calibrations_of(db, standard_id)
-    sources = standards.sources_of(db, [c.id for c in calibrations])
-    chart = standards.control_chart(db, standard_id)
+    found_calibrations = calibrations.calibrations_of(db, standard_id)
+    sources = calibrations.sources_of(db, [c.id for c in found_calibrations])
+    chart = checks.control_chart(db, standard_id)
     on = date.today()
     chain = traceability.standard_chain(db, standard.asset_number, on=on)
     return render_template(
         "standards/show.html",
         standard=standard,
-        calibrations=calibrations,
+        calibrations=found_calibrations,
         sources=sources,
         history=standards.status_history(db, standard_id),
         chart=chart,
@@ -120,10 +120,10 @@ def show(standard_id: int) -> ResponseReturnValue:
         status_form=_status_form(),
         can_edit=current_user.role in EDITORS,
         records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
-        interval=standards.interval_recommendation(db, standard_id),
+        interval=intervals.interval_recommendation(db, standard_id),
         staircase=intervals.staircase_recommendation(db, standard_id),
         staircase_labels=STAIRCASE_LABELS,
-        checks=standards.checks_of(db, standard_id),
+        checks=checks.checks_of(db, standard_id),
         can_declare=current_user.role in OPENERS,
         trigger_labels=TRIGGER_LABELS,
         nc_state_labels=STATE_LABELS,
@@ -170,7 +170,7 @@ def _calibration_form(standard: MeasurementStandard) -> CalibrationForm:
     form.issuer_kind.choices = [SelectChoice(k.value, label) for k, label in ISSUER_LABELS.items()]
     form.sources.choices = [
         SelectChoice(str(o.standard_id), f"{o.asset_number} — {o.name}")
-        for o in standards.possible_sources(db_session(), standard)
+        for o in calibrations.possible_sources(db_session(), standard)
     ]
     return form
 
@@ -186,7 +186,7 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
         upload = form.certificate_file.data
         if upload:
             settings = current_app.config["SETTINGS"]
-            file_key, file_sha256 = standards.store_certificate_pdf(
+            file_key, file_sha256 = calibrations.store_certificate_pdf(
                 open_storage(settings, db),
                 upload.read(settings.max_file_bytes + 1),
                 limit=settings.max_file_bytes,
@@ -194,7 +194,7 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
             )
         recorded = triggers.record_calibration(
             db,
-            standards.CalibrationInput(
+            calibrations.CalibrationInput(
                 standard_id=standard_id,
                 calibrated_on=form.calibrated_on.data,  # type: ignore[arg-type]
                 certificate_number=form.certificate_number.data or "",
@@ -255,7 +255,11 @@ def accept_interval(standard_id: int) -> ResponseReturnValue:
     else:
         db.commit()
         flash(
-            _("Interval of %(n)s days accepted: due on %(due)s.", n=accepted.interval_days, due=date_filter(accepted.due_on)),
+            _(
+                "Interval of %(n)s days accepted: due on %(due)s.",
+                n=accepted.interval_days,
+                due=date_filter(accepted.due_on),
+            ),
             "success",
         )
     return redirect(url_for("standards.show", standard_id=standard_id))
@@ -283,7 +287,7 @@ def new_check(standard_id: int) -> ResponseReturnValue:
         lambda db: _check_recorded(
             triggers.record_check(
                 db,
-                standards.CheckInput(
+                checks.CheckInput(
                     standard_id=standard_id,
                     checked_on=form.checked_on.data,  # type: ignore[arg-type]
                     value=form.value.data,
@@ -349,7 +353,7 @@ def certificate(calibration_id: int) -> ResponseReturnValue:
     """The issuer's certificate of a calibration of a standard, as stored (its SHA-256 re-checked)."""
     db = db_session()
     try:
-        calibration, data = standards.certificate_file(
+        calibration, data = calibrations.certificate_file(
             db, open_storage(current_app.config["SETTINGS"], db), calibration_id
         )
     except NotFound:

@@ -29,12 +29,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const entry = section.querySelector("[data-sequence-entry]");
     if (entry) {
       const show = seq.active && seq.waiting;
-      if (show && shownIndex !== seq.point_index) {
-        entry.querySelector("[data-entry-index]").value = String(seq.point_index);
-        entry.querySelector("[data-entry-legend]").textContent = text("legend").replace("{n}", String(seq.point_index + 1));
+      if (show && shownIndex !== seq.visit_index) {
+        entry.querySelector("[data-entry-index]").value = String(seq.visit_index);
+        entry.querySelector("[data-entry-legend]").textContent = seq.legend;
         entry.querySelectorAll("input[name^='indication_']").forEach((input) => { input.value = ""; });
         entry.hidden = false;
-        shownIndex = seq.point_index;
+        shownIndex = seq.visit_index;
         entry.querySelector("[data-entry-first]").focus();
       } else if (!show) {
         entry.hidden = true;
