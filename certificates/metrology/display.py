@@ -116,8 +116,19 @@ def note_text(note: str, language: str) -> str:
 
     >>> note_text("inputs[0] 'I': Type A from 3 readings ... (JCGM 101:2008 6.4.9.4) ...", "vi")[:30]
     'đánh giá loại A từ ít hơn 4 số'
+    >>> note_text("inputs[0] 'P': t distribution with ν = 2 degrees of freedom, no finite variance for ν ≤ 2; "
+    ...           "Monte Carlo is refused (JCGM 101:2008 6.4.9.4) ...", "en")[:33]
+    'an input has ν ≤ 2 degrees of fre'
     """
     vi = decimal_sign(language) == ","
+    if "6.4.9.4" in note and "no finite variance" in note:
+        return (
+            "một đại lượng đầu vào có ν ≤ 2 bậc tự do: phân bố t của nó không có phương sai hữu hạn, Monte Carlo "
+            "không dùng được; U theo định luật lan truyền với k từ ν_eff (JCGM 101:2008 6.4.9.4)"
+            if vi
+            else "an input has ν ≤ 2 degrees of freedom: its t distribution has no finite variance, so Monte Carlo "
+            "cannot use it; U by the law of propagation with k from ν_eff (JCGM 101:2008 6.4.9.4)"
+        )
     if "6.4.9.4" in note:
         return (
             "đánh giá loại A từ ít hơn 4 số đọc và không có độ lệch chuẩn gộp: không kiểm tra được bằng Monte Carlo "

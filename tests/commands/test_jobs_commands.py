@@ -48,12 +48,21 @@ def test_procedures_list_json(demo: Path) -> None:
         "title_vi": rows[7]["title_vi"],
         "withdrawn": False,
     }
-    # VER-NAWI-R76 1.0 is superseded by 2.0: listed for its jobs, withdrawn from new work
-    assert [(r["code"], r["version"]) for r in rows if r["withdrawn"]] == [("VER-NAWI-R76", "1.0")]
-    plain = run(["procedures", "list"], demo)
-    assert [line.split()[:2] for line in plain.stdout.splitlines() if line.endswith("(withdrawn)")] == [
-        ["VER-NAWI-R76", "1.0"]
+    # the versions whose methods issue 16 rejects are superseded by the rebuilds: listed for their jobs,
+    # withdrawn from new work (CAL-PG-DKD 1.0 up/down as Type A; CAL-DMM-DCV 1.0 one absolute calibrator value;
+    # CAL-TH-BATH 1.0 no readout, 1.1 no self-heating, stem correction or usable bath range; VER-NAWI-R76 1.0)
+    withdrawn = [
+        ("CAL-DMM-DCV", "1.0"),
+        ("CAL-PG-DKD", "1.0"),
+        ("CAL-TH-BATH", "1.0"),
+        ("CAL-TH-BATH", "1.1"),
+        ("VER-NAWI-R76", "1.0"),
     ]
+    assert [(r["code"], r["version"]) for r in rows if r["withdrawn"]] == withdrawn
+    plain = run(["procedures", "list"], demo)
+    assert [
+        tuple(line.split()[:2]) for line in plain.stdout.splitlines() if line.endswith("(withdrawn)")
+    ] == withdrawn
 
 
 def test_demo_jobs_cover_every_procedure_over_five_states(demo: Path) -> None:

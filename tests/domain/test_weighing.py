@@ -7,6 +7,8 @@ OIML R 76-1 annex A as cited (from memory) in :mod:`lims.domain.weighing`.
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import pytest
 from scipy import stats
 
@@ -58,8 +60,10 @@ def test_cg18_error_of_indication_at_200_g_by_hand() -> None:
     """
     rep = cg18.repeatability(100.0, [100.0001, 100.0002, 100.0000, 100.0001, 100.0002, 100.0001])
     assert rep.standard_deviation == pytest.approx(0.075277e-3, rel=1e-4) and rep.degrees_of_freedom == 5
-    ecc = cg18.eccentricity(100.0, [100.0000, 100.0001, 99.9999, 100.0002, 100.0001])
-    assert ecc.max_deviation == pytest.approx(0.0002, abs=1e-12)
+    ecc = cg18.eccentricity(
+        D("100"), [D(x) for x in ("100.0000", "100.0001", "99.9999", "100.0002", "100.0001")]
+    )
+    assert ecc.max_deviation == D("0.0002")
     rho, tol = weights.density_half_width_kg_m3("E2", {})
     half = weights.buoyancy_half_width(200.0, density_kg_m3=rho, density_tolerance_kg_m3=tol)
     assert half == pytest.approx(0.07125e-3, rel=1e-9)
@@ -79,8 +83,15 @@ def test_cg18_error_of_indication_at_200_g_by_hand() -> None:
     assert result.coverage_factor == pytest.approx(k, abs=0.01)
     assert result.expanded_uncertainty == pytest.approx(result.coverage_factor * 0.160288e-3, rel=1e-4)
     # In service, class I, e = 1 mg: 200 g = 200 000 e → 1 e on verification, 2 e = 2 mg in service
-    point = point_result(CG18, 200.0, [200.0003], {"weights": standard}, BALANCE,
-                         expanded_uncertainty=result.expanded_uncertainty, indication=indication)
+    point = point_result(
+        CG18,
+        200.0,
+        [200.0003],
+        {"weights": standard},
+        BALANCE,
+        expanded_uncertainty=result.expanded_uncertainty,
+        indication=indication,
+    )
     assert (point.error, point.mpe, point.verdict) == (pytest.approx(0.00028), 0.002, Verdict.PASS)
 
 
@@ -88,12 +99,13 @@ def test_cg18_bad_input_is_named() -> None:
     with pytest.raises(WeighingDataError, match="repeatability: needs at least 6"):
         cg18.repeatability(100.0, [100.0, 100.0001], minimum=6)
     with pytest.raises(WeighingDataError, match="eccentricity: needs at least 5"):
-        cg18.eccentricity(100.0, [100.0, 100.0001, 100.0])
+        cg18.eccentricity(D(100), [D("100.0"), D("100.0001"), D("100.0")])
     with pytest.raises(weights.WeightsError, match="OIML R 111 class"):
         weights.density_half_width_kg_m3(None, {})
     with pytest.raises(ProcedureError, match=r"budget.inputs \(I\): supplied by the procedure's method"):
-        instantiate_budget(CG18, 200.0, [200.0003], {"weights": StandardUsed("w", 200.0, "g", 1e-4, 2.0)},
-                           BALANCE, {})
+        instantiate_budget(
+            CG18, 200.0, [200.0003], {"weights": StandardUsed("w", 200.0, "g", 1e-4, 2.0)}, BALANCE, {}
+        )
 
 
 def test_r76_load_plan_includes_min_and_the_mpe_change_points() -> None:
@@ -119,31 +131,50 @@ def test_r76_change_point_error_and_its_uncertainty_by_hand() -> None:
     ν_eff = 0.335 77²/(0.166 67²/5) = 20.3; k = t₉₅.₄₅(20.3) ≈ 2.13; U ≈ 1.23 g; MPE/U ≈ 4.1 ≥ 3 → simple
     acceptance; |E_c| = 1.96 g ≤ 5 g → pass.
     """
-    zero = r76.change_point_error(0.0, 0.004, 0.0, 0.01)
-    assert zero == pytest.approx(0.001) and r76.zero_setting(zero, 0.01).passed
+    e = D("0.01")
+    zero = r76.change_point_error(D("0.00"), D("0.004"), D(0), e)
+    assert zero == D("0.001") and r76.zero_setting(zero, e).passed
     m_ref = 5.00004
-    corrected = [r76.change_point_error(5.0, a, m_ref, 0.01) - zero + m_ref for a in (0.003, 0.002)]
-    assert corrected == [pytest.approx(5.001), pytest.approx(5.002)]
-    free = [15.001] * 5 + [15.002]
-    rep = r76.repeatability_check(free, r76.mpe_at_load(15.0, "III", 0.01))
-    assert (rep.value, rep.limit, rep.passed) == (pytest.approx(0.001), 0.01, True)
+    corrected = [
+        r76.change_point_error(D("5.00"), a, D("5.00004"), e) - zero + D("5.00004")
+        for a in (D("0.003"), D("0.002"))
+    ]
+    assert corrected == [D("5.001"), D("5.002")]
+    free = [D("15.001")] * 5 + [D("15.002")]
+    rep = r76.repeatability_check(free, r76.mpe_at_load(D(15), "III", e))
+    assert (rep.value, rep.limit, rep.passed) == (D("0.001"), D("0.01"), True)
     s = r76.spread_sd(free)
     assert s == pytest.approx(0.00040825, rel=1e-4)
-    supplied = r76.supplied_inputs(corrected_indication=5.002, repeatability_sd=s, repeatability_dof=5, step=0.001)
+    supplied = r76.supplied_inputs(
+        corrected_indication=5.002, repeatability_sd=s, repeatability_dof=5, step=0.001
+    )
     weights_5kg = StandardUsed("M1 5 kg", m_ref, "kg", 0.00008, 2.0, drift_limit=0.00005)
-    budget = instantiate_budget(R76, 5.0, [5.0, 5.0], {"weights": weights_5kg}, SCALE, {"temperature": 24.0},
-                                supplied=supplied)
+    budget = instantiate_budget(
+        R76, 5.0, [5.0, 5.0], {"weights": weights_5kg}, SCALE, {"temperature": 24.0}, supplied=supplied
+    )
     result = evaluate_budget(parse_budget(budget)).propagation
     assert result.value == pytest.approx(0.00196, abs=1e-9)
     assert result.standard_uncertainty == pytest.approx(0.00057946, rel=1e-4)
     assert result.effective_dof == pytest.approx(20.3, abs=0.1)
-    point = point_result(R76, 5.0, [5.0, 5.0], {"weights": weights_5kg}, SCALE,
-                         expanded_uncertainty=result.expanded_uncertainty, indication=5.002)
+    point = point_result(
+        R76,
+        5.0,
+        [5.0, 5.0],
+        {"weights": weights_5kg},
+        SCALE,
+        expanded_uncertainty=result.expanded_uncertainty,
+        indication=5.002,
+    )
     assert point.mpe == 0.005
     # the one decision path of every procedure: simple acceptance with MPE/U ≥ the procedure's minimum_tur
     assert R76.decision_rule.kind is RuleKind.SIMPLE and R76.minimum_tur == 3.0
-    said = statement(point.error, result.expanded_uncertainty, Specification.symmetric(point.mpe),
-                     rule=R76.decision_rule, minimum_tur=R76.minimum_tur)
+    said = statement(
+        point.error,
+        result.expanded_uncertainty,
+        Specification.symmetric(point.mpe),
+        rule=R76.decision_rule,
+        minimum_tur=R76.minimum_tur,
+    )
     assert said.verdict is Verdict.PASS and said.test_uncertainty_ratio == pytest.approx(4.1, abs=0.1)
 
 
@@ -154,22 +185,28 @@ def test_r76_without_change_point_weights_is_not_passed_on_simple_acceptance() -
     acceptance, whatever the error (and a verification without a statement is not passed); a guard band w = U
     would leave no acceptance interval ±(5 − 11.75) either.
     """
-    said = statement(0.0, 0.01175, Specification.symmetric(0.005), rule=DecisionRule(RuleKind.SIMPLE),
-                     minimum_tur=R76.minimum_tur)
+    said = statement(
+        0.0,
+        0.01175,
+        Specification.symmetric(0.005),
+        rule=DecisionRule(RuleKind.SIMPLE),
+        minimum_tur=R76.minimum_tur,
+    )
     assert said.verdict is Verdict.NO_STATEMENT and said.reason is NoStatementReason.TUR_BELOW_MINIMUM
 
 
 def test_r76_tests_eccentricity_discrimination_zero() -> None:
     # Eccentricity at 10 kg (1 000 e → MPE 1 e = 10 g): worst 6 g passes, 12 g fails
-    assert r76.eccentricity_check([0.002, -0.006, 0.004, 0.0, 0.001], 0.01).passed
-    assert not r76.eccentricity_check([0.002, 0.012], 0.01).passed
+    e = D("0.01")
+    assert r76.eccentricity_check([D(x) for x in ("0.002", "-0.006", "0.004", "0", "0.001")], e).passed
+    assert not r76.eccentricity_check([D("0.002"), D("0.012")], e).passed
     # Discrimination: 15.00 → 15.01 kg after 1.4 d = 14 g added: changed by d; no change fails
-    assert r76.discrimination_check(15.00, 15.01, 0.01).passed
-    assert not r76.discrimination_check(15.00, 15.00, 0.01).passed
+    assert r76.discrimination_check(D("15.00"), D("15.01"), e).passed
+    assert not r76.discrimination_check(D("15.00"), D("15.00"), e).passed
     # Zero-setting: |E_0| = 3 g > 0.25 e = 2.5 g fails
-    assert not r76.zero_setting(0.003, 0.01).passed
+    assert not r76.zero_setting(D("0.003"), e).passed
     with pytest.raises(WeighingDataError, match="change-point weights"):
-        r76.change_point_error(5.0, 0.02, 5.0, 0.01)
+        r76.change_point_error(D("5.0"), D("0.02"), D("5.0"), e)
     with pytest.raises(WeighingDataError, match="accuracy_class"):
         r76.minimum_capacity("V", 0.01)
 
@@ -180,12 +217,24 @@ def test_weighing_block_is_validated() -> None:
     with pytest.raises(WeighingMethodError, match="repeatability_readings"):
         method_from_dict({"method": "euramet_cg18", "repeatability_readings": 1})
     data = {
-        "code": "X", "version": "1.0", "title": {"vi": "x", "en": "x"}, "quantity": "mass", "unit": "g",
-        "kind": "calibration", "test_points": {"kind": "explicit", "nominals": [1.0]}, "repetitions": 1,
-        "acceptance": {"kind": "fixed", "value": 1}, "decision_rule": {"kind": "simple"},
-        "uncertainty_budget": {"measurand": "E", "model": "I - m", "inputs": [
-            {"name": "I", "source": "supplied", "role": "indication"},
-            {"name": "m", "source": "standard", "standard": "weights", "role": "reference"}]},
+        "code": "X",
+        "version": "1.0",
+        "title": {"vi": "x", "en": "x"},
+        "quantity": "mass",
+        "unit": "g",
+        "kind": "calibration",
+        "test_points": {"kind": "explicit", "nominals": [1.0]},
+        "repetitions": 1,
+        "acceptance": {"kind": "fixed", "value": 1},
+        "decision_rule": {"kind": "simple"},
+        "uncertainty_budget": {
+            "measurand": "E",
+            "model": "I - m",
+            "inputs": [
+                {"name": "I", "source": "supplied", "role": "indication"},
+                {"name": "m", "source": "standard", "standard": "weights", "role": "reference"},
+            ],
+        },
     }
     with pytest.raises(ProcedureError, match="need a method that supplies them"):
         procedure_from_dict(data)
@@ -193,3 +242,36 @@ def test_weighing_block_is_validated() -> None:
     # one owner for the ratio of simple acceptance: the procedure's minimum_tur, not the weighing block
     with pytest.raises(WeighingMethodError, match="procedure's minimum_tur"):
         method_from_dict({"method": "oiml_r76", "minimum_tur": 3})
+
+
+def _old_float_text(indication: float, added: float, load: float, zero_error: float, e: float) -> str:
+    """What the bench stored before: E = I + ½e − ΔL − L to 12 digits, + L, − L − E_0, to 12 digits."""
+    free = float(f"{indication + e / 2 - added - load:.12g}") + load
+    return f"{free - load - zero_error:.12g}"
+
+
+def test_eccentricity_is_exact_where_binary_floating_point_was_not() -> None:
+    """Issue 16 review: eccentricity errors were computed in binary floating point and stored to 12 digits, so
+    pages showed 0.000999999999999 or 6.11056344413e-16 instead of 0.001 or 0. Now exact decimals.
+
+    R 76-1 A.4.7 with A.4.4.3, E_c = I + ½e − ΔL − L − E_0 at each position:
+    - the demo's scale, e = 0.005 kg, E_0 = 0.0005 kg, L = 5 kg, I = 5.000 kg, ΔL = 2.0, 1.5, 2.5, 1.5, 2.0 g:
+      E_c = 5 + 0.0025 − ΔL − 5 − 0.0005 = 0, +0.0005, −0.0005, +0.0005, 0 kg (floats: 6.11056344413e-16);
+    - e = 0.01 kg, E_0 = 0, L = 15 kg, I = 15.00 kg, ΔL = 4 g: E_c = 15 + 0.005 − 0.004 − 15 = 0.001 kg
+      (floats: 0.000999999999999).
+    EURAMET cg-18 5.3: ΔI_ecc = 100.0002 − 100.0000 g = 0.0002 g (floats: 0.000200000000007)."""
+    e, zero_error, load = D("0.005"), D("0.0005"), D("5")
+    added = ("0.0020", "0.0015", "0.0025", "0.0015", "0.0020")
+    errors = [r76.change_point_error(D("5.000"), D(a), load, e) - zero_error for a in added]
+    assert errors == [0, D("0.0005"), D("-0.0005"), D("0.0005"), 0]
+    assert _old_float_text(5.0, 0.002, 5.0, 0.0005, 0.005) == "6.11056344413e-16"
+    check = r76.eccentricity_check(errors, r76.mpe_at_load(load, "III", e))
+    assert (check.value, check.limit, check.passed) == (D("0.0005"), D("0.005"), True)
+    assert r76.change_point_error(D("15.00"), D("0.004"), D("15"), D("0.01")) - 0 == D("0.001")
+    assert _old_float_text(15.0, 0.004, 15.0, 0.0, 0.01) == "0.000999999999999"
+    readings = [D(x) for x in ("100.0000", "100.0002", "99.9999", "100.0001", "100.0000")]
+    ecc = cg18.eccentricity(D("100"), readings)
+    assert ecc.deviations == (D("0.0002"), D("-0.0001"), D("0.0001"), D("0")) and ecc.max_deviation == D(
+        "0.0002"
+    )
+    assert f"{100.0002 - 100.0000:.12g}" == "0.000200000000007"

@@ -220,6 +220,10 @@ def test_withdrawing_a_version_leaves_its_jobs_and_issued_certificates_as_they_w
     for entry in resources.files("lims.domain").joinpath("procedures").iterdir():
         if entry.name.endswith(".json"):
             (tmp_path / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+        elif entry.name == "shared":  # the blocks the files name (docs/procedures.md, step 6) go along
+            (tmp_path / "shared").mkdir()
+            for block in entry.iterdir():
+                (tmp_path / "shared" / block.name).write_text(block.read_text(encoding="utf-8"), encoding="utf-8")
     current = json.loads((tmp_path / "CAL-DMM-DCV_2.0.json").read_text(encoding="utf-8"))
     (tmp_path / "CAL-DMM-DCV_2.1.json").write_text(json.dumps(current | {"version": "2.1"}), encoding="utf-8")
     (tmp_path / "CAL-DMM-DCV_2.0.json").write_text(

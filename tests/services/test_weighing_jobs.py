@@ -243,7 +243,12 @@ def test_balance_calibration_from_request_to_certificate(session: Session, lab: 
         "100",
         ["100.0001", "100.0002", "100.0000", "100.0001", "100.0002", "100.0001"],
     )
-    _test(session, s, job, "eccentricity", "100", ["100.0000", "100.0001", "99.9999", "100.0002", "100.0001"])
+    ecc = _test(
+        session, s, job, "eccentricity", "100", ["100.0000", "100.0001", "99.9999", "100.0002", "100.0001"]
+    )
+    # exact decimals from the indications as entered (floats stored 0.000200000000007 for 100.0002 − 100.0000)
+    assert ecc.result["deviations"] == ["0.0001", "-0.0001", "0.0002", "0.0001"]
+    assert ecc.result["max_deviation"] == "0.0002"
     with pytest.raises(ReadingError, match="no-load indication"):  # each load needs its no-load indication
         _point(session, s, job, 0, ["22.0001"], "22.0000", {}, env)
     for i, (reading, reference) in enumerate(
@@ -300,6 +305,8 @@ def test_scale_verification_from_request_to_certificate(session: Session, lab: d
         session, s, job, "eccentricity", "10", ["10.00"] * 5, ["0.004", "0.003", "0.005", "0.002", "0.004"]
     )
     assert ecc.result["passed"] is True and ecc.result["worst"] == "0.002"
+    # E_c = 10 + 0.005 − ΔL − 10 − 0.001, exact: floats stored -5.54244150575e-16 for ΔL = 4 g (issue 16 review)
+    assert ecc.result["errors"] == ["0", "0.001", "-0.001", "0.002", "0"] and ecc.result["limit"] == "0.01"
     for i, nominal in enumerate(("0.2", "5", "15", "20", "30")):
         _point(session, s, job, i, [nominal, nominal], nominal, {"added": ["0.004", "0.003"]}, env)
     with pytest.raises(ReadingError, match="discrimination test of this weighing job"):

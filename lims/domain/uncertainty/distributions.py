@@ -42,6 +42,22 @@ def check_number(value: object, field: str, *, minimum: float | None = None, str
     return number
 
 
+def draw_t(rng: np.random.Generator, estimate: float, scale: float, dof: float, size: int) -> FloatArray:
+    """Draws ξ = x + s·t from the scaled and shifted t distribution t_ν(x, s²), t drawn from the central t
+    distribution with ν degrees of freedom (JCGM 101:2008 6.4.9.7); from N(x, s²) when ν is infinite
+    (6.4.7). Its standard deviation is s·√(ν/(ν − 2)), finite only for ν > 2 (6.4.9.4): callers refuse
+    ν ≤ 2 before drawing.
+
+    >>> rng = np.random.default_rng(1)
+    >>> round(float(np.std(draw_t(rng, 0.0, 1.0, 5.0, 400_000))), 2), round(math.sqrt(5 / 3), 2)
+    (1.29, 1.29)
+    """
+    draws = rng.standard_normal(size) if math.isinf(dof) else rng.standard_t(dof, size)
+    draws *= scale
+    draws += estimate
+    return draws
+
+
 class Distribution(Protocol):
     """What the engine needs from a distribution."""
 
@@ -65,6 +81,10 @@ class Distribution(Protocol):
 @dataclass(frozen=True, slots=True)
 class Normal:
     """Gaussian distribution N(x, u²) (JCGM 101 6.4.7); from a certificate, u = U/k (JCGM 100 4.3.3).
+
+    An input that declares finite degrees of freedom ν with this distribution (a certificate's ν_eff, or a
+    standard deviation from n − 1 = ν readings) is drawn by Monte Carlo from t_ν(x, u²) instead
+    (JCGM 101:2008 6.4.9.2–6.4.9.3; :func:`lims.domain.uncertainty.montecarlo.monte_carlo_dof`).
 
     >>> Normal.from_expanded(0.045, 2).standard_uncertainty
     0.0225
@@ -256,10 +276,7 @@ class StudentT:
         return False
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        draws = rng.standard_t(self.dof, size)
-        draws *= self.scale
-        draws += estimate
-        return draws
+        return draw_t(rng, estimate, self.scale, self.dof, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,11 +358,7 @@ class TypeA:
         return self.pooled_sd is None and self.count < 4
 
     def sample(self, rng: np.random.Generator, estimate: float, size: int) -> FloatArray:
-        dof = self.degrees_of_freedom
-        draws = rng.standard_normal(size) if math.isinf(dof) else rng.standard_t(dof, size)
-        draws *= self.standard_uncertainty
-        draws += estimate
-        return draws
+        return draw_t(rng, estimate, self.standard_uncertainty, self.degrees_of_freedom, size)
 
 
 #: Every distribution kind of the budget format, by its ``kind`` name.

@@ -24,7 +24,7 @@ from lims.domain.uncertainty.montecarlo import (
     Validation,
     monte_carlo,
     monte_carlo_adaptive,
-    type_a_too_few,
+    monte_carlo_refusals,
     validate,
 )
 from lims.domain.uncertainty.propagation import PropagationResult, propagate
@@ -56,21 +56,18 @@ class BudgetResult:
     propagation_applicable: bool = True
 
 
-def type_a_warnings(spec: BudgetSpec) -> tuple[str, ...]:
-    """The flag the law of propagation carries for a Type A input of fewer than 4 readings without a pooled
-    standard deviation: ν = n − 1 ≤ 2 makes k = t_p(ν) large and s itself uncertain (JCGM 100 G.3.3), and
-    Monte Carlo cannot validate it (JCGM 101 6.4.9.4).
+def monte_carlo_warnings(spec: BudgetSpec) -> tuple[str, ...]:
+    """The flags the law of propagation carries for the inputs Monte Carlo refuses: a Type A input of fewer
+    than 4 readings without a pooled standard deviation (ν = n − 1 ≤ 2 makes k = t_p(ν) large and s itself
+    uncertain, JCGM 100 G.3.3), or any input whose t distribution has ν ≤ 2 (no finite variance,
+    JCGM 101:2008 6.4.9.4).
 
     >>> from lims.domain.uncertainty.io import parse_budget
-    >>> type_a_warnings(parse_budget({"model": "x", "inputs": [
+    >>> monte_carlo_warnings(parse_budget({"model": "x", "inputs": [
     ...     {"name": "x", "distribution": {"kind": "type_a", "readings": [1.0, 1.2]}}]}))
     ("inputs[0] 'x': Type A from 2 readings without a pooled standard deviation (ν = 1); Monte Carlo is refused (JCGM 101:2008 6.4.9.4): take at least 4 readings or give pooled_sd",)
     """
-    return tuple(
-        f"inputs[{i}] {name!r}: Type A from {n} readings without a pooled standard deviation (ν = {n - 1}); "
-        "Monte Carlo is refused (JCGM 101:2008 6.4.9.4): take at least 4 readings or give pooled_sd"
-        for i, name, n in type_a_too_few(spec)
-    )
+    return tuple(refusal.warning for refusal in monte_carlo_refusals(spec))
 
 
 def evaluate_budget(
@@ -154,7 +151,7 @@ def evaluate_budget(
         validation=validation,
         conformity=None if said is None else said.decision,
         statement=said,
-        warnings=type_a_warnings(spec),
+        warnings=monte_carlo_warnings(spec),
         propagation_applicable=applicable,
     )
 
@@ -183,10 +180,11 @@ class PointInterval:
 def point_interval(spec: BudgetSpec, *, trials: int, seed: int) -> tuple[BudgetResult, PointInterval]:
     """Evaluate a point's budget with both methods and choose the interval to report (JCGM 101 8.2, 8.3).
 
-    A Type A input of fewer than 4 readings without a pooled s keeps the law of propagation, flagged
-    (JCGM 101 6.4.9.4); a model whose first-order sensitivities are all zero uses Monte Carlo.
+    An input Monte Carlo refuses (a Type A input of fewer than 4 readings without a pooled s, or a t
+    distribution with ν ≤ 2: JCGM 101:2008 6.4.9.4) keeps the law of propagation, k from ν_eff, flagged; a
+    model whose first-order sensitivities are all zero uses Monte Carlo.
     """
-    warnings = type_a_warnings(spec)
+    warnings = monte_carlo_warnings(spec)
     if warnings:
         result = evaluate_budget(spec, method=Method.LPU)
         lpu = result.propagation

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lims.domain.uncertainty.budget import BudgetSpec
-from lims.domain.uncertainty.distributions import TypeA
+from lims.domain.uncertainty.budget import BudgetSpec, InputQuantity
+from lims.domain.uncertainty.distributions import Normal, TypeA, draw_t
 from lims.domain.uncertainty.errors import MonteCarloError, NonFiniteResultError
 from lims.domain.uncertainty.propagation import PropagationResult
 
@@ -99,21 +99,103 @@ def numerical_tolerance(standard_uncertainty: float, significant_digits: int = 2
     return float(0.5 * 10.0**exponent)
 
 
-def type_a_too_few(spec: BudgetSpec) -> list[tuple[int, str, int]]:
-    """(index, name, n) of each Type A input with fewer than 4 readings and no pooled standard deviation."""
+def monte_carlo_dof(quantity: InputQuantity) -> float:
+    """ν of the t distribution Monte Carlo draws a Gaussian-type input from (JCGM 101:2008 6.4.9).
+
+    A ``normal`` or ``type_a`` input with finite degrees of freedom is assigned the scaled and shifted t
+    distribution t_ν(x, u²): from n indications x̄ and u = s/√n with ν = n − 1 (6.4.9.2), from a certificate
+    x and u = U/k with ν = ν_eff (6.4.9.3). ν is the one the input declares (``dof``), else the
+    distribution's own (n − 1, or a pooled ν). Infinite means N(x, u²) (6.4.7). Other distributions keep
+    their own shape (JCGM 101 6.4.2–6.4.6 take their limits as exactly known): a ``dof`` on them is the
+    reliability of u for Welch–Satterthwaite only (JCGM 100 G.4.2), and this returns infinity.
+
+    >>> from lims.domain.uncertainty.io import parse_input
+    >>> monte_carlo_dof(parse_input({"name": "x", "value": 0, "dof": 5,
+    ...                              "distribution": {"kind": "normal", "u": 1}}, 0))
+    5.0
+    >>> monte_carlo_dof(parse_input({"name": "x", "value": 0, "dof": 5,
+    ...                              "distribution": {"kind": "rectangular", "half_width": 1}}, 0))
+    inf
+    """
+    if isinstance(quantity.distribution, Normal | TypeA):
+        return float(quantity.degrees_of_freedom)
+    return math.inf
+
+
+@dataclass(frozen=True, slots=True)
+class MonteCarloRefusal:
+    """An input Monte Carlo cannot draw: its t distribution has ν ≤ 2, so no finite variance
+    (JCGM 101:2008 6.4.9.4). ``readings`` is n for a Type A input of n < 4 readings without a pooled s."""
+
+    index: int
+    name: str
+    dof: float
+    readings: int | None = None
+
+    @property
+    def field(self) -> str:
+        return (
+            f"inputs[{self.index}].distribution" if self.readings is not None else f"inputs[{self.index}].dof"
+        )
+
+    @property
+    def message(self) -> str:
+        if self.readings is not None:
+            return (
+                f"{self.name!r} is a Type A evaluation of {self.readings} readings without a pooled standard "
+                f"deviation: its t distribution with {self.readings - 1} degrees of freedom has no finite "
+                "variance, so Monte Carlo cannot use it (JCGM 101:2008 6.4.9.4); give at least 4 readings or "
+                "pooled_sd and pooled_dof"
+            )
+        return (
+            f"{self.name!r} has ν = {self.dof:g} degrees of freedom: its t distribution t_ν(x, u²) (JCGM 101:2008 "
+            "6.4.9.2–6.4.9.3) has no finite variance for ν ≤ 2, so Monte Carlo cannot use it (JCGM 101:2008 "
+            "6.4.9.4); evaluate u with more degrees of freedom"
+        )
+
+    @property
+    def warning(self) -> str:
+        """The flag the law of propagation carries instead (JCGM 100 G.3.3: s from so few readings is itself
+        very uncertain, and k = t_p(ν_eff) is large)."""
+        if self.readings is not None:
+            return (
+                f"inputs[{self.index}] {self.name!r}: Type A from {self.readings} readings without a pooled "
+                f"standard deviation (ν = {self.readings - 1}); Monte Carlo is refused (JCGM 101:2008 6.4.9.4): "
+                "take at least 4 readings or give pooled_sd"
+            )
+        return (
+            f"inputs[{self.index}] {self.name!r}: t distribution with ν = {self.dof:g} degrees of freedom, no "
+            "finite variance for ν ≤ 2; Monte Carlo is refused (JCGM 101:2008 6.4.9.4): the law of propagation "
+            "is used with k from ν_eff"
+        )
+
+
+def monte_carlo_refusals(spec: BudgetSpec) -> list[MonteCarloRefusal]:
+    """The inputs Monte Carlo refuses (JCGM 101:2008 6.4.9.4): a Type A input of fewer than 4 readings without
+    a pooled s, and any input drawn from a t distribution (:func:`monte_carlo_dof`) with ν ≤ 2.
+
+    >>> from lims.domain.uncertainty.io import parse_budget
+    >>> [(r.name, r.dof, r.readings) for r in monte_carlo_refusals(parse_budget({"model": "a + b + c", "inputs": [
+    ...     {"name": "a", "distribution": {"kind": "type_a", "readings": [1.0, 1.2, 1.1]}},
+    ...     {"name": "b", "value": 0, "dof": 2, "distribution": {"kind": "normal", "u": 1}},
+    ...     {"name": "c", "value": 0, "dof": 3, "distribution": {"kind": "normal", "u": 1}}]}))]
+    [('a', 2.0, 3), ('b', 2.0, None)]
+    """
     found = []
     for i, quantity in enumerate(spec.inputs):
         dist = quantity.distribution
         if isinstance(dist, TypeA) and dist.too_few_for_monte_carlo:
-            found.append((i, quantity.name, dist.count))
+            found.append(MonteCarloRefusal(i, quantity.name, float(dist.count - 1), dist.count))
+        elif monte_carlo_dof(quantity) <= 2:
+            found.append(MonteCarloRefusal(i, quantity.name, monte_carlo_dof(quantity)))
     return found
 
 
-def check_type_a_for_monte_carlo(spec: BudgetSpec) -> None:
-    """Refuse Monte Carlo for a Type A input of n < 4 readings without a pooled s (JCGM 101 6.4.9.4).
+def check_inputs_for_monte_carlo(spec: BudgetSpec) -> None:
+    """Refuse Monte Carlo for an input whose t distribution has no finite variance (JCGM 101 6.4.9.4).
 
     >>> from lims.domain.uncertainty.io import parse_budget
-    >>> check_type_a_for_monte_carlo(parse_budget({"model": "x", "inputs": [
+    >>> check_inputs_for_monte_carlo(parse_budget({"model": "x", "inputs": [
     ...     {"name": "x", "distribution": {"kind": "type_a", "readings": [1.0, 1.2]}}]}))
     Traceback (most recent call last):
     ...
@@ -122,13 +204,8 @@ def check_type_a_for_monte_carlo(spec: BudgetSpec) -> None:
 variance, so Monte Carlo cannot use it (JCGM 101:2008 6.4.9.4); give at least 4 readings or pooled_sd and \
 pooled_dof
     """
-    for i, name, n in type_a_too_few(spec):
-        raise MonteCarloError(
-            f"{name!r} is a Type A evaluation of {n} readings without a pooled standard deviation: its t "
-            f"distribution with {n - 1} degrees of freedom has no finite variance, so Monte Carlo cannot use "
-            "it (JCGM 101:2008 6.4.9.4); give at least 4 readings or pooled_sd and pooled_dof",
-            field=f"inputs[{i}].distribution",
-        )
+    for refusal in monte_carlo_refusals(spec):
+        raise MonteCarloError(refusal.message, field=refusal.field)
 
 
 class Sampler:
@@ -137,14 +214,20 @@ class Sampler:
     def __init__(self, spec: BudgetSpec, rng: np.random.Generator) -> None:
         self.spec = spec
         self.rng = rng
-        check_type_a_for_monte_carlo(spec)
+        check_inputs_for_monte_carlo(spec)
+        self.dof = [monte_carlo_dof(q) for q in spec.inputs]
         matrix = spec.correlation_matrix()
         correlated = [i for i in range(len(spec.inputs)) if np.any(np.delete(matrix[i], i) != 0)]
         for i in correlated:
             quantity = spec.inputs[i]
-            if not quantity.distribution.is_gaussian:
+            if not quantity.distribution.is_gaussian or not math.isinf(self.dof[i]):
+                drawn = (
+                    quantity.distribution.kind
+                    if not quantity.distribution.is_gaussian
+                    else f"a t distribution with ν = {self.dof[i]:g}"
+                )
                 raise MonteCarloError(
-                    f"{quantity.name!r} is correlated but its distribution is {quantity.distribution.kind}; "
+                    f"{quantity.name!r} is correlated but its distribution is {drawn}; "
                     "Monte Carlo correlates only Gaussian inputs (JCGM 101 6.4.8)",
                     field="correlations",
                 )
@@ -161,7 +244,14 @@ class Sampler:
         values: dict[str, FloatArray] = {}
         correlated = set(self.correlated)
         for i, quantity in enumerate(self.spec.inputs):
-            if i not in correlated:
+            if i in correlated:
+                continue
+            if isinstance(quantity.distribution, Normal | TypeA):
+                # t_ν(x, u²) with the input's ν, Gaussian when infinite (JCGM 101 6.4.9.7, 6.4.7)
+                values[quantity.name] = draw_t(
+                    self.rng, quantity.estimate, quantity.standard_uncertainty, self.dof[i], size
+                )
+            else:
                 values[quantity.name] = quantity.distribution.sample(self.rng, quantity.estimate, size)
         if self.correlated:
             joint = self.means[:, None] + self.factor @ self.rng.standard_normal((len(self.correlated), size))

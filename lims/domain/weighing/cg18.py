@@ -32,6 +32,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from lims.domain.errors import DomainError
@@ -56,13 +57,14 @@ class RepeatabilityResult:
 
 @dataclass(frozen=True, slots=True)
 class EccentricityResult:
-    """cg-18 5.3: ΔI_ecc,i = I_i − I_1 (centre first); the largest |ΔI_ecc,i|."""
+    """cg-18 5.3: ΔI_ecc,i = I_i − I_1 (centre first); the largest |ΔI_ecc,i|. Exact decimals: the
+    differences of the indications as entered."""
 
-    load: float
-    deviations: tuple[float, ...]
+    load: Decimal
+    deviations: tuple[Decimal, ...]
 
     @property
-    def max_deviation(self) -> float:
+    def max_deviation(self) -> Decimal:
         return max(abs(d) for d in self.deviations)
 
 
@@ -88,26 +90,34 @@ def repeatability(load: float, indications: Sequence[float], *, minimum: int = 2
     return RepeatabilityResult(float(load), len(values), statistics.stdev(values))
 
 
-def eccentricity(load: float, indications: Sequence[float], *, positions: int = 5) -> EccentricityResult:
-    """Deviations of the off-centre indications from the centre one (cg-18 5.3; positions 1 = centre).
+def eccentricity(load: Decimal, indications: Sequence[Decimal], *, positions: int = 5) -> EccentricityResult:
+    """Deviations of the off-centre indications from the centre one (cg-18 5.3; positions 1 = centre),
+    computed in decimal from the indications as entered, so that they are exact (in binary floating point
+    100.0002 − 100.0000 is 0.000200000000003).
 
-    >>> eccentricity(100.0, [100.0000, 100.0002, 99.9999, 100.0003, 100.0001]).max_deviation.__round__(7)
-    0.0003
+    >>> r = eccentricity(Decimal(100), [Decimal(x) for x in ("100.0000", "100.0002", "99.9999", "100.0003")],
+    ...                  positions=4)
+    >>> r.deviations, r.max_deviation
+    ((Decimal('0.0002'), Decimal('-0.0001'), Decimal('0.0003')), Decimal('0.0003'))
     """
-    values = _numbers(indications, "eccentricity", positions)
-    return EccentricityResult(float(load), tuple(v - values[0] for v in values[1:]))
+    values = list(indications)
+    if len(values) < positions or not all(v.is_finite() for v in values):
+        raise WeighingDataError(
+            f"eccentricity: needs at least {positions} finite readings, got {len(values)}"
+        )
+    return EccentricityResult(load, tuple(v - values[0] for v in values[1:]))
 
 
 def eccentricity_half_width(result: EccentricityResult, load: float) -> float:
     """Half-width of the rectangular eccentricity contribution at ``load``: |ΔI_ecc|max · L / (2 L_ecc)
     (cg-18 7.1.1.4, from memory; u = half-width/√3).
 
-    >>> eccentricity_half_width(EccentricityResult(100.0, (0.0003,)), 200.0)
+    >>> eccentricity_half_width(EccentricityResult(Decimal(100), (Decimal("0.0003"),)), 200.0)
     0.0003
     """
     if not result.load > 0:
         raise WeighingDataError("eccentricity: the test load must be above zero")
-    return result.max_deviation * abs(load) / (2 * result.load)
+    return float(result.max_deviation) * abs(load) / (2 * float(result.load))
 
 
 def indication_at_load(load_readings: Sequence[float], zero_readings: Sequence[float]) -> float:
@@ -135,7 +145,7 @@ def supplied_inputs(
     and ``dm_B`` the air-buoyancy bound (rectangular).
 
     >>> s = supplied_inputs(indication=200.0002, repeat=RepeatabilityResult(100.0, 6, 7.53e-5),
-    ...     eccentric=EccentricityResult(100.0, (3e-4,)), load=200.0, buoyancy_half_width=7.125e-5)
+    ...     eccentric=EccentricityResult(Decimal(100), (Decimal("3E-4"),)), load=200.0, buoyancy_half_width=7.125e-5)
     >>> s["I"]["distribution"], s["I"]["dof"], s["dI_ecc"]["distribution"]["half_width"]
     ({'kind': 'normal', 'u': 7.53e-05}, 5.0, 0.0003)
     """
@@ -147,7 +157,10 @@ def supplied_inputs(
         },
         "dI_ecc": {
             "value": 0.0,
-            "distribution": {"kind": "rectangular", "half_width": _clean(eccentricity_half_width(eccentric, load))},
+            "distribution": {
+                "kind": "rectangular",
+                "half_width": _clean(eccentricity_half_width(eccentric, load)),
+            },
         },
         "dm_B": {
             "value": 0.0,

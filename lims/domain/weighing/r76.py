@@ -27,6 +27,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from lims.domain.mpe import R76_TABLE_6, r76_mpe_in_e
@@ -83,87 +84,93 @@ def load_plan(
     return tuple(sorted(x for x in loads if 0 < x <= maximum + 1e-12 * maximum))
 
 
-def change_point_error(indication: float, added: float, load: float, e: float) -> float:
+def change_point_error(indication: Decimal, added: Decimal, load: Decimal, e: Decimal) -> Decimal:
     """E = I + ½e − ΔL − L (R 76-1 A.4.4.3), in the unit of the arguments.
+
+    Computed in decimal from the figures as entered (the indication, the change-point weights, the load and
+    e are decimal texts), so that E is exact: in binary floating point 10.001 − 10 − 0.001 is
+    0.000999999999999, which a page would show.
 
     Hand calculation, L = 5 kg, I = 5.00 kg, e = 0.01 kg, ΔL = 0.003 kg: E = 5 + 0.005 − 0.003 − 5 =
     0.002 kg.
 
-    >>> change_point_error(5.00, 0.003, 5.0, 0.01)
-    0.002
+    >>> change_point_error(Decimal("5.00"), Decimal("0.003"), Decimal("5"), Decimal("0.01"))
+    Decimal('0.002')
     """
-    if added < 0 or added > e * 1.000001:
+    if added < 0 or added > e:
         raise WeighingDataError(
-            f"change-point weights: {added:g} must be between 0 and e = {e:g} (the indication changes by e)"
+            f"change-point weights: {added} must be between 0 and e = {e} (the indication changes by e)"
         )
-    return float(f"{indication + e / 2 - added - load:.12g}")
+    return indication + e / 2 - added - load
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """The outcome of one R 76 test: the figure compared, its limit, and whether it is met."""
+    """The outcome of one R 76 test: the figure compared, its limit (both exact decimals), and whether it is
+    met."""
 
-    value: float
-    limit: float
+    value: Decimal
+    limit: Decimal
     passed: bool
 
 
-def zero_setting(zero_error: float, e: float) -> Check:
+def zero_setting(zero_error: Decimal, e: Decimal) -> Check:
     """Zero-setting accuracy: |E_0| ≤ 0.25 e (R 76-1 4.5.2, A.4.2.3; from memory).
 
-    >>> zero_setting(0.002, 0.01)
-    Check(value=0.002, limit=0.0025, passed=True)
+    >>> zero_setting(Decimal("0.002"), Decimal("0.01"))
+    Check(value=Decimal('0.002'), limit=Decimal('0.0025'), passed=True)
     """
-    limit = float(f"{0.25 * e:.12g}")
-    return Check(zero_error, limit, abs(zero_error) <= limit * (1 + 1e-9))
+    limit = e / 4
+    return Check(zero_error, limit, abs(zero_error) <= limit)
 
 
-def mpe_at_load(load: float, accuracy_class: str, e: float, *, in_service: bool = False) -> float:
-    """MPE (unit of e) at ``load`` from R 76-1 table 6 via the one helper :func:`lims.domain.mpe.r76_mpe_in_e`.
+def mpe_at_load(load: Decimal, accuracy_class: str, e: Decimal, *, in_service: bool = False) -> Decimal:
+    """MPE (unit of e) at ``load`` from R 76-1 table 6 via the one helper :func:`lims.domain.mpe.r76_mpe_in_e`;
+    the load in e is exact, so a load on a change point (500 e, 2 000 e) is on it.
 
-    >>> mpe_at_load(5.0, "III", 0.01), mpe_at_load(5.01, "III", 0.01), mpe_at_load(30.0, "III", 0.01)
-    (0.005, 0.01, 0.015)
+    >>> [mpe_at_load(Decimal(x), "III", Decimal("0.01")) for x in ("5", "5.01", "30")]
+    [Decimal('0.005'), Decimal('0.010'), Decimal('0.015')]
     """
-    n = abs(load) / e
-    nearest = round(n)
-    if math.isclose(n, nearest, rel_tol=1e-9):
-        n = nearest
-    return float(f"{r76_mpe_in_e(n, accuracy_class, in_service=in_service) * e:.12g}")
+    n = float(abs(load) / e)
+    return Decimal(repr(r76_mpe_in_e(n, accuracy_class, in_service=in_service))) * e
 
 
-def repeatability_check(indications_free_of_rounding: Sequence[float], mpe: float) -> Check:
+def repeatability_check(indications_free_of_rounding: Sequence[Decimal], mpe: Decimal) -> Check:
     """Spread (max − min) of repeated weighings ≤ |MPE| (R 76-1 3.6.1, A.4.10).
 
-    >>> repeatability_check([15.001, 15.0015, 15.0005], 0.01)
-    Check(value=0.001, limit=0.01, passed=True)
+    >>> repeatability_check([Decimal("15.001"), Decimal("15.0015"), Decimal("15.0005")], Decimal("0.01"))
+    Check(value=Decimal('0.0010'), limit=Decimal('0.01'), passed=True)
     """
-    values = [float(v) for v in indications_free_of_rounding]
+    values = list(indications_free_of_rounding)
     if len(values) < 2:
         raise WeighingDataError("repeatability: needs at least 2 weighings")
-    spread = float(f"{max(values) - min(values):.10g}")
-    return Check(spread, mpe, spread <= mpe * (1 + 1e-9))
+    spread = max(values) - min(values)
+    return Check(spread, mpe, spread <= mpe)
 
 
-def eccentricity_check(corrected_errors: Sequence[float], mpe: float) -> Check:
+def eccentricity_check(corrected_errors: Sequence[Decimal], mpe: Decimal) -> Check:
     """Every position's |E_c| ≤ MPE at the eccentricity load (R 76-1 3.6.2, A.4.7).
 
-    >>> eccentricity_check([0.001, -0.002, 0.0035, 0.0], 0.005)
-    Check(value=0.0035, limit=0.005, passed=True)
+    >>> eccentricity_check([Decimal("0.001"), Decimal("-0.002"), Decimal("0.0035"), Decimal(0)], Decimal("0.005"))
+    Check(value=Decimal('0.0035'), limit=Decimal('0.005'), passed=True)
     """
     if not corrected_errors:
         raise WeighingDataError("eccentricity: no positions measured")
-    worst = max((float(x) for x in corrected_errors), key=abs)
-    return Check(worst, mpe, abs(worst) <= mpe * (1 + 1e-9))
+    worst = max(corrected_errors, key=abs)
+    return Check(worst, mpe, abs(worst) <= mpe)
 
 
-def discrimination_check(before: float, after: float, d: float) -> Check:
+def discrimination_check(before: Decimal, after: Decimal, d: Decimal) -> Check:
     """1.4 d added at equilibrium must change the indication by at least d (R 76-1 3.8, A.4.8).
 
-    >>> discrimination_check(15.000, 15.010, 0.01).passed, discrimination_check(15.0, 15.0, 0.01).passed
-    (True, False)
+    >>> d = Decimal("0.01")
+    >>> discrimination_check(Decimal("15.000"), Decimal("15.010"), d).passed
+    True
+    >>> discrimination_check(Decimal("15.0"), Decimal("15.0"), d).passed
+    False
     """
-    change = float(f"{after - before:.10g}")
-    return Check(change, d, change >= d * (1 - 1e-9))
+    change = after - before
+    return Check(change, d, change >= d)
 
 
 def supplied_inputs(
@@ -196,8 +203,9 @@ def supplied_inputs(
     }
 
 
-def spread_sd(values: Sequence[float]) -> float:
-    """Standard deviation of repeated indications free of rounding (A.4.10 readings), 0 for identical ones.
+def spread_sd(values: Sequence[Decimal] | Sequence[float]) -> float:
+    """Standard deviation of repeated indications free of rounding (A.4.10 readings), 0 for identical ones;
+    a float, for the uncertainty budget.
 
     >>> round(spread_sd([15.001, 15.0015, 15.0005]), 7)
     0.0005

@@ -293,7 +293,7 @@ def compute_point(
     if proc.weighing is not None:
         # the weighing method's own tests supply the indication and some inputs (lims.domain.weighing)
         supplied, indication = bench_weighing.point_inputs(
-            session, job, proc, instrument, values, reference, weighing or {}
+            session, job, proc, instrument, readings, reference_value, weighing or {}
         )
     try:
         budget = dp.instantiate_budget(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certificates.metrology import decimal_of
 from lims.domain import procedures as dp
 from lims.domain.errors import DomainError
 from lims.domain.weighing import cg18, r76, weights
@@ -40,7 +41,9 @@ def _load_kind(as_found: bool) -> str:
     return "as_found_load" if as_found else "load"
 
 
-def entries_of(session: Session, job_id: int, point_index: int, *, as_found: bool = False) -> dict[str, list[Decimal]]:
+def entries_of(
+    session: Session, job_id: int, point_index: int, *, as_found: bool = False
+) -> dict[str, list[Decimal]]:
     """A test load's stored entries besides its indications (``{"zero": [...]}`` or ``{"added": [...]}``)."""
     row = session.scalar(
         select(WeighingTest).where(
@@ -74,8 +77,9 @@ def store_entries(
         )
     )
     if row is None:
-        row = WeighingTest(job_id=job.id, kind=kind, point_index=point_index, load=Decimal(repr(nominal)),
-                           unit=proc.unit)
+        row = WeighingTest(
+            job_id=job.id, kind=kind, point_index=point_index, load=Decimal(repr(nominal)), unit=proc.unit
+        )
         session.add(row)
     row.readings = [str(v) for v in entries.get("zero", ())]
     row.added = [str(v) for v in entries.get("added", ())]
@@ -93,7 +97,9 @@ def _result(tests: Mapping[str, WeighingTest], kind: WeighingTestKind) -> Mappin
 def _weights_data(session: Session, job: Job) -> tuple[str | None, dict[str, float]]:
     for link, std in job_standards(session, job.id):
         if link.role == "weights":
-            return weights.r111_class(std.accuracy), {k: float(v) for k, v in (std.characteristics or {}).items()}
+            return weights.r111_class(std.accuracy), {
+                k: float(v) for k, v in (std.characteristics or {}).items()
+            }
     return None, {}
 
 
@@ -102,15 +108,19 @@ def point_inputs(
     job: Job,
     proc: dp.Procedure,
     instrument: dp.InstrumentUnderTest,
-    readings: Sequence[float],
-    reference: float,
+    readings: Sequence[Decimal],
+    reference: Decimal,
     entries: Mapping[str, Sequence[Decimal]],
 ) -> tuple[dict[str, Any], float]:
-    """(the supplied budget inputs, the indication) of one test load of a weighing procedure."""
+    """(the supplied budget inputs, the indication) of one test load of a weighing procedure.
+
+    The readings, the reference and the entries are the decimals as entered; the R 76 indication free of
+    rounding is computed from them exactly and becomes a float only for the budget.
+    """
     method = proc.weighing
     assert method is not None
     key = POINT_ENTRIES[method.kind]
-    given = [float(x) for x in entries.get(key, ())]
+    given = list(entries.get(key, ()))
     if len(given) != len(readings):
         message = (
             N_("Each load indication needs the no-load indication read before it (%(n)s given for %(m)s).")
@@ -127,35 +137,39 @@ def point_inputs(
                 float(rep["load"]), int(rep["readings"]), float(rep["standard_deviation"])
             )
             eccentric = cg18.EccentricityResult(
-                float(ecc["load"]), tuple(float(d) for d in ecc["deviations"])
+                Decimal(str(ecc["load"])), tuple(Decimal(str(d)) for d in ecc["deviations"])
             )
-            indication = cg18.indication_at_load(readings, given)
+            indication = cg18.indication_at_load([float(r) for r in readings], [float(z) for z in given])
             klass, characteristics = _weights_data(session, job)
             rho, tol = weights.density_half_width_kg_m3(klass, characteristics)
             half = weights.buoyancy_half_width(
-                abs(reference), density_kg_m3=rho, density_tolerance_kg_m3=tol
+                abs(float(reference)), density_kg_m3=rho, density_tolerance_kg_m3=tol
             )
             supplied = cg18.supplied_inputs(
-                indication=indication, repeat=repeat, eccentric=eccentric, load=reference,
+                indication=indication,
+                repeat=repeat,
+                eccentric=eccentric,
+                load=float(reference),
                 buoyancy_half_width=half,
             )
             return dict(supplied), indication
         zero = _result(tests, WeighingTestKind.ZERO)
         rep = _result(tests, WeighingTestKind.REPEATABILITY)
-        e = instrument.verification_interval or instrument.resolution
-        zero_error = float(zero["zero_error"])
+        e = decimal_of(instrument.verification_interval or instrument.resolution)
+        zero_error = decimal_of(zero["zero_error"])
+        # P = I + ½e − ΔL − E_0 at each loading (R 76-1 A.4.4.3, A.4.2.3.2), exact
         corrected = [
             r76.change_point_error(i, added, reference, e) - zero_error + reference
             for i, added in zip(readings, given, strict=True)
         ]
         # Increasing and decreasing loads must both be within the MPE: the point states the worse one.
         worst = max(corrected, key=lambda p: abs(p - reference))
-        indication = float(f"{worst:.12g}")
+        indication = float(worst)
         supplied = r76.supplied_inputs(
             corrected_indication=indication,
             repeatability_sd=float(rep["standard_deviation"]),
             repeatability_dof=float(rep["readings"]) - 1,
-            step=method.change_point_step_e * e,
+            step=method.change_point_step_e * float(e),
         )
         return dict(supplied), indication
     except ReadingError:

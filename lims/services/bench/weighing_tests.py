@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certificates.metrology import decimal_of
 from lims.domain import procedures as dp
 from lims.domain.authorisation import AuthorisedRole
 from lims.domain.errors import DomainError
@@ -60,38 +61,64 @@ def _text(x: float) -> str:
     return f"{x:.12g}"
 
 
+def _exact(x: Decimal) -> str:
+    """An exact decimal as stored and shown: plain notation, no trailing zeros (0.0010 → "0.001")."""
+    return "0" if x == 0 else format(x.normalize(), "f")
+
+
 def evaluate(
     proc: dp.Procedure,
     instrument: dp.InstrumentUnderTest,
     kind: WeighingTestKind,
-    load: float,
-    readings: list[float],
-    added: list[float],
+    load: Decimal,
+    readings: list[Decimal],
+    added: list[Decimal],
     recorded: dict[str, WeighingTest],
 ) -> dict[str, Any]:
-    """The outcome of one test (figures as decimal texts; ``passed`` for R 76 tests, ``None`` for cg-18)."""
+    """The outcome of one test (figures as decimal texts; ``passed`` for R 76 tests, ``None`` for cg-18).
+
+    Eccentricity, the zero error, the repeatability spread and the discrimination change are computed in
+    decimal from the figures as entered (readings, change-point weights, load, e), so they are stored and
+    shown exactly; only a standard deviation, an input of the uncertainty budget, is a float.
+    """
     method = proc.weighing
     assert method is not None
     if method.kind is WeighingMethodKind.CG18:
         if kind is WeighingTestKind.REPEATABILITY:
-            rep = cg18.repeatability(load, readings, minimum=method.repeatability_readings)
-            return {"load": _text(load), "readings": rep.readings,
-                    "standard_deviation": _text(rep.standard_deviation), "passed": None}
+            rep = cg18.repeatability(
+                float(load), [float(r) for r in readings], minimum=method.repeatability_readings
+            )
+            return {
+                "load": _exact(load),
+                "readings": rep.readings,
+                "standard_deviation": _text(rep.standard_deviation),
+                "passed": None,
+            }
         if kind is WeighingTestKind.ECCENTRICITY:
             ecc = cg18.eccentricity(load, readings, positions=method.eccentricity_positions)
-            return {"load": _text(load), "deviations": [_text(d) for d in ecc.deviations],
-                    "max_deviation": _text(ecc.max_deviation), "passed": None}
+            return {
+                "load": _exact(load),
+                "deviations": [_exact(d) for d in ecc.deviations],
+                "max_deviation": _exact(ecc.max_deviation),
+                "passed": None,
+            }
         raise ReadingError(N_("Procedure %(code)s has no such weighing test."), code=proc.code)
     klass = instrument.accuracy_class
     if klass is None:
         raise ReadingError(N_("The instrument's accuracy class is needed for OIML R 76."))
-    e = instrument.verification_interval or instrument.resolution
+    # e and d are the instrument's figures in the procedure's unit (pint, cleaned to 12 digits): their
+    # shortest text is the decimal as entered
+    e = decimal_of(instrument.verification_interval or instrument.resolution)
     if kind is WeighingTestKind.DISCRIMINATION:
         if len(readings) != 2:
             raise ReadingError(N_("Discrimination: give the indication before and after adding 1.4 d."))
-        check = r76.discrimination_check(readings[0], readings[1], instrument.resolution)
-        return {"load": _text(load), "change": _text(check.value), "limit": _text(check.limit),
-                "passed": check.passed}
+        check = r76.discrimination_check(readings[0], readings[1], decimal_of(instrument.resolution))
+        return {
+            "load": _exact(load),
+            "change": _exact(check.value),
+            "limit": _exact(check.limit),
+            "passed": check.passed,
+        }
     if len(added) != len(readings) or not readings:
         raise ReadingError(
             N_("Each indication needs the change-point weights added to it (%(n)s given for %(m)s)."),
@@ -100,28 +127,45 @@ def evaluate(
         )
     free = [r76.change_point_error(i, a, load, e) + load for i, a in zip(readings, added, strict=True)]
     if kind is WeighingTestKind.ZERO:
-        zero_error = float(_text(free[0] - load))
+        zero_error = free[0] - load
         check = r76.zero_setting(zero_error, e)
-        return {"load": _text(load), "zero_error": _text(zero_error), "limit": _text(check.limit),
-                "passed": check.passed}
+        return {
+            "load": _exact(load),
+            "zero_error": _exact(zero_error),
+            "limit": _exact(check.limit),
+            "passed": check.passed,
+        }
     mpe = r76.mpe_at_load(load, klass, e)
     if kind is WeighingTestKind.REPEATABILITY:
         if len(readings) < method.repeatability_readings:
-            raise ReadingError(N_("Repeatability: %(n)s weighings are needed."), n=method.repeatability_readings)
+            raise ReadingError(
+                N_("Repeatability: %(n)s weighings are needed."), n=method.repeatability_readings
+            )
         check = r76.repeatability_check(free, mpe)
-        return {"load": _text(load), "readings": len(free), "spread": _text(check.value),
-                "standard_deviation": _text(r76.spread_sd(free)), "limit": _text(check.limit),
-                "passed": check.passed}
+        return {
+            "load": _exact(load),
+            "readings": len(free),
+            "spread": _exact(check.value),
+            "standard_deviation": _text(r76.spread_sd(free)),
+            "limit": _exact(check.limit),
+            "passed": check.passed,
+        }
     zero = recorded.get(WeighingTestKind.ZERO.value)
     if zero is None:
         raise ReadingError(MISSING_WEIGHING_TEST[WeighingTestKind.ZERO.value])
     if len(readings) < method.eccentricity_positions:
         raise ReadingError(N_("Eccentricity: %(n)s positions are needed."), n=method.eccentricity_positions)
-    zero_error = float(zero.result["zero_error"])
-    errors = [float(_text(p - load - zero_error)) for p in free]
+    # E_c = I + ½e − ΔL − L − E_0 at each position (R 76-1 A.4.7, A.4.2.3.2), exact
+    zero_error = decimal_of(zero.result["zero_error"])
+    errors = [p - load - zero_error for p in free]
     check = r76.eccentricity_check(errors, mpe)
-    return {"load": _text(load), "errors": [_text(x) for x in errors], "worst": _text(check.value),
-            "limit": _text(check.limit), "passed": check.passed}
+    return {
+        "load": _exact(load),
+        "errors": [_exact(x) for x in errors],
+        "worst": _exact(check.value),
+        "limit": _exact(check.limit),
+        "passed": check.passed,
+    }
 
 
 def save_weighing_test(
@@ -165,10 +209,7 @@ def save_weighing_test(
     instrument = instrument_under_test(job)
     recorded = recorded_tests(session, job.id)
     try:
-        result = evaluate(
-            proc, instrument, kind, float(loads[0]), [float(r) for r in readings], [float(a) for a in added],
-            recorded,
-        )
+        result = evaluate(proc, instrument, kind, loads[0], readings, added, recorded)
     except DomainError as exc:
         raise ReadingError(N_("Weighing: %(reason)s"), reason=str(exc)) from exc
     row = recorded.get(kind.value) or session.scalar(
