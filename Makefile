@@ -39,7 +39,7 @@ run: install
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT)
 
 # The suite runs on every core (pytest-xdist); tests/conftest.py keeps what shares an expensive fixture (the
-# demo data set of a backend, the browser's live server, the CLI's demo deployment) on one worker.
+# demo data set of a backend, the browser's live server) on one worker.
 # `make test PYTEST_JOBS=0` runs it in one process.
 PYTEST_JOBS ?= auto
 test: install
