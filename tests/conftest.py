@@ -112,8 +112,11 @@ def _rank(group: str) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests for ``--dist loadgroup`` (``make test``); a run in one process is left as collected."""
-    if config.getoption("dist", "no") != "loadgroup":
+    """Group the tests for ``--dist loadgroup`` (``make test``); a run in one process is left as collected.
+
+    The workers collect (xdist sets their ``dist`` to "no" and ``loadgroup`` to true); the groups they add to
+    the test ids are what the controller schedules by."""
+    if not getattr(config.option, "loadgroup", False) and config.getoption("dist", "no") != "loadgroup":
         return
     groups = {id(item): _xdist_group(item) for item in items}
     items.sort(key=lambda item: _rank(groups[id(item)]))  # stable: collection order within a rank
