@@ -38,13 +38,12 @@ run: install
 	$(BIN)/lims demo --if-empty
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT)
 
-# The suite runs on every core (pytest-xdist); tests/conftest.py keeps what shares an expensive fixture (the
-# demo data set of a backend, the browser's live server) on one worker.
+# The suite runs on every core (pytest-xdist); each worker builds the session fixtures its tests need.
 # `make test PYTEST_JOBS=0` runs it in one process.
 PYTEST_JOBS ?= auto
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 # The type check alone (CI runs it after `make test`; strict for lims.domain, certificates, instruments).
 typecheck: $(STAMP)

@@ -85,45 +85,6 @@ def _cheap_password_hashing() -> Iterator[None]:
     accounts._dummy_hash.cache_clear()
 
 
-#: Under pytest-xdist, tests sharing one of these expensive session fixtures run on one worker, which builds it
-#: once: the browser's live server (tests/browser) and the demo data set of each backend (``@pytest.mark.demo``).
-#: Every other test stays with its module (its module-scoped fixtures are built once). The longest units go
-#: first (the shared groups, then the command tests' modules, whose real ``lims`` processes take seconds each;
-#: each worker builds the command tests' demo deployment once), so that no worker is left with a long unit at
-#: the end while the other waits.
-_SHARED_GROUPS = ("browser", "demo-sqlite", "demo-postgresql")
-
-
-def _xdist_group(item: pytest.Item) -> str:
-    path = item.nodeid.split("::", 1)[0]
-    if path.startswith("tests/browser/"):
-        return "browser"
-    if item.get_closest_marker("demo") is not None:
-        callspec = getattr(item, "callspec", None)
-        return "demo-" + (callspec.params.get("db_url", "sqlite") if callspec else "sqlite")
-    return path
-
-
-def _rank(group: str) -> int:
-    if group in _SHARED_GROUPS:
-        return _SHARED_GROUPS.index(group)
-    return len(_SHARED_GROUPS) + (0 if group.startswith("tests/commands/") else 1)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests for ``--dist loadgroup`` (``make test``); a run in one process is left as collected.
-
-    The workers collect (xdist sets their ``dist`` to "no" and ``loadgroup`` to true); the groups they add to
-    the test ids are what the controller schedules by."""
-    if not getattr(config.option, "loadgroup", False) and config.getoption("dist", "no") != "loadgroup":
-        return
-    groups = {id(item): _xdist_group(item) for item in items}
-    items.sort(key=lambda item: _rank(groups[id(item)]))  # stable: collection order within a rank
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
-
-
 POSTGRES_URL = os.environ.get("LIMS_TEST_POSTGRES_URL", "")
 NO_POSTGRES = (
     "PostgreSQL not configured: set LIMS_TEST_POSTGRES_URL (.ci/run does when 127.0.0.1:5432 answers)"

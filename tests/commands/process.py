@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.passwords import LIMS_PROCESS as LIMS
+from tests.commands import zygote
+from tests.passwords import LIMS_PROCESS as LIMS  # noqa: F401 - test_core_commands starts processes of its own
 
 
 def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), **env}
     environ.pop("LIMS_DATABASE_URL", None)
-    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=environ, timeout=120)
+    return zygote.run(args, environ)
 
 
 @dataclass(frozen=True)
