@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from lims.migrate import upgrade
+from tests.commands import zygote
 
 pytestmark = pytest.mark.slow  # each case starts a Python process
 
@@ -18,14 +18,7 @@ LAST_YEAR = date.today().year - 1
 
 
 def _lims(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from lims.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return zygote.run(list(args), env)  # a real process, forked with the application imported
 
 
 @pytest.fixture(scope="module")

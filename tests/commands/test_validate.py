@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lims.cli import cli
 from lims.services.jobs import validation, validation_cases
+from tests.commands import zygote
 from tests.factories import make_enterprise
 from tests.passwords import LIMS_PROCESS as LIMS
 
@@ -38,7 +39,7 @@ CASE_KEYS = {
 def run(args: list[str], instance: Path) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance)}
     environ.pop("LIMS_DATABASE_URL", None)
-    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=environ, timeout=300)
+    return zygote.run(args, environ)  # a real process, forked with the application imported
 
 
 @pytest.fixture(scope="module")
