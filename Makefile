@@ -38,10 +38,9 @@ run: install
 	$(BIN)/lims demo --if-empty
 	$(BIN)/flask --app wsgi:app run --host $(HOST) --port $(PORT)
 
-# The suite runs on every core (pytest-xdist), one worker more than the cores: the workers also wait (on
-# PostgreSQL, Chromium, the command tests' processes), and each builds the session fixtures its tests need.
-# `make test PYTEST_JOBS=0` runs it in one process.
-PYTEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+# The suite runs on every core (pytest-xdist); each worker builds the session fixtures its tests need (one
+# worker more than the cores measured slower: docs/performance.md). `make test PYTEST_JOBS=0`: one process.
+PYTEST_JOBS ?= auto
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(PYTEST_JOBS) $(PYTEST_ARGS)
