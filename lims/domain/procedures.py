@@ -6,23 +6,17 @@ the test points, the repetitions, the environmental limits, the acceptance crite
 error),
 the decision rule and the uncertainty budget template. The files shipped with the application are in
 ``lims/domain/procedures/``; the format is documented in ``docs/procedures.md``.
-
->>> procs = load_procedures()
->>> sorted({p.code for p in procs})[:5]
-['CAL-DMM-ACV', 'CAL-DMM-DCI', 'CAL-DMM-DCV', 'CAL-DMM-R', 'CAL-NAWI-CG18']
+The files are read by :mod:`lims.domain.procedure_files`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from certificates.metrology.decision import DEFAULT_MINIMUM_TUR, DecisionRule, Verdict, judge
@@ -60,9 +54,7 @@ __all__ = [
     "ProcedureError",
     "ProcedureKind",
     "StandardUsed",
-    "find_procedure",
     "instantiate_budget",
-    "load_procedures",
     "point_result",
     "procedure_from_dict",
 ]
@@ -110,6 +102,7 @@ class Procedure:
     def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
         """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.
 
+        >>> from lims.domain.procedure_files import find_procedure, load_procedures
         >>> pg = find_procedure(load_procedures(), "CAL-PG-DKD")
         >>> pg.sequence_for(InstrumentUnderTest("bar", 0, 16, 0.1, accuracy_class="1.6"))
         <CalibrationSequence.C: 'C'>
@@ -129,6 +122,7 @@ class Procedure:
     def reading_labels(self, instrument: InstrumentUnderTest) -> tuple[str, ...]:
         """What each reading of a point is: ``M1 ↑``, ``M2 ↓`` … for a sequence, else ``1``, ``2`` …
 
+        >>> from lims.domain.procedure_files import find_procedure, load_procedures
         >>> pg = find_procedure(load_procedures(), "CAL-PG-DKD")
         >>> pg.reading_labels(InstrumentUnderTest("bar", 0, 16, 0.1, accuracy_class="0.25"))
         ('M1 ↑', 'M2 ↓', 'M3 ↑')
@@ -146,6 +140,7 @@ class Procedure:
     def summary(self) -> dict[str, str]:
         """The fields a listing shows (``lims procedures list --json``).
 
+        >>> from lims.domain.procedure_files import find_procedure, load_procedures
         >>> find_procedure(load_procedures(), "CAL-PG-DKD").summary()["quantity"]
         'pressure'
         """
@@ -164,6 +159,7 @@ class Procedure:
         """An AC procedure's reference frequency (its first point's, 1 kHz for CAL-DMM-ACV): the frequency of
         points agreed by value only at contract review. ``None`` for a DC procedure.
 
+        >>> from lims.domain.procedure_files import find_procedure, load_procedures
         >>> find_procedure(load_procedures(), "CAL-DMM-ACV").reference_frequency_hz
         1000.0
         """
@@ -176,6 +172,7 @@ class Procedure:
         customer agreed by value at contract review) the reference frequency for each; all ``None`` for a DC
         procedure.
 
+        >>> from lims.domain.procedure_files import find_procedure, load_procedures
         >>> acv = find_procedure(load_procedures(), "CAL-DMM-ACV")
         >>> acv.frequencies_for(acv.points_for(InstrumentUnderTest("V", 0.0, 6.0, 0.0001)))
         (1000.0, 1000.0, 1000.0, 50.0, 10000.0)
@@ -332,120 +329,6 @@ def _decision_rule(data: Any, where: str) -> DecisionRule:
         raise ProcedureError(str(exc)) from None
 
 
-#: Blocks several procedure files share (an automation block of two versions of one method) live here, under
-#: the procedures' folder; a file names one as ``{"$ref": "shared/<name>.json"}`` in place of the block.
-SHARED_FOLDER = "shared"
-
-
-def _procedure_files(directory: Path | None) -> Iterable[tuple[str, str, Any]]:
-    """(file name, text, the folder as a Traversable) of every procedure file, in name order."""
-    root: Any = directory if directory is not None else resources.files("lims.domain").joinpath("procedures")
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json") and entry.is_file():
-            yield entry.name, entry.read_text(encoding="utf-8"), root
-
-
-def _resolve_shared(data: Any, root: Any, where: str) -> Any:
-    """Replace each top-level ``{"$ref": "shared/<name>.json"}`` by that file's content (one level: a shared
-    block holds no references itself).
-
-    >>> _resolve_shared({"code": "X", "automation": {"$ref": "../x.json"}}, None, "X.json")
-    Traceback (most recent call last):
-    ...
-    lims.domain.procedures.ProcedureError: X.json: automation: $ref '../x.json' must name a file shared/<name>.json
-    """
-    if not isinstance(data, dict):
-        return data
-    out = dict(data)
-    for key, value in data.items():
-        if not (isinstance(value, dict) and set(value) == {"$ref"}):
-            continue
-        ref = value["$ref"]
-        parts = ref.split("/") if isinstance(ref, str) else []
-        if (
-            len(parts) != 2
-            or parts[0] != SHARED_FOLDER
-            or not parts[1].endswith(".json")
-            or parts[1].startswith(".")
-        ):
-            raise ProcedureError(f"{where}: {key}: $ref {ref!r} must name a file {SHARED_FOLDER}/<name>.json")
-        target = root.joinpath(SHARED_FOLDER, parts[1])
-        if not target.is_file():
-            raise ProcedureError(f"{where}: {key}: $ref {ref!r}: no such shared file")
-        try:
-            out[key] = json.loads(target.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ProcedureError(
-                f"{where}: {key}: {ref}: not valid JSON (line {exc.lineno}: {exc.msg})"
-            ) from None
-    return out
-
-
-def procedure_definitions(directory: Path | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """(file name, definition) of every procedure file in ``directory`` (default: the shipped ones), shared
-    blocks resolved: the definition a job stores is whole and does not depend on the shared file later."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for name, text, root in _procedure_files(directory):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProcedureError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        found.append((name, _resolve_shared(data, root, name)))
-    return found
-
-
-def load_procedures(directory: Path | None = None) -> tuple[Procedure, ...]:
-    """Every procedure in ``directory`` (default: the ones shipped in ``lims/domain/procedures/``).
-
-    A (code, version) pair must be unique, and a version's ``superseded_by`` must name a later version of
-    the same code.
-
-    >>> [p.version for p in load_procedures() if p.code == "VER-NAWI-R76" and p.superseded_by == "2.0"]
-    ['1.0']
-    """
-    found: dict[tuple[str, str], Procedure] = {}
-    for name, data in procedure_definitions(directory):
-        procedure = procedure_from_dict(data, where=name)
-        key = (procedure.code, procedure.version)
-        if key in found:
-            raise ProcedureError(
-                f"{name}: procedure {procedure.code} version {procedure.version} is defined twice"
-            )
-        found[key] = procedure
-    for procedure in found.values():
-        newer = procedure.superseded_by
-        if newer is not None and (
-            (procedure.code, newer) not in found or _version_key(newer) <= _version_key(procedure.version)
-        ):
-            raise ProcedureError(
-                f"procedure {procedure.code} version {procedure.version}.superseded_by: {newer!r} is not a later "
-                f"version of {procedure.code}"
-            )
-    return tuple(sorted(found.values(), key=lambda p: (p.code, _version_key(p.version))))
-
-
-def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
-
-
-def find_procedure(procedures: Sequence[Procedure], code: str, version: str | None = None) -> Procedure:
-    """The procedure with ``code`` (its latest version unless ``version`` is given).
-
-    >>> find_procedure(load_procedures(), "CAL-TH-BATH").unit
-    '°C'
-    """
-    matching = [p for p in procedures if p.code == code]
-    if not matching:
-        raise ProcedureError(f"procedure {code!r} does not exist")
-    if version is None:
-        return max(matching, key=lambda p: _version_key(p.version))
-    for p in matching:
-        if p.version == version:
-            return p
-    versions = ", ".join(p.version for p in matching)
-    raise ProcedureError(f"procedure {code} has no version {version!r} (versions: {versions})")
-
-
 def _check_instrument(procedure: Procedure, instrument: InstrumentUnderTest) -> None:
     if instrument.unit != procedure.unit:
         raise ProcedureError(
@@ -551,6 +434,7 @@ class OutsideUsableRange(ProcedureError):
 def _check_usable_range(procedure: Procedure, role: str, std: StandardUsed, point: float) -> None:
     """Refuse a point the standard cannot realise (e.g. a bath's working range, from its characterisation).
 
+    >>> from lims.domain.procedure_files import find_procedure, load_procedures
     >>> th = find_procedure(load_procedures(), "CAL-TH-BATH", "2.0")
     >>> bath = StandardUsed("B7340", 180.0, "°C", 0.0, 2.0, range_min=-40.0, range_max=150.0)
     >>> _check_usable_range(th, "bath", bath, 180.0)
@@ -586,6 +470,7 @@ def instantiate_budget(
     this point; ``environment`` maps quantities (``temperature`` …) to a value or the values logged;
     ``frequency_hz`` is an AC point's frequency (an AC procedure needs it, a DC one refuses it).
 
+    >>> from lims.domain.procedure_files import find_procedure, load_procedures
     >>> dmm = find_procedure(load_procedures(), "CAL-DMM-DCV")
     >>> cal = StandardUsed("5522A", 10.0, "V", 4e-5, 2.0, years_since_calibration=0.25, characteristics={
     ...     "stability_relative_per_year": 8e-6, "stability_floor_per_year": 2e-6})
@@ -640,6 +525,7 @@ def point_result(
     procedure's method computes it (a weighing method: load less no-load indication, or the change-point
     indication corrected for zero, :mod:`lims.domain.weighing`).
 
+    >>> from lims.domain.procedure_files import find_procedure, load_procedures
     >>> th = find_procedure(load_procedures(), "CAL-TH-BATH", "1.0")
     >>> r = point_result(th, 50.0, [50.1, 50.2, 50.1, 50.1, 50.2],
     ...                  {"reference": StandardUsed("PRT", 50.012, "°C", 0.02, 2.0), "bath": StandardUsed(

@@ -14,13 +14,12 @@ import pytest
 
 from certificates.metrology import Verdict
 from lims.domain.budget_template import template_from_dict, template_to_dict
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     ProcedureError,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
 )
 from lims.domain.test_points import PointOutOfRange, TestPointError, rule_from_dict

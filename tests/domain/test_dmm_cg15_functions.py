@@ -19,13 +19,12 @@ from lims.domain import standard_choice as sc
 from lims.domain.budget_template import template_from_dict, template_to_dict
 from lims.domain.calibration_points import CalibrationPoint, uncertainty_at
 from lims.domain.capability import CmcEntry, unrealisable_points
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     ProcedureError,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
 )
 from lims.domain.test_points import TestPointError, rule_from_dict, rule_to_dict

@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 
 from lims.domain import pressure as dkd
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     ProcedureError,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
 )
 from lims.domain.uncertainty import evaluate_budget, parse_budget

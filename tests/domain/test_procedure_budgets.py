@@ -17,12 +17,11 @@ import pytest
 
 from certificates.metrology import Verdict
 from lims.domain.budget_template import model_names
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
 )
 from lims.domain.uncertainty import parse_budget

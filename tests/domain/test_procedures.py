@@ -12,16 +12,14 @@ import pytest
 
 from lims.domain.budget_template import BudgetError, model_names, template_from_dict, template_to_dict
 from lims.domain.mpe import CriterionError, Fixed
+from lims.domain.procedure_files import find_procedure, load_procedures, procedure_definitions
 from lims.domain.procedures import (
     InstrumentUnderTest,
     ProcedureError,
     ProcedureKind,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
-    procedure_definitions,
     procedure_from_dict,
 )
 from lims.domain.test_points import PointOutOfRange

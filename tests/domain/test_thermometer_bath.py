@@ -9,14 +9,13 @@ import math
 
 import pytest
 
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     OutsideUsableRange,
     ProcedureError,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
 )
 from lims.domain.uncertainty import parse_budget, propagate

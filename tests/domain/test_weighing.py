@@ -20,13 +20,12 @@ from certificates.metrology.decision import (
     Verdict,
     statement,
 )
+from lims.domain.procedure_files import find_procedure, load_procedures
 from lims.domain.procedures import (
     InstrumentUnderTest,
     ProcedureError,
     StandardUsed,
-    find_procedure,
     instantiate_budget,
-    load_procedures,
     point_result,
     procedure_from_dict,
 )

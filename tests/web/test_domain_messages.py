@@ -53,7 +53,7 @@ def test_characteristics_a_standard_lacks_are_named_in_the_users_language(app: F
 def test_every_quantity_procedures_name_has_a_vietnamese_label(app: Flask) -> None:
     from flask_babel import gettext
 
-    from lims.domain.procedures import load_procedures
+    from lims.domain.procedure_files import load_procedures
     from lims.services.demo.jobs import CMC
     from lims.web.templating import QUANTITY_LABELS
 

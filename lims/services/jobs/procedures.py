@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain import procedures as dp
+from lims.domain.procedure_files import load_procedures, procedure_definitions, version_key
 from lims.errors import N_, LimsError, NotFound
 from lims.models import JobKind, Procedure, Quantity
 
@@ -63,11 +64,11 @@ def sync_procedures(session: Session, directory: Path | None = None) -> list[Pro
     A version already stored is never rewritten: jobs rely on it. A file marked ``superseded_by`` withdraws
     its version from new work (``is_active`` false, stored or new row; never set back): its jobs keep it and
     still display, its certificates stay valid. Files are validated first
-    (:func:`lims.domain.procedures.load_procedures` raises naming the file and field at fault).
+    (:func:`lims.domain.procedure_files.load_procedures` raises naming the file and field at fault).
     """
-    dp.load_procedures(directory)  # validates every file, and that (code, version) pairs are unique
+    load_procedures(directory)  # validates every file, and that (code, version) pairs are unique
     rows = []
-    for _name, data in dp.procedure_definitions(directory):
+    for _name, data in procedure_definitions(directory):
         proc = dp.procedure_from_dict(data)
         row = session.scalar(
             select(Procedure).where(Procedure.code == proc.code, Procedure.version == proc.version)
@@ -102,7 +103,7 @@ def latest_procedures(session: Session) -> list[Procedure]:
     for new work), in code order."""
     latest: dict[str, Procedure] = {}
     for row in list_procedures(session):
-        if row.code not in latest or dp._version_key(row.version) > dp._version_key(latest[row.code].version):
+        if row.code not in latest or version_key(row.version) > version_key(latest[row.code].version):
             latest[row.code] = row
     return list(latest.values())
 
@@ -112,7 +113,7 @@ def latest_procedure(session: Session, code: str) -> Procedure:
     rows = [r for r in list_procedures(session) if r.code == code]
     if not rows:
         raise UnknownProcedure(code=code)
-    return max(rows, key=lambda r: dp._version_key(r.version))
+    return max(rows, key=lambda r: version_key(r.version))
 
 
 @functools.lru_cache(maxsize=64)
