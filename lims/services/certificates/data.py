@@ -47,7 +47,7 @@ from lims.domain.test_points import frequency_label, split_frequency
 from lims.errors import N_
 from lims.models import Job, JobKind, Lab, Measurement, StandardCalibration
 from lims.services.access.legal import designation_text
-from lims.services.bench.measurements import agreed_rule
+from lims.services.bench.point_results import agreed_rule
 from lims.services.certificates import weighing
 from lims.services.certificates.errors import CertificateError
 from lims.services.certificates.settings import CertificateSettings
