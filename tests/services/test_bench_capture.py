@@ -24,9 +24,9 @@ from instruments.simulators.pty import PtySimulator
 from lims.cli import cli
 from lims.db import Database
 from lims.models import BenchReading, CaptureRequest, CaptureState, Job, User
+from lims.services.bench import captures
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import stations as bench_stations
-from lims.services.bench import worker as bench_worker
 from lims.services.bench.readings import ReadingActor
 from lims.services.bench.sink import DatabaseSink
 from lims.services.jobs import jobs
@@ -183,7 +183,7 @@ def test_the_station_worker_runs_a_queued_capture(
     station_id = _station(database, balance.path)
     request_id = _queue(database, job_id, station_id, technician_id, count=4)
     events: list[str] = []
-    outcome = bench_worker.work_once(
+    outcome = captures.work_once(
         database,
         station_id,
         station_name="can-1",
@@ -204,7 +204,7 @@ def test_the_station_worker_runs_a_queued_capture(
         assert (request.state, request.readings_taken, request.error) == (CaptureState.DONE, 4, None)
         assert request.started_at is not None and request.finished_at is not None
     assert (
-        bench_worker.work_once(
+        captures.work_once(
             database,
             station_id,
             station_name="can-1",
@@ -233,7 +233,7 @@ def test_the_station_unit_is_enforced_and_faults_are_journaled(
             station_id = row.id
         _queue(database, job_id, station_id, technician_id, count=2)
         journal = tmp_path / "j.sqlite3"
-        outcome = bench_worker.work_once(
+        outcome = captures.work_once(
             database, station_id, station_name="can-kg", journal_path=journal, refusal_status=status_for
         )
     assert outcome is not None and outcome.readings == 0 and outcome.error
@@ -255,7 +255,7 @@ def test_a_capture_from_a_missing_port_fails_with_its_reason(
     job_id, _number, technician_id, _ = bench_job(database, "VER-NAWI-R76")
     station_id = _station(database, str(tmp_path / "no-such-tty"))
     request_id = _queue(database, job_id, station_id, technician_id)
-    outcome = bench_worker.work_once(
+    outcome = captures.work_once(
         database,
         station_id,
         station_name="can-1",

@@ -16,7 +16,7 @@ from instruments.simulators.pty import PtySimulator
 from lims.db import Database
 from lims.models import Job, SequenceRun, User
 from lims.services.bench import readings as bench_readings
-from lims.services.bench import sequences
+from lims.services.bench import sequence_runs, sequences
 from lims.services.bench import stations as bench_stations
 from lims.services.bench import worker as bench_worker
 from lims.web.status import status_for
@@ -77,7 +77,7 @@ def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
             with pytest.raises(sequences.SequenceRefused, match="Give 5 indications"):
                 sequences.enter(session, job_id, run_id, 0, ["2"])
             session.commit()
-        ran = bench_worker.work_sequence_once(
+        ran = sequence_runs.work_sequence_once(
             database,
             station_id,
             station_name="cal-1",
@@ -117,7 +117,7 @@ def test_an_abort_from_the_bench_leaves_the_calibrator_in_standby(
             sequences.enter(session, job_id, run_id, 0, ["0.001"] * 5)  # the short: 0 V
             session.commit()
         thread = threading.Thread(
-            target=bench_worker.work_sequence_once,
+            target=sequence_runs.work_sequence_once,
             args=(database, station_id),
             kwargs={
                 "station_name": "cal-1",
@@ -254,7 +254,7 @@ def test_a_pressure_sequence_reads_the_indicator_in_the_dkd_r_6_1_order_and_vent
             ]
             session.commit()
             run_id, station_id = run.id, pace.id
-        bench_worker.work_sequence_once(
+        sequence_runs.work_sequence_once(
             database,
             station_id,
             station_name="pace-1",
@@ -317,7 +317,7 @@ def test_a_dc_voltage_sequence_reads_the_multimeter_through_its_interface(
             assert (run.uut_driver, run.uut_port_url) == ("scpi-dmm", sim_dmm.path)
             session.commit()
             run_id, station_id = run.id, cal.id
-        bench_worker.work_sequence_once(
+        sequence_runs.work_sequence_once(
             database,
             station_id,
             station_name="cal-1",

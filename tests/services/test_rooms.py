@@ -29,9 +29,8 @@ from instruments.simulators.pty import PtySimulator
 from instruments.simulators.vaisala_hmt import VaisalaSimulator
 from lims.db import Database
 from lims.models import JobState
-from lims.services.bench import measurements, rooms
+from lims.services.bench import measurements, room_logs, rooms
 from lims.services.bench import stations as bench_stations
-from lims.services.bench import worker as bench_worker
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.jobs import jobs
@@ -306,7 +305,7 @@ def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(
             )
             session.commit()
         events: list[str] = []
-        taken = bench_worker.run_room_logger(
+        taken = room_logs.run_room_logger(
             database,
             "P-NHIET",
             journal_path=tmp_path / "j.sqlite3",
@@ -337,7 +336,7 @@ def test_a_room_is_logged_from_its_station_vaisala_on_a_pty(
         with database.session() as session:
             rooms.save_room(session, rooms.RoomInput("P-X", "Phòng X"))
             session.commit()
-        bench_worker.run_room_logger(
+        room_logs.run_room_logger(
             database, "P-X", journal_path=tmp_path / "j.sqlite3", stop=threading.Event()
         )
 

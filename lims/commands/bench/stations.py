@@ -135,7 +135,7 @@ def room_log(room_code: str, journal_path: Path | None, samples: int | None) -> 
     """Log a room's temperature and humidity with its station's logger, every logging period, journal first."""
     from lims.commands.common import database
     from lims.errors import LimsError
-    from lims.services.bench.worker import run_room_logger
+    from lims.services.bench.room_logs import run_room_logger
 
     db = database()
     stop = threading.Event()
