@@ -8,14 +8,15 @@ from lims.models import CertificateStatus, JobKind
 from lims.web.api.openapi.common import (
     DATE,
     DATETIME,
-    LINK_HEADER,
     NUMBER,
-    PAGING,
     PREFIX,
     STRING,
     URL,
+    _binary_download,
     _download,
+    _enum,
     _json_ok,
+    _list_operation,
     _nullable,
     _object,
     _operation,
@@ -37,8 +38,8 @@ SCHEMAS: dict[str, Any] = {
     "Certificate": _object(
         {
             "number": STRING,
-            "kind": {"type": "string", "enum": [k.value for k in JobKind]},
-            "status": {"type": "string", "enum": [s.value for s in CertificateStatus]},
+            "kind": _enum(JobKind),
+            "status": _enum(CertificateStatus),
             "revision": {"type": "integer"},
             "replaces": _nullable(STRING),
             "issued_at": DATETIME,
@@ -101,19 +102,12 @@ def paths() -> dict[str, Any]:
     download = _download()
     return {
         f"{PREFIX}/certificates": {
-            "get": _operation(
+            "get": _list_operation(
                 "listCertificates",
                 "Certificates, newest first.",
                 "certificates",
-                _json_ok("CertificatePage", "One page.", LINK_HEADER),
-                parameters=[
-                    *PAGING,
-                    _query(
-                        "status",
-                        {"type": "string", "enum": [s.value for s in CertificateStatus]},
-                        "Only this status.",
-                    ),
-                ],
+                "Certificate",
+                [_query("status", _enum(CertificateStatus), "Only this status.")],
             )
         },
         f"{PREFIX}/certificates/{{number}}": {
@@ -131,10 +125,7 @@ def paths() -> dict[str, Any]:
                 "getCertificatePdf",
                 "The issued PDF.",
                 "certificates",
-                {
-                    **download,
-                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-                },
+                _binary_download("application/pdf"),
                 parameters=[CERTIFICATE_NUMBER],
                 errors=(404,),
             )
@@ -154,12 +145,7 @@ def paths() -> dict[str, Any]:
                 "getCertificateDccSignature",
                 "The detached CMS signature (.p7s, RFC 5652) of the issued DCC.",
                 "certificates",
-                {
-                    **download,
-                    "content": {
-                        "application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}
-                    },
-                },
+                _binary_download("application/pkcs7-signature"),
                 parameters=[CERTIFICATE_NUMBER],
                 errors=(404,),
                 description="Check it against the bytes of getCertificateDcc, e.g. "

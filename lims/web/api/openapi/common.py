@@ -3,6 +3,8 @@ error responses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from lims.services.common.pagination import MAX_PAGE_SIZE
@@ -157,3 +159,27 @@ def _download() -> dict[str, Any]:
         "description": "The stored bytes, exactly as issued (the ETag is their SHA-256).",
         "headers": {"ETag": {"schema": STRING}, "Content-Disposition": {"schema": STRING}},
     }
+
+
+def _binary_download(media_type: str) -> dict[str, Any]:
+    """A stored binary file's success response (a signed PDF, a detached signature)."""
+    return {**_download(), "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _enum(values: Iterable[StrEnum]) -> dict[str, Any]:
+    """A string that is one of an enumeration's values."""
+    return {"type": "string", "enum": [v.value for v in values]}
+
+
+def _list_operation(
+    operation_id: str, summary: str, tag: str, item: str, filters: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A list of ``item`` records: one page (schema ``<item>Page``, :func:`_page_schema`) with the paging
+    parameters and the ``filters``; the ``Link`` header names the next page."""
+    return _operation(
+        operation_id,
+        summary,
+        tag,
+        _json_ok(f"{item}Page", "One page.", LINK_HEADER),
+        parameters=[*PAGING, *filters],
+    )

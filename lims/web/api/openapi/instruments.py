@@ -10,12 +10,11 @@ from lims.web.api.openapi.common import (
     DATETIME,
     DECIMAL,
     JSON,
-    LINK_HEADER,
     NO_CONTROL_CHARACTERS,
-    PAGING,
     PREFIX,
     URL,
     _json_ok,
+    _list_operation,
     _nullable,
     _object,
     _operation,
@@ -84,13 +83,12 @@ SCHEMAS: dict[str, Any] = {
 def paths() -> dict[str, Any]:
     return {
         f"{PREFIX}/instruments": {
-            "get": _operation(
+            "get": _list_operation(
                 "listInstruments",
                 "Instruments (a customer's token: its enterprise's only), newest first.",
                 "instruments",
-                _json_ok("InstrumentPage", "One page.", LINK_HEADER),
-                parameters=[
-                    *PAGING,
+                "Instrument",
+                [
                     _query(
                         "q",
                         {"type": "string", "maxLength": 100, "pattern": NO_CONTROL_CHARACTERS},

@@ -10,14 +10,14 @@ from lims.web.api.openapi.common import (
     DATE,
     DECIMAL,
     JSON,
-    LINK_HEADER,
     NUMBER,
-    PAGING,
     PREFIX,
     STRING,
     URL,
-    _download,
+    _binary_download,
+    _enum,
     _json_ok,
+    _list_operation,
     _nullable,
     _object,
     _operation,
@@ -142,8 +142,8 @@ SCHEMAS: dict[str, Any] = {
     "Job": _object(
         {
             "number": STRING,
-            "kind": {"type": "string", "enum": [k.value for k in JobKind]},
-            "state": {"type": "string", "enum": [s.value for s in JobState]},
+            "kind": _enum(JobKind),
+            "state": _enum(JobState),
             "enterprise_id": {"type": "integer"},
             "instrument_id": {"type": "integer"},
             "on_site": {"type": "boolean"},
@@ -194,20 +194,14 @@ SCHEMAS: dict[str, Any] = {
 
 
 def paths() -> dict[str, Any]:
-    download = _download()
     return {
         f"{PREFIX}/jobs": {
-            "get": _operation(
+            "get": _list_operation(
                 "listJobs",
                 "Jobs, newest first.",
                 "jobs",
-                _json_ok("JobPage", "One page.", LINK_HEADER),
-                parameters=[
-                    *PAGING,
-                    _query(
-                        "state", {"type": "string", "enum": [s.value for s in JobState]}, "Only this state."
-                    ),
-                ],
+                "Job",
+                [_query("state", _enum(JobState), "Only this state.")],
             )
         },
         f"{PREFIX}/jobs/{{job_number}}": {
@@ -225,10 +219,7 @@ def paths() -> dict[str, Any]:
                 "getJobFailureNotice",
                 "The notice of failed verification of a verification job that did not pass (signed PDF).",
                 "jobs",
-                {
-                    **download,
-                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-                },
+                _binary_download("application/pdf"),
                 parameters=[JOB_NUMBER],
                 errors=(404,),
                 description="404 when the job has no notice (it passed, or is not a verification).",
