@@ -30,8 +30,10 @@ class InvalidRateLimit(LimsError, ValueError):
     template = N_("A rate limit needs a positive limit and window, not %(limit)s per %(window_s)s s.")
 
 
-class RateLimitUnsupported(ConfigurationError, NotImplementedError):
-    """The database cannot count rate limits in one statement (only PostgreSQL and SQLite can here)."""
+class RateLimitUnsupported(ConfigurationError):
+    """The database cannot count rate limits in one statement (only PostgreSQL and SQLite can here): the
+    deployment's configuration is at fault, said in the user's language (a finished refusal, not a feature
+    left for later)."""
 
     template = N_(
         "Rate limits are counted in the database, which must be PostgreSQL or SQLite, not %(dialect)s. "
