@@ -13,15 +13,13 @@ from lims.models import Quantity
 from lims.services.access import authorisations
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
-from lims.services.certificates import signatures
 from lims.services.certificates.settings import CertificateSettings
 from lims.services.demo.seed import CALIBRATOR_SPECIFICATION
 from lims.services.demo.traceability import CALIBRATOR
-from lims.services.jobs import jobs
 from lims.services.jobs.points import instrument_under_test
 from lims.services.jobs.procedures import domain_procedure
 from tests import pkitools
-from tests.factories import PASSWORD, make_calibration, make_instrument, make_standard
+from tests.factories import make_calibration, make_instrument, make_standard
 from tests.services import jobsetup
 
 MEASURED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -63,42 +61,15 @@ def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requiremen
             f"{nominal + proc_step * (i % 2):.6g}"
             for i in range(max(per_point, 5) if per_point > 4 else per_point)
         ]
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(index, readings, f"{nominal:.6g}", ENVIRONMENT[code], weighing=weighing),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=MEASURED_AT,
         )
-    jobs.transition_job(
-        session,
-        job.id,
-        "measured",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=MEASURED_AT,
-    )
-    jobs.transition_job(
-        session,
-        job.id,
-        "reviewed",
-        user=setup.reviewer,
-        comment=None,
-        expected_version=job.version,
-        now=MEASURED_AT,
-    )
-    signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt kết quả",
-        expected_version=job.version,
-        now=MEASURED_AT,
-    )
+    jobsetup.measure_and_review(session, setup, job, now=MEASURED_AT)
+    jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt kết quả", now=MEASURED_AT)
     return job
 
 

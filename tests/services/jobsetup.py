@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from lims.domain.authorisation import AuthorisedRole
-from lims.models import CustomerInstrument, Lab, Quantity, Role, User
+from lims.models import CustomerInstrument, ElectronicSignature, Job, Lab, Measurement, Quantity, Role, User
 from lims.services.access import authorisations
+from lims.services.bench import measurements
+from lims.services.bench.measurements import PointInput
+from lims.services.certificates import signatures
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import latest_procedure, sync_procedures
 from tests.factories import (
+    PASSWORD,
     make_calibration,
     make_enterprise,
     make_instrument,
@@ -193,33 +197,52 @@ def new_job(session: Session, setup: Lab4, code: str, **requirements: Any) -> An
 
 
 def start(session: Session, setup: Lab4, job: Any) -> Any:
-    from datetime import UTC, datetime
-
     now = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
     jobs.record_intake(
         session, job.id, jobs.Intake("no visible damage", "carrying case"), expected_version=job.version
     )
-    jobs.transition_job(
-        session,
-        job.id,
-        "received",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=now,
-    )
-    jobs.transition_job(
-        session,
-        job.id,
-        "in_progress",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=now,
-    )
+    move(session, job, "received", setup.technician, now=now)
+    move(session, job, "in_progress", setup.technician, now=now)
     for role, std in setup.standards[code_of(session, job)].items():
         jobs.add_standard(session, job.id, std.id, role, on=ON, expected_version=job.version)
     return job
+
+
+def move(session: Session, job: Job, state: str, user: User, *, now: datetime) -> None:
+    """``user`` moves ``job`` to ``state`` with no comment, at the version the test holds."""
+    jobs.transition_job(
+        session, job.id, state, user=user, comment=None, expected_version=job.version, now=now
+    )
+
+
+def measure_and_review(session: Session, setup: Lab4, job: Job, *, now: datetime) -> None:
+    """The technician marks ``job`` measured, then the reviewer reviews it."""
+    move(session, job, "measured", setup.technician, now=now)
+    move(session, job, "reviewed", setup.reviewer, now=now)
+
+
+def sign(
+    session: Session, job: Job, user: User, *, meaning: str, now: datetime, password: str = PASSWORD
+) -> ElectronicSignature:
+    """``user`` signs ``job``'s results (the job's approval), at the version the test holds."""
+    return signatures.sign_job(
+        session,
+        job.id,
+        user=user,
+        password=password,
+        meaning=meaning,
+        expected_version=job.version,
+        now=now,
+    )
+
+
+def save_point(
+    session: Session, job: Job, point: PointInput, user: User, *, now: datetime, on: date = ON
+) -> Measurement:
+    """``user`` saves one point of ``job`` on the bench, at the version the test holds."""
+    return measurements.save_point(
+        session, job.id, point, user=user, expected_version=job.version, on=on, now=now
+    )
 
 
 def code_of(session: Session, job: Any) -> str:

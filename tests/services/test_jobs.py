@@ -25,7 +25,6 @@ from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
 from lims.services.jobs import jobs
 from lims.services.jobs.errors import ReadingError
-from tests.factories import PASSWORD
 from tests.services import jobsetup
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -49,14 +48,8 @@ def save_all(
         readings, reference, env = special_point.get(
             index, ([f"{nominal + 0.002 * (i % 2):.4f}" for i in range(5)], f"{nominal:.4f}", environment)
         )
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(index, readings, reference, env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
+        jobsetup.save_point(
+            session, job, PointInput(index, readings, reference, env), setup.technician, now=NOW
         )
     return measurements.measurements(session, job.id)
 
@@ -82,27 +75,8 @@ def check_interval(m: Measurement) -> None:
 
 
 def finish(session: Session, setup: jobsetup.Lab4, job: Any) -> None:
-    jobs.transition_job(
-        session,
-        job.id,
-        "measured",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=NOW,
-    )
-    jobs.transition_job(
-        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
-    )
-    sig = signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Approval of the results",
-        expected_version=job.version,
-        now=NOW,
-    )
+    jobsetup.measure_and_review(session, setup, job, now=NOW)
+    sig = jobsetup.sign(session, job, setup.signatory, meaning="Approval of the results", now=NOW)
     assert job.state == JobState.APPROVED
     assert (job.measured_by_id, job.reviewed_by_id, job.approved_by_id) == (
         setup.technician.id,
@@ -145,9 +119,9 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
     assert (job.procedure.version, measurements.test_points(job)) == ("2.0", (0.1, 2.5, 10.0, 15.0, 30.0))
     with pytest.raises(ReadingError, match="zero-setting test"):  # annex A: the tests come first
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(
                 3,
                 ["15.005", "15.005"],
@@ -155,9 +129,7 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
                 {"temperature": "24"},
                 weighing={"added": ["0.0045", "0.003"]},
             ),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=NOW,
         )
     jobsetup.record_scale_tests(session, setup, job, now=NOW)
@@ -165,13 +137,11 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
         readings, reference, added = [f"{nominal:g}"] * 2, f"{nominal:g}", [jobsetup.CHANGE_POINT_KG] * 2
         if index == 3:
             readings, reference, added = ["15.005", "15.005"], "15.0001", ["0.0045", "0.003"]
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(index, readings, reference, {"temperature": "24"}, weighing={"added": added}),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=NOW,
         )
     done = measurements.measurements(session, job.id)
@@ -268,14 +238,8 @@ def test_pressure_zero_point_first(session: Session) -> None:
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
     with pytest.raises(measurements.ReadingError, match="measure the zero point first"):
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(2, ["8.1", "8.2"], "8.002", env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
+        jobsetup.save_point(
+            session, job, PointInput(2, ["8.1", "8.2"], "8.002", env), setup.technician, now=NOW
         )
 
 
@@ -334,13 +298,11 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     )
     env = {"temperature": "23.5", "humidity": "45"}
     assert measurements.test_points(job) == (0.0, 2.0, 10.0, 18.0, -18.0)
-    measurements.save_point(
+    jobsetup.save_point(
         session,
-        job.id,
+        job,
         PointInput(2, ["10.0112"] * 2 + ["10.0111", "10.0113", "10.0112"], "10.0000", env, as_found=True),
-        user=setup.technician,
-        expected_version=job.version,
-        on=jobsetup.ON,
+        setup.technician,
         now=NOW,
     )
     done = save_all(
@@ -359,15 +321,7 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     assert found is not None and float(found.error) == pytest.approx(0.0112) and found.verdict == "fail"
     finish(session, setup, job)
     with pytest.raises(jobs.JobLocked, match="approved"):
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(1, ["10.002"] * 5, "10", env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
-        )
+        jobsetup.save_point(session, job, PointInput(1, ["10.002"] * 5, "10", env), setup.technician, now=NOW)
 
 
 def test_illegal_transition_names_the_current_state(session: Session) -> None:
@@ -376,15 +330,7 @@ def test_illegal_transition_names_the_current_state(session: Session) -> None:
     with pytest.raises(
         jobs.WorkflowRefused, match="cannot move a job from requested to measured: from requested"
     ):
-        jobs.transition_job(
-            session,
-            job.id,
-            "measured",
-            user=setup.technician,
-            comment=None,
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.move(session, job, "measured", setup.technician, now=NOW)
     assert job.state == JobState.REQUESTED
 
 
@@ -397,18 +343,7 @@ def test_same_person_measuring_and_approving_is_refused(session: Session) -> Non
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     save_all(session, setup, job, {}, {"temperature": "23", "humidity": "45"})
-    jobs.transition_job(
-        session,
-        job.id,
-        "measured",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=NOW,
-    )
-    jobs.transition_job(
-        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
-    )
+    jobsetup.measure_and_review(session, setup, job, now=NOW)
     # The technician who measured has been made a signatory since: still not allowed to approve.
     setup.technician.role = Role.SIGNATORY
     authorisations.grant(
@@ -418,37 +353,13 @@ def test_same_person_measuring_and_approving_is_refused(session: Session) -> Non
         ),
     )
     with pytest.raises(jobs.WorkflowRefused, match="they measured this job"):
-        signatures.sign_job(
-            session,
-            job.id,
-            user=setup.technician,
-            password=PASSWORD,
-            meaning="Approval",
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.sign(session, job, setup.technician, meaning="Approval", now=NOW)
     assert job.state == JobState.REVIEWED and signatures.signatures(session, job.id) == []
     with pytest.raises(signatures.SignatureRefused):
-        signatures.sign_job(
-            session,
-            job.id,
-            user=setup.signatory,
-            password="wrong password",
-            meaning="Approval",
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.sign(session, job, setup.signatory, meaning="Approval", now=NOW, password="wrong password")
     other = make_user(session, Role.SIGNATORY)
     with pytest.raises(Exception, match="no authorisation recorded"):
-        signatures.sign_job(
-            session,
-            job.id,
-            user=other,
-            password=PASSWORD,
-            meaning="Approval",
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.sign(session, job, other, meaning="Approval", now=NOW)
     assert job.state == JobState.REVIEWED
 
 
@@ -458,28 +369,12 @@ def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Sess
     setup = jobsetup.build(session, authorise=False)
     job = jobsetup.new_job(session, setup, "CAL-PG-DKD")
     jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
-    jobs.transition_job(
-        session,
-        job.id,
-        "received",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=NOW,
-    )
+    jobsetup.move(session, job, "received", setup.technician, now=NOW)
     with pytest.raises(
         AuthorisationRefused,
         match=f"{setup.technician.username} is not authorised to perform CAL-PG-DKD on 2025-06-02",
     ):
-        jobs.transition_job(
-            session,
-            job.id,
-            "in_progress",
-            user=setup.technician,
-            comment=None,
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.move(session, job, "in_progress", setup.technician, now=NOW)
     assert job.state == JobState.RECEIVED
 
 
@@ -515,15 +410,7 @@ def test_guard_refuses_an_expired_standard(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.new_job(session, setup, "CAL-DMM-DCV")
     jobs.record_intake(session, job.id, jobs.Intake("no visible damage", "none"), expected_version=None)
-    jobs.transition_job(
-        session,
-        job.id,
-        "received",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=NOW,
-    )
+    jobsetup.move(session, job, "received", setup.technician, now=NOW)
     std = setup.standards["CAL-DMM-DCV"]["calibrator"]
     with pytest.raises(jobs.StandardNotUsable, match=std.asset_number):
         jobs.add_standard(
@@ -557,15 +444,7 @@ def test_bad_readings_are_refused_and_nothing_is_saved(
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     with pytest.raises(measurements.ReadingError, match=message):
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(1, readings, reference, env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
-        )
+        jobsetup.save_point(session, job, PointInput(1, readings, reference, env), setup.technician, now=NOW)
     assert measurements.measurements(session, job.id) == {}
 
 
@@ -575,14 +454,8 @@ def test_point_outside_the_range_and_environment_outside_limits(session: Session
     with pytest.raises(measurements.ReadingError, match="outside the instrument's range"):
         measurements.test_points(job)
     job.requirements = {"points": [5]}
-    row = measurements.save_point(
-        session,
-        job.id,
-        PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}),
-        user=setup.technician,
-        expected_version=job.version,
-        on=jobsetup.ON,
-        now=NOW,
+    row = jobsetup.save_point(
+        session, job, PointInput(0, ["5.001"] * 5, "5", {"temperature": "31"}), setup.technician, now=NOW
     )
     assert row.point is not None and "temperature 31 °C is above the maximum 28 °C" in row.point.deviations
     assert (
@@ -611,23 +484,9 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
     session.flush()
     env = {"temperature": "23", "humidity": "45"}
     with pytest.raises(measurements.ReadingError, match="smaller than the lab's CMC"):
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(1, ["2.001"] * 5, "2", env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
-        )
-    row = measurements.save_point(
-        session,
-        job.id,
-        PointInput(3, ["18.001"] * 5, "18", env),
-        user=setup.technician,
-        expected_version=job.version,
-        on=jobsetup.ON,
-        now=NOW,
+        jobsetup.save_point(session, job, PointInput(1, ["2.001"] * 5, "2", env), setup.technician, now=NOW)
+    row = jobsetup.save_point(
+        session, job, PointInput(3, ["18.001"] * 5, "18", env), setup.technician, now=NOW
     )
     assert row.point is not None and row.point.within_scope is False
     assert measurements.flags(session, job)["outside_scope"] == ["18 V"]
@@ -637,15 +496,7 @@ def test_measured_needs_every_point(session: Session) -> None:
     setup = jobsetup.build(session)
     job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
     with pytest.raises(measurements.ReadingError, match="Points without results: 0, 2, 10, 18, -18"):
-        jobs.transition_job(
-            session,
-            job.id,
-            "measured",
-            user=setup.technician,
-            comment=None,
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.move(session, job, "measured", setup.technician, now=NOW)
     assert State(job.state.value) == State.IN_PROGRESS
 
 
@@ -670,15 +521,7 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
                 specification="Fluke 179 ±(0.09 % + 2)",
             ),
         )
-        row = measurements.save_point(
-            session,
-            job.id,
-            PointInput(2, readings, "10", env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
-        )
+        row = jobsetup.save_point(session, job, PointInput(2, readings, "10", env), setup.technician, now=NOW)
         point = row.point
         assert point is not None and point.decision_rule is not None
         assert float(point.error) == pytest.approx(0.0105)
@@ -698,14 +541,8 @@ def test_pressure_zero_point_measured_again_recomputes_the_others(session: Sessi
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
 
     def save(index: int, readings: list[str], reference: str) -> None:
-        measurements.save_point(
-            session,
-            job.id,
-            PointInput(index, readings, reference, env),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
-            now=NOW,
+        jobsetup.save_point(
+            session, job, PointInput(index, readings, reference, env), setup.technician, now=NOW
         )
 
     save(0, ["0.0", "0.1"], "0")

@@ -31,12 +31,12 @@ from lims.services.access import legal
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import issue as svc
-from lims.services.certificates import signatures, stamps
+from lims.services.certificates import stamps
 from lims.services.certificates.failure import issue_failure_notice
 from lims.services.common.storage import DatabaseStorage
 from lims.services.customers.permitted_use import not_permitted_since
 from lims.services.jobs import jobs
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.services import certsetup, jobsetup
 
 
@@ -218,27 +218,11 @@ def test_verification_outside_the_designated_scope_is_refused_when_work_starts(s
     job = jobsetup.new_job(session, setup, "VER-NAWI-R76", legal_instrument_type="can-dia")
     jobs.record_intake(session, job.id, jobs.Intake("ok", "—"), expected_version=job.version)
     now = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
-    jobs.transition_job(
-        session,
-        job.id,
-        "received",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=now,
-    )
+    jobsetup.move(session, job, "received", setup.technician, now=now)
     with pytest.raises(
         legal.NotDesignatedRefused, match="Cân đĩa is outside the laboratory's designated scope"
     ):
-        jobs.transition_job(
-            session,
-            job.id,
-            "in_progress",
-            user=setup.technician,
-            comment=None,
-            expected_version=job.version,
-            now=now,
-        )
+        jobsetup.move(session, job, "in_progress", setup.technician, now=now)
     assert job.state == JobState.RECEIVED
 
 
@@ -303,15 +287,7 @@ def test_a_signatory_without_a_card_for_the_type_may_not_approve(session: Sessio
     )
     job = _measured_and_reviewed(session, setup)
     with pytest.raises(legal.OfficerCardRefused, match="does not cover Cân bàn"):
-        signatures.sign_job(
-            session,
-            job.id,
-            user=other,
-            password=PASSWORD,
-            meaning="Phê duyệt",
-            expected_version=job.version,
-            now=certsetup.MEASURED_AT,
-        )
+        jobsetup.sign(session, job, other, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     assert job.state == JobState.REVIEWED
 
 
@@ -357,9 +333,9 @@ def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0
     for index, nominal in enumerate(points):
         shift = offset_kg if index == len(points) - 1 else 0.0
         readings = [f"{nominal + shift:.6g}"] * 2
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(
                 index,
                 readings,
@@ -367,36 +343,17 @@ def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0
                 certsetup.ENVIRONMENT["VER-NAWI-R76"],
                 weighing={"added": [jobsetup.CHANGE_POINT_KG] * 2},
             ),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=certsetup.MEASURED_AT,
         )
-    for state, user in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(
-            session,
-            job.id,
-            state,
-            user=user,
-            comment=None,
-            expected_version=job.version,
-            now=certsetup.MEASURED_AT,
-        )
+    jobsetup.measure_and_review(session, setup, job, now=certsetup.MEASURED_AT)
     return job
 
 
 def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Session, tmp_path: Path) -> None:
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)  # +0,5 kg at 30 kg: far beyond the MPE
-    signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt",
-        expected_version=job.version,
-        now=certsetup.MEASURED_AT,
-    )
+    jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     before = _counts(session)
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
         _issue(session, setup, job, "HN-25-000110")
@@ -467,15 +424,7 @@ def test_a_passing_verification_gets_no_notice(session: Session) -> None:
 def test_a_later_pass_makes_the_instrument_permitted_again(session: Session) -> None:
     setup = certsetup.lab(session)
     failed = _measured_and_reviewed(session, setup, offset_kg=0.5)
-    signatures.sign_job(
-        session,
-        failed.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt",
-        expected_version=failed.version,
-        now=certsetup.MEASURED_AT,
-    )
+    jobsetup.sign(session, failed, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     issue_failure_notice(
         session,
         failed.id,
@@ -520,15 +469,7 @@ def test_a_key_that_cannot_sign_refuses_the_notice_with_nothing_issued(session: 
 
     setup = certsetup.lab(session)
     job = _measured_and_reviewed(session, setup, offset_kg=0.5)
-    signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt",
-        expected_version=job.version,
-        now=certsetup.MEASURED_AT,
-    )
+    jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     wrong = SigningIdentity(pkitools.identity().pkcs12, b"not the passphrase", source="lab.p12")
     settings = dataclasses.replace(
         certsetup.SETTINGS, signing=SigningSettings(lab=wrong, trust_roots=(pkitools.root_der(),))

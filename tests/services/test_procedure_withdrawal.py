@@ -17,7 +17,6 @@ from lims.models import Job, JobState, Procedure
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import issue as svc
-from lims.services.certificates import signatures
 from lims.services.certificates.failure import issue_failure_notice
 from lims.services.common.storage import DatabaseStorage
 from lims.services.jobs import jobs
@@ -27,7 +26,6 @@ from lims.services.jobs.procedures import (
     list_procedures,
     sync_procedures,
 )
-from tests.factories import PASSWORD
 from tests.services import certsetup, jobsetup
 from tests.webutil import login, post_form
 
@@ -99,13 +97,11 @@ def test_a_job_on_the_withdrawn_version_is_judged_by_the_engine_without_exceptio
     points = measurements.test_points(job)
     assert points == (3.0, 7.5, 15.0, 22.5, 30.0)  # 1.0's loads: 10 … 100 % of Max
     for index, nominal in enumerate(points):
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(index, [f"{nominal:g}"] * 3, f"{nominal:g}", certsetup.ENVIRONMENT["VER-NAWI-R76"]),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=certsetup.MEASURED_AT,
         )
     at_15 = measurements.measurements(session, job.id)[2].point
@@ -116,25 +112,8 @@ def test_a_job_on_the_withdrawn_version_is_judged_by_the_engine_without_exceptio
         Verdict.NO_STATEMENT,
         NoStatementReason.TUR_BELOW_MINIMUM,
     )
-    for state, user in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(
-            session,
-            job.id,
-            state,
-            user=user,
-            comment=None,
-            expected_version=job.version,
-            now=certsetup.MEASURED_AT,
-        )
-    signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt",
-        expected_version=job.version,
-        now=certsetup.MEASURED_AT,
-    )
+    jobsetup.measure_and_review(session, setup, job, now=certsetup.MEASURED_AT)
+    jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
         svc.issue_certificate(
             session,
@@ -223,7 +202,9 @@ def test_withdrawing_a_version_leaves_its_jobs_and_issued_certificates_as_they_w
         elif entry.name == "shared":  # the blocks the files name (docs/procedures.md, step 6) go along
             (tmp_path / "shared").mkdir()
             for block in entry.iterdir():
-                (tmp_path / "shared" / block.name).write_text(block.read_text(encoding="utf-8"), encoding="utf-8")
+                (tmp_path / "shared" / block.name).write_text(
+                    block.read_text(encoding="utf-8"), encoding="utf-8"
+                )
     current = json.loads((tmp_path / "CAL-DMM-DCV_2.0.json").read_text(encoding="utf-8"))
     (tmp_path / "CAL-DMM-DCV_2.1.json").write_text(json.dumps(current | {"version": "2.1"}), encoding="utf-8")
     (tmp_path / "CAL-DMM-DCV_2.0.json").write_text(

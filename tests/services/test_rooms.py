@@ -33,8 +33,6 @@ from lims.services.bench import measurements, room_logs, rooms
 from lims.services.bench import stations as bench_stations
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import signatures
-from lims.services.jobs import jobs
-from tests.factories import PASSWORD
 from tests.services import benchdb, jobsetup
 from tests.services.benchdb import MakeDatabase
 
@@ -181,13 +179,11 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
         temperature = "28.6" if minute == 52 else f"{23 + (minute % 3) / 10:.1f}"  # one sample above 28 °C
         _logged(session, room.id, at, temperature, "48.0", f"k{minute}")
     # point 1 typed by the technician at 08:30 with no log around it: the technician's entry, marked manual
-    first = measurements.save_point(
+    first = jobsetup.save_point(
         session,
-        job.id,
+        job,
         PointInput(0, ["2.001"] * 5, "2", {"temperature": "23", "humidity": "45"}),
-        user=setup.technician,
-        expected_version=job.version,
-        on=jobsetup.ON,
+        setup.technician,
         now=NOW - timedelta(minutes=30),
     )
     assert first.environment == {"temperature": ["23"], "humidity": ["45"]}
@@ -195,14 +191,8 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
     assert first.environment_record["sources"] == {"temperature": "manual", "humidity": "manual"}
     assert first.environment_record["samples"] == 0
     # point 2 at 09:00: the log, 08:44 … 09:00 = 17 samples, whatever the technician typed
-    second = measurements.save_point(
-        session,
-        job.id,
-        PointInput(1, ["10.002"] * 5, "10", {"temperature": "22"}),
-        user=setup.technician,
-        expected_version=job.version,
-        on=jobsetup.ON,
-        now=NOW,
+    second = jobsetup.save_point(
+        session, job, PointInput(1, ["10.002"] * 5, "10", {"temperature": "22"}), setup.technician, now=NOW
     )
     assert second.environment_record is not None
     assert second.environment_record["sources"] == {"temperature": "logger", "humidity": "logger"}
@@ -216,34 +206,16 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
         "temperature varied by 5.6 °C during the measurement; the procedure allows at most 1 °C",
     )
     assert measurements.flags(session, job)["environment"] == list(second.point.deviations)
-    jobs.transition_job(
-        session,
-        job.id,
-        "measured",
-        user=setup.technician,
-        comment=None,
-        expected_version=job.version,
-        now=NOW,
-    )
+    jobsetup.move(session, job, "measured", setup.technician, now=NOW)
     with pytest.raises(rooms.RoomError, match="only be chosen while the job is being measured"):
         rooms.set_job_room(session, job.id, None)  # the measured points keep the room they were logged in
     with pytest.raises(rooms.RoomError, match="Only a reviewer or a signatory"):
         rooms.justify(
             session, job.id, "The calibrator was within its own specification.", user=setup.technician
         )
-    jobs.transition_job(
-        session, job.id, "reviewed", user=setup.reviewer, comment=None, expected_version=job.version, now=NOW
-    )
+    jobsetup.move(session, job, "reviewed", setup.reviewer, now=NOW)
     with pytest.raises(rooms.JustificationRequired, match="record a justification"):
-        signatures.sign_job(
-            session,
-            job.id,
-            user=setup.signatory,
-            password=PASSWORD,
-            meaning="Approval",
-            expected_version=job.version,
-            now=NOW,
-        )
+        jobsetup.sign(session, job, setup.signatory, meaning="Approval", now=NOW)
     assert job.state == JobState.REVIEWED and signatures.signatures(session, job.id) == []
     with pytest.raises(rooms.RoomError, match="at least 10"):
         rooms.justify(session, job.id, "ok", user=setup.reviewer)
@@ -255,15 +227,7 @@ def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justificat
         user=setup.reviewer,
         now=NOW,
     )
-    signature = signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Approval",
-        expected_version=job.version,
-        now=NOW,
-    )
+    signature = jobsetup.sign(session, job, setup.signatory, meaning="Approval", now=NOW)
     assert job.state == JobState.APPROVED
     assert signature.content_sha256 == signatures.content_digest(session, job)
 
@@ -357,29 +321,16 @@ def test_the_certificate_prints_the_logged_conditions(session: Session) -> None:
         at = measured - timedelta(minutes=20 - minute)
         _logged(session, room.id, at, f"{23 + (minute % 7) / 10:.1f}", f"{47 + minute % 3}.0", f"c{minute}")
     for index, nominal in enumerate(measurements.test_points(job)):
-        measurements.save_point(
+        jobsetup.save_point(
             session,
-            job.id,
+            job,
             PointInput(index, [f"{nominal:.6g}"] * 5, f"{nominal:.6g}", {"temperature": "20"}),
-            user=setup.technician,
-            expected_version=job.version,
-            on=jobsetup.ON,
+            setup.technician,
             now=measured,
         )
     assert measurements.flags(session, job)["environment"] == []
-    for state, who in (("measured", setup.technician), ("reviewed", setup.reviewer)):
-        jobs.transition_job(
-            session, job.id, state, user=who, comment=None, expected_version=job.version, now=measured
-        )
-    signatures.sign_job(
-        session,
-        job.id,
-        user=setup.signatory,
-        password=PASSWORD,
-        meaning="Phê duyệt",
-        expected_version=job.version,
-        now=measured,
-    )
+    jobsetup.measure_and_review(session, setup, job, now=measured)
+    jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt", now=measured)
     extras = IssueExtras(
         "HC-2025-09998",
         certsetup.ISSUED_AT.date(),
