@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lims.domain.authorisation import AuthorisedRole
-from lims.models import Quantity
+from lims.models import Certificate, Job, Quantity, User, VerificationFailureNotice
 from lims.services.access import authorisations
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
+from lims.services.certificates.failure import issue_failure_notice
+from lims.services.certificates.issue import issue_certificate
 from lims.services.certificates.settings import CertificateSettings
+from lims.services.common.storage import DatabaseStorage
 from lims.services.demo.seed import CALIBRATOR_SPECIFICATION
 from lims.services.demo.traceability import CALIBRATOR
 from lims.services.jobs.points import instrument_under_test
@@ -129,3 +132,28 @@ def dmm_functions_lab(session: Session) -> jobsetup.Lab4:
     for code in NEW:
         setup.standards[code] = {"calibrator": calibrator}
     return setup
+
+
+def issue(
+    session: Session,
+    job: Job,
+    actor: User,
+    *,
+    now: datetime,
+    settings: CertificateSettings = SETTINGS,
+    **options: Any,
+) -> Certificate:
+    """``actor`` issues ``job``'s certificate, its files stored in the database; ``options`` are
+    :func:`~lims.services.certificates.issue.issue_certificate`'s (``stamp_number``, ``expected_version``)."""
+    return issue_certificate(
+        session, job.id, actor, storage=DatabaseStorage(session), settings=settings, now=now, **options
+    )
+
+
+def failure_notice(
+    session: Session, job: Job, actor: User, *, now: datetime, settings: CertificateSettings = SETTINGS
+) -> VerificationFailureNotice:
+    """``actor`` issues the notice of failed verification of ``job``, stored in the database."""
+    return issue_failure_notice(
+        session, job.id, actor, storage=DatabaseStorage(session), settings=settings, now=now
+    )

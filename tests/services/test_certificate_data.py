@@ -115,14 +115,7 @@ def test_two_quantity_job_yields_two_series_in_the_pdf_and_the_dcc(session: Sess
     assert [p.reference_value for p in resistance.points] == [Decimal("1.0"), Decimal("10.0")]
     assert [p.error for p in resistance.points] == [Decimal("0.0004"), Decimal("-0.003")]
 
-    cert = svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    cert = certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", " ".join(p.extract_text() for p in reader.pages)))

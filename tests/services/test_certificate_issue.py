@@ -37,8 +37,7 @@ def _text(pdf: bytes) -> str:
 
 
 def _issue(session: Session, setup: Any, job: Any, **kw: Any) -> Certificate:
-    return svc.issue_certificate(session, job.id, kw.pop("actor", setup.signatory), storage=DatabaseStorage(session),
-                                 settings=kw.pop("settings", certsetup.SETTINGS), now=certsetup.ISSUED_AT, **kw)
+    return certsetup.issue(session, job, kw.pop("actor", setup.signatory), now=certsetup.ISSUED_AT, **kw)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -236,8 +235,7 @@ def test_numbers_are_gap_free_per_kind_and_year(session: Session) -> None:
     numbers.append(_issue(session, setup, ver, stamp_number="HN-25-000101").number)
     assert numbers == ["HC-2025-00001", "HC-2025-00002", "KĐ-2025-00001"]
     later = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
-    cert = svc.issue_certificate(session, later.id, setup.signatory, storage=DatabaseStorage(session),
-                                 settings=certsetup.SETTINGS, now=certsetup.ISSUED_AT.replace(year=2026))
+    cert = certsetup.issue(session, later, setup.signatory, now=certsetup.ISSUED_AT.replace(year=2026))
     assert cert.number == "HC-2026-00001"
 
 

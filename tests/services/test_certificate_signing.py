@@ -38,9 +38,7 @@ DCC_NS = "{https://ptb.de/dcc}"
 
 
 def _issue(session: Session, setup: Any, job: Any, settings: Any = certsetup.SETTINGS) -> Certificate:
-    return svc.issue_certificate(
-        session, job.id, setup.signatory, storage=DatabaseStorage(session), settings=settings, now=certsetup.ISSUED_AT
-    )
+    return certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT, settings=settings)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -238,14 +236,8 @@ def test_no_keys_outside_a_demo_and_test_keys_in_one(tmp_path: Path) -> None:
 def test_pdfsig_accepts_the_issued_pdf(session: Session, tmp_path: Path) -> None:
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
-    cert = svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        stamp_number="HN-25-000123",  # a stamp of the batch jobsetup received
-        now=certsetup.ISSUED_AT,
+    cert = certsetup.issue(  # a stamp of the batch jobsetup received
+        session, job, setup.signatory, now=certsetup.ISSUED_AT, stamp_number="HN-25-000123"
     )
     path = tmp_path / "kd.pdf"
     path.write_bytes(svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))

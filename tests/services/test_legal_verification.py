@@ -32,7 +32,6 @@ from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import issue as svc
 from lims.services.certificates import stamps
-from lims.services.certificates.failure import issue_failure_notice
 from lims.services.common.storage import DatabaseStorage
 from lims.services.customers.permitted_use import not_permitted_since
 from lims.services.jobs import jobs
@@ -41,15 +40,8 @@ from tests.services import certsetup, jobsetup
 
 
 def _issue(session: Session, setup: Any, job: Any, stamp: str | None, **kw: Any) -> Certificate:
-    return svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        stamp_number=stamp,
-        now=kw.pop("now", certsetup.ISSUED_AT),
-        **kw,
+    return certsetup.issue(
+        session, job, setup.signatory, stamp_number=stamp, now=kw.pop("now", certsetup.ISSUED_AT), **kw
     )
 
 
@@ -358,14 +350,7 @@ def test_a_failed_verification_gives_a_notice_and_no_certificate(session: Sessio
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
         _issue(session, setup, job, "HN-25-000110")
     assert _counts(session) == before
-    notice = issue_failure_notice(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    notice = certsetup.failure_notice(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     assert notice.number == "TB-KĐ-2025-00001" and job.state == JobState.ISSUED
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0  # no certificate
     assert session.scalar(select(func.count()).select_from(StampUse)) == 0  # and no stamp
@@ -409,14 +394,7 @@ def test_a_passing_verification_gets_no_notice(session: Session) -> None:
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "VER-NAWI-R76")
     with pytest.raises(svc.CertificateError, match="passed at every point"):
-        issue_failure_notice(
-            session,
-            job.id,
-            setup.signatory,
-            storage=DatabaseStorage(session),
-            settings=certsetup.SETTINGS,
-            now=certsetup.ISSUED_AT,
-        )
+        certsetup.failure_notice(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
     assert job.state == JobState.APPROVED
 
@@ -425,14 +403,7 @@ def test_a_later_pass_makes_the_instrument_permitted_again(session: Session) -> 
     setup = certsetup.lab(session)
     failed = _measured_and_reviewed(session, setup, offset_kg=0.5)
     jobsetup.sign(session, failed, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
-    issue_failure_notice(
-        session,
-        failed.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    certsetup.failure_notice(session, failed, setup.signatory, now=certsetup.ISSUED_AT)
     assert failed.instrument_id in not_permitted_since(session, [failed.instrument_id])
     repaired = certsetup.approved_job(session, setup, "VER-NAWI-R76")  # the same instrument, after repair
     assert repaired.instrument_id == failed.instrument_id
@@ -476,22 +447,8 @@ def test_a_key_that_cannot_sign_refuses_the_notice_with_nothing_issued(session: 
     )
     before = _counts(session)
     with pytest.raises(SigningRefused, match="passphrase is wrong"):
-        issue_failure_notice(
-            session,
-            job.id,
-            setup.signatory,
-            storage=DatabaseStorage(session),
-            settings=settings,
-            now=certsetup.ISSUED_AT,
-        )
+        certsetup.failure_notice(session, job, setup.signatory, now=certsetup.ISSUED_AT, settings=settings)
     assert _counts(session) == before and job.state == JobState.APPROVED
     assert session.scalar(select(func.count()).select_from(VerificationFailureNotice)) == 0
-    notice = issue_failure_notice(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    notice = certsetup.failure_notice(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     assert notice.number == "TB-KĐ-2025-00001"  # the number was given back

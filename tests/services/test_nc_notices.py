@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.models import CertificateStatus, NcDecision, NcNotice, Notification, OutboxMessage, Role
-from lims.services.certificates import issue as certificates
 from lims.services.common.storage import DatabaseStorage
 from lims.services.quality import actions, notices
 from lims.services.quality import nonconformity as ncs
@@ -35,16 +34,7 @@ def setup_two_jobs(session: Session):  # type: ignore[no-untyped-def]
     issued = []
     for _ in range(2):
         job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
-        issued.append(
-            certificates.issue_certificate(
-                session,
-                job.id,
-                setup.signatory,
-                storage=DatabaseStorage(session),
-                settings=certsetup.SETTINGS,
-                now=certsetup.ISSUED_AT,
-            )
-        )
+        issued.append(certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT))
     calibrator = setup.standards["CAL-DMM-DCV"]["calibrator"]
     record = ncs.open_record(
         session,

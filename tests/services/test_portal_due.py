@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lims.models import JobKind, JobState, JobTransition, Role
-from lims.services.certificates import issue as svc
-from lims.services.common.storage import DatabaseStorage
 from lims.services.customers import portal_jobs
 from lims.services.customers import service_requests as sr
 from lims.services.customers.request_errors import RequestError
@@ -20,15 +18,7 @@ from tests.services import certsetup
 
 
 def _issue(session: Session, setup: Any, job: Any, **kw: Any) -> Any:
-    return svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-        **kw,
-    )
+    return certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT, **kw)
 
 
 def test_issuing_sets_the_next_due_date_from_the_customers_interval(session: Session) -> None:

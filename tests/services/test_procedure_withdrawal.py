@@ -17,7 +17,6 @@ from lims.models import Job, JobState, Procedure
 from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.certificates import issue as svc
-from lims.services.certificates.failure import issue_failure_notice
 from lims.services.common.storage import DatabaseStorage
 from lims.services.jobs import jobs
 from lims.services.jobs.procedures import (
@@ -115,23 +114,8 @@ def test_a_job_on_the_withdrawn_version_is_judged_by_the_engine_without_exceptio
     jobsetup.measure_and_review(session, setup, job, now=certsetup.MEASURED_AT)
     jobsetup.sign(session, job, setup.signatory, meaning="Phê duyệt", now=certsetup.MEASURED_AT)
     with pytest.raises(svc.CertificateError, match="did not pass verification"):
-        svc.issue_certificate(
-            session,
-            job.id,
-            setup.signatory,
-            storage=DatabaseStorage(session),
-            settings=certsetup.SETTINGS,
-            stamp_number="HN-25-000120",
-            now=certsetup.ISSUED_AT,
-        )
-    notice = issue_failure_notice(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+        certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT, stamp_number="HN-25-000120")
+    notice = certsetup.failure_notice(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     assert notice.failed_requirement == (
         "Độ không đảm bảo đo quá lớn so với sai số lớn nhất cho phép để kết luận phù hợp tại: "
         "3 kg, 7,5 kg, 15 kg, 22,5 kg, 30 kg"
@@ -188,14 +172,7 @@ def test_withdrawing_a_version_leaves_its_jobs_and_issued_certificates_as_they_w
     setup = certsetup.lab(session)
     job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
     results = {i: m.point for i, m in measurements.measurements(session, job.id).items()}
-    cert = svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    cert = certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     for entry in resources.files("lims.domain").joinpath("procedures").iterdir():
         if entry.name.endswith(".json"):
             (tmp_path / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")

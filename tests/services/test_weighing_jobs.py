@@ -18,7 +18,6 @@ from lims.services.bench import measurements
 from lims.services.bench.measurements import PointInput
 from lims.services.bench.weighing_tests import WeighingTestInput, save_weighing_test, summary
 from lims.services.certificates import issue as svc
-from lims.services.certificates import signatures
 from lims.services.common.storage import DatabaseStorage
 from lims.services.customers import service_requests as sr
 from lims.services.customers.capability_review import procedures_for
@@ -27,7 +26,6 @@ from lims.services.jobs import jobs
 from lims.services.jobs.errors import ReadingError
 from lims.services.jobs.procedures import sync_procedures
 from tests.factories import (
-    PASSWORD,
     make_calibration,
     make_enterprise,
     make_instrument,
@@ -149,9 +147,7 @@ def job_from_request(session: Session, s: dict[str, Any], kind: JobKind, instrum
         session, job.id, jobs.Intake("no visible damage", "draft shield"), expected_version=job.version
     )
     for state in ("received", "in_progress"):
-        jobs.transition_job(
-            session, job.id, state, user=s["tech"], comment=None, expected_version=job.version, now=AT
-        )
+        jobsetup.move(session, job, state, s["tech"], now=AT)
     return job
 
 
@@ -185,36 +181,16 @@ def _point(
     weighing: dict[str, list[str]],
     env: dict[str, str],
 ) -> Any:
-    return measurements.save_point(
-        session,
-        job.id,
-        PointInput(i, readings, reference, env, weighing=weighing),
-        user=s["tech"],
-        expected_version=job.version,
-        on=ON,
-        now=AT,
+    return jobsetup.save_point(
+        session, job, PointInput(i, readings, reference, env, weighing=weighing), s["tech"], now=AT, on=ON
     )
 
 
 def _approve_and_issue(session: Session, s: dict[str, Any], job: Any, **kw: Any) -> Any:
-    jobs.transition_job(
-        session, job.id, "measured", user=s["tech"], comment=None, expected_version=job.version, now=AT
-    )
-    jobs.transition_job(
-        session, job.id, "reviewed", user=s["rev"], comment=None, expected_version=job.version, now=AT
-    )
-    signatures.sign_job(
-        session,
-        job.id,
-        user=s["sig"],
-        password=PASSWORD,
-        meaning="Phê duyệt kết quả",
-        expected_version=job.version,
-        now=AT,
-    )
-    return svc.issue_certificate(
-        session, job.id, s["sig"], storage=DatabaseStorage(session), settings=certsetup.SETTINGS, now=AT, **kw
-    )
+    jobsetup.move(session, job, "measured", s["tech"], now=AT)
+    jobsetup.move(session, job, "reviewed", s["rev"], now=AT)
+    jobsetup.sign(session, job, s["sig"], meaning="Phê duyệt kết quả", now=AT)
+    return certsetup.issue(session, job, s["sig"], now=AT, **kw)
 
 
 def test_balance_calibration_from_request_to_certificate(session: Session, lab: dict[str, Any]) -> None:
@@ -310,9 +286,7 @@ def test_scale_verification_from_request_to_certificate(session: Session, lab: d
     for i, nominal in enumerate(("0.2", "5", "15", "20", "30")):
         _point(session, s, job, i, [nominal, nominal], nominal, {"added": ["0.004", "0.003"]}, env)
     with pytest.raises(ReadingError, match="discrimination test of this weighing job"):
-        jobs.transition_job(
-            session, job.id, "measured", user=s["tech"], comment=None, expected_version=job.version, now=AT
-        )
+        jobsetup.move(session, job, "measured", s["tech"], now=AT)
     _test(session, s, job, "discrimination", "15", ["15.00", "15.01"])
     points = [m.point for m in measurements.measurements(session, job.id).values()]
     # decreasing reading: ΔL = 3 g → E_c = 5 − 3 − 1 = 1 g, the worse of the two
