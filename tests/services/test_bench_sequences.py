@@ -10,11 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from instruments.simulators.instruments import CalibratorSimulator
 from instruments.simulators.pty import PtySimulator
 from lims.db import Database
-from lims.models import Job, SequenceRun, User
+from lims.models import BenchStation, Job, SequenceRun, User
 from lims.services.bench import readings as bench_readings
 from lims.services.bench import sequence_runs, sequences
 from lims.services.bench import stations as bench_stations
@@ -53,6 +54,39 @@ def _wait(database: Database, run_id: int, predicate, timeout_s: float = 20.0) -
     raise AssertionError("the sequence did not get there in time")
 
 
+def _work(
+    database: Database,
+    station_id: int,
+    station_name: str,
+    tmp_path: Path,
+    clock: SimulatedClock | None = None,
+) -> int | None:
+    """The station's worker takes the queued sequence and runs it (on the simulated ``clock`` when given)."""
+    monotonic, sleep = (time.monotonic, time.sleep) if clock is None else (clock.monotonic, clock.sleep)
+    return sequence_runs.work_sequence_once(
+        database,
+        station_id,
+        station_name=station_name,
+        journal_path=tmp_path / "j.sqlite3",
+        refusal_status=status_for,
+        monotonic=monotonic,
+        sleep=sleep,
+    )
+
+
+def _source_and_reader(
+    session: Session, technician_id: int, source: tuple[str, str, str], reader: tuple[str, str, str]
+) -> tuple[BenchStation, BenchStation, User]:
+    """Two stations, the source and the one reading the instrument under test (each name, driver, port), and
+    the job's technician."""
+    stations = [
+        bench_stations.save_station(session, bench_stations.StationInput(*s)) for s in (source, reader)
+    ]
+    user = session.get(User, technician_id)
+    assert user is not None
+    return stations[0], stations[1], user
+
+
 def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
     fresh_database: MakeDatabase, tmp_path: Path
 ) -> None:
@@ -77,13 +111,7 @@ def test_a_dc_voltage_sequence_runs_and_its_indications_become_readings(
             with pytest.raises(sequences.SequenceRefused, match="Give 5 indications"):
                 sequences.enter(session, job_id, run_id, 0, ["2"])
             session.commit()
-        ran = sequence_runs.work_sequence_once(
-            database,
-            station_id,
-            station_name="cal-1",
-            journal_path=tmp_path / "j.sqlite3",
-            refusal_status=status_for,
-        )
+        ran = _work(database, station_id, "cal-1", tmp_path)
         assert ran == run_id
         assert in_standby(sim_cal)
     finally:
@@ -116,15 +144,7 @@ def test_an_abort_from_the_bench_leaves_the_calibrator_in_standby(
         with database.session() as session:
             sequences.enter(session, job_id, run_id, 0, ["0.001"] * 5)  # the short: 0 V
             session.commit()
-        thread = threading.Thread(
-            target=sequence_runs.work_sequence_once,
-            args=(database, station_id),
-            kwargs={
-                "station_name": "cal-1",
-                "journal_path": tmp_path / "j.sqlite3",
-                "refusal_status": status_for,
-            },
-        )
+        thread = threading.Thread(target=_work, args=(database, station_id, "cal-1", tmp_path))
         thread.start()
         _wait(database, run_id, lambda r: r.point_index == 1 and r.step == "waiting for the technician")
         assert sim_cal.operating and sim_cal.value == 2  # point 1: 10 % of 20 V
@@ -236,14 +256,12 @@ def test_a_pressure_sequence_reads_the_indicator_in_the_dkd_r_6_1_order_and_vent
     try:
         job_id, _number, technician_id, _ = bench_job(database, "CAL-PG-DKD")
         with database.session() as session:
-            pace = bench_stations.save_station(
-                session, bench_stations.StationInput("pace-1", "druck-pace", sim_controller.path)
+            pace, dpi, user = _source_and_reader(
+                session,
+                technician_id,
+                ("pace-1", "druck-pace", sim_controller.path),
+                ("dpi-1", "druck-pace", sim_indicator.path),
             )
-            dpi = bench_stations.save_station(
-                session, bench_stations.StationInput("dpi-1", "druck-pace", sim_indicator.path)
-            )
-            user = session.get(User, technician_id)
-            assert user is not None
             with pytest.raises(sequences.SequenceRefused, match="read the instrument under test"):
                 sequences.start(session, job_id, pace.id, user=user, uut_station_id=pace.id)  # itself
             run = sequences.start(session, job_id, pace.id, user=user, uut_station_id=dpi.id)
@@ -254,15 +272,7 @@ def test_a_pressure_sequence_reads_the_indicator_in_the_dkd_r_6_1_order_and_vent
             ]
             session.commit()
             run_id, station_id = run.id, pace.id
-        sequence_runs.work_sequence_once(
-            database,
-            station_id,
-            station_name="pace-1",
-            journal_path=tmp_path / "j.sqlite3",
-            refusal_status=status_for,
-            monotonic=clock.monotonic,
-            sleep=clock.sleep,
-        )
+        _work(database, station_id, "pace-1", tmp_path, clock)
     finally:
         sim_controller.stop()
         sim_indicator.stop()
@@ -298,14 +308,12 @@ def test_a_dc_voltage_sequence_reads_the_multimeter_through_its_interface(
     try:
         job_id, _number, technician_id, _ = bench_job(database, "CAL-DMM-DCV")
         with database.session() as session:
-            cal = bench_stations.save_station(
-                session, bench_stations.StationInput("cal-1", "fluke-5520a", sim.path)
+            cal, meter, user = _source_and_reader(
+                session,
+                technician_id,
+                ("cal-1", "fluke-5520a", sim.path),
+                ("dmm-1", "scpi-dmm", sim_dmm.path),
             )
-            meter = bench_stations.save_station(
-                session, bench_stations.StationInput("dmm-1", "scpi-dmm", sim_dmm.path)
-            )
-            user = session.get(User, technician_id)
-            assert user is not None
             job = session.get(Job, job_id)
             assert job is not None
             assert [s.name for s in sequences.uut_stations_for(session, job)] == [
@@ -317,15 +325,7 @@ def test_a_dc_voltage_sequence_reads_the_multimeter_through_its_interface(
             assert (run.uut_driver, run.uut_port_url) == ("scpi-dmm", sim_dmm.path)
             session.commit()
             run_id, station_id = run.id, cal.id
-        sequence_runs.work_sequence_once(
-            database,
-            station_id,
-            station_name="cal-1",
-            journal_path=tmp_path / "j.sqlite3",
-            refusal_status=status_for,
-            monotonic=clock.monotonic,
-            sleep=clock.sleep,
-        )
+        _work(database, station_id, "cal-1", tmp_path, clock)
         assert in_standby(sim_cal)
     finally:
         sim.stop()

@@ -13,7 +13,6 @@ from lims.models import (
     JobKind,
     JobStandard,
     JobState,
-    JobTransition,
     Quantity,
     RequestState,
     Role,
@@ -33,6 +32,7 @@ from tests.factories import (
     make_standard,
     make_user,
 )
+from tests.services import jobsetup
 
 TODAY = date(2026, 11, 20)
 
@@ -55,6 +55,11 @@ def _tiles(session: Session, user: Any) -> list[Tile]:
 
 def _by_label(tiles: list[Tile]) -> dict[str, int]:
     return {t.label + (f" {t.detail}" if t.detail else ""): t.value for t in tiles}
+
+
+def _growth(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """How much each tile's count grew since ``before`` (a tile not shown then counts from 0)."""
+    return {k: after[k] - before.get(k, 0) for k in after}
 
 
 def _listed(session: Session, user: User, tile: Tile) -> int:
@@ -145,64 +150,35 @@ def test_reviewer_and_signatory_queues_exclude_their_own_work(session: Session) 
     # returned by this reviewer: measured -> in_progress as the latest transition
     returned = make_job(session, state=JobState.IN_PROGRESS, measured_by_id=None)
     at = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
-    session.add_all(
-        [
-            JobTransition(
-                job_id=returned.id,
-                from_state=JobState.IN_PROGRESS,
-                to_state=JobState.MEASURED,
-                actor_id=tech.id,
-                role="technician",
-                at=at,
-            ),
-            JobTransition(
-                job_id=returned.id,
-                from_state=JobState.MEASURED,
-                to_state=JobState.IN_PROGRESS,
-                actor_id=reviewer.id,
-                role="reviewer",
-                comment="Điểm 3 thiếu số đọc",
-                at=at,
-            ),
-        ]
+    jobsetup.add_transition(session, returned, JobState.IN_PROGRESS, JobState.MEASURED, tech, at=at)
+    jobsetup.add_transition(
+        session,
+        returned,
+        JobState.MEASURED,
+        JobState.IN_PROGRESS,
+        reviewer,
+        at=at,
+        comment="Điểm 3 thiếu số đọc",
     )
     # and one returned earlier but measured again since: no longer "being re-measured"
     again = make_job(session, state=JobState.MEASURED, measured_by_id=tech.id)
-    session.add_all(
-        [
-            JobTransition(
-                job_id=again.id,
-                from_state=JobState.MEASURED,
-                to_state=JobState.IN_PROGRESS,
-                actor_id=reviewer.id,
-                role="reviewer",
-                comment="x",
-                at=at,
-            ),
-            JobTransition(
-                job_id=again.id,
-                from_state=JobState.IN_PROGRESS,
-                to_state=JobState.MEASURED,
-                actor_id=tech.id,
-                role="technician",
-                at=at,
-            ),
-        ]
+    jobsetup.add_transition(
+        session, again, JobState.MEASURED, JobState.IN_PROGRESS, reviewer, at=at, comment="x"
     )
+    jobsetup.add_transition(session, again, JobState.IN_PROGRESS, JobState.MEASURED, tech, at=at)
     session.flush()
     review_tiles = _tiles(session, reviewer)
     review = _by_label(review_tiles)
-    growth = {k: review[k] - before_review.get(k, 0) for k in review}
+    growth = _growth(before_review, review)
     # 2 measured by the technician + the re-measured one; the reviewer's own is left out
     assert growth["Awaiting my review"] == 3
     assert review["Returned by me, being re-measured"] == 1
     _every_job_tile_matches_its_list(session, reviewer, review_tiles)
     sign_tiles = _tiles(session, signatory)
     sign = _by_label(sign_tiles)
-    assert (
-        sign["Awaiting my signature"] - before_sign["Awaiting my signature"] == 1
-    )  # not the one they reviewed
-    assert sign["Approved, certificate not issued"] - before_sign["Approved, certificate not issued"] == 1
+    signed = _growth(before_sign, sign)
+    assert signed["Awaiting my signature"] == 1  # not the one they reviewed
+    assert signed["Approved, certificate not issued"] == 1
     _every_job_tile_matches_its_list(session, signatory, sign_tiles)
 
 
@@ -230,7 +206,7 @@ def test_lab_manager_sees_requests_unassigned_and_overdue_by_section(session: Se
     session.flush()
     tiles = _tiles(session, admin)
     after = _by_label(tiles)
-    growth = {k: after[k] - before.get(k, 0) for k in after}
+    growth = _growth(before, after)
     assert growth["Requests waiting for a decision"] == 1
     # The total and the sections are sums of one per-procedure count (overdue_by_procedure).
     assert growth["Overdue jobs"] == 4
@@ -250,10 +226,7 @@ def test_auditor_sees_recent_certificates_and_no_users(session: Session) -> None
     make_certificate(session, issued_at=datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
     make_certificate(session, issued_at=datetime(2026, 9, 1, 3, 0, tzinfo=UTC))  # older than 30 days
     after = _by_label(_tiles(session, auditor))
-    assert (
-        after["Certificates issued in the last 30 days"] - before["Certificates issued in the last 30 days"]
-        == 1
-    )
+    assert _growth(before, after)["Certificates issued in the last 30 days"] == 1
     assert "Users" not in after
 
 

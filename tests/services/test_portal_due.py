@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from lims.models import JobKind, JobState, JobTransition, Role
+from lims.models import JobKind, JobState, Role
 from lims.services.customers import portal_jobs
 from lims.services.customers import service_requests as sr
 from lims.services.customers.request_errors import RequestError
 from tests.factories import make_enterprise, make_instrument, make_job, make_user
-from tests.services import certsetup
+from tests.services import certsetup, jobsetup
 
 
 def _issue(session: Session, setup: Any, job: Any, **kw: Any) -> Any:
@@ -80,25 +80,9 @@ def test_the_timeline_is_in_the_order_things_happened(session: Session) -> None:
         created_at=datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
     )
     first = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
-    session.add_all(
-        [
-            JobTransition(
-                job_id=job.id,
-                from_state=JobState.REQUESTED,
-                to_state=JobState.RECEIVED,
-                actor_id=tech.id,
-                role="technician",
-                at=first,
-            ),
-            JobTransition(
-                job_id=job.id,
-                from_state=JobState.RECEIVED,
-                to_state=JobState.IN_PROGRESS,
-                actor_id=tech.id,
-                role="technician",
-                at=first + timedelta(hours=2),
-            ),
-        ]
+    jobsetup.add_transition(session, job, JobState.REQUESTED, JobState.RECEIVED, tech, at=first)
+    jobsetup.add_transition(
+        session, job, JobState.RECEIVED, JobState.IN_PROGRESS, tech, at=first + timedelta(hours=2)
     )
     session.flush()
     steps = portal_jobs.history(session, customer, job.id)
