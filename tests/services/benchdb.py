@@ -61,6 +61,6 @@ def bench_job(database: Database, code: str = "CAL-DMM-DCV") -> tuple[int, str, 
     with database.session() as session:
         set_actor(session, Actor(None, "test"))
         setup = jobsetup.build(session)
-        job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, code))
+        job = jobsetup.started_job(session, setup, code)
         session.commit()
         return job.id, job.number, setup.technician.id, setup.reviewer.id

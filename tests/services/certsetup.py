@@ -51,7 +51,7 @@ def lab(session: Session) -> jobsetup.Lab4:
 
 def approved_job(session: Session, setup: jobsetup.Lab4, code: str, **requirements: Any) -> Any:
     """A job of ``code`` measured at every point (errors well inside the MPE), reviewed and signed."""
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, code, **requirements))
+    job = jobsetup.started_job(session, setup, code, **requirements)
     proc_step = float(job.instrument.resolution)
     proc = domain_procedure(job.procedure)
     per_point = proc.readings_per_point(instrument_under_test(job))

@@ -219,6 +219,11 @@ def start(session: Session, setup: Lab4, job: Any) -> Any:
     return job
 
 
+def started_job(session: Session, setup: Lab4, code: str, **requirements: Any) -> Any:
+    """A new job of ``code`` (:func:`new_job`), received and in progress with its standards (:func:`start`)."""
+    return start(session, setup, new_job(session, setup, code, **requirements))
+
+
 def move(session: Session, job: Job, state: str, user: User, *, now: datetime) -> None:
     """``user`` moves ``job`` to ``state`` with no comment, at the version the test holds."""
     jobs.transition_job(

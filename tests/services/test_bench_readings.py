@@ -55,7 +55,7 @@ def reading(key: str, value: str = "10.00010", **over: Any) -> dict[str, Any]:
 @pytest.fixture
 def bench(session: Session) -> tuple[jobsetup.Lab4, Any]:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     return setup, job
 
 
@@ -341,7 +341,7 @@ def test_concurrent_deliveries_of_one_batch_store_each_reading_once(
 def test_a_balance_reading_keeps_its_trailing_zero(session: Session) -> None:
     """100.010 g stays "100.010": the resolution the instrument showed is part of the record (GUM 7.2.6)."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    job = jobsetup.started_job(session, setup, "VER-NAWI-R76")
     kg = reading("bal-00000001", "100.010", unit="kg", raw="S S    100.010 kg\r\n")
     assert record_readings(session, job.number, "P1", [kg], ReadingActor(setup.technician.id), now=NOW)[
         "accepted"

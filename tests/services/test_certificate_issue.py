@@ -132,7 +132,7 @@ def test_a_job_that_is_not_approved_is_refused_and_nothing_changes(session: Sess
     setup = certsetup.lab(session)
     from tests.services import jobsetup
 
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     before, version = _counts(session), job.version
     with pytest.raises(svc.CertificateError, match="only an approved job") as caught:
         _issue(session, setup, job)

@@ -116,7 +116,7 @@ def test_nawi_verification_request_to_approval(session: Session) -> None:
     acceptance earns its statement (issue 16), and |E_c| ≤ MPE passes.
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    job = jobsetup.started_job(session, setup, "VER-NAWI-R76")
     assert (job.procedure.version, measurements.test_points(job)) == ("2.0", (0.1, 2.5, 10.0, 15.0, 30.0))
     with pytest.raises(ReadingError, match="zero-setting test"):  # annex A: the tests come first
         jobsetup.save_point(
@@ -175,12 +175,8 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
     Issue 16: version 1.0 took 8.1 and 8.2 as a Type A sample of two (ν = 1, k = 13.97, U = 0.81 bar: "fail").
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(
-        session,
-        setup,
-        jobsetup.new_job(
-            session, setup, "CAL-PG-DKD", conformity_statement=True, specification="EN 837-1 class 1.6"
-        ),
+    job = jobsetup.started_job(
+        session, setup, "CAL-PG-DKD", conformity_statement=True, specification="EN 837-1 class 1.6"
     )
     env = {"temperature": "21.5 22.0", "humidity": "55", "height_difference": "0.15"}
     series = {
@@ -224,7 +220,7 @@ def test_pressure_gauge_request_to_approval(session: Session) -> None:
 def test_pressure_gauge_without_a_requested_statement_states_none(session: Session) -> None:
     """No statement was asked for: every point says so (ISO/IEC 17025:2017 7.8.6.1), whatever the error."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    job = jobsetup.started_job(session, setup, "CAL-PG-DKD")
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
     points = {i: ([f"{p:g}", f"{p + 0.1:g}"], f"{p:g}", env) for i, p in enumerate((0, 4, 8, 12, 16))}
     done = save_all(session, setup, job, points, env)
@@ -235,7 +231,7 @@ def test_pressure_gauge_without_a_requested_statement_states_none(session: Sessi
 def test_pressure_zero_point_first(session: Session) -> None:
     """The zero deviation f0 comes from the zero point's series, so it is measured first (DKD-R 6-1)."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    job = jobsetup.started_job(session, setup, "CAL-PG-DKD")
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
     with pytest.raises(measurements.ReadingError, match="measure the zero point first"):
         jobsetup.save_point(
@@ -253,12 +249,8 @@ def test_thermometer_request_to_approval(session: Session) -> None:
     → k = t(28) = 2.09. E = 50.14 − 50.012 = 0.128 °C; MPE 0.5 °C, simple acceptance → pass.
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(
-        session,
-        setup,
-        jobsetup.new_job(
-            session, setup, "CAL-TH-BATH", conformity_statement=True, specification="manufacturer's ±0.5 °C"
-        ),
+    job = jobsetup.started_job(
+        session, setup, "CAL-TH-BATH", conformity_statement=True, specification="manufacturer's ±0.5 °C"
     )
     env = {"temperature": "23", "humidity": "50"}
     done = save_all(session, setup, job, {2: (["50.1", "50.2", "50.1", "50.1", "50.2"], "50.012", env)}, env)
@@ -289,12 +281,8 @@ def test_dmm_request_to_approval_with_as_found(session: Session) -> None:
     As found (before adjustment) the error was 11.2 mV → fail; both sets are kept (ISO/IEC 17025 7.8.4.1 d).
     """
     setup = jobsetup.build(session)
-    job = jobsetup.start(
-        session,
-        setup,
-        jobsetup.new_job(
-            session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"
-        ),
+    job = jobsetup.started_job(
+        session, setup, "CAL-DMM-DCV", conformity_statement=True, specification="Fluke 179 ±(0.09 % + 2)"
     )
     env = {"temperature": "23.5", "humidity": "45"}
     assert measurements.test_points(job) == (0.0, 2.0, 10.0, 18.0, -18.0)
@@ -341,7 +329,7 @@ def test_same_person_measuring_and_approving_is_refused(session: Session) -> Non
     from tests.factories import make_user
 
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     save_all(session, setup, job, {}, {"temperature": "23", "humidity": "45"})
     jobsetup.measure_and_review(session, setup, job, now=NOW)
     # The technician who measured has been made a signatory since: still not allowed to approve.
@@ -380,7 +368,7 @@ def test_unauthorised_technician_is_refused_naming_what_is_missing(session: Sess
 
 def test_stale_version_is_a_conflict_and_nothing_is_lost(session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     seen = job.version
     env = {"temperature": "23", "humidity": "45"}
     measurements.save_point(
@@ -442,7 +430,7 @@ def test_bad_readings_are_refused_and_nothing_is_saved(
     session: Session, readings: list[str], reference: str, env: dict[str, str], message: str
 ) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     with pytest.raises(measurements.ReadingError, match=message):
         jobsetup.save_point(session, job, PointInput(1, readings, reference, env), setup.technician, now=NOW)
     assert measurements.measurements(session, job.id) == {}
@@ -450,7 +438,7 @@ def test_bad_readings_are_refused_and_nothing_is_saved(
 
 def test_point_outside_the_range_and_environment_outside_limits(session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", points=[5, 25]))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV", points=[5, 25])
     with pytest.raises(measurements.ReadingError, match="outside the instrument's range"):
         measurements.test_points(job)
     job.requirements = {"points": [5]}
@@ -470,7 +458,7 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
     from lims.models import CmcEntry
 
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     session.add(
         CmcEntry(
             lab_id=setup.lab.id,
@@ -494,7 +482,7 @@ def test_uncertainty_below_the_cmc_is_refused_and_outside_scope_flagged(session:
 
 def test_measured_needs_every_point(session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     with pytest.raises(measurements.ReadingError, match="Points without results: 0, 2, 10, 18, -18"):
         jobsetup.move(session, job, "measured", setup.technician, now=NOW)
     assert State(job.state.value) == State.IN_PROGRESS
@@ -509,17 +497,13 @@ def test_decision_rule_agreed_at_intake_replaces_the_procedures(session: Session
     readings = ["10.010", "10.011", "10.010", "10.011", "10.0105"]
     verdicts = {}
     for rule in ("procedure", "simple"):
-        job = jobsetup.start(
+        job = jobsetup.started_job(
             session,
             setup,
-            jobsetup.new_job(
-                session,
-                setup,
-                "CAL-DMM-DCV",
-                decision_rule=rule,
-                conformity_statement=True,
-                specification="Fluke 179 ±(0.09 % + 2)",
-            ),
+            "CAL-DMM-DCV",
+            decision_rule=rule,
+            conformity_statement=True,
+            specification="Fluke 179 ±(0.09 % + 2)",
         )
         row = jobsetup.save_point(session, job, PointInput(2, readings, "10", env), setup.technician, now=NOW)
         point = row.point
@@ -537,7 +521,7 @@ def test_pressure_zero_point_measured_again_recomputes_the_others(session: Sessi
     """f0 from the zero point holds for every point: measuring the zero point again (0.0/0.1 → f0 = 0.1 bar,
     then 0.0/0.0 → f0 = 0) recomputes the 8 bar point from its stored readings (δp_zero half-width 0.05 → 0)."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    job = jobsetup.started_job(session, setup, "CAL-PG-DKD")
     env = {"temperature": "22", "humidity": "55", "height_difference": "0"}
 
     def save(index: int, readings: list[str], reference: str) -> None:

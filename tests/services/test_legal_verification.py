@@ -319,7 +319,7 @@ def test_a_card_is_recorded_once(session: Session) -> None:
 
 def _measured_and_reviewed(session: Session, setup: Any, *, offset_kg: float = 0.0) -> Any:
     """A scale verification measured (the last point ``offset_kg`` off) and reviewed."""
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "VER-NAWI-R76"))
+    job = jobsetup.started_job(session, setup, "VER-NAWI-R76")
     jobsetup.record_scale_tests(session, setup, job, now=certsetup.MEASURED_AT)
     points = measurements.test_points(job)
     for index, nominal in enumerate(points):

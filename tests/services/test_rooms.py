@@ -167,7 +167,7 @@ def _logged(session: Session, room_id: int, at: datetime, temperature: str, humi
 
 def test_point_conditions_come_from_the_log_and_out_of_limits_needs_a_justification(session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV", points=[2, 10]))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV", points=[2, 10])
     room = rooms.save_room(
         session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80", log_period_s=60)
     )
@@ -313,7 +313,7 @@ def test_the_certificate_prints_the_logged_conditions(session: Session) -> None:
     from tests.services import certsetup
 
     setup = certsetup.lab(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     room = rooms.save_room(session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80"))
     rooms.set_job_room(session, job.id, room.id)
     measured = certsetup.MEASURED_AT

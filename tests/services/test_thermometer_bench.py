@@ -22,7 +22,7 @@ def test_liquid_in_glass_point_carries_the_stem_correction(session: Session) -> 
     n = 60 °C emergent at t2 = 30 °C: Δt = 0.00016 × 60 × (100 − 30) = 0.672 °C (ISO 386);
     E = 99.34 + 0.672 − 99.985 = 0.027 °C (the indication alone would give −0.645 °C)."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-TH-BATH"))
+    job = jobsetup.started_job(session, setup, "CAL-TH-BATH")
     assert job.procedure.version == "2.0"
     env = {"temperature": "23", "humidity": "50", "emergent_column": "60", "stem_temperature": "29,5 30,5"}
     row = measurements.save_point(
@@ -46,7 +46,7 @@ def test_liquid_in_glass_point_carries_the_stem_correction(session: Session) -> 
 
 def test_a_point_outside_the_baths_usable_range_is_refused(session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-TH-BATH"))
+    job = jobsetup.started_job(session, setup, "CAL-TH-BATH")
     setup.standards["CAL-TH-BATH"]["bath"].range_max = Decimal(80)  # a water bath, 80 °C at most
     session.flush()
     with pytest.raises(measurements.ReadingError) as refused:

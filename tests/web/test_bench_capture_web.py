@@ -17,7 +17,7 @@ from tests.webutil import csrf_token, login
 
 def _setup(session: Session, *, station: bool = True) -> tuple[jobsetup.Lab4, Any, BenchStation | None]:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     job.measured_on = jobsetup.ON
     row = None
     if station:

@@ -48,7 +48,7 @@ def test_a_transition_racing_another_is_a_409_with_the_conflict_message(
     client: FlaskClient, session: Session
 ) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     session.commit()
     login(client, setup.technician.username)
     page = f"/jobs/{job.id}"

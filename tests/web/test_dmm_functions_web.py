@@ -15,7 +15,7 @@ from tests.webutil import login
 
 def test_ac_voltage_bench_names_each_points_frequency(client: FlaskClient, session: Session) -> None:
     setup = certsetup.dmm_functions_lab(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-ACV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-ACV")
     job.measured_on = jobsetup.ON
     session.commit()
     login(client, setup.technician.username)
@@ -44,7 +44,7 @@ def test_resistance_bench_asks_for_the_lead_residual_of_a_2_wire_connection(
         range_max=Decimal(10),
         resolution=Decimal("0.00001"),
     )
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-R"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-R")
     job.measured_on = jobsetup.ON
     session.commit()
     login(client, setup.technician.username)

@@ -15,7 +15,7 @@ from tests.webutil import csrf_token, login
 
 def _bench_job(session: Session) -> tuple[jobsetup.Lab4, object]:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     job.measured_on = jobsetup.ON  # the standards' certificates were valid then
     session.flush()
     session.commit()
@@ -264,7 +264,7 @@ def test_pressure_bench_asks_for_the_series_of_the_gauges_sequence(client: Flask
     M1 ↑ and M2 ↓ and for Δh; the zero point comes first; a saved point shows its hysteresis and how U was
     obtained, in Vietnamese."""
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-PG-DKD"))
+    job = jobsetup.started_job(session, setup, "CAL-PG-DKD")
     job.measured_on = jobsetup.ON
     session.commit()
     login(client, setup.technician.username)

@@ -65,7 +65,7 @@ def test_admin_sets_up_a_room_and_its_chart_shows_the_log(client: FlaskClient, s
 
 def test_bench_room_logged_points_and_justification(client: FlaskClient, session: Session) -> None:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     job.measured_on = jobsetup.ON
     room = rooms.save_room(session, rooms.RoomInput("P-DIEN", "Phòng điện", "18", "28", "", "80"))
     now = datetime.now(UTC)

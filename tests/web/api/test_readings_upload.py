@@ -41,7 +41,7 @@ def reading(key: str, value: str = "10.00010", **over: Any) -> dict[str, Any]:
 @pytest.fixture
 def bench(session: Session) -> tuple[jobsetup.Lab4, Any, str]:
     setup = jobsetup.build(session)
-    job = jobsetup.start(session, setup, jobsetup.new_job(session, setup, "CAL-DMM-DCV"))
+    job = jobsetup.started_job(session, setup, "CAL-DMM-DCV")
     session.commit()
     return setup, job, token_for(session, setup.technician, "read", "bench")
 
