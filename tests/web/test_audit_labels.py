@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from babel.messages.pofile import read_po
 from flask import Flask
 
 import lims.models  # noqa: F401 - every model registered
 from lims.db import Base
 from lims.models.audit_mixin import Audited
 from lims.web.audit import labels
+from lims.web.audit.values import recorded_value
+
+CATALOGUE = "lims/web/translations/vi/LC_MESSAGES/messages.po"
 
 
 def test_every_audited_table_has_a_label() -> None:
@@ -16,14 +20,66 @@ def test_every_audited_table_has_a_label() -> None:
     assert set(labels.TABLE_LABELS) - audited == set(), "a label for a table that is no longer audited"
 
 
+def test_every_column_of_every_audited_table_has_a_label() -> None:
+    """The trail shows no column under its stored name: every column an entry can carry is labelled."""
+    unlabelled = sorted(
+        f"{m.class_.__tablename__}.{attr.key}"
+        for m in Base.registry.mappers
+        if issubclass(m.class_, Audited)
+        for attr in m.column_attrs
+        if attr.key not in labels.FIELD_LABELS
+    )
+    assert unlabelled == [], "add these fields to FIELD_LABELS in lims/web/audit/labels.py"
+
+
+def test_every_label_is_translated() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with (root / CATALOGUE).open("rb") as handle:
+        catalogue = read_po(handle, locale="vi")
+    translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
+    every = {
+        *labels.TABLE_LABELS.values(),
+        *labels.FIELD_LABELS.values(),
+        *labels.NESTED_FIELD_LABELS.values(),
+    }
+    assert sorted(every - translated) == []
+
+
+def test_nested_fields_are_named_and_an_unknown_one_is_marked(app: Flask) -> None:
+    from flask import session
+
+    with app.test_request_context("/"):
+        session["language"] = "vi"
+        shown = str(
+            recorded_value(
+                {"ac_voltage@10-45Hz_floor_per_year": 1, "readout": True, "mystery_key": 2},
+                "measurement_standard",
+                "characteristics",
+            )
+        )
+        assert "giá trị nền (10–45 Hz)</span>: 1" in shown
+        assert "Bộ hiển thị</span>: có" in shown
+        assert '<code class="raw-field">mystery_key</code>: 2' in shown  # the page-text walk reports it
+        requirements = str(recorded_value({"verification_interval": 12, "e": 1}, "job", "requirements"))
+        assert "Chu kỳ kiểm định</span>: 12" in requirements and "raw-field" not in requirements
+        # a procedure's definition is its published file: keys as stored, not reported
+        definition = str(recorded_value({"test_points": [1]}, "procedure", "definition"))
+        assert definition == "<code>test_points</code>: 1"
+
+
 def test_labels_follow_the_readers_language(app: Flask) -> None:
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         from flask import session
 
         session["language"] = "vi"
         assert labels.table_label("customer_instrument") == "Phương tiện đo của khách hàng"
-        assert labels.field_label("next_due_on") is not None and "next_due_on" not in labels.field_label("next_due_on")
-        assert labels.field_label("secret_sha256") is None  # shown as stored, in <code>
+        assert labels.field_label("next_due_on") is not None and "next_due_on" not in labels.field_label(
+            "next_due_on"
+        )
+        assert labels.field_label("secret_sha256") == "SHA-256 của khóa bí mật"
+        assert labels.field_label("no_such_column") is None  # shown as stored, in <code class="raw-field">
         choices = labels.table_choices()
         assert len(choices) == len(labels.TABLE_LABELS)
         assert [label for _, label in choices] == sorted((label for _, label in choices), key=str.casefold)
@@ -35,7 +91,16 @@ def test_machine_actors_are_words_in_the_readers_language(app: Flask) -> None:
 
     for language, expected in (
         ("vi", ["hệ thống", "dữ liệu trình diễn", "dòng lệnh (root)", "trạm đo can-demo", "lan.nguyen"]),
-        ("en", ["the system", "demonstration data", "command line (root)", "bench station can-demo", "lan.nguyen"]),
+        (
+            "en",
+            [
+                "the system",
+                "demonstration data",
+                "command line (root)",
+                "bench station can-demo",
+                "lan.nguyen",
+            ],
+        ),
     ):
         with app.test_request_context("/"):
             session["language"] = language

@@ -27,6 +27,7 @@ from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.services.quality.complaints import STATE_WORDS as COMPLAINT_STATES
 from lims.services.records.audit import is_numeric_column
+from lims.web.audit.labels import DOCUMENT_TABLES, nested_field_label
 from lims.web.jobs.bench import WEIGHING_TEST_LABELS
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.nc import views as nc_labels
@@ -149,8 +150,8 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
     """A stored audit value for reading: local date and time, the locale's numbers, yes/no, enum labels.
 
     ``table`` and ``column`` name where the value was stored; a nested record (a job's requirements, a
-    point's result) reads as "field: value" pairs, the field names as code, each field looked up as a column
-    of the same table.
+    point's result) reads as "field: value" pairs, each field by its label (a point result's own, else the
+    audited columns').
     """
     if value is None:
         return Markup("∅")
@@ -181,11 +182,14 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
 
 
 def _field(table: str, key: str) -> Markup:
-    """A field of a nested record: its label where one is known (the stored name in ``title``), else code."""
-    label = RESULT_FIELD_LABELS.get(key) if table == "measurement" else None
-    if label is None:
+    """A field of a nested record: its label where one is known (the stored name in ``title``), else marked code."""
+    if table in DOCUMENT_TABLES:  # a published file format's keys, as stored
         return Markup("<code>{}</code>").format(key)
-    return Markup('<span class="field" title="{}">{}</span>').format(key, _(label))
+    result_label = RESULT_FIELD_LABELS.get(key) if table == "measurement" else None
+    label = _(result_label) if result_label else nested_field_label(table, key)
+    if label is None:
+        return Markup('<code class="raw-field">{}</code>').format(key)
+    return Markup('<span class="field" title="{}">{}</span>').format(key, label)
 
 
 def _text(text: str, table: str, column: str) -> str:
