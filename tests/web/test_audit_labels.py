@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
+import lxml.html
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 import lims.models  # noqa: F401 - every model registered
 from lims.db import Base
+from lims.models import Role
 from lims.models.audit_mixin import Audited
 from lims.web.audit import labels
 from lims.web.audit.values import recorded_value
+from tests.factories import make_enterprise, make_user
+from tests.webutil import login
 
 CATALOGUE = "lims/web/translations/vi/LC_MESSAGES/messages.po"
 
@@ -109,3 +117,24 @@ def test_machine_actors_are_words_in_the_readers_language(app: Flask) -> None:
                 for raw in ("system", "demo", "cli:root", "bench:station:can-demo", "lan.nguyen")
             ]
             assert shown == expected
+
+
+def test_the_auditor_chooses_a_table_and_reads_its_entries_in_words(
+    client: FlaskClient, session: Session
+) -> None:
+    """The trail page offers its tables by name (no typing), filters on the choice, and shows an entry's fields
+    by their labels and its time without seconds' fractions or an ISO 'T'."""
+    make_enterprise(session, name="Công ty Kiểm thử Nhật ký")
+    auditor = make_user(session, Role.AUDITOR)
+    session.flush()
+    login(client, auditor.username)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert '<select id="table" name="table"' in page
+    assert '<option value="enterprise" >Doanh nghiệp</option>' in page.replace("  ", " ")
+    chosen = client.get("/audit/?table=enterprise").get_data(as_text=True)
+    assert "Công ty Kiểm thử Nhật ký" in chosen and "Mã số thuế" in chosen and "raw-field" not in chosen
+    shown = lxml.html.fromstring(chosen).text_content()  # the stored value stays in the title attribute
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T|\d{2}:\d{2}:\d{2}\.\d", shown)
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", shown)
+    other = client.get("/audit/?table=user_account").get_data(as_text=True)
+    assert "Công ty Kiểm thử Nhật ký" not in other
