@@ -138,3 +138,25 @@ def test_the_auditor_chooses_a_table_and_reads_its_entries_in_words(
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", shown)
     other = client.get("/audit/?table=user_account").get_data(as_text=True)
     assert "Công ty Kiểm thử Nhật ký" not in other
+
+
+def test_every_enumerated_column_reads_in_words(app: Flask) -> None:
+    """Every value of every enumerated column of an audited table is shown by its label in both languages (the
+    trail showed 'this_lab', 'out_of_service' and 'technician' as stored for some of them)."""
+    from flask import session
+
+    raw = []
+    for language in ("vi", "en"):
+        with app.test_request_context("/"):
+            session["language"] = language
+            for mapper in Base.registry.mappers:
+                if not issubclass(mapper.class_, Audited):
+                    continue
+                for attr in mapper.column_attrs:
+                    kind = getattr(attr.columns[0].type, "enum_class", None)
+                    for member in kind or ():
+                        shown = str(recorded_value(member.value, mapper.class_.__tablename__, attr.key))
+                        # English labels may be the word itself ("calibration"), never the stored identifier
+                        if shown == member.value and (language == "vi" or "_" in member.value):
+                            raw.append(f"{language} {mapper.class_.__tablename__}.{attr.key}={member.value}")
+    assert raw == []
