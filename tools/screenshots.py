@@ -132,6 +132,12 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
         "admin",
         "/programme/courses/{course}/participants/{participation}/edit",
     ),
+    # The rooms and their logged conditions: the demo's electrical lab P-DIEN on the day of its excursion
+    # (the reviewed DC voltage job's 3 V point measured during it), its limits and logger.
+    ("88-rooms", "kt.hung", "/rooms/"),
+    ("89-room-conditions", "kt.hung", "/rooms/{room}?day={room_day}"),
+    ("90-room-new", "admin", "/rooms/new"),
+    ("91-room-edit", "admin", "/rooms/{room}/edit"),
 ]
 
 
@@ -171,12 +177,6 @@ NOT_PAGES = frozenset(
         "portal.failure_notice",  # the stored PDF of a notice of failed verification (a download)
         "certificates.dcc_signature",  # the detached signature of a DCC (a download)
         "jobs.sequence_status",  # JSON polled by the job's automated-sequence page
-        # The rooms and their environmental conditions: the demo holds no room yet (show, edit) and the PNG set
-        # is not redrawn in this merge; capture them when the demo gets its rooms.
-        "rooms.index",
-        "rooms.new",
-        "rooms.show",
-        "rooms.edit",
     }
 )
 STATION = [
@@ -210,6 +210,10 @@ QUERIES = {  # the demo records the pages show, found by state rather than by a 
     "nc": "SELECT min(id) FROM nonconforming_work",
     "complaint": "SELECT min(id) FROM complaint",
     "lab_assessment": "SELECT min(id) FROM lab_assessment",
+    "room": "SELECT id FROM room WHERE code = 'P-DIEN'",
+    # the day the demo room's temperature left its limits (date() is SQLite's and PostgreSQL's)
+    "room_day": "SELECT date(min(c.measured_at)) FROM room_condition c JOIN room r ON r.id = c.room_id"
+    " WHERE r.code = 'P-DIEN' AND c.quantity = 'temperature' AND CAST(c.value AS NUMERIC) > r.temperature_max",
     "portal_request": "SELECT min(r.id) FROM service_request r JOIN user_account u ON u.enterprise_id = r.enterprise_id"
     " WHERE u.username = 'kh.annam' AND r.state = 'scheduled'",
     "portal_job": "SELECT min(j.id) FROM job j JOIN customer_instrument i ON i.id = j.instrument_id"

@@ -84,6 +84,8 @@ def test_submit_stores_items_and_tells_the_lab(session: Session, setup: dict[str
     assert note is not None and note.audience == LAB_AUDIENCE
     assert note.params["number"] == sr.request_number(req) and note.params["count"] == 2
     assert note.link_endpoint == "requests.show"
+    # no "(2 instruments)" that reads "(1 instruments)" for one (issue 19)
+    assert (note.msgid % note.params).endswith(f"{sr.request_number(req)} (instruments: 2).")
 
 
 def test_submit_with_a_new_instrument_adds_it_to_the_enterprise(
@@ -109,7 +111,7 @@ def test_submit_with_a_new_instrument_adds_it_to_the_enterprise(
     [
         ({"items": []}, "at least one"),
         ({"decision_rule": "coin"}, "decision rule"),
-        ({"preferred_on": TODAY - timedelta(days=1)}, "past"),
+        ({"preferred_on": TODAY - timedelta(days=1)}, "01/03/2026 is in the past"),  # dd/mm/yyyy, never ISO
         ({"notes": "x" * 2001}, "limited"),
     ],
 )

@@ -58,7 +58,8 @@ def test_a_nested_record_reads_as_escaped_field_value_pairs(app: Flask) -> None:
         shown = str(recorded_value({"decision_rule": "simple", "note": "<b>"}, "job", "requirements"))
     assert (
         shown
-        == "<code>decision_rule</code>: Chấp nhận đơn giản (ILAC-G8 4.2.1); <code>note</code>: &lt;b&gt;"
+        == '<span class="field" title="decision_rule">Quy tắc quyết định</span>: Chấp nhận đơn giản (ILAC-G8 4.2.1); '
+        '<span class="field" title="note">Ghi chú</span>: &lt;b&gt;'
     )
 
 
@@ -121,13 +122,16 @@ def test_a_stored_point_result_reads_in_the_page_language(app: Flask) -> None:
     )
     assert "Sai số hay số hiệu chính</span>: Sai số" in vi
     assert "Quy tắc quyết định</span>: ILAC-G8:09/2019 mục 4.2.2" in vi
-    assert "<code>kind</code>: phân bố chữ nhật; <code>half_width</code>: 0,0005" in vi  # codes stay code
+    assert (
+        'title="kind">Loại</span>: phân bố chữ nhật; <span class="field" title="half_width">Nửa độ rộng</span>: 0,0005'
+        in vi
+    )
     assert "guarded" not in vi and "pass" not in vi.replace('title="', "")
     with app.test_request_context("/?lang=en"):
         en = str(recorded_value(STORED_RESULT, "measurement", "result"))
     assert '<span class="field" title="verdict">Conformity</span>: Pass' in en
     assert "Decision rule</span>: ILAC-G8:09/2019 4.2.2, binary statement with guard band w = 1·U" in en
-    assert "<code>kind</code>: rectangular distribution" in en
+    assert 'title="kind">Kind</span>: rectangular distribution' in en
 
 
 def test_a_stored_value_the_release_does_not_know_is_shown_as_stored(app: Flask) -> None:
@@ -137,7 +141,7 @@ def test_a_stored_value_the_release_does_not_know_is_shown_as_stored(app: Flask)
         )
     assert shown == (
         '<span class="field" title="verdict">Sự phù hợp</span>: maybe; '
-        '<span class="field" title="decision_rule">Quy tắc quyết định</span>: <code>kind</code>: fuzzy'
+        '<span class="field" title="decision_rule">Quy tắc quyết định</span>: <span class="field" title="kind">Loại</span>: fuzzy'
     )
 
 

@@ -200,6 +200,14 @@ def _text_of(elements: list[Any]) -> PageText:
     return PageText(full, " ".join(_visible(e) for e in elements))
 
 
+RAW_FIELD = "//code[contains(concat(' ', @class, ' '), ' raw-field ')]"
+
+
+def raw_field_names(html: str) -> list[str]:
+    """Stored field names the audit trail could not label (it marks them ``<code class="raw-field">``)."""
+    return [" ".join(code.itertext()) for code in lxml.html.fromstring(html).xpath(RAW_FIELD)]
+
+
 def _page_texts(html: str, endpoint: str) -> tuple[PageText, PageText, list[str]]:
     """(visible text outside the point results, inside them, same-site links)."""
     tree = lxml.html.fromstring(html)
@@ -341,7 +349,10 @@ def crawl(
                 continue  # another role's page, refused as it should be (tests/web/test_routes_by_role.py)
             if response.status_code != 200 or response.mimetype != "text/html":
                 continue
-            outside, inside, links = _page_texts(response.get_data(as_text=True), endpoint)
+            html = response.get_data(as_text=True)
+            for name in raw_field_names(html):  # a field shown under its stored name (issue 19)
+                findings.append(Finding(endpoint, url, language, "raw field name", name, False))
+            outside, inside, links = _page_texts(html, endpoint)
             for check, found in check_text(outside, vietnamese=language == "vi", words=words):
                 findings.append(Finding(endpoint, url, language, check, found, False))
             for check, found in check_text(inside, vietnamese=language == "vi", words=words):
@@ -407,6 +418,14 @@ def test_each_raw_pattern_is_caught(sample: str, check: str) -> None:
     assert check in {name for name, _ in check_text(sample, vietnamese=False, words=frozenset())}
 
 
+def test_a_field_the_trail_cannot_label_is_caught() -> None:
+    html = (
+        '<ul class="changes"><li><span title="state">Trạng thái</span>: a → b</li>'
+        '<li><code class="raw-field">secret_column</code>: 1 → 2</li><li>model <code>m_ref</code></li></ul>'
+    )
+    assert raw_field_names(html) == ["secret_column"]
+
+
 @pytest.mark.parametrize(
     "sample",
     [
@@ -433,3 +452,22 @@ def test_english_words_come_from_the_catalogue_and_skip_vietnamese(english_words
     assert (
         english_on_page("Chứng chỉ hiệu chuẩn số HC-2026-00001, trong phòng thí nghiệm", english_words) == []
     )
+
+
+def test_the_walk_is_part_of_make_test() -> None:
+    """`make test` runs this module: its pytest call selects no marker, keyword or path that would leave it out,
+    and the configured test paths include it."""
+    import shlex
+    import tomllib
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    call = next(line for line in recipe.splitlines() if "pytest" in line)
+    words = shlex.split(call.replace("$(PYTEST_JOBS)", "auto").replace("$(PYTEST_ARGS)", ""))
+    options = words[words.index("pytest") + 1 :]  # after "python -m pytest"
+    assert not {"-m", "-k", "--ignore", "--deselect", "--ignore-glob"} & set(options), call
+    pytest_ini = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    addopts = shlex.split(pytest_ini["ini_options"]["addopts"])
+    assert not {"-m", "-k", "--ignore", "--deselect"} & set(addopts)
+    assert "tests" in pytest_ini["ini_options"]["testpaths"]
+    assert Path(__file__).resolve().is_relative_to(ROOT / "tests")

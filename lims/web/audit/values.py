@@ -27,17 +27,19 @@ from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.customers.service_requests import state_label as request_state_label
 from lims.services.quality.complaints import STATE_WORDS as COMPLAINT_STATES
 from lims.services.records.audit import is_numeric_column
+from lims.web.audit.labels import DOCUMENT_TABLES, nested_field_label
 from lims.web.jobs.bench import WEIGHING_TEST_LABELS
 from lims.web.jobs.bench import state_label as job_state_label
 from lims.web.nc import views as nc_labels
 from lims.web.nc.complaints import CHANNEL_LABELS
 from lims.web.programme.record_pages import RESULT_LABELS as ASSESSMENT_RESULTS
 from lims.web.programme.record_pages import STANDARD_LABELS as CERTIFICATION_STANDARDS
-from lims.web.standards.forms import STATUS_LABELS
+from lims.web.standards.forms import ISSUER_LABELS, STATUS_LABELS
 from lims.web.templating import (
     LEVEL_LABELS,
     QUANTITY_LABELS,
     REQUESTED_RULE_LABELS,
+    ROLE_LABELS,
     date_filter,
     datetime_filter,
     distribution_label,
@@ -53,6 +55,7 @@ _DECIMAL_TEXT = re.compile(r"-?\d+\.\d{12}")
 # result): shown to six significant digits like every float on a page; the exact text stays in the title.
 _FLOAT_TEXT = re.compile(r"-?\d+\.\d{9,}(?:[eE][-+]?\d+)?|-?\d+(?:\.\d+)?[eE][-+]?\d+")
 JOB_KINDS = {"calibration": N_("calibration"), "verification": N_("verification")}
+APPLICATION_STATUS = {"pending": N_("Pending"), "approved": N_("Approved"), "rejected": N_("Rejected")}
 # The fields of a stored point result (certificates/metrology/codec.py ``encode``) as the trail names them;
 # the stored field name stays in the label's ``title``. A field not listed is shown as code.
 RESULT_FIELD_LABELS = {
@@ -137,6 +140,14 @@ ENUM_LABELS: dict[tuple[str, str], Callable[[str], str]] = {
     ("measurement", "no_statement_reason"): lambda value: NoStatementReason(value).text(_language()),
     ("measurement", "notes"): lambda value: note_text(value, _language()),
     ("weighing_test", "kind"): lambda value: WEIGHING_TEST_LABELS.get(value, value),
+    # every other enumerated column of an audited table (tests/web/test_audit_labels.py walks them all)
+    ("standard_calibration", "issuer_kind"): lambda value: str(ISSUER_LABELS.get(value, value)),  # type: ignore[call-overload]
+    ("reference_material", "status"): lambda value: str(STATUS_LABELS.get(value, value)),  # type: ignore[call-overload]
+    ("procedure", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("procedure", "kind"): lambda value: JOB_KINDS.get(value, value),
+    ("demand_instrument_type", "quantity"): lambda value: QUANTITY_LABELS.get(value, value),
+    ("user_account", "role"): lambda value: ROLE_LABELS.get(value, value),  # type: ignore[call-overload]
+    ("support_application", "status"): lambda value: APPLICATION_STATUS.get(value, value),
     # the city programme's records (issue 20)
     ("lab_assessment", "result"): lambda value: str(ASSESSMENT_RESULTS.get(value, value)),
     ("service_certification", "standard"): lambda value: CERTIFICATION_STANDARDS.get(value, value),
@@ -149,8 +160,8 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
     """A stored audit value for reading: local date and time, the locale's numbers, yes/no, enum labels.
 
     ``table`` and ``column`` name where the value was stored; a nested record (a job's requirements, a
-    point's result) reads as "field: value" pairs, the field names as code, each field looked up as a column
-    of the same table.
+    point's result) reads as "field: value" pairs, each field by its label (a point result's own, else the
+    audited columns').
     """
     if value is None:
         return Markup("∅")
@@ -181,11 +192,14 @@ def recorded_value(value: object, table: str = "", column: str = "") -> Markup:
 
 
 def _field(table: str, key: str) -> Markup:
-    """A field of a nested record: its label where one is known (the stored name in ``title``), else code."""
-    label = RESULT_FIELD_LABELS.get(key) if table == "measurement" else None
-    if label is None:
+    """A field of a nested record: its label where one is known (the stored name in ``title``), else marked code."""
+    if table in DOCUMENT_TABLES:  # a published file format's keys, as stored
         return Markup("<code>{}</code>").format(key)
-    return Markup('<span class="field" title="{}">{}</span>').format(key, _(label))
+    result_label = RESULT_FIELD_LABELS.get(key) if table == "measurement" else None
+    label = _(result_label) if result_label else nested_field_label(table, key)
+    if label is None:
+        return Markup('<code class="raw-field">{}</code>').format(key)
+    return Markup('<span class="field" title="{}">{}</span>').format(key, label)
 
 
 def _text(text: str, table: str, column: str) -> str:

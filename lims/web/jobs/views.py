@@ -1,4 +1,5 @@
 """Jobs: list, workload, job page (intake, transitions, review comments, approval) and the bench page.
+Authorisations and certificates live in their modules beside this one, on the same blueprint.
 
 Views are thin: they read the form into the service's input, call one service and render or redirect.
 The bench saves one point at a time; with JavaScript the point's form is posted with ``fetch`` and the
@@ -10,27 +11,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lims.domain.authorisation import AuthorisedRole
 from lims.errors import LimsError, NotFound
 from lims.models import JobState, Quantity, Role, User
 from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements, rooms
 from lims.services.certificates import failure, signatures, stamps
 from lims.services.certificates import issue as certificates
-from lims.services.certificates.settings import CertificateSettings, certificate_settings
-from lims.services.common.storage import open_storage
 from lims.services.customers import service_requests
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.jobs import assignment, jobs, queues, workload
 from lims.services.jobs.errors import no_procedure
 from lims.web.access import LAB_STAFF, TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
-from lims.web.downloads import file_response
 from lims.web.i18n import error_text
 from lims.web.jobs import bench as bench_view
 from lims.web.paging import after_arg
@@ -409,226 +406,7 @@ def save_weighing_test(job_id: int, kind: str) -> ResponseReturnValue:
     return redirect(url_for("jobs.bench", job_id=job_id, _anchor="weighing"))
 
 
-@bp.get("/authorisations")
-@allow(TECHNICAL_READERS)
-def authorisations_view() -> ResponseReturnValue:
-    from lims.services.access import authorisations
-    from lims.services.jobs.procedures import list_procedures
-
-    db = db_session()
-    rows = authorisations.history(db)
-    names = jobs.names(db, {r.user_id for r in rows})
-    codes = sorted({p.code for p in list_procedures(db)})
-    return render_template(
-        "jobs/authorisations.html",
-        rows=rows,
-        names=names,
-        today=date.today(),
-        staff=authorisations.staff(db),
-        codes=codes,
-        roles=list(AuthorisedRole),
-    )
-
-
-def _date_field(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        return None
-
-
-@bp.post("/authorisations/grant")
-@allow(Role.ADMIN)
-def grant_authorisation() -> ResponseReturnValue:
-    from lims.services.access import authorisations
-
-    form = request.form
-    granted_on = _date_field("granted_on")
-    if (
-        not form.get("user_id", "").isdigit()
-        or form.get("role") not in {r.value for r in AuthorisedRole}
-        or granted_on is None
-        or not form.get("procedure_code")
-    ):
-        flash(_("Choose the person, the procedure, what they may do and the date granted."), "error")
-        return redirect(url_for("jobs.authorisations_view"))
-    db = db_session()
-    try:
-        authorisations.grant(
-            db,
-            authorisations.Grant(
-                int(form["user_id"]),
-                form["procedure_code"][:50],
-                AuthorisedRole(form["role"]),
-                granted_on,
-                form.get("evidence", "")[:2000],
-                expires_on=_date_field("expires_on"),
-                granted_by_id=_user().id,
-            ),
-        )
-    except NotFound:
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash(error_text(exc), "error")
-        return redirect(url_for("jobs.authorisations_view"))
-    db.commit()
-    flash(_("Authorisation recorded."), "success")
-    return redirect(url_for("jobs.authorisations_view"))
-
-
-@bp.post("/authorisations/<int:authorisation_id>/revoke")
-@allow(Role.ADMIN)
-def revoke_authorisation(authorisation_id: int) -> ResponseReturnValue:
-    from lims.services.access import authorisations
-
-    db = db_session()
-    try:
-        authorisations.revoke(
-            db,
-            authorisation_id,
-            on=_date_field("revoked_on") or date.today(),
-            reason=request.form.get("reason", "")[:2000],
-        )
-    except NotFound:
-        abort(404)
-    except LimsError as exc:
-        db.rollback()
-        flash(error_text(exc), "error")
-        return redirect(url_for("jobs.authorisations_view"))
-    db.commit()
-    flash(_("Authorisation revoked."), "success")
-    return redirect(url_for("jobs.authorisations_view"))
-
-
-# ------------------------------------------------------------------ certificates (issue, amend, withdraw)
-
-
-def _certificate_or_404(job_id: int, cert_id: int) -> Any:
-    from lims.models import Certificate
-
-    cert = db_session().get(Certificate, cert_id)
-    if cert is None or cert.job_id != job_id:
-        abort(404)
-    return cert
-
-
-def _storage_and_settings() -> tuple[Any, CertificateSettings]:
-    settings = current_app.config["SETTINGS"]
-    return open_storage(settings, db_session()), certificate_settings(settings)
-
-
-@bp.post("/<int:job_id>/issue")
-@allow(Role.SIGNATORY, Role.ADMIN)
-def issue_certificate(job_id: int) -> ResponseReturnValue:
-    """Issue the certificate of an approved job (number, PDF with DCC, labels; the job becomes issued)."""
-    _job_or_404(job_id)
-    try:
-        storage, settings = _storage_and_settings()
-        cert = certificates.issue_certificate(
-            db_session(),
-            job_id,
-            _user(),
-            storage=storage,
-            settings=settings,
-            stamp_number=request.form.get("stamp_number", "")[:50] or None,
-            expected_version=_version(),
-        )
-    except LimsError as exc:
-        return _failed(job_id, exc)
-    return _done(job_id, _("Certificate %(number)s issued.", number=cert.number))
-
-
-@bp.post("/<int:job_id>/certificates/<int:cert_id>/amend")
-@allow(Role.SIGNATORY, Role.ADMIN)
-def amend_certificate(job_id: int, cert_id: int) -> ResponseReturnValue:
-    """Issue an amendment (a new number replacing this certificate, with the reason)."""
-    cert = _certificate_or_404(job_id, cert_id)
-    try:
-        storage, settings = _storage_and_settings()
-        new = certificates.amend_certificate(
-            db_session(),
-            cert.number,
-            _user(),
-            request.form.get("reason", "")[: certificates.REASON_MAX + 1],
-            storage=storage,
-            settings=settings,
-        )
-    except LimsError as exc:
-        return _failed(job_id, exc)
-    return _done(
-        job_id, _("Certificate %(number)s issued, replacing %(old)s.", number=new.number, old=cert.number)
-    )
-
-
-@bp.post("/<int:job_id>/certificates/<int:cert_id>/withdraw")
-@allow(Role.SIGNATORY, Role.ADMIN)
-def withdraw_certificate(job_id: int, cert_id: int) -> ResponseReturnValue:
-    cert = _certificate_or_404(job_id, cert_id)
-    try:
-        certificates.withdraw_certificate(
-            db_session(), cert.number, _user(), request.form.get("reason", "")[: certificates.REASON_MAX + 1]
-        )
-    except LimsError as exc:
-        return _failed(job_id, exc)
-    return _done(job_id, _("Certificate %(number)s withdrawn.", number=cert.number))
-
-
-@bp.post("/<int:job_id>/failure-notice")
-@allow(Role.SIGNATORY, Role.ADMIN)
-def issue_failure_notice(job_id: int) -> ResponseReturnValue:
-    """A failed verification: the notice of failure instead of a certificate (no stamp; not permitted for use)."""
-    _job_or_404(job_id)
-    try:
-        storage, settings = _storage_and_settings()
-        notice = failure.issue_failure_notice(
-            db_session(),
-            job_id,
-            _user(),
-            storage=storage,
-            settings=settings,
-            requirement=request.form.get("requirement", "")[: failure.REQUIREMENT_MAX + 1],
-            expected_version=_version(),
-        )
-    except LimsError as exc:
-        return _failed(job_id, exc)
-    return _done(job_id, _("Notice of failed verification %(number)s issued.", number=notice.number))
-
-
-@bp.get("/<int:job_id>/failure-notices/<int:notice_id>.pdf")
-@allow(LAB_STAFF)
-def failure_notice_pdf(job_id: int, notice_id: int) -> ResponseReturnValue:
-    """The notice of failed verification as stored when it was issued."""
-    notice = failure.notice_of_job(db_session(), job_id)
-    if notice is None or notice.id != notice_id:
-        abort(404)
-    data = _storage_and_settings()[0].get(notice.pdf_key)
-    return file_response(
-        data,
-        filename=f"{notice.number}.pdf",
-        mimetype="application/pdf",
-        inline=True,
-        headers={"X-Content-SHA256": notice.pdf_sha256},
-    )
-
-
-@bp.get("/<int:job_id>/certificates/<int:cert_id>/labels.pdf")
-@allow(LAB_STAFF)
-def certificate_labels(job_id: int, cert_id: int) -> ResponseReturnValue:
-    """The sheet of labels stored when the certificate was issued (SHA-256 re-checked)."""
-    cert = _certificate_or_404(job_id, cert_id)
-    try:
-        data = certificates.stored_bytes(_storage_and_settings()[0], cert, "labels")
-    except LimsError:
-        abort(404)
-    return file_response(
-        data,
-        filename=f"{cert.number}-labels.pdf",
-        mimetype="application/pdf",
-        inline=True,
-        headers={"X-Content-SHA256": cert.labels_sha256 or ""},
-    )
-
-
+from lims.web.jobs import authorisations as _authorisations  # noqa: E402, F401 - registers the authorisation routes
 from lims.web.jobs import capture as _capture  # noqa: E402, F401 - registers the bench capture routes
+from lims.web.jobs import certificates as _certificates  # noqa: E402, F401 - registers the certificate routes
 from lims.web.jobs import sequence as _sequence  # noqa: E402, F401 - registers the bench sequence routes
