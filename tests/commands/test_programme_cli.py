@@ -129,3 +129,40 @@ def test_remind_runs_without_smtp_and_refuses_a_bad_date(env: dict[str, str]) ->
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
         "error: --today: '25/11' is not a date YYYY-MM-DD"
     ]
+
+
+def test_empty_deployment_reports_no_target_as_met(tmp_path: Path) -> None:
+    """Done-when of issue 20, from outside: ``lims db upgrade`` on a new database, no demo, then the 2026
+    report of either city as PDF and XLSX: no verdict reads 'Đạt' or 'Đã đạt'; Hà Nội's two growth targets
+    ask for their baseline."""
+    import io
+    import unicodedata
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    environ = {
+        **os.environ,
+        "LIMS_DATABASE_URL": f"sqlite:///{tmp_path / 'lims.db'}",
+        "LIMS_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    done = _lims(environ, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    for programme in ("hanoi-kh16-2022", "danang-qd202-2019"):
+        env = {**environ, "LIMS_PROGRAMME": programme}
+        for fmt in ("pdf", "xlsx"):
+            out = tmp_path / f"{programme}.{fmt}"
+            args = ("programme", "report", "--year", "2026", "--format", fmt, "--output", str(out))
+            done = _lims(env, *args)
+            assert done.returncode == 0, done.stderr
+        pages = PdfReader(io.BytesIO((tmp_path / f"{programme}.pdf").read_bytes())).pages
+        pdf = unicodedata.normalize("NFC", " ".join(" ".join(p.extract_text() for p in pages).split()))
+        sheet = load_workbook(tmp_path / f"{programme}.xlsx")["Chỉ tiêu"]
+        verdicts = [row[8] for row in sheet.iter_rows(values_only=True) if len(row) > 8 and row[8]]
+        assert verdicts[0] == "Đánh giá" and len(verdicts) > 1, verdicts  # the header, then one per target
+        for verdict in verdicts[1:]:
+            assert verdict not in ("Đạt", "Đã đạt") and str(verdict).startswith("Chưa"), verdict
+        for word in ("Đạt", "Đã đạt"):
+            assert f" {word} " not in f" {pdf} ".replace(";", " ")
+        baseline = "Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước"
+        assert verdicts.count(baseline) == (2 if programme == "hanoi-kh16-2022" else 0)
