@@ -332,3 +332,21 @@ def test_empty_deployment_dashboard_shows_no_target_as_met(
     assert verdicts and not {"Đạt", "Đã đạt"} & set(verdicts), verdicts
     if programme_id == "hanoi-kh16-2022":
         assert verdicts.count("Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước") == 2
+
+
+def test_the_city_priority_list_is_offered_on_the_application_form(
+    admin: FlaskClient, session: Session
+) -> None:
+    """Hà Nội's plan file lists no priority sector (III.2: issued separately); once the Department adds the
+    city's list on the web, the application form offers it (before, the choice was hidden)."""
+    from lims.services.programme.sectors import PrioritySectorInput, add_priority_sector
+
+    assert 'id="priority_sector"' not in admin.get("/programme/applications/new").get_data(as_text=True)
+    add_priority_sector(
+        session,
+        HANOI,
+        PrioritySectorInput("sản xuất thiết bị y tế", "32", "Quyết định số 99/QĐ-UBND (ví dụ)"),
+    )
+    session.commit()
+    form = admin.get("/programme/applications/new").get_data(as_text=True)
+    assert '<option value="sản xuất thiết bị y tế"' in form

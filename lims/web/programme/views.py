@@ -269,8 +269,10 @@ def new_application() -> ResponseReturnValue:
             return redirect(url_for("programme.applications"))
     elif request.method == "POST":
         errors.append(_("The form has expired; please submit it again."))
+    # the sectors offered are the plan's and the city's list added on the web (Hà Nội III.2)
+    offered = programme_support.with_city_sectors(db_session(), programme)
     return render_template(
-        "programme/application_form.html", programme=programme, form=form, errors=errors, values=request.form
+        "programme/application_form.html", programme=offered, form=form, errors=errors, values=request.form
     ), (422 if errors else 200)
 
 
