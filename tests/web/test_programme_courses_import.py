@@ -332,6 +332,9 @@ def test_empty_deployment_dashboard_shows_no_target_as_met(
     assert verdicts and not {"Đạt", "Đã đạt"} & set(verdicts), verdicts
     if programme_id == "hanoi-kh16-2022":
         assert verdicts.count("Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước") == 2
+    enterprises = next(cells[0] for cells in rows if "Doanh nghiệp được hỗ trợ" in cells[0])
+    unit = "lượt doanh nghiệp" if programme_id == "danang-qd202-2019" else "(doanh nghiệp)"
+    assert unit in enterprises, enterprises  # QĐ 202 counts supports ('lượt'), Plan 16 enterprises
 
 
 def test_the_city_priority_list_is_offered_on_the_application_form(
