@@ -328,7 +328,7 @@ def test_empty_deployment_dashboard_shows_no_target_as_met(
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
     assert len(rows) == len(load_programme(programme_id).phase("2026-2030").targets)
-    verdicts = [re.sub(r"<[^>]+>", "", cells[6]).strip() for cells in rows]
+    verdicts = [re.sub(r"<[^>]+>", "", cells[-1]).strip() for cells in rows]
     assert verdicts and not {"Đạt", "Đã đạt"} & set(verdicts), verdicts
     if programme_id == "hanoi-kh16-2022":
         assert verdicts.count("Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước") == 2
@@ -353,3 +353,21 @@ def test_the_city_priority_list_is_offered_on_the_application_form(
     session.commit()
     form = admin.get("/programme/applications/new").get_data(as_text=True)
     assert '<option value="sản xuất thiết bị y tế"' in form
+
+
+@pytest.mark.parametrize("programme_id", ["hanoi-kh16-2022", "danang-qd202-2019"])
+def test_finished_phase_on_the_dashboard_is_a_fact_without_forecast(
+    app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch, programme_id: str
+) -> None:
+    """Issue 20 (3): the finished first phase read 'dự báo không đạt' (forecast: not met); it is 'Không
+    đạt' (not met) now, with no forecast and no forecast method, on the web page as in the report."""
+    monkeypatch.setitem(app.config, "SETTINGS", replace(app.config["SETTINGS"], programme=programme_id))
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    first = load_programme(programme_id).phases[0]
+    page = client.get(f"/programme/?phase={first.id}").get_data(as_text=True)
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    verdicts = {re.sub(r"<[^>]+>", "", cells[-1]).strip() for cells in rows}
+    assert verdicts == {"Không đạt"}, verdicts  # nothing was recorded: every target of the phase missed
+    assert "dự báo" not in page.lower()  # neither a forecast column nor a forecast method
+    assert f"Giai đoạn {first.id} đã kết thúc: các chỉ tiêu được đánh giá theo kết quả cả giai đoạn." in page
