@@ -184,6 +184,9 @@ def render_xlsx(report: AnnualReport) -> bytes:
         "Dự báo cuối giai đoạn",
         "Đánh giá",
     ]
+    finished = phase_finished(report)  # facts only: no forecast column
+    if finished:
+        header.remove("Dự báo cuối giai đoạn")
     sheet.append(header)
     for cell in sheet[sheet.max_row]:
         cell.font, cell.alignment = bold, wrap
@@ -199,18 +202,19 @@ def render_xlsx(report: AnnualReport) -> bytes:
                 row.year_actual,
                 status.actual,
                 None if status.percent is None else round(status.percent, 1),
-                status.forecast,
+                *(() if finished else (status.forecast,)),
                 verdict_text(status),
             ]
         )
         line = sheet[sheet.max_row]
-        for cell in (line[3], line[4], line[5], line[7]):
+        for cell in (line[3], line[4], line[5], *(() if finished else (line[7],))):
             cell.number_format = "0.0%" if share else "#,##0"
         for cell in line:
             cell.alignment = wrap
     for note in baseline_lines(report) + [line for line in [forecast_method(report)] if line]:
         sheet.append([note])
-    for column, width in zip("ABCDEFGHI", (60, 16, 40, 14, 12, 14, 14, 14, 30), strict=True):
+    widths = (60, 16, 40, 14, 12, 14, 14, *(() if finished else (14,)), 30)
+    for column, width in zip("ABCDEFGHI", widths, strict=False):
         sheet.column_dimensions[column].width = width
 
     tasks = book.create_sheet("Nhiệm vụ")
