@@ -64,8 +64,9 @@ class CertificationStandard(StrEnum):
     ISO_9001 = "iso_9001"
 
 
-class TrainingCourse(Audited, Base):
-    """A course of the programme (bồi dưỡng chuyên môn nghiệp vụ về đo lường)."""
+class TrainingCourse(Withdrawable, Audited, Base):
+    """A course of the programme (bồi dưỡng chuyên môn nghiệp vụ về đo lường); a withdrawn course's
+    participations count nowhere."""
 
     __tablename__ = "training_course"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)

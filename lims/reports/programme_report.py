@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from lims.domain.programme import Measure
 from lims.reports.fonts import register_fonts
 from lims.reports.programme_text import (
-    INDICATOR_HEADER,
+    FORECAST_COLUMN,
     NO_RECORDS,
     RECORD_HEADER,
     SECTION_INDICATORS,
@@ -37,7 +37,9 @@ from lims.reports.programme_text import (
     forecast_method,
     heading_lines,
     indicator_cells,
+    indicator_header,
     number_vi,
+    phase_finished,
     record_rows,
     support_lines,
     target_text,
@@ -103,9 +105,11 @@ def render_pdf(report: AnnualReport, *, compress: bool = True) -> bytes:
     story += [Paragraph(escape(line), styles["body"]) for line in heading_lines(report)]
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(escape(SECTION_INDICATORS), styles["section"]))
-    header = [h.format(year=report.year) for h in INDICATOR_HEADER]
-    rows = [header] + [list(indicator_cells(row)) for row in report.rows]
-    story.append(_table(rows, [70 * mm, 45 * mm, 25 * mm, 25 * mm, 22 * mm, 25 * mm, 45 * mm], styles))
+    rows = [indicator_header(report)] + [list(indicator_cells(row)) for row in report.rows]
+    widths = [70 * mm, 45 * mm, 25 * mm, 25 * mm, 22 * mm, 25 * mm, 45 * mm]
+    if phase_finished(report):  # no forecast column: its width goes to the indicator's name
+        widths = [95 * mm, *widths[1:FORECAST_COLUMN], *widths[FORECAST_COLUMN + 1 :]]
+    story.append(_table(rows, widths, styles))
     quotes = [
         f"{row.indicator.label_vi}: “{row.status.target.quote}”"
         for row in report.rows
@@ -180,6 +184,9 @@ def render_xlsx(report: AnnualReport) -> bytes:
         "Dự báo cuối giai đoạn",
         "Đánh giá",
     ]
+    finished = phase_finished(report)  # facts only: no forecast column
+    if finished:
+        header.remove("Dự báo cuối giai đoạn")
     sheet.append(header)
     for cell in sheet[sheet.max_row]:
         cell.font, cell.alignment = bold, wrap
@@ -195,18 +202,19 @@ def render_xlsx(report: AnnualReport) -> bytes:
                 row.year_actual,
                 status.actual,
                 None if status.percent is None else round(status.percent, 1),
-                status.forecast,
+                *(() if finished else (status.forecast,)),
                 verdict_text(status),
             ]
         )
         line = sheet[sheet.max_row]
-        for cell in (line[3], line[4], line[5], line[7]):
+        for cell in (line[3], line[4], line[5], *(() if finished else (line[7],))):
             cell.number_format = "0.0%" if share else "#,##0"
         for cell in line:
             cell.alignment = wrap
     for note in baseline_lines(report) + [line for line in [forecast_method(report)] if line]:
         sheet.append([note])
-    for column, width in zip("ABCDEFGHI", (60, 16, 40, 14, 12, 14, 14, 14, 30), strict=True):
+    widths = (60, 16, 40, 14, 12, 14, 14, *(() if finished else (14,)), 30)
+    for column, width in zip("ABCDEFGHI", widths, strict=False):
         sheet.column_dimensions[column].width = width
 
     tasks = book.create_sheet("Nhiệm vụ")

@@ -125,17 +125,20 @@ def verdict_text(status: TargetStatus) -> str:
 
 
 def forecast_text(row: IndicatorRow) -> str:
-    """The forecast figure with its method, or why there is none."""
+    """The running phase's forecast figure, or '—' when there is none (a finished phase has no column)."""
     status = row.status
-    if status.finished:
-        return "(giai đoạn đã kết thúc)"
     if status.forecast is None:
         return "—"
     return figure(row, status.forecast)
 
 
 def forecast_method(report: AnnualReport) -> str | None:
-    """How the running phase's forecasts were made (None when the phase is finished)."""
+    """How the running phase's forecasts were made; for a finished phase, that its targets are assessed
+    on the whole phase's results (there is no forecast)."""
+    if phase_finished(report):
+        return (
+            f"Giai đoạn {report.phase.id} đã kết thúc: các chỉ tiêu được đánh giá theo kết quả cả giai đoạn."
+        )
     forecasts = [row.status for row in report.rows if row.status.forecast is not None]
     if not forecasts:
         return None
@@ -163,7 +166,23 @@ def baseline_lines(report: AnnualReport) -> list[str]:
     return lines
 
 
+FORECAST_COLUMN = INDICATOR_HEADER.index("Dự báo cuối giai đoạn")
+
+
+def phase_finished(report: AnnualReport) -> bool:
+    """The report's year is its phase's last: figures are facts, the table has no forecast column."""
+    return bool(report.rows) and all(row.status.finished for row in report.rows)
+
+
+def indicator_header(report: AnnualReport) -> list[str]:
+    header = [h.format(year=report.year) for h in INDICATOR_HEADER]
+    if phase_finished(report):
+        del header[FORECAST_COLUMN]
+    return header
+
+
 def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
+    """A row of section I; a finished phase's row has no forecast cell (issue 20: never a forecast)."""
     status = row.status
     label = f"{row.indicator.label_vi} ({row.unit_vi})"
     percent = "—" if status.percent is None else number_vi(status.percent, 1) + "%"
@@ -176,7 +195,7 @@ def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
         year_figure,
         figure(row, status.actual),
         percent,
-        forecast_text(row),
+        *(() if status.finished else (forecast_text(row),)),
         verdict_text(status),
     )
 

@@ -18,6 +18,7 @@ from lims.domain.standard_choice import CHARACTERISTIC_LABELS
 from lims.domain.workflow import CommentRequired, IllegalTransition, NotPermitted, SameActorForbidden
 from lims.errors import N_
 from lims.services.jobs.standard_choices import StandardUnsuitable
+from lims.services.programme.importer import RowError
 from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
 from lims.web.templating import date_filter
 
@@ -148,7 +149,19 @@ def _unsuitable(exc: StandardUnsuitable) -> str:
     return _(exc.template, **params)
 
 
+def _import_row(exc: RowError) -> str:
+    """A programme import's bad row: its line, its column and the refusal, all in the reader's language."""
+    from lims.web.i18n import error_text
+
+    line, field = exc.params["line"], exc.params["field"]
+    message = error_text(exc.cause) if exc.cause is not None else exc.params["message"]
+    if field == "-":
+        return _("Line %(line)s: %(message)s", line=line, message=message)
+    return _("Line %(line)s, %(field)s: %(message)s", line=line, field=field, message=message)
+
+
 LOCALISERS: dict[type[Exception], Callable[[object], str]] = {
+    RowError: _import_row,  # type: ignore[dict-item]
     SameActorForbidden: _same_actor,  # type: ignore[dict-item]
     IllegalTransition: _illegal,  # type: ignore[dict-item]
     NotPermitted: _not_permitted,  # type: ignore[dict-item]

@@ -74,3 +74,23 @@ def test_programme_staff_record_and_report(
     assert name in text and code in text  # IV: the standard developed in 2026
     assert "Phòng thí nghiệm Đo lường Long Biên" in text and "Đạt một phần" in text
     assert "Tổ chức hội nghị triển khai Kế hoạch tại 30 quận, huyện." in text  # II: task 1.1
+
+
+def test_trend_labels_are_readable_on_screen_and_in_print(page: Any, live_server: str) -> None:
+    """Issue 20 (6): the bar charts' labels were drawn at about 5 px once the 320-unit chart was squeezed
+    into a table cell. Each chart is now drawn at its own size: its year and figure labels measure at least
+    the 12 px they are drawn at (about 9 pt), on a 1024-pixel screen and when the page is printed."""
+    log_in(page, live_server, "admin")
+    page.set_viewport_size({"width": 1024, "height": 900})
+    for media in ("screen", "print"):
+        page.emulate_media(media=media)
+        page.goto(live_server + "/programme/")
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('svg.trend')].map(svg => [
+                svg.getBoundingClientRect().width,
+                Math.min(...[...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height)),
+            ])"""
+        )
+        assert sizes, media
+        for width, label in sizes:
+            assert width == 320 and label >= 12, (media, sizes)

@@ -129,3 +129,102 @@ def test_remind_runs_without_smtp_and_refuses_a_bad_date(env: dict[str, str]) ->
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
         "error: --today: '25/11' is not a date YYYY-MM-DD"
     ]
+
+
+def test_empty_deployment_reports_no_target_as_met(tmp_path: Path) -> None:
+    """Done-when of issue 20, from outside: ``lims db upgrade`` on a new database, no demo, then the 2026
+    report of either city as PDF and XLSX: no verdict reads 'Đạt' or 'Đã đạt'; Hà Nội's two growth targets
+    ask for their baseline."""
+    import io
+    import unicodedata
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    environ = {
+        **os.environ,
+        "LIMS_DATABASE_URL": f"sqlite:///{tmp_path / 'lims.db'}",
+        "LIMS_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    done = _lims(environ, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    for programme in ("hanoi-kh16-2022", "danang-qd202-2019"):
+        env = {**environ, "LIMS_PROGRAMME": programme}
+        for fmt in ("pdf", "xlsx"):
+            out = tmp_path / f"{programme}.{fmt}"
+            args = ("programme", "report", "--year", "2026", "--format", fmt, "--output", str(out))
+            done = _lims(env, *args)
+            assert done.returncode == 0, done.stderr
+        pages = PdfReader(io.BytesIO((tmp_path / f"{programme}.pdf").read_bytes())).pages
+        pdf = unicodedata.normalize("NFC", " ".join(" ".join(p.extract_text() for p in pages).split()))
+        sheet = load_workbook(tmp_path / f"{programme}.xlsx")["Chỉ tiêu"]
+        verdicts = [row[8] for row in sheet.iter_rows(values_only=True) if len(row) > 8 and row[8]]
+        assert verdicts[0] == "Đánh giá" and len(verdicts) > 1, verdicts  # the header, then one per target
+        for verdict in verdicts[1:]:
+            assert verdict not in ("Đạt", "Đã đạt") and str(verdict).startswith("Chưa"), verdict
+        for word in ("Đạt", "Đã đạt"):
+            assert f" {word} " not in f" {pdf} ".replace(";", " ")
+        baseline = "Chưa có số liệu gốc: cần nhập số liệu của giai đoạn trước"
+        assert verdicts.count(baseline) == (2 if programme == "hanoi-kh16-2022" else 0)
+
+
+def test_remind_delivers_by_smtp_once_and_rings_the_bell(tmp_path: Path) -> None:
+    """Issue 20 (5) from outside: ``lims programme remind`` 30 days before Hà Nội's 25 December sends the
+    programme staff (the active administrators) one e-mail each through the recall reminders' SMTP settings
+    (a local aiosmtpd server here) and rings their bell; the next run sends nothing again."""
+    import socket
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import select
+
+    from lims.db import Database, make_engine
+    from lims.models import Notification, Role
+    from tests.factories import make_user
+
+    url = f"sqlite:///{tmp_path / 'lims.db'}"
+    upgrade(url)
+    database = Database(make_engine(url))
+    with database.session() as session:
+        staff = make_user(session, Role.ADMIN, email="ql.chuongtrinh@sokhcn.hanoi.gov.vn")
+        make_user(session, Role.TECHNICIAN, email="ktv@lab.example.vn")  # not programme staff
+        session.commit()
+        staff_id = staff.id
+    received: list[bytes] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            received.append(envelope.content)  # type: ignore[attr-defined]
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {
+            **os.environ,
+            "LIMS_DATABASE_URL": url,
+            "LIMS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "LIMS_PROGRAMME": "hanoi-kh16-2022",
+            "LIMS_MAIL_SERVER": "127.0.0.1",
+            "LIMS_MAIL_PORT": str(port),
+            "LIMS_MAIL_SENDER": "lab@example.vn",
+        }
+        first = _lims(env, "programme", "remind", "--today", "2026-11-25")
+        assert first.returncode == 0, first.stderr
+        assert "1 reminders queued, 1 sent, 0 failed" in first.stdout
+        again = _lims(env, "programme", "remind", "--today", "2026-11-26")
+        assert again.returncode == 0 and "0 reminders queued, 0 sent" in again.stdout
+    finally:
+        controller.stop()
+    [mail] = [message_from_bytes(raw, policy=policy.default) for raw in received]
+    assert mail["To"] == "ql.chuongtrinh@sokhcn.hanoi.gov.vn"
+    assert str(mail["Subject"]).startswith("Hạn gửi báo cáo năm 2026: 25/12/2026")
+    assert "trước ngày 25/12/2026 (còn 30 ngày)" in mail.get_body().get_content()  # type: ignore[union-attr]
+    with database.session() as session:
+        bell = session.scalars(select(Notification).where(Notification.kind == "programme_report")).all()
+        assert [(n.user_id, n.params) for n in bell] == [
+            (staff_id, {"year": 2026, "day": "25/12/2026", "days": 30})
+        ]

@@ -159,7 +159,11 @@ def test_finished_phase_is_met_or_not_met_without_forecast(session: Session) -> 
     report = annual_report(session, hanoi, 2025, today=date(2026, 12, 6), zone=ZONE)
     text = _pdf_text(render_pdf(report, compress=False))
     assert "dự báo" not in text and "Phương pháp dự báo" not in text
-    assert "(giai đoạn đã kết thúc)" in text
+    assert "Giai đoạn 2021-2025 đã kết thúc: các chỉ tiêu được đánh giá theo kết quả cả giai đoạn." in text
+    assert "Dự báo cuối giai đoạn" not in text  # no forecast column either
+    sheet = load_workbook(io.BytesIO(render_xlsx(report)))["Chỉ tiêu"]
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "Chỉ tiêu")
+    assert "Dự báo cuối giai đoạn" not in header and header[-2:] == ("Tỷ lệ so với mục tiêu (%)", "Đánh giá")
     assert all(row.status.forecast is None and row.status.finished for row in report.rows)
     assert "Không đạt" in text  # the demo's single year cannot reach 'ít nhất 1000 lượt'
 

@@ -330,6 +330,25 @@ def test_annual_report_lists_the_phase_tasks(session: Session) -> None:
         annual_report(session, hanoi, 2025, today=TODAY, zone=ZONE)
 
 
+def test_task_progress_only_in_the_tasks_own_phase(session: Session) -> None:
+    """A note for Hà Nội 3.1.b (2021 - 2025) in 2026 would never be printed: it is refused naming the
+    period; the Đà Nẵng demo of a 2026 year (``lims demo`` in 2026) notes only that phase's tasks."""
+    from lims.services.programme.demo import load_programme_demo
+    from lims.services.programme.records import TaskOutsidePeriod, YearOutsidePlan, record_task_progress
+
+    hanoi = load_programme("hanoi-kh16-2022")
+    with pytest.raises(TaskOutsidePeriod, match=r"3\.1\.b is planned for 2021 - 2025, not for 2026"):
+        record_task_progress(session, hanoi, task_id="3.1.b", year=2026, done="Đầu tư hạ tầng.")
+    with pytest.raises(YearOutsidePlan, match="2031"):
+        record_task_progress(session, hanoi, task_id="1.1", year=2031, done="x")
+    record_task_progress(session, hanoi, task_id="3.1.b", year=2025, done="Đầu tư hạ tầng đo lường.")
+    danang = load_programme("danang-qd202-2019")
+    load_programme_demo(session, danang.id, 2026)  # II.3.a is dated to 2019-2025: no 2026 note for it
+    report = annual_report(session, danang, 2026, today=date(2026, 12, 6), zone=ZONE)
+    assert report.tasks and all(row.task.applies_to(report.phase) for row in report.tasks)
+    assert any(row.done for row in report.tasks)
+
+
 # --- bad input: nothing saved -------------------------------------------------------------------------
 
 

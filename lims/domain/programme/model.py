@@ -12,6 +12,7 @@ The records are built by :mod:`.loader` from a data file; nothing here reads fil
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -107,6 +108,23 @@ class Task:
     partners: str
     period: str
     indicators: tuple[Indicator, ...] = ()
+
+    def applies_to(self, phase: Phase) -> bool:
+        """Whether the task belongs to ``phase``: a task dated to another phase ('2026 - 2030', 'Đến năm
+        2025') does not; a yearly one ('Hàng năm') belongs to every phase.
+
+        >>> task = Task("3.1.b", "…", "Sở KH&CN", "", "2021 - 2025")
+        >>> task.applies_to(Phase("2021-2025", date(2021, 1, 1), date(2025, 12, 31), ()))
+        True
+        >>> task.applies_to(Phase("2026-2030", date(2026, 1, 1), date(2030, 12, 31), ()))
+        False
+        """
+        years = [int(y) for y in re.findall(r"\b(\d{4})\b", self.period)]
+        if len(years) >= 2:
+            return years[0] <= phase.end.year and years[-1] >= phase.start.year
+        if len(years) == 1:
+            return phase.start.year <= years[0]  # 'đến năm Y': until Y
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -319,9 +319,10 @@ def load_programme_demo(
                 funding_vnd=rng.choice((350, 480, 620, 900)) * 1_000_000,
             ),
         )
+    phase = programme.phase_of_year(year)
     for task in programme.tasks:
-        if task.indicators:
-            continue  # tasks with indicators report their figures; a note is added for the others
+        if task.indicators or phase is None or not task.applies_to(phase):
+            continue  # tasks with indicators report their figures; a note for the others of the year's phase
         record_task_progress(
             session,
             programme,

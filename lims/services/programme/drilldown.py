@@ -98,7 +98,11 @@ def indicator_records(
                 TrainingCourse.id,
             )
             .join(TrainingCourse, TrainingCourse.id == TrainingParticipation.course_id)
-            .where(TrainingCourse.ends_on.between(start, end), TrainingParticipation.withdrawn_at.is_(None))
+            .where(
+                TrainingCourse.ends_on.between(start, end),
+                TrainingCourse.withdrawn_at.is_(None),
+                TrainingParticipation.withdrawn_at.is_(None),
+            )
             .order_by(TrainingCourse.ends_on.desc(), TrainingParticipation.id)
             .limit(LIMIT)
         ).all()

@@ -91,8 +91,39 @@ REQUIRED: dict[ImportKind, tuple[str, ...]] = {
 }
 
 
+class CellError(LimsError, ValueError):
+    """A cell that cannot be read; ``field`` is its column."""
+
+    def __init__(self, field: str, /, **params: str) -> None:
+        super().__init__(**params)
+        self.field = field
+
+
+class NotADate(CellError):
+    template = N_("'%(value)s' is not a date YYYY-MM-DD")
+
+
+class NotOneOf(CellError):
+    template = N_("'%(value)s' is not one of %(allowed)s")
+
+
+class NotWholeNumber(CellError):
+    template = N_("'%(value)s' is not a whole number")
+
+
+class EmptyCell(CellError):
+    template = N_("required")
+
+
 class RowError(LimsError, ValueError):
+    """The first bad row of a file: its line, the column when one is to blame, and the refusal (``cause``,
+    reworded in the reader's language on the web)."""
+
     template = N_("Line %(line)s, %(field)s: %(message)s")
+
+    def __init__(self, *, line: int, field: str, message: str, cause: LimsError | None = None) -> None:
+        super().__init__(line=line, field=field, message=message)
+        self.cause = cause
 
     def __str__(self) -> str:
         if self.params.get("field") == "-":
@@ -112,7 +143,7 @@ def _day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{field}: {value!r} is not a date YYYY-MM-DD") from None
+        raise NotADate(field, value=value) from None
 
 
 def _optional_day(value: str, field: str) -> date | None:
@@ -124,7 +155,7 @@ def _choice(enum: type[StrEnum], value: str, field: str) -> StrEnum:
         return enum(value.strip().lower())
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        raise ValueError(f"{field}: {value!r} is not one of {allowed}") from None
+        raise NotOneOf(field, value=value, allowed=allowed) from None
 
 
 def _bool(value: str) -> bool:
@@ -243,14 +274,12 @@ def _certification(session: Session, row: Mapping[str, str]) -> None:
 
 
 def _demand(session: Session, row: Mapping[str, str]) -> None:
-    raw = row["annual_demand"]
-    if not raw.isdigit():
-        raise ValueError(f"annual_demand: {raw!r} is not a whole number")
+    annual_demand = _whole(row["annual_demand"], "annual_demand")
     records.add_demand_type(
         session,
         name=row["name"],
         quantity=Quantity(_choice(Quantity, row["quantity"], "quantity")),
-        annual_demand=int(raw),
+        annual_demand=annual_demand,
         legal_basis=row.get("legal_basis") or None,
         procedure_code=row.get("procedure_code") or None,
         covered_since=_optional_day(row.get("covered_since", ""), "covered_since"),
@@ -261,7 +290,7 @@ def _demand(session: Session, row: Mapping[str, str]) -> None:
 
 def _whole(value: str, field: str) -> int:
     if not value.isdigit():
-        raise ValueError(f"{field}: {value!r} is not a whole number")
+        raise NotWholeNumber(field, value=value)
     return int(value)
 
 
@@ -286,8 +315,6 @@ def _progress(session: Session, row: Mapping[str, str], programme: Programme | N
     if programme is None:
         raise AssertionError("task progress is imported for a programme")
     year = _whole(row["year"], "year")
-    if programme.phase_of_year(year) is None:
-        raise ValueError(f"year: {year} is outside the plan's phases")
     records.record_task_progress(session, programme, task_id=row["task_id"], year=year, done=row["done"])
 
 
@@ -331,11 +358,14 @@ def _import(
     for line, row in rows:
         for column in REQUIRED[kind]:
             if not row.get(column):
-                raise RowError(line=line, field=column, message="required")
+                empty = EmptyCell(column)
+                raise RowError(line=line, field=column, message=str(empty), cause=empty)
         try:
             handlers[kind](session, row)
+        except CellError as exc:
+            raise RowError(line=line, field=exc.field, message=str(exc), cause=exc) from exc
         except LimsError as exc:
-            raise RowError(line=line, field="-", message=str(exc)) from exc
+            raise RowError(line=line, field="-", message=str(exc), cause=exc) from exc
         except ValueError as exc:
             field, _, message = str(exc).partition(": ")
             if not message:

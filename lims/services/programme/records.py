@@ -68,6 +68,14 @@ class UnknownTask(ProgrammeRecordError):
     template = N_("The plan has no task %(task)s.")
 
 
+class YearOutsidePlan(ProgrammeRecordError):
+    template = N_("The year %(year)s is outside the plan's phases.")
+
+
+class TaskOutsidePeriod(ProgrammeRecordError):
+    template = N_("Task %(task)s is planned for %(period)s, not for %(year)s.")
+
+
 class NotPositive(ProgrammeRecordError):
     template = N_("%(field)s must be a positive whole number.")
 
@@ -131,9 +139,8 @@ class CourseInput:
     notes: str | None = None
 
 
-def create_course(session: Session, data: CourseInput) -> TrainingCourse:
-    topic = _required(data.topic, "topic")
-    organiser = _required(data.organiser, "organiser")
+def _course_values(data: CourseInput) -> dict[str, object]:
+    topic, organiser = _required(data.topic, "topic"), _required(data.organiser, "organiser")
     if data.ends_on < data.starts_on:
         raise DatesOutOfOrder(
             field="ends_on",
@@ -141,15 +148,28 @@ def create_course(session: Session, data: CourseInput) -> TrainingCourse:
             other_field="starts_on",
             other=data.starts_on.isoformat(),
         )
-    course = TrainingCourse(
-        topic=topic,
-        organiser=organiser,
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        location=_clean(data.location),
-        notes=_clean(data.notes),
-    )
+    return {
+        "topic": topic,
+        "organiser": organiser,
+        "starts_on": data.starts_on,
+        "ends_on": data.ends_on,
+        "location": _clean(data.location),
+        "notes": _clean(data.notes),
+    }
+
+
+def create_course(session: Session, data: CourseInput) -> TrainingCourse:
+    course = TrainingCourse(**_course_values(data))
     session.add(course)
+    session.flush()
+    return course
+
+
+def update_course(session: Session, course_id: int, data: CourseInput) -> TrainingCourse:
+    """Correct a course (topic, organiser, dates, place) with the checks of a new one; audited. Its
+    participations count in the year of the corrected end date."""
+    course = _live(session, TrainingCourse, course_id)
+    _assign(course, _course_values(data))
     session.flush()
     return course
 
@@ -223,9 +243,7 @@ def _participant_values(
 
 
 def add_participant(session: Session, course_id: int, data: ParticipantInput) -> TrainingParticipation:
-    course = session.get(TrainingCourse, course_id)
-    if course is None:
-        raise NotFound()
+    _live(session, TrainingCourse, course_id)  # a withdrawn course takes no participant
     participation = TrainingParticipation(
         course_id=course_id, **_participant_values(session, course_id, data)
     )
@@ -239,6 +257,7 @@ def update_participant(
 ) -> TrainingParticipation:
     """Correct a participation (name, identity, organisation) with the checks of a new one; audited."""
     participation = _live(session, TrainingParticipation, participation_id)
+    _live(session, TrainingCourse, participation.course_id)  # nor is one of a withdrawn course changed
     values = _participant_values(session, participation.course_id, data, record_id=participation_id)
     _assign(participation, values)
     session.flush()
@@ -522,9 +541,16 @@ def update_demand_type(session: Session, demand_id: int, data: DemandInput) -> D
 def record_task_progress(
     session: Session, programme: Programme, *, task_id: str, year: int, done: str
 ) -> ProgrammeTaskProgress:
-    """What was done on an appendix task in a year (replaces that year's earlier note)."""
-    if task_id not in {t.id for t in programme.tasks}:
+    """What was done on an appendix task in a year (replaces that year's earlier note). The year is in one
+    of the plan's phases and the task is that phase's: a note the report would never print is refused."""
+    task = next((t for t in programme.tasks if t.id == task_id), None)
+    if task is None:
         raise UnknownTask(task=task_id)
+    phase = programme.phase_of_year(year)
+    if phase is None:
+        raise YearOutsidePlan(year=year)
+    if not task.applies_to(phase):
+        raise TaskOutsidePeriod(task=task_id, period=task.period, year=year)
     text = _required(done, "done")
     row = session.scalar(
         select(ProgrammeTaskProgress).where(

@@ -8,7 +8,6 @@ range when the plan counts them once), never summed from yearly figures.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
@@ -149,6 +148,7 @@ def indicator_value(
             .join(TrainingCourse, TrainingCourse.id == TrainingParticipation.course_id)
             .where(
                 TrainingParticipation.withdrawn_at.is_(None),
+                TrainingCourse.withdrawn_at.is_(None),
                 TrainingCourse.ends_on >= start,
                 TrainingCourse.ends_on <= end,
             ),
@@ -388,16 +388,6 @@ def _check_year(programme: Programme, year: int, today: date) -> Phase:
     return phase
 
 
-def _task_applies(task: Task, phase: Phase) -> bool:
-    """Tasks dated to another phase ('2026 - 2030', 'Đến năm 2025') are left out; yearly ones stay."""
-    years = [int(y) for y in re.findall(r"\b(\d{4})\b", task.period)]
-    if len(years) >= 2:
-        return years[0] <= phase.end.year and years[-1] >= phase.start.year
-    if len(years) == 1:
-        return phase.start.year <= years[0]  # 'đến năm Y': until Y
-    return True
-
-
 def annual_report(
     session: Session, programme: Programme, year: int, *, today: date, zone: tzinfo
 ) -> AnnualReport:
@@ -432,7 +422,7 @@ def annual_report(
     tasks = tuple(
         TaskRow(task, tuple(by_indicator[i] for i in task.indicators), notes.get(task.id))
         for task in programme.tasks
-        if _task_applies(task, phase)
+        if task.applies_to(phase)
     )
     due = date(year, *programme.annual_report_due) if programme.annual_report_due else None
     start, end = _year_range(phase, year)

@@ -22,10 +22,6 @@ from lims.services.common.storage import Storage, sha256_hex
 from lims.services.programme.records import ProgrammeRecordError, _live, record_task_progress
 
 
-class YearOutsidePlan(ProgrammeRecordError):
-    template = N_("The year %(year)s is outside the plan's phases.")
-
-
 class EmptyEvidence(ProgrammeRecordError):
     template = N_("The evidence file %(name)s is empty.")
 
@@ -60,8 +56,6 @@ def record_progress(
     files: tuple[EvidenceFile, ...] = (),
 ) -> ProgrammeTaskProgress:
     """Record (or replace) a task's note for a year and store its evidence files."""
-    if programme.phase_of_year(year) is None:
-        raise YearOutsidePlan(year=year)
     for item in files:
         if not item.data:
             raise EmptyEvidence(name=item.filename)

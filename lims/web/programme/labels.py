@@ -91,7 +91,9 @@ def target_text(status: TargetStatus) -> str:
     if target is None:
         return _("(no target in this phase)")
     if target.kind is TargetKind.GROWTH and status.required is None:
-        return _("up %(percent)s on the previous phase (no baseline figure)", percent=_percent(target.value, 0))
+        return _(
+            "up %(percent)s on the previous phase (no baseline figure)", percent=_percent(target.value, 0)
+        )
     if status.required is None:
         return _("(no target in this phase)")
     if target.kind is TargetKind.SHARE_MIN:
@@ -109,24 +111,19 @@ def target_text(status: TargetStatus) -> str:
 
 
 def indicator_cells(row: IndicatorRow) -> tuple[str, ...]:
-    """The dashboard row: indicator (unit), target, the year, the phase so far, % of target, forecast,
-    assessment; the same columns as the report's table (lims.reports.programme_text.indicator_cells)."""
+    """The dashboard row: indicator (unit), target, the year, the phase so far, % of target, forecast
+    (running phase only), assessment; the same columns as the report's table (lims.reports.programme_text.indicator_cells)."""
     status = row.status
     year_figure = figure(row, row.year_actual)
     if row.indicator.measure is Measure.SHARE:
         year_figure = _("%(figure)s (end of year)", figure=year_figure)
-    if status.finished:
-        forecast = _("(phase finished)")
-    elif status.forecast is None:
-        forecast = "—"
-    else:
-        forecast = figure(row, status.forecast)
+    forecast = "—" if status.forecast is None else figure(row, status.forecast)
     return (
         f"{indicator_label(row.indicator)} ({unit_label(row)})",
         target_text(status),
         year_figure,
         figure(row, status.actual),
         "—" if status.percent is None else _number(status.percent, 1) + "%",
-        forecast,
+        *(() if status.finished else (forecast,)),  # a finished phase: facts only, no forecast column
         _(VERDICT_LABELS[status.verdict]),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, tzinfo
 from functools import partial
-from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,23 +17,19 @@ from lims.domain.programme.support import ApplicationRequest
 from lims.domain.programme.trend_svg import trend_svg
 from lims.errors import LimsError, NotFound
 from lims.models import Role
-from lims.services.programme import records as programme_records
 from lims.services.programme import report as programme_service
 from lims.services.programme import support as programme_support
 from lims.services.programme.drilldown import LineKind, LineStatus, indicator_records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
-from lims.web.forms import call_service, flash_error, run_action, save_form
+from lims.web.forms import call_service, flash_error, run_action
 from lims.web.i18n import error_text
 from lims.web.programme.forms import (
     BaselineForm,
-    CourseForm,
     CsrfOnlyForm,
     DecisionForm,
-    ParticipantForm,
     SubmitReportForm,
-    WithdrawForm,
 )
 from lims.web.programme.labels import figure, indicator_cells, indicator_label
 
@@ -274,8 +269,10 @@ def new_application() -> ResponseReturnValue:
             return redirect(url_for("programme.applications"))
     elif request.method == "POST":
         errors.append(_("The form has expired; please submit it again."))
+    # the sectors offered are the plan's and the city's list added on the web (Hà Nội III.2)
+    offered = programme_support.with_city_sectors(db_session(), programme)
     return render_template(
-        "programme/application_form.html", programme=programme, form=form, errors=errors, values=request.form
+        "programme/application_form.html", programme=offered, form=form, errors=errors, values=request.form
     ), (422 if errors else 200)
 
 
@@ -297,148 +294,6 @@ def decide(application_id: int) -> ResponseReturnValue:
         lambda db: programme_support.decide_application(db, programme, application_id, decision),
         success=_("Decision recorded."),
         then=url_for("programme.applications"),
-    )
-
-
-@bp.get("/courses")
-@allow(TECHNICAL_READERS)
-def courses() -> ResponseReturnValue:
-    rows = programme_records.list_courses(db_session())
-    return render_template("programme/courses.html", rows=rows, may_edit=current_user.role == Role.ADMIN)
-
-
-@bp.route("/courses/new", methods=["GET", "POST"])
-@allow(Role.ADMIN)
-def new_course() -> ResponseReturnValue:
-    form = CourseForm()
-    done = save_form(
-        form,
-        lambda db: programme_records.create_course(
-            db,
-            programme_records.CourseInput(
-                topic=form.topic.data or "",
-                organiser=form.organiser.data or "",
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                location=form.location.data,
-            ),
-        ),
-        success=_("Course saved."),
-        then=lambda course: url_for("programme.course", course_id=course.id),
-        fields={programme_records.DatesOutOfOrder: "ends_on"},
-    )
-    if done is not None:
-        return done
-    status = 422 if request.method == "POST" else 200
-    return render_template("programme/course_form.html", form=form), status
-
-
-@bp.get("/courses/<int:course_id>")
-@allow(TECHNICAL_READERS)
-def course(course_id: int) -> ResponseReturnValue:
-    try:
-        found = programme_records.get_course(db_session(), course_id)
-    except NotFound:
-        abort(404)
-    return _course_page(found, ParticipantForm())
-
-
-def _participant_input(form: ParticipantForm) -> programme_records.ParticipantInput:
-    return programme_records.ParticipantInput(
-        full_name=form.full_name.data or "",
-        national_id=form.national_id.data,
-        phone=form.phone.data,
-        email=form.email.data,
-        organisation=form.organisation.data,
-    )
-
-
-def _course_page(found: Any, form: ParticipantForm, status: int = 200) -> ResponseReturnValue:
-    return render_template(
-        "programme/course.html",
-        course=found,
-        form=form,
-        withdraw_form=WithdrawForm(),
-        may_edit=current_user.role == Role.ADMIN,
-    ), status
-
-
-@bp.post("/courses/<int:course_id>/participants")
-@allow(Role.ADMIN)
-def add_participant(course_id: int) -> ResponseReturnValue:
-    db = db_session()
-    form = ParticipantForm()
-    try:
-        found = programme_records.get_course(db, course_id)
-    except NotFound:
-        abort(404)
-    done = save_form(
-        form,
-        lambda session: programme_records.add_participant(session, course_id, _participant_input(form)),
-        success=_("Participant added."),
-        then=lambda _participant: url_for("programme.course", course_id=course_id),
-    )
-    if done is not None:
-        return done
-    return _course_page(found, form, 422)
-
-
-def _participation(course_id: int, participation_id: int) -> Any:
-    """The participation of that course, live (a withdrawn one is no longer edited): else 404."""
-    try:
-        found = programme_records.get_participation(db_session(), participation_id)
-    except NotFound:
-        abort(404)
-    if found.course_id != course_id or found.withdrawn_at is not None:
-        abort(404)
-    return found
-
-
-@bp.route("/courses/<int:course_id>/participants/<int:participation_id>/edit", methods=["GET", "POST"])
-@allow(Role.ADMIN)
-def edit_participant(course_id: int, participation_id: int) -> ResponseReturnValue:
-    """Correct a participant (audited); the indicator counts the corrected record."""
-    found = _participation(course_id, participation_id)
-    if request.method == "POST":
-        form = ParticipantForm()
-        done = save_form(
-            form,
-            lambda session: programme_records.update_participant(
-                session, participation_id, _participant_input(form)
-            ),
-            success=_("Record saved."),
-            then=lambda _participant: url_for("programme.course", course_id=course_id),
-        )
-        if done is not None:
-            return done
-        status = 422
-    else:
-        form = ParticipantForm(obj=found)
-        status = 200
-    return render_template(
-        "programme/participant_form.html", course=found.course, participation=found, form=form
-    ), status
-
-
-@bp.post("/courses/<int:course_id>/participants/<int:participation_id>/withdraw")
-@allow(Role.ADMIN)
-def withdraw_participant(course_id: int, participation_id: int) -> ResponseReturnValue:
-    """Withdraw a participation with a reason: kept, struck through, audited, no longer counted."""
-    from datetime import UTC, datetime
-
-    from lims.models import TrainingParticipation
-
-    _participation(course_id, participation_id)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        flash(_("Give the reason for the withdrawal."), "error")
-        return redirect(url_for("programme.course", course_id=course_id))
-    return run_action(
-        lambda db: programme_records.withdraw(
-            db, TrainingParticipation, participation_id, reason=form.reason.data or "", now=datetime.now(UTC)
-        ),
-        success=_("Record withdrawn."),
-        then=url_for("programme.course", course_id=course_id),
     )
 
 
@@ -494,4 +349,4 @@ def submitted_report(year: int, fmt: str) -> ResponseReturnValue:
 
 
 # The record pages register their routes on this blueprint.
-from lims.web.programme import record_pages, sector_pages  # noqa: E402, F401
+from lims.web.programme import course_pages, record_pages, sector_pages  # noqa: E402, F401
