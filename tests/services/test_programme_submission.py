@@ -69,6 +69,21 @@ def test_each_reminder_goes_once_to_every_programme_staff_member(session: Sessio
     assert bell[0].params == {"year": 2026, "day": "25/12/2026", "days": 30}
 
 
+def test_the_reminder_e_mail_is_in_the_recipient_s_language(session: Session) -> None:
+    vi = make_user(session, Role.ADMIN, email="ql.vi@sokhcn.hanoi.gov.vn")
+    en = make_user(session, Role.ADMIN, email="ql.en@sokhcn.hanoi.gov.vn", language="en")
+    assert queue_deadline_reminders(session, HANOI, today=date(2026, 12, 18)) == 2
+    by_recipient = {
+        m.recipient: m
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "programme_report"))
+    }
+    assert by_recipient[vi.email].subject.startswith("Hạn gửi báo cáo năm 2026: 25/12/2026")
+    assert "(còn 7 ngày)" in by_recipient[vi.email].body and "Dear" not in by_recipient[vi.email].body
+    english = by_recipient[en.email]
+    assert english.subject.startswith("Annual report 2026 due 25/12/2026")
+    assert "by 25/12/2026 (7 days left)" in english.body and "Kính gửi" not in english.body
+
+
 def test_submitted_report_is_frozen_with_its_sha256(session: Session) -> None:
     storage = DatabaseStorage(session)
     admin = make_user(session, Role.ADMIN)

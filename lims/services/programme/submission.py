@@ -73,6 +73,25 @@ def _staff(session: Session) -> Sequence[User]:
     ).all()
 
 
+def _reminder_text(programme: Programme, user: User, *, year: int, day: str, left: int) -> tuple[str, str]:
+    """The e-mail in the recipient's own language (the bell follows the reader's; Vietnamese by default)."""
+    if user.language == "en":
+        return (
+            f"Annual report {year} due {day} ({programme.document})",
+            f"Dear {user.full_name},\n\n"
+            f"The {year} report on the implementation of {programme.document} is due to "
+            f"{'; '.join(programme.report_to)} by {day} ({left} days left).\n"
+            "The report is prepared on the Programme page of the system.\n",
+        )
+    return (
+        f"Hạn gửi báo cáo năm {year}: {day} ({programme.document})",
+        f"Kính gửi {user.full_name},\n\n"
+        f"Báo cáo tình hình thực hiện {programme.document} năm {year} cần gửi "
+        f"{'; '.join(programme.report_to)} trước ngày {day} (còn {left} ngày).\n"
+        "Báo cáo được lập tại trang Chương trình của hệ thống.\n",
+    )
+
+
 def queue_deadline_reminders(session: Session, programme: Programme, *, today: date) -> int:
     """Queue today's reminder (bell + e-mail) for every programme staff member; return how many were new."""
     reminder = reminder_due(programme, today=today)
@@ -93,18 +112,14 @@ def queue_deadline_reminders(session: Session, programme: Programme, *, today: d
             link=("programme.index", {}),
             user_id=user.id,
         )
+        subject, body = _reminder_text(programme, user, year=today.year, day=day, left=left)
         session.add(
             OutboxMessage(
                 kind=KIND,
                 dedupe_key=key,
                 recipient=user.email,
-                subject=f"Hạn gửi báo cáo năm {today.year}: {day} ({programme.document})",
-                body=(
-                    f"Kính gửi {user.full_name},\n\n"
-                    f"Báo cáo tình hình thực hiện {programme.document} năm {today.year} cần gửi "
-                    f"{'; '.join(programme.report_to)} trước ngày {day} (còn {left} ngày).\n"
-                    "Báo cáo được lập tại trang Chương trình của hệ thống.\n"
-                ),
+                subject=subject,
+                body=body,
                 state="queued",
                 attempts=0,
             )
