@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 from flask.testing import FlaskClient
@@ -133,6 +134,14 @@ def test_failed_verification_through_the_web_marks_the_instrument_in_portal_and_
     assert f"Đã ban hành thông báo kết quả kiểm định không đạt {notice.number}" in html
     pdf = client.get(f"{url}/failure-notices/{notice.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    # Issued, but no certificate: no page calls it "certificate issued" (the job, the list, the instrument).
+    for page_url in (url, "/jobs/?state=issued", f"/instruments/{job.instrument_id}"):
+        lab_page = client.get(page_url).get_data(as_text=True)
+        # the job's own row (the list's state filter still names every issued job's state)
+        row = lab_page if page_url == url else re.search(rf"<tr>(?:(?!</tr>).)*{job.number}.*?</tr>", lab_page, re.S)
+        text = row if isinstance(row, str) else (row.group(0) if row else "")
+        assert "đã ban hành thông báo kiểm định không đạt" in text, page_url
+        assert "đã cấp giấy chứng nhận" not in text, page_url
     client.post("/logout", data={})
     client.delete_cookie("session")
 
@@ -141,6 +150,10 @@ def test_failed_verification_through_the_web_marks_the_instrument_in_portal_and_
     assert "Không được phép sử dụng: kiểm định không đạt ngày" in page
     listed = client.get("/portal/").get_data(as_text=True)
     assert "Không được phép sử dụng" in listed
+    for page_url in ("/portal/jobs/", f"/portal/jobs/{job.id}"):
+        seen = client.get(page_url).get_data(as_text=True)
+        assert "kiểm định không đạt: đã ban hành thông báo, không cấp giấy chứng nhận" in seen, page_url
+        assert "đã cấp giấy chứng nhận" not in seen, page_url
     body = client.get(f"/api/v1/instruments/{job.instrument_id}", headers=bearer(secret)).get_json()
     assert body["permitted_for_use"] is False and body["not_permitted_since"] == "2025-06-02"
 
