@@ -118,8 +118,8 @@ def _parties(admin: ET.Element, data: CertificateData) -> None:
         person,
         "description",
         Text(
-            f"{data.signatory.function.vi}; ký điện tử lúc {data.signatory.signed_at.isoformat()}",
-            f"{data.signatory.function.en}; electronically signed at {data.signatory.signed_at.isoformat()}",
+            f"{data.signatory.function.vi}; phê duyệt lúc {data.signatory.signed_at.isoformat()}",
+            f"{data.signatory.function.en}; approved at {data.signatory.signed_at.isoformat()}",
         ),
     )
     sub(person, d("role"), data.signatory.function.en)

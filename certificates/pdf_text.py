@@ -36,7 +36,10 @@ FIELD: dict[str, Label] = {
     "valid_until": Text("Có hiệu lực đến", "Valid until"),
     "recalibration": Text("Hiệu chuẩn lại", "Recalibration"),
     "signatory": Text("Người có thẩm quyền ký", "Authorised signatory"),
-    "signed_at": Text("Đã ký điện tử lúc", "Electronically signed at"),
+    # The approving signatory's electronic signature (the job's approval). The document's own digital
+    # signature (PAdES, at issue) carries its signing time, which /verify and PDF readers show: the label
+    # must not present the approval time as the time the file was signed (issue 17).
+    "signed_at": Text("Phê duyệt lúc", "Approved at"),
     "accreditation": Text("Số hiệu công nhận", "Accreditation"),
     "designation": Text("Quyết định chỉ định", "Designation"),
     "legal_type": Text("Loại phương tiện đo", "Instrument type"),

@@ -49,16 +49,33 @@ UB_NAME = 64  # upper bound of commonName and organizationName (RFC 5280 appendi
 
 
 def _fit(text: str) -> str:
-    """``text`` cut to at most 64 bytes of UTF-8 (cryptography counts bytes), never inside a character.
+    """``text`` within 64 bytes of UTF-8 (cryptography counts bytes): a longer one is cut after its last whole
+    word that fits and marked with "…", so a verifier never reads half a word ("(dữ liệu m").
 
     >>> _fit("TEST ROOT CA Trung tâm Kiểm định Hiệu chuẩn thử nghiệm")
-    'TEST ROOT CA Trung tâm Kiểm định Hiệu chuẩn thử nghi'
+    'TEST ROOT CA Trung tâm Kiểm định Hiệu chuẩn thử…'
     >>> len(_fit("TEST ROOT CA Trung tâm Kiểm định Hiệu chuẩn thử nghiệm").encode()) <= 64
     True
+    >>> _fit("Phòng thí nghiệm")
+    'Phòng thí nghiệm'
+    >>> _fit("TEST ROOT CA Trung tâm Đo lường Thành phố (dữ liệu mẫu)")
+    'TEST ROOT CA Trung tâm Đo lường Thành phố…'
     """
-    while len(text.encode("utf-8")) > UB_NAME:
-        text = text[:-1]
-    return text.strip()
+    if len(text.encode("utf-8")) <= UB_NAME:
+        return text.strip()
+    room = UB_NAME - len("…".encode())
+    words = text.split()
+    while words and len(" ".join(words).encode("utf-8")) > room:
+        words.pop()
+    if not words:  # one word longer than the bound: cut it, never inside a character
+        cut = text
+        while len(cut.encode("utf-8")) > room:
+            cut = cut[:-1]
+        return cut.strip() + "…"
+    kept = " ".join(words)
+    if kept.count("(") > kept.count(")"):  # never an unclosed parenthesis: "(dữ liệu mẫu)" goes whole
+        kept = kept[: kept.rindex("(")]
+    return kept.rstrip(" ,;:-–(") + "…"
 
 
 def _name(common_name: str, organisation: str) -> x509.Name:

@@ -88,8 +88,8 @@ CALIBRATION_ITEMS: dict[str, list[str]] = {
         "Nguyễn Thị Thu Hằng",
         "Phó Giám đốc",
         "Deputy Director",
-        "Đã ký điện tử lúc",
-        "Electronically signed at",
+        "Phê duyệt lúc",
+        "Approved at",
         "2026-11-20 15:42:07+07:00",
     ],
     "7.8.2.1 note reproduction": [

@@ -75,7 +75,9 @@ def test_calibration_certificate_carries_the_job_in_vietnamese(session: Session)
                      "Điện áp một chiều", "Phạm vi sử dụng: (0 … 20) V", "Số 8 Hoàng Quốc Việt",
                      "https://lims.example.vn/verify/HC-2025-00001", "2025-06-03", "ILAC-G8:09/2019"):
         assert expected in text, expected
-    assert "Đã ký điện tử lúc" in text and "2025-06-02 16:00:00+07:00" in text  # the signature, in Hà Nội time
+    # the approval (the job's electronic signature), in Hà Nội time; never worded as the file's signing time,
+    # which is the PAdES signature's (the time of issue)
+    assert "Phê duyệt lúc" in text and "2025-06-02 16:00:00+07:00" in text and "Đã ký điện tử lúc" not in text
     assert "hiệu chuẩn lại" not in text.lower()
     imported = read_dcc(dcc)
     assert imported.certificate_number == "HC-2025-00001"

@@ -341,3 +341,57 @@ def test_the_demo_s_verification_certificate_read_from_outside(session: Session,
                      f"Số tem kiểm định: {cert.stamp_number}", f"<dcc:date>{valid_until}</dcc:date>",
                      "<dcc:role>Kiểm định viên / Verification officer</dcc:role>"):
         assert expected in xml, expected
+
+
+# --------------------------------------------------------------------------------------------- rotation
+
+
+def test_rotating_the_lab_key_signs_new_certificates_and_keeps_the_old_ones_verifiable(
+    session: Session, tmp_path: Path
+) -> None:
+    """docs/certificates.md, Rotation: replace the PKCS#12 file and its passphrase, add the new CA's root to
+    the trust roots while keeping the old one; the keys are read at each issue (no restart), issued bytes are
+    never re-signed, and a certificate signed before stays verifiable only while its root stays trusted."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from certificates import pki
+
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    old = pkitools.identity()
+    (folder / "lab.p12").write_bytes(old.pkcs12)
+    (folder / "lab.pass").write_bytes(old.passphrase)
+    old_root = pkitools.authority().certificate.public_bytes(Encoding.PEM)
+    (folder / "trust-roots.pem").write_bytes(old_root)
+
+    def settings_now() -> Any:  # what each request reads (lims.services.certificates.settings)
+        return dataclasses.replace(certsetup.SETTINGS, signing=load_signing_settings(tmp_path, {}))
+
+    setup = certsetup.lab(session)
+    first = _issue(session, setup, certsetup.approved_job(session, setup, "CAL-DMM-DCV"), settings_now())
+    storage = DatabaseStorage(session)
+    first_pdf = svc.stored_bytes(storage, first, "pdf")
+
+    # The new certificate, from another CA, with another passphrase.
+    new_ca = pki.make_test_authority("CA mới", not_before=pkitools.VALID_FROM, years=20)
+    cert, key = pki.issue_test_certificate(
+        new_ca, "Chứng thư mới 2025", organisation="Trung tâm", not_before=pkitools.VALID_FROM,
+        not_after=pkitools.VALID_TO,
+    )
+    (folder / "lab.p12").write_bytes(pki.to_pkcs12("lab", cert, key, [new_ca.certificate], b"passphrase 2"))
+    (folder / "lab.pass").write_bytes(b"passphrase 2")
+    (folder / "trust-roots.pem").write_bytes(old_root + new_ca.certificate.public_bytes(Encoding.PEM))
+
+    rotated = settings_now()
+    second = _issue(session, setup, certsetup.approved_job(session, setup, "CAL-DMM-DCV"), rotated)
+    roots = rotated.signing.roots()
+    assert len(roots) == 2
+    new_report = verify_pdf(svc.stored_bytes(storage, second, "pdf"), trust_roots=roots)
+    assert new_report is not None and new_report.ok and new_report.signer.common_name == "Chứng thư mới 2025"
+    # The certificate issued before: its stored bytes untouched, its signature still the old key's, and valid.
+    assert svc.stored_bytes(storage, first, "pdf") == first_pdf
+    old_report = verify_pdf(first_pdf, trust_roots=roots)
+    assert old_report is not None and old_report.ok and old_report.signer.common_name == pkitools.SIGNATORY
+    # Dropping the old root (against the procedure) makes it untrusted, though unchanged.
+    only_new = verify_pdf(first_pdf, trust_roots=[new_ca.certificate.public_bytes(Encoding.DER)])
+    assert only_new is not None and only_new.intact and not only_new.trusted

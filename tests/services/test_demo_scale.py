@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certificates.signature_check import verify_pdf
+from lims.config import Settings
 from lims.migrate import upgrade
 from lims.models import (
     AuditEntry,
@@ -27,6 +30,7 @@ from lims.models import (
     StoredFile,
     User,
 )
+from lims.services.certificates.signing_keys import load_signing_settings
 from lims.services.customers import portal
 from lims.services.demo import scale
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
@@ -54,7 +58,7 @@ def scaled(request: pytest.FixtureRequest, session: Session) -> Session:
 
 
 @SCALED
-def test_counts_are_proportional_to_n(scaled: Session) -> None:
+def test_counts_are_proportional_to_n(scaled: Session, tmp_path: Path) -> None:
     session = scaled
     generated = select(Enterprise.id).where(Enterprise.email.like("qa.dn%"))
     assert _count(session, Enterprise, Enterprise.id.in_(generated)) == ScalePlan(N).enterprises == 4
@@ -79,9 +83,18 @@ def test_counts_are_proportional_to_n(scaled: Session) -> None:
     # the certificates share a handful of real PDF blobs, stored once
     keys = set(session.scalars(select(Certificate.pdf_key).where(Certificate.job_id.in_(generated_jobs))))
     assert 1 <= len(keys) <= 2
+    roots = load_signing_settings(Settings.from_env().instance_path, {}).roots()
     for key in keys:
         data = session.scalar(select(StoredFile.data).where(StoredFile.key == key))
         assert data is not None and data.startswith(b"%PDF")
+        # signed like every issued demo PDF (issue 17): pyHanko against the demo's test root, and pdfsig
+        report = verify_pdf(data, trust_roots=roots)
+        assert report is not None and report.ok and report.signer.issuer.startswith("TEST ROOT CA"), key
+        if shutil.which("pdfsig"):
+            path = tmp_path / "sample.pdf"
+            path.write_bytes(data)
+            out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60, check=False)
+            assert "Signature Validation: Signature is Valid." in out.stdout, out.stdout
     # copies of the bench standards, each with a calibration history against the demo references
     copies = session.scalars(
         select(MeasurementStandard.id).where(MeasurementStandard.asset_number.like("%-S0001"))

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from lims.domain.errors import DomainError
+from lims.errors import N_
 
 _SEPARATED = re.compile(r"^(?P<series>.+?)[\s-]+(?P<number>\d{4,})$")
 _JOINED = re.compile(r"^(?P<series>.*[^\d\s-])(?P<number>\d{4,})$")
@@ -68,11 +69,23 @@ class StampRange:
 
     def __post_init__(self) -> None:
         if not normalise_series(self.series):
-            raise InvalidStamp("series: the series printed on the stamps is required")
+            raise InvalidStamp(
+                N_("The stamp batch could not be recorded: the series printed on the stamps is required.")
+            )
         if self.first < 1 or self.last < self.first:
-            raise InvalidStamp(f"range: {self.first}–{self.last} is not a range of stamp numbers")
+            raise InvalidStamp(
+                N_(
+                    "The stamp batch could not be recorded: %(first)s–%(last)s is not a range of stamp numbers."
+                ),
+                first=self.first,
+                last=self.last,
+            )
         if not 4 <= self.digits <= 12 or len(str(self.last)) > self.digits:
-            raise InvalidStamp(f"digits: {self.digits} digits cannot print number {self.last}")
+            raise InvalidStamp(
+                N_("The stamp batch could not be recorded: %(digits)s digits cannot print number %(last)s."),
+                digits=self.digits,
+                last=self.last,
+            )
 
     @property
     def count(self) -> int:

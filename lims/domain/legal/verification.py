@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from lims.domain.errors import DomainError
+from lims.errors import N_
 
 
 class Refusal(StrEnum):
@@ -59,7 +60,17 @@ class NoOfficerCard(DomainError, PermissionError):
 
 
 class InvalidLegalRecord(DomainError, ValueError):
-    """A designation or card is malformed (the message names the field)."""
+    """A designation or card is malformed. The message is a template with its parameters (dates as the
+    pages print them), so the web layer shows it in the user's language."""
+
+
+def _day(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+REVOKED_BEFORE_START = N_(
+    "The record could not be saved: the revocation date %(revoked)s is before the card's start %(start)s."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +85,23 @@ class Designation:
 
     def __post_init__(self) -> None:
         if not self.decision_number.strip():
-            raise InvalidLegalRecord("decision_number: the decision's number is required")
+            raise InvalidLegalRecord(N_("The record could not be saved: the decision number is required."))
         if not self.issued_by.strip():
-            raise InvalidLegalRecord("issued_by: the authority that designated the lab is required")
+            raise InvalidLegalRecord(
+                N_("The record could not be saved: the authority that designated the laboratory is required.")
+            )
         if not self.instrument_types:
-            raise InvalidLegalRecord("instrument_types: the scope names at least one instrument type")
+            raise InvalidLegalRecord(
+                N_("The record could not be saved: the designation names at least one instrument type.")
+            )
         if self.valid_until < self.decided_on:
             raise InvalidLegalRecord(
-                f"valid_until: {self.valid_until} is before the decision {self.decided_on}"
+                N_(
+                    "The record could not be saved: the designation's end of validity %(until)s is before "
+                    "its decision date %(start)s."
+                ),
+                until=_day(self.valid_until),
+                start=_day(self.decided_on),
             )
 
     def covers(self, type_code: str, on: date) -> bool:
@@ -102,17 +122,25 @@ class OfficerCard:
 
     def __post_init__(self) -> None:
         if not self.card_number.strip():
-            raise InvalidLegalRecord("card_number: the card's number is required")
+            raise InvalidLegalRecord(N_("The record could not be saved: the card number is required."))
         if not self.issued_by.strip():
-            raise InvalidLegalRecord("issued_by: the issuing authority is required")
+            raise InvalidLegalRecord(N_("The record could not be saved: the issuing authority is required."))
         if not self.instrument_types:
-            raise InvalidLegalRecord("instrument_types: the card names at least one instrument type")
+            raise InvalidLegalRecord(
+                N_("The record could not be saved: the card names at least one instrument type.")
+            )
         if self.valid_until < self.valid_from:
             raise InvalidLegalRecord(
-                f"valid_until: {self.valid_until} is before valid_from {self.valid_from}"
+                N_(
+                    "The record could not be saved: the card's end of validity %(until)s is before its start %(start)s."
+                ),
+                until=_day(self.valid_until),
+                start=_day(self.valid_from),
             )
         if self.revoked_on is not None and self.revoked_on < self.valid_from:
-            raise InvalidLegalRecord(f"revoked_on: {self.revoked_on} is before valid_from {self.valid_from}")
+            raise InvalidLegalRecord(
+                REVOKED_BEFORE_START, revoked=_day(self.revoked_on), start=_day(self.valid_from)
+            )
 
     def covers(self, type_code: str, on: date) -> bool:
         """Valid from ``valid_from`` to ``valid_until`` inclusive; revoked from ``revoked_on`` on.
@@ -218,8 +246,12 @@ def valid_until(verified_on: date, *, cycle_months: int, requested_months: int |
     datetime.date(2027, 5, 3)
     """
     if cycle_months < 1:
-        raise InvalidLegalRecord(f"cycle_months: must be at least 1, not {cycle_months}")
+        raise InvalidLegalRecord(
+            N_("A validity period is at least one month, not %(months)s."), months=cycle_months
+        )
     months = cycle_months if requested_months is None else min(cycle_months, requested_months)
     if months < 1:
-        raise InvalidLegalRecord(f"requested_months: must be at least 1, not {requested_months}")
+        raise InvalidLegalRecord(
+            N_("A validity period is at least one month, not %(months)s."), months=requested_months
+        )
     return add_months(verified_on, months) - timedelta(days=1)

@@ -81,6 +81,11 @@ _CARD_MESSAGES = {
 }
 
 
+def _day(day: date) -> str:
+    """A date in a message, as the pages print dates (the certificate's own ISO dates are its wording's)."""
+    return f"{day:%d/%m/%Y}"
+
+
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", (text or "").strip())
 
@@ -142,7 +147,7 @@ def record_designation(session: Session, data: DesignationInput, *, actor: User)
             _nfc(data.decision_number), data.decided_on, _nfc(data.issued_by), types, data.valid_until
         )
     except lv.InvalidLegalRecord as exc:
-        raise LegalRecordInvalid(reason=str(exc)) from exc
+        raise LegalRecordInvalid(exc.template, **exc.params) from exc
     row = VerificationDesignation(
         lab_id=data.lab_id,
         decision_number=_nfc(data.decision_number),
@@ -183,8 +188,8 @@ def require_designated(session: Session, lab_id: int, type_code: str, *, on: dat
         raise NotDesignatedRefused(
             _DESIGNATION_MESSAGES[exc.why],
             type=_type_name(type_code),
-            day=on.isoformat(),
-            date=exc.until.isoformat() if exc.until else "",
+            day=_day(on),
+            date=_day(exc.until) if exc.until else "",
         ) from exc
     return next(
         r for r in rows if r.decision_number == found.decision_number and r.decided_on == found.decided_on
@@ -228,7 +233,7 @@ def add_card(session: Session, data: CardInput, *, actor: User) -> VerificationO
             data.valid_until,
         )
     except lv.InvalidLegalRecord as exc:
-        raise LegalRecordInvalid(reason=str(exc)) from exc
+        raise LegalRecordInvalid(exc.template, **exc.params) from exc
     duplicate = session.scalar(
         select(VerificationOfficerCard.id).where(
             VerificationOfficerCard.card_number == _nfc(data.card_number),
@@ -237,7 +242,9 @@ def add_card(session: Session, data: CardInput, *, actor: User) -> VerificationO
     )
     if duplicate is not None:
         raise LegalRecordInvalid(
-            reason=f"card {_nfc(data.card_number)} of {_nfc(data.issued_by)} is already recorded"
+            N_("The record could not be saved: card %(number)s of %(authority)s is already recorded."),
+            number=_nfc(data.card_number),
+            authority=_nfc(data.issued_by),
         )
     row = VerificationOfficerCard(
         user_id=user.id,
@@ -258,9 +265,9 @@ def revoke_card(session: Session, card_id: int, *, on: date, reason: str) -> Ver
     if row is None:
         raise NotFound()
     if not _nfc(reason):
-        raise LegalRecordInvalid(reason="a revocation needs its reason")
+        raise LegalRecordInvalid(N_("The record could not be saved: a revocation needs its reason."))
     if on < row.valid_from:
-        raise LegalRecordInvalid(reason=f"revoked_on {on} is before valid_from {row.valid_from}")
+        raise LegalRecordInvalid(lv.REVOKED_BEFORE_START, revoked=_day(on), start=_day(row.valid_from))
     row.revoked_on, row.revocation_reason = on, _nfc(reason)
     session.flush()
     return row
@@ -300,8 +307,8 @@ def require_officer(session: Session, user: User, type_code: str, *, on: date) -
             _CARD_MESSAGES[exc.why],
             person=user.full_name,
             type=_type_name(type_code),
-            day=on.isoformat(),
-            date=exc.until.isoformat() if exc.until else "",
+            day=_day(on),
+            date=_day(exc.until) if exc.until else "",
         ) from exc
     return next(r for r in rows if r.card_number == found.card_number and r.issued_by == found.issued_by)
 

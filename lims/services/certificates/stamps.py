@@ -66,7 +66,7 @@ def receive_batch(session: Session, data: BatchInput, *, actor: User) -> StampBa
     try:
         new = StampRange(data.series, data.first_number, data.last_number, data.digits)
     except InvalidStamp as exc:
-        raise StampRefused(N_("The stamp batch could not be recorded: %(reason)s"), reason=str(exc)) from exc
+        raise StampRefused(exc.template, **exc.params) from exc
     reference = unicodedata.normalize("NFC", data.delivery_reference.strip())
     if not reference:
         raise StampRefused(
@@ -79,7 +79,7 @@ def receive_batch(session: Session, data: BatchInput, *, actor: User) -> StampBa
                 N_("Stamps %(first)s to %(last)s overlap the batch received on %(date)s (%(other)s)."),
                 first=new.format(new.first),
                 last=new.format(new.last),
-                date=other.received_on.isoformat(),
+                date=f"{other.received_on:%d/%m/%Y}",
                 other=f"{display(other, other.first_number)} – {display(other, other.last_number)}",
             )
     row = StampBatch(
@@ -131,7 +131,7 @@ def take(session: Session, text: str, *, on: date) -> tuple[StampBatch, int]:
         raise StampRefused(
             N_("Stamp %(code)s was recorded as damaged or voided on %(date)s and cannot be used."),
             code=display(batch, number),
-            date=used.used_on.isoformat(),
+            date=f"{used.used_on:%d/%m/%Y}",
         )
     return batch, number
 

@@ -46,8 +46,15 @@ CUSTOMER_STATUS: dict[JobState, str] = {
 }
 
 
-def customer_status(state: JobState | str) -> str:
-    """The message id of a job state in plain words."""
+#: An issued job that ended with a notice of failed verification (issue 17): no certificate was issued.
+FAILED_VERIFICATION_STATUS = N_("verification failed: notice issued, no certificate")
+
+
+def customer_status(state: JobState | str, failed_verification: bool = False) -> str:
+    """The message id of a job state in plain words; ``failed_verification`` for a job whose notice of failed
+    verification was issued (:func:`lims.services.customers.permitted_use.jobs_with_failure_notice`)."""
+    if failed_verification and JobState(state) == JobState.ISSUED:
+        return FAILED_VERIFICATION_STATUS
     return CUSTOMER_STATUS.get(JobState(state), str(state))
 
 

@@ -55,3 +55,16 @@ def not_permitted_since(session: Session, instrument_ids: Iterable[int]) -> dict
         for inst, row in latest_notice.items()
         if passed.get(inst) is None or passed[inst] < row.issued_at
     }
+
+
+def jobs_with_failure_notice(session: Session, job_ids: Iterable[int]) -> set[int]:
+    """Those of ``job_ids`` that ended with a notice of failed verification: issued, but with no certificate,
+    so no page may call them "certificate issued" (one query for a page of jobs)."""
+    ids = sorted(set(job_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(VerificationFailureNotice.job_id).where(VerificationFailureNotice.job_id.in_(ids))
+        )
+    )

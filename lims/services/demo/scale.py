@@ -19,12 +19,14 @@ page keeps working; the scaled rows are then written in bulk (``lims.services.re
 PostgreSQL, with their audit entries), copying the demo's real rows as templates: the instruments, procedures, readings and computed results of the demo's jobs. The
 results are therefore real computations, repeated; the readings are not re-measured per job.
 
-Certificates: the few PDFs are real renderings of the certificate layout (``certificates.pdf``), stored
-once in the file store; every certificate row of the same kind points to the same blob (its printed
-number is the sample's, not the row's). This is a load-testing data set, not a record of anything.
+Certificates: the few PDFs are real renderings of the certificate layout (``certificates.pdf``), signed
+with the demo's test keys like every issued PDF, stored once in the file store; every certificate row of the
+same kind points to the same blob (its printed number is the sample's, not the row's). This is a
+load-testing data set, not a record of anything.
 
 Deterministic: the same N, seed and date give the same rows (apart from the timestamps of the audit
-entries and of ``created_at``, which are the time of generation).
+entries and of ``created_at``, which are the time of generation, and the sample PDFs' hashes: an ECDSA
+signature differs at each signing).
 """
 
 from __future__ import annotations
@@ -315,20 +317,36 @@ def _templates(session: Session) -> list[_Template]:
     return out
 
 
-def _sample_pdfs(session: Session) -> dict[str, tuple[str, str]]:
-    """Real renderings of the certificate layout, one calibration and one verification, stored once."""
+def _sample_pdfs(session: Session, today: date) -> dict[str, tuple[str, str]]:
+    """Real renderings of the certificate layout, one calibration and one verification, stored once and
+    signed (PAdES) with the demo's test keys like every issued PDF (issue 17): pdfsig and /verify report a
+    valid signature on them too."""
+    from dataclasses import replace
+
     from certificates.examples import example_calibration, example_verification
     from certificates.pdf import render_pdf
+    from certificates.signing import sign_pdf
+    from lims.config import Settings
+    from lims.services.certificates.settings import certificate_settings
 
+    conf = Settings.from_env()
+    # The keys load_demo made under the instance folder (made here if missing: a demo), the signatory's own.
+    identity = certificate_settings(replace(conf, demo=True)).signing.identity_for("ky.thu")
+    signed_at = datetime.combine(today, time(2, 30), UTC)
     store = DatabaseStorage(session)
     out = {}
     for kind, data in (
         ("calibration", example_calibration(number="HC-MAU-00001")),
         ("verification", example_verification(number="KĐ-MẪU-00001")),
     ):
-        stored = store.put(
-            f"scale-samples/certificate-{kind}.pdf", render_pdf(data, invariant=True), "application/pdf"
+        pdf = sign_pdf(
+            render_pdf(data, invariant=True),
+            identity,
+            signing_time=signed_at,
+            reason=f"Mẫu giấy chứng nhận {data.number} / Sample certificate {data.number}",
+            location=data.lab.address.city,
         )
+        stored = store.put(f"scale-samples/certificate-{kind}.pdf", pdf, "application/pdf")
         out[kind] = (stored.key, stored.sha256)
     return out
 
@@ -368,7 +386,7 @@ def load_scale(
     out = BulkWriter(session, chain, report.add)
     ids = NextIds(session)
     templates = _templates(session)
-    pdfs = _sample_pdfs(session)
+    pdfs = _sample_pdfs(session, today)
     staff = {u.username: u for u in session.scalars(select(User).where(User.role != Role.CUSTOMER))}
     technicians = [staff["ktv.lan"], staff["ktv.minh"]]
     reviewer, signatory = staff["kt.hung"], staff["ky.thu"]

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lims.models import CustomerInstrument
+from lims.services.customers.permitted_use import jobs_with_failure_notice
 from lims.services.jobs import procedures, workload
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -55,5 +56,10 @@ def show(instrument_id: int) -> ResponseReturnValue:
     jobs = workload.list_jobs(db, enterprise_id=instrument.enterprise_id, size=200).items
     jobs = [j for j in jobs if j.instrument_id == instrument.id]
     return render_template(
-        "instruments/show.html", instrument=instrument, procedures=matching, jobs=jobs, today=date.today()
+        "instruments/show.html",
+        instrument=instrument,
+        procedures=matching,
+        jobs=jobs,
+        failed_verifications=jobs_with_failure_notice(db, [j.id for j in jobs]),
+        today=date.today(),
     )

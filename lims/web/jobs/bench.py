@@ -57,7 +57,15 @@ ENVIRONMENT_LABELS = {
 }
 
 
-def state_label(state: JobState | str) -> str:
+#: An issued job that ended with a notice of failed verification: issued, but no certificate (issue 17).
+FAILED_VERIFICATION_LABEL = N_("issued: notice of failed verification")
+
+
+def state_label(state: JobState | str, failed_verification: bool = False) -> str:
+    """The message id of a job state; ``failed_verification`` for a job whose notice of failed verification
+    was issued (:func:`lims.services.customers.permitted_use.jobs_with_failure_notice`)."""
+    if failed_verification and JobState(state) == JobState.ISSUED:
+        return FAILED_VERIFICATION_LABEL
     return STATE_LABELS.get(JobState(state), str(state))
 
 

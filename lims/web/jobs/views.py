@@ -22,7 +22,7 @@ from lims.services.access.laboratory import current_laboratory
 from lims.services.bench import measurements, rooms
 from lims.services.certificates import failure, signatures, stamps
 from lims.services.certificates import issue as certificates
-from lims.services.customers import service_requests
+from lims.services.customers import permitted_use, service_requests
 from lims.services.customers.portal_jobs import CERTIFICATE_STATUS
 from lims.services.jobs import assignment, jobs, queues, workload
 from lims.services.jobs.errors import no_procedure
@@ -82,6 +82,7 @@ def index() -> ResponseReturnValue:
         state=raw if state else "",
         queue=queues.QUEUES[name] if conditions else None,
         assignees=jobs.names(db_session(), {j.technician_id for j in page.items if j.technician_id}),
+        failed_verifications=permitted_use.jobs_with_failure_notice(db_session(), [j.id for j in page.items]),
         section=section,
         states=list(JobState),
         today=date.today(),

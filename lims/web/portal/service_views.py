@@ -19,6 +19,7 @@ from lims.services.common.notifications import customer_status
 from lims.services.common.storage import StorageError, open_storage
 from lims.services.customers import (
     capability_review,
+    permitted_use,
     portal_jobs,
     request_conversion,
     request_errors,
@@ -196,8 +197,15 @@ def cancel_request(request_id: int) -> ResponseReturnValue:
 @bp.get("/jobs/")
 @allow(Role.CUSTOMER)
 def jobs() -> ResponseReturnValue:
-    page = portal_jobs.list_jobs(db_session(), current_user, after=after_arg())
-    return render_template("portal/jobs.html", page=page, today=date.today(), is_overdue=workload.is_overdue)
+    db = db_session()
+    page = portal_jobs.list_jobs(db, current_user, after=after_arg())
+    return render_template(
+        "portal/jobs.html",
+        page=page,
+        failed_verifications=permitted_use.jobs_with_failure_notice(db, [j.id for j in page.items]),
+        today=date.today(),
+        is_overdue=workload.is_overdue,
+    )
 
 
 @bp.get("/jobs/<int:job_id>")
