@@ -7,7 +7,8 @@ N counts the enterprises' instruments (phương tiện đo). Everything else is 
   calibration against the demo's reference standards (the calibration chain) and a yearly history;
 * one job per instrument, in every state of the workflow (mostly issued, the rest spread over the others),
   with its state history, the standards it used, the readings and results of its test points (the
-  issued, approved, reviewed and measured ones complete, in-progress ones two points), the signatory's
+  issued, approved, reviewed and measured ones complete, in-progress ones two points; a weighing job also its
+  weighing tests and, for each load, the no-load indications or change-point weights), the signatory's
   electronic signature and, for issued jobs, a certificate row;
 * one audit entry per generated audited row, chained with the same hashing as every other entry.
 
@@ -54,6 +55,7 @@ from lims.models import (
     Role,
     StandardCalibration,
     User,
+    WeighingTest,
 )
 from lims.services.demo.scale_names import (
     BRANDS,
@@ -293,6 +295,10 @@ def load_scale(
                     row = dict(m)
                     row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
                     batch.measurements.append(row)
+                for w in tpl.weighing_rows(len(points)):
+                    row = dict(w)
+                    row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
+                    batch.weighing.append(row)
                 for std_id, role in tpl.standards:
                     batch.links.append(
                         {
@@ -356,6 +362,7 @@ def load_scale(
             JobTransition,
             ElectronicSignature,
             Certificate,
+            WeighingTest,
             AuditEntry,
         ),
     )

@@ -28,6 +28,7 @@ from lims.models import (
     StandardCalibration,
     StandardCalibrationSource,
     User,
+    WeighingTest,
 )
 from lims.services.common.storage import DatabaseStorage
 from lims.services.records.audit import _plain
@@ -54,6 +55,13 @@ class _Template:
     job: dict[str, Any]
     measurements: list[dict[str, Any]]
     standards: list[tuple[int, str | None]]  # (demo standard id, role)
+    # A weighing job's tests (point_index -1) and its loads' entries (the no-load indication read before each
+    # load, or the change-point weights): without them the balance procedure refuses the job's points.
+    weighing: list[dict[str, Any]] = field(default_factory=list)
+
+    def weighing_rows(self, points: int) -> list[dict[str, Any]]:
+        """The weighing rows that go with the first ``points`` measurements: every test, the loads of those points."""
+        return [w for w in self.weighing if w["point_index"] < points]
 
     @functools.cached_property
     def results_sha256(self) -> str:
@@ -76,7 +84,13 @@ def _templates(session: Session) -> list[_Template]:
             (link.standard_id, link.role)
             for link in session.scalars(select(JobStandard).where(JobStandard.job_id == job.id))
         ]
-        out.append(_Template(_row(job.instrument), _row(job), points, links))
+        weighing = [
+            _row(w)
+            for w in session.scalars(
+                select(WeighingTest).where(WeighingTest.job_id == job.id).order_by(WeighingTest.id)
+            )
+        ]
+        out.append(_Template(_row(job.instrument), _row(job), points, links, weighing))
     if not out:  # pragma: no cover - the demo always has approved jobs
         raise LimsError(N_("The demo data set has no complete job to copy."))
     return out
@@ -109,6 +123,7 @@ class _Batch:
     links: list[dict[str, Any]] = field(default_factory=list)
     signatures: list[dict[str, Any]] = field(default_factory=list)
     certificates: list[dict[str, Any]] = field(default_factory=list)
+    weighing: list[dict[str, Any]] = field(default_factory=list)
 
     def write(self, out: BulkWriter, ids: NextIds) -> None:
         for model, rows in (
@@ -116,6 +131,7 @@ class _Batch:
             (JobTransition, self.transitions),
             (ElectronicSignature, self.signatures),
             (Certificate, self.certificates),
+            (WeighingTest, self.weighing),
         ):
             first = ids.take(model, len(rows))
             for n, row in enumerate(rows):
@@ -125,6 +141,7 @@ class _Batch:
         out.put(JobTransition, self.transitions)
         out.put(JobStandard, self.links)
         out.put(Measurement, self.measurements)
+        out.put(WeighingTest, self.weighing)
         out.put(ElectronicSignature, self.signatures)
         out.put(Certificate, self.certificates)
 
@@ -191,7 +208,11 @@ def _copy_standards(
     copies: int,
     now: datetime,
 ) -> dict[int, list[int]]:
-    """Each bench standard the templates use and its copies: demo id -> [demo id, copy ids…]."""
+    """Each bench standard the templates use and its copies: demo id -> [copy ids…].
+
+    The generated jobs use the copies only: each copy has this year's calibration and two earlier ones, so a
+    job measured up to a year and more ago used a standard calibrated on that day (the demo's own standard has
+    only its latest calibration, months old, and would have been used before it was calibrated)."""
     used = sorted({std_id for tpl in templates for std_id, _role in tpl.standards})
     mapping: dict[int, list[int]] = {}
     std_rows, cal_rows, source_rows = [], [], []
@@ -215,7 +236,7 @@ def _copy_standards(
             else []
         )
         first = ids.take(MeasurementStandard, copies)
-        mapping[std_id] = [std_id, *range(first, first + copies)]
+        mapping[std_id] = list(range(first, first + copies))
         for n in range(copies):
             row = _row(std)
             row.update(
