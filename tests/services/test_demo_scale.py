@@ -256,6 +256,7 @@ def test_every_generated_job_has_the_readings_its_procedure_requires(scaled: Ses
     for job in sample.values():
         points = _count(scaled, Measurement, Measurement.job_id == job.id)
         assert points >= 2
+        assert job.measured_on is not None
         nested = scaled.begin_nested()
         assert recompute_points(scaled, job, job.measured_on) == points, job.number
         nested.rollback()
