@@ -237,3 +237,42 @@ def test_rows_added_afterwards_get_fresh_ids(scaled: Session) -> None:
     job = make_job(scaled, enterprise=enterprise, instrument=instrument)
     assert instrument.id > (top_instrument or 0) and job.id > (top_job or 0)
     assert verify_chain(scaled).ok
+
+
+
+MEASURED_OR_LATER = (JobState.MEASURED, JobState.REVIEWED, JobState.APPROVED, JobState.ISSUED)
+
+
+@SCALED
+def test_every_generated_job_has_the_readings_its_procedure_requires(scaled: Session) -> None:
+    """Every generated job measured or later passes the workflow's completeness check (every point has a
+    result, every weighing test of a weighing procedure is recorded). The points of one in-progress and one
+    complete job per procedure (every job copies one of them) recompute from their stored entries as the bench
+    computes a saved point: a balance's load needs the no-load indication read before each loaded one, a
+    scale's the change-point weights (lims.services.bench.weighing), each standard a calibration on the day."""
+    from lims.services.bench.measurements import recompute_points
+    from lims.services.jobs.points import require_complete
+    from lims.services.jobs.procedures import domain_procedure
+
+    generated = select(Enterprise.id).where(Enterprise.email.like("qa.dn%"))
+    jobs = scaled.scalars(
+        select(Job)
+        .where(Job.enterprise_id.in_(generated), Job.state.in_((JobState.IN_PROGRESS, *MEASURED_OR_LATER)))
+        .order_by(Job.id)
+    ).all()
+    sample: dict[tuple[int | None, bool], Job] = {}
+    for job in jobs:
+        if job.state in MEASURED_OR_LATER:
+            require_complete(scaled, job)
+        sample.setdefault((job.procedure_id, job.state == JobState.IN_PROGRESS), job)
+    weighing = 0
+    for job in sample.values():
+        points = _count(scaled, Measurement, Measurement.job_id == job.id)
+        assert points >= 2
+        assert job.measured_on is not None
+        nested = scaled.begin_nested()
+        assert recompute_points(scaled, job, job.measured_on) == points, job.number
+        nested.rollback()
+        assert job.procedure is not None
+        weighing += domain_procedure(job.procedure).weighing is not None
+    assert weighing >= 3  # balances and scales, in progress and complete

@@ -7,7 +7,8 @@ N counts the enterprises' instruments (phương tiện đo). Everything else is 
   calibration against the demo's reference standards (the calibration chain) and a yearly history;
 * one job per instrument, in every state of the workflow (mostly issued, the rest spread over the others),
   with its state history, the standards it used, the readings and results of its test points (the
-  issued, approved, reviewed and measured ones complete, in-progress ones two points), the signatory's
+  issued, approved, reviewed and measured ones complete, in-progress ones two points; a weighing job also its
+  weighing tests and, for each load, the no-load indications or change-point weights), the signatory's
   electronic signature and, for issued jobs, a certificate row;
 * one audit entry per generated audited row, chained with the same hashing as every other entry.
 
@@ -31,14 +32,10 @@ signature differs at each signing).
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -53,19 +50,28 @@ from lims.models import (
     Enterprise,
     Job,
     JobCounter,
-    JobStandard,
     JobState,
     JobTransition,
     Measurement,
     MeasurementStandard,
     Role,
     StandardCalibration,
-    StandardCalibrationSource,
     User,
+    WeighingTest,
 )
-from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.scale_names import (
+    BRANDS,
+    FORMS,
+    LOCATIONS,
+    PLACES,
+    STREETS,
+    TRADES,
+    _person,
+    _tax_codes,
+)
+from lims.services.demo.scale_rows import FLOW, _Batch, _copy_standards, _history, _sample_pdfs, _templates
 from lims.services.demo.seed import database_is_empty, load_demo
-from lims.services.records.audit import ACTOR_KEY, SYSTEM, Actor, _plain
+from lims.services.records.audit import ACTOR_KEY, SYSTEM, Actor
 from lims.services.records.bulk_write import AuditAppender, BulkWriter, NextIds, fix_sequences
 
 INSTRUMENTS_PER_ENTERPRISE = 100
@@ -85,146 +91,6 @@ STATE_MIX: tuple[tuple[JobState, int], ...] = (
     (JobState.ON_HOLD, 1),
     (JobState.CANCELLED, 1),
     (JobState.REJECTED, 1),
-)
-FLOW = (
-    JobState.REQUESTED,
-    JobState.RECEIVED,
-    JobState.IN_PROGRESS,
-    JobState.MEASURED,
-    JobState.REVIEWED,
-    JobState.APPROVED,
-    JobState.ISSUED,
-)
-
-FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-)
-MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu")
-GIVEN = (
-    "An",
-    "Bình",
-    "Chi",
-    "Dũng",
-    "Giang",
-    "Hà",
-    "Hải",
-    "Hạnh",
-    "Hùng",
-    "Khánh",
-    "Lan",
-    "Linh",
-    "Long",
-    "Mai",
-    "Nam",
-    "Ngân",
-    "Phúc",
-    "Quang",
-    "Sơn",
-    "Tâm",
-    "Thảo",
-    "Trang",
-    "Trung",
-    "Tuấn",
-    "Yến",
-)
-FORMS = ("Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Doanh nghiệp tư nhân", "Hợp tác xã")
-TRADES = (
-    ("Cơ khí", "Cơ khí chế tạo"),
-    ("Thực phẩm", "Chế biến thực phẩm"),
-    ("Dược phẩm", "Dược phẩm"),
-    ("Điện tử", "Điện tử"),
-    ("Xăng dầu", "Kinh doanh xăng dầu"),
-    ("Xây dựng", "Xây dựng"),
-    ("Thép", "Luyện kim"),
-    ("Nhựa", "Sản xuất nhựa"),
-    ("Dệt may", "Dệt may"),
-    ("Thủy sản", "Chế biến thủy sản"),
-    ("Môi trường", "Xử lý môi trường"),
-    ("Bia", "Đồ uống"),
-    ("Bao bì", "Bao bì"),
-    ("Vật liệu", "Vật liệu xây dựng"),
-)
-BRANDS = (
-    "An Phát",
-    "Hồng Hà",
-    "Thăng Long",
-    "Sông Hàn",
-    "Hải Vân",
-    "Minh Khai",
-    "Bình Minh",
-    "Tân Tiến",
-    "Hòa Phát",
-    "Đại Việt",
-    "Phú Thành",
-    "Trường An",
-    "Kim Long",
-    "Sơn Trà",
-    "Ngũ Hành",
-    "Việt Hưng",
-)
-PLACES = (
-    (
-        "Hà Nội",
-        "01",
-        (
-            "Cầu Giấy",
-            "Đống Đa",
-            "Hai Bà Trưng",
-            "Long Biên",
-            "Hoàng Mai",
-            "Thanh Xuân",
-            "Nam Từ Liêm",
-            "Bắc Từ Liêm",
-            "Hà Đông",
-            "Đông Anh",
-            "Gia Lâm",
-            "Mê Linh",
-        ),
-    ),
-    (
-        "Đà Nẵng",
-        "04",
-        ("Hải Châu", "Thanh Khê", "Sơn Trà", "Ngũ Hành Sơn", "Liên Chiểu", "Cẩm Lệ", "Hòa Vang"),
-    ),
-)
-STREETS = (
-    "Nguyễn Trãi",
-    "Giải Phóng",
-    "Phạm Văn Đồng",
-    "Trần Duy Hưng",
-    "Lê Duẩn",
-    "Nguyễn Văn Linh",
-    "Điện Biên Phủ",
-    "Hoàng Quốc Việt",
-    "Ngô Quyền",
-    "Tôn Đức Thắng",
-    "Bạch Đằng",
-    "Hùng Vương",
-)
-LOCATIONS = (
-    "Phòng QC",
-    "Xưởng sản xuất",
-    "Kho nguyên liệu",
-    "Phòng thí nghiệm",
-    "Dây chuyền 1",
-    "Dây chuyền 2",
-    "Trạm cân",
-    "Phòng kỹ thuật",
-    "Khu lò hơi",
-    "Cửa hàng số 3",
 )
 
 
@@ -261,94 +127,6 @@ class ScaleReport:
 
 
 MAX_INSTRUMENTS = 5_000_000
-
-
-def _tax_codes(rng: random.Random, province: str, used: set[str]) -> str:
-    from lims.domain.taxcode import check_digit
-
-    while True:
-        nine = province + f"{rng.randrange(10**7):07d}"
-        digit = check_digit(nine)
-        if digit is not None and nine + str(digit) not in used:
-            code = nine + str(digit)
-            used.add(code)
-            return code
-
-
-def _person(rng: random.Random) -> str:
-    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-
-
-def _row(obj: Any) -> dict[str, Any]:
-    return {c.name: getattr(obj, c.key) for c in obj.__table__.columns}
-
-
-@dataclass
-class _Template:
-    instrument: dict[str, Any]
-    job: dict[str, Any]
-    measurements: list[dict[str, Any]]
-    standards: list[tuple[int, str | None]]  # (demo standard id, role)
-
-    @functools.cached_property
-    def results_sha256(self) -> str:
-        """What the signatory's signature covers: the digest of the results (the same for every copy)."""
-        results = [_plain(m["result"]) for m in self.measurements]
-        return hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()
-
-
-def _templates(session: Session) -> list[_Template]:
-    """The demo's complete jobs (approved, all points measured), one per procedure."""
-    out = []
-    for job in session.scalars(select(Job).where(Job.state == JobState.APPROVED).order_by(Job.id)):
-        points = [
-            _row(m)
-            for m in session.scalars(
-                select(Measurement).where(Measurement.job_id == job.id).order_by(Measurement.point_index)
-            )
-        ]
-        links = [
-            (link.standard_id, link.role)
-            for link in session.scalars(select(JobStandard).where(JobStandard.job_id == job.id))
-        ]
-        out.append(_Template(_row(job.instrument), _row(job), points, links))
-    if not out:  # pragma: no cover - the demo always has approved jobs
-        raise LimsError(N_("The demo data set has no complete job to copy."))
-    return out
-
-
-def _sample_pdfs(session: Session, today: date) -> dict[str, tuple[str, str]]:
-    """Real renderings of the certificate layout, one calibration and one verification, stored once and
-    signed (PAdES) with the demo's test keys like every issued PDF (issue 17): pdfsig and /verify report a
-    valid signature on them too."""
-    from dataclasses import replace
-
-    from certificates.examples import example_calibration, example_verification
-    from certificates.pdf import render_pdf
-    from certificates.signing import sign_pdf
-    from lims.config import Settings
-    from lims.services.certificates.settings import certificate_settings
-
-    conf = Settings.from_env()
-    # The keys load_demo made under the instance folder (made here if missing: a demo), the signatory's own.
-    identity = certificate_settings(replace(conf, demo=True)).signing.identity_for("ky.thu")
-    signed_at = datetime.combine(today, time(2, 30), UTC)
-    store = DatabaseStorage(session)
-    out = {}
-    for kind, data in (
-        ("calibration", example_calibration(number="HC-MAU-00001")),
-        ("verification", example_verification(number="KĐ-MẪU-00001")),
-    ):
-        pdf = sign_pdf(
-            render_pdf(data, invariant=True),
-            identity,
-            signing_time=signed_at,
-            reason=f"Mẫu giấy chứng nhận {data.number} / Sample certificate {data.number}",
-            location=data.lab.address.city,
-        )
-        stored = store.put(f"scale-samples/certificate-{kind}.pdf", pdf, "application/pdf")
-        out[kind] = (stored.key, stored.sha256)
-    return out
 
 
 def _state_table() -> list[JobState]:
@@ -519,6 +297,10 @@ def load_scale(
                     row = dict(m)
                     row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
                     batch.measurements.append(row)
+                for w in tpl.weighing_rows(len(points)):
+                    row = dict(w)
+                    row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
+                    batch.weighing.append(row)
                 for std_id, role in tpl.standards:
                     batch.links.append(
                         {
@@ -582,6 +364,7 @@ def load_scale(
             JobTransition,
             ElectronicSignature,
             Certificate,
+            WeighingTest,
             AuditEntry,
         ),
     )
@@ -589,154 +372,3 @@ def load_scale(
     say("statistics (ANALYZE)")
     session.execute(text("ANALYZE"))
     return report
-
-
-@dataclass(slots=True)
-class _Batch:
-    instruments: list[dict[str, Any]] = field(default_factory=list)
-    jobs: list[dict[str, Any]] = field(default_factory=list)
-    transitions: list[dict[str, Any]] = field(default_factory=list)
-    measurements: list[dict[str, Any]] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
-    signatures: list[dict[str, Any]] = field(default_factory=list)
-    certificates: list[dict[str, Any]] = field(default_factory=list)
-
-    def write(self, out: BulkWriter, ids: NextIds) -> None:
-        for model, rows in (
-            (Measurement, self.measurements),
-            (JobTransition, self.transitions),
-            (ElectronicSignature, self.signatures),
-            (Certificate, self.certificates),
-        ):
-            first = ids.take(model, len(rows))
-            for n, row in enumerate(rows):
-                row["id"] = first + n
-        out.put(CustomerInstrument, self.instruments)
-        out.put(Job, self.jobs)
-        out.put(JobTransition, self.transitions)
-        out.put(JobStandard, self.links)
-        out.put(Measurement, self.measurements)
-        out.put(ElectronicSignature, self.signatures)
-        out.put(Certificate, self.certificates)
-
-
-def _history(
-    batch: _Batch,
-    job: dict[str, Any],
-    state: JobState,
-    reached: int,
-    day: datetime,
-    tech: User,
-    reviewer: User,
-    signatory: User,
-) -> None:
-    """The job's state changes, as the workflow would have recorded them."""
-    who = {
-        JobState.RECEIVED: tech,
-        JobState.IN_PROGRESS: tech,
-        JobState.MEASURED: tech,
-        JobState.REVIEWED: reviewer,
-        JobState.APPROVED: signatory,
-        JobState.ISSUED: signatory,
-    }
-    at = day
-    for step in range(1, reached + 1):
-        to = FLOW[step]
-        at = day + timedelta(days=max(0, step - 2), hours=step)
-        batch.transitions.append(
-            {
-                "job_id": job["id"],
-                "from_state": FLOW[step - 1],
-                "to_state": to,
-                "actor_id": who[to].id,
-                "role": who[to].role.value,
-                "comment": None,
-                "at": at,
-            }
-        )
-    if state in (JobState.ON_HOLD, JobState.CANCELLED, JobState.REJECTED):
-        by = tech if state == JobState.ON_HOLD else signatory
-        comment = {
-            JobState.ON_HOLD: "Chờ khách hàng gửi bộ sạc kèm theo",
-            JobState.CANCELLED: "Khách hàng hủy yêu cầu",
-            JobState.REJECTED: "Phương tiện đo hư hỏng, không thể hiệu chuẩn",
-        }[state]
-        batch.transitions.append(
-            {
-                "job_id": job["id"],
-                "from_state": FLOW[reached],
-                "to_state": state,
-                "actor_id": by.id,
-                "role": by.role.value,
-                "comment": comment,
-                "at": at + timedelta(hours=1),
-            }
-        )
-
-
-def _copy_standards(
-    session: Session,
-    out: BulkWriter,
-    ids: NextIds,
-    templates: list[_Template],
-    copies: int,
-    now: datetime,
-) -> dict[int, list[int]]:
-    """Each bench standard the templates use and its copies: demo id -> [demo id, copy ids…]."""
-    used = sorted({std_id for tpl in templates for std_id, _role in tpl.standards})
-    mapping: dict[int, list[int]] = {}
-    std_rows, cal_rows, source_rows = [], [], []
-    for std_id in used:
-        std = session.get(MeasurementStandard, std_id)
-        assert std is not None
-        current = session.scalars(
-            select(StandardCalibration)
-            .where(StandardCalibration.standard_id == std_id)
-            .order_by(StandardCalibration.calibrated_on.desc())
-        ).first()
-        sources = (
-            list(
-                session.scalars(
-                    select(StandardCalibrationSource.standard_id).where(
-                        StandardCalibrationSource.calibration_id == current.id
-                    )
-                )
-            )
-            if current is not None
-            else []
-        )
-        first = ids.take(MeasurementStandard, copies)
-        mapping[std_id] = [std_id, *range(first, first + copies)]
-        for n in range(copies):
-            row = _row(std)
-            row.update(
-                id=first + n,
-                asset_number=f"{std.asset_number}-S{n + 1:04d}",
-                serial_number=f"{std.serial_number or 'SN'}-{n + 1:04d}",
-                created_at=now,
-                updated_at=None,
-            )
-            std_rows.append(row)
-            if current is None:
-                continue
-            for year in range(3):  # this year's calibration and two earlier ones
-                cal = _row(current)
-                on = current.calibrated_on - timedelta(days=365 * year)
-                cal.update(
-                    id=None,
-                    standard_id=first + n,
-                    calibrated_on=on,
-                    issued_on=on,
-                    valid_until=on + (current.valid_until - current.calibrated_on),
-                    certificate_number=f"{current.certificate_number}-S{n + 1:04d}-{year}",
-                    created_at=now,
-                )
-                cal_rows.append((cal, sources))
-    out.put(MeasurementStandard, std_rows)
-    first_cal = ids.take(StandardCalibration, len(cal_rows))
-    for n, (cal, sources) in enumerate(cal_rows):
-        cal["id"] = first_cal + n
-        source_rows += [{"calibration_id": cal["id"], "standard_id": s} for s in sources]
-    out.put(StandardCalibration, [cal for cal, _sources in cal_rows])
-    out.put(StandardCalibrationSource, source_rows)
-    return mapping
