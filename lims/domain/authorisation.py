@@ -36,10 +36,26 @@ class AuthorisationError(DomainError, ValueError):
 
 
 class NotAuthorised(DomainError, PermissionError):
-    """The person holds no valid authorisation for this procedure and role on that date."""
+    """The person holds no valid authorisation for this procedure and role on that date.
 
-    def __init__(self, person_id: str, procedure_code: str, role: AuthorisedRole, on: date, why: str) -> None:
+    Besides the English message, the refusal keeps its facts for other languages: ``lapses`` are the
+    grants for this procedure and role that did not hold on the day, as (``"granted_from"`` | ``"revoked"`` |
+    ``"expired"``, date) pairs; ``held`` the other roles held for the procedure when none was for this one.
+    """
+
+    def __init__(
+        self,
+        person_id: str,
+        procedure_code: str,
+        role: AuthorisedRole,
+        on: date,
+        why: str,
+        *,
+        lapses: tuple[tuple[str, date], ...] = (),
+        held: tuple[str, ...] = (),
+    ) -> None:
         self.person_id, self.procedure_code, self.role, self.on = person_id, procedure_code, role, on
+        self.lapses, self.held = lapses, held
         super().__init__(
             f"{person_id} is not authorised to {role.value} {procedure_code} on {on:%Y-%m-%d}: {why}"
         )
@@ -117,13 +133,17 @@ def require_authorised(
         why = f"no authorisation to {role.value} this procedure"
         if held:
             why += f" (holds only: {', '.join(held)})"
-        raise NotAuthorised(person, procedure_code, role, on, why)
-    reasons: list[str] = []
+        raise NotAuthorised(person, procedure_code, role, on, why, held=tuple(held))
+    lapses: list[tuple[str, date]] = []
     for a in sorted(relevant, key=lambda x: x.granted_on):
         if on < a.granted_on:
-            reasons.append(f"granted only from {a.granted_on:%Y-%m-%d}")
+            lapses.append(("granted_from", a.granted_on))
         elif a.revoked_on is not None and on >= a.revoked_on:
-            reasons.append(f"revoked on {a.revoked_on:%Y-%m-%d}")
+            lapses.append(("revoked", a.revoked_on))
         elif a.expires_on is not None:
-            reasons.append(f"expired on {a.expires_on:%Y-%m-%d}")
-    raise NotAuthorised(person, procedure_code, role, on, "; ".join(reasons))
+            lapses.append(("expired", a.expires_on))
+    why = "; ".join(f"{LAPSE_WORDS[kind]} {day:%Y-%m-%d}" for kind, day in lapses)
+    raise NotAuthorised(person, procedure_code, role, on, why, lapses=tuple(lapses))
+
+
+LAPSE_WORDS = {"granted_from": "granted only from", "revoked": "revoked on", "expired": "expired on"}

@@ -17,6 +17,7 @@ from lims.domain.guard import StandardInUse, StandardRefused
 from lims.domain.standard_choice import CHARACTERISTIC_LABELS
 from lims.domain.workflow import CommentRequired, IllegalTransition, NotPermitted, SameActorForbidden
 from lims.errors import N_
+from lims.services.access.authorisations import AuthorisationRefused
 from lims.services.jobs.standard_choices import StandardUnsuitable
 from lims.services.programme.importer import RowError
 from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
@@ -93,15 +94,35 @@ def _comment(exc: CommentRequired) -> str:
     )
 
 
+LAPSE_LABELS = {
+    "granted_from": N_("granted only from %(date)s"),
+    "revoked": N_("revoked on %(date)s"),
+    "expired": N_("expired on %(date)s"),
+}
+
+
 def _not_authorised(exc: NotAuthorised) -> str:
     role = str(getattr(exc.role, "value", exc.role))
+    if exc.lapses:
+        why = "; ".join(_(LAPSE_LABELS[kind], date=date_filter(day)) for kind, day in exc.lapses)
+    elif exc.held:
+        why = _("holds only: %(roles)s", roles=", ".join(_(AUTHORISATION_LABELS.get(r, r)) for r in exc.held))
+    else:
+        why = _("no authorisation recorded for this procedure")
     return _(
-        "%(person)s holds no valid authorisation to %(role)s procedure %(code)s on %(date)s.",
+        "%(person)s holds no valid authorisation to %(role)s procedure %(code)s on %(date)s: %(why)s.",
         person=exc.person_id,
         role=_(AUTHORISATION_LABELS.get(role, role)),
         code=exc.procedure_code,
         date=date_filter(exc.on),
+        why=why,
     )
+
+
+def _authorisation_refused(exc: AuthorisationRefused) -> str:
+    if exc.refusal is None:
+        return _(exc.template, **exc.params)
+    return _not_authorised(exc.refusal)
 
 
 def _below_cmc(exc: UncertaintyBelowCmc) -> str:
@@ -167,6 +188,7 @@ LOCALISERS: dict[type[Exception], Callable[[object], str]] = {
     NotPermitted: _not_permitted,  # type: ignore[dict-item]
     CommentRequired: _comment,  # type: ignore[dict-item]
     NotAuthorised: _not_authorised,  # type: ignore[dict-item]
+    AuthorisationRefused: _authorisation_refused,  # type: ignore[dict-item]
     UncertaintyBelowCmc: _below_cmc,  # type: ignore[dict-item]
     StandardRefused: _refused,  # type: ignore[dict-item]
     StandardInUse: _in_use,  # type: ignore[dict-item]

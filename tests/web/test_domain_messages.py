@@ -33,6 +33,43 @@ def test_authorisation_refusal(app: Flask) -> None:
     assert "ktv.lan không có ủy quyền còn hiệu lực" in text and "02/11/2026" in text
 
 
+def test_an_authorisation_refusal_from_the_service_names_each_lapse_in_the_readers_language(app: Flask) -> None:
+    """What a job step raises (the service's AuthorisationRefused around the domain's refusal): each lapsed
+    grant with its date as pages print it, never the English text with ISO dates."""
+    from flask import session
+
+    from lims.domain.authorisation import Authorisation, require_authorised
+    from lims.services.access.authorisations import AuthorisationRefused
+
+    grants = [
+        Authorisation("ktv.lan", "CAL-PG-DKD", AuthorisedRole.PERFORM, date(2025, 1, 10), "TR-12",
+                      expires_on=date(2026, 1, 9)),
+        Authorisation("ktv.lan", "CAL-PG-DKD", AuthorisedRole.PERFORM, date(2026, 12, 20), "TR-40"),
+    ]  # fmt: skip
+    try:
+        require_authorised(grants, "CAL-PG-DKD", AuthorisedRole.PERFORM, date(2026, 12, 6))
+    except NotAuthorised as exc:
+        refused = AuthorisationRefused(exc)
+    assert "expired on 2026-01-09" in str(refused)  # the command line and logs keep the English text
+    with app.test_request_context():
+        vietnamese = error_text(refused)
+    assert vietnamese == (
+        "ktv.lan không có ủy quyền còn hiệu lực để thực hiện theo quy trình CAL-PG-DKD vào ngày 06/12/2026: "
+        "đã hết hạn ngày 09/01/2026; chỉ được cấp từ ngày 20/12/2026."
+    )
+    with app.test_request_context():
+        session["language"] = "en"
+        english = error_text(refused)
+    assert english == (
+        "ktv.lan holds no valid authorisation to perform procedure CAL-PG-DKD on Dec 6, 2026: "
+        "expired on Jan 9, 2026; granted only from Dec 20, 2026."
+    )
+    with app.test_request_context():
+        held = error_text(AuthorisationRefused(NotAuthorised(
+            "ktv.lan", "CAL-PG-DKD", AuthorisedRole.SIGN, date(2026, 12, 6), "x", held=("perform", "review"))))
+    assert held.endswith(": chỉ có quyền: thực hiện, soát xét.")
+
+
 def test_characteristics_a_standard_lacks_are_named_in_the_users_language(app: Flask) -> None:
     from flask import session
 

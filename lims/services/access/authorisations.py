@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +18,13 @@ class AuthorisationRefused(LimsError, PermissionError):
     """A person is not authorised for the procedure on that date; ``reason`` is the domain's explanation."""
 
     template = N_("Not authorised: %(reason)s")
+
+    def __init__(self, refusal: da.NotAuthorised | None = None, /, **params: Any) -> None:
+        # The domain's refusal is kept whole, so that pages word it in the reader's language.
+        self.refusal = refusal
+        if refusal is not None:
+            params.setdefault("reason", str(refusal))
+        super().__init__(None, **params)
 
 
 class InvalidAuthorisation(LimsError, ValueError):
@@ -108,13 +116,12 @@ def require(session: Session, user: User, procedure_code: str, role: da.Authoris
     if not auths:
         # The domain names "this person" when nothing is held; name the user instead.
         raise AuthorisationRefused(
-            reason=f"{user.username} is not authorised to {role.value} {procedure_code} on {on:%Y-%m-%d}: "
-            "no authorisation recorded"
+            da.NotAuthorised(user.username, procedure_code, role, on, "no authorisation recorded")
         )
     try:
         da.require_authorised(auths, procedure_code, role, on)
     except da.NotAuthorised as exc:
-        raise AuthorisationRefused(reason=str(exc)) from exc
+        raise AuthorisationRefused(exc) from exc
 
 
 def staff(session: Session) -> list[User]:
