@@ -67,7 +67,7 @@ def test_an_authorisation_refusal_from_the_service_names_each_lapse_in_the_reade
     with app.test_request_context():
         held = error_text(AuthorisationRefused(NotAuthorised(
             "ktv.lan", "CAL-PG-DKD", AuthorisedRole.SIGN, date(2026, 12, 6), "x", held=("perform", "review"))))
-    assert held.endswith(": chỉ có quyền: thực hiện, soát xét.")
+    assert held.endswith(": chỉ có quyền: thực hiện, xem xét.")
 
 
 def test_characteristics_a_standard_lacks_are_named_in_the_users_language(app: Flask) -> None:
