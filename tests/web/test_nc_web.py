@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import NcNotice, NonconformingWork, Role, StandardStatus
+from lims.models import NcNotice, NonconformingWork, Role, StandardCalibration, StandardStatus
 from tests.factories import make_calibration, make_enterprise, make_standard, make_user
 from tests.services.test_nonconformity import job_on
 from tests.webutil import login, post_form
@@ -179,3 +180,81 @@ def test_complaint_from_the_portal_to_a_record_and_a_job_found_wrong(
         assert away.status_code == 302 and away.headers["Location"].endswith("/nc/"), back
     home = post_form(client, "/nc/", {"trigger": "job_found_wrong", "back": "/jobs/", "description": "x"})
     assert home.headers["Location"].endswith("/jobs/")
+
+
+@pytest.mark.parametrize("calibration_first", [True, False])
+def test_the_issues_case_through_the_forms(
+    client: FlaskClient, session: Session, calibration_first: bool
+) -> None:
+    """Issue 22 as the quality manager tried it, every step through the forms: CDL-AS-001's calibration of
+    2026-10-15 recorded without its as-found error, and the record declared by hand, found 2026-10-20, naming
+    it (or before it is entered): 8 jobs and 2 in-house calibrations (the counting rule: ``build``)."""
+    from tests.services.test_nonconformity import build
+
+    scenario = build(session)
+    reviewer = make_user(session, Role.REVIEWER)  # the quality manager
+    technician = make_user(session, Role.TECHNICIAN)
+    session.commit()
+    standard_url = f"/standards/{scenario.reference.id}"
+
+    def as_user(username: str) -> None:
+        client.delete_cookie("session")
+        login(client, username)
+
+    def calibrate() -> None:
+        as_user(technician.username)
+        response = post_form(
+            client,
+            f"{standard_url}/calibrations/new",
+            {
+                "calibrated_on": "2026-10-15",
+                "certificate_number": "V05.2026.0815",
+                "issuer_kind": "national_metrology_institute",
+                "issuer_name": "Viện Đo lường Việt Nam",
+                "issued_on": "2026-10-20",
+                "valid_until": "2027-10-15",
+                "points": "60 MPa 0.0012 2",
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    def declare(found_at: str) -> None:
+        as_user(reviewer.username)
+        response = post_form(
+            client,
+            "/nc/",
+            {
+                "trigger": "calibration_out_of_tolerance",
+                "standard_id": scenario.reference.id,
+                "found_on": "2026-10-20",
+                "found_at": found_at,
+                "description": "Áp kế piston chuẩn lệch +0,9 kPa tại 60 MPa",
+                "back": standard_url,
+            },
+            token_from=standard_url,
+        )
+        assert response.status_code == 302 and "/nc/" in response.headers["Location"]
+
+    if calibration_first:
+        calibrate()
+        page = client.get(standard_url).get_data(as_text=True)
+        assert "V05.2026.0815" in page.split('id="found_at"')[1]  # offered as the one that found it
+        calibration_id = session.scalar(
+            select(StandardCalibration.id).where(StandardCalibration.certificate_number == "V05.2026.0815")
+        )
+        declare(f"cal:{calibration_id}")
+    else:
+        declare("")
+        calibrate()
+    record = session.scalars(select(NonconformingWork)).one()  # one record, whatever the order
+    as_user(reviewer.username)
+    page = client.get(f"/nc/{record.id}").get_data(as_text=True)
+    assert "10/10/2025" in page.split('id="nc-window"')[1].split("</dd>")[0]
+    assert "15/10/2026" in page.split('id="nc-window"')[1].split("</dd>")[0]
+    counts = page.split('id="nc-counts">')[1].split("</dd>")[0]
+    assert counts.startswith("8 ") and " 2 " in counts, counts
+    for number in scenario.inside:
+        assert f'data-ref="{number}"' in page
+    for number in scenario.outside:
+        assert f'data-ref="{number}"' not in page
+    assert "HC-2026-00110" in page and "HC-2025-00102" not in page  # the amendment, never the superseded

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.domain.nonconformity import Trigger
 from lims.errors import N_
 from lims.models import (
     LAB_AUDIENCE,
@@ -26,6 +27,7 @@ from lims.models import (
 )
 from lims.services.common.notifications import notify
 from lims.services.quality import nonconformity as records
+from lims.services.quality import windows
 from lims.services.standards import calibrations, checks, standards
 
 
@@ -74,6 +76,13 @@ def tell_lab(session: Session, standard: MeasurementStandard, record: Nonconform
 def record_check(session: Session, data: checks.CheckInput, *, today: date) -> Recorded:
     """Record an intermediate check; outside its limits it opens a record (trigger "check out of limits")."""
     check = checks.add_check(session, data)
+    waiting = windows.awaiting_finding(
+        session, check.standard_id, Trigger.CHECK_OUT_OF_LIMITS, check.checked_on
+    )
+    if waiting is not None and (check_outside_limits(check) or check.lower_limit is None):
+        waiting.check_id = check.id  # the check the record was declared for, entered afterwards
+        session.flush()
+        return Recorded(check, waiting)
     if not check_outside_limits(check):
         return Recorded(check, None)
     standard = standards.get_standard(session, check.standard_id)
@@ -101,6 +110,15 @@ def record_calibration(
 ) -> Recorded:
     """Record a calibration; an as-found error beyond the limit opens a record (calibration out of tolerance)."""
     calibration = calibrations.add_calibration(session, data)
+    waiting = windows.awaiting_finding(
+        session, calibration.standard_id, Trigger.CALIBRATION_OUT_OF_TOLERANCE, calibration.calibrated_on
+    )
+    if waiting is not None and calibration.as_found_in_tolerance is not True:
+        # the calibration the record was declared for, entered afterwards (with or without its as-found
+        # error): the record names it, so it never starts the suspect window
+        waiting.calibration_id = calibration.id
+        session.flush()
+        return Recorded(calibration, waiting)
     if calibration.as_found_in_tolerance is not False:
         return Recorded(calibration, None)
     standard = standards.get_standard(session, calibration.standard_id)

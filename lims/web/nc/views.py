@@ -136,6 +136,8 @@ def open_record() -> ResponseReturnValue:
                 description=request.form.get("description", "")[:4000],
                 found_on=found_on,
                 standard_id=_int("standard_id"),
+                calibration_id=_found_at("cal:"),
+                check_id=_found_at("check:"),
                 job_id=_job_id(db, request.form.get("job", "")),
                 suspect_from=_date("suspect_from"),
                 suspect_until=_date("suspect_until"),
@@ -147,6 +149,12 @@ def open_record() -> ResponseReturnValue:
         then=lambda record: url_for("nc.show", nc_id=record.id),
         refused=back,
     )
+
+
+def _found_at(prefix: str) -> int | None:
+    """The calibration ("cal:ID") or check ("check:ID") chosen as the one that found the problem."""
+    raw = request.form.get("found_at", "")
+    return int(raw[len(prefix) :]) if raw.startswith(prefix) and raw[len(prefix) :].isdigit() else None
 
 
 def _job_id(db: Any, number: str) -> int | None:
