@@ -46,7 +46,10 @@ def _decision(session: Session, decision_id: int, wanted: nc.Decision) -> tuple[
         raise records.NcError(N_("The decision for this job is not to do that."))
     if row.result_certificate_id is not None:
         raise records.NcError(N_("This decision has already been carried out."))
-    cert = session.get(Certificate, row.certificate_id) if row.certificate_id else None
+    # the job's current certificate: if it was amended since the decision, the new revision is the one acted on
+    cert = records.current_certificates(session, [row.job_id]).get(row.job_id) if row.job_id else None
+    if cert is not None and cert.id != row.certificate_id:
+        row.certificate_id = cert.id
     if cert is None:
         raise records.NcError(
             N_("No certificate was issued for this job: there is nothing to amend or withdraw.")

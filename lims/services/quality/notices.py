@@ -74,12 +74,14 @@ def customer_language(session: Session, enterprise_id: int) -> str:
 def _line(session: Session, affected: Affected) -> text.NoticeLine:
     assert affected.job is not None and affected.decision is not None
     decision = affected.decision
-    cited = session.get(Certificate, decision.certificate_id) if decision.certificate_id else None
-    if cited is None and affected.job.certificate is not None:
-        cited = affected.job.certificate
     result = (
         session.get(Certificate, decision.result_certificate_id) if decision.result_certificate_id else None
     )
+    # the job's current certificate; only an amendment made from this very decision names the certificate
+    # it replaced (and the replacement), never one superseded by anything else
+    cited = affected.job.certificate
+    if result is not None and decision.certificate_id is not None:
+        cited = session.get(Certificate, decision.certificate_id)
     choice = nc.Decision(decision.decision)
     return text.NoticeLine(
         affected.job.number,
