@@ -106,5 +106,5 @@ def summary(session: Session, record: NonconformingWork, *, detailed: bool = Tru
     return data
 
 
-def listing(session: Session, where: NcFilter) -> list[dict[str, Any]]:
-    return [summary(session, r, detailed=False) for r in list_records(session, where)]
+def listing(session: Session, where: NcFilter, *, detailed: bool = False) -> list[dict[str, Any]]:
+    return [summary(session, r, detailed=detailed) for r in list_records(session, where)]
