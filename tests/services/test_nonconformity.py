@@ -501,7 +501,7 @@ def test_a_check_outside_its_limits_acts(session: Session) -> None:
         today=TODAY,
     )
     assert outside.record is not None and outside.record.check_id == outside.saved.id
-    assert "1000.012 g" in outside.record.description and "999.99 … 1000.01 g" in outside.record.description
+    assert "1000,012 g" in outside.record.description and "999,99 … 1000,01 g" in outside.record.description
     assert standard.status == StandardStatus.QUARANTINED
     window = ncs.window_of(session, outside.record)
     assert window is not None and (window.start, window.end) == (

@@ -39,7 +39,7 @@ def test_check_outside_its_limits_opens_a_record_and_quarantines(
     assert response.status_code == 302
     record = session.scalars(select(NonconformingWork)).one()
     assert record.trigger == "check_out_of_limits" and record.check_id is not None
-    assert "1000.012 g" in record.description  # every recorded digit
+    assert "1000,012 g" in record.description  # every recorded digit
     session.refresh(standard)
     assert standard.status == StandardStatus.QUARANTINED
     due = client.get("/standards/due").get_data(as_text=True)

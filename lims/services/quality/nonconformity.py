@@ -98,7 +98,8 @@ def open_record(session: Session, data: NcInput, *, today: date) -> Nonconformin
     elif data.job_id is None and data.certificate_id is None and data.complaint_id is None:
         raise NcError(N_("Name the job, the certificate or the complaint concerned."))
     if standard is not None:
-        data = found_at(session, standard.id, trigger, data)
+        named = found_at(session, standard.id, trigger, data.found_on, data.calibration_id, data.check_id)
+        data = dataclasses.replace(data, calibration_id=named)
         compute_window(
             session,
             standard.id,
@@ -517,6 +518,13 @@ def with_corrective(kind: str, *, today: date) -> ColumnElement[bool]:
     return exists(select(CorrectiveAction.id).where(*conditions))
 
 
+def with_draft_notice() -> ColumnElement[bool]:
+    """Records with a customer notice drafted and not yet sent (the list's filter and the dashboard tile)."""
+    return exists(
+        select(NcNotice.id).where(NcNotice.nc_id == NonconformingWork.id, NcNotice.state == "draft")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class NcFilter:
     state: str | None = None
@@ -524,6 +532,7 @@ class NcFilter:
     standard_id: int | None = None
     open_only: bool = False
     corrective: str | None = None  # a key of CORRECTIVE_FILTERS
+    drafts: bool = False  # only records with a customer notice waiting for review
     today: date | None = None  # the day "overdue" is judged on (default: today)
 
 
@@ -537,6 +546,8 @@ def list_records(
         stmt = stmt.where(not_closed())
     if where.corrective:
         stmt = stmt.where(with_corrective(where.corrective, today=where.today or date.today()))
+    if where.drafts:
+        stmt = stmt.where(with_draft_notice())
     if where.trigger:
         stmt = stmt.where(NonconformingWork.trigger == where.trigger)
     if where.standard_id is not None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certificates.metrology import format_compact
 from lims.domain.nonconformity import Trigger
 from lims.errors import N_
 from lims.models import (
@@ -40,9 +41,9 @@ class Recorded:
 
 
 def _plain(value: Decimal) -> str:
-    """Every recorded digit, no exponent, no padding zeros: Decimal("1000.012000000000") → "1000.012"."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """Every recorded digit in the Vietnamese number format of the record's text, no exponent, no padding
+    zeros: Decimal("1000.012000000000") → "1000,012"."""
+    return format_compact(value, decimal_separator=",")
 
 
 def check_outside_limits(check: IntermediateCheck) -> bool:

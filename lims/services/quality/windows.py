@@ -5,9 +5,7 @@ that found the problem (named by the record, so that it never starts the window 
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,39 +16,42 @@ from lims.errors import N_
 from lims.models import IntermediateCheck, NonconformingWork, StandardCalibration
 from lims.services.quality.errors import NcError
 
-if TYPE_CHECKING:
-    from lims.services.quality.nonconformity import NcInput
 
-
-def found_at(session: Session, standard_id: int, trigger: nc.Trigger, data: NcInput) -> NcInput:
-    """Check the calibration or check the record names as the one that found the problem (it must be the
-    standard's, on or before the date found); a calibration already recorded as found out of tolerance is
-    named when the record does not name one."""
-    if data.calibration_id is not None:
-        cal = session.get(StandardCalibration, data.calibration_id)
-        if cal is None or cal.standard_id != standard_id or cal.calibrated_on > data.found_on:
+def found_at(
+    session: Session,
+    standard_id: int,
+    trigger: nc.Trigger,
+    found_on: date,
+    calibration_id: int | None,
+    check_id: int | None,
+) -> int | None:
+    """Check the calibration or check a record names as the one that found the problem (it must be the
+    standard's, on or before the date found); the calibration to name, when the record names none: the
+    latest already recorded as found out of tolerance."""
+    if calibration_id is not None:
+        cal = session.get(StandardCalibration, calibration_id)
+        if cal is None or cal.standard_id != standard_id or cal.calibrated_on > found_on:
             raise NcError(N_("Choose a calibration of this standard made on or before the date found."))
-    if data.check_id is not None:
-        check = session.get(IntermediateCheck, data.check_id)
-        if check is None or check.standard_id != standard_id or check.checked_on > data.found_on:
+    if check_id is not None:
+        check = session.get(IntermediateCheck, check_id)
+        if check is None or check.standard_id != standard_id or check.checked_on > found_on:
             raise NcError(N_("Choose a check of this standard made on or before the date found."))
-    if trigger is nc.Trigger.CALIBRATION_OUT_OF_TOLERANCE and data.calibration_id is None:
-        failed = [
-            c
-            for c in session.scalars(
-                select(StandardCalibration)
-                .where(
-                    StandardCalibration.standard_id == standard_id,
-                    StandardCalibration.calibrated_on <= data.found_on,
-                    StandardCalibration.withdrawn_reason.is_(None),
-                )
-                .order_by(StandardCalibration.calibrated_on.desc(), StandardCalibration.id.desc())
+    if trigger is not nc.Trigger.CALIBRATION_OUT_OF_TOLERANCE or calibration_id is not None:
+        return calibration_id
+    failed = [
+        c.id
+        for c in session.scalars(
+            select(StandardCalibration)
+            .where(
+                StandardCalibration.standard_id == standard_id,
+                StandardCalibration.calibrated_on <= found_on,
+                StandardCalibration.withdrawn_reason.is_(None),
             )
-            if c.as_found_in_tolerance is False
-        ]
-        if failed:
-            data = dataclasses.replace(data, calibration_id=failed[0].id)
-    return data
+            .order_by(StandardCalibration.calibrated_on.desc(), StandardCalibration.id.desc())
+        )
+        if c.as_found_in_tolerance is False
+    ]
+    return failed[0] if failed else None
 
 
 def awaiting_finding(

@@ -19,7 +19,7 @@ from lims.models import Role, User
 from lims.services.certificates.settings import certificate_settings
 from lims.services.common.mail import SmtpMailer
 from lims.services.common.storage import open_storage
-from lims.services.quality import actions, corrective, notices
+from lims.services.quality import actions, corrective, notices, report
 from lims.services.quality import nonconformity as records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -108,6 +108,7 @@ def index() -> ResponseReturnValue:
         trigger=trigger if trigger in TRIGGER_LABELS else None,
         open_only=request.args.get("open") == "1",
         corrective=corrective if corrective in records.CORRECTIVE_FILTERS else None,
+        drafts=request.args.get("notices") == "draft",
         today=date.today(),
     )
     return render_template(
@@ -172,6 +173,7 @@ def show(nc_id: int) -> ResponseReturnValue:
     return render_template(
         "nc/show.html",
         view=view,
+        people=report.people_of(db, view),
         delivery={n.id: notices.delivery_state(db, n) for n in view.notices},
         actions_open=records.actions_open(view),
         owners=corrective.possible_owners(db),
