@@ -258,3 +258,80 @@ def test_the_issues_case_through_the_forms(
     for number in scenario.outside:
         assert f'data-ref="{number}"' not in page
     assert "HC-2026-00110" in page and "HC-2025-00102" not in page  # the amendment, never the superseded
+
+
+def _interval_days(page: str, section: str) -> int:
+    text = page.split(f'id="{section}"')[1].split("</section>")[0]
+    return int(text.split('name="method"')[1].split("</button>")[0].rsplit(":", 1)[1].split()[0])
+
+
+def test_intervals_with_their_arithmetic_and_an_out_of_tolerance_check(
+    client: FlaskClient, session: Session
+) -> None:
+    """Issue 22 item 6: checks 0, 3, 6, 9, 9 mg within ±10 mg (every 30 days), then +12 mg: Method 2 never
+    lengthens the interval (it gave 97 then 104 days); Method 1 from the as-found errors shows
+    |0,003 g| / 0,01 g = 0,3 → 365 × 1,25 → 456 days, |−0,014 g| / 0,01 g = 1,4 → 456 × 0,5 → 228 days;
+    accepting it moves the due date to 2026-01-12 + 228 days = 2026-08-28, in the standard's audit trail."""
+    from datetime import timedelta
+
+    from lims.services.records import audit
+
+    technician = make_user(session, Role.TECHNICIAN)
+    standard = make_standard(session, asset_number="CDL-KL-960", unit="g", calibration_interval_months=12)
+    for on, error in ((date(2025, 1, 10), "0.003"), (date(2026, 1, 12), "-0.014")):
+        make_calibration(
+            session,
+            standard,
+            calibrated_on=on,
+            as_found_error=Decimal(error),
+            as_found_limit=Decimal("0.010"),
+            as_found_unit="g",
+        )
+    session.commit()
+    login(client, technician.username)
+    url = f"/standards/{standard.id}"
+    for i, mg in enumerate((0, 3, 6, 9, 9)):
+        response = post_form(
+            client,
+            f"{url}/checks/new",
+            {
+                "checked_on": (date(2026, 2, 1) + timedelta(days=30 * i)).isoformat(),
+                "value": f"1000.{mg:03d}",
+                "unit": "g",
+                "lower_limit": "999.990",
+                "upper_limit": "1000.010",
+            },
+        )
+        assert response.status_code == 302
+    assert session.scalars(select(NonconformingWork)).all() == []
+    before = client.get(url).get_data(as_text=True)
+    days_before = _interval_days(before, "interval-method-2")
+    post_form(
+        client,
+        f"{url}/checks/new",
+        {
+            "checked_on": "2026-08-01",
+            "value": "1000.012",
+            "unit": "g",
+            "lower_limit": "999.990",
+            "upper_limit": "1000.010",
+        },
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert (
+        _interval_days(page, "interval-method-2") <= days_before
+    )  # an out-of-tolerance result never lengthens
+    assert "1.000,012 g" in page.split('id="check-values"')[1]  # every recorded digit, beside the chart
+    assert session.scalars(select(NonconformingWork)).one().trigger == "check_out_of_limits"
+    method1 = page.split('id="interval-method-1"')[1].split("</section>")[0]
+    assert "|0,003 g| / 0,01 g = 0,3" in method1 and "365 × 1,25 → 456 ngày" in method1
+    assert "|-0,014 g| / 0,01 g = 1,4" in method1 and "456 × 0,5 → 228 ngày" in method1
+    response = post_form(client, f"{url}/interval", {"method": "method1"}, token_from=url)
+    assert response.status_code == 302
+    session.refresh(standard)
+    assert standard.due_on == date(2026, 8, 28) and standard.calibration_interval_months == 7
+    trail = audit.history(session, "measurement_standard", str(standard.id))
+    assert any(
+        "due_on" in entry.changes and entry.actor_id == technician.id and entry.action == "update"
+        for entry in trail
+    )

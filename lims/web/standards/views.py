@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
 from lims.domain.control_chart_svg import render_svg
+from lims.domain.intervals import StaircaseRule
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import N_, LimsError, NotFound
@@ -122,6 +123,8 @@ def show(standard_id: int) -> ResponseReturnValue:
         records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
         interval=intervals.interval_recommendation(db, standard_id),
         staircase=intervals.staircase_recommendation(db, standard_id),
+        as_found=intervals.as_found_history(db, standard_id),
+        staircase_rule=StaircaseRule(),
         staircase_labels=STAIRCASE_LABELS,
         checks=checks.checks_of(db, standard_id),
         can_declare=current_user.role in OPENERS,
