@@ -114,3 +114,39 @@ def test_list_json_carries_each_records_jobs_certificates_decisions_and_notices(
     assert {a["job"] for a in row["affected"] if a["certificate"]} <= set(current)
     assert [(n["state"], n["delivery"]) for n in row["notices"]] == [("sent", "queued")]
     assert json.loads(run(["nc", "show", number, "--json"], instance).stdout) == row
+
+    # `lims reminders send` delivers the queued notice through SMTP (a local aiosmtpd server)
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list[bytes] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            received.append(envelope.content)  # type: ignore[attr-defined]
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {
+            "LIMS_MAIL_SERVER": "127.0.0.1",
+            "LIMS_MAIL_PORT": str(port),
+            "LIMS_MAIL_SENDER": "lab@example.vn",
+        }
+        sent = run(["reminders", "send", "--days", "1"], instance, **env)
+        assert sent.returncode == 0, sent.stderr
+    finally:
+        controller.stop()
+    from email import message_from_bytes, policy
+
+    texts = [
+        message_from_bytes(m, policy=policy.default).get_body(("plain",)).get_content() for m in received
+    ]
+    assert any(job_number in text and number in text for text in texts)
+    shown = json.loads(run(["nc", "show", number, "--json"], instance).stdout)
+    assert [n["delivery"] for n in shown["notices"]] == ["sent"]
