@@ -130,6 +130,9 @@ def test_nonconforming_work_pages_in_every_state(
     page = client.get(f"/nc/{record.id}").get_data(as_text=True)
     assert "Lê Văn Hùng" in page and "Trần Thị Lan" in page  # who decided, sent, owns
     assert record.number in client.get("/nc/?notices=draft").get_data(as_text=True)
+    dashboard = client.get("/").get_data(as_text=True)  # the quarantined standard and the overdue action
+    assert 'href="/standards/due"' in dashboard and 'href="/nc/?corrective=overdue"' in dashboard
+    assert scenario.reference.asset_number in client.get("/standards/due").get_data(as_text=True)
     found += _findings(client, staff_pages, english_words)
     client.delete_cookie("session")
     login(client, technician.username)
