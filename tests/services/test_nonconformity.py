@@ -326,6 +326,11 @@ def test_bad_input_is_refused(session: Session) -> None:
             session, ncs.NcInput(trigger="job_found_wrong", description="x", found_on=TODAY), today=TODAY
         )
     record = open_ot(session, scenario.reference)
+    recorded = failed_calibration(session, scenario.reference)  # completes the record
+    with pytest.raises(ncs.NcError, match=record.number):  # a second record for the same finding
+        open_ot(session, scenario.reference)
+    with pytest.raises(ncs.NcError, match=record.number):
+        open_ot(session, scenario.reference, calibration_id=recorded.saved.id)
     with pytest.raises(ncs.NcError):  # J0 is outside the window
         ncs.record_decision(
             session, record.id, usage_ref="nope", decision="notify", reason="x", decided_by_id=None

@@ -41,7 +41,7 @@ from lims.models import (
 from lims.services.quality.errors import (
     NcError as NcError,  # the quality services' refusal, read from here too
 )
-from lims.services.quality.windows import compute_window, found_at, window_of
+from lims.services.quality.windows import compute_window, found_at, record_naming, window_of
 from lims.services.standards.standards import change_status
 
 EVENT_KINDS = {
@@ -100,6 +100,12 @@ def open_record(session: Session, data: NcInput, *, today: date) -> Nonconformin
     if standard is not None:
         named = found_at(session, standard.id, trigger, data.found_on, data.calibration_id, data.check_id)
         data = dataclasses.replace(data, calibration_id=named)
+        for calibration_id, check_id in ((data.calibration_id, None), (None, data.check_id)):
+            already = record_naming(session, calibration_id, check_id)
+            if already is not None:
+                raise NcError(
+                    N_("Record %(number)s is already open for this finding."), number=already.number
+                )
         compute_window(
             session,
             standard.id,

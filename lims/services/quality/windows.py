@@ -144,3 +144,23 @@ def compute_window(
         return nc.suspect_window(found_on, found, start=start, end=end)
     except InvalidRecord as exc:
         raise NcError(N_("The suspect period is not possible: %(problem)s."), problem=str(exc)) from exc
+
+
+def record_naming(
+    session: Session, calibration_id: int | None, check_id: int | None
+) -> NonconformingWork | None:
+    """The record not closed that already names this calibration or check as the one that found the problem
+    (a second record for the same finding is refused)."""
+    if calibration_id is None and check_id is None:
+        return None
+    named = (
+        NonconformingWork.calibration_id == calibration_id
+        if calibration_id is not None
+        else NonconformingWork.check_id == check_id
+    )
+    return session.scalar(
+        select(NonconformingWork)
+        .where(named, NonconformingWork.state != nc.NcState.CLOSED.value)
+        .order_by(NonconformingWork.id)
+        .limit(1)
+    )
