@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -89,6 +90,20 @@ def test_open_decide_send_and_the_customer_reads(client: FlaskClient, session: S
     post_form(client, f"{show}/decisions", {"usage_ref": job.number, "decision": "notify", "reason": "Lưu ý"})
     notice = session.scalars(select(NcNotice)).one()
     assert notice.state == "draft" and "Giấy chứng nhận hiệu chuẩn HC-2026-00901" in notice.body
+    # a notice is sent only from its own record's address
+    other = post_form(
+        client,
+        "/nc/",
+        {"trigger": "job_found_wrong", "job": job.number, "found_on": "2026-03-05", "description": "Sai"},
+    )
+    assert other.status_code == 302
+    other_url = urlsplit(other.headers["Location"]).path
+    wrong = post_form(
+        client, f"{other_url}/notices/{notice.id}/send", {"subject": "x", "body": "y"}, token_from=show
+    )
+    assert wrong.status_code == 404
+    session.refresh(notice)
+    assert notice.state == "draft"
     response = post_form(
         client,
         f"{show}/notices/{notice.id}/send",

@@ -38,9 +38,11 @@ def _require_reason(reason: str) -> None:
         raise records.NcError(N_("Give the reason for the amendment or withdrawal."))
 
 
-def _decision(session: Session, decision_id: int, wanted: nc.Decision) -> tuple[NcDecision, Certificate]:
+def _decision(
+    session: Session, decision_id: int, wanted: nc.Decision, nc_id: int | None
+) -> tuple[NcDecision, Certificate]:
     row = session.get(NcDecision, decision_id)
-    if row is None:
+    if row is None or (nc_id is not None and row.nc_id != nc_id):
         raise NotFound()
     if row.decision != wanted.value:
         raise records.NcError(N_("The decision for this job is not to do that."))
@@ -69,10 +71,12 @@ def amend_from_decision(
     storage: Storage,
     settings: CertificateSettings,
     now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> Certificate:
-    """Issue the amendment the decision asks for; the decision and the amendment point at each other."""
+    """Issue the amendment the decision asks for; the decision and the amendment point at each other.
+    ``nc_id``, when given, is the record the decision must belong to (the page's address)."""
     _require_reason(reason)
-    row, cert = _decision(session, decision_id, nc.Decision.AMEND)
+    row, cert = _decision(session, decision_id, nc.Decision.AMEND, nc_id)
     record = records.get_record(session, row.nc_id)
     new = issue.amend_certificate(
         session, cert.number, actor, f"{record.number}: {reason}", storage=storage, settings=settings, now=now
@@ -85,11 +89,17 @@ def amend_from_decision(
 
 
 def withdraw_from_decision(
-    session: Session, decision_id: int, actor: User, reason: str, *, now: datetime | None = None
+    session: Session,
+    decision_id: int,
+    actor: User,
+    reason: str,
+    *,
+    now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> Certificate:
     """Withdraw the certificate the decision names, with the record's number in the reason."""
     _require_reason(reason)
-    row, cert = _decision(session, decision_id, nc.Decision.WITHDRAW)
+    row, cert = _decision(session, decision_id, nc.Decision.WITHDRAW, nc_id)
     record = records.get_record(session, row.nc_id)
     withdrawn = issue.withdraw_certificate(session, cert.number, actor, f"{record.number}: {reason}", now=now)
     row.result_certificate_id = withdrawn.id

@@ -165,10 +165,12 @@ def send_notice(
     subject: str | None = None,
     body: str | None = None,
     now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> NcNotice:
-    """The reviewer sends a draft (possibly edited): outbox e-mail and the customer's bell."""
+    """The reviewer sends a draft (possibly edited): outbox e-mail and the customer's bell. ``nc_id``, when
+    given, is the record the notice must belong to (the page's address)."""
     notice = session.get(NcNotice, notice_id)
-    if notice is None:
+    if notice is None or (nc_id is not None and notice.nc_id != nc_id):
         raise NotFound()
     if notice.state != DRAFT:
         raise NcError(N_("Only a draft notice can be sent."))

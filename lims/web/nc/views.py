@@ -214,6 +214,7 @@ def amend(nc_id: int, decision_id: int) -> ResponseReturnValue:
             request.form.get("reason", "")[:400],
             storage=storage,
             settings=settings,
+            nc_id=nc_id,
         )
 
     return _on_record(nc_id, work, _("Amendment issued from the decision."))
@@ -225,7 +226,7 @@ def withdraw(nc_id: int, decision_id: int) -> ResponseReturnValue:
     return _on_record(
         nc_id,
         lambda db: actions.withdraw_from_decision(
-            db, decision_id, _user(), request.form.get("reason", "")[:400]
+            db, decision_id, _user(), request.form.get("reason", "")[:400], nc_id=nc_id
         ),
         _("Certificate withdrawn from the decision."),
     )
@@ -246,6 +247,7 @@ def send(nc_id: int, notice_id: int) -> ResponseReturnValue:
             reviewer=_user(),
             subject=request.form.get("subject", "")[:500],
             body=request.form.get("body", "")[:20000],
+            nc_id=nc_id,
         ),
         refused=flash_refusal,
     )
@@ -316,7 +318,7 @@ def add_corrective_action(nc_id: int) -> ResponseReturnValue:
 def corrective_done(nc_id: int, action_id: int) -> ResponseReturnValue:
     return _on_record(
         nc_id,
-        lambda db: corrective.actions_done(db, action_id, by=_user()),
+        lambda db: corrective.actions_done(db, action_id, by=_user(), nc_id=nc_id),
         _("Actions done: the effectiveness review is next."),
     )
 
@@ -333,6 +335,7 @@ def corrective_review(nc_id: int, action_id: int) -> ResponseReturnValue:
             text=request.form.get("effectiveness", "")[:4000],
             by=_user(),
             today=date.today(),
+            nc_id=nc_id,
         ),
         _("Effectiveness review recorded."),
     )
