@@ -139,6 +139,9 @@ def test_nonconforming_work_pages_in_every_state(
     found += _findings(client, ["/", "/notifications/", f"/standards/{scenario.reference.id}"], english_words)
     client.delete_cookie("session")
     login(client, customer.username)
+    portal = client.get("/portal/complaints").get_data(as_text=True)
+    assert complaint.number in portal and "Đã sửa mẫu và cấp lại" in portal  # the progress and the answer
+    assert record.number in client.get("/portal/notices").get_data(as_text=True)
     found += _findings(client, customer_pages, english_words)
 
     # then closed: the standard back in service, every action done, the record closed
