@@ -261,6 +261,8 @@ def test_the_issues_case_through_the_forms(
     else:
         declare("")
         calibrate()
+        flashed = client.get(standard_url).get_data(as_text=True)
+        assert "Đã ghi nhận là lần phát hiện sự không phù hợp của hồ sơ NC-2026-001" in flashed
     record = session.scalars(select(NonconformingWork)).one()  # one record, whatever the order
     as_user(reviewer.username)
     page = client.get(f"/nc/{record.id}").get_data(as_text=True)

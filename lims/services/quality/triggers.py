@@ -34,10 +34,12 @@ from lims.services.standards import calibrations, checks, standards
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """What was recorded, and the record it opened (``None`` when the standard was in tolerance)."""
+    """What was recorded, and the record it opened (``None`` when the standard was in tolerance), or the open
+    record it completed (``completed``: the record was declared before this calibration or check was entered)."""
 
     saved: StandardCalibration | IntermediateCheck
     record: NonconformingWork | None
+    completed: bool = False
 
 
 def _plain(value: Decimal) -> str:
@@ -83,7 +85,7 @@ def record_check(session: Session, data: checks.CheckInput, *, today: date) -> R
     if waiting is not None and (check_outside_limits(check) or check.lower_limit is None):
         waiting.check_id = check.id  # the check the record was declared for, entered afterwards
         session.flush()
-        return Recorded(check, waiting)
+        return Recorded(check, waiting, completed=True)
     if not check_outside_limits(check):
         return Recorded(check, None)
     standard = standards.get_standard(session, check.standard_id)
@@ -119,7 +121,7 @@ def record_calibration(
         # error): the record names it, so it never starts the suspect window
         waiting.calibration_id = calibration.id
         session.flush()
-        return Recorded(calibration, waiting)
+        return Recorded(calibration, waiting, completed=True)
     if calibration.as_found_in_tolerance is not False:
         return Recorded(calibration, None)
     standard = standards.get_standard(session, calibration.standard_id)

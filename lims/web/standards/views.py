@@ -222,7 +222,9 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
         )
         if recorded.record is not None:
             flash(
-                _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
+                _completed(recorded.record.number)
+                if recorded.completed
+                else _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
                 "error",
             )
         return recorded.saved
@@ -268,8 +270,14 @@ def accept_interval(standard_id: int) -> ResponseReturnValue:
     return redirect(url_for("standards.show", standard_id=standard_id))
 
 
+def _completed(number: str) -> str:
+    return _("Recorded as the one that found the problem of record %(number)s.", number=number)
+
+
 def _check_recorded(recorded: triggers.Recorded) -> object:
-    if recorded.record is not None:
+    if recorded.record is not None and recorded.completed:
+        flash(_completed(recorded.record.number), "error")
+    elif recorded.record is not None:
         flash(
             _(
                 "Outside its limits: record %(number)s opened, the standard is quarantined.",
