@@ -352,3 +352,39 @@ def test_intervals_with_their_arithmetic_and_an_out_of_tolerance_check(
         "due_on" in entry.changes and entry.actor_id == technician.id and entry.action == "update"
         for entry in trail
     )
+
+
+def test_an_auditor_opens_a_record_for_a_job_found_wrong_and_nothing_else(
+    client: FlaskClient, session: Session
+) -> None:
+    auditor = make_user(session, Role.AUDITOR)
+    standard = make_standard(session)
+    job = job_on(session, standard, date(2026, 2, 1), make_enterprise(session), "HC-2026-00903")
+    session.commit()
+    login(client, auditor.username)
+    listing = client.get("/nc/").get_data(as_text=True)
+    assert 'value="job_found_wrong"' in listing and 'value="complaint"' not in listing.split("<form")[-1]
+    fields = {
+        "job": job.number,
+        "found_on": "2026-03-01",
+        "description": "Sai hệ số phủ k trên giấy chứng nhận",
+    }
+    response = post_form(client, "/nc/", {"trigger": "certificate_found_wrong", **fields}, token_from="/nc/")
+    assert response.status_code == 302
+    record = session.scalars(select(NonconformingWork)).one()
+    assert (record.trigger, record.job_id, record.opened_by_id) == (
+        "certificate_found_wrong",
+        job.id,
+        auditor.id,
+    )
+    refused = post_form(
+        client,
+        "/nc/",
+        {"trigger": "calibration_out_of_tolerance", "standard_id": standard.id, **fields},
+        token_from="/nc/",
+    )
+    assert refused.status_code == 302 and len(session.scalars(select(NonconformingWork)).all()) == 1
+    assert "Chuyên gia đánh giá chỉ mở hồ sơ" in client.get("/nc/").get_data(
+        as_text=True
+    )  # the refusal, flashed
+    assert client.post(f"/nc/{record.id}/close", data={"note": "x"}).status_code in (400, 403)

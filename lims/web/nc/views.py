@@ -27,6 +27,8 @@ from lims.web.forms import call_service, flash_error, flash_refusal, local_targe
 
 bp = Blueprint("nc", __name__, url_prefix="/nc")
 OPENERS = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
+# An auditor who finds a job or a certificate wrong opens its record (7.10.1; the audit's finding), nothing else.
+AUDITOR_TRIGGERS = (nc.Trigger.JOB_FOUND_WRONG.value, nc.Trigger.CERTIFICATE_FOUND_WRONG.value)
 EVALUATORS = (Role.ADMIN, Role.REVIEWER, Role.SIGNATORY)
 ISSUERS = (Role.ADMIN, Role.SIGNATORY)
 
@@ -115,17 +117,23 @@ def index() -> ResponseReturnValue:
         "nc/index.html",
         rows=records.list_records(db_session(), where),
         where=where,
-        can_open=current_user.role in OPENERS,
+        can_open=current_user.role in (*OPENERS, Role.AUDITOR),
+        open_triggers=AUDITOR_TRIGGERS
+        if current_user.role == Role.AUDITOR
+        else (*AUDITOR_TRIGGERS, "complaint"),
         corrective_filters=records.CORRECTIVE_FILTERS,
         **_labels(),
     )
 
 
 @bp.post("/")
-@allow(OPENERS)
+@allow((*OPENERS, Role.AUDITOR))
 def open_record() -> ResponseReturnValue:
     found_on = _date("found_on")
     back = local_target(request.form.get("back"), url_for("nc.index"))
+    if current_user.role == Role.AUDITOR and request.form.get("trigger") not in AUDITOR_TRIGGERS:
+        flash(_("An auditor opens a record for a job or a certificate found wrong."), "error")
+        return redirect(back)
     if found_on is None:
         flash(_("Give the date the problem was found."), "error")
         return redirect(back)
