@@ -21,12 +21,13 @@ def nc() -> None:
 @click.option("--open", "open_only", is_flag=True, help="Only records not closed.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
 def list_(state: str | None, open_only: bool, as_json: bool) -> None:
-    """Every record, newest first, with its trigger, window and counts."""
+    """Every record, newest first, with its trigger, window and counts; with --json each record in full, as
+    ``show --json`` prints it (affected jobs, current certificates, decisions, notices and their delivery)."""
     from lims.services.quality.nonconformity import NcFilter
     from lims.services.quality.report import listing
 
     with transaction() as session:
-        rows = listing(session, NcFilter(state=state, open_only=open_only))
+        rows = listing(session, NcFilter(state=state, open_only=open_only), detailed=as_json)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return

@@ -146,6 +146,11 @@ def test_failed_calibration_to_closed_corrective_action(
         recipients, message = inbox.messages[-1]
         assert new_number in message.get_content() and old_number in message.get_content()
         assert any(r.endswith("@example.vn") for r in recipients)
+        # in the customer's language, with the word for a calibration certificate
+        assert (
+            "Giấy chứng nhận hiệu chuẩn" in message.get_content()
+            and "kết quả hiệu chuẩn" in message["Subject"]
+        )
 
         # 5. corrective action, done and reviewed effective
         page.fill("#root_cause", "Chuẩn DI dùng quá chu kỳ trôi do không kiểm tra giữa kỳ")
@@ -169,5 +174,8 @@ def test_failed_calibration_to_closed_corrective_action(
         page.goto(live_server + "/portal/notices")
         text = page.locator("main").inner_text()
         assert new_number in text and "NC-" in text
+        record_number = text[text.index("NC-") :].split()[0].strip(" :,.()")
+        page.goto(live_server + "/notifications/")  # and in the bell
+        assert record_number in page.locator("main").inner_text()
     finally:
         controller.stop()

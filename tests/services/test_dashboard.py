@@ -292,7 +292,7 @@ def test_lab_manager_sees_stamps_left_and_a_warning_below_the_threshold(session:
 
 
 def test_auditor_sees_open_findings_each_linked_to_the_filtered_list(session: Session) -> None:
-    from lims.models import CorrectiveAction, NonconformingWork
+    from lims.models import CorrectiveAction, NcNotice, NonconformingWork
     from lims.services.quality import nonconformity as records
     from lims.services.quality.dashboard import quality_tiles
 
@@ -328,19 +328,36 @@ def test_auditor_sees_open_findings_each_linked_to_the_filtered_list(session: Se
     action(b, "open", 10)  # open, not yet due
     action(c, "closed", -20)  # closed: not a finding
     action(closed, "closed", -40)
+    customer = make_enterprise(session)
+    for nc, state in ((a, "draft"), (a, "draft"), (b, "sent"), (c, "cancelled")):
+        session.add(
+            NcNotice(
+                nc_id=nc.id,
+                enterprise_id=customer.id,
+                language="vi",
+                subject="Thử",
+                body="Thử",
+                digest="x",
+                state=state,
+            )
+        )
     session.flush()
     tiles = {t.label: t for t in quality_tiles(session, auditor, today=TODAY)}
     expected = {
         "Open nonconforming work": ({"open": 1}, 3),  # a, b, c
         "Records with a corrective action open": ({"corrective": "open"}, 2),  # a, b
         "Records with a corrective action overdue": ({"corrective": "overdue"}, 1),  # a
+        "Records with a notice waiting for review": ({"notices": "draft"}, 1),  # a (two drafts, one record)
     }
     for label, (args, count) in expected.items():
         tile = tiles[label]
         assert (tile.endpoint, dict(tile.args), tile.value, tile.warn) == ("nc.index", args, count, True)
         # The list the link opens (the page's own filter) shows as many records as the tile counts.
         where = records.NcFilter(
-            open_only=args.get("open") == 1, corrective=args.get("corrective"), today=TODAY
+            open_only=args.get("open") == 1,
+            corrective=args.get("corrective"),
+            drafts=args.get("notices") == "draft",
+            today=TODAY,
         )
         assert len(records.list_records(session, where)) == count
     # And against the database directly: records not closed; distinct records with an open action.

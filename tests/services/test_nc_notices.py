@@ -153,3 +153,55 @@ def test_a_changed_decision_after_sending_makes_a_new_draft(session: Session) ->
         )
     with pytest.raises(ncs.NcError):  # a reason is needed
         actions.withdraw_from_decision(session, decision.id, setup.signatory, " ")
+
+
+def test_a_certificate_amended_elsewhere_is_never_cited_again(session: Session) -> None:
+    """A job decided "notify" while its certificate was HC-a, then amended for another reason to HC-b: the
+    notice names HC-b (the current one), and an amendment decided earlier is made from HC-b, not HC-a."""
+    setup, (first, second), record = setup_two_jobs(session)
+    refs = {
+        a.job.certificate.number: a.ref
+        for a in ncs.assess(session, record.id).jobs
+        if a.job and a.job.certificate
+    }
+    actions.decide(
+        session,
+        record.id,
+        usage_ref=refs[first.number],
+        decision="notify",
+        reason="Lưu ý",
+        decided_by_id=None,
+    )
+    amend = actions.decide(
+        session, record.id, usage_ref=refs[second.number], decision="amend", reason="Sửa", decided_by_id=None
+    )
+    storage = DatabaseStorage(session)
+    elsewhere = [
+        certificates.amend_certificate(
+            session,
+            cert.number,
+            setup.signatory,
+            "Sửa địa chỉ khách hàng",
+            storage=storage,
+            settings=certsetup.SETTINGS,
+            now=NOW,
+        )
+        for cert in (first, second)
+    ]
+    assert first.status == second.status == CertificateStatus.SUPERSEDED
+    notices.regenerate(session, record.id)
+    [draft] = session.scalars(select(NcNotice).where(NcNotice.state == "draft")).all()
+    assert elsewhere[0].number in draft.body and first.number not in draft.body
+    new = actions.amend_from_decision(
+        session,
+        amend.id,
+        setup.signatory,
+        "Sửa kết quả tại 10 V",
+        storage=storage,
+        settings=certsetup.SETTINGS,
+        now=NOW + timedelta(minutes=1),
+    )
+    assert new.replaces_id == elsewhere[1].id and amend.certificate_id == elsewhere[1].id
+    session.refresh(draft)
+    assert f"{elsewhere[1].number} " in draft.body and f"thay thế bằng {new.number}" in draft.body
+    assert first.number not in draft.body and second.number not in draft.body

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from lims.domain.traceability import IssuerKind
 from lims.errors import LimsError
-from lims.models import Certificate, CertificateStatus, JobKind, JobStandard, StandardStatus
+from lims.models import (
+    Certificate,
+    CertificateStatus,
+    JobKind,
+    JobStandard,
+    Quantity,
+    StandardLevel,
+    StandardStatus,
+)
 from lims.services.quality import nonconformity as ncs
 from tests.factories import make_calibration, make_enterprise, make_job, make_standard, make_user
 
@@ -51,16 +59,36 @@ def in_house(session: Session, standard: Any, on: date, source: Any) -> Any:
     )
 
 
-def failed_calibration(session: Session, reference: Any) -> Any:
-    # as found: +14 mg against a ±10 mg limit (out of tolerance), then adjusted
-    return make_calibration(
+FAILED_ON = date(2026, 10, 15)  # the calibration that found CDL-AS-001 out of tolerance (then adjusted)
+FOUND_ON = date(2026, 10, 20)  # the day the lab learnt it (certificate received)
+
+
+def failed_calibration(session: Session, reference: Any, *, as_found: bool = True) -> Any:
+    """CDL-AS-001's calibration of 2026-10-15 through the standard's calibration form's service (the trigger
+    that opens or completes a record): as found +0.9 kPa against ±0.6 kPa, then adjusted; or, as an older
+    record would be, without the as-found error (the record declared by hand names it)."""
+    from lims.services.quality import triggers
+    from lims.services.standards.calibrations import CalibrationInput
+
+    recorded = triggers.record_calibration(
         session,
-        reference,
-        calibrated_on=date(2026, 10, 15),
-        as_found_error=Decimal("0.014"),
-        as_found_limit=Decimal("0.010"),
-        as_found_unit="g",
+        CalibrationInput(
+            standard_id=reference.id,
+            calibrated_on=FAILED_ON,
+            certificate_number="V05.2026.0815",
+            issuer_kind=IssuerKind.NATIONAL_METROLOGY_INSTITUTE,
+            issuer_name="Viện Đo lường Việt Nam",
+            issued_on=FOUND_ON,
+            valid_until=date(2027, 10, 15),
+            points_text="60 MPa 0.0012 2",
+            as_found_error=Decimal("0.0009") if as_found else None,
+            as_found_limit=Decimal("0.0006") if as_found else None,
+            as_found_unit="MPa" if as_found else None,
+        ),
+        today=TODAY,
+        opened_by_id=None,
     )
+    return recorded
 
 
 @dataclass
@@ -70,33 +98,44 @@ class Scenario:
     outside: set[str]
     in_house: set[str]
     amended: Any
+    after_only: Any  # a customer whose only job with the reference came after its recalibration
 
 
 def build(session: Session) -> Scenario:
-    """A reference weight R, two working standards W1, W2 calibrated in house with it, jobs around them.
+    """The reference piston gauge CDL-AS-001, three working gauges calibrated in house with it (CDL-AS-002,
+    -003, -004) and jobs around them.
 
-    Counting rule: R was last found in tolerance at its calibration of 2025-10-10 (start, inclusive); it
-    was found out of tolerance at its calibration of 2026-10-15 (end, exclusive: it was adjusted then).
-    A standard calibrated with R inside the window is suspect from that calibration until its own next one.
+    Counting rule (written out; ``_independent_count`` applies it straight to the tables):
+    * start (inclusive): CDL-AS-001's last calibration that found it in tolerance, 2025-10-10;
+    * end (exclusive): its calibration of 2026-10-15, which found it out of tolerance and adjusted it;
+    * a job is affected when it used CDL-AS-001 in [start, end), or used a gauge calibrated in house with
+      CDL-AS-001 in [start, end) on or after that calibration and before that gauge's own next calibration;
+    * an in-house calibration is affected when it was made with CDL-AS-001 in [start, end).
+    J1..J5 (5 direct) + K1 (via CDL-AS-002 until its recalibration of 2026-05-20) + K3, K4 (via CDL-AS-003,
+    never recalibrated) = 8 jobs; CDL-AS-002's and CDL-AS-003's calibrations = 2 in-house calibrations.
     """
     customer = make_enterprise(session, name="Công ty Cổ phần Cơ khí Đông Anh")
     other = make_enterprise(session, name="Công ty TNHH Dược phẩm Hòa Bình")
-    reference = make_standard(session, asset_number="CDL-KL-901")
+    after_only = make_enterprise(session, name="Công ty TNHH Thủy lực Sông Đà")
+    gauge = {"quantity": Quantity.PRESSURE, "unit": "MPa"}
+    reference = make_standard(
+        session, asset_number="CDL-AS-001", level=StandardLevel.REFERENCE, name="Áp kế piston chuẩn", **gauge
+    )
     make_calibration(
         session,
         reference,
         calibrated_on=date(2025, 10, 10),
-        as_found_error=Decimal("0.003"),
-        as_found_limit=Decimal("0.010"),
-        as_found_unit="g",
+        as_found_error=Decimal("0.0002"),
+        as_found_limit=Decimal("0.0006"),
+        as_found_unit="MPa",
     )
-    w1 = make_standard(session, asset_number="CDL-KL-902")
-    w2 = make_standard(session, asset_number="CDL-KL-903")
-    w3 = make_standard(session, asset_number="CDL-KL-904")
+    w1 = make_standard(session, asset_number="CDL-AS-002", **gauge)
+    w2 = make_standard(session, asset_number="CDL-AS-003", **gauge)
+    w3 = make_standard(session, asset_number="CDL-AS-004", **gauge)
     cal_w1 = in_house(session, w1, date(2025, 11, 5), reference)  # inside → in-house 1
     cal_w2 = in_house(session, w2, date(2026, 3, 10), reference)  # inside → in-house 2
-    make_calibration(session, w1, calibrated_on=date(2026, 5, 20))  # W1's next calibration (external)
-    in_house(session, w3, date(2026, 10, 16), reference)  # after R's recalibration → outside
+    make_calibration(session, w1, calibrated_on=date(2026, 5, 20))  # CDL-AS-002's next calibration (external)
+    in_house(session, w3, date(2026, 10, 16), reference)  # after the recalibration → outside
     jobs = {
         "J0": job_on(session, reference, date(2025, 9, 20), customer),  # before the start → out
         "J1": job_on(session, reference, date(2025, 10, 10), customer, "HC-2025-00101"),  # start day → in
@@ -104,13 +143,15 @@ def build(session: Session) -> Scenario:
         "J3": job_on(session, reference, date(2026, 2, 15), other),  # in (no certificate yet)
         "J4": job_on(session, reference, date(2026, 6, 30), other, "HC-2026-00103"),  # in
         "J5": job_on(session, reference, date(2026, 10, 14), customer, "HC-2026-00104"),  # in
-        "J6": job_on(session, reference, date(2026, 10, 15), customer),  # recalibration day → out
-        "J7": job_on(session, reference, date(2026, 10, 18), other),  # after → out
-        "K1": job_on(session, w1, date(2025, 12, 10), other, "HC-2025-00105"),  # via W1 → in
-        "K2": job_on(session, w1, date(2026, 6, 1), other),  # W1 recalibrated 05-20 → out
-        "K3": job_on(session, w2, date(2026, 4, 1), customer),  # via W2 → in
-        "K4": job_on(session, w2, date(2026, 11, 2), customer),  # W2 never recalibrated → in
-        "K5": job_on(session, w3, date(2026, 10, 30), customer),  # W3 calibrated after the end → out
+        "J6": job_on(session, reference, date(2026, 10, 15), after_only, "HC-2026-00106"),  # recal. day → out
+        "J7": job_on(session, reference, date(2026, 10, 18), after_only),  # after → out
+        "K1": job_on(session, w1, date(2025, 12, 10), other, "HC-2025-00105"),  # via CDL-AS-002 → in
+        "K2": job_on(session, w1, date(2026, 6, 1), after_only),  # CDL-AS-002 recalibrated 05-20 → out
+        "K3": job_on(session, w2, date(2026, 4, 1), customer),  # via CDL-AS-003 → in
+        "K4": job_on(session, w2, date(2026, 11, 2), customer),  # CDL-AS-003 never recalibrated → in
+        "K5": job_on(
+            session, w3, date(2026, 10, 30), after_only
+        ),  # CDL-AS-004 calibrated after the end → out
     }
     # J2's certificate was amended: the record must cite the amendment, never the superseded one
     first = session.query(Certificate).filter_by(number="HC-2025-00102").one()
@@ -128,16 +169,17 @@ def build(session: Session) -> Scenario:
     session.flush()
     inside = {jobs[k].number for k in ("J1", "J2", "J3", "J4", "J5", "K1", "K3", "K4")}
     outside = {jobs[k].number for k in ("J0", "J6", "J7", "K2", "K5")}
-    return Scenario(reference, inside, outside, {f"cal:{cal_w1.id}", f"cal:{cal_w2.id}"}, amended)
+    return Scenario(reference, inside, outside, {f"cal:{cal_w1.id}", f"cal:{cal_w2.id}"}, amended, after_only)
 
 
 def open_ot(session: Session, reference: Any, **over: Any) -> Any:
+    """The quality manager declares CDL-AS-001 out of tolerance, found on 2026-10-20 (the standard's form)."""
     return ncs.open_record(
         session,
         ncs.NcInput(
             trigger="calibration_out_of_tolerance",
-            description="Quả cân 1 kg lệch +14 mg khi hiệu chuẩn (giới hạn ±10 mg)",
-            found_on=date(2026, 10, 20),
+            description="Áp kế piston chuẩn lệch +0,9 kPa tại 60 MPa khi hiệu chuẩn (giới hạn ±0,6 kPa)",
+            found_on=FOUND_ON,
             standard_id=reference.id,
             **over,
         ),
@@ -148,40 +190,95 @@ def open_ot(session: Session, reference: Any, **over: Any) -> Any:
 def check_counts(session: Session, scenario: Scenario, nc_id: int) -> ncs.NcView:
     view = ncs.assess(session, nc_id)
     assert view.window is not None
-    assert (view.window.start, view.window.end) == (date(2025, 10, 10), date(2026, 10, 15))
+    assert (view.window.start, view.window.end) == (date(2025, 10, 10), FAILED_ON)
     jobs = {a.ref for a in view.jobs}
     calibrations = {a.ref for a in view.calibrations}
-    # 5 direct (J1..J5) + 1 through W1 (K1) + 2 through W2 (K3, K4) = 8 jobs; W1 and W2 = 2 in-house
+    # 5 direct (J1..J5) + 1 through CDL-AS-002 (K1) + 2 through CDL-AS-003 (K3, K4) = 8 jobs; 2 in-house
     assert (len(jobs), len(calibrations)) == (8, 2)
     assert jobs == scenario.inside and not jobs & scenario.outside
     assert calibrations == scenario.in_house
+    counted_jobs, counted_calibrations = _independent_count(
+        session, scenario.reference.id, date(2025, 10, 10), FAILED_ON
+    )
+    assert (jobs, {int(c[4:]) for c in calibrations}) == (counted_jobs, counted_calibrations)
     assert "HC-2025-00102" not in view.report.certificates  # type: ignore[union-attr]
     assert "HC-2026-00110" in view.report.certificates  # type: ignore[union-attr]
     return view
 
 
-def test_window_when_the_failed_calibration_is_entered_first(session: Session) -> None:
+# How the quality manager may enter the issue's case: the failed calibration with its as-found error (it
+# opens the record itself) or without (the record is declared by hand, naming it or before it is entered),
+# the calibration first or the record first.
+ENTRY_ORDERS = [
+    "as_found_calibration_first",
+    "as_found_record_first",
+    "plain_calibration_first",
+    "plain_record_first",
+]
+
+
+def enter_the_case(session: Session, scenario: Scenario, order: str) -> Any:
+    """Enter the failed calibration and the record in ``order``; the one record, whatever the order."""
+    from sqlalchemy import select
+
+    from lims.models import NonconformingWork
+
+    as_found = order.startswith("as_found")
+    if order.endswith("calibration_first"):
+        recorded = failed_calibration(session, scenario.reference, as_found=as_found)
+        if as_found:
+            record = recorded.record  # opened by the calibration itself, found when its certificate came
+            assert record is not None and record.found_on == FOUND_ON
+        else:
+            assert recorded.record is None
+            record = open_ot(session, scenario.reference, calibration_id=recorded.saved.id)
+    else:
+        record = open_ot(session, scenario.reference)
+        interim = ncs.assess(session, record.id)
+        assert interim.window is not None and interim.window.end is None  # not recalibrated yet: still open
+        recorded = failed_calibration(session, scenario.reference, as_found=as_found)
+        assert recorded.record is record  # the calibration completes the record: no second one
+    assert record.calibration_id == recorded.saved.id
+    assert session.scalars(select(NonconformingWork)).all() == [record]
+    return record
+
+
+@pytest.mark.parametrize("order", ENTRY_ORDERS)
+def test_the_issues_window_cases_in_any_order_of_entry(session: Session, order: str) -> None:
+    """Issue 22, first case: CDL-AS-001's calibration of 2026-10-15 found it out of tolerance, learnt
+    2026-10-20: 8 jobs and 2 in-house calibrations (counted by hand in ``build`` and from the tables by
+    ``_independent_count``), never starting at the failed calibration, whatever was entered first.
+    Second case: the recalibration ends the window — the jobs after it are not listed and their customer
+    gets no notice even when every affected job is notified."""
+    from sqlalchemy import select
+
+    from lims.models import NcNotice
+    from lims.services.quality import actions
+
     scenario = build(session)
-    calibration = failed_calibration(session, scenario.reference)
-    record = open_ot(session, scenario.reference, calibration_id=calibration.id)
+    record = enter_the_case(session, scenario, order)
     assert record.number == "NC-2026-001"
-    check_counts(session, scenario, record.id)
+    view = check_counts(session, scenario, record.id)
     assert scenario.reference.status == StandardStatus.QUARANTINED
-
-
-def test_window_when_the_record_is_opened_first(session: Session) -> None:
-    scenario = build(session)
-    record = open_ot(session, scenario.reference)
-    before = ncs.assess(session, record.id)
-    assert before.window is not None and before.window.end is None  # not recalibrated yet: still open
-    failed_calibration(session, scenario.reference)  # entered afterwards
-    check_counts(session, scenario, record.id)
+    for a in view.affected:
+        actions.decide(
+            session,
+            record.id,
+            usage_ref=a.ref,
+            decision="notify" if a.job is not None else "recall",
+            reason="Sai số chuẩn 0,9 kPa vượt giới hạn",
+            decided_by_id=None,
+        )
+    told = {n.enterprise_id for n in session.scalars(select(NcNotice).where(NcNotice.nc_id == record.id))}
+    assert scenario.after_only.id not in told and len(told) == 2
+    for notice in session.scalars(select(NcNotice)):
+        assert "HC-2025-00102" not in notice.body  # the superseded certificate is never cited
+        assert "HC-2026-00106" not in notice.body  # J6, on the recalibration day: not affected
 
 
 def test_decisions_move_the_state_and_closure_waits_for_them(session: Session) -> None:
     scenario = build(session)
-    failed_calibration(session, scenario.reference)
-    record = open_ot(session, scenario.reference)
+    record = failed_calibration(session, scenario.reference).record
     view = ncs.assess(session, record.id)
     with pytest.raises(ncs.NcError):
         ncs.close(session, record.id, note="xong", closed_by_id=make_user(session).id)
@@ -229,6 +326,11 @@ def test_bad_input_is_refused(session: Session) -> None:
             session, ncs.NcInput(trigger="job_found_wrong", description="x", found_on=TODAY), today=TODAY
         )
     record = open_ot(session, scenario.reference)
+    recorded = failed_calibration(session, scenario.reference)  # completes the record
+    with pytest.raises(ncs.NcError, match=record.number):  # a second record for the same finding
+        open_ot(session, scenario.reference)
+    with pytest.raises(ncs.NcError, match=record.number):
+        open_ot(session, scenario.reference, calibration_id=recorded.saved.id)
     with pytest.raises(ncs.NcError):  # J0 is outside the window
         ncs.record_decision(
             session, record.id, usage_ref="nope", decision="notify", reason="x", decided_by_id=None
@@ -404,7 +506,7 @@ def test_a_check_outside_its_limits_acts(session: Session) -> None:
         today=TODAY,
     )
     assert outside.record is not None and outside.record.check_id == outside.saved.id
-    assert "1000.012 g" in outside.record.description and "999.99 … 1000.01 g" in outside.record.description
+    assert "1000,012 g" in outside.record.description and "999,99 … 1000,01 g" in outside.record.description
     assert standard.status == StandardStatus.QUARANTINED
     window = ncs.window_of(session, outside.record)
     assert window is not None and (window.start, window.end) == (

@@ -38,15 +38,20 @@ def _require_reason(reason: str) -> None:
         raise records.NcError(N_("Give the reason for the amendment or withdrawal."))
 
 
-def _decision(session: Session, decision_id: int, wanted: nc.Decision) -> tuple[NcDecision, Certificate]:
+def _decision(
+    session: Session, decision_id: int, wanted: nc.Decision, nc_id: int | None
+) -> tuple[NcDecision, Certificate]:
     row = session.get(NcDecision, decision_id)
-    if row is None:
+    if row is None or (nc_id is not None and row.nc_id != nc_id):
         raise NotFound()
     if row.decision != wanted.value:
         raise records.NcError(N_("The decision for this job is not to do that."))
     if row.result_certificate_id is not None:
         raise records.NcError(N_("This decision has already been carried out."))
-    cert = session.get(Certificate, row.certificate_id) if row.certificate_id else None
+    # the job's current certificate: if it was amended since the decision, the new revision is the one acted on
+    cert = records.current_certificates(session, [row.job_id]).get(row.job_id) if row.job_id else None
+    if cert is not None and cert.id != row.certificate_id:
+        row.certificate_id = cert.id
     if cert is None:
         raise records.NcError(
             N_("No certificate was issued for this job: there is nothing to amend or withdraw.")
@@ -66,10 +71,12 @@ def amend_from_decision(
     storage: Storage,
     settings: CertificateSettings,
     now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> Certificate:
-    """Issue the amendment the decision asks for; the decision and the amendment point at each other."""
+    """Issue the amendment the decision asks for; the decision and the amendment point at each other.
+    ``nc_id``, when given, is the record the decision must belong to (the page's address)."""
     _require_reason(reason)
-    row, cert = _decision(session, decision_id, nc.Decision.AMEND)
+    row, cert = _decision(session, decision_id, nc.Decision.AMEND, nc_id)
     record = records.get_record(session, row.nc_id)
     new = issue.amend_certificate(
         session, cert.number, actor, f"{record.number}: {reason}", storage=storage, settings=settings, now=now
@@ -82,11 +89,17 @@ def amend_from_decision(
 
 
 def withdraw_from_decision(
-    session: Session, decision_id: int, actor: User, reason: str, *, now: datetime | None = None
+    session: Session,
+    decision_id: int,
+    actor: User,
+    reason: str,
+    *,
+    now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> Certificate:
     """Withdraw the certificate the decision names, with the record's number in the reason."""
     _require_reason(reason)
-    row, cert = _decision(session, decision_id, nc.Decision.WITHDRAW)
+    row, cert = _decision(session, decision_id, nc.Decision.WITHDRAW, nc_id)
     record = records.get_record(session, row.nc_id)
     withdrawn = issue.withdraw_certificate(session, cert.number, actor, f"{record.number}: {reason}", now=now)
     row.result_certificate_id = withdrawn.id

@@ -65,15 +65,15 @@ def open_action(session: Session, data: ActionInput, *, today: date) -> Correcti
     return action
 
 
-def _get(session: Session, action_id: int) -> CorrectiveAction:
+def _get(session: Session, action_id: int, nc_id: int | None = None) -> CorrectiveAction:
     action = session.get(CorrectiveAction, action_id)
-    if action is None:
+    if action is None or (nc_id is not None and action.nc_id != nc_id):
         raise NotFound()
     return action
 
 
-def actions_done(session: Session, action_id: int, *, by: User) -> CorrectiveAction:
-    action = _get(session, action_id)
+def actions_done(session: Session, action_id: int, *, by: User, nc_id: int | None = None) -> CorrectiveAction:
+    action = _get(session, action_id, nc_id)
     if action.state != OPEN:
         raise NcError(N_("Only an open corrective action can be marked done."))
     action.state = REVIEW
@@ -82,10 +82,17 @@ def actions_done(session: Session, action_id: int, *, by: User) -> CorrectiveAct
 
 
 def review(
-    session: Session, action_id: int, *, effective: bool, text: str, by: User, today: date
+    session: Session,
+    action_id: int,
+    *,
+    effective: bool,
+    text: str,
+    by: User,
+    today: date,
+    nc_id: int | None = None,
 ) -> CorrectiveAction:
     """Record the effectiveness review: effective closes the action; not effective reopens it."""
-    action = _get(session, action_id)
+    action = _get(session, action_id, nc_id)
     if action.state != REVIEW:
         raise NcError(N_("The actions must be done before their effectiveness is reviewed."))
     finding = _nfc(text)

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session
 from lims.errors import N_
 from lims.models import (
     MeasurementStandard,
-    NcNotice,
     NonconformingWork,
     Role,
     StandardStatus,
     User,
 )
 from lims.services.jobs.dashboard import Tile
-from lims.services.quality.nonconformity import not_closed, with_corrective
+from lims.services.quality.nonconformity import not_closed, with_corrective, with_draft_notice
 
 QUALITY_READERS = frozenset({Role.ADMIN, Role.REVIEWER, Role.SIGNATORY, Role.AUDITOR})
 
@@ -43,12 +42,14 @@ def quality_tiles(session: Session, user: User, *, today: date) -> list[Tile]:
             .select_from(MeasurementStandard)
             .where(MeasurementStandard.status == StandardStatus.QUARANTINED)
             .scalar_subquery(),
-            select(func.count()).select_from(NcNotice).where(NcNotice.state == "draft").scalar_subquery(),
+            select(func.count()).select_from(NonconformingWork).where(with_draft_notice()).scalar_subquery(),
         )
     ).one()
     open_records, corrective_open, overdue, quarantined, drafts = (int(v or 0) for v in row)
     return [
-        Tile(N_("Open nonconforming work"), open_records, "nc.index", warn=open_records > 0, args={"open": 1}),
+        Tile(
+            N_("Open nonconforming work"), open_records, "nc.index", warn=open_records > 0, args={"open": 1}
+        ),
         Tile(
             N_("Records with a corrective action open"),
             corrective_open,
@@ -64,5 +65,11 @@ def quality_tiles(session: Session, user: User, *, today: date) -> list[Tile]:
             args={"corrective": "overdue"},
         ),
         Tile(N_("Standards quarantined"), quarantined, "standards.due", warn=quarantined > 0),
-        Tile(N_("Notices waiting for review"), drafts, "nc.index", warn=drafts > 0),
+        Tile(
+            N_("Records with a notice waiting for review"),
+            drafts,
+            "nc.index",
+            warn=drafts > 0,
+            args={"notices": "draft"},
+        ),
     ]

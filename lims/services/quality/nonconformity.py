@@ -10,6 +10,7 @@ decision returns it to service.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,14 +21,12 @@ from sqlalchemy.orm import Session
 
 from lims.domain import impact as dom
 from lims.domain import nonconformity as nc
-from lims.domain.calibration_points import InvalidRecord
-from lims.errors import N_, LimsError, NotFound
+from lims.errors import N_, NotFound
 from lims.models import (
     Certificate,
     CertificateStatus,
     CorrectiveAction,
     Enterprise,
-    IntermediateCheck,
     Job,
     JobKind,
     JobStandard,
@@ -39,12 +38,11 @@ from lims.models import (
     StandardCalibrationSource,
     StandardStatus,
 )
+from lims.services.quality.errors import (
+    NcError as NcError,  # the quality services' refusal, read from here too
+)
+from lims.services.quality.windows import compute_window, found_at, record_naming, window_of
 from lims.services.standards.standards import change_status
-
-
-class NcError(LimsError, ValueError):
-    pass
-
 
 EVENT_KINDS = {
     nc.Trigger.CALIBRATION_OUT_OF_TOLERANCE: dom.EventKind.OUT_OF_TOLERANCE,
@@ -100,7 +98,23 @@ def open_record(session: Session, data: NcInput, *, today: date) -> Nonconformin
     elif data.job_id is None and data.certificate_id is None and data.complaint_id is None:
         raise NcError(N_("Name the job, the certificate or the complaint concerned."))
     if standard is not None:
-        _window(session, standard.id, data.found_on, data.suspect_from, data.suspect_until)
+        named = found_at(session, standard.id, trigger, data.found_on, data.calibration_id, data.check_id)
+        data = dataclasses.replace(data, calibration_id=named)
+        for calibration_id, check_id in ((data.calibration_id, None), (None, data.check_id)):
+            already = record_naming(session, calibration_id, check_id)
+            if already is not None:
+                raise NcError(
+                    N_("Record %(number)s is already open for this finding."), number=already.number
+                )
+        compute_window(
+            session,
+            standard.id,
+            data.found_on,
+            data.suspect_from,
+            data.suspect_until,
+            failed_calibration=data.calibration_id,
+            failed_check=data.check_id,
+        )
     if data.certificate_id is not None and data.job_id is None:
         cert = session.get(Certificate, data.certificate_id)
         if cert is None:
@@ -137,20 +151,7 @@ def open_record(session: Session, data: NcInput, *, today: date) -> Nonconformin
 
 
 def _replace_job(data: NcInput, job_id: int) -> NcInput:
-    return NcInput(
-        data.trigger,
-        data.description,
-        data.found_on,
-        data.standard_id,
-        data.calibration_id,
-        data.check_id,
-        job_id,
-        data.certificate_id,
-        data.complaint_id,
-        data.suspect_from,
-        data.suspect_until,
-        data.opened_by_id,
-    )
+    return dataclasses.replace(data, job_id=job_id)
 
 
 def get_record(session: Session, nc_id: int) -> NonconformingWork:
@@ -175,42 +176,6 @@ def find_record(session: Session, number: str) -> NonconformingWork:
 
 
 # ------------------------------------------------------------------------------------------ the window
-
-
-def history(session: Session, standard_id: int) -> list[nc.Verification]:
-    """The standard's calibrations (not withdrawn) and checks with their as-found state."""
-    found: list[nc.Verification] = [
-        nc.Verification(c.calibrated_on, nc.CheckKind.CALIBRATION, c.as_found_in_tolerance)
-        for c in session.scalars(
-            select(StandardCalibration).where(
-                StandardCalibration.standard_id == standard_id, StandardCalibration.withdrawn_reason.is_(None)
-            )
-        )
-    ]
-    for check in session.scalars(
-        select(IntermediateCheck).where(IntermediateCheck.standard_id == standard_id)
-    ):
-        inside: bool | None = None
-        if check.lower_limit is not None and check.upper_limit is not None:
-            inside = check.lower_limit <= check.value <= check.upper_limit
-        found.append(nc.Verification(check.checked_on, nc.CheckKind.CHECK, inside))
-    return found
-
-
-def window_of(session: Session, record: NonconformingWork) -> nc.SuspectWindow | None:
-    """The record's suspect window, recomputed from the history each time (so the order of entry is moot)."""
-    if record.standard_id is None:
-        return None
-    return _window(session, record.standard_id, record.found_on, record.suspect_from, record.suspect_until)
-
-
-def _window(
-    session: Session, standard_id: int, found_on: date, start: date | None, end: date | None
-) -> nc.SuspectWindow:
-    try:
-        return nc.suspect_window(found_on, history(session, standard_id), start=start, end=end)
-    except InvalidRecord as exc:
-        raise NcError(N_("The suspect period is not possible: %(problem)s."), problem=str(exc)) from exc
 
 
 # ------------------------------------------------------------------------------------------ the usages
@@ -559,6 +524,13 @@ def with_corrective(kind: str, *, today: date) -> ColumnElement[bool]:
     return exists(select(CorrectiveAction.id).where(*conditions))
 
 
+def with_draft_notice() -> ColumnElement[bool]:
+    """Records with a customer notice drafted and not yet sent (the list's filter and the dashboard tile)."""
+    return exists(
+        select(NcNotice.id).where(NcNotice.nc_id == NonconformingWork.id, NcNotice.state == "draft")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class NcFilter:
     state: str | None = None
@@ -566,6 +538,7 @@ class NcFilter:
     standard_id: int | None = None
     open_only: bool = False
     corrective: str | None = None  # a key of CORRECTIVE_FILTERS
+    drafts: bool = False  # only records with a customer notice waiting for review
     today: date | None = None  # the day "overdue" is judged on (default: today)
 
 
@@ -579,6 +552,8 @@ def list_records(
         stmt = stmt.where(not_closed())
     if where.corrective:
         stmt = stmt.where(with_corrective(where.corrective, today=where.today or date.today()))
+    if where.drafts:
+        stmt = stmt.where(with_draft_notice())
     if where.trigger:
         stmt = stmt.where(NonconformingWork.trigger == where.trigger)
     if where.standard_id is not None:

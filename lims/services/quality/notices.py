@@ -74,12 +74,14 @@ def customer_language(session: Session, enterprise_id: int) -> str:
 def _line(session: Session, affected: Affected) -> text.NoticeLine:
     assert affected.job is not None and affected.decision is not None
     decision = affected.decision
-    cited = session.get(Certificate, decision.certificate_id) if decision.certificate_id else None
-    if cited is None and affected.job.certificate is not None:
-        cited = affected.job.certificate
     result = (
         session.get(Certificate, decision.result_certificate_id) if decision.result_certificate_id else None
     )
+    # the job's current certificate; only an amendment made from this very decision names the certificate
+    # it replaced (and the replacement), never one superseded by anything else
+    cited = affected.job.certificate
+    if result is not None and decision.certificate_id is not None:
+        cited = session.get(Certificate, decision.certificate_id)
     choice = nc.Decision(decision.decision)
     return text.NoticeLine(
         affected.job.number,
@@ -163,10 +165,12 @@ def send_notice(
     subject: str | None = None,
     body: str | None = None,
     now: datetime | None = None,
+    nc_id: int | None = None,
 ) -> NcNotice:
-    """The reviewer sends a draft (possibly edited): outbox e-mail and the customer's bell."""
+    """The reviewer sends a draft (possibly edited): outbox e-mail and the customer's bell. ``nc_id``, when
+    given, is the record the notice must belong to (the page's address)."""
     notice = session.get(NcNotice, notice_id)
-    if notice is None:
+    if notice is None or (nc_id is not None and notice.nc_id != nc_id):
         raise NotFound()
     if notice.state != DRAFT:
         raise NcError(N_("Only a draft notice can be sent."))

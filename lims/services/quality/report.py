@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import N_, NotFound
-from lims.models import Certificate, Enterprise, NonconformingWork
+from lims.models import Certificate, Enterprise, NonconformingWork, User
 from lims.services.quality import notices
 from lims.services.quality.nonconformity import (
     Affected,
     NcError,
     NcFilter,
+    NcView,
     assess,
     find_record,
     get_record,
@@ -106,5 +108,20 @@ def summary(session: Session, record: NonconformingWork, *, detailed: bool = Tru
     return data
 
 
-def listing(session: Session, where: NcFilter) -> list[dict[str, Any]]:
-    return [summary(session, r, detailed=False) for r in list_records(session, where)]
+def people_of(session: Session, view: NcView) -> dict[int, str]:
+    """The names of who opened, decided, sent, owns and closed what the record's page shows."""
+    r = view.record
+    ids = {r.opened_by_id, r.closed_by_id}
+    ids |= {a.decision.decided_by_id for a in view.affected if a.decision is not None}
+    ids |= {n.reviewed_by_id for n in view.notices}
+    ids |= {ca.owner_id for ca in view.corrective_actions} | {
+        ca.closed_by_id for ca in view.corrective_actions
+    }
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    return {u.id: u.full_name for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def listing(session: Session, where: NcFilter, *, detailed: bool = False) -> list[dict[str, Any]]:
+    return [summary(session, r, detailed=detailed) for r in list_records(session, where)]

@@ -14,6 +14,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certificates.metrology import format_compact
+from lims.domain.nonconformity import Trigger
 from lims.errors import N_
 from lims.models import (
     LAB_AUDIENCE,
@@ -26,21 +28,24 @@ from lims.models import (
 )
 from lims.services.common.notifications import notify
 from lims.services.quality import nonconformity as records
+from lims.services.quality import windows
 from lims.services.standards import calibrations, checks, standards
 
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """What was recorded, and the record it opened (``None`` when the standard was in tolerance)."""
+    """What was recorded, and the record it opened (``None`` when the standard was in tolerance), or the open
+    record it completed (``completed``: the record was declared before this calibration or check was entered)."""
 
     saved: StandardCalibration | IntermediateCheck
     record: NonconformingWork | None
+    completed: bool = False
 
 
 def _plain(value: Decimal) -> str:
-    """Every recorded digit, no exponent, no padding zeros: Decimal("1000.012000000000") → "1000.012"."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """Every recorded digit in the Vietnamese number format of the record's text, no exponent, no padding
+    zeros: Decimal("1000.012000000000") → "1000,012"."""
+    return format_compact(value, decimal_separator=",")
 
 
 def check_outside_limits(check: IntermediateCheck) -> bool:
@@ -74,6 +79,13 @@ def tell_lab(session: Session, standard: MeasurementStandard, record: Nonconform
 def record_check(session: Session, data: checks.CheckInput, *, today: date) -> Recorded:
     """Record an intermediate check; outside its limits it opens a record (trigger "check out of limits")."""
     check = checks.add_check(session, data)
+    waiting = windows.awaiting_finding(
+        session, check.standard_id, Trigger.CHECK_OUT_OF_LIMITS, check.checked_on
+    )
+    if waiting is not None and (check_outside_limits(check) or check.lower_limit is None):
+        waiting.check_id = check.id  # the check the record was declared for, entered afterwards
+        session.flush()
+        return Recorded(check, waiting, completed=True)
     if not check_outside_limits(check):
         return Recorded(check, None)
     standard = standards.get_standard(session, check.standard_id)
@@ -101,6 +113,15 @@ def record_calibration(
 ) -> Recorded:
     """Record a calibration; an as-found error beyond the limit opens a record (calibration out of tolerance)."""
     calibration = calibrations.add_calibration(session, data)
+    waiting = windows.awaiting_finding(
+        session, calibration.standard_id, Trigger.CALIBRATION_OUT_OF_TOLERANCE, calibration.calibrated_on
+    )
+    if waiting is not None and calibration.as_found_in_tolerance is not True:
+        # the calibration the record was declared for, entered afterwards (with or without its as-found
+        # error): the record names it, so it never starts the suspect window
+        waiting.calibration_id = calibration.id
+        session.flush()
+        return Recorded(calibration, waiting, completed=True)
     if calibration.as_found_in_tolerance is not False:
         return Recorded(calibration, None)
     standard = standards.get_standard(session, calibration.standard_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -29,21 +30,45 @@ def current_interval_days(standard: MeasurementStandard) -> int:
     return math.floor(months * DAYS_PER_MONTH + 0.5)
 
 
-def staircase_recommendation(session: Session, standard_id: int) -> StaircaseResult | None:
-    """Method 1 over the calibrations that recorded an as-found error and limit (oldest first); ``None``
-    without any. Each step's error ratio is |as-found error| / limit."""
-    standard = get_standard(session, standard_id)
+@dataclass(frozen=True, slots=True)
+class AsFoundRow:
+    """One calibration's as-found error against the standard's limit, as recorded (Method 1's input)."""
+
+    calibrated_on: date
+    error: Decimal
+    limit: Decimal
+    unit: str
+
+
+def as_found_history(session: Session, standard_id: int) -> list[AsFoundRow]:
+    """The calibrations that recorded an as-found error and limit, oldest first, one a day (the method needs
+    increasing dates)."""
     rows = session.execute(
-        select(StandardCalibration.calibrated_on, CalibrationAsFound.error, CalibrationAsFound.limit)
+        select(
+            StandardCalibration.calibrated_on,
+            CalibrationAsFound.error,
+            CalibrationAsFound.limit,
+            CalibrationAsFound.unit,
+        )
         .join(CalibrationAsFound, CalibrationAsFound.calibration_id == StandardCalibration.id)
         .where(StandardCalibration.standard_id == standard_id, StandardCalibration.withdrawn_reason.is_(None))
         .order_by(StandardCalibration.calibrated_on, StandardCalibration.id)
     ).all()
-    history: list[AsFound] = []
-    for calibrated_on, error, limit in rows:
-        if history and history[-1].calibrated_on == calibrated_on:
-            continue  # one result a day: the method needs increasing dates
-        history.append(AsFound(calibrated_on, float(abs(error) / limit)))
+    found: list[AsFoundRow] = []
+    for calibrated_on, error, limit, unit in rows:
+        if not found or found[-1].calibrated_on != calibrated_on:
+            found.append(AsFoundRow(calibrated_on, error, limit, unit))
+    return found
+
+
+def staircase_recommendation(session: Session, standard_id: int) -> StaircaseResult | None:
+    """Method 1 over the calibrations that recorded an as-found error and limit (oldest first); ``None``
+    without any. Each step's error ratio is |as-found error| / limit."""
+    standard = get_standard(session, standard_id)
+    history = [
+        AsFound(r.calibrated_on, float(abs(r.error) / r.limit))
+        for r in as_found_history(session, standard_id)
+    ]
     if not history:
         return None
     return staircase(history, initial_days=current_interval_days(standard))

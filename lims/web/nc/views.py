@@ -19,7 +19,7 @@ from lims.models import Role, User
 from lims.services.certificates.settings import certificate_settings
 from lims.services.common.mail import SmtpMailer
 from lims.services.common.storage import open_storage
-from lims.services.quality import actions, corrective, notices
+from lims.services.quality import actions, corrective, notices, report
 from lims.services.quality import nonconformity as records
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -27,6 +27,8 @@ from lims.web.forms import call_service, flash_error, flash_refusal, local_targe
 
 bp = Blueprint("nc", __name__, url_prefix="/nc")
 OPENERS = (Role.ADMIN, Role.TECHNICIAN, Role.REVIEWER, Role.SIGNATORY)
+# An auditor who finds a job or a certificate wrong opens its record (7.10.1; the audit's finding), nothing else.
+AUDITOR_TRIGGERS = (nc.Trigger.JOB_FOUND_WRONG.value, nc.Trigger.CERTIFICATE_FOUND_WRONG.value)
 EVALUATORS = (Role.ADMIN, Role.REVIEWER, Role.SIGNATORY)
 ISSUERS = (Role.ADMIN, Role.SIGNATORY)
 
@@ -108,23 +110,30 @@ def index() -> ResponseReturnValue:
         trigger=trigger if trigger in TRIGGER_LABELS else None,
         open_only=request.args.get("open") == "1",
         corrective=corrective if corrective in records.CORRECTIVE_FILTERS else None,
+        drafts=request.args.get("notices") == "draft",
         today=date.today(),
     )
     return render_template(
         "nc/index.html",
         rows=records.list_records(db_session(), where),
         where=where,
-        can_open=current_user.role in OPENERS,
+        can_open=current_user.role in (*OPENERS, Role.AUDITOR),
+        open_triggers=AUDITOR_TRIGGERS
+        if current_user.role == Role.AUDITOR
+        else (*AUDITOR_TRIGGERS, "complaint"),
         corrective_filters=records.CORRECTIVE_FILTERS,
         **_labels(),
     )
 
 
 @bp.post("/")
-@allow(OPENERS)
+@allow((*OPENERS, Role.AUDITOR))
 def open_record() -> ResponseReturnValue:
     found_on = _date("found_on")
     back = local_target(request.form.get("back"), url_for("nc.index"))
+    if current_user.role == Role.AUDITOR and request.form.get("trigger") not in AUDITOR_TRIGGERS:
+        flash(_("An auditor opens a record for a job or a certificate found wrong."), "error")
+        return redirect(back)
     if found_on is None:
         flash(_("Give the date the problem was found."), "error")
         return redirect(back)
@@ -136,6 +145,8 @@ def open_record() -> ResponseReturnValue:
                 description=request.form.get("description", "")[:4000],
                 found_on=found_on,
                 standard_id=_int("standard_id"),
+                calibration_id=_found_at("cal:"),
+                check_id=_found_at("check:"),
                 job_id=_job_id(db, request.form.get("job", "")),
                 suspect_from=_date("suspect_from"),
                 suspect_until=_date("suspect_until"),
@@ -147,6 +158,12 @@ def open_record() -> ResponseReturnValue:
         then=lambda record: url_for("nc.show", nc_id=record.id),
         refused=back,
     )
+
+
+def _found_at(prefix: str) -> int | None:
+    """The calibration ("cal:ID") or check ("check:ID") chosen as the one that found the problem."""
+    raw = request.form.get("found_at", "")
+    return int(raw[len(prefix) :]) if raw.startswith(prefix) and raw[len(prefix) :].isdigit() else None
 
 
 def _job_id(db: Any, number: str) -> int | None:
@@ -164,6 +181,7 @@ def show(nc_id: int) -> ResponseReturnValue:
     return render_template(
         "nc/show.html",
         view=view,
+        people=report.people_of(db, view),
         delivery={n.id: notices.delivery_state(db, n) for n in view.notices},
         actions_open=records.actions_open(view),
         owners=corrective.possible_owners(db),
@@ -204,6 +222,7 @@ def amend(nc_id: int, decision_id: int) -> ResponseReturnValue:
             request.form.get("reason", "")[:400],
             storage=storage,
             settings=settings,
+            nc_id=nc_id,
         )
 
     return _on_record(nc_id, work, _("Amendment issued from the decision."))
@@ -215,7 +234,7 @@ def withdraw(nc_id: int, decision_id: int) -> ResponseReturnValue:
     return _on_record(
         nc_id,
         lambda db: actions.withdraw_from_decision(
-            db, decision_id, _user(), request.form.get("reason", "")[:400]
+            db, decision_id, _user(), request.form.get("reason", "")[:400], nc_id=nc_id
         ),
         _("Certificate withdrawn from the decision."),
     )
@@ -236,6 +255,7 @@ def send(nc_id: int, notice_id: int) -> ResponseReturnValue:
             reviewer=_user(),
             subject=request.form.get("subject", "")[:500],
             body=request.form.get("body", "")[:20000],
+            nc_id=nc_id,
         ),
         refused=flash_refusal,
     )
@@ -306,7 +326,7 @@ def add_corrective_action(nc_id: int) -> ResponseReturnValue:
 def corrective_done(nc_id: int, action_id: int) -> ResponseReturnValue:
     return _on_record(
         nc_id,
-        lambda db: corrective.actions_done(db, action_id, by=_user()),
+        lambda db: corrective.actions_done(db, action_id, by=_user(), nc_id=nc_id),
         _("Actions done: the effectiveness review is next."),
     )
 
@@ -323,6 +343,7 @@ def corrective_review(nc_id: int, action_id: int) -> ResponseReturnValue:
             text=request.form.get("effectiveness", "")[:4000],
             by=_user(),
             today=date.today(),
+            nc_id=nc_id,
         ),
         _("Effectiveness review recorded."),
     )

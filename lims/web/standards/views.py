@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
 from lims.domain.control_chart_svg import render_svg
+from lims.domain.intervals import StaircaseRule
 from lims.domain.traceability import IssuerKind
 from lims.domain.traceability_svg import render_chain_svg
 from lims.errors import N_, LimsError, NotFound
@@ -122,6 +123,8 @@ def show(standard_id: int) -> ResponseReturnValue:
         records=nc_records.list_records(db, nc_records.NcFilter(standard_id=standard_id)),
         interval=intervals.interval_recommendation(db, standard_id),
         staircase=intervals.staircase_recommendation(db, standard_id),
+        as_found=intervals.as_found_history(db, standard_id),
+        staircase_rule=StaircaseRule(),
         staircase_labels=STAIRCASE_LABELS,
         checks=checks.checks_of(db, standard_id),
         can_declare=current_user.role in OPENERS,
@@ -219,7 +222,9 @@ def new_calibration(standard_id: int) -> ResponseReturnValue:
         )
         if recorded.record is not None:
             flash(
-                _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
+                _completed(recorded.record.number)
+                if recorded.completed
+                else _("Out of tolerance as found: record %(number)s opened.", number=recorded.record.number),
                 "error",
             )
         return recorded.saved
@@ -265,8 +270,14 @@ def accept_interval(standard_id: int) -> ResponseReturnValue:
     return redirect(url_for("standards.show", standard_id=standard_id))
 
 
+def _completed(number: str) -> str:
+    return _("Recorded as the one that found the problem of record %(number)s.", number=number)
+
+
 def _check_recorded(recorded: triggers.Recorded) -> object:
-    if recorded.record is not None:
+    if recorded.record is not None and recorded.completed:
+        flash(_completed(recorded.record.number), "error")
+    elif recorded.record is not None:
         flash(
             _(
                 "Outside its limits: record %(number)s opened, the standard is quarantined.",
