@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.models import CertificateStatus, NcDecision, NcNotice, Notification, OutboxMessage, Role
+from lims.services.certificates import issue as certificates
 from lims.services.common.storage import DatabaseStorage
 from lims.services.quality import actions, notices
 from lims.services.quality import nonconformity as ncs
