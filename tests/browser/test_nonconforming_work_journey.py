@@ -5,34 +5,15 @@ action is closed after its effectiveness review."""
 
 from __future__ import annotations
 
-import socket
 from datetime import date, timedelta
-from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.browser.conftest import log_in
+from tests.mailbox import local_smtp
 
 pytestmark = pytest.mark.browser
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Any]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _log_out(page: Any, base: str) -> None:
@@ -55,14 +36,10 @@ def test_failed_calibration_to_closed_corrective_action(
         User,
     )
 
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("LIMS_MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setenv("LIMS_MAIL_PORT", str(port))
-    monkeypatch.setenv("LIMS_MAIL_SENDER", "hieuchuan@example.vn")
-    try:
+    with local_smtp("hieuchuan@example.vn") as mail:
+        inbox = mail.inbox
+        for name, value in mail.env.items():
+            monkeypatch.setenv(name, value)
         with live_database.session() as session:
             customer = session.scalar(select(User).where(User.username == "kh.annam"))
             assert customer is not None
@@ -177,5 +154,3 @@ def test_failed_calibration_to_closed_corrective_action(
         record_number = text[text.index("NC-") :].split()[0].strip(" :,.()")
         page.goto(live_server + "/notifications/")  # and in the bell
         assert record_number in page.locator("main").inner_text()
-    finally:
-        controller.stop()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.commands.process import LIMS, CliDemo, run
+from tests.mailbox import local_smtp
 
 
 @pytest.fixture(scope="module")
@@ -92,37 +93,15 @@ def test_secret_key_is_generated_once(deployment: Path) -> None:
 
 def test_reminders_send_delivers_by_smtp_once(deployment: Path) -> None:
     """``lims reminders send`` against a local aiosmtpd server: the demo's due instruments arrive, once."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-
-    class Inbox:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            received.append(envelope.content)  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        env = {
-            "LIMS_MAIL_SERVER": "127.0.0.1",
-            "LIMS_MAIL_PORT": str(port),
-            "LIMS_MAIL_SENDER": "lab@example.vn",
-        }
+    with local_smtp() as mail:
+        env = mail.env
         first = run(["reminders", "send", "--days", "30"], deployment, **env)
         assert first.returncode == 0, first.stderr
-        assert received and f"{len(received)} sent" in first.stdout
+        assert mail.inbox.messages and f"{len(mail.inbox.messages)} sent" in first.stdout
         again = run(["reminders", "send", "--days", "30"], deployment, **env)
         assert again.returncode == 0 and "0 reminders queued, 0 sent" in again.stdout
         bad = run(["reminders", "send", "--today", "31/12/2027"], deployment, **env)
         assert bad.returncode == 2 and "not a date" in bad.stderr
-    finally:
-        controller.stop()
 
 
 def test_audit_verify_on_a_database_without_tables_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from tests.commands.process import CliDemo, run
+from tests.mailbox import local_smtp
 
 
 def test_list_and_show_as_json(cli_demo: CliDemo) -> None:
@@ -116,37 +117,10 @@ def test_list_json_carries_each_records_jobs_certificates_decisions_and_notices(
     assert json.loads(run(["nc", "show", number, "--json"], instance).stdout) == row
 
     # `lims reminders send` delivers the queued notice through SMTP (a local aiosmtpd server)
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-
-    class Inbox:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            received.append(envelope.content)  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        env = {
-            "LIMS_MAIL_SERVER": "127.0.0.1",
-            "LIMS_MAIL_PORT": str(port),
-            "LIMS_MAIL_SENDER": "lab@example.vn",
-        }
-        sent = run(["reminders", "send", "--days", "1"], instance, **env)
+    with local_smtp() as mail:
+        sent = run(["reminders", "send", "--days", "1"], instance, **mail.env)
         assert sent.returncode == 0, sent.stderr
-    finally:
-        controller.stop()
-    from email import message_from_bytes, policy
-
-    texts = [
-        message_from_bytes(m, policy=policy.default).get_body(("plain",)).get_content() for m in received
-    ]
+    texts = mail.inbox.texts()
     assert any(job_number in text and number in text for text in texts)
     shown = json.loads(run(["nc", "show", number, "--json"], instance).stdout)
     assert [n["delivery"] for n in shown["notices"]] == ["sent"]

@@ -11,6 +11,7 @@ import pytest
 
 from lims.migrate import upgrade
 from tests.commands import zygote
+from tests.mailbox import local_smtp
 
 pytestmark = pytest.mark.slow  # each case starts a Python process
 
@@ -172,10 +173,6 @@ def test_remind_delivers_by_smtp_once_and_rings_the_bell(tmp_path: Path) -> None
     """Issue 20 (5) from outside: ``lims programme remind`` 30 days before Hà Nội's 25 December sends the
     programme staff (the active administrators) one e-mail each through the recall reminders' SMTP settings
     (a local aiosmtpd server here) and rings their bell; the next run sends nothing again."""
-    import socket
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
     from sqlalchemy import select
 
     from lims.db import Database, make_engine
@@ -190,36 +187,20 @@ def test_remind_delivers_by_smtp_once_and_rings_the_bell(tmp_path: Path) -> None
         make_user(session, Role.TECHNICIAN, email="ktv@lab.example.vn")  # not programme staff
         session.commit()
         staff_id = staff.id
-    received: list[bytes] = []
-
-    class Inbox:
-        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            received.append(envelope.content)  # type: ignore[attr-defined]
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with local_smtp() as server:
         env = {
             **os.environ,
             "LIMS_DATABASE_URL": url,
             "LIMS_INSTANCE_PATH": str(tmp_path / "instance"),
             "LIMS_PROGRAMME": "hanoi-kh16-2022",
-            "LIMS_MAIL_SERVER": "127.0.0.1",
-            "LIMS_MAIL_PORT": str(port),
-            "LIMS_MAIL_SENDER": "lab@example.vn",
+            **server.env,
         }
         first = _lims(env, "programme", "remind", "--today", "2026-11-25")
         assert first.returncode == 0, first.stderr
         assert "1 reminders queued, 1 sent, 0 failed" in first.stdout
         again = _lims(env, "programme", "remind", "--today", "2026-11-26")
         assert again.returncode == 0 and "0 reminders queued, 0 sent" in again.stdout
-    finally:
-        controller.stop()
-    [mail] = [message_from_bytes(raw, policy=policy.default) for raw in received]
+    [(_, mail)] = server.inbox.messages
     assert mail["To"] == "ql.chuongtrinh@sokhcn.hanoi.gov.vn"
     assert str(mail["Subject"]).startswith("Hạn gửi báo cáo năm 2026: 25/12/2026")
     assert "trước ngày 25/12/2026 (còn 30 ngày)" in mail.get_body().get_content()  # type: ignore[union-attr]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,36 +15,15 @@ from lims.models import OutboxMessage, Role
 from lims.services.common.mail import SmtpMailer
 from lims.services.customers.reminders import FAILED, KIND, SENT, ReminderError, deliver, queue_reminders
 from tests.factories import make_enterprise, make_instrument, make_user
+from tests.mailbox import Inbox, free_port, local_smtp
 
 TODAY = date(2027, 3, 1)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, MailSettings]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, MailSettings(server="127.0.0.1", port=port, sender="lab@example.vn")
-    finally:
-        controller.stop()
+    with local_smtp() as mail:
+        yield mail.inbox, mail.settings
 
 
 def _reminders(session: Session) -> list[OutboxMessage]:
@@ -123,7 +97,7 @@ def test_unreachable_server_is_recorded_as_failed(session: Session) -> None:
     ent = make_enterprise(session, email="qa@example.vn")
     make_instrument(session, ent, next_due_on=TODAY + timedelta(days=3))
     queue_reminders(session, today=TODAY, days=30)
-    settings = MailSettings(server="127.0.0.1", port=_free_port(), timeout_s=2)
+    settings = MailSettings(server="127.0.0.1", port=free_port(), timeout_s=2)
     with SmtpMailer(settings) as mailer:
         report = deliver(session, mailer, settings)
     assert report.failed == 1
