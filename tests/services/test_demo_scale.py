@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lims.migrate import upgrade
 from lims.models import (
     AuditEntry,
     Certificate,
@@ -30,9 +28,11 @@ from lims.models import (
 from lims.services.customers import portal
 from lims.services.demo import scale
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
-from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.records.audit import history, verify_chain
 from lims.services.records.database import open_database
+from tests.builtonce import copy_sqlite
+from tests.conftest import built_data_set
 from tests.webutil import login
 
 TODAY = date(2026, 11, 20)
@@ -149,21 +149,18 @@ def _fingerprint(url: str, seed: int) -> list[tuple[object, ...]]:
         database.engine.dispose()
 
 
-def test_same_seed_same_data(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The generator is deterministic for a seed. The demo it grows from is loaded once and copied for the
-    three runs (load_scale's own load of it is skipped): the demo is the same whatever the seed."""
+def test_same_seed_same_data(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The generator is deterministic for a seed. The demo it grows from (the run's demo as of TODAY, built
+    once: tests/builtonce.py) is copied for the three runs (load_scale's own load of it is skipped): the demo
+    is the same whatever the seed."""
     if not db_url.startswith("sqlite"):
         pytest.skip("determinism is a property of the generator; checked once, on SQLite files")
-    base = tmp_path / "demo.db"
-    upgrade(f"sqlite:///{base}")
-    database = open_database(f"sqlite:///{base}")
-    with database.session() as session:
-        load_demo(session, today=TODAY)
-        session.commit()
-    database.engine.dispose()
+    base = Path(built_data_set("sqlite", tmp_path_factory, today=TODAY))
     urls = []
     for name in ("a", "b", "c"):
-        shutil.copyfile(base, tmp_path / f"{name}.db")
+        copy_sqlite(base, tmp_path / f"{name}.db")
         urls.append(f"sqlite:///{tmp_path / name}.db")
     monkeypatch.setattr(scale, "load_demo", lambda session, today: None)
     monkeypatch.setattr(scale, "database_is_empty", lambda session: True)
