@@ -10,7 +10,7 @@ import json
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
 from tests import builtonce, s3server
 from tests.builtonce import copy_sqlite
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, built_data_set
+from tests.conftest import DEMO_TODAY, NO_POSTGRES, POSTGRES_URL, built_data_set
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 s3_endpoint = s3server.s3_endpoint  # fixtures shared with the other S3 tests
@@ -99,7 +99,7 @@ def _run_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 WIDEST = Decimal("98765.4321098765")
-DEMO_DAY = date(2026, 11, 20)
+DEMO_DAY = DEMO_TODAY  # the shared data set's date: its demo is built once per run and backend
 
 
 def _populate(url: str, *, widest: Decimal = WIDEST) -> None:

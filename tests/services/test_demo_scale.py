@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,10 +32,10 @@ from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.records.audit import history, verify_chain
 from lims.services.records.database import open_database
 from tests.builtonce import copy_sqlite
-from tests.conftest import built_data_set
+from tests.conftest import DEMO_TODAY, built_data_set
 from tests.webutil import login
 
-TODAY = date(2026, 11, 20)
+TODAY = DEMO_TODAY  # the shared data set's date: the grown demo starts from a copy of that demo
 N = 400
 
 
