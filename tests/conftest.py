@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -79,9 +80,22 @@ def _instance_outside_the_source_tree(tmp_path_factory: pytest.TempPathFactory) 
     """`make test` exports LIMS_INSTANCE_PATH=<checkout>/instance (for `make run`); a test that builds the
     application or runs a command with the default settings would write there (the signing key, the audit
     anchor). Every test gets a throw-away instance folder instead: no test writes into the source tree."""
+    folder = tmp_path_factory.mktemp("default-instance")
+    shutil.copytree(builtonce.built_once(tmp_path_factory, "test-pki", _test_pki) / "signing", folder / "signing")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LIMS_INSTANCE_PATH", str(tmp_path_factory.mktemp("default-instance")))
+        patch.setenv("LIMS_INSTANCE_PATH", str(folder))
         yield
+
+
+def _test_pki(folder: Path) -> None:
+    """The demo's test certificate authority and laboratory key, made once per run and copied into every test
+    process's default instance folder: the demo signs with the keys it finds there (``ensure_test_pki`` keeps
+    them), and a data set built by one pytest-xdist worker is read by the others (tests/builtonce.py), so
+    its signatures must verify against the same test root in every process."""
+    from lims.services.certificates.signing_keys import ensure_test_pki
+
+    folder.mkdir()
+    ensure_test_pki(folder)
 
 
 @pytest.fixture(scope="session", autouse=True)
