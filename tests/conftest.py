@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -39,6 +40,7 @@ from lims.db import Database, make_engine
 from lims.migrate import upgrade
 from lims.services.access import accounts
 from lims.services.records import audit
+from tests import builtonce
 from tests.passwords import cheap_hasher
 
 # CI runs the property tests derandomised so that a landing is never decided by luck; developers get fresh
@@ -52,6 +54,13 @@ os.environ.setdefault(
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
 hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's end (the controller, once every pytest-xdist worker has finished): drop the PostgreSQL
+    templates the run built once (tests/builtonce.py)."""
+    if not hasattr(session.config, "workerinput"):
+        builtonce.drop_templates(session.config._tmp_path_factory)  # type: ignore[attr-defined]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -71,9 +80,22 @@ def _instance_outside_the_source_tree(tmp_path_factory: pytest.TempPathFactory) 
     """`make test` exports LIMS_INSTANCE_PATH=<checkout>/instance (for `make run`); a test that builds the
     application or runs a command with the default settings would write there (the signing key, the audit
     anchor). Every test gets a throw-away instance folder instead: no test writes into the source tree."""
+    folder = tmp_path_factory.mktemp("default-instance")
+    shutil.copytree(builtonce.built_once(tmp_path_factory, "test-pki", _test_pki) / "signing", folder / "signing")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LIMS_INSTANCE_PATH", str(tmp_path_factory.mktemp("default-instance")))
+        patch.setenv("LIMS_INSTANCE_PATH", str(folder))
         yield
+
+
+def _test_pki(folder: Path) -> None:
+    """The demo's test certificate authority and laboratory key, made once per run and copied into every test
+    process's default instance folder: the demo signs with the keys it finds there (``ensure_test_pki`` keeps
+    them), and a data set built by one pytest-xdist worker is read by the others (tests/builtonce.py), so
+    its signatures must verify against the same test root in every process."""
+    from lims.services.certificates.signing_keys import ensure_test_pki
+
+    folder.mkdir()
+    ensure_test_pki(folder)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -141,24 +163,91 @@ def engine(db_url: str) -> Iterator[Engine]:
 DEMO_TODAY = date(2026, 3, 2)
 
 
-def _load_data_set(
-    session: Session, *, scale: int | None = None, seed: int | None = None, today: date = DEMO_TODAY
-) -> None:
-    """What ``@pytest.mark.demo(...)`` asks for: the demo data set, or with ``scale`` the demo grown to that
-    many instruments (``lims demo --scale``)."""
-    from lims.services.demo.scale import load_scale
+def _data_set_name(spec: dict[str, Any]) -> str:
+    """``demo-2026-03-02``, ``demo-2026-11-20-scale-400-seed-7``: what the data set holds."""
+    name = f"demo-{spec.get('today', DEMO_TODAY).isoformat()}"
+    if spec.get("scale") is not None:
+        name += f"-scale-{spec['scale']}" + (f"-seed-{spec['seed']}" if spec.get("seed") is not None else "")
+    return name
+
+
+@contextlib.contextmanager
+def _data_set_session(url: str) -> Iterator[Session]:
+    """A session on ``url`` as the application opens one (audit trail installed), its engine disposed after."""
+    engine = make_engine(url)
+    try:
+        database = Database(engine)
+        audit.install(database.sessionmaker)
+        with database.session() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _load_demo_into(url: str, *, today: date) -> None:
+    """``load_demo(today=today)`` into the empty database at ``url``, migrated here, committed."""
     from lims.services.demo.seed import load_demo
 
-    if scale is None:
+    upgrade(url)
+    with _data_set_session(url) as session:
         load_demo(session, today=today)
-    elif seed is None:
-        load_scale(session, scale, today=today)
-    else:
-        load_scale(session, scale, seed=seed, today=today)
+        session.commit()
+
+
+def _grow_demo(url: str, *, scale: int, seed: int | None, today: date) -> None:
+    """``load_scale(scale, seed, today)`` into the database at ``url``, which holds a copy of the demo as of
+    ``today`` already: load_scale loads exactly that demo first, so its own load (and the emptiness check
+    before it) is skipped. ``lims demo --scale`` from an empty database runs whole in
+    tests/commands/test_demo_scale_command.py, the refusal in tests/services/test_demo_scale.py."""
+    from lims.services.demo import scale as demo_scale
+
+    with pytest.MonkeyPatch.context() as patch, _data_set_session(url) as session:
+        patch.setattr(demo_scale, "load_demo", lambda session, today: None)
+        patch.setattr(demo_scale, "database_is_empty", lambda session: True)
+        if seed is None:
+            demo_scale.load_scale(session, scale, today=today)
+        else:
+            demo_scale.load_scale(session, scale, seed=seed, today=today)
+        session.commit()
+
+
+def built_data_set(kind: str, factory: pytest.TempPathFactory, **spec: Any) -> str:
+    """The data set ``@pytest.mark.demo(**spec)`` names, built once per run and kind (tests/builtonce.py): the
+    path of its SQLite file, or the name of its PostgreSQL template. Copy it, never use it in place.
+
+    ``spec`` is empty (the demo as of DEMO_TODAY), or ``today=D`` (the demo as of D), or ``scale=N`` with
+    ``seed=S`` and ``today=D`` (the demo as of D grown to N instruments, as ``lims demo --scale``; grown from
+    a copy of the demo as of D, itself built once)."""
+    today = spec.get("today", DEMO_TODAY)
+    scale, seed = spec.get("scale"), spec.get("seed")
+    name = _data_set_name(spec)
+    if kind == "sqlite":
+        if scale is None:
+            return str(builtonce.sqlite_built_once(factory, name, lambda url: _load_demo_into(url, today=today)))
+        demo = Path(built_data_set(kind, factory, today=today))
+
+        def grow(url: str) -> None:
+            path = make_url(url).database
+            assert path is not None
+            builtonce.copy_sqlite(demo, Path(path))
+            _grow_demo(url, scale=scale, seed=seed, today=today)
+
+        return str(builtonce.sqlite_built_once(factory, name, grow))
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    if scale is None:
+        return builtonce.postgres_template(factory, name, lambda url: _load_demo_into(url, today=today))
+    return builtonce.postgres_template(
+        factory,
+        name,
+        lambda url: _grow_demo(url, scale=scale, seed=seed, today=today),
+        template=built_data_set(kind, factory, today=today),
+    )
 
 
 class DataSets:
-    """Databases of one kind holding a data set, each built on first use and kept for the run."""
+    """Databases of one kind holding a data set, each copied on first use from the run's build (see
+    ``built_data_set``) and kept for the session."""
 
     def __init__(self, kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
         self.kind, self.tmp_path_factory = kind, tmp_path_factory
@@ -166,18 +255,19 @@ class DataSets:
         self.built: dict[tuple[tuple[str, Any], ...], tuple[str, Engine]] = {}
 
     def get(self, **spec: Any) -> tuple[str, Engine]:
-        """The URL and engine of the database holding ``_load_data_set(**spec)``, committed."""
+        """The URL and engine of this session's database holding ``@pytest.mark.demo(**spec)``'s data set."""
         key = tuple(sorted(spec.items()))
         if key not in self.built:
-            url = self.stack.enter_context(_empty_database(self.kind, self.tmp_path_factory))
-            upgrade(url)
+            source = built_data_set(self.kind, self.tmp_path_factory, **spec)
+            if self.kind == "sqlite":
+                path = self.tmp_path_factory.mktemp("data-set") / "data.db"
+                builtonce.copy_sqlite(Path(source), path)
+                url = f"sqlite:///{path}"
+            else:
+                url = builtonce.copy_postgres(source)
+                self.stack.callback(builtonce.drop_postgres, url)
             engine = make_engine(url)
             self.stack.callback(engine.dispose)
-            database = Database(engine)
-            audit.install(database.sessionmaker)
-            with database.session() as session:
-                _load_data_set(session, **spec)
-                session.commit()
             self.built[key] = (url, engine)
         return self.built[key]
 

@@ -43,24 +43,42 @@ def live_database_url(live_instance: Path) -> str:
     return f"sqlite:///{live_instance / 'lims.db'}"
 
 
-@pytest.fixture(scope="session")
-def live_server(live_instance: Path, live_database_url: str) -> Iterator[str]:
-    """The app over a migrated SQLite database holding the demo data, on a free local port."""
-    from lims.app import create_app
-    from lims.config import Settings
+def _load_demo(url: str) -> None:
+    """The demo data set as of today, as ``lims demo`` loads it, into the empty database at ``url``."""
     from lims.migrate import upgrade
     from lims.services.demo.seed import load_demo
     from lims.services.records.audit import Actor, set_actor
     from lims.services.records.database import open_database
 
-    instance = live_instance
-    url = live_database_url
     upgrade(url)
     database = open_database(url)
-    with database.session() as session:
-        set_actor(session, Actor(None, "demo"))
-        load_demo(session)
-        session.commit()
+    try:
+        with database.session() as session:
+            set_actor(session, Actor(None, "demo"))
+            load_demo(session)
+            session.commit()
+    finally:
+        database.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    live_instance: Path, live_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app over a migrated SQLite database holding the demo data, on a free local port. The demo is
+    loaded once per run (tests/builtonce.py); each test process serves its own copy."""
+    from datetime import date
+
+    from lims.app import create_app
+    from lims.config import Settings
+    from lims.services.records.database import open_database
+    from tests import builtonce
+
+    instance = live_instance
+    url = live_database_url
+    demo = builtonce.sqlite_built_once(tmp_path_factory, f"browser-demo-{date.today().isoformat()}", _load_demo)
+    builtonce.copy_sqlite(demo, instance / "lims.db")
+    database = open_database(url)
     # TESTING keeps the app from installing its stderr log handlers on the process-wide loggers.
     app = create_app(
         {

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.commands import zygote
-from tests.passwords import LIMS_PROCESS as LIMS  # noqa: F401 - test_core_commands starts processes of its own
 
 
 def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.process import LIMS, CliDemo, run
+from tests.commands import zygote
+from tests.commands.process import CliDemo, run
 from tests.mailbox import local_smtp
 
 
@@ -136,9 +137,7 @@ def test_audit_verify_on_an_empty_postgresql_schema_is_one_line_and_exit_2(tmp_p
             "LIMS_INSTANCE_PATH": str(tmp_path),
             "LIMS_DATABASE_URL": _with_search_path(POSTGRES_URL, schema),
         }
-        result = subprocess.run(
-            [*LIMS, "audit", "verify"], capture_output=True, text=True, env=environ, timeout=120
-        )
+        result = zygote.run(["audit", "verify"], environ)
         assert result.returncode == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "no LIMS tables" in result.stderr
         assert "audit_entry" in result.stderr and not (tmp_path / "lims.db").exists()  # PostgreSQL, not a file

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lims.migrate import upgrade
-from tests.passwords import LIMS_PROCESS as LIMS
+from tests.commands import zygote
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def empty_url(tmp_path: Path) -> str:
 
 def run(args: list[str], url: str, instance: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), "LIMS_DATABASE_URL": url}
-    return subprocess.run([*LIMS, *args], capture_output=True, text=True, env=env, timeout=600)
+    return zygote.run(args, env)  # a real process, forked from the zygote (tests/commands/zygote.py)
 
 
 def test_scale_loads_once_then_refuses(empty_url: str, tmp_path: Path) -> None:

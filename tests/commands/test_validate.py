@@ -18,7 +18,6 @@ from lims.cli import cli
 from lims.services.jobs import validation, validation_cases
 from tests.commands import zygote
 from tests.factories import make_enterprise
-from tests.passwords import LIMS_PROCESS as LIMS
 
 CASE_KEYS = {
     "id",
@@ -36,8 +35,8 @@ CASE_KEYS = {
 }
 
 
-def run(args: list[str], instance: Path) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance)}
+def run(args: list[str], instance: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(instance), **env}
     environ.pop("LIMS_DATABASE_URL", None)
     return zygote.run(args, environ)  # a real process, forked with the application imported
 
@@ -46,14 +45,10 @@ def run(args: list[str], instance: Path) -> subprocess.CompletedProcess[str]:
 def instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("instance")
     assert run(["db", "upgrade"], folder).returncode == 0
-    environ = {**os.environ, "LIMS_INSTANCE_PATH": str(folder), "LIMS_NEW_USER_PASSWORD": "Strong#Pass2026x"}
-    environ.pop("LIMS_DATABASE_URL", None)
-    created = subprocess.run(
-        [*LIMS, "users", "create", "ktv.hoa", "--full-name", "Nguyễn Thị Hoa", "--role", "technician"],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
+    created = run(
+        ["users", "create", "ktv.hoa", "--full-name", "Nguyễn Thị Hoa", "--role", "technician"],
+        folder,
+        LIMS_NEW_USER_PASSWORD="Strong#Pass2026x",
     )
     assert created.returncode == 0, created.stderr  # gives the audit chain entries to verify
     return folder

@@ -7,11 +7,10 @@ restore commits. Each test makes its own SQLite file and/or PostgreSQL schema.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from lims.db import Base, make_engine
 from lims.migrate import upgrade
 from lims.models import AuditEntry, Lab, MeasurementStandard, Quantity, StandardLevel, StoredFile
 from lims.services.common.storage import DatabaseStorage
-from lims.services.demo.seed import load_demo
 from lims.services.records.audit import verify_chain
 from lims.services.records.backup import create_backup
 from lims.services.records.backup_format import (
@@ -40,8 +38,9 @@ from lims.services.records.backup_format import (
 )
 from lims.services.records.database import open_database
 from lims.services.records.restore import restore_backup
-from tests import s3server
-from tests.conftest import NO_POSTGRES, POSTGRES_URL
+from tests import builtonce, s3server
+from tests.builtonce import copy_sqlite
+from tests.conftest import DEMO_TODAY, NO_POSTGRES, POSTGRES_URL, built_data_set
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 s3_endpoint = s3server.s3_endpoint  # fixtures shared with the other S3 tests
@@ -87,82 +86,59 @@ def fresh_url(tmp_path: Path) -> Iterator[FreshUrl]:
         engine.dispose()
 
 
-class _Populated:
-    """Each populated database (``_build``) is built once per kind and ``widest`` for this module, then copied
-    into each test's database: a SQLite file by SQLite's backup API, a PostgreSQL database by CREATE DATABASE
-    … TEMPLATE (a file-level copy of the template database)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.sqlite: dict[Decimal, Path] = {}
-        self.postgres: dict[Decimal, str] = {}
-        self.admin: Engine | None = None
-
-    def copy_into(self, url: str, widest: Decimal) -> None:
-        if url.startswith("sqlite"):
-            if widest not in self.sqlite:
-                path = self.folder / f"template-{len(self.sqlite)}.db"
-                _build(f"sqlite:///{path}", widest=widest)
-                self.sqlite[widest] = path
-            target = make_url(url).database
-            assert target is not None
-            with sqlite3.connect(self.sqlite[widest]) as source, sqlite3.connect(target) as copy:
-                source.backup(copy)
-            return
-        if self.admin is None:
-            self.admin = _pg_admin()
-        if widest not in self.postgres:
-            name = f"lims_backup_tpl_{uuid.uuid4().hex[:10]}"
-            with self.admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            _build(_pg_url(name), widest=widest)  # disposes its engines: a template must have no connection
-            self.postgres[widest] = name
-        target_name = make_url(url).database
-        with self.admin.connect() as conn:  # the test's empty database, made again as a copy of the template
-            conn.exec_driver_sql(f'DROP DATABASE "{target_name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{target_name}" TEMPLATE "{self.postgres[widest]}"')
-
-    def close(self) -> None:
-        if self.admin is None:
-            return
-        with self.admin.connect() as conn:
-            for name in self.postgres.values():
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.admin.dispose()
-
-
-_POPULATED: list[_Populated] = []
+_FACTORY: list[pytest.TempPathFactory] = []
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _populated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    populated = _Populated(tmp_path_factory.mktemp("populated"))
-    _POPULATED.append(populated)
+def _run_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _FACTORY.append(tmp_path_factory)
     try:
         yield
     finally:
-        _POPULATED.remove(populated)
-        populated.close()
+        _FACTORY.remove(tmp_path_factory)
 
 
 WIDEST = Decimal("98765.4321098765")
+DEMO_DAY = DEMO_TODAY  # the shared data set's date: its demo is built once per run and backend
 
 
 def _populate(url: str, *, widest: Decimal = WIDEST) -> None:
-    """Make the empty database at ``url`` hold what ``_build`` writes (built once, copied here)."""
-    _POPULATED[-1].copy_into(url, widest)
+    """Make the empty database at ``url`` hold what ``_add_edges`` writes on the demo as of DEMO_DAY.
+
+    Each populated database is built once per run, kind and ``widest`` (tests/builtonce.py), on a copy of the
+    run's demo as of DEMO_DAY (tests/conftest.py ``built_data_set``), then copied into each test's database: a
+    SQLite file by SQLite's backup API, a PostgreSQL database by CREATE DATABASE … TEMPLATE (a file-level copy
+    of the template database)."""
+    factory = _FACTORY[-1]
+    name = f"backup-{widest}"
+    if url.startswith("sqlite"):
+        demo = Path(built_data_set("sqlite", factory, today=DEMO_DAY))
+
+        def build(built: str) -> None:
+            copy_sqlite(demo, Path(str(make_url(built).database)))
+            _add_edges(built, widest=widest)
+
+        target = make_url(url).database
+        assert target is not None
+        copy_sqlite(builtonce.sqlite_built_once(factory, name, build), Path(target))
+        return
+    template = builtonce.postgres_template(
+        factory,
+        name,
+        lambda built: _add_edges(built, widest=widest),
+        template=built_data_set("postgresql", factory, today=DEMO_DAY),
+    )
+    builtonce.copy_postgres(template, make_url(url).database)  # the test's empty database, made again as a copy
 
 
-def _build(url: str, *, widest: Decimal) -> None:
-    """The demo data set plus stored files and values at the edges of each column kind.
+def _add_edges(url: str, *, widest: Decimal) -> None:
+    """Stored files and values at the edges of each column kind, added to the demo data set at ``url``.
 
     SQLite keeps NUMERIC in a 64-bit float (15 significant digits); the full NUMERIC(30, 12) range is
     only exercised where every database on the way is PostgreSQL.
     """
-    upgrade(url)
     database = open_database(url)
     with database.session() as session, session.begin():
-        load_demo(session, today=date(2026, 11, 20))
         lab = session.scalars(select(Lab)).one()
         session.add(
             MeasurementStandard(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from certificates.signature_check import verify_pdf
 from lims.config import Settings
-from lims.migrate import upgrade
 from lims.models import (
     AuditEntry,
     Certificate,
@@ -34,12 +33,14 @@ from lims.services.certificates.signing_keys import load_signing_settings
 from lims.services.customers import portal
 from lims.services.demo import scale
 from lims.services.demo.scale import ScaleDataRefused, ScalePlan, ScaleSizeInvalid, load_scale
-from lims.services.demo.seed import DEMO_PASSWORD, load_demo
+from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.records.audit import history, verify_chain
 from lims.services.records.database import open_database
+from tests.builtonce import copy_sqlite
+from tests.conftest import DEMO_TODAY, built_data_set
 from tests.webutil import login
 
-TODAY = date(2026, 11, 20)
+TODAY = DEMO_TODAY  # the shared data set's date: the grown demo starts from a copy of that demo
 N = 400
 
 
@@ -162,21 +163,18 @@ def _fingerprint(url: str, seed: int) -> list[tuple[object, ...]]:
         database.engine.dispose()
 
 
-def test_same_seed_same_data(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The generator is deterministic for a seed. The demo it grows from is loaded once and copied for the
-    three runs (load_scale's own load of it is skipped): the demo is the same whatever the seed."""
+def test_same_seed_same_data(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The generator is deterministic for a seed. The demo it grows from (the run's demo as of TODAY, built
+    once: tests/builtonce.py) is copied for the three runs (load_scale's own load of it is skipped): the demo
+    is the same whatever the seed."""
     if not db_url.startswith("sqlite"):
         pytest.skip("determinism is a property of the generator; checked once, on SQLite files")
-    base = tmp_path / "demo.db"
-    upgrade(f"sqlite:///{base}")
-    database = open_database(f"sqlite:///{base}")
-    with database.session() as session:
-        load_demo(session, today=TODAY)
-        session.commit()
-    database.engine.dispose()
+    base = Path(built_data_set("sqlite", tmp_path_factory, today=TODAY))
     urls = []
     for name in ("a", "b", "c"):
-        shutil.copyfile(base, tmp_path / f"{name}.db")
+        copy_sqlite(base, tmp_path / f"{name}.db")
         urls.append(f"sqlite:///{tmp_path / name}.db")
     monkeypatch.setattr(scale, "load_demo", lambda session, today: None)
     monkeypatch.setattr(scale, "database_is_empty", lambda session: True)
