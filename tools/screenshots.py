@@ -138,6 +138,8 @@ PAGES = [  # (file name, user or None, path); {…} are demo record ids found by
     ("89-room-conditions", "kt.hung", "/rooms/{room}?day={room_day}"),
     ("90-room-new", "admin", "/rooms/new"),
     ("91-room-edit", "admin", "/rooms/{room}/edit"),
+    # Correcting or withdrawing a training course (issue 20).
+    ("92-programme-course-edit", "admin", "/programme/courses/{course}/edit"),
 ]
 
 
@@ -157,6 +159,7 @@ NOT_PAGES = frozenset(
         "programme.evidence_file",
         "programme.records_add",  # GET leads to the list page (the form is there)
         "programme.records_import",
+        "programme.import_participants",  # GET leads to the course form (the import is there)
         "programme.confirm_sector",
         "programme.add_priority_sector",
         "certificates.pdf",
