@@ -33,14 +33,10 @@ from lims.services.programme.developments import DevelopmentInput, record_develo
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
-    CourseInput,
     DatesOutOfOrder,
     DuplicateParticipant,
     MissingIdentity,
-    ParticipantInput,
     add_demand_type,
-    add_participant,
-    create_course,
     record_certification,
     record_lab_assessment,
     record_map_support,
@@ -52,6 +48,7 @@ from lims.services.programme.report import (
     indicator_value,
     phase_status,
 )
+from lims.services.programme.training import CourseInput, ParticipantInput, add_participant, create_course
 from tests.factories import make_enterprise, make_lab
 
 ZONE = lab_zone()  # the default LIMS_TIMEZONE (Asia/Ho_Chi_Minh), as the test app has it

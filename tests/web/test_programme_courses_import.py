@@ -123,7 +123,7 @@ def test_a_course_is_corrected_and_withdrawn_with_a_reason(admin: FlaskClient, s
 
 
 def test_readers_cannot_change_a_course(client: FlaskClient, session: Session) -> None:
-    from lims.services.programme.records import CourseInput, create_course
+    from lims.services.programme.training import CourseInput, create_course
 
     course = create_course(
         session, CourseInput("Đo lường nhiệt độ", "Sở KH&CN", date(2026, 6, 1), date(2026, 6, 2))

@@ -621,7 +621,7 @@ def test_training_participants_edited_and_withdrawn(admin: FlaskClient, session:
     assert _value(session, indicator) == counted() == 3
     page = admin.get(f"/programme/courses/{autumn}").get_data(as_text=True)
     assert "Không dự lớp" in page and "<s>Nguyễn Văn An</s>" in page
-    from lims.services.programme.records import list_courses
+    from lims.services.programme.training import list_courses
 
     assert {c.id: n for c, n in list_courses(session)} == {spring: 2, autumn: 1}  # the list counts live ones
     drill = _drill(admin, indicator)
@@ -633,7 +633,7 @@ def test_training_participants_edited_and_withdrawn(admin: FlaskClient, session:
 
 
 def test_participants_cannot_be_changed_by_readers(client: FlaskClient, session: Session) -> None:
-    from lims.services.programme.records import CourseInput, ParticipantInput, add_participant, create_course
+    from lims.services.programme.training import CourseInput, ParticipantInput, add_participant, create_course
 
     course = create_course(
         session, CourseInput("Đo lường điện", "Sở KH&CN", date(2026, 4, 1), date(2026, 4, 2))

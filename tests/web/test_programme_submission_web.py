@@ -52,7 +52,7 @@ def test_a_submitted_report_is_frozen_listed_and_submitted_once(
     assert pdf.status_code == xlsx.status_code == 200
     assert digests == [hashlib.sha256(pdf.data).hexdigest(), hashlib.sha256(xlsx.data).hexdigest()]
     # frozen: a course recorded afterwards changes the live report, not the submitted one
-    from lims.services.programme.records import CourseInput, ParticipantInput, add_participant, create_course
+    from lims.services.programme.training import CourseInput, ParticipantInput, add_participant, create_course
 
     course = create_course(
         session, CourseInput("Đo lường lưu lượng", "Sở KH&CN", date(2026, 3, 2), date(2026, 3, 3))

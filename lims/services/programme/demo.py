@@ -31,11 +31,7 @@ from lims.services.programme.developments import DevelopmentInput, record_develo
 from lims.services.programme.records import (
     AssessmentInput,
     CertificationInput,
-    CourseInput,
-    ParticipantInput,
     add_demand_type,
-    add_participant,
-    create_course,
     record_certification,
     record_lab_assessment,
     record_map_support,
@@ -50,6 +46,7 @@ from lims.services.programme.support import (
     pending_contents,
     submit_application,
 )
+from lims.services.programme.training import CourseInput, ParticipantInput, add_participant, create_course
 
 FAMILY = (
     "Nguyễn",

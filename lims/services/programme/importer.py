@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lims.domain.programme import Programme
 from lims.errors import N_, LimsError
 from lims.models import AssessmentResult, CertificationStandard, Quantity
-from lims.services.programme import developments, records
+from lims.services.programme import developments, records, training
 from lims.services.programme.support import enterprise_by_tax_code
 
 
@@ -207,9 +207,9 @@ def _xlsx_rows(data: bytes, kind: ImportKind) -> Iterator[tuple[int, Mapping[str
 def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[str, ...], int]) -> None:
     key = (row["topic"], row["organiser"], row["starts_on"], row["ends_on"])
     if key not in courses:
-        course = records.create_course(
+        course = training.create_course(
             session,
-            records.CourseInput(
+            training.CourseInput(
                 row["topic"],
                 row["organiser"],
                 _day(row["starts_on"], "starts_on"),
@@ -217,10 +217,10 @@ def _participant(session: Session, row: Mapping[str, str], courses: dict[tuple[s
             ),
         )
         courses[key] = course.id
-    records.add_participant(
+    training.add_participant(
         session,
         courses[key],
-        records.ParticipantInput(
+        training.ParticipantInput(
             row["full_name"],
             row.get("national_id"),
             row.get("phone"),

@@ -17,6 +17,7 @@ from flask_login import current_user
 from lims.errors import LimsError, NotFound
 from lims.models import Role, TrainingCourse, TrainingParticipation
 from lims.services.programme import records as programme_records
+from lims.services.programme import training
 from lims.services.programme.importer import ImportKind, import_file
 from lims.web.access import TECHNICAL_READERS, allow
 from lims.web.dbsession import db_session
@@ -28,12 +29,12 @@ from lims.web.programme.views import _programme, bp
 @bp.get("/courses")
 @allow(TECHNICAL_READERS)
 def courses() -> ResponseReturnValue:
-    rows = programme_records.list_courses(db_session())
+    rows = training.list_courses(db_session())
     return render_template("programme/courses.html", rows=rows, may_edit=current_user.role == Role.ADMIN)
 
 
-def _course_input(form: CourseForm, notes: str | None = None) -> programme_records.CourseInput:
-    return programme_records.CourseInput(
+def _course_input(form: CourseForm, notes: str | None = None) -> training.CourseInput:
+    return training.CourseInput(
         topic=form.topic.data or "",
         organiser=form.organiser.data or "",
         starts_on=form.starts_on.data,
@@ -49,7 +50,7 @@ def new_course() -> ResponseReturnValue:
     form = CourseForm()
     done = save_form(
         form,
-        lambda db: programme_records.create_course(db, _course_input(form)),
+        lambda db: training.create_course(db, _course_input(form)),
         success=_("Course saved."),
         then=lambda course: url_for("programme.course", course_id=course.id),
         fields={programme_records.DatesOutOfOrder: "ends_on"},
@@ -90,7 +91,7 @@ def import_participants() -> ResponseReturnValue:
 def _live_course(course_id: int) -> Any:
     """The course, live (a withdrawn one is no longer edited): else 404."""
     try:
-        found = programme_records.get_course(db_session(), course_id)
+        found = training.get_course(db_session(), course_id)
     except NotFound:
         abort(404)
     if found.withdrawn_at is not None:
@@ -107,7 +108,7 @@ def edit_course(course_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         done = save_form(
             form,
-            lambda db: programme_records.update_course(db, course_id, _course_input(form, found.notes)),
+            lambda db: training.update_course(db, course_id, _course_input(form, found.notes)),
             success=_("Record saved."),
             then=lambda _course: url_for("programme.course", course_id=course_id),
             fields={programme_records.DatesOutOfOrder: "ends_on"},
@@ -142,14 +143,14 @@ def withdraw_course(course_id: int) -> ResponseReturnValue:
 @allow(TECHNICAL_READERS)
 def course(course_id: int) -> ResponseReturnValue:
     try:
-        found = programme_records.get_course(db_session(), course_id)
+        found = training.get_course(db_session(), course_id)
     except NotFound:
         abort(404)
     return _course_page(found, ParticipantForm())
 
 
-def _participant_input(form: ParticipantForm) -> programme_records.ParticipantInput:
-    return programme_records.ParticipantInput(
+def _participant_input(form: ParticipantForm) -> training.ParticipantInput:
+    return training.ParticipantInput(
         full_name=form.full_name.data or "",
         national_id=form.national_id.data,
         phone=form.phone.data,
@@ -174,12 +175,12 @@ def add_participant(course_id: int) -> ResponseReturnValue:
     db = db_session()
     form = ParticipantForm()
     try:
-        found = programme_records.get_course(db, course_id)
+        found = training.get_course(db, course_id)
     except NotFound:
         abort(404)
     done = save_form(
         form,
-        lambda session: programme_records.add_participant(session, course_id, _participant_input(form)),
+        lambda session: training.add_participant(session, course_id, _participant_input(form)),
         success=_("Participant added."),
         then=lambda _participant: url_for("programme.course", course_id=course_id),
     )
@@ -192,7 +193,7 @@ def _participation(course_id: int, participation_id: int) -> Any:
     """The participation of that course, live (a withdrawn one, or one of a withdrawn course, is no longer
     edited): else 404."""
     try:
-        found = programme_records.get_participation(db_session(), participation_id)
+        found = training.get_participation(db_session(), participation_id)
     except NotFound:
         abort(404)
     if (
@@ -213,7 +214,7 @@ def edit_participant(course_id: int, participation_id: int) -> ResponseReturnVal
         form = ParticipantForm()
         done = save_form(
             form,
-            lambda session: programme_records.update_participant(
+            lambda session: training.update_participant(
                 session, participation_id, _participant_input(form)
             ),
             success=_("Record saved."),
