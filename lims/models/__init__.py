@@ -23,6 +23,7 @@ from lims.models.job import (
     JobStandard,
     JobTransition,
     Measurement,
+    OpenJobDue,
 )
 from lims.models.legal import (
     StampBatch,
@@ -130,6 +131,7 @@ __all__ = [
     "NonconformingWork",
     "Notification",
     "NotificationRead",
+    "OpenJobDue",
     "OutboxMessage",
     "PersonnelAuthorisation",
     "Procedure",

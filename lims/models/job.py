@@ -77,6 +77,22 @@ class Job(Audited, Base):
         return None if self.damage is None else self.damage.note
 
 
+class OpenJobDue(Base):
+    """How many open jobs of a procedure fall due on a date: the dashboard's overdue counts are a sum over the
+    rows dated before today instead of a count over every overdue job (issue 19 item 8).
+
+    Derived data, kept by triggers on ``job`` (migration 0035) whatever writes the job, so the application
+    only reads it. ``procedure_key`` is the procedure's id, 0 for a job with no procedure yet; a row is
+    deleted when its count reaches zero. Backups leave it out; a restore rebuilds it through the triggers.
+    """
+
+    __tablename__ = "open_job_due"
+
+    procedure_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    due_on: Mapped[date] = mapped_column(primary_key=True)
+    jobs: Mapped[int] = mapped_column(Integer)
+
+
 class JobDamage(Audited, Base):
     """The damage an item arrived with, and the note the customer receives about it (one per job)."""
 

@@ -25,6 +25,7 @@ from lims.models import (
     JobStandard,
     JobState,
     MeasurementStandard,
+    OpenJobDue,
     Procedure,
     Quantity,
     RequestState,
@@ -107,20 +108,21 @@ def due_standards_conditions(
     return conditions
 
 
-def overdue_by_procedure(user: User, today: date) -> CTE:
-    """The overdue open jobs counted per procedure, once: the administrator's "overdue" tile sums it and
-    each lab section's tile sums its procedures' rows.
+def overdue_by_procedure(today: date) -> CTE:
+    """The overdue open jobs per procedure, from the counts the database keeps per procedure and due date
+    (``open_job_due``, migration 0035): the administrator's "overdue" tile sums it and each lab section's tile
+    sums its procedures' rows.
 
-    Counted section by section, each of the ten sections re-read every overdue job and fetched its row for
-    the procedure (at a million demo instruments, 170 000 overdue jobs: ten heap walks, the dashboard's
-    slowest part). Grouped once over ``ix_job_state_due_on_procedure_id`` (migration 0031) it is one
-    index-only range scan per open state. PostgreSQL materialises a CTE that the statement reads more than
-    once.
+    The rows dated before today are a few thousand at most (procedures times days with open jobs), whatever
+    the number of jobs: counted from ``job`` itself it was one index entry per overdue job, 200 000 read and
+    grouped on every visit at a million demo instruments. The queue "overdue" (the list the tile opens) is the
+    same set of jobs: open and due before today; ``tests/services/jobs/test_open_job_due.py`` checks that the
+    two agree through every transition. PostgreSQL materialises a CTE that the statement reads more than once.
     """
     return (
-        select(Job.procedure_id, func.count().label("jobs"))
-        .where(*QUEUES["overdue"].conditions(user, today))
-        .group_by(Job.procedure_id)
+        select(OpenJobDue.procedure_key, func.sum(OpenJobDue.jobs).label("jobs"))
+        .where(OpenJobDue.due_on < today)
+        .group_by(OpenJobDue.procedure_key)
         .cte("overdue_by_procedure")
     )
 
@@ -146,7 +148,7 @@ def _queue_tile(name: str, user: User, today: date, by_procedure: CTE) -> _Pendi
 
 def _staff_tiles(user: User, today: date) -> list[_Pending]:
     role = user.role
-    by_procedure = overdue_by_procedure(user, today)  # one CTE object: the statement computes it once
+    by_procedure = overdue_by_procedure(today)  # one CTE object: the statement computes it once
     pending = [_queue_tile(name, user, today, by_procedure) for name in ROLE_QUEUES.get(role, ())]
     if role == Role.TECHNICIAN:
         pending.append(
@@ -177,7 +179,7 @@ def _staff_tiles(user: User, today: date) -> list[_Pending]:
                 N_("Overdue jobs"),
                 select(func.sum(by_procedure.c.jobs))
                 .select_from(by_procedure)
-                .join(Procedure, Procedure.id == by_procedure.c.procedure_id)
+                .join(Procedure, Procedure.id == by_procedure.c.procedure_key)
                 .where(Procedure.quantity == quantity),
                 "jobs.index",
                 {"queue": "overdue", "section": quantity.value},

@@ -27,6 +27,7 @@ from lims.services.common.storage import StoredFileCorrupt, StoredFileMissing, s
 from lims.services.records.audit import verify_chain
 from lims.services.records.backup_format import (
     ALEMBIC_TABLE,
+    DERIVED_TABLES,
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
@@ -121,6 +122,8 @@ def _write(
     files: dict[str, int] = {}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for table in reflected.sorted_tables:
+            if table.name in DERIVED_TABLES:
+                continue
             codecs = [(col, codec_of(col.type, table=table.name, column=col.name)) for col in table.columns]
             blob_index = None
             if table.name == STORED_FILE_TABLE:

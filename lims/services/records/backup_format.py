@@ -35,6 +35,9 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"  # HMAC-SHA256 of manifest.json with the deployment's signing key
 ALEMBIC_TABLE = "alembic_version"
 STORED_FILE_TABLE = "stored_file"
+# Tables the database derives from others by triggers (migration 0035): never written to an archive; a
+# restore rebuilds them as it inserts the rows they are derived from.
+DERIVED_TABLES = frozenset({"open_job_due"})
 STORED_FILE_DATA = "data"
 CHUNK = 1024 * 1024
 

@@ -26,6 +26,7 @@ from lims.migrate import upgrade
 from lims.services.records.audit import verify_chain
 from lims.services.records.backup_format import (
     ALEMBIC_TABLE,
+    DERIVED_TABLES,
     STORED_FILE_DATA,
     STORED_FILE_TABLE,
     BackupInvalid,
@@ -86,8 +87,8 @@ def restore_backup(
                     conn.execute(existing.delete())  # rows the migrations seed (the audit chain's genesis)
             rows: dict[str, int] = {}
             for entry in manifest["tables"]:
-                if entry["name"] == ALEMBIC_TABLE:
-                    continue
+                if entry["name"] == ALEMBIC_TABLE or entry["name"] in DERIVED_TABLES:
+                    continue  # derived tables are rebuilt by the triggers as their sources are inserted
                 rows[entry["name"]] = _load_table(
                     conn, archive, entry, target.tables[entry["name"]], write_blob
                 )
