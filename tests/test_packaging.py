@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import shutil
 import subprocess
@@ -14,15 +13,13 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 
+from tests.loadfile import load_file
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _setup_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("lims_setup", ROOT / "setup.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # setup() runs only as __main__
-    return module
+    return load_file("lims_setup", ROOT / "setup.py")  # setup() runs only as __main__
 
 
 def test_the_build_step_compiles_every_catalogue(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ count computed independently, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,17 +22,14 @@ from lims.services.jobs.dashboard import tiles_for
 from lims.services.jobs.procedures import sync_procedures
 from lims.services.jobs.workload import OPEN_STATES
 from tests.factories import make_enterprise, make_instrument, make_job, make_lab, make_user
+from tests.loadfile import load_file
 
 TODAY = date(2026, 11, 20)
 MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0035_open_job_due.py"
 
 
 def _migration() -> Any:
-    spec = importlib.util.spec_from_file_location("migration_0035", MIGRATION)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("migration_0035", MIGRATION)
 
 
 def test_the_triggers_count_the_states_the_application_calls_open() -> None:

@@ -10,7 +10,6 @@ loaded once per backend. Only the visible text is checked: scripts, styles and a
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import string
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from lims.config import Settings
 from lims.db import Database
 from lims.services.demo.seed import DEMO_PASSWORD
 from lims.services.records import audit
+from tests.loadfile import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "screenshots.py"
@@ -171,11 +171,7 @@ class Finding:
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("screenshots_tool_text", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("screenshots_tool_text", TOOL)
 
 
 def _visible(element: Any) -> str:

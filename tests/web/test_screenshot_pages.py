@@ -6,7 +6,6 @@ so the screenshots in the README cannot silently fall behind the application.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import string
 from pathlib import Path
@@ -17,6 +16,7 @@ from flask import Flask
 
 from lims.services.demo.seed import USERS
 from lims.web.access import AUTHENTICATED, PUBLIC, TOKEN, access_of
+from tests.loadfile import load_file
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "screenshots.py"
 CERTIFICATE_IDS = {"amended", "superseded", "valid"}  # placeholders that stand for certificate numbers
@@ -24,11 +24,7 @@ CERTIFICATE_IDS = {"amended", "superseded", "valid"}  # placeholders that stand 
 
 @pytest.fixture(scope="module")
 def tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("screenshots_tool", TOOL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("screenshots_tool", TOOL)
 
 
 def _endpoint(app: Flask, path: str) -> str:
