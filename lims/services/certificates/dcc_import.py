@@ -54,7 +54,7 @@ def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
                 continue
             k = point.coverage_factor if point.coverage_factor is not None else 2
             line = f"{value} {unit} {point.expanded_uncertainty} {k}"
-            if point.frequency_hz is not None:  # an AC point, at its frequency (parse_points: "@ 1 kHz")
+            if point.frequency_hz:  # an AC point at its frequency (parse_points: "@ 1 kHz"); 0 Hz is DC
                 line += f" @ {_frequency_text(point.frequency_hz)}"
             lines.append(line)
     return "\n".join(lines)
