@@ -6,12 +6,17 @@ schema first, parsed with entity expansion and external access disabled, and the
 readable ``refType`` markers of the PTB Good Practice: ``basic_referenceValue``, ``basic_measuredValue``,
 ``basic_measurementError`` (and ``basic_correction``). Both encodings are understood: one ``si:real`` per
 point, and ``si:realListXMLList`` tables; in an ``si:hybrid`` the first representation is read.
+
+An AC point's frequency is read from, first to last: a ``dcc:quantity`` in hertz next to the values (one per
+point or one for all), an influence condition in hertz of its ``dcc:measurementResult``, and the result's name
+as this LIMS writes it ("AC voltage, frequency 10 kHz", ``lims.services.certificates.data.quantity_text``).
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -30,6 +35,8 @@ _ROLES = {
     "basic_measurementError": "error",
     "basic_correction": "error",
 }
+_HERTZ = {"\\hertz": Decimal(1), "\\kilo\\hertz": Decimal(1000), "\\mega\\hertz": Decimal(1000000)}
+_NAMED_FREQUENCY = re.compile(r"(?i:frequency|tần số)\s+(?P<value>\d+(?:[.,]\d+)?)\s*(?P<unit>Hz|kHz|MHz)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class ImportedPoint:
     expanded_uncertainty: Decimal | None  # U of the error (or of the measured value when no error is given)
     coverage_factor: Decimal | None
     coverage_probability: Decimal | None
+    frequency_hz: Decimal | None = None  # an AC point's frequency (None: DC, or not stated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +148,49 @@ def _spread(values: list[Decimal], n: int) -> list[Decimal | None]:
     return padded + [None] * (n - len(padded))
 
 
-def _series(result: ET.Element) -> ImportedSeries | None:
+def _top_quantities(element: ET.Element) -> Iterator[ET.Element]:
+    """The ``dcc:quantity`` elements under ``element`` that are not inside another one (a tolerance limit in
+    a value's metadata is not a condition of the point)."""
+    for child in element:
+        if child.tag == f"{{{DCC_NS}}}quantity":
+            yield child
+        else:
+            yield from _top_quantities(child)
+
+
+def _hertz(quantity: ET.Element) -> list[Decimal] | None:
+    """The values of a quantity stated in hertz (Hz, kHz, MHz), in Hz; ``None`` for any other unit."""
+    found = _values(quantity)
+    scale = _HERTZ.get((found.unit or "").strip())
+    return None if scale is None else [v * scale for v in found.values]
+
+
+def _condition_frequency(measurement: ET.Element) -> Decimal | None:
+    """The one frequency an influence condition of a ``dcc:measurementResult`` states, if it states one."""
+    values: set[Decimal] = set()
+    for condition in measurement.iterfind("dcc:influenceConditions/dcc:influenceCondition", _NS):
+        for quantity in _top_quantities(condition):
+            values.update(_hertz(quantity) or [])
+    return values.pop() if len(values) == 1 else None
+
+
+def _named_frequency(name: str) -> Decimal | None:
+    """The frequency in a result's name as this LIMS writes it ("AC voltage, frequency 10 kHz – point 1")."""
+    match = _NAMED_FREQUENCY.search(name)
+    if match is None:
+        return None
+    units = {"Hz": Decimal(1), "kHz": Decimal(1000), "MHz": Decimal(1000000)}
+    return Decimal(match["value"].replace(",", ".")) * units[match["unit"]]
+
+
+def _series(result: ET.Element, condition_frequency: Decimal | None = None) -> ImportedSeries | None:
     found: dict[str, _Found] = {}
     correction = False
+    frequencies: list[Decimal] = []
+    for quantity in _top_quantities(result):
+        ref_types = (quantity.get("refType") or "").split()
+        if not frequencies and not any(r in _ROLES for r in ref_types):
+            frequencies = _hertz(quantity) or []
     for quantity in result.iter(f"{{{DCC_NS}}}quantity"):
         ref_types = (quantity.get("refType") or "").split()
         if "basic_asFound" in ref_types:
@@ -168,12 +216,17 @@ def _series(result: ET.Element) -> ImportedSeries | None:
     def unit(role: str) -> str | None:
         return found[role].unit if role in found else None
 
+    name = _text(result.find("dcc:name", _NS))
+    frequency = condition_frequency if condition_frequency is not None else _named_frequency(name)
+    hz = _spread(frequencies, n) if frequencies else [frequency] * n
     points = tuple(
-        ImportedPoint(columns["reference"][i], columns["measured"][i], columns["error"][i], u[i], k[i], p[i])
+        ImportedPoint(
+            columns["reference"][i], columns["measured"][i], columns["error"][i], u[i], k[i], p[i], hz[i]
+        )
         for i in range(n)
     )
     return ImportedSeries(
-        _text(result.find("dcc:name", _NS)),
+        name,
         unit("reference"),
         unit("measured"),
         unit("error"),
@@ -258,10 +311,12 @@ def read_dcc(xml: bytes, *, checkpoint: Callable[[], None] | None = None) -> Imp
         item_name = _text(item.find("dcc:item/dcc:name", _NS))
     lab = f"{admin}/dcc:calibrationLaboratory"
     series = []
-    for result in root.iterfind("dcc:measurementResults/dcc:measurementResult/dcc:results/dcc:result", _NS):
-        check()
-        if (read := _series(result)) is not None:
-            series.append(read)
+    for measurement in root.iterfind("dcc:measurementResults/dcc:measurementResult", _NS):
+        condition_frequency = _condition_frequency(measurement)
+        for result in measurement.iterfind("dcc:results/dcc:result", _NS):
+            check()
+            if (read := _series(result, condition_frequency)) is not None:
+                series.append(read)
     code = root.findtext(f"{lab}/dcc:calibrationLaboratoryCode", None, _NS)
     return ImportedCalibration(
         issuer=_text(root.find(f"{lab}/dcc:contact/dcc:name", _NS)),

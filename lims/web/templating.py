@@ -111,6 +111,7 @@ def init_templating(app: Flask) -> None:
         distribution_parameters=distribution_parameters,
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
+    app.jinja_env.filters["frequency"] = lambda value: format_frequency(value, str(get_locale() or "vi"))
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["time"] = time_filter
@@ -223,6 +224,21 @@ def format_number(value: object, locale: str) -> str:
     if negative and (grouped != "0" or fraction):
         grouped = minus + grouped
     return grouped + (decimal_sign + fraction if fraction else "")
+
+
+def format_frequency(hertz: object, locale: str) -> str:
+    """A frequency in Hz as a reader writes it, in Hz below 1 kHz and in kHz above, every digit kept
+    (:func:`format_number`): 50 Hz, 1 kHz, 12,5 kHz in Vietnamese; empty for a DC point (``None``).
+
+    >>> format_frequency(12500.0, "vi"), format_frequency(50, "en"), format_frequency(None, "vi")
+    ('12,5 kHz', '50 Hz', '')
+    """
+    if hertz is None:
+        return ""
+    value = Decimal(str(hertz))
+    if value >= 1000:
+        return f"{format_number(value / 1000, locale)} kHz"
+    return f"{format_number(value, locale)} Hz"
 
 
 def trusted_svg(svg: str) -> Markup:

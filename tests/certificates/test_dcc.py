@@ -46,7 +46,9 @@ def _legal_verification() -> CertificateData:
             characteristics=(
                 LegalCharacteristic(Text("Cấp chính xác", "Accuracy class"), "III"),
                 LegalCharacteristic(Text("Mức cân lớn nhất (Max)", "Maximum capacity (Max)"), "15 kg"),
-                LegalCharacteristic(Text("Giá trị độ chia kiểm (e)", "Verification scale interval (e)"), "5 g"),
+                LegalCharacteristic(
+                    Text("Giá trị độ chia kiểm (e)", "Verification scale interval (e)"), "5 g"
+                ),
             ),
         ),
     )
@@ -197,7 +199,9 @@ def test_verification_dcc_carries_what_the_pdf_carries() -> None:
     assert validity is not None and validity.findtext("dcc:date", namespaces=NS) == "2027-11-16"
     # the officer is a responsible person beside the main signer, with the card in the description
     people = root.findall(".//dcc:respPersons/dcc:respPerson", NS)
-    assert [p.findtext("dcc:person/dcc:name/dcc:content", namespaces=NS) for p in people][1] == "Nguyễn Thị Lan"
+    assert [p.findtext("dcc:person/dcc:name/dcc:content", namespaces=NS) for p in people][
+        1
+    ] == "Nguyễn Thị Lan"
     assert people[1].findtext("dcc:role", namespaces=NS) == "Kiểm định viên / Verification officer"
     assert people[1].findtext("dcc:mainSigner", namespaces=NS) is None
     assert "KĐV-0312" in (people[1].findtext("dcc:description/dcc:content[@lang='en']", "", NS))
@@ -460,3 +464,56 @@ def test_corrections_and_as_found_come_from_the_point_records() -> None:
     assert values["basic_measurementError basic_asFound"] == "-0.00120"
     assert values["basic_measuredValue basic_asFound"] == "0.00120"
     assert values["basic_referenceValue"] == "0.00000"
+
+
+def _ac_voltage(*frequencies: str) -> CertificateData:
+    """The example certificate with one AC voltage series per frequency, titled as this LIMS titles them
+    (lims.services.certificates.data.quantity_text)."""
+    from certificates.data import ResultSeries
+    from certificates.examples import example_point
+
+    series = tuple(
+        ResultSeries(
+            Text(f"Điện áp xoay chiều, tần số {f}", f"AC voltage, frequency {f}"),
+            "\\volt",
+            tuple(
+                example_point("AC voltage", "V", Decimal(v), Decimal("0.00001"), Decimal("0.0001"))
+                for v in ("1", "10")
+            ),
+        )
+        for f in frequencies
+    )
+    return replace(example_calibration(3), results=series, decision=None)
+
+
+def test_an_ac_points_frequency_round_trips_through_our_own_dcc() -> None:
+    # issue 16: the frequency of an AC point was lost on import; this LIMS names it in each result's title
+    imported = read_dcc(render_dcc(_ac_voltage("1 kHz", "50 Hz", "12.5 kHz"), software_release="t"))
+    assert [(s.name, [p.frequency_hz for p in s.points]) for s in imported.series] == [
+        ("AC voltage, frequency 1 kHz", [Decimal(1000), Decimal(1000)]),
+        ("AC voltage, frequency 50 Hz", [Decimal(50), Decimal(50)]),
+        ("AC voltage, frequency 12.5 kHz", [Decimal(12500), Decimal(12500)]),
+    ]
+    mass = read_dcc(render_dcc(example_calibration(3), software_release="t"))
+    assert {p.frequency_hz for p in mass.series[0].points} == {None}  # a DC (or non-electrical) point
+
+
+def test_a_suppliers_frequency_is_read_from_a_quantity_in_hertz_or_an_influence_condition() -> None:
+    from certificates.dcc_xml import d, quantity, sub, texts
+
+    root = ET.fromstring(render_dcc(_ac_voltage("1 kHz"), software_release="t"))
+    for result in root.iter(f"{{{DCC_NS}}}result"):  # a frequency next to each point's values (10 kHz)
+        quantity(
+            result.find("dcc:data", NS), "basic_frequency", Text("Tần số", "Frequency"), 10, "\\kilo\\hertz"
+        )
+    beside = read_dcc(ET.tostring(root, xml_declaration=True, encoding="utf-8"))
+    assert {p.frequency_hz for p in beside.series[0].points} == {Decimal(10000)}
+
+    root = ET.fromstring(render_dcc(example_calibration(3), software_release="t"))
+    conditions = root.find("dcc:measurementResults/dcc:measurementResult/dcc:influenceConditions", NS)
+    assert conditions is not None
+    condition = sub(conditions, d("influenceCondition"), refType="basic_frequency")
+    texts(condition, "name", Text("Tần số", "Frequency"))
+    quantity(sub(condition, d("data")), "basic_frequency", Text("Tần số", "Frequency"), 50, "\\hertz")
+    stated = read_dcc(ET.tostring(root, xml_declaration=True, encoding="utf-8"))
+    assert {p.frequency_hz for p in stated.series[0].points} == {Decimal(50)}

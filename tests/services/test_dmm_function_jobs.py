@@ -127,3 +127,61 @@ def test_capability_review_takes_a_dmm_current_range_with_cal_dmm_dci(session: S
     # 9 mA is inside the CMC row (−0.1 A … 0.1 A, compared in A), 5 A is not: a warning, not a refusal
     assert by_instrument[dmm.id].points_outside_cmc == ()
     assert by_instrument[ten_amp.id].points_outside_cmc == (5.0,)
+
+
+def test_an_ac_dcc_issued_here_is_recorded_as_a_standards_calibration_at_its_frequencies(
+    session: Session,
+) -> None:
+    # issue 16 follow-up: the DCC of an AC voltage job, imported as the calibration of a standard, keeps each
+    # point's frequency, so the bench's lookup (uncertainty_at by frequency) finds U at 10 kHz and not at DC
+    from certificates.dcc import render_dcc
+    from lims.domain.calibration_points import uncertainty_at
+    from lims.services.certificates.dcc_import import draft_from_dcc
+    from lims.services.standards.calibrations import CalibrationInput, add_calibration
+    from lims.services.standards.traceability import stored_point
+    from tests.factories import make_standard
+
+    setup = certsetup.dmm_functions_lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-ACV")
+    extras = IssueExtras(
+        "HC-2025-09997",
+        certsetup.ISSUED_AT.date(),
+        Signatory("Nguyễn Thị Thu Hằng", Text("Phó Giám đốc", "Deputy Director"), certsetup.ISSUED_AT),
+    )
+    data = build_certificate_data(session, job, extras, certsetup.SETTINGS)
+    draft = draft_from_dcc(render_dcc(data, software_release="test"))
+    assert [line.partition(" @ ")[2] for line in draft.points_text.splitlines()] == [
+        "1 kHz",
+        "1 kHz",
+        "1 kHz",
+        "50 Hz",
+        "10 kHz",
+    ]
+    standard = make_standard(session, unit="V")
+    calibration = add_calibration(
+        session,
+        CalibrationInput(
+            standard_id=standard.id,
+            calibrated_on=draft.calibrated_on,
+            certificate_number=draft.certificate_number,
+            issuer_kind=draft.issuer_kind,
+            issuer_name=draft.issuer_name,
+            issued_on=draft.calibrated_on,
+            valid_until=date(2026, 6, 1),
+            points_text=draft.points_text,
+            accreditation_body="BoA",
+            accreditation_number=draft.accreditation_number,
+        ),
+    )
+    points = [stored_point(p) for p in calibration.points]
+    assert [(p.value, p.frequency_hz) for p in points] == [
+        (1.0, 1000.0),
+        (5.0, 1000.0),
+        (9.0, 1000.0),
+        (9.0, 50.0),
+        (9.0, 10000.0),
+    ]
+    at_10_khz = data.results[2].points[0].reported().expanded_uncertainty
+    assert uncertainty_at(points, 9.0, "V", frequency_hz=10000.0) == float(at_10_khz)
+    assert uncertainty_at(points, 9.0, "V", frequency_hz=20000.0) is None  # never across frequencies
+    assert uncertainty_at(points, 9.0, "V") is None  # nor taken for a DC point

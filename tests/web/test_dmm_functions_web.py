@@ -64,5 +64,5 @@ def test_the_calibrators_certificate_lists_its_ac_points_with_their_frequency(
     page = client.get(f"/standards/{calibrator.id}").get_data(as_text=True)
     # 1 V DC and 1 V AC at 50 Hz, 1 kHz and 10 kHz are four different points (Vietnamese number format)
     assert "1 V: U = 0,000008 V" in page
-    assert "1 V ở tần số 50 Hz: U = 0,0001 V" in page and "1 V ở tần số 1.000 Hz: U = 0,00008 V" in page
+    assert "1 V ở tần số 50 Hz: U = 0,0001 V" in page and "1 V ở tần số 1 kHz: U = 0,00008 V" in page
     assert "10 A: U = 0,002 A" in page and "100000000 Ω" not in page  # grouped: 100.000.000 Ω

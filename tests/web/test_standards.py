@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lims.models import JobStandard, Role, StandardCalibration, StandardStatus
+from lims.models import JobStandard, Quantity, Role, StandardCalibration, StandardStatus
 from tests.factories import make_calibration, make_job, make_standard, make_user
 from tests.webutil import login, post_form
 
@@ -53,6 +53,59 @@ def test_uncertainty_without_unit_is_refused_in_vietnamese(client: FlaskClient, 
     )
     assert response.status_code == 422
     assert "Dòng 1: độ không đảm bảo đo cần có đơn vị." in response.get_data(as_text=True)
+    assert _count(session) == before
+
+
+def test_an_ac_point_keeps_its_frequency_and_the_page_shows_it(client: FlaskClient, session: Session) -> None:
+    # issue 16: a calibrator's AC points (1 V at 1 kHz, 10 V at 12.5 kHz) are distinct from its DC points
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    std = make_standard(session, quantity=Quantity.ELECTRICAL, unit="V")
+    points = "1 V 0.00002 2\nAC 1 V 0.00008 2 @ 1 kHz\n10 V 0,001 2 @ 12,5kHz\nDC 10 V 0.0001"
+    response = post_form(client, f"/standards/{std.id}/calibrations/new", {**CAL_FORM, "points": points})
+    assert response.status_code == 302
+    cal = session.scalar(select(StandardCalibration).where(StandardCalibration.standard_id == std.id))
+    assert cal is not None
+    assert [(p["value"], p.get("frequency_hz")) for p in cal.points] == [
+        (1.0, None),
+        (1.0, 1000.0),
+        (10.0, 12500.0),
+        (10.0, None),
+    ]
+    page = client.get(f"/standards/{std.id}").get_data(as_text=True)
+    assert "1 V ở tần số 1 kHz: U = 0,00008 V" in page and "10 V ở tần số 12,5 kHz: U = 0,001 V" in page
+    post_form(client, "/language", {"language": "en", "next": "/"}, token_from="/")
+    page = client.get(f"/standards/{std.id}").get_data(as_text=True)
+    assert "10 V at 12.5 kHz: U = 0.001 V" in page and "1 V: U = 0.00002 V" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "points", "message"),
+    [
+        ("vi", "AC 1 V 0.0001 2", "Dòng 2: điểm xoay chiều (AC) cần có tần số"),
+        ("en", "AC 1 V 0.0001 2", "Line 2: an AC point needs its frequency"),
+        ("vi", "DC 1 V 0.0001 2 @ 1 kHz", "Dòng 2: điểm một chiều (DC) không có tần số."),
+        ("en", "DC 1 V 0.0001 2 @ 1 kHz", "Line 2: a DC point has no frequency."),
+        ("vi", "1000 g 0.0005 2 @ 1 kHz", "Dòng 2: chỉ điểm điện áp hoặc dòng điện (V, A)"),
+        ("en", "1000 g 0.0005 2 @ 1 kHz", "Line 2: only a voltage or a current point (V, A)"),
+        ("vi", "1 V 0.0001 2 @ 0 Hz", "Dòng 2: ghi tần số sau dấu @ bằng một số lớn hơn 0"),
+        ("en", "1 V 0.0001 2 @ 1 kc", "Line 2: write the frequency after @ as a number above 0"),
+    ],
+)
+def test_a_wrong_frequency_is_refused_in_the_users_language_and_nothing_is_saved(
+    client: FlaskClient, session: Session, language: str, points: str, message: str
+) -> None:
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    if language == "en":
+        post_form(client, "/language", {"language": "en", "next": "/"}, token_from="/")
+    std = make_standard(session, quantity=Quantity.ELECTRICAL, unit="V")
+    before = _count(session)
+    response = post_form(
+        client,
+        f"/standards/{std.id}/calibrations/new",
+        {**CAL_FORM, "points": f"1 V 0.0001 2 @ 1 kHz\n{points}"},
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
     assert _count(session) == before
 
 

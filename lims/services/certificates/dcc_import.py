@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from certificates.dcc_read import ImportedCalibration, read_dcc
 from certificates.errors import CertificateError
@@ -36,6 +37,12 @@ class CalibrationDraft:
     item_name: str
 
 
+def _frequency_text(hz: Decimal) -> str:
+    """A frequency as the calibration form reads it, every digit kept: ``50 Hz``, ``1 kHz``, ``12.5 kHz``."""
+    scaled, unit = (hz / 1000, "kHz") if hz >= 1000 else (hz, "Hz")
+    return f"{scaled.normalize():f} {unit}"
+
+
 def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
     lines = []
     for series in imported.series:
@@ -46,7 +53,10 @@ def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
             if value is None or point.expanded_uncertainty is None or not unit:
                 continue
             k = point.coverage_factor if point.coverage_factor is not None else 2
-            lines.append(f"{value} {unit} {point.expanded_uncertainty} {k}")
+            line = f"{value} {unit} {point.expanded_uncertainty} {k}"
+            if point.frequency_hz:  # an AC point at its frequency (parse_points: "@ 1 kHz"); 0 Hz is DC
+                line += f" @ {_frequency_text(point.frequency_hz)}"
+            lines.append(line)
     return "\n".join(lines)
 
 

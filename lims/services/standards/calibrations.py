@@ -4,6 +4,7 @@ in-house certificate numbers and the stored certificate files."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from lims.domain import traceability as tr
 from lims.domain.calibration_points import CalibrationPoint, InvalidRecord
 from lims.domain.numbering import DEFAULT_IN_HOUSE_PATTERN, NumberPattern
+from lims.domain.unit_conversion import comparable
 from lims.errors import N_, NotFound
 from lims.models import (
     CalibrationAsFound,
@@ -44,7 +46,9 @@ class CalibrationInput:
     issuer_name: str
     issued_on: date
     valid_until: date
-    points_text: str  # one point per line: "value unit U [k [correction]]", e.g. "1000 g 0.0016 2 0.0004"
+    points_text: (
+        str  # one point per line: "[AC|DC] value unit U [k [correction]] [@ frequency]" (parse_points)
+    )
     kcdb_cmc_reference: str | None = None
     accreditation_body: str | None = None
     accreditation_number: str | None = None
@@ -59,16 +63,43 @@ class CalibrationInput:
     as_found_unit: str | None = None
 
 
-def parse_points(text: str) -> list[dict[str, Any]]:
-    """Calibration points typed one per line as ``value unit U [k [correction]]``; every point needs a unit.
+_FREQUENCY = re.compile(r"^(?P<value>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(?P<unit>Hz|kHz|MHz)$")
+_FREQUENCY_SCALE = {"Hz": Decimal(1), "kHz": Decimal(1000), "MHz": Decimal(1000000)}
 
-    The certificate's table of points is kept whole (nominal, unit, U, k and the stated correction), so the
-    traceability checks use U at the point of use (docs/traceability.md)."""
+
+def _frequency(text: str, line: int) -> Decimal:
+    """The frequency written after ``@`` (``1 kHz``, ``50Hz``), in Hz."""
+    match = _FREQUENCY.match(text.replace(",", ".").strip())
+    hz = Decimal(match["value"]) * _FREQUENCY_SCALE[match["unit"]] if match else Decimal(0)
+    if not (hz.is_finite() and hz > 0):
+        raise StandardError(
+            N_(
+                "Line %(line)s: write the frequency after @ as a number above 0 with Hz, kHz or MHz, e.g. '@ 1 kHz'."
+            ),
+            line=line,
+        )
+    return hz
+
+
+def parse_points(text: str) -> list[dict[str, Any]]:
+    """Calibration points typed one per line as ``[AC|DC] value unit U [k [correction]] [@ frequency]``; every
+    point needs a unit.
+
+    The certificate's table of points is kept whole (nominal, unit, U, k, the stated correction and an AC
+    point's frequency), so the traceability checks and the bench use U at the point of use, an AC point only
+    at its frequency (docs/traceability.md). A voltage or current point with a frequency is AC; "AC" makes
+    the frequency required and "DC" refuses it.
+
+    >>> parse_points("AC 1 V 0,0001 2 @ 1 kHz")
+    [{'value': 1.0, 'unit': 'V', 'expanded_uncertainty': 0.0001, 'k': 2.0, 'frequency_hz': 1000.0}]
+    """
     points = []
     for number, line in enumerate(_nfc(text).splitlines(), start=1):
-        parts = line.replace(",", ".").split()
-        if not parts:
+        written, at, frequency_text = line.partition("@")
+        parts = written.replace(",", ".").split()
+        if not parts and not at:
             continue
+        mark = parts.pop(0).upper() if parts and parts[0].upper() in ("AC", "DC") else None
         if len(parts) not in (3, 4, 5):
             raise StandardError(
                 N_(
@@ -95,6 +126,21 @@ def parse_points(text: str) -> list[dict[str, Any]]:
             raise StandardError(
                 N_("Line %(line)s: the value, the uncertainty and k must be numbers."), line=number
             )
+        frequency = _frequency(frequency_text, number) if at else None
+        if (mark or frequency) and not (comparable(unit, "V") or comparable(unit, "A")):
+            raise StandardError(
+                N_(
+                    "Line %(line)s: only a voltage or a current point (V, A) is AC or DC, with a frequency if AC."
+                ),
+                line=number,
+            )
+        if mark == "AC" and frequency is None:
+            raise StandardError(
+                N_("Line %(line)s: an AC point needs its frequency, e.g. 'AC 1 V 0.0001 2 @ 1 kHz'."),
+                line=number,
+            )
+        if mark == "DC" and frequency is not None:
+            raise StandardError(N_("Line %(line)s: a DC point has no frequency."), line=number)
         point: dict[str, Any] = {
             "value": float(value),
             "unit": unit,
@@ -103,6 +149,8 @@ def parse_points(text: str) -> list[dict[str, Any]]:
         }
         if correction is not None:
             point["correction"] = float(correction)
+        if frequency is not None:
+            point["frequency_hz"] = float(frequency)
         points.append(point)
     return points
 
@@ -157,7 +205,12 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
             data.file_sha256 is not None,
             tuple(
                 CalibrationPoint(
-                    p["value"], p["unit"], p["expanded_uncertainty"], p["k"], p.get("correction")
+                    p["value"],
+                    p["unit"],
+                    p["expanded_uncertainty"],
+                    p["k"],
+                    p.get("correction"),
+                    p.get("frequency_hz"),
                 )
                 for p in points
             ),

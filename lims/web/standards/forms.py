@@ -63,7 +63,8 @@ class CalibrationForm(FlaskForm):
         validators=[DataRequired(), Length(max=20000)],
         description=_l(
             "One per line: value, unit, expanded uncertainty, k and, if stated, the correction"
-            " — e.g. 1000 g 0.0016 2 0.0004"
+            " — e.g. 1000 g 0.0016 2 0.0004; an AC point ends with its frequency after @"
+            " — e.g. AC 1 V 0.0001 2 @ 1 kHz"
         ),
     )
     sources = SelectMultipleField(
