@@ -241,6 +241,7 @@ def test_a_work_found_wrong_notice_is_composed_in_the_customer_language(
         today=date(2025, 7, 1),
     )
     [affected] = [a for a in ncs.assess(session, record.id).jobs if a.job is not None]
+    assert affected.job is not None
     actions.decide(
         session,
         record.id,
