@@ -8,7 +8,8 @@ switch, as a user would choose it). Vietnamese pages go to ``docs/screenshots/``
 ``docs/screenshots/en/`` under the same file names. Screenshots are 1280 px wide, cut at MAX_HEIGHT and
 saved with a 256-colour palette so the repository stays small. tests/web/test_screenshot_pages.py fails
 when a page that a role can open is missing from PAGES, or its picture from either folder. Chromium draws
-date inputs and file pickers in Vietnamese only with Debian's chromium-l10n package installed.
+date inputs and file pickers in the user's locale (vi, en-GB: dd/mm/yyyy in both) only with Debian's
+chromium-l10n package installed; without it they fall back to the US mm/dd/yyyy.
 """
 
 from __future__ import annotations
@@ -329,11 +330,13 @@ def capture(pages: list[tuple[str, str | None, str]], out: Path, language: str) 
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM,
-                    # Date inputs and file pickers in the page's language too (Debian package chromium-l10n).
-                    env={**os.environ, "LANGUAGE": language, "LANG": lang_env},
+                    # Date inputs and file pickers in the user's locale too (Debian package chromium-l10n): the
+                    # context's locale= alone sets navigator.language and Intl, but Chromium lays out
+                    # <input type=date> by its own UI locale, so "en" would draw the US mm/dd/yyyy.
+                    env={**os.environ, "LANGUAGE": lang_env.split(".")[0], "LANG": lang_env},
                     args=[
                         "--no-sandbox",
-                        f"--lang={language}",
+                        f"--lang={locale}",
                         "--disable-gpu",
                         "--disable-background-networking",
                         "--disable-component-update",

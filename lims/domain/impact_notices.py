@@ -46,6 +46,13 @@ DECISION_TEXT: dict[tuple[Decision, str], str] = {
     (Decision.WITHDRAW, "en"): "the certificate has been withdrawn and is no longer valid",
 }
 PENDING = {"vi": "(đang phát hành)", "en": "(being issued)"}
+# The lab's own description, when the notice quotes it: labelled as quoted, never part of a sentence the
+# system composes (the lab writes it in its own language, which need not be the customer's).
+NOTE_LABEL = {"vi": "Ghi chú của phòng thí nghiệm (nguyên văn)", "en": "Lab's note (as written)"}
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 NO_CERTIFICATE = {"vi": "Chưa cấp giấy chứng nhận", "en": "No certificate issued yet"}
 
 
@@ -77,6 +84,7 @@ class NoticeFacts:
     reason_en: str
     found_on: date
     lines: tuple[NoticeLine, ...]
+    note: str = ""  # the lab's own description, quoted as written under NOTE_LABEL ("" leaves it out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,20 @@ def _nfc(text: str) -> str:
 
 
 def _day(day: date, language: str) -> str:
+    """A date as a letter in that language writes it.
+
+    >>> _day(date(2026, 3, 4), "vi"), _day(date(2026, 3, 4), "en")
+    ('04/03/2026', '4 March 2026')
+    """
+    if language == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def _quoted(note: str, language: str) -> str:
+    """The lab's note on one line, labelled and in quotation marks; nothing when there is none."""
+    note = " ".join(note.split())
+    return f"{NOTE_LABEL[language]}: \u201c{note}\u201d\n\n" if note else ""
 
 
 def result_word(kinds: Sequence[str], language: str) -> str:
@@ -147,6 +168,7 @@ def draft_notice(facts: NoticeFacts, *, language: str) -> DraftNotice:
             f"(hồ sơ {facts.record_number}, TCVN ISO/IEC 17025:2017 điều 7.10), chúng tôi thông báo các "
             f"{results} sau của Quý khách:\n"
             f"{lines}\n\n"
+            f"{_quoted(facts.note, language)}"
             f"Mọi thắc mắc xin liên hệ: {facts.contact}\n\n"
             f"Trân trọng,\n{facts.lab_name}"
         )
@@ -154,10 +176,11 @@ def draft_notice(facts: NoticeFacts, *, language: str) -> DraftNotice:
         subject = f"Notice of affected {results} ({facts.record_number}) – {facts.lab_name}"
         body = (
             f"Dear {facts.customer},\n\n"
-            f"On {found} {facts.lab_name} found that the {facts.reason_en}. Having evaluated the effect "
+            f"On {found}, {facts.lab_name} found that the {facts.reason_en}. Having evaluated the effect "
             f"(record {facts.record_number}, ISO/IEC 17025:2017 clause 7.10), we inform you about the "
             f"following {results}:\n"
             f"{lines}\n\n"
+            f"{_quoted(facts.note, language)}"
             f"For any question please contact: {facts.contact}\n\n"
             f"Yours faithfully,\n{facts.lab_name}"
         )

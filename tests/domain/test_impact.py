@@ -126,7 +126,7 @@ def test_notice_in_the_customer_language_with_the_right_word() -> None:
     en = draft_notice(_facts(NOTIFY, AMEND), language="en")
     assert en.subject.startswith("Notice of affected calibration and verification results")
     assert (
-        "- Verification certificate KĐ-7 (job J-2, 02/04/2026): the certificate has been amended" in en.body
+        "- Verification certificate KĐ-7 (job J-2, 2 April 2026): the certificate has been amended" in en.body
     )
     assert "replaced by KĐ-31." in en.body and "Kính gửi" not in en.body
     only_verification = draft_notice(_facts(AMEND), language="vi")

@@ -3,6 +3,7 @@ decision, notices drafted from decisions only, sent to the outbox and the custom
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.models import CertificateStatus, NcDecision, NcNotice, Notification, OutboxMessage, Role
+from lims.services.access.laboratory import current_laboratory
 from lims.services.certificates import issue as certificates
 from lims.services.common.storage import DatabaseStorage
 from lims.services.quality import actions, notices
@@ -206,3 +208,66 @@ def test_a_certificate_amended_elsewhere_is_never_cited_again(session: Session) 
     session.refresh(draft)
     assert f"{elsewhere[1].number} " in draft.body and f"thay thế bằng {new.number}" in draft.body
     assert first.number not in draft.body and second.number not in draft.body
+
+
+VI_DESCRIPTION = "Giấy chứng nhận ghi nhầm độ phân giải của đồng hồ: 0,01 V thay vì 0,001 V"
+
+
+def _vietnamese(text: str) -> bool:
+    """True when the text has a letter only Vietnamese (of the notice's two languages) writes."""
+    return any(c in "đĐ" or (c.isalpha() and unicodedata.decomposition(c)) for c in text)
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("trigger", ["certificate_found_wrong", "job_found_wrong"])
+def test_a_work_found_wrong_notice_is_composed_in_the_customer_language(
+    session: Session, language: str, trigger: str
+) -> None:
+    """The system writes every sentence in the customer's language from the record's fields; the lab's own
+    description (written in Vietnamese here) is only quoted, under a label, never mixed into a sentence."""
+    setup = certsetup.lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-DCV")
+    issued = certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
+    make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id, language=language)
+    record = ncs.open_record(
+        session,
+        ncs.NcInput(
+            trigger=trigger,
+            description=unicodedata.normalize("NFD", VI_DESCRIPTION),  # as a keyboard may send it
+            found_on=date(2025, 7, 1),
+            job_id=job.id if trigger == "job_found_wrong" else None,
+            certificate_id=issued.id if trigger == "certificate_found_wrong" else None,
+        ),
+        today=date(2025, 7, 1),
+    )
+    [affected] = [a for a in ncs.assess(session, record.id).jobs if a.job is not None]
+    assert affected.job is not None
+    actions.decide(
+        session,
+        record.id,
+        usage_ref=affected.ref,
+        decision="amend",
+        reason="Sửa độ phân giải",
+        decided_by_id=setup.reviewer.id,
+    )
+    [draft] = session.scalars(select(NcNotice).where(NcNotice.nc_id == record.id)).all()
+    assert draft.language == language
+    body = draft.body
+    assert body == unicodedata.normalize("NFC", body)
+    label = "Lab's note (as written): " if language == "en" else "Ghi chú của phòng thí nghiệm (nguyên văn): "
+    assert f"{label}\u201c{VI_DESCRIPTION}\u201d" in body.splitlines()  # quoted whole, on its own line
+    named = job.number if trigger == "job_found_wrong" else issued.number
+    if language == "en":
+        assert "On 1 July 2025, " in body and named in body
+        assert "calibration certificate" in body or "under job" in body
+        composed = [line for line in body.splitlines() if not line.startswith(label)]
+        lab = current_laboratory(session)
+        proper_names = {affected.job.customer, lab.name_vi, lab.name_en or "", lab.address or ""}
+        for line in composed:
+            for name in proper_names:
+                line = line.replace(name, "") if name else line
+            assert not _vietnamese(line), line
+        assert not _vietnamese(draft.subject.replace(lab.name_en or lab.name_vi, ""))
+    else:
+        assert "Ngày 01/07/2025" in body and named in body and "có sai sót" in body
+        assert "Dear" not in body and "Lab's note" not in body

@@ -22,6 +22,7 @@ from lims.errors import N_, NotFound
 from lims.models import (
     Certificate,
     Enterprise,
+    Job,
     MeasurementStandard,
     NcNotice,
     NonconformingWork,
@@ -54,10 +55,26 @@ REASONS: dict[nc.Trigger, tuple[str, str]] = {
         "withdrawn",
     ),
 }
-WORK_WRONG = (
-    "công việc thực hiện cho Quý khách có sai sót: {description}",
-    "work done for you was not right: {description}",
-)
+# What was found wrong in the work itself, composed from the record's structured fields in each language;
+# the lab's description is quoted apart, under a label (impact_notices.NOTE_LABEL), never put into these.
+WORK_REASONS: dict[str, tuple[str, str]] = {
+    "job": (
+        "công việc {job} thực hiện cho Quý khách có sai sót",
+        "work done for you under job {job} was not right",
+    ),
+    "certificate": (
+        "{certificate} {number} cấp cho Quý khách có sai sót",
+        "{certificate} {number} issued to you contained an error",
+    ),
+    "complaint": (
+        "công việc thực hiện cho Quý khách có sai sót, phát hiện khi xem xét khiếu nại",
+        "work done for you was not right, as found when reviewing a complaint",
+    ),
+    "work": (
+        "công việc thực hiện cho Quý khách có sai sót",
+        "work done for you was not right",
+    ),
+}
 
 
 def customer_language(session: Session, enterprise_id: int) -> str:
@@ -93,16 +110,34 @@ def _line(session: Session, affected: Affected) -> text.NoticeLine:
     )
 
 
-def _reasons(session: Session, record: NonconformingWork) -> tuple[str, str]:
+def _reasons(session: Session, record: NonconformingWork, enterprise_id: int) -> tuple[str, str, str]:
+    """What happened in each language, composed by the system, and the lab's note to quote ("" when the
+    structured reason says it all). A job or certificate is named only to its own customer."""
     trigger = nc.Trigger(record.trigger)
     if trigger in REASONS and record.standard_id is not None:
         standard = session.get(MeasurementStandard, record.standard_id)
         assert standard is not None
         vi, en = REASONS[trigger]
-        return vi.format(asset=standard.asset_number), en.format(asset=standard.asset_number)
-    return WORK_WRONG[0].format(description=record.description), WORK_WRONG[1].format(
-        description=record.description
+        return vi.format(asset=standard.asset_number), en.format(asset=standard.asset_number), ""
+    job = session.get(Job, record.job_id) if record.job_id is not None else None
+    certificate = (
+        session.get(Certificate, record.certificate_id) if record.certificate_id is not None else None
     )
+    if job is not None and job.enterprise_id != enterprise_id:
+        job = certificate = None
+    if trigger is nc.Trigger.CERTIFICATE_FOUND_WRONG and certificate is not None:
+        vi, en = WORK_REASONS["certificate"]
+        kind = certificate.kind.value
+        return (
+            vi.format(certificate=text.CERTIFICATE_WORDS[(kind, "vi")].lower(), number=certificate.number),
+            en.format(certificate=text.CERTIFICATE_WORDS[(kind, "en")].lower(), number=certificate.number),
+            record.description,
+        )
+    if trigger is not nc.Trigger.COMPLAINT and job is not None:
+        vi, en = WORK_REASONS["job"]
+        return vi.format(job=job.number), en.format(job=job.number), record.description
+    vi, en = WORK_REASONS["complaint" if trigger is nc.Trigger.COMPLAINT else "work"]
+    return vi, en, record.description
 
 
 def regenerate(session: Session, nc_id: int) -> list[NcNotice]:
@@ -118,7 +153,6 @@ def regenerate(session: Session, nc_id: int) -> list[NcNotice]:
         lines[a.job.enterprise_id].append(_line(session, a))
         customers[a.job.enterprise_id] = a.job.customer
     lab = current_laboratory(session)
-    reason_vi, reason_en = _reasons(session, record)
     latest: dict[int, NcNotice] = {}
     for notice in view.notices:
         if notice.state != CANCELLED:
@@ -130,6 +164,7 @@ def regenerate(session: Session, nc_id: int) -> list[NcNotice]:
     for enterprise_id, mine in lines.items():
         language = customer_language(session, enterprise_id)
         lab_name = lab.name_vi if language == "vi" else (lab.name_en or lab.name_vi)
+        reason_vi, reason_en, note = _reasons(session, record, enterprise_id)
         facts = text.NoticeFacts(
             customers[enterprise_id],
             lab_name,
@@ -139,6 +174,7 @@ def regenerate(session: Session, nc_id: int) -> list[NcNotice]:
             reason_en,
             record.found_on,
             tuple(sorted(mine, key=lambda line: (line.performed_on, line.job_number))),
+            note,
         )
         drafted = text.draft_notice(facts, language=language)
         fingerprint = text.digest(mine)
