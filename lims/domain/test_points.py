@@ -207,17 +207,28 @@ def split_frequency(quantity: str) -> tuple[str, float | None]:
     return match["quantity"], float(match["hz"])
 
 
-def frequency_label(frequency_hz: float | None) -> str:
-    """A frequency as a reader writes it: 50 Hz, 1 kHz, 10 kHz (empty for DC).
+def frequency_label(frequency_hz: float | Decimal | None, language: str = "en") -> str:
+    """A frequency as a reader writes it, every digit kept: in Hz below 1 kHz, in kHz below 1 MHz, in MHz
+    above; the decimal sign of ``language`` (a comma in Vietnamese); empty for a DC point (``None``). The one
+    formatter of frequencies: pages, the bench, certificates and messages all call it.
 
     >>> frequency_label(50.0), frequency_label(1000.0), frequency_label(12500.0), frequency_label(None)
     ('50 Hz', '1 kHz', '12.5 kHz', '')
+    >>> frequency_label(12500.0, "vi"), frequency_label(2_500_000, "vi"), frequency_label(Decimal("0.1"), "vi")
+    ('12,5 kHz', '2,5 MHz', '0,1 Hz')
     """
     if frequency_hz is None:
         return ""
-    if frequency_hz >= 1000:
-        return f"{frequency_hz / 1000:g} kHz"
-    return f"{frequency_hz:g} Hz"
+    value = Decimal(str(frequency_hz))
+    scaled, unit = value, "Hz"
+    for factor, name in ((Decimal(1_000_000), "MHz"), (Decimal(1000), "kHz")):
+        if abs(value) >= factor:
+            scaled, unit = value / factor, name
+            break
+    digits = f"{scaled.normalize():f}"
+    if language.split("_")[0].lower() == "vi":
+        digits = digits.replace(".", ",")
+    return f"{digits} {unit}"
 
 
 _PERCENT = re.compile(r"^\s*(?P<list>[^%]*?)\s*%\s*(of\s+(the\s+)?(range|span|full\s+scale))?\s*$", re.I)

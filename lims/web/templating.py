@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from certificates.metrology.display import point_text
+from lims.domain.test_points import frequency_label
 from lims.errors import N_
 from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time, to_lab_time
 from lims.models import Role
@@ -226,19 +227,13 @@ def format_number(value: object, locale: str) -> str:
     return grouped + (decimal_sign + fraction if fraction else "")
 
 
-def format_frequency(hertz: object, locale: str) -> str:
-    """A frequency in Hz as a reader writes it, in Hz below 1 kHz and in kHz above, every digit kept
-    (:func:`format_number`): 50 Hz, 1 kHz, 12,5 kHz in Vietnamese; empty for a DC point (``None``).
+def format_frequency(hertz: float | Decimal | None, locale: str) -> str:
+    """A frequency in the reader's language (:func:`lims.domain.test_points.frequency_label`, the one owner).
 
     >>> format_frequency(12500.0, "vi"), format_frequency(50, "en"), format_frequency(None, "vi")
     ('12,5 kHz', '50 Hz', '')
     """
-    if hertz is None:
-        return ""
-    value = Decimal(str(hertz))
-    if value >= 1000:
-        return f"{format_number(value / 1000, locale)} kHz"
-    return f"{format_number(value, locale)} Hz"
+    return frequency_label(hertz, locale)
 
 
 def trusted_svg(svg: str) -> Markup:

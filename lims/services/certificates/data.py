@@ -240,6 +240,8 @@ def quantity_text(quantity: str) -> tuple[str, str]:
 
     >>> quantity_text("AC voltage 10000 Hz")
     ('Điện áp xoay chiều, tần số 10 kHz', 'AC voltage, frequency 10 kHz')
+    >>> quantity_text("AC voltage 12500 Hz")
+    ('Điện áp xoay chiều, tần số 12,5 kHz', 'AC voltage, frequency 12.5 kHz')
     >>> quantity_text("resistance")
     ('Điện trở', 'Resistance')
     """
@@ -247,8 +249,7 @@ def quantity_text(quantity: str) -> tuple[str, str]:
     if hz is None or base not in _QUANTITIES:
         return _QUANTITIES.get(quantity, (quantity, quantity))
     vi, en = _QUANTITIES[base]
-    frequency = frequency_label(hz)
-    return f"{vi}, tần số {frequency}", f"{en}, frequency {frequency}"
+    return f"{vi}, tần số {frequency_label(hz, 'vi')}", f"{en}, frequency {frequency_label(hz, 'en')}"
 
 
 def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultSeries, ...]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from certificates.dcc_read import ImportedCalibration, read_dcc
 from certificates.errors import CertificateError
 from certificates.formatting import dsi_symbol
+from lims.domain.test_points import frequency_label
 from lims.domain.traceability import IssuerKind
 from lims.errors import N_, LimsError
 from lims.services.common.budget import Deadline
@@ -37,12 +37,6 @@ class CalibrationDraft:
     item_name: str
 
 
-def _frequency_text(hz: Decimal) -> str:
-    """A frequency as the calibration form reads it, every digit kept: ``50 Hz``, ``1 kHz``, ``12.5 kHz``."""
-    scaled, unit = (hz / 1000, "kHz") if hz >= 1000 else (hz, "Hz")
-    return f"{scaled.normalize():f} {unit}"
-
-
 def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
     lines = []
     for series in imported.series:
@@ -55,7 +49,7 @@ def _points(imported: ImportedCalibration, deadline: Deadline) -> str:
             k = point.coverage_factor if point.coverage_factor is not None else 2
             line = f"{value} {unit} {point.expanded_uncertainty} {k}"
             if point.frequency_hz:  # an AC point at its frequency (parse_points: "@ 1 kHz"); 0 Hz is DC
-                line += f" @ {_frequency_text(point.frequency_hz)}"
+                line += f" @ {frequency_label(point.frequency_hz)}"  # the form reads what it writes
             lines.append(line)
     return "\n".join(lines)
 

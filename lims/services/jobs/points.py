@@ -105,9 +105,9 @@ def point_frequencies(job: Job) -> tuple[float | None, ...]:
         raise ReadingError(N_("Test points: %(reason)s"), reason=str(exc)) from exc
 
 
-def frequency_labels(job: Job) -> list[str]:
-    """Each point's frequency as the bench shows it (``1 kHz``; empty for a DC point)."""
-    return [frequency_label(f) for f in point_frequencies(job)]
+def frequency_labels(job: Job, language: str) -> list[str]:
+    """Each point's frequency as the bench shows it in ``language`` (``12,5 kHz``; empty for a DC point)."""
+    return [frequency_label(f, language) for f in point_frequencies(job)]
 
 
 def measurements(session: Session, job_id: int) -> dict[int, Measurement]:

@@ -226,7 +226,7 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
         else {}
     )
     try:
-        frequencies = job_points.frequency_labels(job) if points else []
+        frequencies = job_points.frequency_labels(job, str(get_locale() or "vi")) if points else []
     except LimsError:
         frequencies = []
     return {
