@@ -98,7 +98,7 @@ def test_submitted_report_is_frozen_with_its_sha256(session: Session) -> None:
     xlsx, _ = submitted_file(session, storage, HANOI, 2026, "xlsx")
     assert hashlib.sha256(xlsx).hexdigest() == row.xlsx_sha256
     assert [s.year for s in submitted_reports(session, HANOI)] == [2026]
-    with pytest.raises(AlreadySubmitted, match="20/12/2026"):
+    with pytest.raises(AlreadySubmitted, match="20 Dec 2026"):
         submit_report(
             session, storage, HANOI, 2026, today=date(2026, 12, 21), submitted_by_id=admin.id,
             render_pdf=render_pdf, render_xlsx=render_xlsx,

@@ -111,7 +111,7 @@ def test_submit_with_a_new_instrument_adds_it_to_the_enterprise(
     [
         ({"items": []}, "at least one"),
         ({"decision_rule": "coin"}, "decision rule"),
-        ({"preferred_on": TODAY - timedelta(days=1)}, "01/03/2026 is in the past"),  # dd/mm/yyyy, never ISO
+        ({"preferred_on": TODAY - timedelta(days=1)}, "1 Mar 2026 is in the past"),  # never ISO
         ({"notes": "x" * 2001}, "limited"),
     ],
 )
