@@ -327,7 +327,7 @@ def test_an_accepted_or_scheduled_request_may_still_be_cancelled(
     assert note.params["reason"] == "—"
     if decision == "schedule":
         assert (
-            "scheduled for" in note.msgid and note.params["date"] == f"{TODAY + timedelta(days=4):%d/%m/%Y}"
+            "scheduled for" in note.msgid and note.params["date"] == {"date": f"{TODAY + timedelta(days=4):%Y-%m-%d}"}
         )
     else:
         assert "already accepted" in note.msgid

@@ -358,7 +358,7 @@ def schedule_request(
         request,
         "request_scheduled",
         N_("Your request %(number)s is scheduled for %(date)s."),
-        date=f"{scheduled_on:%d/%m/%Y}",
+        date=scheduled_on,
     )
     return request
 
@@ -444,7 +444,7 @@ def cancel_request(
         params={
             "enterprise": request.enterprise.name,
             "number": request_number(request),
-            "date": f"{request.scheduled_on:%d/%m/%Y}" if request.scheduled_on else "",
+            "date": request.scheduled_on or "",
             "reason": reason or "—",
         },
         link=("requests.show", {"request_id": request.id}),

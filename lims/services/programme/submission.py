@@ -109,7 +109,7 @@ def queue_deadline_reminders(session: Session, programme: Programme, *, today: d
             session,
             kind=KIND,
             msgid=NOTICE_MSGID,
-            params={"year": today.year, "day": day, "days": left},
+            params={"year": today.year, "day": reminder.due_on, "days": left},
             link=("programme.index", {}),
             user_id=user.id,
         )
