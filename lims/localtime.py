@@ -5,16 +5,21 @@ laboratory's time zone (``LIMS_TIMEZONE``, default Asia/Ho_Chi_Minh) so that a c
 06:30 in Hà Nội is dated that day and not the day before, and an audit trail or job history reads as the
 wall clock at the bench did (ISO/IEC 17025:2017 7.5.1 and 8.4: records identify when an activity took
 place). A Vietnamese reader sees ``dd/MM/yyyy`` and a 24-hour clock as Vietnamese documents write them; an
-English reader sees Babel's medium date and short time for English.
+English reader sees British English (Babel ``en_GB``): day before month and a 24-hour clock, "24 Nov 2026,
+15:30", never the US "Nov 24, 2026, 3:30 PM". The readers are staff and enterprise customers in Việt Nam,
+whose own dates are day-first and whose date inputs already read dd/mm/yyyy in English; a month-first date
+beside them is a misreading waiting to happen. A sentence may ask for the ``long`` style, "24 November 2026".
 
 This module is the one owner of that conversion and of the date and time patterns: the web layer's Jinja
-filters, the command line's human output and the reports all call it.
+filters, the command line's human output, the reports and the domain's drafted letters (customer notices)
+all call it. Nothing else formats a date for people to read.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time, get_datetime_format
@@ -26,6 +31,10 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"  # Việt Nam (ICT, UTC+07:00, no daylight
 VI_DATE = "dd/MM/yyyy"
 VI_TIME = "HH:mm"
 VI_TIME_SECONDS = "HH:mm:ss"
+# English is written the British (and international) way: day-month-year and the 24-hour clock.
+EN_LOCALE = "en_GB"
+
+DateStyle = Literal["medium", "long"]
 
 
 @lru_cache(maxsize=16)
@@ -54,37 +63,60 @@ def to_lab_time(moment: datetime, zone: tzinfo) -> datetime:
 
 
 def _language(locale: str) -> str:
-    return "vi" if str(locale).split("_")[0].split("-")[0] == "vi" else str(locale)
+    """The Babel locale a reader's language is formatted in: Vietnamese, or British English for English.
+
+    >>> _language("vi_VN"), _language("en"), _language("en_US")
+    ('vi', 'en_GB', 'en_GB')
+    """
+    language = str(locale).replace("-", "_").split("_")[0]
+    if language == "vi":
+        return "vi"
+    if language == "en":
+        return EN_LOCALE
+    return str(locale)
 
 
-def format_lab_date(value: date | datetime | None, *, locale: str, zone: tzinfo) -> str:
+def format_lab_date(
+    value: date | datetime | None, *, locale: str, zone: tzinfo, style: DateStyle = "medium"
+) -> str:
     """A calendar date; an instant is first converted to the lab's zone, so it lands on the local day.
+
+    ``style="long"`` spells the month out in English, for a date inside a sentence (a letter to a customer);
+    Vietnamese writes ``dd/MM/yyyy`` in both styles, as its administrative letters do.
 
     >>> format_lab_date(datetime(2026, 3, 1, 17, 30), locale="vi", zone=lab_zone())
     '02/03/2026'
     >>> format_lab_date(date(2026, 3, 2), locale="en", zone=lab_zone())
-    'Mar 2, 2026'
+    '2 Mar 2026'
+    >>> format_lab_date(date(2026, 11, 24), locale="en", zone=lab_zone(), style="long")
+    '24 November 2026'
+    >>> format_lab_date(date(2026, 11, 24), locale="vi", zone=lab_zone(), style="long")
+    '24/11/2026'
     """
     if value is None:
         return ""
     day = to_lab_time(value, zone).date() if isinstance(value, datetime) else value
-    if _language(locale) == "vi":
+    language = _language(locale)
+    if language == "vi":
         return format_date(day, VI_DATE, locale="vi")
-    return format_date(day, "medium", locale=locale)
+    return format_date(day, style, locale=language)
 
 
 def format_lab_time(value: datetime | None, *, locale: str, zone: tzinfo, seconds: bool = False) -> str:
-    """The wall-clock time of an instant in the lab's zone (24-hour in Vietnamese).
+    """The wall-clock time of an instant in the lab's zone, on the 24-hour clock in both languages.
 
     >>> format_lab_time(datetime(2026, 3, 1, 17, 30, 5), locale="vi", zone=lab_zone(), seconds=True)
     '00:30:05'
+    >>> format_lab_time(datetime(2026, 3, 1, 8, 30, 5), locale="en", zone=lab_zone())
+    '15:30'
     """
     if value is None:
         return ""
     local = to_lab_time(value, zone)
-    if _language(locale) == "vi":
+    language = _language(locale)
+    if language == "vi":
         return format_time(local, VI_TIME_SECONDS if seconds else VI_TIME, tzinfo=zone, locale="vi")
-    return format_time(local, "medium" if seconds else "short", tzinfo=zone, locale=locale)
+    return format_time(local, "medium" if seconds else "short", tzinfo=zone, locale=language)
 
 
 def format_lab_datetime(value: datetime | None, *, locale: str, zone: tzinfo, seconds: bool = False) -> str:
@@ -92,11 +124,14 @@ def format_lab_datetime(value: datetime | None, *, locale: str, zone: tzinfo, se
 
     >>> format_lab_datetime(datetime(2026, 3, 1, 17, 30), locale="vi", zone=lab_zone())
     '02/03/2026 00:30'
+    >>> format_lab_datetime(datetime(2026, 11, 24, 8, 30), locale="en", zone=lab_zone())
+    '24 Nov 2026, 15:30'
     """
     if value is None:
         return ""
     day = format_lab_date(value, locale=locale, zone=zone)
     clock = format_lab_time(value, locale=locale, zone=zone, seconds=seconds)
-    if _language(locale) == "vi":
+    language = _language(locale)
+    if language == "vi":
         return f"{day} {clock}"
-    return str(get_datetime_format("medium", locale=locale)).replace("{1}", day).replace("{0}", clock)
+    return str(get_datetime_format("medium", locale=language)).replace("{1}", day).replace("{0}", clock)

@@ -29,13 +29,20 @@ def test_naive_and_aware_utc_read_the_same() -> None:
     assert format_lab_datetime(other, locale="vi", zone=HANOI) == "02/03/2026 00:30"
 
 
-def test_vietnamese_is_day_first_and_24_hour_english_follows_babel() -> None:
+def test_both_languages_are_day_first_and_24_hour() -> None:
     afternoon = datetime(2026, 11, 2, 7, 5, 9)  # 14:05:09 in Hà Nội
     assert format_lab_datetime(afternoon, locale="vi", zone=HANOI, seconds=True) == "02/11/2026 14:05:09"
     assert format_lab_time(afternoon, locale="vi", zone=HANOI) == "14:05"
-    assert format_lab_date(afternoon, locale="en", zone=HANOI) == "Nov 2, 2026"
-    assert format_lab_datetime(afternoon, locale="en", zone=HANOI) == "Nov 2, 2026, 2:05\u202fPM"
-    assert format_lab_time(afternoon, locale="en", zone=HANOI, seconds=True) == "2:05:09\u202fPM"
+    # English is British English (en_GB), whatever English variant the reader's setting names
+    for english in ("en", "en_GB", "en_US", "en-US"):
+        assert format_lab_date(afternoon, locale=english, zone=HANOI) == "2 Nov 2026"
+        assert format_lab_datetime(afternoon, locale=english, zone=HANOI) == "2 Nov 2026, 14:05"
+        assert format_lab_time(afternoon, locale=english, zone=HANOI, seconds=True) == "14:05:09"
+
+
+def test_the_long_style_spells_the_month_in_english_only() -> None:
+    assert format_lab_date(date(2025, 7, 1), locale="en", zone=HANOI, style="long") == "1 July 2025"
+    assert format_lab_date(date(2025, 7, 1), locale="vi", zone=HANOI, style="long") == "01/07/2025"
 
 
 def test_a_calendar_date_is_never_shifted() -> None:

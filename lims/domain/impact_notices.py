@@ -12,10 +12,11 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
 from lims.domain.calibration_points import InvalidRecord
 from lims.domain.nonconformity import Decision
+from lims.localtime import format_lab_date
 
 LANGUAGES = ("vi", "en")
 
@@ -49,10 +50,6 @@ PENDING = {"vi": "(đang phát hành)", "en": "(being issued)"}
 # The lab's own description, when the notice quotes it: labelled as quoted, never part of a sentence the
 # system composes (the lab writes it in its own language, which need not be the customer's).
 NOTE_LABEL = {"vi": "Ghi chú của phòng thí nghiệm (nguyên văn)", "en": "Lab's note (as written)"}
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 NO_CERTIFICATE = {"vi": "Chưa cấp giấy chứng nhận", "en": "No certificate issued yet"}
 
 
@@ -99,14 +96,13 @@ def _nfc(text: str) -> str:
 
 
 def _day(day: date, language: str) -> str:
-    """A date as a letter in that language writes it.
+    """A date as a letter in that language writes it, by the application's one date formatter.
 
     >>> _day(date(2026, 3, 4), "vi"), _day(date(2026, 3, 4), "en")
     ('04/03/2026', '4 March 2026')
     """
-    if language == "en":
-        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    # a calendar date is not converted between zones, so the zone given does not matter
+    return format_lab_date(day, locale=language, zone=UTC, style="long")
 
 
 def _quoted(note: str, language: str) -> str:

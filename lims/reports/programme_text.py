@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from lims.domain.programme import FORECAST_METHOD_VI, Measure, TargetKind, TargetStatus, Verdict
+from lims.localtime import format_lab_date
 from lims.services.programme.drilldown import LineKind, LineStatus, RecordLine
 from lims.services.programme.report import AnnualReport, IndicatorRow, TaskRow
 
@@ -81,7 +82,8 @@ def percent_vi(fraction: float, decimals: int = 1) -> str:
 
 
 def day_vi(day: date) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    """A calendar day in Vietnamese (dd/mm/yyyy), by the application's one date formatter."""
+    return format_lab_date(day, locale="vi", zone=UTC)  # a calendar day: the zone does not matter
 
 
 def figure(status_or_row: TargetStatus | IndicatorRow, value: float) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from lims.localtime import format_lab_date
 
 if TYPE_CHECKING:
     from lims.services.certificates.stamps import BatchBalance, RegisterLine
@@ -46,6 +48,11 @@ BALANCE_HEADER = (
 )
 
 
+def _day(day: date) -> str:
+    """A day in the bilingual headings, as the register's Vietnamese writes it (dd/mm/yyyy, day first)."""
+    return format_lab_date(day, locale="vi", zone=UTC)  # a calendar day: the zone does not matter
+
+
 def render_stamp_register_xlsx(
     *,
     lab_name: str,
@@ -65,7 +72,7 @@ def render_stamp_register_xlsx(
     assert register is not None
     register.title = "So theo doi tem"
     register.append([f"{lab_name} — Sổ theo dõi sử dụng tem kiểm định / Verification stamp register"])
-    register.append([f"Từ / From {start:%d/%m/%Y} đến / to {end:%d/%m/%Y}"])
+    register.append([f"Từ / From {_day(start)} đến / to {_day(end)}"])
     register["A1"].font = bold
     register.append(list(REGISTER_HEADER))
     for cell in register[register.max_row]:
@@ -87,7 +94,7 @@ def render_stamp_register_xlsx(
         register.column_dimensions[column].width = width
 
     stock = book.create_sheet("Ton kho tem")
-    stock.append([f"{lab_name} — Tồn kho tem kiểm định tại ngày / Stamp stock on {end:%d/%m/%Y}"])
+    stock.append([f"{lab_name} — Tồn kho tem kiểm định tại ngày / Stamp stock on {_day(end)}"])
     stock["A1"].font = bold
     stock.append(list(BALANCE_HEADER))
     for cell in stock[stock.max_row]:

@@ -20,6 +20,7 @@ from lims.errors import N_
 from lims.services.access.authorisations import AuthorisationRefused
 from lims.services.jobs.standard_choices import StandardUnsuitable
 from lims.services.programme.importer import RowError
+from lims.web.i18n import readable_params
 from lims.web.jobs.bench import state_label  # the job states' names, owned by the bench view
 from lims.web.templating import date_filter
 
@@ -121,7 +122,7 @@ def _not_authorised(exc: NotAuthorised) -> str:
 
 def _authorisation_refused(exc: AuthorisationRefused) -> str:
     if exc.refusal is None:
-        return _(exc.template, **exc.params)
+        return _(exc.template, **readable_params(exc.params))
     return _not_authorised(exc.refusal)
 
 
@@ -164,7 +165,7 @@ def _in_use(exc: StandardInUse) -> str:
 
 
 def _unsuitable(exc: StandardUnsuitable) -> str:
-    params = dict(exc.params)
+    params = readable_params(exc.params)
     if exc.lacking:  # "stability, uniformity" named in the user's language
         params["missing"] = ", ".join(_(CHARACTERISTIC_LABELS.get(c, c)) for c in exc.lacking)
     return _(exc.template, **params)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import gettext
 
 from lims.errors import LimsError
+from lims.web.templating import datetime_filter
+
+
+def readable_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A message's parameters for the page: dates and instants in the reader's language and the lab's zone."""
+    return {name: datetime_filter(v) if isinstance(v, date) else v for name, v in params.items()}
 
 
 def error_text(exc: LimsError) -> str:
@@ -16,6 +25,6 @@ def error_text(exc: LimsError) -> str:
         return localised
     translated = gettext(exc.template)  # the catalogue holds the raw template with its %(name)s fields
     try:
-        return translated % exc.params if exc.params else translated
+        return translated % readable_params(exc.params) if exc.params else translated
     except (KeyError, TypeError, ValueError):
         return str(exc)

@@ -207,5 +207,5 @@ def test_remind_delivers_by_smtp_once_and_rings_the_bell(tmp_path: Path) -> None
     with database.session() as session:
         bell = session.scalars(select(Notification).where(Notification.kind == "programme_report")).all()
         assert [(n.user_id, n.params) for n in bell] == [
-            (staff_id, {"year": 2026, "day": "25/12/2026", "days": 30})
+            (staff_id, {"year": 2026, "day": {"date": "2026-12-25"}, "days": 30})
         ]

@@ -66,7 +66,7 @@ def test_each_reminder_goes_once_to_every_programme_staff_member(session: Sessio
     assert "trước ngày 25/12/2026 (còn 1 ngày)" in messages[-1].body
     bell = session.scalars(select(Notification).where(Notification.kind == "programme_report").order_by(Notification.id)).all()
     assert len(bell) == 6 and {n.user_id for n in bell} == {a.id for a in admins}
-    assert bell[0].params == {"year": 2026, "day": "25/12/2026", "days": 30}
+    assert bell[0].params == {"year": 2026, "day": {"date": "2026-12-25"}, "days": 30}  # the page dates it
 
 
 def test_the_reminder_e_mail_is_in_the_recipient_s_language(session: Session) -> None:
@@ -98,7 +98,7 @@ def test_submitted_report_is_frozen_with_its_sha256(session: Session) -> None:
     xlsx, _ = submitted_file(session, storage, HANOI, 2026, "xlsx")
     assert hashlib.sha256(xlsx).hexdigest() == row.xlsx_sha256
     assert [s.year for s in submitted_reports(session, HANOI)] == [2026]
-    with pytest.raises(AlreadySubmitted, match="20/12/2026"):
+    with pytest.raises(AlreadySubmitted, match="20 Dec 2026"):
         submit_report(
             session, storage, HANOI, 2026, today=date(2026, 12, 21), submitted_by_id=admin.id,
             render_pdf=render_pdf, render_xlsx=render_xlsx,

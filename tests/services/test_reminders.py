@@ -51,9 +51,11 @@ def test_reminder_arrives_once_per_instrument_and_due_date(
     assert (report.sent, report.failed) == (1, 0)
     (recipients, message) = inbox.messages[0]
     assert recipients == ["qa@annam.example.vn"]
-    assert "R-1" in message["Subject"] and "21/03/2027" in message["Subject"]
+    assert "R-1" in message["Subject"] and "đến hạn 21/03/2027" in message["Subject"]
+    assert "Calibration due 21 Mar 2027" in message["Subject"]  # each half dates as its language does
     body = message.get_content()
     assert "Kính gửi Công ty An Nam" in body and "Dear Công ty An Nam" in body
+    assert "vào ngày 21/03/2027" in body and "on 21 March 2027" in body
     (stored,) = _reminders(session)
     assert stored.state == SENT and stored.attempts == 1 and stored.sent_at is not None
     assert stored.dedupe_key == f"reminder:{due.id}:2027-03-21"

@@ -111,7 +111,7 @@ def test_submit_with_a_new_instrument_adds_it_to_the_enterprise(
     [
         ({"items": []}, "at least one"),
         ({"decision_rule": "coin"}, "decision rule"),
-        ({"preferred_on": TODAY - timedelta(days=1)}, "01/03/2026 is in the past"),  # dd/mm/yyyy, never ISO
+        ({"preferred_on": TODAY - timedelta(days=1)}, "1 Mar 2026 is in the past"),  # never ISO
         ({"notes": "x" * 2001}, "limited"),
     ],
 )
@@ -327,7 +327,7 @@ def test_an_accepted_or_scheduled_request_may_still_be_cancelled(
     assert note.params["reason"] == "—"
     if decision == "schedule":
         assert (
-            "scheduled for" in note.msgid and note.params["date"] == f"{TODAY + timedelta(days=4):%d/%m/%Y}"
+            "scheduled for" in note.msgid and note.params["date"] == {"date": f"{TODAY + timedelta(days=4):%Y-%m-%d}"}
         )
     else:
         assert "already accepted" in note.msgid

@@ -12,7 +12,7 @@ from lims.web.audit.values import recorded_value
     ("language", "value", "table", "column", "expected"),
     [
         ("vi", "2026-06-30T22:30:15.123456+00:00", "job", "created_at", "01/07/2026 05:30:15"),
-        ("en", "2026-06-30T22:30:15", "job", "created_at", "Jul 1, 2026, 5:30:15\u202fAM"),
+        ("en", "2026-06-30T22:30:15", "job", "created_at", "1 Jul 2026, 05:30:15"),
         ("vi", "2026-06-30", "job", "due_on", "30/06/2026"),
         ("vi", "0.000100000000", "measurement_standard", "range_min", "0,0001"),
         (

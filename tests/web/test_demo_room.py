@@ -70,4 +70,4 @@ def test_the_demo_room_is_logged_without_gaps_and_its_excursion_is_flagged_and_j
     page = client.get(f"/rooms/{room.id}?day={day.isoformat()}").get_data(as_text=True)
     svg = page[page.index("<figure") : page.index("</figure>")]
     assert "Conditions in room P-DIEN" in page
-    assert "576 samples; 3 outside the limits" in svg and "4:25\u202fPM: 28.8" in svg  # English clock
+    assert "576 samples; 3 outside the limits" in svg and "16:25: 28.8" in svg  # English: 24-hour clock too

@@ -61,8 +61,8 @@ def test_an_authorisation_refusal_from_the_service_names_each_lapse_in_the_reade
         session["language"] = "en"
         english = error_text(refused)
     assert english == (
-        "ktv.lan holds no valid authorisation to perform procedure CAL-PG-DKD on Dec 6, 2026: "
-        "expired on Jan 9, 2026; granted only from Dec 20, 2026."
+        "ktv.lan holds no valid authorisation to perform procedure CAL-PG-DKD on 6 Dec 2026: "
+        "expired on 9 Jan 2026; granted only from 20 Dec 2026."
     )
     with app.test_request_context():
         held = error_text(AuthorisationRefused(NotAuthorised(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.localtime import format_lab_date
 from lims.models import JobState, Role, StampBatch, VerificationDesignation, VerificationFailureNotice
 from lims.services.access import legal
 from lims.services.certificates import signatures
@@ -81,7 +82,8 @@ def test_an_expired_card_is_refused_at_the_transition_in_the_users_language(
         browser["language"] = "en"
     response = post_form(client, f"{url}/transition", {"to": "in_progress"}, token_from=url)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"The verification officer card of {setup.technician.full_name} expired on {expired:%d/%m/%Y}" in html
+    english = format_lab_date(expired, locale="en", zone=UTC)  # British English: "5 Dec 2026"
+    assert f"The verification officer card of {setup.technician.full_name} expired on {english}" in html
 
 
 def test_stamp_stock_page_batches_spoiled_stamps_and_register(client: FlaskClient, session: Session) -> None:

@@ -430,7 +430,7 @@ def test_a_field_the_trail_cannot_label_is_caught() -> None:
         "Số đọc 10,000012 V; CMC 0,000005 g",
         "SHA-256 3e4b5c6d7e8f9a0b…",
         "ktv.lan · kh.annam@example.vn",
-        "Mar 2, 2026, 2:30 PM",
+        "2 Mar 2026, 14:30",
         "tel. +84 24 3845 1234",
     ],
 )

@@ -60,12 +60,9 @@ class NoOfficerCard(DomainError, PermissionError):
 
 
 class InvalidLegalRecord(DomainError, ValueError):
-    """A designation or card is malformed. The message is a template with its parameters (dates as the
-    pages print them), so the web layer shows it in the user's language."""
-
-
-def _day(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
+    """A designation or card is malformed. The message is a template with its parameters (dates as
+    :class:`~datetime.date`, written by :mod:`lims.localtime`), so the web layer shows it in the user's
+    language."""
 
 
 REVOKED_BEFORE_START = N_(
@@ -100,8 +97,8 @@ class Designation:
                     "The record could not be saved: the designation's end of validity %(until)s is before "
                     "its decision date %(start)s."
                 ),
-                until=_day(self.valid_until),
-                start=_day(self.decided_on),
+                until=self.valid_until,
+                start=self.decided_on,
             )
 
     def covers(self, type_code: str, on: date) -> bool:
@@ -134,13 +131,11 @@ class OfficerCard:
                 N_(
                     "The record could not be saved: the card's end of validity %(until)s is before its start %(start)s."
                 ),
-                until=_day(self.valid_until),
-                start=_day(self.valid_from),
+                until=self.valid_until,
+                start=self.valid_from,
             )
         if self.revoked_on is not None and self.revoked_on < self.valid_from:
-            raise InvalidLegalRecord(
-                REVOKED_BEFORE_START, revoked=_day(self.revoked_on), start=_day(self.valid_from)
-            )
+            raise InvalidLegalRecord(REVOKED_BEFORE_START, revoked=self.revoked_on, start=self.valid_from)
 
     def covers(self, type_code: str, on: date) -> bool:
         """Valid from ``valid_from`` to ``valid_until`` inclusive; revoked from ``revoked_on`` on.

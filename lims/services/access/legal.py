@@ -81,11 +81,6 @@ _CARD_MESSAGES = {
 }
 
 
-def _day(day: date) -> str:
-    """A date in a message, as the pages print dates (the certificate's own ISO dates are its wording's)."""
-    return f"{day:%d/%m/%Y}"
-
-
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", (text or "").strip())
 
@@ -188,8 +183,8 @@ def require_designated(session: Session, lab_id: int, type_code: str, *, on: dat
         raise NotDesignatedRefused(
             _DESIGNATION_MESSAGES[exc.why],
             type=_type_name(type_code),
-            day=_day(on),
-            date=_day(exc.until) if exc.until else "",
+            day=on,
+            date=exc.until if exc.until else "",
         ) from exc
     return next(
         r for r in rows if r.decision_number == found.decision_number and r.decided_on == found.decided_on
@@ -267,7 +262,7 @@ def revoke_card(session: Session, card_id: int, *, on: date, reason: str) -> Ver
     if not _nfc(reason):
         raise LegalRecordInvalid(N_("The record could not be saved: a revocation needs its reason."))
     if on < row.valid_from:
-        raise LegalRecordInvalid(lv.REVOKED_BEFORE_START, revoked=_day(on), start=_day(row.valid_from))
+        raise LegalRecordInvalid(lv.REVOKED_BEFORE_START, revoked=on, start=row.valid_from)
     row.revoked_on, row.revocation_reason = on, _nfc(reason)
     session.flush()
     return row
@@ -307,8 +302,8 @@ def require_officer(session: Session, user: User, type_code: str, *, on: date) -
             _CARD_MESSAGES[exc.why],
             person=user.full_name,
             type=_type_name(type_code),
-            day=_day(on),
-            date=_day(exc.until) if exc.until else "",
+            day=on,
+            date=exc.until if exc.until else "",
         ) from exc
     return next(r for r in rows if r.card_number == found.card_number and r.issued_by == found.issued_by)
 

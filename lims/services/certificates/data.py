@@ -210,7 +210,7 @@ def _standards(session: Session, job: Job, on: date) -> tuple[StandardUsed, ...]
             raise CertificateError(
                 N_("Standard %(asset)s has no calibration certificate dated on or before %(date)s."),
                 asset=std.asset_number,
-                date=f"{on:%d/%m/%Y}",
+                date=on,
             )
         identification = std.asset_number + (f" (S/N {std.serial_number})" if std.serial_number else "")
         used.append(

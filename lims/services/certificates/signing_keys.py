@@ -27,7 +27,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from certificates import pki
 from certificates import signing as pdf_signing
 from lims.errors import N_, ConfigurationError
+from lims.localtime import to_lab_time
 from lims.services.certificates.errors import CertificateError
 
 SIGNING_FOLDER = "signing"
@@ -93,8 +94,9 @@ class SigningSettings:
             return ()
 
 
-def _day(moment: datetime, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%d/%m/%Y")
+def _day(moment: datetime, zone: tzinfo) -> date:
+    """The lab's calendar day of an instant; the message's reader sees it in their own language."""
+    return to_lab_time(moment, zone).date()
 
 
 def checked_identity(

@@ -79,7 +79,7 @@ def receive_batch(session: Session, data: BatchInput, *, actor: User) -> StampBa
                 N_("Stamps %(first)s to %(last)s overlap the batch received on %(date)s (%(other)s)."),
                 first=new.format(new.first),
                 last=new.format(new.last),
-                date=f"{other.received_on:%d/%m/%Y}",
+                date=other.received_on,
                 other=f"{display(other, other.first_number)} – {display(other, other.last_number)}",
             )
     row = StampBatch(
@@ -131,7 +131,7 @@ def take(session: Session, text: str, *, on: date) -> tuple[StampBatch, int]:
         raise StampRefused(
             N_("Stamp %(code)s was recorded as damaged or voided on %(date)s and cannot be used."),
             code=display(batch, number),
-            date=f"{used.used_on:%d/%m/%Y}",
+            date=used.used_on,
         )
     return batch, number
 

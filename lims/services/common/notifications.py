@@ -2,14 +2,16 @@
 
 A notification is stored as an English message id (``N_``) and its parameters, never as rendered text, so
 each reader sees it in their own language. It is addressed to one user, to every customer user of one
-enterprise, or to the lab's request handlers (:data:`LAB_HANDLERS`).
+enterprise, or to the lab's request handlers (:data:`LAB_HANDLERS`). A calendar date among the parameters
+is stored as ``{"date": "2026-11-24"}`` (:func:`stored_param`), so that the reader's page writes it in their
+language (lims.localtime) rather than one language's text being frozen into the row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
@@ -58,6 +60,17 @@ def customer_status(state: JobState | str, failed_verification: bool = False) ->
     return CUSTOMER_STATUS.get(JobState(state), str(state))
 
 
+def stored_param(value: Any) -> Any:
+    """A parameter as the notification stores it: a calendar date tagged, anything else as it is.
+
+    >>> stored_param(date(2026, 11, 24)), stored_param("HC-2026-00001")
+    ({'date': '2026-11-24'}, 'HC-2026-00001')
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    return value
+
+
 def notify(
     session: Session,
     *,
@@ -79,7 +92,7 @@ def notify(
         audience=audience,
         kind=kind,
         msgid=msgid,
-        params=dict(params or {}),
+        params={name: stored_param(value) for name, value in (params or {}).items()},
         translated_params=list(translated),
         link_endpoint=link[0] if link else None,
         link_args=dict(link[1]) if link else {},

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lims.config import MailSettings
 from lims.errors import N_, LimsError
+from lims.localtime import format_lab_date
 from lims.models import CustomerInstrument, Enterprise, OutboxMessage, Role, User
 from lims.services.access.laboratory import find_laboratory
 from lims.services.common.mail import MailError, build_message
@@ -68,21 +69,24 @@ def _text(
     due = instrument.next_due_on
     assert due is not None
     days = (due - today).days
+    # each half of the bilingual e-mail writes the date as its language does (a calendar day: no zone shift)
+    due_vi = format_lab_date(due, locale="vi", zone=UTC)
+    due_en, due_en_long = (format_lab_date(due, locale="en", zone=UTC, style=s) for s in ("medium", "long"))
     what = " ".join(p for p in (instrument.instrument_type, instrument.manufacturer, instrument.model) if p)
     subject = (
         f"Nhắc lịch hiệu chuẩn/kiểm định: {instrument.instrument_type} số {instrument.serial_number} "
-        f"đến hạn {due:%d/%m/%Y} / Calibration due {due:%d/%m/%Y}: {instrument.serial_number}"
+        f"đến hạn {due_vi} / Calibration due {due_en}: {instrument.serial_number}"
     )
     body = (
         f"Kính gửi {enterprise.name},\n\n"
         f"Phương tiện đo {what}, số sản xuất {instrument.serial_number}, "
-        f"đến hạn hiệu chuẩn/kiểm định vào ngày {due:%d/%m/%Y} (còn {days} ngày).\n"
+        f"đến hạn hiệu chuẩn/kiểm định vào ngày {due_vi} (còn {days} ngày).\n"
         "Vui lòng gửi yêu cầu hiệu chuẩn/kiểm định trên cổng thông tin khách hàng để được xếp lịch.\n\n"
         f"Trân trọng,\n{lab_name}\n\n"
         "----------------------------------------\n\n"
         f"Dear {enterprise.name},\n\n"
         f"The instrument {what}, serial number {instrument.serial_number}, "
-        f"falls due for calibration or verification on {due:%d/%m/%Y} ({days} days from today).\n"
+        f"falls due for calibration or verification on {due_en_long} ({days} days from today).\n"
         "Please send a calibration request through the customer portal so that we can schedule it.\n\n"
         f"Kind regards,\n{lab_name}\n"
     )

@@ -81,7 +81,7 @@ def convert_request(
     lab_id = current_laboratory(session).id
     due_on = conversion.due_on or (request.scheduled_on or today) + timedelta(days=10)
     if due_on < today:
-        raise RequestError(N_("The expected date %(date)s is in the past."), date=f"{due_on:%d/%m/%Y}")
+        raise RequestError(N_("The expected date %(date)s is in the past."), date=due_on)
     created = []
     for item in request.items:
         procedure_id = conversion.procedures.get(item.id)

@@ -179,9 +179,7 @@ def submit_request(session: Session, user: User, data: RequestInput, *, today: d
     if data.decision_rule not in DECISION_RULES:
         raise RequestError(N_("Unknown decision rule %(rule)s."), rule=data.decision_rule)
     if data.preferred_on is not None and data.preferred_on < today:
-        raise RequestError(
-            N_("The preferred date %(date)s is in the past."), date=f"{data.preferred_on:%d/%m/%Y}"
-        )
+        raise RequestError(N_("The preferred date %(date)s is in the past."), date=data.preferred_on)
     if data.recalibration_months is not None and not 1 <= data.recalibration_months <= 120:
         raise RequestError(N_("The recalibration interval must be between 1 and 120 months."))
     if len(data.notes) > MAX_NOTES:
@@ -348,7 +346,7 @@ def schedule_request(
     if request.state not in OPEN_STATES:
         raise refusal(request, "schedule")
     if scheduled_on < today:
-        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=f"{scheduled_on:%d/%m/%Y}")
+        raise RequestError(N_("The scheduled date %(date)s is in the past."), date=scheduled_on)
     if request.state == RequestState.SUBMITTED:  # scheduling accepts it
         capability_review.require_capability(session, request, on=today)
     request.state = RequestState.SCHEDULED
@@ -360,7 +358,7 @@ def schedule_request(
         request,
         "request_scheduled",
         N_("Your request %(number)s is scheduled for %(date)s."),
-        date=f"{scheduled_on:%d/%m/%Y}",
+        date=scheduled_on,
     )
     return request
 
@@ -446,7 +444,7 @@ def cancel_request(
         params={
             "enterprise": request.enterprise.name,
             "number": request_number(request),
-            "date": f"{request.scheduled_on:%d/%m/%Y}" if request.scheduled_on else "",
+            "date": request.scheduled_on or "",
             "reason": reason or "—",
         },
         link=("requests.show", {"request_id": request.id}),

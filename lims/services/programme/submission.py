@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.domain.programme import Programme
 from lims.errors import N_, NotFound
+from lims.localtime import format_lab_date
 from lims.models import OutboxMessage, ReportSubmission, Role, User
 from lims.services.common.notifications import notify
 from lims.services.common.storage import Storage
@@ -97,7 +98,7 @@ def queue_deadline_reminders(session: Session, programme: Programme, *, today: d
     reminder = reminder_due(programme, today=today)
     if reminder is None or submission(session, programme, today.year) is not None:
         return 0
-    day = f"{reminder.due_on.day:02d}/{reminder.due_on.month:02d}/{reminder.due_on.year}"
+    day = format_lab_date(reminder.due_on, locale="vi", zone=UTC)  # a calendar day: the zone does not matter
     left = (reminder.due_on - today).days
     added = 0
     for user in _staff(session):
@@ -108,7 +109,7 @@ def queue_deadline_reminders(session: Session, programme: Programme, *, today: d
             session,
             kind=KIND,
             msgid=NOTICE_MSGID,
-            params={"year": today.year, "day": day, "days": left},
+            params={"year": today.year, "day": reminder.due_on, "days": left},
             link=("programme.index", {}),
             user_id=user.id,
         )
@@ -160,7 +161,7 @@ def submit_report(
     """Freeze the year's report as submitted: render both files now, store them, keep their SHA-256."""
     earlier = submission(session, programme, year)
     if earlier is not None:
-        raise AlreadySubmitted(year=year, day=earlier.submitted_on.strftime("%d/%m/%Y"))
+        raise AlreadySubmitted(year=year, day=earlier.submitted_on)
     report = annual_report(session, programme, year, today=today, zone=zone)
     stem = f"programme/reports/{programme.id}/{year}/bao-cao-{programme.id}-{year}"
     pdf = storage.put(f"{stem}.pdf", render_pdf(report), "application/pdf")

@@ -198,14 +198,12 @@ def decide_application(
     """Approve (grant every content at its highest policy level) or reject, with a reason; audited."""
     application = get_application(session, programme, application_id)
     if application.status is not ApplicationStatus.PENDING:
-        raise AlreadyDecided(day=(application.decided_on or application.applied_on).isoformat())
+        raise AlreadyDecided(day=application.decided_on or application.applied_on)
     reason = " ".join(unicodedata.normalize("NFC", decision.reason or "").split())
     if not reason:
         raise ReasonRequired()
     if decision.decided_on < application.applied_on:
-        raise DecisionBeforeApplication(
-            day=decision.decided_on.isoformat(), applied=application.applied_on.isoformat()
-        )
+        raise DecisionBeforeApplication(day=decision.decided_on, applied=application.applied_on)
     grants: list[SupportGrant] = []
     if decision.approve:
         held = granted_contents(session, programme, application.enterprise_id)

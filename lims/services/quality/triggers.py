@@ -8,7 +8,7 @@ can be entered without its record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from certificates.metrology import format_compact
 from lims.domain.nonconformity import Trigger
 from lims.errors import N_
+from lims.localtime import format_lab_date
 from lims.models import (
     LAB_AUDIENCE,
     IntermediateCheck,
@@ -40,6 +41,11 @@ class Recorded:
     saved: StandardCalibration | IntermediateCheck
     record: NonconformingWork | None
     completed: bool = False
+
+
+def _day_vi(day: date) -> str:
+    """A calendar day in the record's Vietnamese description (the lab writes its records in Vietnamese)."""
+    return format_lab_date(day, locale="vi", zone=UTC)  # a calendar day: the zone does not matter
 
 
 def _plain(value: Decimal) -> str:
@@ -94,7 +100,7 @@ def record_check(session: Session, data: checks.CheckInput, *, today: date) -> R
         records.NcInput(
             trigger="check_out_of_limits",
             description=(
-                f"Kiểm tra giữa kỳ ngày {check.checked_on:%d/%m/%Y}: {_plain(check.value)} {check.unit}, "
+                f"Kiểm tra giữa kỳ ngày {_day_vi(check.checked_on)}: {_plain(check.value)} {check.unit}, "
                 f"ngoài giới hạn {_plain(check.lower_limit)} … {_plain(check.upper_limit)} {check.unit}"  # type: ignore[arg-type]
             ),
             found_on=check.checked_on,
@@ -132,7 +138,7 @@ def record_calibration(
         records.NcInput(
             trigger="calibration_out_of_tolerance",
             description=(
-                f"Hiệu chuẩn ngày {calibration.calibrated_on:%d/%m/%Y} (giấy chứng nhận "
+                f"Hiệu chuẩn ngày {_day_vi(calibration.calibrated_on)} (giấy chứng nhận "
                 f"{calibration.certificate_number}): sai số khi nhận {_plain(found.error)} {found.unit}, "
                 f"giới hạn ±{_plain(found.limit)} {found.unit}"
             ),

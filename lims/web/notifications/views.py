@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from lims.services.common import notifications
 from lims.web.access import AUTHENTICATED, allow
 from lims.web.dbsession import db_session
 from lims.web.paging import after_arg
+from lims.web.templating import date_filter
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 BELL_WINDOW = 500  # the bell counts unread ones among the newest 500 of each kind of recipient
@@ -29,7 +31,7 @@ def _user() -> User:
 
 def notification_text(n: Notification) -> str:
     """The message in the reader's language: the msgid translated, then its parameters filled in."""
-    params: dict[str, Any] = dict(n.params or {})
+    params: dict[str, Any] = {name: _shown(value) for name, value in (n.params or {}).items()}
     for name in n.translated_params or ():
         if isinstance(params.get(name), str):
             params[name] = gettext(params[name])
@@ -38,6 +40,17 @@ def notification_text(n: Notification) -> str:
         return translated % params if params else translated
     except (KeyError, TypeError, ValueError):
         return n.msgid % params if params else n.msgid
+
+
+def _shown(value: Any) -> Any:
+    """A stored parameter for the page: a tagged calendar date (notifications.stored_param) in the reader's
+    language; older rows hold the date as Vietnamese-style text and show it as it is."""
+    if isinstance(value, dict) and set(value) == {"date"}:
+        try:
+            return date_filter(date.fromisoformat(str(value["date"])))
+        except ValueError:
+            return str(value["date"])
+    return value
 
 
 def notification_link(n: Notification) -> str | None:
