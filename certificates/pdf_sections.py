@@ -22,6 +22,7 @@ from certificates.formatting import (
     dsi_symbol,
 )
 from certificates.graphics import qr_flowable
+from certificates.metrology.coverage import coverage_factor_text
 from certificates.metrology.point import PointResult, ReportedPoint
 from certificates.metrology.rounding import round_to
 from certificates.pdf_parts import (
@@ -33,7 +34,6 @@ from certificates.pdf_parts import (
     _kv_table,
     _num,
     _p,
-    _short,
     _x,
 )
 from certificates.pdf_text import CONFORMITY, FIELD, LOCATION, VERIFICATION_TYPE, Label
@@ -256,7 +256,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
             cells.append(_num(data, round_to(p.hysteresis, u)) if p.hysteresis is not None else "—")
         cells += [
             _num(data, u),
-            _short(data, p.coverage_factor),
+            coverage_factor_text(p.coverage_factor, decimal_separator=data.wording.decimal_separator),
         ]
         if with_mpe:
             cells.append("±" + _num(data, reported.mpe) if reported.mpe is not None else "—")
