@@ -19,7 +19,10 @@ from enum import StrEnum
 
 from certificates.checks import check_type, normalise_strings
 from certificates.errors import CertificateDataError
+from certificates.metrology.coverage import coverage_factor_text
+from certificates.metrology.numbers import format_compact
 from certificates.metrology.point import IntervalMethod
+from certificates.metrology.summary import coverage_summary, point_labels_text
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
 from certificates.results import DecisionStatement, Deviation, PointResult, ResultSeries, Verdict
 from certificates.wording import DEFAULT_WORDING, Text, Wording
@@ -342,32 +345,42 @@ class CertificateData:
         pairs = {(p.coverage_factor, p.coverage_probability) for p in points}
         return next(iter(pairs)) if len(pairs) == 1 else None
 
-    def coverage_statements(self) -> Text | None:
-        """The distinct coverage statements of points whose k came from a t-distribution, and the statement
-        that the Monte Carlo interval is given where the law of propagation was not validated (JCGM 101:2008
-        clause 8), or None."""
-        all_points = [p for s in self.results for p in s.points]
-        points = [p for p in all_points if p.effective_dof is not None]
-        mcm = [i for i, p in enumerate(all_points, start=1) if p.interval_method is IntervalMethod.MCM]
-        if not points and not mcm:
-            return None
-        vi_parts, en_parts = [], []
-        if points:
-            vi = list(dict.fromkeys(p.coverage_text("vi") for p in points))
-            en = list(dict.fromkeys(p.coverage_text("en") for p in points))
-            vi_parts.append("Hệ số phủ theo: " + "; ".join(vi) + ".")
-            en_parts.append("Coverage factors from: " + "; ".join(en) + ".")
+    def uncertainty_statement(self) -> Text:
+        """The one statement of U, k and p that the PDF and the DCC print (EA-4/02 M:2022 section 5,
+        ILAC-P14:09/2020 6.2): the wording's statement with the shared k, or with k per point; then, when a k
+        came from a t-distribution or a U from a Monte Carlo interval, the statement the job pages print
+        (:func:`~certificates.metrology.summary.coverage_summary`: each method once, ν_eff with its k) and
+        where the law of propagation was not validated (JCGM 101:2008 clause 8)."""
+        w, coverage = self.wording, self.coverage()
+        probability = self.shared_probability() or Decimal("0.95")
+        p = format_compact(round(probability * 100), decimal_separator=w.decimal_separator)  # whole percent
+        if coverage is not None:
+            k = coverage_factor_text(coverage[0], decimal_separator=w.decimal_separator)
+            return w.uncertainty.format(k=k, p=p)
+        statement = w.uncertainty_per_point.format(p=p)
+        many = len(self.results) > 1  # rows are numbered per series: "1.3" is series 1, row 3
+        labelled = [
+            (f"{i}.{n}" if many else str(n), point)
+            for i, series in enumerate(self.results, start=1)
+            for n, point in enumerate(series.points, start=1)
+        ]
+        if not any(
+            p.effective_dof is not None or p.interval_method is IntervalMethod.MCM for _, p in labelled
+        ):
+            return statement
+        vi = [statement.vi, f"Độ không đảm bảo đo mở rộng U: {coverage_summary(labelled, 'vi')}."]
+        en = [statement.en, f"Expanded uncertainty U: {coverage_summary(labelled, 'en')}."]
+        mcm = [label for label, p in labelled if p.interval_method is IntervalMethod.MCM]
         if mcm:
-            where = ", ".join(str(i) for i in mcm)
-            vi_parts.append(
-                f"Tại các điểm {where}, luật lan truyền độ không đảm bảo đo không được xác nhận bằng phương pháp "
-                "Monte Carlo (JCGM 101:2008 mục 8): U là nửa khoảng phủ Monte Carlo và k = U/u."
+            vi.append(
+                f"Tại {point_labels_text(mcm, 'vi')}, luật lan truyền độ không đảm bảo đo không được xác nhận bằng "
+                "phương pháp Monte Carlo (JCGM 101:2008 mục 8): U là nửa khoảng phủ Monte Carlo."
             )
-            en_parts.append(
-                f"At points {where} the law of propagation was not validated by the Monte Carlo method "
-                "(JCGM 101:2008 clause 8): U is the half-width of the Monte Carlo coverage interval and k = U/u."
+            en.append(
+                f"At {point_labels_text(mcm, 'en')} the law of propagation was not validated by the Monte Carlo "
+                "method (JCGM 101:2008 clause 8): U is the half-width of the Monte Carlo coverage interval."
             )
-        return Text(" ".join(vi_parts), " ".join(en_parts))
+        return Text(" ".join(vi), " ".join(en))
 
     def shared_probability(self) -> Decimal | None:
         """The coverage probability when all points share it."""

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from decimal import Decimal
 
 from certificates.data import CertificateData, Deviation, PointResult, ResultSeries
 from certificates.dcc_xml import d, name, quantity, sub, texts
-from certificates.formatting import format_compact
 from certificates.metrology.rounding import round_to
 from certificates.pdf_text import FIELD
 from certificates.wording import Text
@@ -24,17 +22,7 @@ def _methods(parent: ET.Element, data: CertificateData) -> None:
     sub(method, d("norm"), data.method.reference)
     unc = sub(methods, d("usedMethod"), refType="basic_uncertainty")
     texts(unc, "name", FIELD["uncertainty"])
-    coverage, w = data.coverage(), data.wording
-    probability = data.shared_probability() or Decimal("0.95")
-    p = format_compact(round(probability * 100), decimal_separator=".")  # whole percent
-    text = (
-        w.uncertainty.format(k=format_compact(coverage[0], decimal_separator="."), p=p)
-        if coverage
-        else w.uncertainty_per_point.format(p=p)
-    )
-    t_statements = data.coverage_statements()
-    if t_statements is not None:
-        text = Text(f"{text.vi} {t_statements.vi}", f"{text.en} {t_statements.en}")
+    text = data.uncertainty_statement()  # the one statement, the PDF prints the same
     texts(unc, "description", text)
     for norm in ("EA-4/02 M:2022", "JCGM 100:2008", "ILAC-P14:09/2020"):
         sub(unc, d("norm"), norm)

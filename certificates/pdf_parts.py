@@ -27,7 +27,6 @@ from certificates.errors import CertificateDataError
 from certificates.fonts import BOLD, ITALIC, REGULAR
 from certificates.formatting import (
     decimal_of,
-    format_compact,
     format_date,
     format_decimal,
 )
@@ -157,10 +156,6 @@ def _date(data: CertificateData, day: Any) -> str:
 
 def _num(data: CertificateData, value: Any) -> str:
     return format_decimal(decimal_of(value), decimal_separator=data.wording.decimal_separator)
-
-
-def _short(data: CertificateData, value: Any) -> str:
-    return format_compact(value, decimal_separator=data.wording.decimal_separator)
 
 
 def _cell(markup: str, width: float) -> str | Paragraph:

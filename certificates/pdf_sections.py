@@ -22,6 +22,7 @@ from certificates.formatting import (
     dsi_symbol,
 )
 from certificates.graphics import qr_flowable
+from certificates.metrology.coverage import coverage_factor_text
 from certificates.metrology.point import PointResult, ReportedPoint
 from certificates.metrology.rounding import round_to
 from certificates.pdf_parts import (
@@ -33,7 +34,6 @@ from certificates.pdf_parts import (
     _kv_table,
     _num,
     _p,
-    _short,
     _x,
 )
 from certificates.pdf_text import CONFORMITY, FIELD, LOCATION, VERIFICATION_TYPE, Label
@@ -256,7 +256,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
             cells.append(_num(data, round_to(p.hysteresis, u)) if p.hysteresis is not None else "—")
         cells += [
             _num(data, u),
-            _short(data, p.coverage_factor),
+            coverage_factor_text(p.coverage_factor, decimal_separator=data.wording.decimal_separator),
         ]
         if with_mpe:
             cells.append("±" + _num(data, reported.mpe) if reported.mpe is not None else "—")
@@ -304,18 +304,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
 
 def _statements(data: CertificateData) -> list[Flowable]:
     w, out = data.wording, []
-    coverage = data.coverage()
-    probability = data.shared_probability()
-    # whole percent, as the coverage statement (EA-4/02 M:2022 5)
-    percent = _short(data, round((probability or Decimal("0.95")) * 100))
-    statement = (
-        w.uncertainty.format(k=_short(data, coverage[0]), p=percent)
-        if coverage
-        else w.uncertainty_per_point.format(p=percent)
-    )
-    t_statements = data.coverage_statements()  # k from t: the distribution is named (EA-4/02 M:2022 5)
-    if t_statements is not None:
-        statement = Text(f"{statement.vi} {t_statements.vi}", f"{statement.en} {t_statements.en}")
+    statement = data.uncertainty_statement()  # the one statement, the DCC prints the same
     out.append(KeepTogether([_p(_bi(FIELD["h_uncertainty"], sep=" / "), "heading"), _p(_bi(statement))]))
     traceability = [
         _p(_bi(FIELD["h_traceability"], sep=" / "), "heading"),

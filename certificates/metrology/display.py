@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from certificates.metrology.coverage import dof_text
+from certificates.metrology.coverage import coverage_factor_text, dof_text
 from certificates.metrology.numbers import decimal_sign, format_compact, format_decimal
 from certificates.metrology.point import IntervalMethod, PointResult
 from certificates.metrology.rounding import round_to
@@ -83,7 +83,7 @@ def point_text(point: PointResult, language: str) -> PointText:
         error=num(rep.error),
         correction=num(rep.correction),
         expanded_uncertainty=num(rep.expanded_uncertainty),
-        coverage_factor=format_compact(point.coverage_factor, decimal_separator=sign),
+        coverage_factor=coverage_factor_text(point.coverage_factor, decimal_separator=sign),
         coverage_probability=format_compact(point.coverage_probability * 100, decimal_separator=sign),
         effective_dof=dof_text(point.effective_dof),
         standard_uncertainty=format_compact(
@@ -202,7 +202,7 @@ def point_json(point: PointResult, index: int) -> dict[str, Any]:
         "indication": decimal_text(rep.indication),
         "error": decimal_text(rep.error),
         "expanded_uncertainty": decimal_text(rep.expanded_uncertainty),
-        "coverage_factor": format_compact(point.coverage_factor, decimal_separator="."),
+        "coverage_factor": coverage_factor_text(point.coverage_factor, decimal_separator="."),
         "dof_eff": None if point.effective_dof is None else dof_text(point.effective_dof),
         "coverage_probability": format_compact(point.coverage_probability, decimal_separator="."),
         "mpe": None if rep.mpe is None else decimal_text(rep.mpe),

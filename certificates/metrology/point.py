@@ -225,19 +225,11 @@ class PointResult:
     def coverage_text(self, language: str) -> str:
         """The coverage statement for this point (EA-4/02 M:2022 section 5), see :func:`coverage_statement`;
         for a Monte Carlo interval, the method and k = U/u (JCGM 101:2008 clause 8)."""
-        if self.interval_method is IntervalMethod.MCM:
-            vi = language.startswith("vi")
-            k = format(self.coverage_factor, "f").replace(".", "," if vi else ".")
-            p = (self.coverage_probability * 100).to_integral_value(rounding="ROUND_HALF_UP")
-            if vi:
-                return f"phương pháp Monte Carlo (JCGM 101:2008), k = U/u = {k}, xác suất phủ xấp xỉ {p} %"
-            return (
-                f"Monte Carlo method (JCGM 101:2008), k = U/u = {k}, coverage probability approximately {p} %"
-            )
         return coverage_statement(
             coverage_factor=self.coverage_factor,
             coverage_probability=self.coverage_probability,
             distribution=self.distribution,
             effective_dof=self.effective_dof,
             language=language,
+            monte_carlo=self.interval_method is IntervalMethod.MCM,
         )

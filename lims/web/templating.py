@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from certificates.metrology.display import point_text
+from certificates.metrology.summary import coverage_summary
 from lims.domain.test_points import frequency_label
 from lims.errors import N_
 from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time, to_lab_time
@@ -106,6 +107,10 @@ def init_templating(app: Flask) -> None:
         severity_label=lambda q: SEVERITY_LABELS.get(str(getattr(q, "value", q)), str(q)),
         # the one display of a point result (certificates.metrology.display), in the page's language
         point_text=lambda point: point_text(point, str(get_locale() or "vi")),
+        # the statement under a results table, each method once (certificates.metrology.summary)
+        coverage_summary=lambda points: coverage_summary(
+            [(str(index + 1), point) for index, point in points], str(get_locale() or "vi")
+        ),
         requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
         distribution_label=distribution_label,

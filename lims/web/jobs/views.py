@@ -147,6 +147,7 @@ def show(job_id: int) -> ResponseReturnValue:
     assigned_people = {a.assigned_by_id for a in assignments} | {
         a.technician_id for a in assignments if a.technician_id
     }
+    results = measurements.measurements(db, job.id)
     return render_template(
         "jobs/show.html",
         job=job,
@@ -163,7 +164,9 @@ def show(job_id: int) -> ResponseReturnValue:
         ),
         descriptions=bench_view.input_descriptions(job),
         signatures=signatures.signatures(db, job.id),
-        results=measurements.measurements(db, job.id),
+        results=results,
+        # the points the statement under the table covers (as-left results; the as-found rows are beside them)
+        measured_points=[(i, m.point) for i, m in sorted(results.items()) if m.point is not None],
         flags=measurements.flags(db, job),
         justification=rooms.job_environment(db, job.id),
         standards=jobs.job_standards(db, job.id),
