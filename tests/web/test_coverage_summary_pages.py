@@ -81,14 +81,7 @@ def test_mixed_k_monte_carlo_job_names_the_method_once(client: FlaskClient, sess
             )
         )
     session.flush()
-    cert = svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    cert = certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     customer = make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id)
     session.commit()
     ks = {"en": ["2.01" if i == MIXED_K else "2" for i in sorted(rows)]}

@@ -53,14 +53,7 @@ def test_one_point_reads_identically_everywhere_in_both_languages(
     )
     point = measurements(session, job.id)[INDEX].point
     assert point is not None
-    cert = svc.issue_certificate(
-        session,
-        job.id,
-        setup.signatory,
-        storage=DatabaseStorage(session),
-        settings=certsetup.SETTINGS,
-        now=certsetup.ISSUED_AT,
-    )
+    cert = certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
     customer = make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id)
     session.commit()
 
