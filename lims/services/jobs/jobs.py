@@ -61,6 +61,8 @@ class JobRequest:
     due_on: date | None = None
     on_site: bool = False
     requirements: dict[str, Any] = field(default_factory=dict)
+    #: When the request was registered, for a job recorded afterwards (the demo, an import); now otherwise.
+    registered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,8 @@ def create_job(session: Session, data: JobRequest) -> Job:
         on_site=data.on_site,
         requirements=dict(data.requirements),
     )
+    if data.registered_at is not None:
+        job.created_at = data.registered_at
     session.add(job)
     session.flush()
     return job
