@@ -204,7 +204,7 @@ def _working_day(day: date, after: int) -> date:
     return day
 
 
-def _registered_on(nominal: date, state: str, today: date) -> date:
+def registration_day(nominal: date, state: str, today: date) -> date:
     """The working day on or before ``nominal`` that leaves the state's history its working days before
     ``today``: nothing in the demo happens on the day it is loaded, at a weekend or after hours."""
     day = nominal
@@ -215,7 +215,7 @@ def _registered_on(nominal: date, state: str, today: date) -> date:
 
 
 @dataclass(frozen=True, slots=True)
-class _Schedule:
+class Schedule:
     """One demo job's working hours in the laboratory's zone (Asia/Ho_Chi_Minh), as UTC instants.
 
     Registered in the morning of ``requested_on``; received the next working day at 08:30, started at 13:00
@@ -411,8 +411,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
         )
     standards = _bench_standards(session)
     tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
-    issued: list[tuple[int, _Schedule]] = []
-    failed: list[tuple[int, _Schedule]] = []
+    issued: list[tuple[int, Schedule]] = []
+    failed: list[tuple[int, Schedule]] = []
     for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):
         kind, maker, model, unit, low, high, res, cls, legal = spec
         proc_row = latest_procedure(session, code)
@@ -438,10 +438,10 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             )
             session.add(inst)
             session.flush()
-            requested = _registered_on(
+            requested = registration_day(
                 today - timedelta(days=3 * (len(STATES) - s) + p if state != FAILED else 12 + p), state, today
             )
-            when = _Schedule(requested, p + s)
+            when = Schedule(requested, p + s)
             job = jobs.create_job(
                 session,
                 jobs.JobRequest(
@@ -591,8 +591,8 @@ def _drift(state: str, point: int, points: int, job: int, *, verification: bool,
 def _issue_demo_certificates(
     session: Session,
     signatory: User,
-    issued: list[tuple[int, _Schedule]],
-    failed: list[tuple[int, _Schedule]],
+    issued: list[tuple[int, Schedule]],
+    failed: list[tuple[int, Schedule]],
 ) -> None:
     """Certificates of the demo's issued jobs (calibration and verification), one amendment, and the
     notice of the failed verification (signed like the certificates)."""
