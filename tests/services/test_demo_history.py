@@ -25,6 +25,7 @@ from lims.models import (
     JobState,
     JobTransition,
     Measurement,
+    Notification,
     VerificationFailureNotice,
 )
 from tests.conftest import DEMO_TODAY
@@ -58,6 +59,20 @@ def _working_hours(moments: Iterable[datetime], where: str) -> None:
 @pytest.mark.demo
 def test_every_demo_job_history_is_ordered_and_matches_its_dates(session: Session) -> None:
     _check_histories(session, minimum=40)
+
+
+@pytest.mark.demo
+def test_the_customers_notifications_are_dated_at_the_steps_they_tell_of(session: Session) -> None:
+    """ "Job … received at the lab" is dated when the job was received, not when the demo was loaded."""
+    steps: dict[int, set[datetime]] = {}
+    for job_id, at in session.execute(select(JobTransition.job_id, JobTransition.at)):
+        steps.setdefault(job_id, set()).add(_utc(at))
+    told = session.scalars(
+        select(Notification).where(Notification.kind.in_(("job_state", "verification_failed")))
+    ).all()
+    assert len(told) >= 40
+    for n in told:
+        assert _utc(n.created_at) in steps[int(n.link_args["job_id"])], (n.kind, n.params)
 
 
 @pytest.mark.demo(scale=400, seed=7, today=DEMO_TODAY)  # the data set tests/services/test_demo_scale.py grows

@@ -95,8 +95,10 @@ def notify(
     user_id: int | None = None,
     enterprise_id: int | None = None,
     audience: str | None = None,
+    at: datetime | None = None,
 ) -> Notification:
-    """Store one notification for exactly one of: a user, an enterprise's customers, or an audience."""
+    """Store one notification for exactly one of: a user, an enterprise's customers, or an audience;
+    ``at`` dates it at the event it tells of (the workflow's ``now``), else now."""
     if sum(x is not None for x in (user_id, enterprise_id, audience)) != 1:
         raise ValueError("a notification has exactly one kind of recipient")
     row = Notification(
@@ -110,6 +112,8 @@ def notify(
         link_endpoint=link[0] if link else None,
         link_args=dict(link[1]) if link else {},
     )
+    if at is not None:
+        row.created_at = at
     session.add(row)
     session.flush()
     return row
@@ -216,8 +220,11 @@ def mark_all_read(session: Session, user: User, *, now: datetime | None = None) 
     return mark_read(session, user, list(session.scalars(stmt)), now=now)
 
 
-def job_state_changed(session: Session, job: Job, before: JobState, after: JobState) -> Notification | None:
-    """Tell the job's enterprise, in plain words, when what they would read about their job changes."""
+def job_state_changed(
+    session: Session, job: Job, before: JobState, after: JobState, *, now: datetime | None = None
+) -> Notification | None:
+    """Tell the job's enterprise, in plain words, when what they would read about their job changes
+    (dated ``now``, the transition's instant)."""
     verification = is_verification(job)
     if customer_status(before, verification=verification) == customer_status(
         after, verification=verification
@@ -239,4 +246,5 @@ def job_state_changed(session: Session, job: Job, before: JobState, after: JobSt
         translated=("status",),
         link=("portal.job", {"job_id": job.id}),
         enterprise_id=job.enterprise_id,
+        at=now,
     )

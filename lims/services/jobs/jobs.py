@@ -201,7 +201,7 @@ def require_intake(job: Job) -> None:
         raise JobError(N_("The item is damaged: write a note for the customer describing the damage."))
 
 
-def _tell_damage(session: Session, job: Job) -> None:
+def _tell_damage(session: Session, job: Job, now: datetime) -> None:
     notify(
         session,
         kind="job_damaged",
@@ -213,6 +213,7 @@ def _tell_damage(session: Session, job: Job) -> None:
         },
         link=("portal.job", {"job_id": job.id}),
         enterprise_id=job.enterprise_id,
+        at=now,
     )
 
 
@@ -299,9 +300,10 @@ def apply_transition(
     )
     session.add(row)
     session.flush()
-    job_state_changed(session, job, row.from_state, row.to_state)  # the customer is told in plain words
+    # the customer is told in plain words, dated at the transition
+    job_state_changed(session, job, row.from_state, row.to_state, now=now)
     if to == wf.State.RECEIVED and job.arrival_damaged:
-        _tell_damage(session, job)
+        _tell_damage(session, job, now)
     return row
 
 
