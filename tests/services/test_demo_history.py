@@ -175,7 +175,7 @@ def test_the_failed_verification_reads_in_order_on_the_portal(session: Session) 
         "received at the lab",
         "being verified",
         "results being checked",
-        "approved, certificate being prepared",
+        "approved, notice of failed verification being prepared",
         "verification failed: notice issued, no certificate",
     ]
     assert _local(changes[0].at).date() == job.requested_on

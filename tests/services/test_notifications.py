@@ -104,3 +104,7 @@ def test_a_verification_job_reads_being_verified_not_being_calibrated() -> None:
     assert customer_status(JobState.ISSUED, True, verification=True) == (
         "verification failed: notice issued, no certificate"
     )
+    assert customer_status(JobState.APPROVED, True, verification=True) == (
+        "approved, notice of failed verification being prepared"
+    )
+    assert customer_status(JobState.APPROVED, verification=True) == "approved, certificate being prepared"

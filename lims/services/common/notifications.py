@@ -51,6 +51,8 @@ CUSTOMER_STATUS: dict[JobState, str] = {
 
 #: An issued job that ended with a notice of failed verification (issue 17): no certificate was issued.
 FAILED_VERIFICATION_STATUS = N_("verification failed: notice issued, no certificate")
+#: The approval of such a job, read afterwards: it prepared the notice, not a certificate.
+FAILED_VERIFICATION_APPROVED = N_("approved, notice of failed verification being prepared")
 #: A verification (kiểm định) is verified, not calibrated: the words that differ for a verification job.
 VERIFICATION_STATUS: dict[JobState, str] = {JobState.IN_PROGRESS: N_("being verified")}
 
@@ -63,6 +65,8 @@ def customer_status(
     ``verification`` for a verification job (not a calibration)."""
     if failed_verification and JobState(state) == JobState.ISSUED:
         return FAILED_VERIFICATION_STATUS
+    if failed_verification and JobState(state) == JobState.APPROVED:
+        return FAILED_VERIFICATION_APPROVED
     if verification and JobState(state) in VERIFICATION_STATUS:
         return VERIFICATION_STATUS[JobState(state)]
     return CUSTOMER_STATUS.get(JobState(state), str(state))
