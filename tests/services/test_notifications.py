@@ -93,3 +93,18 @@ def test_bell_counts_among_the_newest_only(session: Session) -> None:
     assert notifications.unread_count(session, alice) == 5
     assert notifications.unread_count(session, alice, recent=3) == 3  # m2, m3 unread, own; m4 read
     assert notifications.unread_count(session, alice, recent=100) == 5
+
+
+def test_a_verification_job_reads_being_verified_not_being_calibrated() -> None:
+    from lims.services.common.notifications import customer_status
+
+    assert customer_status(JobState.IN_PROGRESS) == "being calibrated"
+    assert customer_status(JobState.IN_PROGRESS, verification=True) == "being verified"
+    assert customer_status(JobState.RECEIVED, verification=True) == "received at the lab"
+    assert customer_status(JobState.ISSUED, True, verification=True) == (
+        "verification failed: notice issued, no certificate"
+    )
+    assert customer_status(JobState.APPROVED, True, verification=True) == (
+        "approved, notice of failed verification being prepared"
+    )
+    assert customer_status(JobState.APPROVED, verification=True) == "approved, certificate being prepared"

@@ -62,7 +62,7 @@ def test_the_demo_room_is_logged_without_gaps_and_its_excursion_is_flagged_and_j
     assert 'data-samples="576"' in page  # 288 of each quantity: a whole day, no gap
     assert "Điều kiện môi trường trong phòng P-DIEN" in page
     assert "576 mẫu; 3 mẫu ngoài giới hạn" in svg and svg.count('class="outside"') == 3
-    assert "16:25: 28,8" in svg  # the peak, lab time, Vietnamese decimal comma
+    assert "14:15: 28,8" in svg  # the peak, lab time, Vietnamese decimal comma
     job_page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert demo_rooms.JUSTIFICATION in job_page
 
@@ -70,4 +70,4 @@ def test_the_demo_room_is_logged_without_gaps_and_its_excursion_is_flagged_and_j
     page = client.get(f"/rooms/{room.id}?day={day.isoformat()}").get_data(as_text=True)
     svg = page[page.index("<figure") : page.index("</figure>")]
     assert "Conditions in room P-DIEN" in page
-    assert "576 samples; 3 outside the limits" in svg and "16:25: 28.8" in svg  # English: 24-hour clock too
+    assert "576 samples; 3 outside the limits" in svg and "14:15: 28.8" in svg  # English: 24-hour clock too

@@ -165,6 +165,7 @@ def issue_failure_notice(
             },
             link=("portal.job", {"job_id": job.id}),
             enterprise_id=job.enterprise_id,
+            at=now,
         )
     return row
 

@@ -21,6 +21,7 @@ from lims.errors import N_, NotFound
 from lims.models import (
     LAB_AUDIENCE,
     Job,
+    JobKind,
     JobState,
     Notification,
     NotificationRead,
@@ -50,13 +51,24 @@ CUSTOMER_STATUS: dict[JobState, str] = {
 
 #: An issued job that ended with a notice of failed verification (issue 17): no certificate was issued.
 FAILED_VERIFICATION_STATUS = N_("verification failed: notice issued, no certificate")
+#: The approval of such a job, read afterwards: it prepared the notice, not a certificate.
+FAILED_VERIFICATION_APPROVED = N_("approved, notice of failed verification being prepared")
+#: A verification (kiểm định) is verified, not calibrated: the words that differ for a verification job.
+VERIFICATION_STATUS: dict[JobState, str] = {JobState.IN_PROGRESS: N_("being verified")}
 
 
-def customer_status(state: JobState | str, failed_verification: bool = False) -> str:
+def customer_status(
+    state: JobState | str, failed_verification: bool = False, *, verification: bool = False
+) -> str:
     """The message id of a job state in plain words; ``failed_verification`` for a job whose notice of failed
-    verification was issued (:func:`lims.services.customers.permitted_use.jobs_with_failure_notice`)."""
+    verification was issued (:func:`lims.services.customers.permitted_use.jobs_with_failure_notice`),
+    ``verification`` for a verification job (not a calibration)."""
     if failed_verification and JobState(state) == JobState.ISSUED:
         return FAILED_VERIFICATION_STATUS
+    if failed_verification and JobState(state) == JobState.APPROVED:
+        return FAILED_VERIFICATION_APPROVED
+    if verification and JobState(state) in VERIFICATION_STATUS:
+        return VERIFICATION_STATUS[JobState(state)]
     return CUSTOMER_STATUS.get(JobState(state), str(state))
 
 
@@ -71,6 +83,11 @@ def stored_param(value: Any) -> Any:
     return value
 
 
+def is_verification(job: Job) -> bool:
+    """Whether the job is a verification (its customer status reads "being verified", not "being calibrated")."""
+    return JobKind(job.kind) == JobKind.VERIFICATION
+
+
 def notify(
     session: Session,
     *,
@@ -82,8 +99,10 @@ def notify(
     user_id: int | None = None,
     enterprise_id: int | None = None,
     audience: str | None = None,
+    at: datetime | None = None,
 ) -> Notification:
-    """Store one notification for exactly one of: a user, an enterprise's customers, or an audience."""
+    """Store one notification for exactly one of: a user, an enterprise's customers, or an audience;
+    ``at`` dates it at the event it tells of (the workflow's ``now``), else now."""
     if sum(x is not None for x in (user_id, enterprise_id, audience)) != 1:
         raise ValueError("a notification has exactly one kind of recipient")
     row = Notification(
@@ -97,6 +116,8 @@ def notify(
         link_endpoint=link[0] if link else None,
         link_args=dict(link[1]) if link else {},
     )
+    if at is not None:
+        row.created_at = at
     session.add(row)
     session.flush()
     return row
@@ -203,9 +224,15 @@ def mark_all_read(session: Session, user: User, *, now: datetime | None = None) 
     return mark_read(session, user, list(session.scalars(stmt)), now=now)
 
 
-def job_state_changed(session: Session, job: Job, before: JobState, after: JobState) -> Notification | None:
-    """Tell the job's enterprise, in plain words, when what they would read about their job changes."""
-    if customer_status(before) == customer_status(after):
+def job_state_changed(
+    session: Session, job: Job, before: JobState, after: JobState, *, now: datetime | None = None
+) -> Notification | None:
+    """Tell the job's enterprise, in plain words, when what they would read about their job changes
+    (dated ``now``, the transition's instant)."""
+    verification = is_verification(job)
+    if customer_status(before, verification=verification) == customer_status(
+        after, verification=verification
+    ):
         return None
     if after == JobState.ISSUED and session.scalar(
         select(VerificationFailureNotice.id).where(VerificationFailureNotice.job_id == job.id)
@@ -218,9 +245,10 @@ def job_state_changed(session: Session, job: Job, before: JobState, after: JobSt
         params={
             "number": job.number,
             "instrument": f"{job.instrument.instrument_type} {job.instrument.serial_number}",
-            "status": customer_status(after),
+            "status": customer_status(after, verification=verification),
         },
         translated=("status",),
         link=("portal.job", {"job_id": job.id}),
         enterprise_id=job.enterprise_id,
+        at=now,
     )

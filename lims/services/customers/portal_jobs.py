@@ -26,7 +26,7 @@ from lims.models import (
     VerificationFailureNotice,
 )
 from lims.services.access.tenancy import Caller, get_scoped, scoped
-from lims.services.common.notifications import customer_status
+from lims.services.common.notifications import customer_status, is_verification
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.common.storage import Storage, StoredFileCorrupt, issued_file_key, sha256_hex
 from lims.services.customers.permitted_use import jobs_with_failure_notice
@@ -96,8 +96,9 @@ def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
     registered = min([job.created_at, *(at for at, _ in rows[:1])])
     changes = [StatusChange(registered, customer_status(JobState.REQUESTED))]
     failed = bool(jobs_with_failure_notice(session, [job.id]))
+    verification = is_verification(job)
     for at, to_state in rows:
-        status = customer_status(to_state, failed)
+        status = customer_status(to_state, failed, verification=verification)
         if status != changes[-1].status:
             changes.append(StatusChange(at, status))
     return changes

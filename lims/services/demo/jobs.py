@@ -7,7 +7,7 @@ what the application really does.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lims.domain import workflow as wf
 from lims.domain.authorisation import AuthorisedRole
+from lims.localtime import lab_zone
 from lims.models import (
     CmcEntry,
     CustomerInstrument,
@@ -187,6 +188,89 @@ CMC: list[tuple[str, str, int | Decimal, int | Decimal, dict[str, Any]]] = [
 ]
 #: Procedures the demo's staff are authorised for without demo jobs of their own (the other DMM functions).
 AUTHORISED_ONLY = ("CAL-DMM-DCI", "CAL-DMM-ACV", "CAL-DMM-R")
+#: Working days after registration each demo state's history needs (receipt and measurement on the first,
+#: review, approval and issue on the second, the amendment of an issued certificate on the third).
+WORKING_DAYS_NEEDED = {"requested": 0, "reviewed": 2, "approved": 2, "issued": 3, FAILED: 2}
+
+
+def _working_day(day: date, after: int) -> date:
+    """The ``after``-th working day (Monday to Friday) after ``day``; 0: ``day`` itself, or the next one."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    for _ in range(after):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day
+
+
+def registration_day(nominal: date, state: str, today: date) -> date:
+    """The working day on or before ``nominal`` that leaves the state's history its working days before
+    ``today``: nothing in the demo happens on the day it is loaded, at a weekend or after hours."""
+    day = nominal
+    needed = WORKING_DAYS_NEEDED.get(state, 1)
+    while day.weekday() >= 5 or _working_day(day, needed) >= today:
+        day -= timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """One demo job's working hours in the laboratory's zone (Asia/Ho_Chi_Minh), as UTC instants.
+
+    Registered in the morning of ``requested_on``; received the next working day at 08:30, started at 13:00
+    and measured that afternoon from 13:15 (the room's job: its points 30 minutes apart, the excursion
+    mid-afternoon); reviewed the working day after, approved by the signatory that afternoon and issued an hour later; an amendment
+    the next working day. ``slot`` staggers the jobs of one day by a few minutes.
+    """
+
+    requested_on: date
+    slot: int
+
+    def _at(self, working_days: int, hour: int, minute: int) -> datetime:
+        day = _working_day(self.requested_on, working_days)
+        local = datetime.combine(day, time(hour, minute + 5 * (self.slot % 6)), tzinfo=lab_zone())
+        return local.astimezone(UTC)
+
+    @property
+    def registered(self) -> datetime:
+        return self._at(0, 9, 0)
+
+    @property
+    def received(self) -> datetime:
+        return self._at(1, 8, 30)
+
+    @property
+    def on_hold(self) -> datetime:
+        return self._at(1, 9, 30)
+
+    @property
+    def started(self) -> datetime:
+        return self._at(1, 13, 0)
+
+    @property
+    def first_point(self) -> datetime:
+        return self.started + timedelta(minutes=15)
+
+    def measured(self, points: int, in_room: bool) -> datetime:
+        last = self.first_point + (demo_rooms.POINT_SPACING * (points - 1) if in_room else timedelta(hours=1))
+        return last + timedelta(minutes=20)
+
+    @property
+    def reviewed(self) -> datetime:
+        return self._at(2, 9, 30)
+
+    @property
+    def approved(self) -> datetime:
+        return self._at(2, 14, 0)
+
+    @property
+    def issued(self) -> datetime:
+        return self._at(2, 15, 0)
+
+    @property
+    def amended(self) -> datetime:
+        return self._at(3, 10, 0)
 
 
 def _bench_standards(session: Session) -> dict[str, MeasurementStandard]:
@@ -327,8 +411,8 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
         )
     standards = _bench_standards(session)
     tech, rev, sig = users["ktv.lan"], users["kt.hung"], users["ky.thu"]
-    issued: list[tuple[int, datetime]] = []
-    failed: list[tuple[int, datetime]] = []
+    issued: list[tuple[int, Schedule]] = []
+    failed: list[tuple[int, Schedule]] = []
     for p, (code, (spec, roles, step, env)) in enumerate(PLANS.items()):
         kind, maker, model, unit, low, high, res, cls, legal = spec
         proc_row = latest_procedure(session, code)
@@ -354,7 +438,10 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
             )
             session.add(inst)
             session.flush()
-            requested = today - timedelta(days=3 * (len(STATES) - s) + p if state != FAILED else 12 + p)
+            requested = registration_day(
+                today - timedelta(days=3 * (len(STATES) - s) + p if state != FAILED else 12 + p), state, today
+            )
+            when = Schedule(requested, p + s)
             job = jobs.create_job(
                 session,
                 jobs.JobRequest(
@@ -377,9 +464,10 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                             else {}
                         ),
                     },
+                    registered_at=when.registered,
                 ),
             )
-            day = datetime.combine(requested + timedelta(days=1), time(8, 30), tzinfo=UTC)
+            day = when.first_point
             if state == "requested":
                 continue
             jobs.record_intake(
@@ -388,7 +476,9 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 jobs.Intake("Nguyên vẹn, không có hư hỏng nhìn thấy", "Hộp đựng, hướng dẫn sử dụng"),
                 expected_version=None,
             )
-            jobs.apply_transition(session, job, wf.State.RECEIVED, user=technician, comment=None, now=day)
+            jobs.apply_transition(
+                session, job, wf.State.RECEIVED, user=technician, comment=None, now=when.received
+            )
             if state == "received":
                 continue
             if state == "on_hold":
@@ -397,11 +487,13 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                     job,
                     wf.State.ON_HOLD,
                     user=technician,
-                    now=day,
+                    now=when.on_hold,
                     comment="Chờ khách hàng gửi bộ sạc kèm theo",
                 )
                 continue
-            jobs.apply_transition(session, job, wf.State.IN_PROGRESS, user=technician, comment=None, now=day)
+            jobs.apply_transition(
+                session, job, wf.State.IN_PROGRESS, user=technician, comment=None, now=when.started
+            )
             for role_name, asset in roles.items():
                 jobs.add_standard(
                     session, job.id, standards[asset].id, role_name, on=day.date(), expected_version=None
@@ -453,13 +545,25 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 )
             if state == "in_progress":
                 continue
-            jobs.apply_transition(session, job, wf.State.MEASURED, user=technician, comment=None, now=day)
+            jobs.apply_transition(
+                session,
+                job,
+                wf.State.MEASURED,
+                user=technician,
+                comment=None,
+                now=when.measured(len(todo), in_room),
+            )
             if state == "measured":
                 continue
-            later = day + timedelta(days=1)
             if in_room:  # one point was measured during the room's excursion: the reviewer justifies it
-                rooms.justify(session, job.id, demo_rooms.JUSTIFICATION, user=rev, now=later)
-            jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=later)
+                rooms.justify(
+                    session,
+                    job.id,
+                    demo_rooms.JUSTIFICATION,
+                    user=rev,
+                    now=when.reviewed - timedelta(minutes=10),
+                )
+            jobs.apply_transition(session, job, wf.State.REVIEWED, user=rev, comment=None, now=when.reviewed)
             if state == "reviewed":
                 continue
             signatures.sign_job(
@@ -469,10 +573,10 @@ def load_demo_jobs(session: Session, lab: Lab, enterprises: list[Enterprise], to
                 password=DEMO_PASSWORD,
                 meaning="Phê duyệt: đã xem xét kết quả và cho phép ban hành",
                 expected_version=None,
-                now=later + timedelta(hours=3),
+                now=when.approved,
             )
             if state in ("issued", FAILED):
-                (issued if state == "issued" else failed).append((job.id, later + timedelta(hours=4)))
+                (issued if state == "issued" else failed).append((job.id, when))
     _issue_demo_certificates(session, sig, issued, failed)
 
 
@@ -485,7 +589,10 @@ def _drift(state: str, point: int, points: int, job: int, *, verification: bool,
 
 
 def _issue_demo_certificates(
-    session: Session, signatory: User, issued: list[tuple[int, datetime]], failed: list[tuple[int, datetime]]
+    session: Session,
+    signatory: User,
+    issued: list[tuple[int, Schedule]],
+    failed: list[tuple[int, Schedule]],
 ) -> None:
     """Certificates of the demo's issued jobs (calibration and verification), one amendment, and the
     notice of the failed verification (signed like the certificates)."""
@@ -505,16 +612,22 @@ def _issue_demo_certificates(
     storage = open_storage(conf, session)
     amended = None
     stamp_no = FIRST_STAMP
-    for job_id, at in issued:
+    for job_id, when in issued:
         job = session.get_one(Job, job_id)
         stamp = None
         if job.kind == JobKind.VERIFICATION:  # taken from the demo batch (lims.services.demo.legal)
             stamp, stamp_no = stamps.display(stamps.batches(session)[0], stamp_no), stamp_no + 1
         cert = issue_certificate(
-            session, job_id, signatory, storage=storage, settings=cert_settings, stamp_number=stamp, now=at
+            session,
+            job_id,
+            signatory,
+            storage=storage,
+            settings=cert_settings,
+            stamp_number=stamp,
+            now=when.issued,
         )
         if amended is None and job.kind == JobKind.CALIBRATION:
-            amended = (cert.number, at + timedelta(days=1))
+            amended = (cert.number, when.amended)
     if amended is not None:
         amend_certificate(
             session,
@@ -525,5 +638,7 @@ def _issue_demo_certificates(
             settings=cert_settings,
             now=amended[1],
         )
-    for job_id, at in failed:
-        issue_failure_notice(session, job_id, signatory, storage=storage, settings=cert_settings, now=at)
+    for job_id, when in failed:
+        issue_failure_notice(
+            session, job_id, signatory, storage=storage, settings=cert_settings, now=when.issued
+        )

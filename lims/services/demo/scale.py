@@ -26,8 +26,10 @@ same kind points to the same blob (its printed number is the sample's, not the r
 load-testing data set, not a record of anything.
 
 Deterministic: the same N, seed and date give the same rows (apart from the timestamps of the audit
-entries and of ``created_at``, which are the time of generation, and the sample PDFs' hashes: an ECDSA
-signature differs at each signing).
+entries and of ``created_at`` of rows other than jobs, which are the time of generation, and the sample PDFs'
+hashes: an ECDSA signature differs at each signing). A job's ``created_at`` is its registration, and its
+history, signature and certificate follow the small demo's working-day schedule
+(:class:`lims.services.demo.jobs.Schedule`).
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from lims.errors import N_, LimsError
+from lims.localtime import lab_zone
 from lims.models import (
     AuditEntry,
     Certificate,
@@ -59,6 +62,7 @@ from lims.models import (
     User,
     WeighingTest,
 )
+from lims.services.demo.jobs import Schedule, registration_day
 from lims.services.demo.scale_names import (
     BRANDS,
     FORMS,
@@ -240,10 +244,12 @@ def load_scale(
             eid = enterprise_ids[rng.randrange(len(enterprise_ids))]
             tech = technicians[i % 2]
             age = rng.randrange(400) if state == JobState.ISSUED else rng.randrange(30)
-            requested = today - timedelta(days=age + 12)
+            # the small demo's working-day schedule (lims.services.demo.jobs.Schedule), in the lab's zone
+            requested = registration_day(today - timedelta(days=age + 12), state, today)
             counters[requested.year] = counters.get(requested.year, 0) + 1
-            received = requested + timedelta(days=1)
-            day = datetime.combine(received, time(8, 30), tzinfo=UTC)
+            when = Schedule(requested, i)
+            received = when.received.astimezone(lab_zone()).date()
+            day = when.first_point
             reached = FLOW.index(state) if state in FLOW else (1 if state == JobState.ON_HOLD else 0)
             iid, jid = inst_id + k, job_id + k
             inst = dict(tpl.instrument)
@@ -258,7 +264,7 @@ def load_scale(
                 next_due_on=None,
             )
             if state == JobState.ISSUED:
-                measured = received + timedelta(days=2)
+                measured = received  # measured the afternoon it was received
                 inst["last_calibrated_on"] = measured
                 inst["next_due_on"] = measured + timedelta(days=365)
             else:
@@ -285,14 +291,14 @@ def load_scale(
                 condition_on_arrival=tpl.job["condition_on_arrival"] if reached >= 1 else None,
                 accessories=tpl.job["accessories"] if reached >= 1 else None,
                 version=1 + reached,
-                created_at=now,
+                created_at=when.registered,
                 updated_at=None,
             )
             batch.jobs.append(job)
-            _history(batch, job, state, reached, day, tech, reviewer, signatory)
+            _history(batch, job, state, reached, when, tech, reviewer, signatory)
             if reached >= 2:
                 points = tpl.measurements if reached >= 3 else tpl.measurements[:2]
-                job["measured_on"] = received + timedelta(days=2)
+                job["measured_on"] = received
                 for m in points:
                     row = dict(m)
                     row.update(job_id=jid, saved_by_id=tech.id, created_at=now, updated_at=day)
@@ -310,7 +316,7 @@ def load_scale(
                         }
                     )
             if reached >= 5:
-                signed = day + timedelta(days=3)
+                signed = when.approved
                 batch.signatures.append(
                     {
                         "job_id": jid,
@@ -335,7 +341,7 @@ def load_scale(
                         "replaces_id": None,
                         "amendment_reason": None,
                         "withdrawal_reason": None,
-                        "issued_at": day + timedelta(days=3, hours=2),
+                        "issued_at": when.issued,
                         "issued_by_id": signatory.id,
                         "pdf_key": key,
                         "pdf_sha256": sha,

@@ -31,6 +31,7 @@ from lims.models import (
     WeighingTest,
 )
 from lims.services.common.storage import DatabaseStorage
+from lims.services.demo.jobs import Schedule
 from lims.services.records.audit import _plain
 from lims.services.records.bulk_write import BulkWriter, NextIds
 
@@ -167,12 +168,13 @@ def _history(
     job: dict[str, Any],
     state: JobState,
     reached: int,
-    day: datetime,
+    when: Schedule,
     tech: User,
     reviewer: User,
     signatory: User,
 ) -> None:
-    """The job's state changes, as the workflow would have recorded them."""
+    """The job's state changes, as the workflow would have recorded them, at the working hours of ``when``
+    (lims.services.demo.jobs.Schedule): the certificate's issue and the signature use the same instants."""
     who = {
         JobState.RECEIVED: tech,
         JobState.IN_PROGRESS: tech,
@@ -181,10 +183,16 @@ def _history(
         JobState.APPROVED: signatory,
         JobState.ISSUED: signatory,
     }
-    at = day
+    instants = {
+        JobState.RECEIVED: when.received,
+        JobState.IN_PROGRESS: when.started,
+        JobState.MEASURED: when.measured(1, in_room=False),
+        JobState.REVIEWED: when.reviewed,
+        JobState.APPROVED: when.approved,
+        JobState.ISSUED: when.issued,
+    }
     for step in range(1, reached + 1):
         to = FLOW[step]
-        at = day + timedelta(days=max(0, step - 2), hours=step)
         batch.transitions.append(
             {
                 "job_id": job["id"],
@@ -193,7 +201,7 @@ def _history(
                 "actor_id": who[to].id,
                 "role": who[to].role.value,
                 "comment": None,
-                "at": at,
+                "at": instants[to],
             }
         )
     if state in (JobState.ON_HOLD, JobState.CANCELLED, JobState.REJECTED):
@@ -211,7 +219,8 @@ def _history(
                 "actor_id": by.id,
                 "role": by.role.value,
                 "comment": comment,
-                "at": at + timedelta(hours=1),
+                # held an hour after receipt; cancelled or refused the working day after registration
+                "at": when.on_hold,
             }
         )
 

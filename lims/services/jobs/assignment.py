@@ -58,6 +58,7 @@ def _record(session: Session, job: Job, technician: User | None, *, by: User, no
             params={"number": job.number, "instrument": _instrument(job), "by": by.full_name},
             link=link,
             user_id=technician.id,
+            at=now,
         )
     if before is not None and before != job.technician_id and before != by.id:
         notify(
@@ -67,6 +68,7 @@ def _record(session: Session, job: Job, technician: User | None, *, by: User, no
             params={"number": job.number, "instrument": _instrument(job), "by": by.full_name},
             link=link,
             user_id=before,
+            at=now,
         )
     return row
 

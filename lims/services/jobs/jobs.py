@@ -61,6 +61,8 @@ class JobRequest:
     due_on: date | None = None
     on_site: bool = False
     requirements: dict[str, Any] = field(default_factory=dict)
+    #: When the request was registered, for a job recorded afterwards (the demo, an import); now otherwise.
+    registered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,8 @@ def create_job(session: Session, data: JobRequest) -> Job:
         on_site=data.on_site,
         requirements=dict(data.requirements),
     )
+    if data.registered_at is not None:
+        job.created_at = data.registered_at
     session.add(job)
     session.flush()
     return job
@@ -197,7 +201,7 @@ def require_intake(job: Job) -> None:
         raise JobError(N_("The item is damaged: write a note for the customer describing the damage."))
 
 
-def _tell_damage(session: Session, job: Job) -> None:
+def _tell_damage(session: Session, job: Job, now: datetime) -> None:
     notify(
         session,
         kind="job_damaged",
@@ -209,6 +213,7 @@ def _tell_damage(session: Session, job: Job) -> None:
         },
         link=("portal.job", {"job_id": job.id}),
         enterprise_id=job.enterprise_id,
+        at=now,
     )
 
 
@@ -295,9 +300,10 @@ def apply_transition(
     )
     session.add(row)
     session.flush()
-    job_state_changed(session, job, row.from_state, row.to_state)  # the customer is told in plain words
+    # the customer is told in plain words, dated at the transition
+    job_state_changed(session, job, row.from_state, row.to_state, now=now)
     if to == wf.State.RECEIVED and job.arrival_damaged:
-        _tell_damage(session, job)
+        _tell_damage(session, job, now)
     return row
 
 
