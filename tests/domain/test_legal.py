@@ -39,10 +39,18 @@ def test_every_fact_cites_its_source_and_says_whether_it_was_checked() -> None:
         assert t.procedure.reference.startswith("ĐLVN ")
         assert t.characteristics, t.code
     # What was read in Circular 03/2024/TT-BKHCN art. 1 while writing the file: analytical and precision
-    # balances, 12 months. The ĐLVN numbers were not checked against their texts.
+    # balances, 12 months. Of the ĐLVN procedures, two were read in published copies of their texts:
+    # ĐLVN 30:2019 (replaces 30:2009, spring dial scales) and ĐLVN 08:2011 (elastic-element gauges only, not
+    # digital ones); each names the copy it was read in. The others are still from memory.
     checked = {t.code for t in catalogue.types if t.cycle_months.checked}
     assert checked == {"can-phan-tich", "can-ky-thuat"}
-    assert not any(t.procedure.checked for t in catalogue.types)
+    procedures = {t.code: t.procedure for t in catalogue.types if t.procedure.checked}
+    assert {code: p.reference for code, p in procedures.items()} == {
+        "can-dong-ho-lo-xo": "ĐLVN 30:2019",
+        "ap-ke-lo-xo": "ĐLVN 08:2011",
+    }
+    assert all(p.checked_against is not None and p.checked_against.vi for p in procedures.values())
+    assert "hiện số" not in procedures["ap-ke-lo-xo"].title.vi  # digital gauges are not in its scope
     scale = catalogue.get("can-ban")
     assert scale.characteristics == ("accuracy_class", "max", "min", "e", "n")
 
@@ -54,6 +62,7 @@ def test_every_fact_cites_its_source_and_says_whether_it_was_checked() -> None:
         (lambda d: d["instrument_types"][0]["cycle_months"].update(value=0), "between 1 and 120"),
         (lambda d: d["instrument_types"][0]["cycle_months"].update(value=True), "a whole number is required"),
         (lambda d: d["instrument_types"][0]["procedure"].pop("checked"), "procedure.checked"),
+        (lambda d: d["instrument_types"][0]["procedure"].update(checked=True), "procedure.checked_against"),
         (lambda d: d["instrument_types"][0]["characteristics"].append("colour"), "no label for colour"),
         (lambda d: d["instrument_types"].append(d["instrument_types"][0]), "used twice"),
         (lambda d: d["instrument_types"][1]["cycle_months"].update(cite="text only"), r"cycle_months.cite"),

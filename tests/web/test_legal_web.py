@@ -27,7 +27,8 @@ def test_catalogue_page_shows_cited_facts_and_marks_what_was_not_checked(client:
     login(client, setup.technician.username)
     html = client.get("/legal/").get_data(as_text=True)
     for expected in ("Cân bàn", "ĐLVN 14:2009", "12 tháng", "chưa đối chiếu với văn bản", "Thông tư 03/2024/TT-BKHCN",
-                     "125/QĐ-TĐC", "Cân phân tích"):
+                     "125/QĐ-TĐC", "Cân phân tích", "ĐLVN 30:2019",
+                     "đã đối chiếu với: lời nói đầu và mục 1 của ĐLVN 30:2019"):
         assert expected in html, expected
     assert 'action="/legal/designations"' not in html  # read only for a technician
     assert post_form(client, "/legal/designations", {}, token_from="/legal/").status_code == 403

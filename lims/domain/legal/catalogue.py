@@ -85,6 +85,7 @@ class LegalProcedure:
     year: int
     title: Bilingual
     checked: bool
+    checked_against: Bilingual | None = None  # the copy of the text it was read in (required when checked)
 
     @property
     def reference(self) -> str:
@@ -166,6 +167,21 @@ def _fact(raw: Any, where: str, kind: type[T]) -> CitedFact[T]:
     return CitedFact(value, _bilingual(raw.get("cite"), f"{where}.cite"), _checked(raw, where))
 
 
+def _procedure(raw: Mapping[str, Any], year: int, where: str) -> LegalProcedure:
+    """A ĐLVN procedure; one marked checked names the copy of the text it was read in."""
+    checked = _checked(raw, where)
+    against = raw.get("checked_against")
+    if checked and against is None:
+        raise CatalogueError(f"{where}.checked_against: required when checked is true")
+    return LegalProcedure(
+        _nfc(raw.get("code"), f"{where}.code"),
+        year,
+        _bilingual(raw.get("title"), f"{where}.title"),
+        checked,
+        None if against is None else _bilingual(against, f"{where}.checked_against"),
+    )
+
+
 def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
     """Validate a parsed catalogue file; every error names the field.
 
@@ -212,12 +228,7 @@ def parse_catalogue(raw: Mapping[str, Any]) -> Catalogue:
                     t.get("requires_verification"), f"{where}.requires_verification", bool
                 ),
                 cycle_months=cycle,
-                procedure=LegalProcedure(
-                    _nfc(proc.get("code"), f"{where}.procedure.code"),
-                    year,
-                    _bilingual(proc.get("title"), f"{where}.procedure.title"),
-                    _checked(proc, f"{where}.procedure"),
-                ),
+                procedure=_procedure(proc, year, f"{where}.procedure"),
                 characteristics=characteristics,
                 lab_procedures=tuple(t.get("lab_procedures") or ()),
             )
