@@ -368,8 +368,11 @@ class CertificateData:
             p.effective_dof is not None or p.interval_method is IntervalMethod.MCM for _, p in labelled
         ):
             return statement
-        vi = [statement.vi, f"Độ không đảm bảo đo mở rộng U: {coverage_summary(labelled, 'vi')}."]
-        en = [statement.en, f"Expanded uncertainty U: {coverage_summary(labelled, 'en')}."]
+        # The per-point wording would say "U = u times k" once and the summary say k again; here the summary
+        # states k (and ν_eff, or the Monte Carlo interval) once, after the basis of the evaluation.
+        basis = w.uncertainty_basis
+        vi = [basis.vi, f"Độ không đảm bảo đo mở rộng U: {coverage_summary(labelled, 'vi')}."]
+        en = [basis.en, f"Expanded uncertainty U: {coverage_summary(labelled, 'en')}."]
         mcm = [label for label, p in labelled if p.interval_method is IntervalMethod.MCM]
         if mcm:
             vi.append(

@@ -340,12 +340,12 @@ def _statements(data: CertificateData) -> list[Flowable]:
     e = data.environment
     env = [
         f"{_x(FIELD['temperature'].vi)} / <i>{_x(FIELD['temperature'].en)}</i>: "
-        f"({_num(data, e.temperature_min_c)} … {_num(data, e.temperature_max_c)}) °C"
+        f"{_span(data, e.temperature_min_c, e.temperature_max_c)} °C"
     ]
     if e.relative_humidity_min_pct is not None:
         env.append(
             f"{_x(FIELD['humidity'].vi)} / <i>{_x(FIELD['humidity'].en)}</i>: "
-            f"({_num(data, e.relative_humidity_min_pct)} … {_num(data, e.relative_humidity_max_pct)}) %"
+            f"{_span(data, e.relative_humidity_min_pct, e.relative_humidity_max_pct)} %"
         )
     if e.pressure_hpa is not None:
         env.append(
@@ -404,3 +404,10 @@ def story(data: CertificateData) -> list[Flowable]:
     for index, series in enumerate(data.results, start=1):
         story += _series_flowables(data, index, series)
     return story + _statements(data)
+
+
+def _span(data: CertificateData, low: Any, high: Any) -> str:
+    """A condition's range as measured, ``(20,1 … 21,3)``; one value when it did not change, ``23,4``."""
+    if high is None or _num(data, low) == _num(data, high):
+        return _num(data, low)
+    return f"({_num(data, low)} … {_num(data, high)})"

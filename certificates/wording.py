@@ -86,6 +86,13 @@ class Wording:
         "corresponds to a coverage probability of approximately {p} %. The standard uncertainty of "
         "measurement has been determined in accordance with EA-4/02 M:2022 and JCGM 100:2008 (GUM).",
     )
+    # Used when a U came from a t-distribution or a Monte Carlo interval: the basis of the evaluation, then the
+    # statement of how each point's U was obtained (certificates.metrology.summary), so that k is stated once.
+    uncertainty_basis: Text = Text(
+        "Độ không đảm bảo đo chuẩn được đánh giá theo EA-4/02 M:2022 và JCGM 100:2008 (GUM).",
+        "The standard uncertainty of measurement has been determined in accordance with EA-4/02 M:2022 and "
+        "JCGM 100:2008 (GUM).",
+    )
     traceability: Text = Text(
         "Các kết quả đo được liên kết chuẩn đo lường đến Hệ đơn vị đo quốc tế (SI) thông qua các chuẩn "
         "đo lường nêu dưới đây, đã được hiệu chuẩn bởi các tổ chức có năng lực.",

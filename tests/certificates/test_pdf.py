@@ -401,3 +401,16 @@ def test_table_prints_what_every_page_prints(calibration: CertificateData) -> No
     )
     without = all_text(render_pdf(replace(calibration, decision=None)))
     assert "Phù hợp / Pass" in text and "Phù hợp / Pass" not in without
+
+
+def test_a_condition_that_did_not_change_is_one_value(calibration: CertificateData) -> None:
+    steady = replace(
+        calibration.environment,
+        temperature_min_c=23.4,
+        temperature_max_c=23.4,
+        relative_humidity_min_pct=48.0,
+        relative_humidity_max_pct=48.0,
+    )
+    text = all_text(render_pdf(replace(calibration, environment=steady)))
+    assert "Temperature: 23,4 °C" in text and "humidity: 48,0 %" in text
+    assert "23,4 … 23,4" not in text and "48,0 … 48,0" not in text

@@ -112,6 +112,9 @@ def test_mixed_k_monte_carlo_job_names_the_method_once(client: FlaskClient, sess
         assert f"{LABEL[language]}: {STATEMENT[language]}." in text, language
         assert text.count(METHOD[language]) == 1, language
     assert "k = U/u = 2.0" not in text and "k = U/u = 2,0" not in text
+    # k is stated once: the Monte Carlo statement, not also the "standard uncertainty times k" wording
+    assert "multiplied by the coverage factor" not in text and "nhân với hệ số phủ" not in text
+    assert "determined in accordance with EA-4/02 M:2022" in text
     # the table's k column in the PDF (bilingual, decimal comma; No., reference, indication, error, U, k)
     for n, k in enumerate(ks["vi"], start=1):
         assert re.search(rf" {n} \S+ \S+ \S+ \S+ {re.escape(k)} ", text), (n, k)
