@@ -24,7 +24,14 @@ from certificates.metrology.numbers import format_compact
 from certificates.metrology.point import IntervalMethod
 from certificates.metrology.summary import coverage_summary, point_labels_text
 from certificates.records import Address, Customer, Environment, Item, Laboratory, Method, StandardUsed
-from certificates.results import DecisionStatement, Deviation, PointResult, ResultSeries, Verdict
+from certificates.results import (
+    DecisionStatement,
+    Deviation,
+    IndicationKind,
+    PointResult,
+    ResultSeries,
+    Verdict,
+)
 from certificates.wording import DEFAULT_WORDING, Text, Wording
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "DecisionStatement",
     "Deviation",
     "Environment",
+    "IndicationKind",
     "Item",
     "Laboratory",
     "LegalCharacteristic",

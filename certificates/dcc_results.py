@@ -124,7 +124,15 @@ def _point(
             round_to(found.correction if correction else found.error, u),
             unit,
         )
-    quantity(block, "basic_measuredValue", FIELD["indication"], reported.indication, unit)
+    # named for what it holds: the R 76 rounding-free P is not a value the instrument displays
+    quantity(
+        block,
+        "basic_measuredValue",
+        series.indication_label,
+        reported.indication,
+        unit,
+        description=series.indication_note,
+    )
     error = quantity(
         block,
         "basic_correction" if correction else "basic_measurementError",

@@ -79,9 +79,20 @@ def real(
     return real
 
 
-def quantity(parent: ET.Element, ref_type: str, name: Text, value: Any, unit: str, **kw: Any) -> ET.Element:
+def quantity(
+    parent: ET.Element,
+    ref_type: str,
+    name: Text,
+    value: Any,
+    unit: str,
+    *,
+    description: Text | None = None,
+    **kw: Any,
+) -> ET.Element:
     quantity = sub(parent, d("quantity"), refType=ref_type)
     texts(quantity, "name", name)
+    if description is not None:  # schema order: name, description, then the value
+        texts(quantity, "description", description)
     real(quantity, value, unit, **kw)
     return quantity
 

@@ -49,10 +49,10 @@ _ROWS = {
     "failed": Text("Yêu cầu không đạt", "Requirement not met"),
     "signatory": Text("Người ký", "Signed by"),
 }
-_COLUMNS = (
+_COLUMNS: tuple[Text | None, ...] = (
     Text("TT", "No."),
     Text("Giá trị chuẩn", "Reference value"),
-    Text("Số chỉ", "Indication"),
+    None,  # the series' own indication label (ResultSeries.indication_label: R 76 P is not an indication)
     Text("Sai số", "Error"),
     Text("SSLNCP (±)", "MPE (±)"),
     Text("Đánh giá", "Result"),
@@ -97,7 +97,8 @@ class FailureNotice:
 
 
 def _results_table(notice: FailureNotice, series: ResultSeries) -> Table:
-    head = [_p(f"<b>{_bi(c, sep='<br/>')}</b>", "cell") for c in _COLUMNS]
+    columns = [series.indication_label if c is None else c for c in _COLUMNS]
+    head = [_p(f"<b>{_bi(c, sep='<br/>')}</b>", "cell") for c in columns]
     rows: list[list[object]] = [head]
     for index, point in enumerate(series.points, start=1):
         vi, en = point_text(point, "vi"), point_text(point, "en")
@@ -181,6 +182,8 @@ def render_notice(notice: FailureNotice) -> bytes:
     ]
     for series in notice.results:
         story += [_p(_bi(series.quantity, sep=" / "), "series"), _results_table(notice, series)]
+        if series.indication_note is not None:
+            story.append(_p(_bi(series.indication_note, sep=" / "), "small"))
     story += [
         _p(_bi(_ROWS["failed"], sep=" / "), "heading"),
         _p(f"<b>{_bi(notice.failed_requirement)}</b>"),

@@ -229,7 +229,7 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
     columns: list[Label] = [FIELD["point"], FIELD["nominal"]]
     if as_found:
         columns += [FIELD["as_found_indication"], FIELD["as_found_error"]]
-    columns += [FIELD["indication"], deviation]
+    columns += [series.indication_label, deviation]  # what the column holds (R 76 P, or the indication)
     columns += [FIELD["hysteresis"]] if with_hysteresis else []
     columns += [FIELD["uncertainty"], FIELD["k"]]
     columns += [FIELD["mpe"]] if with_mpe else []
@@ -283,6 +283,8 @@ def _series_flowables(data: CertificateData, index: int, series: ResultSeries) -
         )
     )
     notes = []
+    if series.indication_note is not None:
+        notes.append(_bi(series.indication_note, sep=" / "))
     if as_found:
         notes.append(_bi(FIELD["as_found_note"], sep=" / "))
     if series.customer_supplied:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from certificates.data import PerformanceLocation, Verdict, VerificationType
+from certificates.data import IndicationKind, PerformanceLocation, Verdict, VerificationType
+from certificates.results import INDICATION_LABEL
 from certificates.wording import Text
 
 __all__ = ["CONFORMITY", "FIELD", "LOCATION", "VERIFICATION_TYPE", "Label"]
@@ -50,7 +51,8 @@ FIELD: dict[str, Label] = {
     "h_results": Text("KẾT QUẢ", "RESULTS"),
     "point": Text("TT", "No."),
     "nominal": Text("Giá trị chuẩn", "Reference value"),
-    "indication": Text("Số chỉ", "Indication"),
+    # a series names its own column (ResultSeries.indication_label); this is the plain indication's name
+    "indication": INDICATION_LABEL[IndicationKind.MEAN],
     "as_found_indication": Text("Số chỉ trước hiệu chỉnh", "Indication as found"),
     "as_found_error": Text("Sai số trước hiệu chỉnh", "Error as found"),
     "as_found_note": Text(

@@ -16,12 +16,40 @@ from certificates.checks import check_type, clean_text, normalise_strings
 from certificates.errors import CertificateDataError
 from certificates.formatting import validate_dsi_unit
 from certificates.metrology.decision import Verdict
-from certificates.metrology.point import Deviation, PointResult
+from certificates.metrology.point import Deviation, IndicationKind, PointResult
 from certificates.wording import Text
 
 # The point result, the verdict (7.8.6, ILAC-G8:09/2019 4.2) and the deviation kind are the metrology
 # vocabulary's.
-__all__ = ["DecisionStatement", "Deviation", "PointResult", "ResultSeries", "Verdict"]
+__all__ = [
+    "INDICATION_LABEL",
+    "INDICATION_NOTE",
+    "DecisionStatement",
+    "Deviation",
+    "IndicationKind",
+    "PointResult",
+    "ResultSeries",
+    "Verdict",
+]
+
+
+#: The one wording of the indication column (PDF, DCC quantity name, failure notice, job and portal pages).
+INDICATION_LABEL: dict[IndicationKind, Text] = {
+    IndicationKind.MEAN: Text("Số chỉ", "Indication"),
+    IndicationKind.ROUNDING_FREE: Text(
+        "Số chỉ đã loại sai số làm tròn P", "Indication free of rounding error P"
+    ),
+}
+
+#: The line under the table saying how the column was obtained (none for a plain indication).
+INDICATION_NOTE: dict[IndicationKind, Text] = {
+    IndicationKind.ROUNDING_FREE: Text(
+        "P = I + ½e − ΔL − E₀ (OIML R 76-1 A.4.4.3, A.4.2.3.2): I số chỉ, ΔL quả cân thêm vào đến khi số chỉ "
+        "tăng một e, E₀ sai số tại điểm không.",
+        "P = I + ½e − ΔL − E₀ (OIML R 76-1 A.4.4.3, A.4.2.3.2): I indication, ΔL weights added until the "
+        "indication increases by e, E₀ error at zero.",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +63,18 @@ class ResultSeries:
     customer_supplied: bool = False  # the values were supplied by the customer (7.8.2.2)
     # results before adjustment (7.8.4.1 d): empty, or one entry per point (None where none was measured)
     as_found: tuple[PointResult | None, ...] = ()
+    # what the indication column holds (OIML R 76-1 A.4.4.3 rounding-free P, or the item's indication)
+    indication_kind: IndicationKind = IndicationKind.MEAN
 
     def __post_init__(self) -> None:
         check_type("results", "quantity", self.quantity, Text)
+        try:
+            object.__setattr__(self, "indication_kind", IndicationKind(self.indication_kind))
+        except ValueError:
+            raise CertificateDataError(
+                "results.indication_kind",
+                f"{self.indication_kind!r} is not one of {[k.value for k in IndicationKind]}",
+            ) from None
         try:
             object.__setattr__(self, "unit", validate_dsi_unit(self.unit))
         except ValueError as exc:
@@ -90,6 +127,16 @@ class ResultSeries:
     def deviation(self) -> Deviation:
         """What the series states (error or correction): its points' own :attr:`PointResult.deviation`."""
         return self.points[0].deviation
+
+    @property
+    def indication_label(self) -> Text:
+        """The indication column's name (:data:`INDICATION_LABEL`)."""
+        return INDICATION_LABEL[self.indication_kind]
+
+    @property
+    def indication_note(self) -> Text | None:
+        """How the indication column was obtained, printed under the table; None for a plain indication."""
+        return INDICATION_NOTE.get(self.indication_kind)
 
     @property
     def has_as_found(self) -> bool:

@@ -23,7 +23,7 @@ from certificates.metrology.decision import (
 )
 from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of, decimal_sign, format_compact, format_decimal
-from certificates.metrology.point import Deviation, IntervalMethod, PointResult, ReportedPoint
+from certificates.metrology.point import Deviation, IndicationKind, IntervalMethod, PointResult, ReportedPoint
 from certificates.metrology.rounding import ReportedValue, round_result, round_to, round_uncertainty
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Decision",
     "DecisionRule",
     "Deviation",
+    "IndicationKind",
     "IntervalMethod",
     "MetrologyError",
     "NoAcceptanceInterval",

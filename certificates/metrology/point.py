@@ -20,7 +20,7 @@ from certificates.metrology.errors import MetrologyError
 from certificates.metrology.numbers import decimal_of
 from certificates.metrology.rounding import round_to, round_uncertainty
 
-__all__ = ["Deviation", "IntervalMethod", "PointResult", "ReportedPoint", "report"]
+__all__ = ["Deviation", "IndicationKind", "IntervalMethod", "PointResult", "ReportedPoint", "report"]
 
 
 class IntervalMethod(StrEnum):
@@ -68,6 +68,19 @@ class Deviation(StrEnum):
 
     ERROR = "error"
     CORRECTION = "correction"
+
+
+class IndicationKind(StrEnum):
+    """What a series' "indication" column holds: the label follows it wherever the series is shown.
+
+    ``mean``: the indication as the item showed it (the mean of its readings);
+    ``rounding_free``: OIML R 76-1:2006 A.4.4.3 with change-point weights, the indication free of rounding
+    and corrected for the zero, P = I + ½e − ΔL − E₀ (A.4.2.3.2): a value the instrument cannot display,
+    so it must not be called its indication. The column's wording is ``certificates.results.INDICATION_LABEL``.
+    """
+
+    MEAN = "mean"
+    ROUNDING_FREE = "rounding_free"
 
 
 @dataclass(frozen=True, slots=True)

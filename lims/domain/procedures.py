@@ -22,6 +22,7 @@ from typing import Any
 from certificates.metrology.decision import DEFAULT_MINIMUM_TUR, DecisionRule, Verdict, judge
 from certificates.metrology.decision import rule_from_dict as decision_rule_from_dict
 from certificates.metrology.errors import MetrologyError
+from certificates.metrology.point import IndicationKind
 from lims.domain import pressure as dkd
 from lims.domain.budget_template import (
     SEQUENCE_SOURCES,
@@ -98,6 +99,15 @@ class Procedure:
     #: the newer version of the same code that replaces this one: withdrawn for new work, kept for the jobs
     #: done with it (ISO/IEC 17025:2017 8.3.2 c, d: current versions available, obsolete ones identified)
     superseded_by: str | None = None
+
+    @property
+    def indication_kind(self) -> IndicationKind:
+        """What the point results' indication holds: an OIML R 76 verification with change-point weights
+        states P = I + ½e − ΔL − E₀, free of rounding and corrected for zero (R 76-1 A.4.4.3, A.4.2.3.2),
+        which the instrument cannot display; every other procedure the item's indication."""
+        if self.weighing is not None and self.weighing.kind is WeighingMethodKind.R76:
+            return IndicationKind.ROUNDING_FREE
+        return IndicationKind.MEAN
 
     def sequence_for(self, instrument: InstrumentUnderTest) -> dkd.CalibrationSequence | None:
         """The DKD-R 6-1 sequence the gauge's accuracy class selects; ``None`` without a sequence.

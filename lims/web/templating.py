@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from certificates.metrology.display import point_text
+from certificates.metrology.point import IndicationKind
 from certificates.metrology.summary import coverage_summary
+from certificates.results import INDICATION_LABEL, INDICATION_NOTE
 from lims.domain.test_points import frequency_label
 from lims.errors import N_
 from lims.localtime import format_lab_date, format_lab_datetime, format_lab_time, to_lab_time
@@ -115,6 +117,8 @@ def init_templating(app: Flask) -> None:
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
         distribution_label=distribution_label,
         distribution_parameters=distribution_parameters,
+        indication_header=indication_header,
+        indication_note=indication_note,
     )
     app.jinja_env.filters["number"] = lambda value: format_number(value, str(get_locale() or "vi"))
     app.jinja_env.filters["frequency"] = lambda value: format_frequency(value, str(get_locale() or "vi"))
@@ -133,6 +137,29 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["audit_field_label"] = field_label
     app.jinja_env.globals["audit_actor_label"] = actor_label
     app.jinja_env.globals["finding_text"] = finding_text
+
+
+def indication_header(job: Any) -> str:
+    """The results table's indication column for ``job``, named as the certificate names it
+    (:data:`certificates.results.INDICATION_LABEL`): an OIML R 76 verification's P = I + ½e − ΔL − E₀ is not
+    a value the instrument displays; other jobs keep "Mean"."""
+    from lims.services.jobs.procedures import indication_kind
+
+    kind = indication_kind(job.procedure)
+    if kind is IndicationKind.MEAN:
+        return _("Mean")
+    label = INDICATION_LABEL[kind]
+    return label.vi if _locale().startswith("vi") else label.en
+
+
+def indication_note(job: Any) -> str:
+    """The line under the results table saying how the indication column was obtained ("" for none)."""
+    from lims.services.jobs.procedures import indication_kind
+
+    note = INDICATION_NOTE.get(indication_kind(job.procedure))
+    if note is None:
+        return ""
+    return note.vi if _locale().startswith("vi") else note.en
 
 
 def distribution_label(kind: object) -> str:

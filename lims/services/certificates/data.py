@@ -271,6 +271,7 @@ def result_series(rows: Sequence[Measurement], proc: Procedure) -> tuple[ResultS
                 dsi_unit(unit),
                 tuple(p for p, _ in pairs),
                 as_found=before if any(f is not None for f in before) else (),
+                indication_kind=proc.indication_kind,  # R 76 P is not the instrument's indication
             )
         )
     return tuple(series)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certificates.metrology.point import IndicationKind
 from lims.domain import procedures as dp
 from lims.domain.procedure_files import load_procedures, procedure_definitions, version_key
 from lims.errors import N_, LimsError, NotFound
@@ -124,6 +125,12 @@ def _parsed(text: str) -> dp.Procedure:
 def domain_procedure(row: Procedure) -> dp.Procedure:
     """The validated procedure of a row (parsed once per distinct definition)."""
     return _parsed(json.dumps(row.definition, sort_keys=True))
+
+
+def indication_kind(row: Procedure | None) -> IndicationKind:
+    """What the indication of the procedure's point results holds (:attr:`dp.Procedure.indication_kind`);
+    a job without a procedure has plain indications."""
+    return IndicationKind.MEAN if row is None else domain_procedure(row).indication_kind
 
 
 def summary(row: Procedure) -> dict[str, Any]:
