@@ -97,6 +97,16 @@ SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
 
+def no_break(text: str) -> str:
+    """``text`` for a page with no-break spaces where a line break would split a figure from its sign: before
+    a percent sign and around an equals sign ("95\u00a0%", "k\u00a0=\u00a02").
+
+    >>> no_break("k = 2, xác suất phủ xấp xỉ 95 %") == "k\u00a0=\u00a02, xác suất phủ xấp xỉ 95\u00a0%"
+    True
+    """
+    return text.replace(" %", "\u00a0%").replace(" = ", "\u00a0=\u00a0")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "vi"),
@@ -108,8 +118,9 @@ def init_templating(app: Flask) -> None:
         # the one display of a point result (certificates.metrology.display), in the page's language
         point_text=lambda point: point_text(point, str(get_locale() or "vi")),
         # the statement under a results table, each method once (certificates.metrology.summary)
-        coverage_summary=lambda points: coverage_summary(
-            [(str(index + 1), point) for index, point in points], str(get_locale() or "vi")
+        # a no-break space keeps "95 %" (and "k = 2") together when the paragraph wraps on the page
+        coverage_summary=lambda points: no_break(
+            coverage_summary([(str(index + 1), point) for index, point in points], str(get_locale() or "vi"))
         ),
         requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),

@@ -101,6 +101,9 @@ def test_mixed_k_monte_carlo_job_names_the_method_once(client: FlaskClient, sess
         client.post("/logout", data={})
         for where, page in (("lab", lab_page), ("portal", portal_page)):
             said = _statement(page)
+            # on a page the percentage never wraps away from its number (a no-break space, not a space)
+            raw = re.search(r'<p class="coverage">(.*?)</p>', page, re.S)
+            assert raw and "95\u00a0%" in html_lib.unescape(raw.group(1)), (where, language)
             assert said == f"{LABEL[language]}: {STATEMENT[language]}", (where, language)
             assert said.count("Monte Carlo") == 1, (where, language)
             # the k column and the sentence follow one rule (coverage_factor_text): "2", never "2.0"

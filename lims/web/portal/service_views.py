@@ -202,7 +202,7 @@ def jobs() -> ResponseReturnValue:
     return render_template(
         "portal/jobs.html",
         page=page,
-        failed_verifications=permitted_use.jobs_with_failure_notice(db, [j.id for j in page.items]),
+        failed_verifications=permitted_use.failed_verifications(db, page.items),
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
@@ -220,6 +220,7 @@ def job(job_id: int) -> ResponseReturnValue:
         certificates=portal_jobs.certificates_of_job(db, current_user, found.id),
         results=portal_jobs.issued_results(db, current_user, found.id),
         notice=portal_jobs.failure_notice_of_job(db, current_user, found.id),
+        failed_verification=found.id in permitted_use.failed_verifications(db, [found]),
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
