@@ -57,6 +57,12 @@ LEVEL_LABELS = {
     "check": N_("Check standard"),
 }
 # The roles procedures give the standards they use (lims/domain/procedures.py, Procedure.standards).
+#: A bench source driver (instruments/registry.py) as the bench page names it in its sentences.
+SOURCE_LABELS = {
+    "fluke-5520a": N_("Fluke 5520A-series calibrator"),
+    "druck-pace": N_("Druck PACE pressure controller"),
+}
+
 STANDARD_ROLE_LABELS = {
     "reference": N_("reference standard"),
     "weights": N_("weights"),
@@ -124,6 +130,7 @@ def init_templating(app: Flask) -> None:
         ),
         requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
+        source_label=lambda driver: _(SOURCE_LABELS[driver]) if driver in SOURCE_LABELS else str(driver),
         distribution_label=distribution_label,
         distribution_parameters=distribution_parameters,
     )

@@ -234,3 +234,16 @@ def test_a_passing_verification_approved_still_reads_certificate_being_prepared(
         seen = client.get(page_url).get_data(as_text=True)
         assert "đã phê duyệt, đang lập giấy chứng nhận" in seen, page_url
         assert "kiểm định không đạt" not in seen, page_url
+
+
+def test_a_refusal_names_the_jobs_state_in_the_users_words(client: FlaskClient, session: Session) -> None:
+    """A notice asked for before approval: the refusal read 'đang ở trạng thái reviewed' (the stored value)."""
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    session.commit()
+    login(client, setup.signatory.username)
+    url = f"/jobs/{job.id}"
+    response = post_form(client, f"{url}/failure-notice", {"version": str(job.version)}, token_from=url)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Công việc {job.number} đang ở trạng thái đã xem xét: chỉ công việc đã được phê duyệt" in page
+    assert "trạng thái reviewed" not in page
