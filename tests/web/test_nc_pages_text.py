@@ -142,6 +142,12 @@ def test_nonconforming_work_pages_in_every_state(
     portal = client.get("/portal/complaints").get_data(as_text=True)
     assert complaint.number in portal and "Đã sửa mẫu và cấp lại" in portal  # the progress and the answer
     assert record.number in client.get("/portal/notices").get_data(as_text=True)
+    # the bell in English does not quote the Vietnamese letter's subject (it was "…: Thông báo về kết quả …")
+    with client.session_transaction() as web_session:
+        web_session["language"] = "en"
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert f"The laboratory sent notice {record.number} about your certificates." in bell
+    assert sent.subject not in bell
     found += _findings(client, customer_pages, english_words)
 
     # then closed: the standard back in service, every action done, the record closed
