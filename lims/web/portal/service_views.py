@@ -32,6 +32,7 @@ from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
 from lims.web.forms import form_error
 from lims.web.i18n import error_text
+from lims.web.jobs.bench import frequencies_or_none
 from lims.web.paging import after_arg
 from lims.web.portal.forms_requests import RequestForm
 from lims.web.portal.views import bp, problem_text
@@ -221,6 +222,7 @@ def job(job_id: int) -> ResponseReturnValue:
         results=portal_jobs.issued_results(db, current_user, found.id),
         notice=portal_jobs.failure_notice_of_job(db, current_user, found.id),
         failed_verification=found.id in permitted_use.failed_verifications(db, [found]),
+        frequencies=frequencies_or_none(found),  # an AC point's frequency beside its number
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
