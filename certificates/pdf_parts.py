@@ -65,7 +65,9 @@ _STYLES = {
 
 
 def _x(text: str) -> str:
-    return escape(nfc(text))
+    """``text`` for paragraph markup; a no-break space before "%" so that "95 %" never ends a line without its
+    percent sign (the English uncertainty paragraph broke there: "approximately 95" / "%")."""
+    return escape(nfc(text)).replace(" %", "\u00a0%")
 
 
 def _bi(text: Text, *, sep: str = "<br/>") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -48,6 +48,23 @@ def select_locale() -> str:
     return "vi"
 
 
+class FormMessages:
+    """WTForms' own messages ("This field is required.", "Not a valid date value." …) from the application's
+    catalogue: Flask-WTF looks them up in WTForms' catalogues, which have no Vietnamese, so a Vietnamese page
+    showed them in English. Flask-WTF takes the translations a request carries as ``wtforms_translations``;
+    the lookup is lazy, so the page's language is the one chosen by :func:`select_locale`."""
+
+    def ugettext(self, string: str) -> str:
+        return str(get_translations().ugettext(string))
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return str(get_translations().ungettext(singular, plural, n))
+
+
+def _form_messages() -> None:
+    request.wtforms_translations = FormMessages()  # type: ignore[attr-defined]
+
+
 def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -55,3 +72,4 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="web/translations")
+    app.before_request(_form_messages)

@@ -8,12 +8,26 @@ from typing import Any
 from flask_babel import gettext
 
 from lims.errors import LimsError
-from lims.web.templating import datetime_filter
+from lims.web.templating import SOURCE_LABELS, datetime_filter
+
+
+def _readable(name: str, value: Any) -> Any:
+    if isinstance(value, date):
+        return datetime_filter(value)
+    if name == "state" and isinstance(value, str):
+        # a job state's name ("issued" → "đã cấp giấy chứng nhận"); that module imports this one
+        from lims.web.domain_messages import _state
+
+        return _state(value)
+    if name == "driver" and value in SOURCE_LABELS:
+        return gettext(SOURCE_LABELS[value])
+    return value
 
 
 def readable_params(params: dict[str, Any]) -> dict[str, Any]:
-    """A message's parameters for the page: dates and instants in the reader's language and the lab's zone."""
-    return {name: datetime_filter(v) if isinstance(v, date) else v for name, v in params.items()}
+    """A message's parameters for the page: dates and instants in the reader's language and the lab's zone,
+    a job state by its name and a bench source driver by its label (never the stored value)."""
+    return {name: _readable(name, v) for name, v in params.items()}
 
 
 def error_text(exc: LimsError) -> str:

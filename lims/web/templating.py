@@ -59,6 +59,12 @@ LEVEL_LABELS = {
     "check": N_("Check standard"),
 }
 # The roles procedures give the standards they use (lims/domain/procedures.py, Procedure.standards).
+#: A bench source driver (instruments/registry.py) as the bench page names it in its sentences.
+SOURCE_LABELS = {
+    "fluke-5520a": N_("Fluke 5520A-series calibrator"),
+    "druck-pace": N_("Druck PACE pressure controller"),
+}
+
 STANDARD_ROLE_LABELS = {
     "reference": N_("reference standard"),
     "weights": N_("weights"),
@@ -99,6 +105,16 @@ SEVERITY_LABELS = {"blocking": N_("Blocking"), "warning": N_("Warning")}
 ACTION_LABELS = {"insert": N_("created"), "update": N_("changed"), "delete": N_("deleted")}
 
 
+def no_break(text: str) -> str:
+    """``text`` for a page with no-break spaces where a line break would split a figure from its sign: before
+    a percent sign and around an equals sign ("95\u00a0%", "k\u00a0=\u00a02").
+
+    >>> no_break("k = 2, xác suất phủ xấp xỉ 95 %") == "k\u00a0=\u00a02, xác suất phủ xấp xỉ 95\u00a0%"
+    True
+    """
+    return text.replace(" %", "\u00a0%").replace(" = ", "\u00a0=\u00a0")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "vi"),
@@ -110,11 +126,13 @@ def init_templating(app: Flask) -> None:
         # the one display of a point result (certificates.metrology.display), in the page's language
         point_text=lambda point: point_text(point, str(get_locale() or "vi")),
         # the statement under a results table, each method once (certificates.metrology.summary)
-        coverage_summary=lambda points: coverage_summary(
-            [(str(index + 1), point) for index, point in points], str(get_locale() or "vi")
+        # a no-break space keeps "95 %" (and "k = 2") together when the paragraph wraps on the page
+        coverage_summary=lambda points: no_break(
+            coverage_summary([(str(index + 1), point) for index, point in points], str(get_locale() or "vi"))
         ),
         requested_rule_label=lambda rule: REQUESTED_RULE_LABELS.get(str(rule), str(rule)),
         standard_role_label=lambda role: STANDARD_ROLE_LABELS.get(str(role), str(role)),
+        source_label=lambda driver: _(SOURCE_LABELS[driver]) if driver in SOURCE_LABELS else str(driver),
         distribution_label=distribution_label,
         distribution_parameters=distribution_parameters,
         indication_header=indication_header,

@@ -181,3 +181,18 @@ def test_the_failed_verification_reads_in_order_on_the_portal(session: Session) 
     assert _local(changes[0].at).date() == job.requested_on
     assert all(a.at < b.at for a, b in itertools.pairwise(changes))
     assert changes[-1].at == _utc(notice.issued_at)
+
+
+@pytest.mark.demo
+def test_the_failed_verification_approval_told_the_customer_a_notice_is_prepared(session: Session) -> None:
+    """The customer's notification of the failed scale's approval named the notice, not a certificate (the
+    results failed when they were approved)."""
+    notice = session.scalars(select(VerificationFailureNotice)).one()
+    job = session.get_one(Job, notice.job_id)
+    told = [
+        n.params["status"]
+        for n in session.scalars(select(Notification).where(Notification.enterprise_id == job.enterprise_id))
+        if n.kind == "job_state" and n.params.get("number") == job.number
+    ]
+    assert "approved, notice of failed verification being prepared" in told
+    assert "approved, certificate being prepared" not in told

@@ -62,12 +62,19 @@ def test_nested_fields_are_named_and_an_unknown_one_is_marked(app: Flask) -> Non
         session["language"] = "vi"
         shown = str(
             recorded_value(
-                {"ac_voltage@10-45Hz_floor_per_year": 1, "readout": True, "mystery_key": 2},
+                {
+                    "ac_voltage@10-45Hz_floor_per_year": 1,
+                    "ac_voltage@45-10000Hz_floor_per_year": 3,
+                    "readout": True,
+                    "mystery_key": 2,
+                },
                 "measurement_standard",
                 "characteristics",
             )
         )
-        assert "giá trị nền (10–45 Hz)</span>: 1" in shown
+        assert "giá trị nền (10 Hz – 45 Hz)</span>: 1" in shown
+        # a band's frequencies through the one formatter (it read "45–10000 Hz")
+        assert "giá trị nền (45 Hz – 10 kHz)</span>: 3" in shown
         assert "Bộ hiển thị</span>: có" in shown
         assert '<code class="raw-field">mystery_key</code>: 2' in shown  # the page-text walk reports it
         requirements = str(recorded_value({"verification_interval": 12, "e": 1}, "job", "requirements"))

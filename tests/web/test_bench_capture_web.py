@@ -206,7 +206,9 @@ def test_sequence_buttons_answer_the_script_or_go_back_to_the_sequence(
     )
     assert refused.status_code == 302 and refused.headers["Location"].endswith("#sequence")
     page = client.get(f"/jobs/{job.id}/bench").get_data(as_text=True)
-    assert "Hãy chọn một trạm đo đang hoạt động có nguồn fluke-5520a." in page  # the refusal, flashed
+    # the refusal, flashed, names the source by its label, not the driver's id "fluke-5520a"
+    assert "Hãy chọn một trạm đo đang hoạt động có nguồn máy hiệu chuẩn Fluke dòng 5520A." in page
+    assert "fluke-5520a" not in page
     unknown = client.post(
         f"/jobs/{job.id}/sequence/999999/command",
         headers=fetch,

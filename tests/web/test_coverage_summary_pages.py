@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as html_lib
 import io
 import re
+import shutil
 import subprocess
 import unicodedata
 from dataclasses import replace
@@ -101,13 +102,21 @@ def test_mixed_k_monte_carlo_job_names_the_method_once(client: FlaskClient, sess
         client.post("/logout", data={})
         for where, page in (("lab", lab_page), ("portal", portal_page)):
             said = _statement(page)
+            # on a page the percentage never wraps away from its number (a no-break space, not a space)
+            raw = re.search(r'<p class="coverage">(.*?)</p>', page, re.S)
+            assert raw and "95\u00a0%" in html_lib.unescape(raw.group(1)), (where, language)
             assert said == f"{LABEL[language]}: {STATEMENT[language]}", (where, language)
             assert said.count("Monte Carlo") == 1, (where, language)
             # the k column and the sentence follow one rule (coverage_factor_text): "2", never "2.0"
             assert _k_column(page)[: len(rows)] == ks[language], (where, language)
             assert "2.0," not in said and "2,0," not in said
 
-    text = _pdf_text(svc.stored_bytes(DatabaseStorage(session), cert, "pdf"))
+    pdf = svc.stored_bytes(DatabaseStorage(session), cert, "pdf")
+    # no line of the PDF ends with "95" and the next begins with "%" (the English paragraph broke there)
+    if shutil.which("pdftotext"):
+        raw = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True).stdout
+        assert not re.search(r"95[ \u00a0]*\n\s*%", raw.decode())
+    text = _pdf_text(pdf)
     for language in ("vi", "en"):
         assert f"{LABEL[language]}: {STATEMENT[language]}." in text, language
         assert text.count(METHOD[language]) == 1, language

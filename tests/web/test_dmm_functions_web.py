@@ -66,3 +66,28 @@ def test_the_calibrators_certificate_lists_its_ac_points_with_their_frequency(
     assert "1 V: U = 0,000008 V" in page
     assert "1 V ở tần số 50 Hz: U = 0,0001 V" in page and "1 V ở tần số 1 kHz: U = 0,00008 V" in page
     assert "10 A: U = 0,002 A" in page and "100000000 Ω" not in page  # grouped: 100.000.000 Ω
+
+
+def test_the_job_page_and_the_portal_tell_ac_points_apart_by_frequency(
+    client: FlaskClient, session: Session
+) -> None:
+    """9 V at 1 kHz, 50 Hz and 10 kHz are three points: the lab's results table read '9 V' three times and the
+    customer's '3', '4', '5' with no frequency anywhere on either page."""
+    from lims.models import Role
+    from tests.factories import make_user
+
+    setup = certsetup.dmm_functions_lab(session)
+    job = certsetup.approved_job(session, setup, "CAL-DMM-ACV")
+    certsetup.issue(session, job, setup.signatory, now=certsetup.ISSUED_AT)
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id)
+    session.commit()
+    login(client, setup.technician.username)
+    lab = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    for frequency in ("1 kHz", "50 Hz", "10 kHz"):
+        assert f"<td>9 V ở tần số {frequency}</td>" in lab, frequency
+    client.post("/logout", data={})
+    client.delete_cookie("session")
+    login(client, customer.username)
+    portal = client.get(f"/portal/jobs/{job.id}").get_data(as_text=True)
+    for n, frequency in ((3, "1 kHz"), (4, "50 Hz"), (5, "10 kHz")):
+        assert f"<td>{n} ({frequency})</td>" in portal, (n, frequency)

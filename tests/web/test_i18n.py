@@ -24,8 +24,16 @@ def _extracted() -> set[str]:
 
 
 def _catalogue() -> dict[str, str]:
+    """msgid → msgstr; a plural entry (ngettext) by its singular id and its one Vietnamese form."""
     data = (ROOT / "lims/web/translations/vi/LC_MESSAGES/messages.po").read_bytes()
-    return {m.id: m.string for m in read_po(BytesIO(data)) if m.id and isinstance(m.id, str)}
+    found: dict[str, str] = {}
+    for m in read_po(BytesIO(data)):
+        if not m.id:
+            continue
+        key = m.id if isinstance(m.id, str) else str(m.id[0])
+        text = m.string if isinstance(m.string, str) else (str(m.string[0]) if m.string else "")
+        found[key] = text
+    return found
 
 
 def test_every_message_is_translated_to_vietnamese() -> None:

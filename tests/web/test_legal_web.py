@@ -195,3 +195,55 @@ def test_admin_records_and_revokes_cards_and_the_history_stays(client: FlaskClie
     client.delete_cookie("session")
     login(client, setup.technician.username)
     assert post_form(client, "/legal/cards/new", form, token_from="/legal/cards").status_code == 403
+
+
+def test_a_failing_verification_approved_tells_the_customer_a_notice_not_a_certificate_is_prepared(
+    client: FlaskClient, session: Session
+) -> None:
+    """Approval of results that fail: the customer's notification, job list and job page say a notice of
+    failed verification is being prepared (not a certificate); the job page has no empty Certificates part."""
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id)
+    session.commit()
+    login(client, customer.username)
+    preparing = "đã phê duyệt, đang lập thông báo kiểm định không đạt"
+    for page_url in ("/notifications/", "/portal/jobs/", f"/portal/jobs/{job.id}"):
+        seen = client.get(page_url).get_data(as_text=True)
+        assert preparing in seen, page_url
+        assert "đang lập giấy chứng nhận" not in seen, page_url
+    page = client.get(f"/portal/jobs/{job.id}").get_data(as_text=True)
+    assert "Không cấp giấy chứng nhận: phương tiện đo kiểm định không đạt." in page
+    assert "Thông báo kết quả kiểm định không đạt đang được lập." in page
+    assert "Chưa có giấy chứng nhận" not in page
+
+
+def test_a_passing_verification_approved_still_reads_certificate_being_prepared(
+    client: FlaskClient, session: Session
+) -> None:
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup)
+    signatures.sign_job(session, job.id, user=setup.signatory, password=PASSWORD, meaning="Phê duyệt",
+                        expected_version=job.version, now=certsetup.MEASURED_AT)
+    customer = make_user(session, Role.CUSTOMER, enterprise_id=job.enterprise_id)
+    session.commit()
+    login(client, customer.username)
+    for page_url in ("/notifications/", f"/portal/jobs/{job.id}"):
+        seen = client.get(page_url).get_data(as_text=True)
+        assert "đã phê duyệt, đang lập giấy chứng nhận" in seen, page_url
+        assert "kiểm định không đạt" not in seen, page_url
+
+
+def test_a_refusal_names_the_jobs_state_in_the_users_words(client: FlaskClient, session: Session) -> None:
+    """A notice asked for before approval: the refusal read 'đang ở trạng thái reviewed' (the stored value)."""
+    setup = certsetup.lab(session)
+    job = _measured_and_reviewed(session, setup, offset_kg=0.5)
+    session.commit()
+    login(client, setup.signatory.username)
+    url = f"/jobs/{job.id}"
+    response = post_form(client, f"{url}/failure-notice", {"version": str(job.version)}, token_from=url)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Công việc {job.number} đang ở trạng thái đã xem xét: chỉ công việc đã được phê duyệt" in page
+    assert "trạng thái reviewed" not in page

@@ -10,6 +10,7 @@ enum or snake_case name, no English word on a Vietnamese page).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -131,7 +132,14 @@ def test_nonconforming_work_pages_in_every_state(
     assert "Lê Văn Hùng" in page and "Trần Thị Lan" in page  # who decided, sent, owns
     assert record.number in client.get("/nc/?notices=draft").get_data(as_text=True)
     dashboard = client.get("/").get_data(as_text=True)  # the quarantined standard and the overdue action
-    assert 'href="/standards/due"' in dashboard and 'href="/nc/?corrective=overdue"' in dashboard
+    assert (
+        'href="/standards/?status=quarantined"' in dashboard and 'href="/nc/?corrective=overdue"' in dashboard
+    )
+    # the quarantined tile's number is the length of the list it links to
+    quarantined_list = client.get("/standards/?status=quarantined").get_data(as_text=True)
+    listed = len(re.findall(r'<span class="badge status-quarantined">', quarantined_list))
+    tile = re.search(r'href="/standards/\?status=quarantined"[^>]*>\s*<[^>]*>(\d+)<', dashboard)
+    assert tile and listed == int(tile.group(1)) >= 1
     assert scenario.reference.asset_number in client.get("/standards/due").get_data(as_text=True)
     found += _findings(client, staff_pages, english_words)
     client.delete_cookie("session")
@@ -142,6 +150,12 @@ def test_nonconforming_work_pages_in_every_state(
     portal = client.get("/portal/complaints").get_data(as_text=True)
     assert complaint.number in portal and "Đã sửa mẫu và cấp lại" in portal  # the progress and the answer
     assert record.number in client.get("/portal/notices").get_data(as_text=True)
+    # the bell in English does not quote the Vietnamese letter's subject (it was "…: Thông báo về kết quả …")
+    with client.session_transaction() as web_session:
+        web_session["language"] = "en"
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert f"The laboratory sent notice {record.number} about your certificates." in bell
+    assert sent.subject not in bell
     found += _findings(client, customer_pages, english_words)
 
     # then closed: the standard back in service, every action done, the record closed

@@ -388,3 +388,13 @@ def test_an_auditor_opens_a_record_for_a_job_found_wrong_and_nothing_else(
         as_text=True
     )  # the refusal, flashed
     assert client.post(f"/nc/{record.id}/close", data={"note": "x"}).status_code in (400, 403)
+
+
+def test_what_opened_a_record_is_not_labelled_as_a_person(client: FlaskClient, session: Session) -> None:
+    """The column of triggers ('Intermediate check outside its limits') was headed 'Opened by', beside the
+    'Opened' date and the person who opened it."""
+    login(client, make_user(session, Role.REVIEWER).username)
+    with client.session_transaction() as web_session:
+        web_session["language"] = "en"
+    page = client.get("/nc/").get_data(as_text=True)
+    assert "<th>Found through</th>" in page and "Opened by" not in page

@@ -74,6 +74,7 @@ NOT_ENGLISH = {
     "api",
     "token",
     "than",  # Vietnamese 'than' (coal): VSIC 2018 divisions 05 and 19 on the enterprise-sector page
+    "long",  # Vietnamese 'Long' in names (Thăng Long, Hòa Long); English in WTForms' "… characters long."
 }
 
 

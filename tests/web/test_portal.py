@@ -428,6 +428,8 @@ def test_the_customer_downloads_its_notice_of_failed_verification(
     page = client.get(f"/portal/jobs/{job.id}").get_data(as_text=True)
     assert "Thông báo kết quả kiểm định không đạt" in page and "TB-KĐ-2026-00001" in page
     assert f"/portal/jobs/{job.id}/notice.pdf" in page and "Chưa có giấy chứng nhận" not in page
+    # the Certificates heading is not left empty: it says why there is none
+    assert "Không cấp giấy chứng nhận: phương tiện đo kiểm định không đạt." in page
     download = client.get(f"/portal/jobs/{job.id}/notice.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == pdf
     assert "no-store" in download.headers["Cache-Control"]

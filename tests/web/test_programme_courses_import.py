@@ -371,3 +371,17 @@ def test_finished_phase_on_the_dashboard_is_a_fact_without_forecast(
     assert verdicts == {"Không đạt"}, verdicts  # nothing was recorded: every target of the phase missed
     assert "dự báo" not in page.lower()  # neither a forecast column nor a forecast method
     assert f"Giai đoạn {first.id} đã kết thúc: các chỉ tiêu được đánh giá theo kết quả cả giai đoạn." in page
+
+
+def test_one_elapsed_year_is_singular_in_the_forecast_method(client: FlaskClient, session: Session) -> None:
+    """The current phase's first year read "the yearly figures of the 1 elapsed years"."""
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    with client.session_transaction() as web_session:
+        web_session["language"] = "en"
+    page = client.get("/programme/").get_data(as_text=True)
+    found = re.search(r"Forecast: the least-squares line through the (.*?) elapsed (years?),", page)
+    assert found, "no forecast method under the current phase's table"
+    years = int(re.sub(r"\D", "", found.group(1)))
+    assert found.group(2) == ("year" if years == 1 else "years")
+    if years == 1:
+        assert "through the figure of the 1 elapsed year, extended to" in page

@@ -116,7 +116,10 @@ def test_dates_in_the_wrong_order(client: FlaskClient, session: Session) -> None
         client, f"/standards/{std.id}/calibrations/new", {**CAL_FORM, "valid_until": "2025-01-01"}
     )
     assert response.status_code == 422
-    assert "valid_until" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # in the user's words, not the domain's "valid_until: must not be before the calibration date"
+    assert "Ngày hiệu lực đến không được trước ngày hiệu chuẩn." in page
+    assert "valid_until:" not in page and "must not be before" not in page
     assert _count(session) == 0 or not session.scalar(
         select(StandardCalibration.id).where(StandardCalibration.standard_id == std.id)
     )
@@ -502,3 +505,31 @@ def test_a_dcc_that_outlasts_the_time_budget_is_refused_clearly(
         content_type="multipart/form-data",
     )
     assert accepted.status_code == 200 and "HC-2026-00042" in accepted.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "required", "not_a_number"),
+    [
+        ("vi", "Trường này là bắt buộc.", "Không phải là một số hợp lệ."),
+        ("en", "This field is required.", "Not a valid decimal value."),
+    ],
+)
+def test_the_forms_own_messages_are_in_the_users_language(
+    client: FlaskClient, session: Session, language: str, required: str, not_a_number: str
+) -> None:
+    """WTForms' built-in messages (an empty required field, a number it cannot read) were English on a
+    Vietnamese page: WTForms has no Vietnamese catalogue, the application's is used."""
+    login(client, make_user(session, Role.TECHNICIAN).username)
+    if language == "en":
+        post_form(client, "/language", {"language": "en", "next": "/"}, token_from="/")
+    std = make_standard(session)
+    response = post_form(
+        client,
+        f"/standards/{std.id}/calibrations/new",
+        {**CAL_FORM, "issued_on": "", "as_found_error": "0,0x"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert required in page and not_a_number in page
+    if language == "vi":
+        assert "This field is required." not in page and "Not a valid decimal value." not in page

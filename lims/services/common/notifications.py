@@ -30,6 +30,7 @@ from lims.models import (
     VerificationFailureNotice,
 )
 from lims.services.common.pagination import Page, keyset_page
+from lims.services.customers.permitted_use import failing_verifications
 
 # Lab roles that receive the lab's notifications (a new customer request…).
 LAB_HANDLERS = frozenset({Role.ADMIN, Role.REVIEWER, Role.TECHNICIAN})
@@ -230,9 +231,15 @@ def job_state_changed(
     """Tell the job's enterprise, in plain words, when what they would read about their job changes
     (dated ``now``, the transition's instant)."""
     verification = is_verification(job)
-    if customer_status(before, verification=verification) == customer_status(
-        after, verification=verification
-    ):
+    # A verification approved with failing results ends with a notice of failed verification, not a
+    # certificate: the approval says so (the outcome is known from the approved results).
+    failing = (
+        verification
+        and JobState(after) == JobState.APPROVED
+        and job.id in failing_verifications(session, [job.id])
+    )
+    status = customer_status(after, failing, verification=verification)
+    if customer_status(before, verification=verification) == status:
         return None
     if after == JobState.ISSUED and session.scalar(
         select(VerificationFailureNotice.id).where(VerificationFailureNotice.job_id == job.id)
@@ -245,7 +252,7 @@ def job_state_changed(
         params={
             "number": job.number,
             "instrument": f"{job.instrument.instrument_type} {job.instrument.serial_number}",
-            "status": customer_status(after, verification=verification),
+            "status": status,
         },
         translated=("status",),
         link=("portal.job", {"job_id": job.id}),

@@ -29,7 +29,7 @@ from lims.services.access.tenancy import Caller, get_scoped, scoped
 from lims.services.common.notifications import customer_status, is_verification
 from lims.services.common.pagination import Page, keyset_page
 from lims.services.common.storage import Storage, StoredFileCorrupt, issued_file_key, sha256_hex
-from lims.services.customers.permitted_use import jobs_with_failure_notice
+from lims.services.customers.permitted_use import failed_verifications
 
 FileKind = Literal["pdf", "dcc", "p7s"]
 CONTENT_TYPES: dict[str, str] = {
@@ -95,7 +95,7 @@ def history(session: Session, user: Caller, job_id: int) -> list[StatusChange]:
     # (created_at is when the row was written) still reads in the order things happened.
     registered = min([job.created_at, *(at for at, _ in rows[:1])])
     changes = [StatusChange(registered, customer_status(JobState.REQUESTED))]
-    failed = bool(jobs_with_failure_notice(session, [job.id]))
+    failed = bool(failed_verifications(session, [job]))
     verification = is_verification(job)
     for at, to_state in rows:
         status = customer_status(to_state, failed, verification=verification)

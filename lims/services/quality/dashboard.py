@@ -64,7 +64,15 @@ def quality_tiles(session: Session, user: User, *, today: date) -> list[Tile]:
             warn=overdue > 0,
             args={"corrective": "overdue"},
         ),
-        Tile(N_("Standards quarantined"), quarantined, "standards.due", warn=quarantined > 0),
+        # the register filtered to the quarantined ones: the due list also holds the standards merely due,
+        # so its length was not the tile's number
+        Tile(
+            N_("Standards quarantined"),
+            quarantined,
+            "standards.index",
+            warn=quarantined > 0,
+            args={"status": StandardStatus.QUARANTINED.value},
+        ),
         Tile(
             N_("Records with a notice waiting for review"),
             drafts,

@@ -238,8 +238,11 @@ def send_notice(
     bell = notify(
         session,
         kind=KIND,
-        msgid=N_("Notice %(number)s about your certificates: %(subject)s"),
-        params={"number": record.number, "subject": notice.subject},
+        # The bell is read in each reader's language; the letter's subject is in the letter's one language
+        # (customer_language), so it is not quoted here: an English reader saw a Vietnamese subject.
+        # Rows stored before keep "Notice %(number)s about your certificates: %(subject)s" (in the catalogue).
+        msgid=N_("The laboratory sent notice %(number)s about your certificates."),
+        params={"number": record.number},
         link=("portal.notices_page", {}),
         enterprise_id=enterprise.id,
     )

@@ -171,6 +171,15 @@ def allocate_in_house_number(session: Session, year: int) -> str:
     return number
 
 
+#: The calibration record's own checks (lims.domain.traceability.CalibrationLink) by the field they refuse:
+#: the domain's message names the field as stored ("valid_until: must not be …"), in English.
+LINK_PROBLEMS = {
+    "certificate_number": N_("The certificate number must not be empty."),
+    "issued_on": N_("The issue date cannot be before the calibration date."),
+    "valid_until": N_("The valid-until date cannot be before the calibration date."),
+}
+
+
 def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibration:
     """Record a calibration of a standard (all or nothing); one by this lab is numbered by the register."""
     standard = get_standard(session, data.standard_id)
@@ -216,6 +225,8 @@ def add_calibration(session: Session, data: CalibrationInput) -> StandardCalibra
             ),
         )
     except InvalidRecord as exc:
+        if exc.field in LINK_PROBLEMS:  # the form's own fields, said in the reader's language
+            raise StandardError(LINK_PROBLEMS[exc.field]) from exc
         raise StandardError(N_("The calibration is not valid: %(problem)s."), problem=str(exc)) from exc
     if data.issuer_kind is tr.IssuerKind.THIS_LAB:
         if not data.source_ids:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lims.domain.standard_choice import CHARACTERISTIC_LABELS
+from lims.domain.test_points import frequency_label
 from lims.errors import N_
 
 TABLE_LABELS: dict[str, str] = {
@@ -478,7 +480,10 @@ def nested_field_label(table: str, key: str) -> str | None:
         if band:
             name = CHARACTERISTIC_LABELS.get(f"{band['function']}_{band['kind']}")
             if name:
-                return f"{_(name)} ({band['low']}–{band['high']} Hz)"
+                # the one frequency formatter: "45 Hz – 10 kHz", not "45–10000 Hz"
+                language = str(get_locale() or "vi")
+                low, high = (frequency_label(int(band[end]), language) for end in ("low", "high"))
+                return f"{_(name)} ({low} – {high})"
         if key in CHARACTERISTIC_LABELS:
             return _(CHARACTERISTIC_LABELS[key])
     label = NESTED_FIELD_LABELS.get(key) or FIELD_LABELS.get(key)

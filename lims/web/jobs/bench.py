@@ -92,6 +92,15 @@ def input_descriptions(job: Job) -> dict[str, str]:
     return {i.name: i.describe(language) for i in domain_procedure(job.procedure).budget.inputs}
 
 
+def frequencies_or_none(job: Job) -> list[str]:
+    """Each point's frequency in the page's language ("" for a DC point; none when the points cannot be
+    read, which :func:`points_or_error` reports)."""
+    try:
+        return job_points.frequency_labels(job, str(get_locale() or "vi"))
+    except LimsError:
+        return []
+
+
 def points_or_error(job: Job) -> tuple[tuple[float, ...], str | None]:
     try:
         return measurements.test_points(job), None
@@ -225,10 +234,7 @@ def _shared(db: Session, job: Job, user: User) -> dict[str, Any]:
         if entry
         else {}
     )
-    try:
-        frequencies = job_points.frequency_labels(job, str(get_locale() or "vi")) if points else []
-    except LimsError:
-        frequencies = []
+    frequencies = frequencies_or_none(job) if points else []
     return {
         "job": job,
         "proc": proc,

@@ -171,6 +171,8 @@ def show(job_id: int) -> ResponseReturnValue:
         justification=rooms.job_environment(db, job.id),
         standards=jobs.job_standards(db, job.id),
         points=bench_view.points_or_error(job),
+        # an AC point is its value and its frequency: 9 V at 50 Hz and 9 V at 10 kHz are two points
+        frequencies=bench_view.frequencies_or_none(job),
         default_meaning=_(signatures.DEFAULT_MEANING),
         certificates=certificates.certificates_of_job(db, job.id),
         failure_notice=failure.notice_of_job(db, job.id),

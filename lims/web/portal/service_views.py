@@ -32,6 +32,7 @@ from lims.web.dbsession import db_session
 from lims.web.downloads import file_response
 from lims.web.forms import form_error
 from lims.web.i18n import error_text
+from lims.web.jobs.bench import frequencies_or_none
 from lims.web.paging import after_arg
 from lims.web.portal.forms_requests import RequestForm
 from lims.web.portal.views import bp, problem_text
@@ -202,7 +203,7 @@ def jobs() -> ResponseReturnValue:
     return render_template(
         "portal/jobs.html",
         page=page,
-        failed_verifications=permitted_use.jobs_with_failure_notice(db, [j.id for j in page.items]),
+        failed_verifications=permitted_use.failed_verifications(db, page.items),
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
@@ -220,6 +221,8 @@ def job(job_id: int) -> ResponseReturnValue:
         certificates=portal_jobs.certificates_of_job(db, current_user, found.id),
         results=portal_jobs.issued_results(db, current_user, found.id),
         notice=portal_jobs.failure_notice_of_job(db, current_user, found.id),
+        failed_verification=found.id in permitted_use.failed_verifications(db, [found]),
+        frequencies=frequencies_or_none(found),  # an AC point's frequency beside its number
         today=date.today(),
         is_overdue=workload.is_overdue,
     )
