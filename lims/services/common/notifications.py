@@ -30,7 +30,6 @@ from lims.models import (
     VerificationFailureNotice,
 )
 from lims.services.common.pagination import Page, keyset_page
-from lims.services.customers.permitted_use import failing_verifications
 
 # Lab roles that receive the lab's notifications (a new customer request…).
 LAB_HANDLERS = frozenset({Role.ADMIN, Role.REVIEWER, Role.TECHNICIAN})
@@ -226,18 +225,20 @@ def mark_all_read(session: Session, user: User, *, now: datetime | None = None) 
 
 
 def job_state_changed(
-    session: Session, job: Job, before: JobState, after: JobState, *, now: datetime | None = None
+    session: Session,
+    job: Job,
+    before: JobState,
+    after: JobState,
+    *,
+    now: datetime | None = None,
+    failing: bool = False,
 ) -> Notification | None:
     """Tell the job's enterprise, in plain words, when what they would read about their job changes
-    (dated ``now``, the transition's instant)."""
+    (dated ``now``, the transition's instant). ``failing``: a verification approved with failing results
+    (:func:`lims.services.jobs.outcome.failing_verifications`, told by the caller): it ends with a notice of
+    failed verification, not a certificate, and the approval says so."""
     verification = is_verification(job)
-    # A verification approved with failing results ends with a notice of failed verification, not a
-    # certificate: the approval says so (the outcome is known from the approved results).
-    failing = (
-        verification
-        and JobState(after) == JobState.APPROVED
-        and job.id in failing_verifications(session, [job.id])
-    )
+    failing = failing and verification and JobState(after) == JobState.APPROVED
     status = customer_status(after, failing, verification=verification)
     if customer_status(before, verification=verification) == status:
         return None

@@ -45,6 +45,7 @@ from lims.services.jobs.errors import (
     WorkflowRefused,
     no_procedure,
 )
+from lims.services.jobs.outcome import failing_verifications
 from lims.services.jobs.points import require_complete
 from lims.services.jobs.procedures import domain_procedure, require_current
 from lims.services.standards.traceability import lab_scope, load_graph
@@ -301,7 +302,8 @@ def apply_transition(
     session.add(row)
     session.flush()
     # the customer is told in plain words, dated at the transition
-    job_state_changed(session, job, row.from_state, row.to_state, now=now)
+    failing = to == wf.State.APPROVED and job.id in failing_verifications(session, [job.id])
+    job_state_changed(session, job, row.from_state, row.to_state, now=now, failing=failing)
     if to == wf.State.RECEIVED and job.arrival_damaged:
         _tell_damage(session, job, now)
     return row
