@@ -430,6 +430,7 @@ def test_the_customer_downloads_its_notice_of_failed_verification(
     assert f"/portal/jobs/{job.id}/notice.pdf" in page and "Chưa có giấy chứng nhận" not in page
     # the Certificates heading is not left empty: it says why there is none
     assert "Không cấp giấy chứng nhận: phương tiện đo kiểm định không đạt." in page
+    assert '<span class="badge state-failed">' in page  # the status reads as a failure, not as "issued"
     download = client.get(f"/portal/jobs/{job.id}/notice.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == pdf
     assert "no-store" in download.headers["Cache-Control"]
