@@ -29,7 +29,7 @@ Deterministic: the same N, seed and date give the same rows (apart from the time
 entries and of ``created_at`` of rows other than jobs, which are the time of generation, and the sample PDFs'
 hashes: an ECDSA signature differs at each signing). A job's ``created_at`` is its registration, and its
 history, signature and certificate follow the small demo's working-day schedule
-(:class:`lims.services.demo.jobs.Schedule`).
+(:class:`lims.services.demo.schedule.Schedule`).
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ from lims.models import (
     User,
     WeighingTest,
 )
-from lims.services.demo.jobs import Schedule, registration_day
 from lims.services.demo.scale_names import (
     BRANDS,
     FORMS,
@@ -74,6 +73,7 @@ from lims.services.demo.scale_names import (
     _tax_codes,
 )
 from lims.services.demo.scale_rows import FLOW, _Batch, _copy_standards, _history, _sample_pdfs, _templates
+from lims.services.demo.schedule import Schedule, registration_day
 from lims.services.demo.seed import database_is_empty, load_demo
 from lims.services.records.audit import ACTOR_KEY, SYSTEM, Actor
 from lims.services.records.bulk_write import AuditAppender, BulkWriter, NextIds, fix_sequences
@@ -244,7 +244,7 @@ def load_scale(
             eid = enterprise_ids[rng.randrange(len(enterprise_ids))]
             tech = technicians[i % 2]
             age = rng.randrange(400) if state == JobState.ISSUED else rng.randrange(30)
-            # the small demo's working-day schedule (lims.services.demo.jobs.Schedule), in the lab's zone
+            # the small demo's working-day schedule (lims.services.demo.schedule.Schedule), in the lab's zone
             requested = registration_day(today - timedelta(days=age + 12), state, today)
             counters[requested.year] = counters.get(requested.year, 0) + 1
             when = Schedule(requested, i)

@@ -31,7 +31,7 @@ from lims.models import (
     WeighingTest,
 )
 from lims.services.common.storage import DatabaseStorage
-from lims.services.demo.jobs import Schedule
+from lims.services.demo.schedule import Schedule
 from lims.services.records.audit import _plain
 from lims.services.records.bulk_write import BulkWriter, NextIds
 
@@ -174,7 +174,7 @@ def _history(
     signatory: User,
 ) -> None:
     """The job's state changes, as the workflow would have recorded them, at the working hours of ``when``
-    (lims.services.demo.jobs.Schedule): the certificate's issue and the signature use the same instants."""
+    (lims.services.demo.schedule.Schedule): the certificate's issue and the signature use the same instants."""
     who = {
         JobState.RECEIVED: tech,
         JobState.IN_PROGRESS: tech,
